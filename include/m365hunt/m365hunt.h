@@ -1,0 +1,9 @@
+/* m365hunt — find, scope and explain Microsoft 365 / Entra ID intrusions in exported evidence. */
+#ifndef M365HUNT_H
+#define M365HUNT_H
+#include "event.h"
+#include "finding.h"
+#include "scan.h"
+#include "status.h"
+#include "version.h"
+#endif

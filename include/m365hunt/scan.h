@@ -1,0 +1,132 @@
+/* m365hunt — scanning evidence: files in, time-ordered events and findings out.
+ *
+ * Usage: m365_scan_options_init(&o); m365_scan_new(&s, &o); m365_scan_add_path(s, …)…;
+ * m365_scan_run(s); read results; m365_scan_free(s).
+ * The library never prints and never exits: problems arrive through the diagnostic callback,
+ * progress through the progress callback. */
+#ifndef M365HUNT_SCAN_H
+#define M365HUNT_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "finding.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum m365_diag_level {
+    M365_DIAG_NOTE = 0,
+    M365_DIAG_WARNING = 1, /* a record or file was skipped, a limit was hit */
+    M365_DIAG_ERROR = 2    /* a whole file could not be read */
+};
+
+/* One problem with the evidence, filled at the innermost failure. */
+struct m365_diag {
+    enum m365_diag_level level;
+    enum m365_status code;
+    const char *file;  /* path, never NULL */
+    uint64_t line;     /* 1-based, 0 when not tied to a line */
+    const char *field; /* field or column name, NULL when not tied to one */
+    const char *msg;   /* short lower-case text without trailing period or newline */
+};
+
+typedef void (*m365_diag_fn)(const struct m365_diag *d, void *user);
+typedef void (*m365_progress_fn)(uint64_t bytes_done, uint64_t bytes_total, void *user);
+
+/* Resource limits: every one, when hit, yields a diagnostic and a counted skip. */
+struct m365_limits {
+    uint64_t max_record_bytes;       /* one record (JSON object, CSV row); default 16 MiB */
+    uint64_t max_decompressed_bytes; /* per compressed file; default 64 GiB */
+    uint32_t max_decompress_ratio;   /* output/input, enforced past 256 MiB of output; default 250 */
+    uint32_t max_json_depth;         /* nesting depth; default 64 */
+};
+
+struct m365_scan_options {
+    const char *input_format; /* reader name to force, NULL for auto-detection */
+    struct m365_limits limits;
+    m365_diag_fn on_diag;
+    void *diag_user;
+    m365_progress_fn on_progress;
+    void *progress_user;
+    size_t read_chunk; /* bytes per read from each input; 0 for the default (tests use small values) */
+};
+
+void m365_scan_options_init(struct m365_scan_options *o);
+
+struct m365_scan;
+
+enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_options *opts);
+void m365_scan_free(struct m365_scan *s);
+
+/* Queue a file, a directory (walked recursively, in name order) or "-" (standard input).
+ * Returns M365_E_IO when the path does not exist (also reported as a diagnostic). */
+enum m365_status m365_scan_add_path(struct m365_scan *s, const char *path);
+
+/* Read everything queued, de-duplicate, sort by time, run the detections. */
+enum m365_status m365_scan_run(struct m365_scan *s);
+
+/* Per-file accounting: records_read = parsed + skipped + duplicates, always. */
+struct m365_file_stats {
+    const char *path;
+    const char *reader;     /* format name, NULL when no format matched */
+    const char *compression; /* "gzip", "zstd" or NULL */
+    const char *encoding;    /* "utf-8", "utf-8-bom", "utf-16le", "utf-16be" */
+    uint64_t bytes;          /* bytes read from disk */
+    uint64_t records_read, parsed, skipped, duplicates;
+    uint64_t untimed;          /* parsed records that carry no timestamp at all */
+    int64_t first_ms, last_ms; /* over parsed records; INT64_MIN when none */
+    enum m365_status status;   /* M365_OK, or why the file could not be read */
+    const char *error;         /* human text when status != M365_OK */
+};
+
+/* Accounting per reader (input format) or per log source. */
+struct m365_source_stats {
+    const char *name;
+    uint32_t n_files;
+    uint64_t records_read, parsed, skipped, duplicates;
+    uint64_t events; /* events kept after de-duplication */
+    int64_t first_ms, last_ms;
+};
+
+size_t m365_scan_n_files(const struct m365_scan *s);
+const struct m365_file_stats *m365_scan_file(const struct m365_scan *s, size_t i);
+
+size_t m365_scan_n_readers(const struct m365_scan *s);
+const struct m365_source_stats *m365_scan_reader_stats(const struct m365_scan *s, size_t i);
+const struct m365_source_stats *m365_scan_log_stats(const struct m365_scan *s,
+                                                    enum m365_log_source src);
+/* Totals over all files. */
+struct m365_source_stats m365_scan_totals(const struct m365_scan *s);
+
+size_t m365_scan_n_events(const struct m365_scan *s);
+const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i); /* time order */
+
+size_t m365_scan_n_findings(const struct m365_scan *s);
+const struct m365_finding *m365_scan_finding(const struct m365_scan *s, size_t i);
+
+/* Input formats the library reads. */
+struct m365_format_info {
+    const char *name;
+    const char *title;
+    const char *description;
+};
+size_t m365_n_formats(void);
+const struct m365_format_info *m365_format(size_t i);
+
+/* Serialisation. The writer receives bytes to output; it returns 0 on success. */
+typedef int (*m365_write_fn)(const char *data, size_t len, void *user);
+
+/* One JSON object (no newline) describing the event, schema in docs/events.md. */
+enum m365_status m365_event_write_json(const struct m365_event *ev, m365_write_fn w, void *user);
+
+/* Format a UTC time as ISO-8601 "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (>= 32 bytes). */
+void m365_format_time(int64_t ms, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

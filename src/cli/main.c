@@ -1,0 +1,113 @@
+/* m365hunt — entry point and help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help(FILE *f)
+{
+    fputs(
+        "m365hunt " M365HUNT_VERSION " - find, scope and explain Microsoft 365 / Entra ID "
+        "intrusions\n"
+        "in exported evidence (APT29 / Midnight Blizzard, Storm-0558 tradecraft).\n"
+        "\n"
+        "Point it at the logs you exported; it reads every format it knows, puts all records\n"
+        "on one UTC timeline and tells you what it read, what it could not, and what it found.\n"
+        "\n"
+        "Usage:\n"
+        "  m365hunt scan [OPTIONS] PATH...   read files, folders (recursively) or - (stdin)\n"
+        "  m365hunt formats                  list the evidence formats it reads\n"
+        "  m365hunt version                  print the version\n"
+        "  m365hunt help                     this text (also -h, --help)\n"
+        "\n"
+        "Try it on the bundled example tenant:\n"
+        "  m365hunt scan examples/\n"
+        "\n"
+        "Common workflows:\n"
+        "  m365hunt scan evidence/ > summary.txt          human summary\n"
+        "  m365hunt scan --format jsonl evidence/ | jq .  one finding per line, for a SIEM\n"
+        "  m365hunt scan --events events.jsonl evidence/  every normalised event, to pivot on\n"
+        "  m365hunt scan --fail-on high evidence/         exit 1 when something high is found\n"
+        "\n"
+        "Scan options:\n"
+        "  -f, --format FMT         text (default), jsonl (one finding per line), json (one\n"
+        "                           document: evidence accounting + findings)\n"
+        "      --events FILE        also write the normalised events as JSON Lines (- = stdout)\n"
+        "      --input-format NAME  read every input as NAME instead of detecting the format\n"
+        "      --fail-on SEVERITY   exit 1 if a finding is at least info|low|medium|high|critical\n"
+        "      --max-skip-ratio R   exit 4 if more than R (0..1) of records were skipped\n"
+        "                           (default 0.5)\n"
+        "      --strict             exit 4 on any skipped record or unreadable file\n"
+        "      --max-record-size N  largest record accepted, e.g. 16M (default 16M)\n"
+        "      --max-decompressed N largest decompressed size per file (default 64G)\n"
+        "      --max-ratio N        largest decompression ratio past 256M (default 250)\n"
+        "      --top N              busiest users and IPs shown (default 10)\n"
+        "  -q, --quiet              no progress and no warnings (errors still shown)\n"
+        "      --no-progress        no progress bar\n"
+        "      --color WHEN         auto (default), always, never; NO_COLOR is honoured\n"
+        "\n"
+        "Output: results on stdout; progress, warnings and errors on stderr, one line each as\n"
+        "'m365hunt: warning: FILE:LINE: FIELD: what was wrong'. Nothing is dropped silently:\n"
+        "records read = parsed + skipped + duplicates, for every file and in total.\n"
+        "\n"
+        "Exit codes: 0 scan completed, 1 findings at or above --fail-on, 2 usage error,\n"
+        "3 no readable evidence, 4 too many records skipped (--max-skip-ratio, --strict).\n"
+        "\n"
+        "Documentation: docs/cli.md, docs/findings.md, docs/events.md, docs/formats/.\n",
+        f);
+}
+
+static int formats(void)
+{
+    for (size_t i = 0; i < m365_n_formats(); i++) {
+        const struct m365_format_info *fi = m365_format(i);
+        printf("%-12s %s\n", fi->name, fi->title);
+        /* Wrap the description at 76 columns under the name. */
+        const char *d = fi->description;
+        while (*d) {
+            size_t n = strlen(d);
+            if (n > 63) {
+                n = 63;
+                while (n > 0 && d[n] != ' ') {
+                    n--;
+                }
+                if (n == 0) {
+                    n = 63;
+                }
+            }
+            printf("             %.*s\n", (int)n, d);
+            d += n;
+            while (*d == ' ') {
+                d++;
+            }
+        }
+    }
+    printf("\nAny of them may be gzip- or zstd-compressed, UTF-8 (with or without BOM) or "
+           "UTF-16.\n");
+    return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("m365hunt %s (finding schema %d)\n", M365HUNT_VERSION, M365HUNT_SCHEMA_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "formats") == 0) {
+        return formats();
+    }
+    if (strcmp(cmd, "scan") == 0) {
+        return cli_scan(argc - 1, argv + 1);
+    }
+    cli_usage_error("unknown command '%s'", cmd);
+    return CLI_EXIT_USAGE;
+}

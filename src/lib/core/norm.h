@@ -1,0 +1,38 @@
+/* Normalisation of the values every log spells differently. Pure functions, no allocation. */
+#ifndef M365_NORM_H
+#define M365_NORM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse any timestamp form found in M365 / Entra exports into UTC milliseconds:
+ * ISO-8601 with or without zone or fraction (up to 9 digits, "T" or space), UAL's zone-less
+ * UTC times, Purview "9/26/2023 1:56:15 AM", Log Analytics portal "4/28/2021, 2:08:45.221 PM",
+ * 24-hour "M/D/YYYY HH:MM:SS". Surrounding spaces and quotes are ignored.
+ * Returns 0 on success, -1 when the text is not a valid time. */
+int m365_time_parse(const char *s, size_t len, int64_t *out_ms);
+
+/* Days since 1970-01-01 for a proleptic Gregorian date. */
+int64_t m365_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Inverse of the above for a UTC millisecond time. */
+void m365_civil_from_ms(int64_t ms, int *y, int *mo, int *d, int *h, int *mi, int *s, int *msec);
+
+/* Bare canonical address from the forms logs use: "1.2.3.4:5678", "[2a01::1]:443", "::ffff:1.2.3.4",
+ * "fe80::1%eth0". Writes a NUL-terminated string into out (cap >= 46) and returns its length;
+ * returns 0 when the value is absent ("", "<null>", "null", "Not Available") or not an address. */
+size_t m365_ip_normalise(const char *s, size_t len, char *out, size_t cap);
+
+/* Operation name normalisation: surrounding spaces and trailing periods trimmed, runs of white
+ * space collapsed to one space, en dash / em dash / minus sign turned into '-'.
+ * Returns the length written (out is NUL-terminated; cap >= len + 1 is always enough). */
+size_t m365_op_normalise(const char *s, size_t len, char *out, size_t cap);
+
+/* ASCII case-insensitive comparisons. */
+bool m365_ieq(const char *a, const char *b);
+bool m365_ieqn(const char *a, size_t alen, const char *b);
+bool m365_istarts(const char *s, const char *prefix);
+bool m365_icontains(const char *hay, const char *needle);
+
+/* Parse an integer in [min,max] from text (surrounding spaces and quotes allowed). */
+int m365_parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out);
+#endif

@@ -1,0 +1,256 @@
+#include <string.h>
+
+#include "norm.h"
+
+int64_t m365_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    /* Era-based conversion: exact for every proleptic Gregorian date. */
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+void m365_civil_from_ms(int64_t ms, int *y, int *mo, int *d, int *h, int *mi, int *s, int *msec)
+{
+    int64_t days = ms / 86400000;
+    int64_t rem = ms % 86400000;
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
+    }
+    *h = (int)(rem / 3600000);
+    *mi = (int)(rem / 60000 % 60);
+    *s = (int)(rem / 1000 % 60);
+    *msec = (int)(rem % 1000);
+    int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned dd = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned mm = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)((int64_t)yoe + era * 400 + (mm <= 2));
+    *mo = (int)mm;
+    *d = (int)dd;
+}
+
+static int days_in_month(int64_t y, unsigned m)
+{
+    static const unsigned char dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2) {
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        return leap ? 29 : 28;
+    }
+    return dim[m - 1];
+}
+
+struct cur {
+    const char *p, *end;
+};
+
+static int digits(struct cur *c, int min, int max, int64_t *out)
+{
+    int n = 0;
+    int64_t v = 0;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && n < max) {
+        v = v * 10 + (*c->p - '0');
+        c->p++;
+        n++;
+    }
+    if (n < min) {
+        return -1;
+    }
+    *out = v;
+    return n;
+}
+
+static bool eat(struct cur *c, char ch)
+{
+    if (c->p < c->end && *c->p == ch) {
+        c->p++;
+        return true;
+    }
+    return false;
+}
+
+static void skip_spaces(struct cur *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t')) {
+        c->p++;
+    }
+}
+
+/* Fraction after '.' or ',': milliseconds from the first three digits, the rest ignored. */
+static int fraction(struct cur *c, int64_t *ms)
+{
+    int64_t v = 0;
+    int n = 0;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+        if (n < 3) {
+            v = v * 10 + (*c->p - '0');
+        }
+        n++;
+        c->p++;
+        if (n > 9) {
+            return -1;
+        }
+    }
+    if (n == 0) {
+        return -1;
+    }
+    while (n < 3) {
+        v *= 10;
+        n++;
+    }
+    *ms = v;
+    return 0;
+}
+
+static int finish(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, int64_t s, int64_t ms,
+                  int64_t off_min, int64_t *out)
+{
+    if (y < 1601 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo) ||
+        h > 23 || mi > 59 || s > 60) {
+        return -1;
+    }
+    if (s == 60) {
+        s = 59; /* leap second: keep it inside the minute */
+    }
+    int64_t days = m365_days_from_civil(y, (unsigned)mo, (unsigned)d);
+    *out = ((days * 24 + h) * 60 + mi - off_min) * 60000 + s * 1000 + ms;
+    return 0;
+}
+
+static int parse_iso(struct cur *c, int64_t *out)
+{
+    int64_t y, mo, d, h = 0, mi = 0, s = 0, ms = 0, off = 0;
+    if (digits(c, 4, 4, &y) < 0 || !eat(c, '-') || digits(c, 2, 2, &mo) < 0 || !eat(c, '-') ||
+        digits(c, 2, 2, &d) < 0) {
+        return -1;
+    }
+    if (c->p < c->end && (*c->p == 'T' || *c->p == 't' || *c->p == ' ')) {
+        c->p++;
+        if (digits(c, 2, 2, &h) < 0 || !eat(c, ':') || digits(c, 2, 2, &mi) < 0) {
+            return -1;
+        }
+        if (eat(c, ':')) {
+            if (digits(c, 2, 2, &s) < 0) {
+                return -1;
+            }
+            if ((eat(c, '.') || eat(c, ',')) && fraction(c, &ms) < 0) {
+                return -1;
+            }
+        }
+        skip_spaces(c);
+        if (eat(c, 'Z') || eat(c, 'z')) {
+            off = 0;
+        } else if (c->p < c->end && (*c->p == '+' || *c->p == '-')) {
+            int sign = *c->p == '-' ? -1 : 1;
+            int64_t oh, om = 0;
+            c->p++;
+            if (digits(c, 2, 2, &oh) < 0) {
+                return -1;
+            }
+            /* "+05", "+0530" and "+05:30"; a colon must be followed by the minutes. */
+            if (eat(c, ':')) {
+                if (digits(c, 2, 2, &om) < 0) {
+                    return -1;
+                }
+            } else if (c->p < c->end && *c->p >= '0' && *c->p <= '9' &&
+                       digits(c, 2, 2, &om) < 0) {
+                return -1;
+            }
+            if (oh > 14 || om > 59) {
+                return -1;
+            }
+            off = sign * (oh * 60 + om);
+        } else if (c->end - c->p >= 3 && memcmp(c->p, "UTC", 3) == 0) {
+            c->p += 3;
+        }
+    }
+    return finish(y, mo, d, h, mi, s, ms, off, out);
+}
+
+/* M/D/YYYY[,] H:MM[:SS[.fff]] [AM|PM] — US locale, as Purview and the Azure portal write it. */
+static int parse_us(struct cur *c, int64_t *out)
+{
+    int64_t mo, d, y, h = 0, mi = 0, s = 0, ms = 0;
+    if (digits(c, 1, 2, &mo) < 0 || !eat(c, '/') || digits(c, 1, 2, &d) < 0 || !eat(c, '/') ||
+        digits(c, 4, 4, &y) < 0) {
+        return -1;
+    }
+    eat(c, ',');
+    skip_spaces(c);
+    if (c->p < c->end) {
+        if (digits(c, 1, 2, &h) < 0 || !eat(c, ':') || digits(c, 2, 2, &mi) < 0) {
+            return -1;
+        }
+        if (eat(c, ':')) {
+            if (digits(c, 2, 2, &s) < 0) {
+                return -1;
+            }
+            if (eat(c, '.') && fraction(c, &ms) < 0) {
+                return -1;
+            }
+        }
+        skip_spaces(c);
+        if (c->end - c->p >= 2 && (c->p[1] == 'M' || c->p[1] == 'm')) {
+            char ap = c->p[0];
+            if (h < 1 || h > 12) {
+                return -1;
+            }
+            if (ap == 'A' || ap == 'a') {
+                h = h == 12 ? 0 : h;
+            } else if (ap == 'P' || ap == 'p') {
+                h = h == 12 ? 12 : h + 12;
+            } else {
+                return -1;
+            }
+            c->p += 2;
+        }
+        skip_spaces(c);
+        if (c->end - c->p >= 3 && memcmp(c->p, "UTC", 3) == 0) {
+            c->p += 3;
+        } else {
+            eat(c, 'Z');
+        }
+    }
+    return finish(y, mo, d, h, mi, s, ms, 0, out);
+}
+
+int m365_time_parse(const char *s, size_t len, int64_t *out_ms)
+{
+    struct cur c = {s, s + len};
+    /* The same characters are trimmed at both ends (CSV cells may carry line breaks). */
+    while (c.p < c.end &&
+           (*c.p == ' ' || *c.p == '\t' || *c.p == '"' || *c.p == '\r' || *c.p == '\n')) {
+        c.p++;
+    }
+    while (c.end > c.p && (c.end[-1] == ' ' || c.end[-1] == '\t' || c.end[-1] == '"' ||
+                           c.end[-1] == '\r' || c.end[-1] == '\n')) {
+        c.end--;
+    }
+    if (c.p == c.end) {
+        return -1;
+    }
+    int64_t v;
+    int rc;
+    const char *q = c.p;
+    while (q < c.end && *q >= '0' && *q <= '9') {
+        q++;
+    }
+    if (q < c.end && *q == '/') {
+        rc = parse_us(&c, &v);
+    } else {
+        rc = parse_iso(&c, &v);
+    }
+    if (rc != 0 || c.p != c.end) {
+        return -1;
+    }
+    *out_ms = v;
+    return 0;
+}

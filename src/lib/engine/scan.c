@@ -1,0 +1,625 @@
+/* The scan: queue inputs, read each with the reader its bytes match, de-duplicate, order by
+ * time, run the detections, keep the accounting. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../core/arena.h"
+#include "../core/hash.h"
+#include "../core/intern.h"
+#include "../core/limits.h"
+#include "../io/input.h"
+#include "../json/json.h"
+#include "../readers/read_ctx.h"
+#include "../readers/reader.h"
+#include "detect.h"
+#include "scan_internal.h"
+
+#define CHUNK_EVENTS 4096u
+
+struct file_entry {
+    char *path;
+    struct m365_file_stats st;
+};
+
+struct m365_scan {
+    struct m365_scan_options opts;
+    struct m365_intern intern;
+    struct m365_arena arena;
+
+    struct m365_event **chunks; /* CHUNK_EVENTS events each; stable addresses */
+    size_t n_chunks, n_events;
+    uint64_t *fps;       /* content fingerprint per stored event */
+    uint32_t *ev_file;   /* file index per stored event */
+    uint32_t cur_file;
+
+    const struct m365_event **sorted; /* kept events, time order */
+    size_t n_sorted;
+
+    struct file_entry *files;
+    size_t n_files, cap_files;
+
+    struct m365_source_stats reader_stats[16];
+    size_t n_reader_stats;
+    struct m365_source_stats log_stats[M365_LOG__COUNT];
+
+    struct m365_detect_state *detect;
+    uint64_t bytes_total, bytes_done;
+    bool ran;
+};
+
+void m365_scan_options_init(struct m365_scan_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->limits.max_record_bytes = M365_DEFAULT_MAX_RECORD_BYTES;
+    o->limits.max_decompressed_bytes = M365_DEFAULT_MAX_DECOMPRESSED;
+    o->limits.max_decompress_ratio = M365_DEFAULT_MAX_RATIO;
+    o->limits.max_json_depth = M365_DEFAULT_MAX_JSON_DEPTH;
+}
+
+enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_options *opts)
+{
+    *out = NULL;
+    if (opts->input_format && !m365_reader_find(opts->input_format)) {
+        return M365_E_USAGE;
+    }
+    struct m365_scan *s = calloc(1, sizeof(*s));
+    if (!s) {
+        return M365_E_NOMEM;
+    }
+    s->opts = *opts;
+    if (!s->opts.limits.max_record_bytes) {
+        s->opts.limits.max_record_bytes = M365_DEFAULT_MAX_RECORD_BYTES;
+    }
+    if (!s->opts.limits.max_decompressed_bytes) {
+        s->opts.limits.max_decompressed_bytes = M365_DEFAULT_MAX_DECOMPRESSED;
+    }
+    if (!s->opts.limits.max_decompress_ratio) {
+        s->opts.limits.max_decompress_ratio = M365_DEFAULT_MAX_RATIO;
+    }
+    if (!s->opts.limits.max_json_depth) {
+        s->opts.limits.max_json_depth = M365_DEFAULT_MAX_JSON_DEPTH;
+    }
+    if (m365_intern_init(&s->intern) != 0) {
+        free(s);
+        return M365_E_NOMEM;
+    }
+    m365_arena_init(&s->arena, 1u << 20);
+    *out = s;
+    return M365_OK;
+}
+
+void m365_scan_free(struct m365_scan *s)
+{
+    if (!s) {
+        return;
+    }
+    m365_detect_free(s->detect);
+    for (size_t i = 0; i < s->n_chunks; i++) {
+        free(s->chunks[i]);
+    }
+    free(s->chunks);
+    free(s->fps);
+    free(s->ev_file);
+    free((void *)s->sorted);
+    for (size_t i = 0; i < s->n_files; i++) {
+        free(s->files[i].path);
+    }
+    free(s->files);
+    m365_arena_free(&s->arena);
+    m365_intern_free(&s->intern);
+    free(s);
+}
+
+void m365_scan_emit_diag(struct m365_scan *s, const struct m365_diag *d)
+{
+    if (s->opts.on_diag) {
+        s->opts.on_diag(d, s->opts.diag_user);
+    }
+}
+
+static void diag(struct m365_scan *s, enum m365_diag_level lvl, enum m365_status code,
+                 const char *file, const char *msg)
+{
+    struct m365_diag d = {lvl, code, file, 0, NULL, msg};
+    m365_scan_emit_diag(s, &d);
+}
+
+int m365_scan_store_event(struct m365_scan *s, const struct m365_event *ev, uint64_t fp)
+{
+    size_t idx = s->n_events;
+    if (idx % CHUNK_EVENTS == 0) {
+        size_t nc = idx / CHUNK_EVENTS + 1;
+        struct m365_event **chunks = realloc(s->chunks, nc * sizeof(*chunks));
+        if (!chunks) {
+            return -1;
+        }
+        s->chunks = chunks;
+        s->chunks[nc - 1] = malloc(CHUNK_EVENTS * sizeof(struct m365_event));
+        uint64_t *fps = realloc(s->fps, nc * CHUNK_EVENTS * sizeof(*fps));
+        uint32_t *evf = realloc(s->ev_file, nc * CHUNK_EVENTS * sizeof(*evf));
+        if (fps) {
+            s->fps = fps;
+        }
+        if (evf) {
+            s->ev_file = evf;
+        }
+        if (!s->chunks[nc - 1] || !fps || !evf) {
+            free(s->chunks[nc - 1]);
+            return -1;
+        }
+        s->n_chunks = nc;
+    }
+    s->chunks[idx / CHUNK_EVENTS][idx % CHUNK_EVENTS] = *ev;
+    s->chunks[idx / CHUNK_EVENTS][idx % CHUNK_EVENTS].seq = (uint32_t)idx;
+    s->fps[idx] = fp;
+    s->ev_file[idx] = s->cur_file;
+    s->n_events++;
+    return 0;
+}
+
+static struct m365_event *stored(struct m365_scan *s, size_t i)
+{
+    return &s->chunks[i / CHUNK_EVENTS][i % CHUNK_EVENTS];
+}
+
+static struct file_entry *add_file(struct m365_scan *s, const char *path)
+{
+    if (s->n_files == s->cap_files) {
+        size_t nc = s->cap_files ? s->cap_files * 2 : 16;
+        struct file_entry *nf = realloc(s->files, nc * sizeof(*nf));
+        if (!nf) {
+            return NULL;
+        }
+        s->files = nf;
+        s->cap_files = nc;
+    }
+    struct file_entry *f = &s->files[s->n_files];
+    memset(f, 0, sizeof(*f));
+    f->path = strdup(path);
+    if (!f->path) {
+        return NULL;
+    }
+    f->st.path = f->path;
+    f->st.first_ms = INT64_MIN;
+    f->st.last_ms = INT64_MIN;
+    s->n_files++;
+    return f;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static enum m365_status walk(struct m365_scan *s, const char *path, unsigned depth)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, msg);
+        struct file_entry *f = add_file(s, path);
+        if (f) {
+            f->st.status = M365_E_IO;
+            f->st.error = "cannot be opened";
+        }
+        return M365_E_IO;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
+            diag(s, M365_DIAG_NOTE, M365_OK, path, "not a regular file: ignored");
+            return M365_OK;
+        }
+        s->bytes_total += S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+        return add_file(s, path) ? M365_OK : M365_E_NOMEM;
+    }
+    if (depth >= M365_MAX_WALK_DEPTH) {
+        diag(s, M365_DIAG_WARNING, M365_E_LIMIT, path, "directory nesting too deep: not walked");
+        return M365_OK;
+    }
+    DIR *d = opendir(path);
+    if (!d) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "cannot open directory: %s", strerror(errno));
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, msg);
+        return M365_E_IO;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    enum m365_status rc = M365_OK;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **nn = realloc(names, cap * sizeof(*nn));
+            if (!nn) {
+                rc = M365_E_NOMEM;
+                break;
+            }
+            names = nn;
+        }
+        size_t len = strlen(path) + strlen(de->d_name) + 2;
+        names[n] = malloc(len);
+        if (!names[n]) {
+            rc = M365_E_NOMEM;
+            break;
+        }
+        snprintf(names[n], len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
+                 de->d_name);
+        n++;
+    }
+    closedir(d);
+    /* Name order: the same evidence gives the same file order, hence the same output. */
+    qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == M365_OK) {
+            enum m365_status r = walk(s, names[i], depth + 1);
+            if (r == M365_E_NOMEM) {
+                rc = r;
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+enum m365_status m365_scan_add_path(struct m365_scan *s, const char *path)
+{
+    if (strcmp(path, "-") == 0) {
+        return add_file(s, "-") ? M365_OK : M365_E_NOMEM;
+    }
+    return walk(s, path, 0);
+}
+
+/* Why nothing matched: said to the user instead of skipping the file silently. */
+static const char *no_format_reason(const char *head, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
+        i++;
+    }
+    if (len == 0) {
+        return "file is empty";
+    }
+    if (i == len) {
+        return "file holds only white space";
+    }
+    if (memchr(head, '\0', len)) {
+        return "binary data (not a text export; an unsupported archive or compression?)";
+    }
+    if (head[i] == '{' || head[i] == '[') {
+        return "JSON, but not Unified Audit Log, Graph, Log Analytics or Azure Monitor records "
+               "(no recognised fields in the first records)";
+    }
+    return "text whose header matches no known CSV export (Purview audit search or Log "
+           "Analytics)";
+}
+
+static void account(struct m365_source_stats *st, const struct m365_file_stats *fs)
+{
+    st->n_files++;
+    st->records_read += fs->records_read;
+    st->parsed += fs->parsed;
+    st->skipped += fs->skipped;
+    st->duplicates += fs->duplicates;
+}
+
+static void widen(struct m365_source_stats *st, int64_t t)
+{
+    if (t == M365_TIME_NONE) {
+        return;
+    }
+    if (st->first_ms == INT64_MIN || t < st->first_ms) {
+        st->first_ms = t;
+    }
+    if (st->last_ms == INT64_MIN || t > st->last_ms) {
+        st->last_ms = t;
+    }
+}
+
+static void read_file(struct m365_scan *s, uint32_t fi, struct m365_json *json)
+{
+    struct file_entry *f = &s->files[fi];
+    const char *err = NULL;
+    struct m365_input *in =
+        m365_input_open(f->path, &s->opts.limits, s->opts.read_chunk, &err);
+    if (!in) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "cannot open: %s", err ? err : "unknown error");
+        diag(s, M365_DIAG_ERROR, M365_E_IO, f->path, msg);
+        f->st.status = M365_E_IO;
+        f->st.error = "cannot be opened";
+        return;
+    }
+    const char *head;
+    size_t hlen;
+    if (m365_input_peek(in, &head, &hlen) != 0) {
+        diag(s, M365_DIAG_ERROR, M365_E_NOMEM, f->path, "out of memory");
+        f->st.status = M365_E_NOMEM;
+        f->st.error = "out of memory";
+        m365_input_close(in);
+        return;
+    }
+    f->st.compression = m365_compression_name(m365_input_compression(in));
+    f->st.encoding = m365_encoding_name(m365_input_encoding(in));
+    const struct m365_reader *rd = NULL;
+    if (s->opts.input_format) {
+        rd = m365_reader_find(s->opts.input_format);
+    } else {
+        int best = 0;
+        for (size_t i = 0; i < m365_n_readers_registered; i++) {
+            int sc = m365_readers[i]->sniff(head, hlen);
+            if (sc > best) {
+                best = sc;
+                rd = m365_readers[i];
+            }
+        }
+    }
+    enum m365_status ist;
+    const char *ierr = m365_input_error(in, &ist);
+    if (!rd) {
+        const char *why = ierr ? ierr : no_format_reason(head, hlen);
+        char msg[320];
+        snprintf(msg, sizeof(msg), "not read: %s", why);
+        diag(s, M365_DIAG_ERROR, ierr ? ist : M365_E_FORMAT, f->path, msg);
+        f->st.status = ierr ? ist : M365_E_FORMAT;
+        f->st.error = ierr ? "cannot be decoded" : "matches no known format";
+        f->st.bytes = m365_input_bytes_in(in);
+        m365_input_close(in);
+        return;
+    }
+    f->st.reader = rd->name;
+    struct m365_read_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.scan = s;
+    ctx.in = in;
+    ctx.path = m365_intern(&s->intern, f->path, strlen(f->path));
+    ctx.file_index = fi;
+    ctx.fs = &f->st;
+    ctx.json = json;
+    ctx.lim = &s->opts.limits;
+    ctx.intern = &s->intern;
+    ctx.arena = &s->arena;
+    s->cur_file = fi;
+    rd->read(&ctx);
+    m365_evb_free(ctx.evb);
+    if (ctx.n_diags > M365_MAX_DIAG_PER_FILE) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%u more problems in this file not shown",
+                 ctx.n_diags - M365_MAX_DIAG_PER_FILE);
+        diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
+    }
+    ierr = m365_input_error(in, &ist);
+    if (ierr) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "reading stopped: %s", ierr);
+        diag(s, M365_DIAG_ERROR, ist, f->path, msg);
+        f->st.status = ist;
+        f->st.error = ist == M365_E_LIMIT ? "limit reached" : "cannot be fully decoded";
+    }
+    if (f->st.untimed) {
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "%llu record(s) carry no timestamp; kept with an unknown time (not placed on "
+                 "the timeline)",
+                 (unsigned long long)f->st.untimed);
+        diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
+    }
+    if (f->st.parsed + f->st.skipped == 0 && !ierr) {
+        diag(s, M365_DIAG_WARNING, M365_E_FORMAT, f->path, "no records in this file");
+    }
+    f->st.bytes = m365_input_bytes_in(in);
+    s->bytes_done += f->st.bytes;
+    if (s->opts.on_progress) {
+        s->opts.on_progress(s->bytes_done, s->bytes_total, s->opts.progress_user);
+    }
+    m365_input_close(in);
+}
+
+/* Same record id and same content = the same record exported twice. */
+static enum m365_status dedup(struct m365_scan *s, bool *dup)
+{
+    size_t cap = 16;
+    while (cap < s->n_events * 2) {
+        cap *= 2;
+    }
+    size_t *slots = malloc(cap * sizeof(*slots));
+    if (!slots) {
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < cap; i++) {
+        slots[i] = SIZE_MAX;
+    }
+    for (size_t i = 0; i < s->n_events; i++) {
+        const struct m365_event *ev = stored(s, i);
+        dup[i] = false;
+        if (!ev->evidence.record_id) {
+            continue;
+        }
+        uint64_t h = m365_hash_mix((uint64_t)(uintptr_t)ev->evidence.record_id ^ s->fps[i]);
+        size_t j = h & (cap - 1);
+        while (slots[j] != SIZE_MAX) {
+            const struct m365_event *o = stored(s, slots[j]);
+            if (o->evidence.record_id == ev->evidence.record_id && s->fps[slots[j]] == s->fps[i]) {
+                dup[i] = true;
+                break;
+            }
+            j = (j + 1) & (cap - 1);
+        }
+        if (!dup[i]) {
+            slots[j] = i;
+        }
+    }
+    free(slots);
+    return M365_OK;
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+    const struct m365_event *x = *(const struct m365_event *const *)a;
+    const struct m365_event *y = *(const struct m365_event *const *)b;
+    if (x->time_ms != y->time_ms) {
+        return x->time_ms < y->time_ms ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int reader_slot(struct m365_scan *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_reader_stats; i++) {
+        if (strcmp(s->reader_stats[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    if (s->n_reader_stats == sizeof(s->reader_stats) / sizeof(s->reader_stats[0])) {
+        return -1;
+    }
+    struct m365_source_stats *st = &s->reader_stats[s->n_reader_stats];
+    memset(st, 0, sizeof(*st));
+    st->name = name;
+    st->first_ms = st->last_ms = INT64_MIN;
+    return (int)s->n_reader_stats++;
+}
+
+enum m365_status m365_scan_run(struct m365_scan *s)
+{
+    if (s->ran) {
+        return M365_E_USAGE;
+    }
+    s->ran = true;
+    struct m365_json *json =
+        m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
+    if (!json) {
+        return M365_E_NOMEM;
+    }
+    for (uint32_t i = 0; i < s->n_files; i++) {
+        if (s->files[i].st.status == M365_OK) {
+            read_file(s, i, json);
+        }
+    }
+    m365_json_free(json);
+
+    for (int l = 0; l < M365_LOG__COUNT; l++) {
+        s->log_stats[l].first_ms = s->log_stats[l].last_ms = INT64_MIN;
+    }
+    bool *dup = calloc(s->n_events ? s->n_events : 1, sizeof(*dup));
+    s->sorted = malloc((s->n_events ? s->n_events : 1) * sizeof(*s->sorted));
+    if (!dup || !s->sorted || dedup(s, dup) != M365_OK) {
+        free(dup);
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < s->n_events; i++) {
+        struct file_entry *f = &s->files[s->ev_file[i]];
+        if (dup[i]) {
+            f->st.duplicates++;
+            f->st.parsed--;
+            continue;
+        }
+        const struct m365_event *ev = stored(s, i);
+        s->sorted[s->n_sorted++] = ev;
+        if (ev->time_ms != M365_TIME_NONE) {
+            if (f->st.first_ms == INT64_MIN || ev->time_ms < f->st.first_ms) {
+                f->st.first_ms = ev->time_ms;
+            }
+            if (f->st.last_ms == INT64_MIN || ev->time_ms > f->st.last_ms) {
+                f->st.last_ms = ev->time_ms;
+            }
+        }
+        struct m365_source_stats *ls = &s->log_stats[ev->log_source < M365_LOG__COUNT
+                                                         ? ev->log_source
+                                                         : M365_LOG_UNKNOWN];
+        ls->events++;
+        widen(ls, ev->time_ms);
+    }
+    free(dup);
+    qsort((void *)s->sorted, s->n_sorted, sizeof(*s->sorted), cmp_event);
+    for (size_t i = 0; i < s->n_sorted; i++) {
+        ((struct m365_event *)s->sorted[i])->seq = (uint32_t)i;
+    }
+
+    for (enum m365_log_source l = 0; l < M365_LOG__COUNT; l++) {
+        s->log_stats[l].name = m365_log_source_name(l);
+    }
+    for (size_t i = 0; i < s->n_files; i++) {
+        struct m365_file_stats *fs = &s->files[i].st;
+        fs->records_read = fs->parsed + fs->skipped + fs->duplicates;
+        if (!fs->reader) {
+            continue;
+        }
+        int slot = reader_slot(s, fs->reader);
+        if (slot >= 0) {
+            account(&s->reader_stats[slot], fs);
+            widen(&s->reader_stats[slot], fs->first_ms);
+            widen(&s->reader_stats[slot], fs->last_ms);
+        }
+    }
+    for (size_t i = 0; i < s->n_sorted; i++) {
+        const struct m365_event *ev = s->sorted[i];
+        int slot = ev->reader ? reader_slot(s, ev->reader) : -1;
+        if (slot >= 0) {
+            s->reader_stats[slot].events++;
+        }
+    }
+    return m365_detect_run(s, &s->detect, s->sorted, s->n_sorted);
+}
+
+size_t m365_scan_n_files(const struct m365_scan *s) { return s->n_files; }
+
+const struct m365_file_stats *m365_scan_file(const struct m365_scan *s, size_t i)
+{
+    return i < s->n_files ? &s->files[i].st : NULL;
+}
+
+size_t m365_scan_n_readers(const struct m365_scan *s) { return s->n_reader_stats; }
+
+const struct m365_source_stats *m365_scan_reader_stats(const struct m365_scan *s, size_t i)
+{
+    return i < s->n_reader_stats ? &s->reader_stats[i] : NULL;
+}
+
+const struct m365_source_stats *m365_scan_log_stats(const struct m365_scan *s,
+                                                    enum m365_log_source src)
+{
+    return src < M365_LOG__COUNT ? &s->log_stats[src] : NULL;
+}
+
+struct m365_source_stats m365_scan_totals(const struct m365_scan *s)
+{
+    struct m365_source_stats t;
+    memset(&t, 0, sizeof(t));
+    t.name = "total";
+    t.first_ms = t.last_ms = INT64_MIN;
+    for (size_t i = 0; i < s->n_files; i++) {
+        const struct m365_file_stats *fs = &s->files[i].st;
+        account(&t, fs);
+        widen(&t, fs->first_ms);
+        widen(&t, fs->last_ms);
+    }
+    t.events = s->n_sorted;
+    return t;
+}
+
+size_t m365_scan_n_events(const struct m365_scan *s) { return s->n_sorted; }
+
+const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i)
+{
+    return i < s->n_sorted ? s->sorted[i] : NULL;
+}
+
+size_t m365_scan_n_findings(const struct m365_scan *s)
+{
+    return m365_detect_n_findings(s->detect);
+}
+
+const struct m365_finding *m365_scan_finding(const struct m365_scan *s, size_t i)
+{
+    return m365_detect_finding(s->detect, i);
+}

@@ -1,0 +1,12 @@
+/* Library-internal view of a scan, for readers and detections. */
+#ifndef M365_SCAN_INTERNAL_H
+#define M365_SCAN_INTERNAL_H
+#include "m365hunt/scan.h"
+
+struct m365_scan;
+
+void m365_scan_emit_diag(struct m365_scan *s, const struct m365_diag *d);
+/* Copies the event into the scan's store; fp is the record's content fingerprint.
+ * Returns 0, or -1 when out of memory. */
+int m365_scan_store_event(struct m365_scan *s, const struct m365_event *ev, uint64_t fp);
+#endif

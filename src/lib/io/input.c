@@ -1,0 +1,506 @@
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "../core/limits.h"
+
+struct m365_input {
+    int fd;
+    bool own_fd;
+    uint64_t size;
+    struct m365_limits lim;
+    size_t chunk; /* max bytes handed out per read (test hook), 0 = no cap */
+
+    enum m365_compression comp;
+    z_stream zs;
+    bool zs_init, z_end; /* z_end: last gzip member finished */
+    ZSTD_DStream *zd;
+    unsigned char *raw; /* compressed input */
+    size_t raw_len, raw_pos, raw_cap;
+    bool raw_eof;
+
+    enum m365_encoding enc;
+    bool enc_known;
+    unsigned char carry[4]; /* UTF-16 bytes left between reads */
+    size_t n_carry;
+    unsigned pending_hi; /* high surrogate waiting for its low half */
+
+    char *look; /* peeked decoded text */
+    size_t look_len, look_pos;
+
+    uint64_t bytes_in, bytes_decomp, bytes_out;
+    const char *err;
+    enum m365_status err_st;
+    char errbuf[160];
+};
+
+static void fail(struct m365_input *in, enum m365_status st, const char *msg)
+{
+    if (!in->err) {
+        in->err = msg;
+        in->err_st = st;
+    }
+}
+
+static ssize_t raw_fill(struct m365_input *in)
+{
+    if (in->raw_pos < in->raw_len) {
+        return (ssize_t)(in->raw_len - in->raw_pos);
+    }
+    if (in->raw_eof) {
+        return 0;
+    }
+    ssize_t n;
+    do {
+        n = read(in->fd, in->raw, in->raw_cap);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        snprintf(in->errbuf, sizeof(in->errbuf), "read error: %s", strerror(errno));
+        fail(in, M365_E_IO, in->errbuf);
+        return -1;
+    }
+    if (n == 0) {
+        in->raw_eof = true;
+    }
+    in->raw_len = (size_t)n;
+    in->raw_pos = 0;
+    in->bytes_in += (uint64_t)n;
+    return n;
+}
+
+static bool over_limit(struct m365_input *in)
+{
+    if (in->bytes_decomp > in->lim.max_decompressed_bytes) {
+        snprintf(in->errbuf, sizeof(in->errbuf),
+                 "decompressed size exceeds the limit of %llu bytes (possible decompression bomb)",
+                 (unsigned long long)in->lim.max_decompressed_bytes);
+        fail(in, M365_E_LIMIT, in->errbuf);
+        return true;
+    }
+    if (in->bytes_decomp > M365_RATIO_GRACE_BYTES && in->bytes_in > 0 &&
+        in->bytes_decomp / in->bytes_in > in->lim.max_decompress_ratio) {
+        snprintf(in->errbuf, sizeof(in->errbuf),
+                 "decompression ratio exceeds %u:1 (possible decompression bomb)",
+                 in->lim.max_decompress_ratio);
+        fail(in, M365_E_LIMIT, in->errbuf);
+        return true;
+    }
+    return false;
+}
+
+/* Decompressed bytes, before transcoding. */
+static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
+{
+    if (in->err) {
+        return 0;
+    }
+    if (in->comp == M365_COMP_NONE) {
+        if (in->raw_pos < in->raw_len) {
+            size_t n = in->raw_len - in->raw_pos;
+            n = n < cap ? n : cap;
+            memcpy(buf, in->raw + in->raw_pos, n);
+            in->raw_pos += n;
+            return n;
+        }
+        ssize_t n;
+        do {
+            n = read(in->fd, buf, cap);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0) {
+            snprintf(in->errbuf, sizeof(in->errbuf), "read error: %s", strerror(errno));
+            fail(in, M365_E_IO, in->errbuf);
+            return 0;
+        }
+        in->bytes_in += (uint64_t)n;
+        return (size_t)n;
+    }
+    if (in->comp == M365_COMP_GZIP) {
+        size_t out = 0;
+        while (out == 0) {
+            if (in->z_end) {
+                /* Another gzip member may follow (concatenated .gz files). */
+                ssize_t r = raw_fill(in);
+                if (r <= 0) {
+                    return 0;
+                }
+                if (inflateReset(&in->zs) != Z_OK) {
+                    fail(in, M365_E_PARSE, "gzip: cannot restart for the next member");
+                    return 0;
+                }
+                in->z_end = false;
+            }
+            ssize_t r = raw_fill(in);
+            if (r < 0) {
+                return 0;
+            }
+            if (r == 0) {
+                fail(in, M365_E_PARSE, "gzip stream is truncated");
+                return 0;
+            }
+            in->zs.next_in = in->raw + in->raw_pos;
+            in->zs.avail_in = (uInt)(in->raw_len - in->raw_pos);
+            in->zs.next_out = buf;
+            in->zs.avail_out = (uInt)(cap > (1u << 30) ? (1u << 30) : cap);
+            uInt before_out = in->zs.avail_out;
+            int rc = inflate(&in->zs, Z_NO_FLUSH);
+            in->raw_pos = in->raw_len - in->zs.avail_in;
+            out = before_out - in->zs.avail_out;
+            if (rc == Z_STREAM_END) {
+                in->z_end = true;
+            } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+                snprintf(in->errbuf, sizeof(in->errbuf), "gzip data is corrupt (%s)",
+                         in->zs.msg ? in->zs.msg : "inflate error");
+                fail(in, M365_E_PARSE, in->errbuf);
+                return out;
+            }
+        }
+        in->bytes_decomp += out;
+        return over_limit(in) ? 0 : out;
+    }
+    /* zstd: frames may be concatenated; the stream must end on a frame boundary. */
+    size_t out = 0;
+    while (out == 0) {
+        ssize_t r = raw_fill(in);
+        if (r < 0) {
+            return 0;
+        }
+        if (r == 0) {
+            if (!in->z_end) {
+                fail(in, M365_E_PARSE, "zstd stream is truncated");
+            }
+            return 0;
+        }
+        ZSTD_inBuffer ib = {in->raw, in->raw_len, in->raw_pos};
+        ZSTD_outBuffer ob = {buf, cap, 0};
+        size_t ret = ZSTD_decompressStream(in->zd, &ob, &ib);
+        in->raw_pos = ib.pos;
+        if (ZSTD_isError(ret)) {
+            snprintf(in->errbuf, sizeof(in->errbuf), "zstd data is corrupt (%s)",
+                     ZSTD_getErrorName(ret));
+            fail(in, M365_E_PARSE, in->errbuf);
+            return ob.pos;
+        }
+        in->z_end = ret == 0;
+        out = ob.pos;
+    }
+    in->bytes_decomp += out;
+    return over_limit(in) ? 0 : out;
+}
+
+static size_t put_utf8(unsigned cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* Decoded (UTF-8) bytes. cap must be >= 16. */
+static size_t text_read(struct m365_input *in, char *buf, size_t cap)
+{
+    if (in->enc == M365_ENC_UTF8 || in->enc == M365_ENC_UTF8_BOM) {
+        return decomp_read(in, (unsigned char *)buf, cap);
+    }
+    /* UTF-16: read at most cap/2 bytes so the UTF-8 output (<= 3 bytes per unit) fits. */
+    unsigned char tmp[64 * 1024 + 4];
+    size_t want = cap / 2;
+    if (want > 64 * 1024) {
+        want = 64 * 1024;
+    }
+    for (;;) {
+        memcpy(tmp, in->carry, in->n_carry);
+        size_t got = decomp_read(in, tmp + in->n_carry, want);
+        size_t n = in->n_carry + got;
+        in->n_carry = 0;
+        if (got == 0) {
+            /* End: a dangling odd byte or lone surrogate becomes U+FFFD. */
+            size_t o = 0;
+            if (n > 0 || in->pending_hi) {
+                o = put_utf8(0xfffd, buf);
+                in->pending_hi = 0;
+            }
+            return o;
+        }
+        size_t o = 0, i = 0;
+        bool le = in->enc == M365_ENC_UTF16LE;
+        for (; i + 1 < n; i += 2) {
+            unsigned u = le ? (unsigned)(tmp[i] | (tmp[i + 1] << 8))
+                            : (unsigned)((tmp[i] << 8) | tmp[i + 1]);
+            if (in->pending_hi) {
+                if (u >= 0xdc00 && u <= 0xdfff) {
+                    unsigned cp = 0x10000 + ((in->pending_hi - 0xd800) << 10) + (u - 0xdc00);
+                    o += put_utf8(cp, buf + o);
+                    in->pending_hi = 0;
+                    continue;
+                }
+                o += put_utf8(0xfffd, buf + o);
+                in->pending_hi = 0;
+            }
+            if (u >= 0xd800 && u <= 0xdbff) {
+                in->pending_hi = u;
+            } else if (u >= 0xdc00 && u <= 0xdfff) {
+                o += put_utf8(0xfffd, buf + o);
+            } else {
+                o += put_utf8(u, buf + o);
+            }
+        }
+        if (i < n) {
+            in->carry[0] = tmp[i];
+            in->n_carry = 1;
+        }
+        if (o > 0) {
+            return o;
+        }
+    }
+}
+
+static void detect_encoding(struct m365_input *in, unsigned char *b, size_t *n)
+{
+    in->enc_known = true;
+    if (*n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) {
+        in->enc = M365_ENC_UTF8_BOM;
+        memmove(b, b + 3, *n - 3);
+        *n -= 3;
+    } else if (*n >= 2 && b[0] == 0xff && b[1] == 0xfe) {
+        in->enc = M365_ENC_UTF16LE;
+        memmove(b, b + 2, *n - 2);
+        *n -= 2;
+    } else if (*n >= 2 && b[0] == 0xfe && b[1] == 0xff) {
+        in->enc = M365_ENC_UTF16BE;
+        memmove(b, b + 2, *n - 2);
+        *n -= 2;
+    } else if (*n >= 4 && b[0] != 0 && b[1] == 0 && b[2] != 0 && b[3] == 0) {
+        in->enc = M365_ENC_UTF16LE; /* BOM-less UTF-16LE text: ASCII with zero high bytes */
+    } else if (*n >= 4 && b[0] == 0 && b[1] != 0 && b[2] == 0 && b[3] != 0) {
+        in->enc = M365_ENC_UTF16BE;
+    } else {
+        in->enc = M365_ENC_UTF8;
+    }
+}
+
+struct m365_input *m365_input_open(const char *path, const struct m365_limits *lim,
+                                   size_t read_chunk, const char **err)
+{
+    struct m365_input *in = calloc(1, sizeof(*in));
+    if (!in) {
+        *err = "out of memory";
+        return NULL;
+    }
+    in->lim = *lim;
+    in->chunk = read_chunk;
+    if (strcmp(path, "-") == 0) {
+        in->fd = 0;
+    } else {
+        in->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (in->fd < 0) {
+            *err = strerror(errno);
+            free(in);
+            return NULL;
+        }
+        in->own_fd = true;
+        struct stat st;
+        if (fstat(in->fd, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                *err = "is a directory";
+                close(in->fd);
+                free(in);
+                return NULL;
+            }
+            if (S_ISREG(st.st_mode)) {
+                in->size = (uint64_t)st.st_size;
+            }
+        }
+    }
+    in->raw_cap = M365_READ_CHUNK;
+    in->raw = malloc(in->raw_cap);
+    if (!in->raw) {
+        *err = "out of memory";
+        m365_input_close(in);
+        return NULL;
+    }
+    /* Compression is recognised by magic bytes, never by file name. */
+    if (raw_fill(in) < 0) {
+        *err = in->err;
+        m365_input_close(in);
+        return NULL;
+    }
+    const unsigned char *r = in->raw;
+    if (in->raw_len >= 2 && r[0] == 0x1f && r[1] == 0x8b) {
+        in->comp = M365_COMP_GZIP;
+        if (inflateInit2(&in->zs, 15 + 16) != Z_OK) {
+            *err = "cannot initialise gzip decoder";
+            m365_input_close(in);
+            return NULL;
+        }
+        in->zs_init = true;
+    } else if (in->raw_len >= 4 && r[0] == 0x28 && r[1] == 0xb5 && r[2] == 0x2f && r[3] == 0xfd) {
+        in->comp = M365_COMP_ZSTD;
+        in->zd = ZSTD_createDStream();
+        if (!in->zd || ZSTD_isError(ZSTD_initDStream(in->zd))) {
+            *err = "cannot initialise zstd decoder";
+            m365_input_close(in);
+            return NULL;
+        }
+    }
+    return in;
+}
+
+void m365_input_close(struct m365_input *in)
+{
+    if (!in) {
+        return;
+    }
+    if (in->zs_init) {
+        inflateEnd(&in->zs);
+    }
+    if (in->zd) {
+        ZSTD_freeDStream(in->zd);
+    }
+    if (in->own_fd) {
+        close(in->fd);
+    }
+    free(in->raw);
+    free(in->look);
+    free(in);
+}
+
+int m365_input_peek(struct m365_input *in, const char **data, size_t *len)
+{
+    if (!in->look) {
+        in->look = malloc(M365_SNIFF_BYTES + 8);
+        if (!in->look) {
+            return -1;
+        }
+        size_t n = 0;
+        /* Encoding detection needs the first decompressed bytes as they are. */
+        unsigned char head[4];
+        size_t hn = 0;
+        while (hn < 4) {
+            size_t g = decomp_read(in, head + hn, 4 - hn);
+            if (g == 0) {
+                break;
+            }
+            hn += g;
+        }
+        detect_encoding(in, head, &hn);
+        if (in->enc == M365_ENC_UTF8 || in->enc == M365_ENC_UTF8_BOM) {
+            memcpy(in->look, head, hn);
+            n = hn;
+        } else {
+            memcpy(in->carry, head, hn);
+            in->n_carry = hn;
+        }
+        while (n + 16 < M365_SNIFF_BYTES) {
+            size_t g = text_read(in, in->look + n, M365_SNIFF_BYTES - n);
+            if (g == 0) {
+                break;
+            }
+            n += g;
+        }
+        in->look_len = n;
+        in->look_pos = 0;
+    }
+    *data = in->look + in->look_pos;
+    *len = in->look_len - in->look_pos;
+    return 0;
+}
+
+size_t m365_input_read(struct m365_input *in, char *buf, size_t cap)
+{
+    if (!in->enc_known) {
+        const char *d;
+        size_t l;
+        if (m365_input_peek(in, &d, &l) != 0) {
+            fail(in, M365_E_NOMEM, "out of memory");
+            return 0;
+        }
+    }
+    if (in->chunk && cap > in->chunk) {
+        cap = in->chunk;
+    }
+    size_t n;
+    if (in->look_pos < in->look_len) {
+        n = in->look_len - in->look_pos;
+        n = n < cap ? n : cap;
+        memcpy(buf, in->look + in->look_pos, n);
+        in->look_pos += n;
+    } else if (cap < 16) {
+        /* Tiny reads (chunk-size tests): decode into a small buffer and hand out pieces. */
+        char tmp[16];
+        n = text_read(in, tmp, sizeof(tmp));
+        if (n > cap) {
+            free(in->look);
+            in->look = malloc(n + 8);
+            if (!in->look) {
+                fail(in, M365_E_NOMEM, "out of memory");
+                return 0;
+            }
+            memcpy(in->look, tmp, n);
+            in->look_len = n;
+            in->look_pos = cap;
+            n = cap;
+        }
+        memcpy(buf, tmp, n);
+    } else {
+        n = text_read(in, buf, cap);
+    }
+    in->bytes_out += n;
+    return n;
+}
+
+const char *m365_input_error(const struct m365_input *in, enum m365_status *st)
+{
+    if (st) {
+        *st = in->err ? in->err_st : M365_OK;
+    }
+    return in->err;
+}
+
+uint64_t m365_input_bytes_in(const struct m365_input *in) { return in->bytes_in; }
+uint64_t m365_input_bytes_out(const struct m365_input *in) { return in->bytes_out; }
+uint64_t m365_input_size(const struct m365_input *in) { return in->size; }
+enum m365_compression m365_input_compression(const struct m365_input *in) { return in->comp; }
+enum m365_encoding m365_input_encoding(const struct m365_input *in) { return in->enc; }
+
+const char *m365_compression_name(enum m365_compression c)
+{
+    switch (c) {
+    case M365_COMP_GZIP: return "gzip";
+    case M365_COMP_ZSTD: return "zstd";
+    default: return NULL;
+    }
+}
+
+const char *m365_encoding_name(enum m365_encoding e)
+{
+    switch (e) {
+    case M365_ENC_UTF8_BOM: return "utf-8-bom";
+    case M365_ENC_UTF16LE: return "utf-16le";
+    case M365_ENC_UTF16BE: return "utf-16be";
+    default: return "utf-8";
+    }
+}

@@ -1,0 +1,40 @@
+/* Reading one evidence stream: a file or standard input, gzip- or zstd-compressed or not,
+ * UTF-8 (with or without BOM) or UTF-16 (transcoded to UTF-8). Readers only ever see UTF-8. */
+#ifndef M365_INPUT_H
+#define M365_INPUT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "m365hunt/scan.h"
+
+enum m365_compression { M365_COMP_NONE = 0, M365_COMP_GZIP, M365_COMP_ZSTD };
+enum m365_encoding { M365_ENC_UTF8 = 0, M365_ENC_UTF8_BOM, M365_ENC_UTF16LE, M365_ENC_UTF16BE };
+
+struct m365_input;
+
+/* Opens path ("-" = standard input). On failure returns NULL and sets *err (static text or
+ * strerror). */
+struct m365_input *m365_input_open(const char *path, const struct m365_limits *lim,
+                                   size_t read_chunk, const char **err);
+void m365_input_close(struct m365_input *in);
+
+/* Up to M365_SNIFF_BYTES of the decoded text, without consuming it. */
+int m365_input_peek(struct m365_input *in, const char **data, size_t *len);
+
+/* Decoded UTF-8 bytes; 0 at end of stream or after an error (see m365_input_error). */
+size_t m365_input_read(struct m365_input *in, char *buf, size_t cap);
+
+/* NULL when the stream ended normally; otherwise what went wrong (decompression error, limit,
+ * read error). The status is M365_E_IO, M365_E_PARSE or M365_E_LIMIT. */
+const char *m365_input_error(const struct m365_input *in, enum m365_status *st);
+
+uint64_t m365_input_bytes_in(const struct m365_input *in);  /* bytes read from the file */
+uint64_t m365_input_bytes_out(const struct m365_input *in); /* decoded bytes delivered */
+uint64_t m365_input_size(const struct m365_input *in);      /* file size, 0 when unknown */
+enum m365_compression m365_input_compression(const struct m365_input *in);
+enum m365_encoding m365_input_encoding(const struct m365_input *in);
+const char *m365_compression_name(enum m365_compression c);
+const char *m365_encoding_name(enum m365_encoding e);
+#endif

@@ -1,0 +1,57 @@
+/* Framing a CSV evidence stream into rows without holding the file in memory.
+ *
+ * Rows are framed on '\n' with quote parity: a line with an odd number of '"' toggles "inside a
+ * quoted cell", so quoted cells may hold line breaks and doubled quotes. The cells of a framed
+ * row are split and unescaped by libcsv. Cells are kept byte for byte (no space trimming);
+ * a '\r' before the '\n' that ends a row is dropped, line breaks inside quoted cells are kept.
+ * Empty (or blank) lines are not rows. The row source does not know about headers. */
+#ifndef M365_CSV_ROWS_H
+#define M365_CSV_ROWS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../io/input.h"
+#include "m365hunt/status.h"
+
+struct m365_csv_rows;
+
+struct m365_csv_field {
+    const char *s; /* NUL-terminated copy, owned by the row source */
+    size_t len;
+};
+
+struct m365_csv_row {
+    const struct m365_csv_field *fields; /* valid until the next call */
+    size_t n;
+    size_t n_dropped;  /* cells past M365_MAX_CSV_COLUMNS: counted, not kept */
+    uint64_t line;     /* 1-based line of the row's first byte */
+    uint64_t offset;   /* byte offset of the row in the decoded stream */
+    const char *raw;   /* the row's text without its line end; valid until the next call */
+    size_t raw_len;
+    bool unterminated; /* the stream ended inside a quoted cell (the row is still handed out) */
+    const char *why;   /* set with M365_E_LIMIT / M365_E_NOMEM: why the row was skipped */
+};
+
+/* max_record_bytes: the largest row kept (0 = M365_DEFAULT_MAX_RECORD_BYTES). NULL when out of
+ * memory. The input stays owned by the caller. */
+struct m365_csv_rows *m365_csv_rows_new(struct m365_input *in, size_t max_record_bytes);
+void m365_csv_rows_free(struct m365_csv_rows *r);
+
+/* M365_OK: a row. M365_E_LIMIT: a row larger than max_record_bytes was skipped whole (row->line,
+ * row->offset and row->why are set); the next call goes on with the following row.
+ * M365_E_EOF: end of stream (the caller checks m365_input_error for read/decompression errors).
+ * M365_E_NOMEM: out of memory (stop). */
+enum m365_status m365_csv_rows_next(struct m365_csv_rows *r, struct m365_csv_row *row);
+
+/* Header helper for sniffers: splits the first row of `text` (a prefix of a file) that is not
+ * blank and, when skip_hash, does not start with '#' (PowerShell's "#TYPE" line). Calls fn for
+ * each cell, at most M365_MAX_CSV_COLUMNS. Returns the number of cells, or -1 when there is no
+ * such row or memory ran out. A row cut by the end of `text` is split as far as it goes. */
+typedef void (*m365_csv_cell_fn)(void *user, size_t index, const char *s, size_t len);
+int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_cell_fn fn,
+                       void *user);
+
+/* Header cell comparison: ASCII case-insensitive, ignoring a UTF-8 BOM and surrounding spaces. */
+bool m365_csv_header_is(const char *cell, size_t len, const char *name);
+#endif

@@ -1,0 +1,498 @@
+/* Entra ID sign-ins and directory audits -> m365_event. The same objects arrive as Graph items
+ * (camelCase), Azure Monitor `properties` (camelCase) and Log Analytics rows (PascalCase, some
+ * renamed, dynamic columns possibly JSON strings): look-ups fall back to case-insensitive keys,
+ * and containers may be strings holding JSON. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "../core/norm.h"
+#include "entra_codes.h"
+#include "read_ctx.h"
+
+/* First text value among the keys of obj (NULL-terminated key list). */
+static bool text_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **s, size_t *len,
+                    ...)
+{
+    va_list ap;
+    va_start(ap, len);
+    bool ok = false;
+    for (const char *k; !ok && (k = va_arg(ap, const char *)) != NULL;) {
+        ok = m365_jtext(ctx, m365_jget(obj, k, NULL), s, len);
+    }
+    va_end(ap);
+    return ok;
+}
+
+#define SET(dst, obj, ...)                                                                         \
+    do {                                                                                           \
+        const char *s_;                                                                            \
+        size_t l_;                                                                                 \
+        if (!(dst) && text_of(ctx, (obj), &s_, &l_, __VA_ARGS__, NULL)) {                          \
+            (dst) = m365_ev_intern(ctx, s_, l_);                                                   \
+        }                                                                                          \
+    } while (0)
+
+#define SET_LOWER(dst, obj, ...)                                                                   \
+    do {                                                                                           \
+        const char *s_;                                                                            \
+        size_t l_;                                                                                 \
+        if (!(dst) && text_of(ctx, (obj), &s_, &l_, __VA_ARGS__, NULL)) {                          \
+            (dst) = m365_ev_intern_lower(ctx, s_, l_);                                             \
+        }                                                                                          \
+    } while (0)
+
+static struct m365_jv nested(struct m365_read_ctx *ctx, struct m365_jv obj, const char *k1,
+                             const char *k2)
+{
+    struct m365_jv v = m365_jnested(ctx, m365_jget(obj, k1, k2, NULL));
+    return v;
+}
+
+/* Time: the first parsable of the keys. Returns 1 set, 0 absent, -1 present but invalid. */
+static int time_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **bad, ...)
+{
+    va_list ap;
+    va_start(ap, bad);
+    int rc = 0;
+    for (const char *k; (k = va_arg(ap, const char *)) != NULL;) {
+        const char *s;
+        size_t len;
+        if (m365_jtext(ctx, m365_jget(obj, k, NULL), &s, &len)) {
+            if (m365_ev_set_time(ctx, s, len) == 0) {
+                rc = 1;
+                break;
+            }
+            if (rc == 0) {
+                *bad = k;
+                rc = -1;
+            }
+        }
+    }
+    va_end(ap);
+    return rc;
+}
+
+static void location(struct m365_read_ctx *ctx, struct m365_event *ev, struct m365_jv obj)
+{
+    struct m365_jv loc = m365_jv_get(obj, "location");
+    if (m365_jv_type(loc) != M365_J_OBJECT) {
+        loc = nested(ctx, obj, "LocationDetails", NULL);
+    }
+    if (m365_jv_type(loc) == M365_J_OBJECT) {
+        SET(ev->country, loc, "countryOrRegion");
+        SET(ev->city, loc, "city");
+        struct m365_jv geo = m365_jget(loc, "geoCoordinates", NULL);
+        double lat, lon;
+        if (m365_jv_f64(m365_jget(geo, "latitude", NULL), &lat) &&
+            m365_jv_f64(m365_jget(geo, "longitude", NULL), &lon) && lat >= -90 && lat <= 90 &&
+            lon >= -180 && lon <= 180 && !(lat == 0 && lon == 0)) {
+            ev->lat = lat;
+            ev->lon = lon;
+            ev->has_geo = true;
+        }
+    }
+    if (!ev->country) {
+        const char *s;
+        size_t len;
+        struct m365_jv l = m365_jget(obj, "Location", "location", NULL);
+        if (m365_jv_type(l) == M365_J_STRING && m365_jtext(ctx, l, &s, &len) && len <= 3) {
+            ev->country = m365_ev_intern(ctx, s, len);
+        }
+    }
+}
+
+static enum m365_log_source infer_signin_source(struct m365_read_ctx *ctx, struct m365_jv obj,
+                                                enum m365_log_source given)
+{
+    if (given != M365_LOG_UNKNOWN) {
+        return given;
+    }
+    struct m365_jv types = m365_jget(obj, "signInEventTypes", NULL);
+    struct m365_jit it;
+    struct m365_jv el;
+    m365_jv_iter(types, &it);
+    while (m365_jit_next(&it, NULL, NULL, &el)) {
+        const char *s;
+        size_t len;
+        if (!m365_jtext(ctx, el, &s, &len)) {
+            continue;
+        }
+        if (m365_ieqn(s, len, "interactiveUser")) {
+            return M365_LOG_SIGNIN;
+        }
+        if (m365_ieqn(s, len, "nonInteractiveUser")) {
+            return M365_LOG_SIGNIN_NONINTERACTIVE;
+        }
+        if (m365_ieqn(s, len, "servicePrincipal")) {
+            return M365_LOG_SIGNIN_SERVICE_PRINCIPAL;
+        }
+        if (m365_ieqn(s, len, "managedIdentity")) {
+            return M365_LOG_SIGNIN_MANAGED_IDENTITY;
+        }
+    }
+    bool inter;
+    if (m365_jbool(ctx, m365_jget(obj, "isInteractive", NULL), &inter)) {
+        return inter ? M365_LOG_SIGNIN : M365_LOG_SIGNIN_NONINTERACTIVE;
+    }
+    const char *s;
+    size_t len;
+    if (!text_of(ctx, obj, &s, &len, "userPrincipalName", NULL) &&
+        text_of(ctx, obj, &s, &len, "servicePrincipalId", NULL)) {
+        return M365_LOG_SIGNIN_SERVICE_PRINCIPAL;
+    }
+    return M365_LOG_SIGNIN;
+}
+
+/* env: the Azure Monitor envelope (absent otherwise), for fallbacks. */
+static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
+                       enum m365_log_source src, uint64_t line, uint64_t offset, const char *raw,
+                       size_t raw_len)
+{
+    struct m365_event *ev = m365_ev_begin(ctx, line, offset);
+    if (!ev) {
+        m365_ctx_skip(ctx, line, NULL, "out of memory");
+        return;
+    }
+    const char *bad = NULL;
+    int tr = time_of(ctx, obj, &bad, "createdDateTime", "TimeGenerated", NULL);
+    if (tr == 0) {
+        tr = time_of(ctx, env, &bad, "time", NULL);
+    }
+    if (tr == 0) {
+        /* Query exports without a time column still carry the authentication step times. */
+        struct m365_jv steps = nested(ctx, obj, "authenticationDetails", NULL);
+        struct m365_jit it;
+        struct m365_jv el;
+        m365_jv_iter(steps, &it);
+        if (m365_jit_next(&it, NULL, NULL, &el)) {
+            tr = time_of(ctx, el, &bad, "authenticationStepDateTime", NULL);
+        }
+    }
+    if (tr < 0) {
+        m365_ev_skip(ctx, bad, "not a valid timestamp");
+        return;
+    }
+    src = infer_signin_source(ctx, obj, src);
+    ev->log_source = (uint8_t)src;
+    ev->kind = M365_EV_SIGNIN;
+    ev->workload = m365_ev_intern(ctx, "AzureActiveDirectory", 20);
+    m365_ev_set_operation(ctx, "Sign-in activity", 16);
+    SET(ev->evidence.record_id, obj, "id");
+    SET(ev->category, obj, "Type");
+    SET(ev->category, env, "category");
+    if (!ev->category) {
+        static const char *const names[] = {
+            [M365_LOG_SIGNIN] = "SignInLogs",
+            [M365_LOG_SIGNIN_NONINTERACTIVE] = "NonInteractiveUserSignInLogs",
+            [M365_LOG_SIGNIN_SERVICE_PRINCIPAL] = "ServicePrincipalSignInLogs",
+            [M365_LOG_SIGNIN_MANAGED_IDENTITY] = "ManagedIdentitySignInLogs"};
+        if (src < sizeof(names) / sizeof(names[0]) && names[src]) {
+            ev->category = m365_ev_intern(ctx, names[src], strlen(names[src]));
+        }
+    }
+
+    bool sp = src == M365_LOG_SIGNIN_SERVICE_PRINCIPAL || src == M365_LOG_SIGNIN_MANAGED_IDENTITY;
+    if (sp) {
+        ev->actor_type = M365_ACTOR_SERVICE_PRINCIPAL;
+        SET(ev->actor_id, obj, "servicePrincipalId");
+        SET(ev->actor_name, obj, "servicePrincipalName", "appDisplayName");
+        SET_LOWER(ev->actor_app_id, obj, "appId");
+    } else {
+        ev->actor_type = M365_ACTOR_USER;
+        SET_LOWER(ev->actor_upn, obj, "userPrincipalName", "SignInIdentifier",
+                  "AlternateSignInName");
+        SET(ev->actor_id, obj, "userId");
+        SET(ev->actor_name, obj, "userDisplayName", "Identity");
+        SET(ev->actor_name, env, "identity");
+    }
+    SET_LOWER(ev->app_id, obj, "appId");
+    SET(ev->app_name, obj, "appDisplayName");
+    SET_LOWER(ev->resource_id, obj, "resourceId", "ResourceIdentity");
+    SET(ev->resource_name, obj, "resourceDisplayName");
+    SET(ev->client_app_used, obj, "clientAppUsed");
+    SET(ev->user_agent, obj, "userAgent");
+    SET(ev->auth_requirement, obj, "authenticationRequirement");
+    SET(ev->correlation_id, obj, "correlationId");
+    SET(ev->correlation_id, env, "correlationId");
+    SET(ev->session_id, obj, "sessionId");
+    SET(ev->token_id, obj, "uniqueTokenIdentifier");
+    SET(ev->tenant_id, obj, "resourceTenantId", "AADTenantId", "tenantId");
+    SET(ev->tenant_id, env, "tenantId");
+
+    const char *s;
+    size_t len;
+    if (text_of(ctx, obj, &s, &len, "ipAddress", NULL)) {
+        m365_ev_set_ip(ctx, s, len);
+    }
+    if (text_of(ctx, env, &s, &len, "callerIpAddress", NULL)) {
+        m365_ev_set_ip(ctx, s, len);
+    }
+    bool inter;
+    if (m365_jbool(ctx, m365_jget(obj, "isInteractive", NULL), &inter)) {
+        ev->is_interactive = inter ? 1 : 0;
+    } else if (src == M365_LOG_SIGNIN) {
+        ev->is_interactive = 1;
+    } else if (src == M365_LOG_SIGNIN_NONINTERACTIVE) {
+        ev->is_interactive = 0;
+    }
+
+    int64_t code = 0;
+    bool have_code = false;
+    struct m365_jv status = nested(ctx, obj, "status", NULL);
+    if (m365_jv_type(status) == M365_J_OBJECT) {
+        have_code = m365_jint(ctx, m365_jget(status, "errorCode", NULL), &code);
+        SET(ev->result_detail, status, "failureReason");
+    }
+    if (!have_code) {
+        have_code = m365_jint(ctx, m365_jget(obj, "ResultType", NULL), &code) ||
+                    m365_jint(ctx, m365_jget(env, "resultType", NULL), &code);
+    }
+    SET(ev->result_detail, obj, "ResultDescription");
+    SET(ev->result_detail, env, "resultDescription");
+    if (have_code) {
+        ev->error_code = (int32_t)code;
+        ev->result = (uint8_t)m365_entra_code_result(code);
+    }
+    location(ctx, ev, obj);
+
+    struct m365_jv dev = nested(ctx, obj, "deviceDetail", NULL);
+    if (m365_jv_type(dev) == M365_J_OBJECT) {
+        if (text_of(ctx, dev, &s, &len, "operatingSystem", NULL)) {
+            m365_ev_add_extra(ctx, "deviceDetail.operatingSystem", 28, s, len);
+        }
+        if (text_of(ctx, dev, &s, &len, "browser", NULL)) {
+            m365_ev_add_extra(ctx, "deviceDetail.browser", 20, s, len);
+        }
+        if (text_of(ctx, dev, &s, &len, "deviceId", NULL)) {
+            m365_ev_add_extra(ctx, "deviceDetail.deviceId", 21, s, len);
+        }
+    }
+    if (text_of(ctx, obj, &s, &len, "conditionalAccessStatus", NULL)) {
+        m365_ev_add_extra(ctx, "conditionalAccessStatus", 23, s, len);
+    }
+    if (text_of(ctx, obj, &s, &len, "homeTenantId", NULL)) {
+        m365_ev_add_extra(ctx, "homeTenantId", 12, s, len);
+    }
+    int64_t asn;
+    if (m365_jint(ctx, m365_jget(obj, "autonomousSystemNumber", NULL), &asn)) {
+        s = m365_jv_text(ctx->json, m365_jget(obj, "autonomousSystemNumber", NULL), &len);
+        m365_ev_add_extra(ctx, "autonomousSystemNumber", 22, s, len);
+    }
+    /* Which methods satisfied authentication, for MFA-aware detections. */
+    struct m365_jv steps = nested(ctx, obj, "authenticationDetails", NULL);
+    struct m365_jit it;
+    struct m365_jv el;
+    m365_jv_iter(steps, &it);
+    while (m365_jit_next(&it, NULL, NULL, &el)) {
+        bool ok;
+        if (m365_jbool(ctx, m365_jget(el, "succeeded", NULL), &ok) && ok &&
+            text_of(ctx, el, &s, &len, "authenticationMethod", NULL)) {
+            m365_ev_add_extra(ctx, "authenticationMethod", 20, s, len);
+        }
+    }
+    if (!ev->actor_upn && !ev->actor_id && !ev->app_id && !have_code) {
+        /* Query results shaped like SigninLogs (summaries) carry no sign-in at all. */
+        m365_ev_skip(ctx, "UserPrincipalName",
+                     "not a sign-in record: no user, application or result code");
+        return;
+    }
+    m365_ev_commit(ctx, raw, raw_len);
+}
+
+static void map_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
+                      uint64_t line, uint64_t offset, const char *raw, size_t raw_len)
+{
+    struct m365_event *ev = m365_ev_begin(ctx, line, offset);
+    if (!ev) {
+        m365_ctx_skip(ctx, line, NULL, "out of memory");
+        return;
+    }
+    const char *s;
+    size_t len;
+    if (!text_of(ctx, obj, &s, &len, "activityDisplayName", "OperationName", NULL) &&
+        !text_of(ctx, env, &s, &len, "operationName", NULL)) {
+        m365_ev_skip(ctx, "activityDisplayName", "no activity name: not a directory audit record");
+        return;
+    }
+    m365_ev_set_operation(ctx, s, len);
+    const char *bad = NULL;
+    int tr = time_of(ctx, obj, &bad, "activityDateTime", "TimeGenerated", NULL);
+    if (tr == 0) {
+        tr = time_of(ctx, env, &bad, "time", NULL);
+    }
+    if (tr < 0) {
+        m365_ev_skip(ctx, bad, "not a valid timestamp");
+        return;
+    }
+    ev->log_source = M365_LOG_DIRECTORY_AUDIT;
+    ev->kind = M365_EV_DIRECTORY;
+    ev->workload = m365_ev_intern(ctx, "AzureActiveDirectory", 20);
+    SET(ev->evidence.record_id, obj, "id");
+    SET(ev->category, obj, "category");
+    SET(ev->correlation_id, obj, "correlationId");
+    SET(ev->correlation_id, env, "correlationId");
+    SET(ev->tenant_id, obj, "AADTenantId", "TenantId");
+    SET(ev->tenant_id, env, "tenantId");
+    SET(ev->result_detail, obj, "resultReason");
+    if (text_of(ctx, obj, &s, &len, "result", NULL) ||
+        text_of(ctx, env, &s, &len, "resultType", NULL)) {
+        if (m365_ieqn(s, len, "success")) {
+            ev->result = M365_RESULT_SUCCESS;
+        } else if (m365_ieqn(s, len, "failure") || m365_ieqn(s, len, "timeout")) {
+            ev->result = M365_RESULT_FAILURE;
+        }
+    }
+    if (text_of(ctx, obj, &s, &len, "loggedByService", NULL)) {
+        m365_ev_add_extra(ctx, "loggedByService", 15, s, len);
+    }
+    if (text_of(ctx, obj, &s, &len, "operationType", "AADOperationType", NULL)) {
+        m365_ev_add_extra(ctx, "operationType", 13, s, len);
+    }
+
+    struct m365_jv by = nested(ctx, obj, "initiatedBy", NULL);
+    struct m365_jv user = m365_jget(by, "user", NULL);
+    struct m365_jv app = m365_jget(by, "app", NULL);
+    if (m365_jv_type(user) == M365_J_OBJECT &&
+        (text_of(ctx, user, &s, &len, "userPrincipalName", "id", NULL))) {
+        ev->actor_type = M365_ACTOR_USER;
+        SET_LOWER(ev->actor_upn, user, "userPrincipalName");
+        SET(ev->actor_id, user, "id");
+        SET(ev->actor_name, user, "displayName");
+        if (text_of(ctx, user, &s, &len, "ipAddress", NULL)) {
+            m365_ev_set_ip(ctx, s, len);
+        }
+    } else if (m365_jv_type(app) == M365_J_OBJECT) {
+        ev->actor_type = M365_ACTOR_SERVICE_PRINCIPAL;
+        SET(ev->actor_id, app, "servicePrincipalId");
+        SET(ev->actor_name, app, "displayName", "servicePrincipalName");
+        SET_LOWER(ev->actor_app_id, app, "appId");
+        if (text_of(ctx, app, &s, &len, "ipAddress", NULL)) {
+            m365_ev_set_ip(ctx, s, len);
+        }
+    }
+    if (text_of(ctx, env, &s, &len, "callerIpAddress", NULL)) {
+        m365_ev_set_ip(ctx, s, len);
+    }
+
+    struct m365_jv details = nested(ctx, obj, "additionalDetails", NULL);
+    struct m365_jit it;
+    struct m365_jv el;
+    m365_jv_iter(details, &it);
+    while (m365_jit_next(&it, NULL, NULL, &el)) {
+        const char *k, *v;
+        size_t kl, vl;
+        if (text_of(ctx, el, &k, &kl, "key", NULL) && text_of(ctx, el, &v, &vl, "value", NULL)) {
+            m365_ev_add_extra(ctx, k, kl, v, vl);
+            if (m365_ieqn(k, kl, "User-Agent") && !ev->user_agent) {
+                ev->user_agent = m365_ev_intern(ctx, v, vl);
+            }
+        }
+    }
+
+    struct m365_jv targets = nested(ctx, obj, "targetResources", NULL);
+    m365_jv_iter(targets, &it);
+    while (m365_jit_next(&it, NULL, NULL, &el)) {
+        const char *ty = NULL, *id = NULL, *nm = NULL, *up = NULL;
+        size_t tyl = 0, idl = 0, nml = 0, upl = 0;
+        text_of(ctx, el, &ty, &tyl, "type", NULL);
+        text_of(ctx, el, &id, &idl, "id", NULL);
+        text_of(ctx, el, &nm, &nml, "displayName", NULL);
+        text_of(ctx, el, &up, &upl, "userPrincipalName", NULL);
+        uint32_t ti = m365_ev_add_target(ctx, ty, tyl, id, idl, nm, nml, up, upl);
+        struct m365_jv mods = m365_jnested(ctx, m365_jget(el, "modifiedProperties", NULL));
+        struct m365_jit mit;
+        struct m365_jv mp;
+        m365_jv_iter(mods, &mit);
+        while (m365_jit_next(&mit, NULL, NULL, &mp)) {
+            const char *n, *o = NULL, *nv = NULL;
+            size_t nl, ol = 0, nvl = 0;
+            if (!text_of(ctx, mp, &n, &nl, "displayName", NULL)) {
+                continue;
+            }
+            text_of(ctx, mp, &o, &ol, "oldValue", NULL);
+            text_of(ctx, mp, &nv, &nvl, "newValue", NULL);
+            m365_ev_add_prop(ctx, ti, n, nl, o, ol, nv, nvl);
+        }
+    }
+    m365_ev_commit(ctx, raw, raw_len);
+}
+
+void m365_map_entra_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
+                           enum m365_log_source src, uint64_t line, uint64_t offset,
+                           const char *raw, size_t raw_len)
+{
+    map_signin(ctx, obj, env, src, line, offset, raw, raw_len);
+}
+
+void m365_map_entra_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
+                          uint64_t line, uint64_t offset, const char *raw, size_t raw_len)
+{
+    map_audit(ctx, obj, env, line, offset, raw, raw_len);
+}
+
+/* Log Analytics tables -> log sources. */
+static const struct {
+    const char *table;
+    enum m365_log_source src;
+} la_tables[] = {
+    {"SigninLogs", M365_LOG_SIGNIN},
+    {"AADNonInteractiveUserSignInLogs", M365_LOG_SIGNIN_NONINTERACTIVE},
+    {"AADServicePrincipalSignInLogs", M365_LOG_SIGNIN_SERVICE_PRINCIPAL},
+    {"AADManagedIdentitySignInLogs", M365_LOG_SIGNIN_MANAGED_IDENTITY},
+    {"AuditLogs", M365_LOG_DIRECTORY_AUDIT},
+    {"OfficeActivity", M365_LOG_UAL},
+};
+
+void m365_map_la_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t line,
+                     uint64_t offset, const char *raw, size_t raw_len)
+{
+    const char *s;
+    size_t len;
+    enum m365_log_source src = M365_LOG_UNKNOWN;
+    if (text_of(ctx, row, &s, &len, "Type", NULL)) {
+        for (size_t i = 0; i < sizeof(la_tables) / sizeof(la_tables[0]); i++) {
+            if (m365_ieqn(s, len, la_tables[i].table)) {
+                src = la_tables[i].src;
+            }
+        }
+    }
+    if (src == M365_LOG_UNKNOWN) {
+        /* Query exports often drop the Type column: recognise the table by its columns. */
+        if (text_of(ctx, row, &s, &len, "Category", NULL) &&
+            (m365_ieqn(s, len, "SignInLogs") || m365_ieqn(s, len, "NonInteractiveUserSignInLogs") ||
+             m365_ieqn(s, len, "ServicePrincipalSignInLogs"))) {
+            src = m365_ieqn(s, len, "SignInLogs") ? M365_LOG_SIGNIN
+                  : m365_ieqn(s, len, "NonInteractiveUserSignInLogs")
+                      ? M365_LOG_SIGNIN_NONINTERACTIVE
+                      : M365_LOG_SIGNIN_SERVICE_PRINCIPAL;
+        } else if (m365_jget(row, "OfficeWorkload", NULL).present ||
+                   (m365_jget(row, "Operation", NULL).present &&
+                    m365_jget(row, "RecordType", NULL).present)) {
+            src = M365_LOG_UAL;
+        } else if (m365_jget(row, "TargetResources", NULL).present ||
+                   m365_jget(row, "InitiatedBy", NULL).present) {
+            src = M365_LOG_DIRECTORY_AUDIT;
+        } else if (text_of(ctx, row, &s, &len, "OperationName", NULL) &&
+                   m365_ieqn(s, len, "Sign-in activity")) {
+            src = M365_LOG_SIGNIN;
+        }
+    }
+    struct m365_jv none;
+    memset(&none, 0, sizeof(none));
+    switch (src) {
+    case M365_LOG_UAL:
+        m365_map_ual(ctx, row, line, offset, raw, raw_len);
+        return;
+    case M365_LOG_DIRECTORY_AUDIT:
+        map_audit(ctx, row, none, line, offset, raw, raw_len);
+        return;
+    case M365_LOG_UNKNOWN:
+        m365_ctx_skip(ctx, line, "Type",
+                      "not a SigninLogs, AAD*SignInLogs, AuditLogs or OfficeActivity row");
+        return;
+    default:
+        map_signin(ctx, row, none, src, line, offset, raw, raw_len);
+        return;
+    }
+}
+

@@ -1,0 +1,36 @@
+#include <string.h>
+
+#include "json_records.h"
+#include "read_ctx.h"
+
+void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
+{
+    struct m365_json_records *jr = m365_json_records_new(ctx->in, ctx->lim->max_record_bytes);
+    if (!jr) {
+        m365_ctx_warn(ctx, 0, NULL, "out of memory");
+        return;
+    }
+    struct m365_json_record rec;
+    enum m365_status st;
+    while ((st = m365_json_records_next(jr, &rec)) != M365_E_EOF) {
+        if (st == M365_E_NOMEM) {
+            m365_ctx_warn(ctx, rec.line, NULL, "out of memory: the rest of the file is not read");
+            break;
+        }
+        if (st != M365_OK) {
+            m365_ctx_skip(ctx, rec.line, NULL, "%s", rec.why);
+            continue;
+        }
+        struct m365_jv root;
+        const char *err = NULL;
+        if (m365_json_parse(ctx->json, rec.data, rec.len, true, &root, &err) != 0) {
+            m365_ctx_skip(ctx, rec.line, NULL, "invalid JSON: %s", err);
+        } else if (m365_jv_type(root) != M365_J_OBJECT) {
+            m365_ctx_skip(ctx, rec.line, NULL, "record is not a JSON object");
+        } else {
+            map(ctx, root, rec.line, rec.offset, rec.data, rec.len);
+        }
+        m365_json_reset(ctx->json);
+    }
+    m365_json_records_free(jr);
+}

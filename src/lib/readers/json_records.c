@@ -1,0 +1,455 @@
+#include "json_records.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/limits.h"
+#include "../json/json.h"
+
+/* Where the scanner is, structurally. */
+enum where {
+    TOP,       /* between top-level values */
+    IN_ARRAY,  /* between records of a record array (top-level or a wrapper's) */
+    IN_RECORD, /* inside one record */
+    IN_TOPOBJ, /* inside a top-level object: a record, or a wrapper until proven otherwise */
+    IN_SCALAR, /* a non-object element of a record array, being skipped */
+    IN_STRAY   /* text outside any JSON value, being skipped */
+};
+
+struct m365_json_records {
+    struct m365_input *in;
+    char *buf;
+    size_t cap, len, pos;
+    uint64_t base; /* stream offset of buf[0] */
+    uint64_t line; /* line at buf[pos] */
+    bool eof;
+    size_t max_rec;
+    bool lines_mode;
+    bool mode_known;
+
+    enum where where;
+    unsigned depth;     /* open containers */
+    unsigned rec_level; /* depth of the array that holds records (1 top array, 2 wrapper) */
+    bool in_str, esc;
+    size_t rec_start; /* buffer index of the current record's first byte */
+    uint64_t rec_line;
+    bool oversize; /* current record passed max_rec: discarding its bytes */
+    bool is_wrapper;
+    /* Key tracking at depth 1 of a top-level object. */
+    bool expect_key, capture, after_colon;
+    char key[16];
+    unsigned klen;
+};
+
+struct m365_json_records *m365_json_records_new(struct m365_input *in, size_t max_record_bytes)
+{
+    struct m365_json_records *r = calloc(1, sizeof(*r));
+    if (!r) {
+        return NULL;
+    }
+    r->in = in;
+    r->max_rec = max_record_bytes;
+    r->cap = M365_READ_CHUNK;
+    r->buf = malloc(r->cap + M365_JSON_PADDING);
+    if (!r->buf) {
+        free(r);
+        return NULL;
+    }
+    r->line = 1;
+    r->where = TOP;
+    return r;
+}
+
+void m365_json_records_free(struct m365_json_records *r)
+{
+    if (r) {
+        free(r->buf);
+        free(r);
+    }
+}
+
+/* Keep bytes from `keep` on, read more. Returns bytes read, 0 at EOF, -1 out of memory. */
+static long refill(struct m365_json_records *r, size_t keep)
+{
+    if (keep > 0) {
+        memmove(r->buf, r->buf + keep, r->len - keep);
+        r->len -= keep;
+        r->pos -= keep;
+        r->rec_start = r->rec_start >= keep ? r->rec_start - keep : 0;
+        r->base += keep;
+    }
+    if (r->len == r->cap) {
+        size_t ncap = r->cap * 2;
+        char *nb = realloc(r->buf, ncap + M365_JSON_PADDING);
+        if (!nb) {
+            return -1;
+        }
+        r->buf = nb;
+        r->cap = ncap;
+    }
+    size_t n = m365_input_read(r->in, r->buf + r->len, r->cap - r->len);
+    if (n == 0) {
+        r->eof = true;
+    }
+    r->len += n;
+    memset(r->buf + r->len, 0, M365_JSON_PADDING);
+    return (long)n;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* JSON Lines when the first value is an object that closes on its own first line. */
+static void decide_mode(struct m365_json_records *r)
+{
+    const char *p;
+    size_t n;
+    r->mode_known = true;
+    if (m365_input_peek(r->in, &p, &n) != 0) {
+        return;
+    }
+    size_t i = 0;
+    while (i < n && is_ws(p[i])) {
+        i++;
+    }
+    if (i == n || p[i] != '{') {
+        return;
+    }
+    unsigned depth = 0;
+    bool in_str = false, esc = false;
+    for (; i < n; i++) {
+        char c = p[i];
+        if (in_str) {
+            if (esc) {
+                esc = false;
+            } else if (c == '\\') {
+                esc = true;
+            } else if (c == '"') {
+                in_str = false;
+            }
+            continue;
+        }
+        if (c == '\n') {
+            return;
+        }
+        if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            for (i++; i < n && p[i] != '\n'; i++) {
+                if (!is_ws(p[i])) {
+                    return;
+                }
+            }
+            r->lines_mode = i < n;
+            return;
+        }
+    }
+}
+
+static enum m365_status next_line(struct m365_json_records *r, struct m365_json_record *rec)
+{
+    for (;;) {
+        char *nl = r->pos < r->len ? memchr(r->buf + r->pos, '\n', r->len - r->pos) : NULL;
+        if (!nl) {
+            if (!r->eof) {
+                size_t keep = r->oversize ? r->len : r->pos;
+                if (!r->oversize && r->len - r->pos > r->max_rec) {
+                    r->oversize = true; /* discard the rest of this line as it arrives */
+                    r->rec_line = r->line;
+                    keep = r->len;
+                }
+                if (refill(r, keep) < 0) {
+                    return M365_E_NOMEM;
+                }
+                continue;
+            }
+            if (r->pos >= r->len && !r->oversize) {
+                return M365_E_EOF;
+            }
+            nl = r->buf + r->len; /* last line without a newline */
+        }
+        size_t start = r->pos, end = (size_t)(nl - r->buf);
+        uint64_t line = r->line;
+        r->pos = end < r->len ? end + 1 : end;
+        r->line++;
+        if (r->oversize) {
+            r->oversize = false;
+            rec->line = r->rec_line;
+            rec->offset = r->base + start;
+            rec->why = "record larger than the maximum record size";
+            return M365_E_LIMIT;
+        }
+        while (start < end && is_ws(r->buf[start])) {
+            start++;
+        }
+        while (end > start && is_ws(r->buf[end - 1])) {
+            end--;
+        }
+        if (start == end) {
+            continue;
+        }
+        if (end - start > r->max_rec) {
+            rec->line = line;
+            rec->offset = r->base + start;
+            rec->why = "record larger than the maximum record size";
+            return M365_E_LIMIT;
+        }
+        rec->data = r->buf + start;
+        rec->len = end - start;
+        rec->line = line;
+        rec->offset = r->base + start;
+        rec->why = NULL;
+        return M365_OK;
+    }
+}
+
+static void begin_record(struct m365_json_records *r, enum where w)
+{
+    r->where = w;
+    r->rec_start = r->pos;
+    r->rec_line = r->line;
+    r->oversize = false;
+    r->in_str = r->esc = false;
+}
+
+static enum m365_status emit(struct m365_json_records *r, struct m365_json_record *rec,
+                             size_t end)
+{
+    rec->line = r->rec_line;
+    rec->offset = r->base + r->rec_start;
+    if (r->oversize) {
+        r->oversize = false;
+        rec->why = "record larger than the maximum record size";
+        return M365_E_LIMIT;
+    }
+    rec->data = r->buf + r->rec_start;
+    rec->len = end - r->rec_start;
+    rec->why = NULL;
+    return M365_OK;
+}
+
+static enum m365_status next_struct(struct m365_json_records *r, struct m365_json_record *rec)
+{
+    for (;;) {
+        if (r->pos >= r->len) {
+            if (r->eof) {
+                if (r->where == IN_STRAY || r->where == IN_SCALAR) {
+                    rec->why = r->where == IN_STRAY ? "text outside any JSON value"
+                                                    : "array element is not a JSON object";
+                    r->where = TOP;
+                    rec->line = r->rec_line;
+                    rec->offset = r->base + r->rec_start;
+                    return M365_E_PARSE;
+                }
+                if (r->where == IN_RECORD || (r->where == IN_TOPOBJ && !r->is_wrapper)) {
+                    r->where = TOP;
+                    rec->line = r->rec_line;
+                    rec->offset = r->base + r->rec_start;
+                    rec->why = "truncated record: the file ends inside it";
+                    return M365_E_PARSE;
+                }
+                return M365_E_EOF;
+            }
+            bool holding = r->where == IN_RECORD || (r->where == IN_TOPOBJ && !r->is_wrapper);
+            if (holding && !r->oversize && r->pos - r->rec_start > r->max_rec) {
+                r->oversize = true;
+            }
+            size_t keep = holding && !r->oversize ? r->rec_start : r->pos;
+            if (refill(r, keep) < 0) {
+                return M365_E_NOMEM;
+            }
+            continue;
+        }
+        char c = r->buf[r->pos];
+        if (c == '\n') {
+            r->line++;
+        }
+        if (r->where == IN_RECORD || r->where == IN_TOPOBJ) {
+            if (r->in_str) {
+                if (r->esc) {
+                    r->esc = false;
+                } else if (c == '\\') {
+                    r->esc = true;
+                } else if (c == '"') {
+                    r->in_str = false;
+                    r->capture = false;
+                } else if (r->capture && r->klen < sizeof(r->key)) {
+                    r->key[r->klen++] = c;
+                }
+                r->pos++;
+                continue;
+            }
+            bool topobj = r->where == IN_TOPOBJ && r->depth == 1;
+            switch (c) {
+            case '"':
+                r->in_str = true;
+                if (topobj && r->expect_key) {
+                    r->capture = true;
+                    r->klen = 0;
+                }
+                break;
+            case ':':
+                if (topobj) {
+                    r->expect_key = false;
+                    r->after_colon = true;
+                    r->pos++;
+                    continue;
+                }
+                break;
+            case ',':
+                if (topobj) {
+                    r->expect_key = true;
+                    r->after_colon = false;
+                }
+                break;
+            case '{':
+            case '[':
+                if (topobj && r->after_colon && c == '[' &&
+                    ((r->klen == 5 && memcmp(r->key, "value", 5) == 0) ||
+                     (r->klen == 7 && memcmp(r->key, "records", 7) == 0))) {
+                    /* A wrapper: its array's elements are the records. */
+                    r->is_wrapper = true;
+                    r->oversize = false;
+                    r->depth = 2;
+                    r->rec_level = 2;
+                    r->where = IN_ARRAY;
+                    r->after_colon = false;
+                    r->pos++;
+                    continue;
+                }
+                r->depth++;
+                break;
+            case '}':
+            case ']':
+                if (r->depth > 0) {
+                    r->depth--;
+                }
+                if (r->where == IN_RECORD && r->depth == r->rec_level) {
+                    r->where = IN_ARRAY;
+                    r->pos++;
+                    return emit(r, rec, r->pos);
+                }
+                if (r->where == IN_TOPOBJ && r->depth == 0) {
+                    r->where = TOP;
+                    r->pos++;
+                    if (r->is_wrapper) {
+                        continue;
+                    }
+                    return emit(r, rec, r->pos);
+                }
+                break;
+            default:
+                break;
+            }
+            if (topobj && !is_ws(c)) {
+                r->after_colon = false;
+            }
+            r->pos++;
+            continue;
+        }
+        if (is_ws(c)) {
+            r->pos++;
+            continue;
+        }
+        if (r->where == TOP) {
+            if (c == '{') {
+                begin_record(r, IN_TOPOBJ);
+                r->depth = 1;
+                r->is_wrapper = false;
+                r->expect_key = true;
+                r->after_colon = false;
+                r->capture = false;
+                r->klen = 0;
+                r->pos++;
+                continue;
+            }
+            if (c == '[') {
+                r->where = IN_ARRAY;
+                r->depth = 1;
+                r->rec_level = 1;
+                r->is_wrapper = false;
+                r->pos++;
+                continue;
+            }
+            begin_record(r, IN_STRAY);
+            continue;
+        }
+        if (r->where == IN_STRAY) {
+            if (c == '{' || c == '[') {
+                r->where = TOP;
+                rec->line = r->rec_line;
+                rec->offset = r->base + r->rec_start;
+                rec->why = "text outside any JSON value";
+                return M365_E_PARSE;
+            }
+            r->pos++;
+            continue;
+        }
+        if (r->where == IN_SCALAR) {
+            if (r->in_str) {
+                if (r->esc) {
+                    r->esc = false;
+                } else if (c == '\\') {
+                    r->esc = true;
+                } else if (c == '"') {
+                    r->in_str = false;
+                }
+                r->pos++;
+                continue;
+            }
+            if (c == ',' || c == ']' || c == '}') {
+                r->where = IN_ARRAY;
+                rec->line = r->rec_line;
+                rec->offset = r->base + r->rec_start;
+                rec->why = "array element is not a JSON object";
+                return M365_E_PARSE;
+            }
+            r->in_str = c == '"';
+            r->pos++;
+            continue;
+        }
+        /* IN_ARRAY: between records. */
+        if (c == ',') {
+            r->pos++;
+            continue;
+        }
+        if (c == ']' || c == '}') {
+            r->pos++;
+            if (r->depth > 0) {
+                r->depth--;
+            }
+            if (r->rec_level == 2 && r->depth == 1) {
+                r->where = IN_TOPOBJ; /* back in the wrapper, after its record array */
+                r->expect_key = false;
+                r->after_colon = false;
+            } else {
+                r->where = TOP;
+                r->depth = 0;
+            }
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            begin_record(r, IN_RECORD);
+            r->depth++;
+            r->pos++;
+            continue;
+        }
+        /* A scalar element: consume it, it is not a record. */
+        begin_record(r, IN_SCALAR);
+        r->in_str = c == '"';
+        r->pos++;
+    }
+}
+
+enum m365_status m365_json_records_next(struct m365_json_records *r, struct m365_json_record *rec)
+{
+    if (!r->mode_known) {
+        decide_mode(r);
+    }
+    return r->lines_mode ? next_line(r, rec) : next_struct(r, rec);
+}

@@ -1,0 +1,242 @@
+/* Purview audit search / Search-UnifiedAuditLog CSV exports: one unified audit log record per
+ * row, as JSON in the AuditData cell. Columns are found by header name, never by position:
+ *   new portal:  RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,…
+ *   classic:     CreationDate,UserIds,Operations,AuditData (Export-Csv may add a "#TYPE" first
+ *                line, quote every cell and add RunspaceId, RecordType, ResultIndex, ResultCount,
+ *                Identity, IsValid, ObjectState). */
+#include <stdbool.h>
+#include <string.h>
+
+#include "../core/json_out.h"
+#include "../core/norm.h"
+#include "csv_rows.h"
+#include "read_ctx.h"
+#include "reader.h"
+
+struct purview_cols {
+    long audit;     /* AuditData */
+    long record_id; /* RecordId (new layout) */
+    long identity;  /* Identity (PowerShell: the record id) */
+    long created;   /* CreationDate */
+};
+
+static void find_cols(const struct m365_csv_row *h, struct purview_cols *c)
+{
+    c->audit = c->record_id = c->identity = c->created = -1;
+    for (size_t i = 0; i < h->n; i++) {
+        const char *s = h->fields[i].s;
+        size_t n = h->fields[i].len;
+        /* First of a repeated name wins. */
+        if (c->audit < 0 && m365_csv_header_is(s, n, "AuditData")) {
+            c->audit = (long)i;
+        } else if (c->record_id < 0 && m365_csv_header_is(s, n, "RecordId")) {
+            c->record_id = (long)i;
+        } else if (c->identity < 0 && m365_csv_header_is(s, n, "Identity")) {
+            c->identity = (long)i;
+        } else if (c->created < 0 && m365_csv_header_is(s, n, "CreationDate")) {
+            c->created = (long)i;
+        }
+    }
+}
+
+/* Cell col of the row with surrounding spaces trimmed; false when absent or blank. */
+static bool cell(const struct m365_csv_row *row, long col, const char **s, size_t *len)
+{
+    if (col < 0 || (size_t)col >= row->n) {
+        return false;
+    }
+    const char *p = row->fields[col].s;
+    size_t n = row->fields[col].len;
+    while (n && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n')) {
+        p++;
+        n--;
+    }
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n')) {
+        n--;
+    }
+    if (n == 0) {
+        return false;
+    }
+    *s = p;
+    *len = n;
+    return true;
+}
+
+static bool has_text(struct m365_read_ctx *ctx, struct m365_jv v)
+{
+    const char *s;
+    size_t len;
+    return m365_jtext(ctx, v, &s, &len);
+}
+
+/* AuditData with the row's RecordId / CreationDate added in front when it lacks an id or a time,
+ * so the shared UAL mapper picks them up ("Id" and "CreationTime" are what it reads first).
+ * Returns false (root unchanged) when nothing was added. */
+static bool add_fallbacks(struct m365_read_ctx *ctx, const struct purview_cols *c,
+                          const struct m365_csv_row *row, const char *json, size_t json_len,
+                          struct m365_buf *b, struct m365_jv *root)
+{
+    const char *id = NULL, *when = NULL;
+    size_t id_len = 0, when_len = 0;
+    bool need_id = !has_text(ctx, m365_jget(*root, "Id", "OfficeId", "SourceRecordId", NULL)) &&
+                   (cell(row, c->record_id, &id, &id_len) ||
+                    cell(row, c->identity, &id, &id_len));
+    bool need_time =
+        !has_text(ctx, m365_jget(*root, "CreationTime", "TimeGenerated", "CreationDate", NULL)) &&
+        cell(row, c->created, &when, &when_len);
+    if (!need_id && !need_time) {
+        return false;
+    }
+    const char *brace = memchr(json, '{', json_len);
+    if (!brace) {
+        return false;
+    }
+    m365_buf_reset(b);
+    int first = 1;
+    m365_buf_putc(b, '{');
+    if (need_id) {
+        m365_json_key(b, &first, "Id");
+        m365_json_str(b, id, id_len);
+    }
+    if (need_time) {
+        m365_json_key(b, &first, "CreationTime");
+        m365_json_str(b, when, when_len);
+    }
+    if (m365_jv_count(*root) > 0) {
+        m365_buf_putc(b, ',');
+    }
+    m365_buf_append(b, brace + 1, json_len - (size_t)(brace + 1 - json));
+    if (m365_buf_reserve(b, M365_JSON_PADDING) != 0) {
+        return false;
+    }
+    memset(b->data + b->len, 0, M365_JSON_PADDING);
+    struct m365_jv r2;
+    const char *err;
+    if (m365_json_parse(ctx->json, b->data, b->len, true, &r2, &err) != 0) {
+        return false; /* map the record as it is */
+    }
+    *root = r2;
+    return true;
+}
+
+static void map_row(struct m365_read_ctx *ctx, const struct purview_cols *c,
+                    const struct m365_csv_row *row, struct m365_buf *b)
+{
+    if (c->audit < 0) {
+        m365_ctx_skip(ctx, row->line, "AuditData", "no AuditData column in the csv header");
+        return;
+    }
+    const char *json;
+    size_t json_len;
+    if ((size_t)c->audit >= row->n) {
+        m365_ctx_skip(ctx, row->line, "AuditData",
+                      "row has %zu cells, the AuditData column is cell %ld", row->n,
+                      c->audit + 1);
+        return;
+    }
+    if (!cell(row, c->audit, &json, &json_len)) {
+        m365_ctx_skip(ctx, row->line, "AuditData", "empty AuditData cell");
+        return;
+    }
+    struct m365_jv root;
+    const char *err;
+    if (m365_json_parse(ctx->json, json, json_len, false, &root, &err) != 0) {
+        m365_ctx_skip(ctx, row->line, "AuditData", "AuditData is not valid JSON: %s", err);
+        return;
+    }
+    if (m365_jv_type(root) != M365_J_OBJECT) {
+        m365_ctx_skip(ctx, row->line, "AuditData", "AuditData is not a JSON object");
+        return;
+    }
+    if (add_fallbacks(ctx, c, row, json, json_len, b, &root)) {
+        m365_map_ual(ctx, root, row->line, row->offset, b->data, b->len);
+    } else {
+        m365_map_ual(ctx, root, row->line, row->offset, json, json_len);
+    }
+}
+
+static void purview_read(struct m365_read_ctx *ctx)
+{
+    struct m365_csv_rows *rows = m365_csv_rows_new(ctx->in, (size_t)ctx->lim->max_record_bytes);
+    if (!rows) {
+        m365_ctx_skip(ctx, 0, NULL, "out of memory");
+        return;
+    }
+    struct m365_buf b;
+    m365_buf_init(&b, 0);
+    struct purview_cols cols = {-1, -1, -1, -1};
+    bool have_header = false;
+    const char *no_header = NULL; /* why the header row could not be read */
+    for (;;) {
+        struct m365_csv_row row;
+        enum m365_status st = m365_csv_rows_next(rows, &row);
+        if (st == M365_E_EOF) {
+            break;
+        }
+        if (st == M365_E_NOMEM) {
+            m365_ctx_skip(ctx, row.line, NULL, "%s", row.why);
+            break;
+        }
+        if (st == M365_E_LIMIT) {
+            m365_ctx_skip(ctx, row.line, NULL, "%s", row.why);
+            if (!have_header) {
+                /* Without a header no later row can be understood. */
+                have_header = true;
+                no_header = "the csv header row was skipped";
+            }
+            continue;
+        }
+        if (row.unterminated) {
+            m365_ctx_warn(ctx, row.line, NULL, "the file ends inside a quoted cell");
+        }
+        if (!have_header) {
+            if (row.raw_len > 0 && row.raw[0] == '#') {
+                continue; /* Export-Csv's "#TYPE …" line */
+            }
+            find_cols(&row, &cols);
+            have_header = true;
+            continue;
+        }
+        if (no_header) {
+            m365_ctx_skip(ctx, row.line, NULL, "%s", no_header);
+            continue;
+        }
+        map_row(ctx, &cols, &row, &b);
+        m365_json_reset(ctx->json);
+    }
+    m365_buf_free(&b);
+    m365_csv_rows_free(rows);
+}
+
+struct sniff_state {
+    bool audit, created;
+};
+
+static void sniff_cell(void *user, size_t index, const char *s, size_t len)
+{
+    struct sniff_state *st = user;
+    (void)index;
+    if (m365_csv_header_is(s, len, "AuditData")) {
+        st->audit = true;
+    } else if (m365_csv_header_is(s, len, "CreationDate")) {
+        st->created = true;
+    }
+}
+
+static int purview_sniff(const char *head, size_t len)
+{
+    struct sniff_state st = {false, false};
+    if (m365_csv_first_row(head, len, true, sniff_cell, &st) < 0) {
+        return 0;
+    }
+    return st.audit && st.created ? 90 : 0;
+}
+
+const struct m365_reader m365_reader_purview_csv = {
+    "purview-csv",
+    "Purview audit search CSV export",
+    "Microsoft Purview audit search exports and Search-UnifiedAuditLog | Export-Csv files: one "
+    "unified audit log record per row, as JSON in the AuditData column",
+    purview_sniff,
+    purview_read,
+};

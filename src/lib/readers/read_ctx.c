@@ -1,0 +1,541 @@
+#include "read_ctx.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/hash.h"
+#include "../core/limits.h"
+#include "../core/norm.h"
+#include "../engine/scan_internal.h"
+
+#define VEC(T)                                                                                     \
+    struct {                                                                                       \
+        T *v;                                                                                      \
+        size_t n, cap;                                                                             \
+    }
+
+struct m365_evb {
+    struct m365_event ev;
+    struct m365_mail_access mail;
+    bool has_mail;
+    bool active;
+    VEC(struct m365_target) targets;
+    VEC(struct m365_modprop) props;
+    VEC(struct m365_kv) params;
+    VEC(struct m365_kv) extra;
+    VEC(struct m365_folder) folders;
+};
+
+#define VEC_PUSH(vec, item)                                                                        \
+    do {                                                                                           \
+        if ((vec).n == (vec).cap) {                                                                \
+            size_t nc_ = (vec).cap ? (vec).cap * 2 : 8;                                            \
+            void *nv_ = realloc((vec).v, nc_ * sizeof(*(vec).v));                                  \
+            if (!nv_) {                                                                            \
+                break;                                                                             \
+            }                                                                                      \
+            (vec).v = nv_;                                                                         \
+            (vec).cap = nc_;                                                                       \
+        }                                                                                          \
+        (vec).v[(vec).n++] = (item);                                                               \
+    } while (0)
+
+void m365_evb_free(struct m365_evb *b)
+{
+    if (!b) {
+        return;
+    }
+    free(b->targets.v);
+    free(b->props.v);
+    free(b->params.v);
+    free(b->extra.v);
+    free(b->folders.v);
+    free(b);
+}
+
+static void vdiag(struct m365_read_ctx *ctx, enum m365_diag_level lvl, uint64_t line,
+                  const char *field, const char *fmt, va_list ap)
+{
+    ctx->n_diags++;
+    if (ctx->n_diags > M365_MAX_DIAG_PER_FILE) {
+        return; /* summarised by the scan at the end of the file */
+    }
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    /* One line per message, whatever the input held. */
+    for (char *p = msg; *p; p++) {
+        if ((unsigned char)*p < 0x20) {
+            *p = ' ';
+        }
+    }
+    struct m365_diag d = {lvl, lvl == M365_DIAG_WARNING ? M365_E_PARSE : M365_OK, ctx->path, line,
+                          field, msg};
+    m365_scan_emit_diag(ctx->scan, &d);
+}
+
+void m365_ctx_skip(struct m365_read_ctx *ctx, uint64_t line, const char *field, const char *fmt,
+                   ...)
+{
+    ctx->fs->skipped++;
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(ctx, M365_DIAG_WARNING, line, field, fmt, ap);
+    va_end(ap);
+}
+
+void m365_ctx_warn(struct m365_read_ctx *ctx, uint64_t line, const char *field, const char *fmt,
+                   ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(ctx, M365_DIAG_NOTE, line, field, fmt, ap);
+    va_end(ap);
+}
+
+struct m365_event *m365_ev_begin(struct m365_read_ctx *ctx, uint64_t line, uint64_t offset)
+{
+    if (!ctx->evb) {
+        ctx->evb = calloc(1, sizeof(*ctx->evb));
+        if (!ctx->evb) {
+            return NULL;
+        }
+    }
+    struct m365_evb *b = ctx->evb;
+    memset(&b->ev, 0, sizeof(b->ev));
+    memset(&b->mail, 0, sizeof(b->mail));
+    b->mail.logon_type = -1;
+    b->mail.is_throttled = -1;
+    b->has_mail = false;
+    b->active = true;
+    b->targets.n = b->props.n = b->params.n = b->extra.n = b->folders.n = 0;
+    b->ev.time_ms = M365_TIME_NONE;
+    b->ev.record_type = -1;
+    b->ev.is_interactive = -1;
+    b->ev.evidence.file = ctx->path;
+    b->ev.evidence.line = line;
+    b->ev.evidence.offset = offset;
+    return &b->ev;
+}
+
+static void *arena_dup(struct m365_read_ctx *ctx, const void *p, size_t n)
+{
+    if (n == 0) {
+        return NULL;
+    }
+    void *d = m365_arena_alloc(ctx->arena, n);
+    if (d) {
+        memcpy(d, p, n);
+    }
+    return d;
+}
+
+static uint64_t fingerprint(const char *raw, size_t len)
+{
+    while (len && (raw[0] == ' ' || raw[0] == '\t' || raw[0] == '\r' || raw[0] == '\n')) {
+        raw++;
+        len--;
+    }
+    while (len && (raw[len - 1] == ' ' || raw[len - 1] == '\t' || raw[len - 1] == '\r' ||
+                   raw[len - 1] == '\n')) {
+        len--;
+    }
+    return m365_hash_bytes(raw, len, 0x5eed);
+}
+
+void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
+{
+    struct m365_evb *b = ctx->evb;
+    if (!b || !b->active) {
+        return;
+    }
+    b->active = false;
+    struct m365_event *ev = &b->ev;
+    if (b->has_mail) {
+        b->mail.n_folders = (uint32_t)b->folders.n;
+        b->mail.folders = arena_dup(ctx, b->folders.v, b->folders.n * sizeof(*b->folders.v));
+        ev->mail = arena_dup(ctx, &b->mail, sizeof(b->mail));
+    }
+    ev->n_targets = (uint32_t)b->targets.n;
+    ev->targets = arena_dup(ctx, b->targets.v, b->targets.n * sizeof(*b->targets.v));
+    ev->n_props = (uint32_t)b->props.n;
+    ev->props = arena_dup(ctx, b->props.v, b->props.n * sizeof(*b->props.v));
+    ev->n_params = (uint32_t)b->params.n;
+    ev->params = arena_dup(ctx, b->params.v, b->params.n * sizeof(*b->params.v));
+    ev->n_extra = (uint32_t)b->extra.n;
+    ev->extra = arena_dup(ctx, b->extra.v, b->extra.n * sizeof(*b->extra.v));
+    ev->reader = ctx->fs->reader;
+    if (ev->time_ms == M365_TIME_NONE) {
+        ctx->fs->untimed++;
+    }
+    if (m365_scan_store_event(ctx->scan, ev, fingerprint(raw, raw_len)) != 0) {
+        m365_ctx_skip(ctx, ev->evidence.line, NULL, "out of memory storing the event");
+        return;
+    }
+    ctx->fs->parsed++;
+}
+
+void m365_ev_skip(struct m365_read_ctx *ctx, const char *field, const char *fmt, ...)
+{
+    uint64_t line = 0;
+    if (ctx->evb) {
+        ctx->evb->active = false;
+        line = ctx->evb->ev.evidence.line;
+    }
+    ctx->fs->skipped++;
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(ctx, M365_DIAG_WARNING, line, field, fmt, ap);
+    va_end(ap);
+}
+
+const char *m365_ev_intern(struct m365_read_ctx *ctx, const char *s, size_t len)
+{
+    if (!s || len == 0) {
+        return NULL;
+    }
+    if (len > M365_MAX_VALUE_BYTES) {
+        len = M365_MAX_VALUE_BYTES;
+    }
+    return m365_intern(ctx->intern, s, len);
+}
+
+const char *m365_ev_intern_lower(struct m365_read_ctx *ctx, const char *s, size_t len)
+{
+    if (!s || len == 0) {
+        return NULL;
+    }
+    if (len > M365_MAX_VALUE_BYTES) {
+        len = M365_MAX_VALUE_BYTES;
+    }
+    return m365_intern_lower(ctx->intern, s, len);
+}
+
+const char *m365_ev_copy(struct m365_read_ctx *ctx, const char *s, size_t len)
+{
+    if (!s || len == 0) {
+        return NULL;
+    }
+    if (len > M365_MAX_VALUE_BYTES) {
+        len = M365_MAX_VALUE_BYTES;
+    }
+    return m365_arena_strndup(ctx->arena, s, len);
+}
+
+void m365_ev_set_operation(struct m365_read_ctx *ctx, const char *s, size_t len)
+{
+    struct m365_event *ev = &ctx->evb->ev;
+    ev->operation_raw = m365_ev_intern(ctx, s, len);
+    char small[256];
+    char *tmp = len < sizeof(small) ? small : malloc(len + 1);
+    if (!tmp) {
+        ev->operation = ev->operation_raw;
+        return;
+    }
+    size_t n = m365_op_normalise(s, len, tmp, len + 1);
+    ev->operation = m365_ev_intern(ctx, tmp, n);
+    if (tmp != small) {
+        free(tmp);
+    }
+}
+
+void m365_ev_set_ip(struct m365_read_ctx *ctx, const char *s, size_t len)
+{
+    struct m365_event *ev = &ctx->evb->ev;
+    if (ev->ip || !s) {
+        return;
+    }
+    char out[64];
+    size_t n = m365_ip_normalise(s, len, out, sizeof(out));
+    if (n) {
+        ev->ip = m365_ev_intern(ctx, out, n);
+    }
+}
+
+int m365_ev_set_time(struct m365_read_ctx *ctx, const char *s, size_t len)
+{
+    int64_t ms;
+    if (m365_time_parse(s, len, &ms) != 0) {
+        return -1;
+    }
+    ctx->evb->ev.time_ms = ms;
+    return 0;
+}
+
+uint32_t m365_ev_add_target(struct m365_read_ctx *ctx, const char *type, size_t tlen,
+                            const char *id, size_t ilen, const char *name, size_t nlen,
+                            const char *upn, size_t ulen)
+{
+    struct m365_evb *b = ctx->evb;
+    if (b->targets.n >= M365_MAX_FIELD_ITEMS) {
+        return UINT32_MAX;
+    }
+    struct m365_target t = {m365_ev_intern(ctx, type, tlen), m365_ev_intern(ctx, id, ilen),
+                            m365_ev_intern(ctx, name, nlen), m365_ev_intern_lower(ctx, upn, ulen)};
+    size_t before = b->targets.n;
+    VEC_PUSH(b->targets, t);
+    return b->targets.n > before ? (uint32_t)before : UINT32_MAX;
+}
+
+/* A modified-property value once more: JSON string -> its text; array of scalars -> elements
+ * joined by '\n'; anything else -> the raw text. */
+static const char *decode_value(struct m365_read_ctx *ctx, const char *s, size_t len)
+{
+    const char *p = s, *e = s + len;
+    while (p < e && (*p == ' ' || *p == '\r' || *p == '\n' || *p == '\t')) {
+        p++;
+    }
+    while (e > p && (e[-1] == ' ' || e[-1] == '\r' || e[-1] == '\n' || e[-1] == '\t')) {
+        e--;
+    }
+    if (p == e) {
+        return NULL;
+    }
+    if ((*p == '"' && e[-1] == '"' && e - p >= 2) || (*p == '[' && e[-1] == ']')) {
+        struct m365_jv root;
+        const char *err;
+        if (m365_json_parse(ctx->json, p, (size_t)(e - p), false, &root, &err) == 0) {
+            const char *t;
+            size_t tl;
+            if (m365_jv_type(root) == M365_J_STRING && m365_jv_str(root, &t, &tl)) {
+                return m365_ev_copy(ctx, t, tl);
+            }
+            if (m365_jv_type(root) == M365_J_ARRAY) {
+                struct m365_buf out;
+                m365_buf_init(&out, M365_MAX_VALUE_BYTES);
+                struct m365_jit it;
+                struct m365_jv el;
+                m365_jv_iter(root, &it);
+                bool scalars = true;
+                size_t n = 0;
+                while (m365_jit_next(&it, NULL, NULL, &el)) {
+                    if (!m365_jtext(ctx, el, &t, &tl)) {
+                        enum m365_jtype ty = m365_jv_type(el);
+                        if (ty == M365_J_ARRAY || ty == M365_J_OBJECT) {
+                            scalars = false;
+                            break;
+                        }
+                        continue;
+                    }
+                    if (n++) {
+                        m365_buf_putc(&out, '\n');
+                    }
+                    m365_buf_append(&out, t, tl);
+                }
+                const char *r = NULL;
+                if (scalars && !out.failed) {
+                    r = n ? m365_ev_copy(ctx, out.data, out.len) : NULL;
+                    m365_buf_free(&out);
+                    return r;
+                }
+                m365_buf_free(&out);
+            }
+        }
+    }
+    return m365_ev_copy(ctx, s, len);
+}
+
+void m365_ev_add_prop(struct m365_read_ctx *ctx, uint32_t target, const char *name, size_t nlen,
+                      const char *oldv, size_t olen, const char *newv, size_t nwlen)
+{
+    struct m365_evb *b = ctx->evb;
+    if (b->props.n >= M365_MAX_FIELD_ITEMS || !name || nlen == 0) {
+        return;
+    }
+    struct m365_modprop p = {m365_ev_intern(ctx, name, nlen),
+                             oldv ? decode_value(ctx, oldv, olen) : NULL,
+                             newv ? decode_value(ctx, newv, nwlen) : NULL, target};
+    VEC_PUSH(b->props, p);
+}
+
+void m365_ev_add_param(struct m365_read_ctx *ctx, const char *name, size_t nlen, const char *v,
+                       size_t vlen)
+{
+    struct m365_evb *b = ctx->evb;
+    if (b->params.n >= M365_MAX_FIELD_ITEMS || !name || nlen == 0) {
+        return;
+    }
+    struct m365_kv kv = {m365_ev_intern(ctx, name, nlen), m365_ev_copy(ctx, v, vlen)};
+    VEC_PUSH(b->params, kv);
+}
+
+void m365_ev_add_extra(struct m365_read_ctx *ctx, const char *name, size_t nlen, const char *v,
+                       size_t vlen)
+{
+    struct m365_evb *b = ctx->evb;
+    if (b->extra.n >= M365_MAX_FIELD_ITEMS || !name || nlen == 0) {
+        return;
+    }
+    struct m365_kv kv = {m365_ev_intern(ctx, name, nlen), m365_ev_intern(ctx, v, vlen)};
+    VEC_PUSH(b->extra, kv);
+}
+
+uint32_t m365_ev_target_count(struct m365_read_ctx *ctx)
+{
+    return (uint32_t)ctx->evb->targets.n;
+}
+
+const char *m365_ev_find_extra(struct m365_read_ctx *ctx, const char *name)
+{
+    struct m365_evb *b = ctx->evb;
+    for (size_t i = 0; i < b->extra.n; i++) {
+        if (m365_ieq(b->extra.v[i].name, name)) {
+            return b->extra.v[i].value;
+        }
+    }
+    return NULL;
+}
+
+struct m365_mail_access *m365_ev_mail(struct m365_read_ctx *ctx)
+{
+    ctx->evb->has_mail = true;
+    return &ctx->evb->mail;
+}
+
+void m365_ev_add_folder(struct m365_read_ctx *ctx, const char *path, size_t plen, uint32_t n_items)
+{
+    struct m365_evb *b = ctx->evb;
+    if (b->folders.n >= M365_MAX_FIELD_ITEMS) {
+        return;
+    }
+    struct m365_folder f = {m365_ev_intern(ctx, path, plen), n_items};
+    VEC_PUSH(b->folders, f);
+    m365_ev_mail(ctx)->n_items += n_items;
+}
+
+/* --- JSON access ---------------------------------------------------------------------------- */
+
+struct m365_jv m365_jget(struct m365_jv obj, ...)
+{
+    va_list ap;
+    va_start(ap, obj);
+    const char *keys[16];
+    size_t n = 0;
+    for (const char *k; n < 16 && (k = va_arg(ap, const char *)) != NULL;) {
+        keys[n++] = k;
+    }
+    va_end(ap);
+    for (size_t i = 0; i < n; i++) {
+        struct m365_jv v = m365_jv_get(obj, keys[i]);
+        if (v.present && m365_jv_type(v) != M365_J_NULL) {
+            return v;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct m365_jv v = m365_jv_geti(obj, keys[i]);
+        if (v.present && m365_jv_type(v) != M365_J_NULL) {
+            return v;
+        }
+    }
+    struct m365_jv none;
+    memset(&none, 0, sizeof(none));
+    return none;
+}
+
+bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, size_t *len)
+{
+    switch (m365_jv_type(v)) {
+    case M365_J_STRING:
+        if (!m365_jv_str(v, s, len) || *len == 0) {
+            return false;
+        }
+        return true;
+    case M365_J_INT:
+    case M365_J_UINT:
+    case M365_J_DOUBLE:
+    case M365_J_BOOL:
+        *s = m365_jv_text(ctx->json, v, len);
+        /* The text buffer is reused by the next call: keep a copy valid for this record. */
+        *s = m365_ev_intern(ctx, *s, *len);
+        return *s != NULL;
+    default:
+        return false;
+    }
+}
+
+struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v)
+{
+    enum m365_jtype t = m365_jv_type(v);
+    if (t == M365_J_ARRAY || t == M365_J_OBJECT) {
+        return v;
+    }
+    struct m365_jv none;
+    memset(&none, 0, sizeof(none));
+    const char *s;
+    size_t len;
+    if (t != M365_J_STRING || !m365_jv_str(v, &s, &len)) {
+        return none;
+    }
+    size_t i = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\r' || s[i] == '\n' || s[i] == '\t')) {
+        i++;
+    }
+    if (i == len || (s[i] != '{' && s[i] != '[')) {
+        return none;
+    }
+    struct m365_jv root;
+    const char *err;
+    if (m365_json_parse(ctx->json, s, len, false, &root, &err) != 0) {
+        return none;
+    }
+    return root;
+}
+
+bool m365_jint(struct m365_read_ctx *ctx, struct m365_jv v, int64_t *out)
+{
+    (void)ctx;
+    if (m365_jv_i64(v, out)) {
+        return true;
+    }
+    const char *s;
+    size_t len;
+    if (m365_jv_type(v) == M365_J_STRING && m365_jv_str(v, &s, &len)) {
+        return m365_parse_i64(s, len, INT64_MIN, INT64_MAX, out) == 0;
+    }
+    return false;
+}
+
+bool m365_jbool(struct m365_read_ctx *ctx, struct m365_jv v, bool *out)
+{
+    (void)ctx;
+    if (m365_jv_bool(v, out)) {
+        return true;
+    }
+    const char *s;
+    size_t len;
+    if (m365_jv_type(v) == M365_J_STRING && m365_jv_str(v, &s, &len)) {
+        if (m365_ieqn(s, len, "true") || m365_ieqn(s, len, "1") || m365_ieqn(s, len, "yes")) {
+            *out = true;
+            return true;
+        }
+        if (m365_ieqn(s, len, "false") || m365_ieqn(s, len, "0") || m365_ieqn(s, len, "no")) {
+            *out = false;
+            return true;
+        }
+    }
+    int64_t i;
+    if (m365_jv_i64(v, &i)) {
+        *out = i != 0;
+        return true;
+    }
+    return false;
+}
+
+bool m365_sniff_has_key(const char *head, size_t len, const char *key)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i + kl + 2 < len; i++) {
+        if (head[i] != '"' || memcmp(head + i + 1, key, kl) != 0 || head[i + 1 + kl] != '"') {
+            continue;
+        }
+        size_t j = i + kl + 2;
+        while (j < len && (head[j] == ' ' || head[j] == '\t' || head[j] == '\r' || head[j] == '\n')) {
+            j++;
+        }
+        if (j < len && head[j] == ':') {
+            return true;
+        }
+    }
+    return false;
+}

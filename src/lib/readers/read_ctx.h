@@ -1,0 +1,125 @@
+/* What a reader sees while reading one file: the decoded input, a JSON parser, diagnostics that
+ * count skipped records, and a builder for the event of the current record.
+ *
+ * Record life cycle in a reader:
+ *   struct m365_event *ev = m365_ev_begin(ctx, line, offset);
+ *   ...fill ev fields with m365_ev_* setters...
+ *   m365_ev_commit(ctx, raw, raw_len)            -> counted as parsed
+ *   or m365_ev_skip(ctx, field, "why", …)        -> counted as skipped, with a diagnostic
+ * A record that never reaches m365_ev_begin (framing errors) is skipped with m365_ctx_skip. */
+#ifndef M365_READ_CTX_H
+#define M365_READ_CTX_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/arena.h"
+#include "../core/buf.h"
+#include "../core/intern.h"
+#include "../io/input.h"
+#include "../json/json.h"
+#include "m365hunt/event.h"
+#include "m365hunt/scan.h"
+
+struct m365_scan;
+struct m365_evb;
+
+struct m365_read_ctx {
+    struct m365_scan *scan;
+    struct m365_input *in;
+    const char *path; /* interned */
+    uint32_t file_index;
+    struct m365_file_stats *fs;
+    struct m365_json *json;
+    const struct m365_limits *lim;
+    struct m365_intern *intern;
+    struct m365_arena *arena; /* scan lifetime: event details */
+    struct m365_evb *evb;
+    uint32_t n_diags; /* diagnostics emitted for this file */
+    uint64_t n_untimed_reported;
+};
+
+/* Diagnostics. m365_ctx_skip counts one skipped record. Messages are printf-formatted,
+ * lower-case, without trailing period; after M365_MAX_DIAG_PER_FILE messages per file the rest
+ * are counted and summarised once at the end of the file. */
+void m365_ctx_skip(struct m365_read_ctx *ctx, uint64_t line, const char *field, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+void m365_ctx_warn(struct m365_read_ctx *ctx, uint64_t line, const char *field, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
+/* Event under construction for the current record (zeroed, evidence filled in). */
+struct m365_event *m365_ev_begin(struct m365_read_ctx *ctx, uint64_t line, uint64_t offset);
+void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len);
+void m365_ev_skip(struct m365_read_ctx *ctx, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Strings: interned (repeated values) or copied; empty input gives NULL. */
+const char *m365_ev_intern(struct m365_read_ctx *ctx, const char *s, size_t len);
+const char *m365_ev_intern_lower(struct m365_read_ctx *ctx, const char *s, size_t len);
+const char *m365_ev_copy(struct m365_read_ctx *ctx, const char *s, size_t len);
+
+/* Setters that normalise. */
+void m365_ev_set_operation(struct m365_read_ctx *ctx, const char *s, size_t len);
+void m365_ev_set_ip(struct m365_read_ctx *ctx, const char *s, size_t len); /* keeps the first valid */
+/* Returns 0, or -1 when the text is not a time (the caller decides whether to skip). */
+int m365_ev_set_time(struct m365_read_ctx *ctx, const char *s, size_t len);
+
+/* Repeated items; values are copied. Over M365_MAX_FIELD_ITEMS per record they are dropped. */
+uint32_t m365_ev_add_target(struct m365_read_ctx *ctx, const char *type, size_t tlen,
+                            const char *id, size_t ilen, const char *name, size_t nlen,
+                            const char *upn, size_t ulen);
+/* Old/new values are decoded once more when they hold JSON (see struct m365_modprop). */
+void m365_ev_add_prop(struct m365_read_ctx *ctx, uint32_t target, const char *name, size_t nlen,
+                      const char *oldv, size_t olen, const char *newv, size_t nwlen);
+void m365_ev_add_param(struct m365_read_ctx *ctx, const char *name, size_t nlen, const char *v,
+                       size_t vlen);
+void m365_ev_add_extra(struct m365_read_ctx *ctx, const char *name, size_t nlen, const char *v,
+                       size_t vlen);
+struct m365_mail_access *m365_ev_mail(struct m365_read_ctx *ctx);
+void m365_ev_add_folder(struct m365_read_ctx *ctx, const char *path, size_t plen, uint32_t n_items);
+
+/* Look-ups into the record being built. */
+uint32_t m365_ev_target_count(struct m365_read_ctx *ctx);
+const char *m365_ev_find_extra(struct m365_read_ctx *ctx, const char *name); /* case-insensitive */
+
+void m365_evb_free(struct m365_evb *b);
+
+/* --- JSON access for mappers --------------------------------------------------------------- */
+
+/* First member present (and not null) among the keys, tried case-sensitively, then
+ * case-insensitively. The key list ends with NULL. */
+struct m365_jv m365_jget(struct m365_jv obj, ...);
+/* Text of a scalar: strings as they are, numbers and booleans as JSON spells them.
+ * False for absent, null, empty strings and containers. */
+bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, size_t *len);
+/* A container, parsing a string value once more when it holds JSON ("dynamic" columns). */
+struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v);
+/* Integer from a number or numeric string. */
+bool m365_jint(struct m365_read_ctx *ctx, struct m365_jv v, int64_t *out);
+/* Boolean from true/false, "True"/"FALSE"/"1"/"0". */
+bool m365_jbool(struct m365_read_ctx *ctx, struct m365_jv v, bool *out);
+
+/* Shared JSON driver: frame the stream into records and hand each object to map(), which
+ * builds the event (m365_ev_begin … commit/skip). */
+typedef void (*m365_json_map_fn)(struct m365_read_ctx *ctx, struct m365_jv root, uint64_t line,
+                                 uint64_t offset, const char *raw, size_t raw_len);
+void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map);
+
+/* Mappers shared between formats (same objects, different containers). */
+void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, uint64_t offset,
+                  const char *raw, size_t raw_len);
+/* env: an Azure Monitor envelope for fallbacks (time, callerIpAddress, resultType…), or
+ * m365_jv_none(). src M365_LOG_UNKNOWN: inferred from signInEventTypes / isInteractive. */
+void m365_map_entra_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
+                           enum m365_log_source src, uint64_t line, uint64_t offset,
+                           const char *raw, size_t raw_len);
+void m365_map_entra_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
+                          uint64_t line, uint64_t offset, const char *raw, size_t raw_len);
+/* A Log Analytics row (SigninLogs, AAD*SignInLogs, AuditLogs, OfficeActivity) as a JSON object. */
+void m365_map_la_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t line,
+                     uint64_t offset, const char *raw, size_t raw_len);
+
+/* Sniff helper: does the text contain the quoted JSON key ("key" followed by optional spaces
+ * and a colon)? */
+bool m365_sniff_has_key(const char *head, size_t len, const char *key);
+#endif

@@ -1,0 +1,123 @@
+#include "sniff.h"
+
+#include <string.h>
+
+static bool ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool m365_sniff_keys_has(const struct m365_sniff_keys *k, const char *key)
+{
+    for (unsigned i = 0; i < k->n; i++) {
+        if (strcmp(k->keys[i], key) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *out)
+{
+    memset(out, 0, sizeof(*out));
+    size_t i = 0;
+    while (i < len && ws(head[i])) {
+        i++;
+    }
+    if (i == len || (head[i] != '{' && head[i] != '[')) {
+        return false;
+    }
+    if (head[i] == '[') {
+        out->in_array = true;
+        i++;
+        while (i < len && ws(head[i])) {
+            i++;
+        }
+        if (i == len || head[i] != '{') {
+            return true;
+        }
+    }
+    /* head[i] == '{': collect keys at depth 1 of this object. */
+    unsigned depth = 0;
+    bool expect_key = false, after_colon = false;
+    char key[48];
+    size_t klen = 0;
+    bool key_ok = false;
+    for (; i < len; i++) {
+        char c = head[i];
+        if (c == '"') {
+            size_t start = ++i;
+            while (i < len && head[i] != '"') {
+                i += head[i] == '\\' ? 2 : 1;
+            }
+            if (i >= len) {
+                break;
+            }
+            if (depth == 1 && expect_key) {
+                klen = i - start;
+                key_ok = klen < sizeof(key) && !memchr(head + start, '\\', klen);
+                if (key_ok) {
+                    memcpy(key, head + start, klen);
+                    key[klen] = '\0';
+                    if (out->n < M365_SNIFF_MAX_KEYS && !m365_sniff_keys_has(out, key)) {
+                        memcpy(out->keys[out->n++], key, klen + 1);
+                    }
+                }
+            }
+            continue;
+        }
+        switch (c) {
+        case '{':
+        case '[':
+            if (depth == 1 && after_colon && c == '[' && key_ok && !out->wrapper &&
+                (strcmp(key, "value") == 0 || strcmp(key, "records") == 0)) {
+                /* A wrapper: what matters are the keys of the first record inside. */
+                out->wrapper = strcmp(key, "value") == 0 ? "value" : "records";
+                out->n = 0;
+                i++;
+                while (i < len && ws(head[i])) {
+                    i++;
+                }
+                if (i == len || head[i] != '{') {
+                    return true;
+                }
+                depth = 1;
+                expect_key = true;
+                after_colon = false;
+                continue;
+            }
+            depth++;
+            if (depth == 1) {
+                expect_key = true;
+            }
+            break;
+        case '}':
+        case ']':
+            if (depth == 0) {
+                return true;
+            }
+            if (--depth == 0) {
+                return true; /* end of the first record */
+            }
+            break;
+        case ':':
+            if (depth == 1) {
+                expect_key = false;
+                after_colon = true;
+                continue;
+            }
+            break;
+        case ',':
+            if (depth == 1) {
+                expect_key = true;
+            }
+            break;
+        default:
+            break;
+        }
+        if (!ws(c)) {
+            after_colon = false;
+        }
+    }
+    return true;
+}

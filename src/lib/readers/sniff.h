@@ -1,0 +1,20 @@
+/* Format detection helpers: the top-level keys of the first JSON record in a file's first bytes,
+ * looking through a top-level array and through {"value":[…]} / {"records":[…]} wrappers. */
+#ifndef M365_SNIFF_H
+#define M365_SNIFF_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#define M365_SNIFF_MAX_KEYS 96
+
+struct m365_sniff_keys {
+    unsigned n;
+    char keys[M365_SNIFF_MAX_KEYS][48]; /* truncated keys are ignored */
+    const char *wrapper;                /* "value", "records" or NULL */
+    bool in_array;                      /* records inside a top-level array */
+};
+
+/* False when the text does not start with a JSON object or array. */
+bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *out);
+bool m365_sniff_keys_has(const struct m365_sniff_keys *k, const char *key);
+#endif

@@ -1,0 +1,498 @@
+/* Unified Audit Log records (Management Activity API, Purview AuditData, and Log Analytics
+ * OfficeActivity rows, which are UAL records with renamed columns) -> m365_event. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/norm.h"
+#include "entra_codes.h"
+#include "read_ctx.h"
+
+struct name_num {
+    const char *name;
+    int num;
+};
+
+/* RecordType names used by OfficeActivity, and their numbers. */
+static const struct name_num record_types[] = {
+    {"ExchangeAdmin", 1}, {"ExchangeItem", 2}, {"ExchangeItemGroup", 3}, {"SharePoint", 4},
+    {"SharePointFileOperation", 6}, {"OneDrive", 7}, {"AzureActiveDirectory", 8},
+    {"AzureActiveDirectoryAccountLogon", 9}, {"DataCenterSecurityCmdlet", 10},
+    {"ComplianceDLPSharePoint", 11}, {"SharePointSharingOperation", 14},
+    {"AzureActiveDirectoryStsLogon", 15}, {"SecurityComplianceCenterEOPCmdlet", 18},
+    {"ExchangeAggregatedOperation", 19}, {"MicrosoftTeams", 25}, {"ThreatIntelligence", 28},
+    {"MailSubmission", 29}, {"SharePointListOperation", 36}, {"SecurityComplianceAlerts", 40},
+    {"ExchangeItemAggregated", 50}, {"SharePointContentTypeOperation", 55},
+    {"SharePointFieldOperation", 56}, {NULL, 0}};
+
+/* UserType names (OfficeActivity) and numbers. */
+static const struct name_num user_types[] = {
+    {"Regular", 0}, {"Reserved", 1}, {"Admin", 2}, {"DcAdmin", 3}, {"System", 4},
+    {"Application", 5}, {"ServicePrincipal", 6}, {"CustomPolicy", 7}, {"SystemPolicy", 8},
+    {"PartnerTechnician", 9}, {"Guest", 10}, {NULL, 0}};
+
+static const struct name_num logon_types[] = {
+    {"Owner", 0}, {"Admin", 1}, {"AdminAccess", 1}, {"Delegate", 2}, {"DelegatedAdmin", 6},
+    {"Transport", 3}, {"SystemService", 4}, {NULL, 0}};
+
+/* A number, a numeric string, or a name from the table. */
+static bool enum_value(struct m365_read_ctx *ctx, struct m365_jv v, const struct name_num *tab,
+                       int64_t *out)
+{
+    if (m365_jint(ctx, v, out)) {
+        return true;
+    }
+    const char *s;
+    size_t len;
+    if (!m365_jtext(ctx, v, &s, &len)) {
+        return false;
+    }
+    for (const struct name_num *t = tab; t->name; t++) {
+        if (m365_ieqn(s, len, t->name)) {
+            *out = t->num;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool looks_like_guid(const char *s, size_t len)
+{
+    if (len != 36) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if ((i == 8 || i == 13 || i == 18 || i == 23) ? c != '-' : !hex) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* [{Name, Value}] lists (ExtendedProperties, DeviceProperties, Parameters, OperationProperties);
+ * also accepts a JSON string holding such a list (OfficeActivity). */
+typedef void (*kv_fn)(struct m365_read_ctx *ctx, const char *n, size_t nl, const char *v,
+                      size_t vl);
+
+static void each_name_value(struct m365_read_ctx *ctx, struct m365_jv list, kv_fn fn)
+{
+    struct m365_jv arr = m365_jnested(ctx, list);
+    if (m365_jv_type(arr) != M365_J_ARRAY) {
+        return;
+    }
+    struct m365_jit it;
+    struct m365_jv el;
+    m365_jv_iter(arr, &it);
+    while (m365_jit_next(&it, NULL, NULL, &el)) {
+        const char *n, *v = NULL;
+        size_t nl, vl = 0;
+        if (!m365_jtext(ctx, m365_jget(el, "Name", "name", "key", NULL), &n, &nl)) {
+            continue;
+        }
+        struct m365_jv val = m365_jget(el, "Value", "value", NULL);
+        if (!m365_jtext(ctx, val, &v, &vl)) {
+            enum m365_jtype t = m365_jv_type(val);
+            if (t == M365_J_ARRAY || t == M365_J_OBJECT) {
+                v = m365_jv_text(ctx->json, val, &vl);
+                v = m365_ev_copy(ctx, v, vl);
+            }
+        }
+        fn(ctx, n, nl, v, vl);
+    }
+}
+
+static void add_extra(struct m365_read_ctx *ctx, const char *n, size_t nl, const char *v, size_t vl)
+{
+    m365_ev_add_extra(ctx, n, nl, v, vl);
+}
+
+static void add_param(struct m365_read_ctx *ctx, const char *n, size_t nl, const char *v, size_t vl)
+{
+    m365_ev_add_param(ctx, n, nl, v, vl);
+}
+
+#define FIELD(dst, ...) text_field(ctx, rec, &(dst), false, __VA_ARGS__, NULL)
+#define FIELD_LOWER(dst, ...) text_field(ctx, rec, &(dst), true, __VA_ARGS__, NULL)
+
+static void text_field(struct m365_read_ctx *ctx, struct m365_jv obj, const char **dst,
+                       bool lower, ...)
+{
+    if (*dst) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, lower);
+    for (const char *k; (k = va_arg(ap, const char *)) != NULL;) {
+        const char *s;
+        size_t len;
+        if (m365_jtext(ctx, m365_jget(obj, k, NULL), &s, &len)) {
+            *dst = lower ? m365_ev_intern_lower(ctx, s, len) : m365_ev_intern(ctx, s, len);
+            break;
+        }
+    }
+    va_end(ap);
+}
+
+static void set_ip_from(struct m365_read_ctx *ctx, struct m365_jv rec, const char *key)
+{
+    const char *s;
+    size_t len;
+    if (m365_jtext(ctx, m365_jv_get(rec, key), &s, &len)) {
+        m365_ev_set_ip(ctx, s, len);
+    }
+}
+
+/* UAL Actor[] / Target[] entries {ID, Type}: Type 0 object id, 1 name, 2 class or Class_<id>,
+ * 3 PUID, 4 SPN (app id), 5 UPN. */
+struct ident {
+    const char *cls, *id, *name, *upn, *spn;
+    size_t cls_l, id_l, name_l, upn_l, spn_l;
+};
+
+static void read_idents(struct m365_read_ctx *ctx, struct m365_jv list, struct ident *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct m365_jv arr = m365_jnested(ctx, list);
+    struct m365_jit it;
+    struct m365_jv el;
+    m365_jv_iter(arr, &it);
+    while (m365_jit_next(&it, NULL, NULL, &el)) {
+        const char *s;
+        size_t len;
+        int64_t type;
+        if (!m365_jtext(ctx, m365_jget(el, "ID", NULL), &s, &len) ||
+            !m365_jint(ctx, m365_jget(el, "Type", NULL), &type)) {
+            continue;
+        }
+        switch (type) {
+        case 0:
+            if (!out->id) {
+                out->id = s;
+                out->id_l = len;
+            }
+            break;
+        case 1:
+            if (!out->name) {
+                out->name = s;
+                out->name_l = len;
+            }
+            break;
+        case 2: {
+            const char *us = memchr(s, '_', len);
+            if (us && looks_like_guid(us + 1, len - (size_t)(us + 1 - s))) {
+                if (!out->id) {
+                    out->id = us + 1;
+                    out->id_l = len - (size_t)(us + 1 - s);
+                }
+                if (!out->cls) {
+                    out->cls = s;
+                    out->cls_l = (size_t)(us - s);
+                }
+            } else if (!looks_like_guid(s, len)) {
+                out->cls = s;
+                out->cls_l = len;
+            } else if (!out->id) {
+                out->id = s;
+                out->id_l = len;
+            }
+            break;
+        }
+        case 4:
+            if (!out->spn) {
+                out->spn = s;
+                out->spn_l = len;
+            }
+            break;
+        case 5:
+            if (!out->upn) {
+                out->upn = s;
+                out->upn_l = len;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static enum m365_event_kind kind_for(int64_t rt, const char *workload, const char *op,
+                                     bool has_params)
+{
+    if (op && (strcmp(op, "UserLoggedIn") == 0 || strcmp(op, "UserLoginFailed") == 0)) {
+        return M365_EV_SIGNIN;
+    }
+    if (op && strcmp(op, "MailItemsAccessed") == 0) {
+        return M365_EV_MAIL_ACCESS;
+    }
+    switch (rt) {
+    case 15:
+        return M365_EV_SIGNIN;
+    case 8:
+        return M365_EV_DIRECTORY;
+    case 1:
+        return M365_EV_EXCHANGE_ADMIN;
+    case 50:
+        return M365_EV_MAIL_ACCESS;
+    case 2:
+    case 3:
+        return M365_EV_MAILBOX_ITEM;
+    case 4:
+    case 6:
+    case 7:
+    case 14:
+    case 36:
+    case 55:
+    case 56:
+        return M365_EV_FILE;
+    default:
+        break;
+    }
+    if (workload) {
+        if (m365_ieq(workload, "AzureActiveDirectory")) {
+            return M365_EV_DIRECTORY;
+        }
+        if (m365_ieq(workload, "Exchange")) {
+            return has_params ? M365_EV_EXCHANGE_ADMIN : M365_EV_MAILBOX_ITEM;
+        }
+        if (m365_ieq(workload, "SharePoint") || m365_ieq(workload, "OneDrive")) {
+            return M365_EV_FILE;
+        }
+    }
+    return M365_EV_OTHER;
+}
+
+static void mail_fields(struct m365_read_ctx *ctx, struct m365_jv rec)
+{
+    struct m365_mail_access *m = m365_ev_mail(ctx);
+    FIELD_LOWER(m->mailbox_upn, "MailboxOwnerUPN");
+    FIELD(m->mailbox_guid, "MailboxGuid");
+    FIELD(m->mailbox_owner_sid, "MailboxOwnerSid");
+    FIELD(m->logon_user_sid, "LogonUserSid");
+    FIELD(m->client_info, "ClientInfoString", "Client_InfoString");
+    int64_t v;
+    if (enum_value(ctx, m365_jget(rec, "LogonType", "Logon_Type", NULL), logon_types, &v)) {
+        m->logon_type = (int32_t)v;
+    }
+    if (m365_jint(ctx, m365_jget(rec, "OperationCount", NULL), &v) && v >= 0 && v <= UINT32_MAX) {
+        m->operation_count = (uint32_t)v;
+    }
+    struct m365_jv props = m365_jnested(ctx, m365_jget(rec, "OperationProperties", NULL));
+    struct m365_jit it;
+    struct m365_jv el;
+    m365_jv_iter(props, &it);
+    while (m365_jit_next(&it, NULL, NULL, &el)) {
+        const char *n, *s;
+        size_t nl, sl;
+        if (!m365_jtext(ctx, m365_jget(el, "Name", NULL), &n, &nl) ||
+            !m365_jtext(ctx, m365_jget(el, "Value", NULL), &s, &sl)) {
+            continue;
+        }
+        if (m365_ieqn(n, nl, "MailAccessType")) {
+            m->access_type = m365_ev_intern(ctx, s, sl);
+        } else if (m365_ieqn(n, nl, "IsThrottled")) {
+            m->is_throttled = m365_ieqn(s, sl, "True") ? 1 : 0;
+        }
+    }
+    struct m365_jv folders = m365_jnested(ctx, m365_jget(rec, "Folders", NULL));
+    m365_jv_iter(folders, &it);
+    while (m365_jit_next(&it, NULL, NULL, &el)) {
+        const char *p;
+        size_t pl;
+        if (!m365_jtext(ctx, m365_jget(el, "Path", NULL), &p, &pl)) {
+            p = NULL;
+            pl = 0;
+        }
+        size_t n = m365_jv_count(m365_jget(el, "FolderItems", NULL));
+        m365_ev_add_folder(ctx, p, pl, (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n));
+    }
+    /* Single-item operations (Send, SoftDelete…) carry Item / AffectedItems instead. */
+    struct m365_jv item = m365_jnested(ctx, m365_jget(rec, "Item", NULL));
+    if (m365_jv_type(item) == M365_J_OBJECT) {
+        const char *p;
+        size_t pl;
+        struct m365_jv pf = m365_jget(item, "ParentFolder", NULL);
+        if (m365_jtext(ctx, m365_jget(pf, "Path", NULL), &p, &pl)) {
+            m365_ev_add_folder(ctx, p, pl, 1);
+        }
+    }
+}
+
+void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, uint64_t offset,
+                  const char *raw, size_t raw_len)
+{
+    struct m365_event *ev = m365_ev_begin(ctx, line, offset);
+    if (!ev) {
+        m365_ctx_skip(ctx, line, NULL, "out of memory");
+        return;
+    }
+    const char *s;
+    size_t len;
+    if (!m365_jtext(ctx, m365_jget(rec, "Operation", "Operations", NULL), &s, &len)) {
+        m365_ev_skip(ctx, "Operation", "no Operation field: not a unified audit log record");
+        return;
+    }
+    m365_ev_set_operation(ctx, s, len);
+    /* OfficeActivity query exports may drop TimeGenerated; Start_Time is minutes later at most. */
+    struct m365_jv t =
+        m365_jget(rec, "CreationTime", "TimeGenerated", "CreationDate", "Start_Time", NULL);
+    if (m365_jtext(ctx, t, &s, &len)) {
+        if (m365_ev_set_time(ctx, s, len) != 0) {
+            m365_ev_skip(ctx, "CreationTime", "not a valid timestamp: '%.40s'", s);
+            return;
+        }
+    }
+    ev->log_source = M365_LOG_UAL;
+    FIELD(ev->evidence.record_id, "Id", "OfficeId", "SourceRecordId");
+    FIELD(ev->workload, "Workload", "OfficeWorkload");
+    FIELD(ev->tenant_id, "OrganizationId", "TenantId");
+    int64_t rt = -1;
+    if (enum_value(ctx, m365_jget(rec, "RecordType", NULL), record_types, &rt)) {
+        ev->record_type = (int32_t)rt;
+    }
+    int64_t ut = -1;
+    enum_value(ctx, m365_jget(rec, "UserType", NULL), user_types, &ut);
+
+    /* Actor. */
+    const char *user_id = NULL;
+    size_t user_id_len = 0;
+    if (m365_jtext(ctx, m365_jget(rec, "UserId", "UserIds", NULL), &user_id, &user_id_len)) {
+        if (memchr(user_id, '@', user_id_len)) {
+            ev->actor_upn = m365_ev_intern_lower(ctx, user_id, user_id_len);
+        } else {
+            ev->actor_name = m365_ev_intern(ctx, user_id, user_id_len);
+        }
+    }
+    struct ident actor;
+    read_idents(ctx, m365_jget(rec, "Actor", NULL), &actor);
+    if (!ev->actor_upn && actor.upn) {
+        ev->actor_upn = m365_ev_intern_lower(ctx, actor.upn, actor.upn_l);
+    }
+    if (actor.id) {
+        ev->actor_id = m365_ev_intern(ctx, actor.id, actor.id_l);
+    }
+    if (!ev->actor_name && actor.name) {
+        ev->actor_name = m365_ev_intern(ctx, actor.name, actor.name_l);
+    }
+    if (actor.spn) {
+        ev->actor_app_id = m365_ev_intern_lower(ctx, actor.spn, actor.spn_l);
+    }
+    bool actor_is_sp = actor.cls && m365_ieqn(actor.cls, actor.cls_l, "ServicePrincipal");
+    if (ut == 3 || ut == 4 || (user_id && m365_istarts(user_id, "NT AUTHORITY\\"))) {
+        ev->actor_type = M365_ACTOR_SYSTEM;
+    } else if (ut == 5 || ut == 6 || actor_is_sp) {
+        ev->actor_type = M365_ACTOR_SERVICE_PRINCIPAL;
+    } else if (ev->actor_upn || ut >= 0) {
+        ev->actor_type = M365_ACTOR_USER;
+    }
+
+    /* Addresses: Exchange writes ClientIP with a port, mailbox records ClientIPAddress. */
+    set_ip_from(ctx, rec, "ClientIPAddress");
+    set_ip_from(ctx, rec, "Client_IPAddress");
+    set_ip_from(ctx, rec, "ClientIP");
+    set_ip_from(ctx, rec, "ActorIpAddress");
+    set_ip_from(ctx, rec, "ClientIP_");
+
+    FIELD(ev->user_agent, "UserAgent");
+    FIELD(ev->app_id, "AppId", "ApplicationId");
+    FIELD(ev->client_app_id, "ClientAppId");
+    FIELD(ev->session_id, "SessionId", "AADSessionId");
+    FIELD(ev->correlation_id, "CorrelationId");
+    struct m365_jv aac = m365_jnested(ctx, m365_jget(rec, "AppAccessContext", NULL));
+    if (m365_jv_type(aac) == M365_J_OBJECT) {
+        text_field(ctx, aac, &ev->token_id, false, "UniqueTokenId", NULL);
+        text_field(ctx, aac, &ev->client_app_id, false, "ClientAppId", NULL);
+        text_field(ctx, aac, &ev->session_id, false, "AADSessionId", NULL);
+    }
+
+    /* Name/value lists. */
+    each_name_value(ctx, m365_jget(rec, "ExtendedProperties", NULL), add_extra);
+    each_name_value(ctx, m365_jget(rec, "DeviceProperties", NULL), add_extra);
+    each_name_value(ctx, m365_jget(rec, "Parameters", NULL), add_param);
+    if (rt != 50) {
+        each_name_value(ctx, m365_jget(rec, "OperationProperties", NULL), add_param);
+    }
+    if (!ev->user_agent) {
+        ev->user_agent = m365_ev_find_extra(ctx, "UserAgent");
+    }
+    ev->kind = (uint8_t)kind_for(rt, ev->workload, ev->operation,
+                                 m365_jv_type(m365_jget(rec, "Parameters", NULL)) != M365_J_ABSENT);
+
+    /* Result. UserLoginFailed keeps ResultStatus "Success": the operation says it failed. */
+    int64_t code = 0;
+    if (m365_jint(ctx, m365_jget(rec, "ErrorNumber", NULL), &code)) {
+        ev->error_code = (int32_t)code;
+    }
+    FIELD(ev->result_detail, "LogonError", "ResultReasonType", "ResultStatus");
+    if (ev->operation && strcmp(ev->operation, "UserLoginFailed") == 0) {
+        ev->result = m365_entra_code_is_interrupt(code) ? M365_RESULT_INTERRUPTED
+                                                        : M365_RESULT_FAILURE;
+    } else if (ev->operation && strcmp(ev->operation, "UserLoggedIn") == 0) {
+        ev->result = M365_RESULT_SUCCESS;
+    } else if (m365_jtext(ctx, m365_jget(rec, "ResultStatus", NULL), &s, &len)) {
+        if (m365_ieqn(s, len, "Success") || m365_ieqn(s, len, "Succeeded") ||
+            m365_ieqn(s, len, "True") || m365_ieqn(s, len, "PartiallySucceeded")) {
+            ev->result = M365_RESULT_SUCCESS;
+        } else if (m365_ieqn(s, len, "Failed") || m365_ieqn(s, len, "Failure") ||
+                   m365_ieqn(s, len, "False")) {
+            ev->result = M365_RESULT_FAILURE;
+        }
+    }
+
+    /* Sign-ins: the client is ApplicationId, the resource the ObjectId / first target. */
+    struct ident target;
+    read_idents(ctx, m365_jget(rec, "Target", NULL), &target);
+    const char *objid = NULL;
+    size_t objid_l = 0;
+    m365_jtext(ctx, m365_jget(rec, "ObjectId", "OfficeObjectId", NULL), &objid, &objid_l);
+    if (ev->kind == M365_EV_SIGNIN) {
+        if (objid && looks_like_guid(objid, objid_l)) {
+            ev->resource_id = m365_ev_intern_lower(ctx, objid, objid_l);
+        } else if (target.id) {
+            ev->resource_id = m365_ev_intern_lower(ctx, target.id, target.id_l);
+        }
+        ev->actor_type = M365_ACTOR_USER;
+    } else if (target.cls || target.id || target.name || target.upn) {
+        const char *tupn = target.upn;
+        size_t tupn_l = target.upn_l;
+        if (!tupn && objid && memchr(objid, '@', objid_l)) {
+            tupn = objid;
+            tupn_l = objid_l;
+        }
+        m365_ev_add_target(ctx, target.cls, target.cls_l, target.id, target.id_l, target.name,
+                           target.name_l, tupn, tupn_l);
+        if (target.spn) {
+            m365_ev_add_extra(ctx, "TargetAppId", 11, target.spn, target.spn_l);
+        }
+    } else if (objid) {
+        m365_ev_add_target(ctx, NULL, 0, objid, objid_l, NULL, 0,
+                           memchr(objid, '@', objid_l) ? objid : NULL, objid_l);
+    }
+    if (objid) {
+        m365_ev_add_extra(ctx, "ObjectId", 8, objid, objid_l);
+    }
+
+    /* Modified properties belong to the (single) target of a UAL directory record. */
+    struct m365_jv mods = m365_jnested(ctx, m365_jget(rec, "ModifiedProperties", NULL));
+    struct m365_jit it;
+    struct m365_jv el;
+    m365_jv_iter(mods, &it);
+    uint32_t tgt = m365_ev_target_count(ctx) ? 0 : UINT32_MAX;
+    while (m365_jit_next(&it, NULL, NULL, &el)) {
+        const char *n, *o = NULL, *nv = NULL;
+        size_t nl, ol = 0, nvl = 0;
+        if (!m365_jtext(ctx, m365_jget(el, "Name", NULL), &n, &nl)) {
+            continue;
+        }
+        m365_jtext(ctx, m365_jget(el, "OldValue", NULL), &o, &ol);
+        m365_jtext(ctx, m365_jget(el, "NewValue", NULL), &nv, &nvl);
+        m365_ev_add_prop(ctx, tgt, n, nl, o, ol, nv, nvl);
+    }
+
+    if (ev->kind == M365_EV_MAIL_ACCESS || ev->kind == M365_EV_MAILBOX_ITEM ||
+        m365_jv_type(m365_jget(rec, "MailboxOwnerUPN", NULL)) != M365_J_ABSENT) {
+        mail_fields(ctx, rec);
+    }
+    m365_ev_commit(ctx, raw, raw_len);
+}

@@ -1,0 +1,591 @@
+/* The streaming CSV row source (readers/csv_rows.h) and the two CSV readers' sniffers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/limits.h"
+#include "io/input.h"
+#include "readers/csv_rows.h"
+#include "readers/reader.h"
+
+#ifndef M365_REALDATA_DIR
+#define M365_REALDATA_DIR "../shared/realdata"
+#endif
+#define TELEMETRY                                                                                  \
+    M365_REALDATA_DIR "/CraigRennich_DCSA-Security-Champs-Sentinel-Workshop/Artifacts/Telemetry/"
+
+/* --- helpers -------------------------------------------------------------------------------- */
+
+static char *write_tmp(const void *data, size_t len)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) {
+        dir = "/tmp";
+    }
+    size_t n = strlen(dir) + 32;
+    char *path = malloc(n);
+    assert_non_null(path);
+    snprintf(path, n, "%s/m365csv.XXXXXX", dir);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        assert_true(w > 0);
+        p += w;
+        len -= (size_t)w;
+    }
+    close(fd);
+    return path;
+}
+
+static void remove_tmp(char *path)
+{
+    unlink(path);
+    free(path);
+}
+
+static struct m365_input *open_input(const char *path, size_t chunk)
+{
+    struct m365_limits lim = {M365_DEFAULT_MAX_RECORD_BYTES, M365_DEFAULT_MAX_DECOMPRESSED,
+                              M365_DEFAULT_MAX_RATIO, M365_DEFAULT_MAX_JSON_DEPTH};
+    const char *err = NULL;
+    struct m365_input *in = m365_input_open(path, &lim, chunk, &err);
+    if (!in) {
+        fail_msg("cannot open %s: %s", path, err ? err : "?");
+    }
+    return in;
+}
+
+/* Every row of a file as text, so whole reads can be compared:
+ *   <status> L<line> @<offset> n=<n>[ U] [<len>:<bytes>]…\n   (LIMIT rows: no cells). */
+static char *dump_rows(const char *path, size_t chunk, size_t max_row, size_t *n_rows)
+{
+    struct m365_input *in = open_input(path, chunk);
+    struct m365_csv_rows *r = m365_csv_rows_new(in, max_row);
+    assert_non_null(r);
+    struct m365_buf out;
+    m365_buf_init(&out, 0);
+    size_t rows = 0;
+    for (;;) {
+        struct m365_csv_row row;
+        enum m365_status st = m365_csv_rows_next(r, &row);
+        if (st == M365_E_EOF) {
+            break;
+        }
+        assert_true(st == M365_OK || st == M365_E_LIMIT);
+        rows++;
+        m365_buf_printf(&out, "%s L%llu @%llu", st == M365_OK ? "OK" : "LIMIT",
+                        (unsigned long long)row.line, (unsigned long long)row.offset);
+        if (st == M365_OK) {
+            m365_buf_printf(&out, " n=%zu%s", row.n, row.unterminated ? " U" : "");
+            for (size_t i = 0; i < row.n; i++) {
+                assert_int_equal(row.fields[i].s[row.fields[i].len], '\0');
+                m365_buf_printf(&out, " [%zu:", row.fields[i].len);
+                m365_buf_append(&out, row.fields[i].s, row.fields[i].len);
+                m365_buf_putc(&out, ']');
+            }
+        } else {
+            assert_non_null(row.why);
+        }
+        m365_buf_putc(&out, '\n');
+    }
+    assert_null(m365_input_error(in, NULL));
+    m365_csv_rows_free(r);
+    m365_input_close(in);
+    assert_false(out.failed);
+    if (n_rows) {
+        *n_rows = rows;
+    }
+    if (!out.data) {
+        return calloc(1, 1);
+    }
+    m365_buf_cstr(&out);
+    return out.data;
+}
+
+/* Rows of a literal text, read with the given chunk size. */
+static char *dump_text(const char *text, size_t len, size_t chunk, size_t max_row)
+{
+    char *path = write_tmp(text, len);
+    char *d = dump_rows(path, chunk, max_row, NULL);
+    remove_tmp(path);
+    return d;
+}
+
+static void expect_rows(const char *text, size_t max_row, const char *want)
+{
+    char *got = dump_text(text, strlen(text), 0, max_row);
+    assert_string_equal(got, want);
+    free(got);
+    /* Whatever sizes the input hands out, the rows are the same. */
+    for (size_t chunk = 1; chunk <= 64; chunk++) {
+        got = dump_text(text, strlen(text), chunk, max_row);
+        if (strcmp(got, want) != 0) {
+            fail_msg("read chunk %zu:\n%s\nwant:\n%s", chunk, got, want);
+        }
+        free(got);
+    }
+}
+
+/* --- framing and unescaping ---------------------------------------------------------------- */
+
+static void test_simple(void **state)
+{
+    (void)state;
+    expect_rows("a,b,c\n1,2,3\n", 0,
+                "OK L1 @0 n=3 [1:a] [1:b] [1:c]\n"
+                "OK L2 @6 n=3 [1:1] [1:2] [1:3]\n");
+}
+
+static void test_quoted_cells(void **state)
+{
+    (void)state;
+    /* Delimiters inside quotes, doubled quotes, empty quoted and unquoted cells. */
+    expect_rows("\"a,b\",\"say \"\"hi\"\"\",,\"\",\"\"\"\"\n", 0,
+                "OK L1 @0 n=5 [3:a,b] [8:say \"hi\"] [0:] [0:] [1:\"]\n");
+}
+
+static void test_embedded_newlines(void **state)
+{
+    (void)state;
+    const char *text = "id,text\n"
+                       "1,\"line one\nline \"\"two\"\"\r\nline three\"\n"
+                       "2,after\n";
+    expect_rows(text, 0,
+                "OK L1 @0 n=2 [2:id] [4:text]\n"
+                "OK L2 @8 n=2 [1:1] [31:line one\nline \"two\"\r\nline three]\n"
+                "OK L5 @46 n=2 [1:2] [5:after]\n");
+}
+
+static void test_crlf(void **state)
+{
+    (void)state;
+    expect_rows("h1,h2\r\n\"x\",y\r\nlast,row", 0,
+                "OK L1 @0 n=2 [2:h1] [2:h2]\n"
+                "OK L2 @7 n=2 [1:x] [1:y]\n"
+                "OK L3 @14 n=2 [4:last] [3:row]\n");
+}
+
+static void test_spaces_kept(void **state)
+{
+    (void)state;
+    /* Cells are kept as written: the portal writes "…management ," with a meaningful space. */
+    expect_rows(" a , b \t,c \n", 0, "OK L1 @0 n=3 [3: a ] [4: b \t] [2:c ]\n");
+}
+
+static void test_empty_lines(void **state)
+{
+    (void)state;
+    expect_rows("\n\na,b\n\n  \n\r\n\t\r\nc,d\n\n\r\n", 0,
+                "OK L3 @2 n=2 [1:a] [1:b]\n"
+                "OK L8 @15 n=2 [1:c] [1:d]\n");
+    expect_rows("", 0, "");
+    expect_rows("\n\r\n \n", 0, "");
+}
+
+static void test_bom(void **state)
+{
+    (void)state;
+    /* The input layer drops the BOM: the first cell is clean, offsets count decoded bytes. */
+    expect_rows("\xEF\xBB\xBFRecordId,AuditData\r\n1,\"{\"\"a\"\":1}\"\r\n", 0,
+                "OK L1 @0 n=2 [8:RecordId] [9:AuditData]\n"
+                "OK L2 @20 n=2 [1:1] [7:{\"a\":1}]\n");
+}
+
+/* UTF-16LE with BOM, converted from a UTF-8 text of the basic multilingual plane. */
+static char *utf16le(const char *s, size_t *out_len)
+{
+    size_t n = strlen(s);
+    char *o = malloc(2 + 2 * n);
+    assert_non_null(o);
+    size_t k = 0;
+    o[k++] = (char)0xFF;
+    o[k++] = (char)0xFE;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned cp;
+        if (p[i] < 0x80) {
+            cp = p[i];
+            i += 1;
+        } else if ((p[i] & 0xE0) == 0xC0) {
+            cp = ((p[i] & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu);
+            i += 2;
+        } else {
+            cp = ((p[i] & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);
+            i += 3;
+        }
+        o[k++] = (char)(cp & 0xFF);
+        o[k++] = (char)(cp >> 8);
+    }
+    *out_len = k;
+    return o;
+}
+
+static void test_utf16le(void **state)
+{
+    (void)state;
+    const char *text = "CreationDate,UserIds,AuditData\r\n"
+                       "9/26/2023 1:56:15 AM,d\xC3\xA9" "bra@x.com,\"{\"\"Op\"\":\"\"x\xE2\x80\x93y\"\"}\"\r\n"
+                       "\"multi\r\nline\",,\r\n";
+    const char *want = "OK L1 @0 n=3 [12:CreationDate] [7:UserIds] [9:AuditData]\n"
+                       "OK L2 @32 n=3 [20:9/26/2023 1:56:15 AM] [12:d\xC3\xA9"
+                       "bra@x.com] [14:{\"Op\":\"x\xE2\x80\x93y\"}]\n"
+                       "OK L3 @88 n=3 [11:multi\r\nline] [0:] [0:]\n";
+    size_t len;
+    char *u16 = utf16le(text, &len);
+    char *path = write_tmp(u16, len);
+    free(u16);
+    size_t chunks[] = {0, 1, 2, 3, 5, 16, 17, 64};
+    for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+        char *got = dump_rows(path, chunks[i], 0, NULL);
+        if (strcmp(got, want) != 0) {
+            fail_msg("read chunk %zu:\n%s\nwant:\n%s", chunks[i], got, want);
+        }
+        free(got);
+    }
+    struct m365_input *in = open_input(path, 0);
+    const char *d;
+    size_t dl;
+    assert_int_equal(m365_input_peek(in, &d, &dl), 0);
+    assert_int_equal(m365_input_encoding(in), M365_ENC_UTF16LE);
+    m365_input_close(in);
+    remove_tmp(path);
+}
+
+static void test_unterminated_quote(void **state)
+{
+    (void)state;
+    /* The last row is reported (flagged), not lost. */
+    expect_rows("a,b\n1,\"open\nmore,stuff\n", 0,
+                "OK L1 @0 n=2 [1:a] [1:b]\n"
+                "OK L2 @4 n=2 U [1:1] [16:open\nmore,stuff\n]\n");
+    expect_rows("a,b\n\"", 0,
+                "OK L1 @0 n=2 [1:a] [1:b]\n"
+                "OK L2 @4 n=1 U [0:]\n");
+}
+
+static void test_quote_in_unquoted_cell(void **state)
+{
+    (void)state;
+    /* Framing is by quote parity: a stray quote joins lines until the next quote; libcsv keeps
+     * a quote inside an unquoted cell as data. */
+    expect_rows("a\"b,c\nd\"e\nf,g\n", 0,
+                "OK L1 @0 n=2 [3:a\"b] [5:c\nd\"e]\n"
+                "OK L3 @10 n=2 [1:f] [1:g]\n");
+}
+
+static void test_oversize_row(void **state)
+{
+    (void)state;
+    char text[512];
+    char big[201];
+    memset(big, 'x', 200);
+    big[200] = '\0';
+    /* A long unquoted row, then a long quoted row spanning lines, then a normal row. */
+    snprintf(text, sizeof(text), "short,1\n%s\n\"%.50s\n%.50s\n%.50s\",z\r\nafter,2\n", big, big,
+             big, big);
+    expect_rows(text, 32,
+                "OK L1 @0 n=2 [5:short] [1:1]\n"
+                "LIMIT L2 @8\n"
+                "LIMIT L3 @209\n"
+                "OK L6 @367 n=2 [5:after] [1:2]\n");
+    /* Exactly at the limit is fine, one byte more is not (line ends do not count). */
+    expect_rows("aaaa,bbbb\r\naaaa,bbbbb\r\nok\n", 9,
+                "OK L1 @0 n=2 [4:aaaa] [4:bbbb]\n"
+                "LIMIT L2 @11\n"
+                "OK L3 @23 n=1 [2:ok]\n");
+    /* An oversize row cut by the end of the file inside quotes. */
+    snprintf(text, sizeof(text), "a\n\"%s", big);
+    expect_rows(text, 32, "OK L1 @0 n=1 [1:a]\nLIMIT L2 @2\n");
+}
+
+static void test_limit_message(void **state)
+{
+    (void)state;
+    char *path = write_tmp("0123456789abcdef\nok\n", 20);
+    struct m365_input *in = open_input(path, 0);
+    struct m365_csv_rows *r = m365_csv_rows_new(in, 8);
+    struct m365_csv_row row;
+    assert_int_equal(m365_csv_rows_next(r, &row), M365_E_LIMIT);
+    assert_int_equal(row.line, 1);
+    assert_non_null(row.why);
+    assert_non_null(strstr(row.why, "16 bytes"));
+    assert_non_null(strstr(row.why, "8 bytes"));
+    assert_int_equal(m365_csv_rows_next(r, &row), M365_OK);
+    assert_int_equal(row.line, 2);
+    assert_int_equal(row.n, 1);
+    assert_string_equal(row.fields[0].s, "ok");
+    assert_int_equal(row.raw_len, 2);
+    assert_memory_equal(row.raw, "ok", 2);
+    assert_int_equal(m365_csv_rows_next(r, &row), M365_E_EOF);
+    assert_int_equal(m365_csv_rows_next(r, &row), M365_E_EOF);
+    m365_csv_rows_free(r);
+    m365_input_close(in);
+    remove_tmp(path);
+}
+
+static void test_column_cap(void **state)
+{
+    (void)state;
+    size_t cells = M365_MAX_CSV_COLUMNS + 500;
+    char *text = malloc(cells * 2 + 1);
+    assert_non_null(text);
+    for (size_t i = 0; i < cells; i++) {
+        text[2 * i] = 'v';
+        text[2 * i + 1] = i + 1 < cells ? ',' : '\n';
+    }
+    char *path = write_tmp(text, cells * 2);
+    free(text);
+    struct m365_input *in = open_input(path, 0);
+    struct m365_csv_rows *r = m365_csv_rows_new(in, 0);
+    struct m365_csv_row row;
+    assert_int_equal(m365_csv_rows_next(r, &row), M365_OK);
+    assert_int_equal(row.n, M365_MAX_CSV_COLUMNS);
+    assert_int_equal(row.n_dropped, 500);
+    assert_int_equal(m365_csv_rows_next(r, &row), M365_E_EOF);
+    m365_csv_rows_free(r);
+    m365_input_close(in);
+    remove_tmp(path);
+}
+
+/* A file with every feature at once, read with chunk sizes 1..64. */
+static void test_chunk_sizes(void **state)
+{
+    (void)state;
+    struct m365_buf t;
+    m365_buf_init(&t, 0);
+    m365_buf_puts(&t, "#TYPE Selected.System.Management.Automation.PSCustomObject\r\n");
+    m365_buf_puts(&t, "\"CreationDate\",\"UserIds\",\"Operations\",\"AuditData\"\r\n");
+    for (int i = 0; i < 40; i++) {
+        m365_buf_printf(&t,
+                        "\"9/26/2023 1:%02d:15 AM\",\"u%d@x.com\",\"New-InboxRule\","
+                        "\"{\"\"CreationTime\"\":\"\"2023-09-26T01:%02d:15\"\",\"\"Id\"\":\"\"%d\"\","
+                        "\"\"P\"\":\"\"a\r\nb\"\"\"\"c\"\"}\"\r\n",
+                        i, i, i, i);
+        if (i % 7 == 0) {
+            m365_buf_puts(&t, "\r\n");
+        }
+        if (i % 11 == 0) {
+            m365_buf_puts(&t, "x,\"");
+            for (int k = 0; k < 300; k++) {
+                m365_buf_puts(&t, k % 50 == 0 ? "\n" : "y");
+            }
+            m365_buf_puts(&t, "\"\n");
+        }
+    }
+    m365_buf_puts(&t, "tail,\"unterminated\nquote");
+    assert_false(t.failed);
+    char *path = write_tmp(t.data, t.len);
+    m365_buf_free(&t);
+    size_t n_rows = 0;
+    char *want = dump_rows(path, 0, 256, &n_rows);
+    assert_int_equal(n_rows, 1 + 1 + 40 + 4 + 1);
+    assert_non_null(strstr(want, "LIMIT"));
+    assert_non_null(strstr(want, " U "));
+    for (size_t chunk = 1; chunk <= 64; chunk++) {
+        char *got = dump_rows(path, chunk, 256, NULL);
+        if (strcmp(got, want) != 0) {
+            fail_msg("read chunk %zu gives different rows", chunk);
+        }
+        free(got);
+    }
+    free(want);
+    remove_tmp(path);
+}
+
+/* --- real exports ---------------------------------------------------------------------------- */
+
+struct real_file {
+    const char *name;
+    size_t rows;    /* header included */
+    size_t columns; /* every row has this many cells */
+};
+
+static void test_real_exports(void **state)
+{
+    (void)state;
+    /* Row and cell counts checked against Python's csv module. */
+    static const struct real_file files[] = {
+        {"AuditLogs_Hunting.csv", 6, 39},        {"HighRiskApps.csv", 6, 3},
+        {"PenTestsIPaddresses.csv", 7, 1},       {"disable_accounts.csv", 5, 61},
+        {"office_activity.csv", 267, 131},       {"office_activity_inbox_rule.csv", 3, 129},
+        {"sign-in_adelete.csv", 57, 71},         {"signinLogs.csv", 2, 12},
+    };
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s%s", TELEMETRY, files[f].name);
+        if (access(path, R_OK) != 0) {
+            skip();
+        }
+        struct m365_input *in = open_input(path, 0);
+        struct m365_csv_rows *r = m365_csv_rows_new(in, 0);
+        struct m365_csv_row row;
+        size_t n = 0;
+        enum m365_status st;
+        while ((st = m365_csv_rows_next(r, &row)) == M365_OK) {
+            if (row.n != files[f].columns) {
+                fail_msg("%s line %llu: %zu cells, want %zu", files[f].name,
+                         (unsigned long long)row.line, row.n, files[f].columns);
+            }
+            assert_false(row.unterminated);
+            n++;
+        }
+        assert_int_equal(st, M365_E_EOF);
+        if (n != files[f].rows) {
+            fail_msg("%s: %zu rows, want %zu", files[f].name, n, files[f].rows);
+        }
+        m365_csv_rows_free(r);
+        m365_input_close(in);
+        /* Small reads give the same rows. */
+        char *want = dump_rows(path, 0, 0, NULL);
+        size_t chunks[] = {1, 7, 64};
+        for (size_t c = 0; c < 3; c++) {
+            char *got = dump_rows(path, chunks[c], 0, NULL);
+            assert_string_equal(got, want);
+            free(got);
+        }
+        free(want);
+    }
+}
+
+/* --- header helpers and sniffers ------------------------------------------------------------- */
+
+struct cells {
+    char text[512];
+    size_t n;
+};
+
+static void collect(void *user, size_t index, const char *s, size_t len)
+{
+    struct cells *c = user;
+    assert_int_equal(index, c->n);
+    size_t used = strlen(c->text);
+    snprintf(c->text + used, sizeof(c->text) - used, "[%.*s]", (int)len, s);
+    c->n++;
+}
+
+static void test_first_row(void **state)
+{
+    (void)state;
+    struct cells c = {"", 0};
+    const char *t = "\r\n#TYPE Foo\r\n\"Creation Date\",\"a\nb\",X\r\n1,2,3\r\n";
+    assert_int_equal(m365_csv_first_row(t, strlen(t), true, collect, &c), 3);
+    assert_string_equal(c.text, "[Creation Date][a\nb][X]");
+    struct cells c2 = {"", 0};
+    assert_int_equal(m365_csv_first_row(t, strlen(t), false, collect, &c2), 1);
+    assert_string_equal(c2.text, "[#TYPE Foo]");
+    struct cells c3 = {"", 0};
+    assert_int_equal(m365_csv_first_row("a,b,cu", 5, false, collect, &c3), 3); /* cut */
+    assert_string_equal(c3.text, "[a][b][c]");
+    struct cells c4 = {"", 0};
+    assert_int_equal(m365_csv_first_row("\n \r\n", 4, false, collect, &c4), -1);
+    assert_true(m365_csv_header_is("\xEF\xBB\xBF auditdata ", 14, "AuditData"));
+    assert_false(m365_csv_header_is("AuditData2", 10, "AuditData"));
+    assert_false(m365_csv_header_is("Audit", 5, "AuditData"));
+}
+
+static int sniff(const struct m365_reader *rd, const char *text)
+{
+    return rd->sniff(text, strlen(text));
+}
+
+static void test_sniff_purview(void **state)
+{
+    (void)state;
+    const struct m365_reader *p = &m365_reader_purview_csv;
+    assert_string_equal(p->name, "purview-csv");
+    assert_int_equal(sniff(p, "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,"
+                              "AssociatedAdminUnits,AssociatedAdminUnitsNames\r\n1,2\r\n"),
+                     90);
+    assert_int_equal(sniff(p, "CreationDate,UserIds,Operations,AuditData\n"), 90);
+    assert_int_equal(sniff(p, "#TYPE Selected.System.Management.Automation.PSCustomObject\r\n"
+                              "\"RunspaceId\",\"RecordType\",\"CreationDate\",\"UserIds\","
+                              "\"Operations\",\"AuditData\",\"ResultIndex\",\"ResultCount\","
+                              "\"Identity\",\"IsValid\",\"ObjectState\"\r\n"),
+                     90);
+    assert_int_equal(sniff(p, "\"creationdate\",\"auditdata\"\n"), 90);
+    assert_int_equal(sniff(p, "CreationDate,UserIds,Operations\n"), 0);
+    assert_int_equal(sniff(p, "AuditData\n"), 0);
+    assert_int_equal(sniff(p, "{\"CreationDate\":1,\"AuditData\":2}\n"), 0);
+    assert_int_equal(sniff(p, ""), 0);
+    /* A data row mentioning the names does not count: only the header does. */
+    assert_int_equal(sniff(p, "a,b\nCreationDate,AuditData\n"), 0);
+}
+
+static void test_sniff_la(void **state)
+{
+    (void)state;
+    const struct m365_reader *l = &m365_reader_la_csv;
+    assert_string_equal(l->name, "la-csv");
+    assert_int_equal(sniff(l, "TenantId,SourceSystem,ResourceId\n"), 80);
+    assert_int_equal(sniff(l, "Application,Type\n"), 80);
+    assert_int_equal(sniff(l, "TimeGenerated [UTC],Category\n"), 80);
+    assert_int_equal(sniff(l, "OfficeWorkload,Foo\n"), 0);
+    assert_int_equal(sniff(l, "AppName,HighRisk,permissions\n"), 0);
+    assert_int_equal(sniff(l, "IPAddress\r\n1.2.3.4\r\n"), 0);
+    assert_int_equal(sniff(l, "{\"TenantId\":\"x\",\"Type\":\"SigninLogs\"}\n"), 0);
+    assert_int_equal(sniff(l, "[{\"Type\":\"x\"}]"), 0);
+    assert_int_equal(sniff(l, "RecordId,CreationDate,RecordType,Operation,UserId,AuditData\n"), 0);
+    assert_int_equal(sniff(&m365_reader_purview_csv, "TenantId,SourceSystem,Type\n"), 0);
+
+    struct {
+        const char *name;
+        int la, purview;
+    } files[] = {
+        {"AuditLogs_Hunting.csv", 80, 0},   {"disable_accounts.csv", 80, 0},
+        {"office_activity.csv", 80, 0},     {"office_activity_inbox_rule.csv", 80, 0},
+        {"sign-in_adelete.csv", 80, 0},     {"signinLogs.csv", 80, 0},
+        {"HighRiskApps.csv", 0, 0},         {"PenTestsIPaddresses.csv", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s%s", TELEMETRY, files[i].name);
+        if (access(path, R_OK) != 0) {
+            skip();
+        }
+        struct m365_input *in = open_input(path, 0);
+        const char *head;
+        size_t len;
+        assert_int_equal(m365_input_peek(in, &head, &len), 0);
+        int la = l->sniff(head, len), pv = m365_reader_purview_csv.sniff(head, len);
+        if (la != files[i].la || pv != files[i].purview) {
+            fail_msg("%s: la-csv %d (want %d), purview-csv %d (want %d)", files[i].name, la,
+                     files[i].la, pv, files[i].purview);
+        }
+        m365_input_close(in);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple),
+        cmocka_unit_test(test_quoted_cells),
+        cmocka_unit_test(test_embedded_newlines),
+        cmocka_unit_test(test_crlf),
+        cmocka_unit_test(test_spaces_kept),
+        cmocka_unit_test(test_empty_lines),
+        cmocka_unit_test(test_bom),
+        cmocka_unit_test(test_utf16le),
+        cmocka_unit_test(test_unterminated_quote),
+        cmocka_unit_test(test_quote_in_unquoted_cell),
+        cmocka_unit_test(test_oversize_row),
+        cmocka_unit_test(test_limit_message),
+        cmocka_unit_test(test_column_cap),
+        cmocka_unit_test(test_chunk_sizes),
+        cmocka_unit_test(test_real_exports),
+        cmocka_unit_test(test_first_row),
+        cmocka_unit_test(test_sniff_purview),
+        cmocka_unit_test(test_sniff_la),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

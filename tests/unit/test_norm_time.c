@@ -1,0 +1,383 @@
+/* m365_time_parse and the civil-date helpers of core/norm.h. Expected values are written as
+ * epoch constants computed independently of the code under test. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/norm.h"
+
+#define H_MS (3600 * INT64_C(1000))
+#define MIN_MS (60 * INT64_C(1000))
+
+/* 2023-09-26T01:51:34Z, 1695693094 s since the epoch. */
+#define UAL_BASE INT64_C(1695693094000)
+/* 2023-09-26T01:56:15Z */
+#define PURVIEW_BASE INT64_C(1695693375000)
+
+struct tcase {
+    const char *text;
+    int64_t ms;
+};
+
+static int parse(const char *s, int64_t *ms)
+{
+    return m365_time_parse(s, strlen(s), ms);
+}
+
+static void check_valid(const struct tcase *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t got = INT64_C(0x5a5a5a5a);
+        if (parse(cases[i].text, &got) != 0) {
+            fail_msg("rejected valid time \"%s\"", cases[i].text);
+        }
+        if (got != cases[i].ms) {
+            fail_msg("\"%s\": got %lld, want %lld", cases[i].text, (long long)got,
+                     (long long)cases[i].ms);
+        }
+    }
+}
+
+static void test_ual_and_iso_forms(void **state)
+{
+    (void)state;
+    static const struct tcase cases[] = {
+        /* UAL CreationTime: no zone means UTC. */
+        {"2023-09-26T01:51:34", UAL_BASE},
+        {"2023-09-26T01:51:34Z", UAL_BASE},
+        {"2023-09-26t01:51:34z", UAL_BASE},
+        {"2023-09-26 01:51:34", UAL_BASE},
+        {"2023-09-26T01:51:34+00:00", UAL_BASE},
+        {"2023-09-26T01:51:34-00:00", UAL_BASE},
+        {"2023-09-26T01:51:34+0000", UAL_BASE},
+        {"2023-09-26T01:51:34 UTC", UAL_BASE},
+        /* Offsets: local time minus the offset is UTC. */
+        {"2023-09-26T01:51:34-05:00", UAL_BASE + 5 * H_MS},
+        {"2023-09-26T01:51:34+05:30", UAL_BASE - 5 * H_MS - 30 * MIN_MS},
+        {"2023-09-26T01:51:34+0530", UAL_BASE - 5 * H_MS - 30 * MIN_MS},
+        {"2023-09-26T01:51:34+05", UAL_BASE - 5 * H_MS},
+        {"2023-09-26T01:51:34.5-09:30", UAL_BASE + 500 + 9 * H_MS + 30 * MIN_MS},
+        /* An offset that moves the instant into the previous year. */
+        {"2023-01-01T00:30:00+01:00", INT64_C(1672531200000) - 30 * MIN_MS},
+        /* No seconds; date only. */
+        {"2023-09-26T01:51", UAL_BASE - 34000},
+        {"2000-01-01", INT64_C(946684800000)},
+    };
+    check_valid(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_fractions(void **state)
+{
+    (void)state;
+    static const struct tcase cases[] = {
+        {"2023-09-26T01:51:34.5Z", UAL_BASE + 500},
+        {"2023-09-26T01:51:34.25Z", UAL_BASE + 250},
+        {"2023-09-26T01:51:34.983Z", UAL_BASE + 983},
+        {"2023-09-26T01:51:34,983Z", UAL_BASE + 983},
+        /* Digits past the millisecond are dropped, never rounded up into the next second. */
+        {"2023-09-26T01:51:34.999999Z", UAL_BASE + 999},
+        {"2023-09-26T01:51:34.9999999Z", UAL_BASE + 999},
+        {"2023-09-26T01:51:34.999999999Z", UAL_BASE + 999},
+        /* Azure Monitor diagnostic form, 7 digits. */
+        {"2019-10-18T09:45:48.0729893Z", INT64_C(1571391948072)},
+        /* Graph form, 6 digits and +00:00. */
+        {"2025-11-25T10:52:22.177578+00:00", INT64_C(1764067942177)},
+        /* CloudAppEvents RawEventData, 7 zero digits. */
+        {"2026-01-24T06:54:24.0000000Z", INT64_C(1769237664000)},
+        {"2023-09-26T01:51:34.000000000", UAL_BASE},
+    };
+    check_valid(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_us_locale_forms(void **state)
+{
+    (void)state;
+    static const struct tcase cases[] = {
+        /* Purview audit search CSV. */
+        {"9/26/2023 1:56:15 AM", PURVIEW_BASE},
+        {"09/26/2023 01:56:15 AM", PURVIEW_BASE},
+        {"9/26/2023 1:56:15 am", PURVIEW_BASE},
+        {"9/26/2023 1:56:15AM", PURVIEW_BASE},
+        {"9/26/2023 1:56:15 PM", PURVIEW_BASE + 12 * H_MS},
+        {"9/26/2023 1:56 AM", PURVIEW_BASE - 15000},
+        /* 12 AM is midnight, 12 PM is noon. */
+        {"9/26/2023 12:56:15 AM", PURVIEW_BASE - H_MS},
+        {"9/26/2023 12:56:15 PM", PURVIEW_BASE + 11 * H_MS},
+        {"1/1/2023 12:00:00 AM", INT64_C(1672531200000)},
+        {"1/1/2023 12:00:00 PM", INT64_C(1672574400000)},
+        {"1/1/2023 11:59:59 PM", INT64_C(1672531200000) + 24 * H_MS - 1000},
+        /* 24-hour form. */
+        {"9/26/2023 13:56:15", PURVIEW_BASE + 12 * H_MS},
+        {"9/26/2023 0:56:15", PURVIEW_BASE - H_MS},
+        /* Log Analytics portal CSV: comma after the date, milliseconds. */
+        {"4/28/2021, 2:08:45.221 PM", INT64_C(1619618925221)},
+        {"4/28/2021, 2:08:45.221 AM", INT64_C(1619618925221) - 12 * H_MS},
+    };
+    check_valid(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_surroundings(void **state)
+{
+    (void)state;
+    static const struct tcase cases[] = {
+        /* Purview CSV writes ISO times with a trailing space. */
+        {"2026-01-24T06:54:24.0000000Z ", INT64_C(1769237664000)},
+        {"  2023-09-26T01:51:34  ", UAL_BASE},
+        {"\t2023-09-26T01:51:34\t", UAL_BASE},
+        {"\"2023-09-26T01:51:34\"", UAL_BASE},
+        {"\"9/26/2023 1:56:15 AM\"", PURVIEW_BASE},
+        {" \"2023-09-26T01:51:34Z\" ", UAL_BASE},
+        {"2023-09-26T01:51:34\r\n", UAL_BASE},
+        {"\r\n2023-09-26T01:51:34", UAL_BASE},
+    };
+    check_valid(cases, sizeof(cases) / sizeof(cases[0]));
+
+    /* Only len bytes are read: what follows in memory must not matter. */
+    const char *s = "2023-09-26T01:51:34Zgarbage";
+    int64_t ms = 0;
+    assert_int_equal(m365_time_parse(s, 20, &ms), 0);
+    assert_true(ms == UAL_BASE);
+    assert_int_equal(m365_time_parse(s, 19, &ms), 0);
+    assert_true(ms == UAL_BASE);
+}
+
+static void test_calendar_edges(void **state)
+{
+    (void)state;
+    static const struct tcase cases[] = {
+        {"1970-01-01T00:00:00Z", 0},
+        {"1970-01-01T00:00:00.001Z", 1},
+        {"1969-12-31T23:59:59.999Z", -1},
+        {"1969-12-31T23:59:59Z", -1000},
+        {"1970-01-01T00:59:59+01:00", -1000},
+        /* Windows FILETIME epoch: 11644473600 s before the Unix epoch. */
+        {"1601-01-01T00:00:00Z", INT64_C(-11644473600000)},
+        {"9999-12-31T23:59:59.999Z", INT64_C(253402300799999)},
+        {"2024-02-29T23:59:59.999Z", INT64_C(1709251199999)},
+        {"2000-02-29T00:00:00Z", INT64_C(946684800000) + 59 * 24 * H_MS},
+        {"2/29/2024 11:59:59 PM", INT64_C(1709251199000)},
+        /* A leap second is kept inside its minute. */
+        {"2016-12-31T23:59:60Z", INT64_C(1483228799000)},
+    };
+    check_valid(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        " ",
+        "\"\"",
+        "\"",
+        "garbage",
+        "null",
+        "2023",
+        "2023-09",
+        "23-09-26T01:51:34",
+        "2023-9-26T01:51:34",
+        "2023-09-26T1:51:34",
+        "2023-09-26T01:51:3",
+        "2023-09-26X01:51:34",
+        "2023-02-30T00:00:00",
+        "2023-02-29T00:00:00",
+        "1900-02-29T00:00:00",
+        "2023-04-31T00:00:00",
+        "2023-13-01T00:00:00",
+        "2023-00-10T00:00:00",
+        "2023-09-00T00:00:00",
+        "2023-09-26T25:00:00",
+        "2023-09-26T24:00:00",
+        "2023-09-26T23:60:00",
+        "2023-09-26T23:59:61",
+        "2023-09-26T01:51:34.0123456789Z", /* 10 fraction digits */
+        "2023-09-26T01:51:34.Z",
+        "2023-09-26T01:51:34.",
+        "2023-09-26T01:51:34Zjunk",
+        "2023-09-26T01:51:34ZZ",
+        "2023-09-26T01:51:34+15:00",
+        "2023-09-26T01:51:34+05:60",
+        "2023-09-26T01:51:34+5:00",
+        "2023-09-26T01:51:34+05:",
+        "2023-09-26T01:51:34+05:3",
+        "2023-09-26T01:51:34-",
+        "2023-09-26T01:51:34 PM",
+        "13/1/2023 1:00:00 AM",
+        "0/1/2023 1:00:00 AM",
+        "2/30/2023 1:00:00 AM",
+        "9/26/23 1:56:15 AM",
+        "9/26/2023 1:56:15 XM",
+        "9/26/2023 1:56:15 A",
+        "9/26/2023 0:56:15 AM",
+        "9/26/2023 13:56:15 PM",
+        "9/26/2023 24:00:00",
+        "9/26/2023 1:5:15 AM",
+        "9/26/2023 1:56:15.1234567890 AM",
+        "9/26/2023 1:56:15 AMX",
+        "0:00 XM",
+        "1:00 AM",
+        "2023/09/26 01:51:34",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int64_t ms = 12345;
+        if (parse(bad[i], &ms) != -1) {
+            fail_msg("accepted invalid time \"%s\" as %lld", bad[i], (long long)ms);
+        }
+        /* A failed parse leaves the output alone. */
+        assert_true(ms == 12345);
+    }
+    int64_t ms;
+    assert_int_equal(m365_time_parse("2023-09-26T01:51:34", 0, &ms), -1);
+    /* An embedded NUL is not a terminator. */
+    assert_int_equal(m365_time_parse("2023-09-26T01:51:34\0Z", 21, &ms), -1);
+}
+
+static void test_days_from_civil_anchors(void **state)
+{
+    (void)state;
+    /* Day numbers relative to 1970-01-01, computed independently. */
+    assert_true(m365_days_from_civil(1970, 1, 1) == 0);
+    assert_true(m365_days_from_civil(1969, 12, 31) == -1);
+    assert_true(m365_days_from_civil(2000, 1, 1) == 10957);
+    assert_true(m365_days_from_civil(2000, 2, 29) == 11016);
+    assert_true(m365_days_from_civil(2000, 3, 1) == 11017);
+    assert_true(m365_days_from_civil(1900, 1, 1) == -25567);
+    assert_true(m365_days_from_civil(1900, 3, 1) == -25508);
+    assert_true(m365_days_from_civil(1600, 2, 29) == -135081);
+    assert_true(m365_days_from_civil(2100, 3, 1) == 47541);
+    assert_true(m365_days_from_civil(2400, 2, 29) == 157113);
+    assert_true(m365_days_from_civil(1, 1, 1) == -719162);
+    assert_true(m365_days_from_civil(9999, 12, 31) == 2932896);
+}
+
+static int naive_month_len(int y, int m)
+{
+    static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) {
+        return 29;
+    }
+    return len[m - 1];
+}
+
+/* Walks the calendar day by day with a naive counter, from 1970 back to year 1 and forward to
+ * 9999, and checks both conversions on every day. */
+static void test_civil_walk(void **state)
+{
+    (void)state;
+    for (int dir = -1; dir <= 1; dir += 2) {
+        int y = 1970, m = 1, d = 1;
+        int64_t day = 0;
+        for (;;) {
+            if (m365_days_from_civil(y, (unsigned)m, (unsigned)d) != day) {
+                fail_msg("days_from_civil(%d-%02d-%02d) != %lld", y, m, d, (long long)day);
+            }
+            /* Noon and the last millisecond of the day map back to the same date. */
+            int64_t probes[2] = {day * 86400000 + 12 * H_MS, day * 86400000 + 86399999};
+            for (int k = 0; k < 2; k++) {
+                int cy, cm, cd, h, mi, s, ms;
+                m365_civil_from_ms(probes[k], &cy, &cm, &cd, &h, &mi, &s, &ms);
+                if (cy != y || cm != m || cd != d) {
+                    fail_msg("civil_from_ms(%lld) = %d-%02d-%02d, want %d-%02d-%02d",
+                             (long long)probes[k], cy, cm, cd, y, m, d);
+                }
+                if (k == 0) {
+                    assert_true(h == 12 && mi == 0 && s == 0 && ms == 0);
+                } else {
+                    assert_true(h == 23 && mi == 59 && s == 59 && ms == 999);
+                }
+            }
+            if (dir > 0) {
+                if (y == 9999 && m == 12 && d == 31) {
+                    break;
+                }
+                day++;
+                if (++d > naive_month_len(y, m)) {
+                    d = 1;
+                    if (++m > 12) {
+                        m = 1;
+                        y++;
+                    }
+                }
+            } else {
+                if (y == 1 && m == 1 && d == 1) {
+                    break;
+                }
+                day--;
+                if (--d < 1) {
+                    if (--m < 1) {
+                        m = 12;
+                        y--;
+                    }
+                    d = naive_month_len(y, m);
+                }
+            }
+        }
+    }
+}
+
+static void test_civil_from_ms_fields(void **state)
+{
+    (void)state;
+    int y, mo, d, h, mi, s, ms;
+    m365_civil_from_ms(-1, &y, &mo, &d, &h, &mi, &s, &ms);
+    assert_true(y == 1969 && mo == 12 && d == 31 && h == 23 && mi == 59 && s == 59 && ms == 999);
+    m365_civil_from_ms(INT64_C(1619618925221), &y, &mo, &d, &h, &mi, &s, &ms);
+    assert_true(y == 2021 && mo == 4 && d == 28 && h == 14 && mi == 8 && s == 45 && ms == 221);
+    m365_civil_from_ms(INT64_C(-11644473600000), &y, &mo, &d, &h, &mi, &s, &ms);
+    assert_true(y == 1601 && mo == 1 && d == 1 && h == 0 && mi == 0 && s == 0 && ms == 0);
+    m365_civil_from_ms(INT64_C(-11644473600001), &y, &mo, &d, &h, &mi, &s, &ms);
+    assert_true(y == 1600 && mo == 12 && d == 31 && h == 23 && mi == 59 && s == 59 && ms == 999);
+}
+
+/* Formats pseudo-random instants with civil_from_ms in several textual forms and parses them
+ * back: the parser and the converter must agree to the millisecond. */
+static void test_format_parse_round_trip(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    const int64_t lo = INT64_C(-11644473600000), hi = INT64_C(253402300799999);
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t t = lo + (int64_t)(x % (uint64_t)(hi - lo + 1));
+        int y, mo, d, h, mi, s, ms;
+        m365_civil_from_ms(t, &y, &mo, &d, &h, &mi, &s, &ms);
+        char iso[64], us[64];
+        snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", y, mo, d, h, mi, s, ms,
+                 i % 2 ? "Z" : "0000");
+        int h12 = h % 12 == 0 ? 12 : h % 12;
+        snprintf(us, sizeof(us), "%d/%d/%d, %d:%02d:%02d.%03d %s", mo, d, y, h12, mi, s, ms,
+                 h < 12 ? "AM" : "PM");
+        int64_t got = 0;
+        if (parse(iso, &got) != 0 || got != t) {
+            fail_msg("\"%s\": got %lld want %lld", iso, (long long)got, (long long)t);
+        }
+        got = 0;
+        if (parse(us, &got) != 0 || got != t) {
+            fail_msg("\"%s\": got %lld want %lld", us, (long long)got, (long long)t);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ual_and_iso_forms),
+        cmocka_unit_test(test_fractions),
+        cmocka_unit_test(test_us_locale_forms),
+        cmocka_unit_test(test_surroundings),
+        cmocka_unit_test(test_calendar_edges),
+        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_days_from_civil_anchors),
+        cmocka_unit_test(test_civil_walk),
+        cmocka_unit_test(test_civil_from_ms_fields),
+        cmocka_unit_test(test_format_parse_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
