@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "m365hunt/scan.h"
+
 #include "core/buf.h"
 #include "core/limits.h"
 #include "io/input.h"
@@ -565,6 +567,164 @@ static void test_sniff_la(void **state)
     }
 }
 
+
+/* --- the readers, through the public scan API ------------------------------------------------ */
+
+struct scan_result {
+    struct m365_scan *scan;
+    struct m365_buf diags; /* "line field: msg\n" per diagnostic */
+};
+
+static void on_diag(const struct m365_diag *d, void *user)
+{
+    struct m365_buf *b = user;
+    m365_buf_printf(b, "%llu %s: %s\n", (unsigned long long)d->line, d->field ? d->field : "-",
+                    d->msg);
+}
+
+static void scan_text(struct scan_result *r, const char *text, size_t len, size_t chunk)
+{
+    m365_buf_init(&r->diags, 0);
+    struct m365_scan_options o;
+    m365_scan_options_init(&o);
+    o.on_diag = on_diag;
+    o.diag_user = &r->diags;
+    o.read_chunk = chunk;
+    assert_int_equal(m365_scan_new(&r->scan, &o), M365_OK);
+    char *path = write_tmp(text, len);
+    assert_int_equal(m365_scan_add_path(r->scan, path), M365_OK);
+    assert_int_equal(m365_scan_run(r->scan), M365_OK);
+    remove_tmp(path);
+    m365_buf_cstr(&r->diags);
+}
+
+static void scan_done(struct scan_result *r)
+{
+    m365_scan_free(r->scan);
+    m365_buf_free(&r->diags);
+}
+
+static const struct m365_event *event_with_id(const struct m365_scan *s, const char *id)
+{
+    for (size_t i = 0; i < m365_scan_n_events(s); i++) {
+        const struct m365_event *ev = m365_scan_event(s, i);
+        if (ev->evidence.record_id && strcmp(ev->evidence.record_id, id) == 0) {
+            return ev;
+        }
+    }
+    fail_msg("no event with record id %s", id);
+    return NULL;
+}
+
+/* 2023-09-26T01:56:15Z and 2026-01-24T06:54:24Z */
+#define T_0156 INT64_C(1695693375000)
+#define T_2026 INT64_C(1769237664000)
+
+static void test_purview_new_layout(void **state)
+{
+    (void)state;
+    const char *text =
+        "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,"
+        "AssociatedAdminUnitsNames\r\n"
+        "85d29e27,9/26/2023 1:56:15 AM,1,New-InboxRule,DebraB@X.com,\"{\"\"CreationTime\"\":"
+        "\"\"2023-09-26T01:56:15\"\",\"\"Id\"\":\"\"85d29e27\"\",\"\"Operation\"\":\"\"New-InboxRule\"\","
+        "\"\"RecordType\"\":1,\"\"Workload\"\":\"\"Exchange\"\",\"\"UserId\"\":\"\"DebraB@X.com\"\","
+        "\"\"ClientIP\"\":\"\"185.73.124.135:19823\"\",\"\"ObjectId\"\":\"\"a\\/b\"\"}\",,\r\n"
+        /* No Id and no CreationTime in AuditData: RecordId and CreationDate stand in. */
+        "bbbb-rid,2026-01-24T06:54:24.0000000Z ,15,UserLoggedIn,x@y.com,\"{\r\n  \"\"Operation\"\": "
+        "\"\"UserLoggedIn\"\",\r\n  \"\"RecordType\"\": 15\r\n}\",,\r\n"
+        "cccc,9/26/2023 1:56:15 AM,15,UserLoggedIn,x@y.com,{not json,,\r\n"
+        "dddd,9/26/2023 1:56:15 AM,15,UserLoggedIn,x@y.com,,,\r\n"
+        "eeee,9/26/2023 1:56:15 AM\r\n"
+        "ffff,9/26/2023 1:56:15 AM,15,UserLoggedIn,x@y.com,[1]\r\n";
+    size_t chunks[] = {0, 1, 7};
+    for (size_t c = 0; c < 3; c++) {
+        struct scan_result r;
+        scan_text(&r, text, strlen(text), chunks[c]);
+        const struct m365_file_stats *fs = m365_scan_file(r.scan, 0);
+        assert_string_equal(fs->reader, "purview-csv");
+        assert_int_equal(fs->records_read, 6);
+        assert_int_equal(fs->parsed, 2);
+        assert_int_equal(fs->skipped, 4);
+        const struct m365_event *ev = event_with_id(r.scan, "85d29e27");
+        assert_int_equal(ev->time_ms, T_0156);
+        assert_string_equal(ev->operation, "New-InboxRule");
+        assert_string_equal(ev->actor_upn, "debrab@x.com");
+        assert_string_equal(ev->ip, "185.73.124.135");
+        assert_int_equal(ev->evidence.line, 2);
+        ev = event_with_id(r.scan, "bbbb-rid");
+        assert_int_equal(ev->time_ms, T_2026);
+        assert_int_equal(ev->evidence.line, 3);
+        const char *d = r.diags.data;
+        assert_non_null(strstr(d, "7 AuditData: AuditData is not valid JSON: "));
+        assert_non_null(strstr(d, "8 AuditData: empty AuditData cell"));
+        assert_non_null(strstr(d, "9 AuditData: row has 2 cells"));
+        assert_non_null(strstr(d, "10 AuditData: AuditData is not a JSON object"));
+        scan_done(&r);
+    }
+}
+
+static void test_purview_classic_layout(void **state)
+{
+    (void)state;
+    const char *text =
+        "#TYPE Selected.System.Management.Automation.PSCustomObject\r\n"
+        "\"RunspaceId\",\"RecordType\",\"CreationDate\",\"UserIds\",\"Operations\",\"AuditData\","
+        "\"ResultIndex\",\"ResultCount\",\"Identity\",\"IsValid\",\"ObjectState\"\r\n"
+        "\"r\",\"ExchangeAdmin\",\"9/26/2023 1:56:15 AM\",\"a@b.c\",\"Set-Mailbox\",\"{\"\"Operation\"\":"
+        "\"\"Set-Mailbox\"\",\"\"RecordType\"\":1,\"\"Workload\"\":\"\"Exchange\"\"}\",\"1\",\"1\","
+        "\"ident-1\",\"True\",\"Unchanged\"\r\n";
+    /* The same export as Windows PowerShell 5 writes it: UTF-16LE with BOM. */
+    size_t u16len;
+    char *u16 = utf16le(text, &u16len);
+    const char *texts[] = {text, u16};
+    size_t lens[] = {strlen(text), u16len};
+    for (size_t i = 0; i < 2; i++) {
+        struct scan_result r;
+        scan_text(&r, texts[i], lens[i], i == 0 ? 0 : 3);
+        const struct m365_file_stats *fs = m365_scan_file(r.scan, 0);
+        assert_string_equal(fs->reader, "purview-csv");
+        assert_int_equal(fs->records_read, 1);
+        assert_int_equal(fs->parsed, 1);
+        const struct m365_event *ev = event_with_id(r.scan, "ident-1");
+        assert_int_equal(ev->time_ms, T_0156);
+        assert_int_equal(ev->evidence.line, 3);
+        scan_done(&r);
+    }
+    free(u16);
+}
+
+static void test_la_headers(void **state)
+{
+    (void)state;
+    /* " [UTC]" and "_dynamic"/"_string" are dropped from names; of a pair the first wins. */
+    const char *text =
+        "\xEF\xBB\xBFTenantId,CreatedDateTime [UTC],UserPrincipalName,IPAddress,"
+        "LocationDetails_dynamic,LocationDetails_string,Id,Type,,Extra\r\n"
+        "t1,\"4/28/2021, 2:08:45.221 PM\",AdeleV@X.com,175.45.176.99,\"{\r\n"
+        "  \"\"city\"\": \"\"Azor\"\",\r\n  \"\"countryOrRegion\"\": \"\"IL\"\"\r\n}\","
+        "\"{\"\"city\"\":\"\"Other\"\"}\",id-1,SigninLogs,,x,past the header\r\n"
+        "\r\n"
+        "t1,\"4/28/2021, 2:09:45.221 PM\",AdeleV@X.com,,,,id-2,SigninLogs\r\n";
+    struct scan_result r;
+    scan_text(&r, text, strlen(text), 5);
+    const struct m365_file_stats *fs = m365_scan_file(r.scan, 0);
+    assert_string_equal(fs->reader, "la-csv");
+    assert_int_equal(fs->records_read, 2);
+    assert_int_equal(fs->parsed, 2);
+    const struct m365_event *ev = event_with_id(r.scan, "id-1");
+    assert_int_equal(ev->time_ms, INT64_C(1619618925221));
+    assert_string_equal(ev->actor_upn, "adelev@x.com");
+    assert_string_equal(ev->ip, "175.45.176.99");
+    assert_non_null(ev->city);
+    assert_string_equal(ev->city, "Azor");
+    assert_int_equal(ev->evidence.line, 2);
+    ev = event_with_id(r.scan, "id-2");
+    assert_int_equal(ev->evidence.line, 7);
+    assert_null(ev->ip);
+    scan_done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +746,9 @@ int main(void)
         cmocka_unit_test(test_first_row),
         cmocka_unit_test(test_sniff_purview),
         cmocka_unit_test(test_sniff_la),
+        cmocka_unit_test(test_purview_new_layout),
+        cmocka_unit_test(test_purview_classic_layout),
+        cmocka_unit_test(test_la_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include "../core/limits.h"
 #include "../json/json.h"
+#include "sniff.h"
 
 /* Where the scanner is, structurally. */
 enum where {
@@ -116,6 +117,11 @@ static void decide_mode(struct m365_json_records *r)
         i++;
     }
     if (i == n || p[i] != '{') {
+        return;
+    }
+    /* A page {"value":[…]} on one line is a wrapper, not a record per line. */
+    struct m365_sniff_keys keys;
+    if (m365_sniff_json_keys(p, n, &keys) && keys.wrapper) {
         return;
     }
     unsigned depth = 0;

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Bad input: every case gets a one-line message with file and line, the record is counted as
+# skipped, the scan goes on, and records read = parsed + skipped + duplicates.
+source "$(dirname "$0")/common.bash" "$@"
+
+ok1='{"CreationTime":"2026-03-02T10:00:00","Id":"11111111-1111-1111-1111-111111111111","Operation":"UserLoggedIn","RecordType":15,"ResultStatus":"Success","UserId":"alice@contoso.com","UserType":0,"Workload":"AzureActiveDirectory","ClientIP":"203.0.113.10"}'
+ok2='{"CreationTime":"2026-03-02T10:05:00","Id":"22222222-2222-2222-2222-222222222222","Operation":"UserLoginFailed","RecordType":15,"ResultStatus":"Success","UserId":"bob@contoso.com","UserType":0,"Workload":"AzureActiveDirectory","ClientIP":"198.51.100.7","ErrorNumber":"50126","LogonError":"InvalidUserNameOrPassword"}'
+
+check_counts() { # name json parsed skipped
+    local read parsed skipped dups
+    read=$(total records_read "$2"); parsed=$(total parsed "$2"); skipped=$(total skipped "$2"); dups=$(total duplicates "$2")
+    expect_eq "$1 parsed" "$parsed" "$3"
+    expect_eq "$1 skipped" "$skipped" "$4"
+    expect_eq "$1 read = parsed + skipped + duplicates" "$read" "$((parsed + skipped + dups))"
+}
+
+# 1. Truncated JSON Lines file: the last record is cut mid-way.
+d=$WORK/truncated; mkdir -p "$d/in"
+{ echo "$ok1"; echo "$ok2"; printf '%s' "${ok1:0:80}"; } >"$d/in/audit.jsonl"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+expect_eq "truncated exit" "$RC" 0
+check_counts truncated "$d/out.json" 2 1
+expect_grep "truncated message" "$d/err.txt" '^m365hunt: warning: .*/audit\.jsonl:3: invalid JSON: '
+
+# 2. Truncated JSON array (a Management API blob cut off inside a record).
+d=$WORK/truncated_array; mkdir -p "$d/in"
+printf '[%s,\n%s,\n%s' "$ok1" "$ok2" "${ok2:0:100}" >"$d/in/blob.json"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+check_counts truncated_array "$d/out.json" 2 1
+expect_grep "truncated array message" "$d/err.txt" 'blob\.json:3: truncated record: the file ends inside it'
+
+# 3. Invalid JSON in the middle of a file; the following record is still read.
+d=$WORK/invalid_json; mkdir -p "$d/in"
+{ echo "$ok1"; echo '{"CreationTime":"2026-03-02T10:01:00","Operation": oops}'; echo "$ok2"; } >"$d/in/audit.jsonl"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+check_counts invalid_json "$d/out.json" 2 1
+expect_grep "invalid JSON message" "$d/err.txt" 'audit\.jsonl:2: invalid JSON: '
+
+# 4. Invalid UTF-8 inside a string.
+d=$WORK/invalid_utf8; mkdir -p "$d/in"
+{ echo "$ok1"; printf '{"CreationTime":"2026-03-02T10:02:00","Operation":"UserLoggedIn","UserId":"\xff\xfe@contoso.com","Workload":"AzureActiveDirectory","RecordType":15}\n'; echo "$ok2"; } >"$d/in/audit.jsonl"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+check_counts invalid_utf8 "$d/out.json" 2 1
+expect_grep "invalid UTF-8 message" "$d/err.txt" 'audit\.jsonl:2: invalid JSON: .*UTF-8'
+
+# 5. A bad timestamp names the field.
+d=$WORK/bad_time; mkdir -p "$d/in"
+{ echo "$ok1"; echo '{"CreationTime":"2026-02-30T10:02:00","Id":"x","Operation":"UserLoggedIn","UserId":"carol@contoso.com","Workload":"AzureActiveDirectory","RecordType":15}'; } >"$d/in/audit.jsonl"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+check_counts bad_time "$d/out.json" 1 1
+expect_grep "bad time message" "$d/err.txt" 'audit\.jsonl:2: CreationTime: not a valid timestamp'
+
+# 6. CSV: quoted cells with embedded newlines parse; an unterminated quote is reported.
+d=$WORK/csv; mkdir -p "$d/in"
+aud1=$(printf '%s' "$ok1" | sed 's/"/""/g')
+aud2=$(printf '%s' "$ok2" | sed 's/"/""/g')
+{
+    printf 'RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames\r\n'
+    printf '11111111-1111-1111-1111-111111111111,3/2/2026 10:00:00 AM,15,UserLoggedIn,alice@contoso.com,"%s","multi\nline\ncell",\r\n' "$aud1"
+    printf '22222222-2222-2222-2222-222222222222,3/2/2026 10:05:00 AM,15,UserLoginFailed,bob@contoso.com,"%s",,\r\n' "$aud2"
+    printf '33333333-3333-3333-3333-333333333333,3/2/2026 10:06:00 AM,15,UserLoginFailed,bob@contoso.com,"{""CreationTime"":""2026-03-02T10:06:00"",\r\n'
+} >"$d/in/AuditLog.csv"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+check_counts csv "$d/out.json" 2 1
+expect_grep "csv unterminated message" "$d/err.txt" 'AuditLog\.csv:6: AuditData: '
+
+# 7. A 50 MB single line: over the 16 MiB record limit, skipped, the next record still read.
+d=$WORK/huge_line; mkdir -p "$d/in"
+{
+    printf '{"CreationTime":"2026-03-02T10:03:00","Operation":"UserLoggedIn","Pad":"'
+    head -c $((50 * 1024 * 1024)) /dev/zero | tr '\0' 'a'
+    printf '"}\n'
+    echo "$ok2"
+} >"$d/in/audit.jsonl"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+check_counts huge_line "$d/out.json" 1 1
+expect_grep "huge line message" "$d/err.txt" 'audit\.jsonl:1: record larger than the maximum record size'
+# The limit is configurable: raised, the same record parses.
+scan_json "$d/out2.json" "$d/err2.txt" --max-record-size 64M "$d/in"
+check_counts huge_line_raised "$d/out2.json" 2 0
+
+# 8. An empty file alongside good evidence: named, not fatal; alone: exit 3.
+d=$WORK/empty; mkdir -p "$d/in"
+: >"$d/in/empty.json"
+echo "$ok1" >"$d/in/good.jsonl"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+expect_eq "empty beside good exit" "$RC" 0
+expect_grep "empty message" "$d/err.txt" 'empty\.json: not read: file is empty'
+scan_json "$d/out2.json" "$d/err2.txt" "$d/in/empty.json"
+expect_eq "empty alone exit" "$RC" 3
+
+# 9. A gzip bomb: stopped by the decompression limits, reported, the scan goes on.
+d=$WORK/bomb; mkdir -p "$d/in"
+{ echo "$ok1"; head -c $((300 * 1024 * 1024)) /dev/zero; } | gzip -9 >"$d/in/bomb.jsonl.gz"
+echo "$ok2" | gzip >"$d/in/good.jsonl.gz"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+expect_grep "bomb ratio message" "$d/err.txt" 'bomb\.jsonl\.gz: reading stopped: decompression ratio exceeds 250:1'
+expect_eq "bomb: good file still read" "$(jq -r '.evidence.files[] | select(.path|endswith("good.jsonl.gz")) | .parsed' "$d/out.json")" 1
+expect_eq "bomb: file error in report" "$(jq -r '.evidence.files[] | select(.path|endswith("bomb.jsonl.gz")) | .error' "$d/out.json")" "limit reached"
+scan_json "$d/out2.json" "$d/err2.txt" --max-decompressed 10M "$d/in/bomb.jsonl.gz"
+expect_grep "bomb size message" "$d/err2.txt" 'decompressed size exceeds the limit of 10485760 bytes'
+
+# 10. Files that match no format are named with the reason, never skipped silently.
+d=$WORK/unknown; mkdir -p "$d/in"
+echo "$ok1" >"$d/in/good.jsonl"
+printf 'AppName,HighRisk,permissions\nEntApp01,No,User.Read\n' >"$d/in/watchlist.csv"
+printf '{"input":{"message":"x"},"expected":{"a":1}}\n' >"$d/in/other.json"
+printf '\x00\x01\x02binary' >"$d/in/blob.bin"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+expect_grep "unknown csv" "$d/err.txt" 'watchlist\.csv: not read: text whose header matches no known CSV export'
+expect_grep "unknown json" "$d/err.txt" 'other\.json: not read: JSON, but not'
+expect_grep "unknown binary" "$d/err.txt" 'blob\.bin: not read: binary data'
+expect_eq "unknown files listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 3
+
+# 11. Every message is one line that starts with the program name.
+for f in "$WORK"/*/err*.txt; do
+    if grep -qv '^m365hunt: ' "$f"; then fail "multi-line or unprefixed message in $f"; else pass; fi
+done
+
+# 12. Nonexistent path: error line, exit 3.
+scan_json "$WORK/out_missing.json" "$WORK/err_missing.txt" "$WORK/does-not-exist"
+expect_eq "missing path exit" "$RC" 3
+expect_grep "missing path message" "$WORK/err_missing.txt" 'does-not-exist: cannot read: No such file or directory'
+
+finish
