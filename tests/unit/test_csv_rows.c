@@ -236,7 +236,8 @@ static void test_utf16le(void **state)
 {
     (void)state;
     const char *text = "CreationDate,UserIds,AuditData\r\n"
-                       "9/26/2023 1:56:15 AM,d\xC3\xA9" "bra@x.com,\"{\"\"Op\"\":\"\"x\xE2\x80\x93y\"\"}\"\r\n"
+                       "9/26/2023 1:56:15 AM,d\xC3\xA9"
+                       "bra@x.com,\"{\"\"Op\"\":\"\"x\xE2\x80\x93y\"\"}\"\r\n"
                        "\"multi\r\nline\",,\r\n";
     const char *want = "OK L1 @0 n=3 [12:CreationDate] [7:UserIds] [9:AuditData]\n"
                        "OK L2 @32 n=3 [20:9/26/2023 1:56:15 AM] [12:d\xC3\xA9"
@@ -370,7 +371,8 @@ static void test_chunk_sizes(void **state)
     for (int i = 0; i < 40; i++) {
         m365_buf_printf(&t,
                         "\"9/26/2023 1:%02d:15 AM\",\"u%d@x.com\",\"New-InboxRule\","
-                        "\"{\"\"CreationTime\"\":\"\"2023-09-26T01:%02d:15\"\",\"\"Id\"\":\"\"%d\"\","
+                        "\"{\"\"CreationTime\"\":\"\"2023-09-26T01:%02d:15\"\","
+                        "\"\"Id\"\":\"\"%d\"\","
                         "\"\"P\"\":\"\"a\r\nb\"\"\"\"c\"\"}\"\r\n",
                         i, i, i, i);
         if (i % 7 == 0) {
@@ -627,11 +629,15 @@ static void test_purview_new_layout(void **state)
         "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,"
         "AssociatedAdminUnitsNames\r\n"
         "85d29e27,9/26/2023 1:56:15 AM,1,New-InboxRule,DebraB@X.com,\"{\"\"CreationTime\"\":"
-        "\"\"2023-09-26T01:56:15\"\",\"\"Id\"\":\"\"85d29e27\"\",\"\"Operation\"\":\"\"New-InboxRule\"\","
-        "\"\"RecordType\"\":1,\"\"Workload\"\":\"\"Exchange\"\",\"\"UserId\"\":\"\"DebraB@X.com\"\","
-        "\"\"ClientIP\"\":\"\"185.73.124.135:19823\"\",\"\"ObjectId\"\":\"\"a\\/b\"\"}\",,\r\n"
+        "\"\"2023-09-26T01:56:15\"\",\"\"Id\"\":\"\"85d29e27\"\","
+        "\"\"Operation\"\":\"\"New-InboxRule\"\","
+        "\"\"RecordType\"\":1,\"\"Workload\"\":\"\"Exchange\"\","
+        "\"\"UserId\"\":\"\"DebraB@X.com\"\","
+        "\"\"ClientIP\"\":\"\"185.73.124.135:19823\"\","
+        "\"\"ObjectId\"\":\"\"a\\/b\"\"}\",,\r\n"
         /* No Id and no CreationTime in AuditData: RecordId and CreationDate stand in. */
-        "bbbb-rid,2026-01-24T06:54:24.0000000Z ,15,UserLoggedIn,x@y.com,\"{\r\n  \"\"Operation\"\": "
+        "bbbb-rid,2026-01-24T06:54:24.0000000Z ,15,UserLoggedIn,x@y.com,"
+        "\"{\r\n  \"\"Operation\"\": "
         "\"\"UserLoggedIn\"\",\r\n  \"\"RecordType\"\": 15\r\n}\",,\r\n"
         "cccc,9/26/2023 1:56:15 AM,15,UserLoggedIn,x@y.com,{not json,,\r\n"
         "dddd,9/26/2023 1:56:15 AM,15,UserLoggedIn,x@y.com,,,\r\n"
@@ -671,7 +677,8 @@ static void test_purview_classic_layout(void **state)
         "#TYPE Selected.System.Management.Automation.PSCustomObject\r\n"
         "\"RunspaceId\",\"RecordType\",\"CreationDate\",\"UserIds\",\"Operations\",\"AuditData\","
         "\"ResultIndex\",\"ResultCount\",\"Identity\",\"IsValid\",\"ObjectState\"\r\n"
-        "\"r\",\"ExchangeAdmin\",\"9/26/2023 1:56:15 AM\",\"a@b.c\",\"Set-Mailbox\",\"{\"\"Operation\"\":"
+        "\"r\",\"ExchangeAdmin\",\"9/26/2023 1:56:15 AM\",\"a@b.c\",\"Set-Mailbox\","
+        "\"{\"\"Operation\"\":"
         "\"\"Set-Mailbox\"\",\"\"RecordType\"\":1,\"\"Workload\"\":\"\"Exchange\"\"}\",\"1\",\"1\","
         "\"ident-1\",\"True\",\"Unchanged\"\r\n";
     /* The same export as Windows PowerShell 5 writes it: UTF-16LE with BOM. */

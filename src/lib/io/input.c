@@ -141,10 +141,9 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
             if (r < 0) {
                 return 0;
             }
-            if (r == 0) {
-                fail(in, M365_E_PARSE, "gzip stream is truncated");
-                return 0;
-            }
+            /* At the end of the file inflate is still called, with no input: it may hold
+             * output that did not fit last time (the rest of a match), which must come out
+             * before the stream is called truncated, whatever the caller's buffer size. */
             in->zs.next_in = in->raw + in->raw_pos;
             in->zs.avail_in = (uInt)(in->raw_len - in->raw_pos);
             in->zs.next_out = buf;
@@ -160,6 +159,9 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
                          in->zs.msg ? in->zs.msg : "inflate error");
                 fail(in, M365_E_PARSE, in->errbuf);
                 return out;
+            } else if (r == 0 && out == 0) {
+                fail(in, M365_E_PARSE, "gzip stream is truncated");
+                return 0;
             }
         }
         in->bytes_decomp += out;
@@ -172,12 +174,11 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
         if (r < 0) {
             return 0;
         }
-        if (r == 0) {
-            if (!in->z_end) {
-                fail(in, M365_E_PARSE, "zstd stream is truncated");
-            }
-            return 0;
+        if (r == 0 && in->z_end) {
+            return 0; /* clean end on a frame boundary */
         }
+        /* As for gzip: at the end of the file the decoder is called with no input so that
+         * output it still holds is delivered before the stream is called truncated. */
         ZSTD_inBuffer ib = {in->raw, in->raw_len, in->raw_pos};
         ZSTD_outBuffer ob = {buf, cap, 0};
         size_t ret = ZSTD_decompressStream(in->zd, &ob, &ib);
@@ -190,6 +191,10 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
         }
         in->z_end = ret == 0;
         out = ob.pos;
+        if (r == 0 && out == 0 && !in->z_end) {
+            fail(in, M365_E_PARSE, "zstd stream is truncated");
+            return 0;
+        }
     }
     in->bytes_decomp += out;
     return over_limit(in) ? 0 : out;

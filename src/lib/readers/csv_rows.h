@@ -46,8 +46,9 @@ enum m365_status m365_csv_rows_next(struct m365_csv_rows *r, struct m365_csv_row
 
 /* Header helper for sniffers: splits the first row of `text` (a prefix of a file) that is not
  * blank and, when skip_hash, does not start with '#' (PowerShell's "#TYPE" line). Calls fn for
- * each cell, at most M365_MAX_CSV_COLUMNS. Returns the number of cells, or -1 when there is no
- * such row or memory ran out. A row cut by the end of `text` is split as far as it goes. */
+ * each cell (unescaped, not NUL-terminated), at most M365_MAX_CSV_COLUMNS. Returns the number
+ * of cells, or -1 when there is no such row or memory ran out. A row cut by the end of `text`
+ * is split as far as it goes. */
 typedef void (*m365_csv_cell_fn)(void *user, size_t index, const char *s, size_t len);
 int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_cell_fn fn,
                        void *user);

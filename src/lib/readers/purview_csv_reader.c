@@ -1,6 +1,6 @@
 /* Purview audit search / Search-UnifiedAuditLog CSV exports: one unified audit log record per
  * row, as JSON in the AuditData cell. Columns are found by header name, never by position:
- *   new portal:  RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,…
+ *   new portal:  RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdmin…
  *   classic:     CreationDate,UserIds,Operations,AuditData (Export-Csv may add a "#TYPE" first
  *                line, quote every cell and add RunspaceId, RecordType, ResultIndex, ResultCount,
  *                Identity, IsValid, ObjectState). */

@@ -56,6 +56,9 @@ void m365_evb_free(struct m365_evb *b)
 }
 
 static void vdiag(struct m365_read_ctx *ctx, enum m365_diag_level lvl, uint64_t line,
+                  const char *field, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void vdiag(struct m365_read_ctx *ctx, enum m365_diag_level lvl, uint64_t line,
                   const char *field, const char *fmt, va_list ap)
 {
     ctx->n_diags++;

@@ -113,11 +113,11 @@ static void add_param(struct m365_read_ctx *ctx, const char *n, size_t nl, const
     m365_ev_add_param(ctx, n, nl, v, vl);
 }
 
-#define FIELD(dst, ...) text_field(ctx, rec, &(dst), false, __VA_ARGS__, NULL)
-#define FIELD_LOWER(dst, ...) text_field(ctx, rec, &(dst), true, __VA_ARGS__, NULL)
+#define FIELD(dst, ...) text_field(ctx, rec, &(dst), 0, __VA_ARGS__, NULL)
+#define FIELD_LOWER(dst, ...) text_field(ctx, rec, &(dst), 1, __VA_ARGS__, NULL)
 
 static void text_field(struct m365_read_ctx *ctx, struct m365_jv obj, const char **dst,
-                       bool lower, ...)
+                       int lower, ...)
 {
     if (*dst) {
         return;
@@ -401,9 +401,9 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     FIELD(ev->correlation_id, "CorrelationId");
     struct m365_jv aac = m365_jnested(ctx, m365_jget(rec, "AppAccessContext", NULL));
     if (m365_jv_type(aac) == M365_J_OBJECT) {
-        text_field(ctx, aac, &ev->token_id, false, "UniqueTokenId", NULL);
-        text_field(ctx, aac, &ev->client_app_id, false, "ClientAppId", NULL);
-        text_field(ctx, aac, &ev->session_id, false, "AADSessionId", NULL);
+        text_field(ctx, aac, &ev->token_id, 0, "UniqueTokenId", NULL);
+        text_field(ctx, aac, &ev->client_app_id, 0, "ClientAppId", NULL);
+        text_field(ctx, aac, &ev->session_id, 0, "AADSessionId", NULL);
     }
 
     /* Name/value lists. */
