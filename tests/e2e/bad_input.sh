@@ -36,6 +36,13 @@ scan_json "$d/out.json" "$d/err.txt" "$d/in"
 check_counts invalid_json "$d/out.json" 2 1
 expect_grep "invalid JSON message" "$d/err.txt" 'audit\.jsonl:2: invalid JSON: '
 
+# 3b. A line cut short (unbalanced braces) in the middle of JSON Lines: only that line is lost.
+d=$WORK/cut_line; mkdir -p "$d/in"
+{ echo "$ok1"; printf '%s\n' "${ok2:0:90}"; echo "$ok2"; echo "${ok1/11111111-1111/44444444-1111}"; } >"$d/in/audit.jsonl"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+check_counts cut_line "$d/out.json" 3 1
+expect_grep "cut line message" "$d/err.txt" 'audit\.jsonl:2: invalid JSON: '
+
 # 4. Invalid UTF-8 inside a string.
 d=$WORK/invalid_utf8; mkdir -p "$d/in"
 { echo "$ok1"; printf '{"CreationTime":"2026-03-02T10:02:00","Operation":"UserLoggedIn","UserId":"\xff\xfe@contoso.com","Workload":"AzureActiveDirectory","RecordType":15}\n'; echo "$ok2"; } >"$d/in/audit.jsonl"

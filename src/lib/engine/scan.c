@@ -121,6 +121,13 @@ void m365_scan_emit_diag(struct m365_scan *s, const struct m365_diag *d)
     }
 }
 
+void m365_scan_progress(struct m365_scan *s, uint64_t file_bytes)
+{
+    if (s->opts.on_progress) {
+        s->opts.on_progress(s->bytes_done + file_bytes, s->bytes_total, s->opts.progress_user);
+    }
+}
+
 static void diag(struct m365_scan *s, enum m365_diag_level lvl, enum m365_status code,
                  const char *file, const char *msg)
 {

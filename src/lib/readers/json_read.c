@@ -13,6 +13,7 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
     struct m365_json_record rec;
     enum m365_status st;
     while ((st = m365_json_records_next(jr, &rec)) != M365_E_EOF) {
+        m365_ctx_tick(ctx);
         if (st == M365_E_NOMEM) {
             m365_ctx_warn(ctx, rec.line, NULL, "out of memory: the rest of the file is not read");
             break;

@@ -14,6 +14,7 @@ enum where {
     IN_ARRAY,  /* between records of a record array (top-level or a wrapper's) */
     IN_RECORD, /* inside one record */
     IN_TOPOBJ, /* inside a top-level object: a record, or a wrapper until proven otherwise */
+    IN_WRAP_PENDING, /* after "value": [ — a wrapper if the array holds objects */
     IN_SCALAR, /* a non-object element of a record array, being skipped */
     IN_STRAY   /* text outside any JSON value, being skipped */
 };
@@ -39,6 +40,7 @@ struct m365_json_records {
     bool is_wrapper;
     /* Key tracking at depth 1 of a top-level object. */
     bool expect_key, capture, after_colon;
+    bool only_meta; /* every key so far at depth 1 started with '@' (@odata.context…) */
     char key[16];
     unsigned klen;
 };
@@ -103,26 +105,15 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* JSON Lines when the first value is an object that closes on its own first line. */
-static void decide_mode(struct m365_json_records *r)
+/* Is p[0..n) (one line) exactly one JSON object, possibly surrounded by white space? */
+static bool line_is_object(const char *p, size_t n)
 {
-    const char *p;
-    size_t n;
-    r->mode_known = true;
-    if (m365_input_peek(r->in, &p, &n) != 0) {
-        return;
-    }
     size_t i = 0;
     while (i < n && is_ws(p[i])) {
         i++;
     }
     if (i == n || p[i] != '{') {
-        return;
-    }
-    /* A page {"value":[…]} on one line is a wrapper, not a record per line. */
-    struct m365_sniff_keys keys;
-    if (m365_sniff_json_keys(p, n, &keys) && keys.wrapper) {
-        return;
+        return false;
     }
     unsigned depth = 0;
     bool in_str = false, esc = false;
@@ -138,23 +129,57 @@ static void decide_mode(struct m365_json_records *r)
             }
             continue;
         }
-        if (c == '\n') {
-            return;
-        }
         if (c == '"') {
             in_str = true;
         } else if (c == '{' || c == '[') {
             depth++;
         } else if ((c == '}' || c == ']') && --depth == 0) {
-            for (i++; i < n && p[i] != '\n'; i++) {
+            for (i++; i < n; i++) {
                 if (!is_ws(p[i])) {
-                    return;
+                    return false;
                 }
             }
-            r->lines_mode = i < n;
-            return;
+            return true;
         }
     }
+    return false;
+}
+
+/* JSON Lines (the fast path, with per-line error recovery) when the complete lines in the first
+ * bytes are, nearly all, whole objects: a damaged line does not change the mode, a pretty-printed
+ * stream whose first object happens to fit on a line does. Structural framing also reads JSON
+ * Lines correctly, only without per-line recovery. */
+static void decide_mode(struct m365_json_records *r)
+{
+    const char *p;
+    size_t n;
+    r->mode_known = true;
+    if (m365_input_peek(r->in, &p, &n) != 0) {
+        return;
+    }
+    /* A page {"value":[…]} on one line is a wrapper, not a record per line. */
+    struct m365_sniff_keys keys;
+    if (!m365_sniff_json_keys(p, n, &keys) || keys.wrapper || keys.in_array) {
+        return;
+    }
+    size_t lines = 0, objects = 0;
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(p + i, '\n', n - i);
+        if (!nl) {
+            break; /* the last, possibly partial, line is not judged */
+        }
+        size_t len = (size_t)(nl - (p + i));
+        bool blank = true;
+        for (size_t k = 0; k < len && blank; k++) {
+            blank = is_ws(p[i + k]);
+        }
+        if (!blank) {
+            objects += line_is_object(p + i, len);
+            lines++;
+        }
+        i += len + 1;
+    }
+    r->lines_mode = objects > 0 && (lines == 1 || (objects >= 2 && objects * 3 >= lines * 2));
 }
 
 static enum m365_status next_line(struct m365_json_records *r, struct m365_json_record *rec)
@@ -252,7 +277,8 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                     rec->offset = r->base + r->rec_start;
                     return M365_E_PARSE;
                 }
-                if (r->where == IN_RECORD || (r->where == IN_TOPOBJ && !r->is_wrapper)) {
+                if (r->where == IN_RECORD || r->where == IN_WRAP_PENDING ||
+                    (r->where == IN_TOPOBJ && !r->is_wrapper)) {
                     r->where = TOP;
                     rec->line = r->rec_line;
                     rec->offset = r->base + r->rec_start;
@@ -261,7 +287,8 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                 }
                 return M365_E_EOF;
             }
-            bool holding = r->where == IN_RECORD || (r->where == IN_TOPOBJ && !r->is_wrapper);
+            bool holding = r->where == IN_RECORD || r->where == IN_WRAP_PENDING ||
+                           (r->where == IN_TOPOBJ && !r->is_wrapper);
             if (holding && !r->oversize && r->pos - r->rec_start > r->max_rec) {
                 r->oversize = true;
             }
@@ -275,6 +302,22 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
         if (c == '\n') {
             r->line++;
         }
+        if (r->where == IN_WRAP_PENDING) {
+            if (is_ws(c)) {
+                r->pos++;
+                continue;
+            }
+            if (c == '{' || c == ']') {
+                /* A wrapper: its array's elements are the records. */
+                r->is_wrapper = true;
+                r->oversize = false;
+                r->rec_level = 2;
+                r->where = IN_ARRAY;
+                continue; /* the element (or the closing bracket) is read in IN_ARRAY */
+            }
+            r->where = IN_TOPOBJ; /* an ordinary array member of a top-level record */
+            continue;
+        }
         if (r->where == IN_RECORD || r->where == IN_TOPOBJ) {
             if (r->in_str) {
                 if (r->esc) {
@@ -283,6 +326,11 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                     r->esc = true;
                 } else if (c == '"') {
                     r->in_str = false;
+                    if (r->capture && !(r->klen > 0 && r->key[0] == '@') &&
+                        !(r->klen == 5 && memcmp(r->key, "value", 5) == 0) &&
+                        !(r->klen == 7 && memcmp(r->key, "records", 7) == 0)) {
+                        r->only_meta = false;
+                    }
                     r->capture = false;
                 } else if (r->capture && r->klen < sizeof(r->key)) {
                     r->key[r->klen++] = c;
@@ -315,15 +363,12 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                 break;
             case '{':
             case '[':
-                if (topobj && r->after_colon && c == '[' &&
+                if (topobj && r->after_colon && c == '[' && r->only_meta && !r->is_wrapper &&
                     ((r->klen == 5 && memcmp(r->key, "value", 5) == 0) ||
                      (r->klen == 7 && memcmp(r->key, "records", 7) == 0))) {
-                    /* A wrapper: its array's elements are the records. */
-                    r->is_wrapper = true;
-                    r->oversize = false;
+                    /* Perhaps a wrapper: decided by the array's first element. */
+                    r->where = IN_WRAP_PENDING;
                     r->depth = 2;
-                    r->rec_level = 2;
-                    r->where = IN_ARRAY;
                     r->after_colon = false;
                     r->pos++;
                     continue;
@@ -367,6 +412,7 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                 begin_record(r, IN_TOPOBJ);
                 r->depth = 1;
                 r->is_wrapper = false;
+                r->only_meta = true;
                 r->expect_key = true;
                 r->after_colon = false;
                 r->capture = false;

@@ -160,6 +160,7 @@ static void la_read(struct m365_read_ctx *ctx)
     for (;;) {
         struct m365_csv_row row;
         enum m365_status st = m365_csv_rows_next(rows, &row);
+        m365_ctx_tick(ctx);
         if (st == M365_E_EOF) {
             break;
         }

@@ -97,6 +97,13 @@ void m365_ctx_warn(struct m365_read_ctx *ctx, uint64_t line, const char *field, 
     va_end(ap);
 }
 
+void m365_ctx_tick(struct m365_read_ctx *ctx)
+{
+    if ((++ctx->ticks & 4095u) == 0) {
+        m365_scan_progress(ctx->scan, m365_input_bytes_in(ctx->in));
+    }
+}
+
 struct m365_event *m365_ev_begin(struct m365_read_ctx *ctx, uint64_t line, uint64_t offset)
 {
     if (!ctx->evb) {

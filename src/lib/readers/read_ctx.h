@@ -37,6 +37,7 @@ struct m365_read_ctx {
     struct m365_evb *evb;
     uint32_t n_diags; /* diagnostics emitted for this file */
     uint64_t n_untimed_reported;
+    uint32_t ticks;
 };
 
 /* Diagnostics. m365_ctx_skip counts one skipped record. Messages are printf-formatted,
@@ -46,6 +47,9 @@ void m365_ctx_skip(struct m365_read_ctx *ctx, uint64_t line, const char *field, 
                    ...) __attribute__((format(printf, 4, 5)));
 void m365_ctx_warn(struct m365_read_ctx *ctx, uint64_t line, const char *field, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
+
+/* Progress: readers call this once per record; it reports to the scan every 4096 records. */
+void m365_ctx_tick(struct m365_read_ctx *ctx);
 
 /* Event under construction for the current record (zeroed, evidence filled in). */
 struct m365_event *m365_ev_begin(struct m365_read_ctx *ctx, uint64_t line, uint64_t offset);

@@ -43,6 +43,7 @@ bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *
     char key[48];
     size_t klen = 0;
     bool key_ok = false;
+    bool only_meta = true; /* keys before "value"/"records" are @odata metadata */
     for (; i < len; i++) {
         char c = head[i];
         if (c == '"') {
@@ -59,6 +60,9 @@ bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *
                 if (key_ok) {
                     memcpy(key, head + start, klen);
                     key[klen] = '\0';
+                    if (key[0] != '@' && strcmp(key, "value") != 0 && strcmp(key, "records") != 0) {
+                        only_meta = false;
+                    }
                     if (out->n < M365_SNIFF_MAX_KEYS && !m365_sniff_keys_has(out, key)) {
                         memcpy(out->keys[out->n++], key, klen + 1);
                     }
@@ -69,15 +73,20 @@ bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *
         switch (c) {
         case '{':
         case '[':
-            if (depth == 1 && after_colon && c == '[' && key_ok && !out->wrapper &&
+            if (depth == 1 && after_colon && c == '[' && key_ok && !out->wrapper && only_meta &&
                 (strcmp(key, "value") == 0 || strcmp(key, "records") == 0)) {
+                size_t j = i + 1;
+                while (j < len && ws(head[j])) {
+                    j++;
+                }
+                if (j < len && head[j] != '{' && head[j] != ']') {
+                    depth++; /* an ordinary array member: not a wrapper */
+                    break;
+                }
                 /* A wrapper: what matters are the keys of the first record inside. */
                 out->wrapper = strcmp(key, "value") == 0 ? "value" : "records";
                 out->n = 0;
-                i++;
-                while (i < len && ws(head[i])) {
-                    i++;
-                }
+                i = j;
                 if (i == len || head[i] != '{') {
                     return true;
                 }
