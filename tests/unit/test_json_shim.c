@@ -474,11 +474,17 @@ static bool valid_utf8(const unsigned char *p, size_t n)
             i++;
             continue;
         } else if ((c & 0xe0) == 0xc0) {
-            need = 1, cp = c & 0x1fu, min = 0x80;
+            need = 1;
+            cp = c & 0x1fu;
+            min = 0x80;
         } else if ((c & 0xf0) == 0xe0) {
-            need = 2, cp = c & 0x0fu, min = 0x800;
+            need = 2;
+            cp = c & 0x0fu;
+            min = 0x800;
         } else if ((c & 0xf8) == 0xf0) {
-            need = 3, cp = c & 0x07u, min = 0x10000;
+            need = 3;
+            cp = c & 0x07u;
+            min = 0x10000;
         } else {
             return false;
         }

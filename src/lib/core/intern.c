@@ -1,5 +1,6 @@
 #include "intern.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,8 @@ int m365_intern_init(struct m365_intern *t)
     t->n = 0;
     t->slots = calloc(t->cap, sizeof(*t->slots));
     t->hashes = calloc(t->cap, sizeof(*t->hashes));
-    if (!t->slots || !t->hashes) {
+    t->lens = calloc(t->cap, sizeof(*t->lens));
+    if (!t->slots || !t->hashes || !t->lens) {
         m365_intern_free(t);
         return -1;
     }
@@ -23,8 +25,10 @@ void m365_intern_free(struct m365_intern *t)
 {
     free(t->slots);
     free(t->hashes);
+    free(t->lens);
     t->slots = NULL;
     t->hashes = NULL;
+    t->lens = NULL;
     t->cap = t->n = 0;
     m365_arena_free(&t->arena);
 }
@@ -34,9 +38,11 @@ static int grow(struct m365_intern *t)
     size_t ncap = t->cap * 2;
     const char **ns = calloc(ncap, sizeof(*ns));
     uint64_t *nh = calloc(ncap, sizeof(*nh));
-    if (!ns || !nh) {
+    uint32_t *nl = calloc(ncap, sizeof(*nl));
+    if (!ns || !nh || !nl) {
         free(ns);
         free(nh);
+        free(nl);
         return -1;
     }
     for (size_t i = 0; i < t->cap; i++) {
@@ -49,24 +55,30 @@ static int grow(struct m365_intern *t)
         }
         ns[j] = t->slots[i];
         nh[j] = t->hashes[i];
+        nl[j] = t->lens[i];
     }
     free(t->slots);
     free(t->hashes);
+    free(t->lens);
     t->slots = ns;
     t->hashes = nh;
+    t->lens = nl;
     t->cap = ncap;
     return 0;
 }
 
 const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
 {
+    if (len > UINT32_MAX) {
+        return NULL;
+    }
     if (t->n * 4 >= t->cap * 3 && grow(t) != 0) {
         return NULL;
     }
     uint64_t h = m365_hash_bytes(s, len, 0x1f2e3d4c);
     size_t j = h & (t->cap - 1);
     while (t->slots[j]) {
-        if (t->hashes[j] == h && strncmp(t->slots[j], s, len) == 0 && t->slots[j][len] == '\0') {
+        if (t->hashes[j] == h && t->lens[j] == len && memcmp(t->slots[j], s, len) == 0) {
             return t->slots[j];
         }
         j = (j + 1) & (t->cap - 1);
@@ -77,6 +89,7 @@ const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
     }
     t->slots[j] = copy;
     t->hashes[j] = h;
+    t->lens[j] = (uint32_t)len;
     t->n++;
     return copy;
 }

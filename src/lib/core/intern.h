@@ -10,6 +10,7 @@ struct m365_intern {
     struct m365_arena arena;
     const char **slots; /* open addressing; NULL = empty */
     uint64_t *hashes;
+    uint32_t *lens; /* byte length of each slot (values may hold NUL bytes) */
     size_t cap, n;
 };
 

@@ -15,6 +15,7 @@ static_assert(sizeof(dom::element) <= sizeof(uint64_t) * 2, "dom::element must f
 static_assert(sizeof(dom::array::iterator) <= sizeof(uint64_t) * 2, "array iterator size");
 static_assert(sizeof(dom::object::iterator) <= sizeof(uint64_t) * 2, "object iterator size");
 static_assert(std::is_trivially_copyable<dom::element>::value, "element must be copyable");
+static_assert(M365_JSON_PADDING >= SIMDJSON_PADDING, "callers' padding must satisfy simdjson");
 
 struct m365_json {
     dom::parser parser;
