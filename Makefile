@@ -22,7 +22,7 @@ build: deps
 	cmake --build build -j$(JOBS)
 
 demo: build
-	./build/m365hunt scan examples/
+	./build/m365hunt scan examples/contoso-demo/
 
 test: build
 	cmake --preset clang >/dev/null

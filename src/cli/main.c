@@ -21,7 +21,7 @@ static void help(FILE *f)
         "  m365hunt help                     this text (also -h, --help)\n"
         "\n"
         "Try it on the bundled example tenant:\n"
-        "  m365hunt scan examples/\n"
+        "  m365hunt scan examples/contoso-demo/\n"
         "\n"
         "Common workflows:\n"
         "  m365hunt scan evidence/ > summary.txt          human summary\n"
