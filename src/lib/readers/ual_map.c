@@ -147,8 +147,9 @@ static void set_ip_from(struct m365_read_ctx *ctx, struct m365_jv rec, const cha
 /* UAL Actor[] / Target[] entries {ID, Type}: Type 0 object id, 1 name, 2 class or Class_<id>,
  * 3 PUID, 4 SPN (app id), 5 UPN. */
 struct ident {
-    const char *cls, *id, *name, *upn, *spn;
-    size_t cls_l, id_l, name_l, upn_l, spn_l;
+    const char *cls, *id, *name, *upn, *spn, *guid;
+    size_t cls_l, id_l, name_l, upn_l, spn_l, guid_l;
+    bool id_qualified; /* id came from a Class_<guid> entry */
 };
 
 static void read_idents(struct m365_read_ctx *ctx, struct m365_jv list, struct ident *out)
@@ -182,9 +183,15 @@ static void read_idents(struct m365_read_ctx *ctx, struct m365_jv list, struct i
         case 2: {
             const char *us = memchr(s, '_', len);
             if (us && looks_like_guid(us + 1, len - (size_t)(us + 1 - s))) {
-                if (!out->id) {
+                /* "ServicePrincipal_<object id>": the object id, whatever came before. */
+                if (out->id && !out->id_qualified && !out->guid) {
+                    out->guid = out->id;
+                    out->guid_l = out->id_l;
+                }
+                if (!out->id_qualified) {
                     out->id = us + 1;
                     out->id_l = len - (size_t)(us + 1 - s);
+                    out->id_qualified = true;
                 }
                 if (!out->cls) {
                     out->cls = s;
@@ -196,6 +203,9 @@ static void read_idents(struct m365_read_ctx *ctx, struct m365_jv list, struct i
             } else if (!out->id) {
                 out->id = s;
                 out->id_l = len;
+            } else if (!out->guid && !(out->id_l == len && memcmp(out->id, s, len) == 0)) {
+                out->guid = s; /* for a service principal, usually its app id */
+                out->guid_l = len;
             }
             break;
         }
@@ -372,16 +382,22 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     if (actor.id) {
         ev->actor_id = m365_ev_intern(ctx, actor.id, actor.id_l);
     }
-    if (!ev->actor_name && actor.name) {
+    bool actor_is_sp = (actor.cls && m365_ieqn(actor.cls, actor.cls_l, "ServicePrincipal")) ||
+                       (user_id && m365_istarts(user_id, "ServicePrincipal_"));
+    if (actor.name && (actor_is_sp || (!ev->actor_name && !ev->actor_upn))) {
+        /* The display name (an app's name) says more than "ServicePrincipal_<id>". */
         ev->actor_name = m365_ev_intern(ctx, actor.name, actor.name_l);
     }
     if (actor.spn) {
         ev->actor_app_id = m365_ev_intern_lower(ctx, actor.spn, actor.spn_l);
+    } else if (actor_is_sp && actor.guid) {
+        ev->actor_app_id = m365_ev_intern_lower(ctx, actor.guid, actor.guid_l);
     }
-    bool actor_is_sp = actor.cls && m365_ieqn(actor.cls, actor.cls_l, "ServicePrincipal");
-    if (ut == 3 || ut == 4 || (user_id && m365_istarts(user_id, "NT AUTHORITY\\"))) {
+    if (actor_is_sp) {
+        ev->actor_type = M365_ACTOR_SERVICE_PRINCIPAL;
+    } else if (ut == 3 || ut == 4 || (user_id && m365_istarts(user_id, "NT AUTHORITY\\"))) {
         ev->actor_type = M365_ACTOR_SYSTEM;
-    } else if (ut == 5 || ut == 6 || actor_is_sp) {
+    } else if (ut == 5 || ut == 6) {
         ev->actor_type = M365_ACTOR_SERVICE_PRINCIPAL;
     } else if (ev->actor_upn || ut >= 0) {
         ev->actor_type = M365_ACTOR_USER;

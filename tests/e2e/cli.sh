@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# CLI contract: exit codes, streams, --events, stdin, and golden outputs on the demo tenant.
+# Set M365_UPDATE_GOLDEN=1 to rewrite the golden files (then review the diff).
+source "$(dirname "$0")/common.bash" "$@"
+cd "$SRC" || exit 1
+DEMO=examples/contoso-demo
+G=tests/golden
+
+run() { "$BIN" "$@" >"$WORK/out" 2>"$WORK/err"; RC=$?; }
+
+# Usage errors: exit 2, message on stderr, nothing on stdout.
+for args in "scan" "scan --format xml $DEMO" "scan --input-format nope $DEMO" "scan --fail-on severe $DEMO" \
+    "scan --max-skip-ratio 2 $DEMO" "scan --max-record-size 12Q $DEMO" "scan --color sometimes $DEMO" \
+    "scan --no-such-option $DEMO" "frobnicate"; do
+    # shellcheck disable=SC2086
+    run $args
+    expect_eq "usage: $args" "$RC" 2
+    expect_eq "usage stdout empty: $args" "$(wc -c <"$WORK/out")" 0
+    expect_grep "usage message: $args" "$WORK/err" "^m365hunt: error: |unrecognized option|Try 'm365hunt --help'"
+done
+
+# Help and version go to stdout with exit 0.
+run --help
+expect_eq "help exit" "$RC" 0
+expect_grep "help teaches the example" "$WORK/out" "m365hunt scan examples/contoso-demo/"
+expect_grep "help lists exit codes" "$WORK/out" "Exit codes: 0 scan completed"
+run version
+expect_grep "version" "$WORK/out" "^m365hunt [0-9]+\.[0-9]+\.[0-9]+ \(finding schema [0-9]+\)$"
+run formats
+expect_eq "formats listed" "$(grep -cE '^(ual-json|purview-csv|graph-json|la-json|la-csv|azmon-json) ' "$WORK/out")" 6
+
+# A clean scan: exit 0; --fail-on with nothing at that level stays 0.
+run scan --no-progress "$DEMO"
+expect_eq "demo exit" "$RC" 0
+expect_eq "demo stderr quiet" "$(wc -c <"$WORK/err")" 0
+
+# --events: one JSON object per line, one line per event, time-ordered.
+run scan --no-progress --format json --events "$WORK/ev.jsonl" "$DEMO"
+expect_eq "events count" "$(wc -l <"$WORK/ev.jsonl")" "$(jq '.evidence.totals.events' "$WORK/out")"
+expect_eq "events are JSON" "$(jq -c . "$WORK/ev.jsonl" | wc -l)" "$(wc -l <"$WORK/ev.jsonl")"
+expect_eq "no temporary file left" "$(ls "$WORK" | grep -c '\.tmp\.')" 0
+run scan --no-progress --events /nonexistent-dir/ev.jsonl "$DEMO"
+expect_eq "unwritable --events" "$RC" 2
+
+# Standard input.
+run scan --no-progress --format json - <"$DEMO/ual/audit-2026-03-04.jsonl"
+expect_eq "stdin parsed" "$(jq '.evidence.totals.parsed' "$WORK/out")" 18
+expect_eq "stdin path" "$(jq -r '.evidence.files[0].path' "$WORK/out")" "-"
+zcat "$DEMO/ual/audit-2026-03-05.jsonl.gz" | gzip | "$BIN" scan --no-progress --format json - >"$WORK/out" 2>"$WORK/err"
+expect_eq "gzip stdin parsed" "$(jq '.evidence.totals.parsed' "$WORK/out")" 24
+
+# Skips: --max-skip-ratio and --strict give exit 4; the report is still printed.
+mkdir -p "$WORK/skips"
+cp "$DEMO/ual/audit-2026-03-04.jsonl" "$WORK/skips/"
+echo '{"CreationTime":"not a time","Operation":"X"}' >>"$WORK/skips/audit-2026-03-04.jsonl"
+run scan --no-progress "$WORK/skips"
+expect_eq "one skip under the default ratio" "$RC" 0
+run scan --no-progress --strict "$WORK/skips"
+expect_eq "--strict" "$RC" 4
+expect_grep "--strict report printed" "$WORK/out" "records read 19 = parsed 18 \+ skipped 1 \+ duplicates 0"
+run scan --no-progress --max-skip-ratio 0.01 "$WORK/skips"
+expect_eq "--max-skip-ratio" "$RC" 4
+run scan --no-progress --max-skip-ratio 0.1 "$WORK/skips"
+expect_eq "--max-skip-ratio not exceeded" "$RC" 0
+
+# --format jsonl: one finding per line (none are registered yet for this evidence: empty).
+run scan --no-progress --format jsonl "$DEMO"
+expect_eq "jsonl lines are JSON" "$(jq -c . "$WORK/out" | wc -l)" "$(wc -l <"$WORK/out")"
+
+# No colour and no progress when not on a terminal; --color always forces colour.
+run scan "$DEMO"
+expect_eq "no escape sequences off-terminal" "$(grep -c $'\033' "$WORK/out" "$WORK/err" | awk -F: '{s+=$2} END {print s}')" 0
+run scan --color always "$DEMO"
+expect_grep "--color always" "$WORK/out" $'\033\\[1m'
+
+# Golden outputs (paths relative to the source tree, so stable).
+golden() { # name file
+    if [ "${M365_UPDATE_GOLDEN:-}" = 1 ]; then
+        cp "$2" "$G/$1"
+        pass
+    elif diff -u "$G/$1" "$2" >"$WORK/$1.diff"; then
+        pass
+    else
+        fail "golden $1 differs:"
+        head -40 "$WORK/$1.diff" >&2
+    fi
+}
+"$BIN" scan --no-progress --format json "$DEMO" >"$WORK/demo.json"
+golden demo.scan.json "$WORK/demo.json"
+"$BIN" scan --no-progress "$DEMO" | sed -E 's/, [0-9.]+ s$/, N s/' >"$WORK/demo.txt"
+golden demo.scan.txt "$WORK/demo.txt"
+"$BIN" scan --no-progress --events "$WORK/demo.events.jsonl" "$DEMO" >/dev/null
+golden demo.events.jsonl "$WORK/demo.events.jsonl"
+
+finish
