@@ -53,12 +53,18 @@ struct m365_scan_options {
     m365_progress_fn on_progress;
     void *progress_user;
     size_t read_chunk; /* bytes per read from each input; 0 for the default (tests use small values) */
+    const char *config_path;  /* YAML configuration (rule parameters, enrichment), or NULL */
+    const char *ip_ranges;    /* ServiceTags_Public*.json or a CIDR list: hosting / cloud ranges */
+    const char *asn_db;       /* MaxMind / DB-IP ASN database (.mmdb) */
+    const char *trusted_ips;  /* the tenant's own egress addresses (CIDR list) */
 };
 
 void m365_scan_options_init(struct m365_scan_options *o);
 
 struct m365_scan;
 
+/* M365_E_CONFIG / M365_E_IO when the configuration or an enrichment file is bad; the reason is
+ * delivered through on_diag first. M365_E_USAGE for an unknown input_format. */
 enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_options *opts);
 void m365_scan_free(struct m365_scan *s);
 
@@ -104,6 +110,11 @@ struct m365_source_stats m365_scan_totals(const struct m365_scan *s);
 
 size_t m365_scan_n_events(const struct m365_scan *s);
 const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i); /* time order */
+
+/* Rules that did not run on this evidence, and why (missing log source, disabled…). */
+size_t m365_scan_n_not_evaluated(const struct m365_scan *s);
+void m365_scan_not_evaluated(const struct m365_scan *s, size_t i, const char **rule,
+                             const char **reason);
 
 size_t m365_scan_n_findings(const struct m365_scan *s);
 const struct m365_finding *m365_scan_finding(const struct m365_scan *s, size_t i);

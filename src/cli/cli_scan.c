@@ -253,6 +253,17 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
         }
     }
 
+    size_t nne = m365_scan_n_not_evaluated(s);
+    if (nne) {
+        fprintf(o, "\n%sNOT EVALUATED%s (%zu rules: an empty result from them proves nothing)\n", B,
+                R, nne);
+        for (size_t i = 0; i < nne; i++) {
+            const char *rule, *reason;
+            m365_scan_not_evaluated(s, i, &rule, &reason);
+            fprintf(o, "  %s: %s\n", rule, reason);
+        }
+    }
+
     fprintf(o, "\n%sFINDINGS%s\n", B, R);
     size_t nf = m365_scan_n_findings(s);
     if (nf == 0) {
@@ -366,7 +377,17 @@ static void print_json(struct scan_cli *c, const struct m365_scan *s)
     struct m365_source_stats tot = m365_scan_totals(s);
     fputs("],\"totals\":", o);
     json_stats(o, &tot);
-    fputs("},\"findings\":[", o);
+    fputs("},\"not_evaluated\":[", o);
+    for (size_t i = 0; i < m365_scan_n_not_evaluated(s); i++) {
+        const char *rule, *reason;
+        m365_scan_not_evaluated(s, i, &rule, &reason);
+        fputs(i ? ",{\"rule\":" : "{\"rule\":", o);
+        json_str(o, rule);
+        fputs(",\"reason\":", o);
+        json_str(o, reason);
+        fputc('}', o);
+    }
+    fputs("],\"findings\":[", o);
     for (size_t i = 0; i < m365_scan_n_findings(s); i++) {
         if (i) {
             fputc(',', o);
@@ -425,7 +446,11 @@ enum {
     OPT_TOP,
     OPT_NO_PROGRESS,
     OPT_COLOR,
-    OPT_READ_CHUNK
+    OPT_READ_CHUNK,
+    OPT_CONFIG,
+    OPT_IP_RANGES,
+    OPT_ASN_DB,
+    OPT_TRUSTED
 };
 
 int cli_scan(int argc, char **argv)
@@ -446,6 +471,10 @@ int cli_scan(int argc, char **argv)
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"color", required_argument, NULL, OPT_COLOR},
         {"read-chunk", required_argument, NULL, OPT_READ_CHUNK}, /* testing aid, undocumented */
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"ip-ranges", required_argument, NULL, OPT_IP_RANGES},
+        {"asn-db", required_argument, NULL, OPT_ASN_DB},
+        {"trusted-ips", required_argument, NULL, OPT_TRUSTED},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct scan_cli c;
@@ -526,6 +555,10 @@ int cli_scan(int argc, char **argv)
                 so.read_chunk = (size_t)v;
             }
             break;
+        case OPT_CONFIG: so.config_path = optarg; break;
+        case OPT_IP_RANGES: so.ip_ranges = optarg; break;
+        case OPT_ASN_DB: so.asn_db = optarg; break;
+        case OPT_TRUSTED: so.trusted_ips = optarg; break;
         case 'q': quiet = true; break;
         case 'v': verbose = true; break;
         case OPT_NO_PROGRESS: no_progress = true; break;
@@ -564,6 +597,10 @@ int cli_scan(int argc, char **argv)
     if (st == M365_E_USAGE) {
         cli_usage_error("--input-format: unknown format '%s' (see 'm365hunt formats')",
                         so.input_format);
+        return CLI_EXIT_USAGE;
+    }
+    if (st == M365_E_CONFIG || st == M365_E_IO) {
+        fputs("Try 'm365hunt --help'.\n", stderr); /* the reason came through on_diag */
         return CLI_EXIT_USAGE;
     }
     if (st != M365_OK) {

@@ -17,6 +17,8 @@ static void help(FILE *f)
         "Usage:\n"
         "  m365hunt scan [OPTIONS] PATH...   read files, folders (recursively) or - (stdin)\n"
         "  m365hunt formats                  list the evidence formats it reads\n"
+        "  m365hunt rules list               list the detections\n"
+        "  m365hunt rules show RULE          what a detection looks for, needs, cannot see\n"
         "  m365hunt version                  print the version\n"
         "  m365hunt help                     this text (also -h, --help)\n"
         "\n"
@@ -28,12 +30,17 @@ static void help(FILE *f)
         "  m365hunt scan --format jsonl evidence/ | jq .  one finding per line, for a SIEM\n"
         "  m365hunt scan --events events.jsonl evidence/  every normalised event, to pivot on\n"
         "  m365hunt scan --fail-on high evidence/         exit 1 when something high is found\n"
+        "  m365hunt scan --ip-ranges ServiceTags_Public.json --trusted-ips egress.txt evidence/\n"
         "\n"
         "Scan options:\n"
         "  -f, --format FMT         text (default), jsonl (one finding per line), json (one\n"
         "                           document: evidence accounting + findings)\n"
         "      --events FILE        also write the normalised events as JSON Lines (- = stdout)\n"
         "      --input-format NAME  read every input as NAME instead of detecting the format\n"
+        "      --config FILE        YAML: rule parameters, enrichment files (docs/config.md)\n"
+        "      --ip-ranges FILE     hosting / cloud ranges: ServiceTags_Public*.json or CIDR list\n"
+        "      --asn-db FILE        ASN database (.mmdb, MaxMind GeoLite2-ASN or DB-IP)\n"
+        "      --trusted-ips FILE   the tenant's own egress addresses (CIDR list)\n"
         "      --fail-on SEVERITY   exit 1 if a finding is at least info|low|medium|high|critical\n"
         "      --max-skip-ratio R   exit 4 if more than R (0..1) of records were skipped\n"
         "                           (default 0.5)\n"
@@ -104,6 +111,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "formats") == 0) {
         return formats();
+    }
+    if (strcmp(cmd, "rules") == 0) {
+        return cli_rules(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "scan") == 0) {
         return cli_scan(argc - 1, argv + 1);

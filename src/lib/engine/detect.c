@@ -1,7 +1,15 @@
+/* The detection engine: registry, parameters, dispatch, finding builder. */
 #include "detect.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../core/json_out.h"
+#include "../core/norm.h"
+#include "../enrich/enrich.h"
+#include "scan_internal.h"
 
 const struct m365_detection *const m365_detections[] = {
 #define M365_DETECTION(id) &m365_detect_##id,
@@ -10,31 +18,286 @@ const struct m365_detection *const m365_detections[] = {
     NULL};
 const size_t m365_n_detections = sizeof(m365_detections) / sizeof(m365_detections[0]) - 1;
 
+const struct m365_detection *m365_detection_find(const char *id)
+{
+    for (size_t i = 0; i < m365_n_detections; i++) {
+        if (strcmp(m365_detections[i]->info.id, id) == 0) {
+            return m365_detections[i];
+        }
+    }
+    return NULL;
+}
+
+/* --- public rule information --------------------------------------------------------------- */
+
+size_t m365_n_rules(void)
+{
+    return m365_n_detections;
+}
+
+static struct m365_rule_info rule_infos[sizeof(m365_detections) / sizeof(m365_detections[0])];
+
+const struct m365_rule_info *m365_rule(size_t i)
+{
+    if (i >= m365_n_detections) {
+        return NULL;
+    }
+    if (!rule_infos[i].id) {
+        const struct m365_detection *d = m365_detections[i];
+        rule_infos[i] = d->info;
+        /* Parameter info lives in the definitions; expose it as a plain array. */
+        static struct m365_param_info store[sizeof(m365_detections) / sizeof(m365_detections[0])][32];
+        size_t n = d->n_params < 32 ? d->n_params : 32;
+        for (size_t k = 0; k < n; k++) {
+            store[i][k] = d->params[k].info;
+        }
+        rule_infos[i].params = store[i];
+        rule_infos[i].n_params = n;
+    }
+    return &rule_infos[i];
+}
+
+const struct m365_rule_info *m365_rule_find(const char *id)
+{
+    for (size_t i = 0; i < m365_n_detections; i++) {
+        if (strcmp(m365_detections[i]->info.id, id) == 0) {
+            return m365_rule(i);
+        }
+    }
+    return NULL;
+}
+
+/* --- parameters ---------------------------------------------------------------------------- */
+
+int m365_param_parse(enum m365_param_type t, const char *text, void *out)
+{
+    char *end;
+    switch (t) {
+    case M365_PARAM_UINT: {
+        int64_t v;
+        if (m365_parse_i64(text, strlen(text), 0, UINT32_MAX, &v) != 0) {
+            return -1;
+        }
+        *(uint32_t *)out = (uint32_t)v;
+        return 0;
+    }
+    case M365_PARAM_DOUBLE: {
+        double v = strtod(text, &end);
+        if (end == text || *end || v != v) {
+            return -1;
+        }
+        *(double *)out = v;
+        return 0;
+    }
+    case M365_PARAM_DURATION: {
+        double v = strtod(text, &end);
+        if (end == text || v < 0 || v != v) {
+            return -1;
+        }
+        double mul;
+        if (strcmp(end, "ms") == 0) {
+            mul = 1;
+        } else if (strcmp(end, "s") == 0 || *end == '\0') {
+            mul = 1000;
+        } else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0) {
+            mul = 60e3;
+        } else if (strcmp(end, "h") == 0) {
+            mul = 3600e3;
+        } else if (strcmp(end, "d") == 0) {
+            mul = 86400e3;
+        } else {
+            return -1;
+        }
+        if (v * mul > 9.0e15) {
+            return -1;
+        }
+        *(int64_t *)out = (int64_t)(v * mul);
+        return 0;
+    }
+    case M365_PARAM_BOOL:
+        if (m365_ieq(text, "true") || m365_ieq(text, "yes") || strcmp(text, "1") == 0 ||
+            m365_ieq(text, "on")) {
+            *(bool *)out = true;
+            return 0;
+        }
+        if (m365_ieq(text, "false") || m365_ieq(text, "no") || strcmp(text, "0") == 0 ||
+            m365_ieq(text, "off")) {
+            *(bool *)out = false;
+            return 0;
+        }
+        return -1;
+    }
+    return -1;
+}
+
+enum m365_status m365_rule_config_init(struct m365_rule_config *rc)
+{
+    size_t n = m365_n_detections ? m365_n_detections : 1;
+    rc->cfg = calloc(n, sizeof(*rc->cfg));
+    rc->enabled = calloc(n, sizeof(*rc->enabled));
+    if (!rc->cfg || !rc->enabled) {
+        m365_rule_config_free(rc);
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < m365_n_detections; i++) {
+        const struct m365_detection *d = m365_detections[i];
+        rc->enabled[i] = true;
+        rc->cfg[i] = calloc(1, d->cfg_size ? d->cfg_size : 1);
+        if (!rc->cfg[i]) {
+            m365_rule_config_free(rc);
+            return M365_E_NOMEM;
+        }
+        for (size_t k = 0; k < d->n_params; k++) {
+            const struct m365_param_def *p = &d->params[k];
+            /* Defaults are part of the build: a bad one is a programmer error. */
+            if (m365_param_parse(p->info.type, p->info.def, (char *)rc->cfg[i] + p->offset) != 0) {
+                fprintf(stderr, "m365hunt: internal error: %s.%s: bad default '%s'\n",
+                        d->info.id, p->info.name, p->info.def);
+                abort();
+            }
+        }
+    }
+    return M365_OK;
+}
+
+void m365_rule_config_free(struct m365_rule_config *rc)
+{
+    if (rc->cfg) {
+        for (size_t i = 0; i < m365_n_detections; i++) {
+            free(rc->cfg[i]);
+        }
+    }
+    free(rc->cfg);
+    free(rc->enabled);
+    rc->cfg = NULL;
+    rc->enabled = NULL;
+}
+
+enum m365_status m365_rule_config_set(struct m365_rule_config *rc, const char *rule,
+                                      const char *param, const char *value, const char **why)
+{
+    for (size_t i = 0; i < m365_n_detections; i++) {
+        const struct m365_detection *d = m365_detections[i];
+        if (strcmp(d->info.id, rule) != 0) {
+            continue;
+        }
+        if (strcmp(param, "enabled") == 0) {
+            if (m365_param_parse(M365_PARAM_BOOL, value, &rc->enabled[i]) != 0) {
+                *why = "enabled takes true or false";
+                return M365_E_CONFIG;
+            }
+            return M365_OK;
+        }
+        for (size_t k = 0; k < d->n_params; k++) {
+            const struct m365_param_def *p = &d->params[k];
+            if (strcmp(p->info.name, param) == 0) {
+                if (m365_param_parse(p->info.type, value, (char *)rc->cfg[i] + p->offset) != 0) {
+                    static const char *const kinds[] = {
+                        "takes a whole number", "takes a number",
+                        "takes a duration such as 90s, 60m, 24h or 7d", "takes true or false"};
+                    *why = kinds[p->info.type];
+                    return M365_E_CONFIG;
+                }
+                return M365_OK;
+            }
+        }
+        *why = "unknown parameter for this rule (see 'm365hunt rules show')";
+        return M365_E_CONFIG;
+    }
+    *why = "unknown rule id (see 'm365hunt rules list')";
+    return M365_E_CONFIG;
+}
+
+/* --- running ------------------------------------------------------------------------------- */
+
 struct m365_detect_state {
     struct m365_finding *findings;
     size_t n, cap;
+    struct m365_not_evaluated *skipped;
+    size_t n_skipped, cap_skipped;
 };
 
 struct m365_dctx {
     struct m365_scan *scan;
     struct m365_detect_state *st;
     const struct m365_detection *det;
+    const void *cfg;
+    bool skip;
+    uint32_t kinds_present;
 };
 
-enum m365_status m365_dctx_report(struct m365_dctx *dc, const struct m365_finding *f)
+const void *m365_dctx_cfg(struct m365_dctx *dc) { return dc->cfg; }
+struct m365_arena *m365_dctx_arena(struct m365_dctx *dc) { return m365_scan_arena(dc->scan); }
+
+const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len)
 {
-    struct m365_detect_state *st = dc->st;
-    if (st->n == st->cap) {
-        size_t nc = st->cap ? st->cap * 2 : 16;
-        struct m365_finding *nf = realloc(st->findings, nc * sizeof(*nf));
-        if (!nf) {
-            return M365_E_NOMEM;
+    return m365_scan_intern(dc->scan, s, len);
+}
+
+bool m365_dctx_has_kind(struct m365_dctx *dc, enum m365_event_kind k)
+{
+    return (dc->kinds_present & M365_KIND_BIT(k)) != 0;
+}
+
+bool m365_dctx_has_source(struct m365_dctx *dc, enum m365_log_source s)
+{
+    const struct m365_source_stats *st = m365_scan_log_stats(dc->scan, s);
+    return st && st->events > 0;
+}
+
+void m365_dctx_source_span(struct m365_dctx *dc, enum m365_log_source s, int64_t *first,
+                           int64_t *last)
+{
+    const struct m365_source_stats *st = m365_scan_log_stats(dc->scan, s);
+    *first = st ? st->first_ms : INT64_MIN;
+    *last = st ? st->last_ms : INT64_MIN;
+}
+
+const struct m365_ipinfo *m365_dctx_ipinfo(struct m365_dctx *dc, const char *ip)
+{
+    return m365_enrich_ip(m365_scan_enrich(dc->scan), ip);
+}
+
+bool m365_dctx_has_ip_ranges(struct m365_dctx *dc)
+{
+    return m365_enrich_has_ranges(m365_scan_enrich(dc->scan));
+}
+
+bool m365_dctx_has_asn_db(struct m365_dctx *dc)
+{
+    return m365_enrich_has_asn(m365_scan_enrich(dc->scan));
+}
+
+bool m365_dctx_has_trusted_ips(struct m365_dctx *dc)
+{
+    return m365_enrich_has_trusted(m365_scan_enrich(dc->scan));
+}
+
+static void add_not_evaluated(struct m365_detect_state *st, const char *rule, const char *reason)
+{
+    if (st->n_skipped == st->cap_skipped) {
+        size_t nc = st->cap_skipped ? st->cap_skipped * 2 : 8;
+        struct m365_not_evaluated *ns = realloc(st->skipped, nc * sizeof(*ns));
+        if (!ns) {
+            return;
         }
-        st->findings = nf;
-        st->cap = nc;
+        st->skipped = ns;
+        st->cap_skipped = nc;
     }
-    st->findings[st->n++] = *f;
-    return M365_OK;
+    st->skipped[st->n_skipped].rule = rule;
+    st->skipped[st->n_skipped].reason = reason;
+    st->n_skipped++;
+}
+
+void m365_dctx_not_evaluated(struct m365_dctx *dc, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    dc->skip = true;
+    add_not_evaluated(dc->st, dc->det->info.id, m365_dctx_intern(dc, msg, strlen(msg)));
 }
 
 static const char *first_entity(const struct m365_finding *f)
@@ -47,7 +310,7 @@ static const char *first_entity(const struct m365_finding *f)
     return "";
 }
 
-/* first_seen, then rule id, then first entity: stable whatever the input order. */
+/* first_seen, then rule id, then first entity, then summary: stable whatever the input order. */
 static int cmp_finding(const void *a, const void *b)
 {
     const struct m365_finding *x = a, *y = b;
@@ -55,10 +318,27 @@ static int cmp_finding(const void *a, const void *b)
         return x->first_ms < y->first_ms ? -1 : 1;
     }
     int c = strcmp(x->rule, y->rule);
-    return c ? c : strcmp(first_entity(x), first_entity(y));
+    if (c == 0) {
+        c = strcmp(first_entity(x), first_entity(y));
+    }
+    return c ? c : strcmp(x->summary ? x->summary : "", y->summary ? y->summary : "");
 }
 
-enum m365_status m365_detect_run(struct m365_scan *s, struct m365_detect_state **out,
+static const char *kind_list(uint32_t mask, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    size_t n = 0;
+    for (int k = 0; k < M365_EV__COUNT; k++) {
+        if (mask & M365_KIND_BIT(k)) {
+            n += (size_t)snprintf(buf + n, size > n ? size - n : 0, "%s%s", n ? ", " : "",
+                                  m365_event_kind_name((enum m365_event_kind)k));
+        }
+    }
+    return buf;
+}
+
+enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_config *rc,
+                                 struct m365_detect_state **out,
                                  const struct m365_event *const *events, size_t n)
 {
     struct m365_detect_state *st = calloc(1, sizeof(*st));
@@ -66,21 +346,40 @@ enum m365_status m365_detect_run(struct m365_scan *s, struct m365_detect_state *
         return M365_E_NOMEM;
     }
     *out = st;
-    enum m365_status rc = M365_OK;
-    for (size_t d = 0; d < m365_n_detections && rc == M365_OK; d++) {
+    uint32_t present = 0;
+    for (size_t i = 0; i < n; i++) {
+        present |= M365_KIND_BIT(events[i]->kind);
+    }
+    for (size_t d = 0; d < m365_n_detections; d++) {
         const struct m365_detection *det = m365_detections[d];
-        struct m365_dctx dc = {s, st, det};
+        if (!rc->enabled[d]) {
+            add_not_evaluated(st, det->info.id, "disabled in the configuration");
+            continue;
+        }
+        struct m365_dctx dc = {s, st, det, rc->cfg[d], false, present};
+        if ((det->needs & present) != det->needs) {
+            char kinds[256], msg[512];
+            snprintf(msg, sizeof(msg), "needs %s; the evidence holds no %s events",
+                     det->info.needs, kind_list(det->needs & ~present, kinds, sizeof(kinds)));
+            add_not_evaluated(st, det->info.id, m365_scan_intern(s, msg, strlen(msg)));
+            continue;
+        }
         void *state = calloc(1, det->state_size ? det->state_size : 1);
         if (!state) {
             return M365_E_NOMEM;
         }
-        for (size_t i = 0; i < n; i++) {
-            if (det->kinds & M365_KIND_BIT(events[i]->kind)) {
-                det->observe(&dc, state, events[i]);
-            }
+        if (det->init) {
+            det->init(&dc, state);
         }
-        if (det->finish) {
-            det->finish(&dc, state);
+        if (!dc.skip) {
+            for (size_t i = 0; i < n; i++) {
+                if (det->kinds & M365_KIND_BIT(events[i]->kind)) {
+                    det->observe(&dc, state, events[i]);
+                }
+            }
+            if (det->finish) {
+                det->finish(&dc, state);
+            }
         }
         if (det->free_state) {
             det->free_state(state);
@@ -90,23 +389,210 @@ enum m365_status m365_detect_run(struct m365_scan *s, struct m365_detect_state *
     if (st->n > 1) {
         qsort(st->findings, st->n, sizeof(*st->findings), cmp_finding);
     }
-    return rc;
+    return M365_OK;
 }
 
-size_t m365_detect_n_findings(const struct m365_detect_state *d)
-{
-    return d ? d->n : 0;
-}
+size_t m365_detect_n_findings(const struct m365_detect_state *d) { return d ? d->n : 0; }
 
 const struct m365_finding *m365_detect_finding(const struct m365_detect_state *d, size_t i)
 {
     return d && i < d->n ? &d->findings[i] : NULL;
 }
 
+size_t m365_detect_n_not_evaluated(const struct m365_detect_state *d)
+{
+    return d ? d->n_skipped : 0;
+}
+
+const struct m365_not_evaluated *m365_detect_not_evaluated(const struct m365_detect_state *d,
+                                                           size_t i)
+{
+    return d && i < d->n_skipped ? &d->skipped[i] : NULL;
+}
+
 void m365_detect_free(struct m365_detect_state *d)
 {
     if (d) {
         free(d->findings);
+        free(d->skipped);
         free(d);
     }
+}
+
+/* --- finding builder ----------------------------------------------------------------------- */
+
+struct m365_fb {
+    struct m365_dctx *dc;
+    struct m365_finding f;
+    const char **ent[M365_ENT__COUNT];
+    size_t n_ent[M365_ENT__COUNT], cap_ent[M365_ENT__COUNT];
+    const struct m365_event *ev[M365_FINDING_MAX_EVIDENCE];
+    struct m365_buf details;
+    int details_first;
+    char summary[1024];
+};
+
+struct m365_fb *m365_fb_begin(struct m365_dctx *dc, enum m365_severity sev)
+{
+    struct m365_fb *fb = calloc(1, sizeof(*fb));
+    if (!fb) {
+        return NULL;
+    }
+    fb->dc = dc;
+    fb->f.rule = dc->det->info.id;
+    fb->f.title = dc->det->info.title;
+    fb->f.severity = sev;
+    fb->f.first_ms = fb->f.last_ms = M365_TIME_NONE;
+    fb->f.incident = -1;
+    size_t nt = 0;
+    while (dc->det->info.techniques && dc->det->info.techniques[nt]) {
+        nt++;
+    }
+    fb->f.techniques = (const char **)dc->det->info.techniques;
+    fb->f.n_techniques = nt;
+    m365_buf_init(&fb->details, 1u << 20);
+    fb->details_first = 1;
+    return fb;
+}
+
+void m365_fb_severity(struct m365_fb *fb, enum m365_severity sev)
+{
+    if (fb) {
+        fb->f.severity = sev;
+    }
+}
+
+void m365_fb_entity(struct m365_fb *fb, enum m365_entity_kind k, const char *value)
+{
+    if (!fb || !value || !*value || (unsigned)k >= M365_ENT__COUNT) {
+        return;
+    }
+    for (size_t i = 0; i < fb->n_ent[k]; i++) {
+        if (strcmp(fb->ent[k][i], value) == 0) {
+            return;
+        }
+    }
+    if (fb->n_ent[k] == fb->cap_ent[k]) {
+        size_t nc = fb->cap_ent[k] ? fb->cap_ent[k] * 2 : 8;
+        const char **ne = realloc(fb->ent[k], nc * sizeof(*ne));
+        if (!ne) {
+            return;
+        }
+        fb->ent[k] = ne;
+        fb->cap_ent[k] = nc;
+    }
+    fb->ent[k][fb->n_ent[k]++] = m365_dctx_intern(fb->dc, value, strlen(value));
+}
+
+void m365_fb_event(struct m365_fb *fb, const struct m365_event *ev)
+{
+    if (!fb || !ev) {
+        return;
+    }
+    fb->f.evidence_total++;
+    if (ev->time_ms != M365_TIME_NONE) {
+        if (fb->f.first_ms == M365_TIME_NONE || ev->time_ms < fb->f.first_ms) {
+            fb->f.first_ms = ev->time_ms;
+        }
+        if (fb->f.last_ms == M365_TIME_NONE || ev->time_ms > fb->f.last_ms) {
+            fb->f.last_ms = ev->time_ms;
+        }
+    }
+    /* Keep the earliest events (by stream position, which is time order). */
+    size_t n = fb->f.n_evidence;
+    if (n == M365_FINDING_MAX_EVIDENCE) {
+        if (ev->seq >= fb->ev[n - 1]->seq) {
+            return;
+        }
+        n--;
+    }
+    size_t i = n;
+    while (i > 0 && fb->ev[i - 1]->seq > ev->seq) {
+        fb->ev[i] = fb->ev[i - 1];
+        i--;
+    }
+    if (i > 0 && fb->ev[i - 1] == ev) {
+        fb->f.evidence_total--; /* the same event twice */
+        for (; i < n; i++) {
+            fb->ev[i] = fb->ev[i + 1];
+        }
+        return;
+    }
+    fb->ev[i] = ev;
+    fb->f.n_evidence = n + 1;
+}
+
+void m365_fb_summary(struct m365_fb *fb, const char *fmt, ...)
+{
+    if (!fb) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(fb->summary, sizeof(fb->summary), fmt, ap);
+    va_end(ap);
+}
+
+struct m365_buf *m365_fb_details(struct m365_fb *fb, int **first)
+{
+    *first = &fb->details_first;
+    return &fb->details;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+enum m365_status m365_fb_end(struct m365_fb *fb)
+{
+    if (!fb) {
+        return M365_E_NOMEM;
+    }
+    struct m365_arena *ar = m365_dctx_arena(fb->dc);
+    enum m365_status st = M365_OK;
+    for (int k = 0; k < M365_ENT__COUNT; k++) {
+        if (fb->n_ent[k]) {
+            qsort(fb->ent[k], fb->n_ent[k], sizeof(*fb->ent[k]), cmp_str);
+            const char **items = m365_arena_alloc(ar, fb->n_ent[k] * sizeof(*items));
+            if (items) {
+                memcpy(items, fb->ent[k], fb->n_ent[k] * sizeof(*items));
+                fb->f.entities[k].items = items;
+                fb->f.entities[k].n = fb->n_ent[k];
+            }
+        }
+        free(fb->ent[k]);
+    }
+    const struct m365_event **evs = m365_arena_alloc(ar, (fb->f.n_evidence + 1) * sizeof(*evs));
+    if (evs) {
+        memcpy(evs, fb->ev, fb->f.n_evidence * sizeof(*evs));
+        fb->f.evidence = evs;
+    }
+    fb->f.summary = m365_arena_strndup(ar, fb->summary, strlen(fb->summary));
+    struct m365_buf obj;
+    m365_buf_init(&obj, 0);
+    m365_buf_putc(&obj, '{');
+    m365_buf_append(&obj, fb->details.data, fb->details.len);
+    m365_buf_putc(&obj, '}');
+    fb->f.details_json = obj.failed ? "{}" : m365_arena_strndup(ar, obj.data, obj.len);
+    m365_buf_free(&obj);
+    m365_buf_free(&fb->details);
+    if (!evs || !fb->f.summary || !fb->f.details_json) {
+        st = M365_E_NOMEM;
+    } else {
+        struct m365_detect_state *ds = fb->dc->st;
+        if (ds->n == ds->cap) {
+            size_t nc = ds->cap ? ds->cap * 2 : 16;
+            struct m365_finding *nf = realloc(ds->findings, nc * sizeof(*nf));
+            if (!nf) {
+                free(fb);
+                return M365_E_NOMEM;
+            }
+            ds->findings = nf;
+            ds->cap = nc;
+        }
+        ds->findings[ds->n++] = fb->f;
+    }
+    free(fb);
+    return st;
 }

@@ -1,26 +1,47 @@
 /* Detection engine: a registry of detections, each handed only the event kinds it asked for,
  * in time order; findings collected and ordered deterministically.
- * A detection is one file src/lib/detections/detect_<id>.c plus one line in detections.def. */
+ *
+ * A detection is one file src/lib/detections/detect_<name>.c ending in a const
+ * struct m365_detection, plus one line M365_DETECTION(<name>) in detections.def.
+ * Its parameters are data (struct m365_param_def): defaults, help, YAML config and
+ * `m365hunt rules show` all come from that one table. */
 #ifndef M365_DETECT_H
 #define M365_DETECT_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/arena.h"
+#include "../core/buf.h"
 #include "m365hunt/event.h"
 #include "m365hunt/finding.h"
+#include "m365hunt/rules.h"
 #include "m365hunt/status.h"
 
 struct m365_scan;
 struct m365_detect_state;
 struct m365_dctx;
 
+/* A parameter: info for users plus where its value lives in the detection's config struct
+ * (uint32_t for UINT, double for DOUBLE, int64_t milliseconds for DURATION, bool for BOOL). */
+struct m365_param_def {
+    struct m365_param_info info;
+    size_t offset;
+};
+#define M365_PARAM(name, type, def, cfg_type, field, help)                                         \
+    {{name, type, def, help}, offsetof(cfg_type, field)}
+
 struct m365_detection {
-    const char *id;    /* public rule id, kebab-case */
-    const char *title;
-    enum m365_severity severity; /* default severity */
-    const char *const *techniques; /* NULL-terminated ATT&CK ids */
+    struct m365_rule_info info; /* info.params is filled by the registry from params */
+    const struct m365_param_def *params;
+    size_t n_params;
+    size_t cfg_size;   /* the config struct, filled from defaults then the config file */
     uint32_t kinds;    /* M365_KIND_BIT() mask of the events it wants */
+    uint32_t needs;    /* M365_KIND_BIT() mask: evidence kinds that must all be present */
     size_t state_size; /* zeroed state handed to every call */
+    /* Optional: decide whether the detection can run on this evidence; call
+     * m365_dctx_not_evaluated() to skip it with a reason. */
+    void (*init)(struct m365_dctx *dc, void *state);
     void (*observe)(struct m365_dctx *dc, void *state, const struct m365_event *ev);
     void (*finish)(struct m365_dctx *dc, void *state); /* after the last event; may be NULL */
     void (*free_state)(void *state);                   /* may be NULL */
@@ -32,14 +53,71 @@ struct m365_detection {
 
 extern const struct m365_detection *const m365_detections[];
 extern const size_t m365_n_detections;
+const struct m365_detection *m365_detection_find(const char *id);
 
-enum m365_status m365_detect_run(struct m365_scan *s, struct m365_detect_state **out,
+/* Configuration of all detections: parameter values, per detection (built by the scan from
+ * defaults and the config file). */
+struct m365_rule_config {
+    void **cfg;    /* one config struct per registered detection */
+    bool *enabled; /* per detection */
+};
+enum m365_status m365_rule_config_init(struct m365_rule_config *rc);
+void m365_rule_config_free(struct m365_rule_config *rc);
+/* Set one parameter from text; returns M365_E_CONFIG with *why set on a bad name or value. */
+enum m365_status m365_rule_config_set(struct m365_rule_config *rc, const char *rule,
+                                      const char *param, const char *value, const char **why);
+/* Text form of a value of a given type (durations: "90s", "60m"…): parse. */
+int m365_param_parse(enum m365_param_type t, const char *text, void *out);
+
+/* A rule that could not be evaluated on this evidence. */
+struct m365_not_evaluated {
+    const char *rule;
+    const char *reason;
+};
+
+enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_config *rc,
+                                 struct m365_detect_state **out,
                                  const struct m365_event *const *events, size_t n);
 size_t m365_detect_n_findings(const struct m365_detect_state *d);
 const struct m365_finding *m365_detect_finding(const struct m365_detect_state *d, size_t i);
+size_t m365_detect_n_not_evaluated(const struct m365_detect_state *d);
+const struct m365_not_evaluated *m365_detect_not_evaluated(const struct m365_detect_state *d,
+                                                           size_t i);
 void m365_detect_free(struct m365_detect_state *d);
 
-/* For detections: report a finding. The finding is copied; its strings must live as long as
- * the scan (interned or from events). */
-enum m365_status m365_dctx_report(struct m365_dctx *dc, const struct m365_finding *f);
+/* --- for detections ------------------------------------------------------------------------ */
+
+const void *m365_dctx_cfg(struct m365_dctx *dc);
+struct m365_arena *m365_dctx_arena(struct m365_dctx *dc); /* scan lifetime */
+const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len);
+/* Skip this detection (from init) with a reason shown in the summary and in JSON output. */
+void m365_dctx_not_evaluated(struct m365_dctx *dc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Whether the evidence holds events of a kind, or of a log source; their time span. */
+bool m365_dctx_has_kind(struct m365_dctx *dc, enum m365_event_kind k);
+bool m365_dctx_has_source(struct m365_dctx *dc, enum m365_log_source s);
+void m365_dctx_source_span(struct m365_dctx *dc, enum m365_log_source s, int64_t *first,
+                           int64_t *last);
+/* Offline enrichment of an address (interned IP string from an event); never NULL. */
+struct m365_ipinfo;
+const struct m365_ipinfo *m365_dctx_ipinfo(struct m365_dctx *dc, const char *ip);
+/* Which enrichment sources were loaded (for confidence notes in details). */
+bool m365_dctx_has_ip_ranges(struct m365_dctx *dc);
+bool m365_dctx_has_asn_db(struct m365_dctx *dc);
+bool m365_dctx_has_trusted_ips(struct m365_dctx *dc);
+
+/* Finding builder: begin, add entities / events / details, end (which reports it).
+ * Entities are de-duplicated and sorted; up to M365_FINDING_MAX_EVIDENCE events are kept as
+ * evidence (the earliest), all are counted, and first/last seen follow them. */
+struct m365_fb;
+struct m365_fb *m365_fb_begin(struct m365_dctx *dc, enum m365_severity sev);
+void m365_fb_severity(struct m365_fb *fb, enum m365_severity sev); /* change it */
+void m365_fb_entity(struct m365_fb *fb, enum m365_entity_kind k, const char *value);
+void m365_fb_event(struct m365_fb *fb, const struct m365_event *ev);
+void m365_fb_summary(struct m365_fb *fb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The details object's members, written with the json_out helpers (no surrounding braces;
+ * m365_json_key handles commas through *first). */
+struct m365_buf *m365_fb_details(struct m365_fb *fb, int **first);
+enum m365_status m365_fb_end(struct m365_fb *fb);
 #endif

@@ -15,6 +15,8 @@
 #include "../json/json.h"
 #include "../readers/read_ctx.h"
 #include "../readers/reader.h"
+#include "../enrich/enrich.h"
+#include "config.h"
 #include "detect.h"
 #include "scan_internal.h"
 
@@ -47,6 +49,8 @@ struct m365_scan {
     struct m365_source_stats log_stats[M365_LOG__COUNT];
 
     struct m365_detect_state *detect;
+    struct m365_rule_config rules;
+    struct m365_enrich *enrich;
     uint64_t bytes_total, bytes_done;
     bool ran;
 };
@@ -88,9 +92,48 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
         return M365_E_NOMEM;
     }
     m365_arena_init(&s->arena, 1u << 20);
+    if (m365_rule_config_init(&s->rules) != M365_OK) {
+        m365_scan_free(s);
+        return M365_E_NOMEM;
+    }
+    /* Configuration, then the command line's enrichment paths over the file's. */
+    struct m365_config_paths cp = {0};
+    char err[512] = "";
+    unsigned long err_line = 0;
+    const char *err_file = opts->config_path;
+    enum m365_status st = M365_OK;
+    if (opts->config_path) {
+        st = m365_config_load(opts->config_path, &s->rules, &cp, err, sizeof(err), &err_line);
+    }
+    if (st == M365_OK) {
+        err_file = "enrichment";
+        st = m365_enrich_new(&s->enrich, &s->intern,
+                             opts->ip_ranges ? opts->ip_ranges : cp.ip_ranges,
+                             opts->asn_db ? opts->asn_db : cp.asn_db,
+                             opts->trusted_ips ? opts->trusted_ips : cp.trusted_ips, err,
+                             sizeof(err));
+    }
+    m365_config_paths_free(&cp);
+    if (st != M365_OK) {
+        struct m365_diag d = {M365_DIAG_ERROR, st, err_file, err_line, NULL, err};
+        if (opts->on_diag) {
+            opts->on_diag(&d, opts->diag_user);
+        }
+        m365_scan_free(s);
+        return st;
+    }
     *out = s;
     return M365_OK;
 }
+
+struct m365_arena *m365_scan_arena(struct m365_scan *s) { return &s->arena; }
+
+const char *m365_scan_intern(struct m365_scan *s, const char *str, size_t len)
+{
+    return m365_intern(&s->intern, str, len);
+}
+
+struct m365_enrich *m365_scan_enrich(struct m365_scan *s) { return s->enrich; }
 
 void m365_scan_free(struct m365_scan *s)
 {
@@ -98,6 +141,8 @@ void m365_scan_free(struct m365_scan *s)
         return;
     }
     m365_detect_free(s->detect);
+    m365_rule_config_free(&s->rules);
+    m365_enrich_free(s->enrich);
     for (size_t i = 0; i < s->n_chunks; i++) {
         free(s->chunks[i]);
     }
@@ -575,7 +620,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
             s->reader_stats[slot].events++;
         }
     }
-    return m365_detect_run(s, &s->detect, s->sorted, s->n_sorted);
+    return m365_detect_run(s, &s->rules, &s->detect, s->sorted, s->n_sorted);
 }
 
 size_t m365_scan_n_files(const struct m365_scan *s) { return s->n_files; }
@@ -619,6 +664,19 @@ size_t m365_scan_n_events(const struct m365_scan *s) { return s->n_sorted; }
 const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i)
 {
     return i < s->n_sorted ? s->sorted[i] : NULL;
+}
+
+size_t m365_scan_n_not_evaluated(const struct m365_scan *s)
+{
+    return m365_detect_n_not_evaluated(s->detect);
+}
+
+void m365_scan_not_evaluated(const struct m365_scan *s, size_t i, const char **rule,
+                             const char **reason)
+{
+    const struct m365_not_evaluated *ne = m365_detect_not_evaluated(s->detect, i);
+    *rule = ne ? ne->rule : NULL;
+    *reason = ne ? ne->reason : NULL;
 }
 
 size_t m365_scan_n_findings(const struct m365_scan *s)

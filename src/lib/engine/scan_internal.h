@@ -9,6 +9,12 @@ void m365_scan_emit_diag(struct m365_scan *s, const struct m365_diag *d);
 /* Copies the event into the scan's store; fp is the record's content fingerprint.
  * Returns 0, or -1 when out of memory. */
 int m365_scan_store_event(struct m365_scan *s, const struct m365_event *ev, uint64_t fp);
+struct m365_arena;
+struct m365_enrich;
+struct m365_arena *m365_scan_arena(struct m365_scan *s);
+const char *m365_scan_intern(struct m365_scan *s, const char *str, size_t len);
+struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
+
 /* Bytes read so far from the current file; forwarded to the progress callback. */
 void m365_scan_progress(struct m365_scan *s, uint64_t file_bytes);
 #endif

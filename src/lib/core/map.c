@@ -1,0 +1,80 @@
+#include "map.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "hash.h"
+
+static size_t slot_of(const struct m365_map *m, const void *k1, const void *k2)
+{
+    uint64_t h = m365_hash_mix((uint64_t)(uintptr_t)k1 * 0x9e3779b97f4a7c15ull ^
+                               (uint64_t)(uintptr_t)k2);
+    return (size_t)h & (m->cap - 1);
+}
+
+void *m365_map_get(const struct m365_map *m, const void *k1, const void *k2)
+{
+    if (!m->cap) {
+        return NULL;
+    }
+    for (size_t j = slot_of(m, k1, k2);; j = (j + 1) & (m->cap - 1)) {
+        const struct m365_map_slot *s = &m->slots[j];
+        if (!s->k1) {
+            return NULL;
+        }
+        if (s->k1 == k1 && s->k2 == k2) {
+            return s->val;
+        }
+    }
+}
+
+static int grow(struct m365_map *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 64;
+    struct m365_map_slot *old = m->slots;
+    size_t ocap = m->cap;
+    m->slots = calloc(ncap, sizeof(*m->slots));
+    if (!m->slots) {
+        m->slots = old;
+        return -1;
+    }
+    m->cap = ncap;
+    for (size_t i = 0; i < ocap; i++) {
+        if (old[i].k1) {
+            size_t j = slot_of(m, old[i].k1, old[i].k2);
+            while (m->slots[j].k1) {
+                j = (j + 1) & (ncap - 1);
+            }
+            m->slots[j] = old[i];
+        }
+    }
+    free(old);
+    return 0;
+}
+
+void **m365_map_put(struct m365_map *m, const void *k1, const void *k2)
+{
+    if ((m->n + 1) * 4 > m->cap * 3 && grow(m) != 0) {
+        return NULL;
+    }
+    for (size_t j = slot_of(m, k1, k2);; j = (j + 1) & (m->cap - 1)) {
+        struct m365_map_slot *s = &m->slots[j];
+        if (!s->k1) {
+            s->k1 = k1;
+            s->k2 = k2;
+            s->val = NULL;
+            m->n++;
+            return &s->val;
+        }
+        if (s->k1 == k1 && s->k2 == k2) {
+            return &s->val;
+        }
+    }
+}
+
+void m365_map_free(struct m365_map *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->n = 0;
+}

@@ -1,0 +1,28 @@
+/* Hash map keyed by one or two pointers (interned strings or other stable addresses).
+ * Detection state keyed this way grows with distinct entities, not with events.
+ * Iteration order depends on addresses: sort whatever reaches output. */
+#ifndef M365_MAP_H
+#define M365_MAP_H
+#include <stddef.h>
+
+struct m365_map_slot {
+    const void *k1, *k2; /* k1 == NULL: empty slot */
+    void *val;
+};
+
+struct m365_map {
+    struct m365_map_slot *slots;
+    size_t cap, n;
+};
+
+/* NULL when absent. */
+void *m365_map_get(const struct m365_map *m, const void *k1, const void *k2);
+/* The value slot for the key, created (holding NULL) when absent; NULL when out of memory.
+ * k1 must not be NULL. The pointer is valid until the next put. */
+void **m365_map_put(struct m365_map *m, const void *k1, const void *k2);
+void m365_map_free(struct m365_map *m);
+
+#define M365_MAP_EACH(m, slot)                                                                     \
+    for (struct m365_map_slot *slot = (m)->slots; slot && slot < (m)->slots + (m)->cap; slot++)    \
+        if (slot->k1)
+#endif

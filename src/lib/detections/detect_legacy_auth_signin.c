@@ -1,0 +1,309 @@
+/* legacy-auth-signin: successful sign-ins through protocols that cannot do MFA. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/json_out.h"
+#include "../core/map.h"
+#include "../enrich/enrich.h"
+#include "../engine/detect.h"
+#include "signin_util.h"
+
+struct cfg {
+    int64_t established;   /* legacy use starting this early in the sign-in logs is baseline */
+    int64_t spray_window;  /* failed passwords this long before the first legacy success */
+    uint32_t spray_failures;
+    uint32_t regular_days; /* legacy use on this many days from one network: a regular client */
+};
+
+static const struct m365_param_def params[] = {
+    M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
+               "legacy use from one network seen this soon after the sign-in logs start is an "
+               "established client (a scanner, a printer), not a finding"),
+    M365_PARAM("spray_window", M365_PARAM_DURATION, "24h", struct cfg, spray_window,
+               "look back this far for failed passwords against the account"),
+    M365_PARAM("spray_failures", M365_PARAM_UINT, "3", struct cfg, spray_failures,
+               "failed passwords in that window that make the account 'sprayed'"),
+    M365_PARAM("regular_days", M365_PARAM_UINT, "3", struct cfg, regular_days,
+               "legacy use from one network on this many days is a regular client: reported low, "
+               "or not at all from --trusted-ips"),
+};
+
+struct user {
+    const char *upn;
+    uint32_t legacy, modern, failures_before;
+    int64_t first_legacy;
+    int64_t last_day; /* day number of the latest legacy success */
+    uint32_t days;    /* distinct days with a legacy success */
+    struct m365_map protocols; /* protocol -> count (stored as pointer-sized integer) */
+    struct m365_map ips;       /* ip -> 1 */
+    struct m365_map prefixes;  /* network prefix -> 1 */
+    const struct m365_event *ev[64];
+    uint32_t n_ev;
+    int64_t recent_fail[16]; /* ring of failed-password times before the first legacy success */
+    uint32_t n_fail;
+    bool hosting, untrusted;
+};
+
+struct state {
+    struct m365_map users; /* upn -> struct user */
+    int64_t logs_start;
+};
+
+static void init(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    s->logs_start = INT64_MAX;
+    for (int src = M365_LOG_UAL; src <= M365_LOG_SIGNIN_NONINTERACTIVE; src++) {
+        int64_t first, last;
+        m365_dctx_source_span(dc, (enum m365_log_source)src, &first, &last);
+        if (first != INT64_MIN && first < s->logs_start) {
+            s->logs_start = first;
+        }
+    }
+}
+
+static struct user *user_of(struct state *s, const char *upn)
+{
+    void **slot = m365_map_put(&s->users, upn, NULL);
+    if (!slot) {
+        return NULL;
+    }
+    if (!*slot) {
+        struct user *u = calloc(1, sizeof(*u));
+        if (!u) {
+            return NULL;
+        }
+        u->upn = upn;
+        *slot = u;
+    }
+    return *slot;
+}
+
+static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    if (!m365_signin_is_user(ev) || !ev->actor_upn || ev->time_ms == M365_TIME_NONE) {
+        return;
+    }
+    struct user *u = user_of(s, ev->actor_upn);
+    if (!u) {
+        return;
+    }
+    const char *proto = m365_signin_legacy_protocol(ev);
+    if (ev->result != M365_RESULT_SUCCESS) {
+        if (m365_signin_is_bad_password(ev) && !u->legacy) {
+            u->recent_fail[u->n_fail++ % 16] = ev->time_ms;
+        }
+        return;
+    }
+    if (!proto) {
+        u->modern++;
+        return;
+    }
+    if (!u->legacy) {
+        u->first_legacy = ev->time_ms;
+        for (uint32_t i = 0; i < (u->n_fail < 16 ? u->n_fail : 16); i++) {
+            u->failures_before += ev->time_ms - u->recent_fail[i] <= c->spray_window;
+        }
+    }
+    u->legacy++;
+    int64_t day = ev->time_ms / 86400000;
+    if (u->days == 0 || day != u->last_day) {
+        u->days++;
+        u->last_day = day;
+    }
+    void **pc = m365_map_put(&u->protocols, proto, NULL);
+    if (pc) {
+        *pc = (void *)((uintptr_t)*pc + 1);
+    }
+    if (ev->ip) {
+        const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+        void **ps = m365_map_put(&u->ips, ev->ip, NULL);
+        if (ps) {
+            *ps = (void *)1;
+        }
+        if (ii->prefix) {
+            void **pp = m365_map_put(&u->prefixes, ii->prefix, NULL);
+            if (pp) {
+                *pp = (void *)1;
+            }
+        }
+        u->hosting |= ii->hosting;
+        u->untrusted |= !ii->trusted;
+    }
+    if (u->n_ev < 64) {
+        u->ev[u->n_ev++] = ev;
+    }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Keys of a map, sorted (iteration order depends on addresses). */
+static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max)
+{
+    size_t n = 0;
+    M365_MAP_EACH(m, slot)
+    {
+        if (n < max) {
+            out[n++] = slot->k1;
+        }
+    }
+    qsort(out, n, sizeof(*out), cmp_str);
+    return n;
+}
+
+static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u)
+{
+    bool mixed = u->modern > 0;
+    bool sprayed = u->failures_before >= c->spray_failures;
+    bool several_networks = u->prefixes.n > 1;
+    bool established = u->first_legacy - s->logs_start <= c->established && !several_networks;
+    bool regular = !several_networks && u->days >= c->regular_days;
+    bool warning = mixed || sprayed || u->hosting;
+    if (!warning && (!u->untrusted || established)) {
+        return; /* an established or trusted legacy client: baseline, not an intrusion */
+    }
+    enum m365_severity sev = M365_SEV_MEDIUM;
+    if (!warning && regular) {
+        sev = M365_SEV_LOW; /* exposure worth knowing (a printer, a script), not an attack sign */
+    } else if (sprayed || u->hosting || (mixed && !established)) {
+        sev = M365_SEV_HIGH;
+    }
+    struct m365_fb *fb = m365_fb_begin(dc, sev);
+    if (!fb) {
+        return;
+    }
+    m365_fb_entity(fb, M365_ENT_USERS, u->upn);
+    const char *keys[64];
+    size_t nip = sorted_keys(&u->ips, keys, 64);
+    for (size_t i = 0; i < nip; i++) {
+        m365_fb_entity(fb, M365_ENT_IPS, keys[i]);
+    }
+    for (uint32_t i = 0; i < u->n_ev; i++) {
+        m365_fb_event(fb, u->ev[i]);
+        if (u->ev[i]->app_name) {
+            m365_fb_entity(fb, M365_ENT_APPS, u->ev[i]->app_name);
+        }
+    }
+    const char *protos[16];
+    size_t np = sorted_keys(&u->protocols, protos, 16);
+    int *first;
+    struct m365_buf *d = m365_fb_details(fb, &first);
+    m365_json_key(d, first, "protocols");
+    m365_buf_putc(d, '{');
+    for (size_t i = 0; i < np; i++) {
+        if (i) {
+            m365_buf_putc(d, ',');
+        }
+        m365_json_cstr(d, protos[i]);
+        m365_buf_printf(d, ":%lu", (unsigned long)(uintptr_t)m365_map_get(&u->protocols, protos[i], NULL));
+    }
+    m365_buf_putc(d, '}');
+    m365_json_key(d, first, "legacy_signins");
+    m365_buf_printf(d, "%u", u->legacy);
+    m365_json_key(d, first, "modern_signins");
+    m365_buf_printf(d, "%u", u->modern);
+    m365_json_key(d, first, "failed_passwords_before");
+    m365_buf_printf(d, "%u", u->failures_before);
+    m365_json_key(d, first, "from_hosting");
+    m365_buf_puts(d, u->hosting ? "true" : "false");
+    m365_json_key(d, first, "days");
+    m365_buf_printf(d, "%u", u->days);
+    m365_json_key(d, first, "regular_client");
+    m365_buf_puts(d, !warning && regular ? "true" : "false");
+    m365_json_key(d, first, "networks");
+    m365_buf_printf(d, "%zu", u->prefixes.n);
+    m365_json_key(d, first, "ip_ranges_loaded");
+    m365_buf_puts(d, m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc) ? "true" : "false");
+    char why[256] = "";
+    size_t w = 0;
+    if (sprayed) {
+        w += (size_t)snprintf(why + w, sizeof(why) - w, "; %u failed passwords before it",
+                              u->failures_before);
+    }
+    if (mixed) {
+        w += (size_t)snprintf(why + w, sizeof(why) - w, "; the account otherwise uses modern auth");
+    }
+    if (u->hosting && w < sizeof(why)) {
+        w += (size_t)snprintf(why + w, sizeof(why) - w, "; from a hosting provider");
+    }
+    if (several_networks && w < sizeof(why)) {
+        w += (size_t)snprintf(why + w, sizeof(why) - w, "; from %zu networks", u->prefixes.n);
+    }
+    if (!warning && regular && w < sizeof(why)) {
+        snprintf(why + w, sizeof(why) - w, " (a regular client: %u days from one network)",
+                 u->days);
+    }
+    m365_fb_summary(fb, "%s signed in %u time(s) with %s, which bypasses MFA%s.", u->upn,
+                    u->legacy, np ? protos[0] : "a legacy protocol", why);
+    m365_fb_end(fb);
+}
+
+static void finish(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    M365_MAP_EACH(&s->users, slot)
+    {
+        struct user *u = slot->val;
+        if (u->legacy) {
+            report(dc, c, s, u);
+        }
+    }
+}
+
+static void free_state(void *sv)
+{
+    struct state *s = sv;
+    M365_MAP_EACH(&s->users, slot)
+    {
+        struct user *u = slot->val;
+        m365_map_free(&u->protocols);
+        m365_map_free(&u->ips);
+        m365_map_free(&u->prefixes);
+        free(u);
+    }
+    m365_map_free(&s->users);
+}
+
+static const char *const techniques[] = {"T1078.004", NULL};
+
+const struct m365_detection m365_detect_legacy_auth_signin = {
+    .info =
+        {
+            .id = "legacy-auth-signin",
+            .title = "Successful sign-in through a legacy protocol that bypasses MFA",
+            .severity = M365_SEV_MEDIUM,
+            .techniques = techniques,
+            .description =
+                "Successful user sign-ins over IMAP4, POP3, Authenticated SMTP, Exchange "
+                "ActiveSync, MAPI, EWS basic, Autodiscover, 'Other clients' or basic-auth "
+                "(BAV2ROPC) clients: they take a password alone. One finding per account. High "
+                "when the account otherwise uses modern authentication, had failed passwords just "
+                "before, or came from a hosting provider. A regular legacy client (one network, "
+                "several days, no other warning sign: a printer's SMTP AUTH) is reported low; one "
+                "that is already in use when the sign-in logs start, or that comes from "
+                "--trusted-ips, is left alone.",
+            .needs = "sign-in logs (Entra sign-ins with clientAppUsed, or UAL UserLoggedIn)",
+            .blind_spots =
+                "Legacy sign-ins that Conditional Access blocked are not successes and are not "
+                "reported here. UAL UserLoggedIn records carry no protocol: only basic-auth user "
+                "agents reveal legacy use there. A mailbox read over IMAP after the sign-in is "
+                "not logged at all.",
+        },
+    .params = params,
+    .n_params = sizeof(params) / sizeof(params[0]),
+    .cfg_size = sizeof(struct cfg),
+    .kinds = M365_KIND_BIT(M365_EV_SIGNIN),
+    .needs = M365_KIND_BIT(M365_EV_SIGNIN),
+    .state_size = sizeof(struct state),
+    .init = init,
+    .observe = observe,
+    .finish = finish,
+    .free_state = free_state,
+};

@@ -1,0 +1,21 @@
+/* Shared sign-in facts for identity detections. */
+#ifndef M365_SIGNIN_UTIL_H
+#define M365_SIGNIN_UTIL_H
+#include <stdbool.h>
+
+#include "m365hunt/event.h"
+
+/* The legacy protocol behind a sign-in (IMAP4, POP3, Authenticated SMTP, Exchange ActiveSync,
+ * …), or NULL for modern authentication. Covers Entra clientAppUsed and the UAL's basic-auth
+ * user agents (BAV2ROPC). */
+const char *m365_signin_legacy_protocol(const struct m365_event *ev);
+
+/* Error codes meaning a wrong password or probing (50126, 50053, 50056, 50034, 50057, 50064,
+ * 50055). */
+bool m365_signin_is_bad_password(const struct m365_event *ev);
+/* The password was right though the sign-in did not complete (MFA required, CA block, expired
+ * password): 50072, 50074, 50076, 50079, 50158, 53000, 53001, 53003, 50055 — and plain success. */
+bool m365_signin_password_correct(const struct m365_event *ev);
+/* A user's sign-in (not a service principal's or a managed identity's). */
+bool m365_signin_is_user(const struct m365_event *ev);
+#endif

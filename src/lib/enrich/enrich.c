@@ -1,0 +1,521 @@
+#include "enrich.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <maxminddb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/hash.h"
+#include "../core/map.h"
+#include "../core/norm.h"
+#include "../json/json.h"
+
+/* One prefix: family, length, masked address bytes. */
+struct prefix {
+    uint8_t v6, len;
+    uint8_t addr[16];
+    const char *label;
+};
+
+/* Longest-prefix match: a hash set per (family, length), probed from the longest length. */
+struct cidr_table {
+    struct prefix *slots; /* open addressing; len 255 = empty */
+    size_t cap, n;
+    uint8_t lens4[33], n4; /* lengths present, longest first after sorting */
+    uint8_t lens6[129], n6;
+};
+
+struct m365_enrich {
+    struct m365_intern *intern;
+    struct cidr_table ranges, trusted;
+    bool has_ranges, has_trusted;
+    MMDB_s mmdb;
+    bool has_asn;
+    struct m365_map cache; /* ip pointer -> struct m365_ipinfo */
+};
+
+static void mask(uint8_t *a, unsigned len, unsigned total)
+{
+    for (unsigned i = 0; i < total; i++) {
+        unsigned bits = len > i * 8 ? len - i * 8 : 0;
+        a[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+    }
+}
+
+static uint64_t prefix_hash(uint8_t v6, uint8_t len, const uint8_t *a)
+{
+    return m365_hash_bytes(a, v6 ? 16 : 4, (uint64_t)v6 << 8 | len);
+}
+
+static int table_add(struct cidr_table *t, const struct prefix *p)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : 1024;
+        struct prefix *ns = malloc(ncap * sizeof(*ns));
+        if (!ns) {
+            return -1;
+        }
+        for (size_t i = 0; i < ncap; i++) {
+            ns[i].len = 255;
+        }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (t->slots[i].len != 255) {
+                size_t j = prefix_hash(t->slots[i].v6, t->slots[i].len, t->slots[i].addr) & (ncap - 1);
+                while (ns[j].len != 255) {
+                    j = (j + 1) & (ncap - 1);
+                }
+                ns[j] = t->slots[i];
+            }
+        }
+        free(t->slots);
+        t->slots = ns;
+        t->cap = ncap;
+    }
+    size_t j = prefix_hash(p->v6, p->len, p->addr) & (t->cap - 1);
+    for (; t->slots[j].len != 255; j = (j + 1) & (t->cap - 1)) {
+        struct prefix *q = &t->slots[j];
+        if (q->v6 == p->v6 && q->len == p->len && memcmp(q->addr, p->addr, 16) == 0) {
+            /* The same prefix under several tags: keep the more specific (longer) label. */
+            if (p->label && (!q->label || strlen(p->label) > strlen(q->label))) {
+                q->label = p->label;
+            }
+            return 0;
+        }
+    }
+    t->slots[j] = *p;
+    t->n++;
+    uint8_t *lens = p->v6 ? t->lens6 : t->lens4;
+    uint8_t *n = p->v6 ? &t->n6 : &t->n4;
+    for (unsigned i = 0; i < *n; i++) {
+        if (lens[i] == p->len) {
+            return 0;
+        }
+    }
+    unsigned i = *n;
+    while (i > 0 && lens[i - 1] < p->len) {
+        lens[i] = lens[i - 1];
+        i--;
+    }
+    lens[i] = p->len;
+    (*n)++;
+    return 0;
+}
+
+static const struct prefix *table_find(const struct cidr_table *t, bool v6, const uint8_t *addr)
+{
+    if (!t->cap) {
+        return NULL;
+    }
+    const uint8_t *lens = v6 ? t->lens6 : t->lens4;
+    unsigned n = v6 ? t->n6 : t->n4;
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t a[16] = {0};
+        memcpy(a, addr, v6 ? 16 : 4);
+        mask(a, lens[i], v6 ? 16 : 4);
+        size_t j = prefix_hash(v6, lens[i], a) & (t->cap - 1);
+        for (; t->slots[j].len != 255; j = (j + 1) & (t->cap - 1)) {
+            const struct prefix *q = &t->slots[j];
+            if (q->v6 == v6 && q->len == lens[i] && memcmp(q->addr, a, 16) == 0) {
+                return q;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* "10.0.0.0/8", "2001:db8::/32" or a bare address. */
+static int parse_cidr(const char *s, size_t n, struct prefix *p)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof(buf)) {
+        return -1;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *slash = strchr(buf, '/');
+    long len = -1;
+    if (slash) {
+        char *end;
+        *slash = '\0';
+        len = strtol(slash + 1, &end, 10);
+        if (*end || end == slash + 1) {
+            return -1;
+        }
+    }
+    memset(p, 0, sizeof(*p));
+    if (inet_pton(AF_INET, buf, p->addr) == 1) {
+        p->v6 = 0;
+        if (len < 0) {
+            len = 32;
+        }
+        if (len > 32) {
+            return -1;
+        }
+    } else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
+        p->v6 = 1;
+        if (len < 0) {
+            len = 128;
+        }
+        if (len > 128) {
+            return -1;
+        }
+    } else {
+        return -1;
+    }
+    p->len = (uint8_t)len;
+    mask(p->addr, p->len, p->v6 ? 16 : 4);
+    return 0;
+}
+
+static char *read_all(const char *path, size_t *len, char *err, size_t esz)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, esz, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) {
+            break;
+        }
+        if (cap >= (512u << 20)) {
+            snprintf(err, esz, "%s: larger than 512 MiB", path);
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        char *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    fclose(f);
+    if (buf) {
+        *len = n;
+    } else if (!err[0]) {
+        snprintf(err, esz, "%s: out of memory", path);
+    }
+    return buf;
+}
+
+/* Microsoft's Service Tags file: {"values":[{"name":…,"properties":{"addressPrefixes":[…]}}]}. */
+static int load_service_tags(struct m365_enrich *e, struct cidr_table *t, const char *path,
+                             const char *data, size_t len, char *err, size_t esz)
+{
+    struct m365_json *j = m365_json_new(len + 64, 64);
+    struct m365_jv root;
+    const char *jerr;
+    if (!j || m365_json_parse(j, data, len, false, &root, &jerr) != 0) {
+        snprintf(err, esz, "%s: not valid JSON (%s)", path, j ? jerr : "out of memory");
+        m365_json_free(j);
+        return -1;
+    }
+    struct m365_jit it;
+    struct m365_jv tag;
+    m365_jv_iter(m365_jv_get(root, "values"), &it);
+    size_t added = 0;
+    while (m365_jit_next(&it, NULL, NULL, &tag)) {
+        const char *name = NULL;
+        size_t nl = 0;
+        m365_jv_str(m365_jv_get(tag, "name"), &name, &nl);
+        const char *label = name ? m365_intern(e->intern, name, nl) : NULL;
+        struct m365_jit pit;
+        struct m365_jv pv;
+        m365_jv_iter(m365_jv_get(m365_jv_get(tag, "properties"), "addressPrefixes"), &pit);
+        while (m365_jit_next(&pit, NULL, NULL, &pv)) {
+            const char *s;
+            size_t sl;
+            struct prefix p;
+            if (m365_jv_str(pv, &s, &sl) && parse_cidr(s, sl, &p) == 0) {
+                p.label = label;
+                if (table_add(t, &p) != 0) {
+                    m365_json_free(j);
+                    snprintf(err, esz, "%s: out of memory", path);
+                    return -1;
+                }
+                added++;
+            }
+        }
+    }
+    m365_json_free(j);
+    if (!added) {
+        snprintf(err, esz, "%s: no values[].properties.addressPrefixes found", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* One prefix per line, optionally followed by a label; '#' starts a comment. */
+static int load_list(struct m365_enrich *e, struct cidr_table *t, const char *path,
+                     const char *data, size_t len, const char *default_label, char *err,
+                     size_t esz)
+{
+    size_t line = 0;
+    for (const char *p = data, *end = data + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        line++;
+        const char *hash = memchr(p, '#', (size_t)(le - p));
+        const char *ce = hash ? hash : le;
+        while (p < ce && (*p == ' ' || *p == '\t' || *p == ',')) {
+            p++;
+        }
+        const char *ws = p;
+        while (ws < ce && *ws != ' ' && *ws != '\t' && *ws != ',' && *ws != '\r') {
+            ws++;
+        }
+        if (ws > p) {
+            struct prefix pf;
+            if (parse_cidr(p, (size_t)(ws - p), &pf) != 0) {
+                snprintf(err, esz, "%s:%zu: '%.*s' is not an address or CIDR prefix", path, line,
+                         (int)(ws - p > 60 ? 60 : ws - p), p);
+                return -1;
+            }
+            const char *lb = ws;
+            while (lb < ce && (*lb == ' ' || *lb == '\t' || *lb == ',')) {
+                lb++;
+            }
+            const char *lbe = ce;
+            while (lbe > lb && (lbe[-1] == ' ' || lbe[-1] == '\t' || lbe[-1] == '\r')) {
+                lbe--;
+            }
+            pf.label = lbe > lb ? m365_intern(e->intern, lb, (size_t)(lbe - lb))
+                                : m365_intern(e->intern, default_label, strlen(default_label));
+            if (table_add(t, &pf) != 0) {
+                snprintf(err, esz, "%s: out of memory", path);
+                return -1;
+            }
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
+static int load_prefixes(struct m365_enrich *e, struct cidr_table *t, const char *path,
+                         const char *default_label, char *err, size_t esz)
+{
+    size_t len = 0;
+    err[0] = '\0';
+    char *data = read_all(path, &len, err, esz);
+    if (!data) {
+        return -1;
+    }
+    size_t i = 0;
+    while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')) {
+        i++;
+    }
+    int rc = i < len && data[i] == '{'
+                 ? load_service_tags(e, t, path, data, len, err, esz)
+                 : load_list(e, t, path, data, len, default_label, err, esz);
+    free(data);
+    return rc;
+}
+
+enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *intern,
+                                 const char *ip_ranges, const char *asn_db,
+                                 const char *trusted_ips, char *err, size_t err_size)
+{
+    *out = NULL;
+    struct m365_enrich *e = calloc(1, sizeof(*e));
+    if (!e) {
+        snprintf(err, err_size, "out of memory");
+        return M365_E_NOMEM;
+    }
+    e->intern = intern;
+    if (ip_ranges) {
+        if (load_prefixes(e, &e->ranges, ip_ranges, "hosting", err, err_size) != 0) {
+            m365_enrich_free(e);
+            return M365_E_CONFIG;
+        }
+        e->has_ranges = true;
+    }
+    if (trusted_ips) {
+        if (load_prefixes(e, &e->trusted, trusted_ips, "trusted", err, err_size) != 0) {
+            m365_enrich_free(e);
+            return M365_E_CONFIG;
+        }
+        e->has_trusted = true;
+    }
+    if (asn_db) {
+        int rc = MMDB_open(asn_db, MMDB_MODE_MMAP, &e->mmdb);
+        if (rc != MMDB_SUCCESS) {
+            snprintf(err, err_size, "%s: %s", asn_db, MMDB_strerror(rc));
+            m365_enrich_free(e);
+            return M365_E_CONFIG;
+        }
+        e->has_asn = true;
+    }
+    *out = e;
+    return M365_OK;
+}
+
+void m365_enrich_free(struct m365_enrich *e)
+{
+    if (!e) {
+        return;
+    }
+    free(e->ranges.slots);
+    free(e->trusted.slots);
+    if (e->has_asn) {
+        MMDB_close(&e->mmdb);
+    }
+    M365_MAP_EACH(&e->cache, slot)
+    {
+        free(slot->val);
+    }
+    m365_map_free(&e->cache);
+    free(e);
+}
+
+bool m365_enrich_has_ranges(const struct m365_enrich *e) { return e && e->has_ranges; }
+bool m365_enrich_has_asn(const struct m365_enrich *e) { return e && e->has_asn; }
+bool m365_enrich_has_trusted(const struct m365_enrich *e) { return e && e->has_trusted; }
+
+static bool is_private(bool v6, const uint8_t *a)
+{
+    if (!v6) {
+        return a[0] == 10 || a[0] == 127 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+               (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+               (a[0] == 100 && (a[1] & 0xc0) == 64) || a[0] == 0;
+    }
+    static const uint8_t loop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+           memcmp(a, loop, 16) == 0;
+}
+
+static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
+{
+    int gai = 0, mmerr = 0;
+    MMDB_lookup_result_s r = MMDB_lookup_string(&e->mmdb, ip, &gai, &mmerr);
+    if (gai != 0 || mmerr != MMDB_SUCCESS || !r.found_entry) {
+        return;
+    }
+    MMDB_entry_data_s d;
+    if (MMDB_get_value(&r.entry, &d, "autonomous_system_number", NULL) == MMDB_SUCCESS &&
+        d.has_data) {
+        if (d.type == MMDB_DATA_TYPE_UINT32) {
+            info->asn = d.uint32;
+        } else if (d.type == MMDB_DATA_TYPE_UINT16) {
+            info->asn = d.uint16;
+        } else if (d.type == MMDB_DATA_TYPE_UINT64) {
+            info->asn = (uint32_t)d.uint64;
+        }
+    }
+    if (MMDB_get_value(&r.entry, &d, "autonomous_system_organization", NULL) == MMDB_SUCCESS &&
+        d.has_data && d.type == MMDB_DATA_TYPE_UTF8_STRING) {
+        info->asn_org = m365_intern(e->intern, d.utf8_string, d.data_size);
+    }
+}
+
+const struct m365_ipinfo *m365_enrich_ip(struct m365_enrich *e, const char *ip)
+{
+    static const struct m365_ipinfo invalid;
+    if (!e || !ip) {
+        return &invalid;
+    }
+    void **slot = m365_map_put(&e->cache, ip, NULL);
+    if (!slot) {
+        return &invalid;
+    }
+    if (*slot) {
+        return *slot;
+    }
+    struct m365_ipinfo *info = calloc(1, sizeof(*info));
+    if (!info) {
+        return &invalid;
+    }
+    *slot = info;
+    uint8_t a[16] = {0};
+    if (inet_pton(AF_INET, ip, a) == 1) {
+        info->v6 = false;
+    } else if (inet_pton(AF_INET6, ip, a) == 1) {
+        info->v6 = true;
+    } else {
+        return info;
+    }
+    info->valid = true;
+    info->is_private = is_private(info->v6, a);
+    uint8_t net[16];
+    memcpy(net, a, 16);
+    mask(net, info->v6 ? 64 : 24, info->v6 ? 16 : 4);
+    char txt[64];
+    if (inet_ntop(info->v6 ? AF_INET6 : AF_INET, net, txt, sizeof(txt))) {
+        size_t n = strlen(txt);
+        snprintf(txt + n, sizeof(txt) - n, "/%d", info->v6 ? 64 : 24);
+        info->prefix = m365_intern(e->intern, txt, strlen(txt));
+    }
+    const struct prefix *p = table_find(&e->ranges, info->v6, a);
+    if (p) {
+        info->in_ranges = true;
+        info->range_label = p->label;
+    }
+    p = table_find(&e->trusted, info->v6, a);
+    if (p) {
+        info->trusted = true;
+        info->trusted_label = p->label;
+    }
+    if (e->has_asn) {
+        asn_lookup(e, ip, info);
+    }
+    info->hosting_asn = info->asn && m365_asn_is_hosting(info->asn, info->asn_org);
+    info->hosting = !info->is_private && (info->in_ranges || info->hosting_asn);
+    return info;
+}
+
+bool m365_asn_is_hosting(uint32_t asn, const char *org)
+{
+    /* Cloud and hosting providers' ASNs; residential ISPs are not here on purpose. */
+    static const uint32_t hosting[] = {
+        3598,   8068,   8069,   8070,  8071,  8072,  8073,  8074,  8075,  12076,  /* Microsoft */
+        14618,  16509,  /* Amazon */
+        15169,  19527,  396982, /* Google */
+        14061,  /* DigitalOcean */
+        16276,  /* OVH */
+        24940,  /* Hetzner */
+        63949,  /* Akamai Linode */
+        20473,  /* Vultr / Choopa */
+        9009,   /* M247 */
+        16265,  28753,  60781, /* Leaseweb */
+        51167,  /* Contabo */
+        31898,  /* Oracle */
+        45102,  /* Alibaba */
+        132203, /* Tencent */
+        12876,  /* Scaleway */
+        36352,  /* ColoCrossing */
+        53667,  /* FranTech / BuyVM */
+        46606,  /* Unified Layer */
+        26496,  /* GoDaddy */
+        13335,  /* Cloudflare */
+        202425, /* IP Volume */
+        60068,  212238, /* Datacamp / CDN77 */
+        62240,  /* Clouvider */
+        40021,  /* Contabo US */
+        35916,  /* MultaCom */
+        8100,   /* QuadraNet */
+        62904,  /* Eonix */
+        399629, /* BL Networks */
+    };
+    for (size_t i = 0; i < sizeof(hosting) / sizeof(hosting[0]); i++) {
+        if (hosting[i] == asn) {
+            return true;
+        }
+    }
+    static const char *const words[] = {"hosting", "cloud", "datacenter", "data center",
+                                        "server", "vps", "colocation", "virtual"};
+    for (size_t i = 0; org && i < sizeof(words) / sizeof(words[0]); i++) {
+        if (m365_icontains(org, words[i])) {
+            return true;
+        }
+    }
+    return false;
+}

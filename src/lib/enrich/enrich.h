@@ -1,0 +1,41 @@
+/* Offline enrichment of IP addresses: hosting / cloud ranges (Microsoft ServiceTags_Public*.json
+ * or a CIDR list with labels), the tenant's own egress addresses, ASN and organisation from a
+ * MaxMind / DB-IP ASN database. Nothing is fetched; missing sources just leave fields unset. */
+#ifndef M365_ENRICH_H
+#define M365_ENRICH_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/intern.h"
+#include "m365hunt/status.h"
+
+struct m365_ipinfo {
+    bool valid;            /* the text is an address */
+    bool v6;
+    bool is_private;       /* RFC 1918, loopback, link-local, CGNAT, IPv6 ULA */
+    const char *prefix;    /* its /24 (IPv4) or /64 (IPv6) network, e.g. "203.0.113.0/24" */
+    bool in_ranges;        /* inside a --ip-ranges prefix */
+    const char *range_label; /* the most specific matching label (e.g. "AzureCloud.eastus") */
+    bool trusted;          /* inside a --trusted-ips prefix */
+    const char *trusted_label;
+    uint32_t asn;          /* 0 when unknown */
+    const char *asn_org;
+    bool hosting_asn;      /* a cloud / hosting provider's ASN (built-in table or org name) */
+    bool hosting;          /* in_ranges || hosting_asn */
+};
+
+struct m365_enrich;
+
+/* Any path may be NULL. On failure *err holds a message and *err_line the line (0 if none). */
+enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *intern,
+                                 const char *ip_ranges, const char *asn_db,
+                                 const char *trusted_ips, char *err, size_t err_size);
+void m365_enrich_free(struct m365_enrich *e);
+/* ip: an interned, normalised address (cached by pointer). Never NULL. */
+const struct m365_ipinfo *m365_enrich_ip(struct m365_enrich *e, const char *ip);
+bool m365_enrich_has_ranges(const struct m365_enrich *e);
+bool m365_enrich_has_asn(const struct m365_enrich *e);
+bool m365_enrich_has_trusted(const struct m365_enrich *e);
+/* Well-known hosting / cloud ASNs (Microsoft, Amazon, Google, DigitalOcean, OVH…). */
+bool m365_asn_is_hosting(uint32_t asn, const char *org);
+#endif

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Detection fixtures: tests/detections/<rule-id>/<case>/ holds evidence files, an expect.json,
+# and optionally an `args` file (extra scan options; paths relative to the case folder).
+#
+# expect.json is {"rule": ID, "findings": [ {severity?, entities?: {users?: [...], ips?: [...], …},
+#   summary_contains?, details?: {...}} ... ]} — every expected finding must match one finding of
+# that rule (entities listed must be present; details keys must be equal); the number of findings
+# of the rule must equal the number of expected ones, so a benign case is "findings": [].
+source "$(dirname "$0")/common.bash" "$@"
+cd "$SRC/tests/detections" || exit 1
+ncase=0
+for case in */*/; do
+    case=${case%/}
+    [ -f "$case/expect.json" ] || continue
+    ncase=$((ncase + 1))
+    rule=$(jq -r .rule "$case/expect.json")
+    args=()
+    if [ -f "$case/args" ]; then
+        while read -r a; do
+            [ -n "$a" ] && args+=("${a//@CASE@/$case}")
+        done <"$case/args"
+    fi
+    out=$WORK/${case//\//_}.json
+    "$BIN" scan --format json --no-progress "${args[@]}" "$case" >"$out" 2>"$WORK/err.txt"
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        fail "$case: exit $rc"; sed 's/^/    /' "$WORK/err.txt" >&2; continue
+    fi
+    if [ "$(jq '.evidence.totals.skipped' "$out")" != 0 ]; then
+        fail "$case: fixture has skipped records"; sed 's/^/    /' "$WORK/err.txt" >&2
+    fi
+    if jq -e --arg r "$rule" '.not_evaluated[] | select(.rule == $r)' "$out" >/dev/null; then
+        fail "$case: rule $rule not evaluated: $(jq -r --arg r "$rule" '.not_evaluated[] | select(.rule == $r) | .reason' "$out")"
+        continue
+    fi
+    want=$(jq '.findings | length' "$case/expect.json")
+    got=$(jq --arg r "$rule" '[.findings[] | select(.rule == $r)] | length' "$out")
+    if [ "$want" != "$got" ]; then
+        fail "$case: $got findings of $rule, expected $want"
+        jq -c --arg r "$rule" '.findings[] | select(.rule == $r) | {severity, summary, entities}' "$out" | sed 's/^/    /' >&2
+        continue
+    fi
+    n=0
+    while [ $n -lt "$want" ]; do
+        exp=$(jq -c ".findings[$n]" "$case/expect.json")
+        ok=$(jq --arg r "$rule" --argjson e "$exp" '
+            [.findings[] | select(.rule == $r)
+             | select(($e.severity == null) or (.severity == $e.severity))
+             | select(($e.summary_contains == null) or (.summary | contains($e.summary_contains)))
+             | . as $f
+             | select([($e.entities // {}) | to_entries[] | .key as $k | .value[] as $v | ($f.entities[$k] // []) | index($v) != null] | all)
+             | select([($e.details // {}) | to_entries[] | .key as $k | .value as $v | ($f.details[$k] == $v)] | all)
+            ] | length' "$out")
+        if [ "$ok" -ge 1 ]; then
+            pass
+        else
+            fail "$case: no finding matches $exp"
+            jq -c --arg r "$rule" '.findings[] | select(.rule == $r)' "$out" | sed 's/^/    /' >&2
+        fi
+        n=$((n + 1))
+    done
+    [ "$want" = 0 ] && pass
+done
+# Every registered rule has its documentation page and both kinds of fixture.
+for rule in $("$BIN" rules list | awk '$2 ~ /^(info|low|medium|high|critical)$/ {print $1}'); do
+    if [ -f "$SRC/docs/detections/$rule.md" ]; then pass; else fail "$rule: no docs/detections/$rule.md"; fi
+    if ls -d "$rule"/pos_*/ >/dev/null 2>&1; then pass; else fail "$rule: no true-positive fixture (tests/detections/$rule/pos_*)"; fi
+    if ls -d "$rule"/neg_*/ >/dev/null 2>&1; then pass; else fail "$rule: no benign near-miss fixture (tests/detections/$rule/neg_*)"; fi
+    if "$BIN" rules show "$rule" >/dev/null; then pass; else fail "$rule: rules show fails"; fi
+done
+echo "$ncase detection cases"
+[ $ncase -gt 0 ] || { echo "no detection cases found"; exit 77; }
+finish
