@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# --config and enrichment options: errors name file and line, values change behaviour.
+source "$(dirname "$0")/common.bash" "$@"
+cd "$SRC" || exit 1
+DEMO=examples/contoso-demo
+run() { "$BIN" "$@" >"$WORK/out" 2>"$WORK/err"; RC=$?; }
+
+# Errors: exit 2 with FILE:LINE and the reason.
+cfg() { printf '%b' "$1" >"$WORK/c.yaml"; run scan --no-progress --config "$WORK/c.yaml" "$DEMO"; }
+cfg 'rules:\n  no-such-rule:\n    x: 1\n'
+expect_eq "unknown rule exit" "$RC" 2
+expect_grep "unknown rule" "$WORK/err" 'c\.yaml:3: no-such-rule\.x: unknown rule id'
+cfg 'rules:\n  legacy-auth-signin:\n    regular_days: many\n'
+expect_grep "bad number" "$WORK/err" 'c\.yaml:3: legacy-auth-signin\.regular_days: takes a whole number'
+cfg 'rules:\n  legacy-auth-signin:\n    spray_window: 3 weeks\n'
+expect_grep "bad duration" "$WORK/err" 'spray_window: takes a duration such as 90s, 60m, 24h or 7d'
+cfg 'rules:\n  legacy-auth-signin:\n    nope: 1\n'
+expect_grep "unknown parameter" "$WORK/err" 'legacy-auth-signin\.nope: unknown parameter'
+cfg 'rulez:\n  a: 1\n'
+expect_grep "unknown section" "$WORK/err" "c\.yaml:1: unknown section 'rulez'"
+cfg 'rules: [1, 2\n'
+expect_eq "invalid YAML exit" "$RC" 2
+expect_grep "invalid YAML" "$WORK/err" 'c\.yaml:[0-9]+: '
+run scan --no-progress --config "$WORK/missing.yaml" "$DEMO"
+expect_eq "missing config" "$RC" 2
+expect_grep "missing config message" "$WORK/err" 'missing\.yaml: cannot open: No such file'
+printf '10.0.0.0/8 corp\n300.1.2.3/8 bad\n' >"$WORK/ranges.txt"
+run scan --no-progress --ip-ranges "$WORK/ranges.txt" "$DEMO"
+expect_eq "bad ranges exit" "$RC" 2
+expect_grep "bad ranges line" "$WORK/err" "ranges\.txt:2: '300\.1\.2\.3/8' is not an address or CIDR prefix"
+printf 'not a database' >"$WORK/asn.mmdb"
+run scan --no-progress --asn-db "$WORK/asn.mmdb" "$DEMO"
+expect_eq "bad mmdb exit" "$RC" 2
+
+# A rule can be switched off: then it is listed as not evaluated, with the reason.
+cfg 'rules:\n  legacy-auth-signin:\n    enabled: false\n'
+run scan --no-progress --format json --config "$WORK/c.yaml" "$DEMO"
+expect_eq "disabled rule listed" "$(jq -r '.not_evaluated[] | select(.rule=="legacy-auth-signin") | .reason' "$WORK/out")" "disabled in the configuration"
+expect_eq "disabled rule silent" "$(jq '[.findings[] | select(.rule=="legacy-auth-signin")] | length' "$WORK/out")" 0
+
+# Parameters change outcomes: with regular_days raised, the demo printer is no longer "regular".
+run scan --no-progress --format json "$DEMO"
+expect_eq "printer low by default" "$(jq -r '.findings[] | select(.rule=="legacy-auth-signin" and .entities.users[0]=="scanner@contosodemo.onmicrosoft.com") | .severity' "$WORK/out")" low
+cfg 'rules:\n  legacy-auth-signin:\n    regular_days: 30\n'
+run scan --no-progress --format json --config "$WORK/c.yaml" "$DEMO"
+expect_eq "printer medium with regular_days 30" "$(jq -r '.findings[] | select(.rule=="legacy-auth-signin" and .entities.users[0]=="scanner@contosodemo.onmicrosoft.com") | .severity' "$WORK/out")" medium
+
+# Enrichment paths from the config file are relative to it; --trusted-ips silences the printer.
+mkdir -p "$WORK/cfgdir"
+printf '203.0.113.0/24 Boston HQ\n' >"$WORK/cfgdir/egress.txt"
+printf 'enrichment:\n  trusted_ips: egress.txt\n' >"$WORK/cfgdir/m365hunt.yaml"
+run scan --no-progress --format json --config "$WORK/cfgdir/m365hunt.yaml" "$DEMO"
+expect_eq "trusted egress silences the printer" "$(jq '[.findings[] | select(.rule=="legacy-auth-signin" and .entities.users[0]=="scanner@contosodemo.onmicrosoft.com")] | length' "$WORK/out")" 0
+
+# Rules without the evidence they need are listed as not evaluated.
+run scan --no-progress --format json "$DEMO/ual/audit-2026-03-06.jsonl"
+expect_grep "not evaluated without sign-ins" "$WORK/out" '"rule":"legacy-auth-signin","reason":"needs sign-in logs'
+
+# rules list / show
+run rules list
+expect_grep "rules list" "$WORK/out" '^legacy-auth-signin +medium '
+run rules show legacy-auth-signin
+expect_grep "rules show params" "$WORK/out" '^  regular_days +count +3 '
+expect_grep "rules show blind spots" "$WORK/out" '^What the logs cannot show:'
+run rules show nope
+expect_eq "rules show unknown" "$RC" 2
+
+finish
