@@ -57,6 +57,7 @@ struct m365_scan_options {
     const char *ip_ranges;    /* ServiceTags_Public*.json or a CIDR list: hosting / cloud ranges */
     const char *asn_db;       /* MaxMind / DB-IP ASN database (.mmdb) */
     const char *trusted_ips;  /* the tenant's own egress addresses (CIDR list) */
+    const char *tenant_id;    /* the investigated tenant's id; NULL: inferred from the evidence */
 };
 
 void m365_scan_options_init(struct m365_scan_options *o);
@@ -110,6 +111,10 @@ struct m365_source_stats m365_scan_totals(const struct m365_scan *s);
 
 size_t m365_scan_n_events(const struct m365_scan *s);
 const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i); /* time order */
+
+/* The home tenant: given in the options, else the tenant id most records carry; NULL when
+ * unknown. */
+const char *m365_scan_home_tenant(const struct m365_scan *s);
 
 /* Rules that did not run on this evidence, and why (missing log source, disabled…). */
 size_t m365_scan_n_not_evaluated(const struct m365_scan *s);

@@ -333,7 +333,9 @@ static void print_json(struct scan_cli *c, const struct m365_scan *s)
         }
         json_str(o, c->argv[i]);
     }
-    fputs("],\"evidence\":{\"files\":[", o);
+    fputs("],\"tenant_id\":", o);
+    m365_scan_home_tenant(s) ? json_str(o, m365_scan_home_tenant(s)) : (void)fputs("null", o);
+    fputs(",\"evidence\":{\"files\":[", o);
     for (size_t i = 0; i < m365_scan_n_files(s); i++) {
         const struct m365_file_stats *fs = m365_scan_file(s, i);
         fputs(i ? ",{\"path\":" : "{\"path\":", o);
@@ -450,7 +452,8 @@ enum {
     OPT_CONFIG,
     OPT_IP_RANGES,
     OPT_ASN_DB,
-    OPT_TRUSTED
+    OPT_TRUSTED,
+    OPT_TENANT
 };
 
 int cli_scan(int argc, char **argv)
@@ -475,6 +478,7 @@ int cli_scan(int argc, char **argv)
         {"ip-ranges", required_argument, NULL, OPT_IP_RANGES},
         {"asn-db", required_argument, NULL, OPT_ASN_DB},
         {"trusted-ips", required_argument, NULL, OPT_TRUSTED},
+        {"tenant-id", required_argument, NULL, OPT_TENANT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct scan_cli c;
@@ -559,6 +563,7 @@ int cli_scan(int argc, char **argv)
         case OPT_IP_RANGES: so.ip_ranges = optarg; break;
         case OPT_ASN_DB: so.asn_db = optarg; break;
         case OPT_TRUSTED: so.trusted_ips = optarg; break;
+        case OPT_TENANT: so.tenant_id = optarg; break;
         case 'q': quiet = true; break;
         case 'v': verbose = true; break;
         case OPT_NO_PROGRESS: no_progress = true; break;

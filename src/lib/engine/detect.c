@@ -253,6 +253,11 @@ void m365_dctx_source_span(struct m365_dctx *dc, enum m365_log_source s, int64_t
     *last = st ? st->last_ms : INT64_MIN;
 }
 
+const char *m365_dctx_home_tenant(struct m365_dctx *dc)
+{
+    return m365_scan_home_tenant(dc->scan);
+}
+
 const struct m365_ipinfo *m365_dctx_ipinfo(struct m365_dctx *dc, const char *ip)
 {
     return m365_enrich_ip(m365_scan_enrich(dc->scan), ip);

@@ -51,6 +51,7 @@ struct m365_scan {
     struct m365_detect_state *detect;
     struct m365_rule_config rules;
     struct m365_enrich *enrich;
+    const char *home_tenant;
     uint64_t bytes_total, bytes_done;
     bool ran;
 };
@@ -541,6 +542,56 @@ static int reader_slot(struct m365_scan *s, const char *name)
     return (int)s->n_reader_stats++;
 }
 
+/* The tenant id most events carry (ties: the smallest id, for determinism). */
+static const char *infer_tenant(struct m365_scan *s)
+{
+    if (s->opts.tenant_id) {
+        char lower[64];
+        size_t n = strlen(s->opts.tenant_id);
+        if (n >= sizeof(lower)) {
+            n = sizeof(lower) - 1;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char c = s->opts.tenant_id[i];
+            lower[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        return m365_intern(&s->intern, lower, n);
+    }
+    const char *best = NULL;
+    size_t best_n = 0;
+    const char **ids = malloc((s->n_sorted ? s->n_sorted : 1) * sizeof(*ids));
+    if (!ids) {
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_sorted; i++) {
+        const char *t = s->sorted[i]->tenant_id;
+        /* Only GUID-shaped ids: Log Analytics workspace ids and placeholders are not tenants. */
+        if (t && strlen(t) == 36 && s->sorted[i]->log_source != M365_LOG_SIGNIN) {
+            ids[k++] = t;
+        }
+    }
+    qsort(ids, k, sizeof(*ids), cmp_str);
+    for (size_t i = 0; i < k;) {
+        size_t j = i;
+        while (j < k && strcmp(ids[j], ids[i]) == 0) {
+            j++;
+        }
+        if (j - i > best_n) {
+            best_n = j - i;
+            best = ids[i];
+        }
+        i = j;
+    }
+    free(ids);
+    return best;
+}
+
+const char *m365_scan_home_tenant(const struct m365_scan *s)
+{
+    return s->home_tenant;
+}
+
 enum m365_status m365_scan_run(struct m365_scan *s)
 {
     if (s->ran) {
@@ -620,6 +671,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
             s->reader_stats[slot].events++;
         }
     }
+    s->home_tenant = infer_tenant(s);
     return m365_detect_run(s, &s->rules, &s->detect, s->sorted, s->n_sorted);
 }
 
