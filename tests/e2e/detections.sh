@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Detection fixtures: tests/detections/<rule-id>/<case>/ holds evidence files, an expect.json,
-# and optionally an `args` file (extra scan options; paths relative to the case folder).
+# and optionally an `args` file (extra scan options, one per line; @CASE@ is the case folder) and
+# an `evidence` file (paths of real samples relative to the folder above the source tree, one
+# per line: the case is skipped when they are absent). Files named in `args` are support files
+# (configs, address lists), not evidence.
 #
 # expect.json is {"rule": ID, "findings": [ {severity?, entities?: {users?: [...], ips?: [...], …},
 #   summary_contains?, details?: {...}} ... ]} — every expected finding must match one finding of
@@ -20,8 +23,27 @@ for case in */*/; do
             [ -n "$a" ] && args+=("${a//@CASE@/$case}")
         done <"$case/args"
     fi
+    inputs=()
+    missing=0
+    if [ -f "$case/evidence" ]; then
+        while read -r e; do
+            [ -z "$e" ] && continue
+            if [ -e "$SRC/../$e" ]; then inputs+=("$SRC/../$e"); else missing=1; fi
+        done <"$case/evidence"
+    fi
+    if [ $missing = 1 ]; then
+        echo "skipped $case: real samples absent"
+        continue
+    fi
+    while IFS= read -r -d '' f; do
+        b=$(basename "$f")
+        case $b in expect.json | args | evidence) continue ;; esac
+        support=0
+        for a in "${args[@]}"; do [ "$a" = "$f" ] && support=1; done
+        [ $support = 0 ] && inputs+=("$f")
+    done < <(find "$case" -type f -print0 | sort -z)
     out=$WORK/${case//\//_}.json
-    "$BIN" scan --format json --no-progress "${args[@]}" "$case" >"$out" 2>"$WORK/err.txt"
+    "$BIN" scan --format json --no-progress "${args[@]}" "${inputs[@]}" >"$out" 2>"$WORK/err.txt"
     rc=$?
     if [ $rc -ne 0 ]; then
         fail "$case: exit $rc"; sed 's/^/    /' "$WORK/err.txt" >&2; continue
