@@ -3,6 +3,7 @@
 #define M365HUNT_H
 #include "event.h"
 #include "finding.h"
+#include "incident.h"
 #include "rules.h"
 #include "scan.h"
 #include "status.h"

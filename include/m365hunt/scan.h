@@ -139,6 +139,10 @@ typedef int (*m365_write_fn)(const char *data, size_t len, void *user);
 /* One JSON object (no newline) describing the event, schema in docs/events.md. */
 enum m365_status m365_event_write_json(const struct m365_event *ev, m365_write_fn w, void *user);
 
+/* The JSON report document (schema in docs/cli.md): command is recorded as given. */
+enum m365_status m365_scan_write_report_json(const struct m365_scan *s, int argc,
+                                             char *const *argv, m365_write_fn w, void *user);
+
 /* Format a UTC time as ISO-8601 "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (>= 32 bytes). */
 void m365_format_time(int64_t ms, char *buf, size_t size);
 

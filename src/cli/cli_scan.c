@@ -13,6 +13,7 @@ enum out_format { OUT_TEXT, OUT_JSONL, OUT_JSON };
 
 struct scan_cli {
     struct cli_term term;
+    bool coverage_only; /* m365hunt coverage */
     enum out_format format;
     const char *events_path;
     bool fail_on_set;
@@ -169,6 +170,162 @@ static void print_stats_row(FILE *o, const char *name, unsigned files,
             (unsigned long long)st->skipped, (unsigned long long)st->duplicates, a, b);
 }
 
+
+/* Prints text wrapped at 78 columns with an indent; log text goes through cli_put_safe. */
+static void wrap(FILE *o, const char *text, int indent)
+{
+    const char *p = text ? text : "";
+    int width = 78 - indent;
+    while (*p) {
+        int n = (int)strlen(p);
+        if (n > width) {
+            n = width;
+            while (n > 0 && p[n] != ' ') {
+                n--;
+            }
+            if (n == 0) {
+                n = width;
+            }
+        }
+        char line[160];
+        snprintf(line, sizeof(line), "%.*s", n, p);
+        fprintf(o, "%*s", indent, "");
+        cli_put_safe(o, line, -1);
+        fputc('\n', o);
+        p += n;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+}
+
+static void print_incidents(struct scan_cli *c, const struct m365_scan *s, FILE *o)
+{
+    const struct cli_term *t = &c->term;
+    const char *B = cli_c(t, true, "\033[1m"), *R = cli_c(t, true, "\033[0m");
+    size_t ni = m365_scan_n_incidents(s);
+    fprintf(o, "%sINCIDENTS%s", B, R);
+    if (ni == 0) {
+        fprintf(o, "\n  none\n");
+        return;
+    }
+    fprintf(o, " (%zu)\n", ni);
+    for (size_t i = 0; i < ni; i++) {
+        const struct m365_incident *inc = m365_scan_incident(s, i);
+        char a[24], b[24];
+        fmt_time(inc->first_ms, a, sizeof(a));
+        fmt_time(inc->last_ms, b, sizeof(b));
+        const char *col = inc->severity >= M365_SEV_HIGH ? "\033[31m" : "\033[33m";
+        fprintf(o, "  %s#%lld %s%s  %.16s .. %.16s  %zu finding%s\n", cli_c(t, true, col),
+                (long long)inc->number, m365_severity_name(inc->severity), R, a, b,
+                inc->n_findings, inc->n_findings == 1 ? "" : "s");
+        wrap(o, inc->story, 4);
+        if (inc->n_exposed) {
+            fprintf(o, "    Mailboxes read (%zu):\n", inc->n_exposed);
+            for (size_t k = 0; k < inc->n_exposed; k++) {
+                const struct m365_exposure *e = &inc->exposed[k];
+                fmt_time(e->first_ms, a, sizeof(a));
+                fmt_time(e->last_ms, b, sizeof(b));
+                fputs("      ", o);
+                cli_put_safe(o, e->mailbox, 40);
+                fprintf(o, " %6llu items  %.16s .. %.16s\n", (unsigned long long)e->items, a, b);
+            }
+        }
+        for (size_t k = 0; k < inc->n_blind; k++) {
+            const struct m365_blind_spot *bs = &inc->blind[k];
+            fmt_time(bs->from_ms, a, sizeof(a));
+            fputs("    Not auditable: ", o);
+            cli_put_safe(o, bs->mailbox, -1);
+            fprintf(o, " from %.16s", a);
+            if (bs->to_ms != M365_TIME_NONE) {
+                fmt_time(bs->to_ms, b, sizeof(b));
+                fprintf(o, " to %.16s", b);
+            }
+            fputs(" (", o);
+            cli_put_safe(o, bs->reason, -1);
+            fputs(")\n", o);
+        }
+    }
+}
+
+static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *o, bool full)
+{
+    const struct cli_term *t = &c->term;
+    const char *B = cli_c(t, true, "\033[1m"), *R = cli_c(t, true, "\033[0m");
+    const struct m365_coverage *cv = m365_scan_coverage(s);
+    fprintf(o, "%sCOVERAGE%s (what an empty result does not prove)\n", B, R);
+    for (size_t i = 0; i < cv->n_sources; i++) {
+        const struct m365_source_coverage *sc = &cv->sources[i];
+        char a[24], b[24];
+        fmt_time(sc->first_ms, a, sizeof(a));
+        fmt_time(sc->last_ms, b, sizeof(b));
+        size_t gap_days = 0;
+        for (size_t g = 0; g < sc->n_gaps; g++) {
+            gap_days += (size_t)((sc->gaps[g].to_ms - sc->gaps[g].from_ms) / 86400000);
+        }
+        fprintf(o, "  %-26s %.16s .. %.16s  %u day%s, %zu without records\n", sc->source, a, b,
+                sc->days, sc->days == 1 ? "" : "s", gap_days);
+        for (size_t g = 0; g < sc->n_gaps && (full || g < 3); g++) {
+            fmt_time(sc->gaps[g].from_ms, a, sizeof(a));
+            fmt_time(sc->gaps[g].to_ms - 1, b, sizeof(b)); /* the last day without records */
+            if (strncmp(a, b, 10) == 0) {
+                fprintf(o, "      no records on %.10s\n", a);
+            } else {
+                fprintf(o, "      no records from %.10s to %.10s\n", a, b);
+            }
+        }
+    }
+    size_t nne = m365_scan_n_not_evaluated(s);
+    if (nne) {
+        fprintf(o, "  Rules not evaluated (%zu):\n", nne);
+        for (size_t i = 0; i < nne; i++) {
+            const char *rule, *reason;
+            m365_scan_not_evaluated(s, i, &rule, &reason);
+            char line[640];
+            snprintf(line, sizeof(line), "%s: %s", rule, reason);
+            wrap(o, line, 4);
+        }
+    }
+    fprintf(o, "  Mailbox reads (MailItemsAccessed): %zu mailboxes logged; %zu owners sign in "
+               "but their mailbox logs none\n",
+            cv->n_visible, cv->n_invisible);
+    if (cv->n_invisible) {
+        wrap(o, "(no Audit Premium licence, auditing off or bypassed: reads of these mailboxes "
+                "cannot be seen)",
+             4);
+    }
+    size_t shown = 0;
+    for (size_t i = 0; i < cv->n_mailboxes; i++) {
+        const struct m365_mailbox_coverage *m = &cv->mailboxes[i];
+        bool blind = !m->mail_access_records && m->owner_signins;
+        if (!(m->audit_off || m->throttled || (full && blind))) {
+            continue;
+        }
+        if (!full && shown++ >= 10) {
+            continue;
+        }
+        char a[24];
+        fputs("    ", o);
+        cli_put_safe(o, m->mailbox, 40);
+        if (m->audit_off) {
+            fmt_time(m->audit_off_from, a, sizeof(a));
+            fprintf(o, " auditing off from %.16s", a);
+            if (m->audit_off_to != M365_TIME_NONE) {
+                fmt_time(m->audit_off_to, a, sizeof(a));
+                fprintf(o, " to %.16s", a);
+            }
+        }
+        if (m->throttled) {
+            fmt_time(m->throttled_at, a, sizeof(a));
+            fprintf(o, " throttled at %.16s", a);
+        }
+        if (blind && !m->audit_off && !m->throttled) {
+            fputs(" no MailItemsAccessed records", o);
+        }
+        fputc('\n', o);
+    }
+}
+
 static void print_text(struct scan_cli *c, const struct m365_scan *s, double secs)
 {
     FILE *o = stdout;
@@ -185,6 +342,8 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
             M365HUNT_VERSION, R, m365_scan_n_files(s), (double)bytes / 1048576.0,
             (unsigned long long)tot.events, secs);
 
+    print_incidents(c, s, o);
+    fputc('\n', o);
     fprintf(o, "%sEVIDENCE%s (times UTC)\n", B, R);
     fprintf(o, "  %-11s %5s %8s %8s %7s %5s  %-16s  %-16s\n", "format", "files", "records",
             "parsed", "skipped", "dups", "first", "last");
@@ -253,16 +412,8 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
         }
     }
 
-    size_t nne = m365_scan_n_not_evaluated(s);
-    if (nne) {
-        fprintf(o, "\n%sNOT EVALUATED%s (%zu rules: an empty result from them proves nothing)\n", B,
-                R, nne);
-        for (size_t i = 0; i < nne; i++) {
-            const char *rule, *reason;
-            m365_scan_not_evaluated(s, i, &rule, &reason);
-            fprintf(o, "  %s: %s\n", rule, reason);
-        }
-    }
+    fputc('\n', o);
+    print_coverage(c, s, o, false);
 
     fprintf(o, "\n%sFINDINGS%s\n", B, R);
     size_t nf = m365_scan_n_findings(s);
@@ -273,130 +424,14 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
         const struct m365_finding *f = m365_scan_finding(s, i);
         char a[24];
         fmt_time(f->first_ms, a, sizeof(a));
-        fprintf(o, "  %-8s %-16.16s %s: ", m365_severity_name(f->severity), a, f->rule);
+        char inc[24] = "";
+        if (f->incident >= 0) {
+            snprintf(inc, sizeof(inc), "#%lld", (long long)f->incident);
+        }
+        fprintf(o, "  %-8s %-4s %-16.16s %s: ", m365_severity_name(f->severity), inc, a, f->rule);
         cli_put_safe(o, f->summary ? f->summary : f->title, -1);
         fputc('\n', o);
     }
-}
-
-static void json_str(FILE *o, const char *s)
-{
-    /* Minimal escaping for values we control (paths and names from argv or the filesystem). */
-    fputc('"', o);
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            fprintf(o, "\\%c", *p);
-        } else if (*p < 0x20) {
-            fprintf(o, "\\u%04x", *p);
-        } else {
-            fputc(*p, o);
-        }
-    }
-    fputc('"', o);
-}
-
-static void json_time(FILE *o, int64_t ms)
-{
-    if (ms == INT64_MIN || ms == M365_TIME_NONE) {
-        fputs("null", o);
-        return;
-    }
-    char iso[40];
-    m365_format_time(ms, iso, sizeof(iso));
-    fprintf(o, "\"%s\"", iso);
-}
-
-static void json_stats(FILE *o, const struct m365_source_stats *st)
-{
-    fprintf(o, "{\"name\":");
-    json_str(o, st->name);
-    fprintf(o,
-            ",\"files\":%u,\"records_read\":%llu,\"parsed\":%llu,\"skipped\":%llu,"
-            "\"duplicates\":%llu,\"events\":%llu,\"first\":",
-            st->n_files, (unsigned long long)st->records_read, (unsigned long long)st->parsed,
-            (unsigned long long)st->skipped, (unsigned long long)st->duplicates,
-            (unsigned long long)st->events);
-    json_time(o, st->first_ms);
-    fputs(",\"last\":", o);
-    json_time(o, st->last_ms);
-    fputc('}', o);
-}
-
-static void print_json(struct scan_cli *c, const struct m365_scan *s)
-{
-    FILE *o = stdout;
-    fprintf(o, "{\"schema_version\":%d,\"tool_version\":\"%s\",\"command\":[",
-            M365HUNT_SCHEMA_VERSION, M365HUNT_VERSION);
-    for (int i = 0; i < c->argc; i++) {
-        if (i) {
-            fputc(',', o);
-        }
-        json_str(o, c->argv[i]);
-    }
-    fputs("],\"tenant_id\":", o);
-    m365_scan_home_tenant(s) ? json_str(o, m365_scan_home_tenant(s)) : (void)fputs("null", o);
-    fputs(",\"evidence\":{\"files\":[", o);
-    for (size_t i = 0; i < m365_scan_n_files(s); i++) {
-        const struct m365_file_stats *fs = m365_scan_file(s, i);
-        fputs(i ? ",{\"path\":" : "{\"path\":", o);
-        json_str(o, fs->path);
-        fputs(",\"format\":", o);
-        fs->reader ? json_str(o, fs->reader) : (void)fputs("null", o);
-        fputs(",\"compression\":", o);
-        fs->compression ? json_str(o, fs->compression) : (void)fputs("null", o);
-        fprintf(o,
-                ",\"bytes\":%llu,\"records_read\":%llu,\"parsed\":%llu,\"skipped\":%llu,"
-                "\"duplicates\":%llu,\"untimed\":%llu,\"first\":",
-                (unsigned long long)fs->bytes, (unsigned long long)fs->records_read,
-                (unsigned long long)fs->parsed, (unsigned long long)fs->skipped,
-                (unsigned long long)fs->duplicates, (unsigned long long)fs->untimed);
-        json_time(o, fs->first_ms);
-        fputs(",\"last\":", o);
-        json_time(o, fs->last_ms);
-        fputs(",\"error\":", o);
-        fs->status != M365_OK && fs->error ? json_str(o, fs->error) : (void)fputs("null", o);
-        fputc('}', o);
-    }
-    fputs("],\"formats\":[", o);
-    for (size_t i = 0; i < m365_scan_n_readers(s); i++) {
-        if (i) {
-            fputc(',', o);
-        }
-        json_stats(o, m365_scan_reader_stats(s, i));
-    }
-    fputs("],\"log_sources\":[", o);
-    bool first = true;
-    for (int l = 0; l < M365_LOG__COUNT; l++) {
-        const struct m365_source_stats *st = m365_scan_log_stats(s, (enum m365_log_source)l);
-        if (st->events) {
-            if (!first) {
-                fputc(',', o);
-            }
-            first = false;
-            json_stats(o, st);
-        }
-    }
-    struct m365_source_stats tot = m365_scan_totals(s);
-    fputs("],\"totals\":", o);
-    json_stats(o, &tot);
-    fputs("},\"not_evaluated\":[", o);
-    for (size_t i = 0; i < m365_scan_n_not_evaluated(s); i++) {
-        const char *rule, *reason;
-        m365_scan_not_evaluated(s, i, &rule, &reason);
-        fputs(i ? ",{\"rule\":" : "{\"rule\":", o);
-        json_str(o, rule);
-        fputs(",\"reason\":", o);
-        json_str(o, reason);
-        fputc('}', o);
-    }
-    fputs("],\"findings\":[", o);
-    for (size_t i = 0; i < m365_scan_n_findings(s); i++) {
-        if (i) {
-            fputc(',', o);
-        }
-        m365_finding_write_json(m365_scan_finding(s, i), write_file, o);
-    }
-    fputs("]}\n", o);
 }
 
 static int write_events(const struct m365_scan *s, const char *path)
@@ -456,7 +491,19 @@ enum {
     OPT_TENANT
 };
 
+static int run_scan(int argc, char **argv, bool coverage_only);
+
 int cli_scan(int argc, char **argv)
+{
+    return run_scan(argc, argv, false);
+}
+
+int cli_coverage(int argc, char **argv)
+{
+    return run_scan(argc, argv, true);
+}
+
+static int run_scan(int argc, char **argv, bool coverage_only)
 {
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -487,6 +534,7 @@ int cli_scan(int argc, char **argv)
     c.top = 10;
     c.argc = argc;
     c.argv = argv;
+    c.coverage_only = coverage_only;
     struct m365_scan_options so;
     m365_scan_options_init(&so);
     const char *color = "auto";
@@ -583,7 +631,7 @@ int cli_scan(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        cli_usage_error("scan needs at least one PATH (a file, a folder or - for stdin)");
+        cli_usage_error("%s needs at least one PATH (a file, a folder or - for stdin)", argv[0]);
         return CLI_EXIT_USAGE;
     }
     cli_term_init(&c.term, color);
@@ -632,10 +680,12 @@ int cli_scan(int argc, char **argv)
     if (c.events_path && write_events(s, c.events_path) != 0) {
         rc = CLI_EXIT_USAGE;
     }
-    if (c.format == OUT_TEXT) {
+    if (c.coverage_only && c.format == OUT_TEXT) {
+        print_coverage(&c, s, stdout, true);
+    } else if (c.format == OUT_TEXT) {
         print_text(&c, s, secs);
     } else if (c.format == OUT_JSON) {
-        print_json(&c, s);
+        m365_scan_write_report_json(s, c.argc, c.argv, write_file, stdout);
     } else {
         for (size_t i = 0; i < m365_scan_n_findings(s); i++) {
             m365_finding_write_json(m365_scan_finding(s, i), write_file, stdout);

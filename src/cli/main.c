@@ -16,6 +16,8 @@ static void help(FILE *f)
         "\n"
         "Usage:\n"
         "  m365hunt scan [OPTIONS] PATH...   read files, folders (recursively) or - (stdin)\n"
+        "  m365hunt coverage PATH...         what the evidence can and cannot show (gaps, mailboxes\n"
+        "                                    without MailItemsAccessed, rules that cannot run)\n"
         "  m365hunt formats                  list the evidence formats it reads\n"
         "  m365hunt rules list               list the detections\n"
         "  m365hunt rules show RULE          what a detection looks for, needs, cannot see\n"
@@ -112,6 +114,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "formats") == 0) {
         return formats();
+    }
+    if (strcmp(cmd, "coverage") == 0) {
+        return cli_coverage(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "rules") == 0) {
         return cli_rules(argc - 1, argv + 1);

@@ -213,6 +213,8 @@ enum m365_status m365_rule_config_set(struct m365_rule_config *rc, const char *r
 struct m365_detect_state {
     struct m365_finding *findings;
     size_t n, cap;
+    struct m365_audit_fact *facts;
+    size_t n_facts, cap_facts;
     struct m365_not_evaluated *skipped;
     size_t n_skipped, cap_skipped;
 };
@@ -303,6 +305,69 @@ void m365_dctx_not_evaluated(struct m365_dctx *dc, const char *fmt, ...)
     va_end(ap);
     dc->skip = true;
     add_not_evaluated(dc->st, dc->det->info.id, m365_dctx_intern(dc, msg, strlen(msg)));
+}
+
+static void add_fact(struct m365_dctx *dc, const struct m365_audit_fact *f)
+{
+    struct m365_detect_state *st = dc->st;
+    if (st->n_facts == st->cap_facts) {
+        size_t nc = st->cap_facts ? st->cap_facts * 2 : 16;
+        struct m365_audit_fact *nf = realloc(st->facts, nc * sizeof(*nf));
+        if (!nf) {
+            return;
+        }
+        st->facts = nf;
+        st->cap_facts = nc;
+    }
+    st->facts[st->n_facts++] = *f;
+}
+
+void m365_dctx_fact_audit_off(struct m365_dctx *dc, const char *mailbox, int64_t from_ms,
+                              int64_t to_ms, const char *how)
+{
+    if (!mailbox) {
+        return;
+    }
+    struct m365_audit_fact f = {m365_dctx_intern(dc, mailbox, strlen(mailbox)), from_ms, to_ms,
+                                from_ms, how ? m365_dctx_intern(dc, how, strlen(how)) : NULL,
+                                false};
+    add_fact(dc, &f);
+}
+
+void m365_dctx_fact_throttled(struct m365_dctx *dc, const char *mailbox, int64_t at_ms)
+{
+    if (!mailbox) {
+        return;
+    }
+    struct m365_audit_fact f = {m365_dctx_intern(dc, mailbox, strlen(mailbox)), at_ms,
+                                at_ms == M365_TIME_NONE ? M365_TIME_NONE : at_ms + 86400000,
+                                at_ms, "throttled", true};
+    add_fact(dc, &f);
+}
+
+size_t m365_dctx_n_facts(struct m365_dctx *dc)
+{
+    return dc->st->n_facts;
+}
+
+const struct m365_audit_fact *m365_dctx_fact(struct m365_dctx *dc, size_t i)
+{
+    return i < dc->st->n_facts ? &dc->st->facts[i] : NULL;
+}
+
+size_t m365_detect_n_facts(const struct m365_detect_state *d)
+{
+    return d ? d->n_facts : 0;
+}
+
+const struct m365_audit_fact *m365_detect_fact(const struct m365_detect_state *d, size_t i)
+{
+    return d && i < d->n_facts ? &d->facts[i] : NULL;
+}
+
+struct m365_finding *m365_detect_finding_mut(struct m365_detect_state *d, size_t i)
+{
+    return d && i < d->n ? &d->findings[i] : NULL;
 }
 
 static const char *first_entity(const struct m365_finding *f)
@@ -418,6 +483,7 @@ const struct m365_not_evaluated *m365_detect_not_evaluated(const struct m365_det
 void m365_detect_free(struct m365_detect_state *d)
 {
     if (d) {
+        free(d->facts);
         free(d->findings);
         free(d->skipped);
         free(d);

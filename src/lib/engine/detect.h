@@ -84,6 +84,10 @@ size_t m365_detect_n_not_evaluated(const struct m365_detect_state *d);
 const struct m365_not_evaluated *m365_detect_not_evaluated(const struct m365_detect_state *d,
                                                            size_t i);
 void m365_detect_free(struct m365_detect_state *d);
+struct m365_audit_fact;
+size_t m365_detect_n_facts(const struct m365_detect_state *d);
+const struct m365_audit_fact *m365_detect_fact(const struct m365_detect_state *d, size_t i);
+struct m365_finding *m365_detect_finding_mut(struct m365_detect_state *d, size_t i);
 
 /* --- for detections ------------------------------------------------------------------------ */
 
@@ -107,6 +111,21 @@ const struct m365_ipinfo *m365_dctx_ipinfo(struct m365_dctx *dc, const char *ip)
 bool m365_dctx_has_ip_ranges(struct m365_dctx *dc);
 bool m365_dctx_has_asn_db(struct m365_dctx *dc);
 bool m365_dctx_has_trusted_ips(struct m365_dctx *dc);
+
+/* Facts detections establish for the engine and for later detections (registry order):
+ * a mailbox whose auditing was switched off (to = M365_TIME_NONE while it stays off), a mailbox
+ * Exchange throttled. Mailboxes are lower-cased UPNs. */
+void m365_dctx_fact_audit_off(struct m365_dctx *dc, const char *mailbox, int64_t from_ms,
+                              int64_t to_ms, const char *how);
+void m365_dctx_fact_throttled(struct m365_dctx *dc, const char *mailbox, int64_t at_ms);
+struct m365_audit_fact {
+    const char *mailbox;
+    int64_t from_ms, to_ms, at_ms;
+    const char *how;
+    bool throttled; /* else: auditing off */
+};
+size_t m365_dctx_n_facts(struct m365_dctx *dc);
+const struct m365_audit_fact *m365_dctx_fact(struct m365_dctx *dc, size_t i);
 
 /* Finding builder: begin, add entities / events / details, end (which reports it).
  * Entities are de-duplicated and sorted; up to M365_FINDING_MAX_EVIDENCE events are kept as

@@ -18,6 +18,7 @@
 #include "../enrich/enrich.h"
 #include "config.h"
 #include "detect.h"
+#include "incidents.h"
 #include "scan_internal.h"
 
 #define CHUNK_EVENTS 4096u
@@ -52,6 +53,8 @@ struct m365_scan {
     struct m365_rule_config rules;
     struct m365_enrich *enrich;
     const char *home_tenant;
+    struct m365_incidents *incidents;
+    struct m365_coverage *coverage;
     uint64_t bytes_total, bytes_done;
     bool ran;
 };
@@ -141,6 +144,8 @@ void m365_scan_free(struct m365_scan *s)
     if (!s) {
         return;
     }
+    m365_incidents_free(s->incidents);
+    m365_coverage_free(s->coverage);
     m365_detect_free(s->detect);
     m365_rule_config_free(&s->rules);
     m365_enrich_free(s->enrich);
@@ -672,7 +677,15 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         }
     }
     s->home_tenant = infer_tenant(s);
-    return m365_detect_run(s, &s->rules, &s->detect, s->sorted, s->n_sorted);
+    enum m365_status st = m365_detect_run(s, &s->rules, &s->detect, s->sorted, s->n_sorted);
+    if (st == M365_OK) {
+        st = m365_incidents_build(s, s->detect, s->sorted, s->n_sorted, M365_INCIDENT_WINDOW_MS,
+                                  &s->incidents);
+    }
+    if (st == M365_OK) {
+        st = m365_coverage_build(s, s->detect, s->sorted, s->n_sorted, &s->coverage);
+    }
+    return st;
 }
 
 size_t m365_scan_n_files(const struct m365_scan *s) { return s->n_files; }
@@ -716,6 +729,22 @@ size_t m365_scan_n_events(const struct m365_scan *s) { return s->n_sorted; }
 const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i)
 {
     return i < s->n_sorted ? s->sorted[i] : NULL;
+}
+
+size_t m365_scan_n_incidents(const struct m365_scan *s)
+{
+    return m365_incidents_count(s->incidents);
+}
+
+const struct m365_incident *m365_scan_incident(const struct m365_scan *s, size_t i)
+{
+    return m365_incidents_get(s->incidents, i);
+}
+
+const struct m365_coverage *m365_scan_coverage(const struct m365_scan *s)
+{
+    static const struct m365_coverage empty;
+    return s->coverage ? s->coverage : &empty;
 }
 
 size_t m365_scan_n_not_evaluated(const struct m365_scan *s)

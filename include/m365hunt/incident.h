@@ -1,0 +1,93 @@
+/* m365hunt — incidents (findings tied together by shared entities) and evidence coverage
+ * ("what an empty result does not prove"). Valid until m365_scan_free(). */
+#ifndef M365HUNT_INCIDENT_H
+#define M365HUNT_INCIDENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finding.h"
+
+struct m365_scan;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A mailbox read by the incident's principals or from its addresses. */
+struct m365_exposure {
+    const char *mailbox;
+    uint64_t items;    /* items read (FolderItems, else OperationCount, else 1 per record) */
+    uint32_t records;  /* MailItemsAccessed records */
+    int64_t first_ms, last_ms;
+    size_t n_folders;
+    const char **folders; /* sorted */
+    size_t n_via;
+    const char **via;     /* the principals / addresses that read it, sorted */
+};
+
+/* A mailbox of the incident whose access the logs cannot show. */
+struct m365_blind_spot {
+    const char *mailbox;
+    const char *reason;    /* "advanced auditing disabled", "throttled", … */
+    int64_t from_ms, to_ms; /* to_ms = M365_TIME_NONE: until the end of the evidence */
+};
+
+struct m365_incident {
+    int64_t number;        /* 1-based, by first time */
+    enum m365_severity severity; /* the highest of its findings */
+    int64_t first_ms, last_ms;
+    const char *story;     /* one paragraph, ATT&CK tactic order */
+    size_t n_findings;
+    const size_t *findings; /* indexes into the scan's findings */
+    struct m365_strlist entities[M365_ENT__COUNT];
+    size_t n_exposed;
+    const struct m365_exposure *exposed; /* by mailbox name */
+    size_t n_blind;
+    const struct m365_blind_spot *blind;
+};
+
+size_t m365_scan_n_incidents(const struct m365_scan *s);
+const struct m365_incident *m365_scan_incident(const struct m365_scan *s, size_t i);
+
+/* --- coverage --------------------------------------------------------------------------- */
+
+struct m365_gap {
+    int64_t from_ms, to_ms; /* whole UTC days without a record, [from, to) */
+};
+
+struct m365_source_coverage {
+    const char *source; /* log source name */
+    uint64_t events;
+    int64_t first_ms, last_ms;
+    uint32_t days;      /* UTC days spanned */
+    size_t n_gaps;
+    const struct m365_gap *gaps;
+};
+
+struct m365_mailbox_coverage {
+    const char *mailbox;
+    uint64_t mail_access_records; /* MailItemsAccessed records for this mailbox */
+    uint64_t owner_signins;       /* successful sign-ins of the owner */
+    bool audit_off;               /* advanced auditing switched off in the evidence */
+    int64_t audit_off_from, audit_off_to; /* to = M365_TIME_NONE: not re-enabled */
+    bool throttled;               /* IsThrottled: Exchange stopped logging it for 24 h */
+    int64_t throttled_at;
+};
+
+struct m365_coverage {
+    size_t n_sources;
+    const struct m365_source_coverage *sources;
+    size_t n_mailboxes;
+    const struct m365_mailbox_coverage *mailboxes; /* sorted by mailbox */
+    size_t n_visible;   /* mailboxes with MailItemsAccessed records */
+    size_t n_invisible; /* owners who sign in but whose mailbox logs no MailItemsAccessed */
+};
+
+const struct m365_coverage *m365_scan_coverage(const struct m365_scan *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

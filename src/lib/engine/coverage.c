@@ -1,0 +1,193 @@
+/* Coverage: what the evidence can and cannot show. Per log source, its span and the UTC days
+ * with no record; per mailbox, whether MailItemsAccessed records exist while its owner signs in
+ * (on an E3 tenant: never), auditing switched off, throttling. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/arena.h"
+#include "../core/map.h"
+#include "incidents.h"
+#include "scan_internal.h"
+
+#define DAY_MS 86400000ll
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_mailbox(const void *a, const void *b)
+{
+    return strcmp(((const struct m365_mailbox_coverage *)a)->mailbox,
+                  ((const struct m365_mailbox_coverage *)b)->mailbox);
+}
+
+static int64_t day_of(int64_t ms)
+{
+    return ms >= 0 ? ms / DAY_MS : -((-ms + DAY_MS - 1) / DAY_MS);
+}
+
+struct mailboxes {
+    struct m365_map index; /* mailbox -> position + 1 */
+    struct m365_mailbox_coverage *v;
+    size_t n, cap;
+};
+
+static struct m365_mailbox_coverage *mailbox(struct mailboxes *mb, const char *name)
+{
+    void **slot = m365_map_put(&mb->index, name, NULL);
+    if (!slot) {
+        return NULL;
+    }
+    if (!*slot) {
+        if (mb->n == mb->cap) {
+            size_t nc = mb->cap ? mb->cap * 2 : 64;
+            struct m365_mailbox_coverage *nv = realloc(mb->v, nc * sizeof(*nv));
+            if (!nv) {
+                return NULL;
+            }
+            mb->v = nv;
+            mb->cap = nc;
+        }
+        struct m365_mailbox_coverage *m = &mb->v[mb->n];
+        memset(m, 0, sizeof(*m));
+        m->mailbox = name;
+        m->throttled_at = M365_TIME_NONE;
+        m->audit_off_from = M365_TIME_NONE;
+        m->audit_off_to = M365_TIME_NONE;
+        *slot = (void *)(uintptr_t)(++mb->n);
+    }
+    return &mb->v[(uintptr_t)*slot - 1];
+}
+
+enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_state *d,
+                                     const struct m365_event *const *events, size_t n,
+                                     struct m365_coverage **out)
+{
+    struct m365_arena *ar = m365_scan_arena(s);
+    struct m365_coverage *c = m365_arena_calloc(ar, sizeof(*c));
+    if (!c) {
+        return M365_E_NOMEM;
+    }
+    *out = c;
+
+    /* Sources: distinct days per log source. */
+    struct m365_source_coverage *src = m365_arena_calloc(ar, M365_LOG__COUNT * sizeof(*src));
+    int64_t *days[M365_LOG__COUNT] = {0};
+    size_t nd[M365_LOG__COUNT] = {0}, capd[M365_LOG__COUNT] = {0};
+    for (size_t i = 0; src && i < n; i++) {
+        const struct m365_event *ev = events[i];
+        unsigned l = ev->log_source < M365_LOG__COUNT ? ev->log_source : 0;
+        src[l].events++;
+        if (ev->time_ms == M365_TIME_NONE) {
+            continue;
+        }
+        int64_t dd = day_of(ev->time_ms);
+        if (nd[l] && days[l][nd[l] - 1] == dd) {
+            continue; /* events are in time order: most repeats are adjacent */
+        }
+        if (nd[l] == capd[l]) {
+            capd[l] = capd[l] ? capd[l] * 2 : 64;
+            int64_t *nv = realloc(days[l], capd[l] * sizeof(*nv));
+            if (!nv) {
+                continue;
+            }
+            days[l] = nv;
+        }
+        days[l][nd[l]++] = dd;
+    }
+    size_t k = 0;
+    for (int l = 0; src && l < M365_LOG__COUNT; l++) {
+        if (!src[l].events) {
+            free(days[l]);
+            continue;
+        }
+        const struct m365_source_stats *st = m365_scan_log_stats(s, (enum m365_log_source)l);
+        struct m365_source_coverage sc = src[l];
+        sc.source = m365_log_source_name((enum m365_log_source)l);
+        sc.first_ms = st ? st->first_ms : INT64_MIN;
+        sc.last_ms = st ? st->last_ms : INT64_MIN;
+        if (nd[l]) {
+            qsort(days[l], nd[l], sizeof(int64_t), cmp_i64);
+            int64_t first = days[l][0], last = days[l][nd[l] - 1];
+            sc.days = (uint32_t)(last - first + 1);
+            struct m365_gap *gaps = m365_arena_alloc(ar, nd[l] * sizeof(*gaps));
+            size_t ng = 0;
+            for (size_t i = 1; gaps && i < nd[l]; i++) {
+                if (days[l][i] > days[l][i - 1] + 1) {
+                    gaps[ng].from_ms = (days[l][i - 1] + 1) * DAY_MS;
+                    gaps[ng].to_ms = days[l][i] * DAY_MS;
+                    ng++;
+                }
+            }
+            sc.gaps = gaps;
+            sc.n_gaps = ng;
+        }
+        free(days[l]);
+        src[k++] = sc;
+    }
+    c->sources = src;
+    c->n_sources = k;
+
+    /* Mailboxes: MailItemsAccessed records per mailbox, successful sign-ins per owner. */
+    struct mailboxes mbx = {0};
+    for (size_t i = 0; i < n; i++) {
+        const struct m365_event *ev = events[i];
+        if (ev->kind == M365_EV_MAIL_ACCESS && ev->mail && ev->mail->mailbox_upn) {
+            struct m365_mailbox_coverage *m = mailbox(&mbx, ev->mail->mailbox_upn);
+            if (m) {
+                m->mail_access_records++;
+                if (ev->mail->is_throttled == 1 && !m->throttled) {
+                    m->throttled = true;
+                    m->throttled_at = ev->time_ms;
+                }
+            }
+        } else if (ev->kind == M365_EV_SIGNIN && ev->result == M365_RESULT_SUCCESS &&
+                   ev->actor_type == M365_ACTOR_USER && ev->actor_upn &&
+                   strchr(ev->actor_upn, '@')) {
+            struct m365_mailbox_coverage *m = mailbox(&mbx, ev->actor_upn);
+            if (m) {
+                m->owner_signins++;
+            }
+        }
+    }
+    for (size_t i = 0; i < m365_detect_n_facts(d); i++) {
+        const struct m365_audit_fact *f = m365_detect_fact(d, i);
+        struct m365_mailbox_coverage *m = mailbox(&mbx, f->mailbox);
+        if (!m) {
+            continue;
+        }
+        if (f->throttled) {
+            if (!m->throttled) {
+                m->throttled = true;
+                m->throttled_at = f->at_ms;
+            }
+        } else if (!m->audit_off) {
+            m->audit_off = true;
+            m->audit_off_from = f->from_ms;
+            m->audit_off_to = f->to_ms;
+        }
+    }
+    m365_map_free(&mbx.index);
+    if (mbx.n) {
+        qsort(mbx.v, mbx.n, sizeof(*mbx.v), cmp_mailbox);
+    }
+    struct m365_mailbox_coverage *copy = mbx.n ? m365_arena_alloc(ar, mbx.n * sizeof(*copy)) : NULL;
+    if (copy) {
+        memcpy(copy, mbx.v, mbx.n * sizeof(*copy));
+        c->mailboxes = copy;
+        c->n_mailboxes = mbx.n;
+        for (size_t i = 0; i < mbx.n; i++) {
+            c->n_visible += copy[i].mail_access_records > 0;
+            c->n_invisible += copy[i].mail_access_records == 0 && copy[i].owner_signins > 0;
+        }
+    }
+    free(mbx.v);
+    return M365_OK;
+}
+
+void m365_coverage_free(struct m365_coverage *c)
+{
+    (void)c; /* arena-allocated */
+}

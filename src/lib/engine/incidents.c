@@ -1,0 +1,532 @@
+/* Incidents: findings that share an attacker-side entity (user, address or its network, app,
+ * service principal, mailbox) within a window are one incident, told as a story in ATT&CK
+ * tactic order, with the mailboxes its principals read and those the logs cannot show. */
+#include "incidents.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/arena.h"
+#include "../core/buf.h"
+#include "../core/map.h"
+#include "../detections/m365_ids.h"
+#include "../enrich/enrich.h"
+#include "scan_internal.h"
+
+struct m365_incidents {
+    struct m365_incident *v;
+    size_t n;
+};
+
+static const struct {
+    const char *rule;
+    int phase;
+} phases[] = {
+    {"password-spray", 0},
+    {"password-spray-success", 0},
+    {"legacy-auth-signin", 0},
+    {"signin-from-hosting-ip", 0},
+    {"anomalous-signin-location", 0},
+    {"token-without-signin", 0},
+    {"foreign-app-privileged", 0},
+    {"dormant-account-mfa-registration", 1},
+    {"sp-credential-added", 1},
+    {"sp-address-changed", 1},
+    {"new-user-privileged-action", 1},
+    {"high-privilege-consent", 1},
+    {"federation-modified", 1},
+    {"mailbox-delegation-granted", 1},
+    {"privileged-role-assigned", 2},
+    {"mail-app-role-granted", 2},
+    {"application-impersonation-assigned", 2},
+    {"advanced-audit-disabled", 3},
+    {"auth-policy-weakened", 3},
+    {"mail-audit-stopped", 3},
+    {"mail-forwarding-rule", 4},
+    {"app-mailbox-access", 4},
+    {"rare-app-mail-access", 4},
+    {"bulk-mail-access", 4},
+    {"mailbox-access-after-audit-disabled", 4},
+};
+
+int m365_rule_phase(const char *rule)
+{
+    for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+        if (strcmp(phases[i].rule, rule) == 0) {
+            return phases[i].phase;
+        }
+    }
+    return 5;
+}
+
+static const char *const phase_names[] = {"Initial access", "Persistence",
+                                          "Privilege escalation", "Defence evasion",
+                                          "Collection", "Other activity"};
+
+/* --- union-find ----------------------------------------------------------------------------- */
+
+static size_t find(size_t *parent, size_t i)
+{
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+
+static void unite(size_t *parent, size_t a, size_t b)
+{
+    a = find(parent, a);
+    b = find(parent, b);
+    if (a != b) {
+        parent[a > b ? a : b] = a < b ? a : b; /* the smaller index is the root: deterministic */
+    }
+}
+
+/* Entities that tie nothing together: Microsoft's own apps, private and trusted addresses. */
+static bool linking(struct m365_scan *s, int kind, const char *v)
+{
+    if (kind == M365_ENT_DOMAINS) {
+        return false; /* the tenant's own domain would join everything */
+    }
+    if (kind == M365_ENT_APPS || kind == M365_ENT_SERVICE_PRINCIPALS) {
+        if (m365_first_party_app(v)) {
+            return false;
+        }
+        static const char *const names[] = {"Office 365 Exchange Online", "Microsoft Graph",
+                                            "Windows Azure Active Directory",
+                                            "Office 365 SharePoint Online", "Azure Portal",
+                                            "Microsoft Office", "OfficeHome"};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            if (strcmp(names[i], v) == 0) {
+                return false;
+            }
+        }
+    }
+    if (kind == M365_ENT_IPS) {
+        const char *ip = m365_scan_intern(s, v, strlen(v));
+        const struct m365_ipinfo *ii = m365_enrich_ip(m365_scan_enrich(s), ip);
+        if (ii->is_private || ii->trusted) {
+            return false;
+        }
+    }
+    return true;
+}
+
+struct member {
+    size_t finding;
+    int64_t first, last;
+};
+
+struct ent_list {
+    struct member *v;
+    size_t n, cap;
+};
+
+static int cmp_member(const void *a, const void *b)
+{
+    const struct member *x = a, *y = b;
+    if (x->first != y->first) {
+        return x->first < y->first ? -1 : 1;
+    }
+    return x->finding < y->finding ? -1 : x->finding > y->finding;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, unique copy in the arena. */
+static const char **finish_list(struct m365_arena *ar, const char **v, size_t *n)
+{
+    if (!*n) {
+        return NULL;
+    }
+    qsort(v, *n, sizeof(*v), cmp_str);
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (k == 0 || strcmp(v[k - 1], v[i]) != 0) {
+            v[k++] = v[i];
+        }
+    }
+    *n = k;
+    const char **out = m365_arena_alloc(ar, k * sizeof(*out));
+    if (out) {
+        memcpy(out, v, k * sizeof(*out));
+    }
+    return out;
+}
+
+struct exposure_acc {
+    const char *mailbox;
+    uint64_t items;
+    uint32_t records;
+    int64_t first, last;
+    const char *folders[32];
+    size_t n_folders;
+    const char *via[16];
+    size_t n_via;
+};
+
+static void add_unique(const char **v, size_t *n, size_t max, const char *s)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if (v[i] == s || strcmp(v[i], s) == 0) {
+            return;
+        }
+    }
+    if (*n < max) {
+        v[(*n)++] = s;
+    }
+}
+
+static bool in_list(const struct m365_strlist *l, const char *s)
+{
+    for (size_t i = 0; s && i < l->n; i++) {
+        if (strcmp(l->items[i], s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int cmp_exposure(const void *a, const void *b)
+{
+    return strcmp(((const struct m365_exposure *)a)->mailbox,
+                  ((const struct m365_exposure *)b)->mailbox);
+}
+
+static void exposure(struct m365_scan *s, struct m365_incident *inc,
+                     const struct m365_event *const *events, size_t n)
+{
+    struct m365_arena *ar = m365_scan_arena(s);
+    struct m365_map acc = {0};
+    const struct m365_strlist *apps = &inc->entities[M365_ENT_APPS];
+    const struct m365_strlist *sps = &inc->entities[M365_ENT_SERVICE_PRINCIPALS];
+    const struct m365_strlist *ips = &inc->entities[M365_ENT_IPS];
+    for (size_t i = 0; i < n; i++) {
+        const struct m365_event *ev = events[i];
+        if (ev->kind != M365_EV_MAIL_ACCESS || !ev->mail || !ev->mail->mailbox_upn ||
+            ev->time_ms == M365_TIME_NONE || ev->time_ms < inc->first_ms) {
+            continue;
+        }
+        /* The incident's apps (not Microsoft's own) and its addresses are what reach mail. */
+        const char *via = NULL;
+        const char *cands[2] = {ev->client_app_id, ev->app_id};
+        for (int c = 0; c < 2 && !via; c++) {
+            if (cands[c] && !m365_first_party_app(cands[c]) &&
+                (in_list(apps, cands[c]) || in_list(sps, cands[c]))) {
+                via = cands[c];
+            }
+        }
+        if (!via && ev->ip && in_list(ips, ev->ip) && linking(s, M365_ENT_IPS, ev->ip)) {
+            via = ev->ip;
+        }
+        if (!via) {
+            continue;
+        }
+        void **slot = m365_map_put(&acc, ev->mail->mailbox_upn, NULL);
+        if (!slot) {
+            continue;
+        }
+        struct exposure_acc *a = *slot;
+        if (!a) {
+            a = calloc(1, sizeof(*a));
+            if (!a) {
+                continue;
+            }
+            a->mailbox = ev->mail->mailbox_upn;
+            a->first = ev->time_ms;
+            *slot = a;
+        }
+        a->records++;
+        a->items += ev->mail->n_items ? ev->mail->n_items
+                    : ev->mail->operation_count ? ev->mail->operation_count
+                                                : 1;
+        a->last = ev->time_ms;
+        for (uint32_t f = 0; f < ev->mail->n_folders; f++) {
+            if (ev->mail->folders[f].path) {
+                add_unique(a->folders, &a->n_folders, 32, ev->mail->folders[f].path);
+            }
+        }
+        add_unique(a->via, &a->n_via, 16, via);
+    }
+    inc->n_exposed = acc.n;
+    struct m365_exposure *ex = acc.n ? m365_arena_calloc(ar, acc.n * sizeof(*ex)) : NULL;
+    size_t k = 0;
+    M365_MAP_EACH(&acc, slot)
+    {
+        struct exposure_acc *a = slot->val;
+        if (ex) {
+            ex[k].mailbox = a->mailbox;
+            ex[k].items = a->items;
+            ex[k].records = a->records;
+            ex[k].first_ms = a->first;
+            ex[k].last_ms = a->last;
+            ex[k].n_folders = a->n_folders;
+            ex[k].folders = finish_list(ar, a->folders, &ex[k].n_folders);
+            ex[k].n_via = a->n_via;
+            ex[k].via = finish_list(ar, a->via, &ex[k].n_via);
+            k++;
+        }
+        free(a);
+    }
+    m365_map_free(&acc);
+    if (ex) {
+        qsort(ex, k, sizeof(*ex), cmp_exposure);
+    }
+    inc->exposed = ex;
+    inc->n_exposed = ex ? k : 0;
+}
+
+static void blind_spots(struct m365_scan *s, struct m365_detect_state *d,
+                        struct m365_incident *inc)
+{
+    struct m365_arena *ar = m365_scan_arena(s);
+    size_t nf = m365_detect_n_facts(d), k = 0;
+    struct m365_blind_spot *b = nf ? m365_arena_calloc(ar, nf * sizeof(*b)) : NULL;
+    for (size_t i = 0; b && i < nf; i++) {
+        const struct m365_audit_fact *f = m365_detect_fact(d, i);
+        bool mine = in_list(&inc->entities[M365_ENT_USERS], f->mailbox) ||
+                    in_list(&inc->entities[M365_ENT_MAILBOXES], f->mailbox);
+        for (size_t e = 0; !mine && e < inc->n_exposed; e++) {
+            mine = strcmp(inc->exposed[e].mailbox, f->mailbox) == 0;
+        }
+        if (!mine) {
+            continue;
+        }
+        b[k].mailbox = f->mailbox;
+        b[k].reason = f->throttled ? "throttled: Exchange stopped logging mailbox reads for 24 hours"
+                                   : f->how ? f->how : "auditing switched off";
+        b[k].from_ms = f->from_ms;
+        b[k].to_ms = f->to_ms;
+        k++;
+    }
+    inc->blind = b;
+    inc->n_blind = k;
+}
+
+static void story(struct m365_scan *s, struct m365_detect_state *d, struct m365_incident *inc)
+{
+    struct m365_buf b;
+    m365_buf_init(&b, 1u << 16);
+    for (int ph = 0; ph < 6; ph++) {
+        size_t shown = 0, total = 0;
+        for (size_t i = 0; i < inc->n_findings; i++) {
+            const struct m365_finding *f = m365_detect_finding(d, inc->findings[i]);
+            if (m365_rule_phase(f->rule) != ph) {
+                continue;
+            }
+            total++;
+            if (shown < 3) {
+                if (shown == 0) {
+                    m365_buf_printf(&b, "%s%s: ", b.len ? " " : "", phase_names[ph]);
+                } else {
+                    m365_buf_puts(&b, " ");
+                }
+                const char *sum = f->summary && *f->summary ? f->summary : f->title;
+                m365_buf_puts(&b, sum);
+                if (b.len && b.data[b.len - 1] != '.') {
+                    m365_buf_putc(&b, '.');
+                }
+                shown++;
+            }
+        }
+        if (total > shown) {
+            m365_buf_printf(&b, " (%zu more %s finding%s.)", total - shown,
+                            phase_names[ph][0] == 'O' ? "other" : "such", total - shown > 1 ? "s" : "");
+        }
+    }
+    if (inc->n_exposed) {
+        uint64_t items = 0;
+        for (size_t i = 0; i < inc->n_exposed; i++) {
+            items += inc->exposed[i].items;
+        }
+        m365_buf_printf(&b, " Exposure: %zu mailbox%s read (%llu items).", inc->n_exposed,
+                        inc->n_exposed > 1 ? "es" : "", (unsigned long long)items);
+    }
+    if (inc->n_blind) {
+        m365_buf_printf(&b, " %zu mailbox%s could not be audited for part of the time.",
+                        inc->n_blind, inc->n_blind > 1 ? "es" : "");
+    }
+    inc->story = b.failed ? "" : m365_arena_strndup(m365_scan_arena(s), b.data, b.len);
+    m365_buf_free(&b);
+}
+
+enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_state *d,
+                                      const struct m365_event *const *events, size_t n,
+                                      int64_t window_ms, struct m365_incidents **out)
+{
+    struct m365_incidents *x = calloc(1, sizeof(*x));
+    if (!x) {
+        return M365_E_NOMEM;
+    }
+    *out = x;
+    size_t nf = m365_detect_n_findings(d);
+    if (!nf) {
+        return M365_OK;
+    }
+    size_t *parent = malloc(nf * sizeof(*parent));
+    if (!parent) {
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        parent[i] = i;
+    }
+    /* Entity -> findings that mention it (addresses also by their network). */
+    struct m365_map ents = {0};
+    for (size_t i = 0; i < nf; i++) {
+        const struct m365_finding *f = m365_detect_finding(d, i);
+        for (int k = 0; k < M365_ENT__COUNT; k++) {
+            for (size_t e = 0; e < f->entities[k].n; e++) {
+                const char *v = f->entities[k].items[e];
+                if (!linking(s, k, v)) {
+                    continue;
+                }
+                const char *keys[2] = {m365_scan_intern(s, v, strlen(v)), NULL};
+                if (k == M365_ENT_IPS) {
+                    keys[1] = m365_enrich_ip(m365_scan_enrich(s), keys[0])->prefix;
+                }
+                for (int q = 0; q < 2 && keys[q]; q++) {
+                    void **slot = m365_map_put(&ents, keys[q], (const void *)(uintptr_t)(k + 1));
+                    if (!slot) {
+                        continue;
+                    }
+                    struct ent_list *l = *slot;
+                    if (!l && !(l = *slot = calloc(1, sizeof(*l)))) {
+                        continue;
+                    }
+                    if (l->n == l->cap) {
+                        size_t nc = l->cap ? l->cap * 2 : 4;
+                        struct member *nm = realloc(l->v, nc * sizeof(*nm));
+                        if (!nm) {
+                            continue;
+                        }
+                        l->v = nm;
+                        l->cap = nc;
+                    }
+                    l->v[l->n++] = (struct member){i, f->first_ms, f->last_ms};
+                }
+            }
+        }
+    }
+    M365_MAP_EACH(&ents, slot)
+    {
+        struct ent_list *l = slot->val;
+        qsort(l->v, l->n, sizeof(*l->v), cmp_member);
+        int64_t reach = INT64_MIN; /* latest last_seen so far in this entity's chain */
+        for (size_t i = 0; i < l->n; i++) {
+            bool untimed = l->v[i].first == M365_TIME_NONE;
+            if (i > 0 && (untimed || reach == INT64_MIN || l->v[i].first - reach <= window_ms)) {
+                unite(parent, l->v[i - 1].finding, l->v[i].finding);
+            }
+            if (!untimed && (reach == INT64_MIN || l->v[i].last > reach)) {
+                reach = l->v[i].last;
+            }
+        }
+        free(l->v);
+        free(l);
+    }
+    m365_map_free(&ents);
+
+    /* Components: an incident when it holds two findings or one at high or above. */
+    size_t *count = calloc(nf, sizeof(*count));
+    enum m365_severity *maxsev = calloc(nf, sizeof(*maxsev));
+    if (!count || !maxsev) {
+        free(parent);
+        free(count);
+        free(maxsev);
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        size_t r = find(parent, i);
+        count[r]++;
+        if (m365_detect_finding(d, i)->severity > maxsev[r]) {
+            maxsev[r] = m365_detect_finding(d, i)->severity;
+        }
+    }
+    struct m365_arena *ar = m365_scan_arena(s);
+    /* Findings are sorted by first_seen, so roots in index order are incidents in time order. */
+    size_t *number = calloc(nf, sizeof(*number));
+    x->v = calloc(nf, sizeof(*x->v));
+    if (!number || !x->v) {
+        free(parent);
+        free(count);
+        free(maxsev);
+        free(number);
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        size_t r = find(parent, i);
+        if (count[r] < 2 && maxsev[r] < M365_SEV_HIGH) {
+            continue;
+        }
+        if (!number[r]) {
+            number[r] = ++x->n;
+            struct m365_incident *inc = &x->v[x->n - 1];
+            inc->number = (int64_t)x->n;
+            inc->severity = maxsev[r];
+            inc->first_ms = inc->last_ms = M365_TIME_NONE;
+            inc->findings = m365_arena_alloc(ar, count[r] * sizeof(size_t));
+        }
+        struct m365_incident *inc = &x->v[number[r] - 1];
+        struct m365_finding *f = m365_detect_finding_mut(d, i);
+        f->incident = inc->number;
+        if (inc->findings) {
+            ((size_t *)inc->findings)[inc->n_findings++] = i;
+        }
+        if (f->first_ms != M365_TIME_NONE &&
+            (inc->first_ms == M365_TIME_NONE || f->first_ms < inc->first_ms)) {
+            inc->first_ms = f->first_ms;
+        }
+        if (f->last_ms != M365_TIME_NONE &&
+            (inc->last_ms == M365_TIME_NONE || f->last_ms > inc->last_ms)) {
+            inc->last_ms = f->last_ms;
+        }
+    }
+    for (size_t q = 0; q < x->n; q++) {
+        struct m365_incident *inc = &x->v[q];
+        for (int k = 0; k < M365_ENT__COUNT; k++) {
+            size_t total = 0;
+            for (size_t i = 0; i < inc->n_findings; i++) {
+                total += m365_detect_finding(d, inc->findings[i])->entities[k].n;
+            }
+            const char **tmp = total ? malloc(total * sizeof(*tmp)) : NULL;
+            size_t m = 0;
+            for (size_t i = 0; tmp && i < inc->n_findings; i++) {
+                const struct m365_finding *f = m365_detect_finding(d, inc->findings[i]);
+                for (size_t e = 0; e < f->entities[k].n; e++) {
+                    tmp[m++] = f->entities[k].items[e];
+                }
+            }
+            inc->entities[k].n = m;
+            inc->entities[k].items = tmp ? finish_list(ar, tmp, &inc->entities[k].n) : NULL;
+            free(tmp);
+        }
+        exposure(s, inc, events, n);
+        blind_spots(s, d, inc);
+        story(s, d, inc);
+    }
+    free(parent);
+    free(count);
+    free(maxsev);
+    free(number);
+    return M365_OK;
+}
+
+size_t m365_incidents_count(const struct m365_incidents *x) { return x ? x->n : 0; }
+
+const struct m365_incident *m365_incidents_get(const struct m365_incidents *x, size_t i)
+{
+    return x && i < x->n ? &x->v[i] : NULL;
+}
+
+void m365_incidents_free(struct m365_incidents *x)
+{
+    if (x) {
+        free(x->v);
+        free(x);
+    }
+}
