@@ -58,6 +58,7 @@ struct m365_scan_options {
     const char *asn_db;       /* MaxMind / DB-IP ASN database (.mmdb) */
     const char *trusted_ips;  /* the tenant's own egress addresses (CIDR list) */
     const char *tenant_id;    /* the investigated tenant's id; NULL: inferred from the evidence */
+    const char *vip_path;     /* mailboxes that matter most (executives, security, legal), one per line */
 };
 
 void m365_scan_options_init(struct m365_scan_options *o);

@@ -488,7 +488,8 @@ enum {
     OPT_IP_RANGES,
     OPT_ASN_DB,
     OPT_TRUSTED,
-    OPT_TENANT
+    OPT_TENANT,
+    OPT_VIP
 };
 
 static int run_scan(int argc, char **argv, bool coverage_only);
@@ -526,6 +527,7 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         {"asn-db", required_argument, NULL, OPT_ASN_DB},
         {"trusted-ips", required_argument, NULL, OPT_TRUSTED},
         {"tenant-id", required_argument, NULL, OPT_TENANT},
+        {"vip", required_argument, NULL, OPT_VIP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct scan_cli c;
@@ -612,6 +614,7 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         case OPT_ASN_DB: so.asn_db = optarg; break;
         case OPT_TRUSTED: so.trusted_ips = optarg; break;
         case OPT_TENANT: so.tenant_id = optarg; break;
+        case OPT_VIP: so.vip_path = optarg; break;
         case 'q': quiet = true; break;
         case 'v': verbose = true; break;
         case OPT_NO_PROGRESS: no_progress = true; break;

@@ -44,6 +44,7 @@ static void help(FILE *f)
         "      --asn-db FILE        ASN database (.mmdb, MaxMind GeoLite2-ASN or DB-IP)\n"
         "      --trusted-ips FILE   the tenant's own egress addresses (CIDR list)\n"
         "      --tenant-id ID       the investigated tenant (default: inferred from the records)\n"
+        "      --vip FILE           mailboxes that matter most (executives, security, legal)\n"
         "      --fail-on SEVERITY   exit 1 if a finding is at least info|low|medium|high|critical\n"
         "      --max-skip-ratio R   exit 4 if more than R (0..1) of records were skipped\n"
         "                           (default 0.5)\n"

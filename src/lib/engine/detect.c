@@ -255,6 +255,16 @@ void m365_dctx_source_span(struct m365_dctx *dc, enum m365_log_source s, int64_t
     *last = st ? st->last_ms : INT64_MIN;
 }
 
+bool m365_dctx_is_vip(struct m365_dctx *dc, const char *mailbox)
+{
+    return m365_scan_is_vip(dc->scan, mailbox);
+}
+
+size_t m365_dctx_n_vips(struct m365_dctx *dc)
+{
+    return m365_scan_n_vips(dc->scan);
+}
+
 const char *m365_dctx_home_tenant(struct m365_dctx *dc)
 {
     return m365_scan_home_tenant(dc->scan);

@@ -102,6 +102,9 @@ bool m365_dctx_has_kind(struct m365_dctx *dc, enum m365_event_kind k);
 bool m365_dctx_has_source(struct m365_dctx *dc, enum m365_log_source s);
 void m365_dctx_source_span(struct m365_dctx *dc, enum m365_log_source s, int64_t *first,
                            int64_t *last);
+/* Whether a mailbox (lower-case UPN, interned) is on the --vip list; how many there are. */
+bool m365_dctx_is_vip(struct m365_dctx *dc, const char *mailbox);
+size_t m365_dctx_n_vips(struct m365_dctx *dc);
 /* The investigated tenant's id (--tenant-id, else inferred from the evidence), or NULL. */
 const char *m365_dctx_home_tenant(struct m365_dctx *dc);
 /* Offline enrichment of an address (interned IP string from an event); never NULL. */

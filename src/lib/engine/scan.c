@@ -11,6 +11,7 @@
 #include "../core/hash.h"
 #include "../core/intern.h"
 #include "../core/limits.h"
+#include "../core/map.h"
 #include "../io/input.h"
 #include "../json/json.h"
 #include "../readers/read_ctx.h"
@@ -54,6 +55,7 @@ struct m365_scan {
     struct m365_enrich *enrich;
     const char *home_tenant;
     struct m365_incidents *incidents;
+    struct m365_map vips; /* lower-cased UPN (interned) -> 1 */
     struct m365_coverage *coverage;
     uint64_t bytes_total, bytes_done;
     bool ran;
@@ -66,6 +68,64 @@ void m365_scan_options_init(struct m365_scan_options *o)
     o->limits.max_decompressed_bytes = M365_DEFAULT_MAX_DECOMPRESSED;
     o->limits.max_decompress_ratio = M365_DEFAULT_MAX_RATIO;
     o->limits.max_json_depth = M365_DEFAULT_MAX_JSON_DEPTH;
+}
+
+/* One mailbox (UPN) per line; '#' starts a comment. */
+static enum m365_status load_vips(struct m365_scan *s, const char *path, char *err, size_t esz,
+                                  unsigned long *err_line)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, esz, "cannot open: %s", strerror(errno));
+        return M365_E_IO;
+    }
+    char line[1024];
+    unsigned long n = 0;
+    enum m365_status st = M365_OK;
+    while (fgets(line, sizeof(line), f)) {
+        n++;
+        char *hash = strchr(line, '#');
+        if (hash) {
+            *hash = '\0';
+        }
+        char *p = line, *e = line + strlen(line);
+        while (p < e && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n' ||
+                         e[-1] == ',')) {
+            e--;
+        }
+        if (p == e) {
+            continue;
+        }
+        if (!memchr(p, '@', (size_t)(e - p)) || memchr(p, ' ', (size_t)(e - p))) {
+            snprintf(err, esz, "'%.*s' is not a mailbox address (user@domain)",
+                     (int)(e - p > 80 ? 80 : e - p), p);
+            *err_line = n;
+            st = M365_E_CONFIG;
+            break;
+        }
+        const char *k = m365_intern_lower(&s->intern, p, (size_t)(e - p));
+        void **slot = k ? m365_map_put(&s->vips, k, NULL) : NULL;
+        if (!slot) {
+            st = M365_E_NOMEM;
+            break;
+        }
+        *slot = (void *)1;
+    }
+    fclose(f);
+    return st;
+}
+
+bool m365_scan_is_vip(struct m365_scan *s, const char *upn)
+{
+    return upn && m365_map_get(&s->vips, upn, NULL) != NULL;
+}
+
+size_t m365_scan_n_vips(struct m365_scan *s)
+{
+    return s->vips.n;
 }
 
 enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_options *opts)
@@ -118,6 +178,10 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
                              sizeof(err));
     }
     m365_config_paths_free(&cp);
+    if (st == M365_OK && opts->vip_path) {
+        err_file = opts->vip_path;
+        st = load_vips(s, opts->vip_path, err, sizeof(err), &err_line);
+    }
     if (st != M365_OK) {
         struct m365_diag d = {M365_DIAG_ERROR, st, err_file, err_line, NULL, err};
         if (opts->on_diag) {
@@ -144,6 +208,7 @@ void m365_scan_free(struct m365_scan *s)
     if (!s) {
         return;
     }
+    m365_map_free(&s->vips);
     m365_incidents_free(s->incidents);
     m365_coverage_free(s->coverage);
     m365_detect_free(s->detect);

@@ -1,6 +1,8 @@
 /* Library-internal view of a scan, for readers and detections. */
 #ifndef M365_SCAN_INTERNAL_H
 #define M365_SCAN_INTERNAL_H
+#include <stdbool.h>
+
 #include "m365hunt/scan.h"
 
 struct m365_scan;
@@ -14,6 +16,10 @@ struct m365_enrich;
 struct m365_arena *m365_scan_arena(struct m365_scan *s);
 const char *m365_scan_intern(struct m365_scan *s, const char *str, size_t len);
 struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
+
+/* VIP mailboxes (--vip): upn is an interned lower-case address. */
+bool m365_scan_is_vip(struct m365_scan *s, const char *upn);
+size_t m365_scan_n_vips(struct m365_scan *s);
 
 /* Bytes read so far from the current file; forwarded to the progress callback. */
 void m365_scan_progress(struct m365_scan *s, uint64_t file_bytes);

@@ -1,0 +1,358 @@
+/* app-mailbox-access: mail read by an application rather than a person. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/json_out.h"
+#include "../core/map.h"
+#include "../engine/detect.h"
+#include "m365_ids.h"
+#include "mail_util.h"
+
+struct cfg {
+    uint32_t min_mailboxes; /* distinct mailboxes within the window */
+    int64_t window;
+    int64_t established; /* an app reading from the start of the mail logs is baseline */
+};
+
+static const struct m365_param_def params[] = {
+    M365_PARAM("min_mailboxes", M365_PARAM_UINT, "3", struct cfg, min_mailboxes,
+               "distinct mailboxes one application reads within the window"),
+    M365_PARAM("window", M365_PARAM_DURATION, "24h", struct cfg, window,
+               "the window for counting mailboxes"),
+    M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
+               "an application already reading mail this soon after the MailItemsAccessed "
+               "records start (a backup product) is baseline"),
+};
+
+#define RING 1024 /* recent accesses kept per app for the sliding window */
+#define MAX_EV 64
+
+struct mbox {
+    uint64_t items;
+    uint32_t records;
+    int64_t first, last;
+    bool not_owner;
+    const char *folders[8];
+    uint32_t n_folders;
+};
+
+struct app {
+    const char *id;
+    int64_t first_seen;
+    struct m365_map boxes;   /* mailbox -> struct mbox */
+    struct m365_map window;  /* mailbox -> accesses in the window (count) */
+    size_t in_window;        /* distinct mailboxes in the window */
+    int64_t ring_t[RING];
+    const char *ring_m[RING];
+    size_t ring_head, ring_n;
+    uint32_t peak;           /* most distinct mailboxes seen within one window */
+    bool vip, impersonation;
+    struct m365_map ips, users, paths;
+    const struct m365_event *ev[MAX_EV];
+    uint32_t n_ev, n_total;
+};
+
+struct state {
+    struct m365_map apps;
+    int64_t mail_start;
+};
+
+static void init(struct m365_dctx *dc, void *sv)
+{
+    (void)dc;
+    ((struct state *)sv)->mail_start = INT64_MIN;
+}
+
+static void bump(struct m365_map *m, const void *k)
+{
+    void **slot = m365_map_put(m, k, NULL);
+    if (slot) {
+        *slot = (void *)((uintptr_t)*slot + 1);
+    }
+}
+
+static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE) {
+        return;
+    }
+    if (s->mail_start == INT64_MIN) {
+        s->mail_start = ev->time_ms; /* events arrive in time order: the first mail record */
+    }
+    if (ev->actor_type == M365_ACTOR_SYSTEM || !m365_mail_is_app(ev)) {
+        return;
+    }
+    const char *id = m365_mail_client(ev);
+    void **slot = m365_map_put(&s->apps, id, NULL);
+    if (!slot) {
+        return;
+    }
+    struct app *a = *slot;
+    if (!a) {
+        a = calloc(1, sizeof(*a));
+        if (!a) {
+            return;
+        }
+        a->id = id;
+        a->first_seen = ev->time_ms;
+        *slot = a;
+    }
+    const char *mb = ev->mail->mailbox_upn;
+    void **bs = m365_map_put(&a->boxes, mb, NULL);
+    struct mbox *b = bs ? *bs : NULL;
+    if (bs && !b && (b = calloc(1, sizeof(*b))) != NULL) {
+        b->first = ev->time_ms;
+        *bs = b;
+    }
+    if (b) {
+        b->items += m365_mail_items(ev);
+        b->records++;
+        b->last = ev->time_ms;
+        b->not_owner |= m365_mail_not_owner(ev);
+        for (uint32_t f = 0; f < ev->mail->n_folders && b->n_folders < 8; f++) {
+            const char *p = ev->mail->folders[f].path;
+            bool dup = !p;
+            for (uint32_t k = 0; k < b->n_folders && !dup; k++) {
+                dup = strcmp(b->folders[k], p) == 0;
+            }
+            if (!dup) {
+                b->folders[b->n_folders++] = p;
+            }
+        }
+    }
+    /* Sliding window of distinct mailboxes. */
+    while (a->ring_n && (ev->time_ms - a->ring_t[a->ring_head] > c->window || a->ring_n == RING)) {
+        void **w = m365_map_put(&a->window, a->ring_m[a->ring_head], NULL);
+        if (w && (uintptr_t)*w > 0) {
+            *w = (void *)((uintptr_t)*w - 1);
+            if (!*w) {
+                a->in_window--;
+            }
+        }
+        a->ring_head = (a->ring_head + 1) % RING;
+        a->ring_n--;
+    }
+    size_t tail = (a->ring_head + a->ring_n) % RING;
+    a->ring_t[tail] = ev->time_ms;
+    a->ring_m[tail] = mb;
+    a->ring_n++;
+    void **w = m365_map_put(&a->window, mb, NULL);
+    if (w) {
+        if (!*w) {
+            a->in_window++;
+        }
+        *w = (void *)((uintptr_t)*w + 1);
+    }
+    if (a->in_window > a->peak) {
+        a->peak = (uint32_t)a->in_window;
+    }
+    a->vip |= m365_dctx_is_vip(dc, mb);
+    a->impersonation |= m365_mail_not_owner(ev);
+    if (ev->ip) {
+        bump(&a->ips, ev->ip);
+    }
+    if (ev->actor_upn) {
+        bump(&a->users, ev->actor_upn);
+    }
+    bump(&a->paths, m365_mail_path(ev));
+    a->n_total++;
+    if (a->n_ev < MAX_EV) {
+        a->ev[a->n_ev++] = ev;
+    }
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static size_t keys(const struct m365_map *m, const char **out, size_t max)
+{
+    size_t n = 0;
+    M365_MAP_EACH(m, slot)
+    {
+        if (n < max) {
+            out[n++] = slot->k1;
+        }
+    }
+    qsort(out, n, sizeof(*out), cmp_str);
+    return n;
+}
+
+static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct app *a)
+{
+    bool established = s->mail_start != INT64_MIN && a->first_seen - s->mail_start <= c->established;
+    bool many = a->peak >= c->min_mailboxes;
+    if (established || !(many || a->vip || a->impersonation)) {
+        return;
+    }
+    enum m365_severity sev = M365_SEV_HIGH;
+    if ((a->vip || a->impersonation) && many) {
+        sev = M365_SEV_CRITICAL;
+    }
+    struct m365_fb *fb = m365_fb_begin(dc, sev);
+    if (!fb) {
+        return;
+    }
+    m365_fb_entity(fb, M365_ENT_APPS, a->id);
+    const struct m365_app_id *fp = m365_first_party_app(a->id);
+    if (fp) {
+        m365_fb_entity(fb, M365_ENT_APPS, fp->name);
+    }
+    const char *list[256];
+    size_t nu = keys(&a->users, list, 256);
+    for (size_t i = 0; i < nu; i++) {
+        m365_fb_entity(fb, M365_ENT_USERS, list[i]);
+    }
+    size_t ni = keys(&a->ips, list, 256);
+    for (size_t i = 0; i < ni; i++) {
+        m365_fb_entity(fb, M365_ENT_IPS, list[i]);
+    }
+    for (uint32_t i = 0; i < a->n_ev; i++) {
+        m365_fb_event(fb, a->ev[i]);
+    }
+    int *first;
+    struct m365_buf *d = m365_fb_details(fb, &first);
+    m365_json_key(d, first, "app_id");
+    m365_json_cstr(d, a->id);
+    const char *paths[8];
+    size_t np = keys(&a->paths, paths, 8);
+    m365_json_key(d, first, "access_paths");
+    m365_buf_putc(d, '[');
+    for (size_t i = 0; i < np; i++) {
+        if (i) {
+            m365_buf_putc(d, ',');
+        }
+        m365_json_cstr(d, paths[i]);
+    }
+    m365_buf_putc(d, ']');
+    size_t nb = keys(&a->boxes, list, 256);
+    uint64_t items = 0;
+    m365_json_key(d, first, "mailboxes");
+    m365_buf_putc(d, '[');
+    for (size_t i = 0; i < nb; i++) {
+        const struct mbox *b = m365_map_get(&a->boxes, list[i], NULL);
+        m365_fb_entity(fb, M365_ENT_MAILBOXES, list[i]);
+        items += b->items;
+        int f2 = 1;
+        m365_buf_puts(d, i ? ",{" : "{");
+        m365_json_key(d, &f2, "mailbox");
+        m365_json_cstr(d, list[i]);
+        m365_json_key(d, &f2, "items");
+        m365_buf_printf(d, "%llu", (unsigned long long)b->items);
+        m365_json_key(d, &f2, "records");
+        m365_buf_printf(d, "%u", b->records);
+        m365_json_key(d, &f2, "first_access");
+        m365_json_time(d, b->first);
+        m365_json_key(d, &f2, "last_access");
+        m365_json_time(d, b->last);
+        m365_json_key(d, &f2, "vip");
+        m365_buf_puts(d, m365_dctx_is_vip(dc, list[i]) ? "true" : "false");
+        m365_json_key(d, &f2, "not_owner");
+        m365_buf_puts(d, b->not_owner ? "true" : "false");
+        const char *fl[8];
+        memcpy(fl, b->folders, b->n_folders * sizeof(*fl));
+        qsort(fl, b->n_folders, sizeof(*fl), cmp_str);
+        m365_json_key(d, &f2, "folders");
+        m365_buf_putc(d, '[');
+        for (uint32_t k = 0; k < b->n_folders; k++) {
+            if (k) {
+                m365_buf_putc(d, ',');
+            }
+            m365_json_cstr(d, fl[k]);
+        }
+        m365_buf_puts(d, "]}");
+    }
+    m365_buf_putc(d, ']');
+    m365_json_key(d, first, "items");
+    m365_buf_printf(d, "%llu", (unsigned long long)items);
+    m365_json_key(d, first, "peak_mailboxes_in_window");
+    m365_buf_printf(d, "%u", a->peak);
+    m365_json_key(d, first, "vip_mailbox");
+    m365_buf_puts(d, a->vip ? "true" : "false");
+    m365_json_key(d, first, "impersonation");
+    m365_buf_puts(d, a->impersonation ? "true" : "false");
+    m365_json_key(d, first, "vip_list_loaded");
+    m365_buf_puts(d, m365_dctx_n_vips(dc) ? "true" : "false");
+    char why[160] = "";
+    size_t w = 0;
+    if (a->impersonation) {
+        w += (size_t)snprintf(why, sizeof(why), ", logging on as another account");
+    }
+    if (a->vip && w < sizeof(why)) {
+        snprintf(why + w, sizeof(why) - w, ", including VIP mailboxes");
+    }
+    m365_fb_summary(fb, "Application %s%s%s%s read %llu items in %zu mailboxes over %s%s.", a->id,
+                    fp ? " (" : "", fp ? fp->name : "", fp ? ")" : "", (unsigned long long)items,
+                    nb, np ? paths[0] : "the API", why);
+    m365_fb_end(fb);
+}
+
+static void finish(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    M365_MAP_EACH(&s->apps, slot)
+    {
+        report(dc, c, s, slot->val);
+    }
+}
+
+static void free_state(void *sv)
+{
+    struct state *s = sv;
+    M365_MAP_EACH(&s->apps, slot)
+    {
+        struct app *a = slot->val;
+        M365_MAP_EACH(&a->boxes, b)
+        {
+            free(b->val);
+        }
+        m365_map_free(&a->boxes);
+        m365_map_free(&a->window);
+        m365_map_free(&a->ips);
+        m365_map_free(&a->users);
+        m365_map_free(&a->paths);
+        free(a);
+    }
+    m365_map_free(&s->apps);
+}
+
+static const char *const techniques[] = {"T1114.002", NULL};
+
+const struct m365_detection m365_detect_app_mailbox_access = {
+    .info =
+        {
+            .id = "app-mailbox-access",
+            .title = "Mailboxes read by an application",
+            .severity = M365_SEV_HIGH,
+            .techniques = techniques,
+            .description =
+                "MailItemsAccessed (and other mailbox item operations) whose AppId / ClientAppId "
+                "is not one of Microsoft's own clients, over EWS or Graph/REST, reading at least "
+                "min_mailboxes mailboxes within the window, or any --vip mailbox, or logging on as "
+                "another account than the mailbox owner (LogonUserSid differs from "
+                "MailboxOwnerSid: impersonation). One finding per application, with its "
+                "mailboxes, items, folders and addresses. Critical when VIP mailboxes or "
+                "impersonation come with reads across many mailboxes. An application that already "
+                "reads mail when the records start (a backup product) is baseline.",
+            .needs = "MailItemsAccessed records (Audit Premium: E5 or the add-on)",
+            .blind_spots =
+                "Mailboxes without Audit (Premium) log no reads at all: an application reading "
+                "them is invisible (see the coverage section). Throttled mailboxes stop logging "
+                "for 24 hours. Sync records name folders, not items: the items count is a floor.",
+        },
+    .params = params,
+    .n_params = sizeof(params) / sizeof(params[0]),
+    .cfg_size = sizeof(struct cfg),
+    .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_MAILBOX_ITEM),
+    .needs = M365_KIND_BIT(M365_EV_MAIL_ACCESS),
+    .state_size = sizeof(struct state),
+    .init = init,
+    .observe = observe,
+    .finish = finish,
+    .free_state = free_state,
+};

@@ -1,0 +1,321 @@
+/* mailbox-access-after-audit-disabled: once auditing of a mailbox is switched off, any sign that
+ * someone still reached it in the window the logs can no longer show. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/json_out.h"
+#include "../core/map.h"
+#include "../enrich/enrich.h"
+#include "../engine/detect.h"
+#include "m365_ids.h"
+#include "mail_util.h"
+#include "signin_util.h"
+
+#define MAX_EV 48
+#define MAX_WINDOWS 256
+
+struct window {
+    const char *mailbox;
+    int64_t from, to; /* to = M365_TIME_NONE: still off at the end of the evidence */
+    const char *how;
+    uint32_t reads, new_place_signins, holder_activity;
+    struct m365_map users, apps, ips, earlier_apps;
+    const struct m365_event *ev[MAX_EV];
+    uint32_t n_ev;
+};
+
+struct state {
+    struct window w[MAX_WINDOWS];
+    size_t n;
+    struct m365_map holders;   /* app id or UPN holding full_access_as_app / impersonation -> 1 */
+    struct m365_map places;    /* (upn, network prefix) -> 1: where each user signed in before */
+    struct m365_map mbx_apps;  /* (mailbox, app) -> 1: apps that read a mailbox */
+};
+
+static void init(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    for (size_t i = 0; i < m365_dctx_n_facts(dc) && s->n < MAX_WINDOWS; i++) {
+        const struct m365_audit_fact *f = m365_dctx_fact(dc, i);
+        if (f->throttled || f->from_ms == M365_TIME_NONE) {
+            continue;
+        }
+        struct window *w = &s->w[s->n++];
+        w->mailbox = f->mailbox;
+        w->from = f->from_ms;
+        w->to = f->to_ms;
+        w->how = f->how;
+    }
+    if (!s->n) {
+        m365_dctx_not_evaluated(dc, "no mailbox had its auditing switched off in the evidence "
+                                    "(advanced-audit-disabled, mail-audit-stopped found none)");
+    }
+}
+
+static bool in_window(const struct window *w, int64_t t)
+{
+    return t >= w->from && (w->to == M365_TIME_NONE || t < w->to);
+}
+
+static void put(struct m365_map *m, const void *a, const void *b)
+{
+    void **slot = m365_map_put(m, a, b);
+    if (slot) {
+        *slot = (void *)1;
+    }
+}
+
+static void note(struct window *w, const struct m365_event *ev)
+{
+    if (ev->actor_upn) {
+        put(&w->users, ev->actor_upn, NULL);
+    }
+    const char *app = ev->kind == M365_EV_SIGNIN ? ev->app_id : m365_mail_client(ev);
+    if (app && !m365_first_party_app(app)) {
+        put(&w->apps, app, NULL);
+    }
+    if (ev->ip) {
+        put(&w->ips, ev->ip, NULL);
+    }
+    if (w->n_ev < MAX_EV) {
+        w->ev[w->n_ev++] = ev;
+    }
+}
+
+/* Grants that reach every mailbox: full_access_as_app to an app, ApplicationImpersonation. */
+static void learn_holders(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
+{
+    if (ev->kind == M365_EV_DIRECTORY && ev->operation &&
+        strcmp(ev->operation, "Add app role assignment to service principal") == 0) {
+        const struct m365_modprop *role = m365_event_prop(ev, "AppRole.Id");
+        const struct m365_modprop *val = m365_event_prop(ev, "AppRole.Value");
+        bool fa = (role && role->new_value && strstr(role->new_value, M365_PERM_FULL_ACCESS_AS_APP)) ||
+                  (val && val->new_value && strcmp(val->new_value, "full_access_as_app") == 0);
+        const struct m365_modprop *appid = m365_event_prop(ev, "ServicePrincipal.AppId");
+        if (fa && appid && appid->new_value) {
+            put(&s->holders, m365_dctx_intern(dc, appid->new_value, strlen(appid->new_value)),
+                NULL);
+        }
+    } else if (ev->kind == M365_EV_EXCHANGE_ADMIN && ev->operation &&
+               (strcmp(ev->operation, "New-ManagementRoleAssignment") == 0)) {
+        const char *role = m365_event_param(ev, "Role");
+        if (role && strstr(role, "ApplicationImpersonation")) {
+            const char *who = m365_event_param(ev, "User");
+            if (!who) {
+                who = m365_event_param(ev, "App");
+            }
+            if (who) {
+                char low[320];
+                size_t n = strlen(who) < sizeof(low) - 1 ? strlen(who) : sizeof(low) - 1;
+                for (size_t i = 0; i < n; i++) {
+                    low[i] = (char)(who[i] >= 'A' && who[i] <= 'Z' ? who[i] + 32 : who[i]);
+                }
+                put(&s->holders, m365_dctx_intern(dc, low, n), NULL);
+            }
+        }
+    }
+}
+
+static bool is_holder(struct state *s, const struct m365_event *ev)
+{
+    const char *ids[4] = {ev->actor_app_id, ev->app_id, ev->client_app_id, ev->actor_upn};
+    for (int i = 0; i < 4; i++) {
+        if (ids[i] && m365_map_get(&s->holders, ids[i], NULL)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
+{
+    struct state *s = sv;
+    if (ev->time_ms == M365_TIME_NONE) {
+        return;
+    }
+    learn_holders(dc, s, ev);
+    bool holder = is_holder(s, ev);
+    for (size_t i = 0; i < s->n; i++) {
+        struct window *w = &s->w[i];
+        if (ev->mail && ev->mail->mailbox_upn == w->mailbox) {
+            const char *app = m365_mail_client(ev);
+            if (ev->time_ms < w->from) {
+                if (app && !m365_first_party_app(app)) {
+                    put(&w->earlier_apps, app, NULL);
+                }
+            } else if (in_window(w, ev->time_ms) &&
+                       (m365_mail_not_owner(ev) || m365_mail_is_app(ev))) {
+                w->reads++; /* logged before the change took effect */
+                note(w, ev);
+                continue;
+            }
+        }
+        if (!in_window(w, ev->time_ms)) {
+            continue;
+        }
+        if (ev->kind == M365_EV_SIGNIN && ev->result == M365_RESULT_SUCCESS &&
+            ev->actor_upn == w->mailbox && ev->ip &&
+            ((ev->app_id && strcmp(ev->app_id, M365_APP_EXCHANGE_ONLINE) == 0) ||
+             (ev->resource_id && strcmp(ev->resource_id, M365_APP_EXCHANGE_ONLINE) == 0))) {
+            const char *net = m365_dctx_ipinfo(dc, ev->ip)->prefix;
+            if (net && !m365_map_get(&s->places, ev->actor_upn, net)) {
+                w->new_place_signins++;
+                note(w, ev);
+            }
+        } else if (holder && (ev->kind == M365_EV_SIGNIN || ev->kind == M365_EV_MAIL_ACCESS)) {
+            w->holder_activity++;
+            note(w, ev);
+        }
+    }
+    if (ev->kind == M365_EV_SIGNIN && ev->result == M365_RESULT_SUCCESS && ev->actor_upn &&
+        ev->ip) {
+        const char *net = m365_dctx_ipinfo(dc, ev->ip)->prefix;
+        if (net) {
+            put(&s->places, ev->actor_upn, net);
+        }
+    }
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static size_t sorted(const struct m365_map *m, const char **out, size_t max)
+{
+    size_t n = 0;
+    M365_MAP_EACH(m, slot)
+    {
+        if (n < max) {
+            out[n++] = slot->k1;
+        }
+    }
+    qsort(out, n, sizeof(*out), cmp_str);
+    return n;
+}
+
+static void finish(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    for (size_t i = 0; i < s->n; i++) {
+        struct window *w = &s->w[i];
+        if (!w->reads && !w->new_place_signins && !w->holder_activity) {
+            continue;
+        }
+        struct m365_fb *fb = m365_fb_begin(dc, M365_SEV_CRITICAL);
+        if (!fb) {
+            continue;
+        }
+        m365_fb_entity(fb, M365_ENT_MAILBOXES, w->mailbox);
+        const char *v[128];
+        size_t n = sorted(&w->users, v, 128);
+        for (size_t k = 0; k < n; k++) {
+            m365_fb_entity(fb, M365_ENT_USERS, v[k]);
+        }
+        n = sorted(&w->apps, v, 128);
+        for (size_t k = 0; k < n; k++) {
+            m365_fb_entity(fb, M365_ENT_APPS, v[k]);
+        }
+        n = sorted(&w->ips, v, 128);
+        for (size_t k = 0; k < n; k++) {
+            m365_fb_entity(fb, M365_ENT_IPS, v[k]);
+        }
+        for (uint32_t k = 0; k < w->n_ev; k++) {
+            m365_fb_event(fb, w->ev[k]);
+        }
+        int *first;
+        struct m365_buf *d = m365_fb_details(fb, &first);
+        m365_json_key(d, first, "audit_off_from");
+        m365_json_time(d, w->from);
+        m365_json_key(d, first, "audit_off_to");
+        m365_json_time(d, w->to);
+        m365_json_key(d, first, "how");
+        m365_json_cstr(d, w->how);
+        m365_json_key(d, first, "reads_still_logged");
+        m365_buf_printf(d, "%u", w->reads);
+        m365_json_key(d, first, "owner_signins_from_new_networks");
+        m365_buf_printf(d, "%u", w->new_place_signins);
+        m365_json_key(d, first, "mailbox_wide_grant_holder_activity");
+        m365_buf_printf(d, "%u", w->holder_activity);
+        n = sorted(&w->earlier_apps, v, 128);
+        m365_json_key(d, first, "apps_that_read_it_before");
+        m365_buf_putc(d, '[');
+        for (size_t k = 0; k < n; k++) {
+            if (k) {
+                m365_buf_putc(d, ',');
+            }
+            m365_json_cstr(d, v[k]);
+        }
+        m365_buf_putc(d, ']');
+        char parts[256] = "";
+        size_t pl = 0;
+        if (w->reads) {
+            pl += (size_t)snprintf(parts + pl, sizeof(parts) - pl, "%s%u read(s) by others",
+                                   pl ? ", " : "", w->reads);
+        }
+        if (w->new_place_signins && pl < sizeof(parts)) {
+            pl += (size_t)snprintf(parts + pl, sizeof(parts) - pl,
+                                   "%s%u owner sign-in(s) to Exchange from new networks",
+                                   pl ? ", " : "", w->new_place_signins);
+        }
+        if (w->holder_activity && pl < sizeof(parts)) {
+            snprintf(parts + pl, sizeof(parts) - pl,
+                     "%s%u action(s) by holders of mailbox-wide access", pl ? ", " : "",
+                     w->holder_activity);
+        }
+        m365_fb_summary(fb,
+                        "After auditing of %s was switched off (%s), signs of access in the "
+                        "unauditable window: %s.",
+                        w->mailbox, w->how ? w->how : "audit disabled", parts);
+        m365_fb_end(fb);
+    }
+}
+
+static void free_state(void *sv)
+{
+    struct state *s = sv;
+    for (size_t i = 0; i < s->n; i++) {
+        m365_map_free(&s->w[i].users);
+        m365_map_free(&s->w[i].apps);
+        m365_map_free(&s->w[i].ips);
+        m365_map_free(&s->w[i].earlier_apps);
+    }
+    m365_map_free(&s->holders);
+    m365_map_free(&s->places);
+    m365_map_free(&s->mbx_apps);
+}
+
+static const char *const techniques[] = {"T1562.008", "T1114.002", NULL};
+
+const struct m365_detection m365_detect_mailbox_access_after_audit_disabled = {
+    .info =
+        {
+            .id = "mailbox-access-after-audit-disabled",
+            .title = "Mailbox reached after its auditing was switched off",
+            .severity = M365_SEV_CRITICAL,
+            .techniques = techniques,
+            .description =
+                "For each mailbox whose auditing another rule found switched off "
+                "(advanced-audit-disabled, mail-audit-stopped), signs of access inside the "
+                "window (switched off until re-enabled or the end of the evidence): reads by "
+                "others still logged before the change took effect, sign-ins of the owner to "
+                "Exchange Online from networks the owner had not used before, activity (sign-ins, "
+                "mailbox reads) of accounts and applications holding full_access_as_app or "
+                "ApplicationImpersonation. Details name the applications that read the mailbox "
+                "before the switch.",
+            .needs = "mailbox records; an audit switch-off found by another rule",
+            .blind_spots =
+                "This is the window the logs cannot show: the rule lists signs, never what was "
+                "read. A reader that leaves no sign-in or directory trace (a token already "
+                "issued) remains invisible.",
+        },
+    .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_MAILBOX_ITEM) |
+             M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_DIRECTORY) |
+             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN),
+    .state_size = sizeof(struct state),
+    .init = init,
+    .observe = observe,
+    .finish = finish,
+    .free_state = free_state,
+};

@@ -1,0 +1,224 @@
+/* rare-app-mail-access: mail read by an application id the tenant's evidence never showed
+ * before (the signal that exposed Storm-0558's forged tokens). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/json_out.h"
+#include "../core/map.h"
+#include "../engine/detect.h"
+#include "m365_ids.h"
+#include "mail_util.h"
+
+struct cfg {
+    int64_t baseline;
+};
+
+static const struct m365_param_def params[] = {
+    M365_PARAM("baseline", M365_PARAM_DURATION, "7d", struct cfg, baseline,
+               "mail-reading application ids seen this long from the start of the "
+               "MailItemsAccessed records are the tenant's normal"),
+};
+
+#define MAX_EV 32
+
+struct newapp {
+    const char *id;
+    struct m365_map mailboxes, users, ips;
+    uint64_t items;
+    const struct m365_event *ev[MAX_EV];
+    uint32_t n_ev;
+};
+
+struct state {
+    int64_t start;
+    struct m365_map seen;     /* app id -> 1 (or struct newapp * for apps new after baseline) */
+    struct m365_map newapps;  /* app id -> struct newapp */
+};
+
+static void init(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    s->start = INT64_MIN;
+    int64_t first, last;
+    m365_dctx_source_span(dc, M365_LOG_UAL, &first, &last);
+    if (first == INT64_MIN || last - first <= c->baseline) {
+        m365_dctx_not_evaluated(dc,
+                                "needs more than %lld days of mailbox records to learn which "
+                                "applications read mail; the evidence spans %.1f days",
+                                (long long)(c->baseline / 86400000),
+                                first == INT64_MIN ? 0.0 : (double)(last - first) / 86400000.0);
+    }
+}
+
+static void add(struct m365_map *m, const void *k)
+{
+    void **slot = m365_map_put(m, k, NULL);
+    if (slot) {
+        *slot = (void *)((uintptr_t)*slot + 1);
+    }
+}
+
+static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE) {
+        return;
+    }
+    if (s->start == INT64_MIN) {
+        s->start = ev->time_ms;
+    }
+    /* The client identity: with a ClientAppId, AppId is only the resource (Graph, Exchange). */
+    const char *id = m365_mail_client(ev);
+    if (!id) {
+        return;
+    }
+    void **slot = m365_map_put(&s->seen, id, NULL);
+    if (!slot) {
+        return;
+    }
+    if (!*slot) {
+        *slot = (void *)1;
+        if (ev->time_ms - s->start < c->baseline) {
+            return; /* part of the tenant's normal */
+        }
+        struct newapp *fresh = calloc(1, sizeof(*fresh));
+        void **ns = fresh ? m365_map_put(&s->newapps, id, NULL) : NULL;
+        if (!ns) {
+            free(fresh);
+            return;
+        }
+        fresh->id = id;
+        *ns = fresh;
+    }
+    struct newapp *n = m365_map_get(&s->newapps, id, NULL);
+    if (!n) {
+        return;
+    }
+    add(&n->mailboxes, ev->mail->mailbox_upn);
+    if (ev->actor_upn) {
+        add(&n->users, ev->actor_upn);
+    }
+    if (ev->ip) {
+        add(&n->ips, ev->ip);
+    }
+    n->items += m365_mail_items(ev);
+    if (n->n_ev < MAX_EV) {
+        n->ev[n->n_ev++] = ev;
+    }
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static void entities(struct m365_fb *fb, const struct m365_map *m, enum m365_entity_kind k)
+{
+    const char *v[256];
+    size_t n = 0;
+    M365_MAP_EACH(m, slot)
+    {
+        if (n < 256) {
+            v[n++] = slot->k1;
+        }
+    }
+    qsort(v, n, sizeof(*v), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        m365_fb_entity(fb, k, v[i]);
+    }
+}
+
+static void finish(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    M365_MAP_EACH(&s->newapps, slot)
+    {
+        struct newapp *n = slot->val;
+        const struct m365_app_id *fp = m365_first_party_app(n->id);
+        struct m365_fb *fb = m365_fb_begin(dc, fp ? M365_SEV_MEDIUM : M365_SEV_HIGH);
+        if (!fb) {
+            continue;
+        }
+        m365_fb_entity(fb, M365_ENT_APPS, n->id);
+        if (fp) {
+            m365_fb_entity(fb, M365_ENT_APPS, fp->name);
+        }
+        entities(fb, &n->mailboxes, M365_ENT_MAILBOXES);
+        entities(fb, &n->users, M365_ENT_USERS);
+        entities(fb, &n->ips, M365_ENT_IPS);
+        for (uint32_t i = 0; i < n->n_ev; i++) {
+            m365_fb_event(fb, n->ev[i]);
+        }
+        int *first;
+        struct m365_buf *d = m365_fb_details(fb, &first);
+        m365_json_key(d, first, "app_id");
+        m365_json_cstr(d, n->id);
+        m365_json_key(d, first, "first_party");
+        m365_buf_puts(d, fp ? "true" : "false");
+        m365_json_key(d, first, "mailboxes");
+        m365_buf_printf(d, "%zu", n->mailboxes.n);
+        m365_json_key(d, first, "items");
+        m365_buf_printf(d, "%llu", (unsigned long long)n->items);
+        m365_json_key(d, first, "baseline_days");
+        m365_buf_printf(d, "%lld", (long long)(c->baseline / 86400000));
+        m365_fb_summary(fb,
+                        "Application %s%s%s%s, never seen reading mail in the first %lld days of "
+                        "records, read %zu mailbox%s (%llu items).",
+                        n->id, fp ? " (" : "", fp ? fp->name : "", fp ? ")" : "",
+                        (long long)(c->baseline / 86400000), n->mailboxes.n,
+                        n->mailboxes.n == 1 ? "" : "es", (unsigned long long)n->items);
+        m365_fb_end(fb);
+    }
+}
+
+static void free_state(void *sv)
+{
+    struct state *s = sv;
+    M365_MAP_EACH(&s->newapps, slot)
+    {
+        struct newapp *n = slot->val;
+        m365_map_free(&n->mailboxes);
+        m365_map_free(&n->users);
+        m365_map_free(&n->ips);
+        free(n);
+    }
+    m365_map_free(&s->newapps);
+    m365_map_free(&s->seen);
+}
+
+static const char *const techniques[] = {"T1114.002", "T1550.001", NULL};
+
+const struct m365_detection m365_detect_rare_app_mail_access = {
+    .info =
+        {
+            .id = "rare-app-mail-access",
+            .title = "Mail read by an application never seen before",
+            .severity = M365_SEV_HIGH,
+            .techniques = techniques,
+            .description =
+                "After a baseline (default the first 7 days of mailbox records), mail accessed "
+                "through an AppId or ClientAppId the evidence never showed before, Microsoft's "
+                "own or not: forged or stolen tokens (Storm-0558) and newly consented "
+                "collection apps show up this way. One finding per new application. High for a "
+                "third-party application, medium for a Microsoft client id.",
+            .needs = "MailItemsAccessed records spanning more than the baseline",
+            .blind_spots =
+                "Applications that read mail during the baseline are taken as normal, attackers "
+                "included: the baseline must precede the intrusion. Mailboxes without Audit "
+                "(Premium) show no application at all.",
+        },
+    .params = params,
+    .n_params = sizeof(params) / sizeof(params[0]),
+    .cfg_size = sizeof(struct cfg),
+    .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS),
+    .needs = M365_KIND_BIT(M365_EV_MAIL_ACCESS),
+    .state_size = sizeof(struct state),
+    .init = init,
+    .observe = observe,
+    .finish = finish,
+    .free_state = free_state,
+};

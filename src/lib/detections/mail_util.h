@@ -1,0 +1,23 @@
+/* Shared mailbox-access facts for the collection rules. */
+#ifndef M365_MAIL_UTIL_H
+#define M365_MAIL_UTIL_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "m365hunt/event.h"
+
+/* The OAuth client behind a mailbox access: ClientAppId, else AppId; NULL when the record names
+ * none (Outlook desktop over MAPI). Lower-case ids as the readers intern them may differ in
+ * case between sources: compare with m365_ieq. */
+const char *m365_mail_client(const struct m365_event *ev);
+/* An application that is not one of Microsoft's own clients (Outlook, OWA, mobile, Teams…). */
+bool m365_mail_is_app(const struct m365_event *ev);
+/* The access path from ClientInfoString: "EWS", "REST" (Graph / REST), "OWA", "Outlook",
+ * "mobile" or "other". */
+const char *m365_mail_path(const struct m365_event *ev);
+/* Someone other than the owner's own session read it (LogonUserSid differs from
+ * MailboxOwnerSid, or a delegate / admin logon type). */
+bool m365_mail_not_owner(const struct m365_event *ev);
+/* Items the record stands for: FolderItems, else OperationCount, else 1. */
+uint64_t m365_mail_items(const struct m365_event *ev);
+#endif
