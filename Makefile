@@ -5,7 +5,8 @@
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEPS = cmake make gcc g++ clang pkg-config zlib1g-dev libzstd-dev libsimdjson-dev libcsv-dev \
-       libcmocka-dev libyaml-dev libmaxminddb-dev libclang-rt-14-dev python3 jq gzip zstd
+       libcmocka-dev libyaml-dev libmaxminddb-dev libssl-dev libclang-rt-14-dev python3 jq gzip zstd \
+       chromium
 
 .PHONY: demo test build deps clean fuzz
 
@@ -35,3 +36,43 @@ test: build
 
 clean:
 	rm -rf build build-asan build-clang build-fuzz
+
+# Fuzzing (docs/robustness.md), clang + libFuzzer in build-fuzz/:
+#   make fuzz TARGET=fuzz_reader_ual_json [SECONDS=30]   one target, on a working copy of its corpus
+#   make fuzz-smoke [SECONDS=10]                         every target in turn (what CI runs)
+# Working corpora and crash inputs stay in build-fuzz/fuzz-run/<target>/.
+FUZZ_TARGETS = $(sort $(filter-out fuzz_common fuzz_replay,$(basename $(notdir $(wildcard fuzz/fuzz_*.c)))))
+FUZZ_RUN_FLAGS = -rss_limit_mb=2048 -timeout=10 -jobs=1 -workers=1
+
+.PHONY: fuzz-smoke fuzz-run
+
+fuzz: deps
+	@test -n "$(TARGET)" || { echo "usage: make fuzz TARGET=<target> [SECONDS=30]; targets: $(FUZZ_TARGETS)"; exit 2; }
+	cmake --preset fuzz >/dev/null
+	cmake --build build-fuzz -j$(JOBS) --target $(TARGET)
+	@$(MAKE) --no-print-directory fuzz-run TARGET=$(TARGET) SECONDS=$(or $(SECONDS),30)
+
+fuzz-smoke: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build build-fuzz -j$(JOBS) --target $(FUZZ_TARGETS)
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  $(MAKE) --no-print-directory fuzz-run TARGET=$$t SECONDS=$(or $(SECONDS),10) || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz-smoke: FAILED:$$failed"; exit 1; fi; echo "fuzz-smoke: all targets clean"
+
+# One run of an already built target (used by fuzz and fuzz-smoke). libFuzzer with -jobs=1 writes
+# its output to fuzz-0.log in the working directory.
+fuzz-run:
+	@t="$(TARGET)"; run="build-fuzz/fuzz-run/$$t"; \
+	test -x "build-fuzz/fuzz/$$t" || { echo "no fuzz target build-fuzz/fuzz/$$t"; exit 2; }; \
+	mkdir -p "$$run/corpus" "$$run/artifacts"; rm -f "$$run/fuzz-0.log"; \
+	if [ -d "fuzz/corpus/$$t" ]; then cp -Rn "fuzz/corpus/$$t/." "$$run/corpus/"; fi; \
+	echo "== $$t: $(SECONDS)s on $$run/corpus"; \
+	if (cd "$$run" && "../../fuzz/$$t" corpus -max_total_time=$(SECONDS) $(FUZZ_RUN_FLAGS) \
+	    -artifact_prefix=artifacts/ >/dev/null 2>&1); then \
+	  grep -E '^#[0-9]+' "$$run/fuzz-0.log" | tail -n 1; \
+	else \
+	  tail -n 60 "$$run/fuzz-0.log"; \
+	  echo "$$t FAILED; the input is in $$run/artifacts/ (keep it: docs/robustness.md)"; \
+	  ls -l "$$run/artifacts"; exit 1; \
+	fi

@@ -4,6 +4,7 @@
 #include "event.h"
 #include "finding.h"
 #include "incident.h"
+#include "report.h"
 #include "rules.h"
 #include "scan.h"
 #include "status.h"

@@ -7,6 +7,7 @@
 #ifndef M365HUNT_SCAN_H
 #define M365HUNT_SCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,7 @@ struct m365_scan_options {
     const char *trusted_ips;  /* the tenant's own egress addresses (CIDR list) */
     const char *tenant_id;    /* the investigated tenant's id; NULL: inferred from the evidence */
     const char *vip_path;     /* mailboxes that matter most (executives, security, legal), one per line */
+    bool hash_files;          /* compute each evidence file's SHA-256 (for reports) */
 };
 
 void m365_scan_options_init(struct m365_scan_options *o);
@@ -87,6 +89,7 @@ struct m365_file_stats {
     uint64_t records_read, parsed, skipped, duplicates;
     uint64_t untimed;          /* parsed records that carry no timestamp at all */
     int64_t first_ms, last_ms; /* over parsed records; INT64_MIN when none */
+    char sha256[65];           /* hex digest when hash_files was set, else "" */
     enum m365_status status;   /* M365_OK, or why the file could not be read */
     const char *error;         /* human text when status != M365_OK */
 };

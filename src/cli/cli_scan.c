@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -13,6 +14,8 @@ enum out_format { OUT_TEXT, OUT_JSONL, OUT_JSON };
 
 struct scan_cli {
     struct cli_term term;
+    const char *out_dir;  /* --out */
+    bool timeline_all;    /* --timeline all */
     bool coverage_only; /* m365hunt coverage */
     enum out_format format;
     const char *events_path;
@@ -165,7 +168,7 @@ static void print_stats_row(FILE *o, const char *name, unsigned files,
     char a[24], b[24];
     fmt_time(st->first_ms, a, sizeof(a));
     fmt_time(st->last_ms, b, sizeof(b));
-    fprintf(o, "  %-11s %5u %8llu %8llu %7llu %5llu  %-16.16s  %-16.16s\n", name, files,
+    fprintf(o, "  %-11s %5u %8llu %8llu %7llu %5llu  %-10.10s  %-10.10s\n", name, files,
             (unsigned long long)st->records_read, (unsigned long long)st->parsed,
             (unsigned long long)st->skipped, (unsigned long long)st->duplicates, a, b);
 }
@@ -227,23 +230,20 @@ static void print_incidents(struct scan_cli *c, const struct m365_scan *s, FILE 
                 fmt_time(e->first_ms, a, sizeof(a));
                 fmt_time(e->last_ms, b, sizeof(b));
                 fputs("      ", o);
-                cli_put_safe(o, e->mailbox, 40);
-                fprintf(o, " %6llu items  %.16s .. %.16s\n", (unsigned long long)e->items, a, b);
+                cli_put_safe(o, e->mailbox, 33);
+                fprintf(o, " %6llu items  %.11s .. %.11s\n", (unsigned long long)e->items, a + 5,
+                        b + 5);
             }
         }
         for (size_t k = 0; k < inc->n_blind; k++) {
             const struct m365_blind_spot *bs = &inc->blind[k];
             fmt_time(bs->from_ms, a, sizeof(a));
-            fputs("    Not auditable: ", o);
-            cli_put_safe(o, bs->mailbox, -1);
-            fprintf(o, " from %.16s", a);
-            if (bs->to_ms != M365_TIME_NONE) {
-                fmt_time(bs->to_ms, b, sizeof(b));
-                fprintf(o, " to %.16s", b);
-            }
-            fputs(" (", o);
-            cli_put_safe(o, bs->reason, -1);
-            fputs(")\n", o);
+            char line[400];
+            snprintf(line, sizeof(line), "Not auditable: %s from %.16s%s%.16s (%s)", bs->mailbox, a,
+                     bs->to_ms != M365_TIME_NONE ? " to " : "",
+                     bs->to_ms != M365_TIME_NONE ? (fmt_time(bs->to_ms, b, sizeof(b)), b) : "",
+                     bs->reason);
+            wrap(o, line, 4);
         }
     }
 }
@@ -263,7 +263,7 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
         for (size_t g = 0; g < sc->n_gaps; g++) {
             gap_days += (size_t)((sc->gaps[g].to_ms - sc->gaps[g].from_ms) / 86400000);
         }
-        fprintf(o, "  %-26s %.16s .. %.16s  %u day%s, %zu without records\n", sc->source, a, b,
+        fprintf(o, "  %-24s %.10s .. %.10s  %u day%s, %zu without records\n", sc->source, a, b,
                 sc->days, sc->days == 1 ? "" : "s", gap_days);
         for (size_t g = 0; g < sc->n_gaps && (full || g < 3); g++) {
             fmt_time(sc->gaps[g].from_ms, a, sizeof(a));
@@ -286,9 +286,12 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
             wrap(o, line, 4);
         }
     }
-    fprintf(o, "  Mailbox reads (MailItemsAccessed): %zu mailboxes logged; %zu owners sign in "
-               "but their mailbox logs none\n",
-            cv->n_visible, cv->n_invisible);
+    char mline[200];
+    snprintf(mline, sizeof(mline),
+             "Mailbox reads (MailItemsAccessed): %zu mailboxes logged; %zu owners sign in but "
+             "their mailbox logs none",
+             cv->n_visible, cv->n_invisible);
+    wrap(o, mline, 2);
     if (cv->n_invisible) {
         wrap(o, "(no Audit Premium licence, auditing off or bypassed: reads of these mailboxes "
                 "cannot be seen)",
@@ -306,13 +309,13 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
         }
         char a[24];
         fputs("    ", o);
-        cli_put_safe(o, m->mailbox, 40);
+        cli_put_safe(o, m->mailbox, 38);
         if (m->audit_off) {
             fmt_time(m->audit_off_from, a, sizeof(a));
-            fprintf(o, " auditing off from %.16s", a);
+            fprintf(o, " audit off from %.16s", a);
             if (m->audit_off_to != M365_TIME_NONE) {
                 fmt_time(m->audit_off_to, a, sizeof(a));
-                fprintf(o, " to %.16s", a);
+                fprintf(o, "\n%42s to %.16s", "", a);
             }
         }
         if (m->throttled) {
@@ -345,7 +348,7 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
     print_incidents(c, s, o);
     fputc('\n', o);
     fprintf(o, "%sEVIDENCE%s (times UTC)\n", B, R);
-    fprintf(o, "  %-11s %5s %8s %8s %7s %5s  %-16s  %-16s\n", "format", "files", "records",
+    fprintf(o, "  %-11s %5s %8s %8s %7s %5s  %-10s  %-10s\n", "format", "files", "records",
             "parsed", "skipped", "dups", "first", "last");
     for (size_t i = 0; i < m365_scan_n_readers(s); i++) {
         const struct m365_source_stats *st = m365_scan_reader_stats(s, i);
@@ -415,22 +418,35 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
     fputc('\n', o);
     print_coverage(c, s, o, false);
 
-    fprintf(o, "\n%sFINDINGS%s\n", B, R);
+    fprintf(o, "\n%sFINDINGS%s (%zu)\n", B, R, m365_scan_n_findings(s));
     size_t nf = m365_scan_n_findings(s);
     if (nf == 0) {
-        fprintf(o, "  none%s\n", "");
+        fprintf(o, "  none\n");
     }
-    for (size_t i = 0; i < nf; i++) {
-        const struct m365_finding *f = m365_scan_finding(s, i);
-        char a[24];
-        fmt_time(f->first_ms, a, sizeof(a));
-        char inc[24] = "";
-        if (f->incident >= 0) {
-            snprintf(inc, sizeof(inc), "#%lld", (long long)f->incident);
+    /* By severity, most severe first; in time order within a severity. */
+    for (int sev = M365_SEV_CRITICAL; sev >= M365_SEV_INFO; sev--) {
+        bool header = false;
+        for (size_t i = 0; i < nf; i++) {
+            const struct m365_finding *f = m365_scan_finding(s, i);
+            if ((int)f->severity != sev) {
+                continue;
+            }
+            if (!header) {
+                const char *col = sev >= M365_SEV_HIGH ? "\033[31m"
+                                  : sev == M365_SEV_MEDIUM ? "\033[33m"
+                                                           : "";
+                fprintf(o, "  %s%s%s\n", cli_c(t, true, col), m365_severity_name((enum m365_severity)sev),
+                        *col ? R : "");
+                header = true;
+            }
+            char a[24], inc[24] = "";
+            fmt_time(f->first_ms, a, sizeof(a));
+            if (f->incident >= 0) {
+                snprintf(inc, sizeof(inc), "#%lld", (long long)f->incident);
+            }
+            fprintf(o, "    %-4s %.16s  %s\n", inc, a, f->rule);
+            wrap(o, f->summary ? f->summary : f->title, 9);
         }
-        fprintf(o, "  %-8s %-4s %-16.16s %s: ", m365_severity_name(f->severity), inc, a, f->rule);
-        cli_put_safe(o, f->summary ? f->summary : f->title, -1);
-        fputc('\n', o);
     }
 }
 
@@ -471,6 +487,80 @@ static int write_events(const struct m365_scan *s, const char *path)
     return rc;
 }
 
+/* One output file: written under a temporary name in the same folder, then renamed. */
+struct out_file {
+    FILE *f;
+    char tmp[4096], path[4096];
+};
+
+static int out_open(struct out_file *o, const char *dir, const char *name)
+{
+    snprintf(o->path, sizeof(o->path), "%s/%s", dir, name);
+    snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+    o->f = fopen(o->tmp, "w");
+    return o->f ? 0 : -1;
+}
+
+static int out_close(struct out_file *o, int ok)
+{
+    int rc = fclose(o->f) == 0 && ok ? 0 : -1;
+    if (rc == 0 && rename(o->tmp, o->path) != 0) {
+        rc = -1;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "m365hunt: error: %s: cannot write: %s\n", o->path, strerror(errno));
+        remove(o->tmp);
+    }
+    return rc;
+}
+
+static int write_out_dir(struct scan_cli *c, const struct m365_scan *s, double secs)
+{
+    if (mkdir(c->out_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "m365hunt: error: %s: cannot create: %s\n", c->out_dir, strerror(errno));
+        return -1;
+    }
+    struct out_file o;
+    int rc = 0;
+    if (out_open(&o, c->out_dir, "findings.jsonl") == 0) {
+        int ok = 1;
+        for (size_t i = 0; i < m365_scan_n_findings(s) && ok; i++) {
+            ok = m365_finding_write_json(m365_scan_finding(s, i), write_file, o.f) == M365_OK &&
+                 fputc('\n', o.f) != EOF;
+        }
+        rc |= out_close(&o, ok);
+    } else {
+        rc = -1;
+    }
+    if (out_open(&o, c->out_dir, "report.json") == 0) {
+        rc |= out_close(&o, m365_scan_write_report_json(s, c->argc, c->argv, write_file, o.f) ==
+                                M365_OK);
+    } else {
+        rc = -1;
+    }
+    if (out_open(&o, c->out_dir, "timeline.csv") == 0) {
+        rc |= out_close(&o, m365_scan_write_timeline_csv(s, c->timeline_all, write_file, o.f) ==
+                                M365_OK);
+    } else {
+        rc = -1;
+    }
+    if (out_open(&o, c->out_dir, "attack-layer.json") == 0) {
+        rc |= out_close(&o, m365_scan_write_attack_layer(s, write_file, o.f) == M365_OK);
+    } else {
+        rc = -1;
+    }
+    if (out_open(&o, c->out_dir, "report.html") == 0) {
+        struct m365_report_meta meta = {c->argc, c->argv, secs};
+        rc |= out_close(&o, m365_scan_write_report_html(s, &meta, write_file, o.f) == M365_OK);
+    } else {
+        rc = -1;
+    }
+    if (rc != 0 && !errno) {
+        fprintf(stderr, "m365hunt: error: %s: cannot write the reports\n", c->out_dir);
+    }
+    return rc;
+}
+
 enum {
     OPT_EVENTS = 256,
     OPT_INPUT_FORMAT,
@@ -489,7 +579,9 @@ enum {
     OPT_ASN_DB,
     OPT_TRUSTED,
     OPT_TENANT,
-    OPT_VIP
+    OPT_VIP,
+    OPT_OUT,
+    OPT_TIMELINE
 };
 
 static int run_scan(int argc, char **argv, bool coverage_only);
@@ -528,6 +620,8 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         {"trusted-ips", required_argument, NULL, OPT_TRUSTED},
         {"tenant-id", required_argument, NULL, OPT_TENANT},
         {"vip", required_argument, NULL, OPT_VIP},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"timeline", required_argument, NULL, OPT_TIMELINE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct scan_cli c;
@@ -615,6 +709,15 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         case OPT_TRUSTED: so.trusted_ips = optarg; break;
         case OPT_TENANT: so.tenant_id = optarg; break;
         case OPT_VIP: so.vip_path = optarg; break;
+        case OPT_OUT: c.out_dir = optarg; break;
+        case OPT_TIMELINE:
+            if (strcmp(optarg, "all") == 0) {
+                c.timeline_all = true;
+            } else if (strcmp(optarg, "findings") != 0) {
+                cli_usage_error("--timeline: '%s' is not findings or all", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'q': quiet = true; break;
         case 'v': verbose = true; break;
         case OPT_NO_PROGRESS: no_progress = true; break;
@@ -645,6 +748,7 @@ static int run_scan(int argc, char **argv, bool coverage_only)
     }
     so.on_diag = on_diag;
     so.diag_user = &c;
+    so.hash_files = c.out_dir != NULL; /* the HTML report lists each file's SHA-256 */
     so.on_progress = on_progress;
     so.progress_user = &c;
 
@@ -681,6 +785,9 @@ static int run_scan(int argc, char **argv, bool coverage_only)
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     int rc = CLI_EXIT_OK;
     if (c.events_path && write_events(s, c.events_path) != 0) {
+        rc = CLI_EXIT_USAGE;
+    }
+    if (c.out_dir && write_out_dir(&c, s, secs) != 0) {
         rc = CLI_EXIT_USAGE;
     }
     if (c.coverage_only && c.format == OUT_TEXT) {

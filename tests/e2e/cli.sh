@@ -73,6 +73,12 @@ expect_eq "no escape sequences off-terminal" "$(grep -c $'\033' "$WORK/out" "$WO
 run scan --color always "$DEMO"
 expect_grep "--color always" "$WORK/out" $'\033\\[1m'
 
+# The text summary fits an 80-column terminal.
+"$BIN" scan --no-progress "$DEMO" >"$WORK/summary.txt"
+expect_eq "summary lines fit 80 columns" "$(awk 'length > 80' "$WORK/summary.txt" | wc -l)" 0
+"$BIN" coverage --no-progress "$DEMO" >"$WORK/coverage.txt"
+expect_eq "coverage lines fit 80 columns" "$(awk 'length > 80' "$WORK/coverage.txt" | wc -l)" 0
+
 # Golden outputs (paths relative to the source tree, so stable).
 golden() { # name file
     if [ "${M365_UPDATE_GOLDEN:-}" = 1 ]; then

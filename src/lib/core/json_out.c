@@ -5,8 +5,7 @@
 #include "m365hunt/event.h"
 #include "m365hunt/scan.h"
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
+size_t m365_utf8_seq(const unsigned char *p, size_t n)
 {
     unsigned char c = p[0];
     if (c < 0x80) {
@@ -55,7 +54,7 @@ void m365_json_str(struct m365_buf *b, const char *s, size_t len)
             i++;
             continue;
         }
-        size_t seq = c >= 0x80 ? utf8_seq(p + i, len - i) : 0;
+        size_t seq = c >= 0x80 ? m365_utf8_seq(p + i, len - i) : 0;
         if (seq > 1) {
             /* U+2028/U+2029 break JavaScript string literals; escape them for HTML reports. */
             if (seq == 3 && c == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {

@@ -7,6 +7,10 @@
 
 #include "buf.h"
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when the bytes are not valid UTF-8
+ * (overlong forms, surrogates and code points past U+10FFFF included). */
+size_t m365_utf8_seq(const unsigned char *p, size_t n);
+
 /* Quoted, escaped string. */
 void m365_json_str(struct m365_buf *b, const char *s, size_t len);
 /* As above for a NUL-terminated string; NULL writes null. */

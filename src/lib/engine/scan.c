@@ -462,6 +462,9 @@ static void read_file(struct m365_scan *s, uint32_t fi, struct m365_json *json)
         f->st.error = "cannot be opened";
         return;
     }
+    if (s->opts.hash_files) {
+        m365_input_hash(in);
+    }
     const char *head;
     size_t hlen;
     if (m365_input_peek(in, &head, &hlen) != 0) {
@@ -495,6 +498,9 @@ static void read_file(struct m365_scan *s, uint32_t fi, struct m365_json *json)
         diag(s, M365_DIAG_ERROR, ierr ? ist : M365_E_FORMAT, f->path, msg);
         f->st.status = ierr ? ist : M365_E_FORMAT;
         f->st.error = ierr ? "cannot be decoded" : "matches no known format";
+        if (s->opts.hash_files) {
+            m365_input_sha256(in, f->st.sha256);
+        }
         f->st.bytes = m365_input_bytes_in(in);
         m365_input_close(in);
         return;
@@ -538,6 +544,9 @@ static void read_file(struct m365_scan *s, uint32_t fi, struct m365_json *json)
     }
     if (f->st.parsed + f->st.skipped == 0 && !ierr) {
         diag(s, M365_DIAG_WARNING, M365_E_FORMAT, f->path, "no records in this file");
+    }
+    if (s->opts.hash_files) {
+        m365_input_sha256(in, f->st.sha256);
     }
     f->st.bytes = m365_input_bytes_in(in);
     s->bytes_done += f->st.bytes;

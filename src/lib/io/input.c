@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -37,6 +38,7 @@ struct m365_input {
     size_t look_len, look_pos;
 
     uint64_t bytes_in, bytes_decomp, bytes_out;
+    EVP_MD_CTX *sha; /* SHA-256 of the file's bytes, when asked for */
     const char *err;
     enum m365_status err_st;
     char errbuf[160];
@@ -73,6 +75,9 @@ static ssize_t raw_fill(struct m365_input *in)
     in->raw_len = (size_t)n;
     in->raw_pos = 0;
     in->bytes_in += (uint64_t)n;
+    if (in->sha && n > 0) {
+        EVP_DigestUpdate(in->sha, in->raw, (size_t)n);
+    }
     return n;
 }
 
@@ -120,6 +125,9 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
             return 0;
         }
         in->bytes_in += (uint64_t)n;
+        if (in->sha && n > 0) {
+            EVP_DigestUpdate(in->sha, buf, (size_t)n);
+        }
         return (size_t)n;
     }
     if (in->comp == M365_COMP_GZIP) {
@@ -388,6 +396,7 @@ void m365_input_close(struct m365_input *in)
     if (in->own_fd) {
         close(in->fd);
     }
+    EVP_MD_CTX_free(in->sha);
     free(in->raw);
     free(in->look);
     free(in);
@@ -475,6 +484,52 @@ size_t m365_input_read(struct m365_input *in, char *buf, size_t cap)
     }
     in->bytes_out += n;
     return n;
+}
+
+void m365_input_hash(struct m365_input *in)
+{
+    in->sha = EVP_MD_CTX_new();
+    if (in->sha && EVP_DigestInit_ex(in->sha, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(in->sha);
+        in->sha = NULL;
+    }
+    /* The first chunk was read at open (to see the compression): hash it now. */
+    if (in->sha && in->raw_len) {
+        EVP_DigestUpdate(in->sha, in->raw, in->raw_len);
+    }
+}
+
+int m365_input_sha256(struct m365_input *in, char out[65])
+{
+    if (!in->sha) {
+        return -1;
+    }
+    /* Hash the bytes no reader consumed (a limit hit, a reader that stopped early). */
+    unsigned char tmp[1 << 16];
+    for (;;) {
+        ssize_t n;
+        do {
+            n = read(in->fd, tmp, sizeof(tmp));
+        } while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+            break;
+        }
+        EVP_DigestUpdate(in->sha, tmp, (size_t)n);
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(in->sha, md, &len) != 1 || len != 32) {
+        return -1;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+    EVP_MD_CTX_free(in->sha);
+    in->sha = NULL;
+    return 0;
 }
 
 const char *m365_input_error(const struct m365_input *in, enum m365_status *st)

@@ -18,6 +18,11 @@ struct m365_input;
  * strerror). */
 struct m365_input *m365_input_open(const char *path, const struct m365_limits *lim,
                                    size_t read_chunk, const char **err);
+/* Hash every byte read from the file with SHA-256 (call right after opening). */
+void m365_input_hash(struct m365_input *in);
+/* Reads whatever the reader left unread, finishes the hash and writes 64 hex digits + NUL
+ * into out. Returns -1 when hashing was not enabled or failed. */
+int m365_input_sha256(struct m365_input *in, char out[65]);
 void m365_input_close(struct m365_input *in);
 
 /* Up to M365_SNIFF_BYTES of the decoded text, without consuming it. */

@@ -1,0 +1,140 @@
+/* timeline.csv */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/buf.h"
+#include "../core/map.h"
+#include "m365hunt/m365hunt.h"
+
+static void cell(struct m365_buf *b, const char *s, bool last)
+{
+    if (s && *s) {
+        /* A spreadsheet runs a cell starting with = + - @ (and tab / CR) as a formula. */
+        bool formula = strchr("=+-@\t\r", s[0]) != NULL;
+        bool quote = formula || strpbrk(s, ",\"\n\r") != NULL;
+        if (quote) {
+            m365_buf_putc(b, '"');
+        }
+        if (formula) {
+            m365_buf_putc(b, '\'');
+        }
+        for (const char *p = s; *p; p++) {
+            if (*p == '"') {
+                m365_buf_puts(b, "\"\"");
+            } else if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') {
+                m365_buf_putc(b, ' '); /* other control characters carry no meaning in a cell */
+            } else {
+                m365_buf_putc(b, *p);
+            }
+        }
+        if (quote) {
+            m365_buf_putc(b, '"');
+        }
+    }
+    m365_buf_putc(b, last ? '\n' : ',');
+}
+
+struct links {
+    char rules[256];
+    int64_t incident;
+};
+
+static int cmp_seq(const void *a, const void *b)
+{
+    const struct m365_event *x = *(const struct m365_event *const *)a;
+    const struct m365_event *y = *(const struct m365_event *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+enum m365_status m365_scan_write_timeline_csv(const struct m365_scan *s, bool all_events,
+                                              m365_write_fn w, void *user)
+{
+    /* event -> the rules (and incident) that cite it */
+    struct m365_map lk = {0};
+    for (size_t i = 0; i < m365_scan_n_findings(s); i++) {
+        const struct m365_finding *f = m365_scan_finding(s, i);
+        for (size_t k = 0; k < f->n_evidence; k++) {
+            void **slot = m365_map_put(&lk, f->evidence[k], NULL);
+            if (!slot) {
+                continue;
+            }
+            struct links *l = *slot;
+            if (!l && !(l = *slot = calloc(1, sizeof(*l)))) {
+                continue;
+            }
+            if (!strstr(l->rules, f->rule) && strlen(l->rules) + strlen(f->rule) + 2 < sizeof(l->rules)) {
+                size_t at = strlen(l->rules);
+                snprintf(l->rules + at, sizeof(l->rules) - at, "%s%s", at ? " " : "", f->rule);
+            }
+            if (f->incident >= 0) {
+                l->incident = f->incident;
+            }
+        }
+    }
+    size_t n = all_events ? m365_scan_n_events(s) : lk.n;
+    const struct m365_event **evs = malloc((n ? n : 1) * sizeof(*evs));
+    if (!evs) {
+        m365_map_free(&lk);
+        return M365_E_NOMEM;
+    }
+    size_t k = 0;
+    if (all_events) {
+        for (size_t i = 0; i < n; i++) {
+            evs[k++] = m365_scan_event(s, i);
+        }
+    } else {
+        M365_MAP_EACH(&lk, slot)
+        {
+            evs[k++] = slot->k1;
+        }
+        qsort(evs, k, sizeof(*evs), cmp_seq);
+    }
+    struct m365_buf b;
+    m365_buf_init(&b, 0);
+    m365_buf_puts(&b, "time,source,operation,actor,ip,app,target,result,rule_ids,incident\n");
+    enum m365_status st = M365_OK;
+    for (size_t i = 0; i < k && st == M365_OK; i++) {
+        const struct m365_event *ev = evs[i];
+        char t[40];
+        m365_format_time(ev->time_ms, t, sizeof(t));
+        cell(&b, ev->time_ms == M365_TIME_NONE ? "" : t, false);
+        cell(&b, m365_log_source_name(ev->log_source), false);
+        cell(&b, ev->operation, false);
+        cell(&b, ev->actor_upn ? ev->actor_upn : ev->actor_name ? ev->actor_name : ev->actor_id,
+             false);
+        cell(&b, ev->ip, false);
+        cell(&b, ev->app_name ? ev->app_name : ev->client_app_id ? ev->client_app_id : ev->app_id,
+             false);
+        const char *target = ev->mail && ev->mail->mailbox_upn ? ev->mail->mailbox_upn : NULL;
+        if (!target && ev->n_targets) {
+            target = ev->targets[0].upn   ? ev->targets[0].upn
+                     : ev->targets[0].name ? ev->targets[0].name
+                                           : ev->targets[0].id;
+        }
+        cell(&b, target, false);
+        cell(&b, m365_result_name(ev->result), false);
+        const struct links *l = m365_map_get(&lk, ev, NULL);
+        cell(&b, l ? l->rules : NULL, false);
+        char inc[24] = "";
+        if (l && l->incident > 0) {
+            snprintf(inc, sizeof(inc), "%lld", (long long)l->incident);
+        }
+        cell(&b, inc, true);
+        if (b.len > (1u << 20)) {
+            st = w(b.data, b.len, user) == 0 ? M365_OK : M365_E_IO;
+            m365_buf_reset(&b);
+        }
+    }
+    if (st == M365_OK) {
+        st = b.failed ? M365_E_NOMEM : w(b.data, b.len, user) == 0 ? M365_OK : M365_E_IO;
+    }
+    m365_buf_free(&b);
+    M365_MAP_EACH(&lk, slot)
+    {
+        free(slot->val);
+    }
+    m365_map_free(&lk);
+    free(evs);
+    return st;
+}
