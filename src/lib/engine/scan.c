@@ -318,6 +318,13 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int cmp_file(const void *a, const void *b)
+{
+    const struct file_entry *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    return c ? c : (x < y ? -1 : x > y); /* "-" given twice keeps its order */
+}
+
 static enum m365_status walk(struct m365_scan *s, const char *path, unsigned depth)
 {
     struct stat st;
@@ -677,6 +684,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         return M365_E_USAGE;
     }
     s->ran = true;
+    /* Path order, whatever order the paths were given in: the same evidence gives the same
+     * output (ties in time are broken by file order). */
+    qsort(s->files, s->n_files, sizeof(*s->files), cmp_file);
     struct m365_json *json =
         m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
     if (!json) {
