@@ -9,7 +9,9 @@
 
 #include "../core/hash.h"
 #include "../core/map.h"
+#include "../core/limits.h"
 #include "../core/norm.h"
+#include "../io/input.h"
 #include "../json/json.h"
 
 /* One prefix: family, length, masked address bytes. */
@@ -139,8 +141,12 @@ static int parse_cidr(const char *s, size_t n, struct prefix *p)
     if (slash) {
         char *end;
         *slash = '\0';
+        /* Digits only: strtol alone takes "/-1" (then read as a host route) and "/ 8". */
+        if (slash[1] < '0' || slash[1] > '9') {
+            return -1;
+        }
         len = strtol(slash + 1, &end, 10);
-        if (*end || end == slash + 1) {
+        if (*end) {
             return -1;
         }
     }
@@ -169,20 +175,29 @@ static int parse_cidr(const char *s, size_t n, struct prefix *p)
     return 0;
 }
 
+/* The whole file, decoded the way evidence is: gzip or zstd, UTF-8 with or without BOM, or
+ * UTF-16 (PowerShell 5 writes "> egress.txt" as UTF-16LE). */
 static char *read_all(const char *path, size_t *len, char *err, size_t esz)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, esz, "%s: %s", path, strerror(errno));
+    struct m365_limits lim = {M365_DEFAULT_MAX_RECORD_BYTES, 512ull << 20,
+                              M365_DEFAULT_MAX_RATIO, M365_DEFAULT_MAX_JSON_DEPTH};
+    const char *why = NULL;
+    /* "-" is a file name here: standard input carries evidence. */
+    struct m365_input *in = m365_input_open(strcmp(path, "-") == 0 ? "./-" : path, &lim, 0, &why);
+    if (!in) {
+        snprintf(err, esz, "%s: %s", path, why);
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
+        size_t got = m365_input_read(in, buf + n, cap - n);
         n += got;
-        if (n < cap) {
+        if (got == 0) {
             break;
+        }
+        if (n < cap) {
+            continue;
         }
         if (cap >= (512u << 20)) {
             snprintf(err, esz, "%s: larger than 512 MiB", path);
@@ -199,7 +214,14 @@ static char *read_all(const char *path, size_t *len, char *err, size_t esz)
         buf = nb;
         cap *= 2;
     }
-    fclose(f);
+    enum m365_status st;
+    const char *ierr = m365_input_error(in, &st);
+    if (buf && ierr) {
+        snprintf(err, esz, "%s: %s", path, ierr);
+        free(buf);
+        buf = NULL;
+    }
+    m365_input_close(in);
     if (buf) {
         *len = n;
     } else if (!err[0]) {
@@ -260,7 +282,7 @@ static int load_list(struct m365_enrich *e, struct cidr_table *t, const char *pa
                      const char *data, size_t len, const char *default_label, char *err,
                      size_t esz)
 {
-    size_t line = 0;
+    size_t line = 0, added = 0;
     for (const char *p = data, *end = data + len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -295,8 +317,14 @@ static int load_list(struct m365_enrich *e, struct cidr_table *t, const char *pa
                 snprintf(err, esz, "%s: out of memory", path);
                 return -1;
             }
+            added++;
         }
         p = nl ? nl + 1 : end;
+    }
+    if (!added) {
+        /* An empty list would still count as loaded and make every address untrusted. */
+        snprintf(err, esz, "%s: no address or CIDR prefix found", path);
+        return -1;
     }
     return 0;
 }
@@ -388,9 +416,13 @@ static bool is_private(bool v6, const uint8_t *a)
                (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
                (a[0] == 100 && (a[1] & 0xc0) == 64) || a[0] == 0;
     }
-    static const uint8_t loop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const uint8_t zero[15], mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a, mapped, 12) == 0) {
+        return is_private(false, a + 12); /* ::ffff:10.1.2.3 is 10.1.2.3 */
+    }
+    /* ULA fc00::/7, link-local fe80::/10, loopback ::1 and the unspecified :: */
     return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
-           memcmp(a, loop, 16) == 0;
+           (memcmp(a, zero, 15) == 0 && a[15] <= 1);
 }
 
 static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)

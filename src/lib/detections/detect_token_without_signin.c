@@ -1,0 +1,888 @@
+/* token-without-signin: mailbox or workload activity carrying a token that no sign-in in the
+ * logs issued (the Storm-0558 pattern: forged or stolen tokens leave no sign-in record).
+ *
+ * A token is explained by a sign-in when, in that order:
+ *   1. its UniqueTokenId is a sign-in's uniqueTokenIdentifier (any category, any address);
+ *   2. its session (AppAccessContext.AADSessionId / SessionId) is a sign-in's sessionId;
+ *   3. its client app signs in as a service principal in the lookback (app-only tokens);
+ *   4. the user signed in from the same address (IPv6: the same /64) in the lookback,
+ *      and the client app is one the user signs in to.
+ * A missing sign-in only means something where the sign-in logs cover that period: both the
+ * interactive and the non-interactive logs (and the service-principal logs for apps that have
+ * their own credentials) must cover the activity's time and enough of its lookback. Coverage
+ * is judged per export file, so the gaps between exports count as uncovered. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/json_out.h"
+#include "../core/map.h"
+#include "../core/norm.h"
+#include "../enrich/enrich.h"
+#include "../engine/detect.h"
+#include "signin_util.h"
+
+struct cfg {
+    int64_t lifetime;     /* a token may have been issued this long before its use */
+    int64_t skew;         /* a sign-in this long after the activity still counts */
+    int64_t min_coverage; /* sign-in logs must cover this much of the lookback */
+    int64_t export_gap;   /* exports of one log this close together are one period */
+};
+
+static const struct m365_param_def params[] = {
+    M365_PARAM("token_lifetime", M365_PARAM_DURATION, "24h", struct cfg, lifetime,
+               "look back this far for the sign-in that issued the token (access tokens live "
+               "60-90 min, continuous-access-evaluation tokens up to 28 h)"),
+    M365_PARAM("clock_skew", M365_PARAM_DURATION, "5m", struct cfg, skew,
+               "a sign-in logged up to this long after the activity still explains it "
+               "(non-interactive sign-ins are aggregated and logged late)"),
+    M365_PARAM("min_coverage", M365_PARAM_DURATION, "30m", struct cfg, min_coverage,
+               "the interactive and the non-interactive sign-in logs must each cover at least "
+               "this much of the lookback, and the activity's own time, else the record is "
+               "not checked"),
+    M365_PARAM("export_gap", M365_PARAM_DURATION, "15m", struct cfg, export_gap,
+               "two exports of the same sign-in log (files) less than this far apart count as "
+               "one continuous period; a longer gap is a period the logs do not cover"),
+};
+
+enum { CAT_INTER, CAT_NONINT, CAT_SP, N_CAT };
+static const char *const cat_names[N_CAT] = {"interactive", "non-interactive",
+                                             "service-principal"};
+
+#define MAX_CAND 256   /* unexplained activity records kept per user */
+#define MAX_LIST 16    /* ids / names listed per finding */
+
+/* Times merged into runs: consecutive times closer than the lookback share a run, so "was
+ * there one in [a, b]" stays exact for any window at least that long. */
+struct runs {
+    int64_t (*r)[2];
+    uint32_t n, cap;
+};
+
+struct cand {
+    const struct m365_event *ev;
+    const char *ipkey;   /* address, or /64 for IPv6; NULL when the address says nothing */
+    const char *client;  /* lower-cased client app id */
+    const char *session; /* lower-cased session id */
+};
+
+struct user {
+    const char *upn;
+    struct m365_map ips;  /* ipkey -> struct runs (successful sign-ins) */
+    struct m365_map apps; /* app id -> 1: apps the user signed in to */
+    struct cand *cand;
+    uint32_t n_cand, cap_cand, overflow;
+};
+
+struct span {
+    int64_t first, last;
+    uint8_t cats; /* bit per CAT_* present in the file */
+};
+
+struct state {
+    struct m365_map users;    /* upn -> struct user */
+    struct m365_map sp_apps;  /* app id -> struct runs (service-principal sign-ins) */
+    struct m365_map tok[2];   /* token ids, two generations of one lookback each */
+    int64_t tok_start;
+    int tok_cur;
+    struct m365_map late_tok; /* token ids first seen after an activity that carried them */
+    struct m365_map pend_tok; /* token ids of unexplained activity */
+    struct m365_map sessions; /* session id -> 1 */
+    struct m365_map files;    /* evidence file -> struct span (its sign-ins) */
+    struct m365_map act_hours; /* hour number + 1 -> 1: hours with in-scope activity */
+    uint64_t activity;         /* in-scope activity records */
+    /* merged coverage, built in finish */
+    int64_t (*cov[N_CAT])[2];
+    size_t n_cov[N_CAT];
+};
+
+/* --- helpers ------------------------------------------------------------------------------- */
+
+static const char *lower_key(struct m365_dctx *dc, const char *s)
+{
+    if (!s || !*s) {
+        return NULL;
+    }
+    size_t n = strlen(s);
+    bool upper = false;
+    for (size_t i = 0; i < n; i++) {
+        upper |= s[i] >= 'A' && s[i] <= 'Z';
+    }
+    if (!upper) {
+        return s;
+    }
+    char buf[256];
+    if (n >= sizeof(buf)) {
+        return s;
+    }
+    for (size_t i = 0; i < n; i++) {
+        buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+    }
+    return m365_dctx_intern(dc, buf, n);
+}
+
+static void runs_add(struct runs *rs, int64_t t, int64_t gap)
+{
+    if (rs->n && t - rs->r[rs->n - 1][1] < gap) {
+        if (t > rs->r[rs->n - 1][1]) {
+            rs->r[rs->n - 1][1] = t;
+        }
+        return;
+    }
+    if (rs->n == rs->cap) {
+        uint32_t nc = rs->cap ? rs->cap * 2 : 2;
+        int64_t(*nr)[2] = realloc(rs->r, nc * sizeof(*nr));
+        if (!nr) {
+            return;
+        }
+        rs->r = nr;
+        rs->cap = nc;
+    }
+    rs->r[rs->n][0] = rs->r[rs->n][1] = t;
+    rs->n++;
+}
+
+/* Whether a run touches [a, b]. */
+static bool runs_hit(const struct runs *rs, int64_t a, int64_t b)
+{
+    for (uint32_t i = rs ? rs->n : 0; i-- > 0;) {
+        if (rs->r[i][1] < a) {
+            return false; /* runs are in time order */
+        }
+        if (rs->r[i][0] <= b) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static struct runs *runs_of(struct m365_map *m, const void *k)
+{
+    void **slot = m365_map_put(m, k, NULL);
+    if (!slot) {
+        return NULL;
+    }
+    if (!*slot) {
+        *slot = calloc(1, sizeof(struct runs));
+    }
+    return *slot;
+}
+
+static void runs_map_free(struct m365_map *m)
+{
+    M365_MAP_EACH(m, slot)
+    {
+        struct runs *rs = slot->val;
+        if (rs) {
+            free(rs->r);
+            free(rs);
+        }
+    }
+    m365_map_free(m);
+}
+
+static void set_put(struct m365_map *m, const void *k)
+{
+    void **slot = m365_map_put(m, k, NULL);
+    if (slot) {
+        *slot = (void *)1;
+    }
+}
+
+static struct user *user_of(struct state *s, const char *upn)
+{
+    void **slot = m365_map_put(&s->users, upn, NULL);
+    if (!slot) {
+        return NULL;
+    }
+    if (!*slot) {
+        struct user *u = calloc(1, sizeof(*u));
+        if (!u) {
+            return NULL;
+        }
+        u->upn = upn;
+        *slot = u;
+    }
+    return *slot;
+}
+
+static int sign_in_cat(const struct m365_event *ev)
+{
+    switch (ev->log_source) {
+    case M365_LOG_SIGNIN_NONINTERACTIVE:
+        return CAT_NONINT;
+    case M365_LOG_SIGNIN_SERVICE_PRINCIPAL:
+    case M365_LOG_SIGNIN_MANAGED_IDENTITY:
+        return CAT_SP;
+    case M365_LOG_SIGNIN:
+    case M365_LOG_UAL: /* UserLoggedIn: interactive sign-ins */
+        return CAT_INTER;
+    default:
+        return ev->is_interactive == 0 ? CAT_NONINT : CAT_INTER;
+    }
+}
+
+static bool token_known(const struct state *s, const char *tok)
+{
+    return tok && (m365_map_get(&s->tok[0], tok, NULL) || m365_map_get(&s->tok[1], tok, NULL) ||
+                   m365_map_get(&s->late_tok, tok, NULL));
+}
+
+/* Exchange's own assistants acting in a mailbox: not a user's token. */
+static bool exchange_internal(const struct m365_event *ev)
+{
+    const char *ci = ev->mail ? ev->mail->client_info : NULL;
+    return ci && (m365_icontains(ci, "Microsoft.Exchange") ||
+                  m365_istarts(ci, "Client=TimeBasedAssistants") ||
+                  m365_istarts(ci, "Client=Hub Transport"));
+}
+
+/* Outlook mobile reaches the mailbox through Microsoft's own service: the address logged is
+ * a Microsoft data-centre one, never the device's, so only the app can be compared. */
+static bool address_is_service(const struct m365_event *ev)
+{
+    const char *ci = ev->mail ? ev->mail->client_info : NULL;
+    return ci && m365_istarts(ci, "Client=OutlookService");
+}
+
+static bool in_scope(const struct m365_event *ev)
+{
+    if (ev->kind == M365_EV_SIGNIN || ev->time_ms == M365_TIME_NONE || !ev->actor_upn) {
+        return false;
+    }
+    if (ev->actor_type != M365_ACTOR_USER && ev->actor_type != M365_ACTOR_UNKNOWN) {
+        return false; /* applications and Microsoft's own service accounts */
+    }
+    /* A user's UPN has a dotted domain; SharePoint's own "app@sharepoint" has none. */
+    const char *at = strchr(ev->actor_upn, '@');
+    if (!at || !strchr(at, '.')) {
+        return false;
+    }
+    return ev->result != M365_RESULT_FAILURE && !exchange_internal(ev);
+}
+
+/* --- observing ----------------------------------------------------------------------------- */
+
+static void init(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    s->tok_start = INT64_MIN;
+    if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
+        !m365_dctx_has_kind(dc, M365_EV_MAILBOX_ITEM) && !m365_dctx_has_kind(dc, M365_EV_FILE) &&
+        !m365_dctx_has_kind(dc, M365_EV_EXCHANGE_ADMIN)) {
+        m365_dctx_not_evaluated(dc, "needs mailbox or workload activity (MailItemsAccessed, "
+                                    "Exchange or SharePoint records); the evidence holds none");
+        return;
+    }
+    if (!m365_dctx_has_source(dc, M365_LOG_SIGNIN_NONINTERACTIVE)) {
+        m365_dctx_not_evaluated(
+            dc, "needs non-interactive sign-in logs (NonInteractiveUserSignInLogs, "
+                "AADNonInteractiveUserSignInLogs): without them a token an app refreshed "
+                "silently looks like one no sign-in issued");
+        return;
+    }
+    int64_t nf, nl, uf, ul;
+    m365_dctx_source_span(dc, M365_LOG_SIGNIN_NONINTERACTIVE, &nf, &nl);
+    m365_dctx_source_span(dc, M365_LOG_UAL, &uf, &ul);
+    if (uf != INT64_MIN && (nl + c->skew < uf || nf - c->skew > ul)) {
+        m365_dctx_not_evaluated(dc, "the non-interactive sign-in logs do not overlap the audit "
+                                    "log's period: no activity can be checked");
+    }
+}
+
+static void observe_signin(struct m365_dctx *dc, struct state *s, const struct cfg *c,
+                           const struct m365_event *ev)
+{
+    int cat = sign_in_cat(ev);
+    const char *file = ev->evidence.file ? ev->evidence.file : "-";
+    void **fs = m365_map_put(&s->files, file, NULL);
+    if (fs && !*fs) {
+        struct span *sp = calloc(1, sizeof(*sp));
+        if (sp) {
+            sp->first = ev->time_ms;
+            *fs = sp;
+        }
+    }
+    if (fs && *fs) {
+        struct span *sp = *fs;
+        sp->last = ev->time_ms; /* events arrive in time order */
+        sp->cats |= (uint8_t)(1u << cat);
+    }
+    if (ev->result != M365_RESULT_SUCCESS) {
+        return; /* no token was issued; the record still shows the logs were collected */
+    }
+    if (ev->token_id) {
+        if (s->tok_start == INT64_MIN) {
+            s->tok_start = ev->time_ms;
+        } else if (ev->time_ms - s->tok_start >= c->lifetime) {
+            /* Tokens older than two lookbacks cannot be in use any more: drop them. */
+            int old = 1 - s->tok_cur;
+            m365_map_free(&s->tok[old]);
+            s->tok_cur = old;
+            s->tok_start = ev->time_ms;
+        }
+        set_put(&s->tok[s->tok_cur], ev->token_id);
+        if (m365_map_get(&s->pend_tok, ev->token_id, NULL)) {
+            set_put(&s->late_tok, ev->token_id);
+        }
+    }
+    const char *sess = lower_key(dc, ev->session_id);
+    if (sess) {
+        set_put(&s->sessions, sess);
+    }
+    const char *app = lower_key(dc, ev->app_id ? ev->app_id : ev->actor_app_id);
+    if (cat == CAT_SP || ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL) {
+        if (app) {
+            struct runs *rs = runs_of(&s->sp_apps, app);
+            if (rs) {
+                runs_add(rs, ev->time_ms, c->lifetime);
+            }
+        }
+        return;
+    }
+    if (!m365_signin_is_user(ev) || !ev->actor_upn) {
+        return;
+    }
+    struct user *u = user_of(s, ev->actor_upn);
+    if (!u) {
+        return;
+    }
+    if (app) {
+        set_put(&u->apps, app);
+    }
+    const char *ipkey = NULL;
+    if (ev->ip) {
+        const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+        ipkey = ii->valid && ii->v6 && ii->prefix ? ii->prefix : ev->ip;
+        struct runs *rs = runs_of(&u->ips, ipkey);
+        if (rs) {
+            runs_add(rs, ev->time_ms, c->lifetime);
+        }
+    }
+    /* Free the slots of the user's records this sign-in explains (finish re-checks anyway). */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < u->n_cand; i++) {
+        const struct cand *cd = &u->cand[i];
+        bool explained = (cd->ev->token_id && cd->ev->token_id == ev->token_id) ||
+                         (cd->session && cd->session == sess) ||
+                         (cd->ipkey && cd->ipkey == ipkey &&
+                          ev->time_ms - cd->ev->time_ms <= c->skew &&
+                          (!cd->client || m365_map_get(&u->apps, cd->client, NULL)));
+        if (!explained) {
+            u->cand[k++] = *cd;
+        }
+    }
+    u->n_cand = k;
+}
+
+static void observe_activity(struct m365_dctx *dc, struct state *s, const struct cfg *c,
+                             const struct m365_event *ev)
+{
+    if (!in_scope(ev)) {
+        return;
+    }
+    s->activity++;
+    if (ev->time_ms >= 0) {
+        set_put(&s->act_hours, (const void *)(uintptr_t)(ev->time_ms / 3600000 + 1));
+    }
+    const char *sess = lower_key(dc, ev->session_id);
+    const char *client = lower_key(dc, ev->client_app_id);
+    if (token_known(s, ev->token_id) || (sess && m365_map_get(&s->sessions, sess, NULL))) {
+        return;
+    }
+    if (client) {
+        const struct runs *sp = m365_map_get(&s->sp_apps, client, NULL);
+        if (sp && sp->n && sp->r[sp->n - 1][1] >= ev->time_ms - c->lifetime) {
+            return; /* an app with its own credentials, signing in as itself */
+        }
+    }
+    struct user *u = user_of(s, ev->actor_upn);
+    if (!u) {
+        return;
+    }
+    const char *ipkey = NULL;
+    if (ev->ip && !address_is_service(ev)) {
+        const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+        if (ii->valid && !ii->is_private) {
+            ipkey = ii->v6 && ii->prefix ? ii->prefix : ev->ip;
+        }
+    }
+    bool app_ok = !client || m365_map_get(&u->apps, client, NULL);
+    if (ipkey) {
+        const struct runs *rs = m365_map_get(&u->ips, ipkey, NULL);
+        if (rs && rs->n && rs->r[rs->n - 1][1] >= ev->time_ms - c->lifetime && app_ok) {
+            return;
+        }
+    } else if (!client) {
+        return; /* no address worth comparing, no client app, unknown ids */
+    } else if (app_ok) {
+        return;
+    }
+    if (u->n_cand == u->cap_cand) {
+        if (u->cap_cand == MAX_CAND) {
+            u->overflow++;
+            return;
+        }
+        uint32_t nc = u->cap_cand ? u->cap_cand * 2 : 4;
+        struct cand *ncd = realloc(u->cand, nc * sizeof(*ncd));
+        if (!ncd) {
+            u->overflow++;
+            return;
+        }
+        u->cand = ncd;
+        u->cap_cand = nc;
+    }
+    u->cand[u->n_cand++] = (struct cand){ev, ipkey, client, sess};
+    if (ev->token_id) {
+        set_put(&s->pend_tok, ev->token_id); /* its sign-in may still come, within clock_skew */
+    }
+}
+
+static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    if (ev->time_ms == M365_TIME_NONE) {
+        return;
+    }
+    if (ev->kind == M365_EV_SIGNIN) {
+        observe_signin(dc, s, c, ev);
+    } else {
+        observe_activity(dc, s, c, ev);
+    }
+}
+
+/* --- coverage ------------------------------------------------------------------------------ */
+
+static int cmp_iv(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static void build_coverage(struct state *s, int64_t gap)
+{
+    for (int cat = 0; cat < N_CAT; cat++) {
+        size_t n = 0;
+        int64_t(*iv)[2] = malloc((s->files.n ? s->files.n : 1) * sizeof(*iv));
+        if (!iv) {
+            continue;
+        }
+        M365_MAP_EACH(&s->files, slot)
+        {
+            const struct span *sp = slot->val;
+            if (sp && (sp->cats & (1u << cat))) {
+                iv[n][0] = sp->first;
+                iv[n][1] = sp->last;
+                n++;
+            }
+        }
+        qsort(iv, n, sizeof(*iv), cmp_iv);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (m && iv[i][0] <= iv[m - 1][1] + gap) {
+                if (iv[i][1] > iv[m - 1][1]) {
+                    iv[m - 1][1] = iv[i][1];
+                }
+            } else {
+                iv[m][0] = iv[i][0];
+                iv[m][1] = iv[i][1];
+                m++;
+            }
+        }
+        s->cov[cat] = iv;
+        s->n_cov[cat] = m;
+    }
+}
+
+/* How much of [a, b] a category's logs cover. */
+static int64_t covered(const struct state *s, int cat, int64_t a, int64_t b)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < s->n_cov[cat]; i++) {
+        int64_t lo = s->cov[cat][i][0] > a ? s->cov[cat][i][0] : a;
+        int64_t hi = s->cov[cat][i][1] < b ? s->cov[cat][i][1] : b;
+        if (hi > lo) {
+            sum += hi - lo;
+        }
+    }
+    return sum;
+}
+
+static bool covers_time(const struct state *s, int cat, int64_t t, int64_t slack)
+{
+    for (size_t i = 0; i < s->n_cov[cat]; i++) {
+        if (s->cov[cat][i][0] - slack <= t && t <= s->cov[cat][i][1] + slack) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* --- reporting ----------------------------------------------------------------------------- */
+
+struct flagged {
+    const struct cand *cd;
+    bool ip_unmatched, app_unseen, hosting;
+    int64_t cov_min[N_CAT]; /* coverage of the lookback, per category checked */
+    bool sp_checked;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Adds s to a small sorted-unique list. */
+static void list_add(const char **list, size_t *n, size_t max, const char *s)
+{
+    if (!s) {
+        return;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp(list[i], s) == 0) {
+            return;
+        }
+    }
+    if (*n < max) {
+        list[(*n)++] = s;
+    }
+}
+
+static void json_list(struct m365_buf *d, int *first, const char *key, const char **list,
+                      size_t n)
+{
+    qsort(list, n, sizeof(*list), cmp_str);
+    m365_json_key(d, first, key);
+    m365_buf_putc(d, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            m365_buf_putc(d, ',');
+        }
+        m365_json_cstr(d, list[i]);
+    }
+    m365_buf_putc(d, ']');
+}
+
+static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
+                   const struct flagged *fl, size_t n, uint32_t outside)
+{
+    enum m365_severity sev = M365_SEV_LOW;
+    bool any_ip = false, any_app = false, any_host = false, full = true;
+    int64_t cov_min[N_CAT] = {INT64_MAX, INT64_MAX, INT64_MAX};
+    const char *ips[MAX_LIST], *apps[MAX_LIST], *unseen[MAX_LIST], *toks[MAX_LIST],
+        *sess[MAX_LIST], *ops[MAX_LIST], *boxes[MAX_LIST], *noip[MAX_LIST];
+    size_t nip = 0, napp = 0, nun = 0, ntok = 0, nsess = 0, nop = 0, nbox = 0, nnoip = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct flagged *f = &fl[i];
+        const struct m365_event *ev = f->cd->ev;
+        /* Only the client app is new (the address matches or says nothing): worth a look. */
+        enum m365_severity s = M365_SEV_LOW;
+        if (f->ip_unmatched) {
+            s = f->app_unseen || f->hosting ? M365_SEV_HIGH : M365_SEV_MEDIUM;
+        }
+        if (s > sev) {
+            sev = s;
+        }
+        any_ip |= f->ip_unmatched;
+        any_app |= f->app_unseen;
+        any_host |= f->hosting;
+        for (int k = 0; k < N_CAT; k++) {
+            if ((k != CAT_SP || f->sp_checked) && f->cov_min[k] < cov_min[k]) {
+                cov_min[k] = f->cov_min[k];
+            }
+            if ((k != CAT_SP || f->sp_checked) && f->cov_min[k] < c->lifetime) {
+                full = false;
+            }
+        }
+        list_add(ips, &nip, MAX_LIST, ev->ip);
+        if (f->ip_unmatched) {
+            list_add(noip, &nnoip, MAX_LIST, ev->ip);
+        }
+        list_add(apps, &napp, MAX_LIST, f->cd->client);
+        if (f->app_unseen) {
+            list_add(unseen, &nun, MAX_LIST, f->cd->client);
+        }
+        list_add(toks, &ntok, MAX_LIST, ev->token_id);
+        list_add(sess, &nsess, MAX_LIST, f->cd->session);
+        list_add(ops, &nop, MAX_LIST, ev->operation);
+        list_add(boxes, &nbox, MAX_LIST, ev->mail ? ev->mail->mailbox_upn : NULL);
+    }
+    struct m365_fb *fb = m365_fb_begin(dc, sev);
+    if (!fb) {
+        return;
+    }
+    m365_fb_entity(fb, M365_ENT_USERS, u->upn);
+    for (size_t i = 0; i < nip; i++) {
+        m365_fb_entity(fb, M365_ENT_IPS, ips[i]);
+    }
+    for (size_t i = 0; i < napp; i++) {
+        m365_fb_entity(fb, M365_ENT_APPS, apps[i]);
+    }
+    for (size_t i = 0; i < nbox; i++) {
+        m365_fb_entity(fb, M365_ENT_MAILBOXES, boxes[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        m365_fb_event(fb, fl[i].cd->ev);
+    }
+    int *first;
+    struct m365_buf *d = m365_fb_details(fb, &first);
+    m365_json_key(d, first, "records");
+    m365_buf_printf(d, "%zu", n);
+    json_list(d, first, "operations", ops, nop);
+    json_list(d, first, "ips_without_signin", noip, nnoip);
+    json_list(d, first, "client_apps", apps, napp);
+    json_list(d, first, "client_apps_never_signed_in", unseen, nun);
+    json_list(d, first, "unmatched_token_ids", toks, ntok);
+    json_list(d, first, "unmatched_session_ids", sess, nsess);
+    m365_json_key(d, first, "lookback_minutes");
+    m365_buf_printf(d, "%lld", (long long)(c->lifetime / 60000));
+    m365_json_key(d, first, "coverage_minutes");
+    m365_buf_putc(d, '{');
+    int cfirst = 1;
+    for (int k = 0; k < N_CAT; k++) {
+        if (cov_min[k] != INT64_MAX) {
+            m365_json_key(d, &cfirst, cat_names[k]);
+            m365_buf_printf(d, "%lld", (long long)(cov_min[k] / 60000));
+        }
+    }
+    m365_buf_putc(d, '}');
+    m365_json_key(d, first, "full_coverage");
+    m365_buf_puts(d, full ? "true" : "false");
+    m365_json_key(d, first, "records_outside_coverage");
+    m365_buf_printf(d, "%u", outside);
+    if (u->overflow) {
+        m365_json_key(d, first, "records_not_rechecked");
+        m365_buf_printf(d, "%u", u->overflow);
+    }
+    m365_json_key(d, first, "from_hosting");
+    m365_buf_puts(d, any_host ? "true" : "false");
+    m365_json_key(d, first, "ip_ranges_loaded");
+    m365_buf_puts(d, m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc) ? "true" : "false");
+    char note[512] = "";
+    size_t w = 0;
+    if (!full) {
+        w += (size_t)snprintf(note + w, sizeof(note) - w,
+                              "The sign-in logs cover only part of the %lld h lookback: a sign-in "
+                              "before that cannot be ruled out.",
+                              (long long)(c->lifetime / 3600000));
+    }
+    if (!m365_dctx_has_ip_ranges(dc) && !m365_dctx_has_asn_db(dc) && w < sizeof(note)) {
+        snprintf(note + w, sizeof(note) - w,
+                 "%sNo --ip-ranges or --asn-db: hosting addresses were not recognised.",
+                 w ? " " : "");
+    }
+    if (note[0]) {
+        m365_json_key(d, first, "note");
+        m365_json_cstr(d, note);
+    }
+    char why[384] = "";
+    w = 0;
+    if (any_ip) {
+        w += (size_t)snprintf(why + w, sizeof(why) - w,
+                              "; the user has no sign-in from %s in the preceding %lld h",
+                              nnoip == 1 ? noip[0] : "those addresses",
+                              (long long)(c->lifetime / 3600000));
+    }
+    if (any_app && w < sizeof(why)) {
+        w += (size_t)snprintf(why + w, sizeof(why) - w,
+                              "; client app %s appears in none of the user's sign-ins",
+                              nun == 1 ? unseen[0] : "(several)");
+    }
+    if (ntok && w < sizeof(why)) {
+        w += (size_t)snprintf(why + w, sizeof(why) - w, "; its token id matches no sign-in");
+    }
+    if (any_host && w < sizeof(why)) {
+        snprintf(why + w, sizeof(why) - w, "; from a hosting provider");
+    }
+    m365_fb_summary(fb, "%zu %s record(s) by %s carry a token that no sign-in in the logs "
+                        "issued%s.",
+                    n, nop == 1 ? ops[0] : "mailbox/workload", u->upn, why);
+    m365_fb_end(fb);
+}
+
+static int cmp_flagged(const void *a, const void *b)
+{
+    const struct flagged *x = a, *y = b;
+    return x->cd->ev->seq < y->cd->ev->seq ? -1 : x->cd->ev->seq > y->cd->ev->seq;
+}
+
+static int cmp_user(const void *a, const void *b)
+{
+    return strcmp((*(struct user *const *)a)->upn, (*(struct user *const *)b)->upn);
+}
+
+/* Final check of one record with everything the logs hold; false when explained. */
+static bool check(struct m365_dctx *dc, struct state *s, const struct cfg *c, struct user *u,
+                  const struct cand *cd, struct flagged *f, bool *outside)
+{
+    const struct m365_event *ev = cd->ev;
+    int64_t t = ev->time_ms, a = t - c->lifetime, b = t + c->skew;
+    *outside = false;
+    if (token_known(s, ev->token_id) ||
+        (cd->session && m365_map_get(&s->sessions, cd->session, NULL))) {
+        return false;
+    }
+    const struct runs *sp = cd->client ? m365_map_get(&s->sp_apps, cd->client, NULL) : NULL;
+    if (runs_hit(sp, a, b)) {
+        return false;
+    }
+    memset(f, 0, sizeof(*f));
+    f->cd = cd;
+    f->ip_unmatched = cd->ipkey && !runs_hit(m365_map_get(&u->ips, cd->ipkey, NULL), a, b);
+    f->app_unseen = cd->client && !m365_map_get(&u->apps, cd->client, NULL);
+    if (!f->ip_unmatched && !f->app_unseen) {
+        return false;
+    }
+    /* Only a period the sign-in logs cover can show that a sign-in is missing. */
+    f->sp_checked = sp != NULL; /* the client app has credentials of its own */
+    for (int k = 0; k < N_CAT; k++) {
+        if (k == CAT_SP && !f->sp_checked) {
+            continue;
+        }
+        f->cov_min[k] = covered(s, k, a, t);
+        if (f->cov_min[k] < c->min_coverage || !covers_time(s, k, t, c->skew)) {
+            *outside = true;
+            return false;
+        }
+    }
+    if (ev->ip) {
+        const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+        f->hosting = ii->hosting;
+    }
+    return true;
+}
+
+static void finish(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    build_coverage(s, c->export_gap);
+    size_t nu = 0;
+    struct user **users = malloc((s->users.n ? s->users.n : 1) * sizeof(*users));
+    struct flagged *fl = malloc(MAX_CAND * sizeof(*fl));
+    if (!users || !fl) {
+        free(users);
+        free(fl);
+        return;
+    }
+    M365_MAP_EACH(&s->users, slot)
+    {
+        struct user *u = slot->val;
+        if (u->n_cand) {
+            users[nu++] = u;
+        }
+    }
+    qsort(users, nu, sizeof(*users), cmp_user);
+    size_t findings = 0;
+    for (size_t i = 0; i < nu; i++) {
+        struct user *u = users[i];
+        size_t n = 0;
+        uint32_t outside = 0;
+        for (uint32_t k = 0; k < u->n_cand; k++) {
+            bool out;
+            if (check(dc, s, c, u, &u->cand[k], &fl[n], &out)) {
+                n++;
+            } else if (out) {
+                outside++;
+            }
+        }
+        if (n) {
+            qsort(fl, n, sizeof(*fl), cmp_flagged);
+            report(dc, c, u, fl, n, outside);
+            findings++;
+        }
+    }
+    free(users);
+    free(fl);
+    if (findings || !s->activity) {
+        return;
+    }
+    /* Nothing fired: say so when no activity fell in a period the logs cover. */
+    bool any = false;
+    M365_MAP_EACH(&s->act_hours, slot)
+    {
+        int64_t h0 = ((int64_t)(uintptr_t)slot->k1 - 1) * 3600000, h1 = h0 + 3600000;
+        any |= covered(s, CAT_INTER, h0, h1) > 0 && covered(s, CAT_NONINT, h0, h1) > 0;
+    }
+    if (!any) {
+        m365_dctx_not_evaluated(dc,
+                                "none of the %llu mailbox or workload records falls in a period "
+                                "covered by both interactive and non-interactive sign-in logs",
+                                (unsigned long long)s->activity);
+    }
+}
+
+static void free_state(void *sv)
+{
+    struct state *s = sv;
+    M365_MAP_EACH(&s->users, slot)
+    {
+        struct user *u = slot->val;
+        runs_map_free(&u->ips);
+        m365_map_free(&u->apps);
+        free(u->cand);
+        free(u);
+    }
+    m365_map_free(&s->users);
+    runs_map_free(&s->sp_apps);
+    m365_map_free(&s->tok[0]);
+    m365_map_free(&s->tok[1]);
+    m365_map_free(&s->late_tok);
+    m365_map_free(&s->pend_tok);
+    m365_map_free(&s->sessions);
+    M365_MAP_EACH(&s->files, slot)
+    {
+        free(slot->val);
+    }
+    m365_map_free(&s->files);
+    m365_map_free(&s->act_hours);
+    for (int k = 0; k < N_CAT; k++) {
+        free(s->cov[k]);
+    }
+}
+
+static const char *const techniques[] = {"T1550.001", "T1606", NULL};
+
+const struct m365_detection m365_detect_token_without_signin = {
+    .info =
+        {
+            .id = "token-without-signin",
+            .title = "Mailbox or workload activity with a token no sign-in issued",
+            .severity = M365_SEV_HIGH,
+            .techniques = techniques,
+            .description =
+                "A user's mailbox or workload activity (MailItemsAccessed, other Exchange item "
+                "and admin records, SharePoint) whose token no sign-in in the logs explains: its "
+                "UniqueTokenId and session id match no sign-in, its client app does not sign in "
+                "as a service principal, and the user has no successful sign-in from that "
+                "address (IPv6: that /64) in the preceding token lifetime, or the client app is "
+                "one the user never signed in to. This is what a forged (Storm-0558) or stolen "
+                "access token looks like. Only records in a period that both the interactive and "
+                "the non-interactive sign-in logs cover are checked. One finding per user: high "
+                "when a never-used client app or a hosting address adds to the missing sign-in, "
+                "medium for a missing sign-in alone, low when only the client app is new.",
+            .needs = "UAL mailbox or workload records, plus interactive and non-interactive "
+                     "sign-in logs covering the same period",
+            .blind_spots =
+                "Activity outside the sign-in logs' coverage (including the gaps between "
+                "exports) is not checked. A stolen refresh token that the attacker redeems "
+                "produces a genuine sign-in from the attacker's address and is not this rule's "
+                "case. Outlook mobile is only checked by app, since Exchange logs Microsoft's "
+                "service address. Dual-stack clients that sign in over IPv4 and reach Exchange "
+                "over IPv6 (or the reverse) look like a missing sign-in.",
+        },
+    .params = params,
+    .n_params = sizeof(params) / sizeof(params[0]),
+    .cfg_size = sizeof(struct cfg),
+    .kinds = M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_MAIL_ACCESS) |
+             M365_KIND_BIT(M365_EV_MAILBOX_ITEM) | M365_KIND_BIT(M365_EV_FILE) |
+             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN),
+    .needs = M365_KIND_BIT(M365_EV_SIGNIN),
+    .state_size = sizeof(struct state),
+    .init = init,
+    .observe = observe,
+    .finish = finish,
+    .free_state = free_state,
+};

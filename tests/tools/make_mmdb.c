@@ -1,0 +1,99 @@
+/* make_mmdb: builds a GeoLite2-ASN style .mmdb for test fixtures, since no ASN database may be
+ * downloaded. Reads "CIDR ASN ORGANISATION" lines on standard input ('#' starts a comment,
+ * blank lines are skipped; the organisation is the rest of the line and may be empty):
+ *
+ *   printf '52.168.0.0/14 8075 MICROSOFT-CORP-MSN-AS-BLOCK\n' | make_mmdb asn.mmdb
+ *
+ * Usage: make_mmdb [-r 24|28] OUT.mmdb */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit/mmdb_writer.h"
+
+static void usage(void)
+{
+    fputs("usage: make_mmdb [-r 24|28] OUT.mmdb < 'CIDR ASN ORGANISATION' lines\n", stderr);
+}
+
+int main(int argc, char **argv)
+{
+    unsigned record_size = 24;
+    int i = 1;
+    if (i + 1 < argc && strcmp(argv[i], "-r") == 0) {
+        record_size = (unsigned)strtoul(argv[i + 1], NULL, 10);
+        if (record_size != 24 && record_size != 28) {
+            usage();
+            return 2;
+        }
+        i += 2;
+    }
+    if (i + 1 != argc) {
+        usage();
+        return 2;
+    }
+    const char *out = argv[i];
+    /* A fixed build time (2026-03-01T00:00Z) keeps fixtures byte-for-byte reproducible. */
+    struct mmdb_writer *w = mmdb_writer_new("GeoLite2-ASN", "m365hunt test ASN database",
+                                            1772323200);
+    if (!w) {
+        fputs("make_mmdb: out of memory\n", stderr);
+        return 1;
+    }
+    char line[1024];
+    unsigned long lineno = 0;
+    size_t added = 0;
+    int rc = 0;
+    while (fgets(line, sizeof(line), stdin)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(stdin)) {
+            fprintf(stderr, "make_mmdb: stdin:%lu: line too long\n", lineno);
+            rc = 1;
+            break;
+        }
+        char *hash = strchr(line, '#');
+        if (hash) {
+            *hash = '\0';
+        }
+        size_t n = strlen(line);
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+                         line[n - 1] == '\t')) {
+            line[--n] = '\0';
+        }
+        char *p = line + strspn(line, " \t");
+        if (!*p) {
+            continue;
+        }
+        char *cidr = p;
+        p += strcspn(p, " \t");
+        if (*p) {
+            *p++ = '\0';
+        }
+        p += strspn(p, " \t");
+        char *end;
+        unsigned long asn = strtoul(p, &end, 10);
+        if (end == p || (*end && *end != ' ' && *end != '\t') || asn > 0xffffffffUL) {
+            fprintf(stderr, "make_mmdb: stdin:%lu: expected 'CIDR ASN ORGANISATION'\n", lineno);
+            rc = 1;
+            break;
+        }
+        const char *org = end + strspn(end, " \t");
+        if (mmdb_writer_add(w, cidr, (uint32_t)asn, *org ? org : NULL) != 0) {
+            fprintf(stderr, "make_mmdb: stdin:%lu: '%s' is not an address or CIDR prefix\n",
+                    lineno, cidr);
+            rc = 1;
+            break;
+        }
+        added++;
+    }
+    if (rc == 0 && !added) {
+        fputs("make_mmdb: no networks on standard input\n", stderr);
+        rc = 1;
+    }
+    if (rc == 0 && mmdb_writer_write(w, record_size, out) != 0) {
+        fprintf(stderr, "make_mmdb: %s: cannot write the database\n", out);
+        rc = 1;
+    }
+    mmdb_writer_free(w);
+    return rc;
+}

@@ -1,0 +1,409 @@
+/* MaxMind DB writer for tests (see mmdb_writer.h). Layout, from the MaxMind DB format
+ * specification 2.0:
+ *
+ *   binary search tree | 16 zero bytes | data section | "\xAB\xCD\xEFMaxMind.com" | metadata map
+ *
+ * Each tree node holds two records (bit 0, bit 1) of record_size bits. A record below
+ * node_count is a node number, equal to node_count means "no data", above it points into the
+ * data section at (record - node_count - 16). Data fields start with a control byte: the type
+ * in the top 3 bits (0 = extended: type - 7 in the next byte) and the size in the low 5 bits
+ * (29, 30, 31: the size continues in 1, 2, 3 more bytes). */
+#include "mmdb_writer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    T_STRING = 2,
+    T_UINT16 = 5,
+    T_UINT32 = 6,
+    T_MAP = 7,
+    T_UINT64 = 9,
+    T_ARRAY = 11,
+};
+
+struct bytes {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+};
+
+static void put(struct bytes *b, const void *src, size_t n)
+{
+    if (b->oom) {
+        return;
+    }
+    if (b->n + n > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->n + n) {
+            nc *= 2;
+        }
+        unsigned char *np = realloc(b->p, nc);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+}
+
+static void put1(struct bytes *b, unsigned v)
+{
+    unsigned char c = (unsigned char)v;
+    put(b, &c, 1);
+}
+
+static void ctrl(struct bytes *b, unsigned type, size_t size)
+{
+    unsigned low;
+    size_t extra = 0, nextra = 0;
+    if (size < 29) {
+        low = (unsigned)size;
+    } else if (size < 29 + 256) {
+        low = 29;
+        extra = size - 29;
+        nextra = 1;
+    } else if (size < 285 + 65536) {
+        low = 30;
+        extra = size - 285;
+        nextra = 2;
+    } else {
+        low = 31;
+        extra = size - 65821;
+        nextra = 3;
+    }
+    if (type <= 7) {
+        put1(b, type << 5 | low);
+    } else {
+        put1(b, low);
+        put1(b, type - 7);
+    }
+    for (size_t i = nextra; i-- > 0;) {
+        put1(b, (unsigned)(extra >> (8 * i)) & 0xff);
+    }
+}
+
+static void put_str(struct bytes *b, const char *s)
+{
+    size_t n = strlen(s);
+    ctrl(b, T_STRING, n);
+    put(b, s, n);
+}
+
+/* Unsigned integers are stored big-endian in as few bytes as the value needs (none for 0). */
+static void put_uint(struct bytes *b, unsigned type, uint64_t v)
+{
+    size_t n = 0;
+    while (n < 8 && (v >> (8 * n)) != 0) {
+        n++;
+    }
+    ctrl(b, type, n);
+    for (size_t i = n; i-- > 0;) {
+        put1(b, (unsigned)(v >> (8 * i)) & 0xff);
+    }
+}
+
+struct net {
+    uint8_t addr[16];
+    unsigned len; /* in the IPv6 tree */
+    uint32_t asn;
+    char *org;
+    size_t order;
+};
+
+struct mmdb_writer {
+    char *type, *description;
+    uint64_t epoch;
+    struct net *nets;
+    size_t n, cap;
+};
+
+struct mmdb_writer *mmdb_writer_new(const char *database_type, const char *description,
+                                    uint64_t build_epoch)
+{
+    struct mmdb_writer *w = calloc(1, sizeof(*w));
+    if (!w) {
+        return NULL;
+    }
+    w->type = strdup(database_type);
+    w->description = strdup(description);
+    w->epoch = build_epoch;
+    if (!w->type || !w->description) {
+        mmdb_writer_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void mmdb_writer_free(struct mmdb_writer *w)
+{
+    if (!w) {
+        return;
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->nets[i].org);
+    }
+    free(w->nets);
+    free(w->type);
+    free(w->description);
+    free(w);
+}
+
+int mmdb_writer_add(struct mmdb_writer *w, const char *cidr, uint32_t asn, const char *org)
+{
+    char buf[64];
+    size_t n = strlen(cidr);
+    if (n >= sizeof(buf)) {
+        return -1;
+    }
+    memcpy(buf, cidr, n + 1);
+    char *slash = strchr(buf, '/');
+    long len = -1;
+    if (slash) {
+        *slash = '\0';
+        char *end;
+        if (slash[1] < '0' || slash[1] > '9') {
+            return -1;
+        }
+        len = strtol(slash + 1, &end, 10);
+        if (*end) {
+            return -1;
+        }
+    }
+    struct net nt;
+    memset(&nt, 0, sizeof(nt));
+    if (inet_pton(AF_INET, buf, nt.addr + 12) == 1) {
+        if (len < 0) {
+            len = 32;
+        }
+        if (len > 32) {
+            return -1;
+        }
+        len += 96; /* IPv4 lives in ::/96 */
+    } else if (inet_pton(AF_INET6, buf, nt.addr) == 1) {
+        if (len < 0) {
+            len = 128;
+        }
+        if (len > 128) {
+            return -1;
+        }
+    } else {
+        return -1;
+    }
+    if (len == 0) {
+        return -1; /* the whole address space would be the root itself */
+    }
+    nt.len = (unsigned)len;
+    nt.asn = asn;
+    nt.order = w->n;
+    if (org && !(nt.org = strdup(org))) {
+        return -1;
+    }
+    if (w->n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 8;
+        struct net *nn = realloc(w->nets, nc * sizeof(*nn));
+        if (!nn) {
+            free(nt.org);
+            return -1;
+        }
+        w->nets = nn;
+        w->cap = nc;
+    }
+    w->nets[w->n++] = nt;
+    return 0;
+}
+
+/* A record while building: empty, a node, or a data offset. */
+enum { R_EMPTY, R_NODE, R_DATA };
+struct rec {
+    uint8_t kind;
+    uint32_t v;
+};
+struct node {
+    struct rec r[2];
+};
+
+static int cmp_net(const void *a, const void *b)
+{
+    const struct net *x = a, *y = b;
+    if (x->len != y->len) {
+        return x->len < y->len ? -1 : 1;
+    }
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static uint32_t record_value(struct rec r, uint32_t node_count)
+{
+    switch (r.kind) {
+    case R_NODE:
+        return r.v;
+    case R_DATA:
+        return node_count + 16 + r.v;
+    default:
+        return node_count;
+    }
+}
+
+unsigned char *mmdb_writer_build(struct mmdb_writer *w, unsigned record_size, size_t *len)
+{
+    if ((record_size != 24 && record_size != 28) || !w->epoch) {
+        return NULL; /* libmaxminddb takes build_epoch 0 for "missing" and refuses the file */
+    }
+    /* Shorter networks first, so that a more specific one splits them afterwards. */
+    struct net *nets = malloc((w->n ? w->n : 1) * sizeof(*nets));
+    struct node *nodes = malloc(sizeof(*nodes));
+    size_t *offsets = malloc((w->n ? w->n : 1) * sizeof(*offsets));
+    struct bytes data = {0}, out = {0};
+    size_t n_nodes = 1, cap_nodes = 1;
+    unsigned char *result = NULL;
+    if (!nets || !nodes || !offsets) {
+        goto done;
+    }
+    if (w->n) {
+        memcpy(nets, w->nets, w->n * sizeof(*nets));
+    }
+    qsort(nets, w->n, sizeof(*nets), cmp_net);
+    memset(nodes, 0, sizeof(*nodes));
+
+    /* Data section: one map per distinct (asn, org), shared by networks that have it. */
+    for (size_t i = 0; i < w->n; i++) {
+        size_t same = i;
+        for (size_t j = 0; j < i; j++) {
+            if (nets[j].asn == nets[i].asn &&
+                (nets[j].org == nets[i].org ||
+                 (nets[j].org && nets[i].org && strcmp(nets[j].org, nets[i].org) == 0))) {
+                same = j;
+                break;
+            }
+        }
+        if (same != i) {
+            offsets[i] = offsets[same];
+            continue;
+        }
+        offsets[i] = data.n;
+        ctrl(&data, T_MAP, nets[i].org ? 2 : 1);
+        put_str(&data, "autonomous_system_number");
+        put_uint(&data, T_UINT32, nets[i].asn);
+        if (nets[i].org) {
+            put_str(&data, "autonomous_system_organization");
+            put_str(&data, nets[i].org);
+        }
+    }
+
+    /* The tree: walk the network's bits from the root, splitting any record on the way. */
+    for (size_t i = 0; i < w->n; i++) {
+        uint32_t cur = 0;
+        for (unsigned bit = 0; bit < nets[i].len; bit++) {
+            unsigned b = (nets[i].addr[bit / 8] >> (7 - bit % 8)) & 1;
+            if (bit + 1 == nets[i].len) {
+                nodes[cur].r[b] = (struct rec){R_DATA, (uint32_t)offsets[i]};
+                break;
+            }
+            if (nodes[cur].r[b].kind != R_NODE) {
+                if (n_nodes == cap_nodes) {
+                    struct node *nn = realloc(nodes, cap_nodes * 2 * sizeof(*nn));
+                    if (!nn) {
+                        goto done;
+                    }
+                    nodes = nn;
+                    cap_nodes *= 2;
+                }
+                struct rec inherited = nodes[cur].r[b];
+                nodes[n_nodes].r[0] = nodes[n_nodes].r[1] = inherited;
+                nodes[cur].r[b] = (struct rec){R_NODE, (uint32_t)n_nodes};
+                n_nodes++;
+            }
+            cur = nodes[cur].r[b].v;
+        }
+    }
+
+    uint64_t max = (uint64_t)1 << record_size;
+    if (n_nodes + 16 + data.n >= max || data.oom) {
+        goto done;
+    }
+    uint32_t nc = (uint32_t)n_nodes;
+    for (size_t i = 0; i < n_nodes; i++) {
+        uint32_t l = record_value(nodes[i].r[0], nc), r = record_value(nodes[i].r[1], nc);
+        if (record_size == 24) {
+            unsigned char b[6] = {(unsigned char)(l >> 16), (unsigned char)(l >> 8),
+                                  (unsigned char)l,         (unsigned char)(r >> 16),
+                                  (unsigned char)(r >> 8),  (unsigned char)r};
+            put(&out, b, sizeof(b));
+        } else {
+            /* 28 bits: the middle byte holds the top nibble of each record. */
+            unsigned char b[7] = {(unsigned char)(l >> 16),
+                                  (unsigned char)(l >> 8),
+                                  (unsigned char)l,
+                                  (unsigned char)(((l >> 24) & 0x0f) << 4 | ((r >> 24) & 0x0f)),
+                                  (unsigned char)(r >> 16),
+                                  (unsigned char)(r >> 8),
+                                  (unsigned char)r};
+            put(&out, b, sizeof(b));
+        }
+    }
+    static const unsigned char zeros[16];
+    put(&out, zeros, sizeof(zeros));
+    put(&out, data.p ? data.p : zeros, data.n);
+    put(&out, "\xAB\xCD\xEFMaxMind.com", 14);
+
+    ctrl(&out, T_MAP, 9);
+    put_str(&out, "binary_format_major_version");
+    put_uint(&out, T_UINT16, 2);
+    put_str(&out, "binary_format_minor_version");
+    put_uint(&out, T_UINT16, 0);
+    put_str(&out, "build_epoch");
+    put_uint(&out, T_UINT64, w->epoch);
+    put_str(&out, "database_type");
+    put_str(&out, w->type);
+    put_str(&out, "description");
+    ctrl(&out, T_MAP, 1);
+    put_str(&out, "en");
+    put_str(&out, w->description);
+    put_str(&out, "ip_version");
+    put_uint(&out, T_UINT16, 6);
+    put_str(&out, "languages");
+    ctrl(&out, T_ARRAY, 1);
+    put_str(&out, "en");
+    put_str(&out, "node_count");
+    put_uint(&out, T_UINT32, nc);
+    put_str(&out, "record_size");
+    put_uint(&out, T_UINT16, record_size);
+    if (!out.oom) {
+        result = out.p;
+        *len = out.n;
+        out.p = NULL;
+    }
+done:
+    free(out.p);
+    free(data.p);
+    free(nets);
+    free(nodes);
+    free(offsets);
+    return result;
+}
+
+int mmdb_writer_write(struct mmdb_writer *w, unsigned record_size, const char *path)
+{
+    size_t len;
+    unsigned char *db = mmdb_writer_build(w, record_size, &len);
+    if (!db) {
+        errno = EINVAL;
+        return -1;
+    }
+    FILE *f = fopen(path, "wb");
+    int rc = -1;
+    if (f) {
+        rc = fwrite(db, 1, len, f) == len ? 0 : -1;
+        if (fclose(f) != 0) {
+            rc = -1;
+        }
+    }
+    free(db);
+    return rc;
+}
