@@ -26,7 +26,9 @@ struct m365_ipinfo {
 
 struct m365_enrich;
 
-/* Any path may be NULL. On failure *err holds a message and *err_line the line (0 if none). */
+/* Any path may be NULL. On failure err holds the message ("FILE:LINE: what" when a line is at
+ * fault). Lists may be compressed (gzip, zstd) or UTF-16, like evidence; an empty list is an
+ * error (it would make every address untrusted). */
 enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *intern,
                                  const char *ip_ranges, const char *asn_db,
                                  const char *trusted_ips, char *err, size_t err_size);
