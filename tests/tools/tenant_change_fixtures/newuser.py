@@ -1,0 +1,166 @@
+import os
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *
+from consent import ual_consent_flow, entra_consent, entra_grant, GRAPH_SP
+from roles import core_add, role_props_ual, ROLES
+
+RULE = "new-user-privileged-action"
+admin = User("alex.rivera", "203.0.113.20")
+
+
+def ual_add_user(time, actor, u, display, seed, ip=None, extra=()):
+    props = [
+        ("AccountEnabled", "[\r\n  true\r\n]", "[]"),
+        ("DisplayName", f"[\r\n  \"{display}\"\r\n]", "[]"),
+        ("MailNickname", f"[\r\n  \"{u.upn.split('@')[0]}\"\r\n]", "[]"),
+    ] + list(extra) + [
+        ("StsRefreshTokensValidFrom", f"[\r\n  \"{time}Z\"\r\n]", "[]"),
+        ("UserPrincipalName", f"[\r\n  \"{u.upn}\"\r\n]", "[]"),
+        ("UserType", "[\r\n  \"Member\"\r\n]", "[]"),
+        ("Included Updated Properties",
+         "AccountEnabled, DisplayName, MailNickname, " + "".join(n + ", " for n, _, _ in extra) +
+         "StsRefreshTokensValidFrom, UserPrincipalName, UserType", ""),
+        ("TargetId.UserType", "Member", ""),
+    ]
+    return ual_aad(time, "Add user", actor, props, ual_user_target(u), "User", gid("rec:" + seed),
+                   ip=ip or actor.ip, object_id=u.upn, extra_details={"UserType": "Member"})
+
+
+def entra_add_user(time, actor, u, display, seed):
+    return entra_item(time, "Add user", "UserManagement", actor, [
+        tgt(u.id, None, "User", u.upn, [
+            ("AccountEnabled", "[]", "[true]"), ("DisplayName", "[]", js([display])),
+            ("MailNickname", "[]", js([u.upn.split("@")[0]])),
+            ("StsRefreshTokensValidFrom", "[]", js([time + "Z"])),
+            ("UserPrincipalName", "[]", js([u.upn])), ("UserType", "[]", js(["Member"])),
+            ("Included Updated Properties", None,
+             js("AccountEnabled, DisplayName, MailNickname, StsRefreshTokensValidFrom, UserPrincipalName, UserType")),
+            ("TargetId.UserType", None, js("Member"))])],
+        seed, op_type="Add", details=[{"key": "User-Agent", "value": EDGE}, {"key": "UserType", "value": "Member"}])
+
+
+# 1. UAL: a helpdesk account creates a user who consents Mail.Read to a foreign app 31 minutes later.
+helpdesk = User("it.helpdesk", "198.51.100.77")
+newu = User("svc-mailarchive", "198.51.100.77")
+app = App("ArchiveBridge", gid("app:ArchiveBridge"), gid("sp:ArchiveBridge"))
+recs = [ual_add_user("2026-04-20T01:02:11", helpdesk, newu, "Mail Archive Service", "n1",
+                     extra=[("PasswordPolicies", "[\r\n  \"DisablePasswordExpiration\"\r\n]", "[]")])]
+recs += ual_consent_flow("2026-04-20T01:33:40", "2026-04-20T01:33:41", newu, "198.51.100.77", app,
+                         "Mail.Read offline_access User.Read", seed="n1")
+case(RULE, "pos_ual_new_user_consents_mail", {"audit.jsonl": recs}, [{
+    "severity": "high",
+    "entities": {"users": [newu.upn, helpdesk.upn], "apps": ["ArchiveBridge"],
+                 "service_principals": [app.sp_id], "ips": ["198.51.100.77"]},
+    "summary_contains": "31 minute(s) after its creation",
+    "details": {"new_user": newu.upn, "new_user_id": newu.id, "created_by": helpdesk.upn,
+                "kinds": ["consent"], "sensitive": True, "minutes_to_first_action": 31,
+                "actions_total": 1}}])
+
+# 2. Graph: created, made Global Administrator, then adds a certificate to an app's service principal.
+newadm = User("cloud.ops2", "198.51.100.90")
+legacy = App("Fabrikam Legacy Sync", gid("app:legsync"), gid("sp:legsync"))
+items = [
+    entra_add_user("2026-04-21T23:40:05", admin, newadm, "Cloud Ops 2", "n2"),
+    core_add("2026-04-21T23:44:51", admin, newadm, "Global Administrator", "n2role"),
+    entra_item("2026-04-22T02:15:37", "Add service principal credentials", "ApplicationManagement", newadm, [
+        tgt(legacy.sp_id, legacy.name, "ServicePrincipal", None, [
+            ("KeyDescription", "[]", js(["[KeyIdentifier=" + gid("key:n2") +
+                                         ",KeyType=AsymmetricX509Cert,KeyUsage=Verify,DisplayName=CN=sync]"])),
+            ("Included Updated Properties", None, js("KeyDescription")),
+            ("TargetId.ServicePrincipalNames", None, js(legacy.app_id))])],
+        "n2cred", details=[{"key": "User-Agent", "value": EDGE}, {"key": "AppId", "value": legacy.app_id}]),
+]
+case(RULE, "pos_graph_new_user_global_admin_and_credential", {"directoryAudits.json": graph_page(items)}, [{
+    "severity": "critical",
+    "entities": {"users": [newadm.upn, admin.upn], "apps": ["Fabrikam Legacy Sync"]},
+    "details": {"kinds": ["role_received", "credential_added"], "sensitive": True, "actions_total": 2,
+                "minutes_to_first_action": 4}}])
+
+# 3. Log Analytics: created, registers an application the next morning (not sensitive: medium).
+dev = User("contractor.dev7", "198.51.100.121")
+items = [
+    entra_add_user("2026-04-22T16:05:00", admin, dev, "Contractor Dev 7", "n3"),
+    entra_item("2026-04-23T09:12:44", "Add application", "ApplicationManagement", dev, [
+        tgt(gid("appobj:n3"), "dev7-test-client", "Application", None, [
+            ("AppId", "[]", js([gid("app:n3")])), ("AvailableToOtherTenants", "[]", js([True])),
+            ("DisplayName", "[]", js(["dev7-test-client"])),
+            ("Included Updated Properties", None, js("AppId, AvailableToOtherTenants, DisplayName"))])],
+        "n3app", op_type="Add"),
+]
+case(RULE, "pos_la_new_user_registers_application", {"AuditLogs.json": [la_row(i) for i in items]}, [{
+    "severity": "medium",
+    "entities": {"users": [dev.upn], "apps": ["dev7-test-client"]},
+    "details": {"kinds": ["application_created"], "sensitive": False, "minutes_to_first_action": 1027}}])
+
+# 4. Benign: a new hire signs in, registers MFA, signs in to a meeting app (consent to sign-in
+#    scopes) and reads mail.
+hire = User("nina.patel", "203.0.113.20")
+items = [
+    entra_add_user("2026-04-23T12:30:10", admin, hire, "Nina Patel", "n4"),
+    entra_item("2026-04-23T12:35:02", "Add member to group", "GroupManagement", admin, [
+        tgt(hire.id, None, "User", hire.upn, [
+            ("Group.ObjectID", None, js(gid("grp:finance"))), ("Group.DisplayName", None, js("Finance")),
+            ("Group.WellKnownObjectName", None, None)]),
+        tgt(gid("grp:finance"), None, "Group")], "n4grp", op_type="Assign"),
+    entra_item("2026-04-23T13:02:40", "User registered security info", "UserManagement", hire, [
+        tgt(hire.id, None, "User", hire.upn)], "n4mfa", service="Authentication Methods", op_type="Add",
+        result_reason="User registered Authenticator App with Notification and Code", details=[]),
+    # Single sign-on to a meeting app: sign-in scopes only.
+    entra_consent("2026-04-23T14:11:09", hire, App("Zoom", gid("app:zoom"), gid("sp:zoom")),
+                  "openid profile email offline_access User.Read", "Principal", False, False, "n4sso"),
+]
+mail = {"AppAccessContext": {"IssuedAtTime": "2026-04-23T13:00:11", "UniqueTokenId": "Xq2b9TtRk0a8cWwQ1mZ0AA"},
+        "CreationTime": "2026-04-23T13:05:48", "Id": gid("rec:n4mail"), "Operation": "MailItemsAccessed",
+        "OrganizationId": TENANT, "RecordType": 50, "ResultStatus": "Succeeded", "UserKey": hire.puid,
+        "UserType": 0, "Version": 1, "Workload": "Exchange", "UserId": hire.upn,
+        "AppId": "9199bf20-a13f-4107-85dc-02114787ef48", "ClientAppId": "", "ClientIPAddress": "203.0.113.20",
+        "ClientInfoString": "Client=OWA;Action=ViaProxy", "ExternalAccess": False, "InternalLogonType": 0,
+        "LogonType": 0, "LogonUserSid": "S-1-5-21-1604390315-3345072113-2209744583-90218",
+        "MailboxGuid": gid("mbx:n4"), "MailboxOwnerSid": "S-1-5-21-1604390315-3345072113-2209744583-90218",
+        "MailboxOwnerUPN": hire.upn,
+        "OperationProperties": [{"Name": "MailAccessType", "Value": "Bind"}, {"Name": "IsThrottled", "Value": "False"}],
+        "OrganizationName": DOMAIN, "OriginatingServer": "DM6PR11MB4107 (15.20.8466.020)\r\n",
+        "SessionId": gid("sess:n4"),
+        "Folders": [{"FolderItems": [{"InternetMessageId": "<welcome-7731@fabrikamlab.onmicrosoft.com>",
+                                      "SizeInBytes": 48211, "Id": "RgAAAAB8", "ImmutableId": "LgAAAAB8"}],
+                     "Id": "LgAAAABmI", "Path": "\\Inbox"}],
+        "OperationCount": 1}
+case(RULE, "neg_graph_new_hire_mfa_sso_and_mail", {
+    "directoryAudits.json": graph_page(items),
+    "signins.json": signin_page([signin("2026-04-23T12:58:31", hire, hire.ip, "n4s")]),
+    "mail.jsonl": [mail]}, [])
+
+# 5. Benign: an admin-made service account gets Exchange Administrator three days later.
+svc = User("svc-journaling", "203.0.113.20")
+items = [
+    entra_add_user("2026-04-24T10:00:03", admin, svc, "Journaling Service", "n5"),
+    core_add("2026-04-27T10:20:19", admin, svc, "Exchange Administrator", "n5role"),
+]
+rows = [la_row(i) for i in items]
+case(RULE, "neg_la_service_account_role_after_48h", {"AuditLogs.json": rows}, [])
+# Parameter: with a 96 h window the same role grant counts.
+case(RULE, "pos_la_role_after_48h_window_param", {
+    "AuditLogs.json": rows, "config.yaml": "rules:\n  new-user-privileged-action:\n    window: 96h\n"}, [{
+    "severity": "high", "entities": {"users": [svc.upn]},
+    "details": {"kinds": ["role_received"], "created_by": admin.upn}}],
+    args=["--config", "@CASE@/config.yaml"])
+
+# Real sample: SEKOIA's Azure Monitor "Add user" (jean.dupont@usergmail.onmicrosoft.com, anonymised
+# object id "user1"); alone it has no privileged follow-up.
+REAL = "shared/realdata/SEKOIA-IO_intake-formats/_extracted/azure-ad_eventhub_diagnostic.jsonl"
+case(RULE, "neg_realdata_sekoia_add_user_alone", {}, [], evidence=[REAL])
+# The same real record, with the new account consenting two hours later (fixture in the case).
+jean = User("jean.dupont@usergmail.onmicrosoft.com", "192.0.2.44")
+jean.id = "8d1b7c3e-4a52-4f0e-9c61-2e7b5d9a0f13"
+app2 = App("Reader Plus", gid("app:ReaderPlus"), gid("sp:ReaderPlus"))
+cons = entra_consent("2019-06-24T11:40:12", jean, app2, "Mail.Read User.Read", "Principal", False, False, "n6")
+rec = azmon_record(cons)
+rec["tenantId"] = "11111111-1111-1111-1111-111111111111"
+rec["resourceId"] = "/tenants/11111111-1111-1111-1111-111111111111/providers/Microsoft.aadiam"
+rec["properties"]["tenantId"] = "11111111-1111-1111-1111-111111111111"
+case(RULE, "pos_realdata_sekoia_add_user_then_consent", {"consent-PT1H.json": [{"records": [rec]}]}, [{
+    "severity": "high",
+    "entities": {"users": ["jean.dupont@usergmail.onmicrosoft.com"], "apps": ["Reader Plus"]},
+    "details": {"new_user": "jean.dupont@usergmail.onmicrosoft.com", "created_by": "user1",
+                "kinds": ["consent"], "minutes_to_first_action": 130}}], evidence=[REAL])
