@@ -3,6 +3,7 @@
  * renamed, dynamic columns possibly JSON strings): look-ups fall back to case-insensitive keys,
  * and containers may be strings holding JSON. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/norm.h"
@@ -274,9 +275,11 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
         m365_ev_add_extra(ctx, "homeTenantId", 12, s, len);
     }
     int64_t asn;
-    if (m365_jint(ctx, m365_jget(obj, "autonomousSystemNumber", NULL), &asn)) {
-        s = m365_jv_text(ctx->json, m365_jget(obj, "autonomousSystemNumber", NULL), &len);
-        m365_ev_add_extra(ctx, "autonomousSystemNumber", 22, s, len);
+    if (m365_jint(ctx, m365_jget(obj, "autonomousSystemNumber", NULL), &asn) && asn > 0) {
+        /* A number in Graph, a string in portal CSV exports: keep the digits only. */
+        char digits[24];
+        int n = snprintf(digits, sizeof(digits), "%lld", (long long)asn);
+        m365_ev_add_extra(ctx, "autonomousSystemNumber", 22, digits, (size_t)n);
     }
     /* Which methods satisfied authentication, for MFA-aware detections. */
     struct m365_jv steps = nested(ctx, obj, "authenticationDetails", NULL);

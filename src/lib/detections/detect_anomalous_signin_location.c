@@ -1,0 +1,582 @@
+/* anomalous-signin-location: a user's successful sign-ins from a country or network new to
+ * them, faster than a plane can travel, or from many networks within minutes (rotating
+ * residential proxies). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/json_out.h"
+#include "../core/map.h"
+#include "../core/norm.h"
+#include "../enrich/enrich.h"
+#include "../engine/detect.h"
+#include "identity_util.h"
+#include "signin_util.h"
+
+struct cfg {
+    int64_t baseline;
+    uint32_t baseline_signins;
+    double max_speed;     /* km/h */
+    double geo_tolerance; /* km */
+    uint32_t burst_networks;
+    int64_t burst_window;
+};
+
+static const struct m365_param_def params[] = {
+    M365_PARAM("baseline", M365_PARAM_DURATION, "7d", struct cfg, baseline,
+               "a user's countries and networks are learnt for this long from their first "
+               "sign-in; only later sign-ins can be 'new' (a user seen for less has no baseline "
+               "and no new-location finding)"),
+    M365_PARAM("baseline_signins", M365_PARAM_UINT, "3", struct cfg, baseline_signins,
+               "successful sign-ins the baseline needs besides its duration"),
+    M365_PARAM("max_speed_kmh", M365_PARAM_DOUBLE, "900", struct cfg, max_speed,
+               "travel between two successive successful sign-ins faster than this (km/h) is "
+               "impossible"),
+    M365_PARAM("geo_tolerance_km", M365_PARAM_DOUBLE, "300", struct cfg, geo_tolerance,
+               "distance taken off every hop for the coarse geolocation of addresses (mobile "
+               "carriers geolocate to a regional gateway; a phone and a laptop sign in from "
+               "nearby towns): hops shorter than this are never travel"),
+    M365_PARAM("burst_networks", M365_PARAM_UINT, "5", struct cfg, burst_networks,
+               "distinct networks (/24, IPv6 /64) within burst_window that make a burst "
+               "(rotating proxies)"),
+    M365_PARAM("burst_window", M365_PARAM_DURATION, "10m", struct cfg, burst_window,
+               "the window for burst_networks"),
+};
+
+#define MAX_KNOWN 64 /* countries / ASNs remembered per user; past that nothing is new */
+#define MAX_ANOM 16
+#define MAX_RING 64
+#define MAX_BURST_EV 16
+
+struct novel {
+    const struct m365_event *ev;
+    const char *country; /* when new */
+    uint32_t asn;        /* when new */
+};
+
+struct hop {
+    const struct m365_event *from, *to;
+    double km, hours, kmh;
+};
+
+struct burst {
+    int64_t start, end;
+    uint32_t networks;
+    const struct m365_event *ev[MAX_BURST_EV];
+    uint32_t n_ev, total;
+};
+
+struct seen {
+    int64_t t;
+    const char *net;
+    const struct m365_event *ev;
+};
+
+struct user {
+    const char *upn;
+    struct m365_map countries, asns;
+    int64_t country_first, asn_first;
+    uint32_t country_n, asn_n;
+    const struct m365_event *last_geo;
+    struct seen ring[MAX_RING];
+    uint32_t n_ring;
+    bool in_burst;
+    struct novel novel[MAX_ANOM];
+    uint32_t n_novel, total_novel, new_countries;
+    struct hop hops[MAX_ANOM];
+    uint32_t n_hops, total_hops;
+    struct burst bursts[MAX_ANOM];
+    uint32_t n_bursts, total_bursts;
+};
+
+struct state {
+    struct m365_map users; /* upn -> struct user */
+    bool asn_seen;         /* any ASN known at all (--asn-db or in the records) */
+};
+
+static struct user *user_of(struct state *s, const char *upn)
+{
+    void **slot = m365_map_put(&s->users, upn, NULL);
+    if (!slot) {
+        return NULL;
+    }
+    if (!*slot) {
+        struct user *u = calloc(1, sizeof(*u));
+        if (!u) {
+            return NULL;
+        }
+        u->upn = upn;
+        u->country_first = u->asn_first = M365_TIME_NONE;
+        *slot = u;
+    }
+    return *slot;
+}
+
+static const char *upper(struct m365_dctx *dc, const char *s)
+{
+    char buf[64];
+    size_t n = strlen(s);
+    if (n >= sizeof(buf)) {
+        n = sizeof(buf) - 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        buf[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+    }
+    return m365_dctx_intern(dc, buf, n);
+}
+
+/* Has the attribute been learnt long enough (and often enough) to call a value new? */
+static bool baselined(const struct cfg *c, int64_t first, uint32_t n, int64_t now)
+{
+    return first != M365_TIME_NONE && now - first >= c->baseline && n >= c->baseline_signins;
+}
+
+/* Returns true when the value was not known (and records it). */
+static bool learn(struct m365_map *m, const void *key)
+{
+    if (m365_map_get(m, key, NULL)) {
+        return false;
+    }
+    if (m->n >= MAX_KNOWN) {
+        return false; /* a user on this many networks: nothing is unusual any more */
+    }
+    void **p = m365_map_put(m, key, NULL);
+    if (p) {
+        *p = (void *)1;
+    }
+    return true;
+}
+
+static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u,
+                    const struct m365_event *ev, const struct m365_ipinfo *ii)
+{
+    int64_t t = ev->time_ms;
+    const char *country = ev->country && *ev->country ? upper(dc, ev->country) : NULL;
+    uint32_t asn = m365_id_event_asn(ev, ii);
+    s->asn_seen |= asn != 0;
+    bool new_country = false, new_asn = false;
+    if (country) {
+        bool ready = baselined(c, u->country_first, u->country_n, t);
+        if (u->country_first == M365_TIME_NONE) {
+            u->country_first = t;
+        }
+        u->country_n++;
+        new_country = learn(&u->countries, country) && ready;
+    }
+    if (asn) {
+        bool ready = baselined(c, u->asn_first, u->asn_n, t);
+        if (u->asn_first == M365_TIME_NONE) {
+            u->asn_first = t;
+        }
+        u->asn_n++;
+        new_asn = learn(&u->asns, (const void *)(uintptr_t)asn) && ready;
+    }
+    if (!new_country && !new_asn) {
+        return;
+    }
+    u->total_novel++;
+    u->new_countries += new_country;
+    if (u->n_novel < MAX_ANOM) {
+        u->novel[u->n_novel++] = (struct novel){ev, new_country ? country : NULL,
+                                                new_asn ? asn : 0};
+    }
+}
+
+static void travel(const struct cfg *c, struct user *u, const struct m365_event *ev,
+                   const struct m365_ipinfo *ii)
+{
+    if (!m365_id_has_geo(ev) || ii->trusted) {
+        return; /* the tenant's own egress (VPN, proxies) says nothing about where users are */
+    }
+    const struct m365_event *p = u->last_geo;
+    u->last_geo = ev;
+    if (!p) {
+        return;
+    }
+    if (p->city && ev->city && m365_ieq(p->city, ev->city) &&
+        (!p->country || !ev->country || m365_ieq(p->country, ev->country))) {
+        return;
+    }
+    double km = m365_id_km(p->lat, p->lon, ev->lat, ev->lon);
+    double effective = km - c->geo_tolerance;
+    if (effective <= 0) {
+        return;
+    }
+    /* Sign-ins in the same minute still need a finite speed to report. */
+    double hours = (double)(ev->time_ms - p->time_ms) / 3600000.0;
+    double h = hours < 1.0 / 60 ? 1.0 / 60 : hours;
+    if (effective / h <= c->max_speed) {
+        return;
+    }
+    u->total_hops++;
+    if (u->n_hops < MAX_ANOM) {
+        u->hops[u->n_hops++] = (struct hop){p, ev, km, hours, km / h};
+    }
+}
+
+static void burst(const struct cfg *c, struct user *u, const struct m365_event *ev,
+                  const struct m365_ipinfo *ii)
+{
+    if (!ii->prefix || ii->trusted || ii->is_private) {
+        return;
+    }
+    int64_t t = ev->time_ms;
+    uint32_t k = 0;
+    while (k < u->n_ring && t - u->ring[k].t > c->burst_window) {
+        k++;
+    }
+    if (k == 0 && u->n_ring == MAX_RING) {
+        k = 1;
+    }
+    if (k) {
+        memmove(u->ring, u->ring + k, (u->n_ring - k) * sizeof(*u->ring));
+        u->n_ring -= k;
+    }
+    u->ring[u->n_ring++] = (struct seen){t, ii->prefix, ev};
+    uint32_t distinct = 0;
+    for (uint32_t i = 0; i < u->n_ring; i++) {
+        uint32_t j = 0;
+        while (j < i && u->ring[j].net != u->ring[i].net) {
+            j++;
+        }
+        distinct += j == i;
+    }
+    if (distinct < c->burst_networks || c->burst_networks < 2) {
+        u->in_burst = false;
+        return;
+    }
+    struct burst *b;
+    if (!u->in_burst) {
+        u->in_burst = true;
+        u->total_bursts++;
+        if (u->n_bursts == MAX_ANOM) {
+            return;
+        }
+        b = &u->bursts[u->n_bursts++];
+        memset(b, 0, sizeof(*b));
+        b->start = u->ring[0].t;
+        for (uint32_t i = 0; i + 1 < u->n_ring; i++) {
+            b->total++;
+            if (b->n_ev < MAX_BURST_EV) {
+                b->ev[b->n_ev++] = u->ring[i].ev;
+            }
+        }
+    } else if (u->total_bursts > u->n_bursts) {
+        return; /* a burst past the ones kept */
+    } else {
+        b = &u->bursts[u->n_bursts - 1];
+    }
+    b->end = t;
+    if (distinct > b->networks) {
+        b->networks = distinct;
+    }
+    b->total++;
+    if (b->n_ev < MAX_BURST_EV) {
+        b->ev[b->n_ev++] = ev;
+    }
+}
+
+static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
+{
+    struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
+    /* Interactive sign-ins only: token refreshes of mobile apps come from their cloud services,
+     * geolocated wherever Microsoft runs them. */
+    if (ev->time_ms == M365_TIME_NONE || !m365_signin_is_user(ev) || !ev->actor_upn ||
+        !ev->ip || ev->is_interactive == 0 || ev->log_source == M365_LOG_SIGNIN_NONINTERACTIVE) {
+        return;
+    }
+    bool success = ev->result == M365_RESULT_SUCCESS;
+    if (!success && !m365_signin_password_correct(ev)) {
+        return;
+    }
+    struct user *u = user_of(s, ev->actor_upn);
+    if (!u) {
+        return;
+    }
+    /* UAL sign-ins do not say whether they were interactive: Outlook Mobile's sync service
+     * signs in from Microsoft's addresses there, so its sign-ins are left out. */
+    if (ev->is_interactive != 1 && m365_id_brokered_client(ev)) {
+        return;
+    }
+    const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+    /* A proxy rotation shows in attempts whose password was right, blocked or not. */
+    burst(c, u, ev, ii);
+    /* Places need a known interactive sign-in (UAL records carry no location anyway). */
+    if (!success || ev->is_interactive != 1) {
+        return;
+    }
+    if (!ii->trusted && !ii->is_private) {
+        novelty(dc, c, s, u, ev, ii);
+    }
+    travel(c, u, ev, ii);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void ev_where(struct m365_buf *d, int *f, const char *prefix, const struct m365_event *ev)
+{
+    char k[32];
+    snprintf(k, sizeof(k), "%stime", prefix);
+    m365_json_key(d, f, k);
+    m365_json_time(d, ev->time_ms);
+    snprintf(k, sizeof(k), "%sip", prefix);
+    m365_json_key(d, f, k);
+    m365_json_cstr(d, ev->ip);
+    snprintf(k, sizeof(k), "%scity", prefix);
+    m365_json_key(d, f, k);
+    m365_json_cstr(d, ev->city);
+    snprintf(k, sizeof(k), "%scountry", prefix);
+    m365_json_key(d, f, k);
+    m365_json_cstr(d, ev->country);
+}
+
+static void report(struct m365_dctx *dc, struct state *s, struct user *u)
+{
+    bool asn_only = u->total_novel && !u->new_countries;
+    int strong = (u->new_countries > 0) + (u->total_hops > 0) + (u->total_bursts > 0);
+    enum m365_severity sev = strong >= 2 ? M365_SEV_HIGH : strong ? M365_SEV_MEDIUM : M365_SEV_LOW;
+    struct m365_fb *fb = m365_fb_begin(dc, sev);
+    if (!fb) {
+        return;
+    }
+    m365_fb_entity(fb, M365_ENT_USERS, u->upn);
+    for (uint32_t i = 0; i < u->n_novel; i++) {
+        m365_fb_event(fb, u->novel[i].ev);
+        m365_fb_entity(fb, M365_ENT_IPS, u->novel[i].ev->ip);
+        m365_fb_entity(fb, M365_ENT_APPS, u->novel[i].ev->app_name);
+    }
+    for (uint32_t i = 0; i < u->n_hops; i++) {
+        m365_fb_event(fb, u->hops[i].from);
+        m365_fb_event(fb, u->hops[i].to);
+        m365_fb_entity(fb, M365_ENT_IPS, u->hops[i].from->ip);
+        m365_fb_entity(fb, M365_ENT_IPS, u->hops[i].to->ip);
+        m365_fb_entity(fb, M365_ENT_APPS, u->hops[i].to->app_name);
+    }
+    for (uint32_t i = 0; i < u->n_bursts; i++) {
+        for (uint32_t k = 0; k < u->bursts[i].n_ev; k++) {
+            m365_fb_event(fb, u->bursts[i].ev[k]);
+            m365_fb_entity(fb, M365_ENT_IPS, u->bursts[i].ev[k]->ip);
+        }
+    }
+    int *first;
+    struct m365_buf *d = m365_fb_details(fb, &first);
+    m365_json_key(d, first, "new_locations");
+    m365_buf_putc(d, '[');
+    for (uint32_t i = 0; i < u->n_novel; i++) {
+        const struct novel *n = &u->novel[i];
+        m365_buf_puts(d, i ? ",{" : "{");
+        int f = 1;
+        ev_where(d, &f, "", n->ev);
+        m365_json_key(d, &f, "new_country");
+        m365_buf_puts(d, n->country ? "true" : "false");
+        m365_json_key(d, &f, "asn");
+        uint32_t asn = m365_id_event_asn(n->ev, m365_dctx_ipinfo(dc, n->ev->ip));
+        if (asn) {
+            m365_buf_printf(d, "%u", asn);
+        } else {
+            m365_buf_puts(d, "null");
+        }
+        m365_json_key(d, &f, "new_asn");
+        m365_buf_puts(d, n->asn ? "true" : "false");
+        m365_buf_putc(d, '}');
+    }
+    m365_buf_putc(d, ']');
+    m365_json_key(d, first, "impossible_travel");
+    m365_buf_putc(d, '[');
+    for (uint32_t i = 0; i < u->n_hops; i++) {
+        const struct hop *h = &u->hops[i];
+        m365_buf_puts(d, i ? ",{" : "{");
+        int f = 1;
+        ev_where(d, &f, "from_", h->from);
+        ev_where(d, &f, "to_", h->to);
+        m365_json_key(d, &f, "km");
+        m365_buf_printf(d, "%.0f", h->km);
+        m365_json_key(d, &f, "hours");
+        m365_buf_printf(d, "%.2f", h->hours);
+        m365_json_key(d, &f, "kmh");
+        m365_buf_printf(d, "%.0f", h->kmh);
+        m365_buf_putc(d, '}');
+    }
+    m365_buf_putc(d, ']');
+    m365_json_key(d, first, "ip_bursts");
+    m365_buf_putc(d, '[');
+    for (uint32_t i = 0; i < u->n_bursts; i++) {
+        const struct burst *b = &u->bursts[i];
+        m365_buf_puts(d, i ? ",{" : "{");
+        int f = 1;
+        m365_json_key(d, &f, "start");
+        m365_json_time(d, b->start);
+        m365_json_key(d, &f, "end");
+        m365_json_time(d, b->end);
+        m365_json_key(d, &f, "networks");
+        m365_buf_printf(d, "%u", b->networks);
+        m365_json_key(d, &f, "signins");
+        m365_buf_printf(d, "%u", b->total);
+        const char *ips[MAX_BURST_EV];
+        size_t n = 0;
+        for (uint32_t k = 0; k < b->n_ev; k++) {
+            size_t j = 0;
+            while (j < n && strcmp(ips[j], b->ev[k]->ip) != 0) {
+                j++;
+            }
+            if (j == n) {
+                ips[n++] = b->ev[k]->ip;
+            }
+        }
+        qsort(ips, n, sizeof(*ips), cmp_str);
+        m365_json_key(d, &f, "ips");
+        m365_buf_putc(d, '[');
+        for (size_t k = 0; k < n; k++) {
+            if (k) {
+                m365_buf_putc(d, ',');
+            }
+            m365_json_cstr(d, ips[k]);
+        }
+        m365_buf_puts(d, "]}");
+    }
+    m365_buf_putc(d, ']');
+    const char *countries[MAX_KNOWN];
+    uint32_t asns[MAX_KNOWN];
+    size_t nc = 0, na = 0;
+    M365_MAP_EACH(&u->countries, slot)
+    {
+        countries[nc++] = slot->k1;
+    }
+    M365_MAP_EACH(&u->asns, slot)
+    {
+        asns[na++] = (uint32_t)(uintptr_t)slot->k1;
+    }
+    qsort(countries, nc, sizeof(*countries), cmp_str);
+    qsort(asns, na, sizeof(*asns), cmp_u32);
+    m365_json_key(d, first, "countries_seen");
+    m365_buf_putc(d, '[');
+    for (size_t i = 0; i < nc; i++) {
+        if (i) {
+            m365_buf_putc(d, ',');
+        }
+        m365_json_cstr(d, countries[i]);
+    }
+    m365_buf_putc(d, ']');
+    m365_json_key(d, first, "asns_seen");
+    m365_buf_putc(d, '[');
+    for (size_t i = 0; i < na; i++) {
+        m365_buf_printf(d, i ? ",%u" : "%u", asns[i]);
+    }
+    m365_buf_putc(d, ']');
+    m365_json_key(d, first, "counts");
+    m365_buf_printf(d, "{\"new_locations\":%u,\"impossible_travel\":%u,\"ip_bursts\":%u}",
+                    u->total_novel, u->total_hops, u->total_bursts);
+    if (!s->asn_seen) {
+        m365_json_key(d, first, "confidence_note");
+        m365_json_cstr(d, "No ASN known (no --asn-db and no autonomousSystemNumber in the "
+                          "sign-in records): only countries were compared.");
+    }
+
+    char what[512] = "";
+    size_t w = 0;
+    if (u->n_hops) {
+        const struct hop *h = &u->hops[0];
+        w += (size_t)snprintf(what + w, sizeof(what) - w,
+                              "signed in from %s (%s) %.0f km and %.1f h after %s (%s), "
+                              "%.0f km/h",
+                              h->to->city ? h->to->city : h->to->ip,
+                              h->to->country ? h->to->country : "?", h->km, h->hours,
+                              h->from->city ? h->from->city : h->from->ip,
+                              h->from->country ? h->from->country : "?", h->kmh);
+    }
+    if (u->n_novel && w < sizeof(what)) {
+        const struct novel *n = &u->novel[0];
+        char asn[24] = "";
+        if (n->asn) {
+            snprintf(asn, sizeof(asn), "AS%u", n->asn);
+        }
+        w += (size_t)snprintf(what + w, sizeof(what) - w, "%ssigned in from new %s %s%s%s (%s)",
+                              w ? "; " : "", n->country ? "country" : "network",
+                              n->country ? n->country : "", n->country && n->asn ? " / " : "",
+                              asn, n->ev->ip);
+    }
+    if (u->n_bursts && w < sizeof(what)) {
+        const struct burst *b = &u->bursts[0];
+        snprintf(what + w, sizeof(what) - w, "%sused %u networks within %.0f minutes",
+                 w ? "; " : "", b->networks, (double)(b->end - b->start) / 60000.0);
+    }
+    m365_fb_summary(fb, "%s %s%s.", u->upn, what,
+                    asn_only && !u->n_hops && !u->n_bursts ? " (same country)" : "");
+    m365_fb_end(fb);
+}
+
+static void finish(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    M365_MAP_EACH(&s->users, slot)
+    {
+        struct user *u = slot->val;
+        if (u->total_novel || u->total_hops || u->total_bursts) {
+            report(dc, s, u);
+        }
+    }
+}
+
+static void free_state(void *sv)
+{
+    struct state *s = sv;
+    M365_MAP_EACH(&s->users, slot)
+    {
+        struct user *u = slot->val;
+        m365_map_free(&u->countries);
+        m365_map_free(&u->asns);
+        free(u);
+    }
+    m365_map_free(&s->users);
+}
+
+static const char *const techniques[] = {"T1078.004", NULL};
+
+const struct m365_detection m365_detect_anomalous_signin_location = {
+    .info =
+        {
+            .id = "anomalous-signin-location",
+            .title = "Sign-in from a new country or network, impossible travel, or a burst of "
+                     "addresses",
+            .severity = M365_SEV_MEDIUM,
+            .techniques = techniques,
+            .description =
+                "Per user, over successful interactive sign-ins: (1) after a `baseline` learnt "
+                "from the user's own first sign-ins, a country or ASN never seen for them; (2) "
+                "impossible travel: two successive sign-ins with coordinates further apart than "
+                "`geo_tolerance_km` and faster than `max_speed_kmh` (same city never counts); "
+                "(3) a burst of `burst_networks` distinct networks (/24, /64) within "
+                "`burst_window`, counting attempts whose password was right (rotating "
+                "proxies). One finding per user: medium for a new country, impossible travel or "
+                "a burst, high for two of them, low for a new ASN in a known country.",
+            .needs = "interactive sign-in logs with locations (Entra sign-ins; ASNs from the "
+                     "Graph beta / SigninLogs records or --asn-db)",
+            .blind_spots =
+                "A user with less than `baseline` of history has no baseline and gets no "
+                "new-location finding (travel and bursts are still checked). Geolocation is "
+                "Microsoft's, from the logs, and is coarse for mobile carriers and VPNs. UAL "
+                "sign-ins (no location, interactivity unknown) count only for bursts, Outlook "
+                "Mobile's excepted. Non-interactive sign-ins are ignored. An attacker "
+                "using a residential proxy in the user's own city and ISP looks like the user.",
+        },
+    .params = params,
+    .n_params = sizeof(params) / sizeof(params[0]),
+    .cfg_size = sizeof(struct cfg),
+    .kinds = M365_KIND_BIT(M365_EV_SIGNIN),
+    .needs = M365_KIND_BIT(M365_EV_SIGNIN),
+    .state_size = sizeof(struct state),
+    .init = NULL,
+    .observe = observe,
+    .finish = finish,
+    .free_state = free_state,
+};

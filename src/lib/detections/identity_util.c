@@ -1,0 +1,81 @@
+#include "identity_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/norm.h"
+#include "../engine/detect.h"
+#include "../enrich/enrich.h"
+
+uint32_t m365_id_event_asn(const struct m365_event *ev, const struct m365_ipinfo *ii)
+{
+    if (ii && ii->asn) {
+        return ii->asn;
+    }
+    const char *s = m365_event_extra(ev, "autonomousSystemNumber");
+    int64_t v;
+    if (s && m365_parse_i64(s, strlen(s), 1, UINT32_MAX, &v) == 0) {
+        return (uint32_t)v;
+    }
+    return 0;
+}
+
+bool m365_id_hosting(struct m365_dctx *dc, const struct m365_event *ev,
+                     const struct m365_ipinfo *ii, const char **why)
+{
+    *why = NULL;
+    if (!ii->valid || ii->is_private) {
+        return false;
+    }
+    if (ii->in_ranges) {
+        *why = ii->range_label ? ii->range_label : "hosting range";
+        return true;
+    }
+    char buf[32];
+    if (ii->hosting_asn) {
+        snprintf(buf, sizeof(buf), "AS%u", ii->asn);
+        *why = m365_dctx_intern(dc, buf, strlen(buf));
+        return true;
+    }
+    /* The record's own ASN is trusted only alongside loaded enrichment: without it the rule
+     * is not evaluated at all, so results do not depend on which export carried the field. */
+    if (!ii->asn && (m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc))) {
+        uint32_t asn = m365_id_event_asn(ev, NULL);
+        if (asn && m365_asn_is_hosting(asn, NULL)) {
+            snprintf(buf, sizeof(buf), "AS%u", asn);
+            *why = m365_dctx_intern(dc, buf, strlen(buf));
+            return true;
+        }
+    }
+    return false;
+}
+
+bool m365_id_brokered_client(const struct m365_event *ev)
+{
+    static const char *const apps[] = {"27922004-5251-4030-b22d-91ecd9a37ea4"}; /* Outlook Mobile */
+    for (size_t i = 0; ev->app_id && i < sizeof(apps) / sizeof(apps[0]); i++) {
+        if (m365_ieq(ev->app_id, apps[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+double m365_id_km(double lat1, double lon1, double lat2, double lon2)
+{
+    const double r = 6371.0088, rad = 3.14159265358979323846 / 180.0;
+    double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+    double a = sin(dlat / 2) * sin(dlat / 2) +
+               cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    if (a > 1) {
+        a = 1;
+    }
+    return 2 * r * atan2(sqrt(a), sqrt(1 - a));
+}
+
+bool m365_id_has_geo(const struct m365_event *ev)
+{
+    return ev->has_geo && !(ev->lat == 0 && ev->lon == 0) && ev->lat >= -90 && ev->lat <= 90 &&
+           ev->lon >= -180 && ev->lon <= 180;
+}

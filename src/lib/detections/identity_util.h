@@ -1,0 +1,33 @@
+/* Shared facts for the identity detections (dormant MFA registration, hosting sign-ins,
+ * anomalous sign-in locations): where an address is on the Internet and how far apart two
+ * sign-ins are. */
+#ifndef M365_IDENTITY_UTIL_H
+#define M365_IDENTITY_UTIL_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "m365hunt/event.h"
+
+struct m365_dctx;
+struct m365_ipinfo;
+
+/* The autonomous system of an event's address: from --asn-db when it knows the address, else
+ * from the sign-in record itself (Graph beta / SigninLogs autonomousSystemNumber); 0 if unknown. */
+uint32_t m365_id_event_asn(const struct m365_event *ev, const struct m365_ipinfo *ii);
+
+/* The address belongs to a hosting / cloud provider: --ip-ranges, a hosting ASN from --asn-db,
+ * or (only when one of those is loaded) a hosting ASN named by the sign-in record. *why gets a
+ * short label ("AzureCloud.eastus", "AS8075"), interned or static. */
+bool m365_id_hosting(struct m365_dctx *dc, const struct m365_event *ev,
+                     const struct m365_ipinfo *ii, const char **why);
+
+/* A client whose sign-ins Microsoft's own cloud makes for the user (Outlook for iOS / Android
+ * syncs through a Microsoft service), so their address is Microsoft's, not the user's. */
+bool m365_id_brokered_client(const struct m365_event *ev);
+
+/* Great-circle distance in kilometres. */
+double m365_id_km(double lat1, double lon1, double lat2, double lon2);
+
+/* Coordinates that mean something (sign-in logs write 0,0 when they have none). */
+bool m365_id_has_geo(const struct m365_event *ev);
+#endif

@@ -1,0 +1,162 @@
+import datetime as dt
+import json
+import sys
+
+from lib import *
+
+ROOT = (sys.argv[1] if len(sys.argv) > 1 else DETECTIONS) + '/anomalous-signin-location'
+D = dt.timedelta
+RULE = 'anomalous-signin-location'
+
+OFFICE = PLACES['office']
+OFFICE_POOL = [('203.0.113.%d' % n, 'Boston', 'Massachusetts', 'US', 42.35843, -71.05978, 7922) for n in range(10, 16)]
+HOME = {
+    'ken': ('198.51.100.71', 'Cambridge', 'Massachusetts', 'US', 42.3751, -71.10561, 7922),
+    'tom': ('198.51.100.52', 'Quincy', 'Massachusetts', 'US', 42.25288, -71.00227, 7922),
+    'emily': ('198.51.100.117', 'Malden', 'Massachusetts', 'US', 42.42510, -71.06616, 7922),
+    'marcus': ('198.51.100.34', 'Newton', 'Massachusetts', 'US', 42.33704, -71.20922, 7922),
+    'aisha': ('198.51.100.102', 'Medford', 'Massachusetts', 'US', 42.41843, -71.10616, 7922),
+    'ravi': ('198.51.100.150', 'Brookline', 'Massachusetts', 'US', 42.33176, -71.12116, 7922),
+    'dana': ('198.51.100.21', 'Wellesley', 'Massachusetts', 'US', 42.37338, -71.06485, 7922),
+}
+LAGOS = ('105.112.33.40', 'Lagos', 'Lagos', 'NG', 6.45407, 3.39467, 36873)
+FRANKFURT = ('91.64.120.7', 'Frankfurt am Main', 'Hesse', 'DE', 50.11552, 8.68417, 3209)
+AMSTERDAM = ('77.166.40.12', 'Amsterdam', 'North Holland', 'NL', 52.37403, 4.88969, 1136)
+VZW_BOSTON = ('174.192.3.15', 'Boston', 'Massachusetts', 'US', 42.35843, -71.05978, 22394)
+VZW_SF = ('174.205.77.9', 'San Francisco', 'California', 'US', 37.77493, -122.41942, 22394)
+TMO_FRAMINGHAM = ('172.58.12.40', 'Framingham', 'Massachusetts', 'US', 42.27926, -71.41617, 21928)
+TMO_NYC = ('172.58.200.9', 'New York', 'New York', 'US', 40.71427, -74.00597, 21928)
+# Residential exits a proxy service picked in the victim's metro area: six ISPs, six networks.
+BOSTON_PROXIES = [
+    ('73.61.22.190', 'Boston', 'Massachusetts', 'US', 42.35843, -71.05978, 7922),
+    ('108.20.77.14', 'Waltham', 'Massachusetts', 'US', 42.37649, -71.23561, 701),
+    ('99.40.153.62', 'Quincy', 'Massachusetts', 'US', 42.25288, -71.00227, 7018),
+    ('146.115.9.201', 'Lowell', 'Massachusetts', 'US', 42.63342, -71.31617, 6079),
+    ('24.61.140.33', 'Lynn', 'Massachusetts', 'US', 42.46676, -70.94949, 7015),
+    ('208.127.41.8', 'Brockton', 'Massachusetts', 'US', 42.08343, -71.01838, 3356),
+]
+
+
+def expect(findings):
+    return json.dumps({'rule': RULE, 'findings': findings}) + '\n'
+
+
+def routine(who, home, start, days, extra=(), app_cycle=('officehome', 'owa', 'teams')):
+    """Working-day sign-ins from the office and home (and any extra places, e.g. a phone)."""
+    out = []
+    places = [OFFICE, HOME[home]] + list(extra)
+    for d in range(days):
+        t = start + D(days=d, minutes=(d * 13) % 50)
+        out.append(signin(t, who, places[d % len(places)], app=app_cycle[d % len(app_cycle)]))
+    return out
+
+
+def graph_file(sig):
+    return graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True))
+
+
+# A. Graph: after two weeks in Boston, a sign-in from Lagos 40 minutes after one at the office:
+# new country, new ASN and impossible travel.
+seed('anom-A')
+sig = routine('ken.yamada', 'ken', T('2026-02-20T13:40:00'), 15)
+sig.append(signin(T('2026-03-06T13:30:05'), 'ken.yamada', OFFICE, app='teams'))
+sig.append(signin(T('2026-03-06T14:10:44'), 'ken.yamada', LAGOS, app='officehome', ua=UA_ATTACK))
+sig += routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 15)
+write(ROOT + '/pos_graph_new_country_and_travel', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'high',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['105.112.33.40', '203.0.113.10']},
+                            'summary_contains': 'signed in from Lagos (NG)',
+                            # Ken's own sign-in at 14:12 from the office makes a second hop back.
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 2, 'ip_bursts': 0},
+                                        'countries_seen': ['NG', 'US'], 'asns_seen': [7922, 36873]}}]),
+})
+
+# B. Log Analytics CSV: a user with two days of history (no baseline yet) signs in from Frankfurt
+# 35 minutes after Boston: impossible travel only.
+seed('anom-B')
+sig = [signin(T('2026-03-04T13:12:40'), 'olivia.park', OFFICE, app='officehome'),
+       signin(T('2026-03-05T14:00:21'), 'olivia.park', OFFICE, app='owa'),
+       signin(T('2026-03-05T14:35:02'), 'olivia.park', FRANKFURT, app='owa', ua=UA_ATTACK)]
+sig += routine('marcus.oyelaran', 'marcus', T('2026-03-01T13:50:00'), 6)
+write(ROOT + '/pos_sentinel_impossible_travel', {
+    'SigninLogs.csv': la_csv(la_rows(sig)),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['olivia.park@contosodemo.onmicrosoft.com'], 'ips': ['91.64.120.7']},
+                            'summary_contains': 'signed in from Frankfurt am Main (DE)',
+                            'details': {'counts': {'new_locations': 0, 'impossible_travel': 1, 'ip_bursts': 0}}}]),
+})
+
+# C. Azure Monitor: six residential exits around Boston in eight minutes (a geo-targeted proxy
+# pool): no travel, no new country, a burst of networks.
+seed('anom-C')
+sig = routine('aisha.khan', 'aisha', T('2026-03-02T13:55:00'), 3)
+t0 = T('2026-03-04T02:11:09')
+for i, p in enumerate(BOSTON_PROXIES):
+    sig.append(signin(t0 + D(seconds=83 * i + 7 * (i % 2)), 'aisha.khan', p, app=['owa', 'officehome'][i % 2], ua=UA_ATTACK))
+sig += routine('emily.tran', 'emily', T('2026-03-02T14:20:00'), 3)
+sig.sort(key=lambda s: s['t'])
+lines = [azmon_line([azmon_signin(s) for s in sig[i:i + 3]]) for i in range(0, len(sig), 3)]
+write(ROOT + '/pos_azmon_proxy_rotation_burst', {
+    'PT1H.json': '\n'.join(lines) + '\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['aisha.khan@contosodemo.onmicrosoft.com'],
+                                         'ips': [p[0] for p in BOSTON_PROXIES]},
+                            'summary_contains': 'used 6 networks within',
+                            'details': {'counts': {'new_locations': 0, 'impossible_travel': 0, 'ip_bursts': 1}}}]),
+})
+
+# D/E. Graph: a domestic flight Boston -> San Francisco on the phone (same carrier as always),
+# 578 km/h: not impossible. With max_speed_kmh 500 it is.
+seed('anom-D')
+sig = routine('tom.becker', 'tom', T('2026-02-20T13:35:00'), 14, extra=[VZW_BOSTON])
+sig.append(signin(T('2026-03-06T11:58:31'), 'tom.becker', VZW_BOSTON, app='outlookmobile', ua=UA_IOS,
+                  client='Mobile Apps and Desktop clients'))
+sig.append(signin(T('2026-03-06T19:28:10'), 'tom.becker', VZW_SF, app='outlookmobile', ua=UA_IOS,
+                  client='Mobile Apps and Desktop clients'))
+files = {'signins.json': graph_file(sig)}
+write(ROOT + '/neg_graph_domestic_flight', dict(files, **{'expect.json': expect([])}))
+write(ROOT + '/pos_graph_config_max_speed_500', dict(files, **{
+    'speed.yaml': 'rules:\n  anomalous-signin-location:\n    max_speed_kmh: 500\n',
+    'args': '--config\n@CASE@/speed.yaml\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['tom.becker@contosodemo.onmicrosoft.com'], 'ips': ['174.205.77.9']},
+                            'details': {'counts': {'new_locations': 0, 'impossible_travel': 1, 'ip_bursts': 0}}}])}))
+
+# F. Graph: laptop at the office, phone on T-Mobile geolocated to Framingham (30 km) and to the
+# carrier's New York gateway (306 km), alternating within minutes: two devices, not travel.
+seed('anom-F')
+sig = routine('emily.tran', 'emily', T('2026-02-20T13:45:00'), 12, extra=[TMO_FRAMINGHAM, TMO_NYC])
+day = T('2026-03-05T13:02:00')
+for i, p in enumerate([OFFICE, TMO_FRAMINGHAM, OFFICE, TMO_NYC, OFFICE, TMO_FRAMINGHAM]):
+    phone = p is not OFFICE
+    sig.append(signin(day + D(minutes=4 * i, seconds=17 * i), 'emily.tran', p,
+                      app='outlookmobile' if phone else 'owa', ua=UA_IOS if phone else UA_EDGE,
+                      client='Mobile Apps and Desktop clients' if phone else 'Browser'))
+write(ROOT + '/neg_graph_phone_and_laptop_nearby', {'signins.json': graph_file(sig), 'expect.json': expect([])})
+
+# G. Log Analytics CSV: the office NAT pool hands one user six addresses in five minutes.
+seed('anom-G')
+sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 12)
+t0 = T('2026-03-04T14:01:12')
+for i, p in enumerate(OFFICE_POOL):
+    sig.append(signin(t0 + D(seconds=49 * i), 'marcus.oyelaran', p, app=['owa', 'teams', 'officehome'][i % 3]))
+write(ROOT + '/neg_sentinel_office_nat_pool', {'SigninLogs.csv': la_csv(la_rows(sig)), 'expect.json': expect([])})
+
+# H/I. Graph: a user seen for two days signs in from Amsterdam (two days later, so no travel):
+# no baseline yet, no finding. With baseline 1d / 2 sign-ins, a new country.
+seed('anom-H')
+sig = [signin(T('2026-03-03T13:20:31'), 'ravi.menon', OFFICE, app='officehome'),
+       signin(T('2026-03-03T17:02:12'), 'ravi.menon', HOME['ravi'], app='owa'),
+       signin(T('2026-03-04T13:31:50'), 'ravi.menon', OFFICE, app='teams'),
+       signin(T('2026-03-06T09:14:27'), 'ravi.menon', AMSTERDAM, app='owa')]
+sig += routine('dana.whitfield', 'dana', T('2026-02-25T14:05:00'), 10)
+files = {'signins.json': graph_file(sig)}
+write(ROOT + '/neg_graph_new_user_no_baseline', dict(files, **{'expect.json': expect([])}))
+write(ROOT + '/pos_graph_config_short_baseline', dict(files, **{
+    'baseline.yaml': 'rules:\n  anomalous-signin-location:\n    baseline: 1d\n    baseline_signins: 2\n',
+    'args': '--config\n@CASE@/baseline.yaml\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ravi.menon@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'signed in from new country NL / AS1136 (77.166.40.12)',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])}))
