@@ -89,6 +89,13 @@ for rule in $("$BIN" rules list | awk '$2 ~ /^(info|low|medium|high|critical)$/ 
     if ls -d "$rule"/pos_*/ >/dev/null 2>&1; then pass; else fail "$rule: no true-positive fixture (tests/detections/$rule/pos_*)"; fi
     if ls -d "$rule"/neg_*/ >/dev/null 2>&1; then pass; else fail "$rule: no benign near-miss fixture (tests/detections/$rule/neg_*)"; fi
     if "$BIN" rules show "$rule" >/dev/null; then pass; else fail "$rule: rules show fails"; fi
+    # The rule table of docs/findings.md names every rule with exactly its techniques.
+    techs=$("$BIN" rules show "$rule" | sed -n 's/^ATT&CK: //p')
+    if grep -qF "| \`$rule\` |" "$SRC/docs/findings.md" && grep -F "| \`$rule\` |" "$SRC/docs/findings.md" | grep -qF "| $techs |"; then
+        pass
+    else
+        fail "$rule: docs/findings.md rule table lacks it or its techniques ($techs)"
+    fi
 done
 echo "$ncase detection cases"
 [ $ncase -gt 0 ] || { echo "no detection cases found"; exit 77; }

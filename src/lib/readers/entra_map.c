@@ -274,6 +274,13 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
     if (text_of(ctx, obj, &s, &len, "homeTenantId", NULL)) {
         m365_ev_add_extra(ctx, "homeTenantId", 12, s, len);
     }
+    /* Who owns the client and the resource applications: foreign apps show here. */
+    if (text_of(ctx, obj, &s, &len, "appOwnerTenantId", NULL)) {
+        m365_ev_add_extra(ctx, "appOwnerTenantId", 16, s, len);
+    }
+    if (text_of(ctx, obj, &s, &len, "resourceOwnerTenantId", NULL)) {
+        m365_ev_add_extra(ctx, "resourceOwnerTenantId", 21, s, len);
+    }
     int64_t asn;
     if (m365_jint(ctx, m365_jget(obj, "autonomousSystemNumber", NULL), &asn) && asn > 0) {
         /* A number in Graph, a string in portal CSV exports: keep the digits only. */
