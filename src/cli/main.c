@@ -21,6 +21,8 @@ static void help(FILE *f)
         "  m365hunt formats                  list the evidence formats it reads\n"
         "  m365hunt rules list               list the detections\n"
         "  m365hunt rules show RULE          what a detection looks for, needs, cannot see\n"
+        "  m365hunt simulate --out DIR ...   write a simulated tenant's logs and ground truth\n"
+        "                                    (m365hunt simulate --help, docs/simulate.md)\n"
         "  m365hunt version                  print the version\n"
         "  m365hunt help                     this text (also -h, --help)\n"
         "\n"
@@ -68,7 +70,8 @@ static void help(FILE *f)
         "Exit codes: 0 scan completed, 1 findings at or above --fail-on, 2 usage error,\n"
         "3 no readable evidence, 4 too many records skipped (--max-skip-ratio, --strict).\n"
         "\n"
-        "Documentation: docs/cli.md, docs/findings.md, docs/events.md, docs/formats/.\n",
+        "Documentation: docs/cli.md, docs/findings.md, docs/events.md, docs/formats/,\n"
+        "docs/simulate.md.\n",
         f);
 }
 
@@ -128,6 +131,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "scan") == 0) {
         return cli_scan(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "simulate") == 0) {
+        return cli_simulate(argc - 1, argv + 1);
     }
     cli_usage_error("unknown command '%s'", cmd);
     return CLI_EXIT_USAGE;

@@ -11,6 +11,7 @@
 #include "../engine/detect.h"
 #include "../json/json.h"
 #include "m365_ids.h"
+#include "../core/sort.h"
 
 /* List caps per application. */
 enum {
@@ -1392,7 +1393,7 @@ static int cmp_str(const void *x, const void *y)
 
 void m365_app_json_strings(struct m365_buf *d, const char **v, size_t n)
 {
-    qsort(v, n, sizeof(*v), cmp_str);
+    m365_qsort(v, n, sizeof(*v), cmp_str);
     m365_buf_putc(d, '[');
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {

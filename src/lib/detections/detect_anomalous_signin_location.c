@@ -12,6 +12,7 @@
 #include "../engine/detect.h"
 #include "identity_util.h"
 #include "signin_util.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t baseline;
@@ -433,7 +434,7 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
                 ips[n++] = b->ev[k]->ip;
             }
         }
-        qsort(ips, n, sizeof(*ips), cmp_str);
+        m365_qsort(ips, n, sizeof(*ips), cmp_str);
         m365_json_key(d, &f, "ips");
         m365_buf_putc(d, '[');
         for (size_t k = 0; k < n; k++) {
@@ -456,8 +457,8 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
     {
         asns[na++] = (uint32_t)(uintptr_t)slot->k1;
     }
-    qsort(countries, nc, sizeof(*countries), cmp_str);
-    qsort(asns, na, sizeof(*asns), cmp_u32);
+    m365_qsort(countries, nc, sizeof(*countries), cmp_str);
+    m365_qsort(asns, na, sizeof(*asns), cmp_u32);
     m365_json_key(d, first, "countries_seen");
     m365_buf_putc(d, '[');
     for (size_t i = 0; i < nc; i++) {

@@ -8,6 +8,7 @@
 #include "../engine/detect.h"
 #include "m365_ids.h"
 #include "mail_util.h"
+#include "../core/sort.h"
 
 struct cfg {
     uint32_t min_mailboxes; /* distinct mailboxes within the window */
@@ -178,7 +179,7 @@ static size_t keys(const struct m365_map *m, const char **out, size_t max)
             out[n++] = slot->k1;
         }
     }
-    qsort(out, n, sizeof(*out), cmp_str);
+    m365_qsort(out, n, sizeof(*out), cmp_str);
     return n;
 }
 
@@ -255,7 +256,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         m365_buf_puts(d, b->not_owner ? "true" : "false");
         const char *fl[8];
         memcpy(fl, b->folders, b->n_folders * sizeof(*fl));
-        qsort(fl, b->n_folders, sizeof(*fl), cmp_str);
+        m365_qsort(fl, b->n_folders, sizeof(*fl), cmp_str);
         m365_json_key(d, &f2, "folders");
         m365_buf_putc(d, '[');
         for (uint32_t k = 0; k < b->n_folders; k++) {

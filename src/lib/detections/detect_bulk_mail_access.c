@@ -9,6 +9,7 @@
 #include "../engine/detect.h"
 #include "m365_ids.h"
 #include "mail_util.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t window;
@@ -166,7 +167,7 @@ static void finish(struct m365_dctx *dc, void *sv)
                 boxes[nb++] = m->k1;
             }
         }
-        qsort(boxes, nb, sizeof(*boxes), cmp_str);
+        m365_qsort(boxes, nb, sizeof(*boxes), cmp_str);
         for (size_t i = 0; i < nb; i++) {
             m365_fb_entity(fb, M365_ENT_MAILBOXES, boxes[i]);
         }

@@ -11,6 +11,7 @@
 #include "../engine/detect.h"
 #include "identity_util.h"
 #include "signin_util.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t dormancy;       /* no successful sign-in for this long: dormant */
@@ -435,7 +436,7 @@ static int cmp_str(const void *a, const void *b)
 
 static void str_array(struct m365_buf *d, const char **v, size_t n)
 {
-    qsort(v, n, sizeof(*v), cmp_str);
+    m365_qsort(v, n, sizeof(*v), cmp_str);
     m365_buf_putc(d, '[');
     for (size_t i = 0; i < n; i++) {
         if (i) {

@@ -10,6 +10,7 @@
 #include "../core/norm.h"
 #include "../engine/detect.h"
 #include "tenant_facts.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t new_account_window;
@@ -317,7 +318,7 @@ static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max
             out[n++] = slot->k1;
         }
     }
-    qsort(out, n, sizeof(*out), cmp_str);
+    m365_qsort(out, n, sizeof(*out), cmp_str);
     return n;
 }
 

@@ -12,6 +12,7 @@
 #include "consent_facts.h"
 #include "m365_ids.h"
 #include "tenant_facts.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t new_account_window; /* a consenter created this recently in the evidence is new */
@@ -161,7 +162,7 @@ static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max
             out[n++] = slot->k1;
         }
     }
-    qsort(out, n, sizeof(*out), cmp_str);
+    m365_qsort(out, n, sizeof(*out), cmp_str);
     return n;
 }
 
@@ -195,7 +196,7 @@ static void json_tokens(struct m365_buf *d, const char *list, char *out, size_t 
             p++;
         }
     }
-    qsort(tok, n, sizeof(*tok), cmp_str);
+    m365_qsort(tok, n, sizeof(*tok), cmp_str);
     json_list(d, tok, n);
     size_t w = 0;
     out[0] = '\0';

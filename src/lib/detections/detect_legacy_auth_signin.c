@@ -8,6 +8,7 @@
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
 #include "signin_util.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t established;   /* legacy use starting this early in the sign-in logs is baseline */
@@ -153,7 +154,7 @@ static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max
             out[n++] = slot->k1;
         }
     }
-    qsort(out, n, sizeof(*out), cmp_str);
+    m365_qsort(out, n, sizeof(*out), cmp_str);
     return n;
 }
 

@@ -11,6 +11,7 @@
 #include "m365_ids.h"
 #include "mail_util.h"
 #include "signin_util.h"
+#include "../core/sort.h"
 
 #define MAX_EV 48
 #define MAX_WINDOWS 256
@@ -191,7 +192,7 @@ static size_t sorted(const struct m365_map *m, const char **out, size_t max)
             out[n++] = slot->k1;
         }
     }
-    qsort(out, n, sizeof(*out), cmp_str);
+    m365_qsort(out, n, sizeof(*out), cmp_str);
     return n;
 }
 

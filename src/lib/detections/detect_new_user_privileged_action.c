@@ -12,6 +12,7 @@
 #include "consent_facts.h"
 #include "m365_ids.h"
 #include "tenant_facts.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t window; /* actions this soon after the creation count */
@@ -324,7 +325,7 @@ static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max
             out[n++] = slot->k1;
         }
     }
-    qsort(out, n, sizeof(*out), cmp_str);
+    m365_qsort(out, n, sizeof(*out), cmp_str);
     return n;
 }
 

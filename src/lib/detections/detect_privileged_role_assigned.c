@@ -13,6 +13,7 @@
 #include "m365_ids.h"
 #include "signin_util.h"
 #include "tenant_facts.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t new_account_window; /* a member created this recently in the evidence is new */
@@ -248,7 +249,7 @@ static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max
             out[n++] = slot->k1;
         }
     }
-    qsort(out, n, sizeof(*out), cmp_str);
+    m365_qsort(out, n, sizeof(*out), cmp_str);
     return n;
 }
 

@@ -9,6 +9,7 @@
 #include "../engine/detect.h"
 #include "m365_ids.h"
 #include "mail_util.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t baseline;
@@ -125,7 +126,7 @@ static void entities(struct m365_fb *fb, const struct m365_map *m, enum m365_ent
             v[n++] = slot->k1;
         }
     }
-    qsort(v, n, sizeof(*v), cmp_str);
+    m365_qsort(v, n, sizeof(*v), cmp_str);
     for (size_t i = 0; i < n; i++) {
         m365_fb_entity(fb, k, v[i]);
     }

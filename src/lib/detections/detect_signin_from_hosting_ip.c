@@ -12,6 +12,7 @@
 #include "identity_util.h"
 #include "m365_ids.h"
 #include "signin_util.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t established; /* hosting use this close to the start of the logs predates them */
@@ -246,7 +247,7 @@ static int cmp_str(const void *a, const void *b)
 
 static void str_array(struct m365_buf *d, const char **v, size_t n)
 {
-    qsort(v, n, sizeof(*v), cmp_str);
+    m365_qsort(v, n, sizeof(*v), cmp_str);
     m365_buf_putc(d, '[');
     for (size_t i = 0; i < n; i++) {
         if (i) {
@@ -287,7 +288,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct state
     if (!nn) {
         return;
     }
-    qsort(nets, nn, sizeof(*nets), cmp_net);
+    m365_qsort(nets, nn, sizeof(*nets), cmp_net);
     struct m365_fb *fb = m365_fb_begin(dc, admin ? M365_SEV_HIGH : M365_SEV_MEDIUM);
     if (!fb) {
         return;

@@ -21,6 +21,7 @@
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
 #include "signin_util.h"
+#include "../core/sort.h"
 
 struct cfg {
     int64_t lifetime;     /* a token may have been issued this long before its use */
@@ -478,7 +479,7 @@ static void build_coverage(struct state *s, int64_t gap)
                 n++;
             }
         }
-        qsort(iv, n, sizeof(*iv), cmp_iv);
+        m365_qsort(iv, n, sizeof(*iv), cmp_iv);
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
             if (m && iv[i][0] <= iv[m - 1][1] + gap) {
@@ -553,7 +554,7 @@ static void list_add(const char **list, size_t *n, size_t max, const char *s)
 static void json_list(struct m365_buf *d, int *first, const char *key, const char **list,
                       size_t n)
 {
-    qsort(list, n, sizeof(*list), cmp_str);
+    m365_qsort(list, n, sizeof(*list), cmp_str);
     m365_json_key(d, first, key);
     m365_buf_putc(d, '[');
     for (size_t i = 0; i < n; i++) {
@@ -774,7 +775,7 @@ static void finish(struct m365_dctx *dc, void *sv)
             users[nu++] = u;
         }
     }
-    qsort(users, nu, sizeof(*users), cmp_user);
+    m365_qsort(users, nu, sizeof(*users), cmp_user);
     size_t findings = 0;
     for (size_t i = 0; i < nu; i++) {
         struct user *u = users[i];
@@ -789,7 +790,7 @@ static void finish(struct m365_dctx *dc, void *sv)
             }
         }
         if (n) {
-            qsort(fl, n, sizeof(*fl), cmp_flagged);
+            m365_qsort(fl, n, sizeof(*fl), cmp_flagged);
             report(dc, c, u, fl, n, outside);
             findings++;
         }

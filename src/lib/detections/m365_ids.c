@@ -193,3 +193,20 @@ const struct m365_role *m365_privileged_role(const char *key)
     /* Older records say "Company Administrator" for Global Administrator. */
     return key && m365_ieq(key, "Company Administrator") ? &roles[0] : NULL;
 }
+
+static const char *const audit_skus[] = {
+    "SPE_E5", "SPE_E5_NOPSTNCONF", "SPE_E5_CALLINGMINUTES", "SPE_E5_USGOV_GCCHIGH",
+    "ENTERPRISEPREMIUM", "ENTERPRISEPREMIUM_NOPSTNCONF", "ENTERPRISEPREMIUM_FACULTY",
+    "ENTERPRISEPREMIUM_STUDENT", "DEVELOPERPACK_E5", "INFORMATION_PROTECTION_COMPLIANCE",
+    "M365EDU_A5_FACULTY", "M365EDU_A5_STUDENT", "M365_G5_GCC", "Microsoft_365_E5_(no_Teams)",
+};
+
+bool m365_sku_has_advanced_auditing(const char *sku_name, size_t len)
+{
+    for (size_t i = 0; sku_name && i < sizeof(audit_skus) / sizeof(audit_skus[0]); i++) {
+        if (m365_ieqn(sku_name, len, audit_skus[i])) {
+            return true;
+        }
+    }
+    return false;
+}

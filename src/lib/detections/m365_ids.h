@@ -53,4 +53,7 @@ struct m365_role {
     int tier; /* 0 = tenant takeover (Global, Privileged Role…), 1 = high */
 };
 const struct m365_role *m365_privileged_role(const char *template_id_or_name);
+/* Licences (SkuName / skuPartNumber) whose service plans include M365_ADVANCED_AUDITING
+ * (E5, A5, G5, E5 Compliance, E5 developer), case-insensitive. */
+bool m365_sku_has_advanced_auditing(const char *sku_name, size_t len);
 #endif

@@ -8,6 +8,7 @@
 #include "../core/map.h"
 #include "incidents.h"
 #include "scan_internal.h"
+#include "../core/sort.h"
 
 #define DAY_MS 86400000ll
 
@@ -109,7 +110,7 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
         sc.first_ms = st ? st->first_ms : INT64_MIN;
         sc.last_ms = st ? st->last_ms : INT64_MIN;
         if (nd[l]) {
-            qsort(days[l], nd[l], sizeof(int64_t), cmp_i64);
+            m365_qsort(days[l], nd[l], sizeof(int64_t), cmp_i64);
             int64_t first = days[l][0], last = days[l][nd[l] - 1];
             sc.days = (uint32_t)(last - first + 1);
             struct m365_gap *gaps = m365_arena_alloc(ar, nd[l] * sizeof(*gaps));
@@ -171,7 +172,7 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
     }
     m365_map_free(&mbx.index);
     if (mbx.n) {
-        qsort(mbx.v, mbx.n, sizeof(*mbx.v), cmp_mailbox);
+        m365_qsort(mbx.v, mbx.n, sizeof(*mbx.v), cmp_mailbox);
     }
     struct m365_mailbox_coverage *copy = mbx.n ? m365_arena_alloc(ar, mbx.n * sizeof(*copy)) : NULL;
     if (copy) {

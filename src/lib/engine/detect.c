@@ -10,6 +10,7 @@
 #include "../core/norm.h"
 #include "../enrich/enrich.h"
 #include "scan_internal.h"
+#include "../core/sort.h"
 
 const struct m365_detection *const m365_detections[] = {
 #define M365_DETECTION(id) &m365_detect_##id,
@@ -467,7 +468,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         free(state);
     }
     if (st->n > 1) {
-        qsort(st->findings, st->n, sizeof(*st->findings), cmp_finding);
+        m365_qsort(st->findings, st->n, sizeof(*st->findings), cmp_finding);
     }
     return M365_OK;
 }
@@ -634,7 +635,7 @@ enum m365_status m365_fb_end(struct m365_fb *fb)
     enum m365_status st = M365_OK;
     for (int k = 0; k < M365_ENT__COUNT; k++) {
         if (fb->n_ent[k]) {
-            qsort(fb->ent[k], fb->n_ent[k], sizeof(*fb->ent[k]), cmp_str);
+            m365_qsort(fb->ent[k], fb->n_ent[k], sizeof(*fb->ent[k]), cmp_str);
             const char **items = m365_arena_alloc(ar, fb->n_ent[k] * sizeof(*items));
             if (items) {
                 memcpy(items, fb->ent[k], fb->n_ent[k] * sizeof(*items));

@@ -39,6 +39,9 @@ struct m365_detection {
     uint32_t kinds;    /* M365_KIND_BIT() mask of the events it wants */
     uint32_t needs;    /* M365_KIND_BIT() mask: evidence kinds that must all be present */
     size_t state_size; /* zeroed state handed to every call */
+    /* M365_ENT bit mask (1u << kind) of entity lists that name targets, not actors: a spray's
+     * hundred failed accounts. They do not join findings into incidents. */
+    uint32_t target_entities;
     /* Optional: decide whether the detection can run on this evidence; call
      * m365_dctx_not_evaluated() to skip it with a reason. */
     void (*init)(struct m365_dctx *dc, void *state);

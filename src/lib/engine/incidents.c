@@ -13,6 +13,7 @@
 #include "../detections/m365_ids.h"
 #include "../enrich/enrich.h"
 #include "scan_internal.h"
+#include "../core/sort.h"
 
 struct m365_incidents {
     struct m365_incident *v;
@@ -144,7 +145,7 @@ static const char **finish_list(struct m365_arena *ar, const char **v, size_t *n
     if (!*n) {
         return NULL;
     }
-    qsort(v, *n, sizeof(*v), cmp_str);
+    m365_qsort(v, *n, sizeof(*v), cmp_str);
     size_t k = 0;
     for (size_t i = 0; i < *n; i++) {
         if (k == 0 || strcmp(v[k - 1], v[i]) != 0) {
@@ -275,7 +276,7 @@ static void exposure(struct m365_scan *s, struct m365_incident *inc,
     }
     m365_map_free(&acc);
     if (ex) {
-        qsort(ex, k, sizeof(*ex), cmp_exposure);
+        m365_qsort(ex, k, sizeof(*ex), cmp_exposure);
     }
     inc->exposed = ex;
     inc->n_exposed = ex ? k : 0;
@@ -379,7 +380,12 @@ enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_st
     struct m365_map ents = {0};
     for (size_t i = 0; i < nf; i++) {
         const struct m365_finding *f = m365_detect_finding(d, i);
+        const struct m365_detection *det = m365_detection_find(f->rule);
+        uint32_t targets = det ? det->target_entities : 0;
         for (int k = 0; k < M365_ENT__COUNT; k++) {
+            if (targets & (1u << k)) {
+                continue;
+            }
             for (size_t e = 0; e < f->entities[k].n; e++) {
                 const char *v = f->entities[k].items[e];
                 if (!linking(s, k, v)) {
@@ -415,7 +421,7 @@ enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_st
     M365_MAP_EACH(&ents, slot)
     {
         struct ent_list *l = slot->val;
-        qsort(l->v, l->n, sizeof(*l->v), cmp_member);
+        m365_qsort(l->v, l->n, sizeof(*l->v), cmp_member);
         int64_t reach = INT64_MIN; /* latest last_seen so far in this entity's chain */
         for (size_t i = 0; i < l->n; i++) {
             bool untimed = l->v[i].first == M365_TIME_NONE;

@@ -21,6 +21,7 @@
 #include "detect.h"
 #include "incidents.h"
 #include "scan_internal.h"
+#include "../core/sort.h"
 
 #define CHUNK_EVENTS 4096u
 
@@ -387,7 +388,7 @@ static enum m365_status walk(struct m365_scan *s, const char *path, unsigned dep
     }
     closedir(d);
     /* Name order: the same evidence gives the same file order, hence the same output. */
-    qsort(names, n, sizeof(*names), cmp_str);
+    m365_qsort(names, n, sizeof(*names), cmp_str);
     for (size_t i = 0; i < n; i++) {
         if (rc == M365_OK) {
             enum m365_status r = walk(s, names[i], depth + 1);
@@ -657,7 +658,7 @@ static const char *infer_tenant(struct m365_scan *s)
             ids[k++] = t;
         }
     }
-    qsort(ids, k, sizeof(*ids), cmp_str);
+    m365_qsort(ids, k, sizeof(*ids), cmp_str);
     for (size_t i = 0; i < k;) {
         size_t j = i;
         while (j < k && strcmp(ids[j], ids[i]) == 0) {
@@ -686,7 +687,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     s->ran = true;
     /* Path order, whatever order the paths were given in: the same evidence gives the same
      * output (ties in time are broken by file order). */
-    qsort(s->files, s->n_files, sizeof(*s->files), cmp_file);
+    m365_qsort(s->files, s->n_files, sizeof(*s->files), cmp_file);
     struct m365_json *json =
         m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
     if (!json) {
@@ -732,7 +733,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         widen(ls, ev->time_ms);
     }
     free(dup);
-    qsort((void *)s->sorted, s->n_sorted, sizeof(*s->sorted), cmp_event);
+    m365_qsort((void *)s->sorted, s->n_sorted, sizeof(*s->sorted), cmp_event);
     for (size_t i = 0; i < s->n_sorted; i++) {
         ((struct m365_event *)s->sorted[i])->seq = (uint32_t)i;
     }

@@ -326,6 +326,19 @@ static void mail_fields(struct m365_read_ctx *ctx, struct m365_jv rec)
         if (m365_jtext(ctx, m365_jget(pf, "Path", NULL), &p, &pl)) {
             m365_ev_add_folder(ctx, p, pl, 1);
         }
+        /* Folder permission records (AddFolderPermissions…): who got which rights. */
+        static const char *const member[][2] = {
+            {"MemberRights", "Item.ParentFolder.MemberRights"},
+            {"MemberUpn", "Item.ParentFolder.MemberUpn"},
+            {"MemberSid", "Item.ParentFolder.MemberSid"},
+            {"Name", "Item.ParentFolder.Name"},
+        };
+        bool perm = m365_jv_type(m365_jget(pf, "MemberRights", NULL)) != M365_J_ABSENT;
+        for (size_t i = 0; perm && i < sizeof(member) / sizeof(member[0]); i++) {
+            if (m365_jtext(ctx, m365_jget(pf, member[i][0], NULL), &p, &pl)) {
+                m365_ev_add_extra(ctx, member[i][1], strlen(member[i][1]), p, pl);
+            }
+        }
     }
 }
 

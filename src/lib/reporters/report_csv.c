@@ -6,6 +6,7 @@
 #include "../core/buf.h"
 #include "../core/map.h"
 #include "m365hunt/m365hunt.h"
+#include "../core/sort.h"
 
 static void cell(struct m365_buf *b, const char *s, bool last)
 {
@@ -88,7 +89,7 @@ enum m365_status m365_scan_write_timeline_csv(const struct m365_scan *s, bool al
         {
             evs[k++] = slot->k1;
         }
-        qsort(evs, k, sizeof(*evs), cmp_seq);
+        m365_qsort(evs, k, sizeof(*evs), cmp_seq);
     }
     struct m365_buf b;
     m365_buf_init(&b, 0);

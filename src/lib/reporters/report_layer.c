@@ -8,6 +8,7 @@
 #include "../core/buf.h"
 #include "../core/json_out.h"
 #include "m365hunt/m365hunt.h"
+#include "../core/sort.h"
 
 struct tech {
     const char *id;
@@ -53,7 +54,7 @@ enum m365_status m365_scan_write_attack_layer(const struct m365_scan *s, m365_wr
             }
         }
     }
-    qsort(t, nt, sizeof(*t), cmp_tech);
+    m365_qsort(t, nt, sizeof(*t), cmp_tech);
     struct m365_buf b;
     m365_buf_init(&b, 0);
     int first = 1;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# m365hunt simulate: every scenario, over two seeds and two format choices, reads back with no
+# skipped record and exact accounting; the same options give the same bytes; the ground truth's
+# evidence times are the records' times; usage errors exit 2.
+source "$(dirname "$0")/common.bash" "$@"
+
+run() { "$BIN" "$@" >"$WORK/out" 2>"$WORK/err"; RC=$?; }
+
+# These checks are about reading: every detection is switched off so that they do not depend on
+# the detections' state.
+CFG=$WORK/no-rules.yaml
+{
+    echo "rules:"
+    "$BIN" rules list | awk 'NR > 1 && $2 ~ /^(info|low|medium|high|critical)$/ { print "  " $1 ":\n    enabled: false" }'
+} >"$CFG"
+
+# scan_sim DIR: scan a simulated folder; sets RC and writes $WORK/scan.json
+scan_sim() {
+    "$BIN" scan --format json --no-progress --config "$CFG" "$@" >"$WORK/scan.json" 2>"$WORK/scan.err"
+    RC=$?
+}
+
+# Usage errors: exit 2, a message on stderr, nothing on stdout.
+for args in "simulate" "simulate --out $WORK/u --scenario nope" "simulate --out $WORK/u --formats xml" \
+    "simulate --out $WORK/u --users 3" "simulate --out $WORK/u --size 12Q" \
+    "simulate --out $WORK/u --start 2026-02-30x" "simulate --out $WORK/u --frobnicate" \
+    "simulate --out $WORK/u --activity lots" \
+    "simulate --out $WORK/u extra"; do
+    # shellcheck disable=SC2086
+    run $args
+    expect_eq "usage: $args" "$RC" 2
+    expect_eq "usage stdout empty: $args" "$(wc -c <"$WORK/out")" 0
+    expect_grep "usage message: $args" "$WORK/err" "^m365hunt: error: |unrecognized option"
+done
+mkdir -p "$WORK/full" && touch "$WORK/full/x"
+run simulate --out "$WORK/full"
+expect_eq "non-empty folder refused" "$RC" 2
+expect_grep "non-empty folder message" "$WORK/err" "not empty"
+
+run simulate --help
+expect_eq "simulate --help" "$RC" 0
+expect_grep "simulate --help text" "$WORK/out" "^Usage: m365hunt simulate --out DIR"
+run simulate --list
+expect_eq "simulate --list" "$RC" 0
+SCENARIOS=$(awk '/^Scenarios:/ { f = 1; next } /^$/ { f = 0 } f { print $1 }' "$WORK/out")
+expect_eq "scenarios listed" "$(echo "$SCENARIOS" | wc -l)" 8
+run --help
+expect_grep "main help lists simulate" "$WORK/out" "m365hunt simulate --out DIR"
+
+# Every scenario alone, two seeds, two format choices.
+for seed in 1 2; do
+    for formats in mixed purview-csv,graph-json; do
+        for sc in $SCENARIOS; do
+            d=$WORK/s-$seed-${formats%%,*}-$sc
+            run simulate -q --out "$d" --users 16 --days 3 --seed "$seed" --formats "$formats" \
+                --scenario "$sc"
+            expect_eq "simulate $sc seed $seed $formats" "$RC" 0
+            scan_sim "$d"
+            expect_eq "scan $sc seed $seed $formats" "$RC" 0
+            expect_eq "no skipped record: $sc $seed $formats" "$(total skipped "$WORK/scan.json")" 0
+            expect_eq "no duplicate: $sc $seed $formats" "$(total duplicates "$WORK/scan.json")" 0
+            expect_eq "records read = records written: $sc $seed $formats" \
+                "$(total records_read "$WORK/scan.json")" "$(jq .totals.records "$d/ground-truth.json")"
+            expect_eq "only the ground truth is not evidence: $sc $seed $formats" \
+                "$(jq -r '[.evidence.files[] | select(.format == null) | .path | split("/") | last] | join(" ")' "$WORK/scan.json")" \
+                "ground-truth.json"
+            expect_eq "steps of $sc are all observable ($seed $formats)" \
+                "$(jq '[.attack_steps[] | select(.observable | not)] | length' "$d/ground-truth.json")" 0
+            expect_eq "steps belong to $sc ($seed $formats)" \
+                "$(jq --arg s "$sc" '[.attack_steps[] | select(.scenario != $s)] | length' "$d/ground-truth.json")" 0
+            rm -rf "$d"
+        done
+    done
+done
+
+# All scenarios, gzip and snapshot: deterministic, and another seed differs.
+run simulate -q --out "$WORK/a" --scenario all --gzip --snapshot --seed 9 --users 20 --days 5
+expect_eq "all scenarios" "$RC" 0
+run simulate -q --out "$WORK/b" --scenario all --gzip --snapshot --seed 9 --users 20 --days 5
+if diff -r "$WORK/a" "$WORK/b" >/dev/null; then pass; else fail "same options, different output"; fi
+run simulate -q --out "$WORK/c" --scenario all --gzip --snapshot --seed 10 --users 20 --days 5
+if diff -rq "$WORK/a" "$WORK/c" >/dev/null; then fail "another seed, same output"; else pass; fi
+expect_eq "snapshot files" "$(ls "$WORK/a/snapshot" | wc -l)" 6
+expect_eq "attack steps" "$(jq '.attack_steps | length' "$WORK/a/ground-truth.json")" 38
+expect_eq "near misses present" "$(jq '[.near_misses[] | select(.records > 0)] | length > 10' "$WORK/a/ground-truth.json")" true
+
+# The ground truth's evidence is in the records, with the same times.
+scan_sim --events "$WORK/ev.jsonl" "$WORK/a"
+expect_eq "scan all" "$RC" 0
+expect_eq "all: no skipped record" "$(total skipped "$WORK/scan.json")" 0
+jq -r '[.evidence.file, (.evidence.record_id // ""), .time] | @tsv' "$WORK/ev.jsonl" |
+    sed "s#^$WORK/a/##" | sort >"$WORK/ev.tsv"
+jq -r '(.attack_steps[], .near_misses[]) | .evidence[] | [.file, .record_id, .time] | @tsv' \
+    "$WORK/a/ground-truth.json" | sort -u >"$WORK/gt.tsv"
+expect_eq "ground-truth evidence found in the events" "$(comm -23 "$WORK/gt.tsv" "$WORK/ev.tsv" | wc -l)" 0
+expect_eq "ground-truth evidence not empty" "$(($(wc -l <"$WORK/gt.tsv") > 100))" 1
+expect_eq "step times are their first record's" \
+    "$(jq '[.attack_steps[] | select(.kind == "records" and .first != .evidence[0].time)] | length' "$WORK/a/ground-truth.json")" 0
+
+# --size keeps adding days until the evidence is that large.
+run simulate -q --out "$WORK/size" --size 3M --days 2 --users 16 --formats ual-json
+expect_eq "--size" "$RC" 0
+expect_eq "--size reached" "$(jq '.totals.bytes >= 3145728' "$WORK/size/ground-truth.json")" true
+expect_eq "--size added days" "$(jq '.tenant.generated.days > 2' "$WORK/size/ground-truth.json")" true
+expect_eq "--formats ual-json: the streams it cannot hold are named" \
+    "$(jq -c '[.streams[] | select(.written | not) | .name]' "$WORK/size/ground-truth.json")" \
+    '["signin-noninteractive","signin-service-principal"]'
+
+finish
