@@ -33,6 +33,7 @@ struct net {
     int64_t first_signin, first_admin;
     int64_t first;    /* the first sign-in or admin action */
     uint8_t first_src; /* the log that recorded it */
+    uint8_t signin_src; /* the log that recorded the first successful sign-in */
     uint32_t signins, admin, other; /* other: first factor accepted but not completed */
     const struct m365_event *ev[MAX_EV];
     uint32_t n_ev;
@@ -52,6 +53,7 @@ struct state {
      * later admin actions from the same address are recognised through this. */
     struct m365_map record_asn_ips; /* ip -> label */
     int64_t log_start[M365_LOG__COUNT]; /* first record of each log, INT64_MIN if none */
+    uint64_t signins, signins_with_asn; /* user sign-ins seen, and those carrying their ASN */
 };
 
 /* Service tags of Microsoft platforms that act for users on their own (Power Automate and
@@ -97,11 +99,11 @@ static void init(struct m365_dctx *dc, void *sv)
         int64_t last;
         m365_dctx_source_span(dc, (enum m365_log_source)src, &s->log_start[src], &last);
     }
-    if (!m365_dctx_has_ip_ranges(dc) && !m365_dctx_has_asn_db(dc)) {
-        m365_dctx_not_evaluated(dc, "needs --ip-ranges (Microsoft ServiceTags_Public*.json or a "
-                                    "CIDR list) or --asn-db to know which addresses belong to "
-                                    "hosting providers");
-    }
+}
+
+static bool enriched(struct m365_dctx *dc)
+{
+    return m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc);
 }
 
 static struct net *net_of(struct state *s, const char *upn, const char *label)
@@ -190,6 +192,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+    if (signin) {
+        s->signins++;
+        s->signins_with_asn += m365_id_event_asn(ev, NULL) != 0;
+    }
     const char *label;
     if (ii->trusted || microsoft_service(ii->range_label)) {
         return;
@@ -217,6 +223,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             n->signins++;
             if (n->first_signin == M365_TIME_NONE) {
                 n->first_signin = ev->time_ms;
+                n->signin_src = ev->log_source;
             }
         } else {
             n->other++;
@@ -264,11 +271,15 @@ static int cmp_net(const void *a, const void *b)
     return strcmp(x->label, y->label);
 }
 
-/* Already in use when the log that first shows it begins: the habit predates the evidence. */
+/* Already in use when the log that first shows it begins: the habit predates the evidence.
+ * Sign-ins decide when there are any: an audit log whose first record is the attacker's own
+ * change (a quiet tenant) starts with the attack, which is no habit. */
 static bool established(const struct cfg *c, const struct state *s, const struct net *n)
 {
-    int64_t start = n->first_src < M365_LOG__COUNT ? s->log_start[n->first_src] : INT64_MIN;
-    return n->first != M365_TIME_NONE && start != INT64_MIN && n->first - start <= c->established;
+    int64_t first = n->signins ? n->first_signin : n->first;
+    uint8_t src = n->signins ? n->signin_src : n->first_src;
+    int64_t start = src < M365_LOG__COUNT ? s->log_start[src] : INT64_MIN;
+    return first != M365_TIME_NONE && start != INT64_MIN && first - start <= c->established;
 }
 
 static void report(struct m365_dctx *dc, const struct cfg *c, const struct state *s,
@@ -349,6 +360,12 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct state
     m365_buf_puts(d, m365_dctx_has_ip_ranges(dc) ? "true" : "false");
     m365_json_key(d, first, "asn_db_loaded");
     m365_buf_puts(d, m365_dctx_has_asn_db(dc) ? "true" : "false");
+    if (!enriched(dc)) {
+        m365_json_key(d, first, "signins_with_record_asn");
+        m365_buf_printf(d, "%llu", (unsigned long long)s->signins_with_asn);
+        m365_json_key(d, first, "signins_without_asn");
+        m365_buf_printf(d, "%llu", (unsigned long long)(s->signins - s->signins_with_asn));
+    }
     if (!m365_dctx_has_trusted_ips(dc)) {
         m365_json_key(d, first, "confidence_note");
         m365_json_cstr(d, "No --trusted-ips: the tenant's own cloud egress (virtual desktops, "
@@ -381,6 +398,13 @@ static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
+    if (!enriched(dc) && s->signins_with_asn == 0) {
+        m365_dctx_not_evaluated(dc, "needs --ip-ranges (Microsoft ServiceTags_Public*.json or a "
+                                    "CIDR list), --asn-db, or sign-in records that carry "
+                                    "autonomousSystemNumber, to know which addresses belong "
+                                    "to hosting providers");
+        return;
+    }
     M365_MAP_EACH(&s->users, slot)
     {
         report(dc, c, s, slot->val);
@@ -415,14 +439,16 @@ const struct m365_detection m365_detect_signin_from_hosting_ip = {
             .description =
                 "A successful interactive user sign-in, or a directory change or Exchange admin "
                 "cmdlet by a user, from an address in --ip-ranges (Azure service tags or a CIDR "
-                "list) or in a hosting ASN (--asn-db; Azure VMs included), on a hosting network "
+                "list) or in a hosting ASN (--asn-db, or else the sign-in record's own "
+                "autonomousSystemNumber; Azure VMs included), on a hosting network "
                 "the user was not already using when the logs start. One finding per user: high "
                 "with admin actions, medium for sign-ins alone. Sign-ins interrupted after the "
                 "password was accepted (consent, MFA) from the same network are added as "
                 "evidence. Service principals, Microsoft's own service accounts, Microsoft "
                 "platform service tags (connectors, Power Platform, Entra) and --trusted-ips are "
                 "left alone.",
-            .needs = "--ip-ranges or --asn-db, and sign-in logs or audit logs with client "
+            .needs = "--ip-ranges or --asn-db (or sign-in records carrying "
+                     "autonomousSystemNumber), and sign-in logs or audit logs with client "
                      "addresses",
             .blind_spots =
                 "Residential proxies are not hosting and are not reported here (see "

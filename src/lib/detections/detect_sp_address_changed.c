@@ -45,8 +45,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     m365_app_facts_observe(&s->facts, dc, ev);
 }
 
-static void evaluate(const struct cfg *c, const struct m365_app *a, const struct m365_app_addr *r,
-                     struct eval *e)
+static void evaluate(struct m365_dctx *dc, const struct cfg *c, const struct m365_app *a,
+                     const struct m365_app_addr *r, struct eval *e)
 {
     memset(e, 0, sizeof(*e));
     e->r = r;
@@ -88,6 +88,14 @@ static void evaluate(const struct cfg *c, const struct m365_app *a, const struct
         return; /* addresses an application is registered with: ordinary */
     }
     e->sev = !e->link ? M365_SEV_LOW : e->same_actor ? M365_SEV_HIGH : M365_SEV_MEDIUM;
+    /* A person registering a new application with its address and then its secret is how every
+     * app is set up. It matters when an application does it (the legacy app minting apps) or
+     * when it comes from a hosting provider. */
+    if (r->created && e->link && r->ev->actor_type == M365_ACTOR_USER && !e->wildcard &&
+        !e->plain_http && !m365_app_from_hosting(dc, r->ev) &&
+        !m365_app_from_hosting(dc, e->link->ev)) {
+        e->sev = M365_SEV_LOW;
+    }
 }
 
 static void human_dt(char *buf, size_t size, int64_t ms)
@@ -253,7 +261,7 @@ static void finish(struct m365_dctx *dc, void *sv)
         }
         const struct m365_app_addr *r = a->addrs.p;
         for (uint32_t i = 0; i < a->addrs.n; i++) {
-            evaluate(c, a, &r[i], &ev[i]);
+            evaluate(dc, c, a, &r[i], &ev[i]);
         }
         report(dc, a, ev, a->addrs.n);
         free(ev);

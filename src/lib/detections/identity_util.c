@@ -38,9 +38,9 @@ bool m365_id_hosting(struct m365_dctx *dc, const struct m365_event *ev,
         *why = m365_dctx_intern(dc, buf, strlen(buf));
         return true;
     }
-    /* The record's own ASN is trusted only alongside loaded enrichment: without it the rule
-     * is not evaluated at all, so results do not depend on which export carried the field. */
-    if (!ii->asn && (m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc))) {
+    /* Without an ASN database the record's own autonomousSystemNumber (Log Analytics, Azure
+     * Monitor and beta Graph sign-ins carry it) still places the address. */
+    if (!ii->asn) {
         uint32_t asn = m365_id_event_asn(ev, NULL);
         if (asn && m365_asn_is_hosting(asn, NULL)) {
             snprintf(buf, sizeof(buf), "AS%u", asn);

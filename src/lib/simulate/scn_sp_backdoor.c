@@ -89,8 +89,9 @@ void sim_plan_sp_backdoor(struct sim *s, struct sim_rng *r, int64_t from, int64_
 
     int32_t g5 = scn_step(s, sc, 5, "The app signs in with the new certificate from Azure",
                           "Service principal sign-ins with the certificate credential, from an "
-                          "Azure virtual machine.",
-                          "signin-from-hosting-ip");
+                          "Azure virtual machine. Context only: service principals run in "
+                          "Azure all day, so no rule is expected to flag this step by itself.",
+                          "");
     int32_t g6 = scn_step(s, sc, 6, "The app reads mailboxes through Graph",
                           "MailItemsAccessed through Microsoft Graph by the backdoored app "
                           "(ClientAppId) across the leadership and security mailboxes.",

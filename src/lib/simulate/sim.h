@@ -663,6 +663,7 @@ void sim_truth_mailbox(struct sim *s, int32_t t, uint32_t user);
 void sim_truth_written(struct sim *s, const struct sim_ev *e, const char *file,
                        const char *record_id, int64_t t);
 int sim_truth_write(struct sim *s);
+int sim_hosting_ranges_write(struct sim *s); /* enrichment/ip-ranges.txt */
 
 /* Background (sim_background.c): the day's benign events. */
 struct sim_day {

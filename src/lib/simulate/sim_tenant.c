@@ -4,9 +4,11 @@
  * (as the contoso-demo example does). Residential proxy exits, travel and hosting addresses are
  * random hosts inside real consumer-ISP and cloud blocks, so that address-reputation logic has
  * something real to match; they stand for no real host. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../core/norm.h"
 #include "sim.h"
@@ -855,4 +857,46 @@ int sim_tenant_build(struct sim *s)
         }
     }
     return 0;
+}
+
+/* What a responder's ServiceTags download and ASN database say about the simulated Internet:
+ * every hosting block the simulator draws from (attack or not), as an --ip-ranges CIDR list.
+ * Sign-in exports without an ASN (Graph v1.0, UAL) need it to place those addresses. */
+int sim_hosting_ranges_write(struct sim *s)
+{
+    if (sim_mkdirs(s, "enrichment/ip-ranges.txt") != 0) { /* makes the parent folders */
+        return -1;
+    }
+    char *path = malloc(strlen(s->out_dir) + 40);
+    if (!path) {
+        return -1;
+    }
+    sprintf(path, "%s/enrichment/ip-ranges.txt", s->out_dir);
+    FILE *f = fopen(path, "wb");
+    int rc = f ? 0 : -1;
+    if (f) {
+        fprintf(f, "# Hosting networks of the simulated Internet (not evidence), for\n"
+                   "#   m365hunt scan --ip-ranges enrichment/ip-ranges.txt <evidence dirs>\n");
+        for (size_t i = 0; i < sizeof(azure) / sizeof(azure[0]); i++) {
+            uint32_t b = azure[i].pool.base;
+            fprintf(f, "%u.%u.%u.%u/%u AzureCloud.eastus\n", b >> 24, (b >> 16) & 255,
+                    (b >> 8) & 255, b & 255, (unsigned)azure[i].pool.prefix);
+        }
+        for (size_t i = 0; i < sizeof(vps) / sizeof(vps[0]); i++) {
+            uint32_t b = vps[i].pool.base;
+            fprintf(f, "%u.%u.%u.%u/%u AS%u\n", b >> 24, (b >> 16) & 255, (b >> 8) & 255,
+                    b & 255, (unsigned)vps[i].pool.prefix, (unsigned)vps[i].pool.asn);
+        }
+        if (ferror(f)) {
+            rc = -1;
+        }
+        if (fclose(f) != 0) {
+            rc = -1;
+        }
+    }
+    if (rc != 0) {
+        sim_error(s, "%s: cannot write: %s", path, strerror(errno));
+    }
+    free(path);
+    return rc;
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Recall and precision on simulated tenants: every scenario, several seeds and format choices.
+# Recall: attack steps whose rules raised a finding citing the step's records. Precision:
+# findings above low that the attack explains (the near misses in the background must stay
+# quiet). Scoring: tests/tools/sim_score.py; floors and method: docs/simulate.md.
+source "$(dirname "$0")/common.bash" "$@"
+RECALL_FLOOR=0.85   # aggregate; each run must reach 0.80
+PRECISION_FLOOR=1.0 # every run: a false alarm above low is a bug
+
+steps=0
+found=0
+alarms=0
+true_alarms=0
+run_case() { # seed formats
+    local d=$WORK/s$1-${2//,/_}
+    "$BIN" simulate --out "$d" --users 40 --days 10 --seed "$1" --formats "$2" --scenario all -q
+    expect_eq "simulate seed $1 $2" $? 0
+    local dirs=()
+    for x in "$d"/*/; do
+        [ "$(basename "$x")" = enrichment ] || dirs+=("$x")
+    done
+    "$BIN" scan --no-progress --format json --ip-ranges "$d/enrichment/ip-ranges.txt" "${dirs[@]}" \
+        >"$d.json" 2>"$d.err"
+    expect_eq "scan seed $1 $2" $? 0
+    python3 "$SRC/tests/tools/sim_score.py" "$d/ground-truth.json" "$d.json" >"$d.score"
+    sed "s/^/  seed $1 $2: /" "$d.score"
+    local r p
+    r=$(sed -n 's/^recall \([0-9]*\)\/\([0-9]*\) .*/\1 \2/p' "$d.score")
+    p=$(sed -n 's/^precision \([0-9]*\)\/\([0-9]*\) .*/\1 \2/p' "$d.score")
+    set -- $r $p
+    found=$((found + $1))
+    steps=$((steps + $2))
+    true_alarms=$((true_alarms + $3))
+    alarms=$((alarms + $4))
+    expect_eq "recall of one run at least 0.80" "$(awk -v a="$1" -v b="$2" 'BEGIN { print (b == 0 || a / b >= 0.80) ? "ok" : a "/" b }')" ok
+    expect_eq "no false alarm above low" "$3" "$4"
+}
+
+for seed in 1 2 3; do
+    run_case "$seed" mixed
+done
+run_case 11 la-json,la-csv
+run_case 12 graph-json,azmon-pt1h,purview-new
+run_case 13 ual-jsonl,graph-json
+
+echo "recall $found/$steps = $(awk -v a=$found -v b=$steps 'BEGIN { printf "%.3f", a / b }')"
+echo "precision $true_alarms/$alarms = $(awk -v a=$true_alarms -v b=$alarms 'BEGIN { printf "%.3f", b ? a / b : 1 }') (findings above low)"
+expect_eq "aggregate recall at least $RECALL_FLOOR" \
+    "$(awk -v a=$found -v b=$steps -v f=$RECALL_FLOOR 'BEGIN { print (a / b >= f) ? "ok" : "low" }')" ok
+expect_eq "aggregate precision at least $PRECISION_FLOOR" \
+    "$(awk -v a=$true_alarms -v b=$alarms -v f=$PRECISION_FLOOR 'BEGIN { print (b == 0 || a / b >= f) ? "ok" : "low" }')" ok
+finish
