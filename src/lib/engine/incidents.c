@@ -418,26 +418,71 @@ enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_st
             }
         }
     }
+    /* Low and informational findings (hygiene: a printer's SMTP AUTH, an app registered with
+     * its secret) never bridge findings: each may only join the component of one medium-or-
+     * higher finding it shares an entity with, so two of them cannot make an incident. */
+    size_t *attach = malloc(nf * sizeof(*attach));
+    if (!attach) {
+        m365_map_free(&ents);
+        free(parent);
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        attach[i] = SIZE_MAX;
+    }
+#define M365_IS_LOW(idx) (m365_detect_finding(d, (idx))->severity < M365_SEV_MEDIUM)
     M365_MAP_EACH(&ents, slot)
     {
         struct ent_list *l = slot->val;
         m365_qsort(l->v, l->n, sizeof(*l->v), cmp_member);
         int64_t reach = INT64_MIN; /* latest last_seen so far in this entity's chain */
+        size_t prev = SIZE_MAX;    /* the previous medium-or-higher member */
         for (size_t i = 0; i < l->n; i++) {
+            if (M365_IS_LOW(l->v[i].finding)) {
+                continue;
+            }
             bool untimed = l->v[i].first == M365_TIME_NONE;
-            if (i > 0 && (untimed || reach == INT64_MIN || l->v[i].first - reach <= window_ms)) {
-                unite(parent, l->v[i - 1].finding, l->v[i].finding);
+            if (prev != SIZE_MAX &&
+                (untimed || reach == INT64_MIN || l->v[i].first - reach <= window_ms)) {
+                unite(parent, l->v[prev].finding, l->v[i].finding);
             }
             if (!untimed && (reach == INT64_MIN || l->v[i].last > reach)) {
                 reach = l->v[i].last;
+            }
+            prev = i;
+        }
+        for (size_t i = 0; i < l->n; i++) {
+            size_t lo = l->v[i].finding;
+            if (!M365_IS_LOW(lo)) {
+                continue;
+            }
+            for (size_t j = 0; j < l->n; j++) {
+                size_t hi = l->v[j].finding;
+                if (M365_IS_LOW(hi)) {
+                    continue;
+                }
+                bool near = l->v[i].first == M365_TIME_NONE || l->v[j].first == M365_TIME_NONE ||
+                            (l->v[i].first - l->v[j].last <= window_ms &&
+                             l->v[j].first - l->v[i].last <= window_ms);
+                if (near && (attach[lo] == SIZE_MAX || hi < attach[lo])) {
+                    attach[lo] = hi; /* the earliest such finding: deterministic */
+                }
             }
         }
         free(l->v);
         free(l);
     }
+#undef M365_IS_LOW
+    for (size_t i = 0; i < nf; i++) {
+        if (attach[i] != SIZE_MAX) {
+            unite(parent, i, attach[i]);
+        }
+    }
+    free(attach);
     m365_map_free(&ents);
 
-    /* Components: an incident when it holds two findings or one at high or above. */
+    /* Components: an incident when it holds one finding at high or above, or two with one of
+     * them at medium or above. */
     size_t *count = calloc(nf, sizeof(*count));
     enum m365_severity *maxsev = calloc(nf, sizeof(*maxsev));
     if (!count || !maxsev) {
@@ -466,7 +511,7 @@ enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_st
     }
     for (size_t i = 0; i < nf; i++) {
         size_t r = find(parent, i);
-        if (count[r] < 2 && maxsev[r] < M365_SEV_HIGH) {
+        if (maxsev[r] < M365_SEV_MEDIUM || (count[r] < 2 && maxsev[r] < M365_SEV_HIGH)) {
             continue;
         }
         if (!number[r]) {
