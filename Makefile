@@ -1,5 +1,5 @@
 # m365hunt — the two set-up commands of the README:
-#   make demo   install missing Debian build dependencies, build, scan the bundled example
+#   make demo   install missing Debian build dependencies, build, scan the bundled examples
 #   make test   build (normal, clang and ASan+UBSan) and run every test
 # Other targets: make build, make fuzz TARGET=name SECONDS=n, make clean.
 
@@ -22,8 +22,12 @@ build: deps
 	cmake --preset dev >/dev/null
 	cmake --build build -j$(JOBS)
 
+SIM_DEMO = examples/simulated-midnight-blizzard
 demo: build
 	./build/m365hunt scan examples/contoso-demo/
+	@echo
+	@echo "=== The same intrusion in a simulated tenant (m365hunt simulate, ground truth in $(SIM_DEMO)/ground-truth.json)"
+	./build/m365hunt scan --ip-ranges $(SIM_DEMO)/enrichment/ip-ranges.txt $(SIM_DEMO)/azmon $(SIM_DEMO)/entra $(SIM_DEMO)/purview $(SIM_DEMO)/sentinel $(SIM_DEMO)/ual
 
 test: build
 	cmake --preset clang >/dev/null

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/norm.h"
 #include "io/input.h"
 #include "m365hunt/m365hunt.h"
 #include "readers/csv_rows.h"
@@ -295,6 +296,33 @@ static void check_event(const struct m365_event *ev, size_t i, const char *input
         ev->result > M365_RESULT_INTERRUPTED || ev->actor_type > M365_ACTOR_SYSTEM) {
         fuzz_fail("event %zu: enum out of range (source %u kind %u result %u actor %u)", i,
                   ev->log_source, ev->kind, ev->result, ev->actor_type);
+    }
+    if (ev->evidence.line == 0) {
+        fuzz_fail("event %zu: evidence line 0 (lines are 1-based)", i);
+    }
+    /* Times come from m365_time_parse: years 1601..9999, moved by a zone offset at most. */
+    const int64_t day = 86400000;
+    if (ev->time_ms != M365_TIME_NONE &&
+        (ev->time_ms < (m365_days_from_civil(1601, 1, 1) - 1) * day ||
+         ev->time_ms >= (m365_days_from_civil(10000, 1, 1) + 1) * day)) {
+        fuzz_fail("event %zu: time %" PRId64 " outside the accepted years", i, ev->time_ms);
+    }
+    for (uint32_t k = 0; k < ev->n_props; k++) {
+        if (ev->props[k].target != UINT32_MAX && ev->props[k].target >= ev->n_targets) {
+            fuzz_fail("event %zu: property %" PRIu32 " tied to target %" PRIu32 " of %" PRIu32, i,
+                      k, ev->props[k].target, ev->n_targets);
+        }
+    }
+    if (ev->mail) {
+        /* event.h: n_items is the sum of FolderItems over the folders. */
+        uint64_t sum = 0;
+        for (uint32_t k = 0; k < ev->mail->n_folders; k++) {
+            sum += ev->mail->folders[k].n_items;
+        }
+        if (sum != ev->mail->n_items) {
+            fuzz_fail("event %zu: n_items %" PRIu32 " but the folders hold %" PRIu64, i,
+                      ev->mail->n_items, sum);
+        }
     }
     m365_buf_reset(b);
     if (m365_event_write_json(ev, fuzz_buf_writer, b) != M365_OK || b->failed) {

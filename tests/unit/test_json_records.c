@@ -358,11 +358,74 @@ static void real_samples(void **state)
     free(dir);
 }
 
+/* Records after an over-limit JSON line are never lost, and the limit gives the same outcome
+ * at every read size: white space counts as it stands in the file, blank lines are never
+ * records however long (three bugs the fuzzers found). */
+static void limits_whatever_the_read_size(void **state)
+{
+    (void)state;
+    struct m365_buf doc = {0};
+    m365_buf_puts(&doc, "{\"a\":1}\n{\"big\":\"");
+    for (int i = 0; i < 100; i++) {
+        m365_buf_putc(&doc, 'x');
+    }
+    m365_buf_puts(&doc, "\"}\n");
+    for (int i = 0; i < 90; i++) {
+        m365_buf_putc(&doc, ' '); /* a blank line longer than the limit */
+    }
+    m365_buf_puts(&doc, "\n          {\"b\":2}\n{\"c\":3}\n");
+    /* line 4: ten spaces + 7 bytes = 17 bytes as it stands: over a 16-byte limit */
+    char *dir = m365_test_mkdtemp();
+    char *path = m365_test_path(dir, "limits.jsonl");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(doc.data, 1, doc.len, f), doc.len);
+    assert_int_equal(fclose(f), 0);
+    static const size_t chunks[] = {0, 1, 3, 7, 16, 17, 64};
+    static const size_t limits[] = {16, 64};
+    for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+        for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+            struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64};
+            const char *err = NULL;
+            struct m365_input *in = m365_input_open(path, &lim, chunks[c], &err);
+            assert_non_null(in);
+            struct m365_json_records *jr = m365_json_records_new(in, limits[l]);
+            struct m365_json_record rec;
+            enum m365_status st;
+            struct m365_buf got = {0};
+            while ((st = m365_json_records_next(jr, &rec)) != M365_E_EOF) {
+                m365_buf_printf(&got, "%s L%llu%s", st == M365_OK ? "OK" : "LIMIT",
+                                (unsigned long long)rec.line, st == M365_OK ? " " : "\n");
+                if (st == M365_OK) {
+                    m365_buf_append(&got, rec.data, rec.len);
+                    m365_buf_putc(&got, '\n');
+                }
+            }
+            m365_buf_putc(&got, '\0');
+            const char *want = limits[l] == 16
+                                   ? "OK L1 {\"a\":1}\nLIMIT L2\nLIMIT L4\nOK L5 {\"c\":3}\n"
+                                   : "OK L1 {\"a\":1}\nLIMIT L2\nOK L4 {\"b\":2}\nOK L5 {\"c\":3}\n";
+            if (strcmp(got.data, want) != 0) {
+                fail_msg("limit %zu, read size %zu:\n%s--- expected:\n%s", limits[l], chunks[c],
+                         got.data, want);
+            }
+            m365_buf_free(&got);
+            m365_json_records_free(jr);
+            m365_input_close(in);
+        }
+    }
+    m365_buf_free(&doc);
+    free(path);
+    m365_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_documents),
         cmocka_unit_test(real_samples),
+        cmocka_unit_test(limits_whatever_the_read_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

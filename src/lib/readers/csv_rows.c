@@ -28,6 +28,7 @@ struct m365_csv_rows {
     bool inq; /* quote parity of the current row up to scan */
     bool eof;
     bool oversize;    /* the current row passed max_row: its bytes are dropped as they come */
+    bool blank_drop;  /* white space past max_row dropped so far: a blank line unless more comes */
     uint64_t dropped; /* bytes of the oversize row dropped so far */
 
     /* Splitting: libcsv fills cells/offs through the callbacks. */
@@ -156,6 +157,7 @@ static void start_row(struct m365_csv_rows *r)
     r->row_off = r->base + r->rs;
     r->inq = false;
     r->oversize = false;
+    r->blank_drop = false;
     r->dropped = 0;
 }
 
@@ -269,7 +271,12 @@ enum m365_status m365_csv_rows_next(struct m365_csv_rows *r, struct m365_csv_row
                 /* The row goes on. Past the limit its bytes are dropped as they come, so memory
                  * stays bounded by max_row whatever the input holds. */
                 if (r->scan - r->rs > r->max_row + 2) {
-                    r->oversize = true;
+                    /* White space alone is a blank line so far, as it would be read whole. */
+                    if (!r->oversize && !r->inq && is_blank(r->buf + r->rs, r->scan - r->rs)) {
+                        r->blank_drop = true;
+                    } else {
+                        r->oversize = true;
+                    }
                     r->dropped += r->scan - r->rs;
                     r->rs = r->scan;
                 }
@@ -280,6 +287,14 @@ enum m365_status m365_csv_rows_next(struct m365_csv_rows *r, struct m365_csv_row
 
         /* A row is complete in [rs, end). */
         bool unterminated = r->eof && r->scan == r->len && r->inq;
+        if (r->blank_drop && !r->oversize) {
+            size_t m = end - r->rs;
+            if (!unterminated && is_blank(r->buf + r->rs, m)) {
+                start_row(r); /* a long blank line: skipped like any blank line */
+                continue;
+            }
+            r->oversize = true; /* text after the blanks: the row is over the limit */
+        }
         if (r->oversize) {
             uint64_t total = r->dropped + (end - r->rs);
             row->line = r->row_line;

@@ -37,6 +37,7 @@ struct m365_json_records {
     size_t rec_start; /* buffer index of the current record's first byte */
     uint64_t rec_line;
     bool oversize; /* current record passed max_rec: discarding its bytes */
+    bool ws_over;  /* JSON Lines: white space past max_rec dropped from the current line */
     bool is_wrapper;
     /* Key tracking at depth 1 of a top-level object. */
     bool expect_key, capture, after_colon;
@@ -188,30 +189,61 @@ static enum m365_status next_line(struct m365_json_records *r, struct m365_json_
         char *nl = r->pos < r->len ? memchr(r->buf + r->pos, '\n', r->len - r->pos) : NULL;
         if (!nl) {
             if (!r->eof) {
+                /* The limit applies to the whole line as it stands in the file (white space
+                 * included), so whether the line arrives whole or in pieces cannot change the
+                 * outcome. A line of white space alone is blank however long it is. */
                 size_t keep = r->oversize ? r->len : r->pos;
-                if (!r->oversize && r->len - r->pos > r->max_rec) {
-                    r->oversize = true; /* discard the rest of this line as it arrives */
-                    r->rec_line = r->line;
-                    keep = r->len;
+                if (!r->oversize) {
+                    size_t i = r->pos;
+                    while (i < r->len && is_ws(r->buf[i])) {
+                        i++;
+                    }
+                    bool blank = i == r->len;
+                    if ((r->ws_over && !blank) || (!blank && r->len - r->pos > r->max_rec)) {
+                        r->oversize = true; /* discard the rest of this line as it arrives */
+                        r->rec_line = r->line;
+                        keep = r->len;
+                    } else if (blank && (r->ws_over || r->len - r->pos > r->max_rec)) {
+                        r->ws_over = true; /* too long already: blank, or over the limit */
+                        keep = r->len;
+                    }
+                }
+                if (keep == r->len) {
+                    r->pos = r->len; /* nothing of it is kept: the scan resumes after it */
                 }
                 if (refill(r, keep) < 0) {
                     return M365_E_NOMEM;
                 }
                 continue;
             }
-            if (r->pos >= r->len && !r->oversize) {
+            if (r->pos >= r->len && !r->oversize && !r->ws_over) {
                 return M365_E_EOF;
             }
             nl = r->buf + r->len; /* last line without a newline */
         }
         size_t start = r->pos, end = (size_t)(nl - r->buf);
         uint64_t line = r->line;
+        bool ws_over = r->ws_over;
+        r->ws_over = false;
         r->pos = end < r->len ? end + 1 : end;
         r->line++;
         if (r->oversize) {
             r->oversize = false;
             rec->line = r->rec_line;
             rec->offset = r->base + start;
+            rec->why = "record larger than the maximum record size";
+            return M365_E_LIMIT;
+        }
+        if (ws_over || end - start > r->max_rec) {
+            size_t i = start;
+            while (i < end && is_ws(r->buf[i])) {
+                i++;
+            }
+            if (i == end) {
+                continue; /* blank */
+            }
+            rec->line = line;
+            rec->offset = r->base + i;
             rec->why = "record larger than the maximum record size";
             return M365_E_LIMIT;
         }
@@ -223,12 +255,6 @@ static enum m365_status next_line(struct m365_json_records *r, struct m365_json_
         }
         if (start == end) {
             continue;
-        }
-        if (end - start > r->max_rec) {
-            rec->line = line;
-            rec->offset = r->base + start;
-            rec->why = "record larger than the maximum record size";
-            return M365_E_LIMIT;
         }
         rec->data = r->buf + start;
         rec->len = end - start;
@@ -255,6 +281,11 @@ static enum m365_status emit(struct m365_json_records *r, struct m365_json_recor
     rec->offset = r->base + r->rec_start;
     if (r->oversize) {
         r->oversize = false;
+        rec->why = "record larger than the maximum record size";
+        return M365_E_LIMIT;
+    }
+    if (end - r->rec_start > r->max_rec) {
+        /* Arrived in one read: the limit must not depend on how the bytes were chunked. */
         rec->why = "record larger than the maximum record size";
         return M365_E_LIMIT;
     }

@@ -24,7 +24,9 @@ void sim_plan_midnight_blizzard(struct sim *s, struct sim_rng *r, int64_t from, 
     uint32_t targets[MAX_TARGETS];
     uint32_t n = scn_spray_targets(s, r, targets, MAX_TARGETS, legacy);
     uint16_t proxies[64];
-    uint32_t n_ips = n / 4 + 1 < 10 ? 10 : n / 4 + 1 > 64 ? 64 : n / 4 + 1;
+    /* Residential proxy networks rotate exits per request: about one exit per two accounts,
+     * so that no exit touches more than a few accounts. */
+    uint32_t n_ips = n / 2 + 1 < 16 ? 16 : n / 2 + 1 > 64 ? 64 : n / 2 + 1;
     for (uint32_t i = 0; i < n_ips; i++) {
         proxies[i] = sim_ip_residential(s, r);
     }
