@@ -17,12 +17,16 @@
 struct cfg {
     struct m365_spray_cfg spray;
     int64_t success_window;
+    int64_t address_window;
 };
 
 static const struct m365_param_def params[] = {
     M365_SPRAY_PARAMS(struct cfg, spray),
     M365_PARAM("success_window", M365_PARAM_DURATION, "24h", struct cfg, success_window,
                "a correct password this long after the spray's last failure still counts"),
+    M365_PARAM("address_window", M365_PARAM_DURATION, "7d", struct cfg, address_window,
+               "a correct password from a spraying address itself still counts this long after the "
+               "spray's last failure (attackers come back for the accounts they found)"),
 };
 
 /* How a correct password ties to the spray, strongest first. */
@@ -93,7 +97,13 @@ static enum match match_of(struct m365_dctx *dc, const struct m365_spray *sp, co
                            const struct m365_spray_campaign *cp, const struct m365_spray_ok *ok,
                            const struct m365_event *ev, bool *targeted)
 {
-    if (ev->time_ms < cp->first || ev->time_ms > cp->last + c->success_window) {
+    int64_t reach = c->address_window > c->success_window ? c->address_window : c->success_window;
+    if (ev->time_ms < cp->first || ev->time_ms > cp->last + reach) {
+        return MATCH_NONE;
+    }
+    /* Past success_window only the spraying address itself still ties the sign-in. */
+    bool late = ev->time_ms > cp->last + c->success_window;
+    if (late && !m365_spray_campaign_has_ip(cp, ok->ip)) {
         return MATCH_NONE;
     }
     /* A network the account signed in from before the spray began is its own. */

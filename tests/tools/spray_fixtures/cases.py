@@ -351,13 +351,28 @@ def ss_window():
     ids, people, shared, exits, attack, sigs = distributed_tenant(113)
     victim = [s for s in attack if isinstance(s['user'], User)][4]
     t = last_t(attack) + dt.timedelta(hours=30)
-    ok = [S(t=t, user=victim['user'], ip=victim['ip'], ua='spray120', app='Azure Active Directory PowerShell',
-            asn=victim['asn'], city=victim['city'])]
-    files = {'signins.json': graph_page(ids, sigs + ok)}
-    write_case('password-spray-success', 'neg_graph_success_30h_after_spray', files, [])
-    write_case('password-spray-success', 'pos_graph_success_30h_after_config_window', files,
+
+    def ok_from(ip, when):
+        return [S(t=when, user=victim['user'], ip=ip, ua='spray120',
+                  app='Azure Active Directory PowerShell', asn=victim['asn'], city=victim['city'])]
+
+    # The spraying address itself comes back 30 h later: within address_window (7 d).
+    files = {'signins.json': graph_page(ids, sigs + ok_from(victim['ip'], t))}
+    write_case('password-spray-success', 'pos_graph_spraying_address_back_30h_later', files,
                [dict(severity='critical', entities=dict(users=[victim['user'].upn], ips=[victim['ip']]),
-                     details=dict(match='ip', targeted=True))],
+                     summary_contains='a spraying address', details=dict(match='ip', targeted=True))])
+    # ... but not 8 days later.
+    files = {'signins.json': graph_page(ids, sigs + ok_from(victim['ip'], t + dt.timedelta(days=7)))}
+    write_case('password-spray-success', 'neg_graph_spraying_address_back_8d_later', files, [])
+    # A neighbour of a spraying address (same /24) 30 h later: past success_window, and only the
+    # address itself holds that long.
+    a, b, c, d = victim['ip'].split('.')
+    neighbour = f'{a}.{b}.{c}.{int(d) % 200 + 20}'
+    files = {'signins.json': graph_page(ids, sigs + ok_from(neighbour, t))}
+    write_case('password-spray-success', 'neg_graph_spraying_network_30h_after_spray', files, [])
+    write_case('password-spray-success', 'pos_graph_success_30h_after_config_window', files,
+               [dict(severity='critical', entities=dict(users=[victim['user'].upn], ips=[neighbour]),
+                     details=dict(match='prefix', targeted=True))],
                args=['--config', '@CASE@/spray.yaml'],
                extra={'spray.yaml': 'rules:\n  password-spray-success:\n    success_window: 48h\n'})
 
