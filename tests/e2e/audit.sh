@@ -93,6 +93,11 @@ expect_eq "logs are not a snapshot" $? 3
 "$BIN" scan -q --config "$SNAP/contoso-posture.yaml" "$SRC/examples/contoso-demo" >/dev/null
 expect_eq "scan with posture config" $? 0
 
+# The scan does not read snapshot files but says what they are.
+"$BIN" scan --no-progress "$SNAP/sim" >/dev/null 2>"$WORK/scan-err.txt"
+expect_eq "scan of a snapshot" $? 3
+expect_eq "scan names snapshot files" "$(grep -c "not read: a tenant snapshot file .*m365hunt audit" "$WORK/scan-err.txt")" 6
+
 # --- simulated tenant (m365hunt simulate --snapshot, seed 7, no scenario) ----------------------
 S=$WORK/sim.json
 audit_json "$S" "$SNAP/sim"
