@@ -223,8 +223,7 @@ int cli_audit(int argc, char **argv)
         cli_usage_error("audit: no snapshot files or folders given");
         rc = CLI_EXIT_USAGE;
     }
-    if (rc != CLI_EXIT_OK) {
-        fputs("Try 'm365hunt audit --help'.\n", stderr);
+    if (rc != CLI_EXIT_OK) { /* cli_usage_error said what and where to look */
         free(allow);
         return rc;
     }
