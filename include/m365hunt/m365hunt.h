@@ -7,6 +7,7 @@
 #include "report.h"
 #include "rules.h"
 #include "scan.h"
+#include "snapshot.h"
 #include "status.h"
 #include "version.h"
 #endif

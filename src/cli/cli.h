@@ -30,6 +30,7 @@ int cli_scan(int argc, char **argv);
 int cli_rules(int argc, char **argv);
 int cli_simulate(int argc, char **argv);
 int cli_coverage(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse_size(const char *s, unsigned long long *out);
 #endif

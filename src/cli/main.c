@@ -18,6 +18,8 @@ static void help(FILE *f)
         "  m365hunt scan [OPTIONS] PATH...   read files, folders (recursively) or - (stdin)\n"
         "  m365hunt coverage PATH...         what the evidence can and cannot show (gaps, mailboxes\n"
         "                                    without MailItemsAccessed, rules that cannot run)\n"
+        "  m365hunt audit PATH...            posture findings from a tenant snapshot (Graph users,\n"
+        "                                    MFA registration, Get-Mailbox; docs/snapshot.md)\n"
         "  m365hunt formats                  list the evidence formats it reads\n"
         "  m365hunt rules list               list the detections\n"
         "  m365hunt rules show RULE          what a detection looks for, needs, cannot see\n"
@@ -125,6 +127,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "coverage") == 0) {
         return cli_coverage(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "audit") == 0) {
+        return cli_audit(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "rules") == 0) {
         return cli_rules(argc - 1, argv + 1);

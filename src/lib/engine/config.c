@@ -119,9 +119,11 @@ enum m365_status m365_config_load(const char *path, struct m365_rule_config *rc,
                 free(*dst);
                 *dst = resolve(path, val);
             }
+        } else if (key && strcmp(key, "posture") == 0) {
+            /* read by `m365hunt audit` (snapshot/posture.c): one file serves both commands */
         } else {
             *err_line = line_of(k);
-        snprintf(err, esz, "unknown section '%s' (expected rules: or enrichment:)", key ? key : "?");
+        snprintf(err, esz, "unknown section '%s' (expected rules:, enrichment: or posture:)", key ? key : "?");
             st = M365_E_CONFIG;
         }
     }

@@ -410,6 +410,17 @@ enum m365_status m365_scan_add_path(struct m365_scan *s, const char *path)
     return walk(s, path, 0);
 }
 
+static bool contains(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; n <= len && i <= len - n; i++) {
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Why nothing matched: said to the user instead of skipping the file silently. */
 static const char *no_format_reason(const char *head, size_t len)
 {
@@ -425,6 +436,17 @@ static const char *no_format_reason(const char *head, size_t len)
     }
     if (memchr(head, '\0', len)) {
         return "binary data (not a text export; an unsupported archive or compression?)";
+    }
+    /* Configuration exports are not evidence the scan reads, but the audit command does. */
+    static const char *const snapshot_marks[] = {
+        "\"signInActivity\"",      "\"assignedLicenses\"",      "\"isMfaRegistered\"",
+        "\"methodsRegistered\"",   "RecipientTypeDetails",      "\"servicePrincipalType\"",
+        "\"consentType\"",         "\"appRoleId\""};
+    for (size_t k = 0; k < sizeof(snapshot_marks) / sizeof(snapshot_marks[0]); k++) {
+        if (contains(head, len, snapshot_marks[k])) {
+            return "a tenant snapshot file (users, MFA registration, mailboxes, service "
+                   "principals or grants), not logs: read it with 'm365hunt audit'";
+        }
     }
     if (head[i] == '{' || head[i] == '[') {
         return "JSON, but not Unified Audit Log, Graph, Log Analytics or Azure Monitor records "

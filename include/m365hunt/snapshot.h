@@ -1,0 +1,93 @@
+/* m365hunt — offline tenant-configuration audit from an exported snapshot (docs/snapshot.md).
+ *
+ * Usage: m365_snapshot_options_init(&o); m365_snapshot_new(&s, &o); m365_snapshot_add_path(s, …)…;
+ * m365_snapshot_run(s); read files and findings; m365_snapshot_free(s).
+ * Inputs are Graph `users` and `userRegistrationDetails` pages and Exchange Get-Mailbox output
+ * (JSON or CSV), detected from their content. Like the scan, the library never prints. */
+#ifndef M365HUNT_SNAPSHOT_H
+#define M365HUNT_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finding.h"
+#include "scan.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct m365_snapshot_options {
+    struct m365_limits limits;
+    m365_diag_fn on_diag;
+    void *diag_user;
+    const char *config_path; /* YAML: its posture: section (allow_accounts, dormant_days…) */
+    int64_t as_of_ms;        /* snapshot time; M365_TIME_NONE: the newest time in the files */
+    uint32_t dormant_days;   /* 0: the configuration's, else 90 */
+};
+
+void m365_snapshot_options_init(struct m365_snapshot_options *o);
+
+struct m365_snapshot;
+
+/* M365_E_CONFIG / M365_E_IO when the configuration is bad (the reason comes through on_diag). */
+enum m365_status m365_snapshot_new(struct m365_snapshot **out,
+                                   const struct m365_snapshot_options *opts);
+void m365_snapshot_free(struct m365_snapshot *s);
+
+/* An account (UPN or object id, case-insensitive) the posture rules never report: break-glass
+ * accounts and others whose exception is deliberate. */
+enum m365_status m365_snapshot_allow(struct m365_snapshot *s, const char *account);
+
+/* Queue a file or a directory (walked recursively, in name order). M365_E_IO when missing. */
+enum m365_status m365_snapshot_add_path(struct m365_snapshot *s, const char *path);
+
+/* Read everything queued, join users, registrations and mailboxes, run the posture rules. */
+enum m365_status m365_snapshot_run(struct m365_snapshot *s);
+
+enum m365_snapshot_kind {
+    M365_SNAP_NONE = 0,    /* not a snapshot file (or unreadable) */
+    M365_SNAP_USERS,       /* Graph users */
+    M365_SNAP_REGISTRATION, /* Graph reports/authenticationMethods/userRegistrationDetails */
+    M365_SNAP_MAILBOXES,   /* Exchange Get-Mailbox (JSON or CSV) */
+    M365_SNAP_OTHER        /* a Graph page of another kind (service principals, grants): not used */
+};
+const char *m365_snapshot_kind_name(enum m365_snapshot_kind k);
+
+struct m365_snapshot_file {
+    const char *path;
+    enum m365_snapshot_kind kind;
+    const char *format;        /* "graph-page", "json-array", "jsonl", "csv", or NULL */
+    uint64_t records, skipped; /* objects seen; objects of no known kind or unreadable */
+    const char *error;         /* why the file was not read, NULL when it was */
+};
+
+size_t m365_snapshot_n_files(const struct m365_snapshot *s);
+const struct m365_snapshot_file *m365_snapshot_file(const struct m365_snapshot *s, size_t i);
+
+struct m365_snapshot_counts {
+    size_t users, registrations, mailboxes;
+    int64_t as_of_ms; /* the snapshot time the rules used */
+};
+struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s);
+
+/* Rules that could not run on this snapshot, and why (a missing input file). */
+size_t m365_snapshot_n_not_evaluated(const struct m365_snapshot *s);
+void m365_snapshot_not_evaluated(const struct m365_snapshot *s, size_t i, const char **rule,
+                                 const char **reason);
+
+/* Findings: admins and higher severities first. first_seen / last_seen are the snapshot time;
+ * there are no evidence events. */
+size_t m365_snapshot_n_findings(const struct m365_snapshot *s);
+const struct m365_finding *m365_snapshot_finding(const struct m365_snapshot *s, size_t i);
+
+/* The JSON document of `m365hunt audit --format json` (docs/snapshot.md). */
+enum m365_status m365_snapshot_write_report_json(const struct m365_snapshot *s, int argc,
+                                                 char *const *argv, m365_write_fn w, void *user);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

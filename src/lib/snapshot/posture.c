@@ -1,0 +1,965 @@
+/* The tenant audit: reads snapshot files, joins users, MFA registration and mailboxes, and runs
+ * the posture rules (docs/snapshot.md). Findings use the scan's JSON contract without evidence
+ * events: their time is the snapshot time. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "../core/buf.h"
+#include "../core/json_out.h"
+#include "../core/limits.h"
+#include "../core/norm.h"
+#include "m365hunt/version.h"
+#include "snap.h"
+
+#define DAY_MS (86400000ll)
+#define CREATED_GRACE_DAYS 30 /* a new account that has not signed in yet is not dormant */
+#define MAX_WALK_DEPTH 32
+
+struct not_eval {
+    const char *rule, *reason;
+};
+
+struct m365_snapshot {
+    struct m365_snapshot_options opts;
+    struct m365_snap_db db;
+    char **paths;
+    size_t n_paths, cap_paths;
+    struct m365_snapshot_file *files;
+    size_t n_files;
+    char **allow; /* lower-cased */
+    size_t n_allow, cap_allow;
+    uint32_t dormant_days;
+    int64_t as_of;
+    struct m365_finding *findings;
+    size_t n_findings, cap_findings;
+    struct not_eval not_eval[4];
+    size_t n_not_eval;
+    bool nomem;
+};
+
+void m365_snapshot_options_init(struct m365_snapshot_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->limits.max_record_bytes = M365_DEFAULT_MAX_RECORD_BYTES;
+    o->limits.max_decompressed_bytes = M365_DEFAULT_MAX_DECOMPRESSED;
+    o->limits.max_decompress_ratio = M365_DEFAULT_MAX_RATIO;
+    o->limits.max_json_depth = M365_DEFAULT_MAX_JSON_DEPTH;
+    o->as_of_ms = M365_TIME_NONE;
+}
+
+static void diag(struct m365_snapshot *s, enum m365_diag_level lvl, enum m365_status code,
+                 const char *file, uint64_t line, const char *msg)
+{
+    if (s->opts.on_diag) {
+        struct m365_diag d = {lvl, code, file, line, NULL, msg};
+        s->opts.on_diag(&d, s->opts.diag_user);
+    }
+}
+
+static int push_str(char ***v, size_t *n, size_t *cap, const char *str, bool lower)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        char **q = realloc(*v, nc * sizeof(*q));
+        if (!q) {
+            return -1;
+        }
+        *v = q;
+        *cap = nc;
+    }
+    char *c = strdup(str);
+    if (!c) {
+        return -1;
+    }
+    for (char *p = c; lower && *p; p++) {
+        if (*p >= 'A' && *p <= 'Z') {
+            *p = (char)(*p - 'A' + 'a');
+        }
+    }
+    (*v)[(*n)++] = c;
+    return 0;
+}
+
+enum m365_status m365_snapshot_allow(struct m365_snapshot *s, const char *account)
+{
+    while (*account == ' ') {
+        account++;
+    }
+    if (!*account) {
+        return M365_OK;
+    }
+    return push_str(&s->allow, &s->n_allow, &s->cap_allow, account, true) == 0 ? M365_OK
+                                                                               : M365_E_NOMEM;
+}
+
+static const char *yscalar(yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* The posture: section of the shared configuration file; the scan's sections are ignored. */
+static enum m365_status load_config(struct m365_snapshot *s, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char msg[256];
+    if (!f) {
+        snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, msg);
+        return M365_E_IO;
+    }
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        snprintf(msg, sizeof(msg), "%s", parser.problem ? parser.problem : "invalid YAML");
+        diag(s, M365_DIAG_ERROR, M365_E_CONFIG, path,
+             (uint64_t)parser.problem_mark.line + 1, msg);
+        yaml_parser_delete(&parser);
+        fclose(f);
+        return M365_E_CONFIG;
+    }
+    enum m365_status st = M365_OK;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    for (yaml_node_pair_t *pr = root && root->type == YAML_MAPPING_NODE
+                                    ? root->data.mapping.pairs.start
+                                    : NULL;
+         pr && pr < root->data.mapping.pairs.top && st == M365_OK; pr++) {
+        const char *key = yscalar(yaml_document_get_node(&doc, pr->key));
+        yaml_node_t *v = yaml_document_get_node(&doc, pr->value);
+        if (!key || strcmp(key, "posture") != 0) {
+            continue;
+        }
+        if (!v || v->type != YAML_MAPPING_NODE) {
+            diag(s, M365_DIAG_ERROR, M365_E_CONFIG, path, v ? v->start_mark.line + 1 : 0,
+                 "posture: takes a mapping (allow_accounts, dormant_days)");
+            st = M365_E_CONFIG;
+            break;
+        }
+        for (yaml_node_pair_t *pp = v->data.mapping.pairs.start;
+             pp < v->data.mapping.pairs.top && st == M365_OK; pp++) {
+            yaml_node_t *pk = yaml_document_get_node(&doc, pp->key);
+            yaml_node_t *pv = yaml_document_get_node(&doc, pp->value);
+            const char *name = yscalar(pk);
+            uint64_t line = pk ? pk->start_mark.line + 1 : 0;
+            if (name && strcmp(name, "allow_accounts") == 0 && pv &&
+                pv->type == YAML_SEQUENCE_NODE) {
+                for (yaml_node_item_t *it = pv->data.sequence.items.start;
+                     it < pv->data.sequence.items.top && st == M365_OK; it++) {
+                    const char *a = yscalar(yaml_document_get_node(&doc, *it));
+                    if (!a) {
+                        diag(s, M365_DIAG_ERROR, M365_E_CONFIG, path, line,
+                             "posture.allow_accounts: a list of UPNs or object ids");
+                        st = M365_E_CONFIG;
+                    } else if (m365_snapshot_allow(s, a) != M365_OK) {
+                        st = M365_E_NOMEM;
+                    }
+                }
+            } else if (name && strcmp(name, "dormant_days") == 0 && yscalar(pv)) {
+                int64_t d;
+                const char *t = yscalar(pv);
+                if (m365_parse_i64(t, strlen(t), 1, 36500, &d) != 0) {
+                    diag(s, M365_DIAG_ERROR, M365_E_CONFIG, path, line,
+                         "posture.dormant_days: a whole number of days, 1 to 36500");
+                    st = M365_E_CONFIG;
+                } else if (s->opts.dormant_days == 0) { /* the command line wins */
+                    s->dormant_days = (uint32_t)d;
+                }
+            } else {
+                snprintf(msg, sizeof(msg),
+                         "posture.%s: unknown (expected allow_accounts: [list], dormant_days: N)",
+                         name ? name : "?");
+                diag(s, M365_DIAG_ERROR, M365_E_CONFIG, path, line, msg);
+                st = M365_E_CONFIG;
+            }
+        }
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return st;
+}
+
+enum m365_status m365_snapshot_new(struct m365_snapshot **out,
+                                   const struct m365_snapshot_options *opts)
+{
+    *out = NULL;
+    struct m365_snapshot *s = calloc(1, sizeof(*s));
+    if (!s) {
+        return M365_E_NOMEM;
+    }
+    if (opts) {
+        s->opts = *opts;
+    } else {
+        m365_snapshot_options_init(&s->opts);
+    }
+    m365_snap_db_init(&s->db);
+    s->db.on_diag = s->opts.on_diag;
+    s->db.diag_user = s->opts.diag_user;
+    s->dormant_days = s->opts.dormant_days ? s->opts.dormant_days : 90;
+    s->as_of = M365_TIME_NONE;
+    if (s->opts.config_path) {
+        enum m365_status st = load_config(s, s->opts.config_path);
+        if (st != M365_OK) {
+            m365_snapshot_free(s);
+            return st;
+        }
+    }
+    *out = s;
+    return M365_OK;
+}
+
+void m365_snapshot_free(struct m365_snapshot *s)
+{
+    if (!s) {
+        return;
+    }
+    for (size_t i = 0; i < s->n_paths; i++) {
+        free(s->paths[i]);
+    }
+    free(s->paths);
+    for (size_t i = 0; i < s->n_allow; i++) {
+        free(s->allow[i]);
+    }
+    free(s->allow);
+    free(s->files);
+    free(s->findings); /* their strings live in the db arena */
+    m365_snap_db_free(&s->db);
+    free(s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned depth)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, msg);
+        return M365_E_IO;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        return push_str(&s->paths, &s->n_paths, &s->cap_paths, path, false) == 0 ? M365_OK
+                                                                                 : M365_E_NOMEM;
+    }
+    if (depth >= MAX_WALK_DEPTH) {
+        diag(s, M365_DIAG_WARNING, M365_E_LIMIT, path, 0, "folders nested too deep: not read");
+        return M365_OK;
+    }
+    DIR *d = opendir(path);
+    if (!d) {
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, "cannot open the folder");
+        return M365_E_IO;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    enum m365_status st = M365_OK;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue; /* ".", ".." and hidden files */
+        }
+        size_t len = strlen(path) + strlen(e->d_name) + 2;
+        char *full = malloc(len);
+        if (!full) {
+            st = M365_E_NOMEM;
+            break;
+        }
+        snprintf(full, len, "%s/%s", path, e->d_name);
+        int rc = push_str(&names, &n, &cap, full, false);
+        free(full);
+        if (rc != 0) {
+            st = M365_E_NOMEM;
+            break;
+        }
+    }
+    closedir(d);
+    if (n > 1) {
+        qsort(names, n, sizeof(*names), cmp_str);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (st == M365_OK) {
+            enum m365_status w = walk(s, names[i], depth + 1);
+            st = w == M365_E_NOMEM ? w : st;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return st;
+}
+
+enum m365_status m365_snapshot_add_path(struct m365_snapshot *s, const char *path)
+{
+    return walk(s, path, 0);
+}
+
+/* --- joining ------------------------------------------------------------------------------ */
+
+struct key {
+    const char *k;
+    size_t i;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(((const struct key *)a)->k, ((const struct key *)b)->k);
+}
+
+struct index {
+    struct key *v;
+    size_t n;
+};
+
+static void index_add(struct index *x, const char *k, size_t i)
+{
+    if (k) {
+        x->v[x->n++] = (struct key){k, i};
+    }
+}
+
+static long index_find(const struct index *x, const char *k)
+{
+    if (!k || x->n == 0) {
+        return -1;
+    }
+    struct key want = {k, 0};
+    const struct key *f = bsearch(&want, x->v, x->n, sizeof(*x->v), cmp_key);
+    return f ? (long)f->i : -1;
+}
+
+struct joins {
+    struct index user_id, user_upn, reg_id, reg_upn, mbx_id, mbx_upn;
+};
+
+static int joins_build(struct m365_snapshot *s, struct joins *j)
+{
+    const struct m365_snap_db *db = &s->db;
+    memset(j, 0, sizeof(*j));
+    struct index *all[6] = {&j->user_id, &j->user_upn, &j->reg_id,
+                            &j->reg_upn, &j->mbx_id,   &j->mbx_upn};
+    size_t sizes[6] = {db->n_users, db->n_users, db->n_regs, db->n_regs, db->n_mbxs, db->n_mbxs};
+    for (int k = 0; k < 6; k++) {
+        all[k]->v = malloc((sizes[k] ? sizes[k] : 1) * sizeof(struct key));
+        if (!all[k]->v) {
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < db->n_users; i++) {
+        index_add(&j->user_id, db->users[i].id, i);
+        index_add(&j->user_upn, db->users[i].upn, i);
+    }
+    for (size_t i = 0; i < db->n_regs; i++) {
+        index_add(&j->reg_id, db->regs[i].id, i);
+        index_add(&j->reg_upn, db->regs[i].upn, i);
+    }
+    for (size_t i = 0; i < db->n_mbxs; i++) {
+        index_add(&j->mbx_id, db->mbxs[i].ext_id, i);
+        index_add(&j->mbx_upn, db->mbxs[i].upn, i);
+    }
+    for (int k = 0; k < 6; k++) {
+        if (all[k]->n > 1) {
+            qsort(all[k]->v, all[k]->n, sizeof(struct key), cmp_key);
+        }
+    }
+    return 0;
+}
+
+static void joins_free(struct joins *j)
+{
+    free(j->user_id.v);
+    free(j->user_upn.v);
+    free(j->reg_id.v);
+    free(j->reg_upn.v);
+    free(j->mbx_id.v);
+    free(j->mbx_upn.v);
+}
+
+static const struct m365_snap_user *find_user(const struct m365_snapshot *s,
+                                              const struct joins *j, const char *id,
+                                              const char *upn)
+{
+    long i = index_find(&j->user_id, id);
+    if (i < 0) {
+        i = index_find(&j->user_upn, upn);
+    }
+    return i < 0 ? NULL : &s->db.users[i];
+}
+
+static const struct m365_snap_reg *find_reg(const struct m365_snapshot *s, const struct joins *j,
+                                            const char *id, const char *upn)
+{
+    long i = index_find(&j->reg_id, id);
+    if (i < 0) {
+        i = index_find(&j->reg_upn, upn);
+    }
+    return i < 0 ? NULL : &s->db.regs[i];
+}
+
+static const struct m365_snap_mbx *find_mbx(const struct m365_snapshot *s, const struct joins *j,
+                                            const char *id, const char *upn)
+{
+    long i = index_find(&j->mbx_id, id);
+    if (i < 0) {
+        i = index_find(&j->mbx_upn, upn);
+    }
+    return i < 0 ? NULL : &s->db.mbxs[i];
+}
+
+static bool allowed(const struct m365_snapshot *s, const char *id, const char *upn)
+{
+    for (size_t i = 0; i < s->n_allow; i++) {
+        if ((id && strcmp(s->allow[i], id) == 0) || (upn && strcmp(s->allow[i], upn) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* --- findings ----------------------------------------------------------------------------- */
+
+static const char *const tech_accounts[] = {"T1078.004"};
+
+struct fdraft {
+    const char *rule, *title;
+    enum m365_severity sev;
+    const char *const *techs;
+    size_t n_techs;
+    const char *users[1]; /* single-account findings */
+    const char **list;    /* or a list (malloc'd, moved into the finding) */
+    size_t n_list;
+    enum m365_entity_kind list_kind;
+    const char **list2; /* mailboxes beside users */
+    size_t n_list2;
+    struct m365_buf summary, details; /* details: members without braces */
+};
+
+static const char *arena_copy(struct m365_snapshot *s, const char *p, size_t n)
+{
+    const char *r = m365_arena_strndup(&s->db.arena, p ? p : "", p ? n : 0);
+    if (!r) {
+        s->nomem = true;
+    }
+    return r;
+}
+
+/* Sorted, unique copy of a list into the arena. */
+static struct m365_strlist strlist(struct m365_snapshot *s, const char **v, size_t n)
+{
+    struct m365_strlist l = {0, NULL};
+    if (n == 0) {
+        return l;
+    }
+    qsort(v, n, sizeof(*v), cmp_str);
+    const char **out = m365_arena_alloc(&s->db.arena, n * sizeof(*out));
+    if (!out) {
+        s->nomem = true;
+        return l;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (l.n == 0 || strcmp(out[l.n - 1], v[i]) != 0) {
+            out[l.n++] = v[i];
+        }
+    }
+    l.items = out;
+    return l;
+}
+
+static void emit(struct m365_snapshot *s, struct fdraft *d)
+{
+    if (s->n_findings == s->cap_findings) {
+        size_t nc = s->cap_findings ? s->cap_findings * 2 : 32;
+        struct m365_finding *q = realloc(s->findings, nc * sizeof(*q));
+        if (!q) {
+            s->nomem = true;
+            return;
+        }
+        s->findings = q;
+        s->cap_findings = nc;
+    }
+    struct m365_finding *f = &s->findings[s->n_findings];
+    memset(f, 0, sizeof(*f));
+    f->rule = d->rule;
+    f->title = d->title;
+    f->severity = d->sev;
+    f->n_techniques = d->n_techs;
+    f->techniques = (const char **)d->techs;
+    f->first_ms = f->last_ms = s->as_of;
+    f->incident = -1;
+    if (d->users[0]) {
+        f->entities[M365_ENT_USERS] = strlist(s, d->users, 1);
+    }
+    if (d->n_list) {
+        f->entities[d->list_kind] = strlist(s, d->list, d->n_list);
+    }
+    if (d->n_list2) {
+        f->entities[M365_ENT_MAILBOXES] = strlist(s, d->list2, d->n_list2);
+    }
+    f->summary = arena_copy(s, d->summary.data, d->summary.len);
+    m365_buf_putc(&d->details, '}');
+    f->details_json = arena_copy(s, d->details.data, d->details.len);
+    if (d->summary.failed || d->details.failed) {
+        s->nomem = true;
+    }
+    s->n_findings++;
+}
+
+static void draft_init(struct fdraft *d, const char *rule, const char *title,
+                       enum m365_severity sev)
+{
+    memset(d, 0, sizeof(*d));
+    d->rule = rule;
+    d->title = title;
+    d->sev = sev;
+    m365_buf_init(&d->summary, 0);
+    m365_buf_init(&d->details, 0);
+    m365_buf_putc(&d->details, '{');
+}
+
+static void draft_free(struct fdraft *d)
+{
+    m365_buf_free(&d->summary);
+    m365_buf_free(&d->details);
+    free(d->list);
+    free(d->list2);
+}
+
+static void not_evaluated(struct m365_snapshot *s, const char *rule, const char *reason)
+{
+    if (s->n_not_eval < sizeof(s->not_eval) / sizeof(s->not_eval[0])) {
+        s->not_eval[s->n_not_eval++] = (struct not_eval){rule, reason};
+    }
+}
+
+static const char *name_of(const char *upn, const char *id)
+{
+    return upn ? upn : id ? id : "?";
+}
+
+static void key_time(struct m365_buf *b, int *first, const char *k, int64_t t)
+{
+    m365_json_key(b, first, k);
+    m365_json_time(b, t);
+}
+
+static void key_tri(struct m365_buf *b, int *first, const char *k, int v)
+{
+    m365_json_key(b, first, k);
+    m365_buf_puts(b, v == M365_SNAP_UNSET ? "null" : v ? "true" : "false");
+}
+
+/* posture-no-mfa: accounts that can sign in with a password alone. Guests are left out: their
+ * MFA is registered in their home tenant, which userRegistrationDetails does not show. */
+static void rule_no_mfa(struct m365_snapshot *s, const struct joins *j)
+{
+    if (s->db.n_regs == 0) {
+        not_evaluated(s, "posture-no-mfa",
+                      "needs reports/authenticationMethods/userRegistrationDetails");
+        return;
+    }
+    for (size_t i = 0; i < s->db.n_regs && !s->nomem; i++) {
+        const struct m365_snap_reg *r = &s->db.regs[i];
+        const struct m365_snap_user *u = find_user(s, j, r->id, r->upn);
+        const char *id = r->id ? r->id : u ? u->id : NULL;
+        const char *upn = r->upn ? r->upn : u ? u->upn : NULL;
+        const struct m365_snap_mbx *m = find_mbx(s, j, id, upn);
+        if (r->mfa_registered != 0 || r->guest || (u && (u->guest || u->enabled == 0)) ||
+            (m && m->no_signin) || allowed(s, id, upn)) {
+            continue;
+        }
+        bool admin = r->is_admin == 1;
+        struct fdraft d;
+        draft_init(&d, "posture-no-mfa", "Account without MFA",
+                   admin ? M365_SEV_HIGH : M365_SEV_MEDIUM);
+        d.techs = tech_accounts;
+        d.n_techs = 1;
+        d.users[0] = name_of(upn, id);
+        m365_buf_printf(&d.summary, "%s%s has no MFA method registered: a password alone signs "
+                                    "it in",
+                        admin ? "Administrator " : "", d.users[0]);
+        int first = 1;
+        key_tri(&d.details, &first, "is_admin", r->is_admin);
+        key_tri(&d.details, &first, "account_enabled", u ? u->enabled : M365_SNAP_UNSET);
+        m365_json_key(&d.details, &first, "user_id");
+        if (id) {
+            m365_json_cstr(&d.details, id);
+        } else {
+            m365_buf_puts(&d.details, "null");
+        }
+        emit(s, &d);
+        draft_free(&d);
+    }
+}
+
+/* posture-dormant-account: enabled accounts nobody uses, the accounts password sprays and
+ * MFA self-enrolment take over unnoticed. */
+static void rule_dormant(struct m365_snapshot *s, const struct joins *j)
+{
+    size_t with_activity = 0;
+    for (size_t i = 0; i < s->db.n_users; i++) {
+        with_activity += s->db.users[i].has_activity;
+    }
+    if (with_activity == 0) {
+        not_evaluated(s, "posture-dormant-account",
+                      s->db.n_users ? "the users export has no signInActivity (select it; it "
+                                      "needs Entra ID P1 and AuditLog.Read.All)"
+                                    : "needs the users export with signInActivity");
+        return;
+    }
+    if (s->as_of == M365_TIME_NONE) {
+        not_evaluated(s, "posture-dormant-account", "no time in the snapshot: give --as-of");
+        return;
+    }
+    int64_t cutoff = s->as_of - (int64_t)s->dormant_days * DAY_MS;
+    int64_t young = s->as_of - CREATED_GRACE_DAYS * DAY_MS;
+    for (size_t i = 0; i < s->db.n_users && !s->nomem; i++) {
+        const struct m365_snap_user *u = &s->db.users[i];
+        const struct m365_snap_mbx *m = find_mbx(s, j, u->id, u->upn);
+        if (!u->has_activity || u->enabled == 0 || (m && m->no_signin) ||
+            allowed(s, u->id, u->upn)) {
+            continue;
+        }
+        if (u->last_signin != M365_TIME_NONE && u->last_signin >= cutoff) {
+            continue;
+        }
+        int64_t created = u->created != M365_TIME_NONE ? u->created
+                          : m                           ? m->created
+                                                        : M365_TIME_NONE;
+        if (created != M365_TIME_NONE && created > young) {
+            continue;
+        }
+        const struct m365_snap_reg *r = find_reg(s, j, u->id, u->upn);
+        bool admin = r && r->is_admin == 1;
+        struct fdraft d;
+        draft_init(&d, "posture-dormant-account", "Dormant enabled account",
+                   admin ? M365_SEV_HIGH : M365_SEV_MEDIUM);
+        d.techs = tech_accounts;
+        d.n_techs = 1;
+        d.users[0] = name_of(u->upn, u->id);
+        if (u->last_signin == M365_TIME_NONE) {
+            m365_buf_printf(&d.summary, "%s%s is enabled and has never signed in",
+                            admin ? "Administrator " : "", d.users[0]);
+        } else {
+            m365_buf_printf(&d.summary, "%s%s is enabled and has not signed in for %lld days",
+                            admin ? "Administrator " : "", d.users[0],
+                            (long long)((s->as_of - u->last_signin) / DAY_MS));
+        }
+        int first = 1;
+        key_time(&d.details, &first, "last_signin", u->last_signin);
+        key_time(&d.details, &first, "created", created);
+        m365_json_key(&d.details, &first, "dormant_days");
+        m365_buf_printf(&d.details, "%u", s->dormant_days);
+        key_tri(&d.details, &first, "is_admin", r ? r->is_admin : M365_SNAP_UNSET);
+        key_tri(&d.details, &first, "mfa_registered", r ? r->mfa_registered : M365_SNAP_UNSET);
+        m365_json_key(&d.details, &first, "guest");
+        m365_buf_puts(&d.details, u->guest ? "true" : "false");
+        emit(s, &d);
+        draft_free(&d);
+    }
+}
+
+/* posture-no-advanced-audit: mailboxes that cannot log MailItemsAccessed. One finding per
+ * reason, listing the accounts: it is a coverage list, not an alarm. */
+enum { AR_PLAN_DISABLED, AR_MAILBOX_OFF, AR_NOT_LICENSED, AR__N };
+
+static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
+{
+    if (s->db.n_mbxs == 0 && s->db.n_users == 0) {
+        not_evaluated(s, "posture-no-advanced-audit",
+                      "needs the users export (assignedPlans) or Get-Mailbox output");
+        return;
+    }
+    static const char *const reason[AR__N] = {"plan-disabled", "mailbox-audit-off",
+                                              "not-licensed"};
+    struct fdraft d[AR__N];
+    static const enum m365_severity sev[AR__N] = {M365_SEV_LOW, M365_SEV_LOW, M365_SEV_INFO};
+    size_t cap = s->db.n_mbxs + s->db.n_users + 1;
+    size_t from_skus = 0;
+    for (int k = 0; k < AR__N; k++) {
+        draft_init(&d[k], "posture-no-advanced-audit", "Mailbox cannot log MailItemsAccessed",
+                   sev[k]);
+        d[k].list = malloc(cap * sizeof(*d[k].list));
+        d[k].list2 = malloc(cap * sizeof(*d[k].list2));
+        d[k].list_kind = M365_ENT_USERS;
+        if (!d[k].list || !d[k].list2) {
+            s->nomem = true;
+        }
+    }
+    /* With Get-Mailbox output the mailboxes are the population; without it, licensed users. */
+    size_t n = s->db.n_mbxs ? s->db.n_mbxs : s->db.n_users;
+    for (size_t i = 0; i < n && !s->nomem; i++) {
+        const struct m365_snap_mbx *m = s->db.n_mbxs ? &s->db.mbxs[i] : NULL;
+        const struct m365_snap_user *u =
+            m ? find_user(s, j, m->ext_id, m->upn) : &s->db.users[i];
+        const char *id = u ? u->id : m->ext_id;
+        const char *upn = u && u->upn ? u->upn : m ? m->upn : NULL;
+        /* A disabled person's mailbox is a leaver's; shared mailboxes' accounts are disabled by
+         * design and people still read them. */
+        if (allowed(s, id, upn) || (u && u->enabled == 0 && !(m && m->no_signin)) ||
+            (u && u->guest)) {
+            continue;
+        }
+        if (!m && !u->licensed) {
+            continue; /* no mailbox list: an unlicensed user has no mailbox to audit */
+        }
+        bool hit[AR__N] = {false, false, false};
+        if (m && (m->audit_enabled == 0 || m->audit_bypass == 1)) {
+            hit[AR_MAILBOX_OFF] = true;
+        }
+        if (u && u->audit == M365_SNAP_AUDIT_DISABLED) {
+            hit[AR_PLAN_DISABLED] = true;
+        } else if (u && u->audit == M365_SNAP_AUDIT_NONE) {
+            hit[AR_NOT_LICENSED] = true;
+        }
+        if (!m && hit[AR_NOT_LICENSED] && !u->audit_from_plans) {
+            from_skus++;
+        }
+        for (int k = 0; k < AR__N; k++) {
+            if (hit[k]) {
+                d[k].list[d[k].n_list++] = name_of(upn, id);
+                if (m && m->upn) {
+                    d[k].list2[d[k].n_list2++] = m->upn;
+                }
+            }
+        }
+    }
+    for (int k = 0; k < AR__N && !s->nomem; k++) {
+        if (d[k].n_list == 0) {
+            continue;
+        }
+        size_t cnt = d[k].n_list;
+        switch (k) {
+        case AR_PLAN_DISABLED:
+            m365_buf_printf(&d[k].summary,
+                            "%zu account%s hold%s Audit (Premium) with the plan disabled or "
+                            "suspended: their mail reads are not logged",
+                            cnt, cnt == 1 ? "" : "s", cnt == 1 ? "s" : "");
+            break;
+        case AR_MAILBOX_OFF:
+            m365_buf_printf(&d[k].summary,
+                            "%zu mailbox%s with auditing off or bypassed (AuditEnabled false, "
+                            "AuditBypassEnabled true): no mailbox actions are logged",
+                            cnt, cnt == 1 ? "" : "es");
+            break;
+        default:
+            m365_buf_printf(&d[k].summary,
+                            "%zu account%s without an Audit (Premium) licence: mail reads "
+                            "(MailItemsAccessed) are not logged for them",
+                            cnt, cnt == 1 ? "" : "s");
+            break;
+        }
+        int first = 1;
+        m365_json_key(&d[k].details, &first, "reason");
+        m365_json_cstr(&d[k].details, reason[k]);
+        m365_json_key(&d[k].details, &first, "count");
+        m365_buf_printf(&d[k].details, "%zu", cnt);
+        m365_json_key(&d[k].details, &first, "service_plan_id");
+        m365_json_cstr(&d[k].details, M365_PLAN_ADVANCED_AUDITING);
+        if (k == AR_NOT_LICENSED && from_skus) {
+            /* assignedLicenses alone: judged from known SKUs, an add-on may be missed. */
+            m365_json_key(&d[k].details, &first, "judged_from_sku_ids");
+            m365_buf_printf(&d[k].details, "%zu", from_skus);
+        }
+        emit(s, &d[k]);
+    }
+    for (int k = 0; k < AR__N; k++) {
+        draft_free(&d[k]);
+    }
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const struct m365_finding *x = a, *y = b;
+    if (x->severity != y->severity) {
+        return x->severity > y->severity ? -1 : 1;
+    }
+    int c = strcmp(x->rule, y->rule);
+    if (c) {
+        return c;
+    }
+    const char *ex = x->entities[M365_ENT_USERS].n ? x->entities[M365_ENT_USERS].items[0] : "";
+    const char *ey = y->entities[M365_ENT_USERS].n ? y->entities[M365_ENT_USERS].items[0] : "";
+    c = strcmp(ex, ey);
+    return c ? c : strcmp(x->summary, y->summary);
+}
+
+enum m365_status m365_snapshot_run(struct m365_snapshot *s)
+{
+    s->files = calloc(s->n_paths ? s->n_paths : 1, sizeof(*s->files));
+    if (!s->files) {
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < s->n_paths; i++) {
+        struct m365_snapshot_file *f = &s->files[s->n_files++];
+        if (m365_snap_read_file(&s->db, s->paths[i], &s->opts.limits, f) != M365_OK) {
+            return M365_E_NOMEM;
+        }
+        if (f->error) {
+            diag(s, M365_DIAG_NOTE, M365_E_FORMAT, f->path, 0, f->error);
+        }
+    }
+    s->as_of = s->opts.as_of_ms != M365_TIME_NONE ? s->opts.as_of_ms : s->db.newest;
+    struct joins j;
+    if (joins_build(s, &j) != 0) {
+        joins_free(&j);
+        return M365_E_NOMEM;
+    }
+    rule_no_audit(s, &j);
+    rule_no_mfa(s, &j);
+    rule_dormant(s, &j);
+    joins_free(&j);
+    if (s->nomem) {
+        return M365_E_NOMEM;
+    }
+    if (s->n_findings > 1) {
+        qsort(s->findings, s->n_findings, sizeof(*s->findings), cmp_finding);
+    }
+    return M365_OK;
+}
+
+size_t m365_snapshot_n_files(const struct m365_snapshot *s)
+{
+    return s->n_files;
+}
+
+const struct m365_snapshot_file *m365_snapshot_file(const struct m365_snapshot *s, size_t i)
+{
+    return i < s->n_files ? &s->files[i] : NULL;
+}
+
+struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s)
+{
+    struct m365_snapshot_counts c = {s->db.n_users, s->db.n_regs, s->db.n_mbxs, s->as_of};
+    return c;
+}
+
+size_t m365_snapshot_n_not_evaluated(const struct m365_snapshot *s)
+{
+    return s->n_not_eval;
+}
+
+void m365_snapshot_not_evaluated(const struct m365_snapshot *s, size_t i, const char **rule,
+                                 const char **reason)
+{
+    *rule = i < s->n_not_eval ? s->not_eval[i].rule : NULL;
+    *reason = i < s->n_not_eval ? s->not_eval[i].reason : NULL;
+}
+
+size_t m365_snapshot_n_findings(const struct m365_snapshot *s)
+{
+    return s->n_findings;
+}
+
+const struct m365_finding *m365_snapshot_finding(const struct m365_snapshot *s, size_t i)
+{
+    return i < s->n_findings ? &s->findings[i] : NULL;
+}
+
+static int buf_writer(const char *data, size_t len, void *user)
+{
+    return m365_buf_append(user, data, len);
+}
+
+enum m365_status m365_snapshot_write_report_json(const struct m365_snapshot *s, int argc,
+                                                 char *const *argv, m365_write_fn w, void *user)
+{
+    struct m365_buf b;
+    m365_buf_init(&b, 0);
+    int f = 1;
+    m365_buf_putc(&b, '{');
+    m365_json_key(&b, &f, "schema_version");
+    m365_buf_printf(&b, "%d", M365HUNT_SCHEMA_VERSION);
+    m365_json_key(&b, &f, "tool_version");
+    m365_json_cstr(&b, M365HUNT_VERSION);
+    m365_json_key(&b, &f, "command");
+    m365_buf_putc(&b, '[');
+    for (int i = 0; i < argc; i++) {
+        if (i) {
+            m365_buf_putc(&b, ',');
+        }
+        m365_json_cstr(&b, argv[i]);
+    }
+    m365_buf_putc(&b, ']');
+    key_time(&b, &f, "as_of", s->as_of);
+    m365_json_key(&b, &f, "snapshot");
+    int g = 1;
+    m365_buf_putc(&b, '{');
+    m365_json_key(&b, &g, "files");
+    m365_buf_putc(&b, '[');
+    for (size_t i = 0; i < s->n_files; i++) {
+        const struct m365_snapshot_file *fi = &s->files[i];
+        int h = 1;
+        m365_buf_puts(&b, i ? ",{" : "{");
+        m365_json_key(&b, &h, "path");
+        m365_json_cstr(&b, fi->path);
+        m365_json_key(&b, &h, "kind");
+        if (fi->kind == M365_SNAP_NONE) {
+            m365_buf_puts(&b, "null");
+        } else {
+            m365_json_cstr(&b, m365_snapshot_kind_name(fi->kind));
+        }
+        m365_json_key(&b, &h, "format");
+        if (fi->format) {
+            m365_json_cstr(&b, fi->format);
+        } else {
+            m365_buf_puts(&b, "null");
+        }
+        m365_json_key(&b, &h, "records");
+        m365_buf_printf(&b, "%llu", (unsigned long long)fi->records);
+        m365_json_key(&b, &h, "skipped");
+        m365_buf_printf(&b, "%llu", (unsigned long long)fi->skipped);
+        m365_json_key(&b, &h, "error");
+        if (fi->error) {
+            m365_json_cstr(&b, fi->error);
+        } else {
+            m365_buf_puts(&b, "null");
+        }
+        m365_buf_putc(&b, '}');
+    }
+    m365_buf_putc(&b, ']');
+    m365_json_key(&b, &g, "users");
+    m365_buf_printf(&b, "%zu", s->db.n_users);
+    m365_json_key(&b, &g, "registrations");
+    m365_buf_printf(&b, "%zu", s->db.n_regs);
+    m365_json_key(&b, &g, "mailboxes");
+    m365_buf_printf(&b, "%zu", s->db.n_mbxs);
+    m365_buf_putc(&b, '}');
+    m365_json_key(&b, &f, "not_evaluated");
+    m365_buf_putc(&b, '[');
+    for (size_t i = 0; i < s->n_not_eval; i++) {
+        int h = 1;
+        m365_buf_puts(&b, i ? ",{" : "{");
+        m365_json_key(&b, &h, "rule");
+        m365_json_cstr(&b, s->not_eval[i].rule);
+        m365_json_key(&b, &h, "reason");
+        m365_json_cstr(&b, s->not_eval[i].reason);
+        m365_buf_putc(&b, '}');
+    }
+    m365_buf_putc(&b, ']');
+    m365_json_key(&b, &f, "findings");
+    m365_buf_putc(&b, '[');
+    enum m365_status st = M365_OK;
+    for (size_t i = 0; i < s->n_findings && st == M365_OK; i++) {
+        if (i) {
+            m365_buf_putc(&b, ',');
+        }
+        st = m365_finding_write_json(&s->findings[i], buf_writer, &b);
+    }
+    m365_buf_puts(&b, "]}\n");
+    if (st == M365_OK && b.failed) {
+        st = M365_E_NOMEM;
+    }
+    if (st == M365_OK && w(b.data, b.len, user) != 0) {
+        st = M365_E_IO;
+    }
+    m365_buf_free(&b);
+    return st;
+}

@@ -1,0 +1,661 @@
+/* Snapshot readers: Graph users / userRegistrationDetails pages ({"value":[…]}, plain arrays or
+ * JSON Lines) and Exchange Get-Mailbox output (ConvertTo-Json or Export-Csv), told apart by
+ * the members of each object, never by file name. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/buf.h"
+#include "../core/limits.h"
+#include "../core/norm.h"
+#include "../io/input.h"
+#include "../json/json.h"
+#include "../readers/csv_rows.h"
+#include "snap.h"
+
+/* A whole snapshot file is parsed at once: Graph pages are one document. 1 GiB holds several
+ * hundred thousand users. */
+#define SNAP_MAX_FILE_BYTES (1ull << 30)
+
+/* SKUs whose service plans include M365_ADVANCED_AUDITING (Microsoft's "Product names and
+ * service plan identifiers for licensing" list). Only used when assignedPlans is absent. */
+static const char *const audit_skus[] = {
+    "06ebc4ee-1bb5-47dd-8120-11324bc54e06", /* SPE_E5: Microsoft 365 E5 */
+    "cd2925a3-5076-4233-8931-638a8c94f773", /* SPE_E5_NOPSTNCONF */
+    "18a4bd3f-0b5b-4887-b04f-61dd0ee15f5e", /* Microsoft 365 E5 (no Teams) */
+    "c7df2760-2c81-4ef7-b578-5b5392b571df", /* ENTERPRISEPREMIUM: Office 365 E5 */
+    "26d45bd9-adf1-46cd-a9e1-51e9a5524128", /* ENTERPRISEPREMIUM_NOPSTNCONF */
+    "184efa21-98c3-4e5d-95ab-d07053a96e67", /* INFORMATION_PROTECTION_COMPLIANCE: M365 E5 Compliance */
+};
+
+void m365_snap_db_init(struct m365_snap_db *db)
+{
+    memset(db, 0, sizeof(*db));
+    m365_arena_init(&db->arena, 64 * 1024);
+    db->newest = M365_TIME_NONE;
+}
+
+void m365_snap_db_free(struct m365_snap_db *db)
+{
+    free(db->users);
+    free(db->regs);
+    free(db->mbxs);
+    m365_arena_free(&db->arena);
+    memset(db, 0, sizeof(*db));
+}
+
+const char *m365_snapshot_kind_name(enum m365_snapshot_kind k)
+{
+    switch (k) {
+    case M365_SNAP_USERS: return "users";
+    case M365_SNAP_REGISTRATION: return "userRegistrationDetails";
+    case M365_SNAP_MAILBOXES: return "mailboxes";
+    case M365_SNAP_OTHER: return "other";
+    case M365_SNAP_NONE: break;
+    }
+    return "none";
+}
+
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) {
+        return p;
+    }
+    size_t nc = *cap ? *cap * 2 : 64;
+    void *q = realloc(p, nc * size);
+    if (q) {
+        *cap = nc;
+    }
+    return q;
+}
+
+static void warn(struct m365_snap_db *db, const char *path, uint64_t line, const char *field,
+                 const char *msg)
+{
+    if (db->on_diag) {
+        struct m365_diag d = {M365_DIAG_WARNING, M365_E_PARSE, path, line, field, msg};
+        db->on_diag(&d, db->diag_user);
+    }
+}
+
+static const char *dup_lower(struct m365_snap_db *db, const char *s, size_t len, bool lower)
+{
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) {
+        len--;
+    }
+    if (len == 0) {
+        return NULL;
+    }
+    char *r = m365_arena_strndup(&db->arena, s, len);
+    for (char *p = r; lower && p && *p; p++) {
+        if (*p >= 'A' && *p <= 'Z') {
+            *p = (char)(*p - 'A' + 'a');
+        }
+    }
+    return r;
+}
+
+static void note_time(struct m365_snap_db *db, int64_t t)
+{
+    if (t != M365_TIME_NONE && (db->newest == M365_TIME_NONE || t > db->newest)) {
+        db->newest = t;
+    }
+}
+
+/* ISO-8601, Purview-style, or Windows PowerShell 5.1's "/Date(1583000000000)/". */
+static int64_t parse_time(const char *s, size_t len)
+{
+    int64_t t;
+    if (len > 7 && memcmp(s, "/Date(", 6) == 0) {
+        size_t n = 6;
+        while (n < len && ((s[n] >= '0' && s[n] <= '9') || (n == 6 && s[n] == '-'))) {
+            n++;
+        }
+        if (m365_parse_i64(s + 6, n - 6, -62135596800000ll, 253402300799000ll, &t) == 0) {
+            return t;
+        }
+        return M365_TIME_NONE;
+    }
+    return m365_time_parse(s, len, &t) == 0 ? t : M365_TIME_NONE;
+}
+
+/* true / false from a JSON bool, "True"/"False" text or 0/1. */
+static int tri_text(const char *s, size_t len)
+{
+    if (m365_ieqn(s, len, "true") || m365_ieqn(s, len, "1") || m365_ieqn(s, len, "$true")) {
+        return 1;
+    }
+    if (m365_ieqn(s, len, "false") || m365_ieqn(s, len, "0") || m365_ieqn(s, len, "$false")) {
+        return 0;
+    }
+    return M365_SNAP_UNSET;
+}
+
+static int jv_tri(struct m365_jv v)
+{
+    bool b;
+    int64_t i;
+    const char *s;
+    size_t n;
+    if (m365_jv_bool(v, &b)) {
+        return b;
+    }
+    if (m365_jv_i64(v, &i)) {
+        return i != 0;
+    }
+    if (m365_jv_str(v, &s, &n)) {
+        return tri_text(s, n);
+    }
+    return M365_SNAP_UNSET;
+}
+
+static const char *jv_dup(struct m365_snap_db *db, struct m365_jv v, bool lower)
+{
+    const char *s;
+    size_t n;
+    return m365_jv_str(v, &s, &n) ? dup_lower(db, s, n, lower) : NULL;
+}
+
+static int64_t jv_time(struct m365_jv v)
+{
+    const char *s;
+    size_t n;
+    return m365_jv_str(v, &s, &n) ? parse_time(s, n) : M365_TIME_NONE;
+}
+
+static bool jv_is(struct m365_jv v, const char *text)
+{
+    const char *s;
+    size_t n;
+    return m365_jv_str(v, &s, &n) && m365_ieqn(s, n, text);
+}
+
+static bool present(struct m365_jv v)
+{
+    return m365_jv_type(v) != M365_J_ABSENT;
+}
+
+static enum m365_snapshot_kind classify(struct m365_jv o)
+{
+    if (m365_jv_type(o) != M365_J_OBJECT) {
+        return M365_SNAP_NONE;
+    }
+    if (present(m365_jv_geti(o, "isMfaRegistered")) || present(m365_jv_geti(o, "methodsRegistered"))) {
+        return M365_SNAP_REGISTRATION;
+    }
+    if ((present(m365_jv_geti(o, "RecipientTypeDetails")) ||
+         present(m365_jv_geti(o, "AuditEnabled"))) &&
+        (present(m365_jv_geti(o, "UserPrincipalName")) ||
+         present(m365_jv_geti(o, "PrimarySmtpAddress")))) {
+        return M365_SNAP_MAILBOXES;
+    }
+    /* Sign-in records also carry userPrincipalName and userType, never these members. */
+    if (present(m365_jv_geti(o, "userPrincipalName")) && !present(m365_jv_geti(o, "ipAddress")) &&
+        (present(m365_jv_geti(o, "accountEnabled")) || present(m365_jv_geti(o, "assignedLicenses")) ||
+         present(m365_jv_geti(o, "assignedPlans")) || present(m365_jv_geti(o, "signInActivity")))) {
+        return M365_SNAP_USERS;
+    }
+    return M365_SNAP_OTHER;
+}
+
+static void user_audit(struct m365_snap_user *u, struct m365_jv o)
+{
+    struct m365_jv plans = m365_jv_geti(o, "assignedPlans");
+    struct m365_jit it;
+    struct m365_jv e;
+    if (m365_jv_type(plans) == M365_J_ARRAY) {
+        u->audit_from_plans = true;
+        u->audit = M365_SNAP_AUDIT_NONE;
+        u->licensed = m365_jv_count(plans) > 0;
+        m365_jv_iter(plans, &it);
+        while (m365_jit_next(&it, NULL, NULL, &e)) {
+            if (!jv_is(m365_jv_geti(e, "servicePlanId"), M365_PLAN_ADVANCED_AUDITING)) {
+                continue;
+            }
+            /* "Warning" is the grace period after a lapse: the plan still works. */
+            struct m365_jv cs = m365_jv_geti(e, "capabilityStatus");
+            if (jv_is(cs, "Enabled") || jv_is(cs, "Warning")) {
+                u->audit = M365_SNAP_AUDIT_ENABLED;
+            } else if (u->audit != M365_SNAP_AUDIT_ENABLED) {
+                u->audit = M365_SNAP_AUDIT_DISABLED;
+            }
+        }
+        return;
+    }
+    struct m365_jv lics = m365_jv_geti(o, "assignedLicenses");
+    if (m365_jv_type(lics) != M365_J_ARRAY) {
+        return;
+    }
+    u->audit = M365_SNAP_AUDIT_NONE;
+    u->licensed = m365_jv_count(lics) > 0;
+    m365_jv_iter(lics, &it);
+    while (m365_jit_next(&it, NULL, NULL, &e)) {
+        bool known = false;
+        for (size_t k = 0; k < sizeof(audit_skus) / sizeof(audit_skus[0]); k++) {
+            known = known || jv_is(m365_jv_geti(e, "skuId"), audit_skus[k]);
+        }
+        if (!known) {
+            continue;
+        }
+        bool off = false;
+        struct m365_jit dit;
+        struct m365_jv d;
+        m365_jv_iter(m365_jv_geti(e, "disabledPlans"), &dit);
+        while (m365_jit_next(&dit, NULL, NULL, &d)) {
+            off = off || jv_is(d, M365_PLAN_ADVANCED_AUDITING);
+        }
+        if (!off) {
+            u->audit = M365_SNAP_AUDIT_ENABLED;
+        } else if (u->audit != M365_SNAP_AUDIT_ENABLED) {
+            u->audit = M365_SNAP_AUDIT_DISABLED;
+        }
+    }
+}
+
+static int add_user(struct m365_snap_db *db, struct m365_jv o)
+{
+    struct m365_snap_user *v = grow(db->users, &db->cap_users, db->n_users, sizeof(*v));
+    if (!v) {
+        return -1;
+    }
+    db->users = v;
+    struct m365_snap_user *u = &v[db->n_users++];
+    memset(u, 0, sizeof(*u));
+    u->id = jv_dup(db, m365_jv_geti(o, "id"), true);
+    u->upn = jv_dup(db, m365_jv_geti(o, "userPrincipalName"), true);
+    u->enabled = jv_tri(m365_jv_geti(o, "accountEnabled"));
+    u->guest = jv_is(m365_jv_geti(o, "userType"), "Guest");
+    u->created = jv_time(m365_jv_geti(o, "createdDateTime"));
+    note_time(db, u->created);
+    u->last_signin = M365_TIME_NONE;
+    struct m365_jv act = m365_jv_geti(o, "signInActivity");
+    if (m365_jv_type(act) == M365_J_OBJECT) {
+        u->has_activity = true;
+        static const char *const keys[] = {"lastSignInDateTime", "lastNonInteractiveSignInDateTime",
+                                           "lastSuccessfulSignInDateTime"};
+        for (size_t k = 0; k < 3; k++) {
+            int64_t t = jv_time(m365_jv_geti(act, keys[k]));
+            note_time(db, t);
+            if (t != M365_TIME_NONE && (u->last_signin == M365_TIME_NONE || t > u->last_signin)) {
+                u->last_signin = t;
+            }
+        }
+    }
+    user_audit(u, o);
+    return 0;
+}
+
+/* Methods that are a second factor; email and security questions only serve password reset. */
+static bool mfa_method(struct m365_jv m)
+{
+    return !(jv_is(m, "email") || jv_is(m, "securityQuestion") || jv_is(m, "none") ||
+             jv_is(m, "password") || m365_jv_type(m) != M365_J_STRING);
+}
+
+static int add_reg(struct m365_snap_db *db, struct m365_jv o)
+{
+    struct m365_snap_reg *v = grow(db->regs, &db->cap_regs, db->n_regs, sizeof(*v));
+    if (!v) {
+        return -1;
+    }
+    db->regs = v;
+    struct m365_snap_reg *r = &v[db->n_regs++];
+    memset(r, 0, sizeof(*r));
+    r->id = jv_dup(db, m365_jv_geti(o, "id"), true);
+    r->upn = jv_dup(db, m365_jv_geti(o, "userPrincipalName"), true);
+    r->is_admin = jv_tri(m365_jv_geti(o, "isAdmin"));
+    r->guest = jv_is(m365_jv_geti(o, "userType"), "guest");
+    r->mfa_registered = jv_tri(m365_jv_geti(o, "isMfaRegistered"));
+    struct m365_jv methods = m365_jv_geti(o, "methodsRegistered");
+    if (r->mfa_registered == M365_SNAP_UNSET && m365_jv_type(methods) == M365_J_ARRAY) {
+        r->mfa_registered = 0;
+        struct m365_jit it;
+        struct m365_jv m;
+        m365_jv_iter(methods, &it);
+        while (m365_jit_next(&it, NULL, NULL, &m)) {
+            r->mfa_registered = r->mfa_registered || mfa_method(m);
+        }
+    }
+    note_time(db, jv_time(m365_jv_geti(o, "lastUpdatedDateTime")));
+    return 0;
+}
+
+/* Get-Mailbox values, whatever carried them (JSON members or CSV cells). */
+struct mbx_raw {
+    const char *upn, *smtp, *ext, *type, *audit, *bypass, *created;
+    size_t upn_n, smtp_n, ext_n, type_n, audit_n, bypass_n, created_n;
+};
+
+static bool no_signin_type(const char *s, size_t n)
+{
+    return m365_ieqn(s, n, "SharedMailbox") || m365_ieqn(s, n, "RoomMailbox") ||
+           m365_ieqn(s, n, "EquipmentMailbox") || m365_ieqn(s, n, "SchedulingMailbox") ||
+           m365_ieqn(s, n, "4") || m365_ieqn(s, n, "16") || m365_ieqn(s, n, "32");
+}
+
+static int add_mbx(struct m365_snap_db *db, const struct mbx_raw *m)
+{
+    struct m365_snap_mbx *v = grow(db->mbxs, &db->cap_mbxs, db->n_mbxs, sizeof(*v));
+    if (!v) {
+        return -1;
+    }
+    db->mbxs = v;
+    struct m365_snap_mbx *x = &v[db->n_mbxs++];
+    memset(x, 0, sizeof(*x));
+    x->upn = m->upn ? dup_lower(db, m->upn, m->upn_n, true) : NULL;
+    if (!x->upn && m->smtp) {
+        x->upn = dup_lower(db, m->smtp, m->smtp_n, true);
+    }
+    x->ext_id = m->ext ? dup_lower(db, m->ext, m->ext_n, true) : NULL;
+    x->type = m->type ? dup_lower(db, m->type, m->type_n, false) : NULL;
+    x->no_signin = m->type && no_signin_type(m->type, m->type_n);
+    x->audit_enabled = m->audit ? tri_text(m->audit, m->audit_n) : M365_SNAP_UNSET;
+    x->audit_bypass = m->bypass ? tri_text(m->bypass, m->bypass_n) : M365_SNAP_UNSET;
+    x->created = m->created ? parse_time(m->created, m->created_n) : M365_TIME_NONE;
+    note_time(db, x->created);
+    return 0;
+}
+
+/* A member's value as text: strings as they are, booleans and numbers spelt out,
+ * {"Value": …} (enums in some PowerShell serialisations) unwrapped. */
+static void jv_text(struct m365_jv v, const char **s, size_t *n, char *tmp, size_t tmpsz)
+{
+    *s = NULL;
+    *n = 0;
+    if (m365_jv_type(v) == M365_J_OBJECT) {
+        v = m365_jv_geti(v, "Value");
+    }
+    bool b;
+    int64_t i;
+    if (m365_jv_str(v, s, n)) {
+        return;
+    }
+    if (m365_jv_bool(v, &b)) {
+        *s = b ? "true" : "false";
+        *n = strlen(*s);
+    } else if (tmpsz > 0 && m365_jv_i64(v, &i)) {
+        /* Enum values as numbers (RecipientTypeDetails 4 = SharedMailbox). */
+        int k = snprintf(tmp, tmpsz, "%lld", (long long)i);
+        if (k > 0 && (size_t)k < tmpsz) {
+            *s = tmp;
+            *n = (size_t)k;
+        }
+    }
+}
+
+static int add_mbx_json(struct m365_snap_db *db, struct m365_jv o)
+{
+    struct mbx_raw m;
+    memset(&m, 0, sizeof(m));
+    char t1[24], t2[24], t3[24], t4[24];
+    jv_text(m365_jv_geti(o, "UserPrincipalName"), &m.upn, &m.upn_n, t1, 0);
+    jv_text(m365_jv_geti(o, "PrimarySmtpAddress"), &m.smtp, &m.smtp_n, t1, 0);
+    jv_text(m365_jv_geti(o, "ExternalDirectoryObjectId"), &m.ext, &m.ext_n, t1, 0);
+    jv_text(m365_jv_geti(o, "RecipientTypeDetails"), &m.type, &m.type_n, t1, sizeof(t1));
+    jv_text(m365_jv_geti(o, "AuditEnabled"), &m.audit, &m.audit_n, t2, sizeof(t2));
+    jv_text(m365_jv_geti(o, "AuditBypassEnabled"), &m.bypass, &m.bypass_n, t3, sizeof(t3));
+    struct m365_jv c = m365_jv_geti(o, "WhenCreatedUTC");
+    jv_text(present(c) ? c : m365_jv_geti(o, "WhenCreated"), &m.created, &m.created_n, t4, sizeof(t4));
+    return add_mbx(db, &m);
+}
+
+struct counts {
+    uint64_t by_kind[M365_SNAP_OTHER + 1];
+};
+
+/* One object (or a Graph page, whose value array holds the objects). */
+static int take(struct m365_snap_db *db, struct m365_jv o, struct counts *c,
+                struct m365_snapshot_file *st, uint64_t line, bool page_ok)
+{
+    struct m365_jv value = m365_jv_geti(o, "value");
+    if (page_ok && m365_jv_type(value) == M365_J_ARRAY) {
+        struct m365_jit it;
+        struct m365_jv e;
+        m365_jv_iter(value, &it);
+        while (m365_jit_next(&it, NULL, NULL, &e)) {
+            if (take(db, e, c, st, line, false) != 0) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+    st->records++;
+    enum m365_snapshot_kind k = classify(o);
+    int rc = 0;
+    switch (k) {
+    case M365_SNAP_USERS: rc = add_user(db, o); break;
+    case M365_SNAP_REGISTRATION: rc = add_reg(db, o); break;
+    case M365_SNAP_MAILBOXES: rc = add_mbx_json(db, o); break;
+    case M365_SNAP_OTHER: break;
+    case M365_SNAP_NONE:
+        st->skipped++;
+        warn(db, st->path, line, NULL, "not a JSON object");
+        return 0;
+    }
+    c->by_kind[k]++;
+    return rc;
+}
+
+static enum m365_status read_json(struct m365_snap_db *db, struct m365_input *in,
+                                  const struct m365_limits *lim, struct m365_snapshot_file *st,
+                                  struct counts *c)
+{
+    struct m365_buf b;
+    m365_buf_init(&b, SNAP_MAX_FILE_BYTES + M365_JSON_PADDING);
+    for (;;) {
+        if (m365_buf_reserve(&b, 1 << 20) != 0) {
+            m365_buf_free(&b);
+            st->error = "file larger than 1 GiB";
+            return M365_OK;
+        }
+        size_t n = m365_input_read(in, b.data + b.len, b.cap - b.len);
+        if (n == 0) {
+            break;
+        }
+        b.len += n;
+    }
+    if (m365_buf_reserve(&b, M365_JSON_PADDING) != 0) {
+        m365_buf_free(&b);
+        st->error = "out of memory";
+        return M365_E_NOMEM;
+    }
+    memset(b.data + b.len, 0, M365_JSON_PADDING);
+    uint32_t depth = lim->max_json_depth ? lim->max_json_depth : M365_DEFAULT_MAX_JSON_DEPTH;
+    struct m365_json *j = m365_json_new(b.len, depth);
+    if (!j) {
+        m365_buf_free(&b);
+        st->error = "out of memory";
+        return M365_E_NOMEM;
+    }
+    struct m365_jv root;
+    const char *err = NULL;
+    int rc = 0;
+    if (m365_json_parse(j, b.data, b.len, true, &root, &err) == 0) {
+        st->format = m365_jv_type(root) == M365_J_ARRAY ? "json-array"
+                     : m365_jv_type(m365_jv_geti(root, "value")) == M365_J_ARRAY ? "graph-page"
+                                                                                : "json-object";
+        if (m365_jv_type(root) == M365_J_ARRAY) {
+            struct m365_jit it;
+            struct m365_jv e;
+            m365_jv_iter(root, &it);
+            while (rc == 0 && m365_jit_next(&it, NULL, NULL, &e)) {
+                rc = take(db, e, c, st, 0, true);
+            }
+        } else {
+            rc = take(db, root, c, st, 1, true);
+        }
+    } else {
+        /* Not one document: JSON Lines (of objects or of whole pages). */
+        st->format = "jsonl";
+        uint64_t line = 0;
+        size_t pos = 0;
+        while (rc == 0 && pos < b.len) {
+            char *nl = memchr(b.data + pos, '\n', b.len - pos);
+            size_t end = nl ? (size_t)(nl - b.data) : b.len;
+            line++;
+            size_t s = pos;
+            while (s < end && (b.data[s] == ' ' || b.data[s] == '\t' || b.data[s] == '\r')) {
+                s++;
+            }
+            if (s < end) {
+                m365_json_reset(j);
+                if (m365_json_parse(j, b.data + s, end - s, false, &root, &err) == 0) {
+                    rc = take(db, root, c, st, line, true);
+                } else {
+                    st->records++;
+                    st->skipped++;
+                    if (st->skipped <= 50) { /* a truncated pretty-printed file fails every line */
+                        warn(db, st->path, line, NULL, err ? err : "invalid JSON");
+                    }
+                }
+            }
+            pos = end + 1;
+        }
+    }
+    m365_json_free(j);
+    m365_buf_free(&b);
+    return rc == 0 ? M365_OK : M365_E_NOMEM;
+}
+
+/* Export-Csv of Get-Mailbox: an optional "#TYPE" line, a header row, one row per mailbox. */
+static enum m365_status read_csv(struct m365_snap_db *db, struct m365_input *in,
+                                 const struct m365_limits *lim, struct m365_snapshot_file *st,
+                                 struct counts *c)
+{
+    struct m365_csv_rows *rows = m365_csv_rows_new(in, lim->max_record_bytes);
+    if (!rows) {
+        return M365_E_NOMEM;
+    }
+    enum { C_UPN, C_SMTP, C_EXT, C_TYPE, C_AUDIT, C_BYPASS, C_CREATED, C_WHEN, C__N };
+    static const char *const names[C__N] = {
+        "UserPrincipalName", "PrimarySmtpAddress", "ExternalDirectoryObjectId",
+        "RecipientTypeDetails", "AuditEnabled", "AuditBypassEnabled", "WhenCreatedUTC",
+        "WhenCreated"};
+    long col[C__N];
+    bool header = false;
+    struct m365_csv_row row;
+    enum m365_status rs;
+    enum m365_status out = M365_OK;
+    st->format = "csv";
+    while ((rs = m365_csv_rows_next(rows, &row)) != M365_E_EOF) {
+        if (rs == M365_E_NOMEM) {
+            out = M365_E_NOMEM;
+            break;
+        }
+        if (rs != M365_OK) {
+            st->records++;
+            st->skipped++;
+            warn(db, st->path, row.line, NULL, row.why ? row.why : "row skipped");
+            continue;
+        }
+        if (!header) {
+            if (row.n > 0 && row.fields[0].len > 0 && row.fields[0].s[0] == '#') {
+                continue; /* PowerShell's #TYPE line */
+            }
+            for (int k = 0; k < C__N; k++) {
+                col[k] = -1;
+                for (size_t i = 0; i < row.n && col[k] < 0; i++) {
+                    if (m365_csv_header_is(row.fields[i].s, row.fields[i].len, names[k])) {
+                        col[k] = (long)i;
+                    }
+                }
+            }
+            if ((col[C_UPN] < 0 && col[C_SMTP] < 0) || (col[C_TYPE] < 0 && col[C_AUDIT] < 0)) {
+                st->error = "CSV without Get-Mailbox columns (UserPrincipalName or "
+                            "PrimarySmtpAddress, RecipientTypeDetails or AuditEnabled)";
+                break;
+            }
+            header = true;
+            continue;
+        }
+        st->records++;
+        struct mbx_raw m;
+        memset(&m, 0, sizeof(m));
+        const char **dst[C__N] = {&m.upn, &m.smtp, &m.ext, &m.type, &m.audit, &m.bypass,
+                                  &m.created, &m.created};
+        size_t *dn[C__N] = {&m.upn_n, &m.smtp_n, &m.ext_n, &m.type_n, &m.audit_n, &m.bypass_n,
+                            &m.created_n, &m.created_n};
+        for (int k = 0; k < C__N; k++) {
+            if (col[k] >= 0 && (size_t)col[k] < row.n && row.fields[col[k]].len > 0 &&
+                !(k == C_WHEN && m.created)) {
+                *dst[k] = row.fields[col[k]].s;
+                *dn[k] = row.fields[col[k]].len;
+            }
+        }
+        if (!m.upn && !m.smtp) {
+            st->skipped++;
+            warn(db, st->path, row.line, "UserPrincipalName", "mailbox without an address");
+            continue;
+        }
+        if (add_mbx(db, &m) != 0) {
+            out = M365_E_NOMEM;
+            break;
+        }
+        c->by_kind[M365_SNAP_MAILBOXES]++;
+    }
+    if (!header && !st->error) {
+        st->error = "not JSON and no CSV header row";
+    }
+    m365_csv_rows_free(rows);
+    return out;
+}
+
+enum m365_status m365_snap_read_file(struct m365_snap_db *db, const char *path,
+                                     const struct m365_limits *lim,
+                                     struct m365_snapshot_file *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->path = path;
+    const char *err = NULL;
+    struct m365_input *in = m365_input_open(path, lim, 0, &err);
+    if (!in) {
+        st->error = m365_arena_strndup(&db->arena, err ? err : "cannot open",
+                                       strlen(err ? err : "cannot open"));
+        return st->error ? M365_OK : M365_E_NOMEM;
+    }
+    const char *peek = NULL;
+    size_t plen = 0;
+    if (m365_input_peek(in, &peek, &plen) != 0) {
+        plen = 0;
+    }
+    size_t i = 0;
+    while (i < plen && (peek[i] == ' ' || peek[i] == '\t' || peek[i] == '\r' || peek[i] == '\n')) {
+        i++;
+    }
+    struct counts c;
+    memset(&c, 0, sizeof(c));
+    enum m365_status rc;
+    if (i == plen) {
+        st->error = "empty";
+        rc = M365_OK;
+    } else if (peek[i] == '{' || peek[i] == '[') {
+        rc = read_json(db, in, lim, st, &c);
+    } else {
+        rc = read_csv(db, in, lim, st, &c);
+    }
+    enum m365_status ist;
+    const char *ierr = m365_input_error(in, &ist);
+    if (ierr && !st->error) {
+        st->error = m365_arena_strndup(&db->arena, ierr, strlen(ierr)); /* in dies below */
+    }
+    m365_input_close(in);
+    /* The file's kind: the kind most of its objects have. */
+    uint64_t best = 0;
+    for (int k = M365_SNAP_USERS; k <= M365_SNAP_MAILBOXES; k++) {
+        if (c.by_kind[k] > best) {
+            best = c.by_kind[k];
+            st->kind = (enum m365_snapshot_kind)k;
+        }
+    }
+    if (st->kind == M365_SNAP_NONE && c.by_kind[M365_SNAP_OTHER] > 0) {
+        st->kind = M365_SNAP_OTHER;
+    }
+    if (st->kind == M365_SNAP_NONE && !st->error) {
+        st->error = "no users, userRegistrationDetails or mailbox objects";
+    }
+    return rc;
+}

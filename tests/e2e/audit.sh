@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# m365hunt audit: posture findings from the snapshot fixtures in tests/snapshot/ (docs/snapshot.md),
+# benign controls staying quiet, the readers' shapes (Graph page, JSON Lines, Export-Csv, gzip'd
+# Get-Mailbox array), exit codes.
+source "$(dirname "$0")/common.bash" "$@"
+SNAP=$SRC/tests/snapshot
+
+# audit_json OUT ARGS...: sets RC
+audit_json() {
+    local out=$1
+    shift
+    "$BIN" audit --format json "$@" >"$out" 2>"$WORK/err.txt"
+    RC=$?
+}
+# count OUT RULE [USER]: findings of RULE (naming USER)
+count() {
+    jq --arg r "$2" --arg u "${3:-}" '[.findings[] | select(.rule == $r)
+        | select($u == "" or (.entities.users | index($u) != null))] | length' "$1"
+}
+sev() {
+    jq -r --arg r "$2" --arg u "$3" '[.findings[] | select(.rule == $r)
+        | select(.entities.users | index($u) != null) | .severity] | join(",")' "$1"
+}
+
+# --- hand-written tenant: every benign control and every finding kind ------------------------
+C=$WORK/contoso.json
+audit_json "$C" --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso"
+expect_eq "contoso exit" "$RC" 0
+expect_eq "contoso kinds" "$(jq -c '[.snapshot.files[] | [.kind, .format, .records, .skipped]]' "$C")" \
+    '[["mailboxes","csv",9,0],["userRegistrationDetails","jsonl",11,0],["users","graph-page",11,0]]'
+expect_eq "as_of" "$(jq -r .as_of "$C")" "2026-03-10T06:00:00.000Z"
+expect_eq "not evaluated" "$(jq '.not_evaluated | length' "$C")" 0
+# posture-no-mfa: the dormant administrator (high) and two members (medium)
+expect_eq "no-mfa count" "$(count "$C" posture-no-mfa)" 3
+expect_eq "no-mfa admin" "$(sev "$C" posture-no-mfa adm-legacy@contoso.com)" high
+expect_eq "no-mfa member" "$(sev "$C" posture-no-mfa bob.baker@contoso.com)" medium
+expect_eq "no-mfa new hire" "$(sev "$C" posture-no-mfa nina.new@contoso.com)" medium
+expect_eq "admins first" "$(jq -r '[.findings[] | select(.rule == "posture-no-mfa")][0].entities.users[0]' "$C")" \
+    adm-legacy@contoso.com
+# posture-dormant-account: the administrator (high), an account that never signed in (medium)
+expect_eq "dormant count" "$(count "$C" posture-dormant-account)" 2
+expect_eq "dormant admin" "$(sev "$C" posture-dormant-account adm-legacy@contoso.com)" high
+expect_eq "dormant never" "$(jq -r '.findings[] | select(.rule == "posture-dormant-account" and .entities.users == ["nigel.never@contoso.com"]) | [.severity, (.details.last_signin | tostring)] | join(" ")' "$C")" \
+    "medium null"
+# posture-no-advanced-audit: one finding per reason
+nad() { jq -c --arg k "$2" '[.findings[] | select(.rule == "posture-no-advanced-audit" and .details.reason == $k)
+    | {severity, users: .entities.users, count: .details.count}]' "$1"; }
+expect_eq "audit plan suspended" "$(nad "$C" plan-disabled)" '[{"severity":"low","users":["carol.chen@contoso.com"],"count":1}]'
+expect_eq "audit mailbox off" "$(nad "$C" mailbox-audit-off)" '[{"severity":"low","users":["dave.diaz@contoso.com"],"count":1}]'
+expect_eq "audit not licensed" "$(nad "$C" not-licensed)" \
+    '[{"severity":"info","users":["adm-legacy@contoso.com","bob.baker@contoso.com","finance@contoso.com","nigel.never@contoso.com","nina.new@contoso.com"],"count":5}]'
+# Benign controls: never named by no-mfa or dormant
+for quiet in lee.leaver@contoso.com breakglass01@contoso.com finance@contoso.com \
+    'pat_partner.example#ext#@contoso.onmicrosoft.com' alex.admin@contoso.com; do
+    expect_eq "quiet $quiet" "$(jq --arg u "$quiet" '[.findings[] | select(.rule != "posture-no-advanced-audit")
+        | select(.entities.users | index($u) != null)] | length' "$C")" 0
+done
+expect_eq "new hire not dormant" "$(count "$C" posture-dormant-account nina.new@contoso.com)" 0
+# Without the allow-list the break-glass account is reported; --allow does what the config does.
+audit_json "$WORK/noallow.json" "$SNAP/contoso"
+expect_eq "break-glass reported" "$(count "$WORK/noallow.json" posture-no-mfa breakglass01@contoso.com)" 1
+expect_eq "break-glass dormant" "$(sev "$WORK/noallow.json" posture-dormant-account breakglass01@contoso.com)" high
+audit_json "$WORK/allow.json" --allow BreakGlass01@contoso.com "$SNAP/contoso"
+expect_eq "--allow" "$(jq -c '[.findings[] | {rule, severity, summary}]' "$WORK/allow.json")" \
+    "$(jq -c '[.findings[] | {rule, severity, summary}]' "$C")"
+# --dormant-days and --as-of
+audit_json "$WORK/d300.json" --dormant-days 300 --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso"
+expect_eq "dormant 300 days" "$(count "$WORK/d300.json" posture-dormant-account adm-legacy@contoso.com)" 0
+audit_json "$WORK/asof.json" --as-of 2026-03-20 --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso"
+expect_eq "--as-of" "$(jq -r .as_of "$WORK/asof.json")" "2026-03-20T00:00:00.000Z"
+# jsonl: the same findings, one per line
+"$BIN" audit --format jsonl --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso" >"$WORK/c.jsonl"
+expect_eq "jsonl" "$(jq -sc '[.[] | .rule]' "$WORK/c.jsonl")" "$(jq -c '[.findings[] | .rule]' "$C")"
+# text
+"$BIN" audit --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso" >"$WORK/c.txt"
+expect_grep "text" "$WORK/c.txt" '^  high +posture-no-mfa +Administrator adm-legacy@contoso.com'
+# Exit codes: --fail-on, usage, nothing readable
+"$BIN" audit -q --fail-on high --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso" >/dev/null
+expect_eq "fail-on high" $? 1
+"$BIN" audit -q --fail-on critical --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso" >/dev/null
+expect_eq "fail-on critical" $? 0
+"$BIN" audit --format xml "$SNAP/contoso" >/dev/null 2>&1
+expect_eq "bad format" $? 2
+"$BIN" audit >/dev/null 2>&1
+expect_eq "no path" $? 2
+printf 'posture:\n  dormant_dayz: 3\n' >"$WORK/bad.yaml"
+"$BIN" audit --config "$WORK/bad.yaml" "$SNAP/contoso" >/dev/null 2>"$WORK/err.txt"
+expect_eq "bad config" $? 2
+expect_grep "bad config message" "$WORK/err.txt" 'posture.dormant_dayz: unknown'
+"$BIN" audit -q "$SRC/examples/contoso-demo" >/dev/null 2>&1
+expect_eq "logs are not a snapshot" $? 3
+# The scan accepts the same configuration file (posture: is the audit's section).
+"$BIN" scan -q --config "$SNAP/contoso-posture.yaml" "$SRC/examples/contoso-demo" >/dev/null
+expect_eq "scan with posture config" $? 0
+
+# The scan does not read snapshot files but says what they are.
+"$BIN" scan --no-progress "$SNAP/sim" >/dev/null 2>"$WORK/scan-err.txt"
+expect_eq "scan of a snapshot" $? 3
+expect_eq "scan names snapshot files" "$(grep -c "not read: a tenant snapshot file .*m365hunt audit" "$WORK/scan-err.txt")" 6
+
+# --- simulated tenant (m365hunt simulate --snapshot, seed 7, no scenario) ----------------------
+S=$WORK/sim.json
+audit_json "$S" "$SNAP/sim"
+expect_eq "sim exit" "$RC" 0
+expect_eq "sim kinds" "$(jq -c '[.snapshot.files[] | .kind]' "$S")" \
+    '["other","mailboxes","other","other","userRegistrationDetails","users"]'
+expect_eq "sim dormant" "$(jq -c '[.findings[] | select(.rule == "posture-dormant-account") | .entities.users[0]] | sort' "$S")" \
+    '["adm-onboarding@alpineski52.onmicrosoft.com","svc-archive2019@alpineski52.onmicrosoft.com","test.migration@alpineski52.onmicrosoft.com"]'
+expect_eq "sim dormant GA" "$(sev "$S" posture-dormant-account test.migration@alpineski52.onmicrosoft.com)" high
+expect_eq "sim no-mfa" "$(jq -c '[.findings[] | select(.rule == "posture-no-mfa") | .entities.users[0]] | sort' "$S")" \
+    '["adm-onboarding@alpineski52.onmicrosoft.com","scanner@alpineski52.onmicrosoft.com","svc-archive2019@alpineski52.onmicrosoft.com","test.migration@alpineski52.onmicrosoft.com"]'
+# shared mailboxes never sign in: neither dormant nor without MFA
+expect_eq "sim shared quiet" "$(jq '[.findings[] | select(.rule != "posture-no-advanced-audit") | .entities.users[] | select(test("^(secops|info|hr|support|reception)@"))] | length' "$S")" 0
+# E3 mailboxes (and unlicensed shared ones) are listed; E5 ones are not
+expect_eq "sim E5 not listed" "$(jq '[.findings[] | select(.rule == "posture-no-advanced-audit") | .entities.users[] | select(startswith("secops@"))] | length' "$S")" 0
+# Only the users page: the registration-based rule says why it did not run.
+audit_json "$WORK/only-users.json" "$SNAP/sim/users.json"
+expect_eq "not evaluated no-mfa" "$(jq -r '.not_evaluated[].rule' "$WORK/only-users.json")" posture-no-mfa
+finish
