@@ -32,9 +32,49 @@ static char *resolve(const char *config_path, const char *p)
     return r;
 }
 
+/* Lines as the user's editor shows them (LF, CRLF or CR), the last one counted even without
+ * its line end. */
+static unsigned long count_lines(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return 0;
+    }
+    unsigned long lines = 0;
+    int c, prev = '\n';
+    while ((c = fgetc(f)) != EOF) {
+        if (c == '\n' || (prev == '\r' && c != '\n')) {
+            lines++;
+        }
+        prev = c;
+    }
+    fclose(f);
+    return lines + (prev != '\n');
+}
+
+static enum m365_status load(const char *path, struct m365_rule_config *rc,
+                             struct m365_config_paths *paths, char *err, size_t esz,
+                             unsigned long *err_line);
+
 enum m365_status m365_config_load(const char *path, struct m365_rule_config *rc,
                                   struct m365_config_paths *paths, char *err, size_t esz,
                                   unsigned long *err_line)
+{
+    enum m365_status st = load(path, rc, paths, err, esz, err_line);
+    /* At the end of a file without a final newline libyaml puts its marks on a line past the
+     * last one: name the last line the user can see instead. */
+    if (st != M365_OK && *err_line > 1) {
+        unsigned long lines = count_lines(path);
+        if (lines && *err_line > lines) {
+            *err_line = lines;
+        }
+    }
+    return st;
+}
+
+static enum m365_status load(const char *path, struct m365_rule_config *rc,
+                             struct m365_config_paths *paths, char *err, size_t esz,
+                             unsigned long *err_line)
 {
     *err_line = 0;
     memset(paths, 0, sizeof(*paths));
