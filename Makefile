@@ -80,3 +80,4 @@ fuzz-run:
 	  echo "$$t FAILED; the input is in $$run/artifacts/ (keep it: docs/robustness.md)"; \
 	  ls -l "$$run/artifacts"; exit 1; \
 	fi
+bench:: ; bench/run.sh $(ARGS)  # make bench [ARGS="--sizes 1G,2G"]; '::' so it runs although bench/ exists
