@@ -17,6 +17,7 @@
 struct cfg {
     int64_t baseline;
     uint32_t baseline_signins;
+    int64_t tenant_baseline;
     double max_speed;     /* km/h */
     double geo_tolerance; /* km */
     uint32_t burst_networks;
@@ -30,6 +31,10 @@ static const struct m365_param_def params[] = {
                "and no new-location finding)"),
     M365_PARAM("baseline_signins", M365_PARAM_UINT, "3", struct cfg, baseline_signins,
                "successful sign-ins the baseline needs besides its duration"),
+    M365_PARAM("tenant_baseline", M365_PARAM_DURATION, "3d", struct cfg, tenant_baseline,
+               "an account whose first successful sign-in comes this long after the tenant's "
+               "first is dormant: its first located sign-in, from a country no account of the "
+               "tenant signed in from, is new"),
     M365_PARAM("max_speed_kmh", M365_PARAM_DOUBLE, "900", struct cfg, max_speed,
                "travel between two successive successful sign-ins faster than this (km/h) is "
                "impossible"),
@@ -53,6 +58,7 @@ struct novel {
     const struct m365_event *ev;
     const char *country; /* when new */
     uint32_t asn;        /* when new */
+    bool tenant_new;     /* the country is new to the whole tenant (account without baseline) */
 };
 
 struct hop {
@@ -75,6 +81,7 @@ struct seen {
 
 struct user {
     const char *upn;
+    int64_t first_success; /* the account's first successful sign-in, any log */
     struct m365_map countries, asns;
     int64_t country_first, asn_first;
     uint32_t country_n, asn_n;
@@ -93,6 +100,10 @@ struct user {
 struct state {
     struct m365_map users; /* upn -> struct user */
     bool asn_seen;         /* any ASN known at all (--asn-db or in the records) */
+    /* Countries any account signed in from, learnt like a user's for accounts that have no
+     * baseline of their own (a dormant or brand-new account). */
+    struct m365_map tenant_countries;
+    int64_t tenant_first; /* the first successful sign-in of any account */
 };
 
 static struct user *user_of(struct state *s, const char *upn)
@@ -107,7 +118,7 @@ static struct user *user_of(struct state *s, const char *upn)
             return NULL;
         }
         u->upn = upn;
-        u->country_first = u->asn_first = M365_TIME_NONE;
+        u->country_first = u->asn_first = u->first_success = M365_TIME_NONE;
         *slot = u;
     }
     return *slot;
@@ -156,13 +167,26 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     uint32_t asn = m365_id_event_asn(ev, ii);
     s->asn_seen |= asn != 0;
     bool new_country = false, new_asn = false;
+    bool tenant_new = false;
     if (country) {
         bool ready = baselined(c, u->country_first, u->country_n, t);
+        bool first_place = u->country_n == 0;
         if (u->country_first == M365_TIME_NONE) {
             u->country_first = t;
         }
         u->country_n++;
         new_country = learn(&u->countries, country) && ready;
+        /* A dormant account has no history of its own: its first located sign-in, coming
+         * well after the tenant's, is compared with the tenant, where a country nobody signed
+         * in from is new. A new hire seen at home first, accounts active from the start (their
+         * own baseline) and guests (their own organisations) are not compared so. */
+        bool unknown_to_tenant = learn(&s->tenant_countries, country);
+        bool late = u->first_success != M365_TIME_NONE && s->tenant_first != M365_TIME_NONE &&
+                    u->first_success - s->tenant_first >= c->tenant_baseline;
+        if (!ready && late && first_place && unknown_to_tenant && !strstr(u->upn, "#ext#") &&
+            !strstr(u->upn, "#EXT#")) {
+            new_country = tenant_new = true;
+        }
     }
     if (asn) {
         bool ready = baselined(c, u->asn_first, u->asn_n, t);
@@ -179,7 +203,7 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     u->new_countries += new_country;
     if (u->n_novel < MAX_ANOM) {
         u->novel[u->n_novel++] = (struct novel){ev, new_country ? country : NULL,
-                                                new_asn ? asn : 0};
+                                                new_asn ? asn : 0, tenant_new};
     }
 }
 
@@ -300,6 +324,14 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (ev->is_interactive != 1 && m365_id_brokered_client(ev)) {
         return;
     }
+    if (success) {
+        if (s->tenant_first == M365_TIME_NONE) {
+            s->tenant_first = ev->time_ms;
+        }
+        if (u->first_success == M365_TIME_NONE) {
+            u->first_success = ev->time_ms;
+        }
+    }
     const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
     /* A proxy rotation shows in attempts whose password was right, blocked or not. */
     burst(c, u, ev, ii);
@@ -389,6 +421,8 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
         }
         m365_json_key(d, &f, "new_asn");
         m365_buf_puts(d, n->asn ? "true" : "false");
+        m365_json_key(d, &f, "new_to_tenant");
+        m365_buf_puts(d, n->tenant_new ? "true" : "false");
         m365_buf_putc(d, '}');
     }
     m365_buf_putc(d, ']');
@@ -501,10 +535,13 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
         if (n->asn) {
             snprintf(asn, sizeof(asn), "AS%u", n->asn);
         }
-        w += (size_t)snprintf(what + w, sizeof(what) - w, "%ssigned in from new %s %s%s%s (%s)",
+        w += (size_t)snprintf(what + w, sizeof(what) - w, "%ssigned in from new %s %s%s%s (%s)%s",
                               w ? "; " : "", n->country ? "country" : "network",
                               n->country ? n->country : "", n->country && n->asn ? " / " : "",
-                              asn, n->ev->ip);
+                              asn, n->ev->ip,
+                              n->tenant_new ? ", a country no account of the tenant had signed "
+                                              "in from, with no sign-in history of its own"
+                                            : "");
     }
     if (u->n_bursts && w < sizeof(what)) {
         const struct burst *b = &u->bursts[0];
@@ -539,6 +576,14 @@ static void free_state(void *sv)
         free(u);
     }
     m365_map_free(&s->users);
+    m365_map_free(&s->tenant_countries);
+}
+
+static void init(struct m365_dctx *dc, void *sv)
+{
+    (void)dc;
+    struct state *s = sv;
+    s->tenant_first = M365_TIME_NONE;
 }
 
 static const char *const techniques[] = {"T1078.004", NULL};
@@ -559,12 +604,16 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "(3) a burst of `burst_networks` distinct networks (/24, /64) within "
                 "`burst_window`, counting attempts whose password was right (rotating "
                 "proxies). One finding per user: medium for a new country, impossible travel or "
-                "a burst, high for two of them, low for a new ASN in a known country.",
+                "a burst, high for two of them, low for a new ASN in a known country. A dormant "
+                "account (first successful sign-in `tenant_baseline` after the tenant's) whose "
+                "first located sign-in comes from a country no account of the tenant signed in "
+                "from is reported as a new country.",
             .needs = "interactive sign-in logs with locations (Entra sign-ins; ASNs from the "
                      "Graph beta / SigninLogs records or --asn-db)",
             .blind_spots =
                 "A user with less than `baseline` of history has no baseline and gets no "
-                "new-location finding (travel and bursts are still checked). Geolocation is "
+                "new-location finding (travel and bursts are still checked), unless it is a "
+                "dormant account first seen in a country new to the tenant. Geolocation is "
                 "Microsoft's, from the logs, and is coarse for mobile carriers and VPNs. UAL "
                 "sign-ins (no location, interactivity unknown) count only for bursts, Outlook "
                 "Mobile's excepted. Non-interactive sign-ins are ignored. An attacker "
@@ -576,7 +625,7 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
     .kinds = M365_KIND_BIT(M365_EV_SIGNIN),
     .needs = M365_KIND_BIT(M365_EV_SIGNIN),
     .state_size = sizeof(struct state),
-    .init = NULL,
+    .init = init,
     .observe = observe,
     .finish = finish,
     .free_state = free_state,

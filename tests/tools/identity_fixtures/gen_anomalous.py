@@ -160,3 +160,21 @@ write(ROOT + '/pos_graph_config_short_baseline', dict(files, **{
                             'entities': {'users': ['ravi.menon@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
                             'summary_contains': 'signed in from new country NL / AS1136 (77.166.40.12)',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])}))
+
+# J/K. Graph: the tenant signs in every day from 02-20; svc-archive, silent until 03-05, signs in
+# for the first time from Amsterdam, where nobody in the tenant ever signed in (a dormant account
+# taken over). Its first sign-in from the office instead: nothing.
+seed('anom-J')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 14)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
+dormant = [signin(T('2026-03-05T02:41:07'), 'svc-archive', AMSTERDAM, app='owa'),
+           signin(T('2026-03-05T03:10:44'), 'svc-archive', AMSTERDAM, app='owa')]
+write(ROOT + '/pos_graph_dormant_account_first_signin_abroad', {
+    'signins.json': graph_file(sig + dormant),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'a country no account of the tenant had signed in from',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+at_office = [signin(T('2026-03-05T14:41:07'), 'svc-archive', OFFICE, app='owa')]
+write(ROOT + '/neg_graph_dormant_account_back_at_the_office', {
+    'signins.json': graph_file(sig + at_office), 'expect.json': expect([])})

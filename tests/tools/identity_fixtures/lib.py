@@ -73,6 +73,7 @@ USERS = {
     'it.helpdesk': ('e7b3a1d5-4c92-48f0-b6ae-5d2c8f1e9a37', 'IT Helpdesk'),
     'olivia.park': ('5b8e2f17-9c3a-4d61-8e0f-a47b2c9d1e63', 'Olivia Park'),
     'ravi.menon': ('c1f7e3a9-2b5d-4086-9ea4-6d3b8f0c2a15', 'Ravi Menon'),
+    'svc-archive': ('8d4e2b71-5a3f-4c90-b1e6-7f2a9c3d5e84', 'Archive Service (2019 migration)'),
 }
 
 
