@@ -1,5 +1,7 @@
 /* Fuzz target: the bytes as one tenant-snapshot file (users, userRegistrationDetails, Get-Mailbox
- * JSON or CSV), audited through the public API (snapshot.h). Checks: the file's accounting holds
+ * JSON or CSV, servicePrincipals, appRoleAssignments, oauth2PermissionGrants; a JSON array may mix
+ * them, so the application rules run too: seed apps-mixed.json), audited through the public API
+ * (snapshot.h). Checks: the file's accounting holds
  * (skipped <= records), the report document and every finding serialise as one valid JSON value,
  * finding entity lists are sorted and unique. */
 #include <stdlib.h>

@@ -2,7 +2,8 @@
  *
  * Usage: m365_snapshot_options_init(&o); m365_snapshot_new(&s, &o); m365_snapshot_add_path(s, …)…;
  * m365_snapshot_run(s); read files and findings; m365_snapshot_free(s).
- * Inputs are Graph `users` and `userRegistrationDetails` pages and Exchange Get-Mailbox output
+ * Inputs are Graph `users`, `userRegistrationDetails`, `servicePrincipals`,
+ * `oauth2PermissionGrants` and `appRoleAssignments` pages and Exchange Get-Mailbox output
  * (JSON or CSV), detected from their content. Like the scan, the library never prints. */
 #ifndef M365HUNT_SNAPSHOT_H
 #define M365HUNT_SNAPSHOT_H
@@ -26,6 +27,8 @@ struct m365_snapshot_options {
     const char *config_path; /* YAML: its posture: section (allow_accounts, dormant_days…) */
     int64_t as_of_ms;        /* snapshot time; M365_TIME_NONE: the newest time in the files */
     uint32_t dormant_days;   /* 0: the configuration's, else 90 */
+    uint32_t recent_days;    /* 0: 30; an app credential this new is flagged */
+    const char *tenant_id;   /* home tenant; NULL: the owner of most non-Microsoft apps */
 };
 
 void m365_snapshot_options_init(struct m365_snapshot_options *o);
@@ -52,7 +55,10 @@ enum m365_snapshot_kind {
     M365_SNAP_USERS,       /* Graph users */
     M365_SNAP_REGISTRATION, /* Graph reports/authenticationMethods/userRegistrationDetails */
     M365_SNAP_MAILBOXES,   /* Exchange Get-Mailbox (JSON or CSV) */
-    M365_SNAP_OTHER        /* a Graph page of another kind (service principals, grants): not used */
+    M365_SNAP_SERVICE_PRINCIPALS, /* Graph servicePrincipals */
+    M365_SNAP_GRANTS,             /* Graph oauth2PermissionGrants (delegated consents) */
+    M365_SNAP_APP_ROLES,          /* Graph appRoleAssignments / appRoleAssignedTo */
+    M365_SNAP_OTHER        /* a Graph page of another kind: not used */
 };
 const char *m365_snapshot_kind_name(enum m365_snapshot_kind k);
 
@@ -69,6 +75,7 @@ const struct m365_snapshot_file *m365_snapshot_file(const struct m365_snapshot *
 
 struct m365_snapshot_counts {
     size_t users, registrations, mailboxes;
+    size_t service_principals, grants, app_role_assignments;
     int64_t as_of_ms; /* the snapshot time the rules used */
 };
 struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s);

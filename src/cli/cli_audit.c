@@ -6,7 +6,8 @@
 
 #include "cli.h"
 
-enum { OPT_FAIL_ON = 256, OPT_CONFIG, OPT_AS_OF, OPT_DORMANT, OPT_ALLOW, OPT_NO_PROGRESS };
+enum { OPT_FAIL_ON = 256, OPT_CONFIG, OPT_AS_OF, OPT_DORMANT, OPT_ALLOW, OPT_NO_PROGRESS,
+       OPT_TENANT, OPT_RECENT };
 enum audit_format { A_TEXT, A_JSONL, A_JSON };
 
 struct audit_cli {
@@ -51,13 +52,17 @@ static void help(FILE *f)
     fputs("Usage: m365hunt audit [OPTIONS] PATH...\n"
           "Posture findings from an exported tenant snapshot: Graph users (with signInActivity,\n"
           "assignedPlans), reports/authenticationMethods/userRegistrationDetails, Exchange\n"
-          "Get-Mailbox (ConvertTo-Json or Export-Csv). Files are recognised by content.\n"
+          "Get-Mailbox (ConvertTo-Json or Export-Csv), servicePrincipals, oauth2PermissionGrants,\n"
+          "appRoleAssignments. Files are recognised by content.\n"
           "\n"
           "  -f, --format FMT       text (default), jsonl (one finding per line), json\n"
-          "      --config FILE      YAML; its posture: section (allow_accounts, dormant_days)\n"
+          "      --config FILE      YAML; its posture: section (allow_accounts, dormant_days,\n"
+          "                         recent_days)\n"
           "      --allow ACCOUNT    never report this UPN or object id (break-glass); repeatable\n"
           "      --dormant-days N   days without sign-in that make an account dormant (90)\n"
           "      --as-of TIME       snapshot time (default: the newest time in the files)\n"
+          "      --tenant-id ID     home tenant (default: the owner of most non-Microsoft apps)\n"
+          "      --recent-days N    app credentials this new are flagged (30)\n"
           "      --fail-on SEV      exit 1 if a finding is at least info|low|medium|high|critical\n"
           "  -q, --quiet            no warnings (errors still shown)\n"
           "  -v, --verbose          also notes (files that are not snapshot files)\n"
@@ -100,6 +105,10 @@ static void print_text(const struct m365_snapshot *s, FILE *o)
     }
     fprintf(o, "  users %zu, MFA registrations %zu, mailboxes %zu\n", c.users, c.registrations,
             c.mailboxes);
+    if (c.service_principals || c.grants || c.app_role_assignments) {
+        fprintf(o, "  service principals %zu, app role assignments %zu, delegated grants %zu\n",
+                c.service_principals, c.app_role_assignments, c.grants);
+    }
     if (m365_snapshot_n_not_evaluated(s)) {
         fputs("\nNOT EVALUATED\n", o);
         for (size_t i = 0; i < m365_snapshot_n_not_evaluated(s); i++) {
@@ -132,6 +141,8 @@ int cli_audit(int argc, char **argv)
                                          {"allow", required_argument, NULL, OPT_ALLOW},
                                          {"dormant-days", required_argument, NULL, OPT_DORMANT},
                                          {"as-of", required_argument, NULL, OPT_AS_OF},
+                                         {"tenant-id", required_argument, NULL, OPT_TENANT},
+                                         {"recent-days", required_argument, NULL, OPT_RECENT},
                                          {"fail-on", required_argument, NULL, OPT_FAIL_ON},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"verbose", no_argument, NULL, 'v'},
@@ -178,6 +189,16 @@ int cli_audit(int argc, char **argv)
                 rc = CLI_EXIT_USAGE;
             }
             so.dormant_days = (uint32_t)v;
+            break;
+        }
+        case OPT_TENANT: so.tenant_id = optarg; break;
+        case OPT_RECENT: {
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (end == optarg || *end || v < 1 || v > 36500) {
+                cli_usage_error("--recent-days: '%s' is not a number of days (1-36500)", optarg);
+                rc = CLI_EXIT_USAGE;
+            }
+            so.recent_days = (uint32_t)v;
             break;
         }
         case OPT_AS_OF: {
@@ -266,9 +287,11 @@ int cli_audit(int argc, char **argv)
     } else {
         print_text(s, stdout);
     }
-    if (cnt.users + cnt.registrations + cnt.mailboxes == 0) {
-        fputs("m365hunt: error: no users, userRegistrationDetails or mailbox objects in the "
-              "paths given\n",
+    if (cnt.users + cnt.registrations + cnt.mailboxes + cnt.service_principals + cnt.grants +
+            cnt.app_role_assignments ==
+        0) {
+        fputs("m365hunt: error: no users, userRegistrationDetails, mailbox, servicePrincipal, "
+              "oauth2PermissionGrant or appRoleAssignment objects in the paths given\n",
               stderr);
         rc = CLI_EXIT_NO_EVIDENCE;
     } else if (fail_on_set) {

@@ -27,7 +27,7 @@ C=$WORK/contoso.json
 audit_json "$C" --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso"
 expect_eq "contoso exit" "$RC" 0
 expect_eq "contoso kinds" "$(jq -c '[.snapshot.files[] | [.kind, .format, .records, .skipped]]' "$C")" \
-    '[["mailboxes","csv",9,0],["userRegistrationDetails","jsonl",11,0],["users","graph-page",11,0]]'
+    '[["appRoleAssignments","jsonl",9,0],["mailboxes","csv",9,0],["oauth2PermissionGrants","json-array",2,0],["servicePrincipals","graph-page",9,0],["userRegistrationDetails","jsonl",11,0],["users","graph-page",11,0]]'
 expect_eq "as_of" "$(jq -r .as_of "$C")" "2026-03-10T06:00:00.000Z"
 expect_eq "not evaluated" "$(jq '.not_evaluated | length' "$C")" 0
 # posture-no-mfa: the dormant administrator (high) and two members (medium)
@@ -56,6 +56,47 @@ for quiet in lee.leaver@contoso.com breakglass01@contoso.com finance@contoso.com
         | select(.entities.users | index($u) != null)] | length' "$C")" 0
 done
 expect_eq "new hire not dormant" "$(count "$C" posture-dormant-account nina.new@contoso.com)" 0
+# --- applications: servicePrincipals, appRoleAssignments (JSON Lines), grants (array) ---------
+expect_eq "home tenant" "$(jq -r .snapshot.home_tenant "$C")" 5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501
+expect_eq "app counts" "$(jq -c '.snapshot | [.service_principals, .app_role_assignments, .oauth2_permission_grants]' "$C")" '[9,9,2]'
+app() { jq -c --arg r "$2" '[.findings[] | select(.rule == $r) | [.entities.service_principals[0], .severity]] | sort' "$1"; }
+# posture-privileged-app: the legacy app with full_access_as_app and a certificate named after it
+# (high), the provisioning app with a second, new certificate (high), the foreign mail reader
+# (medium); Microsoft's own apps (Teams Services holds full_access_as_app, Mail.ReadWrite and
+# Directory.ReadWrite.All; Defender for Cloud Apps Mail.Read) and the HR portal stay quiet.
+expect_eq "privileged apps" "$(app "$C" posture-privileged-app)" \
+    '[["Contoso Legacy Mail Sync","high"],["Contoso Provisioning","high"],["Fabrikam MailGuard","medium"]]'
+pa() { jq -c --arg a "$2" '.findings[] | select(.rule == "posture-privileged-app" and .entities.service_principals[0] == $a)
+    | [.details.roles, .details.flags, .details.owner_tenant, (.details.credentials | length)]' "$1"; }
+expect_eq "legacy app" "$(pa "$C" "Contoso Legacy Mail Sync")" \
+    '[["full_access_as_app"],["credential-named-after-app"],"5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501",1]'
+expect_eq "provisioning app" "$(pa "$C" "Contoso Provisioning")" \
+    '[["Application.ReadWrite.All"],["several-certificates","recent-credential"],"5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501",2]'
+expect_eq "foreign mail reader" "$(pa "$C" "Fabrikam MailGuard")" \
+    '[["Mail.Read"],[],"9f8e7d6c-5b4a-4392-8170-fab41ca7e001",0]'
+# posture-foreign-app: Fabrikam (Mail.Read: medium), Northwind (a user's delegated consent: low)
+expect_eq "foreign apps" "$(app "$C" posture-foreign-app)" \
+    '[["Fabrikam MailGuard","medium"],["Northwind Scheduler","low"]]'
+for quiet in "Microsoft Teams Services" "Microsoft Defender for Cloud Apps" "Contoso HR Portal" \
+    "Office 365 Exchange Online" "Microsoft Graph"; do
+    expect_eq "quiet app $quiet" "$(jq --arg a "$quiet" '[.findings[] | select(.entities.service_principals | index($a) != null)] | length' "$C")" 0
+done
+# --recent-days 5: the provisioning certificate (9 days old) is no longer recent
+audit_json "$WORK/r5.json" --recent-days 5 "$SNAP/contoso"
+expect_eq "--recent-days" "$(pa "$WORK/r5.json" "Contoso Provisioning" | jq -c '.[1]')" '["several-certificates"]'
+printf 'posture:\n  recent_days: 5\n' >"$WORK/r5.yaml"
+audit_json "$WORK/r5c.json" --config "$WORK/r5.yaml" "$SNAP/contoso"
+expect_eq "posture.recent_days" "$(pa "$WORK/r5c.json" "Contoso Provisioning" | jq -c '.[1]')" '["several-certificates"]'
+# --tenant-id: with Fabrikam as home, Contoso's own apps become foreign and Fabrikam's is not
+audit_json "$WORK/fab.json" --tenant-id 9F8E7D6C-5B4A-4392-8170-FAB41CA7E001 "$SNAP/contoso"
+expect_eq "--tenant-id" "$(app "$WORK/fab.json" posture-foreign-app)" \
+    '[["Contoso HR Portal","low"],["Contoso Legacy Mail Sync","high"],["Contoso Provisioning","high"],["Northwind Scheduler","low"]]'
+# Without the assignments the application rules say why they did not run.
+mkdir -p "$WORK/spo" && cp "$SNAP/contoso/servicePrincipals.json" "$WORK/spo/"
+audit_json "$WORK/spo.json" "$WORK/spo"
+expect_eq "apps-only snapshot exit" "$RC" 0
+expect_eq "apps not evaluated" "$(jq -c '[.not_evaluated[].rule | select(test("app"))]' "$WORK/spo.json")" \
+    '["posture-privileged-app","posture-foreign-app"]'
 # Without the allow-list the break-glass account is reported; --allow does what the config does.
 audit_json "$WORK/noallow.json" "$SNAP/contoso"
 expect_eq "break-glass reported" "$(count "$WORK/noallow.json" posture-no-mfa breakglass01@contoso.com)" 1
@@ -103,7 +144,14 @@ S=$WORK/sim.json
 audit_json "$S" "$SNAP/sim"
 expect_eq "sim exit" "$RC" 0
 expect_eq "sim kinds" "$(jq -c '[.snapshot.files[] | .kind]' "$S")" \
-    '["other","mailboxes","other","other","userRegistrationDetails","users"]'
+    '["appRoleAssignments","mailboxes","oauth2PermissionGrants","servicePrincipals","userRegistrationDetails","users"]'
+# The home tenant owns four of the five non-Microsoft apps; the backup SaaS (VaultKeep 365,
+# Mail.Read) is foreign and privileged (medium: no mail-write or directory role, no flagged
+# credential); the legacy automation app can grant itself any role (medium); Graph Explorer's
+# consent and the HR portal's are not reported.
+expect_eq "sim home" "$(jq -r .snapshot.home_tenant "$S")" 337f6e06-7481-407f-800a-9abb6eabf87b
+expect_eq "sim privileged apps" "$(app "$S" posture-privileged-app)" '[["AL-Legacy-Automation","medium"],["VaultKeep 365","medium"]]'
+expect_eq "sim foreign apps" "$(app "$S" posture-foreign-app)" '[["VaultKeep 365","medium"]]'
 expect_eq "sim dormant" "$(jq -c '[.findings[] | select(.rule == "posture-dormant-account") | .entities.users[0]] | sort' "$S")" \
     '["adm-onboarding@alpineski52.onmicrosoft.com","svc-archive2019@alpineski52.onmicrosoft.com","test.migration@alpineski52.onmicrosoft.com"]'
 expect_eq "sim dormant GA" "$(sev "$S" posture-dormant-account test.migration@alpineski52.onmicrosoft.com)" high
@@ -115,5 +163,6 @@ expect_eq "sim shared quiet" "$(jq '[.findings[] | select(.rule != "posture-no-a
 expect_eq "sim E5 not listed" "$(jq '[.findings[] | select(.rule == "posture-no-advanced-audit") | .entities.users[] | select(startswith("secops@"))] | length' "$S")" 0
 # Only the users page: the registration-based rule says why it did not run.
 audit_json "$WORK/only-users.json" "$SNAP/sim/users.json"
-expect_eq "not evaluated no-mfa" "$(jq -r '.not_evaluated[].rule' "$WORK/only-users.json")" posture-no-mfa
+expect_eq "not evaluated no-mfa" "$(jq -c '[.not_evaluated[].rule]' "$WORK/only-users.json")" \
+    '["posture-no-mfa","posture-privileged-app","posture-foreign-app"]'
 finish

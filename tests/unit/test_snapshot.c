@@ -245,6 +245,87 @@ static void test_mailbox_csv(void **state)
     assert_int_equal(f->db.mbxs[1].audit_enabled, 0);
 }
 
+/* servicePrincipals page with credentials; appRoleAssignments as JSON Lines (one of them an
+ * assignment to a user); oauth2PermissionGrants as a plain array; a mixed array. */
+static void test_apps(void **state)
+{
+    struct fixture *f = *state;
+    const char *sps =
+        "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#servicePrincipals\","
+        "\"value\":[{\"id\":\"AAAA-1\",\"appId\":\"BBBB-1\",\"displayName\":\"Legacy Sync\","
+        "\"appOwnerOrganizationId\":\"CCCC-1\",\"servicePrincipalType\":\"Application\","
+        "\"replyUrls\":[\"https://a.example\",\"https://b.example\"],"
+        "\"keyCredentials\":[{\"displayName\":\"CN=Legacy Sync\",\"type\":\"AsymmetricX509Cert\","
+        "\"usage\":\"Verify\",\"keyId\":\"K1\",\"startDateTime\":\"2025-06-01T00:00:00Z\"},"
+        "\"not an object\"],"
+        "\"passwordCredentials\":[{\"displayName\":null,\"keyId\":\"P1\","
+        "\"startDateTime\":\"2026-03-01T00:00:00Z\"}]},"
+        "{\"id\":\"s2\",\"appId\":\"a2\",\"appDisplayName\":\"Only App Name\","
+        "\"servicePrincipalType\":\"ManagedIdentity\"}]}";
+    struct m365_snapshot_file st = read_text(f, "sp.json", sps, false);
+    assert_int_equal(st.kind, M365_SNAP_SERVICE_PRINCIPALS);
+    assert_string_equal(st.format, "graph-page");
+    assert_int_equal(f->db.n_sps, 2);
+    const struct m365_snap_sp *sp = &f->db.sps[0];
+    assert_string_equal(sp->id, "aaaa-1");
+    assert_string_equal(sp->app_id, "bbbb-1");
+    assert_string_equal(sp->owner, "cccc-1");
+    assert_string_equal(sp->name, "Legacy Sync");
+    assert_int_equal(sp->n_reply_urls, 2);
+    assert_int_equal(sp->n_creds, 2); /* the non-object entry is not a credential */
+    assert_true(sp->creds[0].is_key);
+    assert_string_equal(sp->creds[0].name, "CN=Legacy Sync");
+    assert_string_equal(sp->creds[0].type, "AsymmetricX509Cert");
+    assert_string_equal(sp->creds[0].key_id, "k1");
+    assert_true(sp->creds[0].start == t("2025-06-01T00:00:00"));
+    assert_false(sp->creds[1].is_key);
+    assert_null(sp->creds[1].name);
+    assert_true(f->db.newest == M365_TIME_NONE); /* credential times are not the snapshot's */
+    assert_null(f->db.sps[1].owner);
+    assert_string_equal(f->db.sps[1].name, "Only App Name");
+    assert_int_equal(f->db.sps[1].n_creds, 0);
+
+    const char *ara =
+        "{\"id\":\"x1\",\"appRoleId\":\"DC890D15-9560-4A4C-9B7F-A736EC74EC40\","
+        "\"principalId\":\"AAAA-1\",\"principalType\":\"ServicePrincipal\","
+        "\"resourceId\":\"r1\",\"resourceDisplayName\":\"Office 365 Exchange Online\"}\n"
+        "\n"
+        "{\"id\":\"x2\",\"appRoleId\":\"00000000-0000-0000-0000-000000000000\","
+        "\"principalId\":\"u1\",\"principalType\":\"User\",\"resourceId\":\"AAAA-1\"}\n";
+    st = read_text(f, "ara.jsonl", ara, false);
+    assert_int_equal(st.kind, M365_SNAP_APP_ROLES);
+    assert_string_equal(st.format, "jsonl");
+    assert_int_equal(st.records, 2);
+    assert_int_equal(f->db.n_assigns, 2);
+    assert_string_equal(f->db.assigns[0].role_id, "dc890d15-9560-4a4c-9b7f-a736ec74ec40");
+    assert_string_equal(f->db.assigns[0].principal, "aaaa-1");
+    assert_string_equal(f->db.assigns[0].principal_type, "ServicePrincipal");
+    assert_string_equal(f->db.assigns[0].resource_name, "Office 365 Exchange Online");
+    assert_string_equal(f->db.assigns[1].principal_type, "User");
+
+    const char *grants = "[{\"clientId\":\"AAAA-1\",\"consentType\":\"AllPrincipals\","
+                         "\"principalId\":null,\"resourceId\":\"r2\",\"scope\":\" Mail.Read "
+                         "User.Read\"}]";
+    st = read_text(f, "g.json", grants, false);
+    assert_int_equal(st.kind, M365_SNAP_GRANTS);
+    assert_string_equal(st.format, "json-array");
+    assert_int_equal(f->db.n_grants, 1);
+    assert_string_equal(f->db.grants[0].client, "aaaa-1");
+    assert_string_equal(f->db.grants[0].consent, "AllPrincipals");
+    assert_null(f->db.grants[0].principal);
+    assert_string_equal(f->db.grants[0].scope, "Mail.Read User.Read");
+
+    /* One array of mixed objects: each is read; the file's kind is the most common one. */
+    const char *mixed = "[{\"clientId\":\"c\",\"consentType\":\"Principal\",\"resourceId\":\"r\"},"
+                        "{\"appRoleId\":\"a\",\"principalId\":\"p\",\"resourceId\":\"r\"},"
+                        "{\"appRoleId\":\"b\",\"principalId\":\"p\",\"resourceId\":\"r\"}]";
+    st = read_text(f, "m.json", mixed, false);
+    assert_int_equal(st.kind, M365_SNAP_APP_ROLES);
+    assert_int_equal(f->db.n_grants, 2);
+    assert_int_equal(f->db.n_assigns, 4);
+    assert_int_equal(f->warnings, 0);
+}
+
 static void test_not_snapshot(void **state)
 {
     struct fixture *f = *state;
@@ -282,6 +363,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_registration_jsonl_and_array, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mailbox_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mailbox_csv, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_snapshot, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

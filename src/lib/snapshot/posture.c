@@ -15,6 +15,9 @@
 #include "../core/norm.h"
 #include "m365hunt/version.h"
 #include "snap.h"
+/* m365_ids.h names the plan by its name; snap.h by its id, which the details report. */
+#undef M365_PLAN_ADVANCED_AUDITING
+#include "../detections/m365_ids.h"
 
 #define DAY_MS (86400000ll)
 #define CREATED_GRACE_DAYS 30 /* a new account that has not signed in yet is not dormant */
@@ -33,11 +36,13 @@ struct m365_snapshot {
     size_t n_files;
     char **allow; /* lower-cased */
     size_t n_allow, cap_allow;
-    uint32_t dormant_days;
+    uint32_t dormant_days, recent_days;
     int64_t as_of;
+    const char *home_tenant; /* lower-cased, NULL when unknown */
+    char home_buf[64];
     struct m365_finding *findings;
     size_t n_findings, cap_findings;
-    struct not_eval not_eval[4];
+    struct not_eval not_eval[8];
     size_t n_not_eval;
     bool nomem;
 };
@@ -170,9 +175,20 @@ static enum m365_status load_config(struct m365_snapshot *s, const char *path)
                 } else if (s->opts.dormant_days == 0) { /* the command line wins */
                     s->dormant_days = (uint32_t)d;
                 }
+            } else if (name && strcmp(name, "recent_days") == 0 && yscalar(pv)) {
+                int64_t d;
+                const char *t = yscalar(pv);
+                if (m365_parse_i64(t, strlen(t), 1, 36500, &d) != 0) {
+                    diag(s, M365_DIAG_ERROR, M365_E_CONFIG, path, line,
+                         "posture.recent_days: a whole number of days, 1 to 36500");
+                    st = M365_E_CONFIG;
+                } else if (s->opts.recent_days == 0) { /* the command line wins */
+                    s->recent_days = (uint32_t)d;
+                }
             } else {
                 snprintf(msg, sizeof(msg),
-                         "posture.%s: unknown (expected allow_accounts: [list], dormant_days: N)",
+                         "posture.%s: unknown (expected allow_accounts: [list], dormant_days: N, "
+                         "recent_days: N)",
                          name ? name : "?");
                 diag(s, M365_DIAG_ERROR, M365_E_CONFIG, path, line, msg);
                 st = M365_E_CONFIG;
@@ -202,6 +218,7 @@ enum m365_status m365_snapshot_new(struct m365_snapshot **out,
     s->db.on_diag = s->opts.on_diag;
     s->db.diag_user = s->opts.diag_user;
     s->dormant_days = s->opts.dormant_days ? s->opts.dormant_days : 90;
+    s->recent_days = s->opts.recent_days ? s->opts.recent_days : 30;
     s->as_of = M365_TIME_NONE;
     if (s->opts.config_path) {
         enum m365_status st = load_config(s, s->opts.config_path);
@@ -762,7 +779,7 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
         m365_json_key(&d[k].details, &first, "count");
         m365_buf_printf(&d[k].details, "%zu", cnt);
         m365_json_key(&d[k].details, &first, "service_plan_id");
-        m365_json_cstr(&d[k].details, M365_PLAN_ADVANCED_AUDITING);
+        m365_json_cstr(&d[k].details, M365_PLAN_ADVANCED_AUDITING_ID);
         if (k == AR_NOT_LICENSED && from_skus) {
             /* assignedLicenses alone: judged from known SKUs, an add-on may be missed. */
             m365_json_key(&d[k].details, &first, "judged_from_sku_ids");
@@ -772,6 +789,397 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
     }
     for (int k = 0; k < AR__N; k++) {
         draft_free(&d[k]);
+    }
+}
+
+/* --- applications ------------------------------------------------------------------------- */
+
+static const char *const tech_apps[] = {"T1098.001", "T1528"};
+
+/* Microsoft's own service principals: owned by a Microsoft tenant, or (when the owner is not
+ * exported) a known first-party application id. */
+static bool microsoft_sp(const struct m365_snap_sp *sp)
+{
+    return sp->owner ? m365_is_microsoft_tenant(sp->owner)
+                     : m365_first_party_app(sp->app_id) != NULL;
+}
+
+/* The permission an app role assignment gives, NULL when it is not one the rules track. */
+static const struct m365_permission *assign_perm(const struct m365_snap_assign *a)
+{
+    const struct m365_permission *p = m365_permission_by_id(a->role_id);
+    if (!p && a->role_value) {
+        p = m365_permission_by_value(a->role_value);
+    }
+    return p && p->application ? p : NULL;
+}
+
+static bool sp_principal(const struct m365_snap_assign *a, const struct m365_snap_sp *sp)
+{
+    return sp->id && a->principal && strcmp(a->principal, sp->id) == 0 &&
+           (!a->principal_type || m365_ieq(a->principal_type, "ServicePrincipal"));
+}
+
+static void home_tenant(struct m365_snapshot *s)
+{
+    if (s->opts.tenant_id && *s->opts.tenant_id) {
+        snprintf(s->home_buf, sizeof(s->home_buf), "%s", s->opts.tenant_id);
+        for (char *p = s->home_buf; *p; p++) {
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        }
+        s->home_tenant = s->home_buf;
+        return;
+    }
+    /* The tenant that owns most of the non-Microsoft service principals (ties: the smallest
+     * id, so the choice does not depend on file order). */
+    const char **own = malloc((s->db.n_sps ? s->db.n_sps : 1) * sizeof(*own));
+    if (!own) {
+        s->nomem = true;
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < s->db.n_sps; i++) {
+        const char *o = s->db.sps[i].owner;
+        if (o && !m365_is_microsoft_tenant(o)) {
+            own[n++] = o;
+        }
+    }
+    if (n > 1) {
+        qsort(own, n, sizeof(*own), cmp_str);
+    }
+    size_t best = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = i + 1;
+        while (k < n && strcmp(own[k], own[i]) == 0) {
+            k++;
+        }
+        if (k - i > best) {
+            best = k - i;
+            s->home_tenant = own[i];
+        }
+        i = k;
+    }
+    free(own);
+}
+
+static void json_str_or_null(struct m365_buf *b, const char *v)
+{
+    if (v) {
+        m365_json_cstr(b, v);
+    } else {
+        m365_buf_puts(b, "null");
+    }
+}
+
+/* Assignments by principal and grants by client, in file order within a key. */
+struct app_idx {
+    struct index asg, grt;
+};
+
+static int cmp_key_i(const void *a, const void *b)
+{
+    const struct key *x = a, *y = b;
+    int c = strcmp(x->k, y->k);
+    return c ? c : x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int app_idx_build(const struct m365_snapshot *s, struct app_idx *x)
+{
+    memset(x, 0, sizeof(*x));
+    x->asg.v = malloc((s->db.n_assigns ? s->db.n_assigns : 1) * sizeof(struct key));
+    x->grt.v = malloc((s->db.n_grants ? s->db.n_grants : 1) * sizeof(struct key));
+    if (!x->asg.v || !x->grt.v) {
+        return -1;
+    }
+    for (size_t i = 0; i < s->db.n_assigns; i++) {
+        index_add(&x->asg, s->db.assigns[i].principal, i);
+    }
+    for (size_t i = 0; i < s->db.n_grants; i++) {
+        index_add(&x->grt, s->db.grants[i].client, i);
+    }
+    qsort(x->asg.v, x->asg.n, sizeof(struct key), cmp_key_i);
+    qsort(x->grt.v, x->grt.n, sizeof(struct key), cmp_key_i);
+    return 0;
+}
+
+static void app_idx_free(struct app_idx *x)
+{
+    free(x->asg.v);
+    free(x->grt.v);
+}
+
+/* The first entry of x with key k (x->n when none). */
+static size_t lower_bound(const struct index *x, const char *k)
+{
+    size_t lo = 0, hi = x->n;
+    while (k && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(x->v[mid].k, k) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return k ? lo : x->n;
+}
+
+/* Names of the tracked roles an SP holds, unique, into roles[] (up to max); class bits. */
+static size_t sp_roles(const struct m365_snapshot *s, const struct app_idx *x,
+                       const struct m365_snap_sp *sp, const char **roles, size_t max,
+                       unsigned *cls, size_t *n_any)
+{
+    size_t n = 0;
+    *cls = 0;
+    *n_any = 0;
+    for (size_t j = lower_bound(&x->asg, sp->id);
+         j < x->asg.n && strcmp(x->asg.v[j].k, sp->id) == 0; j++) {
+        const struct m365_snap_assign *a = &s->db.assigns[x->asg.v[j].i];
+        if (!sp_principal(a, sp)) {
+            continue;
+        }
+        (*n_any)++;
+        const struct m365_permission *p = assign_perm(a);
+        if (!p) {
+            continue;
+        }
+        *cls |= p->cls;
+        bool dup = false;
+        for (size_t k = 0; k < n; k++) {
+            dup = dup || strcmp(roles[k], p->value) == 0;
+        }
+        if (!dup && n < max) {
+            roles[n++] = p->value;
+        }
+    }
+    return n;
+}
+
+static void put_roles(struct m365_buf *b, int *first, const char **roles, size_t n)
+{
+    m365_json_key(b, first, "roles");
+    m365_buf_putc(b, '[');
+    for (size_t k = 0; k < n; k++) {
+        if (k) {
+            m365_buf_putc(b, ',');
+        }
+        m365_json_cstr(b, roles[k]);
+    }
+    m365_buf_putc(b, ']');
+}
+
+/* The finding names the service principal (display name, else object id). */
+static void app_entities(struct m365_snapshot *s, struct fdraft *d, const struct m365_snap_sp *sp,
+                         const char **one)
+{
+    one[0] = sp->name ? sp->name : sp->id ? sp->id : "?";
+    d->list = malloc(sizeof(*d->list));
+    if (!d->list) {
+        s->nomem = true;
+        return;
+    }
+    d->list[0] = one[0];
+    d->n_list = 1;
+    d->list_kind = M365_ENT_SERVICE_PRINCIPALS;
+}
+
+#define PRIV_CLASSES (M365_PERM_MAIL | M365_PERM_EWS_ALL | M365_PERM_DIRECTORY)
+#define MAX_ROLES 16
+
+/* posture-privileged-app: non-Microsoft service principals holding application permissions
+ * that read all mail or rewrite the directory, with what could sign in as them. */
+static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x)
+{
+    if (s->db.n_sps == 0 || s->db.n_assigns == 0) {
+        not_evaluated(s, "posture-privileged-app",
+                      "needs servicePrincipals and their appRoleAssignments");
+        return;
+    }
+    int64_t recent = s->as_of == M365_TIME_NONE ? M365_TIME_NONE
+                                                : s->as_of - (int64_t)s->recent_days * DAY_MS;
+    for (size_t i = 0; i < s->db.n_sps && !s->nomem; i++) {
+        const struct m365_snap_sp *sp = &s->db.sps[i];
+        if (microsoft_sp(sp)) {
+            continue;
+        }
+        const char *roles[MAX_ROLES];
+        unsigned cls;
+        size_t n_any;
+        size_t n_roles = sp_roles(s, x, sp, roles, MAX_ROLES, &cls, &n_any);
+        if (!(cls & PRIV_CLASSES)) {
+            continue;
+        }
+        size_t n_named = 0, n_certs = 0, n_recent = 0;
+        for (size_t k = 0; k < sp->n_creds; k++) {
+            const struct m365_snap_cred *c = &sp->creds[k];
+            const char *nm = c->name;
+            if (nm && m365_istarts(nm, "CN=")) {
+                nm += 3;
+            }
+            n_named += nm && sp->name && m365_ieq(nm, sp->name);
+            /* A signing certificate is listed twice (Sign and Verify): count one of them. */
+            n_certs += c->is_key && !(c->usage && m365_ieq(c->usage, "Sign"));
+            n_recent += recent != M365_TIME_NONE && c->start != M365_TIME_NONE &&
+                        c->start >= recent;
+        }
+        bool flagged = n_named > 0 || n_certs > 1 || n_recent > 0;
+        const char *foreign = sp->owner && s->home_tenant && strcmp(sp->owner, s->home_tenant) != 0
+                                  ? sp->owner
+                                  : NULL;
+        struct fdraft d;
+        const char *one[1];
+        draft_init(&d, "posture-privileged-app",
+                   "Application with mail or directory-write permissions",
+                   flagged ? M365_SEV_HIGH : M365_SEV_MEDIUM);
+        d.techs = tech_apps;
+        d.n_techs = 2;
+        app_entities(s, &d, sp, one);
+        m365_buf_printf(&d.summary, "%s holds ", one[0]);
+        for (size_t k = 0; k < n_roles; k++) {
+            m365_buf_printf(&d.summary, "%s%s", k ? ", " : "", roles[k]);
+        }
+        m365_buf_printf(&d.summary, " with %zu credential%s", sp->n_creds,
+                        sp->n_creds == 1 ? "" : "s");
+        if (n_named) {
+            m365_buf_puts(&d.summary, "; a credential is named after the app");
+        }
+        if (n_certs > 1) {
+            m365_buf_printf(&d.summary, "; %zu certificates", n_certs);
+        }
+        if (n_recent) {
+            m365_buf_printf(&d.summary, "; %zu credential%s added in the last %u days", n_recent,
+                            n_recent == 1 ? "" : "s", s->recent_days);
+        }
+        int first = 1;
+        m365_json_key(&d.details, &first, "app_id");
+        json_str_or_null(&d.details, sp->app_id);
+        m365_json_key(&d.details, &first, "service_principal_id");
+        json_str_or_null(&d.details, sp->id);
+        m365_json_key(&d.details, &first, "owner_tenant");
+        json_str_or_null(&d.details, sp->owner);
+        m365_json_key(&d.details, &first, "foreign");
+        m365_buf_puts(&d.details, foreign ? "true" : "false");
+        put_roles(&d.details, &first, roles, n_roles);
+        m365_json_key(&d.details, &first, "credentials");
+        m365_buf_putc(&d.details, '[');
+        for (size_t k = 0; k < sp->n_creds; k++) {
+            const struct m365_snap_cred *c = &sp->creds[k];
+            int h = 1;
+            m365_buf_puts(&d.details, k ? ",{" : "{");
+            m365_json_key(&d.details, &h, "kind");
+            m365_json_cstr(&d.details, c->is_key ? "key" : "password");
+            m365_json_key(&d.details, &h, "display_name");
+            json_str_or_null(&d.details, c->name);
+            m365_json_key(&d.details, &h, "type");
+            json_str_or_null(&d.details, c->type);
+            m365_json_key(&d.details, &h, "key_id");
+            json_str_or_null(&d.details, c->key_id);
+            key_time(&d.details, &h, "start", c->start);
+            m365_buf_putc(&d.details, '}');
+        }
+        m365_buf_putc(&d.details, ']');
+        m365_json_key(&d.details, &first, "flags");
+        m365_buf_putc(&d.details, '[');
+        int ff = 1;
+        if (n_named) {
+            m365_buf_puts(&d.details, "\"credential-named-after-app\"");
+            ff = 0;
+        }
+        if (n_certs > 1) {
+            m365_buf_puts(&d.details,
+                          ff ? "\"several-certificates\"" : ",\"several-certificates\"");
+            ff = 0;
+        }
+        if (n_recent) {
+            m365_buf_puts(&d.details, ff ? "\"recent-credential\"" : ",\"recent-credential\"");
+        }
+        m365_buf_putc(&d.details, ']');
+        emit(s, &d);
+        draft_free(&d);
+    }
+}
+
+/* posture-foreign-app: service principals of another, non-Microsoft tenant holding app roles
+ * or delegated consent here. Severity follows what they hold: directory write or
+ * full_access_as_app high, mail (application, or delegated for everyone) medium, else low. */
+static void rule_foreign_app(struct m365_snapshot *s, const struct app_idx *x)
+{
+    if (s->db.n_sps == 0 || (s->db.n_assigns == 0 && s->db.n_grants == 0)) {
+        not_evaluated(s, "posture-foreign-app",
+                      "needs servicePrincipals and their appRoleAssignments or "
+                      "oauth2PermissionGrants");
+        return;
+    }
+    if (!s->home_tenant) {
+        not_evaluated(s, "posture-foreign-app",
+                      "home tenant unknown (no app owned by this tenant): give --tenant-id");
+        return;
+    }
+    for (size_t i = 0; i < s->db.n_sps && !s->nomem; i++) {
+        const struct m365_snap_sp *sp = &s->db.sps[i];
+        if (!sp->owner || microsoft_sp(sp) || strcmp(sp->owner, s->home_tenant) == 0) {
+            continue;
+        }
+        const char *roles[MAX_ROLES];
+        unsigned cls;
+        size_t n_any;
+        size_t n_roles = sp_roles(s, x, sp, roles, MAX_ROLES, &cls, &n_any);
+        size_t n_grants = 0;
+        unsigned gcls = 0;
+        bool all_users = false;
+        for (size_t k = lower_bound(&x->grt, sp->id);
+             k < x->grt.n && strcmp(x->grt.v[k].k, sp->id) == 0; k++) {
+            const struct m365_snap_grant *g = &s->db.grants[x->grt.v[k].i];
+            n_grants++;
+            unsigned c = m365_scopes_class(g->scope);
+            bool tenant_wide = g->consent && m365_ieq(g->consent, "AllPrincipals");
+            all_users = all_users || tenant_wide;
+            gcls |= tenant_wide ? c : c & (M365_PERM_MAIL | M365_PERM_DIRECTORY);
+        }
+        if (n_any == 0 && n_grants == 0) {
+            continue;
+        }
+        enum m365_severity sev = M365_SEV_LOW;
+        if (cls & (M365_PERM_DIRECTORY | M365_PERM_EWS_ALL)) {
+            sev = M365_SEV_HIGH;
+        } else if ((cls & M365_PERM_MAIL) || (all_users && (gcls & PRIV_CLASSES))) {
+            sev = M365_SEV_MEDIUM;
+        }
+        struct fdraft d;
+        const char *one[1];
+        draft_init(&d, "posture-foreign-app", "Application of another tenant with access here",
+                   sev);
+        d.techs = tech_apps;
+        d.n_techs = 2;
+        app_entities(s, &d, sp, one);
+        m365_buf_printf(&d.summary, "%s, owned by tenant %s, holds %zu app role%s", one[0],
+                        sp->owner, n_any, n_any == 1 ? "" : "s");
+        if (n_roles) {
+            m365_buf_puts(&d.summary, " (");
+            for (size_t k = 0; k < n_roles; k++) {
+                m365_buf_printf(&d.summary, "%s%s", k ? ", " : "", roles[k]);
+            }
+            m365_buf_putc(&d.summary, ')');
+        }
+        m365_buf_printf(&d.summary, " and %zu delegated grant%s%s", n_grants,
+                        n_grants == 1 ? "" : "s", all_users ? " (one for all users)" : "");
+        int first = 1;
+        m365_json_key(&d.details, &first, "app_id");
+        json_str_or_null(&d.details, sp->app_id);
+        m365_json_key(&d.details, &first, "service_principal_id");
+        json_str_or_null(&d.details, sp->id);
+        m365_json_key(&d.details, &first, "owner_tenant");
+        json_str_or_null(&d.details, sp->owner);
+        m365_json_key(&d.details, &first, "home_tenant");
+        m365_json_cstr(&d.details, s->home_tenant);
+        m365_json_key(&d.details, &first, "app_role_assignments");
+        m365_buf_printf(&d.details, "%zu", n_any);
+        put_roles(&d.details, &first, roles, n_roles);
+        m365_json_key(&d.details, &first, "delegated_grants");
+        m365_buf_printf(&d.details, "%zu", n_grants);
+        m365_json_key(&d.details, &first, "delegated_for_all_users");
+        m365_buf_puts(&d.details, all_users ? "true" : "false");
+        emit(s, &d);
+        draft_free(&d);
     }
 }
 
@@ -816,6 +1224,15 @@ enum m365_status m365_snapshot_run(struct m365_snapshot *s)
     rule_no_mfa(s, &j);
     rule_dormant(s, &j);
     joins_free(&j);
+    struct app_idx ax;
+    if (app_idx_build(s, &ax) != 0) {
+        app_idx_free(&ax);
+        return M365_E_NOMEM;
+    }
+    home_tenant(s);
+    rule_privileged_app(s, &ax);
+    rule_foreign_app(s, &ax);
+    app_idx_free(&ax);
     if (s->nomem) {
         return M365_E_NOMEM;
     }
@@ -837,7 +1254,9 @@ const struct m365_snapshot_file *m365_snapshot_file(const struct m365_snapshot *
 
 struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s)
 {
-    struct m365_snapshot_counts c = {s->db.n_users, s->db.n_regs, s->db.n_mbxs, s->as_of};
+    struct m365_snapshot_counts c = {s->db.n_users,  s->db.n_regs,    s->db.n_mbxs,
+                                     s->db.n_sps,    s->db.n_grants,  s->db.n_assigns,
+                                     s->as_of};
     return c;
 }
 
@@ -931,6 +1350,14 @@ enum m365_status m365_snapshot_write_report_json(const struct m365_snapshot *s, 
     m365_buf_printf(&b, "%zu", s->db.n_regs);
     m365_json_key(&b, &g, "mailboxes");
     m365_buf_printf(&b, "%zu", s->db.n_mbxs);
+    m365_json_key(&b, &g, "service_principals");
+    m365_buf_printf(&b, "%zu", s->db.n_sps);
+    m365_json_key(&b, &g, "oauth2_permission_grants");
+    m365_buf_printf(&b, "%zu", s->db.n_grants);
+    m365_json_key(&b, &g, "app_role_assignments");
+    m365_buf_printf(&b, "%zu", s->db.n_assigns);
+    m365_json_key(&b, &g, "home_tenant");
+    json_str_or_null(&b, s->home_tenant);
     m365_buf_putc(&b, '}');
     m365_json_key(&b, &f, "not_evaluated");
     m365_buf_putc(&b, '[');

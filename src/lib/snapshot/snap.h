@@ -47,6 +47,27 @@ struct m365_snap_mbx {
     int64_t created; /* WhenCreatedUTC (or WhenCreated), M365_TIME_NONE when absent */
 };
 
+/* A service principal's key (certificate) or password credential. */
+struct m365_snap_cred {
+    const char *name, *type, *usage, *key_id; /* displayName, type, usage, keyId; NULL absent */
+    int64_t start;                            /* startDateTime, M365_TIME_NONE when absent */
+    bool is_key;                              /* keyCredentials, else passwordCredentials */
+};
+
+struct m365_snap_sp {
+    const char *id, *app_id, *name, *owner, *type; /* ids lower-cased */
+    struct m365_snap_cred *creds;                  /* in the arena */
+    size_t n_creds, n_reply_urls;
+};
+
+struct m365_snap_grant { /* oauth2PermissionGrant */
+    const char *client, *consent, *principal, *resource, *scope;
+};
+
+struct m365_snap_assign { /* appRoleAssignment */
+    const char *id, *principal, *principal_type, *resource, *resource_name, *role_id, *role_value;
+};
+
 struct m365_snap_db {
     struct m365_arena arena;
     struct m365_snap_user *users;
@@ -55,6 +76,12 @@ struct m365_snap_db {
     size_t n_regs, cap_regs;
     struct m365_snap_mbx *mbxs;
     size_t n_mbxs, cap_mbxs;
+    struct m365_snap_sp *sps;
+    size_t n_sps, cap_sps;
+    struct m365_snap_grant *grants;
+    size_t n_grants, cap_grants;
+    struct m365_snap_assign *assigns;
+    size_t n_assigns, cap_assigns;
     int64_t newest; /* newest time seen in any object, M365_TIME_NONE when none */
     m365_diag_fn on_diag;
     void *diag_user;

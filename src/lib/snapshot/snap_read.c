@@ -40,6 +40,9 @@ void m365_snap_db_free(struct m365_snap_db *db)
     free(db->users);
     free(db->regs);
     free(db->mbxs);
+    free(db->sps);
+    free(db->grants);
+    free(db->assigns);
     m365_arena_free(&db->arena);
     memset(db, 0, sizeof(*db));
 }
@@ -50,6 +53,9 @@ const char *m365_snapshot_kind_name(enum m365_snapshot_kind k)
     case M365_SNAP_USERS: return "users";
     case M365_SNAP_REGISTRATION: return "userRegistrationDetails";
     case M365_SNAP_MAILBOXES: return "mailboxes";
+    case M365_SNAP_SERVICE_PRINCIPALS: return "servicePrincipals";
+    case M365_SNAP_GRANTS: return "oauth2PermissionGrants";
+    case M365_SNAP_APP_ROLES: return "appRoleAssignments";
     case M365_SNAP_OTHER: return "other";
     case M365_SNAP_NONE: break;
     }
@@ -199,6 +205,19 @@ static enum m365_snapshot_kind classify(struct m365_jv o)
          present(m365_jv_geti(o, "assignedPlans")) || present(m365_jv_geti(o, "signInActivity")))) {
         return M365_SNAP_USERS;
     }
+    if (present(m365_jv_geti(o, "appId")) &&
+        (present(m365_jv_geti(o, "appOwnerOrganizationId")) ||
+         present(m365_jv_geti(o, "servicePrincipalType")))) {
+        return M365_SNAP_SERVICE_PRINCIPALS;
+    }
+    if (present(m365_jv_geti(o, "clientId")) && present(m365_jv_geti(o, "consentType")) &&
+        present(m365_jv_geti(o, "resourceId"))) {
+        return M365_SNAP_GRANTS;
+    }
+    if (present(m365_jv_geti(o, "appRoleId")) && present(m365_jv_geti(o, "principalId")) &&
+        present(m365_jv_geti(o, "resourceId"))) {
+        return M365_SNAP_APP_ROLES;
+    }
     return M365_SNAP_OTHER;
 }
 
@@ -324,6 +343,98 @@ static int add_reg(struct m365_snap_db *db, struct m365_jv o)
     return 0;
 }
 
+static int add_creds(struct m365_snap_db *db, struct m365_snap_sp *sp, struct m365_jv arr,
+                     bool is_key)
+{
+    struct m365_jit it;
+    struct m365_jv e;
+    m365_jv_iter(arr, &it);
+    while (m365_jit_next(&it, NULL, NULL, &e)) {
+        if (m365_jv_type(e) != M365_J_OBJECT) {
+            continue;
+        }
+        struct m365_snap_cred *c = &sp->creds[sp->n_creds++];
+        c->is_key = is_key;
+        c->name = jv_dup(db, m365_jv_geti(e, "displayName"), false);
+        c->type = jv_dup(db, m365_jv_geti(e, "type"), false);
+        c->usage = jv_dup(db, m365_jv_geti(e, "usage"), false);
+        c->key_id = jv_dup(db, m365_jv_geti(e, "keyId"), true);
+        /* Not a snapshot time: the newest credential would always look "recent". */
+        c->start = jv_time(m365_jv_geti(e, "startDateTime"));
+    }
+    return 0;
+}
+
+static int add_sp(struct m365_snap_db *db, struct m365_jv o)
+{
+    struct m365_snap_sp *v = grow(db->sps, &db->cap_sps, db->n_sps, sizeof(*v));
+    if (!v) {
+        return -1;
+    }
+    db->sps = v;
+    struct m365_snap_sp *sp = &v[db->n_sps++];
+    memset(sp, 0, sizeof(*sp));
+    sp->id = jv_dup(db, m365_jv_geti(o, "id"), true);
+    sp->app_id = jv_dup(db, m365_jv_geti(o, "appId"), true);
+    sp->name = jv_dup(db, m365_jv_geti(o, "displayName"), false);
+    if (!sp->name) {
+        sp->name = jv_dup(db, m365_jv_geti(o, "appDisplayName"), false);
+    }
+    sp->owner = jv_dup(db, m365_jv_geti(o, "appOwnerOrganizationId"), true);
+    sp->type = jv_dup(db, m365_jv_geti(o, "servicePrincipalType"), false);
+    struct m365_jv keys = m365_jv_geti(o, "keyCredentials");
+    struct m365_jv pwds = m365_jv_geti(o, "passwordCredentials");
+    size_t n = (m365_jv_type(keys) == M365_J_ARRAY ? m365_jv_count(keys) : 0) +
+               (m365_jv_type(pwds) == M365_J_ARRAY ? m365_jv_count(pwds) : 0);
+    if (n) {
+        sp->creds = m365_arena_alloc(&db->arena, n * sizeof(*sp->creds));
+        if (!sp->creds) {
+            return -1;
+        }
+        memset(sp->creds, 0, n * sizeof(*sp->creds));
+        add_creds(db, sp, keys, true);
+        add_creds(db, sp, pwds, false);
+    }
+    struct m365_jv urls = m365_jv_geti(o, "replyUrls");
+    sp->n_reply_urls = m365_jv_type(urls) == M365_J_ARRAY ? m365_jv_count(urls) : 0;
+    return 0;
+}
+
+static int add_grant(struct m365_snap_db *db, struct m365_jv o)
+{
+    struct m365_snap_grant *v = grow(db->grants, &db->cap_grants, db->n_grants, sizeof(*v));
+    if (!v) {
+        return -1;
+    }
+    db->grants = v;
+    struct m365_snap_grant *g = &v[db->n_grants++];
+    g->client = jv_dup(db, m365_jv_geti(o, "clientId"), true);
+    g->consent = jv_dup(db, m365_jv_geti(o, "consentType"), false);
+    g->principal = jv_dup(db, m365_jv_geti(o, "principalId"), true);
+    g->resource = jv_dup(db, m365_jv_geti(o, "resourceId"), true);
+    g->scope = jv_dup(db, m365_jv_geti(o, "scope"), false);
+    return 0;
+}
+
+static int add_assign(struct m365_snap_db *db, struct m365_jv o)
+{
+    struct m365_snap_assign *v = grow(db->assigns, &db->cap_assigns, db->n_assigns, sizeof(*v));
+    if (!v) {
+        return -1;
+    }
+    db->assigns = v;
+    struct m365_snap_assign *a = &v[db->n_assigns++];
+    a->id = jv_dup(db, m365_jv_geti(o, "id"), true);
+    a->principal = jv_dup(db, m365_jv_geti(o, "principalId"), true);
+    a->principal_type = jv_dup(db, m365_jv_geti(o, "principalType"), false);
+    a->resource = jv_dup(db, m365_jv_geti(o, "resourceId"), true);
+    a->resource_name = jv_dup(db, m365_jv_geti(o, "resourceDisplayName"), false);
+    a->role_id = jv_dup(db, m365_jv_geti(o, "appRoleId"), true);
+    a->role_value = jv_dup(db, m365_jv_geti(o, "appRoleValue"), false);
+    note_time(db, jv_time(m365_jv_geti(o, "createdDateTime")));
+    return 0;
+}
+
 /* Get-Mailbox values, whatever carried them (JSON members or CSV cells). */
 struct mbx_raw {
     const char *upn, *smtp, *ext, *type, *audit, *bypass, *created;
@@ -430,6 +541,9 @@ static int take(struct m365_snap_db *db, struct m365_jv o, struct counts *c,
     case M365_SNAP_USERS: rc = add_user(db, o); break;
     case M365_SNAP_REGISTRATION: rc = add_reg(db, o); break;
     case M365_SNAP_MAILBOXES: rc = add_mbx_json(db, o); break;
+    case M365_SNAP_SERVICE_PRINCIPALS: rc = add_sp(db, o); break;
+    case M365_SNAP_GRANTS: rc = add_grant(db, o); break;
+    case M365_SNAP_APP_ROLES: rc = add_assign(db, o); break;
     case M365_SNAP_OTHER: break;
     case M365_SNAP_NONE:
         st->skipped++;
@@ -645,7 +759,7 @@ enum m365_status m365_snap_read_file(struct m365_snap_db *db, const char *path,
     m365_input_close(in);
     /* The file's kind: the kind most of its objects have. */
     uint64_t best = 0;
-    for (int k = M365_SNAP_USERS; k <= M365_SNAP_MAILBOXES; k++) {
+    for (int k = M365_SNAP_USERS; k < M365_SNAP_OTHER; k++) {
         if (c.by_kind[k] > best) {
             best = c.by_kind[k];
             st->kind = (enum m365_snapshot_kind)k;
@@ -655,7 +769,8 @@ enum m365_status m365_snap_read_file(struct m365_snap_db *db, const char *path,
         st->kind = M365_SNAP_OTHER;
     }
     if (st->kind == M365_SNAP_NONE && !st->error) {
-        st->error = "no users, userRegistrationDetails or mailbox objects";
+        st->error = "no users, userRegistrationDetails, mailbox, servicePrincipal, "
+                    "oauth2PermissionGrant or appRoleAssignment objects";
     }
     return rc;
 }
