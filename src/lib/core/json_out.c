@@ -121,3 +121,15 @@ void m365_json_time(struct m365_buf *b, int64_t ms)
     m365_buf_puts(b, t);
     m365_buf_putc(b, '"');
 }
+
+void m365_json_cstr_array(struct m365_buf *b, const char *const *v, size_t n)
+{
+    m365_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            m365_buf_putc(b, ',');
+        }
+        m365_json_cstr(b, v[i]);
+    }
+    m365_buf_putc(b, ']');
+}

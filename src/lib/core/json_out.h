@@ -15,6 +15,8 @@ size_t m365_utf8_seq(const unsigned char *p, size_t n);
 void m365_json_str(struct m365_buf *b, const char *s, size_t len);
 /* As above for a NUL-terminated string; NULL writes null. */
 void m365_json_cstr(struct m365_buf *b, const char *s);
+/* A JSON array of the strings, in the order given. */
+void m365_json_cstr_array(struct m365_buf *b, const char *const *v, size_t n);
 /* "key": (with a leading comma when *first is 0; sets *first to 0). */
 void m365_json_key(struct m365_buf *b, int *first, const char *key);
 /* ISO-8601 UTC time string with milliseconds, or null for M365_TIME_NONE. */

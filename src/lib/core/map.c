@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "hash.h"
+#include "sort.h"
 
 static size_t slot_of(const struct m365_map *m, const void *k1, const void *k2)
 {
@@ -77,4 +78,17 @@ void m365_map_free(struct m365_map *m)
     free(m->slots);
     m->slots = NULL;
     m->cap = m->n = 0;
+}
+
+size_t m365_map_keys_sorted(const struct m365_map *m, const char **out, size_t max)
+{
+    size_t n = 0;
+    M365_MAP_EACH(m, slot)
+    {
+        if (n < max) {
+            out[n++] = slot->k1;
+        }
+    }
+    m365_qsort(out, n, sizeof(*out), m365_cmp_cstr);
+    return n;
 }

@@ -21,6 +21,8 @@ void *m365_map_get(const struct m365_map *m, const void *k1, const void *k2);
  * k1 must not be NULL. The pointer is valid until the next put. */
 void **m365_map_put(struct m365_map *m, const void *k1, const void *k2);
 void m365_map_free(struct m365_map *m);
+/* For maps keyed by C strings (k1): up to max keys into out, sorted; returns how many. */
+size_t m365_map_keys_sorted(const struct m365_map *m, const char **out, size_t max);
 
 #define M365_MAP_EACH(m, slot)                                                                     \
     for (struct m365_map_slot *slot = (m)->slots; slot && slot < (m)->slots + (m)->cap; slot++)    \

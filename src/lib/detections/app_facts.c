@@ -1386,14 +1386,9 @@ int64_t m365_app_dt(const struct m365_event *a, const struct m365_event *b)
     return a->time_ms > b->time_ms ? a->time_ms - b->time_ms : b->time_ms - a->time_ms;
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 void m365_app_json_strings(struct m365_buf *d, const char **v, size_t n)
 {
-    m365_qsort(v, n, sizeof(*v), cmp_str);
+    m365_qsort(v, n, sizeof(*v), m365_cmp_cstr);
     m365_buf_putc(d, '[');
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {

@@ -345,11 +345,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     travel(c, u, ev, ii);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -468,7 +463,7 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
                 ips[n++] = b->ev[k]->ip;
             }
         }
-        m365_qsort(ips, n, sizeof(*ips), cmp_str);
+        m365_qsort(ips, n, sizeof(*ips), m365_cmp_cstr);
         m365_json_key(d, &f, "ips");
         m365_buf_putc(d, '[');
         for (size_t k = 0; k < n; k++) {
@@ -491,7 +486,7 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
     {
         asns[na++] = (uint32_t)(uintptr_t)slot->k1;
     }
-    m365_qsort(countries, nc, sizeof(*countries), cmp_str);
+    m365_qsort(countries, nc, sizeof(*countries), m365_cmp_cstr);
     m365_qsort(asns, na, sizeof(*asns), cmp_u32);
     m365_json_key(d, first, "countries_seen");
     m365_buf_putc(d, '[');

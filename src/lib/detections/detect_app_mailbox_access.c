@@ -165,11 +165,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 static size_t keys(const struct m365_map *m, const char **out, size_t max)
 {
     size_t n = 0;
@@ -179,7 +174,7 @@ static size_t keys(const struct m365_map *m, const char **out, size_t max)
             out[n++] = slot->k1;
         }
     }
-    m365_qsort(out, n, sizeof(*out), cmp_str);
+    m365_qsort(out, n, sizeof(*out), m365_cmp_cstr);
     return n;
 }
 
@@ -256,7 +251,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         m365_buf_puts(d, b->not_owner ? "true" : "false");
         const char *fl[8];
         memcpy(fl, b->folders, b->n_folders * sizeof(*fl));
-        m365_qsort(fl, b->n_folders, sizeof(*fl), cmp_str);
+        m365_qsort(fl, b->n_folders, sizeof(*fl), m365_cmp_cstr);
         m365_json_key(d, &f2, "folders");
         m365_buf_putc(d, '[');
         for (uint32_t k = 0; k < b->n_folders; k++) {

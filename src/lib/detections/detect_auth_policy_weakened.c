@@ -568,36 +568,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max)
-{
-    size_t n = 0;
-    M365_MAP_EACH(m, slot)
-    {
-        if (n < max) {
-            out[n++] = slot->k1;
-        }
-    }
-    m365_qsort(out, n, sizeof(*out), cmp_str);
-    return n;
-}
-
-static void json_list(struct m365_buf *b, const char *const *v, size_t n)
-{
-    m365_buf_putc(b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i) {
-            m365_buf_putc(b, ',');
-        }
-        m365_json_cstr(b, v[i]);
-    }
-    m365_buf_putc(b, ']');
-}
-
 static void report(struct m365_dctx *dc, struct obj *o)
 {
     enum m365_severity sev = o->sev;
@@ -609,10 +579,10 @@ static void report(struct m365_dctx *dc, struct obj *o)
         return;
     }
     const char *actors[MAX_SET], *ips[MAX_SET], *changes[MAX_SET], *added[MAX_SET];
-    size_t na = sorted_keys(&o->actors, actors, MAX_SET);
-    size_t ni = sorted_keys(&o->ips, ips, MAX_SET);
-    size_t nc = sorted_keys(&o->changes, changes, MAX_SET);
-    size_t nd = sorted_keys(&o->added, added, MAX_SET);
+    size_t na = m365_map_keys_sorted(&o->actors, actors, MAX_SET);
+    size_t ni = m365_map_keys_sorted(&o->ips, ips, MAX_SET);
+    size_t nc = m365_map_keys_sorted(&o->changes, changes, MAX_SET);
+    size_t nd = m365_map_keys_sorted(&o->added, added, MAX_SET);
     const char *obj = o->name ? o->name : (o->id ? o->id : o->key);
     bool user_obj = o->what == W_MFA || o->what == W_TAP;
     if (user_obj) {
@@ -639,17 +609,17 @@ static void report(struct m365_dctx *dc, struct obj *o)
     m365_json_key(b, first, "object_id");
     m365_json_cstr(b, o->id);
     m365_json_key(b, first, "changes");
-    json_list(b, changes, nc);
+    m365_json_cstr_array(b, changes, nc);
     m365_json_key(b, first, o->what == W_LOCATION ? "ranges_added"
                                                   : (o->what == W_CONSENT ? "policies_added"
                                                                           : "exclusions_added"));
-    json_list(b, added, nd);
+    m365_json_cstr_array(b, added, nd);
     if (o->what == W_CA) {
         m365_json_key(b, first, "state_before");
         m365_json_cstr(b, o->state_old);
     }
     m365_json_key(b, first, "actors");
-    json_list(b, actors, na);
+    m365_json_cstr_array(b, actors, na);
     m365_json_key(b, first, "by_service_principal");
     m365_buf_puts(b, o->actor_sp ? "true" : "false");
     m365_json_key(b, first, "by_new_account");

@@ -133,11 +133,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
@@ -167,7 +162,7 @@ static void finish(struct m365_dctx *dc, void *sv)
                 boxes[nb++] = m->k1;
             }
         }
-        m365_qsort(boxes, nb, sizeof(*boxes), cmp_str);
+        m365_qsort(boxes, nb, sizeof(*boxes), m365_cmp_cstr);
         for (size_t i = 0; i < nb; i++) {
             m365_fb_entity(fb, M365_ENT_MAILBOXES, boxes[i]);
         }

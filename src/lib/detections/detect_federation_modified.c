@@ -304,36 +304,6 @@ static struct dom *on_domain_record(struct m365_dctx *dc, struct state *s,
     return d;
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max)
-{
-    size_t n = 0;
-    M365_MAP_EACH(m, slot)
-    {
-        if (n < max) {
-            out[n++] = slot->k1;
-        }
-    }
-    m365_qsort(out, n, sizeof(*out), cmp_str);
-    return n;
-}
-
-static void json_list(struct m365_buf *b, const char *const *v, size_t n)
-{
-    m365_buf_putc(b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i) {
-            m365_buf_putc(b, ',');
-        }
-        m365_json_cstr(b, v[i]);
-    }
-    m365_buf_putc(b, ']');
-}
-
 static void report(struct m365_dctx *dc, const struct cfg *c, struct dom *d)
 {
     bool trust_change = d->federated || d->cert || d->next_cert || d->issuer || d->risky_props ||
@@ -366,10 +336,10 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct dom *d)
         m365_fb_entity(fb, M365_ENT_DOMAINS, d->key);
     }
     const char *actors[MAX_SET], *ips[MAX_SET], *props[MAX_SET], *cmdlets[MAX_SET];
-    size_t na = sorted_keys(&d->actors, actors, MAX_SET);
-    size_t ni = sorted_keys(&d->ips, ips, MAX_SET);
-    size_t np = sorted_keys(&d->props, props, MAX_SET);
-    size_t nc = sorted_keys(&d->cmdlets, cmdlets, MAX_SET);
+    size_t na = m365_map_keys_sorted(&d->actors, actors, MAX_SET);
+    size_t ni = m365_map_keys_sorted(&d->ips, ips, MAX_SET);
+    size_t np = m365_map_keys_sorted(&d->props, props, MAX_SET);
+    size_t nc = m365_map_keys_sorted(&d->cmdlets, cmdlets, MAX_SET);
     for (size_t i = 0; i < ni; i++) {
         m365_fb_entity(fb, M365_ENT_IPS, ips[i]);
     }
@@ -397,7 +367,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct dom *d)
     m365_json_key(b, first, "federation_settings_changed");
     m365_buf_puts(b, d->settings ? "true" : "false");
     m365_json_key(b, first, "properties_changed");
-    json_list(b, props, np);
+    m365_json_cstr_array(b, props, np);
     m365_json_key(b, first, "signing_certificate_changed");
     m365_buf_puts(b, d->cert || d->exo_cert ? "true" : "false");
     m365_json_key(b, first, "next_signing_certificate_changed");
@@ -407,9 +377,9 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct dom *d)
     m365_json_key(b, first, "issuer_uri_new");
     m365_json_cstr(b, d->issuer_new);
     m365_json_key(b, first, "exchange_cmdlets");
-    json_list(b, cmdlets, nc);
+    m365_json_cstr_array(b, cmdlets, nc);
     m365_json_key(b, first, "actors");
-    json_list(b, actors, na);
+    m365_json_cstr_array(b, actors, na);
     m365_json_key(b, first, "by_service_principal");
     m365_buf_puts(b, d->actor_sp ? "true" : "false");
     m365_json_key(b, first, "by_new_account");

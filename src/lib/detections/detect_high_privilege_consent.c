@@ -148,36 +148,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max)
-{
-    size_t n = 0;
-    M365_MAP_EACH(m, slot)
-    {
-        if (n < max) {
-            out[n++] = slot->k1;
-        }
-    }
-    m365_qsort(out, n, sizeof(*out), cmp_str);
-    return n;
-}
-
-static void json_list(struct m365_buf *d, const char *const *v, size_t n)
-{
-    m365_buf_putc(d, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i) {
-            m365_buf_putc(d, ',');
-        }
-        m365_json_cstr(d, v[i]);
-    }
-    m365_buf_putc(d, ']');
-}
-
 /* Space-separated tokens, sorted, as a JSON array; the sorted text goes to out. */
 static void json_tokens(struct m365_buf *d, const char *list, char *out, size_t cap)
 {
@@ -196,8 +166,8 @@ static void json_tokens(struct m365_buf *d, const char *list, char *out, size_t 
             p++;
         }
     }
-    m365_qsort(tok, n, sizeof(*tok), cmp_str);
-    json_list(d, tok, n);
+    m365_qsort(tok, n, sizeof(*tok), m365_cmp_cstr);
+    m365_json_cstr_array(d, tok, n);
     size_t w = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n && w < cap; i++) {
@@ -227,10 +197,10 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct app *a)
         return;
     }
     const char *users[MAX_USERS], *ips[MAX_USERS], *ctypes[16], *newa[MAX_USERS];
-    size_t nu = sorted_keys(&a->users, users, MAX_USERS);
-    size_t ni = sorted_keys(&a->ips, ips, MAX_USERS);
-    size_t nc = sorted_keys(&a->ctypes, ctypes, 16);
-    size_t nn = sorted_keys(&a->new_actors, newa, MAX_USERS);
+    size_t nu = m365_map_keys_sorted(&a->users, users, MAX_USERS);
+    size_t ni = m365_map_keys_sorted(&a->ips, ips, MAX_USERS);
+    size_t nc = m365_map_keys_sorted(&a->ctypes, ctypes, 16);
+    size_t nn = m365_map_keys_sorted(&a->new_actors, newa, MAX_USERS);
     for (size_t i = 0; i < nu; i++) {
         m365_fb_entity(fb, M365_ENT_USERS, users[i]);
     }
@@ -279,9 +249,9 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct app *a)
     if (a->cls & M365_PERM_MAIL) {
         cls[ncls++] = "mail";
     }
-    json_list(d, cls, ncls);
+    m365_json_cstr_array(d, cls, ncls);
     m365_json_key(d, first, "consent_types");
-    json_list(d, ctypes, nc);
+    m365_json_cstr_array(d, ctypes, nc);
     m365_json_key(d, first, "admin_consent");
     m365_buf_puts(d, a->admin ? "true" : "false");
     m365_json_key(d, first, "tenant_wide");
@@ -289,9 +259,9 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct app *a)
     m365_json_key(d, first, "offline_access");
     m365_buf_puts(d, a->offline ? "true" : "false");
     m365_json_key(d, first, "consented_by");
-    json_list(d, users, nu);
+    m365_json_cstr_array(d, users, nu);
     m365_json_key(d, first, "new_accounts");
-    json_list(d, newa, nn);
+    m365_json_cstr_array(d, newa, nn);
     m365_json_key(d, first, "by_service_principal");
     m365_buf_puts(d, a->actor_sp ? "true" : "false");
     m365_json_key(d, first, "microsoft_first_party");

@@ -139,25 +139,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Keys of a map, sorted (iteration order depends on addresses). */
-static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max)
-{
-    size_t n = 0;
-    M365_MAP_EACH(m, slot)
-    {
-        if (n < max) {
-            out[n++] = slot->k1;
-        }
-    }
-    m365_qsort(out, n, sizeof(*out), cmp_str);
-    return n;
-}
-
 static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u)
 {
     bool mixed = u->modern > 0;
@@ -181,7 +163,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     }
     m365_fb_entity(fb, M365_ENT_USERS, u->upn);
     const char *keys[64];
-    size_t nip = sorted_keys(&u->ips, keys, 64);
+    size_t nip = m365_map_keys_sorted(&u->ips, keys, 64);
     for (size_t i = 0; i < nip; i++) {
         m365_fb_entity(fb, M365_ENT_IPS, keys[i]);
     }
@@ -192,7 +174,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         }
     }
     const char *protos[16];
-    size_t np = sorted_keys(&u->protocols, protos, 16);
+    size_t np = m365_map_keys_sorted(&u->protocols, protos, 16);
     int *first;
     struct m365_buf *d = m365_fb_details(fb, &first);
     m365_json_key(d, first, "protocols");

@@ -612,7 +612,7 @@ static void rec_json(struct m365_buf *d, struct state *s, struct m365_dctx *dc, 
         if (!n) {
             continue;
         }
-        m365_qsort(list, n, sizeof(*list), m365_exo_cmp_str);
+        m365_qsort(list, n, sizeof(*list), m365_cmp_cstr);
         m365_json_key(d, &f, keys[pass]);
         m365_buf_putc(d, '[');
         for (size_t i = 0; i < n; i++) {

@@ -178,24 +178,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-static size_t sorted(const struct m365_map *m, const char **out, size_t max)
-{
-    size_t n = 0;
-    M365_MAP_EACH(m, slot)
-    {
-        if (n < max) {
-            out[n++] = slot->k1;
-        }
-    }
-    m365_qsort(out, n, sizeof(*out), cmp_str);
-    return n;
-}
-
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
@@ -210,15 +192,15 @@ static void finish(struct m365_dctx *dc, void *sv)
         }
         m365_fb_entity(fb, M365_ENT_MAILBOXES, w->mailbox);
         const char *v[128];
-        size_t n = sorted(&w->users, v, 128);
+        size_t n = m365_map_keys_sorted(&w->users, v, 128);
         for (size_t k = 0; k < n; k++) {
             m365_fb_entity(fb, M365_ENT_USERS, v[k]);
         }
-        n = sorted(&w->apps, v, 128);
+        n = m365_map_keys_sorted(&w->apps, v, 128);
         for (size_t k = 0; k < n; k++) {
             m365_fb_entity(fb, M365_ENT_APPS, v[k]);
         }
-        n = sorted(&w->ips, v, 128);
+        n = m365_map_keys_sorted(&w->ips, v, 128);
         for (size_t k = 0; k < n; k++) {
             m365_fb_entity(fb, M365_ENT_IPS, v[k]);
         }
@@ -239,7 +221,7 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_buf_printf(d, "%u", w->new_place_signins);
         m365_json_key(d, first, "mailbox_wide_grant_holder_activity");
         m365_buf_printf(d, "%u", w->holder_activity);
-        n = sorted(&w->earlier_apps, v, 128);
+        n = m365_map_keys_sorted(&w->earlier_apps, v, 128);
         m365_json_key(d, first, "apps_that_read_it_before");
         m365_buf_putc(d, '[');
         for (size_t k = 0; k < n; k++) {

@@ -311,24 +311,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     actions_for(dc, s, c, ev);
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max)
-{
-    size_t n = 0;
-    M365_MAP_EACH(m, slot)
-    {
-        if (n < max) {
-            out[n++] = slot->k1;
-        }
-    }
-    m365_qsort(out, n, sizeof(*out), cmp_str);
-    return n;
-}
-
 static unsigned popcount(unsigned v)
 {
     unsigned n = 0;
@@ -372,15 +354,15 @@ static void report(struct m365_dctx *dc, struct newuser *u)
         m365_fb_entity(fb, M365_ENT_USERS, u->creator);
     }
     const char *list[MAX_ENT];
-    size_t n = sorted_keys(&u->apps, list, MAX_ENT);
+    size_t n = m365_map_keys_sorted(&u->apps, list, MAX_ENT);
     for (size_t i = 0; i < n; i++) {
         m365_fb_entity(fb, M365_ENT_APPS, list[i]);
     }
-    n = sorted_keys(&u->sps, list, MAX_ENT);
+    n = m365_map_keys_sorted(&u->sps, list, MAX_ENT);
     for (size_t i = 0; i < n; i++) {
         m365_fb_entity(fb, M365_ENT_SERVICE_PRINCIPALS, list[i]);
     }
-    n = sorted_keys(&u->ips, list, MAX_ENT);
+    n = m365_map_keys_sorted(&u->ips, list, MAX_ENT);
     for (size_t i = 0; i < n; i++) {
         m365_fb_entity(fb, M365_ENT_IPS, list[i]);
     }

@@ -194,11 +194,6 @@ static int cmp_hit(const void *a, const void *b)
     return strcmp(x->acct, y->acct);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Outcome of a correct-password sign-in: "success" or the error code that stopped it. */
 static void outcome(const struct m365_event *ev, char *out, size_t size)
 {
@@ -241,7 +236,7 @@ static void report(struct m365_dctx *dc, const struct m365_spray *sp, struct hit
         return;
     }
     m365_fb_entity(fb, M365_ENT_USERS, h->acct);
-    m365_qsort(h->ips, h->n_ips, sizeof(*h->ips), cmp_str);
+    m365_qsort(h->ips, h->n_ips, sizeof(*h->ips), m365_cmp_cstr);
     for (uint32_t i = 0; i < h->n_ips; i++) {
         m365_fb_entity(fb, M365_ENT_IPS, h->ips[i]);
     }

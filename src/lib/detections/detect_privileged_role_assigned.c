@@ -235,24 +235,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     add_event(g, ev);
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-static size_t sorted_keys(const struct m365_map *m, const char **out, size_t max)
-{
-    size_t n = 0;
-    M365_MAP_EACH(m, slot)
-    {
-        if (n < max) {
-            out[n++] = slot->k1;
-        }
-    }
-    m365_qsort(out, n, sizeof(*out), cmp_str);
-    return n;
-}
-
 static void report(struct m365_dctx *dc, const struct cfg *c, struct grant *g)
 {
     bool tier0 = g->priv->tier == 0;
@@ -285,8 +267,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct grant *g)
         snprintf(label, sizeof(label), "%s", member);
     }
     const char *actors[MAX_ACTORS], *ips[MAX_ACTORS];
-    size_t na = sorted_keys(&g->actors, actors, MAX_ACTORS);
-    size_t ni = sorted_keys(&g->ips, ips, MAX_ACTORS);
+    size_t na = m365_map_keys_sorted(&g->actors, actors, MAX_ACTORS);
+    size_t ni = m365_map_keys_sorted(&g->ips, ips, MAX_ACTORS);
     for (size_t i = 0; i < ni; i++) {
         m365_fb_entity(fb, M365_ENT_IPS, ips[i]);
     }

@@ -111,11 +111,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 static void entities(struct m365_fb *fb, const struct m365_map *m, enum m365_entity_kind k)
 {
     const char *v[256];
@@ -126,7 +121,7 @@ static void entities(struct m365_fb *fb, const struct m365_map *m, enum m365_ent
             v[n++] = slot->k1;
         }
     }
-    m365_qsort(v, n, sizeof(*v), cmp_str);
+    m365_qsort(v, n, sizeof(*v), m365_cmp_cstr);
     for (size_t i = 0; i < n; i++) {
         m365_fb_entity(fb, k, v[i]);
     }

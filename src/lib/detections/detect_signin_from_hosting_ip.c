@@ -247,22 +247,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void str_array(struct m365_buf *d, const char **v, size_t n)
 {
-    m365_qsort(v, n, sizeof(*v), cmp_str);
-    m365_buf_putc(d, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i) {
-            m365_buf_putc(d, ',');
-        }
-        m365_json_cstr(d, v[i]);
-    }
-    m365_buf_putc(d, ']');
+    m365_qsort(v, n, sizeof(*v), m365_cmp_cstr);
+    m365_json_cstr_array(d, v, n);
 }
 
 static int cmp_net(const void *a, const void *b)

@@ -530,11 +530,6 @@ struct flagged {
     bool sp_checked;
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Adds s to a small sorted-unique list. */
 static void list_add(const char **list, size_t *n, size_t max, const char *s)
 {
@@ -554,16 +549,9 @@ static void list_add(const char **list, size_t *n, size_t max, const char *s)
 static void json_list(struct m365_buf *d, int *first, const char *key, const char **list,
                       size_t n)
 {
-    m365_qsort(list, n, sizeof(*list), cmp_str);
+    m365_qsort(list, n, sizeof(*list), m365_cmp_cstr);
     m365_json_key(d, first, key);
-    m365_buf_putc(d, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i) {
-            m365_buf_putc(d, ',');
-        }
-        m365_json_cstr(d, list[i]);
-    }
-    m365_buf_putc(d, ']');
+    m365_json_cstr_array(d, list, n);
 }
 
 static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,

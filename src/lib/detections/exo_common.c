@@ -552,21 +552,3 @@ void m365_exo_each_recipient(const char *list, m365_exo_recipient_fn fn, void *u
         }
     }
 }
-
-int m365_exo_cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-size_t m365_exo_sorted_keys(const struct m365_map *m, const char **out, size_t max)
-{
-    size_t n = 0;
-    M365_MAP_EACH(m, slot)
-    {
-        if (n < max) {
-            out[n++] = slot->k1;
-        }
-    }
-    m365_qsort(out, n, sizeof(*out), m365_exo_cmp_str);
-    return n;
-}

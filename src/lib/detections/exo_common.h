@@ -78,7 +78,4 @@ const char *m365_exo_leaf(struct m365_dctx *dc, const char *path);
 typedef void (*m365_exo_recipient_fn)(void *user, const char *r, size_t len);
 void m365_exo_each_recipient(const char *list, m365_exo_recipient_fn fn, void *user);
 
-/* Sorted keys of a map (its iteration order depends on addresses). */
-size_t m365_exo_sorted_keys(const struct m365_map *m, const char **out, size_t max);
-int m365_exo_cmp_str(const void *a, const void *b);
 #endif

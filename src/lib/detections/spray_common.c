@@ -710,11 +710,6 @@ static int cmp_ip(const void *a, const void *b)
     return strcmp(((const struct m365_spray_ip *)a)->ip, ((const struct m365_spray_ip *)b)->ip);
 }
 
-static int cmp_strp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -902,7 +897,7 @@ static void build_campaign(struct m365_spray_campaign *c, struct m365_spray_seg 
     m365_map_free(&pair);
     sort_n(c->accounts, c->n_accounts, sizeof(*c->accounts), cmp_account);
     sort_n(c->ips, c->n_ips, sizeof(*c->ips), cmp_ip);
-    sort_n(c->prefixes, c->n_prefixes, sizeof(*c->prefixes), cmp_strp);
+    sort_n(c->prefixes, c->n_prefixes, sizeof(*c->prefixes), m365_cmp_cstr);
     sort_n(c->asns, c->n_asns, sizeof(*c->asns), cmp_u32);
     sort_n(c->uas, c->n_uas, sizeof(*c->uas), cmp_count);
     sort_n(c->codes, c->n_codes, sizeof(*c->codes), cmp_count);

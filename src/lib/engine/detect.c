@@ -621,11 +621,6 @@ struct m365_buf *m365_fb_details(struct m365_fb *fb, int **first)
     return &fb->details;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 enum m365_status m365_fb_end(struct m365_fb *fb)
 {
     if (!fb) {
@@ -635,7 +630,7 @@ enum m365_status m365_fb_end(struct m365_fb *fb)
     enum m365_status st = M365_OK;
     for (int k = 0; k < M365_ENT__COUNT; k++) {
         if (fb->n_ent[k]) {
-            m365_qsort(fb->ent[k], fb->n_ent[k], sizeof(*fb->ent[k]), cmp_str);
+            m365_qsort(fb->ent[k], fb->n_ent[k], sizeof(*fb->ent[k]), m365_cmp_cstr);
             const char **items = m365_arena_alloc(ar, fb->n_ent[k] * sizeof(*items));
             if (items) {
                 memcpy(items, fb->ent[k], fb->n_ent[k] * sizeof(*items));

@@ -134,18 +134,13 @@ static int cmp_member(const void *a, const void *b)
     return x->finding < y->finding ? -1 : x->finding > y->finding;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Sorted, unique copy in the arena. */
 static const char **finish_list(struct m365_arena *ar, const char **v, size_t *n)
 {
     if (!*n) {
         return NULL;
     }
-    m365_qsort(v, *n, sizeof(*v), cmp_str);
+    m365_qsort(v, *n, sizeof(*v), m365_cmp_cstr);
     size_t k = 0;
     for (size_t i = 0; i < *n; i++) {
         if (k == 0 || strcmp(v[k - 1], v[i]) != 0) {

@@ -314,11 +314,6 @@ static struct file_entry *add_file(struct m365_scan *s, const char *path)
     return f;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int cmp_file(const void *a, const void *b)
 {
     const struct file_entry *x = a, *y = b;
@@ -388,7 +383,7 @@ static enum m365_status walk(struct m365_scan *s, const char *path, unsigned dep
     }
     closedir(d);
     /* Name order: the same evidence gives the same file order, hence the same output. */
-    m365_qsort(names, n, sizeof(*names), cmp_str);
+    m365_qsort(names, n, sizeof(*names), m365_cmp_cstr);
     for (size_t i = 0; i < n; i++) {
         if (rc == M365_OK) {
             enum m365_status r = walk(s, names[i], depth + 1);
@@ -680,7 +675,7 @@ static const char *infer_tenant(struct m365_scan *s)
             ids[k++] = t;
         }
     }
-    m365_qsort(ids, k, sizeof(*ids), cmp_str);
+    m365_qsort(ids, k, sizeof(*ids), m365_cmp_cstr);
     for (size_t i = 0; i < k;) {
         size_t j = i;
         while (j < k && strcmp(ids[j], ids[i]) == 0) {

@@ -225,11 +225,6 @@ void sim_truth_written(struct sim *s, const struct sim_ev *e, const char *file,
 
 /* --------------------------------------------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int cmp_ev(const void *a, const void *b)
 {
     const struct sim_evref *x = a, *y = b;
@@ -270,7 +265,7 @@ static void entities(struct sbuf *b, struct sim_truth *t)
     for (int k = 0; k < ENT__N; k++) {
         struct sim_strset *set = &t->ent[k];
         if (set->n > 1) {
-            m365_qsort(set->v, set->n, sizeof(*set->v), cmp_str);
+            m365_qsort(set->v, set->n, sizeof(*set->v), m365_cmp_cstr);
         }
         if (k) {
             sb_putc(b, ',');

@@ -18,6 +18,7 @@
 /* m365_ids.h names the plan by its name; snap.h by its id, which the details report. */
 #undef M365_PLAN_ADVANCED_AUDITING
 #include "../detections/m365_ids.h"
+#include "../core/sort.h"
 
 #define DAY_MS (86400000ll)
 #define CREATED_GRACE_DAYS 30 /* a new account that has not signed in yet is not dormant */
@@ -250,11 +251,6 @@ void m365_snapshot_free(struct m365_snapshot *s)
     free(s);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned depth)
 {
     struct stat sb;
@@ -301,7 +297,7 @@ static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned
     }
     closedir(d);
     if (n > 1) {
-        qsort(names, n, sizeof(*names), cmp_str);
+        qsort(names, n, sizeof(*names), m365_cmp_cstr);
     }
     for (size_t i = 0; i < n; i++) {
         if (st == M365_OK) {
@@ -475,7 +471,7 @@ static struct m365_strlist strlist(struct m365_snapshot *s, const char **v, size
     if (n == 0) {
         return l;
     }
-    qsort(v, n, sizeof(*v), cmp_str);
+    qsort(v, n, sizeof(*v), m365_cmp_cstr);
     const char **out = m365_arena_alloc(&s->db.arena, n * sizeof(*out));
     if (!out) {
         s->nomem = true;
@@ -845,7 +841,7 @@ static void home_tenant(struct m365_snapshot *s)
         }
     }
     if (n > 1) {
-        qsort(own, n, sizeof(*own), cmp_str);
+        qsort(own, n, sizeof(*own), m365_cmp_cstr);
     }
     size_t best = 0;
     for (size_t i = 0; i < n;) {
