@@ -183,8 +183,8 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
         bool unknown_to_tenant = learn(&s->tenant_countries, country);
         bool late = u->first_success != M365_TIME_NONE && s->tenant_first != M365_TIME_NONE &&
                     u->first_success - s->tenant_first >= c->tenant_baseline;
-        if (!ready && late && first_place && unknown_to_tenant && !strstr(u->upn, "#ext#") &&
-            !strstr(u->upn, "#EXT#")) {
+        if (!ready && late && first_place && unknown_to_tenant &&
+            !m365_icontains(u->upn, "#ext#")) {
             new_country = tenant_new = true;
         }
     }
