@@ -165,4 +165,11 @@ expect_eq "sim E5 not listed" "$(jq '[.findings[] | select(.rule == "posture-no-
 audit_json "$WORK/only-users.json" "$SNAP/sim/users.json"
 expect_eq "not evaluated no-mfa" "$(jq -c '[.not_evaluated[].rule]' "$WORK/only-users.json")" \
     '["posture-no-mfa","posture-privileged-app","posture-foreign-app"]'
+# Every posture rule has its page, as every log detection does.
+for rule in posture-no-advanced-audit posture-no-mfa posture-dormant-account posture-privileged-app \
+    posture-foreign-app; do
+    expect_eq "docs/detections/$rule.md" "$([ -f "$SRC/docs/detections/$rule.md" ] && echo yes)" yes
+    expect_eq "$rule is reported by audit" "$(jq -r --arg r "$rule" '[.findings[] | select(.rule == $r)] | length > 0' "$C")" true
+done
+
 finish
