@@ -581,7 +581,9 @@ enum {
     OPT_TENANT,
     OPT_VIP,
     OPT_OUT,
-    OPT_TIMELINE
+    OPT_TIMELINE,
+    OPT_THREADS,
+    OPT_SPLIT_SIZE
 };
 
 static int run_scan(int argc, char **argv, bool coverage_only);
@@ -622,6 +624,8 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         {"vip", required_argument, NULL, OPT_VIP},
         {"out", required_argument, NULL, OPT_OUT},
         {"timeline", required_argument, NULL, OPT_TIMELINE},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"split-size", required_argument, NULL, OPT_SPLIT_SIZE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct scan_cli c;
@@ -685,6 +689,23 @@ static int run_scan(int argc, char **argv, bool coverage_only)
             } else {
                 so.limits.max_decompressed_bytes = v;
             }
+            break;
+        case OPT_SPLIT_SIZE:
+            if (cli_parse_size(optarg, &v) != 0 || v < 4096) {
+                cli_usage_error("--split-size: '%s' is not a size of at least 4K (like 64M)",
+                                optarg);
+                return CLI_EXIT_USAGE;
+            }
+            so.split_bytes = v;
+            break;
+        case OPT_THREADS:
+            errno = 0;
+            v = strtoull(optarg, &end, 10);
+            if (errno || *end || end == optarg || v == 0 || v > 256) {
+                cli_usage_error("--threads: '%s' is not a number of threads from 1 to 256", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            so.threads = (unsigned)v;
             break;
         case OPT_MAX_RATIO:
         case OPT_TOP:
@@ -783,6 +804,14 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         return CLI_EXIT_NO_EVIDENCE;
     }
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (verbose && !quiet) {
+        struct m365_scan_timing tm = m365_scan_timing(s);
+        fprintf(stderr,
+                "m365hunt: note: scanned in %.2f s: read %.2f s (%u thread%s, %zu file part%s), "
+                "order %.2f s, detect %.2f s, correlate %.2f s\n",
+                secs, tm.read, tm.threads, tm.threads == 1 ? "" : "s", tm.units,
+                tm.units == 1 ? "" : "s", tm.order, tm.detect, tm.correlate);
+    }
     int rc = CLI_EXIT_OK;
     if (c.events_path && write_events(s, c.events_path) != 0) {
         rc = CLI_EXIT_USAGE;

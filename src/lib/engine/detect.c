@@ -356,6 +356,33 @@ void m365_dctx_fact_throttled(struct m365_dctx *dc, const char *mailbox, int64_t
     add_fact(dc, &f);
 }
 
+static int cmp_opt_str(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) : (a != NULL) - (b != NULL);
+}
+
+static int cmp_fact(const void *a, const void *b)
+{
+    const struct m365_audit_fact *x = a, *y = b;
+    int c = cmp_opt_str(x->mailbox, y->mailbox);
+    if (c) {
+        return c;
+    }
+    if (x->throttled != y->throttled) {
+        return x->throttled ? 1 : -1;
+    }
+    if (x->from_ms != y->from_ms) {
+        return x->from_ms < y->from_ms ? -1 : 1;
+    }
+    if (x->to_ms != y->to_ms) {
+        return x->to_ms < y->to_ms ? -1 : 1;
+    }
+    if (x->at_ms != y->at_ms) {
+        return x->at_ms < y->at_ms ? -1 : 1;
+    }
+    return cmp_opt_str(x->how, y->how);
+}
+
 size_t m365_dctx_n_facts(struct m365_dctx *dc)
 {
     return dc->st->n_facts;
@@ -452,6 +479,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         if (det->init) {
             det->init(&dc, state);
         }
+        size_t facts_before = st->n_facts;
         if (!dc.skip) {
             for (size_t i = 0; i < n; i++) {
                 if (det->kinds & M365_KIND_BIT(events[i]->kind)) {
@@ -461,6 +489,13 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
             if (det->finish) {
                 det->finish(&dc, state);
             }
+        }
+        /* Detections often state facts while walking a map, in address order: put them in
+         * an order of their own so that later detections and the coverage see the same list
+         * whatever the memory layout (threads, allocator). */
+        if (st->n_facts - facts_before > 1) {
+            m365_qsort(st->facts + facts_before, st->n_facts - facts_before, sizeof(*st->facts),
+                       cmp_fact);
         }
         if (det->free_state) {
             det->free_state(state);

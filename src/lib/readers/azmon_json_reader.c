@@ -147,4 +147,4 @@ const struct m365_reader m365_reader_azmon_json = {
     "Entra ID diagnostic settings streamed to a storage account (PT1H.json, one record per line) "
     "or an Event Hub ({\"records\":[...]}): SignInLogs, NonInteractiveUserSignInLogs, "
     "ServicePrincipalSignInLogs, AuditLogs, MicrosoftGraphActivityLogs, risk events",
-    sniff_azmon, read_azmon};
+    sniff_azmon, read_azmon, true};

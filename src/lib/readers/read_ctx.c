@@ -75,7 +75,7 @@ static void vdiag(struct m365_read_ctx *ctx, enum m365_diag_level lvl, uint64_t 
     }
     struct m365_diag d = {lvl, lvl == M365_DIAG_WARNING ? M365_E_PARSE : M365_OK, ctx->path, line,
                           field, msg};
-    m365_scan_emit_diag(ctx->scan, &d);
+    m365_scan_unit_diag(ctx->unit, &d);
 }
 
 void m365_ctx_skip(struct m365_read_ctx *ctx, uint64_t line, const char *field, const char *fmt,
@@ -100,7 +100,7 @@ void m365_ctx_warn(struct m365_read_ctx *ctx, uint64_t line, const char *field, 
 void m365_ctx_tick(struct m365_read_ctx *ctx)
 {
     if ((++ctx->ticks & 4095u) == 0) {
-        m365_scan_progress(ctx->scan, m365_input_bytes_in(ctx->in));
+        m365_scan_unit_progress(ctx->unit, m365_input_bytes_in(ctx->in));
     }
 }
 
@@ -179,7 +179,7 @@ void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
     if (ev->time_ms == M365_TIME_NONE) {
         ctx->fs->untimed++;
     }
-    if (m365_scan_store_event(ctx->scan, ev, fingerprint(raw, raw_len)) != 0) {
+    if (m365_scan_unit_store(ctx->unit, ev, fingerprint(raw, raw_len)) != 0) {
         m365_ctx_skip(ctx, ev->evidence.line, NULL, "out of memory storing the event");
         return;
     }
