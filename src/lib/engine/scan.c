@@ -1111,11 +1111,12 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
         if (!ev->evidence.record_id) {
             continue;
         }
-        uint64_t h = m365_hash_mix((uint64_t)(uintptr_t)ev->evidence.record_id ^ s->fps[i]);
+        const char *rid = ev->evidence.record_id;
+        uint64_t h = m365_hash_mix(m365_hash_bytes(rid, strlen(rid), 0x1d) ^ s->fps[i]);
         size_t j = h & (cap - 1);
         while (slots[j] != SIZE_MAX) {
             const struct m365_event *o = stored(s, slots[j]);
-            if (o->evidence.record_id == ev->evidence.record_id && s->fps[slots[j]] == s->fps[i]) {
+            if (s->fps[slots[j]] == s->fps[i] && strcmp(o->evidence.record_id, rid) == 0) {
                 dup[i] = true;
                 break;
             }
