@@ -151,7 +151,7 @@ static uint64_t fingerprint(const char *raw, size_t len)
                    raw[len - 1] == '\n')) {
         len--;
     }
-    return m365_hash_bytes(raw, len, 0x5eed);
+    return m365_hash_long(raw, len, 0x5eed);
 }
 
 void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
