@@ -116,6 +116,14 @@ static double now_s(void)
 
 struct m365_scan_timing m365_scan_timing(const struct m365_scan *s) { return s->timing; }
 
+unsigned m365_scan_detect_threads(struct m365_scan *s) { return s->timing.threads; }
+
+void m365_scan_set_shared(struct m365_scan *s, bool shared)
+{
+    m365_intern_set_shared(&s->intern, shared);
+    m365_enrich_set_shared(s->enrich, shared);
+}
+
 void m365_scan_options_init(struct m365_scan_options *o)
 {
     memset(o, 0, sizeof(*o));

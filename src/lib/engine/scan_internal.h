@@ -24,6 +24,11 @@ struct m365_arena *m365_scan_arena(struct m365_scan *s);
 const char *m365_scan_intern(struct m365_scan *s, const char *str, size_t len);
 struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
 
+/* Detection threads (the reading threads' number), and whether several threads share the
+ * scan's interning and enrichment (they then lock). */
+unsigned m365_scan_detect_threads(struct m365_scan *s);
+void m365_scan_set_shared(struct m365_scan *s, bool shared);
+
 /* VIP mailboxes (--vip): upn is an interned lower-case address. */
 bool m365_scan_is_vip(struct m365_scan *s, const char *upn);
 size_t m365_scan_n_vips(struct m365_scan *s);
