@@ -1250,9 +1250,22 @@ const struct m365_snapshot_file *m365_snapshot_file(const struct m365_snapshot *
 
 struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s)
 {
-    struct m365_snapshot_counts c = {s->db.n_users,  s->db.n_regs,    s->db.n_mbxs,
-                                     s->db.n_sps,    s->db.n_grants,  s->db.n_assigns,
-                                     s->as_of};
+    struct m365_snapshot_counts c;
+    memset(&c, 0, sizeof(c));
+    c.users = s->db.n_users;
+    c.registrations = s->db.n_regs;
+    c.mailboxes = s->db.n_mbxs;
+    c.service_principals = s->db.n_sps;
+    c.grants = s->db.n_grants;
+    c.app_role_assignments = s->db.n_assigns;
+    c.as_of_ms = s->as_of;
+    c.applications = s->db.n_apps;
+    c.directory_role_assignments = s->db.n_dirroles;
+    c.ca_policies = s->db.n_cas;
+    c.domains = s->db.n_domains;
+    c.federation_configs = s->db.n_feds;
+    c.audit_bypass = s->db.n_bypasses;
+    c.management_role_assignments = s->db.n_mras;
     return c;
 }
 
