@@ -119,6 +119,7 @@ struct m365_snap_ca {
     enum m365_ca_state state;
     bool all_users;            /* conditions.users.includeUsers holds "All" */
     bool all_apps;             /* conditions.applications.includeApplications holds "All" */
+    bool office365;            /* … or "Office365" (the Office 365 app group) */
     bool register_security;    /* includeUserActions holds urn:user:registersecurityinfo */
     bool locations;            /* conditions.locations includes or excludes a location */
     bool auth_strength;        /* grantControls.authenticationStrength is set */

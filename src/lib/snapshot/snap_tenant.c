@@ -298,6 +298,7 @@ int m365_snap_add_ca(struct m365_snap_db *db, struct m365_jv o, struct m365_snap
     p->n_include_groups = arr_count(m365_jv_geti(users, "includeGroups"));
     p->n_include_roles = arr_count(m365_jv_geti(users, "includeRoles"));
     p->all_apps = arr_has(m365_jv_geti(apps, "includeApplications"), "All");
+    p->office365 = arr_has(m365_jv_geti(apps, "includeApplications"), "Office365");
     p->register_security =
         arr_has(m365_jv_geti(apps, "includeUserActions"), "urn:user:registersecurityinfo");
     p->locations = arr_count(m365_jv_geti(locs, "includeLocations")) > 0 ||
