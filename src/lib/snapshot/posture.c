@@ -785,10 +785,10 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
         case AR_BYPASSED:
             m365_buf_printf(&d[k].summary,
                             "%zu account%s bypass%s mailbox auditing "
-                            "(Get-MailboxAuditBypassAssociation): nothing %s does in any "
-                            "mailbox is logged, MailItemsAccessed included",
+                            "(Get-MailboxAuditBypassAssociation): nothing %s in any mailbox "
+                            "is logged, MailItemsAccessed included",
                             cnt, cnt == 1 ? "" : "s", cnt == 1 ? "es" : "",
-                            cnt == 1 ? "it" : "they");
+                            cnt == 1 ? "it does" : "they do");
             break;
         default:
             m365_buf_printf(&d[k].summary,
@@ -1479,6 +1479,15 @@ enum m365_status m365_snapshot_write_report_json(const struct m365_snapshot *s, 
     m365_buf_printf(&b, "%zu", s->db.n_grants);
     m365_json_key(&b, &g, "app_role_assignments");
     m365_buf_printf(&b, "%zu", s->db.n_assigns);
+    static const char *const more[] = {"applications", "directory_role_assignments",
+                                       "ca_policies", "domains", "federation_configs",
+                                       "audit_bypass", "management_role_assignments"};
+    const size_t nmore[] = {s->db.n_apps,    s->db.n_dirroles, s->db.n_cas,   s->db.n_domains,
+                            s->db.n_feds,    s->db.n_bypasses, s->db.n_mras};
+    for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
+        m365_json_key(&b, &g, more[k]);
+        m365_buf_printf(&b, "%zu", nmore[k]);
+    }
     m365_json_key(&b, &g, "home_tenant");
     json_str_or_null(&b, s->home_tenant);
     m365_buf_putc(&b, '}');

@@ -196,12 +196,13 @@ static bool restricts_registration(const struct m365_snap_ca *p)
     return p->and_operator ? (p->grants & strong) != 0 : (p->grants & ~strong) == 0;
 }
 
+/* The accounts posture-no-mfa reported (it runs first): enabled members without a method,
+ * allow-listed ones left out. */
 static size_t accounts_without_mfa(const struct m365_snapshot *s)
 {
     size_t n = 0;
-    for (size_t i = 0; i < s->db.n_regs; i++) {
-        const struct m365_snap_reg *r = &s->db.regs[i];
-        n += r->mfa_registered == 0 && !r->guest && !allowed(s, r->id, r->upn);
+    for (size_t i = 0; i < s->n_findings; i++) {
+        n += strcmp(s->findings[i].rule, "posture-no-mfa") == 0;
     }
     return n;
 }
@@ -281,18 +282,17 @@ void m365_posture_rule_mfa_registration(struct m365_snapshot *s)
     draft_free(&d);
 }
 
-/* A policy that blocks legacy clients: enabled, all users, all cloud apps (or Office 365),
- * block, and client app types that include legacy ones. Returns the legacy client bits it
- * blocks. */
+/* A policy that blocks legacy clients: enabled, all users (exclusions allowed), all cloud apps
+ * (or Office 365), block, and client app types exchangeActiveSync and/or other. A location
+ * condition does not stop it counting. Returns the legacy client bits it blocks. */
 static unsigned legacy_blocked(const struct m365_snap_ca *p, bool enforced_only)
 {
     if ((enforced_only && p->state != M365_CA_ON) || !p->all_users ||
         !(p->all_apps || p->office365) || !(p->grants & M365_CA_GRANT_BLOCK)) {
         return 0;
     }
-    if (p->clients & M365_CA_CLIENT_ALL) {
-        return M365_CA_CLIENT_EAS | M365_CA_CLIENT_OTHER;
-    }
+    /* Only client types named as such: a block of every client type is an access
+     * restriction (by location, platform…), not a legacy-authentication policy. */
     return p->clients & (M365_CA_CLIENT_EAS | M365_CA_CLIENT_OTHER);
 }
 
@@ -334,7 +334,7 @@ void m365_posture_rule_legacy_auth(struct m365_snapshot *s)
     for (size_t i = 0; i < s->db.n_cas; i++) {
         const struct m365_snap_ca *p = &s->db.cas[i];
         if (!(p->grants & M365_CA_GRANT_BLOCK) ||
-            !(p->clients & (M365_CA_CLIENT_EAS | M365_CA_CLIENT_OTHER | M365_CA_CLIENT_ALL))) {
+            !(p->clients & (M365_CA_CLIENT_EAS | M365_CA_CLIENT_OTHER))) {
             continue;
         }
         unsigned b = legacy_blocked(p, false);
