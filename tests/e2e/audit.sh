@@ -122,6 +122,9 @@ expect_eq "legacy auth" "$(jq -c '[.findings[] | select(.rule == "posture-legacy
 expect_eq "impersonation" "$(jq -c '[.findings[] | select(.rule == "posture-application-impersonation")
     | [.severity, (.entities.users + .entities.service_principals), .details.assignee_type, .details.custom_recipient_write_scope]]' "$C")" \
     '[["high",["svc-ews"],"User",null],["medium",["Contoso Legacy Mail Sync"],"ServicePrincipal","Legacy Sync Mailboxes"]]'
+audit_json "$WORK/imp-allow.json" --allow SVC-EWS "$SNAP/contoso"
+expect_eq "impersonation --allow" "$(jq -c '[.findings[] | select(.rule == "posture-application-impersonation") | .details.assignee]' "$WORK/imp-allow.json")" \
+    '["Contoso Legacy Mail Sync"]'
 expect_eq "impersonation delegating quiet" "$(jq '[.findings[] | select(.details.assignment? // "" | test("Organization Management"))] | length' "$C")" 0
 # contoso.com: its next signing certificate is not AD FS's rollover (another subject): high; the
 # managed contoso.onmicrosoft.com is not reported.

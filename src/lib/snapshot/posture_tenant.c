@@ -358,6 +358,17 @@ void m365_posture_rule_legacy_auth(struct m365_snapshot *s)
 
 static const char *const tech_impersonation[] = {"T1098.002", "T1114.002"};
 
+/* Exchange names keep their case; the allow-list is lower-cased. */
+static bool allowed_name(const struct m365_snapshot *s, const char *name)
+{
+    for (size_t i = 0; name && i < s->n_allow; i++) {
+        if (m365_ieq(s->allow[i], name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool delegating(const struct m365_snap_mra *m)
 {
     if (m->delegation) {
@@ -388,7 +399,7 @@ void m365_posture_rule_app_impersonation(struct m365_snapshot *s)
             (!m->assignee_type || m365_ieq(type, "RoleGroup"))) {
             continue;
         }
-        if (allowed(s, who, who) || (m->assignee && allowed(s, m->assignee, m->assignee))) {
+        if (allowed_name(s, who) || allowed_name(s, m->assignee)) {
             continue;
         }
         bool scoped = m->custom_scope != NULL ||
