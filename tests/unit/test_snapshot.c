@@ -452,7 +452,10 @@ static void test_directory_roles(void **state)
         "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":\"U1\",\"displayName\":\"Ann\","
         "\"userPrincipalName\":\"Ann@Contoso.com\"},"
         "{\"@odata.type\":\"#microsoft.graph.servicePrincipal\",\"id\":\"SP1\","
-        "\"displayName\":\"Automation\",\"appId\":\"x\"}]},"
+        "\"displayName\":\"Automation\",\"appId\":\"x\"},"
+        /* Get-MgDirectoryRole -ExpandProperty members | ConvertTo-Json */
+        "{\"Id\":\"U9\",\"DeletedDateTime\":null,\"AdditionalProperties\":{\"@odata.type\":"
+        "\"#microsoft.graph.user\",\"userPrincipalName\":\"Zed@Contoso.com\"}}]},"
         /* not expanded: skipped with a warning */
         "{\"id\":\"r2\",\"displayName\":\"User Administrator\","
         "\"roleTemplateId\":\"fe930be7-5e62-47db-91af-98c3a49a38b1\"}]}";
@@ -461,7 +464,7 @@ static void test_directory_roles(void **state)
     assert_int_equal(st.records, 2);
     assert_int_equal(st.skipped, 1);
     assert_int_equal(f->warnings, 1);
-    assert_int_equal(f->db.n_dirroles, 2);
+    assert_int_equal(f->db.n_dirroles, 3);
     const struct m365_snap_dirrole *d = f->db.dirroles;
     assert_string_equal(d[0].template_id, "62e90394-69f5-4237-9190-012177145e10");
     assert_string_equal(d[0].role_name, "Global Administrator");
@@ -471,6 +474,9 @@ static void test_directory_roles(void **state)
     assert_null(d[0].scope);
     assert_string_equal(d[1].principal_type, "servicePrincipal");
     assert_null(d[1].upn);
+    assert_string_equal(d[2].principal, "u9");
+    assert_string_equal(d[2].upn, "zed@contoso.com");
+    assert_string_equal(d[2].principal_type, "user");
 
     const char *ras =
         "{\"id\":\"a1\",\"principalId\":\"U2\",\"directoryScopeId\":\"/\","
@@ -485,13 +491,13 @@ static void test_directory_roles(void **state)
     assert_string_equal(st.format, "jsonl");
     assert_int_equal(st.records, 3);
     assert_int_equal(st.skipped, 1); /* no principal */
-    assert_int_equal(f->db.n_dirroles, 4);
-    assert_string_equal(f->db.dirroles[2].principal, "u2");
-    assert_string_equal(f->db.dirroles[2].template_id, "29232cdf-9323-42fd-ade2-1d097af3e4de");
-    assert_string_equal(f->db.dirroles[2].scope, "/");
-    assert_null(f->db.dirroles[2].principal_type);
-    assert_string_equal(f->db.dirroles[3].upn, "cy@contoso.com");
-    assert_string_equal(f->db.dirroles[3].role_name, "Mail Helper");
+    assert_int_equal(f->db.n_dirroles, 5);
+    assert_string_equal(f->db.dirroles[3].principal, "u2");
+    assert_string_equal(f->db.dirroles[3].template_id, "29232cdf-9323-42fd-ade2-1d097af3e4de");
+    assert_string_equal(f->db.dirroles[3].scope, "/");
+    assert_null(f->db.dirroles[3].principal_type);
+    assert_string_equal(f->db.dirroles[4].upn, "cy@contoso.com");
+    assert_string_equal(f->db.dirroles[4].role_name, "Mail Helper");
 }
 
 static void test_ca_policies(void **state)

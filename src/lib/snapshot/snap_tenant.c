@@ -153,6 +153,12 @@ static void principal_from(struct m365_snap_db *db, struct m365_snap_dirrole *d,
     if (!d->principal) {
         d->principal = jv_dup(db, m365_jv_geti(p, "id"), true);
     }
+    /* The PowerShell SDK (Get-MgDirectoryRoleMember, -ExpandProperty members) puts the members'
+     * own properties under AdditionalProperties. */
+    struct m365_jv extra = m365_jv_geti(p, "AdditionalProperties");
+    if (m365_jv_type(extra) == M365_J_OBJECT && !present(m365_jv_geti(p, "@odata.type"))) {
+        p = extra;
+    }
     d->principal_type = odata_type(db, p);
     d->upn = jv_dup(db, m365_jv_geti(p, "userPrincipalName"), true);
     d->principal_name = jv_dup(db, m365_jv_geti(p, "displayName"), false);
