@@ -129,6 +129,10 @@ struct m365_scan_timing {
     double correlate;  /* incidents and coverage */
     unsigned threads;  /* reading threads used */
     size_t units;      /* files and file parts read */
+    /* Memory held once reading is done (bytes): the event table, the events' details
+     * (targets, properties, parameters, copied values) and the interned strings. */
+    uint64_t event_bytes, detail_bytes, string_bytes;
+    size_t strings; /* distinct interned strings */
 };
 struct m365_scan_timing m365_scan_timing(const struct m365_scan *s);
 

@@ -811,6 +811,11 @@ static int run_scan(int argc, char **argv, bool coverage_only)
                 "order %.2f s, detect %.2f s, correlate %.2f s\n",
                 secs, tm.read, tm.threads, tm.threads == 1 ? "" : "s", tm.units,
                 tm.units == 1 ? "" : "s", tm.order, tm.detect, tm.correlate);
+        fprintf(stderr,
+                "m365hunt: note: memory after reading: events %.1f MiB, their details %.1f MiB, "
+                "%zu distinct strings %.1f MiB\n",
+                (double)tm.event_bytes / 1048576.0, (double)tm.detail_bytes / 1048576.0,
+                tm.strings, (double)tm.string_bytes / 1048576.0);
     }
     int rc = CLI_EXIT_OK;
     if (c.events_path && write_events(s, c.events_path) != 0) {

@@ -52,6 +52,17 @@ void m365_intern_free(struct m365_intern *t)
 
 void m365_intern_set_shared(struct m365_intern *t, bool shared) { t->shared = shared; }
 
+uint64_t m365_intern_bytes(const struct m365_intern *t)
+{
+    uint64_t b = 0;
+    for (unsigned i = 0; i < M365_INTERN_SHARDS; i++) {
+        const struct m365_intern_shard *sh = &t->shard[i];
+        b += sh->arena.total + sh->cap * (sizeof(*sh->slots) + sizeof(*sh->hashes) +
+                                          sizeof(*sh->lens));
+    }
+    return b;
+}
+
 size_t m365_intern_count(const struct m365_intern *t)
 {
     size_t n = 0;

@@ -38,4 +38,6 @@ const char *m365_intern(struct m365_intern *t, const char *s, size_t len);
 const char *m365_intern_lower(struct m365_intern *t, const char *s, size_t len);
 /* Distinct strings held. */
 size_t m365_intern_count(const struct m365_intern *t);
+/* Bytes held: the strings and the table. */
+uint64_t m365_intern_bytes(const struct m365_intern *t);
 #endif

@@ -1243,6 +1243,16 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     }
     double t1 = now_s();
     s->timing.read = t1 - t0;
+    for (size_t u = 0; u < s->n_units; u++) {
+        s->timing.event_bytes += s->units[u].store.n_chunks * CHUNK_EVENTS *
+                                 (sizeof(struct m365_event) + sizeof(uint64_t));
+    }
+    s->timing.detail_bytes = s->arena.total;
+    for (unsigned i = 0; i < s->n_thread_arenas; i++) {
+        s->timing.detail_bytes += s->thread_arenas[i].total;
+    }
+    s->timing.string_bytes = m365_intern_bytes(&s->intern);
+    s->timing.strings = m365_intern_count(&s->intern);
 
     for (int l = 0; l < M365_LOG__COUNT; l++) {
         s->log_stats[l].first_ms = s->log_stats[l].last_ms = INT64_MIN;
