@@ -6,11 +6,12 @@
 #   include(${CMAKE_CURRENT_SOURCE_DIR}/fuzz_replay.cmake)
 set(M365_FUZZ_DIR ${PROJECT_SOURCE_DIR}/fuzz)
 
-add_library(m365_fuzz_replay_common STATIC ${M365_FUZZ_DIR}/fuzz_common.c)
+add_library(m365_fuzz_replay_common STATIC ${M365_FUZZ_DIR}/fuzz_common.c
+  ${PROJECT_SOURCE_DIR}/tests/support/csv_reference.c)
 target_include_directories(m365_fuzz_replay_common PUBLIC ${PROJECT_SOURCE_DIR}/src/lib
-  ${CSV_INCLUDE} ${M365_FUZZ_DIR})
+  ${CSV_INCLUDE} ${M365_FUZZ_DIR} ${PROJECT_SOURCE_DIR}/tests/support)
 target_compile_options(m365_fuzz_replay_common PRIVATE ${M365_C_WARNINGS})
-target_link_libraries(m365_fuzz_replay_common PUBLIC m365hunt_lib)
+target_link_libraries(m365_fuzz_replay_common PUBLIC m365hunt_lib ${CSV_LIB})
 
 file(GLOB M365_FUZZ_REPLAY_SOURCES CONFIGURE_DEPENDS ${M365_FUZZ_DIR}/fuzz_*.c)
 list(REMOVE_ITEM M365_FUZZ_REPLAY_SOURCES ${M365_FUZZ_DIR}/fuzz_common.c

@@ -17,6 +17,7 @@
 #include "io/input.h"
 #include "readers/csv_rows.h"
 #include "readers/reader.h"
+#include "csv_reference.h"
 
 #ifndef M365_REALDATA_DIR
 #define M365_REALDATA_DIR "../shared/realdata"
@@ -732,9 +733,94 @@ static void test_la_headers(void **state)
     scan_done(&r);
 }
 
+/* Our splitter against libcsv: the same cells, byte for byte, for every row. */
+static void collect_cell(void *user, size_t index, const char *p, size_t len)
+{
+    struct m365_buf *b = user;
+    m365_buf_printf(b, "[%zu:%zu:", index, len);
+    m365_buf_append(b, p, len);
+    m365_buf_putc(b, ']');
+}
+
+static void check_split(const char *row, size_t n)
+{
+    struct m365_buf want, got;
+    m365_buf_init(&want, 0);
+    m365_buf_init(&got, 0);
+    long cells = m365_csv_reference_split(row, n, collect_cell, &want);
+    assert_true(cells >= 0);
+    struct m365_csv_cells c;
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(m365_csv_split(&c, row, n), 0);
+    for (size_t k = 0; k < c.n; k++) {
+        assert_int_equal(c.buf[c.offs[k] + c.fields[k].len], '\0');
+        collect_cell(&got, k, c.buf + c.offs[k], c.fields[k].len);
+    }
+    if ((long)c.n != cells || want.len != got.len || memcmp(want.data, got.data, got.len) != 0) {
+        fail_msg("row \"%.*s\": libcsv %.*s, ours %.*s", (int)n, row, (int)want.len, want.data,
+                 (int)got.len, got.data);
+    }
+    m365_csv_cells_free(&c);
+    m365_buf_free(&want);
+    m365_buf_free(&got);
+}
+
+static void test_split_matches_libcsv(void **state)
+{
+    (void)state;
+    static const char *const rows[] = {
+        "",
+        ",",
+        "a,b,c",
+        "a,,c,",
+        "\"a\",\"b,c\",\"d\"\"e\"",
+        "\"\"",
+        "\"\"\"\"",
+        "\"a\"b,c",
+        "a\"b\",c",
+        "\"unterminated,cell",
+        "\"ends with quote\"",
+        "\"a\" ,b",
+        " \"a\",b",
+        "x,\"line1\nline2\",\"{\"\"Id\"\":\"\"c1\"\",\"\"Operation\"\":\"\"Set-Mailbox\"\"}\",",
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        check_split(rows[i], strlen(rows[i]));
+    }
+    /* Every short row over the characters that matter, and random longer ones. */
+    static const char alphabet[] = {'a', ',', '"', ' ', '\n', '\r', '\0'};
+    char row[24];
+    for (unsigned len = 0; len <= 6; len++) {
+        unsigned long total = 1;
+        for (unsigned k = 0; k < len; k++) {
+            total *= sizeof(alphabet);
+        }
+        for (unsigned long v = 0; v < total; v++) {
+            unsigned long x = v;
+            for (unsigned k = 0; k < len; k++) {
+                row[k] = alphabet[x % sizeof(alphabet)];
+                x /= sizeof(alphabet);
+            }
+            check_split(row, len);
+        }
+    }
+    uint64_t r = 0x2545F4914F6CDD1Dull;
+    for (unsigned i = 0; i < 20000; i++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        size_t len = 7 + r % (sizeof(row) - 7);
+        for (size_t k = 0; k < len; k++) {
+            row[k] = alphabet[(r >> (k * 2 % 60)) % sizeof(alphabet)];
+        }
+        check_split(row, len);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_matches_libcsv),
         cmocka_unit_test(test_simple),
         cmocka_unit_test(test_quoted_cells),
         cmocka_unit_test(test_embedded_newlines),

@@ -1,6 +1,5 @@
 #include "csv_rows.h"
 
-#include <csv.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,37 +30,10 @@ struct m365_csv_rows {
     bool blank_drop;  /* white space past max_row dropped so far: a blank line unless more comes */
     uint64_t dropped; /* bytes of the oversize row dropped so far */
 
-    /* Splitting: libcsv fills cells/offs through the callbacks. */
-    struct csv_parser csv;
-    char *cells;
-    size_t cells_len, cells_cap;
-    size_t *offs;
-    struct m365_csv_field *fields;
-    size_t n_fields, fields_cap;
-    size_t n_dropped;
-    bool nomem;
+    struct m365_csv_cells cells; /* the current row's cells */
 
     char why[192];
 };
-
-/* Cells are kept byte for byte and only the quote character is special: libcsv's space
- * trimming and its CR/LF record ends are switched off (the framer already decided where the row
- * ends, and line breaks inside it belong to quoted cells). */
-static int never(unsigned char c)
-{
-    (void)c;
-    return 0;
-}
-
-static int csv_setup(struct csv_parser *p)
-{
-    if (csv_init(p, 0) != 0) {
-        return -1;
-    }
-    csv_set_space_func(p, never);
-    csv_set_term_func(p, never);
-    return 0;
-}
 
 struct m365_csv_rows *m365_csv_rows_new(struct m365_input *in, size_t max_record_bytes)
 {
@@ -76,7 +48,7 @@ struct m365_csv_rows *m365_csv_rows_new(struct m365_input *in, size_t max_record
     }
     r->cap = INITIAL_CAP;
     r->buf = malloc(r->cap);
-    if (!r->buf || csv_setup(&r->csv) != 0) {
+    if (!r->buf) {
         free(r->buf);
         free(r);
         return NULL;
@@ -91,11 +63,8 @@ void m365_csv_rows_free(struct m365_csv_rows *r)
     if (!r) {
         return;
     }
-    csv_free(&r->csv);
     free(r->buf);
-    free(r->cells);
-    free(r->offs);
-    free(r->fields);
+    m365_csv_cells_free(&r->cells);
     free(r);
 }
 
@@ -161,77 +130,157 @@ static void start_row(struct m365_csv_rows *r)
     r->dropped = 0;
 }
 
-static void on_cell(void *data, size_t len, void *user)
+void m365_csv_cells_free(struct m365_csv_cells *c)
 {
-    struct m365_csv_rows *r = user;
-    if (r->nomem) {
+    free(c->buf);
+    free(c->offs);
+    free(c->fields);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Room for `more` bytes of the current cell. */
+static bool cells_reserve(struct m365_csv_cells *c, size_t more)
+{
+    if (c->cap - c->len >= more) {
+        return true;
+    }
+    size_t nc = c->cap ? c->cap : 1024;
+    while (nc - c->len < more) {
+        if (nc > SIZE_MAX / 2) {
+            return false;
+        }
+        nc *= 2;
+    }
+    char *nb = realloc(c->buf, nc);
+    if (!nb) {
+        return false;
+    }
+    c->buf = nb;
+    c->cap = nc;
+    return true;
+}
+
+static void cells_add(struct m365_csv_cells *c, const char *p, size_t n)
+{
+    if (!c->nomem && n && cells_reserve(c, n)) {
+        memcpy(c->buf + c->len, p, n);
+        c->len += n;
+    } else if (n) {
+        c->nomem = true;
+    }
+}
+
+/* Ends the current cell (its bytes are buf[start, len)). */
+static void cells_end(struct m365_csv_cells *c, size_t start)
+{
+    if (c->nomem) {
         return;
     }
-    if (r->n_fields >= M365_MAX_CSV_COLUMNS) {
-        r->n_dropped++;
+    if (c->n >= M365_MAX_CSV_COLUMNS) {
+        c->len = start; /* dropped: counted, not kept */
+        c->n_dropped++;
         return;
     }
-    if (r->n_fields == r->fields_cap) {
-        size_t nc = r->fields_cap ? r->fields_cap * 2 : 64;
-        size_t *no = realloc(r->offs, nc * sizeof(*no));
+    if (c->n == c->cap_fields) {
+        size_t nc = c->cap_fields ? c->cap_fields * 2 : 64;
+        size_t *no = realloc(c->offs, nc * sizeof(*no));
         if (!no) {
-            r->nomem = true;
+            c->nomem = true;
             return;
         }
-        r->offs = no;
-        struct m365_csv_field *nf = realloc(r->fields, nc * sizeof(*nf));
+        c->offs = no;
+        struct m365_csv_field *nf = realloc(c->fields, nc * sizeof(*nf));
         if (!nf) {
-            r->nomem = true;
+            c->nomem = true;
             return;
         }
-        r->fields = nf;
-        r->fields_cap = nc;
+        c->fields = nf;
+        c->cap_fields = nc;
     }
-    if (r->cells_cap - r->cells_len < len + 1) {
-        size_t nc = r->cells_cap ? r->cells_cap : 1024;
-        while (nc - r->cells_len < len + 1) {
-            nc *= 2;
-        }
-        char *ncells = realloc(r->cells, nc);
-        if (!ncells) {
-            r->nomem = true;
-            return;
-        }
-        r->cells = ncells;
-        r->cells_cap = nc;
+    if (!cells_reserve(c, 1)) {
+        c->nomem = true;
+        return;
     }
-    if (len) {
-        memcpy(r->cells + r->cells_len, data, len);
-    }
-    r->cells[r->cells_len + len] = '\0';
-    r->offs[r->n_fields] = r->cells_len;
-    r->fields[r->n_fields].len = len;
-    r->n_fields++;
-    r->cells_len += len + 1;
+    c->buf[c->len] = '\0';
+    c->offs[c->n] = start;
+    c->fields[c->n].len = c->len - start;
+    c->n++;
+    c->len++;
 }
 
-static void on_row_end(int c, void *user)
+/* Splits one framed row [p, p+n) into cells. Only '"' and ',' are special; nothing is trimmed.
+ * A cell that starts with a quote is quoted: "" inside it is one quote, a quote followed by a
+ * comma (or the end) closes it, and a quote followed by anything else is kept as text, quote
+ * included; the end of the row closes an unterminated quoted cell. Any other cell runs to the
+ * next comma, quotes and all. Nothing (n == 0) is no cell; a row ending in a comma ends with an
+ * empty cell. These are the rules of libcsv's non-strict mode, which tests/unit/test_csv_rows.c
+ * and the fuzz_csv_split target hold this against; memchr does the scanning here, not a
+ * per-byte state machine (see bench/RESULTS.md for the difference on Purview exports). */
+int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
 {
-    (void)c;
-    (void)user;
+    c->n = 0;
+    c->n_dropped = 0;
+    c->len = 0;
+    c->nomem = false;
+    size_t i = 0;
+    if (n == 0) {
+        return 0;
+    }
+    for (;;) {
+        size_t start = c->len;
+        if (i < n && p[i] == '"') {
+            i++;
+            for (;;) {
+                const char *q = i < n ? memchr(p + i, '"', n - i) : NULL;
+                if (!q) {
+                    cells_add(c, p + i, n - i); /* unterminated: the row's end closes it */
+                    cells_end(c, start);
+                    return c->nomem ? -1 : 0;
+                }
+                size_t qi = (size_t)(q - p);
+                cells_add(c, p + i, qi - i);
+                i = qi + 1;
+                if (i == n) {
+                    cells_end(c, start);
+                    return c->nomem ? -1 : 0;
+                }
+                if (p[i] == ',') {
+                    i++;
+                    break;
+                }
+                if (p[i] == '"') {
+                    cells_add(c, "\"", 1); /* a doubled quote */
+                    i++;
+                } else {
+                    cells_add(c, "\"", 1); /* a stray quote: text */
+                }
+            }
+        } else {
+            const char *q = i < n ? memchr(p + i, ',', n - i) : NULL;
+            size_t e = q ? (size_t)(q - p) : n;
+            cells_add(c, p + i, e - i);
+            if (!q) {
+                cells_end(c, start);
+                return c->nomem ? -1 : 0;
+            }
+            i = e + 1;
+        }
+        cells_end(c, start);
+        if (i == n) {
+            cells_end(c, c->len); /* after a final comma: one more, empty cell */
+            return c->nomem ? -1 : 0;
+        }
+    }
 }
 
-/* Split [p, p+n) into cells. Returns 0, or -1 when out of memory. */
+/* Split [p, p+n) into the row's cells. Returns 0, or -1 when out of memory. */
 static int split(struct m365_csv_rows *r, const char *p, size_t n)
 {
-    r->n_fields = 0;
-    r->n_dropped = 0;
-    r->cells_len = 0;
-    r->nomem = false;
-    if (csv_parse(&r->csv, p, n, on_cell, on_row_end, r) != n) {
-        r->nomem = true;
-    }
-    csv_fini(&r->csv, on_cell, on_row_end, r);
-    if (r->nomem) {
+    if (m365_csv_split(&r->cells, p, n) != 0) {
         return -1;
     }
-    for (size_t i = 0; i < r->n_fields; i++) {
-        r->fields[i].s = r->cells + r->offs[i];
+    for (size_t i = 0; i < r->cells.n; i++) {
+        r->cells.fields[i].s = r->cells.buf + r->cells.offs[i];
     }
     return 0;
 }
@@ -330,9 +379,9 @@ enum m365_status m365_csv_rows_next(struct m365_csv_rows *r, struct m365_csv_row
             start_row(r);
             return M365_E_NOMEM;
         }
-        row->fields = r->fields;
-        row->n = r->n_fields;
-        row->n_dropped = r->n_dropped;
+        row->fields = r->cells.fields;
+        row->n = r->cells.n;
+        row->n_dropped = r->cells.n_dropped;
         row->raw = p;
         row->raw_len = n;
         row->unterminated = unterminated;
@@ -343,22 +392,6 @@ enum m365_status m365_csv_rows_next(struct m365_csv_rows *r, struct m365_csv_row
 }
 
 /* --- Header helpers ------------------------------------------------------------------------ */
-
-struct first_row_ctx {
-    m365_csv_cell_fn fn;
-    void *user;
-    size_t n;
-};
-
-static void first_row_cell(void *data, size_t len, void *user)
-{
-    struct first_row_ctx *c = user;
-    if (c->n >= M365_MAX_CSV_COLUMNS) {
-        return;
-    }
-    c->fn(c->user, c->n, len ? data : "", len);
-    c->n++;
-}
 
 int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_cell_fn fn,
                        void *user)
@@ -400,19 +433,15 @@ int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_ce
     if (end > start && text[end - 1] == '\r') {
         end--;
     }
-    struct csv_parser p;
-    if (csv_setup(&p) != 0) {
-        return -1;
+    struct m365_csv_cells c;
+    memset(&c, 0, sizeof(c));
+    int rc = m365_csv_split(&c, text + start, end - start);
+    for (size_t k = 0; rc == 0 && k < c.n; k++) {
+        fn(user, k, c.buf + c.offs[k], c.fields[k].len);
     }
-    struct first_row_ctx c = {fn, user, 0};
-    int rc = 0;
-    if (csv_parse(&p, text + start, end - start, first_row_cell, on_row_end, &c) !=
-        end - start) {
-        rc = -1;
-    }
-    csv_fini(&p, first_row_cell, on_row_end, &c);
-    csv_free(&p);
-    return rc == 0 ? (int)c.n : -1;
+    int n = rc == 0 ? (int)c.n : -1;
+    m365_csv_cells_free(&c);
+    return n;
 }
 
 bool m365_csv_header_is(const char *cell, size_t len, const char *name)

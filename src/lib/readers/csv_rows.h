@@ -2,8 +2,9 @@
  *
  * Rows are framed on '\n' with quote parity: a line with an odd number of '"' toggles "inside a
  * quoted cell", so quoted cells may hold line breaks and doubled quotes. The cells of a framed
- * row are split and unescaped by libcsv. Cells are kept byte for byte (no space trimming);
- * a '\r' before the '\n' that ends a row is dropped, line breaks inside quoted cells are kept.
+ * row are split and unescaped by m365_csv_split (libcsv's rules, without its per-byte state
+ * machine). Cells are kept byte for byte (no space trimming); a '\r' before the '\n' that ends
+ * a row is dropped, line breaks inside quoted cells are kept.
  * Empty (or blank) lines are not rows. The row source does not know about headers. */
 #ifndef M365_CSV_ROWS_H
 #define M365_CSV_ROWS_H
@@ -32,6 +33,22 @@ struct m365_csv_row {
     bool unterminated; /* the stream ended inside a quoted cell (the row is still handed out) */
     const char *why;   /* set with M365_E_LIMIT / M365_E_NOMEM: why the row was skipped */
 };
+
+/* The cells of one row, split by m365_csv_split: cell k is buf + offs[k] (NUL-terminated),
+ * fields[k].len bytes; fields[k].s is set by the row source. */
+struct m365_csv_cells {
+    char *buf;
+    size_t len, cap;
+    size_t *offs;
+    struct m365_csv_field *fields;
+    size_t n, cap_fields;
+    size_t n_dropped; /* cells past M365_MAX_CSV_COLUMNS */
+    bool nomem;
+};
+/* Splits one framed row (rules in csv_rows.c, the same as libcsv's non-strict mode). Returns
+ * 0, or -1 when out of memory. */
+int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n);
+void m365_csv_cells_free(struct m365_csv_cells *c);
 
 /* max_record_bytes: the largest row kept (0 = M365_DEFAULT_MAX_RECORD_BYTES). NULL when out of
  * memory. The input stays owned by the caller. */
