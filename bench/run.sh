@@ -413,7 +413,7 @@ sys.exit(0 if all(os.waitpid(k, 0)[1] == 0 for k in kids) else 1)'
 
 # gzip_block SIZE: the UAL JSON Lines corpus gzip-compressed; zcat and zlib floors, m365hunt.
 gzip_block() {
-  local size=$1 f=gzip lines ubytes gtb batch nfiles
+  local size=$1 f=gzip lines ubytes gtb batch nfiles plain same
   make_corpus "$size" gzip
   FFILES[$f@$size]=$(cd "$CORPUS" && find "${EVDIRS[@]}" -type f -name '*.gz' | wc -l)
   FCBYTES[$f@$size]=$(cd "$CORPUS" && find "${EVDIRS[@]}" -type f -name '*.gz' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
@@ -442,11 +442,21 @@ gzip_block() {
   warm_all "$CORPUS" "${EVDIRS[@]}"
   scan_rows "$f" "$size"
   [ "${FRECORDS[$f@$size]}" = "$lines" ] || die "gzip at $size: m365hunt read ${FRECORDS[$f@$size]} records, zcat | wc -l counts $lines lines"
+  # The simulator writes the same records compressed or not: the findings must be the plain
+  # corpus's, once the cited file names lose their .gz.
+  same="(the plain UAL corpus was not measured)"
+  if [ -n "${SHA[$size]:-}" ]; then
+    plain=$(jq -cS '.findings' "$TMPD/report.$f.$size.json" | sed 's/\.jsonl\.gz"/.jsonl"/g' | sha256sum | awk '{print $1}')
+    [ "$plain" = "${SHA[$size]}" ] ||
+      die "gzip at $size: findings differ from the uncompressed UAL corpus's (with .gz dropped from file names: $plain, plain: ${SHA[$size]})"
+    same="(with .gz dropped from the cited file names: $plain, the same as the uncompressed UAL corpus)"
+  fi
   {
     echo
     echo "== $size gzip (UAL JSON Lines, simulate --gzip): ${FFILES[$f@$size]} files in ${EVDIRS[*]}/, ${FCBYTES[$f@$size]} bytes compressed, ${FBYTES[$f@$size]} uncompressed (ratio $(awk -v u="$ubytes" -v c="${FCBYTES[$f@$size]}" 'BEGIN {printf "%.2f", u / c}')), ${FRECORDS[$f@$size]} records (m365hunt = zcat | wc -l = ground truth)"
     echo "m365hunt findings by rule: $(cat "$TMPD/rules.$f.$size")"
     echo "m365hunt findings SHA-256 (jq -cS .findings | sha256sum; --threads 1 the same): ${FSHA[$f@$size]}"
+    echo "  $same"
     echo "load after $size gzip: $(cut -d' ' -f1-3 /proc/loadavg)"
   } | tee -a "$RESULTS"
   drop_corpus "$CORPUS"
