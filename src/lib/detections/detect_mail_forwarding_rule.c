@@ -123,12 +123,9 @@ static const char *match_list(const char *v, const char *const *list, size_t n)
 
 static const char *sensitive(const char *text)
 {
-    for (size_t i = 0; text && i < sizeof(sensitive_words) / sizeof(sensitive_words[0]); i++) {
-        if (m365_exo_has_word(text, sensitive_words[i])) {
-            return sensitive_words[i];
-        }
-    }
-    return NULL;
+    int i = m365_exo_first_word(text, sensitive_words,
+                                sizeof(sensitive_words) / sizeof(sensitive_words[0]));
+    return i >= 0 ? sensitive_words[i] : NULL;
 }
 
 /* Number of characters (UTF-8) and whether all are ASCII punctuation or space. */
@@ -342,8 +339,9 @@ static void observe_update_rules(struct m365_dctx *dc, struct state *s, const st
         if (!t) {
             continue;
         }
-        fwd |= m365_exo_has_word(t, "Forward") || m365_exo_has_word(t, "Redirect") ||
-               m365_exo_has_word(t, "ForwardAsAttachment") || m365_exo_has_word(t, "Delegate") ||
+        static const char *const fwd_words[] = {"Forward", "Redirect", "ForwardAsAttachment",
+                                                 "Delegate"};
+        fwd |= m365_exo_first_word(t, fwd_words, 4) >= 0 ||
                m365_icontains(t, "ForwardToRecipientsAction") ||
                m365_icontains(t, "RedirectToRecipientsAction") ||
                m365_icontains(t, "ForwardAsAttachmentToRecipientsAction");

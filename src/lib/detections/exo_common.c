@@ -512,6 +512,43 @@ bool m365_exo_has_word(const char *text, const char *word)
     return false;
 }
 
+/* Whether word (ASCII case-insensitively, optionally plural) starts at p, which starts a word. */
+static bool word_at(const char *p, const char *word, size_t n)
+{
+    if (!m365_istarts(p, word)) {
+        return false;
+    }
+    const char *e = p + n;
+    if (*e == 's' || *e == 'S') {
+        e++;
+    }
+    return !word_char((unsigned char)*e) || !word_char((unsigned char)p[n]);
+}
+
+int m365_exo_first_word(const char *text, const char *const *words, size_t n_words)
+{
+    if (!text) {
+        return -1;
+    }
+    size_t best = n_words;
+    for (const char *p = text; *p && best > 0; p++) {
+        if (p != text && word_char((unsigned char)p[-1])) {
+            continue; /* only where a word can start */
+        }
+        unsigned char c = (unsigned char)*p;
+        c = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        for (size_t i = 0; i < best; i++) {
+            unsigned char w0 = (unsigned char)words[i][0];
+            w0 = (unsigned char)(w0 >= 'A' && w0 <= 'Z' ? w0 + 32 : w0);
+            if (w0 == c && word_at(p, words[i], strlen(words[i]))) {
+                best = i; /* an earlier word of the list may still come later in the text */
+                break;
+            }
+        }
+    }
+    return best < n_words ? (int)best : -1;
+}
+
 const char *m365_exo_actor(const struct m365_event *ev)
 {
     return ev->actor_upn ? ev->actor_upn : ev->actor_name ? ev->actor_name : ev->actor_id;

@@ -67,6 +67,9 @@ bool m365_exo_list_has(const char *list, const char *token);
 /* Whole-word, case-insensitive search (a word may be several words: "do not open"); a
  * trailing "s" is allowed ("alerts"). */
 bool m365_exo_has_word(const char *text, const char *word);
+/* The lowest index i such that m365_exo_has_word(text, words[i]), in one pass over text; -1
+ * when none. */
+int m365_exo_first_word(const char *text, const char *const *words, size_t n_words);
 
 /* The actor for output: UPN, else display name, else id. */
 const char *m365_exo_actor(const struct m365_event *ev);
