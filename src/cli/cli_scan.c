@@ -162,13 +162,13 @@ static size_t busiest(const struct m365_scan *s, int which, struct count *out, s
     return r;
 }
 
-static void print_stats_row(FILE *o, const char *name, unsigned files,
+static void print_stats_row(FILE *o, int width, const char *name, unsigned files,
                             const struct m365_source_stats *st)
 {
     char a[24], b[24];
     fmt_time(st->first_ms, a, sizeof(a));
     fmt_time(st->last_ms, b, sizeof(b));
-    fprintf(o, "  %-11s %5u %8llu %8llu %7llu %5llu  %-10.10s  %-10.10s\n", name, files,
+    fprintf(o, "  %-*s %5u %8llu %8llu %7llu %5llu  %-10.10s  %-10.10s\n", width, name, files,
             (unsigned long long)st->records_read, (unsigned long long)st->parsed,
             (unsigned long long)st->skipped, (unsigned long long)st->duplicates, a, b);
 }
@@ -329,6 +329,31 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
     }
 }
 
+/* The snapshot objects loaded beside the logs (their files are in the EVIDENCE table). */
+static void print_snapshot(struct scan_cli *c, const struct m365_scan *s, FILE *o)
+{
+    const struct m365_snapshot *snap = m365_scan_snapshot(s);
+    if (!snap) {
+        return;
+    }
+    const struct cli_term *t = &c->term;
+    const char *B = cli_c(t, true, "\033[1m"), *R = cli_c(t, true, "\033[0m");
+    struct m365_snapshot_counts k = m365_snapshot_counts(snap);
+    char a[24];
+    fmt_time(k.as_of_ms, a, sizeof(a));
+    fprintf(o, "\n%sTENANT SNAPSHOT%s (as of %.16s)\n", B, R, a);
+    char line[400];
+    snprintf(line, sizeof(line),
+             "users %zu, userRegistrationDetails %zu, mailboxes %zu, servicePrincipals %zu, "
+             "oauth2PermissionGrants %zu, appRoleAssignments %zu",
+             k.users, k.registrations, k.mailboxes, k.service_principals, k.grants,
+             k.app_role_assignments);
+    wrap(o, line, 2);
+    wrap(o, "context for the log detections (last sign-ins, application permissions and "
+            "owners, mailbox auditing); posture findings are under FINDINGS",
+         2);
+}
+
 static void print_text(struct scan_cli *c, const struct m365_scan *s, double secs)
 {
     FILE *o = stdout;
@@ -348,13 +373,18 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
     print_incidents(c, s, o);
     fputc('\n', o);
     fprintf(o, "%sEVIDENCE%s (times UTC)\n", B, R);
-    fprintf(o, "  %-11s %5s %8s %8s %7s %5s  %-10s  %-10s\n", "format", "files", "records",
+    int width = 11; /* snapshot kinds (userRegistrationDetails) are longer than format names */
+    for (size_t i = 0; i < m365_scan_n_readers(s); i++) {
+        int len = (int)strlen(m365_scan_reader_stats(s, i)->name);
+        width = len > width ? len : width;
+    }
+    fprintf(o, "  %-*s %5s %8s %8s %7s %5s  %-10s  %-10s\n", width, "format", "files", "records",
             "parsed", "skipped", "dups", "first", "last");
     for (size_t i = 0; i < m365_scan_n_readers(s); i++) {
         const struct m365_source_stats *st = m365_scan_reader_stats(s, i);
-        print_stats_row(o, st->name, st->n_files, st);
+        print_stats_row(o, width, st->name, st->n_files, st);
     }
-    print_stats_row(o, "total", (unsigned)tot.n_files, &tot);
+    print_stats_row(o, width, "total", (unsigned)tot.n_files, &tot);
     fprintf(o, "  records read %llu = parsed %llu + skipped %llu + duplicates %llu\n",
             (unsigned long long)tot.records_read, (unsigned long long)tot.parsed,
             (unsigned long long)tot.skipped, (unsigned long long)tot.duplicates);
@@ -380,6 +410,8 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
         fprintf(o, "  %-26s %8llu  %-16.16s  %-16.16s\n", st->name,
                 (unsigned long long)st->events, a, b2);
     }
+
+    print_snapshot(c, s, o);
 
     if (unread) {
         fprintf(o, "\n%sNOT READ%s (%zu files; see the messages on stderr)\n", B, R, unread);

@@ -21,6 +21,10 @@ struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
 bool m365_scan_is_vip(struct m365_scan *s, const char *upn);
 size_t m365_scan_n_vips(struct m365_scan *s);
 
+/* The loaded tenant snapshot's indexes (snapshot/snap_context.h), NULL when none. */
+struct m365_snap_ctx;
+const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s);
+
 /* Bytes read so far from the current file; forwarded to the progress callback. */
 void m365_scan_progress(struct m365_scan *s, uint64_t file_bytes);
 #endif

@@ -193,6 +193,35 @@ static void coverage(struct m365_buf *b, const struct m365_coverage *c)
     m365_buf_puts(b, "]}");
 }
 
+/* The tenant snapshot loaded beside the logs: object counts, its time, the home tenant it
+ * suggests (the scan's tenant_id says which one was used); null when none was. */
+static void snapshot(struct m365_buf *b, const struct m365_scan *s)
+{
+    const struct m365_snapshot *snap = m365_scan_snapshot(s);
+    if (!snap) {
+        m365_buf_puts(b, "null");
+        return;
+    }
+    struct m365_snapshot_counts k = m365_snapshot_counts(snap);
+    int f = 1;
+    m365_buf_putc(b, '{');
+    m365_json_key(b, &f, "as_of");
+    m365_json_time(b, k.as_of_ms);
+    m365_json_key(b, &f, "users");
+    m365_buf_printf(b, "%zu", k.users);
+    m365_json_key(b, &f, "registrations");
+    m365_buf_printf(b, "%zu", k.registrations);
+    m365_json_key(b, &f, "mailboxes");
+    m365_buf_printf(b, "%zu", k.mailboxes);
+    m365_json_key(b, &f, "service_principals");
+    m365_buf_printf(b, "%zu", k.service_principals);
+    m365_json_key(b, &f, "oauth2_permission_grants");
+    m365_buf_printf(b, "%zu", k.grants);
+    m365_json_key(b, &f, "app_role_assignments");
+    m365_buf_printf(b, "%zu", k.app_role_assignments);
+    m365_buf_putc(b, '}');
+}
+
 static void incidents(struct m365_buf *b, const struct m365_scan *s)
 {
     static const char *const ent_keys[M365_ENT__COUNT] = {
@@ -295,6 +324,8 @@ enum m365_status m365_scan_write_report_json(const struct m365_scan *s, int argc
     m365_json_cstr(&b, m365_scan_home_tenant(s));
     m365_json_key(&b, &f, "evidence");
     evidence(&b, s);
+    m365_json_key(&b, &f, "snapshot");
+    snapshot(&b, s);
     m365_json_key(&b, &f, "coverage");
     coverage(&b, m365_scan_coverage(s));
     m365_json_key(&b, &f, "not_evaluated");
