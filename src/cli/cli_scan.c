@@ -297,11 +297,19 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
                 "cannot be seen)",
              4);
     }
+    if (cv->n_not_auditable) {
+        snprintf(mline, sizeof(mline),
+                 "Tenant snapshot: %zu mailbox%s cannot log MailItemsAccessed at all (no Audit "
+                 "(Premium) licence, plan disabled, auditing off or bypassed)%s",
+                 cv->n_not_auditable, cv->n_not_auditable == 1 ? "" : "es",
+                 full ? "" : "; 'm365hunt coverage' lists them");
+        wrap(o, mline, 2);
+    }
     size_t shown = 0;
     for (size_t i = 0; i < cv->n_mailboxes; i++) {
         const struct m365_mailbox_coverage *m = &cv->mailboxes[i];
         bool blind = !m->mail_access_records && m->owner_signins;
-        if (!(m->audit_off || m->throttled || (full && blind))) {
+        if (!(m->audit_off || m->throttled || (full && (blind || m->not_auditable)))) {
             continue;
         }
         if (!full && shown++ >= 10) {
@@ -322,7 +330,10 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
             fmt_time(m->throttled_at, a, sizeof(a));
             fprintf(o, " throttled at %.16s", a);
         }
-        if (blind && !m->audit_off && !m->throttled) {
+        if (m->not_auditable) {
+            fputs(" cannot be audited: ", o);
+            cli_put_safe(o, m->not_auditable, -1);
+        } else if (blind && !m->audit_off && !m->throttled) {
             fputs(" no MailItemsAccessed records", o);
         }
         fputc('\n', o);

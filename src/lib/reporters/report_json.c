@@ -156,6 +156,8 @@ static void coverage(struct m365_buf *b, const struct m365_coverage *c)
     m365_buf_printf(b, "%zu", c->n_visible);
     m365_json_key(b, &f, "mailboxes_invisible");
     m365_buf_printf(b, "%zu", c->n_invisible);
+    m365_json_key(b, &f, "mailboxes_not_auditable");
+    m365_buf_printf(b, "%zu", c->n_not_auditable);
     m365_json_key(b, &f, "mailboxes");
     m365_buf_putc(b, '[');
     for (size_t i = 0; i < c->n_mailboxes; i++) {
@@ -188,6 +190,8 @@ static void coverage(struct m365_buf *b, const struct m365_coverage *c)
         } else {
             m365_buf_puts(b, "null");
         }
+        m365_json_key(b, &mf, "not_auditable");
+        m365_json_cstr(b, m->not_auditable);
         m365_buf_putc(b, '}');
     }
     m365_buf_puts(b, "]}");
