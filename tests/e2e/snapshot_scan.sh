@@ -104,6 +104,18 @@ expect_eq "bad snapshot line: exit" "$RC" 0
 expect_grep "bad snapshot line: reported" "$WORK/bad.err" "warning: .*/reg.jsonl:4: "
 expect_eq "bad snapshot line: counted" "$(jq -c '[.evidence.files[] | select(.path | endswith("reg.jsonl")) | [.format, .records_read, .parsed, .skipped]]' "$WORK/bad.json")" \
     '[["userRegistrationDetails",12,11,1]]'
+# Graph objects of a kind the scan does not use (groups carry assignedLicenses too): not read,
+# said why, and no snapshot to speak of
+G=$WORK/groups
+mkdir -p "$G"
+cp "$SRC/examples/contoso-demo/entra/directoryAudits.json" "$G/"
+echo '{"value":[{"id":"0f1e2d3c-0000-4000-8000-000000000001","displayName":"Finance","assignedLicenses":[]}]}' >"$G/groups.json"
+scan_json "$WORK/groups.json" "$WORK/groups.err" "$G"
+expect_eq "groups: exit" "$RC" 0
+expect_grep "groups: why" "$WORK/groups.err" 'groups.json: not read: tenant snapshot objects of a kind the scan does not use'
+expect_eq "groups: not read" "$(jq -c '[.evidence.files[] | select(.path | endswith("groups.json")) | [.format, .records_read, .error]]' "$WORK/groups.json")" \
+    '[[null,0,"matches no known format"]]'
+expect_eq "groups: no snapshot" "$(jq -c .snapshot "$WORK/groups.json")" null
 # A snapshot file on standard input cannot be routed (it is read once): said so, not read
 "$BIN" scan --no-progress - <"$SNAP/contoso/servicePrincipals.json" >/dev/null 2>"$WORK/stdin.err"
 expect_eq "stdin snapshot: nothing read" $? 3

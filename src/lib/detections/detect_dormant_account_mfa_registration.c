@@ -726,7 +726,8 @@ const struct m365_detection m365_detect_dormant_account_mfa_registration = {
                 "for failed passwords against it beforehand, a hosting address, or a network the "
                 "account never used; one lower when it returns on a network it used before. An "
                 "account created less than `dormancy` before the registration is a new hire, not "
-                "a dormant account.",
+                "a dormant account. A tenant snapshot loaded beside the logs adds its last "
+                "sign-in dates and creation times (read relative to the registration time).",
             .needs = "Entra audit logs (or UAL) with the registration, and sign-in logs (Entra "
                      "sign-ins or UAL UserLoggedIn) covering the weeks before it",
             .blind_spots =

@@ -776,7 +776,7 @@ static enum m365_status load_snapshot(struct m365_scan *s)
     if (!which) {
         return M365_E_NOMEM;
     }
-    size_t n = 0;
+    size_t n = 0, used = 0;
     struct m365_snapshot_options o;
     snapshot_options(s, &o);
     char home[64];
@@ -824,6 +824,7 @@ static enum m365_status load_snapshot(struct m365_scan *s)
             fs->error = "matches no known format";
             continue;
         }
+        used++;
         fs->reader = m365_snapshot_kind_name(sf->kind);
         fs->skipped = sf->skipped;
         fs->parsed = sf->records - sf->skipped;
@@ -834,6 +835,11 @@ static enum m365_status load_snapshot(struct m365_scan *s)
         }
     }
     free(which);
+    if (st == M365_OK && s->snap && used == 0) {
+        /* Nothing a rule could use (only unreadable or unused files): no snapshot to speak of. */
+        m365_snapshot_free(s->snap);
+        s->snap = NULL;
+    }
     if (s->opts.on_progress && n) {
         s->opts.on_progress(s->bytes_done, s->bytes_total, s->opts.progress_user);
     }
