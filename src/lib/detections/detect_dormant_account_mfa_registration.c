@@ -77,7 +77,7 @@ struct user {
     /* The tenant snapshot: whether it knows the account's sign-ins, and whether its last
      * sign-in (or its never having signed in) decided the dormancy. */
     bool snap_known, snap_used, snap_never;
-    int64_t snap_last, snap_as_of;
+    int64_t snap_last, snap_as_of, snap_created;
     int new_network; /* 1 new, 0 a network the account used before, -1 nothing to compare */
     const char *hosting_label;
     int methods_before, methods_after; /* StrongAuthenticationMethod counts, -1 unknown */
@@ -108,6 +108,7 @@ static struct user *user_of(struct state *s, const char *upn)
         }
         u->upn = upn;
         u->created = u->last_active = M365_TIME_NONE;
+        u->snap_last = u->snap_as_of = u->snap_created = M365_TIME_NONE;
         u->methods_before = u->methods_after = -1;
         *slot = u;
     }
@@ -332,6 +333,7 @@ static int snapshot_says(struct m365_dctx *dc, const struct cfg *c, const struct
     u->snap_never = a.signin == M365_SNAP_SIGNIN_NEVER;
     u->snap_last = a.last;
     u->snap_as_of = m365_snap_ctx_as_of(sc);
+    u->snap_created = a.created;
     if (!u->snap_never && a.last >= t - c->lead_in) {
         return 0;
     }
@@ -405,6 +407,12 @@ static void on_registration(struct m365_dctx *dc, const struct cfg *c, struct st
             }
             if (!u->snap_never && (from == M365_TIME_NONE || u->snap_last < from)) {
                 from = u->snap_last;
+            }
+            /* Never signed in: quiet since the account exists (logs' "Add user", else the
+             * snapshot's createdDateTime), when that is known. */
+            int64_t made = u->created != M365_TIME_NONE ? u->created : u->snap_created;
+            if (u->snap_never && made != M365_TIME_NONE && made < t) {
+                from = made;
             }
         }
         u->history_from = from != M365_TIME_NONE ? from : t;
@@ -602,7 +610,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u)
     m365_json_key(d, first, "history_shorter_than_dormancy");
     m365_buf_puts(d, short_history ? "true" : "false");
     m365_json_key(d, first, "account_created");
-    m365_json_time(d, u->created);
+    m365_json_time(d, u->created != M365_TIME_NONE ? u->created : u->snap_created);
     m365_json_key(d, first, "lead_in_signins");
     m365_buf_printf(d, "%u", u->total_lead);
     m365_json_key(d, first, "lead_in_apps");
