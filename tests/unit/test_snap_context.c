@@ -25,9 +25,9 @@ static void sniffing(void **state)
 {
     (void)state;
     /* Graph users page: the first record is a user, whatever comes first in it */
-    assert_int_equal(sniff("{\"@odata.context\":\"x\",\"value\":[{\"id\":\"1\",\"userPrincipalName\":"
-                           "\"a@b.c\",\"createdDateTime\":\"2026-01-01T00:00:00Z\","
-                           "\"accountEnabled\":true}]}"),
+    assert_int_equal(sniff("{\"@odata.context\":\"x\",\"value\":[{\"id\":\"1\","
+                           "\"userPrincipalName\":\"a@b.c\","
+                           "\"createdDateTime\":\"2026-01-01T00:00:00Z\",\"accountEnabled\":true}]}"),
                      2);
     /* PowerShell spelling, plain array */
     assert_int_equal(sniff("[{\"UserPrincipalName\":\"a@b.c\",\"AccountEnabled\":true}]"), 2);
@@ -35,7 +35,8 @@ static void sniffing(void **state)
     assert_int_equal(sniff("{\"value\":[{\"appId\":\"x\",\"appOwnerOrganizationId\":\"y\"}]}"), 2);
     assert_int_equal(sniff("{\"appRoleId\":\"r\",\"principalId\":\"p\",\"resourceId\":\"q\"}"), 2);
     /* Get-Mailbox CSV, with and without PowerShell's #TYPE line */
-    assert_int_equal(sniff("#TYPE Deserialized.Microsoft.Exchange.Data.Directory.Management.Mailbox\r\n"
+    assert_int_equal(sniff("#TYPE Deserialized.Microsoft.Exchange.Data.Directory.Management."
+                           "Mailbox\r\n"
                            "\"UserPrincipalName\",\"RecipientTypeDetails\",\"AuditEnabled\"\r\n"
                            "\"a@b.c\",\"UserMailbox\",\"True\"\r\n"),
                      2);

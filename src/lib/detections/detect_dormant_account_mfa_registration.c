@@ -743,8 +743,10 @@ const struct m365_detection m365_detect_dormant_account_mfa_registration = {
                 "that signed in before the exported sign-in logs start looks dormant (the details "
                 "give the history length and the severity is lowered). A snapshot's last sign-in "
                 "settles it when it falls before the window (or there is none) or inside it; a "
-                "last sign-in after the registration says nothing about the time before. Registrations older than the first sign-in record "
-                "cannot be judged and are not reported. Admin-registered methods and Temporary "
+                "last sign-in after the registration says nothing about the time before. "
+                "Registrations older than the first sign-in record cannot be judged and are not "
+                "reported, unless a snapshot shows the window quiet. Admin-registered methods and "
+                "Temporary "
                 "Access Passes are not covered. Registrations that failed are ignored.",
         },
     .params = params,

@@ -457,10 +457,10 @@ static const char *no_format_reason(const char *head, size_t len)
         return "binary data (not a text export; an unsupported archive or compression?)";
     }
     /* Snapshot files are routed to the snapshot reader before reading (route_snapshot_files),
-     * except on standard input, which can be read only once. */
+     * except standard input and pipes, which can be read only once. */
     if (m365_snap_sniff(head, len)) {
-        return "a tenant snapshot file on standard input: give its path instead (snapshot "
-               "files are read from files and folders)";
+        return "a tenant snapshot file on standard input or a pipe: give the path of a regular "
+               "file instead (snapshot files are read from files and folders)";
     }
     if (head[i] == '{' || head[i] == '[') {
         return "JSON, but not Unified Audit Log, Graph, Log Analytics or Azure Monitor records "
@@ -720,8 +720,9 @@ const char *m365_scan_home_tenant(const struct m365_scan *s)
 
 /* Before the logs are read: which queued files are tenant snapshot files. A file goes to the
  * snapshot reader when its first record is a snapshot object, or when no log reader recognises
- * its first bytes and they carry members only snapshot objects have; standard input and pipes are left to the log readers (they can be
- * read once). Hashes and sizes of snapshot files are taken here. */
+ * its first bytes and they carry members only snapshot objects have. Standard input and pipes
+ * are left to the log readers (they can be read only once). Hashes and sizes of snapshot files
+ * are taken here. */
 static enum m365_status route_snapshot_files(struct m365_scan *s)
 {
     for (uint32_t i = 0; i < s->n_files; i++) {

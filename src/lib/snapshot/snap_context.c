@@ -317,7 +317,8 @@ static int build_sp(struct m365_snap_ctx *c)
             }
         }
         for (; lo < by_principal.n && strcmp(by_principal.v[lo].k, id) == 0; lo++) {
-            const struct m365_permission *p = m365_snap_assign_perm(&db->assigns[by_principal.v[lo].i]);
+            const struct m365_snap_assign *a = &db->assigns[by_principal.v[lo].i];
+            const struct m365_permission *p = m365_snap_assign_perm(a);
             if (!p) {
                 continue;
             }
