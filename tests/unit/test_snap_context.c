@@ -27,7 +27,8 @@ static void sniffing(void **state)
     /* Graph users page: the first record is a user, whatever comes first in it */
     assert_int_equal(sniff("{\"@odata.context\":\"x\",\"value\":[{\"id\":\"1\","
                            "\"userPrincipalName\":\"a@b.c\","
-                           "\"createdDateTime\":\"2026-01-01T00:00:00Z\",\"accountEnabled\":true}]}"),
+                           "\"createdDateTime\":\"2026-01-01T00:00:00Z\","
+                           "\"accountEnabled\":true}]}"),
                      2);
     /* PowerShell spelling, plain array */
     assert_int_equal(sniff("[{\"UserPrincipalName\":\"a@b.c\",\"AccountEnabled\":true}]"), 2);
