@@ -245,6 +245,13 @@ for size in "${SIZE_LIST[@]}"; do
   jq -r '.findings | group_by(.rule) | map("\(.[0].rule)=\(length)") | join(" ")' \
     "$TMPD/report.$size.json" >"$TMPD/rules.$size"
 
+  # The same scan on one reading thread: the thread scaling, and the same findings.
+  warm "$ual"
+  measure "m365hunt-scan1@$size" "$RUNS" "$TMPD/report1.$size.json" \
+    bash -c 'cd "$1" && exec "$2" scan --threads 1 --format json --no-progress ual' _ "$corpus" "$BIN"
+  [ "$(sort -u "$TMPD/shas.m365hunt-scan1@$size")" = "${SHA[$size]}" ] ||
+    die "m365hunt findings differ between --threads 1 and the default at $size"
+
   # --- (b) DuckDB ------------------------------------------------------------------------------
   sql=$(spray_sql "$ual")
   printf '%s\n' "$sql" >"$WORK/spray.sql"
@@ -309,13 +316,14 @@ label() {
     cat) echo "cat|read every file" ;;
     wc) echo "wc -l|count lines" ;;
     m365hunt-scan) echo "m365hunt|full scan, all detections (--format json)" ;;
+    m365hunt-scan1) echo "m365hunt|the same, one reading thread (--threads 1)" ;;
     m365hunt-events-spray) echo "m365hunt|spray via scan --events | grep | jq" ;;
     duckdb-start) echo "duckdb|SELECT 1 (node + DuckDB start-up)" ;;
     duckdb-spray) echo "duckdb|spray aggregation (read_json)" ;;
     jq-spray) echo "jq|spray aggregation" ;;
   esac
 }
-TOOLS=(cat wc m365hunt-scan m365hunt-events-spray duckdb-start duckdb-spray jq-spray)
+TOOLS=(cat wc m365hunt-scan m365hunt-scan1 m365hunt-events-spray duckdb-start duckdb-spray jq-spray)
 {
   for size in "${SIZE_LIST[@]}"; do
     read -r base _ < <(stats "m365hunt-scan@$size")

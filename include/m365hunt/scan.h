@@ -61,7 +61,15 @@ struct m365_scan_options {
     const char *tenant_id;    /* the investigated tenant's id; NULL: inferred from the evidence */
     const char *vip_path;     /* mailboxes that matter most (executives, security, legal), one per line */
     bool hash_files;          /* compute each evidence file's SHA-256 (for reports) */
+    /* Reading threads: 0 for one per core (m365_scan_default_threads). Files are read in
+     * parallel, and a plain JSON Lines file of at least twice split_bytes in parts split at
+     * newlines. Events, findings and messages are the same whatever the number. */
+    unsigned threads;
+    uint64_t split_bytes; /* part size for splitting large files; 0 for the default, 64 MiB */
 };
+
+/* Online processors, at least 1. */
+unsigned m365_scan_default_threads(void);
 
 void m365_scan_options_init(struct m365_scan_options *o);
 
@@ -90,6 +98,9 @@ struct m365_file_stats {
     uint64_t untimed;          /* parsed records that carry no timestamp at all */
     int64_t first_ms, last_ms; /* over parsed records; INT64_MIN when none */
     char sha256[65];           /* hex digest when hash_files was set, else "" */
+    uint32_t parts;            /* pieces it was read in: 1, or more for a large JSON Lines file
+                                  read by several threads (never in the reports: they do not
+                                  depend on the number of threads) */
     enum m365_status status;   /* M365_OK, or why the file could not be read */
     const char *error;         /* human text when status != M365_OK */
 };
@@ -110,6 +121,17 @@ size_t m365_scan_n_readers(const struct m365_scan *s);
 const struct m365_source_stats *m365_scan_reader_stats(const struct m365_scan *s, size_t i);
 const struct m365_source_stats *m365_scan_log_stats(const struct m365_scan *s,
                                                     enum m365_log_source src);
+/* Where a scan's time went (wall seconds), for `scan -v` and the benchmark. */
+struct m365_scan_timing {
+    double read;       /* reading, parsing and normalising every file (all threads) */
+    double order;      /* de-duplication and the time sort */
+    double detect;     /* every detection */
+    double correlate;  /* incidents and coverage */
+    unsigned threads;  /* reading threads used */
+    size_t units;      /* files and file parts read */
+};
+struct m365_scan_timing m365_scan_timing(const struct m365_scan *s);
+
 /* Totals over all files. */
 struct m365_source_stats m365_scan_totals(const struct m365_scan *s);
 

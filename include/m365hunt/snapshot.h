@@ -2,9 +2,11 @@
  *
  * Usage: m365_snapshot_options_init(&o); m365_snapshot_new(&s, &o); m365_snapshot_add_path(s, …)…;
  * m365_snapshot_run(s); read files and findings; m365_snapshot_free(s).
- * Inputs are Graph `users`, `userRegistrationDetails`, `servicePrincipals`,
- * `oauth2PermissionGrants` and `appRoleAssignments` pages and Exchange Get-Mailbox output
- * (JSON or CSV), detected from their content. Like the scan, the library never prints. */
+ * Inputs are Graph `users`, `userRegistrationDetails`, `servicePrincipals`, `applications`,
+ * `oauth2PermissionGrants`, `appRoleAssignments`, `directoryRoles` / `roleAssignments`,
+ * Conditional Access `policies`, `domains` and `federationConfiguration` pages and Exchange
+ * Get-Mailbox, Get-MailboxAuditBypassAssociation and Get-ManagementRoleAssignment output (JSON
+ * or CSV), detected from their content. Like the scan, the library never prints. */
 #ifndef M365HUNT_SNAPSHOT_H
 #define M365HUNT_SNAPSHOT_H
 
@@ -58,7 +60,18 @@ enum m365_snapshot_kind {
     M365_SNAP_SERVICE_PRINCIPALS, /* Graph servicePrincipals */
     M365_SNAP_GRANTS,             /* Graph oauth2PermissionGrants (delegated consents) */
     M365_SNAP_APP_ROLES,          /* Graph appRoleAssignments / appRoleAssignedTo */
-    M365_SNAP_OTHER        /* a Graph page of another kind: not used */
+    M365_SNAP_OTHER,       /* a Graph page of another kind: not used */
+    /* Added later (after OTHER, so the earlier values stay as they were): */
+    M365_SNAP_APPLICATIONS,       /* Graph applications (app registrations) */
+    M365_SNAP_DIRECTORY_ROLES,    /* Graph directoryRoles?$expand=members or
+                                     roleManagement/directory/roleAssignments */
+    M365_SNAP_CA_POLICIES,        /* Graph identity/conditionalAccess/policies */
+    M365_SNAP_DOMAINS,            /* Graph domains (Get-MgDomain, Get-MsolDomain) */
+    M365_SNAP_FEDERATION,         /* Graph domains/{id}/federationConfiguration,
+                                     Get-MsolDomainFederationSettings */
+    M365_SNAP_AUDIT_BYPASS,       /* Exchange Get-MailboxAuditBypassAssociation */
+    M365_SNAP_MGMT_ROLES,         /* Exchange Get-ManagementRoleAssignment */
+    M365_SNAP__KINDS              /* the number of kinds */
 };
 const char *m365_snapshot_kind_name(enum m365_snapshot_kind k);
 
@@ -77,6 +90,9 @@ struct m365_snapshot_counts {
     size_t users, registrations, mailboxes;
     size_t service_principals, grants, app_role_assignments;
     int64_t as_of_ms; /* the snapshot time the rules used */
+    /* Added later: */
+    size_t applications, directory_role_assignments, ca_policies, domains;
+    size_t federation_configs, audit_bypass, management_role_assignments;
 };
 struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s);
 

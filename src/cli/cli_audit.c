@@ -52,8 +52,11 @@ static void help(FILE *f)
     fputs("Usage: m365hunt audit [OPTIONS] PATH...\n"
           "Posture findings from an exported tenant snapshot: Graph users (with signInActivity,\n"
           "assignedPlans), reports/authenticationMethods/userRegistrationDetails, Exchange\n"
-          "Get-Mailbox (ConvertTo-Json or Export-Csv), servicePrincipals, oauth2PermissionGrants,\n"
-          "appRoleAssignments. Files are recognised by content.\n"
+          "Get-Mailbox (ConvertTo-Json or Export-Csv), servicePrincipals, applications,\n"
+          "oauth2PermissionGrants, appRoleAssignments, directoryRoles / roleAssignments,\n"
+          "Conditional Access policies, domains and federationConfiguration, Exchange\n"
+          "Get-MailboxAuditBypassAssociation and Get-ManagementRoleAssignment. Files are\n"
+          "recognised by content.\n"
           "\n"
           "  -f, --format FMT       text (default), jsonl (one finding per line), json\n"
           "      --config FILE      YAML; its posture: section (allow_accounts, dormant_days,\n"
@@ -105,9 +108,19 @@ static void print_text(const struct m365_snapshot *s, FILE *o)
     }
     fprintf(o, "  users %zu, MFA registrations %zu, mailboxes %zu\n", c.users, c.registrations,
             c.mailboxes);
-    if (c.service_principals || c.grants || c.app_role_assignments) {
-        fprintf(o, "  service principals %zu, app role assignments %zu, delegated grants %zu\n",
-                c.service_principals, c.app_role_assignments, c.grants);
+    if (c.service_principals || c.grants || c.app_role_assignments || c.applications) {
+        fprintf(o, "  service principals %zu, applications %zu, app role assignments %zu, "
+                   "delegated grants %zu\n",
+                c.service_principals, c.applications, c.app_role_assignments, c.grants);
+    }
+    if (c.directory_role_assignments || c.ca_policies || c.domains || c.federation_configs) {
+        fprintf(o, "  directory role holders %zu, Conditional Access policies %zu, domains %zu, "
+                   "federation configurations %zu\n",
+                c.directory_role_assignments, c.ca_policies, c.domains, c.federation_configs);
+    }
+    if (c.audit_bypass || c.management_role_assignments) {
+        fprintf(o, "  audit bypass associations %zu, management role assignments %zu\n",
+                c.audit_bypass, c.management_role_assignments);
     }
     if (m365_snapshot_n_not_evaluated(s)) {
         fputs("\nNOT EVALUATED\n", o);
@@ -287,11 +300,20 @@ int cli_audit(int argc, char **argv)
     } else {
         print_text(s, stdout);
     }
+    bool ca_read = false; /* an empty policy list is still a Conditional Access export */
+    for (size_t i = 0; i < m365_snapshot_n_files(s); i++) {
+        ca_read = ca_read || m365_snapshot_file(s, i)->kind == M365_SNAP_CA_POLICIES;
+    }
     if (cnt.users + cnt.registrations + cnt.mailboxes + cnt.service_principals + cnt.grants +
-            cnt.app_role_assignments ==
-        0) {
-        fputs("m365hunt: error: no users, userRegistrationDetails, mailbox, servicePrincipal, "
-              "oauth2PermissionGrant or appRoleAssignment objects in the paths given\n",
+                cnt.app_role_assignments + cnt.applications + cnt.directory_role_assignments +
+                cnt.ca_policies + cnt.domains + cnt.federation_configs + cnt.audit_bypass +
+                cnt.management_role_assignments ==
+            0 &&
+        !ca_read) {
+        fputs("m365hunt: error: no snapshot objects (users, userRegistrationDetails, mailboxes, "
+              "servicePrincipals, applications, grants, role assignments, Conditional Access "
+              "policies, domains, audit bypass or management role assignments) in the paths "
+              "given\n",
               stderr);
         rc = CLI_EXIT_NO_EVIDENCE;
     } else if (fail_on_set) {

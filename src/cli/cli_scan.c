@@ -353,13 +353,32 @@ static void print_snapshot(struct scan_cli *c, const struct m365_scan *s, FILE *
     char a[24];
     fmt_time(k.as_of_ms, a, sizeof(a));
     fprintf(o, "\n%sTENANT SNAPSHOT%s (as of %.16s)\n", B, R, a);
-    char line[400];
-    snprintf(line, sizeof(line),
-             "users %zu, userRegistrationDetails %zu, mailboxes %zu, servicePrincipals %zu, "
-             "oauth2PermissionGrants %zu, appRoleAssignments %zu",
-             k.users, k.registrations, k.mailboxes, k.service_principals, k.grants,
-             k.app_role_assignments);
-    wrap(o, line, 2);
+    /* Objects per kind, the kinds with none left out. */
+    const struct {
+        enum m365_snapshot_kind kind;
+        size_t n;
+    } kinds[] = {{M365_SNAP_USERS, k.users},
+                 {M365_SNAP_REGISTRATION, k.registrations},
+                 {M365_SNAP_MAILBOXES, k.mailboxes},
+                 {M365_SNAP_SERVICE_PRINCIPALS, k.service_principals},
+                 {M365_SNAP_GRANTS, k.grants},
+                 {M365_SNAP_APP_ROLES, k.app_role_assignments},
+                 {M365_SNAP_APPLICATIONS, k.applications},
+                 {M365_SNAP_DIRECTORY_ROLES, k.directory_role_assignments},
+                 {M365_SNAP_CA_POLICIES, k.ca_policies},
+                 {M365_SNAP_DOMAINS, k.domains},
+                 {M365_SNAP_FEDERATION, k.federation_configs},
+                 {M365_SNAP_AUDIT_BYPASS, k.audit_bypass},
+                 {M365_SNAP_MGMT_ROLES, k.management_role_assignments}};
+    char line[800];
+    size_t w = 0;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && w < sizeof(line); i++) {
+        if (kinds[i].n) {
+            w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s %zu", w ? ", " : "",
+                                  m365_snapshot_kind_name(kinds[i].kind), kinds[i].n);
+        }
+    }
+    wrap(o, w ? line : "no objects", 2);
     wrap(o, "context for the log detections (last sign-ins, application permissions and "
             "owners, mailbox auditing); posture findings are under FINDINGS",
          2);
@@ -624,7 +643,9 @@ enum {
     OPT_TENANT,
     OPT_VIP,
     OPT_OUT,
-    OPT_TIMELINE
+    OPT_TIMELINE,
+    OPT_THREADS,
+    OPT_SPLIT_SIZE
 };
 
 static int run_scan(int argc, char **argv, bool coverage_only);
@@ -665,6 +686,8 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         {"vip", required_argument, NULL, OPT_VIP},
         {"out", required_argument, NULL, OPT_OUT},
         {"timeline", required_argument, NULL, OPT_TIMELINE},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"split-size", required_argument, NULL, OPT_SPLIT_SIZE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct scan_cli c;
@@ -728,6 +751,23 @@ static int run_scan(int argc, char **argv, bool coverage_only)
             } else {
                 so.limits.max_decompressed_bytes = v;
             }
+            break;
+        case OPT_SPLIT_SIZE:
+            if (cli_parse_size(optarg, &v) != 0 || v < 4096) {
+                cli_usage_error("--split-size: '%s' is not a size of at least 4K (like 64M)",
+                                optarg);
+                return CLI_EXIT_USAGE;
+            }
+            so.split_bytes = v;
+            break;
+        case OPT_THREADS:
+            errno = 0;
+            v = strtoull(optarg, &end, 10);
+            if (errno || *end || end == optarg || v == 0 || v > 256) {
+                cli_usage_error("--threads: '%s' is not a number of threads from 1 to 256", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            so.threads = (unsigned)v;
             break;
         case OPT_MAX_RATIO:
         case OPT_TOP:
@@ -826,6 +866,14 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         return CLI_EXIT_NO_EVIDENCE;
     }
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (verbose && !quiet) {
+        struct m365_scan_timing tm = m365_scan_timing(s);
+        fprintf(stderr,
+                "m365hunt: note: scanned in %.2f s: read %.2f s (%u thread%s, %zu file part%s), "
+                "order %.2f s, detect %.2f s, correlate %.2f s\n",
+                secs, tm.read, tm.threads, tm.threads == 1 ? "" : "s", tm.units,
+                tm.units == 1 ? "" : "s", tm.order, tm.detect, tm.correlate);
+    }
     int rc = CLI_EXIT_OK;
     if (c.events_path && write_events(s, c.events_path) != 0) {
         rc = CLI_EXIT_USAGE;

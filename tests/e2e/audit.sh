@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # m365hunt audit: posture findings from the snapshot fixtures in tests/snapshot/ (docs/snapshot.md),
 # benign controls staying quiet, the readers' shapes (Graph page, JSON Lines, Export-Csv, gzip'd
-# Get-Mailbox array), exit codes.
+# Get-Mailbox array, Graph applications / directory roles / Conditional Access / domains /
+# federation, Exchange audit bypass and management role assignments as JSON and CSV), exit codes.
 source "$(dirname "$0")/common.bash" "$@"
 SNAP=$SRC/tests/snapshot
 
@@ -27,12 +28,16 @@ C=$WORK/contoso.json
 audit_json "$C" --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso"
 expect_eq "contoso exit" "$RC" 0
 expect_eq "contoso kinds" "$(jq -c '[.snapshot.files[] | [.kind, .format, .records, .skipped]]' "$C")" \
-    '[["appRoleAssignments","jsonl",9,0],["mailboxes","csv",9,0],["oauth2PermissionGrants","json-array",2,0],["servicePrincipals","graph-page",9,0],["userRegistrationDetails","jsonl",11,0],["users","graph-page",11,0]]'
+    '[["appRoleAssignments","jsonl",9,0],["applications","graph-page",4,0],["conditionalAccessPolicies","graph-page",3,0],["directoryRoles","graph-page",2,0],["domains","graph-page",2,0],["federationConfiguration","graph-page",1,0],["mailboxAuditBypassAssociation","csv",10,0],["mailboxes","csv",9,0],["managementRoleAssignments","json-array",4,0],["oauth2PermissionGrants","json-array",2,0],["directoryRoles","jsonl",2,0],["servicePrincipals","graph-page",10,0],["userRegistrationDetails","jsonl",11,0],["users","graph-page",11,0]]'
+expect_eq "contoso counts" "$(jq -c '.snapshot | [.applications, .directory_role_assignments, .ca_policies, .domains, .federation_configs, .audit_bypass, .management_role_assignments]' "$C")" \
+    '[4,6,3,2,1,10,4]'
 expect_eq "as_of" "$(jq -r .as_of "$C")" "2026-03-10T06:00:00.000Z"
 expect_eq "not evaluated" "$(jq '.not_evaluated | length' "$C")" 0
-# posture-no-mfa: the dormant administrator (high) and two members (medium)
+# posture-no-mfa: the dormant Global Administrator (critical: directoryRoles) and two members
 expect_eq "no-mfa count" "$(count "$C" posture-no-mfa)" 3
-expect_eq "no-mfa admin" "$(sev "$C" posture-no-mfa adm-legacy@contoso.com)" high
+expect_eq "no-mfa admin" "$(sev "$C" posture-no-mfa adm-legacy@contoso.com)" critical
+expect_eq "no-mfa admin roles" "$(jq -c '.findings[] | select(.rule == "posture-no-mfa" and .entities.users == ["adm-legacy@contoso.com"]) | .details.directory_roles' "$C")" \
+    '["Global Administrator"]'
 expect_eq "no-mfa member" "$(sev "$C" posture-no-mfa bob.baker@contoso.com)" medium
 expect_eq "no-mfa new hire" "$(sev "$C" posture-no-mfa nina.new@contoso.com)" medium
 expect_eq "admins first" "$(jq -r '[.findings[] | select(.rule == "posture-no-mfa")][0].entities.users[0]' "$C")" \
@@ -47,6 +52,10 @@ nad() { jq -c --arg k "$2" '[.findings[] | select(.rule == "posture-no-advanced-
     | {severity, users: .entities.users, count: .details.count}]' "$1"; }
 expect_eq "audit plan suspended" "$(nad "$C" plan-disabled)" '[{"severity":"low","users":["carol.chen@contoso.com"],"count":1}]'
 expect_eq "audit mailbox off" "$(nad "$C" mailbox-audit-off)" '[{"severity":"low","users":["dave.diaz@contoso.com"],"count":1}]'
+# Get-MailboxAuditBypassAssociation: Bob (joined on the mailbox Name) and a service account with
+# no mailbox; Lee's bypass is left out (his account is disabled).
+expect_eq "audit bypassed" "$(nad "$C" audit-bypassed)" '[{"severity":"medium","users":["bob.baker@contoso.com","svc-backup"],"count":2}]'
+expect_eq "audit bypassed mailbox" "$(jq -c '.findings[] | select(.details.reason == "audit-bypassed") | .entities.mailboxes' "$C")" '["bob.baker@contoso.com"]'
 expect_eq "audit not licensed" "$(nad "$C" not-licensed)" \
     '[{"severity":"info","users":["adm-legacy@contoso.com","bob.baker@contoso.com","finance@contoso.com","nigel.never@contoso.com","nina.new@contoso.com"],"count":5}]'
 # Benign controls: never named by no-mfa or dormant
@@ -58,18 +67,25 @@ done
 expect_eq "new hire not dormant" "$(count "$C" posture-dormant-account nina.new@contoso.com)" 0
 # --- applications: servicePrincipals, appRoleAssignments (JSON Lines), grants (array) ---------
 expect_eq "home tenant" "$(jq -r .snapshot.home_tenant "$C")" 5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501
-expect_eq "app counts" "$(jq -c '.snapshot | [.service_principals, .app_role_assignments, .oauth2_permission_grants]' "$C")" '[9,9,2]'
+expect_eq "app counts" "$(jq -c '.snapshot | [.service_principals, .app_role_assignments, .oauth2_permission_grants]' "$C")" '[10,9,2]'
 app() { jq -c --arg r "$2" '[.findings[] | select(.rule == $r) | [.entities.service_principals[0], .severity]] | sort' "$1"; }
 # posture-privileged-app: the legacy app with full_access_as_app and a certificate named after it
-# (high), the provisioning app with a second, new certificate (high), the foreign mail reader
-# (medium); Microsoft's own apps (Teams Services holds full_access_as_app, Mail.ReadWrite and
+# and a new password on its application object (high), the provisioning app with a second, new
+# certificate (high), the foreign mail reader (medium), the helpdesk automation holding the
+# directory role User Administrator (medium: its new secret replaces one about to expire);
+# Microsoft's own apps (Teams Services holds full_access_as_app, Mail.ReadWrite and
 # Directory.ReadWrite.All; Defender for Cloud Apps Mail.Read) and the HR portal stay quiet.
 expect_eq "privileged apps" "$(app "$C" posture-privileged-app)" \
-    '[["Contoso Legacy Mail Sync","high"],["Contoso Provisioning","high"],["Fabrikam MailGuard","medium"]]'
+    '[["Contoso Helpdesk Automation","medium"],["Contoso Legacy Mail Sync","high"],["Contoso Provisioning","high"],["Fabrikam MailGuard","medium"]]'
 pa() { jq -c --arg a "$2" '.findings[] | select(.rule == "posture-privileged-app" and .entities.service_principals[0] == $a)
     | [.details.roles, .details.flags, .details.owner_tenant, (.details.credentials | length)]' "$1"; }
 expect_eq "legacy app" "$(pa "$C" "Contoso Legacy Mail Sync")" \
-    '[["full_access_as_app"],["credential-named-after-app"],"5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501",1]'
+    '[["full_access_as_app"],["credential-named-after-app","recent-credential"],"5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501",2]'
+expect_eq "legacy app credentials" "$(jq -c '.findings[] | select(.rule == "posture-privileged-app" and .entities.service_principals[0] == "Contoso Legacy Mail Sync")
+    | [.details.credentials[] | [.on, .display_name]]' "$C")" '[["servicePrincipal","CN=Contoso Legacy Mail Sync"],["application","sync-fallback"]]'
+expect_eq "helpdesk app (rotation)" "$(jq -c '.findings[] | select(.rule == "posture-privileged-app" and .entities.service_principals[0] == "Contoso Helpdesk Automation")
+    | [.details.directory_roles, .details.flags, .details.rotated_credentials, (.details.credentials | length)]' "$C")" \
+    '[["User Administrator"],[],1,2]'
 expect_eq "provisioning app" "$(pa "$C" "Contoso Provisioning")" \
     '[["Application.ReadWrite.All"],["several-certificates","recent-credential"],"5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501",2]'
 expect_eq "foreign mail reader" "$(pa "$C" "Fabrikam MailGuard")" \
@@ -91,12 +107,59 @@ expect_eq "posture.recent_days" "$(pa "$WORK/r5c.json" "Contoso Provisioning" | 
 audit_json "$WORK/fab.json" --tenant-id 9F8E7D6C-5B4A-4392-8170-FAB41CA7E001 "$SNAP/contoso"
 expect_eq "--tenant-id" "$(app "$WORK/fab.json" posture-foreign-app)" \
     '[["Contoso HR Portal","low"],["Contoso Legacy Mail Sync","high"],["Contoso Provisioning","high"],["Northwind Scheduler","low"]]'
+# --- Conditional Access, Exchange RBAC, federation --------------------------------------------
+# No enabled policy protects security-info registration (the only one is disabled) while three
+# enabled accounts have no MFA: high.
+expect_eq "mfa registration" "$(jq -c '[.findings[] | select(.rule == "posture-mfa-registration-unrestricted")
+    | [.severity, .details.accounts_without_mfa, [.details.policies_considered[] | [.name, .not_counted]]]]' "$C")" \
+    '[["high",3,[["Register security info from trusted locations","disabled"]]]]'
+# "Block legacy authentication" is report-only: it does not count (and says so).
+expect_eq "legacy auth" "$(jq -c '[.findings[] | select(.rule == "posture-legacy-auth-allowed")
+    | [.severity, [.details.policies_considered[] | [.name, .state, .not_counted, .excluded]]]]' "$C")" \
+    '[["medium",[["Block legacy authentication","report-only","report-only: not enforced",["breakglass01@contoso.com"]]]]]'
+# ApplicationImpersonation: the user (organisation-wide, high) and the service principal (custom
+# scope, medium); Organization Management's delegating assignment stays quiet.
+expect_eq "impersonation" "$(jq -c '[.findings[] | select(.rule == "posture-application-impersonation")
+    | [.severity, (.entities.users + .entities.service_principals), .details.assignee_type, .details.custom_recipient_write_scope]]' "$C")" \
+    '[["high",["svc-ews"],"User",null],["medium",["Contoso Legacy Mail Sync"],"ServicePrincipal","Legacy Sync Mailboxes"]]'
+audit_json "$WORK/imp-allow.json" --allow SVC-EWS "$SNAP/contoso"
+expect_eq "impersonation --allow" "$(jq -c '[.findings[] | select(.rule == "posture-application-impersonation") | .details.assignee]' "$WORK/imp-allow.json")" \
+    '["Contoso Legacy Mail Sync"]'
+expect_eq "impersonation delegating quiet" "$(jq '[.findings[] | select(.details.assignment? // "" | test("Organization Management"))] | length' "$C")" 0
+# contoso.com: its next signing certificate is not AD FS's rollover (another subject): high; the
+# managed contoso.onmicrosoft.com is not reported.
+expect_eq "federated domain" "$(jq -c '[.findings[] | select(.rule == "posture-federated-domain")
+    | [.severity, .entities.domains, .details.flags, .details.signing_certificate.thumbprint, .details.next_signing_certificate.subject]]' "$C")" \
+    '[["high",["contoso.com"],["next-certificate-differs","accepts-federated-mfa"],"1B0E092C68F706FDB0E007543D2F27436ECAF170","CN=ADFS Signing - adfs.contoso-sso.com"]]'
+
+# --- benign tenant: proper Conditional Access, ordinary AD FS, Exchange's own assignments -------
+B=$WORK/benign.json
+audit_json "$B" "$SNAP/benign"
+expect_eq "benign exit" "$RC" 0
+expect_eq "benign kinds" "$(jq -c '[.snapshot.files[] | [.kind, .format, .records, .skipped]]' "$B")" \
+    '[["mailboxAuditBypassAssociation","json-array",3,0],["conditionalAccessPolicies","graph-page",3,0],["domains","graph-page",3,0],["federationConfiguration","json-object",1,0],["managementRoleAssignments","csv",4,0]]'
+expect_eq "benign CA rules evaluated" "$(jq -c '[.not_evaluated[].rule | select(test("mfa-registration|legacy|impersonation|federated"))]' "$B")" '[]'
+# Only the ordinary AD FS domain (its next certificate is the usual rollover, same subject, made
+# 20 days before the current one expires), at low; the JSON Lines configuration (no domain in
+# it) is paired with the one federated domain.
+expect_eq "benign findings" "$(jq -c '[.findings[] | [.rule, .severity, .entities.domains, .details.flags]]' "$B")" \
+    '[["posture-federated-domain","low",["fabrikam.com"],["next-certificate-rollover","accepts-federated-mfa"]]]'
+"$BIN" audit -q --fail-on medium "$SNAP/benign" >/dev/null
+expect_eq "benign fail-on medium" $? 0
+# A tenant without any Conditional Access policy: an empty page is still the export.
+mkdir -p "$WORK/noca"
+printf '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies","value":[]}\n' >"$WORK/noca/ca.json"
+audit_json "$WORK/noca.json" "$WORK/noca"
+expect_eq "no CA policies exit" "$RC" 0
+expect_eq "no CA policies" "$(jq -c '[.findings[] | [.rule, .severity]]' "$WORK/noca.json")" \
+    '[["posture-legacy-auth-allowed","medium"],["posture-mfa-registration-unrestricted","medium"]]'
+expect_eq "no CA policies kind" "$(jq -c '[.snapshot.files[] | [.kind, .records]]' "$WORK/noca.json")" '[["conditionalAccessPolicies",0]]'
 # Without the assignments the application rules say why they did not run.
 mkdir -p "$WORK/spo" && cp "$SNAP/contoso/servicePrincipals.json" "$WORK/spo/"
 audit_json "$WORK/spo.json" "$WORK/spo"
 expect_eq "apps-only snapshot exit" "$RC" 0
 expect_eq "apps not evaluated" "$(jq -c '[.not_evaluated[].rule | select(test("app"))]' "$WORK/spo.json")" \
-    '["posture-privileged-app","posture-foreign-app"]'
+    '["posture-privileged-app","posture-foreign-app","posture-application-impersonation"]'
 # Without the allow-list the break-glass account is reported; --allow does what the config does.
 audit_json "$WORK/noallow.json" "$SNAP/contoso"
 expect_eq "break-glass reported" "$(count "$WORK/noallow.json" posture-no-mfa breakglass01@contoso.com)" 1
@@ -114,12 +177,15 @@ expect_eq "--as-of" "$(jq -r .as_of "$WORK/asof.json")" "2026-03-20T00:00:00.000
 expect_eq "jsonl" "$(jq -sc '[.[] | .rule]' "$WORK/c.jsonl")" "$(jq -c '[.findings[] | .rule]' "$C")"
 # text
 "$BIN" audit --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso" >"$WORK/c.txt"
-expect_grep "text" "$WORK/c.txt" '^  high +posture-no-mfa +Administrator adm-legacy@contoso.com'
+expect_grep "text" "$WORK/c.txt" '^  critical +posture-no-mfa +Administrator adm-legacy@contoso.com \(Global Administrator\)'
+expect_grep "text counts" "$WORK/c.txt" '^  directory role holders 6, Conditional Access policies 3, domains 2, federation configurations 1$'
 # Exit codes: --fail-on, usage, nothing readable
 "$BIN" audit -q --fail-on high --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso" >/dev/null
 expect_eq "fail-on high" $? 1
 "$BIN" audit -q --fail-on critical --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso" >/dev/null
-expect_eq "fail-on critical" $? 0
+expect_eq "fail-on critical" $? 1
+"$BIN" audit -q --fail-on critical --allow adm-legacy@contoso.com --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso" >/dev/null
+expect_eq "fail-on critical, GA allowed" $? 0
 "$BIN" audit --format xml "$SNAP/contoso" >/dev/null 2>&1
 expect_eq "bad format" $? 2
 "$BIN" audit >/dev/null 2>&1
@@ -169,10 +235,11 @@ expect_eq "sim E5 not listed" "$(jq '[.findings[] | select(.rule == "posture-no-
 # Only the users page: the registration-based rule says why it did not run.
 audit_json "$WORK/only-users.json" "$SNAP/sim/users.json"
 expect_eq "not evaluated no-mfa" "$(jq -c '[.not_evaluated[].rule]' "$WORK/only-users.json")" \
-    '["posture-no-mfa","posture-privileged-app","posture-foreign-app"]'
+    '["posture-no-mfa","posture-privileged-app","posture-foreign-app","posture-mfa-registration-unrestricted","posture-legacy-auth-allowed","posture-application-impersonation","posture-federated-domain"]'
 # Every posture rule has its page, as every log detection does.
 for rule in posture-no-advanced-audit posture-no-mfa posture-dormant-account posture-privileged-app \
-    posture-foreign-app; do
+    posture-foreign-app posture-mfa-registration-unrestricted posture-legacy-auth-allowed \
+    posture-application-impersonation posture-federated-domain; do
     expect_eq "docs/detections/$rule.md" "$([ -f "$SRC/docs/detections/$rule.md" ] && echo yes)" yes
     expect_eq "$rule is reported by audit" "$(jq -r --arg r "$rule" '[.findings[] | select(.rule == $r)] | length > 0' "$C")" true
 done

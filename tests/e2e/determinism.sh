@@ -34,6 +34,37 @@ expect_eq "twice: every record of the second copy is a duplicate" \
     "$(jq '.evidence.totals | "\(.parsed) \(.duplicates)"' "$WORK/twice.json")" \
     "$(jq '.evidence.totals | "\(.parsed) \(.duplicates + .records_read)"' "$WORK/ref.json")"
 
+# Threads: one thread, or several with large JSON Lines files read in parts, give the same
+# findings, report, events and messages (line numbers included).
+sim=$WORK/sim
+"$BIN" simulate -q --out "$sim" --seed 3 --scenario all \
+    --formats ual-jsonl,graph-json,purview-new,la-json
+big=$(ls -S "$sim"/*/*.jsonl "$sim"/*/*.json | head -1) # JSON Lines (la-json), the largest
+# A damaged copy of the largest file: a byte-order mark, broken and blank lines throughout.
+{ printf '\xef\xbb\xbf'; awk 'NR % 4 == 2 { print "{\"CreationTime\": broken" } NR % 29 == 3 { print "" } { print }' "$big"; } >"$sim/damaged-copy.jsonl"
+threads_run() { # name args...
+    local name=$1
+    shift
+    "$BIN" scan --no-progress --format json --events "$WORK/t-$name.events" "$@" "$sim" \
+        2>"$WORK/t-$name.err" | jq -S 'del(.command)' >"$WORK/t-$name.json"
+}
+threads_run 1 --threads 1
+expect_eq "threads: the reference has findings" "$(jq '.findings | length > 10' "$WORK/t-1.json")" true
+expect_eq "threads: the reference has line-numbered warnings" \
+    "$(grep -c 'damaged-copy.jsonl:[0-9]*:' "$WORK/t-1.err")" 50
+for v in "2 4K" "3 16K" "8 4K" "2 64M"; do
+    set -- $v
+    threads_run "$1-$2" --threads "$1" --split-size "$2"
+    for ext in json events err; do
+        if cmp -s "$WORK/t-1.$ext" "$WORK/t-$1-$2.$ext"; then
+            pass
+        else
+            fail "--threads $1 --split-size $2: $ext differs from one thread"
+            diff "$WORK/t-1.$ext" "$WORK/t-$1-$2.$ext" | head -6 >&2
+        fi
+    done
+done
+
 # Accounting, file by file, over every fixture and corpus we have.
 dirs=(examples tests/detections)
 [ -d fuzz/corpus ] && dirs+=(fuzz/corpus)

@@ -115,7 +115,7 @@ static void accounts(void **state)
 static void apps(void **state)
 {
     struct fixture *f = *state;
-    struct m365_snap_app a;
+    struct m365_snap_app_info a;
     /* by appId, any case */
     assert_true(m365_snap_ctx_app(f->ctx, "7B1D4C2F-9A3E-4F8B-86DA-2E1F3A4B5C02", &a));
     assert_true(a.cls & M365_PERM_EWS_ALL);
@@ -144,12 +144,16 @@ static void auditing(void **state)
     assert_string_equal(why, "Audit (Premium) plan disabled");
     assert_int_equal(m365_snap_ctx_auditable(f->ctx, "dave.diaz@contoso.com", &why), 0);
     assert_string_equal(why, "mailbox auditing off");
-    assert_int_equal(m365_snap_ctx_auditable(f->ctx, "bob.baker@contoso.com", &why), 0);
+    assert_int_equal(m365_snap_ctx_auditable(f->ctx, "nina.new@contoso.com", &why), 0);
     assert_string_equal(why, "no Audit (Premium) licence");
+    /* Get-MailboxAuditBypassAssociation lists him (AuditBypassEnabled True): before licences */
+    assert_int_equal(m365_snap_ctx_auditable(f->ctx, "bob.baker@contoso.com", &why), 0);
+    assert_string_equal(why, "audit bypass");
     assert_int_equal(m365_snap_ctx_auditable(f->ctx, "nobody@contoso.com", &why), -1);
-    /* The list: sorted, the leaver (disabled) and the guest left out */
+    /* The list: sorted, the leaver (disabled, bypassed too) and the guest left out; the
+     * bypassed service account without a mailbox in by its name */
     size_t n = m365_snap_ctx_n_unauditable(f->ctx);
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 8);
     const char *prev = "";
     for (size_t i = 0; i < n; i++) {
         const char *upn, *reason;
@@ -161,6 +165,9 @@ static void auditing(void **state)
         prev = upn;
     }
     const char *upn, *reason;
+    m365_snap_ctx_unauditable(f->ctx, n - 1, &upn, &reason);
+    assert_string_equal(upn, "svc-backup");
+    assert_string_equal(reason, "audit bypass");
     m365_snap_ctx_unauditable(f->ctx, n, &upn, &reason);
     assert_null(upn);
 }

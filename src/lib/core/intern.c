@@ -6,34 +6,62 @@
 
 #include "hash.h"
 
-int m365_intern_init(struct m365_intern *t)
+static int shard_init(struct m365_intern_shard *t)
 {
-    m365_arena_init(&t->arena, 256 * 1024);
-    t->cap = 4096;
+    m365_arena_init(&t->arena, 64 * 1024);
+    t->cap = 1024;
     t->n = 0;
     t->slots = calloc(t->cap, sizeof(*t->slots));
     t->hashes = calloc(t->cap, sizeof(*t->hashes));
     t->lens = calloc(t->cap, sizeof(*t->lens));
-    if (!t->slots || !t->hashes || !t->lens) {
-        m365_intern_free(t);
+    if (pthread_mutex_init(&t->mu, NULL) != 0) {
         return -1;
+    }
+    return t->slots && t->hashes && t->lens ? 0 : -1;
+}
+
+int m365_intern_init(struct m365_intern *t)
+{
+    memset(t, 0, sizeof(*t));
+    for (unsigned i = 0; i < M365_INTERN_SHARDS; i++) {
+        if (shard_init(&t->shard[i]) != 0) {
+            m365_intern_free(t);
+            return -1;
+        }
     }
     return 0;
 }
 
 void m365_intern_free(struct m365_intern *t)
 {
-    free(t->slots);
-    free(t->hashes);
-    free(t->lens);
-    t->slots = NULL;
-    t->hashes = NULL;
-    t->lens = NULL;
-    t->cap = t->n = 0;
-    m365_arena_free(&t->arena);
+    for (unsigned i = 0; i < M365_INTERN_SHARDS; i++) {
+        struct m365_intern_shard *sh = &t->shard[i];
+        if (sh->cap) {
+            pthread_mutex_destroy(&sh->mu);
+        }
+        free(sh->slots);
+        free(sh->hashes);
+        free(sh->lens);
+        sh->slots = NULL;
+        sh->hashes = NULL;
+        sh->lens = NULL;
+        sh->cap = sh->n = 0;
+        m365_arena_free(&sh->arena);
+    }
 }
 
-static int grow(struct m365_intern *t)
+void m365_intern_set_shared(struct m365_intern *t, bool shared) { t->shared = shared; }
+
+size_t m365_intern_count(const struct m365_intern *t)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < M365_INTERN_SHARDS; i++) {
+        n += t->shard[i].n;
+    }
+    return n;
+}
+
+static int grow(struct m365_intern_shard *t)
 {
     size_t ncap = t->cap * 2;
     const char **ns = calloc(ncap, sizeof(*ns));
@@ -49,7 +77,7 @@ static int grow(struct m365_intern *t)
         if (!t->slots[i]) {
             continue;
         }
-        size_t j = t->hashes[i] & (ncap - 1);
+        size_t j = (t->hashes[i] >> 8) & (ncap - 1);
         while (ns[j]) {
             j = (j + 1) & (ncap - 1);
         }
@@ -67,16 +95,14 @@ static int grow(struct m365_intern *t)
     return 0;
 }
 
-const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
+static const char *shard_intern(struct m365_intern_shard *t, uint64_t h, const char *s,
+                                size_t len)
 {
-    if (len > UINT32_MAX) {
-        return NULL;
-    }
     if (t->n * 4 >= t->cap * 3 && grow(t) != 0) {
         return NULL;
     }
-    uint64_t h = m365_hash_bytes(s, len, 0x1f2e3d4c);
-    size_t j = h & (t->cap - 1);
+    /* The low bits chose the shard; the slot comes from the high bits. */
+    size_t j = (h >> 8) & (t->cap - 1);
     while (t->slots[j]) {
         if (t->hashes[j] == h && t->lens[j] == len && memcmp(t->slots[j], s, len) == 0) {
             return t->slots[j];
@@ -92,6 +118,22 @@ const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
     t->lens[j] = (uint32_t)len;
     t->n++;
     return copy;
+}
+
+const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
+{
+    if (len > UINT32_MAX) {
+        return NULL;
+    }
+    uint64_t h = m365_hash_bytes(s, len, 0x1f2e3d4c);
+    struct m365_intern_shard *sh = &t->shard[h % M365_INTERN_SHARDS];
+    if (!t->shared) {
+        return shard_intern(sh, h, s, len);
+    }
+    pthread_mutex_lock(&sh->mu);
+    const char *r = shard_intern(sh, h, s, len);
+    pthread_mutex_unlock(&sh->mu);
+    return r;
 }
 
 const char *m365_intern_lower(struct m365_intern *t, const char *s, size_t len)

@@ -1,12 +1,21 @@
-/* String interning: equal strings share one stable, NUL-terminated copy. */
+/* String interning: equal strings share one stable, NUL-terminated copy.
+ *
+ * The table is split into shards by hash so that reader threads can intern concurrently: with
+ * m365_intern_set_shared(t, true) each shard takes its own lock (two threads rarely meet on
+ * one shard); otherwise there is no locking at all. The returned pointers never move. */
 #ifndef M365_INTERN_H
 #define M365_INTERN_H
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
 
-struct m365_intern {
+#define M365_INTERN_SHARDS 64u
+
+struct m365_intern_shard {
+    pthread_mutex_t mu;
     struct m365_arena arena;
     const char **slots; /* open addressing; NULL = empty */
     uint64_t *hashes;
@@ -14,10 +23,19 @@ struct m365_intern {
     size_t cap, n;
 };
 
+struct m365_intern {
+    struct m365_intern_shard shard[M365_INTERN_SHARDS];
+    bool shared; /* lock shards: several threads intern at once */
+};
+
 int m365_intern_init(struct m365_intern *t);
 void m365_intern_free(struct m365_intern *t);
+/* Turn shard locking on while several threads intern; off again when they are joined. */
+void m365_intern_set_shared(struct m365_intern *t, bool shared);
 /* Returns the interned copy, or NULL when out of memory. */
 const char *m365_intern(struct m365_intern *t, const char *s, size_t len);
 /* Interned lower-case copy (ASCII folding). */
 const char *m365_intern_lower(struct m365_intern *t, const char *s, size_t len);
+/* Distinct strings held. */
+size_t m365_intern_count(const struct m365_intern *t);
 #endif

@@ -25,6 +25,31 @@ static bool port_suffix_ok(const char *p)
     return *p == '\0' && n >= 1 && n <= 5;
 }
 
+/* A dotted quad already in the form inet_ntop writes (four decimal octets up to 255, no
+ * leading zeros): the common case, copied without a round trip through the resolver library. */
+static bool canonical_ipv4(const char *p, size_t n)
+{
+    if (n < 7 || n > 15) {
+        return false;
+    }
+    unsigned parts = 0, digits = 0, val = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || p[i] == '.') {
+            if (digits == 0 || val > 255 || (digits > 1 && p[i - digits] == '0')) {
+                return false;
+            }
+            parts++;
+            digits = val = 0;
+        } else if (p[i] >= '0' && p[i] <= '9' && digits < 3) {
+            val = val * 10 + (unsigned)(p[i] - '0');
+            digits++;
+        } else {
+            return false;
+        }
+    }
+    return parts == 4;
+}
+
 size_t m365_ip_normalise(const char *s, size_t len, char *out, size_t cap)
 {
     const char *p = s, *e = s + len;
@@ -38,6 +63,11 @@ size_t m365_ip_normalise(const char *s, size_t len, char *out, size_t cap)
     /* An embedded NUL would silently cut the value short below. */
     if (n == 0 || n > 64 || cap < 46 || memchr(p, '\0', n)) {
         return 0;
+    }
+    if (canonical_ipv4(p, n)) {
+        memcpy(out, p, n);
+        out[n] = '\0';
+        return n;
     }
     char tmp[65];
     memcpy(tmp, p, n);

@@ -604,7 +604,7 @@ bool m365_app_is_first_party(const struct m365_app *a)
     return a->app_id && m365_first_party_app(a->app_id) != NULL;
 }
 
-bool m365_app_snapshot(struct m365_dctx *dc, const struct m365_app *a, struct m365_snap_app *out)
+bool m365_app_snapshot(struct m365_dctx *dc, const struct m365_app *a, struct m365_snap_app_info *out)
 {
     const struct m365_snap_ctx *sc = m365_dctx_snapshot(dc);
     if (!sc) {
@@ -623,7 +623,7 @@ const char *m365_app_owner(struct m365_dctx *dc, const struct m365_app *a, bool 
     if (a->owner_tenant) {
         return a->owner_tenant;
     }
-    struct m365_snap_app sa;
+    struct m365_snap_app_info sa;
     if (!m365_app_snapshot(dc, a, &sa) || !sa.owner) {
         return NULL;
     }

@@ -187,8 +187,8 @@ bool m365_app_is_first_party(const struct m365_app *a);
 /* What a tenant snapshot loaded beside the logs says about the application (its service
  * principal by appId, else by object id): false when there is no snapshot or it does not list
  * the application. */
-struct m365_snap_app;
-bool m365_app_snapshot(struct m365_dctx *dc, const struct m365_app *a, struct m365_snap_app *out);
+struct m365_snap_app_info;
+bool m365_app_snapshot(struct m365_dctx *dc, const struct m365_app *a, struct m365_snap_app_info *out);
 /* The owner tenant: stated by a record, else the snapshot's appOwnerOrganizationId (*from_snapshot
  * set, may be NULL); NULL when neither says. */
 const char *m365_app_owner(struct m365_dctx *dc, const struct m365_app *a, bool *from_snapshot);

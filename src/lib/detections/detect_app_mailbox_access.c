@@ -194,7 +194,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
      * mailbox (Mail.Read, Mail.ReadWrite, full_access_as_app…) confirms the reads are its own
      * standing access, not one user's delegation: every mailbox is within its reach. */
     const struct m365_snap_ctx *sc = m365_dctx_snapshot(dc);
-    struct m365_snap_app sa;
+    struct m365_snap_app_info sa;
     bool in_snap = sc && m365_snap_ctx_app(sc, a->id, &sa);
     bool tenant_wide = in_snap && (sa.cls & (M365_PERM_MAIL | M365_PERM_EWS_ALL));
     if (tenant_wide) {

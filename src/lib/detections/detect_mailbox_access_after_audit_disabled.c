@@ -297,6 +297,7 @@ const struct m365_detection m365_detect_mailbox_access_after_audit_disabled = {
              M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_DIRECTORY) |
              M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN),
     .state_size = sizeof(struct state),
+    .reads_facts = true,
     .init = init,
     .observe = observe,
     .finish = finish,

@@ -122,7 +122,7 @@ static bool logged_before(const struct m365_app *a, const struct m365_app_cred *
     return cr->n_added > 0 && cr->n_added <= M365_APP_KEYS;
 }
 
-static void evaluate(const struct cfg *c, const struct m365_app *a, const struct m365_snap_app *sa,
+static void evaluate(const struct cfg *c, const struct m365_app *a, const struct m365_snap_app_info *sa,
                      const struct m365_app_cred *cr, struct eval *e)
 {
     memset(e, 0, sizeof(*e));
@@ -218,7 +218,7 @@ static void key_json_open(struct m365_buf *d, const struct m365_app_key *k, int 
     }
 }
 
-static void report(struct m365_dctx *dc, const struct m365_app *a, const struct m365_snap_app *sa,
+static void report(struct m365_dctx *dc, const struct m365_app *a, const struct m365_snap_app_info *sa,
                    struct eval *ev, size_t n)
 {
     size_t worst = SIZE_MAX;
@@ -410,8 +410,8 @@ static void finish(struct m365_dctx *dc, void *sv)
         if (!ev) {
             continue;
         }
-        struct m365_snap_app sa;
-        const struct m365_snap_app *sap = m365_app_snapshot(dc, a, &sa) ? &sa : NULL;
+        struct m365_snap_app_info sa;
+        const struct m365_snap_app_info *sap = m365_app_snapshot(dc, a, &sa) ? &sa : NULL;
         const struct m365_app_cred *cr = a->creds.p;
         for (uint32_t i = 0; i < a->creds.n; i++) {
             evaluate(c, a, sap, &cr[i], &ev[i]);

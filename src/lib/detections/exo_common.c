@@ -466,7 +466,9 @@ int m365_exo_param_bool(const struct m365_event *ev, const char *name)
 
 static bool word_char(unsigned char c)
 {
-    return isalnum(c) || c == '_' || c >= 0x80;
+    /* isalnum() of the C locale (the program never sets another), without the table call. */
+    return (c >= '0' && c <= '9') || ((c | 0x20u) >= 'a' && (c | 0x20u) <= 'z') || c == '_' ||
+           c >= 0x80;
 }
 
 bool m365_exo_list_has(const char *list, const char *token)
@@ -490,7 +492,13 @@ bool m365_exo_has_word(const char *text, const char *word)
         return false;
     }
     size_t n = strlen(word);
+    unsigned char w0 = (unsigned char)word[0];
+    w0 = (unsigned char)(w0 >= 'A' && w0 <= 'Z' ? w0 + 32 : w0);
     for (const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if ((c >= 'A' && c <= 'Z' ? c + 32u : c) != w0) {
+            continue; /* cheap first-letter test before the word-boundary and prefix tests */
+        }
         if ((p == text || !word_char((unsigned char)p[-1])) && m365_istarts(p, word)) {
             const char *e = p + n;
             if (*e == 's' || *e == 'S') {

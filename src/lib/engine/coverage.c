@@ -178,16 +178,17 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
         const char *upn, *why;
         m365_snap_ctx_unauditable(sc, i, &upn, &why);
         const char *name = m365_scan_intern(s, upn, strlen(upn));
-        if (name) {
-            mailbox(&mbx, name);
+        struct m365_mailbox_coverage *m = name ? mailbox(&mbx, name) : NULL;
+        if (m) {
+            m->not_auditable = why;
         }
     }
     for (size_t i = 0; sc && i < mbx.n; i++) {
         const char *why;
-        if (m365_snap_ctx_auditable(sc, mbx.v[i].mailbox, &why) == 0) {
+        if (!mbx.v[i].not_auditable && m365_snap_ctx_auditable(sc, mbx.v[i].mailbox, &why) == 0) {
             mbx.v[i].not_auditable = why;
-            c->n_not_auditable++;
         }
+        c->n_not_auditable += mbx.v[i].not_auditable != NULL;
     }
     m365_map_free(&mbx.index);
     if (mbx.n) {

@@ -1,7 +1,9 @@
 /* The detection engine: registry, parameters, dispatch, finding builder. */
 #include "detect.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,19 +220,23 @@ struct m365_detect_state {
     size_t n_facts, cap_facts;
     struct m365_not_evaluated *skipped;
     size_t n_skipped, cap_skipped;
+    struct m365_arena *arenas; /* one per detection thread: what findings point to */
+    unsigned n_arenas;
 };
 
 struct m365_dctx {
     struct m365_scan *scan;
-    struct m365_detect_state *st;
+    struct m365_detect_state *st;          /* where this detection's results go */
+    const struct m365_detect_state *facts; /* the facts it may read: earlier detections' */
     const struct m365_detection *det;
     const void *cfg;
     bool skip;
     uint32_t kinds_present;
+    struct m365_arena *arena;
 };
 
 const void *m365_dctx_cfg(struct m365_dctx *dc) { return dc->cfg; }
-struct m365_arena *m365_dctx_arena(struct m365_dctx *dc) { return m365_scan_arena(dc->scan); }
+struct m365_arena *m365_dctx_arena(struct m365_dctx *dc) { return dc->arena; }
 
 const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len)
 {
@@ -361,14 +367,41 @@ void m365_dctx_fact_throttled(struct m365_dctx *dc, const char *mailbox, int64_t
     add_fact(dc, &f);
 }
 
+static int cmp_opt_str(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) : (a != NULL) - (b != NULL);
+}
+
+static int cmp_fact(const void *a, const void *b)
+{
+    const struct m365_audit_fact *x = a, *y = b;
+    int c = cmp_opt_str(x->mailbox, y->mailbox);
+    if (c) {
+        return c;
+    }
+    if (x->throttled != y->throttled) {
+        return x->throttled ? 1 : -1;
+    }
+    if (x->from_ms != y->from_ms) {
+        return x->from_ms < y->from_ms ? -1 : 1;
+    }
+    if (x->to_ms != y->to_ms) {
+        return x->to_ms < y->to_ms ? -1 : 1;
+    }
+    if (x->at_ms != y->at_ms) {
+        return x->at_ms < y->at_ms ? -1 : 1;
+    }
+    return cmp_opt_str(x->how, y->how);
+}
+
 size_t m365_dctx_n_facts(struct m365_dctx *dc)
 {
-    return dc->st->n_facts;
+    return dc->facts ? dc->facts->n_facts : 0;
 }
 
 const struct m365_audit_fact *m365_dctx_fact(struct m365_dctx *dc, size_t i)
 {
-    return i < dc->st->n_facts ? &dc->st->facts[i] : NULL;
+    return dc->facts && i < dc->facts->n_facts ? &dc->facts->facts[i] : NULL;
 }
 
 size_t m365_detect_n_facts(const struct m365_detect_state *d)
@@ -423,6 +456,160 @@ static const char *kind_list(uint32_t mask, char *buf, size_t size)
     return buf;
 }
 
+/* Detections that read facts other detections state (m365_dctx_fact) run after those have
+ * finished; every other detection runs in parallel with the rest. */
+static bool reads_facts(const struct m365_detection *det)
+{
+    return det->reads_facts;
+}
+
+/* One detection's run: its results stay apart until they are merged in registry order. */
+struct det_job {
+    size_t d;
+    uint64_t cost; /* events it will observe: the longest jobs are started first */
+    struct m365_detect_state part;
+    enum m365_status status;
+};
+
+struct det_run {
+    struct m365_scan *s;
+    const struct m365_rule_config *rc;
+    const struct m365_event *const *events;
+    size_t n;
+    uint32_t present;
+    const struct m365_detect_state *facts; /* merged facts of the first phase */
+    struct det_job **order;                /* jobs of the current phase, longest first */
+    size_t n_order;
+    _Atomic size_t next;
+};
+
+static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *arena)
+{
+    const struct m365_detection *det = m365_detections[job->d];
+    struct m365_detect_state *st = &job->part;
+    struct m365_dctx dc = {r->s,   st,    r->facts, det, r->rc->cfg[job->d],
+                           false,  r->present, arena};
+    if (!r->rc->enabled[job->d]) {
+        add_not_evaluated(st, det->info.id, "disabled in the configuration");
+        return;
+    }
+    if ((det->needs & r->present) != det->needs) {
+        char kinds[256], msg[512];
+        snprintf(msg, sizeof(msg), "needs %s; the evidence holds no %s events", det->info.needs,
+                 kind_list(det->needs & ~r->present, kinds, sizeof(kinds)));
+        add_not_evaluated(st, det->info.id, m365_scan_intern(r->s, msg, strlen(msg)));
+        return;
+    }
+    void *state = calloc(1, det->state_size ? det->state_size : 1);
+    if (!state) {
+        job->status = M365_E_NOMEM;
+        return;
+    }
+    if (det->init) {
+        det->init(&dc, state);
+    }
+    if (!dc.skip) {
+        for (size_t i = 0; i < r->n; i++) {
+            if (det->kinds & M365_KIND_BIT(r->events[i]->kind)) {
+                det->observe(&dc, state, r->events[i]);
+            }
+        }
+        if (det->finish) {
+            det->finish(&dc, state);
+        }
+    }
+    /* Detections often state facts while walking a map, in address order: put them in an
+     * order of their own so that later detections and the coverage see the same list whatever
+     * the memory layout (threads, allocator). */
+    if (st->n_facts > 1) {
+        m365_qsort(st->facts, st->n_facts, sizeof(*st->facts), cmp_fact);
+    }
+    if (det->free_state) {
+        det->free_state(state);
+    }
+    free(state);
+}
+
+struct det_worker {
+    struct det_run *run;
+    struct m365_arena *arena;
+};
+
+static void *det_worker_main(void *arg)
+{
+    struct det_worker *w = arg;
+    struct det_run *r = w->run;
+    for (;;) {
+        size_t i = atomic_fetch_add(&r->next, 1);
+        if (i >= r->n_order) {
+            break;
+        }
+        run_job(r, r->order[i], w->arena);
+    }
+    return NULL;
+}
+
+static int cmp_job_cost(const void *a, const void *b)
+{
+    const struct det_job *x = *(const struct det_job *const *)a;
+    const struct det_job *y = *(const struct det_job *const *)b;
+    if (x->cost != y->cost) {
+        return x->cost > y->cost ? -1 : 1;
+    }
+    return x->d < y->d ? -1 : x->d > y->d;
+}
+
+/* Runs the jobs in r->order on up to `threads` threads (the calling one included). */
+static void run_phase(struct det_run *r, struct det_worker *ws, unsigned threads)
+{
+    atomic_store(&r->next, 0);
+    if (threads > r->n_order) {
+        threads = r->n_order ? (unsigned)r->n_order : 1;
+    }
+    pthread_t tids[64];
+    unsigned started = 0;
+    for (unsigned t = 1; t < threads && t < 64; t++) {
+        if (pthread_create(&tids[started], NULL, det_worker_main, &ws[t]) == 0) {
+            started++;
+        }
+    }
+    det_worker_main(&ws[0]);
+    for (unsigned t = 0; t < started; t++) {
+        pthread_join(tids[t], NULL);
+    }
+}
+
+/* Appends src's results to dst (findings, facts, rules not evaluated), in that order. */
+static enum m365_status merge_part(struct m365_detect_state *dst, struct m365_detect_state *src)
+{
+    if (src->n) {
+        struct m365_finding *nf =
+            realloc(dst->findings, (dst->n + src->n) * sizeof(*nf));
+        if (!nf) {
+            return M365_E_NOMEM;
+        }
+        memcpy(nf + dst->n, src->findings, src->n * sizeof(*nf));
+        dst->findings = nf;
+        dst->n += src->n;
+        dst->cap = dst->n;
+    }
+    if (src->n_facts) {
+        struct m365_audit_fact *nf =
+            realloc(dst->facts, (dst->n_facts + src->n_facts) * sizeof(*nf));
+        if (!nf) {
+            return M365_E_NOMEM;
+        }
+        memcpy(nf + dst->n_facts, src->facts, src->n_facts * sizeof(*nf));
+        dst->facts = nf;
+        dst->n_facts += src->n_facts;
+        dst->cap_facts = dst->n_facts;
+    }
+    for (size_t i = 0; i < src->n_skipped; i++) {
+        add_not_evaluated(dst, src->skipped[i].rule, src->skipped[i].reason);
+    }
+    return M365_OK;
+}
+
 enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_config *rc,
                                  struct m365_detect_state **out,
                                  const struct m365_event *const *events, size_t n)
@@ -433,44 +620,108 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     }
     *out = st;
     uint32_t present = 0;
+    uint64_t per_kind[M365_EV__COUNT] = {0};
     for (size_t i = 0; i < n; i++) {
         present |= M365_KIND_BIT(events[i]->kind);
+        per_kind[events[i]->kind < M365_EV__COUNT ? events[i]->kind : 0]++;
     }
+    unsigned threads = m365_scan_detect_threads(s);
+    if (threads < 1) {
+        threads = 1;
+    }
+    if (threads > m365_n_detections) {
+        threads = (unsigned)m365_n_detections;
+    }
+    struct det_job *jobs = calloc(m365_n_detections ? m365_n_detections : 1, sizeof(*jobs));
+    struct det_job **order = calloc(m365_n_detections ? m365_n_detections : 1, sizeof(*order));
+    struct det_worker *ws = calloc(threads, sizeof(*ws));
+    st->arenas = threads > 1 ? calloc(threads, sizeof(*st->arenas)) : NULL;
+    if (!jobs || !order || !ws || (threads > 1 && !st->arenas)) {
+        free(jobs);
+        free(order);
+        free(ws);
+        return M365_E_NOMEM;
+    }
+    struct det_run r;
+    memset(&r, 0, sizeof(r));
+    r.s = s;
+    r.rc = rc;
+    r.events = events;
+    r.n = n;
+    r.present = present;
+    r.order = order;
+    for (unsigned t = 0; t < threads; t++) {
+        ws[t].run = &r;
+        if (threads > 1) {
+            m365_arena_init(&st->arenas[t], 1u << 16);
+            ws[t].arena = &st->arenas[t];
+        } else {
+            ws[t].arena = m365_scan_arena(s);
+        }
+    }
+    st->n_arenas = threads > 1 ? threads : 0;
     for (size_t d = 0; d < m365_n_detections; d++) {
-        const struct m365_detection *det = m365_detections[d];
-        if (!rc->enabled[d]) {
-            add_not_evaluated(st, det->info.id, "disabled in the configuration");
-            continue;
-        }
-        struct m365_dctx dc = {s, st, det, rc->cfg[d], false, present};
-        if ((det->needs & present) != det->needs) {
-            char kinds[256], msg[512];
-            snprintf(msg, sizeof(msg), "needs %s; the evidence holds no %s events",
-                     det->info.needs, kind_list(det->needs & ~present, kinds, sizeof(kinds)));
-            add_not_evaluated(st, det->info.id, m365_scan_intern(s, msg, strlen(msg)));
-            continue;
-        }
-        void *state = calloc(1, det->state_size ? det->state_size : 1);
-        if (!state) {
-            return M365_E_NOMEM;
-        }
-        if (det->init) {
-            det->init(&dc, state);
-        }
-        if (!dc.skip) {
-            for (size_t i = 0; i < n; i++) {
-                if (det->kinds & M365_KIND_BIT(events[i]->kind)) {
-                    det->observe(&dc, state, events[i]);
-                }
-            }
-            if (det->finish) {
-                det->finish(&dc, state);
+        jobs[d].d = d;
+        for (int k = 0; k < M365_EV__COUNT; k++) {
+            if (m365_detections[d]->kinds & M365_KIND_BIT(k)) {
+                jobs[d].cost += per_kind[k];
             }
         }
-        if (det->free_state) {
-            det->free_state(state);
+    }
+    if (threads > 1) {
+        m365_scan_set_shared(s, true);
+    }
+    /* Phase 1: every detection that reads no other's facts. */
+    for (size_t d = 0; d < m365_n_detections; d++) {
+        if (!reads_facts(m365_detections[d])) {
+            order[r.n_order++] = &jobs[d];
         }
-        free(state);
+    }
+    m365_qsort(order, r.n_order, sizeof(*order), cmp_job_cost);
+    run_phase(&r, ws, threads);
+    /* Their facts, in registry order, for phase 2. */
+    struct m365_detect_state facts;
+    memset(&facts, 0, sizeof(facts));
+    enum m365_status rs = M365_OK;
+    for (size_t d = 0; d < m365_n_detections && rs == M365_OK; d++) {
+        if (!reads_facts(m365_detections[d]) && jobs[d].part.n_facts) {
+            struct m365_detect_state only = {0};
+            only.facts = jobs[d].part.facts;
+            only.n_facts = jobs[d].part.n_facts;
+            rs = merge_part(&facts, &only);
+        }
+    }
+    r.facts = &facts;
+    r.n_order = 0;
+    for (size_t d = 0; d < m365_n_detections; d++) {
+        if (reads_facts(m365_detections[d])) {
+            order[r.n_order++] = &jobs[d];
+        }
+    }
+    if (rs == M365_OK) {
+        run_phase(&r, ws, threads);
+    }
+    if (threads > 1) {
+        m365_scan_set_shared(s, false);
+    }
+    /* Everything in registry order, as if the detections had run one after the other. */
+    for (size_t d = 0; d < m365_n_detections; d++) {
+        if (rs == M365_OK && jobs[d].status != M365_OK) {
+            rs = jobs[d].status;
+        }
+        if (rs == M365_OK) {
+            rs = merge_part(st, &jobs[d].part);
+        }
+        free(jobs[d].part.findings);
+        free(jobs[d].part.facts);
+        free(jobs[d].part.skipped);
+    }
+    free(facts.facts);
+    free(jobs);
+    free(order);
+    free(ws);
+    if (rs != M365_OK) {
+        return rs;
     }
     if (st->n > 1) {
         m365_qsort(st->findings, st->n, sizeof(*st->findings), cmp_finding);
@@ -499,6 +750,10 @@ const struct m365_not_evaluated *m365_detect_not_evaluated(const struct m365_det
 void m365_detect_free(struct m365_detect_state *d)
 {
     if (d) {
+        for (unsigned i = 0; i < d->n_arenas; i++) {
+            m365_arena_free(&d->arenas[i]);
+        }
+        free(d->arenas);
         free(d->facts);
         free(d->findings);
         free(d->skipped);

@@ -42,6 +42,8 @@ struct m365_detection {
     /* M365_ENT bit mask (1u << kind) of entity lists that name targets, not actors: a spray's
      * hundred failed accounts. They do not join findings into incidents. */
     uint32_t target_entities;
+    /* Reads facts other detections state (m365_dctx_fact): it runs after all of those. */
+    bool reads_facts;
     /* Optional: decide whether the detection can run on this evidence; call
      * m365_dctx_not_evaluated() to skip it with a reason. */
     void (*init)(struct m365_dctx *dc, void *state);

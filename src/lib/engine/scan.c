@@ -2,10 +2,14 @@
  * time, run the detections, keep the accounting. */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../core/arena.h"
 #include "../core/hash.h"
@@ -14,6 +18,7 @@
 #include "../core/map.h"
 #include "../io/input.h"
 #include "../json/json.h"
+#include "../readers/json_records.h"
 #include "../readers/read_ctx.h"
 #include "../readers/reader.h"
 #include "../enrich/enrich.h"
@@ -25,11 +30,47 @@
 #include "../core/sort.h"
 
 #define CHUNK_EVENTS 4096u
+#define DEFAULT_SPLIT_BYTES (64ull << 20)
+#define MAX_PARTS_PER_FILE 4096u
+#define MAX_THREADS 256u
 
 struct file_entry {
     char *path;
     struct m365_file_stats st;
     bool snapshot; /* a tenant snapshot file: loaded by load_snapshot, not the log readers */
+    uint32_t first_unit, n_units; /* its read units, consecutive */
+};
+
+/* Events of one unit, in record order; chunks keep addresses stable. */
+struct evstore {
+    struct m365_event **chunks;
+    size_t n_chunks, n;
+    uint64_t *fps; /* content fingerprint per event */
+};
+
+struct unit_diag {
+    struct m365_diag d; /* file, field and msg point into this record or the scan's strings */
+    char *field, *msg;
+};
+
+/* A file, or a part of a JSON Lines file split at newlines, read by one thread. */
+struct m365_read_unit {
+    struct m365_scan *scan;
+    uint32_t file, part;
+    bool ranged;          /* a part [start, end) of the file */
+    bool hash_only;       /* only the SHA-256 of a file read in parts */
+    uint64_t start, end;
+    const struct m365_reader *rd; /* planned reader of a split file */
+    struct evstore store;
+    struct m365_file_stats st; /* this unit's share of the file's counts */
+    struct unit_diag *diags;
+    size_t n_diags, cap_diags;
+    uint32_t n_ctx_diags; /* diagnostics the reader raised (kept or not) */
+    char *stop_msg;       /* "reading stopped: …" */
+    enum m365_status stop_st;
+    uint64_t newlines;
+    _Atomic uint64_t progress; /* bytes read so far */
+    _Atomic bool done;
 };
 
 struct m365_scan {
@@ -37,11 +78,14 @@ struct m365_scan {
     struct m365_intern intern;
     struct m365_arena arena;
 
-    struct m365_event **chunks; /* CHUNK_EVENTS events each; stable addresses */
-    size_t n_chunks, n_events;
-    uint64_t *fps;       /* content fingerprint per stored event */
-    uint32_t *ev_file;   /* file index per stored event */
-    uint32_t cur_file;
+    struct m365_read_unit *units;
+    size_t n_units, cap_units;
+    struct m365_arena *thread_arenas; /* event details read by worker threads */
+    unsigned n_thread_arenas;
+    size_t n_events;
+    struct m365_event **all; /* every stored event, in file (then record) order */
+    uint64_t *fps;           /* content fingerprint per stored event */
+    uint32_t *ev_file;       /* file index per stored event */
 
     const struct m365_event **sorted; /* kept events, time order */
     size_t n_sorted;
@@ -63,8 +107,26 @@ struct m365_scan {
     struct m365_snapshot *snap;       /* tenant snapshot files among the inputs, or NULL */
     struct m365_snap_ctx *snap_ctx;   /* its indexes, for the detections */
     uint64_t bytes_total, bytes_done;
+    struct m365_scan_timing timing;
     bool ran;
 };
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct m365_scan_timing m365_scan_timing(const struct m365_scan *s) { return s->timing; }
+
+unsigned m365_scan_detect_threads(struct m365_scan *s) { return s->timing.threads; }
+
+void m365_scan_set_shared(struct m365_scan *s, bool shared)
+{
+    m365_intern_set_shared(&s->intern, shared);
+    m365_enrich_set_shared(s->enrich, shared);
+}
 
 void m365_scan_options_init(struct m365_scan_options *o)
 {
@@ -250,10 +312,26 @@ void m365_scan_free(struct m365_scan *s)
     m365_detect_free(s->detect);
     m365_rule_config_free(&s->rules);
     m365_enrich_free(s->enrich);
-    for (size_t i = 0; i < s->n_chunks; i++) {
-        free(s->chunks[i]);
+    for (size_t u = 0; u < s->n_units; u++) {
+        struct m365_read_unit *ru = &s->units[u];
+        for (size_t i = 0; i < ru->store.n_chunks; i++) {
+            free(ru->store.chunks[i]);
+        }
+        free(ru->store.chunks);
+        free(ru->store.fps);
+        for (size_t i = 0; i < ru->n_diags; i++) {
+            free(ru->diags[i].field);
+            free(ru->diags[i].msg);
+        }
+        free(ru->diags);
+        free(ru->stop_msg);
     }
-    free(s->chunks);
+    free(s->units);
+    for (unsigned i = 0; i < s->n_thread_arenas; i++) {
+        m365_arena_free(&s->thread_arenas[i]);
+    }
+    free(s->thread_arenas);
+    free(s->all);
     free(s->fps);
     free(s->ev_file);
     free((void *)s->sorted);
@@ -273,13 +351,6 @@ void m365_scan_emit_diag(struct m365_scan *s, const struct m365_diag *d)
     }
 }
 
-void m365_scan_progress(struct m365_scan *s, uint64_t file_bytes)
-{
-    if (s->opts.on_progress) {
-        s->opts.on_progress(s->bytes_done + file_bytes, s->bytes_total, s->opts.progress_user);
-    }
-}
-
 static void diag(struct m365_scan *s, enum m365_diag_level lvl, enum m365_status code,
                  const char *file, const char *msg)
 {
@@ -287,42 +358,71 @@ static void diag(struct m365_scan *s, enum m365_diag_level lvl, enum m365_status
     m365_scan_emit_diag(s, &d);
 }
 
-int m365_scan_store_event(struct m365_scan *s, const struct m365_event *ev, uint64_t fp)
+void m365_scan_unit_diag(struct m365_read_unit *u, const struct m365_diag *d)
 {
-    size_t idx = s->n_events;
+    if (u->n_diags == u->cap_diags) {
+        size_t nc = u->cap_diags ? u->cap_diags * 2 : 8;
+        struct unit_diag *nd = realloc(u->diags, nc * sizeof(*nd));
+        if (!nd) {
+            return;
+        }
+        u->diags = nd;
+        u->cap_diags = nc;
+    }
+    struct unit_diag *ud = &u->diags[u->n_diags];
+    ud->d = *d;
+    ud->field = d->field ? strdup(d->field) : NULL;
+    ud->msg = strdup(d->msg ? d->msg : "");
+    if (!ud->msg || (d->field && !ud->field)) {
+        free(ud->field);
+        free(ud->msg);
+        return;
+    }
+    ud->d.field = ud->field;
+    ud->d.msg = ud->msg;
+    u->n_diags++;
+}
+
+void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes)
+{
+    atomic_store_explicit(&u->progress, bytes, memory_order_relaxed);
+    struct m365_scan *s = u->scan;
+    if (s->opts.on_progress && s->n_thread_arenas == 0) {
+        s->opts.on_progress(s->bytes_done + bytes, s->bytes_total, s->opts.progress_user);
+    }
+}
+
+int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp)
+{
+    struct evstore *es = &u->store;
+    size_t idx = es->n;
     if (idx % CHUNK_EVENTS == 0) {
         size_t nc = idx / CHUNK_EVENTS + 1;
-        struct m365_event **chunks = realloc(s->chunks, nc * sizeof(*chunks));
+        struct m365_event **chunks = realloc(es->chunks, nc * sizeof(*chunks));
         if (!chunks) {
             return -1;
         }
-        s->chunks = chunks;
-        s->chunks[nc - 1] = malloc(CHUNK_EVENTS * sizeof(struct m365_event));
-        uint64_t *fps = realloc(s->fps, nc * CHUNK_EVENTS * sizeof(*fps));
-        uint32_t *evf = realloc(s->ev_file, nc * CHUNK_EVENTS * sizeof(*evf));
+        es->chunks = chunks;
+        es->chunks[nc - 1] = malloc(CHUNK_EVENTS * sizeof(struct m365_event));
+        uint64_t *fps = realloc(es->fps, nc * CHUNK_EVENTS * sizeof(*fps));
         if (fps) {
-            s->fps = fps;
+            es->fps = fps;
         }
-        if (evf) {
-            s->ev_file = evf;
-        }
-        if (!s->chunks[nc - 1] || !fps || !evf) {
-            free(s->chunks[nc - 1]);
+        if (!es->chunks[nc - 1] || !fps) {
+            free(es->chunks[nc - 1]);
             return -1;
         }
-        s->n_chunks = nc;
+        es->n_chunks = nc;
     }
-    s->chunks[idx / CHUNK_EVENTS][idx % CHUNK_EVENTS] = *ev;
-    s->chunks[idx / CHUNK_EVENTS][idx % CHUNK_EVENTS].seq = (uint32_t)idx;
-    s->fps[idx] = fp;
-    s->ev_file[idx] = s->cur_file;
-    s->n_events++;
+    es->chunks[idx / CHUNK_EVENTS][idx % CHUNK_EVENTS] = *ev;
+    es->fps[idx] = fp;
+    es->n++;
     return 0;
 }
 
 static struct m365_event *stored(struct m365_scan *s, size_t i)
 {
-    return &s->chunks[i / CHUNK_EVENTS][i % CHUNK_EVENTS];
+    return s->all[i];
 }
 
 static struct file_entry *add_file(struct m365_scan *s, const char *path)
@@ -492,115 +592,530 @@ static void widen(struct m365_source_stats *st, int64_t t)
     }
 }
 
-static void read_file(struct m365_scan *s, uint32_t fi, struct m365_json *json)
+static void unit_stop(struct m365_read_unit *u, enum m365_status st, const char *msg)
 {
-    struct file_entry *f = &s->files[fi];
-    if (f->snapshot) {
-        return; /* load_snapshot reads it */
+    if (!u->stop_msg) {
+        u->stop_msg = strdup(msg);
+        u->stop_st = st;
     }
+}
+
+static const struct m365_reader *choose_reader(struct m365_scan *s, const char *head,
+                                               size_t hlen)
+{
+    if (s->opts.input_format) {
+        return m365_reader_find(s->opts.input_format);
+    }
+    const struct m365_reader *rd = NULL;
+    int best = 0;
+    for (size_t i = 0; i < m365_n_readers_registered; i++) {
+        int sc = m365_readers[i]->sniff(head, hlen);
+        if (sc > best) {
+            best = sc;
+            rd = m365_readers[i];
+        }
+    }
+    return rd;
+}
+
+/* Reads one unit into its own store, statistics and diagnostic list (any thread). File-level
+ * outcomes (cannot open, no format) are recorded as the unit's stop reason or file stats. */
+static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365_json *json,
+                      struct m365_arena *arena)
+{
+    struct file_entry *f = &s->files[u->file];
+    struct m365_file_stats *st = &u->st;
     const char *err = NULL;
+    if (u->hash_only) {
+        /* The parts cannot hash the file: SHA-256 runs from the first byte to the last. */
+        struct m365_input *hin = m365_input_open(f->path, &s->opts.limits, 0, &err);
+        if (hin) {
+            m365_input_hash(hin);
+            m365_input_sha256(hin, st->sha256);
+            m365_input_close(hin);
+        }
+        return;
+    }
     struct m365_input *in =
-        m365_input_open(f->path, &s->opts.limits, s->opts.read_chunk, &err);
+        u->ranged ? m365_input_open_range(f->path, &s->opts.limits, s->opts.read_chunk, u->start,
+                                          u->end, &err)
+                  : m365_input_open(f->path, &s->opts.limits, s->opts.read_chunk, &err);
     if (!in) {
         char msg[256];
         snprintf(msg, sizeof(msg), "cannot open: %s", err ? err : "unknown error");
-        diag(s, M365_DIAG_ERROR, M365_E_IO, f->path, msg);
-        f->st.status = M365_E_IO;
-        f->st.error = "cannot be opened";
+        struct m365_diag d = {M365_DIAG_ERROR, M365_E_IO, f->path, 0, NULL, msg};
+        m365_scan_unit_diag(u, &d);
+        st->status = M365_E_IO;
+        st->error = "cannot be opened";
         return;
     }
-    if (s->opts.hash_files) {
+    if (s->opts.hash_files && !u->ranged) {
         m365_input_hash(in);
     }
     const char *head;
     size_t hlen;
     if (m365_input_peek(in, &head, &hlen) != 0) {
-        diag(s, M365_DIAG_ERROR, M365_E_NOMEM, f->path, "out of memory");
-        f->st.status = M365_E_NOMEM;
-        f->st.error = "out of memory";
+        struct m365_diag d = {M365_DIAG_ERROR, M365_E_NOMEM, f->path, 0, NULL, "out of memory"};
+        m365_scan_unit_diag(u, &d);
+        st->status = M365_E_NOMEM;
+        st->error = "out of memory";
         m365_input_close(in);
         return;
     }
-    f->st.compression = m365_compression_name(m365_input_compression(in));
-    f->st.encoding = m365_encoding_name(m365_input_encoding(in));
-    const struct m365_reader *rd = NULL;
-    if (s->opts.input_format) {
-        rd = m365_reader_find(s->opts.input_format);
-    } else {
-        int best = 0;
-        for (size_t i = 0; i < m365_n_readers_registered; i++) {
-            int sc = m365_readers[i]->sniff(head, hlen);
-            if (sc > best) {
-                best = sc;
-                rd = m365_readers[i];
-            }
-        }
-    }
+    st->compression = m365_compression_name(m365_input_compression(in));
+    st->encoding = m365_encoding_name(m365_input_encoding(in));
+    const struct m365_reader *rd = u->rd ? u->rd : choose_reader(s, head, hlen);
     enum m365_status ist;
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
         const char *why = ierr ? ierr : no_format_reason(head, hlen);
         char msg[320];
         snprintf(msg, sizeof(msg), "not read: %s", why);
-        diag(s, M365_DIAG_ERROR, ierr ? ist : M365_E_FORMAT, f->path, msg);
-        f->st.status = ierr ? ist : M365_E_FORMAT;
-        f->st.error = ierr ? "cannot be decoded" : "matches no known format";
+        struct m365_diag d = {M365_DIAG_ERROR, ierr ? ist : M365_E_FORMAT, f->path, 0, NULL, msg};
+        m365_scan_unit_diag(u, &d);
+        st->status = ierr ? ist : M365_E_FORMAT;
+        st->error = ierr ? "cannot be decoded" : "matches no known format";
         if (s->opts.hash_files) {
-            m365_input_sha256(in, f->st.sha256);
+            m365_input_sha256(in, st->sha256);
         }
-        f->st.bytes = m365_input_bytes_in(in);
+        st->bytes = m365_input_bytes_in(in);
         m365_input_close(in);
         return;
     }
-    f->st.reader = rd->name;
+    st->reader = rd->name;
     struct m365_read_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     ctx.scan = s;
+    ctx.unit = u;
     ctx.in = in;
     ctx.path = m365_intern(&s->intern, f->path, strlen(f->path));
-    ctx.file_index = fi;
-    ctx.fs = &f->st;
+    ctx.file_index = u->file;
+    ctx.fs = st;
     ctx.json = json;
     ctx.lim = &s->opts.limits;
     ctx.intern = &s->intern;
-    ctx.arena = &s->arena;
-    s->cur_file = fi;
+    ctx.arena = arena;
+    ctx.force_lines = u->ranged;
     rd->read(&ctx);
     m365_evb_free(ctx.evb);
-    if (ctx.n_diags > M365_MAX_DIAG_PER_FILE) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "%u more problems in this file not shown",
-                 ctx.n_diags - M365_MAX_DIAG_PER_FILE);
-        diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
-    }
+    u->n_ctx_diags = ctx.n_diags;
     ierr = m365_input_error(in, &ist);
     if (ierr) {
         char msg[320];
         snprintf(msg, sizeof(msg), "reading stopped: %s", ierr);
-        diag(s, M365_DIAG_ERROR, ist, f->path, msg);
-        f->st.status = ist;
-        f->st.error = ist == M365_E_LIMIT ? "limit reached" : "cannot be fully decoded";
+        unit_stop(u, ist, msg);
+        st->status = ist;
+        st->error = ist == M365_E_LIMIT ? "limit reached" : "cannot be fully decoded";
     }
-    if (f->st.untimed) {
-        char msg[200];
-        snprintf(msg, sizeof(msg),
-                 "%llu record(s) carry no timestamp; kept with an unknown time (not placed on "
-                 "the timeline)",
-                 (unsigned long long)f->st.untimed);
+    if (s->opts.hash_files && !u->ranged) {
+        m365_input_sha256(in, st->sha256);
+    }
+    st->bytes = m365_input_bytes_in(in);
+    u->newlines = m365_input_newlines(in);
+    m365_input_close(in);
+}
+
+/* A large plain JSON Lines file is read in parts, split after newlines near equal offsets:
+ * every newline of such a file ends a record, so the parts frame exactly as the whole would. */
+static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t split,
+                         const struct m365_reader **rd_out, uint64_t *bounds, size_t max_parts)
+{
+    struct stat sb;
+    if (strcmp(f->path, "-") == 0 || stat(f->path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        (uint64_t)sb.st_size < 2 * split) {
+        return 1;
+    }
+    uint64_t size = (uint64_t)sb.st_size;
+    const char *err = NULL;
+    struct m365_input *in = m365_input_open(f->path, &s->opts.limits, 0, &err);
+    if (!in) {
+        return 1;
+    }
+    const char *head;
+    size_t hlen;
+    enum m365_status ist;
+    const struct m365_reader *rd = NULL;
+    bool ok = m365_input_peek(in, &head, &hlen) == 0 && !m365_input_error(in, &ist) &&
+              m365_input_compression(in) == M365_COMP_NONE &&
+              (m365_input_encoding(in) == M365_ENC_UTF8 ||
+               m365_input_encoding(in) == M365_ENC_UTF8_BOM) &&
+              (rd = choose_reader(s, head, hlen)) != NULL && rd->json_records &&
+              m365_json_records_lines_mode(in);
+    m365_input_close(in);
+    if (!ok) {
+        return 1;
+    }
+    FILE *fp = fopen(f->path, "rb");
+    if (!fp) {
+        return 1;
+    }
+    size_t want = (size_t)(size / split);
+    if (want > max_parts) {
+        want = max_parts;
+    }
+    size_t n = 0;
+    uint64_t prev = 0;
+    char buf[1 << 16];
+    for (size_t k = 1; k < want; k++) {
+        uint64_t target = size / want * k;
+        if (target <= prev || fseeko(fp, (off_t)(target - 1), SEEK_SET) != 0) {
+            continue;
+        }
+        uint64_t pos = target - 1, cut = 0;
+        size_t got;
+        while (!cut && (got = fread(buf, 1, sizeof(buf), fp)) > 0) {
+            const char *nl = memchr(buf, '\n', got);
+            if (nl) {
+                cut = pos + (uint64_t)(nl - buf) + 1;
+            }
+            pos += got;
+        }
+        if (!cut || cut >= size) {
+            break;
+        }
+        bounds[n++] = cut;
+        prev = cut;
+    }
+    fclose(fp);
+    *rd_out = rd;
+    return n + 1;
+}
+
+static struct m365_read_unit *add_unit(struct m365_scan *s, uint32_t file)
+{
+    if (s->n_units == s->cap_units) {
+        size_t nc = s->cap_units ? s->cap_units * 2 : 16;
+        struct m365_read_unit *nu = realloc(s->units, nc * sizeof(*nu));
+        if (!nu) {
+            return NULL;
+        }
+        s->units = nu;
+        s->cap_units = nc;
+    }
+    struct m365_read_unit *u = &s->units[s->n_units++];
+    memset(u, 0, sizeof(*u));
+    u->scan = s;
+    u->file = file;
+    u->st.first_ms = u->st.last_ms = INT64_MIN;
+    return u;
+}
+
+static enum m365_status plan_units(struct m365_scan *s, unsigned threads)
+{
+    uint64_t split = s->opts.split_bytes ? s->opts.split_bytes : DEFAULT_SPLIT_BYTES;
+    uint64_t *bounds = malloc(MAX_PARTS_PER_FILE * sizeof(*bounds));
+    if (!bounds) {
+        return M365_E_NOMEM;
+    }
+    for (uint32_t i = 0; i < s->n_files; i++) {
+        struct file_entry *f = &s->files[i];
+        f->first_unit = (uint32_t)s->n_units;
+        if (f->st.status != M365_OK || f->snapshot) {
+            continue; /* a snapshot file: load_snapshot reads it */
+        }
+        const struct m365_reader *rd = NULL;
+        size_t parts = threads > 1 ? plan_parts(s, f, split, &rd, bounds, MAX_PARTS_PER_FILE) : 1;
+        for (size_t k = 0; k < parts; k++) {
+            struct m365_read_unit *u = add_unit(s, i);
+            if (!u) {
+                free(bounds);
+                return M365_E_NOMEM;
+            }
+            u->part = (uint32_t)k;
+            if (parts > 1) {
+                u->ranged = true;
+                u->rd = rd;
+                u->start = k ? bounds[k - 1] : 0;
+                u->end = k + 1 < parts ? bounds[k] : UINT64_MAX;
+            }
+        }
+        if (parts > 1 && s->opts.hash_files) {
+            struct m365_read_unit *u = add_unit(s, i);
+            if (!u) {
+                free(bounds);
+                return M365_E_NOMEM;
+            }
+            u->hash_only = true;
+        }
+        f->n_units = (uint32_t)(s->n_units - f->first_unit);
+    }
+    free(bounds);
+    return M365_OK;
+}
+
+/* Emits a unit's diagnostics with line numbers of the whole file; the per-file cap counts
+ * across the file's parts exactly as one reader would. */
+static void flush_unit_diags(struct m365_scan *s, struct m365_read_unit *u, uint64_t line_base,
+                             uint32_t *file_emitted)
+{
+    for (size_t i = 0; i < u->n_diags; i++) {
+        struct m365_diag d = u->diags[i].d;
+        if (d.level != M365_DIAG_ERROR) { /* the reader's, not the file's */
+            if (*file_emitted >= M365_MAX_DIAG_PER_FILE) {
+                continue;
+            }
+            (*file_emitted)++;
+        }
+        if (d.line) {
+            d.line += line_base;
+        }
+        m365_scan_emit_diag(s, &d);
+    }
+}
+
+/* File-level accounting and messages once all of a file's units are read. */
+static void finish_file(struct m365_scan *s, uint32_t fi)
+{
+    struct file_entry *f = &s->files[fi];
+    if (!f->n_units) {
+        return;
+    }
+    uint64_t line_base = 0;
+    uint32_t emitted = 0, raised = 0;
+    struct m365_read_unit *first = &s->units[f->first_unit];
+    f->st.reader = first->st.reader;
+    f->st.compression = first->st.compression;
+    f->st.encoding = first->st.encoding;
+    memcpy(f->st.sha256, first->st.sha256, sizeof(f->st.sha256));
+    const char *stop = NULL;
+    enum m365_status stop_st = M365_OK;
+    for (uint32_t k = 0; k < f->n_units; k++) {
+        struct m365_read_unit *u = &s->units[f->first_unit + k];
+        if (u->hash_only) {
+            memcpy(f->st.sha256, u->st.sha256, sizeof(f->st.sha256));
+            continue;
+        }
+        flush_unit_diags(s, u, line_base, &emitted);
+        f->st.parts++;
+        raised += u->n_ctx_diags;
+        line_base += u->newlines;
+        f->st.parsed += u->st.parsed;
+        f->st.skipped += u->st.skipped;
+        f->st.untimed += u->st.untimed;
+        f->st.bytes += u->st.bytes;
+        if (u->st.status != M365_OK && f->st.status == M365_OK) {
+            f->st.status = u->st.status;
+            f->st.error = u->st.error;
+        }
+        if (u->stop_msg && !stop) {
+            stop = u->stop_msg;
+            stop_st = u->stop_st;
+        }
+    }
+    if (raised > M365_MAX_DIAG_PER_FILE) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%u more problems in this file not shown",
+                 raised - M365_MAX_DIAG_PER_FILE);
         diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
     }
-    if (f->st.parsed + f->st.skipped == 0 && !ierr) {
-        diag(s, M365_DIAG_WARNING, M365_E_FORMAT, f->path, "no records in this file");
+    if (stop) {
+        diag(s, M365_DIAG_ERROR, stop_st, f->path, stop);
     }
-    if (s->opts.hash_files) {
-        m365_input_sha256(in, f->st.sha256);
+    if (f->st.reader) {
+        if (f->st.untimed) {
+            char msg[200];
+            snprintf(msg, sizeof(msg),
+                     "%llu record(s) carry no timestamp; kept with an unknown time (not placed "
+                     "on the timeline)",
+                     (unsigned long long)f->st.untimed);
+            diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
+        }
+        if (f->st.parsed + f->st.skipped == 0 && !stop) {
+            diag(s, M365_DIAG_WARNING, M365_E_FORMAT, f->path, "no records in this file");
+        }
     }
-    f->st.bytes = m365_input_bytes_in(in);
     s->bytes_done += f->st.bytes;
     if (s->opts.on_progress) {
         s->opts.on_progress(s->bytes_done, s->bytes_total, s->opts.progress_user);
     }
-    m365_input_close(in);
+}
+
+struct pool {
+    struct m365_scan *s;
+    _Atomic size_t next;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool failed; /* a worker could not start its parser */
+};
+
+struct worker {
+    struct pool *pool;
+    struct m365_arena *arena;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct pool *p = w->pool;
+    struct m365_scan *s = p->s;
+    struct m365_json *json =
+        m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= s->n_units) {
+            break;
+        }
+        struct m365_read_unit *u = &s->units[i];
+        if (json) {
+            read_unit(s, u, json, w->arena);
+        } else {
+            struct m365_diag d = {M365_DIAG_ERROR, M365_E_NOMEM, s->files[u->file].path, 0, NULL,
+                                  "out of memory"};
+            m365_scan_unit_diag(u, &d);
+            u->st.status = M365_E_NOMEM;
+            u->st.error = "out of memory";
+        }
+        pthread_mutex_lock(&p->mu);
+        atomic_store(&u->done, true);
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    m365_json_free(json);
+    return NULL;
+}
+
+unsigned m365_scan_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1u : n > (long)MAX_THREADS ? MAX_THREADS : (unsigned)n;
+}
+
+/* Reads every unit: on this thread when threads is 1, else on a pool. Files are finished, and
+ * their messages emitted, in file order as their units complete. */
+static enum m365_status read_units(struct m365_scan *s, unsigned threads)
+{
+    if (threads > s->n_units) {
+        threads = s->n_units ? (unsigned)s->n_units : 1;
+    }
+    if (threads <= 1) {
+        struct m365_json *json =
+            m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
+        if (!json) {
+            return M365_E_NOMEM;
+        }
+        for (uint32_t i = 0; i < s->n_files; i++) {
+            struct file_entry *f = &s->files[i];
+            for (uint32_t k = 0; k < f->n_units; k++) {
+                read_unit(s, &s->units[f->first_unit + k], json, &s->arena);
+            }
+            finish_file(s, i);
+        }
+        m365_json_free(json);
+        return M365_OK;
+    }
+    s->thread_arenas = calloc(threads, sizeof(*s->thread_arenas));
+    struct worker *ws = calloc(threads, sizeof(*ws));
+    pthread_t *tids = calloc(threads, sizeof(*tids));
+    if (!s->thread_arenas || !ws || !tids) {
+        free(ws);
+        free(tids);
+        return M365_E_NOMEM;
+    }
+    s->n_thread_arenas = threads;
+    struct pool p;
+    memset(&p, 0, sizeof(p));
+    p.s = s;
+    atomic_init(&p.next, 0);
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    m365_intern_set_shared(&s->intern, true);
+    unsigned started = 0;
+    for (unsigned t = 0; t < threads; t++) {
+        m365_arena_init(&s->thread_arenas[t], 1u << 20);
+        ws[t].pool = &p;
+        ws[t].arena = &s->thread_arenas[t];
+        if (pthread_create(&tids[t], NULL, worker_main, &ws[t]) == 0) {
+            started++;
+        } else {
+            break;
+        }
+    }
+    if (!started) {
+        /* No thread could start: read here. */
+        ws[0].pool = &p;
+        worker_main(&ws[0]);
+    }
+    /* Finish files in order as they complete; report progress meanwhile. */
+    for (uint32_t i = 0; i < s->n_files; i++) {
+        struct file_entry *f = &s->files[i];
+        for (uint32_t k = 0; k < f->n_units; k++) {
+            struct m365_read_unit *u = &s->units[f->first_unit + k];
+            pthread_mutex_lock(&p.mu);
+            while (!atomic_load(&u->done)) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 200 * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&p.cv, &p.mu, &ts);
+                if (s->opts.on_progress && !atomic_load(&u->done)) {
+                    uint64_t inflight = 0;
+                    for (size_t j = f->first_unit; j < s->n_units; j++) {
+                        inflight += atomic_load_explicit(&s->units[j].progress,
+                                                         memory_order_relaxed);
+                    }
+                    s->opts.on_progress(s->bytes_done + inflight, s->bytes_total,
+                                        s->opts.progress_user);
+                }
+            }
+            pthread_mutex_unlock(&p.mu);
+        }
+        finish_file(s, i);
+    }
+    for (unsigned t = 0; t < started; t++) {
+        pthread_join(tids[t], NULL);
+    }
+    m365_intern_set_shared(&s->intern, false);
+    pthread_cond_destroy(&p.cv);
+    pthread_mutex_destroy(&p.mu);
+    free(ws);
+    free(tids);
+    return M365_OK;
+}
+
+/* All units' events in file order, with line numbers and offsets of the whole file. */
+static enum m365_status gather_events(struct m365_scan *s)
+{
+    size_t n = 0;
+    for (size_t u = 0; u < s->n_units; u++) {
+        n += s->units[u].store.n;
+    }
+    s->all = malloc((n ? n : 1) * sizeof(*s->all));
+    s->fps = malloc((n ? n : 1) * sizeof(*s->fps));
+    s->ev_file = malloc((n ? n : 1) * sizeof(*s->ev_file));
+    if (!s->all || !s->fps || !s->ev_file) {
+        return M365_E_NOMEM;
+    }
+    size_t k = 0;
+    for (uint32_t fi = 0; fi < s->n_files; fi++) {
+        struct file_entry *f = &s->files[fi];
+        uint64_t line_base = 0;
+        /* Offsets are in the decoded stream, which starts after a byte-order mark. */
+        uint64_t bom = f->st.encoding && strcmp(f->st.encoding, "utf-8-bom") == 0 ? 3 : 0;
+        for (uint32_t p = 0; p < f->n_units; p++) {
+            struct m365_read_unit *u = &s->units[f->first_unit + p];
+            uint64_t off_base = u->ranged && u->start ? u->start - bom : 0;
+            for (size_t i = 0; i < u->store.n; i++) {
+                struct m365_event *ev = &u->store.chunks[i / CHUNK_EVENTS][i % CHUNK_EVENTS];
+                if (u->ranged && u->start) {
+                    ev->evidence.line += line_base;
+                    ev->evidence.offset += off_base;
+                }
+                ev->seq = (uint32_t)k;
+                s->all[k] = ev;
+                s->fps[k] = u->store.fps[i];
+                s->ev_file[k] = fi;
+                k++;
+            }
+            free(u->store.fps);
+            u->store.fps = NULL;
+            line_base += u->newlines;
+        }
+    }
+    s->n_events = k;
+    return M365_OK;
 }
 
 /* Same record id and same content = the same record exported twice. */
@@ -623,11 +1138,12 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
         if (!ev->evidence.record_id) {
             continue;
         }
-        uint64_t h = m365_hash_mix((uint64_t)(uintptr_t)ev->evidence.record_id ^ s->fps[i]);
+        const char *rid = ev->evidence.record_id;
+        uint64_t h = m365_hash_mix(m365_hash_bytes(rid, strlen(rid), 0x1d) ^ s->fps[i]);
         size_t j = h & (cap - 1);
         while (slots[j] != SIZE_MAX) {
             const struct m365_event *o = stored(s, slots[j]);
-            if (o->evidence.record_id == ev->evidence.record_id && s->fps[slots[j]] == s->fps[i]) {
+            if (s->fps[slots[j]] == s->fps[i] && strcmp(o->evidence.record_id, rid) == 0) {
                 dup[i] = true;
                 break;
             }
@@ -873,20 +1389,28 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     /* Path order, whatever order the paths were given in: the same evidence gives the same
      * output (ties in time are broken by file order). */
     m365_qsort(s->files, s->n_files, sizeof(*s->files), cmp_file);
+    double t0 = now_s();
     if (route_snapshot_files(s) != M365_OK) {
         return M365_E_NOMEM;
     }
-    struct m365_json *json =
-        m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
-    if (!json) {
-        return M365_E_NOMEM;
+    unsigned threads = s->opts.threads ? s->opts.threads : m365_scan_default_threads();
+    if (threads > MAX_THREADS) {
+        threads = MAX_THREADS;
     }
-    for (uint32_t i = 0; i < s->n_files; i++) {
-        if (s->files[i].st.status == M365_OK) {
-            read_file(s, i, json);
-        }
+    enum m365_status rst = plan_units(s, threads);
+    s->timing.threads = threads;
+    s->timing.units = s->n_units;
+    if (rst == M365_OK) {
+        rst = read_units(s, threads);
     }
-    m365_json_free(json);
+    if (rst == M365_OK) {
+        rst = gather_events(s);
+    }
+    if (rst != M365_OK) {
+        return rst;
+    }
+    double t1 = now_s();
+    s->timing.read = t1 - t0;
 
     for (int l = 0; l < M365_LOG__COUNT; l++) {
         s->log_stats[l].first_ms = s->log_stats[l].last_ms = INT64_MIN;
@@ -950,10 +1474,14 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         }
     }
     s->home_tenant = infer_tenant(s);
+    double t2 = now_s();
+    s->timing.order = t2 - t1;
     enum m365_status st = load_snapshot(s);
     if (st == M365_OK) {
         st = m365_detect_run(s, &s->rules, &s->detect, s->sorted, s->n_sorted);
     }
+    double t3 = now_s();
+    s->timing.detect = t3 - t2;
     if (st == M365_OK) {
         st = m365_incidents_build(s, s->detect, s->sorted, s->n_sorted, M365_INCIDENT_WINDOW_MS,
                                   &s->incidents);
@@ -961,6 +1489,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     if (st == M365_OK) {
         st = m365_coverage_build(s, s->detect, s->sorted, s->n_sorted, &s->coverage);
     }
+    s->timing.correlate = now_s() - t3;
     return st;
 }
 

@@ -8,14 +8,26 @@
 struct m365_scan;
 
 void m365_scan_emit_diag(struct m365_scan *s, const struct m365_diag *d);
-/* Copies the event into the scan's store; fp is the record's content fingerprint.
+
+/* What a reader thread reports while it reads one unit (a file, or a part of one); the scan
+ * merges units in file order, so the output does not depend on the number of threads. */
+struct m365_read_unit;
+void m365_scan_unit_diag(struct m365_read_unit *u, const struct m365_diag *d);
+/* Copies the event into the unit's store; fp is the record's content fingerprint.
  * Returns 0, or -1 when out of memory. */
-int m365_scan_store_event(struct m365_scan *s, const struct m365_event *ev, uint64_t fp);
+int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp);
+/* Bytes read so far from the unit's input. */
+void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes);
 struct m365_arena;
 struct m365_enrich;
 struct m365_arena *m365_scan_arena(struct m365_scan *s);
 const char *m365_scan_intern(struct m365_scan *s, const char *str, size_t len);
 struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
+
+/* Detection threads (the reading threads' number), and whether several threads share the
+ * scan's interning and enrichment (they then lock). */
+unsigned m365_scan_detect_threads(struct m365_scan *s);
+void m365_scan_set_shared(struct m365_scan *s, bool shared);
 
 /* VIP mailboxes (--vip): upn is an interned lower-case address. */
 bool m365_scan_is_vip(struct m365_scan *s, const char *upn);
@@ -24,7 +36,4 @@ size_t m365_scan_n_vips(struct m365_scan *s);
 /* The loaded tenant snapshot's indexes (snapshot/snap_context.h), NULL when none. */
 struct m365_snap_ctx;
 const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s);
-
-/* Bytes read so far from the current file; forwarded to the progress callback. */
-void m365_scan_progress(struct m365_scan *s, uint64_t file_bytes);
 #endif

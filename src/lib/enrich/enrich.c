@@ -1,6 +1,7 @@
 #include "enrich.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <errno.h>
 #include <maxminddb.h>
 #include <stdio.h>
@@ -36,6 +37,8 @@ struct m365_enrich {
     MMDB_s mmdb;
     bool has_asn;
     struct m365_map cache; /* ip pointer -> struct m365_ipinfo */
+    pthread_mutex_t mu;    /* guards the cache while detections run on several threads */
+    bool shared;
 };
 
 static void mask(uint8_t *a, unsigned len, unsigned total)
@@ -360,6 +363,7 @@ enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *i
         return M365_E_NOMEM;
     }
     e->intern = intern;
+    pthread_mutex_init(&e->mu, NULL);
     if (ip_ranges) {
         if (load_prefixes(e, &e->ranges, ip_ranges, "hosting", err, err_size) != 0) {
             m365_enrich_free(e);
@@ -392,6 +396,7 @@ void m365_enrich_free(struct m365_enrich *e)
     if (!e) {
         return;
     }
+    pthread_mutex_destroy(&e->mu);
     free(e->ranges.slots);
     free(e->trusted.slots);
     if (e->has_asn) {
@@ -449,12 +454,33 @@ static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo
     }
 }
 
+static const struct m365_ipinfo *enrich_ip(struct m365_enrich *e, const char *ip);
+
+void m365_enrich_set_shared(struct m365_enrich *e, bool shared)
+{
+    if (e) {
+        e->shared = shared;
+    }
+}
+
 const struct m365_ipinfo *m365_enrich_ip(struct m365_enrich *e, const char *ip)
 {
     static const struct m365_ipinfo invalid;
     if (!e || !ip) {
         return &invalid;
     }
+    if (!e->shared) {
+        return enrich_ip(e, ip);
+    }
+    pthread_mutex_lock(&e->mu);
+    const struct m365_ipinfo *r = enrich_ip(e, ip);
+    pthread_mutex_unlock(&e->mu);
+    return r;
+}
+
+static const struct m365_ipinfo *enrich_ip(struct m365_enrich *e, const char *ip)
+{
+    static const struct m365_ipinfo invalid;
     void **slot = m365_map_put(&e->cache, ip, NULL);
     if (!slot) {
         return &invalid;

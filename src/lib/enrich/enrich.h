@@ -33,6 +33,8 @@ enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *i
                                  const char *ip_ranges, const char *asn_db,
                                  const char *trusted_ips, char *err, size_t err_size);
 void m365_enrich_free(struct m365_enrich *e);
+/* While several threads look addresses up (detections in parallel), the cache is locked. */
+void m365_enrich_set_shared(struct m365_enrich *e, bool shared);
 /* ip: an interned, normalised address (cached by pointer). Never NULL. */
 const struct m365_ipinfo *m365_enrich_ip(struct m365_enrich *e, const char *ip);
 bool m365_enrich_has_ranges(const struct m365_enrich *e);

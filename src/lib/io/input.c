@@ -38,6 +38,9 @@ struct m365_input {
     size_t look_len, look_pos;
 
     uint64_t bytes_in, bytes_decomp, bytes_out;
+    uint64_t remain;   /* bytes of the file still to read (a byte range), UINT64_MAX: to EOF */
+    bool count_nl;     /* count newlines delivered (byte ranges) */
+    uint64_t newlines;
     EVP_MD_CTX *sha; /* SHA-256 of the file's bytes, when asked for */
     const char *err;
     enum m365_status err_st;
@@ -52,6 +55,25 @@ static void fail(struct m365_input *in, enum m365_status st, const char *msg)
     }
 }
 
+/* read(2) within the input's byte range. */
+static ssize_t fd_read(struct m365_input *in, void *buf, size_t cap)
+{
+    if (in->remain == 0) {
+        return 0;
+    }
+    if ((uint64_t)cap > in->remain) {
+        cap = (size_t)in->remain;
+    }
+    ssize_t n;
+    do {
+        n = read(in->fd, buf, cap);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0 && in->remain != UINT64_MAX) {
+        in->remain -= (uint64_t)n;
+    }
+    return n;
+}
+
 static ssize_t raw_fill(struct m365_input *in)
 {
     if (in->raw_pos < in->raw_len) {
@@ -60,10 +82,7 @@ static ssize_t raw_fill(struct m365_input *in)
     if (in->raw_eof) {
         return 0;
     }
-    ssize_t n;
-    do {
-        n = read(in->fd, in->raw, in->raw_cap);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = fd_read(in, in->raw, in->raw_cap);
     if (n < 0) {
         snprintf(in->errbuf, sizeof(in->errbuf), "read error: %s", strerror(errno));
         fail(in, M365_E_IO, in->errbuf);
@@ -115,10 +134,7 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
             in->raw_pos += n;
             return n;
         }
-        ssize_t n;
-        do {
-            n = read(in->fd, buf, cap);
-        } while (n < 0 && errno == EINTR);
+        ssize_t n = fd_read(in, buf, cap);
         if (n < 0) {
             snprintf(in->errbuf, sizeof(in->errbuf), "read error: %s", strerror(errno));
             fail(in, M365_E_IO, in->errbuf);
@@ -325,6 +341,7 @@ struct m365_input *m365_input_open(const char *path, const struct m365_limits *l
     }
     in->lim = *lim;
     in->chunk = read_chunk;
+    in->remain = UINT64_MAX;
     if (strcmp(path, "-") == 0) {
         in->fd = 0;
     } else {
@@ -381,6 +398,45 @@ struct m365_input *m365_input_open(const char *path, const struct m365_limits *l
     }
     return in;
 }
+
+struct m365_input *m365_input_open_range(const char *path, const struct m365_limits *lim,
+                                         size_t read_chunk, uint64_t start, uint64_t end,
+                                         const char **err)
+{
+    struct m365_input *in = calloc(1, sizeof(*in));
+    if (!in) {
+        *err = "out of memory";
+        return NULL;
+    }
+    in->lim = *lim;
+    in->chunk = read_chunk;
+    in->remain = end > start ? end - start : 0;
+    in->size = in->remain;
+    in->count_nl = true;
+    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0) {
+        *err = strerror(errno);
+        free(in);
+        return NULL;
+    }
+    in->own_fd = true;
+    in->raw_cap = M365_READ_CHUNK;
+    in->raw = malloc(in->raw_cap);
+    if (!in->raw || lseek(in->fd, (off_t)start, SEEK_SET) != (off_t)start) {
+        *err = in->raw ? strerror(errno) : "out of memory";
+        m365_input_close(in);
+        return NULL;
+    }
+    /* The scan split this plain UTF-8 file itself: the first range sees the BOM, if any. */
+    in->comp = M365_COMP_NONE;
+    if (start > 0) {
+        in->enc_known = true;
+        in->enc = M365_ENC_UTF8;
+    }
+    return in;
+}
+
+uint64_t m365_input_newlines(const struct m365_input *in) { return in->newlines; }
 
 void m365_input_close(struct m365_input *in)
 {
@@ -483,6 +539,12 @@ size_t m365_input_read(struct m365_input *in, char *buf, size_t cap)
         n = text_read(in, buf, cap);
     }
     in->bytes_out += n;
+    if (in->count_nl) {
+        for (const char *p = buf, *e = buf + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL;
+             p++) {
+            in->newlines++;
+        }
+    }
     return n;
 }
 

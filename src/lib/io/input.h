@@ -18,6 +18,13 @@ struct m365_input;
  * strerror). */
 struct m365_input *m365_input_open(const char *path, const struct m365_limits *lim,
                                    size_t read_chunk, const char **err);
+/* Bytes [start, end) of a plain (uncompressed) UTF-8 file, for reading one file in parts on
+ * several threads; start must be 0 or the byte after a newline. Only the part at start 0
+ * recognises a byte-order mark. Newlines delivered are counted (m365_input_newlines). */
+struct m365_input *m365_input_open_range(const char *path, const struct m365_limits *lim,
+                                         size_t read_chunk, uint64_t start, uint64_t end,
+                                         const char **err);
+uint64_t m365_input_newlines(const struct m365_input *in);
 /* Hash every byte read from the file with SHA-256 (call right after opening). */
 void m365_input_hash(struct m365_input *in);
 /* Reads whatever the reader left unread, finishes the hash and writes 64 hex digits + NUL

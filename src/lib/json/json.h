@@ -60,6 +60,10 @@ void m365_json_reset(struct m365_json *j);
 int m365_json_parse(struct m365_json *j, const char *buf, size_t len, bool padded,
                     struct m365_jv *root, const char **err);
 
+/* Changes (on this thread) whenever element handles may come to name other elements: after
+ * a reset, a new context or a freed one. Lets callers cache facts about an element. */
+uint64_t m365_json_generation(void);
+
 enum m365_jtype m365_jv_type(struct m365_jv v);
 /* Member by exact key; absent element when missing or when v is not an object. */
 struct m365_jv m365_jv_get(struct m365_jv obj, const char *key);

@@ -58,8 +58,17 @@ static m365_jv absent()
 
 extern "C" {
 
+// Bumped whenever element handles may be reused for other elements (see m365_json_generation).
+static thread_local uint64_t generation = 1;
+
+uint64_t m365_json_generation(void)
+{
+    return generation;
+}
+
 struct m365_json *m365_json_new(size_t max_bytes, unsigned max_depth)
 {
+    generation++;
     m365_json *j = new (std::nothrow) m365_json(max_bytes + 64);
     if (!j) {
         return nullptr;
@@ -74,11 +83,13 @@ struct m365_json *m365_json_new(size_t max_bytes, unsigned max_depth)
 
 void m365_json_free(struct m365_json *j)
 {
+    generation++;
     delete j;
 }
 
 void m365_json_reset(struct m365_json *j)
 {
+    generation++;
     j->used = 0;
     // Keep a bounded pool: a record with many nested documents must not pin memory forever.
     if (j->docs.size() > 64) {

@@ -88,7 +88,9 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
     }
     SET(ev->correlation_id, rec, "correlationId");
     SET(ev->tenant_id, rec, "tenantId");
-    SET(ev->evidence.record_id, props, "id");
+    if (!ev->evidence.record_id && text_of(ctx, props, "id", &s, &len)) {
+        ev->evidence.record_id = m365_ev_copy(ctx, s, len); /* unique: not interned */
+    }
     if (text_of(ctx, props, "userPrincipalName", &s, &len)) {
         ev->actor_upn = m365_ev_intern_lower(ctx, s, len);
     }
@@ -147,4 +149,4 @@ const struct m365_reader m365_reader_azmon_json = {
     "Entra ID diagnostic settings streamed to a storage account (PT1H.json, one record per line) "
     "or an Event Hub ({\"records\":[...]}): SignInLogs, NonInteractiveUserSignInLogs, "
     "ServicePrincipalSignInLogs, AuditLogs, MicrosoftGraphActivityLogs, risk events",
-    sniff_azmon, read_azmon};
+    sniff_azmon, read_azmon, true};

@@ -33,6 +33,16 @@ static bool text_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **
         }                                                                                          \
     } while (0)
 
+/* A value unique to the record (its id): copied, not interned. */
+#define SET_COPY(dst, obj, ...)                                                                    \
+    do {                                                                                           \
+        const char *s_;                                                                            \
+        size_t l_;                                                                                 \
+        if (!(dst) && text_of(ctx, (obj), &s_, &l_, __VA_ARGS__, NULL)) {                          \
+            (dst) = m365_ev_copy(ctx, s_, l_);                                                     \
+        }                                                                                          \
+    } while (0)
+
 #define SET_LOWER(dst, obj, ...)                                                                   \
     do {                                                                                           \
         const char *s_;                                                                            \
@@ -178,7 +188,7 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
     ev->kind = M365_EV_SIGNIN;
     ev->workload = m365_ev_intern(ctx, "AzureActiveDirectory", 20);
     m365_ev_set_operation(ctx, "Sign-in activity", 16);
-    SET(ev->evidence.record_id, obj, "id");
+    SET_COPY(ev->evidence.record_id, obj, "id");
     SET(ev->category, obj, "Type");
     SET(ev->category, env, "category");
     if (!ev->category) {
@@ -337,7 +347,7 @@ static void map_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365
     ev->log_source = M365_LOG_DIRECTORY_AUDIT;
     ev->kind = M365_EV_DIRECTORY;
     ev->workload = m365_ev_intern(ctx, "AzureActiveDirectory", 20);
-    SET(ev->evidence.record_id, obj, "id");
+    SET_COPY(ev->evidence.record_id, obj, "id");
     SET(ev->category, obj, "category");
     SET(ev->correlation_id, obj, "correlationId");
     SET(ev->correlation_id, env, "correlationId");

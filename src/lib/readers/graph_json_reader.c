@@ -49,4 +49,4 @@ const struct m365_reader m365_reader_graph_json = {
     "graph-json", "Microsoft Graph signIns / directoryAudits (JSON)",
     "GET /auditLogs/signIns and /auditLogs/directoryAudits (v1.0 or beta): a page "
     "{\"value\":[...]}, several pages concatenated, a plain array, or JSON Lines",
-    sniff_graph, read_graph};
+    sniff_graph, read_graph, true};

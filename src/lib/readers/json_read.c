@@ -10,6 +10,9 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
         m365_ctx_warn(ctx, 0, NULL, "out of memory");
         return;
     }
+    if (ctx->force_lines) {
+        m365_json_records_force_lines(jr);
+    }
     struct m365_json_record rec;
     enum m365_status st;
     while ((st = m365_json_records_next(jr, &rec)) != M365_E_EOF) {

@@ -529,6 +529,21 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
     }
 }
 
+void m365_json_records_force_lines(struct m365_json_records *r)
+{
+    r->mode_known = true;
+    r->lines_mode = true;
+}
+
+bool m365_json_records_lines_mode(struct m365_input *in)
+{
+    struct m365_json_records r;
+    memset(&r, 0, sizeof(r));
+    r.in = in;
+    decide_mode(&r);
+    return r.lines_mode;
+}
+
 enum m365_status m365_json_records_next(struct m365_json_records *r, struct m365_json_record *rec)
 {
     if (!r->mode_known) {

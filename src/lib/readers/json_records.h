@@ -6,6 +6,7 @@
  * handed out is the exact text of one element, followed by M365_JSON_PADDING readable bytes. */
 #ifndef M365_JSON_RECORDS_H
 #define M365_JSON_RECORDS_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,4 +29,11 @@ void m365_json_records_free(struct m365_json_records *r);
  * counted as skipped, with rec->why and rec->line. M365_E_EOF: end of stream.
  * M365_E_NOMEM: out of memory (stop). */
 enum m365_status m365_json_records_next(struct m365_json_records *r, struct m365_json_record *rec);
+
+/* Whether the stream's first bytes make it JSON Lines (one record per line), the way
+ * m365_json_records_next decides: every newline of such a stream ends a record, so the scan may
+ * split it into parts at newlines. Only peeks. */
+bool m365_json_records_lines_mode(struct m365_input *in);
+/* Frame as JSON Lines without looking (a part of a file already judged to be JSON Lines). */
+void m365_json_records_force_lines(struct m365_json_records *r);
 #endif

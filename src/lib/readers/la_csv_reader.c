@@ -256,4 +256,5 @@ const struct m365_reader m365_reader_la_csv = {
     "AAD*SignInLogs, AuditLogs or OfficeActivity query results",
     la_sniff,
     la_read,
+    false, /* a quoted field may span lines: never split */
 };

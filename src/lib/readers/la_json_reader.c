@@ -35,4 +35,4 @@ const struct m365_reader m365_reader_la_json = {
     "SigninLogs, AADNonInteractiveUserSignInLogs, AADServicePrincipalSignInLogs, AuditLogs and "
     "OfficeActivity exported as JSON (az monitor log-analytics query, API); dynamic columns may "
     "be JSON strings",
-    sniff_la, read_la};
+    sniff_la, read_la, true};

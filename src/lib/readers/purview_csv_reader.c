@@ -240,4 +240,5 @@ const struct m365_reader m365_reader_purview_csv = {
     "unified audit log record per row, as JSON in the AuditData column",
     purview_sniff,
     purview_read,
+    false, /* a quoted field may span lines: never split */
 };

@@ -75,7 +75,7 @@ static void vdiag(struct m365_read_ctx *ctx, enum m365_diag_level lvl, uint64_t 
     }
     struct m365_diag d = {lvl, lvl == M365_DIAG_WARNING ? M365_E_PARSE : M365_OK, ctx->path, line,
                           field, msg};
-    m365_scan_emit_diag(ctx->scan, &d);
+    m365_scan_unit_diag(ctx->unit, &d);
 }
 
 void m365_ctx_skip(struct m365_read_ctx *ctx, uint64_t line, const char *field, const char *fmt,
@@ -100,7 +100,7 @@ void m365_ctx_warn(struct m365_read_ctx *ctx, uint64_t line, const char *field, 
 void m365_ctx_tick(struct m365_read_ctx *ctx)
 {
     if ((++ctx->ticks & 4095u) == 0) {
-        m365_scan_progress(ctx->scan, m365_input_bytes_in(ctx->in));
+        m365_scan_unit_progress(ctx->unit, m365_input_bytes_in(ctx->in));
     }
 }
 
@@ -151,7 +151,7 @@ static uint64_t fingerprint(const char *raw, size_t len)
                    raw[len - 1] == '\n')) {
         len--;
     }
-    return m365_hash_bytes(raw, len, 0x5eed);
+    return m365_hash_long(raw, len, 0x5eed);
 }
 
 void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
@@ -179,7 +179,7 @@ void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
     if (ev->time_ms == M365_TIME_NONE) {
         ctx->fs->untimed++;
     }
-    if (m365_scan_store_event(ctx->scan, ev, fingerprint(raw, raw_len)) != 0) {
+    if (m365_scan_unit_store(ctx->unit, ev, fingerprint(raw, raw_len)) != 0) {
         m365_ctx_skip(ctx, ev->evidence.line, NULL, "out of memory storing the event");
         return;
     }
@@ -416,6 +416,108 @@ void m365_ev_add_folder(struct m365_read_ctx *ctx, const char *path, size_t plen
 
 /* --- JSON access ---------------------------------------------------------------------------- */
 
+/* Member look-up through a per-object index. A record's mapper asks one object for dozens of
+ * keys, most of them absent (each absent key used to cost an exact and a case-insensitive scan
+ * of every member); the index is built in one pass and answers each key from its lower-case
+ * hash. It gives exactly the members the scans gave: the first in member order. */
+#define JIDX_MIN 6u      /* smaller objects are scanned */
+#define JIDX_MAX 64u     /* larger ones too (rare: a scan is as good) */
+#define JIDX_SLOTS 128u  /* twice JIDX_MAX: short probe chains */
+#define JIDX_CACHE 4u    /* the record, its AuditData or properties, a nested object or two */
+
+struct jidx {
+    uint64_t gen, w0, w1; /* the object: handle words within a generation */
+    uint32_t n;
+    bool usable;
+    const char *key[JIDX_MAX];
+    uint32_t klen[JIDX_MAX];
+    uint32_t lh[JIDX_MAX];
+    struct m365_jv val[JIDX_MAX];
+    uint8_t slot[JIDX_SLOTS]; /* member index + 1, 0 empty */
+};
+
+static _Thread_local struct jidx jcache[JIDX_CACHE];
+static _Thread_local unsigned jcache_next;
+
+/* Cheap on purpose (length and three case-folded bytes): candidates are compared anyway. */
+static uint32_t lower_hash(const char *k, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    uint32_t a = (unsigned char)k[0] | 0x20u, b = (unsigned char)k[n / 2] | 0x20u,
+             c = (unsigned char)k[n - 1] | 0x20u;
+    return ((uint32_t)n * 0x9e3779b1u) ^ (a * 0x85ebca6bu) ^ (b * 0xc2b2ae35u) ^ (c << 7);
+}
+
+static bool ieq_n(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if ((x >= 'A' && x <= 'Z' ? x + 32u : x) != (y >= 'A' && y <= 'Z' ? y + 32u : y)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const struct jidx *jidx_of(struct m365_jv obj)
+{
+    uint64_t gen = m365_json_generation();
+    for (unsigned i = 0; i < JIDX_CACHE; i++) {
+        const struct jidx *x = &jcache[i];
+        if (x->gen == gen && x->w0 == obj.w[0] && x->w1 == obj.w[1]) {
+            return x->usable ? x : NULL;
+        }
+    }
+    size_t count = m365_jv_count(obj);
+    if (count < JIDX_MIN || count > JIDX_MAX) {
+        return NULL; /* scanned; and it must not evict the record's index */
+    }
+    struct jidx *x = &jcache[jcache_next++ % JIDX_CACHE];
+    x->gen = gen;
+    x->w0 = obj.w[0];
+    x->w1 = obj.w[1];
+    x->usable = false;
+    memset(x->slot, 0, sizeof(x->slot));
+    x->n = 0;
+    struct m365_jit it;
+    m365_jv_iter(obj, &it);
+    const char *k;
+    size_t kl;
+    struct m365_jv v;
+    while (x->n < JIDX_MAX && m365_jit_next(&it, &k, &kl, &v)) {
+        uint32_t m = x->n++;
+        x->key[m] = k;
+        x->klen[m] = (uint32_t)kl;
+        x->lh[m] = lower_hash(k, kl);
+        x->val[m] = v;
+        size_t j = x->lh[m] & (JIDX_SLOTS - 1);
+        while (x->slot[j]) {
+            j = (j + 1) & (JIDX_SLOTS - 1);
+        }
+        x->slot[j] = (uint8_t)(m + 1);
+    }
+    x->usable = x->n == count;
+    return x->usable ? x : NULL;
+}
+
+/* The first member (in member order) whose key equals k exactly, or case-insensitively. */
+static const struct m365_jv *jidx_find(const struct jidx *x, const char *k, bool exact)
+{
+    size_t n = strlen(k);
+    uint32_t h = lower_hash(k, n);
+    /* Linear probing keeps members of one hash in insertion (member) order. */
+    for (size_t j = h & (JIDX_SLOTS - 1); x->slot[j]; j = (j + 1) & (JIDX_SLOTS - 1)) {
+        uint32_t m = x->slot[j] - 1u;
+        if (x->lh[m] == h && x->klen[m] == n &&
+            (exact ? memcmp(x->key[m], k, n) == 0 : ieq_n(x->key[m], k, n))) {
+            return &x->val[m];
+        }
+    }
+    return NULL;
+}
+
 struct m365_jv m365_jget(struct m365_jv obj, ...)
 {
     va_list ap;
@@ -426,21 +528,22 @@ struct m365_jv m365_jget(struct m365_jv obj, ...)
         keys[n++] = k;
     }
     va_end(ap);
-    for (size_t i = 0; i < n; i++) {
-        struct m365_jv v = m365_jv_get(obj, keys[i]);
-        if (v.present && m365_jv_type(v) != M365_J_NULL) {
-            return v;
+    const struct jidx *x = m365_jv_type(obj) == M365_J_OBJECT ? jidx_of(obj) : NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            struct m365_jv v;
+            if (x) {
+                const struct m365_jv *p = jidx_find(x, keys[i], pass == 0);
+                v = p ? *p : m365_jv_none();
+            } else {
+                v = pass == 0 ? m365_jv_get(obj, keys[i]) : m365_jv_geti(obj, keys[i]);
+            }
+            if (v.present && m365_jv_type(v) != M365_J_NULL) {
+                return v;
+            }
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        struct m365_jv v = m365_jv_geti(obj, keys[i]);
-        if (v.present && m365_jv_type(v) != M365_J_NULL) {
-            return v;
-        }
-    }
-    struct m365_jv none;
-    memset(&none, 0, sizeof(none));
-    return none;
+    return m365_jv_none();
 }
 
 bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, size_t *len)

@@ -23,9 +23,11 @@
 
 struct m365_scan;
 struct m365_evb;
+struct m365_read_unit;
 
 struct m365_read_ctx {
     struct m365_scan *scan;
+    struct m365_read_unit *unit; /* the file, or part of a file, being read: events, diagnostics */
     struct m365_input *in;
     const char *path; /* interned */
     uint32_t file_index;
@@ -33,7 +35,8 @@ struct m365_read_ctx {
     struct m365_json *json;
     const struct m365_limits *lim;
     struct m365_intern *intern;
-    struct m365_arena *arena; /* scan lifetime: event details */
+    struct m365_arena *arena; /* scan lifetime: event details (one per reading thread) */
+    bool force_lines;         /* a part of a JSON Lines file: frame by lines without looking */
     struct m365_evb *evb;
     uint32_t n_diags; /* diagnostics emitted for this file */
     uint64_t n_untimed_reported;

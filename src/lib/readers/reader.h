@@ -2,6 +2,7 @@
  * plus one line M365_READER(<id>) in readers.def. */
 #ifndef M365_READER_H
 #define M365_READER_H
+#include <stdbool.h>
 #include <stddef.h>
 
 struct m365_read_ctx;
@@ -14,6 +15,9 @@ struct m365_reader {
     int (*sniff)(const char *head, size_t len);
     /* Read the whole stream; every record ends as an event or a counted skip. */
     void (*read)(struct m365_read_ctx *ctx);
+    /* Reads through m365_json_read_all: a JSON Lines file may be read in parts, one per
+     * thread, split at newlines. */
+    bool json_records;
 };
 
 #define M365_READER(id) extern const struct m365_reader m365_reader_##id;

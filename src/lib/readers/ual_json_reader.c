@@ -35,4 +35,4 @@ const struct m365_reader m365_reader_ual_json = {
     "Office 365 Management Activity API content blobs (a JSON array per blob), JSON Lines or "
     "concatenated objects: Search-UnifiedAuditLog AuditData dumps, Microsoft-Extractor-Suite "
     "JSON, SIEM exports of the API",
-    sniff_ual, read_ual};
+    sniff_ual, read_ual, true};

@@ -128,7 +128,9 @@ static void text_field(struct m365_read_ctx *ctx, struct m365_jv obj, const char
         const char *s;
         size_t len;
         if (m365_jtext(ctx, m365_jget(obj, k, NULL), &s, &len)) {
-            *dst = lower ? m365_ev_intern_lower(ctx, s, len) : m365_ev_intern(ctx, s, len);
+            *dst = lower == 2   ? m365_ev_copy(ctx, s, len)
+                   : lower ? m365_ev_intern_lower(ctx, s, len)
+                           : m365_ev_intern(ctx, s, len);
             break;
         }
     }
@@ -367,7 +369,8 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
         }
     }
     ev->log_source = M365_LOG_UAL;
-    FIELD(ev->evidence.record_id, "Id", "OfficeId", "SourceRecordId");
+    /* Unique per record: copied, not interned (the intern table is for repeated values). */
+    text_field(ctx, rec, &ev->evidence.record_id, 2, "Id", "OfficeId", "SourceRecordId", NULL);
     FIELD(ev->workload, "Workload", "OfficeWorkload");
     FIELD(ev->tenant_id, "OrganizationId", "TenantId");
     int64_t rt = -1;

@@ -223,6 +223,20 @@ static void snapshot(struct m365_buf *b, const struct m365_scan *s)
     m365_buf_printf(b, "%zu", k.grants);
     m365_json_key(b, &f, "app_role_assignments");
     m365_buf_printf(b, "%zu", k.app_role_assignments);
+    m365_json_key(b, &f, "applications");
+    m365_buf_printf(b, "%zu", k.applications);
+    m365_json_key(b, &f, "directory_role_assignments");
+    m365_buf_printf(b, "%zu", k.directory_role_assignments);
+    m365_json_key(b, &f, "ca_policies");
+    m365_buf_printf(b, "%zu", k.ca_policies);
+    m365_json_key(b, &f, "domains");
+    m365_buf_printf(b, "%zu", k.domains);
+    m365_json_key(b, &f, "federation_configs");
+    m365_buf_printf(b, "%zu", k.federation_configs);
+    m365_json_key(b, &f, "audit_bypass");
+    m365_buf_printf(b, "%zu", k.audit_bypass);
+    m365_json_key(b, &f, "management_role_assignments");
+    m365_buf_printf(b, "%zu", k.management_role_assignments);
     m365_buf_putc(b, '}');
 }
 

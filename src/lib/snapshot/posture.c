@@ -16,38 +16,14 @@
 #include "m365hunt/version.h"
 #include "snap.h"
 #include "snap_context.h"
+#include "posture_int.h"
 /* m365_ids.h names the plan by its name; snap.h by its id, which the details report. */
 #undef M365_PLAN_ADVANCED_AUDITING
 #include "../detections/m365_ids.h"
 #include "../core/sort.h"
 
-#define DAY_MS (86400000ll)
 #define CREATED_GRACE_DAYS 30 /* a new account that has not signed in yet is not dormant */
 #define MAX_WALK_DEPTH 32
-
-struct not_eval {
-    const char *rule, *reason;
-};
-
-struct m365_snapshot {
-    struct m365_snapshot_options opts;
-    struct m365_snap_db db;
-    char **paths;
-    size_t n_paths, cap_paths;
-    struct m365_snapshot_file *files;
-    size_t n_files;
-    char **allow; /* lower-cased */
-    size_t n_allow, cap_allow;
-    uint32_t dormant_days, recent_days;
-    int64_t as_of;
-    const char *home_tenant; /* lower-cased, NULL when unknown */
-    char home_buf[64];
-    struct m365_finding *findings;
-    size_t n_findings, cap_findings;
-    struct not_eval not_eval[8];
-    size_t n_not_eval;
-    bool nomem;
-};
 
 void m365_snapshot_options_init(struct m365_snapshot_options *o)
 {
@@ -318,20 +294,10 @@ enum m365_status m365_snapshot_add_path(struct m365_snapshot *s, const char *pat
 
 /* --- joining ------------------------------------------------------------------------------ */
 
-struct key {
-    const char *k;
-    size_t i;
-};
-
 static int cmp_key(const void *a, const void *b)
 {
     return strcmp(((const struct key *)a)->k, ((const struct key *)b)->k);
 }
-
-struct index {
-    struct key *v;
-    size_t n;
-};
 
 static void index_add(struct index *x, const char *k, size_t i)
 {
@@ -428,7 +394,7 @@ static const struct m365_snap_mbx *find_mbx(const struct m365_snapshot *s, const
     return i < 0 ? NULL : &s->db.mbxs[i];
 }
 
-static bool allowed(const struct m365_snapshot *s, const char *id, const char *upn)
+bool allowed(const struct m365_snapshot *s, const char *id, const char *upn)
 {
     for (size_t i = 0; i < s->n_allow; i++) {
         if ((id && strcmp(s->allow[i], id) == 0) || (upn && strcmp(s->allow[i], upn) == 0)) {
@@ -441,20 +407,6 @@ static bool allowed(const struct m365_snapshot *s, const char *id, const char *u
 /* --- findings ----------------------------------------------------------------------------- */
 
 static const char *const tech_accounts[] = {"T1078.004"};
-
-struct fdraft {
-    const char *rule, *title;
-    enum m365_severity sev;
-    const char *const *techs;
-    size_t n_techs;
-    const char *users[1]; /* single-account findings */
-    const char **list;    /* or a list (malloc'd, moved into the finding) */
-    size_t n_list;
-    enum m365_entity_kind list_kind;
-    const char **list2; /* mailboxes beside users */
-    size_t n_list2;
-    struct m365_buf summary, details; /* details: members without braces */
-};
 
 static const char *arena_copy(struct m365_snapshot *s, const char *p, size_t n)
 {
@@ -487,7 +439,7 @@ static struct m365_strlist strlist(struct m365_snapshot *s, const char **v, size
     return l;
 }
 
-static void emit(struct m365_snapshot *s, struct fdraft *d)
+void emit(struct m365_snapshot *s, struct fdraft *d)
 {
     if (s->n_findings == s->cap_findings) {
         size_t nc = s->cap_findings ? s->cap_findings * 2 : 32;
@@ -526,7 +478,7 @@ static void emit(struct m365_snapshot *s, struct fdraft *d)
     s->n_findings++;
 }
 
-static void draft_init(struct fdraft *d, const char *rule, const char *title,
+void draft_init(struct fdraft *d, const char *rule, const char *title,
                        enum m365_severity sev)
 {
     memset(d, 0, sizeof(*d));
@@ -538,7 +490,7 @@ static void draft_init(struct fdraft *d, const char *rule, const char *title,
     m365_buf_putc(&d->details, '{');
 }
 
-static void draft_free(struct fdraft *d)
+void draft_free(struct fdraft *d)
 {
     m365_buf_free(&d->summary);
     m365_buf_free(&d->details);
@@ -546,7 +498,7 @@ static void draft_free(struct fdraft *d)
     free(d->list2);
 }
 
-static void not_evaluated(struct m365_snapshot *s, const char *rule, const char *reason)
+void not_evaluated(struct m365_snapshot *s, const char *rule, const char *reason)
 {
     if (s->n_not_eval < sizeof(s->not_eval) / sizeof(s->not_eval[0])) {
         s->not_eval[s->n_not_eval++] = (struct not_eval){rule, reason};
@@ -558,13 +510,13 @@ static const char *name_of(const char *upn, const char *id)
     return upn ? upn : id ? id : "?";
 }
 
-static void key_time(struct m365_buf *b, int *first, const char *k, int64_t t)
+void key_time(struct m365_buf *b, int *first, const char *k, int64_t t)
 {
     m365_json_key(b, first, k);
     m365_json_time(b, t);
 }
 
-static void key_tri(struct m365_buf *b, int *first, const char *k, int v)
+void key_tri(struct m365_buf *b, int *first, const char *k, int v)
 {
     m365_json_key(b, first, k);
     m365_buf_puts(b, v == M365_SNAP_UNSET ? "null" : v ? "true" : "false");
@@ -572,6 +524,8 @@ static void key_tri(struct m365_buf *b, int *first, const char *k, int v)
 
 /* posture-no-mfa: accounts that can sign in with a password alone. Guests are left out: their
  * MFA is registered in their home tenant, which userRegistrationDetails does not show. */
+#define MAX_DIR_ROLES 16
+
 static void rule_no_mfa(struct m365_snapshot *s, const struct joins *j)
 {
     if (s->db.n_regs == 0) {
@@ -589,18 +543,26 @@ static void rule_no_mfa(struct m365_snapshot *s, const struct joins *j)
             (m && m->no_signin) || allowed(s, id, upn)) {
             continue;
         }
-        bool admin = r->is_admin == 1;
+        const char *roles[MAX_DIR_ROLES];
+        bool tier0;
+        size_t n_roles = m365_posture_roles_of(s, id, upn, roles, MAX_DIR_ROLES, &tier0);
+        bool admin = r->is_admin == 1 || n_roles > 0;
         struct fdraft d;
         draft_init(&d, "posture-no-mfa", "Account without MFA",
-                   admin ? M365_SEV_HIGH : M365_SEV_MEDIUM);
+                   tier0 ? M365_SEV_CRITICAL : admin ? M365_SEV_HIGH : M365_SEV_MEDIUM);
         d.techs = tech_accounts;
         d.n_techs = 1;
         d.users[0] = name_of(upn, id);
-        m365_buf_printf(&d.summary, "%s%s has no MFA method registered: a password alone signs "
+        m365_buf_printf(&d.summary, "%s%s", admin ? "Administrator " : "", d.users[0]);
+        for (size_t k = 0; k < n_roles; k++) {
+            m365_buf_printf(&d.summary, "%s%s", k ? ", " : " (", roles[k]);
+        }
+        m365_buf_printf(&d.summary, "%s has no MFA method registered: a password alone signs "
                                     "it in",
-                        admin ? "Administrator " : "", d.users[0]);
+                        n_roles ? ")" : "");
         int first = 1;
         key_tri(&d.details, &first, "is_admin", r->is_admin);
+        m365_posture_put_strings(&d.details, &first, "directory_roles", roles, n_roles);
         key_tri(&d.details, &first, "account_enabled", u ? u->enabled : M365_SNAP_UNSET);
         m365_json_key(&d.details, &first, "user_id");
         if (id) {
@@ -651,7 +613,10 @@ static void rule_dormant(struct m365_snapshot *s, const struct joins *j)
             continue;
         }
         const struct m365_snap_reg *r = find_reg(s, j, u->id, u->upn);
-        bool admin = r && r->is_admin == 1;
+        const char *roles[MAX_DIR_ROLES];
+        bool tier0;
+        size_t n_roles = m365_posture_roles_of(s, u->id, u->upn, roles, MAX_DIR_ROLES, &tier0);
+        bool admin = (r && r->is_admin == 1) || n_roles > 0;
         struct fdraft d;
         draft_init(&d, "posture-dormant-account", "Dormant enabled account",
                    admin ? M365_SEV_HIGH : M365_SEV_MEDIUM);
@@ -672,6 +637,7 @@ static void rule_dormant(struct m365_snapshot *s, const struct joins *j)
         m365_json_key(&d.details, &first, "dormant_days");
         m365_buf_printf(&d.details, "%u", s->dormant_days);
         key_tri(&d.details, &first, "is_admin", r ? r->is_admin : M365_SNAP_UNSET);
+        m365_posture_put_strings(&d.details, &first, "directory_roles", roles, n_roles);
         key_tri(&d.details, &first, "mfa_registered", r ? r->mfa_registered : M365_SNAP_UNSET);
         m365_json_key(&d.details, &first, "guest");
         m365_buf_puts(&d.details, u->guest ? "true" : "false");
@@ -682,20 +648,53 @@ static void rule_dormant(struct m365_snapshot *s, const struct joins *j)
 
 /* posture-no-advanced-audit: mailboxes that cannot log MailItemsAccessed. One finding per
  * reason, listing the accounts: it is a coverage list, not an alarm. */
-enum { AR_PLAN_DISABLED, AR_MAILBOX_OFF, AR_NOT_LICENSED, AR__N };
+enum { AR_PLAN_DISABLED, AR_MAILBOX_OFF, AR_NOT_LICENSED, AR_BYPASSED, AR__N };
+
+static bool bypass_is(const struct m365_snap_bypass *b, const struct m365_snap_mbx *m)
+{
+    return (b->exo_id && m->exo_id && strcmp(b->exo_id, m->exo_id) == 0) ||
+           (m->name && ((b->name && strcmp(b->name, m->name) == 0) ||
+                        (b->identity && strcmp(b->identity, m->name) == 0))) ||
+           (m->upn && b->identity && strcmp(b->identity, m->upn) == 0);
+}
+
+/* The mailbox of an account Get-MailboxAuditBypassAssociation lists, NULL when none. */
+static const struct m365_snap_mbx *bypass_mailbox(const struct m365_snapshot *s,
+                                                  const struct m365_snap_bypass *b)
+{
+    for (size_t i = 0; i < s->db.n_mbxs; i++) {
+        if (bypass_is(b, &s->db.mbxs[i])) {
+            return &s->db.mbxs[i];
+        }
+    }
+    return NULL;
+}
+
+/* Whether the association file says this mailbox's account bypasses auditing. */
+static bool listed_bypass(const struct m365_snapshot *s, const struct m365_snap_mbx *m)
+{
+    for (size_t i = 0; i < s->db.n_bypasses; i++) {
+        if (s->db.bypasses[i].enabled == 1 && bypass_is(&s->db.bypasses[i], m)) {
+            return true;
+        }
+    }
+    return false;
+}
 
 static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
 {
-    if (s->db.n_mbxs == 0 && s->db.n_users == 0) {
+    if (s->db.n_mbxs == 0 && s->db.n_users == 0 && s->db.n_bypasses == 0) {
         not_evaluated(s, "posture-no-advanced-audit",
-                      "needs the users export (assignedPlans) or Get-Mailbox output");
+                      "needs the users export (assignedPlans), Get-Mailbox or "
+                      "Get-MailboxAuditBypassAssociation output");
         return;
     }
     static const char *const reason[AR__N] = {"plan-disabled", "mailbox-audit-off",
-                                              "not-licensed"};
+                                              "not-licensed", "audit-bypassed"};
     struct fdraft d[AR__N];
-    static const enum m365_severity sev[AR__N] = {M365_SEV_LOW, M365_SEV_LOW, M365_SEV_INFO};
-    size_t cap = s->db.n_mbxs + s->db.n_users + 1;
+    static const enum m365_severity sev[AR__N] = {M365_SEV_LOW, M365_SEV_LOW, M365_SEV_INFO,
+                                                  M365_SEV_MEDIUM};
+    size_t cap = s->db.n_mbxs + s->db.n_users + s->db.n_bypasses + 1;
     size_t from_skus = 0;
     for (int k = 0; k < AR__N; k++) {
         draft_init(&d[k], "posture-no-advanced-audit", "Mailbox cannot log MailItemsAccessed",
@@ -724,8 +723,9 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
         if (!m && !u->licensed) {
             continue; /* no mailbox list: an unlicensed user has no mailbox to audit */
         }
-        bool hit[AR__N] = {false, false, false};
-        if (m && (m->audit_enabled == 0 || m->audit_bypass == 1)) {
+        bool hit[AR__N] = {false, false, false, false};
+        /* A bypass the association file lists is reported as audit-bypassed instead. */
+        if (m && (m->audit_enabled == 0 || (m->audit_bypass == 1 && !listed_bypass(s, m)))) {
             hit[AR_MAILBOX_OFF] = true;
         }
         if (u && u->audit == M365_SNAP_AUDIT_DISABLED) {
@@ -745,6 +745,26 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
             }
         }
     }
+    /* Get-MailboxAuditBypassAssociation: accounts whose actions in any mailbox go unlogged. */
+    for (size_t i = 0; i < s->db.n_bypasses && !s->nomem; i++) {
+        const struct m365_snap_bypass *b = &s->db.bypasses[i];
+        if (b->enabled != 1) {
+            continue;
+        }
+        const struct m365_snap_mbx *m = bypass_mailbox(s, b);
+        const struct m365_snap_user *u = m ? find_user(s, j, m->ext_id, m->upn) : NULL;
+        const char *id = u ? u->id : m ? m->ext_id : NULL;
+        const char *upn = u && u->upn ? u->upn : m ? m->upn : NULL;
+        const char *nm = b->name ? b->name : b->identity;
+        if (allowed(s, id, upn) || allowed(s, nm, b->identity) ||
+            (u && u->enabled == 0 && !(m && m->no_signin))) {
+            continue;
+        }
+        d[AR_BYPASSED].list[d[AR_BYPASSED].n_list++] = upn ? upn : nm;
+        if (m && m->upn) {
+            d[AR_BYPASSED].list2[d[AR_BYPASSED].n_list2++] = m->upn;
+        }
+    }
     for (int k = 0; k < AR__N && !s->nomem; k++) {
         if (d[k].n_list == 0) {
             continue;
@@ -762,6 +782,14 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
                             "%zu mailbox%s with auditing off or bypassed (AuditEnabled false, "
                             "AuditBypassEnabled true): no mailbox actions are logged",
                             cnt, cnt == 1 ? "" : "es");
+            break;
+        case AR_BYPASSED:
+            m365_buf_printf(&d[k].summary,
+                            "%zu account%s bypass%s mailbox auditing "
+                            "(Get-MailboxAuditBypassAssociation): nothing %s in any mailbox "
+                            "is logged, MailItemsAccessed included",
+                            cnt, cnt == 1 ? "" : "s", cnt == 1 ? "es" : "",
+                            cnt == 1 ? "it does" : "they do");
             break;
         default:
             m365_buf_printf(&d[k].summary,
@@ -859,7 +887,7 @@ static void home_tenant(struct m365_snapshot *s)
     free(own);
 }
 
-static void json_str_or_null(struct m365_buf *b, const char *v)
+void json_str_or_null(struct m365_buf *b, const char *v)
 {
     if (v) {
         m365_json_cstr(b, v);
@@ -906,7 +934,7 @@ static void app_idx_free(struct app_idx *x)
 }
 
 /* The first entry of x with key k (x->n when none). */
-static size_t lower_bound(const struct index *x, const char *k)
+size_t lower_bound(const struct index *x, const char *k)
 {
     size_t lo = 0, hi = x->n;
     while (k && lo < hi) {
@@ -982,13 +1010,97 @@ static void app_entities(struct m365_snapshot *s, struct fdraft *d, const struct
 #define PRIV_CLASSES (M365_PERM_MAIL | M365_PERM_EWS_ALL | M365_PERM_DIRECTORY)
 #define MAX_ROLES 16
 
+/* The application object of a service principal (same appId), NULL when not exported. */
+static const struct m365_snap_app *sp_app(const struct m365_snapshot *s,
+                                          const struct m365_snap_sp *sp)
+{
+    for (size_t i = 0; sp->app_id && i < s->db.n_apps; i++) {
+        if (strcmp(s->db.apps[i].app_id, sp->app_id) == 0) {
+            return &s->db.apps[i];
+        }
+    }
+    return NULL;
+}
+
+/* A credential that replaces one of the same kind on the same object: it started after, or
+ * within ROTATION_DAYS before, the older one's end. That is what rotating a secret or a
+ * certificate looks like; a new credential beside long-valid ones is not. */
+#define ROTATION_DAYS 30
+
+static bool rotation(const struct m365_snap_cred *v, size_t n, const struct m365_snap_cred *c)
+{
+    for (size_t k = 0; k < n; k++) {
+        const struct m365_snap_cred *o = &v[k];
+        if (o == c || o->is_key != c->is_key || o->start == M365_TIME_NONE ||
+            o->end == M365_TIME_NONE || o->start >= c->start) {
+            continue;
+        }
+        if (c->start >= o->end - ROTATION_DAYS * DAY_MS) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct cred_flags {
+    size_t named, certs, recent, rotated;
+};
+
+static void judge_creds(const struct m365_snap_cred *v, size_t n, const char *app_name,
+                        int64_t recent, struct cred_flags *f)
+{
+    for (size_t k = 0; k < n; k++) {
+        const struct m365_snap_cred *c = &v[k];
+        const char *nm = c->name;
+        if (nm && m365_istarts(nm, "CN=")) {
+            nm += 3;
+        }
+        f->named += nm && app_name && m365_ieq(nm, app_name);
+        /* A signing certificate is listed twice (Sign and Verify): count one of them. */
+        f->certs += c->is_key && !(c->usage && m365_ieq(c->usage, "Sign"));
+        if (recent != M365_TIME_NONE && c->start != M365_TIME_NONE && c->start >= recent) {
+            if (rotation(v, n, c)) {
+                f->rotated++;
+            } else {
+                f->recent++;
+            }
+        }
+    }
+}
+
+static void put_creds(struct m365_buf *b, bool *comma, const struct m365_snap_cred *v, size_t n,
+                      const char *on)
+{
+    for (size_t k = 0; k < n; k++) {
+        const struct m365_snap_cred *c = &v[k];
+        int h = 1;
+        m365_buf_puts(b, *comma ? ",{" : "{");
+        *comma = true;
+        m365_json_key(b, &h, "kind");
+        m365_json_cstr(b, c->is_key ? "key" : "password");
+        m365_json_key(b, &h, "on");
+        m365_json_cstr(b, on);
+        m365_json_key(b, &h, "display_name");
+        json_str_or_null(b, c->name);
+        m365_json_key(b, &h, "type");
+        json_str_or_null(b, c->type);
+        m365_json_key(b, &h, "key_id");
+        json_str_or_null(b, c->key_id);
+        key_time(b, &h, "start", c->start);
+        key_time(b, &h, "end", c->end);
+        m365_buf_putc(b, '}');
+    }
+}
+
 /* posture-privileged-app: non-Microsoft service principals holding application permissions
- * that read all mail or rewrite the directory, with what could sign in as them. */
+ * that read all mail or rewrite the directory, or a privileged directory role, with what could
+ * sign in as them (credentials on the service principal and on its application object). */
 static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x)
 {
-    if (s->db.n_sps == 0 || s->db.n_assigns == 0) {
+    if (s->db.n_sps == 0 || (s->db.n_assigns == 0 && s->db.n_dirroles == 0)) {
         not_evaluated(s, "posture-privileged-app",
-                      "needs servicePrincipals and their appRoleAssignments");
+                      "needs servicePrincipals and their appRoleAssignments or directory role "
+                      "assignments");
         return;
     }
     int64_t recent = s->as_of == M365_TIME_NONE ? M365_TIME_NONE
@@ -1002,23 +1114,20 @@ static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x
         unsigned cls;
         size_t n_any;
         size_t n_roles = sp_roles(s, x, sp, roles, MAX_ROLES, &cls, &n_any);
-        if (!(cls & PRIV_CLASSES)) {
+        const char *dir[MAX_DIR_ROLES];
+        bool tier0;
+        size_t n_dir = m365_posture_roles_of(s, sp->id, NULL, dir, MAX_DIR_ROLES, &tier0);
+        if (!(cls & PRIV_CLASSES) && n_dir == 0) {
             continue;
         }
-        size_t n_named = 0, n_certs = 0, n_recent = 0;
-        for (size_t k = 0; k < sp->n_creds; k++) {
-            const struct m365_snap_cred *c = &sp->creds[k];
-            const char *nm = c->name;
-            if (nm && m365_istarts(nm, "CN=")) {
-                nm += 3;
-            }
-            n_named += nm && sp->name && m365_ieq(nm, sp->name);
-            /* A signing certificate is listed twice (Sign and Verify): count one of them. */
-            n_certs += c->is_key && !(c->usage && m365_ieq(c->usage, "Sign"));
-            n_recent += recent != M365_TIME_NONE && c->start != M365_TIME_NONE &&
-                        c->start >= recent;
+        const struct m365_snap_app *app = sp_app(s, sp);
+        struct cred_flags cf = {0, 0, 0, 0};
+        judge_creds(sp->creds, sp->n_creds, sp->name, recent, &cf);
+        if (app) {
+            judge_creds(app->creds, app->n_creds, app->name ? app->name : sp->name, recent, &cf);
         }
-        bool flagged = n_named > 0 || n_certs > 1 || n_recent > 0;
+        size_t n_creds = sp->n_creds + (app ? app->n_creds : 0);
+        bool flagged = cf.named > 0 || cf.certs > 1 || cf.recent > 0;
         const char *foreign = sp->owner && s->home_tenant && strcmp(sp->owner, s->home_tenant) != 0
                                   ? sp->owner
                                   : NULL;
@@ -1026,7 +1135,7 @@ static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x
         const char *one[1];
         draft_init(&d, "posture-privileged-app",
                    "Application with mail or directory-write permissions",
-                   flagged ? M365_SEV_HIGH : M365_SEV_MEDIUM);
+                   flagged || tier0 ? M365_SEV_HIGH : M365_SEV_MEDIUM);
         d.techs = tech_apps;
         d.n_techs = 2;
         app_entities(s, &d, sp, one);
@@ -1034,62 +1143,56 @@ static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x
         for (size_t k = 0; k < n_roles; k++) {
             m365_buf_printf(&d.summary, "%s%s", k ? ", " : "", roles[k]);
         }
-        m365_buf_printf(&d.summary, " with %zu credential%s", sp->n_creds,
-                        sp->n_creds == 1 ? "" : "s");
-        if (n_named) {
+        for (size_t k = 0; k < n_dir; k++) {
+            m365_buf_printf(&d.summary, "%s%s", k || n_roles ? ", " : "the directory role ",
+                            dir[k]);
+        }
+        m365_buf_printf(&d.summary, " with %zu credential%s", n_creds, n_creds == 1 ? "" : "s");
+        if (cf.named) {
             m365_buf_puts(&d.summary, "; a credential is named after the app");
         }
-        if (n_certs > 1) {
-            m365_buf_printf(&d.summary, "; %zu certificates", n_certs);
+        if (cf.certs > 1) {
+            m365_buf_printf(&d.summary, "; %zu certificates", cf.certs);
         }
-        if (n_recent) {
-            m365_buf_printf(&d.summary, "; %zu credential%s added in the last %u days", n_recent,
-                            n_recent == 1 ? "" : "s", s->recent_days);
+        if (cf.recent) {
+            m365_buf_printf(&d.summary, "; %zu credential%s added in the last %u days", cf.recent,
+                            cf.recent == 1 ? "" : "s", s->recent_days);
         }
         int first = 1;
         m365_json_key(&d.details, &first, "app_id");
         json_str_or_null(&d.details, sp->app_id);
         m365_json_key(&d.details, &first, "service_principal_id");
         json_str_or_null(&d.details, sp->id);
+        m365_json_key(&d.details, &first, "application_id");
+        json_str_or_null(&d.details, app ? app->id : NULL);
         m365_json_key(&d.details, &first, "owner_tenant");
         json_str_or_null(&d.details, sp->owner);
         m365_json_key(&d.details, &first, "foreign");
         m365_buf_puts(&d.details, foreign ? "true" : "false");
         put_roles(&d.details, &first, roles, n_roles);
+        m365_posture_put_strings(&d.details, &first, "directory_roles", dir, n_dir);
         m365_json_key(&d.details, &first, "credentials");
         m365_buf_putc(&d.details, '[');
-        for (size_t k = 0; k < sp->n_creds; k++) {
-            const struct m365_snap_cred *c = &sp->creds[k];
-            int h = 1;
-            m365_buf_puts(&d.details, k ? ",{" : "{");
-            m365_json_key(&d.details, &h, "kind");
-            m365_json_cstr(&d.details, c->is_key ? "key" : "password");
-            m365_json_key(&d.details, &h, "display_name");
-            json_str_or_null(&d.details, c->name);
-            m365_json_key(&d.details, &h, "type");
-            json_str_or_null(&d.details, c->type);
-            m365_json_key(&d.details, &h, "key_id");
-            json_str_or_null(&d.details, c->key_id);
-            key_time(&d.details, &h, "start", c->start);
-            m365_buf_putc(&d.details, '}');
+        bool comma = false;
+        put_creds(&d.details, &comma, sp->creds, sp->n_creds, "servicePrincipal");
+        if (app) {
+            put_creds(&d.details, &comma, app->creds, app->n_creds, "application");
         }
         m365_buf_putc(&d.details, ']');
-        m365_json_key(&d.details, &first, "flags");
-        m365_buf_putc(&d.details, '[');
-        int ff = 1;
-        if (n_named) {
-            m365_buf_puts(&d.details, "\"credential-named-after-app\"");
-            ff = 0;
+        m365_json_key(&d.details, &first, "rotated_credentials");
+        m365_buf_printf(&d.details, "%zu", cf.rotated);
+        const char *flags[3];
+        size_t n_flags = 0;
+        if (cf.named) {
+            flags[n_flags++] = "credential-named-after-app";
         }
-        if (n_certs > 1) {
-            m365_buf_puts(&d.details,
-                          ff ? "\"several-certificates\"" : ",\"several-certificates\"");
-            ff = 0;
+        if (cf.certs > 1) {
+            flags[n_flags++] = "several-certificates";
         }
-        if (n_recent) {
-            m365_buf_puts(&d.details, ff ? "\"recent-credential\"" : ",\"recent-credential\"");
+        if (cf.recent) {
+            flags[n_flags++] = "recent-credential";
         }
-        m365_buf_putc(&d.details, ']');
+        m365_posture_put_strings(&d.details, &first, "flags", flags, n_flags);
         emit(s, &d);
         draft_free(&d);
     }
@@ -1217,6 +1320,11 @@ enum m365_status m365_snapshot_run(struct m365_snapshot *s)
         joins_free(&j);
         return M365_E_NOMEM;
     }
+    if (m365_posture_roles_build(s) != 0) {
+        joins_free(&j);
+        m365_posture_roles_free(s);
+        return M365_E_NOMEM;
+    }
     rule_no_audit(s, &j);
     rule_no_mfa(s, &j);
     rule_dormant(s, &j);
@@ -1224,12 +1332,18 @@ enum m365_status m365_snapshot_run(struct m365_snapshot *s)
     struct app_idx ax;
     if (app_idx_build(s, &ax) != 0) {
         app_idx_free(&ax);
+        m365_posture_roles_free(s);
         return M365_E_NOMEM;
     }
     home_tenant(s);
     rule_privileged_app(s, &ax);
     rule_foreign_app(s, &ax);
     app_idx_free(&ax);
+    m365_posture_rule_mfa_registration(s);
+    m365_posture_rule_legacy_auth(s);
+    m365_posture_rule_app_impersonation(s);
+    m365_posture_rule_federated_domain(s);
+    m365_posture_roles_free(s);
     if (s->nomem) {
         return M365_E_NOMEM;
     }
@@ -1251,9 +1365,22 @@ const struct m365_snapshot_file *m365_snapshot_file(const struct m365_snapshot *
 
 struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s)
 {
-    struct m365_snapshot_counts c = {s->db.n_users,  s->db.n_regs,    s->db.n_mbxs,
-                                     s->db.n_sps,    s->db.n_grants,  s->db.n_assigns,
-                                     s->as_of};
+    struct m365_snapshot_counts c;
+    memset(&c, 0, sizeof(c));
+    c.users = s->db.n_users;
+    c.registrations = s->db.n_regs;
+    c.mailboxes = s->db.n_mbxs;
+    c.service_principals = s->db.n_sps;
+    c.grants = s->db.n_grants;
+    c.app_role_assignments = s->db.n_assigns;
+    c.as_of_ms = s->as_of;
+    c.applications = s->db.n_apps;
+    c.directory_role_assignments = s->db.n_dirroles;
+    c.ca_policies = s->db.n_cas;
+    c.domains = s->db.n_domains;
+    c.federation_configs = s->db.n_feds;
+    c.audit_bypass = s->db.n_bypasses;
+    c.management_role_assignments = s->db.n_mras;
     return c;
 }
 
@@ -1353,6 +1480,15 @@ enum m365_status m365_snapshot_write_report_json(const struct m365_snapshot *s, 
     m365_buf_printf(&b, "%zu", s->db.n_grants);
     m365_json_key(&b, &g, "app_role_assignments");
     m365_buf_printf(&b, "%zu", s->db.n_assigns);
+    static const char *const more[] = {"applications", "directory_role_assignments",
+                                       "ca_policies", "domains", "federation_configs",
+                                       "audit_bypass", "management_role_assignments"};
+    const size_t nmore[] = {s->db.n_apps,    s->db.n_dirroles, s->db.n_cas,   s->db.n_domains,
+                            s->db.n_feds,    s->db.n_bypasses, s->db.n_mras};
+    for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
+        m365_json_key(&b, &g, more[k]);
+        m365_buf_printf(&b, "%zu", nmore[k]);
+    }
     m365_json_key(&b, &g, "home_tenant");
     json_str_or_null(&b, s->home_tenant);
     m365_buf_putc(&b, '}');
@@ -1397,4 +1533,9 @@ const struct m365_snap_db *m365_snapshot_db(const struct m365_snapshot *s)
 const char *m365_snapshot_home_tenant(const struct m365_snapshot *s)
 {
     return s->home_tenant;
+}
+
+bool m365_snapshot_bypass_matches(const struct m365_snap_bypass *b, const struct m365_snap_mbx *m)
+{
+    return bypass_is(b, m);
 }

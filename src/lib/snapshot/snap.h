@@ -45,6 +45,7 @@ struct m365_snap_mbx {
     bool no_signin;           /* shared, room, equipment or scheduling mailbox */
     int audit_enabled, audit_bypass;
     int64_t created; /* WhenCreatedUTC (or WhenCreated), M365_TIME_NONE when absent */
+    const char *name, *exo_id; /* Name, ExchangeObjectId (else Guid), lower-cased; NULL absent */
 };
 
 /* A service principal's key (certificate) or password credential. */
@@ -52,6 +53,7 @@ struct m365_snap_cred {
     const char *name, *type, *usage, *key_id; /* displayName, type, usage, keyId; NULL absent */
     int64_t start;                            /* startDateTime, M365_TIME_NONE when absent */
     bool is_key;                              /* keyCredentials, else passwordCredentials */
+    int64_t end;                              /* endDateTime, M365_TIME_NONE when absent */
 };
 
 struct m365_snap_sp {
@@ -68,6 +70,103 @@ struct m365_snap_assign { /* appRoleAssignment */
     const char *id, *principal, *principal_type, *resource, *resource_name, *role_id, *role_value;
 };
 
+/* Graph application (app registration): credentials and settings on the application object. */
+struct m365_snap_app {
+    const char *id, *app_id, *name, *audience; /* ids lower-cased; signInAudience */
+    struct m365_snap_cred *creds;              /* in the arena */
+    size_t n_creds;
+    size_t n_redirect_uris; /* web, spa and publicClient redirectUris together */
+    size_t n_identifier_uris;
+    const char **app_roles; /* requiredResourceAccess entries of type Role: their ids, lower */
+    size_t n_app_roles;
+    int64_t created; /* createdDateTime */
+};
+
+/* One holder of a directory role, from directoryRoles?$expand=members or from
+ * roleManagement/directory/roleAssignments. */
+struct m365_snap_dirrole {
+    const char *principal;      /* principal object id, lower-cased */
+    const char *principal_type; /* "user", "servicePrincipal", "group" or NULL (not expanded) */
+    const char *upn;            /* userPrincipalName of an expanded user principal, lower-cased */
+    const char *principal_name; /* displayName of the principal, when expanded */
+    const char *template_id;    /* role template id (= roleDefinitionId of built-in roles) */
+    const char *role_name;      /* displayName of the role, when present */
+    const char *scope;          /* directoryScopeId; NULL for directoryRoles (tenant-wide) */
+};
+
+/* Conditional Access: client app types, built-in grant controls. */
+enum {
+    M365_CA_CLIENT_BROWSER = 1,
+    M365_CA_CLIENT_MOBILE_DESKTOP = 2,
+    M365_CA_CLIENT_EAS = 4,
+    M365_CA_CLIENT_OTHER = 8,
+    M365_CA_CLIENT_ALL = 16
+};
+enum {
+    M365_CA_GRANT_BLOCK = 1,
+    M365_CA_GRANT_MFA = 2,
+    M365_CA_GRANT_COMPLIANT = 4,
+    M365_CA_GRANT_DOMAIN_JOINED = 8,
+    M365_CA_GRANT_APPROVED_APP = 16,
+    M365_CA_GRANT_APP_PROTECTION = 32,
+    M365_CA_GRANT_PASSWORD_CHANGE = 64,
+    M365_CA_GRANT_OTHER = 128
+};
+enum m365_ca_state { M365_CA_OFF = 0, M365_CA_ON, M365_CA_REPORT_ONLY };
+
+struct m365_snap_ca {
+    const char *id, *name;
+    enum m365_ca_state state;
+    bool all_users;            /* conditions.users.includeUsers holds "All" */
+    bool all_apps;             /* conditions.applications.includeApplications holds "All" */
+    bool office365;            /* … or "Office365" (the Office 365 app group) */
+    bool register_security;    /* includeUserActions holds urn:user:registersecurityinfo */
+    bool locations;            /* conditions.locations includes or excludes a location */
+    bool auth_strength;        /* grantControls.authenticationStrength is set */
+    bool and_operator;         /* grantControls.operator AND */
+    unsigned clients;          /* M365_CA_CLIENT_* bits; 0: the condition is not set (all) */
+    unsigned grants;           /* M365_CA_GRANT_* bits */
+    const char **excluded;     /* excludeUsers, excludeGroups, excludeRoles ids (as exported) */
+    size_t n_excluded;
+    size_t n_include_users, n_include_groups, n_include_roles;
+};
+
+/* A verified domain (Graph domains, Get-MgDomain, Get-MsolDomain). */
+struct m365_snap_domain {
+    const char *name;        /* id (Name), lower-cased */
+    int federated;           /* authenticationType Federated; -1 unknown */
+    int verified, is_default;
+};
+
+/* A signing certificate of a federation configuration, decoded when it is X.509 DER. */
+struct m365_snap_cert {
+    bool given, parsed; /* the member was set; it decoded as an X.509 certificate */
+    const char *subject, *issuer, *thumbprint; /* thumbprint: SHA-1, upper-case hex */
+    int64_t not_before, not_after;
+};
+
+/* internalDomainFederation (Graph) or Get-MsolDomainFederationSettings output. */
+struct m365_snap_fed {
+    const char *domain; /* from a domain member, or the page's @odata.context; lower-cased */
+    const char *display_name, *issuer, *passive_uri, *mfa_behavior, *protocol;
+    struct m365_snap_cert signing, next;
+};
+
+/* Get-MailboxAuditBypassAssociation: one account. */
+struct m365_snap_bypass {
+    const char *name, *identity, *exo_id; /* Name, Identity, ExchangeObjectId (else Guid) */
+    const char *object_class;             /* the last ObjectClass ("user", "computer") */
+    int enabled;                          /* AuditBypassEnabled */
+};
+
+/* Get-ManagementRoleAssignment: one Exchange RBAC assignment. */
+struct m365_snap_mra {
+    const char *name, *role, *assignee_name, *assignee_type, *assignee;
+    const char *custom_scope, *recipient_scope, *method, *delegation;
+    int enabled, valid;
+    int64_t created;
+};
+
 struct m365_snap_db {
     struct m365_arena arena;
     struct m365_snap_user *users;
@@ -82,6 +181,21 @@ struct m365_snap_db {
     size_t n_grants, cap_grants;
     struct m365_snap_assign *assigns;
     size_t n_assigns, cap_assigns;
+    struct m365_snap_app *apps;
+    size_t n_apps, cap_apps;
+    struct m365_snap_dirrole *dirroles;
+    size_t n_dirroles, cap_dirroles;
+    struct m365_snap_ca *cas;
+    size_t n_cas, cap_cas;
+    bool ca_loaded; /* a Conditional Access policy list was read (it may be empty) */
+    struct m365_snap_domain *domains;
+    size_t n_domains, cap_domains;
+    struct m365_snap_fed *feds;
+    size_t n_feds, cap_feds;
+    struct m365_snap_bypass *bypasses;
+    size_t n_bypasses, cap_bypasses;
+    struct m365_snap_mra *mras;
+    size_t n_mras, cap_mras;
     int64_t newest; /* newest time seen in any object, M365_TIME_NONE when none */
     m365_diag_fn on_diag;
     void *diag_user;
@@ -96,6 +210,12 @@ void m365_snap_db_free(struct m365_snap_db *db);
 enum m365_status m365_snap_read_file(struct m365_snap_db *db, const char *path,
                                      const struct m365_limits *lim,
                                      struct m365_snapshot_file *st);
+
+/* Which snapshot object has these members (M365_SNAP_OTHER: none the readers know). has()
+ * answers whether obj has a member (case-insensitive) and, with object set, whether it is a
+ * JSON object. */
+typedef bool (*m365_snap_has_fn)(const void *obj, const char *member, bool object);
+enum m365_snapshot_kind m365_snap_classify_members(m365_snap_has_fn has, const void *obj);
 
 /* Audit (Premium) from a user object's assignedPlans / assignedLicenses (exposed for tests). */
 #define M365_PLAN_ADVANCED_AUDITING "2f442157-a11c-46b9-ae5b-6e39ff4e5849"

@@ -39,6 +39,7 @@ struct m365_snap_ctx {
     int64_t as_of;
     struct idx user_upn, user_id, mbx_upn, mbx_id, sp_app, sp_id;
     struct sp_info *sp; /* parallel to db->sps */
+    bool *bypassed;     /* parallel to db->mbxs: Get-MailboxAuditBypassAssociation lists it */
     struct unaudit *unaudit;
     size_t n_unaudit;
 };
@@ -53,40 +54,17 @@ static bool has_key(const struct m365_sniff_keys *k, const char *name)
     return false;
 }
 
-static bool istarts_n(const char *s, size_t n, const char *prefix)
+/* The snapshot reader's predicate over a key list: only names are known, not value types. */
+static bool keys_have(const void *obj, const char *member, bool object)
 {
-    size_t k = strlen(prefix);
-    return k <= n && m365_ieqn(s, k, prefix);
+    (void)object;
+    return has_key(obj, member);
 }
 
-/* The first record's members, judged like the snapshot reader judges each object (snap_read.c
- * classify); members that only log records carry rule it out. */
-static bool first_record_is_snapshot(const char *head, size_t len)
+/* A CSV header row (after PowerShell's optional #TYPE line) as a key list. */
+static void csv_header_keys(const char *head, size_t len, struct m365_sniff_keys *k)
 {
-    struct m365_sniff_keys k;
-    if (m365_sniff_json_keys(head, len, &k)) {
-        static const char *const log_only[] = {"TimeGenerated", "ipAddress", "activityDateTime",
-                                               "CreationTime", "RecordType", "operationName",
-                                               "Workload", "time"};
-        for (size_t i = 0; i < sizeof(log_only) / sizeof(log_only[0]); i++) {
-            if (has_key(&k, log_only[i])) {
-                return false;
-            }
-        }
-        bool mbx = (has_key(&k, "RecipientTypeDetails") || has_key(&k, "AuditEnabled")) &&
-                   (has_key(&k, "UserPrincipalName") || has_key(&k, "PrimarySmtpAddress"));
-        bool user = has_key(&k, "userPrincipalName") &&
-                    (has_key(&k, "accountEnabled") || has_key(&k, "assignedLicenses") ||
-                     has_key(&k, "assignedPlans") || has_key(&k, "signInActivity"));
-        return has_key(&k, "isMfaRegistered") || has_key(&k, "methodsRegistered") || mbx || user ||
-               (has_key(&k, "appId") && (has_key(&k, "appOwnerOrganizationId") ||
-                                         has_key(&k, "servicePrincipalType"))) ||
-               (has_key(&k, "clientId") && has_key(&k, "consentType") &&
-                has_key(&k, "resourceId")) ||
-               (has_key(&k, "appRoleId") && has_key(&k, "principalId") &&
-                has_key(&k, "resourceId"));
-    }
-    /* CSV (Export-Csv of Get-Mailbox): the header row, after PowerShell's optional #TYPE line. */
+    memset(k, 0, sizeof(*k));
     size_t i = 0;
     while (i < len && (head[i] == ' ' || head[i] == '\r' || head[i] == '\n')) {
         i++;
@@ -97,16 +75,44 @@ static bool first_record_is_snapshot(const char *head, size_t len)
     }
     const char *nl = memchr(head + i, '\n', len - i);
     size_t end = nl ? (size_t)(nl - head) : len;
-    bool addr = false, audit = false;
-    for (size_t p = i; p < end; p++) {
-        addr = addr || istarts_n(head + p, end - p, "\"UserPrincipalName\"") ||
-               istarts_n(head + p, end - p, "\"PrimarySmtpAddress\"") ||
-               istarts_n(head + p, end - p, "UserPrincipalName,") ||
-               istarts_n(head + p, end - p, "PrimarySmtpAddress,");
-        audit = audit || istarts_n(head + p, end - p, "RecipientTypeDetails") ||
-                istarts_n(head + p, end - p, "AuditEnabled");
+    while (i < end && k->n < M365_SNIFF_MAX_KEYS) {
+        size_t j = i;
+        while (j < end && head[j] != ',') {
+            j++;
+        }
+        size_t a = i, b = j;
+        while (a < b && (head[a] == ' ' || head[a] == '"')) {
+            a++;
+        }
+        while (b > a && (head[b - 1] == ' ' || head[b - 1] == '"' || head[b - 1] == '\r')) {
+            b--;
+        }
+        if (b > a && b - a < sizeof(k->keys[0])) {
+            memcpy(k->keys[k->n], head + a, b - a);
+            k->keys[k->n++][b - a] = '\0';
+        }
+        i = j + 1;
     }
-    return addr && audit;
+}
+
+/* The first record's members (a JSON object, or a CSV header), classified as the snapshot
+ * reader classifies each object; members that only log records carry rule it out. */
+static bool first_record_is_snapshot(const char *head, size_t len)
+{
+    struct m365_sniff_keys k;
+    if (!m365_sniff_json_keys(head, len, &k)) {
+        csv_header_keys(head, len, &k);
+    }
+    static const char *const log_only[] = {"TimeGenerated", "ipAddress", "activityDateTime",
+                                           "CreationTime", "CreationDate", "RecordType",
+                                           "operationName", "Workload", "time"};
+    for (size_t i = 0; i < sizeof(log_only) / sizeof(log_only[0]); i++) {
+        if (has_key(&k, log_only[i])) {
+            return false;
+        }
+    }
+    enum m365_snapshot_kind kind = k.n ? m365_snap_classify_members(keys_have, &k) : M365_SNAP_NONE;
+    return kind != M365_SNAP_NONE && kind != M365_SNAP_OTHER;
 }
 
 int m365_snap_sniff(const char *head, size_t len)
@@ -119,7 +125,9 @@ int m365_snap_sniff(const char *head, size_t len)
         "\"signInActivity\"",     "\"assignedLicenses\"", "\"assignedPlans\"",
         "\"isMfaRegistered\"",    "\"methodsRegistered\"", "RecipientTypeDetails",
         "\"servicePrincipalType\"", "\"appOwnerOrganizationId\"", "\"consentType\"",
-        "\"appRoleId\""};
+        "\"appRoleId\"",            "\"requiredResourceAccess\"", "\"roleTemplateId\"",
+        "\"grantControls\"",        "\"issuerUri\"",             "AuditBypassEnabled",
+        "RoleAssigneeName"};
     for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
         size_t n = strlen(marks[k]);
         for (size_t i = 0; n <= len && i + n <= len; i++) {
@@ -215,16 +223,16 @@ static const struct m365_snap_mbx *mbx_by(const struct m365_snap_ctx *c, const c
 }
 
 /* 1 auditable, 0 not (reason), -1 unknown. */
-static int audit_of(const struct m365_snap_user *u, const struct m365_snap_mbx *m,
-                    const char **reason)
+static int audit_of(const struct m365_snap_ctx *c, const struct m365_snap_user *u,
+                    const struct m365_snap_mbx *m, const char **reason)
 {
     *reason = NULL;
     if (m && m->audit_enabled == 0) {
         *reason = "mailbox auditing off";
         return 0;
     }
-    if (m && m->audit_bypass == 1) {
-        *reason = "mailbox audit bypass";
+    if (m && (m->audit_bypass == 1 || c->bypassed[m - c->db->mbxs])) {
+        *reason = "audit bypass";
         return 0;
     }
     if (!u) {
@@ -256,7 +264,7 @@ static int build_unaudit(struct m365_snap_ctx *c)
 {
     const struct m365_snap_db *db = c->db;
     size_t n = db->n_mbxs ? db->n_mbxs : db->n_users;
-    c->unaudit = malloc((n ? n : 1) * sizeof(*c->unaudit));
+    c->unaudit = malloc((n + db->n_bypasses + 1) * sizeof(*c->unaudit));
     if (!c->unaudit) {
         return -1;
     }
@@ -276,8 +284,21 @@ static int build_unaudit(struct m365_snap_ctx *c)
             continue;
         }
         const char *why;
-        if (audit_of(u, m, &why) == 0) {
+        if (audit_of(c, u, m, &why) == 0) {
             c->unaudit[c->n_unaudit++] = (struct unaudit){upn, why};
+        }
+    }
+    /* Bypassed accounts without a mailbox in the Get-Mailbox output (service accounts), by
+     * their identity or name: what they read is never logged either. */
+    for (size_t i = 0; i < db->n_bypasses; i++) {
+        const struct m365_snap_bypass *b = &db->bypasses[i];
+        bool found = false;
+        for (size_t k = 0; k < db->n_mbxs && !found; k++) {
+            found = m365_snapshot_bypass_matches(b, &db->mbxs[k]);
+        }
+        const char *who = b->identity ? b->identity : b->name;
+        if (b->enabled == 1 && !found && who) {
+            c->unaudit[c->n_unaudit++] = (struct unaudit){who, "audit bypass"};
         }
     }
     m365_qsort(c->unaudit, c->n_unaudit, sizeof(*c->unaudit), cmp_unaudit);
@@ -371,7 +392,14 @@ enum m365_status m365_snap_ctx_new(struct m365_snap_ctx **out, const struct m365
     for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
         m365_qsort(all[k]->v, all[k]->n, sizeof(struct key), cmp_key);
     }
-    if (build_sp(c) != 0 || build_unaudit(c) != 0) {
+    c->bypassed = calloc(db->n_mbxs ? db->n_mbxs : 1, sizeof(*c->bypassed));
+    for (size_t b = 0; c->bypassed && b < db->n_bypasses; b++) {
+        for (size_t k = 0; db->bypasses[b].enabled == 1 && k < db->n_mbxs; k++) {
+            c->bypassed[k] = c->bypassed[k] || m365_snapshot_bypass_matches(&db->bypasses[b],
+                                                                            &db->mbxs[k]);
+        }
+    }
+    if (!c->bypassed || build_sp(c) != 0 || build_unaudit(c) != 0) {
         m365_snap_ctx_free(c);
         return M365_E_NOMEM;
     }
@@ -391,6 +419,7 @@ void m365_snap_ctx_free(struct m365_snap_ctx *c)
     free(c->sp_app.v);
     free(c->sp_id.v);
     free(c->sp);
+    free(c->bypassed);
     free(c->unaudit);
     free(c);
 }
@@ -427,7 +456,7 @@ bool m365_snap_ctx_account(const struct m365_snap_ctx *c, const char *upn_or_id,
 }
 
 bool m365_snap_ctx_app(const struct m365_snap_ctx *c, const char *app_or_sp_id,
-                       struct m365_snap_app *out)
+                       struct m365_snap_app_info *out)
 {
     char buf[128];
     const char *k = lower(app_or_sp_id, buf, sizeof(buf));
@@ -461,7 +490,7 @@ int m365_snap_ctx_auditable(const struct m365_snap_ctx *c, const char *upn, cons
     if (!u && !m) {
         return -1;
     }
-    return audit_of(u, m, reason);
+    return audit_of(c, u, m, reason);
 }
 
 size_t m365_snap_ctx_n_unauditable(const struct m365_snap_ctx *c)

@@ -19,6 +19,11 @@ struct m365_snap_ctx;
  * NULL when unknown) after m365_snapshot_run(). */
 const struct m365_snap_db *m365_snapshot_db(const struct m365_snapshot *s);
 const char *m365_snapshot_home_tenant(const struct m365_snapshot *s);
+/* Whether a Get-MailboxAuditBypassAssociation entry names this Get-Mailbox mailbox (posture.c's
+ * own join). */
+struct m365_snap_bypass;
+struct m365_snap_mbx;
+bool m365_snapshot_bypass_matches(const struct m365_snap_bypass *b, const struct m365_snap_mbx *m);
 
 /* Whether a file's first bytes look like a tenant snapshot export: 2 when the first record
  * has the members the snapshot reader classifies by (a users page, userRegistrationDetails,
@@ -58,7 +63,7 @@ bool m365_snap_ctx_account(const struct m365_snap_ctx *c, const char *upn_or_id,
  * case): the m365_perm_class bits of the tracked application permissions its service principal
  * holds (0 when none, or not in the snapshot), their names (unique, up to max) and its owner
  * tenant (lower-case, NULL when unknown). Returns false when no service principal matches. */
-struct m365_snap_app {
+struct m365_snap_app_info {
     unsigned cls;
     const char *roles[8];
     size_t n_roles;
@@ -66,11 +71,12 @@ struct m365_snap_app {
     const char *name;
 };
 bool m365_snap_ctx_app(const struct m365_snap_ctx *c, const char *app_or_sp_id,
-                       struct m365_snap_app *out);
+                       struct m365_snap_app_info *out);
 
 /* Whether a mailbox (UPN, any case) can log MailItemsAccessed: 1 yes, 0 no (*reason says why:
  * "no Audit (Premium) licence", "Audit (Premium) plan disabled", "mailbox auditing off",
- * "mailbox audit bypass"), -1 the snapshot does not say. */
+ * "audit bypass" (Get-Mailbox AuditBypassEnabled, or Get-MailboxAuditBypassAssociation: the
+ * account's mailbox actions are not logged)), -1 the snapshot does not say. */
 int m365_snap_ctx_auditable(const struct m365_snap_ctx *c, const char *upn, const char **reason);
 
 /* Every mailbox (or, without Get-Mailbox output, licensed user) of the snapshot that cannot log

@@ -12,6 +12,7 @@
 #include "../json/json.h"
 #include "../readers/csv_rows.h"
 #include "snap.h"
+#include "snap_util.h"
 
 /* A whole snapshot file is parsed at once: Graph pages are one document. 1 GiB holds several
  * hundred thousand users. */
@@ -43,6 +44,13 @@ void m365_snap_db_free(struct m365_snap_db *db)
     free(db->sps);
     free(db->grants);
     free(db->assigns);
+    free(db->apps);
+    free(db->dirroles);
+    free(db->cas);
+    free(db->domains);
+    free(db->feds);
+    free(db->bypasses);
+    free(db->mras);
     m365_arena_free(&db->arena);
     memset(db, 0, sizeof(*db));
 }
@@ -57,12 +65,20 @@ const char *m365_snapshot_kind_name(enum m365_snapshot_kind k)
     case M365_SNAP_GRANTS: return "oauth2PermissionGrants";
     case M365_SNAP_APP_ROLES: return "appRoleAssignments";
     case M365_SNAP_OTHER: return "other";
+    case M365_SNAP_APPLICATIONS: return "applications";
+    case M365_SNAP_DIRECTORY_ROLES: return "directoryRoles";
+    case M365_SNAP_CA_POLICIES: return "conditionalAccessPolicies";
+    case M365_SNAP_DOMAINS: return "domains";
+    case M365_SNAP_FEDERATION: return "federationConfiguration";
+    case M365_SNAP_AUDIT_BYPASS: return "mailboxAuditBypassAssociation";
+    case M365_SNAP_MGMT_ROLES: return "managementRoleAssignments";
+    case M365_SNAP__KINDS:
     case M365_SNAP_NONE: break;
     }
     return "none";
 }
 
-static void *grow(void *p, size_t *cap, size_t n, size_t size)
+void *m365_snap_grow(void *p, size_t *cap, size_t n, size_t size)
 {
     if (n < *cap) {
         return p;
@@ -75,7 +91,7 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
     return q;
 }
 
-static void warn(struct m365_snap_db *db, const char *path, uint64_t line, const char *field,
+void m365_snap_warn(struct m365_snap_db *db, const char *path, uint64_t line, const char *field,
                  const char *msg)
 {
     if (db->on_diag) {
@@ -84,7 +100,7 @@ static void warn(struct m365_snap_db *db, const char *path, uint64_t line, const
     }
 }
 
-static const char *dup_lower(struct m365_snap_db *db, const char *s, size_t len, bool lower)
+const char *m365_snap_dup(struct m365_snap_db *db, const char *s, size_t len, bool lower)
 {
     while (len && (*s == ' ' || *s == '\t')) {
         s++;
@@ -105,7 +121,7 @@ static const char *dup_lower(struct m365_snap_db *db, const char *s, size_t len,
     return r;
 }
 
-static void note_time(struct m365_snap_db *db, int64_t t)
+void m365_snap_note_time(struct m365_snap_db *db, int64_t t)
 {
     if (t != M365_TIME_NONE && (db->newest == M365_TIME_NONE || t > db->newest)) {
         db->newest = t;
@@ -113,7 +129,7 @@ static void note_time(struct m365_snap_db *db, int64_t t)
 }
 
 /* ISO-8601, Purview-style, or Windows PowerShell 5.1's "/Date(1583000000000)/". */
-static int64_t parse_time(const char *s, size_t len)
+int64_t m365_snap_parse_time(const char *s, size_t len)
 {
     int64_t t;
     if (len > 7 && memcmp(s, "/Date(", 6) == 0) {
@@ -130,7 +146,7 @@ static int64_t parse_time(const char *s, size_t len)
 }
 
 /* true / false from a JSON bool, "True"/"False" text or 0/1. */
-static int tri_text(const char *s, size_t len)
+int m365_snap_tri_text(const char *s, size_t len)
 {
     if (m365_ieqn(s, len, "true") || m365_ieqn(s, len, "1") || m365_ieqn(s, len, "$true")) {
         return 1;
@@ -141,7 +157,7 @@ static int tri_text(const char *s, size_t len)
     return M365_SNAP_UNSET;
 }
 
-static int jv_tri(struct m365_jv v)
+int m365_snap_jv_tri(struct m365_jv v)
 {
     bool b;
     int64_t i;
@@ -159,30 +175,108 @@ static int jv_tri(struct m365_jv v)
     return M365_SNAP_UNSET;
 }
 
-static const char *jv_dup(struct m365_snap_db *db, struct m365_jv v, bool lower)
+const char *m365_snap_jv_dup(struct m365_snap_db *db, struct m365_jv v, bool lower)
 {
     const char *s;
     size_t n;
     return m365_jv_str(v, &s, &n) ? dup_lower(db, s, n, lower) : NULL;
 }
 
-static int64_t jv_time(struct m365_jv v)
+int64_t m365_snap_jv_time(struct m365_jv v)
 {
     const char *s;
     size_t n;
     return m365_jv_str(v, &s, &n) ? parse_time(s, n) : M365_TIME_NONE;
 }
 
-static bool jv_is(struct m365_jv v, const char *text)
+bool m365_snap_jv_is(struct m365_jv v, const char *text)
 {
     const char *s;
     size_t n;
     return m365_jv_str(v, &s, &n) && m365_ieqn(s, n, text);
 }
 
-static bool present(struct m365_jv v)
+bool m365_snap_present(struct m365_jv v)
 {
     return m365_jv_type(v) != M365_J_ABSENT;
+}
+
+/* Which object an object is, from the members it has. A predicate, so that the scan asks the
+ * same of a file's first record before reading it (snap_context.c). */
+enum m365_snapshot_kind m365_snap_classify_members(m365_snap_has_fn has, const void *obj)
+{
+    if (has(obj, "isMfaRegistered", false) || has(obj, "methodsRegistered", false)) {
+        return M365_SNAP_REGISTRATION;
+    }
+    if ((has(obj, "RecipientTypeDetails", false) ||
+         has(obj, "AuditEnabled", false)) &&
+        (has(obj, "UserPrincipalName", false) ||
+         has(obj, "PrimarySmtpAddress", false))) {
+        return M365_SNAP_MAILBOXES;
+    }
+    /* Sign-in records also carry userPrincipalName and userType, never these members. */
+    if (has(obj, "userPrincipalName", false) && !has(obj, "ipAddress", false) &&
+        (has(obj, "accountEnabled", false) || has(obj, "assignedLicenses", false) ||
+         has(obj, "assignedPlans", false) || has(obj, "signInActivity", false))) {
+        return M365_SNAP_USERS;
+    }
+    if (has(obj, "appId", false) &&
+        (has(obj, "appOwnerOrganizationId", false) ||
+         has(obj, "servicePrincipalType", false))) {
+        return M365_SNAP_SERVICE_PRINCIPALS;
+    }
+    if (has(obj, "clientId", false) && has(obj, "consentType", false) &&
+        has(obj, "resourceId", false)) {
+        return M365_SNAP_GRANTS;
+    }
+    if (has(obj, "appRoleId", false) && has(obj, "principalId", false) &&
+        has(obj, "resourceId", false)) {
+        return M365_SNAP_APP_ROLES;
+    }
+    /* Applications have no owner tenant or type (service principals do), but what is
+     * registered: requiredResourceAccess, identifierUris, web / spa / publicClient. */
+    if (has(obj, "appId", false) &&
+        (has(obj, "requiredResourceAccess", false) ||
+         has(obj, "identifierUris", false) || has(obj, "web", false) ||
+         has(obj, "spa", false) || has(obj, "publicClient", false))) {
+        return M365_SNAP_APPLICATIONS;
+    }
+    if (has(obj, "roleTemplateId", false) ||
+        (has(obj, "principalId", false) && has(obj, "roleDefinitionId", false))) {
+        return M365_SNAP_DIRECTORY_ROLES;
+    }
+    if (has(obj, "conditions", true) &&
+        (has(obj, "grantControls", false) || has(obj, "state", false))) {
+        return M365_SNAP_CA_POLICIES;
+    }
+    if (has(obj, "issuerUri", false) &&
+        (has(obj, "signingCertificate", false) ||
+         has(obj, "passiveSignInUri", false) ||
+         has(obj, "PassiveLogOnUri", false))) {
+        return M365_SNAP_FEDERATION;
+    }
+    /* Graph / Get-MgDomain: authenticationType and isVerified; Get-MsolDomain: Name,
+     * Authentication and Status. */
+    if ((has(obj, "authenticationType", false) && has(obj, "isVerified", false)) ||
+        (has(obj, "Authentication", false) && has(obj, "Status", false) &&
+         has(obj, "Name", false))) {
+        return M365_SNAP_DOMAINS;
+    }
+    if (has(obj, "AuditBypassEnabled", false) &&
+        (has(obj, "Name", false) || has(obj, "Identity", false))) {
+        return M365_SNAP_AUDIT_BYPASS;
+    }
+    if (has(obj, "Role", false) &&
+        (has(obj, "RoleAssigneeName", false) || has(obj, "RoleAssignee", false))) {
+        return M365_SNAP_MGMT_ROLES;
+    }
+    return M365_SNAP_OTHER;
+}
+
+static bool has_member(const void *obj, const char *member, bool object)
+{
+    struct m365_jv v = m365_jv_geti(*(const struct m365_jv *)obj, member);
+    return object ? m365_jv_type(v) == M365_J_OBJECT : present(v);
 }
 
 static enum m365_snapshot_kind classify(struct m365_jv o)
@@ -190,35 +284,7 @@ static enum m365_snapshot_kind classify(struct m365_jv o)
     if (m365_jv_type(o) != M365_J_OBJECT) {
         return M365_SNAP_NONE;
     }
-    if (present(m365_jv_geti(o, "isMfaRegistered")) || present(m365_jv_geti(o, "methodsRegistered"))) {
-        return M365_SNAP_REGISTRATION;
-    }
-    if ((present(m365_jv_geti(o, "RecipientTypeDetails")) ||
-         present(m365_jv_geti(o, "AuditEnabled"))) &&
-        (present(m365_jv_geti(o, "UserPrincipalName")) ||
-         present(m365_jv_geti(o, "PrimarySmtpAddress")))) {
-        return M365_SNAP_MAILBOXES;
-    }
-    /* Sign-in records also carry userPrincipalName and userType, never these members. */
-    if (present(m365_jv_geti(o, "userPrincipalName")) && !present(m365_jv_geti(o, "ipAddress")) &&
-        (present(m365_jv_geti(o, "accountEnabled")) || present(m365_jv_geti(o, "assignedLicenses")) ||
-         present(m365_jv_geti(o, "assignedPlans")) || present(m365_jv_geti(o, "signInActivity")))) {
-        return M365_SNAP_USERS;
-    }
-    if (present(m365_jv_geti(o, "appId")) &&
-        (present(m365_jv_geti(o, "appOwnerOrganizationId")) ||
-         present(m365_jv_geti(o, "servicePrincipalType")))) {
-        return M365_SNAP_SERVICE_PRINCIPALS;
-    }
-    if (present(m365_jv_geti(o, "clientId")) && present(m365_jv_geti(o, "consentType")) &&
-        present(m365_jv_geti(o, "resourceId"))) {
-        return M365_SNAP_GRANTS;
-    }
-    if (present(m365_jv_geti(o, "appRoleId")) && present(m365_jv_geti(o, "principalId")) &&
-        present(m365_jv_geti(o, "resourceId"))) {
-        return M365_SNAP_APP_ROLES;
-    }
-    return M365_SNAP_OTHER;
+    return m365_snap_classify_members(has_member, &o);
 }
 
 static void user_audit(struct m365_snap_user *u, struct m365_jv o)
@@ -343,8 +409,8 @@ static int add_reg(struct m365_snap_db *db, struct m365_jv o)
     return 0;
 }
 
-static int add_creds(struct m365_snap_db *db, struct m365_snap_sp *sp, struct m365_jv arr,
-                     bool is_key)
+static void creds_from(struct m365_snap_db *db, struct m365_snap_cred *v, size_t *n,
+                       struct m365_jv arr, bool is_key)
 {
     struct m365_jit it;
     struct m365_jv e;
@@ -353,15 +419,36 @@ static int add_creds(struct m365_snap_db *db, struct m365_snap_sp *sp, struct m3
         if (m365_jv_type(e) != M365_J_OBJECT) {
             continue;
         }
-        struct m365_snap_cred *c = &sp->creds[sp->n_creds++];
+        struct m365_snap_cred *c = &v[(*n)++];
         c->is_key = is_key;
         c->name = jv_dup(db, m365_jv_geti(e, "displayName"), false);
         c->type = jv_dup(db, m365_jv_geti(e, "type"), false);
         c->usage = jv_dup(db, m365_jv_geti(e, "usage"), false);
         c->key_id = jv_dup(db, m365_jv_geti(e, "keyId"), true);
-        /* Not a snapshot time: the newest credential would always look "recent". */
+        /* Not snapshot times: the newest credential would always look "recent". */
         c->start = jv_time(m365_jv_geti(e, "startDateTime"));
+        c->end = jv_time(m365_jv_geti(e, "endDateTime"));
     }
+}
+
+int m365_snap_add_creds(struct m365_snap_db *db, struct m365_jv keys, struct m365_jv pwds,
+                        struct m365_snap_cred **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    size_t n = (m365_jv_type(keys) == M365_J_ARRAY ? m365_jv_count(keys) : 0) +
+               (m365_jv_type(pwds) == M365_J_ARRAY ? m365_jv_count(pwds) : 0);
+    if (n == 0) {
+        return 0;
+    }
+    struct m365_snap_cred *v = m365_arena_alloc(&db->arena, n * sizeof(*v));
+    if (!v) {
+        return -1;
+    }
+    memset(v, 0, n * sizeof(*v));
+    creds_from(db, v, n_out, keys, true);
+    creds_from(db, v, n_out, pwds, false);
+    *out = v;
     return 0;
 }
 
@@ -382,18 +469,10 @@ static int add_sp(struct m365_snap_db *db, struct m365_jv o)
     }
     sp->owner = jv_dup(db, m365_jv_geti(o, "appOwnerOrganizationId"), true);
     sp->type = jv_dup(db, m365_jv_geti(o, "servicePrincipalType"), false);
-    struct m365_jv keys = m365_jv_geti(o, "keyCredentials");
-    struct m365_jv pwds = m365_jv_geti(o, "passwordCredentials");
-    size_t n = (m365_jv_type(keys) == M365_J_ARRAY ? m365_jv_count(keys) : 0) +
-               (m365_jv_type(pwds) == M365_J_ARRAY ? m365_jv_count(pwds) : 0);
-    if (n) {
-        sp->creds = m365_arena_alloc(&db->arena, n * sizeof(*sp->creds));
-        if (!sp->creds) {
-            return -1;
-        }
-        memset(sp->creds, 0, n * sizeof(*sp->creds));
-        add_creds(db, sp, keys, true);
-        add_creds(db, sp, pwds, false);
+    if (m365_snap_add_creds(db, m365_jv_geti(o, "keyCredentials"),
+                            m365_jv_geti(o, "passwordCredentials"), &sp->creds,
+                            &sp->n_creds) != 0) {
+        return -1;
     }
     struct m365_jv urls = m365_jv_geti(o, "replyUrls");
     sp->n_reply_urls = m365_jv_type(urls) == M365_J_ARRAY ? m365_jv_count(urls) : 0;
@@ -437,8 +516,8 @@ static int add_assign(struct m365_snap_db *db, struct m365_jv o)
 
 /* Get-Mailbox values, whatever carried them (JSON members or CSV cells). */
 struct mbx_raw {
-    const char *upn, *smtp, *ext, *type, *audit, *bypass, *created;
-    size_t upn_n, smtp_n, ext_n, type_n, audit_n, bypass_n, created_n;
+    const char *upn, *smtp, *ext, *type, *audit, *bypass, *created, *name, *exo;
+    size_t upn_n, smtp_n, ext_n, type_n, audit_n, bypass_n, created_n, name_n, exo_n;
 };
 
 static bool no_signin_type(const char *s, size_t n)
@@ -468,17 +547,20 @@ static int add_mbx(struct m365_snap_db *db, const struct mbx_raw *m)
     x->audit_bypass = m->bypass ? tri_text(m->bypass, m->bypass_n) : M365_SNAP_UNSET;
     x->created = m->created ? parse_time(m->created, m->created_n) : M365_TIME_NONE;
     note_time(db, x->created);
+    x->name = m->name ? dup_lower(db, m->name, m->name_n, true) : NULL;
+    x->exo_id = m->exo ? dup_lower(db, m->exo, m->exo_n, true) : NULL;
     return 0;
 }
 
 /* A member's value as text: strings as they are, booleans and numbers spelt out,
  * {"Value": …} (enums in some PowerShell serialisations) unwrapped. */
-static void jv_text(struct m365_jv v, const char **s, size_t *n, char *tmp, size_t tmpsz)
+void m365_snap_jv_text(struct m365_jv v, const char **s, size_t *n, char *tmp, size_t tmpsz)
 {
     *s = NULL;
     *n = 0;
     if (m365_jv_type(v) == M365_J_OBJECT) {
-        v = m365_jv_geti(v, "Value");
+        struct m365_jv in = m365_jv_geti(v, "Value");
+        v = present(in) ? in : m365_jv_geti(v, "Name");
     }
     bool b;
     int64_t i;
@@ -511,24 +593,41 @@ static int add_mbx_json(struct m365_snap_db *db, struct m365_jv o)
     jv_text(m365_jv_geti(o, "AuditBypassEnabled"), &m.bypass, &m.bypass_n, t3, sizeof(t3));
     struct m365_jv c = m365_jv_geti(o, "WhenCreatedUTC");
     jv_text(present(c) ? c : m365_jv_geti(o, "WhenCreated"), &m.created, &m.created_n, t4, sizeof(t4));
+    jv_text(m365_jv_geti(o, "Name"), &m.name, &m.name_n, t1, 0);
+    struct m365_jv x = m365_jv_geti(o, "ExchangeObjectId");
+    jv_text(present(x) ? x : m365_jv_geti(o, "Guid"), &m.exo, &m.exo_n, t1, 0);
     return add_mbx(db, &m);
 }
 
 struct counts {
-    uint64_t by_kind[M365_SNAP_OTHER + 1];
+    uint64_t by_kind[M365_SNAP__KINDS];
+    bool ca_page; /* a Conditional Access policies page, possibly empty */
 };
 
 /* One object (or a Graph page, whose value array holds the objects). */
 static int take(struct m365_snap_db *db, struct m365_jv o, struct counts *c,
-                struct m365_snapshot_file *st, uint64_t line, bool page_ok)
+                struct m365_snapshot_file *st, uint64_t line, bool page_ok,
+                const char *page_domain)
 {
     struct m365_jv value = m365_jv_geti(o, "value");
     if (page_ok && m365_jv_type(value) == M365_J_ARRAY) {
+        const char *ctx;
+        size_t ctx_n;
+        if (m365_jv_str(m365_jv_geti(o, "@odata.context"), &ctx, &ctx_n) && ctx_n < 4096) {
+            char tmp[4096];
+            memcpy(tmp, ctx, ctx_n);
+            tmp[ctx_n] = 0;
+            if (m365_icontains(tmp, "conditionalAccess/policies")) {
+                c->ca_page = true; /* an empty list still says "no policies" */
+                db->ca_loaded = true;
+            }
+        }
+        const char *dom = m365_snap_context_domain(db, o);
         struct m365_jit it;
         struct m365_jv e;
         m365_jv_iter(value, &it);
         while (m365_jit_next(&it, NULL, NULL, &e)) {
-            if (take(db, e, c, st, line, false) != 0) {
+            if (take(db, e, c, st, line, false, dom) != 0) {
                 return -1;
             }
         }
@@ -537,6 +636,8 @@ static int take(struct m365_snap_db *db, struct m365_jv o, struct counts *c,
     st->records++;
     enum m365_snapshot_kind k = classify(o);
     int rc = 0;
+    struct m365_snap_why why = {NULL, NULL};
+    struct m365_snap_rec rec = {o, NULL, NULL, 0};
     switch (k) {
     case M365_SNAP_USERS: rc = add_user(db, o); break;
     case M365_SNAP_REGISTRATION: rc = add_reg(db, o); break;
@@ -544,10 +645,26 @@ static int take(struct m365_snap_db *db, struct m365_jv o, struct counts *c,
     case M365_SNAP_SERVICE_PRINCIPALS: rc = add_sp(db, o); break;
     case M365_SNAP_GRANTS: rc = add_grant(db, o); break;
     case M365_SNAP_APP_ROLES: rc = add_assign(db, o); break;
+    case M365_SNAP_APPLICATIONS: rc = m365_snap_add_app(db, o, &why); break;
+    case M365_SNAP_DIRECTORY_ROLES: rc = m365_snap_add_dirrole(db, o, &why); break;
+    case M365_SNAP_CA_POLICIES: rc = m365_snap_add_ca(db, o, &why); break;
+    case M365_SNAP_DOMAINS: rc = m365_snap_add_domain(db, o, &why); break;
+    case M365_SNAP_FEDERATION:
+        rc = m365_snap_add_fed(db, o, page_domain ? page_domain : m365_snap_context_domain(db, o),
+                               &why);
+        break;
+    case M365_SNAP_AUDIT_BYPASS: rc = m365_snap_add_bypass(db, &rec, &why); break;
+    case M365_SNAP_MGMT_ROLES: rc = m365_snap_add_mra(db, &rec, &why); break;
     case M365_SNAP_OTHER: break;
+    case M365_SNAP__KINDS:
     case M365_SNAP_NONE:
         st->skipped++;
         warn(db, st->path, line, NULL, "not a JSON object");
+        return 0;
+    }
+    if (rc > 0) {
+        st->skipped++;
+        warn(db, st->path, line, why.field, why.msg ? why.msg : "object not usable");
         return 0;
     }
     c->by_kind[k]++;
@@ -597,10 +714,10 @@ static enum m365_status read_json(struct m365_snap_db *db, struct m365_input *in
             struct m365_jv e;
             m365_jv_iter(root, &it);
             while (rc == 0 && m365_jit_next(&it, NULL, NULL, &e)) {
-                rc = take(db, e, c, st, 0, true);
+                rc = take(db, e, c, st, 0, true, NULL);
             }
         } else {
-            rc = take(db, root, c, st, 1, true);
+            rc = take(db, root, c, st, 1, true, NULL);
         }
     } else {
         /* Not one document: JSON Lines (of objects or of whole pages). */
@@ -618,7 +735,7 @@ static enum m365_status read_json(struct m365_snap_db *db, struct m365_input *in
             if (s < end) {
                 m365_json_reset(j);
                 if (m365_json_parse(j, b.data + s, end - s, false, &root, &err) == 0) {
-                    rc = take(db, root, c, st, line, true);
+                    rc = take(db, root, c, st, line, true, NULL);
                 } else {
                     st->records++;
                     st->skipped++;
@@ -635,7 +752,66 @@ static enum m365_status read_json(struct m365_snap_db *db, struct m365_input *in
     return rc == 0 ? M365_OK : M365_E_NOMEM;
 }
 
-/* Export-Csv of Get-Mailbox: an optional "#TYPE" line, a header row, one row per mailbox. */
+void m365_snap_rec_get(const struct m365_snap_rec *r, const char *name, const char **s, size_t *n,
+                       char *tmp, size_t tmpsz)
+{
+    *s = NULL;
+    *n = 0;
+    if (!r->row) {
+        jv_text(m365_jv_geti(r->o, name), s, n, tmp, tmpsz);
+        if (*s && *n == 0) {
+            *s = NULL;
+        }
+        return;
+    }
+    for (size_t i = 0; i < r->n_head && i < r->row->n; i++) {
+        if (m365_csv_header_is(r->head[i].s, r->head[i].len, name)) {
+            if (r->row->fields[i].len > 0) {
+                *s = r->row->fields[i].s;
+                *n = r->row->fields[i].len;
+            }
+            return;
+        }
+    }
+}
+
+/* The header cells, kept (the row's storage is reused). */
+struct csv_head {
+    struct m365_csv_field *cells;
+    size_t n;
+};
+
+static int head_keep(struct m365_snap_db *db, struct csv_head *h, const struct m365_csv_row *row)
+{
+    h->cells = calloc(row->n ? row->n : 1, sizeof(*h->cells));
+    if (!h->cells) {
+        return -1;
+    }
+    for (size_t i = 0; i < row->n; i++) {
+        char *c = m365_arena_strndup(&db->arena, row->fields[i].s, row->fields[i].len);
+        if (!c) {
+            return -1;
+        }
+        h->cells[i].s = c;
+        h->cells[i].len = row->fields[i].len;
+    }
+    h->n = row->n;
+    return 0;
+}
+
+static bool head_has(const struct csv_head *h, const char *name)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        if (m365_csv_header_is(h->cells[i].s, h->cells[i].len, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Export-Csv of Get-Mailbox, Get-MailboxAuditBypassAssociation or Get-ManagementRoleAssignment:
+ * an optional "#TYPE" line, a header row, one row per object. Which cmdlet wrote it comes from
+ * the header. */
 static enum m365_status read_csv(struct m365_snap_db *db, struct m365_input *in,
                                  const struct m365_limits *lim, struct m365_snapshot_file *st,
                                  struct counts *c)
@@ -644,13 +820,8 @@ static enum m365_status read_csv(struct m365_snap_db *db, struct m365_input *in,
     if (!rows) {
         return M365_E_NOMEM;
     }
-    enum { C_UPN, C_SMTP, C_EXT, C_TYPE, C_AUDIT, C_BYPASS, C_CREATED, C_WHEN, C__N };
-    static const char *const names[C__N] = {
-        "UserPrincipalName", "PrimarySmtpAddress", "ExternalDirectoryObjectId",
-        "RecipientTypeDetails", "AuditEnabled", "AuditBypassEnabled", "WhenCreatedUTC",
-        "WhenCreated"};
-    long col[C__N];
-    bool header = false;
+    struct csv_head head = {NULL, 0};
+    enum m365_snapshot_kind kind = M365_SNAP_NONE;
     struct m365_csv_row row;
     enum m365_status rs;
     enum m365_status out = M365_OK;
@@ -666,54 +837,80 @@ static enum m365_status read_csv(struct m365_snap_db *db, struct m365_input *in,
             warn(db, st->path, row.line, NULL, row.why ? row.why : "row skipped");
             continue;
         }
-        if (!header) {
+        if (kind == M365_SNAP_NONE) {
             if (row.n > 0 && row.fields[0].len > 0 && row.fields[0].s[0] == '#') {
                 continue; /* PowerShell's #TYPE line */
             }
-            for (int k = 0; k < C__N; k++) {
-                col[k] = -1;
-                for (size_t i = 0; i < row.n && col[k] < 0; i++) {
-                    if (m365_csv_header_is(row.fields[i].s, row.fields[i].len, names[k])) {
-                        col[k] = (long)i;
-                    }
-                }
-            }
-            if ((col[C_UPN] < 0 && col[C_SMTP] < 0) || (col[C_TYPE] < 0 && col[C_AUDIT] < 0)) {
-                st->error = "CSV without Get-Mailbox columns (UserPrincipalName or "
-                            "PrimarySmtpAddress, RecipientTypeDetails or AuditEnabled)";
+            if (head_keep(db, &head, &row) != 0) {
+                out = M365_E_NOMEM;
                 break;
             }
-            header = true;
+            if ((head_has(&head, "UserPrincipalName") || head_has(&head, "PrimarySmtpAddress")) &&
+                (head_has(&head, "RecipientTypeDetails") || head_has(&head, "AuditEnabled"))) {
+                kind = M365_SNAP_MAILBOXES;
+            } else if (head_has(&head, "AuditBypassEnabled") &&
+                       (head_has(&head, "Name") || head_has(&head, "Identity"))) {
+                kind = M365_SNAP_AUDIT_BYPASS;
+            } else if (head_has(&head, "Role") && (head_has(&head, "RoleAssigneeName") ||
+                                                   head_has(&head, "RoleAssignee"))) {
+                kind = M365_SNAP_MGMT_ROLES;
+            } else {
+                st->error = "CSV without the columns of Get-Mailbox (UserPrincipalName or "
+                            "PrimarySmtpAddress, RecipientTypeDetails or AuditEnabled), "
+                            "Get-MailboxAuditBypassAssociation (Name, AuditBypassEnabled) or "
+                            "Get-ManagementRoleAssignment (Role, RoleAssigneeName)";
+                break;
+            }
             continue;
         }
         st->records++;
-        struct mbx_raw m;
-        memset(&m, 0, sizeof(m));
-        const char **dst[C__N] = {&m.upn, &m.smtp, &m.ext, &m.type, &m.audit, &m.bypass,
-                                  &m.created, &m.created};
-        size_t *dn[C__N] = {&m.upn_n, &m.smtp_n, &m.ext_n, &m.type_n, &m.audit_n, &m.bypass_n,
-                            &m.created_n, &m.created_n};
-        for (int k = 0; k < C__N; k++) {
-            if (col[k] >= 0 && (size_t)col[k] < row.n && row.fields[col[k]].len > 0 &&
-                !(k == C_WHEN && m.created)) {
-                *dst[k] = row.fields[col[k]].s;
-                *dn[k] = row.fields[col[k]].len;
+        struct m365_snap_rec rec = {m365_jv_none(), &row, head.cells, head.n};
+        struct m365_snap_why why = {NULL, NULL};
+        int rc;
+        if (kind == M365_SNAP_MAILBOXES) {
+            struct mbx_raw m;
+            memset(&m, 0, sizeof(m));
+            m365_snap_rec_get(&rec, "UserPrincipalName", &m.upn, &m.upn_n, NULL, 0);
+            m365_snap_rec_get(&rec, "PrimarySmtpAddress", &m.smtp, &m.smtp_n, NULL, 0);
+            m365_snap_rec_get(&rec, "ExternalDirectoryObjectId", &m.ext, &m.ext_n, NULL, 0);
+            m365_snap_rec_get(&rec, "RecipientTypeDetails", &m.type, &m.type_n, NULL, 0);
+            m365_snap_rec_get(&rec, "AuditEnabled", &m.audit, &m.audit_n, NULL, 0);
+            m365_snap_rec_get(&rec, "AuditBypassEnabled", &m.bypass, &m.bypass_n, NULL, 0);
+            m365_snap_rec_get(&rec, "WhenCreatedUTC", &m.created, &m.created_n, NULL, 0);
+            if (!m.created) {
+                m365_snap_rec_get(&rec, "WhenCreated", &m.created, &m.created_n, NULL, 0);
             }
+            m365_snap_rec_get(&rec, "Name", &m.name, &m.name_n, NULL, 0);
+            m365_snap_rec_get(&rec, "ExchangeObjectId", &m.exo, &m.exo_n, NULL, 0);
+            if (!m.exo) {
+                m365_snap_rec_get(&rec, "Guid", &m.exo, &m.exo_n, NULL, 0);
+            }
+            if (!m.upn && !m.smtp) {
+                why = (struct m365_snap_why){"UserPrincipalName", "mailbox without an address"};
+                rc = 1;
+            } else {
+                rc = add_mbx(db, &m);
+            }
+        } else if (kind == M365_SNAP_AUDIT_BYPASS) {
+            rc = m365_snap_add_bypass(db, &rec, &why);
+        } else {
+            rc = m365_snap_add_mra(db, &rec, &why);
         }
-        if (!m.upn && !m.smtp) {
-            st->skipped++;
-            warn(db, st->path, row.line, "UserPrincipalName", "mailbox without an address");
-            continue;
-        }
-        if (add_mbx(db, &m) != 0) {
+        if (rc < 0) {
             out = M365_E_NOMEM;
             break;
         }
-        c->by_kind[M365_SNAP_MAILBOXES]++;
+        if (rc > 0) {
+            st->skipped++;
+            warn(db, st->path, row.line, why.field, why.msg ? why.msg : "row not usable");
+            continue;
+        }
+        c->by_kind[kind]++;
     }
-    if (!header && !st->error) {
+    if (kind == M365_SNAP_NONE && !st->error) {
         st->error = "not JSON and no CSV header row";
     }
+    free(head.cells);
     m365_csv_rows_free(rows);
     return out;
 }
@@ -759,18 +956,22 @@ enum m365_status m365_snap_read_file(struct m365_snap_db *db, const char *path,
     m365_input_close(in);
     /* The file's kind: the kind most of its objects have. */
     uint64_t best = 0;
-    for (int k = M365_SNAP_USERS; k < M365_SNAP_OTHER; k++) {
-        if (c.by_kind[k] > best) {
+    for (int k = M365_SNAP_USERS; k < M365_SNAP__KINDS; k++) {
+        if (k != M365_SNAP_OTHER && c.by_kind[k] > best) {
             best = c.by_kind[k];
             st->kind = (enum m365_snapshot_kind)k;
         }
+    }
+    if (st->kind == M365_SNAP_NONE && c.ca_page) {
+        st->kind = M365_SNAP_CA_POLICIES; /* a tenant without policies: an empty page */
     }
     if (st->kind == M365_SNAP_NONE && c.by_kind[M365_SNAP_OTHER] > 0) {
         st->kind = M365_SNAP_OTHER;
     }
     if (st->kind == M365_SNAP_NONE && !st->error) {
-        st->error = "no users, userRegistrationDetails, mailbox, servicePrincipal, "
-                    "oauth2PermissionGrant or appRoleAssignment objects";
+        st->error = "no snapshot objects (users, userRegistrationDetails, mailboxes, "
+                    "servicePrincipals, applications, grants, role assignments, Conditional "
+                    "Access policies, domains, audit bypass or management role assignments)";
     }
     return rc;
 }

@@ -1,0 +1,123 @@
+/* m365_jget answers from a per-object key index; it must give exactly what scanning the members
+ * gives (the first exact match of any key, in key order, else the first case-insensitive one;
+ * null values skipped). Checked against the scans on generated objects. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "json/json.h"
+#include "readers/read_ctx.h"
+
+static const char *const variants[] = {"Id",        "ID",       "id",         "UserId",
+                                       "userid",    "USERID",   "ClientIP",   "clientip",
+                                       "Operation", "Workload", "CreationTime", "RecordType",
+                                       "ObjectId",  "ResultStatus", "UserKey", "Xy"};
+#define NV (sizeof(variants) / sizeof(variants[0]))
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static unsigned next(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+/* Reference: the two scans m365_jget used to do. */
+static struct m365_jv reference(struct m365_jv obj, const char *const *keys, size_t n)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            struct m365_jv v = pass ? m365_jv_geti(obj, keys[i]) : m365_jv_get(obj, keys[i]);
+            if (v.present && m365_jv_type(v) != M365_J_NULL) {
+                return v;
+            }
+        }
+    }
+    return m365_jv_none();
+}
+
+static struct m365_jv jget_n(struct m365_jv obj, const char *const *k, size_t n)
+{
+    switch (n) {
+    case 1: return m365_jget(obj, k[0], NULL);
+    case 2: return m365_jget(obj, k[0], k[1], NULL);
+    default: return m365_jget(obj, k[0], k[1], k[2], NULL);
+    }
+}
+
+static void same_as_scanning(void **state)
+{
+    (void)state;
+    struct m365_json *j = m365_json_new(1 << 20, 64);
+    assert_non_null(j);
+    struct m365_buf b;
+    m365_buf_init(&b, 0);
+    unsigned checked = 0, found = 0, indexed_sizes = 0;
+    for (unsigned round = 0; round < 3000; round++) {
+        /* 1 to 80 members: below, inside and above the indexed sizes. */
+        unsigned members = 1 + next(round % 10 == 0 ? 80 : 20);
+        indexed_sizes += members >= 6 && members <= 64;
+        m365_buf_reset(&b);
+        m365_buf_putc(&b, '{');
+        for (unsigned m = 0; m < members; m++) {
+            unsigned v = next(NV + 8);
+            if (v < NV) {
+                m365_buf_printf(&b, "%s\"%s\":", m ? "," : "", variants[v]);
+            } else {
+                m365_buf_printf(&b, "%s\"k%u\":", m ? "," : "", m);
+            }
+            if (next(4) == 0) {
+                m365_buf_printf(&b, "null");
+            } else {
+                m365_buf_printf(&b, "\"v%u\"", m);
+            }
+        }
+        m365_buf_putc(&b, '}');
+        struct m365_jv root;
+        const char *err = NULL;
+        assert_int_equal(m365_json_parse(j, b.data, b.len, false, &root, &err), 0);
+        for (unsigned q = 0; q < 20; q++) {
+            const char *keys[3];
+            size_t n = 1 + next(3);
+            for (size_t i = 0; i < n; i++) {
+                keys[i] = variants[next(NV)];
+            }
+            struct m365_jv want = reference(root, keys, n), got = jget_n(root, keys, n);
+            assert_int_equal(got.present, want.present);
+            if (want.present) {
+                const char *ws, *gs;
+                size_t wl, gl;
+                assert_true(m365_jv_str(want, &ws, &wl));
+                assert_true(m365_jv_str(got, &gs, &gl));
+                if (wl != gl || memcmp(ws, gs, wl) != 0) {
+                    fail_msg("%s: keys %s%s%s: want %.*s got %.*s", b.data, keys[0],
+                             n > 1 ? keys[1] : "", n > 2 ? keys[2] : "", (int)wl, ws, (int)gl,
+                             gs);
+                }
+                found++;
+            }
+            checked++;
+        }
+        m365_json_reset(j); /* the next object may reuse these handles */
+    }
+    assert_true(found > checked / 4);
+    assert_true(indexed_sizes > 1000);
+    m365_buf_free(&b);
+    m365_json_free(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(same_as_scanning),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
