@@ -130,7 +130,10 @@ printf 'posture:\n  dormant_dayz: 3\n' >"$WORK/bad.yaml"
 "$BIN" scan --no-progress --config "$WORK/bad.yaml" "$MIX" >/dev/null 2>"$WORK/conf.err"
 expect_eq "bad posture config" $? 2
 expect_grep "bad posture config: why" "$WORK/conf.err" 'posture.dormant_dayz: unknown'
-# Determinism: the same evidence, the same bytes
-scan_json "$WORK/mix2.json" "$WORK/mix2.err" --config "$CONF" "$MIX"
-expect_eq "deterministic" "$(jq -c 'del(.command)' "$WORK/mix2.json" | md5sum)" "$(jq -c 'del(.command)' "$J" | md5sum)"
+# Determinism: the same evidence, the same bytes, whatever the number of threads
+for t in 1 4; do
+    scan_json "$WORK/mix-$t.json" "$WORK/mix-$t.err" --threads "$t" --config "$CONF" "$MIX"
+    expect_eq "deterministic ($t threads)" "$(jq -c 'del(.command)' "$WORK/mix-$t.json" | md5sum)" \
+        "$(jq -c 'del(.command)' "$J" | md5sum)"
+done
 finish
