@@ -74,6 +74,10 @@ struct m365_mailbox_coverage {
     int64_t audit_off_from, audit_off_to; /* to = M365_TIME_NONE: not re-enabled */
     bool throttled;               /* IsThrottled: Exchange stopped logging it for 24 h */
     int64_t throttled_at;
+    /* Why a tenant snapshot loaded beside the logs says the mailbox cannot log
+     * MailItemsAccessed at all ("no Audit (Premium) licence", "mailbox auditing off"…); NULL
+     * when it can, or no snapshot says. */
+    const char *not_auditable;
 };
 
 struct m365_coverage {
@@ -83,6 +87,7 @@ struct m365_coverage {
     const struct m365_mailbox_coverage *mailboxes; /* sorted by mailbox */
     size_t n_visible;   /* mailboxes with MailItemsAccessed records */
     size_t n_invisible; /* owners who sign in but whose mailbox logs no MailItemsAccessed */
+    size_t n_not_auditable; /* mailboxes with not_auditable set (they are all listed) */
 };
 
 const struct m365_coverage *m365_scan_coverage(const struct m365_scan *s);

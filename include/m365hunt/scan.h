@@ -146,11 +146,21 @@ const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i); /
  * unknown. */
 const char *m365_scan_home_tenant(const struct m365_scan *s);
 
-/* Rules that did not run on this evidence, and why (missing log source, disabled…). */
+/* The tenant snapshot read from snapshot files among the inputs (users, MFA registration,
+ * mailboxes, service principals, grants, app role assignments: docs/snapshot.md, "Snapshot in
+ * scan"), or NULL when there were none. Its files are also in m365_scan_file() with their
+ * snapshot kind as the format. Valid until m365_scan_free(). */
+struct m365_snapshot;
+const struct m365_snapshot *m365_scan_snapshot(const struct m365_scan *s);
+
+/* Rules that did not run on this evidence, and why (missing log source, disabled…); then, when a
+ * snapshot was loaded, the posture rules that could not run on it. */
 size_t m365_scan_n_not_evaluated(const struct m365_scan *s);
 void m365_scan_not_evaluated(const struct m365_scan *s, size_t i, const char **rule,
                              const char **reason);
 
+/* The log detections' findings (time order), then the snapshot's posture findings (as in
+ * m365hunt audit). Posture findings have no evidence events and belong to no incident. */
 size_t m365_scan_n_findings(const struct m365_scan *s);
 const struct m365_finding *m365_scan_finding(const struct m365_scan *s, size_t i);
 

@@ -162,13 +162,13 @@ static size_t busiest(const struct m365_scan *s, int which, struct count *out, s
     return r;
 }
 
-static void print_stats_row(FILE *o, const char *name, unsigned files,
+static void print_stats_row(FILE *o, int width, const char *name, unsigned files,
                             const struct m365_source_stats *st)
 {
     char a[24], b[24];
     fmt_time(st->first_ms, a, sizeof(a));
     fmt_time(st->last_ms, b, sizeof(b));
-    fprintf(o, "  %-11s %5u %8llu %8llu %7llu %5llu  %-10.10s  %-10.10s\n", name, files,
+    fprintf(o, "  %-*s %5u %8llu %8llu %7llu %5llu  %-10.10s  %-10.10s\n", width, name, files,
             (unsigned long long)st->records_read, (unsigned long long)st->parsed,
             (unsigned long long)st->skipped, (unsigned long long)st->duplicates, a, b);
 }
@@ -297,11 +297,19 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
                 "cannot be seen)",
              4);
     }
+    if (cv->n_not_auditable) {
+        snprintf(mline, sizeof(mline),
+                 "Tenant snapshot: %zu mailbox%s cannot log MailItemsAccessed at all (no Audit "
+                 "(Premium) licence, plan disabled, auditing off or bypassed)%s",
+                 cv->n_not_auditable, cv->n_not_auditable == 1 ? "" : "es",
+                 full ? "" : "; 'm365hunt coverage' lists them");
+        wrap(o, mline, 2);
+    }
     size_t shown = 0;
     for (size_t i = 0; i < cv->n_mailboxes; i++) {
         const struct m365_mailbox_coverage *m = &cv->mailboxes[i];
         bool blind = !m->mail_access_records && m->owner_signins;
-        if (!(m->audit_off || m->throttled || (full && blind))) {
+        if (!(m->audit_off || m->throttled || (full && (blind || m->not_auditable)))) {
             continue;
         }
         if (!full && shown++ >= 10) {
@@ -322,11 +330,58 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
             fmt_time(m->throttled_at, a, sizeof(a));
             fprintf(o, " throttled at %.16s", a);
         }
-        if (blind && !m->audit_off && !m->throttled) {
+        if (m->not_auditable) {
+            fputs(" cannot be audited: ", o);
+            cli_put_safe(o, m->not_auditable, -1);
+        } else if (blind && !m->audit_off && !m->throttled) {
             fputs(" no MailItemsAccessed records", o);
         }
         fputc('\n', o);
     }
+}
+
+/* The snapshot objects loaded beside the logs (their files are in the EVIDENCE table). */
+static void print_snapshot(struct scan_cli *c, const struct m365_scan *s, FILE *o)
+{
+    const struct m365_snapshot *snap = m365_scan_snapshot(s);
+    if (!snap) {
+        return;
+    }
+    const struct cli_term *t = &c->term;
+    const char *B = cli_c(t, true, "\033[1m"), *R = cli_c(t, true, "\033[0m");
+    struct m365_snapshot_counts k = m365_snapshot_counts(snap);
+    char a[24];
+    fmt_time(k.as_of_ms, a, sizeof(a));
+    fprintf(o, "\n%sTENANT SNAPSHOT%s (as of %.16s)\n", B, R, a);
+    /* Objects per kind, the kinds with none left out. */
+    const struct {
+        enum m365_snapshot_kind kind;
+        size_t n;
+    } kinds[] = {{M365_SNAP_USERS, k.users},
+                 {M365_SNAP_REGISTRATION, k.registrations},
+                 {M365_SNAP_MAILBOXES, k.mailboxes},
+                 {M365_SNAP_SERVICE_PRINCIPALS, k.service_principals},
+                 {M365_SNAP_GRANTS, k.grants},
+                 {M365_SNAP_APP_ROLES, k.app_role_assignments},
+                 {M365_SNAP_APPLICATIONS, k.applications},
+                 {M365_SNAP_DIRECTORY_ROLES, k.directory_role_assignments},
+                 {M365_SNAP_CA_POLICIES, k.ca_policies},
+                 {M365_SNAP_DOMAINS, k.domains},
+                 {M365_SNAP_FEDERATION, k.federation_configs},
+                 {M365_SNAP_AUDIT_BYPASS, k.audit_bypass},
+                 {M365_SNAP_MGMT_ROLES, k.management_role_assignments}};
+    char line[800];
+    size_t w = 0;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && w < sizeof(line); i++) {
+        if (kinds[i].n) {
+            w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s %zu", w ? ", " : "",
+                                  m365_snapshot_kind_name(kinds[i].kind), kinds[i].n);
+        }
+    }
+    wrap(o, w ? line : "no objects", 2);
+    wrap(o, "context for the log detections (last sign-ins, application permissions and "
+            "owners, mailbox auditing); posture findings are under FINDINGS",
+         2);
 }
 
 static void print_text(struct scan_cli *c, const struct m365_scan *s, double secs)
@@ -348,13 +403,18 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
     print_incidents(c, s, o);
     fputc('\n', o);
     fprintf(o, "%sEVIDENCE%s (times UTC)\n", B, R);
-    fprintf(o, "  %-11s %5s %8s %8s %7s %5s  %-10s  %-10s\n", "format", "files", "records",
+    int width = 11; /* snapshot kinds (userRegistrationDetails) are longer than format names */
+    for (size_t i = 0; i < m365_scan_n_readers(s); i++) {
+        int len = (int)strlen(m365_scan_reader_stats(s, i)->name);
+        width = len > width ? len : width;
+    }
+    fprintf(o, "  %-*s %5s %8s %8s %7s %5s  %-10s  %-10s\n", width, "format", "files", "records",
             "parsed", "skipped", "dups", "first", "last");
     for (size_t i = 0; i < m365_scan_n_readers(s); i++) {
         const struct m365_source_stats *st = m365_scan_reader_stats(s, i);
-        print_stats_row(o, st->name, st->n_files, st);
+        print_stats_row(o, width, st->name, st->n_files, st);
     }
-    print_stats_row(o, "total", (unsigned)tot.n_files, &tot);
+    print_stats_row(o, width, "total", (unsigned)tot.n_files, &tot);
     fprintf(o, "  records read %llu = parsed %llu + skipped %llu + duplicates %llu\n",
             (unsigned long long)tot.records_read, (unsigned long long)tot.parsed,
             (unsigned long long)tot.skipped, (unsigned long long)tot.duplicates);
@@ -380,6 +440,8 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
         fprintf(o, "  %-26s %8llu  %-16.16s  %-16.16s\n", st->name,
                 (unsigned long long)st->events, a, b2);
     }
+
+    print_snapshot(c, s, o);
 
     if (unread) {
         fprintf(o, "\n%sNOT READ%s (%zu files; see the messages on stderr)\n", B, R, unread);

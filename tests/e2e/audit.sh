@@ -200,10 +200,15 @@ expect_eq "logs are not a snapshot" $? 3
 "$BIN" scan -q --config "$SNAP/contoso-posture.yaml" "$SRC/examples/contoso-demo" >/dev/null
 expect_eq "scan with posture config" $? 0
 
-# The scan does not read snapshot files but says what they are.
-"$BIN" scan --no-progress "$SNAP/sim" >/dev/null 2>"$WORK/scan-err.txt"
-expect_eq "scan of a snapshot" $? 3
-expect_eq "scan names snapshot files" "$(grep -c "not read: a tenant snapshot file .*m365hunt audit" "$WORK/scan-err.txt")" 6
+# The scan reads snapshot files too (tests/e2e/snapshot_scan.sh): the same posture findings.
+"$BIN" scan --format json --no-progress "$SNAP/sim" >"$WORK/scan-sim.json" 2>"$WORK/scan-err.txt"
+expect_eq "scan of a snapshot" $? 0
+expect_eq "scan reads snapshot files" "$(jq -c '[.evidence.files[] | .format]' "$WORK/scan-sim.json")" \
+    '["appRoleAssignments","mailboxes","oauth2PermissionGrants","servicePrincipals","userRegistrationDetails","users"]'
+audit_json "$WORK/audit-sim.json" "$SNAP/sim"
+expect_eq "scan posture = audit posture" \
+    "$(jq -c '[.findings[] | select(.rule | startswith("posture-")) | {rule, severity, summary}]' "$WORK/scan-sim.json")" \
+    "$(jq -c '[.findings[] | {rule, severity, summary}]' "$WORK/audit-sim.json")"
 
 # --- simulated tenant (m365hunt simulate --snapshot, seed 7, no scenario) ----------------------
 S=$WORK/sim.json

@@ -1,5 +1,6 @@
 /* Application and service-principal facts shared by the application rules (see app_facts.h). */
 #include "app_facts.h"
+#include "../snapshot/snap_context.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -603,19 +604,49 @@ bool m365_app_is_first_party(const struct m365_app *a)
     return a->app_id && m365_first_party_app(a->app_id) != NULL;
 }
 
+bool m365_app_snapshot(struct m365_dctx *dc, const struct m365_app *a, struct m365_snap_app_info *out)
+{
+    const struct m365_snap_ctx *sc = m365_dctx_snapshot(dc);
+    if (!sc) {
+        return false;
+    }
+    return (a->app_id && m365_snap_ctx_app(sc, a->app_id, out)) ||
+           (a->sp_object && m365_snap_ctx_app(sc, a->sp_object, out)) ||
+           (a->other_id && m365_snap_ctx_app(sc, a->other_id, out));
+}
+
+const char *m365_app_owner(struct m365_dctx *dc, const struct m365_app *a, bool *from_snapshot)
+{
+    if (from_snapshot) {
+        *from_snapshot = false;
+    }
+    if (a->owner_tenant) {
+        return a->owner_tenant;
+    }
+    struct m365_snap_app_info sa;
+    if (!m365_app_snapshot(dc, a, &sa) || !sa.owner) {
+        return NULL;
+    }
+    if (from_snapshot) {
+        *from_snapshot = true;
+    }
+    return sa.owner;
+}
+
 int m365_app_foreign(struct m365_dctx *dc, const struct m365_app *a)
 {
-    if (!a->owner_tenant) {
+    const char *owner = m365_app_owner(dc, a, NULL);
+    if (!owner) {
         return -1;
     }
-    if (m365_is_microsoft_tenant(a->owner_tenant)) {
+    if (m365_is_microsoft_tenant(owner)) {
         return 0;
     }
     const char *home = m365_dctx_home_tenant(dc);
     if (!home) {
         return -1;
     }
-    return m365_ieq(home, a->owner_tenant) ? 0 : 1;
+    return m365_ieq(home, owner) ? 0 : 1;
 }
 
 const char *m365_app_label(const struct m365_app *a)
@@ -1349,10 +1380,16 @@ void m365_app_details_ids(struct m365_dctx *dc, struct m365_buf *d, int *first,
     m365_json_cstr(d, a->app_object);
     m365_json_key(d, first, "service_principal_id");
     m365_json_cstr(d, a->sp_object);
+    bool from_snapshot;
+    const char *owner = m365_app_owner(dc, a, &from_snapshot);
     m365_json_key(d, first, "owner_tenant");
-    m365_json_cstr(d, a->owner_tenant);
+    m365_json_cstr(d, owner);
     m365_json_key(d, first, "owner_tenant_known");
-    m365_buf_puts(d, a->owner_tenant ? "true" : "false");
+    m365_buf_puts(d, owner ? "true" : "false");
+    if (from_snapshot) {
+        m365_json_key(d, first, "owner_tenant_source");
+        m365_json_cstr(d, "snapshot");
+    }
     int foreign = m365_app_foreign(dc, a);
     m365_json_key(d, first, "foreign_owner");
     m365_buf_puts(d, foreign == 1 ? "true" : foreign == 0 ? "false" : "null");

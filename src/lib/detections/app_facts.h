@@ -184,9 +184,17 @@ unsigned m365_app_privileged_before(const struct m365_app *a, uint32_t seq, bool
 
 /* A Microsoft first-party application (by appId). */
 bool m365_app_is_first_party(const struct m365_app *a);
-/* 1: the records say another tenant (not the home tenant, not Microsoft's) owns the application;
- * 0: they say the home tenant or Microsoft does; -1: unknown (no owner stated, or no home
- * tenant to compare with). */
+/* What a tenant snapshot loaded beside the logs says about the application (its service
+ * principal by appId, else by object id): false when there is no snapshot or it does not list
+ * the application. */
+struct m365_snap_app_info;
+bool m365_app_snapshot(struct m365_dctx *dc, const struct m365_app *a, struct m365_snap_app_info *out);
+/* The owner tenant: stated by a record, else the snapshot's appOwnerOrganizationId (*from_snapshot
+ * set, may be NULL); NULL when neither says. */
+const char *m365_app_owner(struct m365_dctx *dc, const struct m365_app *a, bool *from_snapshot);
+/* 1: the records (or the snapshot) say another tenant (not the home tenant, not Microsoft's)
+ * owns the application; 0: they say the home tenant or Microsoft does; -1: unknown (no owner
+ * stated, or no home tenant to compare with). */
 int m365_app_foreign(struct m365_dctx *dc, const struct m365_app *a);
 /* Display label: name, else appId, else an object id. */
 const char *m365_app_label(const struct m365_app *a);

@@ -6,6 +6,7 @@
 #include "../core/json_out.h"
 #include "../core/map.h"
 #include "../engine/detect.h"
+#include "../snapshot/snap_context.h"
 #include "m365_ids.h"
 #include "mail_util.h"
 #include "../core/sort.h"
@@ -189,6 +190,16 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     if ((a->vip || a->impersonation) && many) {
         sev = M365_SEV_CRITICAL;
     }
+    /* A tenant snapshot that shows the application holding an application permission to every
+     * mailbox (Mail.Read, Mail.ReadWrite, full_access_as_app…) confirms the reads are its own
+     * standing access, not one user's delegation: every mailbox is within its reach. */
+    const struct m365_snap_ctx *sc = m365_dctx_snapshot(dc);
+    struct m365_snap_app_info sa;
+    bool in_snap = sc && m365_snap_ctx_app(sc, a->id, &sa);
+    bool tenant_wide = in_snap && (sa.cls & (M365_PERM_MAIL | M365_PERM_EWS_ALL));
+    if (tenant_wide) {
+        sev = M365_SEV_CRITICAL;
+    }
     struct m365_fb *fb = m365_fb_begin(dc, sev);
     if (!fb) {
         return;
@@ -273,13 +284,33 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     m365_buf_puts(d, a->impersonation ? "true" : "false");
     m365_json_key(d, first, "vip_list_loaded");
     m365_buf_puts(d, m365_dctx_n_vips(dc) ? "true" : "false");
-    char why[160] = "";
+    if (sc) {
+        m365_json_key(d, first, "in_snapshot");
+        m365_buf_puts(d, in_snap ? "true" : "false");
+        m365_json_key(d, first, "mail_permission_per_snapshot");
+        m365_buf_puts(d, tenant_wide ? "true" : "false");
+        const char *roles[sizeof(sa.roles) / sizeof(sa.roles[0])];
+        size_t nr = in_snap ? sa.n_roles : 0;
+        for (size_t i = 0; i < nr; i++) {
+            roles[i] = sa.roles[i];
+        }
+        m365_qsort(roles, nr, sizeof(*roles), m365_cmp_cstr);
+        m365_json_key(d, first, "snapshot_app_roles");
+        m365_json_cstr_array(d, roles, nr);
+        m365_json_key(d, first, "snapshot_owner_tenant");
+        m365_json_cstr(d, in_snap ? sa.owner : NULL);
+    }
+    char why[320] = "";
     size_t w = 0;
     if (a->impersonation) {
         w += (size_t)snprintf(why, sizeof(why), ", logging on as another account");
     }
     if (a->vip && w < sizeof(why)) {
-        snprintf(why + w, sizeof(why) - w, ", including VIP mailboxes");
+        w += (size_t)snprintf(why + w, sizeof(why) - w, ", including VIP mailboxes");
+    }
+    if (tenant_wide && w < sizeof(why)) {
+        snprintf(why + w, sizeof(why) - w, "; it holds %s on every mailbox (tenant snapshot)",
+                 sa.n_roles ? sa.roles[0] : "a mail permission");
     }
     m365_fb_summary(fb, "Application %s%s%s%s read %llu items in %zu mailboxes over %s%s.", a->id,
                     fp ? " (" : "", fp ? fp->name : "", fp ? ")" : "", (unsigned long long)items,
@@ -333,7 +364,9 @@ const struct m365_detection m365_detect_app_mailbox_access = {
                 "another account than the mailbox owner (LogonUserSid differs from "
                 "MailboxOwnerSid: impersonation). One finding per application, with its "
                 "mailboxes, items, folders and addresses. Critical when VIP mailboxes or "
-                "impersonation come with reads across many mailboxes. An application that already "
+                "impersonation come with reads across many mailboxes, or when a tenant snapshot "
+                "loaded beside the logs shows it holding an application permission to all mail "
+                "(Mail.Read, Mail.ReadWrite, full_access_as_app). An application that already "
                 "reads mail when the records start (a backup product) is baseline.",
             .needs = "MailItemsAccessed records (Audit Premium: E5 or the add-on)",
             .blind_spots =

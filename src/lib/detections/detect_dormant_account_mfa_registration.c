@@ -9,6 +9,7 @@
 #include "../core/norm.h"
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
+#include "../snapshot/snap_context.h"
 #include "identity_util.h"
 #include "signin_util.h"
 #include "../core/sort.h"
@@ -73,6 +74,10 @@ struct user {
     int64_t prior_active; /* last_active when the finding opened (it moves on afterwards) */
     const struct m365_event *prior_active_ev;
     bool full_history, logs_reach, hosting, dormant_since_known;
+    /* The tenant snapshot: whether it knows the account's sign-ins, and whether its last
+     * sign-in (or its never having signed in) decided the dormancy. */
+    bool snap_known, snap_used, snap_never;
+    int64_t snap_last, snap_as_of, snap_created;
     int new_network; /* 1 new, 0 a network the account used before, -1 nothing to compare */
     const char *hosting_label;
     int methods_before, methods_after; /* StrongAuthenticationMethod counts, -1 unknown */
@@ -103,6 +108,7 @@ static struct user *user_of(struct state *s, const char *upn)
         }
         u->upn = upn;
         u->created = u->last_active = M365_TIME_NONE;
+        u->snap_last = u->snap_as_of = u->snap_created = M365_TIME_NONE;
         u->methods_before = u->methods_after = -1;
         *slot = u;
     }
@@ -300,45 +306,116 @@ static int network_novelty(struct m365_dctx *dc, const struct user *u)
     return any ? 0 : -1;
 }
 
+/* What a tenant snapshot says about the account's sign-ins before a registration at t.
+ *
+ * The snapshot's signInActivity is the account's last sign-in L (or none) as of the snapshot
+ * time as_of, which usually comes after the events. Read relative to t it says two things:
+ * there was a sign-in at L, and there was none between L and as_of.
+ *  - L in [t - dormancy, t - lead_in): a sign-in inside the window before the registration and
+ *    older than its own session: the account was in use (the same test the logs' sign-ins get).
+ *  - L before t - dormancy, or no sign-in ever: nothing between L and as_of. When that quiet
+ *    stretch reaches the registration's session (as_of >= t - lead_in) or the start of the
+ *    sign-in logs (which show the rest), the account was dormant over the whole window, even
+ *    when the logs start later.
+ *  - L at or after t - lead_in (the usual case for a snapshot taken later: the registering
+ *    session, the attacker's later sign-ins, or the owner's): it says nothing about the time
+ *    before t, and the logs alone decide.
+ * 1 active, 0 nothing to add, -1 dormant over the window (*quiet). */
+static int snapshot_says(struct m365_dctx *dc, const struct cfg *c, const struct state *s,
+                         struct user *u, int64_t t)
+{
+    const struct m365_snap_ctx *sc = m365_dctx_snapshot(dc);
+    struct m365_snap_account a;
+    if (!sc || !m365_snap_ctx_account(sc, u->upn, &a) || a.signin == M365_SNAP_SIGNIN_UNKNOWN) {
+        return 0;
+    }
+    u->snap_known = true;
+    u->snap_never = a.signin == M365_SNAP_SIGNIN_NEVER;
+    u->snap_last = a.last;
+    u->snap_as_of = m365_snap_ctx_as_of(sc);
+    u->snap_created = a.created;
+    if (!u->snap_never && a.last >= t - c->lead_in) {
+        return 0;
+    }
+    if (!u->snap_never && t - a.last < c->dormancy) {
+        return 1;
+    }
+    int64_t as_of = u->snap_as_of;
+    bool reaches = as_of != M365_TIME_NONE &&
+                   (as_of >= t - c->lead_in ||
+                    (s->signin_first != M365_TIME_NONE && as_of >= s->signin_first));
+    return reaches ? -1 : 0;
+}
+
 static void on_registration(struct m365_dctx *dc, const struct cfg *c, struct state *s,
                             struct user *u, const struct m365_event *ev, int before, int after)
 {
     int64_t t = ev->time_ms;
     prune(dc, c, u, t);
+    int snap = 0;
     /* The steps of one registration (started, registered, all required, the directory update)
      * share the finding; a later registration must find the account dormant again. */
     if (!u->flagged || t - u->first_reg > c->lead_in) {
-        /* An account created in the evidence less than `dormancy` ago cannot be dormant: a new
-         * hire enrolling on the first day. */
-        if (u->created != M365_TIME_NONE && t - u->created < c->dormancy) {
+        /* An account created less than `dormancy` ago cannot be dormant: a new hire enrolling
+         * on the first day. The logs' "Add user", else the snapshot's createdDateTime. */
+        int64_t created = u->created;
+        struct m365_snap_account a;
+        if (created == M365_TIME_NONE && m365_dctx_snapshot(dc) &&
+            m365_snap_ctx_account(m365_dctx_snapshot(dc), u->upn, &a)) {
+            created = a.created;
+        }
+        if (created != M365_TIME_NONE && t - created < c->dormancy) {
             return;
         }
-        /* TODO(snapshot): when a tenant snapshot is loaded (users with
-         * signInActivity.lastSuccessfulSignInDateTime), its date is the account's last
-         * activity here and the history is complete; no snapshot reader exists yet, so the
-         * evidence's own sign-ins are all we have (details say "last_signin_source":"evidence"). */
         if (u->last_active != M365_TIME_NONE && t - u->last_active < c->dormancy) {
             return; /* an active account */
+        }
+        snap = snapshot_says(dc, c, s, u, t);
+        if (snap == 1) {
+            return; /* the snapshot's last sign-in falls inside the window */
         }
     }
     if (!u->flagged) {
         /* Sign-ins before the first sign-in record, or before the account existed, are unknown. */
         int64_t from = s->signin_first;
-        if (from == M365_TIME_NONE) {
+        if (from == M365_TIME_NONE && snap != -1) {
             return; /* no sign-in log reaches this far: nothing to say about activity */
         }
-        if (u->created != M365_TIME_NONE && u->created > from) {
+        if (u->created != M365_TIME_NONE && (from == M365_TIME_NONE || u->created > from)) {
             from = u->created;
         }
         u->flagged = true;
         u->first_reg = t;
-        u->history_from = from;
         u->dormant_since_known = u->last_active != M365_TIME_NONE;
         u->prior_active = u->last_active;
         u->prior_active_ev = u->last_active_ev;
-        u->full_history = u->last_active != M365_TIME_NONE || t - from >= c->dormancy;
+        u->full_history = u->last_active != M365_TIME_NONE ||
+                          (from != M365_TIME_NONE && t - from >= c->dormancy);
         /* Sign-in logs that stop well before the registration say nothing about its time. */
         u->logs_reach = s->signin_last != M365_TIME_NONE && t - s->signin_last <= c->lead_in;
+        if (snap == -1) {
+            /* The snapshot proves the whole window quiet: the history is complete back to its
+             * last sign-in (or, for an account that never signed in, to its creation). */
+            u->snap_used = true;
+            u->full_history = true;
+            u->logs_reach = u->logs_reach || u->snap_as_of >= t - c->lead_in;
+            if (!u->snap_never && (u->prior_active == M365_TIME_NONE ||
+                                   u->snap_last > u->prior_active)) {
+                u->prior_active = u->snap_last;
+                u->prior_active_ev = NULL;
+                u->dormant_since_known = true;
+            }
+            if (!u->snap_never && (from == M365_TIME_NONE || u->snap_last < from)) {
+                from = u->snap_last;
+            }
+            /* Never signed in: quiet since the account exists (logs' "Add user", else the
+             * snapshot's createdDateTime), when that is known. */
+            int64_t made = u->created != M365_TIME_NONE ? u->created : u->snap_created;
+            if (u->snap_never && made != M365_TIME_NONE && made < t) {
+                from = made;
+            }
+        }
+        u->history_from = from != M365_TIME_NONE ? from : t;
         for (uint32_t i = 0; i < u->n_recent && i < MAX_LEAD; i++) {
             u->lead[u->n_lead++] = u->recent[i].ev;
             add_ip(u, u->recent[i].ev->ip);
@@ -514,7 +591,14 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u)
     m365_json_key(d, first, "last_successful_signin");
     m365_json_time(d, u->prior_active);
     m365_json_key(d, first, "last_signin_source");
-    m365_json_cstr(d, "evidence");
+    m365_json_cstr(d, u->snap_used ? "snapshot" : "evidence");
+    if (u->snap_known) {
+        /* The snapshot's own view, also when the logs decided (its sign-in came later). */
+        m365_json_key(d, first, "snapshot_last_signin");
+        m365_json_time(d, u->snap_never ? M365_TIME_NONE : u->snap_last);
+        m365_json_key(d, first, "snapshot_as_of");
+        m365_json_time(d, u->snap_as_of);
+    }
     m365_json_key(d, first, "days_without_signin");
     m365_buf_printf(d, "%.1f", u->dormant_since_known
                                    ? (double)(u->first_reg - u->prior_active) / 86400000.0
@@ -526,7 +610,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u)
     m365_json_key(d, first, "history_shorter_than_dormancy");
     m365_buf_puts(d, short_history ? "true" : "false");
     m365_json_key(d, first, "account_created");
-    m365_json_time(d, u->created);
+    m365_json_time(d, u->created != M365_TIME_NONE ? u->created : u->snap_created);
     m365_json_key(d, first, "lead_in_signins");
     m365_buf_printf(d, "%u", u->total_lead);
     m365_json_key(d, first, "lead_in_apps");
@@ -572,8 +656,12 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u)
     char why[384] = "";
     w = 0;
     if (u->dormant_since_known) {
-        w += (size_t)snprintf(why, sizeof(why), "%.0f days after its last successful sign-in",
-                              (double)(u->first_reg - u->prior_active) / 86400000.0);
+        w += (size_t)snprintf(why, sizeof(why), "%.0f days after its last successful sign-in%s",
+                              (double)(u->first_reg - u->prior_active) / 86400000.0,
+                              u->snap_used ? " (tenant snapshot)" : "");
+    } else if (u->snap_used && u->snap_never) {
+        w += (size_t)snprintf(why, sizeof(why),
+                              "although it had never signed in (tenant snapshot)");
     } else {
         w += (size_t)snprintf(why, sizeof(why),
                               "with no successful sign-in in the %.1f days of sign-in history "
@@ -646,14 +734,19 @@ const struct m365_detection m365_detect_dormant_account_mfa_registration = {
                 "for failed passwords against it beforehand, a hosting address, or a network the "
                 "account never used; one lower when it returns on a network it used before. An "
                 "account created less than `dormancy` before the registration is a new hire, not "
-                "a dormant account.",
+                "a dormant account. A tenant snapshot loaded beside the logs adds its last "
+                "sign-in dates and creation times (read relative to the registration time).",
             .needs = "Entra audit logs (or UAL) with the registration, and sign-in logs (Entra "
                      "sign-ins or UAL UserLoggedIn) covering the weeks before it",
             .blind_spots =
-                "Dormancy is judged from the evidence alone: an account that signed in before the "
-                "exported sign-in logs start looks dormant (the details give the history length "
-                "and the severity is lowered). Registrations older than the first sign-in record "
-                "cannot be judged and are not reported. Admin-registered methods and Temporary "
+                "Without a tenant snapshot, dormancy is judged from the evidence alone: an account "
+                "that signed in before the exported sign-in logs start looks dormant (the details "
+                "give the history length and the severity is lowered). A snapshot's last sign-in "
+                "settles it when it falls before the window (or there is none) or inside it; a "
+                "last sign-in after the registration says nothing about the time before. "
+                "Registrations older than the first sign-in record cannot be judged and are not "
+                "reported, unless a snapshot shows the window quiet. Admin-registered methods and "
+                "Temporary "
                 "Access Passes are not covered. Registrations that failed are ignored.",
         },
     .params = params,

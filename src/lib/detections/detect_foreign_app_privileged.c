@@ -191,7 +191,9 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct m365_
     m365_buf_puts(d, app_privileged(a) ? "true" : "false");
     m365_json_key(d, first, "credential_added_in_evidence");
     m365_buf_puts(d, got_credential(a) ? "true" : "false");
-    if (!a->owner_tenant) {
+    /* The owner from the records, else from a tenant snapshot loaded beside the logs. */
+    const char *owner = m365_app_owner(dc, a, NULL);
+    if (!owner) {
         m365_json_key(d, first, "note");
         m365_json_cstr(d, "the records do not say which tenant owns this application; a tenant "
                           "snapshot (servicePrincipal appOwnerOrganizationId) would");
@@ -205,17 +207,17 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct m365_
     switch (x->kind) {
     case IT_GRANT:
         m365_fb_summary(fb, "%s granted %s to %s, an application owned by another tenant (%s).",
-                        who, x->what ? x->what : "an app role", label, a->owner_tenant);
+                        who, x->what ? x->what : "an app role", label, owner);
         break;
     case IT_CONSENT:
         m365_fb_summary(fb, "%s gave admin consent to %s, an application owned by another "
                             "tenant (%s).",
-                        who, label, a->owner_tenant);
+                        who, label, owner);
         break;
     case IT_CREDENTIAL:
         m365_fb_summary(fb, "%s added a credential to %s, an application owned by another "
                             "tenant (%s).",
-                        who, label, a->owner_tenant);
+                        who, label, owner);
         break;
     default:
         m365_fb_summary(fb, "%s %s %s %s (%s)%s.", who,
@@ -262,7 +264,9 @@ const struct m365_detection m365_detect_foreign_app_privileged = {
                 "ServicePrincipal.AppOwnerTenantId; neither the home tenant nor Microsoft's) "
                 "receives an app role (critical for mail or directory permissions, else high), "
                 "admin consent (critical with mail or directory scopes, else high) or a "
-                "credential (high) in this tenant. Also an application switched to multi-tenant "
+                "credential (high) in this tenant. When the records do not name the owner, a "
+                "tenant snapshot loaded beside the logs does (servicePrincipals "
+                "appOwnerOrganizationId). Also an application switched to multi-tenant "
                 "(AvailableToOtherTenants true, SignInAudience AzureADMultipleOrgs or "
                 "AzureADandPersonalMicrosoftAccount): medium, high when it holds mail or "
                 "directory permissions or got a credential in the evidence; low when registered "
@@ -270,9 +274,10 @@ const struct m365_detection m365_detect_foreign_app_privileged = {
             .needs = "Entra audit logs (directoryAudits, AuditLogs, Azure Monitor) or UAL "
                      "AzureActiveDirectory records; the home tenant (--tenant-id or inferred)",
             .blind_spots =
-                "Audit records seldom state which tenant owns an application, so most foreign "
-                "applications look like any other here: a tenant snapshot "
-                "(servicePrincipals appOwnerOrganizationId) would say. Without a home tenant "
+                "Audit records seldom state which tenant owns an application, so without a tenant "
+                "snapshot (servicePrincipals appOwnerOrganizationId) most foreign applications "
+                "look like any other here; an application deleted before the snapshot was taken "
+                "is not in it. Without a home tenant "
                 "ownership cannot be compared. What the application did in other tenants is not "
                 "in this tenant's logs.",
         },

@@ -6,6 +6,7 @@
 #include "../core/json_out.h"
 #include "../core/norm.h"
 #include "../engine/detect.h"
+#include "../snapshot/snap_context.h"
 #include "app_facts.h"
 
 struct cfg {
@@ -38,6 +39,7 @@ struct eval {
     bool rotation, rotation_done, managed_before;
     bool dup; /* a repeat of an earlier record: evidence only */
     unsigned priv_cls;
+    unsigned snap_cls; /* mail / directory permissions the snapshot shows the application holds */
     bool exo;
     int factors;
     int sev; /* enum m365_severity, or -1 for no finding */
@@ -120,8 +122,8 @@ static bool logged_before(const struct m365_app *a, const struct m365_app_cred *
     return cr->n_added > 0 && cr->n_added <= M365_APP_KEYS;
 }
 
-static void evaluate(const struct cfg *c, const struct m365_app *a, const struct m365_app_cred *cr,
-                     struct eval *e)
+static void evaluate(const struct cfg *c, const struct m365_app *a, const struct m365_snap_app_info *sa,
+                     const struct m365_app_cred *cr, struct eval *e)
 {
     memset(e, 0, sizeof(*e));
     e->c = cr;
@@ -153,10 +155,14 @@ static void evaluate(const struct cfg *c, const struct m365_app *a, const struct
         e->setup = true;
     }
     e->priv_cls = m365_app_privileged_before(a, ev->seq, &e->exo);
+    /* The snapshot shows what the application holds when it was taken, usually after the
+     * change, without the time of the grant: whenever the permission came, the new credential
+     * is a way to use it now, which is what makes the credential matter. */
+    e->snap_cls = sa ? sa->cls & M365_APP_PRIV_CLASSES : 0;
     e->managed_before = m365_app_actor_managed_before(a, ev);
     e->actor_new = !e->managed_before;
     e->others_before = m365_app_others_managed_before(a, ev);
-    bool privileged = e->priv_cls || e->exo;
+    bool privileged = e->priv_cls || e->exo || e->snap_cls;
     e->rotation_done = removed_elsewhere(c, a, cr);
     e->rotation =
         secret_only && !e->first && !e->mimic && (cr->same_name_existed || e->rotation_done);
@@ -212,7 +218,8 @@ static void key_json_open(struct m365_buf *d, const struct m365_app_key *k, int 
     }
 }
 
-static void report(struct m365_dctx *dc, const struct m365_app *a, struct eval *ev, size_t n)
+static void report(struct m365_dctx *dc, const struct m365_app *a, const struct m365_snap_app_info *sa,
+                   struct eval *ev, size_t n)
 {
     size_t worst = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
@@ -312,7 +319,20 @@ static void report(struct m365_dctx *dc, const struct m365_app *a, struct eval *
     m365_json_key(d, first, "named_after_app");
     m365_buf_puts(d, w->mimic ? "true" : "false");
     m365_json_key(d, first, "privileged_target");
-    m365_buf_puts(d, w->priv_cls || w->exo ? "true" : "false");
+    m365_buf_puts(d, w->priv_cls || w->exo || w->snap_cls ? "true" : "false");
+    if (m365_dctx_snapshot(dc)) {
+        m365_json_key(d, first, "in_snapshot");
+        m365_buf_puts(d, sa ? "true" : "false");
+        m365_json_key(d, first, "privileged_per_snapshot");
+        m365_buf_puts(d, w->snap_cls ? "true" : "false");
+        m365_json_key(d, first, "snapshot_app_roles");
+        const char *sroles[sizeof(sa->roles) / sizeof(sa->roles[0])];
+        size_t nsr = sa ? sa->n_roles : 0;
+        for (size_t i = 0; i < nsr; i++) {
+            sroles[i] = sa->roles[i];
+        }
+        m365_app_json_strings(d, sroles, nsr);
+    }
     m365_json_key(d, first, "privileged_permissions");
     m365_app_json_strings(d, perms, nperm);
     m365_json_key(d, first, "exchange_app_roles");
@@ -349,6 +369,9 @@ static void report(struct m365_dctx *dc, const struct m365_app *a, struct eval *
     if ((w->priv_cls || w->exo) && wl < sizeof(why)) {
         wl += (size_t)snprintf(why + wl, sizeof(why) - wl, ", on an application holding %s",
                                nperm ? perms[0] : roles[0]);
+    } else if (w->snap_cls && sa->n_roles && wl < sizeof(why)) {
+        wl += (size_t)snprintf(why + wl, sizeof(why) - wl,
+                               ", on an application holding %s (tenant snapshot)", sa->roles[0]);
     }
     if (w->actor_new && w->others_before && wl < sizeof(why)) {
         wl += (size_t)snprintf(why + wl, sizeof(why) - wl,
@@ -387,11 +410,13 @@ static void finish(struct m365_dctx *dc, void *sv)
         if (!ev) {
             continue;
         }
+        struct m365_snap_app_info sa;
+        const struct m365_snap_app_info *sap = m365_app_snapshot(dc, a, &sa) ? &sa : NULL;
         const struct m365_app_cred *cr = a->creds.p;
         for (uint32_t i = 0; i < a->creds.n; i++) {
-            evaluate(c, a, &cr[i], &ev[i]);
+            evaluate(c, a, sap, &cr[i], &ev[i]);
         }
-        report(dc, a, ev, a->creds.n);
+        report(dc, a, sap, ev, a->creds.n);
         free(ev);
     }
 }
@@ -422,7 +447,8 @@ const struct m365_detection m365_detect_sp_credential_added = {
                 "set-up by its creator), a certificate or secret named after the application "
                 "(CN=<app name>), an application holding mail or directory permissions or an "
                 "Exchange application role (ApplicationImpersonation, Application Mail.*) earlier "
-                "in the evidence, an actor new to an object others managed. An owner rotating a "
+                "in the evidence, or per a tenant snapshot loaded beside the logs (its app role "
+                "assignments), an actor new to an object others managed. An owner rotating a "
                 "secret (same name as the old one, or the old one removed by the same actor "
                 "within rotation_window) is not reported, or low on a privileged application or "
                 "when the actor is new and left the old secret. SAML token-signing certificates "

@@ -6,6 +6,7 @@
 
 #include "../core/arena.h"
 #include "../core/map.h"
+#include "../snapshot/snap_context.h"
 #include "incidents.h"
 #include "scan_internal.h"
 #include "../core/sort.h"
@@ -169,6 +170,25 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
             m->audit_off_from = f->from_ms;
             m->audit_off_to = f->to_ms;
         }
+    }
+    /* "You can't audit me": a snapshot's licences and Get-Mailbox settings say which mailboxes
+     * log no reads at all; each is listed, whether or not the logs mention it. */
+    const struct m365_snap_ctx *sc = m365_scan_snap_ctx(s);
+    for (size_t i = 0; sc && i < m365_snap_ctx_n_unauditable(sc); i++) {
+        const char *upn, *why;
+        m365_snap_ctx_unauditable(sc, i, &upn, &why);
+        const char *name = m365_scan_intern(s, upn, strlen(upn));
+        struct m365_mailbox_coverage *m = name ? mailbox(&mbx, name) : NULL;
+        if (m) {
+            m->not_auditable = why;
+        }
+    }
+    for (size_t i = 0; sc && i < mbx.n; i++) {
+        const char *why;
+        if (!mbx.v[i].not_auditable && m365_snap_ctx_auditable(sc, mbx.v[i].mailbox, &why) == 0) {
+            mbx.v[i].not_auditable = why;
+        }
+        c->n_not_auditable += mbx.v[i].not_auditable != NULL;
     }
     m365_map_free(&mbx.index);
     if (mbx.n) {

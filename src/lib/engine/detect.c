@@ -277,6 +277,11 @@ const char *m365_dctx_home_tenant(struct m365_dctx *dc)
     return m365_scan_home_tenant(dc->scan);
 }
 
+const struct m365_snap_ctx *m365_dctx_snapshot(struct m365_dctx *dc)
+{
+    return m365_scan_snap_ctx(dc->scan);
+}
+
 const struct m365_ipinfo *m365_dctx_ipinfo(struct m365_dctx *dc, const char *ip)
 {
     return m365_enrich_ip(m365_scan_enrich(dc->scan), ip);

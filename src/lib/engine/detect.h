@@ -112,6 +112,10 @@ bool m365_dctx_is_vip(struct m365_dctx *dc, const char *mailbox);
 size_t m365_dctx_n_vips(struct m365_dctx *dc);
 /* The investigated tenant's id (--tenant-id, else inferred from the evidence), or NULL. */
 const char *m365_dctx_home_tenant(struct m365_dctx *dc);
+/* The tenant snapshot loaded beside the logs (snapshot/snap_context.h: last sign-ins,
+ * applications' permissions and owners, mailbox auditing), NULL when none was. */
+struct m365_snap_ctx;
+const struct m365_snap_ctx *m365_dctx_snapshot(struct m365_dctx *dc);
 /* Offline enrichment of an address (interned IP string from an event); never NULL. */
 struct m365_ipinfo;
 const struct m365_ipinfo *m365_dctx_ipinfo(struct m365_dctx *dc, const char *ip);

@@ -2,6 +2,7 @@
  * service principal, mailbox) within a window are one incident, told as a story in ATT&CK
  * tactic order, with the mailboxes its principals read and those the logs cannot show. */
 #include "incidents.h"
+#include "../snapshot/snap_context.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,7 +283,30 @@ static void blind_spots(struct m365_scan *s, struct m365_detect_state *d,
 {
     struct m365_arena *ar = m365_scan_arena(s);
     size_t nf = m365_detect_n_facts(d), k = 0;
-    struct m365_blind_spot *b = nf ? m365_arena_calloc(ar, nf * sizeof(*b)) : NULL;
+    /* With a tenant snapshot: the incident's mailboxes (those its findings name and those it
+     * read) that cannot log reads at all, for the whole incident. */
+    const struct m365_snap_ctx *sc = m365_scan_snap_ctx(s);
+    const struct m365_strlist *named = &inc->entities[M365_ENT_MAILBOXES];
+    size_t ns = sc ? named->n + inc->n_exposed : 0;
+    struct m365_blind_spot *b = nf + ns ? m365_arena_calloc(ar, (nf + ns) * sizeof(*b)) : NULL;
+    for (size_t i = 0; b && i < ns; i++) {
+        const char *mb = i < named->n ? named->items[i] : inc->exposed[i - named->n].mailbox;
+        const char *why;
+        bool dup = false;
+        for (size_t j = 0; j < k && !dup; j++) {
+            dup = strcmp(b[j].mailbox, mb) == 0;
+        }
+        if (dup || m365_snap_ctx_auditable(sc, mb, &why) != 0) {
+            continue;
+        }
+        char text[160];
+        snprintf(text, sizeof(text), "tenant snapshot: %s", why);
+        b[k].mailbox = mb;
+        b[k].reason = m365_arena_strndup(ar, text, strlen(text));
+        b[k].from_ms = inc->first_ms;
+        b[k].to_ms = M365_TIME_NONE;
+        k += b[k].reason != NULL;
+    }
     for (size_t i = 0; b && i < nf; i++) {
         const struct m365_audit_fact *f = m365_detect_fact(d, i);
         bool mine = in_list(&inc->entities[M365_ENT_USERS], f->mailbox) ||

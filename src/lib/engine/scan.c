@@ -22,6 +22,7 @@
 #include "../readers/read_ctx.h"
 #include "../readers/reader.h"
 #include "../enrich/enrich.h"
+#include "../snapshot/snap_context.h"
 #include "config.h"
 #include "detect.h"
 #include "incidents.h"
@@ -36,6 +37,7 @@
 struct file_entry {
     char *path;
     struct m365_file_stats st;
+    bool snapshot; /* a tenant snapshot file: loaded by load_snapshot, not the log readers */
     uint32_t first_unit, n_units; /* its read units, consecutive */
 };
 
@@ -91,7 +93,7 @@ struct m365_scan {
     struct file_entry *files;
     size_t n_files, cap_files;
 
-    struct m365_source_stats reader_stats[16];
+    struct m365_source_stats reader_stats[24]; /* log formats, then snapshot kinds */
     size_t n_reader_stats;
     struct m365_source_stats log_stats[M365_LOG__COUNT];
 
@@ -102,6 +104,8 @@ struct m365_scan {
     struct m365_incidents *incidents;
     struct m365_map vips; /* lower-cased UPN (interned) -> 1 */
     struct m365_coverage *coverage;
+    struct m365_snapshot *snap;       /* tenant snapshot files among the inputs, or NULL */
+    struct m365_snap_ctx *snap_ctx;   /* its indexes, for the detections */
     uint64_t bytes_total, bytes_done;
     struct m365_scan_timing timing;
     bool ran;
@@ -191,6 +195,30 @@ size_t m365_scan_n_vips(struct m365_scan *s)
     return s->vips.n;
 }
 
+static void snapshot_options(const struct m365_scan *s, struct m365_snapshot_options *o)
+{
+    m365_snapshot_options_init(o);
+    o->limits = s->opts.limits;
+    o->on_diag = s->opts.on_diag;
+    o->diag_user = s->opts.diag_user;
+    o->config_path = s->opts.config_path;
+}
+
+/* The configuration's posture: section serves the snapshot files a scan may meet: a mistake in
+ * it is a configuration error now, not after the logs were read. */
+static enum m365_status check_posture_config(struct m365_scan *s)
+{
+    if (!s->opts.config_path) {
+        return M365_OK;
+    }
+    struct m365_snapshot_options o;
+    snapshot_options(s, &o);
+    struct m365_snapshot *tmp = NULL;
+    enum m365_status st = m365_snapshot_new(&tmp, &o);
+    m365_snapshot_free(tmp);
+    return st;
+}
+
 enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_options *opts)
 {
     *out = NULL;
@@ -253,6 +281,11 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
         m365_scan_free(s);
         return st;
     }
+    st = check_posture_config(s);
+    if (st != M365_OK) {
+        m365_scan_free(s);
+        return st;
+    }
     *out = s;
     return M365_OK;
 }
@@ -272,6 +305,8 @@ void m365_scan_free(struct m365_scan *s)
         return;
     }
     m365_map_free(&s->vips);
+    m365_snap_ctx_free(s->snap_ctx);
+    m365_snapshot_free(s->snap);
     m365_incidents_free(s->incidents);
     m365_coverage_free(s->coverage);
     m365_detect_free(s->detect);
@@ -505,17 +540,6 @@ enum m365_status m365_scan_add_path(struct m365_scan *s, const char *path)
     return walk(s, path, 0);
 }
 
-static bool contains(const char *hay, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; n <= len && i <= len - n; i++) {
-        if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Why nothing matched: said to the user instead of skipping the file silently. */
 static const char *no_format_reason(const char *head, size_t len)
 {
@@ -532,16 +556,11 @@ static const char *no_format_reason(const char *head, size_t len)
     if (memchr(head, '\0', len)) {
         return "binary data (not a text export; an unsupported archive or compression?)";
     }
-    /* Configuration exports are not evidence the scan reads, but the audit command does. */
-    static const char *const snapshot_marks[] = {
-        "\"signInActivity\"",      "\"assignedLicenses\"",      "\"isMfaRegistered\"",
-        "\"methodsRegistered\"",   "RecipientTypeDetails",      "\"servicePrincipalType\"",
-        "\"consentType\"",         "\"appRoleId\""};
-    for (size_t k = 0; k < sizeof(snapshot_marks) / sizeof(snapshot_marks[0]); k++) {
-        if (contains(head, len, snapshot_marks[k])) {
-            return "a tenant snapshot file (users, MFA registration, mailboxes, service "
-                   "principals or grants), not logs: read it with 'm365hunt audit'";
-        }
+    /* Snapshot files are routed to the snapshot reader before reading (route_snapshot_files),
+     * except standard input and pipes, which can be read only once. */
+    if (m365_snap_sniff(head, len)) {
+        return "a tenant snapshot file on standard input or a pipe: give the path of a regular "
+               "file instead (snapshot files are read from files and folders)";
     }
     if (head[i] == '{' || head[i] == '[') {
         return "JSON, but not Unified Audit Log, Graph, Log Analytics or Azure Monitor records "
@@ -791,8 +810,8 @@ static enum m365_status plan_units(struct m365_scan *s, unsigned threads)
     for (uint32_t i = 0; i < s->n_files; i++) {
         struct file_entry *f = &s->files[i];
         f->first_unit = (uint32_t)s->n_units;
-        if (f->st.status != M365_OK) {
-            continue;
+        if (f->st.status != M365_OK || f->snapshot) {
+            continue; /* a snapshot file: load_snapshot reads it */
         }
         const struct m365_reader *rd = NULL;
         size_t parts = threads > 1 ? plan_parts(s, f, split, &rd, bounds, MAX_PARTS_PER_FILE) : 1;
@@ -1215,6 +1234,152 @@ const char *m365_scan_home_tenant(const struct m365_scan *s)
     return s->home_tenant;
 }
 
+/* Before the logs are read: which queued files are tenant snapshot files. A file goes to the
+ * snapshot reader when its first record is a snapshot object, or when no log reader recognises
+ * its first bytes and they carry members only snapshot objects have. Standard input and pipes
+ * are left to the log readers (they can be read only once). Hashes and sizes of snapshot files
+ * are taken here. */
+static enum m365_status route_snapshot_files(struct m365_scan *s)
+{
+    for (uint32_t i = 0; i < s->n_files; i++) {
+        struct file_entry *f = &s->files[i];
+        struct stat sb;
+        if (f->st.status != M365_OK || strcmp(f->path, "-") == 0 || stat(f->path, &sb) != 0 ||
+            !S_ISREG(sb.st_mode)) {
+            continue;
+        }
+        const char *err = NULL;
+        struct m365_input *in = m365_input_open(f->path, &s->opts.limits, 0, &err);
+        if (!in) {
+            continue; /* read_file reports it */
+        }
+        if (s->opts.hash_files) {
+            m365_input_hash(in);
+        }
+        const char *head;
+        size_t hlen;
+        enum m365_status ist;
+        if (m365_input_peek(in, &head, &hlen) != 0 || m365_input_error(in, &ist)) {
+            m365_input_close(in);
+            continue;
+        }
+        int snap = m365_snap_sniff(head, hlen);
+        bool log = false;
+        for (size_t r = 0; r < m365_n_readers_registered && snap == 1 && !log; r++) {
+            log = m365_readers[r]->sniff(head, hlen) > 0;
+        }
+        if (snap == 2 || (snap == 1 && !log)) {
+            f->snapshot = true;
+            f->st.compression = m365_compression_name(m365_input_compression(in));
+            f->st.encoding = m365_encoding_name(m365_input_encoding(in));
+            if (s->opts.hash_files) {
+                m365_input_sha256(in, f->st.sha256);
+                f->st.bytes = m365_input_bytes_in(in);
+            } else {
+                f->st.bytes = (uint64_t)sb.st_size;
+            }
+        }
+        m365_input_close(in);
+    }
+    return M365_OK;
+}
+
+/* The snapshot files, read by the snapshot reader; their posture rules run with the scan's home
+ * tenant (--tenant-id, else the logs'); the snapshot's own guess fills it when the logs give
+ * none. Called once the logs are read and the home tenant inferred. */
+static enum m365_status load_snapshot(struct m365_scan *s)
+{
+    uint32_t *which = malloc((s->n_files ? s->n_files : 1) * sizeof(*which));
+    if (!which) {
+        return M365_E_NOMEM;
+    }
+    size_t n = 0, used = 0;
+    struct m365_snapshot_options o;
+    snapshot_options(s, &o);
+    char home[64];
+    if (s->home_tenant && strlen(s->home_tenant) < sizeof(home)) {
+        size_t k = 0;
+        for (; s->home_tenant[k]; k++) {
+            char c = s->home_tenant[k];
+            home[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        home[k] = '\0';
+        o.tenant_id = home;
+    }
+    enum m365_status st = M365_OK;
+    for (uint32_t i = 0; i < s->n_files && st == M365_OK; i++) {
+        if (!s->files[i].snapshot) {
+            continue;
+        }
+        if (!s->snap) {
+            st = m365_snapshot_new(&s->snap, &o);
+            if (st != M365_OK) {
+                break;
+            }
+        }
+        if (m365_snapshot_add_path(s->snap, s->files[i].path) == M365_OK) {
+            which[n++] = i;
+        } else { /* vanished since it was routed; the snapshot reported it */
+            s->files[i].st.status = M365_E_IO;
+            s->files[i].st.error = "cannot be opened";
+        }
+    }
+    if (st == M365_OK && s->snap) {
+        st = m365_snapshot_run(s->snap);
+    }
+    for (size_t k = 0; st == M365_OK && k < n; k++) {
+        struct m365_file_stats *fs = &s->files[which[k]].st;
+        const struct m365_snapshot_file *sf = m365_snapshot_file(s->snap, k);
+        s->bytes_done += fs->bytes;
+        if (!sf || sf->kind == M365_SNAP_NONE || sf->kind == M365_SNAP_OTHER) {
+            char msg[320];
+            snprintf(msg, sizeof(msg), "not read: %s",
+                     sf && sf->error ? sf->error
+                                     : "tenant snapshot objects of a kind the scan does not use");
+            diag(s, M365_DIAG_ERROR, M365_E_FORMAT, fs->path, msg);
+            fs->status = M365_E_FORMAT;
+            fs->error = "matches no known format";
+            continue;
+        }
+        used++;
+        fs->reader = m365_snapshot_kind_name(sf->kind);
+        fs->skipped = sf->skipped;
+        fs->parsed = sf->records - sf->skipped;
+        fs->records_read = sf->records;
+        int slot = reader_slot(s, fs->reader);
+        if (slot >= 0) {
+            account(&s->reader_stats[slot], fs);
+        }
+    }
+    free(which);
+    if (st == M365_OK && s->snap && used == 0) {
+        /* Nothing a rule could use (only unreadable or unused files): no snapshot to speak of. */
+        m365_snapshot_free(s->snap);
+        s->snap = NULL;
+    }
+    if (s->opts.on_progress && n) {
+        s->opts.on_progress(s->bytes_done, s->bytes_total, s->opts.progress_user);
+    }
+    if (st == M365_OK && s->snap) {
+        st = m365_snap_ctx_new(&s->snap_ctx, s->snap);
+    }
+    const char *sh = s->snap_ctx ? m365_snap_ctx_home_tenant(s->snap_ctx) : NULL;
+    if (st == M365_OK && !s->home_tenant && sh) {
+        s->home_tenant = m365_intern(&s->intern, sh, strlen(sh));
+    }
+    return st;
+}
+
+const struct m365_snapshot *m365_scan_snapshot(const struct m365_scan *s)
+{
+    return s->snap;
+}
+
+const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s)
+{
+    return s->snap_ctx;
+}
+
 enum m365_status m365_scan_run(struct m365_scan *s)
 {
     if (s->ran) {
@@ -1225,6 +1390,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
      * output (ties in time are broken by file order). */
     m365_qsort(s->files, s->n_files, sizeof(*s->files), cmp_file);
     double t0 = now_s();
+    if (route_snapshot_files(s) != M365_OK) {
+        return M365_E_NOMEM;
+    }
     unsigned threads = s->opts.threads ? s->opts.threads : m365_scan_default_threads();
     if (threads > MAX_THREADS) {
         threads = MAX_THREADS;
@@ -1318,7 +1486,10 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     s->home_tenant = infer_tenant(s);
     double t2 = now_s();
     s->timing.order = t2 - t1;
-    enum m365_status st = m365_detect_run(s, &s->rules, &s->detect, s->sorted, s->n_sorted);
+    enum m365_status st = load_snapshot(s);
+    if (st == M365_OK) {
+        st = m365_detect_run(s, &s->rules, &s->detect, s->sorted, s->n_sorted);
+    }
     double t3 = now_s();
     s->timing.detect = t3 - t2;
     if (st == M365_OK) {
@@ -1391,14 +1562,23 @@ const struct m365_coverage *m365_scan_coverage(const struct m365_scan *s)
     return s->coverage ? s->coverage : &empty;
 }
 
+/* The log detections' rules and findings, then the posture rules' when a snapshot was loaded:
+ * posture findings are context, not events, so incidents (built from the detection state)
+ * never include them. */
 size_t m365_scan_n_not_evaluated(const struct m365_scan *s)
 {
-    return m365_detect_n_not_evaluated(s->detect);
+    return m365_detect_n_not_evaluated(s->detect) +
+           (s->snap ? m365_snapshot_n_not_evaluated(s->snap) : 0);
 }
 
 void m365_scan_not_evaluated(const struct m365_scan *s, size_t i, const char **rule,
                              const char **reason)
 {
+    size_t nd = m365_detect_n_not_evaluated(s->detect);
+    if (i >= nd && s->snap) {
+        m365_snapshot_not_evaluated(s->snap, i - nd, rule, reason);
+        return;
+    }
     const struct m365_not_evaluated *ne = m365_detect_not_evaluated(s->detect, i);
     *rule = ne ? ne->rule : NULL;
     *reason = ne ? ne->reason : NULL;
@@ -1406,10 +1586,14 @@ void m365_scan_not_evaluated(const struct m365_scan *s, size_t i, const char **r
 
 size_t m365_scan_n_findings(const struct m365_scan *s)
 {
-    return m365_detect_n_findings(s->detect);
+    return m365_detect_n_findings(s->detect) + (s->snap ? m365_snapshot_n_findings(s->snap) : 0);
 }
 
 const struct m365_finding *m365_scan_finding(const struct m365_scan *s, size_t i)
 {
+    size_t nd = m365_detect_n_findings(s->detect);
+    if (i >= nd && s->snap) {
+        return m365_snapshot_finding(s->snap, i - nd);
+    }
     return m365_detect_finding(s->detect, i);
 }

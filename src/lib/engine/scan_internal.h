@@ -33,4 +33,7 @@ void m365_scan_set_shared(struct m365_scan *s, bool shared);
 bool m365_scan_is_vip(struct m365_scan *s, const char *upn);
 size_t m365_scan_n_vips(struct m365_scan *s);
 
+/* The loaded tenant snapshot's indexes (snapshot/snap_context.h), NULL when none. */
+struct m365_snap_ctx;
+const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s);
 #endif

@@ -156,6 +156,8 @@ static void coverage(struct m365_buf *b, const struct m365_coverage *c)
     m365_buf_printf(b, "%zu", c->n_visible);
     m365_json_key(b, &f, "mailboxes_invisible");
     m365_buf_printf(b, "%zu", c->n_invisible);
+    m365_json_key(b, &f, "mailboxes_not_auditable");
+    m365_buf_printf(b, "%zu", c->n_not_auditable);
     m365_json_key(b, &f, "mailboxes");
     m365_buf_putc(b, '[');
     for (size_t i = 0; i < c->n_mailboxes; i++) {
@@ -188,9 +190,54 @@ static void coverage(struct m365_buf *b, const struct m365_coverage *c)
         } else {
             m365_buf_puts(b, "null");
         }
+        m365_json_key(b, &mf, "not_auditable");
+        m365_json_cstr(b, m->not_auditable);
         m365_buf_putc(b, '}');
     }
     m365_buf_puts(b, "]}");
+}
+
+/* The tenant snapshot loaded beside the logs: object counts, its time, the home tenant it
+ * suggests (the scan's tenant_id says which one was used); null when none was. */
+static void snapshot(struct m365_buf *b, const struct m365_scan *s)
+{
+    const struct m365_snapshot *snap = m365_scan_snapshot(s);
+    if (!snap) {
+        m365_buf_puts(b, "null");
+        return;
+    }
+    struct m365_snapshot_counts k = m365_snapshot_counts(snap);
+    int f = 1;
+    m365_buf_putc(b, '{');
+    m365_json_key(b, &f, "as_of");
+    m365_json_time(b, k.as_of_ms);
+    m365_json_key(b, &f, "users");
+    m365_buf_printf(b, "%zu", k.users);
+    m365_json_key(b, &f, "registrations");
+    m365_buf_printf(b, "%zu", k.registrations);
+    m365_json_key(b, &f, "mailboxes");
+    m365_buf_printf(b, "%zu", k.mailboxes);
+    m365_json_key(b, &f, "service_principals");
+    m365_buf_printf(b, "%zu", k.service_principals);
+    m365_json_key(b, &f, "oauth2_permission_grants");
+    m365_buf_printf(b, "%zu", k.grants);
+    m365_json_key(b, &f, "app_role_assignments");
+    m365_buf_printf(b, "%zu", k.app_role_assignments);
+    m365_json_key(b, &f, "applications");
+    m365_buf_printf(b, "%zu", k.applications);
+    m365_json_key(b, &f, "directory_role_assignments");
+    m365_buf_printf(b, "%zu", k.directory_role_assignments);
+    m365_json_key(b, &f, "ca_policies");
+    m365_buf_printf(b, "%zu", k.ca_policies);
+    m365_json_key(b, &f, "domains");
+    m365_buf_printf(b, "%zu", k.domains);
+    m365_json_key(b, &f, "federation_configs");
+    m365_buf_printf(b, "%zu", k.federation_configs);
+    m365_json_key(b, &f, "audit_bypass");
+    m365_buf_printf(b, "%zu", k.audit_bypass);
+    m365_json_key(b, &f, "management_role_assignments");
+    m365_buf_printf(b, "%zu", k.management_role_assignments);
+    m365_buf_putc(b, '}');
 }
 
 static void incidents(struct m365_buf *b, const struct m365_scan *s)
@@ -295,6 +342,8 @@ enum m365_status m365_scan_write_report_json(const struct m365_scan *s, int argc
     m365_json_cstr(&b, m365_scan_home_tenant(s));
     m365_json_key(&b, &f, "evidence");
     evidence(&b, s);
+    m365_json_key(&b, &f, "snapshot");
+    snapshot(&b, s);
     m365_json_key(&b, &f, "coverage");
     coverage(&b, m365_scan_coverage(s));
     m365_json_key(&b, &f, "not_evaluated");

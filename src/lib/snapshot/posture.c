@@ -15,6 +15,7 @@
 #include "../core/norm.h"
 #include "m365hunt/version.h"
 #include "snap.h"
+#include "snap_context.h"
 #include "posture_int.h"
 /* m365_ids.h names the plan by its name; snap.h by its id, which the details report. */
 #undef M365_PLAN_ADVANCED_AUDITING
@@ -1521,4 +1522,20 @@ enum m365_status m365_snapshot_write_report_json(const struct m365_snapshot *s, 
     }
     m365_buf_free(&b);
     return st;
+}
+
+/* For the scan's snapshot context (snap_context.h). */
+const struct m365_snap_db *m365_snapshot_db(const struct m365_snapshot *s)
+{
+    return &s->db;
+}
+
+const char *m365_snapshot_home_tenant(const struct m365_snapshot *s)
+{
+    return s->home_tenant;
+}
+
+bool m365_snapshot_bypass_matches(const struct m365_snap_bypass *b, const struct m365_snap_mbx *m)
+{
+    return bypass_is(b, m);
 }

@@ -211,6 +211,12 @@ enum m365_status m365_snap_read_file(struct m365_snap_db *db, const char *path,
                                      const struct m365_limits *lim,
                                      struct m365_snapshot_file *st);
 
+/* Which snapshot object has these members (M365_SNAP_OTHER: none the readers know). has()
+ * answers whether obj has a member (case-insensitive) and, with object set, whether it is a
+ * JSON object. */
+typedef bool (*m365_snap_has_fn)(const void *obj, const char *member, bool object);
+enum m365_snapshot_kind m365_snap_classify_members(m365_snap_has_fn has, const void *obj);
+
 /* Audit (Premium) from a user object's assignedPlans / assignedLicenses (exposed for tests). */
 #define M365_PLAN_ADVANCED_AUDITING "2f442157-a11c-46b9-ae5b-6e39ff4e5849"
 #endif

@@ -201,77 +201,90 @@ bool m365_snap_present(struct m365_jv v)
     return m365_jv_type(v) != M365_J_ABSENT;
 }
 
+/* Which object an object is, from the members it has. A predicate, so that the scan asks the
+ * same of a file's first record before reading it (snap_context.c). */
+enum m365_snapshot_kind m365_snap_classify_members(m365_snap_has_fn has, const void *obj)
+{
+    if (has(obj, "isMfaRegistered", false) || has(obj, "methodsRegistered", false)) {
+        return M365_SNAP_REGISTRATION;
+    }
+    if ((has(obj, "RecipientTypeDetails", false) ||
+         has(obj, "AuditEnabled", false)) &&
+        (has(obj, "UserPrincipalName", false) ||
+         has(obj, "PrimarySmtpAddress", false))) {
+        return M365_SNAP_MAILBOXES;
+    }
+    /* Sign-in records also carry userPrincipalName and userType, never these members. */
+    if (has(obj, "userPrincipalName", false) && !has(obj, "ipAddress", false) &&
+        (has(obj, "accountEnabled", false) || has(obj, "assignedLicenses", false) ||
+         has(obj, "assignedPlans", false) || has(obj, "signInActivity", false))) {
+        return M365_SNAP_USERS;
+    }
+    if (has(obj, "appId", false) &&
+        (has(obj, "appOwnerOrganizationId", false) ||
+         has(obj, "servicePrincipalType", false))) {
+        return M365_SNAP_SERVICE_PRINCIPALS;
+    }
+    if (has(obj, "clientId", false) && has(obj, "consentType", false) &&
+        has(obj, "resourceId", false)) {
+        return M365_SNAP_GRANTS;
+    }
+    if (has(obj, "appRoleId", false) && has(obj, "principalId", false) &&
+        has(obj, "resourceId", false)) {
+        return M365_SNAP_APP_ROLES;
+    }
+    /* Applications have no owner tenant or type (service principals do), but what is
+     * registered: requiredResourceAccess, identifierUris, web / spa / publicClient. */
+    if (has(obj, "appId", false) &&
+        (has(obj, "requiredResourceAccess", false) ||
+         has(obj, "identifierUris", false) || has(obj, "web", false) ||
+         has(obj, "spa", false) || has(obj, "publicClient", false))) {
+        return M365_SNAP_APPLICATIONS;
+    }
+    if (has(obj, "roleTemplateId", false) ||
+        (has(obj, "principalId", false) && has(obj, "roleDefinitionId", false))) {
+        return M365_SNAP_DIRECTORY_ROLES;
+    }
+    if (has(obj, "conditions", true) &&
+        (has(obj, "grantControls", false) || has(obj, "state", false))) {
+        return M365_SNAP_CA_POLICIES;
+    }
+    if (has(obj, "issuerUri", false) &&
+        (has(obj, "signingCertificate", false) ||
+         has(obj, "passiveSignInUri", false) ||
+         has(obj, "PassiveLogOnUri", false))) {
+        return M365_SNAP_FEDERATION;
+    }
+    /* Graph / Get-MgDomain: authenticationType and isVerified; Get-MsolDomain: Name,
+     * Authentication and Status. */
+    if ((has(obj, "authenticationType", false) && has(obj, "isVerified", false)) ||
+        (has(obj, "Authentication", false) && has(obj, "Status", false) &&
+         has(obj, "Name", false))) {
+        return M365_SNAP_DOMAINS;
+    }
+    if (has(obj, "AuditBypassEnabled", false) &&
+        (has(obj, "Name", false) || has(obj, "Identity", false))) {
+        return M365_SNAP_AUDIT_BYPASS;
+    }
+    if (has(obj, "Role", false) &&
+        (has(obj, "RoleAssigneeName", false) || has(obj, "RoleAssignee", false))) {
+        return M365_SNAP_MGMT_ROLES;
+    }
+    return M365_SNAP_OTHER;
+}
+
+static bool has_member(const void *obj, const char *member, bool object)
+{
+    struct m365_jv v = m365_jv_geti(*(const struct m365_jv *)obj, member);
+    return object ? m365_jv_type(v) == M365_J_OBJECT : present(v);
+}
+
 static enum m365_snapshot_kind classify(struct m365_jv o)
 {
     if (m365_jv_type(o) != M365_J_OBJECT) {
         return M365_SNAP_NONE;
     }
-    if (present(m365_jv_geti(o, "isMfaRegistered")) || present(m365_jv_geti(o, "methodsRegistered"))) {
-        return M365_SNAP_REGISTRATION;
-    }
-    if ((present(m365_jv_geti(o, "RecipientTypeDetails")) ||
-         present(m365_jv_geti(o, "AuditEnabled"))) &&
-        (present(m365_jv_geti(o, "UserPrincipalName")) ||
-         present(m365_jv_geti(o, "PrimarySmtpAddress")))) {
-        return M365_SNAP_MAILBOXES;
-    }
-    /* Sign-in records also carry userPrincipalName and userType, never these members. */
-    if (present(m365_jv_geti(o, "userPrincipalName")) && !present(m365_jv_geti(o, "ipAddress")) &&
-        (present(m365_jv_geti(o, "accountEnabled")) || present(m365_jv_geti(o, "assignedLicenses")) ||
-         present(m365_jv_geti(o, "assignedPlans")) || present(m365_jv_geti(o, "signInActivity")))) {
-        return M365_SNAP_USERS;
-    }
-    if (present(m365_jv_geti(o, "appId")) &&
-        (present(m365_jv_geti(o, "appOwnerOrganizationId")) ||
-         present(m365_jv_geti(o, "servicePrincipalType")))) {
-        return M365_SNAP_SERVICE_PRINCIPALS;
-    }
-    if (present(m365_jv_geti(o, "clientId")) && present(m365_jv_geti(o, "consentType")) &&
-        present(m365_jv_geti(o, "resourceId"))) {
-        return M365_SNAP_GRANTS;
-    }
-    if (present(m365_jv_geti(o, "appRoleId")) && present(m365_jv_geti(o, "principalId")) &&
-        present(m365_jv_geti(o, "resourceId"))) {
-        return M365_SNAP_APP_ROLES;
-    }
-    /* Applications have no owner tenant or type (service principals do), but what is
-     * registered: requiredResourceAccess, identifierUris, web / spa / publicClient. */
-    if (present(m365_jv_geti(o, "appId")) &&
-        (present(m365_jv_geti(o, "requiredResourceAccess")) ||
-         present(m365_jv_geti(o, "identifierUris")) || present(m365_jv_geti(o, "web")) ||
-         present(m365_jv_geti(o, "spa")) || present(m365_jv_geti(o, "publicClient")))) {
-        return M365_SNAP_APPLICATIONS;
-    }
-    if (present(m365_jv_geti(o, "roleTemplateId")) ||
-        (present(m365_jv_geti(o, "principalId")) && present(m365_jv_geti(o, "roleDefinitionId")))) {
-        return M365_SNAP_DIRECTORY_ROLES;
-    }
-    if (m365_jv_type(m365_jv_geti(o, "conditions")) == M365_J_OBJECT &&
-        (present(m365_jv_geti(o, "grantControls")) || present(m365_jv_geti(o, "state")))) {
-        return M365_SNAP_CA_POLICIES;
-    }
-    if (present(m365_jv_geti(o, "issuerUri")) &&
-        (present(m365_jv_geti(o, "signingCertificate")) ||
-         present(m365_jv_geti(o, "passiveSignInUri")) ||
-         present(m365_jv_geti(o, "PassiveLogOnUri")))) {
-        return M365_SNAP_FEDERATION;
-    }
-    /* Graph / Get-MgDomain: authenticationType and isVerified; Get-MsolDomain: Name,
-     * Authentication and Status. */
-    if ((present(m365_jv_geti(o, "authenticationType")) && present(m365_jv_geti(o, "isVerified"))) ||
-        (present(m365_jv_geti(o, "Authentication")) && present(m365_jv_geti(o, "Status")) &&
-         present(m365_jv_geti(o, "Name")))) {
-        return M365_SNAP_DOMAINS;
-    }
-    if (present(m365_jv_geti(o, "AuditBypassEnabled")) &&
-        (present(m365_jv_geti(o, "Name")) || present(m365_jv_geti(o, "Identity")))) {
-        return M365_SNAP_AUDIT_BYPASS;
-    }
-    if (present(m365_jv_geti(o, "Role")) &&
-        (present(m365_jv_geti(o, "RoleAssigneeName")) || present(m365_jv_geti(o, "RoleAssignee")))) {
-        return M365_SNAP_MGMT_ROLES;
-    }
-    return M365_SNAP_OTHER;
+    return m365_snap_classify_members(has_member, &o);
 }
 
 static void user_audit(struct m365_snap_user *u, struct m365_jv o)
