@@ -44,6 +44,7 @@ struct m365_limits {
     uint64_t max_decompressed_bytes; /* per compressed file; default 64 GiB */
     uint32_t max_decompress_ratio;   /* output/input, enforced past 256 MiB of output; default 250 */
     uint32_t max_json_depth;         /* nesting depth; default 64 */
+    uint32_t max_distinct_values;    /* distinct interned values (entities); default 8 Mi */
 };
 
 struct m365_scan_options {

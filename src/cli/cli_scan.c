@@ -645,7 +645,8 @@ enum {
     OPT_OUT,
     OPT_TIMELINE,
     OPT_THREADS,
-    OPT_SPLIT_SIZE
+    OPT_SPLIT_SIZE,
+    OPT_MAX_DISTINCT
 };
 
 static int run_scan(int argc, char **argv, bool coverage_only);
@@ -688,6 +689,7 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         {"timeline", required_argument, NULL, OPT_TIMELINE},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"split-size", required_argument, NULL, OPT_SPLIT_SIZE},
+        {"max-distinct-values", required_argument, NULL, OPT_MAX_DISTINCT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct scan_cli c;
@@ -768,6 +770,16 @@ static int run_scan(int argc, char **argv, bool coverage_only)
                 return CLI_EXIT_USAGE;
             }
             so.threads = (unsigned)v;
+            break;
+        case OPT_MAX_DISTINCT:
+            errno = 0;
+            v = strtoull(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < 16 || v > 4000000000ull) {
+                cli_usage_error("--max-distinct-values: '%s' is not a number from 16 to 4000000000",
+                                optarg);
+                return CLI_EXIT_USAGE;
+            }
+            so.limits.max_distinct_values = (uint32_t)v;
             break;
         case OPT_MAX_RATIO:
         case OPT_TOP:

@@ -60,6 +60,8 @@ static void help(FILE *f)
         "      --max-record-size N  largest record accepted, e.g. 16M (default 16M)\n"
         "      --max-decompressed N largest decompressed size per file (default 64G)\n"
         "      --max-ratio N        largest decompression ratio past 256M (default 250)\n"
+        "      --max-distinct-values N  distinct users, addresses, ids… held (default 8388608);\n"
+        "                           records needing more are skipped and counted\n"
         "      --top N              busiest users and IPs shown (default 10)\n"
         "      --threads N          reading threads (default: one per core); files are read in\n"
         "                           parallel, large JSON Lines files in parts. The output is\n"

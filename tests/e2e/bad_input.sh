@@ -119,6 +119,52 @@ expect_grep "unknown json" "$d/err.txt" 'other\.json: not read: JSON, but not'
 expect_grep "unknown binary" "$d/err.txt" 'blob\.bin: not read: binary data'
 expect_eq "unknown files listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 3
 
+# 13. Limits (docs/robustness.md): a record over one is skipped and counted with a message
+# naming file and line; the records around it are read.
+# 13a. More distinct values than --max-distinct-values: the records needing new ones are skipped.
+d=$WORK/distinct; mkdir -p "$d/in"
+for i in $(seq 1 300); do
+    printf '{"CreationTime":"2026-03-02T10:%02d:%02d","Id":"%08d-1111-4111-8111-111111111111","Operation":"UserLoggedIn","RecordType":15,"ResultStatus":"Success","UserId":"user%d@contoso.com","UserType":0,"Workload":"AzureActiveDirectory","ClientIP":"198.51.%d.%d"}\n' \
+        $((i / 60)) $((i % 60)) "$i" "$i" $((i / 200)) $((i % 200))
+done >"$d/in/audit.jsonl"
+scan_json "$d/out.json" "$d/err.txt" --max-distinct-values 256 --max-skip-ratio 1 "$d/in"
+expect_eq "distinct-values exit" "$RC" 0
+read_=$(total records_read "$d/out.json"); parsed=$(total parsed "$d/out.json"); skipped=$(total skipped "$d/out.json")
+expect_eq "distinct-values: every record read" "$read_" 300
+expect_eq "distinct-values: read = parsed + skipped" "$read_" "$((parsed + skipped))"
+if [ "$skipped" -gt 0 ] && [ "$parsed" -gt 50 ]; then pass; else fail "distinct-values: parsed $parsed skipped $skipped"; fi
+expect_grep "distinct-values message" "$d/err.txt" 'audit\.jsonl:[0-9]*: the scan already holds 256 distinct values'
+scan_json "$d/out2.json" "$d/err2.txt" "$d/in"
+expect_eq "default limit: nothing skipped" "$(total skipped "$d/out2.json")" 0
+
+# 13b. A value longer than 1 MiB, and more than 4096 parameters in one record.
+d=$WORK/field_limits; mkdir -p "$d/in"
+big=$(head -c 1100000 /dev/zero | tr '\0' 'A')
+params=$(for i in $(seq 1 4100); do printf '{"Name":"P%d","Value":"v"},' "$i"; done)
+{
+    echo "$ok1"
+    printf '{"CreationTime":"2026-03-02T10:02:00","Id":"33333333-3333-3333-3333-333333333333","Operation":"UserLoggedIn","RecordType":15,"ResultStatus":"Success","UserId":"carol@contoso.com","Workload":"AzureActiveDirectory","ClientIP":"203.0.113.5","ExtendedProperties":[{"Name":"UserAgent","Value":"%s"}]}\n' "$big"
+    printf '{"CreationTime":"2026-03-02T10:03:00","Id":"44444444-4444-4444-4444-444444444444","Operation":"Set-Mailbox","RecordType":1,"ResultStatus":"True","UserId":"dave@contoso.com","Workload":"Exchange","ClientIP":"203.0.113.6","Parameters":[%s{"Name":"Identity","Value":"dave"}]}\n' "$params"
+    echo "$ok2"
+} >"$d/in/audit.jsonl"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+check_counts field_limits "$d/out.json" 2 2
+expect_grep "value limit message" "$d/err.txt" 'audit\.jsonl:2: a value longer than 1 MiB: record skipped'
+expect_grep "items limit message" "$d/err.txt" 'audit\.jsonl:3: more than 4096 targets, properties, parameters or folders: record skipped'
+
+# 13c. A CSV row wider than 1024 cells: the extra cells are ignored, said once per file.
+d=$WORK/wide_csv; mkdir -p "$d/in"
+extra=$(printf ',x%.0s' $(seq 1 1100))
+{
+    echo 'RecordId,CreationDate,RecordType,Operation,UserId,AuditData'
+    printf '%s,3/2/2026 10:00:00 AM,15,UserLoggedIn,alice@contoso.com,"%s"%s\n' r1 "$(printf '%s' "$ok1" | sed 's/"/""/g')" "$extra"
+    printf '%s,3/2/2026 10:05:00 AM,15,UserLoginFailed,bob@contoso.com,"%s"%s\n' r2 "$(printf '%s' "$ok2" | sed 's/"/""/g')" "$extra"
+} >"$d/in/purview.csv"
+scan_json "$d/out.json" "$d/err.txt" "$d/in"
+check_counts wide_csv "$d/out.json" 2 0
+expect_eq "wide row said once" "$(grep -c 'more than 1024 cells' "$d/err.txt")" 1
+expect_grep "wide row message" "$d/err.txt" 'purview\.csv:2: row has more than 1024 cells'
+
 # 11. Every message is one line that starts with the program name.
 for f in "$WORK"/*/err*.txt; do
     if grep -qv '^m365hunt: ' "$f"; then fail "multi-line or unprefixed message in $f"; else pass; fi

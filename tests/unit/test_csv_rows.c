@@ -59,7 +59,7 @@ static void remove_tmp(char *path)
 static struct m365_input *open_input(const char *path, size_t chunk)
 {
     struct m365_limits lim = {M365_DEFAULT_MAX_RECORD_BYTES, M365_DEFAULT_MAX_DECOMPRESSED,
-                              M365_DEFAULT_MAX_RATIO, M365_DEFAULT_MAX_JSON_DEPTH};
+                              M365_DEFAULT_MAX_RATIO, M365_DEFAULT_MAX_JSON_DEPTH, 0};
     const char *err = NULL;
     struct m365_input *in = m365_input_open(path, &lim, chunk, &err);
     if (!in) {

@@ -83,7 +83,7 @@ static const char *current_doc; /* for failure messages */
 static void framed_records(struct m365_json *j, const char *path, size_t chunk,
                            struct strlist *out, size_t *skips)
 {
-    struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64};
+    struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64, 0};
     const char *err = NULL;
     struct m365_input *in = m365_input_open(path, &lim, chunk, &err);
     assert_non_null(in);
@@ -385,7 +385,7 @@ static void limits_whatever_the_read_size(void **state)
     static const size_t limits[] = {16, 64};
     for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
         for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-            struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64};
+            struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64, 0};
             const char *err = NULL;
             struct m365_input *in = m365_input_open(path, &lim, chunks[c], &err);
             assert_non_null(in);

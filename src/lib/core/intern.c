@@ -1,5 +1,6 @@
 #include "intern.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,13 @@ void m365_intern_free(struct m365_intern *t)
 }
 
 void m365_intern_set_shared(struct m365_intern *t, bool shared) { t->shared = shared; }
+
+void m365_intern_set_limit(struct m365_intern *t, size_t max)
+{
+    t->shard_limit = max ? (max + M365_INTERN_SHARDS - 1) / M365_INTERN_SHARDS : 0;
+}
+
+bool m365_intern_full(const struct m365_intern *t) { return atomic_load(&t->full); }
 
 uint64_t m365_intern_bytes(const struct m365_intern *t)
 {
@@ -106,8 +114,8 @@ static int grow(struct m365_intern_shard *t)
     return 0;
 }
 
-static const char *shard_intern(struct m365_intern_shard *t, uint64_t h, const char *s,
-                                size_t len)
+static const char *shard_intern(struct m365_intern *in, struct m365_intern_shard *t, uint64_t h,
+                                const char *s, size_t len)
 {
     if (t->n * 4 >= t->cap * 3 && grow(t) != 0) {
         return NULL;
@@ -119,6 +127,10 @@ static const char *shard_intern(struct m365_intern_shard *t, uint64_t h, const c
             return t->slots[j];
         }
         j = (j + 1) & (t->cap - 1);
+    }
+    if (in->shard_limit && t->n >= in->shard_limit) {
+        atomic_store(&in->full, true);
+        return NULL;
     }
     char *copy = m365_arena_strndup(&t->arena, s, len);
     if (!copy) {
@@ -139,10 +151,10 @@ const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
     uint64_t h = m365_hash_bytes(s, len, 0x1f2e3d4c);
     struct m365_intern_shard *sh = &t->shard[h % M365_INTERN_SHARDS];
     if (!t->shared) {
-        return shard_intern(sh, h, s, len);
+        return shard_intern(t, sh, h, s, len);
     }
     pthread_mutex_lock(&sh->mu);
-    const char *r = shard_intern(sh, h, s, len);
+    const char *r = shard_intern(t, sh, h, s, len);
     pthread_mutex_unlock(&sh->mu);
     return r;
 }

@@ -25,14 +25,20 @@ struct m365_intern_shard {
 
 struct m365_intern {
     struct m365_intern_shard shard[M365_INTERN_SHARDS];
-    bool shared; /* lock shards: several threads intern at once */
+    bool shared;         /* lock shards: several threads intern at once */
+    size_t shard_limit;  /* distinct strings per shard; 0: no limit */
+    _Atomic bool full;   /* a new string was refused: the limit is reached */
 };
 
 int m365_intern_init(struct m365_intern *t);
 void m365_intern_free(struct m365_intern *t);
 /* Turn shard locking on while several threads intern; off again when they are joined. */
 void m365_intern_set_shared(struct m365_intern *t, bool shared);
-/* Returns the interned copy, or NULL when out of memory. */
+/* At most `max` distinct strings (0: no limit; split evenly over the shards). A refused new
+ * string makes m365_intern return NULL and m365_intern_full true. */
+void m365_intern_set_limit(struct m365_intern *t, size_t max);
+bool m365_intern_full(const struct m365_intern *t);
+/* Returns the interned copy, or NULL when out of memory or over the limit. */
 const char *m365_intern(struct m365_intern *t, const char *s, size_t len);
 /* Interned lower-case copy (ASCII folding). */
 const char *m365_intern_lower(struct m365_intern *t, const char *s, size_t len);

@@ -8,6 +8,9 @@
 #define M365_DEFAULT_MAX_RATIO 250u
 #define M365_RATIO_GRACE_BYTES (256ull << 20) /* ratio is only enforced past this much output */
 #define M365_DEFAULT_MAX_JSON_DEPTH 64u
+/* Distinct values (users, addresses, app ids, operations…) the scan interns; detection state is
+ * keyed by them, so this bounds it too. About 8 million: a few hundred MB at the very most. */
+#define M365_DEFAULT_MAX_DISTINCT_VALUES (8u << 20)
 
 #define M365_READ_CHUNK (1u << 20)        /* bytes per read() */
 #define M365_SNIFF_BYTES (64u << 10)      /* bytes inspected to detect a file's format */

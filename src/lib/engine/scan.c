@@ -135,6 +135,7 @@ void m365_scan_options_init(struct m365_scan_options *o)
     o->limits.max_decompressed_bytes = M365_DEFAULT_MAX_DECOMPRESSED;
     o->limits.max_decompress_ratio = M365_DEFAULT_MAX_RATIO;
     o->limits.max_json_depth = M365_DEFAULT_MAX_JSON_DEPTH;
+    o->limits.max_distinct_values = M365_DEFAULT_MAX_DISTINCT_VALUES;
 }
 
 /* One mailbox (UPN) per line; '#' starts a comment. */
@@ -242,10 +243,14 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
     if (!s->opts.limits.max_json_depth) {
         s->opts.limits.max_json_depth = M365_DEFAULT_MAX_JSON_DEPTH;
     }
+    if (!s->opts.limits.max_distinct_values) {
+        s->opts.limits.max_distinct_values = M365_DEFAULT_MAX_DISTINCT_VALUES;
+    }
     if (m365_intern_init(&s->intern) != 0) {
         free(s);
         return M365_E_NOMEM;
     }
+    m365_intern_set_limit(&s->intern, s->opts.limits.max_distinct_values);
     m365_arena_init(&s->arena, 1u << 20);
     if (m365_rule_config_init(&s->rules) != M365_OK) {
         m365_scan_free(s);
@@ -689,6 +694,9 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     ctx.unit = u;
     ctx.in = in;
     ctx.path = m365_intern(&s->intern, f->path, strlen(f->path));
+    if (!ctx.path) {
+        ctx.path = f->path; /* over the distinct-value limit: the file's own copy lives as long */
+    }
     ctx.file_index = u->file;
     ctx.fs = st;
     ctx.json = json;

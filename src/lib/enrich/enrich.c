@@ -183,7 +183,8 @@ static int parse_cidr(const char *s, size_t n, struct prefix *p)
 static char *read_all(const char *path, size_t *len, char *err, size_t esz)
 {
     struct m365_limits lim = {M365_DEFAULT_MAX_RECORD_BYTES, 512ull << 20,
-                              M365_DEFAULT_MAX_RATIO, M365_DEFAULT_MAX_JSON_DEPTH};
+                              M365_DEFAULT_MAX_RATIO, M365_DEFAULT_MAX_JSON_DEPTH,
+                              M365_DEFAULT_MAX_DISTINCT_VALUES};
     const char *why = NULL;
     /* "-" is a file name here: standard input carries evidence. */
     struct m365_input *in = m365_input_open(strcmp(path, "-") == 0 ? "./-" : path, &lim, 0, &why);

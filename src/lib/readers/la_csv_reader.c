@@ -155,6 +155,7 @@ static void la_read(struct m365_read_ctx *ctx)
     struct m365_buf b;
     m365_buf_init(&b, 0);
     struct la_header h = {NULL, NULL, 0};
+    bool wide_warned = false;
     bool have_header = false;
     const char *no_header = NULL; /* why the header row could not be read */
     for (;;) {
@@ -179,6 +180,12 @@ static void la_read(struct m365_read_ctx *ctx)
         }
         if (row.unterminated) {
             m365_ctx_warn(ctx, row.line, NULL, "the file ends inside a quoted cell");
+        }
+        if (row.n_dropped && !wide_warned) {
+            wide_warned = true; /* said once per file */
+            m365_ctx_warning(ctx, row.line, NULL,
+                             "row has more than %u cells: the cells past that are ignored",
+                             (unsigned)M365_MAX_CSV_COLUMNS);
         }
         if (!have_header) {
             have_header = true;

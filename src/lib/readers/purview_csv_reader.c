@@ -10,6 +10,7 @@
 #include "../core/json_out.h"
 #include "../core/norm.h"
 #include "csv_rows.h"
+#include "../core/limits.h"
 #include "read_ctx.h"
 #include "reader.h"
 
@@ -165,6 +166,7 @@ static void purview_read(struct m365_read_ctx *ctx)
     struct m365_buf b;
     m365_buf_init(&b, 0);
     struct purview_cols cols = {-1, -1, -1, -1};
+    bool wide_warned = false;
     bool have_header = false;
     const char *no_header = NULL; /* why the header row could not be read */
     for (;;) {
@@ -189,6 +191,12 @@ static void purview_read(struct m365_read_ctx *ctx)
         }
         if (row.unterminated) {
             m365_ctx_warn(ctx, row.line, NULL, "the file ends inside a quoted cell");
+        }
+        if (row.n_dropped && !wide_warned) {
+            wide_warned = true; /* said once per file */
+            m365_ctx_warning(ctx, row.line, NULL,
+                             "row has more than %u cells: the cells past that are ignored",
+                             (unsigned)M365_MAX_CSV_COLUMNS);
         }
         if (!have_header) {
             if (row.raw_len > 0 && row.raw[0] == '#') {

@@ -21,6 +21,8 @@ struct m365_evb {
     struct m365_mail_access mail;
     bool has_mail;
     bool active;
+    bool over_limit; /* a value was refused: the scan holds the most distinct values allowed */
+    const char *field_limit; /* a value or a list of this record is over its limit (why) */
     VEC(struct m365_target) targets;
     VEC(struct m365_modprop) props;
     VEC(struct m365_kv) params;
@@ -97,6 +99,15 @@ void m365_ctx_warn(struct m365_read_ctx *ctx, uint64_t line, const char *field, 
     va_end(ap);
 }
 
+void m365_ctx_warning(struct m365_read_ctx *ctx, uint64_t line, const char *field,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(ctx, M365_DIAG_WARNING, line, field, fmt, ap);
+    va_end(ap);
+}
+
 void m365_ctx_tick(struct m365_read_ctx *ctx)
 {
     if ((++ctx->ticks & 4095u) == 0) {
@@ -119,6 +130,8 @@ struct m365_event *m365_ev_begin(struct m365_read_ctx *ctx, uint64_t line, uint6
     b->mail.is_throttled = -1;
     b->has_mail = false;
     b->active = true;
+    b->over_limit = false;
+    b->field_limit = NULL;
     b->targets.n = b->props.n = b->params.n = b->extra.n = b->folders.n = 0;
     b->ev.time_ms = M365_TIME_NONE;
     b->ev.record_type = -1;
@@ -162,6 +175,18 @@ void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
     }
     b->active = false;
     struct m365_event *ev = &b->ev;
+    if (b->field_limit) {
+        m365_ctx_skip(ctx, ev->evidence.line, NULL,
+                      "%s: record skipped (limits in docs/robustness.md)", b->field_limit);
+        return;
+    }
+    if (b->over_limit) {
+        m365_ctx_skip(ctx, ev->evidence.line, NULL,
+                      "the scan already holds %u distinct values (users, addresses, ids…), its "
+                      "limit: record skipped (--max-distinct-values)",
+                      ctx->lim->max_distinct_values);
+        return;
+    }
     if (b->has_mail) {
         b->mail.n_folders = (uint32_t)b->folders.n;
         b->mail.folders = arena_dup(ctx, b->folders.v, b->folders.n * sizeof(*b->folders.v));
@@ -200,6 +225,34 @@ void m365_ev_skip(struct m365_read_ctx *ctx, const char *field, const char *fmt,
     va_end(ap);
 }
 
+/* A record with a value or a list over its limit is skipped, not kept in part. */
+static void value_limit(struct m365_read_ctx *ctx)
+{
+    if (ctx->evb && ctx->evb->active && !ctx->evb->field_limit) {
+        ctx->evb->field_limit = "a value longer than 1 MiB";
+    }
+}
+
+static bool items_limit(struct m365_read_ctx *ctx, size_t n)
+{
+    if (n < M365_MAX_FIELD_ITEMS) {
+        return false;
+    }
+    if (ctx->evb && ctx->evb->active && !ctx->evb->field_limit) {
+        ctx->evb->field_limit = "more than 4096 targets, properties, parameters or folders";
+    }
+    return true;
+}
+
+/* A value refused because the distinct-value limit is reached makes its record a skip. */
+static const char *limited(struct m365_read_ctx *ctx, const char *r)
+{
+    if (!r && ctx->evb && ctx->evb->active && m365_intern_full(ctx->intern)) {
+        ctx->evb->over_limit = true;
+    }
+    return r;
+}
+
 const char *m365_ev_intern(struct m365_read_ctx *ctx, const char *s, size_t len)
 {
     if (!s || len == 0) {
@@ -207,8 +260,9 @@ const char *m365_ev_intern(struct m365_read_ctx *ctx, const char *s, size_t len)
     }
     if (len > M365_MAX_VALUE_BYTES) {
         len = M365_MAX_VALUE_BYTES;
+        value_limit(ctx);
     }
-    return m365_intern(ctx->intern, s, len);
+    return limited(ctx, m365_intern(ctx->intern, s, len));
 }
 
 const char *m365_ev_intern_lower(struct m365_read_ctx *ctx, const char *s, size_t len)
@@ -218,8 +272,9 @@ const char *m365_ev_intern_lower(struct m365_read_ctx *ctx, const char *s, size_
     }
     if (len > M365_MAX_VALUE_BYTES) {
         len = M365_MAX_VALUE_BYTES;
+        value_limit(ctx);
     }
-    return m365_intern_lower(ctx->intern, s, len);
+    return limited(ctx, m365_intern_lower(ctx->intern, s, len));
 }
 
 const char *m365_ev_copy(struct m365_read_ctx *ctx, const char *s, size_t len)
@@ -229,6 +284,7 @@ const char *m365_ev_copy(struct m365_read_ctx *ctx, const char *s, size_t len)
     }
     if (len > M365_MAX_VALUE_BYTES) {
         len = M365_MAX_VALUE_BYTES;
+        value_limit(ctx);
     }
     return m365_arena_strndup(ctx->arena, s, len);
 }
@@ -278,7 +334,7 @@ uint32_t m365_ev_add_target(struct m365_read_ctx *ctx, const char *type, size_t 
                             const char *upn, size_t ulen)
 {
     struct m365_evb *b = ctx->evb;
-    if (b->targets.n >= M365_MAX_FIELD_ITEMS) {
+    if (items_limit(ctx, b->targets.n)) {
         return UINT32_MAX;
     }
     struct m365_target t = {m365_ev_intern(ctx, type, tlen), m365_ev_intern(ctx, id, ilen),
@@ -350,7 +406,7 @@ void m365_ev_add_prop(struct m365_read_ctx *ctx, uint32_t target, const char *na
                       const char *oldv, size_t olen, const char *newv, size_t nwlen)
 {
     struct m365_evb *b = ctx->evb;
-    if (b->props.n >= M365_MAX_FIELD_ITEMS || !name || nlen == 0) {
+    if (!name || nlen == 0 || items_limit(ctx, b->props.n)) {
         return;
     }
     struct m365_modprop p = {m365_ev_intern(ctx, name, nlen),
@@ -363,7 +419,7 @@ void m365_ev_add_param(struct m365_read_ctx *ctx, const char *name, size_t nlen,
                        size_t vlen)
 {
     struct m365_evb *b = ctx->evb;
-    if (b->params.n >= M365_MAX_FIELD_ITEMS || !name || nlen == 0) {
+    if (!name || nlen == 0 || items_limit(ctx, b->params.n)) {
         return;
     }
     struct m365_kv kv = {m365_ev_intern(ctx, name, nlen), m365_ev_copy(ctx, v, vlen)};
@@ -374,7 +430,7 @@ void m365_ev_add_extra(struct m365_read_ctx *ctx, const char *name, size_t nlen,
                        size_t vlen)
 {
     struct m365_evb *b = ctx->evb;
-    if (b->extra.n >= M365_MAX_FIELD_ITEMS || !name || nlen == 0) {
+    if (!name || nlen == 0 || items_limit(ctx, b->extra.n)) {
         return;
     }
     struct m365_kv kv = {m365_ev_intern(ctx, name, nlen), m365_ev_intern(ctx, v, vlen)};
@@ -406,7 +462,7 @@ struct m365_mail_access *m365_ev_mail(struct m365_read_ctx *ctx)
 void m365_ev_add_folder(struct m365_read_ctx *ctx, const char *path, size_t plen, uint32_t n_items)
 {
     struct m365_evb *b = ctx->evb;
-    if (b->folders.n >= M365_MAX_FIELD_ITEMS) {
+    if (items_limit(ctx, b->folders.n)) {
         return;
     }
     struct m365_folder f = {m365_ev_intern(ctx, path, plen), n_items};

@@ -51,6 +51,10 @@ void m365_ctx_skip(struct m365_read_ctx *ctx, uint64_t line, const char *field, 
 void m365_ctx_warn(struct m365_read_ctx *ctx, uint64_t line, const char *field, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
 
+/* A warning (shown without -v) about data ignored in a record that is still kept. */
+void m365_ctx_warning(struct m365_read_ctx *ctx, uint64_t line, const char *field,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Progress: readers call this once per record; it reports to the scan every 4096 records. */
 void m365_ctx_tick(struct m365_read_ctx *ctx);
 
