@@ -475,6 +475,7 @@ struct det_run {
     struct m365_scan *s;
     const struct m365_rule_config *rc;
     const struct m365_event *const *events;
+    const uint8_t *kinds; /* events[i]->kind, packed: every detection walks it, not the events */
     size_t n;
     uint32_t present;
     const struct m365_detect_state *facts; /* merged facts of the first phase */
@@ -510,7 +511,7 @@ static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *a
     }
     if (!dc.skip) {
         for (size_t i = 0; i < r->n; i++) {
-            if (det->kinds & M365_KIND_BIT(r->events[i]->kind)) {
+            if (det->kinds & M365_KIND_BIT(r->kinds[i])) {
                 det->observe(&dc, state, r->events[i]);
             }
         }
@@ -621,9 +622,14 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     *out = st;
     uint32_t present = 0;
     uint64_t per_kind[M365_EV__COUNT] = {0};
+    uint8_t *kinds = malloc(n ? n : 1);
+    if (!kinds) {
+        return M365_E_NOMEM;
+    }
     for (size_t i = 0; i < n; i++) {
-        present |= M365_KIND_BIT(events[i]->kind);
-        per_kind[events[i]->kind < M365_EV__COUNT ? events[i]->kind : 0]++;
+        kinds[i] = events[i]->kind < M365_EV__COUNT ? events[i]->kind : M365_EV_OTHER;
+        present |= M365_KIND_BIT(kinds[i]);
+        per_kind[kinds[i]]++;
     }
     unsigned threads = m365_scan_detect_threads(s);
     if (threads < 1) {
@@ -640,6 +646,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         free(jobs);
         free(order);
         free(ws);
+        free(kinds);
         return M365_E_NOMEM;
     }
     struct det_run r;
@@ -647,6 +654,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     r.s = s;
     r.rc = rc;
     r.events = events;
+    r.kinds = kinds;
     r.n = n;
     r.present = present;
     r.order = order;
@@ -720,6 +728,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     free(jobs);
     free(order);
     free(ws);
+    free(kinds);
     if (rs != M365_OK) {
         return rs;
     }

@@ -41,12 +41,20 @@ struct file_entry {
     uint32_t first_unit, n_units; /* its read units, consecutive */
 };
 
-/* Events of one unit, in record order; chunks keep addresses stable. */
+/* Events of one unit, in record order; chunks keep addresses stable. Chunks grow from 32 events
+ * to CHUNK_EVENTS: a folder of ten thousand small files must not reserve a full chunk each. */
 struct evstore {
     struct m365_event **chunks;
     size_t n_chunks, n;
-    uint64_t *fps; /* content fingerprint per event */
+    size_t last_fill; /* events in the last chunk */
+    uint64_t *fps;    /* content fingerprint per event */
+    size_t fps_cap;
 };
+
+static size_t chunk_cap(size_t k)
+{
+    return k < 7 ? (size_t)32u << k : CHUNK_EVENTS;
+}
 
 struct unit_diag {
     struct m365_diag d; /* file, field and msg point into this record or the scan's strings */
@@ -59,6 +67,7 @@ struct m365_read_unit {
     uint32_t file, part;
     bool ranged;          /* a part [start, end) of the file */
     bool hash_only;       /* only the SHA-256 of a file read in parts */
+    bool snapshot;        /* a tenant snapshot file: left to load_snapshot */
     uint64_t start, end;
     const struct m365_reader *rd; /* planned reader of a split file */
     struct evstore store;
@@ -400,28 +409,31 @@ void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes)
 int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp)
 {
     struct evstore *es = &u->store;
-    size_t idx = es->n;
-    if (idx % CHUNK_EVENTS == 0) {
-        size_t nc = idx / CHUNK_EVENTS + 1;
+    if (es->n_chunks == 0 || es->last_fill == chunk_cap(es->n_chunks - 1)) {
+        size_t nc = es->n_chunks + 1;
         struct m365_event **chunks = realloc(es->chunks, nc * sizeof(*chunks));
         if (!chunks) {
             return -1;
         }
         es->chunks = chunks;
-        es->chunks[nc - 1] = malloc(CHUNK_EVENTS * sizeof(struct m365_event));
-        uint64_t *fps = realloc(es->fps, nc * CHUNK_EVENTS * sizeof(*fps));
-        if (fps) {
-            es->fps = fps;
-        }
-        if (!es->chunks[nc - 1] || !fps) {
-            free(es->chunks[nc - 1]);
+        es->chunks[nc - 1] = malloc(chunk_cap(nc - 1) * sizeof(struct m365_event));
+        if (!es->chunks[nc - 1]) {
             return -1;
         }
         es->n_chunks = nc;
+        es->last_fill = 0;
     }
-    es->chunks[idx / CHUNK_EVENTS][idx % CHUNK_EVENTS] = *ev;
-    es->fps[idx] = fp;
-    es->n++;
+    if (es->n == es->fps_cap) {
+        size_t ncap = es->fps_cap ? es->fps_cap * 2 : 32;
+        uint64_t *fps = realloc(es->fps, ncap * sizeof(*fps));
+        if (!fps) {
+            return -1;
+        }
+        es->fps = fps;
+        es->fps_cap = ncap;
+    }
+    es->chunks[es->n_chunks - 1][es->last_fill++] = *ev;
+    es->fps[es->n++] = fp;
     return 0;
 }
 
@@ -623,6 +635,25 @@ static const struct m365_reader *choose_reader(struct m365_scan *s, const char *
     return rd;
 }
 
+/* A tenant snapshot file, for the snapshot reader rather than the log readers: its first record
+ * is a snapshot object, or no log reader recognises its first bytes and they carry members only
+ * snapshot objects have. Standard input and pipes stay with the log readers: they can be read
+ * only once. */
+static bool is_snapshot_file(struct m365_scan *s, const char *path, const char *head, size_t hlen)
+{
+    (void)s;
+    struct stat sb;
+    if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        return false;
+    }
+    int snap = m365_snap_sniff(head, hlen);
+    bool log = false;
+    for (size_t r = 0; r < m365_n_readers_registered && snap == 1 && !log; r++) {
+        log = m365_readers[r]->sniff(head, hlen) > 0;
+    }
+    return snap == 2 || (snap == 1 && !log);
+}
+
 /* Reads one unit into its own store, statistics and diagnostic list (any thread). File-level
  * outcomes (cannot open, no format) are recorded as the unit's stop reason or file stats. */
 static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365_json *json,
@@ -669,6 +700,17 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     }
     st->compression = m365_compression_name(m365_input_compression(in));
     st->encoding = m365_encoding_name(m365_input_encoding(in));
+    if (!u->ranged && is_snapshot_file(s, f->path, head, hlen)) {
+        u->snapshot = true;
+        if (s->opts.hash_files) {
+            m365_input_sha256(in, st->sha256);
+        }
+        struct stat sb;
+        st->bytes = s->opts.hash_files || stat(f->path, &sb) != 0 ? m365_input_bytes_in(in)
+                                                                  : (uint64_t)sb.st_size;
+        m365_input_close(in);
+        return;
+    }
     const struct m365_reader *rd = u->rd ? u->rd : choose_reader(s, head, hlen);
     enum m365_status ist;
     const char *ierr = m365_input_error(in, &ist);
@@ -748,7 +790,7 @@ static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t spl
               (m365_input_encoding(in) == M365_ENC_UTF8 ||
                m365_input_encoding(in) == M365_ENC_UTF8_BOM) &&
               (rd = choose_reader(s, head, hlen)) != NULL && rd->json_records &&
-              m365_json_records_lines_mode(in);
+              !m365_snap_sniff(head, hlen) && m365_json_records_lines_mode(in);
     m365_input_close(in);
     if (!ok) {
         return 1;
@@ -881,6 +923,15 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
     uint64_t line_base = 0;
     uint32_t emitted = 0, raised = 0;
     struct m365_read_unit *first = &s->units[f->first_unit];
+    if (first->snapshot) {
+        /* Counted, and its progress reported, by load_snapshot. */
+        f->snapshot = true;
+        f->st.compression = first->st.compression;
+        f->st.encoding = first->st.encoding;
+        f->st.bytes = first->st.bytes;
+        memcpy(f->st.sha256, first->st.sha256, sizeof(f->st.sha256));
+        return;
+    }
     f->st.reader = first->st.reader;
     f->st.compression = first->st.compression;
     f->st.encoding = first->st.encoding;
@@ -1105,8 +1156,13 @@ static enum m365_status gather_events(struct m365_scan *s)
         for (uint32_t p = 0; p < f->n_units; p++) {
             struct m365_read_unit *u = &s->units[f->first_unit + p];
             uint64_t off_base = u->ranged && u->start ? u->start - bom : 0;
-            for (size_t i = 0; i < u->store.n; i++) {
-                struct m365_event *ev = &u->store.chunks[i / CHUNK_EVENTS][i % CHUNK_EVENTS];
+            size_t ck = 0, ci = 0; /* chunk, index in it */
+            for (size_t i = 0; i < u->store.n; i++, ci++) {
+                if (ci == chunk_cap(ck)) {
+                    ck++;
+                    ci = 0;
+                }
+                struct m365_event *ev = &u->store.chunks[ck][ci];
                 if (u->ranged && u->start) {
                     ev->evidence.line += line_base;
                     ev->evidence.offset += off_base;
@@ -1242,56 +1298,6 @@ const char *m365_scan_home_tenant(const struct m365_scan *s)
     return s->home_tenant;
 }
 
-/* Before the logs are read: which queued files are tenant snapshot files. A file goes to the
- * snapshot reader when its first record is a snapshot object, or when no log reader recognises
- * its first bytes and they carry members only snapshot objects have. Standard input and pipes
- * are left to the log readers (they can be read only once). Hashes and sizes of snapshot files
- * are taken here. */
-static enum m365_status route_snapshot_files(struct m365_scan *s)
-{
-    for (uint32_t i = 0; i < s->n_files; i++) {
-        struct file_entry *f = &s->files[i];
-        struct stat sb;
-        if (f->st.status != M365_OK || strcmp(f->path, "-") == 0 || stat(f->path, &sb) != 0 ||
-            !S_ISREG(sb.st_mode)) {
-            continue;
-        }
-        const char *err = NULL;
-        struct m365_input *in = m365_input_open(f->path, &s->opts.limits, 0, &err);
-        if (!in) {
-            continue; /* read_file reports it */
-        }
-        if (s->opts.hash_files) {
-            m365_input_hash(in);
-        }
-        const char *head;
-        size_t hlen;
-        enum m365_status ist;
-        if (m365_input_peek(in, &head, &hlen) != 0 || m365_input_error(in, &ist)) {
-            m365_input_close(in);
-            continue;
-        }
-        int snap = m365_snap_sniff(head, hlen);
-        bool log = false;
-        for (size_t r = 0; r < m365_n_readers_registered && snap == 1 && !log; r++) {
-            log = m365_readers[r]->sniff(head, hlen) > 0;
-        }
-        if (snap == 2 || (snap == 1 && !log)) {
-            f->snapshot = true;
-            f->st.compression = m365_compression_name(m365_input_compression(in));
-            f->st.encoding = m365_encoding_name(m365_input_encoding(in));
-            if (s->opts.hash_files) {
-                m365_input_sha256(in, f->st.sha256);
-                f->st.bytes = m365_input_bytes_in(in);
-            } else {
-                f->st.bytes = (uint64_t)sb.st_size;
-            }
-        }
-        m365_input_close(in);
-    }
-    return M365_OK;
-}
-
 /* The snapshot files, read by the snapshot reader; their posture rules run with the scan's home
  * tenant (--tenant-id, else the logs'); the snapshot's own guess fills it when the logs give
  * none. Called once the logs are read and the home tenant inferred. */
@@ -1398,9 +1404,6 @@ enum m365_status m365_scan_run(struct m365_scan *s)
      * output (ties in time are broken by file order). */
     m365_qsort(s->files, s->n_files, sizeof(*s->files), cmp_file);
     double t0 = now_s();
-    if (route_snapshot_files(s) != M365_OK) {
-        return M365_E_NOMEM;
-    }
     unsigned threads = s->opts.threads ? s->opts.threads : m365_scan_default_threads();
     if (threads > MAX_THREADS) {
         threads = MAX_THREADS;
@@ -1420,8 +1423,11 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     double t1 = now_s();
     s->timing.read = t1 - t0;
     for (size_t u = 0; u < s->n_units; u++) {
-        s->timing.event_bytes += s->units[u].store.n_chunks * CHUNK_EVENTS *
-                                 (sizeof(struct m365_event) + sizeof(uint64_t));
+        const struct evstore *es = &s->units[u].store;
+        for (size_t k = 0; k < es->n_chunks; k++) {
+            s->timing.event_bytes += chunk_cap(k) * sizeof(struct m365_event);
+        }
+        s->timing.event_bytes += es->n * sizeof(uint64_t); /* fingerprints (kept) */
     }
     s->timing.detail_bytes = s->arena.total;
     for (unsigned i = 0; i < s->n_thread_arenas; i++) {
@@ -1463,6 +1469,13 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         widen(ls, ev->time_ms);
     }
     free(dup);
+    /* De-duplicated: the file-order tables are not needed any more. */
+    free(s->all);
+    free(s->fps);
+    free(s->ev_file);
+    s->all = NULL;
+    s->fps = NULL;
+    s->ev_file = NULL;
     m365_qsort((void *)s->sorted, s->n_sorted, sizeof(*s->sorted), cmp_event);
     for (size_t i = 0; i < s->n_sorted; i++) {
         ((struct m365_event *)s->sorted[i])->seq = (uint32_t)i;

@@ -1,5 +1,6 @@
 /* The tenant snapshot as context for the log detections: sorted indexes over the snapshot
  * database and the answers the detections ask for (snap_context.h). */
+#define _GNU_SOURCE /* memmem */
 #include "snap_context.h"
 
 #include <stdlib.h>
@@ -96,8 +97,9 @@ static void csv_header_keys(const char *head, size_t len, struct m365_sniff_keys
 }
 
 /* The first record's members (a JSON object, or a CSV header), classified as the snapshot
- * reader classifies each object; members that only log records carry rule it out. */
-static bool first_record_is_snapshot(const char *head, size_t len)
+ * reader classifies each object: 1 a snapshot object, -1 a log record (members that only log
+ * records carry), 0 cannot tell. */
+static int first_record_kind(const char *head, size_t len)
 {
     struct m365_sniff_keys k;
     if (!m365_sniff_json_keys(head, len, &k)) {
@@ -108,17 +110,18 @@ static bool first_record_is_snapshot(const char *head, size_t len)
                                            "operationName", "Workload", "time"};
     for (size_t i = 0; i < sizeof(log_only) / sizeof(log_only[0]); i++) {
         if (has_key(&k, log_only[i])) {
-            return false;
+            return -1;
         }
     }
     enum m365_snapshot_kind kind = k.n ? m365_snap_classify_members(keys_have, &k) : M365_SNAP_NONE;
-    return kind != M365_SNAP_NONE && kind != M365_SNAP_OTHER;
+    return kind != M365_SNAP_NONE && kind != M365_SNAP_OTHER ? 1 : 0;
 }
 
 int m365_snap_sniff(const char *head, size_t len)
 {
-    if (first_record_is_snapshot(head, len)) {
-        return 2;
+    int first = first_record_kind(head, len);
+    if (first != 0) {
+        return first > 0 ? 2 : 0; /* a log record first: a log file, nothing to search for */
     }
     /* Members only snapshot objects carry, anywhere in the first bytes. */
     static const char *const marks[] = {
@@ -129,11 +132,8 @@ int m365_snap_sniff(const char *head, size_t len)
         "\"grantControls\"",        "\"issuerUri\"",             "AuditBypassEnabled",
         "RoleAssigneeName"};
     for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
-        size_t n = strlen(marks[k]);
-        for (size_t i = 0; n <= len && i + n <= len; i++) {
-            if (head[i] == marks[k][0] && memcmp(head + i, marks[k], n) == 0) {
-                return 1;
-            }
+        if (memmem(head, len, marks[k], strlen(marks[k]))) {
+            return 1;
         }
     }
     return 0;
