@@ -61,6 +61,9 @@ struct state {
     size_t n_all, cap_all;
 };
 
+static struct newuser *lookup(struct m365_dctx *dc, struct state *s, const char *upn,
+                              const char *id);
+
 static void mark(struct m365_map *m, const char *k)
 {
     if (!k || m->n >= MAX_ENT) {
@@ -116,6 +119,14 @@ static void on_add_user(struct m365_dctx *dc, struct state *s, const struct m365
         upn = t_upn;
     }
     if (!upn && !id) {
+        return;
+    }
+    /* The same creation logged again (another export of it, another log): one account, not a
+     * new one per record. */
+    struct newuser *same = lookup(dc, s, upn, id);
+    if (same && ev->time_ms != M365_TIME_NONE && same->created != M365_TIME_NONE &&
+        llabs(ev->time_ms - same->created) <= 60000) {
+        mark(&same->ips, ev->ip);
         return;
     }
     if (s->n_all == s->cap_all) {
@@ -196,9 +207,6 @@ static bool is_credential_op(const char *op)
            m365_istarts(op, "Update application - Certificates and secrets management") ||
            m365_istarts(op, "Update service principal - Certificates and secrets management");
 }
-
-static struct newuser *lookup(struct m365_dctx *dc, struct state *s, const char *upn,
-                              const char *id);
 
 static void actions_by(struct m365_dctx *dc, struct state *s, struct newuser *u,
                        const struct m365_event *ev)

@@ -1,6 +1,7 @@
 /* The detection engine: registry, parameters, dispatch, finding builder. */
 #include "detect.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -222,6 +223,7 @@ struct m365_detect_state {
     size_t n_skipped, cap_skipped;
     struct m365_arena *arenas; /* one per detection thread: what findings point to */
     unsigned n_arenas;
+    int64_t *rule_state; /* per registered detection: state held after the last event, or -1 */
 };
 
 struct m365_dctx {
@@ -467,12 +469,14 @@ static bool reads_facts(const struct m365_detection *det)
 struct det_job {
     size_t d;
     uint64_t cost; /* events it will observe: the longest jobs are started first */
+    int64_t state_bytes; /* heap it held after its last event (one thread only), else -1 */
     struct m365_detect_state part;
     enum m365_status status;
 };
 
 struct det_run {
     struct m365_scan *s;
+    bool measure; /* one thread: the heap growth of each detection is its own */
     const struct m365_rule_config *rc;
     const struct m365_event *const *events;
     const uint8_t *kinds; /* events[i]->kind, packed: every detection walks it, not the events */
@@ -506,6 +510,11 @@ static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *a
         job->status = M365_E_NOMEM;
         return;
     }
+    size_t heap0 = 0;
+    if (r->measure) {
+        struct mallinfo2 mi = mallinfo2();
+        heap0 = mi.uordblks + mi.hblkhd;
+    }
     if (det->init) {
         det->init(&dc, state);
     }
@@ -514,6 +523,12 @@ static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *a
             if (det->kinds & M365_KIND_BIT(r->kinds[i])) {
                 det->observe(&dc, state, r->events[i]);
             }
+        }
+        if (r->measure) {
+            /* What the detection keeps across events, measured before finish() reports. */
+            struct mallinfo2 mi = mallinfo2();
+            size_t heap1 = mi.uordblks + mi.hblkhd;
+            job->state_bytes = heap1 > heap0 ? (int64_t)(heap1 - heap0) : 0;
         }
         if (det->finish) {
             det->finish(&dc, state);
@@ -658,6 +673,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     r.n = n;
     r.present = present;
     r.order = order;
+    r.measure = threads == 1;
     for (unsigned t = 0; t < threads; t++) {
         ws[t].run = &r;
         if (threads > 1) {
@@ -668,8 +684,10 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         }
     }
     st->n_arenas = threads > 1 ? threads : 0;
+    st->rule_state = calloc(m365_n_detections ? m365_n_detections : 1, sizeof(*st->rule_state));
     for (size_t d = 0; d < m365_n_detections; d++) {
         jobs[d].d = d;
+        jobs[d].state_bytes = -1;
         for (int k = 0; k < M365_EV__COUNT; k++) {
             if (m365_detections[d]->kinds & M365_KIND_BIT(k)) {
                 jobs[d].cost += per_kind[k];
@@ -720,6 +738,9 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         if (rs == M365_OK) {
             rs = merge_part(st, &jobs[d].part);
         }
+        if (st->rule_state) {
+            st->rule_state[d] = jobs[d].state_bytes;
+        }
         free(jobs[d].part.findings);
         free(jobs[d].part.facts);
         free(jobs[d].part.skipped);
@@ -739,6 +760,11 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
 }
 
 size_t m365_detect_n_findings(const struct m365_detect_state *d) { return d ? d->n : 0; }
+
+int64_t m365_detect_state_bytes(const struct m365_detect_state *d, size_t i)
+{
+    return d && d->rule_state && i < m365_n_detections ? d->rule_state[i] : -1;
+}
 
 const struct m365_finding *m365_detect_finding(const struct m365_detect_state *d, size_t i)
 {
@@ -763,6 +789,7 @@ void m365_detect_free(struct m365_detect_state *d)
             m365_arena_free(&d->arenas[i]);
         }
         free(d->arenas);
+        free(d->rule_state);
         free(d->facts);
         free(d->findings);
         free(d->skipped);

@@ -84,6 +84,10 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
                                  struct m365_detect_state **out,
                                  const struct m365_event *const *events, size_t n);
 size_t m365_detect_n_findings(const struct m365_detect_state *d);
+/* Heap the registered detection i held after its last event (its state: maps, lists, what it
+ * keeps per entity), measured when the detections ran on one thread; -1 otherwise or when it
+ * did not run. */
+int64_t m365_detect_state_bytes(const struct m365_detect_state *d, size_t i);
 const struct m365_finding *m365_detect_finding(const struct m365_detect_state *d, size_t i);
 size_t m365_detect_n_not_evaluated(const struct m365_detect_state *d);
 const struct m365_not_evaluated *m365_detect_not_evaluated(const struct m365_detect_state *d,

@@ -131,6 +131,11 @@ struct m365_scan_timing m365_scan_timing(const struct m365_scan *s) { return s->
 
 unsigned m365_scan_detect_threads(struct m365_scan *s) { return s->timing.threads; }
 
+const struct m365_detect_state *m365_scan_detect_state(const struct m365_scan *s)
+{
+    return s->detect;
+}
+
 void m365_scan_set_shared(struct m365_scan *s, bool shared)
 {
     m365_intern_set_shared(&s->intern, shared);

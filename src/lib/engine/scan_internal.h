@@ -29,6 +29,10 @@ struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
 unsigned m365_scan_detect_threads(struct m365_scan *s);
 void m365_scan_set_shared(struct m365_scan *s, bool shared);
 
+/* The detections' state after their last event, per registered detection (detect.h). */
+struct m365_detect_state;
+const struct m365_detect_state *m365_scan_detect_state(const struct m365_scan *s);
+
 /* VIP mailboxes (--vip): upn is an interned lower-case address. */
 bool m365_scan_is_vip(struct m365_scan *s, const char *upn);
 size_t m365_scan_n_vips(struct m365_scan *s);
