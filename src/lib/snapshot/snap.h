@@ -246,6 +246,7 @@ struct m365_snap_db {
     struct m365_snap_owner *owners;
     size_t n_owners, cap_owners;
     bool owners_loaded; /* an owners page or an owners[] member was read (it may be empty) */
+    size_t owners_bad;  /* owners[] entries left out (not an object, no id) */
     int64_t newest; /* newest time seen in any object, M365_TIME_NONE when none */
     m365_diag_fn on_diag;
     void *diag_user;

@@ -190,6 +190,7 @@ int m365_snap_add_owners_of(struct m365_snap_db *db, struct m365_jv arr, const c
         }
         *bad += rc > 0;
     }
+    db->owners_bad += *bad;
     return 0;
 }
 

@@ -698,6 +698,7 @@ static int take(struct m365_snap_db *db, struct m365_jv o, struct counts *c,
     }
     st->records++;
     enum m365_snapshot_kind k = classify(o);
+    size_t owners_bad = db->owners_bad;
     int rc = 0;
     struct m365_snap_why why = {NULL, NULL};
     struct m365_snap_rec rec = {o, NULL, NULL, 0};
@@ -742,6 +743,10 @@ static int take(struct m365_snap_db *db, struct m365_jv o, struct counts *c,
         st->skipped++;
         warn(db, st->path, line, why.field, why.msg ? why.msg : "object not usable");
         return 0;
+    }
+    if (rc == 0 && db->owners_bad > owners_bad) {
+        /* $expand=owners: the object is read, its unusable owners are left out. */
+        warn(db, st->path, line, "owners", "owner without an id left out");
     }
     c->by_kind[k]++;
     return rc;
