@@ -2,7 +2,8 @@
 # m365hunt audit: posture findings from the snapshot fixtures in tests/snapshot/ (docs/snapshot.md),
 # benign controls staying quiet, the readers' shapes (Graph page, JSON Lines, Export-Csv, gzip'd
 # Get-Mailbox array, Graph applications / directory roles / Conditional Access / domains /
-# federation, Exchange audit bypass and management role assignments as JSON and CSV), exit codes.
+# federation, Exchange audit bypass and management role assignments as JSON and CSV, subscribedSkus,
+# owners expanded and as pages, Get-Mailbox audit lists as arrays and CSV text), exit codes.
 source "$(dirname "$0")/common.bash" "$@"
 SNAP=$SRC/tests/snapshot
 
