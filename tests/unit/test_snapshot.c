@@ -1102,7 +1102,11 @@ static void test_mailbox_audit_lists(void **state)
         "\"a@c.com\",\"UserMailbox\",\"True\",\"{Update, MailItemsAccessed}\",\"Update,Create\","
         "\"MailItemsAccessed Update\",\"Owner\"\r\n"
         "\"b@c.com\",\"UserMailbox\",\"True\",\"\",\"\",\"\",\"Admin, Delegate, Owner\"\r\n"
-        "\"c@c.com\",\"SharedMailbox\",\"True\",\"Update\",\"MailItemsAccessedX\",\"Update\",\"\"\r\n";
+        "\"c@c.com\",\"SharedMailbox\",\"True\",\"Update\",\"MailItemsAccessedX\",\"Update\",\"\"\r\n"
+        /* Lists exported without their values: not judged (a warning) */
+        "\"d@c.com\",\"UserMailbox\",\"True\",\"System.Collections.ArrayList\","
+        "\"System.Collections.ArrayList\",\"System.Collections.ArrayList\","
+        "\"System.Collections.ArrayList\"\r\n";
     st = read_text(f, "m.csv", csv, false);
     assert_int_equal(st.kind, M365_SNAP_MAILBOXES);
     assert_int_equal(st.skipped, 0);
@@ -1112,6 +1116,8 @@ static void test_mailbox_audit_lists(void **state)
     assert_int_equal(m[6].mia_removed, 0); /* empty lists, all on the default set */
     /* A word is a whole word; an empty DefaultAuditSet cell: no logon type on it. */
     assert_int_equal(m[7].mia_removed, M365_LOGON_OWNER | M365_LOGON_DELEGATE | M365_LOGON_ADMIN);
+    assert_int_equal(m[8].mia_removed, 0);
+    assert_int_equal(f->warnings, 1); /* once per file, with the way to export them */
 }
 
 static bool unauditable_has(const struct m365_snap_ctx *c, const char *upn, const char *reason)

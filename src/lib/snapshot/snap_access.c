@@ -219,10 +219,18 @@ static bool text_has_word(const char *s, size_t n, const char *word)
     return false;
 }
 
+/* Export-Csv of a list that was not joined writes its .NET type name instead of the values
+ * ("System.Collections.ArrayList", "Microsoft.Exchange.Data.MultiValuedProperty`1[…]"). */
+bool m365_snap_type_name(const char *s, size_t n)
+{
+    return (n > 7 && m365_ieqn(s, 7, "System.")) || (n > 10 && m365_ieqn(s, 10, "Microsoft."));
+}
+
 int m365_snap_list_has(struct m365_jv v, const char *text, size_t text_n, const char *word)
 {
     if (text) {
-        return text_has_word(text, text_n, word);
+        return m365_snap_type_name(text, text_n) ? M365_SNAP_UNSET
+                                                 : text_has_word(text, text_n, word);
     }
     const char *s;
     size_t n;
@@ -297,9 +305,9 @@ int m365_snap_mia_removed(struct m365_snap_db *db, const struct m365_snap_mbx_li
 void m365_snap_default_set(struct m365_snap_mbx_lists *l, struct m365_jv v, const char *text,
                            size_t text_n, bool given)
 {
-    l->deflt = given ? 0 : M365_SNAP_UNSET;
+    l->deflt = given && !(text && m365_snap_type_name(text, text_n)) ? 0 : M365_SNAP_UNSET;
     l->deflt_bits = 0;
-    if (!given) {
+    if (l->deflt != 0) {
         return;
     }
     for (int k = 0; k < 3; k++) {

@@ -903,6 +903,7 @@ static enum m365_status read_csv(struct m365_snap_db *db, struct m365_input *in,
     }
     struct csv_head head = {NULL, 0};
     enum m365_snapshot_kind kind = M365_SNAP_NONE;
+    bool warned_typed = false;
     struct m365_csv_row row;
     enum m365_status rs;
     enum m365_status out = M365_OK;
@@ -981,6 +982,19 @@ static enum m365_status read_csv(struct m365_snap_db *db, struct m365_input *in,
                 const char *ds;
                 size_t dn;
                 m365_snap_rec_get(&rec, "DefaultAuditSet", &ds, &dn, NULL, 0);
+                bool typed = ds && m365_snap_type_name(ds, dn);
+                for (int k = 0; k < 3 && !typed; k++) {
+                    const char *ls;
+                    size_t ln;
+                    m365_snap_rec_get(&rec, m365_snap_audit_list_name(k), &ls, &ln, NULL, 0);
+                    typed = ls && m365_snap_type_name(ls, ln);
+                }
+                if (typed && !warned_typed) { /* once per file */
+                    warned_typed = true;
+                    warn(db, st->path, row.line, "AuditOwner",
+                         "audit lists exported as a type name, not their values: not judged "
+                         "(join them: @{n='AuditOwner'; e={$_.AuditOwner -join ' '}})");
+                }
                 m365_snap_default_set(&m.lists, m365_jv_none(), ds ? ds : "", ds ? dn : 0,
                                       head_has(&head, "DefaultAuditSet"));
             }

@@ -90,6 +90,8 @@ struct m365_snap_mbx_lists {
 /* Whether a list (JSON array or string, or CSV text when text is set) holds word: -1 when the
  * JSON member is absent or null. */
 int m365_snap_list_has(struct m365_jv v, const char *text, size_t text_n, const char *word);
+/* Whether CSV text is a .NET type name (a list Export-Csv wrote without its values). */
+bool m365_snap_type_name(const char *s, size_t n);
 void m365_snap_default_set(struct m365_snap_mbx_lists *l, struct m365_jv v, const char *text,
                            size_t text_n, bool given);
 const char *m365_snap_audit_list_name(int k); /* "AuditAdmin", "AuditDelegate", "AuditOwner" */
