@@ -97,6 +97,7 @@ struct m365_snapshot_counts {
     /* Added later: */
     size_t applications, directory_role_assignments, ca_policies, domains;
     size_t federation_configs, audit_bypass, management_role_assignments;
+    size_t subscribed_skus, owners; /* owners: from owners pages and $expand=owners */
 };
 struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s);
 

@@ -1256,6 +1256,7 @@ static void test_owners(void **state)
             assert_int_equal(fi->skipped, 2); /* no id; an empty owned object id */
         }
     }
+    assert_int_equal(m365_snapshot_counts(s).owners, 5); /* 2 expanded, 1 on the app, 2 pages */
     assert_int_equal(m365_snapshot_db(s)->owners_bad, 2); /* Mailer's owners[]: one without an id, a number */
     find_rule(s, "posture-privileged-app", &n);
     assert_int_equal(n, 4);

@@ -1572,6 +1572,8 @@ struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s)
     c.federation_configs = s->db.n_feds;
     c.audit_bypass = s->db.n_bypasses;
     c.management_role_assignments = s->db.n_mras;
+    c.subscribed_skus = s->db.n_skus;
+    c.owners = s->db.n_owners;
     return c;
 }
 
