@@ -4,7 +4,8 @@
  * m365_snapshot_run(s); read files and findings; m365_snapshot_free(s).
  * Inputs are Graph `users`, `userRegistrationDetails`, `servicePrincipals`, `applications`,
  * `oauth2PermissionGrants`, `appRoleAssignments`, `directoryRoles` / `roleAssignments`,
- * Conditional Access `policies`, `domains` and `federationConfiguration` pages and Exchange
+ * Conditional Access `policies`, `domains`, `federationConfiguration`, `subscribedSkus` and
+ * application / service principal `owners` pages and Exchange
  * Get-Mailbox, Get-MailboxAuditBypassAssociation and Get-ManagementRoleAssignment output (JSON
  * or CSV), detected from their content. Like the scan, the library never prints. */
 #ifndef M365HUNT_SNAPSHOT_H
@@ -71,6 +72,9 @@ enum m365_snapshot_kind {
                                      Get-MsolDomainFederationSettings */
     M365_SNAP_AUDIT_BYPASS,       /* Exchange Get-MailboxAuditBypassAssociation */
     M365_SNAP_MGMT_ROLES,         /* Exchange Get-ManagementRoleAssignment */
+    M365_SNAP_SUBSCRIBED_SKUS,    /* Graph subscribedSkus (the tenant's licences, their plans) */
+    M365_SNAP_OWNERS,             /* Graph servicePrincipals/{id}/owners, applications/{id}/owners
+                                     (with the owned object's id added) */
     M365_SNAP__KINDS              /* the number of kinds */
 };
 const char *m365_snapshot_kind_name(enum m365_snapshot_kind k);
@@ -93,6 +97,7 @@ struct m365_snapshot_counts {
     /* Added later: */
     size_t applications, directory_role_assignments, ca_policies, domains;
     size_t federation_configs, audit_bypass, management_role_assignments;
+    size_t subscribed_skus, owners; /* owners: from owners pages and $expand=owners */
 };
 struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s);
 

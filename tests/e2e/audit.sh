@@ -2,7 +2,8 @@
 # m365hunt audit: posture findings from the snapshot fixtures in tests/snapshot/ (docs/snapshot.md),
 # benign controls staying quiet, the readers' shapes (Graph page, JSON Lines, Export-Csv, gzip'd
 # Get-Mailbox array, Graph applications / directory roles / Conditional Access / domains /
-# federation, Exchange audit bypass and management role assignments as JSON and CSV), exit codes.
+# federation, Exchange audit bypass and management role assignments as JSON and CSV, subscribedSkus,
+# owners expanded and as pages, Get-Mailbox audit lists as arrays and CSV text), exit codes.
 source "$(dirname "$0")/common.bash" "$@"
 SNAP=$SRC/tests/snapshot
 
@@ -28,7 +29,7 @@ C=$WORK/contoso.json
 audit_json "$C" --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso"
 expect_eq "contoso exit" "$RC" 0
 expect_eq "contoso kinds" "$(jq -c '[.snapshot.files[] | [.kind, .format, .records, .skipped]]' "$C")" \
-    '[["appRoleAssignments","jsonl",9,0],["applications","graph-page",4,0],["conditionalAccessPolicies","graph-page",3,0],["directoryRoles","graph-page",2,0],["domains","graph-page",2,0],["federationConfiguration","graph-page",1,0],["mailboxAuditBypassAssociation","csv",10,0],["mailboxes","csv",9,0],["managementRoleAssignments","json-array",4,0],["oauth2PermissionGrants","json-array",2,0],["directoryRoles","jsonl",2,0],["servicePrincipals","graph-page",10,0],["userRegistrationDetails","jsonl",11,0],["users","graph-page",11,0]]'
+    '[["appRoleAssignments","jsonl",9,0],["owners","jsonl",2,0],["applications","graph-page",4,0],["conditionalAccessPolicies","graph-page",3,0],["directoryRoles","graph-page",2,0],["domains","graph-page",2,0],["federationConfiguration","graph-page",1,0],["mailboxAuditBypassAssociation","csv",10,0],["mailboxes","csv",9,0],["managementRoleAssignments","json-array",4,0],["oauth2PermissionGrants","json-array",2,0],["directoryRoles","jsonl",2,0],["servicePrincipals","graph-page",10,0],["userRegistrationDetails","jsonl",11,0],["users","graph-page",11,0]]'
 expect_eq "contoso counts" "$(jq -c '.snapshot | [.applications, .directory_role_assignments, .ca_policies, .domains, .federation_configs, .audit_bypass, .management_role_assignments]' "$C")" \
     '[4,6,3,2,1,10,4]'
 expect_eq "as_of" "$(jq -r .as_of "$C")" "2026-03-10T06:00:00.000Z"
@@ -80,16 +81,38 @@ expect_eq "privileged apps" "$(app "$C" posture-privileged-app)" \
 pa() { jq -c --arg a "$2" '.findings[] | select(.rule == "posture-privileged-app" and .entities.service_principals[0] == $a)
     | [.details.roles, .details.flags, .details.owner_tenant, (.details.credentials | length)]' "$1"; }
 expect_eq "legacy app" "$(pa "$C" "Contoso Legacy Mail Sync")" \
-    '[["full_access_as_app"],["credential-named-after-app","recent-credential"],"5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501",2]'
+    '[["full_access_as_app"],["credential-named-after-app","recent-credential","guest-owner","dormant-owner"],"5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501",2]'
 expect_eq "legacy app credentials" "$(jq -c '.findings[] | select(.rule == "posture-privileged-app" and .entities.service_principals[0] == "Contoso Legacy Mail Sync")
     | [.details.credentials[] | [.on, .display_name]]' "$C")" '[["servicePrincipal","CN=Contoso Legacy Mail Sync"],["application","sync-fallback"]]'
 expect_eq "helpdesk app (rotation)" "$(jq -c '.findings[] | select(.rule == "posture-privileged-app" and .entities.service_principals[0] == "Contoso Helpdesk Automation")
     | [.details.directory_roles, .details.flags, .details.rotated_credentials, (.details.credentials | length)]' "$C")" \
     '[["User Administrator"],[],1,2]'
 expect_eq "provisioning app" "$(pa "$C" "Contoso Provisioning")" \
-    '[["Application.ReadWrite.All"],["several-certificates","recent-credential"],"5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501",2]'
+    '[["Application.ReadWrite.All"],["several-certificates","recent-credential","service-principal-owner"],"5e1f0c2a-7d4b-4c3e-9a61-0c0a50c0a501",2]'
 expect_eq "foreign mail reader" "$(pa "$C" "Fabrikam MailGuard")" \
     '[["Mail.Read"],[],"9f8e7d6c-5b4a-4392-8170-fab41ca7e001",0]'
+# Owners ($expand=owners on the servicePrincipals page; applications/{id}/owners as JSON Lines
+# with applicationId added): the legacy app's application object is owned by a guest and its
+# service principal by an account that never signed in; the provisioning app by another service
+# principal (and Alex); the helpdesk automation by Alex, who signs in daily: listed, not flagged.
+own() { jq -c --arg a "$2" '.findings[] | select(.rule == "posture-privileged-app" and .entities.service_principals[0] == $a)
+    | [.details.owners[] | [.on, .type, (.user_principal_name // .display_name), .flags]]' "$1"; }
+expect_eq "owners: legacy app" "$(own "$C" "Contoso Legacy Mail Sync")" \
+    '[["application","user","pat_partner.example#ext#@contoso.onmicrosoft.com",["guest"]],["servicePrincipal","user","nigel.never@contoso.com",["never-signed-in"]]]'
+expect_eq "owners: provisioning app" "$(own "$C" "Contoso Provisioning")" \
+    '[["servicePrincipal","servicePrincipal","Contoso Legacy Mail Sync",["service-principal"]],["servicePrincipal","user","alex.admin@contoso.com",[]]]'
+expect_eq "owners: helpdesk app (benign)" "$(own "$C" "Contoso Helpdesk Automation")" \
+    '[["application","user","alex.admin@contoso.com",[]],["servicePrincipal","user","alex.admin@contoso.com",[]]]'
+expect_eq "owners: foreign app has none here" "$(own "$C" "Fabrikam MailGuard")" '[]'
+expect_grep "owners in the summary" <(jq -r '.findings[] | select(.rule == "posture-privileged-app") | .summary' "$C") \
+    'owned by pat_partner.example#ext#@contoso.onmicrosoft.com \(a guest\), nigel.never@contoso.com \(never signed in\)$'
+# Without any owners export the owners are unknown (null), not "none"
+mkdir -p "$WORK/noown"
+cp "$SNAP/contoso/appRoleAssignments.jsonl" "$SNAP/contoso/applications.json" "$WORK/noown/"
+jq '.value[] |= del(.owners)' "$SNAP/contoso/servicePrincipals.json" >"$WORK/noown/sps.json"
+audit_json "$WORK/noown.json" "$WORK/noown"
+expect_eq "owners unknown" "$(jq -c '[.findings[] | select(.rule == "posture-privileged-app") | .details.owners] | unique' "$WORK/noown.json")" '[null]'
+expect_eq "no owner flags without owners" "$(jq -c '[.findings[] | select(.rule == "posture-privileged-app") | .details.flags[] | select(endswith("-owner"))]' "$WORK/noown.json")" '[]'
 # posture-foreign-app: Fabrikam (Mail.Read: medium), Northwind (a user's delegated consent: low)
 expect_eq "foreign apps" "$(app "$C" posture-foreign-app)" \
     '[["Fabrikam MailGuard","medium"],["Northwind Scheduler","low"]]'
@@ -99,10 +122,10 @@ for quiet in "Microsoft Teams Services" "Microsoft Defender for Cloud Apps" "Con
 done
 # --recent-days 5: the provisioning certificate (9 days old) is no longer recent
 audit_json "$WORK/r5.json" --recent-days 5 "$SNAP/contoso"
-expect_eq "--recent-days" "$(pa "$WORK/r5.json" "Contoso Provisioning" | jq -c '.[1]')" '["several-certificates"]'
+expect_eq "--recent-days" "$(pa "$WORK/r5.json" "Contoso Provisioning" | jq -c '.[1]')" '["several-certificates","service-principal-owner"]'
 printf 'posture:\n  recent_days: 5\n' >"$WORK/r5.yaml"
 audit_json "$WORK/r5c.json" --config "$WORK/r5.yaml" "$SNAP/contoso"
-expect_eq "posture.recent_days" "$(pa "$WORK/r5c.json" "Contoso Provisioning" | jq -c '.[1]')" '["several-certificates"]'
+expect_eq "posture.recent_days" "$(pa "$WORK/r5c.json" "Contoso Provisioning" | jq -c '.[1]')" '["several-certificates","service-principal-owner"]'
 # --tenant-id: with Fabrikam as home, Contoso's own apps become foreign and Fabrikam's is not
 audit_json "$WORK/fab.json" --tenant-id 9F8E7D6C-5B4A-4392-8170-FAB41CA7E001 "$SNAP/contoso"
 expect_eq "--tenant-id" "$(app "$WORK/fab.json" posture-foreign-app)" \
@@ -137,7 +160,7 @@ B=$WORK/benign.json
 audit_json "$B" "$SNAP/benign"
 expect_eq "benign exit" "$RC" 0
 expect_eq "benign kinds" "$(jq -c '[.snapshot.files[] | [.kind, .format, .records, .skipped]]' "$B")" \
-    '[["mailboxAuditBypassAssociation","json-array",3,0],["conditionalAccessPolicies","graph-page",3,0],["domains","graph-page",3,0],["federationConfiguration","json-object",1,0],["managementRoleAssignments","csv",4,0]]'
+    '[["mailboxAuditBypassAssociation","json-array",3,0],["conditionalAccessPolicies","graph-page",3,0],["domains","graph-page",3,0],["federationConfiguration","json-object",1,0],["mailboxes","csv",3,0],["managementRoleAssignments","csv",4,0]]'
 expect_eq "benign CA rules evaluated" "$(jq -c '[.not_evaluated[].rule | select(test("mfa-registration|legacy|impersonation|federated"))]' "$B")" '[]'
 # Only the ordinary AD FS domain (its next certificate is the usual rollover, same subject, made
 # 20 days before the current one expires), at low; the JSON Lines configuration (no domain in
@@ -209,6 +232,55 @@ audit_json "$WORK/audit-sim.json" "$SNAP/sim"
 expect_eq "scan posture = audit posture" \
     "$(jq -c '[.findings[] | select(.rule | startswith("posture-")) | {rule, severity, summary}]' "$WORK/scan-sim.json")" \
     "$(jq -c '[.findings[] | {rule, severity, summary}]' "$WORK/audit-sim.json")"
+
+# --- licences and mailbox audit lists: users without assignedPlans, subscribedSkus, Get-Mailbox
+# with AuditOwner / AuditDelegate / AuditAdmin / DefaultAuditSet (ConvertTo-Json) ---------------
+W=$WORK/woodgrove.json
+audit_json "$W" "$SNAP/woodgrove"
+expect_eq "woodgrove exit" "$RC" 0
+expect_eq "woodgrove kinds" "$(jq -c '[.snapshot.files[] | [.kind, .format, .records, .skipped]]' "$W")" \
+    '[["mailboxes","json-array",7,0],["subscribedSkus","graph-page",4,0],["users","graph-page",7,0]]'
+# Through the tenant's SKU table: Ana's DEVELOPERPACK_E5 (no built-in skuId) carries the plan and
+# she is not listed; Ben's SPE_E3 does not (a coverage gap: info); Cara's E5 has it in
+# disabledPlans. The details say which export decided.
+expect_eq "woodgrove not licensed" "$(nad "$W" not-licensed)" '[{"severity":"info","users":["ben.brooks@woodgrove.com"],"count":1}]'
+expect_eq "woodgrove plan disabled" "$(nad "$W" plan-disabled)" '[{"severity":"low","users":["cara.cole@woodgrove.com"],"count":1}]'
+expect_eq "licence source" "$(jq -c '[.findings[] | select(.details.licence_source) | [.details.reason, .details.licence_source]]' "$W")" \
+    '[["plan-disabled",{"assignedPlans":0,"subscribedSkus":1,"known_sku_ids":0}],["not-licensed",{"assignedPlans":0,"subscribedSkus":1,"known_sku_ids":0}]]'
+expect_eq "SKU with the plan, unknown to the built-in list" "$(jq '[.findings[] | .entities.users[] | select(. == "ana.alvarez@woodgrove.com")] | length' "$W")" 0
+# Without subscribedSkus the built-in list decides: Ana's SKU is not on it.
+mkdir -p "$WORK/nosku" && cp "$SNAP/woodgrove/users.json" "$SNAP/woodgrove/mailboxes.json" "$WORK/nosku/"
+audit_json "$WORK/nosku.json" "$WORK/nosku"
+expect_eq "built-in SKU list" "$(jq -c '[.findings[] | select(.details.reason == "not-licensed") | [.entities.users, .details.licence_source]]' "$WORK/nosku.json")" \
+    '[[["ana.alvarez@woodgrove.com","ben.brooks@woodgrove.com"],{"assignedPlans":0,"subscribedSkus":0,"known_sku_ids":2}]]'
+# assignedPlans, when present, wins over the SKU table (contoso's users carry it).
+cp "$SNAP/woodgrove/subscribedSkus.json" "$WORK/sku-contoso.json"
+audit_json "$WORK/c-sku.json" --config "$SNAP/contoso-posture.yaml" "$SNAP/contoso" "$WORK/sku-contoso.json"
+expect_eq "assignedPlans wins" "$(jq -c '[.findings[] | select(.rule == "posture-no-advanced-audit") | {reason: .details.reason, users: .entities.users}]' "$WORK/c-sku.json")" \
+    "$(jq -c '[.findings[] | select(.rule == "posture-no-advanced-audit") | {reason: .details.reason, users: .entities.users}]' "$C")"
+# MailItemsAccessed removed: Dan's AuditOwner (Owner off the default set), Gus's AuditDelegate and
+# AuditAdmin; Eve (default set), Finn (a customised AuditOwner that kept it) and Ben (E3: his
+# AuditOwner is Microsoft's default, without it) stay quiet.
+expect_eq "MailItemsAccessed removed" "$(nad "$W" mail-items-accessed-removed)" \
+    '[{"severity":"medium","users":["dan.dietz@woodgrove.com","gus.grant@woodgrove.com"],"count":2}]'
+expect_eq "removed from" "$(jq -c '.findings[] | select(.details.reason == "mail-items-accessed-removed") | .details.mailboxes' "$W")" \
+    '[{"mailbox":"dan.dietz@woodgrove.com","removed_from":["AuditOwner"]},{"mailbox":"gus.grant@woodgrove.com","removed_from":["AuditDelegate","AuditAdmin"]}]'
+for quiet in ana.alvarez eve.evans finn.ford; do
+    expect_eq "quiet $quiet" "$(jq --arg u "$quiet@woodgrove.com" '[.findings[] | select(.entities.users | index($u) != null)] | length' "$W")" 0
+done
+# The scan counts those mailboxes as not auditable, with the reason.
+"$BIN" scan --format json --no-progress "$SNAP/woodgrove" >"$WORK/scan-wg.json" 2>/dev/null
+expect_eq "scan: not auditable" "$(jq -c '[.coverage.mailboxes[] | select(.not_auditable) | [.mailbox, .not_auditable]]' "$WORK/scan-wg.json")" \
+    '[["ben.brooks@woodgrove.com","no Audit (Premium) licence"],["cara.cole@woodgrove.com","Audit (Premium) plan disabled"],["dan.dietz@woodgrove.com","MailItemsAccessed removed from AuditOwner"],["gus.grant@woodgrove.com","MailItemsAccessed removed from AuditDelegate, AuditAdmin"]]'
+# Export-Csv writes the lists as text: the benign tenant's shared mailbox has Microsoft's default
+# (its AuditOwner without MailItemsAccessed, Owner on DefaultAuditSet) and stays quiet (above);
+# taken off the default set, it is reported.
+mkdir -p "$WORK/csvmia"
+sed 's/"Admin Delegate Owner","","","False","3\/2\/2022 10:15:00 AM","3\/2\/2022 10:15:00 AM"\r$/"Admin Delegate","","","False","3\/2\/2022 10:15:00 AM","3\/2\/2022 10:15:00 AM"\r/' \
+    "$SNAP/benign/mailboxes.csv" >"$WORK/csvmia/mailboxes.csv"
+audit_json "$WORK/csvmia.json" "$WORK/csvmia"
+expect_eq "CSV lists" "$(jq -c '[.findings[] | [.details.reason, .details.mailboxes]]' "$WORK/csvmia.json")" \
+    '[["mail-items-accessed-removed",[{"mailbox":"reception@fabrikam.com","removed_from":["AuditOwner"]}]]]'
 
 # --- simulated tenant (m365hunt simulate --snapshot, seed 7, no scenario) ----------------------
 S=$WORK/sim.json

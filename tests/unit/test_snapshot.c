@@ -13,6 +13,7 @@
 
 #include "core/limits.h"
 #include "snapshot/snap.h"
+#include "snapshot/snap_context.h"
 #include "test_util.h"
 
 struct fixture {
@@ -974,6 +975,326 @@ static void test_posture_impersonation_and_apps(void **state)
     m365_snapshot_free(s);
 }
 
+/* subscribedSkus: the tenant's SKU → service plan table decides for users exported without
+ * assignedPlans; assignedPlans still wins; a skuId the table does not list falls back to the
+ * built-in list. Unusable SKUs are skipped with a warning; licenseDetails is not a SKU. */
+static void test_subscribed_skus(void **state)
+{
+    struct fixture *f = *state;
+    const char *skus =
+        "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#subscribedSkus\",\"value\":["
+        "{\"accountName\":\"w\",\"appliesTo\":\"User\",\"capabilityStatus\":\"Enabled\","
+        "\"consumedUnits\":1,\"id\":\"t_c42b\",\"skuId\":\"C42B9CAE-EA4F-4AB7-9717-81576235CCAC\","
+        "\"skuPartNumber\":\"DEVELOPERPACK_E5\",\"prepaidUnits\":{\"enabled\":1,\"suspended\":0,"
+        "\"warning\":0,\"lockedOut\":0},\"servicePlans\":[{\"servicePlanId\":"
+        "\"2f442157-a11c-46b9-ae5b-6e39ff4e5849\",\"servicePlanName\":\"M365_ADVANCED_AUDITING\","
+        "\"provisioningStatus\":\"Success\",\"appliesTo\":\"User\"}]},"
+        "{\"capabilityStatus\":\"Enabled\",\"consumedUnits\":3,\"skuId\":"
+        "\"05e9a617-0261-4cee-bb44-138d3ef5d965\",\"skuPartNumber\":\"SPE_E3\",\"servicePlans\":["
+        "{\"servicePlanId\":\"efb87545-963c-4e0d-99df-69c6916d9eb0\",\"provisioningStatus\":"
+        "\"Success\"}]},"
+        "{\"capabilityStatus\":\"Suspended\",\"consumedUnits\":2,\"skuId\":\"sku-lapsed\","
+        "\"servicePlans\":[{\"servicePlanId\":\"2f442157-a11c-46b9-ae5b-6e39ff4e5849\"}]},"
+        "{\"capabilityStatus\":\"Enabled\",\"consumedUnits\":2,\"skuId\":"
+        "\"06ebc4ee-1bb5-47dd-8120-11324bc54e06\",\"servicePlans\":[{\"servicePlanId\":"
+        "\"2f442157-a11c-46b9-ae5b-6e39ff4e5849\",\"provisioningStatus\":\"Disabled\"}]},"
+        "{\"capabilityStatus\":\"Enabled\",\"consumedUnits\":0,\"skuId\":null,\"servicePlans\":[]},"
+        "{\"capabilityStatus\":\"Enabled\",\"skuId\":\"x\",\"consumedUnits\":0,\"servicePlans\":7},"
+        "{\"id\":\"ld1\",\"skuId\":\"05e9a617-0261-4cee-bb44-138d3ef5d965\",\"skuPartNumber\":"
+        "\"SPE_E3\",\"servicePlans\":[]}]}";
+    struct m365_snapshot_file st = read_text(f, "skus.json", skus, false);
+    assert_int_equal(st.kind, M365_SNAP_SUBSCRIBED_SKUS);
+    assert_string_equal(m365_snapshot_kind_name(st.kind), "subscribedSkus");
+    assert_int_equal(st.records, 7);
+    assert_int_equal(st.skipped, 2); /* no skuId; servicePlans not an array */
+    assert_int_equal(f->warnings, 2);
+    assert_int_equal(f->db.n_skus, 4); /* the licenseDetails object is "other" */
+    const struct m365_snap_sku *k = m365_snap_sku_find(&f->db, "c42b9cae-ea4f-4ab7-9717-81576235ccac");
+    assert_non_null(k);
+    assert_true(k->has_audit);
+    assert_string_equal(k->part, "DEVELOPERPACK_E5");
+    assert_true(k->consumed == 1 && k->prepaid == 1);
+    assert_false(m365_snap_sku_find(&f->db, "05e9a617-0261-4cee-bb44-138d3ef5d965")->has_audit);
+
+    const char *users =
+        "{\"value\":["
+        "{\"id\":\"u1\",\"userPrincipalName\":\"dev@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"c42b9cae-ea4f-4ab7-9717-81576235ccac\"}]},"
+        "{\"id\":\"u2\",\"userPrincipalName\":\"e3@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"05e9a617-0261-4cee-bb44-138d3ef5d965\"}]},"
+        "{\"id\":\"u3\",\"userPrincipalName\":\"off@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[\"2f442157-a11c-46b9-ae5b-6e39ff4e5849\"],"
+        "\"skuId\":\"c42b9cae-ea4f-4ab7-9717-81576235ccac\"}]},"
+        "{\"id\":\"u4\",\"userPrincipalName\":\"lapsed@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"sku-lapsed\"}]},"
+        "{\"id\":\"u5\",\"userPrincipalName\":\"plans@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"05e9a617-0261-4cee-bb44-138d3ef5d965\"}],"
+        "\"assignedPlans\":[{\"capabilityStatus\":\"Enabled\",\"servicePlanId\":"
+        "\"2f442157-a11c-46b9-ae5b-6e39ff4e5849\"}]},"
+        "{\"id\":\"u6\",\"userPrincipalName\":\"o365e5@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"c7df2760-2c81-4ef7-b578-5b5392b571df\"}]},"
+        "{\"id\":\"u7\",\"userPrincipalName\":\"mixed@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"05e9a617-0261-4cee-bb44-138d3ef5d965\"},"
+        "{\"disabledPlans\":[],\"skuId\":\"c7df2760-2c81-4ef7-b578-5b5392b571df\"}]},"
+        "{\"id\":\"u8\",\"userPrincipalName\":\"e5tenantoff@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"06ebc4ee-1bb5-47dd-8120-11324bc54e06\"}]}"
+        "]}";
+    st = read_text(f, "users.json", users, false);
+    assert_int_equal(st.kind, M365_SNAP_USERS);
+    const struct m365_snap_user *u = f->db.users;
+    /* Before the table is applied: the built-in list only. */
+    assert_int_equal(u[0].audit, M365_SNAP_AUDIT_NONE);
+    assert_int_equal(u[0].audit_src, M365_SNAP_SRC_KNOWN_SKUS);
+    assert_int_equal(u[0].n_lics, 1);
+    assert_string_equal(u[0].lics[0].sku, "c42b9cae-ea4f-4ab7-9717-81576235ccac");
+    assert_true(u[2].lics[0].audit_off);
+    m365_snap_resolve_licences(&f->db);
+    assert_int_equal(u[0].audit, M365_SNAP_AUDIT_ENABLED);
+    assert_int_equal(u[0].audit_src, M365_SNAP_SRC_SUBSCRIBED);
+    assert_int_equal(u[1].audit, M365_SNAP_AUDIT_NONE);
+    assert_int_equal(u[1].audit_src, M365_SNAP_SRC_SUBSCRIBED);
+    assert_int_equal(u[2].audit, M365_SNAP_AUDIT_DISABLED); /* disabledPlans */
+    assert_int_equal(u[3].audit, M365_SNAP_AUDIT_DISABLED); /* the subscription is suspended */
+    assert_int_equal(u[4].audit, M365_SNAP_AUDIT_ENABLED);  /* assignedPlans wins */
+    assert_int_equal(u[4].audit_src, M365_SNAP_SRC_PLANS);
+    assert_int_equal(u[5].audit, M365_SNAP_AUDIT_ENABLED);  /* not in the table: built-in list */
+    assert_int_equal(u[5].audit_src, M365_SNAP_SRC_KNOWN_SKUS);
+    assert_int_equal(u[6].audit, M365_SNAP_AUDIT_ENABLED);  /* E3 by the table, O365 E5 by the list */
+    assert_int_equal(u[6].audit_src, M365_SNAP_SRC_SUBSCRIBED);
+    assert_int_equal(u[7].audit, M365_SNAP_AUDIT_DISABLED); /* the plan is disabled tenant-wide */
+}
+
+/* Get-Mailbox AuditOwner / AuditDelegate / AuditAdmin and DefaultAuditSet: arrays
+ * (ConvertTo-Json), text (Windows PowerShell's string, Export-Csv's space- or comma-separated
+ * values); MailItemsAccessed is "removed" only for a logon type off the default set. */
+static void test_mailbox_audit_lists(void **state)
+{
+    struct fixture *f = *state;
+    const char *json =
+        "[{\"UserPrincipalName\":\"owner@c.com\",\"RecipientTypeDetails\":\"UserMailbox\","
+        "\"AuditEnabled\":true,\"AuditOwner\":[\"Update\",\"HardDelete\"],"
+        "\"AuditDelegate\":[\"Update\",\"MailItemsAccessed\"],\"AuditAdmin\":[{\"Value\":"
+        "\"MailItemsAccessed\"}],\"DefaultAuditSet\":[\"Admin\",\"Delegate\"]},"
+        "{\"UserPrincipalName\":\"e3@c.com\",\"AuditEnabled\":true,\"AuditOwner\":[\"Update\"],"
+        "\"DefaultAuditSet\":[\"Admin\",\"Delegate\",\"Owner\"]},"
+        "{\"UserPrincipalName\":\"nodefault@c.com\",\"AuditEnabled\":true,\"AuditOwner\":[\"Update\"]},"
+        "{\"UserPrincipalName\":\"all@c.com\",\"AuditEnabled\":true,\"AuditOwner\":\"Update HardDelete\","
+        "\"AuditDelegate\":[],\"AuditAdmin\":\"Update\",\"DefaultAuditSet\":[]},"
+        "{\"UserPrincipalName\":\"nulls@c.com\",\"AuditEnabled\":true,\"AuditOwner\":null,"
+        "\"DefaultAuditSet\":null}]";
+    struct m365_snapshot_file st = read_text(f, "m.json", json, false);
+    assert_int_equal(st.kind, M365_SNAP_MAILBOXES);
+    assert_int_equal(f->db.n_mbxs, 5);
+    const struct m365_snap_mbx *m = f->db.mbxs;
+    assert_int_equal(m[0].mia_removed, M365_LOGON_OWNER);
+    assert_string_equal(m[0].mia_reason, "MailItemsAccessed removed from AuditOwner");
+    assert_int_equal(m[1].mia_removed, 0); /* Microsoft's default (an E3 mailbox) */
+    assert_null(m[1].mia_reason);
+    assert_int_equal(m[2].mia_removed, 0); /* no DefaultAuditSet: nothing concluded */
+    assert_int_equal(m[3].mia_removed, M365_LOGON_OWNER | M365_LOGON_DELEGATE | M365_LOGON_ADMIN);
+    assert_string_equal(m[3].mia_reason,
+                        "MailItemsAccessed removed from AuditOwner, AuditDelegate, AuditAdmin");
+    assert_int_equal(m[4].mia_removed, 0);
+
+    const char *csv =
+        "\"UserPrincipalName\",\"RecipientTypeDetails\",\"AuditEnabled\",\"AuditAdmin\","
+        "\"AuditDelegate\",\"AuditOwner\",\"DefaultAuditSet\"\r\n"
+        "\"a@c.com\",\"UserMailbox\",\"True\",\"{Update, MailItemsAccessed}\",\"Update,Create\","
+        "\"MailItemsAccessed Update\",\"Owner\"\r\n"
+        "\"b@c.com\",\"UserMailbox\",\"True\",\"\",\"\",\"\",\"Admin, Delegate, Owner\"\r\n"
+        "\"c@c.com\",\"SharedMailbox\",\"True\",\"Update\",\"MailItemsAccessedX\",\"Update\",\"\"\r\n"
+        /* Lists exported without their values: not judged (a warning) */
+        "\"d@c.com\",\"UserMailbox\",\"True\",\"System.Collections.ArrayList\","
+        "\"System.Collections.ArrayList\",\"System.Collections.ArrayList\","
+        "\"System.Collections.ArrayList\"\r\n";
+    st = read_text(f, "m.csv", csv, false);
+    assert_int_equal(st.kind, M365_SNAP_MAILBOXES);
+    assert_int_equal(st.skipped, 0);
+    m = f->db.mbxs;
+    assert_int_equal(m[5].mia_removed, M365_LOGON_DELEGATE);
+    assert_string_equal(m[5].mia_reason, "MailItemsAccessed removed from AuditDelegate");
+    assert_int_equal(m[6].mia_removed, 0); /* empty lists, all on the default set */
+    /* A word is a whole word; an empty DefaultAuditSet cell: no logon type on it. */
+    assert_int_equal(m[7].mia_removed, M365_LOGON_OWNER | M365_LOGON_DELEGATE | M365_LOGON_ADMIN);
+    assert_int_equal(m[8].mia_removed, 0);
+    assert_int_equal(f->warnings, 1); /* once per file, with the way to export them */
+}
+
+static bool unauditable_has(const struct m365_snap_ctx *c, const char *upn, const char *reason)
+{
+    for (size_t i = 0; i < m365_snap_ctx_n_unauditable(c); i++) {
+        const char *u, *r;
+        m365_snap_ctx_unauditable(c, i, &u, &r);
+        if (strcmp(u, upn) == 0) {
+            return strcmp(r, reason) == 0;
+        }
+    }
+    return false;
+}
+
+/* The posture rule and the scan's context agree on a mailbox whose AuditOwner lost
+ * MailItemsAccessed, and on a licence judged through subscribedSkus. */
+static void test_posture_audit_lists_and_skus(void **state)
+{
+    struct fixture *f = *state;
+    size_t n;
+    const char *users =
+        "{\"value\":[{\"id\":\"u1\",\"userPrincipalName\":\"dan@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"sku-e5\"}]},"
+        "{\"id\":\"u2\",\"userPrincipalName\":\"ben@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"sku-e3\"}]},"
+        "{\"id\":\"u3\",\"userPrincipalName\":\"eve@w.com\",\"accountEnabled\":true,"
+        "\"assignedLicenses\":[{\"disabledPlans\":[],\"skuId\":\"sku-e5\"}]}]}";
+    const char *skus =
+        "[{\"skuId\":\"sku-e5\",\"capabilityStatus\":\"Enabled\",\"servicePlans\":[{\"servicePlanId\":"
+        "\"2f442157-a11c-46b9-ae5b-6e39ff4e5849\",\"provisioningStatus\":\"Success\"}]},"
+        "{\"skuId\":\"sku-e3\",\"capabilityStatus\":\"Enabled\",\"servicePlans\":[]}]";
+    const char *mbx =
+        "[{\"UserPrincipalName\":\"dan@w.com\",\"ExternalDirectoryObjectId\":\"u1\",\"AuditEnabled\":true,"
+        "\"AuditOwner\":[\"Update\"],\"AuditDelegate\":[\"MailItemsAccessed\"],\"AuditAdmin\":"
+        "[\"MailItemsAccessed\"],\"DefaultAuditSet\":[\"Admin\",\"Delegate\"]},"
+        "{\"UserPrincipalName\":\"ben@w.com\",\"ExternalDirectoryObjectId\":\"u2\",\"AuditEnabled\":true,"
+        "\"AuditOwner\":[\"Update\"],\"DefaultAuditSet\":[\"Admin\",\"Delegate\",\"Owner\"]},"
+        "{\"UserPrincipalName\":\"eve@w.com\",\"ExternalDirectoryObjectId\":\"u3\",\"AuditEnabled\":true,"
+        "\"AuditOwner\":[\"MailItemsAccessed\"],\"DefaultAuditSet\":[\"Admin\",\"Delegate\",\"Owner\"]}]";
+    const char *names[] = {"a-users.json", "b-mailboxes.json", "z-skus.json"};
+    const char *texts[] = {users, mbx, skus};
+    struct m365_snapshot *s = audit_files(f, "al", names, texts, 3, "2026-03-10T00:00:00");
+    find_rule(s, "posture-no-advanced-audit", &n);
+    assert_int_equal(n, 2);
+    bool seen_mia = false, seen_lic = false;
+    for (size_t i = 0; i < m365_snapshot_n_findings(s); i++) {
+        const struct m365_finding *x = m365_snapshot_finding(s, i);
+        const struct m365_strlist *us = &x->entities[M365_ENT_USERS];
+        if (strstr(x->details_json, "\"reason\":\"mail-items-accessed-removed\"")) {
+            seen_mia = true;
+            assert_int_equal(x->severity, M365_SEV_MEDIUM);
+            assert_int_equal(us->n, 1);
+            assert_string_equal(us->items[0], "dan@w.com");
+            assert_non_null(strstr(x->details_json, "\"removed_from\":[\"AuditOwner\"]"));
+        } else if (strstr(x->details_json, "\"reason\":\"not-licensed\"")) {
+            seen_lic = true;
+            assert_int_equal(x->severity, M365_SEV_INFO);
+            assert_int_equal(us->n, 1);
+            assert_string_equal(us->items[0], "ben@w.com"); /* the SKU table read after users */
+            assert_non_null(strstr(x->details_json, "\"licence_source\":{\"assignedPlans\":0,"
+                                                    "\"subscribedSkus\":1,\"known_sku_ids\":0}"));
+        }
+    }
+    assert_true(seen_mia && seen_lic);
+    struct m365_snap_ctx *c = NULL;
+    assert_int_equal(m365_snap_ctx_new(&c, s), M365_OK);
+    const char *why;
+    assert_int_equal(m365_snap_ctx_auditable(c, "DAN@w.com", &why), 0);
+    assert_string_equal(why, "MailItemsAccessed removed from AuditOwner");
+    assert_int_equal(m365_snap_ctx_auditable(c, "eve@w.com", &why), 1);
+    assert_int_equal(m365_snap_ctx_auditable(c, "ben@w.com", &why), 0);
+    assert_string_equal(why, "no Audit (Premium) licence");
+    assert_int_equal(m365_snap_ctx_n_unauditable(c), 2);
+    assert_true(unauditable_has(c, "dan@w.com", "MailItemsAccessed removed from AuditOwner"));
+    assert_true(unauditable_has(c, "ben@w.com", "no Audit (Premium) licence"));
+    m365_snap_ctx_free(c);
+    m365_snapshot_free(s);
+}
+
+/* Owners: servicePrincipals?$expand=owners, applications?$expand=owners, …/owners pages with
+ * the owned object's id added, the PowerShell SDK's AdditionalProperties; the privileged app's
+ * finding lists them and flags guests, service principals and dormant accounts. */
+static void test_owners(void **state)
+{
+    struct fixture *f = *state;
+    size_t n;
+    const char *sps =
+        "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#servicePrincipals(owners())\","
+        "\"value\":[{\"id\":\"SP1\",\"appId\":\"app1\",\"displayName\":\"Mailer\","
+        "\"appOwnerOrganizationId\":\"t-home\",\"owners\":[{\"@odata.type\":"
+        "\"#microsoft.graph.user\",\"id\":\"U-old\",\"userPrincipalName\":\"Old@c.com\"},"
+        "{\"@odata.type\":\"#microsoft.graph.user\"},7]},"
+        "{\"id\":\"sp2\",\"appId\":\"app2\",\"displayName\":\"Reader\",\"appOwnerOrganizationId\":"
+        "\"t-home\",\"owners\":[{\"Id\":\"u-live\",\"DeletedDateTime\":null,\"AdditionalProperties\":"
+        "{\"@odata.type\":\"#microsoft.graph.user\",\"userPrincipalName\":\"live@c.com\","
+        "\"displayName\":\"Live\"}}]},"
+        "{\"id\":\"sp3\",\"appId\":\"app3\",\"displayName\":\"Quiet\",\"appOwnerOrganizationId\":"
+        "\"t-home\",\"owners\":[]}]}";
+    const char *apps =
+        "{\"value\":[{\"id\":\"o2\",\"appId\":\"app2\",\"displayName\":\"Reader\","
+        "\"requiredResourceAccess\":[],\"owners\":[{\"@odata.type\":"
+        "\"#microsoft.graph.servicePrincipal\",\"id\":\"sp9\",\"appId\":\"app9\","
+        "\"displayName\":\"Automation\"}]}]}";
+    const char *owners =
+        "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":\"u-guest\",\"userPrincipalName\":"
+        "\"p_x.com#EXT#@c.onmicrosoft.com\",\"displayName\":\"P\",\"servicePrincipalId\":\"sp3\"}\n"
+        "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":null,\"servicePrincipalId\":\"sp3\"}\n"
+        "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":\"u-live\",\"applicationId\":\"\"}\n"
+        "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":\"u-live\",\"servicePrincipalId\":\"sp1\","
+        "\"userPrincipalName\":\"live@c.com\"}\n";
+    const char *users =
+        "{\"value\":[{\"id\":\"u-old\",\"userPrincipalName\":\"old@c.com\",\"accountEnabled\":true,"
+        "\"createdDateTime\":\"2020-01-01T00:00:00Z\",\"signInActivity\":{\"lastSignInDateTime\":"
+        "\"2025-06-01T00:00:00Z\"}},{\"id\":\"u-live\",\"userPrincipalName\":\"live@c.com\","
+        "\"accountEnabled\":true,\"signInActivity\":{\"lastSignInDateTime\":\"2026-03-09T00:00:00Z\"}}]}";
+    const char *ras =
+        "{\"principalId\":\"sp1\",\"principalType\":\"ServicePrincipal\",\"resourceId\":\"r\","
+        "\"appRoleId\":\"810c84a8-4a9e-49e6-bf7d-12d183f40d01\"}\n"
+        "{\"principalId\":\"sp2\",\"principalType\":\"ServicePrincipal\",\"resourceId\":\"r\","
+        "\"appRoleId\":\"810c84a8-4a9e-49e6-bf7d-12d183f40d01\"}\n"
+        "{\"principalId\":\"sp3\",\"principalType\":\"ServicePrincipal\",\"resourceId\":\"r\","
+        "\"appRoleId\":\"810c84a8-4a9e-49e6-bf7d-12d183f40d01\"}\n"
+        "{\"principalId\":\"sp4\",\"principalType\":\"ServicePrincipal\",\"resourceId\":\"r\","
+        "\"appRoleId\":\"810c84a8-4a9e-49e6-bf7d-12d183f40d01\"}\n";
+    const char *extra = "{\"value\":[{\"id\":\"sp4\",\"appId\":\"app4\",\"displayName\":\"Live only\","
+                        "\"appOwnerOrganizationId\":\"t-home\"}]}";
+    const char *names[] = {"apps.json", "owners.jsonl", "ras.jsonl", "sps.json", "sps4.json",
+                           "users.json"};
+    const char *texts[] = {apps, owners, ras, sps, extra, users};
+    struct m365_snapshot *s = audit_files(f, "own", names, texts, 6, "2026-03-10T00:00:00");
+    for (size_t i = 0; i < m365_snapshot_n_files(s); i++) {
+        const struct m365_snapshot_file *fi = m365_snapshot_file(s, i);
+        if (strstr(fi->path, "owners.jsonl")) {
+            assert_int_equal(fi->kind, M365_SNAP_OWNERS);
+            assert_int_equal(fi->records, 4);
+            assert_int_equal(fi->skipped, 2); /* no id; an empty owned object id */
+        }
+    }
+    assert_int_equal(m365_snapshot_counts(s).owners, 5); /* 2 expanded, 1 on the app, 2 pages */
+    assert_int_equal(m365_snapshot_db(s)->owners_bad, 2); /* Mailer's owners[]: one without an id, a number */
+    find_rule(s, "posture-privileged-app", &n);
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < m365_snapshot_n_findings(s); i++) {
+        const struct m365_finding *x = m365_snapshot_finding(s, i);
+        if (strcmp(x->rule, "posture-privileged-app") != 0) {
+            continue;
+        }
+        const char *sp = x->entities[M365_ENT_SERVICE_PRINCIPALS].items[0];
+        if (strcmp(sp, "Mailer") == 0) {
+            /* Owned by an account 282 days without a sign-in, and by one in use. */
+            assert_int_equal(x->severity, M365_SEV_HIGH);
+            assert_non_null(strstr(x->details_json, "\"flags\":[\"dormant-owner\"]"));
+            assert_non_null(strstr(x->details_json, "\"user_principal_name\":\"old@c.com\","
+                                                    "\"display_name\":null,\"app_id\":null,"
+                                                    "\"flags\":[\"dormant\"]"));
+            assert_non_null(strstr(x->details_json, "\"id\":\"u-live\""));
+            assert_non_null(strstr(x->summary, "owned by old@c.com (dormant)"));
+        } else if (strcmp(sp, "Reader") == 0) {
+            /* The SDK's owner (AdditionalProperties) and a service principal owning the app. */
+            assert_int_equal(x->severity, M365_SEV_HIGH);
+            assert_non_null(strstr(x->details_json, "\"flags\":[\"service-principal-owner\"]"));
+            assert_non_null(strstr(x->details_json, "\"on\":\"application\",\"type\":"
+                                                    "\"servicePrincipal\",\"id\":\"sp9\""));
+            assert_non_null(strstr(x->details_json, "\"user_principal_name\":\"live@c.com\","
+                                                    "\"display_name\":\"Live\""));
+        } else if (strcmp(sp, "Quiet") == 0) {
+            assert_int_equal(x->severity, M365_SEV_HIGH);
+            assert_non_null(strstr(x->details_json, "\"flags\":[\"guest-owner\"]"));
+        } else {
+            assert_string_equal(sp, "Live only");
+            assert_int_equal(x->severity, M365_SEV_MEDIUM); /* owners exported: none */
+            assert_non_null(strstr(x->details_json, "\"owners\":[]"));
+        }
+    }
+    m365_snapshot_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -991,6 +1312,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_posture_conditional_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_posture_federation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_posture_impersonation_and_apps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subscribed_skus, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mailbox_audit_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_posture_audit_lists_and_skus, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owners, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -575,6 +575,28 @@ static void rule_no_mfa(struct m365_snapshot *s, const struct joins *j)
     }
 }
 
+/* Whether an enabled account that can sign in is dormant at the snapshot time: 0 no (or the
+ * snapshot cannot say), 1 no sign-in for dormant_days, 2 never signed in (and not new). *created
+ * is its creation time (the user's, else the mailbox's). */
+static int dormancy(const struct m365_snapshot *s, const struct m365_snap_user *u,
+                    const struct m365_snap_mbx *m, int64_t *created)
+{
+    *created = u->created != M365_TIME_NONE ? u->created : m ? m->created : M365_TIME_NONE;
+    if (s->as_of == M365_TIME_NONE || !u->has_activity || u->enabled == 0 ||
+        (m && m->no_signin)) {
+        return 0;
+    }
+    int64_t cutoff = s->as_of - (int64_t)s->dormant_days * DAY_MS;
+    int64_t young = s->as_of - CREATED_GRACE_DAYS * DAY_MS;
+    if (u->last_signin != M365_TIME_NONE && u->last_signin >= cutoff) {
+        return 0;
+    }
+    if (*created != M365_TIME_NONE && *created > young) {
+        return 0;
+    }
+    return u->last_signin == M365_TIME_NONE ? 2 : 1;
+}
+
 /* posture-dormant-account: enabled accounts nobody uses, the accounts password sprays and
  * MFA self-enrolment take over unnoticed. */
 static void rule_dormant(struct m365_snapshot *s, const struct joins *j)
@@ -594,22 +616,11 @@ static void rule_dormant(struct m365_snapshot *s, const struct joins *j)
         not_evaluated(s, "posture-dormant-account", "no time in the snapshot: give --as-of");
         return;
     }
-    int64_t cutoff = s->as_of - (int64_t)s->dormant_days * DAY_MS;
-    int64_t young = s->as_of - CREATED_GRACE_DAYS * DAY_MS;
     for (size_t i = 0; i < s->db.n_users && !s->nomem; i++) {
         const struct m365_snap_user *u = &s->db.users[i];
         const struct m365_snap_mbx *m = find_mbx(s, j, u->id, u->upn);
-        if (!u->has_activity || u->enabled == 0 || (m && m->no_signin) ||
-            allowed(s, u->id, u->upn)) {
-            continue;
-        }
-        if (u->last_signin != M365_TIME_NONE && u->last_signin >= cutoff) {
-            continue;
-        }
-        int64_t created = u->created != M365_TIME_NONE ? u->created
-                          : m                           ? m->created
-                                                        : M365_TIME_NONE;
-        if (created != M365_TIME_NONE && created > young) {
+        int64_t created;
+        if (allowed(s, u->id, u->upn) || dormancy(s, u, m, &created) == 0) {
             continue;
         }
         const struct m365_snap_reg *r = find_reg(s, j, u->id, u->upn);
@@ -648,7 +659,7 @@ static void rule_dormant(struct m365_snapshot *s, const struct joins *j)
 
 /* posture-no-advanced-audit: mailboxes that cannot log MailItemsAccessed. One finding per
  * reason, listing the accounts: it is a coverage list, not an alarm. */
-enum { AR_PLAN_DISABLED, AR_MAILBOX_OFF, AR_NOT_LICENSED, AR_BYPASSED, AR__N };
+enum { AR_PLAN_DISABLED, AR_MAILBOX_OFF, AR_NOT_LICENSED, AR_BYPASSED, AR_MIA_REMOVED, AR__N };
 
 static bool bypass_is(const struct m365_snap_bypass *b, const struct m365_snap_mbx *m)
 {
@@ -690,12 +701,21 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
         return;
     }
     static const char *const reason[AR__N] = {"plan-disabled", "mailbox-audit-off",
-                                              "not-licensed", "audit-bypassed"};
+                                              "not-licensed", "audit-bypassed",
+                                              "mail-items-accessed-removed"};
     struct fdraft d[AR__N];
     static const enum m365_severity sev[AR__N] = {M365_SEV_LOW, M365_SEV_LOW, M365_SEV_INFO,
-                                                  M365_SEV_MEDIUM};
+                                                  M365_SEV_MEDIUM, M365_SEV_MEDIUM};
     size_t cap = s->db.n_mbxs + s->db.n_users + s->db.n_bypasses + 1;
     size_t from_skus = 0;
+    /* What decided the licence reasons, per reason: assignedPlans, subscribedSkus, known ids. */
+    size_t src[AR__N][4];
+    memset(src, 0, sizeof(src));
+    /* The mailboxes of mail-items-accessed-removed, parallel to its list. */
+    const struct m365_snap_mbx **mia = malloc(cap * sizeof(*mia));
+    if (!mia) {
+        s->nomem = true;
+    }
     for (int k = 0; k < AR__N; k++) {
         draft_init(&d[k], "posture-no-advanced-audit", "Mailbox cannot log MailItemsAccessed",
                    sev[k]);
@@ -723,7 +743,7 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
         if (!m && !u->licensed) {
             continue; /* no mailbox list: an unlicensed user has no mailbox to audit */
         }
-        bool hit[AR__N] = {false, false, false, false};
+        bool hit[AR__N] = {false, false, false, false, false};
         /* A bypass the association file lists is reported as audit-bypassed instead. */
         if (m && (m->audit_enabled == 0 || (m->audit_bypass == 1 && !listed_bypass(s, m)))) {
             hit[AR_MAILBOX_OFF] = true;
@@ -736,7 +756,14 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
         if (!m && hit[AR_NOT_LICENSED] && !u->audit_from_plans) {
             from_skus++;
         }
+        hit[AR_MIA_REMOVED] = m && m->mia_removed;
+        if (hit[AR_MIA_REMOVED]) {
+            mia[d[AR_MIA_REMOVED].n_list] = m;
+        }
         for (int k = 0; k < AR__N; k++) {
+            if (hit[k] && u && (k == AR_PLAN_DISABLED || k == AR_NOT_LICENSED)) {
+                src[k][u->audit_src]++;
+            }
             if (hit[k]) {
                 d[k].list[d[k].n_list++] = name_of(upn, id);
                 if (m && m->upn) {
@@ -791,6 +818,13 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
                             cnt, cnt == 1 ? "" : "s", cnt == 1 ? "es" : "",
                             cnt == 1 ? "it does" : "they do");
             break;
+        case AR_MIA_REMOVED:
+            m365_buf_printf(&d[k].summary,
+                            "%zu mailbox%s no longer log%s MailItemsAccessed for some logon "
+                            "types (removed from AuditOwner, AuditDelegate or AuditAdmin): "
+                            "reads by those logons are not logged",
+                            cnt, cnt == 1 ? "" : "es", cnt == 1 ? "s" : "");
+            break;
         default:
             m365_buf_printf(&d[k].summary,
                             "%zu account%s without an Audit (Premium) licence: mail reads "
@@ -810,11 +844,45 @@ static void rule_no_audit(struct m365_snapshot *s, const struct joins *j)
             m365_json_key(&d[k].details, &first, "judged_from_sku_ids");
             m365_buf_printf(&d[k].details, "%zu", from_skus);
         }
+        if (k == AR_PLAN_DISABLED || k == AR_NOT_LICENSED) {
+            /* Which export decided, per account: assignedPlans (exact), the tenant's
+             * subscribedSkus, or the built-in list of E5 skuIds. */
+            m365_json_key(&d[k].details, &first, "licence_source");
+            m365_buf_printf(&d[k].details,
+                            "{\"assignedPlans\":%zu,\"subscribedSkus\":%zu,\"known_sku_ids\":%zu}",
+                            src[k][M365_SNAP_SRC_PLANS], src[k][M365_SNAP_SRC_SUBSCRIBED],
+                            src[k][M365_SNAP_SRC_KNOWN_SKUS]);
+        }
+        if (k == AR_MIA_REMOVED) {
+            m365_json_key(&d[k].details, &first, "mailboxes");
+            m365_buf_putc(&d[k].details, '[');
+            for (size_t i = 0; i < d[k].n_list; i++) {
+                int h = 1;
+                m365_buf_puts(&d[k].details, i ? ",{" : "{");
+                m365_json_key(&d[k].details, &h, "mailbox");
+                json_str_or_null(&d[k].details, mia[i]->upn);
+                const char *from[3];
+                size_t nf = 0;
+                static const unsigned bits[3] = {M365_LOGON_OWNER, M365_LOGON_DELEGATE,
+                                                 M365_LOGON_ADMIN};
+                static const char *const names[3] = {"AuditOwner", "AuditDelegate",
+                                                     "AuditAdmin"};
+                for (int b = 0; b < 3; b++) {
+                    if (mia[i]->mia_removed & bits[b]) {
+                        from[nf++] = names[b];
+                    }
+                }
+                m365_posture_put_strings(&d[k].details, &h, "removed_from", from, nf);
+                m365_buf_putc(&d[k].details, '}');
+            }
+            m365_buf_putc(&d[k].details, ']');
+        }
         emit(s, &d[k]);
     }
     for (int k = 0; k < AR__N; k++) {
         draft_free(&d[k]);
     }
+    free(mia);
 }
 
 /* --- applications ------------------------------------------------------------------------- */
@@ -1092,10 +1160,105 @@ static void put_creds(struct m365_buf *b, bool *comma, const struct m365_snap_cr
     }
 }
 
+/* Owners of a privileged service principal and of its application object; the ones an
+ * attacker would use to add a credential stand out: guests, service principals (one app's
+ * credential reaching another), and accounts nobody signs in with. */
+enum { OWN_GUEST = 1, OWN_SP = 2, OWN_DORMANT = 4, OWN_NEVER = 8 };
+
+struct owner_hit {
+    const struct m365_snap_owner *o;
+    unsigned flags;
+};
+
+static size_t app_owners(const struct m365_snapshot *s, const struct joins *j,
+                         const struct m365_snap_sp *sp, const struct m365_snap_app *app,
+                         struct owner_hit *out, size_t max, unsigned *all)
+{
+    size_t n = 0;
+    *all = 0;
+    for (size_t i = 0; i < s->db.n_owners && n < max; i++) {
+        const struct m365_snap_owner *o = &s->db.owners[i];
+        bool mine = o->of_app ? app && app->id && strcmp(o->of, app->id) == 0
+                              : sp->id && strcmp(o->of, sp->id) == 0;
+        bool dup = false;
+        for (size_t k = 0; k < n && !dup; k++) {
+            dup = out[k].o->of_app == o->of_app && strcmp(out[k].o->id, o->id) == 0;
+        }
+        if (!mine || dup) {
+            continue;
+        }
+        unsigned f = 0;
+        const struct m365_snap_user *u = find_user(s, j, o->id, o->upn);
+        const char *upn = o->upn ? o->upn : u ? u->upn : NULL;
+        if (!allowed(s, o->id, upn)) {
+            if ((upn && strstr(upn, "#ext#")) || (u && u->guest)) {
+                f |= OWN_GUEST;
+            }
+            if (o->type && m365_ieq(o->type, "servicePrincipal")) {
+                f |= OWN_SP;
+            }
+            int64_t created;
+            int dz = u ? dormancy(s, u, find_mbx(s, j, u->id, u->upn), &created) : 0;
+            f |= dz == 1 ? OWN_DORMANT : dz == 2 ? OWN_NEVER : 0;
+        }
+        out[n++] = (struct owner_hit){o, f};
+        *all |= f;
+    }
+    return n;
+}
+
+static void put_owners(struct m365_buf *b, int *first, const struct owner_hit *v, size_t n,
+                       bool loaded)
+{
+    m365_json_key(b, first, "owners");
+    if (!loaded) {
+        m365_buf_puts(b, "null"); /* no owners export: unknown, not "none" */
+        return;
+    }
+    m365_buf_putc(b, '[');
+    for (size_t k = 0; k < n; k++) {
+        const struct m365_snap_owner *o = v[k].o;
+        int h = 1;
+        m365_buf_puts(b, k ? ",{" : "{");
+        m365_json_key(b, &h, "on");
+        m365_json_cstr(b, o->of_app ? "application" : "servicePrincipal");
+        m365_json_key(b, &h, "type");
+        json_str_or_null(b, o->type);
+        m365_json_key(b, &h, "id");
+        json_str_or_null(b, o->id);
+        m365_json_key(b, &h, "user_principal_name");
+        json_str_or_null(b, o->upn);
+        m365_json_key(b, &h, "display_name");
+        json_str_or_null(b, o->name);
+        m365_json_key(b, &h, "app_id");
+        json_str_or_null(b, o->app_id);
+        const char *f[4];
+        size_t nf = 0;
+        if (v[k].flags & OWN_GUEST) {
+            f[nf++] = "guest";
+        }
+        if (v[k].flags & OWN_SP) {
+            f[nf++] = "service-principal";
+        }
+        if (v[k].flags & OWN_DORMANT) {
+            f[nf++] = "dormant";
+        }
+        if (v[k].flags & OWN_NEVER) {
+            f[nf++] = "never-signed-in";
+        }
+        m365_posture_put_strings(b, &h, "flags", f, nf);
+        m365_buf_putc(b, '}');
+    }
+    m365_buf_putc(b, ']');
+}
+
+#define MAX_OWNERS 32
+
 /* posture-privileged-app: non-Microsoft service principals holding application permissions
  * that read all mail or rewrite the directory, or a privileged directory role, with what could
  * sign in as them (credentials on the service principal and on its application object). */
-static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x)
+static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x,
+                                const struct joins *j)
 {
     if (s->db.n_sps == 0 || (s->db.n_assigns == 0 && s->db.n_dirroles == 0)) {
         not_evaluated(s, "posture-privileged-app",
@@ -1127,7 +1290,10 @@ static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x
             judge_creds(app->creds, app->n_creds, app->name ? app->name : sp->name, recent, &cf);
         }
         size_t n_creds = sp->n_creds + (app ? app->n_creds : 0);
-        bool flagged = cf.named > 0 || cf.certs > 1 || cf.recent > 0;
+        struct owner_hit own[MAX_OWNERS];
+        unsigned oflags;
+        size_t n_own = app_owners(s, j, sp, app, own, MAX_OWNERS, &oflags);
+        bool flagged = cf.named > 0 || cf.certs > 1 || cf.recent > 0 || oflags != 0;
         const char *foreign = sp->owner && s->home_tenant && strcmp(sp->owner, s->home_tenant) != 0
                                   ? sp->owner
                                   : NULL;
@@ -1158,6 +1324,19 @@ static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x
             m365_buf_printf(&d.summary, "; %zu credential%s added in the last %u days", cf.recent,
                             cf.recent == 1 ? "" : "s", s->recent_days);
         }
+        for (size_t k = 0, said = 0; k < n_own; k++) {
+            unsigned f = own[k].flags;
+            if (!f) {
+                continue;
+            }
+            const struct m365_snap_owner *o = own[k].o;
+            m365_buf_printf(&d.summary, "%s%s (%s)", said++ ? ", " : "; owned by ",
+                            o->upn ? o->upn : o->name ? o->name : o->id,
+                            f & OWN_GUEST     ? "a guest"
+                            : f & OWN_SP      ? "a service principal"
+                            : f & OWN_NEVER   ? "never signed in"
+                                              : "dormant");
+        }
         int first = 1;
         m365_json_key(&d.details, &first, "app_id");
         json_str_or_null(&d.details, sp->app_id);
@@ -1171,6 +1350,7 @@ static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x
         m365_buf_puts(&d.details, foreign ? "true" : "false");
         put_roles(&d.details, &first, roles, n_roles);
         m365_posture_put_strings(&d.details, &first, "directory_roles", dir, n_dir);
+        put_owners(&d.details, &first, own, n_own, s->db.owners_loaded);
         m365_json_key(&d.details, &first, "credentials");
         m365_buf_putc(&d.details, '[');
         bool comma = false;
@@ -1181,7 +1361,7 @@ static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x
         m365_buf_putc(&d.details, ']');
         m365_json_key(&d.details, &first, "rotated_credentials");
         m365_buf_printf(&d.details, "%zu", cf.rotated);
-        const char *flags[3];
+        const char *flags[6];
         size_t n_flags = 0;
         if (cf.named) {
             flags[n_flags++] = "credential-named-after-app";
@@ -1191,6 +1371,15 @@ static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x
         }
         if (cf.recent) {
             flags[n_flags++] = "recent-credential";
+        }
+        if (oflags & OWN_GUEST) {
+            flags[n_flags++] = "guest-owner";
+        }
+        if (oflags & OWN_SP) {
+            flags[n_flags++] = "service-principal-owner";
+        }
+        if (oflags & (OWN_DORMANT | OWN_NEVER)) {
+            flags[n_flags++] = "dormant-owner";
         }
         m365_posture_put_strings(&d.details, &first, "flags", flags, n_flags);
         emit(s, &d);
@@ -1314,6 +1503,7 @@ enum m365_status m365_snapshot_run(struct m365_snapshot *s)
             diag(s, M365_DIAG_NOTE, M365_E_FORMAT, f->path, 0, f->error);
         }
     }
+    m365_snap_resolve_licences(&s->db);
     s->as_of = s->opts.as_of_ms != M365_TIME_NONE ? s->opts.as_of_ms : s->db.newest;
     struct joins j;
     if (joins_build(s, &j) != 0) {
@@ -1328,15 +1518,16 @@ enum m365_status m365_snapshot_run(struct m365_snapshot *s)
     rule_no_audit(s, &j);
     rule_no_mfa(s, &j);
     rule_dormant(s, &j);
-    joins_free(&j);
     struct app_idx ax;
     if (app_idx_build(s, &ax) != 0) {
         app_idx_free(&ax);
+        joins_free(&j);
         m365_posture_roles_free(s);
         return M365_E_NOMEM;
     }
     home_tenant(s);
-    rule_privileged_app(s, &ax);
+    rule_privileged_app(s, &ax, &j);
+    joins_free(&j);
     rule_foreign_app(s, &ax);
     app_idx_free(&ax);
     m365_posture_rule_mfa_registration(s);
@@ -1381,6 +1572,8 @@ struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s)
     c.federation_configs = s->db.n_feds;
     c.audit_bypass = s->db.n_bypasses;
     c.management_role_assignments = s->db.n_mras;
+    c.subscribed_skus = s->db.n_skus;
+    c.owners = s->db.n_owners;
     return c;
 }
 

@@ -20,6 +20,41 @@ enum m365_snap_audit {
 
 enum { M365_SNAP_UNSET = -1 }; /* tri-state fields: -1 absent, 0 false, 1 true */
 
+/* Which export decided a user's Audit (Premium). */
+enum m365_snap_audit_src {
+    M365_SNAP_SRC_NONE = 0,     /* undecided (no licence data) */
+    M365_SNAP_SRC_PLANS,        /* assignedPlans: exact */
+    M365_SNAP_SRC_SUBSCRIBED,   /* assignedLicenses through the tenant's subscribedSkus */
+    M365_SNAP_SRC_KNOWN_SKUS    /* assignedLicenses through the built-in list of E5 skuIds */
+};
+
+/* One assignedLicenses entry. */
+struct m365_snap_lic {
+    const char *sku;   /* skuId, lower-cased; NULL when absent */
+    bool audit_off;    /* disabledPlans holds M365_ADVANCED_AUDITING */
+};
+
+/* A subscribedSku: which service plans a licence of the tenant carries. */
+struct m365_snap_sku {
+    const char *sku_id, *part; /* skuId (lower-cased), skuPartNumber */
+    const char *capability;    /* capabilityStatus: Enabled, Warning, Suspended, Deleted, LockedOut */
+    bool has_audit;            /* servicePlans holds M365_ADVANCED_AUDITING */
+    const char *audit_status;  /* that plan's provisioningStatus, NULL when absent */
+    size_t n_plans;
+    int64_t consumed, prepaid; /* consumedUnits, prepaidUnits.enabled; -1 when absent */
+};
+
+/* An owner of a service principal or an application (…/owners, or $expand=owners). */
+struct m365_snap_owner {
+    const char *of;   /* object id of the owned service principal or application, lower-cased */
+    bool of_app;      /* of is an application object (else a service principal) */
+    const char *type; /* "user", "servicePrincipal", … (from @odata.type); NULL unknown */
+    const char *id, *upn, *name, *app_id; /* id / upn / appId lower-cased; displayName */
+};
+
+/* Get-Mailbox AuditAdmin / AuditDelegate / AuditOwner and DefaultAuditSet: per logon type. */
+enum { M365_LOGON_ADMIN = 1, M365_LOGON_DELEGATE = 2, M365_LOGON_OWNER = 4 };
+
 struct m365_snap_user {
     const char *id, *upn; /* either may be NULL */
     int enabled;          /* accountEnabled */
@@ -30,6 +65,11 @@ struct m365_snap_user {
     enum m365_snap_audit audit;
     bool audit_from_plans; /* judged from assignedPlans (exact), else from known skuIds */
     bool licensed;         /* at least one assigned licence or plan */
+    /* Added later: what decided `audit`, and the assignedLicenses kept for the tenant's own SKU
+     * table (subscribedSkus), which may be read after the users. */
+    enum m365_snap_audit_src audit_src;
+    struct m365_snap_lic *lics; /* in the arena */
+    size_t n_lics;
 };
 
 struct m365_snap_reg {
@@ -46,6 +86,11 @@ struct m365_snap_mbx {
     int audit_enabled, audit_bypass;
     int64_t created; /* WhenCreatedUTC (or WhenCreated), M365_TIME_NONE when absent */
     const char *name, *exo_id; /* Name, ExchangeObjectId (else Guid), lower-cased; NULL absent */
+    /* Added later. M365_LOGON_* bits: the logon types whose audit list (AuditOwner…) was
+     * exported, lacks MailItemsAccessed and is not on DefaultAuditSet; mia_reason says so
+     * ("MailItemsAccessed removed from AuditOwner, AuditDelegate"), NULL when none. */
+    unsigned mia_removed;
+    const char *mia_reason;
 };
 
 /* A service principal's key (certificate) or password credential. */
@@ -196,6 +241,12 @@ struct m365_snap_db {
     size_t n_bypasses, cap_bypasses;
     struct m365_snap_mra *mras;
     size_t n_mras, cap_mras;
+    struct m365_snap_sku *skus;
+    size_t n_skus, cap_skus;
+    struct m365_snap_owner *owners;
+    size_t n_owners, cap_owners;
+    bool owners_loaded; /* an owners page or an owners[] member was read (it may be empty) */
+    size_t owners_bad;  /* owners[] entries left out (not an object, no id) */
     int64_t newest; /* newest time seen in any object, M365_TIME_NONE when none */
     m365_diag_fn on_diag;
     void *diag_user;
@@ -219,4 +270,10 @@ enum m365_snapshot_kind m365_snap_classify_members(m365_snap_has_fn has, const v
 
 /* Audit (Premium) from a user object's assignedPlans / assignedLicenses (exposed for tests). */
 #define M365_PLAN_ADVANCED_AUDITING "2f442157-a11c-46b9-ae5b-6e39ff4e5849"
+
+/* After every file is read: users without assignedPlans are judged again through the tenant's
+ * subscribedSkus, when it was exported (snap_access.c). */
+void m365_snap_resolve_licences(struct m365_snap_db *db);
+/* The subscribedSku with this skuId (lower-case), NULL when none. */
+const struct m365_snap_sku *m365_snap_sku_find(const struct m365_snap_db *db, const char *sku);
 #endif

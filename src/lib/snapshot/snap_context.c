@@ -130,7 +130,7 @@ int m365_snap_sniff(const char *head, size_t len)
         "\"servicePrincipalType\"", "\"appOwnerOrganizationId\"", "\"consentType\"",
         "\"appRoleId\"",            "\"requiredResourceAccess\"", "\"roleTemplateId\"",
         "\"grantControls\"",        "\"issuerUri\"",             "AuditBypassEnabled",
-        "RoleAssigneeName"};
+        "RoleAssigneeName",         "\"skuPartNumber\"",         "DefaultAuditSet"};
     for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
         if (memmem(head, len, marks[k], strlen(marks[k]))) {
             return 1;
@@ -233,6 +233,12 @@ static int audit_of(const struct m365_snap_ctx *c, const struct m365_snap_user *
     }
     if (m && (m->audit_bypass == 1 || c->bypassed[m - c->db->mbxs])) {
         *reason = "audit bypass";
+        return 0;
+    }
+    /* AuditOwner / AuditDelegate / AuditAdmin without MailItemsAccessed (and not Microsoft's
+     * default set): reads by those logon types are not logged. */
+    if (m && m->mia_reason) {
+        *reason = m->mia_reason;
         return 0;
     }
     if (!u) {

@@ -76,7 +76,9 @@ bool m365_snap_ctx_app(const struct m365_snap_ctx *c, const char *app_or_sp_id,
 /* Whether a mailbox (UPN, any case) can log MailItemsAccessed: 1 yes, 0 no (*reason says why:
  * "no Audit (Premium) licence", "Audit (Premium) plan disabled", "mailbox auditing off",
  * "audit bypass" (Get-Mailbox AuditBypassEnabled, or Get-MailboxAuditBypassAssociation: the
- * account's mailbox actions are not logged)), -1 the snapshot does not say. */
+ * account's mailbox actions are not logged), "MailItemsAccessed removed from AuditOwner" (and
+ * / or AuditDelegate, AuditAdmin: Get-Mailbox's audit lists, off Microsoft's default set)),
+ * -1 the snapshot does not say. */
 int m365_snap_ctx_auditable(const struct m365_snap_ctx *c, const char *upn, const char **reason);
 
 /* Every mailbox (or, without Get-Mailbox output, licensed user) of the snapshot that cannot log

@@ -111,7 +111,8 @@ int m365_snap_add_app(struct m365_snap_db *db, struct m365_jv o, struct m365_sna
             }
         }
     }
-    return 0;
+    size_t bad;
+    return m365_snap_add_owners_of(db, m365_jv_geti(o, "owners"), a->id, true, &bad);
 }
 
 /* --- directory roles ---------------------------------------------------------------------- */

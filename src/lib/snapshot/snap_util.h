@@ -72,6 +72,32 @@ int m365_snap_add_bypass(struct m365_snap_db *db, const struct m365_snap_rec *r,
                          struct m365_snap_why *why);
 int m365_snap_add_mra(struct m365_snap_db *db, const struct m365_snap_rec *r,
                       struct m365_snap_why *why);
+/* snap_access.c: subscribedSkus, owners (one, or a $expand=owners array: *bad counts the
+ * owners left out), Get-Mailbox's audit lists. */
+int m365_snap_add_sku(struct m365_snap_db *db, struct m365_jv o, struct m365_snap_why *why);
+int m365_snap_add_owner(struct m365_snap_db *db, struct m365_jv o, const char *of, bool of_app,
+                        struct m365_snap_why *why);
+int m365_snap_add_owners_of(struct m365_snap_db *db, struct m365_jv arr, const char *of,
+                            bool of_app, size_t *bad);
+/* Whether the skuId (lower-case) is one of the built-in E5 SKUs that carry Audit (Premium). */
+bool m365_snap_known_audit_sku(const char *sku);
+/* Get-Mailbox AuditAdmin / AuditDelegate / AuditOwner (index 0, 1, 2) and DefaultAuditSet. */
+struct m365_snap_mbx_lists {
+    int has_mia[3];      /* the list holds MailItemsAccessed: -1 not exported, 0, 1 */
+    int deflt;           /* DefaultAuditSet: -1 not exported, 0 exported */
+    unsigned deflt_bits; /* M365_LOGON_* on DefaultAuditSet */
+};
+/* Whether a list (JSON array or string, or CSV text when text is set) holds word: -1 when the
+ * JSON member is absent or null. */
+int m365_snap_list_has(struct m365_jv v, const char *text, size_t text_n, const char *word);
+/* Whether CSV text is a .NET type name (a list Export-Csv wrote without its values). */
+bool m365_snap_type_name(const char *s, size_t n);
+void m365_snap_default_set(struct m365_snap_mbx_lists *l, struct m365_jv v, const char *text,
+                           size_t text_n, bool given);
+const char *m365_snap_audit_list_name(int k); /* "AuditAdmin", "AuditDelegate", "AuditOwner" */
+/* -1 out of memory. */
+int m365_snap_mia_removed(struct m365_snap_db *db, const struct m365_snap_mbx_lists *l,
+                          unsigned *bits, const char **reason);
 /* The domain in an @odata.context such as "…$metadata#domains('contoso.com')/federation…",
  * lower-cased into the arena; NULL when there is none. */
 const char *m365_snap_context_domain(struct m365_snap_db *db, struct m365_jv obj);
