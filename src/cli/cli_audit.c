@@ -122,6 +122,10 @@ static void print_text(const struct m365_snapshot *s, FILE *o)
         fprintf(o, "  audit bypass associations %zu, management role assignments %zu\n",
                 c.audit_bypass, c.management_role_assignments);
     }
+    if (c.subscribed_skus || c.owners) {
+        fprintf(o, "  subscribed SKUs %zu, application owners %zu\n", c.subscribed_skus,
+                c.owners);
+    }
     if (m365_snapshot_n_not_evaluated(s)) {
         fputs("\nNOT EVALUATED\n", o);
         for (size_t i = 0; i < m365_snapshot_n_not_evaluated(s); i++) {
@@ -307,7 +311,7 @@ int cli_audit(int argc, char **argv)
     if (cnt.users + cnt.registrations + cnt.mailboxes + cnt.service_principals + cnt.grants +
                 cnt.app_role_assignments + cnt.applications + cnt.directory_role_assignments +
                 cnt.ca_policies + cnt.domains + cnt.federation_configs + cnt.audit_bypass +
-                cnt.management_role_assignments ==
+                cnt.management_role_assignments + cnt.subscribed_skus + cnt.owners ==
             0 &&
         !ca_read) {
         fputs("m365hunt: error: no snapshot objects (users, userRegistrationDetails, mailboxes, "

@@ -369,7 +369,9 @@ static void print_snapshot(struct scan_cli *c, const struct m365_scan *s, FILE *
                  {M365_SNAP_DOMAINS, k.domains},
                  {M365_SNAP_FEDERATION, k.federation_configs},
                  {M365_SNAP_AUDIT_BYPASS, k.audit_bypass},
-                 {M365_SNAP_MGMT_ROLES, k.management_role_assignments}};
+                 {M365_SNAP_MGMT_ROLES, k.management_role_assignments},
+                 {M365_SNAP_SUBSCRIBED_SKUS, k.subscribed_skus},
+                 {M365_SNAP_OWNERS, k.owners}};
     char line[800];
     size_t w = 0;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && w < sizeof(line); i++) {

@@ -237,6 +237,10 @@ static void snapshot(struct m365_buf *b, const struct m365_scan *s)
     m365_buf_printf(b, "%zu", k.audit_bypass);
     m365_json_key(b, &f, "management_role_assignments");
     m365_buf_printf(b, "%zu", k.management_role_assignments);
+    m365_json_key(b, &f, "subscribed_skus");
+    m365_buf_printf(b, "%zu", k.subscribed_skus);
+    m365_json_key(b, &f, "owners");
+    m365_buf_printf(b, "%zu", k.owners);
     m365_buf_putc(b, '}');
 }
 

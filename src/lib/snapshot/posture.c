@@ -1675,9 +1675,11 @@ enum m365_status m365_snapshot_write_report_json(const struct m365_snapshot *s, 
     m365_buf_printf(&b, "%zu", s->db.n_assigns);
     static const char *const more[] = {"applications", "directory_role_assignments",
                                        "ca_policies", "domains", "federation_configs",
-                                       "audit_bypass", "management_role_assignments"};
-    const size_t nmore[] = {s->db.n_apps,    s->db.n_dirroles, s->db.n_cas,   s->db.n_domains,
-                            s->db.n_feds,    s->db.n_bypasses, s->db.n_mras};
+                                       "audit_bypass", "management_role_assignments",
+                                       "subscribed_skus", "owners"};
+    const size_t nmore[] = {s->db.n_apps,  s->db.n_dirroles, s->db.n_cas,  s->db.n_domains,
+                            s->db.n_feds,  s->db.n_bypasses, s->db.n_mras, s->db.n_skus,
+                            s->db.n_owners};
     for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
         m365_json_key(&b, &g, more[k]);
         m365_buf_printf(&b, "%zu", nmore[k]);
