@@ -307,11 +307,18 @@ expect_eq "sim E5 not listed" "$(jq '[.findings[] | select(.rule == "posture-no-
 # Only the users page: the registration-based rule says why it did not run.
 audit_json "$WORK/only-users.json" "$SNAP/sim/users.json"
 expect_eq "not evaluated no-mfa" "$(jq -c '[.not_evaluated[].rule]' "$WORK/only-users.json")" \
-    '["posture-no-mfa","posture-privileged-app","posture-foreign-app","posture-mfa-registration-unrestricted","posture-legacy-auth-allowed","posture-application-impersonation","posture-federated-domain"]'
+    '["posture-no-mfa","posture-privileged-app","posture-foreign-app","posture-mfa-registration-unrestricted","posture-legacy-auth-allowed","posture-application-impersonation","posture-federated-domain","posture-mailbox-forwarding"]'
+# Mailbox forwarding: outside the tenant and without a copy is high; forwarding to a colleague
+# (contoso's dave.diaz, the benign tenant's assistant) is ordinary and quiet.
+expect_eq "forwarding outside" "$(jq -c '[.findings[] | select(.rule == "posture-mailbox-forwarding") | [.severity, .entities.mailboxes[0], .details.forwarding_smtp_address, .details.deliver_to_mailbox_and_forward]]' "$C")" \
+    '[["high","carol.chen@contoso.com","carol.chen.archive@gmail.com",false]]'
+audit_json "$WORK/fwd-benign.json" "$SNAP/benign"
+expect_eq "internal forwarding quiet" "$(jq '[.findings[] | select(.rule == "posture-mailbox-forwarding")] | length' "$WORK/fwd-benign.json")" 0
+expect_eq "benign forwarding evaluated" "$(jq '[.not_evaluated[] | select(.rule == "posture-mailbox-forwarding")] | length' "$WORK/fwd-benign.json")" 0
 # Every posture rule has its page, as every log detection does.
 for rule in posture-no-advanced-audit posture-no-mfa posture-dormant-account posture-privileged-app \
     posture-foreign-app posture-mfa-registration-unrestricted posture-legacy-auth-allowed \
-    posture-application-impersonation posture-federated-domain; do
+    posture-application-impersonation posture-federated-domain posture-mailbox-forwarding; do
     expect_eq "docs/detections/$rule.md" "$([ -f "$SRC/docs/detections/$rule.md" ] && echo yes)" yes
     expect_eq "$rule is reported by audit" "$(jq -r --arg r "$rule" '[.findings[] | select(.rule == $r)] | length > 0' "$C")" true
 done

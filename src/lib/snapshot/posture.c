@@ -1534,6 +1534,7 @@ enum m365_status m365_snapshot_run(struct m365_snapshot *s)
     m365_posture_rule_legacy_auth(s);
     m365_posture_rule_app_impersonation(s);
     m365_posture_rule_federated_domain(s);
+    m365_posture_rule_mailbox_forwarding(s);
     m365_posture_roles_free(s);
     if (s->nomem) {
         return M365_E_NOMEM;

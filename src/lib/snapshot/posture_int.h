@@ -105,4 +105,5 @@ void m365_posture_rule_mfa_registration(struct m365_snapshot *s);
 void m365_posture_rule_legacy_auth(struct m365_snapshot *s);
 void m365_posture_rule_app_impersonation(struct m365_snapshot *s);
 void m365_posture_rule_federated_domain(struct m365_snapshot *s);
+void m365_posture_rule_mailbox_forwarding(struct m365_snapshot *s);
 #endif

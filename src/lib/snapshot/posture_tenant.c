@@ -685,3 +685,91 @@ void m365_posture_rule_federated_domain(struct m365_snapshot *s)
         report_fed(s, c->domain, dm, c);
     }
 }
+
+/* --- posture-mailbox-forwarding ----------------------------------------------------------- */
+
+static const char *const tech_forwarding[] = {"T1114.003"};
+
+/* Whether the address's domain is the tenant's: one of its domains (the domains export), else
+ * one its accounts and mailboxes use; subdomains of those count too. */
+static bool tenant_domain(const struct m365_snapshot *s, const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+    if (!at || !at[1]) {
+        return true; /* not an address: nothing to judge */
+    }
+    const char *dom = at + 1;
+    size_t dn = strlen(dom);
+    for (size_t pass = 0; pass < 3; pass++) {
+        size_t n = pass == 0 ? s->db.n_domains : pass == 1 ? s->db.n_users : s->db.n_mbxs;
+        if (pass > 0 && s->db.n_domains > 0) {
+            break; /* the domains export is the list */
+        }
+        for (size_t i = 0; i < n; i++) {
+            const char *t = NULL;
+            if (pass == 0) {
+                t = s->db.domains[i].name;
+            } else {
+                const char *u = pass == 1 ? s->db.users[i].upn : s->db.mbxs[i].upn;
+                const char *a = u ? strrchr(u, '@') : NULL;
+                t = a ? a + 1 : NULL;
+            }
+            if (!t) {
+                continue;
+            }
+            size_t tn = strlen(t);
+            if ((dn == tn && strcmp(dom, t) == 0) ||
+                (dn > tn && dom[dn - tn - 1] == '.' && strcmp(dom + dn - tn, t) == 0)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+void m365_posture_rule_mailbox_forwarding(struct m365_snapshot *s)
+{
+    static const char *const rule = "posture-mailbox-forwarding";
+    if (!s->db.fwd_exported) {
+        not_evaluated(s, rule,
+                      s->db.n_mbxs ? "the Get-Mailbox export has no ForwardingSmtpAddress column "
+                                     "(select it)"
+                                   : "needs Get-Mailbox output with ForwardingSmtpAddress");
+        return;
+    }
+    for (size_t i = 0; i < s->db.n_mbxs && !s->nomem; i++) {
+        const struct m365_snap_mbx *m = &s->db.mbxs[i];
+        if (!m->fwd_smtp || tenant_domain(s, m->fwd_smtp) || allowed(s, m->ext_id, m->upn)) {
+            continue; /* forwarding inside the tenant is ordinary (assistants, shared work) */
+        }
+        bool diverted = m->fwd_keep_copy == 0;
+        struct fdraft d;
+        draft_init(&d, rule, "Mailbox forwards outside the tenant",
+                   diverted ? M365_SEV_HIGH : M365_SEV_MEDIUM);
+        d.techs = tech_forwarding;
+        d.n_techs = 1;
+        const char *who = m->upn ? m->upn : (m->name ? m->name : "?");
+        d.list2 = malloc(sizeof(*d.list2));
+        if (!d.list2) {
+            s->nomem = true;
+            draft_free(&d);
+            return;
+        }
+        d.list2[0] = who;
+        d.n_list2 = 1;
+        m365_buf_printf(&d.summary, "Mailbox %s forwards all its mail to %s, outside the tenant%s",
+                        who, m->fwd_smtp,
+                        diverted ? ", without keeping a copy (the owner does not see it)"
+                                 : m->fwd_keep_copy == 1 ? ", keeping a copy" : "");
+        int first = 1;
+        m365_json_key(&d.details, &first, "forwarding_smtp_address");
+        json_str_or_null(&d.details, m->fwd_smtp);
+        key_tri(&d.details, &first, "deliver_to_mailbox_and_forward", m->fwd_keep_copy);
+        m365_json_key(&d.details, &first, "forwarding_address");
+        json_str_or_null(&d.details, m->fwd_recipient);
+        m365_json_key(&d.details, &first, "tenant_domains_from");
+        m365_buf_puts(&d.details, s->db.n_domains ? "\"domains\"" : "\"account addresses\"");
+        emit(s, &d);
+        draft_free(&d);
+    }
+}

@@ -91,6 +91,10 @@ struct m365_snap_mbx {
      * ("MailItemsAccessed removed from AuditOwner, AuditDelegate"), NULL when none. */
     unsigned mia_removed;
     const char *mia_reason;
+    /* ForwardingSmtpAddress without its "smtp:" prefix, lower-cased (NULL: none); the
+     * ForwardingAddress recipient; DeliverToMailboxAndForward (tri-state). */
+    const char *fwd_smtp, *fwd_recipient;
+    int fwd_keep_copy;
 };
 
 /* A service principal's key (certificate) or password credential. */
@@ -220,6 +224,7 @@ struct m365_snap_db {
     size_t n_regs, cap_regs;
     struct m365_snap_mbx *mbxs;
     size_t n_mbxs, cap_mbxs;
+    bool fwd_exported; /* a Get-Mailbox export carried ForwardingSmtpAddress */
     struct m365_snap_sp *sps;
     size_t n_sps, cap_sps;
     struct m365_snap_grant *grants;

@@ -573,6 +573,9 @@ static int add_assign(struct m365_snap_db *db, struct m365_jv o)
 struct mbx_raw {
     const char *upn, *smtp, *ext, *type, *audit, *bypass, *created, *name, *exo;
     size_t upn_n, smtp_n, ext_n, type_n, audit_n, bypass_n, created_n, name_n, exo_n;
+    const char *fwd_smtp, *fwd_rcpt, *fwd_keep;
+    size_t fwd_smtp_n, fwd_rcpt_n, fwd_keep_n;
+    bool fwd_column; /* ForwardingSmtpAddress was exported (possibly empty) */
     struct m365_snap_mbx_lists lists; /* AuditAdmin, AuditDelegate, AuditOwner, DefaultAuditSet */
 };
 
@@ -605,6 +608,17 @@ static int add_mbx(struct m365_snap_db *db, const struct mbx_raw *m)
     note_time(db, x->created);
     x->name = m->name ? dup_lower(db, m->name, m->name_n, true) : NULL;
     x->exo_id = m->exo ? dup_lower(db, m->exo, m->exo_n, true) : NULL;
+    const char *f = m->fwd_smtp;
+    size_t fn = m->fwd_smtp_n;
+    if (f && fn > 5 && m365_ieqn(f, 5, "smtp:")) {
+        f += 5;
+        fn -= 5;
+    }
+    x->fwd_smtp = f && fn ? dup_lower(db, f, fn, true) : NULL;
+    x->fwd_recipient = m->fwd_rcpt && m->fwd_rcpt_n ? dup_lower(db, m->fwd_rcpt, m->fwd_rcpt_n, false)
+                                                    : NULL;
+    x->fwd_keep_copy = m->fwd_keep ? tri_text(m->fwd_keep, m->fwd_keep_n) : M365_SNAP_UNSET;
+    db->fwd_exported |= m->fwd_column;
     return m365_snap_mia_removed(db, &m->lists, &x->mia_removed, &x->mia_reason);
 }
 
@@ -652,6 +666,13 @@ static int add_mbx_json(struct m365_snap_db *db, struct m365_jv o)
     jv_text(m365_jv_geti(o, "Name"), &m.name, &m.name_n, t1, 0);
     struct m365_jv x = m365_jv_geti(o, "ExchangeObjectId");
     jv_text(present(x) ? x : m365_jv_geti(o, "Guid"), &m.exo, &m.exo_n, t1, 0);
+    struct m365_jv fs = m365_jv_geti(o, "ForwardingSmtpAddress");
+    m.fwd_column = present(fs);
+    jv_text(fs, &m.fwd_smtp, &m.fwd_smtp_n, t1, 0);
+    jv_text(m365_jv_geti(o, "ForwardingAddress"), &m.fwd_rcpt, &m.fwd_rcpt_n, t1, 0);
+    char t5[24];
+    jv_text(m365_jv_geti(o, "DeliverToMailboxAndForward"), &m.fwd_keep, &m.fwd_keep_n, t5,
+            sizeof(t5));
     for (int k = 0; k < 3; k++) {
         m.lists.has_mia[k] = m365_snap_list_has(m365_jv_geti(o, m365_snap_audit_list_name(k)),
                                                 NULL, 0, "MailItemsAccessed");
@@ -833,6 +854,19 @@ static enum m365_status read_json(struct m365_snap_db *db, struct m365_input *in
     return rc == 0 ? M365_OK : M365_E_NOMEM;
 }
 
+bool m365_snap_rec_has(const struct m365_snap_rec *r, const char *name)
+{
+    if (!r->row) {
+        return present(m365_jv_geti(r->o, name));
+    }
+    for (size_t i = 0; i < r->n_head; i++) {
+        if (m365_csv_header_is(r->head[i].s, r->head[i].len, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void m365_snap_rec_get(const struct m365_snap_rec *r, const char *name, const char **s, size_t *n,
                        char *tmp, size_t tmpsz)
 {
@@ -963,6 +997,11 @@ static enum m365_status read_csv(struct m365_snap_db *db, struct m365_input *in,
                 m365_snap_rec_get(&rec, "WhenCreated", &m.created, &m.created_n, NULL, 0);
             }
             m365_snap_rec_get(&rec, "Name", &m.name, &m.name_n, NULL, 0);
+            m.fwd_column = m365_snap_rec_has(&rec, "ForwardingSmtpAddress");
+            m365_snap_rec_get(&rec, "ForwardingSmtpAddress", &m.fwd_smtp, &m.fwd_smtp_n, NULL, 0);
+            m365_snap_rec_get(&rec, "ForwardingAddress", &m.fwd_rcpt, &m.fwd_rcpt_n, NULL, 0);
+            m365_snap_rec_get(&rec, "DeliverToMailboxAndForward", &m.fwd_keep, &m.fwd_keep_n,
+                              NULL, 0);
             m365_snap_rec_get(&rec, "ExchangeObjectId", &m.exo, &m.exo_n, NULL, 0);
             if (!m.exo) {
                 m365_snap_rec_get(&rec, "Guid", &m.exo, &m.exo_n, NULL, 0);

@@ -50,6 +50,8 @@ struct m365_snap_rec {
     size_t n_head;
 };
 /* The text of field `name` (NULL, 0 when absent or empty). */
+/* Whether the object has the member, or the CSV header the column (even when empty here). */
+bool m365_snap_rec_has(const struct m365_snap_rec *r, const char *name);
 void m365_snap_rec_get(const struct m365_snap_rec *r, const char *name, const char **s, size_t *n,
                        char *tmp, size_t tmpsz);
 
