@@ -155,6 +155,11 @@ have=$(avail_bytes)
 # --- the m365hunt binary ----------------------------------------------------------------
 if [ -z "$BIN" ]; then
   log "building Release m365hunt in $WORK/build-release"
+  # A build folder configured from another checkout cannot be reused: start it afresh.
+  cache=$WORK/build-release/CMakeCache.txt
+  if [ -f "$cache" ] && ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$(cd "$REPO" && pwd -P)" "$cache"; then
+    rm -rf "$WORK/build-release"
+  fi
   cmake -S "$REPO" -B "$WORK/build-release" -DCMAKE_BUILD_TYPE=Release >"$WORK/build-release.log" 2>&1 ||
     { tail -n 30 "$WORK/build-release.log" >&2; die "cmake configure failed"; }
   cmake --build "$WORK/build-release" --target m365hunt -j"$(nproc)" >>"$WORK/build-release.log" 2>&1 ||
