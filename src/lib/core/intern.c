@@ -21,9 +21,12 @@ static int shard_init(struct m365_intern_shard *t)
     return t->slots && t->hashes && t->lens ? 0 : -1;
 }
 
+static _Atomic uint64_t next_table_id = 1;
+
 int m365_intern_init(struct m365_intern *t)
 {
     memset(t, 0, sizeof(*t));
+    t->id = atomic_fetch_add(&next_table_id, 1);
     for (unsigned i = 0; i < M365_INTERN_SHARDS; i++) {
         if (shard_init(&t->shard[i]) != 0) {
             m365_intern_free(t);
@@ -143,6 +146,14 @@ static const char *shard_intern(struct m365_intern *in, struct m365_intern_shard
     return copy;
 }
 
+#define LOOK_ASIDE 2048u
+struct look_aside {
+    uint64_t table, hash;
+    const char *str;
+    uint32_t len;
+};
+static _Thread_local struct look_aside look_aside[LOOK_ASIDE];
+
 const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
 {
     if (len > UINT32_MAX) {
@@ -153,9 +164,23 @@ const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
     if (!t->shared) {
         return shard_intern(t, sh, h, s, len);
     }
+    /* Shared: most values repeat (operations, workloads, users, addresses), so each thread
+     * first looks in a small cache of what it interned lately, without taking a lock. Entries
+     * name their table by id, so a cache outliving a table never answers for another. The
+     * strings themselves never move or change while their table lives. */
+    struct look_aside *la = &look_aside[h & (LOOK_ASIDE - 1)];
+    if (la->table == t->id && la->hash == h && la->len == len && memcmp(la->str, s, len) == 0) {
+        return la->str;
+    }
     pthread_mutex_lock(&sh->mu);
     const char *r = shard_intern(t, sh, h, s, len);
     pthread_mutex_unlock(&sh->mu);
+    if (r) {
+        la->table = t->id;
+        la->hash = h;
+        la->len = (uint32_t)len;
+        la->str = r;
+    }
     return r;
 }
 

@@ -27,6 +27,7 @@ struct m365_intern {
     struct m365_intern_shard shard[M365_INTERN_SHARDS];
     bool shared;         /* lock shards: several threads intern at once */
     size_t shard_limit;  /* distinct strings per shard; 0: no limit */
+    uint64_t id;         /* unique per table: keys the threads' look-aside caches */
     _Atomic bool full;   /* a new string was refused: the limit is reached */
 };
 

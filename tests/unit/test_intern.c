@@ -1,0 +1,104 @@
+/* The interning table: one copy per distinct string, also when several threads intern at once
+ * (shard locks, and each thread's look-aside cache of recent strings), and a cache never answers
+ * for a table that is gone. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+
+#include "core/intern.h"
+
+#define N_STRINGS 5000
+#define N_THREADS 4
+
+struct worker {
+    struct m365_intern *t;
+    const char *got[N_STRINGS];
+    unsigned offset;
+};
+
+static void *intern_all(void *arg)
+{
+    struct worker *w = arg;
+    char buf[64];
+    for (unsigned round = 0; round < 3; round++) {
+        for (unsigned k = 0; k < N_STRINGS; k++) {
+            unsigned i = (k + w->offset) % N_STRINGS; /* every thread in its own order */
+            int n = snprintf(buf, sizeof(buf), "user%u@contoso.com", i);
+            const char *p = m365_intern(w->t, buf, (size_t)n);
+            if (w->got[i] && w->got[i] != p) {
+                w->got[i] = NULL; /* two copies: reported by the test */
+                return NULL;
+            }
+            w->got[i] = p;
+        }
+    }
+    return NULL;
+}
+
+static void one_copy_across_threads(void **state)
+{
+    (void)state;
+    struct m365_intern t;
+    assert_int_equal(m365_intern_init(&t), 0);
+    m365_intern_set_shared(&t, true);
+    static struct worker ws[N_THREADS];
+    pthread_t tid[N_THREADS];
+    for (unsigned i = 0; i < N_THREADS; i++) {
+        memset(&ws[i], 0, sizeof(ws[i]));
+        ws[i].t = &t;
+        ws[i].offset = i * 997;
+        assert_int_equal(pthread_create(&tid[i], NULL, intern_all, &ws[i]), 0);
+    }
+    for (unsigned i = 0; i < N_THREADS; i++) {
+        pthread_join(tid[i], NULL);
+    }
+    m365_intern_set_shared(&t, false);
+    assert_int_equal(m365_intern_count(&t), N_STRINGS);
+    for (unsigned k = 0; k < N_STRINGS; k++) {
+        assert_non_null(ws[0].got[k]);
+        for (unsigned i = 1; i < N_THREADS; i++) {
+            assert_ptr_equal(ws[i].got[k], ws[0].got[k]);
+        }
+        char buf[64];
+        snprintf(buf, sizeof(buf), "user%u@contoso.com", k);
+        assert_string_equal(ws[0].got[k], buf);
+    }
+    m365_intern_free(&t);
+}
+
+static void cache_never_outlives_its_table(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        struct m365_intern a, b;
+        assert_int_equal(m365_intern_init(&a), 0);
+        m365_intern_set_shared(&a, true);
+        const char *pa = m365_intern(&a, "Set-Mailbox", 11);
+        assert_non_null(pa);
+        assert_ptr_equal(m365_intern(&a, "Set-Mailbox", 11), pa); /* from the cache */
+        m365_intern_free(&a);
+        /* b may even sit where a was: the cache must not hand out a's freed copy. */
+        assert_int_equal(m365_intern_init(&b), 0);
+        m365_intern_set_shared(&b, true);
+        const char *pb = m365_intern(&b, "Set-Mailbox", 11);
+        assert_non_null(pb);
+        assert_int_equal(m365_intern_count(&b), 1);
+        assert_string_equal(pb, "Set-Mailbox");
+        m365_intern_free(&b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(one_copy_across_threads),
+        cmocka_unit_test(cache_never_outlives_its_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
