@@ -112,22 +112,6 @@ void m365_snap_resolve_licences(struct m365_snap_db *db)
 
 /* --- owners ------------------------------------------------------------------------------- */
 
-/* "#microsoft.graph.servicePrincipal" → "servicePrincipal". */
-static const char *owner_type(struct m365_snap_db *db, struct m365_jv o)
-{
-    const char *s;
-    size_t n;
-    if (!m365_jv_str(m365_jv_geti(o, "@odata.type"), &s, &n)) {
-        return NULL;
-    }
-    static const char pre[] = "#microsoft.graph.";
-    if (n > sizeof(pre) - 1 && m365_ieqn(s, sizeof(pre) - 1, pre)) {
-        s += sizeof(pre) - 1;
-        n -= sizeof(pre) - 1;
-    }
-    return dup_lower(db, s, n, false);
-}
-
 int m365_snap_add_owner(struct m365_snap_db *db, struct m365_jv o, const char *of, bool of_app,
                         struct m365_snap_why *why)
 {
@@ -157,7 +141,7 @@ int m365_snap_add_owner(struct m365_snap_db *db, struct m365_jv o, const char *o
     if (m365_jv_type(extra) == M365_J_OBJECT && !present(m365_jv_geti(o, "@odata.type"))) {
         o = extra;
     }
-    w->type = owner_type(db, o);
+    w->type = m365_snap_odata_type(db, o);
     w->upn = jv_dup(db, m365_jv_geti(o, "userPrincipalName"), true);
     w->name = jv_dup(db, m365_jv_geti(o, "displayName"), false);
     w->app_id = jv_dup(db, m365_jv_geti(o, "appId"), true);

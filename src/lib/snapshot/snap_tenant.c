@@ -130,8 +130,7 @@ static struct m365_snap_dirrole *new_dirrole(struct m365_snap_db *db)
     return d;
 }
 
-/* "#microsoft.graph.servicePrincipal" → "servicePrincipal". */
-static const char *odata_type(struct m365_snap_db *db, struct m365_jv o)
+const char *m365_snap_odata_type(struct m365_snap_db *db, struct m365_jv o)
 {
     const char *s;
     size_t n;
@@ -160,7 +159,7 @@ static void principal_from(struct m365_snap_db *db, struct m365_snap_dirrole *d,
     if (m365_jv_type(extra) == M365_J_OBJECT && !present(m365_jv_geti(p, "@odata.type"))) {
         p = extra;
     }
-    d->principal_type = odata_type(db, p);
+    d->principal_type = m365_snap_odata_type(db, p);
     d->upn = jv_dup(db, m365_jv_geti(p, "userPrincipalName"), true);
     d->principal_name = jv_dup(db, m365_jv_geti(p, "displayName"), false);
     if (!d->principal_type && present(m365_jv_geti(p, "servicePrincipalType"))) {

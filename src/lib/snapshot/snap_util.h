@@ -100,6 +100,10 @@ const char *m365_snap_audit_list_name(int k); /* "AuditAdmin", "AuditDelegate", 
 /* -1 out of memory. */
 int m365_snap_mia_removed(struct m365_snap_db *db, const struct m365_snap_mbx_lists *l,
                           unsigned *bits, const char **reason);
+/* An object's @odata.type without its namespace ("#microsoft.graph.servicePrincipal" gives
+ * "servicePrincipal"), copied into the arena; NULL when absent. */
+const char *m365_snap_odata_type(struct m365_snap_db *db, struct m365_jv o);
+
 /* The domain in an @odata.context such as "…$metadata#domains('contoso.com')/federation…",
  * lower-cased into the arena; NULL when there is none. */
 const char *m365_snap_context_domain(struct m365_snap_db *db, struct m365_jv obj);
