@@ -4,6 +4,7 @@
 
 #include "../core/buf.h"
 #include "../core/json_out.h"
+#include "../snapshot/snap.h"
 #include "m365hunt/m365hunt.h"
 
 static void time_or_null(struct m365_buf *b, int64_t ms)
@@ -211,36 +212,7 @@ static void snapshot(struct m365_buf *b, const struct m365_scan *s)
     m365_buf_putc(b, '{');
     m365_json_key(b, &f, "as_of");
     m365_json_time(b, k.as_of_ms);
-    m365_json_key(b, &f, "users");
-    m365_buf_printf(b, "%zu", k.users);
-    m365_json_key(b, &f, "registrations");
-    m365_buf_printf(b, "%zu", k.registrations);
-    m365_json_key(b, &f, "mailboxes");
-    m365_buf_printf(b, "%zu", k.mailboxes);
-    m365_json_key(b, &f, "service_principals");
-    m365_buf_printf(b, "%zu", k.service_principals);
-    m365_json_key(b, &f, "oauth2_permission_grants");
-    m365_buf_printf(b, "%zu", k.grants);
-    m365_json_key(b, &f, "app_role_assignments");
-    m365_buf_printf(b, "%zu", k.app_role_assignments);
-    m365_json_key(b, &f, "applications");
-    m365_buf_printf(b, "%zu", k.applications);
-    m365_json_key(b, &f, "directory_role_assignments");
-    m365_buf_printf(b, "%zu", k.directory_role_assignments);
-    m365_json_key(b, &f, "ca_policies");
-    m365_buf_printf(b, "%zu", k.ca_policies);
-    m365_json_key(b, &f, "domains");
-    m365_buf_printf(b, "%zu", k.domains);
-    m365_json_key(b, &f, "federation_configs");
-    m365_buf_printf(b, "%zu", k.federation_configs);
-    m365_json_key(b, &f, "audit_bypass");
-    m365_buf_printf(b, "%zu", k.audit_bypass);
-    m365_json_key(b, &f, "management_role_assignments");
-    m365_buf_printf(b, "%zu", k.management_role_assignments);
-    m365_json_key(b, &f, "subscribed_skus");
-    m365_buf_printf(b, "%zu", k.subscribed_skus);
-    m365_json_key(b, &f, "owners");
-    m365_buf_printf(b, "%zu", k.owners);
+    m365_snapshot_counts_json(b, &f, &k);
     m365_buf_putc(b, '}');
 }
 

@@ -1578,6 +1578,32 @@ struct m365_snapshot_counts m365_snapshot_counts(const struct m365_snapshot *s)
     return c;
 }
 
+void m365_snapshot_counts_json(struct m365_buf *b, int *first, const struct m365_snapshot_counts *k)
+{
+    const struct {
+        const char *key;
+        size_t n;
+    } kinds[] = {{"users", k->users},
+                 {"registrations", k->registrations},
+                 {"mailboxes", k->mailboxes},
+                 {"service_principals", k->service_principals},
+                 {"oauth2_permission_grants", k->grants},
+                 {"app_role_assignments", k->app_role_assignments},
+                 {"applications", k->applications},
+                 {"directory_role_assignments", k->directory_role_assignments},
+                 {"ca_policies", k->ca_policies},
+                 {"domains", k->domains},
+                 {"federation_configs", k->federation_configs},
+                 {"audit_bypass", k->audit_bypass},
+                 {"management_role_assignments", k->management_role_assignments},
+                 {"subscribed_skus", k->subscribed_skus},
+                 {"owners", k->owners}};
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        m365_json_key(b, first, kinds[i].key);
+        m365_buf_printf(b, "%zu", kinds[i].n);
+    }
+}
+
 size_t m365_snapshot_n_not_evaluated(const struct m365_snapshot *s)
 {
     return s->n_not_eval;
@@ -1662,29 +1688,8 @@ enum m365_status m365_snapshot_write_report_json(const struct m365_snapshot *s, 
         m365_buf_putc(&b, '}');
     }
     m365_buf_putc(&b, ']');
-    m365_json_key(&b, &g, "users");
-    m365_buf_printf(&b, "%zu", s->db.n_users);
-    m365_json_key(&b, &g, "registrations");
-    m365_buf_printf(&b, "%zu", s->db.n_regs);
-    m365_json_key(&b, &g, "mailboxes");
-    m365_buf_printf(&b, "%zu", s->db.n_mbxs);
-    m365_json_key(&b, &g, "service_principals");
-    m365_buf_printf(&b, "%zu", s->db.n_sps);
-    m365_json_key(&b, &g, "oauth2_permission_grants");
-    m365_buf_printf(&b, "%zu", s->db.n_grants);
-    m365_json_key(&b, &g, "app_role_assignments");
-    m365_buf_printf(&b, "%zu", s->db.n_assigns);
-    static const char *const more[] = {"applications", "directory_role_assignments",
-                                       "ca_policies", "domains", "federation_configs",
-                                       "audit_bypass", "management_role_assignments",
-                                       "subscribed_skus", "owners"};
-    const size_t nmore[] = {s->db.n_apps,  s->db.n_dirroles, s->db.n_cas,  s->db.n_domains,
-                            s->db.n_feds,  s->db.n_bypasses, s->db.n_mras, s->db.n_skus,
-                            s->db.n_owners};
-    for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
-        m365_json_key(&b, &g, more[k]);
-        m365_buf_printf(&b, "%zu", nmore[k]);
-    }
+    struct m365_snapshot_counts counts = m365_snapshot_counts(s);
+    m365_snapshot_counts_json(&b, &g, &counts);
     m365_json_key(&b, &g, "home_tenant");
     json_str_or_null(&b, s->home_tenant);
     m365_buf_putc(&b, '}');

@@ -281,4 +281,8 @@ enum m365_snapshot_kind m365_snap_classify_members(m365_snap_has_fn has, const v
 void m365_snap_resolve_licences(struct m365_snap_db *db);
 /* The subscribedSku with this skuId (lower-case), NULL when none. */
 const struct m365_snap_sku *m365_snap_sku_find(const struct m365_snap_db *db, const char *sku);
+/* The object counts as members of a JSON object ("users":11,…), the same for `audit`'s and
+ * `scan`'s snapshot member. */
+struct m365_buf;
+void m365_snapshot_counts_json(struct m365_buf *b, int *first, const struct m365_snapshot_counts *k);
 #endif
