@@ -690,38 +690,45 @@ void m365_posture_rule_federated_domain(struct m365_snapshot *s)
 
 static const char *const tech_forwarding[] = {"T1114.003"};
 
+/* Whether dom (dn bytes) is domain t or a subdomain of it; t may be NULL. */
+static bool same_or_sub(const char *dom, size_t dn, const char *t)
+{
+    size_t tn = t ? strlen(t) : 0;
+    return tn && ((dn == tn && strcmp(dom, t) == 0) ||
+                  (dn > tn && dom[dn - tn - 1] == '.' && strcmp(dom + dn - tn, t) == 0));
+}
+
+static const char *upn_domain(const char *upn)
+{
+    const char *at = upn ? strrchr(upn, '@') : NULL;
+    return at ? at + 1 : NULL;
+}
+
 /* Whether the address's domain is the tenant's: one of its domains (the domains export), else
  * one its accounts and mailboxes use; subdomains of those count too. */
 static bool tenant_domain(const struct m365_snapshot *s, const char *addr)
 {
-    const char *at = strrchr(addr, '@');
-    if (!at || !at[1]) {
+    const char *dom = upn_domain(addr);
+    if (!dom || !*dom) {
         return true; /* not an address: nothing to judge */
     }
-    const char *dom = at + 1;
     size_t dn = strlen(dom);
-    for (size_t pass = 0; pass < 3; pass++) {
-        size_t n = pass == 0 ? s->db.n_domains : pass == 1 ? s->db.n_users : s->db.n_mbxs;
-        if (pass > 0 && s->db.n_domains > 0) {
-            break; /* the domains export is the list */
-        }
-        for (size_t i = 0; i < n; i++) {
-            const char *t = NULL;
-            if (pass == 0) {
-                t = s->db.domains[i].name;
-            } else {
-                const char *u = pass == 1 ? s->db.users[i].upn : s->db.mbxs[i].upn;
-                const char *a = u ? strrchr(u, '@') : NULL;
-                t = a ? a + 1 : NULL;
-            }
-            if (!t) {
-                continue;
-            }
-            size_t tn = strlen(t);
-            if ((dn == tn && strcmp(dom, t) == 0) ||
-                (dn > tn && dom[dn - tn - 1] == '.' && strcmp(dom + dn - tn, t) == 0)) {
+    if (s->db.n_domains) { /* the domains export is the list */
+        for (size_t i = 0; i < s->db.n_domains; i++) {
+            if (same_or_sub(dom, dn, s->db.domains[i].name)) {
                 return true;
             }
+        }
+        return false;
+    }
+    for (size_t i = 0; i < s->db.n_users; i++) {
+        if (same_or_sub(dom, dn, upn_domain(s->db.users[i].upn))) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < s->db.n_mbxs; i++) {
+        if (same_or_sub(dom, dn, upn_domain(s->db.mbxs[i].upn))) {
+            return true;
         }
     }
     return false;
