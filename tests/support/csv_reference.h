@@ -9,4 +9,10 @@
  * number of cells, or -1 when libcsv failed. */
 typedef void (*m365_ref_cell_fn)(void *user, size_t index, const char *s, size_t len);
 long m365_csv_reference_split(const char *p, size_t n, m365_ref_cell_fn fn, void *user);
+
+/* Splits row [p, p+n) with m365_csv_split and with libcsv and compares the cells. 0: the same,
+ * byte for byte, each of ours NUL-terminated; 1: they differ (*report, malloc'd, shows both);
+ * 2: nothing to compare (libcsv failed, or a cell past our column cap was dropped); -1: out of
+ * memory. */
+int m365_csv_split_vs_reference(const char *p, size_t n, char **report);
 #endif
