@@ -486,32 +486,6 @@ bool m365_exo_list_has(const char *list, const char *token)
     return false;
 }
 
-bool m365_exo_has_word(const char *text, const char *word)
-{
-    if (!text || !word) {
-        return false;
-    }
-    size_t n = strlen(word);
-    unsigned char w0 = (unsigned char)word[0];
-    w0 = (unsigned char)(w0 >= 'A' && w0 <= 'Z' ? w0 + 32 : w0);
-    for (const char *p = text; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if ((c >= 'A' && c <= 'Z' ? c + 32u : c) != w0) {
-            continue; /* cheap first-letter test before the word-boundary and prefix tests */
-        }
-        if ((p == text || !word_char((unsigned char)p[-1])) && m365_istarts(p, word)) {
-            const char *e = p + n;
-            if (*e == 's' || *e == 'S') {
-                e++;
-            }
-            if (!word_char((unsigned char)*e) || !word_char((unsigned char)p[n])) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
 /* Whether word (ASCII case-insensitively, optionally plural) starts at p, which starts a word. */
 static bool word_at(const char *p, const char *word, size_t n)
 {
@@ -548,6 +522,12 @@ int m365_exo_first_word(const char *text, const char *const *words, size_t n_wor
     }
     return best < n_words ? (int)best : -1;
 }
+
+bool m365_exo_has_word(const char *text, const char *word)
+{
+    return word && m365_exo_first_word(text, &word, 1) == 0;
+}
+
 
 const char *m365_exo_actor(const struct m365_event *ev)
 {
