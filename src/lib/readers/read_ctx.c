@@ -506,17 +506,6 @@ static uint32_t lower_hash(const char *k, size_t n)
     return ((uint32_t)n * 0x9e3779b1u) ^ (a * 0x85ebca6bu) ^ (b * 0xc2b2ae35u) ^ (c << 7);
 }
 
-static bool ieq_n(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if ((x >= 'A' && x <= 'Z' ? x + 32u : x) != (y >= 'A' && y <= 'Z' ? y + 32u : y)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static const struct jidx *jidx_of(struct m365_jv obj)
 {
     uint64_t gen = m365_json_generation();
@@ -567,7 +556,7 @@ static const struct m365_jv *jidx_find(const struct jidx *x, const char *k, bool
     for (size_t j = h & (JIDX_SLOTS - 1); x->slot[j]; j = (j + 1) & (JIDX_SLOTS - 1)) {
         uint32_t m = x->slot[j] - 1u;
         if (x->lh[m] == h && x->klen[m] == n &&
-            (exact ? memcmp(x->key[m], k, n) == 0 : ieq_n(x->key[m], k, n))) {
+            (exact ? memcmp(x->key[m], k, n) == 0 : m365_ieqn(x->key[m], n, k))) {
             return &x->val[m];
         }
     }
