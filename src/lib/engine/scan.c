@@ -78,6 +78,7 @@ struct m365_read_unit {
     char *stop_msg;       /* "reading stopped: …" */
     enum m365_status stop_st;
     uint64_t newlines;
+    uint64_t line_base;        /* lines of the file before this part (set by finish_file) */
     _Atomic uint64_t progress; /* bytes read so far */
     _Atomic bool done;
 };
@@ -578,7 +579,7 @@ static const char *no_format_reason(const char *head, size_t len)
     if (memchr(head, '\0', len)) {
         return "binary data (not a text export; an unsupported archive or compression?)";
     }
-    /* Snapshot files are routed to the snapshot reader before reading (route_snapshot_files),
+    /* Snapshot files are routed to the snapshot reader as they are opened (is_snapshot_file),
      * except standard input and pipes, which can be read only once. */
     if (m365_snap_sniff(head, len)) {
         return "a tenant snapshot file on standard input or a pipe: give the path of a regular "
@@ -644,9 +645,8 @@ static const struct m365_reader *choose_reader(struct m365_scan *s, const char *
  * is a snapshot object, or no log reader recognises its first bytes and they carry members only
  * snapshot objects have. Standard input and pipes stay with the log readers: they can be read
  * only once. */
-static bool is_snapshot_file(struct m365_scan *s, const char *path, const char *head, size_t hlen)
+static bool is_snapshot_file(const char *path, const char *head, size_t hlen)
 {
-    (void)s;
     struct stat sb;
     if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         return false;
@@ -705,7 +705,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     }
     st->compression = m365_compression_name(m365_input_compression(in));
     st->encoding = m365_encoding_name(m365_input_encoding(in));
-    if (!u->ranged && is_snapshot_file(s, f->path, head, hlen)) {
+    if (!u->ranged && is_snapshot_file(f->path, head, hlen)) {
         u->snapshot = true;
         if (s->opts.hash_files) {
             m365_input_sha256(in, st->sha256);
@@ -865,8 +865,8 @@ static enum m365_status plan_units(struct m365_scan *s, unsigned threads)
     for (uint32_t i = 0; i < s->n_files; i++) {
         struct file_entry *f = &s->files[i];
         f->first_unit = (uint32_t)s->n_units;
-        if (f->st.status != M365_OK || f->snapshot) {
-            continue; /* a snapshot file: load_snapshot reads it */
+        if (f->st.status != M365_OK) {
+            continue; /* reported when it was queued */
         }
         const struct m365_reader *rd = NULL;
         size_t parts = threads > 1 ? plan_parts(s, f, split, &rd, bounds, MAX_PARTS_PER_FILE) : 1;
@@ -949,6 +949,7 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
             memcpy(f->st.sha256, u->st.sha256, sizeof(f->st.sha256));
             continue;
         }
+        u->line_base = line_base;
         flush_unit_diags(s, u, line_base, &emitted);
         f->st.parts++;
         raised += u->n_ctx_diags;
@@ -1155,7 +1156,6 @@ static enum m365_status gather_events(struct m365_scan *s)
     size_t k = 0;
     for (uint32_t fi = 0; fi < s->n_files; fi++) {
         struct file_entry *f = &s->files[fi];
-        uint64_t line_base = 0;
         /* Offsets are in the decoded stream, which starts after a byte-order mark. */
         uint64_t bom = f->st.encoding && strcmp(f->st.encoding, "utf-8-bom") == 0 ? 3 : 0;
         for (uint32_t p = 0; p < f->n_units; p++) {
@@ -1169,7 +1169,7 @@ static enum m365_status gather_events(struct m365_scan *s)
                 }
                 struct m365_event *ev = &u->store.chunks[ck][ci];
                 if (u->ranged && u->start) {
-                    ev->evidence.line += line_base;
+                    ev->evidence.line += u->line_base;
                     ev->evidence.offset += off_base;
                 }
                 ev->seq = (uint32_t)k;
@@ -1180,7 +1180,6 @@ static enum m365_status gather_events(struct m365_scan *s)
             }
             free(u->store.fps);
             u->store.fps = NULL;
-            line_base += u->newlines;
         }
     }
     s->n_events = k;
