@@ -736,7 +736,7 @@ static void note_owner(struct m365_dctx *dc, struct m365_app *a, const struct m3
     }
     if (t && !a->owner_tenant) {
         a->owner_tenant = t;
-        a->owner_ev = ev;
+        a->owner_ev = m365_dctx_keep(dc, ev);
     }
 }
 
@@ -763,7 +763,7 @@ static void note_credentials(struct m365_app_facts *f, struct m365_dctx *dc, str
         size_t ko = no < MAX_PARSED ? no : MAX_PARSED, kn = nn < MAX_PARSED ? nn : MAX_PARSED;
         struct m365_app_cred c;
         memset(&c, 0, sizeof(c));
-        c.ev = ev;
+        c.ev = m365_dctx_keep(dc, ev);
         c.property = props[pi];
         c.object_sp = object_sp;
         c.n_old = (uint32_t)no;
@@ -930,7 +930,7 @@ static void note_addresses(struct m365_dctx *dc, struct m365_app *a, const struc
         "ServicePrincipalNames"};
     struct m365_app_addr r;
     memset(&r, 0, sizeof(r));
-    r.ev = ev;
+    r.ev = m365_dctx_keep(dc, ev);
     r.created = created;
     for (size_t pi = 0; pi < sizeof(props) / sizeof(props[0]); pi++) {
         const struct m365_modprop *p = m365_event_prop(ev, props[pi]);
@@ -1058,7 +1058,7 @@ static void note_requests(struct m365_app_facts *f, struct m365_dctx *dc, struct
         }
         struct m365_app_request *r = vec_push(&a->requests, sizeof(*r), CAP_REQUESTS);
         if (r) {
-            r->ev = ev;
+            r->ev = m365_dctx_keep(dc, ev);
             r->perm = perm->value;
             r->perm_id = newe[i].perm;
             r->resource_app_id = newe[i].resource;
@@ -1068,7 +1068,7 @@ static void note_requests(struct m365_app_facts *f, struct m365_dctx *dc, struct
     }
 }
 
-static void note_audience(struct m365_app *a, const struct m365_event *ev, bool created)
+static void note_audience(struct m365_dctx *dc, struct m365_app *a, const struct m365_event *ev, bool created)
 {
     const struct m365_modprop *p = m365_event_prop(ev, "AvailableToOtherTenants");
     const char *prop = "AvailableToOtherTenants";
@@ -1087,7 +1087,7 @@ static void note_audience(struct m365_app *a, const struct m365_event *ev, bool 
     }
     struct m365_app_audience *r = vec_push(&a->audiences, sizeof(*r), CAP_AUDIENCES);
     if (r) {
-        r->ev = ev;
+        r->ev = m365_dctx_keep(dc, ev);
         r->property = prop;
         r->old_value = p->old_value;
         r->new_value = p->new_value;
@@ -1101,13 +1101,13 @@ static bool prop_true(const struct m365_event *ev, const char *name)
     return p && value_is(p->new_value, "true");
 }
 
-static void note_consent(struct m365_app *a, const struct m365_event *ev)
+static void note_consent(struct m365_dctx *dc, struct m365_app *a, const struct m365_event *ev)
 {
     struct m365_app_consent *c = vec_push(&a->consents, sizeof(*c), CAP_CONSENTS);
     if (!c) {
         return;
     }
-    c->ev = ev;
+    c->ev = m365_dctx_keep(dc, ev);
     c->app_only = prop_true(ev, "ConsentContext.IsAppOnly");
     c->admin = prop_true(ev, "ConsentContext.IsAdminConsent") ||
                prop_true(ev, "ConsentContext.OnBehalfOfAll");
@@ -1163,7 +1163,7 @@ static void note_grant(struct m365_app_facts *f, struct m365_dctx *dc,
     note_owner(dc, a, ev, true);
     struct m365_app_grant *g = vec_push(&a->grants, sizeof(*g), CAP_GRANTS);
     if (g) {
-        g->ev = ev;
+        g->ev = m365_dctx_keep(dc, ev);
         g->perm_id = rid;
         g->perm = value ? value : rid;
         const struct m365_permission *p = m365_permission_by_id(rid);
@@ -1225,7 +1225,7 @@ static void observe_exchange(struct m365_app_facts *f, struct m365_dctx *dc,
     }
     struct m365_app_exo_role *r = vec_push(&a->exo_roles, sizeof(*r), CAP_EXO);
     if (r) {
-        r->ev = ev;
+        r->ev = m365_dctx_keep(dc, ev);
         r->role = role;
     }
 }
@@ -1309,16 +1309,16 @@ void m365_app_facts_observe(struct m365_app_facts *f, struct m365_dctx *dc,
     }
     bool created = op_is(ev, "Add application") || op_is(ev, "Add service principal");
     if (created && !a->created_ev) {
-        a->created_ev = ev;
+        a->created_ev = m365_dctx_keep(dc, ev);
     }
     note_owner(dc, a, ev, false);
     if (consent) {
-        note_consent(a, ev);
+        note_consent(dc, a, ev);
     } else {
         note_credentials(f, dc, a, ev, sp);
         note_addresses(dc, a, ev, created);
         note_requests(f, dc, a, ev);
-        note_audience(a, ev, created);
+        note_audience(dc, a, ev, created);
     }
     add_manager(a, ev);
 }

@@ -327,7 +327,7 @@ static void change(struct m365_dctx *dc, struct state *s, const struct m365_even
     struct window *w = subject ? open_window(s, subject, c) : NULL;
     if (dir > 0) {
         if (w && !w->on) {
-            w->on = ev;
+            w->on = m365_dctx_keep(dc, ev);
             w->on_by = actor;
             void **slot = m365_map_put(&s->open, subject, s->cls_key[c]);
             if (slot) {
@@ -342,7 +342,7 @@ static void change(struct m365_dctx *dc, struct state *s, const struct m365_even
     if (w) {
         /* Already off (Entra logs "Change user license" and "Update user" for one change). */
         if (w->n_also < MAX_ALSO && (!actor || !w->actor || strcmp(actor, w->actor) == 0)) {
-            w->also[w->n_also++] = ev;
+            w->also[w->n_also++] = m365_dctx_keep(dc, ev);
         }
         return;
     }
@@ -369,7 +369,7 @@ static void change(struct m365_dctx *dc, struct state *s, const struct m365_even
     w->cls = c;
     w->how = m365_dctx_intern(dc, how, strlen(how));
     w->actor = actor;
-    w->off = ev;
+    w->off = m365_dctx_keep(dc, ev);
     w->actor_system = m365_exo_system_actor(ev);
     const char *who = ev->actor_upn ? m365_exo_dir_resolve(&s->dir, dc, ev->actor_upn) : NULL;
     const struct m365_event *made = m365_exo_dir_created(&s->dir, who);
@@ -510,7 +510,7 @@ static void observe_exchange(struct m365_dctx *dc, struct state *s, const struct
 }
 
 /* Another account reading a mailbox whose auditing was just switched off. */
-static void observe_access(const struct cfg *c, struct state *s, const struct m365_event *ev)
+static void observe_access(struct m365_dctx *dc, const struct cfg *c, struct state *s, const struct m365_event *ev)
 {
     const struct m365_mail_access *m = ev->mail;
     if (!m || !m->mailbox_upn || ev->time_ms == M365_TIME_NONE) {
@@ -531,7 +531,7 @@ static void observe_access(const struct cfg *c, struct state *s, const struct m3
         }
         w->accesses++;
         if (w->n_access_ev < MAX_ACCESS_EV) {
-            w->access_ev[w->n_access_ev++] = ev;
+            w->access_ev[w->n_access_ev++] = m365_dctx_keep(dc, ev);
         }
     }
 }
@@ -545,7 +545,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     if (ev->kind == M365_EV_MAIL_ACCESS) {
-        observe_access(c, s, ev);
+        observe_access(dc, c, s, ev);
     } else if (ev->kind == M365_EV_DIRECTORY) {
         observe_directory(dc, s, ev);
     } else if (ev->kind == M365_EV_EXCHANGE_ADMIN && ev->operation && !m365_exo_system_actor(ev)) {

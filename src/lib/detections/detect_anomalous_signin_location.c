@@ -202,19 +202,19 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     u->total_novel++;
     u->new_countries += new_country;
     if (u->n_novel < MAX_ANOM) {
-        u->novel[u->n_novel++] = (struct novel){ev, new_country ? country : NULL,
+        u->novel[u->n_novel++] = (struct novel){m365_dctx_keep(dc, ev), new_country ? country : NULL,
                                                 new_asn ? asn : 0, tenant_new};
     }
 }
 
-static void travel(const struct cfg *c, struct user *u, const struct m365_event *ev,
+static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u, const struct m365_event *ev,
                    const struct m365_ipinfo *ii)
 {
     if (!m365_id_has_geo(ev) || ii->trusted) {
         return; /* the tenant's own egress (VPN, proxies) says nothing about where users are */
     }
     const struct m365_event *p = u->last_geo;
-    u->last_geo = ev;
+    u->last_geo = m365_dctx_keep(dc, ev);
     if (!p) {
         return;
     }
@@ -235,11 +235,11 @@ static void travel(const struct cfg *c, struct user *u, const struct m365_event 
     }
     u->total_hops++;
     if (u->n_hops < MAX_ANOM) {
-        u->hops[u->n_hops++] = (struct hop){p, ev, km, hours, km / h};
+        u->hops[u->n_hops++] = (struct hop){p, m365_dctx_keep(dc, ev), km, hours, km / h};
     }
 }
 
-static void burst(const struct cfg *c, struct user *u, const struct m365_event *ev,
+static void burst(struct m365_dctx *dc, const struct cfg *c, struct user *u, const struct m365_event *ev,
                   const struct m365_ipinfo *ii)
 {
     if (!ii->prefix || ii->trusted || ii->is_private) {
@@ -257,7 +257,7 @@ static void burst(const struct cfg *c, struct user *u, const struct m365_event *
         memmove(u->ring, u->ring + k, (u->n_ring - k) * sizeof(*u->ring));
         u->n_ring -= k;
     }
-    u->ring[u->n_ring++] = (struct seen){t, ii->prefix, ev};
+    u->ring[u->n_ring++] = (struct seen){t, ii->prefix, m365_dctx_keep(dc, ev)};
     uint32_t distinct = 0;
     for (uint32_t i = 0; i < u->n_ring; i++) {
         uint32_t j = 0;
@@ -297,7 +297,7 @@ static void burst(const struct cfg *c, struct user *u, const struct m365_event *
     }
     b->total++;
     if (b->n_ev < MAX_BURST_EV) {
-        b->ev[b->n_ev++] = ev;
+        b->ev[b->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 
@@ -334,7 +334,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
     /* A proxy rotation shows in attempts whose password was right, blocked or not. */
-    burst(c, u, ev, ii);
+    burst(dc, c, u, ev, ii);
     /* Places need a known interactive sign-in (UAL records carry no location anyway). */
     if (!success || ev->is_interactive != 1) {
         return;
@@ -342,7 +342,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (!ii->trusted && !ii->is_private) {
         novelty(dc, c, s, u, ev, ii);
     }
-    travel(c, u, ev, ii);
+    travel(dc, c, u, ev, ii);
 }
 
 static int cmp_u32(const void *a, const void *b)

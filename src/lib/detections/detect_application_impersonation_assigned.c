@@ -88,7 +88,7 @@ static void role_group(struct m365_dctx *dc, struct state *s, const char *name,
     const char *k = lower_key(dc, name);
     void **slot = k ? m365_map_put(&s->groups, k, NULL) : NULL;
     if (slot && !*slot) {
-        *slot = (void *)ev;
+        *slot = (void *)m365_dctx_keep(dc, ev);
     }
 }
 
@@ -124,7 +124,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     const char *op = ev->operation;
-    struct rec base = {ev, NULL, NULL, NULL, failed};
+    struct rec base = {m365_dctx_keep(dc, ev), NULL, NULL, NULL, failed};
     if (m365_ieq(op, "New-ManagementRoleAssignment") && names_role(m365_event_param(ev, "Role"))) {
         static const struct {
             const char *param, *kind;

@@ -153,7 +153,7 @@ static void note(struct m365_dctx *dc, struct state *s, const struct cfg *c, str
     mark(dc, &o->ips, ev->ip);
     o->total++;
     if (o->n_ev < MAX_EV) {
-        o->ev[o->n_ev++] = ev;
+        o->ev[o->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 

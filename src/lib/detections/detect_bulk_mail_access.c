@@ -129,7 +129,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         *mb = (void *)((uintptr_t)*mb + 1);
     }
     if ((now_bulk || ev->mail->is_throttled == 1) && p->n_ev < MAX_EV) {
-        p->ev[p->n_ev++] = ev;
+        p->ev[p->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 

@@ -195,7 +195,7 @@ static void add_success(struct m365_dctx *dc, const struct cfg *c, struct user *
         u->recent = nr;
         u->cap_recent = nc;
     }
-    u->recent[u->n_recent++] = (struct hit){ev->time_ms, ev};
+    u->recent[u->n_recent++] = (struct hit){ev->time_ms, m365_dctx_keep(dc, ev)};
 }
 
 static int count_methods(const char *v)
@@ -441,7 +441,7 @@ static void on_registration(struct m365_dctx *dc, const struct cfg *c, struct st
     }
     u->total_reg++;
     if (u->n_reg < MAX_REG) {
-        u->reg[u->n_reg++] = ev;
+        u->reg[u->n_reg++] = m365_dctx_keep(dc, ev);
     }
     if (u->total_reg == 1) {
         u->new_network = network_novelty(dc, u);
@@ -470,7 +470,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         if (ev->result == M365_RESULT_SUCCESS) {
             add_success(dc, c, u, ev);
         } else if (m365_signin_is_bad_password(ev)) {
-            u->fail[u->n_fail++ % MAX_FAIL] = (struct hit){ev->time_ms, ev};
+            u->fail[u->n_fail++ % MAX_FAIL] = (struct hit){ev->time_ms, m365_dctx_keep(dc, ev)};
         }
         return;
     }
@@ -484,7 +484,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
                 struct user *u = upn ? user_of(s, upn) : NULL;
                 if (u && u->created == M365_TIME_NONE) {
                     u->created = ev->time_ms;
-                    u->created_ev = ev;
+                    u->created_ev = m365_dctx_keep(dc, ev);
                 }
                 break;
             }
@@ -494,7 +494,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (m365_ieq(ev->operation, "User started security info registration") && ev->actor_upn) {
         struct user *u = user_of(s, ev->actor_upn);
         if (u) {
-            u->started = ev;
+            u->started = m365_dctx_keep(dc, ev);
         }
         return;
     }

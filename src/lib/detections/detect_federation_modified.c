@@ -280,7 +280,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     note_actor(dc, s, c, d, ev);
     d->total++;
     if (d->n_ev < MAX_EV) {
-        d->ev[d->n_ev++] = ev;
+        d->ev[d->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 

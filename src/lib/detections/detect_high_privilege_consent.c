@@ -144,7 +144,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     a->grants += cs.grant;
     a->total++;
     if (a->n_ev < MAX_EV) {
-        a->ev[a->n_ev++] = ev;
+        a->ev[a->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 

@@ -135,7 +135,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         u->untrusted |= !ii->trusted;
     }
     if (u->n_ev < 64) {
-        u->ev[u->n_ev++] = ev;
+        u->ev[u->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 

@@ -72,7 +72,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         if (ev->result == M365_RESULT_SUCCESS && m365_signin_is_user(ev) && ev->actor_upn) {
             void **slot = m365_map_put(&s->signins, ev->actor_upn, NULL);
             if (slot) {
-                *slot = (void *)ev;
+                *slot = (void *)m365_dctx_keep(dc, ev);
             }
         }
         return;
@@ -106,7 +106,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         memmove(b->last_ev, b->last_ev + 1, (MAX_EV - 1) * sizeof(*b->last_ev));
         b->n_last--;
     }
-    b->last_ev[b->n_last++] = ev;
+    b->last_ev[b->n_last++] = m365_dctx_keep(dc, ev);
 }
 
 static void finish(struct m365_dctx *dc, void *sv)

@@ -145,7 +145,7 @@ static bool odd_name(const char *name, uint32_t short_len)
 
 /* --- records ------------------------------------------------------------------------------- */
 
-static struct rec *new_rec(struct state *s, const struct m365_event *ev, enum what w)
+static struct rec *new_rec(struct m365_dctx *dc, struct state *s, const struct m365_event *ev, enum what w)
 {
     if (s->n >= MAX_RECS) {
         s->dropped++;
@@ -163,7 +163,7 @@ static struct rec *new_rec(struct state *s, const struct m365_event *ev, enum wh
     }
     struct rec *r = &s->r[s->n];
     memset(r, 0, sizeof(*r));
-    r->ev = ev;
+    r->ev = m365_dctx_keep(dc, ev);
     r->what = w;
     return r;
 }
@@ -256,7 +256,7 @@ static const char *rule_mailbox(struct m365_dctx *dc, const struct m365_event *e
 static void observe_inbox_rule(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
 {
     const struct cfg *c = m365_dctx_cfg(dc);
-    struct rec *r = new_rec(s, ev, W_INBOX_RULE);
+    struct rec *r = new_rec(dc, s, ev, W_INBOX_RULE);
     if (!r) {
         return;
     }
@@ -322,7 +322,7 @@ static void observe_update_rules(struct m365_dctx *dc, struct state *s, const st
     if (op && m365_icontains(op, "Remove")) {
         return;
     }
-    struct rec *r = new_rec(s, ev, W_INBOX_RULE);
+    struct rec *r = new_rec(dc, s, ev, W_INBOX_RULE);
     if (!r) {
         return;
     }
@@ -384,7 +384,7 @@ static void observe_set_mailbox(struct m365_dctx *dc, struct state *s, const str
     if (!smtp && !addr) {
         return; /* quotas, retention, or forwarding removed */
     }
-    struct rec *r = new_rec(s, ev, W_MAILBOX_FWD);
+    struct rec *r = new_rec(dc, s, ev, W_MAILBOX_FWD);
     if (!r) {
         return;
     }
@@ -408,7 +408,7 @@ static void observe_transport(struct m365_dctx *dc, struct state *s, const struc
 {
     static const char *const copy[] = {"BlindCopyTo", "RedirectMessageTo", "CopyTo",
                                        "AddToRecipients"};
-    struct rec *r = new_rec(s, ev, W_TRANSPORT);
+    struct rec *r = new_rec(dc, s, ev, W_TRANSPORT);
     if (!r) {
         return;
     }

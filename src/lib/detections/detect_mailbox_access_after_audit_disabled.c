@@ -67,7 +67,7 @@ static void put(struct m365_map *m, const void *a, const void *b)
     }
 }
 
-static void note(struct window *w, const struct m365_event *ev)
+static void note(struct m365_dctx *dc, struct window *w, const struct m365_event *ev)
 {
     if (ev->actor_upn) {
         put(&w->users, ev->actor_upn, NULL);
@@ -80,7 +80,7 @@ static void note(struct window *w, const struct m365_event *ev)
         put(&w->ips, ev->ip, NULL);
     }
     if (w->n_ev < MAX_EV) {
-        w->ev[w->n_ev++] = ev;
+        w->ev[w->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 
@@ -148,7 +148,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             } else if (in_window(w, ev->time_ms) &&
                        (m365_mail_not_owner(ev) || m365_mail_is_app(ev))) {
                 w->reads++; /* logged before the change took effect */
-                note(w, ev);
+                note(dc, w, ev);
                 continue;
             }
         }
@@ -162,11 +162,11 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             const char *net = m365_dctx_ipinfo(dc, ev->ip)->prefix;
             if (net && !m365_map_get(&s->places, ev->actor_upn, net)) {
                 w->new_place_signins++;
-                note(w, ev);
+                note(dc, w, ev);
             }
         } else if (holder && (ev->kind == M365_EV_SIGNIN || ev->kind == M365_EV_MAIL_ACCESS)) {
             w->holder_activity++;
-            note(w, ev);
+            note(dc, w, ev);
         }
     }
     if (ev->kind == M365_EV_SIGNIN && ev->result == M365_RESULT_SUCCESS && ev->actor_upn &&

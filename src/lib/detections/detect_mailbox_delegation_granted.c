@@ -65,7 +65,7 @@ static void init(struct m365_dctx *dc, void *sv)
     }
 }
 
-static struct rec *add(struct state *s, const struct m365_event *ev, const char *mbx,
+static struct rec *add(struct m365_dctx *dc, struct state *s, const struct m365_event *ev, const char *mbx,
                        const char *grantee, unsigned rights)
 {
     if (!rights || !grantee || m365_exo_system_principal(grantee) ||
@@ -88,7 +88,7 @@ static struct rec *add(struct state *s, const struct m365_event *ev, const char 
     }
     struct rec *r = &s->r[s->n++];
     memset(r, 0, sizeof(*r));
-    r->ev = ev;
+    r->ev = m365_dctx_keep(dc, ev);
     r->mbx_ident = mbx;
     r->grantee_ident = grantee;
     r->rights = rights;
@@ -165,7 +165,7 @@ static void sob_grantee(void *user, const char *t, size_t len)
     if (m365_ieqn(t, len, "@") || m365_ieqn(t, len, "Remove") || len == 0) {
         return;
     }
-    add(c->s, c->ev, c->mbx, m365_dctx_intern(c->dc, t, len), R_SEND_ON_BEHALF);
+    add(c->dc, c->s, c->ev, c->mbx, m365_dctx_intern(c->dc, t, len), R_SEND_ON_BEHALF);
 }
 
 static void observe_cmdlet(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
@@ -177,14 +177,14 @@ static void observe_cmdlet(struct m365_dctx *dc, struct state *s, const struct m
         unsigned r = (m365_exo_list_has(rights, "FullAccess") ? R_FULL : 0) |
                      (m365_exo_list_has(rights, "ChangePermission") ? R_CHANGE_PERM : 0) |
                      (m365_exo_list_has(rights, "ChangeOwner") ? R_CHANGE_OWNER : 0);
-        add(s, ev, ident, m365_event_param(ev, "User"), r);
+        add(dc, s, ev, ident, m365_event_param(ev, "User"), r);
     } else if (m365_ieq(op, "Add-RecipientPermission")) {
         const char *rights = m365_event_param(ev, "AccessRights");
-        add(s, ev, ident, m365_event_param(ev, "Trustee"),
+        add(dc, s, ev, ident, m365_event_param(ev, "Trustee"),
             m365_exo_list_has(rights, "SendAs") ? R_SEND_AS : 0);
     } else if (m365_ieq(op, "Add-ADPermission")) {
         const char *rights = m365_event_param(ev, "ExtendedRights");
-        add(s, ev, ident, m365_event_param(ev, "User"),
+        add(dc, s, ev, ident, m365_event_param(ev, "User"),
             m365_icontains(rights, "Send-As") || m365_icontains(rights, "Send As") ? R_SEND_AS
                                                                                   : 0);
     } else if (m365_ieq(op, "Set-Mailbox")) {
@@ -199,7 +199,7 @@ static void observe_cmdlet(struct m365_dctx *dc, struct state *s, const struct m
         const char *folder = read_folder(colon ? colon + 1 : NULL);
         const char *rights = m365_event_param(ev, "AccessRights");
         if (colon && folder && reads_items(rights)) {
-            struct rec *r = add(s, ev, m365_dctx_intern(dc, ident, (size_t)(colon - ident)),
+            struct rec *r = add(dc, s, ev, m365_dctx_intern(dc, ident, (size_t)(colon - ident)),
                                 m365_event_param(ev, "User"), R_FOLDER_READ);
             if (r) {
                 r->folder = folder;
@@ -211,7 +211,7 @@ static void observe_cmdlet(struct m365_dctx *dc, struct state *s, const struct m
 
 /* UAL AddFolderPermissions / ModifyFolderPermissions: Item.ParentFolder.{MemberRights,
  * MemberUpn, MemberSid, Name, Path}. */
-static void observe_folder_record(struct state *s, const struct m365_event *ev)
+static void observe_folder_record(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
 {
     const char *rights = m365_event_extra(ev, "Item.ParentFolder.MemberRights");
     const char *member = m365_event_extra(ev, "Item.ParentFolder.MemberUpn");
@@ -229,7 +229,7 @@ static void observe_folder_record(struct state *s, const struct m365_event *ev)
         member = "Everyone";
     }
     const char *mbx = ev->mail ? ev->mail->mailbox_upn : NULL;
-    struct rec *r = add(s, ev, mbx ? mbx : m365_exo_actor(ev), member, R_FOLDER_READ);
+    struct rec *r = add(dc, s, ev, mbx ? mbx : m365_exo_actor(ev), member, R_FOLDER_READ);
     if (r) {
         r->folder = folder;
         r->role = rights;
@@ -248,7 +248,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     } else if (ev->kind == M365_EV_MAILBOX_ITEM &&
                (m365_ieq(ev->operation, "AddFolderPermissions") ||
                 m365_ieq(ev->operation, "ModifyFolderPermissions"))) {
-        observe_folder_record(s, ev);
+        observe_folder_record(dc, s, ev);
     }
 }
 

@@ -147,7 +147,7 @@ static void on_add_user(struct m365_dctx *dc, struct state *s, const struct m365
     u->id = id;
     u->name = t && t->name ? t->name : prop_any(ev, "DisplayName");
     u->created = ev->time_ms;
-    u->create_ev = ev;
+    u->create_ev = m365_dctx_keep(dc, ev);
     const char *who = ev->actor_upn ? ev->actor_upn : (ev->actor_name ? ev->actor_name : ev->actor_id);
     u->creator = who ? m365_dctx_intern(dc, who, strlen(who)) : NULL;
     put_key(s, upn, u);
@@ -183,7 +183,7 @@ static void add_action(struct m365_dctx *dc, struct newuser *u, const struct m36
     }
     mark(&u->ips, ev->ip);
     if (u->n_ev < MAX_ACTIONS * 2) {
-        u->ev[u->n_ev++] = ev;
+        u->ev[u->n_ev++] = m365_dctx_keep(dc, ev);
     }
     what = m365_dctx_intern(dc, what, strlen(what));
     for (uint32_t i = 0; i < u->n_act; i++) {
@@ -194,7 +194,7 @@ static void add_action(struct m365_dctx *dc, struct newuser *u, const struct m36
     u->total++;
     if (u->n_act < MAX_ACTIONS) {
         struct action *a = &u->act[u->n_act++];
-        a->ev = ev;
+        a->ev = m365_dctx_keep(dc, ev);
         a->kind = kind;
         a->sensitive = sensitive;
         a->what = what;

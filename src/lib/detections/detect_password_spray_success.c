@@ -399,12 +399,12 @@ static void finish(struct m365_dctx *dc, void *sv)
             }
             h->total++;
             if (h->n_ev < MAX_EV) {
-                h->ev[h->n_ev++] = ev;
+                h->ev[h->n_ev++] = m365_dctx_keep(dc, ev);
             }
             add_ip(h, ok->ip);
             if (ev->time_ms < h->first) {
                 h->first = ev->time_ms;
-                h->first_ev = ev;
+                h->first_ev = m365_dctx_keep(dc, ev);
             }
         }
     }

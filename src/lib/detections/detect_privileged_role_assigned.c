@@ -107,11 +107,11 @@ static bool signed_in(struct m365_dctx *dc, const struct state *s, const char *u
     return k && m365_map_get(&s->active, k, NULL);
 }
 
-static void add_event(struct grant *g, const struct m365_event *ev)
+static void add_event(struct m365_dctx *dc, struct grant *g, const struct m365_event *ev)
 {
     g->total++;
     if (g->n_ev < MAX_EV) {
-        g->ev[g->n_ev++] = ev;
+        g->ev[g->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 
@@ -159,7 +159,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         if (g) {
             g->removed_at = ev->time_ms;
             g->n_removed++;
-            add_event(g, ev);
+            add_event(dc, g, ev);
         }
         return;
     }
@@ -232,7 +232,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         }
     }
     mark(&g->ips, ev->ip, MAX_ACTORS);
-    add_event(g, ev);
+    add_event(dc, g, ev);
 }
 
 static void report(struct m365_dctx *dc, const struct cfg *c, struct grant *g)

@@ -107,7 +107,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     n->items += m365_mail_items(ev);
     if (n->n_ev < MAX_EV) {
-        n->ev[n->n_ev++] = ev;
+        n->ev[n->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 

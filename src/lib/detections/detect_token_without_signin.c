@@ -434,7 +434,7 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
         u->cand = ncd;
         u->cap_cand = nc;
     }
-    u->cand[u->n_cand++] = (struct cand){ev, ipkey, client, sess};
+    u->cand[u->n_cand++] = (struct cand){m365_dctx_keep(dc, ev), ipkey, client, sess};
     if (ev->token_id) {
         set_put(&s->pend_tok, ev->token_id); /* its sign-in may still come, within clock_skew */
     }

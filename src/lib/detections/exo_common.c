@@ -161,7 +161,7 @@ void m365_exo_dir_observe(struct m365_exo_dir *d, struct m365_dctx *dc,
                         intern_lower(dc, ev->targets[i].upn, strlen(ev->targets[i].upn));
                     void **slot = lu ? m365_map_put(&d->created, lu, NULL) : NULL;
                     if (slot && !*slot) {
-                        *slot = (void *)ev;
+                        *slot = (void *)m365_dctx_keep(dc, ev);
                     }
                 }
             }

@@ -279,7 +279,7 @@ static void record_ok(struct m365_spray *sp, struct m365_dctx *dc, const struct 
     o->count++;
     o->last = t;
     if (o->n_ev < M365_SPRAY_OK_EV) {
-        o->ev[o->n_ev++] = ev;
+        o->ev[o->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 
@@ -333,7 +333,7 @@ static void record_failure(struct m365_spray *sp, struct m365_dctx *dc, const st
     s->last = t;
     s->tries++;
     if (s->n_ev < M365_SPRAY_SEG_EV) {
-        s->ev[s->n_ev++] = ev;
+        s->ev[s->n_ev++] = m365_dctx_keep(dc, ev);
     }
 }
 

@@ -86,7 +86,7 @@ void m365_tf_created_observe(struct m365_dctx *dc, struct m365_tf_created *c,
         return;
     }
     const struct m365_target *t = ev->n_targets ? &ev->targets[0] : NULL;
-    struct m365_tf_account a = {ev->time_ms, ev, NULL, NULL, NULL, sp || app};
+    struct m365_tf_account a = {ev->time_ms, m365_dctx_keep(dc, ev), NULL, NULL, NULL, sp || app};
     a.id = m365_tf_key(dc, t ? t->id : NULL);
     a.name = t ? t->name : NULL;
     const char *upn = NULL;

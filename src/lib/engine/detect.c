@@ -238,6 +238,11 @@ struct m365_dctx {
 };
 
 const void *m365_dctx_cfg(struct m365_dctx *dc) { return dc->cfg; }
+
+const struct m365_event *m365_dctx_keep(struct m365_dctx *dc, const struct m365_event *ev)
+{
+    return ev ? m365_scan_event(dc->scan, ev->seq) : NULL;
+}
 struct m365_arena *m365_dctx_arena(struct m365_dctx *dc) { return dc->arena; }
 
 const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len)
@@ -521,7 +526,21 @@ static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *a
     if (!dc.skip) {
         for (size_t i = 0; i < r->n; i++) {
             if (det->kinds & M365_KIND_BIT(r->kinds[i])) {
+#ifdef M365_CHECK_TRANSIENT_EVENTS
+                /* Each event in its own allocation, freed after the call: a detection that
+                 * holds on to it without m365_dctx_keep() reads freed memory (ASan). */
+                struct m365_event *tmp = malloc(sizeof(*tmp));
+                if (!tmp) {
+                    job->status = M365_E_NOMEM;
+                    break;
+                }
+                *tmp = *r->events[i];
+                det->observe(&dc, state, tmp);
+                memset(tmp, 0xa5, sizeof(*tmp));
+                free(tmp);
+#else
                 det->observe(&dc, state, r->events[i]);
+#endif
             }
         }
         if (r->measure) {
@@ -878,25 +897,26 @@ void m365_fb_event(struct m365_fb *fb, const struct m365_event *ev)
     }
     /* Keep the earliest events (by stream position, which is time order). */
     size_t n = fb->f.n_evidence;
-    if (n == M365_FINDING_MAX_EVIDENCE) {
-        if (ev->seq >= fb->ev[n - 1]->seq) {
-            return;
-        }
-        n--;
-    }
     size_t i = n;
     while (i > 0 && fb->ev[i - 1]->seq > ev->seq) {
-        fb->ev[i] = fb->ev[i - 1];
         i--;
     }
-    if (i > 0 && fb->ev[i - 1] == ev) {
+    if (i > 0 && fb->ev[i - 1]->seq == ev->seq) {
         fb->f.evidence_total--; /* the same event twice */
-        for (; i < n; i++) {
-            fb->ev[i] = fb->ev[i + 1];
-        }
         return;
     }
-    fb->ev[i] = ev;
+    if (i == M365_FINDING_MAX_EVIDENCE) {
+        return; /* later than every kept one */
+    }
+    const struct m365_event *kept = m365_dctx_keep(fb->dc, ev);
+    if (!kept) {
+        return;
+    }
+    if (n == M365_FINDING_MAX_EVIDENCE) {
+        n--; /* the latest gives way */
+    }
+    memmove(&fb->ev[i + 1], &fb->ev[i], (n - i) * sizeof(fb->ev[0]));
+    fb->ev[i] = kept;
     fb->f.n_evidence = n + 1;
 }
 

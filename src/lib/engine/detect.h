@@ -143,6 +143,14 @@ struct m365_audit_fact {
 size_t m365_dctx_n_facts(struct m365_dctx *dc);
 const struct m365_audit_fact *m365_dctx_fact(struct m365_dctx *dc, size_t i);
 
+/* The event handed to observe() is valid only during that call: the scan keeps its events in
+ * a compact form and unpacks each one for the detections. A detection that holds on to an event
+ * (in its state, in a list, as a finding's evidence later) keeps it through this, which returns
+ * a copy that lives as long as the scan, the same pointer for the same event every time (so
+ * pointers of kept events compare equal; a kept event and the one in hand compare by seq).
+ * NULL only when ev is NULL or memory runs out. m365_fb_event keeps its events itself. */
+const struct m365_event *m365_dctx_keep(struct m365_dctx *dc, const struct m365_event *ev);
+
 /* Finding builder: begin, add entities / events / details, end (which reports it).
  * Entities are de-duplicated and sorted; up to M365_FINDING_MAX_EVIDENCE events are kept as
  * evidence (the earliest), all are counted, and first/last seen follow them. */

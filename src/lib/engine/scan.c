@@ -56,6 +56,27 @@ static size_t chunk_cap(size_t k)
     return k < 7 ? (size_t)32u << k : CHUNK_EVENTS;
 }
 
+/* Gives back the unused tail of the last chunk and of the fingerprints once a unit is read: a
+ * folder of small files would otherwise hold a third more than its events. Nothing points into
+ * the chunks before gather_events, so they may move. */
+static void evstore_trim(struct evstore *es)
+{
+    if (es->n_chunks && es->last_fill < chunk_cap(es->n_chunks - 1)) {
+        struct m365_event *c =
+            realloc(es->chunks[es->n_chunks - 1], es->last_fill * sizeof(struct m365_event));
+        if (c) {
+            es->chunks[es->n_chunks - 1] = c;
+        }
+    }
+    if (es->n && es->n < es->fps_cap) {
+        uint64_t *f = realloc(es->fps, es->n * sizeof(*es->fps));
+        if (f) {
+            es->fps = f;
+            es->fps_cap = es->n;
+        }
+    }
+}
+
 struct unit_diag {
     struct m365_diag d; /* file, field and msg point into this record or the scan's strings */
     char *field, *msg;
@@ -753,6 +774,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     ctx.force_lines = u->ranged;
     rd->read(&ctx);
     m365_evb_free(ctx.evb);
+    evstore_trim(&u->store);
     u->n_ctx_diags = ctx.n_diags;
     ierr = m365_input_error(in, &ist);
     if (ierr) {
@@ -1429,7 +1451,8 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     for (size_t u = 0; u < s->n_units; u++) {
         const struct evstore *es = &s->units[u].store;
         for (size_t k = 0; k < es->n_chunks; k++) {
-            s->timing.event_bytes += chunk_cap(k) * sizeof(struct m365_event);
+            size_t held = k + 1 == es->n_chunks ? es->last_fill : chunk_cap(k);
+            s->timing.event_bytes += held * sizeof(struct m365_event);
         }
         s->timing.event_bytes += es->n * sizeof(uint64_t); /* fingerprints (kept) */
     }
