@@ -134,14 +134,26 @@ struct m365_scan_timing {
      * (targets, properties, parameters, copied values) and the interned strings. */
     uint64_t event_bytes, detail_bytes, string_bytes;
     size_t strings; /* distinct interned strings */
+    /* Events copied out whole for the detections to hold on to (evidence, reference records),
+     * as of the end of the scan, and their bytes. */
+    size_t kept_events;
+    uint64_t kept_bytes;
 };
 struct m365_scan_timing m365_scan_timing(const struct m365_scan *s);
 
 /* Totals over all files. */
 struct m365_source_stats m365_scan_totals(const struct m365_scan *s);
 
+/* The events, in time order (i < m365_scan_n_events). The scan holds them packed; both calls
+ * unpack one. To walk them all, use m365_scan_event_at: it fills *buf and returns buf (NULL when
+ * i is out of range), valid until buf is reused. m365_scan_event returns a copy that lives as
+ * long as the scan, the same pointer for the same i every time; each event asked for this way
+ * stays in memory, so keep it to the few events a caller holds on to. Strings and details of
+ * both stay valid until m365_scan_free. */
 size_t m365_scan_n_events(const struct m365_scan *s);
-const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i); /* time order */
+const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
+                                           struct m365_event *buf);
+const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i);
 
 /* The home tenant: given in the options, else the tenant id most records carry; NULL when
  * unknown. */

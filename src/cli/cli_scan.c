@@ -132,8 +132,9 @@ static size_t busiest(const struct m365_scan *s, int which, struct count *out, s
         return 0;
     }
     size_t k = 0;
+    struct m365_event buf;
     for (size_t i = 0; i < n; i++) {
-        const struct m365_event *ev = m365_scan_event(s, i);
+        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
         const char *v = which == 0 ? ev->actor_upn : ev->ip;
         if (v) {
             keys[k++] = v;
@@ -528,8 +529,9 @@ static int write_events(const struct m365_scan *s, const char *path)
         }
     }
     int rc = 0;
+    struct m365_event buf;
     for (size_t i = 0; i < m365_scan_n_events(s) && rc == 0; i++) {
-        if (m365_event_write_json(m365_scan_event(s, i), write_file, f) != M365_OK ||
+        if (m365_event_write_json(m365_scan_event_at(s, i, &buf), write_file, f) != M365_OK ||
             fputc('\n', f) == EOF) {
             rc = -1;
         }
@@ -892,6 +894,8 @@ static int run_scan(int argc, char **argv, bool coverage_only)
                 "%zu distinct strings %.1f MiB\n",
                 (double)tm.event_bytes / 1048576.0, (double)tm.detail_bytes / 1048576.0,
                 tm.strings, (double)tm.string_bytes / 1048576.0);
+        fprintf(stderr, "m365hunt: note: events kept whole by the detections: %zu (%.1f MiB)\n",
+                tm.kept_events, (double)tm.kept_bytes / 1048576.0);
     }
     int rc = CLI_EXIT_OK;
     if (c.events_path && write_events(s, c.events_path) != 0) {

@@ -76,7 +76,7 @@ struct burst {
 struct seen {
     int64_t t;
     const char *net;
-    const struct m365_event *ev;
+    uint32_t ref; /* m365_ev_ref: every sign-in passes through the ring */
 };
 
 struct user {
@@ -85,7 +85,7 @@ struct user {
     struct m365_map countries, asns;
     int64_t country_first, asn_first;
     uint32_t country_n, asn_n;
-    const struct m365_event *last_geo;
+    uint32_t last_geo; /* m365_ev_ref */
     struct seen ring[MAX_RING];
     uint32_t n_ring;
     bool in_burst;
@@ -213,8 +213,9 @@ static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u, co
     if (!m365_id_has_geo(ev) || ii->trusted) {
         return; /* the tenant's own egress (VPN, proxies) says nothing about where users are */
     }
-    const struct m365_event *p = u->last_geo;
-    u->last_geo = m365_dctx_keep(dc, ev);
+    struct m365_event pbuf;
+    const struct m365_event *p = m365_dctx_ref_at(dc, u->last_geo, &pbuf);
+    u->last_geo = m365_ev_ref(ev);
     if (!p) {
         return;
     }
@@ -235,7 +236,8 @@ static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u, co
     }
     u->total_hops++;
     if (u->n_hops < MAX_ANOM) {
-        u->hops[u->n_hops++] = (struct hop){p, m365_dctx_keep(dc, ev), km, hours, km / h};
+        u->hops[u->n_hops++] =
+            (struct hop){m365_dctx_keep(dc, p), m365_dctx_keep(dc, ev), km, hours, km / h};
     }
 }
 
@@ -257,7 +259,7 @@ static void burst(struct m365_dctx *dc, const struct cfg *c, struct user *u, con
         memmove(u->ring, u->ring + k, (u->n_ring - k) * sizeof(*u->ring));
         u->n_ring -= k;
     }
-    u->ring[u->n_ring++] = (struct seen){t, ii->prefix, m365_dctx_keep(dc, ev)};
+    u->ring[u->n_ring++] = (struct seen){t, ii->prefix, m365_ev_ref(ev)};
     uint32_t distinct = 0;
     for (uint32_t i = 0; i < u->n_ring; i++) {
         uint32_t j = 0;
@@ -283,7 +285,10 @@ static void burst(struct m365_dctx *dc, const struct cfg *c, struct user *u, con
         for (uint32_t i = 0; i + 1 < u->n_ring; i++) {
             b->total++;
             if (b->n_ev < MAX_BURST_EV) {
-                b->ev[b->n_ev++] = u->ring[i].ev;
+                const struct m365_event *e = m365_dctx_ref_keep(dc, u->ring[i].ref);
+                if (e) {
+                    b->ev[b->n_ev++] = e;
+                }
             }
         }
     } else if (u->total_bursts > u->n_bursts) {

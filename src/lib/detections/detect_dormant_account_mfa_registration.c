@@ -41,7 +41,7 @@ static const struct m365_param_def params[] = {
 
 struct hit {
     int64_t t;
-    const struct m365_event *ev;
+    uint32_t ref; /* m365_ev_ref: every sign-in passes through, few are reported */
 };
 
 struct user {
@@ -51,7 +51,7 @@ struct user {
     /* Successful sign-ins: the latest one old enough to count as activity, and the recent ones
      * that may still turn out to be a registration's own session. */
     int64_t last_active;
-    const struct m365_event *last_active_ev;
+    uint32_t last_active_ref;
     uint32_t n_active;
     struct hit *recent;
     uint32_t n_recent, cap_recent;
@@ -59,7 +59,8 @@ struct user {
     struct m365_map prefixes, asns, countries;
     struct hit fail[MAX_FAIL]; /* ring of failed passwords */
     uint32_t n_fail;
-    const struct m365_event *started; /* latest "User started security info registration" */
+    uint32_t started_ref; /* latest "User started security info registration" */
+    int64_t started_t;
     /* The finding, opened by the first registration made while the account was dormant. */
     bool flagged;
     const struct m365_event *reg[MAX_REG];
@@ -145,20 +146,22 @@ static void settle(struct m365_dctx *dc, struct user *u, const struct hit *h)
 {
     if (u->last_active == M365_TIME_NONE || h->t >= u->last_active) {
         u->last_active = h->t;
-        u->last_active_ev = h->ev;
+        u->last_active_ref = h->ref;
     }
     u->n_active++;
-    if (!h->ev->ip) {
+    struct m365_event buf;
+    const struct m365_event *ev = m365_dctx_ref_at(dc, h->ref, &buf);
+    if (!ev || !ev->ip) {
         return;
     }
-    const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, h->ev->ip);
+    const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
     mark(&u->prefixes, ii->prefix);
-    uint32_t asn = m365_id_event_asn(h->ev, ii);
+    uint32_t asn = m365_id_event_asn(ev, ii);
     if (asn) {
         mark(&u->asns, (const void *)(uintptr_t)asn);
     }
-    if (h->ev->country) {
-        mark(&u->countries, lower_upn(dc, h->ev->country));
+    if (ev->country) {
+        mark(&u->countries, lower_upn(dc, ev->country));
     }
 }
 
@@ -195,7 +198,7 @@ static void add_success(struct m365_dctx *dc, const struct cfg *c, struct user *
         u->recent = nr;
         u->cap_recent = nc;
     }
-    u->recent[u->n_recent++] = (struct hit){ev->time_ms, m365_dctx_keep(dc, ev)};
+    u->recent[u->n_recent++] = (struct hit){ev->time_ms, m365_ev_ref(ev)};
 }
 
 static int count_methods(const char *v)
@@ -388,7 +391,7 @@ static void on_registration(struct m365_dctx *dc, const struct cfg *c, struct st
         u->first_reg = t;
         u->dormant_since_known = u->last_active != M365_TIME_NONE;
         u->prior_active = u->last_active;
-        u->prior_active_ev = u->last_active_ev;
+        u->prior_active_ev = m365_dctx_ref_keep(dc, u->last_active_ref);
         u->full_history = u->last_active != M365_TIME_NONE ||
                           (from != M365_TIME_NONE && t - from >= c->dormancy);
         /* Sign-in logs that stop well before the registration say nothing about its time. */
@@ -417,20 +420,29 @@ static void on_registration(struct m365_dctx *dc, const struct cfg *c, struct st
         }
         u->history_from = from != M365_TIME_NONE ? from : t;
         for (uint32_t i = 0; i < u->n_recent && i < MAX_LEAD; i++) {
-            u->lead[u->n_lead++] = u->recent[i].ev;
-            add_ip(u, u->recent[i].ev->ip);
-            note_hosting(dc, u, u->recent[i].ev);
+            const struct m365_event *lead = m365_dctx_ref_keep(dc, u->recent[i].ref);
+            if (!lead) {
+                continue;
+            }
+            u->lead[u->n_lead++] = lead;
+            add_ip(u, lead->ip);
+            note_hosting(dc, u, lead);
         }
         u->total_lead = u->n_recent;
         uint32_t nf = u->n_fail < MAX_FAIL ? u->n_fail : MAX_FAIL;
         for (uint32_t i = 0; i < nf; i++) {
             const struct hit *h = &u->fail[(u->n_fail - nf + i) % MAX_FAIL];
-            if (t - h->t <= c->failure_window) {
-                u->fails[u->n_fails++] = h->ev;
+            const struct m365_event *fail =
+                t - h->t <= c->failure_window ? m365_dctx_ref_keep(dc, h->ref) : NULL;
+            if (fail) {
+                u->fails[u->n_fails++] = fail;
             }
         }
-        if (u->started && t - u->started->time_ms <= 3600000) {
-            u->reg[u->n_reg++] = u->started;
+        const struct m365_event *started =
+            u->started_ref && t - u->started_t <= 3600000 ? m365_dctx_ref_keep(dc, u->started_ref)
+                                                          : NULL;
+        if (started) {
+            u->reg[u->n_reg++] = started;
         }
     }
     add_ip(u, ev->ip);
@@ -470,7 +482,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         if (ev->result == M365_RESULT_SUCCESS) {
             add_success(dc, c, u, ev);
         } else if (m365_signin_is_bad_password(ev)) {
-            u->fail[u->n_fail++ % MAX_FAIL] = (struct hit){ev->time_ms, m365_dctx_keep(dc, ev)};
+            u->fail[u->n_fail++ % MAX_FAIL] = (struct hit){ev->time_ms, m365_ev_ref(ev)};
         }
         return;
     }
@@ -494,7 +506,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (m365_ieq(ev->operation, "User started security info registration") && ev->actor_upn) {
         struct user *u = user_of(s, ev->actor_upn);
         if (u) {
-            u->started = m365_dctx_keep(dc, ev);
+            u->started_ref = m365_ev_ref(ev);
+            u->started_t = ev->time_ms;
         }
         return;
     }

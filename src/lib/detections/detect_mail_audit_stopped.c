@@ -30,7 +30,7 @@ struct box {
     const char *mailbox;
     int64_t last_day, last_time;
     uint32_t days;
-    const struct m365_event *last_ev[MAX_EV]; /* the latest records, for evidence */
+    uint32_t last_ev[MAX_EV]; /* m365_ev_ref of the latest records, for evidence */
     uint32_t n_last;
     int64_t owner_last_signin;
     const struct m365_event *signin;
@@ -38,7 +38,7 @@ struct box {
 
 struct state {
     struct m365_map boxes;  /* mailbox -> struct box */
-    struct m365_map signins; /* upn -> latest successful sign-in event */
+    struct m365_map signins; /* upn -> m365_ev_ref of the latest successful sign-in */
     int64_t *tenant_days;   /* distinct days with any MailItemsAccessed record */
     size_t n_days, cap_days;
 };
@@ -72,7 +72,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         if (ev->result == M365_RESULT_SUCCESS && m365_signin_is_user(ev) && ev->actor_upn) {
             void **slot = m365_map_put(&s->signins, ev->actor_upn, NULL);
             if (slot) {
-                *slot = (void *)m365_dctx_keep(dc, ev);
+                *slot = (void *)(uintptr_t)m365_ev_ref(ev);
             }
         }
         return;
@@ -106,7 +106,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         memmove(b->last_ev, b->last_ev + 1, (MAX_EV - 1) * sizeof(*b->last_ev));
         b->n_last--;
     }
-    b->last_ev[b->n_last++] = m365_dctx_keep(dc, ev);
+    b->last_ev[b->n_last++] = m365_ev_ref(ev);
 }
 
 static void finish(struct m365_dctx *dc, void *sv)
@@ -130,7 +130,9 @@ static void finish(struct m365_dctx *dc, void *sv)
         for (size_t i = 0; i < s->n_days; i++) {
             later_days += s->tenant_days[i] > b->last_day;
         }
-        const struct m365_event *si = m365_map_get(&s->signins, b->mailbox, NULL);
+        struct m365_event sbuf;
+        const struct m365_event *si = m365_dctx_ref_at(
+            dc, (uint32_t)(uintptr_t)m365_map_get(&s->signins, b->mailbox, NULL), &sbuf);
         if (silent_ms < c->silence || later_days < 2 || !si || si->time_ms <= b->last_time) {
             continue;
         }
@@ -143,7 +145,7 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_fb_entity(fb, M365_ENT_MAILBOXES, b->mailbox);
         m365_fb_entity(fb, M365_ENT_USERS, b->mailbox);
         for (uint32_t i = 0; i < b->n_last; i++) {
-            m365_fb_event(fb, b->last_ev[i]);
+            m365_fb_ref(fb, b->last_ev[i]);
         }
         m365_fb_event(fb, si);
         int *first;

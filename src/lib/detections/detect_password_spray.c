@@ -222,7 +222,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct m365_
         m365_fb_entity(fb, M365_ENT_APPS, cp->segs[i]->app_name);
         m365_fb_entity(fb, M365_ENT_APPS, cp->segs[i]->app_id);
         for (uint8_t j = 0; j < cp->segs[i]->n_ev; j++) {
-            m365_fb_event(fb, cp->segs[i]->ev[j]);
+            m365_fb_ref(fb, cp->segs[i]->ev[j]);
         }
     }
     int *first;

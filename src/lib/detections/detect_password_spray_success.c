@@ -370,7 +370,8 @@ static void finish(struct m365_dctx *dc, void *sv)
     for (size_t i = 0; i < m365_spray_n_ok(s->sp); i++) {
         const struct m365_spray_ok *ok = m365_spray_ok_at(s->sp, i);
         for (uint8_t e = 0; e < ok->n_ev; e++) {
-            const struct m365_event *ev = ok->ev[e];
+            struct m365_event buf;
+            const struct m365_event *ev = m365_dctx_ref_at(dc, ok->ev[e], &buf);
             enum match best = MATCH_NONE;
             const struct m365_spray_campaign *bc = NULL;
             bool targeted = false;

@@ -279,7 +279,7 @@ static void record_ok(struct m365_spray *sp, struct m365_dctx *dc, const struct 
     o->count++;
     o->last = t;
     if (o->n_ev < M365_SPRAY_OK_EV) {
-        o->ev[o->n_ev++] = m365_dctx_keep(dc, ev);
+        o->ev[o->n_ev++] = m365_ev_ref(ev);
     }
 }
 
@@ -333,7 +333,7 @@ static void record_failure(struct m365_spray *sp, struct m365_dctx *dc, const st
     s->last = t;
     s->tries++;
     if (s->n_ev < M365_SPRAY_SEG_EV) {
-        s->ev[s->n_ev++] = m365_dctx_keep(dc, ev);
+        s->ev[s->n_ev++] = m365_ev_ref(ev);
     }
 }
 
@@ -765,7 +765,7 @@ static int cmp_ok(const void *a, const void *b)
     if (x->first != y->first) {
         return x->first < y->first ? -1 : 1;
     }
-    return x->ev[0]->seq < y->ev[0]->seq ? -1 : x->ev[0]->seq > y->ev[0]->seq;
+    return x->ev[0] < y->ev[0] ? -1 : x->ev[0] > y->ev[0];
 }
 
 static int cmp_campaign(const void *a, const void *b)

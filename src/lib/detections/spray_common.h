@@ -82,7 +82,7 @@ struct m365_spray_seg {
     uint32_t seq;        /* seq of the first event: a stable tie-breaker */
     int32_t ep;          /* internal: first episode that claimed it, -1 none */
     uint8_t n_ev;
-    const struct m365_event *ev[M365_SPRAY_SEG_EV];
+    uint32_t ev[M365_SPRAY_SEG_EV]; /* m365_ev_ref: the segments hold every failure */
 };
 
 /* Correct passwords (success, MFA / CA interrupt, expired password) of one account from one
@@ -93,7 +93,7 @@ struct m365_spray_ok {
     uint32_t count;
     int64_t first, last;
     uint8_t n_ev;
-    const struct m365_event *ev[M365_SPRAY_OK_EV];
+    uint32_t ev[M365_SPRAY_OK_EV]; /* m365_ev_ref */
 };
 
 struct m365_spray_account {

@@ -64,9 +64,10 @@ static struct m365_mailbox_coverage *mailbox(struct mailboxes *mb, const char *n
 }
 
 enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_state *d,
-                                     const struct m365_event *const *events, size_t n,
                                      struct m365_coverage **out)
 {
+    size_t n = m365_scan_n_events(s);
+    struct m365_event buf;
     struct m365_arena *ar = m365_scan_arena(s);
     struct m365_coverage *c = m365_arena_calloc(ar, sizeof(*c));
     if (!c) {
@@ -79,7 +80,7 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
     int64_t *days[M365_LOG__COUNT] = {0};
     size_t nd[M365_LOG__COUNT] = {0}, capd[M365_LOG__COUNT] = {0};
     for (size_t i = 0; src && i < n; i++) {
-        const struct m365_event *ev = events[i];
+        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
         unsigned l = ev->log_source < M365_LOG__COUNT ? ev->log_source : 0;
         src[l].events++;
         if (ev->time_ms == M365_TIME_NONE) {
@@ -135,7 +136,11 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
     /* Mailboxes: MailItemsAccessed records per mailbox, successful sign-ins per owner. */
     struct mailboxes mbx = {0};
     for (size_t i = 0; i < n; i++) {
-        const struct m365_event *ev = events[i];
+        uint8_t kind = m365_scan_event_kind(s, i);
+        if (kind != M365_EV_MAIL_ACCESS && kind != M365_EV_SIGNIN) {
+            continue;
+        }
+        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
         if (ev->kind == M365_EV_MAIL_ACCESS && ev->mail && ev->mail->mailbox_upn) {
             struct m365_mailbox_coverage *m = mailbox(&mbx, ev->mail->mailbox_upn);
             if (m) {

@@ -243,6 +243,17 @@ const struct m365_event *m365_dctx_keep(struct m365_dctx *dc, const struct m365_
 {
     return ev ? m365_scan_event(dc->scan, ev->seq) : NULL;
 }
+
+const struct m365_event *m365_dctx_ref_at(struct m365_dctx *dc, uint32_t ref,
+                                          struct m365_event *buf)
+{
+    return ref ? m365_scan_event_at(dc->scan, ref - 1, buf) : NULL;
+}
+
+const struct m365_event *m365_dctx_ref_keep(struct m365_dctx *dc, uint32_t ref)
+{
+    return ref ? m365_scan_event(dc->scan, ref - 1) : NULL;
+}
 struct m365_arena *m365_dctx_arena(struct m365_dctx *dc) { return dc->arena; }
 
 const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len)
@@ -483,8 +494,7 @@ struct det_run {
     struct m365_scan *s;
     bool measure; /* one thread: the heap growth of each detection is its own */
     const struct m365_rule_config *rc;
-    const struct m365_event *const *events;
-    const uint8_t *kinds; /* events[i]->kind, packed: every detection walks it, not the events */
+    const uint8_t *kinds; /* event i's kind: every detection walks this, not the events */
     size_t n;
     uint32_t present;
     const struct m365_detect_state *facts; /* merged facts of the first phase */
@@ -524,6 +534,8 @@ static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *a
         det->init(&dc, state);
     }
     if (!dc.skip) {
+        struct m365_event ev; /* the event in hand, unpacked */
+        (void)ev;
         for (size_t i = 0; i < r->n; i++) {
             if (det->kinds & M365_KIND_BIT(r->kinds[i])) {
 #ifdef M365_CHECK_TRANSIENT_EVENTS
@@ -534,12 +546,11 @@ static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *a
                     job->status = M365_E_NOMEM;
                     break;
                 }
-                *tmp = *r->events[i];
-                det->observe(&dc, state, tmp);
+                det->observe(&dc, state, m365_scan_event_at(r->s, i, tmp));
                 memset(tmp, 0xa5, sizeof(*tmp));
                 free(tmp);
 #else
-                det->observe(&dc, state, r->events[i]);
+                det->observe(&dc, state, m365_scan_event_at(r->s, i, &ev));
 #endif
             }
         }
@@ -646,9 +657,9 @@ static enum m365_status merge_part(struct m365_detect_state *dst, struct m365_de
 }
 
 enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_config *rc,
-                                 struct m365_detect_state **out,
-                                 const struct m365_event *const *events, size_t n)
+                                 struct m365_detect_state **out)
 {
+    size_t n = m365_scan_n_events(s);
     struct m365_detect_state *st = calloc(1, sizeof(*st));
     if (!st) {
         return M365_E_NOMEM;
@@ -661,7 +672,8 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         return M365_E_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        kinds[i] = events[i]->kind < M365_EV__COUNT ? events[i]->kind : M365_EV_OTHER;
+        uint8_t k = m365_scan_event_kind(s, i);
+        kinds[i] = k < M365_EV__COUNT ? k : M365_EV_OTHER;
         present |= M365_KIND_BIT(kinds[i]);
         per_kind[kinds[i]]++;
     }
@@ -687,7 +699,6 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     memset(&r, 0, sizeof(r));
     r.s = s;
     r.rc = rc;
-    r.events = events;
     r.kinds = kinds;
     r.n = n;
     r.present = present;
@@ -918,6 +929,14 @@ void m365_fb_event(struct m365_fb *fb, const struct m365_event *ev)
     memmove(&fb->ev[i + 1], &fb->ev[i], (n - i) * sizeof(fb->ev[0]));
     fb->ev[i] = kept;
     fb->f.n_evidence = n + 1;
+}
+
+void m365_fb_ref(struct m365_fb *fb, uint32_t ref)
+{
+    struct m365_event buf;
+    if (fb && ref) {
+        m365_fb_event(fb, m365_dctx_ref_at(fb->dc, ref, &buf));
+    }
 }
 
 void m365_fb_summary(struct m365_fb *fb, const char *fmt, ...)

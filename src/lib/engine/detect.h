@@ -81,8 +81,7 @@ struct m365_not_evaluated {
 };
 
 enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_config *rc,
-                                 struct m365_detect_state **out,
-                                 const struct m365_event *const *events, size_t n);
+                                 struct m365_detect_state **out);
 size_t m365_detect_n_findings(const struct m365_detect_state *d);
 /* Heap the registered detection i held after its last event (its state: maps, lists, what it
  * keeps per entity), measured when the detections ran on one thread; -1 otherwise or when it
@@ -151,6 +150,15 @@ const struct m365_audit_fact *m365_dctx_fact(struct m365_dctx *dc, size_t i);
  * NULL only when ev is NULL or memory runs out. m365_fb_event keeps its events itself. */
 const struct m365_event *m365_dctx_keep(struct m365_dctx *dc, const struct m365_event *ev);
 
+/* A detection that looks back at many events but reports few (rings of recent sign-ins) holds
+ * references instead: m365_ev_ref(ev) is a number, 0 never names an event, so zeroed state
+ * holds none. m365_dctx_ref_at unpacks the event into *buf (valid until buf is reused) and
+ * m365_dctx_ref_keep keeps it, as m365_dctx_keep; both return NULL for 0. */
+static inline uint32_t m365_ev_ref(const struct m365_event *ev) { return ev->seq + 1u; }
+const struct m365_event *m365_dctx_ref_at(struct m365_dctx *dc, uint32_t ref,
+                                          struct m365_event *buf);
+const struct m365_event *m365_dctx_ref_keep(struct m365_dctx *dc, uint32_t ref);
+
 /* Finding builder: begin, add entities / events / details, end (which reports it).
  * Entities are de-duplicated and sorted; up to M365_FINDING_MAX_EVIDENCE events are kept as
  * evidence (the earliest), all are counted, and first/last seen follow them. */
@@ -159,6 +167,7 @@ struct m365_fb *m365_fb_begin(struct m365_dctx *dc, enum m365_severity sev);
 void m365_fb_severity(struct m365_fb *fb, enum m365_severity sev); /* change it */
 void m365_fb_entity(struct m365_fb *fb, enum m365_entity_kind k, const char *value);
 void m365_fb_event(struct m365_fb *fb, const struct m365_event *ev);
+void m365_fb_ref(struct m365_fb *fb, uint32_t ref); /* m365_fb_event by reference; 0: none */
 void m365_fb_summary(struct m365_fb *fb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The details object's members, written with the json_out helpers (no surrounding braces;

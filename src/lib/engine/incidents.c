@@ -195,17 +195,21 @@ static int cmp_exposure(const void *a, const void *b)
                   ((const struct m365_exposure *)b)->mailbox);
 }
 
-static void exposure(struct m365_scan *s, struct m365_incident *inc,
-                     const struct m365_event *const *events, size_t n)
+static void exposure(struct m365_scan *s, struct m365_incident *inc)
 {
+    size_t n = m365_scan_n_events(s);
+    struct m365_event buf;
     struct m365_arena *ar = m365_scan_arena(s);
     struct m365_map acc = {0};
     const struct m365_strlist *apps = &inc->entities[M365_ENT_APPS];
     const struct m365_strlist *sps = &inc->entities[M365_ENT_SERVICE_PRINCIPALS];
     const struct m365_strlist *ips = &inc->entities[M365_ENT_IPS];
     for (size_t i = 0; i < n; i++) {
-        const struct m365_event *ev = events[i];
-        if (ev->kind != M365_EV_MAIL_ACCESS || !ev->mail || !ev->mail->mailbox_upn ||
+        if (m365_scan_event_kind(s, i) != M365_EV_MAIL_ACCESS) {
+            continue;
+        }
+        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
+        if (!ev->mail || !ev->mail->mailbox_upn ||
             ev->time_ms == M365_TIME_NONE || ev->time_ms < inc->first_ms) {
             continue;
         }
@@ -376,7 +380,6 @@ static void story(struct m365_scan *s, struct m365_detect_state *d, struct m365_
 }
 
 enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_state *d,
-                                      const struct m365_event *const *events, size_t n,
                                       int64_t window_ms, struct m365_incidents **out)
 {
     struct m365_incidents *x = calloc(1, sizeof(*x));
@@ -575,7 +578,7 @@ enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_st
             inc->entities[k].items = tmp ? finish_list(ar, tmp, &inc->entities[k].n) : NULL;
             free(tmp);
         }
-        exposure(s, inc, events, n);
+        exposure(s, inc);
         blind_spots(s, d, inc);
         story(s, d, inc);
     }

@@ -13,7 +13,6 @@ struct m365_incidents;
  * exposure scopes and blind spots. window_ms: findings sharing an entity this close in time
  * belong together. */
 enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_state *d,
-                                      const struct m365_event *const *events, size_t n,
                                       int64_t window_ms, struct m365_incidents **out);
 size_t m365_incidents_count(const struct m365_incidents *x);
 const struct m365_incident *m365_incidents_get(const struct m365_incidents *x, size_t i);
@@ -24,7 +23,6 @@ void m365_incidents_free(struct m365_incidents *x);
 int m365_rule_phase(const char *rule);
 
 enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_state *d,
-                                     const struct m365_event *const *events, size_t n,
                                      struct m365_coverage **out);
 void m365_coverage_free(struct m365_coverage *c);
 #endif

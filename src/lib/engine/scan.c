@@ -26,10 +26,11 @@
 #include "config.h"
 #include "detect.h"
 #include "incidents.h"
+#include "event_pack.h"
 #include "scan_internal.h"
 #include "../core/sort.h"
 
-#define CHUNK_EVENTS 4096u
+#define CHUNK_BYTES (1u << 20)
 #define DEFAULT_SPLIT_BYTES (64ull << 20)
 #define MAX_PARTS_PER_FILE 4096u
 #define MAX_THREADS 256u
@@ -41,19 +42,23 @@ struct file_entry {
     uint32_t first_unit, n_units; /* its read units, consecutive */
 };
 
-/* Events of one unit, in record order; chunks keep addresses stable. Chunks grow from 32 events
- * to CHUNK_EVENTS: a folder of ten thousand small files must not reserve a full chunk each. */
+/* Events of one unit, packed (event_pack.h), in record order. Chunks grow from 8 KiB to
+ * CHUNK_BYTES: a folder of ten thousand small files must not reserve a full chunk each. A record
+ * never straddles two chunks. */
+struct evchunk {
+    unsigned char *p;
+    size_t used, cap;
+};
 struct evstore {
-    struct m365_event **chunks;
+    struct evchunk *chunks;
     size_t n_chunks, n;
-    size_t last_fill; /* events in the last chunk */
-    uint64_t *fps;    /* content fingerprint per event */
+    uint64_t *fps; /* content fingerprint per event */
     size_t fps_cap;
 };
 
 static size_t chunk_cap(size_t k)
 {
-    return k < 7 ? (size_t)32u << k : CHUNK_EVENTS;
+    return k < 7 ? (size_t)8192u << k : CHUNK_BYTES;
 }
 
 /* Gives back the unused tail of the last chunk and of the fingerprints once a unit is read: a
@@ -61,11 +66,12 @@ static size_t chunk_cap(size_t k)
  * the chunks before gather_events, so they may move. */
 static void evstore_trim(struct evstore *es)
 {
-    if (es->n_chunks && es->last_fill < chunk_cap(es->n_chunks - 1)) {
-        struct m365_event *c =
-            realloc(es->chunks[es->n_chunks - 1], es->last_fill * sizeof(struct m365_event));
-        if (c) {
-            es->chunks[es->n_chunks - 1] = c;
+    struct evchunk *c = es->n_chunks ? &es->chunks[es->n_chunks - 1] : NULL;
+    if (c && c->used < c->cap) {
+        unsigned char *np = realloc(c->p, c->used);
+        if (np) {
+            c->p = np;
+            c->cap = c->used;
         }
     }
     if (es->n && es->n < es->fps_cap) {
@@ -104,6 +110,11 @@ struct m365_read_unit {
     _Atomic bool done;
 };
 
+struct kept_slot {
+    uint32_t seq1; /* seq + 1; 0 = empty */
+    struct m365_event *ev;
+};
+
 struct m365_scan {
     struct m365_scan_options opts;
     struct m365_intern intern;
@@ -114,12 +125,16 @@ struct m365_scan {
     struct m365_arena *thread_arenas; /* event details read by worker threads */
     unsigned n_thread_arenas;
     size_t n_events;
-    struct m365_event **all; /* every stored event, in file (then record) order */
+    struct m365_packed **all; /* every stored event, in file (then record) order */
     uint64_t *fps;           /* content fingerprint per stored event */
     uint32_t *ev_file;       /* file index per stored event */
 
-    const struct m365_event **sorted; /* kept events, time order */
+    struct m365_packed **sorted; /* kept events, time order */
     size_t n_sorted;
+    /* Events handed out whole and kept (m365_scan_event, m365_dctx_keep): by seq. */
+    pthread_mutex_t kept_mu;
+    struct kept_slot *kept;
+    size_t kept_n, kept_cap;
 
     struct file_entry *files;
     size_t n_files, cap_files;
@@ -149,7 +164,13 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct m365_scan_timing m365_scan_timing(const struct m365_scan *s) { return s->timing; }
+struct m365_scan_timing m365_scan_timing(const struct m365_scan *s)
+{
+    struct m365_scan_timing t = s->timing;
+    t.kept_events = m365_scan_kept_events(s);
+    t.kept_bytes = (uint64_t)t.kept_events * sizeof(struct m365_event);
+    return t;
+}
 
 unsigned m365_scan_detect_threads(struct m365_scan *s) { return s->timing.threads; }
 
@@ -288,6 +309,7 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
     }
     m365_intern_set_limit(&s->intern, s->opts.limits.max_distinct_values);
     m365_arena_init(&s->arena, 1u << 20);
+    pthread_mutex_init(&s->kept_mu, NULL);
     if (m365_rule_config_init(&s->rules) != M365_OK) {
         m365_scan_free(s);
         return M365_E_NOMEM;
@@ -356,7 +378,7 @@ void m365_scan_free(struct m365_scan *s)
     for (size_t u = 0; u < s->n_units; u++) {
         struct m365_read_unit *ru = &s->units[u];
         for (size_t i = 0; i < ru->store.n_chunks; i++) {
-            free(ru->store.chunks[i]);
+            free(ru->store.chunks[i].p);
         }
         free(ru->store.chunks);
         free(ru->store.fps);
@@ -376,6 +398,11 @@ void m365_scan_free(struct m365_scan *s)
     free(s->fps);
     free(s->ev_file);
     free((void *)s->sorted);
+    for (size_t j = 0; j < s->kept_cap; j++) {
+        free(s->kept[j].ev);
+    }
+    free(s->kept);
+    pthread_mutex_destroy(&s->kept_mu);
     for (size_t i = 0; i < s->n_files; i++) {
         free(s->files[i].path);
     }
@@ -436,19 +463,23 @@ void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes)
 int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp)
 {
     struct evstore *es = &u->store;
-    if (es->n_chunks == 0 || es->last_fill == chunk_cap(es->n_chunks - 1)) {
+    size_t size = m365_event_packed_size(ev);
+    struct evchunk *c = es->n_chunks ? &es->chunks[es->n_chunks - 1] : NULL;
+    if (!c || c->cap - c->used < size) {
         size_t nc = es->n_chunks + 1;
-        struct m365_event **chunks = realloc(es->chunks, nc * sizeof(*chunks));
+        struct evchunk *chunks = realloc(es->chunks, nc * sizeof(*chunks));
         if (!chunks) {
             return -1;
         }
         es->chunks = chunks;
-        es->chunks[nc - 1] = malloc(chunk_cap(nc - 1) * sizeof(struct m365_event));
-        if (!es->chunks[nc - 1]) {
+        c = &es->chunks[nc - 1];
+        c->cap = chunk_cap(nc - 1);
+        c->used = 0;
+        c->p = malloc(c->cap);
+        if (!c->p) {
             return -1;
         }
         es->n_chunks = nc;
-        es->last_fill = 0;
     }
     if (es->n == es->fps_cap) {
         size_t ncap = es->fps_cap ? es->fps_cap * 2 : 32;
@@ -459,16 +490,16 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
         es->fps = fps;
         es->fps_cap = ncap;
     }
-    es->chunks[es->n_chunks - 1][es->last_fill++] = *ev;
+    m365_event_pack(ev, (struct m365_packed *)(void *)(c->p + c->used));
+    c->used += size;
     es->fps[es->n++] = fp;
     return 0;
 }
 
-static struct m365_event *stored(struct m365_scan *s, size_t i)
+static struct m365_packed *stored(struct m365_scan *s, size_t i)
 {
     return s->all[i];
 }
-
 static struct file_entry *add_file(struct m365_scan *s, const char *path)
 {
     if (s->n_files == s->cap_files) {
@@ -1183,22 +1214,21 @@ static enum m365_status gather_events(struct m365_scan *s)
         for (uint32_t p = 0; p < f->n_units; p++) {
             struct m365_read_unit *u = &s->units[f->first_unit + p];
             uint64_t off_base = u->ranged && u->start ? u->start - bom : 0;
-            size_t ck = 0, ci = 0; /* chunk, index in it */
-            for (size_t i = 0; i < u->store.n; i++, ci++) {
-                if (ci == chunk_cap(ck)) {
-                    ck++;
-                    ci = 0;
+            size_t i = 0;
+            for (size_t ck = 0; ck < u->store.n_chunks; ck++) {
+                const struct evchunk *c = &u->store.chunks[ck];
+                for (size_t at = 0; at < c->used; i++) {
+                    struct m365_packed *ev = (struct m365_packed *)(void *)(c->p + at);
+                    at += (size_t)ev->words * 8;
+                    if (u->ranged && u->start) {
+                        m365_packed_rebase(ev, u->line_base, off_base);
+                    }
+                    ev->seq = (uint32_t)k;
+                    s->all[k] = ev;
+                    s->fps[k] = u->store.fps[i];
+                    s->ev_file[k] = fi;
+                    k++;
                 }
-                struct m365_event *ev = &u->store.chunks[ck][ci];
-                if (u->ranged && u->start) {
-                    ev->evidence.line += u->line_base;
-                    ev->evidence.offset += off_base;
-                }
-                ev->seq = (uint32_t)k;
-                s->all[k] = ev;
-                s->fps[k] = u->store.fps[i];
-                s->ev_file[k] = fi;
-                k++;
             }
             free(u->store.fps);
             u->store.fps = NULL;
@@ -1223,17 +1253,16 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
         slots[i] = SIZE_MAX;
     }
     for (size_t i = 0; i < s->n_events; i++) {
-        const struct m365_event *ev = stored(s, i);
+        const char *rid = m365_packed_record_id(stored(s, i));
         dup[i] = false;
-        if (!ev->evidence.record_id) {
+        if (!rid) {
             continue;
         }
-        const char *rid = ev->evidence.record_id;
         uint64_t h = m365_hash_mix(m365_hash_bytes(rid, strlen(rid), 0x1d) ^ s->fps[i]);
         size_t j = h & (cap - 1);
         while (slots[j] != SIZE_MAX) {
-            const struct m365_event *o = stored(s, slots[j]);
-            if (s->fps[slots[j]] == s->fps[i] && strcmp(o->evidence.record_id, rid) == 0) {
+            if (s->fps[slots[j]] == s->fps[i] &&
+                strcmp(m365_packed_record_id(stored(s, slots[j])), rid) == 0) {
                 dup[i] = true;
                 break;
             }
@@ -1249,8 +1278,8 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
 
 static int cmp_event(const void *a, const void *b)
 {
-    const struct m365_event *x = *(const struct m365_event *const *)a;
-    const struct m365_event *y = *(const struct m365_event *const *)b;
+    const struct m365_packed *x = *(const struct m365_packed *const *)a;
+    const struct m365_packed *y = *(const struct m365_packed *const *)b;
     if (x->time_ms != y->time_ms) {
         return x->time_ms < y->time_ms ? -1 : 1;
     }
@@ -1297,7 +1326,7 @@ static const char *infer_tenant(struct m365_scan *s)
     }
     size_t k = 0;
     for (size_t i = 0; i < s->n_sorted; i++) {
-        const char *t = s->sorted[i]->tenant_id;
+        const char *t = m365_packed_tenant_id(s->sorted[i]);
         /* Only GUID-shaped ids: Log Analytics workspace ids and placeholders are not tenants. */
         if (t && strlen(t) == 36 && s->sorted[i]->log_source != M365_LOG_SIGNIN) {
             ids[k++] = t;
@@ -1451,8 +1480,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     for (size_t u = 0; u < s->n_units; u++) {
         const struct evstore *es = &s->units[u].store;
         for (size_t k = 0; k < es->n_chunks; k++) {
-            size_t held = k + 1 == es->n_chunks ? es->last_fill : chunk_cap(k);
-            s->timing.event_bytes += held * sizeof(struct m365_event);
+            s->timing.event_bytes += es->chunks[k].cap;
         }
         s->timing.event_bytes += es->n * sizeof(uint64_t); /* fingerprints (kept) */
     }
@@ -1479,7 +1507,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
             f->st.parsed--;
             continue;
         }
-        const struct m365_event *ev = stored(s, i);
+        struct m365_packed *ev = stored(s, i);
         s->sorted[s->n_sorted++] = ev;
         if (ev->time_ms != M365_TIME_NONE) {
             if (f->st.first_ms == INT64_MIN || ev->time_ms < f->st.first_ms) {
@@ -1505,7 +1533,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     s->ev_file = NULL;
     m365_qsort((void *)s->sorted, s->n_sorted, sizeof(*s->sorted), cmp_event);
     for (size_t i = 0; i < s->n_sorted; i++) {
-        ((struct m365_event *)s->sorted[i])->seq = (uint32_t)i;
+        s->sorted[i]->seq = (uint32_t)i;
     }
 
     for (enum m365_log_source l = 0; l < M365_LOG__COUNT; l++) {
@@ -1525,8 +1553,8 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         }
     }
     for (size_t i = 0; i < s->n_sorted; i++) {
-        const struct m365_event *ev = s->sorted[i];
-        int slot = ev->reader ? reader_slot(s, ev->reader) : -1;
+        const char *reader = m365_packed_reader(s->sorted[i]);
+        int slot = reader ? reader_slot(s, reader) : -1;
         if (slot >= 0) {
             s->reader_stats[slot].events++;
         }
@@ -1536,16 +1564,16 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     s->timing.order = t2 - t1;
     enum m365_status st = load_snapshot(s);
     if (st == M365_OK) {
-        st = m365_detect_run(s, &s->rules, &s->detect, s->sorted, s->n_sorted);
+        st = m365_detect_run(s, &s->rules, &s->detect);
     }
     double t3 = now_s();
     s->timing.detect = t3 - t2;
     if (st == M365_OK) {
-        st = m365_incidents_build(s, s->detect, s->sorted, s->n_sorted, M365_INCIDENT_WINDOW_MS,
+        st = m365_incidents_build(s, s->detect, M365_INCIDENT_WINDOW_MS,
                                   &s->incidents);
     }
     if (st == M365_OK) {
-        st = m365_coverage_build(s, s->detect, s->sorted, s->n_sorted, &s->coverage);
+        st = m365_coverage_build(s, s->detect, &s->coverage);
     }
     s->timing.correlate = now_s() - t3;
     return st;
@@ -1589,9 +1617,80 @@ struct m365_source_stats m365_scan_totals(const struct m365_scan *s)
 
 size_t m365_scan_n_events(const struct m365_scan *s) { return s->n_sorted; }
 
-const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i)
+const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
+                                           struct m365_event *buf)
 {
-    return i < s->n_sorted ? s->sorted[i] : NULL;
+    if (i >= s->n_sorted) {
+        return NULL;
+    }
+    m365_event_unpack(s->sorted[i], buf);
+    return buf;
+}
+
+uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i)
+{
+    return s->sorted[i]->kind;
+}
+
+static struct kept_slot *kept_find(struct kept_slot *t, size_t cap, uint32_t seq1)
+{
+    size_t j = m365_hash_mix(seq1) & (cap - 1);
+    while (t[j].seq1 && t[j].seq1 != seq1) {
+        j = (j + 1) & (cap - 1);
+    }
+    return &t[j];
+}
+
+/* Whole copies live as long as the scan, one per event however often asked for: callers may
+ * compare them by address. Locked: detections run on several threads. */
+const struct m365_event *m365_scan_event(const struct m365_scan *cs, size_t i)
+{
+    struct m365_scan *s = (struct m365_scan *)(uintptr_t)cs;
+    if (i >= s->n_sorted) {
+        return NULL;
+    }
+    uint32_t seq1 = (uint32_t)i + 1;
+    struct m365_event *ev = NULL;
+    pthread_mutex_lock(&s->kept_mu);
+    if (s->kept_n * 2 >= s->kept_cap) {
+        size_t ncap = s->kept_cap ? s->kept_cap * 2 : 1024;
+        struct kept_slot *nt = calloc(ncap, sizeof(*nt));
+        if (!nt) {
+            pthread_mutex_unlock(&s->kept_mu);
+            return NULL;
+        }
+        for (size_t j = 0; j < s->kept_cap; j++) {
+            if (s->kept[j].seq1) {
+                *kept_find(nt, ncap, s->kept[j].seq1) = s->kept[j];
+            }
+        }
+        free(s->kept);
+        s->kept = nt;
+        s->kept_cap = ncap;
+    }
+    struct kept_slot *k = kept_find(s->kept, s->kept_cap, seq1);
+    if (k->seq1) {
+        ev = k->ev;
+    } else {
+        ev = malloc(sizeof(*ev)); /* not an arena: each detection's share is measured */
+        if (ev) {
+            m365_event_unpack(s->sorted[i], ev);
+            k->seq1 = seq1;
+            k->ev = ev;
+            s->kept_n++;
+        }
+    }
+    pthread_mutex_unlock(&s->kept_mu);
+    return ev;
+}
+
+size_t m365_scan_kept_events(const struct m365_scan *cs)
+{
+    struct m365_scan *s = (struct m365_scan *)(uintptr_t)cs;
+    pthread_mutex_lock(&s->kept_mu);
+    size_t n = s->kept_n;
+    pthread_mutex_unlock(&s->kept_mu);
+    return n;
 }
 
 size_t m365_scan_n_incidents(const struct m365_scan *s)

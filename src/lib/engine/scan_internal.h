@@ -26,6 +26,11 @@ struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
 
 /* Detection threads (the reading threads' number), and whether several threads share the
  * scan's interning and enrichment (they then lock). */
+/* Event i's kind, read without unpacking it. */
+uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i);
+/* How many events m365_scan_event has copied out whole (kept by detections or callers). */
+size_t m365_scan_kept_events(const struct m365_scan *s);
+
 unsigned m365_scan_detect_threads(struct m365_scan *s);
 void m365_scan_set_shared(struct m365_scan *s, bool shared);
 

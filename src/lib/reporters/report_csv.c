@@ -41,10 +41,15 @@ struct links {
     int64_t incident;
 };
 
+struct cited {
+    const struct m365_event *ev;
+    const struct links *l;
+};
+
 static int cmp_seq(const void *a, const void *b)
 {
-    const struct m365_event *x = *(const struct m365_event *const *)a;
-    const struct m365_event *y = *(const struct m365_event *const *)b;
+    const struct m365_event *x = ((const struct cited *)a)->ev;
+    const struct m365_event *y = ((const struct cited *)b)->ev;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -73,30 +78,41 @@ enum m365_status m365_scan_write_timeline_csv(const struct m365_scan *s, bool al
             }
         }
     }
-    size_t n = all_events ? m365_scan_n_events(s) : lk.n;
-    const struct m365_event **evs = malloc((n ? n : 1) * sizeof(*evs));
-    if (!evs) {
+    /* The cited events in time order; all events are unpacked one at a time, beside them. */
+    struct cited *cit = malloc((lk.n ? lk.n : 1) * sizeof(*cit));
+    if (!cit) {
+        M365_MAP_EACH(&lk, slot)
+        {
+            free(slot->val);
+        }
         m365_map_free(&lk);
         return M365_E_NOMEM;
     }
-    size_t k = 0;
-    if (all_events) {
-        for (size_t i = 0; i < n; i++) {
-            evs[k++] = m365_scan_event(s, i);
-        }
-    } else {
-        M365_MAP_EACH(&lk, slot)
-        {
-            evs[k++] = slot->k1;
-        }
-        m365_qsort(evs, k, sizeof(*evs), cmp_seq);
+    size_t nc = 0;
+    M365_MAP_EACH(&lk, slot)
+    {
+        cit[nc].ev = slot->k1;
+        cit[nc++].l = slot->val;
     }
+    m365_qsort(cit, nc, sizeof(*cit), cmp_seq);
+    size_t k = all_events ? m365_scan_n_events(s) : nc, next = 0;
+    struct m365_event buf;
     struct m365_buf b;
     m365_buf_init(&b, 0);
     m365_buf_puts(&b, "time,source,operation,actor,ip,app,target,result,rule_ids,incident\n");
     enum m365_status st = M365_OK;
     for (size_t i = 0; i < k && st == M365_OK; i++) {
-        const struct m365_event *ev = evs[i];
+        const struct m365_event *ev;
+        const struct links *l = NULL;
+        if (!all_events) {
+            ev = cit[i].ev;
+            l = cit[i].l;
+        } else {
+            ev = m365_scan_event_at(s, i, &buf);
+            if (next < nc && cit[next].ev->seq == i) {
+                l = cit[next++].l;
+            }
+        }
         char t[40];
         m365_format_time(ev->time_ms, t, sizeof(t));
         cell(&b, ev->time_ms == M365_TIME_NONE ? "" : t, false);
@@ -115,7 +131,6 @@ enum m365_status m365_scan_write_timeline_csv(const struct m365_scan *s, bool al
         }
         cell(&b, target, false);
         cell(&b, m365_result_name(ev->result), false);
-        const struct links *l = m365_map_get(&lk, ev, NULL);
         cell(&b, l ? l->rules : NULL, false);
         char inc[24] = "";
         if (l && l->incident > 0) {
@@ -136,6 +151,6 @@ enum m365_status m365_scan_write_timeline_csv(const struct m365_scan *s, bool al
         free(slot->val);
     }
     m365_map_free(&lk);
-    free(evs);
+    free(cit);
     return st;
 }

@@ -1,0 +1,41 @@
+/* The scan's event table: each event packed into a header plus one 8-byte slot per field the
+ * record actually carries, instead of a full struct m365_event (344 bytes, two thirds of it
+ * NULL pointers for a typical audit record). Detections and reporters see full events, unpacked
+ * on the way out (m365_scan_event_at). */
+#ifndef M365_EVENT_PACK_H
+#define M365_EVENT_PACK_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "m365hunt/event.h"
+
+struct m365_packed {
+    int64_t time_ms;
+    uint64_t present; /* one bit per optional slot, in slot order (event_pack.c) */
+    uint32_t seq;
+    int32_t error_code;
+    int32_t record_type;
+    uint8_t log_source, kind, result, actor_type;
+    int8_t is_interactive;
+    uint8_t has_geo;
+    uint16_t words; /* whole size in 8-byte words, header included */
+    /* then: evidence file, line, offset; then the present slots */
+};
+
+/* Bytes the packed form of ev takes (a multiple of 8). */
+size_t m365_event_packed_size(const struct m365_event *ev);
+/* Packs ev into out, which holds m365_event_packed_size(ev) bytes, 8-byte aligned. */
+void m365_event_pack(const struct m365_event *ev, struct m365_packed *out);
+/* Unpacks p into out (every field set). */
+void m365_event_unpack(const struct m365_packed *p, struct m365_event *out);
+
+/* Fields read without unpacking the whole event (sorting, de-duplication, statistics). */
+const char *m365_packed_record_id(const struct m365_packed *p);
+const char *m365_packed_reader(const struct m365_packed *p);
+const char *m365_packed_tenant_id(const struct m365_packed *p);
+const char *m365_packed_file(const struct m365_packed *p);
+uint64_t m365_packed_line(const struct m365_packed *p);
+uint64_t m365_packed_offset(const struct m365_packed *p);
+/* Adds to the line and offset (the part of a file read from its middle). */
+void m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_base);
+#endif

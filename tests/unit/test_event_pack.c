@@ -1,0 +1,177 @@
+/* The scan keeps events packed (src/lib/engine/event_pack.c). Packing then unpacking must give
+ * back every field, whatever subset of them a record carries; the field getters must agree
+ * with the unpacked event; and the scan's two ways of handing an event out must agree. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/event_pack.h"
+#include "m365hunt/m365hunt.h"
+#include "test_util.h"
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint64_t next64(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+static bool coin(void) { return next64() & 1; }
+
+static const char *const strs[] = {"a", "Exchange", "MailItemsAccessed", "alice@contoso.com",
+                                   "203.0.113.7", "x y z", "00000002-0000-0ff1-ce00-000000000000"};
+#define NS (sizeof(strs) / sizeof(strs[0]))
+
+static const char *maybe_str(void) { return coin() ? strs[next64() % NS] : NULL; }
+
+static void random_event(struct m365_event *ev, struct m365_mail_access *mail,
+                         struct m365_target *tg, struct m365_kv *kv, struct m365_modprop *mp)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->time_ms = coin() ? M365_TIME_NONE : (int64_t)(next64() % 4000000000000ull) - 1000;
+    ev->seq = (uint32_t)next64();
+    ev->log_source = (uint8_t)(next64() % M365_LOG__COUNT);
+    ev->kind = (uint8_t)(next64() % M365_EV__COUNT);
+    ev->result = (uint8_t)(next64() % 4);
+    ev->actor_type = (uint8_t)(next64() % 4);
+    ev->is_interactive = (int8_t)((int)(next64() % 3) - 1);
+    ev->error_code = coin() ? 0 : (int32_t)next64();
+    ev->record_type = coin() ? -1 : (int32_t)(next64() % 400);
+    const char **fields[] = {
+        &ev->reader,        &ev->workload,       &ev->operation,      &ev->operation_raw,
+        &ev->category,      &ev->result_detail,  &ev->actor_upn,      &ev->actor_id,
+        &ev->actor_name,    &ev->actor_app_id,   &ev->ip,             &ev->user_agent,
+        &ev->app_id,        &ev->app_name,       &ev->client_app_id,  &ev->resource_id,
+        &ev->resource_name, &ev->client_app_used, &ev->auth_requirement, &ev->session_id,
+        &ev->correlation_id, &ev->token_id,      &ev->tenant_id,      &ev->country,
+        &ev->city};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        *fields[i] = maybe_str();
+    }
+    if (coin()) {
+        ev->has_geo = coin();
+        ev->lat = (double)(int64_t)(next64() % 180000) / 1000.0 - 90.0;
+        ev->lon = (double)(int64_t)(next64() % 360000) / 1000.0 - 180.0;
+    }
+    ev->mail = coin() ? mail : NULL;
+    if (coin()) {
+        ev->n_targets = (uint32_t)(next64() % 4096) + 1;
+        ev->targets = tg;
+    }
+    if (coin()) {
+        ev->n_props = (uint32_t)(next64() % 4096) + 1;
+        ev->props = mp;
+    }
+    if (coin()) {
+        ev->n_params = (uint32_t)(next64() % 4096) + 1;
+        ev->params = kv;
+    }
+    if (coin()) {
+        ev->n_extra = (uint32_t)(next64() % 4096) + 1;
+        ev->extra = kv + 1;
+    }
+    ev->evidence.file = strs[next64() % NS];
+    ev->evidence.line = next64() >> (next64() % 64);
+    ev->evidence.offset = next64() >> (next64() % 64);
+    ev->evidence.record_id = maybe_str();
+}
+
+static void round_trip(void **state)
+{
+    (void)state;
+    struct m365_mail_access mail = {0};
+    struct m365_target tg[1] = {{0}};
+    struct m365_kv kv[2] = {{0}};
+    struct m365_modprop mp[1] = {{0}};
+    uint64_t buf[64];
+    for (int i = 0; i < 200000; i++) {
+        struct m365_event ev, back;
+        random_event(&ev, &mail, tg, kv, mp);
+        size_t size = m365_event_packed_size(&ev);
+        assert_true(size % 8 == 0 && size <= sizeof(buf) && size >= sizeof(struct m365_packed));
+        memset(buf, 0xa5, sizeof(buf));
+        struct m365_packed *p = (struct m365_packed *)buf;
+        m365_event_pack(&ev, p);
+        assert_int_equal((size_t)p->words * 8, size);
+        assert_int_equal(((unsigned char *)buf)[size], 0xa5); /* wrote no further */
+        m365_event_unpack(p, &back);
+        assert_memory_equal(&ev, &back, sizeof(ev));
+        assert_ptr_equal(m365_packed_reader(p), ev.reader);
+        assert_ptr_equal(m365_packed_tenant_id(p), ev.tenant_id);
+        assert_ptr_equal(m365_packed_record_id(p), ev.evidence.record_id);
+        assert_ptr_equal(m365_packed_file(p), ev.evidence.file);
+        assert_true(m365_packed_line(p) == ev.evidence.line);
+        assert_true(m365_packed_offset(p) == ev.evidence.offset);
+        m365_packed_rebase(p, 7, 11);
+        m365_event_unpack(p, &back);
+        assert_true(back.evidence.line == ev.evidence.line + 7);
+        assert_true(back.evidence.offset == ev.evidence.offset + 11);
+    }
+}
+
+static const char ual[] =
+    "{\"CreationTime\":\"2026-03-02T10:00:00\",\"Id\":\"a1\",\"Operation\":\"UserLoggedIn\","
+    "\"RecordType\":15,\"ResultStatus\":\"Success\",\"UserId\":\"alice@contoso.com\",\"Workload\":"
+    "\"AzureActiveDirectory\",\"ClientIP\":\"203.0.113.10\",\"OrganizationId\":"
+    "\"4a2d1c6e-0b7f-4c1e-9a58-2f3e6d7c8b90\"}\n"
+    "{\"CreationTime\":\"2026-03-02T09:00:00\",\"Id\":\"a2\",\"Operation\":\"MailItemsAccessed\","
+    "\"RecordType\":50,\"ResultStatus\":\"Succeeded\",\"UserId\":\"bob@contoso.com\",\"Workload\":"
+    "\"Exchange\",\"ClientIP\":\"198.51.100.2\",\"MailboxOwnerUPN\":\"bob@contoso.com\","
+    "\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}],"
+    "\"Folders\":[{\"Path\":\"\\\\Inbox\",\"FolderItems\":[{\"Id\":\"x\"},{\"Id\":\"y\"}]}]}\n";
+
+static void scan_hands_out_the_same_event(void **state)
+{
+    (void)state;
+    char *dir = m365_test_mkdtemp();
+    char *path = m365_test_path(dir, "ual.jsonl");
+    assert_int_equal(m365_test_write_file(path, ual, sizeof(ual) - 1), 0);
+    struct m365_scan_options o;
+    m365_scan_options_init(&o);
+    struct m365_scan *s;
+    assert_int_equal(m365_scan_new(&s, &o), M365_OK);
+    assert_int_equal(m365_scan_add_path(s, path), M365_OK);
+    assert_int_equal(m365_scan_run(s), M365_OK);
+    assert_int_equal(m365_scan_n_events(s), 2);
+    for (size_t i = 0; i < 2; i++) {
+        struct m365_event buf;
+        const struct m365_event *a = m365_scan_event_at(s, i, &buf);
+        const struct m365_event *k = m365_scan_event(s, i);
+        assert_ptr_equal(a, &buf);
+        assert_non_null(k);
+        assert_ptr_equal(k, m365_scan_event(s, i)); /* one copy per event */
+        assert_memory_equal(a, k, sizeof(*a));
+        assert_int_equal(k->seq, i);
+    }
+    const struct m365_event *first = m365_scan_event(s, 0), *second = m365_scan_event(s, 1);
+    assert_string_equal(first->operation, "MailItemsAccessed"); /* time order */
+    assert_non_null(first->mail);
+    assert_string_equal(first->mail->mailbox_upn, "bob@contoso.com");
+    assert_int_equal(first->mail->n_items, 2);
+    assert_string_equal(second->actor_upn, "alice@contoso.com");
+    assert_string_equal(second->evidence.record_id, "a1");
+    assert_int_equal(second->evidence.line, 1);
+    assert_null(m365_scan_event(s, 2));
+    struct m365_event buf;
+    assert_null(m365_scan_event_at(s, 2, &buf));
+    m365_scan_free(s);
+    m365_test_rmtree(dir);
+    free(path);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(round_trip),
+        cmocka_unit_test(scan_hands_out_the_same_event),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
