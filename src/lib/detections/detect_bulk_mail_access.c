@@ -44,8 +44,13 @@ struct principal {
     uint64_t peak_items, peak_folders;
     bool bulk, throttled;
     int64_t throttled_at;
+    /* The mailboxes it read: the first one, and all of them in the map once there is a
+     * second (most sessions read one mailbox, and an empty map costs nothing). */
+    const char *box1;
     struct m365_map mailboxes;
-    const struct m365_event *ev[MAX_EV];
+    /* Allocated when the principal first turns bulk or throttled: there is one principal per
+     * mail session, tens of thousands in a large tenant, and few ever report. */
+    const struct m365_event **ev;
     uint32_t n_ev;
 };
 
@@ -91,7 +96,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->n--;
     }
     if (p->n == p->cap) {
-        size_t nc = p->cap ? p->cap * 2 : 16;
+        size_t nc = p->cap ? p->cap * 2 : 4;
         struct rec *nr = malloc(nc * sizeof(*nr));
         if (!nr) {
             return;
@@ -124,12 +129,22 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->throttled = true;
         m365_dctx_fact_throttled(dc, ev->mail->mailbox_upn, ev->time_ms);
     }
-    void **mb = m365_map_put(&p->mailboxes, ev->mail->mailbox_upn, NULL);
-    if (mb) {
-        *mb = (void *)((uintptr_t)*mb + 1);
+    const char *box = ev->mail->mailbox_upn;
+    if (!p->box1) {
+        p->box1 = box;
+    } else if (box != p->box1 || p->mailboxes.n) {
+        if (!p->mailboxes.n) {
+            m365_map_put(&p->mailboxes, p->box1, NULL);
+        }
+        m365_map_put(&p->mailboxes, box, NULL);
     }
     if ((now_bulk || ev->mail->is_throttled == 1) && p->n_ev < MAX_EV) {
-        p->ev[p->n_ev++] = m365_dctx_keep(dc, ev);
+        if (!p->ev) {
+            p->ev = malloc(MAX_EV * sizeof(*p->ev));
+        }
+        if (p->ev) {
+            p->ev[p->n_ev++] = m365_dctx_keep(dc, ev);
+        }
     }
 }
 
@@ -156,6 +171,9 @@ static void finish(struct m365_dctx *dc, void *sv)
         }
         const char *boxes[256];
         size_t nb = 0;
+        if (!p->mailboxes.n && p->box1) {
+            boxes[nb++] = p->box1;
+        }
         M365_MAP_EACH(&p->mailboxes, m)
         {
             if (nb < 256) {
@@ -214,6 +232,7 @@ static void free_state(void *sv)
         struct principal *p = slot->val;
         m365_map_free(&p->mailboxes);
         free(p->ring);
+        free(p->ev);
         free(p);
     }
     m365_map_free(&s->principals);

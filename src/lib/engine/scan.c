@@ -1245,12 +1245,12 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
     while (cap < s->n_events * 2) {
         cap *= 2;
     }
-    size_t *slots = malloc(cap * sizeof(*slots));
+    uint32_t *slots = malloc(cap * sizeof(*slots)); /* event indexes fit: seq is 32-bit */
     if (!slots) {
         return M365_E_NOMEM;
     }
     for (size_t i = 0; i < cap; i++) {
-        slots[i] = SIZE_MAX;
+        slots[i] = UINT32_MAX;
     }
     for (size_t i = 0; i < s->n_events; i++) {
         const char *rid = m365_packed_record_id(stored(s, i));
@@ -1260,7 +1260,7 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
         }
         uint64_t h = m365_hash_mix(m365_hash_bytes(rid, strlen(rid), 0x1d) ^ s->fps[i]);
         size_t j = h & (cap - 1);
-        while (slots[j] != SIZE_MAX) {
+        while (slots[j] != UINT32_MAX) {
             if (s->fps[slots[j]] == s->fps[i] &&
                 strcmp(m365_packed_record_id(stored(s, slots[j])), rid) == 0) {
                 dup[i] = true;
@@ -1269,7 +1269,7 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
             j = (j + 1) & (cap - 1);
         }
         if (!dup[i]) {
-            slots[j] = i;
+            slots[j] = (uint32_t)i;
         }
     }
     free(slots);
@@ -1494,12 +1494,17 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     for (int l = 0; l < M365_LOG__COUNT; l++) {
         s->log_stats[l].first_ms = s->log_stats[l].last_ms = INT64_MIN;
     }
+    if (s->n_events >= UINT32_MAX) {
+        return M365_E_LIMIT; /* seq, and the de-duplication's table, are 32-bit */
+    }
     bool *dup = calloc(s->n_events ? s->n_events : 1, sizeof(*dup));
-    s->sorted = malloc((s->n_events ? s->n_events : 1) * sizeof(*s->sorted));
-    if (!dup || !s->sorted || dedup(s, dup) != M365_OK) {
+    if (!dup || dedup(s, dup) != M365_OK) {
         free(dup);
         return M365_E_NOMEM;
     }
+    /* The kept events, compacted in place: the file-order table becomes the sorted one. */
+    s->sorted = s->all;
+    s->all = NULL;
     for (size_t i = 0; i < s->n_events; i++) {
         struct file_entry *f = &s->files[s->ev_file[i]];
         if (dup[i]) {
@@ -1507,7 +1512,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
             f->st.parsed--;
             continue;
         }
-        struct m365_packed *ev = stored(s, i);
+        struct m365_packed *ev = s->sorted[i];
         s->sorted[s->n_sorted++] = ev;
         if (ev->time_ms != M365_TIME_NONE) {
             if (f->st.first_ms == INT64_MIN || ev->time_ms < f->st.first_ms) {
@@ -1525,10 +1530,8 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     }
     free(dup);
     /* De-duplicated: the file-order tables are not needed any more. */
-    free(s->all);
     free(s->fps);
     free(s->ev_file);
-    s->all = NULL;
     s->fps = NULL;
     s->ev_file = NULL;
     m365_qsort((void *)s->sorted, s->n_sorted, sizeof(*s->sorted), cmp_event);
