@@ -11,7 +11,9 @@
 
 #include <cmocka.h>
 
+#include "core/region.h"
 #include "engine/event_pack.h"
+#include "readers/reader.h"
 #include "m365hunt/m365hunt.h"
 #include "test_util.h"
 
@@ -25,15 +27,65 @@ static uint64_t next64(void)
 }
 static bool coin(void) { return next64() & 1; }
 
-static const char *const strs[] = {"a", "Exchange", "MailItemsAccessed", "alice@contoso.com",
-                                   "203.0.113.7", "x y z", "00000002-0000-0ff1-ce00-000000000000"};
-#define NS (sizeof(strs) / sizeof(strs[0]))
+static const char *const words[] = {"a", "Exchange", "MailItemsAccessed", "alice@contoso.com",
+                                    "203.0.113.7", "x y z",
+                                    "00000002-0000-0ff1-ce00-000000000000"};
+#define NW (sizeof(words) / sizeof(words[0]))
 
-static const char *maybe_str(void) { return coin() ? strs[next64() % NS] : NULL; }
+/* Values as a scan holds them: copies in the region, plus one string from elsewhere (which
+ * makes its event wide). */
+struct pool {
+    struct m365_region region;
+    const char *in[NW];
+    struct m365_mail_access *mail;
+    struct m365_target *tg;
+    struct m365_kv *kv;
+    struct m365_modprop *mp;
+};
 
-static void random_event(struct m365_event *ev, struct m365_mail_access *mail,
-                         struct m365_target *tg, struct m365_kv *kv, struct m365_modprop *mp)
+static void pool_init(struct pool *p)
 {
+    m365_region_init(&p->region, (size_t)1 << 26);
+    assert_non_null(p->region.base);
+    for (size_t i = 0; i < NW; i++) {
+        char *c = m365_region_alloc(&p->region, strlen(words[i]) + 1);
+        memcpy(c, words[i], strlen(words[i]) + 1);
+        p->in[i] = c;
+    }
+    p->mail = m365_region_alloc(&p->region, sizeof(*p->mail));
+    p->tg = m365_region_alloc(&p->region, sizeof(*p->tg));
+    p->kv = m365_region_alloc(&p->region, 2 * sizeof(*p->kv));
+    p->mp = m365_region_alloc(&p->region, sizeof(*p->mp));
+}
+
+static bool outside; /* this event got a pointer from outside the region */
+
+static const char *maybe_str(const struct pool *p)
+{
+    if (!coin()) {
+        return NULL;
+    }
+    if (next64() % 64 == 0) {
+        outside = true;
+        return words[next64() % NW];
+    }
+    return p->in[next64() % NW];
+}
+
+static uint32_t count(bool *big)
+{
+    if (next64() % 32 == 0) {
+        *big = true;
+        return 65536u + (uint32_t)(next64() % 100000);
+    }
+    return (uint32_t)(next64() % 4096) + 1;
+}
+
+/* A random event; *narrow_ok says whether it can be packed narrow. */
+static void random_event(struct m365_event *ev, const struct pool *p, bool *narrow_ok)
+{
+    outside = false;
+    bool big = false;
     memset(ev, 0, sizeof(*ev));
     ev->time_ms = coin() ? M365_TIME_NONE : (int64_t)(next64() % 4000000000000ull) - 1000;
     ev->seq = (uint32_t)next64();
@@ -45,75 +97,95 @@ static void random_event(struct m365_event *ev, struct m365_mail_access *mail,
     ev->error_code = coin() ? 0 : (int32_t)next64();
     ev->record_type = coin() ? -1 : (int32_t)(next64() % 400);
     const char **fields[] = {
-        &ev->reader,        &ev->workload,       &ev->operation,      &ev->operation_raw,
-        &ev->category,      &ev->result_detail,  &ev->actor_upn,      &ev->actor_id,
-        &ev->actor_name,    &ev->actor_app_id,   &ev->ip,             &ev->user_agent,
-        &ev->app_id,        &ev->app_name,       &ev->client_app_id,  &ev->resource_id,
-        &ev->resource_name, &ev->client_app_used, &ev->auth_requirement, &ev->session_id,
-        &ev->correlation_id, &ev->token_id,      &ev->tenant_id,      &ev->country,
-        &ev->city};
+        &ev->workload,      &ev->operation,      &ev->operation_raw,  &ev->category,
+        &ev->result_detail, &ev->actor_upn,      &ev->actor_id,       &ev->actor_name,
+        &ev->actor_app_id,  &ev->ip,             &ev->user_agent,     &ev->app_id,
+        &ev->app_name,      &ev->client_app_id,  &ev->resource_id,    &ev->resource_name,
+        &ev->client_app_used, &ev->auth_requirement, &ev->session_id, &ev->correlation_id,
+        &ev->token_id,      &ev->tenant_id,      &ev->country,        &ev->city};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        *fields[i] = maybe_str();
+        *fields[i] = maybe_str(p);
+    }
+    /* The reader: a registered one (by its registry pointer), none, or a stray name. */
+    unsigned rk = (unsigned)(next64() % 8);
+    if (rk < 6 && rk < m365_n_readers_registered) {
+        ev->reader = m365_readers[rk]->name;
+    } else if (rk == 7) {
+        ev->reader = p->in[next64() % NW];
+        outside = true; /* in the region, but not a registered reader */
     }
     if (coin()) {
         ev->has_geo = coin();
         ev->lat = (double)(int64_t)(next64() % 180000) / 1000.0 - 90.0;
-        ev->lon = (double)(int64_t)(next64() % 360000) / 1000.0 - 180.0;
+        ev->lon = coin() ? -0.0 : (double)(int64_t)(next64() % 360000) / 1000.0 - 180.0;
     }
-    ev->mail = coin() ? mail : NULL;
+    ev->mail = coin() ? p->mail : NULL;
     if (coin()) {
-        ev->n_targets = (uint32_t)(next64() % 4096) + 1;
-        ev->targets = tg;
-    }
-    if (coin()) {
-        ev->n_props = (uint32_t)(next64() % 4096) + 1;
-        ev->props = mp;
+        ev->n_targets = count(&big);
+        ev->targets = p->tg;
     }
     if (coin()) {
-        ev->n_params = (uint32_t)(next64() % 4096) + 1;
-        ev->params = kv;
+        ev->n_props = count(&big);
+        ev->props = p->mp;
     }
     if (coin()) {
-        ev->n_extra = (uint32_t)(next64() % 4096) + 1;
-        ev->extra = kv + 1;
+        ev->n_params = count(&big);
+        ev->params = p->kv;
     }
-    ev->evidence.file = strs[next64() % NS];
+    if (coin()) {
+        ev->n_extra = count(&big);
+        ev->extra = p->kv + 1;
+    }
+    ev->evidence.file = next64() % 64 ? p->in[next64() % NW] : (outside = true, words[0]);
     ev->evidence.line = next64() >> (next64() % 64);
     ev->evidence.offset = next64() >> (next64() % 64);
-    ev->evidence.record_id = maybe_str();
+    ev->evidence.record_id = maybe_str(p);
+    *narrow_ok = !outside && !big;
+}
+
+static void check(const struct m365_event *ev, const struct m365_region *r, bool narrow)
+{
+    uint64_t buf[64];
+    struct m365_event back;
+    size_t size = m365_event_packed_size(ev, r);
+    assert_true(size % 8 == 0 && size <= sizeof(buf) && size >= sizeof(struct m365_packed));
+    memset(buf, 0xa5, sizeof(buf));
+    struct m365_packed *p = (struct m365_packed *)buf;
+    m365_event_pack(ev, r, p);
+    assert_int_equal(p->narrow, narrow);
+    assert_int_equal((size_t)p->words * 8, size);
+    assert_int_equal(((unsigned char *)buf)[size], 0xa5); /* wrote no further */
+    m365_event_unpack(p, r, &back);
+    assert_memory_equal(ev, &back, sizeof(back));
+    assert_ptr_equal(m365_packed_reader(p, r), ev->reader);
+    assert_ptr_equal(m365_packed_tenant_id(p, r), ev->tenant_id);
+    assert_ptr_equal(m365_packed_record_id(p, r), ev->evidence.record_id);
+    assert_ptr_equal(m365_packed_file(p, r), ev->evidence.file);
+    assert_true(m365_packed_line(p) == ev->evidence.line);
+    assert_true(m365_packed_offset(p) == ev->evidence.offset);
+    m365_packed_rebase(p, 7, 11);
+    m365_event_unpack(p, r, &back);
+    assert_true(back.evidence.line == ev->evidence.line + 7);
+    assert_true(back.evidence.offset == ev->evidence.offset + 11);
 }
 
 static void round_trip(void **state)
 {
     (void)state;
-    struct m365_mail_access mail = {0};
-    struct m365_target tg[1] = {{0}};
-    struct m365_kv kv[2] = {{0}};
-    struct m365_modprop mp[1] = {{0}};
-    uint64_t buf[64];
+    struct pool pool;
+    pool_init(&pool);
+    unsigned narrow = 0, wide = 0;
     for (int i = 0; i < 200000; i++) {
-        struct m365_event ev, back;
-        random_event(&ev, &mail, tg, kv, mp);
-        size_t size = m365_event_packed_size(&ev);
-        assert_true(size % 8 == 0 && size <= sizeof(buf) && size >= sizeof(struct m365_packed));
-        memset(buf, 0xa5, sizeof(buf));
-        struct m365_packed *p = (struct m365_packed *)buf;
-        m365_event_pack(&ev, p);
-        assert_int_equal((size_t)p->words * 8, size);
-        assert_int_equal(((unsigned char *)buf)[size], 0xa5); /* wrote no further */
-        m365_event_unpack(p, &back);
-        assert_memory_equal(&ev, &back, sizeof(ev));
-        assert_ptr_equal(m365_packed_reader(p), ev.reader);
-        assert_ptr_equal(m365_packed_tenant_id(p), ev.tenant_id);
-        assert_ptr_equal(m365_packed_record_id(p), ev.evidence.record_id);
-        assert_ptr_equal(m365_packed_file(p), ev.evidence.file);
-        assert_true(m365_packed_line(p) == ev.evidence.line);
-        assert_true(m365_packed_offset(p) == ev.evidence.offset);
-        m365_packed_rebase(p, 7, 11);
-        m365_event_unpack(p, &back);
-        assert_true(back.evidence.line == ev.evidence.line + 7);
-        assert_true(back.evidence.offset == ev.evidence.offset + 11);
+        struct m365_event ev;
+        bool ok;
+        random_event(&ev, &pool, &ok);
+        check(&ev, &pool.region, ok);
+        check(&ev, NULL, false); /* no region: always wide */
+        narrow += ok;
+        wide += !ok;
     }
+    assert_true(narrow > 1000 && wide > 1000); /* both forms were exercised */
+    m365_region_free(&pool.region);
 }
 
 static const char ual[] =

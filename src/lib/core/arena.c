@@ -1,4 +1,5 @@
 #include "arena.h"
+#include "region.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,14 +16,19 @@ void m365_arena_init(struct m365_arena *a, size_t block_size)
     a->head = NULL;
     a->block_size = block_size ? block_size : 64 * 1024;
     a->total = 0;
+    a->region = NULL;
 }
+
+void m365_arena_use_region(struct m365_arena *a, struct m365_region *r) { a->region = r; }
 
 void m365_arena_free(struct m365_arena *a)
 {
     struct m365_arena_block *b = a->head;
     while (b) {
         struct m365_arena_block *n = b->next;
-        free(b);
+        if (!m365_region_has(a->region, b)) {
+            free(b); /* a region is released whole by its owner */
+        }
         b = n;
     }
     a->head = NULL;
@@ -38,7 +44,11 @@ void *m365_arena_alloc(struct m365_arena *a, size_t n)
         if (sz > SIZE_MAX - sizeof(*b)) {
             return NULL;
         }
-        struct m365_arena_block *nb = malloc(sizeof(*nb) + sz);
+        struct m365_arena_block *nb = a->region ? m365_region_alloc(a->region, sizeof(*nb) + sz)
+                                                 : NULL;
+        if (!nb) {
+            nb = malloc(sizeof(*nb) + sz);
+        }
         if (!nb) {
             return NULL;
         }

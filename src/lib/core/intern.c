@@ -56,6 +56,13 @@ void m365_intern_free(struct m365_intern *t)
 
 void m365_intern_set_shared(struct m365_intern *t, bool shared) { t->shared = shared; }
 
+void m365_intern_use_region(struct m365_intern *t, struct m365_region *r)
+{
+    for (unsigned i = 0; i < M365_INTERN_SHARDS; i++) {
+        m365_arena_use_region(&t->shard[i].arena, r);
+    }
+}
+
 void m365_intern_set_limit(struct m365_intern *t, size_t max)
 {
     t->shard_limit = max ? (max + M365_INTERN_SHARDS - 1) / M365_INTERN_SHARDS : 0;

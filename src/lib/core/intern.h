@@ -33,6 +33,9 @@ struct m365_intern {
 
 int m365_intern_init(struct m365_intern *t);
 void m365_intern_free(struct m365_intern *t);
+/* Keep the strings in r (see region.h); before the first m365_intern. */
+struct m365_region;
+void m365_intern_use_region(struct m365_intern *t, struct m365_region *r);
 /* Turn shard locking on while several threads intern; off again when they are joined. */
 void m365_intern_set_shared(struct m365_intern *t, bool shared);
 /* At most `max` distinct strings (0: no limit; split evenly over the shards). A refused new

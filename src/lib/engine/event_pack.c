@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "../core/region.h"
+#include "../readers/reader.h"
+
 /* Slots, in order: the 25 strings of struct m365_event, then the rest. A slot is one 8-byte
  * word, except the geo and count slots (two). */
 static const size_t str_off[] = {
@@ -46,10 +49,10 @@ enum {
     S_COUNT
 };
 _Static_assert(S_COUNT <= 64, "slots fit the present mask");
-#define HEAD_WORDS (sizeof(struct m365_packed) / 8)
-#define FIXED_WORDS 3 /* evidence file, line, offset */
 #define BIT(s) (1ull << (s))
-#define TWO_WORDS (BIT(S_GEO) | BIT(S_COUNTS))
+/* Slots that are one reference (pointer or offset); geo and counts are values. */
+#define REFS (((1ull << S_COUNT) - 1) & ~(BIT(S_GEO) | BIT(S_COUNTS)))
+#define FIXED 16 /* line and offset, 8 bytes each, then the evidence file's reference */
 
 _Static_assert(sizeof(struct m365_packed) % 8 == 0, "header is whole words");
 
@@ -86,27 +89,115 @@ static uint64_t present_of(const struct m365_event *ev)
     return m;
 }
 
-static size_t words_of(uint64_t present)
+static const void *ref_of(const struct m365_event *ev, unsigned s)
 {
-    return HEAD_WORDS + FIXED_WORDS + (size_t)__builtin_popcountll(present) +
-           (size_t)__builtin_popcountll(present & TWO_WORDS);
+    switch (s) {
+    case S_MAIL:
+        return ev->mail;
+    case S_TARGETS:
+        return ev->targets;
+    case S_PROPS:
+        return ev->props;
+    case S_PARAMS:
+        return ev->params;
+    case S_EXTRA:
+        return ev->extra;
+    case S_RECORD_ID:
+        return ev->evidence.record_id;
+    default:
+        return str_at(ev, s);
+    }
 }
 
-size_t m365_event_packed_size(const struct m365_event *ev)
+static unsigned reader_index(const char *name)
 {
-    return words_of(present_of(ev)) * 8;
+    for (size_t i = 0; i < m365_n_readers_registered && i < 255; i++) {
+        if (m365_readers[i]->name == name) {
+            return (unsigned)i + 1;
+        }
+    }
+    return 0;
 }
 
-static uint64_t *slots(const struct m365_packed *p)
+/* Narrow when every reference lies in the region, the reader is a registered one and the
+ * counts fit 16 bits. */
+static bool fits_narrow(const struct m365_event *ev, uint64_t m, const struct m365_region *r)
 {
-    return (uint64_t *)(void *)((char *)(uintptr_t)p + sizeof(*p));
+    if (!r || !r->base || !m365_region_has(r, ev->evidence.file)) {
+        return false;
+    }
+    if (ev->reader && !reader_index(ev->reader)) {
+        return false;
+    }
+    uint64_t refs = m & REFS & ~BIT(S_READER);
+    while (refs) {
+        unsigned s = (unsigned)__builtin_ctzll(refs);
+        refs &= refs - 1;
+        if (!m365_region_has(r, ref_of(ev, s))) {
+            return false;
+        }
+    }
+    return ev->n_targets <= UINT16_MAX && ev->n_props <= UINT16_MAX &&
+           ev->n_params <= UINT16_MAX && ev->n_extra <= UINT16_MAX;
 }
 
-static void put_ptr(uint64_t *w, const void *v) { memcpy(w, &v, sizeof(v)); }
+/* Bytes of the body before slot s (s = S_COUNT: the whole body). */
+static size_t body_before(uint64_t m, bool narrow, unsigned s)
+{
+    uint64_t below = m & (BIT(s) - 1);
+    uint64_t refs = below & REFS;
+    if (narrow) {
+        refs &= ~BIT(S_READER);
+    }
+    size_t ref = narrow ? 4 : 8;
+    return FIXED + ref + ref * (size_t)__builtin_popcountll(refs) +
+           (below & BIT(S_GEO) ? 16 : 0) + (below & BIT(S_COUNTS) ? (narrow ? 8 : 16) : 0);
+}
 
-void m365_event_pack(const struct m365_event *ev, struct m365_packed *out)
+static size_t words_of(uint64_t m, bool narrow)
+{
+    return sizeof(struct m365_packed) / 8 + (body_before(m, narrow, S_COUNT) + 7) / 8;
+}
+
+size_t m365_event_packed_size(const struct m365_event *ev, const struct m365_region *r)
 {
     uint64_t m = present_of(ev);
+    return words_of(m, fits_narrow(ev, m, r)) * 8;
+}
+
+static unsigned char *body(const struct m365_packed *p)
+{
+    return (unsigned char *)(uintptr_t)p + sizeof(*p);
+}
+
+struct writer {
+    unsigned char *at;
+    const char *base; /* narrow: the region's base; wide: NULL */
+};
+
+static void put_ref(struct writer *w, const void *v)
+{
+    if (w->base) {
+        uint32_t off = (uint32_t)((uintptr_t)v - (uintptr_t)w->base);
+        memcpy(w->at, &off, 4);
+        w->at += 4;
+    } else {
+        memcpy(w->at, &v, 8);
+        w->at += 8;
+    }
+}
+
+static void put_bytes(struct writer *w, const void *v, size_t n)
+{
+    memcpy(w->at, v, n);
+    w->at += n;
+}
+
+void m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
+                     struct m365_packed *out)
+{
+    uint64_t m = present_of(ev);
+    bool narrow = fits_narrow(ev, m, r);
     out->time_ms = ev->time_ms;
     out->present = m;
     out->seq = ev->seq;
@@ -118,52 +209,68 @@ void m365_event_pack(const struct m365_event *ev, struct m365_packed *out)
     out->actor_type = ev->actor_type;
     out->is_interactive = ev->is_interactive;
     out->has_geo = ev->has_geo;
-    out->words = (uint16_t)words_of(m);
-    uint64_t *w = slots(out);
-    put_ptr(w++, ev->evidence.file);
-    *w++ = ev->evidence.line;
-    *w++ = ev->evidence.offset;
-    for (size_t k = 0; k < N_STR; k++) {
-        if (m & BIT(k)) {
-            put_ptr(w++, str_at(ev, k));
+    out->words = (uint16_t)words_of(m, narrow);
+    out->narrow = narrow;
+    out->reader = narrow && ev->reader ? (uint8_t)reader_index(ev->reader) : 0;
+    out->spare[0] = out->spare[1] = 0;
+    struct writer w = {body(out), narrow ? r->base : NULL};
+    put_bytes(&w, &ev->evidence.line, 8);
+    put_bytes(&w, &ev->evidence.offset, 8);
+    put_ref(&w, ev->evidence.file);
+    for (unsigned k = 0; k < N_STR; k++) {
+        if ((m & BIT(k)) && !(narrow && k == S_READER)) {
+            put_ref(&w, str_at(ev, k));
         }
     }
     if (m & BIT(S_GEO)) {
-        memcpy(w++, &ev->lat, 8);
-        memcpy(w++, &ev->lon, 8);
+        put_bytes(&w, &ev->lat, 8);
+        put_bytes(&w, &ev->lon, 8);
     }
     if (m & BIT(S_MAIL)) {
-        put_ptr(w++, ev->mail);
+        put_ref(&w, ev->mail);
     }
     if (m & BIT(S_COUNTS)) {
-        *w++ = (uint64_t)ev->n_targets | (uint64_t)ev->n_props << 32;
-        *w++ = (uint64_t)ev->n_params | (uint64_t)ev->n_extra << 32;
+        uint32_t n[4] = {ev->n_targets, ev->n_props, ev->n_params, ev->n_extra};
+        for (int i = 0; i < 4; i++) {
+            if (narrow) {
+                uint16_t v = (uint16_t)n[i];
+                put_bytes(&w, &v, 2);
+            } else {
+                put_bytes(&w, &n[i], 4);
+            }
+        }
     }
-    if (m & BIT(S_TARGETS)) {
-        put_ptr(w++, ev->targets);
+    for (unsigned k = S_TARGETS; k <= S_RECORD_ID; k++) {
+        if (m & BIT(k)) {
+            put_ref(&w, ref_of(ev, k));
+        }
     }
-    if (m & BIT(S_PROPS)) {
-        put_ptr(w++, ev->props);
-    }
-    if (m & BIT(S_PARAMS)) {
-        put_ptr(w++, ev->params);
-    }
-    if (m & BIT(S_EXTRA)) {
-        put_ptr(w++, ev->extra);
-    }
-    if (m & BIT(S_RECORD_ID)) {
-        put_ptr(w++, ev->evidence.record_id);
-    }
+    /* The tail of the last word: zero, so equal events pack to equal bytes. */
+    unsigned char *end = (unsigned char *)out + (size_t)out->words * 8;
+    memset(w.at, 0, (size_t)(end - w.at));
 }
 
-static const void *get_ptr(const uint64_t *w)
+struct reader_ {
+    const unsigned char *at;
+    const char *base;
+};
+
+static const void *get_ref(struct reader_ *rd)
 {
+    if (rd->base) {
+        uint32_t off;
+        memcpy(&off, rd->at, 4);
+        rd->at += 4;
+        return rd->base + off;
+    }
     const void *v;
-    memcpy(&v, w, sizeof(v));
+    memcpy(&v, rd->at, 8);
+    rd->at += 8;
     return v;
 }
 
-void m365_event_unpack(const struct m365_packed *p, struct m365_event *out)
+void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
+                       struct m365_event *out)
 {
     memset(out, 0, sizeof(*out));
     uint64_t m = p->present;
@@ -177,77 +284,118 @@ void m365_event_unpack(const struct m365_packed *p, struct m365_event *out)
     out->actor_type = p->actor_type;
     out->is_interactive = p->is_interactive;
     out->has_geo = p->has_geo;
-    const uint64_t *w = slots(p);
-    out->evidence.file = get_ptr(w++);
-    out->evidence.line = *w++;
-    out->evidence.offset = *w++;
+    struct reader_ rd = {body(p), p->narrow ? r->base : NULL};
+    memcpy(&out->evidence.line, rd.at, 8);
+    memcpy(&out->evidence.offset, rd.at + 8, 8);
+    rd.at += FIXED;
+    out->evidence.file = get_ref(&rd);
     uint64_t sm = m & (BIT(N_STR) - 1);
+    if (p->narrow && (m & BIT(S_READER))) {
+        out->reader = p->reader ? m365_readers[p->reader - 1]->name : NULL;
+        sm &= ~BIT(S_READER);
+    }
     while (sm) {
         size_t k = (size_t)__builtin_ctzll(sm);
         sm &= sm - 1;
-        memcpy((char *)out + str_off[k], w++, sizeof(const char *));
+        const void *v = get_ref(&rd);
+        memcpy((char *)out + str_off[k], &v, sizeof(v));
     }
     if (m & BIT(S_GEO)) {
-        memcpy(&out->lat, w++, 8);
-        memcpy(&out->lon, w++, 8);
+        memcpy(&out->lat, rd.at, 8);
+        memcpy(&out->lon, rd.at + 8, 8);
+        rd.at += 16;
     }
     if (m & BIT(S_MAIL)) {
-        out->mail = get_ptr(w++);
+        out->mail = get_ref(&rd);
     }
     if (m & BIT(S_COUNTS)) {
-        out->n_targets = (uint32_t)w[0];
-        out->n_props = (uint32_t)(w[0] >> 32);
-        out->n_params = (uint32_t)w[1];
-        out->n_extra = (uint32_t)(w[1] >> 32);
-        w += 2;
+        uint32_t n[4];
+        for (int i = 0; i < 4; i++) {
+            if (p->narrow) {
+                uint16_t v;
+                memcpy(&v, rd.at, 2);
+                rd.at += 2;
+                n[i] = v;
+            } else {
+                memcpy(&n[i], rd.at, 4);
+                rd.at += 4;
+            }
+        }
+        out->n_targets = n[0];
+        out->n_props = n[1];
+        out->n_params = n[2];
+        out->n_extra = n[3];
     }
     if (m & BIT(S_TARGETS)) {
-        out->targets = get_ptr(w++);
+        out->targets = get_ref(&rd);
     }
     if (m & BIT(S_PROPS)) {
-        out->props = get_ptr(w++);
+        out->props = get_ref(&rd);
     }
     if (m & BIT(S_PARAMS)) {
-        out->params = get_ptr(w++);
+        out->params = get_ref(&rd);
     }
     if (m & BIT(S_EXTRA)) {
-        out->extra = get_ptr(w++);
+        out->extra = get_ref(&rd);
     }
     if (m & BIT(S_RECORD_ID)) {
-        out->evidence.record_id = get_ptr(w++);
+        out->evidence.record_id = get_ref(&rd);
     }
 }
 
-/* The word of a slot, or NULL when the event lacks it. */
-static const uint64_t *slot_word(const struct m365_packed *p, unsigned s)
+/* The reference in slot s, or NULL when the event lacks it. */
+static const char *slot_ref(const struct m365_packed *p, const struct m365_region *r, unsigned s)
 {
     if (!(p->present & BIT(s))) {
         return NULL;
     }
-    uint64_t below = p->present & (BIT(s) - 1);
-    size_t i = FIXED_WORDS + (size_t)__builtin_popcountll(below) +
-               (size_t)__builtin_popcountll(below & TWO_WORDS);
-    return slots(p) + i;
+    struct reader_ rd = {body(p) + body_before(p->present, p->narrow, s),
+                         p->narrow ? r->base : NULL};
+    return get_ref(&rd);
 }
 
-static const char *slot_str(const struct m365_packed *p, unsigned s)
+const char *m365_packed_record_id(const struct m365_packed *p, const struct m365_region *r)
 {
-    const uint64_t *w = slot_word(p, s);
-    return w ? get_ptr(w) : NULL;
+    return slot_ref(p, r, S_RECORD_ID);
 }
 
-const char *m365_packed_record_id(const struct m365_packed *p)
+const char *m365_packed_reader(const struct m365_packed *p, const struct m365_region *r)
 {
-    return slot_str(p, S_RECORD_ID);
+    if (p->narrow) {
+        return (p->present & BIT(S_READER)) && p->reader ? m365_readers[p->reader - 1]->name
+                                                         : NULL;
+    }
+    return slot_ref(p, r, S_READER);
 }
-const char *m365_packed_reader(const struct m365_packed *p) { return slot_str(p, S_READER); }
-const char *m365_packed_tenant_id(const struct m365_packed *p) { return slot_str(p, S_TENANT); }
-const char *m365_packed_file(const struct m365_packed *p) { return get_ptr(slots(p)); }
-uint64_t m365_packed_line(const struct m365_packed *p) { return slots(p)[1]; }
-uint64_t m365_packed_offset(const struct m365_packed *p) { return slots(p)[2]; }
+
+const char *m365_packed_tenant_id(const struct m365_packed *p, const struct m365_region *r)
+{
+    return slot_ref(p, r, S_TENANT);
+}
+
+const char *m365_packed_file(const struct m365_packed *p, const struct m365_region *r)
+{
+    struct reader_ rd = {body(p) + FIXED, p->narrow ? r->base : NULL};
+    return get_ref(&rd);
+}
+
+uint64_t m365_packed_line(const struct m365_packed *p)
+{
+    uint64_t v;
+    memcpy(&v, body(p), 8);
+    return v;
+}
+
+uint64_t m365_packed_offset(const struct m365_packed *p)
+{
+    uint64_t v;
+    memcpy(&v, body(p) + 8, 8);
+    return v;
+}
 
 void m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_base)
 {
-    slots(p)[1] += line_base;
-    slots(p)[2] += off_base;
+    uint64_t line = m365_packed_line(p) + line_base, off = m365_packed_offset(p) + off_base;
+    memcpy(body(p), &line, 8);
+    memcpy(body(p) + 8, &off, 8);
 }

@@ -1,13 +1,23 @@
-/* The scan's event table: each event packed into a header plus one 8-byte slot per field the
- * record actually carries, instead of a full struct m365_event (344 bytes, two thirds of it
- * NULL pointers for a typical audit record). Detections and reporters see full events, unpacked
- * on the way out (m365_scan_event_at). */
+/* The scan's event table: each event packed into a header plus one slot per field the record
+ * actually carries, instead of a full struct m365_event (344 bytes, two thirds of it NULL
+ * pointers for a typical audit record). Detections and reporters see full events, unpacked on
+ * the way out (m365_scan_event_at).
+ *
+ * Two forms. Narrow: every string and detail the event points to lies in the scan's region
+ * (core/region.h), so each is a 32-bit offset from the region's base and the reader is an index
+ * into the reader registry. Wide: 64-bit pointers, for anything else (a region used up, a
+ * pointer from elsewhere). Both unpack to the same event. */
 #ifndef M365_EVENT_PACK_H
 #define M365_EVENT_PACK_H
 #include <stddef.h>
 #include <stdint.h>
 
 #include "m365hunt/event.h"
+
+struct m365_region;
+
+/* Offsets are 32-bit: a region for narrow events is at most this large. */
+#define M365_PACK_REGION_MAX ((size_t)1 << 32)
 
 struct m365_packed {
     int64_t time_ms;
@@ -19,21 +29,26 @@ struct m365_packed {
     int8_t is_interactive;
     uint8_t has_geo;
     uint16_t words; /* whole size in 8-byte words, header included */
+    uint8_t narrow; /* 1: 32-bit offsets from the region's base */
+    uint8_t reader; /* narrow: 1 + index in the reader registry, 0 none */
+    uint8_t spare[2];
     /* then: evidence file, line, offset; then the present slots */
 };
 
-/* Bytes the packed form of ev takes (a multiple of 8). */
-size_t m365_event_packed_size(const struct m365_event *ev);
-/* Packs ev into out, which holds m365_event_packed_size(ev) bytes, 8-byte aligned. */
-void m365_event_pack(const struct m365_event *ev, struct m365_packed *out);
-/* Unpacks p into out (every field set). */
-void m365_event_unpack(const struct m365_packed *p, struct m365_event *out);
+/* Bytes the packed form of ev takes (a multiple of 8); r may be NULL (always wide). */
+size_t m365_event_packed_size(const struct m365_event *ev, const struct m365_region *r);
+/* Packs ev into out, which holds m365_event_packed_size(ev, r) bytes, 8-byte aligned. */
+void m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
+                     struct m365_packed *out);
+/* Unpacks p (packed with region r) into out, every field set. */
+void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
+                       struct m365_event *out);
 
 /* Fields read without unpacking the whole event (sorting, de-duplication, statistics). */
-const char *m365_packed_record_id(const struct m365_packed *p);
-const char *m365_packed_reader(const struct m365_packed *p);
-const char *m365_packed_tenant_id(const struct m365_packed *p);
-const char *m365_packed_file(const struct m365_packed *p);
+const char *m365_packed_record_id(const struct m365_packed *p, const struct m365_region *r);
+const char *m365_packed_reader(const struct m365_packed *p, const struct m365_region *r);
+const char *m365_packed_tenant_id(const struct m365_packed *p, const struct m365_region *r);
+const char *m365_packed_file(const struct m365_packed *p, const struct m365_region *r);
 uint64_t m365_packed_line(const struct m365_packed *p);
 uint64_t m365_packed_offset(const struct m365_packed *p);
 /* Adds to the line and offset (the part of a file read from its middle). */

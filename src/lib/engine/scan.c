@@ -16,6 +16,7 @@
 #include "../core/intern.h"
 #include "../core/limits.h"
 #include "../core/map.h"
+#include "../core/region.h"
 #include "../io/input.h"
 #include "../json/json.h"
 #include "../readers/json_records.h"
@@ -117,6 +118,9 @@ struct kept_slot {
 
 struct m365_scan {
     struct m365_scan_options opts;
+    /* The strings and details of the events live here, so that the packed events can refer to
+     * them with 32-bit offsets (event_pack.h). */
+    struct m365_region region;
     struct m365_intern intern;
     struct m365_arena arena;
 
@@ -308,7 +312,10 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
         return M365_E_NOMEM;
     }
     m365_intern_set_limit(&s->intern, s->opts.limits.max_distinct_values);
+    m365_region_init(&s->region, M365_PACK_REGION_MAX);
+    m365_intern_use_region(&s->intern, &s->region);
     m365_arena_init(&s->arena, 1u << 20);
+    m365_arena_use_region(&s->arena, &s->region);
     pthread_mutex_init(&s->kept_mu, NULL);
     if (m365_rule_config_init(&s->rules) != M365_OK) {
         m365_scan_free(s);
@@ -409,6 +416,7 @@ void m365_scan_free(struct m365_scan *s)
     free(s->files);
     m365_arena_free(&s->arena);
     m365_intern_free(&s->intern);
+    m365_region_free(&s->region);
     free(s);
 }
 
@@ -463,7 +471,7 @@ void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes)
 int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp)
 {
     struct evstore *es = &u->store;
-    size_t size = m365_event_packed_size(ev);
+    size_t size = m365_event_packed_size(ev, &u->scan->region);
     struct evchunk *c = es->n_chunks ? &es->chunks[es->n_chunks - 1] : NULL;
     if (!c || c->cap - c->used < size) {
         size_t nc = es->n_chunks + 1;
@@ -490,7 +498,7 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
         es->fps = fps;
         es->fps_cap = ncap;
     }
-    m365_event_pack(ev, (struct m365_packed *)(void *)(c->p + c->used));
+    m365_event_pack(ev, &u->scan->region, (struct m365_packed *)(void *)(c->p + c->used));
     c->used += size;
     es->fps[es->n++] = fp;
     return 0;
@@ -1140,6 +1148,7 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
     unsigned started = 0;
     for (unsigned t = 0; t < threads; t++) {
         m365_arena_init(&s->thread_arenas[t], 1u << 20);
+        m365_arena_use_region(&s->thread_arenas[t], &s->region);
         ws[t].pool = &p;
         ws[t].arena = &s->thread_arenas[t];
         if (pthread_create(&tids[t], NULL, worker_main, &ws[t]) == 0) {
@@ -1253,7 +1262,7 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
         slots[i] = UINT32_MAX;
     }
     for (size_t i = 0; i < s->n_events; i++) {
-        const char *rid = m365_packed_record_id(stored(s, i));
+        const char *rid = m365_packed_record_id(stored(s, i), &s->region);
         dup[i] = false;
         if (!rid) {
             continue;
@@ -1262,7 +1271,7 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
         size_t j = h & (cap - 1);
         while (slots[j] != UINT32_MAX) {
             if (s->fps[slots[j]] == s->fps[i] &&
-                strcmp(m365_packed_record_id(stored(s, slots[j])), rid) == 0) {
+                strcmp(m365_packed_record_id(stored(s, slots[j]), &s->region), rid) == 0) {
                 dup[i] = true;
                 break;
             }
@@ -1326,7 +1335,7 @@ static const char *infer_tenant(struct m365_scan *s)
     }
     size_t k = 0;
     for (size_t i = 0; i < s->n_sorted; i++) {
-        const char *t = m365_packed_tenant_id(s->sorted[i]);
+        const char *t = m365_packed_tenant_id(s->sorted[i], &s->region);
         /* Only GUID-shaped ids: Log Analytics workspace ids and placeholders are not tenants. */
         if (t && strlen(t) == 36 && s->sorted[i]->log_source != M365_LOG_SIGNIN) {
             ids[k++] = t;
@@ -1556,7 +1565,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         }
     }
     for (size_t i = 0; i < s->n_sorted; i++) {
-        const char *reader = m365_packed_reader(s->sorted[i]);
+        const char *reader = m365_packed_reader(s->sorted[i], &s->region);
         int slot = reader ? reader_slot(s, reader) : -1;
         if (slot >= 0) {
             s->reader_stats[slot].events++;
@@ -1626,7 +1635,7 @@ const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
     if (i >= s->n_sorted) {
         return NULL;
     }
-    m365_event_unpack(s->sorted[i], buf);
+    m365_event_unpack(s->sorted[i], &s->region, buf);
     return buf;
 }
 
@@ -1677,7 +1686,7 @@ const struct m365_event *m365_scan_event(const struct m365_scan *cs, size_t i)
     } else {
         ev = malloc(sizeof(*ev)); /* not an arena: each detection's share is measured */
         if (ev) {
-            m365_event_unpack(s->sorted[i], ev);
+            m365_event_unpack(s->sorted[i], &s->region, ev);
             k->seq1 = seq1;
             k->ev = ev;
             s->kept_n++;

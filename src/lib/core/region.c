@@ -1,0 +1,42 @@
+#include "region.h"
+
+#include <sys/mman.h>
+
+void m365_region_init(struct m365_region *r, size_t size)
+{
+    r->base = NULL;
+    r->size = 0;
+    atomic_init(&r->used, 0);
+    /* Address space only: with overcommit off, a smaller range may still be granted. */
+    for (; size >= ((size_t)64 << 20); size /= 4) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p != MAP_FAILED) {
+            r->base = p;
+            r->size = size;
+            return;
+        }
+    }
+}
+
+void m365_region_free(struct m365_region *r)
+{
+    if (r->base) {
+        munmap(r->base, r->size);
+    }
+    r->base = NULL;
+    r->size = 0;
+}
+
+void *m365_region_alloc(struct m365_region *r, size_t n)
+{
+    if (!r->base) {
+        return NULL;
+    }
+    n = (n + 7u) & ~(size_t)7u;
+    size_t at = atomic_fetch_add(&r->used, n);
+    if (at > r->size || r->size - at < n) {
+        return NULL; /* used up: the caller falls back to malloc */
+    }
+    return r->base + at;
+}
