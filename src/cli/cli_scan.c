@@ -108,12 +108,6 @@ struct count {
     uint64_t n;
 };
 
-static int cmp_ptr(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t) * (const char *const *)a, y = (uintptr_t) * (const char *const *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int cmp_count(const void *a, const void *b)
 {
     const struct count *x = a, *y = b;
@@ -123,44 +117,82 @@ static int cmp_count(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-/* Most frequent values of an interned field (pointer equality = string equality). */
-static size_t busiest(const struct m365_scan *s, int which, struct count *out, size_t max)
+/* Counts per interned value (pointer equality = string equality): open addressing. */
+struct counter {
+    struct count *t;
+    size_t cap, n;
+    bool failed;
+};
+
+static void counter_add(struct counter *c, const char *key)
 {
-    size_t n = m365_scan_n_events(s);
-    const char **keys = malloc((n ? n : 1) * sizeof(*keys));
-    if (!keys) {
-        return 0;
+    if (c->failed) {
+        return;
     }
+    if ((c->n + 1) * 2 > c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 1024;
+        struct count *nt = calloc(ncap, sizeof(*nt));
+        if (!nt) {
+            c->failed = true;
+            return;
+        }
+        for (size_t i = 0; i < c->cap; i++) {
+            if (c->t[i].key) {
+                size_t j = ((uintptr_t)c->t[i].key >> 3) * 0x9e3779b97f4a7c15ull & (ncap - 1);
+                while (nt[j].key) {
+                    j = (j + 1) & (ncap - 1);
+                }
+                nt[j] = c->t[i];
+            }
+        }
+        free(c->t);
+        c->t = nt;
+        c->cap = ncap;
+    }
+    size_t j = ((uintptr_t)key >> 3) * 0x9e3779b97f4a7c15ull & (c->cap - 1);
+    while (c->t[j].key && c->t[j].key != key) {
+        j = (j + 1) & (c->cap - 1);
+    }
+    if (!c->t[j].key) {
+        c->t[j].key = key;
+        c->n++;
+    }
+    c->t[j].n++;
+}
+
+/* The `max` most frequent, most first (ties by name); frees the counter. */
+static size_t counter_top(struct counter *c, struct count *out, size_t max)
+{
     size_t k = 0;
-    struct m365_event buf;
-    for (size_t i = 0; i < n; i++) {
-        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
-        const char *v = which == 0 ? ev->actor_upn : ev->ip;
-        if (v) {
-            keys[k++] = v;
+    for (size_t i = 0; i < c->cap; i++) {
+        if (c->t[i].key) {
+            c->t[k++] = c->t[i];
         }
     }
-    qsort(keys, k, sizeof(*keys), cmp_ptr);
-    struct count *all = malloc((k ? k : 1) * sizeof(*all));
-    size_t na = 0;
-    for (size_t i = 0; all && i < k; i++) {
-        if (na && all[na - 1].key == keys[i]) {
-            all[na - 1].n++;
-        } else {
-            all[na].key = keys[i];
-            all[na].n = 1;
-            na++;
-        }
-    }
-    free(keys);
-    if (!all) {
-        return 0;
-    }
-    qsort(all, na, sizeof(*all), cmp_count);
-    size_t r = na < max ? na : max;
-    memcpy(out, all, r * sizeof(*out));
-    free(all);
+    qsort(c->t, k, sizeof(*c->t), cmp_count);
+    size_t r = c->failed ? 0 : k < max ? k : max;
+    memcpy(out, c->t, r * sizeof(*out));
+    free(c->t);
     return r;
+}
+
+/* The busiest users and addresses, in one walk over the events. */
+static void busiest(const struct m365_scan *s, struct count *users, size_t *nu, struct count *ips,
+                    size_t *ni, size_t max)
+{
+    struct counter cu = {0}, ci = {0};
+    struct m365_event buf;
+    for (size_t i = 0; i < m365_scan_n_events(s); i++) {
+        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
+        if (ev->actor_upn) {
+            counter_add(&cu, ev->actor_upn);
+        }
+        if (ev->ip) {
+            counter_add(&ci, ev->ip);
+        }
+    }
+    *nu = counter_top(&cu, users, max);
+    *ni = counter_top(&ci, ips, max);
 }
 
 static void print_stats_row(FILE *o, int width, const char *name, unsigned files,
@@ -460,7 +492,8 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
 
     struct count users[64], ips[64];
     unsigned top = c->top > 64 ? 64 : c->top;
-    size_t nu = busiest(s, 0, users, top), ni = busiest(s, 1, ips, top);
+    size_t nu, ni;
+    busiest(s, users, &nu, ips, &ni, top);
     if (nu || ni) {
         fprintf(o, "\n%s%-30s %7s    %-30s %7s%s\n", B, "BUSIEST USERS", "events", "BUSIEST IPS",
                 "events", R);

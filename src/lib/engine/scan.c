@@ -1564,11 +1564,16 @@ enum m365_status m365_scan_run(struct m365_scan *s)
             widen(&s->reader_stats[slot], fs->last_ms);
         }
     }
+    const char *last_reader = NULL; /* runs of one format: look its slot up once */
+    int last_slot = -1;
     for (size_t i = 0; i < s->n_sorted; i++) {
         const char *reader = m365_packed_reader(s->sorted[i], &s->region);
-        int slot = reader ? reader_slot(s, reader) : -1;
-        if (slot >= 0) {
-            s->reader_stats[slot].events++;
+        if (reader != last_reader) {
+            last_reader = reader;
+            last_slot = reader ? reader_slot(s, reader) : -1;
+        }
+        if (last_slot >= 0) {
+            s->reader_stats[last_slot].events++;
         }
     }
     s->home_tenant = infer_tenant(s);

@@ -140,6 +140,12 @@ static bool line_is_object(const char *p, size_t n)
     unsigned depth = 0;
     bool in_str = false, esc = false;
     for (; i < n; i++) {
+        if (in_str && !esc) {
+            i += plain_run(p + i, n - i); /* the line holds no newline: stops at '"' or '\\' */
+            if (i == n) {
+                break;
+            }
+        }
         char c = p[i];
         if (in_str) {
             if (esc) {
