@@ -193,8 +193,11 @@ static void put_bytes(struct writer *w, const void *v, size_t n)
     w->at += n;
 }
 
-void m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
-                     struct m365_packed *out)
+_Static_assert(sizeof(struct m365_packed) + FIXED + 8 + 8 * (S_COUNT + 2) <= M365_PACKED_MAX,
+               "the largest event fits M365_PACKED_MAX");
+
+size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
+                       struct m365_packed *out)
 {
     uint64_t m = present_of(ev);
     bool narrow = fits_narrow(ev, m, r);
@@ -248,6 +251,7 @@ void m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
     /* The tail of the last word: zero, so equal events pack to equal bytes. */
     unsigned char *end = (unsigned char *)out + (size_t)out->words * 8;
     memset(w.at, 0, (size_t)(end - w.at));
+    return (size_t)out->words * 8;
 }
 
 struct reader_ {

@@ -35,11 +35,14 @@ struct m365_packed {
     /* then: evidence file, line, offset; then the present slots */
 };
 
+/* The most bytes a packed event takes. */
+#define M365_PACKED_MAX 512
 /* Bytes the packed form of ev takes (a multiple of 8); r may be NULL (always wide). */
 size_t m365_event_packed_size(const struct m365_event *ev, const struct m365_region *r);
-/* Packs ev into out, which holds m365_event_packed_size(ev, r) bytes, 8-byte aligned. */
-void m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
-                     struct m365_packed *out);
+/* Packs ev into out (8-byte aligned, room for M365_PACKED_MAX bytes); returns the bytes used,
+ * m365_event_packed_size(ev, r). */
+size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
+                       struct m365_packed *out);
 /* Unpacks p (packed with region r) into out, every field set. */
 void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
                        struct m365_event *out);

@@ -471,9 +471,8 @@ void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes)
 int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp)
 {
     struct evstore *es = &u->store;
-    size_t size = m365_event_packed_size(ev, &u->scan->region);
     struct evchunk *c = es->n_chunks ? &es->chunks[es->n_chunks - 1] : NULL;
-    if (!c || c->cap - c->used < size) {
+    if (!c || c->cap - c->used < M365_PACKED_MAX) {
         size_t nc = es->n_chunks + 1;
         struct evchunk *chunks = realloc(es->chunks, nc * sizeof(*chunks));
         if (!chunks) {
@@ -498,8 +497,7 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
         es->fps = fps;
         es->fps_cap = ncap;
     }
-    m365_event_pack(ev, &u->scan->region, (struct m365_packed *)(void *)(c->p + c->used));
-    c->used += size;
+    c->used += m365_event_pack(ev, &u->scan->region, (struct m365_packed *)(void *)(c->p + c->used));
     es->fps[es->n++] = fp;
     return 0;
 }
