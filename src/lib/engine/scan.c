@@ -1246,6 +1246,12 @@ static enum m365_status gather_events(struct m365_scan *s)
 }
 
 /* Same record id and same content = the same record exported twice. */
+static uint64_t dedup_hash(struct m365_scan *s, size_t i, const char **rid)
+{
+    *rid = m365_packed_record_id(stored(s, i), &s->region);
+    return *rid ? m365_hash_mix(m365_hash_bytes(*rid, strlen(*rid), 0x1d) ^ s->fps[i]) : 0;
+}
+
 static enum m365_status dedup(struct m365_scan *s, bool *dup)
 {
     size_t cap = 16;
@@ -1259,13 +1265,27 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
     for (size_t i = 0; i < cap; i++) {
         slots[i] = UINT32_MAX;
     }
+    /* The table is far larger than the caches and each event lands in a random slot: hash a
+     * few events ahead and ask for their slots early. */
+    enum { AHEAD = 16 };
+    uint64_t hs[AHEAD];
+    const char *rids[AHEAD];
+    for (size_t i = 0; i < AHEAD && i < s->n_events; i++) {
+        hs[i] = dedup_hash(s, i, &rids[i]);
+        __builtin_prefetch(&slots[hs[i] & (cap - 1)]);
+    }
     for (size_t i = 0; i < s->n_events; i++) {
-        const char *rid = m365_packed_record_id(stored(s, i), &s->region);
+        const char *rid = rids[i % AHEAD];
+        uint64_t h = hs[i % AHEAD];
+        if (i + AHEAD < s->n_events) {
+            size_t a = (i + AHEAD) % AHEAD;
+            hs[a] = dedup_hash(s, i + AHEAD, &rids[a]);
+            __builtin_prefetch(&slots[hs[a] & (cap - 1)]);
+        }
         dup[i] = false;
         if (!rid) {
             continue;
         }
-        uint64_t h = m365_hash_mix(m365_hash_bytes(rid, strlen(rid), 0x1d) ^ s->fps[i]);
         size_t j = h & (cap - 1);
         while (slots[j] != UINT32_MAX) {
             if (s->fps[slots[j]] == s->fps[i] &&
@@ -1325,33 +1345,53 @@ static const char *infer_tenant(struct m365_scan *s)
         }
         return m365_intern(&s->intern, lower, n);
     }
-    const char *best = NULL;
-    size_t best_n = 0;
-    const char **ids = malloc((s->n_sorted ? s->n_sorted : 1) * sizeof(*ids));
-    if (!ids) {
-        return NULL;
-    }
-    size_t k = 0;
+    /* Runs of one id (most evidence is one tenant's), then runs of equal ids added up. */
+    struct run {
+        const char *id;
+        size_t n;
+    } *runs = NULL;
+    size_t nr = 0, cap = 0;
     for (size_t i = 0; i < s->n_sorted; i++) {
         const char *t = m365_packed_tenant_id(s->sorted[i], &s->region);
         /* Only GUID-shaped ids: Log Analytics workspace ids and placeholders are not tenants. */
-        if (t && strlen(t) == 36 && s->sorted[i]->log_source != M365_LOG_SIGNIN) {
-            ids[k++] = t;
+        if (!t || s->sorted[i]->log_source == M365_LOG_SIGNIN) {
+            continue;
         }
+        if (nr && runs[nr - 1].id == t) {
+            runs[nr - 1].n++;
+            continue;
+        }
+        if (strlen(t) != 36) {
+            continue;
+        }
+        if (nr == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            struct run *r2 = realloc(runs, nc * sizeof(*r2));
+            if (!r2) {
+                free(runs);
+                return NULL;
+            }
+            runs = r2;
+            cap = nc;
+        }
+        runs[nr].id = t;
+        runs[nr++].n = 1;
     }
-    m365_qsort(ids, k, sizeof(*ids), m365_cmp_cstr);
-    for (size_t i = 0; i < k;) {
-        size_t j = i;
-        while (j < k && strcmp(ids[j], ids[i]) == 0) {
-            j++;
+    m365_qsort(runs, nr, sizeof(*runs), m365_cmp_cstr); /* id is the first member */
+    const char *best = NULL;
+    size_t best_n = 0;
+    for (size_t i = 0; i < nr;) {
+        size_t j = i, n = 0;
+        while (j < nr && strcmp(runs[j].id, runs[i].id) == 0) {
+            n += runs[j++].n;
         }
-        if (j - i > best_n) {
-            best_n = j - i;
-            best = ids[i];
+        if (n > best_n) {
+            best_n = n;
+            best = runs[i].id;
         }
         i = j;
     }
-    free(ids);
+    free(runs);
     return best;
 }
 
