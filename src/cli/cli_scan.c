@@ -169,9 +169,13 @@ static size_t counter_top(struct counter *c, struct count *out, size_t max)
             c->t[k++] = c->t[i];
         }
     }
-    qsort(c->t, k, sizeof(*c->t), cmp_count);
+    if (k > 1) {
+        qsort(c->t, k, sizeof(*c->t), cmp_count);
+    }
     size_t r = c->failed ? 0 : k < max ? k : max;
-    memcpy(out, c->t, r * sizeof(*out));
+    if (r) {
+        memcpy(out, c->t, r * sizeof(*out));
+    }
     free(c->t);
     return r;
 }
