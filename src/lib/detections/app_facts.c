@@ -1068,7 +1068,8 @@ static void note_requests(struct m365_app_facts *f, struct m365_dctx *dc, struct
     }
 }
 
-static void note_audience(struct m365_dctx *dc, struct m365_app *a, const struct m365_event *ev, bool created)
+static void note_audience(struct m365_dctx *dc, struct m365_app *a, const struct m365_event *ev,
+                          bool created)
 {
     const struct m365_modprop *p = m365_event_prop(ev, "AvailableToOtherTenants");
     const char *prop = "AvailableToOtherTenants";

@@ -510,7 +510,8 @@ static void observe_exchange(struct m365_dctx *dc, struct state *s, const struct
 }
 
 /* Another account reading a mailbox whose auditing was just switched off. */
-static void observe_access(struct m365_dctx *dc, const struct cfg *c, struct state *s, const struct m365_event *ev)
+static void observe_access(struct m365_dctx *dc, const struct cfg *c, struct state *s,
+                           const struct m365_event *ev)
 {
     const struct m365_mail_access *m = ev->mail;
     if (!m || !m->mailbox_upn || ev->time_ms == M365_TIME_NONE) {

@@ -202,13 +202,14 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     u->total_novel++;
     u->new_countries += new_country;
     if (u->n_novel < MAX_ANOM) {
-        u->novel[u->n_novel++] = (struct novel){m365_dctx_keep(dc, ev), new_country ? country : NULL,
-                                                new_asn ? asn : 0, tenant_new};
+        u->novel[u->n_novel++] =
+            (struct novel){m365_dctx_keep(dc, ev), new_country ? country : NULL,
+                           new_asn ? asn : 0, tenant_new};
     }
 }
 
-static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u, const struct m365_event *ev,
-                   const struct m365_ipinfo *ii)
+static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u,
+                   const struct m365_event *ev, const struct m365_ipinfo *ii)
 {
     if (!m365_id_has_geo(ev) || ii->trusted) {
         return; /* the tenant's own egress (VPN, proxies) says nothing about where users are */
@@ -241,8 +242,8 @@ static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u, co
     }
 }
 
-static void burst(struct m365_dctx *dc, const struct cfg *c, struct user *u, const struct m365_event *ev,
-                  const struct m365_ipinfo *ii)
+static void burst(struct m365_dctx *dc, const struct cfg *c, struct user *u,
+                  const struct m365_event *ev, const struct m365_ipinfo *ii)
 {
     if (!ii->prefix || ii->trusted || ii->is_private) {
         return;

@@ -145,7 +145,8 @@ static bool odd_name(const char *name, uint32_t short_len)
 
 /* --- records ------------------------------------------------------------------------------- */
 
-static struct rec *new_rec(struct m365_dctx *dc, struct state *s, const struct m365_event *ev, enum what w)
+static struct rec *new_rec(struct m365_dctx *dc, struct state *s, const struct m365_event *ev,
+                           enum what w)
 {
     if (s->n >= MAX_RECS) {
         s->dropped++;

@@ -65,8 +65,8 @@ static void init(struct m365_dctx *dc, void *sv)
     }
 }
 
-static struct rec *add(struct m365_dctx *dc, struct state *s, const struct m365_event *ev, const char *mbx,
-                       const char *grantee, unsigned rights)
+static struct rec *add(struct m365_dctx *dc, struct state *s, const struct m365_event *ev,
+                       const char *mbx, const char *grantee, unsigned rights)
 {
     if (!rights || !grantee || m365_exo_system_principal(grantee) ||
         m365_exo_system_mailbox(mbx)) {
@@ -211,7 +211,8 @@ static void observe_cmdlet(struct m365_dctx *dc, struct state *s, const struct m
 
 /* UAL AddFolderPermissions / ModifyFolderPermissions: Item.ParentFolder.{MemberRights,
  * MemberUpn, MemberSid, Name, Path}. */
-static void observe_folder_record(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
+static void observe_folder_record(struct m365_dctx *dc, struct state *s,
+                                  const struct m365_event *ev)
 {
     const char *rights = m365_event_extra(ev, "Item.ParentFolder.MemberRights");
     const char *member = m365_event_extra(ev, "Item.ParentFolder.MemberUpn");

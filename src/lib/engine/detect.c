@@ -254,6 +254,7 @@ const struct m365_event *m365_dctx_ref_keep(struct m365_dctx *dc, uint32_t ref)
 {
     return ref ? m365_scan_event(dc->scan, ref - 1) : NULL;
 }
+
 struct m365_arena *m365_dctx_arena(struct m365_dctx *dc) { return dc->arena; }
 
 const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len)
@@ -534,8 +535,6 @@ static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *a
         det->init(&dc, state);
     }
     if (!dc.skip) {
-        struct m365_event ev; /* the event in hand, unpacked */
-        (void)ev;
         for (size_t i = 0; i < r->n; i++) {
             if (det->kinds & M365_KIND_BIT(r->kinds[i])) {
 #ifdef M365_CHECK_TRANSIENT_EVENTS
@@ -550,6 +549,7 @@ static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *a
                 memset(tmp, 0xa5, sizeof(*tmp));
                 free(tmp);
 #else
+                struct m365_event ev; /* unpacked for this call only */
                 det->observe(&dc, state, m365_scan_event_at(r->s, i, &ev));
 #endif
             }

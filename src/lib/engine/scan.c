@@ -497,7 +497,8 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
         es->fps = fps;
         es->fps_cap = ncap;
     }
-    c->used += m365_event_pack(ev, &u->scan->region, (struct m365_packed *)(void *)(c->p + c->used));
+    struct m365_packed *at = (struct m365_packed *)(void *)(c->p + c->used);
+    c->used += m365_event_pack(ev, &u->scan->region, at);
     es->fps[es->n++] = fp;
     return 0;
 }
