@@ -5,8 +5,10 @@
 #include "../core/region.h"
 #include "../readers/reader.h"
 
-/* Slots, in order: the 25 strings of struct m365_event, then the rest. A slot is one 8-byte
- * word, except the geo and count slots (two). */
+/* Slots, in order: the 25 strings of struct m365_event, then the rest. A reference slot is a
+ * pointer (wide) or a 32-bit offset (narrow; the reader then lives in the header); geo is two
+ * doubles; counts are four 32-bit (wide) or 16-bit (narrow) numbers. The slot indexes named
+ * below are checked by tests/unit/test_event_pack.c through the getters. */
 static const size_t str_off[] = {
     offsetof(struct m365_event, reader),
     offsetof(struct m365_event, workload),
