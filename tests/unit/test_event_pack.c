@@ -10,9 +10,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <stdbool.h>
 
+#include "core/buf.h"
 #include "core/region.h"
 #include "engine/event_pack.h"
+#include "engine/scan_internal.h"
+#include "m365hunt/simulate.h"
 #include "readers/reader.h"
 #include "m365hunt/m365hunt.h"
 #include "test_util.h"
@@ -239,11 +243,85 @@ static void scan_hands_out_the_same_event(void **state)
     free(dir);
 }
 
+static int append(const char *data, size_t len, void *user)
+{
+    return m365_buf_append(user, data, len) == 0 && !((struct m365_buf *)user)->failed ? 0 : -1;
+}
+
+/* Every event and every finding of a scan, as JSON. */
+static void scan_text(const char *dir, size_t region_bytes, struct m365_buf *out, size_t *kept,
+                      size_t *wide, size_t *events, size_t *used)
+{
+    struct m365_scan_options o;
+    m365_scan_options_init(&o);
+    struct m365_scan *s;
+    assert_int_equal(m365_scan_new(&s, &o), M365_OK);
+    if (region_bytes) {
+        m365_scan_limit_region(s, region_bytes);
+    }
+    assert_int_equal(m365_scan_add_path(s, dir), M365_OK);
+    assert_int_equal(m365_scan_run(s), M365_OK);
+    struct m365_event buf;
+    for (size_t i = 0; i < m365_scan_n_events(s); i++) {
+        assert_int_equal(m365_event_write_json(m365_scan_event_at(s, i, &buf), append, out),
+                         M365_OK);
+        m365_buf_putc(out, '\n');
+    }
+    for (size_t i = 0; i < m365_scan_n_findings(s); i++) {
+        assert_int_equal(m365_finding_write_json(m365_scan_finding(s, i), append, out), M365_OK);
+        m365_buf_putc(out, '\n');
+    }
+    *kept = m365_scan_timing(s).kept_events;
+    *wide = m365_scan_wide_events(s);
+    *events = m365_scan_n_events(s);
+    *used = m365_scan_region_used(s);
+    m365_scan_free(s);
+}
+
+/* The same evidence with the address range running out part-way (events packed narrow, then
+ * wide, strings on both sides of the limit) gives the same events and findings. */
+static void narrow_and_wide_agree(void **state)
+{
+    (void)state;
+    char *root = m365_test_mkdtemp();
+    struct m365_sim_options so;
+    m365_sim_options_init(&so);
+    so.out_dir = root;
+    so.days = 40;
+    so.seed = 11;
+    so.formats = "ual-jsonl,graph-json";
+    static const char *const all[] = {"all"};
+    so.scenarios = all;
+    so.n_scenarios = 1;
+    char err[256];
+    struct m365_sim_stats st;
+    assert_int_equal(m365_simulate(&so, &st, err, sizeof(err)), M365_OK);
+    struct m365_buf full, limited;
+    m365_buf_init(&full, 0);
+    m365_buf_init(&limited, 0);
+    size_t kept_full, kept_limited, wide_full, wide_limited, n_full, n_limited, used, u2;
+    scan_text(root, 0, &full, &kept_full, &wide_full, &n_full, &used);
+    /* Half the range the whole scan used: it runs out while the events are read. */
+    scan_text(root, used / 2, &limited, &kept_limited, &wide_limited, &n_limited, &u2);
+    assert_int_equal(wide_full, 0); /* the whole range: every event narrow */
+    assert_int_equal(n_full, n_limited);
+    assert_true(wide_limited > n_limited / 10 && wide_limited < n_limited); /* both forms */
+    assert_true(kept_full > 0); /* findings with evidence */
+    assert_int_equal(kept_full, kept_limited);
+    assert_int_equal(full.len, limited.len);
+    assert_memory_equal(full.data, limited.data, full.len);
+    m365_buf_free(&full);
+    m365_buf_free(&limited);
+    m365_test_rmtree(root);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip),
         cmocka_unit_test(scan_hands_out_the_same_event),
+        cmocka_unit_test(narrow_and_wide_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,7 @@
 void m365_region_init(struct m365_region *r, size_t size)
 {
     r->base = NULL;
-    r->size = 0;
+    r->size = r->mapped = 0;
     atomic_init(&r->used, 0);
     /* Address space only: with overcommit off, a smaller range may still be granted. */
     for (; size >= ((size_t)64 << 20); size /= 4) {
@@ -13,7 +13,7 @@ void m365_region_init(struct m365_region *r, size_t size)
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p != MAP_FAILED) {
             r->base = p;
-            r->size = size;
+            r->size = r->mapped = size;
             return;
         }
     }
@@ -22,10 +22,17 @@ void m365_region_init(struct m365_region *r, size_t size)
 void m365_region_free(struct m365_region *r)
 {
     if (r->base) {
-        munmap(r->base, r->size);
+        munmap(r->base, r->mapped);
     }
     r->base = NULL;
-    r->size = 0;
+    r->size = r->mapped = 0;
+}
+
+void m365_region_limit(struct m365_region *r, size_t size)
+{
+    if (size < r->size) {
+        r->size = size;
+    }
 }
 
 void *m365_region_alloc(struct m365_region *r, size_t n)

@@ -11,7 +11,8 @@
 
 struct m365_region {
     char *base; /* NULL: no range could be reserved, every allocation falls back to malloc */
-    size_t size;
+    size_t size;   /* usable bytes */
+    size_t mapped; /* bytes reserved (size, unless m365_region_limit lowered it) */
     _Atomic size_t used;
 };
 
@@ -19,11 +20,13 @@ struct m365_region {
  * error). */
 void m365_region_init(struct m365_region *r, size_t size);
 void m365_region_free(struct m365_region *r);
+/* Tests: use only the first `size` bytes, so that the range runs out early. */
+void m365_region_limit(struct m365_region *r, size_t size);
 /* n bytes, 8-byte aligned; NULL when the range is used up. */
 void *m365_region_alloc(struct m365_region *r, size_t n);
 
 static inline bool m365_region_has(const struct m365_region *r, const void *p)
 {
-    return r && r->base && (uintptr_t)p - (uintptr_t)r->base < r->size;
+    return r && r->base && (uintptr_t)p - (uintptr_t)r->base < r->mapped;
 }
 #endif

@@ -1683,6 +1683,26 @@ const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
     return buf;
 }
 
+void m365_scan_limit_region(struct m365_scan *s, size_t bytes)
+{
+    m365_region_limit(&s->region, bytes);
+}
+
+size_t m365_scan_region_used(const struct m365_scan *s)
+{
+    size_t used = atomic_load(&((struct m365_scan *)(uintptr_t)s)->region.used);
+    return used < s->region.size ? used : s->region.size;
+}
+
+size_t m365_scan_wide_events(const struct m365_scan *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_sorted; i++) {
+        n += !s->sorted[i]->narrow;
+    }
+    return n;
+}
+
 uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i)
 {
     return s->sorted[i]->kind;

@@ -26,6 +26,11 @@ struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
 
 /* Detection threads (the reading threads' number), and whether several threads share the
  * scan's interning and enrichment (they then lock). */
+/* Tests: the events' address range runs out after `bytes` (later events are packed wide). */
+void m365_scan_limit_region(struct m365_scan *s, size_t bytes);
+/* Events packed wide (64-bit pointers), and bytes of the range in use, for the tests. */
+size_t m365_scan_wide_events(const struct m365_scan *s);
+size_t m365_scan_region_used(const struct m365_scan *s);
 /* Event i's kind, read without unpacking it. */
 uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i);
 /* How many events m365_scan_event has copied out whole (kept by detections or callers). */
