@@ -107,7 +107,7 @@ struct m365_evidence {
     const char *file;      /* path as given (or "-" for stdin) */
     uint64_t line;         /* 1-based line of the record's first byte in the decoded stream */
     uint64_t offset;       /* byte offset of the record in the decoded stream */
-    const char *record_id; /* Id / id / RecordId / OfficeId, when present */
+    const char *record_id; /* Id / id / RecordId / OfficeId, when present; copied, not interned */
 };
 
 /* time_ms of a record that carries no timestamp at all (some Log Analytics query exports). */
@@ -143,7 +143,7 @@ struct m365_event {
     const char *client_app_used; /* sign-ins: Browser, IMAP4, Exchange ActiveSync, … */
     const char *auth_requirement; /* singleFactorAuthentication / multiFactorAuthentication */
     const char *session_id;
-    const char *correlation_id;
+    const char *correlation_id; /* one per request or flow: copied, not interned */
     const char *token_id;      /* uniqueTokenIdentifier / AppAccessContext.UniqueTokenId */
     const char *tenant_id;
     const char *country;       /* ISO 3166 alpha-2 as logged */

@@ -86,7 +86,9 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
     } else {
         ev->log_source = M365_LOG_OTHER;
     }
-    SET(ev->correlation_id, rec, "correlationId");
+    if (!ev->correlation_id && text_of(ctx, rec, "correlationId", &s, &len)) {
+        ev->correlation_id = m365_ev_copy(ctx, s, len); /* one per flow: not interned */
+    }
     SET(ev->tenant_id, rec, "tenantId");
     if (!ev->evidence.record_id && text_of(ctx, props, "id", &s, &len)) {
         ev->evidence.record_id = m365_ev_copy(ctx, s, len); /* unique: not interned */

@@ -223,8 +223,8 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
     SET(ev->client_app_used, obj, "clientAppUsed");
     SET(ev->user_agent, obj, "userAgent");
     SET(ev->auth_requirement, obj, "authenticationRequirement");
-    SET(ev->correlation_id, obj, "correlationId");
-    SET(ev->correlation_id, env, "correlationId");
+    SET_COPY(ev->correlation_id, obj, "correlationId"); /* one per flow: not interned */
+    SET_COPY(ev->correlation_id, env, "correlationId");
     SET(ev->session_id, obj, "sessionId");
     SET(ev->token_id, obj, "uniqueTokenIdentifier");
     SET(ev->tenant_id, obj, "resourceTenantId", "AADTenantId", "tenantId");
@@ -349,8 +349,8 @@ static void map_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365
     ev->workload = m365_ev_intern(ctx, "AzureActiveDirectory", 20);
     SET_COPY(ev->evidence.record_id, obj, "id");
     SET(ev->category, obj, "category");
-    SET(ev->correlation_id, obj, "correlationId");
-    SET(ev->correlation_id, env, "correlationId");
+    SET_COPY(ev->correlation_id, obj, "correlationId"); /* one per flow: not interned */
+    SET_COPY(ev->correlation_id, env, "correlationId");
     SET(ev->tenant_id, obj, "AADTenantId", "TenantId");
     SET(ev->tenant_id, env, "tenantId");
     SET(ev->result_detail, obj, "resultReason");

@@ -430,7 +430,8 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     FIELD(ev->app_id, "AppId", "ApplicationId");
     FIELD(ev->client_app_id, "ClientAppId");
     FIELD(ev->session_id, "SessionId", "AADSessionId");
-    FIELD(ev->correlation_id, "CorrelationId");
+    /* One per request, like the record id: copied, not interned. */
+    text_field(ctx, rec, &ev->correlation_id, 2, "CorrelationId", NULL);
     struct m365_jv aac = m365_jnested(ctx, m365_jget(rec, "AppAccessContext", NULL));
     if (m365_jv_type(aac) == M365_J_OBJECT) {
         text_field(ctx, aac, &ev->token_id, 0, "UniqueTokenId", NULL);
