@@ -136,6 +136,17 @@ if [ "$skipped" -gt 0 ] && [ "$parsed" -gt 50 ]; then pass; else fail "distinct-
 expect_grep "distinct-values message" "$d/err.txt" 'audit\.jsonl:[0-9]*: the scan already holds 256 distinct values'
 scan_json "$d/out2.json" "$d/err2.txt" "$d/in"
 expect_eq "default limit: nothing skipped" "$(total skipped "$d/out2.json")" 0
+# Values unique to each record (record and correlation ids) are copied, not held as distinct
+# values: 2000 records of one user from one address fit a limit of 1024.
+d=$WORK/distinct_ids; mkdir -p "$d/in"
+for i in $(seq 1 2000); do
+    printf '{"CreationTime":"2026-03-02T10:%02d:%02d","Id":"%08d-1111-4111-8111-111111111111","CorrelationId":"%08d-2222-4222-8222-222222222222","Operation":"UserLoggedIn","RecordType":15,"ResultStatus":"Success","UserId":"user@contoso.com","UserType":0,"Workload":"AzureActiveDirectory","ClientIP":"198.51.100.7"}\n' \
+        $((i / 60 % 60)) $((i % 60)) "$i" "$i"
+done >"$d/in/audit.jsonl"
+scan_json "$d/out.json" "$d/err.txt" --max-distinct-values 1024 "$d/in"
+expect_eq "unique ids: exit" "$RC" 0
+expect_eq "unique ids: nothing skipped" "$(total skipped "$d/out.json")" 0
+expect_eq "unique ids: every record parsed" "$(total parsed "$d/out.json")" 2000
 
 # 13b. A value longer than 1 MiB, and more than 4096 parameters in one record.
 d=$WORK/field_limits; mkdir -p "$d/in"
