@@ -176,6 +176,20 @@ check_counts wide_csv "$d/out.json" 2 0
 expect_eq "wide row said once" "$(grep -c 'more than 1024 cells' "$d/err.txt")" 1
 expect_grep "wide row message" "$d/err.txt" 'purview\.csv:2: row has more than 1024 cells'
 
+# 13d. Under an address-space limit (ulimit -v 1 GiB): the scan reserves less address space for
+# its events and reads the same. Skipped where the binary cannot start under such a limit at all
+# (sanitizer builds reserve terabytes of shadow memory).
+if (ulimit -v 1048576 && "$BIN" version >/dev/null 2>&1); then
+    "$BIN" scan --no-progress --format json "$SRC/examples/contoso-demo" >"$WORK/nolimit.json" 2>/dev/null
+    (ulimit -v 1048576 && "$BIN" scan --no-progress --format json "$SRC/examples/contoso-demo" \
+        >"$WORK/limit.json" 2>"$WORK/limit.err")
+    expect_eq "ulimit -v: exit" "$?" 0
+    expect_eq "ulimit -v: same findings" "$(jq -c .findings "$WORK/limit.json")" \
+        "$(jq -c .findings "$WORK/nolimit.json")"
+    expect_eq "ulimit -v: same records" "$(total parsed "$WORK/limit.json")" \
+        "$(total parsed "$WORK/nolimit.json")"
+fi
+
 # 11. Every message is one line that starts with the program name.
 for f in "$WORK"/*/err*.txt; do
     if grep -qv '^m365hunt: ' "$f"; then fail "multi-line or unprefixed message in $f"; else pass; fi
