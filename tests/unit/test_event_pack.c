@@ -16,7 +16,6 @@
 #include "core/region.h"
 #include "engine/event_pack.h"
 #include "engine/scan_internal.h"
-#include "m365hunt/simulate.h"
 #include "readers/reader.h"
 #include "m365hunt/m365hunt.h"
 #include "test_util.h"
@@ -284,18 +283,7 @@ static void narrow_and_wide_agree(void **state)
 {
     (void)state;
     char *root = m365_test_mkdtemp();
-    struct m365_sim_options so;
-    m365_sim_options_init(&so);
-    so.out_dir = root;
-    so.days = 40;
-    so.seed = 11;
-    so.formats = "ual-jsonl,graph-json";
-    static const char *const all[] = {"all"};
-    so.scenarios = all;
-    so.n_scenarios = 1;
-    char err[256];
-    struct m365_sim_stats st;
-    assert_int_equal(m365_simulate(&so, &st, err, sizeof(err)), M365_OK);
+    assert_int_equal(m365_test_simulate_all(root, 40, 11, "ual-jsonl,graph-json", 0), 0);
     struct m365_buf full, limited;
     m365_buf_init(&full, 0);
     m365_buf_init(&limited, 0);

@@ -19,7 +19,6 @@
 #include "engine/detect.h"
 #include "engine/scan_internal.h"
 #include "m365hunt/m365hunt.h"
-#include "m365hunt/simulate.h"
 #include "test_util.h"
 
 #define REPEAT 4
@@ -78,19 +77,7 @@ static void state_does_not_grow_with_events(void **state)
     char *root = m365_test_mkdtemp();
     assert_non_null(root);
     char *a = m365_test_path(root, "a"), *b = m365_test_path(root, "b");
-    struct m365_sim_options so;
-    m365_sim_options_init(&so);
-    so.out_dir = a;
-    so.days = 8;
-    so.activity = 2.0;
-    so.seed = 7;
-    so.formats = "ual-jsonl";
-    static const char *const all[] = {"all"};
-    so.scenarios = all;
-    so.n_scenarios = 1;
-    char err[256];
-    struct m365_sim_stats st;
-    assert_int_equal(m365_simulate(&so, &st, err, sizeof(err)), M365_OK);
+    assert_int_equal(m365_test_simulate_all(a, 8, 7, "ual-jsonl", 2.0), 0);
     char *a_ual = m365_test_path(a, "ual");
     assert_int_equal(mkdir(b, 0700), 0);
     DIR *dir = opendir(a_ual);

@@ -11,6 +11,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "m365hunt/simulate.h"
+
 char *m365_test_mkdtemp(void)
 {
     const char *base = getenv("TMPDIR");
@@ -271,4 +273,24 @@ unsigned char *m365_test_gzip_repeat(const void *block, size_t block_len, uint64
     free(piece);
     *out_len = o;
     return out;
+}
+
+int m365_test_simulate_all(const char *dir, unsigned days, uint64_t seed, const char *formats,
+                           double activity)
+{
+    struct m365_sim_options so;
+    m365_sim_options_init(&so);
+    so.out_dir = dir;
+    so.days = days;
+    so.seed = seed;
+    so.formats = formats;
+    if (activity > 0) {
+        so.activity = activity;
+    }
+    static const char *const all[] = {"all"};
+    so.scenarios = all;
+    so.n_scenarios = 1;
+    char err[256];
+    struct m365_sim_stats st;
+    return m365_simulate(&so, &st, err, sizeof(err)) == M365_OK ? 0 : -1;
 }

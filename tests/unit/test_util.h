@@ -30,4 +30,9 @@ int m365_test_write_zstd(const char *path, const void *data, size_t len);
  * of what precedes it) and that piece is repeated. Makes decompression bombs cheap to build. */
 unsigned char *m365_test_gzip_repeat(const void *block, size_t block_len, uint64_t times,
                                      size_t *out_len);
+
+/* A simulated tenant with every attack scenario (m365hunt simulate --scenario all) written to
+ * dir in the given formats; activity 0 keeps the simulator's default. 0 on success. */
+int m365_test_simulate_all(const char *dir, unsigned days, uint64_t seed, const char *formats,
+                           double activity);
 #endif
