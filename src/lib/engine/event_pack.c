@@ -161,12 +161,6 @@ static size_t words_of(uint64_t m, bool narrow)
     return sizeof(struct m365_packed) / 8 + (body_before(m, narrow, S_COUNT) + 7) / 8;
 }
 
-size_t m365_event_packed_size(const struct m365_event *ev, const struct m365_region *r)
-{
-    uint64_t m = present_of(ev);
-    return words_of(m, fits_narrow(ev, m, r)) * 8;
-}
-
 static unsigned char *body(const struct m365_packed *p)
 {
     return (unsigned char *)(uintptr_t)p + sizeof(*p);

@@ -37,10 +37,8 @@ struct m365_packed {
 
 /* The most bytes a packed event takes. */
 #define M365_PACKED_MAX 512
-/* Bytes the packed form of ev takes (a multiple of 8); r may be NULL (always wide). */
-size_t m365_event_packed_size(const struct m365_event *ev, const struct m365_region *r);
 /* Packs ev into out (8-byte aligned, room for M365_PACKED_MAX bytes); returns the bytes used,
- * m365_event_packed_size(ev, r). */
+ * a multiple of 8. r may be NULL (always wide). */
 size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
                        struct m365_packed *out);
 /* Unpacks p (packed with region r) into out, every field set. */
