@@ -60,7 +60,6 @@ struct user {
     struct hit fail[MAX_FAIL]; /* ring of failed passwords */
     uint32_t n_fail;
     uint32_t started_ref; /* latest "User started security info registration" */
-    int64_t started_t;
     /* The finding, opened by the first registration made while the account was dormant. */
     bool flagged;
     const struct m365_event *reg[MAX_REG];
@@ -438,11 +437,12 @@ static void on_registration(struct m365_dctx *dc, const struct cfg *c, struct st
                 u->fails[u->n_fails++] = fail;
             }
         }
-        const struct m365_event *started =
-            u->started_ref && t - u->started_t <= 3600000 ? m365_dctx_ref_keep(dc, u->started_ref)
-                                                          : NULL;
-        if (started) {
-            u->reg[u->n_reg++] = started;
+        struct m365_event sbuf;
+        const struct m365_event *started = m365_dctx_ref_at(dc, u->started_ref, &sbuf);
+        const struct m365_event *kept =
+            started && t - started->time_ms <= 3600000 ? m365_dctx_keep(dc, started) : NULL;
+        if (kept) {
+            u->reg[u->n_reg++] = kept;
         }
     }
     add_ip(u, ev->ip);
@@ -507,7 +507,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         struct user *u = user_of(s, ev->actor_upn);
         if (u) {
             u->started_ref = m365_ev_ref(ev);
-            u->started_t = ev->time_ms;
         }
         return;
     }
