@@ -897,16 +897,6 @@ static bool microsoft_sp(const struct m365_snap_sp *sp)
                      : m365_first_party_app(sp->app_id) != NULL;
 }
 
-/* The permission an app role assignment gives, NULL when it is not one the rules track. */
-static const struct m365_permission *assign_perm(const struct m365_snap_assign *a)
-{
-    const struct m365_permission *p = m365_permission_by_id(a->role_id);
-    if (!p && a->role_value) {
-        p = m365_permission_by_value(a->role_value);
-    }
-    return p && p->application ? p : NULL;
-}
-
 static bool sp_principal(const struct m365_snap_assign *a, const struct m365_snap_sp *sp)
 {
     return sp->id && a->principal && strcmp(a->principal, sp->id) == 0 &&
@@ -1031,7 +1021,7 @@ static size_t sp_roles(const struct m365_snapshot *s, const struct app_idx *x,
             continue;
         }
         (*n_any)++;
-        const struct m365_permission *p = assign_perm(a);
+        const struct m365_permission *p = m365_snap_assign_perm(a);
         if (!p) {
             continue;
         }
