@@ -67,7 +67,18 @@ struct m365_scan_options {
      * newlines. Events, findings and messages are the same whatever the number. */
     unsigned threads;
     uint64_t split_bytes; /* part size for splitting large files; 0 for the default, 64 MiB */
+    /* Where the event table lives. M365_SPILL_AUTO: in memory, unless the inputs come to
+     * M365_SPILL_AUTO_BYTES or more (compressed files counted eight times): then, as with
+     * ALWAYS, in an unlinked file in spill_dir, of which the scan keeps at most spill_resident
+     * bytes mapped (the kernel caches the rest, or writes it out). NEVER: in memory. When the
+     * file cannot be made, a note says so and the table stays in memory. docs/robustness.md,
+     * "Memory". */
+    enum m365_spill { M365_SPILL_AUTO, M365_SPILL_ALWAYS, M365_SPILL_NEVER } spill;
+    const char *spill_dir;   /* NULL: $TMPDIR, else /tmp */
+    uint64_t spill_resident; /* 0 for the default, M365_SPILL_RESIDENT */
 };
+#define M365_SPILL_AUTO_BYTES ((uint64_t)2 << 30)
+#define M365_SPILL_RESIDENT ((uint64_t)64 << 20)
 
 /* Online processors, at least 1. */
 unsigned m365_scan_default_threads(void);
@@ -138,6 +149,9 @@ struct m365_scan_timing {
      * as of the end of the scan, and their bytes. */
     size_t kept_events;
     uint64_t kept_bytes;
+    /* The event table was spilled to a file, and how many times its pages were let go. */
+    bool spilled;
+    uint64_t spill_releases;
 };
 struct m365_scan_timing m365_scan_timing(const struct m365_scan *s);
 

@@ -686,6 +686,8 @@ enum {
     OPT_OUT,
     OPT_TIMELINE,
     OPT_THREADS,
+    OPT_SPILL,
+    OPT_SPILL_RESIDENT,
     OPT_SPLIT_SIZE,
     OPT_MAX_DISTINCT
 };
@@ -729,6 +731,8 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         {"out", required_argument, NULL, OPT_OUT},
         {"timeline", required_argument, NULL, OPT_TIMELINE},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"spill", required_argument, NULL, OPT_SPILL},
+        {"spill-resident", required_argument, NULL, OPT_SPILL_RESIDENT}, /* testing aid */
         {"split-size", required_argument, NULL, OPT_SPLIT_SIZE},
         {"max-distinct-values", required_argument, NULL, OPT_MAX_DISTINCT},
         {"help", no_argument, NULL, 'h'},
@@ -811,6 +815,25 @@ static int run_scan(int argc, char **argv, bool coverage_only)
                 return CLI_EXIT_USAGE;
             }
             so.threads = (unsigned)v;
+            break;
+        case OPT_SPILL:
+            if (strcmp(optarg, "auto") == 0) {
+                so.spill = M365_SPILL_AUTO;
+            } else if (strcmp(optarg, "always") == 0) {
+                so.spill = M365_SPILL_ALWAYS;
+            } else if (strcmp(optarg, "never") == 0) {
+                so.spill = M365_SPILL_NEVER;
+            } else {
+                cli_usage_error("--spill: '%s' is not auto, always or never", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_SPILL_RESIDENT:
+            if (cli_parse_size(optarg, &v) != 0 || v < 4096) {
+                cli_usage_error("--spill-resident: '%s' is not a size of at least 4K", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            so.spill_resident = v;
             break;
         case OPT_MAX_DISTINCT:
             errno = 0;
@@ -933,6 +956,12 @@ static int run_scan(int argc, char **argv, bool coverage_only)
                 tm.strings, (double)tm.string_bytes / 1048576.0);
         fprintf(stderr, "m365hunt: note: events kept whole by the detections: %zu (%.1f MiB)\n",
                 tm.kept_events, (double)tm.kept_bytes / 1048576.0);
+        if (tm.spilled) {
+            fprintf(stderr,
+                    "m365hunt: note: the event table was spilled to a temporary file; its pages "
+                    "were let go %llu times\n",
+                    (unsigned long long)tm.spill_releases);
+        }
     }
     int rc = CLI_EXIT_OK;
     if (c.events_path && write_events(s, c.events_path) != 0) {

@@ -11,7 +11,8 @@ run() { "$BIN" "$@" >"$WORK/out" 2>"$WORK/err"; RC=$?; }
 # Usage errors: exit 2, message on stderr, nothing on stdout.
 for args in "scan" "scan --format xml $DEMO" "scan --input-format nope $DEMO" "scan --fail-on severe $DEMO" \
     "scan --max-skip-ratio 2 $DEMO" "scan --max-record-size 12Q $DEMO" "scan --color sometimes $DEMO" \
-    "scan --no-such-option $DEMO" "frobnicate"; do
+    "scan --no-such-option $DEMO" "scan --spill sometimes $DEMO" "scan --spill-resident 1K $DEMO" \
+    "frobnicate"; do
     # shellcheck disable=SC2086
     run $args
     expect_eq "usage: $args" "$RC" 2

@@ -1,13 +1,25 @@
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "region.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 void m365_region_init(struct m365_region *r, size_t size)
 {
     r->base = NULL;
     r->size = r->mapped = 0;
+    r->spilled = false;
+    r->fd = -1;
+    r->commit_failed = false;
+    r->commit_errno = 0;
     atomic_init(&r->used, 0);
+    atomic_init(&r->committed, 0);
     /* Under an address-space limit (ulimit -v) the range counts in full although its pages
      * are not touched: take at most a quarter of it, and leave the rest to the heap. */
     struct rlimit rl;
@@ -32,6 +44,12 @@ void m365_region_free(struct m365_region *r)
     if (r->base) {
         munmap(r->base, r->mapped);
     }
+    if (r->spilled) {
+        close(r->fd);
+        pthread_mutex_destroy(&r->commit_mu);
+        r->spilled = false;
+        r->fd = -1;
+    }
     r->base = NULL;
     r->size = r->mapped = 0;
 }
@@ -41,6 +59,36 @@ void m365_region_limit(struct m365_region *r, size_t size)
     if (size < r->size) {
         r->size = size;
     }
+}
+
+#define COMMIT_STEP ((size_t)1 << 20)
+
+/* Allocates the file's blocks up to at least `end`. */
+static int commit(struct m365_region *r, size_t end)
+{
+    int rc = 0;
+    pthread_mutex_lock(&r->commit_mu);
+    size_t have = atomic_load(&r->committed);
+    if (end > have) {
+        /* Steps of an eighth of the file (at least 1 MiB): few calls for a large table, and a
+         * small one does not claim much more than it holds. */
+        size_t step = have / 8 > COMMIT_STEP ? have / 8 : COMMIT_STEP;
+        size_t to = (end + step - 1) / step * step;
+        if (to > r->mapped) {
+            to = r->mapped;
+        }
+        int e = r->commit_failed ? r->commit_errno
+                                 : posix_fallocate(r->fd, (off_t)have, (off_t)(to - have));
+        if (e != 0) {
+            r->commit_failed = true; /* the disk is full: no more tries */
+            r->commit_errno = e;
+            rc = -1;
+        } else {
+            atomic_store(&r->committed, to);
+        }
+    }
+    pthread_mutex_unlock(&r->commit_mu);
+    return rc;
 }
 
 void *m365_region_alloc(struct m365_region *r, size_t n)
@@ -53,5 +101,114 @@ void *m365_region_alloc(struct m365_region *r, size_t n)
     if (at > r->size || r->size - at < n) {
         return NULL; /* used up: the caller falls back to malloc */
     }
+    if (r->spilled && at + n > atomic_load(&r->committed) && commit(r, at + n) != 0) {
+        return NULL;
+    }
     return r->base + at;
+}
+
+/* An unlinked file: O_TMPFILE where the file system has it, else a named one removed at once. */
+static int spill_file(const char *dir)
+{
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) {
+        return fd;
+    }
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof(path), "%s/m365hunt-spill-XXXXXX", dir) >= (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    fd = mkstemp(path);
+    if (fd >= 0) {
+        unlink(path);
+    }
+    return fd;
+}
+
+int m365_region_spill(struct m365_region *r, const char *dir)
+{
+    if (!r->base || r->spilled) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = spill_file(dir);
+    if (fd < 0) {
+        return -1;
+    }
+    size_t used = atomic_load(&r->used);
+    if (used > r->size) {
+        used = r->size;
+    }
+    /* The file holds what is used; m365_region_alloc grows it (commit) before handing out
+     * more, so the mapping is never touched past its end. */
+    int err = 0;
+    for (size_t at = 0; !err && at < used;) {
+        ssize_t w = pwrite(fd, r->base + at, used - at, (off_t)at);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            err = w < 0 ? errno : ENOSPC;
+            break;
+        }
+        at += (size_t)w;
+    }
+    /* A file system that cannot map files shared says so here, before the range is touched. */
+    if (!err) {
+        void *probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0); /* no touch */
+        if (probe == MAP_FAILED) {
+            err = errno;
+        } else {
+            munmap(probe, 4096);
+        }
+    }
+    if (err) {
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    void *p = mmap(r->base, r->mapped, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+    err = errno;
+    if (p == MAP_FAILED) {
+        /* The old pages may be gone: put anonymous memory back and the contents from the file. */
+        p = mmap(r->base, r->mapped, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+        size_t at = 0;
+        while (p != MAP_FAILED && at < used) {
+            ssize_t n = pread(fd, r->base + at, used - at, (off_t)at);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            at += (size_t)n;
+        }
+        if (p == MAP_FAILED || at < used) {
+            abort(); /* nothing left to point into: no way on */
+        }
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    r->fd = fd;
+    atomic_store(&r->committed, used);
+    r->commit_failed = false;
+    pthread_mutex_init(&r->commit_mu, NULL);
+    r->spilled = true;
+    return 0;
+}
+
+void m365_region_release(struct m365_region *r)
+{
+    if (!r->spilled) {
+        return;
+    }
+    size_t used = atomic_load(&r->committed); /* nothing past it was handed out */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    used = (used + page - 1) / page * page;
+    if (used) {
+        madvise(r->base, used, MADV_DONTNEED);
+    }
 }

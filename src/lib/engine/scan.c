@@ -2,12 +2,14 @@
  * time, run the detections, keep the accounting. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +37,10 @@
 #define DEFAULT_SPLIT_BYTES (64ull << 20)
 #define MAX_PARTS_PER_FILE 4096u
 #define MAX_THREADS 256u
+/* Address space for a spilled table's event chunks (file holes until written). */
+#define SPILL_EVENTS_MAX ((size_t)64 << 30)
+/* A spilled scan looks at its resident pages once per this many events stored or visited. */
+#define SPILL_TICK 4096u
 
 struct file_entry {
     char *path;
@@ -62,13 +68,47 @@ static size_t chunk_cap(size_t k)
     return k < 7 ? (size_t)8192u << k : CHUNK_BYTES;
 }
 
+/* A spilled scan's event chunks come from one slab of the file per reading thread: a thread
+ * reads one unit at a time, so the unused tail of a unit's last chunk is the slab's last bytes
+ * and goes back to it. */
+struct evslab {
+    unsigned char *p;
+    size_t used, cap;
+};
+#define SLAB_BYTES ((size_t)4 << 20)
+
+static unsigned char *slab_alloc(struct m365_region *r, struct evslab *sl, size_t n)
+{
+    if (!sl) {
+        return NULL;
+    }
+    if (sl->cap - sl->used < n) {
+        size_t cap = n > SLAB_BYTES ? n : SLAB_BYTES;
+        unsigned char *p = m365_region_alloc(r, cap);
+        if (!p) {
+            return NULL;
+        }
+        sl->p = p;
+        sl->used = 0;
+        sl->cap = cap;
+    }
+    unsigned char *at = sl->p + sl->used;
+    sl->used += n;
+    return at;
+}
+
 /* Gives back the unused tail of the last chunk and of the fingerprints once a unit is read: a
  * folder of small files would otherwise hold a third more than its events. Nothing points into
  * the chunks before gather_events, so they may move. */
-static void evstore_trim(struct evstore *es)
+static void evstore_trim(struct evstore *es, const struct m365_region *spill, struct evslab *sl)
 {
     struct evchunk *c = es->n_chunks ? &es->chunks[es->n_chunks - 1] : NULL;
-    if (c && c->used < c->cap) {
+    if (c && c->used < c->cap && m365_region_has(spill, c->p)) {
+        if (sl && c->p + c->cap == sl->p + sl->used) {
+            sl->used -= c->cap - c->used;
+            c->cap = c->used;
+        }
+    } else if (c && c->used < c->cap) {
         unsigned char *np = realloc(c->p, c->used);
         if (np) {
             c->p = np;
@@ -99,6 +139,7 @@ struct m365_read_unit {
     uint64_t start, end;
     const struct m365_reader *rd; /* planned reader of a split file */
     struct evstore store;
+    struct evslab *slab; /* of the thread reading it, while it is read */
     struct m365_file_stats st; /* this unit's share of the file's counts */
     struct unit_diag *diags;
     size_t n_diags, cap_diags;
@@ -123,6 +164,15 @@ struct m365_scan {
     struct m365_region region;
     struct m365_intern intern;
     struct m365_arena arena;
+    /* A spilled scan (m365_scan_options.spill): `region` is on a file, and so are the event
+     * chunks, in `evregion`. */
+    struct m365_region evregion;
+    bool spilling;
+    bool statm_open;
+    int statm_fd; /* /proc/self/statm, to see how much of the files is mapped */
+    uint64_t spill_resident;
+    _Atomic uint32_t spill_ticks;
+    _Atomic uint64_t spill_releases;
 
     struct m365_read_unit *units;
     size_t n_units, cap_units;
@@ -171,6 +221,8 @@ static double now_s(void)
 struct m365_scan_timing m365_scan_timing(const struct m365_scan *s)
 {
     struct m365_scan_timing t = s->timing;
+    t.spilled = s->spilling;
+    t.spill_releases = atomic_load(&((struct m365_scan *)(uintptr_t)s)->spill_releases);
     t.kept_events = m365_scan_kept_events(s);
     t.kept_bytes = (uint64_t)t.kept_events * sizeof(struct m365_event);
     return t;
@@ -385,7 +437,9 @@ void m365_scan_free(struct m365_scan *s)
     for (size_t u = 0; u < s->n_units; u++) {
         struct m365_read_unit *ru = &s->units[u];
         for (size_t i = 0; i < ru->store.n_chunks; i++) {
-            free(ru->store.chunks[i].p);
+            if (!m365_region_has(&s->evregion, ru->store.chunks[i].p)) {
+                free(ru->store.chunks[i].p);
+            }
         }
         free(ru->store.chunks);
         free(ru->store.fps);
@@ -417,6 +471,10 @@ void m365_scan_free(struct m365_scan *s)
     m365_arena_free(&s->arena);
     m365_intern_free(&s->intern);
     m365_region_free(&s->region);
+    m365_region_free(&s->evregion);
+    if (s->statm_open) {
+        close(s->statm_fd);
+    }
     free(s);
 }
 
@@ -468,6 +526,101 @@ void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes)
     }
 }
 
+/* A spilled scan lets go of the files' pages once the process holds more than spill_resident
+ * bytes of file-backed pages (its own program's included); the next touch maps them again, from
+ * the kernel's cache or the disk. Without /proc, it lets go every time it looks. */
+static void spill_settle(struct m365_scan *s)
+{
+    if (s->statm_open) {
+        char b[160];
+        ssize_t n = pread(s->statm_fd, b, sizeof(b) - 1, 0);
+        unsigned long long size, resident, shared;
+        if (n > 0) {
+            b[n] = '\0';
+            if (sscanf(b, "%llu %llu %llu", &size, &resident, &shared) == 3 &&
+                shared * (unsigned long long)sysconf(_SC_PAGESIZE) <= s->spill_resident) {
+                return;
+            }
+        }
+    }
+    m365_region_release(&s->region);
+    m365_region_release(&s->evregion);
+    atomic_fetch_add(&s->spill_releases, 1);
+}
+
+static inline void spill_tick(struct m365_scan *s, size_t i)
+{
+    if (s->spilling && i % SPILL_TICK == 0) {
+        spill_settle(s);
+    }
+}
+
+/* Every event stored, and every visit of a walk over the sorted events, ticks here; both
+ * happen on several threads. */
+static void spill_visit(const struct m365_scan *s)
+{
+    if (s->spilling) {
+        struct m365_scan *m = (struct m365_scan *)(uintptr_t)s;
+        spill_tick(m, atomic_fetch_add_explicit(&m->spill_ticks, 1, memory_order_relaxed));
+    }
+}
+
+/* Input bytes for the spill decision: a compressed file counts eight times its size. */
+static uint64_t spill_estimate(const struct m365_scan *s)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < s->n_files; i++) {
+        struct stat st;
+        const char *p = s->files[i].path;
+        if (s->files[i].st.status != M365_OK || stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
+            continue;
+        }
+        size_t n = strlen(p);
+        bool packed = (n > 3 && strcmp(p + n - 3, ".gz") == 0) ||
+                      (n > 4 && strcmp(p + n - 4, ".zst") == 0);
+        total += (uint64_t)st.st_size * (packed ? 8u : 1u);
+    }
+    return total;
+}
+
+static const char *spill_dir(const struct m365_scan *s)
+{
+    const char *dir = s->opts.spill_dir;
+    if (!dir || !*dir) {
+        dir = getenv("TMPDIR");
+    }
+    return dir && *dir ? dir : "/tmp";
+}
+
+/* Before reading: puts the table on files when asked to, or when the inputs are large. */
+static void spill_start(struct m365_scan *s)
+{
+    if (s->opts.spill == M365_SPILL_NEVER ||
+        (s->opts.spill == M365_SPILL_AUTO && spill_estimate(s) < M365_SPILL_AUTO_BYTES)) {
+        return;
+    }
+    const char *dir = spill_dir(s);
+    /* The chunks' range first: it is empty, so failing there costs nothing. */
+    int err = 0;
+    m365_region_init(&s->evregion, SPILL_EVENTS_MAX);
+    if (m365_region_spill(&s->evregion, dir) != 0 || m365_region_spill(&s->region, dir) != 0) {
+        err = errno;
+        m365_region_free(&s->evregion); /* the chunks come from the heap */
+    }
+    if (err) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "the event table stays in memory: no file for it here (%s)",
+                 strerror(err));
+        diag(s, M365_DIAG_WARNING, M365_E_IO, dir, msg);
+    }
+    s->spilling = s->region.spilled;
+    if (s->spilling) {
+        s->spill_resident = s->opts.spill_resident ? s->opts.spill_resident : M365_SPILL_RESIDENT;
+        s->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        s->statm_open = s->statm_fd >= 0;
+    }
+}
+
 int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp)
 {
     struct evstore *es = &u->store;
@@ -482,7 +635,10 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
         c = &es->chunks[nc - 1];
         c->cap = chunk_cap(nc - 1);
         c->used = 0;
-        c->p = malloc(c->cap);
+        c->p = u->scan->spilling ? slab_alloc(&u->scan->evregion, u->slab, c->cap) : NULL;
+        if (!c->p) {
+            c->p = malloc(c->cap);
+        }
         if (!c->p) {
             return -1;
         }
@@ -500,6 +656,7 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
     struct m365_packed *at = (struct m365_packed *)(void *)(c->p + c->used);
     c->used += m365_event_pack(ev, &u->scan->region, at);
     es->fps[es->n++] = fp;
+    spill_visit(u->scan);
     return 0;
 }
 
@@ -721,8 +878,9 @@ static bool is_snapshot_file(const char *path, const char *head, size_t hlen)
 /* Reads one unit into its own store, statistics and diagnostic list (any thread). File-level
  * outcomes (cannot open, no format) are recorded as the unit's stop reason or file stats. */
 static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365_json *json,
-                      struct m365_arena *arena)
+                      struct m365_arena *arena, struct evslab *slab)
 {
+    u->slab = slab;
     struct file_entry *f = &s->files[u->file];
     struct m365_file_stats *st = &u->st;
     const char *err = NULL;
@@ -812,7 +970,8 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     ctx.force_lines = u->ranged;
     rd->read(&ctx);
     m365_evb_free(ctx.evb);
-    evstore_trim(&u->store);
+    evstore_trim(&u->store, &s->evregion, u->slab);
+    u->slab = NULL;
     u->n_ctx_diags = ctx.n_diags;
     ierr = m365_input_error(in, &ist);
     if (ierr) {
@@ -1066,6 +1225,7 @@ struct pool {
 struct worker {
     struct pool *pool;
     struct m365_arena *arena;
+    struct evslab slab;
 };
 
 static void *worker_main(void *arg)
@@ -1082,7 +1242,7 @@ static void *worker_main(void *arg)
         }
         struct m365_read_unit *u = &s->units[i];
         if (json) {
-            read_unit(s, u, json, w->arena);
+            read_unit(s, u, json, w->arena, &w->slab);
         } else {
             struct m365_diag d = {M365_DIAG_ERROR, M365_E_NOMEM, s->files[u->file].path, 0, NULL,
                                   "out of memory"};
@@ -1118,10 +1278,11 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
         if (!json) {
             return M365_E_NOMEM;
         }
+        struct evslab slab = {NULL, 0, 0};
         for (uint32_t i = 0; i < s->n_files; i++) {
             struct file_entry *f = &s->files[i];
             for (uint32_t k = 0; k < f->n_units; k++) {
-                read_unit(s, &s->units[f->first_unit + k], json, &s->arena);
+                read_unit(s, &s->units[f->first_unit + k], json, &s->arena, &slab);
             }
             finish_file(s, i);
         }
@@ -1235,7 +1396,7 @@ static enum m365_status gather_events(struct m365_scan *s)
                     s->all[k] = ev;
                     s->fps[k] = u->store.fps[i];
                     s->ev_file[k] = fi;
-                    k++;
+                    spill_tick(s, ++k);
                 }
             }
             free(u->store.fps);
@@ -1284,6 +1445,7 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
             __builtin_prefetch(&slots[hs[a] & (cap - 1)]);
         }
         dup[i] = false;
+        spill_tick(s, i);
         if (!rid) {
             continue;
         }
@@ -1304,14 +1466,49 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
     return M365_OK;
 }
 
-static int cmp_event(const void *a, const void *b)
+/* Time, then file order (ties in time keep record order). */
+struct sort_key {
+    int64_t time_ms;
+    uint64_t i;
+};
+
+static int cmp_key(const void *a, const void *b)
 {
-    const struct m365_packed *x = *(const struct m365_packed *const *)a;
-    const struct m365_packed *y = *(const struct m365_packed *const *)b;
+    const struct sort_key *x = a, *y = b;
     if (x->time_ms != y->time_ms) {
         return x->time_ms < y->time_ms ? -1 : 1;
     }
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Sorts the pointer table by time with the keys beside it, not behind the pointers: the sort
+ * then reads no event, which for a spilled table would bring every page back many times. */
+static enum m365_status sort_events(struct m365_scan *s)
+{
+    size_t n = s->n_sorted;
+    struct sort_key *k = malloc((n ? n : 1) * sizeof(*k));
+    if (!k) {
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        k[i].time_ms = s->sorted[i]->time_ms;
+        k[i].i = i;
+        spill_tick(s, i);
+    }
+    m365_qsort(k, n, sizeof(*k), cmp_key);
+    /* The pointers in order, written over the keys: slot j's bytes are key j/2's, read by then. */
+    struct m365_packed **p = (struct m365_packed **)(void *)k;
+    for (size_t j = 0; j < n; j++) {
+        p[j] = s->sorted[k[j].i];
+    }
+    free((void *)s->sorted);
+    struct m365_packed **shrunk = realloc(p, (n ? n : 1) * sizeof(*p));
+    s->sorted = shrunk ? shrunk : p;
+    for (size_t i = 0; i < n; i++) {
+        s->sorted[i]->seq = (uint32_t)i;
+        spill_tick(s, i);
+    }
+    return M365_OK;
 }
 
 static int reader_slot(struct m365_scan *s, const char *name)
@@ -1354,6 +1551,7 @@ static const char *infer_tenant(struct m365_scan *s)
     size_t nr = 0, cap = 0;
     for (size_t i = 0; i < s->n_sorted; i++) {
         const char *t = m365_packed_tenant_id(s->sorted[i], &s->region);
+        spill_tick(s, i);
         /* Only GUID-shaped ids: Log Analytics workspace ids and placeholders are not tenants. */
         if (!t || s->sorted[i]->log_source == M365_LOG_SIGNIN) {
             continue;
@@ -1515,6 +1713,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     s->timing.threads = threads;
     s->timing.units = s->n_units;
     if (rst == M365_OK) {
+        spill_start(s);
         rst = read_units(s, threads);
     }
     if (rst == M365_OK) {
@@ -1525,6 +1724,19 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     }
     double t1 = now_s();
     s->timing.read = t1 - t0;
+    for (int k = 0; k < 2; k++) {
+        const struct m365_region *r = k ? &s->evregion : &s->region;
+        if (r->spilled && r->commit_failed) {
+            const char *dir = spill_dir(s);
+            char msg[320];
+            snprintf(msg, sizeof(msg),
+                     "the spill file cannot grow (%s): the rest of the event table was kept in "
+                     "memory",
+                     strerror(r->commit_errno));
+            diag(s, M365_DIAG_WARNING, M365_E_IO, dir, msg);
+            break;
+        }
+    }
     for (size_t u = 0; u < s->n_units; u++) {
         const struct evstore *es = &s->units[u].store;
         for (size_t k = 0; k < es->n_chunks; k++) {
@@ -1562,6 +1774,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         }
         struct m365_packed *ev = s->sorted[i];
         s->sorted[s->n_sorted++] = ev;
+        spill_tick(s, i);
         if (ev->time_ms != M365_TIME_NONE) {
             if (f->st.first_ms == INT64_MIN || ev->time_ms < f->st.first_ms) {
                 f->st.first_ms = ev->time_ms;
@@ -1582,9 +1795,8 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     free(s->ev_file);
     s->fps = NULL;
     s->ev_file = NULL;
-    m365_qsort((void *)s->sorted, s->n_sorted, sizeof(*s->sorted), cmp_event);
-    for (size_t i = 0; i < s->n_sorted; i++) {
-        s->sorted[i]->seq = (uint32_t)i;
+    if (sort_events(s) != M365_OK) {
+        return M365_E_NOMEM;
     }
 
     for (enum m365_log_source l = 0; l < M365_LOG__COUNT; l++) {
@@ -1607,6 +1819,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     int last_slot = -1;
     for (size_t i = 0; i < s->n_sorted; i++) {
         const char *reader = m365_packed_reader(s->sorted[i], &s->region);
+        spill_tick(s, i);
         if (reader != last_reader) {
             last_reader = reader;
             last_slot = reader ? reader_slot(s, reader) : -1;
@@ -1679,6 +1892,7 @@ const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
     if (i >= s->n_sorted) {
         return NULL;
     }
+    spill_visit(s);
     m365_event_unpack(s->sorted[i], &s->region, buf);
     return buf;
 }
@@ -1705,6 +1919,7 @@ size_t m365_scan_wide_events(const struct m365_scan *s)
 
 uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i)
 {
+    spill_visit(s);
     return s->sorted[i]->kind;
 }
 
