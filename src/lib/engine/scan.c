@@ -1481,11 +1481,30 @@ static int cmp_key(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* Sorts the pointer table by time with the keys beside it, not behind the pointers: the sort
- * then reads no event, which for a spilled table would bring every page back many times. */
+static int cmp_event(const void *a, const void *b)
+{
+    const struct m365_packed *x = *(const struct m365_packed *const *)a;
+    const struct m365_packed *y = *(const struct m365_packed *const *)b;
+    if (x->time_ms != y->time_ms) {
+        return x->time_ms < y->time_ms ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq; /* seq is still the file-order index */
+}
+
+/* Sorts the pointer table by time. In memory, through the pointers (the least memory). Spilled,
+ * with the keys copied out beside them: the sort then reads no event, where through the
+ * pointers it would bring every page of the file back many times over. Both give the same
+ * order. */
 static enum m365_status sort_events(struct m365_scan *s)
 {
     size_t n = s->n_sorted;
+    if (!s->spilling) {
+        m365_qsort((void *)s->sorted, n, sizeof(*s->sorted), cmp_event);
+        for (size_t i = 0; i < n; i++) {
+            s->sorted[i]->seq = (uint32_t)i;
+        }
+        return M365_OK;
+    }
     struct sort_key *k = malloc((n ? n : 1) * sizeof(*k));
     if (!k) {
         return M365_E_NOMEM;
