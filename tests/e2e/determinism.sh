@@ -52,30 +52,27 @@ threads_run 1 --threads 1
 expect_eq "threads: the reference has findings" "$(jq '.findings | length > 10' "$WORK/t-1.json")" true
 expect_eq "threads: the reference has line-numbered warnings" \
     "$(grep -c 'damaged-copy.jsonl:[0-9]*:' "$WORK/t-1.err")" 50
+same_as_one_thread() { # name what: t-NAME.* equal t-1.* byte for byte
+    local ext
+    for ext in json events err; do
+        if cmp -s "$WORK/t-1.$ext" "$WORK/t-$1.$ext"; then
+            pass
+        else
+            fail "$2: $ext differs from one thread in memory"
+            diff "$WORK/t-1.$ext" "$WORK/t-$1.$ext" | head -6 >&2
+        fi
+    done
+}
 for v in "2 4K" "3 16K" "8 4K" "2 64M"; do
     set -- $v
     threads_run "$1-$2" --threads "$1" --split-size "$2"
-    for ext in json events err; do
-        if cmp -s "$WORK/t-1.$ext" "$WORK/t-$1-$2.$ext"; then
-            pass
-        else
-            fail "--threads $1 --split-size $2: $ext differs from one thread"
-            diff "$WORK/t-1.$ext" "$WORK/t-$1-$2.$ext" | head -6 >&2
-        fi
-    done
+    same_as_one_thread "$1-$2" "--threads $1 --split-size $2"
 done
 
 # The event table in a file (--spill always), its pages let go at every look (the testing aid
 # --spill-resident 4K): the same bytes again.
 threads_run spilled --threads 2 --split-size 16K --spill always --spill-resident 4K
-for ext in json events err; do
-    if cmp -s "$WORK/t-1.$ext" "$WORK/t-spilled.$ext"; then
-        pass
-    else
-        fail "--spill always: $ext differs from the scan in memory"
-        diff "$WORK/t-1.$ext" "$WORK/t-spilled.$ext" | head -6 >&2
-    fi
-done
+same_as_one_thread spilled "--spill always"
 
 # Accounting, file by file, over every fixture and corpus we have.
 dirs=(examples tests/detections)
