@@ -10,7 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 #include <time.h>
+
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "../core/arena.h"
@@ -614,6 +617,15 @@ static void spill_start(struct m365_scan *s)
         diag(s, M365_DIAG_WARNING, M365_E_IO, dir, msg);
     }
     s->spilling = s->region.spilled;
+    /* On tmpfs the file's pages are memory too: the process lets them go, the machine keeps
+     * them (or swaps them). */
+    struct statfs sf;
+    if (s->spilling && statfs(dir, &sf) == 0 &&
+        (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC)) {
+        diag(s, M365_DIAG_WARNING, M365_OK, dir,
+             "the spill directory is in memory (tmpfs): the event table leaves the process, not "
+             "the machine's memory; point TMPDIR at a directory on a disk");
+    }
     if (s->spilling) {
         s->spill_resident = s->opts.spill_resident ? s->opts.spill_resident : M365_SPILL_RESIDENT;
         s->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
