@@ -793,6 +793,22 @@ static void test_split_matches_libcsv(void **state)
         }
         check_split(row, len);
     }
+    /* Longer rows, mostly text: quotes far apart as well as close together (the splitter looks
+     * at the first bytes itself, then hands the rest to memchr). */
+    char wide[256];
+    for (unsigned i = 0; i < 20000; i++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        size_t len = 24 + r % (sizeof(wide) - 24);
+        uint64_t x = r;
+        for (size_t k = 0; k < len; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned pick = (unsigned)(x >> 58); /* 0..63 */
+            wide[k] = pick < 56 ? 'a' : alphabet[pick - 56 < sizeof(alphabet) ? pick - 56 : 0];
+        }
+        check_split(wide, len);
+    }
 }
 
 int main(void)
