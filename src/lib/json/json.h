@@ -28,10 +28,12 @@ enum m365_jtype {
     M365_J_OBJECT
 };
 
-/* An element: opaque, trivially copyable. */
+/* An element: opaque, trivially copyable. Its type is read when the handle is made, so that
+ * asking for it (mappers do, for nearly every member) is not a call into the shim. */
 struct m365_jv {
     uint64_t w[2];
     uint8_t present;
+    uint8_t type; /* enum m365_jtype */
 };
 
 /* Iterator over an array or an object. */
@@ -44,7 +46,7 @@ struct m365_jit {
 /* The absent element. */
 static inline struct m365_jv m365_jv_none(void)
 {
-    struct m365_jv v = {{0, 0}, 0};
+    struct m365_jv v = {{0, 0}, 0, M365_J_ABSENT};
     return v;
 }
 
@@ -64,7 +66,10 @@ int m365_json_parse(struct m365_json *j, const char *buf, size_t len, bool padde
  * a reset, a new context or a freed one. Lets callers cache facts about an element. */
 uint64_t m365_json_generation(void);
 
-enum m365_jtype m365_jv_type(struct m365_jv v);
+static inline enum m365_jtype m365_jv_type(struct m365_jv v)
+{
+    return v.present ? (enum m365_jtype)v.type : M365_J_ABSENT;
+}
 /* Member by exact key; absent element when missing or when v is not an object. */
 struct m365_jv m365_jv_get(struct m365_jv obj, const char *key);
 /* Member by ASCII case-insensitive key (first match). */

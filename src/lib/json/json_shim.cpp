@@ -26,12 +26,28 @@ struct m365_json {
     m365_json(size_t max_bytes) : parser(max_bytes) {}
 };
 
+static m365_jtype type_of(const dom::element &e)
+{
+    switch (e.type()) {
+    case dom::element_type::ARRAY: return M365_J_ARRAY;
+    case dom::element_type::OBJECT: return M365_J_OBJECT;
+    case dom::element_type::INT64: return M365_J_INT;
+    case dom::element_type::UINT64: return M365_J_UINT;
+    case dom::element_type::DOUBLE: return M365_J_DOUBLE;
+    case dom::element_type::STRING: return M365_J_STRING;
+    case dom::element_type::BOOL: return M365_J_BOOL;
+    case dom::element_type::NULL_VALUE: return M365_J_NULL;
+    }
+    return M365_J_ABSENT;
+}
+
 static m365_jv wrap(dom::element e)
 {
     m365_jv v;
     std::memset(&v, 0, sizeof(v));
     std::memcpy(v.w, &e, sizeof(e));
     v.present = 1;
+    v.type = static_cast<uint8_t>(type_of(e));
     return v;
 }
 
@@ -137,25 +153,6 @@ int m365_json_parse(struct m365_json *j, const char *buf, size_t len, bool padde
         *err = "out of memory";
         return -1;
     }
-}
-
-enum m365_jtype m365_jv_type(struct m365_jv v)
-{
-    dom::element e;
-    if (!unwrap(v, e)) {
-        return M365_J_ABSENT;
-    }
-    switch (e.type()) {
-    case dom::element_type::ARRAY: return M365_J_ARRAY;
-    case dom::element_type::OBJECT: return M365_J_OBJECT;
-    case dom::element_type::INT64: return M365_J_INT;
-    case dom::element_type::UINT64: return M365_J_UINT;
-    case dom::element_type::DOUBLE: return M365_J_DOUBLE;
-    case dom::element_type::STRING: return M365_J_STRING;
-    case dom::element_type::BOOL: return M365_J_BOOL;
-    case dom::element_type::NULL_VALUE: return M365_J_NULL;
-    }
-    return M365_J_ABSENT;
 }
 
 struct m365_jv m365_jv_get(struct m365_jv obj, const char *key)
