@@ -29,11 +29,12 @@ enum m365_jtype {
 };
 
 /* An element: opaque, trivially copyable. Its type is read when the handle is made, so that
- * asking for it (mappers do, for nearly every member) is not a call into the shim. */
+ * asking for it (mappers do, for nearly every member) is not a call into the shim. `present`
+ * holds it, a whole word: a handle is written and read in whole words (a byte field written
+ * just before the handle is copied stalls the copy). */
 struct m365_jv {
     uint64_t w[2];
-    uint8_t present;
-    uint8_t type; /* enum m365_jtype */
+    uint64_t present; /* enum m365_jtype; M365_J_ABSENT (0) for no element */
 };
 
 /* Iterator over an array or an object. */
@@ -46,7 +47,7 @@ struct m365_jit {
 /* The absent element. */
 static inline struct m365_jv m365_jv_none(void)
 {
-    struct m365_jv v = {{0, 0}, 0, M365_J_ABSENT};
+    struct m365_jv v = {{0, 0}, M365_J_ABSENT};
     return v;
 }
 
@@ -68,7 +69,7 @@ uint64_t m365_json_generation(void);
 
 static inline enum m365_jtype m365_jv_type(struct m365_jv v)
 {
-    return v.present ? (enum m365_jtype)v.type : M365_J_ABSENT;
+    return (enum m365_jtype)v.present;
 }
 /* Member by exact key; absent element when missing or when v is not an object. */
 struct m365_jv m365_jv_get(struct m365_jv obj, const char *key);

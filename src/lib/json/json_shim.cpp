@@ -46,8 +46,7 @@ static m365_jv wrap(dom::element e)
     m365_jv v;
     std::memset(&v, 0, sizeof(v));
     std::memcpy(v.w, &e, sizeof(e));
-    v.present = 1;
-    v.type = static_cast<uint8_t>(type_of(e));
+    v.present = type_of(e);
     return v;
 }
 
