@@ -356,6 +356,64 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
             }
             continue;
         }
+        if (r->where == IN_RECORD) {
+            /* Inside an array element (a Graph or Azure Monitor page's record): only strings,
+             * nesting and line ends matter until the element closes, so they are followed here
+             * with the state in locals rather than through the general machine below. */
+            const char *b = r->buf;
+            size_t pos = r->pos, len = r->len;
+            unsigned depth = r->depth;
+            bool in_str = r->in_str, esc = r->esc, done = false;
+            uint64_t line = r->line;
+            while (pos < len) {
+                if (in_str) {
+                    if (esc) {
+                        esc = false;
+                        line += b[pos++] == '\n';
+                        continue;
+                    }
+                    pos += plain_run(b + pos, len - pos);
+                    if (pos >= len) {
+                        break;
+                    }
+                    char c = b[pos++]; /* '"', '\\' or a line end */
+                    if (c == '\\') {
+                        esc = true;
+                    } else if (c == '"') {
+                        in_str = false;
+                    } else {
+                        line++;
+                    }
+                    continue;
+                }
+                char c = b[pos++];
+                if (c == '"') {
+                    in_str = true;
+                } else if (c == '{' || c == '[') {
+                    depth++;
+                } else if (c == '}' || c == ']') {
+                    if (depth > 0) {
+                        depth--;
+                    }
+                    if (depth == r->rec_level) {
+                        done = true;
+                        break;
+                    }
+                } else if (c == '\n') {
+                    line++;
+                }
+            }
+            r->pos = pos;
+            r->depth = depth;
+            r->in_str = in_str;
+            r->esc = esc;
+            r->line = line;
+            if (done) {
+                r->where = IN_ARRAY;
+                return emit(r, rec, r->pos);
+            }
+            continue;
+        }
         if (r->in_str && !r->esc && !r->capture &&
             (r->where == IN_RECORD || r->where == IN_TOPOBJ)) {
             r->pos += plain_run(r->buf + r->pos, r->len - r->pos);
