@@ -245,8 +245,9 @@ static void cells_end(struct m365_csv_cells *c, size_t start)
  * included; the end of the row closes an unterminated quoted cell. Any other cell runs to the
  * next comma, quotes and all. Nothing (n == 0) is no cell; a row ending in a comma ends with an
  * empty cell. These are the rules of libcsv's non-strict mode, which tests/unit/test_csv_rows.c
- * and the fuzz_csv_split target hold this against; memchr does the scanning here, not a
- * per-byte state machine (see bench/RESULTS.md for the difference on Purview exports). */
+ * and the fuzz_csv_split target hold this against. Word-at-a-time searches and memchr do the
+ * scanning here, not a per-byte state machine (see bench/RESULTS.md for the difference on
+ * Purview exports). */
 int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
 {
     c->n = 0;
