@@ -704,6 +704,17 @@ int cli_coverage(int argc, char **argv)
     return run_scan(argc, argv, true);
 }
 
+/* Index of arg among the NULL-terminated names, or -1. */
+static int keyword(const char *arg, const char *const *names)
+{
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(arg, names[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 static int run_scan(int argc, char **argv, bool coverage_only)
 {
     static const struct option opts[] = {
@@ -754,18 +765,17 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         unsigned long long v;
         char *end;
         switch (ch) {
-        case 'f':
-            if (strcmp(optarg, "text") == 0) {
-                c.format = OUT_TEXT;
-            } else if (strcmp(optarg, "jsonl") == 0) {
-                c.format = OUT_JSONL;
-            } else if (strcmp(optarg, "json") == 0) {
-                c.format = OUT_JSON;
-            } else {
+        case 'f': {
+            static const char *const names[] = {"text", "jsonl", "json", NULL};
+            static const enum out_format values[] = {OUT_TEXT, OUT_JSONL, OUT_JSON};
+            int k = keyword(optarg, names);
+            if (k < 0) {
                 cli_usage_error("--format: '%s' is not text, jsonl or json", optarg);
                 return CLI_EXIT_USAGE;
             }
+            c.format = values[k];
             break;
+        }
         case OPT_EVENTS: c.events_path = optarg; break;
         case OPT_INPUT_FORMAT: so.input_format = optarg; break;
         case OPT_FAIL_ON:
@@ -816,18 +826,18 @@ static int run_scan(int argc, char **argv, bool coverage_only)
             }
             so.threads = (unsigned)v;
             break;
-        case OPT_SPILL:
-            if (strcmp(optarg, "auto") == 0) {
-                so.spill = M365_SPILL_AUTO;
-            } else if (strcmp(optarg, "always") == 0) {
-                so.spill = M365_SPILL_ALWAYS;
-            } else if (strcmp(optarg, "never") == 0) {
-                so.spill = M365_SPILL_NEVER;
-            } else {
+        case OPT_SPILL: {
+            static const char *const names[] = {"auto", "always", "never", NULL};
+            static const enum m365_spill values[] = {M365_SPILL_AUTO, M365_SPILL_ALWAYS,
+                                                     M365_SPILL_NEVER};
+            int k = keyword(optarg, names);
+            if (k < 0) {
                 cli_usage_error("--spill: '%s' is not auto, always or never", optarg);
                 return CLI_EXIT_USAGE;
             }
+            so.spill = values[k];
             break;
+        }
         case OPT_SPILL_RESIDENT:
             if (cli_parse_size(optarg, &v) != 0 || v < 4096) {
                 cli_usage_error("--spill-resident: '%s' is not a size of at least 4K", optarg);
