@@ -7,6 +7,7 @@
 
 #include "../core/limits.h"
 #include "../core/norm.h"
+#include "../core/swar.h"
 
 #define INITIAL_CAP (64u << 10)
 #define MIN_READ 16u /* m365_input_read decodes UTF-16 in pieces of at least this size */
@@ -97,24 +98,13 @@ static int refill(struct m365_csv_rows *r)
     return 0;
 }
 
-/* Quote bytes in a word: 0x80 in each byte that is '"', 0 elsewhere (exact: no carry crosses
- * a byte). */
-static inline uint64_t quote_bytes(uint64_t w)
-{
-    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
-    uint64_t x = w ^ 0x2222222222222222ull; /* '"' bytes become zero */
-    return ~(((x & low7) + low7) | x) & ~low7;
-}
-
 /* Eight bytes at a time: a Purview row's AuditData holds a doubled quote every few bytes,
  * where one memchr call per quote cost more than the scan. */
 static size_t count_quotes(const char *p, size_t n)
 {
     size_t q = 0, i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        q += (size_t)(((quote_bytes(w) >> 7) * 0x0101010101010101ull) >> 56);
+        q += m365_swar_count(m365_swar_eq(m365_swar_load(p + i), '"'));
     }
     for (; i < n; i++) {
         q += p[i] == '"';
@@ -127,13 +117,9 @@ static size_t count_quotes(const char *p, size_t n)
 static const char *next_quote(const char *p, const char *e)
 {
     for (int k = 0; k < 4 && e - p >= 8; k++, p += 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        uint64_t m = quote_bytes(w);
+        uint64_t m = m365_swar_eq(m365_swar_load(p), '"');
         if (m) {
-            /* The lowest set byte is the first in memory on a little-endian machine. */
-            return p + (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? __builtin_ctzll(m)
-                                                                  : __builtin_clzll(m)) / 8;
+            return p + m365_swar_first(m);
         }
     }
     return p < e ? memchr(p, '"', (size_t)(e - p)) : NULL;

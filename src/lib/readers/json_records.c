@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/limits.h"
+#include "../core/swar.h"
 #include "../json/json.h"
 #include "sniff.h"
 
@@ -102,19 +103,16 @@ static long refill(struct m365_json_records *r, size_t keep)
 }
 
 /* Bytes before the next '"', '\\' or newline: the plain inside of a string, skipped eight at a
- * time (a zero byte in x ^ pattern marks a match). Most of a record's bytes are string text. */
+ * time (core/swar.h). Most of a record's bytes are string text. */
 static size_t plain_run(const char *p, size_t n)
 {
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     size_t i = 0;
-    while (i + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        uint64_t a = w ^ (ones * '"'), b = w ^ (ones * '\\'), c = w ^ (ones * '\n');
-        if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs) {
-            break;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = m365_swar_load(p + i);
+        uint64_t m = m365_swar_eq(w, '"') | m365_swar_eq(w, '\\') | m365_swar_eq(w, '\n');
+        if (m) {
+            return i + m365_swar_first(m);
         }
-        i += 8;
     }
     while (i < n && p[i] != '"' && p[i] != '\\' && p[i] != '\n') {
         i++;
@@ -414,8 +412,7 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
             }
             continue;
         }
-        if (r->in_str && !r->esc && !r->capture &&
-            (r->where == IN_RECORD || r->where == IN_TOPOBJ)) {
+        if (r->in_str && !r->esc && !r->capture && r->where == IN_TOPOBJ) {
             r->pos += plain_run(r->buf + r->pos, r->len - r->pos);
             if (r->pos >= r->len) {
                 continue;
@@ -441,7 +438,7 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
             r->where = IN_TOPOBJ; /* an ordinary array member of a top-level record */
             continue;
         }
-        if (r->where == IN_RECORD || r->where == IN_TOPOBJ) {
+        if (r->where == IN_TOPOBJ) { /* (IN_RECORD is followed above) */
             if (r->in_str) {
                 if (r->esc) {
                     r->esc = false;
@@ -461,7 +458,7 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                 r->pos++;
                 continue;
             }
-            bool topobj = r->where == IN_TOPOBJ && r->depth == 1;
+            bool topobj = r->depth == 1;
             switch (c) {
             case '"':
                 r->in_str = true;
@@ -503,12 +500,7 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                 if (r->depth > 0) {
                     r->depth--;
                 }
-                if (r->where == IN_RECORD && r->depth == r->rec_level) {
-                    r->where = IN_ARRAY;
-                    r->pos++;
-                    return emit(r, rec, r->pos);
-                }
-                if (r->where == IN_TOPOBJ && r->depth == 0) {
+                if (r->depth == 0) {
                     r->where = TOP;
                     r->pos++;
                     if (r->is_wrapper) {

@@ -1,0 +1,40 @@
+/* The bytes of a 64-bit word compared all at once, for scanners that look for a few special
+ * characters in long runs of text (CSV quotes, JSON string ends). */
+#ifndef M365_CORE_SWAR_H
+#define M365_CORE_SWAR_H
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* The 8 bytes at p, in memory order. */
+static inline uint64_t m365_swar_load(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* 0x80 in each byte of w that equals c, 0 elsewhere. Exact: no carry crosses a byte. */
+static inline uint64_t m365_swar_eq(uint64_t w, unsigned char c)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    uint64_t x = w ^ (0x0101010101010101ull * c); /* the bytes equal to c become zero */
+    return ~(((x & low7) + low7) | x) & ~low7;
+}
+
+/* Position (0..7) of the first flagged byte, in memory order, of a non-zero mask. */
+static inline size_t m365_swar_first(uint64_t m)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (size_t)__builtin_ctzll(m) / 8;
+#else
+    return (size_t)__builtin_clzll(m) / 8;
+#endif
+}
+
+/* How many bytes a mask flags. */
+static inline size_t m365_swar_count(uint64_t m)
+{
+    return (size_t)(((m >> 7) * 0x0101010101010101ull) >> 56);
+}
+#endif
