@@ -136,10 +136,7 @@ int m365_region_spill(struct m365_region *r, const char *dir)
     if (fd < 0) {
         return -1;
     }
-    size_t used = atomic_load(&r->used);
-    if (used > r->size) {
-        used = r->size;
-    }
+    size_t used = m365_region_used(r);
     /* The file holds what is used; m365_region_alloc grows it (commit) before handing out
      * more, so the mapping is never touched past its end. */
     int err = 0;

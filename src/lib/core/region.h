@@ -46,6 +46,13 @@ int m365_region_spill(struct m365_region *r, const char *dir);
  * Safe while other threads read and write the range. Does nothing to a range in memory. */
 void m365_region_release(struct m365_region *r);
 
+/* Bytes handed out (allocations refused past the end are not counted). */
+static inline size_t m365_region_used(const struct m365_region *r)
+{
+    size_t used = atomic_load(&((struct m365_region *)(uintptr_t)r)->used);
+    return used < r->size ? used : r->size;
+}
+
 static inline bool m365_region_has(const struct m365_region *r, const void *p)
 {
     return r && r->base && (uintptr_t)p - (uintptr_t)r->base < r->mapped;

@@ -12,9 +12,9 @@
 #include <sys/types.h>
 #include <sys/vfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <linux/magic.h>
-#include <unistd.h>
 
 #include "../core/arena.h"
 #include "../core/hash.h"
@@ -50,6 +50,7 @@ struct file_entry {
     struct m365_file_stats st;
     bool snapshot; /* a tenant snapshot file: loaded by load_snapshot, not the log readers */
     uint32_t first_unit, n_units; /* its read units, consecutive */
+    uint64_t size; /* as queued: a regular file's size, else 0 */
 };
 
 /* Events of one unit, packed (event_pack.h), in record order. Chunks grow from 8 KiB to
@@ -573,15 +574,14 @@ static uint64_t spill_estimate(const struct m365_scan *s)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < s->n_files; i++) {
-        struct stat st;
-        const char *p = s->files[i].path;
-        if (s->files[i].st.status != M365_OK || stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
+        const struct file_entry *f = &s->files[i];
+        if (f->st.status != M365_OK) {
             continue;
         }
-        size_t n = strlen(p);
-        bool packed = (n > 3 && strcmp(p + n - 3, ".gz") == 0) ||
-                      (n > 4 && strcmp(p + n - 4, ".zst") == 0);
-        total += (uint64_t)st.st_size * (packed ? 8u : 1u);
+        size_t n = strlen(f->path);
+        bool packed = (n > 3 && strcmp(f->path + n - 3, ".gz") == 0) ||
+                      (n > 4 && strcmp(f->path + n - 4, ".zst") == 0);
+        total += f->size * (packed ? 8u : 1u);
     }
     return total;
 }
@@ -617,16 +617,15 @@ static void spill_start(struct m365_scan *s)
         diag(s, M365_DIAG_WARNING, M365_E_IO, dir, msg);
     }
     s->spilling = s->region.spilled;
-    /* On tmpfs the file's pages are memory too: the process lets them go, the machine keeps
-     * them (or swaps them). */
-    struct statfs sf;
-    if (s->spilling && statfs(dir, &sf) == 0 &&
-        (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC)) {
-        diag(s, M365_DIAG_WARNING, M365_OK, dir,
-             "the spill directory is in memory (tmpfs): the event table leaves the process, not "
-             "the machine's memory; point TMPDIR at a directory on a disk");
-    }
     if (s->spilling) {
+        /* On tmpfs the file's pages are memory too: the process lets them go, the machine
+         * keeps them (or swaps them). */
+        struct statfs sf;
+        if (statfs(dir, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC)) {
+            diag(s, M365_DIAG_WARNING, M365_OK, dir,
+                 "the spill directory is in memory (tmpfs): the event table leaves the process, "
+                 "not the machine's memory; point TMPDIR at a directory on a disk");
+        }
         s->spill_resident = s->opts.spill_resident ? s->opts.spill_resident : M365_SPILL_RESIDENT;
         s->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
         s->statm_open = s->statm_fd >= 0;
@@ -726,8 +725,13 @@ static enum m365_status walk(struct m365_scan *s, const char *path, unsigned dep
             diag(s, M365_DIAG_NOTE, M365_OK, path, "not a regular file: ignored");
             return M365_OK;
         }
-        s->bytes_total += S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-        return add_file(s, path) ? M365_OK : M365_E_NOMEM;
+        struct file_entry *f = add_file(s, path);
+        if (!f) {
+            return M365_E_NOMEM;
+        }
+        f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+        s->bytes_total += f->size;
+        return M365_OK;
     }
     if (depth >= M365_MAX_WALK_DEPTH) {
         diag(s, M365_DIAG_WARNING, M365_E_LIMIT, path, "directory nesting too deep: not walked");
@@ -1503,7 +1507,7 @@ static int cmp_event(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq; /* seq is still the file-order index */
 }
 
-/* Sorts the pointer table by time. In memory, through the pointers (the least memory). Spilled,
+/* Sorts the pointer table by time (the caller then numbers the events). In memory, through the pointers (the least memory). Spilled,
  * with the keys copied out beside them: the sort then reads no event, where through the
  * pointers it would bring every page of the file back many times over. Both give the same
  * order. */
@@ -1512,9 +1516,6 @@ static enum m365_status sort_events(struct m365_scan *s)
     size_t n = s->n_sorted;
     if (!s->spilling) {
         m365_qsort((void *)s->sorted, n, sizeof(*s->sorted), cmp_event);
-        for (size_t i = 0; i < n; i++) {
-            s->sorted[i]->seq = (uint32_t)i;
-        }
         return M365_OK;
     }
     struct sort_key *k = malloc((n ? n : 1) * sizeof(*k));
@@ -1535,10 +1536,6 @@ static enum m365_status sort_events(struct m365_scan *s)
     free((void *)s->sorted);
     struct m365_packed **shrunk = realloc(p, (n ? n : 1) * sizeof(*p));
     s->sorted = shrunk ? shrunk : p;
-    for (size_t i = 0; i < n; i++) {
-        s->sorted[i]->seq = (uint32_t)i;
-        spill_tick(s, i);
-    }
     return M365_OK;
 }
 
@@ -1829,6 +1826,10 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     if (sort_events(s) != M365_OK) {
         return M365_E_NOMEM;
     }
+    for (size_t i = 0; i < s->n_sorted; i++) {
+        s->sorted[i]->seq = (uint32_t)i;
+        spill_tick(s, i);
+    }
 
     for (enum m365_log_source l = 0; l < M365_LOG__COUNT; l++) {
         s->log_stats[l].name = m365_log_source_name(l);
@@ -1935,8 +1936,7 @@ void m365_scan_limit_region(struct m365_scan *s, size_t bytes)
 
 size_t m365_scan_region_used(const struct m365_scan *s)
 {
-    size_t used = atomic_load(&((struct m365_scan *)(uintptr_t)s)->region.used);
-    return used < s->region.size ? used : s->region.size;
+    return m365_region_used(&s->region);
 }
 
 size_t m365_scan_wide_events(const struct m365_scan *s)
