@@ -124,6 +124,16 @@ struct counter {
     bool failed;
 };
 
+/* The key's slot: where it is, or the empty one where it goes. */
+static struct count *counter_slot(struct count *t, size_t cap, const char *key)
+{
+    size_t j = ((uintptr_t)key >> 3) * 0x9e3779b97f4a7c15ull & (cap - 1);
+    while (t[j].key && t[j].key != key) {
+        j = (j + 1) & (cap - 1);
+    }
+    return &t[j];
+}
+
 static void counter_add(struct counter *c, const char *key)
 {
     if (c->failed) {
@@ -138,26 +148,19 @@ static void counter_add(struct counter *c, const char *key)
         }
         for (size_t i = 0; i < c->cap; i++) {
             if (c->t[i].key) {
-                size_t j = ((uintptr_t)c->t[i].key >> 3) * 0x9e3779b97f4a7c15ull & (ncap - 1);
-                while (nt[j].key) {
-                    j = (j + 1) & (ncap - 1);
-                }
-                nt[j] = c->t[i];
+                *counter_slot(nt, ncap, c->t[i].key) = c->t[i];
             }
         }
         free(c->t);
         c->t = nt;
         c->cap = ncap;
     }
-    size_t j = ((uintptr_t)key >> 3) * 0x9e3779b97f4a7c15ull & (c->cap - 1);
-    while (c->t[j].key && c->t[j].key != key) {
-        j = (j + 1) & (c->cap - 1);
-    }
-    if (!c->t[j].key) {
-        c->t[j].key = key;
+    struct count *e = counter_slot(c->t, c->cap, key);
+    if (!e->key) {
+        e->key = key;
         c->n++;
     }
-    c->t[j].n++;
+    e->n++;
 }
 
 /* The `max` most frequent, most first (ties by name); frees the counter. */
@@ -704,6 +707,9 @@ int cli_coverage(int argc, char **argv)
     return run_scan(argc, argv, true);
 }
 
+/* The values of --spill and --color. */
+static const char *const when_names[] = {"auto", "always", "never", NULL};
+
 /* Index of arg among the NULL-terminated names, or -1. */
 static int keyword(const char *arg, const char *const *names)
 {
@@ -827,10 +833,9 @@ static int run_scan(int argc, char **argv, bool coverage_only)
             so.threads = (unsigned)v;
             break;
         case OPT_SPILL: {
-            static const char *const names[] = {"auto", "always", "never", NULL};
             static const enum m365_spill values[] = {M365_SPILL_AUTO, M365_SPILL_ALWAYS,
                                                      M365_SPILL_NEVER};
-            int k = keyword(optarg, names);
+            int k = keyword(optarg, when_names);
             if (k < 0) {
                 cli_usage_error("--spill: '%s' is not auto, always or never", optarg);
                 return CLI_EXIT_USAGE;
@@ -891,7 +896,7 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         case 'v': verbose = true; break;
         case OPT_NO_PROGRESS: no_progress = true; break;
         case OPT_COLOR:
-            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+            if (keyword(optarg, when_names) < 0) {
                 cli_usage_error("--color: '%s' is not auto, always or never", optarg);
                 return CLI_EXIT_USAGE;
             }
