@@ -26,24 +26,6 @@
 
 static char *corpus;
 
-static int setup(void **state)
-{
-    (void)state;
-    corpus = m365_test_mkdtemp();
-    return corpus && m365_test_simulate_all(corpus, 30, 5, "ual-jsonl,graph-json,purview-new",
-                                            0) == 0
-               ? 0
-               : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    m365_test_rmtree(corpus);
-    free(corpus);
-    return 0;
-}
-
 static int append(const char *data, size_t len, void *user)
 {
     return m365_buf_append(user, data, len) == 0 && !((struct m365_buf *)user)->failed ? 0 : -1;
@@ -107,6 +89,30 @@ static void scan(enum m365_spill spill, const char *dir, uint64_t resident, size
     m365_scan_free(s);
 }
 
+/* The scan in memory every spilled one is held to, made once. */
+static struct outcome mem;
+
+static int setup(void **state)
+{
+    (void)state;
+    corpus = m365_test_mkdtemp();
+    if (!corpus ||
+        m365_test_simulate_all(corpus, 30, 5, "ual-jsonl,graph-json,purview-new", 0) != 0) {
+        return -1;
+    }
+    scan(M365_SPILL_NEVER, NULL, 0, 0, &mem);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    m365_buf_free(&mem.text);
+    m365_test_rmtree(corpus);
+    free(corpus);
+    return 0;
+}
+
 static void same(const struct outcome *a, const struct outcome *b)
 {
     assert_int_equal(a->events, b->events);
@@ -120,10 +126,10 @@ static bool in_memory_fs(const char *dir)
     return statfs(dir, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
 }
 
-static bool tmpdir_in_memory(void)
+static const char *tmpdir(void)
 {
     const char *d = getenv("TMPDIR");
-    return in_memory_fs(d && *d ? d : "/tmp");
+    return d && *d ? d : "/tmp";
 }
 
 /* Auto leaves a small scan in memory; always spills, and with one page allowed resident it lets
@@ -131,8 +137,7 @@ static bool tmpdir_in_memory(void)
 static void spilled_scan_agrees(void **state)
 {
     (void)state;
-    struct outcome mem, autom, spilled;
-    scan(M365_SPILL_NEVER, NULL, 0, 0, &mem);
+    struct outcome autom, spilled;
     scan(M365_SPILL_AUTO, NULL, 0, 0, &autom);
     scan(M365_SPILL_ALWAYS, NULL, 4096, 0, &spilled);
     assert_false(mem.spilled);
@@ -144,12 +149,11 @@ static void spilled_scan_agrees(void **state)
     assert_true(mem.events > 10000);
     assert_non_null(strstr(mem.text.data, "\"evidence\":[{")); /* findings with evidence */
     /* Quiet, unless $TMPDIR is on tmpfs (unusable_directory's twin below). */
-    if (!tmpdir_in_memory()) {
+    if (!in_memory_fs(tmpdir())) {
         assert_string_equal(spilled.warning, "");
     }
     same(&mem, &autom);
     same(&mem, &spilled);
-    m365_buf_free(&mem.text);
     m365_buf_free(&autom.text);
     m365_buf_free(&spilled.text);
 }
@@ -158,13 +162,11 @@ static void spilled_scan_agrees(void **state)
 static void spilled_range_runs_out(void **state)
 {
     (void)state;
-    struct outcome mem, spilled;
-    scan(M365_SPILL_NEVER, NULL, 0, 0, &mem);
+    struct outcome spilled;
     scan(M365_SPILL_ALWAYS, NULL, 4096, mem.used * 3 / 4, &spilled);
     assert_true(spilled.spilled);
     assert_true(spilled.wide > 0 && spilled.wide < spilled.events);
     same(&mem, &spilled);
-    m365_buf_free(&mem.text);
     m365_buf_free(&spilled.text);
 }
 
@@ -172,14 +174,12 @@ static void spilled_range_runs_out(void **state)
 static void unusable_directory(void **state)
 {
     (void)state;
-    struct outcome mem, spilled;
-    scan(M365_SPILL_NEVER, NULL, 0, 0, &mem);
+    struct outcome spilled;
     scan(M365_SPILL_ALWAYS, "/nonexistent/m365hunt-spill", 4096, 0, &spilled);
     assert_false(spilled.spilled);
     assert_non_null(strstr(spilled.warning, "/nonexistent/m365hunt-spill: the event table stays "
                                             "in memory"));
     same(&mem, &spilled);
-    m365_buf_free(&mem.text);
     m365_buf_free(&spilled.text);
 }
 
@@ -191,13 +191,11 @@ static void directory_in_memory(void **state)
     if (!in_memory_fs("/dev/shm")) {
         skip(); /* no tmpfs here to try */
     }
-    struct outcome mem, spilled;
-    scan(M365_SPILL_NEVER, NULL, 0, 0, &mem);
+    struct outcome spilled;
     scan(M365_SPILL_ALWAYS, "/dev/shm", 4096, 0, &spilled);
     assert_true(spilled.spilled);
     assert_non_null(strstr(spilled.warning, "/dev/shm: the spill directory is in memory (tmpfs)"));
     same(&mem, &spilled);
-    m365_buf_free(&mem.text);
     m365_buf_free(&spilled.text);
 }
 
@@ -206,8 +204,7 @@ static void directory_in_memory(void **state)
 static void disk_fills_up(void **state)
 {
     (void)state;
-    struct outcome mem, spilled;
-    scan(M365_SPILL_NEVER, NULL, 0, 0, &mem);
+    struct outcome spilled;
     struct rlimit old;
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     void (*prev)(int) = signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of the signal */
@@ -222,7 +219,6 @@ static void disk_fills_up(void **state)
     assert_true(spilled.spilled);
     assert_non_null(strstr(spilled.warning, "the spill file cannot grow"));
     same(&mem, &spilled);
-    m365_buf_free(&mem.text);
     m365_buf_free(&spilled.text);
 }
 
@@ -237,8 +233,7 @@ static void region_keeps_contents(void **state)
     for (size_t i = 0; i < 100000; i++) {
         a[i] = (char)(i * 7);
     }
-    const char *dir = getenv("TMPDIR");
-    assert_int_equal(m365_region_spill(&r, dir && *dir ? dir : "/tmp"), 0);
+    assert_int_equal(m365_region_spill(&r, tmpdir()), 0);
     assert_true(r.spilled);
     assert_int_equal(m365_region_spill(&r, "/tmp"), -1); /* once */
     char *b = m365_region_alloc(&r, (size_t)40 << 20); /* past the first step of the file */
