@@ -65,6 +65,30 @@ static inline uint64_t m365_hash_long(const void *data, size_t len, uint64_t see
     return m365_hash_bytes(p, len, m365_hash_mix(h ^ total));
 }
 
+/* For short values hashed by the million (interning: names, ids, addresses): two lanes of one
+ * multiply and a rotate per 16 bytes, then one full mix. m365_hash_bytes mixes every word in
+ * full, a chain of three multiplies that cost interning more than its table did. */
+static inline uint64_t m365_hash_short(const void *data, size_t len, uint64_t seed)
+{
+    const unsigned char *p = data;
+    const uint64_t k1 = 0x9e3779b97f4a7c15ull, k2 = 0xc2b2ae3d27d4eb4full;
+    uint64_t a = seed ^ (len * k2), b = seed + k1;
+    size_t n = len;
+    while (n >= 16) {
+        uint64_t w[2];
+        memcpy(w, p, 16);
+        a = m365_hash_rotl((a ^ w[0]) * k1, 31);
+        b = m365_hash_rotl((b ^ w[1]) * k2, 27);
+        p += 16;
+        n -= 16;
+    }
+    uint64_t w[2] = {0, 0};
+    memcpy(w, p, n);
+    a = m365_hash_rotl((a ^ w[0]) * k1, 31);
+    b = m365_hash_rotl((b ^ w[1] ^ ((uint64_t)n << 56)) * k2, 27);
+    return m365_hash_mix(a ^ m365_hash_rotl(b, 17));
+}
+
 static inline uint64_t m365_hash_str(const char *s, uint64_t seed)
 {
     return s ? m365_hash_bytes(s, strlen(s), seed) : m365_hash_mix(seed + 1);

@@ -13,12 +13,10 @@ static int shard_init(struct m365_intern_shard *t)
     t->cap = 1024;
     t->n = 0;
     t->slots = calloc(t->cap, sizeof(*t->slots));
-    t->hashes = calloc(t->cap, sizeof(*t->hashes));
-    t->lens = calloc(t->cap, sizeof(*t->lens));
     if (pthread_mutex_init(&t->mu, NULL) != 0) {
         return -1;
     }
-    return t->slots && t->hashes && t->lens ? 0 : -1;
+    return t->slots ? 0 : -1;
 }
 
 static _Atomic uint64_t next_table_id = 1;
@@ -44,11 +42,7 @@ void m365_intern_free(struct m365_intern *t)
             pthread_mutex_destroy(&sh->mu);
         }
         free(sh->slots);
-        free(sh->hashes);
-        free(sh->lens);
         sh->slots = NULL;
-        sh->hashes = NULL;
-        sh->lens = NULL;
         sh->cap = sh->n = 0;
         m365_arena_free(&sh->arena);
     }
@@ -75,8 +69,7 @@ uint64_t m365_intern_bytes(const struct m365_intern *t)
     uint64_t b = 0;
     for (unsigned i = 0; i < M365_INTERN_SHARDS; i++) {
         const struct m365_intern_shard *sh = &t->shard[i];
-        b += sh->arena.total + sh->cap * (sizeof(*sh->slots) + sizeof(*sh->hashes) +
-                                          sizeof(*sh->lens));
+        b += sh->arena.total + sh->cap * sizeof(*sh->slots);
     }
     return b;
 }
@@ -93,33 +86,22 @@ size_t m365_intern_count(const struct m365_intern *t)
 static int grow(struct m365_intern_shard *t)
 {
     size_t ncap = t->cap * 2;
-    const char **ns = calloc(ncap, sizeof(*ns));
-    uint64_t *nh = calloc(ncap, sizeof(*nh));
-    uint32_t *nl = calloc(ncap, sizeof(*nl));
-    if (!ns || !nh || !nl) {
-        free(ns);
-        free(nh);
-        free(nl);
+    struct m365_intern_slot *ns = calloc(ncap, sizeof(*ns));
+    if (!ns) {
         return -1;
     }
     for (size_t i = 0; i < t->cap; i++) {
-        if (!t->slots[i]) {
+        if (!t->slots[i].str) {
             continue;
         }
-        size_t j = (t->hashes[i] >> 8) & (ncap - 1);
-        while (ns[j]) {
+        size_t j = t->slots[i].hi & (ncap - 1);
+        while (ns[j].str) {
             j = (j + 1) & (ncap - 1);
         }
         ns[j] = t->slots[i];
-        nh[j] = t->hashes[i];
-        nl[j] = t->lens[i];
     }
     free(t->slots);
-    free(t->hashes);
-    free(t->lens);
     t->slots = ns;
-    t->hashes = nh;
-    t->lens = nl;
     t->cap = ncap;
     return 0;
 }
@@ -130,13 +112,14 @@ static const char *shard_intern(struct m365_intern *in, struct m365_intern_shard
     if (t->n * 4 >= t->cap * 3 && grow(t) != 0) {
         return NULL;
     }
-    /* The low bits chose the shard; the slot comes from the high bits. */
-    size_t j = (h >> 8) & (t->cap - 1);
-    while (t->slots[j]) {
-        if (t->hashes[j] == h && t->lens[j] == len && memcmp(t->slots[j], s, len) == 0) {
-            return t->slots[j];
+    /* The low bits chose the shard; the slot comes from the bits above them. */
+    uint32_t hi = (uint32_t)(h >> 8);
+    size_t j = hi & (t->cap - 1);
+    for (; t->slots[j].str; j = (j + 1) & (t->cap - 1)) {
+        const struct m365_intern_slot *e = &t->slots[j];
+        if (e->hi == hi && e->len == len && memcmp(e->str, s, len) == 0) {
+            return e->str;
         }
-        j = (j + 1) & (t->cap - 1);
     }
     if (in->shard_limit && t->n >= in->shard_limit) {
         atomic_store(&in->full, true);
@@ -146,9 +129,9 @@ static const char *shard_intern(struct m365_intern *in, struct m365_intern_shard
     if (!copy) {
         return NULL;
     }
-    t->slots[j] = copy;
-    t->hashes[j] = h;
-    t->lens[j] = (uint32_t)len;
+    t->slots[j].str = copy;
+    t->slots[j].hi = hi;
+    t->slots[j].len = (uint32_t)len;
     t->n++;
     return copy;
 }
@@ -166,7 +149,7 @@ const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
     if (len > UINT32_MAX) {
         return NULL;
     }
-    uint64_t h = m365_hash_bytes(s, len, 0x1f2e3d4c);
+    uint64_t h = m365_hash_short(s, len, 0x1f2e3d4c);
     struct m365_intern_shard *sh = &t->shard[h % M365_INTERN_SHARDS];
     if (!t->shared) {
         return shard_intern(t, sh, h, s, len);

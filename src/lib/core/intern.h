@@ -14,12 +14,17 @@
 
 #define M365_INTERN_SHARDS 64u
 
+/* One slot: what a probe compares sits in one 16-byte entry (three arrays cost three misses). */
+struct m365_intern_slot {
+    const char *str; /* NULL = empty */
+    uint32_t hi;     /* hash bits 8..39: the slot's position and a first comparison */
+    uint32_t len;    /* byte length (values may hold NUL bytes) */
+};
+
 struct m365_intern_shard {
     pthread_mutex_t mu;
     struct m365_arena arena;
-    const char **slots; /* open addressing; NULL = empty */
-    uint64_t *hashes;
-    uint32_t *lens; /* byte length of each slot (values may hold NUL bytes) */
+    struct m365_intern_slot *slots; /* open addressing */
     size_t cap, n;
 };
 
