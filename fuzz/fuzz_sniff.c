@@ -1,6 +1,7 @@
 /* Fuzz target: format detection on a file's first bytes — m365_sniff_json_keys, the quoted-key
  * helper and every registered reader's sniff function, on exactly the bytes given (libFuzzer's
  * buffer is a heap block of that size, so any over-read is caught). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_common.h"
@@ -33,6 +34,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (k.wrapper && strcmp(k.wrapper, "value") != 0 && strcmp(k.wrapper, "records") != 0) {
             fuzz_fail("wrapper %s", k.wrapper);
         }
+    }
+    /* The last answer is remembered with the bytes it came from: a changed byte or a shorter
+     * length must give what a fresh reading gives (a one-byte text in between forgets). */
+    if (size > 0) {
+        char *copy = malloc(size);
+        if (!copy) {
+            return 0;
+        }
+        memcpy(copy, head, size);
+        size_t at = data[0] % size, cut = size - data[size - 1] % (size + 1);
+        copy[at] = (char)(copy[at] ^ 0x5b);
+        struct m365_sniff_keys again, fresh;
+        for (int pass = 0; pass < 2; pass++) {
+            size_t n = pass ? cut : size;
+            (void)m365_sniff_json_keys(head, size, &k);
+            bool r1 = m365_sniff_json_keys(copy, n, &again);
+            (void)m365_sniff_json_keys("x", 1, &fresh);
+            bool r2 = m365_sniff_json_keys(copy, n, &fresh);
+            if (r1 != r2 || again.n != fresh.n || again.wrapper != fresh.wrapper ||
+                again.in_array != fresh.in_array ||
+                memcmp(again.keys, fresh.keys, sizeof(again.keys[0]) * again.n) != 0) {
+                fuzz_fail("remembered answer differs from a fresh one (length %zu)", n);
+            }
+        }
+        free(copy);
     }
     (void)m365_sniff_has_key(head, size, "CreationTime");
     (void)m365_sniff_has_key(head, size, "");

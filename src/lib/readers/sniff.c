@@ -17,15 +17,17 @@ bool m365_sniff_keys_has(const struct m365_sniff_keys *k, const char *key)
     return false;
 }
 
-bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *out)
+/* *used: how many bytes the answer depends on; all of them (and so len too) when it ran out. */
+static bool scan_keys(const char *head, size_t len, struct m365_sniff_keys *out, size_t *used)
 {
+#define DONE(r) return (*used = i < len ? i + 1 : len), (r)
     memset(out, 0, sizeof(*out));
     size_t i = 0;
     while (i < len && ws(head[i])) {
         i++;
     }
     if (i == len || (head[i] != '{' && head[i] != '[')) {
-        return false;
+        DONE(false);
     }
     if (head[i] == '[') {
         out->in_array = true;
@@ -34,7 +36,7 @@ bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *
             i++;
         }
         if (i == len || head[i] != '{') {
-            return true;
+            DONE(true);
         }
     }
     /* head[i] == '{': collect keys at depth 1 of this object. */
@@ -88,7 +90,7 @@ bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *
                 out->n = 0;
                 i = j;
                 if (i == len || head[i] != '{') {
-                    return true;
+                    DONE(true);
                 }
                 depth = 1;
                 expect_key = true;
@@ -103,10 +105,10 @@ bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *
         case '}':
         case ']':
             if (depth == 0) {
-                return true;
+                DONE(true);
             }
             if (--depth == 0) {
-                return true; /* end of the first record */
+                DONE(true); /* end of the first record */
             }
             break;
         case ':':
@@ -128,5 +130,39 @@ bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *
             after_colon = false;
         }
     }
+    *used = len;
     return true;
+#undef DONE
+}
+
+/* Every format's sniffer asks for the same file's first keys (six or seven times a file): the
+ * last answer is kept with the bytes it was read from, and given again for the same bytes. */
+#define MEMO_BYTES 4096u
+struct sniff_memo {
+    bool valid, ok, ran_out;
+    size_t used, len;
+    char bytes[MEMO_BYTES];
+    struct m365_sniff_keys keys;
+};
+static _Thread_local struct sniff_memo memo;
+
+bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *out)
+{
+    if (memo.valid && (memo.ran_out ? len == memo.len : len >= memo.used) &&
+        memcmp(head, memo.bytes, memo.used) == 0) {
+        *out = memo.keys;
+        return memo.ok;
+    }
+    size_t used;
+    bool ok = scan_keys(head, len, out, &used);
+    memo.valid = used <= MEMO_BYTES;
+    if (memo.valid) {
+        memo.ok = ok;
+        memo.ran_out = used == len;
+        memo.used = used;
+        memo.len = len;
+        memcpy(memo.bytes, head, used);
+        memo.keys = *out;
+    }
+    return ok;
 }
