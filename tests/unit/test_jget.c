@@ -1,6 +1,7 @@
 /* m365_jget answers from a per-object key index; it must give exactly what scanning the members
  * gives (the first exact match of any key, in key order, else the first case-insensitive one;
- * null values skipped). Checked against the scans on generated objects. */
+ * null values skipped), and m365_jget_exact what simdjson's exact look-up gives. Checked
+ * against the scans on generated objects. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,7 +61,7 @@ static void same_as_scanning(void **state)
     assert_non_null(j);
     struct m365_buf b;
     m365_buf_init(&b, 0);
-    unsigned checked = 0, found = 0, indexed_sizes = 0;
+    unsigned checked = 0, found = 0, indexed_sizes = 0, exact_found = 0, exact_nulls = 0;
     for (unsigned round = 0; round < 3000; round++) {
         /* 1 to 80 members: below, inside and above the indexed sizes. */
         unsigned members = 1 + next(round % 10 == 0 ? 80 : 20);
@@ -105,10 +106,22 @@ static void same_as_scanning(void **state)
                 found++;
             }
             checked++;
+            /* The exact look-up gives what simdjson's own gives, null members included. */
+            struct m365_jv ex = m365_jget_exact(root, keys[0]), sj = m365_jv_get(root, keys[0]);
+            assert_int_equal(m365_jv_type(ex), m365_jv_type(sj));
+            if (m365_jv_type(sj) == M365_J_STRING) {
+                const char *es = NULL, *ss = NULL;
+                size_t el = 0, sl = 0;
+                assert_true(m365_jv_str(ex, &es, &el) && m365_jv_str(sj, &ss, &sl));
+                assert_true(el == sl && es == ss);
+                exact_found++;
+            }
+            exact_nulls += m365_jv_type(sj) == M365_J_NULL;
         }
         m365_json_reset(j); /* the next object may reuse these handles */
     }
     assert_true(found > checked / 4);
+    assert_true(exact_found > checked / 8 && exact_nulls > checked / 40);
     assert_true(indexed_sizes > 1000);
     m365_buf_free(&b);
     m365_json_free(j);

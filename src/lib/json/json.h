@@ -64,8 +64,17 @@ int m365_json_parse(struct m365_json *j, const char *buf, size_t len, bool padde
                     struct m365_jv *root, const char **err);
 
 /* Changes (on this thread) whenever element handles may come to name other elements: after
- * a reset, a new context or a freed one. Lets callers cache facts about an element. */
-uint64_t m365_json_generation(void);
+ * a reset, a new context or a freed one. Lets callers cache facts about an element. A variable
+ * rather than a call: mappers read it for every member they look up. */
+#ifdef __cplusplus
+extern thread_local uint64_t m365_json_gen;
+#else
+extern _Thread_local uint64_t m365_json_gen;
+#endif
+static inline uint64_t m365_json_generation(void)
+{
+    return m365_json_gen;
+}
 
 static inline enum m365_jtype m365_jv_type(struct m365_jv v)
 {
@@ -86,6 +95,16 @@ bool m365_jv_bool(struct m365_jv v, bool *out);
 /* Compact JSON text of any element (strings come back quoted); NUL-terminated; the buffer
  * belongs to the context and is overwritten by the next call. */
 const char *m365_jv_text(struct m365_json *j, struct m365_jv v, size_t *len);
+
+/* An object's member. */
+struct m365_jmember {
+    const char *key;
+    size_t klen;
+    struct m365_jv val;
+};
+/* An object's first `max` members, in member order, into out; returns how many it has
+ * (0 when v is not an object). */
+size_t m365_jv_members(struct m365_jv v, struct m365_jmember *out, size_t max);
 
 void m365_jv_iter(struct m365_jv v, struct m365_jit *it);
 /* Next element; for objects, key and klen receive the key. False at the end. */

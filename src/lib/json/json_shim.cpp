@@ -74,16 +74,11 @@ static m365_jv absent()
 extern "C" {
 
 // Bumped whenever element handles may be reused for other elements (see m365_json_generation).
-static thread_local uint64_t generation = 1;
-
-uint64_t m365_json_generation(void)
-{
-    return generation;
-}
+thread_local uint64_t m365_json_gen = 1;
 
 struct m365_json *m365_json_new(size_t max_bytes, unsigned max_depth)
 {
-    generation++;
+    m365_json_gen++;
     m365_json *j = new (std::nothrow) m365_json(max_bytes + 64);
     if (!j) {
         return nullptr;
@@ -98,13 +93,13 @@ struct m365_json *m365_json_new(size_t max_bytes, unsigned max_depth)
 
 void m365_json_free(struct m365_json *j)
 {
-    generation++;
+    m365_json_gen++;
     delete j;
 }
 
 void m365_json_reset(struct m365_json *j)
 {
-    generation++;
+    m365_json_gen++;
     j->used = 0;
     // Keep a bounded pool: a record with many nested documents must not pin memory forever.
     if (j->docs.size() > 64) {
@@ -278,6 +273,25 @@ const char *m365_jv_text(struct m365_json *j, struct m365_jv v, size_t *len)
     }
     *len = j->text.size();
     return j->text.c_str();
+}
+
+size_t m365_jv_members(struct m365_jv v, struct m365_jmember *out, size_t max)
+{
+    dom::element e;
+    dom::object o;
+    if (!unwrap(v, e) || e.get_object().get(o)) {
+        return 0;
+    }
+    size_t n = 0;
+    for (dom::key_value_pair kv : o) {
+        if (n < max) {
+            out[n].key = kv.key.data();
+            out[n].klen = kv.key.size();
+            out[n].val = wrap(kv.value);
+        }
+        n++;
+    }
+    return n;
 }
 
 void m365_jv_iter(struct m365_jv v, struct m365_jit *it)

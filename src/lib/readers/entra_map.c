@@ -85,7 +85,7 @@ static int time_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **b
 
 static void location(struct m365_read_ctx *ctx, struct m365_event *ev, struct m365_jv obj)
 {
-    struct m365_jv loc = m365_jv_get(obj, "location");
+    struct m365_jv loc = m365_jget_exact(obj, "location");
     if (m365_jv_type(loc) != M365_J_OBJECT) {
         loc = nested(ctx, obj, "LocationDetails", NULL);
     }

@@ -10,9 +10,9 @@
 static void map_graph(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line,
                       uint64_t offset, const char *raw, size_t raw_len)
 {
-    if (m365_jv_get(rec, "activityDisplayName").present) {
+    if (m365_jget_exact(rec, "activityDisplayName").present) {
         m365_map_entra_audit(ctx, rec, m365_jv_none(), line, offset, raw, raw_len);
-    } else if (m365_jv_get(rec, "createdDateTime").present) {
+    } else if (m365_jget_exact(rec, "createdDateTime").present) {
         m365_map_entra_signin(ctx, rec, m365_jv_none(), M365_LOG_UNKNOWN, line, offset, raw, raw_len);
     } else {
         m365_ctx_skip(ctx, line, NULL,

@@ -485,10 +485,8 @@ struct jidx {
     uint64_t gen, w0, w1; /* the object: handle words within a generation */
     uint32_t n;
     bool usable;
-    const char *key[JIDX_MAX];
-    uint32_t klen[JIDX_MAX];
     uint32_t lh[JIDX_MAX];
-    struct m365_jv val[JIDX_MAX];
+    struct m365_jmember mem[JIDX_MAX];
     uint8_t slot[JIDX_SLOTS]; /* member index + 1, 0 empty */
 };
 
@@ -523,72 +521,97 @@ static const struct jidx *jidx_of(struct m365_jv obj)
     x->gen = gen;
     x->w0 = obj.w[0];
     x->w1 = obj.w[1];
-    x->usable = false;
     memset(x->slot, 0, sizeof(x->slot));
-    x->n = 0;
-    struct m365_jit it;
-    m365_jv_iter(obj, &it);
-    const char *k;
-    size_t kl;
-    struct m365_jv v;
-    while (x->n < JIDX_MAX && m365_jit_next(&it, &k, &kl, &v)) {
-        uint32_t m = x->n++;
-        x->key[m] = k;
-        x->klen[m] = (uint32_t)kl;
-        x->lh[m] = lower_hash(k, kl);
-        x->val[m] = v;
+    /* All members in one call: one call per member cost more than the hashing below. */
+    x->n = (uint32_t)m365_jv_members(obj, x->mem, JIDX_MAX);
+    x->usable = x->n == count;
+    if (!x->usable) {
+        return NULL;
+    }
+    for (uint32_t m = 0; m < x->n; m++) {
+        x->lh[m] = lower_hash(x->mem[m].key, x->mem[m].klen);
         size_t j = x->lh[m] & (JIDX_SLOTS - 1);
         while (x->slot[j]) {
             j = (j + 1) & (JIDX_SLOTS - 1);
         }
         x->slot[j] = (uint8_t)(m + 1);
     }
-    x->usable = x->n == count;
-    return x->usable ? x : NULL;
+    return x;
 }
 
-/* The first member (in member order) whose key equals k exactly, or case-insensitively. */
-static const struct m365_jv *jidx_find(const struct jidx *x, const char *k, bool exact)
+/* One probe answers both questions a look-up asks of a key: the first member (in member order)
+ * whose key equals k exactly, and the first that equals it ignoring ASCII case. Members whose
+ * keys fold to the same text share a hash, and linear probing keeps them in member order. */
+static void jidx_find(const struct jidx *x, const char *k, const struct m365_jv **exact,
+                      const struct m365_jv **folded)
 {
     size_t n = strlen(k);
     uint32_t h = lower_hash(k, n);
-    /* Linear probing keeps members of one hash in insertion (member) order. */
+    *exact = *folded = NULL;
     for (size_t j = h & (JIDX_SLOTS - 1); x->slot[j]; j = (j + 1) & (JIDX_SLOTS - 1)) {
         uint32_t m = x->slot[j] - 1u;
-        if (x->lh[m] == h && x->klen[m] == n &&
-            (exact ? memcmp(x->key[m], k, n) == 0 : m365_ieqn(x->key[m], n, k))) {
-            return &x->val[m];
+        if (x->lh[m] != h || x->mem[m].klen != n) {
+            continue;
+        }
+        if (!*exact && memcmp(x->mem[m].key, k, n) == 0) {
+            *exact = &x->mem[m].val;
+            if (!*folded) {
+                *folded = *exact;
+            }
+            return;
+        }
+        if (!*folded && m365_ieqn(x->mem[m].key, n, k)) {
+            *folded = &x->mem[m].val;
         }
     }
-    return NULL;
 }
 
-struct m365_jv m365_jget(struct m365_jv obj, ...)
+static bool usable(const struct m365_jv *v)
 {
-    va_list ap;
-    va_start(ap, obj);
-    const char *keys[16];
-    size_t n = 0;
-    for (const char *k; n < 16 && (k = va_arg(ap, const char *)) != NULL;) {
-        keys[n++] = k;
-    }
-    va_end(ap);
+    return v && v->present && m365_jv_type(*v) != M365_J_NULL;
+}
+
+struct m365_jv m365_jget_keys(struct m365_jv obj, const char *const *keys)
+{
     const struct jidx *x = m365_jv_type(obj) == M365_J_OBJECT ? jidx_of(obj) : NULL;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < n; i++) {
-            struct m365_jv v;
-            if (x) {
-                const struct m365_jv *p = jidx_find(x, keys[i], pass == 0);
-                v = p ? *p : m365_jv_none();
-            } else {
-                v = pass == 0 ? m365_jv_get(obj, keys[i]) : m365_jv_geti(obj, keys[i]);
+    if (x) {
+        /* Every key exactly first, then every key ignoring case: one probe per key. */
+        const struct m365_jv *folded[16];
+        size_t n = 0;
+        for (; n < 16 && keys[n]; n++) {
+            const struct m365_jv *exact;
+            jidx_find(x, keys[n], &exact, &folded[n]);
+            if (usable(exact)) {
+                return *exact;
             }
-            if (v.present && m365_jv_type(v) != M365_J_NULL) {
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (usable(folded[i])) {
+                return *folded[i];
+            }
+        }
+        return m365_jv_none();
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < 16 && keys[i]; i++) {
+            struct m365_jv v = pass == 0 ? m365_jv_get(obj, keys[i]) : m365_jv_geti(obj, keys[i]);
+            if (usable(&v)) {
                 return v;
             }
         }
     }
     return m365_jv_none();
+}
+
+struct m365_jv m365_jget_exact(struct m365_jv obj, const char *key)
+{
+    const struct jidx *x = m365_jv_type(obj) == M365_J_OBJECT ? jidx_of(obj) : NULL;
+    if (!x) {
+        return m365_jv_get(obj, key);
+    }
+    const struct m365_jv *exact, *folded;
+    jidx_find(x, key, &exact, &folded);
+    return exact ? *exact : m365_jv_none();
 }
 
 bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, size_t *len)

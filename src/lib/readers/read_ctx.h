@@ -98,8 +98,14 @@ void m365_evb_free(struct m365_evb *b);
 /* --- JSON access for mappers --------------------------------------------------------------- */
 
 /* First member present (and not null) among the keys, tried case-sensitively, then
- * case-insensitively. The key list ends with NULL. */
-struct m365_jv m365_jget(struct m365_jv obj, ...);
+ * case-insensitively. The key list ends with NULL: m365_jget(rec, "UserId", "UserIds", NULL).
+ * A macro, so the keys reach m365_jget_keys as an array (a variadic call cost more than the
+ * look-up it made, and mappers make dozens per record). */
+#define m365_jget(obj, ...) m365_jget_keys((obj), (const char *const[]){__VA_ARGS__})
+/* The same, the keys given as a NULL-terminated array. */
+struct m365_jv m365_jget_keys(struct m365_jv obj, const char *const *keys);
+/* The member named exactly key (null included), as m365_jv_get gives it, through the index. */
+struct m365_jv m365_jget_exact(struct m365_jv obj, const char *key);
 /* Text of a scalar: strings as they are, numbers and booleans as JSON spells them.
  * False for absent, null, empty strings and containers. */
 bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, size_t *len);

@@ -141,7 +141,7 @@ static void set_ip_from(struct m365_read_ctx *ctx, struct m365_jv rec, const cha
 {
     const char *s;
     size_t len;
-    if (m365_jtext(ctx, m365_jv_get(rec, key), &s, &len)) {
+    if (m365_jtext(ctx, m365_jget_exact(rec, key), &s, &len)) {
         m365_ev_set_ip(ctx, s, len);
     }
 }
