@@ -1,7 +1,7 @@
 /* m365_jget answers from a per-object key index; it must give exactly what scanning the members
  * gives (the first exact match of any key, in key order, else the first case-insensitive one;
- * null values skipped), and m365_jget_exact what simdjson's exact look-up gives. Checked
- * against the scans on generated objects. */
+ * null values skipped), and m365_jget_exact what simdjson's exact look-up gives; the one-pass
+ * field reader (m365_jfields) what m365_jget gives. Checked on generated objects. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +29,17 @@ static unsigned next(unsigned n)
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return (unsigned)(rng % n);
+}
+
+static size_t variant_id(const char *k)
+{
+    for (size_t i = 0; i < NV; i++) {
+        if (variants[i] == k) {
+            return i;
+        }
+    }
+    fail_msg("%s is not a variant", k);
+    return 0;
 }
 
 /* Reference: the two scans m365_jget used to do. */
@@ -62,6 +73,9 @@ static void same_as_scanning(void **state)
     struct m365_buf b;
     m365_buf_init(&b, 0);
     unsigned checked = 0, found = 0, indexed_sizes = 0, exact_found = 0, exact_nulls = 0;
+    unsigned fields_checked = 0;
+    static struct m365_jschema schema = M365_JSCHEMA_INIT(variants);
+    struct m365_jfields fields;
     for (unsigned round = 0; round < 3000; round++) {
         /* 1 to 80 members: below, inside and above the indexed sizes. */
         unsigned members = 1 + next(round % 10 == 0 ? 80 : 20);
@@ -85,6 +99,7 @@ static void same_as_scanning(void **state)
         struct m365_jv root;
         const char *err = NULL;
         assert_int_equal(m365_json_parse(j, b.data, b.len, false, &root, &err), 0);
+        m365_jfields_read(&fields, &schema, root);
         for (unsigned q = 0; q < 20; q++) {
             const char *keys[3];
             size_t n = 1 + next(3);
@@ -106,6 +121,18 @@ static void same_as_scanning(void **state)
                 found++;
             }
             checked++;
+            /* The one-pass reader answers as m365_jget does, for any list of names. */
+            int ids[4];
+            for (size_t i = 0; i < n; i++) {
+                ids[i] = (int)variant_id(keys[i]);
+            }
+            ids[n] = -1;
+            struct m365_jv fv = m365_jfields_get(&fields, ids);
+            assert_int_equal(m365_jv_type(fv), m365_jv_type(got));
+            assert_memory_equal(fv.w, got.w, sizeof(fv.w));
+            struct m365_jv fe = m365_jfields_exact(&fields, ids[0]);
+            assert_int_equal(m365_jv_type(fe), m365_jv_type(m365_jv_get(root, keys[0])));
+            fields_checked += !fields.looked_up;
             /* The exact look-up gives what simdjson's own gives, null members included. */
             struct m365_jv ex = m365_jget_exact(root, keys[0]), sj = m365_jv_get(root, keys[0]);
             assert_int_equal(m365_jv_type(ex), m365_jv_type(sj));
@@ -122,6 +149,7 @@ static void same_as_scanning(void **state)
     }
     assert_true(found > checked / 4);
     assert_true(exact_found > checked / 8 && exact_nulls > checked / 40);
+    assert_true(fields_checked > checked / 2 && fields_checked < checked); /* both paths */
     assert_true(indexed_sizes > 1000);
     m365_buf_free(&b);
     m365_json_free(j);

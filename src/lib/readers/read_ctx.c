@@ -1,6 +1,8 @@
 #include "read_ctx.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -612,6 +614,105 @@ struct m365_jv m365_jget_exact(struct m365_jv obj, const char *key)
     const struct m365_jv *exact, *folded;
     jidx_find(x, key, &exact, &folded);
     return exact ? *exact : m365_jv_none();
+}
+
+static pthread_mutex_t schema_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void schema_build(struct m365_jschema *sc)
+{
+    pthread_mutex_lock(&schema_mu);
+    if (!atomic_load_explicit(&sc->ready, memory_order_relaxed)) {
+        memset(sc->slot, 0, sizeof(sc->slot));
+        for (size_t id = 0; id < sc->n && id < M365_JSCHEMA_MAX; id++) {
+            sc->len[id] = (uint32_t)strlen(sc->names[id]);
+            sc->hash[id] = lower_hash(sc->names[id], sc->len[id]);
+            size_t j = sc->hash[id] & (M365_JSCHEMA_SLOTS - 1);
+            while (sc->slot[j]) {
+                j = (j + 1) & (M365_JSCHEMA_SLOTS - 1);
+            }
+            sc->slot[j] = (uint8_t)(id + 1);
+        }
+        atomic_store_explicit(&sc->ready, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&schema_mu);
+}
+
+void m365_jfields_read(struct m365_jfields *f, struct m365_jschema *sc, struct m365_jv obj)
+{
+    if (!atomic_load_explicit(&sc->ready, memory_order_acquire)) {
+        schema_build(sc);
+    }
+    f->obj = obj;
+    f->schema = sc;
+    size_t n = sc->n < M365_JSCHEMA_MAX ? sc->n : M365_JSCHEMA_MAX;
+    memset(f->exact, 0, n);
+    memset(f->folded, 0, n);
+    size_t count = m365_jv_type(obj) == M365_J_OBJECT
+                       ? m365_jv_members(obj, f->mem, M365_JFIELDS_MEMBERS)
+                       : 0;
+    f->looked_up = count > M365_JFIELDS_MEMBERS;
+    if (f->looked_up) {
+        return;
+    }
+    /* Every name a member's key folds to, in member order: the first exact and the first
+     * case-folded match per name, as the per-name look-ups find them. */
+    for (size_t m = 0; m < count; m++) {
+        const char *k = f->mem[m].key;
+        size_t kl = f->mem[m].klen;
+        uint32_t h = lower_hash(k, kl);
+        for (size_t j = h & (M365_JSCHEMA_SLOTS - 1); sc->slot[j];
+             j = (j + 1) & (M365_JSCHEMA_SLOTS - 1)) {
+            size_t id = sc->slot[j] - 1u;
+            if (sc->hash[id] != h || sc->len[id] != kl || (f->folded[id] && f->exact[id])) {
+                continue;
+            }
+            if (memcmp(k, sc->names[id], kl) == 0) {
+                if (!f->exact[id]) {
+                    f->exact[id] = (uint8_t)(m + 1);
+                }
+            } else if (!m365_ieqn(k, kl, sc->names[id])) {
+                continue;
+            }
+            if (!f->folded[id]) {
+                f->folded[id] = (uint8_t)(m + 1);
+            }
+        }
+    }
+}
+
+struct m365_jv m365_jfields_get(const struct m365_jfields *f, const int *ids)
+{
+    if (f->looked_up) {
+        const char *keys[17];
+        size_t n = 0;
+        for (; n < 16 && ids[n] >= 0; n++) {
+            keys[n] = f->schema->names[ids[n]];
+        }
+        keys[n] = NULL;
+        return m365_jget_keys(f->obj, keys);
+    }
+    for (size_t i = 0; ids[i] >= 0; i++) {
+        unsigned m = f->exact[ids[i]];
+        if (m && usable(&f->mem[m - 1].val)) {
+            return f->mem[m - 1].val;
+        }
+    }
+    for (size_t i = 0; ids[i] >= 0; i++) {
+        unsigned m = f->folded[ids[i]];
+        if (m && usable(&f->mem[m - 1].val)) {
+            return f->mem[m - 1].val;
+        }
+    }
+    return m365_jv_none();
+}
+
+struct m365_jv m365_jfields_exact(const struct m365_jfields *f, int id)
+{
+    if (f->looked_up) {
+        return m365_jget_exact(f->obj, f->schema->names[id]);
+    }
+    unsigned m = f->exact[id];
+    return m ? f->mem[m - 1].val : m365_jv_none();
 }
 
 bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, size_t *len)

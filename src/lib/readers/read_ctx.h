@@ -106,6 +106,43 @@ void m365_evb_free(struct m365_evb *b);
 struct m365_jv m365_jget_keys(struct m365_jv obj, const char *const *keys);
 /* The member named exactly key (null included), as m365_jv_get gives it, through the index. */
 struct m365_jv m365_jget_exact(struct m365_jv obj, const char *key);
+/* One pass over a record for a mapper that asks it for dozens of names (most of them absent):
+ * each member is matched against the mapper's list of names once, instead of each name being
+ * looked up. Answers are exactly m365_jget's and m365_jget_exact's on the same object.
+ *
+ *   static const char *const names[] = {"Operation", "UserId", ...};  (ids: their positions)
+ *   static struct m365_jschema schema = M365_JSCHEMA_INIT(names);
+ *   struct m365_jfields f;
+ *   m365_jfields_read(&f, &schema, rec);
+ *   m365_jfields_get(&f, (const int[]){ID_UserId, ID_UserIds, -1});
+ */
+#define M365_JSCHEMA_MAX 128u   /* names in one schema */
+#define M365_JSCHEMA_SLOTS 256u /* twice that: short probe chains */
+#define M365_JFIELDS_MEMBERS 64u /* members read in one pass; a bigger object is looked up */
+
+struct m365_jschema {
+    const char *const *names;
+    size_t n;
+    _Atomic int ready; /* the table below is built on first use */
+    uint32_t hash[M365_JSCHEMA_MAX], len[M365_JSCHEMA_MAX];
+    uint8_t slot[M365_JSCHEMA_SLOTS]; /* name id + 1, 0 empty */
+};
+#define M365_JSCHEMA_INIT(names) {(names), sizeof(names) / sizeof((names)[0]), 0, {0}, {0}, {0}}
+
+struct m365_jfields {
+    struct m365_jv obj;
+    bool looked_up; /* too many members for one pass: answers come from m365_jget */
+    const struct m365_jschema *schema;
+    uint8_t exact[M365_JSCHEMA_MAX], folded[M365_JSCHEMA_MAX]; /* member index + 1, 0 none */
+    struct m365_jmember mem[M365_JFIELDS_MEMBERS];
+};
+
+void m365_jfields_read(struct m365_jfields *f, struct m365_jschema *schema, struct m365_jv obj);
+/* m365_jget over the names with these ids (the list ends with -1). */
+struct m365_jv m365_jfields_get(const struct m365_jfields *f, const int *ids);
+/* m365_jget_exact of one name. */
+struct m365_jv m365_jfields_exact(const struct m365_jfields *f, int id);
+
 /* Text of a scalar: strings as they are, numbers and booleans as JSON spells them.
  * False for absent, null, empty strings and containers. */
 bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, size_t *len);

@@ -113,8 +113,58 @@ static void add_param(struct m365_read_ctx *ctx, const char *n, size_t nl, const
     m365_ev_add_param(ctx, n, nl, v, vl);
 }
 
-#define FIELD(dst, ...) text_field(ctx, rec, &(dst), 0, __VA_ARGS__, NULL)
-#define FIELD_LOWER(dst, ...) text_field(ctx, rec, &(dst), 1, __VA_ARGS__, NULL)
+/* The record's members the mapper asks for, found in one pass over the record (m365_jfields):
+ * a UAL record has some thirty members and the mapper asks for sixty names, most of them the
+ * other export formats' spellings. */
+#define UAL_NAMES(X)                                                                              \
+    X(Operation) X(Operations) X(CreationTime) X(TimeGenerated) X(CreationDate) X(Start_Time)     \
+    X(Id) X(OfficeId) X(SourceRecordId) X(Workload) X(OfficeWorkload) X(OrganizationId)           \
+    X(TenantId) X(RecordType) X(UserType) X(UserId) X(UserIds) X(Actor) X(ClientIPAddress)        \
+    X(Client_IPAddress) X(ClientIP) X(ActorIpAddress) X(ClientIP_) X(UserAgent) X(AppId)          \
+    X(ApplicationId) X(ClientAppId) X(SessionId) X(AADSessionId) X(CorrelationId)                 \
+    X(AppAccessContext) X(ExtendedProperties) X(DeviceProperties) X(Parameters)                   \
+    X(OperationProperties) X(ErrorNumber) X(LogonError) X(ResultReasonType) X(ResultStatus)       \
+    X(Target) X(ObjectId) X(OfficeObjectId) X(ModifiedProperties) X(MailboxOwnerUPN)              \
+    X(MailboxGuid) X(MailboxOwnerSid) X(LogonUserSid) X(ClientInfoString) X(Client_InfoString)    \
+    X(LogonType) X(Logon_Type) X(OperationCount) X(Folders) X(Item)
+
+enum ual_name {
+#define X(n) U_##n,
+    UAL_NAMES(X)
+#undef X
+    U_COUNT
+};
+static const char *const ual_names[] = {
+#define X(n) #n,
+    UAL_NAMES(X)
+#undef X
+};
+_Static_assert(U_COUNT <= M365_JSCHEMA_MAX, "UAL names fit one schema");
+static struct m365_jschema ual_schema = M365_JSCHEMA_INIT(ual_names);
+
+/* m365_jget on the record: GET(U_UserId, U_UserIds). */
+#define GET(...) m365_jfields_get(f, (const int[]){__VA_ARGS__, -1})
+#define FIELD(dst, ...) record_text(ctx, f, &(dst), 0, (const int[]){__VA_ARGS__, -1})
+#define FIELD_LOWER(dst, ...) record_text(ctx, f, &(dst), 1, (const int[]){__VA_ARGS__, -1})
+
+/* The first name (in list order) with text: copied (lower 2), interned lower-case (1) or as is. */
+static void record_text(struct m365_read_ctx *ctx, const struct m365_jfields *f, const char **dst,
+                        int lower, const int *ids)
+{
+    if (*dst) {
+        return;
+    }
+    for (size_t i = 0; ids[i] >= 0; i++) {
+        const char *s;
+        size_t len;
+        if (m365_jtext(ctx, m365_jfields_get(f, (const int[]){ids[i], -1}), &s, &len)) {
+            *dst = lower == 2   ? m365_ev_copy(ctx, s, len)
+                   : lower ? m365_ev_intern_lower(ctx, s, len)
+                           : m365_ev_intern(ctx, s, len);
+            return;
+        }
+    }
+}
 
 static void text_field(struct m365_read_ctx *ctx, struct m365_jv obj, const char **dst,
                        int lower, ...)
@@ -137,11 +187,11 @@ static void text_field(struct m365_read_ctx *ctx, struct m365_jv obj, const char
     va_end(ap);
 }
 
-static void set_ip_from(struct m365_read_ctx *ctx, struct m365_jv rec, const char *key)
+static void set_ip_from(struct m365_read_ctx *ctx, const struct m365_jfields *f, int id)
 {
     const char *s;
     size_t len;
-    if (m365_jtext(ctx, m365_jget_exact(rec, key), &s, &len)) {
+    if (m365_jtext(ctx, m365_jfields_exact(f, id), &s, &len)) {
         m365_ev_set_ip(ctx, s, len);
     }
 }
@@ -275,22 +325,22 @@ static enum m365_event_kind kind_for(int64_t rt, const char *workload, const cha
     return M365_EV_OTHER;
 }
 
-static void mail_fields(struct m365_read_ctx *ctx, struct m365_jv rec)
+static void mail_fields(struct m365_read_ctx *ctx, const struct m365_jfields *f)
 {
     struct m365_mail_access *m = m365_ev_mail(ctx);
-    FIELD_LOWER(m->mailbox_upn, "MailboxOwnerUPN");
-    FIELD(m->mailbox_guid, "MailboxGuid");
-    FIELD(m->mailbox_owner_sid, "MailboxOwnerSid");
-    FIELD(m->logon_user_sid, "LogonUserSid");
-    FIELD(m->client_info, "ClientInfoString", "Client_InfoString");
+    FIELD_LOWER(m->mailbox_upn, U_MailboxOwnerUPN);
+    FIELD(m->mailbox_guid, U_MailboxGuid);
+    FIELD(m->mailbox_owner_sid, U_MailboxOwnerSid);
+    FIELD(m->logon_user_sid, U_LogonUserSid);
+    FIELD(m->client_info, U_ClientInfoString, U_Client_InfoString);
     int64_t v;
-    if (enum_value(ctx, m365_jget(rec, "LogonType", "Logon_Type", NULL), logon_types, &v)) {
+    if (enum_value(ctx, GET(U_LogonType, U_Logon_Type), logon_types, &v)) {
         m->logon_type = (int32_t)v;
     }
-    if (m365_jint(ctx, m365_jget(rec, "OperationCount", NULL), &v) && v >= 0 && v <= UINT32_MAX) {
+    if (m365_jint(ctx, GET(U_OperationCount), &v) && v >= 0 && v <= UINT32_MAX) {
         m->operation_count = (uint32_t)v;
     }
-    struct m365_jv props = m365_jnested(ctx, m365_jget(rec, "OperationProperties", NULL));
+    struct m365_jv props = m365_jnested(ctx, GET(U_OperationProperties));
     struct m365_jit it;
     struct m365_jv el;
     m365_jv_iter(props, &it);
@@ -307,7 +357,7 @@ static void mail_fields(struct m365_read_ctx *ctx, struct m365_jv rec)
             m->is_throttled = m365_ieqn(s, sl, "True") ? 1 : 0;
         }
     }
-    struct m365_jv folders = m365_jnested(ctx, m365_jget(rec, "Folders", NULL));
+    struct m365_jv folders = m365_jnested(ctx, GET(U_Folders));
     m365_jv_iter(folders, &it);
     while (m365_jit_next(&it, NULL, NULL, &el)) {
         const char *p;
@@ -320,7 +370,7 @@ static void mail_fields(struct m365_read_ctx *ctx, struct m365_jv rec)
         m365_ev_add_folder(ctx, p, pl, (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n));
     }
     /* Single-item operations (Send, SoftDelete…) carry Item / AffectedItems instead. */
-    struct m365_jv item = m365_jnested(ctx, m365_jget(rec, "Item", NULL));
+    struct m365_jv item = m365_jnested(ctx, GET(U_Item));
     if (m365_jv_type(item) == M365_J_OBJECT) {
         const char *p;
         size_t pl;
@@ -352,16 +402,18 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
         m365_ctx_skip(ctx, line, NULL, "out of memory");
         return;
     }
+    struct m365_jfields fields, *f = &fields;
+    m365_jfields_read(f, &ual_schema, rec);
     const char *s;
     size_t len;
-    if (!m365_jtext(ctx, m365_jget(rec, "Operation", "Operations", NULL), &s, &len)) {
+    if (!m365_jtext(ctx, GET(U_Operation, U_Operations), &s, &len)) {
         m365_ev_skip(ctx, "Operation", "no Operation field: not a unified audit log record");
         return;
     }
     m365_ev_set_operation(ctx, s, len);
     /* OfficeActivity query exports may drop TimeGenerated; Start_Time is minutes later at most. */
     struct m365_jv t =
-        m365_jget(rec, "CreationTime", "TimeGenerated", "CreationDate", "Start_Time", NULL);
+        GET(U_CreationTime, U_TimeGenerated, U_CreationDate, U_Start_Time);
     if (m365_jtext(ctx, t, &s, &len)) {
         if (m365_ev_set_time(ctx, s, len) != 0) {
             m365_ev_skip(ctx, "CreationTime", "not a valid timestamp: '%.40s'", s);
@@ -370,20 +422,21 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     }
     ev->log_source = M365_LOG_UAL;
     /* Unique per record: copied, not interned (the intern table is for repeated values). */
-    text_field(ctx, rec, &ev->evidence.record_id, 2, "Id", "OfficeId", "SourceRecordId", NULL);
-    FIELD(ev->workload, "Workload", "OfficeWorkload");
-    FIELD(ev->tenant_id, "OrganizationId", "TenantId");
+    record_text(ctx, f, &ev->evidence.record_id, 2,
+                (const int[]){U_Id, U_OfficeId, U_SourceRecordId, -1});
+    FIELD(ev->workload, U_Workload, U_OfficeWorkload);
+    FIELD(ev->tenant_id, U_OrganizationId, U_TenantId);
     int64_t rt = -1;
-    if (enum_value(ctx, m365_jget(rec, "RecordType", NULL), record_types, &rt)) {
+    if (enum_value(ctx, GET(U_RecordType), record_types, &rt)) {
         ev->record_type = (int32_t)rt;
     }
     int64_t ut = -1;
-    enum_value(ctx, m365_jget(rec, "UserType", NULL), user_types, &ut);
+    enum_value(ctx, GET(U_UserType), user_types, &ut);
 
     /* Actor. */
     const char *user_id = NULL;
     size_t user_id_len = 0;
-    if (m365_jtext(ctx, m365_jget(rec, "UserId", "UserIds", NULL), &user_id, &user_id_len)) {
+    if (m365_jtext(ctx, GET(U_UserId, U_UserIds), &user_id, &user_id_len)) {
         if (memchr(user_id, '@', user_id_len)) {
             ev->actor_upn = m365_ev_intern_lower(ctx, user_id, user_id_len);
         } else {
@@ -391,7 +444,7 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
         }
     }
     struct ident actor;
-    read_idents(ctx, m365_jget(rec, "Actor", NULL), &actor);
+    read_idents(ctx, GET(U_Actor), &actor);
     if (!ev->actor_upn && actor.upn) {
         ev->actor_upn = m365_ev_intern_lower(ctx, actor.upn, actor.upn_l);
     }
@@ -420,19 +473,19 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     }
 
     /* Addresses: Exchange writes ClientIP with a port, mailbox records ClientIPAddress. */
-    set_ip_from(ctx, rec, "ClientIPAddress");
-    set_ip_from(ctx, rec, "Client_IPAddress");
-    set_ip_from(ctx, rec, "ClientIP");
-    set_ip_from(ctx, rec, "ActorIpAddress");
-    set_ip_from(ctx, rec, "ClientIP_");
+    set_ip_from(ctx, f, U_ClientIPAddress);
+    set_ip_from(ctx, f, U_Client_IPAddress);
+    set_ip_from(ctx, f, U_ClientIP);
+    set_ip_from(ctx, f, U_ActorIpAddress);
+    set_ip_from(ctx, f, U_ClientIP_);
 
-    FIELD(ev->user_agent, "UserAgent");
-    FIELD(ev->app_id, "AppId", "ApplicationId");
-    FIELD(ev->client_app_id, "ClientAppId");
-    FIELD(ev->session_id, "SessionId", "AADSessionId");
+    FIELD(ev->user_agent, U_UserAgent);
+    FIELD(ev->app_id, U_AppId, U_ApplicationId);
+    FIELD(ev->client_app_id, U_ClientAppId);
+    FIELD(ev->session_id, U_SessionId, U_AADSessionId);
     /* One per request, like the record id: copied, not interned. */
-    text_field(ctx, rec, &ev->correlation_id, 2, "CorrelationId", NULL);
-    struct m365_jv aac = m365_jnested(ctx, m365_jget(rec, "AppAccessContext", NULL));
+    record_text(ctx, f, &ev->correlation_id, 2, (const int[]){U_CorrelationId, -1});
+    struct m365_jv aac = m365_jnested(ctx, GET(U_AppAccessContext));
     if (m365_jv_type(aac) == M365_J_OBJECT) {
         text_field(ctx, aac, &ev->token_id, 0, "UniqueTokenId", NULL);
         text_field(ctx, aac, &ev->client_app_id, 0, "ClientAppId", NULL);
@@ -440,30 +493,30 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     }
 
     /* Name/value lists. */
-    each_name_value(ctx, m365_jget(rec, "ExtendedProperties", NULL), add_extra);
-    each_name_value(ctx, m365_jget(rec, "DeviceProperties", NULL), add_extra);
-    each_name_value(ctx, m365_jget(rec, "Parameters", NULL), add_param);
+    each_name_value(ctx, GET(U_ExtendedProperties), add_extra);
+    each_name_value(ctx, GET(U_DeviceProperties), add_extra);
+    each_name_value(ctx, GET(U_Parameters), add_param);
     if (rt != 50) {
-        each_name_value(ctx, m365_jget(rec, "OperationProperties", NULL), add_param);
+        each_name_value(ctx, GET(U_OperationProperties), add_param);
     }
     if (!ev->user_agent) {
         ev->user_agent = m365_ev_find_extra(ctx, "UserAgent");
     }
     ev->kind = (uint8_t)kind_for(rt, ev->workload, ev->operation,
-                                 m365_jv_type(m365_jget(rec, "Parameters", NULL)) != M365_J_ABSENT);
+                                 m365_jv_type(GET(U_Parameters)) != M365_J_ABSENT);
 
     /* Result. UserLoginFailed keeps ResultStatus "Success": the operation says it failed. */
     int64_t code = 0;
-    if (m365_jint(ctx, m365_jget(rec, "ErrorNumber", NULL), &code)) {
+    if (m365_jint(ctx, GET(U_ErrorNumber), &code)) {
         ev->error_code = (int32_t)code;
     }
-    FIELD(ev->result_detail, "LogonError", "ResultReasonType", "ResultStatus");
+    FIELD(ev->result_detail, U_LogonError, U_ResultReasonType, U_ResultStatus);
     if (ev->operation && strcmp(ev->operation, "UserLoginFailed") == 0) {
         ev->result = m365_entra_code_is_interrupt(code) ? M365_RESULT_INTERRUPTED
                                                         : M365_RESULT_FAILURE;
     } else if (ev->operation && strcmp(ev->operation, "UserLoggedIn") == 0) {
         ev->result = M365_RESULT_SUCCESS;
-    } else if (m365_jtext(ctx, m365_jget(rec, "ResultStatus", NULL), &s, &len)) {
+    } else if (m365_jtext(ctx, GET(U_ResultStatus), &s, &len)) {
         if (m365_ieqn(s, len, "Success") || m365_ieqn(s, len, "Succeeded") ||
             m365_ieqn(s, len, "True") || m365_ieqn(s, len, "PartiallySucceeded")) {
             ev->result = M365_RESULT_SUCCESS;
@@ -475,10 +528,10 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
 
     /* Sign-ins: the client is ApplicationId, the resource the ObjectId / first target. */
     struct ident target;
-    read_idents(ctx, m365_jget(rec, "Target", NULL), &target);
+    read_idents(ctx, GET(U_Target), &target);
     const char *objid = NULL;
     size_t objid_l = 0;
-    m365_jtext(ctx, m365_jget(rec, "ObjectId", "OfficeObjectId", NULL), &objid, &objid_l);
+    m365_jtext(ctx, GET(U_ObjectId, U_OfficeObjectId), &objid, &objid_l);
     if (ev->kind == M365_EV_SIGNIN) {
         if (objid && looks_like_guid(objid, objid_l)) {
             ev->resource_id = m365_ev_intern_lower(ctx, objid, objid_l);
@@ -507,7 +560,7 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     }
 
     /* Modified properties belong to the (single) target of a UAL directory record. */
-    struct m365_jv mods = m365_jnested(ctx, m365_jget(rec, "ModifiedProperties", NULL));
+    struct m365_jv mods = m365_jnested(ctx, GET(U_ModifiedProperties));
     struct m365_jit it;
     struct m365_jv el;
     m365_jv_iter(mods, &it);
@@ -524,8 +577,8 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     }
 
     if (ev->kind == M365_EV_MAIL_ACCESS || ev->kind == M365_EV_MAILBOX_ITEM ||
-        m365_jv_type(m365_jget(rec, "MailboxOwnerUPN", NULL)) != M365_J_ABSENT) {
-        mail_fields(ctx, rec);
+        m365_jv_type(GET(U_MailboxOwnerUPN)) != M365_J_ABSENT) {
+        mail_fields(ctx, f);
     }
     m365_ev_commit(ctx, raw, raw_len);
 }
