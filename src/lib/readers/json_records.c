@@ -120,6 +120,55 @@ static size_t plain_run(const char *p, size_t n)
     return i;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define BLOCK_SCAN 1
+
+/* One bit per byte of the 64 at p (bit i: byte i) for the bytes an array element's framing
+ * looks at. '{' and '[' are the bytes equal to 0x7b once 0x20 is or-ed in, '}' and ']' 0x7d. */
+struct block_bits {
+    uint64_t quote, bslash, nl, open, close;
+};
+
+static void block_bits(const char *p, struct block_bits *m)
+{
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'),
+                  lower = _mm_set1_epi8(0x20), op = _mm_set1_epi8('{'), cl = _mm_set1_epi8('}');
+    memset(m, 0, sizeof(*m));
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        __m128i f = _mm_or_si128(x, lower);
+        unsigned sh = 16 * k;
+        m->quote |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, q)) << sh;
+        m->bslash |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs)) << sh;
+        m->nl |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, nl)) << sh;
+        m->open |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(f, op)) << sh;
+        m->close |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(f, cl)) << sh;
+    }
+}
+
+/* Bit i: the parity of bits 0..i (inside a string after byte i, starting outside one). */
+static uint64_t prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+static unsigned count_bits(uint64_t x)
+{
+    unsigned n = 0;
+    for (; x; x &= x - 1) {
+        n++;
+    }
+    return n;
+}
+#endif
+
 static bool is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -366,42 +415,81 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
             unsigned depth = r->depth;
             bool in_str = r->in_str, esc = r->esc, done = false;
             uint64_t line = r->line;
-            while (pos < len) {
-                if (in_str) {
-                    if (esc) {
-                        esc = false;
-                        line += b[pos++] == '\n';
+            while (pos < len && !done) {
+                size_t lim = len;
+#ifdef BLOCK_SCAN
+                /* 64 bytes at a time while they hold no backslash: the quotes' running parity
+                 * says which bytes are string text, and only brackets outside it are looked
+                 * at one by one (a Graph record has a quote every dozen bytes). */
+                if (!esc && len - pos >= 64) {
+                    struct block_bits m;
+                    block_bits(b + pos, &m);
+                    if (!m.bslash) {
+                        uint64_t str = prefix_xor(m.quote) ^ (in_str ? ~0ull : 0);
+                        uint64_t ev = (m.open | m.close) & ~str;
+                        unsigned used = 64;
+                        for (; ev; ev &= ev - 1) {
+                            unsigned k = (unsigned)__builtin_ctzll(ev);
+                            if (m.open >> k & 1) {
+                                depth++;
+                                continue;
+                            }
+                            if (depth > 0) {
+                                depth--;
+                            }
+                            if (depth == r->rec_level) {
+                                used = k + 1;
+                                done = true;
+                                break;
+                            }
+                        }
+                        uint64_t seen = used == 64 ? ~0ull : (1ull << used) - 1;
+                        line += count_bits(m.nl & seen);
+                        in_str = (str >> (used - 1)) & 1;
+                        pos += used;
                         continue;
                     }
-                    pos += plain_run(b + pos, len - pos);
-                    if (pos >= len) {
-                        break;
+                    /* Byte by byte through the backslash and the byte it escapes. */
+                    lim = pos + (size_t)__builtin_ctzll(m.bslash) + 2;
+                }
+#endif
+                while (pos < lim) {
+                    if (in_str) {
+                        if (esc) {
+                            esc = false;
+                            line += b[pos++] == '\n';
+                            continue;
+                        }
+                        pos += plain_run(b + pos, len - pos);
+                        if (pos >= len) {
+                            break;
+                        }
+                        char c = b[pos++]; /* '"', '\\' or a line end */
+                        if (c == '\\') {
+                            esc = true;
+                        } else if (c == '"') {
+                            in_str = false;
+                        } else {
+                            line++;
+                        }
+                        continue;
                     }
-                    char c = b[pos++]; /* '"', '\\' or a line end */
-                    if (c == '\\') {
-                        esc = true;
-                    } else if (c == '"') {
-                        in_str = false;
-                    } else {
+                    char c = b[pos++];
+                    if (c == '"') {
+                        in_str = true;
+                    } else if (c == '{' || c == '[') {
+                        depth++;
+                    } else if (c == '}' || c == ']') {
+                        if (depth > 0) {
+                            depth--;
+                        }
+                        if (depth == r->rec_level) {
+                            done = true;
+                            break;
+                        }
+                    } else if (c == '\n') {
                         line++;
                     }
-                    continue;
-                }
-                char c = b[pos++];
-                if (c == '"') {
-                    in_str = true;
-                } else if (c == '{' || c == '[') {
-                    depth++;
-                } else if (c == '}' || c == ']') {
-                    if (depth > 0) {
-                        depth--;
-                    }
-                    if (depth == r->rec_level) {
-                        done = true;
-                        break;
-                    }
-                } else if (c == '\n') {
-                    line++;
                 }
             }
             r->pos = pos;
