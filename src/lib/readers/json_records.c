@@ -174,6 +174,109 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Where the framing of an element stands: its nesting depth, inside a string or not, after a
+ * backslash or not, and the line ends passed. */
+struct elem_scan {
+    unsigned depth;
+    bool in_str, esc;
+    uint64_t line;
+};
+
+/* Follows b[*at..len) until the closing bracket that brings the nesting back to `level` (true,
+ * *at just past it) or to the end of the bytes (false). Inside an element only strings,
+ * nesting and line ends matter, so they are followed here with the state in locals. */
+static bool scan_element(const char *b, size_t *at, size_t len, unsigned level,
+                         struct elem_scan *st)
+{
+    size_t pos = *at;
+    unsigned depth = st->depth;
+    bool in_str = st->in_str, esc = st->esc, done = false;
+    uint64_t line = st->line;
+    while (pos < len && !done) {
+        size_t lim = len;
+#ifdef BLOCK_SCAN
+        /* 64 bytes at a time while they hold no backslash: the quotes' running parity
+         * says which bytes are string text, and only brackets outside it are looked
+         * at one by one (a Graph record has a quote every dozen bytes). */
+        if (!esc && len - pos >= 64) {
+            struct block_bits m;
+            block_bits(b + pos, &m);
+            if (!m.bslash) {
+                uint64_t str = prefix_xor(m.quote) ^ (in_str ? ~0ull : 0);
+                uint64_t ev = (m.open | m.close) & ~str;
+                unsigned used = 64;
+                for (; ev; ev &= ev - 1) {
+                    unsigned k = (unsigned)__builtin_ctzll(ev);
+                    if (m.open >> k & 1) {
+                        depth++;
+                        continue;
+                    }
+                    if (depth > 0) {
+                        depth--;
+                    }
+                    if (depth == level) {
+                        used = k + 1;
+                        done = true;
+                        break;
+                    }
+                }
+                uint64_t seen = used == 64 ? ~0ull : (1ull << used) - 1;
+                line += count_bits(m.nl & seen);
+                in_str = (str >> (used - 1)) & 1;
+                pos += used;
+                continue;
+            }
+            /* Byte by byte through the backslash and the byte it escapes. */
+            lim = pos + (size_t)__builtin_ctzll(m.bslash) + 2;
+        }
+#endif
+        while (pos < lim) {
+            if (in_str) {
+                if (esc) {
+                    esc = false;
+                    line += b[pos++] == '\n';
+                    continue;
+                }
+                pos += plain_run(b + pos, len - pos);
+                if (pos >= len) {
+                    break;
+                }
+                char c = b[pos++]; /* '"', '\\' or a line end */
+                if (c == '\\') {
+                    esc = true;
+                } else if (c == '"') {
+                    in_str = false;
+                } else {
+                    line++;
+                }
+                continue;
+            }
+            char c = b[pos++];
+            if (c == '"') {
+                in_str = true;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (depth > 0) {
+                    depth--;
+                }
+                if (depth == level) {
+                    done = true;
+                    break;
+                }
+            } else if (c == '\n') {
+                line++;
+            }
+        }
+    }
+    *at = pos;
+    st->depth = depth;
+    st->in_str = in_str;
+    st->esc = esc;
+    st->line = line;
+    return done;
+}
+
 /* Is p[0..n) (one line) exactly one JSON object, possibly surrounded by white space? */
 static bool line_is_object(const char *p, size_t n)
 {
@@ -184,40 +287,16 @@ static bool line_is_object(const char *p, size_t n)
     if (i == n || p[i] != '{') {
         return false;
     }
-    unsigned depth = 0;
-    bool in_str = false, esc = false;
+    struct elem_scan st = {0, false, false, 0};
+    if (!scan_element(p, &i, n, 0, &st)) {
+        return false;
+    }
     for (; i < n; i++) {
-        if (in_str && !esc) {
-            i += plain_run(p + i, n - i); /* the line holds no newline: stops at '"' or '\\' */
-            if (i == n) {
-                break;
-            }
-        }
-        char c = p[i];
-        if (in_str) {
-            if (esc) {
-                esc = false;
-            } else if (c == '\\') {
-                esc = true;
-            } else if (c == '"') {
-                in_str = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if ((c == '}' || c == ']') && --depth == 0) {
-            for (i++; i < n; i++) {
-                if (!is_ws(p[i])) {
-                    return false;
-                }
-            }
-            return true;
+        if (!is_ws(p[i])) {
+            return false;
         }
     }
-    return false;
+    return true;
 }
 
 /* JSON Lines (the fast path, with per-line error recovery) when the first complete lines (up to
@@ -407,96 +486,16 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
             continue;
         }
         if (r->where == IN_RECORD) {
-            /* Inside an array element (a Graph or Azure Monitor page's record): only strings,
-             * nesting and line ends matter until the element closes, so they are followed here
-             * with the state in locals rather than through the general machine below. */
-            const char *b = r->buf;
-            size_t pos = r->pos, len = r->len;
-            unsigned depth = r->depth;
-            bool in_str = r->in_str, esc = r->esc, done = false;
-            uint64_t line = r->line;
-            while (pos < len && !done) {
-                size_t lim = len;
-#ifdef BLOCK_SCAN
-                /* 64 bytes at a time while they hold no backslash: the quotes' running parity
-                 * says which bytes are string text, and only brackets outside it are looked
-                 * at one by one (a Graph record has a quote every dozen bytes). */
-                if (!esc && len - pos >= 64) {
-                    struct block_bits m;
-                    block_bits(b + pos, &m);
-                    if (!m.bslash) {
-                        uint64_t str = prefix_xor(m.quote) ^ (in_str ? ~0ull : 0);
-                        uint64_t ev = (m.open | m.close) & ~str;
-                        unsigned used = 64;
-                        for (; ev; ev &= ev - 1) {
-                            unsigned k = (unsigned)__builtin_ctzll(ev);
-                            if (m.open >> k & 1) {
-                                depth++;
-                                continue;
-                            }
-                            if (depth > 0) {
-                                depth--;
-                            }
-                            if (depth == r->rec_level) {
-                                used = k + 1;
-                                done = true;
-                                break;
-                            }
-                        }
-                        uint64_t seen = used == 64 ? ~0ull : (1ull << used) - 1;
-                        line += count_bits(m.nl & seen);
-                        in_str = (str >> (used - 1)) & 1;
-                        pos += used;
-                        continue;
-                    }
-                    /* Byte by byte through the backslash and the byte it escapes. */
-                    lim = pos + (size_t)__builtin_ctzll(m.bslash) + 2;
-                }
-#endif
-                while (pos < lim) {
-                    if (in_str) {
-                        if (esc) {
-                            esc = false;
-                            line += b[pos++] == '\n';
-                            continue;
-                        }
-                        pos += plain_run(b + pos, len - pos);
-                        if (pos >= len) {
-                            break;
-                        }
-                        char c = b[pos++]; /* '"', '\\' or a line end */
-                        if (c == '\\') {
-                            esc = true;
-                        } else if (c == '"') {
-                            in_str = false;
-                        } else {
-                            line++;
-                        }
-                        continue;
-                    }
-                    char c = b[pos++];
-                    if (c == '"') {
-                        in_str = true;
-                    } else if (c == '{' || c == '[') {
-                        depth++;
-                    } else if (c == '}' || c == ']') {
-                        if (depth > 0) {
-                            depth--;
-                        }
-                        if (depth == r->rec_level) {
-                            done = true;
-                            break;
-                        }
-                    } else if (c == '\n') {
-                        line++;
-                    }
-                }
-            }
+            /* Inside an array element (a Graph or Azure Monitor page's record): followed by
+             * scan_element rather than through the general machine below. */
+            struct elem_scan st = {r->depth, r->in_str, r->esc, r->line};
+            size_t pos = r->pos;
+            bool done = scan_element(r->buf, &pos, r->len, r->rec_level, &st);
             r->pos = pos;
-            r->depth = depth;
-            r->in_str = in_str;
-            r->esc = esc;
-            r->line = line;
+            r->depth = st.depth;
+            r->in_str = st.in_str;
+            r->esc = st.esc;
+            r->line = st.line;
             if (done) {
                 r->where = IN_ARRAY;
                 return emit(r, rec, r->pos);
