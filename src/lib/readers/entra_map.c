@@ -52,11 +52,83 @@ static bool text_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **
         }                                                                                          \
     } while (0)
 
-static struct m365_jv nested(struct m365_read_ctx *ctx, struct m365_jv obj, const char *k1,
-                             const char *k2)
+/* The sign-in's or audit's own members the mappers ask for, found in one pass over it
+ * (m365_jfields): a Graph sign-in has some forty members and the mapper asks for fifty names.
+ * Look-ups on other objects (the envelope, nested objects) go through m365_jget. */
+#define ENTRA_NAMES(X)                                                                            \
+    X(createdDateTime) X(TimeGenerated) X(authenticationDetails) X(id) X(Type)                    \
+    X(servicePrincipalId) X(servicePrincipalName) X(appDisplayName) X(appId)                      \
+    X(userPrincipalName) X(SignInIdentifier) X(AlternateSignInName) X(userId) X(userDisplayName)  \
+    X(Identity) X(resourceId) X(ResourceIdentity) X(resourceDisplayName) X(clientAppUsed)         \
+    X(userAgent) X(authenticationRequirement) X(correlationId) X(sessionId)                       \
+    X(uniqueTokenIdentifier) X(resourceTenantId) X(AADTenantId) X(tenantId) X(ipAddress)          \
+    X(isInteractive) X(status) X(ResultType) X(ResultDescription) X(location) X(LocationDetails)  \
+    X(Location) X(deviceDetail) X(conditionalAccessStatus) X(homeTenantId) X(appOwnerTenantId)    \
+    X(resourceOwnerTenantId) X(autonomousSystemNumber) X(signInEventTypes)                        \
+    X(activityDisplayName) X(OperationName) X(activityDateTime) X(category) X(TenantId)           \
+    X(resultReason) X(result) X(loggedByService) X(operationType) X(AADOperationType)             \
+    X(initiatedBy) X(additionalDetails) X(targetResources)
+
+enum entra_name {
+#define X(n) E_##n,
+    ENTRA_NAMES(X)
+#undef X
+    E_COUNT
+};
+static const char *const entra_names[] = {
+#define X(n) #n,
+    ENTRA_NAMES(X)
+#undef X
+};
+_Static_assert(E_COUNT <= M365_JSCHEMA_MAX, "Entra names fit one schema");
+static struct m365_jschema entra_schema = M365_JSCHEMA_INIT(entra_names);
+
+#define IDS(...) ((const int[]){__VA_ARGS__, -1})
+#define GET(...) m365_jfields_get(f, IDS(__VA_ARGS__))
+
+/* text_of over the record's members: the first name (in list order) with text. */
+static bool ftext(struct m365_read_ctx *ctx, const struct m365_jfields *f, const char **s,
+                  size_t *len, const int *ids)
 {
-    struct m365_jv v = m365_jnested(ctx, m365_jget(obj, k1, k2, NULL));
-    return v;
+    for (size_t i = 0; ids[i] >= 0; i++) {
+        if (m365_jtext(ctx, m365_jfields_get(f, IDS(ids[i])), s, len)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+#define FSET_AS(how, dst, ...)                                                                     \
+    do {                                                                                           \
+        const char *s_;                                                                            \
+        size_t l_;                                                                                 \
+        if (!(dst) && ftext(ctx, f, &s_, &l_, IDS(__VA_ARGS__))) {                                 \
+            (dst) = how(ctx, s_, l_);                                                              \
+        }                                                                                          \
+    } while (0)
+#define FSET(dst, ...) FSET_AS(m365_ev_intern, dst, __VA_ARGS__)
+#define FSET_COPY(dst, ...) FSET_AS(m365_ev_copy, dst, __VA_ARGS__)
+#define FSET_LOWER(dst, ...) FSET_AS(m365_ev_intern_lower, dst, __VA_ARGS__)
+
+/* time_of over the record's members. */
+static int ftime(struct m365_read_ctx *ctx, const struct m365_jfields *f, const char **bad,
+                 const int *ids)
+{
+    int rc = 0;
+    for (size_t i = 0; ids[i] >= 0; i++) {
+        const char *s;
+        size_t len;
+        if (m365_jtext(ctx, m365_jfields_get(f, IDS(ids[i])), &s, &len)) {
+            if (m365_ev_set_time(ctx, s, len) == 0) {
+                return 1;
+            }
+            if (rc == 0) {
+                *bad = entra_names[ids[i]];
+                rc = -1;
+            }
+        }
+    }
+    return rc;
 }
 
 /* Time: the first parsable of the keys. Returns 1 set, 0 absent, -1 present but invalid. */
@@ -83,11 +155,12 @@ static int time_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **b
     return rc;
 }
 
-static void location(struct m365_read_ctx *ctx, struct m365_event *ev, struct m365_jv obj)
+static void location(struct m365_read_ctx *ctx, struct m365_event *ev,
+                     const struct m365_jfields *f)
 {
-    struct m365_jv loc = m365_jget_exact(obj, "location");
+    struct m365_jv loc = m365_jfields_exact(f, E_location);
     if (m365_jv_type(loc) != M365_J_OBJECT) {
-        loc = nested(ctx, obj, "LocationDetails", NULL);
+        loc = m365_jnested(ctx, GET(E_LocationDetails));
     }
     if (m365_jv_type(loc) == M365_J_OBJECT) {
         SET(ev->country, loc, "countryOrRegion");
@@ -105,20 +178,21 @@ static void location(struct m365_read_ctx *ctx, struct m365_event *ev, struct m3
     if (!ev->country) {
         const char *s;
         size_t len;
-        struct m365_jv l = m365_jget(obj, "Location", "location", NULL);
+        struct m365_jv l = GET(E_Location, E_location);
         if (m365_jv_type(l) == M365_J_STRING && m365_jtext(ctx, l, &s, &len) && len <= 3) {
             ev->country = m365_ev_intern(ctx, s, len);
         }
     }
 }
 
-static enum m365_log_source infer_signin_source(struct m365_read_ctx *ctx, struct m365_jv obj,
+static enum m365_log_source infer_signin_source(struct m365_read_ctx *ctx,
+                                                const struct m365_jfields *f,
                                                 enum m365_log_source given)
 {
     if (given != M365_LOG_UNKNOWN) {
         return given;
     }
-    struct m365_jv types = m365_jget(obj, "signInEventTypes", NULL);
+    struct m365_jv types = GET(E_signInEventTypes);
     struct m365_jit it;
     struct m365_jv el;
     m365_jv_iter(types, &it);
@@ -142,22 +216,22 @@ static enum m365_log_source infer_signin_source(struct m365_read_ctx *ctx, struc
         }
     }
     bool inter;
-    if (m365_jbool(ctx, m365_jget(obj, "isInteractive", NULL), &inter)) {
+    if (m365_jbool(ctx, GET(E_isInteractive), &inter)) {
         return inter ? M365_LOG_SIGNIN : M365_LOG_SIGNIN_NONINTERACTIVE;
     }
     const char *s;
     size_t len;
-    if (!text_of(ctx, obj, &s, &len, "userPrincipalName", NULL) &&
-        text_of(ctx, obj, &s, &len, "servicePrincipalId", NULL)) {
+    if (!ftext(ctx, f, &s, &len, IDS(E_userPrincipalName)) &&
+        ftext(ctx, f, &s, &len, IDS(E_servicePrincipalId))) {
         return M365_LOG_SIGNIN_SERVICE_PRINCIPAL;
     }
     return M365_LOG_SIGNIN;
 }
 
 /* env: the Azure Monitor envelope (absent otherwise), for fallbacks. */
-static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
-                       enum m365_log_source src, uint64_t line, uint64_t offset, const char *raw,
-                       size_t raw_len)
+static void map_signin(struct m365_read_ctx *ctx, const struct m365_jfields *f,
+                       struct m365_jv env, enum m365_log_source src, uint64_t line,
+                       uint64_t offset, const char *raw, size_t raw_len)
 {
     struct m365_event *ev = m365_ev_begin(ctx, line, offset);
     if (!ev) {
@@ -165,13 +239,13 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
         return;
     }
     const char *bad = NULL;
-    int tr = time_of(ctx, obj, &bad, "createdDateTime", "TimeGenerated", NULL);
+    int tr = ftime(ctx, f, &bad, IDS(E_createdDateTime, E_TimeGenerated));
     if (tr == 0) {
         tr = time_of(ctx, env, &bad, "time", NULL);
     }
     if (tr == 0) {
         /* Query exports without a time column still carry the authentication step times. */
-        struct m365_jv steps = nested(ctx, obj, "authenticationDetails", NULL);
+        struct m365_jv steps = m365_jnested(ctx, GET(E_authenticationDetails));
         struct m365_jit it;
         struct m365_jv el;
         m365_jv_iter(steps, &it);
@@ -183,13 +257,13 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
         m365_ev_skip(ctx, bad, "not a valid timestamp");
         return;
     }
-    src = infer_signin_source(ctx, obj, src);
+    src = infer_signin_source(ctx, f, src);
     ev->log_source = (uint8_t)src;
     ev->kind = M365_EV_SIGNIN;
     ev->workload = m365_ev_intern(ctx, "AzureActiveDirectory", 20);
     m365_ev_set_operation(ctx, "Sign-in activity", 16);
-    SET_COPY(ev->evidence.record_id, obj, "id");
-    SET(ev->category, obj, "Type");
+    FSET_COPY(ev->evidence.record_id, E_id);
+    FSET(ev->category, E_Type);
     SET(ev->category, env, "category");
     if (!ev->category) {
         static const char *const names[] = {
@@ -205,41 +279,40 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
     bool sp = src == M365_LOG_SIGNIN_SERVICE_PRINCIPAL || src == M365_LOG_SIGNIN_MANAGED_IDENTITY;
     if (sp) {
         ev->actor_type = M365_ACTOR_SERVICE_PRINCIPAL;
-        SET(ev->actor_id, obj, "servicePrincipalId");
-        SET(ev->actor_name, obj, "servicePrincipalName", "appDisplayName");
-        SET_LOWER(ev->actor_app_id, obj, "appId");
+        FSET(ev->actor_id, E_servicePrincipalId);
+        FSET(ev->actor_name, E_servicePrincipalName, E_appDisplayName);
+        FSET_LOWER(ev->actor_app_id, E_appId);
     } else {
         ev->actor_type = M365_ACTOR_USER;
-        SET_LOWER(ev->actor_upn, obj, "userPrincipalName", "SignInIdentifier",
-                  "AlternateSignInName");
-        SET(ev->actor_id, obj, "userId");
-        SET(ev->actor_name, obj, "userDisplayName", "Identity");
+        FSET_LOWER(ev->actor_upn, E_userPrincipalName, E_SignInIdentifier, E_AlternateSignInName);
+        FSET(ev->actor_id, E_userId);
+        FSET(ev->actor_name, E_userDisplayName, E_Identity);
         SET(ev->actor_name, env, "identity");
     }
-    SET_LOWER(ev->app_id, obj, "appId");
-    SET(ev->app_name, obj, "appDisplayName");
-    SET_LOWER(ev->resource_id, obj, "resourceId", "ResourceIdentity");
-    SET(ev->resource_name, obj, "resourceDisplayName");
-    SET(ev->client_app_used, obj, "clientAppUsed");
-    SET(ev->user_agent, obj, "userAgent");
-    SET(ev->auth_requirement, obj, "authenticationRequirement");
-    SET_COPY(ev->correlation_id, obj, "correlationId"); /* one per flow: not interned */
+    FSET_LOWER(ev->app_id, E_appId);
+    FSET(ev->app_name, E_appDisplayName);
+    FSET_LOWER(ev->resource_id, E_resourceId, E_ResourceIdentity);
+    FSET(ev->resource_name, E_resourceDisplayName);
+    FSET(ev->client_app_used, E_clientAppUsed);
+    FSET(ev->user_agent, E_userAgent);
+    FSET(ev->auth_requirement, E_authenticationRequirement);
+    FSET_COPY(ev->correlation_id, E_correlationId); /* one per flow: not interned */
     SET_COPY(ev->correlation_id, env, "correlationId");
-    SET(ev->session_id, obj, "sessionId");
-    SET(ev->token_id, obj, "uniqueTokenIdentifier");
-    SET(ev->tenant_id, obj, "resourceTenantId", "AADTenantId", "tenantId");
+    FSET(ev->session_id, E_sessionId);
+    FSET(ev->token_id, E_uniqueTokenIdentifier);
+    FSET(ev->tenant_id, E_resourceTenantId, E_AADTenantId, E_tenantId);
     SET(ev->tenant_id, env, "tenantId");
 
     const char *s;
     size_t len;
-    if (text_of(ctx, obj, &s, &len, "ipAddress", NULL)) {
+    if (ftext(ctx, f, &s, &len, IDS(E_ipAddress))) {
         m365_ev_set_ip(ctx, s, len);
     }
     if (text_of(ctx, env, &s, &len, "callerIpAddress", NULL)) {
         m365_ev_set_ip(ctx, s, len);
     }
     bool inter;
-    if (m365_jbool(ctx, m365_jget(obj, "isInteractive", NULL), &inter)) {
+    if (m365_jbool(ctx, GET(E_isInteractive), &inter)) {
         ev->is_interactive = inter ? 1 : 0;
     } else if (src == M365_LOG_SIGNIN) {
         ev->is_interactive = 1;
@@ -249,24 +322,24 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
 
     int64_t code = 0;
     bool have_code = false;
-    struct m365_jv status = nested(ctx, obj, "status", NULL);
+    struct m365_jv status = m365_jnested(ctx, GET(E_status));
     if (m365_jv_type(status) == M365_J_OBJECT) {
         have_code = m365_jint(ctx, m365_jget(status, "errorCode", NULL), &code);
         SET(ev->result_detail, status, "failureReason");
     }
     if (!have_code) {
-        have_code = m365_jint(ctx, m365_jget(obj, "ResultType", NULL), &code) ||
+        have_code = m365_jint(ctx, GET(E_ResultType), &code) ||
                     m365_jint(ctx, m365_jget(env, "resultType", NULL), &code);
     }
-    SET(ev->result_detail, obj, "ResultDescription");
+    FSET(ev->result_detail, E_ResultDescription);
     SET(ev->result_detail, env, "resultDescription");
     if (have_code) {
         ev->error_code = (int32_t)code;
         ev->result = (uint8_t)m365_entra_code_result(code);
     }
-    location(ctx, ev, obj);
+    location(ctx, ev, f);
 
-    struct m365_jv dev = nested(ctx, obj, "deviceDetail", NULL);
+    struct m365_jv dev = m365_jnested(ctx, GET(E_deviceDetail));
     if (m365_jv_type(dev) == M365_J_OBJECT) {
         if (text_of(ctx, dev, &s, &len, "operatingSystem", NULL)) {
             m365_ev_add_extra(ctx, "deviceDetail.operatingSystem", 28, s, len);
@@ -278,28 +351,28 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
             m365_ev_add_extra(ctx, "deviceDetail.deviceId", 21, s, len);
         }
     }
-    if (text_of(ctx, obj, &s, &len, "conditionalAccessStatus", NULL)) {
+    if (ftext(ctx, f, &s, &len, IDS(E_conditionalAccessStatus))) {
         m365_ev_add_extra(ctx, "conditionalAccessStatus", 23, s, len);
     }
-    if (text_of(ctx, obj, &s, &len, "homeTenantId", NULL)) {
+    if (ftext(ctx, f, &s, &len, IDS(E_homeTenantId))) {
         m365_ev_add_extra(ctx, "homeTenantId", 12, s, len);
     }
     /* Who owns the client and the resource applications: foreign apps show here. */
-    if (text_of(ctx, obj, &s, &len, "appOwnerTenantId", NULL)) {
+    if (ftext(ctx, f, &s, &len, IDS(E_appOwnerTenantId))) {
         m365_ev_add_extra(ctx, "appOwnerTenantId", 16, s, len);
     }
-    if (text_of(ctx, obj, &s, &len, "resourceOwnerTenantId", NULL)) {
+    if (ftext(ctx, f, &s, &len, IDS(E_resourceOwnerTenantId))) {
         m365_ev_add_extra(ctx, "resourceOwnerTenantId", 21, s, len);
     }
     int64_t asn;
-    if (m365_jint(ctx, m365_jget(obj, "autonomousSystemNumber", NULL), &asn) && asn > 0) {
+    if (m365_jint(ctx, GET(E_autonomousSystemNumber), &asn) && asn > 0) {
         /* A number in Graph, a string in portal CSV exports: keep the digits only. */
         char digits[24];
         int n = snprintf(digits, sizeof(digits), "%lld", (long long)asn);
         m365_ev_add_extra(ctx, "autonomousSystemNumber", 22, digits, (size_t)n);
     }
     /* Which methods satisfied authentication, for MFA-aware detections. */
-    struct m365_jv steps = nested(ctx, obj, "authenticationDetails", NULL);
+    struct m365_jv steps = m365_jnested(ctx, GET(E_authenticationDetails));
     struct m365_jit it;
     struct m365_jv el;
     m365_jv_iter(steps, &it);
@@ -319,7 +392,7 @@ static void map_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m36
     m365_ev_commit(ctx, raw, raw_len);
 }
 
-static void map_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
+static void map_audit(struct m365_read_ctx *ctx, const struct m365_jfields *f, struct m365_jv env,
                       uint64_t line, uint64_t offset, const char *raw, size_t raw_len)
 {
     struct m365_event *ev = m365_ev_begin(ctx, line, offset);
@@ -329,14 +402,14 @@ static void map_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365
     }
     const char *s;
     size_t len;
-    if (!text_of(ctx, obj, &s, &len, "activityDisplayName", "OperationName", NULL) &&
+    if (!ftext(ctx, f, &s, &len, IDS(E_activityDisplayName, E_OperationName)) &&
         !text_of(ctx, env, &s, &len, "operationName", NULL)) {
         m365_ev_skip(ctx, "activityDisplayName", "no activity name: not a directory audit record");
         return;
     }
     m365_ev_set_operation(ctx, s, len);
     const char *bad = NULL;
-    int tr = time_of(ctx, obj, &bad, "activityDateTime", "TimeGenerated", NULL);
+    int tr = ftime(ctx, f, &bad, IDS(E_activityDateTime, E_TimeGenerated));
     if (tr == 0) {
         tr = time_of(ctx, env, &bad, "time", NULL);
     }
@@ -347,14 +420,14 @@ static void map_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365
     ev->log_source = M365_LOG_DIRECTORY_AUDIT;
     ev->kind = M365_EV_DIRECTORY;
     ev->workload = m365_ev_intern(ctx, "AzureActiveDirectory", 20);
-    SET_COPY(ev->evidence.record_id, obj, "id");
-    SET(ev->category, obj, "category");
-    SET_COPY(ev->correlation_id, obj, "correlationId"); /* one per flow: not interned */
+    FSET_COPY(ev->evidence.record_id, E_id);
+    FSET(ev->category, E_category);
+    FSET_COPY(ev->correlation_id, E_correlationId); /* one per flow: not interned */
     SET_COPY(ev->correlation_id, env, "correlationId");
-    SET(ev->tenant_id, obj, "AADTenantId", "TenantId");
+    FSET(ev->tenant_id, E_AADTenantId, E_TenantId);
     SET(ev->tenant_id, env, "tenantId");
-    SET(ev->result_detail, obj, "resultReason");
-    if (text_of(ctx, obj, &s, &len, "result", NULL) ||
+    FSET(ev->result_detail, E_resultReason);
+    if (ftext(ctx, f, &s, &len, IDS(E_result)) ||
         text_of(ctx, env, &s, &len, "resultType", NULL)) {
         if (m365_ieqn(s, len, "success")) {
             ev->result = M365_RESULT_SUCCESS;
@@ -362,14 +435,14 @@ static void map_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365
             ev->result = M365_RESULT_FAILURE;
         }
     }
-    if (text_of(ctx, obj, &s, &len, "loggedByService", NULL)) {
+    if (ftext(ctx, f, &s, &len, IDS(E_loggedByService))) {
         m365_ev_add_extra(ctx, "loggedByService", 15, s, len);
     }
-    if (text_of(ctx, obj, &s, &len, "operationType", "AADOperationType", NULL)) {
+    if (ftext(ctx, f, &s, &len, IDS(E_operationType, E_AADOperationType))) {
         m365_ev_add_extra(ctx, "operationType", 13, s, len);
     }
 
-    struct m365_jv by = nested(ctx, obj, "initiatedBy", NULL);
+    struct m365_jv by = m365_jnested(ctx, GET(E_initiatedBy));
     struct m365_jv user = m365_jget(by, "user", NULL);
     struct m365_jv app = m365_jget(by, "app", NULL);
     if (m365_jv_type(user) == M365_J_OBJECT &&
@@ -394,7 +467,7 @@ static void map_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365
         m365_ev_set_ip(ctx, s, len);
     }
 
-    struct m365_jv details = nested(ctx, obj, "additionalDetails", NULL);
+    struct m365_jv details = m365_jnested(ctx, GET(E_additionalDetails));
     struct m365_jit it;
     struct m365_jv el;
     m365_jv_iter(details, &it);
@@ -409,7 +482,7 @@ static void map_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365
         }
     }
 
-    struct m365_jv targets = nested(ctx, obj, "targetResources", NULL);
+    struct m365_jv targets = m365_jnested(ctx, GET(E_targetResources));
     m365_jv_iter(targets, &it);
     while (m365_jit_next(&it, NULL, NULL, &el)) {
         const char *ty = NULL, *id = NULL, *nm = NULL, *up = NULL;
@@ -441,13 +514,33 @@ void m365_map_entra_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct
                            enum m365_log_source src, uint64_t line, uint64_t offset,
                            const char *raw, size_t raw_len)
 {
-    map_signin(ctx, obj, env, src, line, offset, raw, raw_len);
+    struct m365_jfields f;
+    m365_jfields_read(&f, &entra_schema, obj);
+    map_signin(ctx, &f, env, src, line, offset, raw, raw_len);
 }
 
 void m365_map_entra_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
                           uint64_t line, uint64_t offset, const char *raw, size_t raw_len)
 {
-    map_audit(ctx, obj, env, line, offset, raw, raw_len);
+    struct m365_jfields f;
+    m365_jfields_read(&f, &entra_schema, obj);
+    map_audit(ctx, &f, env, line, offset, raw, raw_len);
+}
+
+void m365_map_graph_item(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line,
+                         uint64_t offset, const char *raw, size_t raw_len)
+{
+    struct m365_jfields f;
+    m365_jfields_read(&f, &entra_schema, rec);
+    if (m365_jfields_exact(&f, E_activityDisplayName).present) {
+        map_audit(ctx, &f, m365_jv_none(), line, offset, raw, raw_len);
+    } else if (m365_jfields_exact(&f, E_createdDateTime).present) {
+        map_signin(ctx, &f, m365_jv_none(), M365_LOG_UNKNOWN, line, offset, raw, raw_len);
+    } else {
+        m365_ctx_skip(ctx, line, NULL,
+                      "neither a Graph signIn (createdDateTime) nor a directoryAudit "
+                      "(activityDisplayName) object");
+    }
 }
 
 /* Log Analytics tables -> log sources. */
@@ -504,14 +597,14 @@ void m365_map_la_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t lin
         m365_map_ual(ctx, row, line, offset, raw, raw_len);
         return;
     case M365_LOG_DIRECTORY_AUDIT:
-        map_audit(ctx, row, none, line, offset, raw, raw_len);
+        m365_map_entra_audit(ctx, row, none, line, offset, raw, raw_len);
         return;
     case M365_LOG_UNKNOWN:
         m365_ctx_skip(ctx, line, "Type",
                       "not a SigninLogs, AAD*SignInLogs, AuditLogs or OfficeActivity row");
         return;
     default:
-        map_signin(ctx, row, none, src, line, offset, raw, raw_len);
+        m365_map_entra_signin(ctx, row, none, src, line, offset, raw, raw_len);
         return;
     }
 }

@@ -6,21 +6,6 @@
 #include "reader.h"
 #include "sniff.h"
 
-
-static void map_graph(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line,
-                      uint64_t offset, const char *raw, size_t raw_len)
-{
-    if (m365_jget_exact(rec, "activityDisplayName").present) {
-        m365_map_entra_audit(ctx, rec, m365_jv_none(), line, offset, raw, raw_len);
-    } else if (m365_jget_exact(rec, "createdDateTime").present) {
-        m365_map_entra_signin(ctx, rec, m365_jv_none(), M365_LOG_UNKNOWN, line, offset, raw, raw_len);
-    } else {
-        m365_ctx_skip(ctx, line, NULL,
-                      "neither a Graph signIn (createdDateTime) nor a directoryAudit "
-                      "(activityDisplayName) object");
-    }
-}
-
 static int sniff_graph(const char *head, size_t len)
 {
     struct m365_sniff_keys k;
@@ -42,7 +27,7 @@ static int sniff_graph(const char *head, size_t len)
 
 static void read_graph(struct m365_read_ctx *ctx)
 {
-    m365_json_read_all(ctx, map_graph);
+    m365_json_read_all(ctx, m365_map_graph_item);
 }
 
 const struct m365_reader m365_reader_graph_json = {

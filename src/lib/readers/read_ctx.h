@@ -167,6 +167,10 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
 void m365_map_entra_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
                            enum m365_log_source src, uint64_t line, uint64_t offset,
                            const char *raw, size_t raw_len);
+/* A Graph /auditLogs item: a directoryAudit (activityDisplayName) or a signIn
+ * (createdDateTime); anything else is skipped. */
+void m365_map_graph_item(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line,
+                         uint64_t offset, const char *raw, size_t raw_len);
 void m365_map_entra_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
                           uint64_t line, uint64_t offset, const char *raw, size_t raw_len);
 /* A Log Analytics row (SigninLogs, AAD*SignInLogs, AuditLogs, OfficeActivity) as a JSON object. */
