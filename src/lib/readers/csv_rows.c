@@ -112,17 +112,28 @@ static size_t count_quotes(const char *p, size_t n)
     return q;
 }
 
-/* The next quote in [p, e): the first words by hand, as quotes come close together inside
- * quoted JSON, then memchr for the long runs. */
-static const char *next_quote(const char *p, const char *e)
+/* Copies p[i..n) up to the next quote to *out (advanced past what it wrote) and returns the
+ * quote's position, or n. Eight bytes at a time: each word is stored whole before its quotes
+ * are looked at, so the output needs 8 bytes of room past the text (m365_csv_split reserves
+ * them). Inside quoted JSON a quote comes every few bytes; a call per piece cost more. */
+static size_t copy_to_quote(const char *p, size_t i, size_t n, char **out)
 {
-    for (int k = 0; k < 4 && e - p >= 8; k++, p += 8) {
-        uint64_t m = m365_swar_eq(m365_swar_load(p), '"');
+    char *o = *out;
+    for (; i + 8 <= n; i += 8, o += 8) {
+        uint64_t w = m365_swar_load(p + i);
+        uint64_t m = m365_swar_eq(w, '"');
+        memcpy(o, &w, 8);
         if (m) {
-            return p + m365_swar_first(m);
+            size_t k = m365_swar_first(m);
+            *out = o + k;
+            return i + k;
         }
     }
-    return p < e ? memchr(p, '"', (size_t)(e - p)) : NULL;
+    for (; i < n && p[i] != '"'; i++) {
+        *o++ = p[i];
+    }
+    *out = o;
+    return i;
 }
 
 static bool is_blank(const char *p, size_t n)
@@ -248,17 +259,22 @@ int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
         size_t start = c->len;
         if (i < n && p[i] == '"') {
             i++;
+            /* The unquoted text is never longer than the rest of the row. */
+            if (c->nomem || !cells_reserve(c, n - i + 8)) {
+                c->nomem = true;
+                return -1;
+            }
+            char *out = c->buf + c->len;
             for (;;) {
-                const char *q = i < n ? next_quote(p + i, p + n) : NULL;
-                if (!q) {
-                    cells_add(c, p + i, n - i); /* unterminated: the row's end closes it */
+                i = copy_to_quote(p, i, n, &out);
+                if (i == n) {
+                    c->len = (size_t)(out - c->buf); /* unterminated: the row's end closes it */
                     cells_end(c, start);
                     return c->nomem ? -1 : 0;
                 }
-                size_t qi = (size_t)(q - p);
-                if (qi + 1 == n || p[qi + 1] == ',') {
-                    cells_add(c, p + i, qi - i); /* the closing quote */
-                    i = qi + 1;
+                if (i + 1 == n || p[i + 1] == ',') {
+                    c->len = (size_t)(out - c->buf); /* the closing quote */
+                    i++;
                     if (i == n) {
                         cells_end(c, start);
                         return c->nomem ? -1 : 0;
@@ -266,10 +282,9 @@ int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
                     i++;
                     break;
                 }
-                /* A doubled quote is one quote, a stray one is text: either way the text up to
-                 * and with this quote, in one piece. */
-                cells_add(c, p + i, qi + 1 - i);
-                i = qi + 1 + (p[qi + 1] == '"');
+                /* A doubled quote is one quote, a stray one is text. */
+                *out++ = '"';
+                i += 1 + (p[i + 1] == '"');
             }
         } else {
             const char *q = i < n ? memchr(p + i, ',', n - i) : NULL;
