@@ -1233,10 +1233,16 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
 struct pool {
     struct m365_scan *s;
     _Atomic size_t next;
+    _Atomic size_t wake_at; /* the unit whose completion the finishing thread waits for */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool failed; /* a worker could not start its parser */
 };
+
+/* The finishing thread waits for a unit this far ahead of the one it needs next, so that it is
+ * woken once per batch of small files rather than once per file (ten thousand context switches
+ * on two cores for a 1 GiB export of 100 KB files). */
+#define WAKE_AHEAD 64u
 
 struct worker {
     struct pool *pool;
@@ -1266,10 +1272,14 @@ static void *worker_main(void *arg)
             u->st.status = M365_E_NOMEM;
             u->st.error = "out of memory";
         }
-        pthread_mutex_lock(&p->mu);
         atomic_store(&u->done, true);
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
+        /* Seen after the store of done: a finishing thread that published this unit before it
+         * looked at done is woken; one that published it later saw done itself. */
+        if (atomic_load(&p->wake_at) == i) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_broadcast(&p->cv);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
     m365_json_free(json);
     return NULL;
@@ -1318,6 +1328,7 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
     memset(&p, 0, sizeof(p));
     p.s = s;
     atomic_init(&p.next, 0);
+    atomic_init(&p.wake_at, SIZE_MAX);
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     m365_intern_set_shared(&s->intern, true);
@@ -1342,9 +1353,18 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
     for (uint32_t i = 0; i < s->n_files; i++) {
         struct file_entry *f = &s->files[i];
         for (uint32_t k = 0; k < f->n_units; k++) {
-            struct m365_read_unit *u = &s->units[f->first_unit + k];
+            size_t ui = f->first_unit + k;
+            struct m365_read_unit *u = &s->units[ui];
             pthread_mutex_lock(&p.mu);
             while (!atomic_load(&u->done)) {
+                size_t target = ui + WAKE_AHEAD < s->n_units ? ui + WAKE_AHEAD : s->n_units - 1;
+                if (atomic_load(&s->units[target].done)) {
+                    target = ui; /* the units ahead are read: this one is the slow one */
+                }
+                atomic_store(&p.wake_at, target);
+                if (atomic_load(&s->units[target].done)) {
+                    continue;
+                }
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
                 ts.tv_nsec += 200 * 1000000L;
