@@ -36,6 +36,7 @@ struct m365_input {
 
     char *look; /* peeked decoded text */
     size_t look_len, look_pos;
+    bool look_in_raw; /* look points into raw (not its own allocation) */
 
     uint64_t bytes_in, bytes_decomp, bytes_out;
     uint64_t remain;   /* bytes of the file still to read (a byte range), UINT64_MAX: to EOF */
@@ -454,17 +455,15 @@ void m365_input_close(struct m365_input *in)
     }
     EVP_MD_CTX_free(in->sha);
     free(in->raw);
-    free(in->look);
+    if (!in->look_in_raw) {
+        free(in->look);
+    }
     free(in);
 }
 
 int m365_input_peek(struct m365_input *in, const char **data, size_t *len)
 {
     if (!in->look) {
-        in->look = malloc(M365_SNIFF_BYTES + 8);
-        if (!in->look) {
-            return -1;
-        }
         size_t n = 0;
         /* Encoding detection needs the first decompressed bytes as they are. */
         unsigned char head[4];
@@ -477,6 +476,25 @@ int m365_input_peek(struct m365_input *in, const char **data, size_t *len)
             hn += g;
         }
         detect_encoding(in, head, &hn);
+        /* A whole plain UTF-8 file already in the first read (most exports are files of a
+         * few hundred KB): its first bytes are looked at where they are, not copied. */
+        if (in->comp == M365_COMP_NONE && in->remain == UINT64_MAX &&
+            (in->enc == M365_ENC_UTF8 || in->enc == M365_ENC_UTF8_BOM) &&
+            in->raw_len == in->size && in->raw_pos >= hn) {
+            size_t start = in->raw_pos - hn, avail = in->raw_len - start;
+            in->look = (char *)in->raw + start;
+            in->look_in_raw = true;
+            in->look_len = avail < M365_SNIFF_BYTES ? avail : M365_SNIFF_BYTES;
+            in->look_pos = 0;
+            in->raw_pos = start + in->look_len;
+            *data = in->look;
+            *len = in->look_len;
+            return 0;
+        }
+        in->look = malloc(M365_SNIFF_BYTES + 8);
+        if (!in->look) {
+            return -1;
+        }
         if (in->enc == M365_ENC_UTF8 || in->enc == M365_ENC_UTF8_BOM) {
             memcpy(in->look, head, hn);
             n = hn;
@@ -523,7 +541,10 @@ size_t m365_input_read(struct m365_input *in, char *buf, size_t cap)
         char tmp[16];
         n = text_read(in, tmp, sizeof(tmp));
         if (n > cap) {
-            free(in->look);
+            if (!in->look_in_raw) {
+                free(in->look);
+            }
+            in->look_in_raw = false;
             in->look = malloc(n + 8);
             if (!in->look) {
                 fail(in, M365_E_NOMEM, "out of memory");
