@@ -1527,10 +1527,10 @@ static int cmp_event(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq; /* seq is still the file-order index */
 }
 
-/* Sorts the pointer table by time (the caller then numbers the events). In memory, through the pointers (the least memory). Spilled,
- * with the keys copied out beside them: the sort then reads no event, where through the
- * pointers it would bring every page of the file back many times over. Both give the same
- * order. */
+/* Sorts the pointer table by time (the caller then numbers the events). In memory, through the
+ * pointers (the least memory). Spilled, with the keys copied out beside them: the sort then
+ * reads no event, where through the pointers it would bring every page of the file back many
+ * times over. Both give the same order. */
 static enum m365_status sort_events(struct m365_scan *s)
 {
     size_t n = s->n_sorted;

@@ -69,40 +69,21 @@ static bool text_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **
     X(resultReason) X(result) X(loggedByService) X(operationType) X(AADOperationType)             \
     X(initiatedBy) X(additionalDetails) X(targetResources)
 
-enum entra_name {
-#define X(n) E_##n,
-    ENTRA_NAMES(X)
-#undef X
-    E_COUNT
-};
-static const char *const entra_names[] = {
-#define X(n) #n,
-    ENTRA_NAMES(X)
-#undef X
-};
+#define E_ID(n) E_##n,
+enum entra_name { ENTRA_NAMES(E_ID) E_COUNT };
+static const char *const entra_names[] = {ENTRA_NAMES(M365_JNAME_STR)};
 _Static_assert(E_COUNT <= M365_JSCHEMA_MAX, "Entra names fit one schema");
 static struct m365_jschema entra_schema = M365_JSCHEMA_INIT(entra_names);
 
 #define IDS(...) ((const int[]){__VA_ARGS__, -1})
 #define GET(...) m365_jfields_get(f, IDS(__VA_ARGS__))
 
-/* text_of over the record's members: the first name (in list order) with text. */
-static bool ftext(struct m365_read_ctx *ctx, const struct m365_jfields *f, const char **s,
-                  size_t *len, const int *ids)
-{
-    for (size_t i = 0; ids[i] >= 0; i++) {
-        if (m365_jtext(ctx, m365_jfields_get(f, IDS(ids[i])), s, len)) {
-            return true;
-        }
-    }
-    return false;
-}
 
 #define FSET_AS(how, dst, ...)                                                                     \
     do {                                                                                           \
         const char *s_;                                                                            \
         size_t l_;                                                                                 \
-        if (!(dst) && ftext(ctx, f, &s_, &l_, IDS(__VA_ARGS__))) {                                 \
+        if (!(dst) && m365_jfields_text(ctx, f, IDS(__VA_ARGS__), &s_, &l_)) {                     \
             (dst) = how(ctx, s_, l_);                                                              \
         }                                                                                          \
     } while (0)
@@ -221,8 +202,8 @@ static enum m365_log_source infer_signin_source(struct m365_read_ctx *ctx,
     }
     const char *s;
     size_t len;
-    if (!ftext(ctx, f, &s, &len, IDS(E_userPrincipalName)) &&
-        ftext(ctx, f, &s, &len, IDS(E_servicePrincipalId))) {
+    if (!m365_jfields_text(ctx, f, IDS(E_userPrincipalName), &s, &len) &&
+        m365_jfields_text(ctx, f, IDS(E_servicePrincipalId), &s, &len)) {
         return M365_LOG_SIGNIN_SERVICE_PRINCIPAL;
     }
     return M365_LOG_SIGNIN;
@@ -305,7 +286,7 @@ static void map_signin(struct m365_read_ctx *ctx, const struct m365_jfields *f,
 
     const char *s;
     size_t len;
-    if (ftext(ctx, f, &s, &len, IDS(E_ipAddress))) {
+    if (m365_jfields_text(ctx, f, IDS(E_ipAddress), &s, &len)) {
         m365_ev_set_ip(ctx, s, len);
     }
     if (text_of(ctx, env, &s, &len, "callerIpAddress", NULL)) {
@@ -351,17 +332,17 @@ static void map_signin(struct m365_read_ctx *ctx, const struct m365_jfields *f,
             m365_ev_add_extra(ctx, "deviceDetail.deviceId", 21, s, len);
         }
     }
-    if (ftext(ctx, f, &s, &len, IDS(E_conditionalAccessStatus))) {
+    if (m365_jfields_text(ctx, f, IDS(E_conditionalAccessStatus), &s, &len)) {
         m365_ev_add_extra(ctx, "conditionalAccessStatus", 23, s, len);
     }
-    if (ftext(ctx, f, &s, &len, IDS(E_homeTenantId))) {
+    if (m365_jfields_text(ctx, f, IDS(E_homeTenantId), &s, &len)) {
         m365_ev_add_extra(ctx, "homeTenantId", 12, s, len);
     }
     /* Who owns the client and the resource applications: foreign apps show here. */
-    if (ftext(ctx, f, &s, &len, IDS(E_appOwnerTenantId))) {
+    if (m365_jfields_text(ctx, f, IDS(E_appOwnerTenantId), &s, &len)) {
         m365_ev_add_extra(ctx, "appOwnerTenantId", 16, s, len);
     }
-    if (ftext(ctx, f, &s, &len, IDS(E_resourceOwnerTenantId))) {
+    if (m365_jfields_text(ctx, f, IDS(E_resourceOwnerTenantId), &s, &len)) {
         m365_ev_add_extra(ctx, "resourceOwnerTenantId", 21, s, len);
     }
     int64_t asn;
@@ -402,7 +383,7 @@ static void map_audit(struct m365_read_ctx *ctx, const struct m365_jfields *f, s
     }
     const char *s;
     size_t len;
-    if (!ftext(ctx, f, &s, &len, IDS(E_activityDisplayName, E_OperationName)) &&
+    if (!m365_jfields_text(ctx, f, IDS(E_activityDisplayName, E_OperationName), &s, &len) &&
         !text_of(ctx, env, &s, &len, "operationName", NULL)) {
         m365_ev_skip(ctx, "activityDisplayName", "no activity name: not a directory audit record");
         return;
@@ -427,7 +408,7 @@ static void map_audit(struct m365_read_ctx *ctx, const struct m365_jfields *f, s
     FSET(ev->tenant_id, E_AADTenantId, E_TenantId);
     SET(ev->tenant_id, env, "tenantId");
     FSET(ev->result_detail, E_resultReason);
-    if (ftext(ctx, f, &s, &len, IDS(E_result)) ||
+    if (m365_jfields_text(ctx, f, IDS(E_result), &s, &len) ||
         text_of(ctx, env, &s, &len, "resultType", NULL)) {
         if (m365_ieqn(s, len, "success")) {
             ev->result = M365_RESULT_SUCCESS;
@@ -435,10 +416,10 @@ static void map_audit(struct m365_read_ctx *ctx, const struct m365_jfields *f, s
             ev->result = M365_RESULT_FAILURE;
         }
     }
-    if (ftext(ctx, f, &s, &len, IDS(E_loggedByService))) {
+    if (m365_jfields_text(ctx, f, IDS(E_loggedByService), &s, &len)) {
         m365_ev_add_extra(ctx, "loggedByService", 15, s, len);
     }
-    if (ftext(ctx, f, &s, &len, IDS(E_operationType, E_AADOperationType))) {
+    if (m365_jfields_text(ctx, f, IDS(E_operationType, E_AADOperationType), &s, &len)) {
         m365_ev_add_extra(ctx, "operationType", 13, s, len);
     }
 

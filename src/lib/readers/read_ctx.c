@@ -715,6 +715,17 @@ struct m365_jv m365_jfields_exact(const struct m365_jfields *f, int id)
     return m ? f->mem[m - 1].val : m365_jv_none();
 }
 
+bool m365_jfields_text(struct m365_read_ctx *ctx, const struct m365_jfields *f, const int *ids,
+                       const char **s, size_t *len)
+{
+    for (size_t i = 0; ids[i] >= 0; i++) {
+        if (m365_jtext(ctx, m365_jfields_get(f, (const int[]){ids[i], -1}), s, len)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, size_t *len)
 {
     switch (m365_jv_type(v)) {

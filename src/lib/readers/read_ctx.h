@@ -137,11 +137,21 @@ struct m365_jfields {
     struct m365_jmember mem[M365_JFIELDS_MEMBERS];
 };
 
+/* For a mapper's list of names as an X-macro, LIST(X) with X(Name) per name:
+ *   #define U_ID(n) U_##n,
+ *   enum ual_name { UAL_NAMES(U_ID) U_COUNT };
+ *   static const char *const ual_names[] = {UAL_NAMES(M365_JNAME_STR)}; */
+#define M365_JNAME_STR(n) #n,
+
 void m365_jfields_read(struct m365_jfields *f, struct m365_jschema *schema, struct m365_jv obj);
 /* m365_jget over the names with these ids (the list ends with -1). */
 struct m365_jv m365_jfields_get(const struct m365_jfields *f, const int *ids);
 /* m365_jget_exact of one name. */
 struct m365_jv m365_jfields_exact(const struct m365_jfields *f, int id);
+/* The text (m365_jtext) of the first name in the list (ends with -1) that has one, each name
+ * looked up on its own (exact, then case-folded); false when none has. */
+bool m365_jfields_text(struct m365_read_ctx *ctx, const struct m365_jfields *f, const int *ids,
+                       const char **s, size_t *len);
 
 /* Text of a scalar: strings as they are, numbers and booleans as JSON spells them.
  * False for absent, null, empty strings and containers. */

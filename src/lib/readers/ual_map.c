@@ -128,17 +128,9 @@ static void add_param(struct m365_read_ctx *ctx, const char *n, size_t nl, const
     X(MailboxGuid) X(MailboxOwnerSid) X(LogonUserSid) X(ClientInfoString) X(Client_InfoString)    \
     X(LogonType) X(Logon_Type) X(OperationCount) X(Folders) X(Item)
 
-enum ual_name {
-#define X(n) U_##n,
-    UAL_NAMES(X)
-#undef X
-    U_COUNT
-};
-static const char *const ual_names[] = {
-#define X(n) #n,
-    UAL_NAMES(X)
-#undef X
-};
+#define U_ID(n) U_##n,
+enum ual_name { UAL_NAMES(U_ID) U_COUNT };
+static const char *const ual_names[] = {UAL_NAMES(M365_JNAME_STR)};
 _Static_assert(U_COUNT <= M365_JSCHEMA_MAX, "UAL names fit one schema");
 static struct m365_jschema ual_schema = M365_JSCHEMA_INIT(ual_names);
 
@@ -154,15 +146,12 @@ static void record_text(struct m365_read_ctx *ctx, const struct m365_jfields *f,
     if (*dst) {
         return;
     }
-    for (size_t i = 0; ids[i] >= 0; i++) {
-        const char *s;
-        size_t len;
-        if (m365_jtext(ctx, m365_jfields_get(f, (const int[]){ids[i], -1}), &s, &len)) {
-            *dst = lower == 2   ? m365_ev_copy(ctx, s, len)
-                   : lower ? m365_ev_intern_lower(ctx, s, len)
-                           : m365_ev_intern(ctx, s, len);
-            return;
-        }
+    const char *s;
+    size_t len;
+    if (m365_jfields_text(ctx, f, ids, &s, &len)) {
+        *dst = lower == 2   ? m365_ev_copy(ctx, s, len)
+               : lower ? m365_ev_intern_lower(ctx, s, len)
+                       : m365_ev_intern(ctx, s, len);
     }
 }
 
