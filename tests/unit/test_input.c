@@ -144,7 +144,7 @@ struct result {
 };
 
 static void read_all(const char *path, const struct m365_limits *lim, size_t chunk, bool peek_first,
-                     struct result *r)
+                     bool rest_first, struct result *r)
 {
     memset(r, 0, sizeof(*r));
     const char *err = NULL;
@@ -167,6 +167,23 @@ static void read_all(const char *path, const struct m365_limits *lim, size_t chu
         assert_int_equal(m365_input_peek(in, &again, &again_len), 0);
         assert_int_equal(again_len, peek_len);
         assert_memory_equal(again, peek_copy, peek_len);
+    }
+    if (rest_first) {
+        /* The whole text where it lies: exactly for a plain UTF-8 file the first read held. */
+        const char *all;
+        size_t n;
+        bool got = m365_input_rest(in, &all, &n, 64);
+        enum m365_encoding enc = m365_input_encoding(in);
+        bool whole = chunk == 0 && m365_input_compression(in) == M365_COMP_NONE &&
+                     (enc == M365_ENC_UTF8 || enc == M365_ENC_UTF8_BOM) &&
+                     m365_input_size(in) + 64 <= M365_READ_CHUNK;
+        assert_int_equal(got, whole);
+        if (got) {
+            bytes_add(&r->text, all, n);
+            for (size_t i = 0; i < 64; i++) {
+                assert_int_equal(all[n + i], 0);
+            }
+        }
     }
     char buf[8192];
     for (;;) {
@@ -214,17 +231,19 @@ struct expect {
     bool any_bytes;       /* corrupt input: bytes before the error need not match text */
 };
 
-/* Reads path with every chunk size, with and without peeking; all passes must agree with each
- * other and with the expectation. */
+/* Reads path with every chunk size, with and without peeking, and with and without taking the
+ * rest at once (m365_input_rest); all passes must agree with each other and with the
+ * expectation. */
 static void check_file(const char *path, const struct m365_limits *lim, const struct expect *e)
 {
     struct result first;
     memset(&first, 0, sizeof(first));
     bool have_first = false;
     for (size_t ci = 0; ci < N_CHUNKS; ci++) {
-        for (int peek = 0; peek < 2; peek++) {
+        for (int pass = 0; pass < 4; pass++) {
+            int peek = pass & 1;
             struct result r;
-            read_all(path, lim, chunks[ci], peek == 1, &r);
+            read_all(path, lim, chunks[ci], peek == 1, pass >= 2, &r);
             if (e->st == M365_OK) {
                 if (r.st != M365_OK) {
                     fail_msg("chunk %zu: unexpected error: %s", chunks[ci], r.err);
@@ -719,7 +738,7 @@ static struct bytes decode(const char *path, size_t chunk, enum m365_status *st)
 {
     struct m365_limits lim = default_limits();
     struct result r;
-    read_all(path, &lim, chunk, false, &r);
+    read_all(path, &lim, chunk, false, false, &r);
     *st = r.st;
     return r.text;
 }
@@ -983,7 +1002,7 @@ static void test_counters(void **state)
     char *path = put_file(f, z, zn);
     struct m365_limits lim = default_limits();
     struct result r;
-    read_all(path, &lim, 0, true, &r);
+    read_all(path, &lim, 0, true, false, &r);
     assert_true(r.size == zn);
     assert_true(r.bytes_in == zn);
     assert_true(r.bytes_out == text.len);

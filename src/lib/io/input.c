@@ -569,6 +569,34 @@ size_t m365_input_read(struct m365_input *in, char *buf, size_t cap)
     return n;
 }
 
+bool m365_input_rest(struct m365_input *in, const char **data, size_t *len, size_t padding)
+{
+    const char *d;
+    size_t l;
+    if (!in->look && m365_input_peek(in, &d, &l) != 0) {
+        return false;
+    }
+    /* The look-ahead lies in raw only when the whole file does (m365_input_peek); the read-size
+     * test hook keeps reading in pieces. */
+    if (!in->look_in_raw || in->chunk || in->raw_cap - in->raw_len < padding || in->err) {
+        return false;
+    }
+    const char *p = in->look + in->look_pos;
+    size_t n = in->raw_len - (size_t)((const unsigned char *)p - in->raw);
+    memset(in->raw + in->raw_len, 0, padding);
+    in->look_pos = in->look_len;
+    in->raw_pos = in->raw_len;
+    in->bytes_out += n;
+    if (in->count_nl) {
+        for (const char *q = p, *e = p + n; (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++) {
+            in->newlines++;
+        }
+    }
+    *data = p;
+    *len = n;
+    return true;
+}
+
 void m365_input_hash(struct m365_input *in)
 {
     in->sha = EVP_MD_CTX_new();

@@ -37,6 +37,11 @@ int m365_input_peek(struct m365_input *in, const char **data, size_t *len);
 
 /* Decoded UTF-8 bytes; 0 at end of stream or after an error (see m365_input_error). */
 size_t m365_input_read(struct m365_input *in, char *buf, size_t cap);
+/* All the rest of the text at once, where it lies, when the file was read whole at open (a plain
+ * UTF-8 file that fit the first read): *data stays valid until the input is closed and is
+ * followed by `padding` readable zero bytes. Counts as read. False (nothing consumed) otherwise:
+ * read with m365_input_read. */
+bool m365_input_rest(struct m365_input *in, const char **data, size_t *len, size_t padding);
 
 /* NULL when the stream ended normally; otherwise what went wrong (decompression error, limit,
  * read error). The status is M365_E_IO, M365_E_PARSE or M365_E_LIMIT. */

@@ -23,6 +23,7 @@ enum where {
 struct m365_json_records {
     struct m365_input *in;
     char *buf;
+    bool borrowed; /* buf is the input's own copy of the whole file (m365_input_rest) */
     size_t cap, len, pos;
     uint64_t base; /* stream offset of buf[0] */
     uint64_t line; /* line at buf[pos] */
@@ -55,12 +56,6 @@ struct m365_json_records *m365_json_records_new(struct m365_input *in, size_t ma
     }
     r->in = in;
     r->max_rec = max_record_bytes;
-    r->cap = M365_READ_CHUNK;
-    r->buf = malloc(r->cap + M365_JSON_PADDING);
-    if (!r->buf) {
-        free(r);
-        return NULL;
-    }
     r->line = 1;
     r->where = TOP;
     return r;
@@ -69,7 +64,9 @@ struct m365_json_records *m365_json_records_new(struct m365_input *in, size_t ma
 void m365_json_records_free(struct m365_json_records *r)
 {
     if (r) {
-        free(r->buf);
+        if (!r->borrowed) {
+            free(r->buf);
+        }
         free(r);
     }
 }
@@ -77,6 +74,23 @@ void m365_json_records_free(struct m365_json_records *r)
 /* Keep bytes from `keep` on, read more. Returns bytes read, 0 at EOF, -1 out of memory. */
 static long refill(struct m365_json_records *r, size_t keep)
 {
+    if (!r->buf) {
+        /* First read: a file read whole at open is framed where it lies (no copy). */
+        const char *all;
+        size_t n;
+        if (m365_input_rest(r->in, &all, &n, M365_JSON_PADDING)) {
+            r->buf = (char *)all;
+            r->borrowed = true;
+            r->cap = r->len = n;
+            r->eof = true;
+            return (long)n;
+        }
+        r->cap = M365_READ_CHUNK;
+        r->buf = malloc(r->cap + M365_JSON_PADDING);
+        if (!r->buf) {
+            return -1;
+        }
+    }
     if (keep > 0) {
         memmove(r->buf, r->buf + keep, r->len - keep);
         r->len -= keep;
