@@ -303,10 +303,86 @@ static void narrow_and_wide_agree(void **state)
     free(root);
 }
 
+static int cmp_time_seq(const void *a, const void *b)
+{
+    const struct m365_packed *x = *(const struct m365_packed *const *)a;
+    const struct m365_packed *y = *(const struct m365_packed *const *)b;
+    if (x->time_ms != y->time_ms) {
+        return x->time_ms < y->time_ms ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The run-aware merge sort gives qsort's order on tables shaped like the scan's (time-ordered
+ * files one after another, interleaved sources, equal times) and on shapeless ones. */
+static void sort_by_time_is_qsort(void **state)
+{
+    (void)state;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    static const size_t sizes[] = {0, 1, 2, 31, 32, 33, 63, 64, 65, 100, 1000, 4099, 20000};
+    size_t merged_checked = 0;
+    for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+        size_t n = sizes[si];
+        struct m365_packed *ev = calloc(n ? n : 1, sizeof(*ev));
+        struct m365_packed **got = calloc(n ? n : 1, sizeof(*got));
+        struct m365_packed **want = calloc(n ? n : 1, sizeof(*want));
+        assert_true(ev && got && want);
+        for (int shape = 0; shape < 6; shape++) {
+            size_t runs = 1 + (size_t)shape * 3;
+            for (size_t i = 0; i < n; i++) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                int64_t t;
+                switch (shape) {
+                case 0: t = (int64_t)(x % 1000000); break;          /* no order */
+                case 1: t = (int64_t)(x % 4); break;                /* mostly equal times */
+                case 2: t = (int64_t)(n - i) * 10; break;             /* descending */
+                default: /* `runs` files, each in time order, over overlapping spans */
+                    t = (int64_t)((i % (n / runs + 1)) * 100 + (i * runs / (n + 1)) * 37 +
+                                  (int64_t)(x % 3));
+                    break;
+                }
+                ev[i].time_ms = t;
+                ev[i].seq = (uint32_t)i;
+                got[i] = want[i] = &ev[i];
+            }
+            if (shape >= 3) {
+                /* Each file's events ascending, then the files one after another. */
+                size_t per = n / runs + 1;
+                for (size_t lo = 0; lo < n; lo += per) {
+                    size_t hi = lo + per < n ? lo + per : n;
+                    for (size_t i = lo + 1; i < hi; i++) {
+                        if (ev[i].time_ms < ev[i - 1].time_ms) {
+                            ev[i].time_ms = ev[i - 1].time_ms + (int64_t)(x % 2);
+                        }
+                    }
+                }
+            }
+            assert_int_equal(m365_packed_sort_by_time(got, n), 0);
+            if (n > 1) {
+                qsort(want, n, sizeof(*want), cmp_time_seq);
+            }
+            for (size_t i = 0; i < n; i++) {
+                if (got[i] != want[i]) {
+                    fail_msg("n %zu shape %d: position %zu holds seq %u, qsort has seq %u", n,
+                             shape, i, got[i]->seq, want[i]->seq);
+                }
+            }
+            merged_checked += n > 64;
+        }
+        free(ev);
+        free(got);
+        free(want);
+    }
+    assert_true(merged_checked >= 30);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip),
+        cmocka_unit_test(sort_by_time_is_qsort),
         cmocka_unit_test(scan_hands_out_the_same_event),
         cmocka_unit_test(narrow_and_wide_agree),
     };

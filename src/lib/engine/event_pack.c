@@ -1,5 +1,7 @@
 #include "event_pack.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/region.h"
@@ -398,4 +400,69 @@ void m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_
     uint64_t line = m365_packed_line(p) + line_base, off = m365_packed_offset(p) + off_base;
     memcpy(body(p), &line, 8);
     memcpy(body(p) + 8, &off, 8);
+}
+
+static inline bool before(const struct m365_packed *x, const struct m365_packed *y)
+{
+    return x->time_ms < y->time_ms || (x->time_ms == y->time_ms && x->seq < y->seq);
+}
+
+/* Merges the sorted a[lo, mid) and a[mid, hi), copying the shorter side to tmp. */
+static void merge(struct m365_packed **a, size_t lo, size_t mid, size_t hi,
+                  struct m365_packed **tmp)
+{
+    if (!before(a[mid], a[mid - 1])) {
+        return; /* already in order */
+    }
+    size_t nl = mid - lo, nr = hi - mid;
+    if (nl <= nr) {
+        memcpy(tmp, a + lo, nl * sizeof(*tmp));
+        size_t i = 0, j = mid, k = lo;
+        while (i < nl && j < hi) {
+            a[k++] = before(a[j], tmp[i]) ? a[j++] : tmp[i++];
+        }
+        while (i < nl) {
+            a[k++] = tmp[i++];
+        }
+        return;
+    }
+    memcpy(tmp, a + mid, nr * sizeof(*tmp));
+    size_t i = nr, j = mid, k = hi; /* one past the next to place, from the top down */
+    while (i > 0 && j > lo) {
+        a[--k] = before(tmp[i - 1], a[j - 1]) ? a[--j] : tmp[--i];
+    }
+    while (i > 0) {
+        a[--k] = tmp[--i];
+    }
+}
+
+int m365_packed_sort_by_time(struct m365_packed **a, size_t n)
+{
+    enum { BLOCK = 32 };
+    if (n < 2) {
+        return 0;
+    }
+    struct m365_packed **tmp = malloc((n / 2 + 1) * sizeof(*tmp));
+    if (!tmp) {
+        return -1;
+    }
+    for (size_t lo = 0; lo < n; lo += BLOCK) {
+        size_t hi = lo + BLOCK < n ? lo + BLOCK : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            struct m365_packed *x = a[i];
+            size_t j = i;
+            for (; j > lo && before(x, a[j - 1]); j--) {
+                a[j] = a[j - 1];
+            }
+            a[j] = x;
+        }
+    }
+    for (size_t w = BLOCK; w < n; w *= 2) {
+        for (size_t lo = 0; lo + w < n; lo += 2 * w) {
+            size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+            merge(a, lo, lo + w, hi, tmp);
+        }
+    }
+    free(tmp);
+    return 0;
 }

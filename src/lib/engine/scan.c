@@ -1517,26 +1517,15 @@ static int cmp_key(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static int cmp_event(const void *a, const void *b)
-{
-    const struct m365_packed *x = *(const struct m365_packed *const *)a;
-    const struct m365_packed *y = *(const struct m365_packed *const *)b;
-    if (x->time_ms != y->time_ms) {
-        return x->time_ms < y->time_ms ? -1 : 1;
-    }
-    return x->seq < y->seq ? -1 : x->seq > y->seq; /* seq is still the file-order index */
-}
-
-/* Sorts the pointer table by time (the caller then numbers the events). In memory, through the
- * pointers (the least memory). Spilled, with the keys copied out beside them: the sort then
+/* Sorts the pointer table by time (the caller then numbers the events; seq is still the
+ * file-order index). In memory, through the pointers (the least memory). Spilled, with the keys copied out beside them: the sort then
  * reads no event, where through the pointers it would bring every page of the file back many
  * times over. Both give the same order. */
 static enum m365_status sort_events(struct m365_scan *s)
 {
     size_t n = s->n_sorted;
     if (!s->spilling) {
-        m365_qsort((void *)s->sorted, n, sizeof(*s->sorted), cmp_event);
-        return M365_OK;
+        return m365_packed_sort_by_time(s->sorted, n) == 0 ? M365_OK : M365_E_NOMEM;
     }
     struct sort_key *k = malloc((n ? n : 1) * sizeof(*k));
     if (!k) {
