@@ -94,9 +94,61 @@ static void cache_never_outlives_its_table(void **state)
     }
 }
 
+/* Values alike at both ends (same length, first and last eight bytes) share a look-aside slot:
+ * each must still get its own copy, every time, shared or not; and once the table is full,
+ * values it holds are still found while new ones are refused. */
+static void look_aside_collisions_and_limit(void **state)
+{
+    (void)state;
+    for (int shared = 0; shared < 2; shared++) {
+        struct m365_intern t;
+        assert_int_equal(m365_intern_init(&t), 0);
+        m365_intern_set_shared(&t, shared);
+        const char *first[200];
+        char buf[64];
+        for (int pass = 0; pass < 3; pass++) {
+            for (int i = 0; i < 200; i++) {
+                int n = snprintf(buf, sizeof(buf), "user-%04d@contoso.onmicrosoft.com", i);
+                const char *p = m365_intern(&t, buf, (size_t)n);
+                assert_non_null(p);
+                assert_string_equal(p, buf);
+                if (pass == 0) {
+                    first[i] = p;
+                } else {
+                    assert_ptr_equal(p, first[i]);
+                }
+            }
+        }
+        assert_int_equal(m365_intern_count(&t), 200);
+        m365_intern_free(&t);
+
+        assert_int_equal(m365_intern_init(&t), 0);
+        m365_intern_set_shared(&t, shared);
+        m365_intern_set_limit(&t, 64);
+        static const char *got[2000];
+        size_t kept = 0;
+        for (int i = 0; i < 2000; i++) {
+            int n = snprintf(buf, sizeof(buf), "10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256);
+            got[i] = m365_intern(&t, buf, (size_t)n);
+            kept += got[i] != NULL;
+        }
+        assert_true(m365_intern_full(&t));
+        assert_true(kept > 0 && kept < 2000);
+        assert_int_equal(m365_intern_count(&t), kept);
+        for (int i = 0; i < 2000; i++) {
+            int n = snprintf(buf, sizeof(buf), "10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256);
+            /* What was kept is found again (same copy); what was refused stays refused. */
+            assert_ptr_equal(m365_intern(&t, buf, (size_t)n), got[i]);
+        }
+        assert_int_equal(m365_intern_count(&t), kept); /* nothing new got in */
+        m365_intern_free(&t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(look_aside_collisions_and_limit),
         cmocka_unit_test(one_copy_across_threads),
         cmocka_unit_test(cache_never_outlives_its_table),
     };

@@ -138,36 +138,50 @@ static const char *shard_intern(struct m365_intern *in, struct m365_intern_shard
 
 #define LOOK_ASIDE 2048u
 struct look_aside {
-    uint64_t table, hash;
+    uint64_t table;
     const char *str;
     uint32_t len;
 };
 static _Thread_local struct look_aside look_aside[LOOK_ASIDE];
+
+/* A value's place in the look-aside, from its length and its first and last eight bytes: a
+ * value seen lately is found without hashing it whole (user agents run to 200 bytes). */
+static size_t aside_slot(const char *s, size_t len)
+{
+    uint64_t a = 0, b = 0;
+    size_t k = len < 8 ? len : 8;
+    memcpy(&a, s, k);
+    memcpy(&b, s + len - k, k);
+    uint64_t x = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ len) * 0xc2b2ae3d27d4eb4full;
+    return (size_t)(x >> 53); /* 11 bits: LOOK_ASIDE slots */
+}
 
 const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
 {
     if (len > UINT32_MAX) {
         return NULL;
     }
-    uint64_t h = m365_hash_short(s, len, 0x1f2e3d4c);
-    struct m365_intern_shard *sh = &t->shard[h % M365_INTERN_SHARDS];
-    if (!t->shared) {
-        return shard_intern(t, sh, h, s, len);
-    }
-    /* Shared: most values repeat (operations, workloads, users, addresses), so each thread
-     * first looks in a small cache of what it interned lately, without taking a lock. Entries
-     * name their table by id, so a cache outliving a table never answers for another. The
-     * strings themselves never move or change while their table lives. */
-    struct look_aside *la = &look_aside[h & (LOOK_ASIDE - 1)];
-    if (la->table == t->id && la->hash == h && la->len == len && memcmp(la->str, s, len) == 0) {
+    /* Most values repeat (operations, workloads, users, addresses, agents), so each thread
+     * first looks in a small cache of what it interned lately: no hash, and no lock when the
+     * table is shared. Entries name their table by id, so a cache outliving a table never
+     * answers for another. The strings themselves never move or change while their table
+     * lives. */
+    struct look_aside *la = &look_aside[aside_slot(s, len)];
+    if (la->table == t->id && la->len == len && memcmp(la->str, s, len) == 0) {
         return la->str;
     }
-    pthread_mutex_lock(&sh->mu);
-    const char *r = shard_intern(t, sh, h, s, len);
-    pthread_mutex_unlock(&sh->mu);
+    uint64_t h = m365_hash_short(s, len, 0x1f2e3d4c);
+    struct m365_intern_shard *sh = &t->shard[h % M365_INTERN_SHARDS];
+    const char *r;
+    if (t->shared) {
+        pthread_mutex_lock(&sh->mu);
+        r = shard_intern(t, sh, h, s, len);
+        pthread_mutex_unlock(&sh->mu);
+    } else {
+        r = shard_intern(t, sh, h, s, len);
+    }
     if (r) {
         la->table = t->id;
-        la->hash = h;
         la->len = (uint32_t)len;
         la->str = r;
     }
