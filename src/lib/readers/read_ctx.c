@@ -506,6 +506,22 @@ static uint32_t lower_hash(const char *k, size_t n)
     return ((uint32_t)n * 0x9e3779b1u) ^ (a * 0x85ebca6bu) ^ (b * 0xc2b2ae35u) ^ (c << 7);
 }
 
+/* 2 when key a[0..n) is b exactly, 1 when it is b but for ASCII case, else 0 (b holds n bytes). */
+static int key_match(const char *a, const char *b, size_t n)
+{
+    return memcmp(a, b, n) == 0 ? 2 : m365_ieqn(a, n, b) ? 1 : 0;
+}
+
+/* Puts id + 1 in the first free slot from h on (linear probing keeps equal hashes in order). */
+static void slot_insert(uint8_t *slot, size_t nslots, uint32_t h, size_t id)
+{
+    size_t j = h & (nslots - 1);
+    while (slot[j]) {
+        j = (j + 1) & (nslots - 1);
+    }
+    slot[j] = (uint8_t)(id + 1);
+}
+
 static const struct jidx *jidx_of(struct m365_jv obj)
 {
     uint64_t gen = m365_json_generation();
@@ -532,11 +548,7 @@ static const struct jidx *jidx_of(struct m365_jv obj)
     }
     for (uint32_t m = 0; m < x->n; m++) {
         x->lh[m] = lower_hash(x->mem[m].key, x->mem[m].klen);
-        size_t j = x->lh[m] & (JIDX_SLOTS - 1);
-        while (x->slot[j]) {
-            j = (j + 1) & (JIDX_SLOTS - 1);
-        }
-        x->slot[j] = (uint8_t)(m + 1);
+        slot_insert(x->slot, JIDX_SLOTS, x->lh[m], m);
     }
     return x;
 }
@@ -555,15 +567,13 @@ static void jidx_find(const struct jidx *x, const char *k, const struct m365_jv 
         if (x->lh[m] != h || x->mem[m].klen != n) {
             continue;
         }
-        if (!*exact && memcmp(x->mem[m].key, k, n) == 0) {
-            *exact = &x->mem[m].val;
-            if (!*folded) {
-                *folded = *exact;
-            }
-            return;
-        }
-        if (!*folded && m365_ieqn(x->mem[m].key, n, k)) {
+        int match = key_match(x->mem[m].key, k, n);
+        if (match && !*folded) {
             *folded = &x->mem[m].val;
+        }
+        if (match == 2) {
+            *exact = &x->mem[m].val;
+            return;
         }
     }
 }
@@ -626,11 +636,7 @@ static void schema_build(struct m365_jschema *sc)
         for (size_t id = 0; id < sc->n && id < M365_JSCHEMA_MAX; id++) {
             sc->len[id] = (uint32_t)strlen(sc->names[id]);
             sc->hash[id] = lower_hash(sc->names[id], sc->len[id]);
-            size_t j = sc->hash[id] & (M365_JSCHEMA_SLOTS - 1);
-            while (sc->slot[j]) {
-                j = (j + 1) & (M365_JSCHEMA_SLOTS - 1);
-            }
-            sc->slot[j] = (uint8_t)(id + 1);
+            slot_insert(sc->slot, M365_JSCHEMA_SLOTS, sc->hash[id], id);
         }
         atomic_store_explicit(&sc->ready, 1, memory_order_release);
     }
@@ -666,12 +672,12 @@ void m365_jfields_read(struct m365_jfields *f, struct m365_jschema *sc, struct m
             if (sc->hash[id] != h || sc->len[id] != kl || (f->folded[id] && f->exact[id])) {
                 continue;
             }
-            if (memcmp(k, sc->names[id], kl) == 0) {
-                if (!f->exact[id]) {
-                    f->exact[id] = (uint8_t)(m + 1);
-                }
-            } else if (!m365_ieqn(k, kl, sc->names[id])) {
+            int match = key_match(k, sc->names[id], kl);
+            if (match == 0) {
                 continue;
+            }
+            if (match == 2 && !f->exact[id]) {
+                f->exact[id] = (uint8_t)(m + 1);
             }
             if (!f->folded[id]) {
                 f->folded[id] = (uint8_t)(m + 1);
