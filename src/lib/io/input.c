@@ -517,6 +517,17 @@ int m365_input_peek(struct m365_input *in, const char **data, size_t *len)
     return 0;
 }
 
+/* Counts text handed to the reader: its bytes, and its line ends for a byte range. */
+static void delivered(struct m365_input *in, const char *p, size_t n)
+{
+    in->bytes_out += n;
+    if (in->count_nl) {
+        for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++) {
+            in->newlines++;
+        }
+    }
+}
+
 size_t m365_input_read(struct m365_input *in, char *buf, size_t cap)
 {
     if (!in->enc_known) {
@@ -559,13 +570,7 @@ size_t m365_input_read(struct m365_input *in, char *buf, size_t cap)
     } else {
         n = text_read(in, buf, cap);
     }
-    in->bytes_out += n;
-    if (in->count_nl) {
-        for (const char *p = buf, *e = buf + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL;
-             p++) {
-            in->newlines++;
-        }
-    }
+    delivered(in, buf, n);
     return n;
 }
 
@@ -586,12 +591,7 @@ bool m365_input_rest(struct m365_input *in, const char **data, size_t *len, size
     memset(in->raw + in->raw_len, 0, padding);
     in->look_pos = in->look_len;
     in->raw_pos = in->raw_len;
-    in->bytes_out += n;
-    if (in->count_nl) {
-        for (const char *q = p, *e = p + n; (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++) {
-            in->newlines++;
-        }
-    }
+    delivered(in, p, n);
     *data = p;
     *len = n;
     return true;
