@@ -126,6 +126,24 @@ static int spill_file(const char *dir)
     return fd;
 }
 
+/* Writes base[0, n) to the file at offset 0 (out), or reads it back from there. 0, or an errno
+ * (ENOSPC for a write that makes no progress, EIO for a file shorter than n). */
+static int transfer(int fd, char *base, size_t n, bool out)
+{
+    for (size_t at = 0; at < n;) {
+        ssize_t k = out ? pwrite(fd, base + at, n - at, (off_t)at)
+                        : pread(fd, base + at, n - at, (off_t)at);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0) {
+            return k < 0 ? errno : out ? ENOSPC : EIO;
+        }
+        at += (size_t)k;
+    }
+    return 0;
+}
+
 int m365_region_spill(struct m365_region *r, const char *dir)
 {
     if (!r->base || r->spilled) {
@@ -139,18 +157,7 @@ int m365_region_spill(struct m365_region *r, const char *dir)
     size_t used = m365_region_used(r);
     /* The file holds what is used; m365_region_alloc grows it (commit) before handing out
      * more, so the mapping is never touched past its end. */
-    int err = 0;
-    for (size_t at = 0; !err && at < used;) {
-        ssize_t w = pwrite(fd, r->base + at, used - at, (off_t)at);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            err = w < 0 ? errno : ENOSPC;
-            break;
-        }
-        at += (size_t)w;
-    }
+    int err = transfer(fd, r->base, used, true);
     /* A file system that cannot map files shared says so here, before the range is touched. */
     if (!err) {
         void *probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0); /* no touch */
@@ -171,18 +178,7 @@ int m365_region_spill(struct m365_region *r, const char *dir)
         /* The old pages may be gone: put anonymous memory back and the contents from the file. */
         p = mmap(r->base, r->mapped, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-        size_t at = 0;
-        while (p != MAP_FAILED && at < used) {
-            ssize_t n = pread(fd, r->base + at, used - at, (off_t)at);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                break;
-            }
-            at += (size_t)n;
-        }
-        if (p == MAP_FAILED || at < used) {
+        if (p == MAP_FAILED || transfer(fd, r->base, used, false) != 0) {
             abort(); /* nothing left to point into: no way on */
         }
         close(fd);
