@@ -24,33 +24,20 @@ static bool text_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **
     return ok;
 }
 
-#define SET(dst, obj, ...)                                                                         \
+/* Sets dst, when unset, from the first of the keys of obj with text, stored by `how` (interned,
+ * copied, interned lower-case). */
+#define SET_AS(how, dst, obj, ...)                                                                 \
     do {                                                                                           \
         const char *s_;                                                                            \
         size_t l_;                                                                                 \
         if (!(dst) && text_of(ctx, (obj), &s_, &l_, __VA_ARGS__, NULL)) {                          \
-            (dst) = m365_ev_intern(ctx, s_, l_);                                                   \
+            (dst) = how(ctx, s_, l_);                                                              \
         }                                                                                          \
     } while (0)
-
+#define SET(dst, obj, ...) SET_AS(m365_ev_intern, dst, obj, __VA_ARGS__)
 /* A value unique to the record (its id): copied, not interned. */
-#define SET_COPY(dst, obj, ...)                                                                    \
-    do {                                                                                           \
-        const char *s_;                                                                            \
-        size_t l_;                                                                                 \
-        if (!(dst) && text_of(ctx, (obj), &s_, &l_, __VA_ARGS__, NULL)) {                          \
-            (dst) = m365_ev_copy(ctx, s_, l_);                                                     \
-        }                                                                                          \
-    } while (0)
-
-#define SET_LOWER(dst, obj, ...)                                                                   \
-    do {                                                                                           \
-        const char *s_;                                                                            \
-        size_t l_;                                                                                 \
-        if (!(dst) && text_of(ctx, (obj), &s_, &l_, __VA_ARGS__, NULL)) {                          \
-            (dst) = m365_ev_intern_lower(ctx, s_, l_);                                             \
-        }                                                                                          \
-    } while (0)
+#define SET_COPY(dst, obj, ...) SET_AS(m365_ev_copy, dst, obj, __VA_ARGS__)
+#define SET_LOWER(dst, obj, ...) SET_AS(m365_ev_intern_lower, dst, obj, __VA_ARGS__)
 
 /* The sign-in's or audit's own members the mappers ask for, found in one pass over it
  * (m365_jfields): a Graph sign-in has some forty members and the mapper asks for fifty names.
@@ -78,7 +65,7 @@ static struct m365_jschema entra_schema = M365_JSCHEMA_INIT(entra_names);
 #define IDS(...) ((const int[]){__VA_ARGS__, -1})
 #define GET(...) m365_jfields_get(f, IDS(__VA_ARGS__))
 
-
+/* SET_AS over the record's members (the names' ids). */
 #define FSET_AS(how, dst, ...)                                                                     \
     do {                                                                                           \
         const char *s_;                                                                            \
