@@ -107,15 +107,15 @@ static unsigned char *slab_alloc(struct m365_region *r, struct evslab *sl, size_
 static void evstore_trim(struct evstore *es, const struct m365_region *spill, struct evslab *sl)
 {
     struct evchunk *c = es->n_chunks ? &es->chunks[es->n_chunks - 1] : NULL;
-    if (c && c->used < c->cap && m365_region_has(spill, c->p)) {
-        if (sl && c->p + c->cap == sl->p + sl->used) {
-            sl->used -= c->cap - c->used;
-            c->cap = c->used;
-        }
-    } else if (c && c->used < c->cap) {
-        unsigned char *np = realloc(c->p, c->used);
-        if (np) {
-            c->p = np;
+    if (c && c->used < c->cap) {
+        if (!m365_region_has(spill, c->p)) {
+            unsigned char *np = realloc(c->p, c->used);
+            if (np) {
+                c->p = np;
+                c->cap = c->used;
+            }
+        } else if (sl && c->p + c->cap == sl->p + sl->used) {
+            sl->used -= c->cap - c->used; /* the slab's last bytes: back to it */
             c->cap = c->used;
         }
     }
@@ -1518,9 +1518,9 @@ static int cmp_key(const void *a, const void *b)
 }
 
 /* Sorts the pointer table by time (the caller then numbers the events; seq is still the
- * file-order index). In memory, through the pointers (the least memory). Spilled, with the keys copied out beside them: the sort then
- * reads no event, where through the pointers it would bring every page of the file back many
- * times over. Both give the same order. */
+ * file-order index). In memory, through the pointers (the least memory). Spilled, with the
+ * keys copied out beside them: the sort then reads no event, where through the pointers it
+ * would bring every page of the file back many times over. Both give the same order. */
 static enum m365_status sort_events(struct m365_scan *s)
 {
     size_t n = s->n_sorted;

@@ -172,15 +172,6 @@ static uint64_t prefix_xor(uint64_t x)
     x ^= x << 32;
     return x;
 }
-
-static unsigned count_bits(uint64_t x)
-{
-    unsigned n = 0;
-    for (; x; x &= x - 1) {
-        n++;
-    }
-    return n;
-}
 #endif
 
 static bool is_ws(char c)
@@ -235,7 +226,9 @@ static bool scan_element(const char *b, size_t *at, size_t len, unsigned level,
                     }
                 }
                 uint64_t seen = used == 64 ? ~0ull : (1ull << used) - 1;
-                line += count_bits(m.nl & seen);
+                if (m.nl & seen) {
+                    line += (uint64_t)__builtin_popcountll(m.nl & seen);
+                }
                 in_str = (str >> (used - 1)) & 1;
                 pos += used;
                 continue;
