@@ -706,12 +706,14 @@ static int cmp_file(const void *a, const void *b)
     return c ? c : (x < y ? -1 : x > y); /* "-" given twice keeps its order */
 }
 
-static enum m365_status walk(struct m365_scan *s, const char *path, unsigned depth)
+/* `path` and its stat() result (`stat_errno` when that failed): a directory's entries are
+ * looked up relative to it, not by their whole path again. */
+static enum m365_status walk(struct m365_scan *s, const char *path, const struct stat *stp,
+                             int stat_errno, unsigned depth)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
+    if (stat_errno) {
         char msg[256];
-        snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
+        snprintf(msg, sizeof(msg), "cannot read: %s", strerror(stat_errno));
         diag(s, M365_DIAG_ERROR, M365_E_IO, path, msg);
         struct file_entry *f = add_file(s, path);
         if (f) {
@@ -720,8 +722,8 @@ static enum m365_status walk(struct m365_scan *s, const char *path, unsigned dep
         }
         return M365_E_IO;
     }
-    if (!S_ISDIR(st.st_mode)) {
-        if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
+    if (!S_ISDIR(stp->st_mode)) {
+        if (!S_ISREG(stp->st_mode) && !S_ISFIFO(stp->st_mode) && !S_ISCHR(stp->st_mode)) {
             diag(s, M365_DIAG_NOTE, M365_OK, path, "not a regular file: ignored");
             return M365_OK;
         }
@@ -729,7 +731,7 @@ static enum m365_status walk(struct m365_scan *s, const char *path, unsigned dep
         if (!f) {
             return M365_E_NOMEM;
         }
-        f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+        f->size = S_ISREG(stp->st_mode) ? (uint64_t)stp->st_size : 0;
         s->bytes_total += f->size;
         return M365_OK;
     }
@@ -771,18 +773,21 @@ static enum m365_status walk(struct m365_scan *s, const char *path, unsigned dep
                  de->d_name);
         n++;
     }
-    closedir(d);
     /* Name order: the same evidence gives the same file order, hence the same output. */
     m365_qsort(names, n, sizeof(*names), m365_cmp_cstr);
+    size_t base = strlen(path) + (path[strlen(path) - 1] == '/' ? 0 : 1);
     for (size_t i = 0; i < n; i++) {
         if (rc == M365_OK) {
-            enum m365_status r = walk(s, names[i], depth + 1);
+            struct stat cst;
+            int e = fstatat(dirfd(d), names[i] + base, &cst, 0) != 0 ? errno : 0;
+            enum m365_status r = walk(s, names[i], &cst, e, depth + 1);
             if (r == M365_E_NOMEM) {
                 rc = r;
             }
         }
         free(names[i]);
     }
+    closedir(d);
     free(names);
     return rc;
 }
@@ -792,7 +797,9 @@ enum m365_status m365_scan_add_path(struct m365_scan *s, const char *path)
     if (strcmp(path, "-") == 0) {
         return add_file(s, "-") ? M365_OK : M365_E_NOMEM;
     }
-    return walk(s, path, 0);
+    struct stat st;
+    int e = stat(path, &st) != 0 ? errno : 0;
+    return walk(s, path, &st, e, 0);
 }
 
 /* Why nothing matched: said to the user instead of skipping the file silently. */
@@ -877,10 +884,9 @@ static const struct m365_reader *choose_reader(struct m365_scan *s, const char *
  * is a snapshot object, or no log reader recognises its first bytes and they carry members only
  * snapshot objects have. Standard input and pipes stay with the log readers: they can be read
  * only once. */
-static bool is_snapshot_file(const char *path, const char *head, size_t hlen)
+static bool is_snapshot_file(const struct m365_input *in, const char *head, size_t hlen)
 {
-    struct stat sb;
-    if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    if (!m365_input_is_regular(in)) {
         return false;
     }
     int snap = m365_snap_sniff(head, hlen);
@@ -938,14 +944,13 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     }
     st->compression = m365_compression_name(m365_input_compression(in));
     st->encoding = m365_encoding_name(m365_input_encoding(in));
-    if (!u->ranged && is_snapshot_file(f->path, head, hlen)) {
+    if (!u->ranged && is_snapshot_file(in, head, hlen)) {
         u->snapshot = true;
         if (s->opts.hash_files) {
             m365_input_sha256(in, st->sha256);
         }
-        struct stat sb;
-        st->bytes = s->opts.hash_files || stat(f->path, &sb) != 0 ? m365_input_bytes_in(in)
-                                                                  : (uint64_t)sb.st_size;
+        /* Its size at open: the snapshot loader reads it again, whole. */
+        st->bytes = s->opts.hash_files ? m365_input_bytes_in(in) : m365_input_size(in);
         m365_input_close(in);
         return;
     }
@@ -1010,12 +1015,10 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
 static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t split,
                          const struct m365_reader **rd_out, uint64_t *bounds, size_t max_parts)
 {
-    struct stat sb;
-    if (strcmp(f->path, "-") == 0 || stat(f->path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-        (uint64_t)sb.st_size < 2 * split) {
+    uint64_t size = f->size; /* as queued; 0 unless a regular file */
+    if (size < 2 * split) {
         return 1;
     }
-    uint64_t size = (uint64_t)sb.st_size;
     const char *err = NULL;
     struct m365_input *in = m365_input_open(f->path, &s->opts.limits, 0, &err);
     if (!in) {

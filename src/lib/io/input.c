@@ -16,6 +16,7 @@
 struct m365_input {
     int fd;
     bool own_fd;
+    bool regular; /* opened by path and a regular file (fstat at open) */
     uint64_t size;
     struct m365_limits lim;
     size_t chunk; /* max bytes handed out per read (test hook), 0 = no cap */
@@ -362,6 +363,7 @@ struct m365_input *m365_input_open(const char *path, const struct m365_limits *l
                 return NULL;
             }
             if (S_ISREG(st.st_mode)) {
+                in->regular = true;
                 in->size = (uint64_t)st.st_size;
             }
         }
@@ -654,6 +656,7 @@ const char *m365_input_error(const struct m365_input *in, enum m365_status *st)
 uint64_t m365_input_bytes_in(const struct m365_input *in) { return in->bytes_in; }
 uint64_t m365_input_bytes_out(const struct m365_input *in) { return in->bytes_out; }
 uint64_t m365_input_size(const struct m365_input *in) { return in->size; }
+bool m365_input_is_regular(const struct m365_input *in) { return in->regular; }
 enum m365_compression m365_input_compression(const struct m365_input *in) { return in->comp; }
 enum m365_encoding m365_input_encoding(const struct m365_input *in) { return in->enc; }
 

@@ -50,6 +50,9 @@ const char *m365_input_error(const struct m365_input *in, enum m365_status *st);
 uint64_t m365_input_bytes_in(const struct m365_input *in);  /* bytes read from the file */
 uint64_t m365_input_bytes_out(const struct m365_input *in); /* decoded bytes delivered */
 uint64_t m365_input_size(const struct m365_input *in);      /* file size, 0 when unknown */
+/* Opened whole by m365_input_open from a path naming a regular file (not standard input, a pipe
+ * or a device): it can be opened again and read from the start. */
+bool m365_input_is_regular(const struct m365_input *in);
 enum m365_compression m365_input_compression(const struct m365_input *in);
 enum m365_encoding m365_input_encoding(const struct m365_input *in);
 const char *m365_compression_name(enum m365_compression c);
