@@ -63,8 +63,8 @@ struct evchunk {
 struct evstore {
     struct evchunk *chunks;
     size_t n_chunks, n;
-    uint64_t *fps; /* content fingerprint per event */
-    size_t fps_cap;
+    uint64_t *keys; /* de-duplication key per event (dedup_key) */
+    size_t keys_cap;
 };
 
 static size_t chunk_cap(size_t k)
@@ -119,11 +119,11 @@ static void evstore_trim(struct evstore *es, const struct m365_region *spill, st
             c->cap = c->used;
         }
     }
-    if (es->n && es->n < es->fps_cap) {
-        uint64_t *f = realloc(es->fps, es->n * sizeof(*es->fps));
+    if (es->n && es->n < es->keys_cap) {
+        uint64_t *f = realloc(es->keys, es->n * sizeof(*es->keys));
         if (f) {
-            es->fps = f;
-            es->fps_cap = es->n;
+            es->keys = f;
+            es->keys_cap = es->n;
         }
     }
 }
@@ -184,7 +184,7 @@ struct m365_scan {
     unsigned n_thread_arenas;
     size_t n_events;
     struct m365_packed **all; /* every stored event, in file (then record) order */
-    uint64_t *fps;           /* content fingerprint per stored event */
+    uint64_t *keys;          /* de-duplication key per stored event */
     uint32_t *ev_file;       /* file index per stored event */
 
     struct m365_packed **sorted; /* kept events, time order */
@@ -446,7 +446,7 @@ void m365_scan_free(struct m365_scan *s)
             }
         }
         free(ru->store.chunks);
-        free(ru->store.fps);
+        free(ru->store.keys);
         for (size_t i = 0; i < ru->n_diags; i++) {
             free(ru->diags[i].field);
             free(ru->diags[i].msg);
@@ -460,7 +460,7 @@ void m365_scan_free(struct m365_scan *s)
     }
     free(s->thread_arenas);
     free(s->all);
-    free(s->fps);
+    free(s->keys);
     free(s->ev_file);
     free((void *)s->sorted);
     for (size_t j = 0; j < s->kept_cap; j++) {
@@ -632,6 +632,19 @@ static void spill_start(struct m365_scan *s)
     }
 }
 
+/* Same record id and same content = the same record exported twice. The key folds the two
+ * together where the event is stored (on the reading threads), so that de-duplication reads
+ * no event but the candidates: for one id, equal keys mean equal fingerprints (the mix is a
+ * bijection; only the key 0, kept for "no id", is moved to 1). */
+static uint64_t dedup_key(const char *rid, uint64_t fp)
+{
+    if (!rid) {
+        return 0;
+    }
+    uint64_t k = m365_hash_mix(m365_hash_bytes(rid, strlen(rid), 0x1d) ^ fp);
+    return k ? k : 1;
+}
+
 int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp)
 {
     struct evstore *es = &u->store;
@@ -655,18 +668,18 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
         }
         es->n_chunks = nc;
     }
-    if (es->n == es->fps_cap) {
-        size_t ncap = es->fps_cap ? es->fps_cap * 2 : 32;
-        uint64_t *fps = realloc(es->fps, ncap * sizeof(*fps));
-        if (!fps) {
+    if (es->n == es->keys_cap) {
+        size_t ncap = es->keys_cap ? es->keys_cap * 2 : 32;
+        uint64_t *keys = realloc(es->keys, ncap * sizeof(*keys));
+        if (!keys) {
             return -1;
         }
-        es->fps = fps;
-        es->fps_cap = ncap;
+        es->keys = keys;
+        es->keys_cap = ncap;
     }
     struct m365_packed *at = (struct m365_packed *)(void *)(c->p + c->used);
     c->used += m365_event_pack(ev, &u->scan->region, at);
-    es->fps[es->n++] = fp;
+    es->keys[es->n++] = dedup_key(ev->evidence.record_id, fp);
     spill_visit(u->scan);
     return 0;
 }
@@ -1409,9 +1422,9 @@ static enum m365_status gather_events(struct m365_scan *s)
         n += s->units[u].store.n;
     }
     s->all = malloc((n ? n : 1) * sizeof(*s->all));
-    s->fps = malloc((n ? n : 1) * sizeof(*s->fps));
+    s->keys = malloc((n ? n : 1) * sizeof(*s->keys));
     s->ev_file = malloc((n ? n : 1) * sizeof(*s->ev_file));
-    if (!s->all || !s->fps || !s->ev_file) {
+    if (!s->all || !s->keys || !s->ev_file) {
         return M365_E_NOMEM;
     }
     size_t k = 0;
@@ -1433,24 +1446,17 @@ static enum m365_status gather_events(struct m365_scan *s)
                     }
                     ev->seq = (uint32_t)k;
                     s->all[k] = ev;
-                    s->fps[k] = u->store.fps[i];
+                    s->keys[k] = u->store.keys[i];
                     s->ev_file[k] = fi;
                     spill_tick(s, ++k);
                 }
             }
-            free(u->store.fps);
-            u->store.fps = NULL;
+            free(u->store.keys);
+            u->store.keys = NULL;
         }
     }
     s->n_events = k;
     return M365_OK;
-}
-
-/* Same record id and same content = the same record exported twice. */
-static uint64_t dedup_hash(struct m365_scan *s, size_t i, const char **rid)
-{
-    *rid = m365_packed_record_id(stored(s, i), &s->region);
-    return *rid ? m365_hash_mix(m365_hash_bytes(*rid, strlen(*rid), 0x1d) ^ s->fps[i]) : 0;
 }
 
 static enum m365_status dedup(struct m365_scan *s, bool *dup)
@@ -1466,32 +1472,27 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
     for (size_t i = 0; i < cap; i++) {
         slots[i] = UINT32_MAX;
     }
-    /* The table is far larger than the caches and each event lands in a random slot: hash a
-     * few events ahead and ask for their slots early. */
+    /* The table is far larger than the caches and each event lands in a random slot: ask for
+     * slots a few events ahead. */
     enum { AHEAD = 16 };
-    uint64_t hs[AHEAD];
-    const char *rids[AHEAD];
+    const uint64_t *key = s->keys;
     for (size_t i = 0; i < AHEAD && i < s->n_events; i++) {
-        hs[i] = dedup_hash(s, i, &rids[i]);
-        __builtin_prefetch(&slots[hs[i] & (cap - 1)]);
+        __builtin_prefetch(&slots[key[i] & (cap - 1)]);
     }
     for (size_t i = 0; i < s->n_events; i++) {
-        const char *rid = rids[i % AHEAD];
-        uint64_t h = hs[i % AHEAD];
         if (i + AHEAD < s->n_events) {
-            size_t a = (i + AHEAD) % AHEAD;
-            hs[a] = dedup_hash(s, i + AHEAD, &rids[a]);
-            __builtin_prefetch(&slots[hs[a] & (cap - 1)]);
+            __builtin_prefetch(&slots[key[i + AHEAD] & (cap - 1)]);
         }
         dup[i] = false;
-        spill_tick(s, i);
-        if (!rid) {
-            continue;
+        spill_tick(s, i); /* the candidates' pages, in a spilled table */
+        if (!key[i]) {
+            continue; /* no record id */
         }
-        size_t j = h & (cap - 1);
+        size_t j = key[i] & (cap - 1);
         while (slots[j] != UINT32_MAX) {
-            if (s->fps[slots[j]] == s->fps[i] &&
-                strcmp(m365_packed_record_id(stored(s, slots[j]), &s->region), rid) == 0) {
+            if (key[slots[j]] == key[i] &&
+                strcmp(m365_packed_record_id(stored(s, slots[j]), &s->region),
+                       m365_packed_record_id(stored(s, i), &s->region)) == 0) {
                 dup[i] = true;
                 break;
             }
@@ -1831,9 +1832,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     }
     free(dup);
     /* De-duplicated: the file-order tables are not needed any more. */
-    free(s->fps);
+    free(s->keys);
     free(s->ev_file);
-    s->fps = NULL;
+    s->keys = NULL;
     s->ev_file = NULL;
     if (sort_events(s) != M365_OK) {
         return M365_E_NOMEM;
