@@ -361,15 +361,6 @@ const char *m365_packed_record_id(const struct m365_packed *p, const struct m365
     return slot_ref(p, r, S_RECORD_ID);
 }
 
-const char *m365_packed_reader(const struct m365_packed *p, const struct m365_region *r)
-{
-    if (p->narrow) {
-        return (p->present & BIT(S_READER)) && p->reader ? m365_readers[p->reader - 1]->name
-                                                         : NULL;
-    }
-    return slot_ref(p, r, S_READER);
-}
-
 const char *m365_packed_tenant_id(const struct m365_packed *p, const struct m365_region *r)
 {
     return slot_ref(p, r, S_TENANT);

@@ -47,7 +47,6 @@ void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
 
 /* Fields read without unpacking the whole event (sorting, de-duplication, statistics). */
 const char *m365_packed_record_id(const struct m365_packed *p, const struct m365_region *r);
-const char *m365_packed_reader(const struct m365_packed *p, const struct m365_region *r);
 const char *m365_packed_tenant_id(const struct m365_packed *p, const struct m365_region *r);
 const char *m365_packed_file(const struct m365_packed *p, const struct m365_region *r);
 uint64_t m365_packed_line(const struct m365_packed *p);

@@ -1836,6 +1836,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     free(s->ev_file);
     s->keys = NULL;
     s->ev_file = NULL;
+    /* Before the sort: the count is the same in any order, and in file order the events lie
+     * one after another in memory. */
+    s->home_tenant = infer_tenant(s);
     if (sort_events(s) != M365_OK) {
         return M365_E_NOMEM;
     }
@@ -1856,24 +1859,14 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         int slot = reader_slot(s, fs->reader);
         if (slot >= 0) {
             account(&s->reader_stats[slot], fs);
+            /* Every event carries its file's reader, and a log file's kept events are its
+             * parsed records now that duplicates are taken off (snapshot files have no reader
+             * yet: load_snapshot names it). */
+            s->reader_stats[slot].events += fs->parsed;
             widen(&s->reader_stats[slot], fs->first_ms);
             widen(&s->reader_stats[slot], fs->last_ms);
         }
     }
-    const char *last_reader = NULL; /* runs of one format: look its slot up once */
-    int last_slot = -1;
-    for (size_t i = 0; i < s->n_sorted; i++) {
-        const char *reader = m365_packed_reader(s->sorted[i], &s->region);
-        spill_tick(s, i);
-        if (reader != last_reader) {
-            last_reader = reader;
-            last_slot = reader ? reader_slot(s, reader) : -1;
-        }
-        if (last_slot >= 0) {
-            s->reader_stats[last_slot].events++;
-        }
-    }
-    s->home_tenant = infer_tenant(s);
     double t2 = now_s();
     s->timing.order = t2 - t1;
     enum m365_status st = load_snapshot(s);
