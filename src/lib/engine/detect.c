@@ -485,7 +485,9 @@ static bool reads_facts(const struct m365_detection *det)
 /* One detection's run: its results stay apart until they are merged in registry order. */
 struct det_job {
     size_t d;
-    uint64_t cost; /* events it will observe: the longest jobs are started first */
+    uint64_t cost; /* events it will observe: the longest jobs are dealt first */
+    uint32_t group; /* which walk over the events it joins (run_phase) */
+    size_t live_at; /* its set-up state, while run_phase deals the jobs */
     int64_t state_bytes; /* heap it held after its last event (one thread only), else -1 */
     struct m365_detect_state part;
     enum m365_status status;
@@ -496,72 +498,83 @@ struct det_run {
     bool measure; /* one thread: the heap growth of each detection is its own */
     const struct m365_rule_config *rc;
     const uint8_t *kinds; /* event i's kind: every detection walks this, not the events */
+    const uint64_t *per_kind; /* events of each kind */
     size_t n;
     uint32_t present;
     const struct m365_detect_state *facts; /* merged facts of the first phase */
-    struct det_job **order;                /* jobs of the current phase, longest first */
+    struct det_job **order;                /* jobs of the current phase, group by group */
     size_t n_order;
-    _Atomic size_t next;
+    size_t *group_at; /* group g is order[group_at[g] .. group_at[g + 1]) */
+    size_t n_groups;
+    struct det_live *live; /* beside order */
+    bool begun;            /* run_phase set every job up before dealing them */
+    _Atomic size_t next; /* the next group to take */
 };
 
-static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *arena)
+/* A job under way: its context and state. */
+struct det_live {
+    struct det_job *job;
+    struct m365_dctx dc;
+    void *state;
+    size_t heap0;
+    bool begun;     /* set up by job_begin: job_end finishes it */
+    bool observing; /* set up, and its init did not skip the evidence */
+};
+
+/* Checks and sets a job up. False when it has nothing to run (disabled, kinds missing, out of
+ * memory): its outcome is recorded already. */
+static bool job_begin(struct det_run *r, struct det_job *job, struct m365_arena *arena,
+                      struct det_live *lv)
 {
     const struct m365_detection *det = m365_detections[job->d];
     struct m365_detect_state *st = &job->part;
     struct m365_dctx dc = {r->s,   st,    r->facts, det, r->rc->cfg[job->d],
                            false,  r->present, arena};
+    lv->job = job;
+    lv->dc = dc;
+    lv->observing = false;
     if (!r->rc->enabled[job->d]) {
         add_not_evaluated(st, det->info.id, "disabled in the configuration");
-        return;
+        return false;
     }
     if ((det->needs & r->present) != det->needs) {
         char kinds[256], msg[512];
         snprintf(msg, sizeof(msg), "needs %s; the evidence holds no %s events", det->info.needs,
                  kind_list(det->needs & ~r->present, kinds, sizeof(kinds)));
         add_not_evaluated(st, det->info.id, m365_scan_intern(r->s, msg, strlen(msg)));
-        return;
+        return false;
     }
-    void *state = calloc(1, det->state_size ? det->state_size : 1);
-    if (!state) {
+    lv->state = calloc(1, det->state_size ? det->state_size : 1);
+    if (!lv->state) {
         job->status = M365_E_NOMEM;
-        return;
+        return false;
     }
-    size_t heap0 = 0;
+    lv->heap0 = 0;
     if (r->measure) {
         struct mallinfo2 mi = mallinfo2();
-        heap0 = mi.uordblks + mi.hblkhd;
+        lv->heap0 = mi.uordblks + mi.hblkhd;
     }
     if (det->init) {
-        det->init(&dc, state);
+        det->init(&lv->dc, lv->state);
     }
-    if (!dc.skip) {
-        for (size_t i = 0; i < r->n; i++) {
-            if (det->kinds & M365_KIND_BIT(r->kinds[i])) {
-#ifdef M365_CHECK_TRANSIENT_EVENTS
-                /* Each event in its own allocation, freed after the call: a detection that
-                 * holds on to it without m365_dctx_keep() reads freed memory (ASan). */
-                struct m365_event *tmp = malloc(sizeof(*tmp));
-                if (!tmp) {
-                    job->status = M365_E_NOMEM;
-                    break;
-                }
-                det->observe(&dc, state, m365_scan_event_at(r->s, i, tmp));
-                memset(tmp, 0xa5, sizeof(*tmp));
-                free(tmp);
-#else
-                struct m365_event ev; /* unpacked for this call only */
-                det->observe(&dc, state, m365_scan_event_at(r->s, i, &ev));
-#endif
-            }
-        }
+    lv->observing = !lv->dc.skip;
+    return true;
+}
+
+/* Finishes a job set up by job_begin. */
+static void job_end(struct det_run *r, struct det_live *lv)
+{
+    const struct m365_detection *det = lv->dc.det;
+    struct m365_detect_state *st = lv->dc.st;
+    if (lv->observing) {
         if (r->measure) {
             /* What the detection keeps across events, measured before finish() reports. */
             struct mallinfo2 mi = mallinfo2();
             size_t heap1 = mi.uordblks + mi.hblkhd;
-            job->state_bytes = heap1 > heap0 ? (int64_t)(heap1 - heap0) : 0;
+            lv->job->state_bytes = heap1 > lv->heap0 ? (int64_t)(heap1 - lv->heap0) : 0;
         }
         if (det->finish) {
-            det->finish(&dc, state);
+            det->finish(&lv->dc, lv->state);
         }
     }
     /* Detections often state facts while walking a map, in address order: put them in an
@@ -571,9 +584,69 @@ static void run_job(struct det_run *r, struct det_job *job, struct m365_arena *a
         m365_qsort(st->facts, st->n_facts, sizeof(*st->facts), cmp_fact);
     }
     if (det->free_state) {
-        det->free_state(state);
+        det->free_state(lv->state);
     }
-    free(state);
+    free(lv->state);
+}
+
+/* One walk over the events, in time order, for jobs lv[0..n): each event is unpacked once for
+ * all of them (unpacking is much of what a detection costs per event) and handed to each job
+ * that wants its kind, in the jobs' order. */
+static void observe_events(struct det_run *r, struct det_live *lv, size_t n)
+{
+    uint32_t want = 0;
+    for (size_t j = 0; j < n; j++) {
+        want |= lv[j].observing ? lv[j].dc.det->kinds : 0;
+    }
+    for (size_t i = 0; i < r->n && want; i++) {
+        uint32_t bit = M365_KIND_BIT(r->kinds[i]);
+        if (!(want & bit)) {
+            continue;
+        }
+#ifdef M365_CHECK_TRANSIENT_EVENTS
+        /* Each event in its own allocation, freed after the calls: a detection that holds on
+         * to it without m365_dctx_keep() reads freed memory (ASan). */
+        struct m365_event *ev = malloc(sizeof(*ev));
+        if (!ev) {
+            for (size_t j = 0; j < n; j++) {
+                lv[j].job->status = lv[j].observing ? M365_E_NOMEM : lv[j].job->status;
+            }
+            return;
+        }
+        m365_scan_event_at(r->s, i, ev);
+#else
+        struct m365_event evb; /* unpacked for these calls only */
+        const struct m365_event *ev = m365_scan_event_at(r->s, i, &evb);
+#endif
+        for (size_t j = 0; j < n; j++) {
+            if (lv[j].observing && (lv[j].dc.det->kinds & bit)) {
+                lv[j].dc.det->observe(&lv[j].dc, lv[j].state, ev);
+            }
+        }
+#ifdef M365_CHECK_TRANSIENT_EVENTS
+        memset(ev, 0xa5, sizeof(*ev));
+        free(ev);
+#endif
+    }
+}
+
+/* Runs group g: its jobs set up (unless run_phase did), one walk over the events, finished. */
+static void run_group(struct det_run *r, size_t g, struct m365_arena *arena)
+{
+    struct det_live *lv = r->live + r->group_at[g];
+    size_t n = r->group_at[g + 1] - r->group_at[g];
+    for (size_t j = 0; j < n; j++) {
+        if (!r->begun) {
+            lv[j].begun = job_begin(r, r->order[r->group_at[g] + j], arena, &lv[j]);
+        }
+        lv[j].dc.arena = arena; /* this thread's from now on */
+    }
+    observe_events(r, lv, n);
+    for (size_t j = 0; j < n; j++) {
+        if (lv[j].begun) {
+            job_end(r, &lv[j]);
+        }
+    }
 }
 
 struct det_worker {
@@ -586,11 +659,11 @@ static void *det_worker_main(void *arg)
     struct det_worker *w = arg;
     struct det_run *r = w->run;
     for (;;) {
-        size_t i = atomic_fetch_add(&r->next, 1);
-        if (i >= r->n_order) {
+        size_t g = atomic_fetch_add(&r->next, 1);
+        if (g >= r->n_groups) {
             break;
         }
-        run_job(r, r->order[i], w->arena);
+        run_group(r, g, w->arena);
     }
     return NULL;
 }
@@ -605,12 +678,99 @@ static int cmp_job_cost(const void *a, const void *b)
     return x->d < y->d ? -1 : x->d > y->d;
 }
 
-/* Runs the jobs in r->order on up to `threads` threads (the calling one included). */
-static void run_phase(struct det_run *r, struct det_worker *ws, unsigned threads)
+static int cmp_job_group(const void *a, const void *b)
+{
+    const struct det_job *x = *(const struct det_job *const *)a;
+    const struct det_job *y = *(const struct det_job *const *)b;
+    if (x->group != y->group) {
+        return x->group < y->group ? -1 : 1;
+    }
+    return x->d < y->d ? -1 : x->d > y->d;
+}
+
+/* Events a walk unpacks for detections wanting `kinds`. */
+static uint64_t walk_cost(const struct det_run *r, uint32_t kinds)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < M365_EV__COUNT; k++) {
+        n += (kinds & M365_KIND_BIT(k)) ? r->per_kind[k] : 0;
+    }
+    return n;
+}
+
+/* Runs the jobs in r->order on up to `threads` threads (the calling one included). Measuring
+ * (one thread), each job is set up and walks the events alone, so that the heap it grows is its
+ * own. Else every job is set up first (its init may find it has nothing to do), then the jobs
+ * are dealt into one group per thread, the longest first, each to the group whose walk it
+ * lengthens least (events unpacked plus observe calls), and each group walks the events once. */
+static enum m365_status run_phase(struct det_run *r, struct det_worker *ws, unsigned threads)
 {
     atomic_store(&r->next, 0);
-    if (threads > r->n_order) {
-        threads = r->n_order ? (unsigned)r->n_order : 1;
+    m365_qsort(r->order, r->n_order, sizeof(*r->order), cmp_job_cost);
+    r->begun = !r->measure;
+    r->live = calloc(r->n_order ? r->n_order : 1, sizeof(*r->live));
+    if (!r->live) {
+        return M365_E_NOMEM;
+    }
+    struct det_live *live = r->live;
+    size_t groups = r->measure ? r->n_order : threads;
+    if (groups > r->n_order) {
+        groups = r->n_order;
+    }
+    uint64_t calls[64] = {0};
+    uint32_t kinds[64] = {0};
+    for (size_t j = 0; j < r->n_order; j++) {
+        size_t g = 0;
+        if (r->measure) {
+            g = j;
+        } else {
+            live[j].begun = job_begin(r, r->order[j], ws[0].arena, &live[j]);
+            uint32_t jk = live[j].observing ? live[j].dc.det->kinds : 0;
+            uint64_t best = UINT64_MAX;
+            for (size_t k = 0; k < groups; k++) {
+                uint64_t l = walk_cost(r, kinds[k] | jk) + calls[k];
+                if (l < best) {
+                    best = l;
+                    g = k;
+                }
+            }
+            kinds[g] |= jk;
+            calls[g] += live[j].observing ? r->order[j]->cost : 0;
+        }
+        r->order[j]->group = (uint32_t)g;
+    }
+    /* Group by group, each in registry order; the set-up jobs move with their jobs. */
+    struct det_live *moved = malloc((r->n_order ? r->n_order : 1) * sizeof(*moved));
+    if (!moved) {
+        for (size_t j = 0; j < r->n_order; j++) {
+            if (live[j].begun) {
+                live[j].observing = false;
+                job_end(r, &live[j]);
+            }
+            r->order[j]->status = M365_E_NOMEM;
+        }
+        free(live);
+        r->live = NULL;
+        return M365_E_NOMEM;
+    }
+    for (size_t j = 0; j < r->n_order; j++) {
+        r->order[j]->live_at = j;
+    }
+    m365_qsort(r->order, r->n_order, sizeof(*r->order), cmp_job_group);
+    for (size_t j = 0; j < r->n_order; j++) {
+        moved[j] = live[r->order[j]->live_at];
+    }
+    free(live);
+    r->live = live = moved;
+    r->n_groups = 0;
+    for (size_t j = 0; j < r->n_order; j++) {
+        if (j == 0 || r->order[j]->group != r->order[j - 1]->group) {
+            r->group_at[r->n_groups++] = j;
+        }
+    }
+    r->group_at[r->n_groups] = r->n_order;
+    if (threads > r->n_groups) {
+        threads = r->n_groups ? (unsigned)r->n_groups : 1;
     }
     pthread_t tids[64];
     unsigned started = 0;
@@ -623,6 +783,9 @@ static void run_phase(struct det_run *r, struct det_worker *ws, unsigned threads
     for (unsigned t = 0; t < started; t++) {
         pthread_join(tids[t], NULL);
     }
+    free(live);
+    r->live = NULL;
+    return M365_OK;
 }
 
 /* Appends src's results to dst (findings, facts, rules not evaluated), in that order. */
@@ -684,13 +847,18 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     if (threads > m365_n_detections) {
         threads = (unsigned)m365_n_detections;
     }
+    if (threads > 64) {
+        threads = 64; /* run_phase's groups */
+    }
     struct det_job *jobs = calloc(m365_n_detections ? m365_n_detections : 1, sizeof(*jobs));
     struct det_job **order = calloc(m365_n_detections ? m365_n_detections : 1, sizeof(*order));
+    size_t *group_at = calloc(m365_n_detections + 1, sizeof(*group_at));
     struct det_worker *ws = calloc(threads, sizeof(*ws));
     st->arenas = threads > 1 ? calloc(threads, sizeof(*st->arenas)) : NULL;
-    if (!jobs || !order || !ws || (threads > 1 && !st->arenas)) {
+    if (!jobs || !order || !group_at || !ws || (threads > 1 && !st->arenas)) {
         free(jobs);
         free(order);
+        free(group_at);
         free(ws);
         free(kinds);
         return M365_E_NOMEM;
@@ -700,9 +868,11 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     r.s = s;
     r.rc = rc;
     r.kinds = kinds;
+    r.per_kind = per_kind;
     r.n = n;
     r.present = present;
     r.order = order;
+    r.group_at = group_at;
     r.measure = threads == 1;
     for (unsigned t = 0; t < threads; t++) {
         ws[t].run = &r;
@@ -733,12 +903,10 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
             order[r.n_order++] = &jobs[d];
         }
     }
-    m365_qsort(order, r.n_order, sizeof(*order), cmp_job_cost);
-    run_phase(&r, ws, threads);
+    enum m365_status rs = run_phase(&r, ws, threads);
     /* Their facts, in registry order, for phase 2. */
     struct m365_detect_state facts;
     memset(&facts, 0, sizeof(facts));
-    enum m365_status rs = M365_OK;
     for (size_t d = 0; d < m365_n_detections && rs == M365_OK; d++) {
         if (!reads_facts(m365_detections[d]) && jobs[d].part.n_facts) {
             struct m365_detect_state only = {0};
@@ -755,7 +923,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         }
     }
     if (rs == M365_OK) {
-        run_phase(&r, ws, threads);
+        rs = run_phase(&r, ws, threads);
     }
     if (threads > 1) {
         m365_scan_set_shared(s, false);
@@ -778,6 +946,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     free(facts.facts);
     free(jobs);
     free(order);
+    free(group_at);
     free(ws);
     free(kinds);
     if (rs != M365_OK) {
