@@ -80,13 +80,14 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
     int64_t *days[M365_LOG__COUNT] = {0};
     size_t nd[M365_LOG__COUNT] = {0}, capd[M365_LOG__COUNT] = {0};
     for (size_t i = 0; src && i < n; i++) {
-        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
-        unsigned l = ev->log_source < M365_LOG__COUNT ? ev->log_source : 0;
+        int64_t t;
+        unsigned l = m365_scan_event_source(s, i, &t);
+        l = l < M365_LOG__COUNT ? l : 0;
         src[l].events++;
-        if (ev->time_ms == M365_TIME_NONE) {
+        if (t == M365_TIME_NONE) {
             continue;
         }
-        int64_t dd = day_of(ev->time_ms);
+        int64_t dd = day_of(t);
         if (nd[l] && days[l][nd[l] - 1] == dd) {
             continue; /* events are in time order: most repeats are adjacent */
         }

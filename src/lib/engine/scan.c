@@ -1960,6 +1960,13 @@ uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i)
     return s->sorted[i]->kind;
 }
 
+uint8_t m365_scan_event_source(const struct m365_scan *s, size_t i, int64_t *time_ms)
+{
+    spill_visit(s);
+    *time_ms = s->sorted[i]->time_ms;
+    return s->sorted[i]->log_source;
+}
+
 static struct kept_slot *kept_find(struct kept_slot *t, size_t cap, uint32_t seq1)
 {
     size_t j = m365_hash_mix(seq1) & (cap - 1);

@@ -33,6 +33,8 @@ size_t m365_scan_wide_events(const struct m365_scan *s);
 size_t m365_scan_region_used(const struct m365_scan *s);
 /* Event i's kind, read without unpacking it. */
 uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i);
+/* Event i's log source (enum m365_log_source) and time, also without unpacking it. */
+uint8_t m365_scan_event_source(const struct m365_scan *s, size_t i, int64_t *time_ms);
 /* How many events m365_scan_event has copied out whole (kept by detections or callers). */
 size_t m365_scan_kept_events(const struct m365_scan *s);
 
