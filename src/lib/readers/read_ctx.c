@@ -308,16 +308,42 @@ void m365_ev_set_operation(struct m365_read_ctx *ctx, const char *s, size_t len)
     }
 }
 
+/* Addresses repeat record after record: each thread remembers the ones it normalised and
+ * interned lately, by their text as written (the IPv6 and address:port forms cost inet_pton
+ * and inet_ntop). Entries name their intern table, as the intern look-aside's do. */
+#define IP_MEMO 256u
+struct ip_memo {
+    uint64_t table;
+    const char *ip;
+    uint32_t len;
+    char raw[44];
+};
+static _Thread_local struct ip_memo ip_memo[IP_MEMO];
+
 void m365_ev_set_ip(struct m365_read_ctx *ctx, const char *s, size_t len)
 {
     struct m365_event *ev = &ctx->evb->ev;
     if (ev->ip || !s) {
         return;
     }
+    struct ip_memo *m = NULL;
+    if (len <= sizeof(m->raw)) {
+        m = &ip_memo[m365_hash_short(s, len, 0x1b) & (IP_MEMO - 1)];
+        if (m->table == ctx->intern->id && m->len == len && memcmp(m->raw, s, len) == 0) {
+            ev->ip = m->ip;
+            return;
+        }
+    }
     char out[64];
     size_t n = m365_ip_normalise(s, len, out, sizeof(out));
     if (n) {
         ev->ip = m365_ev_intern(ctx, out, n);
+    }
+    if (ev->ip && m) {
+        m->table = ctx->intern->id;
+        m->ip = ev->ip;
+        m->len = (uint32_t)len;
+        memcpy(m->raw, s, len);
     }
 }
 
