@@ -1,0 +1,111 @@
+/* Microsoft's own app ids (m365_first_party_app): every listed id is found, in any letter case,
+ * and nothing else is, however close. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "detections/m365_ids.h"
+
+/* The ids the detections rely on, as the logs write them (Graph and UAL: lower case; some
+ * exports: upper case). */
+static const char *const listed[][2] = {
+    {"00000002-0000-0ff1-ce00-000000000000", "Office 365 Exchange Online"},
+    {"00000003-0000-0000-c000-000000000000", "Microsoft Graph"},
+    {"00000002-0000-0000-c000-000000000000", "Windows Azure Active Directory"},
+    {"00000003-0000-0ff1-ce00-000000000000", "Office 365 SharePoint Online"},
+    {"0000000c-0000-0000-c000-000000000000", "Microsoft App Access Panel"},
+    {"00b41c95-dab0-4487-9791-b9d2c32c80f2", "Office 365 Management"},
+    {"1950a258-227b-4e31-a9cf-717495945fc2", "Microsoft Azure PowerShell"},
+    {"d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office"},
+    {"fb78d390-0c51-40cd-8e17-fdbfab77341b", "Microsoft Exchange REST API Based PowerShell"},
+};
+
+static void upper(char *s)
+{
+    for (; *s; s++) {
+        if (*s >= 'a' && *s <= 'z') {
+            *s = (char)(*s - 32);
+        }
+    }
+}
+
+static void listed_ids_found_in_any_case(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+        const struct m365_app_id *a = m365_first_party_app(listed[i][0]);
+        assert_non_null(a);
+        assert_string_equal(a->id, listed[i][0]);
+        assert_string_equal(a->name, listed[i][1]);
+        char up[64];
+        strcpy(up, listed[i][0]);
+        upper(up);
+        assert_ptr_equal(m365_first_party_app(up), a);
+    }
+}
+
+/* Ids one character away from a listed one: found only when they are a listed id. */
+static void every_answer_is_found_again(void **state)
+{
+    (void)state;
+    const char hex[] = "0123456789abcdef";
+    size_t found = 0;
+    /* Walk ids that share the listed ones' prefixes: each hit must come back for its own id. */
+    for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+        for (size_t pos = 0; pos < 36; pos++) {
+            if (listed[i][0][pos] == '-') {
+                continue;
+            }
+            for (size_t h = 0; h < 16; h++) {
+                char id[40];
+                strcpy(id, listed[i][0]);
+                id[pos] = hex[h];
+                const struct m365_app_id *a = m365_first_party_app(id);
+                if (strcmp(id, listed[i][0]) == 0) {
+                    assert_non_null(a);
+                }
+                if (a) {
+                    assert_string_equal(a->id, id);
+                    found++;
+                }
+            }
+        }
+    }
+    assert_true(found >= 32 * 9); /* each listed id at least once per position */
+}
+
+static void others_not_found(void **state)
+{
+    (void)state;
+    static const char *const others[] = {
+        "",
+        "0",
+        "00000003-0000-0000-c000-00000000000",   /* one short */
+        "00000003-0000-0000-c000-0000000000000", /* one long */
+        "00000003-0000-0000-c000-000000000001",
+        "ffffffff-ffff-ffff-ffff-ffffffffffff",
+        "11111111-1111-1111-1111-111111111111",
+        "d3590ed6-52b3-4102-aeff-aad2292ab01d",
+        "Microsoft Office",
+        "d3590ed6 52b3 4102 aeff aad2292ab01c",
+    };
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        assert_null(m365_first_party_app(others[i]));
+    }
+    assert_null(m365_first_party_app(NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(listed_ids_found_in_any_case),
+        cmocka_unit_test(every_answer_is_found_again),
+        cmocka_unit_test(others_not_found),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
