@@ -788,6 +788,8 @@ static enum m365_status walk(struct m365_scan *s, const char *path, const struct
     }
     /* Name order: the same evidence gives the same file order, hence the same output. */
     m365_qsort(names, n, sizeof(*names), m365_cmp_cstr);
+    /* The directory stays open while its entries are walked: one per level, at most
+     * M365_MAX_WALK_DEPTH at once. */
     size_t base = strlen(path) + (path[strlen(path) - 1] == '/' ? 0 : 1);
     for (size_t i = 0; i < n; i++) {
         if (rc == M365_OK) {
