@@ -58,9 +58,10 @@ static void scan(const char *dir, struct measured *m)
 {
     struct m365_scan_options o;
     m365_scan_options_init(&o);
-    o.threads = 1; /* state is measured per detection on one thread */
+    o.threads = 1;
     struct m365_scan *s;
     assert_int_equal(m365_scan_new(&s, &o), M365_OK);
+    m365_scan_measure_rule_state(s, true);
     assert_int_equal(m365_scan_add_path(s, dir), M365_OK);
     assert_int_equal(m365_scan_run(s), M365_OK);
     m->events = m365_scan_n_events(s);

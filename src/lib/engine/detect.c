@@ -495,7 +495,7 @@ struct det_job {
 
 struct det_run {
     struct m365_scan *s;
-    bool measure; /* one thread: the heap growth of each detection is its own */
+    bool measure; /* one thread, one detection at a time: the heap each grows is its own */
     const struct m365_rule_config *rc;
     const uint8_t *kinds; /* event i's kind: every detection walks this, not the events */
     const uint64_t *per_kind; /* events of each kind */
@@ -699,8 +699,8 @@ static uint64_t walk_cost(const struct det_run *r, uint32_t kinds)
 }
 
 /* Runs the jobs in r->order on up to `threads` threads (the calling one included). Measuring
- * (one thread), each job is set up and walks the events alone, so that the heap it grows is its
- * own. Else every job is set up first (its init may find it has nothing to do), then the jobs
+ * (tests, one thread), each job is set up and walks the events alone, so that the heap it grows
+ * is its own. Else every job is set up first (its init may find it has nothing to do), then the jobs
  * are dealt into one group per thread, the longest first, each to the group whose walk it
  * lengthens least (events unpacked plus observe calls), and each group walks the events once. */
 static enum m365_status run_phase(struct det_run *r, struct det_worker *ws, unsigned threads)
@@ -840,7 +840,8 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         present |= M365_KIND_BIT(kinds[i]);
         per_kind[kinds[i]]++;
     }
-    unsigned threads = m365_scan_detect_threads(s);
+    bool measure = m365_scan_measuring_rule_state(s);
+    unsigned threads = measure ? 1 : m365_scan_detect_threads(s);
     if (threads < 1) {
         threads = 1;
     }
@@ -873,7 +874,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     r.present = present;
     r.order = order;
     r.group_at = group_at;
-    r.measure = threads == 1;
+    r.measure = measure;
     for (unsigned t = 0; t < threads; t++) {
         ws[t].run = &r;
         if (threads > 1) {

@@ -172,6 +172,7 @@ struct m365_scan {
      * chunks, in `evregion`. */
     struct m365_region evregion;
     bool spilling;
+    bool measure_rule_state; /* m365_scan_measure_rule_state */
     bool statm_open;
     int statm_fd; /* /proc/self/statm, to see how much of the files is mapped */
     uint64_t spill_resident;
@@ -233,6 +234,10 @@ struct m365_scan_timing m365_scan_timing(const struct m365_scan *s)
 }
 
 unsigned m365_scan_detect_threads(struct m365_scan *s) { return s->timing.threads; }
+
+void m365_scan_measure_rule_state(struct m365_scan *s, bool on) { s->measure_rule_state = on; }
+
+bool m365_scan_measuring_rule_state(const struct m365_scan *s) { return s->measure_rule_state; }
 
 const struct m365_detect_state *m365_scan_detect_state(const struct m365_scan *s)
 {

@@ -39,6 +39,10 @@ uint8_t m365_scan_event_source(const struct m365_scan *s, size_t i, int64_t *tim
 size_t m365_scan_kept_events(const struct m365_scan *s);
 
 unsigned m365_scan_detect_threads(struct m365_scan *s);
+/* Tests: run the detections one by one on one thread and measure the heap each holds after its
+ * last event (m365_detect_state_bytes); otherwise they share walks over the events. */
+void m365_scan_measure_rule_state(struct m365_scan *s, bool on);
+bool m365_scan_measuring_rule_state(const struct m365_scan *s);
 void m365_scan_set_shared(struct m365_scan *s, bool shared);
 
 /* The detections' state after their last event, per registered detection (detect.h). */
