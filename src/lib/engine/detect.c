@@ -482,13 +482,22 @@ static bool reads_facts(const struct m365_detection *det)
     return det->reads_facts;
 }
 
+/* A detection under way: its context and state. */
+struct det_live {
+    struct m365_dctx dc;
+    void *state;
+    size_t heap0;
+    bool begun;     /* set up by job_begin: job_end finishes it */
+    bool observing; /* set up, and its init did not skip the evidence */
+};
+
 /* One detection's run: its results stay apart until they are merged in registry order. */
 struct det_job {
     size_t d;
     uint64_t cost; /* events it will observe: the longest jobs are dealt first */
     uint32_t group; /* which walk over the events it joins (run_phase) */
-    size_t live_at; /* its set-up state, while run_phase deals the jobs */
-    int64_t state_bytes; /* heap it held after its last event (one thread only), else -1 */
+    struct det_live live;
+    int64_t state_bytes; /* heap it held after its last event (when measuring), else -1 */
     struct m365_detect_state part;
     enum m365_status status;
 };
@@ -506,48 +515,35 @@ struct det_run {
     size_t n_order;
     size_t *group_at; /* group g is order[group_at[g] .. group_at[g + 1]) */
     size_t n_groups;
-    struct det_live *live; /* beside order */
-    bool begun;            /* run_phase set every job up before dealing them */
     _Atomic size_t next; /* the next group to take */
 };
 
-/* A job under way: its context and state. */
-struct det_live {
-    struct det_job *job;
-    struct m365_dctx dc;
-    void *state;
-    size_t heap0;
-    bool begun;     /* set up by job_begin: job_end finishes it */
-    bool observing; /* set up, and its init did not skip the evidence */
-};
-
-/* Checks and sets a job up. False when it has nothing to run (disabled, kinds missing, out of
- * memory): its outcome is recorded already. */
-static bool job_begin(struct det_run *r, struct det_job *job, struct m365_arena *arena,
-                      struct det_live *lv)
+/* Checks and sets a job up (job->live.begun: job_end must finish it). Not begun when it has
+ * nothing to run (disabled, kinds missing, out of memory): its outcome is recorded already. */
+static void job_begin(struct det_run *r, struct det_job *job, struct m365_arena *arena)
 {
     const struct m365_detection *det = m365_detections[job->d];
     struct m365_detect_state *st = &job->part;
+    struct det_live *lv = &job->live;
     struct m365_dctx dc = {r->s,   st,    r->facts, det, r->rc->cfg[job->d],
                            false,  r->present, arena};
-    lv->job = job;
     lv->dc = dc;
-    lv->observing = false;
+    lv->begun = lv->observing = false;
     if (!r->rc->enabled[job->d]) {
         add_not_evaluated(st, det->info.id, "disabled in the configuration");
-        return false;
+        return;
     }
     if ((det->needs & r->present) != det->needs) {
         char kinds[256], msg[512];
         snprintf(msg, sizeof(msg), "needs %s; the evidence holds no %s events", det->info.needs,
                  kind_list(det->needs & ~r->present, kinds, sizeof(kinds)));
         add_not_evaluated(st, det->info.id, m365_scan_intern(r->s, msg, strlen(msg)));
-        return false;
+        return;
     }
     lv->state = calloc(1, det->state_size ? det->state_size : 1);
     if (!lv->state) {
         job->status = M365_E_NOMEM;
-        return false;
+        return;
     }
     lv->heap0 = 0;
     if (r->measure) {
@@ -557,13 +553,14 @@ static bool job_begin(struct det_run *r, struct det_job *job, struct m365_arena 
     if (det->init) {
         det->init(&lv->dc, lv->state);
     }
+    lv->begun = true;
     lv->observing = !lv->dc.skip;
-    return true;
 }
 
-/* Finishes a job set up by job_begin. */
-static void job_end(struct det_run *r, struct det_live *lv)
+/* Finishes a job that job_begin set up. */
+static void job_end(struct det_run *r, struct det_job *job)
 {
+    struct det_live *lv = &job->live;
     const struct m365_detection *det = lv->dc.det;
     struct m365_detect_state *st = lv->dc.st;
     if (lv->observing) {
@@ -571,7 +568,7 @@ static void job_end(struct det_run *r, struct det_live *lv)
             /* What the detection keeps across events, measured before finish() reports. */
             struct mallinfo2 mi = mallinfo2();
             size_t heap1 = mi.uordblks + mi.hblkhd;
-            lv->job->state_bytes = heap1 > lv->heap0 ? (int64_t)(heap1 - lv->heap0) : 0;
+            job->state_bytes = heap1 > lv->heap0 ? (int64_t)(heap1 - lv->heap0) : 0;
         }
         if (det->finish) {
             det->finish(&lv->dc, lv->state);
@@ -589,14 +586,14 @@ static void job_end(struct det_run *r, struct det_live *lv)
     free(lv->state);
 }
 
-/* One walk over the events, in time order, for jobs lv[0..n): each event is unpacked once for
- * all of them (unpacking is much of what a detection costs per event) and handed to each job
- * that wants its kind, in the jobs' order. */
-static void observe_events(struct det_run *r, struct det_live *lv, size_t n)
+/* One walk over the events, in time order, for jobs[0..n): each event is unpacked once for all
+ * of them (unpacking is much of what a detection costs per event) and handed to each job that
+ * wants its kind, in the jobs' order. */
+static void observe_events(struct det_run *r, struct det_job **jobs, size_t n)
 {
     uint32_t want = 0;
     for (size_t j = 0; j < n; j++) {
-        want |= lv[j].observing ? lv[j].dc.det->kinds : 0;
+        want |= jobs[j]->live.observing ? jobs[j]->live.dc.det->kinds : 0;
     }
     for (size_t i = 0; i < r->n && want; i++) {
         uint32_t bit = M365_KIND_BIT(r->kinds[i]);
@@ -609,7 +606,7 @@ static void observe_events(struct det_run *r, struct det_live *lv, size_t n)
         struct m365_event *ev = malloc(sizeof(*ev));
         if (!ev) {
             for (size_t j = 0; j < n; j++) {
-                lv[j].job->status = lv[j].observing ? M365_E_NOMEM : lv[j].job->status;
+                jobs[j]->status = jobs[j]->live.observing ? M365_E_NOMEM : jobs[j]->status;
             }
             return;
         }
@@ -619,8 +616,9 @@ static void observe_events(struct det_run *r, struct det_live *lv, size_t n)
         const struct m365_event *ev = m365_scan_event_at(r->s, i, &evb);
 #endif
         for (size_t j = 0; j < n; j++) {
-            if (lv[j].observing && (lv[j].dc.det->kinds & bit)) {
-                lv[j].dc.det->observe(&lv[j].dc, lv[j].state, ev);
+            struct det_live *lv = &jobs[j]->live;
+            if (lv->observing && (lv->dc.det->kinds & bit)) {
+                lv->dc.det->observe(&lv->dc, lv->state, ev);
             }
         }
 #ifdef M365_CHECK_TRANSIENT_EVENTS
@@ -630,21 +628,22 @@ static void observe_events(struct det_run *r, struct det_live *lv, size_t n)
     }
 }
 
-/* Runs group g: its jobs set up (unless run_phase did), one walk over the events, finished. */
+/* Runs group g: its jobs set up (unless run_phase did, to deal them), one walk over the events,
+ * finished. */
 static void run_group(struct det_run *r, size_t g, struct m365_arena *arena)
 {
-    struct det_live *lv = r->live + r->group_at[g];
+    struct det_job **jobs = r->order + r->group_at[g];
     size_t n = r->group_at[g + 1] - r->group_at[g];
     for (size_t j = 0; j < n; j++) {
-        if (!r->begun) {
-            lv[j].begun = job_begin(r, r->order[r->group_at[g] + j], arena, &lv[j]);
+        if (r->measure) {
+            job_begin(r, jobs[j], arena);
         }
-        lv[j].dc.arena = arena; /* this thread's from now on */
+        jobs[j]->live.dc.arena = arena; /* this thread's from now on */
     }
-    observe_events(r, lv, n);
+    observe_events(r, jobs, n);
     for (size_t j = 0; j < n; j++) {
-        if (lv[j].begun) {
-            job_end(r, &lv[j]);
+        if (jobs[j]->live.begun) {
+            job_end(r, jobs[j]);
         }
     }
 }
@@ -700,19 +699,13 @@ static uint64_t walk_cost(const struct det_run *r, uint32_t kinds)
 
 /* Runs the jobs in r->order on up to `threads` threads (the calling one included). Measuring
  * (tests, one thread), each job is set up and walks the events alone, so that the heap it grows
- * is its own. Else every job is set up first (its init may find it has nothing to do), then the jobs
- * are dealt into one group per thread, the longest first, each to the group whose walk it
+ * is its own. Else every job is set up first (its init may find it has nothing to do), then the
+ * jobs are dealt into one group per thread, the longest first, each to the group whose walk it
  * lengthens least (events unpacked plus observe calls), and each group walks the events once. */
-static enum m365_status run_phase(struct det_run *r, struct det_worker *ws, unsigned threads)
+static void run_phase(struct det_run *r, struct det_worker *ws, unsigned threads)
 {
     atomic_store(&r->next, 0);
     m365_qsort(r->order, r->n_order, sizeof(*r->order), cmp_job_cost);
-    r->begun = !r->measure;
-    r->live = calloc(r->n_order ? r->n_order : 1, sizeof(*r->live));
-    if (!r->live) {
-        return M365_E_NOMEM;
-    }
-    struct det_live *live = r->live;
     size_t groups = r->measure ? r->n_order : threads;
     if (groups > r->n_order) {
         groups = r->n_order;
@@ -720,12 +713,13 @@ static enum m365_status run_phase(struct det_run *r, struct det_worker *ws, unsi
     uint64_t calls[64] = {0};
     uint32_t kinds[64] = {0};
     for (size_t j = 0; j < r->n_order; j++) {
+        struct det_job *job = r->order[j];
         size_t g = 0;
         if (r->measure) {
             g = j;
         } else {
-            live[j].begun = job_begin(r, r->order[j], ws[0].arena, &live[j]);
-            uint32_t jk = live[j].observing ? live[j].dc.det->kinds : 0;
+            job_begin(r, job, ws[0].arena);
+            uint32_t jk = job->live.observing ? job->live.dc.det->kinds : 0;
             uint64_t best = UINT64_MAX;
             for (size_t k = 0; k < groups; k++) {
                 uint64_t l = walk_cost(r, kinds[k] | jk) + calls[k];
@@ -735,33 +729,12 @@ static enum m365_status run_phase(struct det_run *r, struct det_worker *ws, unsi
                 }
             }
             kinds[g] |= jk;
-            calls[g] += live[j].observing ? r->order[j]->cost : 0;
+            calls[g] += job->live.observing ? job->cost : 0;
         }
-        r->order[j]->group = (uint32_t)g;
+        job->group = (uint32_t)g;
     }
-    /* Group by group, each in registry order; the set-up jobs move with their jobs. */
-    struct det_live *moved = malloc((r->n_order ? r->n_order : 1) * sizeof(*moved));
-    if (!moved) {
-        for (size_t j = 0; j < r->n_order; j++) {
-            if (live[j].begun) {
-                live[j].observing = false;
-                job_end(r, &live[j]);
-            }
-            r->order[j]->status = M365_E_NOMEM;
-        }
-        free(live);
-        r->live = NULL;
-        return M365_E_NOMEM;
-    }
-    for (size_t j = 0; j < r->n_order; j++) {
-        r->order[j]->live_at = j;
-    }
+    /* Group by group, each in registry order. */
     m365_qsort(r->order, r->n_order, sizeof(*r->order), cmp_job_group);
-    for (size_t j = 0; j < r->n_order; j++) {
-        moved[j] = live[r->order[j]->live_at];
-    }
-    free(live);
-    r->live = live = moved;
     r->n_groups = 0;
     for (size_t j = 0; j < r->n_order; j++) {
         if (j == 0 || r->order[j]->group != r->order[j - 1]->group) {
@@ -783,9 +756,6 @@ static enum m365_status run_phase(struct det_run *r, struct det_worker *ws, unsi
     for (unsigned t = 0; t < started; t++) {
         pthread_join(tids[t], NULL);
     }
-    free(live);
-    r->live = NULL;
-    return M365_OK;
 }
 
 /* Appends src's results to dst (findings, facts, rules not evaluated), in that order. */
@@ -904,10 +874,11 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
             order[r.n_order++] = &jobs[d];
         }
     }
-    enum m365_status rs = run_phase(&r, ws, threads);
+    run_phase(&r, ws, threads);
     /* Their facts, in registry order, for phase 2. */
     struct m365_detect_state facts;
     memset(&facts, 0, sizeof(facts));
+    enum m365_status rs = M365_OK;
     for (size_t d = 0; d < m365_n_detections && rs == M365_OK; d++) {
         if (!reads_facts(m365_detections[d]) && jobs[d].part.n_facts) {
             struct m365_detect_state only = {0};
@@ -924,7 +895,7 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         }
     }
     if (rs == M365_OK) {
-        rs = run_phase(&r, ws, threads);
+        run_phase(&r, ws, threads);
     }
     if (threads > 1) {
         m365_scan_set_shared(s, false);
