@@ -179,6 +179,18 @@ static size_t copy_to_quote(const char *p, size_t i, size_t n, char **out)
     return i;
 }
 
+/* A quote at p[at] inside a quoted cell: true when it closes the cell (a comma or the row's end
+ * follows); otherwise writes the quote it stands for to *o and returns the position after it in
+ * *next ("" is one quote, a stray one is text). */
+static bool cell_quote(const char *p, size_t at, size_t n, char **o, size_t *next)
+{
+    if (at + 1 == n || p[at + 1] == ',') {
+        return true;
+    }
+    *(*o)++ = '"';
+    *next = at + 1 + (p[at + 1] == '"');
+    return false;
+}
 
 /* A quoted cell's text from p[i] (just past its opening quote) to *out, "" as one quote: returns
  * the position of its closing quote, or n when the row ends first. Writes up to 16 bytes past
@@ -195,21 +207,14 @@ static size_t unquote(const char *p, size_t i, size_t n, char **out)
         size_t base = i;
         uint64_t q = quote_bits(p + base);
         while (q) {
-            size_t k = (size_t)__builtin_ctzll(q), at = base + k;
+            size_t at = base + (size_t)__builtin_ctzll(q);
             copy16s(o, p + i, at - i);
             o += at - i;
-            if (p[at + 1] == ',') {
+            if (cell_quote(p, at, n, &o, &i)) {
                 *out = o;
-                return at; /* the closing quote */
+                return at;
             }
-            *o++ = '"';
-            if (p[at + 1] == '"') {
-                i = at + 2; /* a doubled quote is one quote */
-                q &= ~(3ull << k);
-            } else {
-                i = at + 1; /* a stray one is text */
-                q &= q - 1;
-            }
+            q = i - base < 64 ? q & (~0ull << (i - base)) : 0; /* the quotes from i on */
         }
         if (i < base + 64) {
             copy16s(o, p + i, base + 64 - i);
@@ -220,13 +225,10 @@ static size_t unquote(const char *p, size_t i, size_t n, char **out)
 #endif
     for (;;) {
         i = copy_to_quote(p, i, n, &o);
-        if (i == n || i + 1 == n || p[i + 1] == ',') {
+        if (i == n || cell_quote(p, i, n, &o, &i)) {
             *out = o;
             return i;
         }
-        /* A doubled quote is one quote, a stray one is text. */
-        *o++ = '"';
-        i += 1 + (p[i + 1] == '"');
     }
 }
 
