@@ -764,6 +764,9 @@ static enum m365_status walk(struct m365_scan *s, const char *path, const struct
         diag(s, M365_DIAG_ERROR, M365_E_IO, path, msg);
         return M365_E_IO;
     }
+    /* Each entry's path is path + sep + name; its name starts at `base` in it. */
+    const char *sep = path[strlen(path) - 1] == '/' ? "" : "/";
+    size_t base = strlen(path) + strlen(sep);
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
@@ -781,21 +784,19 @@ static enum m365_status walk(struct m365_scan *s, const char *path, const struct
             }
             names = nn;
         }
-        size_t len = strlen(path) + strlen(de->d_name) + 2;
+        size_t len = base + strlen(de->d_name) + 1;
         names[n] = malloc(len);
         if (!names[n]) {
             rc = M365_E_NOMEM;
             break;
         }
-        snprintf(names[n], len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
-                 de->d_name);
+        snprintf(names[n], len, "%s%s%s", path, sep, de->d_name);
         n++;
     }
     /* Name order: the same evidence gives the same file order, hence the same output. */
     m365_qsort(names, n, sizeof(*names), m365_cmp_cstr);
     /* The directory stays open while its entries are walked: one per level, at most
      * M365_MAX_WALK_DEPTH at once. */
-    size_t base = strlen(path) + (path[strlen(path) - 1] == '/' ? 0 : 1);
     for (size_t i = 0; i < n; i++) {
         if (rc == M365_OK) {
             struct stat cst;
