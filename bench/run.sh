@@ -389,6 +389,8 @@ format_block() {
 # gzip member of every file named after the first argument, N, the number of worker processes
 # (forked, files dealt round-robin: no start-up per batch).
 PYTHON=$(command -v python3 || true)
+# ISA-L's inflate, which m365hunt links for gzip, through its own command-line tool (Debian: isal).
+IGZIP=$(command -v igzip || true)
 PY_INFLATE='import os, sys, zlib
 def inflate(paths):
     for p in paths:
@@ -436,6 +438,14 @@ gzip_block() {
   measure "zcatp.$f@$size" "$RUNS" /dev/null \
     bash -c 'cd "$1" && p=$2 n=$3 && shift 3 && find "$@" -type f -name "*.gz" -print0 | xargs -0 -P "$p" -n "$n" zcat >/dev/null' \
     _ "$CORPUS" "$NCPU" "$batch" "${EVDIRS[@]}"
+  if [ -n "$IGZIP" ]; then
+    measure "igzip.$f@$size" "$RUNS" /dev/null \
+      bash -c 'cd "$1" && z=$2 && shift 2 && find "$@" -type f -name "*.gz" -print0 | xargs -0 "$z" -dcq >/dev/null' \
+      _ "$CORPUS" "$IGZIP" "${EVDIRS[@]}"
+    measure "igzipp.$f@$size" "$RUNS" /dev/null \
+      bash -c 'cd "$1" && z=$2 p=$3 n=$4 && shift 4 && find "$@" -type f -name "*.gz" -print0 | xargs -0 -P "$p" -n "$n" "$z" -dcq >/dev/null' \
+      _ "$CORPUS" "$IGZIP" "$NCPU" "$batch" "${EVDIRS[@]}"
+  fi
   if [ -n "$PYTHON" ]; then
     measure "zlib.$f@$size" "$RUNS" /dev/null \
       bash -c 'cd "$1" && py=$2 z=$3 && shift 3 && find "$@" -type f -name "*.gz" -print0 | xargs -0 "$py" -c "$z" 1' \
@@ -581,6 +591,8 @@ label() {
     wc|wc.*) echo "wc -l|count lines" ;;
     zcat.*) echo "zcat|decompress every file (xargs -0 zcat)" ;;
     zcatp.*) echo "zcat|the same, $NCPU in parallel (xargs -P $NCPU)" ;;
+    igzip.*) echo "igzip|decompress every file (ISA-L, xargs -0 igzip -dc)" ;;
+    igzipp.*) echo "igzip|the same, $NCPU in parallel (xargs -P $NCPU)" ;;
     zlib.*) echo "zlib|inflate every file (python3 zlib module)" ;;
     zlibp.*) echo "zlib|the same, $NCPU processes (fork)" ;;
     m365hunt-scan|m365hunt-scan.*) echo "m365hunt|full scan, all detections (--format json)" ;;
@@ -632,6 +644,7 @@ TOOLS=(cat wc m365hunt-scan m365hunt-scan1 m365hunt-events-spray duckdb-start du
           echo "   (GB/s = uncompressed 10^9 bytes / wall, GB/s gz = compressed; ratio = wall / m365hunt full-scan wall)"
           CBYTES=${FCBYTES[$f@$size]} header
           floors=("zcat.$f" "zcatp.$f")
+          [ -n "$IGZIP" ] && floors+=("igzip.$f" "igzipp.$f")
           [ -n "$PYTHON" ] && floors+=("zlib.$f" "zlibp.$f")
           CBYTES=${FCBYTES[$f@$size]} rows "$size" "${FBYTES[$f@$size]}" "m365hunt-scan.$f" \
             "${floors[@]}" "m365hunt-scan.$f" "m365hunt-scan1.$f"
@@ -641,7 +654,7 @@ TOOLS=(cat wc m365hunt-scan m365hunt-scan1 m365hunt-events-spray duckdb-start du
             read -r wz _ < <(stats "$z@$size")
             IFS='|' read -r tool query < <(label "$z")
             case $z in
-              *p.*) awk -v a="$w1" -v b="$wz" -v t="$tool" -v n="$NCPU" 'BEGIN {
+              zcatp.*|igzipp.*|zlibp.*) awk -v a="$w1" -v b="$wz" -v t="$tool" -v n="$NCPU" 'BEGIN {
                       printf "m365hunt (default threads) / %s x %d in parallel: %.2f\n", t, n, a / b}' ;;
               *) awk -v a="$w3" -v b="$wz" -v t="$tool" 'BEGIN {
                       printf "m365hunt --threads 1 / one %s: %.2f\n", t, a / b}' ;;

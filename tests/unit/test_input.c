@@ -1,5 +1,5 @@
 /* io/input: real temporary files, every compression and encoding, truncation, corruption and
- * decompression bombs. Each case is read with several read_chunk values, with and without a
+ * decompression bombs; gzip decoding (ISA-L) held against zlib's on random streams. Each case is read with several read_chunk values, with and without a
  * peek first, and must decode to the same text every time. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "core/limits.h"
@@ -185,20 +186,24 @@ static void read_all(const char *path, const struct m365_limits *lim, size_t chu
             }
         }
     }
-    char buf[8192];
+    /* Reads as large as the readers' (a decoder may fill the caller's buffer directly). */
+    enum { BUF = 1 << 20 };
+    char *buf = malloc(BUF);
+    assert_non_null(buf);
     for (;;) {
-        size_t n = m365_input_read(in, buf, sizeof(buf));
+        size_t n = m365_input_read(in, buf, BUF);
         if (n == 0) {
             break;
         }
-        assert_true(n <= sizeof(buf));
+        assert_true(n <= BUF);
         if (chunk) {
             assert_true(n <= chunk);
         }
         bytes_add(&r->text, buf, n);
     }
     /* The end is sticky. */
-    assert_int_equal(m365_input_read(in, buf, sizeof(buf)), 0);
+    assert_int_equal(m365_input_read(in, buf, BUF), 0);
+    free(buf);
     const char *msg = m365_input_error(in, &r->st);
     if (msg) {
         snprintf(r->err, sizeof(r->err), "%s", msg);
@@ -868,6 +873,280 @@ static void test_corrupt(void **state)
 
 /* Reads a bomb of zeros with every chunk size. The tiny chunk sizes get a smaller limit so that
  * millions of one-byte reads do not make the test slow under the sanitizers. */
+static uint64_t rng_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Printable text mixing fresh random runs with copies of what came before, near and far, so
+ * that the deflate streams hold literals, short and long matches and every distance. */
+static void random_text(uint64_t *rng, struct bytes *b, size_t len)
+{
+    while (b->len < len) {
+        size_t run = 1 + rng_next(rng) % 300;
+        if (b->len > 8 && rng_next(rng) % 3 != 0) {
+            size_t back = 1 + rng_next(rng) % (b->len < 40000 ? b->len : 40000);
+            size_t from = b->len - back;
+            for (size_t i = 0; i < run && b->len < len; i++) {
+                char c = (char)b->p[from + i];
+                bytes_add(b, &c, 1); /* byte by byte: the copy may overlap what it makes */
+            }
+        } else {
+            for (size_t i = 0; i < run && b->len < len; i++) {
+                char c = (char)(0x20 + rng_next(rng) % 95);
+                bytes_add(b, &c, 1);
+            }
+        }
+    }
+}
+
+/* One gzip member made by zlib with random settings: level, strategy, window and memory sizes,
+ * header fields (name, comment, extra, header CRC), flushes that end blocks mid-stream and a
+ * change of level half-way. */
+static void random_member(uint64_t *rng, const unsigned char *text, size_t len, struct bytes *out)
+{
+    static const int strategies[] = {Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE,
+                                     Z_FIXED};
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    int level = (int)(rng_next(rng) % 10);
+    int wbits = 9 + (int)(rng_next(rng) % 7);
+    int mem = 1 + (int)(rng_next(rng) % 9);
+    int strategy = strategies[rng_next(rng) % 5];
+    assert_int_equal(deflateInit2(&zs, level, Z_DEFLATED, wbits + 16, mem, strategy), Z_OK);
+    gz_header h;
+    memset(&h, 0, sizeof(h));
+    unsigned char extra[40];
+    for (size_t i = 0; i < sizeof(extra); i++) {
+        extra[i] = (unsigned char)rng_next(rng);
+    }
+    if (rng_next(rng) % 2) {
+        h.name = (Bytef *)"UAL-2024-01-12.jsonl";
+        h.comment = rng_next(rng) % 2 ? (Bytef *)"exported by Search-UnifiedAuditLog" : Z_NULL;
+        h.extra = rng_next(rng) % 2 ? extra : Z_NULL;
+        h.extra_len = (uInt)(rng_next(rng) % sizeof(extra));
+        h.hcrc = (int)(rng_next(rng) % 2);
+        h.time = 1705000000;
+        h.os = 3;
+        assert_int_equal(deflateSetHeader(&zs, &h), Z_OK);
+    }
+    size_t cap = deflateBound(&zs, (uLong)len) + 4096 + len / 8;
+    unsigned char *buf = malloc(cap);
+    assert_non_null(buf);
+    zs.next_out = buf;
+    zs.avail_out = (uInt)cap;
+    size_t pos = 0;
+    while (pos < len) {
+        size_t n = 1 + rng_next(rng) % (len - pos < 20000 ? len - pos : 20000);
+        zs.next_in = (Bytef *)(uintptr_t)(text + pos);
+        zs.avail_in = (uInt)n;
+        int how = (int)(rng_next(rng) % 4);
+        int flush = how == 0 ? Z_SYNC_FLUSH : how == 1 ? Z_FULL_FLUSH : Z_NO_FLUSH;
+        assert_int_equal(deflate(&zs, flush), Z_OK);
+        assert_int_equal(zs.avail_in, 0);
+        pos += n;
+        if (rng_next(rng) % 8 == 0) {
+            assert_int_equal(deflateParams(&zs, (int)(rng_next(rng) % 10), strategy), Z_OK);
+        }
+    }
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    bytes_add(out, buf, zs.total_out);
+    deflateEnd(&zs);
+    free(buf);
+}
+
+/* What zlib makes of a file of concatenated gzip members: the text, and whether the file was
+ * whole and sound. */
+static bool zlib_decode(const unsigned char *z, size_t zn, struct bytes *text, bool *check_failed)
+{
+    *check_failed = false;
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+    zs.next_in = (Bytef *)(uintptr_t)z;
+    zs.avail_in = (uInt)zn;
+    bool ok = true;
+    unsigned char out[4096];
+    for (;;) {
+        zs.next_out = out;
+        zs.avail_out = sizeof(out);
+        int rc = inflate(&zs, Z_NO_FLUSH);
+        bytes_add(text, out, sizeof(out) - zs.avail_out);
+        if (rc == Z_STREAM_END) {
+            if (zs.avail_in == 0) {
+                break;
+            }
+            assert_int_equal(inflateReset(&zs), Z_OK);
+        } else if (rc == Z_BUF_ERROR && zs.avail_out == sizeof(out)) {
+            ok = false; /* no input left before the member's end */
+            break;
+        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            ok = false;
+            *check_failed = zs.msg && (strcmp(zs.msg, "incorrect data check") == 0 ||
+                                       strcmp(zs.msg, "incorrect length check") == 0);
+            break;
+        }
+    }
+    inflateEnd(&zs);
+    return ok;
+}
+
+/* gzip files zlib wrote with random settings, and copies with a byte changed or cut short:
+ * the reader must accept what zlib accepts, with the same bytes, and refuse what it refuses. */
+static void test_gzip_like_zlib(void **state)
+{
+    struct fixture *f = *state;
+    char *path = m365_test_path(f->dir, "random.gz");
+    assert_non_null(path);
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    size_t accepted = 0, refused = 0, checks_failed = 0;
+    for (int c = 0; c < 40; c++) {
+        struct bytes text = {0}, z = {0};
+        /* Tiny, within the format-detection window, and well past it (where the reads of
+         * the caller's size begin). */
+        size_t len = c % 10 == 0  ? rng_next(&rng) % 64
+                     : c % 2 == 0 ? rng_next(&rng) % 60000
+                                  : M365_SNIFF_BYTES + rng_next(&rng) % 400000;
+        random_text(&rng, &text, len);
+        size_t members = 1 + rng_next(&rng) % 3, pos = 0;
+        for (size_t m = 0; m < members; m++) {
+            size_t n = m + 1 == members ? len - pos : rng_next(&rng) % (len - pos + 1);
+            random_member(&rng, text.p + pos, n, &z);
+            pos += n;
+        }
+        for (int v = 0; v < 12; v++) {
+            struct bytes file = {0};
+            bytes_add(&file, z.p, z.len);
+            /* The first two bytes stay: without the gzip magic the file is plain text. */
+            if (v == 1) {
+                file.len = 2 + rng_next(&rng) % (file.len - 2); /* cut short */
+            } else if (v > 1) {
+                size_t at = 2 + rng_next(&rng) % (file.len - 2);
+                file.p[at] ^= (unsigned char)(1u << (rng_next(&rng) % 8));
+            }
+            struct bytes want = {0};
+            bool check_failed;
+            bool ok = zlib_decode(file.p, file.len, &want, &check_failed);
+            checks_failed += check_failed;
+            if (v == 0) {
+                assert_true(ok);
+                assert_int_equal(want.len, text.len);
+                assert_memory_equal(want.p, text.p, text.len);
+            }
+            ok ? accepted++ : refused++;
+            assert_int_equal(m365_test_write_file(path, file.p, file.len), 0);
+            static const size_t read_sizes[] = {0, 7, 100000};
+            size_t first_len = 0;
+            for (size_t k = 0; k < 3; k++) {
+                enum m365_status st;
+                struct bytes got = decode(path, read_sizes[k], &st);
+                if (ok != (st == M365_OK)) {
+                    fail_msg("case %d variant %d read size %zu: zlib %s, the reader %s", c, v,
+                             read_sizes[k], ok ? "accepts" : "refuses",
+                             st == M365_OK ? "accepts" : "refuses");
+                }
+                if (ok && (got.len != want.len || memcmp(got.p, want.p, want.len) != 0)) {
+                    fail_msg("case %d variant %d: %zu bytes, zlib gives %zu", c, v, got.len,
+                             want.len);
+                }
+                /* Refused for other damage, the two may part earlier: ISA-L decodes with some
+                 * Huffman code sets zlib refuses as incomplete, until the check value fails
+                 * (the file is reported either way; test_bad_distance covers what must never
+                 * come out). */
+                /* Only the check value failed: every byte decoded comes out, then the error. */
+                if (check_failed && got.len != want.len) {
+                    fail_msg("case %d variant %d: CRC or length check failed after %zu bytes, "
+                             "the reader gives %zu",
+                             c, v, want.len, got.len);
+                }
+                if (k == 0) {
+                    first_len = got.len;
+                } else if (got.len != first_len) {
+                    fail_msg("case %d variant %d: read size %zu gives %zu bytes, size 0 %zu", c,
+                             v, read_sizes[k], got.len, first_len);
+                }
+                free(got.p);
+            }
+            free(want.p);
+            free(file.p);
+        }
+        free(text.p);
+        free(z.p);
+    }
+    /* Both outcomes were exercised. */
+    assert_true(accepted >= 40);
+    assert_true(refused >= 100);
+    assert_true(checks_failed >= 20);
+    free(path);
+}
+
+/* Bits of a deflate stream, first bit lowest (RFC 1951 3.1.1). */
+struct bitw {
+    unsigned char b[512];
+    size_t nbits;
+};
+
+static void bits_lsb(struct bitw *w, unsigned v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++, w->nbits++) {
+        if (v >> i & 1u) {
+            w->b[w->nbits / 8] |= (unsigned char)(1u << (w->nbits % 8));
+        }
+    }
+}
+
+/* Huffman codes go most significant bit first. */
+static void bits_code(struct bitw *w, unsigned code, unsigned n)
+{
+    for (unsigned i = n; i-- > 0;) {
+        bits_lsb(w, code >> i & 1u, 1);
+    }
+}
+
+/* A match reaching back before the first byte of the stream: zlib stops at it ("invalid distance
+ * too far back"); ISA-L (2.30) writes the match from its own history buffer, whatever that holds
+ * (bytes of its state), before it reports the error. None of that may reach a reader. */
+static void test_bad_distance(void **state)
+{
+    struct fixture *f = *state;
+    struct bitw w;
+    memset(&w, 0, sizeof(w));
+    bits_lsb(&w, 1, 1); /* BFINAL */
+    bits_lsb(&w, 1, 2); /* fixed Huffman codes */
+    for (const char *p = "ab"; *p; p++) {
+        bits_code(&w, 0x30u + (unsigned char)*p, 8); /* literals 0..143: 8 bits from 0x30 */
+    }
+    bits_code(&w, 264 - 256, 7); /* length 10 */
+    bits_code(&w, 13, 5);        /* distance 97..128 ... */
+    bits_lsb(&w, 3, 5);          /* ... 100, with two bytes written */
+    /* More symbols after it: with input to spare ISA-L takes its fast path, which copies the
+     * match before checking its distance (a short stream is checked first). */
+    for (int i = 0; i < 200; i++) {
+        bits_code(&w, 0x30u + 'x', 8);
+    }
+    bits_code(&w, 0, 7); /* end of block */
+    struct bytes file = {0};
+    static const unsigned char hdr[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+    bytes_add(&file, hdr, sizeof(hdr));
+    bytes_add(&file, w.b, (w.nbits + 7) / 8);
+    static const unsigned char trailer[8] = {0};
+    bytes_add(&file, trailer, sizeof(trailer));
+
+    struct bytes want = {0};
+    bool check_failed;
+    assert_false(zlib_decode(file.p, file.len, &want, &check_failed));
+    assert_false(check_failed);
+    assert_int_equal(want.len, 2); /* "ab", then the error */
+    assert_memory_equal(want.p, "ab", 2);
+    struct expect e = err_text("ab", 2, M365_COMP_GZIP, M365_E_PARSE, "corrupt", 0);
+    check_bytes(f, file.p, file.len, &e); /* at most "ab", at every read size */
+    free(want.p);
+    free(file.p);
+}
+
 static void check_zero_bomb(const char *path, enum m365_compression comp, uint64_t big_limit,
                             uint64_t small_limit, const char *sub)
 {
@@ -1025,6 +1304,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_everywhere, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_like_zlib, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_distance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bombs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ratio_bomb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_failures, setup, teardown),
