@@ -32,6 +32,20 @@ static inline size_t m365_swar_first(uint64_t m)
 #endif
 }
 
+/* Set bits of x. Spelled out because the x86-64 baseline has no POPCNT instruction, and
+ * __builtin_popcountll there is a call into libgcc for every word. */
+static inline unsigned m365_popcount64(uint64_t x)
+{
+#if defined(__POPCNT__)
+    return (unsigned)__builtin_popcountll(x);
+#else
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (unsigned)((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
 /* How many bytes a mask flags. */
 static inline size_t m365_swar_count(uint64_t m)
 {

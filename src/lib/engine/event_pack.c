@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/region.h"
+#include "../core/swar.h"
 #include "../readers/reader.h"
 
 /* Slots, in order: the 25 strings of struct m365_event, then the rest. A reference slot is a
@@ -154,7 +155,7 @@ static size_t body_before(uint64_t m, bool narrow, unsigned s)
         refs &= ~BIT(S_READER);
     }
     size_t ref = narrow ? 4 : 8;
-    return FIXED + ref + ref * (size_t)__builtin_popcountll(refs) +
+    return FIXED + ref + ref * (size_t)m365_popcount64(refs) +
            (below & BIT(S_GEO) ? 16 : 0) + (below & BIT(S_COUNTS) ? (narrow ? 8 : 16) : 0);
 }
 

@@ -143,7 +143,7 @@ static size_t count_quotes(const char *p, size_t n)
     size_t q = 0, i = 0;
 #if defined(__SSE2__)
     for (; i + 64 <= n; i += 64) {
-        q += (size_t)__builtin_popcountll(quote_bits(p + i));
+        q += (size_t)m365_popcount64(quote_bits(p + i));
     }
 #endif
     for (; i + 8 <= n; i += 8) {

@@ -227,7 +227,7 @@ static bool scan_element(const char *b, size_t *at, size_t len, unsigned level,
                 }
                 uint64_t seen = used == 64 ? ~0ull : (1ull << used) - 1;
                 if (m.nl & seen) {
-                    line += (uint64_t)__builtin_popcountll(m.nl & seen);
+                    line += (uint64_t)m365_popcount64(m.nl & seen);
                 }
                 in_str = (str >> (used - 1)) & 1;
                 pos += used;
