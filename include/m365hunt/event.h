@@ -144,7 +144,8 @@ struct m365_event {
     const char *auth_requirement; /* singleFactorAuthentication / multiFactorAuthentication */
     const char *session_id;
     const char *correlation_id; /* one per request or flow: copied, not interned */
-    const char *token_id;      /* uniqueTokenIdentifier / AppAccessContext.UniqueTokenId */
+    const char *token_id; /* uniqueTokenIdentifier / AppAccessContext.UniqueTokenId: one per
+                           * sign-in, copied, not interned (compare with strcmp) */
     const char *tenant_id;
     const char *country;       /* ISO 3166 alpha-2 as logged */
     const char *city;

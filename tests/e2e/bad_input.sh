@@ -136,17 +136,27 @@ if [ "$skipped" -gt 0 ] && [ "$parsed" -gt 50 ]; then pass; else fail "distinct-
 expect_grep "distinct-values message" "$d/err.txt" 'audit\.jsonl:[0-9]*: the scan already holds 256 distinct values'
 scan_json "$d/out2.json" "$d/err2.txt" "$d/in"
 expect_eq "default limit: nothing skipped" "$(total skipped "$d/out2.json")" 0
-# Values unique to each record (record and correlation ids) are copied, not held as distinct
-# values: 2000 records of one user from one address fit a limit of 1024.
+# Values unique to each record or sign-in (record, correlation and token ids) are copied, not
+# held as distinct values: 2000 audit records and 2000 Graph sign-ins of one user from one
+# address fit a limit of 1024.
 d=$WORK/distinct_ids; mkdir -p "$d/in"
 for i in $(seq 1 2000); do
-    printf '{"CreationTime":"2026-03-02T10:%02d:%02d","Id":"%08d-1111-4111-8111-111111111111","CorrelationId":"%08d-2222-4222-8222-222222222222","Operation":"UserLoggedIn","RecordType":15,"ResultStatus":"Success","UserId":"user@contoso.com","UserType":0,"Workload":"AzureActiveDirectory","ClientIP":"198.51.100.7"}\n' \
-        $((i / 60 % 60)) $((i % 60)) "$i" "$i"
+    printf '{"CreationTime":"2026-03-02T10:%02d:%02d","Id":"%08d-1111-4111-8111-111111111111","CorrelationId":"%08d-2222-4222-8222-222222222222","Operation":"MailItemsAccessed","RecordType":50,"ResultStatus":"Succeeded","UserId":"user@contoso.com","UserType":0,"Workload":"Exchange","ClientIP":"198.51.100.7","MailboxOwnerUPN":"user@contoso.com","AppAccessContext":{"UniqueTokenId":"tOk%08dAAAAAAAAAAAAA","ClientAppId":"00000002-0000-0ff1-ce00-000000000000"}}\n' \
+        $((i / 60 % 60)) $((i % 60)) "$i" "$i" "$i"
 done >"$d/in/audit.jsonl"
+{
+    printf '{"value":['
+    for i in $(seq 1 2000); do
+        [ "$i" -gt 1 ] && printf ','
+        printf '{"id":"%08d-3333-4333-8333-333333333333","createdDateTime":"2026-03-02T09:%02d:%02dZ","userPrincipalName":"user@contoso.com","userId":"cb0aabac-34f9-4056-886d-a98e490c9b67","appId":"1fec8e78-bce4-4aaf-ab1b-5451cc387264","appDisplayName":"Microsoft Teams","ipAddress":"198.51.100.7","clientAppUsed":"Browser","correlationId":"%08d-4444-4444-8444-444444444444","isInteractive":true,"uniqueTokenIdentifier":"sIgN%08dBBBBBBBBBBBBB","status":{"errorCode":0}}' \
+            "$i" $((i / 60 % 60)) $((i % 60)) "$i" "$i"
+    done
+    printf ']}\n'
+} >"$d/in/signins.json"
 scan_json "$d/out.json" "$d/err.txt" --max-distinct-values 1024 "$d/in"
 expect_eq "unique ids: exit" "$RC" 0
 expect_eq "unique ids: nothing skipped" "$(total skipped "$d/out.json")" 0
-expect_eq "unique ids: every record parsed" "$(total parsed "$d/out.json")" 2000
+expect_eq "unique ids: every record parsed" "$(total parsed "$d/out.json")" 4000
 
 # 13b. A value longer than 1 MiB, and more than 4096 parameters in one record.
 d=$WORK/field_limits; mkdir -p "$d/in"

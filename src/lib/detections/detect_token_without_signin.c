@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hash.h"
 #include "../core/json_out.h"
 #include "../core/map.h"
 #include "../core/norm.h"
@@ -83,7 +84,7 @@ struct span {
 struct state {
     struct m365_map users;    /* upn -> struct user */
     struct m365_map sp_apps;  /* app id -> struct runs (service-principal sign-ins) */
-    struct m365_map tok[2];   /* token ids, two generations of one lookback each */
+    struct m365_map tok[2];   /* token ids (tok_key), two generations of one lookback each */
     int64_t tok_start;
     int tok_cur;
     struct m365_map late_tok; /* token ids first seen after an activity that carried them */
@@ -223,10 +224,40 @@ static int sign_in_cat(const struct m365_event *ev)
     }
 }
 
+/* Token ids are copied, not interned (one per sign-in would fill the table of distinct values
+ * in a large export), so the token sets hold them by two independent 64-bit hashes of their
+ * text: equal texts, equal keys; a false match needs both to collide. */
+struct tok_key {
+    const void *k1, *k2;
+};
+
+static struct tok_key tok_key(const char *tok)
+{
+    size_t n = strlen(tok);
+    uint64_t a = m365_hash_bytes(tok, n, 0x70c3e11d) | 1; /* never NULL */
+    uint64_t b = m365_hash_bytes(tok, n, 0x5a17ed0b);
+    return (struct tok_key){(const void *)(uintptr_t)a, (const void *)(uintptr_t)b};
+}
+
+static void tok_put(struct m365_map *m, const char *tok)
+{
+    struct tok_key k = tok_key(tok);
+    void **slot = m365_map_put(m, k.k1, k.k2);
+    if (slot) {
+        *slot = (void *)1;
+    }
+}
+
+static bool tok_has(const struct m365_map *m, const char *tok)
+{
+    struct tok_key k = tok_key(tok);
+    return m365_map_get(m, k.k1, k.k2) != NULL;
+}
+
 static bool token_known(const struct state *s, const char *tok)
 {
-    return tok && (m365_map_get(&s->tok[0], tok, NULL) || m365_map_get(&s->tok[1], tok, NULL) ||
-                   m365_map_get(&s->late_tok, tok, NULL));
+    return tok && (tok_has(&s->tok[0], tok) || tok_has(&s->tok[1], tok) ||
+                   tok_has(&s->late_tok, tok));
 }
 
 /* Exchange's own assistants acting in a mailbox: not a user's token. */
@@ -323,9 +354,9 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
             s->tok_cur = old;
             s->tok_start = ev->time_ms;
         }
-        set_put(&s->tok[s->tok_cur], ev->token_id);
-        if (m365_map_get(&s->pend_tok, ev->token_id, NULL)) {
-            set_put(&s->late_tok, ev->token_id);
+        tok_put(&s->tok[s->tok_cur], ev->token_id);
+        if (tok_has(&s->pend_tok, ev->token_id)) {
+            tok_put(&s->late_tok, ev->token_id);
         }
     }
     const char *sess = lower_key(dc, ev->session_id);
@@ -365,7 +396,8 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     uint32_t k = 0;
     for (uint32_t i = 0; i < u->n_cand; i++) {
         const struct cand *cd = &u->cand[i];
-        bool explained = (cd->ev->token_id && cd->ev->token_id == ev->token_id) ||
+        bool explained = (cd->ev->token_id && ev->token_id &&
+                          strcmp(cd->ev->token_id, ev->token_id) == 0) ||
                          (cd->session && cd->session == sess) ||
                          (cd->ipkey && cd->ipkey == ipkey &&
                           ev->time_ms - cd->ev->time_ms <= c->skew &&
@@ -436,7 +468,7 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     }
     u->cand[u->n_cand++] = (struct cand){m365_dctx_keep(dc, ev), ipkey, client, sess};
     if (ev->token_id) {
-        set_put(&s->pend_tok, ev->token_id); /* its sign-in may still come, within clock_skew */
+        tok_put(&s->pend_tok, ev->token_id); /* its sign-in may still come, within clock_skew */
     }
 }
 

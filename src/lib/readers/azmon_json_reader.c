@@ -101,8 +101,11 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
         ev->app_id = m365_ev_intern_lower(ctx, s, len);
     }
     SET(ev->user_agent, props, "userAgent");
-    /* Graph activity's signInActivityId is the sign-in's uniqueTokenIdentifier. */
-    SET(ev->token_id, props, "signInActivityId");
+    /* Graph activity's signInActivityId is the sign-in's uniqueTokenIdentifier (copied, not
+     * interned: one per sign-in). */
+    if (text_of(ctx, props, "signInActivityId", &s, &len)) {
+        ev->token_id = m365_ev_copy(ctx, s, len);
+    }
     if (text_of(ctx, props, "ipAddress", &s, &len) ||
         text_of(ctx, rec, "callerIpAddress", &s, &len)) {
         m365_ev_set_ip(ctx, s, len);

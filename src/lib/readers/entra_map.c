@@ -267,7 +267,7 @@ static void map_signin(struct m365_read_ctx *ctx, const struct m365_jfields *f,
     FSET_COPY(ev->correlation_id, E_correlationId); /* one per flow: not interned */
     SET_COPY(ev->correlation_id, env, "correlationId");
     FSET(ev->session_id, E_sessionId);
-    FSET(ev->token_id, E_uniqueTokenIdentifier);
+    FSET_COPY(ev->token_id, E_uniqueTokenIdentifier); /* one per sign-in: not interned */
     FSET(ev->tenant_id, E_resourceTenantId, E_AADTenantId, E_tenantId);
     SET(ev->tenant_id, env, "tenantId");
 

@@ -476,7 +476,7 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     record_text(ctx, f, &ev->correlation_id, 2, (const int[]){U_CorrelationId, -1});
     struct m365_jv aac = m365_jnested(ctx, GET(U_AppAccessContext));
     if (m365_jv_type(aac) == M365_J_OBJECT) {
-        text_field(ctx, aac, &ev->token_id, 0, "UniqueTokenId", NULL);
+        text_field(ctx, aac, &ev->token_id, 2, "UniqueTokenId", NULL); /* copied: see token_id */
         text_field(ctx, aac, &ev->client_app_id, 0, "ClientAppId", NULL);
         text_field(ctx, aac, &ev->session_id, 0, "AADSessionId", NULL);
     }
