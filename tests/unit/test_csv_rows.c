@@ -809,6 +809,32 @@ static void test_split_matches_libcsv(void **state)
         }
         check_split(wide, len);
     }
+    /* Long quoted cells, which the splitter takes 64 bytes at a time: runs of quotes of every
+     * length (doubled, odd, longer than a block, across a block's end), commas after them, and
+     * the cell closing at every offset. */
+    static char big[1200];
+    for (unsigned i = 0; i < 20000; i++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        size_t len = 130 + r % (sizeof(big) - 130), k = 0;
+        uint64_t x = r;
+        big[k++] = '"';
+        while (k < len) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned pick = (unsigned)(x >> 59); /* 0..31 */
+            size_t run = pick < 20 ? 1 + (x >> 20) % 12 : pick < 28 ? 1 + (x >> 20) % 3
+                                                                   : 1 + (x >> 20) % 70;
+            char c = pick < 20 ? 'a' : pick < 30 ? '"' : ',';
+            if (pick == 31) {
+                c = (x >> 40) % 2 ? '"' : ',';
+            }
+            for (size_t j = 0; j < run && k < len; j++) {
+                big[k++] = c;
+            }
+        }
+        check_split(big, len);
+    }
 }
 
 int main(void)

@@ -114,10 +114,10 @@ static int refill(struct m365_csv_rows *r)
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* The quotes among the 64 bytes at p, as bits. */
-static uint64_t quote_bits(const char *p)
+/* The bytes equal to c among the 64 at p, as bits (bit k: byte k). */
+static uint64_t quote_bits_of(const char *p, char c)
 {
-    const __m128i q = _mm_set1_epi8('"');
+    const __m128i q = _mm_set1_epi8(c);
     uint64_t m = 0;
     for (unsigned k = 0; k < 4; k++) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
@@ -126,10 +126,14 @@ static uint64_t quote_bits(const char *p)
     return m;
 }
 
-/* Copies n bytes 16 at a time: reads and writes up to 15 bytes past them. */
+static uint64_t quote_bits(const char *p) { return quote_bits_of(p, '"'); }
+
+/* Copies n bytes 16 at a time: reads and writes up to 16 bytes past them (16 when n is 0:
+ * the pieces between two quotes are mostly shorter than 16, so the first copy is not tested). */
 static void copy16s(char *o, const char *s, size_t n)
 {
-    for (size_t k = 0; k < n; k += 16) {
+    _mm_storeu_si128((__m128i *)(void *)o, _mm_loadu_si128((const __m128i *)(const void *)s));
+    for (size_t k = 16; k < n; k += 16) {
         _mm_storeu_si128((__m128i *)(void *)(o + k),
                          _mm_loadu_si128((const __m128i *)(const void *)(s + k)));
     }
@@ -200,27 +204,52 @@ static size_t unquote(const char *p, size_t i, size_t n, char **out)
     char *o = *out;
 #if defined(__SSE2__)
     /* 64 bytes at a time while 64 more follow them (16-byte reads past a piece stay in the
-     * row): the block's quotes as bits, the text between two of them copied 16 bytes at a time.
-     * Quoted JSON has a doubled quote every few bytes; finding each one by a scan of its own
-     * cost more than the copying. */
+     * row). Each block starts where a quote would be read afresh, so its runs of quotes pair
+     * up from their first: the second of each pair is dropped, and the last quote of a run of
+     * odd length closes the cell when a comma follows it, or else is text. Quoted JSON has a
+     * doubled quote every few bytes; the pairs come out of a few operations on the block's
+     * quote bits, and the text between two dropped quotes is copied 16 bytes at a time. */
+    const uint64_t even = 0x5555555555555555ull;
     while (i + 128 <= n) {
-        size_t base = i;
+        size_t base = i, len = 64;
         uint64_t q = quote_bits(p + base);
-        while (q) {
-            size_t at = base + (size_t)__builtin_ctzll(q);
-            copy16s(o, p + i, at - i);
-            o += at - i;
-            if (cell_quote(p, at, n, &o, &i)) {
-                *out = o;
-                return at;
+        if (q >> 63) {
+            /* A run reaching the block's end may go on past it: the next block starts at it. */
+            uint64_t z = ~q;
+            if (!z) {
+                break; /* 64 quotes in a row: one at a time, below */
             }
-            q = i - base < 64 ? q & (~0ull << (i - base)) : 0; /* the quotes from i on */
+            len = 64 - (size_t)__builtin_clzll(z); /* the run's first quote */
+            q &= (1ull << len) - 1;
         }
-        if (i < base + 64) {
-            copy16s(o, p + i, base + 64 - i);
-            o += base + 64 - i;
-            i = base + 64;
+        uint64_t starts = q & ~(q << 1);
+        uint64_t from_even = q & ~(q + (starts & even)); /* runs starting at even bits */
+        uint64_t drop = (from_even & ~even) | (q & ~from_even & even);
+        /* A kept quote is the first of a pair (a quote follows) or ends a run of odd length:
+         * only the latter can have a comma after it. */
+        uint64_t kept = q & ~drop;
+        size_t end = len;
+        if (kept) {
+            uint64_t close = kept & quote_bits_of(p + base + 1, ',');
+            if (close) {
+                end = (size_t)__builtin_ctzll(close);
+                drop &= (1ull << end) - 1;
+            }
         }
+        size_t cur = 0;
+        for (; drop; drop &= drop - 1) {
+            size_t k = (size_t)__builtin_ctzll(drop);
+            copy16s(o, p + base + cur, k - cur);
+            o += k - cur;
+            cur = k + 1;
+        }
+        copy16s(o, p + base + cur, end - cur);
+        o += end - cur;
+        if (end < len) {
+            *out = o;
+            return base + end;
+        }
+        i = base + len;
     }
 #endif
     for (;;) {
