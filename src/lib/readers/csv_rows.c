@@ -225,12 +225,13 @@ static size_t unquote(const char *p, size_t i, size_t n, char **out)
         uint64_t starts = q & ~(q << 1);
         uint64_t from_even = q & ~(q + (starts & even)); /* runs starting at even bits */
         uint64_t drop = (from_even & ~even) | (q & ~from_even & even);
-        /* A kept quote is the first of a pair (a quote follows) or ends a run of odd length:
-         * only the latter can have a comma after it. */
-        uint64_t kept = q & ~drop;
+        /* The quotes ending runs of odd length: only they can close the cell (the kept ones
+         * inside a run are followed by a quote), and most blocks of quoted JSON have none, so
+         * the commas are looked for only when there is one. */
+        uint64_t last = q & ~(q >> 1) & ~drop;
         size_t end = len;
-        if (kept) {
-            uint64_t close = kept & quote_bits_of(p + base + 1, ',');
+        if (last) {
+            uint64_t close = last & quote_bits_of(p + base + 1, ',');
             if (close) {
                 end = (size_t)__builtin_ctzll(close);
                 drop &= (1ull << end) - 1;
