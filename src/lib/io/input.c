@@ -84,15 +84,11 @@ static ssize_t fd_read(struct m365_input *in, void *buf, size_t cap)
     return n;
 }
 
-static ssize_t raw_fill(struct m365_input *in)
+/* Reads into raw from offset `at`, keeping the bytes before it: how many, 0 at the end of the
+ * file, -1 on a read error (set). */
+static ssize_t raw_read(struct m365_input *in, size_t at)
 {
-    if (in->raw_pos < in->raw_len) {
-        return (ssize_t)(in->raw_len - in->raw_pos);
-    }
-    if (in->raw_eof) {
-        return 0;
-    }
-    ssize_t n = fd_read(in, in->raw, in->raw_cap);
+    ssize_t n = fd_read(in, in->raw + at, in->raw_cap - at);
     if (n < 0) {
         snprintf(in->errbuf, sizeof(in->errbuf), "read error: %s", strerror(errno));
         fail(in, M365_E_IO, in->errbuf);
@@ -101,11 +97,25 @@ static ssize_t raw_fill(struct m365_input *in)
     if (n == 0) {
         in->raw_eof = true;
     }
-    in->raw_len = (size_t)n;
-    in->raw_pos = 0;
+    in->raw_len = at + (size_t)n;
     in->bytes_in += (uint64_t)n;
     if (in->sha && n > 0) {
-        EVP_DigestUpdate(in->sha, in->raw, (size_t)n);
+        EVP_DigestUpdate(in->sha, in->raw + at, (size_t)n);
+    }
+    return n;
+}
+
+static ssize_t raw_fill(struct m365_input *in)
+{
+    if (in->raw_pos < in->raw_len) {
+        return (ssize_t)(in->raw_len - in->raw_pos);
+    }
+    if (in->raw_eof) {
+        return 0;
+    }
+    ssize_t n = raw_read(in, 0);
+    if (n >= 0) {
+        in->raw_pos = 0;
     }
     return n;
 }
@@ -139,20 +149,8 @@ static int raw_need(struct m365_input *in, size_t n)
         memmove(in->raw, in->raw + in->raw_pos, have);
         in->raw_pos = 0;
         in->raw_len = have;
-        ssize_t r = fd_read(in, in->raw + have, in->raw_cap - have);
-        if (r < 0) {
-            snprintf(in->errbuf, sizeof(in->errbuf), "read error: %s", strerror(errno));
-            fail(in, M365_E_IO, in->errbuf);
+        if (raw_read(in, have) < 0) {
             return -1;
-        }
-        if (r == 0) {
-            in->raw_eof = true;
-            break;
-        }
-        in->raw_len += (size_t)r;
-        in->bytes_in += (uint64_t)r;
-        if (in->sha) {
-            EVP_DigestUpdate(in->sha, in->raw + have, (size_t)r);
         }
     }
     return 0;
