@@ -591,7 +591,7 @@ label() {
     wc|wc.*) echo "wc -l|count lines" ;;
     zcat.*) echo "zcat|decompress every file (xargs -0 zcat)" ;;
     zcatp.*) echo "zcat|the same, $NCPU in parallel (xargs -P $NCPU)" ;;
-    igzip.*) echo "igzip|decompress every file (ISA-L, xargs -0 igzip -dc)" ;;
+    igzip.*) echo "igzip|decompress every file (xargs -0 igzip -dc)" ;;
     igzipp.*) echo "igzip|the same, $NCPU in parallel (xargs -P $NCPU)" ;;
     zlib.*) echo "zlib|inflate every file (python3 zlib module)" ;;
     zlibp.*) echo "zlib|the same, $NCPU processes (fork)" ;;
