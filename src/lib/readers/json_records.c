@@ -139,26 +139,45 @@ static size_t plain_run(const char *p, size_t n)
 #define BLOCK_SCAN 1
 
 /* One bit per byte of the 64 at p (bit i: byte i) for the bytes an array element's framing
- * looks at. '{' and '[' are the bytes equal to 0x7b once 0x20 is or-ed in, '}' and ']' 0x7d. */
+ * looks at. '{' and '[' are the bytes equal to 0x7b once 0x20 is or-ed in, '}' and ']' 0x7d;
+ * brackets are found together (which one a bracket is, is read from the byte), and so are
+ * backslashes and line ends, which most blocks of exported JSON have none of. */
 struct block_bits {
-    uint64_t quote, bslash, nl, open, close;
+    uint64_t quote, bslash, nl, bracket;
 };
+
+static uint64_t eq_bits(const char *p, char c)
+{
+    const __m128i v = _mm_set1_epi8(c);
+    uint64_t m = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, v)) << (16 * k);
+    }
+    return m;
+}
 
 static void block_bits(const char *p, struct block_bits *m)
 {
     const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'),
                   lower = _mm_set1_epi8(0x20), op = _mm_set1_epi8('{'), cl = _mm_set1_epi8('}');
-    memset(m, 0, sizeof(*m));
+    uint64_t quote = 0, rare = 0, bracket = 0;
     for (unsigned k = 0; k < 4; k++) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
         __m128i f = _mm_or_si128(x, lower);
         unsigned sh = 16 * k;
-        m->quote |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, q)) << sh;
-        m->bslash |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs)) << sh;
-        m->nl |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, nl)) << sh;
-        m->open |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(f, op)) << sh;
-        m->close |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(f, cl)) << sh;
+        quote |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, q)) << sh;
+        rare |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+                    _mm_or_si128(_mm_cmpeq_epi8(x, bs), _mm_cmpeq_epi8(x, nl)))
+                << sh;
+        bracket |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+                       _mm_or_si128(_mm_cmpeq_epi8(f, op), _mm_cmpeq_epi8(f, cl)))
+                   << sh;
     }
+    m->quote = quote;
+    m->bracket = bracket;
+    m->bslash = rare ? eq_bits(p, '\\') : 0;
+    m->nl = rare & ~m->bslash;
 }
 
 /* Bit i: the parity of bits 0..i (inside a string after byte i, starting outside one). */
@@ -208,11 +227,11 @@ static bool scan_element(const char *b, size_t *at, size_t len, unsigned level,
             block_bits(b + pos, &m);
             if (!m.bslash) {
                 uint64_t str = prefix_xor(m.quote) ^ (in_str ? ~0ull : 0);
-                uint64_t ev = (m.open | m.close) & ~str;
+                uint64_t ev = m.bracket & ~str;
                 unsigned used = 64;
                 for (; ev; ev &= ev - 1) {
                     unsigned k = (unsigned)__builtin_ctzll(ev);
-                    if (m.open >> k & 1) {
+                    if ((b[pos + k] | 0x20) == '{') {
                         depth++;
                         continue;
                     }
