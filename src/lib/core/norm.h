@@ -29,6 +29,13 @@ size_t m365_op_normalise(const char *s, size_t len, char *out, size_t cap);
 
 /* ASCII case-insensitive comparisons. */
 bool m365_ieq(const char *a, const char *b);
+/* m365_ieq behind a test of the first byte, which tells most pairs apart without a call (for
+ * look-ups run on every event). Two bytes equal but for ASCII case differ at most in 0x20. */
+static inline bool m365_ieq_quick(const char *a, const char *b)
+{
+    return a && b && ((unsigned char)a[0] | 0x20) == ((unsigned char)b[0] | 0x20) &&
+           m365_ieq(a, b);
+}
 bool m365_ieqn(const char *a, size_t alen, const char *b);
 bool m365_istarts(const char *s, const char *prefix);
 bool m365_icontains(const char *hay, const char *needle);

@@ -13,7 +13,7 @@ const char *m365_signin_legacy_protocol(const struct m365_event *ev)
         "Universal Outlook"};
     if (ev->client_app_used) {
         for (size_t i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++) {
-            if (m365_ieq(ev->client_app_used, legacy[i])) {
+            if (m365_ieq_quick(ev->client_app_used, legacy[i])) {
                 return legacy[i];
             }
         }

@@ -78,22 +78,10 @@ enum m365_status m365_severity_parse(const char *s, enum m365_severity *out)
     return M365_E_USAGE;
 }
 
-/* m365_ieq behind a test of the first byte, which tells most names apart without a call (the
- * rules look names up in every event: the address's ASN among a sign-in's details, say). Two
- * bytes equal but for ASCII case differ at most in bit 0x20. */
-static bool name_is(const char *a, const char *b)
-{
-    if (!a) {
-        return false;
-    }
-    unsigned char x = (unsigned char)a[0], y = (unsigned char)b[0];
-    return (x | 0x20) == (y | 0x20) && m365_ieq(a, b);
-}
-
 const char *m365_event_param(const struct m365_event *ev, const char *name)
 {
     for (uint32_t i = 0; i < ev->n_params; i++) {
-        if (name_is(ev->params[i].name, name)) {
+        if (m365_ieq_quick(ev->params[i].name, name)) {
             return ev->params[i].value;
         }
     }
@@ -103,7 +91,7 @@ const char *m365_event_param(const struct m365_event *ev, const char *name)
 const char *m365_event_extra(const struct m365_event *ev, const char *name)
 {
     for (uint32_t i = 0; i < ev->n_extra; i++) {
-        if (name_is(ev->extra[i].name, name)) {
+        if (m365_ieq_quick(ev->extra[i].name, name)) {
             return ev->extra[i].value;
         }
     }
@@ -113,7 +101,7 @@ const char *m365_event_extra(const struct m365_event *ev, const char *name)
 const struct m365_modprop *m365_event_prop(const struct m365_event *ev, const char *name)
 {
     for (uint32_t i = 0; i < ev->n_props; i++) {
-        if (name_is(ev->props[i].name, name)) {
+        if (m365_ieq_quick(ev->props[i].name, name)) {
             return &ev->props[i];
         }
     }
