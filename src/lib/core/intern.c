@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "swar.h"
 
 static int shard_init(struct m365_intern_shard *t)
 {
@@ -117,7 +118,7 @@ static const char *shard_intern(struct m365_intern *in, struct m365_intern_shard
     size_t j = hi & (t->cap - 1);
     for (; t->slots[j].str; j = (j + 1) & (t->cap - 1)) {
         const struct m365_intern_slot *e = &t->slots[j];
-        if (e->hi == hi && e->len == len && memcmp(e->str, s, len) == 0) {
+        if (e->hi == hi && e->len == len && m365_mem_eq(e->str, s, len)) {
             return e->str;
         }
     }
@@ -167,7 +168,7 @@ const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
      * answers for another. The strings themselves never move or change while their table
      * lives. */
     struct look_aside *la = &look_aside[aside_slot(s, len)];
-    if (la->table == t->id && la->len == len && memcmp(la->str, s, len) == 0) {
+    if (la->table == t->id && la->len == len && m365_mem_eq(la->str, s, len)) {
         return la->str;
     }
     uint64_t h = m365_hash_short(s, len, 0x1f2e3d4c);

@@ -10,6 +10,7 @@
 #include "../core/hash.h"
 #include "../core/limits.h"
 #include "../core/norm.h"
+#include "../core/swar.h"
 #include "../engine/scan_internal.h"
 
 #define VEC(T)                                                                                     \
@@ -329,7 +330,7 @@ void m365_ev_set_ip(struct m365_read_ctx *ctx, const char *s, size_t len)
     struct ip_memo *m = NULL;
     if (len <= sizeof(m->raw)) {
         m = &ip_memo[m365_hash_short(s, len, 0x1b) & (IP_MEMO - 1)];
-        if (m->table == ctx->intern->id && m->len == len && memcmp(m->raw, s, len) == 0) {
+        if (m->table == ctx->intern->id && m->len == len && m365_mem_eq(m->raw, s, len)) {
             ev->ip = m->ip;
             return;
         }
@@ -535,7 +536,7 @@ static uint32_t lower_hash(const char *k, size_t n)
 /* 2 when key a[0..n) is b exactly, 1 when it is b but for ASCII case, else 0 (b holds n bytes). */
 static int key_match(const char *a, const char *b, size_t n)
 {
-    return memcmp(a, b, n) == 0 ? 2 : m365_ieqn(a, n, b) ? 1 : 0;
+    return m365_mem_eq(a, b, n) ? 2 : m365_ieqn(a, n, b) ? 1 : 0;
 }
 
 /* Puts id + 1 in the first free slot from h on (linear probing keeps equal hashes in order). */
