@@ -76,6 +76,22 @@ static inline int m365_mem_eq(const void *a, const void *b, size_t n)
     return 1;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* The bytes equal to c among the 64 at p, as bits (bit k: byte k). */
+static inline uint64_t m365_eq_bits64(const char *p, char c)
+{
+    const __m128i v = _mm_set1_epi8(c);
+    uint64_t m = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, v)) << (16 * k);
+    }
+    return m;
+}
+#endif
+
 /* How many bytes a mask flags. */
 static inline size_t m365_swar_count(uint64_t m)
 {

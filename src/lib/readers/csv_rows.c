@@ -114,19 +114,7 @@ static int refill(struct m365_csv_rows *r)
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* The bytes equal to c among the 64 at p, as bits (bit k: byte k). */
-static uint64_t quote_bits_of(const char *p, char c)
-{
-    const __m128i q = _mm_set1_epi8(c);
-    uint64_t m = 0;
-    for (unsigned k = 0; k < 4; k++) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, q)) << (16 * k);
-    }
-    return m;
-}
-
-static uint64_t quote_bits(const char *p) { return quote_bits_of(p, '"'); }
+static uint64_t quote_bits(const char *p) { return m365_eq_bits64(p, '"'); }
 
 /* Copies n bytes 16 at a time: reads and writes up to 16 bytes past them (16 when n is 0:
  * the pieces between two quotes are mostly shorter than 16, so the first copy is not tested). */
@@ -231,7 +219,7 @@ static size_t unquote(const char *p, size_t i, size_t n, char **out)
         uint64_t last = q & ~(q >> 1) & ~drop;
         size_t end = len;
         if (last) {
-            uint64_t close = last & quote_bits_of(p + base + 1, ',');
+            uint64_t close = last & m365_eq_bits64(p + base + 1, ',');
             if (close) {
                 end = (size_t)__builtin_ctzll(close);
                 drop &= (1ull << end) - 1;

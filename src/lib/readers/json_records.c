@@ -146,17 +146,6 @@ struct block_bits {
     uint64_t quote, bslash, nl, bracket;
 };
 
-static uint64_t eq_bits(const char *p, char c)
-{
-    const __m128i v = _mm_set1_epi8(c);
-    uint64_t m = 0;
-    for (unsigned k = 0; k < 4; k++) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, v)) << (16 * k);
-    }
-    return m;
-}
-
 static void block_bits(const char *p, struct block_bits *m)
 {
     const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'),
@@ -176,7 +165,7 @@ static void block_bits(const char *p, struct block_bits *m)
     }
     m->quote = quote;
     m->bracket = bracket;
-    m->bslash = rare ? eq_bits(p, '\\') : 0;
+    m->bslash = rare ? m365_eq_bits64(p, '\\') : 0;
     m->nl = rare & ~m->bslash;
 }
 
