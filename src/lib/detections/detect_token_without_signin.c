@@ -239,25 +239,27 @@ static struct tok_key tok_key(const char *tok)
     return (struct tok_key){(const void *)(uintptr_t)a, (const void *)(uintptr_t)b};
 }
 
-static void tok_put(struct m365_map *m, const char *tok)
+static void tok_put(struct m365_map *m, struct tok_key k)
 {
-    struct tok_key k = tok_key(tok);
     void **slot = m365_map_put(m, k.k1, k.k2);
     if (slot) {
         *slot = (void *)1;
     }
 }
 
-static bool tok_has(const struct m365_map *m, const char *tok)
+static bool tok_has(const struct m365_map *m, struct tok_key k)
 {
-    struct tok_key k = tok_key(tok);
     return m365_map_get(m, k.k1, k.k2) != NULL;
+}
+
+static bool key_known(const struct state *s, struct tok_key k)
+{
+    return tok_has(&s->tok[0], k) || tok_has(&s->tok[1], k) || tok_has(&s->late_tok, k);
 }
 
 static bool token_known(const struct state *s, const char *tok)
 {
-    return tok && (tok_has(&s->tok[0], tok) || tok_has(&s->tok[1], tok) ||
-                   tok_has(&s->late_tok, tok));
+    return tok && key_known(s, tok_key(tok));
 }
 
 /* Exchange's own assistants acting in a mailbox: not a user's token. */
@@ -354,9 +356,10 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
             s->tok_cur = old;
             s->tok_start = ev->time_ms;
         }
-        tok_put(&s->tok[s->tok_cur], ev->token_id);
-        if (tok_has(&s->pend_tok, ev->token_id)) {
-            tok_put(&s->late_tok, ev->token_id);
+        struct tok_key k = tok_key(ev->token_id);
+        tok_put(&s->tok[s->tok_cur], k);
+        if (tok_has(&s->pend_tok, k)) {
+            tok_put(&s->late_tok, k);
         }
     }
     const char *sess = lower_key(dc, ev->session_id);
@@ -421,7 +424,11 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     }
     const char *sess = lower_key(dc, ev->session_id);
     const char *client = lower_key(dc, ev->client_app_id);
-    if (token_known(s, ev->token_id) || (sess && m365_map_get(&s->sessions, sess, NULL))) {
+    struct tok_key tk = {NULL, NULL};
+    if (ev->token_id) {
+        tk = tok_key(ev->token_id);
+    }
+    if ((tk.k1 && key_known(s, tk)) || (sess && m365_map_get(&s->sessions, sess, NULL))) {
         return;
     }
     if (client) {
@@ -467,8 +474,8 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
         u->cap_cand = nc;
     }
     u->cand[u->n_cand++] = (struct cand){m365_dctx_keep(dc, ev), ipkey, client, sess};
-    if (ev->token_id) {
-        tok_put(&s->pend_tok, ev->token_id); /* its sign-in may still come, within clock_skew */
+    if (tk.k1) {
+        tok_put(&s->pend_tok, tk); /* its sign-in may still come, within clock_skew */
     }
 }
 
