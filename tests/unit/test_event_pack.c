@@ -326,8 +326,8 @@ static void sort_by_time_is_qsort(void **state)
         struct m365_packed **got = calloc(n ? n : 1, sizeof(*got));
         struct m365_packed **want = calloc(n ? n : 1, sizeof(*want));
         assert_true(ev && got && want);
-        for (int shape = 0; shape < 6; shape++) {
-            size_t runs = 1 + (size_t)shape * 3;
+        for (int shape = 0; shape < 7; shape++) {
+            size_t runs = shape == 6 ? 7 : 1 + (size_t)shape * 3;
             for (size_t i = 0; i < n; i++) {
                 x ^= x << 13;
                 x ^= x >> 7;
@@ -347,7 +347,8 @@ static void sort_by_time_is_qsort(void **state)
                 got[i] = want[i] = &ev[i];
             }
             if (shape >= 3) {
-                /* Each file's events ascending, then the files one after another. */
+                /* Each file's events ascending (shape 6: descending, as Graph and Purview
+                 * export them), then the files one after another. */
                 size_t per = n / runs + 1;
                 for (size_t lo = 0; lo < n; lo += per) {
                     size_t hi = lo + per < n ? lo + per : n;
@@ -356,12 +357,22 @@ static void sort_by_time_is_qsort(void **state)
                             ev[i].time_ms = ev[i - 1].time_ms + (int64_t)(x % 2);
                         }
                     }
+                    if (shape == 6) {
+                        for (size_t i = lo, j = hi - 1; i < j; i++, j--) {
+                            int64_t t = ev[i].time_ms;
+                            ev[i].time_ms = ev[j].time_ms;
+                            ev[j].time_ms = t;
+                        }
+                    }
                 }
             }
-            assert_int_equal(m365_packed_sort_by_time(got, n), 0);
             if (n > 1) {
                 qsort(want, n, sizeof(*want), cmp_time_seq);
             }
+            for (size_t i = 0; i < n; i++) {
+                got[i] = &ev[i];
+            }
+            assert_int_equal(m365_packed_sort_by_time(got, n), 0);
             for (size_t i = 0; i < n; i++) {
                 if (got[i] != want[i]) {
                     fail_msg("n %zu shape %d: position %zu holds seq %u, qsort has seq %u", n,

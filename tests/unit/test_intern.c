@@ -122,6 +122,30 @@ static void look_aside_collisions_and_limit(void **state)
         assert_int_equal(m365_intern_count(&t), 200);
         m365_intern_free(&t);
 
+        /* Longer than the bytes a look-aside entry keeps (44): values that differ only past
+         * them, or only inside them, in one slot. */
+        assert_int_equal(m365_intern_init(&t), 0);
+        m365_intern_set_shared(&t, shared);
+        const char *longs[2][10];
+        for (int pass = 0; pass < 3; pass++) {
+            for (int at = 0; at < 2; at++) {
+                for (int i = 0; i < 10; i++) {
+                    memset(buf, 'a', sizeof(buf));
+                    buf[at ? 50 : 20] = (char)('0' + i);
+                    const char *p = m365_intern(&t, buf, sizeof(buf));
+                    assert_non_null(p);
+                    assert_memory_equal(p, buf, sizeof(buf));
+                    if (pass == 0) {
+                        longs[at][i] = p;
+                    } else {
+                        assert_ptr_equal(p, longs[at][i]);
+                    }
+                }
+            }
+        }
+        assert_int_equal(m365_intern_count(&t), 20);
+        m365_intern_free(&t);
+
         assert_int_equal(m365_intern_init(&t), 0);
         m365_intern_set_shared(&t, shared);
         m365_intern_set_limit(&t, 64);

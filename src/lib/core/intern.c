@@ -138,10 +138,15 @@ static const char *shard_intern(struct m365_intern *in, struct m365_intern_shard
 }
 
 #define LOOK_ASIDE 2048u
+#define ASIDE_HEAD 44u
+/* One cache line per entry. The value's first bytes are kept in the entry itself: a hit on a
+ * value up to 44 bytes (addresses, user names, GUIDs) reads no interned string, which lie far
+ * apart in memory and cost a cache miss each. */
 struct look_aside {
-    uint64_t table;
+    _Alignas(64) uint64_t table;
     const char *str;
     uint32_t len;
+    char head[ASIDE_HEAD];
 };
 static _Thread_local struct look_aside look_aside[LOOK_ASIDE];
 
@@ -157,6 +162,18 @@ static size_t aside_slot(const char *s, size_t len)
     return (size_t)(x >> 53); /* 11 bits: LOOK_ASIDE slots */
 }
 
+static int aside_match(const struct look_aside *la, uint64_t table, const char *s, size_t len)
+{
+    if (la->table != table || la->len != len) {
+        return 0;
+    }
+    if (len <= ASIDE_HEAD) {
+        return m365_mem_eq(la->head, s, len);
+    }
+    return m365_mem_eq(la->head, s, ASIDE_HEAD) &&
+           m365_mem_eq(la->str + ASIDE_HEAD, s + ASIDE_HEAD, len - ASIDE_HEAD);
+}
+
 const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
 {
     if (len > UINT32_MAX) {
@@ -168,7 +185,7 @@ const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
      * answers for another. The strings themselves never move or change while their table
      * lives. */
     struct look_aside *la = &look_aside[aside_slot(s, len)];
-    if (la->table == t->id && la->len == len && m365_mem_eq(la->str, s, len)) {
+    if (aside_match(la, t->id, s, len)) {
         return la->str;
     }
     uint64_t h = m365_hash_short(s, len, 0x1f2e3d4c);
@@ -185,6 +202,7 @@ const char *m365_intern(struct m365_intern *t, const char *s, size_t len)
         la->table = t->id;
         la->len = (uint32_t)len;
         la->str = r;
+        memcpy(la->head, r, len < ASIDE_HEAD ? len : ASIDE_HEAD);
     }
     return r;
 }

@@ -55,8 +55,9 @@ uint64_t m365_packed_offset(const struct m365_packed *p);
 void m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_base);
 
 /* Sorts a table of events by (time_ms, seq), the order qsort with that comparison gives (seq
- * is unique). A merge sort that checks whether two runs are already in order before merging
- * them: the table arrives in file order, and each export file is in time order, so most merges
- * are one comparison. Returns -1 (table unchanged) when out of memory. */
+ * is unique). A merge sort of the keys copied out, which turns falling runs round and checks
+ * whether two runs are already in order before merging them: the table arrives in file order,
+ * and each export file is in time order (rising or falling), so most merges are one
+ * comparison. Returns -1 (table unchanged) when out of memory. */
 int m365_packed_sort_by_time(struct m365_packed **a, size_t n);
 #endif

@@ -1530,9 +1530,9 @@ static int cmp_key(const void *a, const void *b)
 }
 
 /* Sorts the pointer table by time (the caller then numbers the events; seq is still the
- * file-order index). In memory, through the pointers (the least memory). Spilled, with the
- * keys copied out beside them: the sort then reads no event, where through the pointers it
- * would bring every page of the file back many times over. Both give the same order. */
+ * file-order index). Both ways copy the keys out and sort them, reading each event once: in
+ * memory with the run-aware merge sort, spilled with qsort, the pages read in order and let
+ * go as they are. Both give the same order. */
 static enum m365_status sort_events(struct m365_scan *s)
 {
     size_t n = s->n_sorted;
