@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <maxminddb.h>
 
 #include "core/intern.h"
@@ -481,6 +482,79 @@ static void test_cache_by_pointer(void **state)
     free(p);
 }
 
+/* Each thread remembers the addresses it looked up lately, by pointer: two enrich objects (or
+ * one freed and another made, perhaps at the same address) never answer for each other. */
+static void test_look_aside_per_enrich(void **state)
+{
+    struct fx *f = *state;
+    char *p = text_file(f, "tags.json", service_tags);
+    const char *ip = m365_intern(&f->intern, "20.81.111.85", 12);
+    for (int round = 0; round < 3; round++) {
+        struct m365_enrich *with = load(f, p, NULL, NULL);
+        struct m365_enrich *without = load(f, NULL, NULL, NULL);
+        for (int i = 0; i < 4; i++) {
+            assert_true(m365_enrich_ip(with, ip)->in_ranges);
+            assert_false(m365_enrich_ip(without, ip)->in_ranges);
+        }
+        /* Freed and made again, in either order: the new one answers from its own list. */
+        m365_enrich_free(round % 2 ? with : without);
+        struct m365_enrich *again = load(f, round % 2 ? NULL : p, NULL, NULL);
+        assert_int_equal(m365_enrich_ip(again, ip)->in_ranges, round % 2 == 0);
+        m365_enrich_free(again);
+        m365_enrich_free(round % 2 ? without : with);
+    }
+    free(p);
+}
+
+struct look_job {
+    struct m365_enrich *e;
+    const char **ips;
+    const struct m365_ipinfo **got;
+    size_t n;
+};
+
+static void *look_all(void *arg)
+{
+    struct look_job *j = arg;
+    for (int pass = 0; pass < 3; pass++) {
+        for (size_t i = 0; i < j->n; i++) {
+            j->got[i] = m365_enrich_ip(j->e, j->ips[i]);
+        }
+    }
+    return NULL;
+}
+
+/* Shared by threads (as the detections share it): each thread gets the one description of
+ * each address, the same as a thread alone gets. */
+static void test_shared_threads_agree(void **state)
+{
+    struct fx *f = *state;
+    char *p = text_file(f, "tags.json", service_tags);
+    struct m365_enrich *e = load(f, p, NULL, NULL);
+    enum { N = 20000 };
+    static const char *ips[N];
+    static const struct m365_ipinfo *got[2][N];
+    char buf[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(buf, sizeof(buf), "%d.%d.%d.%d", 20 + i % 3, (i / 3) % 256, i % 251, i % 7);
+        ips[i] = m365_intern(&f->intern, buf, strlen(buf));
+    }
+    m365_enrich_set_shared(e, true);
+    struct look_job jobs[2] = {{e, ips, got[0], N}, {e, ips, got[1], N}};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, look_all, &jobs[1]), 0);
+    look_all(&jobs[0]);
+    pthread_join(t, NULL);
+    m365_enrich_set_shared(e, false);
+    for (int i = 0; i < N; i++) {
+        assert_ptr_equal(got[0][i], got[1][i]);
+        assert_ptr_equal(m365_enrich_ip(e, ips[i]), got[0][i]);
+        assert_true(got[0][i]->valid);
+    }
+    m365_enrich_free(e);
+    free(p);
+}
+
 /* --- ASN databases ------------------------------------------------------------------------ */
 
 struct asn_case {
@@ -786,6 +860,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cidr_list_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encodings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_by_pointer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_look_aside_per_enrich, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_threads_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mmdb_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_asn_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_asn_db_errors, setup, teardown),

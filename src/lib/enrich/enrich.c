@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <maxminddb.h>
 #include <stdio.h>
@@ -39,7 +40,10 @@ struct m365_enrich {
     struct m365_map cache; /* ip pointer -> struct m365_ipinfo */
     pthread_mutex_t mu;    /* guards the cache while detections run on several threads */
     bool shared;
+    uint64_t id; /* unique per enrich: keys the threads' look-aside entries */
 };
+
+static _Atomic uint64_t next_enrich_id = 1;
 
 static void mask(uint8_t *a, unsigned len, unsigned total)
 {
@@ -364,6 +368,7 @@ enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *i
         return M365_E_NOMEM;
     }
     e->intern = intern;
+    e->id = atomic_fetch_add(&next_enrich_id, 1);
     pthread_mutex_init(&e->mu, NULL);
     if (ip_ranges) {
         if (load_prefixes(e, &e->ranges, ip_ranges, "hosting", err, err_size) != 0) {
@@ -464,34 +469,59 @@ void m365_enrich_set_shared(struct m365_enrich *e, bool shared)
     }
 }
 
+static const struct m365_ipinfo no_info; /* no address, or no memory to describe it */
+
+/* Each thread remembers the addresses it asked about lately (detections ask once per sign-in,
+ * several of them per event): no lock, where every look-up in the shared cache took one, and
+ * two threads taking it by the million made the detections' second thread nearly worthless.
+ * An entry names its enrich by id; what it points to lives as long as that enrich. */
+#define IP_ASIDE 4096u
+struct ip_aside {
+    uint64_t id;
+    const char *ip;
+    const struct m365_ipinfo *info;
+};
+static _Thread_local struct ip_aside ip_aside[IP_ASIDE];
+
 const struct m365_ipinfo *m365_enrich_ip(struct m365_enrich *e, const char *ip)
 {
-    static const struct m365_ipinfo invalid;
     if (!e || !ip) {
-        return &invalid;
+        return &no_info;
     }
-    if (!e->shared) {
-        return enrich_ip(e, ip);
+    /* Addresses come interned: the pointer is the key, as in the cache. */
+    struct ip_aside *a =
+        &ip_aside[((uint64_t)(uintptr_t)ip * 0x9e3779b97f4a7c15ull) >> 52]; /* 12 bits */
+    if (a->id == e->id && a->ip == ip) {
+        return a->info;
     }
-    pthread_mutex_lock(&e->mu);
-    const struct m365_ipinfo *r = enrich_ip(e, ip);
-    pthread_mutex_unlock(&e->mu);
+    const struct m365_ipinfo *r;
+    if (e->shared) {
+        pthread_mutex_lock(&e->mu);
+        r = enrich_ip(e, ip);
+        pthread_mutex_unlock(&e->mu);
+    } else {
+        r = enrich_ip(e, ip);
+    }
+    if (r != &no_info) {
+        a->id = e->id;
+        a->ip = ip;
+        a->info = r;
+    }
     return r;
 }
 
 static const struct m365_ipinfo *enrich_ip(struct m365_enrich *e, const char *ip)
 {
-    static const struct m365_ipinfo invalid;
     void **slot = m365_map_put(&e->cache, ip, NULL);
     if (!slot) {
-        return &invalid;
+        return &no_info;
     }
     if (*slot) {
         return *slot;
     }
     struct m365_ipinfo *info = calloc(1, sizeof(*info));
     if (!info) {
-        return &invalid;
+        return &no_info;
     }
     *slot = info;
     uint8_t a[16] = {0};
