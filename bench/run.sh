@@ -229,12 +229,19 @@ warm() { # DIR: read every file once so all tools start from the page cache
   find "$1" -name '*.jsonl' -print0 | xargs -0 cat >/dev/null
 }
 
+# Read before every timed run, untimed (a command and its arguments; empty: nothing). Warming
+# once per block is not enough on a machine whose page cache is reclaimed in the background:
+# on the VM of RESULTS.md, 690 MB of cached files fell to 197 MB in 30 idle seconds, and a run
+# that started after it read part of its input from disk.
+PREWARM=()
+
 # measure KEY RUNS OUT CMD...: runs CMD (stdout to OUT) RUNS times under /usr/bin/time -v;
 # appends "KEY wall rss_kib" per run to $RAW. Exit status must be 0.
 measure() {
   local key=$1 runs=$2 out=$3; shift 3
   local i t0 t1 rss cpu tf=$TMPD/time.txt
   for ((i = 1; i <= runs; i++)); do
+    if ((${#PREWARM[@]})); then "${PREWARM[@]}"; fi
     t0=$EPOCHREALTIME
     if ! /usr/bin/time -v -o "$tf" "$@" >"$out" 2>"$TMPD/stderr.txt"; then
       tail -n 20 "$TMPD/stderr.txt" >&2
@@ -367,6 +374,7 @@ format_block() {
   gtb=$(jq '.totals.bytes' "$CORPUS/ground-truth.json")
   [ "$gtb" = "${FBYTES[$f@$size]}" ] || die "$f at $size: ${FBYTES[$f@$size]} bytes on disk, ground-truth.json says $gtb"
   log "$size $f: ${FFILES[$f@$size]} files in ${EVDIRS[*]}, ${FBYTES[$f@$size]} bytes; warming the page cache"
+  PREWARM=(warm_all "$CORPUS" "${EVDIRS[@]}")
   warm_all "$CORPUS" "${EVDIRS[@]}"
   warm_all "$CORPUS" "${EVDIRS[@]}"
   measure "cat.$f@$size" "$RUNS" /dev/null \
@@ -432,6 +440,7 @@ gzip_block() {
   # batches of about files / (4 x CPUs): few processes, still balanced
   nfiles=${FFILES[$f@$size]}
   batch=$(( (nfiles + 4 * NCPU - 1) / (4 * NCPU) ))
+  PREWARM=(warm_all "$CORPUS" "${EVDIRS[@]}")
   warm_all "$CORPUS" "${EVDIRS[@]}"
   measure "zcat.$f@$size" "$RUNS" /dev/null \
     bash -c 'cd "$1" && shift && find "$@" -type f -name "*.gz" -print0 | xargs -0 zcat >/dev/null' _ "$CORPUS" "${EVDIRS[@]}"
@@ -487,6 +496,7 @@ for size in "${SIZE_LIST[@]}"; do
     files=$(find "$ual" -name '*.jsonl' | wc -l)
     BYTES[$size]=$(find "$ual" -name '*.jsonl' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
     log "$size: $files files, ${BYTES[$size]} bytes; warming the page cache"
+    PREWARM=(warm "$ual")
     warm "$ual"
 
     # --- baselines ---------------------------------------------------------------------------------
