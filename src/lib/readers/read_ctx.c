@@ -292,10 +292,28 @@ const char *m365_ev_copy(struct m365_read_ctx *ctx, const char *s, size_t len)
     return m365_arena_strndup(ctx->arena, s, len);
 }
 
+/* A few dozen operation names make up a whole export: each thread remembers what the ones it
+ * saw lately normalise to, by the interned name (entries name their table, as the intern
+ * look-aside's do). */
+#define OP_MEMO 64u
+struct op_memo {
+    uint64_t table;
+    const char *raw, *op;
+};
+static _Thread_local struct op_memo op_memo[OP_MEMO];
+
 void m365_ev_set_operation(struct m365_read_ctx *ctx, const char *s, size_t len)
 {
     struct m365_event *ev = &ctx->evb->ev;
     ev->operation_raw = m365_ev_intern(ctx, s, len);
+    struct op_memo *m = NULL;
+    if (ev->operation_raw) {
+        m = &op_memo[((uint64_t)(uintptr_t)ev->operation_raw * 0x9e3779b97f4a7c15ull) >> 58];
+        if (m->table == ctx->intern->id && m->raw == ev->operation_raw) {
+            ev->operation = m->op;
+            return;
+        }
+    }
     char small[256];
     char *tmp = len < sizeof(small) ? small : malloc(len + 1);
     if (!tmp) {
@@ -306,6 +324,11 @@ void m365_ev_set_operation(struct m365_read_ctx *ctx, const char *s, size_t len)
     ev->operation = m365_ev_intern(ctx, tmp, n);
     if (tmp != small) {
         free(tmp);
+    }
+    if (m && ev->operation) {
+        m->table = ctx->intern->id;
+        m->raw = ev->operation_raw;
+        m->op = ev->operation;
     }
 }
 
