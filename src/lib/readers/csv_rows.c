@@ -415,6 +415,12 @@ static int split(struct m365_csv_rows *r, const char *p, size_t n)
     if (m365_csv_split(&r->cells, p, n) != 0) {
         return -1;
     }
+    /* Zeroed bytes after the last cell (M365_CSV_CELL_PADDING): any cell can be handed to the
+     * JSON parser in place, without a padded copy. */
+    if (!cells_reserve(&r->cells, M365_CSV_CELL_PADDING)) {
+        return -1;
+    }
+    memset(r->cells.buf + r->cells.len, 0, M365_CSV_CELL_PADDING);
     for (size_t i = 0; i < r->cells.n; i++) {
         r->cells.fields[i].s = r->cells.buf + r->cells.offs[i];
     }

@@ -17,8 +17,13 @@
 
 struct m365_csv_rows;
 
+/* Readable bytes after every cell's text in a row from m365_csv_rows_next (the cells that
+ * follow it, then zeroes): enough for the JSON parser to read a cell in place. */
+#define M365_CSV_CELL_PADDING 64
+
 struct m365_csv_field {
-    const char *s; /* NUL-terminated copy, owned by the row source */
+    const char *s; /* NUL-terminated copy, owned by the row source; M365_CSV_CELL_PADDING
+                    * readable bytes follow it */
     size_t len;
 };
 

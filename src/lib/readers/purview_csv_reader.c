@@ -148,7 +148,8 @@ static void map_row(struct m365_read_ctx *ctx, const struct purview_cols *c,
     }
     struct m365_jv root;
     const char *err;
-    if (m365_json_parse(ctx->json, json, json_len, false, &root, &err) != 0) {
+    _Static_assert(M365_CSV_CELL_PADDING >= M365_JSON_PADDING, "cells are parsed in place");
+    if (m365_json_parse(ctx->json, json, json_len, true, &root, &err) != 0) {
         m365_ctx_skip(ctx, row->line, "AuditData", "AuditData is not valid JSON: %s", err);
         return;
     }
