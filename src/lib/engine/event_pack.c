@@ -394,21 +394,13 @@ void m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_
     memcpy(body(p) + 8, &off, 8);
 }
 
-/* What the sort compares, copied out of the events: the merges then read one array front to
- * back instead of two events per comparison, scattered over the whole table. */
-struct time_key {
-    int64_t time_ms;
-    uint32_t seq;
-    uint32_t at; /* the event's place in the table being sorted */
-};
-
-static inline bool before(const struct time_key *x, const struct time_key *y)
+static inline bool before(const struct m365_time_key *x, const struct m365_time_key *y)
 {
     return x->time_ms < y->time_ms || (x->time_ms == y->time_ms && x->seq < y->seq);
 }
 
 /* Merges the sorted a[lo, mid) and a[mid, hi), copying the shorter side to tmp. */
-static void merge(struct time_key *a, size_t lo, size_t mid, size_t hi, struct time_key *tmp)
+static void merge(struct m365_time_key *a, size_t lo, size_t mid, size_t hi, struct m365_time_key *tmp)
 {
     if (!before(&a[mid], &a[mid - 1])) {
         return; /* already in order */
@@ -438,7 +430,7 @@ static void merge(struct time_key *a, size_t lo, size_t mid, size_t hi, struct t
 /* Sorts a[0, n). Runs in falling order are turned round first (keys are unique, so this keeps
  * the order qsort gives): Graph and Purview exports list the newest first, and the merges then
  * find their halves in order. */
-static void sort_keys(struct time_key *a, size_t n, struct time_key *tmp)
+static void sort_keys(struct m365_time_key *a, size_t n, struct m365_time_key *tmp)
 {
     enum { BLOCK = 32 };
     for (size_t lo = 0; lo + 1 < n;) {
@@ -447,7 +439,7 @@ static void sort_keys(struct time_key *a, size_t n, struct time_key *tmp)
             hi++;
         }
         for (size_t i = lo, j = hi - 1; i < j; i++, j--) {
-            struct time_key t = a[i];
+            struct m365_time_key t = a[i];
             a[i] = a[j];
             a[j] = t;
         }
@@ -456,7 +448,7 @@ static void sort_keys(struct time_key *a, size_t n, struct time_key *tmp)
     for (size_t lo = 0; lo < n; lo += BLOCK) {
         size_t hi = lo + BLOCK < n ? lo + BLOCK : n;
         for (size_t i = lo + 1; i < hi; i++) {
-            struct time_key x = a[i];
+            struct m365_time_key x = a[i];
             size_t j = i;
             for (; j > lo && before(&x, &a[j - 1]); j--) {
                 a[j] = a[j - 1];
@@ -472,6 +464,20 @@ static void sort_keys(struct time_key *a, size_t n, struct time_key *tmp)
     }
 }
 
+int m365_time_keys_sort(struct m365_time_key *k, size_t n)
+{
+    if (n < 2) {
+        return 0;
+    }
+    struct m365_time_key *tmp = malloc((n / 2 + 1) * sizeof(*tmp));
+    if (!tmp) {
+        return -1;
+    }
+    sort_keys(k, n, tmp);
+    free(tmp);
+    return 0;
+}
+
 int m365_packed_sort_by_time(struct m365_packed **a, size_t n)
 {
     if (n < 2) {
@@ -480,11 +486,8 @@ int m365_packed_sort_by_time(struct m365_packed **a, size_t n)
     if (n > UINT32_MAX) {
         return -1;
     }
-    struct time_key *k = malloc(n * sizeof(*k));
-    struct time_key *tmp = malloc((n / 2 + 1) * sizeof(*tmp));
-    if (!k || !tmp) {
-        free(k);
-        free(tmp);
+    struct m365_time_key *k = malloc(n * sizeof(*k));
+    if (!k) {
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -492,14 +495,17 @@ int m365_packed_sort_by_time(struct m365_packed **a, size_t n)
         k[i].seq = a[i]->seq;
         k[i].at = (uint32_t)i;
     }
-    sort_keys(k, n, tmp);
-    /* The pointers in order, gathered in tmp (room for n + 2 pointers) and copied back. */
-    struct m365_packed **out = (struct m365_packed **)(void *)tmp;
+    if (m365_time_keys_sort(k, n) != 0) {
+        free(k);
+        return -1;
+    }
+    /* The pointers in order, written over the keys (pointer j's bytes are key j / 2's, read by
+     * then), and copied back. */
+    struct m365_packed **out = (struct m365_packed **)(void *)k;
     for (size_t i = 0; i < n; i++) {
         out[i] = a[k[i].at];
     }
     memcpy(a, out, n * sizeof(*a));
     free(k);
-    free(tmp);
     return 0;
 }

@@ -1514,46 +1514,53 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
     return M365_OK;
 }
 
-/* Time, then file order (ties in time keep record order). */
-struct sort_key {
-    int64_t time_ms;
-    uint64_t i;
-};
-
-static int cmp_key(const void *a, const void *b)
-{
-    const struct sort_key *x = a, *y = b;
-    if (x->time_ms != y->time_ms) {
-        return x->time_ms < y->time_ms ? -1 : 1;
-    }
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-/* Sorts the pointer table by time (the caller then numbers the events; seq is still the
- * file-order index). Both ways copy the keys out and sort them, reading each event once: in
- * memory with the run-aware merge sort, spilled with qsort, the pages read in order and let
- * go as they are. Both give the same order. */
+/* Sorts the pointer table by time, ties in file order, and numbers the events in that order
+ * (seq, until now the file-order index). In memory: m365_packed_sort_by_time, then the numbers
+ * in time order. Spilled: the same merge sort on the keys copied out in file order, and the
+ * numbers written in file order too, through the sort's inverse: the table's pages are visited
+ * front to back and let go as they are, where in time order they would come back many times
+ * over. Both give the same order and the same numbers. */
 static enum m365_status sort_events(struct m365_scan *s)
 {
     size_t n = s->n_sorted;
     if (!s->spilling) {
-        return m365_packed_sort_by_time(s->sorted, n) == 0 ? M365_OK : M365_E_NOMEM;
+        if (m365_packed_sort_by_time(s->sorted, n) != 0) {
+            return M365_E_NOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            s->sorted[i]->seq = (uint32_t)i;
+        }
+        return M365_OK;
     }
-    struct sort_key *k = malloc((n ? n : 1) * sizeof(*k));
-    if (!k) {
+    struct m365_time_key *k = malloc((n ? n : 1) * sizeof(*k));
+    uint32_t *pos = malloc((n ? n : 1) * sizeof(*pos));
+    if (!k || !pos) {
+        free(k);
+        free(pos);
         return M365_E_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         k[i].time_ms = s->sorted[i]->time_ms;
-        k[i].i = i;
+        k[i].seq = k[i].at = (uint32_t)i;
         spill_tick(s, i);
     }
-    m365_qsort(k, n, sizeof(*k), cmp_key);
+    if (m365_time_keys_sort(k, n) != 0) {
+        free(k);
+        free(pos);
+        return M365_E_NOMEM;
+    }
     /* The pointers in order, written over the keys: slot j's bytes are key j/2's, read by then. */
     struct m365_packed **p = (struct m365_packed **)(void *)k;
     for (size_t j = 0; j < n; j++) {
-        p[j] = s->sorted[k[j].i];
+        uint32_t at = k[j].at;
+        pos[at] = (uint32_t)j;
+        p[j] = s->sorted[at];
     }
+    for (size_t i = 0; i < n; i++) {
+        s->sorted[i]->seq = pos[i];
+        spill_tick(s, i);
+    }
+    free(pos);
     free((void *)s->sorted);
     struct m365_packed **shrunk = realloc(p, (n ? n : 1) * sizeof(*p));
     s->sorted = shrunk ? shrunk : p;
@@ -1849,10 +1856,6 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     s->home_tenant = infer_tenant(s);
     if (sort_events(s) != M365_OK) {
         return M365_E_NOMEM;
-    }
-    for (size_t i = 0; i < s->n_sorted; i++) {
-        s->sorted[i]->seq = (uint32_t)i;
-        spill_tick(s, i);
     }
 
     for (enum m365_log_source l = 0; l < M365_LOG__COUNT; l++) {
