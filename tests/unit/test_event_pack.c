@@ -312,8 +312,9 @@ static int cmp_time_seq(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The run-aware merge sort gives qsort's order on tables shaped like the scan's (time-ordered
- * files one after another, interleaved sources, equal times) and on shapeless ones. */
+/* The run-aware merge sort of the events' keys gives qsort's order on tables shaped like the
+ * scan's (files in rising or falling time order one after another, interleaved sources, equal
+ * times) and on shapeless ones. */
 static void sort_by_time_is_qsort(void **state)
 {
     (void)state;
@@ -323,7 +324,7 @@ static void sort_by_time_is_qsort(void **state)
     for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
         size_t n = sizes[si];
         struct m365_packed *ev = calloc(n ? n : 1, sizeof(*ev));
-        struct m365_packed **got = calloc(n ? n : 1, sizeof(*got));
+        struct m365_time_key *got = calloc(n ? n : 1, sizeof(*got));
         struct m365_packed **want = calloc(n ? n : 1, sizeof(*want));
         assert_true(ev && got && want);
         for (int shape = 0; shape < 7; shape++) {
@@ -344,7 +345,7 @@ static void sort_by_time_is_qsort(void **state)
                 }
                 ev[i].time_ms = t;
                 ev[i].seq = (uint32_t)i;
-                got[i] = want[i] = &ev[i];
+                want[i] = &ev[i];
             }
             if (shape >= 3) {
                 /* Each file's events ascending (shape 6: descending, as Graph and Purview
@@ -370,13 +371,16 @@ static void sort_by_time_is_qsort(void **state)
                 qsort(want, n, sizeof(*want), cmp_time_seq);
             }
             for (size_t i = 0; i < n; i++) {
-                got[i] = &ev[i];
+                got[i].time_ms = ev[i].time_ms;
+                got[i].seq = ev[i].seq;
+                got[i].at = (uint32_t)i;
             }
-            assert_int_equal(m365_packed_sort_by_time(got, n), 0);
+            assert_int_equal(m365_time_keys_sort(got, n), 0);
             for (size_t i = 0; i < n; i++) {
-                if (got[i] != want[i]) {
+                if (&ev[got[i].at] != want[i] || got[i].seq != want[i]->seq ||
+                    got[i].time_ms != want[i]->time_ms) {
                     fail_msg("n %zu shape %d: position %zu holds seq %u, qsort has seq %u", n,
-                             shape, i, got[i]->seq, want[i]->seq);
+                             shape, i, got[i].seq, want[i]->seq);
                 }
             }
             merged_checked += n > 64;

@@ -477,35 +477,3 @@ int m365_time_keys_sort(struct m365_time_key *k, size_t n)
     free(tmp);
     return 0;
 }
-
-int m365_packed_sort_by_time(struct m365_packed **a, size_t n)
-{
-    if (n < 2) {
-        return 0;
-    }
-    if (n > UINT32_MAX) {
-        return -1;
-    }
-    struct m365_time_key *k = malloc(n * sizeof(*k));
-    if (!k) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        k[i].time_ms = a[i]->time_ms;
-        k[i].seq = a[i]->seq;
-        k[i].at = (uint32_t)i;
-    }
-    if (m365_time_keys_sort(k, n) != 0) {
-        free(k);
-        return -1;
-    }
-    /* The pointers in order, written over the keys (pointer j's bytes are key j / 2's, read by
-     * then), and copied back. */
-    struct m365_packed **out = (struct m365_packed **)(void *)k;
-    for (size_t i = 0; i < n; i++) {
-        out[i] = a[k[i].at];
-    }
-    memcpy(a, out, n * sizeof(*a));
-    free(k);
-    return 0;
-}

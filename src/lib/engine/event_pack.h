@@ -54,21 +54,18 @@ uint64_t m365_packed_offset(const struct m365_packed *p);
 /* Adds to the line and offset (the part of a file read from its middle). */
 void m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_base);
 
-/* What the sorts compare, copied out of the events: a merge then reads one array front to back
- * instead of two events per comparison, scattered over the whole table. */
+/* What the event sort compares, copied out of the events: a merge then reads one array front
+ * to back instead of two events per comparison, scattered over the whole table. */
 struct m365_time_key {
     int64_t time_ms;
     uint32_t seq;
     uint32_t at; /* the event's place in the table being sorted */
 };
-/* Sorts keys by (time_ms, seq), seq unique: a merge sort that turns falling runs round and
- * checks whether two runs are already in order before merging them. -1 when out of memory. */
+/* Sorts keys by (time_ms, seq), the order qsort with that comparison gives (seq is unique). A
+ * merge sort that turns falling runs round and checks whether two runs are already in order
+ * before merging them: the scan's keys come in file order, and each export file is in time
+ * order (rising, or falling for Graph and Purview), so most merges are one comparison. Returns
+ * -1 (keys unchanged) when out of memory. */
 int m365_time_keys_sort(struct m365_time_key *k, size_t n);
 
-/* Sorts a table of events by (time_ms, seq), the order qsort with that comparison gives (seq
- * is unique). A merge sort of the keys copied out, which turns falling runs round and checks
- * whether two runs are already in order before merging them: the table arrives in file order,
- * and each export file is in time order (rising or falling), so most merges are one
- * comparison. Returns -1 (table unchanged) when out of memory. */
-int m365_packed_sort_by_time(struct m365_packed **a, size_t n);
 #endif
