@@ -77,7 +77,8 @@ static void reference_records(struct m365_json *j, const char *doc, size_t len, 
     }
 }
 
-static const char *current_doc; /* for failure messages */
+static const char *current_doc; /* for failure messages, and the records' places */
+static size_t current_len;
 
 /* What the framer cuts out, each parsed by simdjson and minified. */
 static void framed_records(struct m365_json *j, const char *path, size_t chunk,
@@ -97,6 +98,21 @@ static void framed_records(struct m365_json *j, const char *path, size_t chunk,
                           (unsigned long long)rec.line, rec.why);
             (*skips)++;
             continue;
+        }
+        /* Where the framer says the record is: its bytes there, and the line of its first
+         * byte (offsets count from after a byte-order mark). */
+        size_t bom = current_len >= 3 && memcmp(current_doc, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+        const char *at = current_doc + bom + rec.offset;
+        assert_true(bom + rec.offset + rec.len <= current_len);
+        assert_memory_equal(at, rec.data, rec.len);
+        uint64_t line = 1;
+        for (const char *q = current_doc + bom; q < at; q++) {
+            line += *q == '\n';
+        }
+        if (rec.line != line) {
+            fail_msg("chunk %zu: record at offset %llu framed on line %llu, it starts on line %llu",
+                     chunk, (unsigned long long)rec.offset, (unsigned long long)rec.line,
+                     (unsigned long long)line);
         }
         struct m365_jv v;
         if (m365_json_parse(j, rec.data, rec.len, true, &v, &err) != 0) {
@@ -204,6 +220,7 @@ static void check_doc(const char *dir, const char *doc, size_t len, bool whole_i
 {
     char *path = m365_test_path(dir, "doc.json");
     current_doc = doc;
+    current_len = len;
     assert_int_equal(m365_test_write_file(path, doc, len), 0);
     struct m365_json *j = m365_json_new(64u << 20, 1024);
     struct strlist ref = {0};
@@ -424,6 +441,7 @@ static void limits_whatever_the_read_size(void **state)
     free(dir);
 }
 
+/* Every test with each block code: SSE2, then (on a CPU that has it) AVX-512. */
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,5 +449,13 @@ int main(void)
         cmocka_unit_test(real_samples),
         cmocka_unit_test(limits_whatever_the_read_size),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    bool can = m365_json_records_wide(false);
+    int failed = cmocka_run_group_tests_name("SSE2 block code", tests, NULL, NULL);
+    if (can) {
+        m365_json_records_wide(true);
+        failed += cmocka_run_group_tests_name("AVX-512 block code", tests, NULL, NULL);
+    } else {
+        print_message("no AVX-512 on this CPU: the SSE2 block code alone was checked\n");
+    }
+    return failed;
 }

@@ -169,6 +169,50 @@ static void block_bits(const char *p, struct block_bits *m)
     m->nl = rare & ~m->bslash;
 }
 
+/* The same block with AVX-512 and a carry-less multiply, for CPUs that have them (chosen at
+ * run time; the build stays x86-64 baseline): one compare per byte class, and the quotes'
+ * running parity (prefix_xor below) in one instruction. Returns that parity. The differential
+ * test (test_json_records, against simdjson) runs both. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define JSON_WIDE 1
+#include <immintrin.h>
+#include <stdatomic.h>
+
+static _Atomic int json_wide = -1; /* -1: not asked yet */
+
+static bool wide_cpu(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("pclmul");
+}
+
+static bool wide(void)
+{
+    int w = atomic_load_explicit(&json_wide, memory_order_relaxed);
+    if (w < 0) {
+        w = wide_cpu();
+        atomic_store_explicit(&json_wide, w, memory_order_relaxed);
+    }
+    return w;
+}
+
+__attribute__((target("avx512f,avx512bw,pclmul"))) static inline uint64_t
+block_bits_wide(const char *p, struct block_bits *m)
+{
+    __m512i x = _mm512_loadu_si512((const void *)p);
+    __m512i f = _mm512_or_si512(x, _mm512_set1_epi8(0x20));
+    m->quote = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('"'));
+    m->bslash = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\\'));
+    m->nl = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n'));
+    m->bracket = _mm512_cmpeq_epi8_mask(f, _mm512_set1_epi8('{')) |
+                 _mm512_cmpeq_epi8_mask(f, _mm512_set1_epi8('}'));
+    __m128i px = _mm_clmulepi64_si128(_mm_cvtsi64_si128((long long)m->quote),
+                                      _mm_set1_epi8((char)0xff), 0);
+    return (uint64_t)_mm_cvtsi128_si64(px);
+}
+#endif
+
 /* Bit i: the parity of bits 0..i (inside a string after byte i, starting outside one). */
 static uint64_t prefix_xor(uint64_t x)
 {
@@ -181,6 +225,18 @@ static uint64_t prefix_xor(uint64_t x)
     return x;
 }
 #endif
+
+bool m365_json_records_wide(bool on)
+{
+#ifdef JSON_WIDE
+    bool can = wide_cpu();
+    atomic_store_explicit(&json_wide, on && can, memory_order_relaxed);
+    return can;
+#else
+    (void)on;
+    return false;
+#endif
+}
 
 static bool is_ws(char c)
 {
@@ -197,14 +253,19 @@ struct elem_scan {
 
 /* Follows b[*at..len) until the closing bracket that brings the nesting back to `level` (true,
  * *at just past it) or to the end of the bytes (false). Inside an element only strings,
- * nesting and line ends matter, so they are followed here with the state in locals. */
-static bool scan_element(const char *b, size_t *at, size_t len, unsigned level,
-                         struct elem_scan *st)
+ * nesting and line ends matter, so they are followed here with the state in locals. Compiled
+ * twice, for each block code (use_wide is a constant in each). */
+static inline __attribute__((always_inline)) bool
+scan_element_body(const char *b, size_t *at, size_t len, unsigned level, struct elem_scan *st,
+                  bool use_wide)
 {
     size_t pos = *at;
     unsigned depth = st->depth;
     bool in_str = st->in_str, esc = st->esc, done = false;
     uint64_t line = st->line;
+#ifndef JSON_WIDE
+    (void)use_wide;
+#endif
     while (pos < len && !done) {
         size_t lim = len;
 #ifdef BLOCK_SCAN
@@ -213,9 +274,18 @@ static bool scan_element(const char *b, size_t *at, size_t len, unsigned level,
          * at one by one (a Graph record has a quote every dozen bytes). */
         if (!esc && len - pos >= 64) {
             struct block_bits m;
-            block_bits(b + pos, &m);
+            uint64_t parity;
+#ifdef JSON_WIDE
+            if (use_wide) {
+                parity = block_bits_wide(b + pos, &m);
+            } else
+#endif
+            {
+                block_bits(b + pos, &m);
+                parity = prefix_xor(m.quote);
+            }
             if (!m.bslash) {
-                uint64_t str = prefix_xor(m.quote) ^ (in_str ? ~0ull : 0);
+                uint64_t str = parity ^ (in_str ? ~0ull : 0);
                 uint64_t ev = m.bracket & ~str;
                 unsigned used = 64;
                 for (; ev; ev &= ev - 1) {
@@ -290,6 +360,31 @@ static bool scan_element(const char *b, size_t *at, size_t len, unsigned level,
     st->esc = esc;
     st->line = line;
     return done;
+}
+
+static bool scan_element_base(const char *b, size_t *at, size_t len, unsigned level,
+                              struct elem_scan *st)
+{
+    return scan_element_body(b, at, len, level, st, false);
+}
+
+#ifdef JSON_WIDE
+__attribute__((target("avx512f,avx512bw,pclmul"))) static bool
+scan_element_wide(const char *b, size_t *at, size_t len, unsigned level, struct elem_scan *st)
+{
+    return scan_element_body(b, at, len, level, st, true);
+}
+#endif
+
+static bool scan_element(const char *b, size_t *at, size_t len, unsigned level,
+                         struct elem_scan *st)
+{
+#ifdef JSON_WIDE
+    if (wide()) {
+        return scan_element_wide(b, at, len, level, st);
+    }
+#endif
+    return scan_element_base(b, at, len, level, st);
 }
 
 /* Is p[0..n) (one line) exactly one JSON object, possibly surrounded by white space? */
