@@ -13,6 +13,7 @@
 #include "m365hunt/scan.h"
 
 #include "core/buf.h"
+#include "core/cpu.h"
 #include "core/limits.h"
 #include "io/input.h"
 #include "readers/csv_rows.h"
@@ -840,15 +841,15 @@ static void split_checks(void)
 static void test_split_matches_libcsv(void **state)
 {
     (void)state;
-    bool can = m365_csv_wide(false);
+    bool can = m365_cpu_set_wide(false);
     split_checks();
     if (can) {
-        m365_csv_wide(true);
+        m365_cpu_set_wide(true);
         split_checks();
     } else {
         print_message("no AVX-512 VBMI2 on this CPU: the SSE2 block code alone was checked\n");
     }
-    m365_csv_wide(true); /* back to the default */
+    m365_cpu_set_wide(true); /* back to the default */
 }
 
 int main(void)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "core/cpu.h"
 #include "io/input.h"
 #include "json/json.h"
 #include "readers/json_records.h"
@@ -449,10 +450,10 @@ int main(void)
         cmocka_unit_test(real_samples),
         cmocka_unit_test(limits_whatever_the_read_size),
     };
-    bool can = m365_json_records_wide(false);
+    bool can = m365_cpu_set_wide(false);
     int failed = cmocka_run_group_tests_name("SSE2 block code", tests, NULL, NULL);
     if (can) {
-        m365_json_records_wide(true);
+        m365_cpu_set_wide(true);
         failed += cmocka_run_group_tests_name("AVX-512 block code", tests, NULL, NULL);
     } else {
         print_message("no AVX-512 on this CPU: the SSE2 block code alone was checked\n");

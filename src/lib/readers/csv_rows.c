@@ -1,11 +1,11 @@
 #include "csv_rows.h"
 
 #include <inttypes.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cpu.h"
 #include "../core/limits.h"
 #include "../core/norm.h"
 #include "../core/swar.h"
@@ -129,66 +129,45 @@ static void copy16s(char *o, const char *s, size_t n)
 }
 #endif
 
-/* The block code for CPUs with AVX-512 VBMI2 (x86-64 since Ice Lake and Zen 4), chosen at run
- * time: the build stays x86-64 baseline. A block's quotes and commas are one compare each, and
- * the bytes an unquoted cell keeps are packed by one compress instead of a copy per doubled
- * quote. test_csv_rows holds it to the SSE2 code, and both to libcsv. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define CSV_WIDE 1
+/* The block code for CPUs with AVX-512 (core/cpu.h): a block's quotes and commas are one
+ * compare each, and the bytes an unquoted cell keeps are packed by one compress instead of a
+ * copy per doubled quote. test_csv_rows holds it to the SSE2 code, and both to libcsv. */
+#ifdef M365_WIDE
 #include <immintrin.h>
-#define WIDE_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
 
-static _Atomic int csv_wide = -1; /* -1: not asked yet */
-
-static bool wide_cpu(void)
+M365_WIDE_TARGET static inline uint64_t bytes_wide(const char *p, char c)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("popcnt");
+    return _mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void *)p), _mm512_set1_epi8(c));
 }
 
-static bool wide(void)
+M365_WIDE_TARGET static size_t count_quotes_wide(const char *p, size_t n, size_t *at)
 {
-    int w = atomic_load_explicit(&csv_wide, memory_order_relaxed);
-    if (w < 0) {
-        w = wide_cpu();
-        atomic_store_explicit(&csv_wide, w, memory_order_relaxed);
-    }
-    return w;
-}
-
-WIDE_TARGET static size_t count_quotes_wide(const char *p, size_t n, size_t *at)
-{
-    const __m512i qv = _mm512_set1_epi8('"');
     size_t q = 0, i = 0;
     for (; i + 64 <= n; i += 64) {
-        __m512i v = _mm512_loadu_si512((const void *)(p + i));
-        q += (size_t)__builtin_popcountll(_mm512_cmpeq_epi8_mask(v, qv));
+        q += (size_t)__builtin_popcountll(bytes_wide(p + i, '"'));
     }
     *at = i;
     return q;
 }
-#endif
 
-bool m365_csv_wide(bool on)
+/* The bytes of the block at p that `keep` names, packed to o; returns o past them. Writes 64
+ * bytes. The compress in a register, then a plain store: compressing to memory is slow on some
+ * of these CPUs. */
+M365_WIDE_TARGET static inline char *keep_wide(const char *p, uint64_t keep, char *o)
 {
-#ifdef CSV_WIDE
-    bool can = wide_cpu();
-    atomic_store_explicit(&csv_wide, on && can, memory_order_relaxed);
-    return can;
-#else
-    (void)on;
-    return false;
-#endif
+    __m512i v = _mm512_loadu_si512((const void *)p);
+    _mm512_storeu_si512((void *)o, _mm512_maskz_compress_epi8(keep, v));
+    return o + __builtin_popcountll(keep);
 }
+#endif
 
 /* Many bytes at a time: a Purview row's AuditData holds a doubled quote every few bytes,
  * where one memchr call per quote cost more than the scan. */
 static size_t count_quotes(const char *p, size_t n)
 {
     size_t q = 0, i = 0;
-#ifdef CSV_WIDE
-    if (wide()) {
+#ifdef M365_WIDE
+    if (m365_cpu_wide()) {
         q = count_quotes_wide(p, n, &i);
     }
 #endif
@@ -243,131 +222,132 @@ static bool cell_quote(const char *p, size_t at, size_t n, char **o, size_t *nex
     return false;
 }
 
-/* Which quotes of a 64-byte block a quoted cell drops, and where in the block the cell ends:
- * q holds the block's quote bits, comma(k) whether byte k + 1 is a comma. Each block starts
- * where a quote would be read afresh, so its runs of quotes pair up from their first: the
- * second of each pair is dropped, and the last quote of a run of odd length closes the cell
- * when a comma follows it, or else is text. A run reaching the block's end may go on past it:
- * the block then stops at the run's first quote (*len), and the next starts there. False for
- * a block of 64 quotes, left to the byte loop. */
-#define UNQUOTE_EVEN 0x5555555555555555ull
-#define UNQUOTE_BLOCK(q, comma_bits, len, end, drop)                                               \
-    do {                                                                                           \
-        (len) = 64;                                                                                \
-        if ((q) >> 63) {                                                                           \
-            (len) = 64 - (size_t)__builtin_clzll(~(q));                                           \
-            (q) &= (1ull << (len)) - 1;                                                            \
-        }                                                                                          \
-        uint64_t starts_ = (q) & ~((q) << 1);                                                      \
-        uint64_t from_even_ = (q) & ~((q) + (starts_ & UNQUOTE_EVEN));                             \
-        (drop) = (from_even_ & ~UNQUOTE_EVEN) | ((q) & ~from_even_ & UNQUOTE_EVEN);                \
-        /* Only the quotes ending runs of odd length can close the cell, and most blocks of     \
-         * quoted JSON have none: the commas are looked for only when there is one. */          \
-        uint64_t last_ = (q) & ~((q) >> 1) & ~(drop);                                              \
-        (end) = (len);                                                                             \
-        if (last_) {                                                                               \
-            uint64_t close_ = last_ & (comma_bits);                                                \
-            if (close_) {                                                                          \
-                (end) = (size_t)__builtin_ctzll(close_);                                           \
-                (drop) &= (1ull << (end)) - 1;                                                     \
-            }                                                                                      \
-        }                                                                                          \
-    } while (0)
-
-#ifdef CSV_WIDE
-/* unquote's blocks with AVX-512: true when the cell closed (*at at its closing quote), false
- * where the blocks stop (*at where the rest goes on). Writes up to 64 bytes past the text. */
-WIDE_TARGET static bool unquote_wide(const char *p, size_t *at, size_t n, char **out)
+#if defined(__SSE2__)
+/* The block's bytes at p below end, but for the dropped quotes, copied to o 16 at a time
+ * between them; returns o past them. Writes up to 16 bytes past them. */
+static inline char *keep_sse2(const char *p, uint64_t drop, size_t end, char *o)
 {
-    const __m512i qv = _mm512_set1_epi8('"'), cv = _mm512_set1_epi8(',');
+    size_t cur = 0;
+    for (; drop; drop &= drop - 1) {
+        size_t k = (size_t)__builtin_ctzll(drop);
+        copy16s(o, p + cur, k - cur);
+        o += k - cur;
+        cur = k + 1;
+    }
+    copy16s(o, p + cur, end - cur);
+    return o + (end - cur);
+}
+
+/* A quoted cell's blocks of 64 bytes while 64 more follow them (reads past a block stay in the
+ * row): true when the cell closed (*at at its closing quote), false where the blocks stop (*at
+ * where the rest goes on). Each block starts where a quote would be read afresh, so its runs
+ * of quotes pair up from their first: the second of each pair is dropped, and the last quote
+ * of a run of odd length closes the cell when a comma follows it, or else is text. A run
+ * reaching the block's end may go on past it: the block then stops at the run's first quote,
+ * and the next starts there. Compiled once per block code (use_wide is a constant in each). */
+static inline __attribute__((always_inline)) bool
+unquote_blocks(const char *p, size_t *at, size_t n, char **out, bool use_wide)
+{
+    const uint64_t even = 0x5555555555555555ull;
     char *o = *out;
     size_t i = *at;
-    bool closed = false;
+#ifndef M365_WIDE
+    (void)use_wide;
+#endif
     while (i + 128 <= n) {
-        __m512i v = _mm512_loadu_si512((const void *)(p + i));
-        uint64_t q = _mm512_cmpeq_epi8_mask(v, qv);
-        if (!~q) {
-            break; /* 64 quotes in a row */
+        uint64_t q;
+#ifdef M365_WIDE
+        if (use_wide) {
+            q = bytes_wide(p + i, '"');
+        } else
+#endif
+        {
+            q = quote_bits(p + i);
         }
-        size_t len, end;
-        uint64_t drop;
-        UNQUOTE_BLOCK(q, _mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void *)(p + i + 1)), cv),
-                      len, end, drop);
-        uint64_t keep = ~drop & (end == 64 ? ~0ull : (1ull << end) - 1);
-        /* The compress in a register, then a plain store: compressing to memory is slow on
-         * some of these CPUs. */
-        _mm512_storeu_si512((void *)o, _mm512_maskz_compress_epi8(keep, v));
-        o += __builtin_popcountll(keep);
+        size_t len = 64;
+        if (q >> 63) {
+            if (!~q) {
+                break; /* 64 quotes in a row: one at a time, in unquote */
+            }
+            len = 64 - (size_t)__builtin_clzll(~q);
+            q &= (1ull << len) - 1;
+        }
+        uint64_t starts = q & ~(q << 1);
+        uint64_t from_even = q & ~(q + (starts & even)); /* runs starting at even bits */
+        uint64_t drop = (from_even & ~even) | (q & ~from_even & even);
+        /* Only the quotes ending runs of odd length can close the cell (the kept ones inside a
+         * run are followed by a quote), and most blocks of quoted JSON have none: the commas
+         * are looked for only when there is one. */
+        uint64_t last = q & ~(q >> 1) & ~drop;
+        size_t end = len;
+        if (last) {
+            uint64_t commas;
+#ifdef M365_WIDE
+            if (use_wide) {
+                commas = bytes_wide(p + i + 1, ',');
+            } else
+#endif
+            {
+                commas = m365_eq_bits64(p + i + 1, ',');
+            }
+            uint64_t close = last & commas;
+            if (close) {
+                end = (size_t)__builtin_ctzll(close);
+                drop &= (1ull << end) - 1;
+            }
+        }
+#ifdef M365_WIDE
+        if (use_wide) {
+            o = keep_wide(p + i, ~drop & (end == 64 ? ~0ull : (1ull << end) - 1), o);
+        } else
+#endif
+        {
+            o = keep_sse2(p + i, drop, end, o);
+        }
         if (end < len) {
-            i += end;
-            closed = true;
-            break;
+            *out = o;
+            *at = i + end;
+            return true;
         }
         i += len;
     }
     *out = o;
     *at = i;
-    return closed;
+    return false;
 }
-#endif
 
-#if defined(__SSE2__)
-/* The same with SSE2: the text between two dropped quotes is copied 16 bytes at a time.
- * Writes up to 16 bytes past the text. */
 static bool unquote_sse2(const char *p, size_t *at, size_t n, char **out)
 {
-    char *o = *out;
-    size_t i = *at;
-    bool closed = false;
-    while (i + 128 <= n) {
-        uint64_t q = quote_bits(p + i);
-        if (!~q) {
-            break; /* 64 quotes in a row */
-        }
-        size_t len, end;
-        uint64_t drop;
-        UNQUOTE_BLOCK(q, m365_eq_bits64(p + i + 1, ','), len, end, drop);
-        size_t cur = 0;
-        for (; drop; drop &= drop - 1) {
-            size_t k = (size_t)__builtin_ctzll(drop);
-            copy16s(o, p + i + cur, k - cur);
-            o += k - cur;
-            cur = k + 1;
-        }
-        copy16s(o, p + i + cur, end - cur);
-        o += end - cur;
-        if (end < len) {
-            i += end;
-            closed = true;
-            break;
-        }
-        i += len;
-    }
-    *out = o;
-    *at = i;
-    return closed;
+    return unquote_blocks(p, at, n, out, false);
 }
+
+#ifdef M365_WIDE
+M365_WIDE_TARGET static bool unquote_wide(const char *p, size_t *at, size_t n, char **out)
+{
+    return unquote_blocks(p, at, n, out, true);
+}
+#endif
 #endif
 
 /* A quoted cell's text from p[i] (just past its opening quote) to *out, "" as one quote: returns
- * the position of its closing quote, or n when the row ends first. 64 bytes at a time while 64
- * more follow them (reads past a block stay in the row): quoted JSON has a doubled quote every
- * few bytes, and the pairs come out of a few operations on the block's quote bits. Writes up to
- * 64 bytes past the text (m365_csv_split reserves them). */
+ * the position of its closing quote, or n when the row ends first. By blocks of 64 bytes first
+ * (quoted JSON has a doubled quote every few bytes, and the pairs come out of a few operations
+ * on the block's quote bits), then a word at a time. Writes up to 64 bytes past the text
+ * (m365_csv_split reserves them). */
 static size_t unquote(const char *p, size_t i, size_t n, char **out)
 {
     char *o = *out;
     bool closed = false;
-#ifdef CSV_WIDE
-    if (wide()) {
+#if defined(__SSE2__)
+#ifdef M365_WIDE
+    if (m365_cpu_wide()) {
         closed = unquote_wide(p, &i, n, &o);
     } else
 #endif
     {
-#if defined(__SSE2__)
         closed = unquote_sse2(p, &i, n, &o);
-#endif
     }
+#endif
     while (!closed) {
         i = copy_to_quote(p, i, n, &o);
         closed = i == n || cell_quote(p, i, n, &o, &i);

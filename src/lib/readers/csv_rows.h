@@ -53,10 +53,6 @@ struct m365_csv_cells {
 /* Splits one framed row (rules in csv_rows.c, the same as libcsv's non-strict mode). Returns
  * 0, or -1 when out of memory. */
 int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n);
-/* The splitter's block code: the widest this CPU runs (AVX-512, the default when it has it) or
- * SSE2 alone (on false). Returns whether the CPU has the wide code; for tests, which hold the
- * two to each other. */
-bool m365_csv_wide(bool on);
 void m365_csv_cells_free(struct m365_csv_cells *c);
 
 /* max_record_bytes: the largest row kept (0 = M365_DEFAULT_MAX_RECORD_BYTES). NULL when out of

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cpu.h"
 #include "../core/limits.h"
 #include "../core/swar.h"
 #include "../json/json.h"
@@ -169,36 +170,13 @@ static void block_bits(const char *p, struct block_bits *m)
     m->nl = rare & ~m->bslash;
 }
 
-/* The same block with AVX-512 and a carry-less multiply, for CPUs that have them (chosen at
- * run time; the build stays x86-64 baseline): one compare per byte class, and the quotes'
- * running parity (prefix_xor below) in one instruction. Returns that parity. The differential
- * test (test_json_records, against simdjson) runs both. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define JSON_WIDE 1
+/* The same block with AVX-512 and a carry-less multiply (core/cpu.h): one compare per byte
+ * class, and the quotes' running parity (prefix_xor below) in one instruction. Returns that
+ * parity. The differential test (test_json_records, against simdjson) runs both. */
+#ifdef M365_WIDE
 #include <immintrin.h>
-#include <stdatomic.h>
 
-static _Atomic int json_wide = -1; /* -1: not asked yet */
-
-static bool wide_cpu(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("pclmul");
-}
-
-static bool wide(void)
-{
-    int w = atomic_load_explicit(&json_wide, memory_order_relaxed);
-    if (w < 0) {
-        w = wide_cpu();
-        atomic_store_explicit(&json_wide, w, memory_order_relaxed);
-    }
-    return w;
-}
-
-__attribute__((target("avx512f,avx512bw,pclmul"))) static inline uint64_t
-block_bits_wide(const char *p, struct block_bits *m)
+M365_WIDE_TARGET static inline uint64_t block_bits_wide(const char *p, struct block_bits *m)
 {
     __m512i x = _mm512_loadu_si512((const void *)p);
     __m512i f = _mm512_or_si512(x, _mm512_set1_epi8(0x20));
@@ -226,17 +204,6 @@ static uint64_t prefix_xor(uint64_t x)
 }
 #endif
 
-bool m365_json_records_wide(bool on)
-{
-#ifdef JSON_WIDE
-    bool can = wide_cpu();
-    atomic_store_explicit(&json_wide, on && can, memory_order_relaxed);
-    return can;
-#else
-    (void)on;
-    return false;
-#endif
-}
 
 static bool is_ws(char c)
 {
@@ -263,7 +230,7 @@ scan_element_body(const char *b, size_t *at, size_t len, unsigned level, struct 
     unsigned depth = st->depth;
     bool in_str = st->in_str, esc = st->esc, done = false;
     uint64_t line = st->line;
-#ifndef JSON_WIDE
+#ifndef M365_WIDE
     (void)use_wide;
 #endif
     while (pos < len && !done) {
@@ -275,7 +242,7 @@ scan_element_body(const char *b, size_t *at, size_t len, unsigned level, struct 
         if (!esc && len - pos >= 64) {
             struct block_bits m;
             uint64_t parity;
-#ifdef JSON_WIDE
+#ifdef M365_WIDE
             if (use_wide) {
                 parity = block_bits_wide(b + pos, &m);
             } else
@@ -368,8 +335,8 @@ static bool scan_element_base(const char *b, size_t *at, size_t len, unsigned le
     return scan_element_body(b, at, len, level, st, false);
 }
 
-#ifdef JSON_WIDE
-__attribute__((target("avx512f,avx512bw,pclmul"))) static bool
+#ifdef M365_WIDE
+M365_WIDE_TARGET static bool
 scan_element_wide(const char *b, size_t *at, size_t len, unsigned level, struct elem_scan *st)
 {
     return scan_element_body(b, at, len, level, st, true);
@@ -379,8 +346,8 @@ scan_element_wide(const char *b, size_t *at, size_t len, unsigned level, struct 
 static bool scan_element(const char *b, size_t *at, size_t len, unsigned level,
                          struct elem_scan *st)
 {
-#ifdef JSON_WIDE
-    if (wide()) {
+#ifdef M365_WIDE
+    if (m365_cpu_wide()) {
         return scan_element_wide(b, at, len, level, st);
     }
 #endif

@@ -36,8 +36,4 @@ enum m365_status m365_json_records_next(struct m365_json_records *r, struct m365
 bool m365_json_records_lines_mode(struct m365_input *in);
 /* Frame as JSON Lines without looking (a part of a file already judged to be JSON Lines). */
 void m365_json_records_force_lines(struct m365_json_records *r);
-/* The framer's block code: the widest this CPU runs (AVX-512 with a carry-less multiply, the
- * default when it has them) or SSE2 alone (on false). Returns whether the CPU has the wide
- * code; for tests, which hold both to simdjson. */
-bool m365_json_records_wide(bool on);
 #endif
