@@ -147,4 +147,11 @@ static inline uint64_t m365_hash_str(const char *s, uint64_t seed)
 {
     return s ? m365_hash_bytes(s, strlen(s), seed) : m365_hash_mix(seed + 1);
 }
+
+/* A slot among 2^bits (1..63) for a pointer (an interned string is its own key): the high bits
+ * of one multiply, which the low, aligned bits of the address cannot bias. */
+static inline size_t m365_hash_ptr_slot(const void *p, unsigned bits)
+{
+    return (size_t)(((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+}
 #endif

@@ -1934,7 +1934,20 @@ struct m365_source_stats m365_scan_totals(const struct m365_scan *s)
 
 size_t m365_scan_n_events(const struct m365_scan *s) { return s->n_sorted; }
 
+/* Callers walk the table in time order, and the events lie in file order: each is a cache
+ * miss unless asked for ahead. The first `lines` 64-byte lines of the event this far ahead are
+ * asked for now (a whole event to unpack, its header alone for a field or two). */
 #define EVENT_AHEAD 16u
+static inline void ask_ahead(const struct m365_scan *s, size_t i, unsigned lines)
+{
+    if (i + EVENT_AHEAD < s->n_sorted) {
+        const char *next = (const char *)s->sorted[i + EVENT_AHEAD];
+        for (unsigned k = 0; k < lines; k++) {
+            __builtin_prefetch(next + 64 * k);
+        }
+    }
+}
+
 const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
                                            struct m365_event *buf)
 {
@@ -1942,13 +1955,7 @@ const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
         return NULL;
     }
     spill_visit(s);
-    /* Callers walk the table in time order, and the events lie in file order: each is a cache
-     * miss unless asked for ahead. */
-    if (i + EVENT_AHEAD < s->n_sorted) {
-        const char *next = (const char *)s->sorted[i + EVENT_AHEAD];
-        __builtin_prefetch(next);
-        __builtin_prefetch(next + 64);
-    }
+    ask_ahead(s, i, 2);
     m365_event_unpack(s->sorted[i], &s->region, buf);
     return buf;
 }
@@ -1972,26 +1979,17 @@ size_t m365_scan_wide_events(const struct m365_scan *s)
     return n;
 }
 
-/* Walks in time order over events that lie in file order: the header of the event this far
- * ahead is asked for now. */
-static inline void ask_ahead(const struct m365_scan *s, size_t i)
-{
-    if (i + EVENT_AHEAD < s->n_sorted) {
-        __builtin_prefetch(s->sorted[i + EVENT_AHEAD]);
-    }
-}
-
 uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i)
 {
     spill_visit(s);
-    ask_ahead(s, i);
+    ask_ahead(s, i, 1);
     return s->sorted[i]->kind;
 }
 
 uint8_t m365_scan_event_source(const struct m365_scan *s, size_t i, int64_t *time_ms)
 {
     spill_visit(s);
-    ask_ahead(s, i);
+    ask_ahead(s, i, 1);
     *time_ms = s->sorted[i]->time_ms;
     return s->sorted[i]->log_source;
 }

@@ -489,8 +489,7 @@ const struct m365_ipinfo *m365_enrich_ip(struct m365_enrich *e, const char *ip)
         return &no_info;
     }
     /* Addresses come interned: the pointer is the key, as in the cache. */
-    struct ip_aside *a =
-        &ip_aside[((uint64_t)(uintptr_t)ip * 0x9e3779b97f4a7c15ull) >> 52]; /* 12 bits */
+    struct ip_aside *a = &ip_aside[m365_hash_ptr_slot(ip, 12)]; /* IP_ASIDE slots */
     if (a->id == e->id && a->ip == ip) {
         return a->info;
     }

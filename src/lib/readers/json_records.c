@@ -204,7 +204,6 @@ static uint64_t prefix_xor(uint64_t x)
 }
 #endif
 
-
 static bool is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';

@@ -308,7 +308,7 @@ void m365_ev_set_operation(struct m365_read_ctx *ctx, const char *s, size_t len)
     ev->operation_raw = m365_ev_intern(ctx, s, len);
     struct op_memo *m = NULL;
     if (ev->operation_raw) {
-        m = &op_memo[((uint64_t)(uintptr_t)ev->operation_raw * 0x9e3779b97f4a7c15ull) >> 58];
+        m = &op_memo[m365_hash_ptr_slot(ev->operation_raw, 6)]; /* OP_MEMO slots */
         if (m->table == ctx->intern->id && m->raw == ev->operation_raw) {
             ev->operation = m->op;
             return;
