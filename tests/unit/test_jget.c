@@ -1,7 +1,8 @@
 /* m365_jget answers from a per-object key index; it must give exactly what scanning the members
  * gives (the first exact match of any key, in key order, else the first case-insensitive one;
  * null values skipped), and m365_jget_exact what simdjson's exact look-up gives; the one-pass
- * field reader (m365_jfields) what m365_jget gives. Checked on generated objects. */
+ * field reader (m365_jfields) what m365_jget gives. Checked on generated objects, and on
+ * objects that repeat a few shapes, as an export's records do (the reader remembers shapes). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,10 +156,113 @@ static void same_as_scanning(void **state)
     m365_json_free(j);
 }
 
+/* The same few key sequences again and again, with their values changed: shapes that differ in
+ * one key's case, in one byte, in length, in order, by a member more, past the 64 members read
+ * in one pass, with a long key and with many key bytes; more shapes than are remembered, and two
+ * schemas over the same names in different orders. Every answer is m365_jget's. */
+static void repeated_shapes(void **state)
+{
+    (void)state;
+    static const char *const reversed[] = {"Xy",       "UserKey",    "ResultStatus", "ObjectId",
+                                           "RecordType", "CreationTime", "Workload",   "Operation",
+                                           "clientip", "ClientIP",   "USERID",       "userid",
+                                           "UserId",   "id",         "ID",           "Id"};
+    static struct m365_jschema forward_schema = M365_JSCHEMA_INIT(variants);
+    static struct m365_jschema reversed_schema = M365_JSCHEMA_INIT(reversed);
+    char long_key[301], mid_key[61];
+    memset(long_key, 'L', sizeof(long_key) - 1);
+    long_key[sizeof(long_key) - 1] = '\0';
+    memset(mid_key, 'M', sizeof(mid_key) - 1);
+    mid_key[sizeof(mid_key) - 1] = '\0';
+    const char *shapes[12][70];
+    size_t shape_len[12];
+    static const char *const base[] = {"CreationTime", "Id",     "Operation", "RecordType",
+                                       "UserId",       "Workload", "ClientIP", "ObjectId"};
+    for (size_t s = 0; s < 12; s++) {
+        shape_len[s] = 8;
+        memcpy(shapes[s], base, sizeof(base));
+    }
+    shapes[1][4] = "userid";                  /* one key's case */
+    shapes[2][1] = "ID";                      /* another */
+    shapes[3][6] = "ClientIQ";                /* one byte, same length */
+    shape_len[4] = 7;                         /* a member fewer */
+    shapes[5][8] = "UserKey";                 /* a member more */
+    shape_len[5] = 9;
+    shapes[6][0] = "Id";                      /* order */
+    shapes[6][1] = "CreationTime";
+    shapes[7][7] = long_key;                  /* a key too long to remember */
+    shapes[8][2] = "USERID";                  /* a name twice, in two cases */
+    shapes[8][5] = "UserId";
+    for (size_t m = 8; m < 66; m++) {         /* past one pass, then just inside it */
+        shapes[9][m] = m % 2 ? "Xy" : "ResultStatus";
+        shapes[10][m] = m % 3 ? mid_key : "Xy";
+    }
+    shape_len[9] = 66;
+    shape_len[10] = 64;                       /* over 2 KiB of keys */
+    shapes[11][3] = "k3";                     /* a name not in the schema */
+    struct m365_json *j = m365_json_new(1 << 20, 64);
+    assert_non_null(j);
+    struct m365_buf b;
+    m365_buf_init(&b, 0);
+    struct m365_jfields fields;
+    unsigned checked = 0, found = 0, one_pass = 0;
+    for (unsigned round = 0; round < 4000; round++) {
+        size_t s = next(12);
+        m365_buf_reset(&b);
+        m365_buf_putc(&b, '{');
+        for (size_t m = 0; m < shape_len[s]; m++) {
+            m365_buf_printf(&b, "%s\"%s\":", m ? "," : "", shapes[s][m]);
+            if (next(5) == 0) {
+                m365_buf_printf(&b, "null");
+            } else {
+                m365_buf_printf(&b, "\"r%u-%zu\"", round, m);
+            }
+        }
+        m365_buf_putc(&b, '}');
+        struct m365_jv root;
+        const char *err = NULL;
+        assert_int_equal(m365_json_parse(j, b.data, b.len, false, &root, &err), 0);
+        bool rev = next(3) == 0;
+        m365_jfields_read(&fields, rev ? &reversed_schema : &forward_schema, root);
+        one_pass += !fields.looked_up;
+        const char *const *names = rev ? reversed : variants;
+        for (size_t a = 0; a < NV; a++) {
+            for (size_t c = 0; c < 3; c++) {
+                /* Alone, and as the first of two names. */
+                size_t other = (a + 1 + c * 5) % NV;
+                const char *keys[2] = {names[a], names[other]};
+                size_t n = c == 0 ? 1 : 2;
+                int ids[3] = {(int)a, (int)other, -1};
+                ids[n] = -1;
+                struct m365_jv want = reference(root, keys, n);
+                struct m365_jv got = m365_jfields_get(&fields, ids);
+                assert_int_equal(m365_jv_type(got), m365_jv_type(want));
+                if (want.present) {
+                    assert_memory_equal(got.w, want.w, sizeof(got.w));
+                    found++;
+                }
+                checked++;
+            }
+            struct m365_jv fe = m365_jfields_exact(&fields, (int)a);
+            struct m365_jv sj = m365_jv_get(root, names[a]);
+            assert_int_equal(m365_jv_type(fe), m365_jv_type(sj));
+            if (sj.present) {
+                assert_memory_equal(fe.w, sj.w, sizeof(fe.w));
+            }
+        }
+        m365_json_reset(j);
+    }
+    assert_true(found > checked / 4);
+    assert_true(one_pass > 3000 && one_pass < 4000);
+    m365_buf_free(&b);
+    m365_json_free(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_as_scanning),
+        cmocka_unit_test(repeated_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

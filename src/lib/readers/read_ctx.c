@@ -693,6 +693,65 @@ static void schema_build(struct m365_jschema *sc)
     pthread_mutex_unlock(&schema_mu);
 }
 
+/* Records of one export repeat a few shapes: the same keys in the same order, and so the same
+ * answers. Each thread remembers the last shapes it matched, per schema, key bytes included; a
+ * record whose keys are those, byte for byte, takes the answers without hashing a key. */
+#define SHAPE_MEMO 8u
+#define SHAPE_KEY_BYTES 2048u
+
+struct shape_memo {
+    const struct m365_jschema *schema; /* NULL: unused */
+    uint32_t count;
+    uint8_t klen[M365_JFIELDS_MEMBERS];
+    uint8_t exact[M365_JSCHEMA_MAX], folded[M365_JSCHEMA_MAX];
+    char keys[SHAPE_KEY_BYTES]; /* the keys, one after another */
+};
+
+static _Thread_local struct shape_memo shape_memo[SHAPE_MEMO];
+static _Thread_local unsigned shape_next;
+
+static bool shape_is(const struct shape_memo *sm, const struct m365_jmember *mem, size_t count)
+{
+    if (sm->count != count) {
+        return false;
+    }
+    const char *k = sm->keys;
+    for (size_t m = 0; m < count; m++) {
+        size_t kl = mem[m].klen;
+        if (sm->klen[m] != kl || !m365_mem_eq(k, mem[m].key, kl)) {
+            return false;
+        }
+        k += kl;
+    }
+    return true;
+}
+
+/* Remembers the record's answers (keys over 255 bytes, or too many key bytes, are not kept). */
+static void shape_keep(const struct m365_jfields *f, size_t count, size_t n)
+{
+    size_t bytes = 0;
+    for (size_t m = 0; m < count; m++) {
+        if (f->mem[m].klen > UINT8_MAX) {
+            return;
+        }
+        bytes += f->mem[m].klen;
+    }
+    if (bytes > SHAPE_KEY_BYTES) {
+        return;
+    }
+    struct shape_memo *sm = &shape_memo[shape_next++ % SHAPE_MEMO];
+    sm->schema = f->schema;
+    sm->count = (uint32_t)count;
+    char *k = sm->keys;
+    for (size_t m = 0; m < count; m++) {
+        sm->klen[m] = (uint8_t)f->mem[m].klen;
+        memcpy(k, f->mem[m].key, f->mem[m].klen);
+        k += f->mem[m].klen;
+    }
+    memcpy(sm->exact, f->exact, n);
+    memcpy(sm->folded, f->folded, n);
+}
+
 void m365_jfields_read(struct m365_jfields *f, struct m365_jschema *sc, struct m365_jv obj)
 {
     if (!atomic_load_explicit(&sc->ready, memory_order_acquire)) {
@@ -701,8 +760,6 @@ void m365_jfields_read(struct m365_jfields *f, struct m365_jschema *sc, struct m
     f->obj = obj;
     f->schema = sc;
     size_t n = sc->n < M365_JSCHEMA_MAX ? sc->n : M365_JSCHEMA_MAX;
-    memset(f->exact, 0, n);
-    memset(f->folded, 0, n);
     size_t count = m365_jv_type(obj) == M365_J_OBJECT
                        ? m365_jv_members(obj, f->mem, M365_JFIELDS_MEMBERS)
                        : 0;
@@ -710,6 +767,16 @@ void m365_jfields_read(struct m365_jfields *f, struct m365_jschema *sc, struct m
     if (f->looked_up) {
         return;
     }
+    for (unsigned i = 0; i < SHAPE_MEMO; i++) {
+        const struct shape_memo *sm = &shape_memo[i];
+        if (sm->schema == sc && shape_is(sm, f->mem, count)) {
+            memcpy(f->exact, sm->exact, n);
+            memcpy(f->folded, sm->folded, n);
+            return;
+        }
+    }
+    memset(f->exact, 0, n);
+    memset(f->folded, 0, n);
     /* Every name a member's key folds to, in member order: the first exact and the first
      * case-folded match per name, as the per-name look-ups find them. */
     for (size_t m = 0; m < count; m++) {
@@ -734,6 +801,7 @@ void m365_jfields_read(struct m365_jfields *f, struct m365_jschema *sc, struct m
             }
         }
     }
+    shape_keep(f, count, n);
 }
 
 struct m365_jv m365_jfields_get(const struct m365_jfields *f, const int *ids)

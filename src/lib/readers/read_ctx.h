@@ -109,6 +109,9 @@ struct m365_jv m365_jget_exact(struct m365_jv obj, const char *key);
 /* One pass over a record for a mapper that asks it for dozens of names (most of them absent):
  * each member is matched against the mapper's list of names once, instead of each name being
  * looked up. Answers are exactly m365_jget's and m365_jget_exact's on the same object.
+ * A record whose keys are, byte for byte and in order, those of one of the last few records its
+ * thread read with the same schema takes that record's matches: so a schema is static, never
+ * freed while the process reads (the memory is keyed by its address).
  *
  *   static const char *const names[] = {"Operation", "UserId", ...};  (ids: their positions)
  *   static struct m365_jschema schema = M365_JSCHEMA_INIT(names);
