@@ -1,6 +1,8 @@
 /* Fuzz target: m365_time_parse on arbitrary text. An accepted time must lie in the documented
  * year range, survive a round trip through the ISO-8601 text the library writes, and be the
- * same with extra surrounding quotes and spaces (which the parser ignores). */
+ * same with extra surrounding quotes and spaces (which the parser ignores). The wrapped text
+ * starts with a space, so it always takes the general parser: the unwrapped one, when it has the
+ * usual "YYYY-MM-DDTHH:MM:SS[.f…][Z]" shape, takes the fast path, and the two are compared. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -365,6 +365,65 @@ static void test_format_parse_round_trip(void **state)
     }
 }
 
+/* The usual "YYYY-MM-DDTHH:MM:SS[.f…][Z]" is read by a fast path; a space in front sends the
+ * same text through the general parser. Near-canonical texts (impossible dates and times,
+ * fractions of 0 to 11 digits, zones, a byte changed, cut short or run on) must get the same
+ * answer both ways. */
+static void test_canonical_fast_path_agrees(void **state)
+{
+    (void)state;
+    uint64_t r = 0x2545f4914f6cdd1dull;
+    unsigned accepted = 0, fast_shaped = 0, rejected = 0;
+    for (unsigned round = 0; round < 200000; round++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        uint64_t x = r;
+        char t[64];
+        int n = snprintf(t, sizeof(t), "%04u-%02u-%02uT%02u:%02u:%02u",
+                         (unsigned)(1590 + x % 8500), (unsigned)(x >> 14) % 14,
+                         (unsigned)(x >> 18) % 33, (unsigned)(x >> 24) % 26,
+                         (unsigned)(x >> 29) % 61, (unsigned)(x >> 35) % 62);
+        unsigned frac = (unsigned)(x >> 41) % 13; /* 12: none */
+        if (frac < 12) {
+            t[n++] = (x >> 45) & 1 ? '.' : ',';
+            for (unsigned k = 0; k < frac; k++) {
+                t[n++] = (char)('0' + (x >> (k * 3 + 3)) % 10);
+            }
+        }
+        switch ((x >> 47) % 6) {
+        case 0: t[n++] = 'Z'; break;
+        case 1: t[n++] = 'z'; break;
+        case 2: memcpy(t + n, "+02:00", 6); n += 6; break;
+        default: break;
+        }
+        static const char alphabet[] = "0123456789-:.,TtZz +/";
+        if ((x >> 50) % 3 == 0) { /* one byte changed */
+            t[(x >> 52) % (unsigned)n] = alphabet[(x >> 58) % (sizeof(alphabet) - 1)];
+        }
+        if ((x >> 51) % 5 == 0) { /* cut short */
+            n = (int)((x >> 55) % (unsigned)(n + 1));
+        }
+        if ((x >> 53) % 7 == 0) { /* run on */
+            t[n++] = alphabet[(x >> 59) % (sizeof(alphabet) - 1)];
+        }
+        t[n] = '\0';
+        char spaced[72];
+        snprintf(spaced, sizeof(spaced), " %s", t);
+        int64_t fast = 0, general = 0;
+        int rf = m365_time_parse(t, (size_t)n, &fast);
+        int rg = m365_time_parse(spaced, (size_t)n + 1, &general);
+        if (rf != rg || (rf == 0 && fast != general)) {
+            fail_msg("\"%s\": %d/%lld, through the general parser %d/%lld", t, rf,
+                     (long long)fast, rg, (long long)general);
+        }
+        accepted += rf == 0;
+        rejected += rf != 0;
+        fast_shaped += rf == 0 && t[10] == 'T' && !strchr(t, '+') && !strchr(t, ' ');
+    }
+    assert_true(accepted > 20000 && rejected > 20000 && fast_shaped > 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_civil_walk),
         cmocka_unit_test(test_civil_from_ms_fields),
         cmocka_unit_test(test_format_parse_round_trip),
+        cmocka_unit_test(test_canonical_fast_path_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

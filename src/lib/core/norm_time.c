@@ -222,8 +222,63 @@ static int parse_us(struct cur *c, int64_t *out)
     return finish(y, mo, d, h, mi, s, ms, 0, out);
 }
 
+/* The shape nearly every export writes, "2025-09-01T12:34:56[.fffffff][Z]", read at fixed
+ * places instead of through the cursor: the same answer for a fraction of the work. 1 when s has
+ * exactly that shape (*rc is then the general parser's result), 0 to leave s to the general
+ * parser. Text that starts with anything but a digit never comes here: tests/unit/test_norm_time.c
+ * and fuzz/fuzz_time.c put a space in front to compare the two parsers. */
+static int parse_canonical(const char *s, size_t len, int64_t *out, int *rc)
+{
+    if (len < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
+        return 0;
+    }
+    static const unsigned char at[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    unsigned v[14];
+    for (size_t i = 0; i < 14; i++) {
+        v[i] = (unsigned)(unsigned char)s[at[i]] - '0';
+        if (v[i] > 9) {
+            return 0;
+        }
+    }
+    int64_t ms = 0;
+    size_t i = 19;
+    if (i < len && (s[i] == '.' || s[i] == ',')) {
+        int n = 0;
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, n++) {
+            if (n < 3) {
+                ms = ms * 10 + (s[i] - '0');
+            }
+        }
+        if (n == 0 || n > 9) {
+            return 0;
+        }
+        for (; n < 3; n++) {
+            ms *= 10;
+        }
+    }
+    if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    }
+    if (i != len) {
+        return 0;
+    }
+    int64_t y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+    *rc = finish(y, v[4] * 10 + v[5], v[6] * 10 + v[7], v[8] * 10 + v[9], v[10] * 10 + v[11],
+                 v[12] * 10 + v[13], ms, 0, out);
+    return 1;
+}
+
 int m365_time_parse(const char *s, size_t len, int64_t *out_ms)
 {
+    int64_t v;
+    int rc;
+    if (len >= 19 && s[0] >= '0' && s[0] <= '9' && parse_canonical(s, len, &v, &rc)) {
+        if (rc != 0) {
+            return -1;
+        }
+        *out_ms = v;
+        return 0;
+    }
     struct cur c = {s, s + len};
     /* The same characters are trimmed at both ends (CSV cells may carry line breaks). */
     while (c.p < c.end &&
@@ -237,8 +292,6 @@ int m365_time_parse(const char *s, size_t len, int64_t *out_ms)
     if (c.p == c.end) {
         return -1;
     }
-    int64_t v;
-    int rc;
     const char *q = c.p;
     while (q < c.end && *q >= '0' && *q <= '9') {
         q++;
