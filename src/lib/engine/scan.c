@@ -921,7 +921,8 @@ static bool is_snapshot_file(const struct m365_input *in, const char *head, size
 /* Reads one unit into its own store, statistics and diagnostic list (any thread). File-level
  * outcomes (cannot open, no format) are recorded as the unit's stop reason or file stats. */
 static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365_json *json,
-                      struct m365_arena *arena, struct evslab *slab)
+                      struct m365_arena *arena, struct m365_detail_memo *details,
+                      struct evslab *slab)
 {
     u->slab = slab;
     struct file_entry *f = &s->files[u->file];
@@ -1009,6 +1010,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     ctx.lim = &s->opts.limits;
     ctx.intern = &s->intern;
     ctx.arena = arena;
+    ctx.details = details;
     ctx.force_lines = u->ranged;
     rd->read(&ctx);
     m365_evb_free(ctx.evb);
@@ -1281,6 +1283,7 @@ static void *worker_main(void *arg)
     struct m365_scan *s = p->s;
     struct m365_json *json =
         m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
+    struct m365_detail_memo *details = m365_detail_memo_new();
     for (;;) {
         size_t i = atomic_fetch_add(&p->next, 1);
         if (i >= s->n_units) {
@@ -1288,7 +1291,7 @@ static void *worker_main(void *arg)
         }
         struct m365_read_unit *u = &s->units[i];
         if (json) {
-            read_unit(s, u, json, w->arena, &w->slab);
+            read_unit(s, u, json, w->arena, details, &w->slab);
         } else {
             struct m365_diag d = {M365_DIAG_ERROR, M365_E_NOMEM, s->files[u->file].path, 0, NULL,
                                   "out of memory"};
@@ -1305,6 +1308,7 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&p->mu);
         }
     }
+    m365_detail_memo_free(details);
     m365_json_free(json);
     return NULL;
 }
@@ -1329,13 +1333,15 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
             return M365_E_NOMEM;
         }
         struct evslab slab = {NULL, 0, 0};
+        struct m365_detail_memo *details = m365_detail_memo_new();
         for (uint32_t i = 0; i < s->n_files; i++) {
             struct file_entry *f = &s->files[i];
             for (uint32_t k = 0; k < f->n_units; k++) {
-                read_unit(s, &s->units[f->first_unit + k], json, &s->arena, &slab);
+                read_unit(s, &s->units[f->first_unit + k], json, &s->arena, details, &slab);
             }
             finish_file(s, i);
         }
+        m365_detail_memo_free(details);
         m365_json_free(json);
         return M365_OK;
     }

@@ -36,12 +36,22 @@ struct m365_read_ctx {
     const struct m365_limits *lim;
     struct m365_intern *intern;
     struct m365_arena *arena; /* scan lifetime: event details (one per reading thread) */
+    struct m365_detail_memo *details; /* the arena's thread's (m365_detail_memo_new); NULL:
+                                       * every event's details are copied */
     bool force_lines;         /* a part of a JSON Lines file: frame by lines without looking */
     struct m365_evb *evb;
     uint32_t n_diags; /* diagnostics emitted for this file */
     uint64_t n_untimed_reported;
     uint32_t ticks;
 };
+
+/* What a reading thread remembers of the detail arrays it stored lately (folders, mail access,
+ * targets, extended properties), so that an event whose array is the same as one of them shares
+ * that copy. One per arena, used by one thread at a time; free it before or after its arena
+ * (it only points into it). NULL when out of memory: nothing is shared then. */
+struct m365_detail_memo;
+struct m365_detail_memo *m365_detail_memo_new(void);
+void m365_detail_memo_free(struct m365_detail_memo *m);
 
 /* Diagnostics. m365_ctx_skip counts one skipped record. Messages are printf-formatted,
  * lower-case, without trailing period; after M365_MAX_DIAG_PER_FILE messages per file the rest
