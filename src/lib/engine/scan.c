@@ -185,8 +185,11 @@ struct m365_scan {
     unsigned n_thread_arenas;
     size_t n_events;
     struct m365_packed **all; /* every stored event, in file (then record) order */
-    uint64_t *keys;          /* de-duplication key per stored event */
-    uint32_t *ev_file;       /* file index per stored event */
+    /* De-duplication key and file index per stored event, in one block with room for the time
+     * sort's keys, which take it over once these are read (fresh memory costs page faults, and
+     * these phases run on one thread). */
+    uint64_t *keys;
+    uint32_t *ev_file; /* inside the keys' block */
 
     struct m365_packed **sorted; /* kept events, time order */
     size_t n_sorted;
@@ -466,7 +469,6 @@ void m365_scan_free(struct m365_scan *s)
     free(s->thread_arenas);
     free(s->all);
     free(s->keys);
-    free(s->ev_file);
     free((void *)s->sorted);
     for (size_t j = 0; j < s->kept_cap; j++) {
         free(s->kept[j].ev);
@@ -1435,12 +1437,14 @@ static enum m365_status gather_events(struct m365_scan *s)
     for (size_t u = 0; u < s->n_units; u++) {
         n += s->units[u].store.n;
     }
+    _Static_assert(sizeof(struct m365_time_key) >= sizeof(*s->keys) + sizeof(*s->ev_file),
+                   "the sort's keys fit where the de-duplication keys and file indexes were");
     s->all = malloc((n ? n : 1) * sizeof(*s->all));
-    s->keys = malloc((n ? n : 1) * sizeof(*s->keys));
-    s->ev_file = malloc((n ? n : 1) * sizeof(*s->ev_file));
-    if (!s->all || !s->keys || !s->ev_file) {
+    s->keys = malloc((n ? n : 1) * sizeof(struct m365_time_key));
+    if (!s->all || !s->keys) {
         return M365_E_NOMEM;
     }
+    s->ev_file = (uint32_t *)(void *)(s->keys + n);
     size_t k = 0;
     for (uint32_t fi = 0; fi < s->n_files; fi++) {
         struct file_entry *f = &s->files[fi];
@@ -1526,10 +1530,10 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
  * that the table's pages are visited front to back and let go as they are, where in time
  * order they would come back many times over; in memory, in time order (the inverse would
  * be 4 bytes an event more at the scan's peak, for no time measured). */
-static enum m365_status sort_events(struct m365_scan *s)
+static enum m365_status sort_events(struct m365_scan *s, void *scratch)
 {
     size_t n = s->n_sorted;
-    struct m365_time_key *k = malloc((n ? n : 1) * sizeof(*k));
+    struct m365_time_key *k = scratch; /* room for n_events keys */
     uint32_t *pos = s->spilling ? malloc((n ? n : 1) * sizeof(*pos)) : NULL;
     if (!k || (s->spilling && !pos)) {
         free(k);
@@ -1851,15 +1855,14 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         widen(ls, ev->time_ms);
     }
     free(dup);
-    /* De-duplicated: the file-order tables are not needed any more. */
-    free(s->keys);
-    free(s->ev_file);
+    /* De-duplicated: the file-order tables are not needed any more; their block is the sort's. */
+    void *scratch = s->keys;
     s->keys = NULL;
     s->ev_file = NULL;
     /* Before the sort: the count is the same in any order, and in file order the events lie
      * one after another in memory. */
     s->home_tenant = infer_tenant(s);
-    if (sort_events(s) != M365_OK) {
+    if (sort_events(s, scratch) != M365_OK) {
         return M365_E_NOMEM;
     }
 
