@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -120,6 +121,34 @@ static void look_aside_collisions_and_limit(void **state)
             }
         }
         assert_int_equal(m365_intern_count(&t), 200);
+        m365_intern_free(&t);
+
+        /* Short values, 1 to 9 bytes (read by the look-aside in smaller pieces), each in its own
+         * exact-size allocation so that ASan sees any read past it. */
+        assert_int_equal(m365_intern_init(&t), 0);
+        m365_intern_set_shared(&t, shared);
+        const char *shorts[9][26];
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t len = 1; len <= 9; len++) {
+                for (int c = 0; c < 26; c++) {
+                    char *v = malloc(len);
+                    assert_non_null(v);
+                    memset(v, 'a' + c, len);
+                    v[len / 2] = 'A' + (char)((c * 7) % 26); /* the middle differs too */
+                    const char *p = m365_intern(&t, v, len);
+                    assert_non_null(p);
+                    assert_memory_equal(p, v, len);
+                    assert_int_equal(p[len], '\0');
+                    if (pass == 0) {
+                        shorts[len - 1][c] = p;
+                    } else {
+                        assert_ptr_equal(p, shorts[len - 1][c]);
+                    }
+                    free(v);
+                }
+            }
+        }
+        assert_int_equal(m365_intern_count(&t), 9 * 26);
         m365_intern_free(&t);
 
         /* Longer than the bytes a look-aside entry keeps (44): values that differ only past
