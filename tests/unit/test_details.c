@@ -40,7 +40,8 @@ static void mail_record(struct m365_buf *b, unsigned i, unsigned v)
         "\"Operation\":\"MailItemsAccessed\",\"OrganizationId\":"
         "\"6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14\",\"RecordType\":50,\"ResultStatus\":\"Succeeded\","
         "\"UserKey\":\"1003200A1B2C3D05\",\"UserType\":0,\"Version\":1,\"Workload\":\"Exchange\","
-        "\"UserId\":\"lucia.fernandez@contoso.com\",\"AppId\":\"00000002-0000-0ff1-ce00-000000000000\","
+        "\"UserId\":\"lucia.fernandez@contoso.com\","
+        "\"AppId\":\"00000002-0000-0ff1-ce00-000000000000\","
         "\"ClientIPAddress\":\"198.51.100.63\",\"ClientInfoString\":\"%s\",\"LogonType\":%u,"
         "\"LogonUserSid\":\"S-1-5-21-2961442807-1823374522-3371018419-52216618\","
         "\"MailboxGuid\":\"25ba7069-dee3-a7db-975e-0f8501f5a802\","
@@ -51,7 +52,8 @@ static void mail_record(struct m365_buf *b, unsigned i, unsigned v)
         "\"Folders\":[{\"FolderItems\":[{\"InternetMessageId\":\"<a1@contoso.com>\"}%s],"
         "\"Path\":\"\\\\Inbox\"},{\"FolderItems\":[{\"InternetMessageId\":\"<c3@contoso.com>\"}],"
         "\"Path\":\"\\\\Sent Items\"}]}\n",
-        (i / 60) % 60, i % 60, i, v == 6 ? "Client=REST;Client=RESTSystem" : "Client=OWA;Action=ViaProxy",
+        (i / 60) % 60, i % 60, i,
+        v == 6 ? "Client=REST;Client=RESTSystem" : "Client=OWA;Action=ViaProxy",
         v == 7 ? 1u : 0u, v == 8 ? "Pablo.Ruiz@contoso.com" : "Lucia.Fernandez@contoso.com",
         v == 9 ? 3u : 2u, v == 10 ? "Sync" : "Bind",
         v == 11 ? ",{\"InternetMessageId\":\"<b2@contoso.com>\"}" : "");
@@ -63,7 +65,8 @@ static void audit_record(struct m365_buf *b, unsigned i, unsigned v)
     m365_buf_printf(
         b,
         "{\"CreationTime\":\"2026-03-07T14:%02u:%02u\",\"Id\":\"6c08539b-689a-4194-996f-%012u\","
-        "\"Operation\":\"Update user.\",\"OrganizationId\":\"6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14\","
+        "\"Operation\":\"Update user.\","
+        "\"OrganizationId\":\"6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14\","
         "\"RecordType\":8,\"ResultStatus\":\"Success\",\"UserKey\":\"Not Available\","
         "\"UserType\":4,\"Version\":1,\"Workload\":\"AzureActiveDirectory\","
         "\"ObjectId\":\"lucia.fernandez@contoso.com\",\"UserId\":\"ServicePrincipal_"
@@ -245,8 +248,8 @@ static void check(unsigned threads)
                 }
             }
             if (n_copies > 2 * threads) {
-                fail_msg("%s content %u: %zu copies with %u thread(s)", k ? "directory change" : "mail", v,
-                         n_copies, threads);
+                fail_msg("%s content %u: %zu copies with %u thread(s)",
+                         k ? "directory change" : "mail", v, n_copies, threads);
             }
         }
     }

@@ -162,24 +162,30 @@ static void *arena_dup(struct m365_read_ctx *ctx, const void *p, size_t n)
  * (in the simulated 1 GiB UAL export, 1.3 million arrays hold 91 thousand different contents).
  * Each reading thread remembers the arrays it stored lately, by content, and an event whose
  * array is one of them points to that copy instead of a new one: two fifths less memory for
- * the event table's details, and fewer fresh pages for the kernel to zero. Contents are compared member by
- * member, strings by pointer: interned strings are equal exactly when their pointers are, and a
- * copied string (a parameter's value) is never equal to another copy, so that array is simply
- * stored again. Nothing changes an event's details once it is stored. */
-#define DETAIL_MEMO_BITS 12u
+ * the event table's details, and fewer fresh pages for the kernel to zero. Contents are compared
+ * member by member, strings by pointer: interned strings are equal exactly when their pointers
+ * are, and a copied string (a parameter's value) is never equal to another copy, so that array
+ * is simply stored again. Nothing changes an event's details once it is stored. */
+#define DETAIL_SETS 256u
 #define DETAIL_WAYS 4u
+#define DETAIL_HEAD 10u /* words of contents an entry keeps: a mail record, five name/values */
 enum detail_kind { D_FOLDERS = 1, D_MAIL, D_TARGETS, D_EXTRA };
 
-struct detail_entry {
-    uint64_t hash;
-    const void *p; /* the stored copy */
-    uint32_t n;    /* its elements */
-    uint32_t kind;
+/* Four arrays whose hashes pick the same set. The hashes and copies come first, in one
+ * cache line, for the probe; then each array's first words of contents, compared here rather
+ * than in the stored copy, which lies far away in memory (reading it cost a cache miss on every
+ * hit); then what the hash already covers, checked on a match. */
+struct detail_set {
+    _Alignas(64) uint64_t hash[DETAIL_WAYS];
+    const void *p[DETAIL_WAYS]; /* the stored copies; NULL: unused */
+    uint64_t head[DETAIL_WAYS][DETAIL_HEAD];
+    uint32_t n[DETAIL_WAYS]; /* elements */
+    uint8_t kind[DETAIL_WAYS];
+    uint8_t next; /* the way a new array takes */
 };
 
 struct m365_detail_memo {
-    struct detail_entry e[1u << DETAIL_MEMO_BITS];
-    uint8_t next[(1u << DETAIL_MEMO_BITS) / DETAIL_WAYS]; /* per set: the way a new array takes */
+    struct detail_set set[DETAIL_SETS];
 };
 
 struct m365_detail_memo *m365_detail_memo_new(void)
@@ -189,127 +195,127 @@ struct m365_detail_memo *m365_detail_memo_new(void)
 
 void m365_detail_memo_free(struct m365_detail_memo *m) { free(m); }
 
-static inline uint64_t detail_mix(uint64_t h, uint64_t v)
-{
-    return m365_hash_rotl((h ^ v) * 0x9e3779b97f4a7c15ull, 29);
-}
-
 static inline uint64_t ptr_word(const void *p) { return (uint64_t)(uintptr_t)p; }
 
-static uint64_t folders_hash(const struct m365_folder *f, size_t n)
+/* An array's contents as words, one per member field (strings by pointer), as far as `room`
+ * words go; *total gets how many the whole takes. */
+static size_t folders_words(const struct m365_folder *f, size_t n, uint64_t *w, size_t room,
+                            size_t *total)
 {
-    uint64_t h = D_FOLDERS;
-    for (size_t i = 0; i < n; i++) {
-        h = detail_mix(detail_mix(h, ptr_word(f[i].path)), f[i].n_items);
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 2 <= room; i++) {
+        w[k++] = ptr_word(f[i].path);
+        w[k++] = f[i].n_items;
     }
-    return h;
+    *total = 2 * n;
+    return k;
 }
 
-static bool folders_same(const struct m365_folder *a, const struct m365_folder *b, size_t n)
+static size_t targets_words(const struct m365_target *t, size_t n, uint64_t *w, size_t room,
+                            size_t *total)
 {
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 4 <= room; i++) {
+        w[k++] = ptr_word(t[i].type);
+        w[k++] = ptr_word(t[i].id);
+        w[k++] = ptr_word(t[i].name);
+        w[k++] = ptr_word(t[i].upn);
+    }
+    *total = 4 * n;
+    return k;
+}
+
+static size_t kvs_words(const struct m365_kv *kv, size_t n, uint64_t *w, size_t room,
+                        size_t *total)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 2 <= room; i++) {
+        w[k++] = ptr_word(kv[i].name);
+        w[k++] = ptr_word(kv[i].value);
+    }
+    *total = 2 * n;
+    return k;
+}
+
+static size_t mail_words(const struct m365_mail_access *m, uint64_t *w)
+{
+    w[0] = ptr_word(m->mailbox_upn);
+    w[1] = ptr_word(m->mailbox_guid);
+    w[2] = ptr_word(m->mailbox_owner_sid);
+    w[3] = ptr_word(m->logon_user_sid);
+    w[4] = ptr_word(m->client_info);
+    w[5] = ptr_word(m->access_type);
+    w[6] = (uint64_t)(uint32_t)m->logon_type | (uint64_t)(uint8_t)m->is_throttled << 32;
+    w[7] = (uint64_t)m->operation_count | (uint64_t)m->n_items << 32;
+    w[8] = m->n_folders;
+    w[9] = ptr_word(m->folders);
+    return 10;
+}
+_Static_assert(DETAIL_HEAD >= 10, "a mail record's words fit an entry");
+
+/* The words past the head, read from the copy (long arrays only). */
+static bool rest_same(unsigned kind, const void *stored, const void *v, size_t n)
+{
+    uint64_t a[4], b[4];
+    size_t ta, tb;
     for (size_t i = 0; i < n; i++) {
-        if (a[i].path != b[i].path || a[i].n_items != b[i].n_items) {
+        size_t k;
+        switch (kind) {
+        case D_FOLDERS:
+            k = folders_words((const struct m365_folder *)stored + i, 1, a, 4, &ta);
+            folders_words((const struct m365_folder *)v + i, 1, b, 4, &tb);
+            break;
+        case D_TARGETS:
+            k = targets_words((const struct m365_target *)stored + i, 1, a, 4, &ta);
+            targets_words((const struct m365_target *)v + i, 1, b, 4, &tb);
+            break;
+        default:
+            k = kvs_words((const struct m365_kv *)stored + i, 1, a, 4, &ta);
+            kvs_words((const struct m365_kv *)v + i, 1, b, 4, &tb);
+            break;
+        }
+        if (memcmp(a, b, k * sizeof(*a)) != 0) {
             return false;
         }
     }
     return true;
 }
 
-static uint64_t mail_hash(const struct m365_mail_access *m)
+/* The stored copy of an array with these contents: the one this thread stored lately, else a
+ * new one it remembers. w holds the first nw of its `total` words; h hashes them all. Sets of
+ * four, filled in turn, so that a few arrays that fall in one set do not keep pushing each other
+ * out. */
+static const void *detail_share(struct m365_read_ctx *ctx, unsigned kind, const void *v,
+                                size_t n, size_t bytes, const uint64_t *w, size_t nw,
+                                size_t total, uint64_t h)
 {
-    uint64_t h = D_MAIL;
-    h = detail_mix(h, ptr_word(m->mailbox_upn));
-    h = detail_mix(h, ptr_word(m->mailbox_guid));
-    h = detail_mix(h, ptr_word(m->mailbox_owner_sid));
-    h = detail_mix(h, ptr_word(m->logon_user_sid));
-    h = detail_mix(h, ptr_word(m->client_info));
-    h = detail_mix(h, ptr_word(m->access_type));
-    h = detail_mix(h, (uint64_t)(uint32_t)m->logon_type << 8 | (uint8_t)m->is_throttled);
-    h = detail_mix(h, (uint64_t)m->operation_count << 32 | m->n_items);
-    return detail_mix(detail_mix(h, m->n_folders), ptr_word(m->folders));
-}
-
-static bool mail_same(const struct m365_mail_access *a, const struct m365_mail_access *b)
-{
-    return a->mailbox_upn == b->mailbox_upn && a->mailbox_guid == b->mailbox_guid &&
-           a->mailbox_owner_sid == b->mailbox_owner_sid &&
-           a->logon_user_sid == b->logon_user_sid && a->client_info == b->client_info &&
-           a->access_type == b->access_type && a->logon_type == b->logon_type &&
-           a->is_throttled == b->is_throttled && a->operation_count == b->operation_count &&
-           a->n_items == b->n_items && a->n_folders == b->n_folders && a->folders == b->folders;
-}
-
-static uint64_t targets_hash(const struct m365_target *t, size_t n)
-{
-    uint64_t h = D_TARGETS;
-    for (size_t i = 0; i < n; i++) {
-        h = detail_mix(detail_mix(h, ptr_word(t[i].type)), ptr_word(t[i].id));
-        h = detail_mix(detail_mix(h, ptr_word(t[i].name)), ptr_word(t[i].upn));
-    }
-    return h;
-}
-
-static bool targets_same(const struct m365_target *a, const struct m365_target *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (a[i].type != b[i].type || a[i].id != b[i].id || a[i].name != b[i].name ||
-            a[i].upn != b[i].upn) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static uint64_t kvs_hash(const struct m365_kv *kv, size_t n)
-{
-    uint64_t h = D_EXTRA;
-    for (size_t i = 0; i < n; i++) {
-        h = detail_mix(detail_mix(h, ptr_word(kv[i].name)), ptr_word(kv[i].value));
-    }
-    return h;
-}
-
-static bool kvs_same(const struct m365_kv *a, const struct m365_kv *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (a[i].name != b[i].name || a[i].value != b[i].value) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* The entry that holds an array of this kind, length and hash (its contents still to compare),
- * else the one a new array takes: sets of four, filled in turn, so that a few arrays that fall
- * in one set do not keep pushing each other out. */
-static struct detail_entry *detail_slot(struct m365_read_ctx *ctx, unsigned kind, size_t n,
-                                        uint64_t h)
-{
-    struct m365_detail_memo *m = ctx->details;
-    h = m365_hash_mix(h ^ n);
-    size_t set = (size_t)(h >> (64 - DETAIL_MEMO_BITS + 2));
-    struct detail_entry *w = &m->e[set * DETAIL_WAYS];
+    h = m365_hash_mix(h ^ n ^ (uint64_t)kind << 56);
+    struct detail_set *set = &ctx->details->set[h >> 56 & (DETAIL_SETS - 1)];
     for (unsigned i = 0; i < DETAIL_WAYS; i++) {
-        if (w[i].p && w[i].hash == h && w[i].kind == kind && w[i].n == n) {
-            return &w[i];
+        if (set->hash[i] == h && set->p[i] && set->kind[i] == kind && set->n[i] == n &&
+            memcmp(set->head[i], w, nw * sizeof(*w)) == 0 &&
+            (total <= DETAIL_HEAD || rest_same(kind, set->p[i], v, n))) {
+            return set->p[i];
         }
     }
-    struct detail_entry *e = &w[m->next[set]++ % DETAIL_WAYS];
-    e->hash = h;
-    e->kind = kind;
-    e->n = (uint32_t)n;
-    e->p = NULL;
-    return e;
-}
-
-static const void *detail_keep(struct m365_read_ctx *ctx, struct detail_entry *e, const void *v,
-                               size_t bytes)
-{
     const void *d = arena_dup(ctx, v, bytes);
-    if (e) {
-        e->p = d;
+    if (d) {
+        unsigned i = set->next++ % DETAIL_WAYS;
+        set->hash[i] = h;
+        set->p[i] = d;
+        set->n[i] = (uint32_t)n;
+        set->kind[i] = (uint8_t)kind;
+        memcpy(set->head[i], w, nw * sizeof(*w));
     }
     return d;
+}
+
+static uint64_t words_hash(const uint64_t *w, size_t nw, uint64_t h)
+{
+    for (size_t i = 0; i < nw; i++) {
+        h = m365_hash_rotl((h ^ w[i]) * 0x9e3779b97f4a7c15ull, 29);
+    }
+    return h;
 }
 
 static const struct m365_folder *keep_folders(struct m365_read_ctx *ctx,
@@ -318,11 +324,13 @@ static const struct m365_folder *keep_folders(struct m365_read_ctx *ctx,
     if (n == 0 || !ctx->details) {
         return arena_dup(ctx, f, n * sizeof(*f));
     }
-    struct detail_entry *e = detail_slot(ctx, D_FOLDERS, n, folders_hash(f, n));
-    if (e->p && folders_same(e->p, f, n)) {
-        return e->p;
+    uint64_t w[DETAIL_HEAD], x[2];
+    size_t total, nw = folders_words(f, n, w, DETAIL_HEAD, &total), t;
+    uint64_t h = words_hash(w, nw, 0);
+    for (size_t i = nw / 2; i < n; i++) { /* the members past the head */
+        h = words_hash(x, folders_words(f + i, 1, x, 2, &t), h);
     }
-    return detail_keep(ctx, e, f, n * sizeof(*f));
+    return detail_share(ctx, D_FOLDERS, f, n, n * sizeof(*f), w, nw, total, h);
 }
 
 static const struct m365_mail_access *keep_mail(struct m365_read_ctx *ctx,
@@ -331,24 +339,24 @@ static const struct m365_mail_access *keep_mail(struct m365_read_ctx *ctx,
     if (!ctx->details) {
         return arena_dup(ctx, m, sizeof(*m));
     }
-    struct detail_entry *e = detail_slot(ctx, D_MAIL, 1, mail_hash(m));
-    if (e->p && mail_same(e->p, m)) {
-        return e->p;
-    }
-    return detail_keep(ctx, e, m, sizeof(*m));
+    uint64_t w[DETAIL_HEAD];
+    size_t nw = mail_words(m, w);
+    return detail_share(ctx, D_MAIL, m, 1, sizeof(*m), w, nw, nw, words_hash(w, nw, 0));
 }
 
 static const struct m365_target *keep_targets(struct m365_read_ctx *ctx,
-                                              const struct m365_target *t, size_t n)
+                                              const struct m365_target *tg, size_t n)
 {
     if (n == 0 || !ctx->details) {
-        return arena_dup(ctx, t, n * sizeof(*t));
+        return arena_dup(ctx, tg, n * sizeof(*tg));
     }
-    struct detail_entry *e = detail_slot(ctx, D_TARGETS, n, targets_hash(t, n));
-    if (e->p && targets_same(e->p, t, n)) {
-        return e->p;
+    uint64_t w[DETAIL_HEAD], x[4];
+    size_t total, nw = targets_words(tg, n, w, DETAIL_HEAD, &total), t;
+    uint64_t h = words_hash(w, nw, 0);
+    for (size_t i = nw / 4; i < n; i++) {
+        h = words_hash(x, targets_words(tg + i, 1, x, 4, &t), h);
     }
-    return detail_keep(ctx, e, t, n * sizeof(*t));
+    return detail_share(ctx, D_TARGETS, tg, n, n * sizeof(*tg), w, nw, total, h);
 }
 
 static const struct m365_kv *keep_extra(struct m365_read_ctx *ctx, const struct m365_kv *kv,
@@ -357,11 +365,13 @@ static const struct m365_kv *keep_extra(struct m365_read_ctx *ctx, const struct 
     if (n == 0 || !ctx->details) {
         return arena_dup(ctx, kv, n * sizeof(*kv));
     }
-    struct detail_entry *e = detail_slot(ctx, D_EXTRA, n, kvs_hash(kv, n));
-    if (e->p && kvs_same(e->p, kv, n)) {
-        return e->p;
+    uint64_t w[DETAIL_HEAD], x[2];
+    size_t total, nw = kvs_words(kv, n, w, DETAIL_HEAD, &total), t;
+    uint64_t h = words_hash(w, nw, 0);
+    for (size_t i = nw / 2; i < n; i++) {
+        h = words_hash(x, kvs_words(kv + i, 1, x, 2, &t), h);
     }
-    return detail_keep(ctx, e, kv, n * sizeof(*kv));
+    return detail_share(ctx, D_EXTRA, kv, n, n * sizeof(*kv), w, nw, total, h);
 }
 
 static uint64_t fingerprint(const char *raw, size_t len)
