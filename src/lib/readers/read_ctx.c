@@ -197,45 +197,33 @@ void m365_detail_memo_free(struct m365_detail_memo *m) { free(m); }
 
 static inline uint64_t ptr_word(const void *p) { return (uint64_t)(uintptr_t)p; }
 
-/* An array's contents as words, one per member field (strings by pointer), as far as `room`
- * words go; *total gets how many the whole takes. */
-static size_t folders_words(const struct m365_folder *f, size_t n, uint64_t *w, size_t room,
-                            size_t *total)
+/* Member i of an array of this kind as words, one per field (strings by pointer); how many. */
+static inline size_t member_words(unsigned kind, const void *v, size_t i, uint64_t *w)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 2 <= room; i++) {
-        w[k++] = ptr_word(f[i].path);
-        w[k++] = f[i].n_items;
+    switch (kind) {
+    case D_FOLDERS: {
+        const struct m365_folder *f = (const struct m365_folder *)v + i;
+        w[0] = ptr_word(f->path);
+        w[1] = f->n_items;
+        return 2;
     }
-    *total = 2 * n;
-    return k;
-}
-
-static size_t targets_words(const struct m365_target *t, size_t n, uint64_t *w, size_t room,
-                            size_t *total)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 4 <= room; i++) {
-        w[k++] = ptr_word(t[i].type);
-        w[k++] = ptr_word(t[i].id);
-        w[k++] = ptr_word(t[i].name);
-        w[k++] = ptr_word(t[i].upn);
+    case D_TARGETS: {
+        const struct m365_target *t = (const struct m365_target *)v + i;
+        w[0] = ptr_word(t->type);
+        w[1] = ptr_word(t->id);
+        w[2] = ptr_word(t->name);
+        w[3] = ptr_word(t->upn);
+        return 4;
     }
-    *total = 4 * n;
-    return k;
-}
-
-static size_t kvs_words(const struct m365_kv *kv, size_t n, uint64_t *w, size_t room,
-                        size_t *total)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 2 <= room; i++) {
-        w[k++] = ptr_word(kv[i].name);
-        w[k++] = ptr_word(kv[i].value);
+    default: {
+        const struct m365_kv *kv = (const struct m365_kv *)v + i;
+        w[0] = ptr_word(kv->name);
+        w[1] = ptr_word(kv->value);
+        return 2;
     }
-    *total = 2 * n;
-    return k;
+    }
 }
+#define MEMBER_WORDS_MAX 4u
 
 static size_t mail_words(const struct m365_mail_access *m, uint64_t *w)
 {
@@ -253,27 +241,13 @@ static size_t mail_words(const struct m365_mail_access *m, uint64_t *w)
 }
 _Static_assert(DETAIL_HEAD >= 10, "a mail record's words fit an entry");
 
-/* The words past the head, read from the copy (long arrays only). */
-static bool rest_same(unsigned kind, const void *stored, const void *v, size_t n)
+/* Every member the same, read from the stored copy (arrays longer than an entry's head). */
+static bool members_same(unsigned kind, const void *stored, const void *v, size_t n)
 {
-    uint64_t a[4], b[4];
-    size_t ta, tb;
     for (size_t i = 0; i < n; i++) {
-        size_t k;
-        switch (kind) {
-        case D_FOLDERS:
-            k = folders_words((const struct m365_folder *)stored + i, 1, a, 4, &ta);
-            folders_words((const struct m365_folder *)v + i, 1, b, 4, &tb);
-            break;
-        case D_TARGETS:
-            k = targets_words((const struct m365_target *)stored + i, 1, a, 4, &ta);
-            targets_words((const struct m365_target *)v + i, 1, b, 4, &tb);
-            break;
-        default:
-            k = kvs_words((const struct m365_kv *)stored + i, 1, a, 4, &ta);
-            kvs_words((const struct m365_kv *)v + i, 1, b, 4, &tb);
-            break;
-        }
+        uint64_t a[MEMBER_WORDS_MAX], b[MEMBER_WORDS_MAX];
+        size_t k = member_words(kind, stored, i, a);
+        member_words(kind, v, i, b);
         if (memcmp(a, b, k * sizeof(*a)) != 0) {
             return false;
         }
@@ -294,7 +268,7 @@ static const void *detail_share(struct m365_read_ctx *ctx, unsigned kind, const 
     for (unsigned i = 0; i < DETAIL_WAYS; i++) {
         if (set->hash[i] == h && set->p[i] && set->kind[i] == kind && set->n[i] == n &&
             memcmp(set->head[i], w, nw * sizeof(*w)) == 0 &&
-            (total <= DETAIL_HEAD || rest_same(kind, set->p[i], v, n))) {
+            (total <= DETAIL_HEAD || members_same(kind, set->p[i], v, n))) {
             return set->p[i];
         }
     }
@@ -318,19 +292,25 @@ static uint64_t words_hash(const uint64_t *w, size_t nw, uint64_t h)
     return h;
 }
 
-static const struct m365_folder *keep_folders(struct m365_read_ctx *ctx,
-                                              const struct m365_folder *f, size_t n)
+/* An array of folders, targets or name/values, shared when this thread stored the same lately. */
+static inline const void *keep_array(struct m365_read_ctx *ctx, unsigned kind, const void *v,
+                                     size_t n, size_t size)
 {
     if (n == 0 || !ctx->details) {
-        return arena_dup(ctx, f, n * sizeof(*f));
+        return arena_dup(ctx, v, n * size);
     }
-    uint64_t w[DETAIL_HEAD], x[2];
-    size_t total, nw = folders_words(f, n, w, DETAIL_HEAD, &total), t;
-    uint64_t h = words_hash(w, nw, 0);
-    for (size_t i = nw / 2; i < n; i++) { /* the members past the head */
-        h = words_hash(x, folders_words(f + i, 1, x, 2, &t), h);
+    uint64_t w[DETAIL_HEAD], x[MEMBER_WORDS_MAX], h = 0;
+    size_t nw = 0, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = member_words(kind, v, i, x);
+        h = words_hash(x, k, h);
+        if (nw == total && nw + k <= DETAIL_HEAD) { /* the head: whole members from the first */
+            memcpy(w + nw, x, k * sizeof(*x));
+            nw += k;
+        }
+        total += k;
     }
-    return detail_share(ctx, D_FOLDERS, f, n, n * sizeof(*f), w, nw, total, h);
+    return detail_share(ctx, kind, v, n, n * size, w, nw, total, h);
 }
 
 static const struct m365_mail_access *keep_mail(struct m365_read_ctx *ctx,
@@ -342,36 +322,6 @@ static const struct m365_mail_access *keep_mail(struct m365_read_ctx *ctx,
     uint64_t w[DETAIL_HEAD];
     size_t nw = mail_words(m, w);
     return detail_share(ctx, D_MAIL, m, 1, sizeof(*m), w, nw, nw, words_hash(w, nw, 0));
-}
-
-static const struct m365_target *keep_targets(struct m365_read_ctx *ctx,
-                                              const struct m365_target *tg, size_t n)
-{
-    if (n == 0 || !ctx->details) {
-        return arena_dup(ctx, tg, n * sizeof(*tg));
-    }
-    uint64_t w[DETAIL_HEAD], x[4];
-    size_t total, nw = targets_words(tg, n, w, DETAIL_HEAD, &total), t;
-    uint64_t h = words_hash(w, nw, 0);
-    for (size_t i = nw / 4; i < n; i++) {
-        h = words_hash(x, targets_words(tg + i, 1, x, 4, &t), h);
-    }
-    return detail_share(ctx, D_TARGETS, tg, n, n * sizeof(*tg), w, nw, total, h);
-}
-
-static const struct m365_kv *keep_extra(struct m365_read_ctx *ctx, const struct m365_kv *kv,
-                                        size_t n)
-{
-    if (n == 0 || !ctx->details) {
-        return arena_dup(ctx, kv, n * sizeof(*kv));
-    }
-    uint64_t w[DETAIL_HEAD], x[2];
-    size_t total, nw = kvs_words(kv, n, w, DETAIL_HEAD, &total), t;
-    uint64_t h = words_hash(w, nw, 0);
-    for (size_t i = nw / 2; i < n; i++) {
-        h = words_hash(x, kvs_words(kv + i, 1, x, 2, &t), h);
-    }
-    return detail_share(ctx, D_EXTRA, kv, n, n * sizeof(*kv), w, nw, total, h);
 }
 
 static uint64_t fingerprint(const char *raw, size_t len)
@@ -409,17 +359,18 @@ void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
     }
     if (b->has_mail) {
         b->mail.n_folders = (uint32_t)b->folders.n;
-        b->mail.folders = keep_folders(ctx, b->folders.v, b->folders.n);
+        b->mail.folders = keep_array(ctx, D_FOLDERS, b->folders.v, b->folders.n,
+                                     sizeof(*b->folders.v));
         ev->mail = keep_mail(ctx, &b->mail);
     }
     ev->n_targets = (uint32_t)b->targets.n;
-    ev->targets = keep_targets(ctx, b->targets.v, b->targets.n);
+    ev->targets = keep_array(ctx, D_TARGETS, b->targets.v, b->targets.n, sizeof(*b->targets.v));
     ev->n_props = (uint32_t)b->props.n;
     ev->props = arena_dup(ctx, b->props.v, b->props.n * sizeof(*b->props.v));
     ev->n_params = (uint32_t)b->params.n;
     ev->params = arena_dup(ctx, b->params.v, b->params.n * sizeof(*b->params.v));
     ev->n_extra = (uint32_t)b->extra.n;
-    ev->extra = keep_extra(ctx, b->extra.v, b->extra.n);
+    ev->extra = keep_array(ctx, D_EXTRA, b->extra.v, b->extra.n, sizeof(*b->extra.v));
     ev->reader = ctx->fs->reader;
     if (ev->time_ms == M365_TIME_NONE) {
         ctx->fs->untimed++;
