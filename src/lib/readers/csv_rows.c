@@ -456,6 +456,21 @@ static void cells_end(struct m365_csv_cells *c, size_t start)
     c->len++;
 }
 
+/* The first comma in [p, p+n), or NULL. Most unquoted cells (times, operations, user ids,
+ * record ids) end within 64 bytes: those are searched a word at a time here, the rest by memchr,
+ * whose call cost more than the search on a short cell (a Purview row has seven or eight). */
+static const char *next_comma(const char *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n && i < 64; i += 8) {
+        uint64_t m = m365_swar_eq(m365_swar_load(p + i), ',');
+        if (m) {
+            return p + i + m365_swar_first(m);
+        }
+    }
+    return i < n ? memchr(p + i, ',', n - i) : NULL;
+}
+
 /* Splits one framed row [p, p+n) into cells. Only '"' and ',' are special; nothing is trimmed.
  * A cell that starts with a quote is quoted: "" inside it is one quote, a quote followed by a
  * comma (or the end) closes it, and a quote followed by anything else is kept as text, quote
@@ -498,7 +513,7 @@ int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
             }
             i++; /* and the comma after it */
         } else {
-            const char *q = i < n ? memchr(p + i, ',', n - i) : NULL;
+            const char *q = i < n ? next_comma(p + i, n - i) : NULL;
             size_t e = q ? (size_t)(q - p) : n;
             cells_add(c, p + i, e - i);
             if (!q) {
