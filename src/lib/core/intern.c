@@ -156,21 +156,12 @@ static size_t aside_slot(const char *s, size_t len)
 {
     /* Whole loads into registers: a copy of len bytes into a zeroed word went through the stack
      * and stalled the load that read it back. */
-    uint64_t a, b;
+    uint64_t a, b = 0;
     if (len >= 8) {
         a = m365_swar_load(s);
         b = m365_swar_load(s + len - 8);
-    } else if (len >= 4) {
-        uint32_t x, y;
-        memcpy(&x, s, 4);
-        memcpy(&y, s + len - 4, 4);
-        a = x;
-        b = y;
     } else {
-        a = len ? (unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
-                      (uint64_t)(unsigned char)s[len - 1] << 16
-                : 0;
-        b = 0;
+        a = m365_hash_tail((const unsigned char *)s, len);
     }
     uint64_t x = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ len) * 0xc2b2ae3d27d4eb4full;
     return (size_t)(x >> 53); /* 11 bits: LOOK_ASIDE slots */

@@ -400,7 +400,8 @@ static inline bool before(const struct m365_time_key *x, const struct m365_time_
 }
 
 /* Merges the sorted a[lo, mid) and a[mid, hi), copying the shorter side to tmp. */
-static void merge(struct m365_time_key *a, size_t lo, size_t mid, size_t hi, struct m365_time_key *tmp)
+static void merge(struct m365_time_key *a, size_t lo, size_t mid, size_t hi,
+                  struct m365_time_key *tmp)
 {
     if (!before(&a[mid], &a[mid - 1])) {
         return; /* already in order */
