@@ -1540,10 +1540,15 @@ static enum m365_status sort_events(struct m365_scan *s, void *scratch)
         free(pos);
         return M365_E_NOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        k[i].time_ms = s->sorted[i]->time_ms;
+    /* The kept events' times lie at the block's start, 8 bytes each (m365_scan_run): key i
+     * takes bytes 16i to 16i+16, the times of events 2i and 2i+1, so the keys are made from the
+     * last down, each time read before a key is written over it. */
+    _Static_assert(sizeof(*k) % sizeof(int64_t) == 0, "key i covers times i and up only");
+    for (size_t i = n; i-- > 0;) {
+        int64_t t;
+        memcpy(&t, (const char *)scratch + i * sizeof(t), sizeof(t));
+        k[i].time_ms = t;
         k[i].seq = k[i].at = (uint32_t)i;
-        spill_tick(s, i);
     }
     if (m365_time_keys_sort(k, n) != 0) {
         free(k);
@@ -1593,8 +1598,50 @@ static int reader_slot(struct m365_scan *s, const char *name)
     return (int)s->n_reader_stats++;
 }
 
-/* The tenant id most events carry (ties: the smallest id, for determinism). */
-static const char *infer_tenant(struct m365_scan *s)
+/* The tenant id most events carry (ties: the smallest id, for determinism), counted while
+ * the kept events are gathered in file order: runs of one id (most evidence is one tenant's),
+ * then runs of equal ids added up. */
+struct tenant_runs {
+    struct tenant_run {
+        const char *id;
+        size_t n;
+    } *v;
+    size_t n, cap;
+    bool failed;
+};
+
+static void tenant_count(struct m365_scan *s, struct tenant_runs *tr, const struct m365_packed *ev)
+{
+    if (s->opts.tenant_id || tr->failed) {
+        return;
+    }
+    const char *t = m365_packed_tenant_id(ev, &s->region);
+    /* Only GUID-shaped ids: Log Analytics workspace ids and placeholders are not tenants. */
+    if (!t || ev->log_source == M365_LOG_SIGNIN) {
+        return;
+    }
+    if (tr->n && tr->v[tr->n - 1].id == t) {
+        tr->v[tr->n - 1].n++;
+        return;
+    }
+    if (strlen(t) != 36) {
+        return;
+    }
+    if (tr->n == tr->cap) {
+        size_t nc = tr->cap ? tr->cap * 2 : 64;
+        struct tenant_run *v = realloc(tr->v, nc * sizeof(*v));
+        if (!v) {
+            tr->failed = true;
+            return;
+        }
+        tr->v = v;
+        tr->cap = nc;
+    }
+    tr->v[tr->n].id = t;
+    tr->v[tr->n++].n = 1;
+}
+
+static const char *infer_tenant(struct m365_scan *s, struct tenant_runs *tr)
 {
     if (s->opts.tenant_id) {
         char lower[64];
@@ -1608,54 +1655,25 @@ static const char *infer_tenant(struct m365_scan *s)
         }
         return m365_intern(&s->intern, lower, n);
     }
-    /* Runs of one id (most evidence is one tenant's), then runs of equal ids added up. */
-    struct run {
-        const char *id;
-        size_t n;
-    } *runs = NULL;
-    size_t nr = 0, cap = 0;
-    for (size_t i = 0; i < s->n_sorted; i++) {
-        const char *t = m365_packed_tenant_id(s->sorted[i], &s->region);
-        spill_tick(s, i);
-        /* Only GUID-shaped ids: Log Analytics workspace ids and placeholders are not tenants. */
-        if (!t || s->sorted[i]->log_source == M365_LOG_SIGNIN) {
-            continue;
-        }
-        if (nr && runs[nr - 1].id == t) {
-            runs[nr - 1].n++;
-            continue;
-        }
-        if (strlen(t) != 36) {
-            continue;
-        }
-        if (nr == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            struct run *r2 = realloc(runs, nc * sizeof(*r2));
-            if (!r2) {
-                free(runs);
-                return NULL;
-            }
-            runs = r2;
-            cap = nc;
-        }
-        runs[nr].id = t;
-        runs[nr++].n = 1;
+    if (tr->failed) {
+        free(tr->v);
+        return NULL;
     }
-    m365_qsort(runs, nr, sizeof(*runs), m365_cmp_cstr); /* id is the first member */
+    m365_qsort(tr->v, tr->n, sizeof(*tr->v), m365_cmp_cstr); /* id is the first member */
     const char *best = NULL;
     size_t best_n = 0;
-    for (size_t i = 0; i < nr;) {
+    for (size_t i = 0; i < tr->n;) {
         size_t j = i, n = 0;
-        while (j < nr && strcmp(runs[j].id, runs[i].id) == 0) {
-            n += runs[j++].n;
+        while (j < tr->n && strcmp(tr->v[j].id, tr->v[i].id) == 0) {
+            n += tr->v[j++].n;
         }
         if (n > best_n) {
             best_n = n;
-            best = runs[i].id;
+            best = tr->v[i].id;
         }
         i = j;
     }
-    free(runs);
+    free(tr->v);
     return best;
 }
 
@@ -1827,9 +1845,14 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         free(dup);
         return M365_E_NOMEM;
     }
-    /* The kept events, compacted in place: the file-order table becomes the sorted one. */
+    /* The kept events, compacted in place: the file-order table becomes the sorted one. This
+     * is the one walk over the events before the sort: each kept event's time goes to the
+     * front of the block whose de-duplication keys are spent now (the sort's keys are made from
+     * it), and its tenant is counted. */
     s->sorted = s->all;
     s->all = NULL;
+    char *times = (char *)(void *)s->keys;
+    struct tenant_runs tenants = {NULL, 0, 0, false};
     for (size_t i = 0; i < s->n_events; i++) {
         struct file_entry *f = &s->files[s->ev_file[i]];
         if (dup[i]) {
@@ -1838,7 +1861,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
             continue;
         }
         struct m365_packed *ev = s->sorted[i];
+        memcpy(times + s->n_sorted * sizeof(ev->time_ms), &ev->time_ms, sizeof(ev->time_ms));
         s->sorted[s->n_sorted++] = ev;
+        tenant_count(s, &tenants, ev);
         spill_tick(s, i);
         if (ev->time_ms != M365_TIME_NONE) {
             if (f->st.first_ms == INT64_MIN || ev->time_ms < f->st.first_ms) {
@@ -1859,9 +1884,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     void *scratch = s->keys;
     s->keys = NULL;
     s->ev_file = NULL;
-    /* Before the sort: the count is the same in any order, and in file order the events lie
-     * one after another in memory. */
-    s->home_tenant = infer_tenant(s);
+    s->home_tenant = infer_tenant(s, &tenants);
     if (sort_events(s, scratch) != M365_OK) {
         return M365_E_NOMEM;
     }
