@@ -183,13 +183,12 @@ struct m365_scan {
     size_t n_units, cap_units;
     struct m365_arena *thread_arenas; /* event details read by worker threads */
     unsigned n_thread_arenas;
-    size_t n_events;
+    size_t n_events, cap_events;
     struct m365_packed **all; /* every stored event, in file (then record) order */
-    /* De-duplication key and file index per stored event, in one block with room for the time
-     * sort's keys, which take it over once these are read (fresh memory costs page faults, and
-     * these phases run on one thread). */
+    /* De-duplication key and file index per stored event, in one block (gather_room). */
     uint64_t *keys;
     uint32_t *ev_file; /* inside the keys' block */
+    enum m365_status gather_st;
 
     struct m365_packed **sorted; /* kept events, time order */
     size_t n_sorted;
@@ -1321,6 +1320,86 @@ unsigned m365_scan_default_threads(void)
     return n < 1 ? 1u : n > (long)MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
+/* Room in the file-order tables for `more` events. The de-duplication keys and the file
+ * indexes share one block with room for the time sort's keys, which take it over once these
+ * are read (fresh memory costs page faults); the file indexes lie after `cap` keys. The first
+ * capacity is a guess from the input's size (pages never touched cost nothing). */
+static enum m365_status gather_room(struct m365_scan *s, size_t more)
+{
+    size_t need = s->n_events + more;
+    if (need <= s->cap_events) {
+        return M365_OK;
+    }
+    size_t cap = s->cap_events;
+    if (!cap) {
+        uint64_t guess = s->bytes_total / 512;
+        cap = guess > 4096 && guess < ((size_t)1 << 28) ? (size_t)guess : 4096;
+    }
+    while (cap < need) {
+        cap *= 2;
+    }
+    _Static_assert(sizeof(struct m365_time_key) >= sizeof(*s->keys) + sizeof(*s->ev_file),
+                   "the sort's keys fit where the de-duplication keys and file indexes were");
+    struct m365_packed **all = realloc(s->all, cap * sizeof(*all));
+    if (!all) {
+        return M365_E_NOMEM;
+    }
+    s->all = all;
+    uint64_t *keys = realloc(s->keys, cap * sizeof(struct m365_time_key));
+    if (!keys) {
+        return M365_E_NOMEM;
+    }
+    uint32_t *ev_file = (uint32_t *)(void *)(keys + cap);
+    if (s->n_events) {
+        memmove(ev_file, keys + s->cap_events, s->n_events * sizeof(*ev_file));
+    }
+    s->keys = keys;
+    s->ev_file = ev_file;
+    s->cap_events = cap;
+    return M365_OK;
+}
+
+/* File fi's events join the file-order tables, as soon as the file is read and finished (the
+ * main thread does it while the workers read on, with the events lately written): their
+ * places, de-duplication keys and file index, their lines and offsets made the file's for a
+ * file read in parts. */
+static void gather_file(struct m365_scan *s, uint32_t fi)
+{
+    struct file_entry *f = &s->files[fi];
+    size_t more = 0;
+    for (uint32_t p = 0; p < f->n_units; p++) {
+        more += s->units[f->first_unit + p].store.n;
+    }
+    if (s->gather_st == M365_OK && more) {
+        s->gather_st = gather_room(s, more);
+    }
+    /* Offsets are in the decoded stream, which starts after a byte-order mark. */
+    uint64_t bom = f->st.encoding && strcmp(f->st.encoding, "utf-8-bom") == 0 ? 3 : 0;
+    size_t k = s->n_events;
+    for (uint32_t p = 0; p < f->n_units; p++) {
+        struct m365_read_unit *u = &s->units[f->first_unit + p];
+        uint64_t off_base = u->ranged && u->start ? u->start - bom : 0;
+        size_t i = 0;
+        for (size_t ck = 0; s->gather_st == M365_OK && ck < u->store.n_chunks; ck++) {
+            const struct evchunk *c = &u->store.chunks[ck];
+            for (size_t at = 0; at < c->used; i++) {
+                struct m365_packed *ev = (struct m365_packed *)(void *)(c->p + at);
+                at += (size_t)ev->words * 8;
+                if (u->ranged && u->start) {
+                    m365_packed_rebase(ev, u->line_base, off_base);
+                }
+                s->all[k] = ev;
+                s->keys[k] = u->store.keys[i];
+                s->ev_file[k] = fi;
+                spill_tick(s, ++k);
+            }
+        }
+        free(u->store.keys);
+        u->store.keys = NULL;
+    }
+    s->n_events = k;
+}
+
 /* Reads every unit: on this thread when threads is 1, else on a pool. Files are finished, and
  * their messages emitted, in file order as their units complete. */
 static enum m365_status read_units(struct m365_scan *s, unsigned threads)
@@ -1342,6 +1421,7 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
                 read_unit(s, &s->units[f->first_unit + k], json, &s->arena, details, &slab);
             }
             finish_file(s, i);
+            gather_file(s, i);
         }
         m365_detail_memo_free(details);
         m365_json_free(json);
@@ -1418,6 +1498,7 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
             pthread_mutex_unlock(&p.mu);
         }
         finish_file(s, i);
+        gather_file(s, i);
     }
     for (unsigned t = 0; t < started; t++) {
         pthread_join(tids[t], NULL);
@@ -1431,52 +1512,6 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
 }
 
 /* All units' events in file order, with line numbers and offsets of the whole file. */
-static enum m365_status gather_events(struct m365_scan *s)
-{
-    size_t n = 0;
-    for (size_t u = 0; u < s->n_units; u++) {
-        n += s->units[u].store.n;
-    }
-    _Static_assert(sizeof(struct m365_time_key) >= sizeof(*s->keys) + sizeof(*s->ev_file),
-                   "the sort's keys fit where the de-duplication keys and file indexes were");
-    s->all = malloc((n ? n : 1) * sizeof(*s->all));
-    s->keys = malloc((n ? n : 1) * sizeof(struct m365_time_key));
-    if (!s->all || !s->keys) {
-        return M365_E_NOMEM;
-    }
-    s->ev_file = (uint32_t *)(void *)(s->keys + n);
-    size_t k = 0;
-    for (uint32_t fi = 0; fi < s->n_files; fi++) {
-        struct file_entry *f = &s->files[fi];
-        /* Offsets are in the decoded stream, which starts after a byte-order mark. */
-        uint64_t bom = f->st.encoding && strcmp(f->st.encoding, "utf-8-bom") == 0 ? 3 : 0;
-        for (uint32_t p = 0; p < f->n_units; p++) {
-            struct m365_read_unit *u = &s->units[f->first_unit + p];
-            uint64_t off_base = u->ranged && u->start ? u->start - bom : 0;
-            size_t i = 0;
-            for (size_t ck = 0; ck < u->store.n_chunks; ck++) {
-                const struct evchunk *c = &u->store.chunks[ck];
-                for (size_t at = 0; at < c->used; i++) {
-                    struct m365_packed *ev = (struct m365_packed *)(void *)(c->p + at);
-                    at += (size_t)ev->words * 8;
-                    if (u->ranged && u->start) {
-                        m365_packed_rebase(ev, u->line_base, off_base);
-                    }
-                    ev->seq = (uint32_t)k;
-                    s->all[k] = ev;
-                    s->keys[k] = u->store.keys[i];
-                    s->ev_file[k] = fi;
-                    spill_tick(s, ++k);
-                }
-            }
-            free(u->store.keys);
-            u->store.keys = NULL;
-        }
-    }
-    s->n_events = k;
-    return M365_OK;
-}
-
 static enum m365_status dedup(struct m365_scan *s, bool *dup)
 {
     size_t cap = 16;
@@ -1800,7 +1835,10 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         rst = read_units(s, threads);
     }
     if (rst == M365_OK) {
-        rst = gather_events(s);
+        rst = s->gather_st;
+    }
+    if (rst == M365_OK && !s->keys) {
+        rst = gather_room(s, 1); /* no event: the tables exist all the same */
     }
     if (rst != M365_OK) {
         return rst;
