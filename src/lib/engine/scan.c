@@ -192,6 +192,9 @@ struct m365_scan {
 
     struct m365_packed **sorted; /* kept events, time order */
     size_t n_sorted;
+    /* Each kept event's kind, in time order: the walks that pass over most events (detection,
+     * coverage, incidents) pick theirs here without touching the others. */
+    uint8_t *kinds;
     /* Events handed out whole and kept (m365_scan_event, m365_dctx_keep): by seq. */
     pthread_mutex_t kept_mu;
     struct kept_slot *kept;
@@ -469,6 +472,7 @@ void m365_scan_free(struct m365_scan *s)
     free(s->all);
     free(s->keys);
     free((void *)s->sorted);
+    free(s->kinds);
     for (size_t j = 0; j < s->kept_cap; j++) {
         free(s->kept[j].ev);
     }
@@ -1570,7 +1574,8 @@ static enum m365_status sort_events(struct m365_scan *s, void *scratch)
     size_t n = s->n_sorted;
     struct m365_time_key *k = scratch; /* room for n_events keys */
     uint32_t *pos = s->spilling ? malloc((n ? n : 1) * sizeof(*pos)) : NULL;
-    if (!k || (s->spilling && !pos)) {
+    s->kinds = malloc(n ? n : 1);
+    if (!k || (s->spilling && !pos) || !s->kinds) {
         free(k);
         free(pos);
         return M365_E_NOMEM;
@@ -1602,12 +1607,14 @@ static enum m365_status sort_events(struct m365_scan *s, void *scratch)
     if (pos) {
         for (size_t i = 0; i < n; i++) {
             s->sorted[i]->seq = pos[i];
+            s->kinds[pos[i]] = s->sorted[i]->kind;
             spill_tick(s, i);
         }
         free(pos);
     } else {
         for (size_t j = 0; j < n; j++) {
             p[j]->seq = (uint32_t)j;
+            s->kinds[j] = p[j]->kind;
         }
     }
     free((void *)s->sorted);
@@ -2051,9 +2058,7 @@ size_t m365_scan_wide_events(const struct m365_scan *s)
 
 uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i)
 {
-    spill_visit(s);
-    ask_ahead(s, i, 1);
-    return s->sorted[i]->kind;
+    return s->kinds[i];
 }
 
 uint8_t m365_scan_event_source(const struct m365_scan *s, size_t i, int64_t *time_ms)

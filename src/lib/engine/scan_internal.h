@@ -31,7 +31,7 @@ void m365_scan_limit_region(struct m365_scan *s, size_t bytes);
 /* Events packed wide (64-bit pointers), and bytes of the range in use, for the tests. */
 size_t m365_scan_wide_events(const struct m365_scan *s);
 size_t m365_scan_region_used(const struct m365_scan *s);
-/* Event i's kind, read without unpacking it. */
+/* Event i's kind, from a table kept in time order (no event is read). */
 uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i);
 /* Event i's log source (enum m365_log_source) and time, also without unpacking it. */
 uint8_t m365_scan_event_source(const struct m365_scan *s, size_t i, int64_t *time_ms);
