@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/norm.h"
+#include "m365hunt/scan.h"
 
 #define H_MS (3600 * INT64_C(1000))
 #define MIN_MS (60 * INT64_C(1000))
@@ -336,6 +337,57 @@ static void test_civil_from_ms_fields(void **state)
 
 /* Formats pseudo-random instants with civil_from_ms in several textual forms and parses them
  * back: the parser and the converter must agree to the millisecond. */
+/* m365_format_time writes its digits itself; it must print what snprintf("%04d-…") prints, for
+ * every time and buffer size, the years it leaves to snprintf (before 0, after 9999) included. */
+static void format_like_snprintf(int64_t t, size_t size)
+{
+    char want[64], got[64];
+    memset(got, '#', sizeof(got));
+    if (t == M365_TIME_NONE) {
+        snprintf(want, size, "unknown");
+    } else {
+        int y, mo, d, h, mi, s, ms;
+        m365_civil_from_ms(t, &y, &mo, &d, &h, &mi, &s, &ms);
+        snprintf(want, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, mo, d, h, mi, s, ms);
+    }
+    m365_format_time(t, got, size);
+    if (size && strcmp(want, got) != 0) {
+        fail_msg("%lld, size %zu: got \"%s\" want \"%s\"", (long long)t, size, got, want);
+    }
+    for (size_t i = size; i < sizeof(got); i++) {
+        if (got[i] != '#') {
+            fail_msg("%lld, size %zu: byte %zu written past the buffer", (long long)t, size, i);
+        }
+    }
+}
+
+static void test_format_time_like_snprintf(void **state)
+{
+    (void)state;
+    const int64_t year = INT64_C(31556952000);
+    const int64_t edges[] = {0, -1, 1, 999, 1000, 86399999, 86400000, -86400000,
+                             INT64_C(-62167219200000),     /* 0000-01-01 */
+                             INT64_C(-62167219200001),     /* the millisecond before */
+                             INT64_C(253402300799999),     /* 9999-12-31T23:59:59.999 */
+                             INT64_C(253402300800000),     /* 10000-01-01 */
+                             INT64_C(1700000000123), 9999 * year, -9999 * year,
+                             M365_TIME_NONE, INT64_MIN + 1, INT64_MAX};
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        for (size_t size = 0; size <= 40; size++) {
+            format_like_snprintf(edges[i], size);
+        }
+    }
+    uint64_t x = 0x243f6a8885a308d3ull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* Years -200 to 10200, each size now and then. */
+        int64_t t = (int64_t)(x % (uint64_t)(10400 * year)) - 2170 * year;
+        format_like_snprintf(t, i % 64 == 0 ? (size_t)(x >> 58) % 40 : 40);
+    }
+}
+
 static void test_format_parse_round_trip(void **state)
 {
     (void)state;
@@ -437,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_civil_walk),
         cmocka_unit_test(test_civil_from_ms_fields),
         cmocka_unit_test(test_format_parse_round_trip),
+        cmocka_unit_test(test_format_time_like_snprintf),
         cmocka_unit_test(test_canonical_fast_path_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
