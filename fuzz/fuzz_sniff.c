@@ -30,6 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!m365_sniff_keys_has(&k, k.keys[i])) {
                 fuzz_fail("key %s listed but not found", k.keys[i]);
             }
+            char flipped[sizeof(k.keys[i])];
+            for (size_t c = 0; c <= len; c++) {
+                unsigned char b = (unsigned char)k.keys[i][c];
+                flipped[c] = (char)(b >= 'a' && b <= 'z'   ? b - 32
+                                    : b >= 'A' && b <= 'Z' ? b + 32
+                                                           : b);
+            }
+            if (!m365_sniff_keys_maybe(&k, flipped)) {
+                fuzz_fail("key %s hidden by the filter in another case", k.keys[i]);
+            }
         }
         if (k.wrapper && strcmp(k.wrapper, "value") != 0 && strcmp(k.wrapper, "records") != 0) {
             fuzz_fail("wrapper %s", k.wrapper);
@@ -52,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             bool r1 = m365_sniff_json_keys(copy, n, &again);
             (void)m365_sniff_json_keys("x", 1, &fresh);
             bool r2 = m365_sniff_json_keys(copy, n, &fresh);
-            if (r1 != r2 || again.n != fresh.n || again.wrapper != fresh.wrapper ||
+            if (r1 != r2 || again.n != fresh.n || again.seen != fresh.seen ||
+                again.wrapper != fresh.wrapper ||
                 again.in_array != fresh.in_array ||
                 memcmp(again.keys, fresh.keys, sizeof(again.keys[0]) * again.n) != 0) {
                 fuzz_fail("remembered answer differs from a fresh one (length %zu)", n);

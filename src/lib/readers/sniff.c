@@ -7,8 +7,42 @@ static bool ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+static uint64_t seen_bit(const char *key, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)key[i];
+        h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
+    }
+    return 1ull << (h >> 26);
+}
+
+void m365_sniff_keys_clear(struct m365_sniff_keys *k)
+{
+    k->n = 0;
+    k->seen = 0;
+    k->wrapper = NULL;
+    k->in_array = false;
+}
+
+void m365_sniff_keys_add(struct m365_sniff_keys *k, const char *key, size_t len)
+{
+    len = strnlen(key, len); /* the key as the look-ups see it: up to a NUL in it */
+    memcpy(k->keys[k->n], key, len);
+    memset(k->keys[k->n++] + len, 0, sizeof(k->keys[0]) - len); /* whole slots compare equal */
+    k->seen |= seen_bit(key, len);
+}
+
+bool m365_sniff_keys_maybe(const struct m365_sniff_keys *k, const char *key)
+{
+    return (k->seen & seen_bit(key, strlen(key))) != 0;
+}
+
 bool m365_sniff_keys_has(const struct m365_sniff_keys *k, const char *key)
 {
+    if (!m365_sniff_keys_maybe(k, key)) {
+        return false;
+    }
     for (unsigned i = 0; i < k->n; i++) {
         if (strcmp(k->keys[i], key) == 0) {
             return true;
@@ -21,7 +55,7 @@ bool m365_sniff_keys_has(const struct m365_sniff_keys *k, const char *key)
 static bool scan_keys(const char *head, size_t len, struct m365_sniff_keys *out, size_t *used)
 {
 #define DONE(r) return (*used = i < len ? i + 1 : len), (r)
-    memset(out, 0, sizeof(*out));
+    m365_sniff_keys_clear(out);
     size_t i = 0;
     while (i < len && ws(head[i])) {
         i++;
@@ -66,7 +100,7 @@ static bool scan_keys(const char *head, size_t len, struct m365_sniff_keys *out,
                         only_meta = false;
                     }
                     if (out->n < M365_SNIFF_MAX_KEYS && !m365_sniff_keys_has(out, key)) {
-                        memcpy(out->keys[out->n++], key, klen + 1);
+                        m365_sniff_keys_add(out, key, klen);
                     }
                 }
             }
@@ -88,6 +122,7 @@ static bool scan_keys(const char *head, size_t len, struct m365_sniff_keys *out,
                 /* A wrapper: what matters are the keys of the first record inside. */
                 out->wrapper = strcmp(key, "value") == 0 ? "value" : "records";
                 out->n = 0;
+                out->seen = 0;
                 i = j;
                 if (i == len || head[i] != '{') {
                     DONE(true);
@@ -146,11 +181,21 @@ struct sniff_memo {
 };
 static _Thread_local struct sniff_memo memo;
 
+/* The keys in use only: the whole struct is 4.6 KB. */
+static void keys_copy(struct m365_sniff_keys *to, const struct m365_sniff_keys *from)
+{
+    to->n = from->n;
+    to->seen = from->seen;
+    to->wrapper = from->wrapper;
+    to->in_array = from->in_array;
+    memcpy(to->keys, from->keys, from->n * sizeof(from->keys[0]));
+}
+
 bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *out)
 {
     if (memo.valid && (memo.ran_out ? len == memo.len : len >= memo.used) &&
         memcmp(head, memo.bytes, memo.used) == 0) {
-        *out = memo.keys;
+        keys_copy(out, &memo.keys);
         return memo.ok;
     }
     size_t used;
@@ -162,7 +207,7 @@ bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *
         memo.used = used;
         memo.len = len;
         memcpy(memo.bytes, head, used);
-        memo.keys = *out;
+        keys_copy(&memo.keys, out);
     }
     return ok;
 }

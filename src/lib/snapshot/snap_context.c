@@ -47,6 +47,9 @@ struct m365_snap_ctx {
 
 static bool has_key(const struct m365_sniff_keys *k, const char *name)
 {
+    if (!m365_sniff_keys_maybe(k, name)) {
+        return false;
+    }
     for (unsigned i = 0; i < k->n; i++) {
         if (m365_ieq(k->keys[i], name)) {
             return true;
@@ -65,7 +68,7 @@ static bool keys_have(const void *obj, const char *member, bool object)
 /* A CSV header row (after PowerShell's optional #TYPE line) as a key list. */
 static void csv_header_keys(const char *head, size_t len, struct m365_sniff_keys *k)
 {
-    memset(k, 0, sizeof(*k));
+    m365_sniff_keys_clear(k);
     size_t i = 0;
     while (i < len && (head[i] == ' ' || head[i] == '\r' || head[i] == '\n')) {
         i++;
@@ -89,8 +92,7 @@ static void csv_header_keys(const char *head, size_t len, struct m365_sniff_keys
             b--;
         }
         if (b > a && b - a < sizeof(k->keys[0])) {
-            memcpy(k->keys[k->n], head + a, b - a);
-            k->keys[k->n++][b - a] = '\0';
+            m365_sniff_keys_add(k, head + a, b - a);
         }
         i = j + 1;
     }
