@@ -19,13 +19,22 @@ run shuffled $(printf '%s\n' "${files[@]}" | sort -R --random-source=<(yes 42))
 run folder "$D"
 run chunk7 --read-chunk 7 "${files[@]}"
 run chunk4096 --read-chunk 4096 "${files[@]}"
+# same WHAT A B [A B …]: each pair of files byte for byte; else fail, showing the first that differ.
+same() {
+    local what=$1
+    shift
+    while [ $# -ge 2 ]; do
+        if ! cmp -s "$1" "$2"; then
+            fail "$what"
+            diff "$1" "$2" | head -10 >&2
+            return
+        fi
+        shift 2
+    done
+    pass
+}
 for v in reversed shuffled folder chunk7 chunk4096; do
-    if cmp -s "$WORK/ref.json" "$WORK/$v.json" && cmp -s "$WORK/ref.jsonl" "$WORK/$v.jsonl"; then
-        pass
-    else
-        fail "output differs for $v"
-        diff "$WORK/ref.json" "$WORK/$v.json" | head -10 >&2
-    fi
+    same "output differs for $v" "$WORK/ref.json" "$WORK/$v.json" "$WORK/ref.jsonl" "$WORK/$v.jsonl"
 done
 # The same files given twice: every record of the second copy is a duplicate, findings unchanged.
 run twice "${files[@]}" "$D"
@@ -93,12 +102,8 @@ for t in 1 2; do
         2>/dev/null | jq -S "$strip" >"$WORK/gz.json"
     expect_eq "gzip, $t thread(s): more events than the first guess" \
         "$(jq '.evidence.totals.events > 4096' "$WORK/gz.json")" true
-    if cmp -s "$WORK/plain.json" "$WORK/gz.json" && cmp -s "$WORK/plain.events" "$WORK/gz.events"; then
-        pass
-    else
-        fail "gzip, $t thread(s): report or events differ from the plain files'"
-        diff "$WORK/plain.json" "$WORK/gz.json" | head -6 >&2
-    fi
+    same "gzip, $t thread(s): report or events differ from the plain files'" \
+        "$WORK/plain.json" "$WORK/gz.json" "$WORK/plain.events" "$WORK/gz.events"
 done
 
 # Accounting, file by file, over every fixture and corpus we have.
