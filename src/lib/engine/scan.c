@@ -103,7 +103,7 @@ static unsigned char *slab_alloc(struct m365_region *r, struct evslab *sl, size_
 
 /* Gives back the unused tail of the last chunk and of the fingerprints once a unit is read: a
  * folder of small files would otherwise hold a third more than its events. Nothing points into
- * the chunks before gather_events, so they may move. */
+ * the chunks before the unit is gathered (gather_file, once it is done), so they may move. */
 static void evstore_trim(struct evstore *es, const struct m365_region *spill, struct evslab *sl)
 {
     struct evchunk *c = es->n_chunks ? &es->chunks[es->n_chunks - 1] : NULL;
