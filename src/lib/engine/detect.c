@@ -800,13 +800,8 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     *out = st;
     uint32_t present = 0;
     uint64_t per_kind[M365_EV__COUNT] = {0};
-    uint8_t *kinds = malloc(n ? n : 1);
-    if (!kinds) {
-        return M365_E_NOMEM;
-    }
+    const uint8_t *kinds = m365_scan_event_kinds(s);
     for (size_t i = 0; i < n; i++) {
-        uint8_t k = m365_scan_event_kind(s, i);
-        kinds[i] = k < M365_EV__COUNT ? k : M365_EV_OTHER;
         present |= M365_KIND_BIT(kinds[i]);
         per_kind[kinds[i]]++;
     }
@@ -831,7 +826,6 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
         free(order);
         free(group_at);
         free(ws);
-        free(kinds);
         return M365_E_NOMEM;
     }
     struct det_run r;
@@ -920,7 +914,6 @@ enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_con
     free(order);
     free(group_at);
     free(ws);
-    free(kinds);
     if (rs != M365_OK) {
         return rs;
     }

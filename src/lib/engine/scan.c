@@ -1515,7 +1515,6 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
     return M365_OK;
 }
 
-/* All units' events in file order, with line numbers and offsets of the whole file. */
 static enum m365_status dedup(struct m365_scan *s, bool *dup)
 {
     size_t cap = 16;
@@ -1569,6 +1568,12 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
  * that the table's pages are visited front to back and let go as they are, where in time
  * order they would come back many times over; in memory, in time order (the inverse would
  * be 4 bytes an event more at the scan's peak, for no time measured). */
+/* An event's kind as the detections take it: one they do not know is "other". */
+static uint8_t kind_of(const struct m365_packed *ev)
+{
+    return ev->kind < M365_EV__COUNT ? ev->kind : (uint8_t)M365_EV_OTHER;
+}
+
 static enum m365_status sort_events(struct m365_scan *s, void *scratch)
 {
     size_t n = s->n_sorted;
@@ -1607,14 +1612,14 @@ static enum m365_status sort_events(struct m365_scan *s, void *scratch)
     if (pos) {
         for (size_t i = 0; i < n; i++) {
             s->sorted[i]->seq = pos[i];
-            s->kinds[pos[i]] = s->sorted[i]->kind;
+            s->kinds[pos[i]] = kind_of(s->sorted[i]);
             spill_tick(s, i);
         }
         free(pos);
     } else {
         for (size_t j = 0; j < n; j++) {
             p[j]->seq = (uint32_t)j;
-            s->kinds[j] = p[j]->kind;
+            s->kinds[j] = kind_of(p[j]);
         }
     }
     free((void *)s->sorted);
@@ -2059,6 +2064,11 @@ size_t m365_scan_wide_events(const struct m365_scan *s)
 uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i)
 {
     return s->kinds[i];
+}
+
+const uint8_t *m365_scan_event_kinds(const struct m365_scan *s)
+{
+    return s->kinds;
 }
 
 uint8_t m365_scan_event_source(const struct m365_scan *s, size_t i, int64_t *time_ms)

@@ -31,8 +31,11 @@ void m365_scan_limit_region(struct m365_scan *s, size_t bytes);
 /* Events packed wide (64-bit pointers), and bytes of the range in use, for the tests. */
 size_t m365_scan_wide_events(const struct m365_scan *s);
 size_t m365_scan_region_used(const struct m365_scan *s);
-/* Event i's kind, from a table kept in time order (no event is read). */
+/* Event i's kind, from a table kept in time order (no event is read); a kind the detections
+ * do not know is M365_EV_OTHER. */
 uint8_t m365_scan_event_kind(const struct m365_scan *s, size_t i);
+/* That table: every kept event's kind, in time order. */
+const uint8_t *m365_scan_event_kinds(const struct m365_scan *s);
 /* Event i's log source (enum m365_log_source) and time, also without unpacking it. */
 uint8_t m365_scan_event_source(const struct m365_scan *s, size_t i, int64_t *time_ms);
 /* How many events m365_scan_event has copied out whole (kept by detections or callers). */
