@@ -16,6 +16,16 @@ int m365_time_parse(const char *s, size_t len, int64_t *out_ms);
 int64_t m365_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Inverse of the above for a UTC millisecond time. */
 void m365_civil_from_ms(int64_t ms, int *y, int *mo, int *d, int *h, int *mi, int *s, int *msec);
+/* v as `width` decimal digits at p, zero-padded (v must fit them); returns p + width. For the
+ * fields of a time written without printf. */
+static inline char *m365_put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
 
 /* Bare canonical address from the forms logs use: "1.2.3.4:5678", "[2a01::1]:443", "::ffff:1.2.3.4",
  * "fe80::1%eth0". Writes a NUL-terminated string into out (cap >= 46) and returns its length;

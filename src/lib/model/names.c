@@ -108,16 +108,6 @@ const struct m365_modprop *m365_event_prop(const struct m365_event *ev, const ch
     return NULL;
 }
 
-/* v as `width` decimal digits at p (v fits them). */
-static char *put_digits(char *p, unsigned v, int width)
-{
-    for (int i = width - 1; i >= 0; i--) {
-        p[i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-    return p + width;
-}
-
 void m365_format_time(int64_t ms, char *buf, size_t size)
 {
     if (ms == M365_TIME_NONE) {
@@ -132,19 +122,19 @@ void m365_format_time(int64_t ms, char *buf, size_t size)
         snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, mo, d, h, mi, s, msec);
         return;
     }
-    char *p = put_digits(buf, (unsigned)y, 4);
+    char *p = m365_put_digits(buf, (unsigned)y, 4);
     *p++ = '-';
-    p = put_digits(p, (unsigned)mo, 2);
+    p = m365_put_digits(p, (unsigned)mo, 2);
     *p++ = '-';
-    p = put_digits(p, (unsigned)d, 2);
+    p = m365_put_digits(p, (unsigned)d, 2);
     *p++ = 'T';
-    p = put_digits(p, (unsigned)h, 2);
+    p = m365_put_digits(p, (unsigned)h, 2);
     *p++ = ':';
-    p = put_digits(p, (unsigned)mi, 2);
+    p = m365_put_digits(p, (unsigned)mi, 2);
     *p++ = ':';
-    p = put_digits(p, (unsigned)s, 2);
+    p = m365_put_digits(p, (unsigned)s, 2);
     *p++ = '.';
-    p = put_digits(p, (unsigned)msec, 3);
+    p = m365_put_digits(p, (unsigned)msec, 3);
     *p++ = 'Z';
     *p = '\0';
 }

@@ -58,11 +58,7 @@ void sb_i64(struct sbuf *b, int64_t v)
 void sb_pad(struct sbuf *b, unsigned v, int width)
 {
     char tmp[12];
-    for (int i = width - 1; i >= 0; i--) {
-        tmp[i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-    sb_put(b, tmp, (size_t)width);
+    sb_put(b, tmp, (size_t)(m365_put_digits(tmp, v, width) - tmp));
 }
 
 /* Bytes JSON needs escaped: control characters, the quote and the backslash. */
