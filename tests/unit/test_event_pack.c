@@ -1,6 +1,7 @@
 /* The scan keeps events packed (src/lib/engine/event_pack.c). Packing then unpacking must give
  * back every field, whatever subset of them a record carries; the field getters must agree
- * with the unpacked event; and the scan's two ways of handing an event out must agree. */
+ * with the unpacked event; the short forms must take the room they are there to save; and the
+ * scan's two ways of handing an event out must agree. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -81,7 +82,8 @@ static uint32_t count(bool *big)
         *big = true;
         return 65536u + (uint32_t)(next64() % 100000);
     }
-    return (uint32_t)(next64() % 4096) + 1;
+    /* Under 256 (four fit a word), or not. */
+    return (uint32_t)(next64() % (coin() ? 255 : 4096)) + 1;
 }
 
 /* A random event; *narrow_ok says whether it can be packed narrow. */
@@ -106,8 +108,10 @@ static void random_event(struct m365_event *ev, const struct pool *p, bool *narr
         &ev->app_name,      &ev->client_app_id,  &ev->resource_id,    &ev->resource_name,
         &ev->client_app_used, &ev->auth_requirement, &ev->session_id, &ev->correlation_id,
         &ev->token_id,      &ev->tenant_id,      &ev->country,        &ev->city};
+    /* Most records' operation needs no normalising: the raw one is the same string. */
+    bool op_same = coin();
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        *fields[i] = maybe_str(p);
+        *fields[i] = op_same && fields[i] == &ev->operation_raw ? ev->operation : maybe_str(p);
     }
     /* The reader: a registered one (by its registry pointer), none, or a stray name. */
     unsigned rk = (unsigned)(next64() % 8);
@@ -157,7 +161,7 @@ static void check(const struct m365_event *ev, const struct m365_region *r, bool
     assert_int_equal(p->narrow, narrow);
     assert_int_equal((size_t)p->words * 8, size);
     assert_int_equal(((unsigned char *)buf)[size], 0xa5); /* wrote no further */
-    m365_event_unpack(p, r, &back);
+    m365_event_unpack(p, r, ev->seq, &back);
     assert_memory_equal(ev, &back, sizeof(back));
     assert_ptr_equal(m365_packed_tenant_id(p, r), ev->tenant_id);
     assert_ptr_equal(m365_packed_record_id(p, r), ev->evidence.record_id);
@@ -165,7 +169,7 @@ static void check(const struct m365_event *ev, const struct m365_region *r, bool
     assert_true(m365_packed_line(p) == ev->evidence.line);
     assert_true(m365_packed_offset(p) == ev->evidence.offset);
     m365_packed_rebase(p, 7, 11);
-    m365_event_unpack(p, r, &back);
+    m365_event_unpack(p, r, ev->seq, &back);
     assert_true(back.evidence.line == ev->evidence.line + 7);
     assert_true(back.evidence.offset == ev->evidence.offset + 11);
 }
@@ -186,6 +190,57 @@ static void round_trip(void **state)
         wide += !ok;
     }
     assert_true(narrow > 1000 && wide > 1000); /* both forms were exercised */
+    m365_region_free(&pool.region);
+}
+
+static size_t packed_size(const struct m365_event *ev, const struct m365_region *r)
+{
+    uint64_t buf[M365_PACKED_MAX / 8 + 1];
+    struct m365_packed *p = (struct m365_packed *)buf;
+    size_t size = m365_event_pack(ev, r, p);
+    struct m365_event back;
+    m365_event_unpack(p, r, ev->seq, &back);
+    assert_memory_equal(ev, &back, sizeof(back));
+    return size;
+}
+
+/* Exact sizes: a 32-byte header, then line and offset (16), the file (4) and 4 bytes per
+ * reference, counts in 4 bytes when all are under 256 (else 8), the error code only when not
+ * 0, rounded up to 8 bytes. */
+static void short_forms_save_room(void **state)
+{
+    (void)state;
+    struct pool pool;
+    pool_init(&pool);
+    struct m365_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.time_ms = 1767225600000;
+    ev.record_type = 50;
+    ev.evidence.file = pool.in[1];
+    ev.evidence.line = 12;
+    ev.evidence.offset = 3456;
+    ev.evidence.record_id = pool.in[6];
+    ev.operation = ev.operation_raw = pool.in[2];
+    ev.tenant_id = pool.in[6];
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 3 * 4 + 0); /* 64 */
+    ev.operation_raw = pool.in[3]; /* written otherwise: its own reference */
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 4 * 4 + 4); /* 72 */
+    ev.operation_raw = ev.operation;
+    ev.error_code = 50126;
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 3 * 4 + 4 + 4); /* 72 */
+    ev.error_code = 0;
+    ev.targets = pool.tg;
+    ev.n_targets = 255;
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 4 * 4 + 4); /* 72 */
+    ev.n_targets = 256;
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 4 * 4 + 8 + 4); /* 80 */
+    ev.n_targets = 3;
+    ev.n_extra = 300;
+    ev.extra = pool.kv;
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 5 * 4 + 8); /* 80 */
+    /* Wide: 8-byte references and 4-byte counts, the error still 4 bytes. */
+    ev.error_code = -1;
+    assert_int_equal(packed_size(&ev, NULL), 32 + 16 + 8 + 5 * 8 + 16 + 4 + 4); /* 120 */
     m365_region_free(&pool.region);
 }
 
@@ -302,10 +357,15 @@ static void narrow_and_wide_agree(void **state)
     free(root);
 }
 
+struct timed {
+    int64_t time_ms;
+    uint32_t seq;
+};
+
 static int cmp_time_seq(const void *a, const void *b)
 {
-    const struct m365_packed *x = *(const struct m365_packed *const *)a;
-    const struct m365_packed *y = *(const struct m365_packed *const *)b;
+    const struct timed *x = *(const struct timed *const *)a;
+    const struct timed *y = *(const struct timed *const *)b;
     if (x->time_ms != y->time_ms) {
         return x->time_ms < y->time_ms ? -1 : 1;
     }
@@ -323,9 +383,9 @@ static void sort_by_time_is_qsort(void **state)
     size_t merged_checked = 0;
     for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
         size_t n = sizes[si];
-        struct m365_packed *ev = calloc(n ? n : 1, sizeof(*ev));
+        struct timed *ev = calloc(n ? n : 1, sizeof(*ev));
         struct m365_time_key *got = calloc(n ? n : 1, sizeof(*got));
-        struct m365_packed **want = calloc(n ? n : 1, sizeof(*want));
+        struct timed **want = calloc(n ? n : 1, sizeof(*want));
         assert_true(ev && got && want);
         for (int shape = 0; shape < 7; shape++) {
             size_t runs = shape == 6 ? 7 : 1 + (size_t)shape * 3;
@@ -396,6 +456,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip),
+        cmocka_unit_test(short_forms_save_room),
         cmocka_unit_test(sort_by_time_is_qsort),
         cmocka_unit_test(scan_hands_out_the_same_event),
         cmocka_unit_test(narrow_and_wide_agree),

@@ -10,8 +10,9 @@
 
 /* Slots, in order: the 25 strings of struct m365_event, then the rest. A reference slot is a
  * pointer (wide) or a 32-bit offset (narrow; the reader then lives in the header); geo is two
- * doubles; counts are four 32-bit (wide) or 16-bit (narrow) numbers. The slot indexes named
- * below are checked by tests/unit/test_event_pack.c through the getters. */
+ * doubles; counts are four 32-bit (wide), 16-bit (narrow) or 8-bit (narrow, all under 256)
+ * numbers; the error code is 32 bits, kept only when not 0. The slot indexes named below are
+ * checked by tests/unit/test_event_pack.c through the getters. */
 static const size_t str_off[] = {
     offsetof(struct m365_event, reader),
     offsetof(struct m365_event, workload),
@@ -42,6 +43,8 @@ static const size_t str_off[] = {
 #define N_STR (sizeof(str_off) / sizeof(str_off[0]))
 enum {
     S_READER = 0,
+    S_OPERATION = 2,
+    S_OPERATION_RAW = 3,
     S_TENANT = 22,
     S_GEO = N_STR, /* lat, lon */
     S_MAIL,
@@ -51,12 +54,17 @@ enum {
     S_PARAMS,
     S_EXTRA,
     S_RECORD_ID,
+    S_ERROR,
     S_COUNT
 };
-_Static_assert(S_COUNT <= 64, "slots fit the present mask");
 #define BIT(s) (1ull << (s))
-/* Slots that are one reference (pointer or offset); geo and counts are values. */
-#define REFS (((1ull << S_COUNT) - 1) & ~(BIT(S_GEO) | BIT(S_COUNTS)))
+/* Flags after the slots. The record's operation as written is nearly always the normalised
+ * one (the same interned string): a flag says so instead of a second reference. */
+#define F_OP_RAW_SAME BIT(62)
+#define F_SMALL_COUNTS BIT(61)
+_Static_assert(S_COUNT <= 61, "slots fit the present mask, below the flags");
+/* Slots that are one reference (pointer or offset); geo, counts and the error are values. */
+#define REFS (((1ull << S_COUNT) - 1) & ~(BIT(S_GEO) | BIT(S_COUNTS) | BIT(S_ERROR)))
 #define FIXED 16 /* line and offset, 8 bytes each, then the evidence file's reference */
 
 _Static_assert(sizeof(struct m365_packed) % 8 == 0, "header is whole words");
@@ -91,6 +99,10 @@ static uint64_t present_of(const struct m365_event *ev)
     m |= ev->params ? BIT(S_PARAMS) : 0;
     m |= ev->extra ? BIT(S_EXTRA) : 0;
     m |= ev->evidence.record_id ? BIT(S_RECORD_ID) : 0;
+    m |= ev->error_code ? BIT(S_ERROR) : 0;
+    if (ev->operation_raw && ev->operation_raw == ev->operation) {
+        m = (m & ~BIT(S_OPERATION_RAW)) | F_OP_RAW_SAME;
+    }
     return m;
 }
 
@@ -155,8 +167,10 @@ static size_t body_before(uint64_t m, bool narrow, unsigned s)
         refs &= ~BIT(S_READER);
     }
     size_t ref = narrow ? 4 : 8;
+    size_t counts = !narrow ? 16 : (m & F_SMALL_COUNTS) ? 4 : 8;
     return FIXED + ref + ref * (size_t)m365_popcount64(refs) +
-           (below & BIT(S_GEO) ? 16 : 0) + (below & BIT(S_COUNTS) ? (narrow ? 8 : 16) : 0);
+           (below & BIT(S_GEO) ? 16 : 0) + (below & BIT(S_COUNTS) ? counts : 0) +
+           (below & BIT(S_ERROR) ? 4 : 0);
 }
 
 static size_t words_of(uint64_t m, bool narrow)
@@ -195,15 +209,22 @@ static void put_bytes(struct writer *w, const void *v, size_t n)
 _Static_assert(sizeof(struct m365_packed) + FIXED + 8 + 8 * (S_COUNT + 2) <= M365_PACKED_MAX,
                "the largest event fits M365_PACKED_MAX");
 
+static bool counts_small(const struct m365_event *ev)
+{
+    return ev->n_targets <= UINT8_MAX && ev->n_props <= UINT8_MAX && ev->n_params <= UINT8_MAX &&
+           ev->n_extra <= UINT8_MAX;
+}
+
 size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
                        struct m365_packed *out)
 {
     uint64_t m = present_of(ev);
     bool narrow = fits_narrow(ev, m, r);
+    if (narrow && (m & BIT(S_COUNTS)) && counts_small(ev)) {
+        m |= F_SMALL_COUNTS;
+    }
     out->time_ms = ev->time_ms;
     out->present = m;
-    out->seq = ev->seq;
-    out->error_code = ev->error_code;
     out->record_type = ev->record_type;
     out->log_source = ev->log_source;
     out->kind = ev->kind;
@@ -234,7 +255,10 @@ size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
     if (m & BIT(S_COUNTS)) {
         uint32_t n[4] = {ev->n_targets, ev->n_props, ev->n_params, ev->n_extra};
         for (int i = 0; i < 4; i++) {
-            if (narrow) {
+            if (m & F_SMALL_COUNTS) {
+                uint8_t v = (uint8_t)n[i];
+                put_bytes(&w, &v, 1);
+            } else if (narrow) {
                 uint16_t v = (uint16_t)n[i];
                 put_bytes(&w, &v, 2);
             } else {
@@ -246,6 +270,9 @@ size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
         if (m & BIT(k)) {
             put_ref(&w, ref_of(ev, k));
         }
+    }
+    if (m & BIT(S_ERROR)) {
+        put_bytes(&w, &ev->error_code, 4);
     }
     /* The tail of the last word: zero, so equal events pack to equal bytes. */
     unsigned char *end = (unsigned char *)out + (size_t)out->words * 8;
@@ -272,14 +299,13 @@ static const void *get_ref(struct reader_ *rd)
     return v;
 }
 
-void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
+void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r, uint32_t seq,
                        struct m365_event *out)
 {
     memset(out, 0, sizeof(*out));
     uint64_t m = p->present;
     out->time_ms = p->time_ms;
-    out->seq = p->seq;
-    out->error_code = p->error_code;
+    out->seq = seq;
     out->record_type = p->record_type;
     out->log_source = p->log_source;
     out->kind = p->kind;
@@ -303,6 +329,9 @@ void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
         const void *v = get_ref(&rd);
         memcpy((char *)out + str_off[k], &v, sizeof(v));
     }
+    if (m & F_OP_RAW_SAME) {
+        out->operation_raw = out->operation;
+    }
     if (m & BIT(S_GEO)) {
         memcpy(&out->lat, rd.at, 8);
         memcpy(&out->lon, rd.at + 8, 8);
@@ -314,7 +343,9 @@ void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
     if (m & BIT(S_COUNTS)) {
         uint32_t n[4];
         for (int i = 0; i < 4; i++) {
-            if (p->narrow) {
+            if (m & F_SMALL_COUNTS) {
+                n[i] = *rd.at++;
+            } else if (p->narrow) {
                 uint16_t v;
                 memcpy(&v, rd.at, 2);
                 rd.at += 2;
@@ -343,6 +374,9 @@ void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
     }
     if (m & BIT(S_RECORD_ID)) {
         out->evidence.record_id = get_ref(&rd);
+    }
+    if (m & BIT(S_ERROR)) {
+        memcpy(&out->error_code, rd.at, 4);
     }
 }
 

@@ -19,11 +19,11 @@ struct m365_region;
 /* Offsets are 32-bit: a region for narrow events is at most this large. */
 #define M365_PACK_REGION_MAX ((size_t)1 << 32)
 
+/* Four words. The event's place in time order (its seq) is not kept: the table's index is it,
+ * and unpacking takes it from the caller. */
 struct m365_packed {
     int64_t time_ms;
-    uint64_t present; /* one bit per optional slot, in slot order (event_pack.c) */
-    uint32_t seq;
-    int32_t error_code;
+    uint64_t present; /* one bit per optional slot, in slot order, then flags (event_pack.c) */
     int32_t record_type;
     uint8_t log_source, kind, result, actor_type;
     int8_t is_interactive;
@@ -32,7 +32,7 @@ struct m365_packed {
     uint8_t narrow; /* 1: 32-bit offsets from the region's base */
     uint8_t reader; /* narrow: 1 + index in the reader registry, 0 none */
     uint8_t spare[2];
-    /* then: evidence file, line, offset; then the present slots */
+    /* then: line, offset, evidence file; then the present slots */
 };
 
 /* The most bytes a packed event takes. */
@@ -41,8 +41,9 @@ struct m365_packed {
  * a multiple of 8. r may be NULL (always wide). */
 size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
                        struct m365_packed *out);
-/* Unpacks p (packed with region r) into out, every field set. */
-void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
+/* Unpacks p (packed with region r) into out, every field set; seq is the event's place in
+ * the scan's time order. */
+void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r, uint32_t seq,
                        struct m365_event *out);
 
 /* Fields read without unpacking the whole event (sorting, de-duplication, statistics). */

@@ -1562,17 +1562,18 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
     return M365_OK;
 }
 
-/* Sorts the pointer table by time, ties in file order, and numbers the events in that order
- * (seq, until now the file-order index): the keys are copied out in file order and merge
- * sorted. Spilled, the numbers are written in file order too, through the sort's inverse, so
- * that the table's pages are visited front to back and let go as they are, where in time
- * order they would come back many times over; in memory, in time order (the inverse would
- * be 4 bytes an event more at the scan's peak, for no time measured). */
 /* An event's kind as the detections take it: one they do not know is "other". */
 static uint8_t kind_of(const struct m365_packed *ev)
 {
     return ev->kind < M365_EV__COUNT ? ev->kind : (uint8_t)M365_EV_OTHER;
 }
+
+/* Sorts the pointer table by time, ties in file order (an event's place in it is its seq,
+ * which unpacking hands out), and fills the table of kinds in that order: the keys are copied
+ * out in file order and merge sorted. Spilled, the kinds are read in file order, through the
+ * sort's inverse, so that the table's pages are visited front to back and let go as they are,
+ * where in time order they would come back many times over; in memory, in time order (the
+ * inverse would be 4 bytes an event more at the scan's peak, for no time measured). */
 
 static enum m365_status sort_events(struct m365_scan *s, void *scratch)
 {
@@ -1611,14 +1612,12 @@ static enum m365_status sort_events(struct m365_scan *s, void *scratch)
     }
     if (pos) {
         for (size_t i = 0; i < n; i++) {
-            s->sorted[i]->seq = pos[i];
             s->kinds[pos[i]] = kind_of(s->sorted[i]);
             spill_tick(s, i);
         }
         free(pos);
     } else {
         for (size_t j = 0; j < n; j++) {
-            p[j]->seq = (uint32_t)j;
             s->kinds[j] = kind_of(p[j]);
         }
     }
@@ -2038,7 +2037,7 @@ const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
     }
     spill_visit(s);
     ask_ahead(s, i, 2);
-    m365_event_unpack(s->sorted[i], &s->region, buf);
+    m365_event_unpack(s->sorted[i], &s->region, (uint32_t)i, buf);
     return buf;
 }
 
@@ -2121,7 +2120,7 @@ const struct m365_event *m365_scan_event(const struct m365_scan *cs, size_t i)
     } else {
         ev = malloc(sizeof(*ev)); /* not an arena: each detection's share is measured */
         if (ev) {
-            m365_event_unpack(s->sorted[i], &s->region, ev);
+            m365_event_unpack(s->sorted[i], &s->region, (uint32_t)i, ev);
             k->seq1 = seq1;
             k->ev = ev;
             s->kept_n++;
