@@ -59,8 +59,9 @@ void m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_
  * to back instead of two events per comparison, scattered over the whole table. */
 struct m365_time_key {
     int64_t time_ms;
-    uint32_t seq;
-    uint32_t at; /* the event's place in the table being sorted */
+    uint32_t seq; /* the event's place in the table being sorted: ties go in that order */
+    uint8_t kind; /* carried along, so that the table of kinds in time order reads no event */
+    uint8_t spare[3];
 };
 /* Sorts keys by (time_ms, seq), the order qsort with that comparison gives (seq is unique). A
  * merge sort that turns falling runs round and checks whether two runs are already in order

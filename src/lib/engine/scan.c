@@ -1569,21 +1569,18 @@ static uint8_t kind_of(const struct m365_packed *ev)
 }
 
 /* Sorts the pointer table by time, ties in file order (an event's place in it is its seq,
- * which unpacking hands out), and fills the table of kinds in that order: the keys are copied
- * out in file order and merge sorted. Spilled, the kinds are read in file order, through the
- * sort's inverse, so that the table's pages are visited front to back and let go as they are,
- * where in time order they would come back many times over; in memory, in time order (the
- * inverse would be 4 bytes an event more at the scan's peak, for no time measured). */
+ * which unpacking hands out), and fills the table of kinds in that order: the keys are made
+ * in file order, from the times at the start of `scratch` and the kinds in `kinds_in`, and
+ * merge sorted. The sort reads no event: in time order, each read would be a cache miss (and,
+ * spilled, a page that comes back many times over). */
 
-static enum m365_status sort_events(struct m365_scan *s, void *scratch)
+static enum m365_status sort_events(struct m365_scan *s, void *scratch, const uint8_t *kinds_in)
 {
     size_t n = s->n_sorted;
     struct m365_time_key *k = scratch; /* room for n_events keys */
-    uint32_t *pos = s->spilling ? malloc((n ? n : 1) * sizeof(*pos)) : NULL;
     s->kinds = malloc(n ? n : 1);
-    if (!k || (s->spilling && !pos) || !s->kinds) {
+    if (!k || !s->kinds) {
         free(k);
-        free(pos);
         return M365_E_NOMEM;
     }
     /* The kept events' times lie at the block's start, 8 bytes each (m365_scan_run): key i
@@ -1594,32 +1591,21 @@ static enum m365_status sort_events(struct m365_scan *s, void *scratch)
         int64_t t;
         memcpy(&t, (const char *)scratch + i * sizeof(t), sizeof(t));
         k[i].time_ms = t;
-        k[i].seq = k[i].at = (uint32_t)i;
+        k[i].seq = (uint32_t)i;
+        k[i].kind = kinds_in[i];
+        memset(k[i].spare, 0, sizeof(k[i].spare));
     }
     if (m365_time_keys_sort(k, n) != 0) {
         free(k);
-        free(pos);
         return M365_E_NOMEM;
     }
-    /* The pointers in order, written over the keys: slot j's bytes are key j/2's, read by then. */
+    /* The pointers in order, written over the keys: slot j's bytes are key j/2's, read by then
+     * (key j itself is read before slot j is written). */
     struct m365_packed **p = (struct m365_packed **)(void *)k;
     for (size_t j = 0; j < n; j++) {
-        uint32_t at = k[j].at;
-        if (pos) {
-            pos[at] = (uint32_t)j;
-        }
+        uint32_t at = k[j].seq;
+        s->kinds[j] = k[j].kind;
         p[j] = s->sorted[at];
-    }
-    if (pos) {
-        for (size_t i = 0; i < n; i++) {
-            s->kinds[pos[i]] = kind_of(s->sorted[i]);
-            spill_tick(s, i);
-        }
-        free(pos);
-    } else {
-        for (size_t j = 0; j < n; j++) {
-            s->kinds[j] = kind_of(p[j]);
-        }
     }
     free((void *)s->sorted);
     struct m365_packed **shrunk = realloc(p, (n ? n : 1) * sizeof(*p));
@@ -1896,11 +1882,14 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     }
     /* The kept events, compacted in place: the file-order table becomes the sorted one. This
      * is the one walk over the events before the sort: each kept event's time goes to the
-     * front of the block whose de-duplication keys are spent now (the sort's keys are made from
-     * it), and its tenant is counted. */
+     * front of the block whose de-duplication keys are spent now, and its kind to the front of
+     * the duplicate marks, which are read by then (the sort's keys are made from both), and its
+     * tenant is counted. */
     s->sorted = s->all;
     s->all = NULL;
     char *times = (char *)(void *)s->keys;
+    uint8_t *kinds_in = (uint8_t *)dup;
+    _Static_assert(sizeof(*dup) == sizeof(*kinds_in), "a kind takes a duplicate mark's place");
     struct tenant_runs tenants = {NULL, 0, 0, false};
     for (size_t i = 0; i < s->n_events; i++) {
         struct file_entry *f = &s->files[s->ev_file[i]];
@@ -1911,6 +1900,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         }
         struct m365_packed *ev = s->sorted[i];
         memcpy(times + s->n_sorted * sizeof(ev->time_ms), &ev->time_ms, sizeof(ev->time_ms));
+        kinds_in[s->n_sorted] = kind_of(ev);
         s->sorted[s->n_sorted++] = ev;
         tenant_count(s, &tenants, ev);
         spill_tick(s, i);
@@ -1928,13 +1918,14 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         ls->events++;
         widen(ls, ev->time_ms);
     }
-    free(dup);
     /* De-duplicated: the file-order tables are not needed any more; their block is the sort's. */
     void *scratch = s->keys;
     s->keys = NULL;
     s->ev_file = NULL;
     s->home_tenant = infer_tenant(s, &tenants);
-    if (sort_events(s, scratch) != M365_OK) {
+    enum m365_status sorted = sort_events(s, scratch, kinds_in);
+    free(dup);
+    if (sorted != M365_OK) {
         return M365_E_NOMEM;
     }
 
