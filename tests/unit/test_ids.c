@@ -93,6 +93,10 @@ static void others_not_found(void **state)
         "d3590ed6-52b3-4102-aeff-aad2292ab01d",
         "Microsoft Office",
         "d3590ed6 52b3 4102 aeff aad2292ab01c",
+        /* Exchange Online's id with bit 5 cleared in its first eight bytes (control characters
+         * where the digits are): the same bytes once bit 5 is set, still not the id. */
+        "\x10\x10\x10\x10\x10\x10\x10\x12-0000-0ff1-ce00-000000000000",
+        "D\023\025\031\020ED\026-52b3-4102-aeff-aad2292ab01c", /* octal: 3 digits at most */
     };
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
         assert_null(m365_first_party_app(others[i]));

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/norm.h"
+#include "../core/swar.h"
 
 static const struct m365_app_id first_party[] = {
     {"00000002-0000-0ff1-ce00-000000000000", "Office 365 Exchange Online"},
@@ -35,13 +36,18 @@ static const struct m365_app_id first_party[] = {
     {"0000000c-0000-0000-c000-000000000000", "Microsoft App Access Panel"},
 };
 
+/* Every mail access asks this of its client, in three rules: each id is first compared by its
+ * first eight bytes at once, with ASCII letters folded to lower case by setting bit 5 (which
+ * the digits and '-' of a lower-case GUID have already), and only a match is compared in full. */
 const struct m365_app_id *m365_first_party_app(const char *app_id)
 {
-    if (!app_id) {
-        return NULL;
+    enum { GUID_LEN = 36 };
+    if (!app_id || strnlen(app_id, GUID_LEN + 1) != GUID_LEN) {
+        return NULL; /* every id below is a GUID */
     }
+    uint64_t head = m365_swar_load(app_id) | 0x2020202020202020ull;
     for (size_t i = 0; i < sizeof(first_party) / sizeof(first_party[0]); i++) {
-        if (m365_ieq(first_party[i].id, app_id)) {
+        if (m365_swar_load(first_party[i].id) == head && m365_ieq(first_party[i].id, app_id)) {
             return &first_party[i];
         }
     }
