@@ -51,6 +51,7 @@ struct file_entry {
     bool snapshot; /* a tenant snapshot file: loaded by load_snapshot, not the log readers */
     uint32_t first_unit, n_units; /* its read units, consecutive */
     uint64_t size; /* as queued: a regular file's size, else 0 */
+    size_t first_event; /* its events' place in the file-order table: gathered file by file */
 };
 
 /* Events of one unit, packed (event_pack.h), in record order. Chunks grow from 8 KiB to
@@ -185,9 +186,9 @@ struct m365_scan {
     unsigned n_thread_arenas;
     size_t n_events, cap_events;
     struct m365_packed **all; /* every stored event, in file (then record) order */
-    /* De-duplication key and file index per stored event, in one block (gather_room). */
+    /* De-duplication key per stored event, in a block with room for the sort's keys
+     * (gather_room). */
     uint64_t *keys;
-    uint32_t *ev_file; /* inside the keys' block */
     enum m365_status gather_st;
 
     struct m365_packed **sorted; /* kept events, time order */
@@ -1324,10 +1325,10 @@ unsigned m365_scan_default_threads(void)
     return n < 1 ? 1u : n > (long)MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
-/* Room in the file-order tables for `more` events. The de-duplication keys and the file
- * indexes share one block with room for the time sort's keys, which take it over once these
- * are read (fresh memory costs page faults); the file indexes lie after `cap` keys. The first
- * capacity is a guess from the input's size (pages never touched cost nothing). */
+/* Room in the file-order tables for `more` events. The de-duplication keys lie in a block with
+ * room for the time sort's keys, which take it over once they are read (fresh memory costs page
+ * faults). The first capacity is a guess from the input's size (pages never touched cost
+ * nothing). */
 static enum m365_status gather_room(struct m365_scan *s, size_t more)
 {
     size_t need = s->n_events + more;
@@ -1342,8 +1343,8 @@ static enum m365_status gather_room(struct m365_scan *s, size_t more)
     while (cap < need) {
         cap *= 2;
     }
-    _Static_assert(sizeof(struct m365_time_key) >= sizeof(*s->keys) + sizeof(*s->ev_file),
-                   "the sort's keys fit where the de-duplication keys and file indexes were");
+    _Static_assert(sizeof(struct m365_time_key) >= sizeof(*s->keys),
+                   "the sort's keys fit where the de-duplication keys were");
     struct m365_packed **all = realloc(s->all, cap * sizeof(*all));
     if (!all) {
         return M365_E_NOMEM;
@@ -1353,23 +1354,19 @@ static enum m365_status gather_room(struct m365_scan *s, size_t more)
     if (!keys) {
         return M365_E_NOMEM;
     }
-    uint32_t *ev_file = (uint32_t *)(void *)(keys + cap);
-    if (s->n_events) {
-        memmove(ev_file, keys + s->cap_events, s->n_events * sizeof(*ev_file));
-    }
     s->keys = keys;
-    s->ev_file = ev_file;
     s->cap_events = cap;
     return M365_OK;
 }
 
 /* File fi's events join the file-order tables, as soon as the file is read and finished (the
  * main thread does it while the workers read on, with the events lately written): their
- * places, de-duplication keys and file index, their lines and offsets made the file's for a
- * file read in parts. */
+ * places and de-duplication keys, their lines and offsets made the file's for a file read in
+ * parts. Files come in order, every one, so each file's events follow the last file's. */
 static void gather_file(struct m365_scan *s, uint32_t fi)
 {
     struct file_entry *f = &s->files[fi];
+    f->first_event = s->n_events;
     size_t more = 0;
     for (uint32_t p = 0; p < f->n_units; p++) {
         more += s->units[f->first_unit + p].store.n;
@@ -1394,7 +1391,6 @@ static void gather_file(struct m365_scan *s, uint32_t fi)
                 }
                 s->all[k] = ev;
                 s->keys[k] = u->store.keys[i];
-                s->ev_file[k] = fi;
                 spill_tick(s, ++k);
             }
         }
@@ -1891,8 +1887,12 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     uint8_t *kinds_in = (uint8_t *)dup;
     _Static_assert(sizeof(*dup) == sizeof(*kinds_in), "a kind takes a duplicate mark's place");
     struct tenant_runs tenants = {NULL, 0, 0, false};
+    size_t fi = 0; /* the file of event i: files hold consecutive events */
     for (size_t i = 0; i < s->n_events; i++) {
-        struct file_entry *f = &s->files[s->ev_file[i]];
+        while (fi + 1 < s->n_files && s->files[fi + 1].first_event <= i) {
+            fi++;
+        }
+        struct file_entry *f = &s->files[fi];
         if (dup[i]) {
             f->st.duplicates++;
             f->st.parsed--;
@@ -1921,7 +1921,6 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     /* De-duplicated: the file-order tables are not needed any more; their block is the sort's. */
     void *scratch = s->keys;
     s->keys = NULL;
-    s->ev_file = NULL;
     s->home_tenant = infer_tenant(s, &tenants);
     enum m365_status sorted = sort_events(s, scratch, kinds_in);
     free(dup);
