@@ -1511,36 +1511,45 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
     return M365_OK;
 }
 
+/* Marks each event whose record (same id, same content) an earlier one in file order holds.
+ * The table of event indexes lies in the keys' block, right after the keys, in the bytes the
+ * time sort's keys take over later (16 an event, the keys 8): its pages are touched once for
+ * both (fresh memory costs page faults). Two slots an event, so the table is at most half
+ * full; a key picks its slot by its high half times the table's size (any size will do). */
 static enum m365_status dedup(struct m365_scan *s, bool *dup)
 {
-    size_t cap = 16;
-    while (cap < s->n_events * 2) {
-        cap *= 2;
+    size_t n = s->n_events;
+    if (n == 0) {
+        return M365_OK;
     }
-    uint32_t *slots = malloc(cap * sizeof(*slots)); /* event indexes fit: seq is 32-bit */
-    if (!slots) {
-        return M365_E_NOMEM;
+    _Static_assert(sizeof(struct m365_time_key) >= sizeof(uint64_t) + 2 * sizeof(uint32_t),
+                   "two table slots an event fit beside the keys");
+    size_t size = 2 * n; /* within the block: it has room for n_events <= cap_events keys */
+    if (size > UINT32_MAX) {
+        size = UINT32_MAX; /* the slot's arithmetic below is 64-bit; n < UINT32_MAX */
     }
-    for (size_t i = 0; i < cap; i++) {
+    uint32_t *slots = (uint32_t *)(void *)(s->keys + n); /* event indexes fit: seq is 32-bit */
+    for (size_t i = 0; i < size; i++) {
         slots[i] = UINT32_MAX;
     }
     /* The table is far larger than the caches and each event lands in a random slot: ask for
      * slots a few events ahead. */
     enum { AHEAD = 16 };
     const uint64_t *key = s->keys;
-    for (size_t i = 0; i < AHEAD && i < s->n_events; i++) {
-        __builtin_prefetch(&slots[key[i] & (cap - 1)]);
+#define SLOT_OF(k) ((size_t)((((k) >> 32) * (uint64_t)size) >> 32))
+    for (size_t i = 0; i < AHEAD && i < n; i++) {
+        __builtin_prefetch(&slots[SLOT_OF(key[i])]);
     }
-    for (size_t i = 0; i < s->n_events; i++) {
-        if (i + AHEAD < s->n_events) {
-            __builtin_prefetch(&slots[key[i + AHEAD] & (cap - 1)]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n) {
+            __builtin_prefetch(&slots[SLOT_OF(key[i + AHEAD])]);
         }
         dup[i] = false;
         spill_tick(s, i); /* the candidates' pages, in a spilled table */
         if (!key[i]) {
             continue; /* no record id */
         }
-        size_t j = key[i] & (cap - 1);
+        size_t j = SLOT_OF(key[i]);
         while (slots[j] != UINT32_MAX) {
             if (key[slots[j]] == key[i] &&
                 strcmp(m365_packed_record_id(stored(s, slots[j]), &s->region),
@@ -1548,13 +1557,13 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
                 dup[i] = true;
                 break;
             }
-            j = (j + 1) & (cap - 1);
+            j = j + 1 == size ? 0 : j + 1;
         }
         if (!dup[i]) {
             slots[j] = (uint32_t)i;
         }
     }
-    free(slots);
+#undef SLOT_OF
     return M365_OK;
 }
 
