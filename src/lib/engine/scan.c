@@ -1519,9 +1519,6 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
 static enum m365_status dedup(struct m365_scan *s, bool *dup)
 {
     size_t n = s->n_events;
-    if (n == 0) {
-        return M365_OK;
-    }
     _Static_assert(sizeof(struct m365_time_key) >= sizeof(uint64_t) + 2 * sizeof(uint32_t),
                    "two table slots an event fit beside the keys");
     size_t size = 2 * n; /* within the block: it has room for n_events <= cap_events keys */
@@ -1578,7 +1575,6 @@ static uint8_t kind_of(const struct m365_packed *ev)
  * in file order, from the times at the start of `scratch` and the kinds in `kinds_in`, and
  * merge sorted. The sort reads no event: in time order, each read would be a cache miss (and,
  * spilled, a page that comes back many times over). */
-
 static enum m365_status sort_events(struct m365_scan *s, void *scratch, const uint8_t *kinds_in)
 {
     size_t n = s->n_sorted;
