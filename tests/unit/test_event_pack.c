@@ -156,7 +156,9 @@ static void check(const struct m365_event *ev, const struct m365_region *r, bool
     struct m365_event back;
     memset(buf, 0xa5, sizeof(buf));
     struct m365_packed *p = (struct m365_packed *)buf;
-    size_t size = m365_event_pack(ev, r, p);
+    /* Room for the rebase below, or more, or (line and offset then as they are) none. */
+    uint64_t room = next64() % 4 ? 11 + (next64() >> (next64() % 63 + 1)) : 0;
+    size_t size = m365_event_pack(ev, r, room, p);
     assert_true(size % 8 == 0 && size <= M365_PACKED_MAX && size >= sizeof(struct m365_packed));
     assert_int_equal(p->narrow, narrow);
     assert_int_equal((size_t)p->words * 8, size);
@@ -168,7 +170,10 @@ static void check(const struct m365_event *ev, const struct m365_region *r, bool
     assert_ptr_equal(m365_packed_file(p, r), ev->evidence.file);
     assert_true(m365_packed_line(p) == ev->evidence.line);
     assert_true(m365_packed_offset(p) == ev->evidence.offset);
-    m365_packed_rebase(p, 7, 11);
+    if (room == 0) {
+        return;
+    }
+    assert_true(m365_packed_rebase(p, 7, 11));
     m365_event_unpack(p, r, ev->seq, &back);
     assert_true(back.evidence.line == ev->evidence.line + 7);
     assert_true(back.evidence.offset == ev->evidence.offset + 11);
@@ -193,20 +198,26 @@ static void round_trip(void **state)
     m365_region_free(&pool.region);
 }
 
-static size_t packed_size(const struct m365_event *ev, const struct m365_region *r)
+static size_t packed_size_room(const struct m365_event *ev, const struct m365_region *r,
+                               uint64_t room)
 {
     uint64_t buf[M365_PACKED_MAX / 8 + 1];
     struct m365_packed *p = (struct m365_packed *)buf;
-    size_t size = m365_event_pack(ev, r, p);
+    size_t size = m365_event_pack(ev, r, room, p);
     struct m365_event back;
     m365_event_unpack(p, r, ev->seq, &back);
     assert_memory_equal(ev, &back, sizeof(back));
     return size;
 }
 
-/* Exact sizes: a 32-byte header, then line and offset (16), the file (4) and 4 bytes per
- * reference, counts in 4 bytes when all are under 256 (else 8), the error code only when not
- * 0, rounded up to 8 bytes. */
+static size_t packed_size(const struct m365_event *ev, const struct m365_region *r)
+{
+    return packed_size_room(ev, r, 0);
+}
+
+/* Exact sizes: a 32-byte header, then line and offset (8 when both fit 32 bits with the room
+ * asked for, else 16), the file (4) and 4 bytes per reference, counts in 4 bytes when all are
+ * under 256 (else 8), the error code only when not 0, rounded up to 8 bytes. */
 static void short_forms_save_room(void **state)
 {
     (void)state;
@@ -222,25 +233,75 @@ static void short_forms_save_room(void **state)
     ev.evidence.record_id = pool.in[6];
     ev.operation = ev.operation_raw = pool.in[2];
     ev.tenant_id = pool.in[6];
-    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 3 * 4 + 0); /* 64 */
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 3 * 4 + 0); /* 56 */
     ev.operation_raw = pool.in[3]; /* written otherwise: its own reference */
-    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 4 * 4 + 4); /* 72 */
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 4 * 4 + 4); /* 64 */
     ev.operation_raw = ev.operation;
     ev.error_code = 50126;
-    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 3 * 4 + 4 + 4); /* 72 */
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 3 * 4 + 4 + 4); /* 64 */
     ev.error_code = 0;
     ev.targets = pool.tg;
     ev.n_targets = 255;
-    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 4 * 4 + 4); /* 72 */
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 4 * 4 + 4); /* 64 */
     ev.n_targets = 256;
-    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 4 * 4 + 8 + 4); /* 80 */
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 4 * 4 + 8 + 4); /* 72 */
     ev.n_targets = 3;
     ev.n_extra = 300;
     ev.extra = pool.kv;
-    assert_int_equal(packed_size(&ev, &pool.region), 32 + 16 + 4 + 5 * 4 + 8); /* 80 */
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 5 * 4 + 8); /* 72 */
     /* Wide: 8-byte references and 4-byte counts, the error still 4 bytes. */
     ev.error_code = -1;
-    assert_int_equal(packed_size(&ev, NULL), 32 + 16 + 8 + 5 * 8 + 16 + 4 + 4); /* 120 */
+    assert_int_equal(packed_size(&ev, NULL), 32 + 8 + 8 + 5 * 8 + 16 + 4 + 4); /* 112 */
+    m365_region_free(&pool.region);
+}
+
+/* Line and offset take 4 bytes each up to 2^32 - 1, counting the room asked for a rebase; the
+ * rebase fits in that room, and not past it. */
+static void positions_short_and_long(void **state)
+{
+    (void)state;
+    struct pool pool;
+    pool_init(&pool);
+    struct m365_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.evidence.file = pool.in[1];
+    ev.operation = ev.operation_raw = pool.in[2];
+    const size_t small = 32 + 8 + 4 + 4, large = 32 + 16 + 4 + 4; /* 48, 56 */
+    ev.evidence.line = UINT32_MAX;
+    ev.evidence.offset = UINT32_MAX;
+    assert_int_equal(packed_size(&ev, &pool.region), small);
+    assert_int_equal(packed_size(&ev, NULL), 32 + 8 + 8 + 8 + 0);
+    ev.evidence.offset = (uint64_t)UINT32_MAX + 1;
+    assert_int_equal(packed_size(&ev, &pool.region), large);
+    ev.evidence.offset = 5;
+    ev.evidence.line = (uint64_t)UINT32_MAX + 1;
+    assert_int_equal(packed_size(&ev, &pool.region), large);
+    ev.evidence.line = 10;
+    ev.evidence.offset = 20;
+    assert_int_equal(packed_size_room(&ev, &pool.region, UINT32_MAX - 20), small);
+    assert_int_equal(packed_size_room(&ev, &pool.region, UINT32_MAX - 19), large);
+    assert_int_equal(packed_size_room(&ev, &pool.region, UINT64_MAX), large);
+    /* Rebased by all the room it was packed with, then by a line more than that. */
+    uint64_t buf[M365_PACKED_MAX / 8 + 1];
+    struct m365_packed *p = (struct m365_packed *)buf;
+    uint64_t room = UINT32_MAX - 20;
+    assert_int_equal(m365_event_pack(&ev, &pool.region, room, p), small);
+    assert_true(m365_packed_rebase(p, room, room));
+    assert_true(m365_packed_line(p) == 10 + room && m365_packed_offset(p) == UINT32_MAX);
+    assert_int_equal(m365_event_pack(&ev, &pool.region, room, p), small);
+    assert_false(m365_packed_rebase(p, 10, (uint64_t)UINT32_MAX - 19));
+    assert_true(m365_packed_line(p) == 10 && m365_packed_offset(p) == 20); /* unchanged */
+    assert_false(m365_packed_rebase(p, (uint64_t)UINT32_MAX - 9, 0));
+    assert_true(m365_packed_line(p) == 10 && m365_packed_offset(p) == 20);
+    struct m365_event back;
+    m365_event_unpack(p, &pool.region, 0, &back);
+    assert_memory_equal(&ev, &back, sizeof(back));
+    /* Long positions take any rebase. */
+    ev.evidence.offset = (uint64_t)1 << 40;
+    assert_int_equal(m365_event_pack(&ev, &pool.region, 0, p), large);
+    assert_true(m365_packed_rebase(p, (uint64_t)1 << 33, (uint64_t)1 << 41));
+    assert_true(m365_packed_line(p) == 10 + ((uint64_t)1 << 33));
+    assert_true(m365_packed_offset(p) == ((uint64_t)3 << 40));
     m365_region_free(&pool.region);
 }
 
@@ -457,6 +518,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip),
         cmocka_unit_test(short_forms_save_room),
+        cmocka_unit_test(positions_short_and_long),
         cmocka_unit_test(sort_by_time_is_qsort),
         cmocka_unit_test(scan_hands_out_the_same_event),
         cmocka_unit_test(narrow_and_wide_agree),

@@ -62,10 +62,18 @@ enum {
  * one (the same interned string): a flag says so instead of a second reference. */
 #define F_OP_RAW_SAME BIT(62)
 #define F_SMALL_COUNTS BIT(61)
-_Static_assert(S_COUNT <= 61, "slots fit the present mask, below the flags");
+/* Line and offset in 32 bits each (else 64): any file under 4 GiB, and the first 4 GiB of
+ * larger ones. */
+#define F_SMALL_POS BIT(60)
+_Static_assert(S_COUNT <= 60, "slots fit the present mask, below the flags");
 /* Slots that are one reference (pointer or offset); geo, counts and the error are values. */
 #define REFS (((1ull << S_COUNT) - 1) & ~(BIT(S_GEO) | BIT(S_COUNTS) | BIT(S_ERROR)))
-#define FIXED 16 /* line and offset, 8 bytes each, then the evidence file's reference */
+
+/* Bytes of line and offset (then comes the evidence file's reference). */
+static inline size_t pos_bytes(uint64_t m)
+{
+    return (m & F_SMALL_POS) ? 8 : 16;
+}
 
 _Static_assert(sizeof(struct m365_packed) % 8 == 0, "header is whole words");
 
@@ -168,7 +176,7 @@ static size_t body_before(uint64_t m, bool narrow, unsigned s)
     }
     size_t ref = narrow ? 4 : 8;
     size_t counts = !narrow ? 16 : (m & F_SMALL_COUNTS) ? 4 : 8;
-    return FIXED + ref + ref * (size_t)m365_popcount64(refs) +
+    return pos_bytes(m) + ref + ref * (size_t)m365_popcount64(refs) +
            (below & BIT(S_GEO) ? 16 : 0) + (below & BIT(S_COUNTS) ? counts : 0) +
            (below & BIT(S_ERROR) ? 4 : 0);
 }
@@ -206,7 +214,7 @@ static void put_bytes(struct writer *w, const void *v, size_t n)
     w->at += n;
 }
 
-_Static_assert(sizeof(struct m365_packed) + FIXED + 8 + 8 * (S_COUNT + 2) <= M365_PACKED_MAX,
+_Static_assert(sizeof(struct m365_packed) + 16 + 8 + 8 * (S_COUNT + 2) <= M365_PACKED_MAX,
                "the largest event fits M365_PACKED_MAX");
 
 static bool counts_small(const struct m365_event *ev)
@@ -216,12 +224,16 @@ static bool counts_small(const struct m365_event *ev)
 }
 
 size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
-                       struct m365_packed *out)
+                       uint64_t rebase_max, struct m365_packed *out)
 {
     uint64_t m = present_of(ev);
     bool narrow = fits_narrow(ev, m, r);
     if (narrow && (m & BIT(S_COUNTS)) && counts_small(ev)) {
         m |= F_SMALL_COUNTS;
+    }
+    if (rebase_max <= UINT32_MAX && ev->evidence.line <= UINT32_MAX - rebase_max &&
+        ev->evidence.offset <= UINT32_MAX - rebase_max) {
+        m |= F_SMALL_POS;
     }
     out->time_ms = ev->time_ms;
     out->present = m;
@@ -237,8 +249,13 @@ size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
     out->reader = narrow && ev->reader ? (uint8_t)reader_index(ev->reader) : 0;
     out->spare[0] = out->spare[1] = 0;
     struct writer w = {body(out), narrow ? r->base : NULL};
-    put_bytes(&w, &ev->evidence.line, 8);
-    put_bytes(&w, &ev->evidence.offset, 8);
+    if (m & F_SMALL_POS) {
+        uint32_t pos[2] = {(uint32_t)ev->evidence.line, (uint32_t)ev->evidence.offset};
+        put_bytes(&w, pos, 8);
+    } else {
+        put_bytes(&w, &ev->evidence.line, 8);
+        put_bytes(&w, &ev->evidence.offset, 8);
+    }
     put_ref(&w, ev->evidence.file);
     for (unsigned k = 0; k < N_STR; k++) {
         if ((m & BIT(k)) && !(narrow && k == S_READER)) {
@@ -314,9 +331,9 @@ void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
     out->is_interactive = p->is_interactive;
     out->has_geo = p->has_geo;
     struct reader_ rd = {body(p), p->narrow ? r->base : NULL};
-    memcpy(&out->evidence.line, rd.at, 8);
-    memcpy(&out->evidence.offset, rd.at + 8, 8);
-    rd.at += FIXED;
+    out->evidence.line = m365_packed_line(p);
+    out->evidence.offset = m365_packed_offset(p);
+    rd.at += pos_bytes(m);
     out->evidence.file = get_ref(&rd);
     uint64_t sm = m & (BIT(N_STR) - 1);
     if (p->narrow && (m & BIT(S_READER))) {
@@ -403,12 +420,17 @@ const char *m365_packed_tenant_id(const struct m365_packed *p, const struct m365
 
 const char *m365_packed_file(const struct m365_packed *p, const struct m365_region *r)
 {
-    struct reader_ rd = {body(p) + FIXED, p->narrow ? r->base : NULL};
+    struct reader_ rd = {body(p) + pos_bytes(p->present), p->narrow ? r->base : NULL};
     return get_ref(&rd);
 }
 
 uint64_t m365_packed_line(const struct m365_packed *p)
 {
+    if (p->present & F_SMALL_POS) {
+        uint32_t v;
+        memcpy(&v, body(p), 4);
+        return v;
+    }
     uint64_t v;
     memcpy(&v, body(p), 8);
     return v;
@@ -416,16 +438,30 @@ uint64_t m365_packed_line(const struct m365_packed *p)
 
 uint64_t m365_packed_offset(const struct m365_packed *p)
 {
+    if (p->present & F_SMALL_POS) {
+        uint32_t v;
+        memcpy(&v, body(p) + 4, 4);
+        return v;
+    }
     uint64_t v;
     memcpy(&v, body(p) + 8, 8);
     return v;
 }
 
-void m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_base)
+bool m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_base)
 {
     uint64_t line = m365_packed_line(p) + line_base, off = m365_packed_offset(p) + off_base;
-    memcpy(body(p), &line, 8);
-    memcpy(body(p) + 8, &off, 8);
+    if (p->present & F_SMALL_POS) {
+        if (line > UINT32_MAX || off > UINT32_MAX) {
+            return false; /* a base over the rebase_max it was packed with */
+        }
+        uint32_t pos[2] = {(uint32_t)line, (uint32_t)off};
+        memcpy(body(p), pos, 8);
+    } else {
+        memcpy(body(p), &line, 8);
+        memcpy(body(p) + 8, &off, 8);
+    }
+    return true;
 }
 
 static inline bool before(const struct m365_time_key *x, const struct m365_time_key *y)

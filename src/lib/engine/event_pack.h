@@ -9,6 +9,7 @@
  * pointer from elsewhere). Both unpack to the same event. */
 #ifndef M365_EVENT_PACK_H
 #define M365_EVENT_PACK_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,9 +39,11 @@ struct m365_packed {
 /* The most bytes a packed event takes. */
 #define M365_PACKED_MAX 512
 /* Packs ev into out (8-byte aligned, room for M365_PACKED_MAX bytes); returns the bytes used,
- * a multiple of 8. r may be NULL (always wide). */
+ * a multiple of 8. r may be NULL (always wide). rebase_max: the most m365_packed_rebase will
+ * later add to the line or the offset (0: never rebased); line and offset take 4 bytes each
+ * when they fit that way with it added. */
 size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
-                       struct m365_packed *out);
+                       uint64_t rebase_max, struct m365_packed *out);
 /* Unpacks p (packed with region r) into out, every field set; seq is the event's place in
  * the scan's time order. */
 void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r, uint32_t seq,
@@ -52,8 +55,9 @@ const char *m365_packed_tenant_id(const struct m365_packed *p, const struct m365
 const char *m365_packed_file(const struct m365_packed *p, const struct m365_region *r);
 uint64_t m365_packed_line(const struct m365_packed *p);
 uint64_t m365_packed_offset(const struct m365_packed *p);
-/* Adds to the line and offset (the part of a file read from its middle). */
-void m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_base);
+/* Adds to the line and offset (the part of a file read from its middle). False, and the event
+ * unchanged, when a base over the rebase_max it was packed with leaves them no room. */
+bool m365_packed_rebase(struct m365_packed *p, uint64_t line_base, uint64_t off_base);
 
 /* What the event sort compares, copied out of the events: a merge then reads one array front
  * to back instead of two events per comparison, scattered over the whole table. */

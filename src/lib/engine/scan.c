@@ -689,7 +689,9 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
         es->keys_cap = ncap;
     }
     struct m365_packed *at = (struct m365_packed *)(void *)(c->p + c->used);
-    c->used += m365_event_pack(ev, &u->scan->region, at);
+    /* A part's line and offset are its own until gather_file adds the file's lines and bytes
+     * before the part: at most its start each, as each line ends in a byte. */
+    c->used += m365_event_pack(ev, &u->scan->region, u->ranged ? u->start : 0, at);
     es->keys[es->n++] = dedup_key(ev->evidence.record_id, fp);
     spill_visit(u->scan);
     return 0;
@@ -1386,8 +1388,9 @@ static void gather_file(struct m365_scan *s, uint32_t fi)
             for (size_t at = 0; at < c->used; i++) {
                 struct m365_packed *ev = (struct m365_packed *)(void *)(c->p + at);
                 at += (size_t)ev->words * 8;
-                if (u->ranged && u->start) {
-                    m365_packed_rebase(ev, u->line_base, off_base);
+                if (u->ranged && u->start && !m365_packed_rebase(ev, u->line_base, off_base)) {
+                    s->gather_st = M365_E_INTERNAL; /* a line beyond the bytes before it */
+                    break;
                 }
                 s->all[k] = ev;
                 s->keys[k] = u->store.keys[i];
