@@ -168,6 +168,11 @@ size_t m365_scan_n_events(const struct m365_scan *s);
 const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
                                            struct m365_event *buf);
 const struct m365_event *m365_scan_event(const struct m365_scan *s, size_t i);
+/* m365_scan_event_at without the record id (evidence.record_id is NULL), for walks over every
+ * event that name none of them by id (detection, statistics): the scan keeps most ids as
+ * 16-byte GUIDs and writes an id's text only for an event handed out with it. */
+const struct m365_event *m365_scan_event_brief(const struct m365_scan *s, size_t i,
+                                              struct m365_event *buf);
 
 /* The home tenant: given in the options, else the tenant id most records carry; NULL when
  * unknown. */

@@ -190,7 +190,7 @@ static void busiest(const struct m365_scan *s, struct count *users, size_t *nu, 
     struct counter cu = {0}, ci = {0};
     struct m365_event buf;
     for (size_t i = 0; i < m365_scan_n_events(s); i++) {
-        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
         if (ev->actor_upn) {
             counter_add(&cu, ev->actor_upn);
         }

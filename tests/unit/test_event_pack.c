@@ -31,9 +31,13 @@ static uint64_t next64(void)
 }
 static bool coin(void) { return next64() & 1; }
 
+/* Record ids as GUIDs (the last three: lower case, upper case, mixed) are kept as 16 bytes
+ * when their letters are all of one case. */
 static const char *const words[] = {"a", "Exchange", "MailItemsAccessed", "alice@contoso.com",
                                     "203.0.113.7", "x y z",
-                                    "00000002-0000-0ff1-ce00-000000000000"};
+                                    "00000002-0000-0ff1-ce00-000000000000",
+                                    "9F5A2C1E-0B7D-4E3A-8C6F-1D2E3F4A5B6C",
+                                    "9f5a2c1e-0B7D-4e3a-8c6f-1d2e3f4a5b6c"};
 #define NW (sizeof(words) / sizeof(words[0]))
 
 /* Values as a scan holds them: copies in the region, plus one string from elsewhere (which
@@ -60,6 +64,30 @@ static void pool_init(struct pool *p)
     p->tg = m365_region_alloc(&p->region, sizeof(*p->tg));
     p->kv = m365_region_alloc(&p->region, 2 * sizeof(*p->kv));
     p->mp = m365_region_alloc(&p->region, sizeof(*p->mp));
+}
+
+/* A GUID the table keeps as 16 bytes: 8-4-4-4-12 hex digits, letters of one case. */
+static bool packable_guid(const char *s)
+{
+    if (!s || strlen(s) != 36) {
+        return false;
+    }
+    bool lower = false, upper = false;
+    for (size_t i = 0; i < 36; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') {
+                return false;
+            }
+        } else if (c >= 'a' && c <= 'f') {
+            lower = true;
+        } else if (c >= 'A' && c <= 'F') {
+            upper = true;
+        } else if (c < '0' || c > '9') {
+            return false;
+        }
+    }
+    return !(lower && upper);
 }
 
 static bool outside; /* this event got a pointer from outside the region */
@@ -146,8 +174,32 @@ static void random_event(struct m365_event *ev, const struct pool *p, bool *narr
     ev->evidence.file = next64() % 64 ? p->in[next64() % NW] : (outside = true, words[0]);
     ev->evidence.line = next64() >> (next64() % 64);
     ev->evidence.offset = next64() >> (next64() % 64);
+    bool was_outside = outside;
     ev->evidence.record_id = maybe_str(p);
+    if (packable_guid(ev->evidence.record_id)) {
+        outside = was_outside; /* kept as its 16 bytes: not a reference */
+    }
     *narrow_ok = !outside && !big;
+}
+
+/* Unpacks p; a record id kept as a GUID must come back as the same text, and is then given
+ * the original's pointer so that the two events compare whole. */
+static void unpack_as(const struct m365_packed *p, const struct m365_region *r,
+                      const struct m365_event *ev, struct m365_event *back)
+{
+    m365_event_unpack(p, r, ev->seq, back);
+    char g[M365_GUID_LEN + 1];
+    bool guid = m365_packed_guid_id(p, g);
+    assert_int_equal(guid, packable_guid(ev->evidence.record_id));
+    const char *rid = m365_packed_record_id(p, r, g);
+    if (guid) {
+        assert_null(back->evidence.record_id);
+        assert_string_equal(g, ev->evidence.record_id);
+        assert_ptr_equal(rid, g);
+        back->evidence.record_id = ev->evidence.record_id;
+    } else {
+        assert_ptr_equal(rid, ev->evidence.record_id);
+    }
 }
 
 static void check(const struct m365_event *ev, const struct m365_region *r, bool narrow)
@@ -163,10 +215,9 @@ static void check(const struct m365_event *ev, const struct m365_region *r, bool
     assert_int_equal(p->narrow, narrow);
     assert_int_equal((size_t)p->words * 8, size);
     assert_int_equal(((unsigned char *)buf)[size], 0xa5); /* wrote no further */
-    m365_event_unpack(p, r, ev->seq, &back);
+    unpack_as(p, r, ev, &back);
     assert_memory_equal(ev, &back, sizeof(back));
     assert_ptr_equal(m365_packed_tenant_id(p, r), ev->tenant_id);
-    assert_ptr_equal(m365_packed_record_id(p, r), ev->evidence.record_id);
     assert_ptr_equal(m365_packed_file(p, r), ev->evidence.file);
     assert_true(m365_packed_line(p) == ev->evidence.line);
     assert_true(m365_packed_offset(p) == ev->evidence.offset);
@@ -174,7 +225,7 @@ static void check(const struct m365_event *ev, const struct m365_region *r, bool
         return;
     }
     assert_true(m365_packed_rebase(p, 7, 11));
-    m365_event_unpack(p, r, ev->seq, &back);
+    unpack_as(p, r, ev, &back);
     assert_true(back.evidence.line == ev->evidence.line + 7);
     assert_true(back.evidence.offset == ev->evidence.offset + 11);
 }
@@ -205,7 +256,7 @@ static size_t packed_size_room(const struct m365_event *ev, const struct m365_re
     struct m365_packed *p = (struct m365_packed *)buf;
     size_t size = m365_event_pack(ev, r, room, p);
     struct m365_event back;
-    m365_event_unpack(p, r, ev->seq, &back);
+    unpack_as(p, r, ev, &back);
     assert_memory_equal(ev, &back, sizeof(back));
     return size;
 }
@@ -230,7 +281,7 @@ static void short_forms_save_room(void **state)
     ev.evidence.file = pool.in[1];
     ev.evidence.line = 12;
     ev.evidence.offset = 3456;
-    ev.evidence.record_id = pool.in[6];
+    ev.evidence.record_id = pool.in[5]; /* not a GUID: a reference */
     ev.operation = ev.operation_raw = pool.in[2];
     ev.tenant_id = pool.in[6];
     assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 3 * 4 + 0); /* 56 */
@@ -294,7 +345,7 @@ static void positions_short_and_long(void **state)
     assert_false(m365_packed_rebase(p, (uint64_t)UINT32_MAX - 9, 0));
     assert_true(m365_packed_line(p) == 10 && m365_packed_offset(p) == 20);
     struct m365_event back;
-    m365_event_unpack(p, &pool.region, 0, &back);
+    unpack_as(p, &pool.region, &ev, &back);
     assert_memory_equal(&ev, &back, sizeof(back));
     /* Long positions take any rebase. */
     ev.evidence.offset = (uint64_t)1 << 40;
@@ -305,12 +356,39 @@ static void positions_short_and_long(void **state)
     m365_region_free(&pool.region);
 }
 
+/* A record id that is a GUID with letters of one case takes 16 bytes after the slots, in
+ * place of a reference (4 bytes narrow, 8 wide) to its 36 characters elsewhere; anything else
+ * stays a reference. */
+static void guid_ids_take_16_bytes(void **state)
+{
+    (void)state;
+    struct pool pool;
+    pool_init(&pool);
+    struct m365_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.evidence.file = pool.in[1];
+    ev.operation = ev.operation_raw = pool.in[2];
+    for (size_t w = 6; w <= 7; w++) {
+        ev.evidence.record_id = pool.in[w];
+        assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 4 + 16); /* 64 */
+        assert_int_equal(packed_size(&ev, NULL), 32 + 8 + 8 + 8 + 16);         /* 72 */
+        ev.evidence.record_id = words[w]; /* not in the region: no matter, it is not a reference */
+        assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 4 + 16);
+    }
+    ev.evidence.record_id = pool.in[8]; /* mixed case */
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 4 + 4 + 4); /* 56 */
+    ev.evidence.record_id = NULL;
+    assert_int_equal(packed_size(&ev, &pool.region), 32 + 8 + 4 + 4); /* 48 */
+    m365_region_free(&pool.region);
+}
+
 static const char ual[] =
     "{\"CreationTime\":\"2026-03-02T10:00:00\",\"Id\":\"a1\",\"Operation\":\"UserLoggedIn\","
     "\"RecordType\":15,\"ResultStatus\":\"Success\",\"UserId\":\"alice@contoso.com\",\"Workload\":"
     "\"AzureActiveDirectory\",\"ClientIP\":\"203.0.113.10\",\"OrganizationId\":"
     "\"4a2d1c6e-0b7f-4c1e-9a58-2f3e6d7c8b90\"}\n"
-    "{\"CreationTime\":\"2026-03-02T09:00:00\",\"Id\":\"a2\",\"Operation\":\"MailItemsAccessed\","
+    "{\"CreationTime\":\"2026-03-02T09:00:00\",\"Id\":\"5D1E2C3B-4A5F-4B6C-9D8E-7F6A5B4C3D2E\","
+    "\"Operation\":\"MailItemsAccessed\","
     "\"RecordType\":50,\"ResultStatus\":\"Succeeded\",\"UserId\":\"bob@contoso.com\",\"Workload\":"
     "\"Exchange\",\"ClientIP\":\"198.51.100.2\",\"MailboxOwnerUPN\":\"bob@contoso.com\","
     "\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}],"
@@ -338,6 +416,14 @@ static void scan_hands_out_the_same_event(void **state)
         assert_ptr_equal(k, m365_scan_event(s, i)); /* one copy per event */
         assert_memory_equal(a, k, sizeof(*a));
         assert_int_equal(k->seq, i);
+        /* Brief: the same but for the record id. */
+        struct m365_event bb;
+        const struct m365_event *b = m365_scan_event_brief(s, i, &bb);
+        assert_ptr_equal(b, &bb);
+        assert_non_null(k->evidence.record_id);
+        assert_null(b->evidence.record_id);
+        bb.evidence.record_id = k->evidence.record_id;
+        assert_memory_equal(b, k, sizeof(*b));
     }
     const struct m365_event *first = m365_scan_event(s, 0), *second = m365_scan_event(s, 1);
     assert_string_equal(first->operation, "MailItemsAccessed"); /* time order */
@@ -346,10 +432,16 @@ static void scan_hands_out_the_same_event(void **state)
     assert_int_equal(first->mail->n_items, 2);
     assert_string_equal(second->actor_upn, "alice@contoso.com");
     assert_string_equal(second->evidence.record_id, "a1");
+    /* The GUID id, kept as 16 bytes, comes back as written, at one address however asked. */
+    assert_string_equal(first->evidence.record_id, "5D1E2C3B-4A5F-4B6C-9D8E-7F6A5B4C3D2E");
+    struct m365_event again;
+    assert_ptr_equal(m365_scan_event_at(s, 0, &again)->evidence.record_id,
+                     first->evidence.record_id);
     assert_int_equal(second->evidence.line, 1);
     assert_null(m365_scan_event(s, 2));
     struct m365_event buf;
     assert_null(m365_scan_event_at(s, 2, &buf));
+    assert_null(m365_scan_event_brief(s, 2, &buf));
     m365_scan_free(s);
     m365_test_rmtree(dir);
     free(path);
@@ -519,6 +611,7 @@ int main(void)
         cmocka_unit_test(round_trip),
         cmocka_unit_test(short_forms_save_room),
         cmocka_unit_test(positions_short_and_long),
+        cmocka_unit_test(guid_ids_take_16_bytes),
         cmocka_unit_test(sort_by_time_is_qsort),
         cmocka_unit_test(scan_hands_out_the_same_event),
         cmocka_unit_test(narrow_and_wide_agree),

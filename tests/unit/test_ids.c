@@ -1,5 +1,6 @@
 /* Microsoft's own app ids (m365_first_party_app): every listed id is found, in any letter case,
- * and nothing else is, however close. */
+ * and nothing else is, however close. GUIDs as 16 bytes (m365_guid_pack, the event table's
+ * record ids): back to the same text, and only for the texts that come back so. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "core/norm.h"
 #include "detections/m365_ids.h"
 
 /* The ids the detections rely on, as the logs write them (Graph and UAL: lower case; some
@@ -104,12 +106,95 @@ static void others_not_found(void **state)
     assert_null(m365_first_party_app(NULL));
 }
 
+static uint64_t rng = 0x853c49e6748fea9bull;
+static uint64_t next64(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* Random GUID texts in lower, upper and no-letter forms come back exactly; any single byte
+ * changed to a non-digit, or one letter's case flipped among others of the other case, is
+ * refused. */
+static void guid_text_round_trips(void **state)
+{
+    (void)state;
+    static const char hex[] = "0123456789abcdef0123456789ABCDEF";
+    unsigned upper_seen = 0, lower_seen = 0;
+    for (int round = 0; round < 20000; round++) {
+        char t[M365_GUID_LEN + 1], back[M365_GUID_LEN + 1];
+        unsigned form = (unsigned)(next64() % 3); /* 0 lower, 1 upper, 2 digits only */
+        for (size_t i = 0; i < M365_GUID_LEN; i++) {
+            unsigned d = (unsigned)(next64() % (form == 2 ? 10 : 16));
+            t[i] = (i == 8 || i == 13 || i == 18 || i == 23) ? '-' : hex[d + (form == 1 ? 16 : 0)];
+        }
+        t[M365_GUID_LEN] = '\0';
+        uint8_t g[16];
+        bool upper = false;
+        assert_true(m365_guid_pack(t, M365_GUID_LEN, g, &upper));
+        m365_guid_format(g, upper, back);
+        assert_string_equal(back, t);
+        upper_seen += upper;
+        lower_seen += !upper && form == 0;
+        /* One byte changed: a dash or a digit elsewhere, a letter past f, a space. */
+        size_t at = (size_t)(next64() % M365_GUID_LEN);
+        char was = t[at];
+        bool dash = at == 8 || at == 13 || at == 18 || at == 23;
+        static const char bad[] = {'g', 'G', ' ', '{', '\0', '/', ':', '@', '`'};
+        t[at] = dash ? "0aF"[next64() % 3] : bad[next64() % sizeof(bad)];
+        assert_false(m365_guid_pack(t, M365_GUID_LEN, g, &upper));
+        if (!dash) {
+            t[at] = '-';
+            assert_false(m365_guid_pack(t, M365_GUID_LEN, g, &upper));
+        }
+        t[at] = was;
+        /* A letter in the other case among letters of one case. */
+        for (size_t i = 0; i < M365_GUID_LEN && form != 2; i++) {
+            if (t[i] >= 'a' && t[i] <= 'f') {
+                t[i] = (char)(t[i] - 32);
+                bool mixed = false;
+                for (size_t j = 0; j < M365_GUID_LEN; j++) {
+                    mixed |= t[j] >= 'a' && t[j] <= 'f';
+                }
+                assert_int_equal(m365_guid_pack(t, M365_GUID_LEN, g, &upper), !mixed);
+                break;
+            }
+            if (t[i] >= 'A' && t[i] <= 'F') {
+                t[i] = (char)(t[i] + 32);
+                bool mixed = false;
+                for (size_t j = 0; j < M365_GUID_LEN; j++) {
+                    mixed |= t[j] >= 'A' && t[j] <= 'F';
+                }
+                assert_int_equal(m365_guid_pack(t, M365_GUID_LEN, g, &upper), !mixed);
+                break;
+            }
+        }
+    }
+    assert_true(upper_seen > 1000 && lower_seen > 1000);
+    /* Other lengths and shapes. */
+    static const char *const not_guids[] = {
+        "00000003-0000-0000-c000-00000000000",    /* one short */
+        "{00000003-0000-0000-c000-000000000000}", /* braces */
+        "000000030000-0000-c000-0000000000000",   /* a dash moved */
+        "00000003-0000-0000-c000-00000000000z",
+        "Directory_0a1b2c3d-0000-0000-c000-000000000000",
+    };
+    for (size_t i = 0; i < sizeof(not_guids) / sizeof(not_guids[0]); i++) {
+        uint8_t g[16];
+        bool upper;
+        assert_false(m365_guid_pack(not_guids[i], strlen(not_guids[i]), g, &upper));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(listed_ids_found_in_any_case),
         cmocka_unit_test(every_answer_is_found_again),
         cmocka_unit_test(others_not_found),
+        cmocka_unit_test(guid_text_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,6 +50,16 @@ bool m365_ieqn(const char *a, size_t alen, const char *b);
 bool m365_istarts(const char *s, const char *prefix);
 bool m365_icontains(const char *hay, const char *needle);
 
+/* GUIDs as the logs write record ids: 8-4-4-4-12 hex digits, 36 characters. */
+#define M365_GUID_LEN 36
+/* Whether s is a GUID so written, its letters all lower or all upper case (*upper says which);
+ * false for anything else (mixed case, braces, other lengths), which stays text. */
+bool m365_guid_check(const char *s, size_t len, bool *upper);
+/* m365_guid_check, and the 16 bytes the GUID spells into out. */
+bool m365_guid_pack(const char *s, size_t len, uint8_t out[16], bool *upper);
+/* The text m365_guid_pack read, exactly: 36 characters and a NUL. */
+void m365_guid_format(const uint8_t in[16], bool upper, char out[M365_GUID_LEN + 1]);
+
 /* Parse an integer in [min,max] from text (surrounding spaces and quotes allowed). */
 int m365_parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out);
 #endif

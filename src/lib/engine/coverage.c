@@ -141,7 +141,7 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
         if (kind != M365_EV_MAIL_ACCESS && kind != M365_EV_SIGNIN) {
             continue;
         }
-        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
         if (ev->kind == M365_EV_MAIL_ACCESS && ev->mail && ev->mail->mailbox_upn) {
             struct m365_mailbox_coverage *m = mailbox(&mbx, ev->mail->mailbox_upn);
             if (m) {

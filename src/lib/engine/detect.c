@@ -247,7 +247,7 @@ const struct m365_event *m365_dctx_keep(struct m365_dctx *dc, const struct m365_
 const struct m365_event *m365_dctx_ref_at(struct m365_dctx *dc, uint32_t ref,
                                           struct m365_event *buf)
 {
-    return ref ? m365_scan_event_at(dc->scan, ref - 1, buf) : NULL;
+    return ref ? m365_scan_event_brief(dc->scan, ref - 1, buf) : NULL;
 }
 
 const struct m365_event *m365_dctx_ref_keep(struct m365_dctx *dc, uint32_t ref)
@@ -610,10 +610,10 @@ static void observe_events(struct det_run *r, struct det_job **jobs, size_t n)
             }
             return;
         }
-        m365_scan_event_at(r->s, i, ev);
+        m365_scan_event_brief(r->s, i, ev);
 #else
         struct m365_event evb; /* unpacked for these calls only */
-        const struct m365_event *ev = m365_scan_event_at(r->s, i, &evb);
+        const struct m365_event *ev = m365_scan_event_brief(r->s, i, &evb);
 #endif
         for (size_t j = 0; j < n; j++) {
             struct det_live *lv = &jobs[j]->live;

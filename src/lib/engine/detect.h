@@ -147,7 +147,9 @@ const struct m365_audit_fact *m365_dctx_fact(struct m365_dctx *dc, size_t i);
  * (in its state, in a list, as a finding's evidence later) keeps it through this, which returns
  * a copy that lives as long as the scan, the same pointer for the same event every time (so
  * pointers of kept events compare equal; a kept event and the one in hand compare by seq).
- * NULL only when ev is NULL or memory runs out. m365_fb_event keeps its events itself. */
+ * NULL only when ev is NULL or memory runs out. m365_fb_event keeps its events itself. The
+ * event in hand carries no record id (evidence.record_id NULL: m365_scan_event_brief); a kept
+ * one does, for the reports. */
 const struct m365_event *m365_dctx_keep(struct m365_dctx *dc, const struct m365_event *ev);
 
 /* A detection that looks back at many events but reports few (rings of recent sign-ins) holds

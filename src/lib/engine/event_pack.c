@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/norm.h"
 #include "../core/region.h"
 #include "../core/swar.h"
 #include "../readers/reader.h"
@@ -65,7 +66,12 @@ enum {
 /* Line and offset in 32 bits each (else 64): any file under 4 GiB, and the first 4 GiB of
  * larger ones. */
 #define F_SMALL_POS BIT(60)
-_Static_assert(S_COUNT <= 60, "slots fit the present mask, below the flags");
+/* A record id written as a canonical GUID (nearly all of them) is kept as its 16 bytes, after
+ * the slots, in place of a reference to a copy of its 36 characters; the second flag says its
+ * letters were upper case. */
+#define F_GUID_ID BIT(59)
+#define F_GUID_UPPER BIT(58)
+_Static_assert(S_COUNT <= 58, "slots fit the present mask, below the flags");
 /* Slots that are one reference (pointer or offset); geo, counts and the error are values. */
 #define REFS (((1ull << S_COUNT) - 1) & ~(BIT(S_GEO) | BIT(S_COUNTS) | BIT(S_ERROR)))
 
@@ -183,7 +189,8 @@ static size_t body_before(uint64_t m, bool narrow, unsigned s)
 
 static size_t words_of(uint64_t m, bool narrow)
 {
-    return sizeof(struct m365_packed) / 8 + (body_before(m, narrow, S_COUNT) + 7) / 8;
+    size_t guid = (m & F_GUID_ID) ? 16 : 0;
+    return sizeof(struct m365_packed) / 8 + (body_before(m, narrow, S_COUNT) + guid + 7) / 8;
 }
 
 static unsigned char *body(const struct m365_packed *p)
@@ -214,7 +221,7 @@ static void put_bytes(struct writer *w, const void *v, size_t n)
     w->at += n;
 }
 
-_Static_assert(sizeof(struct m365_packed) + 16 + 8 + 8 * (S_COUNT + 2) <= M365_PACKED_MAX,
+_Static_assert(sizeof(struct m365_packed) + 16 + 8 + 8 * (S_COUNT + 2) + 16 <= M365_PACKED_MAX,
                "the largest event fits M365_PACKED_MAX");
 
 static bool counts_small(const struct m365_event *ev)
@@ -227,6 +234,13 @@ size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
                        uint64_t rebase_max, struct m365_packed *out)
 {
     uint64_t m = present_of(ev);
+    uint8_t guid[16];
+    bool upper;
+    const char *rid = ev->evidence.record_id;
+    if (rid && strnlen(rid, M365_GUID_LEN + 1) == M365_GUID_LEN &&
+        m365_guid_pack(rid, M365_GUID_LEN, guid, &upper)) {
+        m = (m & ~BIT(S_RECORD_ID)) | F_GUID_ID | (upper ? F_GUID_UPPER : 0);
+    }
     bool narrow = fits_narrow(ev, m, r);
     if (narrow && (m & BIT(S_COUNTS)) && counts_small(ev)) {
         m |= F_SMALL_COUNTS;
@@ -290,6 +304,9 @@ size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
     }
     if (m & BIT(S_ERROR)) {
         put_bytes(&w, &ev->error_code, 4);
+    }
+    if (m & F_GUID_ID) {
+        put_bytes(&w, guid, 16);
     }
     /* The tail of the last word: zero, so equal events pack to equal bytes. */
     unsigned char *end = (unsigned char *)out + (size_t)out->words * 8;
@@ -408,9 +425,20 @@ static const char *slot_ref(const struct m365_packed *p, const struct m365_regio
     return get_ref(&rd);
 }
 
-const char *m365_packed_record_id(const struct m365_packed *p, const struct m365_region *r)
+bool m365_packed_guid_id(const struct m365_packed *p, char out[M365_GUID_LEN + 1])
 {
-    return slot_ref(p, r, S_RECORD_ID);
+    if (!(p->present & F_GUID_ID)) {
+        return false;
+    }
+    m365_guid_format(body(p) + body_before(p->present, p->narrow, S_COUNT),
+                     (p->present & F_GUID_UPPER) != 0, out);
+    return true;
+}
+
+const char *m365_packed_record_id(const struct m365_packed *p, const struct m365_region *r,
+                                  char guid[M365_GUID_LEN + 1])
+{
+    return m365_packed_guid_id(p, guid) ? guid : slot_ref(p, r, S_RECORD_ID);
 }
 
 const char *m365_packed_tenant_id(const struct m365_packed *p, const struct m365_region *r)

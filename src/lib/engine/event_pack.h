@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/norm.h"
 #include "m365hunt/event.h"
 
 struct m365_region;
@@ -44,13 +45,19 @@ struct m365_packed {
  * when they fit that way with it added. */
 size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
                        uint64_t rebase_max, struct m365_packed *out);
-/* Unpacks p (packed with region r) into out, every field set; seq is the event's place in
- * the scan's time order. */
+/* Unpacks p (packed with region r) into out, every field set but a record id kept as a GUID
+ * (evidence.record_id NULL; m365_packed_guid_id writes it); seq is the event's place in the
+ * scan's time order. */
 void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r, uint32_t seq,
                        struct m365_event *out);
 
 /* Fields read without unpacking the whole event (sorting, de-duplication, statistics). */
-const char *m365_packed_record_id(const struct m365_packed *p, const struct m365_region *r);
+/* The record id kept as a GUID, written into out (36 characters and a NUL); false when the
+ * event has none so kept. */
+bool m365_packed_guid_id(const struct m365_packed *p, char out[M365_GUID_LEN + 1]);
+/* The record id whichever way it is kept (a GUID written into guid), NULL when none. */
+const char *m365_packed_record_id(const struct m365_packed *p, const struct m365_region *r,
+                                  char guid[M365_GUID_LEN + 1]);
 const char *m365_packed_tenant_id(const struct m365_packed *p, const struct m365_region *r);
 const char *m365_packed_file(const struct m365_packed *p, const struct m365_region *r);
 uint64_t m365_packed_line(const struct m365_packed *p);

@@ -208,7 +208,7 @@ static void exposure(struct m365_scan *s, struct m365_incident *inc)
         if (m365_scan_event_kind(s, i) != M365_EV_MAIL_ACCESS) {
             continue;
         }
-        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
         if (!ev->mail || !ev->mail->mailbox_upn ||
             ev->time_ms == M365_TIME_NONE || ev->time_ms < inc->first_ms) {
             continue;

@@ -200,6 +200,10 @@ struct m365_scan {
     pthread_mutex_t kept_mu;
     struct kept_slot *kept;
     size_t kept_n, kept_cap;
+    /* The text of record ids the table keeps as GUIDs, by seq, written the first time an event
+     * is handed out with its id: untouched (and so never in memory) for the rest. */
+    pthread_mutex_t id_mu;
+    char (*id_text)[M365_GUID_LEN + 1];
 
     struct file_entry *files;
     size_t n_files, cap_files;
@@ -384,6 +388,7 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
     m365_arena_init(&s->arena, 1u << 20);
     m365_arena_use_region(&s->arena, &s->region);
     pthread_mutex_init(&s->kept_mu, NULL);
+    pthread_mutex_init(&s->id_mu, NULL);
     if (m365_rule_config_init(&s->rules) != M365_OK) {
         m365_scan_free(s);
         return M365_E_NOMEM;
@@ -479,6 +484,8 @@ void m365_scan_free(struct m365_scan *s)
     }
     free(s->kept);
     pthread_mutex_destroy(&s->kept_mu);
+    free(s->id_text);
+    pthread_mutex_destroy(&s->id_mu);
     for (size_t i = 0; i < s->n_files; i++) {
         free(s->files[i].path);
     }
@@ -1551,9 +1558,10 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
         }
         size_t j = SLOT_OF(key[i]);
         while (slots[j] != UINT32_MAX) {
+            char ga[M365_GUID_LEN + 1], gb[M365_GUID_LEN + 1];
             if (key[slots[j]] == key[i] &&
-                strcmp(m365_packed_record_id(stored(s, slots[j]), &s->region),
-                       m365_packed_record_id(stored(s, i), &s->region)) == 0) {
+                strcmp(m365_packed_record_id(stored(s, slots[j]), &s->region, ga),
+                       m365_packed_record_id(stored(s, i), &s->region, gb)) == 0) {
                 dup[i] = true;
                 break;
             }
@@ -1583,7 +1591,8 @@ static enum m365_status sort_events(struct m365_scan *s, void *scratch, const ui
     size_t n = s->n_sorted;
     struct m365_time_key *k = scratch; /* room for n_events keys */
     s->kinds = malloc(n ? n : 1);
-    if (!k || !s->kinds) {
+    s->id_text = calloc(n ? n : 1, sizeof(*s->id_text)); /* pages of zeros until written */
+    if (!k || !s->kinds || !s->id_text) {
         free(k);
         return M365_E_NOMEM;
     }
@@ -2027,8 +2036,24 @@ static inline void ask_ahead(const struct m365_scan *s, size_t i, unsigned lines
     }
 }
 
-const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
-                                           struct m365_event *buf)
+/* Event i's record id when the table keeps it as a GUID: its text, written once (NULL else, and
+ * after a run that failed before its sort). */
+static const char *guid_id(struct m365_scan *s, size_t i)
+{
+    if (!s->id_text) {
+        return NULL;
+    }
+    pthread_mutex_lock(&s->id_mu);
+    char *t = s->id_text[i];
+    if (!t[0] && !m365_packed_guid_id(s->sorted[i], t)) {
+        t = NULL;
+    }
+    pthread_mutex_unlock(&s->id_mu);
+    return t;
+}
+
+const struct m365_event *m365_scan_event_brief(const struct m365_scan *s, size_t i,
+                                              struct m365_event *buf)
 {
     if (i >= s->n_sorted) {
         return NULL;
@@ -2036,6 +2061,23 @@ const struct m365_event *m365_scan_event_at(const struct m365_scan *s, size_t i,
     spill_visit(s);
     ask_ahead(s, i, 2);
     m365_event_unpack(s->sorted[i], &s->region, (uint32_t)i, buf);
+    buf->evidence.record_id = NULL;
+    return buf;
+}
+
+const struct m365_event *m365_scan_event_at(const struct m365_scan *cs, size_t i,
+                                           struct m365_event *buf)
+{
+    struct m365_scan *s = (struct m365_scan *)(uintptr_t)cs;
+    if (i >= s->n_sorted) {
+        return NULL;
+    }
+    spill_visit(s);
+    ask_ahead(s, i, 2);
+    m365_event_unpack(s->sorted[i], &s->region, (uint32_t)i, buf);
+    if (!buf->evidence.record_id) {
+        buf->evidence.record_id = guid_id(s, i);
+    }
     return buf;
 }
 
@@ -2119,6 +2161,9 @@ const struct m365_event *m365_scan_event(const struct m365_scan *cs, size_t i)
         ev = malloc(sizeof(*ev)); /* not an arena: each detection's share is measured */
         if (ev) {
             m365_event_unpack(s->sorted[i], &s->region, (uint32_t)i, ev);
+            if (!ev->evidence.record_id) {
+                ev->evidence.record_id = guid_id(s, i);
+            }
             k->seq1 = seq1;
             k->ev = ev;
             s->kept_n++;

@@ -91,7 +91,7 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
     }
     SET(ev->tenant_id, rec, "tenantId");
     if (!ev->evidence.record_id && text_of(ctx, props, "id", &s, &len)) {
-        ev->evidence.record_id = m365_ev_copy(ctx, s, len); /* unique: not interned */
+        ev->evidence.record_id = m365_ev_record_id(ctx, s, len); /* unique: not interned */
     }
     if (text_of(ctx, props, "userPrincipalName", &s, &len)) {
         ev->actor_upn = m365_ev_intern_lower(ctx, s, len);

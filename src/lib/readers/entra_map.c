@@ -230,7 +230,7 @@ static void map_signin(struct m365_read_ctx *ctx, const struct m365_jfields *f,
     ev->kind = M365_EV_SIGNIN;
     ev->workload = m365_ev_intern(ctx, "AzureActiveDirectory", 20);
     m365_ev_set_operation(ctx, "Sign-in activity", 16);
-    FSET_COPY(ev->evidence.record_id, E_id);
+    FSET_AS(m365_ev_record_id, ev->evidence.record_id, E_id);
     FSET(ev->category, E_Type);
     SET(ev->category, env, "category");
     if (!ev->category) {
@@ -388,7 +388,7 @@ static void map_audit(struct m365_read_ctx *ctx, const struct m365_jfields *f, s
     ev->log_source = M365_LOG_DIRECTORY_AUDIT;
     ev->kind = M365_EV_DIRECTORY;
     ev->workload = m365_ev_intern(ctx, "AzureActiveDirectory", 20);
-    FSET_COPY(ev->evidence.record_id, E_id);
+    FSET_AS(m365_ev_record_id, ev->evidence.record_id, E_id);
     FSET(ev->category, E_category);
     FSET_COPY(ev->correlation_id, E_correlationId); /* one per flow: not interned */
     SET_COPY(ev->correlation_id, env, "correlationId");

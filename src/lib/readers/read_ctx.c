@@ -31,6 +31,7 @@ struct m365_evb {
     VEC(struct m365_kv) params;
     VEC(struct m365_kv) extra;
     VEC(struct m365_folder) folders;
+    char guid_id[M365_GUID_LEN + 1]; /* the record id, when a GUID, until it is packed */
 };
 
 #define VEC_PUSH(vec, item)                                                                        \
@@ -458,6 +459,17 @@ const char *m365_ev_copy(struct m365_read_ctx *ctx, const char *s, size_t len)
         value_limit(ctx);
     }
     return m365_arena_strndup(ctx->arena, s, len);
+}
+
+const char *m365_ev_record_id(struct m365_read_ctx *ctx, const char *s, size_t len)
+{
+    bool upper;
+    if (s && ctx->evb && m365_guid_check(s, len, &upper)) {
+        memcpy(ctx->evb->guid_id, s, M365_GUID_LEN);
+        ctx->evb->guid_id[M365_GUID_LEN] = '\0';
+        return ctx->evb->guid_id;
+    }
+    return m365_ev_copy(ctx, s, len);
 }
 
 /* A few dozen operation names make up a whole export: each thread remembers what the ones it

@@ -139,7 +139,8 @@ static struct m365_jschema ual_schema = M365_JSCHEMA_INIT(ual_names);
 #define FIELD(dst, ...) record_text(ctx, f, &(dst), 0, (const int[]){__VA_ARGS__, -1})
 #define FIELD_LOWER(dst, ...) record_text(ctx, f, &(dst), 1, (const int[]){__VA_ARGS__, -1})
 
-/* The first name (in list order) with text: copied (lower 2), interned lower-case (1) or as is. */
+/* The first name (in list order) with text: the record id (lower 3), copied (2), interned
+ * lower-case (1) or as is. */
 static void record_text(struct m365_read_ctx *ctx, const struct m365_jfields *f, const char **dst,
                         int lower, const int *ids)
 {
@@ -149,7 +150,8 @@ static void record_text(struct m365_read_ctx *ctx, const struct m365_jfields *f,
     const char *s;
     size_t len;
     if (m365_jfields_text(ctx, f, ids, &s, &len)) {
-        *dst = lower == 2   ? m365_ev_copy(ctx, s, len)
+        *dst = lower == 3   ? m365_ev_record_id(ctx, s, len)
+               : lower == 2 ? m365_ev_copy(ctx, s, len)
                : lower ? m365_ev_intern_lower(ctx, s, len)
                        : m365_ev_intern(ctx, s, len);
     }
@@ -411,7 +413,7 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     }
     ev->log_source = M365_LOG_UAL;
     /* Unique per record: copied, not interned (the intern table is for repeated values). */
-    record_text(ctx, f, &ev->evidence.record_id, 2,
+    record_text(ctx, f, &ev->evidence.record_id, 3,
                 (const int[]){U_Id, U_OfficeId, U_SourceRecordId, -1});
     FIELD(ev->workload, U_Workload, U_OfficeWorkload);
     FIELD(ev->tenant_id, U_OrganizationId, U_TenantId);

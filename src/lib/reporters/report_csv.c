@@ -108,7 +108,7 @@ enum m365_status m365_scan_write_timeline_csv(const struct m365_scan *s, bool al
             ev = cit[i].ev;
             l = cit[i].l;
         } else {
-            ev = m365_scan_event_at(s, i, &buf);
+            ev = m365_scan_event_brief(s, i, &buf);
             if (next < nc && cit[next].ev->seq == i) {
                 l = cit[next++].l;
             }

@@ -257,7 +257,7 @@ static void activity_svg(struct m365_buf *b, const struct m365_scan *s)
     }
     struct m365_event buf;
     for (size_t i = 0; i < m365_scan_n_events(s); i++) {
-        const struct m365_event *ev = m365_scan_event_at(s, i, &buf);
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
         if (ev->time_ms == M365_TIME_NONE) {
             continue;
         }
