@@ -71,7 +71,15 @@ enum {
  * letters were upper case. */
 #define F_GUID_ID BIT(59)
 #define F_GUID_UPPER BIT(58)
-_Static_assert(S_COUNT <= 58, "slots fit the present mask, below the flags");
+/* Header fields that take a bit or two: narrow (M365_PACKED_NARROW, bit 57), has_geo, and
+ * is_interactive + 1 (-1, 0 or 1; the event model has no other). A RecordType outside 16 bits
+ * goes in 4 bytes at the very end. */
+#define F_HAS_GEO BIT(56)
+#define F_INTERACTIVE_SHIFT 54
+#define F_INTERACTIVE (3ull << F_INTERACTIVE_SHIFT)
+#define F_WIDE_RECORD_TYPE BIT(53)
+_Static_assert(M365_PACKED_NARROW == BIT(57), "the narrow flag is bit 57");
+_Static_assert(S_COUNT <= 53, "slots fit the present mask, below the flags");
 /* Slots that are one reference (pointer or offset); geo, counts and the error are values. */
 #define REFS (((1ull << S_COUNT) - 1) & ~(BIT(S_GEO) | BIT(S_COUNTS) | BIT(S_ERROR)))
 
@@ -187,10 +195,16 @@ static size_t body_before(uint64_t m, bool narrow, unsigned s)
            (below & BIT(S_ERROR) ? 4 : 0);
 }
 
+/* Bytes of the body: the slots, then a GUID record id, then a wide RecordType. */
+static size_t body_bytes(uint64_t m, bool narrow)
+{
+    return body_before(m, narrow, S_COUNT) + ((m & F_GUID_ID) ? 16 : 0) +
+           ((m & F_WIDE_RECORD_TYPE) ? 4 : 0);
+}
+
 static size_t words_of(uint64_t m, bool narrow)
 {
-    size_t guid = (m & F_GUID_ID) ? 16 : 0;
-    return sizeof(struct m365_packed) / 8 + (body_before(m, narrow, S_COUNT) + guid + 7) / 8;
+    return sizeof(struct m365_packed) / 8 + (body_bytes(m, narrow) + 7) / 8;
 }
 
 static unsigned char *body(const struct m365_packed *p)
@@ -221,7 +235,7 @@ static void put_bytes(struct writer *w, const void *v, size_t n)
     w->at += n;
 }
 
-_Static_assert(sizeof(struct m365_packed) + 16 + 8 + 8 * (S_COUNT + 2) + 16 <= M365_PACKED_MAX,
+_Static_assert(sizeof(struct m365_packed) + 16 + 8 + 8 * (S_COUNT + 2) + 16 + 4 <= M365_PACKED_MAX,
                "the largest event fits M365_PACKED_MAX");
 
 static bool counts_small(const struct m365_event *ev)
@@ -249,19 +263,21 @@ size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
         ev->evidence.offset <= UINT32_MAX - rebase_max) {
         m |= F_SMALL_POS;
     }
+    m |= narrow ? M365_PACKED_NARROW : 0;
+    m |= ev->has_geo ? F_HAS_GEO : 0;
+    int ia = ev->is_interactive < 0 ? -1 : ev->is_interactive > 0 ? 1 : 0;
+    m |= (uint64_t)(ia + 1) << F_INTERACTIVE_SHIFT;
+    bool rt16 = ev->record_type >= INT16_MIN && ev->record_type <= INT16_MAX;
+    m |= rt16 ? 0 : F_WIDE_RECORD_TYPE;
     out->time_ms = ev->time_ms;
     out->present = m;
-    out->record_type = ev->record_type;
+    out->record_type = rt16 ? (int16_t)ev->record_type : 0;
     out->log_source = ev->log_source;
     out->kind = ev->kind;
     out->result = ev->result;
     out->actor_type = ev->actor_type;
-    out->is_interactive = ev->is_interactive;
-    out->has_geo = ev->has_geo;
-    out->words = (uint16_t)words_of(m, narrow);
-    out->narrow = narrow;
+    out->words = (uint8_t)words_of(m, narrow);
     out->reader = narrow && ev->reader ? (uint8_t)reader_index(ev->reader) : 0;
-    out->spare[0] = out->spare[1] = 0;
     struct writer w = {body(out), narrow ? r->base : NULL};
     if (m & F_SMALL_POS) {
         uint32_t pos[2] = {(uint32_t)ev->evidence.line, (uint32_t)ev->evidence.offset};
@@ -308,6 +324,9 @@ size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
     if (m & F_GUID_ID) {
         put_bytes(&w, guid, 16);
     }
+    if (m & F_WIDE_RECORD_TYPE) {
+        put_bytes(&w, &ev->record_type, 4);
+    }
     /* The tail of the last word: zero, so equal events pack to equal bytes. */
     unsigned char *end = (unsigned char *)out + (size_t)out->words * 8;
     memset(w.at, 0, (size_t)(end - w.at));
@@ -341,19 +360,22 @@ void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
     out->time_ms = p->time_ms;
     out->seq = seq;
     out->record_type = p->record_type;
+    if (m & F_WIDE_RECORD_TYPE) {
+        memcpy(&out->record_type, body(p) + body_bytes(m, m365_packed_narrow(p)) - 4, 4);
+    }
     out->log_source = p->log_source;
     out->kind = p->kind;
     out->result = p->result;
     out->actor_type = p->actor_type;
-    out->is_interactive = p->is_interactive;
-    out->has_geo = p->has_geo;
-    struct reader_ rd = {body(p), p->narrow ? r->base : NULL};
+    out->is_interactive = (int8_t)((int)((m & F_INTERACTIVE) >> F_INTERACTIVE_SHIFT) - 1);
+    out->has_geo = (m & F_HAS_GEO) != 0;
+    struct reader_ rd = {body(p), m365_packed_narrow(p) ? r->base : NULL};
     out->evidence.line = m365_packed_line(p);
     out->evidence.offset = m365_packed_offset(p);
     rd.at += pos_bytes(m);
     out->evidence.file = get_ref(&rd);
     uint64_t sm = m & (BIT(N_STR) - 1);
-    if (p->narrow && (m & BIT(S_READER))) {
+    if (m365_packed_narrow(p) && (m & BIT(S_READER))) {
         out->reader = p->reader ? m365_readers[p->reader - 1]->name : NULL;
         sm &= ~BIT(S_READER);
     }
@@ -379,7 +401,7 @@ void m365_event_unpack(const struct m365_packed *p, const struct m365_region *r,
         for (int i = 0; i < 4; i++) {
             if (m & F_SMALL_COUNTS) {
                 n[i] = *rd.at++;
-            } else if (p->narrow) {
+            } else if (m365_packed_narrow(p)) {
                 uint16_t v;
                 memcpy(&v, rd.at, 2);
                 rd.at += 2;
@@ -420,8 +442,8 @@ static const char *slot_ref(const struct m365_packed *p, const struct m365_regio
     if (!(p->present & BIT(s))) {
         return NULL;
     }
-    struct reader_ rd = {body(p) + body_before(p->present, p->narrow, s),
-                         p->narrow ? r->base : NULL};
+    struct reader_ rd = {body(p) + body_before(p->present, m365_packed_narrow(p), s),
+                         m365_packed_narrow(p) ? r->base : NULL};
     return get_ref(&rd);
 }
 
@@ -430,7 +452,7 @@ bool m365_packed_guid_id(const struct m365_packed *p, char out[M365_GUID_LEN + 1
     if (!(p->present & F_GUID_ID)) {
         return false;
     }
-    m365_guid_format(body(p) + body_before(p->present, p->narrow, S_COUNT),
+    m365_guid_format(body(p) + body_before(p->present, m365_packed_narrow(p), S_COUNT),
                      (p->present & F_GUID_UPPER) != 0, out);
     return true;
 }
@@ -448,7 +470,7 @@ const char *m365_packed_tenant_id(const struct m365_packed *p, const struct m365
 
 const char *m365_packed_file(const struct m365_packed *p, const struct m365_region *r)
 {
-    struct reader_ rd = {body(p) + pos_bytes(p->present), p->narrow ? r->base : NULL};
+    struct reader_ rd = {body(p) + pos_bytes(p->present), m365_packed_narrow(p) ? r->base : NULL};
     return get_ref(&rd);
 }
 

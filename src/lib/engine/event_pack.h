@@ -21,21 +21,25 @@ struct m365_region;
 /* Offsets are 32-bit: a region for narrow events is at most this large. */
 #define M365_PACK_REGION_MAX ((size_t)1 << 32)
 
-/* Four words. The event's place in time order (its seq) is not kept: the table's index is it,
- * and unpacking takes it from the caller. */
+/* Three words. The event's place in time order (its seq) is not kept: the table's index is it,
+ * and unpacking takes it from the caller. Whether the event is narrow, has_geo and
+ * is_interactive are flags in `present`. */
 struct m365_packed {
     int64_t time_ms;
     uint64_t present; /* one bit per optional slot, in slot order, then flags (event_pack.c) */
-    int32_t record_type;
+    int16_t record_type; /* a UAL RecordType; one outside 16 bits is a slot at the end */
     uint8_t log_source, kind, result, actor_type;
-    int8_t is_interactive;
-    uint8_t has_geo;
-    uint16_t words; /* whole size in 8-byte words, header included */
-    uint8_t narrow; /* 1: 32-bit offsets from the region's base */
+    uint8_t words;  /* whole size in 8-byte words, header included */
     uint8_t reader; /* narrow: 1 + index in the reader registry, 0 none */
-    uint8_t spare[2];
     /* then: line, offset, evidence file; then the present slots */
 };
+/* The flag in `present` of an event whose references are 32-bit offsets from the region's
+ * base (else 64-bit pointers). */
+#define M365_PACKED_NARROW (1ull << 57)
+static inline bool m365_packed_narrow(const struct m365_packed *p)
+{
+    return (p->present & M365_PACKED_NARROW) != 0;
+}
 
 /* The most bytes a packed event takes. */
 #define M365_PACKED_MAX 512

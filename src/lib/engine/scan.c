@@ -2095,7 +2095,7 @@ size_t m365_scan_wide_events(const struct m365_scan *s)
 {
     size_t n = 0;
     for (size_t i = 0; i < s->n_sorted; i++) {
-        n += !s->sorted[i]->narrow;
+        n += !m365_packed_narrow(s->sorted[i]);
     }
     return n;
 }
