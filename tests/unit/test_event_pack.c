@@ -318,17 +318,23 @@ static void short_forms_save_room(void **state)
     m365_region_free(&pool.region);
 }
 
+/* An event with a file and an operation only (its raw form the same), over a new pool. */
+static void bare_event(struct m365_event *ev, struct pool *pool)
+{
+    pool_init(pool);
+    memset(ev, 0, sizeof(*ev));
+    ev->evidence.file = pool->in[1];
+    ev->operation = ev->operation_raw = pool->in[2];
+}
+
 /* Line and offset take 4 bytes each up to 2^32 - 1, counting the room asked for a rebase; the
  * rebase fits in that room, and not past it. */
 static void positions_short_and_long(void **state)
 {
     (void)state;
     struct pool pool;
-    pool_init(&pool);
     struct m365_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.evidence.file = pool.in[1];
-    ev.operation = ev.operation_raw = pool.in[2];
+    bare_event(&ev, &pool);
     const size_t small = 24 + 8 + 4 + 4, large = 24 + 16 + 4 + 4; /* 40, 48 */
     ev.evidence.line = UINT32_MAX;
     ev.evidence.offset = UINT32_MAX;
@@ -375,11 +381,8 @@ static void guid_ids_take_16_bytes(void **state)
 {
     (void)state;
     struct pool pool;
-    pool_init(&pool);
     struct m365_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.evidence.file = pool.in[1];
-    ev.operation = ev.operation_raw = pool.in[2];
+    bare_event(&ev, &pool);
     for (size_t w = 6; w <= 7; w++) {
         ev.evidence.record_id = pool.in[w];
         assert_int_equal(packed_size(&ev, &pool.region), 24 + 8 + 4 + 4 + 16); /* 56 */

@@ -12,6 +12,7 @@
 
 #include "core/norm.h"
 #include "detections/m365_ids.h"
+#include "test_util.h"
 
 /* The ids the detections rely on, as the logs write them (Graph and UAL: lower case; some
  * exports: upper case). */
@@ -107,13 +108,7 @@ static void others_not_found(void **state)
 }
 
 static uint64_t rng = 0x853c49e6748fea9bull;
-static uint64_t next64(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t next64(void) { return m365_test_rand64(&rng); }
 
 /* Random GUID texts in lower, upper and no-letter forms come back exactly; any single byte
  * changed to a non-digit, or one letter's case flipped among others of the other case, is

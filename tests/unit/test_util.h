@@ -1,4 +1,5 @@
-/* Helpers shared by the unit tests: temporary directories and files, gzip/zstd compression.
+/* Helpers shared by the unit tests: temporary directories and files, gzip/zstd compression, a
+ * repeatable pseudo-random sequence.
  * Every function returns NULL / -1 on failure and never aborts, so tests can assert on it. */
 #ifndef M365_TEST_UTIL_H
 #define M365_TEST_UTIL_H
@@ -35,4 +36,13 @@ unsigned char *m365_test_gzip_repeat(const void *block, size_t block_len, uint64
  * dir in the given formats; activity 0 keeps the simulator's default. 0 on success. */
 int m365_test_simulate_all(const char *dir, unsigned days, uint64_t seed, const char *formats,
                            double activity);
+/* The next of a repeatable sequence of pseudo-random numbers (xorshift64; *state not 0). */
+static inline uint64_t m365_test_rand64(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
 #endif
