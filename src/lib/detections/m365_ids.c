@@ -41,8 +41,7 @@ static const struct m365_app_id first_party[] = {
  * the digits and '-' of a lower-case GUID have already), and only a match is compared in full. */
 const struct m365_app_id *m365_first_party_app(const char *app_id)
 {
-    enum { GUID_LEN = 36 };
-    if (!app_id || strnlen(app_id, GUID_LEN + 1) != GUID_LEN) {
+    if (!app_id || strnlen(app_id, M365_GUID_LEN + 1) != M365_GUID_LEN) {
         return NULL; /* every id below is a GUID */
     }
     uint64_t head = m365_swar_load(app_id) | 0x2020202020202020ull;

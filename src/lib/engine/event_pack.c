@@ -251,8 +251,7 @@ size_t m365_event_pack(const struct m365_event *ev, const struct m365_region *r,
     uint8_t guid[16];
     bool upper;
     const char *rid = ev->evidence.record_id;
-    if (rid && strnlen(rid, M365_GUID_LEN + 1) == M365_GUID_LEN &&
-        m365_guid_pack(rid, M365_GUID_LEN, guid, &upper)) {
+    if (rid && m365_guid_pack(rid, strnlen(rid, M365_GUID_LEN + 1), guid, &upper)) {
         m = (m & ~BIT(S_RECORD_ID)) | F_GUID_ID | (upper ? F_GUID_UPPER : 0);
     }
     bool narrow = fits_narrow(ev, m, r);

@@ -2052,15 +2052,24 @@ static const char *guid_id(struct m365_scan *s, size_t i)
     return t;
 }
 
-const struct m365_event *m365_scan_event_brief(const struct m365_scan *s, size_t i,
-                                              struct m365_event *buf)
+/* Event i unpacked into *buf (a record id kept as a GUID left NULL); false past the end. */
+static bool unpack_at(const struct m365_scan *s, size_t i, struct m365_event *buf)
 {
     if (i >= s->n_sorted) {
-        return NULL;
+        return false;
     }
     spill_visit(s);
     ask_ahead(s, i, 2);
     m365_event_unpack(s->sorted[i], &s->region, (uint32_t)i, buf);
+    return true;
+}
+
+const struct m365_event *m365_scan_event_brief(const struct m365_scan *s, size_t i,
+                                              struct m365_event *buf)
+{
+    if (!unpack_at(s, i, buf)) {
+        return NULL;
+    }
     buf->evidence.record_id = NULL;
     return buf;
 }
@@ -2069,12 +2078,9 @@ const struct m365_event *m365_scan_event_at(const struct m365_scan *cs, size_t i
                                            struct m365_event *buf)
 {
     struct m365_scan *s = (struct m365_scan *)(uintptr_t)cs;
-    if (i >= s->n_sorted) {
+    if (!unpack_at(s, i, buf)) {
         return NULL;
     }
-    spill_visit(s);
-    ask_ahead(s, i, 2);
-    m365_event_unpack(s->sorted[i], &s->region, (uint32_t)i, buf);
     if (!buf->evidence.record_id) {
         buf->evidence.record_id = guid_id(s, i);
     }

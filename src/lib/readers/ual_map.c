@@ -412,7 +412,7 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
         }
     }
     ev->log_source = M365_LOG_UAL;
-    /* Unique per record: copied, not interned (the intern table is for repeated values). */
+    /* Unique per record: not interned (the intern table is for repeated values). */
     record_text(ctx, f, &ev->evidence.record_id, 3,
                 (const int[]){U_Id, U_OfficeId, U_SourceRecordId, -1});
     FIELD(ev->workload, U_Workload, U_OfficeWorkload);
