@@ -112,7 +112,8 @@ static uint64_t next64(void) { return m365_test_rand64(&rng); }
 
 /* Random GUID texts in lower, upper and no-letter forms come back exactly; any single byte
  * changed to a non-digit, or one letter's case flipped among others of the other case, is
- * refused. */
+ * refused. m365_is_guid takes the same texts and refuses the same changes, but for the case:
+ * mixed case is a GUID to it. */
 static void guid_text_round_trips(void **state)
 {
     (void)state;
@@ -129,6 +130,7 @@ static void guid_text_round_trips(void **state)
         uint8_t g[16];
         bool upper = false;
         assert_true(m365_guid_pack(t, M365_GUID_LEN, g, &upper));
+        assert_true(m365_is_guid(t, M365_GUID_LEN));
         m365_guid_format(g, upper, back);
         assert_string_equal(back, t);
         upper_seen += upper;
@@ -140,9 +142,11 @@ static void guid_text_round_trips(void **state)
         static const char bad[] = {'g', 'G', ' ', '{', '\0', '/', ':', '@', '`'};
         t[at] = dash ? "0aF"[next64() % 3] : bad[next64() % sizeof(bad)];
         assert_false(m365_guid_pack(t, M365_GUID_LEN, g, &upper));
+        assert_false(m365_is_guid(t, M365_GUID_LEN));
         if (!dash) {
             t[at] = '-';
             assert_false(m365_guid_pack(t, M365_GUID_LEN, g, &upper));
+            assert_false(m365_is_guid(t, M365_GUID_LEN));
         }
         t[at] = was;
         /* A letter in the other case among letters of one case. */
@@ -154,6 +158,7 @@ static void guid_text_round_trips(void **state)
                     mixed |= t[j] >= 'a' && t[j] <= 'f';
                 }
                 assert_int_equal(m365_guid_pack(t, M365_GUID_LEN, g, &upper), !mixed);
+                assert_true(m365_is_guid(t, M365_GUID_LEN));
                 break;
             }
             if (t[i] >= 'A' && t[i] <= 'F') {
@@ -163,6 +168,7 @@ static void guid_text_round_trips(void **state)
                     mixed |= t[j] >= 'A' && t[j] <= 'F';
                 }
                 assert_int_equal(m365_guid_pack(t, M365_GUID_LEN, g, &upper), !mixed);
+                assert_true(m365_is_guid(t, M365_GUID_LEN));
                 break;
             }
         }
@@ -180,6 +186,7 @@ static void guid_text_round_trips(void **state)
         uint8_t g[16];
         bool upper;
         assert_false(m365_guid_pack(not_guids[i], strlen(not_guids[i]), g, &upper));
+        assert_false(m365_is_guid(not_guids[i], strlen(not_guids[i])));
     }
 }
 

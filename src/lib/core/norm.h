@@ -52,6 +52,8 @@ bool m365_icontains(const char *hay, const char *needle);
 
 /* GUIDs as the logs write record ids: 8-4-4-4-12 hex digits, 36 characters. */
 #define M365_GUID_LEN 36
+/* Whether s is a GUID so written, letters of either case, mixed included. */
+bool m365_is_guid(const char *s, size_t len);
 /* Whether s is a GUID so written, its letters all lower or all upper case (*upper says which);
  * false for anything else (mixed case, braces, other lengths), which stays text. */
 bool m365_guid_check(const char *s, size_t len, bool *upper);

@@ -297,6 +297,23 @@ static void guid_classify(const char *s, struct guid_classes *c)
 #endif
 }
 
+/* Dashes at 8, 13, 18 and 23, hex digits of either case everywhere else. */
+static bool classes_are_guid(const struct guid_classes *c)
+{
+    const uint64_t all = (1ull << M365_GUID_LEN) - 1;
+    return c->dash == GUID_DASHES && (c->dash | c->digit | c->lower | c->upper) == all;
+}
+
+bool m365_is_guid(const char *s, size_t len)
+{
+    if (len != M365_GUID_LEN) {
+        return false;
+    }
+    struct guid_classes c;
+    guid_classify(s, &c);
+    return classes_are_guid(&c);
+}
+
 bool m365_guid_check(const char *s, size_t len, bool *upper)
 {
     if (len != M365_GUID_LEN) {
@@ -304,9 +321,7 @@ bool m365_guid_check(const char *s, size_t len, bool *upper)
     }
     struct guid_classes c;
     guid_classify(s, &c);
-    const uint64_t all = (1ull << M365_GUID_LEN) - 1;
-    if (c.dash != GUID_DASHES || (c.dash | c.digit | c.lower | c.upper) != all ||
-        (c.lower && c.upper)) {
+    if (!classes_are_guid(&c) || (c.lower && c.upper)) {
         return false; /* not a GUID so written; or letters in both cases, kept as written */
     }
     *upper = c.upper != 0;

@@ -29,22 +29,6 @@ enum {
 
 /* --- small string helpers ------------------------------------------------------------------- */
 
-static bool is_guid(const char *s, size_t n)
-{
-    if (n != 36) {
-        return false;
-    }
-    for (size_t i = 0; i < 36; i++) {
-        char c = s[i];
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-'
-                 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static const char *intern_lower(struct m365_dctx *dc, const char *s, size_t n)
 {
     char buf[256];
@@ -91,7 +75,7 @@ static const char *guid_of(struct m365_dctx *dc, const char *v)
     }
     size_t n = strlen(v);
     trim(&v, &n);
-    return is_guid(v, n) ? intern_lower(dc, v, n) : NULL;
+    return m365_is_guid(v, n) ? intern_lower(dc, v, n) : NULL;
 }
 
 static const char *prop_new(const struct m365_event *ev, const char *name)
@@ -681,7 +665,7 @@ static const char *extra_app_id(struct m365_app_facts *f, struct m365_dctx *dc,
         if (m365_json_parse(f->json, ad, strlen(ad), false, &root, &err) == 0) {
             const char *s;
             size_t l;
-            if (m365_jv_str(m365_jv_geti(root, "AppId"), &s, &l) && is_guid(s, l)) {
+            if (m365_jv_str(m365_jv_geti(root, "AppId"), &s, &l) && m365_is_guid(s, l)) {
                 return intern_lower(dc, s, l);
             }
         }
@@ -704,7 +688,7 @@ static const char *spn_app_id(struct m365_dctx *dc, const struct m365_event *ev)
     while (v[n] && v[n] != ';' && v[n] != '/' && v[n] != '"' && v[n] != '\n') {
         n++;
     }
-    return is_guid(v, n) ? intern_lower(dc, v, n) : NULL;
+    return m365_is_guid(v, n) ? intern_lower(dc, v, n) : NULL;
 }
 
 static bool is_owner_tenant_name(const char *n, bool grantee)

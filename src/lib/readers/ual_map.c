@@ -56,21 +56,6 @@ static bool enum_value(struct m365_read_ctx *ctx, struct m365_jv v, const struct
     return false;
 }
 
-static bool looks_like_guid(const char *s, size_t len)
-{
-    if (len != 36) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if ((i == 8 || i == 13 || i == 18 || i == 23) ? c != '-' : !hex) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* [{Name, Value}] lists (ExtendedProperties, DeviceProperties, Parameters, OperationProperties);
  * also accepts a JSON string holding such a list (OfficeActivity). */
 typedef void (*kv_fn)(struct m365_read_ctx *ctx, const char *n, size_t nl, const char *v,
@@ -225,7 +210,7 @@ static void read_idents(struct m365_read_ctx *ctx, struct m365_jv list, struct i
             break;
         case 2: {
             const char *us = memchr(s, '_', len);
-            if (us && looks_like_guid(us + 1, len - (size_t)(us + 1 - s))) {
+            if (us && m365_is_guid(us + 1, len - (size_t)(us + 1 - s))) {
                 /* "ServicePrincipal_<object id>": the object id, whatever came before. */
                 if (out->id && !out->id_qualified && !out->guid) {
                     out->guid = out->id;
@@ -240,7 +225,7 @@ static void read_idents(struct m365_read_ctx *ctx, struct m365_jv list, struct i
                     out->cls = s;
                     out->cls_l = (size_t)(us - s);
                 }
-            } else if (!looks_like_guid(s, len)) {
+            } else if (!m365_is_guid(s, len)) {
                 out->cls = s;
                 out->cls_l = len;
             } else if (!out->id) {
@@ -524,7 +509,7 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     size_t objid_l = 0;
     m365_jtext(ctx, GET(U_ObjectId, U_OfficeObjectId), &objid, &objid_l);
     if (ev->kind == M365_EV_SIGNIN) {
-        if (objid && looks_like_guid(objid, objid_l)) {
+        if (objid && m365_is_guid(objid, objid_l)) {
             ev->resource_id = m365_ev_intern_lower(ctx, objid, objid_l);
         } else if (target.id) {
             ev->resource_id = m365_ev_intern_lower(ctx, target.id, target.id_l);
