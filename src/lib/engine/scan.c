@@ -2036,20 +2036,19 @@ static inline void ask_ahead(const struct m365_scan *s, size_t i, unsigned lines
     }
 }
 
-/* Event i's record id when the table keeps it as a GUID: its text, written once (NULL else, and
- * after a run that failed before its sort). */
-static const char *guid_id(struct m365_scan *s, size_t i)
+/* Gives ev, event i unpacked, its record id when the table keeps it as a GUID: its text,
+ * written once (none after a run that failed before its sort). */
+static void give_guid_id(struct m365_scan *s, size_t i, struct m365_event *ev)
 {
-    if (!s->id_text) {
-        return NULL;
+    if (ev->evidence.record_id || !s->id_text) {
+        return;
     }
     pthread_mutex_lock(&s->id_mu);
     char *t = s->id_text[i];
-    if (!t[0] && !m365_packed_guid_id(s->sorted[i], t)) {
-        t = NULL;
+    if (t[0] || m365_packed_guid_id(s->sorted[i], t)) {
+        ev->evidence.record_id = t;
     }
     pthread_mutex_unlock(&s->id_mu);
-    return t;
 }
 
 /* Event i unpacked into *buf (a record id kept as a GUID left NULL); false past the end. */
@@ -2081,9 +2080,7 @@ const struct m365_event *m365_scan_event_at(const struct m365_scan *cs, size_t i
     if (!unpack_at(s, i, buf)) {
         return NULL;
     }
-    if (!buf->evidence.record_id) {
-        buf->evidence.record_id = guid_id(s, i);
-    }
+    give_guid_id(s, i, buf);
     return buf;
 }
 
@@ -2167,9 +2164,7 @@ const struct m365_event *m365_scan_event(const struct m365_scan *cs, size_t i)
         ev = malloc(sizeof(*ev)); /* not an arena: each detection's share is measured */
         if (ev) {
             m365_event_unpack(s->sorted[i], &s->region, (uint32_t)i, ev);
-            if (!ev->evidence.record_id) {
-                ev->evidence.record_id = guid_id(s, i);
-            }
+            give_guid_id(s, i, ev);
             k->seq1 = seq1;
             k->ev = ev;
             s->kept_n++;
