@@ -119,6 +119,58 @@ expect_grep "unknown json" "$d/err.txt" 'other\.json: not read: JSON, but not'
 expect_grep "unknown binary" "$d/err.txt" 'blob\.bin: not read: binary data'
 expect_eq "unknown files listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 3
 
+# 10b. Format detection looks past the start of a file (docs/cli.md): blank lines beyond the
+# first 64 KiB, plain, gzip and UTF-16; a JSON Lines file whose first line was cut or damaged;
+# never past binary data; white space alone is named for what it is.
+d=$WORK/detect_past; mkdir -p "$d/in" "$d/gz" "$d/u16"
+blanks() { head -c "$1" /dev/zero | tr '\0' '\n'; }
+{ blanks 100000; echo "$ok1"; echo "$ok2"; } >"$d/in/blank_start.jsonl"
+gzip -c "$d/in/blank_start.jsonl" >"$d/gz/blank_start.jsonl.gz"
+{ printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE "$d/in/blank_start.jsonl"; } \
+    >"$d/u16/blank_start.jsonl"
+for v in in gz u16; do
+    scan_json "$d/out_$v.json" "$d/err_$v.txt" --events "$d/ev_$v.jsonl" "$d/$v"
+    expect_eq "blank start ($v) exit" "$RC" 0
+    check_counts "blank start ($v)" "$d/out_$v.json" 2 0
+    expect_eq "blank start ($v) lines and offsets" \
+        "$(jq -r '"\(.evidence.line)@\(.evidence.offset)"' "$d/ev_$v.jsonl" | tr '\n' ' ')" \
+        "100001@100000 100002@$((100000 + ${#ok1} + 1)) "
+done
+# Cut at its start (the file begins mid-record) or damaged: that line is skipped, the rest read,
+# on one thread and in parts, line by line (a line with unbalanced braces costs only itself).
+{ printf '%s\n' "${ok1:70}"
+  for i in $(seq 1 40); do
+      echo "$ok2" | sed "s/2222-2222-2222-222222222222/2222-2222-2222-$(printf %012d "$i")/"
+      [ "$i" = 20 ] && echo '{"CreationTime":"2026-03-02T10:01:00","Operation":{'
+  done; } >"$d/cut.jsonl"
+{ echo '{"CreationTime": }'; echo "$ok1"; } >"$d/damaged.jsonl"
+for t in 1 2; do
+    scan_json "$d/out_cut$t.json" "$d/err_cut$t.txt" --threads $t --split-size 4K "$d/cut.jsonl"
+    expect_eq "cut first line ($t threads) exit" "$RC" 0
+    check_counts "cut first line ($t threads)" "$d/out_cut$t.json" 40 2
+    expect_grep "cut first line ($t threads) message" "$d/err_cut$t.txt" \
+        '^m365hunt: warning: .*/cut\.jsonl:1: text outside any JSON value$'
+done
+scan_json "$d/out_dmg.json" "$d/err_dmg.txt" "$d/damaged.jsonl"
+check_counts "damaged first line" "$d/out_dmg.json" 1 1
+expect_grep "damaged first line message" "$d/err_dmg.txt" 'damaged\.jsonl:1: invalid JSON: '
+# Binary data is not read, whatever text follows; nor white space alone, told apart by length.
+{ printf '\x00\x01binary\n'; echo "$ok1"; } >"$d/binary.jsonl"
+blanks 1000 >"$d/blank_small.jsonl"
+blanks $((17 * 1024 * 1024)) >"$d/blank_big.jsonl"
+{ blanks $((17 * 1024 * 1024)); echo "$ok1"; } >"$d/blank_then_record.jsonl"
+for f in binary blank_small blank_big blank_then_record; do
+    scan_json "$d/out_$f.json" "$d/err_$f.txt" "$d/$f.jsonl"
+    expect_eq "$f: exit" "$RC" 3
+done
+expect_grep "binary message" "$d/err_binary.txt" 'binary\.jsonl: not read: binary data'
+expect_grep "blank small message" "$d/err_blank_small.txt" \
+    'blank_small\.jsonl: not read: file holds only white space$'
+for f in blank_big blank_then_record; do
+    expect_grep "$f message" "$d/err_$f.txt" "$f\\.jsonl: not read: no text in its first 16 MiB, \
+only white space \\(not looked at further\\)$"
+done
+
 # 13. Limits (docs/robustness.md): a record over one is skipped and counted with a message
 # naming file and line; the records around it are read.
 # 13a. More distinct values than --max-distinct-values: the records needing new ones are skipped.

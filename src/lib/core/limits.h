@@ -14,6 +14,7 @@
 
 #define M365_READ_CHUNK (1u << 20)        /* bytes per read() */
 #define M365_SNIFF_BYTES (64u << 10)      /* bytes inspected to detect a file's format */
+#define M365_MAX_LEADING_SPACE (16u << 20) /* white space looked past before those bytes */
 #define M365_MAX_NESTED_DOCS 256u         /* JSON-in-string documents parsed per record */
 #define M365_MAX_FIELD_ITEMS 4096u        /* targets, properties, parameters kept per record */
 #define M365_MAX_VALUE_BYTES (1u << 20)   /* one stored field value */

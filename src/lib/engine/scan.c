@@ -839,7 +839,7 @@ enum m365_status m365_scan_add_path(struct m365_scan *s, const char *path)
 }
 
 /* Why nothing matched: said to the user instead of skipping the file silently. */
-static const char *no_format_reason(const char *head, size_t len)
+static const char *no_format_reason(const char *head, size_t len, bool whole)
 {
     size_t i = 0;
     while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
@@ -849,7 +849,9 @@ static const char *no_format_reason(const char *head, size_t len)
         return "file is empty";
     }
     if (i == len) {
-        return "file holds only white space";
+        _Static_assert(M365_MAX_LEADING_SPACE == 16u << 20, "the message names the limit");
+        return whole ? "file holds only white space"
+                     : "no text in its first 16 MiB, only white space (not looked at further)";
     }
     if (memchr(head, '\0', len)) {
         return "binary data (not a text export; an unsupported archive or compression?)";
@@ -898,20 +900,54 @@ static void unit_stop(struct m365_read_unit *u, enum m365_status st, const char 
     }
 }
 
+/* The reader whose sniffer scores head highest; NULL when none knows it. */
+static const struct m365_reader *best_sniff(const char *head, size_t hlen, bool json_only)
+{
+    const struct m365_reader *rd = NULL;
+    int best = 0;
+    for (size_t i = 0; i < m365_n_readers_registered; i++) {
+        if (json_only && !m365_readers[i]->json_records) {
+            continue;
+        }
+        int sc = m365_readers[i]->sniff(head, hlen);
+        if (sc > best) {
+            best = sc;
+            rd = m365_readers[i];
+        }
+    }
+    return rd;
+}
+
+#define SNIFF_MORE_LINES 8u
+
+static size_t skip_space(const char *p, size_t i, size_t n)
+{
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
+        i++;
+    }
+    return i;
+}
+
 static const struct m365_reader *choose_reader(struct m365_scan *s, const char *head,
                                                size_t hlen)
 {
     if (s->opts.input_format) {
         return m365_reader_find(s->opts.input_format);
     }
-    const struct m365_reader *rd = NULL;
-    int best = 0;
-    for (size_t i = 0; i < m365_n_readers_registered; i++) {
-        int sc = m365_readers[i]->sniff(head, hlen);
-        if (sc > best) {
-            best = sc;
-            rd = m365_readers[i];
+    const struct m365_reader *rd = best_sniff(head, hlen, false);
+    /* A JSON Lines export whose first line is cut or damaged (a file split or copied mid-record)
+     * is still that export: the next lines are asked too, by the readers of JSON records only,
+     * which report the bad lines and read on (a CSV reader would take the wrong header).
+     * Binary data stays unread, whatever text it holds. */
+    size_t at = skip_space(head, 0, hlen);
+    bool text = rd || !memchr(head, '\0', hlen);
+    for (unsigned k = 0; !rd && text && k < SNIFF_MORE_LINES; k++) {
+        const char *nl = memchr(head + at, '\n', hlen - at);
+        if (!nl) {
+            break;
         }
+        at = skip_space(head, (size_t)(nl - head) + 1, hlen); /* blank lines are not tries */
+        rd = best_sniff(head + at, hlen - at, true);
     }
     return rd;
 }
@@ -995,7 +1031,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     enum m365_status ist;
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
-        const char *why = ierr ? ierr : no_format_reason(head, hlen);
+        const char *why = ierr ? ierr : no_format_reason(head, hlen, m365_input_peek_all(in));
         char msg[320];
         snprintf(msg, sizeof(msg), "not read: %s", why);
         struct m365_diag d = {M365_DIAG_ERROR, ierr ? ist : M365_E_FORMAT, f->path, 0, NULL, msg};

@@ -46,6 +46,7 @@ struct m365_input {
     char *look; /* peeked decoded text */
     size_t look_len, look_pos;
     bool look_in_raw; /* look points into raw (not its own allocation) */
+    bool look_all;    /* the look-ahead holds all the text there is */
 
     uint64_t bytes_in, bytes_decomp, bytes_out;
     uint64_t remain;   /* bytes of the file still to read (a byte range), UINT64_MAX: to EOF */
@@ -582,6 +583,22 @@ void m365_input_close(struct m365_input *in)
     free(in);
 }
 
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Bytes of white space at the start of p[0, n), counting on from `from`. */
+static size_t leading_space(const char *p, size_t from, size_t n)
+{
+    while (from < n && is_space(p[from])) {
+        from++;
+    }
+    return from;
+}
+
+/* The look-ahead ends M365_SNIFF_BYTES past the white space the text starts with (at most
+ * M365_MAX_LEADING_SPACE of it): a format is told from text, and an export that starts with
+ * a page of blank lines is still an export. */
+static size_t look_want(size_t space) { return space + M365_SNIFF_BYTES; }
+
 int m365_input_peek(struct m365_input *in, const char **data, size_t *len)
 {
     if (!in->look) {
@@ -605,14 +622,18 @@ int m365_input_peek(struct m365_input *in, const char **data, size_t *len)
             size_t start = in->raw_pos - hn, avail = in->raw_len - start;
             in->look = (char *)in->raw + start;
             in->look_in_raw = true;
-            in->look_len = avail < M365_SNIFF_BYTES ? avail : M365_SNIFF_BYTES;
+            size_t cap = avail < M365_MAX_LEADING_SPACE ? avail : M365_MAX_LEADING_SPACE;
+            size_t want = look_want(leading_space(in->look, 0, cap));
+            in->look_len = avail < want ? avail : want;
+            in->look_all = in->look_len == avail;
             in->look_pos = 0;
             in->raw_pos = start + in->look_len;
             *data = in->look;
             *len = in->look_len;
             return 0;
         }
-        in->look = malloc(M365_SNIFF_BYTES + 8);
+        size_t cap = M365_SNIFF_BYTES;
+        in->look = malloc(cap + 8);
         if (!in->look) {
             return -1;
         }
@@ -623,12 +644,33 @@ int m365_input_peek(struct m365_input *in, const char **data, size_t *len)
             memcpy(in->carry, head, hn);
             in->n_carry = hn;
         }
-        while (n + 16 < M365_SNIFF_BYTES) {
-            size_t g = text_read(in, in->look + n, M365_SNIFF_BYTES - n);
-            if (g == 0) {
+        size_t space = 0;
+        for (;;) {
+            while (n + 16 < cap) {
+                size_t g = text_read(in, in->look + n, cap - n);
+                if (g == 0) {
+                    in->look_all = true;
+                    break;
+                }
+                n += g;
+            }
+            space = leading_space(in->look, space, n);
+            if (in->look_all || space >= M365_MAX_LEADING_SPACE || look_want(space) <= cap) {
                 break;
             }
-            n += g;
+            /* All white space so far: look further, doubling; text found: up to its window. */
+            size_t nc = space < n ? look_want(space) : cap * 2;
+            if (nc > look_want(M365_MAX_LEADING_SPACE)) {
+                nc = look_want(M365_MAX_LEADING_SPACE);
+            }
+            char *nl = realloc(in->look, nc + 8);
+            if (!nl) {
+                in->look_len = n;
+                in->look_pos = 0;
+                return -1;
+            }
+            in->look = nl;
+            cap = nc;
         }
         in->look_len = n;
         in->look_pos = 0;
@@ -637,6 +679,8 @@ int m365_input_peek(struct m365_input *in, const char **data, size_t *len)
     *len = in->look_len - in->look_pos;
     return 0;
 }
+
+bool m365_input_peek_all(const struct m365_input *in) { return in->look && in->look_all; }
 
 /* Counts text handed to the reader: its bytes, and its line ends for a byte range. */
 static void delivered(struct m365_input *in, const char *p, size_t n)

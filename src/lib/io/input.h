@@ -32,8 +32,11 @@ void m365_input_hash(struct m365_input *in);
 int m365_input_sha256(struct m365_input *in, char out[65]);
 void m365_input_close(struct m365_input *in);
 
-/* Up to M365_SNIFF_BYTES of the decoded text, without consuming it. */
+/* The first decoded text, without consuming it: M365_SNIFF_BYTES past the white space it starts
+ * with, if there is that much; the white space is looked past up to M365_MAX_LEADING_SPACE. */
 int m365_input_peek(struct m365_input *in, const char **data, size_t *len);
+/* After m365_input_peek: the look-ahead holds all the text there is (the stream ended in it). */
+bool m365_input_peek_all(const struct m365_input *in);
 
 /* Decoded UTF-8 bytes; 0 at end of stream or after an error (see m365_input_error). */
 size_t m365_input_read(struct m365_input *in, char *buf, size_t cap);

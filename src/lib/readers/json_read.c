@@ -28,7 +28,12 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
         struct m365_jv root;
         const char *err = NULL;
         if (m365_json_parse(ctx->json, rec.data, rec.len, true, &root, &err) != 0) {
-            m365_ctx_skip(ctx, rec.line, NULL, "invalid JSON: %s", err);
+            /* A line cut at its start reads as the structural framing reports it. */
+            if (rec.data[0] != '{' && rec.data[0] != '[') {
+                m365_ctx_skip(ctx, rec.line, NULL, "text outside any JSON value");
+            } else {
+                m365_ctx_skip(ctx, rec.line, NULL, "invalid JSON: %s", err);
+            }
         } else if (m365_jv_type(root) != M365_J_OBJECT) {
             m365_ctx_skip(ctx, rec.line, NULL, "record is not a JSON object");
         } else {

@@ -392,7 +392,14 @@ static void decide_mode(struct m365_json_records *r)
     }
     /* A page {"value":[…]} on one line is a wrapper, not a record per line. */
     struct m365_sniff_keys keys;
-    if (!m365_sniff_json_keys(p, n, &keys) || keys.wrapper || keys.in_array) {
+    if (!m365_sniff_json_keys(p, n, &keys)) {
+        /* A first line cut at its start (a file split mid-record) is judged with the rest. */
+        const char *nl = memchr(p, '\n', n);
+        if (!nl || !m365_sniff_json_keys(nl + 1, n - (size_t)(nl + 1 - p), &keys)) {
+            return;
+        }
+    }
+    if (keys.wrapper || keys.in_array) {
         return;
     }
     size_t lines = 0, objects = 0;
