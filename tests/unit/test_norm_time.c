@@ -122,6 +122,36 @@ static void test_us_locale_forms(void **state)
     check_valid(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Excel re-saving an export where dates are written with dots: day first, 24-hour clock. */
+static void test_dotted_day_first_forms(void **state)
+{
+    (void)state;
+    static const struct tcase cases[] = {
+        {"26.09.2023 01:56:15", PURVIEW_BASE},
+        {"26.9.2023 1:56:15", PURVIEW_BASE},
+        {"26.09.2023 01:56", PURVIEW_BASE - 15000},
+        {"26.09.2023 13:56:15", PURVIEW_BASE + 12 * H_MS},
+        {"28.04.2021 14:08:45,221", INT64_C(1619618925221)},
+        {"28.04.2021 14:08:45.221", INT64_C(1619618925221)},
+        {"01.02.2023", INT64_C(1675209600000)}, /* 1 February, not 2 January */
+        {" 26.09.2023 01:56:15 UTC", PURVIEW_BASE},
+    };
+    check_valid(cases, sizeof(cases) / sizeof(cases[0]));
+    static const char *const bad[] = {
+        "26.13.2023 01:56:15", "31.04.2023 01:56:15", "26.09.23 01:56:15",
+        "26.09.2023 1:56:15 PM", "26.09.2023 24:00:00", "26.09.2023 01:56:15,",
+        "2023.09.26 01:51:34", "123.09.2023 01:56:15", "26-09-2023 01:56:15",
+        /* Slashes stay month first: 26 is no month. */
+        "26/09/2023 01:56:15",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int64_t ms = 12345;
+        if (parse(bad[i], &ms) != -1) {
+            fail_msg("accepted invalid time \"%s\" as %lld", bad[i], (long long)ms);
+        }
+    }
+}
+
 static void test_surroundings(void **state)
 {
     (void)state;
@@ -482,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_ual_and_iso_forms),
         cmocka_unit_test(test_fractions),
         cmocka_unit_test(test_us_locale_forms),
+        cmocka_unit_test(test_dotted_day_first_forms),
         cmocka_unit_test(test_surroundings),
         cmocka_unit_test(test_calendar_edges),
         cmocka_unit_test(test_invalid),

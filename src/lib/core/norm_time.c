@@ -175,12 +175,16 @@ static int parse_iso(struct cur *c, int64_t *out)
     return finish(y, mo, d, h, mi, s, ms, off, out);
 }
 
-/* M/D/YYYY[,] H:MM[:SS[.fff]] [AM|PM] — US locale, as Purview and the Azure portal write it. */
-static int parse_us(struct cur *c, int64_t *out)
+/* M/D/YYYY[,] H:MM[:SS[.fff]] [AM|PM] — US locale, as Purview and the Azure portal write it;
+ * with day_first, D.M.YYYY H:MM[:SS[,fff]] — what Excel writes re-saving an export in locales
+ * that date with dots (German, Polish, Russian, Czech…), always day first. Slashed dates stay
+ * month first: a day-first reading of those would be a guess. */
+static int parse_us(struct cur *c, bool day_first, int64_t *out)
 {
     int64_t mo, d, y, h = 0, mi = 0, s = 0, ms = 0;
-    if (digits(c, 1, 2, &mo) < 0 || !eat(c, '/') || digits(c, 1, 2, &d) < 0 || !eat(c, '/') ||
-        digits(c, 4, 4, &y) < 0) {
+    char sep = day_first ? '.' : '/';
+    if (digits(c, 1, 2, day_first ? &d : &mo) < 0 || !eat(c, sep) ||
+        digits(c, 1, 2, day_first ? &mo : &d) < 0 || !eat(c, sep) || digits(c, 4, 4, &y) < 0) {
         return -1;
     }
     eat(c, ',');
@@ -193,12 +197,12 @@ static int parse_us(struct cur *c, int64_t *out)
             if (digits(c, 2, 2, &s) < 0) {
                 return -1;
             }
-            if (eat(c, '.') && fraction(c, &ms) < 0) {
+            if ((eat(c, '.') || (day_first && eat(c, ','))) && fraction(c, &ms) < 0) {
                 return -1;
             }
         }
         skip_spaces(c);
-        if (c->end - c->p >= 2 && (c->p[1] == 'M' || c->p[1] == 'm')) {
+        if (!day_first && c->end - c->p >= 2 && (c->p[1] == 'M' || c->p[1] == 'm')) {
             char ap = c->p[0];
             if (h < 1 || h > 12) {
                 return -1;
@@ -297,7 +301,9 @@ int m365_time_parse(const char *s, size_t len, int64_t *out_ms)
         q++;
     }
     if (q < c.end && *q == '/') {
-        rc = parse_us(&c, &v);
+        rc = parse_us(&c, false, &v);
+    } else if (q < c.end && *q == '.' && q - c.p <= 2) {
+        rc = parse_us(&c, true, &v);
     } else {
         rc = parse_iso(&c, &v);
     }
