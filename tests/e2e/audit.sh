@@ -315,6 +315,25 @@ expect_eq "forwarding outside" "$(jq -c '[.findings[] | select(.rule == "posture
 audit_json "$WORK/fwd-benign.json" "$SNAP/benign"
 expect_eq "internal forwarding quiet" "$(jq '[.findings[] | select(.rule == "posture-mailbox-forwarding")] | length' "$WORK/fwd-benign.json")" 0
 expect_eq "benign forwarding evaluated" "$(jq '[.not_evaluated[] | select(.rule == "posture-mailbox-forwarding")] | length' "$WORK/fwd-benign.json")" 0
+# Export-Csv -UseCulture in a ';' locale (and Excel re-saves there): the same snapshot, split at
+# ';', reads the same, in audit and among the logs of a scan.
+mkdir -p "$WORK/semi"
+cp "$SNAP/benign/"* "$WORK/semi/"
+for f in mailboxes managementRoleAssignments; do
+    sed 's/","/";"/g' "$SNAP/benign/$f.csv" >"$WORK/semi/$f.csv"
+done
+expect_eq "semicolon copies differ" "$(cmp -s "$SNAP/benign/mailboxes.csv" "$WORK/semi/mailboxes.csv" || echo yes)" yes
+audit_json "$WORK/semi.json" "$WORK/semi"
+audit_json "$WORK/comma.json" "$SNAP/benign"
+same_snapshot() { jq -c --arg d "$2" 'del(.command) | walk(if type == "string" then sub($d; "") else . end)' "$1"; }
+expect_eq "semicolon snapshot reads the same" "$(same_snapshot "$WORK/semi.json" "$WORK/semi")" \
+    "$(same_snapshot "$WORK/comma.json" "$SNAP/benign")"
+expect_eq "semicolon mailboxes" "$(jq -c '[.snapshot.files[] | select(.kind == "mailboxes" or .kind == "managementRoleAssignments") | [.kind, .format, .records, .skipped]]' "$WORK/semi.json")" \
+    '[["mailboxes","csv",3,0],["managementRoleAssignments","csv",4,0]]'
+"$BIN" scan --format json --no-progress "$SRC/examples/contoso-demo/ual" "$WORK/semi" \
+    >"$WORK/semi-scan.json" 2>/dev/null
+expect_eq "semicolon snapshot in a scan" "$(jq -r '.evidence.files[] | select(.path | endswith("semi/mailboxes.csv")) | .format' "$WORK/semi-scan.json")" mailboxes
+
 # Every posture rule has its page, as every log detection does.
 for rule in posture-no-advanced-audit posture-no-mfa posture-dormant-account posture-privileged-app \
     posture-foreign-app posture-mfa-registration-unrestricted posture-legacy-auth-allowed \

@@ -32,12 +32,14 @@ static void on_row(int c, void *user)
     (void)user;
 }
 
-long m365_csv_reference_split(const char *p, size_t n, m365_ref_cell_fn fn, void *user)
+long m365_csv_reference_split(const char *p, size_t n, char sep, m365_ref_cell_fn fn,
+                              void *user)
 {
     struct csv_parser cp;
     if (csv_init(&cp, 0) != 0) {
         return -1;
     }
+    csv_set_delim(&cp, (unsigned char)sep);
     csv_set_space_func(&cp, never);
     csv_set_term_func(&cp, never);
     struct ref_ctx c = {fn, user, 0};
@@ -55,16 +57,16 @@ static void collect(void *user, size_t index, const char *s, size_t len)
     m365_buf_putc(b, ']');
 }
 
-int m365_csv_split_vs_reference(const char *p, size_t n, char **report)
+int m365_csv_split_vs_reference(const char *p, size_t n, char sep, char **report)
 {
     *report = NULL;
     struct m365_buf want, got;
     m365_buf_init(&want, 0);
     m365_buf_init(&got, 0);
-    long cells = m365_csv_reference_split(p, n, collect, &want);
+    long cells = m365_csv_reference_split(p, n, sep, collect, &want);
     struct m365_csv_cells c;
     memset(&c, 0, sizeof(c));
-    int rc = m365_csv_split(&c, p, n) != 0 ? -1 : 0;
+    int rc = m365_csv_split(&c, p, n, sep) != 0 ? -1 : 0;
     for (size_t k = 0; rc == 0 && k < c.n; k++) {
         if (c.buf[c.offs[k] + c.fields[k].len] != '\0') {
             rc = 1; /* not NUL-terminated */
@@ -81,7 +83,8 @@ int m365_csv_split_vs_reference(const char *p, size_t n, char **report)
         size_t sz = want.len + got.len + n + 64;
         *report = malloc(sz);
         if (*report) {
-            snprintf(*report, sz, "row \"%.*s\": libcsv %.*s, ours %.*s", (int)n, p,
+            snprintf(*report, sz, "row \"%.*s\" split at 0x%02x: libcsv %.*s, ours %.*s", (int)n, p,
+                     (unsigned char)sep,
                      (int)want.len, want.data ? want.data : "", (int)got.len,
                      got.data ? got.data : "");
         }

@@ -494,6 +494,24 @@ static void test_first_row(void **state)
     assert_string_equal(c3.text, "[a][b][c]");
     struct cells c4 = {"", 0};
     assert_int_equal(m365_csv_first_row("\n \r\n", 4, false, collect, &c4), -1);
+    /* Headers split at ';' or tabs (Excel in a ';' locale, Excel "Unicode Text",
+     * Export-Csv -UseCulture): the separator that outnumbers the commas outside quotes. */
+    struct cells c5 = {"", 0};
+    t = "#TYPE X\r\n\"Creation,Date\";\"Audit;Data\";Z\r\n1;2;3\r\n";
+    assert_int_equal(m365_csv_first_row(t, strlen(t), true, collect, &c5), 3);
+    assert_string_equal(c5.text, "[Creation,Date][Audit;Data][Z]");
+    assert_int_equal(m365_csv_sep(t, strlen(t), true), ';');
+    assert_int_equal(m365_csv_sep(t, strlen(t), false), ','); /* "#TYPE X" holds none */
+    struct cells c6 = {"", 0};
+    t = "A\tB,C\t\"D;E\"\n";
+    assert_int_equal(m365_csv_first_row(t, strlen(t), false, collect, &c6), 3);
+    assert_string_equal(c6.text, "[A][B,C][D;E]");
+    assert_int_equal(m365_csv_sep("a,b;c,d\n", 8, false), ',');
+    assert_int_equal(m365_csv_sep("a;b;c,d\n", 8, false), ';');
+    assert_int_equal(m365_csv_sep("a\tb;c\n", 6, false), '\t'); /* a tie: the tab */
+    assert_int_equal(m365_csv_sep("\"a;b;c\",d\n", 10, false), ',');
+    assert_int_equal(m365_csv_sep("abc\n", 4, false), ',');
+    assert_int_equal(m365_csv_sep("\n\n", 2, false), ',');
     assert_true(m365_csv_header_is("\xEF\xBB\xBF auditdata ", 14, "AuditData"));
     assert_false(m365_csv_header_is("AuditData2", 10, "AuditData"));
     assert_false(m365_csv_header_is("Audit", 5, "AuditData"));
@@ -525,6 +543,10 @@ static void test_sniff_purview(void **state)
     assert_int_equal(sniff(p, ""), 0);
     /* A data row mentioning the names does not count: only the header does. */
     assert_int_equal(sniff(p, "a,b\nCreationDate,AuditData\n"), 0);
+    assert_int_equal(sniff(p, "RecordId;CreationDate;RecordType;Operation;UserId;AuditData\r\n"),
+                     90);
+    assert_int_equal(sniff(p, "CreationDate\tUserIds\tOperations\tAuditData\r\n"), 90);
+    assert_int_equal(sniff(p, "CreationDate|UserIds|Operations|AuditData\r\n"), 0);
 }
 
 static void test_sniff_la(void **state)
@@ -703,6 +725,97 @@ static void test_purview_classic_layout(void **state)
     free(u16);
 }
 
+/* Rows of cells joined by sep, each row ending in CRLF; cells holding sep, a quote or a line
+ * break quoted as Excel quotes them. */
+static char *join_rows(const char *const *cells, size_t n_cols, size_t n_rows, char sep)
+{
+    struct m365_buf b;
+    m365_buf_init(&b, 0);
+    for (size_t r = 0; r < n_rows; r++) {
+        for (size_t k = 0; k < n_cols; k++) {
+            const char *c = cells[r * n_cols + k];
+            if (k) {
+                m365_buf_putc(&b, sep);
+            }
+            if (strchr(c, sep) || strchr(c, '"') || strchr(c, '\n')) {
+                m365_buf_putc(&b, '"');
+                for (; *c; c++) {
+                    if (*c == '"') {
+                        m365_buf_putc(&b, '"');
+                    }
+                    m365_buf_putc(&b, *c);
+                }
+                m365_buf_putc(&b, '"');
+            } else {
+                m365_buf_append(&b, c, strlen(c));
+            }
+        }
+        m365_buf_append(&b, "\r\n", 2);
+    }
+    char *out = strdup(m365_buf_cstr(&b));
+    m365_buf_free(&b);
+    return out;
+}
+
+/* The same exports re-saved with ';' (Excel where ';' is the list separator, Export-Csv
+ * -UseCulture) or tabs (Excel "Unicode Text": UTF-16LE), AuditData holding all three. */
+static void test_other_separators(void **state)
+{
+    (void)state;
+    static const char *const purview[] = {
+        "RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData",
+        "AssociatedAdminUnits",
+        "85d29e27", "26.09.2023 01:56", "1", "New-InboxRule", "DebraB@X.com",
+        "{\"CreationTime\":\"2023-09-26T01:56:15\",\"Id\":\"85d29e27\","
+        "\"Operation\":\"New-InboxRule\",\"RecordType\":1,\t\"Workload\":\"Exchange\","
+        "\"UserId\":\"DebraB@X.com\",\"ClientIP\":\"185.73.124.135:19823\","
+        "\"Parameters\":[{\"Name\":\"SubjectContainsWords\",\"Value\":\"a;b,c\\td\"}]}",
+        "",
+    };
+    static const char *const la[] = {
+        "TenantId", "TimeGenerated [UTC]", "UserPrincipalName", "IPAddress", "Id", "Type",
+        "t1", "2021-04-28T14:08:45.221Z", "AdeleV@X.com", "175.45.176.99", "id-1", "SigninLogs",
+    };
+    static const char seps[] = {';', '\t', ','};
+    for (size_t k = 0; k < sizeof(seps); k++) {
+        char *text = join_rows(purview, 7, 2, seps[k]);
+        size_t u16len;
+        char *u16 = utf16le(text, &u16len);
+        for (int wide = 0; wide < 2; wide++) {
+            struct scan_result r;
+            scan_text(&r, wide ? u16 : text, wide ? u16len : strlen(text), wide ? 5 : 0);
+            const struct m365_file_stats *fs = m365_scan_file(r.scan, 0);
+            assert_non_null(fs->reader);
+            assert_string_equal(fs->reader, "purview-csv");
+            assert_int_equal(fs->records_read, 1);
+            assert_int_equal(fs->parsed, 1);
+            const struct m365_event *ev = event_with_id(r.scan, "85d29e27");
+            assert_int_equal(ev->time_ms, T_0156);
+            assert_string_equal(ev->operation, "New-InboxRule");
+            assert_string_equal(ev->ip, "185.73.124.135");
+            assert_int_equal(ev->evidence.line, 2);
+            assert_int_equal(ev->n_params, 1);
+            assert_string_equal(ev->params[0].value, "a;b,c\td");
+            scan_done(&r);
+        }
+        free(u16);
+        free(text);
+        text = join_rows(la, 6, 2, seps[k]);
+        struct scan_result r;
+        scan_text(&r, text, strlen(text), 0);
+        const struct m365_file_stats *fs = m365_scan_file(r.scan, 0);
+        assert_non_null(fs->reader);
+        assert_string_equal(fs->reader, "la-csv");
+        assert_int_equal(fs->parsed, 1);
+        const struct m365_event *ev = event_with_id(r.scan, "id-1");
+        assert_int_equal(ev->time_ms, INT64_C(1619618925221));
+        assert_string_equal(ev->actor_upn, "adelev@x.com");
+        assert_string_equal(ev->ip, "175.45.176.99");
+        scan_done(&r);
+        free(text);
+    }
+}
+
 static void test_la_headers(void **state)
 {
     (void)state;
@@ -735,16 +848,17 @@ static void test_la_headers(void **state)
 }
 
 /* Our splitter against libcsv: the same cells, byte for byte, for every row. */
-static void check_split(const char *row, size_t n)
+static void check_split(const char *row, size_t n, char sep)
 {
     char *report = NULL;
-    int rc = m365_csv_split_vs_reference(row, n, &report);
+    int rc = m365_csv_split_vs_reference(row, n, sep, &report);
     if (rc != 0) {
         fail_msg("%s", report ? report : rc == 2 ? "libcsv could not split the row" : "no memory");
     }
 }
 
-static void split_checks(void)
+/* At sep: rows written with sep where a separator goes (and the other separators as text). */
+static void split_checks(char sep)
 {
     static const char *const rows[] = {
         "",
@@ -761,25 +875,38 @@ static void split_checks(void)
         "\"a\" ,b",
         " \"a\",b",
         "x,\"line1\nline2\",\"{\"\"Id\"\":\"\"c1\"\",\"\"Operation\"\":\"\"Set-Mailbox\"\"}\",",
+        "a;b;c",
+        "\"a;b\";c,d;\"e\"\"f\"",
+        "a\tb\t\"c\td\"\t",
+        "\"x\"\t,\"y\";z",
     };
+    char row[24];
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        check_split(rows[i], strlen(rows[i]));
+        size_t len = strlen(rows[i]);
+        check_split(rows[i], len, sep);
+        /* The same row with its commas as this separator. */
+        if (len <= sizeof(row) && sep != ',') {
+            for (size_t k = 0; k < len; k++) {
+                row[k] = rows[i][k] == ',' ? sep : rows[i][k];
+            }
+            check_split(row, len, sep);
+        }
     }
     /* Every short row over the characters that matter, and random longer ones. */
-    static const char alphabet[] = {'a', ',', '"', ' ', '\n', '\r', '\0'};
-    char row[24];
+    const char alphabet[] = {'a', sep, '"', ' ', '\n', '\r', '\0', sep == ',' ? ';' : ','};
+    const size_t n_exhaustive = sizeof(alphabet) - 1; /* the other separator only at random */
     for (unsigned len = 0; len <= 6; len++) {
         unsigned long total = 1;
         for (unsigned k = 0; k < len; k++) {
-            total *= sizeof(alphabet);
+            total *= n_exhaustive;
         }
         for (unsigned long v = 0; v < total; v++) {
             unsigned long x = v;
             for (unsigned k = 0; k < len; k++) {
-                row[k] = alphabet[x % sizeof(alphabet)];
-                x /= sizeof(alphabet);
+                row[k] = alphabet[x % n_exhaustive];
+                x /= n_exhaustive;
             }
-            check_split(row, len);
+            check_split(row, len, sep);
         }
     }
     uint64_t r = 0x2545F4914F6CDD1Dull;
@@ -791,7 +918,7 @@ static void split_checks(void)
         for (size_t k = 0; k < len; k++) {
             row[k] = alphabet[(r >> (k * 2 % 60)) % sizeof(alphabet)];
         }
-        check_split(row, len);
+        check_split(row, len, sep);
     }
     /* Longer rows, mostly text: quotes far apart as well as close together (the splitter looks
      * at the first bytes itself, then hands the rest to memchr). */
@@ -807,7 +934,7 @@ static void split_checks(void)
             unsigned pick = (unsigned)(x >> 58); /* 0..63 */
             wide[k] = pick < 56 ? 'a' : alphabet[pick - 56 < sizeof(alphabet) ? pick - 56 : 0];
         }
-        check_split(wide, len);
+        check_split(wide, len, sep);
     }
     /* Long quoted cells, which the splitter takes 64 bytes at a time: runs of quotes of every
      * length (doubled, odd, longer than a block, across a block's end), commas after them, and
@@ -825,15 +952,15 @@ static void split_checks(void)
             unsigned pick = (unsigned)(x >> 59); /* 0..31 */
             size_t run = pick < 20 ? 1 + (x >> 20) % 12 : pick < 28 ? 1 + (x >> 20) % 3
                                                                    : 1 + (x >> 20) % 70;
-            char c = pick < 20 ? 'a' : pick < 30 ? '"' : ',';
+            char c = pick < 20 ? 'a' : pick < 30 ? '"' : sep;
             if (pick == 31) {
-                c = (x >> 40) % 2 ? '"' : ',';
+                c = (x >> 40) % 2 ? '"' : sep;
             }
             for (size_t j = 0; j < run && k < len; j++) {
                 big[k++] = c;
             }
         }
-        check_split(big, len);
+        check_split(big, len, sep);
     }
 }
 
@@ -841,11 +968,16 @@ static void split_checks(void)
 static void test_split_matches_libcsv(void **state)
 {
     (void)state;
+    static const char seps[] = {',', ';', '\t'};
     bool can = m365_cpu_set_wide(false);
-    split_checks();
+    for (size_t k = 0; k < sizeof(seps); k++) {
+        split_checks(seps[k]);
+    }
     if (can) {
         m365_cpu_set_wide(true);
-        split_checks();
+        for (size_t k = 0; k < sizeof(seps); k++) {
+            split_checks(seps[k]);
+        }
     } else {
         print_message("no AVX-512 VBMI2 on this CPU: the SSE2 block code alone was checked\n");
     }
@@ -877,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_purview_new_layout),
         cmocka_unit_test(test_purview_classic_layout),
         cmocka_unit_test(test_la_headers),
+        cmocka_unit_test(test_other_separators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

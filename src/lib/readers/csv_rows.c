@@ -34,6 +34,7 @@ struct m365_csv_rows {
     uint64_t dropped; /* bytes of the oversize row dropped so far */
 
     struct m365_csv_cells cells; /* the current row's cells */
+    char sep;                    /* the cell separator: ',', ';' or '\t' */
 
     char why[192];
 };
@@ -51,8 +52,11 @@ struct m365_csv_rows *m365_csv_rows_new(struct m365_input *in, size_t max_record
     }
     r->line = 1;
     r->row_line = 1;
+    r->sep = ',';
     return r;
 }
+
+void m365_csv_rows_set_sep(struct m365_csv_rows *r, char sep) { r->sep = sep; }
 
 void m365_csv_rows_free(struct m365_csv_rows *r)
 {
@@ -209,12 +213,12 @@ static size_t copy_to_quote(const char *p, size_t i, size_t n, char **out)
     return i;
 }
 
-/* A quote at p[at] inside a quoted cell: true when it closes the cell (a comma or the row's end
- * follows); otherwise writes the quote it stands for to *o and returns the position after it in
- * *next ("" is one quote, a stray one is text). */
-static bool cell_quote(const char *p, size_t at, size_t n, char **o, size_t *next)
+/* A quote at p[at] inside a quoted cell: true when it closes the cell (the separator or the
+ * row's end follows); otherwise writes the quote it stands for to *o and returns the position
+ * after it in *next ("" is one quote, a stray one is text). */
+static bool cell_quote(const char *p, size_t at, size_t n, char sep, char **o, size_t *next)
 {
-    if (at + 1 == n || p[at + 1] == ',') {
+    if (at + 1 == n || p[at + 1] == sep) {
         return true;
     }
     *(*o)++ = '"';
@@ -246,7 +250,7 @@ static inline char *keep_sse2(const char *p, uint64_t drop, size_t end, char *o)
  * reaching the block's end may go on past it: the block then stops at the run's first quote,
  * and the next starts there. Compiled once per block code (use_wide is a constant in each). */
 static inline __attribute__((always_inline)) bool
-unquote_blocks(const char *p, size_t *at, size_t n, char **out, bool use_wide)
+unquote_blocks(const char *p, size_t *at, size_t n, char sep, char **out, bool use_wide)
 {
     const uint64_t even = 0x5555555555555555ull;
     char *o = *out;
@@ -284,11 +288,11 @@ unquote_blocks(const char *p, size_t *at, size_t n, char **out, bool use_wide)
             uint64_t commas;
 #ifdef M365_WIDE
             if (use_wide) {
-                commas = bytes_wide(p + i + 1, ',');
+                commas = bytes_wide(p + i + 1, sep);
             } else
 #endif
             {
-                commas = m365_eq_bits64(p + i + 1, ',');
+                commas = m365_eq_bits64(p + i + 1, sep);
             }
             uint64_t close = last & commas;
             if (close) {
@@ -316,15 +320,16 @@ unquote_blocks(const char *p, size_t *at, size_t n, char **out, bool use_wide)
     return false;
 }
 
-static bool unquote_sse2(const char *p, size_t *at, size_t n, char **out)
+static bool unquote_sse2(const char *p, size_t *at, size_t n, char sep, char **out)
 {
-    return unquote_blocks(p, at, n, out, false);
+    return unquote_blocks(p, at, n, sep, out, false);
 }
 
 #ifdef M365_WIDE
-M365_WIDE_TARGET static bool unquote_wide(const char *p, size_t *at, size_t n, char **out)
+M365_WIDE_TARGET static bool unquote_wide(const char *p, size_t *at, size_t n, char sep,
+                                          char **out)
 {
-    return unquote_blocks(p, at, n, out, true);
+    return unquote_blocks(p, at, n, sep, out, true);
 }
 #endif
 #endif
@@ -334,23 +339,23 @@ M365_WIDE_TARGET static bool unquote_wide(const char *p, size_t *at, size_t n, c
  * (quoted JSON has a doubled quote every few bytes, and the pairs come out of a few operations
  * on the block's quote bits), then a word at a time. Writes up to 64 bytes past the text
  * (m365_csv_split reserves them). */
-static size_t unquote(const char *p, size_t i, size_t n, char **out)
+static size_t unquote(const char *p, size_t i, size_t n, char sep, char **out)
 {
     char *o = *out;
     bool closed = false;
 #if defined(__SSE2__)
 #ifdef M365_WIDE
     if (m365_cpu_wide()) {
-        closed = unquote_wide(p, &i, n, &o);
+        closed = unquote_wide(p, &i, n, sep, &o);
     } else
 #endif
     {
-        closed = unquote_sse2(p, &i, n, &o);
+        closed = unquote_sse2(p, &i, n, sep, &o);
     }
 #endif
     while (!closed) {
         i = copy_to_quote(p, i, n, &o);
-        closed = i == n || cell_quote(p, i, n, &o, &i);
+        closed = i == n || cell_quote(p, i, n, sep, &o, &i);
     }
     *out = o;
     return i;
@@ -456,31 +461,31 @@ static void cells_end(struct m365_csv_cells *c, size_t start)
     c->len++;
 }
 
-/* The first comma in [p, p+n), or NULL. Most unquoted cells (times, operations, user ids,
+/* The first separator in [p, p+n), or NULL. Most unquoted cells (times, operations, user ids,
  * record ids) end within 64 bytes: those are searched a word at a time here, the rest by memchr,
  * whose call cost more than the search on a short cell (a Purview row has seven or eight). */
-static const char *next_comma(const char *p, size_t n)
+static const char *next_sep(const char *p, size_t n, char sep)
 {
     size_t i = 0;
     for (; i + 8 <= n && i < 64; i += 8) {
-        uint64_t m = m365_swar_eq(m365_swar_load(p + i), ',');
+        uint64_t m = m365_swar_eq(m365_swar_load(p + i), (unsigned char)sep);
         if (m) {
             return p + i + m365_swar_first(m);
         }
     }
-    return i < n ? memchr(p + i, ',', n - i) : NULL;
+    return i < n ? memchr(p + i, sep, n - i) : NULL;
 }
 
-/* Splits one framed row [p, p+n) into cells. Only '"' and ',' are special; nothing is trimmed.
- * A cell that starts with a quote is quoted: "" inside it is one quote, a quote followed by a
- * comma (or the end) closes it, and a quote followed by anything else is kept as text, quote
- * included; the end of the row closes an unterminated quoted cell. Any other cell runs to the
- * next comma, quotes and all. Nothing (n == 0) is no cell; a row ending in a comma ends with an
- * empty cell. These are the rules of libcsv's non-strict mode, which tests/unit/test_csv_rows.c
+/* Splits one framed row [p, p+n) into cells. Only '"' and the separator `sep` are special;
+ * nothing is trimmed. A cell that starts with a quote is quoted: "" inside it is one quote, a
+ * quote followed by the separator (or the end) closes it, and a quote followed by anything else
+ * is kept as text, quote included; the end of the row closes an unterminated quoted cell. Any
+ * other cell runs to the next separator, quotes and all. Nothing (n == 0) is no cell; a row
+ * ending in a separator ends with an empty cell. These are the rules of libcsv's non-strict mode, which tests/unit/test_csv_rows.c
  * and the fuzz_csv_split target hold this against. Word-at-a-time searches and memchr do the
  * scanning here, not a per-byte state machine (see bench/RESULTS.md for the difference on
  * Purview exports). */
-int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
+int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n, char sep)
 {
     c->n = 0;
     c->n_dropped = 0;
@@ -500,7 +505,7 @@ int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
                 return -1;
             }
             char *out = c->buf + c->len;
-            i = unquote(p, i, n, &out);
+            i = unquote(p, i, n, sep, &out);
             c->len = (size_t)(out - c->buf);
             if (i == n) {
                 cells_end(c, start); /* unterminated: the row's end closes it */
@@ -511,9 +516,9 @@ int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
                 cells_end(c, start);
                 return c->nomem ? -1 : 0;
             }
-            i++; /* and the comma after it */
+            i++; /* and the separator after it */
         } else {
-            const char *q = i < n ? next_comma(p + i, n - i) : NULL;
+            const char *q = i < n ? next_sep(p + i, n - i, sep) : NULL;
             size_t e = q ? (size_t)(q - p) : n;
             cells_add(c, p + i, e - i);
             if (!q) {
@@ -524,7 +529,7 @@ int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
         }
         cells_end(c, start);
         if (i == n) {
-            cells_end(c, c->len); /* after a final comma: one more, empty cell */
+            cells_end(c, c->len); /* after a final separator: one more, empty cell */
             return c->nomem ? -1 : 0;
         }
     }
@@ -533,7 +538,7 @@ int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n)
 /* Split [p, p+n) into the row's cells. Returns 0, or -1 when out of memory. */
 static int split(struct m365_csv_rows *r, const char *p, size_t n)
 {
-    if (m365_csv_split(&r->cells, p, n) != 0) {
+    if (m365_csv_split(&r->cells, p, n, r->sep) != 0) {
         return -1;
     }
     /* Zeroed bytes after the last cell (M365_CSV_CELL_PADDING): any cell can be handed to the
@@ -656,8 +661,10 @@ enum m365_status m365_csv_rows_next(struct m365_csv_rows *r, struct m365_csv_row
 
 /* --- Header helpers ------------------------------------------------------------------------ */
 
-int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_cell_fn fn,
-                       void *user)
+/* The span [*start, *end) of the first row of text that is not blank and, when skip_hash, does
+ * not start with '#', framed with quote parity as the row source frames; false when none. */
+static bool first_row_span(const char *text, size_t len, bool skip_hash, size_t *start,
+                           size_t *end)
 {
     size_t i = 0;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
@@ -666,7 +673,7 @@ int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_ce
     /* Skip blank lines and, when asked, '#' comment lines. */
     for (;;) {
         if (i >= len) {
-            return -1;
+            return false;
         }
         const char *nl = memchr(text + i, '\n', len - i);
         size_t e = nl ? (size_t)(nl - text) : len;
@@ -675,8 +682,7 @@ int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_ce
         }
         i = e + 1;
     }
-    /* Frame one row with quote parity, as the row source does. */
-    size_t start = i, end = len;
+    size_t s = i, e_row = len;
     bool inq = false;
     while (i < len) {
         const char *nl = memchr(text + i, '\n', len - i);
@@ -688,17 +694,58 @@ int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_ce
             break;
         }
         if (!inq) {
-            end = e;
+            e_row = e;
             break;
         }
         i = e + 1;
     }
-    if (end > start && text[end - 1] == '\r') {
-        end--;
+    if (e_row > s && text[e_row - 1] == '\r') {
+        e_row--;
+    }
+    *start = s;
+    *end = e_row;
+    return true;
+}
+
+/* A header row's separator: ';' or a tab where it outnumbers the commas outside quotes (column
+ * names hold none of the three), else ','. */
+static char sep_of_row(const char *p, size_t n)
+{
+    size_t comma = 0, semi = 0, tab = 0;
+    bool inq = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        inq ^= c == '"';
+        if (!inq) {
+            comma += c == ',';
+            semi += c == ';';
+            tab += c == '\t';
+        }
+    }
+    if (tab > comma && tab >= semi) {
+        return '\t';
+    }
+    return semi > comma ? ';' : ',';
+}
+
+char m365_csv_sep(const char *text, size_t len, bool skip_hash)
+{
+    size_t start, end;
+    return first_row_span(text, len, skip_hash, &start, &end) ? sep_of_row(text + start,
+                                                                          end - start)
+                                                              : ',';
+}
+
+int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_cell_fn fn,
+                       void *user)
+{
+    size_t start, end;
+    if (!first_row_span(text, len, skip_hash, &start, &end)) {
+        return -1;
     }
     struct m365_csv_cells c;
     memset(&c, 0, sizeof(c));
-    int rc = m365_csv_split(&c, text + start, end - start);
+    int rc = m365_csv_split(&c, text + start, end - start, sep_of_row(text + start, end - start));
     for (size_t k = 0; rc == 0 && k < c.n; k++) {
         fn(user, k, c.buf + c.offs[k], c.fields[k].len);
     }

@@ -50,15 +50,17 @@ struct m365_csv_cells {
     size_t n_dropped; /* cells past M365_MAX_CSV_COLUMNS */
     bool nomem;
 };
-/* Splits one framed row (rules in csv_rows.c, the same as libcsv's non-strict mode). Returns
- * 0, or -1 when out of memory. */
-int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n);
+/* Splits one framed row at `sep` (',', ';' or '\t'; rules in csv_rows.c, the same as libcsv's
+ * non-strict mode with that delimiter). Returns 0, or -1 when out of memory. */
+int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n, char sep);
 void m365_csv_cells_free(struct m365_csv_cells *c);
 
 /* max_record_bytes: the largest row kept (0 = M365_DEFAULT_MAX_RECORD_BYTES). NULL when out of
  * memory. The input stays owned by the caller. */
 struct m365_csv_rows *m365_csv_rows_new(struct m365_input *in, size_t max_record_bytes);
 void m365_csv_rows_free(struct m365_csv_rows *r);
+/* The separator rows are split at: ',' unless set (m365_csv_sep of the file's first text). */
+void m365_csv_rows_set_sep(struct m365_csv_rows *r, char sep);
 
 /* M365_OK: a row. M365_E_LIMIT: a row larger than max_record_bytes was skipped whole (row->line,
  * row->offset and row->why are set); the next call goes on with the following row.
@@ -67,13 +69,19 @@ void m365_csv_rows_free(struct m365_csv_rows *r);
 enum m365_status m365_csv_rows_next(struct m365_csv_rows *r, struct m365_csv_row *row);
 
 /* Header helper for sniffers: splits the first row of `text` (a prefix of a file) that is not
- * blank and, when skip_hash, does not start with '#' (PowerShell's "#TYPE" line). Calls fn for
- * each cell (unescaped, not NUL-terminated), at most M365_MAX_CSV_COLUMNS. Returns the number
- * of cells, or -1 when there is no such row or memory ran out. A row cut by the end of `text`
- * is split as far as it goes. */
+ * blank and, when skip_hash, does not start with '#' (PowerShell's "#TYPE" line), at its
+ * separator (m365_csv_sep). Calls fn for each cell (unescaped, not NUL-terminated), at most
+ * M365_MAX_CSV_COLUMNS. Returns the number of cells, or -1 when there is no such row or memory
+ * ran out. A row cut by the end of `text` is split as far as it goes. */
 typedef void (*m365_csv_cell_fn)(void *user, size_t index, const char *s, size_t len);
 int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_cell_fn fn,
                        void *user);
+
+/* The separator of a CSV file from its first text (the header row, found as m365_csv_first_row
+ * finds it): ';' or '\t' where that outnumbers the commas outside quotes, as in files saved by
+ * Excel in locales whose list separator is ';', by Excel as "Unicode Text" (UTF-16, tabs) or by
+ * Export-Csv -UseCulture / -Delimiter; else ','. */
+char m365_csv_sep(const char *text, size_t len, bool skip_hash);
 
 /* Header cell comparison: ASCII case-insensitive, ignoring a UTF-8 BOM and surrounding spaces. */
 bool m365_csv_header_is(const char *cell, size_t len, const char *name);

@@ -171,6 +171,11 @@ static void purview_read(struct m365_read_ctx *ctx)
         m365_ctx_skip(ctx, 0, NULL, "out of memory");
         return;
     }
+    const char *head;
+    size_t hlen;
+    if (m365_input_peek(ctx->in, &head, &hlen) == 0) {
+        m365_csv_rows_set_sep(rows, m365_csv_sep(head, hlen, true));
+    }
     struct m365_buf b;
     m365_buf_init(&b, 0);
     struct purview_cols cols = {-1, -1, -1, -1};

@@ -8,6 +8,7 @@
 
 #include "../core/norm.h"
 #include "../core/sort.h"
+#include "../readers/csv_rows.h"
 #include "../readers/sniff.h"
 #include "snap.h"
 /* m365_ids.h names the plan by its name; snap.h by its id. */
@@ -65,37 +66,28 @@ static bool keys_have(const void *obj, const char *member, bool object)
     return has_key(obj, member);
 }
 
-/* A CSV header row (after PowerShell's optional #TYPE line) as a key list. */
+static void add_header_key(void *user, size_t index, const char *s, size_t len)
+{
+    struct m365_sniff_keys *k = user;
+    (void)index;
+    while (len && s[0] == ' ') {
+        s++;
+        len--;
+    }
+    while (len && s[len - 1] == ' ') {
+        len--;
+    }
+    if (len && len < sizeof(k->keys[0]) && k->n < M365_SNIFF_MAX_KEYS) {
+        m365_sniff_keys_add(k, s, len);
+    }
+}
+
+/* A CSV header row (after PowerShell's optional #TYPE line) as a key list, split at the file's
+ * separator as the snapshot reader splits it. */
 static void csv_header_keys(const char *head, size_t len, struct m365_sniff_keys *k)
 {
     m365_sniff_keys_clear(k);
-    size_t i = 0;
-    while (i < len && (head[i] == ' ' || head[i] == '\r' || head[i] == '\n')) {
-        i++;
-    }
-    if (i < len && head[i] == '#') {
-        const char *nl = memchr(head + i, '\n', len - i);
-        i = nl ? (size_t)(nl - head) + 1 : len;
-    }
-    const char *nl = memchr(head + i, '\n', len - i);
-    size_t end = nl ? (size_t)(nl - head) : len;
-    while (i < end && k->n < M365_SNIFF_MAX_KEYS) {
-        size_t j = i;
-        while (j < end && head[j] != ',') {
-            j++;
-        }
-        size_t a = i, b = j;
-        while (a < b && (head[a] == ' ' || head[a] == '"')) {
-            a++;
-        }
-        while (b > a && (head[b - 1] == ' ' || head[b - 1] == '"' || head[b - 1] == '\r')) {
-            b--;
-        }
-        if (b > a && b - a < sizeof(k->keys[0])) {
-            m365_sniff_keys_add(k, head + a, b - a);
-        }
-        i = j + 1;
-    }
+    m365_csv_first_row(head, len, true, add_header_key, k);
 }
 
 /* The first record's members (a JSON object, or a CSV header), classified as the snapshot
