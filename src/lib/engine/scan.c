@@ -838,6 +838,61 @@ enum m365_status m365_scan_add_path(struct m365_scan *s, const char *path)
     return walk(s, path, &st, e, 0);
 }
 
+static bool starts(const char *head, size_t len, const char *magic, size_t n)
+{
+    return len >= n && memcmp(head, magic, n) == 0;
+}
+
+static bool holds(const char *head, size_t len, const char *text)
+{
+    size_t n = strlen(text);
+    for (size_t i = 0; i + n <= len; i++) {
+        if (head[i] == text[0] && memcmp(head + i, text, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Files that land in an evidence folder and are not exports, named by their first bytes with
+ * what to do about them; NULL for anything else. */
+static const char *known_binary(const char *head, size_t len)
+{
+    if (starts(head, len, "PK\x03\x04", 4) || starts(head, len, "PK\x05\x06", 4)) {
+        /* An Office Open XML file is a ZIP archive whose members name its kind. */
+        if (holds(head, len, "[Content_Types].xml") || holds(head, len, "xl/")) {
+            return "an Office document (an Excel workbook?), not an export: save the sheet as "
+                   "CSV UTF-8, or better, scan the export as it was downloaded";
+        }
+        return "a ZIP archive: extract it and scan the folder (gzip and zstd are read as they "
+               "are, archives are not)";
+    }
+    if (starts(head, len, "7z\xBC\xAF\x27\x1C", 6) || starts(head, len, "Rar!\x1A\x07", 6)) {
+        return "a 7-Zip or RAR archive: extract it and scan the folder";
+    }
+    if ((starts(head, len, "BZh", 3) && len > 3 && head[3] >= '1' && head[3] <= '9') ||
+        starts(head, len, "\xFD" "7zXZ\x00", 6)) {
+        return "bzip2- or xz-compressed: decompress it first (gzip and zstd are read as they are)";
+    }
+    if (starts(head, len, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)) {
+        return "an Office 97-2003 file (.xls, .msg, .doc), not an export: save a workbook as "
+               "CSV UTF-8";
+    }
+    if (starts(head, len, "ElfFile\x00", 8)) {
+        return "a Windows event log (.evtx), not Microsoft 365 or Entra ID evidence";
+    }
+    if (starts(head, len, "!BDN", 4)) {
+        return "an Outlook data file (.pst/.ost), not an audit log";
+    }
+    if (starts(head, len, "SQLite format 3\x00", 16)) {
+        return "an SQLite database, not an export";
+    }
+    if (starts(head, len, "%PDF-", 5)) {
+        return "a PDF document, not an export";
+    }
+    return NULL;
+}
+
 /* Why nothing matched: said to the user instead of skipping the file silently. */
 static const char *no_format_reason(const char *head, size_t len, bool whole)
 {
@@ -852,6 +907,10 @@ static const char *no_format_reason(const char *head, size_t len, bool whole)
         _Static_assert(M365_MAX_LEADING_SPACE == 16u << 20, "the message names the limit");
         return whole ? "file holds only white space"
                      : "no text in its first 16 MiB, only white space (not looked at further)";
+    }
+    const char *kind = known_binary(head, len);
+    if (kind) {
+        return kind;
     }
     if (memchr(head, '\0', len)) {
         return "binary data (not a text export; an unsupported archive or compression?)";
