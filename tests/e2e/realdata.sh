@@ -24,7 +24,7 @@ expect_eq "read = parsed + skipped + duplicates, per file" \
     "$(jq '[.evidence.files[] | select(.records_read != .parsed + .skipped + .duplicates)] | length' "$O")" 0
 
 # Files that are not evidence are named, with a reason (archives, docs, watchlists, test wrappers).
-expect_grep "zip named" "$WORK/err.txt" 'AADAuditEvents\.Zip: not read: binary data'
+expect_grep "zip named" "$WORK/err.txt" 'AADAuditEvents\.Zip: not read: a ZIP archive: extract it and scan the folder'
 expect_grep "watchlist named" "$WORK/err.txt" 'HighRiskApps\.csv: not read: text whose header matches no known CSV export'
 expect_grep "query summary row skipped" "$WORK/err.txt" 'signinLogs\.csv:2: UserPrincipalName: not a sign-in record'
 expect_grep "untimed rows reported" "$WORK/err.txt" 'AuditLogs_Hunting\.csv: 5 record\(s\) carry no timestamp'
