@@ -163,8 +163,8 @@ static void on_diag(const struct m365_diag *d, void *user)
 
 static bool is_json_reader(const char *name)
 {
-    return strcmp(name, "ual-json") == 0 || strcmp(name, "graph-json") == 0 ||
-           strcmp(name, "la-json") == 0 || strcmp(name, "azmon-json") == 0;
+    const struct m365_reader *rd = m365_reader_find(name);
+    return rd && rd->json_records; /* read through m365_json_read_all */
 }
 
 /* Records a JSON reader must account for: every framed element, kept or skipped. */

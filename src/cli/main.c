@@ -88,23 +88,28 @@ static void help(FILE *f)
 
 static int formats(void)
 {
+    int width = 0; /* the longest name, so that every title and description lines up */
+    for (size_t i = 0; i < m365_n_formats(); i++) {
+        int n = (int)strlen(m365_format(i)->name);
+        width = n > width ? n : width;
+    }
+    int wrap = 76 - width - 1; /* descriptions wrap at 76 columns under the titles */
     for (size_t i = 0; i < m365_n_formats(); i++) {
         const struct m365_format_info *fi = m365_format(i);
-        printf("%-12s %s\n", fi->name, fi->title);
-        /* Wrap the description at 76 columns under the name. */
+        printf("%-*s %s\n", width, fi->name, fi->title);
         const char *d = fi->description;
         while (*d) {
-            size_t n = strlen(d);
-            if (n > 63) {
-                n = 63;
+            int n = (int)strlen(d);
+            if (n > wrap) {
+                n = wrap;
                 while (n > 0 && d[n] != ' ') {
                     n--;
                 }
                 if (n == 0) {
-                    n = 63;
+                    n = wrap;
                 }
             }
-            printf("             %.*s\n", (int)n, d);
+            printf("%*s %.*s\n", width, "", n, d);
             d += n;
             while (*d == ' ') {
                 d++;

@@ -188,6 +188,18 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map);
 /* Mappers shared between formats (same objects, different containers). */
 void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, uint64_t offset,
                   const char *raw, size_t raw_len);
+/* A UAL record inside a collector's wrapper (a Graph audit log query record, a
+ * Search-UnifiedAuditLog result): audit is the record (an object, or a string holding one). Each
+ * stand-in with text is added as the record's member `key` when the record has neither `key` nor
+ * `also` with text; with no record and no stand-in the record is skipped. */
+#define M365_UAL_STAND_INS 12
+struct m365_ual_stand_in {
+    const char *key, *also;
+    struct m365_jv val;
+};
+void m365_map_ual_wrapped(struct m365_read_ctx *ctx, struct m365_jv audit,
+                          const struct m365_ual_stand_in *in, size_t n_in, uint64_t line,
+                          uint64_t offset, const char *raw, size_t raw_len);
 /* env: an Azure Monitor envelope for fallbacks (time, callerIpAddress, resultType…), or
  * m365_jv_none(). src M365_LOG_UNKNOWN: inferred from signInEventTypes / isInteractive. */
 void m365_map_entra_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,

@@ -1,0 +1,75 @@
+/* Unified Audit Log records handed out inside a collector's wrapper: the record (AuditData, an
+ * object or JSON text) is mapped as any UAL record, with the wrapper's own fields standing in
+ * for the ones it lacks. Used by graph-audit-json and ual-search-json. */
+#include <string.h>
+
+#include "../core/buf.h"
+#include "../core/json_out.h"
+#include "read_ctx.h"
+
+/* The member named key (or also), when it has text. */
+static bool has_member(struct m365_read_ctx *ctx, struct m365_jv obj, const char *key,
+                       const char *also)
+{
+    const char *s;
+    size_t len;
+    return m365_jtext(ctx, m365_jv_get(obj, key), &s, &len) ||
+           (also && m365_jtext(ctx, m365_jv_get(obj, also), &s, &len));
+}
+
+void m365_map_ual_wrapped(struct m365_read_ctx *ctx, struct m365_jv audit,
+                          const struct m365_ual_stand_in *in, size_t n_in, uint64_t line,
+                          uint64_t offset, const char *raw, size_t raw_len)
+{
+    if (m365_jv_type(audit) == M365_J_STRING) {
+        audit = m365_jnested(ctx, audit);
+    }
+    bool object = m365_jv_type(audit) == M365_J_OBJECT;
+    bool need[M365_UAL_STAND_INS] = {false};
+    bool any = false;
+    const char *s;
+    size_t len;
+    for (size_t i = 0; i < n_in && i < M365_UAL_STAND_INS; i++) {
+        need[i] = m365_jtext(ctx, in[i].val, &s, &len) &&
+                  !(object && has_member(ctx, audit, in[i].key, in[i].also));
+        any |= need[i];
+    }
+    if (!object && !any) {
+        m365_ctx_skip(ctx, line, "AuditData", "no AuditData object in the record");
+        return;
+    }
+    if (!any) {
+        m365_map_ual(ctx, audit, line, offset, raw, raw_len);
+        return;
+    }
+    /* The stand-ins in front of the record's own members: a name is read where it is found
+     * first, and the record keeps every member it has. */
+    struct m365_buf b;
+    m365_buf_init(&b, 0);
+    m365_buf_putc(&b, '{');
+    int first = 1;
+    for (size_t i = 0; i < n_in && i < M365_UAL_STAND_INS; i++) {
+        if (need[i]) {
+            m365_json_key(&b, &first, in[i].key);
+            const char *t = m365_jv_text(ctx->json, in[i].val, &len);
+            m365_buf_append(&b, t, len);
+        }
+    }
+    if (object && m365_jv_count(audit) > 0) {
+        const char *t = m365_jv_text(ctx->json, audit, &len);
+        m365_buf_putc(&b, ',');
+        m365_buf_append(&b, t + 1, len - 1); /* its members and closing brace */
+    } else {
+        m365_buf_putc(&b, '}');
+    }
+    struct m365_jv root;
+    const char *err;
+    if (b.failed) {
+        m365_ctx_skip(ctx, line, NULL, "out of memory");
+    } else if (m365_json_parse(ctx->json, b.data, b.len, false, &root, &err) != 0) {
+        m365_ctx_skip(ctx, line, "AuditData", "the record with its wrapper's fields: %s", err);
+    } else {
+        m365_map_ual(ctx, root, line, offset, raw, raw_len);
+    }
+    m365_buf_free(&b);
+}
