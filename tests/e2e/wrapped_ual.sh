@@ -59,6 +59,11 @@ expect_eq "graph format" "$(jq -r '[.evidence.files[].format] | unique | join(",
 expect_eq "search format" "$(jq -r '[.evidence.files[].format] | unique | join(",")' "$WORK/search.json")" \
     ual-search-json
 expect_eq "graph: no sign-in made up" "$(jq -r 'select(.source != "ual") | .source' "$WORK/graph.events" | sort -u)" ""
+# Read as graph-json (forced), a query record is still the UAL record it holds, not a sign-in.
+"$BIN" scan --no-progress --format json "${ranges[@]}" --input-format graph-json \
+    --events "$WORK/forced.events" "$WORK/graph" >"$WORK/forced.json" 2>"$WORK/forced.err"
+jq -cS 'del(.format, .evidence)' "$WORK/forced.events" | sort >"$WORK/forced.ev"
+expect_eq "forced graph-json: same events" "$(cmp -s "$WORK/ual.ev" "$WORK/forced.ev" && echo same)" same
 
 # The wrapper's fields stand in for what the record lacks; the record's own win.
 d=$WORK/stand_in; mkdir -p "$d"

@@ -500,7 +500,11 @@ void m365_map_graph_item(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t
 {
     struct m365_jfields f;
     m365_jfields_read(&f, &entra_schema, rec);
-    if (m365_jfields_exact(&f, E_activityDisplayName).present) {
+    /* An audit log query record has a sign-in's createdDateTime and userPrincipalName: it is
+     * read as the UAL record it holds, never as a sign-in (say under --input-format). */
+    if (m365_jv_get(rec, "auditLogRecordType").present) {
+        m365_map_graph_audit_record(ctx, rec, line, offset, raw, raw_len);
+    } else if (m365_jfields_exact(&f, E_activityDisplayName).present) {
         map_audit(ctx, &f, m365_jv_none(), line, offset, raw, raw_len);
     } else if (m365_jfields_exact(&f, E_createdDateTime).present) {
         map_signin(ctx, &f, m365_jv_none(), M365_LOG_UNKNOWN, line, offset, raw, raw_len);

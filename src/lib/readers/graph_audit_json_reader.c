@@ -24,32 +24,9 @@ static int sniff_graph_audit(const char *head, size_t len)
                : 0;
 }
 
-static void map_graph_audit(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line,
-                            uint64_t offset, const char *raw, size_t raw_len)
-{
-    struct m365_jv user = m365_jv_get(rec, "userPrincipalName");
-    const char *s;
-    size_t len;
-    if (!m365_jtext(ctx, user, &s, &len)) {
-        user = m365_jv_get(rec, "userId");
-    }
-    const struct m365_ual_stand_in in[] = {
-        {"Id", NULL, m365_jv_get(rec, "id")},
-        {"CreationTime", NULL, m365_jv_get(rec, "createdDateTime")},
-        {"Operation", NULL, m365_jv_get(rec, "operation")},
-        {"UserId", NULL, user},
-        {"ClientIP", "ClientIPAddress", m365_jv_get(rec, "clientIp")},
-        {"Workload", NULL, m365_jv_get(rec, "service")},
-        {"OrganizationId", NULL, m365_jv_get(rec, "organizationId")},
-        {"ObjectId", NULL, m365_jv_get(rec, "objectId")},
-    };
-    m365_map_ual_wrapped(ctx, m365_jv_get(rec, "auditData"), in, sizeof(in) / sizeof(in[0]),
-                         line, offset, raw, raw_len);
-}
-
 static void read_graph_audit(struct m365_read_ctx *ctx)
 {
-    m365_json_read_all(ctx, map_graph_audit);
+    m365_json_read_all(ctx, m365_map_graph_audit_record);
 }
 
 const struct m365_reader m365_reader_graph_audit_json = {

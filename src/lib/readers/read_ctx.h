@@ -200,6 +200,10 @@ struct m365_ual_stand_in {
 void m365_map_ual_wrapped(struct m365_read_ctx *ctx, struct m365_jv audit,
                           const struct m365_ual_stand_in *in, size_t n_in, uint64_t line,
                           uint64_t offset, const char *raw, size_t raw_len);
+/* A Graph audit log query record (/security/auditLog/queries/{id}/records): its auditData with
+ * the record's own fields standing in (docs/formats/graph-audit-json.md). */
+void m365_map_graph_audit_record(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line,
+                                 uint64_t offset, const char *raw, size_t raw_len);
 /* env: an Azure Monitor envelope for fallbacks (time, callerIpAddress, resultType…), or
  * m365_jv_none(). src M365_LOG_UNKNOWN: inferred from signInEventTypes / isInteractive. */
 void m365_map_entra_signin(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,

@@ -73,3 +73,27 @@ void m365_map_ual_wrapped(struct m365_read_ctx *ctx, struct m365_jv audit,
     }
     m365_buf_free(&b);
 }
+
+/* A Graph audit log query record (graph-audit-json): camelCase fields around auditData. */
+void m365_map_graph_audit_record(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line,
+                                 uint64_t offset, const char *raw, size_t raw_len)
+{
+    struct m365_jv user = m365_jv_get(rec, "userPrincipalName");
+    const char *s;
+    size_t len;
+    if (!m365_jtext(ctx, user, &s, &len)) {
+        user = m365_jv_get(rec, "userId");
+    }
+    const struct m365_ual_stand_in in[] = {
+        {"Id", NULL, m365_jv_get(rec, "id")},
+        {"CreationTime", NULL, m365_jv_get(rec, "createdDateTime")},
+        {"Operation", NULL, m365_jv_get(rec, "operation")},
+        {"UserId", NULL, user},
+        {"ClientIP", "ClientIPAddress", m365_jv_get(rec, "clientIp")},
+        {"Workload", NULL, m365_jv_get(rec, "service")},
+        {"OrganizationId", NULL, m365_jv_get(rec, "organizationId")},
+        {"ObjectId", NULL, m365_jv_get(rec, "objectId")},
+    };
+    m365_map_ual_wrapped(ctx, m365_jv_get(rec, "auditData"), in, sizeof(in) / sizeof(in[0]),
+                         line, offset, raw, raw_len);
+}
