@@ -43,9 +43,9 @@ scan_json "$d/out.json" "$d/err.txt" "$d/in"
 check_counts cut_line "$d/out.json" 3 1
 expect_grep "cut line message" "$d/err.txt" 'audit\.jsonl:2: invalid JSON: '
 
-# 4. Invalid UTF-8 inside a string.
+# 4. Invalid UTF-8 inside a string (UTF-8 text with a broken byte; Windows-1252 text: 10c).
 d=$WORK/invalid_utf8; mkdir -p "$d/in"
-{ echo "$ok1"; printf '{"CreationTime":"2026-03-02T10:02:00","Operation":"UserLoggedIn","UserId":"\xff\xfe@contoso.com","Workload":"AzureActiveDirectory","RecordType":15}\n'; echo "$ok2"; } >"$d/in/audit.jsonl"
+{ echo "$ok1"; printf '{"CreationTime":"2026-03-02T10:02:00","Operation":"UserLoggedIn","UserId":"\xc3\xa9\xff\xfe@contoso.com","Workload":"AzureActiveDirectory","RecordType":15}\n'; echo "$ok2"; } >"$d/in/audit.jsonl"
 scan_json "$d/out.json" "$d/err.txt" "$d/in"
 check_counts invalid_utf8 "$d/out.json" 2 1
 expect_grep "invalid UTF-8 message" "$d/err.txt" 'audit\.jsonl:2: invalid JSON: .*UTF-8'
@@ -196,6 +196,41 @@ for f in blank_big blank_then_record; do
     expect_grep "$f message" "$d/err_$f.txt" "$f\\.jsonl: not read: no text in its first 16 MiB, \
 only white space \\(not looked at further\\)$"
 done
+
+# 10c. Windows-1252 text (Excel's "CSV (Comma delimited)", Windows PowerShell's -Encoding
+# Default): records with accented names are read, not skipped, and the file is named once; UTF-8
+# with a broken byte is still skipped, not guessed at.
+d=$WORK/cp1252; mkdir -p "$d/ual" "$d/purview" "$d/la" "$d/broken"
+w_ok1=$(printf '%s' "$ok1" | sed 's/alice@contoso.com/j\xfcrgen.m\xfcller@contoso.com/')
+printf '%s\n' "$w_ok1" "$ok2" >"$d/ual/audit.jsonl"
+{ printf 'CreationDate,UserIds,Operations,AuditData\r\n'
+  printf '2026-03-02T10:00:00,j\xfcrgen.m\xfcller@contoso.com,UserLoggedIn,"%s"\r\n' \
+      "$(printf '%s' "$w_ok1" | sed 's/"/""/g')"; } >"$d/purview/AuditLog.csv"
+{ printf 'TimeGenerated [UTC],UserPrincipalName,UserDisplayName,IPAddress,ResultType,'
+  printf 'AppDisplayName,Id,Type\r\n'
+  printf '2026-03-02T10:00:00Z,j\xfcrgen.m\xfcller@contoso.com,J\xfcrgen M\xfcller \x96 Finanzen,'
+  printf '203.0.113.10,0,Office 365,5e0c1d2a-6b7f-4c3e-9a8d-1f2e3d4c5b6a,SigninLogs\r\n'; } \
+    >"$d/la/SigninLogs.csv"
+broken=$(printf '%s' "$ok1" | sed 's/alice@contoso.com/\xc3\xa9lise.\xfc@contoso.com/')
+printf '%s\n' "$broken" "$ok2" >"$d/broken/audit.jsonl"
+for v in ual purview la broken; do
+    scan_json "$d/out_$v.json" "$d/err_$v.txt" --events "$d/ev_$v.jsonl" "$d/$v"
+done
+check_counts "cp1252 ual" "$d/out_ual.json" 2 0
+check_counts "cp1252 purview" "$d/out_purview.json" 1 0
+check_counts "cp1252 la" "$d/out_la.json" 1 0
+check_counts "broken UTF-8" "$d/out_broken.json" 1 1
+for v in ual purview la; do
+    expect_eq "cp1252 $v: the name in UTF-8" \
+        "$(jq -r 'select(.actor.upn | startswith("j")) | .actor.upn' "$d/ev_$v.jsonl")" \
+        "jürgen.müller@contoso.com"
+    expect_grep "cp1252 $v: named once" "$d/err_$v.txt" \
+        ': 1 record\(s\) are not UTF-8 and were read as Windows-1252 '
+done
+expect_eq "cp1252 la: display name" "$(jq -r '.actor.name' "$d/ev_la.jsonl")" \
+    "Jürgen Müller – Finanzen"
+expect_grep "broken UTF-8 skipped" "$d/err_broken.txt" \
+    'audit\.jsonl:1: invalid JSON: The input is not valid UTF-8'
 
 # 13. Limits (docs/robustness.md): a record over one is skipped and counted with a message
 # naming file and line; the records around it are read.

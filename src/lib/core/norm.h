@@ -62,6 +62,12 @@ bool m365_guid_pack(const char *s, size_t len, uint8_t out[16], bool *upper);
 /* The text m365_guid_pack read, exactly: 36 characters and a NUL. */
 void m365_guid_format(const uint8_t in[16], bool upper, char out[M365_GUID_LEN + 1]);
 
+/* Text that is not UTF-8 but reads as Windows-1252: bytes over 0x7F, none of them starting a
+ * valid UTF-8 sequence (UTF-8 with a broken byte is not taken for it). */
+bool m365_cp1252_likely(const char *s, size_t n);
+/* s as UTF-8 into out (room for 3 * n bytes); returns the bytes written. */
+size_t m365_cp1252_to_utf8(const char *s, size_t n, char *out);
+
 /* Parse an integer in [min,max] from text (surrounding spaces and quotes allowed). */
 int m365_parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out);
 #endif

@@ -152,6 +152,7 @@ struct m365_read_unit {
     char *stop_msg;       /* "reading stopped: …" */
     enum m365_status stop_st;
     uint64_t newlines;
+    uint64_t recoded;          /* records read as Windows-1252 */
     uint64_t line_base;        /* lines of the file before this part (set by finish_file) */
     _Atomic uint64_t progress; /* bytes read so far */
     _Atomic bool done;
@@ -703,6 +704,8 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
     spill_visit(u->scan);
     return 0;
 }
+
+void m365_scan_unit_recoded(struct m365_read_unit *u) { u->recoded++; }
 
 static struct m365_packed *stored(struct m365_scan *s, size_t i)
 {
@@ -1314,6 +1317,7 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
     memcpy(f->st.sha256, first->st.sha256, sizeof(f->st.sha256));
     const char *stop = NULL;
     enum m365_status stop_st = M365_OK;
+    uint64_t recoded = 0;
     for (uint32_t k = 0; k < f->n_units; k++) {
         struct m365_read_unit *u = &s->units[f->first_unit + k];
         if (u->hash_only) {
@@ -1328,6 +1332,7 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
         f->st.parsed += u->st.parsed;
         f->st.skipped += u->st.skipped;
         f->st.untimed += u->st.untimed;
+        recoded += u->recoded;
         f->st.bytes += u->st.bytes;
         if (u->st.status != M365_OK && f->st.status == M365_OK) {
             f->st.status = u->st.status;
@@ -1354,6 +1359,15 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
                      "%llu record(s) carry no timestamp; kept with an unknown time (not placed "
                      "on the timeline)",
                      (unsigned long long)f->st.untimed);
+            diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
+        }
+        if (recoded) {
+            char msg[300];
+            snprintf(msg, sizeof(msg),
+                     "%llu record(s) are not UTF-8 and were read as Windows-1252 (Excel's \"CSV "
+                     "(Comma delimited)\", Windows PowerShell's -Encoding Default): check names "
+                     "with accents against the source",
+                     (unsigned long long)recoded);
             diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
         }
         if (f->st.parsed + f->st.skipped == 0 && !stop) {

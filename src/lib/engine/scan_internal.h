@@ -16,6 +16,8 @@ void m365_scan_unit_diag(struct m365_read_unit *u, const struct m365_diag *d);
 /* Copies the event into the unit's store; fp is the record's content fingerprint.
  * Returns 0, or -1 when out of memory. */
 int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp);
+/* A record of the unit was not UTF-8 and was read as Windows-1252 (said once per file). */
+void m365_scan_unit_recoded(struct m365_read_unit *u);
 /* Bytes read so far from the unit's input. */
 void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes);
 struct m365_arena;

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_records.h"
@@ -27,7 +28,20 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
         }
         struct m365_jv root;
         const char *err = NULL;
-        if (m365_json_parse(ctx->json, rec.data, rec.len, true, &root, &err) != 0) {
+        char *recoded = NULL;
+        size_t rlen = 0;
+        int rc = m365_json_parse(ctx->json, rec.data, rec.len, true, &root, &err);
+        if (rc != 0 && (recoded = m365_ctx_recode(ctx, rec.data, rec.len, &rlen)) != NULL) {
+            /* Not UTF-8: Windows-1252 text (a re-saved or Windows PowerShell 5 export). */
+            const char *err2;
+            rc = m365_json_parse(ctx->json, recoded, rlen, true, &root, &err2);
+            if (rc == 0) {
+                rec.data = recoded;
+                rec.len = rlen;
+                m365_ctx_recoded(ctx);
+            }
+        }
+        if (rc != 0) {
             /* A line cut at its start reads as the structural framing reports it. */
             if (rec.data[0] != '{' && rec.data[0] != '[') {
                 m365_ctx_skip(ctx, rec.line, NULL, "text outside any JSON value");
@@ -40,6 +54,7 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
             map(ctx, root, rec.line, rec.offset, rec.data, rec.len);
         }
         m365_json_reset(ctx->json);
+        free(recoded);
     }
     m365_json_records_free(jr);
 }

@@ -119,6 +119,9 @@ static void map_row(struct m365_read_ctx *ctx, const struct la_header *h,
     m365_buf_putc(b, '{');
     bool first = true;
     size_t n = row->n < h->n ? row->n : h->n; /* cells past the header have no name */
+    /* Not UTF-8: a re-save in Windows-1252 (Excel's "CSV (Comma delimited)"); each cell is read
+     * so rather than have its accented letters replaced. */
+    bool cp1252 = m365_cp1252_likely(row->raw, row->raw_len);
     for (size_t i = 0; i < n; i++) {
         if (!h->keys[i] || row->fields[i].len == 0) {
             continue;
@@ -128,7 +131,17 @@ static void map_row(struct m365_read_ctx *ctx, const struct la_header *h,
         }
         first = false;
         m365_buf_append(b, h->keys[i], h->key_len[i]);
-        m365_json_str(b, row->fields[i].s, row->fields[i].len);
+        char *u = NULL;
+        size_t ulen = 0;
+        if (cp1252 && (u = m365_ctx_recode(ctx, row->fields[i].s, row->fields[i].len, &ulen))) {
+            m365_json_str(b, u, ulen);
+            free(u);
+        } else {
+            m365_json_str(b, row->fields[i].s, row->fields[i].len);
+        }
+    }
+    if (cp1252) {
+        m365_ctx_recoded(ctx);
     }
     m365_buf_putc(b, '}');
     if (m365_buf_reserve(b, M365_JSON_PADDING) != 0) {

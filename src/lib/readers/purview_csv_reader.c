@@ -5,6 +5,7 @@
  *                line, quote every cell and add RunspaceId, RecordType, ResultIndex, ResultCount,
  *                Identity, IsValid, ObjectState). */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/json_out.h"
@@ -149,19 +150,29 @@ static void map_row(struct m365_read_ctx *ctx, const struct purview_cols *c,
     struct m365_jv root;
     const char *err;
     _Static_assert(M365_CSV_CELL_PADDING >= M365_JSON_PADDING, "cells are parsed in place");
+    char *recoded = NULL;
     if (m365_json_parse(ctx->json, json, json_len, true, &root, &err) != 0) {
-        m365_ctx_skip(ctx, row->line, "AuditData", "AuditData is not valid JSON: %s", err);
-        return;
+        /* Not UTF-8: a re-save in Windows-1252 (Excel's "CSV (Comma delimited)"). */
+        size_t rlen;
+        const char *err2;
+        recoded = m365_ctx_recode(ctx, json, json_len, &rlen);
+        if (!recoded || m365_json_parse(ctx->json, recoded, rlen, true, &root, &err2) != 0) {
+            free(recoded);
+            m365_ctx_skip(ctx, row->line, "AuditData", "AuditData is not valid JSON: %s", err);
+            return;
+        }
+        json = recoded;
+        json_len = rlen;
+        m365_ctx_recoded(ctx);
     }
     if (m365_jv_type(root) != M365_J_OBJECT) {
         m365_ctx_skip(ctx, row->line, "AuditData", "AuditData is not a JSON object");
-        return;
-    }
-    if (add_fallbacks(ctx, c, row, json, json_len, b, &root)) {
+    } else if (add_fallbacks(ctx, c, row, json, json_len, b, &root)) {
         m365_map_ual(ctx, root, row->line, row->offset, b->data, b->len);
     } else {
         m365_map_ual(ctx, root, row->line, row->offset, json, json_len);
     }
+    free(recoded);
 }
 
 static void purview_read(struct m365_read_ctx *ctx)

@@ -65,6 +65,13 @@ void m365_ctx_warn(struct m365_read_ctx *ctx, uint64_t line, const char *field, 
 void m365_ctx_warning(struct m365_read_ctx *ctx, uint64_t line, const char *field,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* A record's text that is not UTF-8 but reads as Windows-1252 (m365_cp1252_likely), as UTF-8:
+ * malloc'd, M365_JSON_PADDING zero bytes after its *out_len bytes; NULL for any other text (or
+ * out of memory). The caller frees it, and calls m365_ctx_recoded when the record was read so
+ * (the file's message counts them). */
+char *m365_ctx_recode(struct m365_read_ctx *ctx, const char *p, size_t n, size_t *out_len);
+void m365_ctx_recoded(struct m365_read_ctx *ctx);
+
 /* Progress: readers call this once per record; it reports to the scan every 4096 records. */
 void m365_ctx_tick(struct m365_read_ctx *ctx);
 

@@ -1,0 +1,64 @@
+/* Windows-1252 text, as Excel's "CSV (Comma delimited)" and Windows PowerShell's
+ * "-Encoding Default" write it on Western-European systems, turned into UTF-8. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "json_out.h"
+#include "norm.h"
+
+/* The code points of bytes 0x80..0x9F; the five bytes Windows-1252 leaves undefined keep their
+ * C1 control code points, as Windows itself maps them. */
+static const unsigned short c1[32] = {
+    0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008d, 0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
+    0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+};
+
+bool m365_cp1252_likely(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    bool invalid = false;
+    for (size_t i = 0; i < n;) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8; /* nearly all log text is ASCII: a word at a time */
+                continue;
+            }
+        }
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t seq = m365_utf8_seq(p + i, n - i);
+        if (seq > 1) {
+            return false; /* UTF-8 text with a broken byte stays what it is */
+        }
+        invalid = true;
+        i++;
+    }
+    return invalid;
+}
+
+size_t m365_cp1252_to_utf8(const char *s, size_t n, char *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char *o = (unsigned char *)out;
+    for (size_t i = 0; i < n; i++) {
+        unsigned cp = p[i] >= 0x80 && p[i] < 0xa0 ? c1[p[i] - 0x80] : p[i];
+        if (cp < 0x80) {
+            *o++ = (unsigned char)cp;
+        } else if (cp < 0x800) {
+            *o++ = (unsigned char)(0xc0 | cp >> 6);
+            *o++ = (unsigned char)(0x80 | (cp & 0x3f));
+        } else {
+            *o++ = (unsigned char)(0xe0 | cp >> 12);
+            *o++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+            *o++ = (unsigned char)(0x80 | (cp & 0x3f));
+        }
+    }
+    return (size_t)(o - (unsigned char *)out);
+}
