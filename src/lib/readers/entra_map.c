@@ -54,7 +54,7 @@ static bool text_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **
     X(resourceOwnerTenantId) X(autonomousSystemNumber) X(signInEventTypes)                        \
     X(activityDisplayName) X(OperationName) X(activityDateTime) X(category) X(TenantId)           \
     X(resultReason) X(result) X(loggedByService) X(operationType) X(AADOperationType)             \
-    X(initiatedBy) X(additionalDetails) X(targetResources)
+    X(initiatedBy) X(additionalDetails) X(targetResources) X(auditLogRecordType)
 
 #define E_ID(n) E_##n,
 enum entra_name { ENTRA_NAMES(E_ID) E_COUNT };
@@ -502,7 +502,7 @@ void m365_map_graph_item(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t
     m365_jfields_read(&f, &entra_schema, rec);
     /* An audit log query record has a sign-in's createdDateTime and userPrincipalName: it is
      * read as the UAL record it holds, never as a sign-in (say under --input-format). */
-    if (m365_jv_get(rec, "auditLogRecordType").present) {
+    if (m365_jfields_exact(&f, E_auditLogRecordType).present) {
         m365_map_graph_audit_record(ctx, rec, line, offset, raw, raw_len);
     } else if (m365_jfields_exact(&f, E_activityDisplayName).present) {
         map_audit(ctx, &f, m365_jv_none(), line, offset, raw, raw_len);
