@@ -232,6 +232,37 @@ expect_eq "cp1252 la: display name" "$(jq -r '.actor.name' "$d/ev_la.jsonl")" \
 expect_grep "broken UTF-8 skipped" "$d/err_broken.txt" \
     'audit\.jsonl:1: invalid JSON: The input is not valid UTF-8'
 
+# 10d. Exports joined together (cat, Get-Content | Set-Content): the byte-order mark of each
+# joined file is not a record, in JSON Lines and between arrays; CSV files joined repeat their
+# header (and PowerShell's #TYPE line): each repeat is named, and no data row is lost.
+d=$WORK/joined; mkdir -p "$d"
+bom=$'\xef\xbb\xbf'
+ok3=${ok1//11111111-1111-1111-1111-111111111111/33333333-3333-3333-3333-333333333333}
+ok4=${ok2//22222222-2222-2222-2222-222222222222/44444444-4444-4444-4444-444444444444}
+# Four lines, three starting with '{': read line by line (the mark before line 4 cost it).
+printf '%s%s\n%s\n%s\n%s%s\n%s' "$bom" "$ok1" "$ok2" "$ok3" "$bom" "$ok4" "$bom" \
+    >"$d/joined.jsonl"
+printf '%s[%s]\r\n%s[\n%s\n]\r\n' "$bom" "$ok1" "$bom" "$ok2" >"$d/joined-arrays.json"
+scan_json "$d/out_jsonl.json" "$d/err_jsonl.txt" "$d/joined.jsonl"
+check_counts "joined JSON Lines" "$d/out_jsonl.json" 4 0
+scan_json "$d/out_arrays.json" "$d/err_arrays.txt" "$d/joined-arrays.json"
+check_counts "joined arrays" "$d/out_arrays.json" 2 0
+expect_eq "joined JSON: no message" "$(cat "$d/err_jsonl.txt" "$d/err_arrays.txt")" ""
+quoted1=$(printf '%s' "$ok1" | sed 's/"/""/g')
+quoted2=$(printf '%s' "$ok2" | sed 's/"/""/g')
+{ printf '%s#TYPE Deserialized.Microsoft.Exchange.Management.UnifiedAuditLogRecord\r\n' "$bom"
+  printf '"CreationDate","UserIds","Operations","AuditData"\r\n'
+  printf '"2026-03-02T10:00:00","alice@contoso.com","UserLoggedIn","%s"\r\n' "$quoted1"
+  printf '%s#TYPE Deserialized.Microsoft.Exchange.Management.UnifiedAuditLogRecord\r\n' "$bom"
+  printf '"CreationDate","UserIds","Operations","AuditData"\r\n'
+  printf '"2026-03-02T10:05:00","bob@contoso.com","UserLoginFailed","%s"\r\n' "$quoted2"
+} >"$d/joined.csv"
+scan_json "$d/out_csv.json" "$d/err_csv.txt" "$d/joined.csv"
+check_counts "joined CSV" "$d/out_csv.json" 2 2
+expect_eq "joined CSV: each repeat named" \
+    "$(grep -o 'joined\.csv:[0-9]*: a header line again (exports joined together?): not a record' \
+        "$d/err_csv.txt" | cut -d: -f2 | tr '\n' ' ')" "4 5 "
+
 # 13. Limits (docs/robustness.md): a record over one is skipped and counted with a message
 # naming file and line; the records around it are read.
 # 13a. More distinct values than --max-distinct-values: the records needing new ones are skipped.

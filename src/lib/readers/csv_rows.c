@@ -769,3 +769,39 @@ bool m365_csv_header_is(const char *cell, size_t len, const char *name)
     }
     return m365_ieqn(cell, len, name);
 }
+
+static const char *past_bom(const char *s, size_t *len)
+{
+    if (*len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        *len -= 3;
+        return s + 3;
+    }
+    return s;
+}
+
+void m365_csv_header_keep(struct m365_csv_header_text *h, const struct m365_csv_row *row)
+{
+    size_t len = row->raw_len;
+    const char *s = past_bom(row->raw, &len);
+    h->s = malloc(len + 1);
+    h->len = h->s ? len : 0;
+    if (h->s) {
+        memcpy(h->s, s, len);
+        h->s[len] = '\0';
+    }
+}
+
+void m365_csv_header_free(struct m365_csv_header_text *h)
+{
+    free(h->s);
+    h->s = NULL;
+    h->len = 0;
+}
+
+bool m365_csv_header_again(const struct m365_csv_header_text *h, const struct m365_csv_row *row)
+{
+    size_t len = row->raw_len;
+    const char *s = past_bom(row->raw, &len);
+    return (h->s && len == h->len && memcmp(s, h->s, len) == 0) ||
+           (len >= 6 && memcmp(s, "#TYPE ", 6) == 0);
+}

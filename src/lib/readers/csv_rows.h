@@ -83,6 +83,17 @@ int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_ce
  * Export-Csv -UseCulture / -Delimiter; else ','. */
 char m365_csv_sep(const char *text, size_t len, bool skip_hash);
 
+/* A copy of a header row's text (row->raw), to know it again; NULL when out of memory. */
+struct m365_csv_header_text {
+    char *s;
+    size_t len;
+};
+void m365_csv_header_keep(struct m365_csv_header_text *h, const struct m365_csv_row *row);
+void m365_csv_header_free(struct m365_csv_header_text *h);
+/* Whether row is the header row again, or PowerShell's "#TYPE" line, in the middle of the file:
+ * exports joined together (cat, Get-Content | Set-Content), a UTF-8 BOM before each ignored. */
+bool m365_csv_header_again(const struct m365_csv_header_text *h, const struct m365_csv_row *row);
+
 /* Header cell comparison: ASCII case-insensitive, ignoring a UTF-8 BOM and surrounding spaces. */
 bool m365_csv_header_is(const char *cell, size_t len, const char *name);
 #endif

@@ -37,6 +37,9 @@ struct m365_json_records {
     unsigned depth;     /* open containers */
     unsigned rec_level; /* depth of the array that holds records (1 top array, 2 wrapper) */
     bool in_str, esc;
+    /* Stray text that is so far only byte-order marks (0xEF 0xBB 0xBF, as many as files were
+     * joined together): how far into the mark it is, 0..3, or STRAY_NOT_BOM. */
+    uint8_t stray_bom;
     size_t rec_start; /* buffer index of the current record's first byte */
     uint64_t rec_line;
     bool oversize; /* current record passed max_rec: discarding its bytes */
@@ -203,6 +206,9 @@ static uint64_t prefix_xor(uint64_t x)
     return x;
 }
 #endif
+
+#define STRAY_NOT_BOM 0xffu
+static const unsigned char utf8_bom[3] = {0xef, 0xbb, 0xbf};
 
 static bool is_ws(char c)
 {
@@ -486,8 +492,10 @@ static enum m365_status next_line(struct m365_json_records *r, struct m365_json_
             rec->why = "record larger than the maximum record size";
             return M365_E_LIMIT;
         }
-        while (start < end && is_ws(r->buf[start])) {
-            start++;
+        /* White space, and the byte-order marks of files joined together, before the record. */
+        while (start < end && (is_ws(r->buf[start]) ||
+                               (end - start >= 3 && memcmp(r->buf + start, utf8_bom, 3) == 0))) {
+            start += is_ws(r->buf[start]) ? 1 : 3;
         }
         while (end > start && is_ws(r->buf[end - 1])) {
             end--;
@@ -539,6 +547,9 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
     for (;;) {
         if (r->pos >= r->len) {
             if (r->eof) {
+                if (r->where == IN_STRAY && r->stray_bom == 3) {
+                    return M365_E_EOF; /* a mark at the end, after the last file joined */
+                }
                 if (r->where == IN_STRAY || r->where == IN_SCALAR) {
                     rec->why = r->where == IN_STRAY ? "text outside any JSON value"
                                                     : "array element is not a JSON object";
@@ -717,15 +728,28 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                 continue;
             }
             begin_record(r, IN_STRAY);
+            r->stray_bom = 0;
             continue;
         }
         if (r->where == IN_STRAY) {
+            if ((c == '{' || c == '[') && r->stray_bom == 3) {
+                r->where = TOP; /* only the marks of files joined together: not a record */
+                continue;
+            }
             if (c == '{' || c == '[') {
                 r->where = TOP;
                 rec->line = r->rec_line;
                 rec->offset = r->base + r->rec_start;
                 rec->why = "text outside any JSON value";
                 return M365_E_PARSE;
+            }
+            unsigned char u = (unsigned char)c;
+            if (r->stray_bom < 3 && u == utf8_bom[r->stray_bom]) {
+                r->stray_bom++;
+            } else if (r->stray_bom == 3 && u == utf8_bom[0]) {
+                r->stray_bom = 1;
+            } else {
+                r->stray_bom = STRAY_NOT_BOM;
             }
             r->pos++;
             continue;

@@ -174,6 +174,7 @@ static void la_read(struct m365_read_ctx *ctx)
     m365_buf_init(&b, 0);
     struct la_header h = {NULL, NULL, 0};
     bool wide_warned = false;
+    struct m365_csv_header_text header = {NULL, 0};
     bool have_header = false;
     const char *no_header = NULL; /* why the header row could not be read */
     for (;;) {
@@ -210,16 +211,23 @@ static void la_read(struct m365_read_ctx *ctx)
             if (header_build(&h, &row) != 0) {
                 no_header = "out of memory reading the csv header";
             }
+            m365_csv_header_keep(&header, &row);
             continue;
         }
         if (no_header) {
             m365_ctx_skip(ctx, row.line, NULL, "%s", no_header);
             continue;
         }
+        if (m365_csv_header_again(&header, &row)) {
+            m365_ctx_skip(ctx, row.line, NULL,
+                          "a header line again (exports joined together?): not a record");
+            continue;
+        }
         map_row(ctx, &h, &row, &b);
         m365_json_reset(ctx->json);
     }
     header_free(&h);
+    m365_csv_header_free(&header);
     m365_buf_free(&b);
     m365_csv_rows_free(rows);
 }

@@ -193,6 +193,7 @@ static void purview_read(struct m365_read_ctx *ctx)
     bool wide_warned = false;
     bool have_header = false;
     const char *no_header = NULL; /* why the header row could not be read */
+    struct m365_csv_header_text header = {NULL, 0};
     for (;;) {
         struct m365_csv_row row;
         enum m365_status st = m365_csv_rows_next(rows, &row);
@@ -227,6 +228,7 @@ static void purview_read(struct m365_read_ctx *ctx)
                 continue; /* Export-Csv's "#TYPE …" line */
             }
             find_cols(&row, &cols);
+            m365_csv_header_keep(&header, &row);
             have_header = true;
             continue;
         }
@@ -234,9 +236,15 @@ static void purview_read(struct m365_read_ctx *ctx)
             m365_ctx_skip(ctx, row.line, NULL, "%s", no_header);
             continue;
         }
+        if (m365_csv_header_again(&header, &row)) {
+            m365_ctx_skip(ctx, row.line, NULL,
+                          "a header line again (exports joined together?): not a record");
+            continue;
+        }
         map_row(ctx, &cols, &row, &b);
         m365_json_reset(ctx->json);
     }
+    m365_csv_header_free(&header);
     m365_buf_free(&b);
     m365_csv_rows_free(rows);
 }
