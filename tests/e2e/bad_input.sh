@@ -263,6 +263,40 @@ expect_eq "joined CSV: each repeat named" \
     "$(grep -o 'joined\.csv:[0-9]*: a header line again (exports joined together?): not a record' \
         "$d/err_csv.txt" | cut -d: -f2 | tr '\n' ' ')" "4 5 "
 
+# 10e. Sign-ins saved with Windows PowerShell's ConvertTo-Json at its default depth: the objects
+# past it are PowerShell's text ("@{errorCode=50126; ...}"), the failures unreadable. The file is
+# named once with what to do; a full export of the same sign-ins says nothing.
+d=$WORK/ps_depth; mkdir -p "$d"
+cat >"$d/signins.json" <<'JSON'
+[
+    {
+        "id":  "7f3a0001-1c2b-4d5e-8f90-a1b2c3d4e5f6",
+        "createdDateTime":  "2025-12-02T09:01:11Z",
+        "userPrincipalName":  "megan.bowen@contoso.com",
+        "appId":  "1b730954-1685-4b74-9bfd-dac224a7b894",
+        "appDisplayName":  "Azure Active Directory PowerShell",
+        "ipAddress":  "198.51.100.10",
+        "isInteractive":  true,
+        "status":  "@{errorCode=50126; failureReason=Error validating credentials due to invalid username or password.; additionalDetails=}",
+        "location":  "@{city=Ashburn; state=Virginia; countryOrRegion=US; geoCoordinates=}",
+        "authenticationDetails":  [
+                                      "Microsoft.Graph.PowerShell.Models.MicrosoftGraphAuthenticationDetail"
+                                  ]
+    }
+]
+JSON
+scan_json "$d/out.json" "$d/err.txt" "$d/signins.json"
+check_counts "ConvertTo-Json depth" "$d/out.json" 1 0
+expect_grep "ConvertTo-Json depth named" "$d/err.txt" \
+    "signins\\.json: 2 value\\(s\\) are PowerShell's text for an object .*\\(the first at line 2\\): ConvertTo-Json stopped at its depth limit .* export again with -Depth 10$"
+sed -e 's/"@{errorCode=50126; failureReason=\([^;]*\); additionalDetails=}"/{"errorCode": 50126, "failureReason": "\1"}/' \
+    -e 's/"@{city=Ashburn; state=Virginia; countryOrRegion=US; geoCoordinates=}"/{"city": "Ashburn", "countryOrRegion": "US"}/' \
+    -e 's/"Microsoft.Graph.PowerShell.Models.MicrosoftGraphAuthenticationDetail"/{"succeeded": false}/' \
+    "$d/signins.json" >"$d/full.json"
+scan_json "$d/out_full.json" "$d/err_full.txt" --events "$d/ev_full.jsonl" "$d/full.json"
+expect_eq "full depth: no message" "$(cat "$d/err_full.txt")" ""
+expect_eq "full depth: the failure read" "$(jq -c '[.result, .error_code]' "$d/ev_full.jsonl")" '["failure",50126]'
+
 # 13. Limits (docs/robustness.md): a record over one is skipped and counted with a message
 # naming file and line; the records around it are read.
 # 13a. More distinct values than --max-distinct-values: the records needing new ones are skipped.

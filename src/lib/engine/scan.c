@@ -153,6 +153,7 @@ struct m365_read_unit {
     enum m365_status stop_st;
     uint64_t newlines;
     uint64_t recoded;          /* records read as Windows-1252 */
+    uint64_t flattened, flattened_line; /* values cut by ConvertTo-Json's depth, the first's line */
     uint64_t line_base;        /* lines of the file before this part (set by finish_file) */
     _Atomic uint64_t progress; /* bytes read so far */
     _Atomic bool done;
@@ -706,6 +707,13 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
 }
 
 void m365_scan_unit_recoded(struct m365_read_unit *u) { u->recoded++; }
+
+void m365_scan_unit_flattened(struct m365_read_unit *u, uint64_t line)
+{
+    if (!u->flattened++) {
+        u->flattened_line = line;
+    }
+}
 
 static struct m365_packed *stored(struct m365_scan *s, size_t i)
 {
@@ -1317,7 +1325,7 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
     memcpy(f->st.sha256, first->st.sha256, sizeof(f->st.sha256));
     const char *stop = NULL;
     enum m365_status stop_st = M365_OK;
-    uint64_t recoded = 0;
+    uint64_t recoded = 0, flattened = 0, flattened_line = 0;
     for (uint32_t k = 0; k < f->n_units; k++) {
         struct m365_read_unit *u = &s->units[f->first_unit + k];
         if (u->hash_only) {
@@ -1333,6 +1341,10 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
         f->st.skipped += u->st.skipped;
         f->st.untimed += u->st.untimed;
         recoded += u->recoded;
+        if (u->flattened && !flattened) {
+            flattened_line = u->flattened_line ? u->flattened_line + u->line_base : 0;
+        }
+        flattened += u->flattened;
         f->st.bytes += u->st.bytes;
         if (u->st.status != M365_OK && f->st.status == M365_OK) {
             f->st.status = u->st.status;
@@ -1359,6 +1371,21 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
                      "%llu record(s) carry no timestamp; kept with an unknown time (not placed "
                      "on the timeline)",
                      (unsigned long long)f->st.untimed);
+            diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
+        }
+        if (flattened) {
+            char msg[420], at[48] = "";
+            if (flattened_line) {
+                snprintf(at, sizeof(at), " (the first at line %llu)",
+                         (unsigned long long)flattened_line);
+            }
+            snprintf(msg, sizeof(msg),
+                     "%llu value(s) are PowerShell's text for an object (\"@{...}\", "
+                     "\"System.Object[]\", \"Microsoft.Graph.PowerShell.Models...\")%s: "
+                     "ConvertTo-Json stopped at its depth limit (2 unless -Depth is given), so "
+                     "what they held (sign-in status, authentication steps, parameters...) is "
+                     "not in this file; export again with -Depth 10",
+                     (unsigned long long)flattened, at);
             diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
         }
         if (recoded) {

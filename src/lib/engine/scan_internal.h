@@ -18,6 +18,9 @@ void m365_scan_unit_diag(struct m365_read_unit *u, const struct m365_diag *d);
 int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp);
 /* A record of the unit was not UTF-8 and was read as Windows-1252 (said once per file). */
 void m365_scan_unit_recoded(struct m365_read_unit *u);
+/* A value of the unit's record at `line` (of the unit) is PowerShell's text for an object
+ * ConvertTo-Json did not write out (its depth limit): said once per file. */
+void m365_scan_unit_flattened(struct m365_read_unit *u, uint64_t line);
 /* Bytes read so far from the unit's input. */
 void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes);
 struct m365_arena;

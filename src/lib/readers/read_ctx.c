@@ -1051,16 +1051,47 @@ bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, siz
     }
 }
 
+/* PowerShell's text for an object it did not write out: what ConvertTo-Json leaves past its
+ * depth limit ("@{errorCode=50126; …}", "System.Object[]", "Microsoft.Graph.PowerShell.Models.
+ * MicrosoftGraphAuthenticationDetail"). */
+static bool powershell_flattened(const char *s, size_t len)
+{
+    return (len >= 3 && s[0] == '@' && s[1] == '{' && s[len - 1] == '}') ||
+           (len > 7 && memcmp(s, "System.", 7) == 0 && !memchr(s, ' ', len)) ||
+           (len > 34 && memcmp(s, "Microsoft.Graph.PowerShell.Models.", 34) == 0) ||
+           (len > 13 && memcmp(s, "Deserialized.", 13) == 0 && !memchr(s, ' ', len));
+}
+
+static void note_flattened(struct m365_read_ctx *ctx)
+{
+    if (ctx->unit) {
+        struct m365_evb *b = ctx->evb;
+        m365_scan_unit_flattened(ctx->unit, b && b->active ? b->ev.evidence.line : 0);
+    }
+}
+
 struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v)
 {
     enum m365_jtype t = m365_jv_type(v);
-    if (t == M365_J_ARRAY || t == M365_J_OBJECT) {
+    const char *s;
+    size_t len;
+    if (t == M365_J_ARRAY) {
+        struct m365_jit it;
+        const char *k;
+        size_t kl;
+        struct m365_jv first;
+        m365_jv_iter(v, &it);
+        if (m365_jit_next(&it, &k, &kl, &first) && m365_jv_type(first) == M365_J_STRING &&
+            m365_jv_str(first, &s, &len) && powershell_flattened(s, len)) {
+            note_flattened(ctx);
+        }
+        return v;
+    }
+    if (t == M365_J_OBJECT) {
         return v;
     }
     struct m365_jv none;
     memset(&none, 0, sizeof(none));
-    const char *s;
-    size_t len;
     if (t != M365_J_STRING || !m365_jv_str(v, &s, &len)) {
         return none;
     }
@@ -1069,6 +1100,9 @@ struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v)
         i++;
     }
     if (i == len || (s[i] != '{' && s[i] != '[')) {
+        if (powershell_flattened(s + i, len - i)) {
+            note_flattened(ctx);
+        }
         return none;
     }
     struct m365_jv root;
