@@ -152,6 +152,34 @@ static void test_dotted_day_first_forms(void **state)
     }
 }
 
+/* Windows PowerShell's ConvertTo-Json of a DateTime: milliseconds since 1970, UTC. */
+static void test_powershell_ms_dates(void **state)
+{
+    (void)state;
+    static const struct tcase cases[] = {
+        {"/Date(1695693094000)/", UAL_BASE},
+        {"/Date(1695693094123)/", UAL_BASE + 123},
+        {"/Date(1695693094000+0200)/", UAL_BASE}, /* the offset says where; the ms are UTC */
+        {"/Date(1695693094000-0500)/", UAL_BASE},
+        {"/Date(0)/", 0},
+        {"/Date(-86400000)/", -86400000},
+        {" /Date(1695693094000)/ ", UAL_BASE},
+    };
+    check_valid(cases, sizeof(cases) / sizeof(cases[0]));
+    static const char *const bad[] = {
+        "/Date()/", "/Date(1695693094000)", "/Date(1695693094000/", "Date(1695693094000)/",
+        "/date(1695693094000)/", "/Date(1695693094000+02)/", "/Date(16956930940x0)/",
+        "/Date(1695693094000)/x", "/Date(-99999999999999)/", /* before 1601 */
+        "/Date(999999999999999)/",                           /* after 9999 */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int64_t ms = 12345;
+        if (parse(bad[i], &ms) != -1) {
+            fail_msg("accepted invalid time \"%s\" as %lld", bad[i], (long long)ms);
+        }
+    }
+}
+
 static void test_surroundings(void **state)
 {
     (void)state;
@@ -513,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_fractions),
         cmocka_unit_test(test_us_locale_forms),
         cmocka_unit_test(test_dotted_day_first_forms),
+        cmocka_unit_test(test_powershell_ms_dates),
         cmocka_unit_test(test_surroundings),
         cmocka_unit_test(test_calendar_edges),
         cmocka_unit_test(test_invalid),

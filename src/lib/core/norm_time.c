@@ -272,6 +272,37 @@ static int parse_canonical(const char *s, size_t len, int64_t *out, int *rc)
     return 1;
 }
 
+/* "/Date(1764666071000)/": how Windows PowerShell's ConvertTo-Json writes a DateTime, in
+ * milliseconds since 1970 (UTC); an offset after them ("+0100") only says where it was local. */
+static int parse_ms_date(struct cur *c, int64_t *out)
+{
+    if (c->end - c->p < 9 || memcmp(c->p, "/Date(", 6) != 0) {
+        return -1;
+    }
+    c->p += 6;
+    bool neg = eat(c, '-');
+    int64_t ms;
+    if (digits(c, 1, 15, &ms) < 0) {
+        return -1;
+    }
+    int64_t off;
+    if ((eat(c, '+') || eat(c, '-')) && digits(c, 4, 4, &off) < 0) {
+        return -1;
+    }
+    if (!eat(c, ')') || !eat(c, '/')) {
+        return -1;
+    }
+    ms = neg ? -ms : ms;
+    /* The years the other forms accept: 1601 to 9999. */
+    int64_t lo = (m365_days_from_civil(1601, 1, 1)) * 86400000, hi =
+        m365_days_from_civil(10000, 1, 1) * 86400000;
+    if (ms < lo || ms >= hi) {
+        return -1;
+    }
+    *out = ms;
+    return 0;
+}
+
 int m365_time_parse(const char *s, size_t len, int64_t *out_ms)
 {
     int64_t v;
@@ -300,7 +331,9 @@ int m365_time_parse(const char *s, size_t len, int64_t *out_ms)
     while (q < c.end && *q >= '0' && *q <= '9') {
         q++;
     }
-    if (q < c.end && *q == '/') {
+    if (*c.p == '/') {
+        rc = parse_ms_date(&c, &v);
+    } else if (q < c.end && *q == '/') {
         rc = parse_us(&c, false, &v);
     } else if (q < c.end && *q == '.' && q - c.p <= 2) {
         rc = parse_us(&c, true, &v);

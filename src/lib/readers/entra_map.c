@@ -130,6 +130,10 @@ static void location(struct m365_read_ctx *ctx, struct m365_event *ev,
     if (m365_jv_type(loc) != M365_J_OBJECT) {
         loc = m365_jnested(ctx, GET(E_LocationDetails));
     }
+    if (m365_jv_type(loc) != M365_J_OBJECT) {
+        /* The Graph PowerShell SDK's "Location" object (Log Analytics' is a country code). */
+        loc = m365_jfields_exact(f, E_Location);
+    }
     if (m365_jv_type(loc) == M365_J_OBJECT) {
         SET(ev->country, loc, "countryOrRegion");
         SET(ev->city, loc, "city");
@@ -502,11 +506,12 @@ void m365_map_graph_item(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t
     m365_jfields_read(&f, &entra_schema, rec);
     /* An audit log query record has a sign-in's createdDateTime and userPrincipalName: it is
      * read as the UAL record it holds, never as a sign-in (say under --input-format). */
-    if (m365_jfields_exact(&f, E_auditLogRecordType).present) {
+    /* Names of any case: the Graph PowerShell SDK's objects are PascalCase. */
+    if (m365_jfields_get(&f, (const int[]){E_auditLogRecordType, -1}).present) {
         m365_map_graph_audit_record(ctx, rec, line, offset, raw, raw_len);
-    } else if (m365_jfields_exact(&f, E_activityDisplayName).present) {
+    } else if (m365_jfields_get(&f, (const int[]){E_activityDisplayName, -1}).present) {
         map_audit(ctx, &f, m365_jv_none(), line, offset, raw, raw_len);
-    } else if (m365_jfields_exact(&f, E_createdDateTime).present) {
+    } else if (m365_jfields_get(&f, (const int[]){E_createdDateTime, -1}).present) {
         map_signin(ctx, &f, m365_jv_none(), M365_LOG_UNKNOWN, line, offset, raw, raw_len);
     } else {
         m365_ctx_skip(ctx, line, NULL,

@@ -9,17 +9,19 @@
 static int sniff_graph(const char *head, size_t len)
 {
     struct m365_sniff_keys k;
-    if (!m365_sniff_json_keys(head, len, &k) || m365_sniff_keys_has(&k, "TimeGenerated") ||
-        m365_sniff_keys_has(&k, "operationName")) {
+    /* Any case: Graph writes camelCase, the Graph PowerShell SDK's objects PascalCase
+     * (Get-MgAuditLogSignIn | ConvertTo-Json). */
+    if (!m365_sniff_json_keys(head, len, &k) || m365_sniff_keys_has_any_case(&k, "TimeGenerated") ||
+        m365_sniff_keys_has_any_case(&k, "operationName")) {
         return 0;
     }
     int score = 0;
-    if (m365_sniff_keys_has(&k, "activityDisplayName") &&
-        m365_sniff_keys_has(&k, "activityDateTime")) {
+    if (m365_sniff_keys_has_any_case(&k, "activityDisplayName") &&
+        m365_sniff_keys_has_any_case(&k, "activityDateTime")) {
         score = 80;
-    } else if (m365_sniff_keys_has(&k, "createdDateTime") &&
-               (m365_sniff_keys_has(&k, "userPrincipalName") ||
-                m365_sniff_keys_has(&k, "appId"))) {
+    } else if (m365_sniff_keys_has_any_case(&k, "createdDateTime") &&
+               (m365_sniff_keys_has_any_case(&k, "userPrincipalName") ||
+                m365_sniff_keys_has_any_case(&k, "appId"))) {
         score = 75;
     }
     return score && k.wrapper && k.wrapper[0] == 'v' ? score + 10 : score;
@@ -33,5 +35,6 @@ static void read_graph(struct m365_read_ctx *ctx)
 const struct m365_reader m365_reader_graph_json = {
     "graph-json", "Microsoft Graph signIns / directoryAudits (JSON)",
     "GET /auditLogs/signIns and /auditLogs/directoryAudits (v1.0 or beta): a page "
-    "{\"value\":[...]}, several pages concatenated, a plain array, or JSON Lines",
+    "{\"value\":[...]}, several pages concatenated, a plain array, or JSON Lines; also "
+    "Get-MgAuditLogSignIn / Get-MgAuditLogDirectoryAudit | ConvertTo-Json (PascalCase)",
     sniff_graph, read_graph, true};

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "../core/norm.h"
+
 static bool ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -45,6 +47,19 @@ bool m365_sniff_keys_has(const struct m365_sniff_keys *k, const char *key)
     }
     for (unsigned i = 0; i < k->n; i++) {
         if (strcmp(k->keys[i], key) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool m365_sniff_keys_has_any_case(const struct m365_sniff_keys *k, const char *key)
+{
+    if (!m365_sniff_keys_maybe(k, key)) {
+        return false;
+    }
+    for (unsigned i = 0; i < k->n; i++) {
+        if (m365_ieq(k->keys[i], key)) {
             return true;
         }
     }

@@ -21,6 +21,9 @@ struct m365_sniff_keys {
 /* False when the text does not start with a JSON object or array. */
 bool m365_sniff_json_keys(const char *head, size_t len, struct m365_sniff_keys *out);
 bool m365_sniff_keys_has(const struct m365_sniff_keys *k, const char *key);
+/* As m365_sniff_keys_has, the letters' case aside: Graph's camelCase keys and the PascalCase
+ * the Graph PowerShell SDK's objects have once ConvertTo-Json writes them. */
+bool m365_sniff_keys_has_any_case(const struct m365_sniff_keys *k, const char *key);
 /* No key, no wrapper. */
 void m365_sniff_keys_clear(struct m365_sniff_keys *k);
 /* Appends key[0..len) (len under 48, room left). */
