@@ -31,6 +31,21 @@ scan_json() {
     RC=$?
 }
 
+# scan_shape NAME DIR ARGS...: scan DIR (with ARGS) into $WORK/NAME.json, .events and .err, and
+# write $WORK/NAME.ev (the events without the format and place they were read from) and
+# $WORK/NAME.findings (the findings without their evidence's places), each in one order
+# whatever the files: one export read in several shapes must give the same two files.
+scan_shape() {
+    local v=$1 dir=$2
+    shift 2
+    "$BIN" scan --no-progress --format json "$@" --events "$WORK/$v.events" "$dir" \
+        >"$WORK/$v.json" 2>"$WORK/$v.err"
+    expect_eq "$v scan exit" $? 0
+    jq -cS 'del(.format, .evidence)' "$WORK/$v.events" | sort >"$WORK/$v.ev"
+    jq -cS '[.findings[] | del(.incident) | .evidence |= map(del(.file, .line, .offset))]
+            | sort_by(.rule, .summary)' "$WORK/$v.json" >"$WORK/$v.findings"
+}
+
 # total FIELD JSONFILE: evidence.totals.FIELD
 total() { jq -r ".evidence.totals.$1" "$2"; }
 

@@ -32,12 +32,7 @@ expect_grep "PowerShell 5 dates" "$WORK/ps5/signins-page1.json" '"CreatedDateTim
 expect_grep "PascalCase names" "$WORK/ps7/directoryAudits.json" '"ActivityDisplayName":'
 
 for v in graph ps7 ps5; do
-    "$BIN" scan --no-progress --format json --events "$WORK/$v.events" "$WORK/$v" \
-        >"$WORK/$v.json" 2>"$WORK/$v.err"
-    expect_eq "$v scan exit" $? 0
-    jq -cS 'del(.evidence)' "$WORK/$v.events" | sort >"$WORK/$v.ev"
-    jq -cS '[.findings[] | del(.incident) | .evidence |= map(del(.file, .line, .offset))]
-            | sort_by(.rule, .summary)' "$WORK/$v.json" >"$WORK/$v.findings"
+    scan_shape "$v" "$WORK/$v"
 done
 expect_eq "graph events" "$(wc -l <"$WORK/graph.ev")" 68
 for v in ps7 ps5; do

@@ -34,17 +34,9 @@ done
 expect_eq "UAL files converted" "$([ "$n_files" -gt 3 ] && echo yes)" yes
 
 ranges=(--ip-ranges "$sim/enrichment/ip-ranges.txt")
-for v in ual graph search; do
-    dir=$sim/ual
-    [ "$v" = ual ] || dir=$WORK/$v
-    "$BIN" scan --no-progress --format json "${ranges[@]}" --events "$WORK/$v.events" "$dir" \
-        >"$WORK/$v.json" 2>"$WORK/$v.err"
-    expect_eq "$v scan exit" $? 0
-    # Events without where they were read from, in one order whatever the files.
-    jq -cS 'del(.format, .evidence)' "$WORK/$v.events" | sort >"$WORK/$v.ev"
-    jq -cS '[.findings[] | del(.incident) | .evidence |= map(del(.file, .line, .offset))]
-            | sort_by(.rule, .summary)' "$WORK/$v.json" >"$WORK/$v.findings"
-done
+scan_shape ual "$sim/ual" "${ranges[@]}"
+scan_shape graph "$WORK/graph" "${ranges[@]}"
+scan_shape search "$WORK/search" "${ranges[@]}"
 expect_eq "ual events" "$([ "$(wc -l <"$WORK/ual.ev")" -gt 1000 ] && echo yes)" yes
 expect_eq "ual findings" "$([ "$(jq length "$WORK/ual.findings")" -gt 3 ] && echo yes)" yes
 for v in graph search; do
@@ -60,9 +52,7 @@ expect_eq "search format" "$(jq -r '[.evidence.files[].format] | unique | join("
     ual-search-json
 expect_eq "graph: no sign-in made up" "$(jq -r 'select(.source != "ual") | .source' "$WORK/graph.events" | sort -u)" ""
 # Read as graph-json (forced), a query record is still the UAL record it holds, not a sign-in.
-"$BIN" scan --no-progress --format json "${ranges[@]}" --input-format graph-json \
-    --events "$WORK/forced.events" "$WORK/graph" >"$WORK/forced.json" 2>"$WORK/forced.err"
-jq -cS 'del(.format, .evidence)' "$WORK/forced.events" | sort >"$WORK/forced.ev"
+scan_shape forced "$WORK/graph" "${ranges[@]}" --input-format graph-json
 expect_eq "forced graph-json: same events" "$(cmp -s "$WORK/ual.ev" "$WORK/forced.ev" && echo same)" same
 
 # The wrapper's fields stand in for what the record lacks; the record's own win.

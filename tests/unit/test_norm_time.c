@@ -44,6 +44,18 @@ static void check_valid(const struct tcase *cases, size_t n)
     }
 }
 
+/* Each refused; a failed parse leaves the output alone. */
+static void check_invalid(const char *const *bad, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t ms = 12345;
+        if (parse(bad[i], &ms) != -1) {
+            fail_msg("accepted invalid time \"%s\" as %lld", bad[i], (long long)ms);
+        }
+        assert_true(ms == 12345);
+    }
+}
+
 static void test_ual_and_iso_forms(void **state)
 {
     (void)state;
@@ -144,12 +156,7 @@ static void test_dotted_day_first_forms(void **state)
         /* Slashes stay month first: 26 is no month. */
         "26/09/2023 01:56:15",
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        int64_t ms = 12345;
-        if (parse(bad[i], &ms) != -1) {
-            fail_msg("accepted invalid time \"%s\" as %lld", bad[i], (long long)ms);
-        }
-    }
+    check_invalid(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* Windows PowerShell's ConvertTo-Json of a DateTime: milliseconds since 1970, UTC. */
@@ -172,12 +179,7 @@ static void test_powershell_ms_dates(void **state)
         "/Date(1695693094000)/x", "/Date(-99999999999999)/", /* before 1601 */
         "/Date(999999999999999)/",                           /* after 9999 */
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        int64_t ms = 12345;
-        if (parse(bad[i], &ms) != -1) {
-            fail_msg("accepted invalid time \"%s\" as %lld", bad[i], (long long)ms);
-        }
-    }
+    check_invalid(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void test_surroundings(void **state)
@@ -282,14 +284,7 @@ static void test_invalid(void **state)
         "1:00 AM",
         "2023/09/26 01:51:34",
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        int64_t ms = 12345;
-        if (parse(bad[i], &ms) != -1) {
-            fail_msg("accepted invalid time \"%s\" as %lld", bad[i], (long long)ms);
-        }
-        /* A failed parse leaves the output alone. */
-        assert_true(ms == 12345);
-    }
+    check_invalid(bad, sizeof(bad) / sizeof(bad[0]));
     int64_t ms;
     assert_int_equal(m365_time_parse("2023-09-26T01:51:34", 0, &ms), -1);
     /* An embedded NUL is not a terminator. */

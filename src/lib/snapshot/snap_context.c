@@ -46,24 +46,11 @@ struct m365_snap_ctx {
     size_t n_unaudit;
 };
 
-static bool has_key(const struct m365_sniff_keys *k, const char *name)
-{
-    if (!m365_sniff_keys_maybe(k, name)) {
-        return false;
-    }
-    for (unsigned i = 0; i < k->n; i++) {
-        if (m365_ieq(k->keys[i], name)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* The snapshot reader's predicate over a key list: only names are known, not value types. */
 static bool keys_have(const void *obj, const char *member, bool object)
 {
     (void)object;
-    return has_key(obj, member);
+    return m365_sniff_keys_has_any_case(obj, member);
 }
 
 static void add_header_key(void *user, size_t index, const char *s, size_t len)
@@ -103,7 +90,7 @@ static int first_record_kind(const char *head, size_t len)
                                            "CreationTime", "CreationDate", "RecordType",
                                            "operationName", "Workload", "time"};
     for (size_t i = 0; i < sizeof(log_only) / sizeof(log_only[0]); i++) {
-        if (has_key(&k, log_only[i])) {
+        if (m365_sniff_keys_has_any_case(&k, log_only[i])) {
             return -1;
         }
     }
