@@ -217,7 +217,7 @@ static void map_signin(struct m365_read_ctx *ctx, const struct m365_jfields *f,
     }
     if (tr == 0) {
         /* Query exports without a time column still carry the authentication step times. */
-        struct m365_jv steps = m365_jnested(ctx, GET(E_authenticationDetails));
+        struct m365_jv steps = m365_jnested_list(ctx, GET(E_authenticationDetails));
         struct m365_jit it;
         struct m365_jv el;
         m365_jv_iter(steps, &it);
@@ -344,7 +344,7 @@ static void map_signin(struct m365_read_ctx *ctx, const struct m365_jfields *f,
         m365_ev_add_extra(ctx, "autonomousSystemNumber", 22, digits, (size_t)n);
     }
     /* Which methods satisfied authentication, for MFA-aware detections. */
-    struct m365_jv steps = m365_jnested(ctx, GET(E_authenticationDetails));
+    struct m365_jv steps = m365_jnested_list(ctx, GET(E_authenticationDetails));
     struct m365_jit it;
     struct m365_jv el;
     m365_jv_iter(steps, &it);

@@ -1070,15 +1070,12 @@ static void note_flattened(struct m365_read_ctx *ctx)
     }
 }
 
-struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v)
+struct m365_jv m365_jnested_list(struct m365_read_ctx *ctx, struct m365_jv v)
 {
-    enum m365_jtype t = m365_jv_type(v);
-    const char *s;
-    size_t len;
-    if (t == M365_J_ARRAY) {
+    if (m365_jv_type(v) == M365_J_ARRAY) {
         struct m365_jit it;
-        const char *k;
-        size_t kl;
+        const char *k, *s;
+        size_t kl, len;
         struct m365_jv first;
         m365_jv_iter(v, &it);
         if (m365_jit_next(&it, &k, &kl, &first) && m365_jv_type(first) == M365_J_STRING &&
@@ -1087,7 +1084,15 @@ struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v)
         }
         return v;
     }
-    if (t == M365_J_OBJECT) {
+    return m365_jnested(ctx, v);
+}
+
+struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v)
+{
+    enum m365_jtype t = m365_jv_type(v);
+    const char *s;
+    size_t len;
+    if (t == M365_J_ARRAY || t == M365_J_OBJECT) {
         return v;
     }
     struct m365_jv none;

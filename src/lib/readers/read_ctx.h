@@ -179,8 +179,14 @@ bool m365_jfields_text(struct m365_read_ctx *ctx, const struct m365_jfields *f, 
 /* Text of a scalar: strings as they are, numbers and booleans as JSON spells them.
  * False for absent, null, empty strings and containers. */
 bool m365_jtext(struct m365_read_ctx *ctx, struct m365_jv v, const char **s, size_t *len);
-/* A container, parsing a string value once more when it holds JSON ("dynamic" columns). */
+/* A container, parsing a string value once more when it holds JSON ("dynamic" columns). A string
+ * that is PowerShell's text for an object (ConvertTo-Json's depth limit) is noted for the file's
+ * message. */
 struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v);
+/* m365_jnested for a list of objects, which also notes a list whose first element is
+ * PowerShell's text for one: used where that is what the depth limit leaves (a sign-in's
+ * authentication steps), not on every list of every record. */
+struct m365_jv m365_jnested_list(struct m365_read_ctx *ctx, struct m365_jv v);
 /* Integer from a number or numeric string. */
 bool m365_jint(struct m365_read_ctx *ctx, struct m365_jv v, int64_t *out);
 /* Boolean from true/false, "True"/"FALSE"/"1"/"0". */
