@@ -179,7 +179,7 @@ static int parse_iso(struct cur *c, int64_t *out)
  * with day_first, D.M.YYYY H:MM[:SS[,fff]] — what Excel writes re-saving an export in locales
  * that date with dots (German, Polish, Russian, Czech…), always day first. Slashed dates stay
  * month first: a day-first reading of those would be a guess. */
-static int parse_us(struct cur *c, bool day_first, int64_t *out)
+static int parse_numeric_date(struct cur *c, bool day_first, int64_t *out)
 {
     int64_t mo, d, y, h = 0, mi = 0, s = 0, ms = 0;
     char sep = day_first ? '.' : '/';
@@ -334,9 +334,9 @@ int m365_time_parse(const char *s, size_t len, int64_t *out_ms)
     if (*c.p == '/') {
         rc = parse_ms_date(&c, &v);
     } else if (q < c.end && *q == '/') {
-        rc = parse_us(&c, false, &v);
+        rc = parse_numeric_date(&c, false, &v);
     } else if (q < c.end && *q == '.' && q - c.p <= 2) {
-        rc = parse_us(&c, true, &v);
+        rc = parse_numeric_date(&c, true, &v);
     } else {
         rc = parse_iso(&c, &v);
     }

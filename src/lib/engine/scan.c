@@ -849,6 +849,15 @@ enum m365_status m365_scan_add_path(struct m365_scan *s, const char *path)
     return walk(s, path, &st, e, 0);
 }
 
+/* The first byte at or after i that is not white space, or n. */
+static size_t skip_space(const char *p, size_t i, size_t n)
+{
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
+        i++;
+    }
+    return i;
+}
+
 static bool starts(const char *head, size_t len, const char *magic, size_t n)
 {
     return len >= n && memcmp(head, magic, n) == 0;
@@ -907,10 +916,7 @@ static const char *known_binary(const char *head, size_t len)
 /* Why nothing matched: said to the user instead of skipping the file silently. */
 static const char *no_format_reason(const char *head, size_t len, bool whole)
 {
-    size_t i = 0;
-    while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
-        i++;
-    }
+    size_t i = skip_space(head, 0, len);
     if (len == 0) {
         return "file is empty";
     }
@@ -989,14 +995,6 @@ static const struct m365_reader *best_sniff(const char *head, size_t hlen, bool 
 }
 
 #define SNIFF_MORE_LINES 8u
-
-static size_t skip_space(const char *p, size_t i, size_t n)
-{
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
-        i++;
-    }
-    return i;
-}
 
 static const struct m365_reader *choose_reader(struct m365_scan *s, const char *head,
                                                size_t hlen)

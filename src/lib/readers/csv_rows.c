@@ -56,7 +56,14 @@ struct m365_csv_rows *m365_csv_rows_new(struct m365_input *in, size_t max_record
     return r;
 }
 
-void m365_csv_rows_set_sep(struct m365_csv_rows *r, char sep) { r->sep = sep; }
+void m365_csv_rows_find_sep(struct m365_csv_rows *r, bool skip_hash)
+{
+    const char *head;
+    size_t len;
+    if (m365_input_peek(r->in, &head, &len) == 0) {
+        r->sep = m365_csv_sep(head, len, skip_hash);
+    }
+}
 
 void m365_csv_rows_free(struct m365_csv_rows *r)
 {
@@ -481,10 +488,10 @@ static const char *next_sep(const char *p, size_t n, char sep)
  * quote followed by the separator (or the end) closes it, and a quote followed by anything else
  * is kept as text, quote included; the end of the row closes an unterminated quoted cell. Any
  * other cell runs to the next separator, quotes and all. Nothing (n == 0) is no cell; a row
- * ending in a separator ends with an empty cell. These are the rules of libcsv's non-strict mode, which tests/unit/test_csv_rows.c
- * and the fuzz_csv_split target hold this against. Word-at-a-time searches and memchr do the
- * scanning here, not a per-byte state machine (see bench/RESULTS.md for the difference on
- * Purview exports). */
+ * ending in a separator ends with an empty cell. These are the rules of libcsv's non-strict
+ * mode, which tests/unit/test_csv_rows.c and the fuzz_csv_split target hold this against.
+ * Word-at-a-time searches and memchr do the scanning here, not a per-byte state machine (see
+ * bench/RESULTS.md for the difference on Purview exports). */
 int m365_csv_split(struct m365_csv_cells *c, const char *p, size_t n, char sep)
 {
     c->n = 0;
@@ -661,15 +668,23 @@ enum m365_status m365_csv_rows_next(struct m365_csv_rows *r, struct m365_csv_row
 
 /* --- Header helpers ------------------------------------------------------------------------ */
 
+/* s without the UTF-8 byte-order mark it may start with (*len shortened to match). */
+static const char *past_bom(const char *s, size_t *len)
+{
+    if (*len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        *len -= 3;
+        return s + 3;
+    }
+    return s;
+}
+
 /* The span [*start, *end) of the first row of text that is not blank and, when skip_hash, does
  * not start with '#', framed with quote parity as the row source frames; false when none. */
 static bool first_row_span(const char *text, size_t len, bool skip_hash, size_t *start,
                            size_t *end)
 {
-    size_t i = 0;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-        i = 3;
-    }
+    size_t left = len;
+    size_t i = (size_t)(past_bom(text, &left) - text);
     /* Skip blank lines and, when asked, '#' comment lines. */
     for (;;) {
         if (i >= len) {
@@ -756,10 +771,7 @@ int m365_csv_first_row(const char *text, size_t len, bool skip_hash, m365_csv_ce
 
 bool m365_csv_header_is(const char *cell, size_t len, const char *name)
 {
-    if (len >= 3 && memcmp(cell, "\xEF\xBB\xBF", 3) == 0) {
-        cell += 3;
-        len -= 3;
-    }
+    cell = past_bom(cell, &len);
     while (len && (cell[0] == ' ' || cell[0] == '\t')) {
         cell++;
         len--;
@@ -768,15 +780,6 @@ bool m365_csv_header_is(const char *cell, size_t len, const char *name)
         len--;
     }
     return m365_ieqn(cell, len, name);
-}
-
-static const char *past_bom(const char *s, size_t *len)
-{
-    if (*len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
-        *len -= 3;
-        return s + 3;
-    }
-    return s;
 }
 
 void m365_csv_header_keep(struct m365_csv_header_text *h, const struct m365_csv_row *row)

@@ -59,8 +59,10 @@ void m365_csv_cells_free(struct m365_csv_cells *c);
  * memory. The input stays owned by the caller. */
 struct m365_csv_rows *m365_csv_rows_new(struct m365_input *in, size_t max_record_bytes);
 void m365_csv_rows_free(struct m365_csv_rows *r);
-/* The separator rows are split at: ',' unless set (m365_csv_sep of the file's first text). */
-void m365_csv_rows_set_sep(struct m365_csv_rows *r, char sep);
+/* Rows are split at ',' unless this finds the header row (m365_csv_first_row's, as skip_hash
+ * says) in the input's first text split at ';' or tabs (m365_csv_sep). Call before the first
+ * row. */
+void m365_csv_rows_find_sep(struct m365_csv_rows *r, bool skip_hash);
 
 /* M365_OK: a row. M365_E_LIMIT: a row larger than max_record_bytes was skipped whole (row->line,
  * row->offset and row->why are set); the next call goes on with the following row.

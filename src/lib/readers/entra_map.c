@@ -504,9 +504,9 @@ void m365_map_graph_item(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t
 {
     struct m365_jfields f;
     m365_jfields_read(&f, &entra_schema, rec);
-    /* An audit log query record has a sign-in's createdDateTime and userPrincipalName: it is
-     * read as the UAL record it holds, never as a sign-in (say under --input-format). */
-    /* Names of any case: the Graph PowerShell SDK's objects are PascalCase. */
+    /* Names of any case (the Graph PowerShell SDK's objects are PascalCase). An audit log query
+     * record has a sign-in's createdDateTime and userPrincipalName: it is read as the UAL record
+     * it holds, never as a sign-in (say under --input-format). */
     if (m365_jfields_get(&f, (const int[]){E_auditLogRecordType, -1}).present) {
         m365_map_graph_audit_record(ctx, rec, line, offset, raw, raw_len);
     } else if (m365_jfields_get(&f, (const int[]){E_activityDisplayName, -1}).present) {

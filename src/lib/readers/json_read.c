@@ -31,7 +31,7 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
         char *recoded = NULL;
         size_t rlen = 0;
         int rc = m365_json_parse(ctx->json, rec.data, rec.len, true, &root, &err);
-        if (rc != 0 && (recoded = m365_ctx_recode(ctx, rec.data, rec.len, &rlen)) != NULL) {
+        if (rc != 0 && (recoded = m365_recode_cp1252(rec.data, rec.len, &rlen)) != NULL) {
             /* Not UTF-8: Windows-1252 text (a re-saved or Windows PowerShell 5 export). */
             const char *err2;
             rc = m365_json_parse(ctx->json, recoded, rlen, true, &root, &err2);

@@ -133,7 +133,7 @@ static void map_row(struct m365_read_ctx *ctx, const struct la_header *h,
         m365_buf_append(b, h->keys[i], h->key_len[i]);
         char *u = NULL;
         size_t ulen = 0;
-        if (cp1252 && (u = m365_ctx_recode(ctx, row->fields[i].s, row->fields[i].len, &ulen))) {
+        if (cp1252 && (u = m365_recode_cp1252(row->fields[i].s, row->fields[i].len, &ulen))) {
             m365_json_str(b, u, ulen);
             free(u);
         } else {
@@ -165,11 +165,7 @@ static void la_read(struct m365_read_ctx *ctx)
         m365_ctx_skip(ctx, 0, NULL, "out of memory");
         return;
     }
-    const char *head;
-    size_t hlen;
-    if (m365_input_peek(ctx->in, &head, &hlen) == 0) {
-        m365_csv_rows_set_sep(rows, m365_csv_sep(head, hlen, false));
-    }
+    m365_csv_rows_find_sep(rows, false);
     struct m365_buf b;
     m365_buf_init(&b, 0);
     struct la_header h = {NULL, NULL, 0};

@@ -155,7 +155,7 @@ static void map_row(struct m365_read_ctx *ctx, const struct purview_cols *c,
         /* Not UTF-8: a re-save in Windows-1252 (Excel's "CSV (Comma delimited)"). */
         size_t rlen;
         const char *err2;
-        recoded = m365_ctx_recode(ctx, json, json_len, &rlen);
+        recoded = m365_recode_cp1252(json, json_len, &rlen);
         if (!recoded || m365_json_parse(ctx->json, recoded, rlen, true, &root, &err2) != 0) {
             free(recoded);
             m365_ctx_skip(ctx, row->line, "AuditData", "AuditData is not valid JSON: %s", err);
@@ -182,11 +182,7 @@ static void purview_read(struct m365_read_ctx *ctx)
         m365_ctx_skip(ctx, 0, NULL, "out of memory");
         return;
     }
-    const char *head;
-    size_t hlen;
-    if (m365_input_peek(ctx->in, &head, &hlen) == 0) {
-        m365_csv_rows_set_sep(rows, m365_csv_sep(head, hlen, true));
-    }
+    m365_csv_rows_find_sep(rows, true);
     struct m365_buf b;
     m365_buf_init(&b, 0);
     struct purview_cols cols = {-1, -1, -1, -1};

@@ -1176,7 +1176,7 @@ bool m365_sniff_has_key(const char *head, size_t len, const char *key)
     return false;
 }
 
-char *m365_ctx_recode(struct m365_read_ctx *ctx, const char *p, size_t n, size_t *out_len)
+char *m365_recode_cp1252(const char *p, size_t n, size_t *out_len)
 {
     if (n > (SIZE_MAX - M365_JSON_PADDING) / 3 || !m365_cp1252_likely(p, n)) {
         return NULL;
@@ -1187,7 +1187,6 @@ char *m365_ctx_recode(struct m365_read_ctx *ctx, const char *p, size_t n, size_t
     }
     *out_len = m365_cp1252_to_utf8(p, n, u);
     memset(u + *out_len, 0, M365_JSON_PADDING);
-    (void)ctx;
     return u;
 }
 

@@ -69,7 +69,7 @@ void m365_ctx_warning(struct m365_read_ctx *ctx, uint64_t line, const char *fiel
  * malloc'd, M365_JSON_PADDING zero bytes after its *out_len bytes; NULL for any other text (or
  * out of memory). The caller frees it, and calls m365_ctx_recoded when the record was read so
  * (the file's message counts them). */
-char *m365_ctx_recode(struct m365_read_ctx *ctx, const char *p, size_t n, size_t *out_len);
+char *m365_recode_cp1252(const char *p, size_t n, size_t *out_len);
 void m365_ctx_recoded(struct m365_read_ctx *ctx);
 
 /* Progress: readers call this once per record; it reports to the scan every 4096 records. */

@@ -935,11 +935,7 @@ static enum m365_status read_csv(struct m365_snap_db *db, struct m365_input *in,
     if (!rows) {
         return M365_E_NOMEM;
     }
-    const char *peek;
-    size_t plen;
-    if (m365_input_peek(in, &peek, &plen) == 0) {
-        m365_csv_rows_set_sep(rows, m365_csv_sep(peek, plen, true));
-    }
+    m365_csv_rows_find_sep(rows, true);
     struct csv_head head = {NULL, 0};
     enum m365_snapshot_kind kind = M365_SNAP_NONE;
     bool warned_typed = false;
