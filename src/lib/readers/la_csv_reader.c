@@ -11,6 +11,7 @@
 #include "../core/json_out.h"
 #include "../core/limits.h"
 #include "../core/norm.h"
+#include "csv_read.h"
 #include "csv_rows.h"
 #include "read_ctx.h"
 #include "reader.h"
@@ -158,74 +159,33 @@ static void map_row(struct m365_read_ctx *ctx, const struct la_header *h,
     m365_map_la_row(ctx, root, row->line, row->offset, b->data, b->len);
 }
 
+struct la_state {
+    struct la_header h;
+    struct m365_buf b;
+};
+
+static const char *la_header_row(void *user, struct m365_read_ctx *ctx,
+                                 const struct m365_csv_row *row)
+{
+    (void)ctx;
+    struct la_state *st = user;
+    return header_build(&st->h, row) != 0 ? "out of memory reading the csv header" : NULL;
+}
+
+static void la_row(void *user, struct m365_read_ctx *ctx, const struct m365_csv_row *row)
+{
+    struct la_state *st = user;
+    map_row(ctx, &st->h, row, &st->b);
+}
+
 static void la_read(struct m365_read_ctx *ctx)
 {
-    struct m365_csv_rows *rows = m365_csv_rows_new(ctx->in, (size_t)ctx->lim->max_record_bytes);
-    if (!rows) {
-        m365_ctx_skip(ctx, 0, NULL, "out of memory");
-        return;
-    }
-    m365_csv_rows_find_sep(rows, false);
-    struct m365_buf b;
-    m365_buf_init(&b, 0);
-    struct la_header h = {NULL, NULL, 0};
-    bool wide_warned = false;
-    struct m365_csv_header_text header = {NULL, 0};
-    bool have_header = false;
-    const char *no_header = NULL; /* why the header row could not be read */
-    for (;;) {
-        struct m365_csv_row row;
-        enum m365_status st = m365_csv_rows_next(rows, &row);
-        m365_ctx_tick(ctx);
-        if (st == M365_E_EOF) {
-            break;
-        }
-        if (st == M365_E_NOMEM) {
-            m365_ctx_skip(ctx, row.line, NULL, "%s", row.why);
-            break;
-        }
-        if (st == M365_E_LIMIT) {
-            m365_ctx_skip(ctx, row.line, NULL, "%s", row.why);
-            if (!have_header) {
-                /* Without a header no later row can be understood. */
-                have_header = true;
-                no_header = "the csv header row was skipped";
-            }
-            continue;
-        }
-        if (row.unterminated) {
-            m365_ctx_warn(ctx, row.line, NULL, "the file ends inside a quoted cell");
-        }
-        if (row.n_dropped && !wide_warned) {
-            wide_warned = true; /* said once per file */
-            m365_ctx_warning(ctx, row.line, NULL,
-                             "row has more than %u cells: the cells past that are ignored",
-                             (unsigned)M365_MAX_CSV_COLUMNS);
-        }
-        if (!have_header) {
-            have_header = true;
-            if (header_build(&h, &row) != 0) {
-                no_header = "out of memory reading the csv header";
-            }
-            m365_csv_header_keep(&header, &row);
-            continue;
-        }
-        if (no_header) {
-            m365_ctx_skip(ctx, row.line, NULL, "%s", no_header);
-            continue;
-        }
-        if (m365_csv_header_again(&header, &row)) {
-            m365_ctx_skip(ctx, row.line, NULL,
-                          "a header line again (exports joined together?): not a record");
-            continue;
-        }
-        map_row(ctx, &h, &row, &b);
-        m365_json_reset(ctx->json);
-    }
-    header_free(&h);
-    m365_csv_header_free(&header);
-    m365_buf_free(&b);
-    m365_csv_rows_free(rows);
+    static const struct m365_csv_reader r = {false, la_header_row, la_row};
+    struct la_state st = {{NULL, NULL, 0}, {0}};
+    m365_buf_init(&st.b, 0);
+    m365_csv_read(ctx, &r, &st);
+    header_free(&st.h);
+    m365_buf_free(&st.b);
 }
 
 /* Columns that (two at a time) mark a Log Analytics table. */

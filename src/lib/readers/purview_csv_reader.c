@@ -10,6 +10,7 @@
 
 #include "../core/json_out.h"
 #include "../core/norm.h"
+#include "csv_read.h"
 #include "csv_rows.h"
 #include "../core/limits.h"
 #include "read_ctx.h"
@@ -175,74 +176,33 @@ static void map_row(struct m365_read_ctx *ctx, const struct purview_cols *c,
     free(recoded);
 }
 
+struct purview_state {
+    struct purview_cols cols;
+    struct m365_buf b;
+};
+
+static const char *purview_header(void *user, struct m365_read_ctx *ctx,
+                                  const struct m365_csv_row *row)
+{
+    (void)ctx;
+    struct purview_state *st = user;
+    find_cols(row, &st->cols);
+    return NULL;
+}
+
+static void purview_row(void *user, struct m365_read_ctx *ctx, const struct m365_csv_row *row)
+{
+    struct purview_state *st = user;
+    map_row(ctx, &st->cols, row, &st->b);
+}
+
 static void purview_read(struct m365_read_ctx *ctx)
 {
-    struct m365_csv_rows *rows = m365_csv_rows_new(ctx->in, (size_t)ctx->lim->max_record_bytes);
-    if (!rows) {
-        m365_ctx_skip(ctx, 0, NULL, "out of memory");
-        return;
-    }
-    m365_csv_rows_find_sep(rows, true);
-    struct m365_buf b;
-    m365_buf_init(&b, 0);
-    struct purview_cols cols = {-1, -1, -1, -1};
-    bool wide_warned = false;
-    bool have_header = false;
-    const char *no_header = NULL; /* why the header row could not be read */
-    struct m365_csv_header_text header = {NULL, 0};
-    for (;;) {
-        struct m365_csv_row row;
-        enum m365_status st = m365_csv_rows_next(rows, &row);
-        m365_ctx_tick(ctx);
-        if (st == M365_E_EOF) {
-            break;
-        }
-        if (st == M365_E_NOMEM) {
-            m365_ctx_skip(ctx, row.line, NULL, "%s", row.why);
-            break;
-        }
-        if (st == M365_E_LIMIT) {
-            m365_ctx_skip(ctx, row.line, NULL, "%s", row.why);
-            if (!have_header) {
-                /* Without a header no later row can be understood. */
-                have_header = true;
-                no_header = "the csv header row was skipped";
-            }
-            continue;
-        }
-        if (row.unterminated) {
-            m365_ctx_warn(ctx, row.line, NULL, "the file ends inside a quoted cell");
-        }
-        if (row.n_dropped && !wide_warned) {
-            wide_warned = true; /* said once per file */
-            m365_ctx_warning(ctx, row.line, NULL,
-                             "row has more than %u cells: the cells past that are ignored",
-                             (unsigned)M365_MAX_CSV_COLUMNS);
-        }
-        if (!have_header) {
-            if (row.raw_len > 0 && row.raw[0] == '#') {
-                continue; /* Export-Csv's "#TYPE …" line */
-            }
-            find_cols(&row, &cols);
-            m365_csv_header_keep(&header, &row);
-            have_header = true;
-            continue;
-        }
-        if (no_header) {
-            m365_ctx_skip(ctx, row.line, NULL, "%s", no_header);
-            continue;
-        }
-        if (m365_csv_header_again(&header, &row)) {
-            m365_ctx_skip(ctx, row.line, NULL,
-                          "a header line again (exports joined together?): not a record");
-            continue;
-        }
-        map_row(ctx, &cols, &row, &b);
-        m365_json_reset(ctx->json);
-    }
-    m365_csv_header_free(&header);
-    m365_buf_free(&b);
-    m365_csv_rows_free(rows);
+    static const struct m365_csv_reader r = {true, purview_header, purview_row};
+    struct purview_state st = {{-1, -1, -1, -1}, {0}};
+    m365_buf_init(&st.b, 0);
+    m365_csv_read(ctx, &r, &st);
+    m365_buf_free(&st.b);
 }
 
 struct sniff_state {
