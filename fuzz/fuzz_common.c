@@ -195,7 +195,7 @@ static uint64_t count_json_records(const char *path, const struct m365_limits *l
 
 /* Records a CSV reader must account for: every row after the header, the header itself when it
  * was too large to keep; Purview skips "#TYPE" lines before its header. Mirrors the readers'
- * header rule (la_csv_reader.c, purview_csv_reader.c). */
+ * header rule (csv_read.c). */
 static uint64_t count_csv_records(const char *path, const struct m365_limits *lim, bool purview)
 {
     const char *err = NULL;
@@ -268,7 +268,8 @@ static void check_file(const struct m365_file_stats *fs, const char *input_forma
     uint64_t want;
     if (is_json_reader(fs->reader)) {
         want = count_json_records(fs->path, lim);
-    } else if (strcmp(fs->reader, "purview-csv") == 0 || strcmp(fs->reader, "la-csv") == 0) {
+    } else if (strcmp(fs->reader, "purview-csv") == 0 || strcmp(fs->reader, "la-csv") == 0 ||
+               strcmp(fs->reader, "entra-csv") == 0) {
         want = count_csv_records(fs->path, lim, fs->reader[0] == 'p');
     } else {
         return; /* a reader this check does not know yet */
