@@ -861,6 +861,17 @@ static int entra_sniff(const char *head, size_t len)
     if (i < len && (head[i] == '{' || head[i] == '[')) {
         return 0;
     }
+    /* Every other CSV file is sniffed too: split its header only when it names "(UTC)". */
+    const char *eol = memchr(head + i, '\n', len - i);
+    size_t end = eol ? (size_t)(eol - head) : len;
+    bool utc = false;
+    for (const char *p = head + i; !utc && (p = memchr(p, '(', end - (size_t)(p - head)));
+         p++) {
+        utc = end - (size_t)(p - head) >= 5 && memcmp(p, "(UTC)", 5) == 0;
+    }
+    if (!utc) {
+        return 0;
+    }
     struct kind_votes v = {false, false, false, false, false};
     if (m365_csv_first_row(head, len, false, sniff_cell, &v) < 0) {
         return 0;
