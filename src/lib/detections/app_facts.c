@@ -1135,6 +1135,9 @@ static void note_grant(struct m365_app_facts *f, struct m365_dctx *dc,
         for (uint32_t i = 1; i < ev->n_targets && !gid; i++) {
             if (ev->targets[i].type && m365_ieq(ev->targets[i].type, "ServicePrincipal")) {
                 gid = guid_of(dc, ev->targets[i].id);
+                if (gid && !gname) {
+                    gname = ev->targets[i].name;
+                }
             }
         }
     }
@@ -1162,6 +1165,11 @@ static void note_grant(struct m365_app_facts *f, struct m365_dctx *dc,
         g->resource_app_id = guid_of(dc, m365_event_extra(ev, "TargetAppId"));
         if (!g->resource_app_id) {
             g->resource_app_id = spn_app_id(dc, ev);
+        }
+        if (!g->resource_app_id && p && p->application && p->resource) {
+            /* An app role belongs to one resource: a record cut before its service principal
+             * names (the Entra admin center's download) still tells it by the role. */
+            g->resource_app_id = p->resource;
         }
     }
     add_manager(a, ev);

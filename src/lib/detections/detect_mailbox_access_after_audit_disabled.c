@@ -8,6 +8,7 @@
 #include "../core/map.h"
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
+#include "app_facts.h"
 #include "m365_ids.h"
 #include "mail_util.h"
 #include "signin_util.h"
@@ -32,6 +33,7 @@ struct state {
     struct m365_map holders;   /* app id or UPN holding full_access_as_app / impersonation -> 1 */
     struct m365_map places;    /* (upn, network prefix) -> 1: where each user signed in before */
     struct m365_map mbx_apps;  /* (mailbox, app) -> 1: apps that read a mailbox */
+    struct m365_app_facts apps; /* a grantee's app id when the grant record lacks it */
 };
 
 static void init(struct m365_dctx *dc, void *sv)
@@ -94,9 +96,21 @@ static void learn_holders(struct m365_dctx *dc, struct state *s, const struct m3
         bool fa = (role && role->new_value && strstr(role->new_value, M365_PERM_FULL_ACCESS_AS_APP)) ||
                   (val && val->new_value && strcmp(val->new_value, "full_access_as_app") == 0);
         const struct m365_modprop *appid = m365_event_prop(ev, "ServicePrincipal.AppId");
-        if (fa && appid && appid->new_value) {
-            put(&s->holders, m365_dctx_intern(dc, appid->new_value, strlen(appid->new_value)),
-                NULL);
+        const char *app = appid && appid->new_value ? appid->new_value : NULL;
+        if (fa && !app) {
+            /* A download that cuts the record (the Entra admin center keeps five properties a
+             * target) lacks the grantee's AppId: the application facts know the grantee from
+             * its target, and its AppId from the records that made it. */
+            M365_APP_EACH_ROOT(&s->apps, a)
+            {
+                for (uint32_t i = 0; i < a->grants.n && !app; i++) {
+                    const struct m365_app_grant *g = &((struct m365_app_grant *)a->grants.p)[i];
+                    app = g->ev->seq == ev->seq ? a->app_id : NULL;
+                }
+            }
+        }
+        if (fa && app) {
+            put(&s->holders, m365_dctx_intern(dc, app, strlen(app)), NULL);
         }
     } else if (ev->kind == M365_EV_EXCHANGE_ADMIN && ev->operation &&
                (strcmp(ev->operation, "New-ManagementRoleAssignment") == 0)) {
@@ -135,6 +149,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (ev->time_ms == M365_TIME_NONE) {
         return;
     }
+    m365_app_facts_observe(&s->apps, dc, ev);
     learn_holders(dc, s, ev);
     bool holder = is_holder(s, ev);
     for (size_t i = 0; i < s->n; i++) {
@@ -267,6 +282,7 @@ static void free_state(void *sv)
     m365_map_free(&s->holders);
     m365_map_free(&s->places);
     m365_map_free(&s->mbx_apps);
+    m365_app_facts_free(&s->apps);
 }
 
 static const char *const techniques[] = {"T1562.008", "T1114.002", NULL};
