@@ -300,6 +300,10 @@ struct entra_csv {
     struct m365_buf b;
     /* Per row: the cells of the columns that become nested objects. */
     const struct m365_csv_field **cell; /* by column */
+    /* The numbered audit columns in the order their objects are written: targets by number,
+     * each target's own cells, then its properties by number; details by number, key first. */
+    size_t *order;
+    size_t n_order;
 };
 
 /* The portal names each sign-in download after its tab; a renamed file is read as interactive
@@ -333,6 +337,56 @@ static enum m365_log_source source_from_name(const char *path)
         return M365_LOG_SIGNIN_MANAGED_IDENTITY;
     }
     return M365_LOG_UNKNOWN;
+}
+
+/* Sort key of a numbered audit column: details after targets; by number; a target's own cells
+ * before its properties, a property's name before its values, a detail's key before its value. */
+static uint64_t order_key(const struct col *c)
+{
+    uint64_t group = c->kind == K_DETAIL ? 1 : 0;
+    uint64_t field = c->kind == K_PROP ? 1 : 0;
+    uint64_t sub = c->key[0] == 'd' || c->key[0] == 'k' ? 0 : 1; /* displayName / key first */
+    return group << 40 | (uint64_t)c->t << 24 | field << 23 | (uint64_t)c->p << 8 | sub << 7;
+}
+
+struct order_item {
+    uint64_t key;
+    size_t col;
+};
+
+static int order_cmp(const void *a, const void *b)
+{
+    const struct order_item *x = a, *y = b;
+    if (x->key != y->key) {
+        return x->key < y->key ? -1 : 1;
+    }
+    return x->col < y->col ? -1 : x->col > y->col;
+}
+
+static int order_numbered(struct entra_csv *st)
+{
+    struct order_item *items = calloc(st->n_cols ? st->n_cols : 1, sizeof(*items));
+    st->order = calloc(st->n_cols ? st->n_cols : 1, sizeof(*st->order));
+    if (!items || !st->order) {
+        free(items);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < st->n_cols; i++) {
+        const struct col *c = &st->cols[i];
+        if (c->kind == K_TARGET || c->kind == K_PROP || c->kind == K_DETAIL) {
+            items[n].key = order_key(c);
+            items[n].col = i;
+            n++;
+        }
+    }
+    qsort(items, n, sizeof(*items), order_cmp);
+    for (size_t k = 0; k < n; k++) {
+        st->order[k] = items[k].col;
+    }
+    st->n_order = n;
+    free(items);
+    return 0;
 }
 
 static const char *entra_header(void *user, struct m365_read_ctx *ctx,
@@ -393,6 +447,9 @@ static const char *entra_header(void *user, struct m365_read_ctx *ctx,
                 c->kind = K_NONE;
             }
         }
+    }
+    if (st->kind == F_AUDIT && order_numbered(st) != 0) {
+        return "out of memory reading the csv header";
     }
     if (st->kind == F_SIGNIN) {
         st->src = source_from_name(ctx->path);
@@ -702,74 +759,91 @@ static void build_audit(struct entra_csv *st, const struct m365_csv_row *row)
         m365_buf_putc(b, '}');
         fd = false;
     }
-    for (unsigned d = 1; d <= st->max_detail; d++) {
-        const struct m365_csv_field *key = NULL, *val = NULL;
-        for (size_t i = 0; i < st->n_cols; i++) {
-            if (st->cell[i] && st->cols[i].kind == K_DETAIL && st->cols[i].t == d) {
-                *(st->cols[i].key[0] == 'k' ? &key : &val) = st->cell[i];
-            }
-        }
-        if (!key) {
+    /* Which targets and details have a cell: an object with none is left out, a detail
+     * without its key too. */
+    bool target_used[MAX_TARGETS + 1] = {false}, detail_keyed[MAX_DETAILS + 1] = {false};
+    for (size_t k = 0; k < st->n_order; k++) {
+        const struct col *c = &st->cols[st->order[k]];
+        if (!st->cell[st->order[k]]) {
             continue;
         }
-        m365_buf_puts(b, fd ? "{" : ",{");
-        fd = false;
-        bool f = true;
-        kv(b, &f, "key", key->s, key->len);
-        if (val) {
-            kv(b, &f, "value", val->s, val->len);
+        if (c->kind == K_DETAIL) {
+            detail_keyed[c->t] |= c->key[0] == 'k';
+        } else {
+            target_used[c->t] = true;
         }
+    }
+    size_t k = 0;
+    for (; k < st->n_order && st->cols[st->order[k]].kind != K_DETAIL; k++) {
+    }
+    unsigned open_detail = 0;
+    for (size_t j = k; j < st->n_order; j++) {
+        const struct col *c = &st->cols[st->order[j]];
+        const struct m365_csv_field *v = st->cell[st->order[j]];
+        if (!v || !detail_keyed[c->t]) {
+            continue;
+        }
+        if (c->t != open_detail) {
+            m365_buf_puts(b, open_detail ? "}," : (fd ? "" : ","));
+            m365_buf_putc(b, '{');
+            open_detail = c->t;
+            fd = false;
+            kv(b, &(bool){true}, c->key, v->s, v->len);
+        } else {
+            kv(b, &(bool){false}, c->key, v->s, v->len);
+        }
+    }
+    if (open_detail) {
         m365_buf_putc(b, '}');
     }
     m365_buf_puts(b, "],\"targetResources\":[");
-    bool ft = true;
-    for (unsigned t = 1; t <= st->max_target; t++) {
-        bool any = false;
-        for (size_t i = 0; i < st->n_cols && !any; i++) {
-            any = st->cell[i] && st->cols[i].t == t &&
-                  (st->cols[i].kind == K_TARGET || st->cols[i].kind == K_PROP);
-        }
-        if (!any) {
+    unsigned open_t = 0, open_p = 0;
+    bool in_props = false, tfirst = true, pfirst = true, cut = false;
+    for (size_t j = 0; j < k; j++) {
+        const struct col *c = &st->cols[st->order[j]];
+        const struct m365_csv_field *v = st->cell[st->order[j]];
+        if (!target_used[c->t]) {
             continue;
         }
-        m365_buf_puts(b, ft ? "{" : ",{");
-        ft = false;
-        bool f = true;
-        for (size_t i = 0; i < st->n_cols; i++) {
-            if (st->cell[i] && st->cols[i].kind == K_TARGET && st->cols[i].t == t) {
-                kv(b, &f, st->cols[i].key, st->cell[i]->s, st->cell[i]->len);
+        if (c->t != open_t) {
+            if (open_t) {
+                m365_buf_puts(b, in_props ? (open_p ? "}]}," : "]},")
+                                          : (tfirst ? "\"modifiedProperties\":[]}," :
+                                                      ",\"modifiedProperties\":[]},"));
             }
+            m365_buf_putc(b, '{');
+            open_t = c->t;
+            open_p = 0;
+            in_props = false;
+            tfirst = true;
         }
-        if (!f) {
-            m365_buf_putc(b, ',');
+        if (c->kind == K_PROP && !in_props) {
+            m365_buf_puts(b, tfirst ? "\"modifiedProperties\":[" : ",\"modifiedProperties\":[");
+            in_props = true;
+            pfirst = true;
         }
-        m365_buf_puts(b, "\"modifiedProperties\":[");
-        bool fp = true;
-        bool last_used = false;
-        for (unsigned p = 1; p <= st->max_prop; p++) {
-            bool open = false;
-            bool fq = true;
-            for (size_t i = 0; i < st->n_cols; i++) {
-                const struct col *c = &st->cols[i];
-                if (!st->cell[i] || c->kind != K_PROP || c->t != t || c->p != p) {
-                    continue;
-                }
-                if (!open) {
-                    m365_buf_puts(b, fp ? "{" : ",{");
-                    fp = false;
-                    open = true;
-                }
-                kv(b, &fq, c->key, st->cell[i]->s, st->cell[i]->len);
-                last_used |= p == st->max_prop && c->key[0] == 'd'; /* its Name */
-            }
-            if (open) {
-                m365_buf_putc(b, '}');
-            }
+        if (!v) {
+            continue;
         }
-        m365_buf_puts(b, "]}");
-        if (last_used && st->full_rows++ == 0) {
-            st->full_first = row->line;
+        if (c->kind == K_TARGET) {
+            kv(b, &tfirst, c->key, v->s, v->len);
+            continue;
         }
+        if (c->p != open_p) {
+            m365_buf_puts(b, open_p ? "},{" : "{");
+            open_p = c->p;
+            pfirst = true;
+        }
+        kv(b, &pfirst, c->key, v->s, v->len);
+        cut |= c->p == st->max_prop && c->key[0] == 'd'; /* its last property columns in use */
+    }
+    if (cut && st->full_rows++ == 0) {
+        st->full_first = row->line;
+    }
+    if (open_t) {
+        m365_buf_puts(b, in_props ? (open_p ? "}]}" : "]}")
+                                  : (tfirst ? "\"modifiedProperties\":[]}" :
+                                              ",\"modifiedProperties\":[]}"));
     }
     m365_buf_puts(b, "]}");
 }
@@ -840,6 +914,7 @@ static void entra_read(struct m365_read_ctx *ctx)
     }
     free(st.cols);
     free(st.cell);
+    free(st.order);
     m365_buf_free(&st.b);
 }
 
