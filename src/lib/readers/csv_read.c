@@ -1,5 +1,8 @@
 #include "csv_read.h"
 
+#include <string.h>
+
+#include "../core/buf.h"
 #include "../core/limits.h"
 #include "read_ctx.h"
 
@@ -67,4 +70,29 @@ void m365_csv_read(struct m365_read_ctx *ctx, const struct m365_csv_reader *r, v
     }
     m365_csv_header_free(&header);
     m365_csv_rows_free(rows);
+}
+
+int m365_csv_row_json(struct m365_read_ctx *ctx, const struct m365_csv_row *row,
+                      struct m365_buf *b, struct m365_jv *root)
+{
+    if (m365_buf_reserve(b, M365_JSON_PADDING) != 0) {
+        m365_ctx_skip(ctx, row->line, NULL, "out of memory building the row's JSON");
+        return -1;
+    }
+    memset(b->data + b->len, 0, M365_JSON_PADDING);
+    const char *err;
+    if (m365_json_parse(ctx->json, b->data, b->len, true, root, &err) != 0) {
+        m365_ctx_skip(ctx, row->line, NULL, "row could not be read as a JSON object: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+bool m365_csv_head_is_json(const char *head, size_t len)
+{
+    size_t i = len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
+        i++;
+    }
+    return i < len && (head[i] == '{' || head[i] == '[');
 }

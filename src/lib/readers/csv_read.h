@@ -4,6 +4,7 @@
 #ifndef M365_CSV_READ_H
 #define M365_CSV_READ_H
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "csv_rows.h"
 
@@ -20,4 +21,16 @@ struct m365_csv_reader {
 };
 
 void m365_csv_read(struct m365_read_ctx *ctx, const struct m365_csv_reader *r, void *user);
+
+/* For readers that turn a row into the JSON object a mapper reads: pads the object built in b
+ * and parses it into *root. Returns 0, or -1 after counting the row as skipped with the reason. */
+struct m365_buf;
+struct m365_jv;
+int m365_csv_row_json(struct m365_read_ctx *ctx, const struct m365_csv_row *row,
+                      struct m365_buf *b, struct m365_jv *root);
+
+/* Whether a file's first text (after a BOM and white space) opens a JSON value: JSON never
+ * starts a CSV header, and splitting a one-line JSON file into cells costs more than reading
+ * it. */
+bool m365_csv_head_is_json(const char *head, size_t len);
 #endif

@@ -866,15 +866,8 @@ static void entra_row(void *user, struct m365_read_ctx *ctx, const struct m365_c
     } else {
         build_audit(st, row);
     }
-    if (m365_buf_reserve(b, M365_JSON_PADDING) != 0) {
-        m365_ctx_skip(ctx, row->line, NULL, "out of memory building the row's JSON");
-        return;
-    }
-    memset(b->data + b->len, 0, M365_JSON_PADDING);
     struct m365_jv root;
-    const char *err;
-    if (m365_json_parse(ctx->json, b->data, b->len, true, &root, &err) != 0) {
-        m365_ctx_skip(ctx, row->line, NULL, "row could not be read as a JSON object: %s", err);
+    if (m365_csv_row_json(ctx, row, b, &root) != 0) {
         return;
     }
     struct m365_jv none;
@@ -929,14 +922,15 @@ static void sniff_cell(void *user, size_t index, const char *s, size_t len)
 
 static int entra_sniff(const char *head, size_t len)
 {
-    size_t i = len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    if (m365_csv_head_is_json(head, len)) {
+        return 0;
+    }
+    /* Every other CSV file is sniffed too: split its header only when it names "(UTC)" (on
+     * its first line that is not blank). */
+    size_t i = 0;
     while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
         i++;
     }
-    if (i < len && (head[i] == '{' || head[i] == '[')) {
-        return 0;
-    }
-    /* Every other CSV file is sniffed too: split its header only when it names "(UTC)". */
     const char *eol = memchr(head + i, '\n', len - i);
     size_t end = eol ? (size_t)(eol - head) : len;
     bool utc = false;

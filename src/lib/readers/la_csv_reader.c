@@ -145,15 +145,8 @@ static void map_row(struct m365_read_ctx *ctx, const struct la_header *h,
         m365_ctx_recoded(ctx);
     }
     m365_buf_putc(b, '}');
-    if (m365_buf_reserve(b, M365_JSON_PADDING) != 0) {
-        m365_ctx_skip(ctx, row->line, NULL, "out of memory building the row's JSON");
-        return;
-    }
-    memset(b->data + b->len, 0, M365_JSON_PADDING);
     struct m365_jv root;
-    const char *err;
-    if (m365_json_parse(ctx->json, b->data, b->len, true, &root, &err) != 0) {
-        m365_ctx_skip(ctx, row->line, NULL, "row could not be read as a JSON object: %s", err);
+    if (m365_csv_row_json(ctx, row, b, &root) != 0) {
         return;
     }
     m365_map_la_row(ctx, root, row->line, row->offset, b->data, b->len);
@@ -216,15 +209,7 @@ static void sniff_cell(void *user, size_t index, const char *s, size_t len)
 
 static int la_sniff(const char *head, size_t len)
 {
-    /* JSON never starts a CSV header; without this a JSON line could split into cells. */
-    size_t i = 0;
-    if (len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) {
-        i = 3;
-    }
-    while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
-        i++;
-    }
-    if (i < len && (head[i] == '{' || head[i] == '[')) {
+    if (m365_csv_head_is_json(head, len)) {
         return 0;
     }
     struct sniff_state st = {false, 0};

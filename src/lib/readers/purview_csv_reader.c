@@ -222,12 +222,7 @@ static void sniff_cell(void *user, size_t index, const char *s, size_t len)
 
 static int purview_sniff(const char *head, size_t len)
 {
-    /* JSON, not a header row: splitting a one-line Graph page as CSV cost more than reading it. */
-    size_t i = len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
-        i++;
-    }
-    if (i < len && (head[i] == '{' || head[i] == '[')) {
+    if (m365_csv_head_is_json(head, len)) {
         return 0;
     }
     struct sniff_state st = {false, false};
