@@ -28,7 +28,7 @@ expect_grep "help lists exit codes" "$WORK/out" "Exit codes: 0 scan completed"
 run version
 expect_grep "version" "$WORK/out" "^m365hunt [0-9]+\.[0-9]+\.[0-9]+ \(finding schema [0-9]+\)$"
 run formats
-expect_eq "formats listed" "$(grep -cE '^(ual-json|purview-csv|graph-json|la-json|la-csv|azmon-json|graph-audit-json|ual-search-json|entra-csv) ' "$WORK/out")" 9
+expect_eq "formats listed" "$(grep -cE '^(ual-json|purview-csv|graph-json|la-json|la-csv|azmon-json|graph-audit-json|ual-search-json|entra-csv|defender-json) ' "$WORK/out")" 10
 
 # A clean scan: exit 0; --fail-on with nothing at that level stays 0.
 run scan --no-progress "$DEMO"

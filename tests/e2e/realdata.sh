@@ -19,7 +19,10 @@ expect_eq "graph-json" "$(fmt graph-json)" "1 79 79 0 0"
 expect_eq "azmon-json" "$(fmt azmon-json)" "3 27 27 0 0"
 expect_eq "la-json"    "$(fmt la-json)"    "2 5 5 0 0"
 expect_eq "la-csv"     "$(fmt la-csv)"     "6 334 333 1 0"
-expect_eq "totals" "$(jq -r '.evidence.totals | "\(.records_read) \(.parsed) \(.skipped) \(.duplicates)"' "$O")" "518 517 1 0"
+# MANIFEST: Microsoft365DefenderEvents.json, 9 advanced hunting rows, one CloudAppEvents
+# MailItemsAccessed with its UAL record in RawEventData; the other 8 rows hold none.
+expect_eq "defender-json" "$(fmt defender-json)" "1 9 1 8 0"
+expect_eq "totals" "$(jq -r '.evidence.totals | "\(.records_read) \(.parsed) \(.skipped) \(.duplicates)"' "$O")" "527 518 9 0"
 expect_eq "read = parsed + skipped + duplicates, per file" \
     "$(jq '[.evidence.files[] | select(.records_read != .parsed + .skipped + .duplicates)] | length' "$O")" 0
 
@@ -53,6 +56,14 @@ expect_eq "credential actor ip" "$(sel AuditLogs_Hunting.csv 'select(.actor.upn|
 expect_grep "KeyDescription decoded" <(sel AuditLogs_Hunting.csv '.modified_properties[] | select(.name=="KeyDescription") | .new') 'KeyType=Password,KeyUsage=Verify'
 # OTRF: JSON-in-string values parsed once more; Graph mail read by the attacker app.
 expect_eq "delegated scope decoded" "$(sel AADAuditEvents.json 'select(.operation=="Add delegated permission grant") | .modified_properties[] | select(.name=="DelegatedPermissionGrant.Scope") | .new')" "User.Read Mail.ReadWrite"
+# The same read through Defender's CloudAppEvents: the record in RawEventData, its
+# OperationProperties and Folders flattened by the collector's ConvertTo-Json (said once).
+expect_eq "defender mail read" "$(sel Microsoft365DefenderEvents.json '"\(.time) \(.kind) \(.client_app_id) \(.mail.mailbox) \(.mail.operation_count) \(.evidence.record_id)"')" \
+    "2021-08-02T13:32:07.000Z mail-access 5a95e683-08ad-424e-a441-1d1aec52c02c pgustavo@simulandlabs.com 7 699e0b10-1c53-403e-976f-ce0847a92b44"
+expect_grep "defender device rows named" "$WORK/err.txt" \
+    'Microsoft365DefenderEvents\.json:1: RawEventData: no audit record in this row \(ActionType "LdapSearch"\)'
+expect_grep "defender depth limit named" "$WORK/err.txt" \
+    'Microsoft365DefenderEvents\.json: 3 value\(s\) are PowerShell.s text for an object .*the first at line 8'
 expect_eq "graph mail read" "$(sel OfficeActivityEvents.json '"\(.kind) \(.app_id) \(.client_app_id) \(.mail.mailbox) \(.mail.items) \(.mail.access_type)"')" \
     "mail-access 00000003-0000-0000-c000-000000000000 5a95e683-08ad-424e-a441-1d1aec52c02c pgustavo@simulandlabs.com 7 Bind"
 # Two OTRF rows share Id and time but differ in content: both kept (not duplicates).

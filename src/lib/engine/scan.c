@@ -27,6 +27,7 @@
 #include "../readers/json_records.h"
 #include "../readers/read_ctx.h"
 #include "../readers/reader.h"
+#include "../readers/sniff.h"
 #include "../enrich/enrich.h"
 #include "../snapshot/snap_context.h"
 #include "config.h"
@@ -939,8 +940,16 @@ static const char *no_format_reason(const char *head, size_t len, bool whole)
                "file instead (snapshot files are read from files and folders)";
     }
     if (head[i] == '{' || head[i] == '[') {
-        return "JSON, but not Unified Audit Log, Graph, Log Analytics or Azure Monitor records "
-               "(no recognised fields in the first records)";
+        struct m365_sniff_keys k;
+        if (m365_sniff_json_keys(head, len, &k) && m365_sniff_keys_has_any_case(&k, "Schema") &&
+            m365_sniff_keys_has_any_case(&k, "Results")) {
+            /* The advanced hunting API's (and Graph runHuntingQuery's) response as saved. */
+            return "a Defender advanced hunting response ({\"Schema\":…,\"Results\":[…]}): "
+                   "give its rows, one per line (jq -c '.Results[]', or '.results[]' from "
+                   "Graph), to read CloudAppEvents";
+        }
+        return "JSON, but not Unified Audit Log, Graph, Log Analytics, Azure Monitor or "
+               "Defender records (no recognised fields in the first records)";
     }
     return "text whose header matches no known CSV export (Purview audit search or Log "
            "Analytics)";

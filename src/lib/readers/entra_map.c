@@ -539,7 +539,15 @@ void m365_map_la_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t lin
     const char *s;
     size_t len;
     enum m365_log_source src = M365_LOG_UNKNOWN;
-    if (text_of(ctx, row, &s, &len, "Type", NULL)) {
+    bool typed = text_of(ctx, row, &s, &len, "Type", NULL);
+    if (typed ? m365_ieqn(s, len, "CloudAppEvents")
+              : m365_jget(row, "RawEventData", NULL).present &&
+                    m365_jget(row, "ActionType", NULL).present) {
+        /* Defender's rows, streamed to Sentinel: the audit record is their RawEventData. */
+        m365_map_cloudapp_event(ctx, row, line, offset, raw, raw_len);
+        return;
+    }
+    if (typed) {
         for (size_t i = 0; i < sizeof(la_tables) / sizeof(la_tables[0]); i++) {
             if (m365_ieqn(s, len, la_tables[i].table)) {
                 src = la_tables[i].src;
@@ -578,7 +586,8 @@ void m365_map_la_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t lin
         return;
     case M365_LOG_UNKNOWN:
         m365_ctx_skip(ctx, line, "Type",
-                      "not a SigninLogs, AAD*SignInLogs, AuditLogs or OfficeActivity row");
+                      "not a SigninLogs, AAD*SignInLogs, AuditLogs, OfficeActivity or "
+                      "CloudAppEvents row");
         return;
     default:
         m365_map_entra_signin(ctx, row, none, src, line, offset, raw, raw_len);

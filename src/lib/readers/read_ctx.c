@@ -1070,6 +1070,16 @@ static void note_flattened(struct m365_read_ctx *ctx)
     }
 }
 
+void m365_jnote_flattened(struct m365_read_ctx *ctx, struct m365_jv el)
+{
+    const char *s;
+    size_t len;
+    if (m365_jv_type(el) == M365_J_STRING && m365_jv_str(el, &s, &len) &&
+        powershell_flattened(s, len)) {
+        note_flattened(ctx);
+    }
+}
+
 struct m365_jv m365_jnested_list(struct m365_read_ctx *ctx, struct m365_jv v)
 {
     if (m365_jv_type(v) == M365_J_ARRAY) {

@@ -187,6 +187,10 @@ struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v);
  * PowerShell's text for one: used where that is what the depth limit leaves (a sign-in's
  * authentication steps), not on every list of every record. */
 struct m365_jv m365_jnested_list(struct m365_read_ctx *ctx, struct m365_jv v);
+/* For a list element that should be an object: notes PowerShell's text for one cut by
+ * ConvertTo-Json's depth limit ("@{Id=…; Path=\\Inbox; FolderItems=System.Object[]}"). Call it
+ * where an element could not be read, not on every element. */
+void m365_jnote_flattened(struct m365_read_ctx *ctx, struct m365_jv el);
 /* Integer from a number or numeric string. */
 bool m365_jint(struct m365_read_ctx *ctx, struct m365_jv v, int64_t *out);
 /* Boolean from true/false, "True"/"FALSE"/"1"/"0". */
@@ -228,7 +232,12 @@ void m365_map_graph_item(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t
                          uint64_t offset, const char *raw, size_t raw_len);
 void m365_map_entra_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct m365_jv env,
                           uint64_t line, uint64_t offset, const char *raw, size_t raw_len);
-/* A Log Analytics row (SigninLogs, AAD*SignInLogs, AuditLogs, OfficeActivity) as a JSON object. */
+/* A Defender XDR CloudAppEvents row (advanced hunting, or Sentinel's copy): its RawEventData
+ * as a UAL record; rows without one are skipped (docs/formats/defender-json.md). */
+void m365_map_cloudapp_event(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t line,
+                             uint64_t offset, const char *raw, size_t raw_len);
+/* A Log Analytics row (SigninLogs, AAD*SignInLogs, AuditLogs, OfficeActivity, CloudAppEvents)
+ * as a JSON object. */
 void m365_map_la_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t line,
                      uint64_t offset, const char *raw, size_t raw_len);
 

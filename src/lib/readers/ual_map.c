@@ -325,6 +325,7 @@ static void mail_fields(struct m365_read_ctx *ctx, const struct m365_jfields *f)
         size_t nl, sl;
         if (!m365_jtext(ctx, m365_jget(el, "Name", NULL), &n, &nl) ||
             !m365_jtext(ctx, m365_jget(el, "Value", NULL), &s, &sl)) {
+            m365_jnote_flattened(ctx, el);
             continue;
         }
         if (m365_ieqn(n, nl, "MailAccessType")) {
@@ -341,6 +342,7 @@ static void mail_fields(struct m365_read_ctx *ctx, const struct m365_jfields *f)
         if (!m365_jtext(ctx, m365_jget(el, "Path", NULL), &p, &pl)) {
             p = NULL;
             pl = 0;
+            m365_jnote_flattened(ctx, el);
         }
         size_t n = m365_jv_count(m365_jget(el, "FolderItems", NULL));
         m365_ev_add_folder(ctx, p, pl, (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n));
