@@ -137,6 +137,8 @@ static const char *const actor_keys[A__COUNT] = {
     "type", "displayName", "id", "userPrincipalName", "ipAddress", "servicePrincipalId",
     "servicePrincipalName"};
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Targets and details beyond these numbers are not read (the portal writes 3, 5 and 6). */
 #define MAX_TARGETS 16u
 #define MAX_PROPS 64u
@@ -204,7 +206,7 @@ static bool numbered(const char *name, struct col *c)
             return false;
         }
         c->t = (uint16_t)t;
-        for (size_t k = 0; k < sizeof(target_keys) / sizeof(target_keys[0]); k++) {
+        for (size_t k = 0; k < COUNT(target_keys); k++) {
             if (m365_ieq(p, target_keys[k][0])) {
                 c->kind = K_TARGET;
                 c->key = target_keys[k][1];
@@ -220,7 +222,7 @@ static bool numbered(const char *name, struct col *c)
             return false;
         }
         c->p = (uint16_t)m;
-        for (size_t k = 0; k < sizeof(prop_keys) / sizeof(prop_keys[0]); k++) {
+        for (size_t k = 0; k < COUNT(prop_keys); k++) {
             if (m365_ieq(p, prop_keys[k][0])) {
                 c->kind = K_PROP;
                 c->key = prop_keys[k][1];
@@ -254,8 +256,6 @@ static const struct name_map *lookup(const struct name_map *map, size_t n, const
     }
     return NULL;
 }
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Which download a header is: sign-ins carry a Request ID or a Username, audits an Activity. */
 enum file_kind { F_UNKNOWN, F_SIGNIN, F_AUDIT };
@@ -293,7 +293,7 @@ struct entra_csv {
     enum m365_log_source src;   /* sign-ins: from the file name */
     struct col *cols;
     size_t n_cols;
-    unsigned max_target, max_prop, max_detail;
+    unsigned max_prop; /* the last ModifiedProperty number the header has */
     uint64_t n_rows; /* rows handed to the mapper */
     long time_col;   /* Date (UTC), -1 when absent */
     uint64_t full_rows, full_first; /* audit rows whose last property columns are all used */
@@ -433,12 +433,7 @@ static const char *entra_header(void *user, struct m365_read_ctx *ctx,
                 }
             }
         } else if (st->kind == F_AUDIT && numbered(name, c)) {
-            if (c->kind == K_DETAIL) {
-                st->max_detail = c->t > st->max_detail ? c->t : st->max_detail;
-            } else {
-                st->max_target = c->t > st->max_target ? c->t : st->max_target;
-                st->max_prop = c->p > st->max_prop ? c->p : st->max_prop;
-            }
+            st->max_prop = c->p > st->max_prop ? c->p : st->max_prop;
         }
         /* A name the header has twice ("Incoming token type"): the first is read. */
         for (size_t j = 0; j < i && c->kind != K_NONE; j++) {
@@ -492,42 +487,28 @@ static struct text trim(struct text t)
     return t;
 }
 
-static void kv(struct m365_buf *b, bool *first, const char *key, const char *v, size_t vlen)
+static void kv(struct m365_buf *b, int *first, const char *key, const char *v, size_t vlen)
 {
-    if (!*first) {
-        m365_buf_putc(b, ',');
-    }
-    *first = false;
-    m365_json_cstr(b, key);
-    m365_buf_putc(b, ':');
+    m365_json_key(b, first, key);
     m365_json_str(b, v, vlen);
 }
 
-static void kv_raw(struct m365_buf *b, bool *first, const char *key, const char *raw)
+static void kv_raw(struct m365_buf *b, int *first, const char *key, const char *raw)
 {
-    if (!*first) {
-        m365_buf_putc(b, ',');
-    }
-    *first = false;
-    m365_json_cstr(b, key);
-    m365_buf_putc(b, ':');
+    m365_json_key(b, first, key);
     m365_buf_puts(b, raw);
 }
 
-static struct text trimmed(const char *a, const char *z)
+/* The opening brace of an array's next object. */
+static void item(struct m365_buf *b, int *first)
 {
-    while (a < z && *a == ' ') {
-        a++;
-    }
-    while (z > a && z[-1] == ' ') {
-        z--;
-    }
-    return (struct text){a, (size_t)(z - a)};
+    m365_buf_puts(b, *first ? "{" : ",{");
+    *first = 0;
 }
 
 /* "City, State, CC" (or "City, CC", or "CC") as Graph's location object: the country after the
  * last comma, the city before the first, the state between (it may hold a comma itself). */
-static void put_location(struct m365_buf *b, bool *first, struct text t)
+static void put_location(struct m365_buf *b, int *first, struct text t)
 {
     const char *end = t.s + t.len;
     const char *c1 = memchr(t.s, ',', t.len);
@@ -535,22 +516,22 @@ static void put_location(struct m365_buf *b, bool *first, struct text t)
     for (const char *p = c1; p; p = memchr(p + 1, ',', (size_t)(end - p - 1))) {
         c2 = p;
     }
-    if (!*first) {
-        m365_buf_putc(b, ',');
-    }
-    *first = false;
-    m365_buf_puts(b, "\"location\":{");
-    bool f = true;
+    m365_json_key(b, first, "location");
+    m365_buf_putc(b, '{');
+    int f = 1;
     if (!c1) {
         kv(b, &f, t.len <= 3 ? "countryOrRegion" : "city", t.s, t.len);
     } else {
-        struct text city = trimmed(t.s, c1), state = trimmed(c1 + 1, c2),
-                    country = trimmed(c2 + 1, end);
+        struct text city = trim((struct text){t.s, (size_t)(c1 - t.s)}),
+                    country = trim((struct text){c2 + 1, (size_t)(end - c2 - 1)});
         if (city.len) {
             kv(b, &f, "city", city.s, city.len);
         }
-        if (c2 != c1 && state.len) {
-            kv(b, &f, "state", state.s, state.len);
+        if (c2 != c1) {
+            struct text state = trim((struct text){c1 + 1, (size_t)(c2 - c1 - 1)});
+            if (state.len) {
+                kv(b, &f, "state", state.s, state.len);
+            }
         }
         if (country.len) {
             kv(b, &f, "countryOrRegion", country.s, country.len);
@@ -560,7 +541,7 @@ static void put_location(struct m365_buf *b, bool *first, struct text t)
 }
 
 /* The portal's words for Graph's enumeration values. */
-static void put_enum(struct m365_buf *b, bool *first, const char *key, struct text t)
+static void put_enum(struct m365_buf *b, int *first, const char *key, struct text t)
 {
     static const char *const words[][2] = {
         {"Single-factor authentication", "singleFactorAuthentication"},
@@ -582,7 +563,7 @@ static void put_enum(struct m365_buf *b, bool *first, const char *key, struct te
 static void build_signin(struct entra_csv *st, const struct m365_csv_row *row)
 {
     struct m365_buf *b = &st->b;
-    bool first = true;
+    int first = 1;
     struct text status = {0}, code = {0}, reason = {0}, loc = {0}, method = {0}, detail = {0};
     struct text dev_text[8];
     const char *dev_key[8];
@@ -624,12 +605,9 @@ static void build_signin(struct entra_csv *st, const struct m365_csv_row *row)
     }
     bool ok = status.s && m365_ieqn(status.s, status.len, "Success");
     if (code.s || reason.s || ok) {
-        if (!first) {
-            m365_buf_putc(b, ',');
-        }
-        first = false;
-        m365_buf_puts(b, "\"status\":{");
-        bool f = true;
+        m365_json_key(b, &first, "status");
+        m365_buf_putc(b, '{');
+        int f = 1;
         if (code.s) {
             kv(b, &f, "errorCode", code.s, code.len);
         } else if (ok) {
@@ -644,12 +622,9 @@ static void build_signin(struct entra_csv *st, const struct m365_csv_row *row)
         put_location(b, &first, loc);
     }
     if (n_dev) {
-        if (!first) {
-            m365_buf_putc(b, ',');
-        }
-        first = false;
-        m365_buf_puts(b, "\"deviceDetail\":{");
-        bool f = true;
+        m365_json_key(b, &first, "deviceDetail");
+        m365_buf_putc(b, '{');
+        int f = 1;
         for (size_t k = 0; k < n_dev; k++) {
             kv(b, &f, dev_key[k], dev_text[k].s, dev_text[k].len);
         }
@@ -657,12 +632,9 @@ static void build_signin(struct entra_csv *st, const struct m365_csv_row *row)
     }
     if (method.s) {
         /* One step: the method the download names, which satisfied a sign-in that succeeded. */
-        if (!first) {
-            m365_buf_putc(b, ',');
-        }
-        first = false;
-        m365_buf_puts(b, "\"authenticationDetails\":[{");
-        bool f = true;
+        m365_json_key(b, &first, "authenticationDetails");
+        m365_buf_puts(b, "[{");
+        int f = 1;
         kv(b, &f, "authenticationMethod", method.s, method.len);
         if (detail.s) {
             kv(b, &f, "authenticationMethodDetail", detail.s, detail.len);
@@ -673,12 +645,25 @@ static void build_signin(struct entra_csv *st, const struct m365_csv_row *row)
     m365_buf_putc(b, '}');
 }
 
+/* Ends a target object: its property list (an empty one when none was opened: fl < 0) and the
+ * open property (open_p). */
+static void close_target(struct m365_buf *b, int *fk, int fl, unsigned open_p)
+{
+    if (fl < 0) {
+        m365_json_key(b, fk, "modifiedProperties");
+        m365_buf_putc(b, '[');
+    } else if (open_p) {
+        m365_buf_putc(b, '}');
+    }
+    m365_buf_puts(b, "]}");
+}
+
 /* A target's or a detail's cells: the objects are written in number order, each with the cells
  * it has, and one with none is left out. */
 static void build_audit(struct entra_csv *st, const struct m365_csv_row *row)
 {
     struct m365_buf *b = &st->b;
-    bool first = true;
+    int first = 1;
     struct text actor[A__COUNT];
     memset(actor, 0, sizeof(actor));
     struct text ua = {0};
@@ -714,12 +699,9 @@ static void build_audit(struct entra_csv *st, const struct m365_csv_row *row)
                                      m365_ieqn(actor[A_TYPE].s, actor[A_TYPE].len,
                                                "ServicePrincipal"))));
     if (actor[A_UPN].s || actor[A_ID].s || actor[A_NAME].s || app) {
-        if (!first) {
-            m365_buf_putc(b, ',');
-        }
-        first = false;
-        m365_buf_puts(b, app ? "\"initiatedBy\":{\"app\":{" : "\"initiatedBy\":{\"user\":{");
-        bool f = true;
+        m365_json_key(b, &first, "initiatedBy");
+        m365_buf_puts(b, app ? "{\"app\":{" : "{\"user\":{");
+        int f = 1;
         if (app) {
             struct text id = actor[A_SP_ID].s ? actor[A_SP_ID] : actor[A_ID];
             struct text nm = actor[A_NAME].s ? actor[A_NAME] : actor[A_SP_NAME];
@@ -745,19 +727,15 @@ static void build_audit(struct entra_csv *st, const struct m365_csv_row *row)
         m365_buf_puts(b, "}}");
     }
     /* Additional details, the User Agent column first among them, where Graph has it. */
-    if (!first) {
-        m365_buf_putc(b, ',');
-    }
-    first = false;
-    m365_buf_puts(b, "\"additionalDetails\":[");
-    bool fd = true;
+    m365_json_key(b, &first, "additionalDetails");
+    m365_buf_putc(b, '[');
+    int fd = 1;
     if (ua.s) {
-        m365_buf_putc(b, '{');
-        bool f = true;
+        item(b, &fd);
+        int f = 1;
         kv(b, &f, "key", "User-Agent", 10);
         kv(b, &f, "value", ua.s, ua.len);
         m365_buf_putc(b, '}');
-        fd = false;
     }
     /* Which targets and details have a cell: an object with none is left out, a detail
      * without its key too. */
@@ -773,10 +751,12 @@ static void build_audit(struct entra_csv *st, const struct m365_csv_row *row)
             target_used[c->t] = true;
         }
     }
-    size_t k = 0;
-    for (; k < st->n_order && st->cols[st->order[k]].kind != K_DETAIL; k++) {
+    size_t k = 0; /* the first detail column: details are ordered after the targets */
+    while (k < st->n_order && st->cols[st->order[k]].kind != K_DETAIL) {
+        k++;
     }
     unsigned open_detail = 0;
+    int fv = 1;
     for (size_t j = k; j < st->n_order; j++) {
         const struct col *c = &st->cols[st->order[j]];
         const struct m365_csv_field *v = st->cell[st->order[j]];
@@ -784,21 +764,26 @@ static void build_audit(struct entra_csv *st, const struct m365_csv_row *row)
             continue;
         }
         if (c->t != open_detail) {
-            m365_buf_puts(b, open_detail ? "}," : (fd ? "" : ","));
-            m365_buf_putc(b, '{');
+            if (open_detail) {
+                m365_buf_putc(b, '}');
+            }
+            item(b, &fd);
             open_detail = c->t;
-            fd = false;
-            kv(b, &(bool){true}, c->key, v->s, v->len);
-        } else {
-            kv(b, &(bool){false}, c->key, v->s, v->len);
+            fv = 1;
         }
+        kv(b, &fv, c->key, v->s, v->len);
     }
     if (open_detail) {
         m365_buf_putc(b, '}');
     }
-    m365_buf_puts(b, "],\"targetResources\":[");
+    m365_buf_putc(b, ']');
+    m365_json_key(b, &first, "targetResources");
+    m365_buf_putc(b, '[');
+    /* ft: targets in the list; fk: members of the open target; fl: properties in its list (-1
+     * before the list is opened); fp: members of the open property. */
     unsigned open_t = 0, open_p = 0;
-    bool in_props = false, tfirst = true, pfirst = true, cut = false;
+    int ft = 1, fk = 1, fl = -1, fp = 1;
+    bool cut = false;
     for (size_t j = 0; j < k; j++) {
         const struct col *c = &st->cols[st->order[j]];
         const struct m365_csv_field *v = st->cell[st->order[j]];
@@ -807,43 +792,42 @@ static void build_audit(struct entra_csv *st, const struct m365_csv_row *row)
         }
         if (c->t != open_t) {
             if (open_t) {
-                m365_buf_puts(b, in_props ? (open_p ? "}]}," : "]},")
-                                          : (tfirst ? "\"modifiedProperties\":[]}," :
-                                                      ",\"modifiedProperties\":[]},"));
+                close_target(b, &fk, fl, open_p);
             }
-            m365_buf_putc(b, '{');
+            item(b, &ft);
             open_t = c->t;
             open_p = 0;
-            in_props = false;
-            tfirst = true;
+            fk = 1;
+            fl = -1;
         }
-        if (c->kind == K_PROP && !in_props) {
-            m365_buf_puts(b, tfirst ? "\"modifiedProperties\":[" : ",\"modifiedProperties\":[");
-            in_props = true;
-            pfirst = true;
+        if (c->kind == K_PROP && fl < 0) {
+            m365_json_key(b, &fk, "modifiedProperties");
+            m365_buf_putc(b, '[');
+            fl = 1;
         }
         if (!v) {
             continue;
         }
         if (c->kind == K_TARGET) {
-            kv(b, &tfirst, c->key, v->s, v->len);
+            kv(b, &fk, c->key, v->s, v->len);
             continue;
         }
         if (c->p != open_p) {
-            m365_buf_puts(b, open_p ? "},{" : "{");
+            if (open_p) {
+                m365_buf_putc(b, '}');
+            }
+            item(b, &fl);
             open_p = c->p;
-            pfirst = true;
+            fp = 1;
         }
-        kv(b, &pfirst, c->key, v->s, v->len);
+        kv(b, &fp, c->key, v->s, v->len);
         cut |= c->p == st->max_prop && c->key[0] == 'd'; /* its last property columns in use */
+    }
+    if (open_t) {
+        close_target(b, &fk, fl, open_p);
     }
     if (cut && st->full_rows++ == 0) {
         st->full_first = row->line;
-    }
-    if (open_t) {
-        m365_buf_puts(b, in_props ? (open_p ? "}]}" : "]}")
-                                  : (tfirst ? "\"modifiedProperties\":[]}" :
-                                              ",\"modifiedProperties\":[]}"));
     }
     m365_buf_puts(b, "]}");
 }

@@ -1084,13 +1084,12 @@ struct m365_jv m365_jnested_list(struct m365_read_ctx *ctx, struct m365_jv v)
 {
     if (m365_jv_type(v) == M365_J_ARRAY) {
         struct m365_jit it;
-        const char *k, *s;
-        size_t kl, len;
+        const char *k;
+        size_t kl;
         struct m365_jv first;
         m365_jv_iter(v, &it);
-        if (m365_jit_next(&it, &k, &kl, &first) && m365_jv_type(first) == M365_J_STRING &&
-            m365_jv_str(first, &s, &len) && powershell_flattened(s, len)) {
-            note_flattened(ctx);
+        if (m365_jit_next(&it, &k, &kl, &first)) {
+            m365_jnote_flattened(ctx, first);
         }
         return v;
     }
