@@ -92,8 +92,11 @@ struct m365_scan;
 enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_options *opts);
 void m365_scan_free(struct m365_scan *s);
 
-/* Queue a file, a directory (walked recursively, in name order) or "-" (standard input).
- * Returns M365_E_IO when the path does not exist (also reported as a diagnostic). */
+/* Queue a file, a directory (walked recursively, in name order) or "-" (standard input). A
+ * file named *.zip that is a ZIP archive is queued member by member, in name order, each member
+ * a file named archive/member; an archive that cannot be read is listed with its error, as a
+ * file that cannot be opened is. Returns M365_E_IO when the path does not exist (also reported
+ * as a diagnostic). */
 enum m365_status m365_scan_add_path(struct m365_scan *s, const char *path);
 
 /* Read everything queued, de-duplicate, sort by time, run the detections. */

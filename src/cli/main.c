@@ -15,7 +15,8 @@ static void help(FILE *f)
         "on one UTC timeline and tells you what it read, what it could not, and what it found.\n"
         "\n"
         "Usage:\n"
-        "  m365hunt scan [OPTIONS] PATH...   read files, folders (recursively) or - (stdin)\n"
+        "  m365hunt scan [OPTIONS] PATH...   read files, folders (recursively), .zip archives\n"
+        "                                    or - (stdin)\n"
         "  m365hunt coverage PATH...         what the evidence can and cannot show (gaps, mailboxes\n"
         "                                    without MailItemsAccessed, rules that cannot run)\n"
         "  m365hunt audit PATH...            posture findings from a tenant snapshot (Graph users,\n"
@@ -117,7 +118,8 @@ static int formats(void)
         }
     }
     printf("\nAny of them may be gzip- or zstd-compressed, UTF-8 (with or without BOM) or "
-           "UTF-16.\n");
+           "UTF-16,\nor inside a ZIP archive named *.zip (read member by member, not "
+           "extracted).\n");
     return CLI_EXIT_OK;
 }
 

@@ -122,6 +122,7 @@ expect_eq "unknown files listed" "$(jq -r '[.evidence.files[] | select(.error !=
 d=$WORK/known_binary; mkdir -p "$d/in"
 echo "$ok1" >"$d/in/good.jsonl"
 printf 'PK\x03\x04\x14\x00\x00\x00\x08\x00ual/audit.jsonl' >"$d/in/evidence.zip"
+cp "$d/in/evidence.zip" "$d/in/evidence.download"
 printf 'PK\x03\x04\x14\x00\x06\x00\x08\x00[Content_Types].xml' >"$d/in/AuditLog.xlsx"
 printf '7z\xbc\xaf\x27\x1c\x00\x04' >"$d/in/evidence.7z"
 printf 'BZh91AY&SY\x00' >"$d/in/audit.jsonl.bz2"
@@ -133,7 +134,10 @@ printf 'SQLite format 3\x00\x10' >"$d/in/cache.db"
 printf '%%PDF-1.7\n' >"$d/in/report.pdf"
 scan_json "$d/out.json" "$d/err.txt" "$d/in"
 expect_eq "known binary beside good exit" "$RC" 0
-expect_grep "zip" "$d/err.txt" 'evidence\.zip: not read: a ZIP archive: extract it'
+expect_grep "zip cut short" "$d/err.txt" \
+    'evidence\.zip: ZIP archive cannot be read: its directory, at the end of the file, is missing'
+expect_grep "zip not named .zip" "$d/err.txt" \
+    'evidence\.download: not read: a ZIP archive whose name does not end in \.zip: rename it'
 expect_grep "xlsx" "$d/err.txt" 'AuditLog\.xlsx: not read: an Office document \(an Excel workbook\?\)'
 expect_grep "7z" "$d/err.txt" 'evidence\.7z: not read: a 7-Zip or RAR archive'
 expect_grep "bz2" "$d/err.txt" 'audit\.jsonl\.bz2: not read: bzip2- or xz-compressed'
@@ -143,7 +147,7 @@ expect_grep "evtx" "$d/err.txt" 'Security\.evtx: not read: a Windows event log'
 expect_grep "pst" "$d/err.txt" 'mail\.pst: not read: an Outlook data file'
 expect_grep "sqlite" "$d/err.txt" 'cache\.db: not read: an SQLite database'
 expect_grep "pdf" "$d/err.txt" 'report\.pdf: not read: a PDF document'
-expect_eq "known binary listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 10
+expect_eq "known binary listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 11
 
 # 10b. Format detection looks past the start of a file (docs/cli.md): blank lines beyond the
 # first 64 KiB, plain, gzip and UTF-16; a JSON Lines file whose first line was cut or damaged;

@@ -21,6 +21,7 @@
 #define M365_MAX_CSV_COLUMNS 1024u
 #define M365_MAX_DIAG_PER_FILE 50u        /* identical-kind messages per file before summarising */
 #define M365_MAX_WALK_DEPTH 64u           /* directory recursion */
+#define M365_MAX_ZIP_MEMBERS (1u << 18)   /* files of one ZIP archive scanned */
 
 #define M365_INCIDENT_WINDOW_MS (7ll * 86400000) /* findings sharing an entity this close: one incident */
 

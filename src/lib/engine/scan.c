@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/vfs.h>
@@ -23,6 +24,7 @@
 #include "../core/map.h"
 #include "../core/region.h"
 #include "../io/input.h"
+#include "../io/zip_archive.h"
 #include "../json/json.h"
 #include "../readers/json_records.h"
 #include "../readers/read_ctx.h"
@@ -48,6 +50,8 @@
 
 struct file_entry {
     char *path;
+    char *archive;  /* a ZIP member (path = archive/name): the archive's path, else NULL */
+    uint64_t member; /* its index in the archive */
     struct m365_file_stats st;
     bool snapshot; /* a tenant snapshot file: loaded by load_snapshot, not the log readers */
     uint32_t first_unit, n_units; /* its read units, consecutive */
@@ -491,6 +495,7 @@ void m365_scan_free(struct m365_scan *s)
     pthread_mutex_destroy(&s->id_mu);
     for (size_t i = 0; i < s->n_files; i++) {
         free(s->files[i].path);
+        free(s->files[i].archive);
     }
     free(s->files);
     m365_arena_free(&s->arena);
@@ -751,6 +756,112 @@ static int cmp_file(const void *a, const void *b)
     return c ? c : (x < y ? -1 : x > y); /* "-" given twice keeps its order */
 }
 
+static bool named_zip(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcasecmp(path + n - 4, ".zip") == 0;
+}
+
+/* A member's name as a path: control characters (a line break in a diagnostic) become '?'. */
+static char *member_path(const char *archive, const char *name)
+{
+    size_t a = strlen(archive), n = strlen(name);
+    char *p = malloc(a + 1 + n + 1);
+    if (p) {
+        memcpy(p, archive, a);
+        p[a] = '/';
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)name[i];
+            p[a + 1 + i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        }
+        p[a + 1 + n] = '\0';
+    }
+    return p;
+}
+
+/* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT
+ * when the file is no archive (it is queued as a plain file then). Folders are not files;
+ * macOS's resource forks (__MACOSX/) and members that cannot be unpacked are named. */
+static enum m365_status add_zip(struct m365_scan *s, const char *path)
+{
+    struct m365_zip *z = NULL;
+    char err[200];
+    enum m365_status st = m365_zip_open(path, &z, err, sizeof(err));
+    if (st == M365_E_FORMAT || st == M365_E_NOMEM) {
+        return st;
+    }
+    if (st != M365_OK) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "ZIP archive cannot be read: %s", err);
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, msg);
+        struct file_entry *f = add_file(s, path);
+        if (!f) {
+            return M365_E_NOMEM;
+        }
+        f->st.status = M365_E_IO;
+        f->st.error = "cannot be opened";
+        return M365_OK; /* as a file that cannot be opened: listed, and the scan goes on */
+    }
+    /* In the archive's order: the scan puts every file in name order before reading. */
+    uint64_t n = m365_zip_count(z);
+    size_t k = 0, forks = 0, damaged = 0, over = 0;
+    for (uint64_t i = 0; i < n && st == M365_OK; i++) {
+        struct m365_zip_member m;
+        if (m365_zip_member(z, i, &m) != 0) {
+            damaged++;
+            continue;
+        }
+        if (m.dir) {
+            continue;
+        }
+        if (strncmp(m.name, "__MACOSX/", 9) == 0) {
+            forks++;
+            continue;
+        }
+        if (k == M365_MAX_ZIP_MEMBERS) {
+            over++;
+            continue;
+        }
+        char *mp = member_path(path, m.name);
+        struct file_entry *f = mp ? add_file(s, mp) : NULL;
+        free(mp);
+        if (!f || !(f->archive = strdup(path))) {
+            st = M365_E_NOMEM;
+            break;
+        }
+        f->member = i;
+        f->size = m.size;
+        s->bytes_total += f->size;
+        k++;
+    }
+    m365_zip_close(z);
+    if (st != M365_OK) {
+        return st;
+    }
+    if (damaged) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%zu entr%s of the archive's directory cannot be read: not "
+                 "scanned", damaged, damaged == 1 ? "y" : "ies");
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, msg);
+    }
+    if (over) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "holds more than %u files: %zu not scanned (extract it and scan "
+                 "the folder)", M365_MAX_ZIP_MEMBERS, over);
+        diag(s, M365_DIAG_ERROR, M365_E_LIMIT, path, msg);
+    }
+    if (forks) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%zu macOS resource fork%s (__MACOSX/) not scanned: file "
+                 "attributes, not logs", forks, forks == 1 ? "" : "s");
+        diag(s, M365_DIAG_NOTE, M365_OK, path, msg);
+    }
+    if (k == 0 && !damaged) {
+        diag(s, M365_DIAG_WARNING, M365_E_FORMAT, path, "ZIP archive holds no files");
+    }
+    return M365_OK;
+}
+
 /* `path` and its stat() result (`stat_errno` when that failed): a directory's entries are
  * looked up relative to it, not by their whole path again. */
 static enum m365_status walk(struct m365_scan *s, const char *path, const struct stat *stp,
@@ -771,6 +882,12 @@ static enum m365_status walk(struct m365_scan *s, const char *path, const struct
         if (!S_ISREG(stp->st_mode) && !S_ISFIFO(stp->st_mode) && !S_ISCHR(stp->st_mode)) {
             diag(s, M365_DIAG_NOTE, M365_OK, path, "not a regular file: ignored");
             return M365_OK;
+        }
+        if (S_ISREG(stp->st_mode) && named_zip(path)) {
+            enum m365_status zr = add_zip(s, path);
+            if (zr != M365_E_FORMAT) {
+                return zr;
+            }
         }
         struct file_entry *f = add_file(s, path);
         if (!f) {
@@ -885,8 +1002,8 @@ static const char *known_binary(const char *head, size_t len)
             return "an Office document (an Excel workbook?), not an export: save the sheet as "
                    "CSV UTF-8, or better, scan the export as it was downloaded";
         }
-        return "a ZIP archive: extract it and scan the folder (gzip and zstd are read as they "
-               "are, archives are not)";
+        return "a ZIP archive whose name does not end in .zip: rename it (or save standard "
+               "input to a .zip file) and its members are scanned";
     }
     if (starts(head, len, "7z\xBC\xAF\x27\x1C", 6) || starts(head, len, "Rar!\x1A\x07", 6)) {
         return "a 7-Zip or RAR archive: extract it and scan the folder";
@@ -1048,9 +1165,41 @@ static bool is_snapshot_file(const struct m365_input *in, const char *head, size
 
 /* Reads one unit into its own store, statistics and diagnostic list (any thread). File-level
  * outcomes (cannot open, no format) are recorded as the unit's stop reason or file stats. */
+/* The archive a thread reads members from, open from one member to the next: libzip's
+ * handles are one thread's each, and opening reads the whole directory. */
+struct zip_cache {
+    const struct file_entry *f; /* a member of the archive open, or NULL */
+    struct m365_zip *z;
+};
+
+static void zip_cache_close(struct zip_cache *zc)
+{
+    m365_zip_close(zc->z);
+    zc->z = NULL;
+    zc->f = NULL;
+}
+
+static struct m365_input *open_member(struct m365_scan *s, struct zip_cache *zc,
+                                      const struct file_entry *f, const char **err)
+{
+    if (!zc->f || strcmp(zc->f->archive, f->archive) != 0) {
+        zip_cache_close(zc);
+        static _Thread_local char why[200];
+        enum m365_status st = m365_zip_open(f->archive, &zc->z, why, sizeof(why));
+        if (st != M365_OK) {
+            /* The archive changed between the walk and the reading. */
+            *err = st == M365_E_FORMAT ? "the archive is no longer a ZIP archive" : why;
+            zip_cache_close(zc);
+            return NULL;
+        }
+        zc->f = f;
+    }
+    return m365_input_open_member(zc->z, f->member, &s->opts.limits, s->opts.read_chunk, err);
+}
+
 static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365_json *json,
                       struct m365_arena *arena, struct m365_detail_memo *details,
-                      struct evslab *slab)
+                      struct evslab *slab, struct zip_cache *zc)
 {
     u->slab = slab;
     struct file_entry *f = &s->files[u->file];
@@ -1067,9 +1216,10 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         return;
     }
     struct m365_input *in =
-        u->ranged ? m365_input_open_range(f->path, &s->opts.limits, s->opts.read_chunk, u->start,
-                                          u->end, &err)
-                  : m365_input_open(f->path, &s->opts.limits, s->opts.read_chunk, &err);
+        f->archive ? open_member(s, zc, f, &err)
+        : u->ranged ? m365_input_open_range(f->path, &s->opts.limits, s->opts.read_chunk,
+                                            u->start, u->end, &err)
+                    : m365_input_open(f->path, &s->opts.limits, s->opts.read_chunk, &err);
     if (!in) {
         char msg[256];
         snprintf(msg, sizeof(msg), "cannot open: %s", err ? err : "unknown error");
@@ -1109,6 +1259,9 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
         const char *why = ierr ? ierr : no_format_reason(head, hlen, m365_input_peek_all(in));
+        if (!ierr && f->archive && known_binary(head, hlen) && starts(head, hlen, "PK", 2)) {
+            why = "a ZIP archive inside the archive: extract the outer one and scan the folder";
+        }
         char msg[320];
         snprintf(msg, sizeof(msg), "not read: %s", why);
         struct m365_diag d = {M365_DIAG_ERROR, ierr ? ist : M365_E_FORMAT, f->path, 0, NULL, msg};
@@ -1166,8 +1319,8 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
 static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t split,
                          const struct m365_reader **rd_out, uint64_t *bounds, size_t max_parts)
 {
-    uint64_t size = f->size; /* as queued; 0 unless a regular file */
-    if (size < 2 * split) {
+    uint64_t size = f->size; /* as queued; 0 unless a regular file or a ZIP member */
+    if (size < 2 * split || f->archive) {
         return 1;
     }
     const char *err = NULL;
@@ -1442,6 +1595,7 @@ static void *worker_main(void *arg)
     struct m365_json *json =
         m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
     struct m365_detail_memo *details = m365_detail_memo_new();
+    struct zip_cache zc = {NULL, NULL};
     for (;;) {
         size_t i = atomic_fetch_add(&p->next, 1);
         if (i >= s->n_units) {
@@ -1449,7 +1603,7 @@ static void *worker_main(void *arg)
         }
         struct m365_read_unit *u = &s->units[i];
         if (json) {
-            read_unit(s, u, json, w->arena, details, &w->slab);
+            read_unit(s, u, json, w->arena, details, &w->slab, &zc);
         } else {
             struct m365_diag d = {M365_DIAG_ERROR, M365_E_NOMEM, s->files[u->file].path, 0, NULL,
                                   "out of memory"};
@@ -1466,6 +1620,7 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&p->mu);
         }
     }
+    zip_cache_close(&zc);
     m365_detail_memo_free(details);
     m365_json_free(json);
     return NULL;
@@ -1568,14 +1723,16 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
         }
         struct evslab slab = {NULL, 0, 0};
         struct m365_detail_memo *details = m365_detail_memo_new();
+        struct zip_cache zc = {NULL, NULL};
         for (uint32_t i = 0; i < s->n_files; i++) {
             struct file_entry *f = &s->files[i];
             for (uint32_t k = 0; k < f->n_units; k++) {
-                read_unit(s, &s->units[f->first_unit + k], json, &s->arena, details, &slab);
+                read_unit(s, &s->units[f->first_unit + k], json, &s->arena, details, &slab, &zc);
             }
             finish_file(s, i);
             gather_file(s, i);
         }
+        zip_cache_close(&zc);
         m365_detail_memo_free(details);
         m365_json_free(json);
         return M365_OK;

@@ -1,6 +1,7 @@
 #include "input.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <zstd.h>
 
 #include "../core/limits.h"
+#include "zip_archive.h"
 
 /* Room given to the gzip decoder per call (see gz_decode). */
 #define GZ_STEP ((size_t)128 << 10)
@@ -19,6 +21,9 @@
 struct m365_input {
     int fd;
     bool own_fd;
+    /* A member of a ZIP archive: its unpacked bytes stand in for the file's (fd unused). */
+    struct m365_zip_stream *zs;
+    uint64_t zip_packed; /* the member's size in the archive (the bomb ratio's base) */
     bool regular; /* opened by path and a regular file (fstat at open) */
     uint64_t size;
     struct m365_limits lim;
@@ -66,11 +71,44 @@ static void fail(struct m365_input *in, enum m365_status st, const char *msg)
     }
 }
 
+/* fail() with a message built in errbuf; the first failure's text is kept. */
+__attribute__((format(printf, 3, 4))) static void failf(struct m365_input *in,
+                                                        enum m365_status st, const char *fmt, ...)
+{
+    if (in->err) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(in->errbuf, sizeof(in->errbuf), fmt, ap);
+    va_end(ap);
+    fail(in, st, in->errbuf);
+}
+
+static bool past_limits(struct m365_input *in, uint64_t out, uint64_t packed);
+
+/* A ZIP member's next bytes; -1 (set) when its data is damaged or unpacks past the limits. */
+static ssize_t zip_read(struct m365_input *in, void *buf, size_t cap)
+{
+    const char *zerr = NULL;
+    ssize_t n = m365_zip_stream_read(in->zs, buf, cap, &zerr);
+    if (n < 0) {
+        failf(in, M365_E_PARSE, "ZIP member is damaged (%s)", zerr ? zerr : "unknown error");
+        return -1;
+    }
+    /* The central directory's sizes may lie: the limits count what really comes out. */
+    in->bytes_decomp += (uint64_t)n;
+    return past_limits(in, in->bytes_decomp, in->zip_packed) ? -1 : n;
+}
+
 /* read(2) within the input's byte range. */
 static ssize_t fd_read(struct m365_input *in, void *buf, size_t cap)
 {
     if (in->remain == 0) {
         return 0;
+    }
+    if (in->zs) {
+        return zip_read(in, buf, cap);
     }
     if ((uint64_t)cap > in->remain) {
         cap = (size_t)in->remain;
@@ -91,8 +129,7 @@ static ssize_t raw_read(struct m365_input *in, size_t at)
 {
     ssize_t n = fd_read(in, in->raw + at, in->raw_cap - at);
     if (n < 0) {
-        snprintf(in->errbuf, sizeof(in->errbuf), "read error: %s", strerror(errno));
-        fail(in, M365_E_IO, in->errbuf);
+        failf(in, M365_E_IO, "read error: %s", strerror(errno));
         return -1;
     }
     if (n == 0) {
@@ -121,24 +158,26 @@ static ssize_t raw_fill(struct m365_input *in)
     return n;
 }
 
-static bool over_limit(struct m365_input *in)
+/* `out` bytes unpacked from `packed`: past the size or ratio limit (then set)? */
+static bool past_limits(struct m365_input *in, uint64_t out, uint64_t packed)
 {
-    if (in->bytes_decomp > in->lim.max_decompressed_bytes) {
-        snprintf(in->errbuf, sizeof(in->errbuf),
-                 "decompressed size exceeds the limit of %llu bytes (possible decompression bomb)",
-                 (unsigned long long)in->lim.max_decompressed_bytes);
-        fail(in, M365_E_LIMIT, in->errbuf);
+    if (out > in->lim.max_decompressed_bytes) {
+        failf(in, M365_E_LIMIT,
+              "decompressed size exceeds the limit of %llu bytes (possible decompression bomb)",
+              (unsigned long long)in->lim.max_decompressed_bytes);
         return true;
     }
-    if (in->bytes_decomp > M365_RATIO_GRACE_BYTES && in->bytes_in > 0 &&
-        in->bytes_decomp / in->bytes_in > in->lim.max_decompress_ratio) {
-        snprintf(in->errbuf, sizeof(in->errbuf),
-                 "decompression ratio exceeds %u:1 (possible decompression bomb)",
-                 in->lim.max_decompress_ratio);
-        fail(in, M365_E_LIMIT, in->errbuf);
+    if (out > M365_RATIO_GRACE_BYTES && packed > 0 && out / packed > in->lim.max_decompress_ratio) {
+        failf(in, M365_E_LIMIT, "decompression ratio exceeds %u:1 (possible decompression bomb)",
+              in->lim.max_decompress_ratio);
         return true;
     }
     return false;
+}
+
+static bool over_limit(struct m365_input *in)
+{
+    return past_limits(in, in->bytes_decomp, in->bytes_in);
 }
 
 /* Makes n bytes of the file available at raw_pos, fewer only at its end; -1 on a read error
@@ -235,8 +274,7 @@ static size_t gz_decode(struct m365_input *in, unsigned char *dst)
         in->raw_pos = in->raw_len - gz->avail_in;
         out = GZ_STEP - gz->avail_out;
         if (rc < 0) {
-            snprintf(in->errbuf, sizeof(in->errbuf), "gzip data is corrupt (%s)", gz_error(rc));
-            fail(in, M365_E_PARSE, in->errbuf);
+            failf(in, M365_E_PARSE, "gzip data is corrupt (%s)", gz_error(rc));
             /* A failed check value comes after the member's data, which decoded in full. */
             return rc == ISAL_INCORRECT_CHECKSUM ? out : 0;
         }
@@ -285,8 +323,7 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
         }
         ssize_t n = fd_read(in, buf, cap);
         if (n < 0) {
-            snprintf(in->errbuf, sizeof(in->errbuf), "read error: %s", strerror(errno));
-            fail(in, M365_E_IO, in->errbuf);
+            failf(in, M365_E_IO, "read error: %s", strerror(errno));
             return 0;
         }
         in->bytes_in += (uint64_t)n;
@@ -327,9 +364,7 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
         size_t ret = ZSTD_decompressStream(in->zd, &ob, &ib);
         in->raw_pos = ib.pos;
         if (ZSTD_isError(ret)) {
-            snprintf(in->errbuf, sizeof(in->errbuf), "zstd data is corrupt (%s)",
-                     ZSTD_getErrorName(ret));
-            fail(in, M365_E_PARSE, in->errbuf);
+            failf(in, M365_E_PARSE, "zstd data is corrupt (%s)", ZSTD_getErrorName(ret));
             return ob.pos;
         }
         in->z_end = ret == 0;
@@ -450,6 +485,8 @@ static void detect_encoding(struct m365_input *in, unsigned char *b, size_t *n)
     }
 }
 
+static struct m365_input *start(struct m365_input *in, const char **err);
+
 struct m365_input *m365_input_open(const char *path, const struct m365_limits *lim,
                                    size_t read_chunk, const char **err)
 {
@@ -485,6 +522,44 @@ struct m365_input *m365_input_open(const char *path, const struct m365_limits *l
             }
         }
     }
+    return start(in, err);
+}
+
+struct m365_input *m365_input_open_member(struct m365_zip *z, uint64_t index,
+                                          const struct m365_limits *lim, size_t read_chunk,
+                                          const char **err)
+{
+    struct m365_zip_member m;
+    if (m365_zip_member(z, index, &m) != 0) {
+        *err = "the archive's directory entry for it is damaged";
+        return NULL;
+    }
+    if (m.unreadable) {
+        *err = m.unreadable;
+        return NULL;
+    }
+    struct m365_input *in = calloc(1, sizeof(*in));
+    if (!in) {
+        *err = "out of memory";
+        return NULL;
+    }
+    in->fd = -1;
+    in->lim = *lim;
+    in->chunk = read_chunk;
+    in->remain = UINT64_MAX;
+    in->size = m.size;
+    in->zip_packed = m.comp_size;
+    in->zs = m365_zip_stream_open(z, index, err);
+    if (!in->zs) {
+        free(in);
+        return NULL;
+    }
+    return start(in, err);
+}
+
+/* The first read, and the decoder the first bytes call for. */
+static struct m365_input *start(struct m365_input *in, const char **err)
+{
     in->raw_cap = M365_READ_CHUNK;
     in->raw = malloc(in->raw_cap);
     if (!in->raw) {
@@ -493,7 +568,9 @@ struct m365_input *m365_input_open(const char *path, const struct m365_limits *l
         return NULL;
     }
     /* Compression is recognised by magic bytes, never by file name. */
-    if (raw_fill(in) < 0) {
+    /* A member opened is a member found: what goes wrong unpacking it (damage, a limit) is told
+     * as the reading's error, as for a damaged gzip file. */
+    if (raw_fill(in) < 0 && !in->zs) {
         *err = in->err;
         m365_input_close(in);
         return NULL;
@@ -567,6 +644,7 @@ void m365_input_close(struct m365_input *in)
     if (!in) {
         return;
     }
+    m365_zip_stream_close(in->zs);
     free(in->gz);
     free(in->gz_stage);
     if (in->zd) {
@@ -784,9 +862,11 @@ int m365_input_sha256(struct m365_input *in, char out[65])
     unsigned char tmp[1 << 16];
     for (;;) {
         ssize_t n;
+        const char *zerr;
         do {
-            n = read(in->fd, tmp, sizeof(tmp));
-        } while (n < 0 && errno == EINTR);
+            n = in->zs ? m365_zip_stream_read(in->zs, tmp, sizeof(tmp), &zerr)
+                       : read(in->fd, tmp, sizeof(tmp));
+        } while (n < 0 && errno == EINTR && !in->zs);
         if (n <= 0) {
             break;
         }
@@ -820,7 +900,10 @@ uint64_t m365_input_bytes_in(const struct m365_input *in) { return in->bytes_in;
 uint64_t m365_input_bytes_out(const struct m365_input *in) { return in->bytes_out; }
 uint64_t m365_input_size(const struct m365_input *in) { return in->size; }
 bool m365_input_is_regular(const struct m365_input *in) { return in->regular; }
-enum m365_compression m365_input_compression(const struct m365_input *in) { return in->comp; }
+enum m365_compression m365_input_compression(const struct m365_input *in)
+{
+    return in->zs && in->comp == M365_COMP_NONE ? M365_COMP_ZIP : in->comp;
+}
 enum m365_encoding m365_input_encoding(const struct m365_input *in) { return in->enc; }
 
 const char *m365_compression_name(enum m365_compression c)
@@ -828,6 +911,7 @@ const char *m365_compression_name(enum m365_compression c)
     switch (c) {
     case M365_COMP_GZIP: return "gzip";
     case M365_COMP_ZSTD: return "zstd";
+    case M365_COMP_ZIP: return "zip";
     default: return NULL;
     }
 }

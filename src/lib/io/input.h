@@ -9,15 +9,24 @@
 
 #include "m365hunt/scan.h"
 
-enum m365_compression { M365_COMP_NONE = 0, M365_COMP_GZIP, M365_COMP_ZSTD };
+/* ZIP: a member of a ZIP archive, stored or deflated (a .gz member says gzip). */
+enum m365_compression { M365_COMP_NONE = 0, M365_COMP_GZIP, M365_COMP_ZSTD, M365_COMP_ZIP };
 enum m365_encoding { M365_ENC_UTF8 = 0, M365_ENC_UTF8_BOM, M365_ENC_UTF16LE, M365_ENC_UTF16BE };
 
 struct m365_input;
+struct m365_zip;
 
 /* Opens path ("-" = standard input). On failure returns NULL and sets *err (static text or
  * strerror). */
 struct m365_input *m365_input_open(const char *path, const struct m365_limits *lim,
                                    size_t read_chunk, const char **err);
+/* Member `index` of an open archive (zip_archive.h), read as a file of its own. Its bytes are
+ * the member's unpacked ones (bytes in, the hash and the size count those), under the same
+ * decompression limits, with the ratio taken to its packed size. The archive must stay open
+ * until the input is closed. */
+struct m365_input *m365_input_open_member(struct m365_zip *z, uint64_t index,
+                                          const struct m365_limits *lim, size_t read_chunk,
+                                          const char **err);
 /* Bytes [start, end) of a plain (uncompressed) UTF-8 file, for reading one file in parts on
  * several threads; start must be 0 or the byte after a newline. Only the part at start 0
  * recognises a byte-order mark. Newlines delivered are counted (m365_input_newlines). */

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# ZIP archives as evidence (docs/cli.md, "Inputs"): an archive named *.zip is read member by
+# member, each as a file of its own named archive/member. A simulated tenant zipped must give
+# the folder's events and findings, on one thread and on two; damaged, encrypted and nested
+# members, resource forks, bombs and misnamed archives are named, and the rest is read.
+source "$(dirname "$0")/common.bash" "$@"
+
+# zipdir ZIP DIR [stored|reversed]: every file under DIR, named relative to DIR, deflated or
+# stored, with folder entries; reversed: the members in reverse name order.
+zipdir() {
+    python3 - "$1" "$2" "${3:-deflated}" <<'EOF'
+import os, sys, zipfile
+out, top, how = sys.argv[1:4]
+method = zipfile.ZIP_STORED if how == "stored" else zipfile.ZIP_DEFLATED
+entries = []
+for root, dirs, files in os.walk(top):
+    rel = os.path.relpath(root, top)
+    if rel != ".":
+        entries.append((root, rel + "/"))  # folder entries, as Explorer's "Send to" writes them
+    for f in files:
+        entries.append((os.path.join(root, f), os.path.normpath(os.path.join(rel, f))))
+entries.sort(key=lambda e: e[1], reverse=(how == "reversed"))
+with zipfile.ZipFile(out, "w", method) as z:
+    for src, name in entries:
+        z.write(src, name)
+EOF
+}
+
+sim=$WORK/sim
+"$BIN" simulate --out "$sim" --users 40 --days 10 --seed 11 --scenario all -q
+expect_eq "simulate" $? 0
+rm -f "$sim/ground-truth.json"
+
+# 1. The tenant zipped (formats mixed, .gz files inside) = the folder, whatever the threads.
+zipdir "$WORK/tenant.zip" "$sim"
+scan_shape folder "$sim" --threads 1
+for t in 1 2; do
+    scan_shape zip$t "$WORK/tenant.zip" --threads $t --split-size 4K
+    expect_eq "zip, $t thread(s): events as the folder's" \
+        "$(cmp -s "$WORK/folder.ev" "$WORK/zip$t.ev" && echo same)" same
+    expect_eq "zip, $t thread(s): findings as the folder's" \
+        "$(cmp -s "$WORK/folder.findings" "$WORK/zip$t.findings" && echo same)" same
+done
+expect_eq "findings found" "$(jq '.findings | length > 5' "$WORK/folder.json")" true
+for f in records_read parsed skipped duplicates events; do
+    expect_eq "totals.$f as the folder's" "$(total $f "$WORK/zip1.json")" \
+        "$(total $f "$WORK/folder.json")"
+done
+expect_eq "every member listed, as archive/member" \
+    "$(jq -r '.evidence.files[].path' "$WORK/zip1.json" | sed "s|^$WORK/tenant.zip/||" | sort)" \
+    "$(cd "$sim" && find . -type f | sed 's|^\./||' | sort)"
+expect_eq "events point into the archive" \
+    "$(jq -r '.evidence.file' "$WORK/zip1.events" | grep -vc "^$WORK/tenant.zip/")" 0
+expect_eq "deflated members say zip" \
+    "$(jq -r '.evidence.files[].compression' "$WORK/zip1.json" | sort -u)" zip
+expect_eq "one thread and two: the same bytes of events" \
+    "$(cmp -s "$WORK/zip1.events" "$WORK/zip2.events" && echo same)" same
+# Whatever order the archive holds its members in, they are read in the folder's file order.
+zipdir "$WORK/reversed.zip" "$sim" reversed
+scan_shape rev "$WORK/reversed.zip" --threads 2
+expect_eq "members in the folder's order" \
+    "$(jq -r '.evidence.files[].path' "$WORK/rev.json" | sed "s|^$WORK/reversed.zip/||")" \
+    "$(jq -r '.evidence.files[].path' "$WORK/folder.json" | sed "s|^$sim/||")"
+expect_eq "reversed archive: the same events, in the same order" \
+    "$(sed "s|$WORK/reversed.zip/|$WORK/tenant.zip/|g" "$WORK/rev.events" \
+       | cmp -s - "$WORK/zip1.events" && echo same)" same
+
+# The report's file list gives each member the SHA-256 of its unpacked bytes: the extracted
+# file's.
+"$BIN" scan --no-progress --out "$WORK/report" "$WORK/tenant.zip" >/dev/null 2>&1
+for f in $(cd "$sim" && find . -type f -name '*.json*' | sort | head -3); do
+    expect_grep "member SHA-256: $f" "$WORK/report/report.html" \
+        "$(sha256sum "$sim/$f" | cut -c1-64)"
+done
+
+# 2. The folder and its archive together: every record of the archive is a duplicate.
+scan_json "$WORK/both.json" "$WORK/both.err" "$sim" "$WORK/tenant.zip"
+expect_eq "folder + archive: events as the folder's" "$(total events "$WORK/both.json")" \
+    "$(total events "$WORK/folder.json")"
+expect_eq "folder + archive: the archive's records are duplicates" \
+    "$(total duplicates "$WORK/both.json")" \
+    "$(( $(total parsed "$WORK/folder.json") + $(total duplicates "$WORK/folder.json") ))"
+
+# 3. An archive as responders receive them: stored members, folders, a macOS resource fork, an
+# archive inside it, a gzip file, UTF-16 text (the same records: duplicates once decoded).
+m=$WORK/mixed
+mkdir -p "$m/logs/2025" "$m/__MACOSX/logs"
+ual=$(find "$sim" -name '*.jsonl' | sort | head -1)
+cp "$ual" "$m/logs/2025/audit.jsonl"
+printf '\0\0\0\x02Mac OS X' >"$m/__MACOSX/logs/._audit.jsonl"
+iconv -f UTF-8 -t UTF-16 "$ual" >"$m/logs/audit-utf16.json"
+cp "$WORK/tenant.zip" "$m/logs/inner.zip"
+gzip -c "$ual" >"$m/logs/audit.jsonl.gz"
+zipdir "$WORK/mixed.zip" "$m" stored
+scan_json "$WORK/mixed.json" "$WORK/mixed.err" -v "$WORK/mixed.zip"
+expect_eq "mixed archive: exit" "$RC" 0
+expect_grep "nested archive named" "$WORK/mixed.err" \
+    'mixed.zip/logs/inner.zip: not read: a ZIP archive inside the archive: extract the outer one'
+expect_grep "resource forks named" "$WORK/mixed.err" \
+    'mixed.zip: 1 macOS resource fork \(__MACOSX/\) not scanned'
+expect_eq "stored, gzip and UTF-16 members read" \
+    "$(jq -c '[.evidence.files[] | select(.records_read > 0)
+               | [(.path | sub(".*/mixed.zip/"; "")), .compression, .parsed, .duplicates]]' \
+        "$WORK/mixed.json")" \
+    "$(jq -c --argjson n "$(wc -l <"$ual")" -n '[["logs/2025/audit.jsonl", "zip", $n, 0],
+        ["logs/audit-utf16.json", "zip", 0, $n], ["logs/audit.jsonl.gz", "gzip", 0, $n]]')"
+
+# 4. Damage: a truncated archive, a member whose data is corrupt, an encrypted member.
+head -c 3000 "$WORK/tenant.zip" >"$WORK/cut.zip"
+scan_json "$WORK/cut.json" "$WORK/cut.err" "$WORK/cut.zip" "$ual"
+expect_grep "truncated archive named" "$WORK/cut.err" \
+    'cut.zip: ZIP archive cannot be read: its directory, at the end of the file, is missing'
+expect_eq "truncated archive: the other file read" "$(total parsed "$WORK/cut.json")" \
+    "$(wc -l <"$ual")"
+expect_eq "truncated archive: listed with its error" \
+    "$(jq -r '.evidence.files[] | select(.path | endswith("cut.zip")) | .error' "$WORK/cut.json")" \
+    "cannot be opened"
+
+mkdir -p "$WORK/two"
+cp "$ual" "$WORK/two/a.jsonl"
+cp "$ual" "$WORK/two/b.jsonl"
+sed -i 's/"Workload"/"workload"/' "$WORK/two/b.jsonl" # b's records differ from a's
+zipdir "$WORK/two.zip" "$WORK/two"
+python3 - "$WORK/two.zip" <<'EOF'
+import sys, zipfile
+p = sys.argv[1]
+info = zipfile.ZipFile(p).getinfo("a.jsonl")
+b = bytearray(open(p, "rb").read())
+at = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+b[at] ^= 0xFF
+open(p, "wb").write(b)
+EOF
+scan_json "$WORK/crc.json" "$WORK/crc.err" "$WORK/two.zip"
+expect_grep "corrupt member named" "$WORK/crc.err" \
+    'two.zip/a.jsonl: (not read|reading stopped): ZIP member is damaged \(.+\)'
+expect_eq "corrupt member: its error" \
+    "$(jq -r '.evidence.files[] | select(.path | endswith("a.jsonl")) | .error' "$WORK/crc.json")" \
+    "cannot be decoded"
+expect_eq "corrupt member: the next one read whole" \
+    "$(jq -r '.evidence.files[] | select(.path | endswith("b.jsonl")) | .parsed' \
+        "$WORK/crc.json")" \
+    "$(wc -l <"$ual")"
+expect_eq "corrupt member: records add up" \
+    "$(jq '.evidence.totals | .records_read == .parsed + .skipped + .duplicates' \
+        "$WORK/crc.json")" \
+    true
+
+# Damage past the first read (1 MiB): what came before it is read, then the reading stops.
+mkdir -p "$WORK/big"
+find "$sim" -name '*.jsonl' | sort | xargs cat >"$WORK/big/all.jsonl"
+zipdir "$WORK/big.zip" "$WORK/big"
+python3 - "$WORK/big.zip" <<'EOF'
+import sys, zipfile
+p = sys.argv[1]
+info = zipfile.ZipFile(p).getinfo("all.jsonl")
+b = bytearray(open(p, "rb").read())
+at = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size * 9 // 10
+b[at] ^= 0xFF
+open(p, "wb").write(b)
+EOF
+scan_json "$WORK/late.json" "$WORK/late.err" "$WORK/big.zip"
+expect_grep "late damage named" "$WORK/late.err" \
+    'big.zip/all.jsonl: reading stopped: ZIP member is damaged \(.+\)'
+expect_eq "late damage: what came before is read" \
+    "$(jq '.evidence.files[0] | .parsed > 500 and .error == "cannot be fully decoded"' \
+        "$WORK/late.json")" true
+
+if command -v zip >/dev/null; then
+    (cd "$WORK/two" && zip -q -P secret "$WORK/enc.zip" a.jsonl && zip -q "$WORK/enc.zip" b.jsonl)
+    scan_json "$WORK/enc.json" "$WORK/enc.err" "$WORK/enc.zip"
+    expect_grep "encrypted member named" "$WORK/enc.err" \
+        'enc.zip/a.jsonl: cannot open: encrypted: extract it with its password'
+    expect_eq "encrypted member: the other read" "$(total parsed "$WORK/enc.json")" \
+        "$(wc -l <"$ual")"
+else
+    fail "zip (Debian package zip) is needed to write an encrypted member"
+fi
+
+# 5. Limits: a member that unpacks past --max-decompressed is stopped and named.
+scan_json "$WORK/lim.json" "$WORK/lim.err" --max-decompressed 4K "$WORK/two.zip"
+expect_grep "bomb limit named" "$WORK/lim.err" \
+    'two.zip/b.jsonl: not read: decompressed size exceeds the limit of 4096 bytes'
+expect_eq "bomb limit: status" \
+    "$(jq -r '.evidence.files[] | select(.path | endswith("b.jsonl")) | .error' "$WORK/lim.json")" \
+    "cannot be decoded"
+
+# 6. Names: an archive not named .zip is named with what to do; a file named .zip that is not an
+# archive is read as what it is; an empty archive is said to be empty; a line break in a
+# member's name does not reach the diagnostics.
+cp "$WORK/two.zip" "$WORK/evidence.bin"
+scan_json "$WORK/bin.json" "$WORK/bin.err" "$WORK/evidence.bin"
+expect_grep "misnamed archive" "$WORK/bin.err" \
+    'evidence.bin: not read: a ZIP archive whose name does not end in .zip: rename it'
+cp "$ual" "$WORK/really-jsonl.ZIP"
+scan_json "$WORK/nz.json" "$WORK/nz.err" "$WORK/really-jsonl.ZIP"
+expect_eq "a .ZIP that is JSON Lines: read" "$(total parsed "$WORK/nz.json")" "$(wc -l <"$ual")"
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").close()' "$WORK/empty.zip"
+scan_json "$WORK/empty.json" "$WORK/empty.err" "$WORK/empty.zip"
+expect_grep "empty archive" "$WORK/empty.err" 'empty.zip: ZIP archive holds no files'
+python3 - "$WORK/nl.zip" "$ual" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.write(sys.argv[2], "bad\nname.jsonl")
+    z.writestr("notes.txt", "collected by the helpdesk\n")
+EOF
+scan_json "$WORK/nl.json" "$WORK/nl.err" "$WORK/nl.zip"
+expect_eq "control characters in member names" \
+    "$(jq -r '.evidence.files[0].path' "$WORK/nl.json" | sed 's|.*/nl.zip/||')" "bad?name.jsonl"
+expect_grep "other member named" "$WORK/nl.err" 'nl.zip/notes.txt: not read'
+expect_eq "no line break in diagnostics" "$(grep -c '^name.jsonl' "$WORK/nl.err")" 0
+
+finish

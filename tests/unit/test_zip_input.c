@@ -1,0 +1,315 @@
+/* io/zip_archive + m365_input_open_member: archives written with libzip itself (deflated and
+ * stored members, a gzip file and UTF-16 text inside, folders), each member read at several
+ * read sizes, with and without a peek first, must give the member's text; the limits stop a bomb
+ * on what comes out; damaged data and cut archives are told apart from files that are no
+ * archive. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <zip.h>
+
+#include "core/limits.h"
+#include "io/input.h"
+#include "io/zip_archive.h"
+#include "test_util.h"
+
+static const size_t chunks[] = {1, 2, 3, 7, 64, 0};
+#define N_CHUNKS (sizeof(chunks) / sizeof(chunks[0]))
+
+struct member {
+    const char *name;
+    const void *data;
+    size_t len;
+    bool stored;
+};
+
+struct fixture {
+    char *dir;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    if (!f || !(f->dir = m365_test_mkdtemp())) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    int rc = m365_test_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return rc;
+}
+
+static struct m365_limits limits(void)
+{
+    struct m365_limits l;
+    l.max_record_bytes = M365_DEFAULT_MAX_RECORD_BYTES;
+    l.max_decompressed_bytes = M365_DEFAULT_MAX_DECOMPRESSED;
+    l.max_decompress_ratio = M365_DEFAULT_MAX_RATIO;
+    l.max_json_depth = M365_DEFAULT_MAX_JSON_DEPTH;
+    return l;
+}
+
+/* An archive at dir/name holding the members (a name ending in '/' is a folder); malloc'd path. */
+static char *write_zip(const char *dir, const char *name, const struct member *m, size_t n)
+{
+    char *path = m365_test_path(dir, name);
+    assert_non_null(path);
+    int code = 0;
+    zip_t *za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &code);
+    assert_non_null(za);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(m[i].name);
+        if (m[i].name[len - 1] == '/') {
+            assert_true(zip_dir_add(za, m[i].name, ZIP_FL_ENC_UTF_8) >= 0);
+            continue;
+        }
+        zip_source_t *src = zip_source_buffer(za, m[i].data, m[i].len, 0);
+        assert_non_null(src);
+        zip_int64_t idx = zip_file_add(za, m[i].name, src, ZIP_FL_ENC_UTF_8);
+        assert_true(idx >= 0);
+        assert_int_equal(zip_set_file_compression(za, (zip_uint64_t)idx,
+                                                  m[i].stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 9),
+                         0);
+    }
+    assert_int_equal(zip_close(za), 0);
+    return path;
+}
+
+/* The index of the member named so. */
+static uint64_t find(struct m365_zip *z, const char *name)
+{
+    for (uint64_t i = 0; i < m365_zip_count(z); i++) {
+        struct m365_zip_member m;
+        assert_int_equal(m365_zip_member(z, i, &m), 0);
+        if (strcmp(m.name, name) == 0) {
+            return i;
+        }
+    }
+    fail_msg("no member %s", name);
+    return 0;
+}
+
+/* Everything the member decodes to; *st its error status. */
+static char *read_member(struct m365_zip *z, uint64_t idx, const struct m365_limits *lim,
+                         size_t chunk, bool peek, size_t *len, enum m365_status *st,
+                         enum m365_compression *comp)
+{
+    const char *err = NULL;
+    struct m365_input *in = m365_input_open_member(z, idx, lim, chunk, &err);
+    assert_non_null(in);
+    if (peek) {
+        const char *d;
+        size_t l;
+        assert_int_equal(m365_input_peek(in, &d, &l), 0);
+    }
+    size_t cap = 1u << 16, n = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    size_t k;
+    while ((k = m365_input_read(in, out + n, cap - n)) > 0) {
+        n += k;
+        if (cap - n < 4096) {
+            cap *= 2;
+            out = realloc(out, cap);
+            assert_non_null(out);
+        }
+    }
+    m365_input_error(in, st);
+    *comp = m365_input_compression(in);
+    m365_input_close(in);
+    *len = n;
+    return out;
+}
+
+static void test_members_decode(void **state)
+{
+    struct fixture *f = *state;
+    /* Long enough to span reads; repeated lines as an export has. */
+    char *text = malloc(300000);
+    assert_non_null(text);
+    size_t tlen = 0;
+    for (int i = 0; tlen < 290000; i++) {
+        tlen += (size_t)snprintf(text + tlen, 300000 - tlen,
+                                 "{\"Id\":\"%08d\",\"Operation\":\"MailItemsAccessed\"}\n", i);
+    }
+    size_t gzn;
+    unsigned char *gz = m365_test_gzip(text, tlen, &gzn);
+    assert_non_null(gz);
+    /* "Zürich" in UTF-16LE with its BOM. */
+    static const unsigned char u16[] = {0xff, 0xfe, 'Z', 0, 0xfc, 0, 'r', 0, 'i', 0, 'c', 0,
+                                        'h', 0, '\n', 0};
+    static const char u8[] = "Z\xc3\xbcrich\n";
+    const struct member m[] = {
+        {"logs/", NULL, 0, false},
+        {"logs/deflated.jsonl", text, tlen, false},
+        {"logs/stored.jsonl", text, tlen, true},
+        {"logs/inside.jsonl.gz", gz, gzn, true},
+        {"utf16.csv", u16, sizeof(u16), false},
+        {"empty.json", "", 0, false},
+    };
+    char *path = write_zip(f->dir, "e.zip", m, sizeof(m) / sizeof(m[0]));
+    struct m365_zip *z = NULL;
+    char why[200];
+    assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
+    assert_int_equal(m365_zip_count(z), 6);
+    struct m365_zip_member dm;
+    assert_int_equal(m365_zip_member(z, find(z, "logs/"), &dm), 0);
+    assert_true(dm.dir);
+    assert_null(dm.unreadable);
+    struct m365_zip_member fm;
+    assert_int_equal(m365_zip_member(z, find(z, "logs/deflated.jsonl"), &fm), 0);
+    assert_false(fm.dir);
+    assert_true(fm.size == tlen && fm.comp_size < tlen / 4);
+
+    struct {
+        const char *name;
+        const char *want;
+        size_t want_len;
+        enum m365_compression comp;
+    } cases[] = {
+        {"logs/deflated.jsonl", text, tlen, M365_COMP_ZIP},
+        {"logs/stored.jsonl", text, tlen, M365_COMP_ZIP},
+        {"logs/inside.jsonl.gz", text, tlen, M365_COMP_GZIP},
+        {"utf16.csv", u8, sizeof(u8) - 1, M365_COMP_ZIP},
+        {"empty.json", "", 0, M365_COMP_ZIP},
+    };
+    struct m365_limits lim = limits();
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        uint64_t idx = find(z, cases[c].name);
+        for (size_t k = 0; k < N_CHUNKS; k++) {
+            for (int peek = 0; peek < 2; peek++) {
+                size_t len;
+                enum m365_status st;
+                enum m365_compression comp;
+                char *got = read_member(z, idx, &lim, chunks[k], peek, &len, &st, &comp);
+                assert_int_equal(st, M365_OK);
+                assert_int_equal(comp, cases[c].comp);
+                assert_int_equal(len, cases[c].want_len);
+                assert_memory_equal(got, cases[c].want, len);
+                free(got);
+            }
+        }
+    }
+    m365_zip_close(z);
+    free(path);
+    free(gz);
+    free(text);
+}
+
+/* Unpacked past the size limit, or past the ratio to its packed size after the grace: stopped on
+ * what comes out. */
+static void test_bombs(void **state)
+{
+    struct fixture *f = *state;
+    size_t big = M365_RATIO_GRACE_BYTES + (8u << 20);
+    char *zeros = calloc(1, big);
+    assert_non_null(zeros);
+    const struct member m[] = {{"bomb.jsonl", zeros, big, false},
+                               {"small.jsonl", zeros, 2u << 20, false}};
+    char *path = write_zip(f->dir, "b.zip", m, 2);
+    struct m365_zip *z = NULL;
+    char why[200];
+    assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
+
+    struct m365_limits lim = limits();
+    lim.max_decompressed_bytes = 1u << 20;
+    size_t len;
+    enum m365_status st;
+    enum m365_compression comp;
+    char *got = read_member(z, find(z, "small.jsonl"), &lim, 0, false, &len, &st, &comp);
+    assert_int_equal(st, M365_E_LIMIT);
+    assert_true(len <= lim.max_decompressed_bytes);
+    free(got);
+
+    lim = limits();
+    got = read_member(z, find(z, "bomb.jsonl"), &lim, 0, false, &len, &st, &comp);
+    assert_int_equal(st, M365_E_LIMIT);
+    assert_true(len < big && len >= M365_RATIO_GRACE_BYTES - (1u << 20));
+    free(got);
+    /* Without the ratio it unpacks whole. */
+    lim.max_decompress_ratio = UINT32_MAX;
+    got = read_member(z, find(z, "bomb.jsonl"), &lim, 0, false, &len, &st, &comp);
+    assert_int_equal(st, M365_OK);
+    assert_int_equal(len, big);
+    free(got);
+    m365_zip_close(z);
+    free(path);
+    free(zeros);
+}
+
+static void test_damage(void **state)
+{
+    struct fixture *f = *state;
+    char *text = malloc(3u << 20);
+    assert_non_null(text);
+    uint64_t rnd = 42;
+    for (size_t i = 0; i < (3u << 20); i++) {
+        text[i] = (char)('a' + m365_test_rand64(&rnd) % 26); /* compresses little */
+    }
+    const struct member m[] = {{"a.jsonl", text, 3u << 20, false}};
+    char *path = write_zip(f->dir, "d.zip", m, 1);
+    size_t zlen;
+    char *bytes = m365_test_read_file(path, &zlen);
+    assert_non_null(bytes);
+
+    /* A byte of the data near its end: the text before it comes out, then the error. */
+    bytes[zlen * 9 / 10] ^= 0x5a;
+    assert_int_equal(m365_test_write_file(path, bytes, zlen), 0);
+    struct m365_zip *z = NULL;
+    char why[200];
+    assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
+    struct m365_limits lim = limits();
+    size_t len;
+    enum m365_status st;
+    enum m365_compression comp;
+    char *got = read_member(z, 0, &lim, 0, false, &len, &st, &comp);
+    assert_int_equal(st, M365_E_PARSE);
+    assert_true(len >= (1u << 20));
+    assert_memory_equal(got, text, 1u << 20);
+    free(got);
+    m365_zip_close(z);
+
+    /* Cut short: the directory at the end is gone. */
+    assert_int_equal(m365_test_write_file(path, bytes, zlen / 2), 0);
+    assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_E_IO);
+    assert_non_null(strstr(why, "missing"));
+    assert_null(z);
+    /* Not an archive at all, and not even a file. */
+    assert_int_equal(m365_test_write_file(path, "{\"a\":1}\n", 8), 0);
+    assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_E_FORMAT);
+    char *none = m365_test_path(f->dir, "none.zip");
+    assert_int_equal(m365_zip_open(none, &z, why, sizeof(why)), M365_E_IO);
+    assert_true(strlen(why) > 0);
+    /* The same from memory. */
+    assert_int_equal(m365_zip_open_buffer(bytes, zlen / 2, &z, why, sizeof(why)), M365_E_IO);
+    assert_int_equal(m365_zip_open_buffer("PK", 2, &z, why, sizeof(why)), M365_E_FORMAT);
+    free(none);
+    free(bytes);
+    free(path);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_members_decode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bombs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
