@@ -27,6 +27,8 @@ usage: bench/run.sh [OPTIONS]
                                   DuckDB, jq, the spray agreement check (the original benchmark)
                       gzip        the UAL JSON Lines corpus gzip-compressed (simulate --gzip):
                                   zcat, zcat in parallel, m365hunt (2 thread settings)
+                      zip         the UAL JSON Lines corpus as one ZIP archive (zip -r -6):
+                                  unzip -p, m365hunt on the archive (2 thread settings)
                       purview-new, purview-classic, graph-json, azmon-pt1h, azmon-eventhub,
                       la-json, la-csv, ual-blob
                                   a corpus of that simulate format only: cat, wc -l,
@@ -91,7 +93,7 @@ IFS=, read -r -a FMT_LIST <<<"$FORMATS"
 declare -A SEEN_FMT
 for f in "${FMT_LIST[@]}"; do
   case $f in
-    ual-jsonl|gzip|purview-new|purview-classic|graph-json|azmon-pt1h|azmon-eventhub|la-json|la-csv|ual-blob) ;;
+    ual-jsonl|gzip|zip|purview-new|purview-classic|graph-json|azmon-pt1h|azmon-eventhub|la-json|la-csv|ual-blob) ;;
     *) die "unknown format: $f (see --help)" ;;
   esac
   [ -z "${SEEN_FMT[$f]:-}" ] || die "format given twice: $f"
@@ -102,8 +104,9 @@ want() { [ -n "${SEEN_FMT[$1]:-}" ]; }
 tools=(jq cmake /usr/bin/time sha256sum find xargs wc awk sort du df)
 want ual-jsonl && tools+=(node npm)
 want gzip && tools+=(zcat)
+want zip && tools+=(zip unzip)
 for tool in "${tools[@]}"; do
-  command -v "$tool" >/dev/null || die "missing tool: $tool (Debian: jq nodejs npm cmake time coreutils findutils gawk gzip)"
+  command -v "$tool" >/dev/null || die "missing tool: $tool (Debian: jq nodejs npm cmake time coreutils findutils gawk gzip zip unzip)"
 done
 [ "${BASH_VERSINFO[0]}" -ge 5 ] || die "bash 5 needed (EPOCHREALTIME)"
 
@@ -127,7 +130,7 @@ corpus_dir() { # SIZE FORMAT: the corpus folder (the UAL JSON Lines one keeps it
 corpus_estimate() { # SIZE FORMAT: bytes on disk to expect, with margin (gzip: ~12% measured)
   local b
   b=$(size_bytes "$1")
-  if [ "$2" = gzip ]; then echo $((b / 4)); else echo $((b * 6 / 5)); fi
+  if [ "$2" = gzip ] || [ "$2" = zip ]; then echo $((b / 4)); else echo $((b * 6 / 5)); fi
 }
 avail_bytes() { df -Pk "$WORK" | awk 'NR == 2 {printf "%.0f", $4 * 1024}'; }
 gib() { awk -v b="$1" 'BEGIN {printf "%.1f GiB", b / 1073741824}'; }
@@ -486,6 +489,52 @@ gzip_block() {
   drop_corpus "$CORPUS"
 }
 
+# zip_block SIZE: the UAL JSON Lines corpus as one ZIP archive, deflated as zip(1) and Windows'
+# "Compressed (zipped) folder" write it; unzip -p (zlib) as the floor, m365hunt on the archive.
+zip_block() {
+  local size=$1 f=zip src stamp plain same
+  make_corpus "$size" ual-jsonl
+  src=$CORPUS
+  CORPUS=$(corpus_dir "$size" zip)
+  stamp="zip -q -r -6 ual.zip ual | $(cat "$src/.bench-complete")"
+  if [ "$FRESH" = 1 ] || [ ! -f "$CORPUS/.bench-complete" ] || [ "$(cat "$CORPUS/.bench-complete")" != "$stamp" ]; then
+    log "zipping the $size UAL JSON Lines corpus into $CORPUS/ual.zip"
+    rm -rf "$CORPUS"
+    mkdir -p "$CORPUS"
+    (cd "$src" && zip -q -r -6 "$CORPUS/ual.zip" ual) || die "zip failed"
+    cp "$src/ground-truth.json" "$CORPUS/"
+    printf '%s\n' "$stamp" >"$CORPUS/.bench-complete"
+  else
+    log "using cached archive $CORPUS/ual.zip"
+  fi
+  EVDIRS=(ual.zip)
+  FFILES[$f@$size]=$(find "$src/ual" -type f | wc -l)
+  FCBYTES[$f@$size]=$(stat -c %s "$CORPUS/ual.zip")
+  FBYTES[$f@$size]=$(find "$src/ual" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
+  PREWARM=(warm_all "$CORPUS" ual.zip)
+  warm_all "$CORPUS" ual.zip
+  measure "unzip.$f@$size" "$RUNS" /dev/null bash -c 'unzip -p "$1" >/dev/null' _ "$CORPUS/ual.zip"
+  warm_all "$CORPUS" ual.zip
+  scan_rows "$f" "$size"
+  # The same files: the findings must be the plain corpus's once the archive leaves the names.
+  same="(the plain UAL corpus was not measured)"
+  if [ -n "${SHA[$size]:-}" ]; then
+    plain=$(jq -cS '.findings' "$TMPD/report.$f.$size.json" | sed 's|"ual\.zip/ual/|"ual/|g' | sha256sum | awk '{print $1}')
+    [ "$plain" = "${SHA[$size]}" ] ||
+      die "zip at $size: findings differ from the plain UAL corpus's (with ual.zip/ dropped from file names: $plain, plain: ${SHA[$size]})"
+    same="(with ual.zip/ dropped from the cited file names: $plain, the same as the plain UAL corpus)"
+  fi
+  {
+    echo
+    echo "== $size zip (UAL JSON Lines, zip -r -6): ${FFILES[$f@$size]} members, ${FCBYTES[$f@$size]} bytes compressed, ${FBYTES[$f@$size]} uncompressed, ${FRECORDS[$f@$size]} records (m365hunt = ground truth)"
+    echo "m365hunt findings by rule: $(cat "$TMPD/rules.$f.$size")"
+    echo "m365hunt findings SHA-256 (jq -cS .findings | sha256sum; --threads 1 the same): ${FSHA[$f@$size]}"
+    echo "  $same"
+    echo "load after $size zip: $(cut -d' ' -f1-3 /proc/loadavg)"
+  } | tee -a "$RESULTS"
+  drop_corpus "$CORPUS"
+}
+
 declare -A BYTES RECORDS SPRAY_ROWS SHA
 for size in "${SIZE_LIST[@]}"; do
   if want ual-jsonl; then
@@ -581,6 +630,7 @@ for size in "${SIZE_LIST[@]}"; do
     case $f in
       ual-jsonl) ;;
       gzip) gzip_block "$size" ;;
+      zip) zip_block "$size" ;;
       *) format_block "$size" "$f" ;;
     esac
   done
@@ -605,6 +655,7 @@ label() {
     igzipp.*) echo "igzip|the same, $NCPU in parallel (xargs -P $NCPU)" ;;
     zlib.*) echo "zlib|inflate every file (python3 zlib module)" ;;
     zlibp.*) echo "zlib|the same, $NCPU processes (fork)" ;;
+    unzip.*) echo "unzip|inflate every member (unzip -p, zlib)" ;;
     m365hunt-scan|m365hunt-scan.*) echo "m365hunt|full scan, all detections (--format json)" ;;
     m365hunt-scan1|m365hunt-scan1.*) echo "m365hunt|the same, one reading thread (--threads 1)" ;;
     m365hunt-events-spray) echo "m365hunt|spray via scan --events | grep | jq" ;;
@@ -648,14 +699,18 @@ TOOLS=(cat wc m365hunt-scan m365hunt-scan1 m365hunt-events-spray duckdb-start du
     for f in "${FMT_LIST[@]}"; do
       case $f in
         ual-jsonl) ;;
-        gzip)
+        gzip|zip)
           echo
-          echo "== gzip at $size: UAL JSON Lines, ${FCBYTES[$f@$size]} bytes compressed, ${FBYTES[$f@$size]} uncompressed"
+          echo "== $f at $size: UAL JSON Lines, ${FCBYTES[$f@$size]} bytes compressed, ${FBYTES[$f@$size]} uncompressed"
           echo "   (GB/s = uncompressed 10^9 bytes / wall, GB/s gz = compressed; ratio = wall / m365hunt full-scan wall)"
           CBYTES=${FCBYTES[$f@$size]} header
-          floors=("zcat.$f" "zcatp.$f")
-          [ -n "$IGZIP" ] && floors+=("igzip.$f" "igzipp.$f")
-          [ -n "$PYTHON" ] && floors+=("zlib.$f" "zlibp.$f")
+          if [ "$f" = zip ]; then
+            floors=("unzip.$f")
+          else
+            floors=("zcat.$f" "zcatp.$f")
+            [ -n "$IGZIP" ] && floors+=("igzip.$f" "igzipp.$f")
+            [ -n "$PYTHON" ] && floors+=("zlib.$f" "zlibp.$f")
+          fi
           CBYTES=${FCBYTES[$f@$size]} rows "$size" "${FBYTES[$f@$size]}" "m365hunt-scan.$f" \
             "${floors[@]}" "m365hunt-scan.$f" "m365hunt-scan1.$f"
           read -r w1 _ < <(stats "m365hunt-scan.$f@$size")

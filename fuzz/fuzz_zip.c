@@ -1,10 +1,137 @@
 /* Fuzz target: the bytes as an archive named *.zip, scanned member by member (libzip reads
- * the directory and unpacks; the scan names members, limits and damage). Every member read
- * is checked as any file is: its records counted again from the member's own bytes. */
+ * the directory; deflated members are inflated by ISA-L in io/input.c, the others by libzip).
+ * Every member read is checked as any file is: its records counted again from the member's own
+ * bytes. Then each member is read twice, by the scan's input and by libzip alone: where both
+ * read it whole, the text is the same; where one finds it damaged, so does the other. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
 #include "fuzz_common.h"
+#include "io/input.h"
+#include "io/zip_archive.h"
+
+#define MEMBERS_COMPARED 16u
+#define TEXT_MAX (FUZZ_MAX_DECOMPRESSED / 4)
+
+/* All of it, up to TEXT_MAX bytes; false when the reader failed. */
+static bool by_libzip(zip_t *za, uint64_t i, struct m365_buf *b)
+{
+    zip_file_t *zf = zip_fopen_index(za, i, 0);
+    if (!zf) {
+        return false;
+    }
+    bool ok = true;
+    for (;;) {
+        if (m365_buf_reserve(b, 1 << 16) != 0) {
+            fuzz_fail("out of memory");
+        }
+        zip_int64_t n = zip_fread(zf, b->data + b->len, 1 << 16);
+        if (n <= 0) {
+            ok = n == 0;
+            break;
+        }
+        b->len += (size_t)n;
+        if (b->len > TEXT_MAX) {
+            ok = false; /* not compared: past what the target reads */
+            break;
+        }
+    }
+    zip_fclose(zf);
+    return ok;
+}
+
+static bool by_input(struct m365_zip *z, uint64_t i, struct m365_buf *b, bool *plain)
+{
+    struct m365_limits lim = fuzz_limits(FUZZ_MAX_RECORD_BYTES);
+    const char *err = NULL;
+    struct m365_input *in = m365_input_open_member(z, i, &lim, 0, &err);
+    if (!in) {
+        if (!err) {
+            fuzz_fail("member %llu: no input and no reason", (unsigned long long)i);
+        }
+        return false;
+    }
+    for (;;) {
+        if (m365_buf_reserve(b, 1 << 16) != 0) {
+            fuzz_fail("out of memory");
+        }
+        size_t n = m365_input_read(in, b->data + b->len, 1 << 16);
+        if (n == 0) {
+            break;
+        }
+        b->len += n;
+        if (b->len > TEXT_MAX) {
+            break;
+        }
+    }
+    enum m365_status st;
+    bool ok = !m365_input_error(in, &st) && b->len <= TEXT_MAX;
+    /* The text is the member's bytes when nothing was decoded on top of the unpacking. */
+    *plain = m365_input_compression(in) == M365_COMP_ZIP &&
+             m365_input_encoding(in) == M365_ENC_UTF8;
+    m365_input_close(in);
+    return ok;
+}
+
+static void compare_members(const uint8_t *data, size_t size)
+{
+    struct m365_zip *z = NULL;
+    char why[200];
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(data, size, 0, &ze);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
+    if (src && !za) {
+        zip_source_free(src);
+    }
+    zip_error_fini(&ze);
+    if (m365_zip_open_buffer(data, size, &z, why, sizeof(why)) != M365_OK) {
+        if (za) {
+            fuzz_fail("libzip opens the archive, m365_zip_open_buffer does not: %s", why);
+        }
+        return;
+    }
+    if (!za) {
+        fuzz_fail("m365_zip_open_buffer opens an archive libzip does not");
+    }
+    uint64_t n = m365_zip_count(z);
+    for (uint64_t i = 0; i < n && i < MEMBERS_COMPARED; i++) {
+        struct m365_zip_member m;
+        if (m365_zip_member(z, i, &m) != 0 || m.dir || m.unreadable) {
+            continue;
+        }
+        struct m365_buf ours, theirs;
+        m365_buf_init(&ours, 0);
+        m365_buf_init(&theirs, 0);
+        bool plain = false;
+        bool ok_ours = by_input(z, i, &ours, &plain);
+        bool ok_theirs = by_libzip(za, i, &theirs);
+        if (ok_ours && ok_theirs && plain &&
+            (ours.len != theirs.len || (ours.len && memcmp(ours.data, theirs.data, ours.len)))) {
+            fuzz_fail("member %llu (%s): %zu bytes read, libzip reads %zu other ones",
+                      (unsigned long long)i, m.name, ours.len, theirs.len);
+        }
+        /* Damage both see (ours also stops at the fuzz limits, which libzip has not). */
+        if (ok_theirs && !ok_ours && theirs.len < FUZZ_MAX_DECOMPRESSED / 8 && plain) {
+            fuzz_fail("member %llu (%s): damaged for the input, whole for libzip",
+                      (unsigned long long)i, m.name);
+        }
+        if (ok_ours && !ok_theirs && theirs.len <= TEXT_MAX) {
+            fuzz_fail("member %llu (%s): whole for the input, damaged for libzip",
+                      (unsigned long long)i, m.name);
+        }
+        m365_buf_free(&ours);
+        m365_buf_free(&theirs);
+    }
+    zip_discard(za);
+    m365_zip_close(z);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_scan_path(fuzz_file_path(data, size, ".zip"), size, NULL);
+    compare_members(data, size);
     return 0;
 }

@@ -51,6 +51,10 @@ expect_eq "every member listed, as archive/member" \
     "$(cd "$sim" && find . -type f | sed 's|^\./||' | sort)"
 expect_eq "events point into the archive" \
     "$(jq -r '.evidence.file' "$WORK/zip1.events" | grep -vc "^$WORK/tenant.zip/")" 0
+expect_eq "each member's bytes: the file's (unpacked from the archive)" \
+    "$(jq -r '.evidence.files[] | "\(.path) \(.bytes)"' "$WORK/zip1.json" \
+       | sed "s|^$WORK/tenant.zip/||")" \
+    "$(jq -r '.evidence.files[] | "\(.path) \(.bytes)"' "$WORK/folder.json" | sed "s|^$sim/||")"
 expect_eq "deflated members say zip" \
     "$(jq -r '.evidence.files[].compression' "$WORK/zip1.json" | sort -u)" zip
 expect_eq "one thread and two: the same bytes of events" \

@@ -1,8 +1,9 @@
 /* io/zip_archive + m365_input_open_member: archives written with libzip itself (deflated and
- * stored members, a gzip file and UTF-16 text inside, folders), each member read at several
- * read sizes, with and without a peek first, must give the member's text; the limits stop a bomb
- * on what comes out; damaged data and cut archives are told apart from files that are no
- * archive. */
+ * stored members, gzip files and UTF-16 text inside, folders), each member read at several
+ * read sizes, with and without a peek first, must give the member's text, and the same bytes as
+ * libzip's own reading (deflated members are inflated by ISA-L, not by libzip); the SHA-256 is
+ * the text's; the limits stop a bomb on what comes out; damaged data, a wrong CRC and cut
+ * archives are told apart from files that are no archive. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 #include <zip.h>
 
 #include "core/limits.h"
@@ -159,6 +161,7 @@ static void test_members_decode(void **state)
         {"logs/deflated.jsonl", text, tlen, false},
         {"logs/stored.jsonl", text, tlen, true},
         {"logs/inside.jsonl.gz", gz, gzn, true},
+        {"logs/deflated-gz.jsonl.gz", gz, gzn, false},
         {"utf16.csv", u16, sizeof(u16), false},
         {"empty.json", "", 0, false},
     };
@@ -166,7 +169,7 @@ static void test_members_decode(void **state)
     struct m365_zip *z = NULL;
     char why[200];
     assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
-    assert_int_equal(m365_zip_count(z), 6);
+    assert_int_equal(m365_zip_count(z), 7);
     struct m365_zip_member dm;
     assert_int_equal(m365_zip_member(z, find(z, "logs/"), &dm), 0);
     assert_true(dm.dir);
@@ -185,6 +188,7 @@ static void test_members_decode(void **state)
         {"logs/deflated.jsonl", text, tlen, M365_COMP_ZIP},
         {"logs/stored.jsonl", text, tlen, M365_COMP_ZIP},
         {"logs/inside.jsonl.gz", text, tlen, M365_COMP_GZIP},
+        {"logs/deflated-gz.jsonl.gz", text, tlen, M365_COMP_GZIP},
         {"utf16.csv", u8, sizeof(u8) - 1, M365_COMP_ZIP},
         {"empty.json", "", 0, M365_COMP_ZIP},
     };
@@ -205,10 +209,106 @@ static void test_members_decode(void **state)
             }
         }
     }
+    /* Against libzip's own reading of every member, and the SHA-256 of the text. */
+    int code = 0;
+    zip_t *za = zip_open(path, ZIP_RDONLY, &code);
+    assert_non_null(za);
+    for (uint64_t i = 0; i < m365_zip_count(z); i++) {
+        struct m365_zip_member mm;
+        assert_int_equal(m365_zip_member(z, i, &mm), 0);
+        if (mm.dir) {
+            continue;
+        }
+        char *theirs = malloc(mm.size + 1);
+        assert_non_null(theirs);
+        zip_file_t *zf = zip_fopen_index(za, i, 0);
+        assert_non_null(zf);
+        assert_true(zip_fread(zf, theirs, mm.size + 1) == (zip_int64_t)mm.size);
+        zip_fclose(zf);
+        const char *err = NULL;
+        struct m365_input *in = m365_input_open_member(z, i, &lim, 0, &err);
+        assert_non_null(in);
+        m365_input_hash(in);
+        size_t part = mm.size / 3, n = 0;
+        char *ours = malloc(mm.size + 1);
+        assert_non_null(ours);
+        size_t k;
+        while (n < part && (k = m365_input_read(in, ours + n, part - n < 16 ? 16 : part - n)) > 0) {
+            n += k;
+        }
+        char hex[65];
+        assert_int_equal(m365_input_sha256(in, hex), 0); /* hashes what was left unread too */
+        unsigned char md[32];
+        unsigned int mdlen = 0;
+        assert_int_equal(EVP_Digest(theirs, mm.size, md, &mdlen, EVP_sha256(), NULL), 1);
+        char want[65];
+        for (unsigned b = 0; b < 32; b++) {
+            snprintf(want + 2 * b, 3, "%02x", md[b]);
+        }
+        assert_string_equal(hex, want);
+        m365_input_close(in);
+        if (strcmp(mm.name, "utf16.csv") != 0 && strstr(mm.name, ".gz") == NULL) {
+            size_t len;
+            enum m365_status st;
+            enum m365_compression comp;
+            char *again = read_member(z, i, &lim, 0, false, &len, &st, &comp);
+            assert_int_equal(len, mm.size);
+            assert_memory_equal(again, theirs, len);
+            free(again);
+        }
+        free(ours);
+        free(theirs);
+    }
+    zip_discard(za);
     m365_zip_close(z);
     free(path);
     free(gz);
     free(text);
+}
+
+/* A CRC-32 that does not match the data: the text comes out whole, then the error. */
+static void test_crc_mismatch(void **state)
+{
+    struct fixture *f = *state;
+    static const char text[] = "{\"Operation\":\"MailItemsAccessed\"}\n{\"Operation\":\"Send\"}\n";
+    const struct member m[] = {{"a.jsonl", text, sizeof(text) - 1, false}};
+    char *path = write_zip(f->dir, "c.zip", m, 1);
+    size_t zlen;
+    unsigned char *bytes = (unsigned char *)m365_test_read_file(path, &zlen);
+    assert_non_null(bytes);
+    /* The CRC of the local header (offset 14) and of the directory entry (offset 16). */
+    for (size_t i = 0; i + 4 <= zlen; i++) {
+        if (memcmp(bytes + i, "PK\x03\x04", 4) == 0) {
+            bytes[i + 14] ^= 1;
+        } else if (memcmp(bytes + i, "PK\x01\x02", 4) == 0) {
+            bytes[i + 16] ^= 1;
+        }
+    }
+    assert_int_equal(m365_test_write_file(path, bytes, zlen), 0);
+    struct m365_zip *z = NULL;
+    char why[200];
+    assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
+    struct m365_limits lim = limits();
+    for (size_t k = 0; k < N_CHUNKS; k++) {
+        const char *err = NULL;
+        struct m365_input *in = m365_input_open_member(z, 0, &lim, chunks[k], &err);
+        assert_non_null(in);
+        char buf[256];
+        size_t n = 0, got;
+        while ((got = m365_input_read(in, buf + n, sizeof(buf) - n)) > 0) {
+            n += got;
+        }
+        assert_int_equal(n, sizeof(text) - 1);
+        assert_memory_equal(buf, text, n);
+        enum m365_status st;
+        const char *msg = m365_input_error(in, &st);
+        assert_int_equal(st, M365_E_PARSE);
+        assert_string_equal(msg, "ZIP member is damaged (CRC error)");
+        m365_input_close(in);
+    }
+    m365_zip_close(z);
+    free(bytes);
+    free(path);
 }
 
 /* Unpacked past the size limit, or past the ratio to its packed size after the grace: stopped on
@@ -266,14 +366,44 @@ static void test_damage(void **state)
     size_t zlen;
     char *bytes = m365_test_read_file(path, &zlen);
     assert_non_null(bytes);
+    assert_true(zlen > (3u << 20) / 2); /* packed, more than one read of the archive */
 
-    /* A byte of the data near its end: the text before it comes out, then the error. */
-    bytes[zlen * 9 / 10] ^= 0x5a;
-    assert_int_equal(m365_test_write_file(path, bytes, zlen), 0);
+    /* Whole: its SHA-256 is the text's, however much the reader took before asking. */
     struct m365_zip *z = NULL;
     char why[200];
     assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
     struct m365_limits lim = limits();
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    assert_int_equal(EVP_Digest(text, 3u << 20, md, &mdlen, EVP_sha256(), NULL), 1);
+    char want[65];
+    for (unsigned b = 0; b < 32; b++) {
+        snprintf(want + 2 * b, 3, "%02x", md[b]);
+    }
+    for (size_t take = 0; take <= (2u << 20); take += (1u << 20)) {
+        const char *err = NULL;
+        struct m365_input *in = m365_input_open_member(z, 0, &lim, 0, &err);
+        assert_non_null(in);
+        m365_input_hash(in);
+        char *buf = malloc(take + 1);
+        assert_non_null(buf);
+        size_t n = 0, k;
+        while (n < take && (k = m365_input_read(in, buf + n, take - n)) > 0) {
+            n += k;
+        }
+        char hex[65];
+        assert_int_equal(m365_input_sha256(in, hex), 0);
+        assert_string_equal(hex, want);
+        assert_true(m365_input_bytes_in(in) == (3u << 20)); /* a member: its unpacked bytes */
+        m365_input_close(in);
+        free(buf);
+    }
+    m365_zip_close(z);
+
+    /* A byte of the data near its end: the text before it comes out, then the error. */
+    bytes[zlen * 9 / 10] ^= 0x5a;
+    assert_int_equal(m365_test_write_file(path, bytes, zlen), 0);
+    assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
     size_t len;
     enum m365_status st;
     enum m365_compression comp;
@@ -308,6 +438,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_members_decode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crc_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bombs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
     };

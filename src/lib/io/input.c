@@ -24,6 +24,10 @@ struct m365_input {
     /* A member of a ZIP archive: its unpacked bytes stand in for the file's (fd unused). */
     struct m365_zip_stream *zs;
     uint64_t zip_packed; /* the member's size in the archive (the bomb ratio's base) */
+    /* A deflated member read as stored and inflated here by ISA-L, as gzip is (twice zlib's
+     * speed, which libzip would use); its CRC-32 and size are checked at its end. */
+    bool zip_inflate;
+    uint32_t zip_crc;
     bool regular; /* opened by path and a regular file (fstat at open) */
     uint64_t size;
     struct m365_limits lim;
@@ -87,7 +91,8 @@ __attribute__((format(printf, 3, 4))) static void failf(struct m365_input *in,
 
 static bool past_limits(struct m365_input *in, uint64_t out, uint64_t packed);
 
-/* A ZIP member's next bytes; -1 (set) when its data is damaged or unpacks past the limits. */
+/* A ZIP member's next bytes (packed ones when inflated here); -1 (set) when its data is damaged
+ * or unpacks past the limits. */
 static ssize_t zip_read(struct m365_input *in, void *buf, size_t cap)
 {
     const char *zerr = NULL;
@@ -95,6 +100,9 @@ static ssize_t zip_read(struct m365_input *in, void *buf, size_t cap)
     if (n < 0) {
         failf(in, M365_E_PARSE, "ZIP member is damaged (%s)", zerr ? zerr : "unknown error");
         return -1;
+    }
+    if (in->zip_inflate) {
+        return n; /* the limits are the inflater's, as for gzip */
     }
     /* The central directory's sizes may lie: the limits count what really comes out. */
     in->bytes_decomp += (uint64_t)n;
@@ -137,7 +145,7 @@ static ssize_t raw_read(struct m365_input *in, size_t at)
     }
     in->raw_len = at + (size_t)n;
     in->bytes_in += (uint64_t)n;
-    if (in->sha && n > 0) {
+    if (in->sha && n > 0 && !in->zip_inflate) { /* an inflated member hashes what comes out */
         EVP_DigestUpdate(in->sha, in->raw + at, (size_t)n);
     }
     return n;
@@ -241,6 +249,9 @@ static size_t gz_decode(struct m365_input *in, unsigned char *dst)
 {
     size_t out = 0;
     while (out == 0) {
+        if (in->z_end && in->zip_inflate) {
+            return 0; /* one deflate stream a member */
+        }
         if (in->z_end) {
             /* Another gzip member may follow (concatenated .gz files). */
             ssize_t r = raw_fill(in);
@@ -274,14 +285,28 @@ static size_t gz_decode(struct m365_input *in, unsigned char *dst)
         in->raw_pos = in->raw_len - gz->avail_in;
         out = GZ_STEP - gz->avail_out;
         if (rc < 0) {
-            failf(in, M365_E_PARSE, "gzip data is corrupt (%s)", gz_error(rc));
+            failf(in, M365_E_PARSE, "%s (%s)",
+                  in->zip_inflate ? "ZIP member is damaged" : "gzip data is corrupt",
+                  gz_error(rc));
             /* A failed check value comes after the member's data, which decoded in full. */
             return rc == ISAL_INCORRECT_CHECKSUM ? out : 0;
         }
         if (gz->block_state == ISAL_BLOCK_FINISH) {
             in->z_end = true;
+            /* The member's text came out whole; a failed check keeps it, as for gzip. The CRC
+             * decides, as for libzip: a size the directory misstates is not damage to it. */
+            if (in->zip_inflate && gz->crc != in->zip_crc) {
+                failf(in, M365_E_PARSE, "ZIP member is damaged (CRC error)");
+            }
+        } else if (r == 0 && out == 0 && in->zip_inflate && gz->crc == in->zip_crc) {
+            /* The packed bytes ended before the stream's last block said so, but the text has
+             * its recorded CRC: whole (libzip's zlib reading takes it too). */
+            in->z_end = true;
+            return 0;
         } else if (r == 0 && out == 0) {
-            fail(in, M365_E_PARSE, "gzip stream is truncated");
+            fail(in, M365_E_PARSE,
+                 in->zip_inflate ? "ZIP member is damaged (its data ends early)"
+                                 : "gzip stream is truncated");
             return 0;
         } else if (out == 0 && gz->avail_in == before_in) {
             /* The decoder keeps a partial header or block in its own buffer, so input it is
@@ -337,6 +362,9 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
         unsigned char *dst = cap >= GZ_STEP ? buf : in->gz_stage;
         size_t out = gz_decode(in, dst);
         in->bytes_decomp += out;
+        if (in->zip_inflate && in->sha && out > 0) {
+            EVP_DigestUpdate(in->sha, dst, out);
+        }
         if (over_limit(in)) {
             return 0;
         }
@@ -525,6 +553,46 @@ struct m365_input *m365_input_open(const char *path, const struct m365_limits *l
     return start(in, err);
 }
 
+static bool packed_magic(const unsigned char *r, size_t n)
+{
+    return (n >= 2 && r[0] == 0x1f && r[1] == 0x8b) ||
+           (n >= 4 && r[0] == 0x28 && r[1] == 0xb5 && r[2] == 0x2f && r[3] == 0xfd);
+}
+
+/* A deflated member inflated here, its first step decoded ahead; NULL (nothing set) when that
+ * text is itself gzip or zstd (a .gz file in the archive): the caller reads it through libzip,
+ * where the usual magic-number detection applies. */
+static struct m365_input *inflate_member(struct m365_input *in, struct m365_zip *z,
+                                         uint64_t index, const struct m365_zip_member *m,
+                                         const char **err)
+{
+    in->zip_inflate = true;
+    in->zip_crc = m->crc;
+    in->zs = m365_zip_stream_open(z, index, true, err);
+    in->raw_cap = M365_READ_CHUNK;
+    in->raw = in->zs ? malloc(in->raw_cap) : NULL;
+    in->gz = in->raw ? malloc(sizeof(*in->gz)) : NULL;
+    in->gz_stage = in->gz ? malloc(GZ_STEP) : NULL;
+    if (!in->gz_stage) {
+        *err = in->zs ? "out of memory" : *err;
+        m365_input_close(in);
+        return NULL;
+    }
+    in->comp = M365_COMP_GZIP;
+    isal_inflate_init(in->gz);
+    in->gz->crc_flag = ISAL_GZIP_NO_HDR; /* raw deflate; the CRC-32 of its output kept */
+    /* Damage or a limit in the first step is the reading's error, as for a gzip file. */
+    size_t out = gz_decode(in, in->gz_stage);
+    in->bytes_decomp += out;
+    in->gz_pos = 0;
+    in->gz_len = over_limit(in) ? 0 : out;
+    if (!in->err && packed_magic(in->gz_stage, in->gz_len)) {
+        m365_input_close(in);
+        return NULL;
+    }
+    return in;
+}
+
 struct m365_input *m365_input_open_member(struct m365_zip *z, uint64_t index,
                                           const struct m365_limits *lim, size_t read_chunk,
                                           const char **err)
@@ -538,23 +606,33 @@ struct m365_input *m365_input_open_member(struct m365_zip *z, uint64_t index,
         *err = m.unreadable;
         return NULL;
     }
-    struct m365_input *in = calloc(1, sizeof(*in));
-    if (!in) {
-        *err = "out of memory";
-        return NULL;
+    for (int inflate = m.deflated; inflate >= 0; inflate--) {
+        struct m365_input *in = calloc(1, sizeof(*in));
+        if (!in) {
+            *err = "out of memory";
+            return NULL;
+        }
+        in->fd = -1;
+        in->lim = *lim;
+        in->chunk = read_chunk;
+        in->remain = UINT64_MAX;
+        in->size = m.size;
+        in->zip_packed = m.comp_size;
+        if (inflate) {
+            *err = NULL;
+            if ((in = inflate_member(in, z, index, &m, err)) != NULL || *err) {
+                return in;
+            }
+            continue; /* packed text inside: through libzip */
+        }
+        in->zs = m365_zip_stream_open(z, index, false, err);
+        if (!in->zs) {
+            free(in);
+            return NULL;
+        }
+        return start(in, err);
     }
-    in->fd = -1;
-    in->lim = *lim;
-    in->chunk = read_chunk;
-    in->remain = UINT64_MAX;
-    in->size = m.size;
-    in->zip_packed = m.comp_size;
-    in->zs = m365_zip_stream_open(z, index, err);
-    if (!in->zs) {
-        free(in);
-        return NULL;
-    }
-    return start(in, err);
+    return NULL;
 }
 
 /* The first read, and the decoder the first bytes call for. */
@@ -847,8 +925,11 @@ void m365_input_hash(struct m365_input *in)
         EVP_MD_CTX_free(in->sha);
         in->sha = NULL;
     }
-    /* The first chunk was read at open (to see the compression): hash it now. */
-    if (in->sha && in->raw_len) {
+    /* The first chunk was read at open (to see the compression): hash it now. An inflated ZIP
+     * member hashes its text, of which the first step was decoded at open. */
+    if (in->sha && in->zip_inflate && in->gz_len) {
+        EVP_DigestUpdate(in->sha, in->gz_stage, in->gz_len);
+    } else if (in->sha && in->raw_len && !in->zip_inflate) {
         EVP_DigestUpdate(in->sha, in->raw, in->raw_len);
     }
 }
@@ -860,7 +941,10 @@ int m365_input_sha256(struct m365_input *in, char out[65])
     }
     /* Hash the bytes no reader consumed (a limit hit, a reader that stopped early). */
     unsigned char tmp[1 << 16];
-    for (;;) {
+    while (in->zip_inflate && decomp_read(in, tmp, sizeof(tmp)) > 0) {
+        /* hashed as it comes out */
+    }
+    for (; !in->zip_inflate;) {
         ssize_t n;
         const char *zerr;
         do {
@@ -896,13 +980,16 @@ const char *m365_input_error(const struct m365_input *in, enum m365_status *st)
     return in->err;
 }
 
-uint64_t m365_input_bytes_in(const struct m365_input *in) { return in->bytes_in; }
+uint64_t m365_input_bytes_in(const struct m365_input *in)
+{
+    return in->zip_inflate ? in->bytes_decomp : in->bytes_in; /* a member: its unpacked bytes */
+}
 uint64_t m365_input_bytes_out(const struct m365_input *in) { return in->bytes_out; }
 uint64_t m365_input_size(const struct m365_input *in) { return in->size; }
 bool m365_input_is_regular(const struct m365_input *in) { return in->regular; }
 enum m365_compression m365_input_compression(const struct m365_input *in)
 {
-    return in->zs && in->comp == M365_COMP_NONE ? M365_COMP_ZIP : in->comp;
+    return in->zip_inflate || (in->zs && in->comp == M365_COMP_NONE) ? M365_COMP_ZIP : in->comp;
 }
 enum m365_encoding m365_input_encoding(const struct m365_input *in) { return in->enc; }
 

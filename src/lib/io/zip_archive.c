@@ -107,8 +107,12 @@ int m365_zip_member(struct m365_zip *z, uint64_t index, struct m365_zip_member *
     m->dir = n > 0 && sb.name[n - 1] == '/';
     m->size = (sb.valid & ZIP_STAT_SIZE) ? sb.size : 0;
     m->comp_size = (sb.valid & ZIP_STAT_COMP_SIZE) ? sb.comp_size : 0;
+    m->deflated = (sb.valid & ZIP_STAT_COMP_METHOD) && sb.comp_method == ZIP_CM_DEFLATE &&
+                  (sb.valid & ZIP_STAT_CRC) && (sb.valid & ZIP_STAT_SIZE);
+    m->crc = m->deflated ? sb.crc : 0;
     if ((sb.valid & ZIP_STAT_ENCRYPTION_METHOD) && sb.encryption_method != ZIP_EM_NONE) {
         m->unreadable = "encrypted: extract it with its password and scan the folder";
+        m->deflated = false;
     } else if ((sb.valid & ZIP_STAT_COMP_METHOD) &&
                !zip_compression_method_supported(sb.comp_method, 0)) {
         m->unreadable = "packed with a compression method this build cannot unpack: extract it "
@@ -117,7 +121,7 @@ int m365_zip_member(struct m365_zip *z, uint64_t index, struct m365_zip_member *
     return 0;
 }
 
-struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index,
+struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index, bool packed,
                                              const char **err)
 {
     struct m365_zip_stream *zs = malloc(sizeof(*zs));
@@ -126,7 +130,7 @@ struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index,
         return NULL;
     }
     zs->err[0] = '\0';
-    zs->zf = zip_fopen_index(z->za, index, 0);
+    zs->zf = zip_fopen_index(z->za, index, packed ? ZIP_FL_COMPRESSED : 0);
     if (!zs->zf) {
         *err = zip_strerror(z->za);
         free(zs);

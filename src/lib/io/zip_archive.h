@@ -28,16 +28,19 @@ struct m365_zip_member {
     const char *name; /* UTF-8 (a name not flagged as such is read as code page 437) */
     uint64_t size, comp_size;
     bool dir;       /* a folder entry: nothing to read */
+    bool deflated;  /* packed with deflate, its CRC-32 known: it can be inflated by the caller */
+    uint32_t crc;   /* CRC-32 of the unpacked bytes (deflated) */
     const char *unreadable; /* why its bytes cannot be had (encrypted, unknown method), or NULL */
 };
 /* 0, or -1 when the entry cannot be described (a damaged central directory). */
 int m365_zip_member(struct m365_zip *z, uint64_t index, struct m365_zip_member *m);
 
 /* NULL with *err set (static text or the archive's own message, valid until the next call on
- * z) when the member cannot be opened. */
-struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index,
+ * z) when the member cannot be opened. packed: its bytes as stored in the archive (raw deflate
+ * data for a deflated member), for the caller to unpack; else unpacked and CRC-checked. */
+struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index, bool packed,
                                              const char **err);
-/* Bytes unpacked, 0 at the member's end, -1 with *err set (valid until the stream is closed)
+/* The member's next bytes, 0 at its end, -1 with *err set (valid until the stream is closed)
  * when its data is damaged. */
 ssize_t m365_zip_stream_read(struct m365_zip_stream *zs, void *buf, size_t cap,
                              const char **err);
