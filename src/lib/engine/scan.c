@@ -779,9 +779,9 @@ static char *member_path(const char *archive, const char *name)
     return p;
 }
 
-/* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT
- * when the file is no archive (it is queued as a plain file then). Folders are not files;
- * macOS's resource forks (__MACOSX/) and members that cannot be unpacked are named. */
+/* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT when the file is
+ * no archive (it is queued as a plain file then). Folders are not files; macOS's resource forks
+ * (__MACOSX/) are named; a member that cannot be unpacked is named when it is opened. */
 static enum m365_status add_zip(struct m365_scan *s, const char *path)
 {
     struct m365_zip *z = NULL;
@@ -1163,8 +1163,6 @@ static bool is_snapshot_file(const struct m365_input *in, const char *head, size
     return snap == 2 || (snap == 1 && !log);
 }
 
-/* Reads one unit into its own store, statistics and diagnostic list (any thread). File-level
- * outcomes (cannot open, no format) are recorded as the unit's stop reason or file stats. */
 /* The archive a thread reads members from, open from one member to the next: libzip's
  * handles are one thread's each, and opening reads the whole directory. */
 struct zip_cache {
@@ -1197,6 +1195,8 @@ static struct m365_input *open_member(struct m365_scan *s, struct zip_cache *zc,
     return m365_input_open_member(zc->z, f->member, &s->opts.limits, s->opts.read_chunk, err);
 }
 
+/* Reads one unit into its own store, statistics and diagnostic list (any thread). File-level
+ * outcomes (cannot open, no format) are recorded as the unit's stop reason or file stats. */
 static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365_json *json,
                       struct m365_arena *arena, struct m365_detail_memo *details,
                       struct evslab *slab, struct zip_cache *zc)
