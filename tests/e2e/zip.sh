@@ -26,6 +26,19 @@ with zipfile.ZipFile(out, "w", method) as z:
 EOF
 }
 
+# damage ZIP MEMBER PERCENT: flips a byte of the member's packed data, PERCENT of the way in.
+damage() {
+    python3 - "$@" <<'EOF'
+import sys, zipfile
+p, name, pct = sys.argv[1], sys.argv[2], int(sys.argv[3])
+info = zipfile.ZipFile(p).getinfo(name)
+b = bytearray(open(p, "rb").read())
+at = info.header_offset + 30 + len(info.filename) + len(info.extra)
+b[at + info.compress_size * pct // 100] ^= 0xFF
+open(p, "wb").write(b)
+EOF
+}
+
 sim=$WORK/sim
 "$BIN" simulate --out "$sim" --users 40 --days 10 --seed 11 --scenario all -q
 expect_eq "simulate" $? 0
@@ -125,15 +138,7 @@ cp "$ual" "$WORK/two/a.jsonl"
 cp "$ual" "$WORK/two/b.jsonl"
 sed -i 's/"Workload"/"workload"/' "$WORK/two/b.jsonl" # b's records differ from a's
 zipdir "$WORK/two.zip" "$WORK/two"
-python3 - "$WORK/two.zip" <<'EOF'
-import sys, zipfile
-p = sys.argv[1]
-info = zipfile.ZipFile(p).getinfo("a.jsonl")
-b = bytearray(open(p, "rb").read())
-at = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
-b[at] ^= 0xFF
-open(p, "wb").write(b)
-EOF
+damage "$WORK/two.zip" a.jsonl 50
 scan_json "$WORK/crc.json" "$WORK/crc.err" "$WORK/two.zip"
 expect_grep "corrupt member named" "$WORK/crc.err" \
     'two.zip/a.jsonl: (not read|reading stopped): ZIP member is damaged \(.+\)'
@@ -153,15 +158,7 @@ expect_eq "corrupt member: records add up" \
 mkdir -p "$WORK/big"
 find "$sim" -name '*.jsonl' | sort | xargs cat >"$WORK/big/all.jsonl"
 zipdir "$WORK/big.zip" "$WORK/big"
-python3 - "$WORK/big.zip" <<'EOF'
-import sys, zipfile
-p = sys.argv[1]
-info = zipfile.ZipFile(p).getinfo("all.jsonl")
-b = bytearray(open(p, "rb").read())
-at = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size * 9 // 10
-b[at] ^= 0xFF
-open(p, "wb").write(b)
-EOF
+damage "$WORK/big.zip" all.jsonl 90
 scan_json "$WORK/late.json" "$WORK/late.err" "$WORK/big.zip"
 expect_grep "late damage named" "$WORK/late.err" \
     'big.zip/all.jsonl: reading stopped: ZIP member is damaged \(.+\)'

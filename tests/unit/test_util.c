@@ -30,6 +30,19 @@ char *m365_test_mkdtemp(void)
     return tmpl;
 }
 
+int m365_test_dir_setup(void **state)
+{
+    *state = m365_test_mkdtemp();
+    return *state ? 0 : -1;
+}
+
+int m365_test_dir_teardown(void **state)
+{
+    int rc = m365_test_rmtree(*state);
+    free(*state);
+    return rc;
+}
+
 char *m365_test_path(const char *dir, const char *name)
 {
     size_t dl = strlen(dir), nl = strlen(name);

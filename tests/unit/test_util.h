@@ -11,6 +11,9 @@ char *m365_test_mkdtemp(void);
 /* Removes path and everything below it; symbolic links are removed, never followed.
  * A path that does not exist counts as removed. */
 int m365_test_rmtree(const char *path);
+/* cmocka setup / teardown for tests whose state is a fresh private directory (a char *). */
+int m365_test_dir_setup(void **state);
+int m365_test_dir_teardown(void **state);
 /* malloc'd "dir/name". */
 char *m365_test_path(const char *dir, const char *name);
 

@@ -20,6 +20,7 @@
 #include "core/limits.h"
 #include "io/input.h"
 #include "io/zip_archive.h"
+#include "m365hunt/scan.h"
 #include "test_util.h"
 
 static const size_t chunks[] = {1, 2, 3, 7, 64, 0};
@@ -32,38 +33,11 @@ struct member {
     bool stored;
 };
 
-struct fixture {
-    char *dir;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    if (!f || !(f->dir = m365_test_mkdtemp())) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    int rc = m365_test_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return rc;
-}
-
 static struct m365_limits limits(void)
 {
-    struct m365_limits l;
-    l.max_record_bytes = M365_DEFAULT_MAX_RECORD_BYTES;
-    l.max_decompressed_bytes = M365_DEFAULT_MAX_DECOMPRESSED;
-    l.max_decompress_ratio = M365_DEFAULT_MAX_RATIO;
-    l.max_json_depth = M365_DEFAULT_MAX_JSON_DEPTH;
-    return l;
+    struct m365_scan_options o;
+    m365_scan_options_init(&o);
+    return o.limits;
 }
 
 /* An archive at dir/name holding the members (a name ending in '/' is a folder); malloc'd path. */
@@ -140,7 +114,7 @@ static char *read_member(struct m365_zip *z, uint64_t idx, const struct m365_lim
 
 static void test_members_decode(void **state)
 {
-    struct fixture *f = *state;
+    const char *dir = *state;
     /* Long enough to span reads; repeated lines as an export has. */
     char *text = malloc(300000);
     assert_non_null(text);
@@ -165,7 +139,7 @@ static void test_members_decode(void **state)
         {"utf16.csv", u16, sizeof(u16), false},
         {"empty.json", "", 0, false},
     };
-    char *path = write_zip(f->dir, "e.zip", m, sizeof(m) / sizeof(m[0]));
+    char *path = write_zip(dir, "e.zip", m, sizeof(m) / sizeof(m[0]));
     struct m365_zip *z = NULL;
     char why[200];
     assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
@@ -269,10 +243,10 @@ static void test_members_decode(void **state)
 /* A CRC-32 that does not match the data: the text comes out whole, then the error. */
 static void test_crc_mismatch(void **state)
 {
-    struct fixture *f = *state;
+    const char *dir = *state;
     static const char text[] = "{\"Operation\":\"MailItemsAccessed\"}\n{\"Operation\":\"Send\"}\n";
     const struct member m[] = {{"a.jsonl", text, sizeof(text) - 1, false}};
-    char *path = write_zip(f->dir, "c.zip", m, 1);
+    char *path = write_zip(dir, "c.zip", m, 1);
     size_t zlen;
     unsigned char *bytes = (unsigned char *)m365_test_read_file(path, &zlen);
     assert_non_null(bytes);
@@ -315,13 +289,13 @@ static void test_crc_mismatch(void **state)
  * what comes out. */
 static void test_bombs(void **state)
 {
-    struct fixture *f = *state;
+    const char *dir = *state;
     size_t big = M365_RATIO_GRACE_BYTES + (8u << 20);
     char *zeros = calloc(1, big);
     assert_non_null(zeros);
     const struct member m[] = {{"bomb.jsonl", zeros, big, false},
                                {"small.jsonl", zeros, 2u << 20, false}};
-    char *path = write_zip(f->dir, "b.zip", m, 2);
+    char *path = write_zip(dir, "b.zip", m, 2);
     struct m365_zip *z = NULL;
     char why[200];
     assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
@@ -354,7 +328,7 @@ static void test_bombs(void **state)
 
 static void test_damage(void **state)
 {
-    struct fixture *f = *state;
+    const char *dir = *state;
     char *text = malloc(3u << 20);
     assert_non_null(text);
     uint64_t rnd = 42;
@@ -362,7 +336,7 @@ static void test_damage(void **state)
         text[i] = (char)('a' + m365_test_rand64(&rnd) % 26); /* compresses little */
     }
     const struct member m[] = {{"a.jsonl", text, 3u << 20, false}};
-    char *path = write_zip(f->dir, "d.zip", m, 1);
+    char *path = write_zip(dir, "d.zip", m, 1);
     size_t zlen;
     char *bytes = m365_test_read_file(path, &zlen);
     assert_non_null(bytes);
@@ -422,7 +396,7 @@ static void test_damage(void **state)
     /* Not an archive at all, and not even a file. */
     assert_int_equal(m365_test_write_file(path, "{\"a\":1}\n", 8), 0);
     assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_E_FORMAT);
-    char *none = m365_test_path(f->dir, "none.zip");
+    char *none = m365_test_path(dir, "none.zip");
     assert_int_equal(m365_zip_open(none, &z, why, sizeof(why)), M365_E_IO);
     assert_true(strlen(why) > 0);
     /* The same from memory. */
@@ -437,10 +411,10 @@ static void test_damage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_members_decode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crc_mismatch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bombs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_members_decode, m365_test_dir_setup, m365_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_crc_mismatch, m365_test_dir_setup, m365_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_bombs, m365_test_dir_setup, m365_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_damage, m365_test_dir_setup, m365_test_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
