@@ -210,4 +210,16 @@ expect_eq "control characters in member names" \
 expect_grep "other member named" "$WORK/nl.err" 'nl.zip/notes.txt: not read'
 expect_eq "no line break in diagnostics" "$(grep -c '^name.jsonl' "$WORK/nl.err")" 0
 
+# 7. Tenant snapshot files are read from files and folders only: inside an archive, named.
+mkdir -p "$WORK/snap"
+cp "$SRC"/tests/snapshot/contoso/mailboxes.csv "$SRC"/tests/snapshot/contoso/users.json "$WORK/snap/"
+cp "$ual" "$WORK/snap/audit.jsonl"
+zipdir "$WORK/snap.zip" "$WORK/snap"
+scan_json "$WORK/snap.json" "$WORK/snap.err" "$WORK/snap.zip"
+expect_grep "snapshot member named" "$WORK/snap.err" \
+    'snap.zip/users.json: not read: a tenant snapshot file inside a ZIP archive: extract the archive'
+expect_eq "snapshot members: both named, the log read" \
+    "$(grep -c 'tenant snapshot file inside a ZIP archive' "$WORK/snap.err") $(total parsed "$WORK/snap.json")" \
+    "2 $(wc -l <"$ual")"
+
 finish

@@ -1150,17 +1150,20 @@ static const struct m365_reader *choose_reader(struct m365_scan *s, const char *
  * is a snapshot object, or no log reader recognises its first bytes and they carry members only
  * snapshot objects have. Standard input and pipes stay with the log readers: they can be read
  * only once. */
-static bool is_snapshot_file(const struct m365_input *in, const char *head, size_t hlen)
+/* Text a tenant snapshot file holds (and no log reader claims as its own). */
+static bool is_snapshot_text(const char *head, size_t hlen)
 {
-    if (!m365_input_is_regular(in)) {
-        return false;
-    }
     int snap = m365_snap_sniff(head, hlen);
     bool log = false;
     for (size_t r = 0; r < m365_n_readers_registered && snap == 1 && !log; r++) {
         log = m365_readers[r]->sniff(head, hlen) > 0;
     }
     return snap == 2 || (snap == 1 && !log);
+}
+
+static bool is_snapshot_file(const struct m365_input *in, const char *head, size_t hlen)
+{
+    return m365_input_is_regular(in) && is_snapshot_text(head, hlen);
 }
 
 /* The archive a thread reads members from, open from one member to the next: libzip's
@@ -1254,13 +1257,20 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         m365_input_close(in);
         return;
     }
-    const struct m365_reader *rd = u->rd ? u->rd : choose_reader(s, head, hlen);
+    /* The snapshot reader takes files by path (it is shared with `audit`): a snapshot file in
+     * an archive is named, not read as a log. */
+    bool archived_snapshot = f->archive && is_snapshot_text(head, hlen);
+    const struct m365_reader *rd =
+        u->rd ? u->rd : archived_snapshot ? NULL : choose_reader(s, head, hlen);
     enum m365_status ist;
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
         const char *why = ierr ? ierr : no_format_reason(head, hlen, m365_input_peek_all(in));
         if (!ierr && f->archive && known_binary(head, hlen) && starts(head, hlen, "PK", 2)) {
             why = "a ZIP archive inside the archive: extract the outer one and scan the folder";
+        } else if (!ierr && archived_snapshot) {
+            why = "a tenant snapshot file inside a ZIP archive: extract the archive and scan the "
+                  "folder (snapshot files are read from files and folders)";
         }
         char msg[320];
         snprintf(msg, sizeof(msg), "not read: %s", why);
