@@ -125,6 +125,12 @@ expect_eq "groups: no snapshot" "$(jq -c .snapshot "$WORK/groups.json")" null
 "$BIN" scan --no-progress - <"$SNAP/contoso/servicePrincipals.json" >/dev/null 2>"$WORK/stdin.err"
 expect_eq "stdin snapshot: nothing read" $? 3
 expect_grep "stdin snapshot: why" "$WORK/stdin.err" 'not read: a tenant snapshot file on standard input'
+# A users page on standard input is not read as sign-ins by the Graph reader.
+"$BIN" scan --no-progress --format json --events "$WORK/stdin-users.ev" - \
+    <"$SNAP/contoso/users.json" >/dev/null 2>"$WORK/stdin-users.err"
+expect_eq "stdin users page: nothing read" "$? $(wc -l <"$WORK/stdin-users.ev")" "3 0"
+expect_grep "stdin users page: why" "$WORK/stdin-users.err" \
+    'not read: a tenant snapshot file on standard input'
 # A bad posture: section is a configuration error for the scan too (exit 2)
 printf 'posture:\n  dormant_dayz: 3\n' >"$WORK/bad.yaml"
 "$BIN" scan --no-progress --config "$WORK/bad.yaml" "$MIX" >/dev/null 2>"$WORK/conf.err"

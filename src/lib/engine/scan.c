@@ -1258,17 +1258,19 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         return;
     }
     /* The snapshot reader takes files by path (it is shared with `audit`): a snapshot file in
-     * an archive is named, not read as a log. */
-    bool archived_snapshot = f->archive && is_snapshot_text(head, hlen);
+     * an archive or on standard input is named, not read as a log by a reader that claims its
+     * objects (a Graph users page looks like sign-ins to the Graph reader). */
+    bool unreachable_snapshot =
+        !u->ranged && !m365_input_is_regular(in) && is_snapshot_text(head, hlen);
     const struct m365_reader *rd =
-        u->rd ? u->rd : archived_snapshot ? NULL : choose_reader(s, head, hlen);
+        u->rd ? u->rd : unreachable_snapshot ? NULL : choose_reader(s, head, hlen);
     enum m365_status ist;
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
         const char *why = ierr ? ierr : no_format_reason(head, hlen, m365_input_peek_all(in));
         if (!ierr && f->archive && known_binary(head, hlen) && starts(head, hlen, "PK", 2)) {
             why = "a ZIP archive inside the archive: extract the outer one and scan the folder";
-        } else if (!ierr && archived_snapshot) {
+        } else if (!ierr && unreachable_snapshot && f->archive) {
             why = "a tenant snapshot file inside a ZIP archive: extract the archive and scan the "
                   "folder (snapshot files are read from files and folders)";
         }
