@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_fail("key %s hidden by the filter in another case", k.keys[i]);
             }
         }
-        if (k.wrapper && strcmp(k.wrapper, "value") != 0 && strcmp(k.wrapper, "records") != 0) {
+        if (k.wrapper && strcmp(k.wrapper, "value") != 0 && strcmp(k.wrapper, "records") != 0 &&
+            strcmp(k.wrapper, "Results") != 0) {
             fuzz_fail("wrapper %s", k.wrapper);
         }
     }

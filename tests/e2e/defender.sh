@@ -104,12 +104,40 @@ scan_json "$WORK/cut.out" "$WORK/cut.err" --events "$WORK/cut.events" "$WORK/cut
 expect_eq "stand-ins" "$(jq -r '"\(.time) \(.ip) \(.operation)"' "$WORK/cut.events")" \
     "2025-08-05T10:02:03.000Z 203.0.113.77 $(head -1 "$WORK/defender/$first" | jq -r .ActionType)"
 
-# The API's response saved whole: named, with what to do.
-{ printf '{"Schema":[{"Name":"Timestamp","Type":"DateTime"},{"Name":"ActionType","Type":"String"}],'
-  printf '"Results":['
-  head -3 "$WORK/defender/$first" | paste -sd, -
+# The API's response saved whole (the MDE API's {Stats, Schema, Results}; Graph
+# runHuntingQuery's {@odata.context, schema, results}; two pages one after the other): its rows
+# are read, and give the events the same rows give one per line.
+head -5 "$WORK/defender/$first" >"$WORK/rows.jsonl"
+nrows=$(wc -l <"$WORK/rows.jsonl")
+scan_json "$WORK/rows.json" "$WORK/rows.err" --events "$WORK/rows.events" "$WORK/rows.jsonl"
+schema='[{"Name":"Timestamp","Type":"DateTime"},{"Name":"ActionType","Type":"String"}]'
+{ printf '{"Stats":{"ExecutionTime":0.51,"resource_usage":{"cpu":{"total":"00:00:00"}}},'
+  printf '"Schema":%s,\n"Results":[\n' "$schema"
+  paste -sd, - <"$WORK/rows.jsonl"
   printf ']}\n'; } >"$WORK/response.json"
-scan_json "$WORK/resp.json" "$WORK/resp.err" "$WORK/response.json"
-expect_grep "response named" "$WORK/resp.err" \
-    'response\.json: not read: a Defender advanced hunting response .*jq -c .\.Results\[\]'
+{ printf '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.'
+  printf 'security.huntingQueryResults","schema":%s,"results":[' "${schema,,}"
+  head -2 "$WORK/rows.jsonl" | paste -sd, -
+  printf ']}\n{"@odata.context":"x","schema":[],"results":['
+  tail -n +3 "$WORK/rows.jsonl" | paste -sd, -
+  printf ']}\n'; } >"$WORK/graph-hunting.json"
+for r in response graph-hunting; do
+    scan_json "$WORK/$r.out" "$WORK/$r.err" --events "$WORK/$r.events" "$WORK/$r.json"
+    expect_eq "$r: read as defender-json" \
+        "$(jq -r '.evidence.files[0] | "\(.format) \(.records_read) \(.parsed + .skipped)"' \
+            "$WORK/$r.out")" "defender-json $nrows $nrows"
+    expect_eq "$r: the rows' events" \
+        "$(jq -cS 'del(.evidence, .format)' "$WORK/$r.events")" \
+        "$(jq -cS 'del(.evidence, .format)' "$WORK/rows.events")"
+done
+expect_eq "response: each row's line" \
+    "$(jq -r '.evidence.line' "$WORK/response.events" | sort -u)" 3
+expect_eq "rows: at least three" "$((nrows >= 3))" 1
+# A response whose rows no reader knows (a query that projected the columns away): named.
+{ printf '{"Schema":[{"Name":"AccountId","Type":"String"}],"Results":['
+  printf '{"AccountId":"x%s"},' 1 2 3
+  printf '{"AccountId":"y"}]}\n'; } >"$WORK/projected-response.json"
+scan_json "$WORK/pr.json" "$WORK/pr.err" "$WORK/projected-response.json"
+expect_grep "projected response named" "$WORK/pr.err" \
+    'projected-response\.json: not read: a Defender advanced hunting response whose rows are not'
 finish

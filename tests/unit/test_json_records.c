@@ -1,7 +1,7 @@
 /* Differential test: the hand-written record framer (json_records.c) against simdjson.
  * For every document, the records the framer cuts out, parsed and minified, must equal the
  * records simdjson finds when it parses the whole document (array elements, the elements of a
- * "value"/"records" wrapper, or each object of a concatenation), minified. */
+ * "value"/"records"/"Results" wrapper, or each object of a concatenation), minified. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,8 +61,9 @@ static void reference_records(struct m365_json *j, const char *doc, size_t len, 
     struct m365_jv arr = root;
     if (m365_jv_type(root) == M365_J_OBJECT) {
         struct m365_jv w = m365_jv_get(root, "value");
-        if (m365_jv_type(w) != M365_J_ARRAY) {
-            w = m365_jv_get(root, "records");
+        static const char *const others[] = {"records", "Results", "results"};
+        for (size_t k = 0; k < 3 && m365_jv_type(w) != M365_J_ARRAY; k++) {
+            w = m365_jv_get(root, others[k]);
         }
         if (m365_jv_type(w) != M365_J_ARRAY) {
             push_minified(j, out, root);
@@ -179,7 +180,8 @@ static void gen_object(struct m365_buf *b, unsigned depth)
         /* Keys like "value"/"records" inside records must not be taken for wrappers (as a
          * record's first key holding objects, {"value":[{…}]} IS a wrapper by construction). */
         if (i > 0 && rnd(4) == 0) {
-            m365_buf_printf(b, "\"%s\"", rnd(2) ? "value" : "records");
+            static const char *const names[] = {"value", "records", "Results", "Schema"};
+            m365_buf_printf(b, "\"%s\"", names[rnd(4)]);
         } else {
             m365_buf_printf(b, "\"k%u_%u\"", depth, i);
         }
@@ -258,35 +260,44 @@ static void random_documents(void **state)
     (void)state;
     char *dir = m365_test_mkdtemp();
     struct m365_json *j = m365_json_new(64u << 20, 1024);
-    for (int round = 0; round < 600; round++) {
-        unsigned form = (unsigned)round % 5; /* array, value wrapper, records wrapper, lines, concat */
-        no_escapes = round >= 300;
+    for (int round = 0; round < 720; round++) {
+        /* array; value, records and hunting-response (Results) wrappers; lines; concatenation */
+        unsigned form = (unsigned)round % 6;
+        bool wrapped = form >= 1 && form <= 3;
+        no_escapes = round >= 360;
         unsigned n = 1 + rnd(6);
         struct m365_buf doc;
         m365_buf_init(&doc, 0);
         struct strlist expected = {0};
-        one_line = form == 3;
-        if (form == 1 || form == 2) {
+        one_line = form == 4;
+        if (form == 3) {
+            /* The advanced hunting API's response; Graph's is in lower case. */
+            bool lower = rnd(2);
+            m365_buf_printf(&doc, "{\"%s\":{\"ExecutionTime\":0.5},%s\"%s\":[{\"Name\":\"a]\","
+                                  "\"Type\":\"String\"}],\"%s\":",
+                            lower ? "stats" : "Stats", rnd(2) ? "\n" : "",
+                            lower ? "schema" : "Schema", lower ? "results" : "Results");
+        } else if (form == 1 || form == 2) {
             m365_buf_printf(&doc, "{\"@odata.context\":\"x{[\",%s\"%s\":", rnd(2) ? "\n" : "",
                             form == 1 ? "value" : "records");
         }
-        if (form <= 2) {
+        if (form <= 3) {
             m365_buf_putc(&doc, '[');
         }
         for (unsigned i = 0; i < n; i++) {
             struct m365_buf rec;
             m365_buf_init(&rec, 0);
             gen_object(&rec, 0);
-            if (form <= 2) {
+            if (form <= 3) {
                 if (i) {
                     m365_buf_putc(&doc, ',');
                 }
                 ws(&doc);
             }
             m365_buf_append(&doc, rec.data, rec.len);
-            if (form == 3) {
+            if (form == 4) {
                 m365_buf_putc(&doc, '\n');
-            } else if (form == 4) {
+            } else if (form == 5) {
                 ws(&doc);
             }
             struct m365_jv v;
@@ -298,15 +309,15 @@ static void random_documents(void **state)
             m365_json_reset(j);
             m365_buf_free(&rec);
         }
-        if (form <= 2) {
+        if (form <= 3) {
             ws(&doc);
             m365_buf_putc(&doc, ']');
         }
-        if (form == 1 || form == 2) {
-            m365_buf_puts(&doc, ",\"@odata.nextLink\":\"]}\"}");
+        if (wrapped) {
+            m365_buf_puts(&doc, form == 3 ? "}" : ",\"@odata.nextLink\":\"]}\"}");
         }
-        /* Forms 0-2 are single JSON documents simdjson can check whole; 3-4 are streams. */
-        check_doc(dir, doc.data, doc.len, form <= 2, &expected);
+        /* Forms 0-3 are single JSON documents simdjson can check whole; 4-5 are streams. */
+        check_doc(dir, doc.data, doc.len, form <= 3, &expected);
         sl_free(&expected);
         m365_buf_free(&doc);
     }

@@ -109,6 +109,26 @@ static void test_repeats_and_wrappers(void **state)
     assert_true(again.seen == k.seen);
     assert_ptr_equal(again.wrapper, k.wrapper);
     assert_true(m365_sniff_keys_has(&again, "createdDateTime"));
+
+    /* A Defender advanced hunting response: Stats and Schema are metadata, the keys are the
+     * first row's; Graph's runHuntingQuery writes them in lower case. */
+    const char *hunt = "{\"Stats\":{\"ExecutionTime\":0.5},\"Schema\":[{\"Name\":\"Timestamp\","
+                       "\"Type\":\"DateTime\"}],\"Results\":[{\"Timestamp\":\"2024-01-01\","
+                       "\"ActionType\":\"MailItemsAccessed\",\"ReportId\":1}]}";
+    assert_true(m365_sniff_json_keys(hunt, strlen(hunt), &k));
+    assert_string_equal(k.wrapper, "Results");
+    assert_int_equal(k.n, 3);
+    assert_true(m365_sniff_keys_has(&k, "ReportId"));
+    assert_false(m365_sniff_keys_has(&k, "Name"));
+    const char *graph = "{\"@odata.context\":\"x\",\"schema\":[],\"results\":[{\"Timestamp\":1}]}";
+    assert_true(m365_sniff_json_keys(graph, strlen(graph), &k));
+    assert_string_equal(k.wrapper, "Results");
+    assert_true(m365_sniff_keys_has(&k, "Timestamp"));
+    /* A record's own key named Results is not a wrapper: another key came first. */
+    const char *rec = "{\"Operation\":\"x\",\"Results\":[{\"a\":1}]}";
+    assert_true(m365_sniff_json_keys(rec, strlen(rec), &k));
+    assert_null(k.wrapper);
+    assert_true(m365_sniff_keys_has(&k, "Operation"));
 }
 
 /* A CSV header's columns, as the snapshot sniffer reads them, in whatever case the export

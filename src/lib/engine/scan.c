@@ -1058,12 +1058,12 @@ static const char *no_format_reason(const char *head, size_t len, bool whole)
     }
     if (head[i] == '{' || head[i] == '[') {
         struct m365_sniff_keys k;
-        if (m365_sniff_json_keys(head, len, &k) && m365_sniff_keys_has_any_case(&k, "Schema") &&
-            m365_sniff_keys_has_any_case(&k, "Results")) {
-            /* The advanced hunting API's (and Graph runHuntingQuery's) response as saved. */
-            return "a Defender advanced hunting response ({\"Schema\":…,\"Results\":[…]}): "
-                   "give its rows, one per line (jq -c '.Results[]', or '.results[]' from "
-                   "Graph), to read CloudAppEvents";
+        if (m365_sniff_json_keys(head, len, &k) && k.wrapper &&
+            strcmp(k.wrapper, "Results") == 0) {
+            /* A hunting response is read through its rows; these were none the readers know. */
+            return "a Defender advanced hunting response whose rows are not table rows with "
+                   "Timestamp, ActionType and ReportId (a projection?): query CloudAppEvents "
+                   "with its RawEventData column";
         }
         return "JSON, but not Unified Audit Log, Graph, Log Analytics, Azure Monitor or "
                "Defender records (no recognised fields in the first records)";

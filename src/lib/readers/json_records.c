@@ -630,9 +630,8 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                     r->esc = true;
                 } else if (c == '"') {
                     r->in_str = false;
-                    if (r->capture && !(r->klen > 0 && r->key[0] == '@') &&
-                        !(r->klen == 5 && memcmp(r->key, "value", 5) == 0) &&
-                        !(r->klen == 7 && memcmp(r->key, "records", 7) == 0)) {
+                    if (r->capture && !m365_json_wrapper_meta_key(r->key, r->klen) &&
+                        !m365_json_wrapper_key(r->key, r->klen)) {
                         r->only_meta = false;
                     }
                     r->capture = false;
@@ -668,8 +667,7 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
             case '{':
             case '[':
                 if (topobj && r->after_colon && c == '[' && r->only_meta && !r->is_wrapper &&
-                    ((r->klen == 5 && memcmp(r->key, "value", 5) == 0) ||
-                     (r->klen == 7 && memcmp(r->key, "records", 7) == 0))) {
+                    m365_json_wrapper_key(r->key, r->klen)) {
                     /* Perhaps a wrapper: decided by the array's first element. */
                     r->where = IN_WRAP_PENDING;
                     r->depth = 2;

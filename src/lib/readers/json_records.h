@@ -1,19 +1,47 @@
 /* Framing a JSON evidence stream into records without holding the file in memory.
  *
  * Understands: JSON Lines; concatenated objects (pretty-printed or not); a top-level array of
- * records (Management Activity API blobs); wrapper objects whose "value" or "records" member is
- * the array of records (Graph pages, Azure Monitor), several of them concatenated. Each record
- * handed out is the exact text of one element, followed by M365_JSON_PADDING readable bytes. */
+ * records (Management Activity API blobs); wrapper objects whose "value", "records" or "Results"
+ * member is the array of records (Graph pages, Azure Monitor, Defender advanced hunting
+ * responses), several of them concatenated. Each record handed out is the exact text of one
+ * element, followed by M365_JSON_PADDING readable bytes. */
 #ifndef M365_JSON_RECORDS_H
 #define M365_JSON_RECORDS_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../io/input.h"
 #include "m365hunt/status.h"
 
 struct m365_json_records;
+
+/* A wrapper's array member: "value" (Graph, the Log Analytics API), "records" (Azure Monitor),
+ * "Results" / "results" (Defender advanced hunting: its API and Graph's runHuntingQuery). The
+ * name as the wrapper calls it (static), or NULL. */
+static inline const char *m365_json_wrapper_key(const char *key, size_t n)
+{
+    if (n == 5 && memcmp(key, "value", 5) == 0) {
+        return "value";
+    }
+    if (n == 7 && memcmp(key, "records", 7) == 0) {
+        return "records";
+    }
+    if (n == 7 && (memcmp(key, "Results", 7) == 0 || memcmp(key, "results", 7) == 0)) {
+        return "Results";
+    }
+    return NULL;
+}
+
+/* Members a wrapper may have before its array: metadata, not a record's ("@odata.context",
+ * "@odata.nextLink"; a hunting response's "Schema" and "Stats"). */
+static inline bool m365_json_wrapper_meta_key(const char *key, size_t n)
+{
+    return (n > 0 && key[0] == '@') ||
+           (n == 6 && (memcmp(key, "Schema", 6) == 0 || memcmp(key, "schema", 6) == 0)) ||
+           (n == 5 && (memcmp(key, "Stats", 5) == 0 || memcmp(key, "stats", 5) == 0));
+}
 
 struct m365_json_record {
     const char *data; /* valid until the next call */

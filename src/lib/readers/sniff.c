@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/norm.h"
+#include "json_records.h"
 
 static bool ws(char c)
 {
@@ -94,7 +95,7 @@ static bool scan_keys(const char *head, size_t len, struct m365_sniff_keys *out,
     char key[48];
     size_t klen = 0;
     bool key_ok = false;
-    bool only_meta = true; /* keys before "value"/"records" are @odata metadata */
+    bool only_meta = true; /* keys before the wrapper's array are metadata */
     for (; i < len; i++) {
         char c = head[i];
         if (c == '"') {
@@ -111,7 +112,8 @@ static bool scan_keys(const char *head, size_t len, struct m365_sniff_keys *out,
                 if (key_ok) {
                     memcpy(key, head + start, klen);
                     key[klen] = '\0';
-                    if (key[0] != '@' && strcmp(key, "value") != 0 && strcmp(key, "records") != 0) {
+                    if (!m365_json_wrapper_meta_key(key, klen) &&
+                        !m365_json_wrapper_key(key, klen)) {
                         only_meta = false;
                     }
                     if (out->n < M365_SNIFF_MAX_KEYS && !m365_sniff_keys_has(out, key)) {
@@ -125,7 +127,7 @@ static bool scan_keys(const char *head, size_t len, struct m365_sniff_keys *out,
         case '{':
         case '[':
             if (depth == 1 && after_colon && c == '[' && key_ok && !out->wrapper && only_meta &&
-                (strcmp(key, "value") == 0 || strcmp(key, "records") == 0)) {
+                m365_json_wrapper_key(key, klen)) {
                 size_t j = i + 1;
                 while (j < len && ws(head[j])) {
                     j++;
@@ -135,7 +137,7 @@ static bool scan_keys(const char *head, size_t len, struct m365_sniff_keys *out,
                     break;
                 }
                 /* A wrapper: what matters are the keys of the first record inside. */
-                out->wrapper = strcmp(key, "value") == 0 ? "value" : "records";
+                out->wrapper = m365_json_wrapper_key(key, klen);
                 out->n = 0;
                 out->seen = 0;
                 i = j;

@@ -1,5 +1,6 @@
 /* Format detection helpers: the top-level keys of the first JSON record in a file's first bytes,
- * looking through a top-level array and through {"value":[…]} / {"records":[…]} wrappers. */
+ * looking through a top-level array and through {"value":[…]} / {"records":[…]} / {"Results":[…]}
+ * wrappers (json_records.h). */
 #ifndef M365_SNIFF_H
 #define M365_SNIFF_H
 #include <stdbool.h>
@@ -14,7 +15,7 @@ struct m365_sniff_keys {
      * not among the keys (each format's sniffer asks for a dozen names, mostly absent). */
     uint64_t seen;
     char keys[M365_SNIFF_MAX_KEYS][48]; /* truncated keys are ignored */
-    const char *wrapper;                /* "value", "records" or NULL */
+    const char *wrapper;                /* "value", "records", "Results" or NULL */
     bool in_array;                      /* records inside a top-level array */
 };
 
