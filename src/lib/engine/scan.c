@@ -50,8 +50,10 @@
 
 struct file_entry {
     char *path;
-    char *archive;  /* a ZIP member (path = archive/name): the archive's path, else NULL */
-    uint64_t member; /* its index in the archive */
+    /* A ZIP member: path is the archive's path, '/', the member's name; archive_len is the
+     * length of the archive's path in it (0: not a member), member its index there. */
+    size_t archive_len;
+    uint64_t member;
     struct m365_file_stats st;
     bool snapshot; /* a tenant snapshot file: loaded by load_snapshot, not the log readers */
     uint32_t first_unit, n_units; /* its read units, consecutive */
@@ -495,7 +497,6 @@ void m365_scan_free(struct m365_scan *s)
     pthread_mutex_destroy(&s->id_mu);
     for (size_t i = 0; i < s->n_files; i++) {
         free(s->files[i].path);
-        free(s->files[i].archive);
     }
     free(s->files);
     m365_arena_free(&s->arena);
@@ -825,10 +826,11 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path)
         char *mp = member_path(path, m.name);
         struct file_entry *f = mp ? add_file(s, mp) : NULL;
         free(mp);
-        if (!f || !(f->archive = strdup(path))) {
+        if (!f) {
             st = M365_E_NOMEM;
             break;
         }
+        f->archive_len = strlen(path);
         f->member = i;
         f->size = m.size;
         s->bytes_total += f->size;
@@ -1169,31 +1171,39 @@ static bool is_snapshot_file(const struct m365_input *in, const char *head, size
 /* The archive a thread reads members from, open from one member to the next: libzip's
  * handles are one thread's each, and opening reads the whole directory. */
 struct zip_cache {
-    const struct file_entry *f; /* a member of the archive open, or NULL */
+    char *archive; /* its path, or NULL */
+    size_t len;
     struct m365_zip *z;
 };
 
 static void zip_cache_close(struct zip_cache *zc)
 {
     m365_zip_close(zc->z);
+    free(zc->archive);
     zc->z = NULL;
-    zc->f = NULL;
+    zc->archive = NULL;
 }
 
 static struct m365_input *open_member(struct m365_scan *s, struct zip_cache *zc,
                                       const struct file_entry *f, const char **err)
 {
-    if (!zc->f || strcmp(zc->f->archive, f->archive) != 0) {
+    size_t n = f->archive_len;
+    if (!zc->archive || zc->len != n || memcmp(zc->archive, f->path, n) != 0) {
         zip_cache_close(zc);
+        zc->archive = strndup(f->path, n);
+        zc->len = n;
+        if (!zc->archive) {
+            *err = "out of memory";
+            return NULL;
+        }
         static _Thread_local char why[200];
-        enum m365_status st = m365_zip_open(f->archive, &zc->z, why, sizeof(why));
+        enum m365_status st = m365_zip_open(zc->archive, &zc->z, why, sizeof(why));
         if (st != M365_OK) {
             /* The archive changed between the walk and the reading. */
             *err = st == M365_E_FORMAT ? "the archive is no longer a ZIP archive" : why;
             zip_cache_close(zc);
             return NULL;
         }
-        zc->f = f;
     }
     return m365_input_open_member(zc->z, f->member, &s->opts.limits, s->opts.read_chunk, err);
 }
@@ -1219,7 +1229,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         return;
     }
     struct m365_input *in =
-        f->archive ? open_member(s, zc, f, &err)
+        f->archive_len ? open_member(s, zc, f, &err)
         : u->ranged ? m365_input_open_range(f->path, &s->opts.limits, s->opts.read_chunk,
                                             u->start, u->end, &err)
                     : m365_input_open(f->path, &s->opts.limits, s->opts.read_chunk, &err);
@@ -1268,9 +1278,9 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
         const char *why = ierr ? ierr : no_format_reason(head, hlen, m365_input_peek_all(in));
-        if (!ierr && f->archive && known_binary(head, hlen) && starts(head, hlen, "PK", 2)) {
+        if (!ierr && f->archive_len && known_binary(head, hlen) && starts(head, hlen, "PK", 2)) {
             why = "a ZIP archive inside the archive: extract the outer one and scan the folder";
-        } else if (!ierr && unreachable_snapshot && f->archive) {
+        } else if (!ierr && unreachable_snapshot && f->archive_len) {
             why = "a tenant snapshot file inside a ZIP archive: extract the archive and scan the "
                   "folder (snapshot files are read from files and folders)";
         }
@@ -1332,7 +1342,7 @@ static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t spl
                          const struct m365_reader **rd_out, uint64_t *bounds, size_t max_parts)
 {
     uint64_t size = f->size; /* as queued; 0 unless a regular file or a ZIP member */
-    if (size < 2 * split || f->archive) {
+    if (size < 2 * split || f->archive_len) {
         return 1;
     }
     const char *err = NULL;
@@ -1607,7 +1617,7 @@ static void *worker_main(void *arg)
     struct m365_json *json =
         m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
     struct m365_detail_memo *details = m365_detail_memo_new();
-    struct zip_cache zc = {NULL, NULL};
+    struct zip_cache zc = {NULL, 0, NULL};
     for (;;) {
         size_t i = atomic_fetch_add(&p->next, 1);
         if (i >= s->n_units) {
@@ -1735,7 +1745,7 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
         }
         struct evslab slab = {NULL, 0, 0};
         struct m365_detail_memo *details = m365_detail_memo_new();
-        struct zip_cache zc = {NULL, NULL};
+        struct zip_cache zc = {NULL, 0, NULL};
         for (uint32_t i = 0; i < s->n_files; i++) {
             struct file_entry *f = &s->files[i];
             for (uint32_t k = 0; k < f->n_units; k++) {

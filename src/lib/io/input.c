@@ -1,8 +1,8 @@
 #include "input.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,7 @@ struct m365_input {
     struct m365_zip_stream *zs;
     uint64_t zip_packed; /* the member's size in the archive (the bomb ratio's base) */
     /* A deflated member read as stored and inflated here by ISA-L, as gzip is (twice zlib's
-     * speed, which libzip would use); its CRC-32 and size are checked at its end. */
+     * speed, which libzip would use); its CRC-32 is checked at its end. */
     bool zip_inflate;
     uint32_t zip_crc;
     bool regular; /* opened by path and a regular file (fstat at open) */
@@ -318,6 +318,18 @@ static size_t gz_decode(struct m365_input *in, unsigned char *dst)
     return out;
 }
 
+/* One decoder step into dst, counted (an inflated ZIP member also hashes it) and held to the
+ * limits: its length; 0 at the end, on an error or past a limit. */
+static size_t gz_step(struct m365_input *in, unsigned char *dst)
+{
+    size_t out = gz_decode(in, dst);
+    in->bytes_decomp += out;
+    if (in->zip_inflate && in->sha && out > 0) {
+        EVP_DigestUpdate(in->sha, dst, out);
+    }
+    return over_limit(in) ? 0 : out;
+}
+
 static size_t gz_take(struct m365_input *in, unsigned char *buf, size_t cap)
 {
     size_t n = in->gz_len - in->gz_pos;
@@ -360,15 +372,8 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
     if (in->comp == M365_COMP_GZIP) {
         /* Straight into the caller's buffer when it has room for a whole step. */
         unsigned char *dst = cap >= GZ_STEP ? buf : in->gz_stage;
-        size_t out = gz_decode(in, dst);
-        in->bytes_decomp += out;
-        if (in->zip_inflate && in->sha && out > 0) {
-            EVP_DigestUpdate(in->sha, dst, out);
-        }
-        if (over_limit(in)) {
-            return 0;
-        }
-        if (dst == buf) {
+        size_t out = gz_step(in, dst);
+        if (dst == buf || out == 0) {
             return out;
         }
         in->gz_pos = 0;
@@ -515,6 +520,16 @@ static void detect_encoding(struct m365_input *in, unsigned char *b, size_t *n)
 
 static struct m365_input *start(struct m365_input *in, const char **err);
 
+/* Compression is recognised by magic bytes, never by file name. */
+static bool gzip_magic(const unsigned char *r, size_t n)
+{
+    return n >= 2 && r[0] == 0x1f && r[1] == 0x8b;
+}
+static bool zstd_magic(const unsigned char *r, size_t n)
+{
+    return n >= 4 && r[0] == 0x28 && r[1] == 0xb5 && r[2] == 0x2f && r[3] == 0xfd;
+}
+
 struct m365_input *m365_input_open(const char *path, const struct m365_limits *lim,
                                    size_t read_chunk, const char **err)
 {
@@ -553,11 +568,6 @@ struct m365_input *m365_input_open(const char *path, const struct m365_limits *l
     return start(in, err);
 }
 
-static bool packed_magic(const unsigned char *r, size_t n)
-{
-    return (n >= 2 && r[0] == 0x1f && r[1] == 0x8b) ||
-           (n >= 4 && r[0] == 0x28 && r[1] == 0xb5 && r[2] == 0x2f && r[3] == 0xfd);
-}
 
 /* A deflated member inflated here, its first step decoded ahead; NULL (nothing set) when that
  * text is itself gzip or zstd (a .gz file in the archive): the caller reads it through libzip,
@@ -582,13 +592,28 @@ static struct m365_input *inflate_member(struct m365_input *in, struct m365_zip 
     isal_inflate_init(in->gz);
     in->gz->crc_flag = ISAL_GZIP_NO_HDR; /* raw deflate; the CRC-32 of its output kept */
     /* Damage or a limit in the first step is the reading's error, as for a gzip file. */
-    size_t out = gz_decode(in, in->gz_stage);
-    in->bytes_decomp += out;
     in->gz_pos = 0;
-    in->gz_len = over_limit(in) ? 0 : out;
-    if (!in->err && packed_magic(in->gz_stage, in->gz_len)) {
+    in->gz_len = gz_step(in, in->gz_stage);
+    const unsigned char *text = in->gz_stage;
+    if (!in->err && (gzip_magic(text, in->gz_len) || zstd_magic(text, in->gz_len))) {
         m365_input_close(in);
         return NULL;
+    }
+    return in;
+}
+
+/* A member's input before its first read. */
+static struct m365_input *member_input(const struct m365_zip_member *m,
+                                       const struct m365_limits *lim, size_t read_chunk)
+{
+    struct m365_input *in = calloc(1, sizeof(*in));
+    if (in) {
+        in->fd = -1;
+        in->lim = *lim;
+        in->chunk = read_chunk;
+        in->remain = UINT64_MAX;
+        in->size = m->size;
+        in->zip_packed = m->comp_size;
     }
     return in;
 }
@@ -606,33 +631,25 @@ struct m365_input *m365_input_open_member(struct m365_zip *z, uint64_t index,
         *err = m.unreadable;
         return NULL;
     }
-    for (int inflate = m.deflated; inflate >= 0; inflate--) {
-        struct m365_input *in = calloc(1, sizeof(*in));
-        if (!in) {
-            *err = "out of memory";
-            return NULL;
+    struct m365_input *in = member_input(&m, lim, read_chunk);
+    if (in && m.deflated) {
+        *err = NULL;
+        in = inflate_member(in, z, index, &m, err);
+        if (in || *err) {
+            return in;
         }
-        in->fd = -1;
-        in->lim = *lim;
-        in->chunk = read_chunk;
-        in->remain = UINT64_MAX;
-        in->size = m.size;
-        in->zip_packed = m.comp_size;
-        if (inflate) {
-            *err = NULL;
-            if ((in = inflate_member(in, z, index, &m, err)) != NULL || *err) {
-                return in;
-            }
-            continue; /* packed text inside: through libzip */
-        }
-        in->zs = m365_zip_stream_open(z, index, false, err);
-        if (!in->zs) {
-            free(in);
-            return NULL;
-        }
-        return start(in, err);
+        in = member_input(&m, lim, read_chunk); /* packed text inside: through libzip */
     }
-    return NULL;
+    if (!in) {
+        *err = "out of memory";
+        return NULL;
+    }
+    in->zs = m365_zip_stream_open(z, index, false, err);
+    if (!in->zs) {
+        free(in);
+        return NULL;
+    }
+    return start(in, err);
 }
 
 /* The first read, and the decoder the first bytes call for. */
@@ -645,7 +662,6 @@ static struct m365_input *start(struct m365_input *in, const char **err)
         m365_input_close(in);
         return NULL;
     }
-    /* Compression is recognised by magic bytes, never by file name. */
     /* A member opened is a member found: what goes wrong unpacking it (damage, a limit) is told
      * as the reading's error, as for a damaged gzip file. */
     if (raw_fill(in) < 0 && !in->zs) {
@@ -653,8 +669,7 @@ static struct m365_input *start(struct m365_input *in, const char **err)
         m365_input_close(in);
         return NULL;
     }
-    const unsigned char *r = in->raw;
-    if (in->raw_len >= 2 && r[0] == 0x1f && r[1] == 0x8b) {
+    if (gzip_magic(in->raw, in->raw_len)) {
         in->comp = M365_COMP_GZIP;
         in->gz = malloc(sizeof(*in->gz));
         in->gz_stage = malloc(GZ_STEP);
@@ -666,7 +681,7 @@ static struct m365_input *start(struct m365_input *in, const char **err)
         isal_inflate_init(in->gz);
         in->gz->crc_flag = ISAL_GZIP;
         in->gz_member = true;
-    } else if (in->raw_len >= 4 && r[0] == 0x28 && r[1] == 0xb5 && r[2] == 0x2f && r[3] == 0xfd) {
+    } else if (zstd_magic(in->raw, in->raw_len)) {
         in->comp = M365_COMP_ZSTD;
         in->zd = ZSTD_createDStream();
         if (!in->zd || ZSTD_isError(ZSTD_initDStream(in->zd))) {
@@ -941,20 +956,23 @@ int m365_input_sha256(struct m365_input *in, char out[65])
     }
     /* Hash the bytes no reader consumed (a limit hit, a reader that stopped early). */
     unsigned char tmp[1 << 16];
-    while (in->zip_inflate && decomp_read(in, tmp, sizeof(tmp)) > 0) {
-        /* hashed as it comes out */
-    }
-    for (; !in->zip_inflate;) {
-        ssize_t n;
-        const char *zerr;
-        do {
-            n = in->zs ? m365_zip_stream_read(in->zs, tmp, sizeof(tmp), &zerr)
-                       : read(in->fd, tmp, sizeof(tmp));
-        } while (n < 0 && errno == EINTR && !in->zs);
-        if (n <= 0) {
-            break;
+    if (in->zip_inflate) {
+        while (decomp_read(in, tmp, sizeof(tmp)) > 0) {
+            /* hashed as it comes out */
         }
-        EVP_DigestUpdate(in->sha, tmp, (size_t)n);
+    } else {
+        for (;;) {
+            ssize_t n;
+            const char *zerr;
+            do {
+                n = in->zs ? m365_zip_stream_read(in->zs, tmp, sizeof(tmp), &zerr)
+                           : read(in->fd, tmp, sizeof(tmp));
+            } while (n < 0 && errno == EINTR && !in->zs);
+            if (n <= 0) {
+                break;
+            }
+            EVP_DigestUpdate(in->sha, tmp, (size_t)n);
+        }
     }
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

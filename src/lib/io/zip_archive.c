@@ -1,6 +1,5 @@
 #include "zip_archive.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +20,11 @@ static enum m365_status opened(zip_t *za, int code, const unsigned char *head, s
 {
     *out = NULL;
     if (!za) {
-        /* A file that starts as an archive but has no directory at its end was cut short. */
-        if (code == ZIP_ER_NOZIP &&
-            !(hlen >= 4 && memcmp(head, "PK\x03\x04", 4) == 0)) {
-            return M365_E_FORMAT;
-        }
         if (code == ZIP_ER_NOZIP) {
+            /* A file that starts as an archive but has no directory at its end was cut short. */
+            if (!(hlen >= 4 && memcmp(head, "PK\x03\x04", 4) == 0)) {
+                return M365_E_FORMAT;
+            }
             snprintf(err, esz, "its directory, at the end of the file, is missing (a download "
                      "or copy cut short?)");
             return M365_E_IO;
