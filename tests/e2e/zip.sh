@@ -108,11 +108,14 @@ printf '\0\0\0\x02Mac OS X' >"$m/__MACOSX/logs/._audit.jsonl"
 iconv -f UTF-8 -t UTF-16 "$ual" >"$m/logs/audit-utf16.json"
 cp "$WORK/tenant.zip" "$m/logs/inner.zip"
 gzip -c "$ual" >"$m/logs/audit.jsonl.gz"
+printf 'PK\x03\x04\x14\x00\x06\x00\x08\x00[Content_Types].xml' >"$m/logs/AuditLog.xlsx"
 zipdir "$WORK/mixed.zip" "$m" stored
 scan_json "$WORK/mixed.json" "$WORK/mixed.err" -v "$WORK/mixed.zip"
 expect_eq "mixed archive: exit" "$RC" 0
 expect_grep "nested archive named" "$WORK/mixed.err" \
     'mixed.zip/logs/inner.zip: not read: a ZIP archive inside the archive: extract the outer one'
+expect_grep "a workbook inside: named as a workbook, not as an archive" "$WORK/mixed.err" \
+    'mixed.zip/logs/AuditLog.xlsx: not read: an Office document \(an Excel workbook\?\)'
 expect_grep "resource forks named" "$WORK/mixed.err" \
     'mixed.zip: 1 macOS resource fork \(__MACOSX/\) not scanned'
 expect_eq "stored, gzip and UTF-16 members read" \

@@ -994,13 +994,24 @@ static bool holds(const char *head, size_t len, const char *text)
     return false;
 }
 
+static bool zip_bytes(const char *head, size_t len)
+{
+    return starts(head, len, "PK\x03\x04", 4) || starts(head, len, "PK\x05\x06", 4);
+}
+
+/* An Office Open XML file is a ZIP archive whose members name its kind. */
+static bool office_document(const char *head, size_t len)
+{
+    return zip_bytes(head, len) &&
+           (holds(head, len, "[Content_Types].xml") || holds(head, len, "xl/"));
+}
+
 /* Files that land in an evidence folder and are not exports, named by their first bytes with
  * what to do about them; NULL for anything else. */
 static const char *known_binary(const char *head, size_t len)
 {
-    if (starts(head, len, "PK\x03\x04", 4) || starts(head, len, "PK\x05\x06", 4)) {
-        /* An Office Open XML file is a ZIP archive whose members name its kind. */
-        if (holds(head, len, "[Content_Types].xml") || holds(head, len, "xl/")) {
+    if (zip_bytes(head, len)) {
+        if (office_document(head, len)) {
             return "an Office document (an Excel workbook?), not an export: save the sheet as "
                    "CSV UTF-8, or better, scan the export as it was downloaded";
         }
@@ -1278,7 +1289,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
         const char *why = ierr ? ierr : no_format_reason(head, hlen, m365_input_peek_all(in));
-        if (!ierr && f->archive_len && known_binary(head, hlen) && starts(head, hlen, "PK", 2)) {
+        if (!ierr && f->archive_len && zip_bytes(head, hlen) && !office_document(head, hlen)) {
             why = "a ZIP archive inside the archive: extract the outer one and scan the folder";
         } else if (!ierr && unreachable_snapshot && f->archive_len) {
             why = "a tenant snapshot file inside a ZIP archive: extract the archive and scan the "
