@@ -429,9 +429,22 @@ for i in range(n):
     kids.append(pid)
 sys.exit(0 if all(os.waitpid(k, 0)[1] == 0 for k in kids) else 1)'
 
+# same_as_plain KEY SIZE SED WHAT: KEY's findings at SIZE, the cited file names mended by SED
+# (WHAT dropped from them), must hash as the plain UAL corpus's when that was measured; sets
+# $same, the summary's line about it.
+same_as_plain() {
+  local k=$1 size=$2 fix=$3 what=$4 plain
+  same="(the plain UAL corpus was not measured)"
+  [ -n "${SHA[$size]:-}" ] || return 0
+  plain=$(jq -cS '.findings' "$TMPD/report.$k.$size.json" | sed "$fix" | sha256sum | awk '{print $1}')
+  [ "$plain" = "${SHA[$size]}" ] ||
+    die "$k at $size: findings differ from the plain UAL corpus's (with $what dropped from file names: $plain, plain: ${SHA[$size]})"
+  same="(with $what dropped from the cited file names: $plain, the same as the plain UAL corpus)"
+}
+
 # gzip_block SIZE: the UAL JSON Lines corpus gzip-compressed; zcat and zlib floors, m365hunt.
 gzip_block() {
-  local size=$1 f=gzip lines ubytes gtb batch nfiles plain same
+  local size=$1 f=gzip lines ubytes gtb batch nfiles same
   make_corpus "$size" gzip
   FFILES[$f@$size]=$(cd "$CORPUS" && find "${EVDIRS[@]}" -type f -name '*.gz' | wc -l)
   FCBYTES[$f@$size]=$(cd "$CORPUS" && find "${EVDIRS[@]}" -type f -name '*.gz' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
@@ -471,13 +484,7 @@ gzip_block() {
   [ "${FRECORDS[$f@$size]}" = "$lines" ] || die "gzip at $size: m365hunt read ${FRECORDS[$f@$size]} records, zcat | wc -l counts $lines lines"
   # The simulator writes the same records compressed or not: the findings must be the plain
   # corpus's, once the cited file names lose their .gz.
-  same="(the plain UAL corpus was not measured)"
-  if [ -n "${SHA[$size]:-}" ]; then
-    plain=$(jq -cS '.findings' "$TMPD/report.$f.$size.json" | sed 's/\.jsonl\.gz"/.jsonl"/g' | sha256sum | awk '{print $1}')
-    [ "$plain" = "${SHA[$size]}" ] ||
-      die "gzip at $size: findings differ from the uncompressed UAL corpus's (with .gz dropped from file names: $plain, plain: ${SHA[$size]})"
-    same="(with .gz dropped from the cited file names: $plain, the same as the uncompressed UAL corpus)"
-  fi
+  same_as_plain "$f" "$size" 's/\.jsonl\.gz"/.jsonl"/g' .gz
   {
     echo
     echo "== $size gzip (UAL JSON Lines, simulate --gzip): ${FFILES[$f@$size]} files in ${EVDIRS[*]}/, ${FCBYTES[$f@$size]} bytes compressed, ${FBYTES[$f@$size]} uncompressed (ratio $(awk -v u="$ubytes" -v c="${FCBYTES[$f@$size]}" 'BEGIN {printf "%.2f", u / c}')), ${FRECORDS[$f@$size]} records (m365hunt = zcat | wc -l = ground truth)"
@@ -492,7 +499,7 @@ gzip_block() {
 # zip_block SIZE: the UAL JSON Lines corpus as one ZIP archive, deflated as zip(1) and Windows'
 # "Compressed (zipped) folder" write it; unzip -p (zlib) as the floor, m365hunt on the archive.
 zip_block() {
-  local size=$1 f=zip src stamp plain same
+  local size=$1 f=zip src stamp same
   make_corpus "$size" ual-jsonl
   src=$CORPUS
   CORPUS=$(corpus_dir "$size" zip)
@@ -517,13 +524,7 @@ zip_block() {
   warm_all "$CORPUS" ual.zip
   scan_rows "$f" "$size"
   # The same files: the findings must be the plain corpus's once the archive leaves the names.
-  same="(the plain UAL corpus was not measured)"
-  if [ -n "${SHA[$size]:-}" ]; then
-    plain=$(jq -cS '.findings' "$TMPD/report.$f.$size.json" | sed 's|"ual\.zip/ual/|"ual/|g' | sha256sum | awk '{print $1}')
-    [ "$plain" = "${SHA[$size]}" ] ||
-      die "zip at $size: findings differ from the plain UAL corpus's (with ual.zip/ dropped from file names: $plain, plain: ${SHA[$size]})"
-    same="(with ual.zip/ dropped from the cited file names: $plain, the same as the plain UAL corpus)"
-  fi
+  same_as_plain "$f" "$size" 's|"ual\.zip/ual/|"ual/|g' ual.zip/
   {
     echo
     echo "== $size zip (UAL JSON Lines, zip -r -6): ${FFILES[$f@$size]} members, ${FCBYTES[$f@$size]} bytes compressed, ${FBYTES[$f@$size]} uncompressed, ${FRECORDS[$f@$size]} records (m365hunt = ground truth)"
