@@ -205,6 +205,7 @@ static struct m365_input *reopen(const char *path, const struct m365_limits *lim
     if (m365_zip_open(archive, &ro->zip, why, sizeof(why)) != M365_OK) {
         fuzz_fail("%s: the archive opened by the scan cannot be opened again: %s", path, why);
     }
+    m365_zip_set_passwords(ro->zip, fuzz_zip_passwords, FUZZ_N_ZIP_PASSWORDS);
     uint64_t found = UINT64_MAX, hits = 0;
     for (uint64_t i = 0; i < m365_zip_count(ro->zip); i++) {
         struct m365_zip_member m;
@@ -472,6 +473,8 @@ const char *fuzz_file_path(const uint8_t *data, size_t size, const char *suffix)
     return path;
 }
 
+const char *const fuzz_zip_passwords[FUZZ_N_ZIP_PASSWORDS] = {"wrong", "infected"};
+
 void fuzz_scan_path(const char *path, size_t size, const char *input_format)
 {
     /* The read size follows the input length, so chunk boundaries move as the fuzzer mutates
@@ -481,6 +484,8 @@ void fuzz_scan_path(const char *path, size_t size, const char *input_format)
     m365_scan_options_init(&o);
     o.input_format = input_format;
     o.limits = fuzz_limits(FUZZ_MAX_RECORD_BYTES);
+    o.zip_passwords = fuzz_zip_passwords;
+    o.n_zip_passwords = FUZZ_N_ZIP_PASSWORDS;
     o.on_diag = on_diag;
     o.read_chunk = chunks[size % (sizeof(chunks) / sizeof(chunks[0]))];
     struct m365_scan *s = NULL;

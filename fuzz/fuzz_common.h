@@ -50,6 +50,9 @@ void fuzz_touch(const void *p, size_t len);
 void fuzz_scan_bytes(const uint8_t *data, size_t size, const char *input_format);
 /* The same checks for a scan of path (size: the bytes it holds, which pick the read size). */
 void fuzz_scan_path(const char *path, size_t size, const char *input_format);
+/* The passwords every fuzzed scan tries on encrypted ZIP members (the seeds use them). */
+#define FUZZ_N_ZIP_PASSWORDS 2u
+extern const char *const fuzz_zip_passwords[FUZZ_N_ZIP_PASSWORDS];
 /* A file of this process named with the suffix (".zip": the scan reads it as an archive),
  * rewritten with the bytes on every call: the path stays the same. */
 const char *fuzz_file_path(const uint8_t *data, size_t size, const char *suffix);

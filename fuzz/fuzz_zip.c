@@ -2,7 +2,8 @@
  * the directory; deflated members are inflated by ISA-L in io/input.c, the others by libzip).
  * Every member read is checked as any file is: its records counted again from the member's own
  * bytes. Then each member is read twice, by the scan's input and by libzip alone: where both
- * read it whole, the text is the same; where one finds it damaged, so does the other. */
+ * read it whole, the text is the same; where one finds it damaged, so does the other. Encrypted
+ * members are compared so with each of the fuzz passwords (the seeds use them). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,8 @@
 #define MEMBERS_COMPARED 16u
 #define TEXT_MAX (FUZZ_MAX_DECOMPRESSED / 4)
 
-/* All of it, up to TEXT_MAX bytes; false when the reader failed. */
+/* All of it, up to TEXT_MAX bytes; false when the reader failed. An encrypted member with the
+ * archive's default password. */
 static bool by_libzip(zip_t *za, uint64_t i, struct m365_buf *b)
 {
     zip_file_t *zf = zip_fopen_index(za, i, 0);
@@ -75,6 +77,37 @@ static bool by_input(struct m365_zip *z, uint64_t i, struct m365_buf *b, bool *p
     return ok;
 }
 
+/* One member read by the scan's input and by libzip alone. */
+static void compare_member(struct m365_zip *z, zip_t *za, uint64_t i,
+                           const struct m365_zip_member *mp)
+{
+    if (mp->unreadable) {
+        return;
+    }
+    struct m365_buf ours, theirs;
+    m365_buf_init(&ours, 0);
+    m365_buf_init(&theirs, 0);
+    bool plain = false;
+    bool ok_ours = by_input(z, i, &ours, &plain);
+    bool ok_theirs = by_libzip(za, i, &theirs);
+    if (ok_ours && ok_theirs && plain &&
+        (ours.len != theirs.len || (ours.len && memcmp(ours.data, theirs.data, ours.len)))) {
+        fuzz_fail("member %llu (%s): %zu bytes read, libzip reads %zu other ones",
+                  (unsigned long long)i, mp->name, ours.len, theirs.len);
+    }
+    /* Damage both see (ours also stops at the fuzz limits, which libzip has not). */
+    if (ok_theirs && !ok_ours && theirs.len < FUZZ_MAX_DECOMPRESSED / 8 && plain) {
+        fuzz_fail("member %llu (%s): damaged for the input, whole for libzip",
+                  (unsigned long long)i, mp->name);
+    }
+    if (ok_ours && !ok_theirs && theirs.len <= TEXT_MAX) {
+        fuzz_fail("member %llu (%s): whole for the input, damaged for libzip",
+                  (unsigned long long)i, mp->name);
+    }
+    m365_buf_free(&ours);
+    m365_buf_free(&theirs);
+}
+
 static void compare_members(const uint8_t *data, size_t size)
 {
     struct m365_zip *z = NULL;
@@ -99,31 +132,27 @@ static void compare_members(const uint8_t *data, size_t size)
     uint64_t n = m365_zip_count(z);
     for (uint64_t i = 0; i < n && i < MEMBERS_COMPARED; i++) {
         struct m365_zip_member m;
-        if (m365_zip_member(z, i, &m) != 0 || m.dir || m.unreadable) {
+        if (m365_zip_member(z, i, &m) != 0 || m.dir) {
             continue;
         }
-        struct m365_buf ours, theirs;
-        m365_buf_init(&ours, 0);
-        m365_buf_init(&theirs, 0);
-        bool plain = false;
-        bool ok_ours = by_input(z, i, &ours, &plain);
-        bool ok_theirs = by_libzip(za, i, &theirs);
-        if (ok_ours && ok_theirs && plain &&
-            (ours.len != theirs.len || (ours.len && memcmp(ours.data, theirs.data, ours.len)))) {
-            fuzz_fail("member %llu (%s): %zu bytes read, libzip reads %zu other ones",
-                      (unsigned long long)i, m.name, ours.len, theirs.len);
+        if (!m.encrypted) {
+            compare_member(z, za, i, &m);
+            continue;
         }
-        /* Damage both see (ours also stops at the fuzz limits, which libzip has not). */
-        if (ok_theirs && !ok_ours && theirs.len < FUZZ_MAX_DECOMPRESSED / 8 && plain) {
-            fuzz_fail("member %llu (%s): damaged for the input, whole for libzip",
+        if (!m.unreadable) {
+            fuzz_fail("member %llu (%s): encrypted and readable without a password",
                       (unsigned long long)i, m.name);
         }
-        if (ok_ours && !ok_theirs && theirs.len <= TEXT_MAX) {
-            fuzz_fail("member %llu (%s): whole for the input, damaged for libzip",
-                      (unsigned long long)i, m.name);
+        /* With each password alone, as libzip reads it with that one. */
+        for (size_t k = 0; k < FUZZ_N_ZIP_PASSWORDS; k++) {
+            m365_zip_set_passwords(z, fuzz_zip_passwords + k, 1);
+            if (m365_zip_member(z, i, &m) == 0) {
+                zip_set_default_password(za, fuzz_zip_passwords[k]);
+                compare_member(z, za, i, &m);
+                zip_set_default_password(za, NULL);
+            }
         }
-        m365_buf_free(&ours);
-        m365_buf_free(&theirs);
+        m365_zip_set_passwords(z, NULL, 0);
     }
     zip_discard(za);
     m365_zip_close(z);

@@ -76,6 +76,10 @@ struct m365_scan_options {
     enum m365_spill { M365_SPILL_AUTO, M365_SPILL_ALWAYS, M365_SPILL_NEVER } spill;
     const char *spill_dir;   /* NULL: $TMPDIR, else /tmp */
     uint64_t spill_resident; /* 0 for the default, M365_SPILL_RESIDENT */
+    /* Passwords for encrypted ZIP members, tried in order (the one that opened the last member
+     * first); the strings must outlive the scan. None: encrypted members are named, not read. */
+    const char *const *zip_passwords;
+    size_t n_zip_passwords;
 };
 #define M365_SPILL_AUTO_BYTES ((uint64_t)2 << 30)
 #define M365_SPILL_RESIDENT ((uint64_t)64 << 20)

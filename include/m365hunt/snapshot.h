@@ -32,6 +32,9 @@ struct m365_snapshot_options {
     uint32_t dormant_days;   /* 0: the configuration's, else 90 */
     uint32_t recent_days;    /* 0: 30; an app credential this new is flagged */
     const char *tenant_id;   /* home tenant; NULL: the owner of most non-Microsoft apps */
+    /* Passwords for encrypted ZIP members (m365_snapshot_add_member), as for the scan. */
+    const char *const *zip_passwords;
+    size_t n_zip_passwords;
 };
 
 void m365_snapshot_options_init(struct m365_snapshot_options *o);
@@ -49,6 +52,12 @@ enum m365_status m365_snapshot_allow(struct m365_snapshot *s, const char *accoun
 
 /* Queue a file or a directory (walked recursively, in name order). M365_E_IO when missing. */
 enum m365_status m365_snapshot_add_path(struct m365_snapshot *s, const char *path);
+
+/* Queue member `index` of a ZIP archive, named as the scan names members: path is the
+ * archive's path (its first archive_len bytes), '/', the member's name. M365_E_USAGE when path
+ * is not so. */
+enum m365_status m365_snapshot_add_member(struct m365_snapshot *s, const char *path,
+                                          size_t archive_len, uint64_t index);
 
 /* Read everything queued, join users, registrations and mailboxes, run the posture rules. */
 enum m365_status m365_snapshot_run(struct m365_snapshot *s);

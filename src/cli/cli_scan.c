@@ -12,6 +12,9 @@
 
 enum out_format { OUT_TEXT, OUT_JSONL, OUT_JSON };
 
+#define MAX_ZIP_PASSWORDS 16
+#define ZIP_PASSWORD_ENV "M365HUNT_ZIP_PASSWORD"
+
 struct scan_cli {
     struct cli_term term;
     const char *out_dir;  /* --out */
@@ -26,8 +29,10 @@ struct scan_cli {
     unsigned top;
     unsigned long warnings, errors;
     int argc;
-    char **argv;
+    char **argv; /* as typed, passwords hidden: the reports record it */
     bool progress_shown;
+    const char *zip_pw[MAX_ZIP_PASSWORDS];
+    size_t n_zip_pw;
 };
 
 static int write_file(const char *data, size_t len, void *user)
@@ -692,7 +697,8 @@ enum {
     OPT_SPILL,
     OPT_SPILL_RESIDENT,
     OPT_SPLIT_SIZE,
-    OPT_MAX_DISTINCT
+    OPT_MAX_DISTINCT,
+    OPT_ZIP_PASSWORD
 };
 
 static int run_scan(int argc, char **argv, bool coverage_only);
@@ -721,7 +727,61 @@ static int keyword(const char *arg, const char *const *names)
     return -1;
 }
 
+/* "--zip-password" or a prefix getopt_long takes for it ("--zip", "--zip-pass"). */
+static bool zip_password_option(const char *arg, const char **value)
+{
+    static const char name[] = "--zip-password";
+    size_t n = strcspn(arg, "=");
+    if (n < 5 || n >= sizeof(name) || strncmp(arg, name, n) != 0) {
+        return false;
+    }
+    *value = arg[n] == '=' ? arg + n + 1 : NULL;
+    return true;
+}
+
+/* The command line as typed (getopt_long reorders argv), with every --zip-password's value
+ * replaced: the reports record the command, and a password must not end up in them. NULL when
+ * out of memory. */
+static char **hidden_passwords(int argc, char **argv)
+{
+    char **v = calloc((size_t)argc + 1, sizeof(*v));
+    if (!v) {
+        return NULL;
+    }
+    bool options = true;
+    for (int i = 0; i < argc; i++) {
+        const char *value;
+        v[i] = argv[i];
+        if (options && strcmp(argv[i], "--") == 0) {
+            options = false;
+        } else if (options && i > 0 && zip_password_option(argv[i], &value)) {
+            if (value) {
+                v[i] = "--zip-password=(hidden)";
+            } else if (i + 1 < argc) {
+                v[i + 1] = "(hidden)";
+                i++;
+            }
+        }
+    }
+    return v;
+}
+
+static int scan_typed(int argc, char **argv, bool coverage_only, char **typed);
+
 static int run_scan(int argc, char **argv, bool coverage_only)
+{
+    char **typed = hidden_passwords(argc, argv);
+    if (!typed) {
+        fputs("m365hunt: error: out of memory\n", stderr);
+        return CLI_EXIT_NO_EVIDENCE;
+    }
+    int rc = scan_typed(argc, argv, coverage_only, typed);
+    free(typed);
+    return rc;
+}
+
+/* typed: the command line to record (hidden_passwords). */
+static int scan_typed(int argc, char **argv, bool coverage_only, char **typed)
 {
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -752,6 +812,7 @@ static int run_scan(int argc, char **argv, bool coverage_only)
         {"spill-resident", required_argument, NULL, OPT_SPILL_RESIDENT}, /* testing aid */
         {"split-size", required_argument, NULL, OPT_SPLIT_SIZE},
         {"max-distinct-values", required_argument, NULL, OPT_MAX_DISTINCT},
+        {"zip-password", required_argument, NULL, OPT_ZIP_PASSWORD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct scan_cli c;
@@ -759,7 +820,7 @@ static int run_scan(int argc, char **argv, bool coverage_only)
     c.max_skip_ratio = 0.5;
     c.top = 10;
     c.argc = argc;
-    c.argv = argv;
+    c.argv = typed;
     c.coverage_only = coverage_only;
     struct m365_scan_options so;
     m365_scan_options_init(&so);
@@ -850,6 +911,13 @@ static int run_scan(int argc, char **argv, bool coverage_only)
             }
             so.spill_resident = v;
             break;
+        case OPT_ZIP_PASSWORD:
+            if (c.n_zip_pw == MAX_ZIP_PASSWORDS) {
+                cli_usage_error("--zip-password: at most %d passwords", MAX_ZIP_PASSWORDS);
+                return CLI_EXIT_USAGE;
+            }
+            c.zip_pw[c.n_zip_pw++] = optarg;
+            break;
         case OPT_MAX_DISTINCT:
             errno = 0;
             v = strtoull(optarg, &end, 10);
@@ -920,6 +988,11 @@ static int run_scan(int argc, char **argv, bool coverage_only)
     if (no_progress) {
         c.term.progress = false;
     }
+    if (c.n_zip_pw == 0 && getenv(ZIP_PASSWORD_ENV) && *getenv(ZIP_PASSWORD_ENV)) {
+        c.zip_pw[c.n_zip_pw++] = getenv(ZIP_PASSWORD_ENV);
+    }
+    so.zip_passwords = c.zip_pw;
+    so.n_zip_passwords = c.n_zip_pw;
     so.on_diag = on_diag;
     so.diag_user = &c;
     so.hash_files = c.out_dir != NULL; /* the HTML report lists each file's SHA-256 */

@@ -61,6 +61,8 @@ static void help(FILE *f)
         "      --max-record-size N  largest record accepted, e.g. 16M (default 16M)\n"
         "      --max-decompressed N largest decompressed size per file (default 64G)\n"
         "      --max-ratio N        largest decompression ratio past 256M (default 250)\n"
+        "      --zip-password PW    password for encrypted .zip members (repeatable; or set\n"
+        "                           M365HUNT_ZIP_PASSWORD, which ps does not show)\n"
         "      --max-distinct-values N  distinct users, addresses, ids… held (default 8388608);\n"
         "                           records needing more are skipped and counted\n"
         "      --top N              busiest users and IPs shown (default 10)\n"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ZIP archives as evidence (docs/cli.md, "Inputs"): an archive named *.zip is read member by
 # member, each as a file of its own named archive/member. A simulated tenant zipped must give
-# the folder's events and findings, on one thread and on two; damaged, encrypted and nested
-# members, resource forks, bombs and misnamed archives are named, and the rest is read.
+# the folder's events and findings, on one thread and on two, and so must the same archive
+# encrypted, given its password; damaged, nested and encrypted members without their password,
+# resource forks, bombs and misnamed archives are named, and the rest is read.
 source "$(dirname "$0")/common.bash" "$@"
 
 # zipdir ZIP DIR [stored|reversed]: every file under DIR, named relative to DIR, deflated or
@@ -173,7 +174,7 @@ if command -v zip >/dev/null; then
     (cd "$WORK/two" && zip -q -P secret "$WORK/enc.zip" a.jsonl && zip -q "$WORK/enc.zip" b.jsonl)
     scan_json "$WORK/enc.json" "$WORK/enc.err" "$WORK/enc.zip"
     expect_grep "encrypted member named" "$WORK/enc.err" \
-        'enc.zip/a.jsonl: cannot open: encrypted: extract it with its password'
+        'enc.zip/a.jsonl: cannot open: encrypted: give its password with --zip-password'
     expect_eq "encrypted member: the other read" "$(total parsed "$WORK/enc.json")" \
         "$(wc -l <"$ual")"
 else
@@ -213,16 +214,71 @@ expect_eq "control characters in member names" \
 expect_grep "other member named" "$WORK/nl.err" 'nl.zip/notes.txt: not read'
 expect_eq "no line break in diagnostics" "$(grep -c '^name.jsonl' "$WORK/nl.err")" 0
 
-# 7. Tenant snapshot files are read from files and folders only: inside an archive, named.
+# 7. Tenant snapshot files (Graph users, Get-Mailbox…) in an archive are read by the snapshot
+# reader, as in a folder: the same snapshot, posture findings and coverage.
 mkdir -p "$WORK/snap"
-cp "$SRC"/tests/snapshot/contoso/mailboxes.csv "$SRC"/tests/snapshot/contoso/users.json "$WORK/snap/"
+cp "$SRC"/tests/snapshot/contoso/* "$WORK/snap/"
 cp "$ual" "$WORK/snap/audit.jsonl"
 zipdir "$WORK/snap.zip" "$WORK/snap"
-scan_json "$WORK/snap.json" "$WORK/snap.err" "$WORK/snap.zip"
-expect_grep "snapshot member named" "$WORK/snap.err" \
-    'snap.zip/users.json: not read: a tenant snapshot file inside a ZIP archive: extract the archive'
-expect_eq "snapshot members: both named, the log read" \
-    "$(grep -c 'tenant snapshot file inside a ZIP archive' "$WORK/snap.err") $(total parsed "$WORK/snap.json")" \
-    "2 $(wc -l <"$ual")"
+scan_json "$WORK/snapdir.json" "$WORK/snapdir.err" --threads 2 "$WORK/snap"
+scan_json "$WORK/snap.json" "$WORK/snap.err" --threads 2 "$WORK/snap.zip"
+# The report without the command, and with the files named alike.
+unplace() {
+    jq -S 'del(.command) | walk(if type == "string" then sub(".*/snap(\\.zip)?/"; "") else . end)
+           | .evidence.files |= map(del(.compression))' "$1"
+}
+unplace "$WORK/snapdir.json" >"$WORK/snapdir.cmp"
+unplace "$WORK/snap.json" >"$WORK/snap.cmp"
+expect_eq "snapshot in an archive: the folder's report" \
+    "$(cmp -s "$WORK/snapdir.cmp" "$WORK/snap.cmp" && echo same)" same
+expect_eq "snapshot in an archive: users, mailboxes and posture findings read" \
+    "$(jq '[.snapshot.users > 0, .snapshot.mailboxes > 0,
+            ([.findings[] | select(.rule | startswith("posture-"))] | length > 0)]
+           | all' "$WORK/snap.json")" true
+expect_eq "snapshot in an archive: no file left unread" \
+    "$(jq '[.evidence.files[] | select(.error)] | length' "$WORK/snap.json") $(grep -c . "$WORK/snap.err")" \
+    "0 0"
+
+# 8. Encrypted with a password (zip -P, the traditional method; AES in test_zip_input): given
+# with --zip-password or M365HUNT_ZIP_PASSWORD, the archive is the folder. A wrong one is named.
+# The reports record the command line without it.
+if command -v zip >/dev/null; then
+    pw='Case 42: evidence!'
+    (cd "$sim" && zip -q -r -P "$pw" "$WORK/locked.zip" .)
+    scan_shape locked "$WORK/locked.zip" --threads 2 --zip-password wrong --zip-password "$pw" \
+        --out "$WORK/locked-out"
+    expect_eq "encrypted archive: events as the folder's" \
+        "$(cmp -s "$WORK/folder.ev" "$WORK/locked.ev" && echo same)" same
+    expect_eq "encrypted archive: findings as the folder's" \
+        "$(cmp -s "$WORK/folder.findings" "$WORK/locked.findings" && echo same)" same
+    expect_eq "encrypted archive: records as the folder's" \
+        "$(total records_read "$WORK/locked.json")" "$(total records_read "$WORK/folder.json")"
+    expect_eq "encrypted archive: the command recorded without the passwords" \
+        "$(jq -c '.command[1:7]' "$WORK/locked.json")" \
+        '["--no-progress","--format","json","--threads","2","--zip-password"]'
+    expect_eq "no password in any report" \
+        "$(grep -rlF -e "$pw" -e '"wrong"' "$WORK/locked.json" "$WORK/locked-out" | wc -l)" 0
+    expect_eq "(hidden) in its place" \
+        "$(jq -r '.command | map(select(. == "(hidden)")) | length' "$WORK/locked.json")" 2
+    M365HUNT_ZIP_PASSWORD=$pw scan_json "$WORK/env.json" "$WORK/env.err" --zip-pass="$pw" \
+        "$WORK/locked.zip"
+    expect_eq "password from the environment" "$(total parsed "$WORK/env.json")" \
+        "$(total parsed "$WORK/folder.json")"
+    expect_eq "--zip-pass=… recorded hidden" \
+        "$(jq -r '.command[4]' "$WORK/env.json")" "--zip-password=(hidden)"
+    M365HUNT_ZIP_PASSWORD=$pw scan_json "$WORK/env2.json" "$WORK/env2.err" "$WORK/locked.zip"
+    expect_eq "password from the environment alone" "$(total parsed "$WORK/env2.json")" \
+        "$(total parsed "$WORK/folder.json")"
+    scan_json "$WORK/wrong.json" "$WORK/wrong.err" --zip-password nope "$WORK/locked.zip"
+    expect_grep "wrong password named" "$WORK/wrong.err" \
+        'locked.zip/.+: cannot open: encrypted: the password given does not open it'
+    expect_eq "wrong password: nothing read, every member listed" \
+        "$(total parsed "$WORK/wrong.json") $(jq '.evidence.files | length' "$WORK/wrong.json")" \
+        "0 $(jq '.evidence.files | length' "$WORK/folder.json")"
+    "$BIN" scan --zip-password 2>"$WORK/noarg.err" >/dev/null
+    expect_eq "--zip-password without a value: usage" $? 2
+else
+    fail "zip (Debian package zip) is needed to write an encrypted archive"
+fi
 
 finish

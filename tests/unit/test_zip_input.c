@@ -3,7 +3,9 @@
  * read sizes, with and without a peek first, must give the member's text, and the same bytes as
  * libzip's own reading (deflated members are inflated by ISA-L, not by libzip); the SHA-256 is
  * the text's; the limits stop a bomb on what comes out; damaged data, a wrong CRC and cut
- * archives are told apart from files that are no archive. */
+ * archives are told apart from files that are no archive; encrypted members are named without a
+ * password, read with the right one (AES and the traditional method), and a wrong password that
+ * passes the archive's check is passed over or named. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,6 +33,8 @@ struct member {
     const void *data;
     size_t len;
     bool stored;
+    uint16_t enc;         /* ZIP_EM_… to encrypt it with password, or 0 */
+    const char *password;
 };
 
 static struct m365_limits limits(void)
@@ -61,6 +65,10 @@ static char *write_zip(const char *dir, const char *name, const struct member *m
         assert_int_equal(zip_set_file_compression(za, (zip_uint64_t)idx,
                                                   m[i].stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 9),
                          0);
+        if (m[i].enc) {
+            assert_int_equal(
+                zip_file_set_encryption(za, (zip_uint64_t)idx, m[i].enc, m[i].password), 0);
+        }
     }
     assert_int_equal(zip_close(za), 0);
     return path;
@@ -131,13 +139,13 @@ static void test_members_decode(void **state)
                                         'h', 0, '\n', 0};
     static const char u8[] = "Z\xc3\xbcrich\n";
     const struct member m[] = {
-        {"logs/", NULL, 0, false},
-        {"logs/deflated.jsonl", text, tlen, false},
-        {"logs/stored.jsonl", text, tlen, true},
-        {"logs/inside.jsonl.gz", gz, gzn, true},
-        {"logs/deflated-gz.jsonl.gz", gz, gzn, false},
-        {"utf16.csv", u16, sizeof(u16), false},
-        {"empty.json", "", 0, false},
+        {"logs/", NULL, 0, false, 0, NULL},
+        {"logs/deflated.jsonl", text, tlen, false, 0, NULL},
+        {"logs/stored.jsonl", text, tlen, true, 0, NULL},
+        {"logs/inside.jsonl.gz", gz, gzn, true, 0, NULL},
+        {"logs/deflated-gz.jsonl.gz", gz, gzn, false, 0, NULL},
+        {"utf16.csv", u16, sizeof(u16), false, 0, NULL},
+        {"empty.json", "", 0, false, 0, NULL},
     };
     char *path = write_zip(dir, "e.zip", m, sizeof(m) / sizeof(m[0]));
     struct m365_zip *z = NULL;
@@ -245,7 +253,7 @@ static void test_crc_mismatch(void **state)
 {
     const char *dir = *state;
     static const char text[] = "{\"Operation\":\"MailItemsAccessed\"}\n{\"Operation\":\"Send\"}\n";
-    const struct member m[] = {{"a.jsonl", text, sizeof(text) - 1, false}};
+    const struct member m[] = {{"a.jsonl", text, sizeof(text) - 1, false, 0, NULL}};
     char *path = write_zip(dir, "c.zip", m, 1);
     size_t zlen;
     unsigned char *bytes = (unsigned char *)m365_test_read_file(path, &zlen);
@@ -293,8 +301,8 @@ static void test_bombs(void **state)
     size_t big = M365_RATIO_GRACE_BYTES + (8u << 20);
     char *zeros = calloc(1, big);
     assert_non_null(zeros);
-    const struct member m[] = {{"bomb.jsonl", zeros, big, false},
-                               {"small.jsonl", zeros, 2u << 20, false}};
+    const struct member m[] = {{"bomb.jsonl", zeros, big, false, 0, NULL},
+                               {"small.jsonl", zeros, 2u << 20, false, 0, NULL}};
     char *path = write_zip(dir, "b.zip", m, 2);
     struct m365_zip *z = NULL;
     char why[200];
@@ -335,7 +343,7 @@ static void test_damage(void **state)
     for (size_t i = 0; i < (3u << 20); i++) {
         text[i] = (char)('a' + m365_test_rand64(&rnd) % 26); /* compresses little */
     }
-    const struct member m[] = {{"a.jsonl", text, 3u << 20, false}};
+    const struct member m[] = {{"a.jsonl", text, 3u << 20, false, 0, NULL}};
     char *path = write_zip(dir, "d.zip", m, 1);
     size_t zlen;
     char *bytes = m365_test_read_file(path, &zlen);
@@ -408,6 +416,147 @@ static void test_damage(void **state)
     free(text);
 }
 
+/* The member's error text after reading it all with these passwords ("" when none). */
+static void read_with(struct m365_zip *z, uint64_t idx, const char *const *pw, size_t n,
+                      const char *want, size_t want_len, enum m365_status want_st,
+                      const char *want_err)
+{
+    struct m365_limits lim = limits();
+    m365_zip_set_passwords(z, pw, n);
+    for (size_t k = 0; k < N_CHUNKS; k++) {
+        for (int peek = 0; peek < 2; peek++) {
+            size_t len;
+            enum m365_status st;
+            enum m365_compression comp;
+            const char *err = NULL;
+            struct m365_input *in = m365_input_open_member(z, idx, &lim, chunks[k], &err);
+            assert_non_null(in);
+            m365_input_close(in);
+            char *got = read_member(z, idx, &lim, chunks[k], peek, &len, &st, &comp);
+            assert_int_equal(st, want_st);
+            assert_int_equal(comp, M365_COMP_ZIP);
+            if (want) {
+                assert_int_equal(len, want_len);
+                assert_memory_equal(got, want, len);
+            }
+            free(got);
+        }
+    }
+    if (want_err) {
+        const char *err = NULL;
+        struct m365_input *in = m365_input_open_member(z, idx, &lim, 0, &err);
+        assert_non_null(in);
+        char buf[4096];
+        while (m365_input_read(in, buf, sizeof(buf)) > 0) {
+        }
+        enum m365_status st;
+        const char *msg = m365_input_error(in, &st);
+        assert_non_null(msg);
+        assert_non_null(strstr(msg, want_err));
+        m365_input_close(in);
+    }
+}
+
+static void test_encrypted(void **state)
+{
+    const char *dir = *state;
+    char *text = malloc(200000);
+    assert_non_null(text);
+    size_t tlen = 0;
+    for (int i = 0; tlen < 190000; i++) {
+        tlen += (size_t)snprintf(text + tlen, 200000 - tlen,
+                                 "{\"Id\":\"%08d\",\"Operation\":\"MailItemsAccessed\"}\n", i);
+    }
+    const struct member m[] = {
+        {"aes.jsonl", text, tlen, false, ZIP_EM_AES_256, "s3cret AES"},
+        {"trad.jsonl", text, tlen, false, ZIP_EM_TRAD_PKWARE, "infected"},
+        {"trad-stored.jsonl", text, tlen, true, ZIP_EM_TRAD_PKWARE, "infected"},
+        {"plain.jsonl", text, tlen, false, 0, NULL},
+    };
+    char *path = write_zip(dir, "enc.zip", m, sizeof(m) / sizeof(m[0]));
+    struct m365_zip *z = NULL;
+    char why[200];
+    assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
+    uint64_t aes = find(z, "aes.jsonl"), trad = find(z, "trad.jsonl");
+    uint64_t stored = find(z, "trad-stored.jsonl"), plain = find(z, "plain.jsonl");
+
+    /* No password: named, with what to do; the plain member reads as ever. */
+    struct m365_limits lim = limits();
+    struct m365_zip_member mm;
+    uint64_t enc[] = {aes, trad, stored};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(m365_zip_member(z, enc[i], &mm), 0);
+        assert_true(mm.encrypted);
+        assert_false(mm.deflated);
+        assert_non_null(mm.unreadable);
+        assert_non_null(strstr(mm.unreadable, "--zip-password"));
+        const char *err = NULL;
+        assert_null(m365_input_open_member(z, enc[i], &lim, 0, &err));
+        assert_string_equal(err, mm.unreadable);
+    }
+    read_with(z, plain, NULL, 0, text, tlen, M365_OK, NULL);
+
+    /* The right password among others, in any place: every member's text. */
+    const char *const pw[] = {"nope", "infected", "s3cret AES"};
+    assert_int_equal(m365_zip_member(z, aes, &mm), 0);
+    for (size_t i = 0; i < 3; i++) {
+        read_with(z, enc[i], pw, 3, text, tlen, M365_OK, NULL);
+        read_with(z, enc[i], pw + 1, 2, text, tlen, M365_OK, NULL);
+    }
+    read_with(z, plain, pw, 3, text, tlen, M365_OK, NULL);
+    /* Its SHA-256 is the text's. */
+    m365_zip_set_passwords(z, pw, 3);
+    const char *err = NULL;
+    struct m365_input *in = m365_input_open_member(z, aes, &lim, 0, &err);
+    assert_non_null(in);
+    m365_input_hash(in);
+    char hex[65], want[65];
+    assert_int_equal(m365_input_sha256(in, hex), 0);
+    m365_input_close(in);
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    assert_int_equal(EVP_Digest(text, tlen, md, &mdlen, EVP_sha256(), NULL), 1);
+    for (unsigned b = 0; b < 32; b++) {
+        snprintf(want + 2 * b, 3, "%02x", md[b]);
+    }
+    assert_string_equal(hex, want);
+
+    /* Only wrong passwords: named, one or several. */
+    m365_zip_set_passwords(z, pw, 1);
+    assert_null(m365_input_open_member(z, aes, &lim, 0, &err));
+    assert_string_equal(err, "encrypted: the password given does not open it");
+    const char *const wrong[] = {"nope", "also wrong"};
+    m365_zip_set_passwords(z, wrong, 2);
+    assert_null(m365_input_open_member(z, aes, &lim, 0, &err));
+    assert_string_equal(err, "encrypted: none of the passwords given opens it");
+
+    /* A wrong password that passes the traditional method's one-byte check (one in 256). */
+    int code = 0;
+    zip_t *za = zip_open(path, ZIP_RDONLY, &code);
+    assert_non_null(za);
+    char lucky[32] = "";
+    for (int i = 0; i < 20000 && !lucky[0]; i++) {
+        char cand[32];
+        snprintf(cand, sizeof(cand), "wrong%d", i);
+        zip_file_t *zf = zip_fopen_index_encrypted(za, trad, 0, cand);
+        if (zf) {
+            zip_fclose(zf);
+            memcpy(lucky, cand, sizeof(cand));
+        }
+    }
+    zip_discard(za);
+    assert_true(lucky[0] != '\0');
+    const char *const first_lucky[] = {lucky, "infected"};
+    /* Before the right one, it is passed over: its bytes do not unpack. */
+    read_with(z, trad, first_lucky, 2, text, tlen, M365_OK, NULL);
+    /* Alone, the reading says the password may be wrong. */
+    read_with(z, trad, first_lucky, 1, NULL, 0, M365_E_PARSE, "or the password is wrong");
+
+    m365_zip_close(z);
+    free(path);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +564,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crc_mismatch, m365_test_dir_setup, m365_test_dir_teardown),
         cmocka_unit_test_setup_teardown(test_bombs, m365_test_dir_setup, m365_test_dir_teardown),
         cmocka_unit_test_setup_teardown(test_damage, m365_test_dir_setup, m365_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_encrypted, m365_test_dir_setup,
+                                        m365_test_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -344,6 +344,8 @@ static void snapshot_options(const struct m365_scan *s, struct m365_snapshot_opt
     o->on_diag = s->opts.on_diag;
     o->diag_user = s->opts.diag_user;
     o->config_path = s->opts.config_path;
+    o->zip_passwords = s->opts.zip_passwords;
+    o->n_zip_passwords = s->opts.n_zip_passwords;
 }
 
 /* The configuration's posture: section serves the snapshot files a scan may meet: a mistake in
@@ -1159,11 +1161,8 @@ static const struct m365_reader *choose_reader(struct m365_scan *s, const char *
     return rd;
 }
 
-/* A tenant snapshot file, for the snapshot reader rather than the log readers: its first record
- * is a snapshot object, or no log reader recognises its first bytes and they carry members only
- * snapshot objects have. Standard input and pipes stay with the log readers: they can be read
- * only once. */
-/* Text a tenant snapshot file holds (and no log reader claims as its own). */
+/* Text a tenant snapshot file holds: its first record is a snapshot object, or no log reader
+ * recognises its first bytes and they carry members only snapshot objects have. */
 static bool is_snapshot_text(const char *head, size_t hlen)
 {
     int snap = m365_snap_sniff(head, hlen);
@@ -1174,9 +1173,12 @@ static bool is_snapshot_text(const char *head, size_t hlen)
     return snap == 2 || (snap == 1 && !log);
 }
 
-static bool is_snapshot_file(const struct m365_input *in, const char *head, size_t hlen)
+/* A tenant snapshot file, for the snapshot reader rather than the log readers, which reads it
+ * again: a regular file or a ZIP member. Standard input and pipes can be read only once. */
+static bool is_snapshot_file(const struct m365_input *in, const struct file_entry *f,
+                             const char *head, size_t hlen)
 {
-    return m365_input_is_regular(in) && is_snapshot_text(head, hlen);
+    return (m365_input_is_regular(in) || f->archive_len) && is_snapshot_text(head, hlen);
 }
 
 /* The archive a thread reads members from, open from one member to the next: libzip's
@@ -1215,6 +1217,7 @@ static struct m365_input *open_member(struct m365_scan *s, struct zip_cache *zc,
             zip_cache_close(zc);
             return NULL;
         }
+        m365_zip_set_passwords(zc->z, s->opts.zip_passwords, s->opts.n_zip_passwords);
     }
     return m365_input_open_member(zc->z, f->member, &s->opts.limits, s->opts.read_chunk, err);
 }
@@ -1268,7 +1271,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     }
     st->compression = m365_compression_name(m365_input_compression(in));
     st->encoding = m365_encoding_name(m365_input_encoding(in));
-    if (!u->ranged && is_snapshot_file(in, head, hlen)) {
+    if (!u->ranged && is_snapshot_file(in, f, head, hlen)) {
         u->snapshot = true;
         if (s->opts.hash_files) {
             m365_input_sha256(in, st->sha256);
@@ -1278,9 +1281,8 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         m365_input_close(in);
         return;
     }
-    /* The snapshot reader takes files by path (it is shared with `audit`): a snapshot file in
-     * an archive or on standard input is named, not read as a log by a reader that claims its
-     * objects (a Graph users page looks like sign-ins to the Graph reader). */
+    /* A snapshot file on standard input or a pipe is named, not read as a log by a reader that
+     * claims its objects (a Graph users page looks like sign-ins to the Graph reader). */
     bool unreachable_snapshot =
         !u->ranged && !m365_input_is_regular(in) && is_snapshot_text(head, hlen);
     const struct m365_reader *rd =
@@ -1291,9 +1293,6 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         const char *why = ierr ? ierr : no_format_reason(head, hlen, m365_input_peek_all(in));
         if (!ierr && f->archive_len && zip_bytes(head, hlen) && !office_document(head, hlen)) {
             why = "a ZIP archive inside the archive: extract the outer one and scan the folder";
-        } else if (!ierr && unreachable_snapshot && f->archive_len) {
-            why = "a tenant snapshot file inside a ZIP archive: extract the archive and scan the "
-                  "folder (snapshot files are read from files and folders)";
         }
         char msg[320];
         snprintf(msg, sizeof(msg), "not read: %s", why);
@@ -2093,7 +2092,9 @@ static enum m365_status load_snapshot(struct m365_scan *s)
                 break;
             }
         }
-        if (m365_snapshot_add_path(s->snap, s->files[i].path) == M365_OK) {
+        const struct file_entry *f = &s->files[i];
+        if ((f->archive_len ? m365_snapshot_add_member(s->snap, f->path, f->archive_len, f->member)
+                            : m365_snapshot_add_path(s->snap, f->path)) == M365_OK) {
             which[n++] = i;
         } else { /* vanished since it was routed; the snapshot reported it */
             s->files[i].st.status = M365_E_IO;

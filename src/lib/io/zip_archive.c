@@ -7,11 +7,20 @@
 
 struct m365_zip {
     zip_t *za;
+    const char *const *pw; /* passwords for encrypted members (the caller's) */
+    size_t n_pw;
+    size_t pw_last; /* the one that opened the last encrypted member: tried first */
 };
 
 struct m365_zip_stream {
     zip_file_t *zf;
-    char err[160];
+    bool encrypted;
+    /* An encrypted member's first bytes, read when it was opened to tell a right password from
+     * a wrong one that passed the archive's one-byte check. */
+    char *head;
+    size_t head_len, head_at;
+    bool head_failed; /* that read failed: the first read past head says so (err) */
+    char err[200];
 };
 
 /* head: the file's first bytes (fewer than 4 when it is shorter). */
@@ -42,6 +51,9 @@ static enum m365_status opened(zip_t *za, int code, const unsigned char *head, s
         return M365_E_NOMEM;
     }
     z->za = za;
+    z->pw = NULL;
+    z->n_pw = 0;
+    z->pw_last = 0;
     *out = z;
     return M365_OK;
 }
@@ -85,6 +97,13 @@ void m365_zip_close(struct m365_zip *z)
     }
 }
 
+void m365_zip_set_passwords(struct m365_zip *z, const char *const *pw, size_t n)
+{
+    z->pw = pw;
+    z->n_pw = pw ? n : 0;
+    z->pw_last = 0;
+}
+
 uint64_t m365_zip_count(struct m365_zip *z)
 {
     zip_int64_t n = zip_get_num_entries(z->za, 0);
@@ -109,25 +128,97 @@ int m365_zip_member(struct m365_zip *z, uint64_t index, struct m365_zip_member *
                   (sb.valid & ZIP_STAT_CRC) && (sb.valid & ZIP_STAT_SIZE);
     m->crc = m->deflated ? sb.crc : 0;
     if ((sb.valid & ZIP_STAT_ENCRYPTION_METHOD) && sb.encryption_method != ZIP_EM_NONE) {
-        m->unreadable = "encrypted: extract it with its password and scan the folder";
-        m->deflated = false;
-    } else if ((sb.valid & ZIP_STAT_COMP_METHOD) &&
-               !zip_compression_method_supported(sb.comp_method, 0)) {
+        m->encrypted = true;
+        m->deflated = false; /* libzip decrypts and inflates it */
+        if (!zip_encryption_method_supported(sb.encryption_method, 0)) {
+            m->unreadable = "encrypted with a method this build cannot decrypt: extract it and "
+                            "scan the folder";
+        } else if (z->n_pw == 0) {
+            m->unreadable = "encrypted: give its password with --zip-password (or extract it "
+                            "and scan the folder)";
+        }
+    }
+    if (!m->unreadable && (sb.valid & ZIP_STAT_COMP_METHOD) &&
+        !zip_compression_method_supported(sb.comp_method, 0)) {
         m->unreadable = "packed with a compression method this build cannot unpack: extract it "
                         "and scan the folder";
     }
     return 0;
 }
 
+/* An encrypted member's first read: a right password's bytes, or a wrong one's that passed the
+ * archive's check (one byte in 256 for the traditional method) and fail to unpack. */
+#define HEAD_BYTES ((size_t)1 << 16)
+
+/* Opens an encrypted member with the first password that both passes the archive's check and
+ * unpacks its first bytes; the last that passed the check when none unpacks (its first read then
+ * fails, and says the password may be wrong). */
+static bool open_encrypted(struct m365_zip *z, uint64_t index, struct m365_zip_stream *zs,
+                           const char **err)
+{
+    zs->head = malloc(HEAD_BYTES);
+    if (!zs->head) {
+        *err = "out of memory";
+        return false;
+    }
+    for (size_t k = 0; k < z->n_pw; k++) {
+        size_t j = (z->pw_last + k) % z->n_pw;
+        zip_file_t *zf = zip_fopen_index_encrypted(z->za, index, 0, z->pw[j]);
+        if (!zf) {
+            if (zip_error_code_zip(zip_get_error(z->za)) == ZIP_ER_WRONGPASSWD) {
+                continue;
+            }
+            *err = zip_strerror(z->za);
+            break;
+        }
+        zip_int64_t n = zip_fread(zf, zs->head, HEAD_BYTES);
+        if (n < 0) {
+            snprintf(zs->err, sizeof(zs->err), "%s", zip_file_strerror(zf));
+        }
+        if (zs->zf) {
+            zip_fclose(zs->zf);
+        }
+        zs->zf = zf;
+        zs->head_len = n > 0 ? (size_t)n : 0;
+        zs->head_failed = n < 0;
+        if (n >= 0) {
+            z->pw_last = j;
+            return true;
+        }
+    }
+    if (zs->zf) {
+        return true;
+    }
+    if (!*err) {
+        *err = z->n_pw == 0   ? "encrypted: no password given"
+               : z->n_pw == 1 ? "encrypted: the password given does not open it"
+                              : "encrypted: none of the passwords given opens it";
+    }
+    free(zs->head);
+    return false;
+}
+
 struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index, bool packed,
                                              const char **err)
 {
-    struct m365_zip_stream *zs = malloc(sizeof(*zs));
+    struct m365_zip_stream *zs = calloc(1, sizeof(*zs));
     if (!zs) {
         *err = "out of memory";
         return NULL;
     }
-    zs->err[0] = '\0';
+    zip_stat_t sb;
+    zip_stat_init(&sb);
+    zs->encrypted = !packed && zip_stat_index(z->za, index, 0, &sb) == 0 &&
+                    (sb.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
+                    sb.encryption_method != ZIP_EM_NONE;
+    if (zs->encrypted) {
+        *err = NULL;
+        if (!open_encrypted(z, index, zs, err)) {
+            free(zs);
+            return NULL;
+        }
+        return zs;
+    }
     zs->zf = zip_fopen_index(z->za, index, packed ? ZIP_FL_COMPRESSED : 0);
     if (!zs->zf) {
         *err = zip_strerror(z->za);
@@ -139,9 +230,23 @@ struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index,
 
 ssize_t m365_zip_stream_read(struct m365_zip_stream *zs, void *buf, size_t cap, const char **err)
 {
-    zip_int64_t n = zip_fread(zs->zf, buf, cap);
+    if (zs->head_at < zs->head_len) {
+        size_t n = zs->head_len - zs->head_at < cap ? zs->head_len - zs->head_at : cap;
+        memcpy(buf, zs->head + zs->head_at, n);
+        zs->head_at += n;
+        return (ssize_t)n;
+    }
+    zip_int64_t n = zs->head_failed ? -1 : zip_fread(zs->zf, buf, cap);
     if (n < 0) {
-        snprintf(zs->err, sizeof(zs->err), "%s", zip_file_strerror(zs->zf));
+        if (!zs->head_failed) {
+            snprintf(zs->err, sizeof(zs->err), "%s", zip_file_strerror(zs->zf));
+        }
+        if (zs->encrypted) {
+            /* A wrong password may pass the archive's check: its bytes then fail here. */
+            size_t k = strlen(zs->err);
+            snprintf(zs->err + k, sizeof(zs->err) - k, "; or the password is wrong");
+        }
+        zs->head_failed = false;
         *err = zs->err;
         return -1;
     }
@@ -151,7 +256,10 @@ ssize_t m365_zip_stream_read(struct m365_zip_stream *zs, void *buf, size_t cap, 
 void m365_zip_stream_close(struct m365_zip_stream *zs)
 {
     if (zs) {
-        zip_fclose(zs->zf);
+        if (zs->zf) {
+            zip_fclose(zs->zf);
+        }
+        free(zs->head);
         free(zs);
     }
 }

@@ -22,6 +22,10 @@ enum m365_status m365_zip_open_buffer(const void *data, size_t len, struct m365_
                                       char *err, size_t esz);
 void m365_zip_close(struct m365_zip *z);
 
+/* Passwords to try, in order, on encrypted members (the traditional PKWARE method and WinZip's
+ * AES); the strings must outlive the archive. Without any, an encrypted member is unreadable. */
+void m365_zip_set_passwords(struct m365_zip *z, const char *const *pw, size_t n);
+
 uint64_t m365_zip_count(struct m365_zip *z);
 
 struct m365_zip_member {
@@ -29,6 +33,7 @@ struct m365_zip_member {
     uint64_t size, comp_size;
     bool dir;       /* a folder entry: nothing to read */
     bool deflated;  /* packed with deflate, its CRC-32 known: it can be inflated by the caller */
+    bool encrypted; /* libzip decrypts it, with the first password given that opens it */
     uint32_t crc;   /* CRC-32 of the unpacked bytes (deflated) */
     const char *unreadable; /* why its bytes cannot be had (encrypted, unknown method), or NULL */
 };
@@ -37,7 +42,8 @@ int m365_zip_member(struct m365_zip *z, uint64_t index, struct m365_zip_member *
 
 /* NULL with *err set (static text or the archive's own message, valid until the next call on
  * z) when the member cannot be opened. packed: its bytes as stored in the archive (raw deflate
- * data for a deflated member), for the caller to unpack; else unpacked and CRC-checked. */
+ * data for a deflated member), for the caller to unpack; else unpacked and CRC-checked, and
+ * decrypted (an encrypted member, never packed). */
 struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index, bool packed,
                                              const char **err);
 /* The member's next bytes, 0 at its end, -1 with *err set (valid until the stream is closed)

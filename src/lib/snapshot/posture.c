@@ -13,6 +13,8 @@
 #include "../core/json_out.h"
 #include "../core/limits.h"
 #include "../core/norm.h"
+#include "../io/input.h"
+#include "../io/zip_archive.h"
 #include "m365hunt/version.h"
 #include "snap.h"
 #include "snap_context.h"
@@ -218,6 +220,7 @@ void m365_snapshot_free(struct m365_snapshot *s)
         free(s->paths[i]);
     }
     free(s->paths);
+    free(s->where);
     for (size_t i = 0; i < s->n_allow; i++) {
         free(s->allow[i]);
     }
@@ -226,6 +229,35 @@ void m365_snapshot_free(struct m365_snapshot *s)
     free(s->findings); /* their strings live in the db arena */
     m365_snap_db_free(&s->db);
     free(s);
+}
+
+/* path queued, its bytes where `where` says. */
+static enum m365_status queue(struct m365_snapshot *s, const char *path, size_t archive_len,
+                              uint64_t member)
+{
+    size_t cap = s->cap_paths;
+    if (push_str(&s->paths, &s->n_paths, &s->cap_paths, path, false) != 0) {
+        return M365_E_NOMEM;
+    }
+    if (s->cap_paths != cap || !s->where) {
+        struct snap_where *w = realloc(s->where, s->cap_paths * sizeof(*w));
+        if (!w) {
+            free(s->paths[--s->n_paths]);
+            return M365_E_NOMEM;
+        }
+        s->where = w;
+    }
+    s->where[s->n_paths - 1] = (struct snap_where){archive_len, member};
+    return M365_OK;
+}
+
+enum m365_status m365_snapshot_add_member(struct m365_snapshot *s, const char *path,
+                                          size_t archive_len, uint64_t index)
+{
+    if (archive_len == 0 || archive_len >= strlen(path) || path[archive_len] != '/') {
+        return M365_E_USAGE;
+    }
+    return queue(s, path, archive_len, index);
 }
 
 static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned depth)
@@ -238,8 +270,7 @@ static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned
         return M365_E_IO;
     }
     if (!S_ISDIR(sb.st_mode)) {
-        return push_str(&s->paths, &s->n_paths, &s->cap_paths, path, false) == 0 ? M365_OK
-                                                                                 : M365_E_NOMEM;
+        return queue(s, path, 0, 0);
     }
     if (depth >= MAX_WALK_DEPTH) {
         diag(s, M365_DIAG_WARNING, M365_E_LIMIT, path, 0, "folders nested too deep: not read");
@@ -1478,21 +1509,73 @@ static int cmp_finding(const void *a, const void *b)
     return c ? c : strcmp(x->summary, y->summary);
 }
 
+/* The archive the last member came from, kept open for the next. */
+struct member_reader {
+    struct m365_zip *z;
+    char *archive; /* its path */
+    size_t len;
+};
+
+static void member_reader_close(struct member_reader *mr)
+{
+    m365_zip_close(mr->z);
+    free(mr->archive);
+    mr->z = NULL;
+    mr->archive = NULL;
+}
+
+/* Path i's member, or NULL with *err set (why: room for the archive's own message). */
+static struct m365_input *open_member(struct m365_snapshot *s, struct member_reader *mr,
+                                      size_t i, char *why, size_t wsz, const char **err)
+{
+    const char *path = s->paths[i];
+    size_t n = s->where[i].archive_len;
+    if (!mr->archive || mr->len != n || memcmp(mr->archive, path, n) != 0) {
+        member_reader_close(mr);
+        mr->archive = strndup(path, n);
+        mr->len = n;
+        if (!mr->archive) {
+            *err = "out of memory";
+            return NULL;
+        }
+        enum m365_status st = m365_zip_open(mr->archive, &mr->z, why, wsz);
+        if (st != M365_OK) {
+            *err = st == M365_E_FORMAT ? "the archive is no longer a ZIP archive" : why;
+            member_reader_close(mr);
+            return NULL;
+        }
+        m365_zip_set_passwords(mr->z, s->opts.zip_passwords, s->opts.n_zip_passwords);
+    }
+    return m365_input_open_member(mr->z, s->where[i].member, &s->opts.limits, 0, err);
+}
+
 enum m365_status m365_snapshot_run(struct m365_snapshot *s)
 {
     s->files = calloc(s->n_paths ? s->n_paths : 1, sizeof(*s->files));
     if (!s->files) {
         return M365_E_NOMEM;
     }
+    struct member_reader mr = {NULL, NULL, 0};
     for (size_t i = 0; i < s->n_paths; i++) {
         struct m365_snapshot_file *f = &s->files[s->n_files++];
-        if (m365_snap_read_file(&s->db, s->paths[i], &s->opts.limits, f) != M365_OK) {
+        enum m365_status rst;
+        if (s->where[i].archive_len) {
+            char why[200];
+            const char *err = NULL;
+            struct m365_input *in = open_member(s, &mr, i, why, sizeof(why), &err);
+            rst = m365_snap_read_input(&s->db, in, err, s->paths[i], &s->opts.limits, f);
+        } else {
+            rst = m365_snap_read_file(&s->db, s->paths[i], &s->opts.limits, f);
+        }
+        if (rst != M365_OK) {
+            member_reader_close(&mr);
             return M365_E_NOMEM;
         }
         if (f->error) {
             diag(s, M365_DIAG_NOTE, M365_E_FORMAT, f->path, 0, f->error);
         }
     }
+    member_reader_close(&mr);
     m365_snap_resolve_licences(&s->db);
     s->as_of = s->opts.as_of_ms != M365_TIME_NONE ? s->opts.as_of_ms : s->db.newest;
     struct joins j;

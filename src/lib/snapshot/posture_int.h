@@ -37,6 +37,12 @@ struct m365_snapshot {
     struct m365_snap_db db;
     char **paths;
     size_t n_paths, cap_paths;
+    /* Where each path's bytes are: the file itself (archive_len 0), or member `member` of the
+     * ZIP archive named by the path's first archive_len bytes (m365_snapshot_add_member). */
+    struct snap_where {
+        size_t archive_len;
+        uint64_t member;
+    } *where;
     struct m365_snapshot_file *files;
     size_t n_files;
     char **allow; /* lower-cased */

@@ -266,6 +266,13 @@ void m365_snap_db_free(struct m365_snap_db *db);
 enum m365_status m365_snap_read_file(struct m365_snap_db *db, const char *path,
                                      const struct m365_limits *lim,
                                      struct m365_snapshot_file *st);
+/* The same from an input already open (a ZIP member), which it closes; in NULL: it could not be
+ * opened, err says why. */
+struct m365_input;
+enum m365_status m365_snap_read_input(struct m365_snap_db *db, struct m365_input *in,
+                                      const char *err, const char *path,
+                                      const struct m365_limits *lim,
+                                      struct m365_snapshot_file *st);
 
 /* Which snapshot object has these members (M365_SNAP_OTHER: none the readers know). has()
  * answers whether obj has a member (case-insensitive) and, with object set, whether it is a

@@ -1072,10 +1072,17 @@ enum m365_status m365_snap_read_file(struct m365_snap_db *db, const char *path,
                                      const struct m365_limits *lim,
                                      struct m365_snapshot_file *st)
 {
+    const char *err = NULL;
+    return m365_snap_read_input(db, m365_input_open(path, lim, 0, &err), err, path, lim, st);
+}
+
+enum m365_status m365_snap_read_input(struct m365_snap_db *db, struct m365_input *in,
+                                      const char *err, const char *path,
+                                      const struct m365_limits *lim,
+                                      struct m365_snapshot_file *st)
+{
     memset(st, 0, sizeof(*st));
     st->path = path;
-    const char *err = NULL;
-    struct m365_input *in = m365_input_open(path, lim, 0, &err);
     if (!in) {
         st->error = m365_arena_strndup(&db->arena, err ? err : "cannot open",
                                        strlen(err ? err : "cannot open"));
