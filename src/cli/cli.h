@@ -33,4 +33,18 @@ int cli_coverage(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse_size(const char *s, unsigned long long *out);
+
+/* --zip-password, for scan, coverage and audit (cli_zip_password.c). */
+#define CLI_MAX_ZIP_PASSWORDS 16
+struct cli_zip_passwords {
+    const char *pw[CLI_MAX_ZIP_PASSWORDS];
+    size_t n;
+};
+/* 0, or -1 after a usage error (too many). */
+int cli_zip_password_add(struct cli_zip_passwords *z, const char *pw);
+/* M365HUNT_ZIP_PASSWORD, when set and no --zip-password was given. */
+void cli_zip_password_env(struct cli_zip_passwords *z);
+/* The command line as typed (getopt_long reorders argv), with every --zip-password's value
+ * replaced by "(hidden)": the reports record it. malloc'd, NULL when out of memory. */
+char **cli_hide_passwords(int argc, char **argv);
 #endif

@@ -7,7 +7,7 @@
 #include "cli.h"
 
 enum { OPT_FAIL_ON = 256, OPT_CONFIG, OPT_AS_OF, OPT_DORMANT, OPT_ALLOW, OPT_NO_PROGRESS,
-       OPT_TENANT, OPT_RECENT };
+       OPT_TENANT, OPT_RECENT, OPT_ZIP_PASSWORD };
 enum audit_format { A_TEXT, A_JSONL, A_JSON };
 
 struct audit_cli {
@@ -56,7 +56,7 @@ static void help(FILE *f)
           "oauth2PermissionGrants, appRoleAssignments, directoryRoles / roleAssignments,\n"
           "Conditional Access policies, domains and federationConfiguration, Exchange\n"
           "Get-MailboxAuditBypassAssociation and Get-ManagementRoleAssignment. Files are\n"
-          "recognised by content.\n"
+          "recognised by content; folders are walked and .zip archives read member by member.\n"
           "\n"
           "  -f, --format FMT       text (default), jsonl (one finding per line), json\n"
           "      --config FILE      YAML; its posture: section (allow_accounts, dormant_days,\n"
@@ -67,6 +67,8 @@ static void help(FILE *f)
           "      --tenant-id ID     home tenant (default: the owner of most non-Microsoft apps)\n"
           "      --recent-days N    app credentials this new are flagged (30)\n"
           "      --fail-on SEV      exit 1 if a finding is at least info|low|medium|high|critical\n"
+          "      --zip-password PW  password for encrypted .zip members (repeatable; or set\n"
+          "                         M365HUNT_ZIP_PASSWORD, which ps does not show)\n"
           "  -q, --quiet            no warnings (errors still shown)\n"
           "  -v, --verbose          also notes (files that are not snapshot files)\n"
           "\n"
@@ -151,7 +153,22 @@ static void print_text(const struct m365_snapshot *s, FILE *o)
     }
 }
 
+static int audit_typed(int argc, char **argv, char **typed);
+
 int cli_audit(int argc, char **argv)
+{
+    char **typed = cli_hide_passwords(argc, argv);
+    if (!typed) {
+        fputs("m365hunt: error: out of memory\n", stderr);
+        return CLI_EXIT_NO_EVIDENCE;
+    }
+    int rc = audit_typed(argc, argv, typed);
+    free(typed);
+    return rc;
+}
+
+/* typed: the command line to record (cli_hide_passwords). */
+static int audit_typed(int argc, char **argv, char **typed)
 {
     static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                          {"config", required_argument, NULL, OPT_CONFIG},
@@ -160,6 +177,8 @@ int cli_audit(int argc, char **argv)
                                          {"as-of", required_argument, NULL, OPT_AS_OF},
                                          {"tenant-id", required_argument, NULL, OPT_TENANT},
                                          {"recent-days", required_argument, NULL, OPT_RECENT},
+                                         {"zip-password", required_argument, NULL,
+                                          OPT_ZIP_PASSWORD},
                                          {"fail-on", required_argument, NULL, OPT_FAIL_ON},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"verbose", no_argument, NULL, 'v'},
@@ -175,6 +194,7 @@ int cli_audit(int argc, char **argv)
     enum audit_format fmt = A_TEXT;
     bool fail_on_set = false, quiet = false, verbose = false;
     enum m365_severity fail_on = M365_SEV_INFO;
+    struct cli_zip_passwords zp = {{NULL}, 0};
     const char **allow = calloc((size_t)argc + 1, sizeof(*allow));
     size_t n_allow = 0;
     if (!allow) {
@@ -209,6 +229,11 @@ int cli_audit(int argc, char **argv)
             break;
         }
         case OPT_TENANT: so.tenant_id = optarg; break;
+        case OPT_ZIP_PASSWORD:
+            if (cli_zip_password_add(&zp, optarg) != 0) {
+                rc = CLI_EXIT_USAGE;
+            }
+            break;
         case OPT_RECENT: {
             unsigned long v = strtoul(optarg, &end, 10);
             if (end == optarg || *end || v < 1 || v > 36500) {
@@ -265,6 +290,9 @@ int cli_audit(int argc, char **argv)
         free(allow);
         return rc;
     }
+    cli_zip_password_env(&zp);
+    so.zip_passwords = zp.pw;
+    so.n_zip_passwords = zp.n;
     cli_term_init(&c.term, "never");
     c.term.quiet = quiet;
     c.term.verbose = verbose;
@@ -295,7 +323,7 @@ int cli_audit(int argc, char **argv)
     }
     struct m365_snapshot_counts cnt = m365_snapshot_counts(s);
     if (fmt == A_JSON) {
-        m365_snapshot_write_report_json(s, argc, argv, write_file, stdout);
+        m365_snapshot_write_report_json(s, argc, typed, write_file, stdout);
     } else if (fmt == A_JSONL) {
         for (size_t i = 0; i < m365_snapshot_n_findings(s); i++) {
             m365_finding_write_json(m365_snapshot_finding(s, i), write_file, stdout);

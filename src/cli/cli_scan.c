@@ -12,9 +12,6 @@
 
 enum out_format { OUT_TEXT, OUT_JSONL, OUT_JSON };
 
-#define MAX_ZIP_PASSWORDS 16
-#define ZIP_PASSWORD_ENV "M365HUNT_ZIP_PASSWORD"
-
 struct scan_cli {
     struct cli_term term;
     const char *out_dir;  /* --out */
@@ -31,8 +28,7 @@ struct scan_cli {
     int argc;
     char **argv; /* as typed, passwords hidden: the reports record it */
     bool progress_shown;
-    const char *zip_pw[MAX_ZIP_PASSWORDS];
-    size_t n_zip_pw;
+    struct cli_zip_passwords zip_pw;
 };
 
 static int write_file(const char *data, size_t len, void *user)
@@ -727,50 +723,11 @@ static int keyword(const char *arg, const char *const *names)
     return -1;
 }
 
-/* "--zip-password" or a prefix getopt_long takes for it ("--zip", "--zip-pass"). */
-static bool zip_password_option(const char *arg, const char **value)
-{
-    static const char name[] = "--zip-password";
-    size_t n = strcspn(arg, "=");
-    if (n < 5 || n >= sizeof(name) || strncmp(arg, name, n) != 0) {
-        return false;
-    }
-    *value = arg[n] == '=' ? arg + n + 1 : NULL;
-    return true;
-}
-
-/* The command line as typed (getopt_long reorders argv), with every --zip-password's value
- * replaced: the reports record the command, and a password must not end up in them. NULL when
- * out of memory. */
-static char **hidden_passwords(int argc, char **argv)
-{
-    char **v = calloc((size_t)argc + 1, sizeof(*v));
-    if (!v) {
-        return NULL;
-    }
-    bool options = true;
-    for (int i = 0; i < argc; i++) {
-        const char *value;
-        v[i] = argv[i];
-        if (options && strcmp(argv[i], "--") == 0) {
-            options = false;
-        } else if (options && i > 0 && zip_password_option(argv[i], &value)) {
-            if (value) {
-                v[i] = "--zip-password=(hidden)";
-            } else if (i + 1 < argc) {
-                v[i + 1] = "(hidden)";
-                i++;
-            }
-        }
-    }
-    return v;
-}
-
 static int scan_typed(int argc, char **argv, bool coverage_only, char **typed);
 
 static int run_scan(int argc, char **argv, bool coverage_only)
 {
-    char **typed = hidden_passwords(argc, argv);
+    char **typed = cli_hide_passwords(argc, argv);
     if (!typed) {
         fputs("m365hunt: error: out of memory\n", stderr);
         return CLI_EXIT_NO_EVIDENCE;
@@ -780,7 +737,7 @@ static int run_scan(int argc, char **argv, bool coverage_only)
     return rc;
 }
 
-/* typed: the command line to record (hidden_passwords). */
+/* typed: the command line to record (cli_hide_passwords). */
 static int scan_typed(int argc, char **argv, bool coverage_only, char **typed)
 {
     static const struct option opts[] = {
@@ -912,11 +869,9 @@ static int scan_typed(int argc, char **argv, bool coverage_only, char **typed)
             so.spill_resident = v;
             break;
         case OPT_ZIP_PASSWORD:
-            if (c.n_zip_pw == MAX_ZIP_PASSWORDS) {
-                cli_usage_error("--zip-password: at most %d passwords", MAX_ZIP_PASSWORDS);
+            if (cli_zip_password_add(&c.zip_pw, optarg) != 0) {
                 return CLI_EXIT_USAGE;
             }
-            c.zip_pw[c.n_zip_pw++] = optarg;
             break;
         case OPT_MAX_DISTINCT:
             errno = 0;
@@ -988,11 +943,9 @@ static int scan_typed(int argc, char **argv, bool coverage_only, char **typed)
     if (no_progress) {
         c.term.progress = false;
     }
-    if (c.n_zip_pw == 0 && getenv(ZIP_PASSWORD_ENV) && *getenv(ZIP_PASSWORD_ENV)) {
-        c.zip_pw[c.n_zip_pw++] = getenv(ZIP_PASSWORD_ENV);
-    }
-    so.zip_passwords = c.zip_pw;
-    so.n_zip_passwords = c.n_zip_pw;
+    cli_zip_password_env(&c.zip_pw);
+    so.zip_passwords = c.zip_pw.pw;
+    so.n_zip_passwords = c.zip_pw.n;
     so.on_diag = on_diag;
     so.diag_user = &c;
     so.hash_files = c.out_dir != NULL; /* the HTML report lists each file's SHA-256 */

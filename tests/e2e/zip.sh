@@ -215,7 +215,7 @@ expect_grep "other member named" "$WORK/nl.err" 'nl.zip/notes.txt: not read'
 expect_eq "no line break in diagnostics" "$(grep -c '^name.jsonl' "$WORK/nl.err")" 0
 
 # 7. Tenant snapshot files (Graph users, Get-Mailbox…) in an archive are read by the snapshot
-# reader, as in a folder: the same snapshot, posture findings and coverage.
+# reader, as in a folder: the same snapshot, posture findings and coverage; by audit as well.
 mkdir -p "$WORK/snap"
 cp "$SRC"/tests/snapshot/contoso/* "$WORK/snap/"
 cp "$ual" "$WORK/snap/audit.jsonl"
@@ -224,13 +224,16 @@ scan_json "$WORK/snapdir.json" "$WORK/snapdir.err" --threads 2 "$WORK/snap"
 scan_json "$WORK/snap.json" "$WORK/snap.err" --threads 2 "$WORK/snap.zip"
 # The report without the command, and with the files named alike.
 unplace() {
-    jq -S 'del(.command) | walk(if type == "string" then sub(".*/snap(\\.zip)?/"; "") else . end)
-           | .evidence.files |= map(del(.compression))' "$1"
+    jq -S 'del(.command)
+           | walk(if type == "string" then sub(".*/snap(-locked)?(\\.zip)?/"; "") else . end)
+           | if .evidence then .evidence.files |= map(del(.compression)) else . end' "$1"
 }
+# same A B: "same" when both files hold the same report (and not nothing).
+same() { [ -s "$1" ] && cmp -s "$1" "$2" && echo same; }
 unplace "$WORK/snapdir.json" >"$WORK/snapdir.cmp"
 unplace "$WORK/snap.json" >"$WORK/snap.cmp"
 expect_eq "snapshot in an archive: the folder's report" \
-    "$(cmp -s "$WORK/snapdir.cmp" "$WORK/snap.cmp" && echo same)" same
+    "$(same "$WORK/snapdir.cmp" "$WORK/snap.cmp")" same
 expect_eq "snapshot in an archive: users, mailboxes and posture findings read" \
     "$(jq '[.snapshot.users > 0, .snapshot.mailboxes > 0,
             ([.findings[] | select(.rule | startswith("posture-"))] | length > 0)]
@@ -238,6 +241,30 @@ expect_eq "snapshot in an archive: users, mailboxes and posture findings read" \
 expect_eq "snapshot in an archive: no file left unread" \
     "$(jq '[.evidence.files[] | select(.error)] | length' "$WORK/snap.json") $(grep -c . "$WORK/snap.err")" \
     "0 0"
+# audit reads the archive too: the folder's posture report; encrypted, with its password.
+"$BIN" audit --format json "$WORK/snap" >"$WORK/audit-dir.json" 2>"$WORK/audit-dir.err"
+"$BIN" audit --format json "$WORK/snap.zip" >"$WORK/audit-zip.json" 2>"$WORK/audit-zip.err"
+expect_eq "audit of the archive exit" $? 0
+unplace "$WORK/audit-dir.json" >"$WORK/audit-dir.cmp"
+unplace "$WORK/audit-zip.json" >"$WORK/audit-zip.cmp"
+expect_eq "audit of the archive: the folder's report" \
+    "$(same "$WORK/audit-dir.cmp" "$WORK/audit-zip.cmp")" same
+expect_eq "audit of the archive: posture findings" \
+    "$(jq '.findings | length > 5' "$WORK/audit-zip.json")" true
+if command -v zip >/dev/null; then
+    (cd "$WORK/snap" && zip -q -r -P infected "$WORK/snap-locked.zip" .)
+    "$BIN" audit --format json --zip-password infected "$WORK/snap-locked.zip" \
+        >"$WORK/audit-locked.json" 2>"$WORK/audit-locked.err"
+    unplace "$WORK/audit-locked.json" >"$WORK/audit-locked.cmp"
+    expect_eq "audit of an encrypted archive: the folder's report" \
+        "$(same "$WORK/audit-dir.cmp" "$WORK/audit-locked.cmp")" same
+    expect_eq "audit: the command recorded without the password" \
+        "$(jq -c '.command[3:5]' "$WORK/audit-locked.json")" '["--zip-password","(hidden)"]'
+    "$BIN" audit "$WORK/snap-locked.zip" >"$WORK/audit-nopw.txt" 2>/dev/null
+    expect_eq "audit: nothing read without the password" $? 3
+    expect_grep "audit: encrypted member named" "$WORK/audit-nopw.txt" \
+        'snap-locked.zip/users.json: not read: encrypted: give its password with --zip-password'
+fi
 
 # 8. Encrypted with a password (zip -P, the traditional method; AES in test_zip_input): given
 # with --zip-password or M365HUNT_ZIP_PASSWORD, the archive is the folder. A wrong one is named.

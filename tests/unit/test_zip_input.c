@@ -416,7 +416,8 @@ static void test_damage(void **state)
     free(text);
 }
 
-/* The member's error text after reading it all with these passwords ("" when none). */
+/* The member read with these passwords at every read size, with and without a peek: its status
+ * and its text (want NULL: not compared); with want_err, a part of its error's text. */
 static void read_with(struct m365_zip *z, uint64_t idx, const char *const *pw, size_t n,
                       const char *want, size_t want_len, enum m365_status want_st,
                       const char *want_err)
@@ -455,6 +456,26 @@ static void read_with(struct m365_zip *z, uint64_t idx, const char *const *pw, s
         assert_non_null(strstr(msg, want_err));
         m365_input_close(in);
     }
+}
+
+/* A wrong password (wrongN) that passes the traditional method's check for the member. */
+static void lucky_password(const char *path, uint64_t index, char lucky[32])
+{
+    int code = 0;
+    zip_t *za = zip_open(path, ZIP_RDONLY, &code);
+    assert_non_null(za);
+    lucky[0] = '\0';
+    for (int i = 0; i < 20000 && !lucky[0]; i++) {
+        char cand[32];
+        snprintf(cand, sizeof(cand), "wrong%d", i);
+        zip_file_t *zf = zip_fopen_index_encrypted(za, index, 0, cand);
+        if (zf) {
+            zip_fclose(zf);
+            memcpy(lucky, cand, sizeof(cand));
+        }
+    }
+    zip_discard(za);
+    assert_true(lucky[0] != '\0');
 }
 
 static void test_encrypted(void **state)
@@ -530,28 +551,18 @@ static void test_encrypted(void **state)
     assert_null(m365_input_open_member(z, aes, &lim, 0, &err));
     assert_string_equal(err, "encrypted: none of the passwords given opens it");
 
-    /* A wrong password that passes the traditional method's one-byte check (one in 256). */
-    int code = 0;
-    zip_t *za = zip_open(path, ZIP_RDONLY, &code);
-    assert_non_null(za);
-    char lucky[32] = "";
-    for (int i = 0; i < 20000 && !lucky[0]; i++) {
-        char cand[32];
-        snprintf(cand, sizeof(cand), "wrong%d", i);
-        zip_file_t *zf = zip_fopen_index_encrypted(za, trad, 0, cand);
-        if (zf) {
-            zip_fclose(zf);
-            memcpy(lucky, cand, sizeof(cand));
-        }
+    /* A wrong password that passes the traditional method's one-byte check (one in 256): before
+     * the right one, it is passed over, its bytes failing to inflate (deflated) or its CRC
+     * failing (stored: the member is read to its end when two passwords pass the check);
+     * alone, the reading says the password may be wrong. */
+    uint64_t trads[] = {trad, stored};
+    for (size_t t = 0; t < 2; t++) {
+        char lucky[32];
+        lucky_password(path, trads[t], lucky);
+        const char *const first_lucky[] = {lucky, "infected"};
+        read_with(z, trads[t], first_lucky, 2, text, tlen, M365_OK, NULL);
+        read_with(z, trads[t], first_lucky, 1, NULL, 0, M365_E_PARSE, "or the password is wrong");
     }
-    zip_discard(za);
-    assert_true(lucky[0] != '\0');
-    const char *const first_lucky[] = {lucky, "infected"};
-    /* Before the right one, it is passed over: its bytes do not unpack. */
-    read_with(z, trad, first_lucky, 2, text, tlen, M365_OK, NULL);
-    /* Alone, the reading says the password may be wrong. */
-    read_with(z, trad, first_lucky, 1, NULL, 0, M365_E_PARSE, "or the password is wrong");
-
     m365_zip_close(z);
     free(path);
     free(text);

@@ -759,28 +759,6 @@ static int cmp_file(const void *a, const void *b)
     return c ? c : (x < y ? -1 : x > y); /* "-" given twice keeps its order */
 }
 
-static bool named_zip(const char *path)
-{
-    size_t n = strlen(path);
-    return n > 4 && strcasecmp(path + n - 4, ".zip") == 0;
-}
-
-/* A member's name as a path: control characters (a line break in a diagnostic) become '?'. */
-static char *member_path(const char *archive, const char *name)
-{
-    size_t a = strlen(archive), n = strlen(name);
-    char *p = malloc(a + 1 + n + 1);
-    if (p) {
-        memcpy(p, archive, a);
-        p[a] = '/';
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)name[i];
-            p[a + 1 + i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-        }
-        p[a + 1 + n] = '\0';
-    }
-    return p;
-}
 
 /* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT when the file is
  * no archive (it is queued as a plain file then). Folders are not files; macOS's resource forks
@@ -825,7 +803,7 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path)
             over++;
             continue;
         }
-        char *mp = member_path(path, m.name);
+        char *mp = m365_zip_member_path(path, m.name);
         struct file_entry *f = mp ? add_file(s, mp) : NULL;
         free(mp);
         if (!f) {
@@ -887,7 +865,7 @@ static enum m365_status walk(struct m365_scan *s, const char *path, const struct
             diag(s, M365_DIAG_NOTE, M365_OK, path, "not a regular file: ignored");
             return M365_OK;
         }
-        if (S_ISREG(stp->st_mode) && named_zip(path)) {
+        if (S_ISREG(stp->st_mode) && m365_zip_named(path)) {
             enum m365_status zr = add_zip(s, path);
             if (zr != M365_E_FORMAT) {
                 return zr;

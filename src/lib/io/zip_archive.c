@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <zip.h>
 
 struct m365_zip {
@@ -104,6 +105,28 @@ void m365_zip_set_passwords(struct m365_zip *z, const char *const *pw, size_t n)
     z->pw_last = 0;
 }
 
+bool m365_zip_named(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcasecmp(path + n - 4, ".zip") == 0;
+}
+
+char *m365_zip_member_path(const char *archive, const char *name)
+{
+    size_t a = strlen(archive), n = strlen(name);
+    char *p = malloc(a + 1 + n + 1);
+    if (p) {
+        memcpy(p, archive, a);
+        p[a] = '/';
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)name[i];
+            p[a + 1 + i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        }
+        p[a + 1 + n] = '\0';
+    }
+    return p;
+}
+
 uint64_t m365_zip_count(struct m365_zip *z)
 {
     zip_int64_t n = zip_get_num_entries(z->za, 0);
@@ -150,9 +173,40 @@ int m365_zip_member(struct m365_zip *z, uint64_t index, struct m365_zip_member *
  * archive's check (one byte in 256 for the traditional method) and fail to unpack. */
 #define HEAD_BYTES ((size_t)1 << 16)
 
+/* Another of the passwords than j passes the archive's check for the member. */
+static bool other_passes(struct m365_zip *z, uint64_t index, size_t j)
+{
+    for (size_t k = 0; k < z->n_pw; k++) {
+        zip_file_t *zf = k == j ? NULL : zip_fopen_index_encrypted(z->za, index, 0, z->pw[k]);
+        if (zf) {
+            zip_fclose(zf);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The member read to its end with the password: its CRC (or AES's HMAC) holds. */
+static bool whole_ok(struct m365_zip *z, uint64_t index, const char *pw)
+{
+    char *buf = malloc(HEAD_BYTES);
+    zip_file_t *zf = buf ? zip_fopen_index_encrypted(z->za, index, 0, pw) : NULL;
+    zip_int64_t n = zf ? 1 : -1;
+    while (n > 0) {
+        n = zip_fread(zf, buf, HEAD_BYTES);
+    }
+    if (zf) {
+        zip_fclose(zf);
+    }
+    free(buf);
+    return n == 0;
+}
+
 /* Opens an encrypted member with the first password that both passes the archive's check and
  * unpacks its first bytes; the last that passed the check when none unpacks (its first read then
- * fails, and says the password may be wrong). */
+ * fails, and says the password may be wrong). A wrong password that passes the check may unpack
+ * first bytes too (a stored member's are not checked until its end): when another password
+ * passes the check as well, the member is read to its end before one is taken. */
 static bool open_encrypted(struct m365_zip *z, uint64_t index, struct m365_zip_stream *zs,
                            const char **err)
 {
@@ -174,6 +228,10 @@ static bool open_encrypted(struct m365_zip *z, uint64_t index, struct m365_zip_s
         zip_int64_t n = zip_fread(zf, zs->head, HEAD_BYTES);
         if (n < 0) {
             snprintf(zs->err, sizeof(zs->err), "%s", zip_file_strerror(zf));
+        } else if ((size_t)n == HEAD_BYTES && other_passes(z, index, j) &&
+                   !whole_ok(z, index, z->pw[j])) {
+            zip_fclose(zf);
+            continue;
         }
         if (zs->zf) {
             zip_fclose(zs->zf);

@@ -26,6 +26,12 @@ void m365_zip_close(struct m365_zip *z);
  * AES); the strings must outlive the archive. Without any, an encrypted member is unreadable. */
 void m365_zip_set_passwords(struct m365_zip *z, const char *const *pw, size_t n);
 
+/* A path whose name ends in .zip (any case): opened as an archive. */
+bool m365_zip_named(const char *path);
+/* archive/name, malloc'd (NULL when out of memory): how a member is named in messages and
+ * reports; control characters (a line break in a diagnostic) become '?'. */
+char *m365_zip_member_path(const char *archive, const char *name);
+
 uint64_t m365_zip_count(struct m365_zip *z);
 
 struct m365_zip_member {

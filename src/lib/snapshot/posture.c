@@ -260,6 +260,84 @@ enum m365_status m365_snapshot_add_member(struct m365_snapshot *s, const char *p
     return queue(s, path, archive_len, index);
 }
 
+struct zip_entry {
+    char *path;
+    uint64_t index;
+};
+
+static int cmp_zip_entry(const void *a, const void *b)
+{
+    return strcmp(((const struct zip_entry *)a)->path, ((const struct zip_entry *)b)->path);
+}
+
+/* The members of a ZIP archive queued in name order, as the scan names them (folders and
+ * macOS's resource forks left out). M365_E_FORMAT when the file is no archive. */
+static enum m365_status add_zip(struct m365_snapshot *s, const char *path)
+{
+    struct m365_zip *z = NULL;
+    char err[200];
+    enum m365_status st = m365_zip_open(path, &z, err, sizeof(err));
+    if (st == M365_E_FORMAT || st == M365_E_NOMEM) {
+        return st;
+    }
+    if (st != M365_OK) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "ZIP archive cannot be read: %s", err);
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, msg);
+        return M365_E_IO;
+    }
+    uint64_t n = m365_zip_count(z);
+    struct zip_entry *v = calloc(n ? n : 1, sizeof(*v));
+    size_t k = 0, damaged = 0, over = 0;
+    for (uint64_t i = 0; v && i < n; i++) {
+        struct m365_zip_member m;
+        if (m365_zip_member(z, i, &m) != 0) {
+            damaged++;
+            continue;
+        }
+        if (m.dir || strncmp(m.name, "__MACOSX/", 9) == 0) {
+            continue;
+        }
+        if (k == M365_MAX_ZIP_MEMBERS) {
+            over++;
+            continue;
+        }
+        v[k].path = m365_zip_member_path(path, m.name);
+        v[k].index = i;
+        if (!v[k++].path) {
+            st = M365_E_NOMEM;
+            break;
+        }
+    }
+    m365_zip_close(z);
+    st = v ? st : M365_E_NOMEM;
+    if (st == M365_OK) {
+        qsort(v, k, sizeof(*v), cmp_zip_entry);
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (st == M365_OK) {
+            st = queue(s, v[i].path, strlen(path), v[i].index);
+        }
+        free(v[i].path);
+    }
+    free(v);
+    char msg[200];
+    if (st == M365_OK && damaged) {
+        snprintf(msg, sizeof(msg), "%zu entr%s of the archive's directory cannot be read: not "
+                 "read", damaged, damaged == 1 ? "y" : "ies");
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, msg);
+    }
+    if (st == M365_OK && over) {
+        snprintf(msg, sizeof(msg), "holds more than %u files: %zu not read (extract it and read "
+                 "the folder)", M365_MAX_ZIP_MEMBERS, over);
+        diag(s, M365_DIAG_ERROR, M365_E_LIMIT, path, 0, msg);
+    }
+    if (st == M365_OK && k == 0 && !damaged) {
+        diag(s, M365_DIAG_WARNING, M365_E_FORMAT, path, 0, "ZIP archive holds no files");
+    }
+    return st;
+}
+
 static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned depth)
 {
     struct stat sb;
@@ -270,7 +348,9 @@ static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned
         return M365_E_IO;
     }
     if (!S_ISDIR(sb.st_mode)) {
-        return queue(s, path, 0, 0);
+        enum m365_status st = S_ISREG(sb.st_mode) && m365_zip_named(path) ? add_zip(s, path)
+                                                                         : M365_E_FORMAT;
+        return st == M365_E_FORMAT ? queue(s, path, 0, 0) : st;
     }
     if (depth >= MAX_WALK_DEPTH) {
         diag(s, M365_DIAG_WARNING, M365_E_LIMIT, path, 0, "folders nested too deep: not read");
