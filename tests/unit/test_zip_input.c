@@ -120,17 +120,26 @@ static char *read_member(struct m365_zip *z, uint64_t idx, const struct m365_lim
     return out;
 }
 
+/* At least `at_least` bytes of JSON Lines, repeated lines as an export has; malloc'd. */
+static char *jsonl_text(size_t at_least, size_t *len)
+{
+    size_t cap = at_least + 1024, n = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (int i = 0; n < at_least; i++) {
+        n += (size_t)snprintf(text + n, cap - n,
+                              "{\"Id\":\"%08d\",\"Operation\":\"MailItemsAccessed\"}\n", i);
+    }
+    *len = n;
+    return text;
+}
+
 static void test_members_decode(void **state)
 {
     const char *dir = *state;
-    /* Long enough to span reads; repeated lines as an export has. */
-    char *text = malloc(300000);
-    assert_non_null(text);
-    size_t tlen = 0;
-    for (int i = 0; tlen < 290000; i++) {
-        tlen += (size_t)snprintf(text + tlen, 300000 - tlen,
-                                 "{\"Id\":\"%08d\",\"Operation\":\"MailItemsAccessed\"}\n", i);
-    }
+    /* Long enough to span reads. */
+    size_t tlen;
+    char *text = jsonl_text(290000, &tlen);
     size_t gzn;
     unsigned char *gz = m365_test_gzip(text, tlen, &gzn);
     assert_non_null(gz);
@@ -481,13 +490,8 @@ static void lucky_password(const char *path, uint64_t index, char lucky[32])
 static void test_encrypted(void **state)
 {
     const char *dir = *state;
-    char *text = malloc(200000);
-    assert_non_null(text);
-    size_t tlen = 0;
-    for (int i = 0; tlen < 190000; i++) {
-        tlen += (size_t)snprintf(text + tlen, 200000 - tlen,
-                                 "{\"Id\":\"%08d\",\"Operation\":\"MailItemsAccessed\"}\n", i);
-    }
+    size_t tlen;
+    char *text = jsonl_text(190000, &tlen); /* more than the first read of a member */
     const struct member m[] = {
         {"aes.jsonl", text, tlen, false, ZIP_EM_AES_256, "s3cret AES"},
         {"trad.jsonl", text, tlen, false, ZIP_EM_TRAD_PKWARE, "infected"},

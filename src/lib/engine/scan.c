@@ -760,21 +760,36 @@ static int cmp_file(const void *a, const void *b)
 }
 
 
+/* What an archive's file list left out, and an archive with no files, named. */
+static void report_left_out(struct m365_scan *s, const char *path,
+                            const struct m365_zip_files *files)
+{
+    char msg[200];
+    enum m365_diag_level level;
+    enum m365_status code;
+    for (int k = 0; k < M365_ZIP_LEFT_OUT_KINDS; k++) {
+        if (m365_zip_left_out(files, k, msg, sizeof(msg), &level, &code)) {
+            diag(s, level, code, path, msg);
+        }
+    }
+    if (files->n == 0 && !files->damaged) {
+        diag(s, M365_DIAG_WARNING, M365_E_FORMAT, path, "ZIP archive holds no files");
+    }
+}
+
 /* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT when the file is
  * no archive (it is queued as a plain file then). Folders are not files; macOS's resource forks
  * (__MACOSX/) are named; a member that cannot be unpacked is named when it is opened. */
 static enum m365_status add_zip(struct m365_scan *s, const char *path)
 {
-    struct m365_zip *z = NULL;
-    char err[200];
-    enum m365_status st = m365_zip_open(path, &z, err, sizeof(err));
+    struct m365_zip_files files;
+    char err[320];
+    enum m365_status st = m365_zip_files(path, &files, err, sizeof(err));
     if (st == M365_E_FORMAT || st == M365_E_NOMEM) {
         return st;
     }
     if (st != M365_OK) {
-        char msg[320];
-        snprintf(msg, sizeof(msg), "ZIP archive cannot be read: %s", err);
-        diag(s, M365_DIAG_ERROR, M365_E_IO, path, msg);
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, err);
         struct file_entry *f = add_file(s, path);
         if (!f) {
             return M365_E_NOMEM;
@@ -784,63 +799,19 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path)
         return M365_OK; /* as a file that cannot be opened: listed, and the scan goes on */
     }
     /* In the archive's order: the scan puts every file in name order before reading. */
-    uint64_t n = m365_zip_count(z);
-    size_t k = 0, forks = 0, damaged = 0, over = 0;
-    for (uint64_t i = 0; i < n && st == M365_OK; i++) {
-        struct m365_zip_member m;
-        if (m365_zip_member(z, i, &m) != 0) {
-            damaged++;
-            continue;
-        }
-        if (m.dir) {
-            continue;
-        }
-        if (strncmp(m.name, "__MACOSX/", 9) == 0) {
-            forks++;
-            continue;
-        }
-        if (k == M365_MAX_ZIP_MEMBERS) {
-            over++;
-            continue;
-        }
-        char *mp = m365_zip_member_path(path, m.name);
-        struct file_entry *f = mp ? add_file(s, mp) : NULL;
-        free(mp);
+    for (size_t i = 0; i < files.n; i++) {
+        struct file_entry *f = add_file(s, files.v[i].path);
         if (!f) {
-            st = M365_E_NOMEM;
-            break;
+            m365_zip_files_free(&files);
+            return M365_E_NOMEM;
         }
         f->archive_len = strlen(path);
-        f->member = i;
-        f->size = m.size;
+        f->member = files.v[i].index;
+        f->size = files.v[i].size;
         s->bytes_total += f->size;
-        k++;
     }
-    m365_zip_close(z);
-    if (st != M365_OK) {
-        return st;
-    }
-    if (damaged) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "%zu entr%s of the archive's directory cannot be read: not "
-                 "scanned", damaged, damaged == 1 ? "y" : "ies");
-        diag(s, M365_DIAG_ERROR, M365_E_IO, path, msg);
-    }
-    if (over) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "holds more than %u files: %zu not scanned (extract it and scan "
-                 "the folder)", M365_MAX_ZIP_MEMBERS, over);
-        diag(s, M365_DIAG_ERROR, M365_E_LIMIT, path, msg);
-    }
-    if (forks) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "%zu macOS resource fork%s (__MACOSX/) not scanned: file "
-                 "attributes, not logs", forks, forks == 1 ? "" : "s");
-        diag(s, M365_DIAG_NOTE, M365_OK, path, msg);
-    }
-    if (k == 0 && !damaged) {
-        diag(s, M365_DIAG_WARNING, M365_E_FORMAT, path, "ZIP archive holds no files");
-    }
+    report_left_out(s, path, &files);
+    m365_zip_files_free(&files);
     return M365_OK;
 }
 
@@ -1159,52 +1130,20 @@ static bool is_snapshot_file(const struct m365_input *in, const struct file_entr
     return (m365_input_is_regular(in) || f->archive_len) && is_snapshot_text(head, hlen);
 }
 
-/* The archive a thread reads members from, open from one member to the next: libzip's
- * handles are one thread's each, and opening reads the whole directory. */
-struct zip_cache {
-    char *archive; /* its path, or NULL */
-    size_t len;
-    struct m365_zip *z;
-};
-
-static void zip_cache_close(struct zip_cache *zc)
-{
-    m365_zip_close(zc->z);
-    free(zc->archive);
-    zc->z = NULL;
-    zc->archive = NULL;
-}
-
-static struct m365_input *open_member(struct m365_scan *s, struct zip_cache *zc,
+static struct m365_input *open_member(struct m365_scan *s, struct m365_zip_cache *zc,
                                       const struct file_entry *f, const char **err)
 {
-    size_t n = f->archive_len;
-    if (!zc->archive || zc->len != n || memcmp(zc->archive, f->path, n) != 0) {
-        zip_cache_close(zc);
-        zc->archive = strndup(f->path, n);
-        zc->len = n;
-        if (!zc->archive) {
-            *err = "out of memory";
-            return NULL;
-        }
-        static _Thread_local char why[200];
-        enum m365_status st = m365_zip_open(zc->archive, &zc->z, why, sizeof(why));
-        if (st != M365_OK) {
-            /* The archive changed between the walk and the reading. */
-            *err = st == M365_E_FORMAT ? "the archive is no longer a ZIP archive" : why;
-            zip_cache_close(zc);
-            return NULL;
-        }
-        m365_zip_set_passwords(zc->z, s->opts.zip_passwords, s->opts.n_zip_passwords);
-    }
-    return m365_input_open_member(zc->z, f->member, &s->opts.limits, s->opts.read_chunk, err);
+    struct m365_zip *z = m365_zip_cache_open(zc, f->path, f->archive_len, s->opts.zip_passwords,
+                                             s->opts.n_zip_passwords, err);
+    return z ? m365_input_open_member(z, f->member, &s->opts.limits, s->opts.read_chunk, err)
+             : NULL;
 }
 
 /* Reads one unit into its own store, statistics and diagnostic list (any thread). File-level
  * outcomes (cannot open, no format) are recorded as the unit's stop reason or file stats. */
 static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365_json *json,
                       struct m365_arena *arena, struct m365_detail_memo *details,
-                      struct evslab *slab, struct zip_cache *zc)
+                      struct evslab *slab, struct m365_zip_cache *zc)
 {
     u->slab = slab;
     struct file_entry *f = &s->files[u->file];
@@ -1605,7 +1544,7 @@ static void *worker_main(void *arg)
     struct m365_json *json =
         m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
     struct m365_detail_memo *details = m365_detail_memo_new();
-    struct zip_cache zc = {NULL, 0, NULL};
+    struct m365_zip_cache zc = {0};
     for (;;) {
         size_t i = atomic_fetch_add(&p->next, 1);
         if (i >= s->n_units) {
@@ -1630,7 +1569,7 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&p->mu);
         }
     }
-    zip_cache_close(&zc);
+    m365_zip_cache_close(&zc);
     m365_detail_memo_free(details);
     m365_json_free(json);
     return NULL;
@@ -1733,7 +1672,7 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
         }
         struct evslab slab = {NULL, 0, 0};
         struct m365_detail_memo *details = m365_detail_memo_new();
-        struct zip_cache zc = {NULL, 0, NULL};
+        struct m365_zip_cache zc = {0};
         for (uint32_t i = 0; i < s->n_files; i++) {
             struct file_entry *f = &s->files[i];
             for (uint32_t k = 0; k < f->n_units; k++) {
@@ -1742,7 +1681,7 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
             finish_file(s, i);
             gather_file(s, i);
         }
-        zip_cache_close(&zc);
+        m365_zip_cache_close(&zc);
         m365_detail_memo_free(details);
         m365_json_free(json);
         return M365_OK;

@@ -1,5 +1,7 @@
 #include "zip_archive.h"
 
+#include "../core/limits.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +133,125 @@ uint64_t m365_zip_count(struct m365_zip *z)
 {
     zip_int64_t n = zip_get_num_entries(z->za, 0);
     return n > 0 ? (uint64_t)n : 0;
+}
+
+/* 0, or -1 when out of memory (*out is then empty). */
+static int list_files(struct m365_zip *z, const char *archive, struct m365_zip_files *out)
+{
+    uint64_t n = m365_zip_count(z);
+    size_t cap = n < M365_MAX_ZIP_MEMBERS ? (size_t)n : M365_MAX_ZIP_MEMBERS;
+    out->v = calloc(cap ? cap : 1, sizeof(*out->v));
+    if (!out->v) {
+        return -1;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        struct m365_zip_member m;
+        if (m365_zip_member(z, i, &m) != 0) {
+            out->damaged++;
+        } else if (m.dir) {
+            continue;
+        } else if (strncmp(m.name, "__MACOSX/", 9) == 0) {
+            out->forks++;
+        } else if (out->n == M365_MAX_ZIP_MEMBERS) {
+            out->over++;
+        } else {
+            struct m365_zip_file *f = &out->v[out->n];
+            f->path = m365_zip_member_path(archive, m.name);
+            f->index = i;
+            f->size = m.size;
+            if (!f->path) {
+                m365_zip_files_free(out);
+                return -1;
+            }
+            out->n++;
+        }
+    }
+    return 0;
+}
+
+enum m365_status m365_zip_files(const char *path, struct m365_zip_files *out, char *err,
+                                size_t esz)
+{
+    memset(out, 0, sizeof(*out));
+    struct m365_zip *z = NULL;
+    char why[200];
+    enum m365_status st = m365_zip_open(path, &z, why, sizeof(why));
+    if (st == M365_E_IO) {
+        snprintf(err, esz, "ZIP archive cannot be read: %s", why);
+    }
+    if (st != M365_OK) {
+        return st;
+    }
+    st = list_files(z, path, out) == 0 ? M365_OK : M365_E_NOMEM;
+    m365_zip_close(z);
+    return st;
+}
+
+struct m365_zip *m365_zip_cache_open(struct m365_zip_cache *c, const char *path,
+                                     size_t archive_len, const char *const *pw, size_t n_pw,
+                                     const char **err)
+{
+    size_t n = archive_len;
+    if (c->archive && c->len == n && memcmp(c->archive, path, n) == 0) {
+        return c->z;
+    }
+    m365_zip_cache_close(c);
+    c->archive = strndup(path, n);
+    c->len = n;
+    if (!c->archive) {
+        *err = "out of memory";
+        return NULL;
+    }
+    enum m365_status st = m365_zip_open(c->archive, &c->z, c->why, sizeof(c->why));
+    if (st != M365_OK) {
+        /* The archive changed between the walk and the reading. */
+        *err = st == M365_E_FORMAT ? "the archive is no longer a ZIP archive" : c->why;
+        free(c->archive);
+        c->archive = NULL;
+        return NULL;
+    }
+    m365_zip_set_passwords(c->z, pw, n_pw);
+    return c->z;
+}
+
+void m365_zip_cache_close(struct m365_zip_cache *c)
+{
+    m365_zip_close(c->z);
+    free(c->archive);
+    c->z = NULL;
+    c->archive = NULL;
+}
+
+void m365_zip_files_free(struct m365_zip_files *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->v[i].path);
+    }
+    free(f->v);
+    memset(f, 0, sizeof(*f));
+}
+
+bool m365_zip_left_out(const struct m365_zip_files *f, int kind, char *buf, size_t n,
+                       enum m365_diag_level *level, enum m365_status *code)
+{
+    size_t k = kind == 0 ? f->damaged : kind == 1 ? f->over : f->forks;
+    if (k == 0) {
+        return false;
+    }
+    /* Files the archive holds and no one reads are errors; resource forks hold no logs. */
+    *level = kind == 2 ? M365_DIAG_NOTE : M365_DIAG_ERROR;
+    *code = kind == 0 ? M365_E_IO : kind == 1 ? M365_E_LIMIT : M365_OK;
+    if (kind == 0) {
+        snprintf(buf, n, "%zu entr%s of the archive's directory cannot be read: not scanned", k,
+                 k == 1 ? "y" : "ies");
+    } else if (kind == 1) {
+        snprintf(buf, n, "holds more than %u files: %zu not scanned (extract it and scan the "
+                 "folder)", M365_MAX_ZIP_MEMBERS, k);
+    } else {
+        snprintf(buf, n, "%zu macOS resource fork%s (__MACOSX/) not scanned: file attributes, "
+                 "not logs", k, k == 1 ? "" : "s");
+    }
+    return true;
 }
 
 int m365_zip_member(struct m365_zip *z, uint64_t index, struct m365_zip_member *m)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "m365hunt/scan.h"
 #include "m365hunt/status.h"
 
 struct m365_zip;        /* one open archive; use it from one thread at a time */
@@ -33,6 +34,46 @@ bool m365_zip_named(const char *path);
 char *m365_zip_member_path(const char *archive, const char *name);
 
 uint64_t m365_zip_count(struct m365_zip *z);
+
+/* The archive members are read from, kept open from one member to the next: opening reads the
+ * whole directory, and libzip's handles are one thread's each. Zero it to start. */
+struct m365_zip_cache {
+    char *archive; /* its path, or NULL */
+    size_t len;
+    struct m365_zip *z;
+    char why[200]; /* why it could not be opened */
+};
+/* The archive named by the first archive_len bytes of path (a member's path), open with the
+ * passwords; NULL with *err set (valid until the next call) when it cannot be opened. */
+struct m365_zip *m365_zip_cache_open(struct m365_zip_cache *c, const char *path,
+                                     size_t archive_len, const char *const *pw, size_t n_pw,
+                                     const char **err);
+void m365_zip_cache_close(struct m365_zip_cache *c);
+
+/* An archive's files as evidence, in the archive's order, each named archive/name
+ * (m365_zip_member_path); folders, macOS's resource forks (__MACOSX/: file attributes) and the
+ * files past the M365_MAX_ZIP_MEMBERS-th are left out and counted, and so are the entries of a
+ * damaged directory. */
+struct m365_zip_files {
+    struct m365_zip_file {
+        char *path;
+        uint64_t index, size;
+    } *v;
+    size_t n;
+    size_t damaged, over, forks; /* left out */
+};
+/* The files of the archive at path. M365_E_FORMAT when it is not a ZIP archive at all;
+ * M365_E_IO when it is one that cannot be read, with "ZIP archive cannot be read: why" in err;
+ * M365_E_NOMEM. *out is empty unless M365_OK. */
+enum m365_status m365_zip_files(const char *path, struct m365_zip_files *out, char *err,
+                                size_t esz);
+void m365_zip_files_free(struct m365_zip_files *f);
+/* What was left out, one kind at a time (kind 0 to M365_ZIP_LEFT_OUT_KINDS - 1), for a
+ * diagnostic: its text ("… not scanned") in buf, its level and status; false when none of that
+ * kind was left out. */
+#define M365_ZIP_LEFT_OUT_KINDS 3
+bool m365_zip_left_out(const struct m365_zip_files *f, int kind, char *buf, size_t n,
+                       enum m365_diag_level *level, enum m365_status *code);
 
 struct m365_zip_member {
     const char *name; /* UTF-8 (a name not flagged as such is read as code page 437) */

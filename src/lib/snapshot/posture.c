@@ -260,81 +260,41 @@ enum m365_status m365_snapshot_add_member(struct m365_snapshot *s, const char *p
     return queue(s, path, archive_len, index);
 }
 
-struct zip_entry {
-    char *path;
-    uint64_t index;
-};
-
-static int cmp_zip_entry(const void *a, const void *b)
+static int cmp_zip_file(const void *a, const void *b)
 {
-    return strcmp(((const struct zip_entry *)a)->path, ((const struct zip_entry *)b)->path);
+    const struct m365_zip_file *x = a, *y = b;
+    return strcmp(x->path, y->path);
 }
 
-/* The members of a ZIP archive queued in name order, as the scan names them (folders and
- * macOS's resource forks left out). M365_E_FORMAT when the file is no archive. */
+/* The files of a ZIP archive queued in name order, named as the scan names them; what the list
+ * left out is named as the scan names it. M365_E_FORMAT when the file is no archive. */
 static enum m365_status add_zip(struct m365_snapshot *s, const char *path)
 {
-    struct m365_zip *z = NULL;
-    char err[200];
-    enum m365_status st = m365_zip_open(path, &z, err, sizeof(err));
-    if (st == M365_E_FORMAT || st == M365_E_NOMEM) {
-        return st;
+    struct m365_zip_files files;
+    char err[320];
+    enum m365_status st = m365_zip_files(path, &files, err, sizeof(err));
+    if (st == M365_E_IO) {
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, err);
     }
     if (st != M365_OK) {
-        char msg[320];
-        snprintf(msg, sizeof(msg), "ZIP archive cannot be read: %s", err);
-        diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, msg);
-        return M365_E_IO;
+        return st;
     }
-    uint64_t n = m365_zip_count(z);
-    struct zip_entry *v = calloc(n ? n : 1, sizeof(*v));
-    size_t k = 0, damaged = 0, over = 0;
-    for (uint64_t i = 0; v && i < n; i++) {
-        struct m365_zip_member m;
-        if (m365_zip_member(z, i, &m) != 0) {
-            damaged++;
-            continue;
-        }
-        if (m.dir || strncmp(m.name, "__MACOSX/", 9) == 0) {
-            continue;
-        }
-        if (k == M365_MAX_ZIP_MEMBERS) {
-            over++;
-            continue;
-        }
-        v[k].path = m365_zip_member_path(path, m.name);
-        v[k].index = i;
-        if (!v[k++].path) {
-            st = M365_E_NOMEM;
-            break;
-        }
+    qsort(files.v, files.n, sizeof(*files.v), cmp_zip_file);
+    for (size_t i = 0; i < files.n && st == M365_OK; i++) {
+        st = queue(s, files.v[i].path, strlen(path), files.v[i].index);
     }
-    m365_zip_close(z);
-    st = v ? st : M365_E_NOMEM;
-    if (st == M365_OK) {
-        qsort(v, k, sizeof(*v), cmp_zip_entry);
-    }
-    for (size_t i = 0; i < k; i++) {
-        if (st == M365_OK) {
-            st = queue(s, v[i].path, strlen(path), v[i].index);
-        }
-        free(v[i].path);
-    }
-    free(v);
     char msg[200];
-    if (st == M365_OK && damaged) {
-        snprintf(msg, sizeof(msg), "%zu entr%s of the archive's directory cannot be read: not "
-                 "read", damaged, damaged == 1 ? "y" : "ies");
-        diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, msg);
+    enum m365_diag_level level;
+    enum m365_status code;
+    for (int k = 0; k < M365_ZIP_LEFT_OUT_KINDS && st == M365_OK; k++) {
+        if (m365_zip_left_out(&files, k, msg, sizeof(msg), &level, &code)) {
+            diag(s, level, code, path, 0, msg);
+        }
     }
-    if (st == M365_OK && over) {
-        snprintf(msg, sizeof(msg), "holds more than %u files: %zu not read (extract it and read "
-                 "the folder)", M365_MAX_ZIP_MEMBERS, over);
-        diag(s, M365_DIAG_ERROR, M365_E_LIMIT, path, 0, msg);
-    }
-    if (st == M365_OK && k == 0 && !damaged) {
+    if (st == M365_OK && files.n == 0 && !files.damaged) {
         diag(s, M365_DIAG_WARNING, M365_E_FORMAT, path, 0, "ZIP archive holds no files");
     }
+    m365_zip_files_free(&files);
     return st;
 }
 
@@ -1589,44 +1549,13 @@ static int cmp_finding(const void *a, const void *b)
     return c ? c : strcmp(x->summary, y->summary);
 }
 
-/* The archive the last member came from, kept open for the next. */
-struct member_reader {
-    struct m365_zip *z;
-    char *archive; /* its path */
-    size_t len;
-};
-
-static void member_reader_close(struct member_reader *mr)
+/* Path i's member, or NULL with *err set. */
+static struct m365_input *open_member(struct m365_snapshot *s, struct m365_zip_cache *zc,
+                                      size_t i, const char **err)
 {
-    m365_zip_close(mr->z);
-    free(mr->archive);
-    mr->z = NULL;
-    mr->archive = NULL;
-}
-
-/* Path i's member, or NULL with *err set (why: room for the archive's own message). */
-static struct m365_input *open_member(struct m365_snapshot *s, struct member_reader *mr,
-                                      size_t i, char *why, size_t wsz, const char **err)
-{
-    const char *path = s->paths[i];
-    size_t n = s->where[i].archive_len;
-    if (!mr->archive || mr->len != n || memcmp(mr->archive, path, n) != 0) {
-        member_reader_close(mr);
-        mr->archive = strndup(path, n);
-        mr->len = n;
-        if (!mr->archive) {
-            *err = "out of memory";
-            return NULL;
-        }
-        enum m365_status st = m365_zip_open(mr->archive, &mr->z, why, wsz);
-        if (st != M365_OK) {
-            *err = st == M365_E_FORMAT ? "the archive is no longer a ZIP archive" : why;
-            member_reader_close(mr);
-            return NULL;
-        }
-        m365_zip_set_passwords(mr->z, s->opts.zip_passwords, s->opts.n_zip_passwords);
-    }
-    return m365_input_open_member(mr->z, s->where[i].member, &s->opts.limits, 0, err);
+    struct m365_zip *z = m365_zip_cache_open(zc, s->paths[i], s->where[i].archive_len,
+                                             s->opts.zip_passwords, s->opts.n_zip_passwords, err);
+    return z ? m365_input_open_member(z, s->where[i].member, &s->opts.limits, 0, err) : NULL;
 }
 
 enum m365_status m365_snapshot_run(struct m365_snapshot *s)
@@ -1635,27 +1564,26 @@ enum m365_status m365_snapshot_run(struct m365_snapshot *s)
     if (!s->files) {
         return M365_E_NOMEM;
     }
-    struct member_reader mr = {NULL, NULL, 0};
+    struct m365_zip_cache zc = {0};
     for (size_t i = 0; i < s->n_paths; i++) {
         struct m365_snapshot_file *f = &s->files[s->n_files++];
         enum m365_status rst;
         if (s->where[i].archive_len) {
-            char why[200];
             const char *err = NULL;
-            struct m365_input *in = open_member(s, &mr, i, why, sizeof(why), &err);
+            struct m365_input *in = open_member(s, &zc, i, &err);
             rst = m365_snap_read_input(&s->db, in, err, s->paths[i], &s->opts.limits, f);
         } else {
             rst = m365_snap_read_file(&s->db, s->paths[i], &s->opts.limits, f);
         }
         if (rst != M365_OK) {
-            member_reader_close(&mr);
+            m365_zip_cache_close(&zc);
             return M365_E_NOMEM;
         }
         if (f->error) {
             diag(s, M365_DIAG_NOTE, M365_E_FORMAT, f->path, 0, f->error);
         }
     }
-    member_reader_close(&mr);
+    m365_zip_cache_close(&zc);
     m365_snap_resolve_licences(&s->db);
     s->as_of = s->opts.as_of_ms != M365_TIME_NONE ? s->opts.as_of_ms : s->db.newest;
     struct joins j;
