@@ -325,11 +325,12 @@ static bool whole_ok(struct m365_zip *z, uint64_t index, const char *pw)
 
 /* Opens an encrypted member with the first password that both passes the archive's check and
  * unpacks its first bytes; the last that passed the check when none unpacks (its first read then
- * fails, and says the password may be wrong). A wrong password that passes the check may unpack
- * first bytes too (a stored member's are not checked until its end): when another password
- * passes the check as well, the member is read to its end before one is taken. */
-static bool open_encrypted(struct m365_zip *z, uint64_t index, struct m365_zip_stream *zs,
-                           const char **err)
+ * fails, and says the password may be wrong). A wrong ZipCrypto password passes the one-byte
+ * check once in 256 and may unpack first bytes too (a stored member's are not checked until its
+ * end): when another password passes the check as well, the member is read to its end before
+ * one is taken. Not for AES: its check is 16 bits, and each try derives a key (milliseconds). */
+static bool open_encrypted(struct m365_zip *z, uint64_t index, uint16_t method,
+                           struct m365_zip_stream *zs, const char **err)
 {
     zs->head = malloc(HEAD_BYTES);
     if (!zs->head) {
@@ -349,8 +350,8 @@ static bool open_encrypted(struct m365_zip *z, uint64_t index, struct m365_zip_s
         zip_int64_t n = zip_fread(zf, zs->head, HEAD_BYTES);
         if (n < 0) {
             snprintf(zs->err, sizeof(zs->err), "%s", zip_file_strerror(zf));
-        } else if ((size_t)n == HEAD_BYTES && other_passes(z, index, j) &&
-                   !whole_ok(z, index, z->pw[j])) {
+        } else if (method == ZIP_EM_TRAD_PKWARE && (size_t)n == HEAD_BYTES &&
+                   other_passes(z, index, j) && !whole_ok(z, index, z->pw[j])) {
             zip_fclose(zf);
             continue;
         }
@@ -392,7 +393,7 @@ struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index,
                     sb.encryption_method != ZIP_EM_NONE;
     if (zs->encrypted) {
         *err = NULL;
-        if (!open_encrypted(z, index, zs, err)) {
+        if (!open_encrypted(z, index, sb.encryption_method, zs, err)) {
             free(zs);
             return NULL;
         }
