@@ -120,6 +120,17 @@ static char *read_member(struct m365_zip *z, uint64_t idx, const struct m365_lim
     return out;
 }
 
+/* SHA-256 of the bytes, in hex. */
+static void sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    assert_int_equal(EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL), 1);
+    for (unsigned b = 0; b < 32; b++) {
+        snprintf(hex + 2 * b, 3, "%02x", md[b]);
+    }
+}
+
 /* At least `at_least` bytes of JSON Lines, repeated lines as an export has; malloc'd. */
 static char *jsonl_text(size_t at_least, size_t *len)
 {
@@ -229,13 +240,8 @@ static void test_members_decode(void **state)
         }
         char hex[65];
         assert_int_equal(m365_input_sha256(in, hex), 0); /* hashes what was left unread too */
-        unsigned char md[32];
-        unsigned int mdlen = 0;
-        assert_int_equal(EVP_Digest(theirs, mm.size, md, &mdlen, EVP_sha256(), NULL), 1);
         char want[65];
-        for (unsigned b = 0; b < 32; b++) {
-            snprintf(want + 2 * b, 3, "%02x", md[b]);
-        }
+        sha256_hex(theirs, mm.size, want);
         assert_string_equal(hex, want);
         m365_input_close(in);
         if (strcmp(mm.name, "utf16.csv") != 0 && strstr(mm.name, ".gz") == NULL) {
@@ -364,13 +370,8 @@ static void test_damage(void **state)
     char why[200];
     assert_int_equal(m365_zip_open(path, &z, why, sizeof(why)), M365_OK);
     struct m365_limits lim = limits();
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    assert_int_equal(EVP_Digest(text, 3u << 20, md, &mdlen, EVP_sha256(), NULL), 1);
     char want[65];
-    for (unsigned b = 0; b < 32; b++) {
-        snprintf(want + 2 * b, 3, "%02x", md[b]);
-    }
+    sha256_hex(text, 3u << 20, want);
     for (size_t take = 0; take <= (2u << 20); take += (1u << 20)) {
         const char *err = NULL;
         struct m365_input *in = m365_input_open_member(z, 0, &lim, 0, &err);
@@ -538,12 +539,7 @@ static void test_encrypted(void **state)
     char hex[65], want[65];
     assert_int_equal(m365_input_sha256(in, hex), 0);
     m365_input_close(in);
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    assert_int_equal(EVP_Digest(text, tlen, md, &mdlen, EVP_sha256(), NULL), 1);
-    for (unsigned b = 0; b < 32; b++) {
-        snprintf(want + 2 * b, 3, "%02x", md[b]);
-    }
+    sha256_hex(text, tlen, want);
     assert_string_equal(hex, want);
 
     /* Only wrong passwords: named, one or several. */

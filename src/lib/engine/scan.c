@@ -760,7 +760,7 @@ static int cmp_file(const void *a, const void *b)
 }
 
 
-/* What an archive's file list left out, and an archive with no files, named. */
+/* What an archive's file list left out, or that it holds no file, named. */
 static void report_left_out(struct m365_scan *s, const char *path,
                             const struct m365_zip_files *files)
 {
@@ -771,9 +771,6 @@ static void report_left_out(struct m365_scan *s, const char *path,
         if (m365_zip_left_out(files, k, msg, sizeof(msg), &level, &code)) {
             diag(s, level, code, path, msg);
         }
-    }
-    if (files->n == 0 && !files->damaged) {
-        diag(s, M365_DIAG_WARNING, M365_E_FORMAT, path, "ZIP archive holds no files");
     }
 }
 
@@ -799,13 +796,14 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path)
         return M365_OK; /* as a file that cannot be opened: listed, and the scan goes on */
     }
     /* In the archive's order: the scan puts every file in name order before reading. */
+    size_t archive_len = strlen(path);
     for (size_t i = 0; i < files.n; i++) {
         struct file_entry *f = add_file(s, files.v[i].path);
         if (!f) {
             m365_zip_files_free(&files);
             return M365_E_NOMEM;
         }
-        f->archive_len = strlen(path);
+        f->archive_len = archive_len;
         f->member = files.v[i].index;
         f->size = files.v[i].size;
         s->bytes_total += f->size;

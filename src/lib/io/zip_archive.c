@@ -234,6 +234,15 @@ void m365_zip_files_free(struct m365_zip_files *f)
 bool m365_zip_left_out(const struct m365_zip_files *f, int kind, char *buf, size_t n,
                        enum m365_diag_level *level, enum m365_status *code)
 {
+    if (kind == 3) {
+        if (f->n > 0 || f->damaged) {
+            return false;
+        }
+        *level = M365_DIAG_WARNING;
+        *code = M365_E_FORMAT;
+        snprintf(buf, n, "ZIP archive holds no files");
+        return true;
+    }
     size_t k = kind == 0 ? f->damaged : kind == 1 ? f->over : f->forks;
     if (k == 0) {
         return false;

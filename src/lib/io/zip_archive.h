@@ -68,10 +68,10 @@ struct m365_zip_files {
 enum m365_status m365_zip_files(const char *path, struct m365_zip_files *out, char *err,
                                 size_t esz);
 void m365_zip_files_free(struct m365_zip_files *f);
-/* What was left out, one kind at a time (kind 0 to M365_ZIP_LEFT_OUT_KINDS - 1), for a
- * diagnostic: its text ("… not scanned") in buf, its level and status; false when none of that
- * kind was left out. */
-#define M365_ZIP_LEFT_OUT_KINDS 3
+/* What was left out, one kind at a time (kind 0 to M365_ZIP_LEFT_OUT_KINDS - 1; the last: the
+ * archive holds no file at all), for a diagnostic: its text ("… not scanned") in buf, its level
+ * and status; false when none of that kind was left out. */
+#define M365_ZIP_LEFT_OUT_KINDS 4
 bool m365_zip_left_out(const struct m365_zip_files *f, int kind, char *buf, size_t n,
                        enum m365_diag_level *level, enum m365_status *code);
 

@@ -280,8 +280,9 @@ static enum m365_status add_zip(struct m365_snapshot *s, const char *path)
         return st;
     }
     qsort(files.v, files.n, sizeof(*files.v), cmp_zip_file);
+    size_t archive_len = strlen(path);
     for (size_t i = 0; i < files.n && st == M365_OK; i++) {
-        st = queue(s, files.v[i].path, strlen(path), files.v[i].index);
+        st = queue(s, files.v[i].path, archive_len, files.v[i].index);
     }
     char msg[200];
     enum m365_diag_level level;
@@ -290,9 +291,6 @@ static enum m365_status add_zip(struct m365_snapshot *s, const char *path)
         if (m365_zip_left_out(&files, k, msg, sizeof(msg), &level, &code)) {
             diag(s, level, code, path, 0, msg);
         }
-    }
-    if (st == M365_OK && files.n == 0 && !files.damaged) {
-        diag(s, M365_DIAG_WARNING, M365_E_FORMAT, path, 0, "ZIP archive holds no files");
     }
     m365_zip_files_free(&files);
     return st;
