@@ -120,8 +120,8 @@ static int formats(void)
         }
     }
     printf("\nAny of them may be gzip- or zstd-compressed, UTF-8 (with or without BOM) or "
-           "UTF-16,\nor inside a ZIP archive named *.zip (read member by member, not "
-           "extracted).\n");
+           "UTF-16,\nor inside a ZIP archive named *.zip or given by path (read member by "
+           "member, not extracted).\n");
     return CLI_EXIT_OK;
 }
 

@@ -137,7 +137,7 @@ expect_eq "known binary beside good exit" "$RC" 0
 expect_grep "zip cut short" "$d/err.txt" \
     'evidence\.zip: ZIP archive cannot be read: its directory, at the end of the file, is missing'
 expect_grep "zip not named .zip" "$d/err.txt" \
-    'evidence\.download: not read: a ZIP archive whose name does not end in \.zip: rename it'
+    'evidence\.download: not read: a ZIP archive whose name does not end in \.zip, found in a folder'
 expect_grep "xlsx" "$d/err.txt" 'AuditLog\.xlsx: not read: an Office document \(an Excel workbook\?\)'
 expect_grep "7z" "$d/err.txt" 'evidence\.7z: not read: a 7-Zip or RAR archive'
 expect_grep "bz2" "$d/err.txt" 'audit\.jsonl\.bz2: not read: bzip2- or xz-compressed'
@@ -148,6 +148,13 @@ expect_grep "pst" "$d/err.txt" 'mail\.pst: not read: an Outlook data file'
 expect_grep "sqlite" "$d/err.txt" 'cache\.db: not read: an SQLite database'
 expect_grep "pdf" "$d/err.txt" 'report\.pdf: not read: a PDF document'
 expect_eq "known binary listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 11
+# Given by path, a file that starts as a ZIP archive is opened as one whatever its name (this
+# one is cut short, and said so); an Office document is still named for what it is.
+scan_json "$d/byname.json" "$d/byname.err" "$d/in/evidence.download" "$d/in/AuditLog.xlsx"
+expect_grep "zip not named .zip, given by path: opened" "$d/byname.err" \
+    'evidence\.download: ZIP archive cannot be read: its directory, at the end of the file'
+expect_grep "xlsx given by path" "$d/byname.err" \
+    'AuditLog\.xlsx: not read: an Office document \(an Excel workbook\?\)'
 
 # 10b. Format detection looks past the start of a file (docs/cli.md): blank lines beyond the
 # first 64 KiB, plain, gzip and UTF-16; a JSON Lines file whose first line was cut or damaged;

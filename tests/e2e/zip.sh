@@ -189,13 +189,24 @@ expect_eq "bomb limit: status" \
     "$(jq -r '.evidence.files[] | select(.path | endswith("b.jsonl")) | .error' "$WORK/lim.json")" \
     "cannot be decoded"
 
-# 6. Names: an archive not named .zip is named with what to do; a file named .zip that is not an
-# archive is read as what it is; an empty archive is said to be empty; a line break in a
-# member's name does not reach the diagnostics.
-cp "$WORK/two.zip" "$WORK/evidence.bin"
-scan_json "$WORK/bin.json" "$WORK/bin.err" "$WORK/evidence.bin"
-expect_grep "misnamed archive" "$WORK/bin.err" \
-    'evidence.bin: not read: a ZIP archive whose name does not end in .zip: rename it'
+# 6. Names: an archive not named .zip is opened when given by path, and named with what to do
+# when found in a folder or on standard input; a file named .zip that is not an archive is read
+# as what it is; an empty archive is said to be empty; a line break in a member's name does not
+# reach the diagnostics.
+cp "$WORK/tenant.zip" "$WORK/evidence.zip.infected"
+scan_shape misnamed "$WORK/evidence.zip.infected" --threads 2
+expect_eq "archive not named .zip, given by path: the folder's events" \
+    "$(cmp -s "$WORK/folder.ev" "$WORK/misnamed.ev" && echo same)" same
+expect_eq "archive not named .zip, given by path: members named archive/member" \
+    "$(jq -r '.evidence.files[0].path' "$WORK/misnamed.json" | grep -c '/evidence.zip.infected/')" 1
+mkdir -p "$WORK/bindir"
+cp "$WORK/two.zip" "$WORK/bindir/evidence.bin"
+scan_json "$WORK/bin.json" "$WORK/bin.err" "$WORK/bindir"
+expect_grep "archive not named .zip in a folder: named" "$WORK/bin.err" \
+    'evidence.bin: not read: a ZIP archive whose name does not end in .zip, found in a folder .+ give its path'
+"$BIN" scan --no-progress --format json - <"$WORK/two.zip" >/dev/null 2>"$WORK/stdin.err"
+expect_grep "archive on standard input: named" "$WORK/stdin.err" \
+    '^m365hunt: error: -: not read: a ZIP archive whose name does not end in .zip'
 cp "$ual" "$WORK/really-jsonl.ZIP"
 scan_json "$WORK/nz.json" "$WORK/nz.err" "$WORK/really-jsonl.ZIP"
 expect_eq "a .ZIP that is JSON Lines: read" "$(total parsed "$WORK/nz.json")" "$(wc -l <"$ual")"
@@ -225,7 +236,7 @@ scan_json "$WORK/snap.json" "$WORK/snap.err" --threads 2 "$WORK/snap.zip"
 # The report without the command, and with the files named alike.
 unplace() {
     jq -S 'del(.command)
-           | walk(if type == "string" then sub(".*/snap(-locked)?(\\.zip)?/"; "") else . end)
+           | walk(if type == "string" then sub(".*/snap(-locked|-download)?(\\.zip)?/"; "") else . end)
            | if .evidence then .evidence.files |= map(del(.compression)) else . end' "$1"
 }
 # same A B: "same" when both files hold the same report (and not nothing).
@@ -251,6 +262,11 @@ expect_eq "audit of the archive: the folder's report" \
     "$(same "$WORK/audit-dir.cmp" "$WORK/audit-zip.cmp")" same
 expect_eq "audit of the archive: posture findings" \
     "$(jq '.findings | length > 5' "$WORK/audit-zip.json")" true
+cp "$WORK/snap.zip" "$WORK/snap-download"
+"$BIN" audit --format json "$WORK/snap-download" >"$WORK/audit-dl.json" 2>"$WORK/audit-dl.err"
+unplace "$WORK/audit-dl.json" >"$WORK/audit-dl.cmp"
+expect_eq "audit of an archive given by path without .zip: the folder's report" \
+    "$(same "$WORK/audit-dir.cmp" "$WORK/audit-dl.cmp")" same
 if command -v zip >/dev/null; then
     (cd "$WORK/snap" && zip -q -r -P infected "$WORK/snap-locked.zip" .)
     "$BIN" audit --format json --zip-password infected "$WORK/snap-locked.zip" \

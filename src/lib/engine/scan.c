@@ -834,7 +834,10 @@ static enum m365_status walk(struct m365_scan *s, const char *path, const struct
             diag(s, M365_DIAG_NOTE, M365_OK, path, "not a regular file: ignored");
             return M365_OK;
         }
-        if (S_ISREG(stp->st_mode) && m365_zip_named(path)) {
+        /* Named on the command line, a ZIP archive is one whatever its name ("…zip.infected");
+         * files in folders are not each opened to look. */
+        if (S_ISREG(stp->st_mode) &&
+            (m365_zip_named(path) || (depth == 0 && m365_zip_content(path)))) {
             enum m365_status zr = add_zip(s, path);
             if (zr != M365_E_FORMAT) {
                 return zr;
@@ -932,40 +935,18 @@ static bool starts(const char *head, size_t len, const char *magic, size_t n)
     return len >= n && memcmp(head, magic, n) == 0;
 }
 
-static bool holds(const char *head, size_t len, const char *text)
-{
-    size_t n = strlen(text);
-    for (size_t i = 0; i + n <= len; i++) {
-        if (head[i] == text[0] && memcmp(head + i, text, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool zip_bytes(const char *head, size_t len)
-{
-    return starts(head, len, "PK\x03\x04", 4) || starts(head, len, "PK\x05\x06", 4);
-}
-
-/* An Office Open XML file is a ZIP archive whose members name its kind. */
-static bool office_document(const char *head, size_t len)
-{
-    return zip_bytes(head, len) &&
-           (holds(head, len, "[Content_Types].xml") || holds(head, len, "xl/"));
-}
-
 /* Files that land in an evidence folder and are not exports, named by their first bytes with
  * what to do about them; NULL for anything else. */
 static const char *known_binary(const char *head, size_t len)
 {
-    if (zip_bytes(head, len)) {
-        if (office_document(head, len)) {
+    if (m365_zip_bytes(head, len)) {
+        if (m365_zip_office_bytes(head, len)) {
             return "an Office document (an Excel workbook?), not an export: save the sheet as "
                    "CSV UTF-8, or better, scan the export as it was downloaded";
         }
-        return "a ZIP archive whose name does not end in .zip: rename it (or save standard "
-               "input to a .zip file) and its members are scanned";
+        return "a ZIP archive whose name does not end in .zip, found in a folder or read from "
+               "standard input: give its path on the command line (or rename it *.zip) and "
+               "its members are scanned";
     }
     if (starts(head, len, "7z\xBC\xAF\x27\x1C", 6) || starts(head, len, "Rar!\x1A\x07", 6)) {
         return "a 7-Zip or RAR archive: extract it and scan the folder";
@@ -1206,7 +1187,8 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
         const char *why = ierr ? ierr : no_format_reason(head, hlen, m365_input_peek_all(in));
-        if (!ierr && f->archive_len && zip_bytes(head, hlen) && !office_document(head, hlen)) {
+        if (!ierr && f->archive_len && m365_zip_bytes(head, hlen) &&
+            !m365_zip_office_bytes(head, hlen)) {
             why = "a ZIP archive inside the archive: extract the outer one and scan the folder";
         }
         char msg[320];

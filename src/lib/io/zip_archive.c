@@ -2,10 +2,12 @@
 
 #include "../core/limits.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <zip.h>
 
 struct m365_zip {
@@ -111,6 +113,41 @@ bool m365_zip_named(const char *path)
 {
     size_t n = strlen(path);
     return n > 4 && strcasecmp(path + n - 4, ".zip") == 0;
+}
+
+static bool holds(const char *head, size_t len, const char *text)
+{
+    size_t n = strlen(text);
+    for (size_t i = 0; i + n <= len; i++) {
+        if (head[i] == text[0] && memcmp(head + i, text, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool m365_zip_bytes(const char *head, size_t len)
+{
+    return len >= 4 &&
+           (memcmp(head, "PK\x03\x04", 4) == 0 || memcmp(head, "PK\x05\x06", 4) == 0);
+}
+
+bool m365_zip_office_bytes(const char *head, size_t len)
+{
+    return m365_zip_bytes(head, len) &&
+           (holds(head, len, "[Content_Types].xml") || holds(head, len, "xl/"));
+}
+
+bool m365_zip_content(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false; /* the reader says why it cannot be opened */
+    }
+    char head[4096];
+    ssize_t n = read(fd, head, sizeof(head));
+    close(fd);
+    return n > 0 && m365_zip_bytes(head, (size_t)n) && !m365_zip_office_bytes(head, (size_t)n);
 }
 
 char *m365_zip_member_path(const char *archive, const char *name)

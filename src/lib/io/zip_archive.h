@@ -29,6 +29,14 @@ void m365_zip_set_passwords(struct m365_zip *z, const char *const *pw, size_t n)
 
 /* A path whose name ends in .zip (any case): opened as an archive. */
 bool m365_zip_named(const char *path);
+/* A file's first bytes: those of a ZIP archive; those of an Office Open XML document (a
+ * workbook is a ZIP archive too, whose first members name its kind). */
+bool m365_zip_bytes(const char *head, size_t len);
+bool m365_zip_office_bytes(const char *head, size_t len);
+/* A regular file that starts as a ZIP archive and is no Office document, whatever its name:
+ * evidence given by path as "logs.zip.infected" or a download without an extension is opened
+ * as the archive it is (files found in folders are known by their names, not opened to look). */
+bool m365_zip_content(const char *path);
 /* archive/name, malloc'd (NULL when out of memory): how a member is named in messages and
  * reports; control characters (a line break in a diagnostic) become '?'. */
 char *m365_zip_member_path(const char *archive, const char *name);

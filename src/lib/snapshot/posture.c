@@ -306,8 +306,9 @@ static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned
         return M365_E_IO;
     }
     if (!S_ISDIR(sb.st_mode)) {
-        enum m365_status st = S_ISREG(sb.st_mode) && m365_zip_named(path) ? add_zip(s, path)
-                                                                         : M365_E_FORMAT;
+        bool zip = S_ISREG(sb.st_mode) &&
+                   (m365_zip_named(path) || (depth == 0 && m365_zip_content(path)));
+        enum m365_status st = zip ? add_zip(s, path) : M365_E_FORMAT;
         return st == M365_E_FORMAT ? queue(s, path, 0, 0) : st;
     }
     if (depth >= MAX_WALK_DEPTH) {
