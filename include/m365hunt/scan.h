@@ -122,7 +122,15 @@ struct m365_file_stats {
                                   depend on the number of threads) */
     enum m365_status status;   /* M365_OK, or why the file could not be read */
     const char *error;         /* human text when status != M365_OK */
+    size_t archive_len;        /* a member of a ZIP archive: the length of the archive's path at
+                                  the start of `path` (then '/' and the member's name); else 0 */
 };
+
+/* Members of one archive that cannot be opened for one reason, one after another (an
+ * encrypted archive given without its password): this many are named in a message each, the
+ * rest in one message on the archive ("N more members after these…"); each keeps its file
+ * stats and its place in the reports. */
+#define M365_OPEN_FAILURES_NAMED 3u
 
 /* Accounting per reader (input format) or per log source. */
 struct m365_source_stats {

@@ -427,6 +427,44 @@ static void print_snapshot(struct scan_cli *c, const struct m365_scan *s, FILE *
          2);
 }
 
+/* The files not read, one a line; members of one archive not read for one reason (all of an
+ * encrypted archive's, without its password) past the first few on one line, as on stderr. */
+static void print_unread(const struct m365_scan *s, FILE *o)
+{
+    size_t n = m365_scan_n_files(s);
+    for (size_t i = 0; i < n; i++) {
+        const struct m365_file_stats *fs = m365_scan_file(s, i);
+        if (fs->status == M365_OK && fs->reader) {
+            continue;
+        }
+        const char *why = fs->error ? fs->error : "not read";
+        size_t run = 1; /* this file and the members after it alike */
+        while (fs->archive_len && i + run < n) {
+            const struct m365_file_stats *g = m365_scan_file(s, i + run);
+            if (g->status == M365_OK || !g->error || strcmp(g->error, why) != 0 ||
+                g->archive_len != fs->archive_len ||
+                memcmp(g->path, fs->path, fs->archive_len) != 0) {
+                break;
+            }
+            run++;
+        }
+        size_t shown = run > M365_OPEN_FAILURES_NAMED ? M365_OPEN_FAILURES_NAMED : run;
+        for (size_t k = 0; k < shown; k++) {
+            fputs("  ", o);
+            cli_put_safe(o, m365_scan_file(s, i + k)->path, -1);
+            fprintf(o, ": %s\n", why);
+        }
+        if (shown < run) {
+            char *archive = strndup(fs->path, fs->archive_len);
+            fputs("  ", o);
+            cli_put_safe(o, archive ? archive : fs->path, -1);
+            fprintf(o, ": %zu more member%s, %s\n", run - shown, run - shown == 1 ? "" : "s", why);
+            free(archive);
+        }
+        i += run - 1;
+    }
+}
+
 static void print_text(struct scan_cli *c, const struct m365_scan *s, double secs)
 {
     FILE *o = stdout;
@@ -488,14 +526,7 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
 
     if (unread) {
         fprintf(o, "\n%sNOT READ%s (%zu files; see the messages on stderr)\n", B, R, unread);
-        for (size_t i = 0; i < m365_scan_n_files(s); i++) {
-            const struct m365_file_stats *fs = m365_scan_file(s, i);
-            if (fs->status != M365_OK || !fs->reader) {
-                fputs("  ", o);
-                cli_put_safe(o, fs->path, -1);
-                fprintf(o, ": %s\n", fs->error ? fs->error : "not read");
-            }
-        }
+        print_unread(s, o);
     }
 
     struct count users[64], ips[64];

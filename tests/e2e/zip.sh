@@ -318,6 +318,29 @@ if command -v zip >/dev/null; then
     expect_eq "wrong password: nothing read, every member listed" \
         "$(total parsed "$WORK/wrong.json") $(jq '.evidence.files | length' "$WORK/wrong.json")" \
         "0 $(jq '.evidence.files | length' "$WORK/folder.json")"
+    # Without the password: three members named, the rest in one message on the archive (not
+    # one line each); every member still listed in the report; the same on one thread and two.
+    members=$(jq '.evidence.files | length' "$WORK/folder.json")
+    for t in 1 2; do
+        "$BIN" scan --no-progress --threads $t --split-size 4K --format json "$WORK/locked.zip" \
+            >"$WORK/nopw$t.json" 2>"$WORK/nopw$t.err"
+    done
+    expect_eq "no password: three members named" \
+        "$(grep -c 'locked.zip/.*: cannot open: encrypted: give its password' "$WORK/nopw1.err")" 3
+    expect_grep "no password: the rest counted, on the archive" "$WORK/nopw1.err" \
+        "locked.zip: $((members - 3)) more members after these cannot be opened, for the same reason \\(each listed in the report\\): encrypted: give its password"
+    expect_eq "no password: four lines, not one per member" \
+        "$(grep -c 'locked.zip' "$WORK/nopw1.err")" 4
+    expect_eq "no password: one thread and two say the same" \
+        "$(cmp -s "$WORK/nopw1.err" "$WORK/nopw2.err" && echo same)" same
+    expect_eq "no password: every member listed as encrypted" \
+        "$(jq '[.evidence.files[] | select(.error == "encrypted: not opened")] | length' \
+            "$WORK/nopw1.json")" "$members"
+    "$BIN" scan --no-progress "$WORK/locked.zip" >"$WORK/nopw.txt" 2>/dev/null
+    expect_grep "no password: text report counts the rest" "$WORK/nopw.txt" \
+        "^  .*locked.zip: $((members - 3)) more members, encrypted: not opened$"
+    expect_eq "no password: text report names three" \
+        "$(grep -c '^  .*locked.zip/.*: encrypted: not opened$' "$WORK/nopw.txt")" 3
     "$BIN" scan --zip-password 2>"$WORK/noarg.err" >/dev/null
     expect_eq "--zip-password without a value: usage" $? 2
 else

@@ -148,6 +148,7 @@ struct m365_read_unit {
     bool ranged;          /* a part [start, end) of the file */
     bool hash_only;       /* only the SHA-256 of a file read in parts */
     bool snapshot;        /* a tenant snapshot file: left to load_snapshot */
+    bool open_failed;     /* the file could not be opened: its one message says why */
     uint64_t start, end;
     const struct m365_reader *rd; /* planned reader of a split file */
     struct evstore store;
@@ -233,6 +234,14 @@ struct m365_scan {
     uint64_t bytes_total, bytes_done;
     struct m365_scan_timing timing;
     bool ran;
+    /* Members of one archive, one after another, that could not be opened for the same reason
+     * (an encrypted archive without its password): the first are named one by one, the rest
+     * counted and named once. */
+    struct {
+        uint32_t file;      /* the run's first member */
+        uint64_t n;         /* members in the run */
+        char why[256];      /* their message */
+    } open_run;
 };
 
 static double now_s(void)
@@ -804,6 +813,7 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path)
             return M365_E_NOMEM;
         }
         f->archive_len = archive_len;
+        f->st.archive_len = archive_len;
         f->member = files.v[i].index;
         f->size = files.v[i].size;
         s->bytes_total += f->size;
@@ -1149,7 +1159,10 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         struct m365_diag d = {M365_DIAG_ERROR, M365_E_IO, f->path, 0, NULL, msg};
         m365_scan_unit_diag(u, &d);
         st->status = M365_E_IO;
-        st->error = "cannot be opened";
+        st->error = f->archive_len && err && strncmp(err, "encrypted", 9) == 0
+                        ? "encrypted: not opened"
+                        : "cannot be opened";
+        u->open_failed = true;
         return;
     }
     if (s->opts.hash_files && !u->ranged) {
@@ -1389,6 +1402,51 @@ static void flush_unit_diags(struct m365_scan *s, struct m365_read_unit *u, uint
     }
 }
 
+/* Names once the members of the open run past the first M365_OPEN_FAILURES_NAMED. */
+static void end_open_run(struct m365_scan *s)
+{
+    if (s->open_run.n > M365_OPEN_FAILURES_NAMED) {
+        const struct file_entry *f = &s->files[s->open_run.file];
+        const char *why = s->open_run.why;
+        if (strncmp(why, "cannot open: ", 13) == 0) {
+            why += 13;
+        }
+        char msg[400];
+        uint64_t more = s->open_run.n - M365_OPEN_FAILURES_NAMED;
+        snprintf(msg, sizeof(msg), "%llu more member%s after these cannot be opened, for the same "
+                 "reason (each listed in the report): %s",
+                 (unsigned long long)more, more == 1 ? "" : "s", why);
+        char *archive = strndup(f->path, f->archive_len);
+        diag(s, M365_DIAG_ERROR, M365_E_IO, archive ? archive : f->path, msg);
+        free(archive);
+    }
+    s->open_run.n = 0;
+}
+
+/* Whether the file, a member that could not be opened, is named (true) or only counted in the
+ * open run it extends. Every other file ends the run. */
+static bool open_failure_named(struct m365_scan *s, uint32_t fi)
+{
+    const struct file_entry *f = &s->files[fi];
+    const struct m365_read_unit *u = &s->units[f->first_unit];
+    bool failed = f->archive_len && f->n_units == 1 && u->open_failed && u->n_diags == 1;
+    if (failed && s->open_run.n) {
+        const struct file_entry *r = &s->files[s->open_run.file];
+        if (r->archive_len == f->archive_len &&
+            memcmp(r->path, f->path, f->archive_len) == 0 &&
+            strcmp(s->open_run.why, u->diags[0].d.msg) == 0) {
+            return ++s->open_run.n <= M365_OPEN_FAILURES_NAMED;
+        }
+    }
+    end_open_run(s);
+    if (failed) {
+        s->open_run.file = fi;
+        s->open_run.n = 1;
+        snprintf(s->open_run.why, sizeof(s->open_run.why), "%s", u->diags[0].d.msg);
+    }
+    return true;
+}
+
 /* File-level accounting and messages once all of a file's units are read. */
 static void finish_file(struct m365_scan *s, uint32_t fi)
 {
@@ -1396,6 +1454,7 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
     if (!f->n_units) {
         return;
     }
+    bool named = open_failure_named(s, fi);
     uint64_t line_base = 0;
     uint32_t emitted = 0, raised = 0;
     struct m365_read_unit *first = &s->units[f->first_unit];
@@ -1422,7 +1481,9 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
             continue;
         }
         u->line_base = line_base;
-        flush_unit_diags(s, u, line_base, &emitted);
+        if (named) {
+            flush_unit_diags(s, u, line_base, &emitted);
+        }
         f->st.parts++;
         raised += u->n_ctx_diags;
         line_base += u->newlines;
@@ -2074,6 +2135,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     if (rst == M365_OK) {
         spill_start(s);
         rst = read_units(s, threads);
+        end_open_run(s);
     }
     if (rst == M365_OK) {
         rst = s->gather_st;
