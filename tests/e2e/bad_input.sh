@@ -132,6 +132,12 @@ printf 'ElfFile\x00\x00\x00' >"$d/in/Security.evtx"
 printf '!BDN\x00\x00' >"$d/in/mail.pst"
 printf 'SQLite format 3\x00\x10' >"$d/in/cache.db"
 printf '%%PDF-1.7\n' >"$d/in/report.pdf"
+# Files beside the logs that are no evidence: an address range list, Microsoft's Service Tags.
+printf '# egress\n40.76.0.0/14 AzureCloud.eastus\n\n2603:1030::/32,AzureCloud\n' >"$d/in/ranges.txt"
+printf '{\n  "changeNumber": 288,\n  "cloud": "Public",\n  "values": [{"name": "AzureCloud",
+  "properties": {"addressPrefixes": ["4.145.74.52/30"]}}]\n}\n' >"$d/in/ServiceTags_Public.json"
+# A range and then text is not a range list.
+printf '10.0.0.0/8 internal\ncollected by the helpdesk on Monday\n' >"$d/in/notes.txt"
 scan_json "$d/out.json" "$d/err.txt" "$d/in"
 expect_eq "known binary beside good exit" "$RC" 0
 expect_grep "zip cut short" "$d/err.txt" \
@@ -147,7 +153,19 @@ expect_grep "evtx" "$d/err.txt" 'Security\.evtx: not read: a Windows event log'
 expect_grep "pst" "$d/err.txt" 'mail\.pst: not read: an Outlook data file'
 expect_grep "sqlite" "$d/err.txt" 'cache\.db: not read: an SQLite database'
 expect_grep "pdf" "$d/err.txt" 'report\.pdf: not read: a PDF document'
-expect_eq "known binary listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 11
+expect_eq "no evidence: named in the file list" \
+    "$(jq -r '.evidence.files[] | select(.error | tostring | startswith("not evidence")) | "\(.path | split("/") | last): \(.error)"' "$d/out.json" | sort)" \
+    "ServiceTags_Public.json: not evidence: Microsoft's Azure IP ranges and service tags (give it with --ip-ranges)
+ranges.txt: not evidence: a list of address ranges (give it with --ip-ranges or --trusted-ips)"
+expect_eq "no evidence: no error, no warning" "$(grep -Ec 'ranges\.txt|ServiceTags' "$d/err.txt")" 0
+expect_grep "a range then text: unknown" "$d/err.txt" \
+    '^m365hunt: error: .*notes\.txt: not read: text whose header matches no known CSV export'
+"$BIN" scan -v --no-progress "$d/in/ranges.txt" >"$d/ranges.txt.out" 2>"$d/ranges.err"
+expect_grep "no evidence: a note with -v" "$d/ranges.err" \
+    '^m365hunt: note: .*ranges\.txt: not read: not evidence: a list of address ranges'
+expect_grep "no evidence: the text report says so" "$d/ranges.txt.out" \
+    '^  .*ranges\.txt: not evidence: a list of address ranges \(give it with --ip-ranges'
+expect_eq "known binary listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 14
 # Given by path, a file that starts as a ZIP archive is opened as one whatever its name (this
 # one is cut short, and said so); an Office document is still named for what it is.
 scan_json "$d/byname.json" "$d/byname.err" "$d/in/evidence.download" "$d/in/AuditLog.xlsx"

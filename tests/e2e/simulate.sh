@@ -64,6 +64,9 @@ for seed in 1 2; do
             expect_eq "only the ground truth and ranges are not evidence: $sc $seed $formats" \
                 "$(jq -r '[.evidence.files[] | select(.format == null) | .path | split("/") | last] | sort | join(" ")' "$WORK/scan.json")" \
                 "ground-truth.json ip-ranges.txt"
+            expect_eq "named as no evidence, not as unknown: $sc $seed $formats" \
+                "$(jq -r '[.evidence.files[] | select(.format == null) | .error | startswith("not evidence: ")] | unique | join(" ")' "$WORK/scan.json")" \
+                true
             expect_eq "steps of $sc are all observable ($seed $formats)" \
                 "$(jq '[.attack_steps[] | select(.observable | not)] | length' "$d/ground-truth.json")" 0
             expect_eq "steps belong to $sc ($seed $formats)" \

@@ -49,6 +49,8 @@ static inline bool m365_ieq_quick(const char *a, const char *b)
 bool m365_ieqn(const char *a, size_t alen, const char *b);
 bool m365_istarts(const char *s, const char *prefix);
 bool m365_icontains(const char *hay, const char *needle);
+/* Whether `needle` occurs in the bytes hay[0..len) (which may hold NULs: a file's first bytes). */
+bool m365_bytes_hold(const char *hay, size_t len, const char *needle);
 
 /* GUIDs as the logs write record ids: 8-4-4-4-12 hex digits, 36 characters. */
 #define M365_GUID_LEN 36

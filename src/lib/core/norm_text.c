@@ -383,3 +383,14 @@ void m365_guid_format(const uint8_t in[16], bool upper, char out[M365_GUID_LEN +
     }
     out[M365_GUID_LEN] = '\0';
 }
+
+bool m365_bytes_hold(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; n && i + n <= len; i++) {
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}

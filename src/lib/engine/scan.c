@@ -21,6 +21,7 @@
 #include "../core/hash.h"
 #include "../core/intern.h"
 #include "../core/limits.h"
+#include "../core/norm.h"
 #include "../core/map.h"
 #include "../core/region.h"
 #include "../io/input.h"
@@ -984,6 +985,31 @@ static const char *known_binary(const char *head, size_t len)
     return NULL;
 }
 
+/* Files that sit beside the logs in an evidence folder and are no evidence: what the file list
+ * says of them (its own line of NOT READ tells what to do); NULL for anything else. Named in a
+ * note: nothing in them was lost. */
+static const char *companion_file(const char *head, size_t len)
+{
+    struct m365_sniff_keys k;
+    if (m365_sniff_json_keys(head, len, &k) && !k.wrapper && !k.in_array) {
+        if (m365_sniff_keys_has(&k, "changeNumber") && m365_sniff_keys_has(&k, "cloud") &&
+            m365_sniff_keys_has(&k, "values")) {
+            return "not evidence: Microsoft's Azure IP ranges and service tags (give it with "
+                   "--ip-ranges)";
+        }
+        if (m365_sniff_keys_has(&k, "schema_version") && m365_sniff_keys_has(&k, "generator") &&
+            m365_bytes_hold(head, len, "\"m365hunt simulate\"")) {
+            return "not evidence: the ground truth of a tenant m365hunt simulate wrote";
+        }
+        return NULL;
+    }
+    if (m365_enrich_range_list_text(head, len)) {
+        return "not evidence: a list of address ranges (give it with --ip-ranges or "
+               "--trusted-ips)";
+    }
+    return NULL;
+}
+
 /* Why nothing matched: said to the user instead of skipping the file silently. */
 static const char *no_format_reason(const char *head, size_t len, bool whole)
 {
@@ -1199,17 +1225,23 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     enum m365_status ist;
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
-        const char *why = ierr ? ierr : no_format_reason(head, hlen, m365_input_peek_all(in));
+        const char *companion = ierr ? NULL : companion_file(head, hlen);
+        const char *why = ierr        ? ierr
+                          : companion ? companion
+                                      : no_format_reason(head, hlen, m365_input_peek_all(in));
         if (!ierr && f->archive_len && m365_zip_bytes(head, hlen) &&
             !m365_zip_office_bytes(head, hlen)) {
             why = "a ZIP archive inside the archive: extract the outer one and scan the folder";
         }
         char msg[320];
         snprintf(msg, sizeof(msg), "not read: %s", why);
-        struct m365_diag d = {M365_DIAG_ERROR, ierr ? ist : M365_E_FORMAT, f->path, 0, NULL, msg};
+        struct m365_diag d = {companion ? M365_DIAG_NOTE : M365_DIAG_ERROR,
+                              ierr ? ist : M365_E_FORMAT, f->path, 0, NULL, msg};
         m365_scan_unit_diag(u, &d);
         st->status = ierr ? ist : M365_E_FORMAT;
-        st->error = ierr ? "cannot be decoded" : "matches no known format";
+        st->error = ierr        ? "cannot be decoded"
+                    : companion ? companion
+                                : "matches no known format";
         if (s->opts.hash_files) {
             m365_input_sha256(in, st->sha256);
         }

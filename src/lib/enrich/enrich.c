@@ -337,6 +337,36 @@ static int load_list(struct m365_enrich *e, struct cidr_table *t, const char *pa
     return 0;
 }
 
+bool m365_enrich_range_list_text(const char *head, size_t len)
+{
+    size_t prefixes = 0;
+    for (const char *p = head, *end = head + len; p < end && prefixes < 32;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) {
+            break; /* perhaps cut short where the bytes looked at end */
+        }
+        const char *hash = memchr(p, '#', (size_t)(nl - p));
+        const char *ce = hash ? hash : nl;
+        while (p < ce && (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r')) {
+            p++;
+        }
+        const char *ws = p;
+        while (ws < ce && *ws != ' ' && *ws != '\t' && *ws != ',' && *ws != '\r') {
+            ws++;
+        }
+        struct prefix pf;
+        if (ws > p) {
+            /* A bare address is a prefix to --ip-ranges, but a log's line may start with one. */
+            if (!memchr(p, '/', (size_t)(ws - p)) || parse_cidr(p, (size_t)(ws - p), &pf) != 0) {
+                return false;
+            }
+            prefixes++;
+        }
+        p = nl + 1;
+    }
+    return prefixes > 0;
+}
+
 static int load_prefixes(struct m365_enrich *e, struct cidr_table *t, const char *path,
                          const char *default_label, char *err, size_t esz)
 {

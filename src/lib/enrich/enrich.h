@@ -40,6 +40,11 @@ const struct m365_ipinfo *m365_enrich_ip(struct m365_enrich *e, const char *ip);
 bool m365_enrich_has_ranges(const struct m365_enrich *e);
 bool m365_enrich_has_asn(const struct m365_enrich *e);
 bool m365_enrich_has_trusted(const struct m365_enrich *e);
+/* A file's first bytes: those of a list of address ranges as --ip-ranges and --trusted-ips
+ * take (each line a prefix, perhaps a label, '#' comments), which lands in evidence folders
+ * beside the logs and is no evidence. The first lines decide; a last line cut short is not
+ * looked at. */
+bool m365_enrich_range_list_text(const char *head, size_t len);
 /* Well-known hosting / cloud ASNs (Microsoft, Amazon, Google, DigitalOcean, OVH…). */
 bool m365_asn_is_hosting(uint32_t asn, const char *org);
 #endif

@@ -1,6 +1,7 @@
 #include "zip_archive.h"
 
 #include "../core/limits.h"
+#include "../core/norm.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -115,17 +116,6 @@ bool m365_zip_named(const char *path)
     return n > 4 && strcasecmp(path + n - 4, ".zip") == 0;
 }
 
-static bool holds(const char *head, size_t len, const char *text)
-{
-    size_t n = strlen(text);
-    for (size_t i = 0; i + n <= len; i++) {
-        if (head[i] == text[0] && memcmp(head + i, text, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 bool m365_zip_bytes(const char *head, size_t len)
 {
     return len >= 4 &&
@@ -135,7 +125,7 @@ bool m365_zip_bytes(const char *head, size_t len)
 bool m365_zip_office_bytes(const char *head, size_t len)
 {
     return m365_zip_bytes(head, len) &&
-           (holds(head, len, "[Content_Types].xml") || holds(head, len, "xl/"));
+           (m365_bytes_hold(head, len, "[Content_Types].xml") || m365_bytes_hold(head, len, "xl/"));
 }
 
 bool m365_zip_content(const char *path)
