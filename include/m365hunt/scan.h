@@ -144,6 +144,18 @@ struct m365_source_stats {
 size_t m365_scan_n_files(const struct m365_scan *s);
 const struct m365_file_stats *m365_scan_file(const struct m365_scan *s, size_t i);
 
+/* A ZIP archive among the paths, whose members are files of their own (m365_scan_file): the
+ * evidence as it was handed over, for the chain of custody. In the order given. */
+struct m365_archive_stats {
+    const char *path;
+    uint64_t bytes;   /* its size on disk */
+    uint64_t members; /* files taken from it (folders, resource forks, damaged entries and the
+                         files past M365_MAX_ZIP_MEMBERS left out) */
+    char sha256[65];  /* hex digest of the archive's bytes with hash_files, else "" */
+};
+size_t m365_scan_n_archives(const struct m365_scan *s);
+const struct m365_archive_stats *m365_scan_archive(const struct m365_scan *s, size_t i);
+
 size_t m365_scan_n_readers(const struct m365_scan *s);
 const struct m365_source_stats *m365_scan_reader_stats(const struct m365_scan *s, size_t i);
 const struct m365_source_stats *m365_scan_log_stats(const struct m365_scan *s,

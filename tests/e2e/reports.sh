@@ -21,7 +21,14 @@ ni=$(jq '.incidents | length' "$OUT/report.json")
 expect_eq "findings.jsonl = report.json findings" "$(wc -l <"$OUT/findings.jsonl")" "$nf"
 expect_eq "findings.jsonl is JSON" "$(jq -c . "$OUT/findings.jsonl" | wc -l)" "$nf"
 "$BIN" scan --no-progress --format json "$DEMO" >"$WORK/report2.json"
-expect_eq "report.json = --format json (but the command)" "$(jq -c 'del(.command)' "$OUT/report.json")" "$(jq -c 'del(.command)' "$WORK/report2.json")"
+expect_eq "report.json = --format json (but the command and the digests --out computes)" \
+    "$(jq -c 'del(.command) | del(.evidence.files[].sha256)' "$OUT/report.json")" \
+    "$(jq -c 'del(.command) | del(.evidence.files[].sha256)' "$WORK/report2.json")"
+expect_eq "report.json: each file's SHA-256 is sha256sum's" \
+    "$(jq -r '.evidence.files[] | "\(.sha256)  \(.path)"' "$OUT/report.json")" \
+    "$(jq -r '.evidence.files[].path' "$OUT/report.json" | xargs sha256sum)"
+expect_eq "--format json without --out: no digest" \
+    "$(jq -c '[.evidence.files[].sha256] | unique' "$WORK/report2.json")" '[null]'
 expect_eq "timeline header" "$(head -1 "$OUT/timeline.csv")" "time,source,operation,actor,ip,app,target,result,rule_ids,incident"
 expect_eq "layer is JSON" "$(jq -r .domain "$OUT/attack-layer.json")" "enterprise-attack"
 expect_eq "layer techniques = finding techniques" "$(jq -r '.techniques[].techniqueID' "$OUT/attack-layer.json" | tr '\n' ' ')" \

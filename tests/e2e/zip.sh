@@ -84,12 +84,32 @@ expect_eq "reversed archive: the same events, in the same order" \
        | cmp -s - "$WORK/zip1.events" && echo same)" same
 
 # The report's file list gives each member the SHA-256 of its unpacked bytes: the extracted
-# file's.
-"$BIN" scan --no-progress --out "$WORK/report" "$WORK/tenant.zip" >/dev/null 2>&1
+# file's; the archive itself, as handed over, has its own (chain of custody), its size and the
+# number of files taken from it, on one thread and on two.
+for t in 1 2; do
+    "$BIN" scan --no-progress --threads $t --out "$WORK/report$t" "$WORK/tenant.zip" >/dev/null 2>&1
+done
 for f in $(cd "$sim" && find . -type f -name '*.json*' | sort | head -3); do
-    expect_grep "member SHA-256: $f" "$WORK/report/report.html" \
+    expect_grep "member SHA-256: $f" "$WORK/report1/report.html" \
         "$(sha256sum "$sim/$f" | cut -c1-64)"
 done
+expect_eq "every member's SHA-256 in report.json: the extracted file's" \
+    "$(jq -r '.evidence.files[] | "\(.sha256)  \(.path)"' "$WORK/report1/report.json" \
+       | sed "s|  $WORK/tenant.zip/|  |" | sort -k2)" \
+    "$(cd "$sim" && find . -type f | sed 's|^\./||' | sort | xargs sha256sum | sort -k2)"
+expect_eq "the archive: path, size, files, SHA-256" \
+    "$(jq -r '.evidence.archives[] | "\(.path) \(.bytes) \(.members) \(.sha256)"' \
+        "$WORK/report1/report.json")" \
+    "$WORK/tenant.zip $(stat -c %s "$WORK/tenant.zip") $(find "$sim" -type f | wc -l) $(sha256sum "$WORK/tenant.zip" | cut -c1-64)"
+expect_eq "the archive's SHA-256: one thread and two" \
+    "$(jq -c .evidence.archives "$WORK/report1/report.json")" \
+    "$(jq -c .evidence.archives "$WORK/report2/report.json")"
+expect_grep "the archive's SHA-256 in report.html" "$WORK/report1/report.html" \
+    "<th>evidence archive</th>.*$(sha256sum "$WORK/tenant.zip" | cut -c1-64)"
+expect_eq "without --out: the archive listed, no digests computed" \
+    "$(jq -c '[.evidence.archives[] | [.members, .sha256]], [.evidence.files[].sha256] | unique' \
+        "$WORK/zip1.json" | tr '\n' ' ')" \
+    "[[$(find "$sim" -type f | wc -l),null]] [null] "
 
 # 2. The folder and its archive together: every record of the archive is a duplicate.
 scan_json "$WORK/both.json" "$WORK/both.err" "$sim" "$WORK/tenant.zip"
@@ -237,7 +257,8 @@ scan_json "$WORK/snap.json" "$WORK/snap.err" --threads 2 "$WORK/snap.zip"
 unplace() {
     jq -S 'del(.command)
            | walk(if type == "string" then sub(".*/snap(-locked|-download)?(\\.zip)?/"; "") else . end)
-           | if .evidence then .evidence.files |= map(del(.compression)) else . end' "$1"
+           | if .evidence then .evidence.files |= map(del(.compression))
+                               | del(.evidence.archives) else . end' "$1"
 }
 # same A B: "same" when both files hold the same report (and not nothing).
 same() { [ -s "$1" ] && cmp -s "$1" "$2" && echo same; }

@@ -218,6 +218,8 @@ struct m365_scan {
 
     struct file_entry *files;
     size_t n_files, cap_files;
+    struct m365_archive_stats *archives; /* each path malloc'd */
+    size_t n_archives, cap_archives;
 
     struct m365_source_stats reader_stats[24]; /* log formats, then snapshot kinds */
     size_t n_reader_stats;
@@ -468,6 +470,10 @@ void m365_scan_free(struct m365_scan *s)
         return;
     }
     m365_map_free(&s->vips);
+    for (size_t i = 0; i < s->n_archives; i++) {
+        free((char *)s->archives[i].path);
+    }
+    free(s->archives);
     m365_snap_ctx_free(s->snap_ctx);
     m365_snapshot_free(s->snap);
     m365_incidents_free(s->incidents);
@@ -787,7 +793,57 @@ static void report_left_out(struct m365_scan *s, const char *path,
 /* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT when the file is
  * no archive (it is queued as a plain file then). Folders are not files; macOS's resource forks
  * (__MACOSX/) are named; a member that cannot be unpacked is named when it is opened. */
-static enum m365_status add_zip(struct m365_scan *s, const char *path)
+/* Lists an archive whose members are files of the scan. */
+static enum m365_status add_archive(struct m365_scan *s, const char *path, uint64_t bytes,
+                                    uint64_t members)
+{
+    if (s->n_archives == s->cap_archives) {
+        size_t nc = s->cap_archives ? s->cap_archives * 2 : 4;
+        struct m365_archive_stats *na = realloc(s->archives, nc * sizeof(*na));
+        if (!na) {
+            return M365_E_NOMEM;
+        }
+        s->archives = na;
+        s->cap_archives = nc;
+    }
+    struct m365_archive_stats *a = &s->archives[s->n_archives];
+    memset(a, 0, sizeof(*a));
+    a->path = strdup(path);
+    if (!a->path) {
+        return M365_E_NOMEM;
+    }
+    a->bytes = bytes;
+    a->members = members;
+    s->n_archives++;
+    return M365_OK;
+}
+
+/* The SHA-256 of each archive as it is on disk (hash_files): its members' digests are those of
+ * their unpacked bytes, which say nothing of the file that was handed over. */
+static void hash_archives(struct m365_scan *s)
+{
+    for (size_t i = 0; s->opts.hash_files && i < s->n_archives; i++) {
+        struct m365_archive_stats *a = &s->archives[i];
+        const char *err = NULL;
+        struct m365_input *in = m365_input_open(a->path, &s->opts.limits, s->opts.read_chunk, &err);
+        if (in) {
+            m365_input_hash(in);
+            if (m365_input_sha256(in, a->sha256) != 0) {
+                a->sha256[0] = '\0';
+                err = "reading failed";
+            }
+            m365_input_close(in);
+        }
+        if (!a->sha256[0]) {
+            char msg[256];
+            snprintf(msg, sizeof(msg), "the archive's SHA-256 could not be computed: %s",
+                     err ? err : "unknown error");
+            diag(s, M365_DIAG_WARNING, M365_E_IO, a->path, msg);
+        }
+    }
+}
+
+static enum m365_status add_zip(struct m365_scan *s, const char *path, uint64_t bytes)
 {
     struct m365_zip_files files;
     char err[320];
@@ -820,8 +876,9 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path)
         s->bytes_total += f->size;
     }
     report_left_out(s, path, &files);
+    enum m365_status ast = add_archive(s, path, bytes, files.n);
     m365_zip_files_free(&files);
-    return M365_OK;
+    return ast;
 }
 
 /* `path` and its stat() result (`stat_errno` when that failed): a directory's entries are
@@ -849,7 +906,7 @@ static enum m365_status walk(struct m365_scan *s, const char *path, const struct
          * files in folders are not each opened to look. */
         if (S_ISREG(stp->st_mode) &&
             (m365_zip_named(path) || (depth == 0 && m365_zip_content(path)))) {
-            enum m365_status zr = add_zip(s, path);
+            enum m365_status zr = add_zip(s, path, (uint64_t)stp->st_size);
             if (zr != M365_E_FORMAT) {
                 return zr;
             }
@@ -1738,6 +1795,7 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
         threads = s->n_units ? (unsigned)s->n_units : 1;
     }
     if (threads <= 1) {
+        hash_archives(s);
         struct m365_json *json =
             m365_json_new(s->opts.limits.max_record_bytes, s->opts.limits.max_json_depth);
         if (!json) {
@@ -1793,6 +1851,7 @@ static enum m365_status read_units(struct m365_scan *s, unsigned threads)
         ws[0].pool = &p;
         worker_main(&ws[0]);
     }
+    hash_archives(s); /* while the workers read */
     /* Finish files in order as they complete; report progress meanwhile. */
     for (uint32_t i = 0; i < s->n_files; i++) {
         struct file_entry *f = &s->files[i];
@@ -2314,6 +2373,13 @@ size_t m365_scan_n_files(const struct m365_scan *s) { return s->n_files; }
 const struct m365_file_stats *m365_scan_file(const struct m365_scan *s, size_t i)
 {
     return i < s->n_files ? &s->files[i].st : NULL;
+}
+
+size_t m365_scan_n_archives(const struct m365_scan *s) { return s->n_archives; }
+
+const struct m365_archive_stats *m365_scan_archive(const struct m365_scan *s, size_t i)
+{
+    return i < s->n_archives ? &s->archives[i] : NULL;
 }
 
 size_t m365_scan_n_readers(const struct m365_scan *s) { return s->n_reader_stats; }

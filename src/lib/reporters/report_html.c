@@ -585,6 +585,21 @@ static void run_section(struct m365_buf *b, const struct m365_scan *s,
                     "duplicates %llu</dd></dl>",
                     (unsigned long long)tot.records_read, (unsigned long long)tot.parsed,
                     (unsigned long long)tot.skipped, (unsigned long long)tot.duplicates);
+    if (m365_scan_n_archives(s)) {
+        m365_buf_puts(b, "<table><tr><th>evidence archive</th><th>bytes</th><th>SHA-256</th>"
+                         "<th>files</th></tr>");
+        for (size_t i = 0; i < m365_scan_n_archives(s); i++) {
+            const struct m365_archive_stats *a = m365_scan_archive(s, i);
+            m365_buf_puts(b, "<tr><td><code>");
+            esc(b, a->path);
+            m365_buf_printf(b,
+                            "</code></td><td class=\"num\">%llu</td><td><code class=\"sha\">%s"
+                            "</code></td><td class=\"num\">%llu</td></tr>",
+                            (unsigned long long)a->bytes, a->sha256[0] ? a->sha256 : "&ndash;",
+                            (unsigned long long)a->members);
+        }
+        m365_buf_puts(b, "</table>");
+    }
     m365_buf_puts(b, "<table><tr><th>evidence file</th><th>format</th><th>bytes</th>"
                      "<th>SHA-256</th><th>read</th><th>parsed</th><th>skipped</th><th>dups</th>"
                      "</tr>");

@@ -87,6 +87,25 @@ static void evidence(struct m365_buf *b, const struct m365_scan *s)
         time_or_null(b, fs->last_ms);
         m365_json_key(b, &ff, "error");
         m365_json_cstr(b, fs->status != M365_OK ? fs->error : NULL);
+        m365_json_key(b, &ff, "sha256");
+        m365_json_cstr(b, fs->sha256[0] ? fs->sha256 : NULL);
+        m365_buf_putc(b, '}');
+    }
+    m365_buf_putc(b, ']');
+    m365_json_key(b, &f, "archives");
+    m365_buf_putc(b, '[');
+    for (size_t i = 0; i < m365_scan_n_archives(s); i++) {
+        const struct m365_archive_stats *a = m365_scan_archive(s, i);
+        int ff = 1;
+        m365_buf_puts(b, i ? ",{" : "{");
+        m365_json_key(b, &ff, "path");
+        m365_json_cstr(b, a->path);
+        m365_json_key(b, &ff, "bytes");
+        m365_buf_printf(b, "%llu", (unsigned long long)a->bytes);
+        m365_json_key(b, &ff, "members");
+        m365_buf_printf(b, "%llu", (unsigned long long)a->members);
+        m365_json_key(b, &ff, "sha256");
+        m365_json_cstr(b, a->sha256[0] ? a->sha256 : NULL);
         m365_buf_putc(b, '}');
     }
     m365_buf_putc(b, ']');
