@@ -488,6 +488,7 @@ void fuzz_scan_path(const char *path, size_t size, const char *input_format)
     o.n_zip_passwords = FUZZ_N_ZIP_PASSWORDS;
     o.on_diag = on_diag;
     o.read_chunk = chunks[size % (sizeof(chunks) / sizeof(chunks[0]))];
+    o.hash_files = size % 2 == 1; /* the digests --out computes: files, parts, archives */
     struct m365_scan *s = NULL;
     if (m365_scan_new(&s, &o) != M365_OK || !s) {
         fuzz_fail("m365_scan_new failed (format %s)", input_format ? input_format : "auto");
@@ -500,5 +501,17 @@ void fuzz_scan_path(const char *path, size_t size, const char *input_format)
         fuzz_fail("m365_scan_run: %s", m365_status_str(st));
     }
     check_scan(s, input_format, &o.limits);
+    for (size_t i = 0; i < m365_scan_n_archives(s); i++) {
+        const struct m365_archive_stats *a = m365_scan_archive(s, i);
+        /* The archive is a file the fuzzer just wrote: its digest cannot fail. */
+        if (o.hash_files ? strlen(a->sha256) != 64 : a->sha256[0] != '\0') {
+            fuzz_fail("archive %s: SHA-256 '%s' with hash_files %d", a->path, a->sha256,
+                      (int)o.hash_files);
+        }
+        if (a->bytes != size) {
+            fuzz_fail("archive %s: %llu bytes, the file has %zu", a->path,
+                      (unsigned long long)a->bytes, size);
+        }
+    }
     m365_scan_free(s);
 }
