@@ -507,6 +507,17 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
         fprintf(o, "  %llu events carry no timestamp (kept, shown first in time order)\n",
                 (unsigned long long)untimed);
     }
+    for (size_t i = 0; i < m365_scan_n_archives(s); i++) {
+        const struct m365_archive_stats *a = m365_scan_archive(s, i);
+        fputs("  from the archive ", o);
+        cli_put_safe(o, a->path, -1);
+        fprintf(o, ": %llu file%s (%.1f MiB packed)", (unsigned long long)a->members,
+                a->members == 1 ? "" : "s", (double)a->bytes / (1024.0 * 1024.0));
+        if (a->sha256[0]) {
+            fprintf(o, ", SHA-256 %s", a->sha256);
+        }
+        fputc('\n', o);
+    }
 
     fprintf(o, "\n%sLOG SOURCES%s\n", B, R);
     fprintf(o, "  %-26s %8s  %-16s  %-16s\n", "source", "events", "first", "last");

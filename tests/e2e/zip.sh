@@ -106,6 +106,9 @@ expect_eq "the archive's SHA-256: one thread and two" \
     "$(jq -c .evidence.archives "$WORK/report2/report.json")"
 expect_grep "the archive's SHA-256 in report.html" "$WORK/report1/report.html" \
     "<th>evidence archive</th>.*$(sha256sum "$WORK/tenant.zip" | cut -c1-64)"
+"$BIN" scan --no-progress --out "$WORK/report-text" "$WORK/tenant.zip" >"$WORK/report.txt" 2>/dev/null
+expect_grep "text report: the archive, its files and SHA-256" "$WORK/report.txt" \
+    "^  from the archive $WORK/tenant.zip: $(find "$sim" -type f | wc -l) files \\([0-9.]+ MiB packed\\), SHA-256 $(sha256sum "$WORK/tenant.zip" | cut -c1-64)$"
 expect_eq "without --out: the archive listed, no digests computed" \
     "$(jq -c '[.evidence.archives[] | [.members, .sha256]], [.evidence.files[].sha256] | unique' \
         "$WORK/zip1.json" | tr '\n' ' ')" \
