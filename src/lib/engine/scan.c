@@ -21,8 +21,8 @@
 #include "../core/hash.h"
 #include "../core/intern.h"
 #include "../core/limits.h"
-#include "../core/norm.h"
 #include "../core/map.h"
+#include "../core/norm.h"
 #include "../core/region.h"
 #include "../io/input.h"
 #include "../io/zip_archive.h"
@@ -790,9 +790,6 @@ static void report_left_out(struct m365_scan *s, const char *path,
     }
 }
 
-/* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT when the file is
- * no archive (it is queued as a plain file then). Folders are not files; macOS's resource forks
- * (__MACOSX/) are named; a member that cannot be unpacked is named when it is opened. */
 /* Lists an archive whose members are files of the scan. */
 static enum m365_status add_archive(struct m365_scan *s, const char *path, uint64_t bytes,
                                     uint64_t members)
@@ -843,6 +840,9 @@ static void hash_archives(struct m365_scan *s)
     }
 }
 
+/* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT when the file is
+ * no archive (it is queued as a plain file then). Folders are not files; macOS's resource forks
+ * (__MACOSX/) are named; a member that cannot be unpacked is named when it is opened. */
 static enum m365_status add_zip(struct m365_scan *s, const char *path, uint64_t bytes)
 {
     struct m365_zip_files files;
