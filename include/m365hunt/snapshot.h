@@ -54,10 +54,13 @@ enum m365_status m365_snapshot_allow(struct m365_snapshot *s, const char *accoun
 enum m365_status m365_snapshot_add_path(struct m365_snapshot *s, const char *path);
 
 /* Queue member `index` of a ZIP archive, named as the scan names members: path is the
- * archive's path (its first archive_len bytes), '/', the member's name. M365_E_USAGE when path
- * is not so. */
+ * archive's path (its first archive_len bytes), '/', the member's name. The archive's bytes are
+ * in the file at archive_file when given (an archive inside an archive, unpacked to a file of
+ * its own; it must stay there until the run), else at that path. M365_E_USAGE when path is not
+ * so. */
 enum m365_status m365_snapshot_add_member(struct m365_snapshot *s, const char *path,
-                                          size_t archive_len, uint64_t index);
+                                          size_t archive_len, const char *archive_file,
+                                          uint64_t index);
 
 /* Read everything queued, join users, registrations and mailboxes, run the posture rules. */
 enum m365_status m365_snapshot_run(struct m365_snapshot *s);

@@ -123,21 +123,22 @@ expect_eq "folder + archive: the archive's records are duplicates" \
     "$(( $(total parsed "$WORK/folder.json") + $(total duplicates "$WORK/folder.json") ))"
 
 # 3. An archive as responders receive them: stored members, folders, a macOS resource fork, an
-# archive inside it, a gzip file, UTF-16 text (the same records: duplicates once decoded).
+# archive inside it not named .zip (not opened: section 9 reads those named so), a gzip file,
+# UTF-16 text (the same records: duplicates once decoded).
 m=$WORK/mixed
 mkdir -p "$m/logs/2025" "$m/__MACOSX/logs"
 ual=$(find "$sim" -name '*.jsonl' | sort | head -1)
 cp "$ual" "$m/logs/2025/audit.jsonl"
 printf '\0\0\0\x02Mac OS X' >"$m/__MACOSX/logs/._audit.jsonl"
 iconv -f UTF-8 -t UTF-16 "$ual" >"$m/logs/audit-utf16.json"
-cp "$WORK/tenant.zip" "$m/logs/inner.zip"
+cp "$WORK/tenant.zip" "$m/logs/inner.zip.bak"
 gzip -c "$ual" >"$m/logs/audit.jsonl.gz"
 printf 'PK\x03\x04\x14\x00\x06\x00\x08\x00[Content_Types].xml' >"$m/logs/AuditLog.xlsx"
 zipdir "$WORK/mixed.zip" "$m" stored
 scan_json "$WORK/mixed.json" "$WORK/mixed.err" -v "$WORK/mixed.zip"
 expect_eq "mixed archive: exit" "$RC" 0
-expect_grep "nested archive named" "$WORK/mixed.err" \
-    'mixed.zip/logs/inner.zip: not read: a ZIP archive inside the archive: extract the outer one'
+expect_grep "nested archive not named .zip: named" "$WORK/mixed.err" \
+    'mixed.zip/logs/inner.zip.bak: not read: a ZIP archive inside the archive, not opened \(members named \*.zip are\): extract the outer one'
 expect_grep "a workbook inside: named as a workbook, not as an archive" "$WORK/mixed.err" \
     'mixed.zip/logs/AuditLog.xlsx: not read: an Office document \(an Excel workbook\?\)'
 expect_grep "resource forks named" "$WORK/mixed.err" \
@@ -370,5 +371,63 @@ if command -v zip >/dev/null; then
 else
     fail "zip (Debian package zip) is needed to write an encrypted archive"
 fi
+
+# 9. Archives inside an archive (a client's collection of downloads, zipped again): a member
+# named *.zip is unpacked to an unlinked temporary file and read as an archive, one level deep;
+# the events are the folder's, each archive is listed with its own SHA-256, nothing is left in
+# the temporary folder; deeper ones, and ones past the limits, are named.
+python3 - "$WORK/collection.zip" "$WORK/tenant.zip" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.write(sys.argv[2], "downloads/tenant.zip")
+    z.writestr("notes.txt", "collected by the helpdesk\n")
+EOF
+mkdir -p "$WORK/tmp"
+for t in 1 2; do
+    TMPDIR=$WORK/tmp scan_shape nested$t "$WORK/collection.zip" --threads $t --split-size 4K \
+        --out "$WORK/nested-out$t"
+    expect_eq "archive in an archive, $t thread(s): events as the folder's" \
+        "$(cmp -s "$WORK/folder.ev" "$WORK/nested$t.ev" && echo same)" same
+    expect_eq "archive in an archive, $t thread(s): findings as the folder's" \
+        "$(cmp -s "$WORK/folder.findings" "$WORK/nested$t.findings" && echo same)" same
+done
+expect_eq "archive in an archive: both archives, each with its SHA-256" \
+    "$(jq -r '.evidence.archives[] | "\(.path) \(.members) \(.sha256)"' "$WORK/nested-out1/report.json")" \
+    "$WORK/collection.zip 2 $(sha256sum "$WORK/collection.zip" | cut -c1-64)
+$WORK/collection.zip/downloads/tenant.zip $(find "$sim" -type f | wc -l) $(sha256sum "$WORK/tenant.zip" | cut -c1-64)"
+expect_eq "archive in an archive: members named outer/inner/member" \
+    "$(jq -r '.evidence.files[] | select(.format) | .path' "$WORK/nested1.json" \
+       | grep -vc "^$WORK/collection.zip/downloads/tenant.zip/")" 0
+expect_eq "archive in an archive: nothing left in the temporary folder" \
+    "$(find "$WORK/tmp" -mindepth 1 | wc -l)" 0
+if command -v zip >/dev/null; then
+    (cd "$WORK" && zip -q -P "$pw" collection-locked.zip tenant.zip)
+    scan_shape nested-locked "$WORK/collection-locked.zip" --zip-password "$pw"
+    expect_eq "encrypted archive of archives, with its password: two levels read" \
+        "$(cmp -s "$WORK/folder.ev" "$WORK/nested-locked.ev" && echo same)" same
+fi
+python3 - "$WORK/deep.zip" "$WORK/collection.zip" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.write(sys.argv[2], "collection.zip")
+EOF
+scan_json "$WORK/deep.json" "$WORK/deep.err" "$WORK/deep.zip"
+expect_grep "three levels: the third named" "$WORK/deep.err" \
+    'deep.zip/collection.zip/downloads/tenant.zip: not read: a ZIP archive inside an archive inside an archive'
+scan_json "$WORK/nlim.json" "$WORK/nlim.err" --max-decompressed 64K "$WORK/collection.zip"
+expect_grep "inner archive past the limit: named" "$WORK/nlim.err" \
+    'collection.zip/downloads/tenant.zip: an archive inside the archive, not opened: unpacked size exceeds the limit'
+expect_eq "inner archive past the limit: listed" \
+    "$(jq -r '.evidence.files[] | select(.path | endswith("tenant.zip")) | .error' "$WORK/nlim.json")" \
+    "limit reached"
+TMPDIR=$WORK/no-such-dir scan_json "$WORK/notmp.json" "$WORK/notmp.err" "$WORK/collection.zip"
+expect_grep "no temporary folder: named" "$WORK/notmp.err" \
+    'tenant.zip: an archive inside the archive cannot be unpacked to a temporary file in .*no-such-dir'
+# A snapshot inside an archive inside an archive: the folder's report.
+(cd "$WORK" && python3 -c 'import sys, zipfile; z = zipfile.ZipFile("nest-snap.zip", "w"); z.write("snap.zip"); z.close()')
+scan_json "$WORK/nest-snap.json" "$WORK/nest-snap.err" --threads 2 "$WORK/nest-snap.zip"
+unplace "$WORK/nest-snap.json" >"$WORK/nest-snap.cmp"
+expect_eq "snapshot two archives deep: the folder's report" \
+    "$(same "$WORK/snapdir.cmp" "$WORK/nest-snap.cmp")" same
 
 finish

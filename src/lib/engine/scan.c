@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -55,6 +56,8 @@ struct file_entry {
      * length of the archive's path in it (0: not a member), member its index there. */
     size_t archive_len;
     uint64_t member;
+    const char *archive_file; /* the archive's bytes when not at that path (an archive inside an
+                                 archive, unpacked: scan.inner), else NULL */
     struct m365_file_stats st;
     bool snapshot; /* a tenant snapshot file: loaded by load_snapshot, not the log readers */
     uint32_t first_unit, n_units; /* its read units, consecutive */
@@ -218,8 +221,18 @@ struct m365_scan {
 
     struct file_entry *files;
     size_t n_files, cap_files;
-    struct m365_archive_stats *archives; /* each path malloc'd */
+    struct archive_entry {
+        struct m365_archive_stats st; /* its path malloc'd */
+        const char *file;             /* its bytes when not at that path, else NULL */
+    } *archives;
     size_t n_archives, cap_archives;
+    /* Archives inside archives, each unpacked to an unlinked temporary file held open and
+     * opened again by the name /proc gives it: nothing is left behind, whatever happens. */
+    struct inner_archive {
+        int fd;
+        char *file;
+    } *inner;
+    size_t n_inner, cap_inner;
 
     struct m365_source_stats reader_stats[24]; /* log formats, then snapshot kinds */
     size_t n_reader_stats;
@@ -471,9 +484,14 @@ void m365_scan_free(struct m365_scan *s)
     }
     m365_map_free(&s->vips);
     for (size_t i = 0; i < s->n_archives; i++) {
-        free((char *)s->archives[i].path);
+        free((char *)s->archives[i].st.path);
     }
     free(s->archives);
+    for (size_t i = 0; i < s->n_inner; i++) {
+        close(s->inner[i].fd);
+        free(s->inner[i].file);
+    }
+    free(s->inner);
     m365_snap_ctx_free(s->snap_ctx);
     m365_snapshot_free(s->snap);
     m365_incidents_free(s->incidents);
@@ -791,26 +809,27 @@ static void report_left_out(struct m365_scan *s, const char *path,
 }
 
 /* Lists an archive whose members are files of the scan. */
-static enum m365_status add_archive(struct m365_scan *s, const char *path, uint64_t bytes,
-                                    uint64_t members)
+static enum m365_status add_archive(struct m365_scan *s, const char *path, const char *file,
+                                    uint64_t bytes, uint64_t members)
 {
     if (s->n_archives == s->cap_archives) {
         size_t nc = s->cap_archives ? s->cap_archives * 2 : 4;
-        struct m365_archive_stats *na = realloc(s->archives, nc * sizeof(*na));
+        struct archive_entry *na = realloc(s->archives, nc * sizeof(*na));
         if (!na) {
             return M365_E_NOMEM;
         }
         s->archives = na;
         s->cap_archives = nc;
     }
-    struct m365_archive_stats *a = &s->archives[s->n_archives];
-    memset(a, 0, sizeof(*a));
-    a->path = strdup(path);
-    if (!a->path) {
+    struct archive_entry *e = &s->archives[s->n_archives];
+    memset(e, 0, sizeof(*e));
+    e->st.path = strdup(path);
+    if (!e->st.path) {
         return M365_E_NOMEM;
     }
-    a->bytes = bytes;
-    a->members = members;
+    e->file = file;
+    e->st.bytes = bytes;
+    e->st.members = members;
     s->n_archives++;
     return M365_OK;
 }
@@ -820,9 +839,10 @@ static enum m365_status add_archive(struct m365_scan *s, const char *path, uint6
 static void hash_archives(struct m365_scan *s)
 {
     for (size_t i = 0; s->opts.hash_files && i < s->n_archives; i++) {
-        struct m365_archive_stats *a = &s->archives[i];
+        struct m365_archive_stats *a = &s->archives[i].st;
+        const char *file = s->archives[i].file ? s->archives[i].file : a->path;
         const char *err = NULL;
-        struct m365_input *in = m365_input_open(a->path, &s->opts.limits, s->opts.read_chunk, &err);
+        struct m365_input *in = m365_input_open(file, &s->opts.limits, s->opts.read_chunk, &err);
         if (in) {
             m365_input_hash(in);
             if (m365_input_sha256(in, a->sha256) != 0) {
@@ -840,14 +860,20 @@ static void hash_archives(struct m365_scan *s)
     }
 }
 
+static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct m365_zip **z,
+                                  const struct m365_zip_file *zf);
+
 /* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT when the file is
  * no archive (it is queued as a plain file then). Folders are not files; macOS's resource forks
- * (__MACOSX/) are named; a member that cannot be unpacked is named when it is opened. */
-static enum m365_status add_zip(struct m365_scan *s, const char *path, uint64_t bytes)
+ * (__MACOSX/) are named; a member that cannot be unpacked is named when it is opened. The
+ * archive's bytes are in `file` when not at `path` (an archive inside an archive, unpacked);
+ * the archives inside a top-level one, members named *.zip, are opened too (one level). */
+static enum m365_status add_zip(struct m365_scan *s, const char *path, const char *file,
+                                uint64_t bytes)
 {
     struct m365_zip_files files;
     char err[320];
-    enum m365_status st = m365_zip_files(path, &files, err, sizeof(err));
+    enum m365_status st = m365_zip_files_as(file ? file : path, path, &files, err, sizeof(err));
     if (st == M365_E_FORMAT || st == M365_E_NOMEM) {
         return st;
     }
@@ -861,24 +887,108 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path, uint64_t 
         f->st.error = "cannot be opened";
         return M365_OK; /* as a file that cannot be opened: listed, and the scan goes on */
     }
+    /* Listed before the archives inside it. */
+    st = add_archive(s, path, file, bytes, files.n);
     /* In the archive's order: the scan puts every file in name order before reading. */
     size_t archive_len = strlen(path);
-    for (size_t i = 0; i < files.n; i++) {
+    struct m365_zip *z = NULL; /* this archive, open for the archives inside it */
+    for (size_t i = 0; i < files.n && st == M365_OK; i++) {
+        if (!file && m365_zip_named(files.v[i].path)) {
+            st = add_inner(s, path, &z, &files.v[i]);
+            if (st != M365_E_FORMAT) {
+                continue; /* its members queued, or it was named; or out of memory */
+            }
+            st = M365_OK; /* no archive after all, or unreadable: a file, named when read */
+        }
         struct file_entry *f = add_file(s, files.v[i].path);
         if (!f) {
-            m365_zip_files_free(&files);
-            return M365_E_NOMEM;
+            st = M365_E_NOMEM;
+            break;
         }
         f->archive_len = archive_len;
         f->st.archive_len = archive_len;
+        f->archive_file = file;
         f->member = files.v[i].index;
         f->size = files.v[i].size;
         s->bytes_total += f->size;
     }
-    report_left_out(s, path, &files);
-    enum m365_status ast = add_archive(s, path, bytes, files.n);
+    m365_zip_close(z);
+    if (st == M365_OK) {
+        report_left_out(s, path, &files);
+    }
     m365_zip_files_free(&files);
-    return ast;
+    return st;
+}
+
+/* Member zf of the archive `outer`, named *.zip: unpacked to a temporary file and its members
+ * queued (add_zip). M365_E_FORMAT when it is to be queued as a file instead: no archive after
+ * all, or its bytes cannot be had (encrypted without its password, damaged: said when it is
+ * read). An archive past the decompression limits is named and listed, not read. */
+static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct m365_zip **z,
+                                  const struct m365_zip_file *zf)
+{
+    if (!*z) {
+        char why[200];
+        if (m365_zip_open(outer, z, why, sizeof(why)) != M365_OK) {
+            *z = NULL;
+            return M365_E_FORMAT;
+        }
+        m365_zip_set_passwords(*z, s->opts.zip_passwords, s->opts.n_zip_passwords);
+    }
+    if (s->n_inner == s->cap_inner) {
+        size_t nc = s->cap_inner ? s->cap_inner * 2 : 4;
+        struct inner_archive *ni = realloc(s->inner, nc * sizeof(*ni));
+        if (!ni) {
+            return M365_E_NOMEM;
+        }
+        s->inner = ni;
+        s->cap_inner = nc;
+    }
+    char tmpl[PATH_MAX];
+    snprintf(tmpl, sizeof(tmpl), "%s/m365hunt-inner-XXXXXX", spill_dir(s));
+    int fd = mkstemp(tmpl);
+    if (fd < 0) {
+        char msg[PATH_MAX + 160];
+        snprintf(msg, sizeof(msg), "an archive inside the archive cannot be unpacked to a "
+                 "temporary file in %s (%s): extract it and scan the folder", spill_dir(s),
+                 strerror(errno));
+        diag(s, M365_DIAG_WARNING, M365_E_IO, zf->path, msg);
+        return M365_E_FORMAT;
+    }
+    unlink(tmpl);
+    uint64_t written = 0;
+    const char *err = NULL;
+    enum m365_status st =
+        m365_zip_unpack_to(*z, zf->index, fd, s->opts.limits.max_decompressed_bytes,
+                           s->opts.limits.max_decompress_ratio, &written, &err);
+    char *file = NULL;
+    size_t archives = s->n_archives;
+    if (st == M365_OK) {
+        char name[64];
+        snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+        file = strdup(name);
+        st = file ? add_zip(s, zf->path, file, written) : M365_E_NOMEM;
+    } else if (st == M365_E_LIMIT) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "an archive inside the archive, not opened: %s", err);
+        diag(s, M365_DIAG_ERROR, M365_E_LIMIT, zf->path, msg);
+        struct file_entry *f = add_file(s, zf->path);
+        if (f) {
+            f->st.status = M365_E_LIMIT;
+            f->st.error = "limit reached";
+        }
+        st = f ? M365_OK : M365_E_NOMEM;
+    } else if (st == M365_E_IO) {
+        st = M365_E_FORMAT;
+    }
+    if (s->n_archives == archives) { /* nothing names the file: no archive, or none readable */
+        close(fd);
+        free(file);
+        return st;
+    }
+    /* Its members name the file it was unpacked to: kept open until the scan is freed. */
+    s->inner[s->n_inner++] = (struct inner_archive){fd, file};
+    return st;
 }
 
 /* `path` and its stat() result (`stat_errno` when that failed): a directory's entries are
@@ -906,7 +1016,7 @@ static enum m365_status walk(struct m365_scan *s, const char *path, const struct
          * files in folders are not each opened to look. */
         if (S_ISREG(stp->st_mode) &&
             (m365_zip_named(path) || (depth == 0 && m365_zip_content(path)))) {
-            enum m365_status zr = add_zip(s, path, (uint64_t)stp->st_size);
+            enum m365_status zr = add_zip(s, path, NULL, (uint64_t)stp->st_size);
             if (zr != M365_E_FORMAT) {
                 return zr;
             }
@@ -1205,8 +1315,8 @@ static bool is_snapshot_file(const struct m365_input *in, const struct file_entr
 static struct m365_input *open_member(struct m365_scan *s, struct m365_zip_cache *zc,
                                       const struct file_entry *f, const char **err)
 {
-    struct m365_zip *z = m365_zip_cache_open(zc, f->path, f->archive_len, s->opts.zip_passwords,
-                                             s->opts.n_zip_passwords, err);
+    struct m365_zip *z = m365_zip_cache_open(zc, f->path, f->archive_len, f->archive_file,
+                                             s->opts.zip_passwords, s->opts.n_zip_passwords, err);
     return z ? m365_input_open_member(z, f->member, &s->opts.limits, s->opts.read_chunk, err)
              : NULL;
 }
@@ -1288,7 +1398,11 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
                                       : no_format_reason(head, hlen, m365_input_peek_all(in));
         if (!ierr && f->archive_len && m365_zip_bytes(head, hlen) &&
             !m365_zip_office_bytes(head, hlen)) {
-            why = "a ZIP archive inside the archive: extract the outer one and scan the folder";
+            why = f->archive_file ? "a ZIP archive inside an archive inside an archive: extract "
+                                    "the outer ones and scan the folder"
+                                  : "a ZIP archive inside the archive, not opened (members "
+                                    "named *.zip are): extract the outer one and scan the "
+                                    "folder";
         }
         char msg[320];
         snprintf(msg, sizeof(msg), "not read: %s", why);
@@ -2142,7 +2256,8 @@ static enum m365_status load_snapshot(struct m365_scan *s)
             }
         }
         const struct file_entry *f = &s->files[i];
-        if ((f->archive_len ? m365_snapshot_add_member(s->snap, f->path, f->archive_len, f->member)
+        if ((f->archive_len ? m365_snapshot_add_member(s->snap, f->path, f->archive_len,
+                                                       f->archive_file, f->member)
                             : m365_snapshot_add_path(s->snap, f->path)) == M365_OK) {
             which[n++] = i;
         } else { /* vanished since it was routed; the snapshot reported it */
@@ -2379,7 +2494,7 @@ size_t m365_scan_n_archives(const struct m365_scan *s) { return s->n_archives; }
 
 const struct m365_archive_stats *m365_scan_archive(const struct m365_scan *s, size_t i)
 {
-    return i < s->n_archives ? &s->archives[i] : NULL;
+    return i < s->n_archives ? &s->archives[i].st : NULL;
 }
 
 size_t m365_scan_n_readers(const struct m365_scan *s) { return s->n_reader_stats; }

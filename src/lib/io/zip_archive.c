@@ -199,10 +199,16 @@ static int list_files(struct m365_zip *z, const char *archive, struct m365_zip_f
 enum m365_status m365_zip_files(const char *path, struct m365_zip_files *out, char *err,
                                 size_t esz)
 {
+    return m365_zip_files_as(path, path, out, err, esz);
+}
+
+enum m365_status m365_zip_files_as(const char *file, const char *path,
+                                   struct m365_zip_files *out, char *err, size_t esz)
+{
     memset(out, 0, sizeof(*out));
     struct m365_zip *z = NULL;
     char why[200];
-    enum m365_status st = m365_zip_open(path, &z, why, sizeof(why));
+    enum m365_status st = m365_zip_open(file, &z, why, sizeof(why));
     if (st == M365_E_IO) {
         snprintf(err, esz, "ZIP archive cannot be read: %s", why);
     }
@@ -215,8 +221,8 @@ enum m365_status m365_zip_files(const char *path, struct m365_zip_files *out, ch
 }
 
 struct m365_zip *m365_zip_cache_open(struct m365_zip_cache *c, const char *path,
-                                     size_t archive_len, const char *const *pw, size_t n_pw,
-                                     const char **err)
+                                     size_t archive_len, const char *archive_file,
+                                     const char *const *pw, size_t n_pw, const char **err)
 {
     size_t n = archive_len;
     if (c->archive && c->len == n && memcmp(c->archive, path, n) == 0) {
@@ -229,7 +235,8 @@ struct m365_zip *m365_zip_cache_open(struct m365_zip_cache *c, const char *path,
         *err = "out of memory";
         return NULL;
     }
-    enum m365_status st = m365_zip_open(c->archive, &c->z, c->why, sizeof(c->why));
+    enum m365_status st = m365_zip_open(archive_file ? archive_file : c->archive, &c->z, c->why,
+                                        sizeof(c->why));
     if (st != M365_OK) {
         /* The archive changed between the walk and the reading. */
         *err = st == M365_E_FORMAT ? "the archive is no longer a ZIP archive" : c->why;
@@ -478,4 +485,58 @@ void m365_zip_stream_close(struct m365_zip_stream *zs)
         free(zs->head);
         free(zs);
     }
+}
+
+enum m365_status m365_zip_unpack_to(struct m365_zip *z, uint64_t index, int fd,
+                                    uint64_t max_bytes, uint32_t max_ratio, uint64_t *written,
+                                    const char **err)
+{
+    *written = 0;
+    struct m365_zip_member m;
+    if (m365_zip_member(z, index, &m) != 0) {
+        *err = "its directory entry is damaged";
+        return M365_E_IO;
+    }
+    if (m.unreadable) {
+        *err = m.unreadable;
+        return M365_E_IO;
+    }
+    uint64_t packed = m.comp_size ? m.comp_size : 1;
+    struct m365_zip_stream *zs = m365_zip_stream_open(z, index, false, err);
+    if (!zs) {
+        return M365_E_IO;
+    }
+    enum { BUF = 1 << 20 };
+    char *buf = malloc(BUF);
+    enum m365_status st = buf ? M365_OK : M365_E_NOMEM;
+    while (st == M365_OK) {
+        ssize_t n = m365_zip_stream_read(zs, buf, BUF, err);
+        if (n < 0) {
+            st = M365_E_IO;
+            break;
+        }
+        if (n == 0) {
+            break;
+        }
+        *written += (uint64_t)n;
+        if (*written > max_bytes ||
+            (*written > ((uint64_t)256 << 20) && *written / packed > max_ratio)) {
+            *err = *written > max_bytes ? "unpacked size exceeds the limit (--max-decompressed)"
+                                        : "possible decompression bomb (--max-ratio)";
+            st = M365_E_LIMIT;
+            break;
+        }
+        for (ssize_t at = 0; at < n;) {
+            ssize_t w = write(fd, buf + at, (size_t)(n - at));
+            if (w < 0) {
+                *err = "the temporary copy cannot be written (disk full?)";
+                st = M365_E_IO;
+                break;
+            }
+            at += w;
+        }
+    }
+    free(buf);
+    m365_zip_stream_close(zs);
+    return st;
 }

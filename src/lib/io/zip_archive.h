@@ -52,10 +52,12 @@ struct m365_zip_cache {
     char why[200]; /* why it could not be opened */
 };
 /* The archive named by the first archive_len bytes of path (a member's path), open with the
- * passwords; NULL with *err set (valid until the next call) when it cannot be opened. */
+ * passwords; NULL with *err set (valid until the next call) when it cannot be opened. Its bytes
+ * are those of the file at archive_file when given (an archive inside an archive, unpacked to
+ * a file of its own), else of the file so named. */
 struct m365_zip *m365_zip_cache_open(struct m365_zip_cache *c, const char *path,
-                                     size_t archive_len, const char *const *pw, size_t n_pw,
-                                     const char **err);
+                                     size_t archive_len, const char *archive_file,
+                                     const char *const *pw, size_t n_pw, const char **err);
 void m365_zip_cache_close(struct m365_zip_cache *c);
 
 /* An archive's files as evidence, in the archive's order, each named archive/name
@@ -75,6 +77,9 @@ struct m365_zip_files {
  * M365_E_NOMEM. *out is empty unless M365_OK. */
 enum m365_status m365_zip_files(const char *path, struct m365_zip_files *out, char *err,
                                 size_t esz);
+/* The same for the archive in the file at `file`, its files named name/member. */
+enum m365_status m365_zip_files_as(const char *file, const char *name,
+                                   struct m365_zip_files *out, char *err, size_t esz);
 void m365_zip_files_free(struct m365_zip_files *f);
 /* What was left out, one kind at a time (kind 0 to M365_ZIP_LEFT_OUT_KINDS - 1; the last: the
  * archive holds no file at all), for a diagnostic: its text ("… not scanned") in buf, its level
@@ -106,4 +111,12 @@ struct m365_zip_stream *m365_zip_stream_open(struct m365_zip *z, uint64_t index,
 ssize_t m365_zip_stream_read(struct m365_zip_stream *zs, void *buf, size_t cap,
                              const char **err);
 void m365_zip_stream_close(struct m365_zip_stream *zs);
+
+/* Member `index` unpacked (decrypted, CRC-checked) into fd, *written its bytes: an archive
+ * inside the archive, to be opened as one. M365_E_LIMIT past max_bytes, or past max_ratio
+ * times its packed size once over 256 MiB (a bomb); M365_E_IO with *err when it cannot be read
+ * or written. */
+enum m365_status m365_zip_unpack_to(struct m365_zip *z, uint64_t index, int fd,
+                                    uint64_t max_bytes, uint32_t max_ratio, uint64_t *written,
+                                    const char **err);
 #endif

@@ -233,7 +233,7 @@ void m365_snapshot_free(struct m365_snapshot *s)
 
 /* path queued, its bytes where `where` says. */
 static enum m365_status queue(struct m365_snapshot *s, const char *path, size_t archive_len,
-                              uint64_t member)
+                              const char *archive_file, uint64_t member)
 {
     size_t cap = s->cap_paths;
     if (push_str(&s->paths, &s->n_paths, &s->cap_paths, path, false) != 0) {
@@ -247,17 +247,18 @@ static enum m365_status queue(struct m365_snapshot *s, const char *path, size_t 
         }
         s->where = w;
     }
-    s->where[s->n_paths - 1] = (struct snap_where){archive_len, member};
+    s->where[s->n_paths - 1] = (struct snap_where){archive_len, archive_file, member};
     return M365_OK;
 }
 
 enum m365_status m365_snapshot_add_member(struct m365_snapshot *s, const char *path,
-                                          size_t archive_len, uint64_t index)
+                                          size_t archive_len, const char *archive_file,
+                                          uint64_t index)
 {
     if (archive_len == 0 || archive_len >= strlen(path) || path[archive_len] != '/') {
         return M365_E_USAGE;
     }
-    return queue(s, path, archive_len, index);
+    return queue(s, path, archive_len, archive_file, index);
 }
 
 static int cmp_zip_file(const void *a, const void *b)
@@ -282,7 +283,7 @@ static enum m365_status add_zip(struct m365_snapshot *s, const char *path)
     qsort(files.v, files.n, sizeof(*files.v), cmp_zip_file);
     size_t archive_len = strlen(path);
     for (size_t i = 0; i < files.n && st == M365_OK; i++) {
-        st = queue(s, files.v[i].path, archive_len, files.v[i].index);
+        st = queue(s, files.v[i].path, archive_len, NULL, files.v[i].index);
     }
     char msg[200];
     enum m365_diag_level level;
@@ -309,7 +310,7 @@ static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned
         bool zip = S_ISREG(sb.st_mode) &&
                    (m365_zip_named(path) || (depth == 0 && m365_zip_content(path)));
         enum m365_status st = zip ? add_zip(s, path) : M365_E_FORMAT;
-        return st == M365_E_FORMAT ? queue(s, path, 0, 0) : st;
+        return st == M365_E_FORMAT ? queue(s, path, 0, NULL, 0) : st;
     }
     if (depth >= MAX_WALK_DEPTH) {
         diag(s, M365_DIAG_WARNING, M365_E_LIMIT, path, 0, "folders nested too deep: not read");
@@ -1553,7 +1554,8 @@ static struct m365_input *open_member(struct m365_snapshot *s, struct m365_zip_c
                                       size_t i, const char **err)
 {
     struct m365_zip *z = m365_zip_cache_open(zc, s->paths[i], s->where[i].archive_len,
-                                             s->opts.zip_passwords, s->opts.n_zip_passwords, err);
+                                             s->where[i].archive_file, s->opts.zip_passwords,
+                                             s->opts.n_zip_passwords, err);
     return z ? m365_input_open_member(z, s->where[i].member, &s->opts.limits, 0, err) : NULL;
 }
 

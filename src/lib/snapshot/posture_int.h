@@ -41,6 +41,7 @@ struct m365_snapshot {
      * ZIP archive named by the path's first archive_len bytes (m365_snapshot_add_member). */
     struct snap_where {
         size_t archive_len;
+        const char *archive_file; /* the archive's bytes, when not at that path (the caller's) */
         uint64_t member;
     } *where;
     struct m365_snapshot_file *files;
