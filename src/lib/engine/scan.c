@@ -762,17 +762,29 @@ static struct m365_packed *stored(struct m365_scan *s, size_t i)
 {
     return s->all[i];
 }
+/* The array v (n elements of `size` bytes, room for *cap) with room for one more: itself, or
+ * moved to twice the room (`first` to start). NULL when out of memory: v is still the caller's. */
+static void *room_for_one(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap) {
+        return v;
+    }
+    size_t nc = *cap ? *cap * 2 : first;
+    void *nv = realloc(v, nc * size);
+    if (nv) {
+        *cap = nc;
+    }
+    return nv;
+}
+
 static struct file_entry *add_file(struct m365_scan *s, const char *path)
 {
-    if (s->n_files == s->cap_files) {
-        size_t nc = s->cap_files ? s->cap_files * 2 : 16;
-        struct file_entry *nf = realloc(s->files, nc * sizeof(*nf));
-        if (!nf) {
-            return NULL;
-        }
-        s->files = nf;
-        s->cap_files = nc;
+    struct file_entry *files =
+        room_for_one(s->files, s->n_files, &s->cap_files, sizeof(*s->files), 16);
+    if (!files) {
+        return NULL;
     }
+    s->files = files;
     struct file_entry *f = &s->files[s->n_files];
     memset(f, 0, sizeof(*f));
     f->path = strdup(path);
@@ -812,15 +824,12 @@ static void report_left_out(struct m365_scan *s, const char *path,
 static enum m365_status add_archive(struct m365_scan *s, const char *path, const char *file,
                                     uint64_t bytes, uint64_t members)
 {
-    if (s->n_archives == s->cap_archives) {
-        size_t nc = s->cap_archives ? s->cap_archives * 2 : 4;
-        struct archive_entry *na = realloc(s->archives, nc * sizeof(*na));
-        if (!na) {
-            return M365_E_NOMEM;
-        }
-        s->archives = na;
-        s->cap_archives = nc;
+    struct archive_entry *archives =
+        room_for_one(s->archives, s->n_archives, &s->cap_archives, sizeof(*s->archives), 4);
+    if (!archives) {
+        return M365_E_NOMEM;
     }
+    s->archives = archives;
     struct archive_entry *e = &s->archives[s->n_archives];
     memset(e, 0, sizeof(*e));
     e->st.path = strdup(path);
@@ -935,15 +944,12 @@ static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct
         }
         m365_zip_set_passwords(*z, s->opts.zip_passwords, s->opts.n_zip_passwords);
     }
-    if (s->n_inner == s->cap_inner) {
-        size_t nc = s->cap_inner ? s->cap_inner * 2 : 4;
-        struct inner_archive *ni = realloc(s->inner, nc * sizeof(*ni));
-        if (!ni) {
-            return M365_E_NOMEM;
-        }
-        s->inner = ni;
-        s->cap_inner = nc;
+    struct inner_archive *inner =
+        room_for_one(s->inner, s->n_inner, &s->cap_inner, sizeof(*s->inner), 4);
+    if (!inner) {
+        return M365_E_NOMEM;
     }
+    s->inner = inner;
     char tmpl[PATH_MAX];
     snprintf(tmpl, sizeof(tmpl), "%s/m365hunt-inner-XXXXXX", spill_dir(s));
     int fd = mkstemp(tmpl);
