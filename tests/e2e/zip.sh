@@ -423,11 +423,18 @@ expect_eq "inner archive past the limit: listed" \
 TMPDIR=$WORK/no-such-dir scan_json "$WORK/notmp.json" "$WORK/notmp.err" "$WORK/collection.zip"
 expect_grep "no temporary folder: named" "$WORK/notmp.err" \
     'tenant.zip: an archive inside the archive cannot be unpacked to a temporary file in .*no-such-dir'
+expect_eq "no temporary folder: listed, not read" \
+    "$(jq -r '.evidence.files[] | select(.path | endswith("tenant.zip")) | .error' "$WORK/notmp.json")" \
+    "cannot be unpacked"
 # A snapshot inside an archive inside an archive: the folder's report.
 (cd "$WORK" && python3 -c 'import sys, zipfile; z = zipfile.ZipFile("nest-snap.zip", "w"); z.write("snap.zip"); z.close()')
 scan_json "$WORK/nest-snap.json" "$WORK/nest-snap.err" --threads 2 "$WORK/nest-snap.zip"
 unplace "$WORK/nest-snap.json" >"$WORK/nest-snap.cmp"
 expect_eq "snapshot two archives deep: the folder's report" \
     "$(same "$WORK/snapdir.cmp" "$WORK/nest-snap.cmp")" same
+"$BIN" audit --format json "$WORK/nest-snap.zip" >"$WORK/audit-nest.json" 2>"$WORK/audit-nest.err"
+unplace "$WORK/audit-nest.json" >"$WORK/audit-nest.cmp"
+expect_eq "audit, snapshot two archives deep: the folder's report" \
+    "$(same "$WORK/audit-dir.cmp" "$WORK/audit-nest.cmp")" same
 
 finish

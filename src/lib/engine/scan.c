@@ -950,50 +950,36 @@ static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct
         return M365_E_NOMEM;
     }
     s->inner = inner;
-    char tmpl[PATH_MAX];
-    snprintf(tmpl, sizeof(tmpl), "%s/m365hunt-inner-XXXXXX", spill_dir(s));
-    int fd = mkstemp(tmpl);
-    if (fd < 0) {
-        char msg[PATH_MAX + 160];
-        snprintf(msg, sizeof(msg), "an archive inside the archive cannot be unpacked to a "
-                 "temporary file in %s (%s): extract it and scan the folder", spill_dir(s),
-                 strerror(errno));
-        diag(s, M365_DIAG_WARNING, M365_E_IO, zf->path, msg);
-        return M365_E_FORMAT;
-    }
-    unlink(tmpl);
-    uint64_t written = 0;
-    const char *err = NULL;
-    enum m365_status st =
-        m365_zip_unpack_to(*z, zf->index, fd, s->opts.limits.max_decompressed_bytes,
-                           s->opts.limits.max_decompress_ratio, &written, &err);
-    char *file = NULL;
-    size_t archives = s->n_archives;
-    if (st == M365_OK) {
-        char name[64];
-        snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
-        file = strdup(name);
-        st = file ? add_zip(s, zf->path, file, written) : M365_E_NOMEM;
-    } else if (st == M365_E_LIMIT) {
-        char msg[320];
-        snprintf(msg, sizeof(msg), "an archive inside the archive, not opened: %s", err);
-        diag(s, M365_DIAG_ERROR, M365_E_LIMIT, zf->path, msg);
+    struct m365_zip_temp t;
+    char err[PATH_MAX + 200];
+    enum m365_status st = m365_zip_unpack_temp(*z, zf->index, spill_dir(s),
+                                               s->opts.limits.max_decompressed_bytes,
+                                               s->opts.limits.max_decompress_ratio, &t, err,
+                                               sizeof(err));
+    if (st == M365_E_LIMIT || st == M365_E_IO) {
+        /* Named and listed, not read: its bytes are not to be had here. */
+        diag(s, M365_DIAG_ERROR, st, zf->path, err);
         struct file_entry *f = add_file(s, zf->path);
-        if (f) {
-            f->st.status = M365_E_LIMIT;
-            f->st.error = "limit reached";
+        if (!f) {
+            return M365_E_NOMEM;
         }
-        st = f ? M365_OK : M365_E_NOMEM;
-    } else if (st == M365_E_IO) {
-        st = M365_E_FORMAT;
+        f->st.status = st;
+        f->st.error = st == M365_E_LIMIT ? "limit reached" : "cannot be unpacked";
+        return M365_OK;
     }
+    if (st != M365_OK) {
+        return st; /* M365_E_FORMAT: read as a file, which names why */
+    }
+    size_t archives = s->n_archives;
+    char *file = strdup(t.name);
+    st = file ? add_zip(s, zf->path, file, t.bytes) : M365_E_NOMEM;
     if (s->n_archives == archives) { /* nothing names the file: no archive, or none readable */
-        close(fd);
+        close(t.fd);
         free(file);
         return st;
     }
     /* Its members name the file it was unpacked to: kept open until the scan is freed. */
-    s->inner[s->n_inner++] = (struct inner_archive){fd, file};
+    s->inner[s->n_inner++] = (struct inner_archive){t.fd, file};
     return st;
 }
 

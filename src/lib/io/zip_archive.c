@@ -3,6 +3,7 @@
 #include "../core/limits.h"
 #include "../core/norm.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -487,35 +488,28 @@ void m365_zip_stream_close(struct m365_zip_stream *zs)
     }
 }
 
-enum m365_status m365_zip_unpack_to(struct m365_zip *z, uint64_t index, int fd,
-                                    uint64_t max_bytes, uint32_t max_ratio, uint64_t *written,
-                                    const char **err)
+/* Member index into fd. M365_E_FORMAT when its bytes cannot be had, M365_E_IO when they
+ * cannot be written (*err says), M365_E_LIMIT (*err says which). */
+static enum m365_status unpack_to(struct m365_zip *z, uint64_t index, int fd, uint64_t max_bytes,
+                                  uint32_t max_ratio, uint64_t *written, const char **err)
 {
     *written = 0;
     struct m365_zip_member m;
-    if (m365_zip_member(z, index, &m) != 0) {
-        *err = "its directory entry is damaged";
-        return M365_E_IO;
-    }
-    if (m.unreadable) {
-        *err = m.unreadable;
-        return M365_E_IO;
+    if (m365_zip_member(z, index, &m) != 0 || m.unreadable) {
+        return M365_E_FORMAT;
     }
     uint64_t packed = m.comp_size ? m.comp_size : 1;
     struct m365_zip_stream *zs = m365_zip_stream_open(z, index, false, err);
     if (!zs) {
-        return M365_E_IO;
+        return M365_E_FORMAT;
     }
     enum { BUF = 1 << 20 };
     char *buf = malloc(BUF);
     enum m365_status st = buf ? M365_OK : M365_E_NOMEM;
     while (st == M365_OK) {
         ssize_t n = m365_zip_stream_read(zs, buf, BUF, err);
-        if (n < 0) {
-            st = M365_E_IO;
-            break;
-        }
-        if (n == 0) {
+        if (n <= 0) {
+            st = n < 0 ? M365_E_FORMAT : M365_OK;
             break;
         }
         *written += (uint64_t)n;
@@ -526,17 +520,51 @@ enum m365_status m365_zip_unpack_to(struct m365_zip *z, uint64_t index, int fd,
             st = M365_E_LIMIT;
             break;
         }
-        for (ssize_t at = 0; at < n;) {
+        for (ssize_t at = 0; at < n && st == M365_OK;) {
             ssize_t w = write(fd, buf + at, (size_t)(n - at));
             if (w < 0) {
-                *err = "the temporary copy cannot be written (disk full?)";
+                *err = strerror(errno);
                 st = M365_E_IO;
-                break;
+            } else {
+                at += w;
             }
-            at += w;
         }
     }
     free(buf);
     m365_zip_stream_close(zs);
     return st;
+}
+
+enum m365_status m365_zip_unpack_temp(struct m365_zip *z, uint64_t index, const char *dir,
+                                      uint64_t max_bytes, uint32_t max_ratio,
+                                      struct m365_zip_temp *out, char *err, size_t esz)
+{
+    memset(out, 0, sizeof(*out));
+    out->fd = -1;
+    char tmpl[4096];
+    int fd = -1;
+    if ((size_t)snprintf(tmpl, sizeof(tmpl), "%s/m365hunt-inner-XXXXXX", dir) < sizeof(tmpl)) {
+        fd = mkstemp(tmpl);
+    }
+    if (fd < 0) {
+        snprintf(err, esz, "an archive inside the archive cannot be unpacked to a temporary file "
+                 "in %s (%s): extract it and scan the folder", dir, strerror(errno));
+        return M365_E_IO;
+    }
+    unlink(tmpl);
+    const char *why = NULL;
+    enum m365_status st = unpack_to(z, index, fd, max_bytes, max_ratio, &out->bytes, &why);
+    if (st == M365_E_LIMIT) {
+        snprintf(err, esz, "an archive inside the archive, not opened: %s", why);
+    } else if (st == M365_E_IO) {
+        snprintf(err, esz, "an archive inside the archive cannot be unpacked to a temporary file "
+                 "in %s (%s): extract it and scan the folder", dir, why);
+    }
+    if (st != M365_OK) {
+        close(fd);
+        return st;
+    }
+    out->fd = fd;
+    snprintf(out->name, sizeof(out->name), "/proc/self/fd/%d", fd);
+    return M365_OK;
 }

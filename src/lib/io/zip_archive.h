@@ -112,11 +112,20 @@ ssize_t m365_zip_stream_read(struct m365_zip_stream *zs, void *buf, size_t cap,
                              const char **err);
 void m365_zip_stream_close(struct m365_zip_stream *zs);
 
-/* Member `index` unpacked (decrypted, CRC-checked) into fd, *written its bytes: an archive
- * inside the archive, to be opened as one. M365_E_LIMIT past max_bytes, or past max_ratio
- * times its packed size once over 256 MiB (a bomb); M365_E_IO with *err when it cannot be read
- * or written. */
-enum m365_status m365_zip_unpack_to(struct m365_zip *z, uint64_t index, int fd,
-                                    uint64_t max_bytes, uint32_t max_ratio, uint64_t *written,
-                                    const char **err);
+/* A member unpacked into a file of its own (an archive inside the archive, to be opened as
+ * one): an unlinked temporary file, held open by fd and opened again by `name` until fd is
+ * closed, so that nothing is left on disk whatever happens. */
+struct m365_zip_temp {
+    int fd;
+    char name[32]; /* /proc/self/fd/N */
+    uint64_t bytes;
+};
+/* Member `index` of z unpacked (decrypted, CRC-checked) into a temporary file in dir. M365_OK;
+ * M365_E_LIMIT past max_bytes, or past max_ratio times its packed size once over 256 MiB (a
+ * bomb), and M365_E_IO when no temporary file can be written, each with the message in err;
+ * M365_E_FORMAT when the member's bytes cannot be had (encrypted without its password,
+ * damaged: said when it is read as a file); M365_E_NOMEM. */
+enum m365_status m365_zip_unpack_temp(struct m365_zip *z, uint64_t index, const char *dir,
+                                      uint64_t max_bytes, uint32_t max_ratio,
+                                      struct m365_zip_temp *out, char *err, size_t esz);
 #endif

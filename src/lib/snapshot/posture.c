@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "../core/buf.h"
@@ -221,6 +222,11 @@ void m365_snapshot_free(struct m365_snapshot *s)
     }
     free(s->paths);
     free(s->where);
+    for (size_t i = 0; i < s->n_inner; i++) {
+        close(s->inner[i].fd);
+        free(s->inner[i].file);
+    }
+    free(s->inner);
     for (size_t i = 0; i < s->n_allow; i++) {
         free(s->allow[i]);
     }
@@ -267,13 +273,18 @@ static int cmp_zip_file(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
+static enum m365_status add_inner(struct m365_snapshot *s, const char *outer,
+                                  struct m365_zip **z, const struct m365_zip_file *zf);
+
 /* The files of a ZIP archive queued in name order, named as the scan names them; what the list
- * left out is named as the scan names it. M365_E_FORMAT when the file is no archive. */
-static enum m365_status add_zip(struct m365_snapshot *s, const char *path)
+ * left out is named as the scan names it. M365_E_FORMAT when the file is no archive. Its bytes
+ * are in `file` when not at `path` (an archive inside an archive); the archives inside a
+ * top-level one, members named *.zip, are read as the scan reads them (one level). */
+static enum m365_status add_zip(struct m365_snapshot *s, const char *path, const char *file)
 {
     struct m365_zip_files files;
     char err[320];
-    enum m365_status st = m365_zip_files(path, &files, err, sizeof(err));
+    enum m365_status st = m365_zip_files_as(file ? file : path, path, &files, err, sizeof(err));
     if (st == M365_E_IO) {
         diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, err);
     }
@@ -282,9 +293,17 @@ static enum m365_status add_zip(struct m365_snapshot *s, const char *path)
     }
     qsort(files.v, files.n, sizeof(*files.v), cmp_zip_file);
     size_t archive_len = strlen(path);
+    struct m365_zip *z = NULL; /* this archive, open for the archives inside it */
     for (size_t i = 0; i < files.n && st == M365_OK; i++) {
-        st = queue(s, files.v[i].path, archive_len, NULL, files.v[i].index);
+        if (!file && m365_zip_named(files.v[i].path)) {
+            st = add_inner(s, path, &z, &files.v[i]);
+            if (st != M365_E_FORMAT) {
+                continue;
+            }
+        }
+        st = queue(s, files.v[i].path, archive_len, file, files.v[i].index);
     }
+    m365_zip_close(z);
     char msg[200];
     enum m365_diag_level level;
     enum m365_status code;
@@ -294,6 +313,58 @@ static enum m365_status add_zip(struct m365_snapshot *s, const char *path)
         }
     }
     m365_zip_files_free(&files);
+    return st;
+}
+
+/* Member zf of `outer`, named *.zip, unpacked to a temporary file and its files queued.
+ * M365_E_FORMAT when it is to be queued as a file instead (no archive, or its bytes not to be
+ * had: said when it is read); past the limits, or with no temporary file, it is named. */
+static enum m365_status add_inner(struct m365_snapshot *s, const char *outer,
+                                  struct m365_zip **z, const struct m365_zip_file *zf)
+{
+    if (!*z) {
+        char why[200];
+        if (m365_zip_open(outer, z, why, sizeof(why)) != M365_OK) {
+            *z = NULL;
+            return M365_E_FORMAT;
+        }
+        m365_zip_set_passwords(*z, s->opts.zip_passwords, s->opts.n_zip_passwords);
+    }
+    if (s->n_inner == s->cap_inner) {
+        size_t nc = s->cap_inner ? s->cap_inner * 2 : 4;
+        struct snap_inner *ni = realloc(s->inner, nc * sizeof(*ni));
+        if (!ni) {
+            return M365_E_NOMEM;
+        }
+        s->inner = ni;
+        s->cap_inner = nc;
+    }
+    const char *dir = getenv("TMPDIR");
+    struct m365_zip_temp t;
+    char err[4400];
+    enum m365_status st = m365_zip_unpack_temp(*z, zf->index, dir && *dir ? dir : "/tmp",
+                                               s->opts.limits.max_decompressed_bytes,
+                                               s->opts.limits.max_decompress_ratio, &t, err,
+                                               sizeof(err));
+    if (st == M365_E_LIMIT || st == M365_E_IO) {
+        diag(s, M365_DIAG_ERROR, st, zf->path, 0, err);
+        return M365_OK;
+    }
+    if (st != M365_OK) {
+        return st;
+    }
+    size_t queued = s->n_paths;
+    char *file = strdup(t.name);
+    st = file ? add_zip(s, zf->path, file) : M365_E_NOMEM;
+    if (st == M365_E_IO) {
+        st = M365_OK; /* an inner archive that cannot be read: named */
+    }
+    if (s->n_paths == queued) {
+        close(t.fd);
+        free(file);
+        return st;
+    }
+    s->inner[s->n_inner++] = (struct snap_inner){t.fd, file};
     return st;
 }
 
@@ -309,7 +380,7 @@ static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned
     if (!S_ISDIR(sb.st_mode)) {
         bool zip = S_ISREG(sb.st_mode) &&
                    (m365_zip_named(path) || (depth == 0 && m365_zip_content(path)));
-        enum m365_status st = zip ? add_zip(s, path) : M365_E_FORMAT;
+        enum m365_status st = zip ? add_zip(s, path, NULL) : M365_E_FORMAT;
         return st == M365_E_FORMAT ? queue(s, path, 0, NULL, 0) : st;
     }
     if (depth >= MAX_WALK_DEPTH) {

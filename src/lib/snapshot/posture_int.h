@@ -37,6 +37,13 @@ struct m365_snapshot {
     struct m365_snap_db db;
     char **paths;
     size_t n_paths, cap_paths;
+    /* Archives inside archives the walk found, each unpacked to an unlinked temporary file held
+     * open (m365_zip_temp); `file` opens it again. */
+    struct snap_inner {
+        int fd;
+        char *file;
+    } *inner;
+    size_t n_inner, cap_inner;
     /* Where each path's bytes are: the file itself (archive_len 0), or member `member` of the
      * ZIP archive named by the path's first archive_len bytes (m365_snapshot_add_member). */
     struct snap_where {
