@@ -126,11 +126,11 @@ struct m365_file_stats {
                                   the start of `path` (then '/' and the member's name); else 0 */
 };
 
-/* Members of one archive that cannot be opened for one reason, one after another (an
- * encrypted archive given without its password): this many are named in a message each, the
- * rest in one message on the archive ("N more members after these…"); each keeps its file
- * stats and its place in the reports. */
-#define M365_OPEN_FAILURES_NAMED 3u
+/* Members of one archive not read for one reason, one after another (an encrypted archive
+ * given without its password, a folder of screenshots zipped with the logs): this many are
+ * named in a message each, the rest in one message on the archive ("N more members after
+ * these…"); each keeps its file stats and its place in the reports. */
+#define M365_UNREAD_MEMBERS_NAMED 3u
 
 /* Accounting per reader (input format) or per log source. */
 struct m365_source_stats {

@@ -448,7 +448,7 @@ static void print_unread(const struct m365_scan *s, FILE *o)
             }
             run++;
         }
-        size_t shown = run > M365_OPEN_FAILURES_NAMED ? M365_OPEN_FAILURES_NAMED : run;
+        size_t shown = run > M365_UNREAD_MEMBERS_NAMED ? M365_UNREAD_MEMBERS_NAMED : run;
         for (size_t k = 0; k < shown; k++) {
             fputs("  ", o);
             cli_put_safe(o, m365_scan_file(s, i + k)->path, -1);

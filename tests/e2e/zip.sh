@@ -249,6 +249,32 @@ expect_eq "control characters in member names" \
 expect_grep "other member named" "$WORK/nl.err" 'nl.zip/notes.txt: not read'
 expect_eq "no line break in diagnostics" "$(grep -c '^name.jsonl' "$WORK/nl.err")" 0
 
+# Members not read for one reason, one after another (screenshots zipped with the logs): three
+# named, the rest counted in one line on the archive, on one thread as on two; a member read in
+# between starts the count again.
+python3 - "$WORK/shots.zip" "$ual" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for i in range(1, 8):
+        z.writestr("screens/shot%d.pdf" % i, "%%PDF-1.7\n%d\n" % i)
+    z.write(sys.argv[2], "screens/t.jsonl")
+    for i in range(1, 4):
+        z.writestr("screens/u%d.pdf" % i, "%%PDF-1.7\n%d\n" % i)
+EOF
+for t in 1 2; do
+    scan_json "$WORK/shots$t.json" "$WORK/shots$t.err" --threads $t "$WORK/shots.zip"
+done
+expect_eq "members not read alike: three named, then one line for the rest" \
+    "$(grep -c 'shots.zip/screens/shot[0-9].pdf: not read: a PDF document' "$WORK/shots1.err") $(grep -c 'shots.zip: 4 more members after these were not read, for the same reason (each listed in the report): a PDF document' "$WORK/shots1.err")" \
+    "3 1"
+expect_eq "a member read in between: the next run named anew" \
+    "$(grep -c 'shots.zip/screens/u[0-9].pdf: not read' "$WORK/shots1.err") $(grep -c 'more members after these' "$WORK/shots1.err")" \
+    "3 1"
+expect_eq "members not read alike: one thread and two say the same" \
+    "$(cmp -s "$WORK/shots1.err" "$WORK/shots2.err" && echo same)" same
+expect_eq "members not read alike: every one in the report" \
+    "$(jq '[.evidence.files[] | select(.error == "matches no known format")] | length' "$WORK/shots1.json")" 10
+
 # 7. Tenant snapshot files (Graph users, Get-Mailbox…) in an archive are read by the snapshot
 # reader, as in a folder: the same snapshot, posture findings and coverage; by audit as well.
 mkdir -p "$WORK/snap"

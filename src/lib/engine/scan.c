@@ -152,7 +152,7 @@ struct m365_read_unit {
     bool ranged;          /* a part [start, end) of the file */
     bool hash_only;       /* only the SHA-256 of a file read in parts */
     bool snapshot;        /* a tenant snapshot file: left to load_snapshot */
-    bool open_failed;     /* the file could not be opened: its one message says why */
+    bool unread;          /* opened, or not, and not read: its one message says why */
     uint64_t start, end;
     const struct m365_reader *rd; /* planned reader of a split file */
     struct evstore store;
@@ -250,14 +250,16 @@ struct m365_scan {
     uint64_t bytes_total, bytes_done;
     struct m365_scan_timing timing;
     bool ran;
-    /* Members of one archive, one after another, that could not be opened for the same reason
-     * (an encrypted archive without its password): the first are named one by one, the rest
-     * counted and named once. */
+    /* Members of one archive, one after another, not read for the same reason (an encrypted
+     * archive without its password, a collection of screenshots and PDFs): the first are named
+     * one by one, the rest counted and named once. */
     struct {
         uint32_t file;      /* the run's first member */
         uint64_t n;         /* members in the run */
-        char why[256];      /* their message */
-    } open_run;
+        enum m365_diag_level level;
+        enum m365_status code;
+        char why[320];      /* their message */
+    } unread_run;
 };
 
 static double now_s(void)
@@ -1347,7 +1349,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         st->error = f->archive_len && err && strncmp(err, "encrypted", 9) == 0
                         ? "encrypted: not opened"
                         : "cannot be opened";
-        u->open_failed = true;
+        u->unread = true;
         return;
     }
     if (s->opts.hash_files && !u->ranged) {
@@ -1401,6 +1403,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         struct m365_diag d = {companion ? M365_DIAG_NOTE : M365_DIAG_ERROR,
                               ierr ? ist : M365_E_FORMAT, f->path, 0, NULL, msg};
         m365_scan_unit_diag(u, &d);
+        u->unread = true;
         st->status = ierr ? ist : M365_E_FORMAT;
         st->error = ierr        ? "cannot be decoded"
                     : companion ? companion
@@ -1597,47 +1600,55 @@ static void flush_unit_diags(struct m365_scan *s, struct m365_read_unit *u, uint
     }
 }
 
-/* Names once the members of the open run past the first M365_OPEN_FAILURES_NAMED. */
-static void end_open_run(struct m365_scan *s)
+/* Names once the members of the run past the first M365_UNREAD_MEMBERS_NAMED. */
+static void end_unread_run(struct m365_scan *s)
 {
-    if (s->open_run.n > M365_OPEN_FAILURES_NAMED) {
-        const struct file_entry *f = &s->files[s->open_run.file];
-        const char *why = s->open_run.why;
+    if (s->unread_run.n > M365_UNREAD_MEMBERS_NAMED) {
+        const struct file_entry *f = &s->files[s->unread_run.file];
+        const char *why = s->unread_run.why;
+        const char *what = "were not read";
         if (strncmp(why, "cannot open: ", 13) == 0) {
             why += 13;
+            what = "cannot be opened";
+        } else if (strncmp(why, "not read: ", 10) == 0) {
+            why += 10;
         }
-        char msg[400];
-        uint64_t more = s->open_run.n - M365_OPEN_FAILURES_NAMED;
-        snprintf(msg, sizeof(msg), "%llu more member%s after these cannot be opened, for the same "
-                 "reason (each listed in the report): %s",
-                 (unsigned long long)more, more == 1 ? "" : "s", why);
+        char msg[480];
+        uint64_t more = s->unread_run.n - M365_UNREAD_MEMBERS_NAMED;
+        snprintf(msg, sizeof(msg), "%llu more member%s after these %s, for the same reason (each "
+                 "listed in the report): %s",
+                 (unsigned long long)more, more == 1 ? "" : "s", what, why);
         char *archive = strndup(f->path, f->archive_len);
-        diag(s, M365_DIAG_ERROR, M365_E_IO, archive ? archive : f->path, msg);
+        diag(s, s->unread_run.level, s->unread_run.code, archive ? archive : f->path, msg);
         free(archive);
     }
-    s->open_run.n = 0;
+    s->unread_run.n = 0;
 }
 
-/* Whether the file, a member that could not be opened, is named (true) or only counted in the
- * open run it extends. Every other file ends the run. */
-static bool open_failure_named(struct m365_scan *s, uint32_t fi)
+/* Whether the file's messages are emitted (true), or the file, a member not read, is only
+ * counted in the run of its archive's members not read for the same reason. Every other file
+ * ends the run. */
+static bool unread_named(struct m365_scan *s, uint32_t fi)
 {
     const struct file_entry *f = &s->files[fi];
     const struct m365_read_unit *u = &s->units[f->first_unit];
-    bool failed = f->archive_len && f->n_units == 1 && u->open_failed && u->n_diags == 1;
-    if (failed && s->open_run.n) {
-        const struct file_entry *r = &s->files[s->open_run.file];
+    bool unread = f->archive_len && f->n_units == 1 && u->unread && u->n_diags == 1;
+    if (unread && s->unread_run.n) {
+        const struct file_entry *r = &s->files[s->unread_run.file];
         if (r->archive_len == f->archive_len &&
             memcmp(r->path, f->path, f->archive_len) == 0 &&
-            strcmp(s->open_run.why, u->diags[0].d.msg) == 0) {
-            return ++s->open_run.n <= M365_OPEN_FAILURES_NAMED;
+            s->unread_run.level == u->diags[0].d.level &&
+            strcmp(s->unread_run.why, u->diags[0].d.msg) == 0) {
+            return ++s->unread_run.n <= M365_UNREAD_MEMBERS_NAMED;
         }
     }
-    end_open_run(s);
-    if (failed) {
-        s->open_run.file = fi;
-        s->open_run.n = 1;
-        snprintf(s->open_run.why, sizeof(s->open_run.why), "%s", u->diags[0].d.msg);
+    end_unread_run(s);
+    if (unread) {
+        s->unread_run.file = fi;
+        s->unread_run.n = 1;
+        s->unread_run.level = u->diags[0].d.level;
+        s->unread_run.code = u->diags[0].d.code;
+        snprintf(s->unread_run.why, sizeof(s->unread_run.why), "%s", u->diags[0].d.msg);
     }
     return true;
 }
@@ -1649,7 +1660,7 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
     if (!f->n_units) {
         return;
     }
-    bool named = open_failure_named(s, fi);
+    bool named = unread_named(s, fi);
     uint64_t line_base = 0;
     uint32_t emitted = 0, raised = 0;
     struct m365_read_unit *first = &s->units[f->first_unit];
@@ -2333,7 +2344,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     if (rst == M365_OK) {
         spill_start(s);
         rst = read_units(s, threads);
-        end_open_run(s);
+        end_unread_run(s);
     }
     if (rst == M365_OK) {
         rst = s->gather_st;
