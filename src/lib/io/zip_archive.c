@@ -545,6 +545,8 @@ enum m365_status m365_zip_unpack_temp(struct m365_zip *z, uint64_t index, const 
     int fd = -1;
     if ((size_t)snprintf(tmpl, sizeof(tmpl), "%s/m365hunt-inner-XXXXXX", dir) < sizeof(tmpl)) {
         fd = mkstemp(tmpl);
+    } else {
+        errno = ENAMETOOLONG;
     }
     if (fd < 0) {
         snprintf(err, esz, "an archive inside the archive cannot be unpacked to a temporary file "
