@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -168,9 +169,10 @@ static bool is_json_reader(const char *name)
     return rd && rd->json_records; /* read through m365_json_read_all */
 }
 
-/* A scanned file opened again: a plain one, or a ZIP member named archive.zip/member (found
- * by its name as the scan writes it). NULL (no check possible) for a member whose name the
- * archive holds twice. */
+/* A scanned file opened again: a plain one, or a member of the ZIP archive its path starts with
+ * (archive_len; found by its name as the scan writes it). NULL (no check possible) for a member
+ * whose name the archive holds twice, or one of an archive inside an archive (its unpacked copy
+ * is the scan's own). */
 struct fuzz_reopen {
     struct m365_zip *zip;
 };
@@ -186,21 +188,26 @@ static bool same_member_name(const char *label, const char *name)
     return *label == '\0';
 }
 
-static struct m365_input *reopen(const char *path, const struct m365_limits *lim,
+static struct m365_input *reopen(const struct m365_file_stats *fs, const struct m365_limits *lim,
                                  struct fuzz_reopen *ro)
 {
     ro->zip = NULL;
+    const char *path = fs->path;
     const char *err = NULL;
-    struct m365_input *in = m365_input_open(path, lim, 0, &err);
-    if (in) {
+    if (!fs->archive_len) {
+        struct m365_input *in = m365_input_open(path, lim, 0, &err);
+        if (!in) {
+            fuzz_fail("m365_input_open(%s): %s", path, err ? err : "?");
+        }
         return in;
     }
-    const char *cut = strstr(path, ".zip/");
-    if (!cut) {
-        fuzz_fail("m365_input_open(%s): %s", path, err ? err : "?");
-    }
     char archive[4096];
-    snprintf(archive, sizeof(archive), "%.*s", (int)(cut + 4 - path), path);
+    snprintf(archive, sizeof(archive), "%.*s", (int)fs->archive_len, path);
+    struct stat sb;
+    if (stat(archive, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        return NULL;
+    }
+    const char *member = path + fs->archive_len + 1;
     char why[200];
     if (m365_zip_open(archive, &ro->zip, why, sizeof(why)) != M365_OK) {
         fuzz_fail("%s: the archive opened by the scan cannot be opened again: %s", path, why);
@@ -209,7 +216,7 @@ static struct m365_input *reopen(const char *path, const struct m365_limits *lim
     uint64_t found = UINT64_MAX, hits = 0;
     for (uint64_t i = 0; i < m365_zip_count(ro->zip); i++) {
         struct m365_zip_member m;
-        if (m365_zip_member(ro->zip, i, &m) == 0 && same_member_name(cut + 5, m.name)) {
+        if (m365_zip_member(ro->zip, i, &m) == 0 && same_member_name(member, m.name)) {
             found = i;
             hits++;
         }
@@ -219,7 +226,7 @@ static struct m365_input *reopen(const char *path, const struct m365_limits *lim
         ro->zip = NULL;
         return NULL;
     }
-    in = m365_input_open_member(ro->zip, found, lim, 0, &err);
+    struct m365_input *in = m365_input_open_member(ro->zip, found, lim, 0, &err);
     if (!in) {
         fuzz_fail("%s: member read by the scan cannot be opened again: %s", path,
                   err ? err : "?");
@@ -235,10 +242,11 @@ static void reclose(struct m365_input *in, struct fuzz_reopen *ro)
 
 /* Records a JSON reader must account for: every framed element, kept or skipped;
  * UINT64_MAX when the file cannot be told apart to be read again. */
-static uint64_t count_json_records(const char *path, const struct m365_limits *lim)
+static uint64_t count_json_records(const struct m365_file_stats *fs,
+                                   const struct m365_limits *lim)
 {
     struct fuzz_reopen ro;
-    struct m365_input *in = reopen(path, lim, &ro);
+    struct m365_input *in = reopen(fs, lim, &ro);
     if (!in) {
         return UINT64_MAX;
     }
@@ -263,10 +271,11 @@ static uint64_t count_json_records(const char *path, const struct m365_limits *l
 /* Records a CSV reader must account for: every row after the header, the header itself when it
  * was too large to keep; Purview skips "#TYPE" lines before its header. Mirrors the readers'
  * header rule (csv_read.c). */
-static uint64_t count_csv_records(const char *path, const struct m365_limits *lim, bool purview)
+static uint64_t count_csv_records(const struct m365_file_stats *fs, const struct m365_limits *lim,
+                                  bool purview)
 {
     struct fuzz_reopen ro;
-    struct m365_input *in = reopen(path, lim, &ro);
+    struct m365_input *in = reopen(fs, lim, &ro);
     if (!in) {
         return UINT64_MAX;
     }
@@ -334,10 +343,10 @@ static void check_file(const struct m365_file_stats *fs, const char *input_forma
      * vanishes (neither parsed nor skipped) or is counted twice shows here. */
     uint64_t want;
     if (is_json_reader(fs->reader)) {
-        want = count_json_records(fs->path, lim);
+        want = count_json_records(fs, lim);
     } else if (strcmp(fs->reader, "purview-csv") == 0 || strcmp(fs->reader, "la-csv") == 0 ||
                strcmp(fs->reader, "entra-csv") == 0) {
-        want = count_csv_records(fs->path, lim, fs->reader[0] == 'p');
+        want = count_csv_records(fs, lim, fs->reader[0] == 'p');
     } else {
         return; /* a reader this check does not know yet */
     }

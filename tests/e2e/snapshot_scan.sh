@@ -131,6 +131,11 @@ expect_grep "stdin snapshot: why" "$WORK/stdin.err" 'not read: a tenant snapshot
 expect_eq "stdin users page: nothing read" "$? $(wc -l <"$WORK/stdin-users.ev")" "3 0"
 expect_grep "stdin users page: why" "$WORK/stdin-users.err" \
     'not read: a tenant snapshot file on standard input'
+# --input-format reads every input as that format: a snapshot file too (no snapshot then).
+scan_json "$WORK/forced.json" "$WORK/forced.err" --input-format graph-json \
+    "$SRC/tests/snapshot/contoso/users.json"
+expect_eq "--input-format: a snapshot file read as the format named" \
+    "$(jq -c '[.snapshot, .evidence.files[0].format]' "$WORK/forced.json")" '[null,"graph-json"]'
 # A bad posture: section is a configuration error for the scan too (exit 2)
 printf 'posture:\n  dormant_dayz: 3\n' >"$WORK/bad.yaml"
 "$BIN" scan --no-progress --config "$WORK/bad.yaml" "$MIX" >/dev/null 2>"$WORK/conf.err"

@@ -1367,7 +1367,8 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     }
     st->compression = m365_compression_name(m365_input_compression(in));
     st->encoding = m365_encoding_name(m365_input_encoding(in));
-    if (!u->ranged && is_snapshot_file(in, f, head, hlen)) {
+    /* --input-format reads every input as that format, snapshot files too. */
+    if (!u->ranged && !s->opts.input_format && is_snapshot_file(in, f, head, hlen)) {
         u->snapshot = true;
         if (s->opts.hash_files) {
             m365_input_sha256(in, st->sha256);
