@@ -124,13 +124,16 @@ struct m365_file_stats {
     const char *error;         /* human text when status != M365_OK */
     size_t archive_len;        /* a member of a ZIP archive: the length of the archive's path at
                                   the start of `path` (then '/' and the member's name); else 0 */
+    const char *why;           /* a file no reader took: why, in full ("a PDF document, not an
+                                  export"; static text, as in its message); else NULL */
 };
 
-/* Members of one archive not read for one reason, one after another (an encrypted archive
- * given without its password, a folder of screenshots zipped with the logs): this many are
- * named in a message each, the rest in one message on the archive ("N more members after
- * these…"); each keeps its file stats and its place in the reports. */
-#define M365_UNREAD_MEMBERS_NAMED 3u
+/* Members of one archive, or files of one folder, not read for one reason, one after another
+ * (an encrypted archive given without its password, screenshots beside the logs): this many
+ * are named in a message each, the rest in one message on the archive or the folder ("N more
+ * members after these…", "N more files in this folder after these…"); each keeps its file
+ * stats and its place in the reports. */
+#define M365_UNREAD_FILES_NAMED 3u
 
 /* Accounting per reader (input format) or per log source. */
 struct m365_source_stats {

@@ -427,8 +427,20 @@ static void print_snapshot(struct scan_cli *c, const struct m365_scan *s, FILE *
          2);
 }
 
-/* The files not read, one a line; members of one archive not read for one reason (all of an
- * encrypted archive's, without its password) past the first few on one line, as on stderr. */
+/* The length of the archive's path, or of the folder's, at the start of the file's path: the
+ * files it is listed with when not read. */
+static size_t unread_group_len(const struct m365_file_stats *fs)
+{
+    if (fs->archive_len) {
+        return fs->archive_len;
+    }
+    const char *slash = strrchr(fs->path, '/');
+    return slash ? (size_t)(slash - fs->path) : 0;
+}
+
+/* The files not read, one a line; those of one archive or folder not read for one reason (all
+ * of an encrypted archive's, without its password) past the first few on one line, as on
+ * stderr. */
 static void print_unread(const struct m365_scan *s, FILE *o)
 {
     size_t n = m365_scan_n_files(s);
@@ -438,28 +450,31 @@ static void print_unread(const struct m365_scan *s, FILE *o)
             continue;
         }
         const char *why = fs->error ? fs->error : "not read";
-        size_t run = 1; /* this file and the members after it alike */
-        while (fs->archive_len && i + run < n) {
-            const struct m365_file_stats *g = m365_scan_file(s, i + run);
-            if (g->status == M365_OK || !g->error || strcmp(g->error, why) != 0 ||
-                g->archive_len != fs->archive_len ||
-                memcmp(g->path, fs->path, fs->archive_len) != 0) {
+        size_t g = unread_group_len(fs);
+        size_t run = 1; /* this file and the files after it alike */
+        while (i + run < n) {
+            const struct m365_file_stats *h = m365_scan_file(s, i + run);
+            if (h->status == M365_OK || !h->error || strcmp(h->error, why) != 0 ||
+                (h->why != fs->why && (!h->why || !fs->why || strcmp(h->why, fs->why) != 0)) ||
+                h->archive_len != fs->archive_len || unread_group_len(h) != g ||
+                memcmp(h->path, fs->path, g) != 0) {
                 break;
             }
             run++;
         }
-        size_t shown = run > M365_UNREAD_MEMBERS_NAMED ? M365_UNREAD_MEMBERS_NAMED : run;
+        size_t shown = run > M365_UNREAD_FILES_NAMED ? M365_UNREAD_FILES_NAMED : run;
         for (size_t k = 0; k < shown; k++) {
             fputs("  ", o);
             cli_put_safe(o, m365_scan_file(s, i + k)->path, -1);
             fprintf(o, ": %s\n", why);
         }
         if (shown < run) {
-            char *archive = strndup(fs->path, fs->archive_len);
+            char *group = g ? strndup(fs->path, g) : strdup(".");
             fputs("  ", o);
-            cli_put_safe(o, archive ? archive : fs->path, -1);
-            fprintf(o, ": %zu more member%s, %s\n", run - shown, run - shown == 1 ? "" : "s", why);
-            free(archive);
+            cli_put_safe(o, group ? group : fs->path, -1);
+            fprintf(o, ": %zu more %s%s, %s\n", run - shown, fs->archive_len ? "member" : "file",
+                    run - shown == 1 ? "" : "s", why);
+            free(group);
         }
         i += run - 1;
     }

@@ -166,6 +166,24 @@ expect_grep "no evidence: a note with -v" "$d/ranges.err" \
 expect_grep "no evidence: the text report says so" "$d/ranges.txt.out" \
     '^  .*ranges\.txt: not evidence: a list of address ranges \(give it with --ip-ranges'
 expect_eq "known binary listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 14
+# Screenshots beside the logs: three named, the rest of the folder's in one line, on stderr and
+# in the text report; a file not read for another reason is still named on its own.
+d2=$WORK/shots; mkdir -p "$d2/in"
+echo "$ok1" >"$d2/in/audit.jsonl"
+for i in 1 2 3 4 5 6; do printf '%%PDF-1.7\n%d\n' "$i" >"$d2/in/shot$i.pdf"; done
+printf 'SQLite format 3\x00\x10' >"$d2/in/z-cache.db"
+scan_json "$d2/out.json" "$d2/err.txt" --threads 2 "$d2/in"
+expect_eq "a folder's files not read alike: three named, then one line" \
+    "$(grep -c 'shot[0-9].pdf: not read: a PDF document' "$d2/err.txt") $(grep -c 'in: 3 more files in this folder after these were not read, for the same reason (each listed in the report): a PDF document' "$d2/err.txt")" \
+    "3 1"
+expect_grep "another reason: named on its own" "$d2/err.txt" 'z-cache\.db: not read: an SQLite database'
+expect_eq "a folder's files not read alike: every one in the report" \
+    "$(jq '[.evidence.files[] | select(.error)] | length' "$d2/out.json")" 7
+"$BIN" scan --no-progress "$d2/in" >"$d2/out.txt" 2>/dev/null
+expect_eq "text report: three, one line for the rest, the other on its own" \
+    "$(sed -n '/^NOT READ/,/^$/p' "$d2/out.txt" | grep -c '^  ')" 5
+expect_grep "text report: the rest counted" "$d2/out.txt" '^  .*/in: 3 more files, matches no known format$'
+
 # Given by path, a file that starts as a ZIP archive is opened as one whatever its name (this
 # one is cut short, and said so); an Office document is still named for what it is.
 scan_json "$d/byname.json" "$d/byname.err" "$d/in/evidence.download" "$d/in/AuditLog.xlsx"

@@ -250,9 +250,9 @@ struct m365_scan {
     uint64_t bytes_total, bytes_done;
     struct m365_scan_timing timing;
     bool ran;
-    /* Members of one archive, one after another, not read for the same reason (an encrypted
-     * archive without its password, a collection of screenshots and PDFs): the first are named
-     * one by one, the rest counted and named once. */
+    /* Files of one archive or one folder, one after another, not read for the same reason (an
+     * encrypted archive without its password, screenshots and PDFs beside the logs): the first
+     * are named one by one, the rest counted and named once. */
     struct {
         uint32_t file;      /* the run's first member */
         uint64_t n;         /* members in the run */
@@ -1409,6 +1409,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         st->error = ierr        ? "cannot be decoded"
                     : companion ? companion
                                 : "matches no known format";
+        st->why = ierr ? NULL : why;
         if (s->opts.hash_files) {
             m365_input_sha256(in, st->sha256);
         }
@@ -1601,10 +1602,21 @@ static void flush_unit_diags(struct m365_scan *s, struct m365_read_unit *u, uint
     }
 }
 
-/* Names once the members of the run past the first M365_UNREAD_MEMBERS_NAMED. */
+/* The files a file is counted with when not read: an archive's members, else a folder's files
+ * (the length of the archive's path or of the folder's at the start of its path). */
+static size_t unread_group_len(const struct file_entry *f)
+{
+    if (f->archive_len) {
+        return f->archive_len;
+    }
+    const char *slash = strrchr(f->path, '/');
+    return slash ? (size_t)(slash - f->path) : 0;
+}
+
+/* Names once the files of the run past the first M365_UNREAD_FILES_NAMED. */
 static void end_unread_run(struct m365_scan *s)
 {
-    if (s->unread_run.n > M365_UNREAD_MEMBERS_NAMED) {
+    if (s->unread_run.n > M365_UNREAD_FILES_NAMED) {
         const struct file_entry *f = &s->files[s->unread_run.file];
         const char *why = s->unread_run.why;
         const char *what = "were not read";
@@ -1615,32 +1627,35 @@ static void end_unread_run(struct m365_scan *s)
             why += 10;
         }
         char msg[480];
-        uint64_t more = s->unread_run.n - M365_UNREAD_MEMBERS_NAMED;
-        snprintf(msg, sizeof(msg), "%llu more member%s after these %s, for the same reason (each "
+        uint64_t more = s->unread_run.n - M365_UNREAD_FILES_NAMED;
+        snprintf(msg, sizeof(msg), "%llu more %s%s %safter these %s, for the same reason (each "
                  "listed in the report): %s",
-                 (unsigned long long)more, more == 1 ? "" : "s", what, why);
-        char *archive = strndup(f->path, f->archive_len);
-        diag(s, s->unread_run.level, s->unread_run.code, archive ? archive : f->path, msg);
-        free(archive);
+                 (unsigned long long)more, f->archive_len ? "member" : "file",
+                 more == 1 ? "" : "s", f->archive_len ? "" : "in this folder ", what, why);
+        size_t g = unread_group_len(f);
+        char *group = g ? strndup(f->path, g) : strdup(".");
+        diag(s, s->unread_run.level, s->unread_run.code, group ? group : f->path, msg);
+        free(group);
     }
     s->unread_run.n = 0;
 }
 
-/* Whether the file's messages are emitted (true), or the file, a member not read, is only
- * counted in the run of its archive's members not read for the same reason. Every other file
- * ends the run. */
+/* Whether the file's messages are emitted (true), or the file, not read, is only counted in the
+ * run of its archive's members, or its folder's files, not read for the same reason. Every
+ * other file ends the run. */
 static bool unread_named(struct m365_scan *s, uint32_t fi)
 {
     const struct file_entry *f = &s->files[fi];
     const struct m365_read_unit *u = &s->units[f->first_unit];
-    bool unread = f->archive_len && f->n_units == 1 && u->unread && u->n_diags == 1;
+    bool unread = f->n_units == 1 && u->unread && u->n_diags == 1;
     if (unread && s->unread_run.n) {
         const struct file_entry *r = &s->files[s->unread_run.file];
-        if (r->archive_len == f->archive_len &&
-            memcmp(r->path, f->path, f->archive_len) == 0 &&
+        size_t g = unread_group_len(f);
+        if (r->archive_len == f->archive_len && unread_group_len(r) == g &&
+            memcmp(r->path, f->path, g) == 0 &&
             s->unread_run.level == u->diags[0].d.level &&
             strcmp(s->unread_run.why, u->diags[0].d.msg) == 0) {
-            return ++s->unread_run.n <= M365_UNREAD_MEMBERS_NAMED;
+            return ++s->unread_run.n <= M365_UNREAD_FILES_NAMED;
         }
     }
     end_unread_run(s);
@@ -1706,6 +1721,7 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
         if (u->st.status != M365_OK && f->st.status == M365_OK) {
             f->st.status = u->st.status;
             f->st.error = u->st.error;
+            f->st.why = u->st.why;
         }
         if (u->stop_msg && !stop) {
             stop = u->stop_msg;
