@@ -226,13 +226,7 @@ struct m365_scan {
         const char *file;             /* its bytes when not at that path, else NULL */
     } *archives;
     size_t n_archives, cap_archives;
-    /* Archives inside archives, each unpacked to an unlinked temporary file held open and
-     * opened again by the name /proc gives it: nothing is left behind, whatever happens. */
-    struct inner_archive {
-        int fd;
-        char *file;
-    } *inner;
-    size_t n_inner, cap_inner;
+    struct m365_zip_temps inner; /* archives inside archives, unpacked */
 
     struct m365_source_stats reader_stats[24]; /* log formats, then snapshot kinds */
     size_t n_reader_stats;
@@ -489,11 +483,7 @@ void m365_scan_free(struct m365_scan *s)
         free((char *)s->archives[i].st.path);
     }
     free(s->archives);
-    for (size_t i = 0; i < s->n_inner; i++) {
-        close(s->inner[i].fd);
-        free(s->inner[i].file);
-    }
-    free(s->inner);
+    m365_zip_temps_free(&s->inner);
     m365_snap_ctx_free(s->snap_ctx);
     m365_snapshot_free(s->snap);
     m365_incidents_free(s->incidents);
@@ -938,26 +928,12 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path, const cha
 static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct m365_zip **z,
                                   const struct m365_zip_file *zf)
 {
-    if (!*z) {
-        char why[200];
-        if (m365_zip_open(outer, z, why, sizeof(why)) != M365_OK) {
-            *z = NULL;
-            return M365_E_FORMAT;
-        }
-        m365_zip_set_passwords(*z, s->opts.zip_passwords, s->opts.n_zip_passwords);
-    }
-    struct inner_archive *inner =
-        room_for_one(s->inner, s->n_inner, &s->cap_inner, sizeof(*s->inner), 4);
-    if (!inner) {
-        return M365_E_NOMEM;
-    }
-    s->inner = inner;
-    struct m365_zip_temp t;
+    const char *file = NULL;
+    uint64_t bytes = 0;
     char err[PATH_MAX + 200];
-    enum m365_status st = m365_zip_unpack_temp(*z, zf->index, spill_dir(s),
-                                               s->opts.limits.max_decompressed_bytes,
-                                               s->opts.limits.max_decompress_ratio, &t, err,
-                                               sizeof(err));
+    enum m365_status st = m365_zip_temps_unpack(&s->inner, z, outer, s->opts.zip_passwords,
+                                                s->opts.n_zip_passwords, zf->index, spill_dir(s),
+                                                &s->opts.limits, &file, &bytes, err, sizeof(err));
     if (st == M365_E_LIMIT || st == M365_E_IO) {
         /* Named and listed, not read: its bytes are not to be had here. */
         diag(s, M365_DIAG_ERROR, st, zf->path, err);
@@ -973,16 +949,11 @@ static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct
         return st; /* M365_E_FORMAT: read as a file, which names why */
     }
     size_t archives = s->n_archives;
-    char *file = strdup(t.name);
-    st = file ? add_zip(s, zf->path, file, t.bytes) : M365_E_NOMEM;
+    st = add_zip(s, zf->path, file, bytes);
     if (s->n_archives == archives) { /* nothing names the file: no archive, or none readable */
-        close(t.fd);
-        free(file);
-        return st;
+        m365_zip_temps_drop_last(&s->inner);
     }
-    /* Its members name the file it was unpacked to: kept open until the scan is freed. */
-    s->inner[s->n_inner++] = (struct inner_archive){t.fd, file};
-    return st;
+    return st; /* its members name the file: kept open until the scan is freed */
 }
 
 /* `path` and its stat() result (`stat_errno` when that failed): a directory's entries are

@@ -535,12 +535,37 @@ static enum m365_status unpack_to(struct m365_zip *z, uint64_t index, int fd, ui
     return st;
 }
 
-enum m365_status m365_zip_unpack_temp(struct m365_zip *z, uint64_t index, const char *dir,
-                                      uint64_t max_bytes, uint32_t max_ratio,
-                                      struct m365_zip_temp *out, char *err, size_t esz)
+enum m365_status m365_zip_temps_unpack(struct m365_zip_temps *k, struct m365_zip **z,
+                                       const char *outer, const char *const *pw, size_t n_pw,
+                                       uint64_t index, const char *dir,
+                                       const struct m365_limits *lim, const char **name,
+                                       uint64_t *bytes, char *err, size_t esz)
 {
-    memset(out, 0, sizeof(*out));
-    out->fd = -1;
+    if (!*z) {
+        char why[200];
+        if (m365_zip_open(outer, z, why, sizeof(why)) != M365_OK) {
+            *z = NULL;
+            return M365_E_FORMAT;
+        }
+        m365_zip_set_passwords(*z, pw, n_pw);
+    }
+    if (k->n == k->cap) {
+        size_t nc = k->cap ? k->cap * 2 : 4;
+        struct m365_zip_temp **nv = realloc(k->v, nc * sizeof(*nv));
+        if (!nv) {
+            return M365_E_NOMEM;
+        }
+        k->v = nv;
+        k->cap = nc;
+    }
+    struct m365_zip_temp *t = malloc(sizeof(*t));
+    if (!t) {
+        return M365_E_NOMEM;
+    }
+    if (!dir || !*dir) {
+        dir = getenv("TMPDIR");
+        dir = dir && *dir ? dir : "/tmp";
+    }
     char tmpl[4096];
     int fd = -1;
     if ((size_t)snprintf(tmpl, sizeof(tmpl), "%s/m365hunt-inner-XXXXXX", dir) < sizeof(tmpl)) {
@@ -551,11 +576,13 @@ enum m365_status m365_zip_unpack_temp(struct m365_zip *z, uint64_t index, const 
     if (fd < 0) {
         snprintf(err, esz, "an archive inside the archive cannot be unpacked to a temporary file "
                  "in %s (%s): extract it and scan the folder", dir, strerror(errno));
+        free(t);
         return M365_E_IO;
     }
     unlink(tmpl);
     const char *why = NULL;
-    enum m365_status st = unpack_to(z, index, fd, max_bytes, max_ratio, &out->bytes, &why);
+    enum m365_status st = unpack_to(*z, index, fd, lim->max_decompressed_bytes,
+                                    lim->max_decompress_ratio, bytes, &why);
     if (st == M365_E_LIMIT) {
         snprintf(err, esz, "an archive inside the archive, not opened: %s", why);
     } else if (st == M365_E_IO) {
@@ -564,9 +591,30 @@ enum m365_status m365_zip_unpack_temp(struct m365_zip *z, uint64_t index, const 
     }
     if (st != M365_OK) {
         close(fd);
+        free(t);
         return st;
     }
-    out->fd = fd;
-    snprintf(out->name, sizeof(out->name), "/proc/self/fd/%d", fd);
+    t->fd = fd;
+    snprintf(t->name, sizeof(t->name), "/proc/self/fd/%d", fd);
+    k->v[k->n++] = t;
+    *name = t->name;
     return M365_OK;
+}
+
+void m365_zip_temps_drop_last(struct m365_zip_temps *k)
+{
+    if (k->n) {
+        struct m365_zip_temp *t = k->v[--k->n];
+        close(t->fd);
+        free(t);
+    }
+}
+
+void m365_zip_temps_free(struct m365_zip_temps *k)
+{
+    while (k->n) {
+        m365_zip_temps_drop_last(k);
+    }
+    free(k->v);
+    memset(k, 0, sizeof(*k));
 }

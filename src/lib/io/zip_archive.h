@@ -112,20 +112,30 @@ ssize_t m365_zip_stream_read(struct m365_zip_stream *zs, void *buf, size_t cap,
                              const char **err);
 void m365_zip_stream_close(struct m365_zip_stream *zs);
 
-/* A member unpacked into a file of its own (an archive inside the archive, to be opened as
- * one): an unlinked temporary file, held open by fd and opened again by `name` until fd is
- * closed, so that nothing is left on disk whatever happens. */
-struct m365_zip_temp {
-    int fd;
-    char name[32]; /* /proc/self/fd/N */
-    uint64_t bytes;
+/* Archives inside archives, each a member unpacked into a file of its own: an unlinked
+ * temporary file, held open and opened again by its name (/proc/self/fd/N) until the list is
+ * freed, so that nothing is left on disk whatever happens. Zero it to start. */
+struct m365_zip_temps {
+    struct m365_zip_temp {
+        int fd;
+        char name[32];
+    } **v;
+    size_t n, cap;
 };
-/* Member `index` of z unpacked (decrypted, CRC-checked) into a temporary file in dir. M365_OK;
- * M365_E_LIMIT past max_bytes, or past max_ratio times its packed size once over 256 MiB (a
- * bomb), and M365_E_IO when no temporary file can be written, each with the message in err;
- * M365_E_FORMAT when the member's bytes cannot be had (encrypted without its password,
- * damaged: said when it is read as a file); M365_E_NOMEM. */
-enum m365_status m365_zip_unpack_temp(struct m365_zip *z, uint64_t index, const char *dir,
-                                      uint64_t max_bytes, uint32_t max_ratio,
-                                      struct m365_zip_temp *out, char *err, size_t esz);
+/* Member `index` of the archive at `outer` (opened once, into *z, with the passwords; close it
+ * when done) unpacked (decrypted, CRC-checked) into a temporary file in dir (NULL: $TMPDIR,
+ * else /tmp), added to k: *name opens it, *bytes its size. M365_OK; M365_E_LIMIT past
+ * lim->max_decompressed_bytes, or past lim->max_decompress_ratio times its packed size once
+ * over 256 MiB (a bomb), and M365_E_IO when no temporary file can be written, each with the
+ * message in err; M365_E_FORMAT when outer cannot be opened again or the member's bytes cannot
+ * be had (encrypted without its password, damaged: said when it is read as a file);
+ * M365_E_NOMEM. */
+enum m365_status m365_zip_temps_unpack(struct m365_zip_temps *k, struct m365_zip **z,
+                                       const char *outer, const char *const *pw, size_t n_pw,
+                                       uint64_t index, const char *dir,
+                                       const struct m365_limits *lim, const char **name,
+                                       uint64_t *bytes, char *err, size_t esz);
+/* Closes the last one unpacked: nothing is read from it. */
+void m365_zip_temps_drop_last(struct m365_zip_temps *k);
+void m365_zip_temps_free(struct m365_zip_temps *k);
 #endif

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "../core/buf.h"
@@ -222,11 +221,7 @@ void m365_snapshot_free(struct m365_snapshot *s)
     }
     free(s->paths);
     free(s->where);
-    for (size_t i = 0; i < s->n_inner; i++) {
-        close(s->inner[i].fd);
-        free(s->inner[i].file);
-    }
-    free(s->inner);
+    m365_zip_temps_free(&s->inner);
     for (size_t i = 0; i < s->n_allow; i++) {
         free(s->allow[i]);
     }
@@ -322,30 +317,12 @@ static enum m365_status add_zip(struct m365_snapshot *s, const char *path, const
 static enum m365_status add_inner(struct m365_snapshot *s, const char *outer,
                                   struct m365_zip **z, const struct m365_zip_file *zf)
 {
-    if (!*z) {
-        char why[200];
-        if (m365_zip_open(outer, z, why, sizeof(why)) != M365_OK) {
-            *z = NULL;
-            return M365_E_FORMAT;
-        }
-        m365_zip_set_passwords(*z, s->opts.zip_passwords, s->opts.n_zip_passwords);
-    }
-    if (s->n_inner == s->cap_inner) {
-        size_t nc = s->cap_inner ? s->cap_inner * 2 : 4;
-        struct snap_inner *ni = realloc(s->inner, nc * sizeof(*ni));
-        if (!ni) {
-            return M365_E_NOMEM;
-        }
-        s->inner = ni;
-        s->cap_inner = nc;
-    }
-    const char *dir = getenv("TMPDIR");
-    struct m365_zip_temp t;
+    const char *file = NULL;
+    uint64_t bytes = 0;
     char err[4400];
-    enum m365_status st = m365_zip_unpack_temp(*z, zf->index, dir && *dir ? dir : "/tmp",
-                                               s->opts.limits.max_decompressed_bytes,
-                                               s->opts.limits.max_decompress_ratio, &t, err,
-                                               sizeof(err));
+    enum m365_status st = m365_zip_temps_unpack(&s->inner, z, outer, s->opts.zip_passwords,
+                                                s->opts.n_zip_passwords, zf->index, NULL,
+                                                &s->opts.limits, &file, &bytes, err, sizeof(err));
     if (st == M365_E_LIMIT || st == M365_E_IO) {
         diag(s, M365_DIAG_ERROR, st, zf->path, 0, err);
         return M365_OK;
@@ -354,17 +331,13 @@ static enum m365_status add_inner(struct m365_snapshot *s, const char *outer,
         return st;
     }
     size_t queued = s->n_paths;
-    char *file = strdup(t.name);
-    st = file ? add_zip(s, zf->path, file) : M365_E_NOMEM;
+    st = add_zip(s, zf->path, file);
     if (st == M365_E_IO) {
         st = M365_OK; /* an inner archive that cannot be read: named */
     }
     if (s->n_paths == queued) {
-        close(t.fd);
-        free(file);
-        return st;
+        m365_zip_temps_drop_last(&s->inner);
     }
-    s->inner[s->n_inner++] = (struct snap_inner){t.fd, file};
     return st;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../core/buf.h"
+#include "../io/zip_archive.h"
 #include "m365hunt/finding.h"
 #include "snap.h"
 
@@ -37,13 +38,7 @@ struct m365_snapshot {
     struct m365_snap_db db;
     char **paths;
     size_t n_paths, cap_paths;
-    /* Archives inside archives the walk found, each unpacked to an unlinked temporary file held
-     * open (m365_zip_temp); `file` opens it again. */
-    struct snap_inner {
-        int fd;
-        char *file;
-    } *inner;
-    size_t n_inner, cap_inner;
+    struct m365_zip_temps inner; /* archives inside archives the walk found, unpacked */
     /* Where each path's bytes are: the file itself (archive_len 0), or member `member` of the
      * ZIP archive named by the path's first archive_len bytes (m365_snapshot_add_member). */
     struct snap_where {
