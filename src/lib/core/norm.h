@@ -70,6 +70,14 @@ bool m365_cp1252_likely(const char *s, size_t n);
 /* s as UTF-8 into out (room for 3 * n bytes); returns the bytes written. */
 size_t m365_cp1252_to_utf8(const char *s, size_t n, char *out);
 
+/* The text of a JSON value with its string escapes in one form, so that two exports of one
+ * record compare equal: "\/" becomes "/", and "\uXXXX" (a surrogate pair: both) the character as
+ * UTF-8, or for a quote, a backslash or a control character its short escape ("\"", "\\",
+ * "\n"; "\u00xx" in lower case where JSON has none). Other escapes and all other bytes are kept;
+ * text that is not JSON is rewritten only where it reads as such. The canonical text is never
+ * longer: out has room for n bytes. False, out untouched, when p is in that form already. */
+bool m365_json_escapes_canon(const char *p, size_t n, char *out, size_t *out_len);
+
 /* Parse an integer in [min,max] from text (surrounding spaces and quotes allowed). */
 int m365_parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out);
 #endif

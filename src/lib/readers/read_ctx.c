@@ -32,6 +32,8 @@ struct m365_evb {
     VEC(struct m365_kv) extra;
     VEC(struct m365_folder) folders;
     char guid_id[M365_GUID_LEN + 1]; /* the record id, when a GUID, until it is packed */
+    char *canon; /* the record's text with its escapes in one form (fingerprint) */
+    size_t canon_cap;
 };
 
 #define VEC_PUSH(vec, item)                                                                        \
@@ -58,6 +60,7 @@ void m365_evb_free(struct m365_evb *b)
     free(b->params.v);
     free(b->extra.v);
     free(b->folders.v);
+    free(b->canon);
     free(b);
 }
 
@@ -325,7 +328,10 @@ static const struct m365_mail_access *keep_mail(struct m365_read_ctx *ctx,
     return detail_share(ctx, D_MAIL, m, 1, sizeof(*m), w, nw, nw, words_hash(w, nw, 0));
 }
 
-static uint64_t fingerprint(const char *raw, size_t len)
+/* The record's text, as de-duplication compares it: surrounding white space aside, and its
+ * escapes in one form, so that the same record from the Management Activity API and in a
+ * Purview search's AuditData (which escapes every '/') is one record. */
+static uint64_t fingerprint(struct m365_evb *b, const char *raw, size_t len)
 {
     while (len && (raw[0] == ' ' || raw[0] == '\t' || raw[0] == '\r' || raw[0] == '\n')) {
         raw++;
@@ -335,7 +341,18 @@ static uint64_t fingerprint(const char *raw, size_t len)
                    raw[len - 1] == '\n')) {
         len--;
     }
-    return m365_hash_long(raw, len, 0x5eed);
+    if (len > b->canon_cap) {
+        char *c = realloc(b->canon, len);
+        if (c) {
+            b->canon = c;
+            b->canon_cap = len;
+        }
+    }
+    size_t clen;
+    if (len <= b->canon_cap && m365_json_escapes_canon(raw, len, b->canon, &clen)) {
+        return m365_hash_long(b->canon, clen, 0x5eed);
+    }
+    return m365_hash_long(raw, len, 0x5eed); /* in that form (or no memory for the copy) */
 }
 
 void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
@@ -376,7 +393,7 @@ void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
     if (ev->time_ms == M365_TIME_NONE) {
         ctx->fs->untimed++;
     }
-    if (m365_scan_unit_store(ctx->unit, ev, fingerprint(raw, raw_len)) != 0) {
+    if (m365_scan_unit_store(ctx->unit, ev, fingerprint(b, raw, raw_len)) != 0) {
         m365_ctx_skip(ctx, ev->evidence.line, NULL, "out of memory storing the event");
         return;
     }
