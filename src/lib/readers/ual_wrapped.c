@@ -21,7 +21,15 @@ void m365_map_ual_wrapped(struct m365_read_ctx *ctx, struct m365_jv audit,
                           const struct m365_ual_stand_in *in, size_t n_in, uint64_t line,
                           uint64_t offset, const char *raw, size_t raw_len)
 {
+    /* AuditData held as text is the record as the service wrote it: de-duplication compares
+     * that text, not the wrapper's, so that the record exported another way is one record. */
+    const char *text = raw;
+    size_t text_len = raw_len;
     if (m365_jv_type(audit) == M365_J_STRING) {
+        if (!m365_jv_str(audit, &text, &text_len)) {
+            text = raw;
+            text_len = raw_len;
+        }
         audit = m365_jnested(ctx, audit);
     }
     bool object = m365_jv_type(audit) == M365_J_OBJECT;
@@ -39,7 +47,7 @@ void m365_map_ual_wrapped(struct m365_read_ctx *ctx, struct m365_jv audit,
         return;
     }
     if (!any) {
-        m365_map_ual(ctx, audit, line, offset, raw, raw_len);
+        m365_map_ual(ctx, audit, line, offset, text, text_len);
         return;
     }
     /* The stand-ins in front of the record's own members: a name is read where it is found
