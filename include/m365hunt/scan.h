@@ -159,6 +159,22 @@ struct m365_archive_stats {
 size_t m365_scan_n_archives(const struct m365_scan *s);
 const struct m365_archive_stats *m365_scan_archive(const struct m365_scan *s, size_t i);
 
+/* One log handed over in two shapes (sign-ins from Graph and from Log Analytics, the UAL from
+ * Purview and as OfficeActivity rows): records of second_format that have the id and the log
+ * source of a record read as first_format (earlier in file-name order), but not its text, so
+ * that both are kept and the detections see the record twice. One per pair of formats, in the
+ * order found. */
+struct m365_overlap {
+    const char *first_format, *second_format;
+    uint64_t records;
+    /* The first such record of second_format: where it is and its id. */
+    const char *file;
+    uint64_t line;
+    const char *record_id;
+};
+size_t m365_scan_n_overlaps(const struct m365_scan *s);
+const struct m365_overlap *m365_scan_overlap(const struct m365_scan *s, size_t i);
+
 size_t m365_scan_n_readers(const struct m365_scan *s);
 const struct m365_source_stats *m365_scan_reader_stats(const struct m365_scan *s, size_t i);
 const struct m365_source_stats *m365_scan_log_stats(const struct m365_scan *s,

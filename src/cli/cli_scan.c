@@ -534,6 +534,18 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
         fputc('\n', o);
     }
 
+    for (size_t i = 0; i < m365_scan_n_overlaps(s); i++) {
+        const struct m365_overlap *ov = m365_scan_overlap(s, i);
+        fprintf(o,
+                "  %s%llu record%s read as %s %s the id of one read as %s, written another way:"
+                "%s\n    one log in two shapes, seen twice by the detections (e.g. ",
+                cli_c(t, true, "\033[33m"), (unsigned long long)ov->records,
+                ov->records == 1 ? "" : "s", ov->second_format, ov->records == 1 ? "has" : "have",
+                ov->first_format, R);
+        cli_put_safe(o, ov->file, -1);
+        fprintf(o, ":%llu)\n", (unsigned long long)ov->line);
+    }
+
     fprintf(o, "\n%sLOG SOURCES%s\n", B, R);
     fprintf(o, "  %-26s %8s  %-16s  %-16s\n", "source", "events", "first", "last");
     for (int l = 0; l < M365_LOG__COUNT; l++) {

@@ -43,6 +43,33 @@ purview-csv 0 $((2 * N))"
             "$WORK/$v.json")" "1-api"
 done
 
+expect_eq "UAL exports: no overlap" "$(jq -c '.evidence.overlaps' "$WORK/all1.json")" "[]"
+expect_eq "UAL exports: no warning" "$(grep -c 'written another way' "$WORK/all1.err")" 0
+
+# The same sign-ins and directory audits from Graph and from Log Analytics: written differently
+# (Graph's times to the second, Log Analytics' other names and fields), so both copies are kept,
+# and the scan says so: on stderr, in the text EVIDENCE section and in report.json. UAL
+# UserLoggedIn records that share a sign-in's id are another log: no overlap there.
+sim 5-graph graph-json
+sim 6-la la-json
+G=$("$BIN" scan --format json --no-progress "$WORK/5-graph" | jq '.evidence.totals.parsed')
+scan_json "$WORK/shapes.json" "$WORK/shapes.err" "$WORK/6-la" "$WORK/5-graph"
+expect_eq "two shapes: overlap" \
+    "$(jq -c '.evidence.overlaps[] | [.formats, .records, (.file | split("/") | .[-3]), .line]' "$WORK/shapes.json")" \
+    "[[\"graph-json\",\"la-json\"],$G,\"6-la\",1]"
+id=$(jq -r '.evidence.overlaps[0].record_id' "$WORK/shapes.json")
+expect_eq "two shapes: the record named is in both" \
+    "$(grep -rlF -- "$id" "$WORK/5-graph" | wc -l | tr -d ' ') $(grep -rlF -- "$id" "$WORK/6-la" | wc -l | tr -d ' ')" \
+    "1 1"
+expect_grep "two shapes: warned" "$WORK/shapes.err" \
+    "6-la/.*: $G records read as la-json have the id of one read as graph-json, written another way .*give one export of each log"
+"$BIN" scan --no-progress --color never "$WORK/6-la" "$WORK/5-graph" >"$WORK/shapes.txt" 2>/dev/null
+expect_grep "two shapes: in the text report" "$WORK/shapes.txt" \
+    "^  $G records read as la-json have the id of one read as graph-json, written another way:"
+scan_json "$WORK/ual-graph.json" "$WORK/ual-graph.err" "$WORK/1-api" "$WORK/5-graph"
+expect_eq "UAL and sign-in logs: ids shared, no overlap" \
+    "$(jq -c '.evidence.overlaps' "$WORK/ual-graph.json")" "[]"
+
 # One value changed in one copy: that record is read twice, every other one once.
 mkdir -p "$WORK/edited"
 f=$(ls "$WORK"/3-purview/purview/*Exchange.csv | head -1)

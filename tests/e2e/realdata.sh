@@ -78,6 +78,11 @@ expect_grep "defender depth limit named" "$WORK/err.txt" \
     'Microsoft365DefenderEvents\.json: 3 value\(s\) are PowerShell.s text for an object .*the first at line 8'
 expect_eq "graph mail read" "$(sel OfficeActivityEvents.json '"\(.kind) \(.app_id) \(.client_app_id) \(.mail.mailbox) \(.mail.items) \(.mail.access_type)"')" \
     "mail-access 00000003-0000-0000-c000-000000000000 5a95e683-08ad-424e-a441-1d1aec52c02c pgustavo@simulandlabs.com 7 Bind"
+# One OTRF mail read is in two shapes: Defender's CloudAppEvents and the OfficeActivity table.
+# Ids reused within one format (anonymised SEKOIA records, the OTRF rows below) are no overlap.
+expect_eq "one record in two shapes" \
+    "$(jq -c '[.evidence.overlaps[] | [.formats, .records, .record_id]]' "$O")" \
+    '[[["defender-json","la-json"],1,"699e0b10-1c53-403e-976f-ce0847a92b44"]]'
 # Two OTRF rows share Id and time but differ in content: both kept (not duplicates).
 expect_eq "same id, different content kept" "$(sel AADAuditEvents.json 'select(.operation|startswith("Update application -")) | .evidence.record_id' | wc -l)" 2
 # UAL UserLoginFailed keeps ResultStatus "Success": the operation decides.

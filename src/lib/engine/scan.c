@@ -77,6 +77,7 @@ struct evstore {
     size_t n_chunks, n;
     uint64_t *keys; /* de-duplication key per event (dedup_key) */
     size_t keys_cap;
+    uint32_t log_sources; /* a bit per log source among the events (find_overlaps) */
 };
 
 static size_t chunk_cap(size_t k)
@@ -227,6 +228,8 @@ struct m365_scan {
     } *archives;
     size_t n_archives, cap_archives;
     struct m365_zip_temps inner; /* archives inside archives, unpacked */
+    struct m365_overlap *overlaps; /* each record_id malloc'd */
+    size_t n_overlaps, cap_overlaps;
 
     struct m365_source_stats reader_stats[24]; /* log formats, then snapshot kinds */
     size_t n_reader_stats;
@@ -483,6 +486,10 @@ void m365_scan_free(struct m365_scan *s)
         free((char *)s->archives[i].st.path);
     }
     free(s->archives);
+    for (size_t i = 0; i < s->n_overlaps; i++) {
+        free((char *)s->overlaps[i].record_id);
+    }
+    free(s->overlaps);
     m365_zip_temps_free(&s->inner);
     m365_snap_ctx_free(s->snap_ctx);
     m365_snapshot_free(s->snap);
@@ -737,6 +744,7 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
      * before the part: at most its start each, as each line ends in a byte. */
     c->used += m365_event_pack(ev, &u->scan->region, u->ranged ? u->start : 0, at);
     es->keys[es->n++] = dedup_key(ev->evidence.record_id, fp);
+    es->log_sources |= 1u << (ev->log_source < M365_LOG__COUNT ? ev->log_source : M365_LOG_UNKNOWN);
     spill_visit(u->scan);
     return 0;
 }
@@ -2061,6 +2069,130 @@ static enum m365_status dedup(struct m365_scan *s, bool *dup)
     return M365_OK;
 }
 
+/* The file holding event i (files hold consecutive events, in file order). */
+static const struct file_entry *file_of_event(const struct m365_scan *s, size_t i)
+{
+    size_t lo = 0, hi = s->n_files;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->files[mid].first_event <= i) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return &s->files[lo];
+}
+
+/* Counts one more record of `second` whose id a `first` record has (found in file order). */
+static void add_overlap(struct m365_scan *s, const char *first, const char *second,
+                        const struct file_entry *f, const struct m365_packed *ev, const char *rid)
+{
+    for (size_t k = 0; k < s->n_overlaps; k++) {
+        if (s->overlaps[k].first_format == first && s->overlaps[k].second_format == second) {
+            s->overlaps[k].records++;
+            return;
+        }
+    }
+    struct m365_overlap *o =
+        room_for_one(s->overlaps, s->n_overlaps, &s->cap_overlaps, sizeof(*s->overlaps), 4);
+    char *id = strdup(rid);
+    if (!o || !id) {
+        free(id);
+        return; /* out of memory: the warning is lost, not the scan */
+    }
+    s->overlaps = o;
+    s->overlaps[s->n_overlaps++] =
+        (struct m365_overlap){first, second, 1, f->st.path, m365_packed_line(ev), id};
+}
+
+/* Records kept in two formats under one id and log source (not the same text, or they would be
+ * duplicates): one log handed over in two shapes, which the detections see twice. Looked for
+ * only in the log sources read by more than one format (sign-ins from Graph and UAL records
+ * from Purview are not), in the block of the de-duplication keys, spent now: a table keyed by
+ * the id alone, each slot the event's index and 32 bits of its key, so that a probe reads
+ * no other event but one with the same id. A record whose id an earlier one of its own format
+ * has (ids reused by anonymised samples) is no overlap. */
+_Static_assert(M365_LOG__COUNT <= 32, "a log source is a bit of a 32-bit mask");
+static void find_overlaps(struct m365_scan *s, const bool *dup)
+{
+    const char *reader_of[M365_LOG__COUNT] = {NULL};
+    uint32_t shared = 0;
+    for (size_t i = 0; i < s->n_files; i++) {
+        const struct file_entry *f = &s->files[i];
+        uint32_t mask = 0;
+        for (uint32_t u = 0; f->st.reader && u < f->n_units; u++) {
+            mask |= s->units[f->first_unit + u].store.log_sources;
+        }
+        for (int l = 0; l < M365_LOG__COUNT; l++) {
+            if (mask & 1u << l) {
+                shared |= reader_of[l] && reader_of[l] != f->st.reader ? 1u << l : 0;
+                reader_of[l] = reader_of[l] ? reader_of[l] : f->st.reader;
+            }
+        }
+    }
+    size_t n = s->n_events, size = 2 * n;
+    if (!shared || size > UINT32_MAX) {
+        return;
+    }
+    _Static_assert(sizeof(struct m365_time_key) >= 2 * sizeof(uint64_t),
+                   "two 64-bit slots an event fit in the keys' block");
+    uint64_t *slots = s->keys; /* the block holds n_events time keys */
+    for (size_t i = 0; i < size; i++) {
+        slots[i] = UINT64_MAX;
+    }
+    size_t fi = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (fi + 1 < s->n_files && s->files[fi + 1].first_event <= i) {
+            fi++;
+        }
+        spill_tick(s, i);
+        const struct m365_packed *ev = stored(s, i);
+        if (dup[i] || !(shared & 1u << ev->log_source)) {
+            continue;
+        }
+        char g[M365_GUID_LEN + 1], gc[M365_GUID_LEN + 1];
+        const char *rid = m365_packed_record_id(ev, &s->region, g);
+        if (!rid) {
+            continue;
+        }
+        uint64_t h = m365_hash_mix(m365_hash_bytes(rid, strlen(rid), 0x0b) ^ ev->log_source);
+        uint64_t tag = h << 32;
+        size_t j = (size_t)(((h >> 32) * (uint64_t)size) >> 32);
+        for (; slots[j] != UINT64_MAX; j = j + 1 == size ? 0 : j + 1) {
+            if ((slots[j] & ~(uint64_t)UINT32_MAX) != tag) {
+                continue;
+            }
+            const struct m365_packed *c = stored(s, (uint32_t)slots[j]);
+            if (c->log_source == ev->log_source &&
+                strcmp(m365_packed_record_id(c, &s->region, gc), rid) == 0) {
+                break;
+            }
+        }
+        if (slots[j] == UINT64_MAX) {
+            slots[j] = tag | i;
+            continue;
+        }
+        const char *first = file_of_event(s, (uint32_t)slots[j])->st.reader;
+        if (first && s->files[fi].st.reader && first != s->files[fi].st.reader) {
+            add_overlap(s, first, s->files[fi].st.reader, &s->files[fi], ev, rid);
+        }
+    }
+    for (size_t k = 0; k < s->n_overlaps; k++) {
+        const struct m365_overlap *o = &s->overlaps[k];
+        char msg[512];
+        snprintf(msg, sizeof(msg),
+                 "%llu record%s read as %s %s the id of one read as %s, written another way "
+                 "(this file's line %llu: %s): one log handed over in two shapes is seen twice "
+                 "by the detections, and counts in findings may be doubled; give one export of "
+                 "each log",
+                 (unsigned long long)o->records, o->records == 1 ? "" : "s", o->second_format,
+                 o->records == 1 ? "has" : "have", o->first_format,
+                 (unsigned long long)o->line, o->record_id);
+        diag(s, M365_DIAG_WARNING, M365_OK, o->file, msg);
+    }
+}
+
 /* An event's kind as the detections take it: one they do not know is "other". */
 static uint8_t kind_of(const struct m365_packed *ev)
 {
@@ -2383,6 +2515,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         free(dup);
         return M365_E_NOMEM;
     }
+    find_overlaps(s, dup);
     /* The kept events, compacted in place: the file-order table becomes the sorted one. This
      * is the one walk over the events before the sort: each kept event's time goes to the
      * front of the block whose de-duplication keys are spent now, and its kind to the front of
@@ -2486,6 +2619,13 @@ size_t m365_scan_n_archives(const struct m365_scan *s) { return s->n_archives; }
 const struct m365_archive_stats *m365_scan_archive(const struct m365_scan *s, size_t i)
 {
     return i < s->n_archives ? &s->archives[i].st : NULL;
+}
+
+size_t m365_scan_n_overlaps(const struct m365_scan *s) { return s->n_overlaps; }
+
+const struct m365_overlap *m365_scan_overlap(const struct m365_scan *s, size_t i)
+{
+    return i < s->n_overlaps ? &s->overlaps[i] : NULL;
 }
 
 size_t m365_scan_n_readers(const struct m365_scan *s) { return s->n_reader_stats; }

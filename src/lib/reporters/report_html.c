@@ -106,7 +106,9 @@ static const char css[] =
     "dt{color:#6b7280}dd{margin:0;word-break:break-all}svg{max-width:100%;height:auto;"
     "background:#fff}.legend span{display:inline-block;margin-right:14px;font-size:12px}"
     ".legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}"
-    ".sha{word-break:break-all;font-size:11px}@media print{body{background:#fff}header{background:#fff;color:#000}nav{display:none}"
+    ".sha{word-break:break-all;font-size:11px}"
+    ".warn{background:#fffbeb;border-left:4px solid #f59e0b;padding:6px 10px}"
+    "@media print{body{background:#fff}header{background:#fff;color:#000}nav{display:none}"
     "main{max-width:none;padding:0}}";
 
 static void legend(struct m365_buf *b)
@@ -599,6 +601,20 @@ static void run_section(struct m365_buf *b, const struct m365_scan *s,
                             (unsigned long long)a->members);
         }
         m365_buf_puts(b, "</table>");
+    }
+    for (size_t i = 0; i < m365_scan_n_overlaps(s); i++) {
+        const struct m365_overlap *o = m365_scan_overlap(s, i);
+        m365_buf_printf(b, "<p class=\"warn\">%llu record%s read as ",
+                        (unsigned long long)o->records, o->records == 1 ? "" : "s");
+        esc(b, o->second_format);
+        m365_buf_printf(b, " %s the id of one read as ", o->records == 1 ? "has" : "have");
+        esc(b, o->first_format);
+        m365_buf_puts(b, ", written another way: one log in two shapes, seen twice by the "
+                         "detections, whose counts may be doubled (e.g. <code>");
+        esc(b, o->file);
+        m365_buf_printf(b, ":%llu</code>, record <code>", (unsigned long long)o->line);
+        esc(b, o->record_id);
+        m365_buf_puts(b, "</code>). Give one export of each log.</p>");
     }
     m365_buf_puts(b, "<table><tr><th>evidence file</th><th>format</th><th>bytes</th>"
                      "<th>SHA-256</th><th>read</th><th>parsed</th><th>skipped</th><th>dups</th>"

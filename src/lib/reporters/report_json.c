@@ -109,6 +109,29 @@ static void evidence(struct m365_buf *b, const struct m365_scan *s)
         m365_buf_putc(b, '}');
     }
     m365_buf_putc(b, ']');
+    m365_json_key(b, &f, "overlaps");
+    m365_buf_putc(b, '[');
+    for (size_t i = 0; i < m365_scan_n_overlaps(s); i++) {
+        const struct m365_overlap *o = m365_scan_overlap(s, i);
+        int ff = 1;
+        m365_buf_puts(b, i ? ",{" : "{");
+        m365_json_key(b, &ff, "formats");
+        m365_buf_putc(b, '[');
+        m365_json_cstr(b, o->first_format);
+        m365_buf_putc(b, ',');
+        m365_json_cstr(b, o->second_format);
+        m365_buf_putc(b, ']');
+        m365_json_key(b, &ff, "records");
+        m365_buf_printf(b, "%llu", (unsigned long long)o->records);
+        m365_json_key(b, &ff, "file");
+        m365_json_cstr(b, o->file);
+        m365_json_key(b, &ff, "line");
+        m365_buf_printf(b, "%llu", (unsigned long long)o->line);
+        m365_json_key(b, &ff, "record_id");
+        m365_json_cstr(b, o->record_id);
+        m365_buf_putc(b, '}');
+    }
+    m365_buf_putc(b, ']');
     m365_json_key(b, &f, "formats");
     m365_buf_putc(b, '[');
     for (size_t i = 0; i < m365_scan_n_readers(s); i++) {
