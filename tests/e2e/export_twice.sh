@@ -66,6 +66,15 @@ expect_grep "two shapes: warned" "$WORK/shapes.err" \
 "$BIN" scan --no-progress --color never "$WORK/6-la" "$WORK/5-graph" >"$WORK/shapes.txt" 2>/dev/null
 expect_grep "two shapes: in the text report" "$WORK/shapes.txt" \
     "^  $G records read as la-json have the id of one read as graph-json, written another way:"
+# Both shapes name the same resource (Log Analytics' ResourceId is the directory's Azure path,
+# not the resource: ResourceIdentity is) and say the same of interactivity (Log Analytics'
+# service principal table has no IsInteractive column; Graph says false).
+"$BIN" scan --no-progress --events "$WORK/shapes.ev" "$WORK/6-la" "$WORK/5-graph" >/dev/null 2>&1
+expect_eq "two shapes: one resource and interactivity per sign-in" \
+    "$(jq -r 'select(.kind == "signin") | "\(.evidence.record_id) \(.resource_id) \(.is_interactive)"' \
+        "$WORK/shapes.ev" | sort -u | awk '{print $1}' | uniq -d | wc -l | tr -d ' ')" 0
+expect_eq "two shapes: resources are ids" \
+    "$(jq -r 'select(.kind == "signin") | .resource_id' "$WORK/shapes.ev" | grep -vc '^[0-9a-f-]\{36\}$')" 0
 scan_json "$WORK/ual-graph.json" "$WORK/ual-graph.err" "$WORK/1-api" "$WORK/5-graph"
 expect_eq "UAL and sign-in logs: ids shared, no overlap" \
     "$(jq -c '.evidence.overlaps' "$WORK/ual-graph.json")" "[]"

@@ -78,6 +78,13 @@ expect_grep "defender depth limit named" "$WORK/err.txt" \
     'Microsoft365DefenderEvents\.json: 3 value\(s\) are PowerShell.s text for an object .*the first at line 8'
 expect_eq "graph mail read" "$(sel OfficeActivityEvents.json '"\(.kind) \(.app_id) \(.client_app_id) \(.mail.mailbox) \(.mail.items) \(.mail.access_type)"')" \
     "mail-access 00000003-0000-0000-c000-000000000000 5a95e683-08ad-424e-a441-1d1aec52c02c pgustavo@simulandlabs.com 7 Bind"
+# Log Analytics' ResourceId is the Azure path of the directory ("/tenants/…/providers/
+# Microsoft.aadiam"); the resource a sign-in was for is ResourceIdentity.
+expect_eq "LA sign-in resource ids" \
+    "$(sel sign-in_adelete.csv 'select(.kind=="signin" and .resource_id != null) | .resource_id' | grep -vc '^[0-9a-f-]\{36\}$')" 0
+expect_eq "LA sign-ins to Graph" \
+    "$(sel sign-in_adelete.csv 'select(.resource_name=="Microsoft Graph") | .resource_id' | sort | uniq -c | xargs)" \
+    "12 00000003-0000-0000-c000-000000000000"
 # One OTRF mail read is in two shapes: Defender's CloudAppEvents and the OfficeActivity table.
 # Ids reused within one format (anonymised SEKOIA records, the OTRF rows below) are no overlap.
 expect_eq "one record in two shapes" \

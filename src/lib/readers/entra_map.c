@@ -263,7 +263,15 @@ static void map_signin(struct m365_read_ctx *ctx, const struct m365_jfields *f,
     }
     FSET_LOWER(ev->app_id, E_appId);
     FSET(ev->app_name, E_appDisplayName);
-    FSET_LOWER(ev->resource_id, E_resourceId, E_ResourceIdentity);
+    /* Log Analytics has the resource's id as ResourceIdentity, and as ResourceId the Azure path
+     * of the tenant's directory ("/tenants/…/providers/Microsoft.aadiam"), which is no resource. */
+    FSET_LOWER(ev->resource_id, E_ResourceIdentity);
+    const char *rid;
+    size_t rid_len;
+    if (!ev->resource_id && m365_jfields_text(ctx, f, IDS(E_resourceId), &rid, &rid_len) &&
+        rid[0] != '/') {
+        ev->resource_id = m365_ev_intern_lower(ctx, rid, rid_len);
+    }
     FSET(ev->resource_name, E_resourceDisplayName);
     FSET(ev->client_app_used, E_clientAppUsed);
     FSET(ev->user_agent, E_userAgent);
@@ -288,8 +296,9 @@ static void map_signin(struct m365_read_ctx *ctx, const struct m365_jfields *f,
         ev->is_interactive = inter ? 1 : 0;
     } else if (src == M365_LOG_SIGNIN) {
         ev->is_interactive = 1;
-    } else if (src == M365_LOG_SIGNIN_NONINTERACTIVE) {
-        ev->is_interactive = 0;
+    } else if (src == M365_LOG_SIGNIN_NONINTERACTIVE || src == M365_LOG_SIGNIN_SERVICE_PRINCIPAL ||
+               src == M365_LOG_SIGNIN_MANAGED_IDENTITY) {
+        ev->is_interactive = 0; /* what Graph says of them; Log Analytics' tables have no column */
     }
 
     int64_t code = 0;
