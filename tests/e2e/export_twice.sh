@@ -43,6 +43,15 @@ purview-csv 0 $((2 * N))"
             "$WORK/$v.json")" "1-api"
 done
 
+# Within one file, records escaped one way and the other, in turn (the fingerprint starts with
+# the way the last record needed): each still a copy of the API's.
+mkdir -p "$WORK/turns"
+cat "$WORK"/1-api/ual/*.jsonl | awk 'NR % 3 == 0 { gsub("/", "\\/") } 1' >"$WORK/turns/turns.jsonl"
+expect_eq "records in turns: some escaped" "$([ "$(grep -c '\\/' "$WORK/turns/turns.jsonl")" -gt 100 ] && echo yes)" yes
+scan_json "$WORK/turns.json" "$WORK/turns.err" "$WORK/1-api" "$WORK/turns"
+expect_eq "records in turns: all copies" \
+    "$(jq -r '.evidence.totals | "\(.parsed) \(.duplicates)"' "$WORK/turns.json")" "$N $N"
+
 expect_eq "UAL exports: no overlap" "$(jq -c '.evidence.overlaps' "$WORK/all1.json")" "[]"
 expect_eq "UAL exports: no warning" "$(grep -c 'written another way' "$WORK/all1.err")" 0
 

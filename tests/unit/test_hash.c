@@ -3,6 +3,7 @@
  * every byte of the text, and nothing else: not the address it lies at, not what follows it. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,6 +162,35 @@ static void tail_is_copy(void **state)
     free(buf);
 }
 
+/* m365_hash_long_seen: the same value as m365_hash_long, and whether the byte is there, at
+ * every place a byte can be (the 64-byte rounds, the tail) and at every alignment. */
+static void seen_is_memchr(void **state)
+{
+    (void)state;
+    unsigned char *a = malloc(400 + 16);
+    assert_non_null(a);
+    for (size_t n = 0; n <= 400; n++) {
+        for (size_t off = 0; off < 16; off += 7) {
+            unsigned char *p = a + off;
+            fill(p, n, (unsigned)n);
+            bool seen = true;
+            assert_true(m365_hash_long_seen(p, n, 0x5eed, '\\', &seen) ==
+                        m365_hash_long(p, n, 0x5eed));
+            assert_false(seen);
+            for (size_t at = 0; at < n; at += n < 70 ? 1 : 13) {
+                unsigned char was = p[at];
+                p[at] = '\\';
+                seen = false;
+                assert_true(m365_hash_long_seen(p, n, 0x5eed, '\\', &seen) ==
+                            m365_hash_long(p, n, 0x5eed));
+                assert_true(seen);
+                p[at] = was;
+            }
+        }
+    }
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +198,7 @@ int main(void)
         cmocka_unit_test(every_small_change_differs),
         cmocka_unit_test(zero_products_still_count),
         cmocka_unit_test(tail_is_copy),
+        cmocka_unit_test(seen_is_memchr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* 64-bit hashing for interning and de-duplication. */
 #ifndef M365_HASH_H
 #define M365_HASH_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -83,24 +84,42 @@ static const uint64_t m365_hash_long_key[8] = {
     0xc2b2ae3d27d4eb4full, 0x9e3779b185ebca87ull, 0xd6e8feb86659fd93ull, 0x165667b19e3779f9ull,
     0x27d4eb2f165667c5ull, 0x9fb21c651e98df25ull, 0xff51afd7ed558ccdull, 0x85ebca77c2b2ae63ull};
 
-static inline uint64_t m365_hash_long(const void *data, size_t len, uint64_t seed)
+/* m365_hash_long, and whether byte c is among the bytes (when seen is not NULL): the record's
+ * fingerprint looks for escapes in the text it hashes, and the bytes are in registers here. */
+static inline uint64_t m365_hash_long_seen(const void *data, size_t len, uint64_t seed,
+                                           unsigned char c, bool *seen)
 {
     const unsigned char *p = data;
     if (len < 64) {
+        if (seen) {
+            *seen = len && memchr(p, c, len) != NULL;
+        }
         return m365_hash_bytes(p, len, seed);
     }
     const __m128i *key = (const __m128i *)(const void *)m365_hash_long_key;
     const __m128i k0 = _mm_loadu_si128(key), k1 = _mm_loadu_si128(key + 1),
                   k2 = _mm_loadu_si128(key + 2), k3 = _mm_loadu_si128(key + 3);
     __m128i a0 = _mm_set_epi64x((long long)seed, (long long)~seed), a1 = a0, a2 = a0, a3 = a0;
+    const __m128i cv = _mm_set1_epi8((char)c);
+    __m128i hit = _mm_setzero_si128();
     size_t total = len;
     while (len >= 64) {
+        if (seen) {
+            const __m128i *q = (const __m128i *)(const void *)p;
+            hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(_mm_loadu_si128(q), cv),
+                                                 _mm_cmpeq_epi8(_mm_loadu_si128(q + 1), cv)));
+            hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(_mm_loadu_si128(q + 2), cv),
+                                                 _mm_cmpeq_epi8(_mm_loadu_si128(q + 3), cv)));
+        }
         a0 = m365_hash_lane(a0, k0, p);
         a1 = m365_hash_lane(a1, k1, p + 16);
         a2 = m365_hash_lane(a2, k2, p + 32);
         a3 = m365_hash_lane(a3, k3, p + 48);
         p += 64;
         len -= 64;
+    }
+    if (seen) {
+        *seen = _mm_movemask_epi8(hit) != 0 || (len && memchr(p, c, len) != NULL);
     }
     uint64_t w[8];
     _mm_storeu_si128((__m128i *)(void *)&w[0], a0);
@@ -114,9 +133,13 @@ static inline uint64_t m365_hash_long(const void *data, size_t len, uint64_t see
     return m365_hash_bytes(p, len, m365_hash_mix(h));
 }
 #else
-static inline uint64_t m365_hash_long(const void *data, size_t len, uint64_t seed)
+static inline uint64_t m365_hash_long_seen(const void *data, size_t len, uint64_t seed,
+                                           unsigned char c, bool *seen)
 {
     const unsigned char *p = data;
+    if (seen) {
+        *seen = len && memchr(p, c, len) != NULL;
+    }
     if (len < 64) {
         return m365_hash_bytes(p, len, seed);
     }
@@ -138,6 +161,12 @@ static inline uint64_t m365_hash_long(const void *data, size_t len, uint64_t see
     return m365_hash_bytes(p, len, m365_hash_mix(h ^ total));
 }
 #endif
+
+static inline uint64_t m365_hash_long(const void *data, size_t len, uint64_t seed)
+{
+    return m365_hash_long_seen(data, len, seed, 0, NULL);
+}
+
 
 /* For short values hashed by the million (interning: names, ids, addresses): two lanes of one
  * multiply and a rotate per 16 bytes, then one full mix. m365_hash_bytes mixes every word in

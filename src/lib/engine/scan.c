@@ -698,6 +698,13 @@ static void spill_start(struct m365_scan *s)
  * together where the event is stored (on the reading threads), so that de-duplication reads
  * no event but the candidates: for one id, equal keys mean equal fingerprints (the mix is a
  * bijection; only the key 0, kept for "no id", is moved to 1). */
+/* An event's log source as a bit of a mask (find_overlaps); one out of range is "unknown". */
+_Static_assert(M365_LOG__COUNT <= 32, "a log source is a bit of a 32-bit mask");
+static inline uint32_t log_bit(unsigned l)
+{
+    return 1u << (l < M365_LOG__COUNT ? l : M365_LOG_UNKNOWN);
+}
+
 static uint64_t dedup_key(const char *rid, uint64_t fp)
 {
     if (!rid) {
@@ -744,7 +751,7 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
      * before the part: at most its start each, as each line ends in a byte. */
     c->used += m365_event_pack(ev, &u->scan->region, u->ranged ? u->start : 0, at);
     es->keys[es->n++] = dedup_key(ev->evidence.record_id, fp);
-    es->log_sources |= 1u << (ev->log_source < M365_LOG__COUNT ? ev->log_source : M365_LOG_UNKNOWN);
+    es->log_sources |= log_bit(ev->log_source);
     spill_visit(u->scan);
     return 0;
 }
@@ -2113,7 +2120,6 @@ static void add_overlap(struct m365_scan *s, const char *first, const char *seco
  * the id alone, each slot the event's index and 32 bits of its key, so that a probe reads
  * no other event but one with the same id. A record whose id an earlier one of its own format
  * has (ids reused by anonymised samples) is no overlap. */
-_Static_assert(M365_LOG__COUNT <= 32, "a log source is a bit of a 32-bit mask");
 static void find_overlaps(struct m365_scan *s, const bool *dup)
 {
     const char *reader_of[M365_LOG__COUNT] = {NULL};
@@ -2148,7 +2154,7 @@ static void find_overlaps(struct m365_scan *s, const bool *dup)
         }
         spill_tick(s, i);
         const struct m365_packed *ev = stored(s, i);
-        if (dup[i] || !(shared & 1u << ev->log_source)) {
+        if (dup[i] || !(shared & log_bit(ev->log_source))) {
             continue;
         }
         char g[M365_GUID_LEN + 1], gc[M365_GUID_LEN + 1];

@@ -34,6 +34,7 @@ struct m365_evb {
     char guid_id[M365_GUID_LEN + 1]; /* the record id, when a GUID, until it is packed */
     char *canon; /* the record's text with its escapes in one form (fingerprint) */
     size_t canon_cap;
+    bool rewrote; /* the last record's escapes were rewritten */
 };
 
 #define VEC_PUSH(vec, item)                                                                        \
@@ -341,6 +342,16 @@ static uint64_t fingerprint(struct m365_evb *b, const char *raw, size_t len)
                    raw[len - 1] == '\n')) {
         len--;
     }
+    /* Most records have no escape at all: one pass hashes the text and says so. A file whose
+     * records were rewritten (a Purview export: every record) is rewritten first. */
+    bool escapes = true, hashed = !b->rewrote;
+    uint64_t h = 0;
+    if (hashed) {
+        h = m365_hash_long_seen(raw, len, 0x5eed, '\\', &escapes);
+        if (!escapes) {
+            return h;
+        }
+    }
     if (len > b->canon_cap) {
         char *c = realloc(b->canon, len);
         if (c) {
@@ -349,10 +360,11 @@ static uint64_t fingerprint(struct m365_evb *b, const char *raw, size_t len)
         }
     }
     size_t clen;
-    if (len <= b->canon_cap && m365_json_escapes_canon(raw, len, b->canon, &clen)) {
+    b->rewrote = len <= b->canon_cap && m365_json_escapes_canon(raw, len, b->canon, &clen);
+    if (b->rewrote) {
         return m365_hash_long(b->canon, clen, 0x5eed);
     }
-    return m365_hash_long(raw, len, 0x5eed); /* in that form (or no memory for the copy) */
+    return hashed ? h : m365_hash_long(raw, len, 0x5eed); /* in that form already */
 }
 
 void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
