@@ -1,6 +1,7 @@
 /* Unified Audit Log records handed out inside a collector's wrapper: the record (AuditData, an
  * object or JSON text) is mapped as any UAL record, with the wrapper's own fields standing in
  * for the ones it lacks. Used by graph-audit-json and ual-search-json. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/buf.h"
@@ -17,6 +18,37 @@ static bool has_member(struct m365_read_ctx *ctx, struct m365_jv obj, const char
            (also && m365_jtext(ctx, m365_jv_get(obj, also), &s, &len));
 }
 
+/* An AuditData object's text as the service wrote the record, for de-duplication: its compact
+ * text without the "@odata.type" Graph puts first, malloc'd (the parser's text buffer is
+ * reused while the record is mapped); NULL when out of memory. */
+static char *record_text(struct m365_read_ctx *ctx, struct m365_jv audit, size_t *len)
+{
+    static const char odata[] = "{\"@odata.type\":\"";
+    size_t n;
+    const char *t = m365_jv_text(ctx->json, audit, &n);
+    if (!t) {
+        return NULL;
+    }
+    size_t skip = 0;
+    if (n > sizeof(odata) && memcmp(t, odata, sizeof(odata) - 1) == 0) {
+        size_t i = sizeof(odata) - 1;
+        while (i < n && t[i] != '"') {
+            i += t[i] == '\\' ? 2 : 1;
+        }
+        if (i + 1 < n && t[i + 1] == ',') {
+            skip = i + 1; /* the type and its comma; the record's first member follows '{' */
+        }
+    }
+    char *own = malloc(n - skip + 1);
+    if (own) {
+        own[0] = '{';
+        memcpy(own + 1, t + 1 + skip, n - 1 - skip);
+        own[n - skip] = '\0';
+        *len = n - skip;
+    }
+    return own;
+}
+
 void m365_map_ual_wrapped(struct m365_read_ctx *ctx, struct m365_jv audit,
                           const struct m365_ual_stand_in *in, size_t n_in, uint64_t line,
                           uint64_t offset, const char *raw, size_t raw_len)
@@ -25,6 +57,7 @@ void m365_map_ual_wrapped(struct m365_read_ctx *ctx, struct m365_jv audit,
      * that text, not the wrapper's, so that the record exported another way is one record. */
     const char *text = raw;
     size_t text_len = raw_len;
+    bool held_object = m365_jv_type(audit) == M365_J_OBJECT;
     if (m365_jv_type(audit) == M365_J_STRING) {
         if (!m365_jv_str(audit, &text, &text_len)) {
             text = raw;
@@ -47,7 +80,10 @@ void m365_map_ual_wrapped(struct m365_read_ctx *ctx, struct m365_jv audit,
         return;
     }
     if (!any) {
-        m365_map_ual(ctx, audit, line, offset, text, text_len);
+        size_t own_len = 0;
+        char *own = held_object ? record_text(ctx, audit, &own_len) : NULL;
+        m365_map_ual(ctx, audit, line, offset, own ? own : text, own ? own_len : text_len);
+        free(own);
         return;
     }
     /* The stand-ins in front of the record's own members: a name is read where it is found
