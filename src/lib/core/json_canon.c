@@ -65,20 +65,8 @@ static char *put_code_point(char *o, unsigned cp)
         } else {
             o = put_u_escape(o, cp);
         }
-    } else if (cp < 0x80) {
-        *o++ = (char)cp;
-    } else if (cp < 0x800) {
-        *o++ = (char)(0xc0 | cp >> 6);
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        *o++ = (char)(0xe0 | cp >> 12);
-        *o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
     } else {
-        *o++ = (char)(0xf0 | cp >> 18);
-        *o++ = (char)(0x80 | (cp >> 12 & 0x3f));
-        *o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
+        o += m365_utf8_put(cp, o);
     }
     return o;
 }

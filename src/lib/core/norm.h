@@ -64,6 +64,31 @@ bool m365_guid_pack(const char *s, size_t len, uint8_t out[16], bool *upper);
 /* The text m365_guid_pack read, exactly: 36 characters and a NUL. */
 void m365_guid_format(const uint8_t in[16], bool upper, char out[M365_GUID_LEN + 1]);
 
+/* Code point cp (at most U+10FFFF) as UTF-8 at o, 1 to 4 bytes; returns how many. */
+static inline size_t m365_utf8_put(unsigned cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
 /* Text that is not UTF-8 but reads as Windows-1252: bytes over 0x7F, none of them starting a
  * valid UTF-8 sequence (UTF-8 with a broken byte is not taken for it). */
 bool m365_cp1252_likely(const char *s, size_t n);

@@ -46,19 +46,9 @@ bool m365_cp1252_likely(const char *s, size_t n)
 size_t m365_cp1252_to_utf8(const char *s, size_t n, char *out)
 {
     const unsigned char *p = (const unsigned char *)s;
-    unsigned char *o = (unsigned char *)out;
+    size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned cp = p[i] >= 0x80 && p[i] < 0xa0 ? c1[p[i] - 0x80] : p[i];
-        if (cp < 0x80) {
-            *o++ = (unsigned char)cp;
-        } else if (cp < 0x800) {
-            *o++ = (unsigned char)(0xc0 | cp >> 6);
-            *o++ = (unsigned char)(0x80 | (cp & 0x3f));
-        } else {
-            *o++ = (unsigned char)(0xe0 | cp >> 12);
-            *o++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-            *o++ = (unsigned char)(0x80 | (cp & 0x3f));
-        }
+        o += m365_utf8_put(p[i] >= 0x80 && p[i] < 0xa0 ? c1[p[i] - 0x80] : p[i], out + o);
     }
-    return (size_t)(o - (unsigned char *)out);
+    return o;
 }

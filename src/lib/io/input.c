@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "../core/limits.h"
+#include "../core/norm.h"
 #include "zip_archive.h"
 
 /* Room given to the gzip decoder per call (see gz_decode). */
@@ -411,30 +412,6 @@ static size_t decomp_read(struct m365_input *in, unsigned char *buf, size_t cap)
     return over_limit(in) ? 0 : out;
 }
 
-static size_t put_utf8(unsigned cp, char *o)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xc0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    o[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 /* Decoded (UTF-8) bytes. cap must be >= 16. */
 static size_t text_read(struct m365_input *in, char *buf, size_t cap)
 {
@@ -456,7 +433,7 @@ static size_t text_read(struct m365_input *in, char *buf, size_t cap)
             /* End: a dangling odd byte or lone surrogate becomes U+FFFD. */
             size_t o = 0;
             if (n > 0 || in->pending_hi) {
-                o = put_utf8(0xfffd, buf);
+                o = m365_utf8_put(0xfffd, buf);
                 in->pending_hi = 0;
             }
             return o;
@@ -469,19 +446,19 @@ static size_t text_read(struct m365_input *in, char *buf, size_t cap)
             if (in->pending_hi) {
                 if (u >= 0xdc00 && u <= 0xdfff) {
                     unsigned cp = 0x10000 + ((in->pending_hi - 0xd800) << 10) + (u - 0xdc00);
-                    o += put_utf8(cp, buf + o);
+                    o += m365_utf8_put(cp, buf + o);
                     in->pending_hi = 0;
                     continue;
                 }
-                o += put_utf8(0xfffd, buf + o);
+                o += m365_utf8_put(0xfffd, buf + o);
                 in->pending_hi = 0;
             }
             if (u >= 0xd800 && u <= 0xdbff) {
                 in->pending_hi = u;
             } else if (u >= 0xdc00 && u <= 0xdfff) {
-                o += put_utf8(0xfffd, buf + o);
+                o += m365_utf8_put(0xfffd, buf + o);
             } else {
-                o += put_utf8(u, buf + o);
+                o += m365_utf8_put(u, buf + o);
             }
         }
         if (i < n) {
