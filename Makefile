@@ -4,8 +4,8 @@
 # Other targets: make build, make fuzz TARGET=name SECONDS=n, make clean.
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-DEPS = cmake make gcc g++ clang pkg-config zlib1g-dev libzstd-dev libisal-dev libzip-dev libsimdjson-dev libcsv-dev \
-       libcmocka-dev libyaml-dev libmaxminddb-dev libssl-dev libclang-rt-14-dev python3 jq gzip zstd zip \
+DEPS = cmake make gcc g++ clang pkg-config zlib1g-dev libzstd-dev libisal-dev libzip-dev libarchive-dev libsimdjson-dev libcsv-dev \
+       libcmocka-dev libyaml-dev libmaxminddb-dev libssl-dev libclang-rt-14-dev python3 jq gzip zstd zip xz-utils bzip2 7zip \
        chromium
 
 .PHONY: demo test build deps clean fuzz

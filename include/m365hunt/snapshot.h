@@ -62,6 +62,12 @@ enum m365_status m365_snapshot_add_member(struct m365_snapshot *s, const char *p
                                           size_t archive_len, const char *archive_file,
                                           uint64_t index);
 
+/* Queue the `size` bytes at `offset` of the open file fd, named path: a member of a tar or
+ * 7-Zip archive (read in place, or unpacked to a temporary file, by the scan). fd stays the
+ * caller's, open until the run. */
+enum m365_status m365_snapshot_add_window(struct m365_snapshot *s, const char *path, int fd,
+                                          uint64_t offset, uint64_t size);
+
 /* Read everything queued, join users, registrations and mailboxes, run the posture rules. */
 enum m365_status m365_snapshot_run(struct m365_snapshot *s);
 

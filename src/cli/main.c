@@ -15,8 +15,8 @@ static void help(FILE *f)
         "on one UTC timeline and tells you what it read, what it could not, and what it found.\n"
         "\n"
         "Usage:\n"
-        "  m365hunt scan [OPTIONS] PATH...   read files, folders (recursively), .zip archives\n"
-        "                                    or - (stdin)\n"
+        "  m365hunt scan [OPTIONS] PATH...   read files, folders (recursively), .zip, .tar(.gz)\n"
+        "                                    and .7z archives, or - (stdin)\n"
         "  m365hunt coverage PATH...         what the evidence can and cannot show (gaps, mailboxes\n"
         "                                    without MailItemsAccessed, rules that cannot run)\n"
         "  m365hunt audit PATH...            posture findings from a tenant snapshot (Graph users,\n"
@@ -121,7 +121,9 @@ static int formats(void)
     }
     printf("\nAny of them may be gzip- or zstd-compressed, UTF-8 (with or without BOM) or "
            "UTF-16,\nor inside a ZIP archive named *.zip or given by path (read member by "
-           "member, not extracted).\n");
+           "member, not extracted),\nor inside a tar (plain, .gz, .zst, .xz, .bz2) or 7-Zip "
+           "archive (a plain tar read in place,\nthe others unpacked once to a temporary "
+           "file).\n");
     return CLI_EXIT_OK;
 }
 

@@ -125,6 +125,7 @@ printf 'PK\x03\x04\x14\x00\x00\x00\x08\x00ual/audit.jsonl' >"$d/in/evidence.zip"
 cp "$d/in/evidence.zip" "$d/in/evidence.download"
 printf 'PK\x03\x04\x14\x00\x06\x00\x08\x00[Content_Types].xml' >"$d/in/AuditLog.xlsx"
 printf '7z\xbc\xaf\x27\x1c\x00\x04' >"$d/in/evidence.7z"
+printf 'Rar!\x1a\x07\x01\x00' >"$d/in/evidence.rar"
 printf 'BZh91AY&SY\x00' >"$d/in/audit.jsonl.bz2"
 printf '\xfd7zXZ\x00\x00' >"$d/in/audit.jsonl.xz"
 printf '\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00' >"$d/in/AuditLog.xls"
@@ -145,7 +146,8 @@ expect_grep "zip cut short" "$d/err.txt" \
 expect_grep "zip not named .zip" "$d/err.txt" \
     'evidence\.download: not read: a ZIP archive whose name does not end in \.zip, found in a folder'
 expect_grep "xlsx" "$d/err.txt" 'AuditLog\.xlsx: not read: an Office document \(an Excel workbook\?\)'
-expect_grep "7z" "$d/err.txt" 'evidence\.7z: not read: a 7-Zip or RAR archive'
+expect_grep "7z" "$d/err.txt" 'evidence\.7z: 7-Zip archive cannot be read: damaged or cut short at its start'
+expect_grep "rar" "$d/err.txt" 'evidence\.rar: not read: a RAR archive: extract it and scan the folder'
 expect_grep "bz2" "$d/err.txt" 'audit\.jsonl\.bz2: not read: bzip2- or xz-compressed'
 expect_grep "xz" "$d/err.txt" 'audit\.jsonl\.xz: not read: bzip2- or xz-compressed'
 expect_grep "xls" "$d/err.txt" 'AuditLog\.xls: not read: an Office 97-2003 file'
@@ -165,7 +167,7 @@ expect_grep "no evidence: a note with -v" "$d/ranges.err" \
     '^m365hunt: note: .*ranges\.txt: not read: not evidence: a list of address ranges'
 expect_grep "no evidence: the text report says so" "$d/ranges.txt.out" \
     '^  .*ranges\.txt: not evidence: a list of address ranges \(give it with --ip-ranges'
-expect_eq "known binary listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 14
+expect_eq "known binary listed" "$(jq -r '[.evidence.files[] | select(.error != null)] | length' "$d/out.json")" 15
 # Screenshots beside the logs: three named, the rest of the folder's in one line, on stderr and
 # in the text report; a file not read for another reason is still named on its own.
 d2=$WORK/shots; mkdir -p "$d2/in"

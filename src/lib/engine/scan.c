@@ -26,6 +26,7 @@
 #include "../core/norm.h"
 #include "../core/region.h"
 #include "../io/input.h"
+#include "../io/tar_archive.h"
 #include "../io/zip_archive.h"
 #include "../json/json.h"
 #include "../readers/json_records.h"
@@ -58,6 +59,12 @@ struct file_entry {
     uint64_t member;
     const char *archive_file; /* the archive's bytes when not at that path (an archive inside an
                                  archive, unpacked: scan.inner), else NULL */
+    /* A tar or 7-Zip member: its `size` bytes at window_off in window_fd (tar_archive.h); the
+     * archive's kind, M365_COMP_TAR or M365_COMP_7Z. */
+    bool window;
+    uint8_t window_comp;
+    int window_fd;
+    uint64_t window_off;
     struct m365_file_stats st;
     bool snapshot; /* a tenant snapshot file: loaded by load_snapshot, not the log readers */
     uint32_t first_unit, n_units; /* its read units, consecutive */
@@ -225,6 +232,7 @@ struct m365_scan {
     struct archive_entry {
         struct m365_archive_stats st; /* its path malloc'd */
         const char *file;             /* its bytes when not at that path, else NULL */
+        int fds[2]; /* a tar or 7-Zip archive's members are read from these, or -1 */
     } *archives;
     size_t n_archives, cap_archives;
     struct m365_zip_temps inner; /* archives inside archives, unpacked */
@@ -484,6 +492,11 @@ void m365_scan_free(struct m365_scan *s)
     m365_map_free(&s->vips);
     for (size_t i = 0; i < s->n_archives; i++) {
         free((char *)s->archives[i].st.path);
+        for (int k = 0; k < 2; k++) {
+            if (s->archives[i].fds[k] >= 0) {
+                close(s->archives[i].fds[k]);
+            }
+        }
     }
     free(s->archives);
     for (size_t i = 0; i < s->n_overlaps; i++) {
@@ -844,6 +857,7 @@ static enum m365_status add_archive(struct m365_scan *s, const char *path, const
         return M365_E_NOMEM;
     }
     e->file = file;
+    e->fds[0] = e->fds[1] = -1;
     e->st.bytes = bytes;
     e->st.members = members;
     s->n_archives++;
@@ -879,6 +893,21 @@ static void hash_archives(struct m365_scan *s)
 static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct m365_zip **z,
                                   const struct m365_zip_file *zf);
 
+/* An archive whose files cannot be listed, named (why) and listed as a file that cannot be
+ * opened: the scan goes on. */
+static enum m365_status unreadable_archive(struct m365_scan *s, const char *path,
+                                           const char *why)
+{
+    diag(s, M365_DIAG_ERROR, M365_E_IO, path, why);
+    struct file_entry *f = add_file(s, path);
+    if (!f) {
+        return M365_E_NOMEM;
+    }
+    f->st.status = M365_E_IO;
+    f->st.error = strncmp(why, "encrypted", 9) == 0 ? "encrypted: not opened" : "cannot be opened";
+    return M365_OK;
+}
+
 /* The members of a ZIP archive, queued as files of their own. M365_E_FORMAT when the file is
  * no archive (it is queued as a plain file then). Folders are not files; macOS's resource forks
  * (__MACOSX/) are named; a member that cannot be unpacked is named when it is opened. The
@@ -894,14 +923,7 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path, const cha
         return st;
     }
     if (st != M365_OK) {
-        diag(s, M365_DIAG_ERROR, M365_E_IO, path, err);
-        struct file_entry *f = add_file(s, path);
-        if (!f) {
-            return M365_E_NOMEM;
-        }
-        f->st.status = M365_E_IO;
-        f->st.error = "cannot be opened";
-        return M365_OK; /* as a file that cannot be opened: listed, and the scan goes on */
+        return unreadable_archive(s, path, err);
     }
     /* Listed before the archives inside it. */
     st = add_archive(s, path, file, bytes, files.n);
@@ -971,6 +993,64 @@ static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct
     return st; /* its members name the file: kept open until the scan is freed */
 }
 
+/* The members of a tar or 7-Zip archive, queued as files of their own, their bytes where the
+ * listing left them (tar_archive.h). M365_E_FORMAT when the file is no such archive (it is
+ * queued as a plain file then). An archive that cannot be listed or unpacked is named and
+ * listed as a file that cannot be opened; one that stops part way (damage, a limit) is named
+ * and what came before is read. */
+static void unpacking(uint64_t read, uint64_t size, void *user)
+{
+    const struct m365_scan *s = user;
+    s->opts.on_progress(read, size, s->opts.progress_user);
+}
+
+static enum m365_status add_tar(struct m365_scan *s, const char *path, uint64_t bytes)
+{
+    struct m365_tar_files tf = {.tick = s->opts.on_progress ? unpacking : NULL, .tick_user = s};
+    char err[PATH_MAX + 200];
+    enum m365_status st =
+        m365_tar_files(path, NULL, spill_dir(s), &s->opts.limits, &tf, err, sizeof(err));
+    if (st == M365_E_FORMAT || st == M365_E_NOMEM) {
+        return st;
+    }
+    if (st != M365_OK) {
+        return unreadable_archive(s, path, err);
+    }
+    st = add_archive(s, path, NULL, bytes, tf.n);
+    if (st == M365_OK) {
+        struct archive_entry *e = &s->archives[s->n_archives - 1];
+        e->fds[0] = tf.archive_fd;
+        e->fds[1] = tf.temp_fd;
+        tf.archive_fd = tf.temp_fd = -1; /* the scan's now, closed when it is freed */
+    }
+    size_t archive_len = strlen(path);
+    for (size_t i = 0; i < tf.n && st == M365_OK; i++) {
+        struct file_entry *f = add_file(s, tf.v[i].path);
+        if (!f) {
+            st = M365_E_NOMEM;
+            break;
+        }
+        f->archive_len = archive_len;
+        f->st.archive_len = archive_len;
+        f->window = true;
+        f->window_comp = tf.seven_zip ? M365_COMP_7Z : M365_COMP_TAR;
+        f->window_fd = tf.v[i].fd;
+        f->window_off = tf.v[i].offset;
+        f->size = tf.v[i].size;
+        s->bytes_total += f->size;
+    }
+    for (int k = 0; k < M365_TAR_LEFT_OUT_KINDS && st == M365_OK; k++) {
+        char msg[320];
+        enum m365_diag_level level;
+        enum m365_status code;
+        if (m365_tar_left_out(&tf, k, msg, sizeof(msg), &level, &code)) {
+            diag(s, level, code, path, msg);
+        }
+    }
+    m365_tar_files_free(&tf);
+    return st;
+}
+
 /* `path` and its stat() result (`stat_errno` when that failed): a directory's entries are
  * looked up relative to it, not by their whole path again. */
 static enum m365_status walk(struct m365_scan *s, const char *path, const struct stat *stp,
@@ -999,6 +1079,12 @@ static enum m365_status walk(struct m365_scan *s, const char *path, const struct
             enum m365_status zr = add_zip(s, path, NULL, (uint64_t)stp->st_size);
             if (zr != M365_E_FORMAT) {
                 return zr;
+            }
+        } else if (S_ISREG(stp->st_mode) &&
+                   (m365_tar_named(path) || (depth == 0 && m365_tar_content(path)))) {
+            enum m365_status tr = add_tar(s, path, (uint64_t)stp->st_size);
+            if (tr != M365_E_FORMAT) {
+                return tr;
             }
         }
         struct file_entry *f = add_file(s, path);
@@ -1106,8 +1192,13 @@ static const char *known_binary(const char *head, size_t len)
                "standard input: give its path on the command line (or rename it *.zip) and "
                "its members are scanned";
     }
-    if (starts(head, len, "7z\xBC\xAF\x27\x1C", 6) || starts(head, len, "Rar!\x1A\x07", 6)) {
-        return "a 7-Zip or RAR archive: extract it and scan the folder";
+    if (m365_tar_bytes(head, len)) {
+        return "a tar or 7-Zip archive not named .tar, .tar.gz, .tgz, .tar.zst, .tar.xz, .tar.bz2 "
+               "or .7z, found in a folder or read from standard input: give its path on the "
+               "command line (or rename it) and its members are scanned";
+    }
+    if (starts(head, len, "Rar!\x1A\x07", 6)) {
+        return "a RAR archive: extract it and scan the folder";
     }
     if ((starts(head, len, "BZh", 3) && len > 3 && head[3] >= '1' && head[3] <= '9') ||
         starts(head, len, "\xFD" "7zXZ\x00", 6)) {
@@ -1322,7 +1413,10 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         return;
     }
     struct m365_input *in =
-        f->archive_len ? open_member(s, zc, f, &err)
+        f->window ? m365_input_open_window(f->window_fd, f->window_off, f->size,
+                                           (enum m365_compression)f->window_comp,
+                                           &s->opts.limits, s->opts.read_chunk, &err)
+        : f->archive_len ? open_member(s, zc, f, &err)
         : u->ranged ? m365_input_open_range(f->path, &s->opts.limits, s->opts.read_chunk,
                                             u->start, u->end, &err)
                     : m365_input_open(f->path, &s->opts.limits, s->opts.read_chunk, &err);
@@ -1369,7 +1463,9 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     bool unreachable_snapshot =
         !u->ranged && !m365_input_is_regular(in) && is_snapshot_text(head, hlen);
     const struct m365_reader *rd =
-        u->rd ? u->rd : unreachable_snapshot ? NULL : choose_reader(s, head, hlen);
+        u->rd ? u->rd
+        : unreachable_snapshot || m365_tar_bytes(head, hlen) ? NULL
+                                                             : choose_reader(s, head, hlen);
     enum m365_status ist;
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
@@ -1379,11 +1475,17 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
                                       : no_format_reason(head, hlen, m365_input_peek_all(in));
         if (!ierr && f->archive_len && m365_zip_bytes(head, hlen) &&
             !m365_zip_office_bytes(head, hlen)) {
-            why = f->archive_file ? "a ZIP archive inside an archive inside an archive: extract "
-                                    "the outer ones and scan the folder"
+            why = f->window ? "a ZIP archive inside a tar or 7-Zip archive, not opened: extract "
+                              "the outer one and scan the folder"
+                  : f->archive_file ? "a ZIP archive inside an archive inside an archive: extract "
+                                      "the outer ones and scan the folder"
                                   : "a ZIP archive inside the archive, not opened (members "
                                     "named *.zip are): extract the outer one and scan the "
                                     "folder";
+        }
+        if (!ierr && f->archive_len && m365_tar_bytes(head, hlen)) {
+            why = "a tar or 7-Zip archive inside an archive, not opened: extract the outer one "
+                  "and scan the folder";
         }
         char msg[320];
         snprintf(msg, sizeof(msg), "not read: %s", why);
@@ -2385,9 +2487,11 @@ static enum m365_status load_snapshot(struct m365_scan *s)
             }
         }
         const struct file_entry *f = &s->files[i];
-        if ((f->archive_len ? m365_snapshot_add_member(s->snap, f->path, f->archive_len,
-                                                       f->archive_file, f->member)
-                            : m365_snapshot_add_path(s->snap, f->path)) == M365_OK) {
+        if ((f->window ? m365_snapshot_add_window(s->snap, f->path, f->window_fd, f->window_off,
+                                                  f->size)
+             : f->archive_len ? m365_snapshot_add_member(s->snap, f->path, f->archive_len,
+                                                         f->archive_file, f->member)
+                              : m365_snapshot_add_path(s->snap, f->path)) == M365_OK) {
             which[n++] = i;
         } else { /* vanished since it was routed; the snapshot reported it */
             s->files[i].st.status = M365_E_IO;

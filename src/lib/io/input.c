@@ -60,6 +60,9 @@ struct m365_input {
 
     uint64_t bytes_in, bytes_decomp, bytes_out;
     uint64_t remain;   /* bytes of the file still to read (a byte range), UINT64_MAX: to EOF */
+    bool window;       /* a byte range read with pread at `at` (an archive member) */
+    uint64_t at;
+    enum m365_compression member_of; /* the archive of a window, for its name */
     bool count_nl;     /* count newlines delivered (byte ranges) */
     uint64_t newlines;
     EVP_MD_CTX *sha; /* SHA-256 of the file's bytes, when asked for */
@@ -124,8 +127,15 @@ static ssize_t fd_read(struct m365_input *in, void *buf, size_t cap)
     }
     ssize_t n;
     do {
-        n = read(in->fd, buf, cap);
+        n = in->window ? pread(in->fd, buf, cap, (off_t)in->at) : read(in->fd, buf, cap);
     } while (n < 0 && errno == EINTR);
+    if (in->window && n >= 0) {
+        in->at += (uint64_t)n;
+        if (n == 0) { /* the file is shorter than the member: cut */
+            errno = EIO;
+            n = -1;
+        }
+    }
     if (n > 0 && in->remain != UINT64_MAX) {
         in->remain -= (uint64_t)n;
     }
@@ -670,6 +680,27 @@ static struct m365_input *start(struct m365_input *in, const char **err)
     return in;
 }
 
+struct m365_input *m365_input_open_window(int fd, uint64_t offset, uint64_t size,
+                                          enum m365_compression comp,
+                                          const struct m365_limits *lim, size_t read_chunk,
+                                          const char **err)
+{
+    struct m365_input *in = calloc(1, sizeof(*in));
+    if (!in) {
+        *err = "out of memory";
+        return NULL;
+    }
+    in->fd = fd;
+    in->lim = *lim;
+    in->chunk = read_chunk;
+    in->window = true;
+    in->at = offset;
+    in->remain = size;
+    in->size = size;
+    in->member_of = comp;
+    return start(in, err);
+}
+
 struct m365_input *m365_input_open_range(const char *path, const struct m365_limits *lim,
                                          size_t read_chunk, uint64_t start, uint64_t end,
                                          const char **err)
@@ -984,6 +1015,9 @@ uint64_t m365_input_size(const struct m365_input *in) { return in->size; }
 bool m365_input_is_regular(const struct m365_input *in) { return in->regular; }
 enum m365_compression m365_input_compression(const struct m365_input *in)
 {
+    if (in->comp == M365_COMP_NONE && in->window) {
+        return in->member_of;
+    }
     return in->zip_inflate || (in->zs && in->comp == M365_COMP_NONE) ? M365_COMP_ZIP : in->comp;
 }
 enum m365_encoding m365_input_encoding(const struct m365_input *in) { return in->enc; }
@@ -994,6 +1028,8 @@ const char *m365_compression_name(enum m365_compression c)
     case M365_COMP_GZIP: return "gzip";
     case M365_COMP_ZSTD: return "zstd";
     case M365_COMP_ZIP: return "zip";
+    case M365_COMP_TAR: return "tar";
+    case M365_COMP_7Z: return "7z";
     default: return NULL;
     }
 }

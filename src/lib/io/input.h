@@ -9,8 +9,16 @@
 
 #include "m365hunt/scan.h"
 
-/* ZIP: a member of a ZIP archive, stored or deflated (a .gz member says gzip). */
-enum m365_compression { M365_COMP_NONE = 0, M365_COMP_GZIP, M365_COMP_ZSTD, M365_COMP_ZIP };
+/* ZIP, TAR, 7Z: a member of such an archive, stored or deflated in it (a .gz member says
+ * gzip). */
+enum m365_compression {
+    M365_COMP_NONE = 0,
+    M365_COMP_GZIP,
+    M365_COMP_ZSTD,
+    M365_COMP_ZIP,
+    M365_COMP_TAR,
+    M365_COMP_7Z
+};
 enum m365_encoding { M365_ENC_UTF8 = 0, M365_ENC_UTF8_BOM, M365_ENC_UTF16LE, M365_ENC_UTF16BE };
 
 struct m365_input;
@@ -25,6 +33,15 @@ struct m365_input *m365_input_open(const char *path, const struct m365_limits *l
  * decompression limits, with the ratio taken to its packed size. The archive must stay open
  * until the input is closed. */
 struct m365_input *m365_input_open_member(struct m365_zip *z, uint64_t index,
+                                          const struct m365_limits *lim, size_t read_chunk,
+                                          const char **err);
+/* The `size` bytes at `offset` in the open file fd (a member of a tar or 7-Zip archive,
+ * tar_archive.h), read as a file of its own: decompression and encodings as for a file. fd
+ * stays the caller's and open until the input is closed; it is read with pread, so that
+ * several inputs may share it. `comp` names the archive's kind for a member stored as it is
+ * (M365_COMP_TAR or M365_COMP_7Z). */
+struct m365_input *m365_input_open_window(int fd, uint64_t offset, uint64_t size,
+                                          enum m365_compression comp,
                                           const struct m365_limits *lim, size_t read_chunk,
                                           const char **err);
 /* Bytes [start, end) of a plain (uncompressed) UTF-8 file, for reading one file in parts on

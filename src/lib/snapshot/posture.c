@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "../core/buf.h"
@@ -14,6 +15,7 @@
 #include "../core/limits.h"
 #include "../core/norm.h"
 #include "../io/input.h"
+#include "../io/tar_archive.h"
 #include "../io/zip_archive.h"
 #include "m365hunt/version.h"
 #include "snap.h"
@@ -222,6 +224,10 @@ void m365_snapshot_free(struct m365_snapshot *s)
     free(s->paths);
     free(s->where);
     m365_zip_temps_free(&s->inner);
+    for (size_t i = 0; i < s->n_tar_fds; i++) {
+        close(s->tar_fds[i]);
+    }
+    free(s->tar_fds);
     for (size_t i = 0; i < s->n_allow; i++) {
         free(s->allow[i]);
     }
@@ -248,7 +254,7 @@ static enum m365_status queue(struct m365_snapshot *s, const char *path, size_t 
         }
         s->where = w;
     }
-    s->where[s->n_paths - 1] = (struct snap_where){archive_len, archive_file, member};
+    s->where[s->n_paths - 1] = (struct snap_where){archive_len, archive_file, member, -1, 0};
     return M365_OK;
 }
 
@@ -260,6 +266,20 @@ enum m365_status m365_snapshot_add_member(struct m365_snapshot *s, const char *p
         return M365_E_USAGE;
     }
     return queue(s, path, archive_len, archive_file, index);
+}
+
+enum m365_status m365_snapshot_add_window(struct m365_snapshot *s, const char *path, int fd,
+                                          uint64_t offset, uint64_t size)
+{
+    if (fd < 0) {
+        return M365_E_USAGE;
+    }
+    enum m365_status st = queue(s, path, 0, NULL, offset);
+    if (st == M365_OK) {
+        s->where[s->n_paths - 1].fd = fd;
+        s->where[s->n_paths - 1].size = size;
+    }
+    return st;
 }
 
 static int cmp_zip_file(const void *a, const void *b)
@@ -341,6 +361,64 @@ static enum m365_status add_inner(struct m365_snapshot *s, const char *outer,
     return st;
 }
 
+static int cmp_tar_file(const void *a, const void *b)
+{
+    const struct m365_tar_file *x = a, *y = b;
+    return strcmp(x->path, y->path);
+}
+
+static int keep_fd(struct m365_snapshot *s, int *fd)
+{
+    if (*fd < 0) {
+        return 0;
+    }
+    if (s->n_tar_fds == s->cap_tar_fds) {
+        size_t nc = s->cap_tar_fds ? s->cap_tar_fds * 2 : 4;
+        int *v = realloc(s->tar_fds, nc * sizeof(*v));
+        if (!v) {
+            return -1;
+        }
+        s->tar_fds = v;
+        s->cap_tar_fds = nc;
+    }
+    s->tar_fds[s->n_tar_fds++] = *fd;
+    *fd = -1;
+    return 0;
+}
+
+/* The files of a tar or 7-Zip archive queued in name order, as the scan queues them (read in
+ * place or unpacked: tar_archive.h). M365_E_FORMAT when the file is no such archive. */
+static enum m365_status add_tar(struct m365_snapshot *s, const char *path)
+{
+    struct m365_tar_files tf = {0};
+    char err[4400];
+    enum m365_status st = m365_tar_files(path, NULL, NULL, &s->opts.limits, &tf, err, sizeof(err));
+    if (st == M365_E_IO) {
+        diag(s, M365_DIAG_ERROR, M365_E_IO, path, 0, err);
+    }
+    if (st != M365_OK) {
+        return st;
+    }
+    if (keep_fd(s, &tf.archive_fd) != 0 || keep_fd(s, &tf.temp_fd) != 0) {
+        m365_tar_files_free(&tf);
+        return M365_E_NOMEM;
+    }
+    qsort(tf.v, tf.n, sizeof(*tf.v), cmp_tar_file);
+    for (size_t i = 0; i < tf.n && st == M365_OK; i++) {
+        st = m365_snapshot_add_window(s, tf.v[i].path, tf.v[i].fd, tf.v[i].offset, tf.v[i].size);
+    }
+    char msg[320];
+    enum m365_diag_level level;
+    enum m365_status code;
+    for (int k = 0; k < M365_TAR_LEFT_OUT_KINDS && st == M365_OK; k++) {
+        if (m365_tar_left_out(&tf, k, msg, sizeof(msg), &level, &code)) {
+            diag(s, level, code, path, 0, msg);
+        }
+    }
+    m365_tar_files_free(&tf);
+    return st;
+}
+
 static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned depth)
 {
     struct stat sb;
@@ -353,7 +431,11 @@ static enum m365_status walk(struct m365_snapshot *s, const char *path, unsigned
     if (!S_ISDIR(sb.st_mode)) {
         bool zip = S_ISREG(sb.st_mode) &&
                    (m365_zip_named(path) || (depth == 0 && m365_zip_content(path)));
-        enum m365_status st = zip ? add_zip(s, path, NULL) : M365_E_FORMAT;
+        bool tar = !zip && S_ISREG(sb.st_mode) &&
+                   (m365_tar_named(path) || (depth == 0 && m365_tar_content(path)));
+        enum m365_status st = zip   ? add_zip(s, path, NULL)
+                              : tar ? add_tar(s, path)
+                                    : M365_E_FORMAT;
         return st == M365_E_FORMAT ? queue(s, path, 0, NULL, 0) : st;
     }
     if (depth >= MAX_WALK_DEPTH) {
@@ -1613,9 +1695,13 @@ enum m365_status m365_snapshot_run(struct m365_snapshot *s)
     for (size_t i = 0; i < s->n_paths; i++) {
         struct m365_snapshot_file *f = &s->files[s->n_files++];
         enum m365_status rst;
-        if (s->where[i].archive_len) {
+        if (s->where[i].archive_len || s->where[i].fd >= 0) {
             const char *err = NULL;
-            struct m365_input *in = open_member(s, &zc, i, &err);
+            struct m365_input *in =
+                s->where[i].fd >= 0
+                    ? m365_input_open_window(s->where[i].fd, s->where[i].member, s->where[i].size,
+                                             M365_COMP_NONE, &s->opts.limits, 0, &err)
+                    : open_member(s, &zc, i, &err);
             rst = m365_snap_read_input(&s->db, in, err, s->paths[i], &s->opts.limits, f);
         } else {
             rst = m365_snap_read_file(&s->db, s->paths[i], &s->opts.limits, f);

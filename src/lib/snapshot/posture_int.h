@@ -39,12 +39,16 @@ struct m365_snapshot {
     char **paths;
     size_t n_paths, cap_paths;
     struct m365_zip_temps inner; /* archives inside archives the walk found, unpacked */
+    int *tar_fds; /* tar and 7-Zip archives the walk found, and their unpacked files: open */
+    size_t n_tar_fds, cap_tar_fds;
     /* Where each path's bytes are: the file itself (archive_len 0), or member `member` of the
      * ZIP archive named by the path's first archive_len bytes (m365_snapshot_add_member). */
     struct snap_where {
         size_t archive_len;
         const char *archive_file; /* the archive's bytes, when not at that path (the caller's) */
         uint64_t member;
+        int fd; /* >= 0: the bytes are `size` at `member` in fd (m365_snapshot_add_window) */
+        uint64_t size;
     } *where;
     struct m365_snapshot_file *files;
     size_t n_files;
