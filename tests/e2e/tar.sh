@@ -53,6 +53,16 @@ for a in tenant.tar pax.tar tenant.tar.gz tenant.tgz tenant.tar.zst tenant.tar.x
     expect_eq "$a: one thread and two, the same bytes of events" \
         "$(cmp -s "$WORK/${a//./_}1.events" "$WORK/${a//./_}2.events" && echo same)" same
 done
+# A large JSON Lines member is read in parts on several threads, as the same file in a folder
+# is: the same parts, wherever its bytes lie (in the archive, or unpacked).
+parts() { "$BIN" scan -v --no-progress --threads 2 --split-size 4K "$1" 2>&1 >/dev/null \
+              | sed -n 's/.*read [0-9.]* s (2 threads, \([0-9]*\) file parts).*/\1/p'; }
+folder_parts=$(parts "$sim")
+expect_eq "the folder is read in more parts than files" \
+    "$([ "${folder_parts:-0}" -gt "$nfiles" ] && echo yes)" yes
+for a in tenant.tar tenant.tar.gz tenant.7z; do
+    expect_eq "$a: members read in the folder's parts" "$(parts "$WORK/$a")" "$folder_parts"
+done
 kind_of() { jq -r --arg k "$2" '[.evidence.files[] | .compression // $k] | unique | join(",")' "$1"; }
 expect_eq "tar members say tar (a .gz inside says gzip)" \
     "$(jq -r '[.evidence.files[].compression] | unique | join(",")' "$WORK/tenant_tar1.json")" \

@@ -1383,6 +1383,18 @@ static bool is_snapshot_file(const struct m365_input *in, const struct file_entr
     return (m365_input_is_regular(in) || f->archive_len) && is_snapshot_text(head, hlen);
 }
 
+/* A file, or a tar or 7-Zip member, from its first byte. */
+static struct m365_input *open_whole(const struct m365_scan *s, const struct file_entry *f,
+                                     size_t read_chunk, const char **err)
+{
+    if (f->window) {
+        return m365_input_open_window(f->window_fd, f->window_off, f->size,
+                                      (enum m365_compression)f->window_comp, &s->opts.limits,
+                                      read_chunk, err);
+    }
+    return m365_input_open(f->path, &s->opts.limits, read_chunk, err);
+}
+
 static struct m365_input *open_member(struct m365_scan *s, struct m365_zip_cache *zc,
                                       const struct file_entry *f, const char **err)
 {
@@ -1404,7 +1416,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     const char *err = NULL;
     if (u->hash_only) {
         /* The parts cannot hash the file: SHA-256 runs from the first byte to the last. */
-        struct m365_input *hin = m365_input_open(f->path, &s->opts.limits, 0, &err);
+        struct m365_input *hin = open_whole(s, f, 0, &err);
         if (hin) {
             m365_input_hash(hin);
             m365_input_sha256(hin, st->sha256);
@@ -1413,13 +1425,15 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         return;
     }
     struct m365_input *in =
-        f->window ? m365_input_open_window(f->window_fd, f->window_off, f->size,
-                                           (enum m365_compression)f->window_comp,
-                                           &s->opts.limits, s->opts.read_chunk, &err)
-        : f->archive_len ? open_member(s, zc, f, &err)
+        f->window && u->ranged
+            ? m365_input_open_window_part(f->window_fd, f->window_off, f->size,
+                                          (enum m365_compression)f->window_comp,
+                                          &s->opts.limits, s->opts.read_chunk, u->start, u->end,
+                                          &err)
+        : f->archive_len && !f->window ? open_member(s, zc, f, &err)
         : u->ranged ? m365_input_open_range(f->path, &s->opts.limits, s->opts.read_chunk,
                                             u->start, u->end, &err)
-                    : m365_input_open(f->path, &s->opts.limits, s->opts.read_chunk, &err);
+                    : open_whole(s, f, s->opts.read_chunk, &err);
     if (!in) {
         char msg[256];
         snprintf(msg, sizeof(msg), "cannot open: %s", err ? err : "unknown error");
@@ -1549,12 +1563,12 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
 static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t split,
                          const struct m365_reader **rd_out, uint64_t *bounds, size_t max_parts)
 {
-    uint64_t size = f->size; /* as queued; 0 unless a regular file or a ZIP member */
-    if (size < 2 * split || f->archive_len) {
-        return 1;
+    uint64_t size = f->size; /* as queued; 0 unless a regular file or an archive member */
+    if (size < 2 * split || (f->archive_len && !f->window)) {
+        return 1; /* a ZIP member is read from its first byte */
     }
     const char *err = NULL;
-    struct m365_input *in = m365_input_open(f->path, &s->opts.limits, 0, &err);
+    struct m365_input *in = open_whole(s, f, 0, &err);
     if (!in) {
         return 1;
     }
@@ -1562,8 +1576,9 @@ static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t spl
     size_t hlen;
     enum m365_status ist;
     const struct m365_reader *rd = NULL;
+    enum m365_compression comp = m365_input_compression(in); /* a member's: its archive's */
     bool ok = m365_input_peek(in, &head, &hlen) == 0 && !m365_input_error(in, &ist) &&
-              m365_input_compression(in) == M365_COMP_NONE &&
+              (comp == M365_COMP_NONE || (f->window && comp == f->window_comp)) &&
               (m365_input_encoding(in) == M365_ENC_UTF8 ||
                m365_input_encoding(in) == M365_ENC_UTF8_BOM) &&
               (rd = choose_reader(s, head, hlen)) != NULL && rd->json_records &&
@@ -1572,8 +1587,10 @@ static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t spl
     if (!ok) {
         return 1;
     }
-    FILE *fp = fopen(f->path, "rb");
-    if (!fp) {
+    /* A member's bytes lie in its archive (or the file it was unpacked to) from window_off. */
+    int fd = f->window ? f->window_fd : open(f->path, O_RDONLY | O_CLOEXEC);
+    uint64_t base = f->window ? f->window_off : 0;
+    if (fd < 0) {
         return 1;
     }
     size_t want = (size_t)(size / split);
@@ -1585,17 +1602,19 @@ static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t spl
     char buf[1 << 16];
     for (size_t k = 1; k < want; k++) {
         uint64_t target = size / want * k;
-        if (target <= prev || fseeko(fp, (off_t)(target - 1), SEEK_SET) != 0) {
+        if (target <= prev) {
             continue;
         }
         uint64_t pos = target - 1, cut = 0;
-        size_t got;
-        while (!cut && (got = fread(buf, 1, sizeof(buf), fp)) > 0) {
-            const char *nl = memchr(buf, '\n', got);
+        ssize_t got;
+        while (!cut && pos < size &&
+               (got = pread(fd, buf, (size_t)(size - pos < sizeof(buf) ? size - pos : sizeof(buf)),
+                            (off_t)(base + pos))) > 0) {
+            const char *nl = memchr(buf, '\n', (size_t)got);
             if (nl) {
                 cut = pos + (uint64_t)(nl - buf) + 1;
             }
-            pos += got;
+            pos += (uint64_t)got;
         }
         if (!cut || cut >= size) {
             break;
@@ -1603,7 +1622,9 @@ static size_t plan_parts(struct m365_scan *s, struct file_entry *f, uint64_t spl
         bounds[n++] = cut;
         prev = cut;
     }
-    fclose(fp);
+    if (!f->window) {
+        close(fd);
+    }
     *rd_out = rd;
     return n + 1;
 }

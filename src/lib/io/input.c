@@ -701,39 +701,62 @@ struct m365_input *m365_input_open_window(int fd, uint64_t offset, uint64_t size
     return start(in, err);
 }
 
-struct m365_input *m365_input_open_range(const char *path, const struct m365_limits *lim,
-                                         size_t read_chunk, uint64_t start, uint64_t end,
-                                         const char **err)
+/* A part [start, end) of a plain UTF-8 text, its reading not started: what the part readers
+ * share. */
+static struct m365_input *part_input(const struct m365_limits *lim, size_t read_chunk,
+                                     uint64_t start, uint64_t end, const char **err)
 {
     struct m365_input *in = calloc(1, sizeof(*in));
-    if (!in) {
+    if (!in || !(in->raw = malloc(M365_READ_CHUNK))) {
+        free(in);
         *err = "out of memory";
         return NULL;
     }
+    in->fd = -1;
+    in->raw_cap = M365_READ_CHUNK;
     in->lim = *lim;
     in->chunk = read_chunk;
     in->remain = end > start ? end - start : 0;
     in->size = in->remain;
     in->count_nl = true;
-    in->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (in->fd < 0) {
-        *err = strerror(errno);
-        free(in);
-        return NULL;
-    }
-    in->own_fd = true;
-    in->raw_cap = M365_READ_CHUNK;
-    in->raw = malloc(in->raw_cap);
-    if (!in->raw || lseek(in->fd, (off_t)start, SEEK_SET) != (off_t)start) {
-        *err = in->raw ? strerror(errno) : "out of memory";
-        m365_input_close(in);
-        return NULL;
-    }
-    /* The scan split this plain UTF-8 file itself: the first range sees the BOM, if any. */
+    /* The scan split this plain UTF-8 text itself: the first part sees the BOM, if any. */
     in->comp = M365_COMP_NONE;
     if (start > 0) {
         in->enc_known = true;
         in->enc = M365_ENC_UTF8;
+    }
+    return in;
+}
+
+struct m365_input *m365_input_open_range(const char *path, const struct m365_limits *lim,
+                                         size_t read_chunk, uint64_t start, uint64_t end,
+                                         const char **err)
+{
+    struct m365_input *in = part_input(lim, read_chunk, start, end, err);
+    if (!in) {
+        return NULL;
+    }
+    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    in->own_fd = in->fd >= 0;
+    if (in->fd < 0 || lseek(in->fd, (off_t)start, SEEK_SET) != (off_t)start) {
+        *err = strerror(errno);
+        m365_input_close(in);
+        return NULL;
+    }
+    return in;
+}
+
+struct m365_input *m365_input_open_window_part(int fd, uint64_t offset, uint64_t size,
+                                               enum m365_compression comp,
+                                               const struct m365_limits *lim, size_t read_chunk,
+                                               uint64_t start, uint64_t end, const char **err)
+{
+    struct m365_input *in = part_input(lim, read_chunk, start, end < size ? end : size, err);
+    if (in) {
+        in->fd = fd;
+        in->window = true;
+        in->at = offset + start;
+        in->member_of = comp;
     }
     return in;
 }

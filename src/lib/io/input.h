@@ -44,6 +44,12 @@ struct m365_input *m365_input_open_window(int fd, uint64_t offset, uint64_t size
                                           enum m365_compression comp,
                                           const struct m365_limits *lim, size_t read_chunk,
                                           const char **err);
+/* Bytes [start, end) of a window (m365_input_open_window) holding plain UTF-8 text, as
+ * m365_input_open_range reads a file's: end is cut to the window's size. */
+struct m365_input *m365_input_open_window_part(int fd, uint64_t offset, uint64_t size,
+                                               enum m365_compression comp,
+                                               const struct m365_limits *lim, size_t read_chunk,
+                                               uint64_t start, uint64_t end, const char **err);
 /* Bytes [start, end) of a plain (uncompressed) UTF-8 file, for reading one file in parts on
  * several threads; start must be 0 or the byte after a newline. Only the part at start 0
  * recognises a byte-order mark. Newlines delivered are counted (m365_input_newlines). */
