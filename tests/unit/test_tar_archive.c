@@ -1,6 +1,7 @@
 /* Tar and 7-Zip archives (io/tar_archive.c) and the window input their members are read
  * through (m365_input_open_window): archives written here with libarchive's writer. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -8,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <archive.h>
+#include <linux/magic.h>
 #include <archive_entry.h>
 #include <cmocka.h>
 
@@ -245,6 +249,59 @@ static void test_unpacked(void **state)
     free(gz);
 }
 
+/* A disk full part way (here a file size limit): the files unpacked before it are read, the
+ * stop is said; and an unpacked file on tmpfs is known to be in memory. */
+static void test_temporary_file(void **state)
+{
+    (void)state;
+    static char big[100000];
+    memset(big, 'x', sizeof(big));
+    const struct member m[] = {
+        {"a.jsonl", RECORD, strlen(RECORD), NULL},
+        {"b.jsonl", big, sizeof(big), NULL},
+        {"c.jsonl", RECORD, strlen(RECORD), NULL},
+    };
+    const char *path = write_archive("pax", "gzip", m, 3);
+    struct m365_limits lim = limits();
+    struct m365_tar_files tf = {0};
+    char err[256];
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    struct rlimit small = {4096, old.rlim_max};
+    void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    enum m365_status st = m365_tar_files(path, "t.tgz", NULL, &lim, &tf, err, sizeof(err));
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, was);
+    assert_int_equal(st, M365_OK);
+    assert_int_equal(tf.n, 1);
+    assert_string_equal(tf.v[0].path, "t.tgz/a.jsonl");
+    assert_int_equal(tf.stop_status, M365_E_IO);
+    assert_non_null(strstr(tf.stopped, "unpacking stopped at b.jsonl: the temporary file cannot "
+                                       "take more (File too large): it and the rest of the "
+                                       "archive are not read"));
+    enum m365_compression comp;
+    char *t = window_text(&tf.v[0], &comp);
+    assert_string_equal(t, RECORD);
+    free(t);
+    m365_tar_files_free(&tf);
+
+    const char *dirs[] = {"/dev/shm", "/tmp", "."};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+        struct statfs sf;
+        if (statfs(dirs[i], &sf) != 0 || access(dirs[i], W_OK) != 0) {
+            continue;
+        }
+        bool mem = sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC;
+        assert_int_equal(m365_tar_files(path, NULL, dirs[i], &lim, &tf, err, sizeof(err)),
+                         M365_OK);
+        assert_int_equal(tf.n, 3);
+        assert_int_equal(tf.in_memory, mem);
+        m365_tar_files_free(&tf);
+    }
+    unlink(path);
+}
+
 /* A new temporary file (its name in path) holding RECORD: open, at its end. */
 static int record_file(char path[64])
 {
@@ -306,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_names),          cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_plain_in_place), cmocka_unit_test(test_unpacked),
         cmocka_unit_test(test_not_archive),    cmocka_unit_test(test_window_cut),
+        cmocka_unit_test(test_temporary_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

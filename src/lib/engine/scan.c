@@ -998,6 +998,9 @@ static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct
  * queued as a plain file then). An archive that cannot be listed or unpacked is named and
  * listed as a file that cannot be opened; one that stops part way (damage, a limit) is named
  * and what came before is read. */
+/* An archive unpacked to tmpfs this large is worth a warning: its bytes stay in memory. */
+#define TAR_IN_MEMORY_WARN ((uint64_t)1 << 30)
+
 static void unpacking(uint64_t read, uint64_t size, void *user)
 {
     const struct m365_scan *s = user;
@@ -1038,6 +1041,13 @@ static enum m365_status add_tar(struct m365_scan *s, const char *path, uint64_t 
         f->window_off = tf.v[i].offset;
         f->size = tf.v[i].size;
         s->bytes_total += f->size;
+    }
+    if (st == M365_OK && tf.in_memory && tf.unpacked >= TAR_IN_MEMORY_WARN) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "unpacked to a temporary file in memory (tmpfs): %.1f GiB of "
+                 "the machine's memory while the scan runs; point TMPDIR at a folder on a disk",
+                 (double)tf.unpacked / (1u << 30));
+        diag(s, M365_DIAG_WARNING, M365_OK, path, msg);
     }
     for (int k = 0; k < M365_TAR_LEFT_OUT_KINDS && st == M365_OK; k++) {
         char msg[320];

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../core/limits.h"
@@ -171,13 +173,18 @@ struct lister {
 };
 
 /* The current member's bytes appended to the temporary file, after the `got` bytes of it
- * already read into l->buf: 0, 1 when the listing stops (said in f->stopped), -1 when the
- * temporary file cannot be had or written (err). */
+ * already read into l->buf: 0, 1 when the listing stops (said in f->stopped: damage, a limit,
+ * the file cannot take more), -1 when there is no temporary file to be had (err). */
 static int unpack(struct lister *l, const char *path, size_t got, uint64_t *off, uint64_t *size)
 {
     struct m365_tar_files *f = l->f;
-    if (f->temp_fd < 0 && (f->temp_fd = temp_file(l->tmpdir, l->err, l->esz)) < 0) {
-        return -1;
+    if (f->temp_fd < 0) {
+        if ((f->temp_fd = temp_file(l->tmpdir, l->err, l->esz)) < 0) {
+            return -1;
+        }
+        struct statfs sf;
+        f->in_memory = fstatfs(f->temp_fd, &sf) == 0 &&
+                       (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
     }
     *off = f->unpacked;
     for (;;) {
@@ -208,9 +215,11 @@ static int unpack(struct lister *l, const char *path, size_t got, uint64_t *off,
             f->tick(read > 0 ? (uint64_t)read : 0, l->packed, f->tick_user);
         }
         if (write_all(f->temp_fd, l->buf, (size_t)n) != 0) {
-            snprintf(l->err, l->esz, "its files cannot be unpacked to a temporary file (%s): "
-                     "extract it and scan the folder", strerror(errno));
-            return -1;
+            /* A disk full part way: the files unpacked before are kept. */
+            stop(f, M365_E_IO, "unpacking stopped at %s: the temporary file cannot take more "
+                 "(%s): it and the rest of the archive are not read (point TMPDIR at a "
+                 "folder with room, or extract it and scan the folder)", path, strerror(errno));
+            return 1;
         }
     }
     *size = f->unpacked - *off;

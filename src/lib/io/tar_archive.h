@@ -30,14 +30,16 @@ struct m365_tar_files {
     bool compressed;   /* a compression filter over the tar */
     bool seven_zip;    /* a 7-Zip archive, not a tar */
     uint64_t unpacked; /* bytes written to the temporary file */
+    bool in_memory;    /* that file is on tmpfs or ramfs: its pages are the machine's memory */
     /* Left out, counted: links (a hard link repeats a file the archive holds), devices and
      * other entries that are no files, macOS's AppleDouble files ("._name": file attributes),
      * encrypted members, files past M365_MAX_ZIP_MEMBERS. */
     size_t links, others, forks, encrypted, over;
     /* Why the listing ended before the archive's end ("" when it did not): damage, a limit.
      * The members listed before it are read. */
-    char stopped[256];
-    enum m365_status stop_status; /* M365_E_PARSE (damaged), M365_E_LIMIT or M365_E_IO */
+    char stopped[320];
+    /* M365_E_PARSE (damaged), M365_E_LIMIT, M365_E_IO (the temporary file cannot take more) */
+    enum m365_status stop_status;
     /* Zero the list, then set these before listing (the only members kept): called while an
      * archive is unpacked, every 64 MiB out, with the archive's bytes read so far and its size,
      * for a progress bar. */
