@@ -29,6 +29,9 @@ usage: bench/run.sh [OPTIONS]
                                   zcat, zcat in parallel, m365hunt (2 thread settings)
                       zip         the UAL JSON Lines corpus as one ZIP archive (zip -r -6):
                                   unzip -p, m365hunt on the archive (2 thread settings)
+                      tar, tar-gz the UAL JSON Lines corpus as one tar archive, plain (tar -c)
+                                  or gzip-compressed (tar -cz): cat / tar -xzO, m365hunt on
+                                  the archive (2 thread settings)
                       purview-new, purview-classic, graph-json, azmon-pt1h, azmon-eventhub,
                       la-json, la-csv, ual-blob
                                   a corpus of that simulate format only: cat, wc -l,
@@ -93,7 +96,7 @@ IFS=, read -r -a FMT_LIST <<<"$FORMATS"
 declare -A SEEN_FMT
 for f in "${FMT_LIST[@]}"; do
   case $f in
-    ual-jsonl|gzip|zip|purview-new|purview-classic|graph-json|azmon-pt1h|azmon-eventhub|la-json|la-csv|ual-blob) ;;
+    ual-jsonl|gzip|zip|tar|tar-gz|purview-new|purview-classic|graph-json|azmon-pt1h|azmon-eventhub|la-json|la-csv|ual-blob) ;;
     *) die "unknown format: $f (see --help)" ;;
   esac
   [ -z "${SEEN_FMT[$f]:-}" ] || die "format given twice: $f"
@@ -105,6 +108,7 @@ tools=(jq cmake /usr/bin/time sha256sum find xargs wc awk sort du df)
 want ual-jsonl && tools+=(node npm)
 want gzip && tools+=(zcat)
 want zip && tools+=(zip unzip)
+{ want tar || want tar-gz; } && tools+=(tar)
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || die "missing tool: $tool (Debian: jq nodejs npm cmake time coreutils findutils gawk gzip zip unzip)"
 done
@@ -130,7 +134,7 @@ corpus_dir() { # SIZE FORMAT: the corpus folder (the UAL JSON Lines one keeps it
 corpus_estimate() { # SIZE FORMAT: bytes on disk to expect, with margin (gzip: ~12% measured)
   local b
   b=$(size_bytes "$1")
-  if [ "$2" = gzip ] || [ "$2" = zip ]; then echo $((b / 4)); else echo $((b * 6 / 5)); fi
+  if [ "$2" = gzip ] || [ "$2" = zip ] || [ "$2" = tar-gz ]; then echo $((b / 4)); else echo $((b * 6 / 5)); fi
 }
 avail_bytes() { df -Pk "$WORK" | awk 'NR == 2 {printf "%.0f", $4 * 1024}'; }
 gib() { awk -v b="$1" 'BEGIN {printf "%.1f GiB", b / 1073741824}'; }
@@ -536,6 +540,51 @@ zip_block() {
   drop_corpus "$CORPUS"
 }
 
+# tar_block SIZE FORMAT: the UAL JSON Lines corpus as one tar archive, plain (tar) or gzipped
+# (tar-gz, gzip -6 as tar -z writes it); reading the archive (cat) or decompressing it
+# (tar -xzO, zlib through gzip) as the floor, m365hunt on the archive.
+tar_block() {
+  local size=$1 f=$2 src stamp same name=ual.tar flag=-c
+  [ "$f" = tar-gz ] && name=ual.tar.gz && flag=-cz
+  make_corpus "$size" ual-jsonl
+  src=$CORPUS
+  CORPUS=$(corpus_dir "$size" "$f")
+  stamp="tar $flag ual | $(cat "$src/.bench-complete")"
+  if [ "$FRESH" = 1 ] || [ ! -f "$CORPUS/.bench-complete" ] || [ "$(cat "$CORPUS/.bench-complete")" != "$stamp" ]; then
+    log "packing the $size UAL JSON Lines corpus into $CORPUS/$name"
+    rm -rf "$CORPUS"
+    mkdir -p "$CORPUS"
+    tar "$flag" -f "$CORPUS/$name" -C "$src" ual || die "tar failed"
+    cp "$src/ground-truth.json" "$CORPUS/"
+    printf '%s\n' "$stamp" >"$CORPUS/.bench-complete"
+  else
+    log "using cached archive $CORPUS/$name"
+  fi
+  EVDIRS=("$name")
+  FFILES[$f@$size]=$(find "$src/ual" -type f | wc -l)
+  FCBYTES[$f@$size]=$(stat -c %s "$CORPUS/$name")
+  FBYTES[$f@$size]=$(find "$src/ual" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
+  PREWARM=(warm_all "$CORPUS" "$name")
+  warm_all "$CORPUS" "$name"
+  if [ "$f" = tar ]; then
+    measure "cat.$f@$size" "$RUNS" /dev/null bash -c 'cat "$1" >/dev/null' _ "$CORPUS/$name"
+  else
+    measure "untar.$f@$size" "$RUNS" /dev/null bash -c 'tar -xzOf "$1" >/dev/null' _ "$CORPUS/$name"
+  fi
+  warm_all "$CORPUS" "$name"
+  scan_rows "$f" "$size"
+  same_as_plain "$f" "$size" "s|\"$name/ual/|\"ual/|g" "$name/"
+  {
+    echo
+    echo "== $size $f (UAL JSON Lines, tar $flag): ${FFILES[$f@$size]} members, ${FCBYTES[$f@$size]} bytes on disk, ${FBYTES[$f@$size]} unpacked, ${FRECORDS[$f@$size]} records (m365hunt = ground truth)"
+    echo "m365hunt findings by rule: $(cat "$TMPD/rules.$f.$size")"
+    echo "m365hunt findings SHA-256 (jq -cS .findings | sha256sum; --threads 1 the same): ${FSHA[$f@$size]}"
+    echo "  $same"
+    echo "load after $size $f: $(cut -d' ' -f1-3 /proc/loadavg)"
+  } | tee -a "$RESULTS"
+  drop_corpus "$CORPUS"
+}
+
 declare -A BYTES RECORDS SPRAY_ROWS SHA
 for size in "${SIZE_LIST[@]}"; do
   if want ual-jsonl; then
@@ -632,6 +681,7 @@ for size in "${SIZE_LIST[@]}"; do
       ual-jsonl) ;;
       gzip) gzip_block "$size" ;;
       zip) zip_block "$size" ;;
+      tar|tar-gz) tar_block "$size" "$f" ;;
       *) format_block "$size" "$f" ;;
     esac
   done
@@ -657,6 +707,7 @@ label() {
     zlib.*) echo "zlib|inflate every file (python3 zlib module)" ;;
     zlibp.*) echo "zlib|the same, $NCPU processes (fork)" ;;
     unzip.*) echo "unzip|inflate every member (unzip -p, zlib)" ;;
+    untar.*) echo "tar|unpack every member to nowhere (tar -xzO, gzip -d)" ;;
     m365hunt-scan|m365hunt-scan.*) echo "m365hunt|full scan, all detections (--format json)" ;;
     m365hunt-scan1|m365hunt-scan1.*) echo "m365hunt|the same, one reading thread (--threads 1)" ;;
     m365hunt-events-spray) echo "m365hunt|spray via scan --events | grep | jq" ;;
@@ -700,13 +751,17 @@ TOOLS=(cat wc m365hunt-scan m365hunt-scan1 m365hunt-events-spray duckdb-start du
     for f in "${FMT_LIST[@]}"; do
       case $f in
         ual-jsonl) ;;
-        gzip|zip)
+        gzip|zip|tar|tar-gz)
           echo
           echo "== $f at $size: UAL JSON Lines, ${FCBYTES[$f@$size]} bytes compressed, ${FBYTES[$f@$size]} uncompressed"
           echo "   (GB/s = uncompressed 10^9 bytes / wall, GB/s gz = compressed; ratio = wall / m365hunt full-scan wall)"
           CBYTES=${FCBYTES[$f@$size]} header
           if [ "$f" = zip ]; then
             floors=("unzip.$f")
+          elif [ "$f" = tar ]; then
+            floors=("cat.$f")
+          elif [ "$f" = tar-gz ]; then
+            floors=("untar.$f")
           else
             floors=("zcat.$f" "zcatp.$f")
             [ -n "$IGZIP" ] && floors+=("igzip.$f" "igzipp.$f")
@@ -722,11 +777,13 @@ TOOLS=(cat wc m365hunt-scan m365hunt-scan1 m365hunt-events-spray duckdb-start du
             case $z in
               zcatp.*|igzipp.*|zlibp.*) awk -v a="$w1" -v b="$wz" -v t="$tool" -v n="$NCPU" 'BEGIN {
                       printf "m365hunt (default threads) / %s x %d in parallel: %.2f\n", t, n, a / b}' ;;
+              cat.*) ;; # a plain tar: reading it is no floor for a scan
               *) awk -v a="$w3" -v b="$wz" -v t="$tool" 'BEGIN {
                       printf "m365hunt --threads 1 / one %s: %.2f\n", t, a / b}' ;;
             esac
           done
-          echo "(wall ratios; 1.00 = as fast as decompressing alone, i.e. limited by inflate)"
+          [ "$f" = tar ] ||
+            echo "(wall ratios; 1.00 = as fast as decompressing alone, i.e. limited by inflate)"
           ;;
         *)
           echo
