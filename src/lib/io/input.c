@@ -555,6 +555,24 @@ struct m365_input *m365_input_open(const char *path, const struct m365_limits *l
     return start(in, err);
 }
 
+struct m365_input *m365_input_open_bytes(int fd, const struct m365_limits *lim, const char **err)
+{
+    struct m365_input *in = calloc(1, sizeof(*in));
+    if (!in) {
+        *err = "out of memory";
+        return NULL;
+    }
+    in->fd = fd;
+    in->lim = *lim;
+    in->remain = UINT64_MAX;
+    in->enc_known = true; /* bytes, not text */
+    in->enc = M365_ENC_UTF8;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        in->size = (uint64_t)st.st_size;
+    }
+    return start(in, err);
+}
 
 /* A deflated member inflated here, its first step decoded ahead; NULL (nothing set) when that
  * text is itself gzip or zstd (a .gz file in the archive): the caller reads it through libzip,

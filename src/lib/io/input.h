@@ -28,6 +28,10 @@ struct m365_zip;
  * strerror). */
 struct m365_input *m365_input_open(const char *path, const struct m365_limits *lim,
                                    size_t read_chunk, const char **err);
+/* The bytes of the open file fd from where it stands, gzip or zstd decompressed (ISA-L, zstd)
+ * but not decoded as text: no byte-order mark or UTF-16 is looked for (a tar archive read
+ * through libarchive, tar_archive.c). fd stays the caller's. */
+struct m365_input *m365_input_open_bytes(int fd, const struct m365_limits *lim, const char **err);
 /* Member `index` of an open archive (zip_archive.h), read as a file of its own. Its bytes are
  * the member's unpacked ones (bytes in, the hash and the size count those), under the same
  * decompression limits, with the ratio taken to its packed size. The archive must stay open

@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "../core/limits.h"
+#include "input.h"
 #include "zip_archive.h"
 
 #define COPY_BYTES ((size_t)256 << 10)
+#define BLOCK_BYTES ((size_t)256 << 10)
 #define CHECK_BYTES 64u /* of each member read in place, compared with libarchive's reading */
 
 static const char *const SUFFIXES[] = {".tar",  ".tar.gz",  ".tgz",  ".tar.zst", ".tzst", ".tar.xz",
@@ -163,6 +165,10 @@ static int write_all(int fd, const void *p, size_t n)
 
 struct lister {
     struct archive *a;
+    /* A gzip or zstd archive's bytes, undone by our decoders (ISA-L: twice zlib's speed);
+     * NULL when libarchive reads the file itself (a plain tar, whose files it seeks past). */
+    struct m365_input *in;
+    char *block;           /* what libarchive reads from it */
     struct m365_tar_files *f;
     const struct m365_limits *lim;
     uint64_t packed; /* the archive's size: the ratio's base */
@@ -211,8 +217,9 @@ static int unpack(struct lister *l, const char *path, size_t got, uint64_t *off,
             return 1;
         }
         if (f->tick && f->unpacked >> 26 != (f->unpacked - (uint64_t)n) >> 26) {
-            la_int64_t read = archive_filter_bytes(l->a, -1);
-            f->tick(read > 0 ? (uint64_t)read : 0, l->packed, f->tick_user);
+            la_int64_t raw = archive_filter_bytes(l->a, -1);
+            f->tick(l->in ? m365_input_bytes_in(l->in) : raw > 0 ? (uint64_t)raw : 0, l->packed,
+                    f->tick_user);
         }
         if (write_all(f->temp_fd, l->buf, (size_t)n) != 0) {
             /* A disk full part way: the files unpacked before are kept. */
@@ -268,7 +275,7 @@ static enum m365_status list(struct lister *l, int fd, const char *name)
             if (r < ARCHIVE_WARN && archive_format(l->a) == 0) {
                 return M365_E_FORMAT; /* no archive of these kinds at all */
             }
-            f->compressed = archive_filter_count(l->a) > 1;
+            f->compressed = l->in || archive_filter_count(l->a) > 1;
             f->seven_zip = (archive_format(l->a) & ARCHIVE_FORMAT_BASE_MASK) ==
                            ARCHIVE_FORMAT_7ZIP;
         }
@@ -351,27 +358,60 @@ static void reset(struct m365_tar_files *out)
     out->tick_user = user;
 }
 
+/* libarchive's reader over the input: what it decompressed (gzip, zstd) is a tar to
+ * libarchive, which undoes xz and bzip2 itself. */
+static la_ssize_t block_read(struct archive *a, void *user, const void **out)
+{
+    struct lister *l = user;
+    size_t n = m365_input_read(l->in, l->block, BLOCK_BYTES);
+    enum m365_status st;
+    const char *why = n ? NULL : m365_input_error(l->in, &st);
+    if (why) {
+        archive_set_error(a, EIO, "%s", why);
+        return -1;
+    }
+    *out = l->block;
+    return (la_ssize_t)n;
+}
+
 enum m365_status m365_tar_files_fd(int fd, const char *name, const char *tmpdir,
                                    const struct m365_limits *lim, struct m365_tar_files *out,
                                    char *err, size_t esz)
 {
     reset(out);
-    out->archive_fd = -1;
-    out->temp_fd = -1;
     snprintf(err, esz, "out of memory");
     struct stat st;
     if (fstat(fd, &st) != 0) {
         snprintf(err, esz, "cannot be read: %s", strerror(errno));
         return M365_E_IO;
     }
-    struct lister l = {reader_new(), out, lim, (uint64_t)st.st_size, tmpdir,
+    /* The limits are the unpacking's (unpack), counted on the files: none on the stream. */
+    struct m365_limits unlimited = *lim;
+    unlimited.max_decompressed_bytes = UINT64_MAX;
+    unlimited.max_decompress_ratio = UINT32_MAX;
+    const char *ierr = "out of memory";
+    struct lister l = {reader_new(), m365_input_open_bytes(fd, &unlimited, &ierr),
+                       malloc(BLOCK_BYTES), out, lim, (uint64_t)st.st_size, tmpdir,
                        malloc(COPY_BYTES), err, esz};
     enum m365_status rc = M365_E_NOMEM;
-    if (l.a && l.buf) {
-        rc = archive_read_open_fd(l.a, fd, 64 << 10) == ARCHIVE_OK ? list(&l, fd, name)
-                                                                  : M365_E_FORMAT;
+    if (!l.in && strcmp(ierr, "out of memory") != 0) {
+        snprintf(err, esz, "cannot be read: %s", ierr);
+        rc = M365_E_IO;
+    } else if (l.a && l.in && l.block && l.buf) {
+        int opened;
+        if (m365_input_compression(l.in) == M365_COMP_NONE) {
+            m365_input_close(l.in);
+            l.in = NULL;
+            opened = lseek(fd, 0, SEEK_SET) == 0 ? archive_read_open_fd(l.a, fd, 64 << 10)
+                                                 : ARCHIVE_FATAL;
+        } else {
+            opened = archive_read_open(l.a, &l, NULL, block_read, NULL);
+        }
+        rc = opened == ARCHIVE_OK ? list(&l, fd, name) : M365_E_FORMAT;
     }
     archive_read_free(l.a);
+    m365_input_close(l.in);
+    free(l.block);
     free(l.buf);
     if (rc != M365_OK) {
         m365_tar_files_free(out);

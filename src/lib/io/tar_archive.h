@@ -6,7 +6,8 @@
  *   - a plain tar: in the archive itself, a byte range of it (nothing is copied);
  *   - a compressed tar or a 7-Zip archive: in one temporary file the pass unpacks them to
  *     (unlinked at once: disk, not memory, and nothing is left behind), under the
- *     decompression limits.
+ *     decompression limits. gzip and zstd are undone by io/input.c's decoders (ISA-L: twice
+ *     zlib's speed), xz and bzip2 by libarchive.
  * A member is named as a ZIP member is: the archive's path, a slash, its name there. */
 #ifndef M365_TAR_ARCHIVE_H
 #define M365_TAR_ARCHIVE_H
@@ -65,8 +66,8 @@ bool m365_tar_content(const char *path);
 enum m365_status m365_tar_files(const char *path, const char *name, const char *tmpdir,
                                 const struct m365_limits *lim, struct m365_tar_files *out,
                                 char *err, size_t esz);
-/* The same over an open file (fuzzing: a memfd); fd is the caller's and stays open, the
- * members in place refer to it. */
+/* The same over an open file from its start (fuzzing: a memfd); fd is the caller's and stays
+ * open, the members in place refer to it. */
 enum m365_status m365_tar_files_fd(int fd, const char *name, const char *tmpdir,
                                    const struct m365_limits *lim, struct m365_tar_files *out,
                                    char *err, size_t esz);
