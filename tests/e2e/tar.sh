@@ -86,7 +86,7 @@ expect_eq "compressed tar without a temporary folder: listed, cannot be opened" 
 expect_eq "the other archive read" "$(total parsed "$WORK/notmpz.json")" \
     "$(total parsed "$WORK/folder.json")"
 expect_eq "no temporary file left behind" \
-    "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'm365hunt-unpacked-*' 2>/dev/null | wc -l)" 0
+    "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'm365hunt-temp-*' 2>/dev/null | wc -l)" 0
 
 # Chain of custody: each member's SHA-256 is the extracted file's; the archive's own is listed
 # with its size and the number of files taken from it.

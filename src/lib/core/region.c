@@ -107,15 +107,23 @@ void *m365_region_alloc(struct m365_region *r, size_t n)
     return r->base + at;
 }
 
-/* An unlinked file: O_TMPFILE where the file system has it, else a named one removed at once. */
-static int spill_file(const char *dir)
+const char *m365_temp_dir(const char *dir)
 {
+    if (!dir || !*dir) {
+        dir = getenv("TMPDIR");
+    }
+    return dir && *dir ? dir : "/tmp";
+}
+
+int m365_temp_file(const char *dir)
+{
+    dir = m365_temp_dir(dir);
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) {
         return fd;
     }
     char path[PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s/m365hunt-spill-XXXXXX", dir) >= (int)sizeof(path)) {
+    if (snprintf(path, sizeof(path), "%s/m365hunt-temp-XXXXXX", dir) >= (int)sizeof(path)) {
         errno = ENAMETOOLONG;
         return -1;
     }
@@ -150,7 +158,7 @@ int m365_region_spill(struct m365_region *r, const char *dir)
         errno = EINVAL;
         return -1;
     }
-    int fd = spill_file(dir);
+    int fd = m365_temp_file(dir);
     if (fd < 0) {
         return -1;
     }

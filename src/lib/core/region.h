@@ -35,6 +35,13 @@ void m365_region_limit(struct m365_region *r, size_t size);
 /* n bytes, 8-byte aligned; NULL when the range is used up. */
 void *m365_region_alloc(struct m365_region *r, size_t n);
 
+/* Where temporary files go: dir, else $TMPDIR, else /tmp. */
+const char *m365_temp_dir(const char *dir);
+/* An unlinked file in m365_temp_dir(dir), open for reading and writing: O_TMPFILE where the
+ * file system has it, else a named one removed at once. Nothing is left on disk whatever
+ * happens. -1 with errno set. */
+int m365_temp_file(const char *dir);
+
 /* Puts the range on an unlinked file in dir, at the same addresses and with the same contents,
  * so that its pages can leave memory (m365_region_release). Nothing may use the range during
  * the call. 0, or -1 with errno set when the file cannot be made or mapped: the range then

@@ -663,11 +663,7 @@ static uint64_t spill_estimate(const struct m365_scan *s)
 
 static const char *spill_dir(const struct m365_scan *s)
 {
-    const char *dir = s->opts.spill_dir;
-    if (!dir || !*dir) {
-        dir = getenv("TMPDIR");
-    }
-    return dir && *dir ? dir : "/tmp";
+    return m365_temp_dir(s->opts.spill_dir);
 }
 
 /* Before reading: puts the table on files when asked to, or when the inputs are large. */
@@ -993,20 +989,21 @@ static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct
     return st; /* its members name the file: kept open until the scan is freed */
 }
 
-/* The members of a tar or 7-Zip archive, queued as files of their own, their bytes where the
- * listing left them (tar_archive.h). M365_E_FORMAT when the file is no such archive (it is
- * queued as a plain file then). An archive that cannot be listed or unpacked is named and
- * listed as a file that cannot be opened; one that stops part way (damage, a limit) is named
- * and what came before is read. */
 /* An archive unpacked to tmpfs this large is worth a warning: its bytes stay in memory. */
 #define TAR_IN_MEMORY_WARN ((uint64_t)1 << 30)
 
+/* The progress bar while an archive is unpacked, before any file is read. */
 static void unpacking(uint64_t read, uint64_t size, void *user)
 {
     const struct m365_scan *s = user;
     s->opts.on_progress(read, size, s->opts.progress_user);
 }
 
+/* The members of a tar or 7-Zip archive, queued as files of their own, their bytes where the
+ * listing left them (tar_archive.h). M365_E_FORMAT when the file is no such archive (it is
+ * queued as a plain file then). An archive that cannot be listed or unpacked is named and
+ * listed as a file that cannot be opened; one that stops part way (damage, a limit) is named
+ * and what came before is read. */
 static enum m365_status add_tar(struct m365_scan *s, const char *path, uint64_t bytes)
 {
     struct m365_tar_files tf = {.tick = s->opts.on_progress ? unpacking : NULL, .tick_user = s};
@@ -1405,6 +1402,20 @@ static struct m365_input *open_whole(const struct m365_scan *s, const struct fil
     return m365_input_open(f->path, &s->opts.limits, read_chunk, err);
 }
 
+/* Part u of a file, or of a tar or 7-Zip member, read in parts. */
+static struct m365_input *open_part(const struct m365_scan *s, const struct file_entry *f,
+                                    const struct m365_read_unit *u, const char **err)
+{
+    if (f->window) {
+        return m365_input_open_window_part(f->window_fd, f->window_off, f->size,
+                                           (enum m365_compression)f->window_comp,
+                                           &s->opts.limits, s->opts.read_chunk, u->start, u->end,
+                                           err);
+    }
+    return m365_input_open_range(f->path, &s->opts.limits, s->opts.read_chunk, u->start, u->end,
+                                 err);
+}
+
 static struct m365_input *open_member(struct m365_scan *s, struct m365_zip_cache *zc,
                                       const struct file_entry *f, const char **err)
 {
@@ -1434,16 +1445,9 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
         }
         return;
     }
-    struct m365_input *in =
-        f->window && u->ranged
-            ? m365_input_open_window_part(f->window_fd, f->window_off, f->size,
-                                          (enum m365_compression)f->window_comp,
-                                          &s->opts.limits, s->opts.read_chunk, u->start, u->end,
-                                          &err)
-        : f->archive_len && !f->window ? open_member(s, zc, f, &err)
-        : u->ranged ? m365_input_open_range(f->path, &s->opts.limits, s->opts.read_chunk,
-                                            u->start, u->end, &err)
-                    : open_whole(s, f, s->opts.read_chunk, &err);
+    struct m365_input *in = f->archive_len && !f->window ? open_member(s, zc, f, &err)
+                            : u->ranged ? open_part(s, f, u, &err)
+                                        : open_whole(s, f, s->opts.read_chunk, &err);
     if (!in) {
         char msg[256];
         snprintf(msg, sizeof(msg), "cannot open: %s", err ? err : "unknown error");

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../core/limits.h"
+#include "../core/region.h"
 #include "input.h"
 #include "zip_archive.h"
 
@@ -126,23 +127,11 @@ __attribute__((format(printf, 3, 4))) static void stop(struct m365_tar_files *f,
 
 static int temp_file(const char *dir, char *err, size_t esz)
 {
-    if (!dir || !*dir) {
-        dir = getenv("TMPDIR");
-        dir = dir && *dir ? dir : "/tmp";
-    }
-    char tmpl[4096];
-    if ((size_t)snprintf(tmpl, sizeof(tmpl), "%s/m365hunt-unpacked-XXXXXX", dir) >= sizeof(tmpl)) {
-        snprintf(err, esz, "its files cannot be unpacked to a temporary file in %s (%s): extract "
-                 "it and scan the folder", dir, strerror(ENAMETOOLONG));
-        return -1;
-    }
-    int fd = mkstemp(tmpl);
+    int fd = m365_temp_file(dir);
     if (fd < 0) {
         snprintf(err, esz, "its files cannot be unpacked to a temporary file in %s (%s): extract "
-                 "it and scan the folder", dir, strerror(errno));
-        return -1;
+                 "it and scan the folder", m365_temp_dir(dir), strerror(errno));
     }
-    unlink(tmpl);
     return fd;
 }
 

@@ -2,6 +2,7 @@
 
 #include "../core/limits.h"
 #include "../core/norm.h"
+#include "../core/region.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -562,24 +563,14 @@ enum m365_status m365_zip_temps_unpack(struct m365_zip_temps *k, struct m365_zip
     if (!t) {
         return M365_E_NOMEM;
     }
-    if (!dir || !*dir) {
-        dir = getenv("TMPDIR");
-        dir = dir && *dir ? dir : "/tmp";
-    }
-    char tmpl[4096];
-    int fd = -1;
-    if ((size_t)snprintf(tmpl, sizeof(tmpl), "%s/m365hunt-inner-XXXXXX", dir) < sizeof(tmpl)) {
-        fd = mkstemp(tmpl);
-    } else {
-        errno = ENAMETOOLONG;
-    }
+    int fd = m365_temp_file(dir);
     if (fd < 0) {
         snprintf(err, esz, "an archive inside the archive cannot be unpacked to a temporary file "
-                 "in %s (%s): extract it and scan the folder", dir, strerror(errno));
+                 "in %s (%s): extract it and scan the folder", m365_temp_dir(dir),
+                 strerror(errno));
         free(t);
         return M365_E_IO;
     }
-    unlink(tmpl);
     const char *why = NULL;
     enum m365_status st = unpack_to(*z, index, fd, lim->max_decompressed_bytes,
                                     lim->max_decompress_ratio, bytes, &why);
