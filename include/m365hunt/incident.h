@@ -15,7 +15,8 @@ struct m365_scan;
 extern "C" {
 #endif
 
-/* A mailbox read by the incident's principals or from its addresses. */
+/* A mailbox read by the incident's principals, or from its addresses while the attacker held
+ * them (docs/cli.md, Incidents). */
 struct m365_exposure {
     const char *mailbox;
     uint64_t items;    /* items read (FolderItems, else OperationCount, else 1 per record) */

@@ -179,14 +179,20 @@ static void add_unique(const char **v, size_t *n, size_t max, const char *s)
     }
 }
 
-static bool in_list(const struct m365_strlist *l, const char *s)
+/* Where s is in l, or l->n. */
+static size_t list_index(const struct m365_strlist *l, const char *s)
 {
     for (size_t i = 0; s && i < l->n; i++) {
         if (strcmp(l->items[i], s) == 0) {
-            return true;
+            return i;
         }
     }
-    return false;
+    return l->n;
+}
+
+static bool in_list(const struct m365_strlist *l, const char *s)
+{
+    return list_index(l, s) < l->n;
 }
 
 static int cmp_exposure(const void *a, const void *b)
@@ -195,7 +201,11 @@ static int cmp_exposure(const void *a, const void *b)
                   ((const struct m365_exposure *)b)->mailbox);
 }
 
-static void exposure(struct m365_scan *s, struct m365_incident *inc)
+/* An application stays the attacker's once it is theirs; an address only while they use it
+ * (proxies and cloud addresses pass to others): reads from one of the incident's addresses count
+ * until window_ms after its last finding, and on while each follows the last so counted within
+ * window_ms, as findings join an incident. Events come in time order. */
+static void exposure(struct m365_scan *s, struct m365_incident *inc, int64_t window_ms)
 {
     size_t n = m365_scan_n_events(s);
     struct m365_event buf;
@@ -204,6 +214,12 @@ static void exposure(struct m365_scan *s, struct m365_incident *inc)
     const struct m365_strlist *apps = &inc->entities[M365_ENT_APPS];
     const struct m365_strlist *sps = &inc->entities[M365_ENT_SERVICE_PRINCIPALS];
     const struct m365_strlist *ips = &inc->entities[M365_ENT_IPS];
+    int64_t *ip_until = ips->n ? malloc(ips->n * sizeof(*ip_until)) : NULL;
+    for (size_t j = 0; ip_until && j < ips->n; j++) {
+        ip_until[j] = inc->last_ms == M365_TIME_NONE || inc->last_ms > INT64_MAX - window_ms
+                          ? INT64_MAX
+                          : inc->last_ms + window_ms;
+    }
     for (size_t i = 0; i < n; i++) {
         if (m365_scan_event_kind(s, i) != M365_EV_MAIL_ACCESS) {
             continue;
@@ -222,8 +238,12 @@ static void exposure(struct m365_scan *s, struct m365_incident *inc)
                 via = cands[c];
             }
         }
-        if (!via && ev->ip && in_list(ips, ev->ip) && linking(s, M365_ENT_IPS, ev->ip)) {
+        size_t j = via || !ip_until ? ips->n : list_index(ips, ev->ip);
+        if (j < ips->n && ev->time_ms <= ip_until[j] && linking(s, M365_ENT_IPS, ev->ip)) {
             via = ev->ip;
+            if (ip_until[j] < ev->time_ms + window_ms) {
+                ip_until[j] = ev->time_ms + window_ms;
+            }
         }
         if (!via) {
             continue;
@@ -254,6 +274,7 @@ static void exposure(struct m365_scan *s, struct m365_incident *inc)
         }
         add_unique(a->via, &a->n_via, 16, via);
     }
+    free(ip_until);
     inc->n_exposed = acc.n;
     struct m365_exposure *ex = acc.n ? m365_arena_calloc(ar, acc.n * sizeof(*ex)) : NULL;
     size_t k = 0;
@@ -578,7 +599,7 @@ enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_st
             inc->entities[k].items = tmp ? finish_list(ar, tmp, &inc->entities[k].n) : NULL;
             free(tmp);
         }
-        exposure(s, inc);
+        exposure(s, inc, window_ms);
         blind_spots(s, d, inc);
         story(s, d, inc);
     }
