@@ -23,7 +23,8 @@ struct cli_term {
 
 void cli_term_init(struct cli_term *t, const char *color_mode);
 const char *cli_c(const struct cli_term *t, bool out, const char *sgr); /* "" without colour */
-/* Prints text with control characters replaced: log values are attacker-controlled. */
+/* Prints text with control characters replaced: log values are attacker-controlled. Pads it
+ * to `width` columns; never cuts it (a cut address can read as another one). */
 void cli_put_safe(FILE *f, const char *s, int width);
 
 int cli_scan(int argc, char **argv);

@@ -243,6 +243,27 @@ static void wrap(FILE *o, const char *text, int indent)
     }
 }
 
+static int utf8_columns(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        n += (*p & 0xc0) != 0x80;
+    }
+    return n;
+}
+
+/* A mailbox (or other name) in a column of `width` after `indent` spaces, never cut: which
+ * mailboxes cannot be seen is part of the answer, and a cut address can read as another one. A
+ * longer one takes its own line, the rest of the row going on under the column's end. */
+static void put_mailbox(FILE *o, const char *mailbox, int width, int indent)
+{
+    int n = utf8_columns(mailbox);
+    cli_put_safe(o, mailbox, width);
+    if (n > width) {
+        fprintf(o, "\n%*s", indent + width, "");
+    }
+}
+
 static void print_incidents(struct scan_cli *c, const struct m365_scan *s, FILE *o)
 {
     const struct cli_term *t = &c->term;
@@ -266,14 +287,22 @@ static void print_incidents(struct scan_cli *c, const struct m365_scan *s, FILE 
         wrap(o, inc->story, 4);
         if (inc->n_exposed) {
             fprintf(o, "    Mailboxes read (%zu):\n", inc->n_exposed);
+            /* Whole addresses, and 80 columns: when the longest leaves no room for its counts
+             * on the line, every row puts them on a line of its own. */
+            int w = 0;
+            for (size_t k = 0; k < inc->n_exposed; k++) {
+                int n = utf8_columns(inc->exposed[k].mailbox);
+                w = n > w ? n : w;
+            }
+            bool one_line = 6 + w + 40 <= 80;
             for (size_t k = 0; k < inc->n_exposed; k++) {
                 const struct m365_exposure *e = &inc->exposed[k];
                 fmt_time(e->first_ms, a, sizeof(a));
                 fmt_time(e->last_ms, b, sizeof(b));
                 fputs("      ", o);
-                cli_put_safe(o, e->mailbox, 33);
-                fprintf(o, " %6llu items  %.11s .. %.11s\n", (unsigned long long)e->items, a + 5,
-                        b + 5);
+                cli_put_safe(o, e->mailbox, one_line ? w : -1);
+                fprintf(o, "%s %6llu items  %.11s .. %.11s\n", one_line ? "" : "\n        ",
+                        (unsigned long long)e->items, a + 5, b + 5);
             }
         }
         for (size_t k = 0; k < inc->n_blind; k++) {
@@ -346,38 +375,47 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
                  full ? "" : "; 'm365hunt coverage' lists them");
         wrap(o, mline, 2);
     }
-    size_t shown = 0;
-    for (size_t i = 0; i < cv->n_mailboxes; i++) {
-        const struct m365_mailbox_coverage *m = &cv->mailboxes[i];
-        bool blind = !m->mail_access_records && m->owner_signins;
-        if (!(m->audit_off || m->throttled || (full && (blind || m->not_auditable)))) {
-            continue;
-        }
-        if (!full && shown++ >= 10) {
-            continue;
-        }
-        char a[24];
-        fputs("    ", o);
-        cli_put_safe(o, m->mailbox, 38);
-        if (m->audit_off) {
-            fmt_time(m->audit_off_from, a, sizeof(a));
-            fprintf(o, " audit off from %.16s", a);
-            if (m->audit_off_to != M365_TIME_NONE) {
-                fmt_time(m->audit_off_to, a, sizeof(a));
-                fprintf(o, "\n%42s to %.16s", "", a);
+    /* The rows shown, twice: the first pass finds the widest mailbox for the column. */
+    int col = 38;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t shown = 0;
+        for (size_t i = 0; i < cv->n_mailboxes; i++) {
+            const struct m365_mailbox_coverage *m = &cv->mailboxes[i];
+            bool blind = !m->mail_access_records && m->owner_signins;
+            if (!(m->audit_off || m->throttled || (full && (blind || m->not_auditable)))) {
+                continue;
             }
+            if (!full && shown++ >= 10) {
+                continue;
+            }
+            if (pass == 0) {
+                int n = utf8_columns(m->mailbox);
+                col = n > col && n <= 44 ? n : col; /* 44: the status still fits 80 columns */
+                continue;
+            }
+            char a[24];
+            fputs("    ", o);
+            put_mailbox(o, m->mailbox, col, 4);
+            if (m->audit_off) {
+                fmt_time(m->audit_off_from, a, sizeof(a));
+                fprintf(o, " audit off from %.16s", a);
+                if (m->audit_off_to != M365_TIME_NONE) {
+                    fmt_time(m->audit_off_to, a, sizeof(a));
+                    fprintf(o, "\n%*s to %.16s", 4 + col, "", a);
+                }
+            }
+            if (m->throttled) {
+                fmt_time(m->throttled_at, a, sizeof(a));
+                fprintf(o, " throttled at %.16s", a);
+            }
+            if (m->not_auditable) {
+                fputs(" cannot be audited: ", o);
+                cli_put_safe(o, m->not_auditable, -1);
+            } else if (blind && !m->audit_off && !m->throttled) {
+                fputs(" no MailItemsAccessed records", o);
+            }
+            fputc('\n', o);
         }
-        if (m->throttled) {
-            fmt_time(m->throttled_at, a, sizeof(a));
-            fprintf(o, " throttled at %.16s", a);
-        }
-        if (m->not_auditable) {
-            fputs(" cannot be audited: ", o);
-            cli_put_safe(o, m->not_auditable, -1);
-        } else if (blind && !m->audit_off && !m->throttled) {
-            fputs(" no MailItemsAccessed records", o);
-        }
-        fputc('\n', o);
     }
 }
 
@@ -571,22 +609,46 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
     unsigned top = c->top > 64 ? 64 : c->top;
     size_t nu, ni;
     busiest(s, users, &nu, ips, &ni, top);
-    if (nu || ni) {
-        fprintf(o, "\n%s%-30s %7s    %-30s %7s%s\n", B, "BUSIEST USERS", "events", "BUSIEST IPS",
-                "events", R);
+    /* Side by side when the widest name of each fits; else one table under the other. */
+    int uw = 28, iw = 30;
+    for (size_t i = 0; i < nu; i++) {
+        int n = utf8_columns(users[i].key);
+        uw = n > uw ? n : uw;
+    }
+    for (size_t i = 0; i < ni; i++) {
+        int n = utf8_columns(ips[i].key);
+        iw = n > iw ? n : iw;
+    }
+    if ((nu || ni) && 2 + uw + 12 + iw + 8 <= 80) {
+        fprintf(o, "\n%s%-*s %7s    %-*s %7s%s\n", B, uw + 2, "BUSIEST USERS", "events", iw,
+                "BUSIEST IPS", "events", R);
         for (size_t i = 0; i < (nu > ni ? nu : ni); i++) {
             fputs("  ", o);
             if (i < nu) {
-                cli_put_safe(o, users[i].key, 28);
+                cli_put_safe(o, users[i].key, uw);
                 fprintf(o, " %7llu    ", (unsigned long long)users[i].n);
             } else {
-                fprintf(o, "%-28s %7s    ", "", "");
+                fprintf(o, "%-*s %7s    ", uw, "", "");
             }
             if (i < ni) {
-                cli_put_safe(o, ips[i].key, 30);
+                cli_put_safe(o, ips[i].key, iw);
                 fprintf(o, " %7llu", (unsigned long long)ips[i].n);
             }
             fputc('\n', o);
+        }
+    } else if (nu || ni) {
+        for (int k = 0; k < 2; k++) {
+            const struct count *v = k ? ips : users;
+            size_t n = k ? ni : nu;
+            int w = k ? iw : uw;
+            w = w > 60 ? 60 : w;
+            fprintf(o, "\n%s%-*s %7s%s\n", B, w + 2, k ? "BUSIEST IPS" : "BUSIEST USERS", "events",
+                    R);
+            for (size_t i = 0; i < n; i++) {
+                fputs("  ", o);
+                put_mailbox(o, v[i].key, w, 2);
+                fprintf(o, " %7llu\n", (unsigned long long)v[i].n);
+            }
         }
     }
 

@@ -31,14 +31,12 @@ const char *cli_c(const struct cli_term *t, bool out, const char *sgr)
 void cli_put_safe(FILE *f, const char *s, int width)
 {
     int n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && (width < 0 || n < width); p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         /* No terminal escape or control byte from a log reaches the terminal. */
         fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
-        if ((*p & 0xc0) != 0x80) {
-            n++;
-        }
+        n += (*p & 0xc0) != 0x80;
     }
-    for (; width > 0 && n < width; n++) {
+    for (; n < width; n++) {
         fputc(' ', f);
     }
 }

@@ -79,6 +79,18 @@ expect_grep "--color always" "$WORK/out" $'\033\\[1m'
 expect_eq "summary lines fit 80 columns" "$(awk 'length > 80' "$WORK/summary.txt" | wc -l)" 0
 "$BIN" coverage --no-progress "$DEMO" >"$WORK/coverage.txt"
 expect_eq "coverage lines fit 80 columns" "$(awk 'length > 80' "$WORK/coverage.txt" | wc -l)" 0
+# ... with no address cut to fit: "…onmicrosoft.co" reads as another domain.
+expect_grep "a long mailbox read, whole on its own line" "$WORK/summary.txt" \
+    '^      marcus\.oyelaran@contosodemo\.onmicrosoft\.com$'
+expect_grep "its counts on the next" "$WORK/summary.txt" '^ +34 items  03-06 16:11 \.\. 03-10 13:46$'
+expect_grep "coverage names the whole mailbox" "$WORK/summary.txt" \
+    '^    priya\.raman@contosodemo\.onmicrosoft\.com audit off from 2026-03-06 15:52$'
+expect_grep "busiest users whole" "$WORK/summary.txt" \
+    '^  lucia\.fernandez@contosodemo\.onmicrosoft\.com +35$'
+expect_grep "the whole column in the full coverage" "$WORK/coverage.txt" \
+    '^    svc-m365sync@contosodemo\.onmicrosoft\.com no MailItemsAccessed records$'
+expect_eq "no name in the summary ends cut" \
+    "$(grep -cE 'onmicrosoft\.(c|co|o|on|onm)?( |$)|contosodemo\.o?n?[a-z]*( |$)' "$WORK/summary.txt")" 0
 
 # Golden outputs (paths relative to the source tree, so stable).
 golden() { # name file

@@ -52,6 +52,20 @@ expect_eq "every read via the proxy" \
     "$(jq -r '[.incidents[0].exposure[].via[]] | unique | join(",")' "$J")" "$IP"
 expect_grep "the story counts them" <(jq -r '.incidents[0].story' "$J") 'Exposure: 3 mailboxes read \(12 items\)'
 
+# The text summary names them whole within 80 columns: counts on a line of their own under
+# addresses this long, on the same line under short ones (and the busiest tables side by side).
+"$BIN" scan --no-progress "$WORK/audit.jsonl" >"$WORK/summary.txt" 2>/dev/null
+expect_grep "long address whole" "$WORK/summary.txt" "^      sofia\.marin@$D\$"
+expect_grep "its counts below" "$WORK/summary.txt" '^ +5 items  04-14 08:47 \.\. 04-14 08:47$'
+expect_grep "busiest users whole, one table under the other" "$WORK/summary.txt" \
+    "^  lena\.berg@$D +[0-9]+\$"
+sed "s/$D/fab.de/g" "$WORK/audit.jsonl" >"$WORK/short.jsonl"
+"$BIN" scan --no-progress "$WORK/short.jsonl" >"$WORK/short.txt" 2>/dev/null
+expect_grep "short address and counts on one line" "$WORK/short.txt" \
+    '^      omar\.haddad@fab\.de  +4 items  04-08 21:02 \.\. 04-08 21:02$'
+expect_grep "busiest side by side" "$WORK/short.txt" '^  lena\.berg@fab\.de +[0-9]+ +185\.220\.101\.47 +[0-9]+$'
+expect_eq "summaries fit 80 columns" "$(cat "$WORK/summary.txt" "$WORK/short.txt" | awk 'length > 80' | wc -l)" 0
+
 # The late read joins when it follows within 7 days of the others.
 sed -i 's/2026-05-20T16:05:44/2026-04-20T16:05:44/' "$WORK/audit.jsonl"
 scan_json "$WORK/out2.json" "$WORK/err2" "$WORK/audit.jsonl"
