@@ -36,14 +36,24 @@ read_mail() {
     read_mail 2026-05-20T16:05:44 james.obi "$IP" 6
     # lena back at home: her own address, not the incident's.
     read_mail 2026-04-03T07:55:02 lena.berg 81.2.69.142 1
+    # A second incident two months on, from another address: omar's rule, and his mailbox read
+    # from there; it is not the first incident's, and the first's reads are not its.
+    printf '{"CreationTime":"2026-06-10T18:22:40","Id":"c3e8a0f1-94b2-4d6e-a7f3-08de9b12e4c7","Operation":"New-InboxRule","OrganizationId":"%s","RecordType":1,"ResultStatus":"True","UserKey":"10032003C1D2E3A0","UserType":0,"Version":1,"Workload":"Exchange","ClientIP":"45.142.120.15:61044","ObjectId":"DB9PR08A004.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/%s/omar.haddad\\\\.","UserId":"omar.haddad@%s","AppId":"00000002-0000-0ff1-ce00-000000000000","ClientAppId":"","ExternalAccess":false,"OrganizationName":"%s","OriginatingServer":"DB9PR08MB7241 (15.20.8632.025)","Parameters":[{"Name":"AlwaysDeleteOutlookRulesBlob","Value":"False"},{"Name":"Force","Value":"False"},{"Name":"Name","Value":"."},{"Name":"ForwardTo","Value":"o.haddad.archive@outlook.com"},{"Name":"StopProcessingRules","Value":"True"}],"SessionId":"5e0b7c2a-1f83-4d96-b0e4-7a2c9f61d358"}\n' \
+        "$ORG" "$D" "$D" "$D"
+    read_mail 2026-06-11T02:10:05 omar.haddad 45.142.120.15 7
+    # Before the second incident began, from its address: neither incident's.
+    read_mail 2026-06-09T11:31:50 sofia.marin 45.142.120.15 2
 } >"$WORK/audit.jsonl"
 
 scan_json "$WORK/out.json" "$WORK/err" "$WORK/audit.jsonl"
 expect_eq "scan exit" "$RC" 0
 J=$WORK/out.json
-expect_eq "records parsed" "$(total parsed "$J")" 7
-expect_eq "one finding" "$(jq -r '[.findings[].rule] | join(",")' "$J")" mail-forwarding-rule
-expect_eq "one incident" "$(jq '.incidents | length' "$J")" 1
+expect_eq "records parsed" "$(total parsed "$J")" 10
+expect_eq "two findings" "$(jq -r '[.findings[].rule] | join(",")' "$J")" mail-forwarding-rule,mail-forwarding-rule
+expect_eq "two incidents" "$(jq '.incidents | length' "$J")" 2
+expect_eq "the second's exposure: its own read" \
+    "$(jq -r '[.incidents[1].exposure[] | "\(.mailbox)=\(.items)/\(.via | join(","))"] | join(" ")' "$J")" \
+    "omar.haddad@$D=7/45.142.120.15"
 expect_eq "the incident holds the proxy" "$(jq -r '.incidents[0].entities.ips | join(",")' "$J")" "$IP"
 expect_eq "exposure: the mailboxes read while the proxy was the attacker's" \
     "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox)=\(.items)/\(.first_access)"] | join(" ")' "$J")" \

@@ -179,20 +179,14 @@ static void add_unique(const char **v, size_t *n, size_t max, const char *s)
     }
 }
 
-/* Where s is in l, or l->n. */
-static size_t list_index(const struct m365_strlist *l, const char *s)
+static bool in_list(const struct m365_strlist *l, const char *s)
 {
     for (size_t i = 0; s && i < l->n; i++) {
         if (strcmp(l->items[i], s) == 0) {
-            return i;
+            return true;
         }
     }
-    return l->n;
-}
-
-static bool in_list(const struct m365_strlist *l, const char *s)
-{
-    return list_index(l, s) < l->n;
+    return false;
 }
 
 static int cmp_exposure(const void *a, const void *b)
@@ -201,84 +195,83 @@ static int cmp_exposure(const void *a, const void *b)
                   ((const struct m365_exposure *)b)->mailbox);
 }
 
-/* An application stays the attacker's once it is theirs; an address only while they use it
- * (proxies and cloud addresses pass to others): reads from one of the incident's addresses count
- * until window_ms after its last finding, and on while each follows the last so counted within
- * window_ms, as findings join an incident. Events come in time order. */
-static void exposure(struct m365_scan *s, struct m365_incident *inc, int64_t window_ms)
+/* One of the incidents' applications, service principals or addresses, as exposure looks them
+ * up: sorted by value, so that one pass over the mail reads serves every incident. */
+struct reach {
+    const char *value;
+    size_t incident;
+    size_t ip;   /* the address's place in the incident's list; SIZE_MAX for an application */
+};
+
+static int cmp_reach(const void *a, const void *b)
 {
-    size_t n = m365_scan_n_events(s);
-    struct m365_event buf;
-    struct m365_arena *ar = m365_scan_arena(s);
-    struct m365_map acc = {0};
-    const struct m365_strlist *apps = &inc->entities[M365_ENT_APPS];
-    const struct m365_strlist *sps = &inc->entities[M365_ENT_SERVICE_PRINCIPALS];
-    const struct m365_strlist *ips = &inc->entities[M365_ENT_IPS];
-    int64_t *ip_until = ips->n ? malloc(ips->n * sizeof(*ip_until)) : NULL;
-    for (size_t j = 0; ip_until && j < ips->n; j++) {
-        ip_until[j] = inc->last_ms == M365_TIME_NONE || inc->last_ms > INT64_MAX - window_ms
-                          ? INT64_MAX
-                          : inc->last_ms + window_ms;
+    const struct reach *x = a, *y = b;
+    int c = strcmp(x->value, y->value);
+    if (c) {
+        return c;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (m365_scan_event_kind(s, i) != M365_EV_MAIL_ACCESS) {
-            continue;
+    if (x->incident != y->incident) {
+        return x->incident < y->incident ? -1 : 1;
+    }
+    return x->ip < y->ip ? -1 : x->ip > y->ip;
+}
+
+/* The first of r[0..n) whose value is v, or n. */
+static size_t reach_find(const struct reach *r, size_t n, const char *v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(r[mid].value, v) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
-        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-        if (!ev->mail || !ev->mail->mailbox_upn ||
-            ev->time_ms == M365_TIME_NONE || ev->time_ms < inc->first_ms) {
-            continue;
-        }
-        /* The incident's apps (not Microsoft's own) and its addresses are what reach mail. */
-        const char *via = NULL;
-        const char *cands[2] = {ev->client_app_id, ev->app_id};
-        for (int c = 0; c < 2 && !via; c++) {
-            if (cands[c] && !m365_first_party_app(cands[c]) &&
-                (in_list(apps, cands[c]) || in_list(sps, cands[c]))) {
-                via = cands[c];
-            }
-        }
-        size_t j = via || !ip_until ? ips->n : list_index(ips, ev->ip);
-        if (j < ips->n && ev->time_ms <= ip_until[j] && linking(s, M365_ENT_IPS, ev->ip)) {
-            via = ev->ip;
-            if (ip_until[j] < ev->time_ms + window_ms) {
-                ip_until[j] = ev->time_ms + window_ms;
-            }
-        }
-        if (!via) {
-            continue;
-        }
-        void **slot = m365_map_put(&acc, ev->mail->mailbox_upn, NULL);
-        if (!slot) {
-            continue;
-        }
-        struct exposure_acc *a = *slot;
+    }
+    return lo < n && strcmp(r[lo].value, v) == 0 ? lo : n;
+}
+
+struct incident_reads {
+    struct m365_map acc;  /* mailbox -> exposure_acc */
+    int64_t *ip_until;    /* per address of the incident: reads from it count until then */
+    const char *via;      /* for the read at hand (`seen` says which) */
+    size_t seen;
+};
+
+static void count_read(struct incident_reads *r, const struct m365_event *ev)
+{
+    void **slot = m365_map_put(&r->acc, ev->mail->mailbox_upn, NULL);
+    if (!slot) {
+        return;
+    }
+    struct exposure_acc *a = *slot;
+    if (!a) {
+        a = calloc(1, sizeof(*a));
         if (!a) {
-            a = calloc(1, sizeof(*a));
-            if (!a) {
-                continue;
-            }
-            a->mailbox = ev->mail->mailbox_upn;
-            a->first = ev->time_ms;
-            *slot = a;
+            return;
         }
-        a->records++;
-        a->items += ev->mail->n_items ? ev->mail->n_items
-                    : ev->mail->operation_count ? ev->mail->operation_count
-                                                : 1;
-        a->last = ev->time_ms;
-        for (uint32_t f = 0; f < ev->mail->n_folders; f++) {
-            if (ev->mail->folders[f].path) {
-                add_unique(a->folders, &a->n_folders, 32, ev->mail->folders[f].path);
-            }
-        }
-        add_unique(a->via, &a->n_via, 16, via);
+        a->mailbox = ev->mail->mailbox_upn;
+        a->first = ev->time_ms;
+        *slot = a;
     }
-    free(ip_until);
-    inc->n_exposed = acc.n;
-    struct m365_exposure *ex = acc.n ? m365_arena_calloc(ar, acc.n * sizeof(*ex)) : NULL;
+    a->records++;
+    a->items += ev->mail->n_items ? ev->mail->n_items
+                : ev->mail->operation_count ? ev->mail->operation_count
+                                            : 1;
+    a->last = ev->time_ms;
+    for (uint32_t f = 0; f < ev->mail->n_folders; f++) {
+        if (ev->mail->folders[f].path) {
+            add_unique(a->folders, &a->n_folders, 32, ev->mail->folders[f].path);
+        }
+    }
+    add_unique(a->via, &a->n_via, 16, r->via);
+}
+
+static void finish_exposure(struct m365_arena *ar, struct m365_incident *inc, struct m365_map *acc)
+{
+    struct m365_exposure *ex = acc->n ? m365_arena_calloc(ar, acc->n * sizeof(*ex)) : NULL;
     size_t k = 0;
-    M365_MAP_EACH(&acc, slot)
+    M365_MAP_EACH(acc, slot)
     {
         struct exposure_acc *a = slot->val;
         if (ex) {
@@ -295,12 +288,118 @@ static void exposure(struct m365_scan *s, struct m365_incident *inc, int64_t win
         }
         free(a);
     }
-    m365_map_free(&acc);
+    m365_map_free(acc);
     if (ex) {
         m365_qsort(ex, k, sizeof(*ex), cmp_exposure);
     }
     inc->exposed = ex;
     inc->n_exposed = ex ? k : 0;
+}
+
+/* Each incident's exposure: the mailboxes read (MailItemsAccessed) from its first time on by one
+ * of its applications or service principals (not Microsoft's own), else from one of its
+ * addresses. An application stays the attacker's once it is theirs; an address only while they
+ * use it (proxies and cloud addresses pass to others): reads from one count until window_ms
+ * after the incident's last finding, and on while each follows the last so counted within
+ * window_ms, as findings join an incident. Events come in time order; one pass serves all. */
+static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, int64_t window_ms)
+{
+    size_t nr = 0;
+    for (size_t q = 0; q < x->n; q++) {
+        const struct m365_strlist *e = x->v[q].entities;
+        nr += e[M365_ENT_APPS].n + e[M365_ENT_SERVICE_PRINCIPALS].n + e[M365_ENT_IPS].n;
+    }
+    struct reach *r = nr ? malloc(nr * sizeof(*r)) : NULL;
+    struct incident_reads *ir = calloc(x->n ? x->n : 1, sizeof(*ir));
+    enum m365_status st = (nr && !r) || !ir ? M365_E_NOMEM : M365_OK;
+    size_t k = 0;
+    for (size_t q = 0; st == M365_OK && q < x->n; q++) {
+        const struct m365_incident *inc = &x->v[q];
+        const struct m365_strlist *e = inc->entities;
+        for (int kind = M365_ENT_APPS; kind <= M365_ENT_SERVICE_PRINCIPALS; kind++) {
+            for (size_t i = 0; i < e[kind].n; i++) {
+                r[k++] = (struct reach){e[kind].items[i], q, SIZE_MAX};
+            }
+        }
+        const struct m365_strlist *ips = &e[M365_ENT_IPS];
+        ir[q].ip_until = ips->n ? malloc(ips->n * sizeof(*ir[q].ip_until)) : NULL;
+        if (ips->n && !ir[q].ip_until) {
+            st = M365_E_NOMEM;
+            break;
+        }
+        for (size_t j = 0; j < ips->n; j++) {
+            ir[q].ip_until[j] = inc->last_ms == M365_TIME_NONE ||
+                                        inc->last_ms > INT64_MAX - window_ms
+                                    ? INT64_MAX
+                                    : inc->last_ms + window_ms;
+            if (linking(s, M365_ENT_IPS, ips->items[j])) {
+                r[k++] = (struct reach){ips->items[j], q, j};
+            }
+        }
+    }
+    if (k) {
+        m365_qsort(r, k, sizeof(*r), cmp_reach);
+    }
+    size_t n = st == M365_OK && k ? m365_scan_n_events(s) : 0;
+    struct m365_event buf;
+    for (size_t i = 0; i < n; i++) {
+        if (m365_scan_event_kind(s, i) != M365_EV_MAIL_ACCESS) {
+            continue;
+        }
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
+        if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE) {
+            continue;
+        }
+        /* The event's own application first (ClientAppId, then AppId), then its address. */
+        const char *cands[2] = {ev->client_app_id, ev->app_id};
+        for (int c = 0; c < 2; c++) {
+            if (!cands[c] || m365_first_party_app(cands[c])) {
+                continue;
+            }
+            for (size_t j = reach_find(r, k, cands[c]);
+                 j < k && strcmp(r[j].value, cands[c]) == 0; j++) {
+                struct incident_reads *d = &ir[r[j].incident];
+                if (r[j].ip == SIZE_MAX && d->seen != i + 1 &&
+                    ev->time_ms >= x->v[r[j].incident].first_ms) {
+                    d->seen = i + 1;
+                    d->via = cands[c];
+                }
+            }
+        }
+        for (size_t j = ev->ip ? reach_find(r, k, ev->ip) : k;
+             j < k && strcmp(r[j].value, ev->ip) == 0; j++) {
+            struct incident_reads *d = &ir[r[j].incident];
+            if (r[j].ip != SIZE_MAX && d->seen != i + 1 &&
+                ev->time_ms >= x->v[r[j].incident].first_ms &&
+                ev->time_ms <= d->ip_until[r[j].ip]) {
+                d->seen = i + 1;
+                d->via = ev->ip;
+                if (d->ip_until[r[j].ip] < ev->time_ms + window_ms) {
+                    d->ip_until[r[j].ip] = ev->time_ms + window_ms;
+                }
+            }
+        }
+        /* Counted once per incident that reached it. */
+        for (int c = 0; c < 3; c++) {
+            const char *v = c < 2 ? cands[c] : ev->ip;
+            for (size_t j = v ? reach_find(r, k, v) : k; j < k && strcmp(r[j].value, v) == 0;
+                 j++) {
+                struct incident_reads *d = &ir[r[j].incident];
+                if (d->seen == i + 1) {
+                    count_read(d, ev);
+                    d->seen = SIZE_MAX; /* counted */
+                }
+            }
+        }
+    }
+    struct m365_arena *ar = m365_scan_arena(s);
+    for (size_t q = 0; ir && q < x->n; q++) {
+        finish_exposure(ar, &x->v[q], &ir[q].acc);
+        free(ir[q].ip_until);
+    }
+    free(ir);
+    free(r);
+    return st;
 }
 
 static void blind_spots(struct m365_scan *s, struct m365_detect_state *d,
@@ -599,15 +698,17 @@ enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_st
             inc->entities[k].items = tmp ? finish_list(ar, tmp, &inc->entities[k].n) : NULL;
             free(tmp);
         }
-        exposure(s, inc, window_ms);
-        blind_spots(s, d, inc);
-        story(s, d, inc);
+    }
+    enum m365_status st = exposure(s, x, window_ms);
+    for (size_t q = 0; st == M365_OK && q < x->n; q++) {
+        blind_spots(s, d, &x->v[q]);
+        story(s, d, &x->v[q]);
     }
     free(parent);
     free(count);
     free(maxsev);
     free(number);
-    return M365_OK;
+    return st;
 }
 
 size_t m365_incidents_count(const struct m365_incidents *x) { return x ? x->n : 0; }
