@@ -15,6 +15,7 @@
 
 #include "core/norm.h"
 #include "io/input.h"
+#include "io/tar_archive.h"
 #include "io/zip_archive.h"
 #include "m365hunt/m365hunt.h"
 #include "readers/csv_rows.h"
@@ -169,13 +170,48 @@ static bool is_json_reader(const char *name)
     return rd && rd->json_records; /* read through m365_json_read_all */
 }
 
-/* A scanned file opened again: a plain one, or a member of the ZIP archive its path starts with
- * (archive_len; found by its name as the scan writes it). NULL (no check possible) for a member
- * whose name the archive holds twice, or one of an archive inside an archive (its unpacked copy
- * is the scan's own). */
+/* A scanned file opened again: a plain one, or a member of the ZIP, tar or 7-Zip archive its
+ * path starts with (archive_len; found by its name as the scan writes it). NULL (no check
+ * possible) for a member whose name the archive holds twice, or one of an archive inside an
+ * archive (its unpacked copy is the scan's own). */
 struct fuzz_reopen {
     struct m365_zip *zip;
+    struct m365_tar_files tar;
 };
+
+/* A member of the tar or 7-Zip archive, listed again (unpacked again when compressed). */
+static struct m365_input *reopen_tar(const struct m365_file_stats *fs, const char *archive,
+                                     const struct m365_limits *lim, struct fuzz_reopen *ro,
+                                     const char *zip_why)
+{
+    char why[512];
+    memset(&ro->tar, 0, sizeof(ro->tar));
+    ro->tar.archive_fd = ro->tar.temp_fd = -1;
+    if (m365_tar_files(archive, NULL, NULL, lim, &ro->tar, why, sizeof(why)) != M365_OK) {
+        fuzz_fail("%s: the archive opened by the scan cannot be opened again: %s; %s", fs->path,
+                  zip_why, why);
+    }
+    const struct m365_tar_file *found = NULL;
+    size_t hits = 0;
+    for (size_t i = 0; i < ro->tar.n; i++) {
+        if (strcmp(ro->tar.v[i].path, fs->path) == 0) {
+            found = &ro->tar.v[i];
+            hits++;
+        }
+    }
+    if (hits != 1) {
+        return NULL;
+    }
+    const char *err = NULL;
+    struct m365_input *in = m365_input_open_window(
+        found->fd, found->offset, found->size, ro->tar.seven_zip ? M365_COMP_7Z : M365_COMP_TAR,
+        lim, 0, &err);
+    if (!in) {
+        fuzz_fail("%s: member read by the scan cannot be opened again: %s", fs->path,
+                  err ? err : "?");
+    }
+    return in;
+}
 
 static bool same_member_name(const char *label, const char *name)
 {
@@ -192,6 +228,8 @@ static struct m365_input *reopen(const struct m365_file_stats *fs, const struct 
                                  struct fuzz_reopen *ro)
 {
     ro->zip = NULL;
+    memset(&ro->tar, 0, sizeof(ro->tar));
+    ro->tar.archive_fd = ro->tar.temp_fd = -1;
     const char *path = fs->path;
     const char *err = NULL;
     if (!fs->archive_len) {
@@ -210,7 +248,12 @@ static struct m365_input *reopen(const struct m365_file_stats *fs, const struct 
     const char *member = path + fs->archive_len + 1;
     char why[200];
     if (m365_zip_open(archive, &ro->zip, why, sizeof(why)) != M365_OK) {
-        fuzz_fail("%s: the archive opened by the scan cannot be opened again: %s", path, why);
+        ro->zip = NULL;
+        struct m365_input *in = reopen_tar(fs, archive, lim, ro, why);
+        if (!in) {
+            m365_tar_files_free(&ro->tar);
+        }
+        return in;
     }
     m365_zip_set_passwords(ro->zip, fuzz_zip_passwords, FUZZ_N_ZIP_PASSWORDS);
     uint64_t found = UINT64_MAX, hits = 0;
@@ -238,6 +281,7 @@ static void reclose(struct m365_input *in, struct fuzz_reopen *ro)
 {
     m365_input_close(in);
     m365_zip_close(ro->zip);
+    m365_tar_files_free(&ro->tar);
 }
 
 /* Records a JSON reader must account for: every framed element, kept or skipped;

@@ -123,7 +123,7 @@ static int formats(void)
            "UTF-16,\nor inside a ZIP archive named *.zip or given by path (read member by "
            "member, not extracted),\nor inside a tar (plain, .gz, .zst, .xz, .bz2) or 7-Zip "
            "archive (a plain tar read in place,\nthe others unpacked once to a temporary "
-           "file).\n");
+           "file; *.zip archives inside these are opened too).\n");
     return CLI_EXIT_OK;
 }
 

@@ -3,8 +3,9 @@
 # compressed, and a .7z are read member by member, each as a file of its own named
 # archive/member. A simulated tenant in every such shape must give the folder's events and
 # findings, on one thread and on two; a plain tar is read where it lies (no temporary file),
-# a compressed one is unpacked once to an unlinked temporary file; links, macOS attribute
-# files, archives inside, damage, limits, encryption and misnamed archives are named.
+# a compressed one is unpacked once to an unlinked temporary file; a ZIP archive inside is
+# opened (one level); links, macOS attribute files, other archives inside, damage, limits,
+# encryption and misnamed archives are named.
 source "$(dirname "$0")/common.bash" "$@"
 
 sim=$WORK/sim
@@ -53,6 +54,25 @@ for a in tenant.tar pax.tar tenant.tar.gz tenant.tgz tenant.tar.zst tenant.tar.x
     expect_eq "$a: one thread and two, the same bytes of events" \
         "$(cmp -s "$WORK/${a//./_}1.events" "$WORK/${a//./_}2.events" && echo same)" same
 done
+# A ZIP archive inside a tar or 7-Zip archive (a client's zipped export, tarred with the rest):
+# opened, one level, as one inside a ZIP archive is.
+mkdir -p "$WORK/z"
+(cd "$sim" && zip -q -r "$WORK/z/tenant.zip" .)
+tar -czf "$WORK/zip-in.tar.gz" -C "$WORK/z" tenant.zip
+(cd "$WORK/z" && 7zz a -bd -bso0 "$WORK/zip-in.7z" tenant.zip >/dev/null)
+for a in zip-in.tar.gz zip-in.7z; do
+    v=${a//[.-]/_}
+    scan_shape "$v" "$WORK/$a" --threads 2 --split-size 4K
+    expect_eq "$a: events as the folder's" "$(cmp -s "$WORK/folder.ev" "$WORK/$v.ev" && echo same)" same
+    expect_eq "$a: findings as the folder's" \
+        "$(cmp -s "$WORK/folder.findings" "$WORK/$v.findings" && echo same)" same
+    expect_eq "$a: both archives listed" \
+        "$(jq -r '[.evidence.archives[].path | sub(".*/"; "")] | join(" ")' "$WORK/$v.json")" \
+        "$a tenant.zip"
+    expect_eq "$a: members named archive/tenant.zip/member" \
+        "$(jq -r '.evidence.files[].path' "$WORK/$v.json" | grep -vc "^$WORK/$a/tenant.zip/")" 0
+done
+
 # A large JSON Lines member is read in parts on several threads, as the same file in a folder
 # is: the same parts, wherever its bytes lie (in the archive, or unpacked).
 parts() { "$BIN" scan -v --no-progress --threads 2 --split-size 4K "$1" 2>&1 >/dev/null \
@@ -116,6 +136,7 @@ ln -s 2025/audit.jsonl "$m/logs/latest.jsonl"
 iconv -f UTF-8 -t UTF-16 "$ual" >"$m/logs/audit-utf16.json"
 gzip -c "$ual" >"$m/logs/audit.jsonl.gz"
 (cd "$sim" && zip -q -r "$m/logs/inner.zip" ual)
+cp "$m/logs/inner.zip" "$m/logs/packed.dat"
 cp "$WORK/tenant.tar" "$m/logs/inner.tar"
 tar -cf "$WORK/mixed.tar" -C "$m" .
 scan_json "$WORK/mixed.json" "$WORK/mixed.err" -v "$WORK/mixed.tar"
@@ -124,12 +145,22 @@ expect_grep "attribute files named" "$WORK/mixed.err" \
     'mixed.tar: 1 macOS attribute file \(._name, __MACOSX/\) not scanned'
 expect_grep "link named" "$WORK/mixed.err" \
     'mixed.tar: 1 link \(another name for a file\) and 0 other entries that are no files \(devices, pipes\) not scanned'
-expect_grep "a ZIP archive inside: named" "$WORK/mixed.err" \
-    'mixed.tar/logs/inner.zip: not read: a ZIP archive inside a tar or 7-Zip archive, not opened'
+"$BIN" scan --no-progress --out "$WORK/mixedout" "$WORK/mixed.tar" >/dev/null 2>&1
+expect_eq "a ZIP archive inside: opened, listed with its size, files and own SHA-256" \
+    "$(jq -r '.evidence.archives[] | select(.path | endswith("/mixed.tar/logs/inner.zip"))
+              | "\(.bytes) \(.members) \(.sha256)"' "$WORK/mixedout/report.json")" \
+    "$(stat -c %s "$m/logs/inner.zip") $(ls "$sim/ual" | wc -l) $(sha256sum <"$m/logs/inner.zip" | cut -c1-64)"
+expect_eq "a ZIP archive inside: its files read as archive/inner.zip/member, every record" \
+    "$(jq -r '[.evidence.files[] | select(.path | contains("/mixed.tar/logs/inner.zip/ual/"))
+               | .parsed + .duplicates] | "\(length) \(add)"' "$WORK/mixed.json")" \
+    "$(ls "$sim/ual" | wc -l) $(jq '[.evidence.files[] | select(.path | contains("/ual/"))
+                                    | .records_read] | add' "$WORK/folder.json")"
+expect_grep "a ZIP archive not named .zip, inside: named" "$WORK/mixed.err" \
+    'mixed.tar/logs/packed.dat: not read: a ZIP archive inside a tar or 7-Zip archive, not opened \(members named \*\.zip are\)'
 expect_grep "a tar archive inside: named" "$WORK/mixed.err" \
     'mixed.tar/logs/inner.tar: not read: a tar or 7-Zip archive inside an archive, not opened'
 expect_eq "plain, gzip and UTF-16 members read" \
-    "$(jq -c '[.evidence.files[] | select(.records_read > 0)
+    "$(jq -c '[.evidence.files[] | select(.records_read > 0 and (.path | contains("/inner.zip/") | not))
                | [(.path | sub(".*/mixed.tar/"; "")), .compression, .parsed, .duplicates]]' \
         "$WORK/mixed.json")" \
     "$(jq -c --argjson n "$(wc -l <"$ual")" -n '[["logs/2025/audit.jsonl", "tar", $n, 0],
@@ -200,9 +231,12 @@ cp "$SRC"/tests/snapshot/contoso/* "$WORK/snap/"
 cp "$ual" "$WORK/snap/audit.jsonl"
 tar -cf "$WORK/snap.tar" -C "$WORK/snap" .
 tar -czf "$WORK/snap.tgz" -C "$WORK/snap" .
+(cd "$WORK/snap" && zip -q -r "$WORK/snap.zip" .)
+tar -czf "$WORK/snap.zip.tgz" -C "$WORK" snap.zip
 unplace() {
     jq -S 'del(.command)
-           | walk(if type == "string" then sub(".*/snap(\\.tar|\\.tgz)?/"; "") else . end)
+           | walk(if type == "string" then sub(".*/snap(\\.tar|\\.tgz|\\.zip\\.tgz/snap\\.zip)?/"; "")
+                  else . end)
            | if .evidence then .evidence.files |= map(del(.compression))
                                | del(.evidence.archives) else . end' "$1"
 }
@@ -215,7 +249,7 @@ expect_eq "snapshot read from the folder" \
     "$(jq '[.snapshot.users > 0, .snapshot.mailboxes > 0,
             ([.findings[] | select(.rule | startswith("posture-"))] | length > 0)]
            | all' "$WORK/snapdir.json")" true
-for a in snap.tar snap.tgz; do
+for a in snap.tar snap.tgz snap.zip.tgz; do
     scan_json "$WORK/$a.json" "$WORK/$a.err" --threads 2 "$WORK/$a"
     unplace "$WORK/$a.json" >"$WORK/$a.cmp"
     expect_eq "snapshot in $a: the folder's report" "$(same "$WORK/snapdir.cmp" "$WORK/$a.cmp")" same

@@ -5,7 +5,9 @@
  * the text's; the limits stop a bomb on what comes out; damaged data, a wrong CRC and cut
  * archives are told apart from files that are no archive; encrypted members are named without a
  * password, read with the right one (AES and the traditional method), and a wrong password that
- * passes the archive's check is passed over or named. */
+ * passes the archive's check is passed over or named. A ZIP archive inside a tar is copied out
+ * whole, or named. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -568,6 +571,56 @@ static void test_encrypted(void **state)
     free(text);
 }
 
+/* A ZIP archive inside a tar member is copied out of the tar's bytes: the range, whole, across
+ * copy blocks; a range past the end, or no place for the copy, is an I/O error named, with
+ * nothing kept. */
+static void test_temps_copy(void **state)
+{
+    const char *dir = *state;
+    size_t len = (5u << 20) / 2 + 333;
+    unsigned char *data = malloc(len);
+    assert_non_null(data);
+    for (size_t i = 0; i < len; i++) {
+        data[i] = (unsigned char)(i * 2654435761u >> 13);
+    }
+    char *path = m365_test_path(dir, "outer.tar");
+    assert_int_equal(m365_test_write_file(path, data, len), 0);
+    int src = open(path, O_RDONLY);
+    assert_true(src >= 0);
+
+    struct m365_zip_temps k = {0};
+    const char *name = NULL;
+    char err[512] = "";
+    uint64_t off = 12345, size = (2u << 20) + 77;
+    assert_int_equal(m365_zip_temps_copy(&k, src, off, size, dir, &name, err, sizeof(err)),
+                     M365_OK);
+    assert_int_equal(k.n, 1);
+    size_t got_len = 0;
+    char *got = m365_test_read_file(name, &got_len);
+    assert_non_null(got);
+    assert_int_equal(got_len, size);
+    assert_memory_equal(got, data + off, size);
+    free(got);
+
+    assert_int_equal(m365_zip_temps_copy(&k, src, len - 10, 20, dir, &name, err, sizeof(err)),
+                     M365_E_IO);
+    assert_non_null(strstr(err, "cannot be copied to a temporary file"));
+    assert_non_null(strstr(err, "the archive ends before it"));
+    assert_int_equal(k.n, 1);
+
+    char *nowhere = m365_test_path(dir, "nowhere");
+    assert_int_equal(m365_zip_temps_copy(&k, src, 0, 10, nowhere, &name, err, sizeof(err)),
+                     M365_E_IO);
+    assert_non_null(strstr(err, nowhere));
+    assert_int_equal(k.n, 1);
+
+    m365_zip_temps_free(&k);
+    close(src);
+    free(nowhere);
+    free(path);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +629,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bombs, m365_test_dir_setup, m365_test_dir_teardown),
         cmocka_unit_test_setup_teardown(test_damage, m365_test_dir_setup, m365_test_dir_teardown),
         cmocka_unit_test_setup_teardown(test_encrypted, m365_test_dir_setup,
+                                        m365_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_temps_copy, m365_test_dir_setup,
                                         m365_test_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -989,6 +989,36 @@ static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct
     return st; /* its members name the file: kept open until the scan is freed */
 }
 
+/* Member m of a tar or 7-Zip archive, named *.zip: copied to a temporary file (a ZIP archive is
+ * read from its end) and its members queued (add_zip), one level, as inside a ZIP archive.
+ * M365_E_FORMAT when it is to be queued as a file instead. */
+static enum m365_status add_tar_zip(struct m365_scan *s, const struct m365_tar_file *m)
+{
+    const char *file = NULL;
+    char err[PATH_MAX + 200];
+    enum m365_status st = m365_zip_temps_copy(&s->inner, m->fd, m->offset, m->size,
+                                              spill_dir(s), &file, err, sizeof(err));
+    if (st == M365_E_IO) {
+        diag(s, M365_DIAG_ERROR, st, m->path, err);
+        struct file_entry *f = add_file(s, m->path);
+        if (!f) {
+            return M365_E_NOMEM;
+        }
+        f->st.status = st;
+        f->st.error = "cannot be unpacked";
+        return M365_OK;
+    }
+    if (st != M365_OK) {
+        return st;
+    }
+    size_t archives = s->n_archives;
+    st = add_zip(s, m->path, file, m->size);
+    if (s->n_archives == archives) {
+        m365_zip_temps_drop_last(&s->inner);
+    }
+    return st;
+}
+
 /* An archive unpacked to tmpfs this large is worth a warning: its bytes stay in memory. */
 #define TAR_IN_MEMORY_WARN ((uint64_t)1 << 30)
 
@@ -1025,6 +1055,13 @@ static enum m365_status add_tar(struct m365_scan *s, const char *path, uint64_t 
     }
     size_t archive_len = strlen(path);
     for (size_t i = 0; i < tf.n && st == M365_OK; i++) {
+        if (m365_zip_named(tf.v[i].path)) {
+            st = add_tar_zip(s, &tf.v[i]);
+            if (st != M365_E_FORMAT) {
+                continue; /* its members queued, or it was named; or out of memory */
+            }
+            st = M365_OK; /* no archive after all, or unreadable: a file, named when read */
+        }
         struct file_entry *f = add_file(s, tf.v[i].path);
         if (!f) {
             st = M365_E_NOMEM;
@@ -1503,8 +1540,8 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
                                       : no_format_reason(head, hlen, m365_input_peek_all(in));
         if (!ierr && f->archive_len && m365_zip_bytes(head, hlen) &&
             !m365_zip_office_bytes(head, hlen)) {
-            why = f->window ? "a ZIP archive inside a tar or 7-Zip archive, not opened: extract "
-                              "the outer one and scan the folder"
+            why = f->window ? "a ZIP archive inside a tar or 7-Zip archive, not opened (members "
+                              "named *.zip are): extract the outer one and scan the folder"
                   : f->archive_file ? "a ZIP archive inside an archive inside an archive: extract "
                                       "the outer ones and scan the folder"
                                   : "a ZIP archive inside the archive, not opened (members "

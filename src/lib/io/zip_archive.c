@@ -536,6 +536,44 @@ static enum m365_status unpack_to(struct m365_zip *z, uint64_t index, int fd, ui
     return st;
 }
 
+/* Room for one more in k and a new temporary file in dir, whose fd goes in *fd: M365_OK,
+ * M365_E_NOMEM, or M365_E_IO (errno says why) with *t NULL. */
+static enum m365_status temp_begin(struct m365_zip_temps *k, const char *dir,
+                                   struct m365_zip_temp **t, int *fd)
+{
+    *t = NULL;
+    if (k->n == k->cap) {
+        size_t nc = k->cap ? k->cap * 2 : 4;
+        struct m365_zip_temp **nv = realloc(k->v, nc * sizeof(*nv));
+        if (!nv) {
+            return M365_E_NOMEM;
+        }
+        k->v = nv;
+        k->cap = nc;
+    }
+    struct m365_zip_temp *n = malloc(sizeof(*n));
+    if (!n) {
+        return M365_E_NOMEM;
+    }
+    *fd = m365_temp_file(dir);
+    if (*fd < 0) {
+        int e = errno;
+        free(n);
+        errno = e;
+        return M365_E_IO;
+    }
+    *t = n;
+    return M365_OK;
+}
+
+static void temp_keep(struct m365_zip_temps *k, struct m365_zip_temp *t, int fd, const char **name)
+{
+    t->fd = fd;
+    snprintf(t->name, sizeof(t->name), "/proc/self/fd/%d", fd);
+    k->v[k->n++] = t;
+    *name = t->name;
+}
+
 enum m365_status m365_zip_temps_unpack(struct m365_zip_temps *k, struct m365_zip **z,
                                        const char *outer, const char *const *pw, size_t n_pw,
                                        uint64_t index, const char *dir,
@@ -550,30 +588,20 @@ enum m365_status m365_zip_temps_unpack(struct m365_zip_temps *k, struct m365_zip
         }
         m365_zip_set_passwords(*z, pw, n_pw);
     }
-    if (k->n == k->cap) {
-        size_t nc = k->cap ? k->cap * 2 : 4;
-        struct m365_zip_temp **nv = realloc(k->v, nc * sizeof(*nv));
-        if (!nv) {
-            return M365_E_NOMEM;
-        }
-        k->v = nv;
-        k->cap = nc;
-    }
-    struct m365_zip_temp *t = malloc(sizeof(*t));
-    if (!t) {
-        return M365_E_NOMEM;
-    }
-    int fd = m365_temp_file(dir);
-    if (fd < 0) {
+    struct m365_zip_temp *t;
+    int fd = -1;
+    enum m365_status st = temp_begin(k, dir, &t, &fd);
+    if (st == M365_E_IO) {
         snprintf(err, esz, "an archive inside the archive cannot be unpacked to a temporary file "
                  "in %s (%s): extract it and scan the folder", m365_temp_dir(dir),
                  strerror(errno));
-        free(t);
-        return M365_E_IO;
+    }
+    if (st != M365_OK) {
+        return st;
     }
     const char *why = NULL;
-    enum m365_status st = unpack_to(*z, index, fd, lim->max_decompressed_bytes,
-                                    lim->max_decompress_ratio, bytes, &why);
+    st = unpack_to(*z, index, fd, lim->max_decompressed_bytes, lim->max_decompress_ratio, bytes,
+                   &why);
     if (st == M365_E_LIMIT) {
         snprintf(err, esz, "an archive inside the archive, not opened: %s", why);
     } else if (st == M365_E_IO) {
@@ -585,10 +613,57 @@ enum m365_status m365_zip_temps_unpack(struct m365_zip_temps *k, struct m365_zip
         free(t);
         return st;
     }
-    t->fd = fd;
-    snprintf(t->name, sizeof(t->name), "/proc/self/fd/%d", fd);
-    k->v[k->n++] = t;
-    *name = t->name;
+    temp_keep(k, t, fd, name);
+    return M365_OK;
+}
+
+enum m365_status m365_zip_temps_copy(struct m365_zip_temps *k, int src, uint64_t offset,
+                                     uint64_t size, const char *dir, const char **name,
+                                     char *err, size_t esz)
+{
+    struct m365_zip_temp *t;
+    int fd = -1;
+    enum m365_status st = temp_begin(k, dir, &t, &fd);
+    const char *why = st == M365_E_IO ? strerror(errno) : NULL;
+    char *buf = st == M365_OK ? malloc(1u << 20) : NULL;
+    if (st == M365_OK && !buf) {
+        st = M365_E_NOMEM;
+    }
+    for (uint64_t done = 0; st == M365_OK && done < size;) {
+        size_t want = size - done < (1u << 20) ? (size_t)(size - done) : (1u << 20);
+        ssize_t r = pread(src, buf, want, (off_t)(offset + done));
+        if (r <= 0) {
+            why = r < 0 ? strerror(errno) : "the archive ends before it";
+            st = M365_E_IO;
+            break;
+        }
+        for (ssize_t w = 0; w < r;) {
+            ssize_t x = write(fd, buf + w, (size_t)(r - w));
+            if (x < 0 && errno == EINTR) {
+                continue;
+            }
+            if (x <= 0) {
+                why = x < 0 ? strerror(errno) : "nothing written";
+                st = M365_E_IO;
+                break;
+            }
+            w += x;
+        }
+        done += (uint64_t)r;
+    }
+    free(buf);
+    if (st == M365_E_IO) {
+        snprintf(err, esz, "an archive inside the archive cannot be copied to a temporary file "
+                 "in %s (%s): extract it and scan the folder", m365_temp_dir(dir), why);
+    }
+    if (st != M365_OK) {
+        if (t) {
+            close(fd);
+            free(t);
+        }
+        return st;
+    }
+    temp_keep(k, t, fd, name);
     return M365_OK;
 }
 

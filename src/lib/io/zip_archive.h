@@ -135,6 +135,13 @@ enum m365_status m365_zip_temps_unpack(struct m365_zip_temps *k, struct m365_zip
                                        uint64_t index, const char *dir,
                                        const struct m365_limits *lim, const char **name,
                                        uint64_t *bytes, char *err, size_t esz);
+/* Bytes [offset, offset + size) of the file open as src (a ZIP archive inside a tar or 7-Zip
+ * archive: a member's place) copied into a temporary file in dir, added to k: *name opens it.
+ * M365_OK; M365_E_IO when it cannot be read or written, with the message in err; M365_E_NOMEM.
+ * The size is the member's, already within the outer archive's limits. */
+enum m365_status m365_zip_temps_copy(struct m365_zip_temps *k, int src, uint64_t offset,
+                                     uint64_t size, const char *dir, const char **name,
+                                     char *err, size_t esz);
 /* Closes the last one unpacked: nothing is read from it. */
 void m365_zip_temps_drop_last(struct m365_zip_temps *k);
 void m365_zip_temps_free(struct m365_zip_temps *k);

@@ -361,6 +361,32 @@ static enum m365_status add_inner(struct m365_snapshot *s, const char *outer,
     return st;
 }
 
+/* Member m of a tar or 7-Zip archive, named *.zip: copied to a temporary file and its files
+ * queued, as the scan does. M365_E_FORMAT when it is to be queued as a file instead. */
+static enum m365_status add_tar_zip(struct m365_snapshot *s, const struct m365_tar_file *m)
+{
+    const char *file = NULL;
+    char err[4400];
+    enum m365_status st =
+        m365_zip_temps_copy(&s->inner, m->fd, m->offset, m->size, NULL, &file, err, sizeof(err));
+    if (st == M365_E_IO) {
+        diag(s, M365_DIAG_ERROR, st, m->path, 0, err);
+        return M365_OK;
+    }
+    if (st != M365_OK) {
+        return st;
+    }
+    size_t queued = s->n_paths;
+    st = add_zip(s, m->path, file);
+    if (st == M365_E_IO) {
+        st = M365_OK; /* an inner archive that cannot be read: named */
+    }
+    if (s->n_paths == queued) {
+        m365_zip_temps_drop_last(&s->inner);
+    }
+    return st;
+}
+
 static int cmp_tar_file(const void *a, const void *b)
 {
     const struct m365_tar_file *x = a, *y = b;
@@ -405,6 +431,13 @@ static enum m365_status add_tar(struct m365_snapshot *s, const char *path)
     }
     qsort(tf.v, tf.n, sizeof(*tf.v), cmp_tar_file);
     for (size_t i = 0; i < tf.n && st == M365_OK; i++) {
+        if (m365_zip_named(tf.v[i].path)) {
+            st = add_tar_zip(s, &tf.v[i]);
+            if (st != M365_E_FORMAT) {
+                continue;
+            }
+            st = M365_OK;
+        }
         st = m365_snapshot_add_window(s, tf.v[i].path, tf.v[i].fd, tf.v[i].offset, tf.v[i].size);
     }
     char msg[320];
