@@ -81,6 +81,15 @@ struct m365_mailbox_coverage {
     const char *not_auditable;
 };
 
+/* A Search-UnifiedAuditLog export cut short: the rows of a search session stop at ResultIndex
+ * last_index of the result_count results the session reported (ResultCount): the rest were
+ * never exported (the cmdlet returns at most 50,000 results per session). */
+struct m365_cut_search {
+    const char *file;      /* the first file holding rows of the session */
+    uint64_t result_count; /* ResultCount */
+    uint64_t last_index;   /* the highest ResultIndex among its rows */
+};
+
 struct m365_coverage {
     size_t n_sources;
     const struct m365_source_coverage *sources;
@@ -89,6 +98,8 @@ struct m365_coverage {
     size_t n_visible;   /* mailboxes with MailItemsAccessed records */
     size_t n_invisible; /* owners who sign in but whose mailbox logs no MailItemsAccessed */
     size_t n_not_auditable; /* mailboxes with not_auditable set (they are all listed) */
+    size_t n_cut_searches;
+    const struct m365_cut_search *cut_searches; /* by file, then result_count */
 };
 
 const struct m365_coverage *m365_scan_coverage(const struct m365_scan *s);

@@ -345,6 +345,24 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
             }
         }
     }
+    if (cv->n_cut_searches) {
+        fprintf(o, "  Search-UnifiedAuditLog exports cut short (%zu):\n", cv->n_cut_searches);
+        for (size_t i = 0; i < cv->n_cut_searches; i++) {
+            const struct m365_cut_search *cs = &cv->cut_searches[i];
+            fputs("    ", o);
+            cli_put_safe(o, cs->file, -1);
+            fputc('\n', o);
+            char line[240];
+            snprintf(line, sizeof(line),
+                     "its search reported %llu results, its rows stop at result %llu: %llu "
+                     "never exported",
+                     (unsigned long long)cs->result_count, (unsigned long long)cs->last_index,
+                     (unsigned long long)(cs->result_count - cs->last_index));
+            wrap(o, line, 6);
+        }
+        wrap(o, "(the cmdlet returns at most 50,000 results per session: search again in "
+                "shorter time slices)", 4);
+    }
     size_t nne = m365_scan_n_not_evaluated(s);
     if (nne) {
         fprintf(o, "  Rules not evaluated (%zu):\n", nne);

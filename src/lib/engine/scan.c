@@ -154,6 +154,14 @@ struct unit_diag {
 };
 
 /* A file, or a part of a JSON Lines file split at newlines, read by one thread. */
+/* A Search-UnifiedAuditLog session the rows of a unit came from: the results it reported
+ * (ResultCount) and the highest ResultIndex among the rows. */
+struct search_session {
+    uint64_t count, last;
+    uint32_t file;
+};
+#define UNIT_SEARCH_SESSIONS 16 /* more in one unit: an export of many short sessions, kept whole */
+
 struct m365_read_unit {
     struct m365_scan *scan;
     uint32_t file, part;
@@ -175,6 +183,8 @@ struct m365_read_unit {
     uint64_t recoded;          /* records read as Windows-1252 */
     uint64_t flattened, flattened_line; /* values cut by ConvertTo-Json's depth, the first's line */
     uint64_t line_base;        /* lines of the file before this part (set by finish_file) */
+    struct search_session *search; /* Search-UnifiedAuditLog sessions of its rows, or NULL */
+    uint32_t n_search;
     _Atomic uint64_t progress; /* bytes read so far */
     _Atomic bool done;
 };
@@ -250,6 +260,8 @@ struct m365_scan {
     struct m365_incidents *incidents;
     struct m365_map vips; /* lower-cased UPN (interned) -> 1 */
     struct m365_coverage *coverage;
+    struct m365_cut_search *cut_searches; /* cut_searches() */
+    size_t n_cut_searches;
     struct m365_snapshot *snap;       /* tenant snapshot files among the inputs, or NULL */
     struct m365_snap_ctx *snap_ctx;   /* its indexes, for the detections */
     uint64_t bytes_total, bytes_done;
@@ -526,8 +538,10 @@ void m365_scan_free(struct m365_scan *s)
         }
         free(ru->diags);
         free(ru->stop_msg);
+        free(ru->search);
     }
     free(s->units);
+    free(s->cut_searches);
     for (unsigned i = 0; i < s->n_thread_arenas; i++) {
         m365_arena_free(&s->thread_arenas[i]);
     }
@@ -766,6 +780,108 @@ int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, 
 }
 
 void m365_scan_unit_recoded(struct m365_read_unit *u) { u->recoded++; }
+
+void m365_scan_unit_search_result(struct m365_read_unit *u, uint64_t index, uint64_t count)
+{
+    if (index == 0 || count == 0 || index > count) {
+        return; /* not a result of that session: nothing to say about its end */
+    }
+    for (uint32_t i = 0; i < u->n_search; i++) {
+        if (u->search[i].count == count) {
+            u->search[i].last = index > u->search[i].last ? index : u->search[i].last;
+            return;
+        }
+    }
+    if (!u->search) {
+        u->search = malloc(UNIT_SEARCH_SESSIONS * sizeof(*u->search));
+    }
+    if (u->search && u->n_search < UNIT_SEARCH_SESSIONS) {
+        u->search[u->n_search++] = (struct search_session){count, index, u->file};
+    }
+}
+
+static int cmp_search_session(const void *a, const void *b)
+{
+    const struct search_session *x = a, *y = b;
+    if (x->count != y->count) {
+        return x->count < y->count ? -1 : 1;
+    }
+    return x->file < y->file ? -1 : x->file > y->file;
+}
+
+static int cmp_cut_search(const void *a, const void *b)
+{
+    const struct m365_cut_search *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+    if (c) {
+        return c;
+    }
+    return x->result_count < y->result_count ? -1 : x->result_count > y->result_count;
+}
+
+/* The sessions of every unit, one per ResultCount (a session's rows may lie in several files:
+ * exports split at 50,000 rows), and those whose rows stop short of it, named. Two sessions
+ * that reported the same count are taken as one: at worst a cut one is not named. */
+static enum m365_status cut_searches(struct m365_scan *s)
+{
+    size_t n = 0;
+    for (size_t u = 0; u < s->n_units; u++) {
+        n += s->units[u].n_search;
+    }
+    if (!n) {
+        return M365_OK;
+    }
+    struct search_session *v = malloc(n * sizeof(*v));
+    if (!v) {
+        return M365_E_NOMEM;
+    }
+    n = 0;
+    for (size_t u = 0; u < s->n_units; u++) {
+        memcpy(v + n, s->units[u].search, s->units[u].n_search * sizeof(*v));
+        n += s->units[u].n_search;
+    }
+    m365_qsort(v, n, sizeof(*v), cmp_search_session);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) { /* per count: the first file, the highest index */
+        if (k && v[k - 1].count == v[i].count) {
+            v[k - 1].last = v[i].last > v[k - 1].last ? v[i].last : v[k - 1].last;
+        } else {
+            v[k++] = v[i];
+        }
+    }
+    s->cut_searches = calloc(k, sizeof(*s->cut_searches));
+    if (!s->cut_searches) {
+        free(v);
+        return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (v[i].last < v[i].count) {
+            s->cut_searches[s->n_cut_searches++] =
+                (struct m365_cut_search){s->files[v[i].file].path, v[i].count, v[i].last};
+        }
+    }
+    free(v);
+    m365_qsort(s->cut_searches, s->n_cut_searches, sizeof(*s->cut_searches), cmp_cut_search);
+    for (size_t i = 0; i < s->n_cut_searches; i++) {
+        const struct m365_cut_search *c = &s->cut_searches[i];
+        char msg[400];
+        snprintf(msg, sizeof(msg),
+                 "a Search-UnifiedAuditLog export cut short: its search reported %llu results "
+                 "(ResultCount), its rows stop at result %llu (ResultIndex): the other %llu "
+                 "were never exported (the cmdlet returns at most 50,000 per session); search "
+                 "again in shorter time slices",
+                 (unsigned long long)c->result_count, (unsigned long long)c->last_index,
+                 (unsigned long long)(c->result_count - c->last_index));
+        diag(s, M365_DIAG_WARNING, M365_OK, c->file, msg);
+    }
+    return M365_OK;
+}
+
+const struct m365_cut_search *m365_scan_cut_searches(const struct m365_scan *s, size_t *n)
+{
+    *n = s->n_cut_searches;
+    return s->cut_searches;
+}
 
 void m365_scan_unit_flattened(struct m365_read_unit *u, uint64_t line)
 {
@@ -2691,6 +2807,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     }
     if (s->n_events >= UINT32_MAX) {
         return M365_E_LIMIT; /* seq, and the de-duplication's table, are 32-bit */
+    }
+    if (cut_searches(s) != M365_OK) {
+        return M365_E_NOMEM;
     }
     bool *dup = calloc(s->n_events ? s->n_events : 1, sizeof(*dup));
     if (!dup || dedup(s, dup) != M365_OK) {

@@ -5,6 +5,7 @@
  *                line, quote every cell and add RunspaceId, RecordType, ResultIndex, ResultCount,
  *                Identity, IsValid, ObjectState). */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,13 @@ struct purview_cols {
     long record_id; /* RecordId (new layout) */
     long identity;  /* Identity (PowerShell: the record id) */
     long created;   /* CreationDate */
+    long result_index, result_count; /* Search-UnifiedAuditLog's place of the row in its search */
 };
 
 static void find_cols(const struct m365_csv_row *h, struct purview_cols *c)
 {
     c->audit = c->record_id = c->identity = c->created = -1;
+    c->result_index = c->result_count = -1;
     for (size_t i = 0; i < h->n; i++) {
         const char *s = h->fields[i].s;
         size_t n = h->fields[i].len;
@@ -38,6 +41,10 @@ static void find_cols(const struct m365_csv_row *h, struct purview_cols *c)
             c->identity = (long)i;
         } else if (c->created < 0 && m365_csv_header_is(s, n, "CreationDate")) {
             c->created = (long)i;
+        } else if (c->result_index < 0 && m365_csv_header_is(s, n, "ResultIndex")) {
+            c->result_index = (long)i;
+        } else if (c->result_count < 0 && m365_csv_header_is(s, n, "ResultCount")) {
+            c->result_count = (long)i;
         }
     }
 }
@@ -129,9 +136,31 @@ static bool add_fallbacks(struct m365_read_ctx *ctx, const struct purview_cols *
     return true;
 }
 
+/* A cell holding a whole number from 1 up (ResultIndex, ResultCount), else 0. */
+static uint64_t count_cell(const struct m365_csv_row *row, long col)
+{
+    const char *p;
+    size_t n;
+    uint64_t v = 0;
+    if (!cell(row, col, &p, &n) || n > 12) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return 0;
+        }
+        v = v * 10 + (uint64_t)(p[i] - '0');
+    }
+    return v;
+}
+
 static void map_row(struct m365_read_ctx *ctx, const struct purview_cols *c,
                     const struct m365_csv_row *row, struct m365_buf *b)
 {
+    if (c->result_index >= 0 && c->result_count >= 0) {
+        m365_ctx_search_result(ctx, count_cell(row, c->result_index),
+                               count_cell(row, c->result_count));
+    }
     if (c->audit < 0) {
         m365_ctx_skip(ctx, row->line, "AuditData", "no AuditData column in the csv header");
         return;
@@ -199,7 +228,7 @@ static void purview_row(void *user, struct m365_read_ctx *ctx, const struct m365
 static void purview_read(struct m365_read_ctx *ctx)
 {
     static const struct m365_csv_reader r = {true, purview_header, purview_row};
-    struct purview_state st = {{-1, -1, -1, -1}, {0}};
+    struct purview_state st = {{-1, -1, -1, -1, -1, -1}, {0}};
     m365_buf_init(&st.b, 0);
     m365_csv_read(ctx, &r, &st);
     m365_buf_free(&st.b);

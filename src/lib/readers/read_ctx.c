@@ -1234,3 +1234,10 @@ void m365_ctx_recoded(struct m365_read_ctx *ctx)
         m365_scan_unit_recoded(ctx->unit);
     }
 }
+
+void m365_ctx_search_result(struct m365_read_ctx *ctx, uint64_t index, uint64_t count)
+{
+    if (ctx->unit) {
+        m365_scan_unit_search_result(ctx->unit, index, count);
+    }
+}

@@ -71,6 +71,9 @@ void m365_ctx_warning(struct m365_read_ctx *ctx, uint64_t line, const char *fiel
  * (the file's message counts them). */
 char *m365_recode_cp1252(const char *p, size_t n, size_t *out_len);
 void m365_ctx_recoded(struct m365_read_ctx *ctx);
+/* A Search-UnifiedAuditLog row (ResultIndex, ResultCount), kept or skipped: the scan names an
+ * export whose rows stop short of the count its search reported. */
+void m365_ctx_search_result(struct m365_read_ctx *ctx, uint64_t index, uint64_t count);
 
 /* Progress: readers call this once per record; it reports to the scan every 4096 records. */
 void m365_ctx_tick(struct m365_read_ctx *ctx);

@@ -2,6 +2,7 @@
  * collector): the PowerShell object's fields (CreationDate, UserIds, Operations, RecordType,
  * Identity, ResultIndex...) around the unified audit log record, which AuditData holds as JSON
  * text. The JSON twin of the classic purview-csv layout. */
+#include <stdint.h>
 #include <string.h>
 
 #include "read_ctx.h"
@@ -24,9 +25,18 @@ static int sniff_ual_search(const char *head, size_t len)
     return score >= 2 ? 90 : 0;
 }
 
+/* ResultIndex / ResultCount: a whole number from 1 up, as ConvertTo-Json writes it; else 0. */
+static uint64_t count_value(struct m365_jv v)
+{
+    int64_t n;
+    return m365_jv_i64(v, &n) && n >= 1 && n <= (int64_t)1e12 ? (uint64_t)n : 0;
+}
+
 static void map_ual_search(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line,
                            uint64_t offset, const char *raw, size_t raw_len)
 {
+    m365_ctx_search_result(ctx, count_value(m365_jv_get(rec, "ResultIndex")),
+                           count_value(m365_jv_get(rec, "ResultCount")));
     const struct m365_ual_stand_in in[] = {
         {"Id", NULL, m365_jv_get(rec, "Identity")},
         {"CreationTime", NULL, m365_jv_get(rec, "CreationDate")},

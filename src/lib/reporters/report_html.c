@@ -523,8 +523,28 @@ static void coverage(struct m365_buf *b, const struct m365_scan *s)
         }
         m365_buf_puts(b, "</td></tr>");
     }
+    m365_buf_puts(b, "</table>");
+    if (cv->n_cut_searches) {
+        m365_buf_puts(b, "<h3>Search-UnifiedAuditLog exports cut short</h3><p>Their rows stop "
+                         "short of the results their search reported: the rest were never "
+                         "exported (the cmdlet returns at most 50,000 results per session). "
+                         "Search again in shorter time slices.</p><table><tr><th>file</th>"
+                         "<th>results reported</th><th>last result exported</th>"
+                         "<th>never exported</th></tr>");
+        for (size_t i = 0; i < cv->n_cut_searches; i++) {
+            const struct m365_cut_search *cs = &cv->cut_searches[i];
+            m365_buf_puts(b, "<tr><td>");
+            esc(b, cs->file);
+            m365_buf_printf(b, "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td>"
+                               "<td class=\"num\"><strong>%llu</strong></td></tr>",
+                            (unsigned long long)cs->result_count,
+                            (unsigned long long)cs->last_index,
+                            (unsigned long long)(cs->result_count - cs->last_index));
+        }
+        m365_buf_puts(b, "</table>");
+    }
     m365_buf_printf(b,
-                    "</table><h3>Mailbox reads (MailItemsAccessed)</h3><p>%zu mailboxes log "
+                    "<h3>Mailbox reads (MailItemsAccessed)</h3><p>%zu mailboxes log "
                     "reads; <strong>%zu owners sign in but their mailbox logs none</strong> (no "
                     "Audit Premium licence, auditing off or bypassed): reads of those mailboxes "
                     "cannot be seen.</p>",

@@ -237,6 +237,21 @@ static void coverage(struct m365_buf *b, const struct m365_coverage *c)
         m365_json_cstr(b, m->not_auditable);
         m365_buf_putc(b, '}');
     }
+    m365_buf_putc(b, ']');
+    m365_json_key(b, &f, "cut_searches");
+    m365_buf_putc(b, '[');
+    for (size_t i = 0; i < c->n_cut_searches; i++) {
+        const struct m365_cut_search *cs = &c->cut_searches[i];
+        int cf = 1;
+        m365_buf_puts(b, i ? ",{" : "{");
+        m365_json_key(b, &cf, "file");
+        m365_json_cstr(b, cs->file);
+        m365_json_key(b, &cf, "result_count");
+        m365_buf_printf(b, "%llu", (unsigned long long)cs->result_count);
+        m365_json_key(b, &cf, "last_index");
+        m365_buf_printf(b, "%llu", (unsigned long long)cs->last_index);
+        m365_buf_putc(b, '}');
+    }
     m365_buf_puts(b, "]}");
 }
 

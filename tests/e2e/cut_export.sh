@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# A Search-UnifiedAuditLog export cut short is named (docs/cli.md, COVERAGE): each row carries
+# ResultIndex and ResultCount, and rows that stop short of the count their search reported mean
+# the rest were never exported (the cmdlet gives at most 50,000 results per session, and
+# collectors that page through it stall or give up there). A complete export, whole or split
+# over files, and the same export given twice, say nothing.
+source "$(dirname "$0")/common.bash" "$@"
+
+"$BIN" simulate -q --out "$WORK/sim" --formats purview-classic --days 3 --users 30 --seed 5 \
+    --scenario password-spray
+expect_eq "simulate" $? 0
+rm -f "$WORK/sim/ground-truth.json"
+scan_json "$WORK/whole.json" "$WORK/whole.err" "$WORK/sim"
+expect_eq "complete exports: exit" "$RC" 0
+expect_eq "complete exports: nothing cut" "$(jq -c '.coverage.cut_searches' "$WORK/whole.json")" "[]"
+expect_eq "complete exports: nothing said" "$(grep -c 'cut short' "$WORK/whole.err")" 0
+
+# One day's Exchange search, its last rows lost (a collector that stopped paging).
+src=$(ls "$WORK"/sim/purview/*_Exchange.csv | head -1)
+rows=$(($(wc -l <"$src") - 2)) # the #TYPE line and the header
+total=$(sed -n 3p "$src" | python3 -c 'import csv,sys; r=next(csv.reader(sys.stdin)); print(r[7])')
+expect_eq "the file's rows are its search's count" "$total" "$rows"
+keep=$((rows * 3 / 5))
+mkdir -p "$WORK/cut"
+head -n $((keep + 2)) "$src" >"$WORK/cut/exchange.csv"
+scan_json "$WORK/cut.json" "$WORK/cut.err" "$WORK/cut"
+expect_eq "cut export: named in coverage" \
+    "$(jq -c '.coverage.cut_searches | map([(.file | sub(".*/"; "")), .result_count, .last_index])' \
+        "$WORK/cut.json")" "[[\"exchange.csv\",$total,$keep]]"
+expect_grep "cut export: a warning naming the file and the numbers" "$WORK/cut.err" \
+    "exchange.csv: a Search-UnifiedAuditLog export cut short: its search reported $total results \\(ResultCount\\), its rows stop at result $keep \\(ResultIndex\\): the other $((total - keep)) were never exported"
+expect_eq "cut export: the rows it holds are read" "$(total parsed "$WORK/cut.json")" "$keep"
+"$BIN" scan --no-progress "$WORK/cut" >"$WORK/cut.txt" 2>/dev/null
+expect_grep "cut export: in the text summary's coverage" "$WORK/cut.txt" \
+    "^  Search-UnifiedAuditLog exports cut short \\(1\\):$"
+expect_grep "cut export: with its numbers" "$WORK/cut.txt" \
+    "^      its search reported $total results, its rows stop at result $keep: $((total - keep)) never"
+
+"$BIN" scan --no-progress --out "$WORK/cutout" "$WORK/cut" >/dev/null 2>&1
+expect_grep "cut export: in the HTML report's coverage" "$WORK/cutout/report.html" \
+    "<h3>Search-UnifiedAuditLog exports cut short</h3>.*exchange.csv</td><td class=\"num\">$total</td><td class=\"num\">$keep</td>"
+
+# The same search split over two files, whole: nothing said. The second file lost: cut.
+mkdir -p "$WORK/split" "$WORK/half"
+head -n $((keep + 2)) "$src" >"$WORK/split/a.csv"
+{ sed -n 1,2p "$src"; tail -n +$((keep + 3)) "$src"; } >"$WORK/split/b.csv"
+scan_json "$WORK/split.json" "$WORK/split.err" "$WORK/split"
+expect_eq "split export: all rows read" "$(total parsed "$WORK/split.json")" "$rows"
+expect_eq "split export: nothing cut" "$(jq -c '.coverage.cut_searches' "$WORK/split.json")" "[]"
+{ sed -n 1,2p "$src"; tail -n +$((keep + 3)) "$src"; } >"$WORK/half/b.csv"
+scan_json "$WORK/half.json" "$WORK/half.err" "$WORK/half"
+expect_eq "rows from the middle on, the end there: nothing cut" \
+    "$(jq -c '.coverage.cut_searches' "$WORK/half.json")" "[]"
+
+# Given twice (a copy beside it): one cut, named at the first file.
+cp "$WORK/cut/exchange.csv" "$WORK/cut/exchange-copy.csv"
+scan_json "$WORK/twice.json" "$WORK/twice.err" "$WORK/cut"
+expect_eq "cut export given twice: one cut, at the first file" \
+    "$(jq -c '.coverage.cut_searches | map([(.file | sub(".*/"; "")), .last_index])' "$WORK/twice.json")" \
+    "[[\"exchange-copy.csv\",$keep]]"
+
+# The cmdlet's objects as JSON (ConvertTo-Json): the same.
+python3 - "$WORK/cut/exchange.csv" "$WORK/cut.ps.json" <<'EOF'
+import csv, json, sys
+with open(sys.argv[1], newline='', encoding='utf-8') as f:
+    next(f)  # the #TYPE line
+    rows = list(csv.DictReader(f))
+for r in rows:
+    r["RecordType"] = int(r["RecordType"])
+    r["ResultIndex"] = int(r["ResultIndex"])
+    r["ResultCount"] = int(r["ResultCount"])
+    r["IsValid"] = r["IsValid"] == "True"
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    json.dump(rows, f, indent=2)
+EOF
+scan_json "$WORK/cutjs.json" "$WORK/cutjs.err" "$WORK/cut.ps.json"
+expect_eq "ConvertTo-Json export: read as such" \
+    "$(jq -r '.evidence.files[0].format' "$WORK/cutjs.json")" ual-search-json
+expect_eq "ConvertTo-Json export cut short: named" \
+    "$(jq -c '.coverage.cut_searches | map([.result_count, .last_index])' "$WORK/cutjs.json")" \
+    "[[$total,$keep]]"
+# One object per line, read in parts on two threads: the parts' rows are one session.
+jq -c '.[]' "$WORK/cut.ps.json" >"$WORK/cut.ps.jsonl"
+scan_json "$WORK/cutjl.json" "$WORK/cutjl.err" --threads 2 --split-size 4K "$WORK/cut.ps.jsonl"
+expect_eq "JSON Lines export read in parts" \
+    "$("$BIN" scan -v --no-progress --threads 2 --split-size 4K "$WORK/cut.ps.jsonl" 2>&1 >/dev/null \
+       | sed -n 's/.*(2 threads, \([0-9]*\) file parts).*/\1/p' | awk '{print ($1 > 1)}')" 1
+expect_eq "JSON Lines export cut short, read in parts: named once" \
+    "$(jq -c '.coverage.cut_searches | map([.result_count, .last_index])' "$WORK/cutjl.json")" \
+    "[[$total,$keep]]"
+finish
