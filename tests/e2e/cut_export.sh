@@ -52,6 +52,34 @@ scan_json "$WORK/half.json" "$WORK/half.err" "$WORK/half"
 expect_eq "rows from the middle on, the end there: nothing cut" \
     "$(jq -c '.coverage.cut_searches' "$WORK/half.json")" "[]"
 
+# A collector's time slices appended to one file: 40 sessions of 3 to 6 results and one of 9,
+# the 23rd, losing its last row. Only it is named (sessions are told apart by their counts).
+python3 - "$src" "$WORK/slices.csv" <<'EOF'
+import csv, sys
+with open(sys.argv[1], newline='', encoding='utf-8') as f:
+    kind = next(f)
+    rows = list(csv.reader(f))
+head, rows = rows[0], rows[1:]
+ix, cx = head.index("ResultIndex"), head.index("ResultCount")
+out, at = [], 0
+for s in range(40):
+    n = 9 if s == 22 else 3 + s % 4
+    take = [list(rows[(at + i) % len(rows)]) for i in range(n)]  # rows again: duplicates
+    at += n
+    for i, r in enumerate(take, 1):
+        r[ix], r[cx] = str(i), str(n)
+    out += take[:-1] if s == 22 else take
+with open(sys.argv[2], 'w', newline='', encoding='utf-8') as f:
+    f.write(kind)
+    w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator='\r\n')
+    w.writerow(head)
+    w.writerows(out)
+EOF
+scan_json "$WORK/slices.json" "$WORK/slices.err" "$WORK/slices.csv"
+expect_eq "one session of 40 cut: named alone" \
+    "$(jq -c '.coverage.cut_searches | map([.result_count, .last_index])' "$WORK/slices.json")" \
+    "[[9,8]]"
+
 # Given twice (a copy beside it): one cut, named at the first file.
 cp "$WORK/cut/exchange.csv" "$WORK/cut/exchange-copy.csv"
 scan_json "$WORK/twice.json" "$WORK/twice.err" "$WORK/cut"

@@ -160,7 +160,9 @@ struct search_session {
     uint64_t count, last;
     uint32_t file;
 };
-#define UNIT_SEARCH_SESSIONS 16 /* more in one unit: an export of many short sessions, kept whole */
+/* Sessions checked per unit: an export of many short time slices appended to one file holds
+ * hundreds; past these (a file crafted to hold a count per row) rows are not checked. */
+#define UNIT_SEARCH_SESSIONS 256
 
 struct m365_read_unit {
     struct m365_scan *scan;
@@ -184,7 +186,7 @@ struct m365_read_unit {
     uint64_t flattened, flattened_line; /* values cut by ConvertTo-Json's depth, the first's line */
     uint64_t line_base;        /* lines of the file before this part (set by finish_file) */
     struct search_session *search; /* Search-UnifiedAuditLog sessions of its rows, or NULL */
-    uint32_t n_search;
+    uint32_t n_search, cap_search, last_search;
     _Atomic uint64_t progress; /* bytes read so far */
     _Atomic bool done;
 };
@@ -786,18 +788,32 @@ void m365_scan_unit_search_result(struct m365_read_unit *u, uint64_t index, uint
     if (index == 0 || count == 0 || index > count) {
         return; /* not a result of that session: nothing to say about its end */
     }
-    for (uint32_t i = 0; i < u->n_search; i++) {
+    /* A session's rows come one after another: its entry is most often the last one used. */
+    for (uint32_t k = 0; k < u->n_search; k++) {
+        uint32_t i = k ? k - 1 : u->last_search;
+        if (k && i == u->last_search) {
+            continue;
+        }
         if (u->search[i].count == count) {
             u->search[i].last = index > u->search[i].last ? index : u->search[i].last;
+            u->last_search = i;
             return;
         }
     }
-    if (!u->search) {
-        u->search = malloc(UNIT_SEARCH_SESSIONS * sizeof(*u->search));
+    if (u->n_search == UNIT_SEARCH_SESSIONS) {
+        return;
     }
-    if (u->search && u->n_search < UNIT_SEARCH_SESSIONS) {
-        u->search[u->n_search++] = (struct search_session){count, index, u->file};
+    if (u->n_search == u->cap_search) {
+        uint32_t nc = u->cap_search ? u->cap_search * 2 : 4;
+        struct search_session *nv = realloc(u->search, nc * sizeof(*nv));
+        if (!nv) {
+            return;
+        }
+        u->search = nv;
+        u->cap_search = nc;
     }
+    u->last_search = u->n_search;
+    u->search[u->n_search++] = (struct search_session){count, index, u->file};
 }
 
 static int cmp_search_session(const void *a, const void *b)
@@ -837,8 +853,10 @@ static enum m365_status cut_searches(struct m365_scan *s)
     }
     n = 0;
     for (size_t u = 0; u < s->n_units; u++) {
-        memcpy(v + n, s->units[u].search, s->units[u].n_search * sizeof(*v));
-        n += s->units[u].n_search;
+        if (s->units[u].n_search) {
+            memcpy(v + n, s->units[u].search, s->units[u].n_search * sizeof(*v));
+            n += s->units[u].n_search;
+        }
     }
     m365_qsort(v, n, sizeof(*v), cmp_search_session);
     size_t k = 0;
