@@ -1088,6 +1088,34 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path, const cha
     return st;
 }
 
+/* An archive inside an archive whose bytes are not to be had here (past the limits, no room
+ * for its copy): named and listed, not read. */
+static enum m365_status inner_not_read(struct m365_scan *s, const char *path, enum m365_status st,
+                                       const char *err)
+{
+    diag(s, M365_DIAG_ERROR, st, path, err);
+    struct file_entry *f = add_file(s, path);
+    if (!f) {
+        return M365_E_NOMEM;
+    }
+    f->st.status = st;
+    f->st.error = st == M365_E_LIMIT ? "limit reached" : "cannot be unpacked";
+    return M365_OK;
+}
+
+/* The members of an archive inside an archive, its bytes unpacked or copied to `file` (the last
+ * of s->inner: kept open while its members name it, closed when none does). */
+static enum m365_status add_unpacked_zip(struct m365_scan *s, const char *path, const char *file,
+                                         uint64_t bytes)
+{
+    size_t archives = s->n_archives;
+    enum m365_status st = add_zip(s, path, file, bytes);
+    if (s->n_archives == archives) { /* nothing names the file: no archive, or none readable */
+        m365_zip_temps_drop_last(&s->inner);
+    }
+    return st;
+}
+
 /* Member zf of the archive `outer`, named *.zip: unpacked to a temporary file and its members
  * queued (add_zip). M365_E_FORMAT when it is to be queued as a file instead: no archive after
  * all, or its bytes cannot be had (encrypted without its password, damaged: said when it is
@@ -1102,25 +1130,12 @@ static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct
                                                 s->opts.n_zip_passwords, zf->index, spill_dir(s),
                                                 &s->opts.limits, &file, &bytes, err, sizeof(err));
     if (st == M365_E_LIMIT || st == M365_E_IO) {
-        /* Named and listed, not read: its bytes are not to be had here. */
-        diag(s, M365_DIAG_ERROR, st, zf->path, err);
-        struct file_entry *f = add_file(s, zf->path);
-        if (!f) {
-            return M365_E_NOMEM;
-        }
-        f->st.status = st;
-        f->st.error = st == M365_E_LIMIT ? "limit reached" : "cannot be unpacked";
-        return M365_OK;
+        return inner_not_read(s, zf->path, st, err);
     }
     if (st != M365_OK) {
         return st; /* M365_E_FORMAT: read as a file, which names why */
     }
-    size_t archives = s->n_archives;
-    st = add_zip(s, zf->path, file, bytes);
-    if (s->n_archives == archives) { /* nothing names the file: no archive, or none readable */
-        m365_zip_temps_drop_last(&s->inner);
-    }
-    return st; /* its members name the file: kept open until the scan is freed */
+    return add_unpacked_zip(s, zf->path, file, bytes);
 }
 
 /* Member m of a tar or 7-Zip archive, named *.zip: copied to a temporary file (a ZIP archive is
@@ -1133,24 +1148,9 @@ static enum m365_status add_tar_zip(struct m365_scan *s, const struct m365_tar_f
     enum m365_status st = m365_zip_temps_copy(&s->inner, m->fd, m->offset, m->size,
                                               spill_dir(s), &file, err, sizeof(err));
     if (st == M365_E_IO) {
-        diag(s, M365_DIAG_ERROR, st, m->path, err);
-        struct file_entry *f = add_file(s, m->path);
-        if (!f) {
-            return M365_E_NOMEM;
-        }
-        f->st.status = st;
-        f->st.error = "cannot be unpacked";
-        return M365_OK;
+        return inner_not_read(s, m->path, st, err);
     }
-    if (st != M365_OK) {
-        return st;
-    }
-    size_t archives = s->n_archives;
-    st = add_zip(s, m->path, file, m->size);
-    if (s->n_archives == archives) {
-        m365_zip_temps_drop_last(&s->inner);
-    }
-    return st;
+    return st == M365_OK ? add_unpacked_zip(s, m->path, file, m->size) : st;
 }
 
 /* An archive unpacked to tmpfs this large is worth a warning: its bytes stay in memory. */

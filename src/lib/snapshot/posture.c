@@ -331,6 +331,22 @@ static enum m365_status add_zip(struct m365_snapshot *s, const char *path, const
     return st;
 }
 
+/* The files of an archive inside an archive, its bytes unpacked or copied to `file` (the last
+ * of s->inner, closed again when nothing of it is queued). */
+static enum m365_status add_unpacked_zip(struct m365_snapshot *s, const char *path,
+                                         const char *file)
+{
+    size_t queued = s->n_paths;
+    enum m365_status st = add_zip(s, path, file);
+    if (st == M365_E_IO) {
+        st = M365_OK; /* an inner archive that cannot be read: named */
+    }
+    if (s->n_paths == queued) {
+        m365_zip_temps_drop_last(&s->inner);
+    }
+    return st;
+}
+
 /* Member zf of `outer`, named *.zip, unpacked to a temporary file and its files queued.
  * M365_E_FORMAT when it is to be queued as a file instead (no archive, or its bytes not to be
  * had: said when it is read); past the limits, or with no temporary file, it is named. */
@@ -347,18 +363,7 @@ static enum m365_status add_inner(struct m365_snapshot *s, const char *outer,
         diag(s, M365_DIAG_ERROR, st, zf->path, 0, err);
         return M365_OK;
     }
-    if (st != M365_OK) {
-        return st;
-    }
-    size_t queued = s->n_paths;
-    st = add_zip(s, zf->path, file);
-    if (st == M365_E_IO) {
-        st = M365_OK; /* an inner archive that cannot be read: named */
-    }
-    if (s->n_paths == queued) {
-        m365_zip_temps_drop_last(&s->inner);
-    }
-    return st;
+    return st == M365_OK ? add_unpacked_zip(s, zf->path, file) : st;
 }
 
 /* Member m of a tar or 7-Zip archive, named *.zip: copied to a temporary file and its files
@@ -373,18 +378,7 @@ static enum m365_status add_tar_zip(struct m365_snapshot *s, const struct m365_t
         diag(s, M365_DIAG_ERROR, st, m->path, 0, err);
         return M365_OK;
     }
-    if (st != M365_OK) {
-        return st;
-    }
-    size_t queued = s->n_paths;
-    st = add_zip(s, m->path, file);
-    if (st == M365_E_IO) {
-        st = M365_OK; /* an inner archive that cannot be read: named */
-    }
-    if (s->n_paths == queued) {
-        m365_zip_temps_drop_last(&s->inner);
-    }
-    return st;
+    return st == M365_OK ? add_unpacked_zip(s, m->path, file) : st;
 }
 
 static int cmp_tar_file(const void *a, const void *b)
