@@ -604,13 +604,13 @@ static void test_temps_copy(void **state)
 
     assert_int_equal(m365_zip_temps_copy(&k, src, len - 10, 20, dir, &name, err, sizeof(err)),
                      M365_E_IO);
-    assert_non_null(strstr(err, "cannot be copied to a temporary file"));
-    assert_non_null(strstr(err, "the archive ends before it"));
+    assert_non_null(strstr(err, "cannot be read (the archive ends before it)"));
     assert_int_equal(k.n, 1);
 
     char *nowhere = m365_test_path(dir, "nowhere");
     assert_int_equal(m365_zip_temps_copy(&k, src, 0, 10, nowhere, &name, err, sizeof(err)),
                      M365_E_IO);
+    assert_non_null(strstr(err, "cannot be copied to a temporary file"));
     assert_non_null(strstr(err, nowhere));
     assert_int_equal(k.n, 1);
 

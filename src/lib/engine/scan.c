@@ -789,16 +789,17 @@ void m365_scan_unit_search_result(struct m365_read_unit *u, uint64_t index, uint
         return; /* not a result of that session: nothing to say about its end */
     }
     /* A session's rows come one after another: its entry is most often the last one used. */
-    for (uint32_t k = 0; k < u->n_search; k++) {
-        uint32_t i = k ? k - 1 : u->last_search;
-        if (k && i == u->last_search) {
-            continue;
+    uint32_t i = u->last_search;
+    if (i >= u->n_search || u->search[i].count != count) {
+        i = 0;
+        while (i < u->n_search && u->search[i].count != count) {
+            i++;
         }
-        if (u->search[i].count == count) {
-            u->search[i].last = index > u->search[i].last ? index : u->search[i].last;
-            u->last_search = i;
-            return;
-        }
+    }
+    if (i < u->n_search) {
+        u->search[i].last = index > u->search[i].last ? index : u->search[i].last;
+        u->last_search = i;
+        return;
     }
     if (u->n_search == UNIT_SEARCH_SESSIONS) {
         return;

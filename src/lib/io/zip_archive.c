@@ -629,11 +629,16 @@ enum m365_status m365_zip_temps_copy(struct m365_zip_temps *k, int src, uint64_t
     if (st == M365_OK && !buf) {
         st = M365_E_NOMEM;
     }
+    bool reading = false; /* the archive failed, not the copy */
     for (uint64_t done = 0; st == M365_OK && done < size;) {
         size_t want = size - done < (1u << 20) ? (size_t)(size - done) : (1u << 20);
         ssize_t r = pread(src, buf, want, (off_t)(offset + done));
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
         if (r <= 0) {
             why = r < 0 ? strerror(errno) : "the archive ends before it";
+            reading = true;
             st = M365_E_IO;
             break;
         }
@@ -652,7 +657,10 @@ enum m365_status m365_zip_temps_copy(struct m365_zip_temps *k, int src, uint64_t
         done += (uint64_t)r;
     }
     free(buf);
-    if (st == M365_E_IO) {
+    if (st == M365_E_IO && reading) {
+        snprintf(err, esz, "an archive inside the archive cannot be read (%s): extract it and "
+                 "scan the folder", why);
+    } else if (st == M365_E_IO) {
         snprintf(err, esz, "an archive inside the archive cannot be copied to a temporary file "
                  "in %s (%s): extract it and scan the folder", m365_temp_dir(dir), why);
     }
