@@ -90,6 +90,15 @@ struct m365_cut_search {
     uint64_t last_index;   /* the highest ResultIndex among its rows */
 };
 
+/* A paged API export (Graph /auditLogs/signIns, /directoryAudits… saved page by page) none of
+ * whose pages is the last: every one names a next page (@odata.nextLink), so the collector
+ * stopped before the end and the records after them were never saved. */
+struct m365_cut_pages {
+    const char *format; /* the reader: "graph-json", … */
+    const char *file;   /* the first file holding its pages */
+    uint64_t pages;     /* pages read, each naming a next one */
+};
+
 struct m365_coverage {
     size_t n_sources;
     const struct m365_source_coverage *sources;
@@ -100,6 +109,8 @@ struct m365_coverage {
     size_t n_not_auditable; /* mailboxes with not_auditable set (they are all listed) */
     size_t n_cut_searches;
     const struct m365_cut_search *cut_searches; /* by file, then result_count */
+    size_t n_cut_pages;
+    const struct m365_cut_pages *cut_pages; /* in the order of their first files */
 };
 
 const struct m365_coverage *m365_scan_coverage(const struct m365_scan *s);

@@ -363,6 +363,18 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
         wrap(o, "(the cmdlet returns at most 50,000 results per session: search again in "
                 "shorter time slices)", 4);
     }
+    if (cv->n_cut_pages) {
+        fprintf(o, "  Paged exports with no last page (%zu):\n", cv->n_cut_pages);
+        for (size_t i = 0; i < cv->n_cut_pages; i++) {
+            const struct m365_cut_pages *cp = &cv->cut_pages[i];
+            fprintf(o, "    %s, %llu page%s from ", cp->format, (unsigned long long)cp->pages,
+                    cp->pages == 1 ? "" : "s");
+            cli_put_safe(o, cp->file, -1);
+            fputc('\n', o);
+        }
+        wrap(o, "(every page names a next one, @odata.nextLink: the collector stopped before "
+                "the end; the records after them were never saved)", 4);
+    }
     size_t nne = m365_scan_n_not_evaluated(s);
     if (nne) {
         fprintf(o, "  Rules not evaluated (%zu):\n", nne);

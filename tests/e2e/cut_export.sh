@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# A Search-UnifiedAuditLog export cut short is named (docs/cli.md, COVERAGE): each row carries
-# ResultIndex and ResultCount, and rows that stop short of the count their search reported mean
-# the rest were never exported (the cmdlet gives at most 50,000 results per session, and
-# collectors that page through it stall or give up there). A complete export, whole or split
-# over files, and the same export given twice, say nothing.
+# Exports cut short are named (docs/cli.md, COVERAGE). A Search-UnifiedAuditLog export: each row
+# carries ResultIndex and ResultCount, and rows that stop short of the count their search
+# reported mean the rest were never exported (the cmdlet gives at most 50,000 results per
+# session, and collectors that page through it stall or give up there). A paged Graph export:
+# every page names the next (@odata.nextLink) but the last, so pages that all name a next one
+# mean the collector stopped early. Complete exports, whole or split over files, and the same
+# export given twice, say nothing.
 source "$(dirname "$0")/common.bash" "$@"
 
 "$BIN" simulate -q --out "$WORK/sim" --formats purview-classic --days 3 --users 30 --seed 5 \
@@ -116,4 +118,33 @@ expect_eq "JSON Lines export read in parts" \
 expect_eq "JSON Lines export cut short, read in parts: named once" \
     "$(jq -c '.coverage.cut_searches | map([.result_count, .last_index])' "$WORK/cutjl.json")" \
     "[[$total,$keep]]"
+# Graph pages: a day of non-interactive sign-ins in four pages, three naming a next one.
+"$BIN" simulate -q --out "$WORK/graph" --formats graph-json --days 2 --users 150 --activity 4 \
+    --seed 9
+pages=$WORK/graph/entra/nonInteractiveSignIns_2025-01-06.json
+expect_eq "four pages, three naming a next one" \
+    "$(grep -c . "$pages") $(grep -o '"@odata.nextLink"' "$pages" | wc -l)" "4 3"
+scan_json "$WORK/graph.json" "$WORK/graph.err" "$WORK/graph"
+expect_eq "complete Graph export: nothing cut" "$(jq -c '.coverage.cut_pages' "$WORK/graph.json")" "[]"
+expect_eq "complete Graph export: nothing said" "$(grep -c 'no last page' "$WORK/graph.err")" 0
+mkdir -p "$WORK/paged"
+for i in 1 2 3 4; do sed -n ${i}p "$pages" >"$WORK/paged/page-0$i.json"; done
+scan_json "$WORK/paged.json" "$WORK/paged.err" "$WORK/paged"
+expect_eq "page by page, the last one there: nothing cut" \
+    "$(jq -c '.coverage.cut_pages' "$WORK/paged.json")" "[]"
+rm "$WORK/paged/page-04.json"
+scan_json "$WORK/paged3.json" "$WORK/paged3.err" "$WORK/paged"
+expect_eq "page by page, stopped before the last: named" \
+    "$(jq -c '.coverage.cut_pages | map([.format, (.file | sub(".*/"; "")), .pages])' "$WORK/paged3.json")" \
+    '[["graph-json","page-01.json",3]]'
+expect_grep "a warning naming the pages" "$WORK/paged3.err" \
+    'page-01.json: a paged export with no last page: its 3 graph-json pages each name a next page \(@odata.nextLink\), none is the last'
+expect_eq "the pages' records are read" "$(total parsed "$WORK/paged3.json")" \
+    "$(head -n 3 "$pages" | jq -s 'map(.value | length) | add')"
+head -n 3 "$pages" >"$WORK/three-pages.json"
+"$BIN" scan --no-progress --out "$WORK/pagedout" "$WORK/three-pages.json" >"$WORK/paged3.txt" 2>/dev/null
+expect_grep "one file, its last page lost: in the text summary" "$WORK/paged3.txt" \
+    "^    graph-json, 3 pages from $WORK/three-pages.json\$"
+expect_grep "and in the HTML report" "$WORK/pagedout/report.html" \
+    '<h3>Paged exports with no last page</h3>.*<td>graph-json</td><td class="num">3</td>'
 finish

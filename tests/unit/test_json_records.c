@@ -453,6 +453,57 @@ static void limits_whatever_the_read_size(void **state)
     free(dir);
 }
 
+/* Pages ({"value":[…]} wrappers) and those naming a next page, at every read size: the link
+ * before or after the records, an empty last page, a link inside a record (not the page's), a
+ * longer key, and no wrapper at all. */
+static void pages_and_next_links(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc;
+        uint64_t pages, next;
+    } cases[] = {
+        {"{\"@odata.context\":\"x\",\"@odata.nextLink\":\"https://g/1\",\"value\":[{\"a\":1}]}\n"
+         "{\"value\":[{\"a\":2},{\"a\":3}],\"@odata.nextLink\":\"https://g/2\"}\n"
+         "{\"@odata.context\":\"x\",\"value\":[]}\n",
+         3, 2},
+        {"{\"value\":[{\"@odata.nextLink\":\"in a record\",\"a\":1}]}", 1, 0},
+        {"{\"@odata.nextLinks\":\"y\",\"value\":[{\"a\":1}]}", 1, 0},
+        {"{\"@odata.nextLink\":\"z\",\n  \"value\": [\n {\"a\": 1}\n ]\n}\n", 1, 1},
+        {"[{\"a\":1},{\"a\":2}]", 0, 0},
+        {"{\"a\":1}\n{\"@odata.nextLink\":\"a record, no page\",\"b\":2}\n", 0, 0},
+    };
+    char *dir = m365_test_mkdtemp();
+    char *path = m365_test_path(dir, "pages.json");
+    static const size_t chunks[] = {0, 1, 3, 7, 64};
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        assert_int_equal(m365_test_write_file(path, cases[k].doc, strlen(cases[k].doc)), 0);
+        for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+            struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64, 0};
+            const char *err = NULL;
+            struct m365_input *in = m365_input_open(path, &lim, chunks[c], &err);
+            assert_non_null(in);
+            struct m365_json_records *jr = m365_json_records_new(in, 1u << 20);
+            struct m365_json_record rec;
+            while (m365_json_records_next(jr, &rec) != M365_E_EOF) {
+            }
+            uint64_t pages, next;
+            m365_json_records_pages(jr, &pages, &next);
+            if (pages != cases[k].pages || next != cases[k].next) {
+                fail_msg("case %zu, read size %zu: %llu pages, %llu naming a next one; expected "
+                         "%llu, %llu", k, chunks[c], (unsigned long long)pages,
+                         (unsigned long long)next, (unsigned long long)cases[k].pages,
+                         (unsigned long long)cases[k].next);
+            }
+            m365_json_records_free(jr);
+            m365_input_close(in);
+        }
+    }
+    free(path);
+    m365_test_rmtree(dir);
+    free(dir);
+}
+
 /* Every test with each block code: SSE2, then (on a CPU that has it) AVX-512. */
 int main(void)
 {
@@ -460,6 +511,7 @@ int main(void)
         cmocka_unit_test(random_documents),
         cmocka_unit_test(real_samples),
         cmocka_unit_test(limits_whatever_the_read_size),
+        cmocka_unit_test(pages_and_next_links),
     };
     bool can = m365_cpu_set_wide(false);
     int failed = cmocka_run_group_tests_name("SSE2 block code", tests, NULL, NULL);

@@ -75,6 +75,7 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
     }
     *out = c;
     c->cut_searches = m365_scan_cut_searches(s, &c->n_cut_searches);
+    c->cut_pages = m365_scan_cut_pages(s, &c->n_cut_pages);
 
     /* Sources: distinct days per log source. */
     struct m365_source_coverage *src = m365_arena_calloc(ar, M365_LOG__COUNT * sizeof(*src));

@@ -187,6 +187,7 @@ struct m365_read_unit {
     uint64_t line_base;        /* lines of the file before this part (set by finish_file) */
     struct search_session *search; /* Search-UnifiedAuditLog sessions of its rows, or NULL */
     uint32_t n_search, cap_search, last_search;
+    uint64_t pages, pages_next; /* of a paged API export: read, and naming a next page */
     _Atomic uint64_t progress; /* bytes read so far */
     _Atomic bool done;
 };
@@ -264,6 +265,8 @@ struct m365_scan {
     struct m365_coverage *coverage;
     struct m365_cut_search *cut_searches; /* cut_searches() */
     size_t n_cut_searches;
+    struct m365_cut_pages *cut_pages; /* cut_pages() */
+    size_t n_cut_pages;
     struct m365_snapshot *snap;       /* tenant snapshot files among the inputs, or NULL */
     struct m365_snap_ctx *snap_ctx;   /* its indexes, for the detections */
     uint64_t bytes_total, bytes_done;
@@ -544,6 +547,7 @@ void m365_scan_free(struct m365_scan *s)
     }
     free(s->units);
     free(s->cut_searches);
+    free(s->cut_pages);
     for (unsigned i = 0; i < s->n_thread_arenas; i++) {
         m365_arena_free(&s->thread_arenas[i]);
     }
@@ -894,6 +898,71 @@ static enum m365_status cut_searches(struct m365_scan *s)
         diag(s, M365_DIAG_WARNING, M365_OK, c->file, msg);
     }
     return M365_OK;
+}
+
+void m365_scan_unit_pages(struct m365_read_unit *u, uint64_t pages, uint64_t pages_next)
+{
+    u->pages += pages;
+    u->pages_next += pages_next;
+}
+
+/* Per format, the pages of paged API exports read, and those naming a next page: a format whose
+ * every page names one has no last page anywhere: the export stopped before its end. (Two
+ * exports of one format, one whole, hide a cut one.) */
+static enum m365_status cut_pages(struct m365_scan *s)
+{
+    for (size_t u = 0; u < s->n_units; u++) {
+        const struct m365_read_unit *ru = &s->units[u];
+        const char *format = ru->st.reader;
+        if (!ru->pages || !format) {
+            continue;
+        }
+        size_t k = 0;
+        while (k < s->n_cut_pages && strcmp(s->cut_pages[k].format, format) != 0) {
+            k++;
+        }
+        if (k == s->n_cut_pages) {
+            struct m365_cut_pages *nv =
+                realloc(s->cut_pages, (k + 1) * sizeof(*s->cut_pages));
+            if (!nv) {
+                return M365_E_NOMEM;
+            }
+            s->cut_pages = nv;
+            s->cut_pages[s->n_cut_pages++] =
+                (struct m365_cut_pages){format, s->files[ru->file].path, 0};
+        }
+        /* pages counts those naming a next page while the format has no last page. */
+        struct m365_cut_pages *c = &s->cut_pages[k];
+        c->pages = c->pages == UINT64_MAX || ru->pages_next < ru->pages
+                       ? UINT64_MAX
+                       : c->pages + ru->pages;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_cut_pages; i++) {
+        if (s->cut_pages[i].pages != UINT64_MAX) {
+            s->cut_pages[k++] = s->cut_pages[i];
+        }
+    }
+    s->n_cut_pages = k;
+    for (size_t i = 0; i < k; i++) {
+        const struct m365_cut_pages *c = &s->cut_pages[i];
+        char msg[400];
+        snprintf(msg, sizeof(msg),
+                 "a paged export with no last page: its %llu %s page%s each name%s a next page "
+                 "(@odata.nextLink), none is the last: the collector stopped before the end and "
+                 "the records after them were never saved; page through to a page without "
+                 "@odata.nextLink",
+                 (unsigned long long)c->pages, c->format, c->pages == 1 ? "" : "s",
+                 c->pages == 1 ? "s" : "");
+        diag(s, M365_DIAG_WARNING, M365_OK, c->file, msg);
+    }
+    return M365_OK;
+}
+
+const struct m365_cut_pages *m365_scan_cut_pages(const struct m365_scan *s, size_t *n)
+{
+    *n = s->n_cut_pages;
+    return s->cut_pages;
 }
 
 const struct m365_cut_search *m365_scan_cut_searches(const struct m365_scan *s, size_t *n)
@@ -2827,7 +2896,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     if (s->n_events >= UINT32_MAX) {
         return M365_E_LIMIT; /* seq, and the de-duplication's table, are 32-bit */
     }
-    if (cut_searches(s) != M365_OK) {
+    if (cut_searches(s) != M365_OK || cut_pages(s) != M365_OK) {
         return M365_E_NOMEM;
     }
     bool *dup = calloc(s->n_events ? s->n_events : 1, sizeof(*dup));

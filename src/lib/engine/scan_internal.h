@@ -24,6 +24,8 @@ void m365_scan_unit_flattened(struct m365_read_unit *u, uint64_t line);
 /* A Search-UnifiedAuditLog row of the unit: its ResultIndex of the ResultCount results its
  * search session reported (an export whose rows stop short of the count was cut). */
 void m365_scan_unit_search_result(struct m365_read_unit *u, uint64_t index, uint64_t count);
+/* Pages of a paged API export the unit read, and those that name a next page. */
+void m365_scan_unit_pages(struct m365_read_unit *u, uint64_t pages, uint64_t pages_next);
 /* Bytes read so far from the unit's input. */
 void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes);
 struct m365_arena;
@@ -32,6 +34,8 @@ struct m365_arena *m365_scan_arena(struct m365_scan *s);
 /* The Search-UnifiedAuditLog exports whose rows stop short of their search's ResultCount, by
  * file then count (after reading). */
 const struct m365_cut_search *m365_scan_cut_searches(const struct m365_scan *s, size_t *n);
+/* The paged API exports (per format) none of whose pages is the last, by format. */
+const struct m365_cut_pages *m365_scan_cut_pages(const struct m365_scan *s, size_t *n);
 const char *m365_scan_intern(struct m365_scan *s, const char *str, size_t len);
 struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
 

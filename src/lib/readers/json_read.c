@@ -56,5 +56,10 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
         m365_json_reset(ctx->json);
         free(recoded);
     }
+    uint64_t pages, pages_next;
+    m365_json_records_pages(jr, &pages, &pages_next);
+    if (pages) {
+        m365_ctx_pages(ctx, pages, pages_next);
+    }
     m365_json_records_free(jr);
 }

@@ -48,6 +48,8 @@ struct m365_json_records {
     /* Key tracking at depth 1 of a top-level object. */
     bool expect_key, capture, after_colon;
     bool only_meta; /* every key so far at depth 1 started with '@' (@odata.context…) */
+    bool names_next;            /* the top-level object has an "@odata.nextLink" member */
+    uint64_t pages, pages_next; /* wrappers closed, and those naming a next page */
     char key[16];
     unsigned klen;
 };
@@ -634,6 +636,9 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                         !m365_json_wrapper_key(r->key, r->klen)) {
                         r->only_meta = false;
                     }
+                    if (r->capture && r->klen == 15 && memcmp(r->key, "@odata.nextLink", 15) == 0) {
+                        r->names_next = true;
+                    }
                     r->capture = false;
                 } else if (r->capture && r->klen < sizeof(r->key)) {
                     r->key[r->klen++] = c;
@@ -686,6 +691,8 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                     r->where = TOP;
                     r->pos++;
                     if (r->is_wrapper) {
+                        r->pages++;
+                        r->pages_next += r->names_next;
                         continue;
                     }
                     return emit(r, rec, r->pos);
@@ -709,6 +716,7 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                 begin_record(r, IN_TOPOBJ);
                 r->depth = 1;
                 r->is_wrapper = false;
+                r->names_next = false;
                 r->only_meta = true;
                 r->expect_key = true;
                 r->after_colon = false;
@@ -806,6 +814,13 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
         r->in_str = c == '"';
         r->pos++;
     }
+}
+
+void m365_json_records_pages(const struct m365_json_records *r, uint64_t *pages,
+                             uint64_t *pages_next)
+{
+    *pages = r->pages;
+    *pages_next = r->pages_next;
 }
 
 void m365_json_records_force_lines(struct m365_json_records *r)

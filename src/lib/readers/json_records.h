@@ -64,4 +64,8 @@ enum m365_status m365_json_records_next(struct m365_json_records *r, struct m365
 bool m365_json_records_lines_mode(struct m365_input *in);
 /* Frame as JSON Lines without looking (a part of a file already judged to be JSON Lines). */
 void m365_json_records_force_lines(struct m365_json_records *r);
+/* Wrappers ({"value":[…]} pages) read whole so far, and those among them with an
+ * "@odata.nextLink" member: a paged export whose every page names a next one lacks its last. */
+void m365_json_records_pages(const struct m365_json_records *r, uint64_t *pages,
+                             uint64_t *pages_next);
 #endif

@@ -1241,3 +1241,10 @@ void m365_ctx_search_result(struct m365_read_ctx *ctx, uint64_t index, uint64_t 
         m365_scan_unit_search_result(ctx->unit, index, count);
     }
 }
+
+void m365_ctx_pages(struct m365_read_ctx *ctx, uint64_t pages, uint64_t pages_next)
+{
+    if (ctx->unit) {
+        m365_scan_unit_pages(ctx->unit, pages, pages_next);
+    }
+}

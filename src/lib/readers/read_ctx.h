@@ -74,6 +74,9 @@ void m365_ctx_recoded(struct m365_read_ctx *ctx);
 /* A Search-UnifiedAuditLog row (ResultIndex, ResultCount), kept or skipped: the scan names an
  * export whose rows stop short of the count its search reported. */
 void m365_ctx_search_result(struct m365_read_ctx *ctx, uint64_t index, uint64_t count);
+/* Pages of a paged API export read ({"value":[…]}), and those naming a next page
+ * ("@odata.nextLink"): the scan names an export whose every page names a next one. */
+void m365_ctx_pages(struct m365_read_ctx *ctx, uint64_t pages, uint64_t pages_next);
 
 /* Progress: readers call this once per record; it reports to the scan every 4096 records. */
 void m365_ctx_tick(struct m365_read_ctx *ctx);

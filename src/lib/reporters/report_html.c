@@ -543,6 +543,22 @@ static void coverage(struct m365_buf *b, const struct m365_scan *s)
         }
         m365_buf_puts(b, "</table>");
     }
+    if (cv->n_cut_pages) {
+        m365_buf_puts(b, "<h3>Paged exports with no last page</h3><p>Every page names a next "
+                         "one (<code>@odata.nextLink</code>): the collector stopped before the "
+                         "end, and the records after them were never saved.</p><table><tr>"
+                         "<th>format</th><th>pages</th><th>first file</th></tr>");
+        for (size_t i = 0; i < cv->n_cut_pages; i++) {
+            const struct m365_cut_pages *cp = &cv->cut_pages[i];
+            m365_buf_puts(b, "<tr><td>");
+            esc(b, cp->format);
+            m365_buf_printf(b, "</td><td class=\"num\">%llu</td><td>",
+                            (unsigned long long)cp->pages);
+            esc(b, cp->file);
+            m365_buf_puts(b, "</td></tr>");
+        }
+        m365_buf_puts(b, "</table>");
+    }
     m365_buf_printf(b,
                     "<h3>Mailbox reads (MailItemsAccessed)</h3><p>%zu mailboxes log "
                     "reads; <strong>%zu owners sign in but their mailbox logs none</strong> (no "

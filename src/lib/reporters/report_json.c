@@ -252,6 +252,21 @@ static void coverage(struct m365_buf *b, const struct m365_coverage *c)
         m365_buf_printf(b, "%llu", (unsigned long long)cs->last_index);
         m365_buf_putc(b, '}');
     }
+    m365_buf_putc(b, ']');
+    m365_json_key(b, &f, "cut_pages");
+    m365_buf_putc(b, '[');
+    for (size_t i = 0; i < c->n_cut_pages; i++) {
+        const struct m365_cut_pages *cp = &c->cut_pages[i];
+        int cf = 1;
+        m365_buf_puts(b, i ? ",{" : "{");
+        m365_json_key(b, &cf, "format");
+        m365_json_cstr(b, cp->format);
+        m365_json_key(b, &cf, "file");
+        m365_json_cstr(b, cp->file);
+        m365_json_key(b, &cf, "pages");
+        m365_buf_printf(b, "%llu", (unsigned long long)cp->pages);
+        m365_buf_putc(b, '}');
+    }
     m365_buf_puts(b, "]}");
 }
 
