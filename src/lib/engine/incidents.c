@@ -350,40 +350,32 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
         if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE) {
             continue;
         }
-        /* The event's own application first (ClientAppId, then AppId), then its address. */
-        const char *cands[2] = {ev->client_app_id, ev->app_id};
-        for (int c = 0; c < 2; c++) {
-            if (!cands[c] || m365_first_party_app(cands[c])) {
-                continue;
-            }
-            for (size_t j = reach_find(r, k, cands[c]);
-                 j < k && strcmp(r[j].value, cands[c]) == 0; j++) {
-                struct incident_reads *d = &ir[r[j].incident];
-                if (r[j].ip == SIZE_MAX && d->seen != i + 1 &&
-                    ev->time_ms >= x->v[r[j].incident].first_ms) {
-                    d->seen = i + 1;
-                    d->via = cands[c];
-                }
-            }
+        /* The event's own application first (ClientAppId, then AppId), then its address; each
+         * looked up once, its entries r[at[c]…] (at[c] == k: none). */
+        const char *v[3] = {ev->client_app_id, ev->app_id, ev->ip};
+        size_t at[3];
+        for (int c = 0; c < 3; c++) {
+            at[c] = !v[c] || (c < 2 && m365_first_party_app(v[c])) ? k : reach_find(r, k, v[c]);
         }
-        for (size_t j = ev->ip ? reach_find(r, k, ev->ip) : k;
-             j < k && strcmp(r[j].value, ev->ip) == 0; j++) {
-            struct incident_reads *d = &ir[r[j].incident];
-            if (r[j].ip != SIZE_MAX && d->seen != i + 1 &&
-                ev->time_ms >= x->v[r[j].incident].first_ms &&
-                ev->time_ms <= d->ip_until[r[j].ip]) {
+        for (int c = 0; c < 3; c++) {
+            for (size_t j = at[c]; j < k && strcmp(r[j].value, v[c]) == 0; j++) {
+                struct incident_reads *d = &ir[r[j].incident];
+                bool app = r[j].ip == SIZE_MAX;
+                if (app != (c < 2) || d->seen == i + 1 ||
+                    ev->time_ms < x->v[r[j].incident].first_ms ||
+                    (!app && ev->time_ms > d->ip_until[r[j].ip])) {
+                    continue;
+                }
                 d->seen = i + 1;
-                d->via = ev->ip;
-                if (d->ip_until[r[j].ip] < ev->time_ms + window_ms) {
+                d->via = v[c];
+                if (!app && d->ip_until[r[j].ip] < ev->time_ms + window_ms) {
                     d->ip_until[r[j].ip] = ev->time_ms + window_ms;
                 }
             }
         }
         /* Counted once per incident that reached it. */
         for (int c = 0; c < 3; c++) {
-            const char *v = c < 2 ? cands[c] : ev->ip;
-            for (size_t j = v ? reach_find(r, k, v) : k; j < k && strcmp(r[j].value, v) == 0;
-                 j++) {
+            for (size_t j = at[c]; j < k && strcmp(r[j].value, v[c]) == 0; j++) {
                 struct incident_reads *d = &ir[r[j].incident];
                 if (d->seen == i + 1) {
                     count_read(d, ev);

@@ -1093,6 +1093,21 @@ static void hash_archives(struct m365_scan *s)
 static enum m365_status add_inner(struct m365_scan *s, const char *outer, struct m365_zip **z,
                                   const struct m365_zip_file *zf);
 
+/* A member of an archive whose path is archive_len bytes long, queued as a file of its own;
+ * NULL when out of memory. */
+static struct file_entry *add_member(struct m365_scan *s, const char *path, size_t archive_len,
+                                     uint64_t size)
+{
+    struct file_entry *f = add_file(s, path);
+    if (f) {
+        f->archive_len = archive_len;
+        f->st.archive_len = archive_len;
+        f->size = size;
+        s->bytes_total += size;
+    }
+    return f;
+}
+
 /* An archive whose files cannot be listed, named (why) and listed as a file that cannot be
  * opened: the scan goes on. */
 static enum m365_status unreadable_archive(struct m365_scan *s, const char *path,
@@ -1138,17 +1153,13 @@ static enum m365_status add_zip(struct m365_scan *s, const char *path, const cha
             }
             st = M365_OK; /* no archive after all, or unreadable: a file, named when read */
         }
-        struct file_entry *f = add_file(s, files.v[i].path);
+        struct file_entry *f = add_member(s, files.v[i].path, archive_len, files.v[i].size);
         if (!f) {
             st = M365_E_NOMEM;
             break;
         }
-        f->archive_len = archive_len;
-        f->st.archive_len = archive_len;
         f->archive_file = file;
         f->member = files.v[i].index;
-        f->size = files.v[i].size;
-        s->bytes_total += f->size;
     }
     m365_zip_close(z);
     if (st == M365_OK) {
@@ -1266,19 +1277,15 @@ static enum m365_status add_tar(struct m365_scan *s, const char *path, uint64_t 
             }
             st = M365_OK; /* no archive after all, or unreadable: a file, named when read */
         }
-        struct file_entry *f = add_file(s, tf.v[i].path);
+        struct file_entry *f = add_member(s, tf.v[i].path, archive_len, tf.v[i].size);
         if (!f) {
             st = M365_E_NOMEM;
             break;
         }
-        f->archive_len = archive_len;
-        f->st.archive_len = archive_len;
         f->window = true;
         f->window_comp = tf.seven_zip ? M365_COMP_7Z : M365_COMP_TAR;
         f->window_fd = tf.v[i].fd;
         f->window_off = tf.v[i].offset;
-        f->size = tf.v[i].size;
-        s->bytes_total += f->size;
     }
     if (st == M365_OK && tf.in_memory && tf.unpacked >= TAR_IN_MEMORY_WARN) {
         char msg[320];
