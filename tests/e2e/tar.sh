@@ -208,6 +208,30 @@ expect_eq "7-Zip with encrypted names: listed, not opened" \
     "$(jq -r '.evidence.files[] | "\(.path | sub(".*/"; "")) \(.error)"' "$WORK/enchdr.json")" \
     "enchdr.7z encrypted: not opened"
 
+# 5b. A 7-Zip header claiming 30 million files (the fuzz seed): libarchive asks for 2.64 GB,
+# never touched, before the header ends; the archive is named and the scan goes on. Where the
+# machine refuses the mapping, libarchive says so and the archive is named the same way (not
+# under ASan, which cannot start within a ulimit -v).
+claim=$SRC/fuzz/corpus/fuzz_tar/file-count-30m.7z
+scan_json "$WORK/claim.json" "$WORK/claim.err" "$claim" "$ual"
+expect_eq "7-Zip claiming 30 million files: exit" "$RC" 0
+expect_grep "7-Zip claiming 30 million files: named" "$WORK/claim.err" \
+    'file-count-30m.7z: 7-Zip archive cannot be read: Damaged 7-Zip archive'
+expect_eq "7-Zip claiming 30 million files: listed, not opened" \
+    "$(jq -r '.evidence.files[] | select(.path | endswith(".7z")) | .error' "$WORK/claim.json")" \
+    "cannot be opened"
+expect_eq "7-Zip claiming 30 million files: the other file read" \
+    "$(total parsed "$WORK/claim.json")" "$(wc -l <"$ual")"
+if ! grep -qa __asan_init "$BIN"; then
+    (ulimit -v 1048576 && "$BIN" scan --format json --no-progress "$claim" "$ual" \
+        >"$WORK/claim1g.json" 2>"$WORK/claim1g.err")
+    expect_eq "7-Zip claiming 30 million files, 1 GiB of address space: exit" $? 0
+    expect_grep "7-Zip claiming 30 million files, 1 GiB of address space: named" \
+        "$WORK/claim1g.err" 'file-count-30m.7z: 7-Zip archive cannot be read: Couldn.t allocate'
+    expect_eq "7-Zip claiming 30 million files, 1 GiB of address space: the other file read" \
+        "$(total parsed "$WORK/claim1g.json")" "$(wc -l <"$ual")"
+fi
+
 # 6. Misnamed: given by path, an archive is one whatever its name; found in a folder, named.
 mkdir -p "$WORK/dl"
 cp "$WORK/tenant.tar.gz" "$WORK/dl/evidence-download"
