@@ -18,12 +18,21 @@ struct frame {
     uint64_t line, offset;
     size_t len;
     bool blank_line; /* a skip on a line that holds only white space */
+    uint64_t pages;  /* pages told closed (m365_json_records_on_page) before it */
 };
 
 struct frames {
     struct frame *v;
     size_t n, cap;
+    uint64_t pages, named; /* pages told closed, and those naming a next page */
 };
+
+static void page_told(void *user, bool names_next)
+{
+    struct frames *f = user;
+    f->pages++;
+    f->named += names_next;
+}
 
 static bool is_ws(char c)
 {
@@ -87,6 +96,7 @@ static void frame_all(const char *path, const struct m365_limits *lim, size_t ch
     if (!jr) {
         fuzz_fail("m365_json_records_new failed");
     }
+    m365_json_records_on_page(jr, page_told, out);
     uint64_t prev_line = 1, ok_end = 0;
     uint64_t nl_at = 0, nl_line = 1; /* newlines counted in stream[0..nl_at) */
     struct m365_json_record rec;
@@ -103,7 +113,8 @@ static void frame_all(const char *path, const struct m365_limits *lim, size_t ch
                       (unsigned long long)rec.line, (unsigned long long)prev_line);
         }
         prev_line = rec.line;
-        struct frame fr = {st, rec.line, rec.offset, st == M365_OK ? rec.len : 0, false};
+        struct frame fr = {st, rec.line, rec.offset, st == M365_OK ? rec.len : 0, false,
+                           out->pages};
         if (st != M365_OK) {
             fr.blank_line = line_is_blank(stream, slen, starts, n_starts, rec.line);
             if (st == M365_E_LIMIT && fr.blank_line) {
@@ -144,6 +155,13 @@ static void frame_all(const char *path, const struct m365_limits *lim, size_t ch
         }
         push(out, fr);
     }
+    uint64_t pages, named;
+    m365_json_records_pages(jr, &pages, &named);
+    if (pages != out->pages || named != out->named) {
+        fuzz_fail("%llu pages closed (%llu naming a next one), %llu told (%llu)",
+                  (unsigned long long)pages, (unsigned long long)named,
+                  (unsigned long long)out->pages, (unsigned long long)out->named);
+    }
     m365_json_records_free(jr);
     m365_input_close(in);
 }
@@ -159,7 +177,7 @@ static void compare(const struct frames *a, const struct frames *b, size_t chunk
     size_t i = next_kept(a, 0), j = next_kept(b, 0);
     while (i < a->n || j < b->n) {
         const struct frame *x = i < a->n ? &a->v[i] : NULL, *y = j < b->n ? &b->v[j] : NULL;
-        bool same = x && y && x->line == y->line && x->st == y->st;
+        bool same = x && y && x->line == y->line && x->st == y->st && x->pages == y->pages;
         if (same && x->st == M365_OK) {
             same = x->offset == y->offset && x->len == y->len;
         }
@@ -202,11 +220,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     size_t n_starts;
     uint64_t *starts = line_starts(stream, slen, &n_starts);
-    struct frames a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    struct frames a = {0}, b = {0};
     frame_all(path, &lim, chunk, stream, slen, starts, n_starts, &a);
     if (chunk) {
         frame_all(path, &lim, 0, stream, slen, starts, n_starts, &b);
         compare(&a, &b, chunk);
+        if (a.pages != b.pages || a.named != b.named) {
+            fuzz_fail("%llu pages told with %zu-byte reads, %llu with default reads",
+                      (unsigned long long)a.pages, chunk, (unsigned long long)b.pages);
+        }
     }
     free(starts);
     free(a.v);

@@ -161,6 +161,9 @@ struct m365_event {
 };
 
 const char *m365_log_source_name(enum m365_log_source s); /* "ual", "signin", … */
+/* The names of the log sources in `sources` (bit per enum m365_log_source), joined by ", ", in
+ * out (n bytes, cut to fit); "" for none. */
+void m365_log_sources_text(uint16_t sources, char *out, size_t n);
 const char *m365_event_kind_name(enum m365_event_kind k);
 const char *m365_result_name(enum m365_result r);
 const char *m365_actor_type_name(enum m365_actor_type t);

@@ -92,9 +92,12 @@ struct m365_cut_search {
 
 /* A paged API export (Graph /auditLogs/signIns, /directoryAudits… saved page by page) none of
  * whose pages is the last: every one names a next page (@odata.nextLink), so the collector
- * stopped before the end and the records after them were never saved. */
+ * stopped before the end and the records after them were never saved. Told apart by format and
+ * by the log sources of their records (non-interactive sign-ins beside interactive ones). */
 struct m365_cut_pages {
     const char *format; /* the reader: "graph-json", … */
+    uint16_t sources;   /* the log sources of its records: bit per enum m365_log_source
+                         * (m365_log_sources_text); 0 when its pages held none */
     const char *file;   /* the first file holding its pages */
     uint64_t pages;     /* pages read, each naming a next one */
 };

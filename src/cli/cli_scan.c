@@ -367,8 +367,10 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
         fprintf(o, "  Paged exports with no last page (%zu):\n", cv->n_cut_pages);
         for (size_t i = 0; i < cv->n_cut_pages; i++) {
             const struct m365_cut_pages *cp = &cv->cut_pages[i];
-            fprintf(o, "    %s, %llu page%s from ", cp->format, (unsigned long long)cp->pages,
-                    cp->pages == 1 ? "" : "s");
+            char of[200];
+            m365_log_sources_text(cp->sources, of, sizeof(of));
+            fprintf(o, "    %s%s%s%s, %llu page%s from ", cp->format, *of ? " (" : "", of,
+                    *of ? ")" : "", (unsigned long long)cp->pages, cp->pages == 1 ? "" : "s");
             cli_put_safe(o, cp->file, -1);
             fputc('\n', o);
         }

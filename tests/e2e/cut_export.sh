@@ -135,16 +135,71 @@ expect_eq "page by page, the last one there: nothing cut" \
 rm "$WORK/paged/page-04.json"
 scan_json "$WORK/paged3.json" "$WORK/paged3.err" "$WORK/paged"
 expect_eq "page by page, stopped before the last: named" \
-    "$(jq -c '.coverage.cut_pages | map([.format, (.file | sub(".*/"; "")), .pages])' "$WORK/paged3.json")" \
-    '[["graph-json","page-01.json",3]]'
+    "$(jq -c '.coverage.cut_pages | map([.format, .sources, (.file | sub(".*/"; "")), .pages])' \
+       "$WORK/paged3.json")" '[["graph-json",["signin-noninteractive"],"page-01.json",3]]'
 expect_grep "a warning naming the pages" "$WORK/paged3.err" \
-    'page-01.json: a paged export with no last page: its 3 graph-json pages each name a next page \(@odata.nextLink\), none is the last'
+    'page-01.json: a paged export with no last page: its 3 graph-json pages of signin-noninteractive each name a next page \(@odata.nextLink\), none is the last'
 expect_eq "the pages' records are read" "$(total parsed "$WORK/paged3.json")" \
     "$(head -n 3 "$pages" | jq -s 'map(.value | length) | add')"
 head -n 3 "$pages" >"$WORK/three-pages.json"
 "$BIN" scan --no-progress --out "$WORK/pagedout" "$WORK/three-pages.json" >"$WORK/paged3.txt" 2>/dev/null
 expect_grep "one file, its last page lost: in the text summary" "$WORK/paged3.txt" \
-    "^    graph-json, 3 pages from $WORK/three-pages.json\$"
+    "^    graph-json \\(signin-noninteractive\\), 3 pages from $WORK/three-pages.json\$"
 expect_grep "and in the HTML report" "$WORK/pagedout/report.html" \
-    '<h3>Paged exports with no last page</h3>.*<td>graph-json</td><td class="num">3</td>'
+    '<h3>Paged exports with no last page</h3>.*<td>graph-json</td><td>signin-noninteractive</td><td class="num">3</td>'
+
+# Exports of one format are told apart by the log sources of their records: the non-interactive
+# sign-ins stopped part way beside whole exports of interactive and service principal sign-ins
+# and directory audits (one file each per day, the same Graph format) are named.
+mkdir -p "$WORK/mixed"
+cp "$WORK"/graph/entra/*.json "$WORK/mixed/"
+rm "$WORK/mixed/nonInteractiveSignIns_2025-01-05.json"
+head -n 3 "$pages" >"$WORK/mixed/nonInteractiveSignIns_2025-01-06.json"
+scan_json "$WORK/mixed.json" "$WORK/mixed.err" "$WORK/mixed"
+expect_eq "one log source stopped beside whole ones of the same format: named" \
+    "$(jq -c '.coverage.cut_pages | map([.format, .sources, (.file | sub(".*/"; "")), .pages])' \
+       "$WORK/mixed.json")" \
+    '[["graph-json",["signin-noninteractive"],"nonInteractiveSignIns_2025-01-06.json",3]]'
+expect_eq "the other exports read" "$(jq '[.evidence.files[] | select(.parsed > 0)] | length' \
+    "$WORK/mixed.json")" "$(ls "$WORK/mixed" | wc -l)"
+# One export holding two sources (interactive and non-interactive sign-ins in one query) whose
+# last page holds only one: its pages join the two, the last page ends it; not named.
+jq -c --slurpfile i "$WORK/graph/entra/signIns_2025-01-06.json" \
+    'if input_line_number == 1 then .value += $i[0].value else . end' "$pages" \
+    >"$WORK/mixed/nonInteractiveSignIns_2025-01-06.json"
+scan_json "$WORK/joined.json" "$WORK/joined.err" "$WORK/mixed"
+expect_eq "two sources in one export, its last page of one: nothing cut" \
+    "$(jq -c '.coverage.cut_pages' "$WORK/joined.json")" "[]"
+# Stopped, alone: named once, with both sources. (Beside a whole export of interactive
+# sign-ins, the folder's, it is not: that export's last page ends the sources it shares.)
+mkdir -p "$WORK/joined"
+head -n 3 "$WORK/mixed/nonInteractiveSignIns_2025-01-06.json" >"$WORK/joined/signins.json"
+scan_json "$WORK/joined3.json" "$WORK/joined3.err" "$WORK/joined"
+expect_eq "two sources in one export, stopped: named once, with both" \
+    "$(jq -c '.coverage.cut_pages | map([.sources, .pages])' "$WORK/joined3.json")" \
+    '[[["signin","signin-noninteractive"],3]]'
+head -n 3 "$WORK/mixed/nonInteractiveSignIns_2025-01-06.json" \
+    >"$WORK/mixed/nonInteractiveSignIns_2025-01-06.json.new"
+mv "$WORK/mixed/nonInteractiveSignIns_2025-01-06.json.new" \
+    "$WORK/mixed/nonInteractiveSignIns_2025-01-06.json"
+scan_json "$WORK/joinedw.json" "$WORK/joinedw.err" "$WORK/mixed"
+expect_eq "stopped beside a whole export of one of its sources: not named" \
+    "$(jq -c '.coverage.cut_pages' "$WORK/joinedw.json")" "[]"
+# A last page that kept no record may end any export of its format: it ends them all.
+printf '%s\n' '{"@odata.context":"https://graph.microsoft.com/beta/$metadata#auditLogs/signIns","value":[]}' \
+    >>"$WORK/mixed/nonInteractiveSignIns_2025-01-06.json"
+scan_json "$WORK/emptylast.json" "$WORK/emptylast.err" "$WORK/mixed"
+expect_eq "an empty last page: nothing cut" "$(jq -c '.coverage.cut_pages' "$WORK/emptylast.json")" "[]"
+# Pages that kept no record, every one naming a next page, and no other page of the format
+# (read as Graph by --input-format; nothing else tells): named, with no source.
+mkdir -p "$WORK/empty"
+for i in 1 2; do
+    printf '%s\n' '{"@odata.context":"https://graph.microsoft.com/beta/$metadata#auditLogs/signIns","value":[],"@odata.nextLink":"https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken=x'$i'"}'
+done >"$WORK/empty/signins.json"
+scan_json "$WORK/emptynext.json" "$WORK/emptynext.err" --input-format graph-json "$WORK/empty"
+expect_eq "empty pages naming a next one, nothing else: named" \
+    "$(jq -c '.coverage.cut_pages | map([.format, .sources, .pages])' "$WORK/emptynext.json")" \
+    '[["graph-json",[],2]]'
+expect_grep "and said" "$WORK/emptynext.err" \
+    'signins.json: a paged export with no last page: its 2 graph-json pages each name a next page'
 finish

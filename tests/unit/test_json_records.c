@@ -453,6 +453,22 @@ static void limits_whatever_the_read_size(void **state)
     free(dir);
 }
 
+/* What the page callback was told: the records handed out before each page, and its link. */
+struct page_log {
+    unsigned records, n;
+    unsigned at[8], named[8];
+};
+
+static void log_page(void *user, bool names_next)
+{
+    struct page_log *l = user;
+    if (l->n < 8) {
+        l->at[l->n] = l->records;
+        l->named[l->n] = names_next;
+    }
+    l->n++;
+}
+
 /* Pages ({"value":[…]} wrappers) and those naming a next page, at every read size: the link
  * before or after the records, an empty last page, a link inside a record (not the page's), a
  * longer key, and no wrapper at all. */
@@ -498,6 +514,35 @@ static void pages_and_next_links(void **state)
             m365_json_records_free(jr);
             m365_input_close(in);
         }
+    }
+    /* The page callback: each page told after its last record, before the next page's first. */
+    static const char two[] = "{\"@odata.context\":\"c\",\"value\":[{\"a\":1},{\"a\":2}],"
+                              "\"@odata.nextLink\":\"n\"}\n{\"value\":[]}\n"
+                              "{\"value\":[{\"a\":3}]}\n";
+    assert_int_equal(m365_test_write_file(path, two, strlen(two)), 0);
+    for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+        struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64, 0};
+        const char *err = NULL;
+        struct m365_input *in = m365_input_open(path, &lim, chunks[c], &err);
+        assert_non_null(in);
+        struct m365_json_records *jr = m365_json_records_new(in, 1u << 20);
+        struct page_log log = {0};
+        m365_json_records_on_page(jr, log_page, &log);
+        struct m365_json_record rec;
+        while (m365_json_records_next(jr, &rec) != M365_E_EOF) {
+            log.records++;
+        }
+        assert_int_equal(log.n, 3);
+        static const unsigned at[] = {2, 2, 3}, named[] = {1, 0, 0};
+        for (unsigned i = 0; i < 3; i++) {
+            if (log.at[i] != at[i] || log.named[i] != named[i]) {
+                fail_msg("read size %zu, page %u: told after %u records, naming a next one %u; "
+                         "expected %u, %u", chunks[c], i, log.at[i], log.named[i], at[i],
+                         named[i]);
+            }
+        }
+        m365_json_records_free(jr);
+        m365_input_close(in);
     }
     free(path);
     m365_test_rmtree(dir);

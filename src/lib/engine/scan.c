@@ -187,9 +187,21 @@ struct m365_read_unit {
     uint64_t line_base;        /* lines of the file before this part (set by finish_file) */
     struct search_session *search; /* Search-UnifiedAuditLog sessions of its rows, or NULL */
     uint32_t n_search, cap_search, last_search;
-    uint64_t pages, pages_next; /* of a paged API export: read, and naming a next page */
+    struct unit_pages *pages;  /* of a paged API export, or NULL */
     _Atomic uint64_t progress; /* bytes read so far */
     _Atomic bool done;
+};
+
+/* The pages of paged API exports a unit read, and those naming a next page, by the log sources
+ * of the records each page held (bit per enum m365_log_source; 0: none kept). A few kinds per
+ * unit; past UNIT_PAGE_KINDS the rest are counted as one with every source they hold. */
+#define UNIT_PAGE_KINDS 8
+struct unit_pages {
+    struct unit_page_kind {
+        uint16_t sources;
+        uint64_t pages, next;
+    } v[UNIT_PAGE_KINDS];
+    unsigned n;
 };
 
 struct kept_slot {
@@ -544,6 +556,7 @@ void m365_scan_free(struct m365_scan *s)
         free(ru->diags);
         free(ru->stop_msg);
         free(ru->search);
+        free(ru->pages);
     }
     free(s->units);
     free(s->cut_searches);
@@ -900,63 +913,144 @@ static enum m365_status cut_searches(struct m365_scan *s)
     return M365_OK;
 }
 
-void m365_scan_unit_pages(struct m365_read_unit *u, uint64_t pages, uint64_t pages_next)
+int m365_scan_unit_page(struct m365_read_unit *u, uint16_t sources, bool names_next)
 {
-    u->pages += pages;
-    u->pages_next += pages_next;
+    if (!u->pages && !(u->pages = calloc(1, sizeof(*u->pages)))) {
+        return -1;
+    }
+    struct unit_pages *p = u->pages;
+    unsigned i = 0;
+    while (i < p->n && p->v[i].sources != sources) {
+        i++;
+    }
+    if (i == p->n) {
+        if (p->n < UNIT_PAGE_KINDS) {
+            p->v[p->n++].sources = sources;
+        } else {
+            i = UNIT_PAGE_KINDS - 1; /* joined: fewer exports told apart, none named wrongly */
+            p->v[i].sources |= sources;
+        }
+    }
+    p->v[i].pages++;
+    p->v[i].next += names_next;
+    return 0;
 }
 
-/* Per format, the pages of paged API exports read, and those naming a next page: a format whose
- * every page names one has no last page anywhere: the export stopped before its end. (Two
- * exports of one format, one whole, hide a cut one.) */
+/* One paged export as cut_pages() sees it: a format's pages whose records' log sources are
+ * joined by the pages that hold several (one export), or the pages that kept no record. */
+struct page_group {
+    const char *format;
+    uint16_t sources;
+    const char *file;
+    uint64_t pages; /* naming a next page */
+    bool last;      /* one is the last */
+};
+
+static enum m365_status add_page_group(struct page_group **g, size_t *n, size_t *cap,
+                                       struct page_group add)
+{
+    for (size_t i = 0; i < *n; i++) {
+        struct page_group *x = &(*g)[i];
+        if (strcmp(x->format, add.format) == 0 &&
+            (x->sources & add.sources || x->sources == add.sources)) {
+            x->sources |= add.sources;
+            x->pages += add.pages;
+            x->last |= add.last;
+            /* The one it joins may now touch others of its format: fold them in. */
+            for (size_t j = i + 1; j < *n; j++) {
+                struct page_group *y = &(*g)[j];
+                if (x->sources && strcmp(y->format, x->format) == 0 && x->sources & y->sources) {
+                    x->sources |= y->sources;
+                    x->pages += y->pages;
+                    x->last |= y->last;
+                    memmove(y, y + 1, (--*n - j) * sizeof(*y)); /* order kept */
+                    j--;
+                }
+            }
+            return M365_OK;
+        }
+    }
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        struct page_group *ng = realloc(*g, nc * sizeof(*ng));
+        if (!ng) {
+            return M365_E_NOMEM;
+        }
+        *g = ng;
+        *cap = nc;
+    }
+    (*g)[(*n)++] = add;
+    return M365_OK;
+}
+
+/* The paged API exports read whose every page names a next one: none is the last anywhere, so
+ * the collector stopped before the end. Told apart by format and by the log sources of their
+ * records (non-interactive sign-ins beside interactive ones and directory audits); pages holding
+ * records of several sources make those one export. A last page that kept no record might end
+ * any export of its format: it ends them all. Pages that kept no record, none the last, are
+ * named only when the format has no other pages. (Two exports of one format and source, one
+ * whole, hide a cut one: the last page is there, of the other.) */
 static enum m365_status cut_pages(struct m365_scan *s)
 {
-    for (size_t u = 0; u < s->n_units; u++) {
+    struct page_group *g = NULL;
+    size_t n = 0, cap = 0;
+    enum m365_status st = M365_OK;
+    for (size_t u = 0; u < s->n_units && st == M365_OK; u++) {
         const struct m365_read_unit *ru = &s->units[u];
-        const char *format = ru->st.reader;
-        if (!ru->pages || !format) {
+        if (!ru->pages || !ru->st.reader) {
             continue;
         }
-        size_t k = 0;
-        while (k < s->n_cut_pages && strcmp(s->cut_pages[k].format, format) != 0) {
-            k++;
+        for (unsigned k = 0; k < ru->pages->n && st == M365_OK; k++) {
+            const struct unit_page_kind *pk = &ru->pages->v[k];
+            st = add_page_group(&g, &n, &cap,
+                                (struct page_group){ru->st.reader, pk->sources,
+                                                    s->files[ru->file].path, pk->next,
+                                                    pk->next < pk->pages});
         }
-        if (k == s->n_cut_pages) {
-            struct m365_cut_pages *nv =
-                realloc(s->cut_pages, (k + 1) * sizeof(*s->cut_pages));
-            if (!nv) {
-                return M365_E_NOMEM;
+    }
+    for (size_t i = 0; i < n && st == M365_OK; i++) {
+        if (g[i].sources) {
+            continue;
+        }
+        bool others = false;
+        for (size_t j = 0; j < n; j++) {
+            if (j != i && strcmp(g[j].format, g[i].format) == 0) {
+                g[j].last |= g[i].last;
+                others = true;
             }
-            s->cut_pages = nv;
-            s->cut_pages[s->n_cut_pages++] =
-                (struct m365_cut_pages){format, s->files[ru->file].path, 0};
         }
-        /* pages counts those naming a next page while the format has no last page. */
-        struct m365_cut_pages *c = &s->cut_pages[k];
-        c->pages = c->pages == UINT64_MAX || ru->pages_next < ru->pages
-                       ? UINT64_MAX
-                       : c->pages + ru->pages;
+        g[i].last |= others; /* its pages are those of one of the others */
     }
-    size_t k = 0;
+    free(s->cut_pages);
+    s->cut_pages = NULL;
+    s->n_cut_pages = 0;
+    for (size_t i = 0; i < n && st == M365_OK; i++) {
+        if (g[i].last) {
+            continue;
+        }
+        if (!s->cut_pages && !(s->cut_pages = calloc(n, sizeof(*s->cut_pages)))) {
+            st = M365_E_NOMEM;
+            break;
+        }
+        s->cut_pages[s->n_cut_pages++] =
+            (struct m365_cut_pages){g[i].format, g[i].sources, g[i].file, g[i].pages};
+    }
+    free(g);
     for (size_t i = 0; i < s->n_cut_pages; i++) {
-        if (s->cut_pages[i].pages != UINT64_MAX) {
-            s->cut_pages[k++] = s->cut_pages[i];
-        }
-    }
-    s->n_cut_pages = k;
-    for (size_t i = 0; i < k; i++) {
         const struct m365_cut_pages *c = &s->cut_pages[i];
-        char msg[400];
+        char of[200] = "";
+        m365_log_sources_text(c->sources, of, sizeof(of));
+        char msg[480];
         snprintf(msg, sizeof(msg),
-                 "a paged export with no last page: its %llu %s page%s each name%s a next page "
-                 "(@odata.nextLink), none is the last: the collector stopped before the end and "
-                 "the records after them were never saved; page through to a page without "
+                 "a paged export with no last page: its %llu %s page%s%s%s each name%s a next "
+                 "page (@odata.nextLink), none is the last: the collector stopped before the end "
+                 "and the records after them were never saved; page through to a page without "
                  "@odata.nextLink",
                  (unsigned long long)c->pages, c->format, c->pages == 1 ? "" : "s",
-                 c->pages == 1 ? "s" : "");
+                 *of ? " of " : "", of, c->pages == 1 ? "s" : "");
         diag(s, M365_DIAG_WARNING, M365_OK, c->file, msg);
     }
-    return M365_OK;
+    return st;
 }
 
 const struct m365_cut_pages *m365_scan_cut_pages(const struct m365_scan *s, size_t *n)

@@ -24,8 +24,10 @@ void m365_scan_unit_flattened(struct m365_read_unit *u, uint64_t line);
 /* A Search-UnifiedAuditLog row of the unit: its ResultIndex of the ResultCount results its
  * search session reported (an export whose rows stop short of the count was cut). */
 void m365_scan_unit_search_result(struct m365_read_unit *u, uint64_t index, uint64_t count);
-/* Pages of a paged API export the unit read, and those that name a next page. */
-void m365_scan_unit_pages(struct m365_read_unit *u, uint64_t pages, uint64_t pages_next);
+/* A page of a paged API export the unit read, naming a next page or not, holding records of
+ * the log sources in `sources` (bit per enum m365_log_source; 0: none kept). 0, or -1 when out
+ * of memory. */
+int m365_scan_unit_page(struct m365_read_unit *u, uint16_t sources, bool names_next);
 /* Bytes read so far from the unit's input. */
 void m365_scan_unit_progress(struct m365_read_unit *u, uint64_t bytes);
 struct m365_arena;

@@ -33,6 +33,21 @@ const char *m365_log_source_name(enum m365_log_source s)
     return (unsigned)s < M365_LOG__COUNT ? names[s] : "unknown";
 }
 
+void m365_log_sources_text(uint16_t sources, char *out, size_t n)
+{
+    size_t len = 0;
+    if (n) {
+        out[0] = '\0';
+    }
+    for (int k = 0; k < M365_LOG__COUNT && n; k++) {
+        if (sources & (1u << k)) {
+            int w = snprintf(out + len, n - len, "%s%s", len ? ", " : "",
+                             m365_log_source_name((enum m365_log_source)k));
+            len = w < 0 || (size_t)w >= n - len ? n - 1 : len + (size_t)w;
+        }
+    }
+}
+
 const char *m365_event_kind_name(enum m365_event_kind k)
 {
     static const char *const names[M365_EV__COUNT] = {

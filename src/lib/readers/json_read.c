@@ -4,6 +4,11 @@
 #include "json_records.h"
 #include "read_ctx.h"
 
+static void page_closed(void *user, bool names_next)
+{
+    m365_ctx_page(user, names_next);
+}
+
 void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
 {
     struct m365_json_records *jr = m365_json_records_new(ctx->in, ctx->lim->max_record_bytes);
@@ -14,6 +19,8 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
     if (ctx->force_lines) {
         m365_json_records_force_lines(jr);
     }
+    ctx->page_sources = 0;
+    m365_json_records_on_page(jr, page_closed, ctx);
     struct m365_json_record rec;
     enum m365_status st;
     while ((st = m365_json_records_next(jr, &rec)) != M365_E_EOF) {
@@ -55,11 +62,6 @@ void m365_json_read_all(struct m365_read_ctx *ctx, m365_json_map_fn map)
         }
         m365_json_reset(ctx->json);
         free(recoded);
-    }
-    uint64_t pages, pages_next;
-    m365_json_records_pages(jr, &pages, &pages_next);
-    if (pages) {
-        m365_ctx_pages(ctx, pages, pages_next);
     }
     m365_json_records_free(jr);
 }

@@ -50,6 +50,8 @@ struct m365_json_records {
     bool only_meta; /* every key so far at depth 1 started with '@' (@odata.context…) */
     bool names_next;            /* the top-level object has an "@odata.nextLink" member */
     uint64_t pages, pages_next; /* wrappers closed, and those naming a next page */
+    m365_json_page_fn on_page;  /* told of each wrapper closed */
+    void *on_page_user;
     char key[16];
     unsigned klen;
 };
@@ -693,6 +695,9 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                     if (r->is_wrapper) {
                         r->pages++;
                         r->pages_next += r->names_next;
+                        if (r->on_page) {
+                            r->on_page(r->on_page_user, r->names_next);
+                        }
                         continue;
                     }
                     return emit(r, rec, r->pos);
@@ -814,6 +819,12 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
         r->in_str = c == '"';
         r->pos++;
     }
+}
+
+void m365_json_records_on_page(struct m365_json_records *r, m365_json_page_fn fn, void *user)
+{
+    r->on_page = fn;
+    r->on_page_user = user;
 }
 
 void m365_json_records_pages(const struct m365_json_records *r, uint64_t *pages,

@@ -68,4 +68,8 @@ void m365_json_records_force_lines(struct m365_json_records *r);
  * "@odata.nextLink" member: a paged export whose every page names a next one lacks its last. */
 void m365_json_records_pages(const struct m365_json_records *r, uint64_t *pages,
                              uint64_t *pages_next);
+/* Called as each wrapper closes, with whether it names a next page: every record it held has
+ * been handed out by then (the call comes from the m365_json_records_next after its last). */
+typedef void (*m365_json_page_fn)(void *user, bool names_next);
+void m365_json_records_on_page(struct m365_json_records *r, m365_json_page_fn fn, void *user);
 #endif

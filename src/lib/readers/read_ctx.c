@@ -409,6 +409,9 @@ void m365_ev_commit(struct m365_read_ctx *ctx, const char *raw, size_t raw_len)
         m365_ctx_skip(ctx, ev->evidence.line, NULL, "out of memory storing the event");
         return;
     }
+    if (ev->log_source < M365_LOG__COUNT) {
+        ctx->page_sources |= (uint16_t)(1u << ev->log_source);
+    }
     ctx->fs->parsed++;
 }
 
@@ -1242,9 +1245,10 @@ void m365_ctx_search_result(struct m365_read_ctx *ctx, uint64_t index, uint64_t 
     }
 }
 
-void m365_ctx_pages(struct m365_read_ctx *ctx, uint64_t pages, uint64_t pages_next)
+void m365_ctx_page(struct m365_read_ctx *ctx, bool names_next)
 {
-    if (ctx->unit) {
-        m365_scan_unit_pages(ctx->unit, pages, pages_next);
+    if (ctx->unit && m365_scan_unit_page(ctx->unit, ctx->page_sources, names_next) != 0) {
+        m365_ctx_warn(ctx, 0, NULL, "out of memory: the export's pages are not counted");
     }
+    ctx->page_sources = 0;
 }

@@ -40,6 +40,7 @@ struct m365_read_ctx {
                                        * every event's details are copied */
     bool force_lines;         /* a part of a JSON Lines file: frame by lines without looking */
     struct m365_evb *evb;
+    uint16_t page_sources; /* bit per log source of the events kept since the last page */
     uint32_t n_diags; /* diagnostics emitted for this file */
     uint64_t n_untimed_reported;
     uint32_t ticks;
@@ -74,9 +75,10 @@ void m365_ctx_recoded(struct m365_read_ctx *ctx);
 /* A Search-UnifiedAuditLog row (ResultIndex, ResultCount), kept or skipped: the scan names an
  * export whose rows stop short of the count its search reported. */
 void m365_ctx_search_result(struct m365_read_ctx *ctx, uint64_t index, uint64_t count);
-/* Pages of a paged API export read ({"value":[…]}), and those naming a next page
- * ("@odata.nextLink"): the scan names an export whose every page names a next one. */
-void m365_ctx_pages(struct m365_read_ctx *ctx, uint64_t pages, uint64_t pages_next);
+/* A page of a paged API export read ({"value":[…]}), naming a next page ("@odata.nextLink") or
+ * not, counted for the log sources of the records kept since the page before (page_sources):
+ * the scan names an export of one log source whose every page names a next one. */
+void m365_ctx_page(struct m365_read_ctx *ctx, bool names_next);
 
 /* Progress: readers call this once per record; it reports to the scan every 4096 records. */
 void m365_ctx_tick(struct m365_read_ctx *ctx);

@@ -547,11 +547,15 @@ static void coverage(struct m365_buf *b, const struct m365_scan *s)
         m365_buf_puts(b, "<h3>Paged exports with no last page</h3><p>Every page names a next "
                          "one (<code>@odata.nextLink</code>): the collector stopped before the "
                          "end, and the records after them were never saved.</p><table><tr>"
-                         "<th>format</th><th>pages</th><th>first file</th></tr>");
+                         "<th>format</th><th>log source</th><th>pages</th><th>first file</th></tr>");
         for (size_t i = 0; i < cv->n_cut_pages; i++) {
             const struct m365_cut_pages *cp = &cv->cut_pages[i];
             m365_buf_puts(b, "<tr><td>");
             esc(b, cp->format);
+            m365_buf_puts(b, "</td><td>");
+            char of[200];
+            m365_log_sources_text(cp->sources, of, sizeof(of));
+            esc(b, *of ? of : "(no records)");
             m365_buf_printf(b, "</td><td class=\"num\">%llu</td><td>",
                             (unsigned long long)cp->pages);
             esc(b, cp->file);

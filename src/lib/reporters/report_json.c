@@ -261,6 +261,15 @@ static void coverage(struct m365_buf *b, const struct m365_coverage *c)
         m365_buf_puts(b, i ? ",{" : "{");
         m365_json_key(b, &cf, "format");
         m365_json_cstr(b, cp->format);
+        m365_json_key(b, &cf, "sources");
+        m365_buf_putc(b, '[');
+        for (int k = 0, any = 0; k < M365_LOG__COUNT; k++) {
+            if (cp->sources & (1u << k)) {
+                m365_buf_puts(b, any++ ? "," : "");
+                m365_json_cstr(b, m365_log_source_name((enum m365_log_source)k));
+            }
+        }
+        m365_buf_putc(b, ']');
         m365_json_key(b, &cf, "file");
         m365_json_cstr(b, cp->file);
         m365_json_key(b, &cf, "pages");
