@@ -276,8 +276,16 @@ static enum m365_status list(struct lister *l, int fd, const char *name)
                 return M365_E_IO;
             }
             if (f->n == 0) { /* nothing to read: the archive cannot be */
-                snprintf(l->err, l->esz, "%s archive cannot be read: %s", f->seven_zip ? "7-Zip"
-                         : "tar", why ? why : "damaged or cut short at its start");
+                /* libarchive sizes a 7-Zip header's tables from its counts before reading them
+                 * (docs/robustness.md): out of memory there is a header claiming millions of
+                 * files, damaged or not, not a machine short of memory for the scan. */
+                bool claims = f->seven_zip && (archive_errno(l->a) == ENOMEM ||
+                                               (why && strstr(why, "allocate memory")));
+                snprintf(l->err, l->esz, "%s archive cannot be read: %s%s", f->seven_zip ? "7-Zip"
+                         : "tar", why ? why : "damaged or cut short at its start",
+                         claims ? " (its header lists more files than this machine has memory "
+                                  "for: damaged, or millions of files; extract it with 7z x and "
+                                  "scan the folder)" : "");
                 return M365_E_IO;
             }
             stop(f, M365_E_PARSE, "damaged after %s (%s): the rest of the archive is not read",
