@@ -469,6 +469,18 @@ static void log_page(void *user, bool names_next)
     l->n++;
 }
 
+/* The framer over the file at path, read `chunk` bytes at a time (0: the default). */
+static struct m365_json_records *open_pages(const char *path, size_t chunk, struct m365_input **in)
+{
+    struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64, 0};
+    const char *err = NULL;
+    *in = m365_input_open(path, &lim, chunk, &err);
+    assert_non_null(*in);
+    struct m365_json_records *jr = m365_json_records_new(*in, 1u << 20);
+    assert_non_null(jr);
+    return jr;
+}
+
 /* Pages ({"value":[…]} wrappers) and those naming a next page, at every read size: the link
  * before or after the records, an empty last page, a link inside a record (not the page's), a
  * longer key, and no wrapper at all. */
@@ -495,11 +507,8 @@ static void pages_and_next_links(void **state)
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         assert_int_equal(m365_test_write_file(path, cases[k].doc, strlen(cases[k].doc)), 0);
         for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-            struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64, 0};
-            const char *err = NULL;
-            struct m365_input *in = m365_input_open(path, &lim, chunks[c], &err);
-            assert_non_null(in);
-            struct m365_json_records *jr = m365_json_records_new(in, 1u << 20);
+            struct m365_input *in;
+            struct m365_json_records *jr = open_pages(path, chunks[c], &in);
             struct m365_json_record rec;
             while (m365_json_records_next(jr, &rec) != M365_E_EOF) {
             }
@@ -521,11 +530,8 @@ static void pages_and_next_links(void **state)
                               "{\"value\":[{\"a\":3}]}\n";
     assert_int_equal(m365_test_write_file(path, two, strlen(two)), 0);
     for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-        struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64, 0};
-        const char *err = NULL;
-        struct m365_input *in = m365_input_open(path, &lim, chunks[c], &err);
-        assert_non_null(in);
-        struct m365_json_records *jr = m365_json_records_new(in, 1u << 20);
+        struct m365_input *in;
+        struct m365_json_records *jr = open_pages(path, chunks[c], &in);
         struct page_log log = {0};
         m365_json_records_on_page(jr, log_page, &log);
         struct m365_json_record rec;
