@@ -134,6 +134,24 @@ int m365_temp_file(const char *dir)
     return fd;
 }
 
+int m365_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            errno = w < 0 ? errno : ENOSPC;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 /* Writes base[0, n) to the file at offset 0 (out), or reads it back from there. 0, or an errno
  * (ENOSPC for a write that makes no progress, EIO for a file shorter than n). */
 static int transfer(int fd, char *base, size_t n, bool out)

@@ -41,6 +41,9 @@ const char *m365_temp_dir(const char *dir);
  * file system has it, else a named one removed at once. Nothing is left on disk whatever
  * happens. -1 with errno set. */
 int m365_temp_file(const char *dir);
+/* Writes p[0, n) to fd at its offset, again after a signal: 0, or -1 with errno set (ENOSPC for
+ * a write that takes nothing). */
+int m365_write_all(int fd, const void *p, size_t n);
 
 /* Puts the range on an unlinked file in dir, at the same addresses and with the same contents,
  * so that its pages can leave memory (m365_region_release). Nothing may use the range during

@@ -959,7 +959,7 @@ static enum m365_status add_page_group(struct page_group **g, size_t *n, size_t 
             /* The one it joins may now touch others of its format: fold them in. */
             for (size_t j = i + 1; j < *n; j++) {
                 struct page_group *y = &(*g)[j];
-                if (x->sources && strcmp(y->format, x->format) == 0 && x->sources & y->sources) {
+                if (strcmp(y->format, x->format) == 0 && x->sources & y->sources) {
                     x->sources |= y->sources;
                     x->pages += y->pages;
                     x->last |= y->last;

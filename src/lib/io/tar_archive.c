@@ -135,23 +135,6 @@ static int temp_file(const char *dir, char *err, size_t esz)
     return fd;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 struct lister {
     struct archive *a;
     /* A gzip or zstd archive's bytes, undone by our decoders (ISA-L: twice zlib's speed);
@@ -210,7 +193,7 @@ static int unpack(struct lister *l, const char *path, size_t got, uint64_t *off,
             f->tick(l->in ? m365_input_bytes_in(l->in) : raw > 0 ? (uint64_t)raw : 0, l->packed,
                     f->tick_user);
         }
-        if (write_all(f->temp_fd, l->buf, (size_t)n) != 0) {
+        if (m365_write_all(f->temp_fd, l->buf, (size_t)n) != 0) {
             /* A disk full part way: the files unpacked before are kept. */
             stop(f, M365_E_IO, "unpacking stopped at %s: the temporary file cannot take more "
                  "(%s): it and the rest of the archive are not read (point TMPDIR at a "

@@ -521,14 +521,9 @@ static enum m365_status unpack_to(struct m365_zip *z, uint64_t index, int fd, ui
             st = M365_E_LIMIT;
             break;
         }
-        for (ssize_t at = 0; at < n && st == M365_OK;) {
-            ssize_t w = write(fd, buf + at, (size_t)(n - at));
-            if (w < 0) {
-                *err = strerror(errno);
-                st = M365_E_IO;
-            } else {
-                at += w;
-            }
+        if (m365_write_all(fd, buf, (size_t)n) != 0) {
+            *err = strerror(errno);
+            st = M365_E_IO;
         }
     }
     free(buf);
@@ -642,17 +637,10 @@ enum m365_status m365_zip_temps_copy(struct m365_zip_temps *k, int src, uint64_t
             st = M365_E_IO;
             break;
         }
-        for (ssize_t w = 0; w < r;) {
-            ssize_t x = write(fd, buf + w, (size_t)(r - w));
-            if (x < 0 && errno == EINTR) {
-                continue;
-            }
-            if (x <= 0) {
-                why = x < 0 ? strerror(errno) : "nothing written";
-                st = M365_E_IO;
-                break;
-            }
-            w += x;
+        if (m365_write_all(fd, buf, (size_t)r) != 0) {
+            why = strerror(errno);
+            st = M365_E_IO;
+            break;
         }
         done += (uint64_t)r;
     }

@@ -49,7 +49,6 @@ struct m365_json_records {
     bool expect_key, capture, after_colon;
     bool only_meta; /* every key so far at depth 1 started with '@' (@odata.context…) */
     bool names_next;            /* the top-level object has an "@odata.nextLink" member */
-    uint64_t pages, pages_next; /* wrappers closed, and those naming a next page */
     m365_json_page_fn on_page;  /* told of each wrapper closed */
     void *on_page_user;
     char key[16];
@@ -693,8 +692,6 @@ static enum m365_status next_struct(struct m365_json_records *r, struct m365_jso
                     r->where = TOP;
                     r->pos++;
                     if (r->is_wrapper) {
-                        r->pages++;
-                        r->pages_next += r->names_next;
                         if (r->on_page) {
                             r->on_page(r->on_page_user, r->names_next);
                         }
@@ -825,13 +822,6 @@ void m365_json_records_on_page(struct m365_json_records *r, m365_json_page_fn fn
 {
     r->on_page = fn;
     r->on_page_user = user;
-}
-
-void m365_json_records_pages(const struct m365_json_records *r, uint64_t *pages,
-                             uint64_t *pages_next)
-{
-    *pages = r->pages;
-    *pages_next = r->pages_next;
 }
 
 void m365_json_records_force_lines(struct m365_json_records *r)

@@ -64,12 +64,9 @@ enum m365_status m365_json_records_next(struct m365_json_records *r, struct m365
 bool m365_json_records_lines_mode(struct m365_input *in);
 /* Frame as JSON Lines without looking (a part of a file already judged to be JSON Lines). */
 void m365_json_records_force_lines(struct m365_json_records *r);
-/* Wrappers ({"value":[…]} pages) read whole so far, and those among them with an
- * "@odata.nextLink" member: a paged export whose every page names a next one lacks its last. */
-void m365_json_records_pages(const struct m365_json_records *r, uint64_t *pages,
-                             uint64_t *pages_next);
-/* Called as each wrapper closes, with whether it names a next page: every record it held has
- * been handed out by then (the call comes from the m365_json_records_next after its last). */
+/* Called as each wrapper ({"value":[…]} page) closes, with whether it has an "@odata.nextLink"
+ * member (a paged export whose every page names a next one lacks its last): every record it held
+ * has been handed out by then (the call comes from the m365_json_records_next after its last). */
 typedef void (*m365_json_page_fn)(void *user, bool names_next);
 void m365_json_records_on_page(struct m365_json_records *r, m365_json_page_fn fn, void *user);
 #endif
