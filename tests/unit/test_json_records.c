@@ -470,16 +470,25 @@ static void log_page(void *user, bool names_next)
     l->n_named += names_next;
 }
 
-/* The framer over the file at path, read `chunk` bytes at a time (0: the default). */
-static struct m365_json_records *open_pages(const char *path, size_t chunk, struct m365_input **in)
+/* What the framer tells of the pages of the file at path, read `chunk` bytes at a time (0: the
+ * default), to its end. */
+static struct page_log frame_pages(const char *path, size_t chunk)
 {
     struct m365_limits lim = {16u << 20, 1ull << 30, 250, 64, 0};
     const char *err = NULL;
-    *in = m365_input_open(path, &lim, chunk, &err);
-    assert_non_null(*in);
-    struct m365_json_records *jr = m365_json_records_new(*in, 1u << 20);
+    struct m365_input *in = m365_input_open(path, &lim, chunk, &err);
+    assert_non_null(in);
+    struct m365_json_records *jr = m365_json_records_new(in, 1u << 20);
     assert_non_null(jr);
-    return jr;
+    struct page_log log = {0};
+    m365_json_records_on_page(jr, log_page, &log);
+    struct m365_json_record rec;
+    while (m365_json_records_next(jr, &rec) != M365_E_EOF) {
+        log.records++;
+    }
+    m365_json_records_free(jr);
+    m365_input_close(in);
+    return log;
 }
 
 /* Pages ({"value":[…]} wrappers) and those naming a next page, at every read size: the link
@@ -508,20 +517,12 @@ static void pages_and_next_links(void **state)
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         assert_int_equal(m365_test_write_file(path, cases[k].doc, strlen(cases[k].doc)), 0);
         for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-            struct m365_input *in;
-            struct m365_json_records *jr = open_pages(path, chunks[c], &in);
-            struct page_log log = {0};
-            m365_json_records_on_page(jr, log_page, &log);
-            struct m365_json_record rec;
-            while (m365_json_records_next(jr, &rec) != M365_E_EOF) {
-            }
+            struct page_log log = frame_pages(path, chunks[c]);
             if (log.n != cases[k].pages || log.n_named != cases[k].next) {
                 fail_msg("case %zu, read size %zu: %u pages, %u naming a next one; expected "
                          "%llu, %llu", k, chunks[c], log.n, log.n_named,
                          (unsigned long long)cases[k].pages, (unsigned long long)cases[k].next);
             }
-            m365_json_records_free(jr);
-            m365_input_close(in);
         }
     }
     /* The page callback: each page told after its last record, before the next page's first. */
@@ -530,14 +531,7 @@ static void pages_and_next_links(void **state)
                               "{\"value\":[{\"a\":3}]}\n";
     assert_int_equal(m365_test_write_file(path, two, strlen(two)), 0);
     for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-        struct m365_input *in;
-        struct m365_json_records *jr = open_pages(path, chunks[c], &in);
-        struct page_log log = {0};
-        m365_json_records_on_page(jr, log_page, &log);
-        struct m365_json_record rec;
-        while (m365_json_records_next(jr, &rec) != M365_E_EOF) {
-            log.records++;
-        }
+        struct page_log log = frame_pages(path, chunks[c]);
         assert_int_equal(log.n, 3);
         static const unsigned at[] = {2, 2, 3}, named[] = {1, 0, 0};
         for (unsigned i = 0; i < 3; i++) {
@@ -547,8 +541,6 @@ static void pages_and_next_links(void **state)
                          named[i]);
             }
         }
-        m365_json_records_free(jr);
-        m365_input_close(in);
     }
     free(path);
     m365_test_rmtree(dir);
