@@ -4,13 +4,15 @@
 # on while each read follows the last one counted within 7 days. A residential proxy's exit that
 # reads mail five weeks later is someone else's, and so is a stray read from the same address in
 # another year (the realdata samples share the placeholder 1.2.3.4 across unrelated tenants).
+# A session the attacker used from one of the incident's addresses is theirs from any address.
 source "$(dirname "$0")/common.bash" "$@"
 ORG=3c9a1e57-0b4d-4f8e-a2d6-71f05b8c9e21
 D=fabrikamlabs.onmicrosoft.com
 IP=185.220.101.47
 N=0
 
-# read WHEN OWNER IP ITEMS: a MailItemsAccessed record of OWNER's own mailbox (Outlook on the web)
+# read WHEN OWNER IP ITEMS [SESSION]: a MailItemsAccessed record of OWNER's own mailbox (Outlook
+# on the web), in SESSION (SessionId and AppAccessContext.AADSessionId) when given
 read_mail() {
     N=$((N + 1))
     local items="" i
@@ -18,8 +20,19 @@ read_mail() {
         [ -n "$items" ] && items+=","
         items+=$(printf '{"InternetMessageId":"<DB9PR08MB7%03d%04dAB@DB9PR08MB7241.eurprd08.prod.outlook.com>","SizeInBytes":%d}' "$N" "$i" $((21000 + 977 * i)))
     done
-    printf '{"CreationTime":"%s","Id":"5b1e0c7a-2f4d-4c1b-9e0a-%012d","Operation":"MailItemsAccessed","OrganizationId":"%s","RecordType":50,"ResultStatus":"Succeeded","UserKey":"10032003C1D2E3%02d","UserType":0,"Version":1,"Workload":"Exchange","UserId":"%s@%s","AppId":"00000002-0000-0ff1-ce00-000000000000","ClientAppId":"00000002-0000-0ff1-ce00-000000000000","ClientIPAddress":"%s","ClientInfoString":"Client=OWA;Action=ViaProxy","ExternalAccess":false,"InternalLogonType":0,"LogonType":0,"MailboxGuid":"0f6b2c1d-8e4a-4b7c-a3d9-5e2f1a0c%04d","MailboxOwnerUPN":"%s@%s","OperationProperties":[{"Name":"MailAccessType","Value":"Bind"},{"Name":"IsThrottled","Value":"False"}],"OrganizationName":"%s","OriginatingServer":"DB9PR08MB7241 (15.20.8632.025)\\r\\n","Folders":[{"FolderItems":[%s],"Id":"LgAAAAB8fQ2kT1Pz02JvXyiMk6KXAQBWZi6m2NaiIzrUWOjLRAAAB","Path":"\\\\Inbox"}],"OperationCount":%d}\n' \
-        "$1" "$N" "$ORG" "$N" "$2" "$D" "$3" "$N" "$2" "$D" "$D" "$items" "$4"
+    printf '{"CreationTime":"%s","Id":"5b1e0c7a-2f4d-4c1b-9e0a-%012d","Operation":"MailItemsAccessed","OrganizationId":"%s","RecordType":50,"ResultStatus":"Succeeded","UserKey":"10032003C1D2E3%02d","UserType":0,"Version":1,"Workload":"Exchange","UserId":"%s@%s","AppId":"00000002-0000-0ff1-ce00-000000000000","ClientAppId":"00000002-0000-0ff1-ce00-000000000000","ClientIPAddress":"%s","ClientInfoString":"Client=OWA;Action=ViaProxy","ExternalAccess":false,"InternalLogonType":0,"LogonType":0,"MailboxGuid":"0f6b2c1d-8e4a-4b7c-a3d9-5e2f1a0c%04d","MailboxOwnerUPN":"%s@%s","OperationProperties":[{"Name":"MailAccessType","Value":"Bind"},{"Name":"IsThrottled","Value":"False"}],"OrganizationName":"%s","OriginatingServer":"DB9PR08MB7241 (15.20.8632.025)\\r\\n","Folders":[{"FolderItems":[%s],"Id":"LgAAAAB8fQ2kT1Pz02JvXyiMk6KXAQBWZi6m2NaiIzrUWOjLRAAAB","Path":"\\\\Inbox"}],"OperationCount":%d%s}\n' \
+        "$1" "$N" "$ORG" "$N" "$2" "$D" "$3" "$N" "$2" "$D" "$D" "$items" "$4" \
+        "${5:+,\"SessionId\":\"$5\",\"AppAccessContext\":{\"AADSessionId\":\"$5\",\"IssuedAtTime\":\"$1\"\}}"
+}
+
+# signin WHEN USER IP SESSION OPERATION: a UAL Entra sign-in (UserLoggedIn or UserLoginFailed),
+# its session in DeviceProperties as Entra writes it
+signin() {
+    N=$((N + 1))
+    local err='"ErrorNumber":"0"'
+    [ "$5" = UserLoginFailed ] && err='"ErrorNumber":"50126","LogonError":"InvalidUserNameOrPassword"'
+    printf '{"CreationTime":"%s","Id":"9a7c31e2-5d08-4b6f-8e21-%012d","Operation":"%s","OrganizationId":"%s","RecordType":15,"ResultStatus":"Success","UserKey":"7f3b2c10-4e5d-4a69-9b1c-2d8e6f0a%04d","UserType":0,"Version":1,"Workload":"AzureActiveDirectory","ClientIP":"%s","ObjectId":"00000002-0000-0ff1-ce00-000000000000","UserId":"%s@%s","AzureActiveDirectoryEventType":1,"ExtendedProperties":[{"Name":"ResultStatusDetail","Value":"Success"},{"Name":"UserAgent","Value":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36"},{"Name":"RequestType","Value":"Login:login"}],"ModifiedProperties":[],"Actor":[{"ID":"7f3b2c10-4e5d-4a69-9b1c-2d8e6f0a%04d","Type":0},{"ID":"%s@%s","Type":5}],"ActorContextId":"%s","ActorIpAddress":"%s","InterSystemsId":"c1d2e3f4-0a1b-4c2d-8e3f-%012d","IntraSystemId":"5d4c3b2a-1f0e-4d9c-8b7a-%012d","SupportTicketId":"","Target":[{"ID":"00000002-0000-0ff1-ce00-000000000000","Type":0}],"TargetContextId":"%s","ApplicationId":"4765445b-32c6-49b0-83e6-1d93765276ca","DeviceProperties":[{"Name":"OS","Value":"Windows10"},{"Name":"BrowserType","Value":"Chrome"},{"Name":"IsCompliantAndManaged","Value":"False"},{"Name":"SessionId","Value":"%s"}],%s}\n' \
+        "$1" "$N" "$5" "$ORG" "$N" "$3" "$2" "$D" "$N" "$2" "$D" "$ORG" "$3" "$N" "$N" "$ORG" "$4" "$err"
 }
 
 {
@@ -75,6 +88,48 @@ expect_grep "short address and counts on one line" "$WORK/short.txt" \
     '^      omar\.haddad@fab\.de  +4 items  04-08 21:02 \.\. 04-08 21:02$'
 expect_grep "busiest side by side" "$WORK/short.txt" '^  lena\.berg@fab\.de +[0-9]+ +185\.220\.101\.47 +[0-9]+$'
 expect_eq "summaries fit 80 columns" "$(cat "$WORK/summary.txt" "$WORK/short.txt" | awk 'length > 80' | wc -l)" 0
+
+# A residential proxy pool changes exit within one session: reads in a session the attacker
+# used from the incident's address count from any address, via the session.
+S_RULE=a41f0c9e-6d2b-4e83-b7c5-19e0d4f2a6b8
+S_OMAR=e7c25d1a-08f3-4b6e-9a41-3c5f2d7e8b90
+S_FAIL=0b9e4f27-63a1-4d8c-b5e2-f17a9c3d6e04
+S_LATE=6d3a8e15-2b9f-4c07-a1e6-85f0d2c4b739
+cp "$WORK/audit.jsonl" "$WORK/session.jsonl"
+{
+    # The rule's session, from another exit two days on: lena's mailbox again.
+    read_mail 2026-04-04T22:16:40 lena.berg 185.220.101.52 2 "$S_RULE"
+    # The attacker signs in as omar through the proxy, then reads his mailbox from other exits.
+    signin 2026-04-06T10:02:11 omar.haddad "$IP" "$S_OMAR" UserLoggedIn
+    read_mail 2026-04-06T10:03:27 omar.haddad 185.220.101.52 3 "$S_OMAR"
+    read_mail 2026-04-06T10:41:02 omar.haddad 109.70.100.23 2 "${S_OMAR^^}"
+    # Not the attacker's: a failed sign-in from the proxy opens no session; nina's own session
+    # from her own address is hers.
+    signin 2026-04-05T08:12:40 nina.kraus "$IP" "$S_FAIL" UserLoginFailed
+    read_mail 2026-04-05T08:30:19 nina.kraus 88.10.2.3 4 "$S_FAIL"
+    # The proxy five weeks on is someone else's, and so is the session they used through it.
+    read_mail 2026-05-20T16:31:08 james.obi "$IP" 1 "$S_LATE"
+    read_mail 2026-05-21T09:12:44 james.obi 62.4.13.77 2 "$S_LATE"
+    # No session, another exit: not reached.
+    read_mail 2026-04-06T11:00:00 tarik.sen 185.220.101.52 3
+    # Exports anonymised for sharing write one placeholder for every session, and some records
+    # the empty GUID: they join nothing.
+    read_mail 2026-04-07T13:20:00 sofia.marin "$IP" 1 ANONYMIZED
+    read_mail 2026-04-07T15:45:10 paul.weber 93.184.216.34 2 ANONYMIZED
+    read_mail 2026-04-07T16:02:37 sofia.marin "$IP" 1 00000000-0000-0000-0000-000000000000
+    read_mail 2026-04-07T16:40:52 paul.weber 93.184.216.34 2 00000000-0000-0000-0000-000000000000
+} >>"$WORK/session.jsonl"
+scan_json "$WORK/sess.json" "$WORK/sess.err" --events "$WORK/sess.events" "$WORK/session.jsonl"
+expect_eq "session scan exit" "$RC" 0
+expect_eq "session records parsed" "$(total parsed "$WORK/sess.json")" 23
+expect_eq "a UAL sign-in's session (DeviceProperties SessionId)" \
+    "$(jq -r 'select(.operation == "UserLoggedIn") | .session_id' "$WORK/sess.events")" "$S_OMAR"
+expect_eq "exposure through the attacker's sessions" \
+    "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox)=\(.items)/\(.via | join(","))"] | join(" ")' "$WORK/sess.json")" \
+    "lena.berg@$D=5/$IP,session $S_RULE omar.haddad@$D=9/$IP,session $S_OMAR sofia.marin@$D=7/$IP"
+expect_eq "the second incident's unchanged" \
+    "$(jq -r '[.incidents[1].exposure[] | "\(.mailbox)=\(.items)/\(.via | join(","))"] | join(" ")' "$WORK/sess.json")" \
+    "omar.haddad@$D=7/45.142.120.15"
 
 # The late read joins when it follows within 7 days of the others.
 sed -i 's/2026-05-20T16:05:44/2026-04-20T16:05:44/' "$WORK/audit.jsonl"

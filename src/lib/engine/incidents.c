@@ -231,6 +231,79 @@ static size_t reach_find(const struct reach *r, size_t n, const char *v)
     return lo < n && strcmp(r[lo].value, v) == 0 ? lo : n;
 }
 
+/* A session the attacker used from one of an incident's addresses (the map's value: a list,
+ * as one session can be several incidents'). */
+struct session_link {
+    size_t incident;
+    struct session_link *next;
+};
+
+/* The event's session id, lower-case and interned, as the session map knows it; NULL unless a
+ * GUID other than the empty one (exports anonymised for sharing write one placeholder in all). */
+static const char *session_key(struct m365_scan *s, const char *v)
+{
+    if (!v || strlen(v) != 36 || strspn(v, "0-") == 36) {
+        return NULL;
+    }
+    bool upper = false;
+    for (size_t i = 0; i < 36; i++) {
+        char c = v[i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'f'))) {
+            return NULL;
+        }
+        upper |= c >= 'A' && c <= 'F';
+    }
+    if (!upper) {
+        return v;
+    }
+    char low[36];
+    for (size_t i = 0; i < 36; i++) {
+        low[i] = (char)(v[i] >= 'A' && v[i] <= 'F' ? v[i] + 32 : v[i]);
+    }
+    return m365_scan_intern(s, low, sizeof(low));
+}
+
+/* Joins the session to the incident; false when out of memory. */
+static bool session_join(struct m365_map *sessions, const char *key, size_t incident)
+{
+    void **slot = m365_map_put(sessions, key, NULL);
+    if (!slot) {
+        return false;
+    }
+    for (struct session_link *l = *slot; l; l = l->next) {
+        if (l->incident == incident) {
+            return true;
+        }
+    }
+    struct session_link *l = malloc(sizeof(*l));
+    if (!l) {
+        return false;
+    }
+    *l = (struct session_link){incident, *slot};
+    *slot = l;
+    return true;
+}
+
+static void sessions_free(struct m365_map *sessions)
+{
+    M365_MAP_EACH(sessions, slot)
+    {
+        for (struct session_link *l = slot->val, *next; l; l = next) {
+            next = l->next;
+            free(l);
+        }
+    }
+    m365_map_free(sessions);
+}
+
+/* The records that name a session: sign-ins, Exchange's, SharePoint's (AppAccessContext),
+ * Graph requests; not the directory's. */
+#define SESSION_KINDS                                                                              \
+    (M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) |                       \
+     M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_MAILBOX_ITEM) |                    \
+     M365_KIND_BIT(M365_EV_FILE) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST))
+
 struct incident_reads {
     struct m365_map acc;  /* mailbox -> exposure_acc */
     int64_t *ip_until;    /* per address of the incident: reads from it count until then */
@@ -298,10 +371,13 @@ static void finish_exposure(struct m365_arena *ar, struct m365_incident *inc, st
 
 /* Each incident's exposure: the mailboxes read (MailItemsAccessed) from its first time on by one
  * of its applications or service principals (not Microsoft's own), else from one of its
- * addresses. An application stays the attacker's once it is theirs; an address only while they
- * use it (proxies and cloud addresses pass to others): reads from one count until window_ms
- * after the incident's last finding, and on while each follows the last so counted within
- * window_ms, as findings join an incident. Events come in time order; one pass serves all. */
+ * addresses, else in a session the attacker used from one of them. An application stays the
+ * attacker's once it is theirs; an address only while they use it (proxies and cloud addresses
+ * pass to others): reads from one count until window_ms after the incident's last finding, and
+ * on while each follows the last so counted within window_ms, as findings join an incident. A
+ * session (AADSessionId, Exchange SessionId, the sign-in's) stays theirs from the first record
+ * of it made from such an address: a residential proxy pool changes exit within one session.
+ * Events come in time order; one pass serves all. */
 static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, int64_t window_ms)
 {
     size_t nr = 0;
@@ -337,19 +413,44 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
             }
         }
     }
+    bool by_address = false;
+    for (size_t j = 0; j < k; j++) {
+        by_address |= r[j].ip != SIZE_MAX;
+    }
     if (k) {
         m365_qsort(r, k, sizeof(*r), cmp_reach);
     }
     size_t n = st == M365_OK && k ? m365_scan_n_events(s) : 0;
+    struct m365_map sessions = {0}; /* session key -> session_link list */
     struct m365_event buf;
-    for (size_t i = 0; i < n; i++) {
-        if (m365_scan_event_kind(s, i) != M365_EV_MAIL_ACCESS) {
+    for (size_t i = 0; st == M365_OK && i < n; i++) {
+        uint8_t kind = m365_scan_event_kind(s, i);
+        if (kind != M365_EV_MAIL_ACCESS &&
+            (!by_address || !(M365_KIND_BIT(kind) & SESSION_KINDS))) {
             continue;
         }
         const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-        if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE) {
+        if (!ev || ev->time_ms == M365_TIME_NONE) {
             continue;
         }
+        /* A record the attacker made from one of an incident's addresses while it was theirs
+         * (not a failed sign-in: it opens no session) puts its session in the incident. */
+        const char *sk = by_address ? session_key(s, ev->session_id) : NULL;
+        if (sk && ev->ip && !(kind == M365_EV_SIGNIN && ev->result == M365_RESULT_FAILURE)) {
+            for (size_t j = reach_find(r, k, ev->ip); j < k && strcmp(r[j].value, ev->ip) == 0;
+                 j++) {
+                const struct m365_incident *inc = &x->v[r[j].incident];
+                if (r[j].ip != SIZE_MAX && ev->time_ms >= inc->first_ms &&
+                    ev->time_ms <= ir[r[j].incident].ip_until[r[j].ip] &&
+                    !session_join(&sessions, sk, r[j].incident)) {
+                    st = M365_E_NOMEM;
+                }
+            }
+        }
+        if (kind != M365_EV_MAIL_ACCESS || !ev->mail || !ev->mail->mailbox_upn) {
+            continue;
+        }
+        const struct session_link *in_session = sk ? m365_map_get(&sessions, sk, NULL) : NULL;
         /* The event's own application first (ClientAppId, then AppId), then its address; each
          * looked up once, its entries r[at[c]…] (at[c] == k: none). */
         const char *v[3] = {ev->client_app_id, ev->app_id, ev->ip};
@@ -373,6 +474,19 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
                 }
             }
         }
+        const char *via_session = NULL;
+        for (const struct session_link *l = in_session; l; l = l->next) {
+            struct incident_reads *d = &ir[l->incident];
+            if (d->seen != i + 1 && ev->time_ms >= x->v[l->incident].first_ms) {
+                if (!via_session) {
+                    char text[48];
+                    int len = snprintf(text, sizeof(text), "session %s", sk);
+                    via_session = m365_scan_intern(s, text, (size_t)len);
+                }
+                d->seen = i + 1;
+                d->via = via_session;
+            }
+        }
         /* Counted once per incident that reached it. */
         for (int c = 0; c < 3; c++) {
             for (size_t j = at[c]; j < k && strcmp(r[j].value, v[c]) == 0; j++) {
@@ -383,7 +497,17 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
                 }
             }
         }
+        for (const struct session_link *l = in_session; l; l = l->next) {
+            struct incident_reads *d = &ir[l->incident];
+            if (d->seen == i + 1 && d->via) {
+                count_read(d, ev);
+            }
+            if (d->seen == i + 1) {
+                d->seen = SIZE_MAX;
+            }
+        }
     }
+    sessions_free(&sessions);
     struct m365_arena *ar = m365_scan_arena(s);
     for (size_t q = 0; ir && q < x->n; q++) {
         finish_exposure(ar, &x->v[q], &ir[q].acc);

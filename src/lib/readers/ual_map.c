@@ -473,6 +473,11 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     /* Name/value lists. */
     each_name_value(ctx, GET(U_ExtendedProperties), add_extra);
     each_name_value(ctx, GET(U_DeviceProperties), add_extra);
+    if (rt == 15 && !ev->session_id) {
+        /* An Entra sign-in names its session in DeviceProperties: the SessionId of the Exchange
+         * records and the Graph sign-ins made in that session. */
+        ev->session_id = m365_ev_find_extra(ctx, "SessionId");
+    }
     each_name_value(ctx, GET(U_Parameters), add_param);
     if (rt != 50) {
         each_name_value(ctx, GET(U_OperationProperties), add_param);

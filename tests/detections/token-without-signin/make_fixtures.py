@@ -130,6 +130,9 @@ UAL_OWA_T = UAL["1dfd5dcd-a6dd-414b-a5a8-524487cb70a4"]
 UAL_IOS_T = UAL["43131935-8dce-4583-bccd-53abdd1d7b4f"]
 UAL_RPC_T = UAL["0e502c81-1509-4f75-b02f-b89ef756e079"]
 UAL_ARC_T = next(r for r in UAL.values() if r.get("ClientAppId") == "5d2a8f6e-1b3c-4e7d-9f04-a6c8e2b1d359")
+with open(os.path.join(DEMO, "purview/AuditLog_2026-03.csv"), newline="", encoding="utf-8-sig") as f:
+    UAL_SIGNIN_T = next(json.loads(r["AuditData"]) for r in csv.DictReader(f)
+                        if r["RecordId"] == "13a92736-c10f-43af-9933-2e27e734c909")
 with open(os.path.join(DEMO, "sentinel/SigninLogs.csv"), newline="", encoding="utf-8-sig") as f:
     _rows = list(csv.reader(f))
 CSV_HEADER = _rows[0]
@@ -198,6 +201,28 @@ def graph_item(s):
             "authenticationStepResultDetail": "First factor requirement satisfied by claim in the token",
             "authenticationStepRequirement": "Primary authentication"}]
     return v
+
+
+def ual_signin(s):
+    """An interactive sign-in as the Unified Audit Log writes it (UserLoggedIn, RecordType 15):
+    its session in DeviceProperties."""
+    r = copy.deepcopy(UAL_SIGNIN_T)
+    appid, appname, resid, resname, ressp, cau, ua, os_, browser = APPS[s.app]
+    name, disp, oid = USERS[s.user][0], USERS[s.user][1], USERS[s.user][2]
+    r.update({"CreationTime": s.t, "Id": s.id, "UserKey": oid, "ClientIP": s.ip,
+              "ObjectId": resid, "UserId": upn(s.user), "ActorIpAddress": s.ip,
+              "ApplicationId": appid, "InterSystemsId": s.corr, "IntraSystemId": guid()})
+    r["Actor"] = [{"ID": oid, "Type": 0}, {"ID": upn(s.user), "Type": 5}]
+    r["Target"] = [{"ID": resid, "Type": 0}]
+    for e in r["ExtendedProperties"]:
+        if e["Name"] == "UserAgent":
+            e["Value"] = ua
+    for e in r["DeviceProperties"]:
+        if e["Name"] == "SessionId":
+            e["Value"] = s.session
+        elif e["Name"] == "OS":
+            e["Value"] = os_
+    return r
 
 
 def graph_page(signins, path):
@@ -766,6 +791,31 @@ def main():
            "details": {"records": 1, "full_coverage": False,
                        "coverage_minutes": {"interactive": 79, "non-interactive": 20}}}],
          w, config={"min_coverage": "10m"})
+    build_neg_ual_signin_session()
+
+
+# neg_ual_signin_session_device_properties: the interactive sign-ins are the Unified Audit Log's
+# (a Purview export), which name their session in DeviceProperties; a read on the train carries
+# that session (AADSessionId), from a carrier address and with a token no export holds.
+def build_neg_ual_signin_session():
+    inter = [
+        SignIn("2026-03-09T07:02:18", "dana", "officegraph", "198.51.100.21"),
+        SignIn("2026-03-09T09:14:51", "marcus", "owa", "198.51.100.34"),
+    ]
+    ni = [
+        SignIn("2026-03-09T06:40:33", "ken", "office", "198.51.100.71", False),
+        SignIn("2026-03-09T08:51:07", "lucia", "office", "198.51.100.63", False),
+        SignIn("2026-03-09T10:26:40", "ken", "office", "198.51.100.71", False),
+    ]
+    d = "d3590ed6-52b3-4102-aeff-aad2292ab01c"
+    ual = [ual_signin(x) for x in inter] + [
+        ual_mail(UAL_GRAPH_T, "2026-03-09T08:05:37", "dana", "172.58.141.27",
+                 spec=(("\\Inbox", 2),), app=GRAPH, client_app=d,
+                 aac=aac(d, "2026-03-09T07:58:02", tokid(), inter[0].session)),
+    ]
+    case("neg_ual_signin_session_device_properties", [],
+         [("signins-noninteractive.json", lambda p: graph_page(ni, p)),
+          ("audit-2026-03-09.jsonl", lambda p: jsonl(ual, p))])
 
 
 main()
