@@ -25,7 +25,9 @@ struct m365_exposure {
     size_t n_folders;
     const char **folders; /* sorted */
     size_t n_via;
-    const char **via;     /* the principals / addresses that read it, sorted */
+    const char **via;     /* the principals / addresses / sessions that read it, sorted */
+    size_t n_ips;
+    const char **ips;     /* the addresses the reads came from (up to 32), sorted */
 };
 
 /* A mailbox of the incident whose access the logs cannot show. */

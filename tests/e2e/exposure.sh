@@ -127,6 +127,9 @@ expect_eq "a UAL sign-in's session (DeviceProperties SessionId)" \
 expect_eq "exposure through the attacker's sessions" \
     "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox)=\(.items)/\(.via | join(","))"] | join(" ")' "$WORK/sess.json")" \
     "lena.berg@$D=5/$IP,session $S_RULE omar.haddad@$D=9/$IP,session $S_OMAR sofia.marin@$D=7/$IP"
+expect_eq "the addresses each mailbox was read from: the attacker's other exits" \
+    "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox | split("@")[0])=\(.ips | join(","))"] | join(" ")' "$WORK/sess.json")" \
+    "lena.berg=185.220.101.47,185.220.101.52 omar.haddad=109.70.100.23,185.220.101.47,185.220.101.52 sofia.marin=185.220.101.47"
 expect_eq "the second incident's unchanged" \
     "$(jq -r '[.incidents[1].exposure[] | "\(.mailbox)=\(.items)/\(.via | join(","))"] | join(" ")' "$WORK/sess.json")" \
     "omar.haddad@$D=7/45.142.120.15"

@@ -165,6 +165,8 @@ struct exposure_acc {
     size_t n_folders;
     const char *via[16];
     size_t n_via;
+    const char *ips[32];
+    size_t n_ips;
 };
 
 static void add_unique(const char **v, size_t *n, size_t max, const char *s)
@@ -338,6 +340,9 @@ static void count_read(struct incident_reads *r, const struct m365_event *ev)
         }
     }
     add_unique(a->via, &a->n_via, 16, r->via);
+    if (ev->ip) {
+        add_unique(a->ips, &a->n_ips, 32, ev->ip);
+    }
 }
 
 static void finish_exposure(struct m365_arena *ar, struct m365_incident *inc, struct m365_map *acc)
@@ -357,6 +362,8 @@ static void finish_exposure(struct m365_arena *ar, struct m365_incident *inc, st
             ex[k].folders = finish_list(ar, a->folders, &ex[k].n_folders);
             ex[k].n_via = a->n_via;
             ex[k].via = finish_list(ar, a->via, &ex[k].n_via);
+            ex[k].n_ips = a->n_ips;
+            ex[k].ips = finish_list(ar, a->ips, &ex[k].n_ips);
             k++;
         }
         free(a);

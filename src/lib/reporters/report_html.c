@@ -367,7 +367,7 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
             m365_buf_printf(b,
                             "<h4>Exposure: mailboxes read (%zu)</h4><table><tr><th>mailbox</th>"
                             "<th>items</th><th>records</th><th>folders</th><th>first access</th>"
-                            "<th>last access</th><th>via</th></tr>",
+                            "<th>last access</th><th>via</th><th>from</th></tr>",
                             inc->n_exposed);
             for (size_t k = 0; k < inc->n_exposed; k++) {
                 const struct m365_exposure *e = &inc->exposed[k];
@@ -391,6 +391,13 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
                         m365_buf_puts(b, "<br>");
                     }
                     esc(b, e->via[v]);
+                }
+                m365_buf_puts(b, "</td><td>");
+                for (size_t v = 0; v < e->n_ips; v++) {
+                    if (v) {
+                        m365_buf_puts(b, "<br>");
+                    }
+                    esc(b, e->ips[v]);
                 }
                 m365_buf_puts(b, "</td></tr>");
             }

@@ -353,6 +353,8 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
             m365_json_time(b, e->last_ms);
             m365_json_key(b, &ef, "via");
             strlist(b, e->via, e->n_via);
+            m365_json_key(b, &ef, "ips");
+            strlist(b, e->ips, e->n_ips);
             m365_buf_putc(b, '}');
         }
         m365_buf_putc(b, ']');
