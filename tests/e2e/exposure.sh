@@ -4,25 +4,30 @@
 # on while each read follows the last one counted within 7 days. A residential proxy's exit that
 # reads mail five weeks later is someone else's, and so is a stray read from the same address in
 # another year (the realdata samples share the placeholder 1.2.3.4 across unrelated tenants).
-# A session the attacker used from one of the incident's addresses is theirs from any address.
+# A session or a token the attacker used from one of the incident's addresses is theirs from any
+# address; each mailbox lists the addresses it was read from.
 source "$(dirname "$0")/common.bash" "$@"
 ORG=3c9a1e57-0b4d-4f8e-a2d6-71f05b8c9e21
 D=fabrikamlabs.onmicrosoft.com
 IP=185.220.101.47
 N=0
 
-# read WHEN OWNER IP ITEMS [SESSION]: a MailItemsAccessed record of OWNER's own mailbox (Outlook
-# on the web), in SESSION (SessionId and AppAccessContext.AADSessionId) when given
+# read WHEN OWNER IP ITEMS [SESSION [TOKEN]]: a MailItemsAccessed record of OWNER's own mailbox
+# (Outlook on the web), in SESSION (SessionId and AppAccessContext.AADSessionId) and with TOKEN
+# (AppAccessContext.UniqueTokenId) when given ("" for none)
 read_mail() {
     N=$((N + 1))
-    local items="" i
+    local items="" i aac="" extra=""
+    [ -n "${5:-}" ] && aac+="\"AADSessionId\":\"$5\","
+    [ -n "${6:-}" ] && aac+="\"UniqueTokenId\":\"$6\","
+    [ -n "${5:-}" ] && extra+=",\"SessionId\":\"$5\""
+    [ -n "$aac" ] && extra+=",\"AppAccessContext\":{$aac\"IssuedAtTime\":\"$1\"}"
     for i in $(seq 1 "$4"); do
         [ -n "$items" ] && items+=","
         items+=$(printf '{"InternetMessageId":"<DB9PR08MB7%03d%04dAB@DB9PR08MB7241.eurprd08.prod.outlook.com>","SizeInBytes":%d}' "$N" "$i" $((21000 + 977 * i)))
     done
     printf '{"CreationTime":"%s","Id":"5b1e0c7a-2f4d-4c1b-9e0a-%012d","Operation":"MailItemsAccessed","OrganizationId":"%s","RecordType":50,"ResultStatus":"Succeeded","UserKey":"10032003C1D2E3%02d","UserType":0,"Version":1,"Workload":"Exchange","UserId":"%s@%s","AppId":"00000002-0000-0ff1-ce00-000000000000","ClientAppId":"00000002-0000-0ff1-ce00-000000000000","ClientIPAddress":"%s","ClientInfoString":"Client=OWA;Action=ViaProxy","ExternalAccess":false,"InternalLogonType":0,"LogonType":0,"MailboxGuid":"0f6b2c1d-8e4a-4b7c-a3d9-5e2f1a0c%04d","MailboxOwnerUPN":"%s@%s","OperationProperties":[{"Name":"MailAccessType","Value":"Bind"},{"Name":"IsThrottled","Value":"False"}],"OrganizationName":"%s","OriginatingServer":"DB9PR08MB7241 (15.20.8632.025)\\r\\n","Folders":[{"FolderItems":[%s],"Id":"LgAAAAB8fQ2kT1Pz02JvXyiMk6KXAQBWZi6m2NaiIzrUWOjLRAAAB","Path":"\\\\Inbox"}],"OperationCount":%d%s}\n' \
-        "$1" "$N" "$ORG" "$N" "$2" "$D" "$3" "$N" "$2" "$D" "$D" "$items" "$4" \
-        "${5:+,\"SessionId\":\"$5\",\"AppAccessContext\":{\"AADSessionId\":\"$5\",\"IssuedAtTime\":\"$1\"\}}"
+        "$1" "$N" "$ORG" "$N" "$2" "$D" "$3" "$N" "$2" "$D" "$D" "$items" "$4" "$extra"
 }
 
 # signin WHEN USER IP SESSION OPERATION: a UAL Entra sign-in (UserLoggedIn or UserLoginFailed),
@@ -133,6 +138,27 @@ expect_eq "the addresses each mailbox was read from: the attacker's other exits"
 expect_eq "the second incident's unchanged" \
     "$(jq -r '[.incidents[1].exposure[] | "\(.mailbox)=\(.items)/\(.via | join(","))"] | join(" ")' "$WORK/sess.json")" \
     "omar.haddad@$D=7/45.142.120.15"
+
+# A token lifted or forged (Storm-0558) is used from the incident's address, then from others, with
+# no session: its reads count via the token. Not: a token first used from the proxy after it
+# passed on, a redacted token of zeros.
+T_STOLEN=Xq3vN8kPzE2bW7hR1mYc5A
+T_LATE=pL9sD4fGh6JkT2wQ8zXc1B
+T_ZERO=AAAAAAAAAAAAAAAAAAAAAA
+cp "$WORK/audit.jsonl" "$WORK/token.jsonl"
+{
+    read_mail 2026-04-03T01:12:40 amir.qureshi "$IP" 2 "" "$T_STOLEN"
+    read_mail 2026-04-03T01:44:05 amir.qureshi 20.69.151.7 5 "" "$T_STOLEN"
+    read_mail 2026-05-20T17:02:31 james.obi "$IP" 1 "" "$T_LATE"
+    read_mail 2026-05-20T18:10:12 james.obi 62.4.13.77 3 "" "$T_LATE"
+    read_mail 2026-04-03T02:00:00 sofia.marin "$IP" 1 "" "$T_ZERO"
+    read_mail 2026-04-03T02:30:00 paul.weber 93.184.216.34 2 "" "$T_ZERO"
+} >>"$WORK/token.jsonl"
+scan_json "$WORK/tok.json" "$WORK/tok.err" "$WORK/token.jsonl"
+expect_eq "token scan exit" "$RC" 0
+expect_eq "exposure through the attacker's token" \
+    "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox | split("@")[0])=\(.items)/\(.via | join(","))/\(.ips | join(","))"] | join(" ")' "$WORK/tok.json")" \
+    "amir.qureshi=7/$IP,token $T_STOLEN/185.220.101.47,20.69.151.7 lena.berg=3/$IP/$IP omar.haddad=4/$IP/$IP sofia.marin=6/$IP/$IP"
 
 # The late read joins when it follows within 7 days of the others.
 sed -i 's/2026-05-20T16:05:44/2026-04-20T16:05:44/' "$WORK/audit.jsonl"

@@ -2,7 +2,8 @@
 # Recall and precision on simulated tenants: every scenario, several seeds and format choices.
 # Recall: attack steps whose rules raised a finding citing the step's records. Precision:
 # findings above low that the attack explains (the near misses in the background must stay
-# quiet). Scoring: tests/tools/sim_score.py; floors and method: docs/simulate.md.
+# quiet). Exposure: the incidents name no mailbox the attack never touched, and the mailboxes it
+# read. Scoring: tests/tools/sim_score.py; floors and method: docs/simulate.md.
 source "$(dirname "$0")/common.bash" "$@"
 RECALL_FLOOR=0.85   # aggregate; each run must reach 0.80
 PRECISION_FLOOR=1.0 # every run: a false alarm above low is a bug
@@ -11,6 +12,8 @@ steps=0
 found=0
 alarms=0
 true_alarms=0
+read_boxes=0
+named_boxes=0
 run_case() { # seed formats
     local d=$WORK/s$1-${2//,/_}
     "$BIN" simulate --out "$d" --users 40 --days 10 --seed "$1" --formats "$2" --scenario all -q
@@ -34,6 +37,12 @@ run_case() { # seed formats
     alarms=$((alarms + $4))
     expect_eq "recall of one run at least 0.80" "$(awk -v a="$1" -v b="$2" 'BEGIN { print (b == 0 || a / b >= 0.80) ? "ok" : a "/" b }')" ok
     expect_eq "no false alarm above low" "$3" "$4"
+    local e
+    e=$(sed -n 's/^exposure \([0-9]*\)\/\([0-9]*\) read mailboxes named, \([0-9]*\) wrong$/\1 \2 \3/p' "$d.score")
+    set -- $e
+    named_boxes=$((named_boxes + $1))
+    read_boxes=$((read_boxes + $2))
+    expect_eq "exposure names no mailbox the attack never touched" "$3" 0
 }
 
 for seed in 1 2 3; do
@@ -44,6 +53,8 @@ run_case 12 graph-json,azmon-pt1h,purview-new
 run_case 13 ual-jsonl,graph-json
 
 echo "recall $found/$steps = $(awk -v a=$found -v b=$steps 'BEGIN { printf "%.3f", a / b }')"
+echo "exposure $named_boxes/$read_boxes mailboxes the attack read, named"
+expect_eq "exposure names every mailbox the attack read" "$named_boxes" "$read_boxes"
 echo "precision $true_alarms/$alarms = $(awk -v a=$true_alarms -v b=$alarms 'BEGIN { printf "%.3f", b ? a / b : 1 }') (findings above low)"
 expect_eq "aggregate recall at least $RECALL_FLOOR" \
     "$(awk -v a=$found -v b=$steps -v f=$RECALL_FLOOR 'BEGIN { print (a / b >= f) ? "ok" : "low" }')" ok

@@ -9,14 +9,20 @@ was capped) names one of the step's entities within a day of the step.
 Precision: every finding above low must be explained by the attack (it cites an attack record or
 names an attacker address, app or service principal); a finding above low that cites a
 near-miss record and nothing of the attack is a false alarm, as is one explained by nothing.
-Prints one line per missed step and per false alarm, then the two figures. Exit 0 always: the
-caller decides what is good enough.
+Exposure: the mailboxes the incidents say were read (exposure) against the mailboxes the attack
+read (those of the steps a mail-reading rule scores) and touched at all (any step's mailboxes).
+A mailbox named that no step touched is a wrong exposure (a backup service's or the office's
+reads taken for the attacker's).
+Prints one line per missed step, false alarm and wrong exposure, then the three figures. Exit 0
+always: the caller decides what is good enough.
 """
 import json
 import sys
 from datetime import datetime
 
 ABOVE_LOW = {"medium", "high", "critical"}
+MAIL_READ_RULES = {"app-mailbox-access", "bulk-mail-access", "rare-app-mail-access",
+                   "token-without-signin", "mailbox-access-after-audit-disabled"}
 
 
 def ms(t):
@@ -94,10 +100,25 @@ def main():
         if verbose:
             print(json.dumps(f.get("entities")))
 
+    touched, read = set(), set()
+    for s in steps:
+        boxes = {v for k, v in ents(s) if k == "mailboxes"}
+        touched |= boxes
+        if s.get("observable", True) and s.get("kind", "records") == "records" and \
+                MAIL_READ_RULES & set(s.get("rules", [])):
+            read |= boxes
+    exposed = {e["mailbox"].lower() for i in scan.get("incidents", []) for e in i.get("exposure", [])}
+    for m in sorted(exposed - touched):
+        print(f"WRONG EXPOSURE {m}: named as read, no attack step touched it")
+    for m in sorted(read - exposed):
+        print(f"EXPOSURE MISSED {m}")
+
     recall = found / len(observable) if observable else 1.0
     precision = (alarms - false_alarms) / alarms if alarms else 1.0
     print(f"recall {found}/{len(observable)} = {recall:.3f}")
     print(f"precision {alarms - false_alarms}/{alarms} = {precision:.3f} (findings above low)")
+    print(f"exposure {len(read & exposed)}/{len(read)} read mailboxes named, "
+          f"{len(exposed - touched)} wrong")
 
 
 if __name__ == "__main__":

@@ -21,8 +21,11 @@ struct window {
     const char *mailbox;
     int64_t from, to; /* to = M365_TIME_NONE: still off at the end of the evidence */
     const char *how;
-    uint32_t reads, new_place_signins, holder_activity;
-    struct m365_map users, apps, ips, earlier_apps;
+    uint32_t reads, routine_reads, new_place_signins, holder_activity;
+    struct m365_map users, apps, ips;
+    /* Who read the mailbox before the window, and on which day: an application (not
+     * Microsoft's) or another account -> day + 2, or 1 once seen on two days or more. */
+    struct m365_map earlier_apps, earlier_users;
     const struct m365_event *ev[MAX_EV];
     uint32_t n_ev;
 };
@@ -132,6 +135,31 @@ static void learn_holders(struct m365_dctx *dc, struct state *s, const struct m3
     }
 }
 
+static void seen_before(struct m365_map *m, const char *who, int64_t t)
+{
+    void **slot = m365_map_put(m, who, NULL);
+    if (!slot) {
+        return;
+    }
+    uintptr_t day = (uintptr_t)(t / 86400000) + 2;
+    if (!*slot) {
+        *slot = (void *)day;
+    } else if ((uintptr_t)*slot != day) {
+        *slot = (void *)1;
+    }
+}
+
+/* A read by one of the mailbox's regular readers (a backup application, an assistant), who read
+ * it on two days or more before the window: their reads in it are routine, not a sign. */
+static bool routine_reader(const struct window *w, const struct m365_event *ev, const char *app)
+{
+    if (app && !m365_first_party_app(app)) {
+        return (uintptr_t)m365_map_get(&w->earlier_apps, app, NULL) == 1;
+    }
+    return !m365_mail_is_app(ev) && ev->actor_upn &&
+           (uintptr_t)m365_map_get(&w->earlier_users, ev->actor_upn, NULL) == 1;
+}
+
 static bool is_holder(struct state *s, const struct m365_event *ev)
 {
     const char *ids[4] = {ev->actor_app_id, ev->app_id, ev->client_app_id, ev->actor_upn};
@@ -156,15 +184,21 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         struct window *w = &s->w[i];
         if (ev->mail && ev->mail->mailbox_upn == w->mailbox) {
             const char *app = m365_mail_client(ev);
+            bool other = m365_mail_not_owner(ev) || m365_mail_is_app(ev);
             if (ev->time_ms < w->from) {
                 if (app && !m365_first_party_app(app)) {
-                    put(&w->earlier_apps, app, NULL);
+                    seen_before(&w->earlier_apps, app, ev->time_ms);
+                } else if (other && !m365_mail_is_app(ev) && ev->actor_upn) {
+                    seen_before(&w->earlier_users, ev->actor_upn, ev->time_ms);
                 }
-            } else if (in_window(w, ev->time_ms) &&
-                       (m365_mail_not_owner(ev) || m365_mail_is_app(ev))) {
-                w->reads++; /* logged before the change took effect */
-                note(dc, w, ev);
-                continue;
+            } else if (in_window(w, ev->time_ms) && other) {
+                if (routine_reader(w, ev, app)) {
+                    w->routine_reads++; /* a holder's still counts below */
+                } else {
+                    w->reads++; /* logged before the change took effect */
+                    note(dc, w, ev);
+                    continue;
+                }
             }
         }
         if (!in_window(w, ev->time_ms)) {
@@ -232,6 +266,8 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_json_cstr(d, w->how);
         m365_json_key(d, first, "reads_still_logged");
         m365_buf_printf(d, "%u", w->reads);
+        m365_json_key(d, first, "routine_reads");
+        m365_buf_printf(d, "%u", w->routine_reads);
         m365_json_key(d, first, "owner_signins_from_new_networks");
         m365_buf_printf(d, "%u", w->new_place_signins);
         m365_json_key(d, first, "mailbox_wide_grant_holder_activity");
@@ -278,6 +314,7 @@ static void free_state(void *sv)
         m365_map_free(&s->w[i].apps);
         m365_map_free(&s->w[i].ips);
         m365_map_free(&s->w[i].earlier_apps);
+        m365_map_free(&s->w[i].earlier_users);
     }
     m365_map_free(&s->holders);
     m365_map_free(&s->places);
@@ -301,8 +338,10 @@ const struct m365_detection m365_detect_mailbox_access_after_audit_disabled = {
                 "others still logged before the change took effect, sign-ins of the owner to "
                 "Exchange Online from networks the owner had not used before, activity (sign-ins, "
                 "mailbox reads) of accounts and applications holding full_access_as_app or "
-                "ApplicationImpersonation. Details name the applications that read the mailbox "
-                "before the switch.",
+                "ApplicationImpersonation. Reads by the mailbox's regular readers (an application "
+                "or account that read it on two days or more before the switch, such as a backup "
+                "service) are routine: counted in the details, not a sign. Details name the "
+                "applications that read the mailbox before the switch.",
             .needs = "mailbox records; an audit switch-off found by another rule",
             .blind_spots =
                 "This is the window the logs cannot show: the rule lists signs, never what was "

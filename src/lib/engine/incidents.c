@@ -10,6 +10,7 @@
 
 #include "../core/arena.h"
 #include "../core/buf.h"
+#include "../core/hash.h"
 #include "../core/map.h"
 #include "../detections/m365_ids.h"
 #include "../enrich/enrich.h"
@@ -203,7 +204,16 @@ struct reach {
     const char *value;
     size_t incident;
     size_t ip;   /* the address's place in the incident's list; SIZE_MAX for an application */
+    int64_t named_from; /* the first finding naming it: its first time */
+    int64_t used_from;  /* an address: its first successful sign-in */
 };
+
+/* An address that signed someone in successfully this long before the first finding naming it
+ * is the tenant's own (an office's egress, a user's home, the other end of an impossible
+ * journey): not a way the attacker read mail. An attacker's address is new when it is first
+ * seen; a quiet first use just before the finding (a proxy in the user's own country) is not
+ * this old. */
+#define ESTABLISHED_MS (48 * 3600000LL)
 
 static int cmp_reach(const void *a, const void *b)
 {
@@ -233,12 +243,18 @@ static size_t reach_find(const struct reach *r, size_t n, const char *v)
     return lo < n && strcmp(r[lo].value, v) == 0 ? lo : n;
 }
 
-/* A session the attacker used from one of an incident's addresses (the map's value: a list,
- * as one session can be several incidents'). */
-struct session_link {
+/* A session or an access token the attacker used from one of an incident's addresses. The map
+ * holds a list per key, as one can be several incidents'. Sessions are keyed by their interned
+ * lower-case GUID; tokens (one per sign-in, not interned) by a hash of their text, with the
+ * text kept in the link to compare. */
+struct bearer_link {
     size_t incident;
-    struct session_link *next;
+    const char *via; /* "session <id>" or "token <id>", interned */
+    char *token;     /* the token id, own copy; NULL for a session */
+    struct bearer_link *next;
 };
+
+static const char token_tag; /* k2 of the tokens' keys (sessions': NULL) */
 
 /* The event's session id, lower-case and interned, as the session map knows it; NULL unless a
  * GUID other than the empty one (exports anonymised for sharing write one placeholder in all). */
@@ -266,42 +282,69 @@ static const char *session_key(struct m365_scan *s, const char *v)
     return m365_scan_intern(s, low, sizeof(low));
 }
 
-/* Joins the session to the incident; false when out of memory. */
-static bool session_join(struct m365_map *sessions, const char *key, size_t incident)
+/* A token id as Entra writes them (uniqueTokenIdentifier: base64url, 22 characters today); not
+ * a placeholder of zeros or a redacted value. Compared exactly: base64 is case-sensitive. */
+static bool token_usable(const char *v)
 {
-    void **slot = m365_map_put(sessions, key, NULL);
+    size_t n = v ? strlen(v) : 0;
+    if (n < 16 || n > 128 || strspn(v, "A0=-") == n) {
+        return false;
+    }
+    return strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=") == n;
+}
+
+static const void *token_key(const char *tok)
+{
+    return (const void *)(uintptr_t)(m365_hash_bytes(tok, strlen(tok), 0) | 1);
+}
+
+/* Joins the session (token == NULL) or the token under key to the incident; false when out of
+ * memory. */
+static bool bearer_join(struct m365_scan *s, struct m365_map *bearers, const void *key,
+                        const char *token, size_t incident)
+{
+    void **slot = m365_map_put(bearers, key, token ? &token_tag : NULL);
     if (!slot) {
         return false;
     }
-    for (struct session_link *l = *slot; l; l = l->next) {
-        if (l->incident == incident) {
+    for (struct bearer_link *l = *slot; l; l = l->next) {
+        if (l->incident == incident && (!token || strcmp(l->token, token) == 0)) {
             return true;
         }
     }
-    struct session_link *l = malloc(sizeof(*l));
-    if (!l) {
+    char text[160];
+    int len = snprintf(text, sizeof(text), "%s %s", token ? "token" : "session",
+                       token ? token : (const char *)key);
+    struct bearer_link *l = malloc(sizeof(*l));
+    char *copy = token ? strdup(token) : NULL;
+    const char *via = len > 0 && (size_t)len < sizeof(text) ? m365_scan_intern(s, text, (size_t)len)
+                                                            : NULL;
+    if (!l || (token && !copy) || !via) {
+        free(l);
+        free(copy);
         return false;
     }
-    *l = (struct session_link){incident, *slot};
+    *l = (struct bearer_link){incident, via, copy, *slot};
     *slot = l;
     return true;
 }
 
-static void sessions_free(struct m365_map *sessions)
+static void bearers_free(struct m365_map *bearers)
 {
-    M365_MAP_EACH(sessions, slot)
+    M365_MAP_EACH(bearers, slot)
     {
-        for (struct session_link *l = slot->val, *next; l; l = next) {
+        for (struct bearer_link *l = slot->val, *next; l; l = next) {
             next = l->next;
+            free(l->token);
             free(l);
         }
     }
-    m365_map_free(sessions);
+    m365_map_free(bearers);
 }
 
-/* The records that name a session: sign-ins, Exchange's, SharePoint's (AppAccessContext),
- * Graph requests; not the directory's. */
-#define SESSION_KINDS                                                                              \
+/* The records that name a session or a token: sign-ins, Exchange's, SharePoint's
+ * (AppAccessContext), Graph requests; not the directory's. */
+#define BEARER_KINDS                                                                               \
     (M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) |                       \
      M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_MAILBOX_ITEM) |                    \
      M365_KIND_BIT(M365_EV_FILE) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST))
@@ -378,14 +421,56 @@ static void finish_exposure(struct m365_arena *ar, struct m365_incident *inc, st
 
 /* Each incident's exposure: the mailboxes read (MailItemsAccessed) from its first time on by one
  * of its applications or service principals (not Microsoft's own), else from one of its
- * addresses, else in a session the attacker used from one of them. An application stays the
- * attacker's once it is theirs; an address only while they use it (proxies and cloud addresses
- * pass to others): reads from one count until window_ms after the incident's last finding, and
- * on while each follows the last so counted within window_ms, as findings join an incident. A
- * session (AADSessionId, Exchange SessionId, the sign-in's) stays theirs from the first record
- * of it made from such an address: a residential proxy pool changes exit within one session.
+ * addresses, else in a session or with a token the attacker used from one of them. An
+ * application stays the attacker's once it is theirs; an address only while they use it (proxies
+ * and cloud addresses pass to others): reads from one count until window_ms after the incident's
+ * last finding, and on while each follows the last so counted within window_ms, as findings join
+ * an incident. A session (AADSessionId, Exchange SessionId, the sign-in's) or a token
+ * (UniqueTokenId, the sign-in's uniqueTokenIdentifier) stays theirs from the first record of it
+ * made from such an address: a residential proxy pool changes exit within one session.
  * Events come in time order; one pass serves all. */
-static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, int64_t window_ms)
+/* Whether a finding of the incident at floor or above names v as an entity of the kind; the
+ * first time of the earliest such finding in *from. */
+static bool named_at(struct m365_detect_state *d, const struct m365_incident *inc, int kind,
+                     const char *v, enum m365_severity floor, int64_t *from)
+{
+    bool named = false;
+    *from = INT64_MAX;
+    for (size_t i = 0; i < inc->n_findings; i++) {
+        const struct m365_finding *f = m365_detect_finding(d, inc->findings[i]);
+        if (f->severity < floor) {
+            continue;
+        }
+        const struct m365_strlist *l = &f->entities[kind];
+        size_t lo = 0, hi = l->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = strcmp(l->items[mid], v);
+            if (c == 0) {
+                named = true;
+                if (f->first_ms != M365_TIME_NONE && f->first_ms < *from) {
+                    *from = f->first_ms;
+                }
+                break;
+            }
+            if (c < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+    }
+    return named;
+}
+
+static bool established(const struct reach *e)
+{
+    return e->ip != SIZE_MAX && e->used_from != INT64_MAX && e->named_from != INT64_MAX &&
+           e->used_from <= e->named_from - ESTABLISHED_MS;
+}
+
+static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *ds,
+                                 struct m365_incidents *x, int64_t window_ms)
 {
     size_t nr = 0;
     for (size_t q = 0; q < x->n; q++) {
@@ -399,9 +484,17 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
     for (size_t q = 0; st == M365_OK && q < x->n; q++) {
         const struct m365_incident *inc = &x->v[q];
         const struct m365_strlist *e = inc->entities;
+        /* Reads are reached through what the incident's findings at medium or above name: a
+         * low one is, by its rule's own account, most likely routine (an owner rotating a
+         * secret from the office), and its address is often everyone's. */
+        enum m365_severity floor = inc->severity >= M365_SEV_MEDIUM ? M365_SEV_MEDIUM
+                                                                    : M365_SEV_INFO;
         for (int kind = M365_ENT_APPS; kind <= M365_ENT_SERVICE_PRINCIPALS; kind++) {
             for (size_t i = 0; i < e[kind].n; i++) {
-                r[k++] = (struct reach){e[kind].items[i], q, SIZE_MAX};
+                int64_t from;
+                if (named_at(ds, inc, kind, e[kind].items[i], floor, &from)) {
+                    r[k++] = (struct reach){e[kind].items[i], q, SIZE_MAX, from, INT64_MAX};
+                }
             }
         }
         const struct m365_strlist *ips = &e[M365_ENT_IPS];
@@ -415,8 +508,10 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
                                         inc->last_ms > INT64_MAX - window_ms
                                     ? INT64_MAX
                                     : inc->last_ms + window_ms;
-            if (linking(s, M365_ENT_IPS, ips->items[j])) {
-                r[k++] = (struct reach){ips->items[j], q, j};
+            int64_t from;
+            if (linking(s, M365_ENT_IPS, ips->items[j]) &&
+                named_at(ds, inc, M365_ENT_IPS, ips->items[j], floor, &from)) {
+                r[k++] = (struct reach){ips->items[j], q, j, from, INT64_MAX};
             }
         }
     }
@@ -428,12 +523,28 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
         m365_qsort(r, k, sizeof(*r), cmp_reach);
     }
     size_t n = st == M365_OK && k ? m365_scan_n_events(s) : 0;
-    struct m365_map sessions = {0}; /* session key -> session_link list */
     struct m365_event buf;
+    /* First when each address first signed someone in (events in time order). */
+    for (size_t i = 0; by_address && i < n; i++) {
+        if (m365_scan_event_kind(s, i) != M365_EV_SIGNIN) {
+            continue;
+        }
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
+        if (!ev || !ev->ip || ev->result != M365_RESULT_SUCCESS ||
+            ev->time_ms == M365_TIME_NONE) {
+            continue;
+        }
+        for (size_t j = reach_find(r, k, ev->ip); j < k && strcmp(r[j].value, ev->ip) == 0; j++) {
+            if (r[j].used_from == INT64_MAX) {
+                r[j].used_from = ev->time_ms;
+            }
+        }
+    }
+    struct m365_map bearers = {0}; /* session or token key -> bearer_link list */
     for (size_t i = 0; st == M365_OK && i < n; i++) {
         uint8_t kind = m365_scan_event_kind(s, i);
         if (kind != M365_EV_MAIL_ACCESS &&
-            (!by_address || !(M365_KIND_BIT(kind) & SESSION_KINDS))) {
+            (!by_address || !(M365_KIND_BIT(kind) & BEARER_KINDS))) {
             continue;
         }
         const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
@@ -441,15 +552,19 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
             continue;
         }
         /* A record the attacker made from one of an incident's addresses while it was theirs
-         * (not a failed sign-in: it opens no session) puts its session in the incident. */
+         * (not a failed sign-in: it opens no session, issues no token) puts its session and its
+         * token in the incident. */
         const char *sk = by_address ? session_key(s, ev->session_id) : NULL;
-        if (sk && ev->ip && !(kind == M365_EV_SIGNIN && ev->result == M365_RESULT_FAILURE)) {
+        const char *tk = by_address && token_usable(ev->token_id) ? ev->token_id : NULL;
+        const void *tkey = tk ? token_key(tk) : NULL;
+        if ((sk || tk) && ev->ip && !(kind == M365_EV_SIGNIN && ev->result == M365_RESULT_FAILURE)) {
             for (size_t j = reach_find(r, k, ev->ip); j < k && strcmp(r[j].value, ev->ip) == 0;
                  j++) {
                 const struct m365_incident *inc = &x->v[r[j].incident];
-                if (r[j].ip != SIZE_MAX && ev->time_ms >= inc->first_ms &&
+                if (r[j].ip != SIZE_MAX && !established(&r[j]) && ev->time_ms >= inc->first_ms &&
                     ev->time_ms <= ir[r[j].incident].ip_until[r[j].ip] &&
-                    !session_join(&sessions, sk, r[j].incident)) {
+                    ((sk && !bearer_join(s, &bearers, sk, NULL, r[j].incident)) ||
+                     (tk && !bearer_join(s, &bearers, tkey, tk, r[j].incident)))) {
                     st = M365_E_NOMEM;
                 }
             }
@@ -457,7 +572,9 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
         if (kind != M365_EV_MAIL_ACCESS || !ev->mail || !ev->mail->mailbox_upn) {
             continue;
         }
-        const struct session_link *in_session = sk ? m365_map_get(&sessions, sk, NULL) : NULL;
+        const struct bearer_link *held[2] = {
+            sk ? m365_map_get(&bearers, sk, NULL) : NULL,
+            tk ? m365_map_get(&bearers, tkey, &token_tag) : NULL};
         /* The event's own application first (ClientAppId, then AppId), then its address; each
          * looked up once, its entries r[at[c]…] (at[c] == k: none). */
         const char *v[3] = {ev->client_app_id, ev->app_id, ev->ip};
@@ -469,7 +586,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
             for (size_t j = at[c]; j < k && strcmp(r[j].value, v[c]) == 0; j++) {
                 struct incident_reads *d = &ir[r[j].incident];
                 bool app = r[j].ip == SIZE_MAX;
-                if (app != (c < 2) || d->seen == i + 1 ||
+                if (app != (c < 2) || d->seen == i + 1 || established(&r[j]) ||
                     ev->time_ms < x->v[r[j].incident].first_ms ||
                     (!app && ev->time_ms > d->ip_until[r[j].ip])) {
                     continue;
@@ -481,17 +598,14 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
                 }
             }
         }
-        const char *via_session = NULL;
-        for (const struct session_link *l = in_session; l; l = l->next) {
-            struct incident_reads *d = &ir[l->incident];
-            if (d->seen != i + 1 && ev->time_ms >= x->v[l->incident].first_ms) {
-                if (!via_session) {
-                    char text[48];
-                    int len = snprintf(text, sizeof(text), "session %s", sk);
-                    via_session = m365_scan_intern(s, text, (size_t)len);
+        for (int b = 0; b < 2; b++) {
+            for (const struct bearer_link *l = held[b]; l; l = l->next) {
+                struct incident_reads *d = &ir[l->incident];
+                if (d->seen != i + 1 && ev->time_ms >= x->v[l->incident].first_ms &&
+                    (!l->token || strcmp(l->token, tk) == 0)) {
+                    d->seen = i + 1;
+                    d->via = l->via;
                 }
-                d->seen = i + 1;
-                d->via = via_session;
             }
         }
         /* Counted once per incident that reached it. */
@@ -504,17 +618,17 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_incidents *x, 
                 }
             }
         }
-        for (const struct session_link *l = in_session; l; l = l->next) {
-            struct incident_reads *d = &ir[l->incident];
-            if (d->seen == i + 1 && d->via) {
-                count_read(d, ev);
-            }
-            if (d->seen == i + 1) {
-                d->seen = SIZE_MAX;
+        for (int b = 0; b < 2; b++) {
+            for (const struct bearer_link *l = held[b]; l; l = l->next) {
+                struct incident_reads *d = &ir[l->incident];
+                if (d->seen == i + 1) {
+                    count_read(d, ev);
+                    d->seen = SIZE_MAX;
+                }
             }
         }
     }
-    sessions_free(&sessions);
+    bearers_free(&bearers);
     struct m365_arena *ar = m365_scan_arena(s);
     for (size_t q = 0; ir && q < x->n; q++) {
         finish_exposure(ar, &x->v[q], &ir[q].acc);
@@ -822,7 +936,7 @@ enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_st
             free(tmp);
         }
     }
-    enum m365_status st = exposure(s, x, window_ms);
+    enum m365_status st = exposure(s, d, x, window_ms);
     for (size_t q = 0; st == M365_OK && q < x->n; q++) {
         blind_spots(s, d, &x->v[q]);
         story(s, d, &x->v[q]);
