@@ -25,7 +25,7 @@ struct m365_exposure {
     size_t n_folders;
     const char **folders; /* sorted */
     size_t n_via;
-    const char **via;     /* the principals / addresses / sessions that read it, sorted */
+    const char **via;     /* the apps, addresses, sessions, tokens that reached it, sorted */
     size_t n_ips;
     const char **ips;     /* the addresses the reads came from (up to 32), sorted */
 };

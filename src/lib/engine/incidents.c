@@ -12,6 +12,7 @@
 #include "../core/buf.h"
 #include "../core/hash.h"
 #include "../core/map.h"
+#include "../core/norm.h"
 #include "../detections/m365_ids.h"
 #include "../enrich/enrich.h"
 #include "scan_internal.h"
@@ -260,23 +261,14 @@ static const char token_tag; /* k2 of the tokens' keys (sessions': NULL) */
  * GUID other than the empty one (exports anonymised for sharing write one placeholder in all). */
 static const char *session_key(struct m365_scan *s, const char *v)
 {
-    if (!v || strlen(v) != 36 || strspn(v, "0-") == 36) {
+    if (!v || !m365_is_guid(v, strlen(v)) || strspn(v, "0-") == M365_GUID_LEN) {
         return NULL;
     }
-    bool upper = false;
-    for (size_t i = 0; i < 36; i++) {
-        char c = v[i];
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'f'))) {
-            return NULL;
-        }
-        upper |= c >= 'A' && c <= 'F';
-    }
-    if (!upper) {
+    if (!strpbrk(v, "ABCDEF")) {
         return v;
     }
-    char low[36];
-    for (size_t i = 0; i < 36; i++) {
+    char low[M365_GUID_LEN];
+    for (size_t i = 0; i < M365_GUID_LEN; i++) {
         low[i] = (char)(v[i] >= 'A' && v[i] <= 'F' ? v[i] + 32 : v[i]);
     }
     return m365_scan_intern(s, low, sizeof(low));
@@ -419,16 +411,6 @@ static void finish_exposure(struct m365_arena *ar, struct m365_incident *inc, st
     inc->n_exposed = ex ? k : 0;
 }
 
-/* Each incident's exposure: the mailboxes read (MailItemsAccessed) from its first time on by one
- * of its applications or service principals (not Microsoft's own), else from one of its
- * addresses, else in a session or with a token the attacker used from one of them. An
- * application stays the attacker's once it is theirs; an address only while they use it (proxies
- * and cloud addresses pass to others): reads from one count until window_ms after the incident's
- * last finding, and on while each follows the last so counted within window_ms, as findings join
- * an incident. A session (AADSessionId, Exchange SessionId, the sign-in's) or a token
- * (UniqueTokenId, the sign-in's uniqueTokenIdentifier) stays theirs from the first record of it
- * made from such an address: a residential proxy pool changes exit within one session.
- * Events come in time order; one pass serves all. */
 /* Whether a finding of the incident at floor or above names v as an entity of the kind; the
  * first time of the earliest such finding in *from. */
 static bool named_at(struct m365_detect_state *d, const struct m365_incident *inc, int kind,
@@ -441,22 +423,10 @@ static bool named_at(struct m365_detect_state *d, const struct m365_incident *in
         if (f->severity < floor) {
             continue;
         }
-        const struct m365_strlist *l = &f->entities[kind];
-        size_t lo = 0, hi = l->n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            int c = strcmp(l->items[mid], v);
-            if (c == 0) {
-                named = true;
-                if (f->first_ms != M365_TIME_NONE && f->first_ms < *from) {
-                    *from = f->first_ms;
-                }
-                break;
-            }
-            if (c < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+        if (in_list(&f->entities[kind], v)) {
+            named = true;
+            if (f->first_ms != M365_TIME_NONE && f->first_ms < *from) {
+                *from = f->first_ms;
             }
         }
     }
@@ -469,6 +439,16 @@ static bool established(const struct reach *e)
            e->used_from <= e->named_from - ESTABLISHED_MS;
 }
 
+/* Each incident's exposure: the mailboxes read (MailItemsAccessed) from its first time on by one
+ * of its applications or service principals (not Microsoft's own), else from one of its
+ * addresses, else in a session or with a token the attacker used from one of them. An
+ * application stays the attacker's once it is theirs; an address only while they use it (proxies
+ * and cloud addresses pass to others): reads from one count until window_ms after the incident's
+ * last finding, and on while each follows the last so counted within window_ms, as findings join
+ * an incident. A session (AADSessionId, Exchange SessionId, the sign-in's) or a token
+ * (UniqueTokenId, the sign-in's uniqueTokenIdentifier) stays theirs from the first record of it
+ * made from such an address: a residential proxy pool changes exit within one session.
+ * Events come in time order; one pass serves all. */
 static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *ds,
                                  struct m365_incidents *x, int64_t window_ms)
 {

@@ -48,6 +48,17 @@ static void esc(struct m365_buf *b, const char *s)
     }
 }
 
+/* A list in one cell, a line each. */
+static void esc_lines(struct m365_buf *b, const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            m365_buf_puts(b, "<br>");
+        }
+        esc(b, v[i]);
+    }
+}
+
 /* Truncated, escaped text (labels in pictures). */
 static void esc_short(struct m365_buf *b, const char *s, size_t max)
 {
@@ -375,30 +386,15 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
                 esc(b, e->mailbox);
                 m365_buf_printf(b, "</td><td class=\"num\">%llu</td><td class=\"num\">%u</td><td>",
                                 (unsigned long long)e->items, e->records);
-                for (size_t f = 0; f < e->n_folders; f++) {
-                    if (f) {
-                        m365_buf_puts(b, "<br>");
-                    }
-                    esc(b, e->folders[f]);
-                }
+                esc_lines(b, e->folders, e->n_folders);
                 m365_buf_puts(b, "</td><td>");
                 time_txt(b, e->first_ms);
                 m365_buf_puts(b, "</td><td>");
                 time_txt(b, e->last_ms);
                 m365_buf_puts(b, "</td><td>");
-                for (size_t v = 0; v < e->n_via; v++) {
-                    if (v) {
-                        m365_buf_puts(b, "<br>");
-                    }
-                    esc(b, e->via[v]);
-                }
+                esc_lines(b, e->via, e->n_via);
                 m365_buf_puts(b, "</td><td>");
-                for (size_t v = 0; v < e->n_ips; v++) {
-                    if (v) {
-                        m365_buf_puts(b, "<br>");
-                    }
-                    esc(b, e->ips[v]);
-                }
+                esc_lines(b, e->ips, e->n_ips);
                 m365_buf_puts(b, "</td></tr>");
             }
             m365_buf_puts(b, "</table>");
