@@ -53,9 +53,11 @@ static const struct m365_param_def params[] = {
 #define MAX_ANOM 16
 #define MAX_RING 64
 #define MAX_BURST_EV 16
+#define MAX_ADDR 8 /* a user's most recent addresses whose first sign-in is remembered */
 
 struct novel {
     const struct m365_event *ev;
+    const struct m365_event *prior; /* the address's first sign-in with the right password */
     const char *country; /* when new */
     uint32_t asn;        /* when new */
     bool tenant_new;     /* the country is new to the whole tenant (account without baseline) */
@@ -79,6 +81,13 @@ struct seen {
     uint32_t ref; /* m365_ev_ref: every sign-in passes through the ring */
 };
 
+/* An address's first sign-in with the right password, stopped by MFA or a policy or not. */
+struct addr {
+    int64_t first, last;
+    const char *ip;
+    uint32_t ref; /* m365_ev_ref of the first */
+};
+
 struct user {
     const char *upn;
     int64_t first_success; /* the account's first successful sign-in, any log */
@@ -88,6 +97,8 @@ struct user {
     uint32_t last_geo; /* m365_ev_ref */
     struct seen ring[MAX_RING];
     uint32_t n_ring;
+    struct addr addrs[MAX_ADDR];
+    uint32_t n_addrs;
     bool in_burst;
     struct novel novel[MAX_ANOM];
     uint32_t n_novel, total_novel, new_countries;
@@ -159,6 +170,37 @@ static bool learn(struct m365_map *m, const void *key)
     return true;
 }
 
+/* Remembers when each of the user's recent addresses first had the right password, in any log:
+ * when the address later signs in from a new place, that is when the account was first used
+ * there (a dormant account's 50079 and its unlocated UAL sign-ins, before the located one). */
+static void remember_address(struct user *u, const struct m365_event *ev)
+{
+    uint32_t oldest = 0;
+    for (uint32_t i = 0; i < u->n_addrs; i++) {
+        if (strcmp(u->addrs[i].ip, ev->ip) == 0) {
+            u->addrs[i].last = ev->time_ms;
+            return;
+        }
+        if (u->addrs[i].last < u->addrs[oldest].last) {
+            oldest = i;
+        }
+    }
+    uint32_t k = u->n_addrs < MAX_ADDR ? u->n_addrs++ : oldest;
+    u->addrs[k] = (struct addr){ev->time_ms, ev->time_ms, ev->ip, m365_ev_ref(ev)};
+}
+
+static const struct m365_event *first_from_address(struct m365_dctx *dc, const struct user *u,
+                                                   const struct m365_event *ev)
+{
+    for (uint32_t i = 0; i < u->n_addrs; i++) {
+        const struct addr *a = &u->addrs[i];
+        if (strcmp(a->ip, ev->ip) == 0) {
+            return a->ref != m365_ev_ref(ev) ? m365_dctx_ref_keep(dc, a->ref) : NULL;
+        }
+    }
+    return NULL;
+}
+
 static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u,
                     const struct m365_event *ev, const struct m365_ipinfo *ii)
 {
@@ -203,8 +245,8 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     u->new_countries += new_country;
     if (u->n_novel < MAX_ANOM) {
         u->novel[u->n_novel++] =
-            (struct novel){m365_dctx_keep(dc, ev), new_country ? country : NULL,
-                           new_asn ? asn : 0, tenant_new};
+            (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev),
+                           new_country ? country : NULL, new_asn ? asn : 0, tenant_new};
     }
 }
 
@@ -339,6 +381,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         }
     }
     const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+    remember_address(u, ev);
     /* A proxy rotation shows in attempts whose password was right, blocked or not. */
     burst(dc, c, u, ev, ii);
     /* Places need a known interactive sign-in (UAL records carry no location anyway). */
@@ -386,6 +429,9 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
     m365_fb_entity(fb, M365_ENT_USERS, u->upn);
     for (uint32_t i = 0; i < u->n_novel; i++) {
         m365_fb_event(fb, u->novel[i].ev);
+        if (u->novel[i].prior) {
+            m365_fb_event(fb, u->novel[i].prior);
+        }
         m365_fb_entity(fb, M365_ENT_IPS, u->novel[i].ev->ip);
         m365_fb_entity(fb, M365_ENT_APPS, u->novel[i].ev->app_name);
     }
@@ -424,6 +470,18 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
         m365_buf_puts(d, n->asn ? "true" : "false");
         m365_json_key(d, &f, "new_to_tenant");
         m365_buf_puts(d, n->tenant_new ? "true" : "false");
+        m365_json_key(d, &f, "first_signin_from_address");
+        if (n->prior) {
+            m365_buf_putc(d, '{');
+            int g = 1;
+            m365_json_key(d, &g, "time");
+            m365_json_time(d, n->prior->time_ms);
+            m365_json_key(d, &g, "error_code");
+            m365_buf_printf(d, "%d", (int)n->prior->error_code);
+            m365_buf_putc(d, '}');
+        } else {
+            m365_buf_puts(d, "null");
+        }
         m365_buf_putc(d, '}');
     }
     m365_buf_putc(d, ']');

@@ -593,8 +593,9 @@ static void json_list(struct m365_buf *d, int *first, const char *key, const cha
     m365_json_cstr_array(d, list, n);
 }
 
+/* unverified: the records fell outside the sign-in logs' coverage (OUTSIDE_SUSPECT). */
 static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
-                   const struct flagged *fl, size_t n, uint32_t outside)
+                   const struct flagged *fl, size_t n, uint32_t outside, bool unverified)
 {
     enum m365_severity sev = M365_SEV_LOW;
     bool any_ip = false, any_app = false, any_host = false, full = true;
@@ -636,6 +637,10 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         list_add(sess, &nsess, MAX_LIST, f->cd->session);
         list_add(ops, &nop, MAX_LIST, ev->operation);
         list_add(boxes, &nbox, MAX_LIST, ev->mail ? ev->mail->mailbox_upn : NULL);
+    }
+    if (unverified) {
+        sev = M365_SEV_LOW;
+        full = false;
     }
     struct m365_fb *fb = m365_fb_begin(dc, sev);
     if (!fb) {
@@ -680,6 +685,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     m365_buf_puts(d, full ? "true" : "false");
     m365_json_key(d, first, "records_outside_coverage");
     m365_buf_printf(d, "%u", outside);
+    m365_json_key(d, first, "unverified");
+    m365_buf_puts(d, unverified ? "true" : "false");
     if (u->overflow) {
         m365_json_key(d, first, "records_not_rechecked");
         m365_buf_printf(d, "%u", u->overflow);
@@ -690,7 +697,11 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     m365_buf_puts(d, m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc) ? "true" : "false");
     char note[512] = "";
     size_t w = 0;
-    if (!full) {
+    if (unverified) {
+        w += (size_t)snprintf(note + w, sizeof(note) - w,
+                              "The sign-in logs do not cover these records: a missing sign-in "
+                              "cannot be shown. Collect the sign-ins of that period.");
+    } else if (!full) {
         w += (size_t)snprintf(note + w, sizeof(note) - w,
                               "The sign-in logs cover only part of the %lld h lookback: a sign-in "
                               "before that cannot be ruled out.",
@@ -724,9 +735,20 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     if (any_host && w < sizeof(why)) {
         snprintf(why + w, sizeof(why) - w, "; from a hosting provider");
     }
-    m365_fb_summary(fb, "%zu %s record(s) by %s carry a token that no sign-in in the logs "
+    if (unverified) {
+        m365_fb_summary(fb,
+                        "%zu %s record(s) by %s came from a hosting provider through client app "
+                        "%s, which none of the user's sign-ins used, in a period the sign-in "
+                        "logs do not cover: whether a sign-in issued their token cannot be "
+                        "checked.",
+                        n, nop == 1 ? ops[0] : "mailbox/workload", u->upn,
+                        nun == 1 ? unseen[0] : "(several)");
+    } else {
+        m365_fb_summary(fb,
+                        "%zu %s record(s) by %s carry a token that no sign-in in the logs "
                         "issued%s.",
-                    n, nop == 1 ? ops[0] : "mailbox/workload", u->upn, why);
+                        n, nop == 1 ? ops[0] : "mailbox/workload", u->upn, why);
+    }
     m365_fb_end(fb);
 }
 
@@ -741,45 +763,54 @@ static int cmp_user(const void *a, const void *b)
     return strcmp((*(struct user *const *)a)->upn, (*(struct user *const *)b)->upn);
 }
 
-/* Final check of one record with everything the logs hold; false when explained. */
-static bool check(struct m365_dctx *dc, struct state *s, const struct cfg *c, struct user *u,
-                  const struct cand *cd, struct flagged *f, bool *outside)
+enum verdict {
+    EXPLAINED,
+    FLAGGED,
+    OUTSIDE,         /* not checkable: the sign-in logs do not cover it */
+    OUTSIDE_SUSPECT, /* not checkable, but from a hosting address through an app never used */
+};
+
+/* Final check of one record with everything the logs hold. */
+static enum verdict check(struct m365_dctx *dc, struct state *s, const struct cfg *c,
+                          struct user *u, const struct cand *cd, struct flagged *f)
 {
     const struct m365_event *ev = cd->ev;
     int64_t t = ev->time_ms, a = t - c->lifetime, b = t + c->skew;
-    *outside = false;
     if (token_known(s, ev->token_id) ||
         (cd->session && m365_map_get(&s->sessions, cd->session, NULL))) {
-        return false;
+        return EXPLAINED;
     }
     const struct runs *sp = cd->client ? m365_map_get(&s->sp_apps, cd->client, NULL) : NULL;
     if (runs_hit(sp, a, b)) {
-        return false;
+        return EXPLAINED;
     }
     memset(f, 0, sizeof(*f));
     f->cd = cd;
     f->ip_unmatched = cd->ipkey && !runs_hit(m365_map_get(&u->ips, cd->ipkey, NULL), a, b);
     f->app_unseen = cd->client && !m365_map_get(&u->apps, cd->client, NULL);
     if (!f->ip_unmatched && !f->app_unseen) {
-        return false;
-    }
-    /* Only a period the sign-in logs cover can show that a sign-in is missing. */
-    f->sp_checked = sp != NULL; /* the client app has credentials of its own */
-    for (int k = 0; k < N_CAT; k++) {
-        if (k == CAT_SP && !f->sp_checked) {
-            continue;
-        }
-        f->cov_min[k] = covered(s, k, a, t);
-        if (f->cov_min[k] < c->min_coverage || !covers_time(s, k, t, c->skew)) {
-            *outside = true;
-            return false;
-        }
+        return EXPLAINED;
     }
     if (ev->ip) {
         const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
         f->hosting = ii->hosting;
     }
-    return true;
+    /* Only a period the sign-in logs cover can show that a sign-in is missing. */
+    f->sp_checked = sp != NULL; /* the client app has credentials of its own */
+    bool inside = true;
+    for (int k = 0; k < N_CAT; k++) {
+        if (k == CAT_SP && !f->sp_checked) {
+            continue;
+        }
+        f->cov_min[k] = covered(s, k, a, t);
+        inside &= f->cov_min[k] >= c->min_coverage && covers_time(s, k, t, c->skew);
+    }
+    if (inside) {
+        return FLAGGED;
+    }
+    /* Two signs the missing logs cannot take away: a cloud provider's address and an app none
+     * of the user's sign-ins, anywhere in the evidence, ever used. */
+    return f->ip_unmatched && f->app_unseen && f->hosting ? OUTSIDE_SUSPECT : OUTSIDE;
 }
 
 static void finish(struct m365_dctx *dc, void *sv)
@@ -790,9 +821,11 @@ static void finish(struct m365_dctx *dc, void *sv)
     size_t nu = 0;
     struct user **users = malloc((s->users.n ? s->users.n : 1) * sizeof(*users));
     struct flagged *fl = malloc(MAX_CAND * sizeof(*fl));
-    if (!users || !fl) {
+    struct flagged *sus = malloc(MAX_CAND * sizeof(*sus));
+    if (!users || !fl || !sus) {
         free(users);
         free(fl);
+        free(sus);
         return;
     }
     M365_MAP_EACH(&s->users, slot)
@@ -806,24 +839,31 @@ static void finish(struct m365_dctx *dc, void *sv)
     size_t findings = 0;
     for (size_t i = 0; i < nu; i++) {
         struct user *u = users[i];
-        size_t n = 0;
+        size_t n = 0, nsus = 0;
         uint32_t outside = 0;
         for (uint32_t k = 0; k < u->n_cand; k++) {
-            bool out;
-            if (check(dc, s, c, u, &u->cand[k], &fl[n], &out)) {
+            enum verdict v = check(dc, s, c, u, &u->cand[k], &fl[n]);
+            outside += v == OUTSIDE || v == OUTSIDE_SUSPECT;
+            if (v == FLAGGED) {
                 n++;
-            } else if (out) {
-                outside++;
+            } else if (v == OUTSIDE_SUSPECT) {
+                sus[nsus++] = fl[n]; /* fl[n] is free again for the next record */
             }
         }
         if (n) {
             m365_qsort(fl, n, sizeof(*fl), cmp_flagged);
-            report(dc, c, u, fl, n, outside);
+            report(dc, c, u, fl, n, outside, false);
             findings++;
+        } else if (nsus) {
+            /* Nothing checkable, yet these look like Storm-0558's reads: say what cannot be
+             * known rather than stay silent. */
+            m365_qsort(sus, nsus, sizeof(*sus), cmp_flagged);
+            report(dc, c, u, sus, nsus, outside, true);
         }
     }
     free(users);
     free(fl);
+    free(sus);
     if (findings || !s->activity) {
         return;
     }
@@ -890,7 +930,9 @@ const struct m365_detection m365_detect_token_without_signin = {
                 "access token looks like. Only records in a period that both the interactive and "
                 "the non-interactive sign-in logs cover are checked. One finding per user: high "
                 "when a never-used client app or a hosting address adds to the missing sign-in, "
-                "medium for a missing sign-in alone, low when only the client app is new.",
+                "medium for a missing sign-in alone, low when only the client app is new, and "
+                "low ('unverified') for records outside coverage that come from a hosting "
+                "address through a client app the user never signed in to.",
             .needs = "UAL mailbox or workload records, plus interactive and non-interactive "
                      "sign-in logs covering the same period",
             .blind_spots =

@@ -792,6 +792,8 @@ def main():
                        "coverage_minutes": {"interactive": 79, "non-interactive": 20}}}],
          w, config={"min_coverage": "10m"})
     build_neg_ual_signin_session()
+    build_pos_unverified()
+    build_neg_cloud_vpn_outside()
 
 
 # neg_ual_signin_session_device_properties: the interactive sign-ins are the Unified Audit Log's
@@ -816,6 +818,78 @@ def build_neg_ual_signin_session():
     case("neg_ual_signin_session_device_properties", [],
          [("signins-noninteractive.json", lambda p: graph_page(ni, p)),
           ("audit-2026-03-09.jsonl", lambda p: jsonl(ual, p))])
+
+
+# The sign-in exports end on 03-06 at night (both categories); the Unified Audit Log runs on.
+def exports_until_0306():
+    inter = [
+        SignIn("2026-03-05T13:02:44", "marcus", "owa", "203.0.113.11"),
+        SignIn("2026-03-05T13:20:19", "tom", "office", "203.0.113.10", mfa=True),
+        SignIn("2026-03-06T13:11:08", "marcus", "officehome", "203.0.113.11"),
+        SignIn("2026-03-06T21:47:30", "ken", "teams", "198.51.100.71"),
+    ]
+    ni = [
+        SignIn("2026-03-05T14:03:51", "tom", "office", "203.0.113.10", False, inter[1].session),
+        SignIn("2026-03-05T22:30:12", "marcus", "mobile", "198.51.100.34", False),
+        SignIn("2026-03-06T23:58:02", "dana", "mobile", "198.51.100.21", False),
+    ]
+    return inter, ni
+
+
+# pos_ual_graph_forged_token_after_signin_exports_low: on 03-08, after the sign-in exports end,
+# Graph reads marcus's mail from Azure through Graph Explorer, which none of his sign-ins used.
+# Nothing can show the missing sign-in; the rule says so at low instead of keeping quiet.
+def build_pos_unverified():
+    inter, ni = exports_until_0306()
+    tok, sess = tokid(), guid()
+    ual = [ual_mail(UAL_OWA_T, "2026-03-06T13:40:27", "marcus", "203.0.113.11", session=guid()),
+           ual_mail(UAL_GRAPH_T, "2026-03-08T02:14:09", "marcus", "20.81.111.85",
+                    spec=(("\\Inbox", 7), ("\\Finance\\Board", 3)), app=GRAPH,
+                    client_app=GRAPH_EXPLORER, aac=aac(GRAPH_EXPLORER, "2026-03-08T01:58:40", tok, sess)),
+           ual_mail(UAL_GRAPH_T, "2026-03-08T02:19:51", "marcus", "20.81.111.85",
+                    spec=(("\\Sent Items", 4),), app=GRAPH, client_app=GRAPH_EXPLORER,
+                    aac=aac(GRAPH_EXPLORER, "2026-03-08T01:58:40", tok, sess))]
+    case("pos_ual_graph_forged_token_after_signin_exports_low",
+         [{"severity": "low",
+           "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
+                        "apps": [GRAPH_EXPLORER], "mailboxes": [upn("marcus")]},
+           "summary_contains": "whether a sign-in issued their token cannot be checked",
+           "details": {"records": 2, "unverified": True, "full_coverage": False,
+                       "from_hosting": True, "records_outside_coverage": 2,
+                       "client_apps_never_signed_in": [GRAPH_EXPLORER]}}],
+         [("signins-interactive.json", lambda p: graph_page(inter, p)),
+          ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
+          ("audit-2026-03-08.jsonl", lambda p: jsonl(ual, p)),
+          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
+         args=["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"])
+
+
+SPARK = "2d4d3d8e-2be3-4bef-9f87-7875a61c29de"  # a third-party mail client (Spark)
+
+
+# neg_ual_cloud_vpn_outside_coverage: after the exports end, tom reads his mail through a VPN
+# that leaves from Azure, in Outlook on the web and in the desktop Outlook his sign-ins show,
+# then at home in a mail app new to him: a hosting address alone, or a new app alone, outside
+# the exports, says nothing.
+def build_neg_cloud_vpn_outside():
+    inter, ni = exports_until_0306()
+    office = APPS["office"][0]
+    ual = [ual_mail(UAL_OWA_T, "2026-03-05T15:10:12", "tom", "203.0.113.10", session=guid()),
+           ual_mail(UAL_OWA_T, "2026-03-08T09:12:40", "tom", "20.81.111.140",
+                    spec=(("\\Inbox", 2),), session=guid()),
+           ual_mail(UAL_GRAPH_T, "2026-03-08T09:31:05", "tom", "20.81.111.140",
+                    spec=(("\\Inbox", 5),), app=GRAPH, client_app=office,
+                    aac=aac(office, "2026-03-08T09:30:12", tokid(), guid())),
+           # and at home that evening, a mail app he never used before (a new phone)
+           ual_mail(UAL_GRAPH_T, "2026-03-08T19:44:18", "tom", "198.51.100.52",
+                    spec=(("\\Inbox", 3),), app=GRAPH, client_app=SPARK,
+                    aac=aac(SPARK, "2026-03-08T19:43:57", tokid(), guid()))]
+    case("neg_ual_cloud_vpn_outside_coverage", [],
+         [("signins-interactive.json", lambda p: graph_page(inter, p)),
+          ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
+          ("audit-2026-03-08.jsonl", lambda p: jsonl(ual, p)),
+          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
+         args=["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"])
 
 
 main()

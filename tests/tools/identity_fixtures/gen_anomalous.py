@@ -178,3 +178,27 @@ write(ROOT + '/pos_graph_dormant_account_first_signin_abroad', {
 at_office = [signin(T('2026-03-05T14:41:07'), 'svc-archive', OFFICE, app='owa')]
 write(ROOT + '/neg_graph_dormant_account_back_at_the_office', {
     'signins.json': graph_file(sig + at_office), 'expect.json': expect([])})
+
+# L. The same dormant account, seen first in the Unified Audit Log, which has no locations: the
+# password is right from Amsterdam (50079, asked to enrol in MFA), the account signs in there
+# after enrolling, and only a day later does a located Graph sign-in show the country. The
+# finding cites the first right password from that address too.
+seed('anom-L')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 14)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
+ual = [signin(T('2026-03-04T22:14:31'), 'svc-archive', AMSTERDAM, app='owa', code=50079),
+       signin(T('2026-03-04T22:31:02'), 'svc-archive', AMSTERDAM, app='owa')]
+located = [signin(T('2026-03-05T23:40:12'), 'svc-archive', AMSTERDAM, app='owa')]
+write(ROOT + '/pos_ual_graph_dormant_account_password_first_right_unlocated', {
+    'signins.json': graph_file(sig + located),
+    'audit.jsonl': jsonl([ual_signin(s) for s in ual]),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'a country no account of the tenant had signed in from',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0},
+                                        'new_locations': [{
+                                            'time': '2026-03-05T23:40:12.000Z', 'ip': '77.166.40.12',
+                                            'city': 'Amsterdam', 'country': 'NL', 'new_country': True,
+                                            'asn': 1136, 'new_asn': False, 'new_to_tenant': True,
+                                            'first_signin_from_address': {
+                                                'time': '2026-03-04T22:14:31.000Z', 'error_code': 50079}}]}}])})

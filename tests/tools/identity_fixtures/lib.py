@@ -331,7 +331,13 @@ def ual_signin(s):
             e['Value'] = gid()
     if not ok:
         a['ErrorNumber'] = str(s['code'])
+        a['LogonError'] = UAL_LOGON_ERRORS.get(s['code'], a['LogonError'])
     return a
+
+
+# UserLoginFailed's LogonError per ErrorNumber, as the Unified Audit Log writes them.
+UAL_LOGON_ERRORS = {50126: 'InvalidUserNameOrPassword', 50079: 'UserStrongAuthEnrollmentRequired',
+                    50074: 'UserStrongAuthClientAuthNRequiredInterrupt', 50053: 'IdsLocked'}
 
 
 def jsonl(objs):
