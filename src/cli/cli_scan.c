@@ -243,6 +243,30 @@ static void wrap(FILE *o, const char *text, int indent)
     }
 }
 
+/* One short line under a mailbox read: what reached it and from where, a few of each (the
+ * JSON and HTML reports list them all). */
+static void exposure_how(FILE *o, const struct m365_exposure *e)
+{
+    char line[512];
+    size_t w = 0;
+    for (size_t i = 0; i < e->n_via && i < 2 && w < sizeof(line); i++) {
+        w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s", i ? ", " : "via ", e->via[i]);
+    }
+    if (e->n_via > 2 && w < sizeof(line)) {
+        w += (size_t)snprintf(line + w, sizeof(line) - w, " (+%zu)", e->n_via - 2);
+    }
+    for (size_t i = 0; i < e->n_ips && i < 3 && w < sizeof(line); i++) {
+        w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s",
+                              i ? ", " : w ? "; from " : "from ", e->ips[i]);
+    }
+    if (e->n_ips > 3 && w < sizeof(line)) {
+        w += (size_t)snprintf(line + w, sizeof(line) - w, " (+%zu)", e->n_ips - 3);
+    }
+    if (w) {
+        wrap(o, line, 8);
+    }
+}
+
 static int utf8_columns(const char *s)
 {
     int n = 0;
@@ -303,6 +327,7 @@ static void print_incidents(struct scan_cli *c, const struct m365_scan *s, FILE 
                 cli_put_safe(o, e->mailbox, one_line ? w : -1);
                 fprintf(o, "%s %6llu items  %.11s .. %.11s\n", one_line ? "" : "\n        ",
                         (unsigned long long)e->items, a + 5, b + 5);
+                exposure_how(o, e);
             }
         }
         for (size_t k = 0; k < inc->n_blind; k++) {
