@@ -236,6 +236,9 @@ const struct m365_snapshot *m365_scan_snapshot(const struct m365_scan *s);
 size_t m365_scan_n_not_evaluated(const struct m365_scan *s);
 void m365_scan_not_evaluated(const struct m365_scan *s, size_t i, const char **rule,
                              const char **reason);
+/* Whether entry i is a rule that ran but could judge only part of what it covers (its reason says
+ * which part): "evaluated in part" rather than "not evaluated". */
+bool m365_scan_not_evaluated_in_part(const struct m365_scan *s, size_t i);
 
 /* The log detections' findings (time order), then the snapshot's posture findings (as in
  * m365hunt audit). Posture findings have no evidence events and belong to no incident. */

@@ -402,10 +402,20 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
         wrap(o, "(every page names a next one, @odata.nextLink: the collector stopped before "
                 "the end; the records after them were never saved)", 4);
     }
-    size_t nne = m365_scan_n_not_evaluated(s);
-    if (nne) {
-        fprintf(o, "  Rules not evaluated (%zu):\n", nne);
+    size_t nne = m365_scan_n_not_evaluated(s), npart = 0;
+    for (size_t i = 0; i < nne; i++) {
+        npart += m365_scan_not_evaluated_in_part(s, i);
+    }
+    for (int part = 0; part < 2; part++) {
+        size_t n = part ? npart : nne - npart;
+        if (!n) {
+            continue;
+        }
+        fprintf(o, "  Rules %s (%zu):\n", part ? "evaluated in part" : "not evaluated", n);
         for (size_t i = 0; i < nne; i++) {
+            if (m365_scan_not_evaluated_in_part(s, i) != (part == 1)) {
+                continue;
+            }
             const char *rule, *reason;
             m365_scan_not_evaluated(s, i, &rule, &reason);
             char line[640];

@@ -111,4 +111,20 @@ golden demo.scan.txt "$WORK/demo.txt"
 "$BIN" scan --no-progress --events "$WORK/demo.events.jsonl" "$DEMO" >/dev/null
 golden demo.events.jsonl "$WORK/demo.events.jsonl"
 
+# A rule that ran but had nothing to judge part of its work on says so: the Purview export's
+# sign-ins carry no location, so anomalous-signin-location judged only bursts ("in_part"). With
+# Entra's sign-in logs beside it, it is not listed at all.
+"$BIN" scan --no-progress --format json "$DEMO/purview" >"$WORK/purview.json" 2>/dev/null
+expect_eq "UAL sign-ins only: locations evaluated in part" \
+    "$(jq -c '[.not_evaluated[] | select(.rule == "anomalous-signin-location") | .in_part]' "$WORK/purview.json")" '[true]'
+expect_eq "UAL sign-ins only: the reason names what was not judged" \
+    "$(jq -r '.not_evaluated[] | select(.rule == "anomalous-signin-location") | .reason | test("new countries and impossible travel were not judged")' "$WORK/purview.json")" true
+expect_eq "other entries carry no in_part" \
+    "$(jq -c '[.not_evaluated[] | select(.rule != "anomalous-signin-location") | has("in_part")] | unique' "$WORK/purview.json")" '[false]'
+expect_eq "located sign-ins: evaluated whole" \
+    "$(jq -c '[.not_evaluated[] | select(.rule == "anomalous-signin-location")]' "$WORK/demo.json")" '[]'
+"$BIN" scan --no-progress "$DEMO/purview" >"$WORK/purview.txt" 2>/dev/null
+expect_grep "text: its own heading" "$WORK/purview.txt" '^  Rules evaluated in part \(1\):$'
+expect_grep "text: the rule under it" "$WORK/purview.txt" '^    anomalous-signin-location: none of the [0-9]+ sign-ins with'
+
 finish

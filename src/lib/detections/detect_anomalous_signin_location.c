@@ -115,6 +115,7 @@ struct state {
      * baseline of their own (a dormant or brand-new account). */
     struct m365_map tenant_countries;
     int64_t tenant_first; /* the first successful sign-in of any account */
+    uint64_t signins, placed; /* sign-ins judged; of them, interactive ones with a location */
 };
 
 static struct user *user_of(struct state *s, const char *upn)
@@ -384,10 +385,12 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     remember_address(u, ev);
     /* A proxy rotation shows in attempts whose password was right, blocked or not. */
     burst(dc, c, u, ev, ii);
+    s->signins++; /* judged: a burst may still show; a place needs what follows */
     /* Places need a known interactive sign-in (UAL records carry no location anyway). */
     if (!success || ev->is_interactive != 1) {
         return;
     }
+    s->placed += (ev->country && *ev->country) || m365_id_has_geo(ev);
     if (!ii->trusted && !ii->is_private) {
         novelty(dc, c, s, u, ev, ii);
     }
@@ -621,6 +624,16 @@ static void finish(struct m365_dctx *dc, void *sv)
         if (u->total_novel || u->total_hops || u->total_bursts) {
             report(dc, s, u);
         }
+    }
+    if (s->signins && !s->placed) {
+        m365_dctx_evaluated_in_part(
+            dc,
+            "none of the %llu sign-ins with the right password is a successful interactive one "
+            "with a location (the Unified Audit Log's sign-ins carry no location and do not say "
+            "whether they were interactive): new countries and impossible travel were not "
+            "judged, only bursts of networks; Entra ID's sign-in logs for the period (Graph, Log "
+            "Analytics, Azure Monitor) would show them",
+            (unsigned long long)s->signins);
     }
 }
 

@@ -321,7 +321,8 @@ bool m365_dctx_has_trusted_ips(struct m365_dctx *dc)
     return m365_enrich_has_trusted(m365_scan_enrich(dc->scan));
 }
 
-static void add_not_evaluated(struct m365_detect_state *st, const char *rule, const char *reason)
+static void add_not_evaluated(struct m365_detect_state *st, const char *rule, const char *reason,
+                              bool in_part)
 {
     if (st->n_skipped == st->cap_skipped) {
         size_t nc = st->cap_skipped ? st->cap_skipped * 2 : 8;
@@ -334,6 +335,7 @@ static void add_not_evaluated(struct m365_detect_state *st, const char *rule, co
     }
     st->skipped[st->n_skipped].rule = rule;
     st->skipped[st->n_skipped].reason = reason;
+    st->skipped[st->n_skipped].in_part = in_part;
     st->n_skipped++;
 }
 
@@ -345,7 +347,17 @@ void m365_dctx_not_evaluated(struct m365_dctx *dc, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     dc->skip = true;
-    add_not_evaluated(dc->st, dc->det->info.id, m365_dctx_intern(dc, msg, strlen(msg)));
+    add_not_evaluated(dc->st, dc->det->info.id, m365_dctx_intern(dc, msg, strlen(msg)), false);
+}
+
+void m365_dctx_evaluated_in_part(struct m365_dctx *dc, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    add_not_evaluated(dc->st, dc->det->info.id, m365_dctx_intern(dc, msg, strlen(msg)), true);
 }
 
 static void add_fact(struct m365_dctx *dc, const struct m365_audit_fact *f)
@@ -530,14 +542,14 @@ static void job_begin(struct det_run *r, struct det_job *job, struct m365_arena 
     lv->dc = dc;
     lv->begun = lv->observing = false;
     if (!r->rc->enabled[job->d]) {
-        add_not_evaluated(st, det->info.id, "disabled in the configuration");
+        add_not_evaluated(st, det->info.id, "disabled in the configuration", false);
         return;
     }
     if ((det->needs & r->present) != det->needs) {
         char kinds[256], msg[512];
         snprintf(msg, sizeof(msg), "needs %s; the evidence holds no %s events", det->info.needs,
                  kind_list(det->needs & ~r->present, kinds, sizeof(kinds)));
-        add_not_evaluated(st, det->info.id, m365_scan_intern(r->s, msg, strlen(msg)));
+        add_not_evaluated(st, det->info.id, m365_scan_intern(r->s, msg, strlen(msg)), false);
         return;
     }
     lv->state = calloc(1, det->state_size ? det->state_size : 1);
@@ -784,7 +796,8 @@ static enum m365_status merge_part(struct m365_detect_state *dst, struct m365_de
         dst->cap_facts = dst->n_facts;
     }
     for (size_t i = 0; i < src->n_skipped; i++) {
-        add_not_evaluated(dst, src->skipped[i].rule, src->skipped[i].reason);
+        add_not_evaluated(dst, src->skipped[i].rule, src->skipped[i].reason,
+                          src->skipped[i].in_part);
     }
     return M365_OK;
 }

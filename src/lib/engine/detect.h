@@ -78,6 +78,7 @@ int m365_param_parse(enum m365_param_type t, const char *text, void *out);
 struct m365_not_evaluated {
     const char *rule;
     const char *reason;
+    bool in_part; /* the rule ran, but part of it had nothing to judge */
 };
 
 enum m365_status m365_detect_run(struct m365_scan *s, const struct m365_rule_config *rc,
@@ -104,6 +105,10 @@ struct m365_arena *m365_dctx_arena(struct m365_dctx *dc); /* scan lifetime */
 const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len);
 /* Skip this detection (from init) with a reason shown in the summary and in JSON output. */
 void m365_dctx_not_evaluated(struct m365_dctx *dc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The rule runs on, but part of what it judges had no evidence (say which, from finish): listed
+ * with the rules not evaluated, marked "in part", so that its silence is not read as clean. */
+void m365_dctx_evaluated_in_part(struct m365_dctx *dc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Whether the evidence holds events of a kind, or of a log source; their time span. */
 bool m365_dctx_has_kind(struct m365_dctx *dc, enum m365_event_kind k);

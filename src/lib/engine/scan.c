@@ -3348,6 +3348,12 @@ void m365_scan_not_evaluated(const struct m365_scan *s, size_t i, const char **r
     *reason = ne ? ne->reason : NULL;
 }
 
+bool m365_scan_not_evaluated_in_part(const struct m365_scan *s, size_t i)
+{
+    const struct m365_not_evaluated *ne = m365_detect_not_evaluated(s->detect, i);
+    return ne && ne->in_part;
+}
+
 size_t m365_scan_n_findings(const struct m365_scan *s)
 {
     return m365_detect_n_findings(s->detect) + (s->snap ? m365_snapshot_n_findings(s->snap) : 0);

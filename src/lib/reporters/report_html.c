@@ -602,7 +602,8 @@ static void coverage(struct m365_buf *b, const struct m365_scan *s)
             m365_scan_not_evaluated(s, i, &rule, &reason);
             m365_buf_puts(b, "<li><code>");
             esc(b, rule);
-            m365_buf_puts(b, "</code>: ");
+            m365_buf_puts(b, m365_scan_not_evaluated_in_part(s, i) ? "</code> (in part): "
+                                                                   : "</code>: ");
             esc(b, reason);
             m365_buf_puts(b, "</li>");
         }

@@ -416,6 +416,10 @@ enum m365_status m365_scan_write_report_json(const struct m365_scan *s, int argc
         m365_json_cstr(&b, rule);
         m365_json_key(&b, &nf, "reason");
         m365_json_cstr(&b, reason);
+        if (m365_scan_not_evaluated_in_part(s, i)) {
+            m365_json_key(&b, &nf, "in_part");
+            m365_buf_puts(&b, "true");
+        }
         m365_buf_putc(&b, '}');
     }
     m365_buf_putc(&b, ']');
