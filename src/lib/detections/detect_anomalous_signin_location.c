@@ -83,7 +83,7 @@ struct seen {
 
 /* An address's first sign-in with the right password, stopped by MFA or a policy or not. */
 struct addr {
-    int64_t first, last;
+    int64_t last; /* its latest sign-in: the least recent address gives way */
     const char *ip;
     uint32_t ref; /* m365_ev_ref of the first */
 };
@@ -187,7 +187,7 @@ static void remember_address(struct user *u, const struct m365_event *ev)
         }
     }
     uint32_t k = u->n_addrs < MAX_ADDR ? u->n_addrs++ : oldest;
-    u->addrs[k] = (struct addr){ev->time_ms, ev->time_ms, ev->ip, m365_ev_ref(ev)};
+    u->addrs[k] = (struct addr){ev->time_ms, ev->ip, m365_ev_ref(ev)};
 }
 
 static const struct m365_event *first_from_address(struct m365_dctx *dc, const struct user *u,
