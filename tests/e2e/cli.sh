@@ -121,6 +121,10 @@ expect_eq "UAL sign-ins only: the reason names what was not judged" \
     "$(jq -r '.not_evaluated[] | select(.rule == "anomalous-signin-location") | .reason | test("new countries and impossible travel were not judged")' "$WORK/purview.json")" true
 expect_eq "other entries carry no in_part" \
     "$(jq -c '[.not_evaluated[] | select(.rule != "anomalous-signin-location") | has("in_part")] | unique' "$WORK/purview.json")" '[false]'
+# rare-app-mail-access takes every application of its baseline as normal: it says when that was
+# and names the third-party ones. The demo's collection app began reading inside it.
+expect_eq "rare-app-mail-access: its baseline stated, the collection app named" \
+    "$(jq -r '.not_evaluated[] | select(.rule == "rare-app-mail-access" and .in_part) | .reason | test("^applications reading mail in the baseline, 2026-03-01T02:00 to 2026-03-08T02:00 .*b7e4a0d2-6c19-4f8a-93d5-1e2f6a8c0b47")' "$WORK/demo.json")" true
 expect_eq "located sign-ins: evaluated whole" \
     "$(jq -c '[.not_evaluated[] | select(.rule == "anomalous-signin-location")]' "$WORK/demo.json")" '[]'
 "$BIN" scan --no-progress "$DEMO/purview" >"$WORK/purview.txt" 2>/dev/null

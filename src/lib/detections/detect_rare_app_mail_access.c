@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <m365hunt/scan.h>
+
 #include "../core/json_out.h"
 #include "../core/map.h"
 #include "../engine/detect.h"
@@ -127,6 +129,48 @@ static void entities(struct m365_fb *fb, const struct m365_map *m, enum m365_ent
     }
 }
 
+/* The baseline is the rule's blind spot: an application already reading mail in it (an intrusion
+ * under way when the records begin) is normal to it. Say when that was, and name the
+ * third-party applications it took as normal there, for the responder to look at. */
+static void baseline_statement(struct m365_dctx *dc, const struct state *s, const struct cfg *c)
+{
+    if (s->start == INT64_MIN) {
+        return;
+    }
+    const char *third[5];
+    size_t n_apps = 0, n_third = 0;
+    M365_MAP_EACH(&s->seen, slot)
+    {
+        if (m365_map_get(&s->newapps, slot->k1, NULL)) {
+            continue;
+        }
+        n_apps++;
+        if (!m365_first_party_app(slot->k1)) {
+            if (n_third < 5) {
+                third[n_third] = slot->k1;
+            }
+            n_third++;
+        }
+    }
+    m365_qsort(third, n_third < 5 ? n_third : 5, sizeof(*third), m365_cmp_cstr);
+    char from[40], to[40], list[256] = "";
+    m365_format_time(s->start, from, sizeof(from));
+    m365_format_time(s->start + c->baseline, to, sizeof(to));
+    size_t w = 0;
+    for (size_t i = 0; i < n_third && i < 5 && w < sizeof(list); i++) {
+        w += (size_t)snprintf(list + w, sizeof(list) - w, "%s%s", i ? ", " : "", third[i]);
+    }
+    if (n_third > 5 && w < sizeof(list)) {
+        snprintf(list + w, sizeof(list) - w, " and %zu more", n_third - 5);
+    }
+    m365_dctx_evaluated_in_part(
+        dc,
+        "applications reading mail in the baseline, %.16s to %.16s (the first %lld days of "
+        "mail records), were taken as normal: %zu application id%s, %zu of them third-party%s%s",
+        from, to, (long long)(c->baseline / 86400000), n_apps, n_apps == 1 ? "" : "s", n_third,
+        n_third ? ": " : "", list);
+}
+
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
@@ -169,6 +213,7 @@ static void finish(struct m365_dctx *dc, void *sv)
                         n->mailboxes.n == 1 ? "" : "es", (unsigned long long)n->items);
         m365_fb_end(fb);
     }
+    baseline_statement(dc, s, c);
 }
 
 static void free_state(void *sv)
