@@ -339,25 +339,29 @@ static void add_not_evaluated(struct m365_detect_state *st, const char *rule, co
     st->n_skipped++;
 }
 
-void m365_dctx_not_evaluated(struct m365_dctx *dc, const char *fmt, ...)
+__attribute__((format(printf, 3, 0))) static void rule_note(struct m365_dctx *dc, bool in_part,
+                                                          const char *fmt, va_list ap)
 {
     char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    add_not_evaluated(dc->st, dc->det->info.id, m365_dctx_intern(dc, msg, strlen(msg)), in_part);
+}
+
+void m365_dctx_not_evaluated(struct m365_dctx *dc, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    rule_note(dc, false, fmt, ap);
     va_end(ap);
     dc->skip = true;
-    add_not_evaluated(dc->st, dc->det->info.id, m365_dctx_intern(dc, msg, strlen(msg)), false);
 }
 
 void m365_dctx_evaluated_in_part(struct m365_dctx *dc, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    rule_note(dc, true, fmt, ap);
     va_end(ap);
-    add_not_evaluated(dc->st, dc->det->info.id, m365_dctx_intern(dc, msg, strlen(msg)), true);
 }
 
 static void add_fact(struct m365_dctx *dc, const struct m365_audit_fact *f)
