@@ -125,6 +125,12 @@ expect_eq "other entries carry no in_part" \
 # and names the third-party ones. The demo's collection app began reading inside it.
 expect_eq "rare-app-mail-access: its baseline stated, the collection app named" \
     "$(jq -r '.not_evaluated[] | select(.rule == "rare-app-mail-access" and .in_part) | .reason | test("^applications reading mail in the baseline, 2026-03-01T02:00 to 2026-03-08T02:00 .*b7e4a0d2-6c19-4f8a-93d5-1e2f6a8c0b47")' "$WORK/demo.json")" true
+# token-without-signin counts what it could not check: tom's read from a hotel on 03-08 falls
+# after the non-interactive export ends.
+"$BIN" scan --no-progress --format json tests/detections/token-without-signin/neg_ual_outside_noninteractive_coverage \
+    >"$WORK/outside.json" 2>/dev/null
+expect_eq "token-without-signin: records outside coverage counted in part" \
+    "$(jq -c '[.not_evaluated[] | select(.rule == "token-without-signin") | [.in_part, (.reason | test("^1 record of 1 user that no token id"))]]' "$WORK/outside.json")" '[[true,true]]'
 expect_eq "located sign-ins: evaluated whole" \
     "$(jq -c '[.not_evaluated[] | select(.rule == "anomalous-signin-location")]' "$WORK/demo.json")" '[]'
 "$BIN" scan --no-progress "$DEMO/purview" >"$WORK/purview.txt" 2>/dev/null

@@ -836,7 +836,8 @@ static void finish(struct m365_dctx *dc, void *sv)
         }
     }
     m365_qsort(users, nu, sizeof(*users), cmp_user);
-    size_t findings = 0;
+    size_t findings = 0, users_outside = 0;
+    uint64_t all_outside = 0;
     for (size_t i = 0; i < nu; i++) {
         struct user *u = users[i];
         size_t n = 0, nsus = 0;
@@ -850,6 +851,8 @@ static void finish(struct m365_dctx *dc, void *sv)
                 sus[nsus++] = fl[n]; /* fl[n] is free again for the next record */
             }
         }
+        all_outside += outside;
+        users_outside += outside > 0;
         if (n) {
             m365_qsort(fl, n, sizeof(*fl), cmp_flagged);
             report(dc, c, u, fl, n, outside, false);
@@ -864,21 +867,31 @@ static void finish(struct m365_dctx *dc, void *sv)
     free(users);
     free(fl);
     free(sus);
-    if (findings || !s->activity) {
-        return;
+    if (!findings && s->activity) {
+        /* Nothing fired: say so when no activity fell in a period the logs cover. */
+        bool any = false;
+        M365_MAP_EACH(&s->act_hours, slot)
+        {
+            int64_t h0 = ((int64_t)(uintptr_t)slot->k1 - 1) * 3600000, h1 = h0 + 3600000;
+            any |= covered(s, CAT_INTER, h0, h1) > 0 && covered(s, CAT_NONINT, h0, h1) > 0;
+        }
+        if (!any) {
+            m365_dctx_not_evaluated(dc,
+                                    "none of the %llu mailbox or workload records falls in a "
+                                    "period covered by both interactive and non-interactive "
+                                    "sign-in logs",
+                                    (unsigned long long)s->activity);
+            return;
+        }
     }
-    /* Nothing fired: say so when no activity fell in a period the logs cover. */
-    bool any = false;
-    M365_MAP_EACH(&s->act_hours, slot)
-    {
-        int64_t h0 = ((int64_t)(uintptr_t)slot->k1 - 1) * 3600000, h1 = h0 + 3600000;
-        any |= covered(s, CAT_INTER, h0, h1) > 0 && covered(s, CAT_NONINT, h0, h1) > 0;
-    }
-    if (!any) {
-        m365_dctx_not_evaluated(dc,
-                                "none of the %llu mailbox or workload records falls in a period "
-                                "covered by both interactive and non-interactive sign-in logs",
-                                (unsigned long long)s->activity);
+    if (all_outside) {
+        m365_dctx_evaluated_in_part(
+            dc,
+            "%llu record%s of %zu user%s that no token id, session or application sign-in "
+            "explained fell outside the sign-in logs' coverage (the gaps between exports "
+            "included) and could not be checked; the sign-ins of those periods would check them",
+            (unsigned long long)all_outside, all_outside == 1 ? "" : "s", users_outside,
+            users_outside == 1 ? "" : "s");
     }
 }
 

@@ -591,23 +591,27 @@ static void coverage(struct m365_buf *b, const struct m365_scan *s)
         }
         m365_buf_puts(b, "</td></tr>");
     }
-    m365_buf_puts(b, "</table><h3>Rules not evaluated</h3>");
+    m365_buf_puts(b, "</table>");
     size_t nne = m365_scan_n_not_evaluated(s);
-    if (!nne) {
-        m365_buf_puts(b, "<p>Every rule ran.</p>");
-    } else {
-        m365_buf_puts(b, "<ul>");
+    for (int part = 0; part < 2; part++) {
+        m365_buf_puts(b, part ? "<h3>Rules evaluated in part</h3>"
+                              : "<h3>Rules not evaluated</h3>");
+        size_t shown = 0;
         for (size_t i = 0; i < nne; i++) {
+            if (m365_scan_not_evaluated_in_part(s, i) != (part == 1)) {
+                continue;
+            }
             const char *rule, *reason;
             m365_scan_not_evaluated(s, i, &rule, &reason);
-            m365_buf_puts(b, "<li><code>");
+            m365_buf_puts(b, shown++ ? "<li><code>" : "<ul><li><code>");
             esc(b, rule);
-            m365_buf_puts(b, m365_scan_not_evaluated_in_part(s, i) ? "</code> (in part): "
-                                                                   : "</code>: ");
+            m365_buf_puts(b, "</code>: ");
             esc(b, reason);
             m365_buf_puts(b, "</li>");
         }
-        m365_buf_puts(b, "</ul>");
+        m365_buf_puts(b, shown ? "</ul>"
+                               : part ? "<p>Every rule that ran judged all it covers.</p>"
+                                      : "<p>Every rule ran.</p>");
     }
     m365_buf_puts(b, "</section>");
 }
