@@ -137,7 +137,8 @@ static void baseline_statement(struct m365_dctx *dc, const struct state *s, cons
     if (s->start == INT64_MIN) {
         return;
     }
-    const char *third[5];
+    enum { NAMED = 5 }; /* third-party ids written out; the rest counted */
+    const char *third[NAMED];
     size_t n_apps = 0, n_third = 0;
     M365_MAP_EACH(&s->seen, slot)
     {
@@ -146,22 +147,23 @@ static void baseline_statement(struct m365_dctx *dc, const struct state *s, cons
         }
         n_apps++;
         if (!m365_first_party_app(slot->k1)) {
-            if (n_third < 5) {
+            if (n_third < NAMED) {
                 third[n_third] = slot->k1;
             }
             n_third++;
         }
     }
-    m365_qsort(third, n_third < 5 ? n_third : 5, sizeof(*third), m365_cmp_cstr);
+    size_t shown = n_third < NAMED ? n_third : NAMED;
+    m365_qsort(third, shown, sizeof(*third), m365_cmp_cstr);
     char from[40], to[40], list[256] = "";
     m365_format_time(s->start, from, sizeof(from));
     m365_format_time(s->start + c->baseline, to, sizeof(to));
     size_t w = 0;
-    for (size_t i = 0; i < n_third && i < 5 && w < sizeof(list); i++) {
+    for (size_t i = 0; i < shown && w < sizeof(list); i++) {
         w += (size_t)snprintf(list + w, sizeof(list) - w, "%s%s", i ? ", " : "", third[i]);
     }
-    if (n_third > 5 && w < sizeof(list)) {
-        snprintf(list + w, sizeof(list) - w, " and %zu more", n_third - 5);
+    if (n_third > shown && w < sizeof(list)) {
+        snprintf(list + w, sizeof(list) - w, " and %zu more", n_third - shown);
     }
     m365_dctx_evaluated_in_part(
         dc,

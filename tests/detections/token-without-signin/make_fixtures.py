@@ -836,6 +836,17 @@ def exports_until_0306():
     return inter, ni
 
 
+# Those exports, the audit log of 03-08 and Azure's ranges (given with --ip-ranges: TAGS_ARGS).
+def exports_files(inter, ni, ual):
+    return [("signins-interactive.json", lambda p: graph_page(inter, p)),
+            ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
+            ("audit-2026-03-08.jsonl", lambda p: jsonl(ual, p)),
+            ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))]
+
+
+TAGS_ARGS = ["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"]
+
+
 # pos_ual_graph_forged_token_after_signin_exports_low: on 03-08, after the sign-in exports end,
 # Graph reads marcus's mail from Azure through Graph Explorer, which none of his sign-ins used.
 # Nothing can show the missing sign-in; the rule says so at low instead of keeping quiet.
@@ -857,11 +868,7 @@ def build_pos_unverified():
            "details": {"records": 2, "unverified": True, "full_coverage": False,
                        "from_hosting": True, "records_outside_coverage": 2,
                        "client_apps_never_signed_in": [GRAPH_EXPLORER]}}],
-         [("signins-interactive.json", lambda p: graph_page(inter, p)),
-          ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
-          ("audit-2026-03-08.jsonl", lambda p: jsonl(ual, p)),
-          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
-         args=["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"])
+         exports_files(inter, ni, ual), args=TAGS_ARGS)
 
 
 SPARK = "2d4d3d8e-2be3-4bef-9f87-7875a61c29de"  # a third-party mail client (Spark)
@@ -885,11 +892,7 @@ def build_neg_cloud_vpn_outside():
                     spec=(("\\Inbox", 3),), app=GRAPH, client_app=SPARK,
                     aac=aac(SPARK, "2026-03-08T19:43:57", tokid(), guid()))]
     case("neg_ual_cloud_vpn_outside_coverage", [],
-         [("signins-interactive.json", lambda p: graph_page(inter, p)),
-          ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
-          ("audit-2026-03-08.jsonl", lambda p: jsonl(ual, p)),
-          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
-         args=["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"])
+         exports_files(inter, ni, ual), args=TAGS_ARGS)
 
 
 main()
