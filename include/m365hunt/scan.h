@@ -80,6 +80,9 @@ struct m365_scan_options {
      * first); the strings must outlive the scan. None: encrypted members are named, not read. */
     const char *const *zip_passwords;
     size_t n_zip_passwords;
+    /* City or country database (.mmdb: GeoLite2-City, GeoLite2-Country, DB-IP City Lite):
+     * places sign-ins whose records carry no location (the UAL's). */
+    const char *geo_db;
 };
 #define M365_SPILL_AUTO_BYTES ((uint64_t)2 << 30)
 #define M365_SPILL_RESIDENT ((uint64_t)64 << 20)

@@ -882,6 +882,7 @@ enum {
     OPT_CONFIG,
     OPT_IP_RANGES,
     OPT_ASN_DB,
+    OPT_GEO_DB,
     OPT_TRUSTED,
     OPT_TENANT,
     OPT_VIP,
@@ -957,6 +958,7 @@ static int scan_typed(int argc, char **argv, bool coverage_only, char **typed)
         {"config", required_argument, NULL, OPT_CONFIG},
         {"ip-ranges", required_argument, NULL, OPT_IP_RANGES},
         {"asn-db", required_argument, NULL, OPT_ASN_DB},
+        {"geo-db", required_argument, NULL, OPT_GEO_DB},
         {"trusted-ips", required_argument, NULL, OPT_TRUSTED},
         {"tenant-id", required_argument, NULL, OPT_TENANT},
         {"vip", required_argument, NULL, OPT_VIP},
@@ -1101,6 +1103,7 @@ static int scan_typed(int argc, char **argv, bool coverage_only, char **typed)
         case OPT_CONFIG: so.config_path = optarg; break;
         case OPT_IP_RANGES: so.ip_ranges = optarg; break;
         case OPT_ASN_DB: so.asn_db = optarg; break;
+        case OPT_GEO_DB: so.geo_db = optarg; break;
         case OPT_TRUSTED: so.trusted_ips = optarg; break;
         case OPT_TENANT: so.tenant_id = optarg; break;
         case OPT_VIP: so.vip_path = optarg; break;

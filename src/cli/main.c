@@ -52,6 +52,8 @@ static void help(FILE *f)
         "      --config FILE        YAML: rule parameters, enrichment files (docs/config.md)\n"
         "      --ip-ranges FILE     hosting / cloud ranges: ServiceTags_Public*.json or CIDR list\n"
         "      --asn-db FILE        ASN database (.mmdb, MaxMind GeoLite2-ASN or DB-IP)\n"
+        "      --geo-db FILE        city database (.mmdb, GeoLite2-City or DB-IP City Lite):\n"
+        "                           places sign-ins logged without a location (the UAL's)\n"
         "      --trusted-ips FILE   the tenant's own egress addresses (CIDR list)\n"
         "      --tenant-id ID       the investigated tenant (default: inferred from the records)\n"
         "      --vip FILE           mailboxes that matter most (executives, security, legal)\n"

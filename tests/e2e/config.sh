@@ -31,6 +31,31 @@ expect_grep "bad ranges line" "$WORK/err" "ranges\.txt:2: '300\.1\.2\.3/8' is no
 printf 'not a database' >"$WORK/asn.mmdb"
 run scan --no-progress --asn-db "$WORK/asn.mmdb" "$DEMO"
 expect_eq "bad mmdb exit" "$RC" 2
+# Each database in its own option: the wrong one stops the scan and names the right option.
+GEO=$SRC/tests/detections/anomalous-signin-location/pos_ual_geo_db_dormant_account_abroad
+ASN=$SRC/tests/detections/signin-from-hosting-ip/pos_ual_sentinel_asn_db_only/asn.mmdb
+run scan --no-progress --geo-db "$ASN" "$GEO/audit.jsonl"
+expect_eq "ASN database as --geo-db exit" "$RC" 2
+expect_grep "ASN database as --geo-db message" "$WORK/err" 'asn\.mmdb: a GeoLite2-ASN database: it places no address \(give it to --asn-db'
+run scan --no-progress --asn-db "$GEO/city.mmdb" "$GEO/audit.jsonl"
+expect_eq "city database as --asn-db exit" "$RC" 2
+expect_grep "city database as --asn-db message" "$WORK/err" 'city\.mmdb: a GeoLite2-City database: it holds places, not networks \(give it to --geo-db'
+run scan --no-progress --geo-db "$WORK/asn.mmdb" "$GEO/audit.jsonl"
+expect_eq "bad city mmdb exit" "$RC" 2
+# UAL sign-ins only: placed by geo_db from the configuration file, not judged without it.
+mkdir -p "$WORK/geodir"
+cp "$GEO/city.mmdb" "$WORK/geodir/GeoLite2-City.mmdb"
+printf 'enrichment:\n  geo_db: GeoLite2-City.mmdb\n' >"$WORK/geodir/m365hunt.yaml"
+run scan --no-progress --format json --config "$WORK/geodir/m365hunt.yaml" "$GEO/audit.jsonl"
+expect_eq "geo_db in the configuration places UAL sign-ins" \
+    "$(jq -r '[.findings[] | select(.rule=="anomalous-signin-location") | .details.new_locations[0].located_by] | join(",")' "$WORK/out")" geo-db
+expect_eq "placed by the database: said in part" \
+    "$(jq -r '.not_evaluated[] | select(.rule=="anomalous-signin-location" and .in_part) | .reason | test("^29 of the 29 successful sign-ins judged for place were placed by --geo-db")' "$WORK/out")" true
+run scan --no-progress --format json "$GEO/audit.jsonl"
+expect_eq "without --geo-db: no place, no finding" \
+    "$(jq '[.findings[] | select(.rule=="anomalous-signin-location")] | length' "$WORK/out")" 0
+expect_eq "without --geo-db: the in-part reason names it" \
+    "$(jq -r '.not_evaluated[] | select(.rule=="anomalous-signin-location") | .reason | test("or a city database \\(--geo-db\\) for the UAL.s, would show them")' "$WORK/out")" true
 
 # A rule can be switched off: then it is listed as not evaluated, with the reason.
 cfg 'rules:\n  legacy-auth-signin:\n    enabled: false\n'

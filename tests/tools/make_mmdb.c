@@ -1,10 +1,13 @@
-/* make_mmdb: builds a GeoLite2-ASN style .mmdb for test fixtures, since no ASN database may be
- * downloaded. Reads "CIDR ASN ORGANISATION" lines on standard input ('#' starts a comment,
- * blank lines are skipped; the organisation is the rest of the line and may be empty):
+/* make_mmdb: builds a GeoLite2-ASN or GeoLite2-City style .mmdb for test fixtures, since no
+ * such database may be downloaded. Reads "CIDR ASN ORGANISATION" lines on standard input, or
+ * with -c "CIDR COUNTRY LATITUDE LONGITUDE RADIUS_KM CITY" lines ('#' starts a comment, blank
+ * lines are skipped; the organisation or city is the rest of the line and may be empty):
  *
  *   printf '52.168.0.0/14 8075 MICROSOFT-CORP-MSN-AS-BLOCK\n' | make_mmdb asn.mmdb
+ *   printf '81.2.69.0/24 GB 51.5142 -0.0931 20 London\n' | make_mmdb -c city.mmdb
  *
- * Usage: make_mmdb [-r 24|28] OUT.mmdb */
+ * Usage: make_mmdb [-r 24|28] [-c] OUT.mmdb */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +16,41 @@
 
 static void usage(void)
 {
-    fputs("usage: make_mmdb [-r 24|28] OUT.mmdb < 'CIDR ASN ORGANISATION' lines\n", stderr);
+    fputs("usage: make_mmdb [-r 24|28] OUT.mmdb < 'CIDR ASN ORGANISATION' lines\n"
+          "       make_mmdb [-r 24|28] -c OUT.mmdb < 'CIDR CC LAT LON RADIUS_KM CITY' lines\n",
+          stderr);
+}
+
+/* "CC LAT LON RADIUS_KM CITY" after the network. */
+static int add_city(struct mmdb_writer *w, const char *cidr, char *p, unsigned long lineno)
+{
+    char *cc = p;
+    p += strcspn(p, " \t");
+    if (*p) {
+        *p++ = '\0';
+    }
+    char *end;
+    double lat = strtod(p, &end);
+    bool ok = end != p && (*end == ' ' || *end == '\t');
+    p = end;
+    double lon = strtod(p, &end);
+    ok = ok && end != p && (*end == ' ' || *end == '\t');
+    p = end;
+    unsigned long radius = strtoul(p, &end, 10);
+    ok = ok && end != p && (!*end || *end == ' ' || *end == '\t') && radius <= 0xffff &&
+         strlen(cc) == 2;
+    if (!ok) {
+        fprintf(stderr, "make_mmdb: stdin:%lu: expected 'CIDR CC LAT LON RADIUS_KM CITY'\n",
+                lineno);
+        return -1;
+    }
+    const char *name = end + strspn(end, " \t");
+    if (mmdb_writer_add_city(w, cidr, cc, *name ? name : NULL, lat, lon, (unsigned)radius) != 0) {
+        fprintf(stderr, "make_mmdb: stdin:%lu: '%s' is not an address or CIDR prefix\n", lineno,
+                cidr);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -28,14 +65,20 @@ int main(int argc, char **argv)
         }
         i += 2;
     }
+    bool city = false;
+    if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
+        city = true;
+        i++;
+    }
     if (i + 1 != argc) {
         usage();
         return 2;
     }
     const char *out = argv[i];
     /* A fixed build time (2026-03-01T00:00Z) keeps fixtures byte-for-byte reproducible. */
-    struct mmdb_writer *w = mmdb_writer_new("GeoLite2-ASN", "m365hunt test ASN database",
-                                            1772323200);
+    struct mmdb_writer *w =
+        city ? mmdb_writer_new("GeoLite2-City", "m365hunt test city database", 1772323200)
+             : mmdb_writer_new("GeoLite2-ASN", "m365hunt test ASN database", 1772323200);
     if (!w) {
         fputs("make_mmdb: out of memory\n", stderr);
         return 1;
@@ -70,6 +113,14 @@ int main(int argc, char **argv)
             *p++ = '\0';
         }
         p += strspn(p, " \t");
+        if (city) {
+            if (add_city(w, cidr, p, lineno) != 0) {
+                rc = 1;
+                break;
+            }
+            added++;
+            continue;
+        }
         char *end;
         unsigned long asn = strtoul(p, &end, 10);
         if (end == p || (*end && *end != ' ' && *end != '\t') || asn > 0xffffffffUL) {

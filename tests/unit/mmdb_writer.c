@@ -12,12 +12,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum {
     T_STRING = 2,
+    T_DOUBLE = 3,
     T_UINT16 = 5,
     T_UINT32 = 6,
     T_MAP = 7,
@@ -96,6 +98,17 @@ static void put_str(struct bytes *b, const char *s)
     put(b, s, n);
 }
 
+/* Doubles are 8 bytes, IEEE 754 big-endian. */
+static void put_double(struct bytes *b, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof(u));
+    ctrl(b, T_DOUBLE, 8);
+    for (size_t i = 8; i-- > 0;) {
+        put1(b, (unsigned)(u >> (8 * i)) & 0xff);
+    }
+}
+
 /* Unsigned integers are stored big-endian in as few bytes as the value needs (none for 0). */
 static void put_uint(struct bytes *b, unsigned type, uint64_t v)
 {
@@ -114,6 +127,10 @@ struct net {
     unsigned len; /* in the IPv6 tree */
     uint32_t asn;
     char *org;
+    /* A city record (GeoLite2-City shape) when country is set. */
+    char *country, *city;
+    double lat, lon;
+    unsigned radius;
     size_t order;
 };
 
@@ -148,6 +165,8 @@ void mmdb_writer_free(struct mmdb_writer *w)
     }
     for (size_t i = 0; i < w->n; i++) {
         free(w->nets[i].org);
+        free(w->nets[i].country);
+        free(w->nets[i].city);
     }
     free(w->nets);
     free(w->type);
@@ -155,7 +174,7 @@ void mmdb_writer_free(struct mmdb_writer *w)
     free(w);
 }
 
-int mmdb_writer_add(struct mmdb_writer *w, const char *cidr, uint32_t asn, const char *org)
+static int parse_net(const char *cidr, struct net *nt)
 {
     char buf[64];
     size_t n = strlen(cidr);
@@ -176,9 +195,8 @@ int mmdb_writer_add(struct mmdb_writer *w, const char *cidr, uint32_t asn, const
             return -1;
         }
     }
-    struct net nt;
-    memset(&nt, 0, sizeof(nt));
-    if (inet_pton(AF_INET, buf, nt.addr + 12) == 1) {
+    memset(nt, 0, sizeof(*nt));
+    if (inet_pton(AF_INET, buf, nt->addr + 12) == 1) {
         if (len < 0) {
             len = 32;
         }
@@ -186,7 +204,7 @@ int mmdb_writer_add(struct mmdb_writer *w, const char *cidr, uint32_t asn, const
             return -1;
         }
         len += 96; /* IPv4 lives in ::/96 */
-    } else if (inet_pton(AF_INET6, buf, nt.addr) == 1) {
+    } else if (inet_pton(AF_INET6, buf, nt->addr) == 1) {
         if (len < 0) {
             len = 128;
         }
@@ -199,23 +217,60 @@ int mmdb_writer_add(struct mmdb_writer *w, const char *cidr, uint32_t asn, const
     if (len == 0) {
         return -1; /* the whole address space would be the root itself */
     }
-    nt.len = (unsigned)len;
-    nt.asn = asn;
-    nt.order = w->n;
-    if (org && !(nt.org = strdup(org))) {
-        return -1;
-    }
+    nt->len = (unsigned)len;
+    return 0;
+}
+
+static int push(struct mmdb_writer *w, struct net *nt)
+{
+    nt->order = w->n;
     if (w->n == w->cap) {
         size_t nc = w->cap ? w->cap * 2 : 8;
         struct net *nn = realloc(w->nets, nc * sizeof(*nn));
         if (!nn) {
-            free(nt.org);
             return -1;
         }
         w->nets = nn;
         w->cap = nc;
     }
-    w->nets[w->n++] = nt;
+    w->nets[w->n++] = *nt;
+    return 0;
+}
+
+int mmdb_writer_add(struct mmdb_writer *w, const char *cidr, uint32_t asn, const char *org)
+{
+    struct net nt;
+    if (parse_net(cidr, &nt) != 0) {
+        return -1;
+    }
+    nt.asn = asn;
+    if (org && !(nt.org = strdup(org))) {
+        return -1;
+    }
+    if (push(w, &nt) != 0) {
+        free(nt.org);
+        return -1;
+    }
+    return 0;
+}
+
+int mmdb_writer_add_city(struct mmdb_writer *w, const char *cidr, const char *country,
+                         const char *city, double lat, double lon, unsigned radius_km)
+{
+    struct net nt;
+    if (!country || !*country || parse_net(cidr, &nt) != 0) {
+        return -1;
+    }
+    nt.country = strdup(country);
+    nt.city = city && *city ? strdup(city) : NULL;
+    nt.lat = lat;
+    nt.lon = lon;
+    nt.radius = radius_km;
+    if (!nt.country || (city && *city && !nt.city) || push(w, &nt) != 0) {
+        free(nt.country);
+        free(nt.city);
+        return -1;
+    }
     return 0;
 }
 
@@ -236,6 +291,45 @@ static int cmp_net(const void *a, const void *b)
         return x->len < y->len ? -1 : 1;
     }
     return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_data(const struct net *a, const struct net *b)
+{
+    return a->asn == b->asn && same_str(a->org, b->org) && same_str(a->country, b->country) &&
+           same_str(a->city, b->city) && a->lat == b->lat && a->lon == b->lon &&
+           a->radius == b->radius;
+}
+
+/* {city: {names: {en}}, country: {iso_code}, location: {accuracy_radius, latitude,
+ * longitude}}, as GeoLite2-City and DB-IP City Lite have them. */
+static void put_city(struct bytes *b, const struct net *n)
+{
+    ctrl(b, T_MAP, n->city ? 3 : 2);
+    if (n->city) {
+        put_str(b, "city");
+        ctrl(b, T_MAP, 1);
+        put_str(b, "names");
+        ctrl(b, T_MAP, 1);
+        put_str(b, "en");
+        put_str(b, n->city);
+    }
+    put_str(b, "country");
+    ctrl(b, T_MAP, 1);
+    put_str(b, "iso_code");
+    put_str(b, n->country);
+    put_str(b, "location");
+    ctrl(b, T_MAP, 3);
+    put_str(b, "accuracy_radius");
+    put_uint(b, T_UINT16, n->radius);
+    put_str(b, "latitude");
+    put_double(b, n->lat);
+    put_str(b, "longitude");
+    put_double(b, n->lon);
 }
 
 static uint32_t record_value(struct rec r, uint32_t node_count)
@@ -271,13 +365,11 @@ unsigned char *mmdb_writer_build(struct mmdb_writer *w, unsigned record_size, si
     qsort(nets, w->n, sizeof(*nets), cmp_net);
     memset(nodes, 0, sizeof(*nodes));
 
-    /* Data section: one map per distinct (asn, org), shared by networks that have it. */
+    /* Data section: one map per distinct record, shared by networks that have it. */
     for (size_t i = 0; i < w->n; i++) {
         size_t same = i;
         for (size_t j = 0; j < i; j++) {
-            if (nets[j].asn == nets[i].asn &&
-                (nets[j].org == nets[i].org ||
-                 (nets[j].org && nets[i].org && strcmp(nets[j].org, nets[i].org) == 0))) {
+            if (same_data(&nets[j], &nets[i])) {
                 same = j;
                 break;
             }
@@ -287,6 +379,10 @@ unsigned char *mmdb_writer_build(struct mmdb_writer *w, unsigned record_size, si
             continue;
         }
         offsets[i] = data.n;
+        if (nets[i].country) {
+            put_city(&data, &nets[i]);
+            continue;
+        }
         ctrl(&data, T_MAP, nets[i].org ? 2 : 1);
         put_str(&data, "autonomous_system_number");
         put_uint(&data, T_UINT32, nets[i].asn);

@@ -1,6 +1,8 @@
 /* A small MaxMind DB writer for tests: builds GeoLite2-ASN style databases (networks mapped to
- * {autonomous_system_number, autonomous_system_organization}) following the public MaxMind DB
- * format specification, version 2.0. Nothing is downloaded: tests make the database they read.
+ * {autonomous_system_number, autonomous_system_organization}) and GeoLite2-City style ones
+ * ({city.names.en, country.iso_code, location.{latitude, longitude, accuracy_radius}})
+ * following the public MaxMind DB format specification, version 2.0. Nothing is downloaded:
+ * tests make the database they read.
  *
  * The tree is an IPv6 tree (ip_version 6); IPv4 networks live in ::/96 as the specification
  * describes, which is where libmaxminddb looks them up. The most specific network wins inside
@@ -22,6 +24,11 @@ void mmdb_writer_free(struct mmdb_writer *w);
 /* Maps "203.0.113.0/24", "2001:db8::/32" or a bare address to an ASN and organisation (org may
  * be NULL: the key is then left out). Returns 0, or -1 for a malformed network or no memory. */
 int mmdb_writer_add(struct mmdb_writer *w, const char *cidr, uint32_t asn, const char *org);
+
+/* Maps a network to a place: ISO 3166 country code (required), English city name (may be NULL),
+ * coordinates and the accuracy radius in km. Returns 0 or -1 as mmdb_writer_add. */
+int mmdb_writer_add_city(struct mmdb_writer *w, const char *cidr, const char *country,
+                         const char *city, double lat, double lon, unsigned radius_km);
 
 /* The database with 24- or 28-bit records; malloc'd, NULL on failure (record_size unsupported,
  * build_epoch 0, too many nodes for the record size, no memory). */

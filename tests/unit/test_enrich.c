@@ -67,12 +67,12 @@ static const struct m365_ipinfo *look(struct fx *f, struct m365_enrich *e, const
     return m365_enrich_ip(e, m365_intern(&f->intern, ip, strlen(ip)));
 }
 
-static struct m365_enrich *load(struct fx *f, const char *ranges, const char *asn,
-                                const char *trusted)
+static struct m365_enrich *load_geo(struct fx *f, const char *ranges, const char *asn,
+                                    const char *trusted, const char *geo)
 {
     struct m365_enrich *e = NULL;
     f->err[0] = '\0';
-    enum m365_status st = m365_enrich_new(&e, &f->intern, ranges, asn, trusted, f->err,
+    enum m365_status st = m365_enrich_new(&e, &f->intern, ranges, asn, trusted, geo, f->err,
                                           sizeof(f->err));
     if (st != M365_OK) {
         fail_msg("m365_enrich_new: %s", f->err);
@@ -81,14 +81,20 @@ static struct m365_enrich *load(struct fx *f, const char *ranges, const char *as
     return e;
 }
 
+static struct m365_enrich *load(struct fx *f, const char *ranges, const char *asn,
+                                const char *trusted)
+{
+    return load_geo(f, ranges, asn, trusted, NULL);
+}
+
 /* Loading must fail with M365_E_CONFIG and a message containing want. */
-static void load_fails(struct fx *f, const char *ranges, const char *asn, const char *trusted,
-                       const char *want)
+static void load_geo_fails(struct fx *f, const char *ranges, const char *asn,
+                           const char *trusted, const char *geo, const char *want)
 {
     static char sentinel;
     struct m365_enrich *e = (struct m365_enrich *)(void *)&sentinel; /* must be reset to NULL */
     f->err[0] = '\0';
-    enum m365_status st = m365_enrich_new(&e, &f->intern, ranges, asn, trusted, f->err,
+    enum m365_status st = m365_enrich_new(&e, &f->intern, ranges, asn, trusted, geo, f->err,
                                           sizeof(f->err));
     if (st != M365_E_CONFIG) {
         fail_msg("expected a configuration error containing \"%s\", got status %d (%s)", want,
@@ -98,6 +104,12 @@ static void load_fails(struct fx *f, const char *ranges, const char *asn, const 
     if (!strstr(f->err, want)) {
         fail_msg("error \"%s\" does not contain \"%s\"", f->err, want);
     }
+}
+
+static void load_fails(struct fx *f, const char *ranges, const char *asn, const char *trusted,
+                       const char *want)
+{
+    load_geo_fails(f, ranges, asn, trusted, NULL, want);
 }
 
 static void expect_label(struct fx *f, struct m365_enrich *e, const char *ip, const char *label)
@@ -824,6 +836,78 @@ static void test_asn_db_errors(void **state)
     free(bad);
 }
 
+/* --geo-db: GeoLite2-City's shape, as our writer builds it (the layout libmaxminddb reads). */
+static void test_geo_lookups(void **state)
+{
+    struct fx *f = *state;
+    struct mmdb_writer *w = mmdb_writer_new("GeoLite2-City", "test city database", 1772582400);
+    assert_non_null(w);
+    assert_int_equal(mmdb_writer_add_city(w, "81.2.69.0/24", "GB", "London", 51.5142, -0.0931,
+                                          20),
+                     0);
+    assert_int_equal(mmdb_writer_add_city(w, "81.2.0.0/16", "GB", NULL, 51.4964, -0.1224, 200),
+                     0);
+    assert_int_equal(mmdb_writer_add_city(w, "2a02:c7f::/32", "de", "Berlin", 52.52, 13.405, 100),
+                     0);
+    /* Where a database knows only the country, some put the point at 0,0: no coordinates. */
+    assert_int_equal(mmdb_writer_add_city(w, "198.51.100.0/24", "NL", NULL, 0, 0, 1000), 0);
+    assert_int_equal(mmdb_writer_add_city(w, "10.0.0.0/8", "US", "Ashburn", 39.04, -77.49, 5), 0);
+    assert_int_equal(mmdb_writer_add_city(w, "192.0.2.0/24", "", "Nowhere", 1, 1, 1), -1);
+    char *city = m365_test_path(f->dir, "GeoLite2-City.mmdb");
+    assert_int_equal(mmdb_writer_write(w, 24, city), 0);
+    mmdb_writer_free(w);
+
+    struct m365_enrich *e = load_geo(f, NULL, NULL, NULL, city);
+    assert_true(m365_enrich_has_geo(e));
+    assert_false(m365_enrich_has_asn(e));
+    const struct m365_ipinfo *ii = look(f, e, "81.2.69.160");
+    assert_string_equal(ii->geo_country, "GB");
+    assert_string_equal(ii->geo_city, "London");
+    assert_true(ii->has_geo);
+    assert_true(ii->geo_lat > 51.514 && ii->geo_lat < 51.515);
+    assert_true(ii->geo_lon < -0.093 && ii->geo_lon > -0.094);
+    assert_int_equal(ii->geo_radius_km, 20);
+    ii = look(f, e, "81.2.70.1"); /* the /16 around it: the country, no city */
+    assert_string_equal(ii->geo_country, "GB");
+    assert_null(ii->geo_city);
+    assert_int_equal(ii->geo_radius_km, 200);
+    ii = look(f, e, "2a02:c7f:7e1c:100::1");
+    assert_string_equal(ii->geo_country, "DE"); /* upper case whatever the database says */
+    assert_string_equal(ii->geo_city, "Berlin");
+    ii = look(f, e, "198.51.100.7");
+    assert_string_equal(ii->geo_country, "NL");
+    assert_false(ii->has_geo);
+    ii = look(f, e, "10.1.2.3"); /* private: placed by nobody, whatever the file says */
+    assert_null(ii->geo_country);
+    assert_false(ii->has_geo);
+    ii = look(f, e, "8.8.8.8");
+    assert_null(ii->geo_country);
+    assert_null(ii->geo_city);
+    assert_false(ii->has_geo);
+    m365_enrich_free(e);
+
+    /* Each database in its own option: the wrong one is named, not silently useless. */
+    struct mmdb_writer *aw = asn_writer();
+    char *asn = m365_test_path(f->dir, "GeoLite2-ASN.mmdb");
+    assert_int_equal(mmdb_writer_write(aw, 24, asn), 0);
+    mmdb_writer_free(aw);
+    load_geo_fails(f, NULL, asn, NULL, asn, "it places no address (give it to --asn-db");
+    load_geo_fails(f, NULL, city, NULL, city, "it holds places, not networks (give it to --geo-db");
+    e = load_geo(f, NULL, asn, NULL, city);
+    ii = look(f, e, "81.2.69.160");
+    assert_string_equal(ii->geo_city, "London");
+    assert_int_equal(ii->asn, 0);
+    ii = look(f, e, "73.162.41.208");
+    assert_int_equal(ii->asn, 7018);
+    assert_null(ii->geo_country);
+    m365_enrich_free(e);
+    char *missing = m365_test_path(f->dir, "GeoLite2-City-missing.mmdb");
+    load_geo_fails(f, NULL, NULL, NULL, missing, missing);
+    free(missing);
+    free(asn);
+    free(city);
+}
+
 static void test_asn_is_hosting(void **state)
 {
     (void)state;
@@ -865,6 +949,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mmdb_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_asn_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_asn_db_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_geo_lookups, setup, teardown),
         cmocka_unit_test(test_asn_is_hosting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

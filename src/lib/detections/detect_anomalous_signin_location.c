@@ -54,6 +54,7 @@ static const struct m365_param_def params[] = {
 #define MAX_RING 64
 #define MAX_BURST_EV 16
 #define MAX_ADDR 8 /* a user's most recent addresses whose first sign-in is remembered */
+#define TWIN_SKEW (5 * 60 * 1000) /* ms between a UAL sign-in and its Entra twin */
 
 struct novel {
     const struct m365_event *ev;
@@ -116,6 +117,11 @@ struct state {
     struct m365_map tenant_countries;
     int64_t tenant_first; /* the first successful sign-in of any account */
     uint64_t signins, placed; /* sign-ins judged; of them, interactive ones with a location */
+    uint64_t placed_by_db;    /* of those, placed by --geo-db */
+    /* The Entra interactive sign-in log's span: UAL sign-ins inside it have their located
+     * twin there and are not placed by --geo-db (two geolocations of one sign-in would
+     * disagree, and a disagreement looks like travel). */
+    int64_t entra_first, entra_last;
 };
 
 static struct user *user_of(struct state *s, const char *upn)
@@ -134,6 +140,42 @@ static struct user *user_of(struct state *s, const char *upn)
         *slot = u;
     }
     return *slot;
+}
+
+/* Where a sign-in was: the record's own location (Microsoft's geolocation) or, for a record
+ * without one (the UAL's sign-ins), where --geo-db puts its address. */
+struct place {
+    const char *country, *city; /* NULL when unknown */
+    bool geo;                   /* coordinates known */
+    double lat, lon;
+    double radius; /* km the database may be off by; 0 for a record's own location */
+    bool from_db;
+};
+
+static struct place place_of(struct m365_dctx *dc, const struct m365_event *ev)
+{
+    struct place p = {0};
+    if ((ev->country && *ev->country) || m365_id_has_geo(ev)) {
+        p.country = ev->country && *ev->country ? ev->country : NULL;
+        p.city = ev->city && *ev->city ? ev->city : NULL;
+        p.geo = m365_id_has_geo(ev);
+        p.lat = ev->lat;
+        p.lon = ev->lon;
+        return p;
+    }
+    const struct m365_ipinfo *ii = ev->ip ? m365_dctx_ipinfo(dc, ev->ip) : NULL;
+    if (ii && (ii->geo_country || ii->has_geo)) {
+        p.country = ii->geo_country;
+        p.city = ii->geo_city;
+        /* Without a city the point is the country's middle (a carrier placed by country only):
+         * good for the country, not for measuring travel. */
+        p.geo = ii->has_geo && ii->geo_city;
+        p.lat = ii->geo_lat;
+        p.lon = ii->geo_lon;
+        p.radius = ii->geo_radius_km;
+        p.from_db = true;
+    }
+    return p;
 }
 
 static const char *upper(struct m365_dctx *dc, const char *s)
@@ -203,10 +245,11 @@ static const struct m365_event *first_from_address(struct m365_dctx *dc, const s
 }
 
 static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u,
-                    const struct m365_event *ev, const struct m365_ipinfo *ii)
+                    const struct m365_event *ev, const struct m365_ipinfo *ii,
+                    const struct place *pl)
 {
     int64_t t = ev->time_ms;
-    const char *country = ev->country && *ev->country ? upper(dc, ev->country) : NULL;
+    const char *country = pl->country ? upper(dc, pl->country) : NULL;
     uint32_t asn = m365_id_event_asn(ev, ii);
     s->asn_seen |= asn != 0;
     bool new_country = false, new_asn = false;
@@ -252,23 +295,28 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
 }
 
 static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u,
-                   const struct m365_event *ev, const struct m365_ipinfo *ii)
+                   const struct m365_event *ev, const struct m365_ipinfo *ii,
+                   const struct place *to)
 {
-    if (!m365_id_has_geo(ev) || ii->trusted) {
+    if (!to->geo || ii->trusted) {
         return; /* the tenant's own egress (VPN, proxies) says nothing about where users are */
     }
     struct m365_event pbuf;
     const struct m365_event *p = m365_dctx_ref_at(dc, u->last_geo, &pbuf);
     u->last_geo = m365_ev_ref(ev);
-    if (!p) {
+    /* One address is one place, however two sources geolocate it (the UAL's copy of an Entra
+     * sign-in, placed by --geo-db). */
+    if (!p || (p->ip && strcmp(p->ip, ev->ip) == 0)) {
         return;
     }
-    if (p->city && ev->city && m365_ieq(p->city, ev->city) &&
-        (!p->country || !ev->country || m365_ieq(p->country, ev->country))) {
+    struct place from = place_of(dc, p);
+    if (from.city && to->city && m365_ieq(from.city, to->city) &&
+        (!from.country || !to->country || m365_ieq(from.country, to->country))) {
         return;
     }
-    double km = m365_id_km(p->lat, p->lon, ev->lat, ev->lon);
-    double effective = km - c->geo_tolerance;
+    double km = m365_id_km(from.lat, from.lon, to->lat, to->lon);
+    /* A database's place is a circle: the sign-ins may have been anywhere in either. */
+    double effective = km - c->geo_tolerance - from.radius - to->radius;
     if (effective <= 0) {
         return;
     }
@@ -386,15 +434,25 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     /* A proxy rotation shows in attempts whose password was right, blocked or not. */
     burst(dc, c, u, ev, ii);
     s->signins++; /* judged: a burst may still show; a place needs what follows */
-    /* Places need a known interactive sign-in (UAL records carry no location anyway). */
-    if (!success || ev->is_interactive != 1) {
+    if (!success) {
         return;
     }
-    s->placed += (ev->country && *ev->country) || m365_id_has_geo(ev);
-    if (!ii->trusted && !ii->is_private) {
-        novelty(dc, c, s, u, ev, ii);
+    /* Places need an interactive sign-in. The UAL's do not say, and carry no location: with
+     * --geo-db they are placed (the UAL logs users' own sign-ins; Outlook Mobile's service,
+     * which signs in from Microsoft's addresses, was left out above). */
+    struct place pl = place_of(dc, ev);
+    bool ual = ev->is_interactive == -1 && ev->log_source == M365_LOG_UAL;
+    bool twin = ev->time_ms + TWIN_SKEW >= s->entra_first &&
+                ev->time_ms - TWIN_SKEW <= s->entra_last;
+    if (ev->is_interactive != 1 && !(ual && pl.from_db && !twin)) {
+        return;
     }
-    travel(dc, c, u, ev, ii);
+    s->placed += pl.country || pl.geo;
+    s->placed_by_db += pl.from_db;
+    if (!ii->trusted && !ii->is_private) {
+        novelty(dc, c, s, u, ev, ii, &pl);
+    }
+    travel(dc, c, u, ev, ii, &pl);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -403,8 +461,10 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void ev_where(struct m365_buf *d, int *f, const char *prefix, const struct m365_event *ev)
+static void ev_where(struct m365_dctx *dc, struct m365_buf *d, int *f, const char *prefix,
+                     const struct m365_event *ev)
 {
+    struct place pl = place_of(dc, ev);
     char k[32];
     snprintf(k, sizeof(k), "%stime", prefix);
     m365_json_key(d, f, k);
@@ -414,10 +474,15 @@ static void ev_where(struct m365_buf *d, int *f, const char *prefix, const struc
     m365_json_cstr(d, ev->ip);
     snprintf(k, sizeof(k), "%scity", prefix);
     m365_json_key(d, f, k);
-    m365_json_cstr(d, ev->city);
+    m365_json_cstr(d, pl.city);
     snprintf(k, sizeof(k), "%scountry", prefix);
     m365_json_key(d, f, k);
-    m365_json_cstr(d, ev->country);
+    m365_json_cstr(d, pl.country);
+    if (pl.from_db) {
+        snprintf(k, sizeof(k), "%slocated_by", prefix);
+        m365_json_key(d, f, k);
+        m365_json_cstr(d, "geo-db");
+    }
 }
 
 static void report(struct m365_dctx *dc, struct state *s, struct user *u)
@@ -459,7 +524,7 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
         const struct novel *n = &u->novel[i];
         m365_buf_puts(d, i ? ",{" : "{");
         int f = 1;
-        ev_where(d, &f, "", n->ev);
+        ev_where(dc, d, &f, "", n->ev);
         m365_json_key(d, &f, "new_country");
         m365_buf_puts(d, n->country ? "true" : "false");
         m365_json_key(d, &f, "asn");
@@ -494,8 +559,8 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
         const struct hop *h = &u->hops[i];
         m365_buf_puts(d, i ? ",{" : "{");
         int f = 1;
-        ev_where(d, &f, "from_", h->from);
-        ev_where(d, &f, "to_", h->to);
+        ev_where(dc, d, &f, "from_", h->from);
+        ev_where(dc, d, &f, "to_", h->to);
         m365_json_key(d, &f, "km");
         m365_buf_printf(d, "%.0f", h->km);
         m365_json_key(d, &f, "hours");
@@ -583,13 +648,14 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
     size_t w = 0;
     if (u->n_hops) {
         const struct hop *h = &u->hops[0];
+        struct place to = place_of(dc, h->to), from = place_of(dc, h->from);
         w += (size_t)snprintf(what + w, sizeof(what) - w,
                               "signed in from %s (%s) %.0f km and %.1f h after %s (%s), "
-                              "%.0f km/h",
-                              h->to->city ? h->to->city : h->to->ip,
-                              h->to->country ? h->to->country : "?", h->km, h->hours,
-                              h->from->city ? h->from->city : h->from->ip,
-                              h->from->country ? h->from->country : "?", h->kmh);
+                              "%.0f km/h%s",
+                              to.city ? to.city : h->to->ip, to.country ? to.country : "?", h->km,
+                              h->hours, from.city ? from.city : h->from->ip,
+                              from.country ? from.country : "?", h->kmh,
+                              to.from_db || from.from_db ? " (placed by --geo-db)" : "");
     }
     if (u->n_novel && w < sizeof(what)) {
         const struct novel *n = &u->novel[0];
@@ -597,10 +663,12 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
         if (n->asn) {
             snprintf(asn, sizeof(asn), "AS%u", n->asn);
         }
-        w += (size_t)snprintf(what + w, sizeof(what) - w, "%ssigned in from new %s %s%s%s (%s)%s",
-                              w ? "; " : "", n->country ? "country" : "network",
-                              n->country ? n->country : "", n->country && n->asn ? " / " : "",
-                              asn, n->ev->ip,
+        w += (size_t)snprintf(what + w, sizeof(what) - w,
+                              "%ssigned in from new %s %s%s%s (%s%s)%s", w ? "; " : "",
+                              n->country ? "country" : "network", n->country ? n->country : "",
+                              n->country && n->asn ? " / " : "", asn, n->ev->ip,
+                              n->country && place_of(dc, n->ev).from_db ? ", placed by --geo-db"
+                                                                        : "",
                               n->tenant_new ? ", a country no account of the tenant had signed "
                                               "in from, with no sign-in history of its own"
                                             : "");
@@ -632,8 +700,18 @@ static void finish(struct m365_dctx *dc, void *sv)
             "with a location (the Unified Audit Log's sign-ins carry no location and do not say "
             "whether they were interactive): new countries and impossible travel were not "
             "judged, only bursts of networks; Entra ID's sign-in logs for the period (Graph, Log "
-            "Analytics, Azure Monitor) would show them",
-            (unsigned long long)s->signins);
+            "Analytics, Azure Monitor)%s would show them",
+            (unsigned long long)s->signins,
+            m365_dctx_has_geo_db(dc) ? "" : ", or a city database (--geo-db) for the UAL's,");
+    } else if (s->placed_by_db) {
+        /* Honest about whose geolocation it is: a database's, which may differ from
+         * Microsoft's for the same address. */
+        m365_dctx_evaluated_in_part(
+            dc,
+            "%llu of the %llu successful sign-ins judged for place were placed by --geo-db "
+            "(their records carry no location): countries and distances there are the "
+            "database's, not Microsoft's, and an address it cannot place is not judged",
+            (unsigned long long)s->placed_by_db, (unsigned long long)s->placed);
     }
 }
 
@@ -653,9 +731,13 @@ static void free_state(void *sv)
 
 static void init(struct m365_dctx *dc, void *sv)
 {
-    (void)dc;
     struct state *s = sv;
     s->tenant_first = M365_TIME_NONE;
+    s->entra_first = INT64_MAX;
+    s->entra_last = INT64_MIN;
+    if (m365_dctx_has_geo_db(dc) && m365_dctx_has_source(dc, M365_LOG_SIGNIN)) {
+        m365_dctx_source_span(dc, M365_LOG_SIGNIN, &s->entra_first, &s->entra_last);
+    }
 }
 
 static const char *const techniques[] = {"T1078.004", NULL};
@@ -680,16 +762,18 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "account (first successful sign-in `tenant_baseline` after the tenant's) whose "
                 "first located sign-in comes from a country no account of the tenant signed in "
                 "from is reported as a new country.",
-            .needs = "interactive sign-in logs with locations (Entra sign-ins; ASNs from the "
-                     "Graph beta / SigninLogs records or --asn-db)",
+            .needs = "interactive sign-in logs with locations (Entra sign-ins, or UAL sign-ins "
+                     "with --geo-db; ASNs from the Graph beta / SigninLogs records or --asn-db)",
             .blind_spots =
                 "A user with less than `baseline` of history has no baseline and gets no "
                 "new-location finding (travel and bursts are still checked), unless it is a "
                 "dormant account first seen in a country new to the tenant. Geolocation is "
-                "Microsoft's, from the logs, and is coarse for mobile carriers and VPNs. UAL "
-                "sign-ins (no location, interactivity unknown) count only for bursts, Outlook "
-                "Mobile's excepted. Non-interactive sign-ins are ignored. An attacker "
-                "using a residential proxy in the user's own city and ISP looks like the user.",
+                "Microsoft's, from the logs (or --geo-db's for records without one), and is "
+                "coarse for mobile carriers and VPNs. UAL sign-ins (no location, interactivity "
+                "unknown) count only for bursts unless --geo-db places them (not inside the "
+                "Entra sign-in log's span, which has them located), Outlook Mobile's excepted. "
+                "Non-interactive sign-ins are ignored. An attacker using a residential proxy in "
+                "the user's own city and ISP looks like the user.",
         },
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),

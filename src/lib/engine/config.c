@@ -148,10 +148,12 @@ static enum m365_status load(const char *path, struct m365_rule_config *rc,
                              : strcmp(name, "ip_ranges") == 0   ? &paths->ip_ranges
                              : strcmp(name, "asn_db") == 0      ? &paths->asn_db
                              : strcmp(name, "trusted_ips") == 0 ? &paths->trusted_ips
+                             : strcmp(name, "geo_db") == 0      ? &paths->geo_db
                                                                 : NULL;
                 if (!dst || !val) {
                     snprintf(err, esz,
-                             "%s:%lu: enrichment takes ip_ranges, asn_db and trusted_ips paths",
+                             "%s:%lu: enrichment takes ip_ranges, asn_db, geo_db and "
+                             "trusted_ips paths",
                              path, line_of(ek));
                     st = M365_E_CONFIG;
                     break;
@@ -181,5 +183,6 @@ void m365_config_paths_free(struct m365_config_paths *p)
     free(p->ip_ranges);
     free(p->asn_db);
     free(p->trusted_ips);
+    free(p->geo_db);
     memset(p, 0, sizeof(*p));
 }

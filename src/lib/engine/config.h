@@ -9,6 +9,7 @@
  *   enrichment:
  *     ip_ranges: ServiceTags_Public_20260302.json   # relative to this file
  *     asn_db: GeoLite2-ASN.mmdb
+ *     geo_db: GeoLite2-City.mmdb
  *     trusted_ips: egress.txt
  */
 #ifndef M365_CONFIG_H
@@ -19,7 +20,7 @@
 #include "m365hunt/status.h"
 
 struct m365_config_paths {
-    char *ip_ranges, *asn_db, *trusted_ips; /* malloc'd, NULL when not given */
+    char *ip_ranges, *asn_db, *trusted_ips, *geo_db; /* malloc'd, NULL when not given */
 };
 
 /* Applies the file to rc and fills paths. On error returns M365_E_CONFIG (or M365_E_IO) with

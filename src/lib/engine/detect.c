@@ -316,6 +316,11 @@ bool m365_dctx_has_asn_db(struct m365_dctx *dc)
     return m365_enrich_has_asn(m365_scan_enrich(dc->scan));
 }
 
+bool m365_dctx_has_geo_db(struct m365_dctx *dc)
+{
+    return m365_enrich_has_geo(m365_scan_enrich(dc->scan));
+}
+
 bool m365_dctx_has_trusted_ips(struct m365_dctx *dc)
 {
     return m365_enrich_has_trusted(m365_scan_enrich(dc->scan));

@@ -130,6 +130,7 @@ const struct m365_ipinfo *m365_dctx_ipinfo(struct m365_dctx *dc, const char *ip)
 /* Which enrichment sources were loaded (for confidence notes in details). */
 bool m365_dctx_has_ip_ranges(struct m365_dctx *dc);
 bool m365_dctx_has_asn_db(struct m365_dctx *dc);
+bool m365_dctx_has_geo_db(struct m365_dctx *dc);
 bool m365_dctx_has_trusted_ips(struct m365_dctx *dc);
 
 /* Facts detections establish for the engine and for later detections (registry order):

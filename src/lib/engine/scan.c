@@ -479,7 +479,8 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
         st = m365_enrich_new(&s->enrich, &s->intern,
                              opts->ip_ranges ? opts->ip_ranges : cp.ip_ranges,
                              opts->asn_db ? opts->asn_db : cp.asn_db,
-                             opts->trusted_ips ? opts->trusted_ips : cp.trusted_ips, err,
+                             opts->trusted_ips ? opts->trusted_ips : cp.trusted_ips,
+                             opts->geo_db ? opts->geo_db : cp.geo_db, err,
                              sizeof(err));
     }
     m365_config_paths_free(&cp);

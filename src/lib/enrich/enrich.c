@@ -3,11 +3,13 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <ctype.h>
 #include <errno.h>
 #include <maxminddb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../core/hash.h"
 #include "../core/map.h"
@@ -35,8 +37,8 @@ struct m365_enrich {
     struct m365_intern *intern;
     struct cidr_table ranges, trusted;
     bool has_ranges, has_trusted;
-    MMDB_s mmdb;
-    bool has_asn;
+    MMDB_s mmdb, geo;
+    bool has_asn, has_geo;
     struct m365_map cache; /* ip pointer -> struct m365_ipinfo */
     pthread_mutex_t mu;    /* guards the cache while detections run on several threads */
     bool shared;
@@ -44,6 +46,9 @@ struct m365_enrich {
 };
 
 static _Atomic uint64_t next_enrich_id = 1;
+
+static bool db_is(const MMDB_s *db, const char *kind);
+static bool db_places(const MMDB_s *db);
 
 static void mask(uint8_t *a, unsigned len, unsigned total)
 {
@@ -389,7 +394,8 @@ static int load_prefixes(struct m365_enrich *e, struct cidr_table *t, const char
 
 enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *intern,
                                  const char *ip_ranges, const char *asn_db,
-                                 const char *trusted_ips, char *err, size_t err_size)
+                                 const char *trusted_ips, const char *geo_db, char *err,
+                                 size_t err_size)
 {
     *out = NULL;
     struct m365_enrich *e = calloc(1, sizeof(*e));
@@ -422,6 +428,29 @@ enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *i
             return M365_E_CONFIG;
         }
         e->has_asn = true;
+        if (!db_is(&e->mmdb, "asn") && db_places(&e->mmdb)) {
+            snprintf(err, err_size, "%s: a %s database: it holds places, not networks (give it to "
+                     "--geo-db; --asn-db takes GeoLite2-ASN or DB-IP ASN Lite)", asn_db,
+                     e->mmdb.metadata.database_type);
+            m365_enrich_free(e);
+            return M365_E_CONFIG;
+        }
+    }
+    if (geo_db) {
+        int rc = MMDB_open(geo_db, MMDB_MODE_MMAP, &e->geo);
+        if (rc != MMDB_SUCCESS) {
+            snprintf(err, err_size, "%s: %s", geo_db, MMDB_strerror(rc));
+            m365_enrich_free(e);
+            return M365_E_CONFIG;
+        }
+        e->has_geo = true;
+        if (db_is(&e->geo, "asn") && !db_places(&e->geo)) {
+            snprintf(err, err_size, "%s: a %s database: it places no address (give it to --asn-db; "
+                     "--geo-db takes GeoLite2-City, GeoLite2-Country or DB-IP City Lite)",
+                     geo_db, e->geo.metadata.database_type ? e->geo.metadata.database_type : "?");
+            m365_enrich_free(e);
+            return M365_E_CONFIG;
+        }
     }
     *out = e;
     return M365_OK;
@@ -438,6 +467,9 @@ void m365_enrich_free(struct m365_enrich *e)
     if (e->has_asn) {
         MMDB_close(&e->mmdb);
     }
+    if (e->has_geo) {
+        MMDB_close(&e->geo);
+    }
     M365_MAP_EACH(&e->cache, slot)
     {
         free(slot->val);
@@ -448,6 +480,7 @@ void m365_enrich_free(struct m365_enrich *e)
 
 bool m365_enrich_has_ranges(const struct m365_enrich *e) { return e && e->has_ranges; }
 bool m365_enrich_has_asn(const struct m365_enrich *e) { return e && e->has_asn; }
+bool m365_enrich_has_geo(const struct m365_enrich *e) { return e && e->has_geo; }
 bool m365_enrich_has_trusted(const struct m365_enrich *e) { return e && e->has_trusted; }
 
 static bool is_private(bool v6, const uint8_t *a)
@@ -487,6 +520,81 @@ static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo
     if (MMDB_get_value(&r.entry, &d, "autonomous_system_organization", NULL) == MMDB_SUCCESS &&
         d.has_data && d.type == MMDB_DATA_TYPE_UTF8_STRING) {
         info->asn_org = m365_intern(e->intern, d.utf8_string, d.data_size);
+    }
+}
+
+/* Which kind of database: its metadata's database_type ("GeoLite2-City", "DBIP-City-Lite",
+ * "GeoLite2-ASN", "DBIP-ASN-Lite (compat=GeoLite2-ASN)") names it. */
+static bool db_is(const MMDB_s *db, const char *kind)
+{
+    const char *t = db->metadata.database_type;
+    size_t k = strlen(kind);
+    for (; t && *t; t++) {
+        if (strncasecmp(t, kind, k) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool db_places(const MMDB_s *db)
+{
+    return db_is(db, "city") || db_is(db, "country") || db_is(db, "location") ||
+           db_is(db, "enterprise");
+}
+
+static double geo_double(MMDB_entry_s *entry, const char *const *path, bool *ok)
+{
+    MMDB_entry_data_s d;
+    if (MMDB_aget_value(entry, &d, path) != MMDB_SUCCESS || !d.has_data) {
+        *ok = false;
+        return 0;
+    }
+    if (d.type == MMDB_DATA_TYPE_DOUBLE) {
+        return d.double_value;
+    }
+    if (d.type == MMDB_DATA_TYPE_FLOAT) {
+        return d.float_value;
+    }
+    *ok = false;
+    return 0;
+}
+
+static void geo_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
+{
+    int gai = 0, mmerr = 0;
+    MMDB_lookup_result_s r = MMDB_lookup_string(&e->geo, ip, &gai, &mmerr);
+    if (gai != 0 || mmerr != MMDB_SUCCESS || !r.found_entry) {
+        return;
+    }
+    MMDB_entry_data_s d;
+    static const char *const country[] = {"country", "iso_code", NULL};
+    if (MMDB_aget_value(&r.entry, &d, country) == MMDB_SUCCESS && d.has_data &&
+        d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size == 2) {
+        char cc[3] = {(char)toupper((unsigned char)d.utf8_string[0]),
+                      (char)toupper((unsigned char)d.utf8_string[1]), 0};
+        info->geo_country = m365_intern(e->intern, cc, 2);
+    }
+    static const char *const city[] = {"city", "names", "en", NULL};
+    if (MMDB_aget_value(&r.entry, &d, city) == MMDB_SUCCESS && d.has_data &&
+        d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size) {
+        info->geo_city = m365_intern(e->intern, d.utf8_string, d.data_size);
+    }
+    static const char *const lat[] = {"location", "latitude", NULL};
+    static const char *const lon[] = {"location", "longitude", NULL};
+    bool ok = true;
+    double la = geo_double(&r.entry, lat, &ok), lo = geo_double(&r.entry, lon, &ok);
+    /* 0,0 is no place anybody signs in from: databases put it where they know nothing. */
+    if (ok && la >= -90 && la <= 90 && lo >= -180 && lo <= 180 && !(la == 0 && lo == 0)) {
+        info->has_geo = true;
+        info->geo_lat = la;
+        info->geo_lon = lo;
+        static const char *const radius[] = {"location", "accuracy_radius", NULL};
+        if (MMDB_aget_value(&r.entry, &d, radius) == MMDB_SUCCESS && d.has_data) {
+            info->geo_radius_km = d.type == MMDB_DATA_TYPE_UINT16   ? d.uint16
+                                  : d.type == MMDB_DATA_TYPE_UINT32 ? d.uint32
+                                                                     : 0;
+        }
     }
 }
 
@@ -584,6 +692,9 @@ static const struct m365_ipinfo *enrich_ip(struct m365_enrich *e, const char *ip
     }
     if (e->has_asn) {
         asn_lookup(e, ip, info);
+    }
+    if (e->has_geo && !info->is_private) {
+        geo_lookup(e, ip, info);
     }
     info->hosting_asn = info->asn && m365_asn_is_hosting(info->asn, info->asn_org);
     info->hosting = !info->is_private && (info->in_ranges || info->hosting_asn);

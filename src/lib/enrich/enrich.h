@@ -1,6 +1,8 @@
 /* Offline enrichment of IP addresses: hosting / cloud ranges (Microsoft ServiceTags_Public*.json
  * or a CIDR list with labels), the tenant's own egress addresses, ASN and organisation from a
- * MaxMind / DB-IP ASN database. Nothing is fetched; missing sources just leave fields unset. */
+ * MaxMind / DB-IP ASN database, country, city and coordinates from a city or country database
+ * (for records that carry no location of their own, such as the UAL's sign-ins). Nothing is
+ * fetched; missing sources just leave fields unset. */
 #ifndef M365_ENRICH_H
 #define M365_ENRICH_H
 #include <stdbool.h>
@@ -22,6 +24,11 @@ struct m365_ipinfo {
     const char *asn_org;
     bool hosting_asn;      /* a cloud / hosting provider's ASN (built-in table or org name) */
     bool hosting;          /* in_ranges || hosting_asn */
+    const char *geo_country; /* --geo-db: ISO 3166 alpha-2, upper case; NULL when unknown */
+    const char *geo_city;    /* English name; NULL when unknown */
+    bool has_geo;            /* geo_lat / geo_lon known */
+    double geo_lat, geo_lon;
+    uint32_t geo_radius_km; /* how far off the database says it may be; 0 when not given */
 };
 
 struct m365_enrich;
@@ -31,7 +38,8 @@ struct m365_enrich;
  * error (it would make every address untrusted). */
 enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *intern,
                                  const char *ip_ranges, const char *asn_db,
-                                 const char *trusted_ips, char *err, size_t err_size);
+                                 const char *trusted_ips, const char *geo_db, char *err,
+                                 size_t err_size);
 void m365_enrich_free(struct m365_enrich *e);
 /* While several threads look addresses up (detections in parallel), the cache is locked. */
 void m365_enrich_set_shared(struct m365_enrich *e, bool shared);
@@ -39,6 +47,7 @@ void m365_enrich_set_shared(struct m365_enrich *e, bool shared);
 const struct m365_ipinfo *m365_enrich_ip(struct m365_enrich *e, const char *ip);
 bool m365_enrich_has_ranges(const struct m365_enrich *e);
 bool m365_enrich_has_asn(const struct m365_enrich *e);
+bool m365_enrich_has_geo(const struct m365_enrich *e);
 bool m365_enrich_has_trusted(const struct m365_enrich *e);
 /* A file's first bytes: those of a list of address ranges as --ip-ranges and --trusted-ips
  * take (each line a prefix, perhaps a label, '#' comments), which lands in evidence folders

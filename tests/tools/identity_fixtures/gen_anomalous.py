@@ -1,5 +1,7 @@
 import datetime as dt
 import json
+import os
+import subprocess
 import sys
 
 from lib import *
@@ -202,3 +204,139 @@ write(ROOT + '/pos_ual_graph_dormant_account_password_first_right_unlocated', {
                                             'asn': 1136, 'new_asn': False, 'new_to_tenant': True,
                                             'first_signin_from_address': {
                                                 'time': '2026-03-04T22:14:31.000Z', 'error_code': 50079}}]}}])})
+
+
+# M-P. The Unified Audit Log alone (a Purview search, the Management Activity API): its
+# sign-ins carry no location, so places come from a city database (--geo-db). city.mmdb is built
+# from city.txt by tests/tools/make_mmdb -c (M365_MAKE_MMDB=path/to/make_mmdb).
+CITY_DB = ('# GeoLite2-City style test database: CIDR COUNTRY LATITUDE LONGITUDE RADIUS_KM CITY\n'
+           '203.0.113.0/24 US 42.3584 -71.0598 10 Boston\n'
+           '198.51.100.0/24 US 42.3601 -71.0589 50 Boston\n'
+           '77.166.40.0/24 NL 52.3740 4.8897 20 Amsterdam\n'
+           '105.112.0.0/16 NG 6.4541 3.3947 100 Lagos\n'
+           '# carriers: T-Mobile by city, Verizon by country only (the point is the middle of the US)\n'
+           '172.58.12.0/24 US 42.2793 -71.4162 20 Framingham\n'
+           '172.58.200.0/24 US 40.7143 -74.0060 50 New York\n'
+           '174.192.0.0/12 US 37.751 -97.822 1000\n'
+           '# a San Francisco hotel, and Exchange Online in Dublin (Outlook Mobile\'s sync service)\n'
+           '64.71.12.0/24 US 37.7749 -122.4194 20 San Francisco\n'
+           '52.96.0.0/14 IE 53.3498 -6.2603 200 Dublin\n')
+GEO_ARGS = '--geo-db\n@CASE@/city.mmdb\n'
+SF_HOTEL = ('64.71.12.88', 'San Francisco', 'California', 'US', 37.77493, -122.41942, 6939)
+EXO_DUBLIN = ('52.97.133.21', 'Dublin', 'Dublin', 'IE', 53.34980, -6.26031, 8075)
+
+
+def geo_case(case, files):
+    write(case, dict(files, **{'city.txt': CITY_DB, 'args': GEO_ARGS}))
+    mk = os.environ.get('M365_MAKE_MMDB')
+    if mk:
+        with open(case + '/city.txt') as f:
+            subprocess.run([mk, '-c', case + '/city.mmdb'], stdin=f, check=True)
+    elif not os.path.exists(case + '/city.mmdb'):
+        sys.exit('set M365_MAKE_MMDB to a built tests/tools/make_mmdb to create %s/city.mmdb' % case)
+
+
+def ual_file(sig):
+    return jsonl(sorted([ual_signin(s) for s in sig], key=lambda a: a['CreationTime']))
+
+
+# M. L without Entra's logs: the dormant account's right password and sign-in from Amsterdam are
+# in the UAL only. --geo-db places them: a country no account of the tenant signed in from.
+seed('anom-M')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 14)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
+sig += [signin(T('2026-03-04T22:14:31'), 'svc-archive', AMSTERDAM, app='owa', code=50079),
+        signin(T('2026-03-04T22:31:02'), 'svc-archive', AMSTERDAM, app='owa')]
+geo_case(ROOT + '/pos_ual_geo_db_dormant_account_abroad', {
+    'audit.jsonl': ual_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'signed in from new country NL (77.166.40.12, placed by --geo-db), '
+                                                'a country no account of the tenant had signed in from',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0},
+                                        'new_locations': [{
+                                            'time': '2026-03-04T22:31:02.000Z', 'ip': '77.166.40.12',
+                                            'city': 'Amsterdam', 'country': 'NL', 'located_by': 'geo-db',
+                                            'new_country': True, 'asn': None, 'new_asn': False,
+                                            'new_to_tenant': True,
+                                            'first_signin_from_address': {
+                                                'time': '2026-03-04T22:14:31.000Z', 'error_code': 50079}}]}}])})
+
+# N. A without Entra's logs: Ken in the UAL at the office, then from Lagos 40 minutes later.
+seed('anom-N')
+sig = routine('ken.yamada', 'ken', T('2026-02-20T13:40:00'), 15)
+sig.append(signin(T('2026-03-06T13:30:05'), 'ken.yamada', OFFICE, app='teams'))
+sig.append(signin(T('2026-03-06T14:10:44'), 'ken.yamada', LAGOS, app='officehome', ua=UA_ATTACK))
+sig += routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 15)
+geo_case(ROOT + '/pos_ual_geo_db_new_country_and_travel', {
+    'audit.jsonl': ual_file(sig),
+    'expect.json': expect([{'severity': 'high',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['105.112.33.40', '203.0.113.10']},
+                            'summary_contains': 'signed in from Lagos (NG)',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 2, 'ip_bursts': 0},
+                                        'countries_seen': ['NG', 'US'], 'asns_seen': [],
+                                        'impossible_travel': [{
+                                            'from_time': '2026-03-06T13:30:05.000Z', 'from_ip': '203.0.113.10',
+                                            'from_city': 'Boston', 'from_country': 'US', 'from_located_by': 'geo-db',
+                                            'to_time': '2026-03-06T14:10:44.000Z', 'to_ip': '105.112.33.40',
+                                            'to_city': 'Lagos', 'to_country': 'NG', 'to_located_by': 'geo-db',
+                                            'km': 8249, 'hours': 0.68, 'kmh': 12176}, {
+                                            'from_time': '2026-03-06T14:10:44.000Z', 'from_ip': '105.112.33.40',
+                                            'from_city': 'Lagos', 'from_country': 'NG', 'from_located_by': 'geo-db',
+                                            'to_time': '2026-03-06T14:12:00.000Z', 'to_ip': '203.0.113.10',
+                                            'to_city': 'Boston', 'to_country': 'US', 'to_located_by': 'geo-db',
+                                            'km': 8249, 'hours': 0.02, 'kmh': 390746}]}}])})
+
+# O. Ordinary days, UAL only, with --geo-db: a phone on T-Mobile placed in Framingham and at the
+# New York gateway minutes after the office; a phone on Verizon, which the database places only
+# by country (the middle of the US, 2,300 km away); a flight to San Francisco; Outlook Mobile's
+# sync service signing in from Exchange Online's Dublin addresses. Nothing.
+seed('anom-O')
+sig = routine('emily.tran', 'emily', T('2026-02-20T13:45:00'), 12, extra=[TMO_FRAMINGHAM, TMO_NYC])
+day = T('2026-03-05T13:02:00')
+for i, p in enumerate([OFFICE, TMO_FRAMINGHAM, OFFICE, TMO_NYC, OFFICE, TMO_FRAMINGHAM]):
+    phone = p is not OFFICE
+    sig.append(signin(day + D(minutes=4 * i, seconds=17 * i), 'emily.tran', p,
+                      app='owa', ua=UA_IOS if phone else UA_EDGE))
+sig += routine('tom.becker', 'tom', T('2026-02-20T13:35:00'), 14, extra=[VZW_BOSTON])
+day = T('2026-03-04T12:10:00')
+for i, p in enumerate([OFFICE, VZW_BOSTON, OFFICE, VZW_BOSTON]):
+    sig.append(signin(day + D(minutes=3 * i, seconds=11 * i), 'tom.becker', p, app='owa',
+                      ua=UA_IOS if p is VZW_BOSTON else UA_EDGE))
+sig.append(signin(T('2026-03-06T11:58:31'), 'tom.becker', OFFICE, app='teams'))
+sig.append(signin(T('2026-03-06T19:28:10'), 'tom.becker', SF_HOTEL, app='owa'))
+sig += routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 14)
+sig += [signin(T('2026-03-05T15:20:44') + D(hours=6 * i), 'dana.whitfield', EXO_DUBLIN, app='outlookmobile',
+               ua='Outlook-iOS/2.0', client='Mobile Apps and Desktop clients') for i in range(3)]
+geo_case(ROOT + '/neg_ual_geo_db_phones_flight_and_sync_service', {
+    'audit.jsonl': ual_file(sig), 'expect.json': expect([])})
+
+# P. Entra's sign-ins and the UAL's copies of them: this database puts Emily's T-Mobile address
+# in Chicago, where Microsoft says New York (1,150 km). Inside the span of the Entra log the UAL's
+# copies are not placed by --geo-db: one sign-in, one place, and no hop between the two.
+seed('anom-P')
+sig = routine('emily.tran', 'emily', T('2026-02-20T13:45:00'), 12, extra=[TMO_NYC])
+day = T('2026-03-05T13:02:00')
+for i, p in enumerate([OFFICE, TMO_NYC, OFFICE, TMO_NYC]):
+    sig.append(signin(day + D(minutes=30 * i, seconds=17 * i), 'emily.tran', p, app='owa',
+                      ua=UA_IOS if p is TMO_NYC else UA_EDGE))
+sig += routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 12)
+copies = [dict(s, t=s['t'] + D(seconds=2)) for s in sig]
+case = ROOT + '/neg_ual_graph_geo_db_two_sources_disagree'
+geo_case(case, {'signins.json': graph_file(sig), 'audit.jsonl': ual_file(copies), 'expect.json': expect([])})
+with open(case + '/city.txt', 'w') as f:
+    f.write(CITY_DB.replace('172.58.200.0/24 US 40.7143 -74.0060 50 New York',
+                            '172.58.200.0/24 US 41.8500 -87.6500 50 Chicago'))
+mk = os.environ.get('M365_MAKE_MMDB')
+if mk:
+    with open(case + '/city.txt') as f:
+        subprocess.run([mk, '-c', case + '/city.mmdb'], stdin=f, check=True)
+
+# Q. Graph: Microsoft geolocates one carrier address to New York, then, twelve minutes later,
+# the very same address to Chicago. One address is one place: no travel.
+seed('anom-Q')
+TMO_CHICAGO_SAME_IP = (TMO_NYC[0], 'Chicago', 'Illinois', 'US', 41.85003, -87.65005, 21928)
+sig = routine('emily.tran', 'emily', T('2026-02-20T13:45:00'), 12, extra=[TMO_NYC])
+sig.append(signin(T('2026-03-05T13:02:11'), 'emily.tran', TMO_NYC, app='owa', ua=UA_IOS))
+sig.append(signin(T('2026-03-05T13:14:52'), 'emily.tran', TMO_CHICAGO_SAME_IP, app='owa', ua=UA_IOS))
+write(ROOT + '/neg_graph_one_address_two_places', {'signins.json': graph_file(sig), 'expect.json': expect([])})
