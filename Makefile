@@ -27,7 +27,7 @@ demo: build
 	./build/m365hunt scan examples/contoso-demo/
 	@echo
 	@echo "=== The same intrusion in a simulated tenant (m365hunt simulate, ground truth in $(SIM_DEMO)/ground-truth.json)"
-	./build/m365hunt scan --ip-ranges $(SIM_DEMO)/enrichment/ip-ranges.txt $(SIM_DEMO)/azmon $(SIM_DEMO)/entra $(SIM_DEMO)/purview $(SIM_DEMO)/sentinel $(SIM_DEMO)/ual
+	./build/m365hunt scan --ip-ranges $(SIM_DEMO)/enrichment/ip-ranges.txt --geo-db $(SIM_DEMO)/enrichment/city.mmdb $(SIM_DEMO)/azmon $(SIM_DEMO)/entra $(SIM_DEMO)/purview $(SIM_DEMO)/sentinel $(SIM_DEMO)/ual
 
 test: build
 	cmake --preset clang >/dev/null

@@ -51,6 +51,15 @@ expect_eq "geo_db in the configuration places UAL sign-ins" \
     "$(jq -r '[.findings[] | select(.rule=="anomalous-signin-location") | .details.new_locations[0].located_by] | join(",")' "$WORK/out")" geo-db
 expect_eq "placed by the database: said in part" \
     "$(jq -r '.not_evaluated[] | select(.rule=="anomalous-signin-location" and .in_part) | .reason | test("^29 of the 29 successful sign-ins judged for place were placed by --geo-db")' "$WORK/out")" true
+# Impossible travel names the end that is not the user's own place: the office Ken signed in
+# from before and after Lagos is evidence, not an address of the finding (a responder blocks
+# what a finding names, and the incident counts mail read from it as the attacker's).
+TRAVEL=$SRC/tests/detections/anomalous-signin-location/pos_ual_geo_db_new_country_and_travel
+run scan --no-progress --format json --geo-db "$TRAVEL/city.mmdb" "$TRAVEL/audit.jsonl"
+expect_eq "travel: only the new end's address named" \
+    "$(jq -c '[.findings[] | select(.rule=="anomalous-signin-location") | .entities.ips]' "$WORK/out")" '[["105.112.33.40"]]'
+expect_eq "travel: both ends still evidence" \
+    "$(jq -c '[.findings[] | select(.rule=="anomalous-signin-location") | [.evidence[].line]]' "$WORK/out")" '[[29,30,31]]'
 run scan --no-progress --format json "$GEO/audit.jsonl"
 expect_eq "without --geo-db: no place, no finding" \
     "$(jq '[.findings[] | select(.rule=="anomalous-signin-location")] | length' "$WORK/out")" 0

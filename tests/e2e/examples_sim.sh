@@ -22,6 +22,7 @@ done <"$WORK/committed.lst"
 expect_eq "committed example equals a fresh simulation" "$diffs" 0
 
 scan_json "$WORK/scan.json" "$WORK/err" --ip-ranges "$EX/enrichment/ip-ranges.txt" \
+    --geo-db "$EX/enrichment/city.mmdb" \
     "$EX/azmon" "$EX/entra" "$EX/purview" "$EX/sentinel" "$EX/ual"
 expect_eq "scan exit" "$RC" 0
 expect_eq "nothing skipped" "$(total skipped "$WORK/scan.json")" 0

@@ -61,9 +61,9 @@ for seed in 1 2; do
             expect_eq "no duplicate: $sc $seed $formats" "$(total duplicates "$WORK/scan.json")" 0
             expect_eq "records read = records written: $sc $seed $formats" \
                 "$(total records_read "$WORK/scan.json")" "$(jq .totals.records "$d/ground-truth.json")"
-            expect_eq "only the ground truth and ranges are not evidence: $sc $seed $formats" \
+            expect_eq "only the ground truth and enrichment are not evidence: $sc $seed $formats" \
                 "$(jq -r '[.evidence.files[] | select(.format == null) | .path | split("/") | last] | sort | join(" ")' "$WORK/scan.json")" \
-                "ground-truth.json ip-ranges.txt"
+                "city.mmdb ground-truth.json ip-ranges.txt"
             expect_eq "named as no evidence, not as unknown: $sc $seed $formats" \
                 "$(jq -r '[.evidence.files[] | select(.format == null) | .error | startswith("not evidence: ")] | unique | join(" ")' "$WORK/scan.json")" \
                 true

@@ -5,7 +5,7 @@
 # quiet). Exposure: the incidents name no mailbox the attack never touched, and the mailboxes it
 # read. Scoring: tests/tools/sim_score.py; floors and method: docs/simulate.md.
 source "$(dirname "$0")/common.bash" "$@"
-RECALL_FLOOR=0.95   # aggregate; each run must reach 0.90
+RECALL_FLOOR=0.98   # aggregate; each run must reach 0.94
 PRECISION_FLOOR=1.0 # every run: a false alarm above low is a bug
 
 steps=0
@@ -22,7 +22,8 @@ run_case() { # seed formats
     for x in "$d"/*/; do
         [ "$(basename "$x")" = enrichment ] || dirs+=("$x")
     done
-    "$BIN" scan --no-progress --format json --ip-ranges "$d/enrichment/ip-ranges.txt" "${dirs[@]}" \
+    "$BIN" scan --no-progress --format json --ip-ranges "$d/enrichment/ip-ranges.txt" \
+        --geo-db "$d/enrichment/city.mmdb" "${dirs[@]}" \
         >"$d.json" 2>"$d.err"
     expect_eq "scan seed $1 $2" $? 0
     python3 "$SRC/tests/tools/sim_score.py" "$d/ground-truth.json" "$d.json" >"$d.score"
@@ -35,7 +36,7 @@ run_case() { # seed formats
     steps=$((steps + $2))
     true_alarms=$((true_alarms + $3))
     alarms=$((alarms + $4))
-    expect_eq "recall of one run at least 0.90" "$(awk -v a="$1" -v b="$2" 'BEGIN { print (b == 0 || a / b >= 0.90) ? "ok" : a "/" b }')" ok
+    expect_eq "recall of one run at least 0.94" "$(awk -v a="$1" -v b="$2" 'BEGIN { print (b == 0 || a / b >= 0.94) ? "ok" : a "/" b }')" ok
     expect_eq "no false alarm above low" "$3" "$4"
     local e
     e=$(sed -n 's/^exposure \([0-9]*\)\/\([0-9]*\) read mailboxes named, \([0-9]*\) wrong$/\1 \2 \3/p' "$d.score")

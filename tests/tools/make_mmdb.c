@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/mmdb_writer.h"
+#include "enrich/mmdb_writer.h"
 
 static void usage(void)
 {
@@ -22,7 +22,7 @@ static void usage(void)
 }
 
 /* "CC LAT LON RADIUS_KM CITY" after the network. */
-static int add_city(struct mmdb_writer *w, const char *cidr, char *p, unsigned long lineno)
+static int add_city(struct m365_mmdb_writer *w, const char *cidr, char *p, unsigned long lineno)
 {
     char *cc = p;
     p += strcspn(p, " \t");
@@ -45,7 +45,7 @@ static int add_city(struct mmdb_writer *w, const char *cidr, char *p, unsigned l
         return -1;
     }
     const char *name = end + strspn(end, " \t");
-    if (mmdb_writer_add_city(w, cidr, cc, *name ? name : NULL, lat, lon, (unsigned)radius) != 0) {
+    if (m365_mmdb_writer_add_city(w, cidr, cc, *name ? name : NULL, lat, lon, (unsigned)radius) != 0) {
         fprintf(stderr, "make_mmdb: stdin:%lu: '%s' is not an address or CIDR prefix\n", lineno,
                 cidr);
         return -1;
@@ -76,9 +76,9 @@ int main(int argc, char **argv)
     }
     const char *out = argv[i];
     /* A fixed build time (2026-03-01T00:00Z) keeps fixtures byte-for-byte reproducible. */
-    struct mmdb_writer *w =
-        city ? mmdb_writer_new("GeoLite2-City", "m365hunt test city database", 1772323200)
-             : mmdb_writer_new("GeoLite2-ASN", "m365hunt test ASN database", 1772323200);
+    struct m365_mmdb_writer *w =
+        city ? m365_mmdb_writer_new("GeoLite2-City", "m365hunt test city database", 1772323200)
+             : m365_mmdb_writer_new("GeoLite2-ASN", "m365hunt test ASN database", 1772323200);
     if (!w) {
         fputs("make_mmdb: out of memory\n", stderr);
         return 1;
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
             break;
         }
         const char *org = end + strspn(end, " \t");
-        if (mmdb_writer_add(w, cidr, (uint32_t)asn, *org ? org : NULL) != 0) {
+        if (m365_mmdb_writer_add(w, cidr, (uint32_t)asn, *org ? org : NULL) != 0) {
             fprintf(stderr, "make_mmdb: stdin:%lu: '%s' is not an address or CIDR prefix\n",
                     lineno, cidr);
             rc = 1;
@@ -141,10 +141,10 @@ int main(int argc, char **argv)
         fputs("make_mmdb: no networks on standard input\n", stderr);
         rc = 1;
     }
-    if (rc == 0 && mmdb_writer_write(w, record_size, out) != 0) {
+    if (rc == 0 && m365_mmdb_writer_write(w, record_size, out) != 0) {
         fprintf(stderr, "make_mmdb: %s: cannot write the database\n", out);
         rc = 1;
     }
-    mmdb_writer_free(w);
+    m365_mmdb_writer_free(w);
     return rc;
 }

@@ -20,7 +20,7 @@
 
 /* tests/CMakeLists.txt builds each test from its own file plus test_util.c: the writer is
  * compiled in here. */
-#include "mmdb_writer.h"
+#include "enrich/mmdb_writer.h"
 
 struct fx {
     char *dir;
@@ -578,27 +578,27 @@ struct asn_case {
 static const char long_org[] =
     "A Very Long Organisation Name That Needs More Than Twenty-Nine Bytes Of String Length";
 
-static struct mmdb_writer *asn_writer(void)
+static struct m365_mmdb_writer *asn_writer(void)
 {
-    struct mmdb_writer *w = mmdb_writer_new("GeoLite2-ASN", "test ASN database", 1772582400);
+    struct m365_mmdb_writer *w = m365_mmdb_writer_new("GeoLite2-ASN", "test ASN database", 1772582400);
     assert_non_null(w);
     /* The /24 is added before the /16 that holds it: the more specific still wins. */
-    assert_int_equal(mmdb_writer_add(w, "73.162.41.0/24", 7018, "ATT-INTERNET4"), 0);
-    assert_int_equal(mmdb_writer_add(w, "73.162.0.0/16", 7922, "COMCAST-7922"), 0);
-    assert_int_equal(mmdb_writer_add(w, "20.64.0.0/10", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
-    assert_int_equal(mmdb_writer_add(w, "52.168.117.42", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
-    assert_int_equal(mmdb_writer_add(w, "45.153.160.0/24", 64500, "Example Cloud Hosting Ltd"), 0);
-    assert_int_equal(mmdb_writer_add(w, "198.51.100.0/24", 64501, long_org), 0);
-    assert_int_equal(mmdb_writer_add(w, "192.0.2.0/24", 64502, NULL), 0);
-    assert_int_equal(mmdb_writer_add(w, "10.0.0.0/8", 16509, "AMAZON-02"), 0);
-    assert_int_equal(mmdb_writer_add(w, "2603:1000::/24", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
-    assert_int_equal(mmdb_writer_add(w, "2a01:4f8::/32", 24940, "Hetzner Online GmbH"), 0);
-    assert_int_equal(mmdb_writer_add(w, "2a01:4f8:c17::/48", 4294967295u, "Max ASN"), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "73.162.41.0/24", 7018, "ATT-INTERNET4"), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "73.162.0.0/16", 7922, "COMCAST-7922"), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "20.64.0.0/10", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "52.168.117.42", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "45.153.160.0/24", 64500, "Example Cloud Hosting Ltd"), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "198.51.100.0/24", 64501, long_org), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "192.0.2.0/24", 64502, NULL), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "10.0.0.0/8", 16509, "AMAZON-02"), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "2603:1000::/24", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "2a01:4f8::/32", 24940, "Hetzner Online GmbH"), 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "2a01:4f8:c17::/48", 4294967295u, "Max ASN"), 0);
     /* Malformed networks are refused. */
-    assert_int_equal(mmdb_writer_add(w, "73.162.0.0/33", 1, "x"), -1);
-    assert_int_equal(mmdb_writer_add(w, "nowhere", 1, "x"), -1);
-    assert_int_equal(mmdb_writer_add(w, "::/0", 1, "x"), -1);
-    assert_int_equal(mmdb_writer_add(w, "10.0.0.0/-1", 1, "x"), -1);
+    assert_int_equal(m365_mmdb_writer_add(w, "73.162.0.0/33", 1, "x"), -1);
+    assert_int_equal(m365_mmdb_writer_add(w, "nowhere", 1, "x"), -1);
+    assert_int_equal(m365_mmdb_writer_add(w, "::/0", 1, "x"), -1);
+    assert_int_equal(m365_mmdb_writer_add(w, "10.0.0.0/-1", 1, "x"), -1);
     return w;
 }
 
@@ -692,38 +692,38 @@ static void mmdb_check(const char *path, unsigned record_size)
 static void test_mmdb_writer(void **state)
 {
     struct fx *f = *state;
-    struct mmdb_writer *w = asn_writer();
+    struct m365_mmdb_writer *w = asn_writer();
     static const unsigned sizes[] = {24, 28};
     for (size_t i = 0; i < 2; i++) {
         char name[32];
         snprintf(name, sizeof(name), "asn-%u.mmdb", sizes[i]);
         char *p = m365_test_path(f->dir, name);
-        assert_int_equal(mmdb_writer_write(w, sizes[i], p), 0);
+        assert_int_equal(m365_mmdb_writer_write(w, sizes[i], p), 0);
         mmdb_check(p, sizes[i]);
         free(p);
     }
     size_t len;
-    assert_null(mmdb_writer_build(w, 32, &len)); /* only 24 and 28 are written */
-    mmdb_writer_free(w);
+    assert_null(m365_mmdb_writer_build(w, 32, &len)); /* only 24 and 28 are written */
+    m365_mmdb_writer_free(w);
 
     /* Many networks: the 24-bit tree still addresses all of them; strings over 284 bytes use
      * two size bytes. */
     /* build_epoch 0 reads as "missing" to libmaxminddb: the writer refuses it. */
-    w = mmdb_writer_new("GeoLite2-ASN", "no epoch", 0);
-    assert_int_equal(mmdb_writer_add(w, "192.0.2.0/24", 64496, "x"), 0);
-    assert_null(mmdb_writer_build(w, 24, &len));
-    mmdb_writer_free(w);
-    w = mmdb_writer_new("GeoLite2-ASN", "big", 1772582400);
+    w = m365_mmdb_writer_new("GeoLite2-ASN", "no epoch", 0);
+    assert_int_equal(m365_mmdb_writer_add(w, "192.0.2.0/24", 64496, "x"), 0);
+    assert_null(m365_mmdb_writer_build(w, 24, &len));
+    m365_mmdb_writer_free(w);
+    w = m365_mmdb_writer_new("GeoLite2-ASN", "big", 1772582400);
     char org[400];
     memset(org, 'x', sizeof(org) - 1);
     org[sizeof(org) - 1] = '\0';
     char cidr[32];
     for (int i = 0; i < 3000; i++) {
         snprintf(cidr, sizeof(cidr), "100.%d.%d.0/24", 128 + i / 256, i % 256);
-        assert_int_equal(mmdb_writer_add(w, cidr, (uint32_t)(64512 + i % 7), i % 7 ? NULL : org), 0);
+        assert_int_equal(m365_mmdb_writer_add(w, cidr, (uint32_t)(64512 + i % 7), i % 7 ? NULL : org), 0);
     }
     char *p = m365_test_path(f->dir, "big.mmdb");
-    assert_int_equal(mmdb_writer_write(w, 24, p), 0);
+    assert_int_equal(m365_mmdb_writer_write(w, 24, p), 0);
     MMDB_s db;
     assert_int_equal(MMDB_open(p, MMDB_MODE_MMAP, &db), MMDB_SUCCESS);
     for (int i = 0; i < 3000; i += 97) {
@@ -743,17 +743,17 @@ static void test_mmdb_writer(void **state)
         }
     }
     MMDB_close(&db);
-    mmdb_writer_free(w);
+    m365_mmdb_writer_free(w);
     free(p);
 }
 
 static void test_asn_lookups(void **state)
 {
     struct fx *f = *state;
-    struct mmdb_writer *w = asn_writer();
+    struct m365_mmdb_writer *w = asn_writer();
     char *p28 = m365_test_path(f->dir, "GeoLite2-ASN.mmdb");
-    assert_int_equal(mmdb_writer_write(w, 28, p28), 0);
-    mmdb_writer_free(w);
+    assert_int_equal(m365_mmdb_writer_write(w, 28, p28), 0);
+    m365_mmdb_writer_free(w);
     struct m365_enrich *e = load(f, NULL, p28, NULL);
     assert_true(m365_enrich_has_asn(e));
     for (size_t i = 0; i < sizeof(asn_cases) / sizeof(asn_cases[0]); i++) {
@@ -815,9 +815,9 @@ static void test_asn_db_errors(void **state)
     char *missing = m365_test_path(f->dir, "GeoLite2-ASN-missing.mmdb");
     load_fails(f, NULL, missing, NULL, missing);
     /* A database cut short after the tree: the metadata marker is gone. */
-    struct mmdb_writer *w = asn_writer();
+    struct m365_mmdb_writer *w = asn_writer();
     size_t len;
-    unsigned char *db = mmdb_writer_build(w, 24, &len);
+    unsigned char *db = m365_mmdb_writer_build(w, 24, &len);
     assert_non_null(db);
     char *cut = file(f, "cut.mmdb", db, len / 2);
     load_fails(f, NULL, cut, NULL, cut);
@@ -827,7 +827,7 @@ static void test_asn_db_errors(void **state)
     char *bad = text_file(f, "bad.txt", "203.0.113.0/24\nnot-an-address\n");
     load_fails(f, tags, good, bad, ":2: 'not-an-address'");
     free(db);
-    mmdb_writer_free(w);
+    m365_mmdb_writer_free(w);
     free(junk);
     free(missing);
     free(cut);
@@ -840,22 +840,22 @@ static void test_asn_db_errors(void **state)
 static void test_geo_lookups(void **state)
 {
     struct fx *f = *state;
-    struct mmdb_writer *w = mmdb_writer_new("GeoLite2-City", "test city database", 1772582400);
+    struct m365_mmdb_writer *w = m365_mmdb_writer_new("GeoLite2-City", "test city database", 1772582400);
     assert_non_null(w);
-    assert_int_equal(mmdb_writer_add_city(w, "81.2.69.0/24", "GB", "London", 51.5142, -0.0931,
+    assert_int_equal(m365_mmdb_writer_add_city(w, "81.2.69.0/24", "GB", "London", 51.5142, -0.0931,
                                           20),
                      0);
-    assert_int_equal(mmdb_writer_add_city(w, "81.2.0.0/16", "GB", NULL, 51.4964, -0.1224, 200),
+    assert_int_equal(m365_mmdb_writer_add_city(w, "81.2.0.0/16", "GB", NULL, 51.4964, -0.1224, 200),
                      0);
-    assert_int_equal(mmdb_writer_add_city(w, "2a02:c7f::/32", "de", "Berlin", 52.52, 13.405, 100),
+    assert_int_equal(m365_mmdb_writer_add_city(w, "2a02:c7f::/32", "de", "Berlin", 52.52, 13.405, 100),
                      0);
     /* Where a database knows only the country, some put the point at 0,0: no coordinates. */
-    assert_int_equal(mmdb_writer_add_city(w, "198.51.100.0/24", "NL", NULL, 0, 0, 1000), 0);
-    assert_int_equal(mmdb_writer_add_city(w, "10.0.0.0/8", "US", "Ashburn", 39.04, -77.49, 5), 0);
-    assert_int_equal(mmdb_writer_add_city(w, "192.0.2.0/24", "", "Nowhere", 1, 1, 1), -1);
+    assert_int_equal(m365_mmdb_writer_add_city(w, "198.51.100.0/24", "NL", NULL, 0, 0, 1000), 0);
+    assert_int_equal(m365_mmdb_writer_add_city(w, "10.0.0.0/8", "US", "Ashburn", 39.04, -77.49, 5), 0);
+    assert_int_equal(m365_mmdb_writer_add_city(w, "192.0.2.0/24", "", "Nowhere", 1, 1, 1), -1);
     char *city = m365_test_path(f->dir, "GeoLite2-City.mmdb");
-    assert_int_equal(mmdb_writer_write(w, 24, city), 0);
-    mmdb_writer_free(w);
+    assert_int_equal(m365_mmdb_writer_write(w, 24, city), 0);
+    m365_mmdb_writer_free(w);
 
     struct m365_enrich *e = load_geo(f, NULL, NULL, NULL, city);
     assert_true(m365_enrich_has_geo(e));
@@ -887,10 +887,10 @@ static void test_geo_lookups(void **state)
     m365_enrich_free(e);
 
     /* Each database in its own option: the wrong one is named, not silently useless. */
-    struct mmdb_writer *aw = asn_writer();
+    struct m365_mmdb_writer *aw = asn_writer();
     char *asn = m365_test_path(f->dir, "GeoLite2-ASN.mmdb");
-    assert_int_equal(mmdb_writer_write(aw, 24, asn), 0);
-    mmdb_writer_free(aw);
+    assert_int_equal(m365_mmdb_writer_write(aw, 24, asn), 0);
+    m365_mmdb_writer_free(aw);
     load_geo_fails(f, NULL, asn, NULL, asn, "it places no address (give it to --asn-db");
     load_geo_fails(f, NULL, city, NULL, city, "it holds places, not networks (give it to --geo-db");
     e = load_geo(f, NULL, asn, NULL, city);

@@ -192,7 +192,8 @@ static struct m365_source_stats scan_clean(const char *dir)
         }
         if (!f->reader) {
             bool side = strstr(f->path, "ground-truth.json") ||
-                        strstr(f->path, "/enrichment/ip-ranges.txt");
+                        strstr(f->path, "/enrichment/ip-ranges.txt") ||
+                        strstr(f->path, "/enrichment/city.mmdb");
             if (!side) {
                 fail_msg("%s was not recognised: %s", f->path, f->error ? f->error : "?");
             }

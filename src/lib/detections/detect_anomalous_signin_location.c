@@ -67,6 +67,9 @@ struct novel {
 struct hop {
     const struct m365_event *from, *to;
     double km, hours, kmh;
+    /* The end's country was the user's before it: their own place, not named as an address of
+     * the finding unless both ends are (a responder blocks what a finding names). */
+    bool from_known, to_known;
 };
 
 struct burst {
@@ -96,6 +99,7 @@ struct user {
     int64_t country_first, asn_first;
     uint32_t country_n, asn_n;
     uint32_t last_geo; /* m365_ev_ref */
+    bool last_geo_known; /* its country was already the user's */
     struct seen ring[MAX_RING];
     uint32_t n_ring;
     struct addr addrs[MAX_ADDR];
@@ -118,10 +122,6 @@ struct state {
     int64_t tenant_first; /* the first successful sign-in of any account */
     uint64_t signins, placed; /* sign-ins judged; of them, interactive ones with a location */
     uint64_t placed_by_db;    /* of those, placed by --geo-db */
-    /* The Entra interactive sign-in log's span: UAL sign-ins inside it have their located
-     * twin there and are not placed by --geo-db (two geolocations of one sign-in would
-     * disagree, and a disagreement looks like travel). */
-    int64_t entra_first, entra_last;
 };
 
 static struct user *user_of(struct state *s, const char *upn)
@@ -296,16 +296,18 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
 
 static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u,
                    const struct m365_event *ev, const struct m365_ipinfo *ii,
-                   const struct place *to)
+                   const struct place *to, bool to_known)
 {
     if (!to->geo || ii->trusted) {
         return; /* the tenant's own egress (VPN, proxies) says nothing about where users are */
     }
     struct m365_event pbuf;
     const struct m365_event *p = m365_dctx_ref_at(dc, u->last_geo, &pbuf);
+    bool from_known = u->last_geo_known;
     u->last_geo = m365_ev_ref(ev);
-    /* One address is one place, however two sources geolocate it (the UAL's copy of an Entra
-     * sign-in, placed by --geo-db). */
+    u->last_geo_known = to_known;
+    /* One address is one place, however it was geolocated each time (Microsoft's place for one
+     * carrier address can move within minutes). */
     if (!p || (p->ip && strcmp(p->ip, ev->ip) == 0)) {
         return;
     }
@@ -329,7 +331,8 @@ static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     u->total_hops++;
     if (u->n_hops < MAX_ANOM) {
         u->hops[u->n_hops++] =
-            (struct hop){m365_dctx_keep(dc, p), m365_dctx_keep(dc, ev), km, hours, km / h};
+            (struct hop){m365_dctx_keep(dc, p), m365_dctx_keep(dc, ev), km, hours, km / h,
+                         from_known, to_known};
     }
 }
 
@@ -442,17 +445,19 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
      * which signs in from Microsoft's addresses, was left out above). */
     struct place pl = place_of(dc, ev);
     bool ual = ev->is_interactive == -1 && ev->log_source == M365_LOG_UAL;
-    bool twin = ev->time_ms + TWIN_SKEW >= s->entra_first &&
-                ev->time_ms - TWIN_SKEW <= s->entra_last;
+    /* A UAL sign-in inside an Entra interactive sign-in export has its located twin there:
+     * two geolocations of one sign-in would disagree, and a disagreement looks like travel. */
+    bool twin = pl.from_db && m365_dctx_source_covers(dc, M365_LOG_SIGNIN, ev->time_ms, TWIN_SKEW);
     if (ev->is_interactive != 1 && !(ual && pl.from_db && !twin)) {
         return;
     }
     s->placed += pl.country || pl.geo;
     s->placed_by_db += pl.from_db;
+    bool known = pl.country && m365_map_get(&u->countries, upper(dc, pl.country), NULL);
     if (!ii->trusted && !ii->is_private) {
         novelty(dc, c, s, u, ev, ii, &pl);
     }
-    travel(dc, c, u, ev, ii, &pl);
+    travel(dc, c, u, ev, ii, &pl, known);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -504,11 +509,20 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
         m365_fb_entity(fb, M365_ENT_APPS, u->novel[i].ev->app_name);
     }
     for (uint32_t i = 0; i < u->n_hops; i++) {
-        m365_fb_event(fb, u->hops[i].from);
-        m365_fb_event(fb, u->hops[i].to);
-        m365_fb_entity(fb, M365_ENT_IPS, u->hops[i].from->ip);
-        m365_fb_entity(fb, M365_ENT_IPS, u->hops[i].to->ip);
-        m365_fb_entity(fb, M365_ENT_APPS, u->hops[i].to->app_name);
+        const struct hop *h = &u->hops[i];
+        bool both = h->from_known == h->to_known; /* cannot tell which end is not the user */
+        m365_fb_event(fb, h->from);
+        m365_fb_event(fb, h->to);
+        if (both || !h->from_known) {
+            m365_fb_entity(fb, M365_ENT_IPS, h->from->ip);
+        }
+        if (!both && !h->from_known) {
+            m365_fb_entity(fb, M365_ENT_APPS, h->from->app_name);
+        }
+        if (both || !h->to_known) {
+            m365_fb_entity(fb, M365_ENT_IPS, h->to->ip);
+            m365_fb_entity(fb, M365_ENT_APPS, h->to->app_name);
+        }
     }
     for (uint32_t i = 0; i < u->n_bursts; i++) {
         for (uint32_t k = 0; k < u->bursts[i].n_ev; k++) {
@@ -731,13 +745,9 @@ static void free_state(void *sv)
 
 static void init(struct m365_dctx *dc, void *sv)
 {
+    (void)dc;
     struct state *s = sv;
     s->tenant_first = M365_TIME_NONE;
-    s->entra_first = INT64_MAX;
-    s->entra_last = INT64_MIN;
-    if (m365_dctx_has_geo_db(dc) && m365_dctx_has_source(dc, M365_LOG_SIGNIN)) {
-        m365_dctx_source_span(dc, M365_LOG_SIGNIN, &s->entra_first, &s->entra_last);
-    }
 }
 
 static const char *const techniques[] = {"T1078.004", NULL};
@@ -770,8 +780,9 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "dormant account first seen in a country new to the tenant. Geolocation is "
                 "Microsoft's, from the logs (or --geo-db's for records without one), and is "
                 "coarse for mobile carriers and VPNs. UAL sign-ins (no location, interactivity "
-                "unknown) count only for bursts unless --geo-db places them (not inside the "
-                "Entra sign-in log's span, which has them located), Outlook Mobile's excepted. "
+                "unknown) count only for bursts unless --geo-db places them (not inside an "
+                "Entra sign-in export's time span, which has them located), Outlook Mobile's "
+                "excepted. "
                 "Non-interactive sign-ins are ignored. An attacker using a residential proxy in "
                 "the user's own city and ISP looks like the user.",
         },

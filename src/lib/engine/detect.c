@@ -281,6 +281,12 @@ void m365_dctx_source_span(struct m365_dctx *dc, enum m365_log_source s, int64_t
     *last = st ? st->last_ms : INT64_MIN;
 }
 
+bool m365_dctx_source_covers(struct m365_dctx *dc, enum m365_log_source s, int64_t t,
+                             int64_t slack)
+{
+    return m365_scan_source_covers(dc->scan, s, t, slack);
+}
+
 bool m365_dctx_is_vip(struct m365_dctx *dc, const char *mailbox)
 {
     return m365_scan_is_vip(dc->scan, mailbox);

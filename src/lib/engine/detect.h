@@ -115,6 +115,10 @@ bool m365_dctx_has_kind(struct m365_dctx *dc, enum m365_event_kind k);
 bool m365_dctx_has_source(struct m365_dctx *dc, enum m365_log_source s);
 void m365_dctx_source_span(struct m365_dctx *dc, enum m365_log_source s, int64_t *first,
                            int64_t *last);
+/* Whether a file of that log source spans time t (within slack ms): its records would be
+ * there, if it had any. The gaps between exports are not covered. */
+bool m365_dctx_source_covers(struct m365_dctx *dc, enum m365_log_source s, int64_t t,
+                             int64_t slack);
 /* Whether a mailbox (lower-case UPN, interned) is on the --vip list; how many there are. */
 bool m365_dctx_is_vip(struct m365_dctx *dc, const char *mailbox);
 size_t m365_dctx_n_vips(struct m365_dctx *dc);

@@ -267,6 +267,10 @@ struct m365_scan {
     struct m365_source_stats reader_stats[24]; /* log formats, then snapshot kinds */
     size_t n_reader_stats;
     struct m365_source_stats log_stats[M365_LOG__COUNT];
+    /* Per log source, the time its files cover: each file's [first, last] of that source's
+     * events, sorted and overlapping ones merged (gaps between exports stay gaps). */
+    int64_t (*cover[M365_LOG__COUNT])[2];
+    size_t n_cover[M365_LOG__COUNT], cap_cover[M365_LOG__COUNT];
 
     struct m365_detect_state *detect;
     struct m365_rule_config rules;
@@ -520,6 +524,9 @@ void m365_scan_free(struct m365_scan *s)
         return;
     }
     m365_map_free(&s->vips);
+    for (int l = 0; l < M365_LOG__COUNT; l++) {
+        free(s->cover[l]);
+    }
     for (size_t i = 0; i < s->n_archives; i++) {
         free((char *)s->archives[i].st.path);
         for (int k = 0; k < 2; k++) {
@@ -1576,8 +1583,15 @@ static const char *known_binary(const char *head, size_t len)
 /* Files that sit beside the logs in an evidence folder and are no evidence: what the file list
  * says of them (its own line of NOT READ tells what to do); NULL for anything else. Named in a
  * note: nothing in them was lost. */
-static const char *companion_file(const char *head, size_t len)
+static const char *companion_file(const char *path, const char *head, size_t len)
 {
+    /* Its marker sits near the end, past any head we look at, unless the file is small. */
+    size_t pl = path ? strlen(path) : 0;
+    if ((pl > 5 && strcasecmp(path + pl - 5, ".mmdb") == 0 && memchr(head, '\0', len)) ||
+        m365_bytes_hold(head, len, "\xAB\xCD\xEFMaxMind.com")) {
+        return "not evidence: a MaxMind DB file, an ASN or city database (give it with --asn-db "
+               "or --geo-db)";
+    }
     struct m365_sniff_keys k;
     if (m365_sniff_json_keys(head, len, &k) && !k.wrapper && !k.in_array) {
         if (m365_sniff_keys_has(&k, "changeNumber") && m365_sniff_keys_has(&k, "cloud") &&
@@ -1646,6 +1660,64 @@ static void account(struct m365_source_stats *st, const struct m365_file_stats *
     st->parsed += fs->parsed;
     st->skipped += fs->skipped;
     st->duplicates += fs->duplicates;
+}
+
+static void span_reset(int64_t span[][2])
+{
+    for (int l = 0; l < M365_LOG__COUNT; l++) {
+        span[l][0] = span[l][1] = INT64_MIN;
+    }
+}
+
+/* One file's spans per log source go to the coverage lists. */
+static bool cover_add(struct m365_scan *s, int64_t span[][2])
+{
+    bool ok = true;
+    for (int l = 0; l < M365_LOG__COUNT; l++) {
+        if (span[l][0] == INT64_MIN) {
+            continue;
+        }
+        if (s->n_cover[l] == s->cap_cover[l]) {
+            size_t cap = s->cap_cover[l] ? 2 * s->cap_cover[l] : 8;
+            int64_t(*n)[2] = realloc(s->cover[l], cap * sizeof(*n));
+            if (!n) {
+                ok = false;
+                continue;
+            }
+            s->cover[l] = n;
+            s->cap_cover[l] = cap;
+        }
+        s->cover[l][s->n_cover[l]][0] = span[l][0];
+        s->cover[l][s->n_cover[l]][1] = span[l][1];
+        s->n_cover[l]++;
+    }
+    span_reset(span);
+    return ok;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+static void cover_merge(struct m365_scan *s)
+{
+    for (int l = 0; l < M365_LOG__COUNT; l++) {
+        int64_t(*iv)[2] = s->cover[l];
+        size_t n = s->n_cover[l], m = 0;
+        m365_qsort(iv, n, sizeof(*iv), cmp_span);
+        for (size_t i = 0; i < n; i++) {
+            if (m && iv[i][0] <= iv[m - 1][1]) {
+                iv[m - 1][1] = iv[i][1] > iv[m - 1][1] ? iv[i][1] : iv[m - 1][1];
+            } else {
+                iv[m][0] = iv[i][0];
+                iv[m][1] = iv[i][1];
+                m++;
+            }
+        }
+        s->n_cover[l] = m;
+    }
 }
 
 static void widen(struct m365_source_stats *st, int64_t t)
@@ -1840,7 +1912,7 @@ static void read_unit(struct m365_scan *s, struct m365_read_unit *u, struct m365
     enum m365_status ist;
     const char *ierr = m365_input_error(in, &ist);
     if (!rd) {
-        const char *companion = ierr ? NULL : companion_file(head, hlen);
+        const char *companion = ierr ? NULL : companion_file(f->path, head, hlen);
         const char *why = ierr        ? ierr
                           : companion ? companion
                                       : no_format_reason(head, hlen, m365_input_peek_all(in));
@@ -3019,8 +3091,13 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     _Static_assert(sizeof(*dup) == sizeof(*kinds_in), "a kind takes a duplicate mark's place");
     struct tenant_runs tenants = {NULL, 0, 0, false};
     size_t fi = 0; /* the file of event i: files hold consecutive events */
+    int64_t span[M365_LOG__COUNT][2]; /* this file's, per log source */
+    span_reset(span);
+    bool cover_ok = true;
+    memset(s->n_cover, 0, sizeof(s->n_cover));
     for (size_t i = 0; i < s->n_events; i++) {
         while (fi + 1 < s->n_files && s->files[fi + 1].first_event <= i) {
+            cover_ok &= cover_add(s, span);
             fi++;
         }
         struct file_entry *f = &s->files[fi];
@@ -3048,7 +3125,18 @@ enum m365_status m365_scan_run(struct m365_scan *s)
                                                          : M365_LOG_UNKNOWN];
         ls->events++;
         widen(ls, ev->time_ms);
+        if (ev->time_ms != M365_TIME_NONE) {
+            int64_t *sp = span[ls - s->log_stats];
+            sp[0] = sp[0] == INT64_MIN || ev->time_ms < sp[0] ? ev->time_ms : sp[0];
+            sp[1] = ev->time_ms > sp[1] ? ev->time_ms : sp[1];
+        }
     }
+    cover_ok &= cover_add(s, span);
+    if (!cover_ok) {
+        free(dup);
+        return M365_E_NOMEM;
+    }
+    cover_merge(s);
     /* De-duplicated: the file-order tables are not needed any more; their block is the sort's. */
     void *scratch = s->keys;
     s->keys = NULL;
@@ -3099,6 +3187,25 @@ enum m365_status m365_scan_run(struct m365_scan *s)
 }
 
 size_t m365_scan_n_files(const struct m365_scan *s) { return s->n_files; }
+
+bool m365_scan_source_covers(const struct m365_scan *s, enum m365_log_source src, int64_t t,
+                             int64_t slack)
+{
+    if (src >= M365_LOG__COUNT || t == M365_TIME_NONE) {
+        return false;
+    }
+    const int64_t(*iv)[2] = (const int64_t(*)[2])s->cover[src];
+    size_t lo = 0, hi = s->n_cover[src]; /* the first interval ending at or after t - slack */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (iv[mid][1] < t - slack) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < s->n_cover[src] && iv[lo][0] <= t + slack;
+}
 
 const struct m365_file_stats *m365_scan_file(const struct m365_scan *s, size_t i)
 {

@@ -40,6 +40,10 @@ const struct m365_cut_search *m365_scan_cut_searches(const struct m365_scan *s, 
 const struct m365_cut_pages *m365_scan_cut_pages(const struct m365_scan *s, size_t *n);
 const char *m365_scan_intern(struct m365_scan *s, const char *str, size_t len);
 struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
+/* Whether the files holding events of a log source cover time t (within slack): t falls in one
+ * file's span of that source's events. Gaps between exports are not covered. */
+bool m365_scan_source_covers(const struct m365_scan *s, enum m365_log_source src, int64_t t,
+                             int64_t slack);
 
 /* Detection threads (the reading threads' number), and whether several threads share the
  * scan's interning and enrichment (they then lock). */

@@ -664,6 +664,7 @@ void sim_truth_written(struct sim *s, const struct sim_ev *e, const char *file,
                        const char *record_id, int64_t t);
 int sim_truth_write(struct sim *s);
 int sim_hosting_ranges_write(struct sim *s); /* enrichment/ip-ranges.txt */
+int sim_city_db_write(struct sim *s);       /* enrichment/city.mmdb */
 
 /* Background (sim_background.c): the day's benign events. */
 struct sim_day {

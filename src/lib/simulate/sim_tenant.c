@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../core/norm.h"
+#include "../enrich/mmdb_writer.h"
 #include "sim.h"
 
 const char *const sim_first_names[] = {
@@ -896,6 +897,45 @@ int sim_hosting_ranges_write(struct sim *s)
     }
     if (rc != 0) {
         sim_error(s, "%s: cannot write: %s", path, strerror(errno));
+    }
+    free(path);
+    return rc;
+}
+
+/* What a city database (GeoLite2-City) says of the simulated Internet: every address the
+ * simulator drew, where Entra's sign-in logs place it, for --geo-db. The UAL's sign-ins carry no
+ * location: with it they are placed. */
+int sim_city_db_write(struct sim *s)
+{
+    char *path = malloc(strlen(s->out_dir) + 40);
+    if (!path) {
+        return -1;
+    }
+    sprintf(path, "%s/enrichment/city.mmdb", s->out_dir);
+    /* The build time is the simulation's start: the same options, the same bytes. */
+    uint64_t epoch = s->start > 0 ? (uint64_t)(s->start / 1000) : 1;
+    struct m365_mmdb_writer *w =
+        m365_mmdb_writer_new("GeoLite2-City", "m365hunt simulate: the simulated Internet", epoch);
+    int rc = w ? 0 : -1;
+    errno = 0;
+    for (uint32_t i = 0; rc == 0 && i < s->n_ips; i++) {
+        const struct sim_ip *ip = &s->ips[i];
+        if (!ip->geo.country || !*ip->geo.country) {
+            continue;
+        }
+        /* A database is surer of fixed lines than of carriers and proxies. */
+        unsigned radius = ip->kind == IPK_CARRIER || ip->kind == IPK_PROXY ? 100
+                          : ip->kind == IPK_HOSTING || ip->kind == IPK_MICROSOFT ? 50
+                                                                                 : 20;
+        rc = m365_mmdb_writer_add_city(w, ip->addr, ip->geo.country, ip->geo.city, ip->geo.lat,
+                                       ip->geo.lon, radius);
+    }
+    if (rc == 0 && m365_mmdb_writer_write(w, 28, path) != 0) {
+        rc = -1;
+    }
+    m365_mmdb_writer_free(w);
+    if (rc != 0) {
+        sim_error(s, "%s: cannot write: %s", path, errno ? strerror(errno) : "out of memory");
     }
     free(path);
     return rc;

@@ -385,6 +385,9 @@ enum m365_status m365_simulate(const struct m365_sim_options *o, struct m365_sim
     if (rc == 0) {
         rc = sim_hosting_ranges_write(s);
     }
+    if (rc == 0) {
+        rc = sim_city_db_write(s);
+    }
     if (rc == 0 && o->snapshot) {
         rc = sim_snapshot_write(s);
     }

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,17 +135,17 @@ struct net {
     size_t order;
 };
 
-struct mmdb_writer {
+struct m365_mmdb_writer {
     char *type, *description;
     uint64_t epoch;
     struct net *nets;
     size_t n, cap;
 };
 
-struct mmdb_writer *mmdb_writer_new(const char *database_type, const char *description,
+struct m365_mmdb_writer *m365_mmdb_writer_new(const char *database_type, const char *description,
                                     uint64_t build_epoch)
 {
-    struct mmdb_writer *w = calloc(1, sizeof(*w));
+    struct m365_mmdb_writer *w = calloc(1, sizeof(*w));
     if (!w) {
         return NULL;
     }
@@ -152,13 +153,13 @@ struct mmdb_writer *mmdb_writer_new(const char *database_type, const char *descr
     w->description = strdup(description);
     w->epoch = build_epoch;
     if (!w->type || !w->description) {
-        mmdb_writer_free(w);
+        m365_mmdb_writer_free(w);
         return NULL;
     }
     return w;
 }
 
-void mmdb_writer_free(struct mmdb_writer *w)
+void m365_mmdb_writer_free(struct m365_mmdb_writer *w)
 {
     if (!w) {
         return;
@@ -221,7 +222,7 @@ static int parse_net(const char *cidr, struct net *nt)
     return 0;
 }
 
-static int push(struct mmdb_writer *w, struct net *nt)
+static int push(struct m365_mmdb_writer *w, struct net *nt)
 {
     nt->order = w->n;
     if (w->n == w->cap) {
@@ -237,7 +238,7 @@ static int push(struct mmdb_writer *w, struct net *nt)
     return 0;
 }
 
-int mmdb_writer_add(struct mmdb_writer *w, const char *cidr, uint32_t asn, const char *org)
+int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t asn, const char *org)
 {
     struct net nt;
     if (parse_net(cidr, &nt) != 0) {
@@ -254,7 +255,7 @@ int mmdb_writer_add(struct mmdb_writer *w, const char *cidr, uint32_t asn, const
     return 0;
 }
 
-int mmdb_writer_add_city(struct mmdb_writer *w, const char *cidr, const char *country,
+int m365_mmdb_writer_add_city(struct m365_mmdb_writer *w, const char *cidr, const char *country,
                          const char *city, double lat, double lon, unsigned radius_km)
 {
     struct net nt;
@@ -296,6 +297,30 @@ static int cmp_net(const void *a, const void *b)
 static bool same_str(const char *a, const char *b)
 {
     return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ c[i]) * 0x100000001b3ull; /* FNV-1a */
+    }
+    return h;
+}
+
+static uint64_t data_hash(const struct net *n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = mix(h, &n->asn, sizeof(n->asn));
+    h = mix(h, &n->radius, sizeof(n->radius));
+    double ll[2] = {n->lat + 0.0, n->lon + 0.0}; /* -0.0 and 0.0 compare equal: hash equal */
+    h = mix(h, ll, sizeof(ll));
+    const char *s[3] = {n->org, n->country, n->city};
+    for (int i = 0; i < 3; i++) {
+        h = s[i] ? mix(h, s[i], strlen(s[i])) : mix(h, "\0\1", 2);
+        h = mix(h, "\0", 1);
+    }
+    return h;
 }
 
 static bool same_data(const struct net *a, const struct net *b)
@@ -344,7 +369,7 @@ static uint32_t record_value(struct rec r, uint32_t node_count)
     }
 }
 
-unsigned char *mmdb_writer_build(struct mmdb_writer *w, unsigned record_size, size_t *len)
+unsigned char *m365_mmdb_writer_build(struct m365_mmdb_writer *w, unsigned record_size, size_t *len)
 {
     if ((record_size != 24 && record_size != 28) || !w->epoch) {
         return NULL; /* libmaxminddb takes build_epoch 0 for "missing" and refuses the file */
@@ -353,6 +378,7 @@ unsigned char *mmdb_writer_build(struct mmdb_writer *w, unsigned record_size, si
     struct net *nets = malloc((w->n ? w->n : 1) * sizeof(*nets));
     struct node *nodes = malloc(sizeof(*nodes));
     size_t *offsets = malloc((w->n ? w->n : 1) * sizeof(*offsets));
+    size_t *seen = NULL;
     struct bytes data = {0}, out = {0};
     size_t n_nodes = 1, cap_nodes = 1;
     unsigned char *result = NULL;
@@ -365,19 +391,29 @@ unsigned char *mmdb_writer_build(struct mmdb_writer *w, unsigned record_size, si
     qsort(nets, w->n, sizeof(*nets), cmp_net);
     memset(nodes, 0, sizeof(*nodes));
 
-    /* Data section: one map per distinct record, shared by networks that have it. */
+    /* Data section: one map per distinct record, shared by networks that have it (found by
+     * hashing: a simulated Internet has tens of thousands of addresses). */
+    size_t cap = 16;
+    while (cap < 2 * w->n) {
+        cap *= 2;
+    }
+    seen = malloc(cap * sizeof(*seen));
+    if (!seen) {
+        goto done;
+    }
+    for (size_t i = 0; i < cap; i++) {
+        seen[i] = SIZE_MAX;
+    }
     for (size_t i = 0; i < w->n; i++) {
-        size_t same = i;
-        for (size_t j = 0; j < i; j++) {
-            if (same_data(&nets[j], &nets[i])) {
-                same = j;
-                break;
-            }
+        size_t h = (size_t)data_hash(&nets[i]) & (cap - 1);
+        while (seen[h] != SIZE_MAX && !same_data(&nets[seen[h]], &nets[i])) {
+            h = (h + 1) & (cap - 1);
         }
-        if (same != i) {
-            offsets[i] = offsets[same];
+        if (seen[h] != SIZE_MAX) {
+            offsets[i] = offsets[seen[h]];
             continue;
         }
+        seen[h] = i;
         offsets[i] = data.n;
         if (nets[i].country) {
             put_city(&data, &nets[i]);
@@ -481,13 +517,14 @@ done:
     free(nets);
     free(nodes);
     free(offsets);
+    free(seen);
     return result;
 }
 
-int mmdb_writer_write(struct mmdb_writer *w, unsigned record_size, const char *path)
+int m365_mmdb_writer_write(struct m365_mmdb_writer *w, unsigned record_size, const char *path)
 {
     size_t len;
-    unsigned char *db = mmdb_writer_build(w, record_size, &len);
+    unsigned char *db = m365_mmdb_writer_build(w, record_size, &len);
     if (!db) {
         errno = EINVAL;
         return -1;
