@@ -47,8 +47,49 @@ struct m365_enrich {
 
 static _Atomic uint64_t next_enrich_id = 1;
 
-static bool db_is(const MMDB_s *db, const char *kind);
-static bool db_places(const MMDB_s *db);
+/* Which kind of database: its metadata's database_type ("GeoLite2-City", "DBIP-City-Lite",
+ * "GeoLite2-ASN", "DBIP-ASN-Lite (compat=GeoLite2-ASN)") names it. */
+static bool db_is(const MMDB_s *db, const char *kind)
+{
+    const char *t = db->metadata.database_type;
+    size_t k = strlen(kind);
+    for (; t && *t; t++) {
+        if (strncasecmp(t, kind, k) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool db_places(const MMDB_s *db)
+{
+    return db_is(db, "city") || db_is(db, "country") || db_is(db, "location") ||
+           db_is(db, "enterprise");
+}
+
+/* Opens an ASN database (asn) or a city one; the wrong kind is an error that names the right
+ * option, not an enrichment that silently finds nothing. */
+static int open_db(const char *path, MMDB_s *db, bool *open, bool asn, char *err, size_t esz)
+{
+    int rc = MMDB_open(path, MMDB_MODE_MMAP, db);
+    if (rc != MMDB_SUCCESS) {
+        snprintf(err, esz, "%s: %s", path, MMDB_strerror(rc));
+        return -1;
+    }
+    *open = true;
+    const char *type = db->metadata.database_type ? db->metadata.database_type : "?";
+    if (asn && !db_is(db, "asn") && db_places(db)) {
+        snprintf(err, esz, "%s: a %s database: it holds places, not networks (give it to "
+                 "--geo-db; --asn-db takes GeoLite2-ASN or DB-IP ASN Lite)", path, type);
+        return -1;
+    }
+    if (!asn && db_is(db, "asn") && !db_places(db)) {
+        snprintf(err, esz, "%s: a %s database: it places no address (give it to --asn-db; "
+                 "--geo-db takes GeoLite2-City, GeoLite2-Country or DB-IP City Lite)", path, type);
+        return -1;
+    }
+    return 0;
+}
 
 static void mask(uint8_t *a, unsigned len, unsigned total)
 {
@@ -139,8 +180,7 @@ static const struct prefix *table_find(const struct cidr_table *t, bool v6, cons
     return NULL;
 }
 
-/* "10.0.0.0/8", "2001:db8::/32" or a bare address. */
-static int parse_cidr(const char *s, size_t n, struct prefix *p)
+int m365_cidr_parse(const char *s, size_t n, bool *v6, uint8_t addr[16], unsigned *len_out)
 {
     char buf[64];
     if (n == 0 || n >= sizeof(buf)) {
@@ -162,28 +202,36 @@ static int parse_cidr(const char *s, size_t n, struct prefix *p)
             return -1;
         }
     }
-    memset(p, 0, sizeof(*p));
-    if (inet_pton(AF_INET, buf, p->addr) == 1) {
-        p->v6 = 0;
-        if (len < 0) {
-            len = 32;
-        }
-        if (len > 32) {
-            return -1;
-        }
-    } else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
-        p->v6 = 1;
-        if (len < 0) {
-            len = 128;
-        }
-        if (len > 128) {
-            return -1;
-        }
+    memset(addr, 0, 16);
+    if (inet_pton(AF_INET, buf, addr) == 1) {
+        *v6 = false;
+    } else if (inet_pton(AF_INET6, buf, addr) == 1) {
+        *v6 = true;
     } else {
         return -1;
     }
+    long max = *v6 ? 128 : 32;
+    if (len < 0) {
+        len = max;
+    }
+    if (len > max) {
+        return -1;
+    }
+    *len_out = (unsigned)len;
+    mask(addr, *len_out, *v6 ? 16 : 4);
+    return 0;
+}
+
+static int parse_cidr(const char *s, size_t n, struct prefix *p)
+{
+    bool v6;
+    unsigned len;
+    memset(p, 0, sizeof(*p));
+    if (m365_cidr_parse(s, n, &v6, p->addr, &len) != 0) {
+        return -1;
+    }
+    p->v6 = v6;
     p->len = (uint8_t)len;
-    mask(p->addr, p->len, p->v6 ? 16 : 4);
     return 0;
 }
 
@@ -420,37 +468,10 @@ enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *i
         }
         e->has_trusted = true;
     }
-    if (asn_db) {
-        int rc = MMDB_open(asn_db, MMDB_MODE_MMAP, &e->mmdb);
-        if (rc != MMDB_SUCCESS) {
-            snprintf(err, err_size, "%s: %s", asn_db, MMDB_strerror(rc));
-            m365_enrich_free(e);
-            return M365_E_CONFIG;
-        }
-        e->has_asn = true;
-        if (!db_is(&e->mmdb, "asn") && db_places(&e->mmdb)) {
-            snprintf(err, err_size, "%s: a %s database: it holds places, not networks (give it to "
-                     "--geo-db; --asn-db takes GeoLite2-ASN or DB-IP ASN Lite)", asn_db,
-                     e->mmdb.metadata.database_type);
-            m365_enrich_free(e);
-            return M365_E_CONFIG;
-        }
-    }
-    if (geo_db) {
-        int rc = MMDB_open(geo_db, MMDB_MODE_MMAP, &e->geo);
-        if (rc != MMDB_SUCCESS) {
-            snprintf(err, err_size, "%s: %s", geo_db, MMDB_strerror(rc));
-            m365_enrich_free(e);
-            return M365_E_CONFIG;
-        }
-        e->has_geo = true;
-        if (db_is(&e->geo, "asn") && !db_places(&e->geo)) {
-            snprintf(err, err_size, "%s: a %s database: it places no address (give it to --asn-db; "
-                     "--geo-db takes GeoLite2-City, GeoLite2-Country or DB-IP City Lite)",
-                     geo_db, e->geo.metadata.database_type ? e->geo.metadata.database_type : "?");
-            m365_enrich_free(e);
-            return M365_E_CONFIG;
-        }
+    if ((asn_db && open_db(asn_db, &e->mmdb, &e->has_asn, true, err, err_size) != 0) ||
+        (geo_db && open_db(geo_db, &e->geo, &e->has_geo, false, err, err_size) != 0)) {
+        m365_enrich_free(e);
+        return M365_E_CONFIG;
     }
     *out = e;
     return M365_OK;
@@ -521,26 +542,6 @@ static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo
         d.has_data && d.type == MMDB_DATA_TYPE_UTF8_STRING) {
         info->asn_org = m365_intern(e->intern, d.utf8_string, d.data_size);
     }
-}
-
-/* Which kind of database: its metadata's database_type ("GeoLite2-City", "DBIP-City-Lite",
- * "GeoLite2-ASN", "DBIP-ASN-Lite (compat=GeoLite2-ASN)") names it. */
-static bool db_is(const MMDB_s *db, const char *kind)
-{
-    const char *t = db->metadata.database_type;
-    size_t k = strlen(kind);
-    for (; t && *t; t++) {
-        if (strncasecmp(t, kind, k) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool db_places(const MMDB_s *db)
-{
-    return db_is(db, "city") || db_is(db, "country") || db_is(db, "location") ||
-           db_is(db, "enterprise");
 }
 
 static double geo_double(MMDB_entry_s *entry, const char *const *path, bool *ok)

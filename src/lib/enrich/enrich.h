@@ -54,6 +54,10 @@ bool m365_enrich_has_trusted(const struct m365_enrich *e);
  * beside the logs and is no evidence. The first lines decide; a last line cut short is not
  * looked at. */
 bool m365_enrich_range_list_text(const char *head, size_t len);
+/* "10.0.0.0/8", "2001:db8::/32" or a bare address (a host route) in s[0..n): the family, the
+ * address masked to the length (4 bytes of addr for IPv4, 16 for IPv6) and the length. -1 when
+ * malformed (a length past the family's, anything but digits after '/'). */
+int m365_cidr_parse(const char *s, size_t n, bool *v6, uint8_t addr[16], unsigned *len);
 /* Well-known hosting / cloud ASNs (Microsoft, Amazon, Google, DigitalOcean, OVH…). */
 bool m365_asn_is_hosting(uint32_t asn, const char *org);
 #endif

@@ -10,7 +10,8 @@
  * (29, 30, 31: the size continues in 1, 2, 3 more bytes). */
 #include "mmdb_writer.h"
 
-#include <arpa/inet.h>
+#include "enrich.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -177,48 +178,23 @@ void m365_mmdb_writer_free(struct m365_mmdb_writer *w)
 
 static int parse_net(const char *cidr, struct net *nt)
 {
-    char buf[64];
-    size_t n = strlen(cidr);
-    if (n >= sizeof(buf)) {
-        return -1;
-    }
-    memcpy(buf, cidr, n + 1);
-    char *slash = strchr(buf, '/');
-    long len = -1;
-    if (slash) {
-        *slash = '\0';
-        char *end;
-        if (slash[1] < '0' || slash[1] > '9') {
-            return -1;
-        }
-        len = strtol(slash + 1, &end, 10);
-        if (*end) {
-            return -1;
-        }
-    }
+    bool v6;
+    uint8_t a[16];
+    unsigned len;
     memset(nt, 0, sizeof(*nt));
-    if (inet_pton(AF_INET, buf, nt->addr + 12) == 1) {
-        if (len < 0) {
-            len = 32;
-        }
-        if (len > 32) {
-            return -1;
-        }
-        len += 96; /* IPv4 lives in ::/96 */
-    } else if (inet_pton(AF_INET6, buf, nt->addr) == 1) {
-        if (len < 0) {
-            len = 128;
-        }
-        if (len > 128) {
-            return -1;
-        }
-    } else {
+    if (m365_cidr_parse(cidr, strlen(cidr), &v6, a, &len) != 0) {
         return -1;
+    }
+    if (v6) {
+        memcpy(nt->addr, a, 16);
+    } else {
+        memcpy(nt->addr + 12, a, 4);
+        len += 96; /* IPv4 lives in ::/96 */
     }
     if (len == 0) {
         return -1; /* the whole address space would be the root itself */
     }
-    nt->len = (unsigned)len;
+    nt->len = len;
     return 0;
 }
 

@@ -57,13 +57,18 @@ def graph_file(sig):
     return graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True))
 
 
+def ken_to_lagos():
+    """Two weeks in Boston, then Lagos 40 minutes after a sign-in at the office."""
+    sig = routine('ken.yamada', 'ken', T('2026-02-20T13:40:00'), 15)
+    sig.append(signin(T('2026-03-06T13:30:05'), 'ken.yamada', OFFICE, app='teams'))
+    sig.append(signin(T('2026-03-06T14:10:44'), 'ken.yamada', LAGOS, app='officehome', ua=UA_ATTACK))
+    return sig + routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 15)
+
+
 # A. Graph: after two weeks in Boston, a sign-in from Lagos 40 minutes after one at the office:
 # new country, new ASN and impossible travel.
 seed('anom-A')
-sig = routine('ken.yamada', 'ken', T('2026-02-20T13:40:00'), 15)
-sig.append(signin(T('2026-03-06T13:30:05'), 'ken.yamada', OFFICE, app='teams'))
-sig.append(signin(T('2026-03-06T14:10:44'), 'ken.yamada', LAGOS, app='officehome', ua=UA_ATTACK))
-sig += routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 15)
+sig = ken_to_lagos()
 write(ROOT + '/pos_graph_new_country_and_travel', {
     'signins.json': graph_file(sig),
     'expect.json': expect([{'severity': 'high',
@@ -264,10 +269,7 @@ geo_case(ROOT + '/pos_ual_geo_db_dormant_account_abroad', {
 
 # N. A without Entra's logs: Ken in the UAL at the office, then from Lagos 40 minutes later.
 seed('anom-N')
-sig = routine('ken.yamada', 'ken', T('2026-02-20T13:40:00'), 15)
-sig.append(signin(T('2026-03-06T13:30:05'), 'ken.yamada', OFFICE, app='teams'))
-sig.append(signin(T('2026-03-06T14:10:44'), 'ken.yamada', LAGOS, app='officehome', ua=UA_ATTACK))
-sig += routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 15)
+sig = ken_to_lagos()
 geo_case(ROOT + '/pos_ual_geo_db_new_country_and_travel', {
     'audit.jsonl': ual_file(sig),
     'expect.json': expect([{'severity': 'high',
