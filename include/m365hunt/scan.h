@@ -159,6 +159,19 @@ struct m365_archive_stats {
                          files past M365_MAX_ZIP_MEMBERS left out) */
     char sha256[65];  /* hex digest of the archive's bytes with hash_files, else "" */
 };
+/* An enrichment source the scan loaded, from the command line or the configuration: the record
+ * of what labelled and placed the addresses (a database's build says how current it was). */
+struct m365_enrichment_source {
+    const char *option;        /* "ip-ranges", "asn-db", "geo-db" or "trusted-ips" */
+    const char *path;          /* as given (a configuration's resolved against its folder) */
+    const char *database_type; /* a MaxMind DB's ("GeoLite2-City"); NULL for an address list */
+    int64_t built_ms;          /* a MaxMind DB's build time; M365_TIME_NONE for a list */
+    uint64_t prefixes;         /* an address list's prefixes; 0 for a database */
+};
+/* In the order ip-ranges, asn-db, geo-db, trusted-ips; only those loaded. */
+size_t m365_scan_n_enrichment(const struct m365_scan *s);
+const struct m365_enrichment_source *m365_scan_enrichment(const struct m365_scan *s, size_t i);
+
 size_t m365_scan_n_archives(const struct m365_scan *s);
 const struct m365_archive_stats *m365_scan_archive(const struct m365_scan *s, size_t i);
 

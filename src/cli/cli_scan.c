@@ -639,6 +639,21 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
         fputc('\n', o);
     }
 
+    for (size_t i = 0; i < m365_scan_n_enrichment(s); i++) {
+        const struct m365_enrichment_source *e = m365_scan_enrichment(s, i);
+        fprintf(o, "  enrichment --%s ", e->option);
+        cli_put_safe(o, e->path, -1);
+        if (e->database_type) {
+            char built[24];
+            fmt_time(e->built_ms, built, sizeof(built));
+            fputs(" (", o);
+            cli_put_safe(o, e->database_type, -1);
+            fprintf(o, ", built %.10s)\n", built);
+        } else {
+            fprintf(o, " (%llu prefix%s)\n", (unsigned long long)e->prefixes,
+                    e->prefixes == 1 ? "" : "es");
+        }
+    }
     for (size_t i = 0; i < m365_scan_n_overlaps(s); i++) {
         const struct m365_overlap *ov = m365_scan_overlap(s, i);
         fprintf(o,

@@ -51,6 +51,18 @@ expect_eq "geo_db in the configuration places UAL sign-ins" \
     "$(jq -r '[.findings[] | select(.rule=="anomalous-signin-location") | .details.new_locations[0].located_by] | join(",")' "$WORK/out")" geo-db
 expect_eq "placed by the database: said in part" \
     "$(jq -r '.not_evaluated[] | select(.rule=="anomalous-signin-location" and .in_part) | .reason | test("^29 of the 29 successful sign-ins judged for place were placed by --geo-db")' "$WORK/out")" true
+# The report records the enrichment used: each file, a database's type and build, a list's size.
+printf '# egress\n203.0.113.0/24 Boston HQ\n198.51.100.0/24\n' >"$WORK/egress.txt"
+run scan --no-progress --format json --geo-db "$GEO/city.mmdb" --trusted-ips "$WORK/egress.txt" "$GEO/audit.jsonl"
+expect_eq "enrichment recorded in the JSON document" \
+    "$(jq -c '[.enrichment[] | [.option, (.path | split("/") | last), .database_type, .built, .prefixes]]' "$WORK/out")" \
+    '[["geo-db","city.mmdb","GeoLite2-City","2026-03-01T00:00:00.000Z",null],["trusted-ips","egress.txt",null,null,2]]'
+run scan --no-progress --geo-db "$GEO/city.mmdb" --trusted-ips "$WORK/egress.txt" "$GEO/audit.jsonl"
+expect_grep "enrichment in the text summary" "$WORK/out" '^  enrichment --geo-db .*city\.mmdb \(GeoLite2-City, built 2026-03-01\)$'
+expect_grep "a list's size in the text summary" "$WORK/out" '^  enrichment --trusted-ips .*egress\.txt \(2 prefixes\)$'
+run scan --no-progress --out "$WORK/case" --geo-db "$GEO/city.mmdb" "$GEO/audit.jsonl"
+expect_grep "enrichment in the HTML report" "$WORK/case/report.html" '<td><code>--geo-db</code></td><td><code>[^<]*city\.mmdb</code></td><td>GeoLite2-City, built 2026-03-01</td>'
+
 # Impossible travel names the end that is not the user's own place: the office Ken signed in
 # from before and after Lagos is evidence, not an address of the finding (a responder blocks
 # what a finding names, and the incident counts mail read from it as the attacker's).

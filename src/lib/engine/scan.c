@@ -3214,6 +3214,16 @@ const struct m365_file_stats *m365_scan_file(const struct m365_scan *s, size_t i
 
 size_t m365_scan_n_archives(const struct m365_scan *s) { return s->n_archives; }
 
+size_t m365_scan_n_enrichment(const struct m365_scan *s)
+{
+    return m365_enrich_n_sources(s->enrich);
+}
+
+const struct m365_enrichment_source *m365_scan_enrichment(const struct m365_scan *s, size_t i)
+{
+    return m365_enrich_source(s->enrich, i);
+}
+
 const struct m365_archive_stats *m365_scan_archive(const struct m365_scan *s, size_t i)
 {
     return i < s->n_archives ? &s->archives[i].st : NULL;

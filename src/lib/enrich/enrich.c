@@ -17,6 +17,7 @@
 #include "../core/norm.h"
 #include "../io/input.h"
 #include "../json/json.h"
+#include "m365hunt/scan.h"
 
 /* One prefix: family, length, masked address bytes. */
 struct prefix {
@@ -43,6 +44,9 @@ struct m365_enrich {
     pthread_mutex_t mu;    /* guards the cache while detections run on several threads */
     bool shared;
     uint64_t id; /* unique per enrich: keys the threads' look-aside entries */
+    struct m365_enrichment_source sources[4];
+    char *source_paths[4];
+    size_t n_sources;
 };
 
 static _Atomic uint64_t next_enrich_id = 1;
@@ -65,6 +69,20 @@ static bool db_places(const MMDB_s *db)
 {
     return db_is(db, "city") || db_is(db, "country") || db_is(db, "location") ||
            db_is(db, "enterprise");
+}
+
+static int add_source(struct m365_enrich *e, const char *option, const char *path,
+                      const MMDB_s *db, uint64_t prefixes)
+{
+    char *p = strdup(path);
+    if (!p) {
+        return -1;
+    }
+    e->source_paths[e->n_sources] = p;
+    e->sources[e->n_sources++] = (struct m365_enrichment_source){
+        option, p, db ? db->metadata.database_type : NULL,
+        db ? (int64_t)db->metadata.build_epoch * 1000 : M365_TIME_NONE, prefixes};
+    return 0;
 }
 
 /* Opens an ASN database (asn) or a city one; the wrong kind is an error that names the right
@@ -473,6 +491,14 @@ enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *i
         m365_enrich_free(e);
         return M365_E_CONFIG;
     }
+    if ((ip_ranges && add_source(e, "ip-ranges", ip_ranges, NULL, e->ranges.n) != 0) ||
+        (asn_db && add_source(e, "asn-db", asn_db, &e->mmdb, 0) != 0) ||
+        (geo_db && add_source(e, "geo-db", geo_db, &e->geo, 0) != 0) ||
+        (trusted_ips && add_source(e, "trusted-ips", trusted_ips, NULL, e->trusted.n) != 0)) {
+        snprintf(err, err_size, "out of memory");
+        m365_enrich_free(e);
+        return M365_E_NOMEM;
+    }
     *out = e;
     return M365_OK;
 }
@@ -491,6 +517,9 @@ void m365_enrich_free(struct m365_enrich *e)
     if (e->has_geo) {
         MMDB_close(&e->geo);
     }
+    for (size_t i = 0; i < e->n_sources; i++) {
+        free(e->source_paths[i]);
+    }
     M365_MAP_EACH(&e->cache, slot)
     {
         free(slot->val);
@@ -502,6 +531,14 @@ void m365_enrich_free(struct m365_enrich *e)
 bool m365_enrich_has_ranges(const struct m365_enrich *e) { return e && e->has_ranges; }
 bool m365_enrich_has_asn(const struct m365_enrich *e) { return e && e->has_asn; }
 bool m365_enrich_has_geo(const struct m365_enrich *e) { return e && e->has_geo; }
+
+size_t m365_enrich_n_sources(const struct m365_enrich *e) { return e ? e->n_sources : 0; }
+
+const struct m365_enrichment_source *m365_enrich_source(const struct m365_enrich *e, size_t i)
+{
+    return e && i < e->n_sources ? &e->sources[i] : NULL;
+}
+
 bool m365_enrich_has_trusted(const struct m365_enrich *e) { return e && e->has_trusted; }
 
 static bool is_private(bool v6, const uint8_t *a)

@@ -46,6 +46,10 @@ void m365_enrich_set_shared(struct m365_enrich *e, bool shared);
 /* ip: an interned, normalised address (cached by pointer). Never NULL. */
 const struct m365_ipinfo *m365_enrich_ip(struct m365_enrich *e, const char *ip);
 bool m365_enrich_has_ranges(const struct m365_enrich *e);
+/* What was loaded, for the reports (struct m365_enrichment_source, m365hunt/scan.h). */
+struct m365_enrichment_source;
+size_t m365_enrich_n_sources(const struct m365_enrich *e);
+const struct m365_enrichment_source *m365_enrich_source(const struct m365_enrich *e, size_t i);
 bool m365_enrich_has_asn(const struct m365_enrich *e);
 bool m365_enrich_has_geo(const struct m365_enrich *e);
 bool m365_enrich_has_trusted(const struct m365_enrich *e);

@@ -650,6 +650,26 @@ static void run_section(struct m365_buf *b, const struct m365_scan *s,
         }
         m365_buf_puts(b, "</table>");
     }
+    if (m365_scan_n_enrichment(s)) {
+        m365_buf_puts(b, "<table><tr><th>enrichment</th><th>file</th><th>what</th></tr>");
+        for (size_t i = 0; i < m365_scan_n_enrichment(s); i++) {
+            const struct m365_enrichment_source *e = m365_scan_enrichment(s, i);
+            m365_buf_printf(b, "<tr><td><code>--%s</code></td><td><code>", e->option);
+            esc(b, e->path);
+            m365_buf_puts(b, "</code></td><td>");
+            if (e->database_type) {
+                char built[32];
+                m365_format_time(e->built_ms, built, sizeof(built));
+                esc(b, e->database_type);
+                m365_buf_printf(b, ", built %.10s", built);
+            } else {
+                m365_buf_printf(b, "%llu prefix%s", (unsigned long long)e->prefixes,
+                                e->prefixes == 1 ? "" : "es");
+            }
+            m365_buf_puts(b, "</td></tr>");
+        }
+        m365_buf_puts(b, "</table>");
+    }
     for (size_t i = 0; i < m365_scan_n_overlaps(s); i++) {
         const struct m365_overlap *o = m365_scan_overlap(s, i);
         m365_buf_printf(b, "<p class=\"warn\">%llu record%s read as ",

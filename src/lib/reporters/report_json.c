@@ -379,6 +379,36 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
     m365_buf_putc(b, ']');
 }
 
+static void enrichment(struct m365_buf *b, const struct m365_scan *s)
+{
+    m365_buf_putc(b, '[');
+    for (size_t i = 0; i < m365_scan_n_enrichment(s); i++) {
+        const struct m365_enrichment_source *e = m365_scan_enrichment(s, i);
+        int f = 1;
+        m365_buf_puts(b, i ? ",{" : "{");
+        m365_json_key(b, &f, "option");
+        m365_json_cstr(b, e->option);
+        m365_json_key(b, &f, "path");
+        m365_json_cstr(b, e->path);
+        m365_json_key(b, &f, "database_type");
+        m365_json_cstr(b, e->database_type);
+        m365_json_key(b, &f, "built");
+        if (e->built_ms != M365_TIME_NONE) {
+            m365_json_time(b, e->built_ms);
+        } else {
+            m365_buf_puts(b, "null");
+        }
+        m365_json_key(b, &f, "prefixes");
+        if (e->database_type) {
+            m365_buf_puts(b, "null");
+        } else {
+            m365_buf_printf(b, "%llu", (unsigned long long)e->prefixes);
+        }
+        m365_buf_putc(b, '}');
+    }
+    m365_buf_putc(b, ']');
+}
+
 static int buf_sink(const char *d, size_t n, void *u)
 {
     return m365_buf_append(u, d, n);
@@ -399,6 +429,8 @@ enum m365_status m365_scan_write_report_json(const struct m365_scan *s, int argc
     strlist(&b, (const char *const *)argv, argc > 0 ? (size_t)argc : 0);
     m365_json_key(&b, &f, "tenant_id");
     m365_json_cstr(&b, m365_scan_home_tenant(s));
+    m365_json_key(&b, &f, "enrichment");
+    enrichment(&b, s);
     m365_json_key(&b, &f, "evidence");
     evidence(&b, s);
     m365_json_key(&b, &f, "snapshot");
