@@ -853,6 +853,8 @@ static void test_geo_lookups(void **state)
     assert_int_equal(m365_mmdb_writer_add_city(w, "198.51.100.0/24", "NL", NULL, 0, 0, 1000), 0);
     assert_int_equal(m365_mmdb_writer_add_city(w, "10.0.0.0/8", "US", "Ashburn", 39.04, -77.49, 5), 0);
     assert_int_equal(m365_mmdb_writer_add_city(w, "192.0.2.0/24", "", "Nowhere", 1, 1, 1), -1);
+    /* An ISO code is two letters: anything else is no country (found by fuzz_enrich). */
+    assert_int_equal(m365_mmdb_writer_add_city(w, "192.0.2.0/24", "{U", "Nowhere", 1, 1, 1), 0);
     char *city = m365_test_path(f->dir, "GeoLite2-City.mmdb");
     assert_int_equal(m365_mmdb_writer_write(w, 24, city), 0);
     m365_mmdb_writer_free(w);
@@ -880,6 +882,9 @@ static void test_geo_lookups(void **state)
     ii = look(f, e, "10.1.2.3"); /* private: placed by nobody, whatever the file says */
     assert_null(ii->geo_country);
     assert_false(ii->has_geo);
+    ii = look(f, e, "192.0.2.9");
+    assert_null(ii->geo_country);
+    assert_string_equal(ii->geo_city, "Nowhere");
     ii = look(f, e, "8.8.8.8");
     assert_null(ii->geo_country);
     assert_null(ii->geo_city);

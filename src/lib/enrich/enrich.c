@@ -598,6 +598,11 @@ static double geo_double(MMDB_entry_s *entry, const char *const *path, bool *ok)
     return 0;
 }
 
+static bool ascii_letter(char c)
+{
+    return (c | 32) >= 'a' && (c | 32) <= 'z';
+}
+
 static void geo_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
 {
     int gai = 0, mmerr = 0;
@@ -608,7 +613,8 @@ static void geo_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo
     MMDB_entry_data_s d;
     static const char *const country[] = {"country", "iso_code", NULL};
     if (MMDB_aget_value(&r.entry, &d, country) == MMDB_SUCCESS && d.has_data &&
-        d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size == 2) {
+        d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size == 2 &&
+        ascii_letter(d.utf8_string[0]) && ascii_letter(d.utf8_string[1])) {
         char cc[3] = {(char)toupper((unsigned char)d.utf8_string[0]),
                       (char)toupper((unsigned char)d.utf8_string[1]), 0};
         info->geo_country = m365_intern(e->intern, cc, 2);
