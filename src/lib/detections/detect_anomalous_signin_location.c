@@ -119,6 +119,9 @@ struct state {
     /* Countries any account signed in from, learnt like a user's for accounts that have no
      * baseline of their own (a dormant or brand-new account). */
     struct m365_map tenant_countries;
+    /* Countries seen only from cloud / hosting addresses (a VM, a VPN's exit, an attack box):
+     * such an address places nobody, so a person's sign-in from there is still new. */
+    struct m365_map tenant_hosting_countries;
     int64_t tenant_first; /* the first successful sign-in of any account */
     uint64_t signins, placed; /* sign-ins judged; of them, interactive ones with a location */
     uint64_t placed_by_db;    /* of those, placed by --geo-db */
@@ -266,7 +269,12 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
          * well after the tenant's, is compared with the tenant, where a country nobody signed
          * in from is new. A new hire seen at home first, accounts active from the start (their
          * own baseline) and guests (their own organisations) are not compared so. */
-        bool unknown_to_tenant = learn(&s->tenant_countries, country);
+        const char *why;
+        bool unknown_to_tenant =
+            m365_id_hosting(dc, ev, ii, &why)
+                ? learn(&s->tenant_hosting_countries, country) &&
+                      !m365_map_get(&s->tenant_countries, country, NULL)
+                : learn(&s->tenant_countries, country);
         bool late = u->first_success != M365_TIME_NONE && s->tenant_first != M365_TIME_NONE &&
                     u->first_success - s->tenant_first >= c->tenant_baseline;
         if (!ready && late && first_place && unknown_to_tenant &&
@@ -741,6 +749,7 @@ static void free_state(void *sv)
     }
     m365_map_free(&s->users);
     m365_map_free(&s->tenant_countries);
+    m365_map_free(&s->tenant_hosting_countries);
 }
 
 static void init(struct m365_dctx *dc, void *sv)

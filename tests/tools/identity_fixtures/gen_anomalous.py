@@ -363,3 +363,33 @@ geo_case(ROOT + '/pos_ual_graph_geo_db_dormant_account_in_export_gap', {
                             'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
                             'summary_contains': 'signed in from new country NL (77.166.40.12, placed by --geo-db)',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# S/T. Graph, with --ip-ranges: a country the tenant appears in only through cloud addresses is
+# not where its people are. S: Marcus works through a jump box on an Azure VM in Amsterdam, every
+# few days from the start; svc-archive, dormant, then signs in from a home ISP in Amsterdam: a
+# country no person of the tenant signed in from. T: everyone works through Azure Virtual
+# Desktop in Amsterdam, and so does svc-archive when it wakes up: nothing.
+AZ_AMS = ('20.61.15.4', 'Amsterdam', 'North Holland', 'NL', 52.37403, 4.88969, 8075)
+AZ_RANGES = '# ServiceTags, reduced: AzureCloud.westeurope\n20.61.0.0/16 AzureCloud.westeurope\n'
+seed('anom-S')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 14)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14, extra=[AZ_AMS])
+dormant = [signin(T('2026-03-05T02:41:07'), 'svc-archive', AMSTERDAM, app='owa'),
+           signin(T('2026-03-05T03:10:44'), 'svc-archive', AMSTERDAM, app='owa')]
+write(ROOT + '/pos_graph_dormant_account_country_seen_only_from_cloud', {
+    'signins.json': graph_file(sig + dormant),
+    'ranges.txt': AZ_RANGES,
+    'args': '--ip-ranges\n@CASE@/ranges.txt\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'a country no account of the tenant had signed in from',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+seed('anom-T')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 14, extra=[AZ_AMS])
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14, extra=[AZ_AMS])
+at_desktop = [signin(T('2026-03-05T14:41:07'), 'svc-archive', AZ_AMS, app='owa')]
+write(ROOT + '/neg_graph_dormant_account_through_the_tenants_cloud_desktop', {
+    'signins.json': graph_file(sig + at_desktop),
+    'ranges.txt': AZ_RANGES,
+    'args': '--ip-ranges\n@CASE@/ranges.txt\n',
+    'expect.json': expect([])})
