@@ -52,6 +52,8 @@ done
 run_case 11 la-json,la-csv
 run_case 12 graph-json,azmon-pt1h,purview-new
 run_case 13 ual-jsonl,graph-json
+# The Unified Audit Log alone (a Management Activity API pull): every sign-in placed by --geo-db.
+run_case 14 ual-jsonl
 
 echo "recall $found/$steps = $(awk -v a=$found -v b=$steps 'BEGIN { printf "%.3f", a / b }')"
 echo "exposure $named_boxes/$read_boxes mailboxes the attack read, named"
