@@ -112,15 +112,19 @@ golden demo.scan.txt "$WORK/demo.txt"
 golden demo.events.jsonl "$WORK/demo.events.jsonl"
 
 # A rule that ran but had nothing to judge part of its work on says so: the Purview export's
-# sign-ins carry no location, so anomalous-signin-location judged only bursts ("in_part"). With
-# Entra's sign-in logs beside it, it is not listed at all.
+# sign-ins carry no location, so anomalous-signin-location judged only bursts ("in_part"); it
+# holds no non-interactive sign-ins, so token-without-signin could check nothing and says how
+# much. With Entra's sign-in logs beside them, locations are judged whole and only the gaps of
+# the sign-in exports are counted.
 "$BIN" scan --no-progress --format json "$DEMO/purview" >"$WORK/purview.json" 2>/dev/null
 expect_eq "UAL sign-ins only: locations evaluated in part" \
     "$(jq -c '[.not_evaluated[] | select(.rule == "anomalous-signin-location") | .in_part]' "$WORK/purview.json")" '[true]'
 expect_eq "UAL sign-ins only: the reason names what was not judged" \
     "$(jq -r '.not_evaluated[] | select(.rule == "anomalous-signin-location") | .reason | test("new countries and impossible travel were not judged")' "$WORK/purview.json")" true
+expect_eq "UAL only: token-without-signin evaluated in part, nothing checkable" \
+    "$(jq -r '.not_evaluated[] | select(.rule == "token-without-signin" and .in_part) | .reason | test("^no non-interactive sign-in logs .* so none of the 49 records of 8 users that no token id, session or application sign-in explained could be checked; no user.s records came from a cloud or hosting address")' "$WORK/purview.json")" true
 expect_eq "other entries carry no in_part" \
-    "$(jq -c '[.not_evaluated[] | select(.rule != "anomalous-signin-location") | has("in_part")] | unique' "$WORK/purview.json")" '[false]'
+    "$(jq -c '[.not_evaluated[] | select(.rule != "anomalous-signin-location" and .rule != "token-without-signin") | has("in_part")] | unique' "$WORK/purview.json")" '[false]'
 # rare-app-mail-access takes every application of its baseline as normal: it says when that was
 # and names the third-party ones. The demo's collection app began reading inside it.
 expect_eq "rare-app-mail-access: its baseline stated, the collection app named" \
@@ -131,10 +135,12 @@ expect_eq "rare-app-mail-access: its baseline stated, the collection app named" 
     >"$WORK/outside.json" 2>/dev/null
 expect_eq "token-without-signin: records outside coverage counted in part" \
     "$(jq -c '[.not_evaluated[] | select(.rule == "token-without-signin") | [.in_part, (.reason | test("^1 record of 1 user that no token id"))]]' "$WORK/outside.json")" '[[true,true]]'
+expect_eq "whole evidence: token-without-signin checked, only the gaps counted" \
+    "$(jq -r '.not_evaluated[] | select(.rule == "token-without-signin") | .reason | startswith("113 records of 8 users")' "$WORK/demo.json")" true
 expect_eq "located sign-ins: evaluated whole" \
     "$(jq -c '[.not_evaluated[] | select(.rule == "anomalous-signin-location")]' "$WORK/demo.json")" '[]'
 "$BIN" scan --no-progress "$DEMO/purview" >"$WORK/purview.txt" 2>/dev/null
-expect_grep "text: its own heading" "$WORK/purview.txt" '^  Rules evaluated in part \(1\):$'
+expect_grep "text: its own heading" "$WORK/purview.txt" '^  Rules evaluated in part \(2\):$'
 expect_grep "text: the rule under it" "$WORK/purview.txt" '^    anomalous-signin-location: none of the [0-9]+ sign-ins with'
 
 finish

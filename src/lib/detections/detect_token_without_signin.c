@@ -66,6 +66,8 @@ struct cand {
     const char *ipkey;   /* address, or /64 for IPv6; NULL when the address says nothing */
     const char *client;  /* lower-cased client app id */
     const char *session; /* lower-cased session id */
+    uint32_t alike;      /* without a non-interactive log: later records of the same address
+                            and client app, folded into this one */
 };
 
 struct user {
@@ -74,6 +76,7 @@ struct user {
     struct m365_map apps; /* app id -> 1: apps the user signed in to */
     struct cand *cand;
     uint32_t n_cand, cap_cand, overflow;
+    uint32_t unchecked; /* without a non-interactive log: unexplained records, all counted */
 };
 
 struct span {
@@ -93,6 +96,9 @@ struct state {
     struct m365_map files;    /* evidence file -> struct span (its sign-ins) */
     struct m365_map act_hours; /* hour number + 1 -> 1: hours with in-scope activity */
     uint64_t activity;         /* in-scope activity records */
+    /* No non-interactive sign-in log at all (a Purview search, the Management Activity API):
+     * nothing can be checked, only the unverified look-alikes said. */
+    bool no_nonint;
     /* merged coverage, built in finish */
     int64_t (*cov[N_CAT])[2];
     size_t n_cov[N_CAT];
@@ -310,10 +316,7 @@ static void init(struct m365_dctx *dc, void *sv)
         return;
     }
     if (!m365_dctx_has_source(dc, M365_LOG_SIGNIN_NONINTERACTIVE)) {
-        m365_dctx_not_evaluated(
-            dc, "needs non-interactive sign-in logs (NonInteractiveUserSignInLogs, "
-                "AADNonInteractiveUserSignInLogs): without them a token an app refreshed "
-                "silently looks like one no sign-in issued");
+        s->no_nonint = true;
         return;
     }
     int64_t nf, nl, uf, ul;
@@ -412,6 +415,25 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     u->n_cand = k;
 }
 
+/* Without a non-interactive log nothing can be checked; a record can only be one of the
+ * unverified look-alikes, from a cloud or hosting address. One example per address and client
+ * app is kept, the rest counted: the state grows with them, not with the records. */
+static bool keep_unchecked(struct m365_dctx *dc, struct user *u, const struct m365_event *ev,
+                           const char *ipkey, const char *client)
+{
+    u->unchecked++;
+    if (!ipkey || !client || !m365_dctx_ipinfo(dc, ev->ip)->hosting) {
+        return false;
+    }
+    for (uint32_t i = 0; i < u->n_cand; i++) {
+        if (u->cand[i].ipkey == ipkey && u->cand[i].client == client) {
+            u->cand[i].alike++;
+            return false;
+        }
+    }
+    return true;
+}
+
 static void observe_activity(struct m365_dctx *dc, struct state *s, const struct cfg *c,
                              const struct m365_event *ev)
 {
@@ -459,6 +481,9 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     } else if (app_ok) {
         return;
     }
+    if (s->no_nonint && !keep_unchecked(dc, u, ev, ipkey, client)) {
+        return;
+    }
     if (u->n_cand == u->cap_cand) {
         if (u->cap_cand == MAX_CAND) {
             u->overflow++;
@@ -473,7 +498,7 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
         u->cand = ncd;
         u->cap_cand = nc;
     }
-    u->cand[u->n_cand++] = (struct cand){m365_dctx_keep(dc, ev), ipkey, client, sess};
+    u->cand[u->n_cand++] = (struct cand){m365_dctx_keep(dc, ev), ipkey, client, sess, 0};
     if (tk.k1) {
         tok_put(&s->pend_tok, tk); /* its sign-in may still come, within clock_skew */
     }
@@ -661,8 +686,12 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     }
     int *first;
     struct m365_buf *d = m365_fb_details(fb, &first);
+    size_t records = 0;
+    for (size_t i = 0; i < n; i++) {
+        records += 1 + (size_t)fl[i].cd->alike;
+    }
     m365_json_key(d, first, "records");
-    m365_buf_printf(d, "%zu", n);
+    m365_buf_printf(d, "%zu", records);
     json_list(d, first, "operations", ops, nop);
     json_list(d, first, "ips_without_signin", noip, nnoip);
     json_list(d, first, "client_apps", apps, napp);
@@ -741,13 +770,13 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
                         "%s, which none of the user's sign-ins used, in a period the sign-in "
                         "logs do not cover: whether a sign-in issued their token cannot be "
                         "checked.",
-                        n, nop == 1 ? ops[0] : "mailbox/workload", u->upn,
+                        records, nop == 1 ? ops[0] : "mailbox/workload", u->upn,
                         nun == 1 ? unseen[0] : "(several)");
     } else {
         m365_fb_summary(fb,
                         "%zu %s record(s) by %s carry a token that no sign-in in the logs "
                         "issued%s.",
-                        n, nop == 1 ? ops[0] : "mailbox/workload", u->upn, why);
+                        records, nop == 1 ? ops[0] : "mailbox/workload", u->upn, why);
     }
     m365_fb_end(fb);
 }
@@ -831,12 +860,12 @@ static void finish(struct m365_dctx *dc, void *sv)
     M365_MAP_EACH(&s->users, slot)
     {
         struct user *u = slot->val;
-        if (u->n_cand) {
+        if (u->n_cand || u->unchecked) {
             users[nu++] = u;
         }
     }
     m365_qsort(users, nu, sizeof(*users), cmp_user);
-    size_t findings = 0, users_outside = 0;
+    size_t findings = 0, users_outside = 0, users_unverified = 0;
     uint64_t all_outside = 0;
     for (size_t i = 0; i < nu; i++) {
         struct user *u = users[i];
@@ -851,6 +880,9 @@ static void finish(struct m365_dctx *dc, void *sv)
                 sus[nsus++] = fl[n]; /* fl[n] is free again for the next record */
             }
         }
+        if (s->no_nonint) {
+            outside = u->unchecked; /* the records not kept were outside too */
+        }
         all_outside += outside;
         users_outside += outside > 0;
         if (n) {
@@ -862,11 +894,36 @@ static void finish(struct m365_dctx *dc, void *sv)
              * known rather than stay silent. */
             m365_qsort(sus, nsus, sizeof(*sus), cmp_flagged);
             report(dc, c, u, sus, nsus, outside, true);
+            users_unverified++;
         }
     }
     free(users);
     free(fl);
     free(sus);
+    if (s->no_nonint && all_outside) {
+        /* Without the non-interactive log every record is outside coverage: say so whole. */
+        char which[96] = "no user's records";
+        if (users_unverified) {
+            snprintf(which, sizeof(which), "the records of %zu user%s", users_unverified,
+                     users_unverified == 1 ? "" : "s");
+        }
+        m365_dctx_evaluated_in_part(
+            dc,
+            "no non-interactive sign-in logs (NonInteractiveUserSignInLogs, "
+            "AADNonInteractiveUserSignInLogs): a token an app refreshed silently looks like one "
+            "no sign-in issued, so none of the %llu record%s of %zu user%s that no token id, "
+            "session or application sign-in explained could be checked; %s came from a cloud "
+            "or hosting address through an app the user never signed in with (reported as "
+            "unverified, at low)%s",
+            (unsigned long long)all_outside, all_outside == 1 ? "" : "s", users_outside,
+            users_outside == 1 ? "" : "s", which,
+            m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc)
+                ? ""
+                : " (no --ip-ranges or --asn-db: hosting addresses were not recognised)");
+    }
+    if (s->no_nonint) {
+        return;
+    }
     if (!findings && s->activity) {
         /* Nothing fired: say so when no activity fell in a period the logs cover. */
         bool any = false;
@@ -947,10 +1004,12 @@ const struct m365_detection m365_detect_token_without_signin = {
                 "low ('unverified') for records outside coverage that come from a hosting "
                 "address through a client app the user never signed in to.",
             .needs = "UAL mailbox or workload records, plus interactive and non-interactive "
-                     "sign-in logs covering the same period",
+                     "sign-in logs covering the same period (interactive ones alone: only the "
+                     "unverified look-alikes)",
             .blind_spots =
                 "Activity outside the sign-in logs' coverage (including the gaps between "
-                "exports) is not checked. A stolen refresh token that the attacker redeems "
+                "exports, and everything when there is no non-interactive log) is not checked. "
+                "A stolen refresh token that the attacker redeems "
                 "produces a genuine sign-in from the attacker's address and is not this rule's "
                 "case. Outlook mobile is only checked by app, since Exchange logs Microsoft's "
                 "service address. Dual-stack clients that sign in over IPv4 and reach Exchange "

@@ -794,6 +794,8 @@ def main():
     build_neg_ual_signin_session()
     build_pos_unverified()
     build_neg_cloud_vpn_outside()
+    build_pos_ual_only()
+    build_neg_ual_only()
 
 
 # neg_ual_signin_session_device_properties: the interactive sign-ins are the Unified Audit Log's
@@ -893,6 +895,55 @@ def build_neg_cloud_vpn_outside():
                     aac=aac(SPARK, "2026-03-08T19:43:57", tokid(), guid()))]
     case("neg_ual_cloud_vpn_outside_coverage", [],
          exports_files(inter, ni, ual), args=TAGS_ARGS)
+
+
+
+# The Unified Audit Log alone (a Purview search): its interactive sign-ins, no non-interactive
+# log at all, so no record can be checked; the look-alikes of a forged token are said at low.
+def ual_only_files(inter, ual):
+    return [("audit-signins.jsonl", lambda p: jsonl([ual_signin(x) for x in inter], p)),
+            ("audit-2026-03-08.jsonl", lambda p: jsonl(ual, p)),
+            ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))]
+
+
+# pos_ual_only_forged_token_from_azure_low: marcus's mail read from Azure through Graph Explorer,
+# three times from one address (kept as one example, counted as three).
+def build_pos_ual_only():
+    inter, _ = exports_until_0306()
+    tok, sess = tokid(), guid()
+    ual = [ual_mail(UAL_OWA_T, "2026-03-06T13:40:27", "marcus", "203.0.113.11", session=guid())]
+    for t, spec in (("2026-03-08T02:14:09", (("\\Inbox", 7),)),
+                    ("2026-03-08T02:19:51", (("\\Sent Items", 4),)),
+                    ("2026-03-08T02:26:33", (("\\Finance\\Board", 3),))):
+        ual.append(ual_mail(UAL_GRAPH_T, t, "marcus", "20.81.111.85", spec=spec, app=GRAPH,
+                            client_app=GRAPH_EXPLORER,
+                            aac=aac(GRAPH_EXPLORER, "2026-03-08T01:58:40", tok, sess)))
+    case("pos_ual_only_forged_token_from_azure_low",
+         [{"severity": "low",
+           "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
+                        "apps": [GRAPH_EXPLORER], "mailboxes": [upn("marcus")]},
+           "summary_contains": "3 MailItemsAccessed record(s) by " + upn("marcus"),
+           "details": {"records": 3, "unverified": True, "full_coverage": False,
+                       "from_hosting": True, "records_outside_coverage": 3,
+                       "client_apps_never_signed_in": [GRAPH_EXPLORER]}}],
+         ual_only_files(inter, ual), args=TAGS_ARGS)
+
+
+# neg_ual_only_cloud_vpn_and_new_phone: the reads of neg_ual_cloud_vpn_outside_coverage (a VPN
+# leaving from Azure in apps tom signs in with, a new mail app at home), the UAL alone.
+def build_neg_ual_only():
+    inter, _ = exports_until_0306()
+    office = APPS["office"][0]
+    ual = [ual_mail(UAL_OWA_T, "2026-03-05T15:10:12", "tom", "203.0.113.10", session=guid()),
+           ual_mail(UAL_OWA_T, "2026-03-08T09:12:40", "tom", "20.81.111.140",
+                    spec=(("\\Inbox", 2),), session=guid()),
+           ual_mail(UAL_GRAPH_T, "2026-03-08T09:31:05", "tom", "20.81.111.140",
+                    spec=(("\\Inbox", 5),), app=GRAPH, client_app=office,
+                    aac=aac(office, "2026-03-08T09:30:12", tokid(), guid())),
+           ual_mail(UAL_GRAPH_T, "2026-03-08T19:44:18", "tom", "198.51.100.52",
+                    spec=(("\\Inbox", 3),), app=GRAPH, client_app=SPARK,
+                    aac=aac(SPARK, "2026-03-08T19:43:57", tokid(), guid()))]
+    case("neg_ual_only_cloud_vpn_and_new_phone", [], ual_only_files(inter, ual), args=TAGS_ARGS)
 
 
 main()
