@@ -880,21 +880,24 @@ SPARK = "2d4d3d8e-2be3-4bef-9f87-7875a61c29de"  # a third-party mail client (Spa
 # that leaves from Azure, in Outlook on the web and in the desktop Outlook his sign-ins show,
 # then at home in a mail app new to him: a hosting address alone, or a new app alone, outside
 # the exports, says nothing.
+def tom_vpn_and_new_phone_reads():
+    office = APPS["office"][0]
+    return [ual_mail(UAL_OWA_T, "2026-03-05T15:10:12", "tom", "203.0.113.10", session=guid()),
+            ual_mail(UAL_OWA_T, "2026-03-08T09:12:40", "tom", "20.81.111.140",
+                     spec=(("\\Inbox", 2),), session=guid()),
+            ual_mail(UAL_GRAPH_T, "2026-03-08T09:31:05", "tom", "20.81.111.140",
+                     spec=(("\\Inbox", 5),), app=GRAPH, client_app=office,
+                     aac=aac(office, "2026-03-08T09:30:12", tokid(), guid())),
+            # and at home that evening, a mail app he never used before (a new phone)
+            ual_mail(UAL_GRAPH_T, "2026-03-08T19:44:18", "tom", "198.51.100.52",
+                     spec=(("\\Inbox", 3),), app=GRAPH, client_app=SPARK,
+                     aac=aac(SPARK, "2026-03-08T19:43:57", tokid(), guid()))]
+
+
 def build_neg_cloud_vpn_outside():
     inter, ni = exports_until_0306()
-    office = APPS["office"][0]
-    ual = [ual_mail(UAL_OWA_T, "2026-03-05T15:10:12", "tom", "203.0.113.10", session=guid()),
-           ual_mail(UAL_OWA_T, "2026-03-08T09:12:40", "tom", "20.81.111.140",
-                    spec=(("\\Inbox", 2),), session=guid()),
-           ual_mail(UAL_GRAPH_T, "2026-03-08T09:31:05", "tom", "20.81.111.140",
-                    spec=(("\\Inbox", 5),), app=GRAPH, client_app=office,
-                    aac=aac(office, "2026-03-08T09:30:12", tokid(), guid())),
-           # and at home that evening, a mail app he never used before (a new phone)
-           ual_mail(UAL_GRAPH_T, "2026-03-08T19:44:18", "tom", "198.51.100.52",
-                    spec=(("\\Inbox", 3),), app=GRAPH, client_app=SPARK,
-                    aac=aac(SPARK, "2026-03-08T19:43:57", tokid(), guid()))]
     case("neg_ual_cloud_vpn_outside_coverage", [],
-         exports_files(inter, ni, ual), args=TAGS_ARGS)
+         exports_files(inter, ni, tom_vpn_and_new_phone_reads()), args=TAGS_ARGS)
 
 
 
@@ -933,17 +936,8 @@ def build_pos_ual_only():
 # leaving from Azure in apps tom signs in with, a new mail app at home), the UAL alone.
 def build_neg_ual_only():
     inter, _ = exports_until_0306()
-    office = APPS["office"][0]
-    ual = [ual_mail(UAL_OWA_T, "2026-03-05T15:10:12", "tom", "203.0.113.10", session=guid()),
-           ual_mail(UAL_OWA_T, "2026-03-08T09:12:40", "tom", "20.81.111.140",
-                    spec=(("\\Inbox", 2),), session=guid()),
-           ual_mail(UAL_GRAPH_T, "2026-03-08T09:31:05", "tom", "20.81.111.140",
-                    spec=(("\\Inbox", 5),), app=GRAPH, client_app=office,
-                    aac=aac(office, "2026-03-08T09:30:12", tokid(), guid())),
-           ual_mail(UAL_GRAPH_T, "2026-03-08T19:44:18", "tom", "198.51.100.52",
-                    spec=(("\\Inbox", 3),), app=GRAPH, client_app=SPARK,
-                    aac=aac(SPARK, "2026-03-08T19:43:57", tokid(), guid()))]
-    case("neg_ual_only_cloud_vpn_and_new_phone", [], ual_only_files(inter, ual), args=TAGS_ARGS)
+    case("neg_ual_only_cloud_vpn_and_new_phone", [],
+         ual_only_files(inter, tom_vpn_and_new_phone_reads()), args=TAGS_ARGS)
 
 
 main()
