@@ -1587,7 +1587,7 @@ static const char *companion_file(const char *path, const char *head, size_t len
 {
     /* Its marker sits near the end, past any head we look at, unless the file is small. */
     size_t pl = path ? strlen(path) : 0;
-    if ((pl > 5 && strcasecmp(path + pl - 5, ".mmdb") == 0 && memchr(head, '\0', len)) ||
+    if ((pl > 5 && strcasecmp(path + pl - 5, ".mmdb") == 0 && len && memchr(head, '\0', len)) ||
         m365_bytes_hold(head, len, "\xAB\xCD\xEFMaxMind.com")) {
         return "not evidence: a MaxMind DB file, an ASN or city database (give it with --asn-db "
                "or --geo-db)";
