@@ -45,7 +45,8 @@ static int add_city(struct m365_mmdb_writer *w, const char *cidr, char *p, unsig
         return -1;
     }
     const char *name = end + strspn(end, " \t");
-    if (m365_mmdb_writer_add_city(w, cidr, cc, *name ? name : NULL, lat, lon, (unsigned)radius) != 0) {
+    if (m365_mmdb_writer_add_city(w, cidr, cc, *name ? name : NULL, lat, lon,
+                                  (unsigned)radius) != 0) {
         fprintf(stderr, "make_mmdb: stdin:%lu: '%s' is not an address or CIDR prefix\n", lineno,
                 cidr);
         return -1;

@@ -580,18 +580,23 @@ static const char long_org[] =
 
 static struct m365_mmdb_writer *asn_writer(void)
 {
-    struct m365_mmdb_writer *w = m365_mmdb_writer_new("GeoLite2-ASN", "test ASN database", 1772582400);
+    struct m365_mmdb_writer *w =
+        m365_mmdb_writer_new("GeoLite2-ASN", "test ASN database", 1772582400);
     assert_non_null(w);
     /* The /24 is added before the /16 that holds it: the more specific still wins. */
     assert_int_equal(m365_mmdb_writer_add(w, "73.162.41.0/24", 7018, "ATT-INTERNET4"), 0);
     assert_int_equal(m365_mmdb_writer_add(w, "73.162.0.0/16", 7922, "COMCAST-7922"), 0);
-    assert_int_equal(m365_mmdb_writer_add(w, "20.64.0.0/10", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
-    assert_int_equal(m365_mmdb_writer_add(w, "52.168.117.42", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
-    assert_int_equal(m365_mmdb_writer_add(w, "45.153.160.0/24", 64500, "Example Cloud Hosting Ltd"), 0);
+    assert_int_equal(
+        m365_mmdb_writer_add(w, "20.64.0.0/10", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
+    assert_int_equal(
+        m365_mmdb_writer_add(w, "52.168.117.42", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
+    assert_int_equal(
+        m365_mmdb_writer_add(w, "45.153.160.0/24", 64500, "Example Cloud Hosting Ltd"), 0);
     assert_int_equal(m365_mmdb_writer_add(w, "198.51.100.0/24", 64501, long_org), 0);
     assert_int_equal(m365_mmdb_writer_add(w, "192.0.2.0/24", 64502, NULL), 0);
     assert_int_equal(m365_mmdb_writer_add(w, "10.0.0.0/8", 16509, "AMAZON-02"), 0);
-    assert_int_equal(m365_mmdb_writer_add(w, "2603:1000::/24", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
+    assert_int_equal(
+        m365_mmdb_writer_add(w, "2603:1000::/24", 8075, "MICROSOFT-CORP-MSN-AS-BLOCK"), 0);
     assert_int_equal(m365_mmdb_writer_add(w, "2a01:4f8::/32", 24940, "Hetzner Online GmbH"), 0);
     assert_int_equal(m365_mmdb_writer_add(w, "2a01:4f8:c17::/48", 4294967295u, "Max ASN"), 0);
     /* Malformed networks are refused. */
@@ -720,7 +725,8 @@ static void test_mmdb_writer(void **state)
     char cidr[32];
     for (int i = 0; i < 3000; i++) {
         snprintf(cidr, sizeof(cidr), "100.%d.%d.0/24", 128 + i / 256, i % 256);
-        assert_int_equal(m365_mmdb_writer_add(w, cidr, (uint32_t)(64512 + i % 7), i % 7 ? NULL : org), 0);
+        assert_int_equal(
+            m365_mmdb_writer_add(w, cidr, (uint32_t)(64512 + i % 7), i % 7 ? NULL : org), 0);
     }
     char *p = m365_test_path(f->dir, "big.mmdb");
     assert_int_equal(m365_mmdb_writer_write(w, 24, p), 0);
@@ -840,18 +846,19 @@ static void test_asn_db_errors(void **state)
 static void test_geo_lookups(void **state)
 {
     struct fx *f = *state;
-    struct m365_mmdb_writer *w = m365_mmdb_writer_new("GeoLite2-City", "test city database", 1772582400);
+    struct m365_mmdb_writer *w =
+        m365_mmdb_writer_new("GeoLite2-City", "test city database", 1772582400);
     assert_non_null(w);
-    assert_int_equal(m365_mmdb_writer_add_city(w, "81.2.69.0/24", "GB", "London", 51.5142, -0.0931,
-                                          20),
-                     0);
-    assert_int_equal(m365_mmdb_writer_add_city(w, "81.2.0.0/16", "GB", NULL, 51.4964, -0.1224, 200),
-                     0);
-    assert_int_equal(m365_mmdb_writer_add_city(w, "2a02:c7f::/32", "de", "Berlin", 52.52, 13.405, 100),
-                     0);
+    assert_int_equal(
+        m365_mmdb_writer_add_city(w, "81.2.69.0/24", "GB", "London", 51.5142, -0.0931, 20), 0);
+    assert_int_equal(
+        m365_mmdb_writer_add_city(w, "81.2.0.0/16", "GB", NULL, 51.4964, -0.1224, 200), 0);
+    assert_int_equal(
+        m365_mmdb_writer_add_city(w, "2a02:c7f::/32", "de", "Berlin", 52.52, 13.405, 100), 0);
     /* Where a database knows only the country, some put the point at 0,0: no coordinates. */
     assert_int_equal(m365_mmdb_writer_add_city(w, "198.51.100.0/24", "NL", NULL, 0, 0, 1000), 0);
-    assert_int_equal(m365_mmdb_writer_add_city(w, "10.0.0.0/8", "US", "Ashburn", 39.04, -77.49, 5), 0);
+    assert_int_equal(
+        m365_mmdb_writer_add_city(w, "10.0.0.0/8", "US", "Ashburn", 39.04, -77.49, 5), 0);
     assert_int_equal(m365_mmdb_writer_add_city(w, "192.0.2.0/24", "", "Nowhere", 1, 1, 1), -1);
     /* An ISO code is two letters: anything else is no country (found by fuzz_enrich). */
     assert_int_equal(m365_mmdb_writer_add_city(w, "192.0.2.0/24", "{U", "Nowhere", 1, 1, 1), 0);

@@ -252,7 +252,7 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
                     const struct place *pl)
 {
     int64_t t = ev->time_ms;
-    const char *country = pl->country ? upper(dc, pl->country) : NULL;
+    const char *country = pl->country; /* upper case, interned (observe) */
     uint32_t asn = m365_id_event_asn(ev, ii);
     s->asn_seen |= asn != 0;
     bool new_country = false, new_asn = false;
@@ -452,6 +452,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
      * --geo-db they are placed (the UAL logs users' own sign-ins; Outlook Mobile's service,
      * which signs in from Microsoft's addresses, was left out above). */
     struct place pl = place_of(dc, ev);
+    if (pl.country) {
+        pl.country = upper(dc, pl.country); /* the key of the users' and tenant's maps */
+    }
     bool ual = ev->is_interactive == -1 && ev->log_source == M365_LOG_UAL;
     /* A UAL sign-in inside an Entra interactive sign-in export has its located twin there:
      * two geolocations of one sign-in would disagree, and a disagreement looks like travel. */
@@ -461,7 +464,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     s->placed += pl.country || pl.geo;
     s->placed_by_db += pl.from_db;
-    bool known = pl.country && m365_map_get(&u->countries, upper(dc, pl.country), NULL);
+    bool known = pl.country && m365_map_get(&u->countries, pl.country, NULL);
     if (!ii->trusted && !ii->is_private) {
         novelty(dc, c, s, u, ev, ii, &pl);
     }

@@ -900,8 +900,11 @@ static void finish(struct m365_dctx *dc, void *sv)
     free(users);
     free(fl);
     free(sus);
-    if (s->no_nonint && all_outside) {
+    if (s->no_nonint) {
         /* Without the non-interactive log every record is outside coverage: say so whole. */
+        if (!all_outside) {
+            return;
+        }
         char which[96] = "no user's records";
         if (users_unverified) {
             snprintf(which, sizeof(which), "the records of %zu user%s", users_unverified,
@@ -920,8 +923,6 @@ static void finish(struct m365_dctx *dc, void *sv)
             m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc)
                 ? ""
                 : " (no --ip-ranges or --asn-db: hosting addresses were not recognised)");
-    }
-    if (s->no_nonint) {
         return;
     }
     if (!findings && s->activity) {

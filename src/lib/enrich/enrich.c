@@ -44,8 +44,7 @@ struct m365_enrich {
     pthread_mutex_t mu;    /* guards the cache while detections run on several threads */
     bool shared;
     uint64_t id; /* unique per enrich: keys the threads' look-aside entries */
-    struct m365_enrichment_source sources[4];
-    char *source_paths[4];
+    struct m365_enrichment_source sources[4]; /* their paths malloc'd */
     size_t n_sources;
 };
 
@@ -78,7 +77,6 @@ static int add_source(struct m365_enrich *e, const char *option, const char *pat
     if (!p) {
         return -1;
     }
-    e->source_paths[e->n_sources] = p;
     e->sources[e->n_sources++] = (struct m365_enrichment_source){
         option, p, db ? db->metadata.database_type : NULL,
         db ? (int64_t)db->metadata.build_epoch * 1000 : M365_TIME_NONE, prefixes};
@@ -518,7 +516,7 @@ void m365_enrich_free(struct m365_enrich *e)
         MMDB_close(&e->geo);
     }
     for (size_t i = 0; i < e->n_sources; i++) {
-        free(e->source_paths[i]);
+        free((char *)e->sources[i].path);
     }
     M365_MAP_EACH(&e->cache, slot)
     {
@@ -557,11 +555,18 @@ static bool is_private(bool v6, const uint8_t *a)
            (memcmp(a, zero, 15) == 0 && a[15] <= 1);
 }
 
-static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
+/* The database's entry for the address; false when it has none (or the lookup failed). */
+static bool db_find(MMDB_s *db, const char *ip, MMDB_lookup_result_s *r)
 {
     int gai = 0, mmerr = 0;
-    MMDB_lookup_result_s r = MMDB_lookup_string(&e->mmdb, ip, &gai, &mmerr);
-    if (gai != 0 || mmerr != MMDB_SUCCESS || !r.found_entry) {
+    *r = MMDB_lookup_string(db, ip, &gai, &mmerr);
+    return gai == 0 && mmerr == MMDB_SUCCESS && r->found_entry;
+}
+
+static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
+{
+    MMDB_lookup_result_s r;
+    if (!db_find(&e->mmdb, ip, &r)) {
         return;
     }
     MMDB_entry_data_s d;
@@ -605,9 +610,8 @@ static bool ascii_letter(char c)
 
 static void geo_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
 {
-    int gai = 0, mmerr = 0;
-    MMDB_lookup_result_s r = MMDB_lookup_string(&e->geo, ip, &gai, &mmerr);
-    if (gai != 0 || mmerr != MMDB_SUCCESS || !r.found_entry) {
+    MMDB_lookup_result_s r;
+    if (!db_find(&e->geo, ip, &r)) {
         return;
     }
     MMDB_entry_data_s d;

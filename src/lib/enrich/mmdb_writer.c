@@ -1,4 +1,4 @@
-/* MaxMind DB writer for tests (see mmdb_writer.h). Layout, from the MaxMind DB format
+/* MaxMind DB writer (see mmdb_writer.h). Layout, from the MaxMind DB format
  * specification 2.0:
  *
  *   binary search tree | 16 zero bytes | data section | "\xAB\xCD\xEFMaxMind.com" | metadata map
@@ -10,6 +10,7 @@
  * (29, 30, 31: the size continues in 1, 2, 3 more bytes). */
 #include "mmdb_writer.h"
 
+#include "../core/hash.h"
 #include "enrich.h"
 
 #include <errno.h>
@@ -143,8 +144,8 @@ struct m365_mmdb_writer {
     size_t n, cap;
 };
 
-struct m365_mmdb_writer *m365_mmdb_writer_new(const char *database_type, const char *description,
-                                    uint64_t build_epoch)
+struct m365_mmdb_writer *m365_mmdb_writer_new(const char *database_type,
+                                              const char *description, uint64_t build_epoch)
 {
     struct m365_mmdb_writer *w = calloc(1, sizeof(*w));
     if (!w) {
@@ -214,7 +215,8 @@ static int push(struct m365_mmdb_writer *w, struct net *nt)
     return 0;
 }
 
-int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t asn, const char *org)
+int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t asn,
+                         const char *org)
 {
     struct net nt;
     if (parse_net(cidr, &nt) != 0) {
@@ -232,7 +234,7 @@ int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t 
 }
 
 int m365_mmdb_writer_add_city(struct m365_mmdb_writer *w, const char *cidr, const char *country,
-                         const char *city, double lat, double lon, unsigned radius_km)
+                              const char *city, double lat, double lon, unsigned radius_km)
 {
     struct net nt;
     if (!country || !*country || parse_net(cidr, &nt) != 0) {
@@ -275,26 +277,15 @@ static bool same_str(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static uint64_t mix(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ c[i]) * 0x100000001b3ull; /* FNV-1a */
-    }
-    return h;
-}
-
 static uint64_t data_hash(const struct net *n)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    h = mix(h, &n->asn, sizeof(n->asn));
-    h = mix(h, &n->radius, sizeof(n->radius));
+    uint64_t h = m365_hash_bytes(&n->asn, sizeof(n->asn), 0);
+    h = m365_hash_bytes(&n->radius, sizeof(n->radius), h);
     double ll[2] = {n->lat + 0.0, n->lon + 0.0}; /* -0.0 and 0.0 compare equal: hash equal */
-    h = mix(h, ll, sizeof(ll));
+    h = m365_hash_bytes(ll, sizeof(ll), h);
     const char *s[3] = {n->org, n->country, n->city};
-    for (int i = 0; i < 3; i++) {
-        h = s[i] ? mix(h, s[i], strlen(s[i])) : mix(h, "\0\1", 2);
-        h = mix(h, "\0", 1);
+    for (int i = 0; i < 3; i++) { /* NULL and "" hash alike: same_data tells them apart */
+        h = m365_hash_bytes(s[i] ? s[i] : "", s[i] ? strlen(s[i]) : 0, h);
     }
     return h;
 }
@@ -345,7 +336,8 @@ static uint32_t record_value(struct rec r, uint32_t node_count)
     }
 }
 
-unsigned char *m365_mmdb_writer_build(struct m365_mmdb_writer *w, unsigned record_size, size_t *len)
+unsigned char *m365_mmdb_writer_build(struct m365_mmdb_writer *w, unsigned record_size,
+                                      size_t *len)
 {
     if ((record_size != 24 && record_size != 28) || !w->epoch) {
         return NULL; /* libmaxminddb takes build_epoch 0 for "missing" and refuses the file */

@@ -18,22 +18,24 @@ struct m365_mmdb_writer;
 
 /* database_type is e.g. "GeoLite2-ASN"; description is the English description; build_epoch
  * (seconds since 1970) must not be 0: libmaxminddb refuses such a database. */
-struct m365_mmdb_writer *m365_mmdb_writer_new(const char *database_type, const char *description,
-                                    uint64_t build_epoch);
+struct m365_mmdb_writer *m365_mmdb_writer_new(const char *database_type,
+                                              const char *description, uint64_t build_epoch);
 void m365_mmdb_writer_free(struct m365_mmdb_writer *w);
 
 /* Maps "203.0.113.0/24", "2001:db8::/32" or a bare address to an ASN and organisation (org may
  * be NULL: the key is then left out). Returns 0, or -1 for a malformed network or no memory. */
-int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t asn, const char *org);
+int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t asn,
+                         const char *org);
 
 /* Maps a network to a place: ISO 3166 country code (required), English city name (may be NULL),
  * coordinates and the accuracy radius in km. Returns 0 or -1 as m365_mmdb_writer_add. */
 int m365_mmdb_writer_add_city(struct m365_mmdb_writer *w, const char *cidr, const char *country,
-                         const char *city, double lat, double lon, unsigned radius_km);
+                              const char *city, double lat, double lon, unsigned radius_km);
 
 /* The database with 24- or 28-bit records; malloc'd, NULL on failure (record_size unsupported,
  * build_epoch 0, too many nodes for the record size, no memory). */
-unsigned char *m365_mmdb_writer_build(struct m365_mmdb_writer *w, unsigned record_size, size_t *len);
+unsigned char *m365_mmdb_writer_build(struct m365_mmdb_writer *w, unsigned record_size,
+                                      size_t *len);
 /* The same, written to path. Returns 0 or -1 (errno set by the failing call). */
 int m365_mmdb_writer_write(struct m365_mmdb_writer *w, unsigned record_size, const char *path);
 #endif
