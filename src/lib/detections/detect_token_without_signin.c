@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../core/hash.h"
+#include "../core/intervals.h"
 #include "../core/json_out.h"
 #include "../core/map.h"
 #include "../core/norm.h"
@@ -54,12 +55,9 @@ static const char *const cat_names[N_CAT] = {"interactive", "non-interactive",
 #define MAX_CAND 256   /* unexplained activity records kept per user */
 #define MAX_LIST 16    /* ids / names listed per finding */
 
-/* Times merged into runs: consecutive times closer than the lookback share a run, so "was
- * there one in [a, b]" stays exact for any window at least that long. */
-struct runs {
-    int64_t (*r)[2];
-    uint32_t n, cap;
-};
+/* Sign-in times are kept as runs (struct m365_intervals, appended with the lookback as the
+ * gap): consecutive times closer than the lookback share a run, so "was there one in [a, b]"
+ * stays exact for any window at least that long. */
 
 struct cand {
     const struct m365_event *ev;
@@ -72,7 +70,7 @@ struct cand {
 
 struct user {
     const char *upn;
-    struct m365_map ips;  /* ipkey -> struct runs (successful sign-ins) */
+    struct m365_map ips;  /* ipkey -> struct m365_intervals (successful sign-ins) */
     struct m365_map apps; /* app id -> 1: apps the user signed in to */
     struct cand *cand;
     uint32_t n_cand, cap_cand, overflow;
@@ -86,7 +84,7 @@ struct span {
 
 struct state {
     struct m365_map users;    /* upn -> struct user */
-    struct m365_map sp_apps;  /* app id -> struct runs (service-principal sign-ins) */
+    struct m365_map sp_apps;  /* app id -> struct m365_intervals (its own sign-ins) */
     struct m365_map tok[2];   /* token ids (tok_key), two generations of one lookback each */
     int64_t tok_start;
     int tok_cur;
@@ -99,9 +97,8 @@ struct state {
     /* No non-interactive sign-in log at all (a Purview search, the Management Activity API):
      * nothing can be checked, only the unverified look-alikes said. */
     bool no_nonint;
-    /* merged coverage, built in finish */
-    int64_t (*cov[N_CAT])[2];
-    size_t n_cov[N_CAT];
+    /* per category, the spans of the files holding its sign-ins, merged in finish */
+    struct m365_intervals cov[N_CAT];
 };
 
 /* --- helpers ------------------------------------------------------------------------------- */
@@ -129,49 +126,14 @@ static const char *lower_key(struct m365_dctx *dc, const char *s)
     return m365_dctx_intern(dc, buf, n);
 }
 
-static void runs_add(struct runs *rs, int64_t t, int64_t gap)
-{
-    if (rs->n && t - rs->r[rs->n - 1][1] < gap) {
-        if (t > rs->r[rs->n - 1][1]) {
-            rs->r[rs->n - 1][1] = t;
-        }
-        return;
-    }
-    if (rs->n == rs->cap) {
-        uint32_t nc = rs->cap ? rs->cap * 2 : 2;
-        int64_t(*nr)[2] = realloc(rs->r, nc * sizeof(*nr));
-        if (!nr) {
-            return;
-        }
-        rs->r = nr;
-        rs->cap = nc;
-    }
-    rs->r[rs->n][0] = rs->r[rs->n][1] = t;
-    rs->n++;
-}
-
-/* Whether a run touches [a, b]. */
-static bool runs_hit(const struct runs *rs, int64_t a, int64_t b)
-{
-    for (uint32_t i = rs ? rs->n : 0; i-- > 0;) {
-        if (rs->r[i][1] < a) {
-            return false; /* runs are in time order */
-        }
-        if (rs->r[i][0] <= b) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static struct runs *runs_of(struct m365_map *m, const void *k)
+static struct m365_intervals *runs_of(struct m365_map *m, const void *k)
 {
     void **slot = m365_map_put(m, k, NULL);
     if (!slot) {
         return NULL;
     }
     if (!*slot) {
-        *slot = calloc(1, sizeof(struct runs));
+        *slot = calloc(1, sizeof(struct m365_intervals));
     }
     return *slot;
 }
@@ -180,9 +142,9 @@ static void runs_map_free(struct m365_map *m)
 {
     M365_MAP_EACH(m, slot)
     {
-        struct runs *rs = slot->val;
+        struct m365_intervals *rs = slot->val;
         if (rs) {
-            free(rs->r);
+            m365_intervals_free(rs);
             free(rs);
         }
     }
@@ -372,9 +334,9 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     const char *app = lower_key(dc, ev->app_id ? ev->app_id : ev->actor_app_id);
     if (cat == CAT_SP || ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL) {
         if (app) {
-            struct runs *rs = runs_of(&s->sp_apps, app);
+            struct m365_intervals *rs = runs_of(&s->sp_apps, app);
             if (rs) {
-                runs_add(rs, ev->time_ms, c->lifetime);
+                m365_intervals_append(rs, ev->time_ms, c->lifetime);
             }
         }
         return;
@@ -393,9 +355,9 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     if (ev->ip) {
         const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
         ipkey = ii->valid && ii->v6 && ii->prefix ? ii->prefix : ev->ip;
-        struct runs *rs = runs_of(&u->ips, ipkey);
+        struct m365_intervals *rs = runs_of(&u->ips, ipkey);
         if (rs) {
-            runs_add(rs, ev->time_ms, c->lifetime);
+            m365_intervals_append(rs, ev->time_ms, c->lifetime);
         }
     }
     /* Free the slots of the user's records this sign-in explains (finish re-checks anyway). */
@@ -454,8 +416,8 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
         return;
     }
     if (client) {
-        const struct runs *sp = m365_map_get(&s->sp_apps, client, NULL);
-        if (sp && sp->n && sp->r[sp->n - 1][1] >= ev->time_ms - c->lifetime) {
+        const struct m365_intervals *sp = m365_map_get(&s->sp_apps, client, NULL);
+        if (m365_intervals_meet(sp, ev->time_ms - c->lifetime, ev->time_ms)) {
             return; /* an app with its own credentials, signing in as itself */
         }
     }
@@ -472,8 +434,8 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     }
     bool app_ok = !client || m365_map_get(&u->apps, client, NULL);
     if (ipkey) {
-        const struct runs *rs = m365_map_get(&u->ips, ipkey, NULL);
-        if (rs && rs->n && rs->r[rs->n - 1][1] >= ev->time_ms - c->lifetime && app_ok) {
+        const struct m365_intervals *rs = m365_map_get(&u->ips, ipkey, NULL);
+        if (app_ok && m365_intervals_meet(rs, ev->time_ms - c->lifetime, ev->time_ms)) {
             return;
         }
     } else if (!client) {
@@ -520,69 +482,20 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 
 /* --- coverage ------------------------------------------------------------------------------ */
 
-static int cmp_iv(const void *a, const void *b)
-{
-    const int64_t *x = a, *y = b;
-    return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
+/* Each file's span of sign-ins counts for every category it holds; exports less than gap
+ * apart are one period. */
 static void build_coverage(struct state *s, int64_t gap)
 {
     for (int cat = 0; cat < N_CAT; cat++) {
-        size_t n = 0;
-        int64_t(*iv)[2] = malloc((s->files.n ? s->files.n : 1) * sizeof(*iv));
-        if (!iv) {
-            continue;
-        }
         M365_MAP_EACH(&s->files, slot)
         {
             const struct span *sp = slot->val;
             if (sp && (sp->cats & (1u << cat))) {
-                iv[n][0] = sp->first;
-                iv[n][1] = sp->last;
-                n++;
+                m365_intervals_add(&s->cov[cat], sp->first, sp->last);
             }
         }
-        m365_qsort(iv, n, sizeof(*iv), cmp_iv);
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (m && iv[i][0] <= iv[m - 1][1] + gap) {
-                if (iv[i][1] > iv[m - 1][1]) {
-                    iv[m - 1][1] = iv[i][1];
-                }
-            } else {
-                iv[m][0] = iv[i][0];
-                iv[m][1] = iv[i][1];
-                m++;
-            }
-        }
-        s->cov[cat] = iv;
-        s->n_cov[cat] = m;
+        m365_intervals_merge(&s->cov[cat], gap);
     }
-}
-
-/* How much of [a, b] a category's logs cover. */
-static int64_t covered(const struct state *s, int cat, int64_t a, int64_t b)
-{
-    int64_t sum = 0;
-    for (size_t i = 0; i < s->n_cov[cat]; i++) {
-        int64_t lo = s->cov[cat][i][0] > a ? s->cov[cat][i][0] : a;
-        int64_t hi = s->cov[cat][i][1] < b ? s->cov[cat][i][1] : b;
-        if (hi > lo) {
-            sum += hi - lo;
-        }
-    }
-    return sum;
-}
-
-static bool covers_time(const struct state *s, int cat, int64_t t, int64_t slack)
-{
-    for (size_t i = 0; i < s->n_cov[cat]; i++) {
-        if (s->cov[cat][i][0] - slack <= t && t <= s->cov[cat][i][1] + slack) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /* --- reporting ----------------------------------------------------------------------------- */
@@ -809,13 +722,15 @@ static enum verdict check(struct m365_dctx *dc, struct state *s, const struct cf
         (cd->session && m365_map_get(&s->sessions, cd->session, NULL))) {
         return EXPLAINED;
     }
-    const struct runs *sp = cd->client ? m365_map_get(&s->sp_apps, cd->client, NULL) : NULL;
-    if (runs_hit(sp, a, b)) {
+    const struct m365_intervals *sp =
+        cd->client ? m365_map_get(&s->sp_apps, cd->client, NULL) : NULL;
+    if (m365_intervals_meet(sp, a, b)) {
         return EXPLAINED;
     }
     memset(f, 0, sizeof(*f));
     f->cd = cd;
-    f->ip_unmatched = cd->ipkey && !runs_hit(m365_map_get(&u->ips, cd->ipkey, NULL), a, b);
+    f->ip_unmatched =
+        cd->ipkey && !m365_intervals_meet(m365_map_get(&u->ips, cd->ipkey, NULL), a, b);
     f->app_unseen = cd->client && !m365_map_get(&u->apps, cd->client, NULL);
     if (!f->ip_unmatched && !f->app_unseen) {
         return EXPLAINED;
@@ -831,8 +746,9 @@ static enum verdict check(struct m365_dctx *dc, struct state *s, const struct cf
         if (k == CAT_SP && !f->sp_checked) {
             continue;
         }
-        f->cov_min[k] = covered(s, k, a, t);
-        inside &= f->cov_min[k] >= c->min_coverage && covers_time(s, k, t, c->skew);
+        f->cov_min[k] = m365_intervals_amount(&s->cov[k], a, t);
+        inside &= f->cov_min[k] >= c->min_coverage &&
+                  m365_intervals_meet(&s->cov[k], t - c->skew, t + c->skew);
     }
     if (inside) {
         return FLAGGED;
@@ -931,7 +847,8 @@ static void finish(struct m365_dctx *dc, void *sv)
         M365_MAP_EACH(&s->act_hours, slot)
         {
             int64_t h0 = ((int64_t)(uintptr_t)slot->k1 - 1) * 3600000, h1 = h0 + 3600000;
-            any |= covered(s, CAT_INTER, h0, h1) > 0 && covered(s, CAT_NONINT, h0, h1) > 0;
+            any |= m365_intervals_amount(&s->cov[CAT_INTER], h0, h1) > 0 &&
+                   m365_intervals_amount(&s->cov[CAT_NONINT], h0, h1) > 0;
         }
         if (!any) {
             m365_dctx_not_evaluated(dc,
@@ -978,7 +895,7 @@ static void free_state(void *sv)
     m365_map_free(&s->files);
     m365_map_free(&s->act_hours);
     for (int k = 0; k < N_CAT; k++) {
-        free(s->cov[k]);
+        m365_intervals_free(&s->cov[k]);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/arena.h"
+#include "../core/intervals.h"
 #include "../core/map.h"
 #include "../snapshot/snap_context.h"
 #include "incidents.h"
@@ -12,12 +13,6 @@
 #include "../core/sort.h"
 
 #define DAY_MS 86400000ll
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int cmp_mailbox(const void *a, const void *b)
 {
@@ -77,10 +72,9 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
     c->cut_searches = m365_scan_cut_searches(s, &c->n_cut_searches);
     c->cut_pages = m365_scan_cut_pages(s, &c->n_cut_pages);
 
-    /* Sources: distinct days per log source. */
+    /* Sources: per log source, the runs of consecutive UTC days with records. */
     struct m365_source_coverage *src = m365_arena_calloc(ar, M365_LOG__COUNT * sizeof(*src));
-    int64_t *days[M365_LOG__COUNT] = {0};
-    size_t nd[M365_LOG__COUNT] = {0}, capd[M365_LOG__COUNT] = {0};
+    struct m365_intervals days[M365_LOG__COUNT] = {0};
     for (size_t i = 0; src && i < n; i++) {
         int64_t t;
         unsigned l = m365_scan_event_source(s, i, &t);
@@ -90,23 +84,16 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
             continue;
         }
         int64_t dd = day_of(t);
-        if (nd[l] && days[l][nd[l] - 1] == dd) {
+        struct m365_intervals *dl = &days[l];
+        if (dl->n && dl->iv[dl->n - 1][0] <= dd && dd <= dl->iv[dl->n - 1][1]) {
             continue; /* events are in time order: most repeats are adjacent */
         }
-        if (nd[l] == capd[l]) {
-            capd[l] = capd[l] ? capd[l] * 2 : 64;
-            int64_t *nv = realloc(days[l], capd[l] * sizeof(*nv));
-            if (!nv) {
-                continue;
-            }
-            days[l] = nv;
-        }
-        days[l][nd[l]++] = dd;
+        m365_intervals_add(dl, dd, dd);
     }
     size_t k = 0;
     for (int l = 0; src && l < M365_LOG__COUNT; l++) {
         if (!src[l].events) {
-            free(days[l]);
+            m365_intervals_free(&days[l]);
             continue;
         }
         const struct m365_source_stats *st = m365_scan_log_stats(s, (enum m365_log_source)l);
@@ -114,23 +101,21 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
         sc.source = m365_log_source_name((enum m365_log_source)l);
         sc.first_ms = st ? st->first_ms : INT64_MIN;
         sc.last_ms = st ? st->last_ms : INT64_MIN;
-        if (nd[l]) {
-            m365_qsort(days[l], nd[l], sizeof(int64_t), cmp_i64);
-            int64_t first = days[l][0], last = days[l][nd[l] - 1];
-            sc.days = (uint32_t)(last - first + 1);
-            struct m365_gap *gaps = m365_arena_alloc(ar, nd[l] * sizeof(*gaps));
+        struct m365_intervals *dl = &days[l];
+        m365_intervals_merge(dl, 1); /* day d and day d + 1 are one run */
+        if (dl->n) {
+            sc.days = (uint32_t)(dl->iv[dl->n - 1][1] - dl->iv[0][0] + 1);
+            struct m365_gap *gaps = m365_arena_alloc(ar, dl->n * sizeof(*gaps));
             size_t ng = 0;
-            for (size_t i = 1; gaps && i < nd[l]; i++) {
-                if (days[l][i] > days[l][i - 1] + 1) {
-                    gaps[ng].from_ms = (days[l][i - 1] + 1) * DAY_MS;
-                    gaps[ng].to_ms = days[l][i] * DAY_MS;
-                    ng++;
-                }
+            for (uint32_t i = 1; gaps && i < dl->n; i++) {
+                gaps[ng].from_ms = (dl->iv[i - 1][1] + 1) * DAY_MS;
+                gaps[ng].to_ms = dl->iv[i][0] * DAY_MS;
+                ng++;
             }
             sc.gaps = gaps;
             sc.n_gaps = ng;
         }
-        free(days[l]);
+        m365_intervals_free(dl);
         src[k++] = sc;
     }
     c->sources = src;

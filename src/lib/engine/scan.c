@@ -21,6 +21,7 @@
 #include "../core/arena.h"
 #include "../core/hash.h"
 #include "../core/intern.h"
+#include "../core/intervals.h"
 #include "../core/limits.h"
 #include "../core/map.h"
 #include "../core/norm.h"
@@ -269,8 +270,7 @@ struct m365_scan {
     struct m365_source_stats log_stats[M365_LOG__COUNT];
     /* Per log source, the time its files cover: each file's [first, last] of that source's
      * events, sorted and overlapping ones merged (gaps between exports stay gaps). */
-    int64_t (*cover[M365_LOG__COUNT])[2];
-    size_t n_cover[M365_LOG__COUNT], cap_cover[M365_LOG__COUNT];
+    struct m365_intervals cover[M365_LOG__COUNT];
 
     struct m365_detect_state *detect;
     struct m365_rule_config rules;
@@ -525,7 +525,7 @@ void m365_scan_free(struct m365_scan *s)
     }
     m365_map_free(&s->vips);
     for (int l = 0; l < M365_LOG__COUNT; l++) {
-        free(s->cover[l]);
+        m365_intervals_free(&s->cover[l]);
     }
     for (size_t i = 0; i < s->n_archives; i++) {
         free((char *)s->archives[i].st.path);
@@ -1674,50 +1674,12 @@ static bool cover_add(struct m365_scan *s, int64_t span[][2])
 {
     bool ok = true;
     for (int l = 0; l < M365_LOG__COUNT; l++) {
-        if (span[l][0] == INT64_MIN) {
-            continue;
+        if (span[l][0] != INT64_MIN) {
+            ok &= m365_intervals_add(&s->cover[l], span[l][0], span[l][1]);
         }
-        if (s->n_cover[l] == s->cap_cover[l]) {
-            size_t cap = s->cap_cover[l] ? 2 * s->cap_cover[l] : 8;
-            int64_t(*n)[2] = realloc(s->cover[l], cap * sizeof(*n));
-            if (!n) {
-                ok = false;
-                continue;
-            }
-            s->cover[l] = n;
-            s->cap_cover[l] = cap;
-        }
-        s->cover[l][s->n_cover[l]][0] = span[l][0];
-        s->cover[l][s->n_cover[l]][1] = span[l][1];
-        s->n_cover[l]++;
     }
     span_reset(span);
     return ok;
-}
-
-static int cmp_span(const void *a, const void *b)
-{
-    const int64_t *x = a, *y = b;
-    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : (x[1] > y[1]) - (x[1] < y[1]);
-}
-
-static void cover_merge(struct m365_scan *s)
-{
-    for (int l = 0; l < M365_LOG__COUNT; l++) {
-        int64_t(*iv)[2] = s->cover[l];
-        size_t n = s->n_cover[l], m = 0;
-        m365_qsort(iv, n, sizeof(*iv), cmp_span);
-        for (size_t i = 0; i < n; i++) {
-            if (m && iv[i][0] <= iv[m - 1][1]) {
-                iv[m - 1][1] = iv[i][1] > iv[m - 1][1] ? iv[i][1] : iv[m - 1][1];
-            } else {
-                iv[m][0] = iv[i][0];
-                iv[m][1] = iv[i][1];
-                m++;
-            }
-        }
-        s->n_cover[l] = m;
-    }
 }
 
 static void widen(struct m365_source_stats *st, int64_t t)
@@ -3094,7 +3056,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     int64_t span[M365_LOG__COUNT][2]; /* this file's, per log source */
     span_reset(span);
     bool cover_ok = true;
-    memset(s->n_cover, 0, sizeof(s->n_cover));
+    for (int l = 0; l < M365_LOG__COUNT; l++) {
+        s->cover[l].n = 0;
+    }
     for (size_t i = 0; i < s->n_events; i++) {
         while (fi + 1 < s->n_files && s->files[fi + 1].first_event <= i) {
             cover_ok &= cover_add(s, span);
@@ -3136,7 +3100,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         free(dup);
         return M365_E_NOMEM;
     }
-    cover_merge(s);
+    for (int l = 0; l < M365_LOG__COUNT; l++) {
+        m365_intervals_merge(&s->cover[l], 0);
+    }
     /* De-duplicated: the file-order tables are not needed any more; their block is the sort's. */
     void *scratch = s->keys;
     s->keys = NULL;
@@ -3194,17 +3160,7 @@ bool m365_scan_source_covers(const struct m365_scan *s, enum m365_log_source src
     if (src >= M365_LOG__COUNT || t == M365_TIME_NONE) {
         return false;
     }
-    const int64_t(*iv)[2] = (const int64_t(*)[2])s->cover[src];
-    size_t lo = 0, hi = s->n_cover[src]; /* the first interval ending at or after t - slack */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (iv[mid][1] < t - slack) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo < s->n_cover[src] && iv[lo][0] <= t + slack;
+    return m365_intervals_meet(&s->cover[src], t - slack, t + slack);
 }
 
 const struct m365_file_stats *m365_scan_file(const struct m365_scan *s, size_t i)
