@@ -73,6 +73,17 @@ static void check_queries(const struct m365_intervals *v, int64_t (*iv)[2], size
     }
 }
 
+/* The list is want[0..m), and answers every query over [-3, span + 3) as want does. */
+static void check_list(const struct m365_intervals *v, int64_t (*want)[2], size_t m, int64_t span)
+{
+    assert_int_equal(v->n, m);
+    for (size_t i = 0; i < m; i++) {
+        assert_int_equal(v->iv[i][0], want[i][0]);
+        assert_int_equal(v->iv[i][1], want[i][1]);
+    }
+    check_queries(v, want, m, span);
+}
+
 static void merge_joins_what_lies_within_the_gap(void **state)
 {
     (void)state;
@@ -89,12 +100,7 @@ static void merge_joins_what_lies_within_the_gap(void **state)
         }
         m365_intervals_merge(&v, gap);
         size_t m = naive_merge(want, n, gap);
-        assert_int_equal(v.n, m);
-        for (size_t i = 0; i < m; i++) {
-            assert_int_equal(v.iv[i][0], want[i][0]);
-            assert_int_equal(v.iv[i][1], want[i][1]);
-        }
-        check_queries(&v, want, m, span + 12);
+        check_list(&v, want, m, span + 12);
         m365_intervals_free(&v);
         assert_null(v.iv);
         assert_int_equal(v.n, 0);
@@ -120,12 +126,7 @@ static void append_keeps_runs(void **state)
             }
             t += rnd(4) == 0 ? 0 : rnd(2 * gap + 1);
         }
-        assert_int_equal(v.n, m);
-        for (size_t i = 0; i < m; i++) {
-            assert_int_equal(v.iv[i][0], want[i][0]);
-            assert_int_equal(v.iv[i][1], want[i][1]);
-        }
-        check_queries(&v, want, m, t + 3);
+        check_list(&v, want, m, t + 3);
         m365_intervals_free(&v);
     }
 }
