@@ -73,6 +73,25 @@ void **m365_map_put(struct m365_map *m, const void *k1, const void *k2)
     }
 }
 
+void *m365_map_obtain(struct m365_map *m, const void *k1, const void *k2, size_t size,
+                      bool *fresh)
+{
+    void *v = m365_map_get(m, k1, k2);
+    if (fresh) {
+        *fresh = !v;
+    }
+    if (v) {
+        return v;
+    }
+    /* Allocated before the key goes in, so that no key is left holding NULL. */
+    void **slot = (v = calloc(1, size)) != NULL ? m365_map_put(m, k1, k2) : NULL;
+    if (!slot) {
+        free(v);
+        return NULL;
+    }
+    return *slot = v;
+}
+
 void m365_map_free(struct m365_map *m)
 {
     free(m->slots);

@@ -3,6 +3,7 @@
  * Iteration order depends on addresses: sort whatever reaches output. */
 #ifndef M365_MAP_H
 #define M365_MAP_H
+#include <stdbool.h>
 #include <stddef.h>
 
 struct m365_map_slot {
@@ -20,6 +21,11 @@ void *m365_map_get(const struct m365_map *m, const void *k1, const void *k2);
 /* The value slot for the key, created (holding NULL) when absent; NULL when out of memory.
  * k1 must not be NULL. The pointer is valid until the next put. */
 void **m365_map_put(struct m365_map *m, const void *k1, const void *k2);
+/* The value under the key, or a new zeroed one of size bytes put there, *fresh (when given)
+ * saying which; NULL when out of memory, and then the key is not put. For maps that own their
+ * values (the caller frees them): such a map never holds a NULL value. */
+void *m365_map_obtain(struct m365_map *m, const void *k1, const void *k2, size_t size,
+                      bool *fresh);
 void m365_map_free(struct m365_map *m);
 /* For maps keyed by C strings (k1): up to max keys into out, sorted; returns how many. */
 size_t m365_map_keys_sorted(const struct m365_map *m, const char **out, size_t max);

@@ -129,20 +129,13 @@ struct state {
 
 static struct user *user_of(struct state *s, const char *upn)
 {
-    void **slot = m365_map_put(&s->users, upn, NULL);
-    if (!slot) {
-        return NULL;
-    }
-    if (!*slot) {
-        struct user *u = calloc(1, sizeof(*u));
-        if (!u) {
-            return NULL;
-        }
+    bool fresh;
+    struct user *u = m365_map_obtain(&s->users, upn, NULL, sizeof(*u), &fresh);
+    if (u && fresh) {
         u->upn = upn;
-        u->country_first = u->asn_first = u->first_success = M365_TIME_NONE;
-        *slot = u;
+    u->country_first = u->asn_first = u->first_success = M365_TIME_NONE;
     }
-    return *slot;
+    return u;
 }
 
 /* Where a sign-in was: the record's own location (Microsoft's geolocation) or, for a record

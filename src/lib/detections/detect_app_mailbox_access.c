@@ -88,26 +88,19 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     const char *id = m365_mail_client(ev);
-    void **slot = m365_map_put(&s->apps, id, NULL);
-    if (!slot) {
+    bool fresh;
+    struct app *a = m365_map_obtain(&s->apps, id, NULL, sizeof(*a), &fresh);
+    if (!a) {
         return;
     }
-    struct app *a = *slot;
-    if (!a) {
-        a = calloc(1, sizeof(*a));
-        if (!a) {
-            return;
-        }
+    if (fresh) {
         a->id = id;
         a->first_seen = ev->time_ms;
-        *slot = a;
     }
     const char *mb = ev->mail->mailbox_upn;
-    void **bs = m365_map_put(&a->boxes, mb, NULL);
-    struct mbox *b = bs ? *bs : NULL;
-    if (bs && !b && (b = calloc(1, sizeof(*b))) != NULL) {
+    struct mbox *b = m365_map_obtain(&a->boxes, mb, NULL, sizeof(*b), &fresh);
+    if (b && fresh) {
         b->first = ev->time_ms;
-        *bs = b;
     }
     if (b) {
         b->items += m365_mail_items(ev);

@@ -112,21 +112,16 @@ static struct obj *obj_of(struct m365_dctx *dc, struct state *s, enum what w, co
     if (!k) {
         k = m365_dctx_intern(dc, "(unnamed)", 9);
     }
-    void **slot = m365_map_put(&s->objs, k, what_names[w]);
-    if (!slot) {
+    bool fresh;
+    struct obj *o = m365_map_obtain(&s->objs, k, what_names[w], sizeof(*o), &fresh);
+    if (!o) {
         return NULL;
     }
-    if (!*slot) {
-        struct obj *o = calloc(1, sizeof(*o));
-        if (!o) {
-            return NULL;
-        }
+    if (fresh) {
         o->what = w;
         o->key = k;
         o->sev = M365_SEV_INFO;
-        *slot = o;
     }
-    struct obj *o = *slot;
     if (!o->name && name && *name) {
         o->name = m365_dctx_intern(dc, name, strlen(name));
     }

@@ -69,21 +69,16 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     const void *k1 = ev->session_id ? (const void *)ev->session_id
                                     : (const void *)(ev->actor_upn ? ev->actor_upn : "?");
     const void *k2 = ev->session_id ? NULL : (const void *)(client ? client : ev->ip);
-    void **slot = m365_map_put(&s->principals, k1, k2);
-    if (!slot) {
+    bool fresh;
+    struct principal *p = m365_map_obtain(&s->principals, k1, k2, sizeof(*p), &fresh);
+    if (!p) {
         return;
     }
-    struct principal *p = *slot;
-    if (!p) {
-        p = calloc(1, sizeof(*p));
-        if (!p) {
-            return;
-        }
+    if (fresh) {
         p->user = ev->actor_upn;
         p->client = client;
         p->ip = ev->ip;
         p->owner_client = !m365_mail_is_app(ev) && !m365_mail_not_owner(ev);
-        *slot = p;
     }
     p->owner_client &= !m365_mail_is_app(ev) && !m365_mail_not_owner(ev);
     bool sync = ev->mail->access_type && strcmp(ev->mail->access_type, "Sync") == 0;

@@ -97,22 +97,15 @@ static void init(struct m365_dctx *dc, void *sv)
 
 static struct user *user_of(struct state *s, const char *upn)
 {
-    void **slot = m365_map_put(&s->users, upn, NULL);
-    if (!slot) {
-        return NULL;
-    }
-    if (!*slot) {
-        struct user *u = calloc(1, sizeof(*u));
-        if (!u) {
-            return NULL;
-        }
+    bool fresh;
+    struct user *u = m365_map_obtain(&s->users, upn, NULL, sizeof(*u), &fresh);
+    if (u && fresh) {
         u->upn = upn;
-        u->created = u->last_active = M365_TIME_NONE;
-        u->snap_last = u->snap_as_of = u->snap_created = M365_TIME_NONE;
-        u->methods_before = u->methods_after = -1;
-        *slot = u;
+    u->created = u->last_active = M365_TIME_NONE;
+    u->snap_last = u->snap_as_of = u->snap_created = M365_TIME_NONE;
+    u->methods_before = u->methods_after = -1;
     }
-    return *slot;
+    return u;
 }
 
 /* A lower-cased, interned UPN (targets keep the record's casing). */

@@ -102,20 +102,13 @@ static struct dom *dom_of(struct m365_dctx *dc, struct state *s, const char *nam
     if (!key) {
         return NULL;
     }
-    void **slot = m365_map_put(&s->doms, key, NULL);
-    if (!slot) {
-        return NULL;
-    }
-    if (!*slot) {
-        struct dom *d = calloc(1, sizeof(*d));
-        if (!d) {
-            return NULL;
-        }
+    bool fresh;
+    struct dom *d = m365_map_obtain(&s->doms, key, NULL, sizeof(*d), &fresh);
+    if (d && fresh) {
         d->key = key;
         d->name = m365_dctx_intern(dc, name, strlen(name));
-        *slot = d;
     }
-    return *slot;
+    return d;
 }
 
 static bool changed(const struct m365_modprop *p)

@@ -74,19 +74,12 @@ static struct app *app_of(struct m365_dctx *dc, struct state *s, const struct m3
     if (!key) {
         key = m365_dctx_intern(dc, "(unnamed application)", 21);
     }
-    void **slot = m365_map_put(&s->apps, key, NULL);
-    if (!slot) {
-        return NULL;
-    }
-    if (!*slot) {
-        struct app *a = calloc(1, sizeof(*a));
-        if (!a) {
-            return NULL;
-        }
+    bool fresh;
+    struct app *a = m365_map_obtain(&s->apps, key, NULL, sizeof(*a), &fresh);
+    if (a && fresh) {
         a->key = key;
-        *slot = a;
     }
-    return *slot;
+    return a;
 }
 
 static const char *keep(struct m365_dctx *dc, const char *s)

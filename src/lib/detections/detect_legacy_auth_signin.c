@@ -66,19 +66,12 @@ static void init(struct m365_dctx *dc, void *sv)
 
 static struct user *user_of(struct state *s, const char *upn)
 {
-    void **slot = m365_map_put(&s->users, upn, NULL);
-    if (!slot) {
-        return NULL;
-    }
-    if (!*slot) {
-        struct user *u = calloc(1, sizeof(*u));
-        if (!u) {
-            return NULL;
-        }
+    bool fresh;
+    struct user *u = m365_map_obtain(&s->users, upn, NULL, sizeof(*u), &fresh);
+    if (u && fresh) {
         u->upn = upn;
-        *slot = u;
     }
-    return *slot;
+    return u;
 }
 
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)

@@ -45,20 +45,13 @@ struct state {
 
 static struct box *box_of(struct state *s, const char *mb)
 {
-    void **slot = m365_map_put(&s->boxes, mb, NULL);
-    if (!slot) {
-        return NULL;
-    }
-    if (!*slot) {
-        struct box *b = calloc(1, sizeof(*b));
-        if (!b) {
-            return NULL;
-        }
+    bool fresh;
+    struct box *b = m365_map_obtain(&s->boxes, mb, NULL, sizeof(*b), &fresh);
+    if (b && fresh) {
         b->mailbox = mb;
         b->last_day = INT64_MIN;
-        *slot = b;
     }
-    return *slot;
+    return b;
 }
 
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)

@@ -157,20 +157,13 @@ static enum match match_of(struct m365_dctx *dc, const struct m365_spray *sp, co
 
 static struct hit *hit_of(struct m365_map *hits, const char *acct)
 {
-    void **slot = m365_map_put(hits, acct, NULL);
-    if (!slot) {
-        return NULL;
-    }
-    if (!*slot) {
-        struct hit *h = calloc(1, sizeof(*h));
-        if (!h) {
-            return NULL;
-        }
+    bool fresh;
+    struct hit *h = m365_map_obtain(hits, acct, NULL, sizeof(*h), &fresh);
+    if (h && fresh) {
         h->acct = acct;
         h->first = INT64_MAX;
-        *slot = h;
     }
-    return *slot;
+    return h;
 }
 
 static void add_ip(struct hit *h, const char *ip)

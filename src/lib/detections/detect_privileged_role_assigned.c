@@ -163,17 +163,12 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         }
         return;
     }
-    void **slot = m365_map_put(&s->grants, mkey, rkey);
-    if (!slot) {
+    bool fresh;
+    struct grant *g = m365_map_obtain(&s->grants, mkey, rkey, sizeof(*g), &fresh);
+    if (!g) {
         return;
     }
-    struct grant *g = *slot;
-    if (!g) {
-        g = calloc(1, sizeof(*g));
-        if (!g) {
-            return;
-        }
-        *slot = g;
+    if (fresh) {
         g->member_key = mkey;
         g->role_key = rkey;
         g->priv = r.priv;

@@ -87,14 +87,11 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         if (ev->time_ms - s->start < c->baseline) {
             return; /* part of the tenant's normal */
         }
-        struct newapp *fresh = calloc(1, sizeof(*fresh));
-        void **ns = fresh ? m365_map_put(&s->newapps, id, NULL) : NULL;
-        if (!ns) {
-            free(fresh);
+        struct newapp *fresh = m365_map_obtain(&s->newapps, id, NULL, sizeof(*fresh), NULL);
+        if (!fresh) {
             return;
         }
         fresh->id = id;
-        *ns = fresh;
     }
     struct newapp *n = m365_map_get(&s->newapps, id, NULL);
     if (!n) {

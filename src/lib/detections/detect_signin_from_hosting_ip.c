@@ -108,19 +108,14 @@ static bool enriched(struct m365_dctx *dc)
 
 static struct net *net_of(struct state *s, const char *upn, const char *label)
 {
-    void **slot = m365_map_put(&s->users, upn, NULL);
-    if (!slot) {
+    bool fresh;
+    struct user *u = m365_map_obtain(&s->users, upn, NULL, sizeof(*u), &fresh);
+    if (!u) {
         return NULL;
     }
-    if (!*slot) {
-        struct user *u = calloc(1, sizeof(*u));
-        if (!u) {
-            return NULL;
-        }
+    if (fresh) {
         u->upn = upn;
-        *slot = u;
     }
-    struct user *u = *slot;
     for (uint32_t i = 0; i < u->n_nets; i++) {
         if (u->nets[i]->label == label) {
             return u->nets[i];

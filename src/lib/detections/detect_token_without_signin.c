@@ -128,14 +128,7 @@ static const char *lower_key(struct m365_dctx *dc, const char *s)
 
 static struct m365_intervals *runs_of(struct m365_map *m, const void *k)
 {
-    void **slot = m365_map_put(m, k, NULL);
-    if (!slot) {
-        return NULL;
-    }
-    if (!*slot) {
-        *slot = calloc(1, sizeof(struct m365_intervals));
-    }
-    return *slot;
+    return m365_map_obtain(m, k, NULL, sizeof(struct m365_intervals), NULL);
 }
 
 static void runs_map_free(struct m365_map *m)
@@ -161,19 +154,12 @@ static void set_put(struct m365_map *m, const void *k)
 
 static struct user *user_of(struct state *s, const char *upn)
 {
-    void **slot = m365_map_put(&s->users, upn, NULL);
-    if (!slot) {
-        return NULL;
-    }
-    if (!*slot) {
-        struct user *u = calloc(1, sizeof(*u));
-        if (!u) {
-            return NULL;
-        }
+    bool fresh;
+    struct user *u = m365_map_obtain(&s->users, upn, NULL, sizeof(*u), &fresh);
+    if (u && fresh) {
         u->upn = upn;
-        *slot = u;
     }
-    return *slot;
+    return u;
 }
 
 static int sign_in_cat(const struct m365_event *ev)
@@ -295,16 +281,10 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
 {
     int cat = sign_in_cat(ev);
     const char *file = ev->evidence.file ? ev->evidence.file : "-";
-    void **fs = m365_map_put(&s->files, file, NULL);
-    if (fs && !*fs) {
-        struct span *sp = calloc(1, sizeof(*sp));
-        if (sp) {
-            sp->first = ev->time_ms;
-            *fs = sp;
-        }
-    }
-    if (fs && *fs) {
-        struct span *sp = *fs;
+    bool fresh;
+    struct span *sp = m365_map_obtain(&s->files, file, NULL, sizeof(*sp), &fresh);
+    if (sp) {
+        sp->first = fresh ? ev->time_ms : sp->first;
         sp->last = ev->time_ms; /* events arrive in time order */
         sp->cats |= (uint8_t)(1u << cat);
     }

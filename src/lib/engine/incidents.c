@@ -350,19 +350,15 @@ struct incident_reads {
 
 static void count_read(struct incident_reads *r, const struct m365_event *ev)
 {
-    void **slot = m365_map_put(&r->acc, ev->mail->mailbox_upn, NULL);
-    if (!slot) {
+    bool fresh;
+    struct exposure_acc *a =
+        m365_map_obtain(&r->acc, ev->mail->mailbox_upn, NULL, sizeof(*a), &fresh);
+    if (!a) {
         return;
     }
-    struct exposure_acc *a = *slot;
-    if (!a) {
-        a = calloc(1, sizeof(*a));
-        if (!a) {
-            return;
-        }
+    if (fresh) {
         a->mailbox = ev->mail->mailbox_upn;
         a->first = ev->time_ms;
-        *slot = a;
     }
     a->records++;
     a->items += ev->mail->n_items ? ev->mail->n_items
@@ -755,12 +751,9 @@ enum m365_status m365_incidents_build(struct m365_scan *s, struct m365_detect_st
                     keys[1] = m365_enrich_ip(m365_scan_enrich(s), keys[0])->prefix;
                 }
                 for (int q = 0; q < 2 && keys[q]; q++) {
-                    void **slot = m365_map_put(&ents, keys[q], (const void *)(uintptr_t)(k + 1));
-                    if (!slot) {
-                        continue;
-                    }
-                    struct ent_list *l = *slot;
-                    if (!l && !(l = *slot = calloc(1, sizeof(*l)))) {
+                    struct ent_list *l = m365_map_obtain(
+                        &ents, keys[q], (const void *)(uintptr_t)(k + 1), sizeof(*l), NULL);
+                    if (!l) {
                         continue;
                     }
                     if (l->n == l->cap) {

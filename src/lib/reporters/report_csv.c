@@ -61,12 +61,8 @@ enum m365_status m365_scan_write_timeline_csv(const struct m365_scan *s, bool al
     for (size_t i = 0; i < m365_scan_n_findings(s); i++) {
         const struct m365_finding *f = m365_scan_finding(s, i);
         for (size_t k = 0; k < f->n_evidence; k++) {
-            void **slot = m365_map_put(&lk, f->evidence[k], NULL);
-            if (!slot) {
-                continue;
-            }
-            struct links *l = *slot;
-            if (!l && !(l = *slot = calloc(1, sizeof(*l)))) {
+            struct links *l = m365_map_obtain(&lk, f->evidence[k], NULL, sizeof(*l), NULL);
+            if (!l) {
                 continue;
             }
             if (!strstr(l->rules, f->rule) && strlen(l->rules) + strlen(f->rule) + 2 < sizeof(l->rules)) {
