@@ -22,6 +22,8 @@ struct cfg {
     double geo_tolerance; /* km */
     uint32_t burst_networks;
     int64_t burst_window;
+    uint32_t stay_signins;
+    int64_t stay_span;
 };
 
 static const struct m365_param_def params[] = {
@@ -47,6 +49,12 @@ static const struct m365_param_def params[] = {
                "(rotating proxies)"),
     M365_PARAM("burst_window", M365_PARAM_DURATION, "10m", struct cfg, burst_window,
                "the window for burst_networks"),
+    M365_PARAM("stay_signins", M365_PARAM_UINT, "3", struct cfg, stay_signins,
+               "sign-ins from a user's new country, in a row with none placed in another "
+               "country, that make a stay over stay_span: travel, reported at low"),
+    M365_PARAM("stay_span", M365_PARAM_DURATION, "12h", struct cfg, stay_span,
+               "how long those sign-ins must span to be a stay; one from anywhere else in between "
+               "(the user at home while someone signs in abroad) ends the run"),
 };
 
 #define MAX_KNOWN 64 /* countries / ASNs remembered per user; past that nothing is new */
@@ -62,6 +70,12 @@ struct novel {
     const char *country; /* when new */
     uint32_t asn;        /* when new */
     bool tenant_new;     /* the country is new to the whole tenant (account without baseline) */
+    /* The run of the user's sign-ins from the new country that it opens, until one placed
+     * elsewhere: a traveller's stay is long and unbroken; a stolen session replayed abroad is
+     * short, between the user's own sign-ins at home. */
+    uint32_t stay_n;
+    int64_t stay_last;
+    bool stay_over;
 };
 
 struct hop {
@@ -240,6 +254,29 @@ static const struct m365_event *first_from_address(struct m365_dctx *dc, const s
     return NULL;
 }
 
+/* Extends or ends the runs of sign-ins that the user's new countries opened. An address that
+ * places nobody (a cloud VM, a VPN's exit) neither extends nor ends one. */
+static void follow_stays(struct m365_dctx *dc, struct user *u, const struct m365_event *ev,
+                         const struct m365_ipinfo *ii, const struct place *pl)
+{
+    const char *why;
+    if (!pl->country || m365_id_hosting(dc, ev, ii, &why)) {
+        return;
+    }
+    for (uint32_t i = 0; i < u->n_novel; i++) {
+        struct novel *n = &u->novel[i];
+        if (!n->country || n->stay_over) {
+            continue;
+        }
+        if (n->country == pl->country) {
+            n->stay_n++;
+            n->stay_last = ev->time_ms;
+        } else {
+            n->stay_over = true;
+        }
+    }
+}
+
 static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u,
                     const struct m365_event *ev, const struct m365_ipinfo *ii,
                     const struct place *pl)
@@ -291,7 +328,8 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     if (u->n_novel < MAX_ANOM) {
         u->novel[u->n_novel++] =
             (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev),
-                           new_country ? country : NULL, new_asn ? asn : 0, tenant_new};
+                           new_country ? country : NULL, new_asn ? asn : 0, tenant_new,
+                           1, t, false};
     }
 }
 
@@ -459,6 +497,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     s->placed_by_db += pl.from_db;
     bool known = pl.country && m365_map_get(&u->countries, pl.country, NULL);
     if (!ii->trusted && !ii->is_private) {
+        follow_stays(dc, u, ev, ii, &pl);
         novelty(dc, c, s, u, ev, ii, &pl);
     }
     travel(dc, c, u, ev, ii, &pl, known);
@@ -494,10 +533,23 @@ static void ev_where(struct m365_dctx *dc, struct m365_buf *d, int *f, const cha
     }
 }
 
-static void report(struct m365_dctx *dc, struct state *s, struct user *u)
+/* A new country the user then stayed in, as a traveller does; a dormant account's first
+ * country, new to the whole tenant, is never one. */
+static bool is_stay(const struct cfg *c, const struct novel *n)
+{
+    return n->country && !n->tenant_new && n->stay_n >= c->stay_signins &&
+           n->stay_last - n->ev->time_ms >= c->stay_span;
+}
+
+static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u)
 {
     bool asn_only = u->total_novel && !u->new_countries;
-    int strong = (u->new_countries > 0) + (u->total_hops > 0) + (u->total_bursts > 0);
+    uint32_t stays = 0;
+    for (uint32_t i = 0; i < u->n_novel; i++) {
+        stays += is_stay(c, &u->novel[i]);
+    }
+    /* New countries that were all stays say travel: low, unless travel or a burst shows too. */
+    int strong = (u->new_countries > stays) + (u->total_hops > 0) + (u->total_bursts > 0);
     enum m365_severity sev = strong >= 2 ? M365_SEV_HIGH : strong ? M365_SEV_MEDIUM : M365_SEV_LOW;
     struct m365_fb *fb = m365_fb_begin(dc, sev);
     if (!fb) {
@@ -556,6 +608,14 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
         m365_buf_puts(d, n->asn ? "true" : "false");
         m365_json_key(d, &f, "new_to_tenant");
         m365_buf_puts(d, n->tenant_new ? "true" : "false");
+        if (n->country) {
+            m365_json_key(d, &f, "stay");
+            m365_buf_puts(d, is_stay(c, n) ? "true" : "false");
+            m365_json_key(d, &f, "stay_signins");
+            m365_buf_printf(d, "%u", n->stay_n);
+            m365_json_key(d, &f, "stay_hours");
+            m365_buf_printf(d, "%.1f", (double)(n->stay_last - n->ev->time_ms) / 3600000.0);
+        }
         m365_json_key(d, &f, "first_signin_from_address");
         if (n->prior) {
             m365_buf_putc(d, '{');
@@ -681,15 +741,21 @@ static void report(struct m365_dctx *dc, struct state *s, struct user *u)
         if (n->asn) {
             snprintf(asn, sizeof(asn), "AS%u", n->asn);
         }
+        char stay[96] = "";
+        if (is_stay(c, n)) {
+            snprintf(stay, sizeof(stay), ", then stayed: %u sign-ins over %.0f h from there alone",
+                     n->stay_n, (double)(n->stay_last - n->ev->time_ms) / 3600000.0);
+        }
         w += (size_t)snprintf(what + w, sizeof(what) - w,
-                              "%ssigned in from new %s %s%s%s (%s%s)%s", w ? "; " : "",
+                              "%ssigned in from new %s %s%s%s (%s%s)%s%s", w ? "; " : "",
                               n->country ? "country" : "network", n->country ? n->country : "",
                               n->country && n->asn ? " / " : "", asn, n->ev->ip,
                               n->country && place_of(dc, n->ev).from_db ? ", placed by --geo-db"
                                                                         : "",
                               n->tenant_new ? ", a country no account of the tenant had signed "
                                               "in from, with no sign-in history of its own"
-                                            : "");
+                                            : "",
+                              stay);
     }
     if (u->n_bursts && w < sizeof(what)) {
         const struct burst *b = &u->bursts[0];
@@ -708,7 +774,7 @@ static void finish(struct m365_dctx *dc, void *sv)
     {
         struct user *u = slot->val;
         if (u->total_novel || u->total_hops || u->total_bursts) {
-            report(dc, s, u);
+            report(dc, m365_dctx_cfg(dc), s, u);
         }
     }
     if (s->signins && !s->placed) {

@@ -207,6 +207,7 @@ write(ROOT + '/pos_ual_graph_dormant_account_password_first_right_unlocated', {
                                             'time': '2026-03-05T23:40:12.000Z', 'ip': '77.166.40.12',
                                             'city': 'Amsterdam', 'country': 'NL', 'new_country': True,
                                             'asn': 1136, 'new_asn': False, 'new_to_tenant': True,
+                                            'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'first_signin_from_address': {
                                                 'time': '2026-03-04T22:14:31.000Z', 'error_code': 50079}}]}}])})
 
@@ -264,6 +265,7 @@ geo_case(ROOT + '/pos_ual_geo_db_dormant_account_abroad', {
                                             'city': 'Amsterdam', 'country': 'NL', 'located_by': 'geo-db',
                                             'new_country': True, 'asn': None, 'new_asn': False,
                                             'new_to_tenant': True,
+                                            'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'first_signin_from_address': {
                                                 'time': '2026-03-04T22:14:31.000Z', 'error_code': 50079}}]}}])})
 
@@ -393,3 +395,39 @@ write(ROOT + '/neg_graph_dormant_account_through_the_tenants_cloud_desktop', {
     'ranges.txt': AZ_RANGES,
     'args': '--ip-ranges\n@CASE@/ranges.txt\n',
     'expect.json': expect([])})
+
+# U/V. Graph: a new country after two weeks at home, travel or not. U: Aisha flies to London and
+# signs in from her hotel for two days, from nowhere else, then is back at the office: a stay,
+# which is what travel looks like (low). V: Ravi's session is replayed from London three times
+# over a day while he keeps signing in at the office in between (no hop is too fast for a
+# plane): no stay (medium).
+LONDON_HOTEL = ('81.2.69.160', 'London', 'England', 'GB', 51.50853, -0.12574, 2856)
+seed('anom-U')
+sig = routine('aisha.khan', 'aisha', T('2026-02-20T13:35:00'), 15)
+sig.append(signin(T('2026-03-06T13:02:40'), 'aisha.khan', OFFICE, app='teams'))
+trip = ['2026-03-07T08:10:12', '2026-03-07T12:41:55', '2026-03-07T18:05:31', '2026-03-08T07:55:02',
+        '2026-03-08T13:20:47', '2026-03-08T21:10:19', '2026-03-09T08:30:12']
+sig += [signin(T(t), 'aisha.khan', LONDON_HOTEL, app=('owa', 'teams', 'officehome')[i % 3])
+        for i, t in enumerate(trip)]
+sig.append(signin(T('2026-03-11T13:30:08'), 'aisha.khan', OFFICE, app='teams'))
+write(ROOT + '/pos_graph_business_trip_low', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'low',
+                            'entities': {'users': ['aisha.khan@contosodemo.onmicrosoft.com'], 'ips': ['81.2.69.160']},
+                            'summary_contains': 'signed in from new country GB / AS2856 (81.2.69.160), then '
+                                                'stayed: 7 sign-ins over 48 h from there alone',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+seed('anom-V')
+sig = routine('ravi.menon', 'ravi', T('2026-02-20T13:25:00'), 15)
+sig.append(signin(T('2026-03-06T19:04:10'), 'ravi.menon', HOME['ravi'], app='owa'))
+for t, place in (('2026-03-07T02:30:44', LONDON_HOTEL), ('2026-03-07T13:10:05', OFFICE),
+                 ('2026-03-07T23:45:31', LONDON_HOTEL), ('2026-03-08T03:10:02', LONDON_HOTEL),
+                 ('2026-03-08T13:05:57', OFFICE)):
+    sig.append(signin(T(t), 'ravi.menon', place, app='owa',
+                      ua=UA_ATTACK if place is LONDON_HOTEL else UA_EDGE))
+write(ROOT + '/pos_graph_session_replayed_abroad_between_office_days', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ravi.menon@contosodemo.onmicrosoft.com'], 'ips': ['81.2.69.160']},
+                            'summary_contains': 'signed in from new country GB / AS2856 (81.2.69.160).',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
