@@ -43,6 +43,7 @@ struct net {
 
 struct user {
     const char *upn;
+    int64_t first_success; /* the first successful interactive sign-in, in any log */
     struct net **nets;
     uint32_t n_nets, cap_nets;
 };
@@ -106,16 +107,19 @@ static bool enriched(struct m365_dctx *dc)
     return m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc);
 }
 
-static struct net *net_of(struct state *s, const char *upn, const char *label)
+static struct user *user_of(struct state *s, const char *upn)
 {
     bool fresh;
     struct user *u = m365_map_obtain(&s->users, upn, NULL, sizeof(*u), &fresh);
-    if (!u) {
-        return NULL;
-    }
-    if (fresh) {
+    if (u && fresh) {
         u->upn = upn;
+        u->first_success = M365_TIME_NONE;
     }
+    return u;
+}
+
+static struct net *net_of(struct user *u, const char *label)
+{
     for (uint32_t i = 0; i < u->n_nets; i++) {
         if (u->nets[i]->label == label) {
             return u->nets[i];
@@ -178,6 +182,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             return; /* token refreshes come from wherever the client's service runs */
         }
         success = ev->result == M365_RESULT_SUCCESS;
+        struct user *u = success ? user_of(s, ev->actor_upn) : NULL;
+        if (u && u->first_success == M365_TIME_NONE) {
+            u->first_success = ev->time_ms; /* events arrive in time order */
+        }
         /* The password was accepted but consent or MFA interrupted: evidence, not a trigger. */
         other = !success && (m365_signin_password_correct(ev) || ev->error_code == 65001);
         if (!success && !other) {
@@ -209,7 +217,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (signin && microsoft_brokered(ev, ii, label)) {
         return;
     }
-    struct net *n = net_of(s, ev->actor_upn, label);
+    struct user *u = user_of(s, ev->actor_upn);
+    struct net *n = u ? net_of(u, label) : NULL;
     if (!n) {
         return;
     }
@@ -256,12 +265,18 @@ static int cmp_net(const void *a, const void *b)
 
 /* Already in use when the log that first shows it begins: the habit predates the evidence.
  * Sign-ins decide when there are any: an audit log whose first record is the attacker's own
- * change (a quiet tenant) starts with the attack, which is no habit. */
-static bool established(const struct cfg *c, const struct state *s, const struct net *n)
+ * change (a quiet tenant) starts with the attack, which is no habit. Nor is a network first
+ * seen when an Entra export of the last days begins if another log (the UAL) recorded the
+ * user signing in well before, never from it. */
+static bool established(const struct cfg *c, const struct state *s, const struct user *u,
+                        const struct net *n)
 {
     int64_t first = n->signins ? n->first_signin : n->first;
     uint8_t src = n->signins ? n->signin_src : n->first_src;
     int64_t start = src < M365_LOG__COUNT ? s->log_start[src] : INT64_MIN;
+    if (n->signins && u->first_success != M365_TIME_NONE && u->first_success < start) {
+        start = u->first_success;
+    }
     return first != M365_TIME_NONE && start != INT64_MIN && first - start <= c->established;
 }
 
@@ -272,7 +287,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct state
     uint32_t nn = 0, signins = 0, admin = 0, other = 0;
     for (uint32_t i = 0; i < u->n_nets; i++) {
         struct net *n = u->nets[i];
-        if ((n->signins || n->admin) && !established(c, s, n)) {
+        if ((n->signins || n->admin) && !established(c, s, u, n)) {
             nets[nn++] = n;
             signins += n->signins;
             admin += n->admin;

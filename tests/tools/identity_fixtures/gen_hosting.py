@@ -240,3 +240,36 @@ if mk:
         subprocess.run([mk, case + '/asn.mmdb'], stdin=f, check=True)
 elif not os.path.exists(case + '/asn.mmdb'):
     sys.exit('set M365_MAKE_MMDB to a built tests/tools/make_mmdb to create %s/asn.mmdb' % case)
+
+# I/J. A UAL search for the first days (03-01 to 03-04) beside a Log Analytics SigninLogs export
+# of the last two. I: Dana signs in from an Azure VM an hour and a half after the export begins;
+# the UAL recorded her signing in for four days before, never from there: no habit, reported.
+# J: the UAL search was for Emily alone, and Dana works on the company's Azure Virtual Desktop
+# from the export's first hour: nothing recorded her before, so the desktop predates the
+# evidence (silent).
+seed('hosting-I')
+early = daily(T('2026-03-01T13:40:00'), 4, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+late = daily(T('2026-03-05T13:40:00'), 2, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+late.append(signin(T('2026-03-05T15:12:41'), 'dana.whitfield', AZ_VM, app='portal', ua=UA_ATTACK))
+write(ROOT + '/pos_ual_sentinel_vm_on_the_first_day_of_a_late_export', {
+    'audit.jsonl': jsonl(sorted([ual_signin(s) for s in early], key=lambda a: a['CreationTime'])),
+    'SigninLogs.csv': la_csv(la_rows(late)),
+    'azure-ranges.txt': AZURE_LIST,
+    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['dana.whitfield@contosodemo.onmicrosoft.com'], 'ips': ['52.168.30.17']},
+                            'summary_contains': 'from hosting address 52.168.30.17 (AzureCloud.eastus)',
+                            'details': {'signins': 1, 'admin_actions': 0}}]),
+})
+seed('hosting-J')
+early = daily(T('2026-03-01T13:40:00'), 4, [('emily.tran', 'emily')])
+late = daily(T('2026-03-05T13:40:00'), 2, [('emily.tran', 'emily')])
+late += [signin(T('2026-03-05T13:52:10') + D(days=d, minutes=7 * d), 'dana.whitfield', AVD,
+                app=['officehome', 'teams'][d % 2]) for d in range(2)]
+write(ROOT + '/neg_ual_sentinel_virtual_desktop_user_outside_the_ual_search', {
+    'audit.jsonl': jsonl(sorted([ual_signin(s) for s in early], key=lambda a: a['CreationTime'])),
+    'SigninLogs.csv': la_csv(la_rows(late)),
+    'azure-ranges.txt': AZURE_LIST,
+    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
+    'expect.json': expect([]),
+})
