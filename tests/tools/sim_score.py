@@ -6,9 +6,12 @@ usage: sim_score.py GROUND_TRUTH.json SCAN.json [--verbose]
 Recall: an attack step counts as found when a finding of one of the step's rules cites one of
 the step's records, or (steps seen as an absence of records, and findings whose evidence list
 was capped) names one of the step's entities within a day of the step.
-Precision: every finding above low must be explained by the attack (it cites an attack record or
-names an attacker address, app or service principal); a finding above low that cites a
-near-miss record and nothing of the attack is a false alarm, as is one explained by nothing.
+Precision: every finding above low must be explained by the attack (it cites an attack record,
+names an attacker address, app or service principal, or is of the rule of a step seen as an
+absence of records and names one of its entities within a day of it: a mailbox whose auditing
+the attacker switched off, cited by its owner's own earlier reads); a finding above low that
+cites a near-miss record and nothing of the attack is a false alarm, as is one explained by
+nothing.
 Exposure: the mailboxes the incidents say were read (exposure) against the mailboxes the attack
 read (those of the steps a mail-reading rule scores) and touched at all (any step's mailboxes).
 A mailbox named that no step touched is a wrong exposure (a backup service's or the office's
@@ -68,6 +71,10 @@ def main():
             return True
         return a <= d + 86400 and c <= b + 86400
 
+    def absence_of(f):
+        return any(s.get("kind") == "absence" and f["rule"] in s.get("rules", []) and
+                   f["_ents"] & ents(s) and near_in_time(f, s) for s in steps)
+
     found = 0
     # Steps with no rule are context (an app's own sign-ins from Azure): not scored.
     observable = [s for s in steps if s.get("observable", True) and s.get("rules")]
@@ -92,7 +99,7 @@ def main():
         if f["severity"] not in ABOVE_LOW:
             continue
         alarms += 1
-        if f["_ids"] & attack_ids or f["_ents"] & attacker:
+        if f["_ids"] & attack_ids or f["_ents"] & attacker or absence_of(f):
             continue
         false_alarms += 1
         why = "cites near miss" if f["_ids"] & near_ids else "explained by no attack step"
