@@ -72,6 +72,12 @@ expect_eq "travel: only the new end's address named" \
     "$(jq -c '[.findings[] | select(.rule=="anomalous-signin-location") | .entities.ips]' "$WORK/out")" '[["105.112.33.40"]]'
 expect_eq "travel: both ends still evidence" \
     "$(jq -c '[.findings[] | select(.rule=="anomalous-signin-location") | [.evidence[].line]]' "$WORK/out")" '[[29,30,31]]'
+# Both ends known (the attacker's second sign-in from a country its first made known): the end
+# the user's own sign-ins rarely come from is named, not the office.
+HIJACK=$SRC/tests/detections/anomalous-signin-location/pos_graph_session_hijacked_twice_then_the_office
+run scan --no-progress --format json "$HIJACK/signins.json"
+expect_eq "travel between two known ends: the rarer end's address alone" \
+    "$(jq -c '[.findings[] | select(.rule=="anomalous-signin-location") | .entities.ips]' "$WORK/out")" '[["159.89.204.10"]]'
 run scan --no-progress --format json "$GEO/audit.jsonl"
 expect_eq "without --geo-db: no place, no finding" \
     "$(jq '[.findings[] | select(.rule=="anomalous-signin-location")] | length' "$WORK/out")" 0

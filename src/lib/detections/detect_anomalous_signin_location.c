@@ -70,6 +70,8 @@ struct novel {
     const char *country; /* when new */
     uint32_t asn;        /* when new */
     bool tenant_new;     /* the country is new to the whole tenant (account without baseline) */
+    bool tenant_visited; /* tenant_new, though accounts had signed in from there: none lives
+                            there (a traveller, another dormant account) */
     /* The run of the user's sign-ins from the new country that it opens, until one placed
      * elsewhere: a traveller's stay is long and unbroken; a stolen session replayed abroad is
      * short, between the user's own sign-ins at home. */
@@ -109,7 +111,14 @@ struct addr {
 struct user {
     const char *upn;
     int64_t first_success; /* the account's first successful sign-in, any log */
-    struct m365_map countries, asns;
+    struct m365_map countries; /* country -> 1 + its sign-ins from outside the cloud */
+    struct m365_map asns;
+    uint32_t placed_own; /* located sign-ins from outside the cloud: the countries' total */
+    /* A dormant account's first place in a country accounts had signed in from: judged in
+     * finish, once it is known whether any account lives there or only visited. */
+    const struct m365_event *visit_ev, *visit_prior;
+    const char *visit_country;
+    bool late; /* first placed well after the tenant's first sign-in: a dormant or new account */
     int64_t country_first, asn_first;
     uint32_t country_n, asn_n;
     uint32_t last_geo; /* m365_ev_ref */
@@ -255,12 +264,15 @@ static const struct m365_event *first_from_address(struct m365_dctx *dc, const s
 }
 
 /* Extends or ends the runs of sign-ins that the user's new countries opened. An address that
- * places nobody (a cloud VM, a VPN's exit) neither extends nor ends one. */
+ * places nobody (a cloud VM, a VPN's exit, Outlook Mobile's service) neither extends nor ends
+ * one. A token refresh (non-interactive) ends one too, and extends one only from the very
+ * address of the new place: the device that is there. */
 static void follow_stays(struct m365_dctx *dc, struct user *u, const struct m365_event *ev,
-                         const struct m365_ipinfo *ii, const struct place *pl)
+                         const struct m365_ipinfo *ii, const struct place *pl, bool interactive)
 {
     const char *why;
-    if (!pl->country || m365_id_hosting(dc, ev, ii, &why)) {
+    if (!pl->country || ii->trusted || ii->is_private || m365_id_hosting(dc, ev, ii, &why) ||
+        m365_id_brokered_client(ev)) {
         return;
     }
     for (uint32_t i = 0; i < u->n_novel; i++) {
@@ -268,13 +280,29 @@ static void follow_stays(struct m365_dctx *dc, struct user *u, const struct m365
         if (!n->country || n->stay_over) {
             continue;
         }
-        if (n->country == pl->country) {
+        if (n->country != pl->country) {
+            n->stay_over = true;
+        } else if (interactive || strcmp(n->ev->ip, ev->ip) == 0) {
             n->stay_n++;
             n->stay_last = ev->time_ms;
-        } else {
-            n->stay_over = true;
         }
     }
+}
+
+/* A successful token refresh of a user with new places: only the runs of those places. */
+static void refresh(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
+{
+    struct user *u = ev->result == M365_RESULT_SUCCESS
+                         ? m365_map_get(&s->users, ev->actor_upn, NULL)
+                         : NULL;
+    if (!u || !u->n_novel) {
+        return;
+    }
+    struct place pl = place_of(dc, ev);
+    if (pl.country) {
+        pl.country = upper(dc, pl.country);
+    }
+    follow_stays(dc, u, ev, m365_dctx_ipinfo(dc, ev->ip), &pl, false);
 }
 
 static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u,
@@ -295,21 +323,33 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
         }
         u->country_n++;
         new_country = learn(&u->countries, country) && ready;
+        const char *why;
+        bool hosted = m365_id_hosting(dc, ev, ii, &why);
+        if (!hosted && m365_map_get(&u->countries, country, NULL)) {
+            void **v = m365_map_put(&u->countries, country, NULL); /* there: no new key */
+            if (v && *v) {
+                *v = (void *)((uintptr_t)*v + 1);
+                u->placed_own++;
+            }
+        }
         /* A dormant account has no history of its own: its first located sign-in, coming
          * well after the tenant's, is compared with the tenant, where a country nobody signed
          * in from is new. A new hire seen at home first, accounts active from the start (their
          * own baseline) and guests (their own organisations) are not compared so. */
-        const char *why;
         bool unknown_to_tenant =
-            m365_id_hosting(dc, ev, ii, &why)
-                ? learn(&s->tenant_hosting_countries, country) &&
-                      !m365_map_get(&s->tenant_countries, country, NULL)
-                : learn(&s->tenant_countries, country);
+            hosted ? learn(&s->tenant_hosting_countries, country) &&
+                         !m365_map_get(&s->tenant_countries, country, NULL)
+                   : learn(&s->tenant_countries, country);
         bool late = u->first_success != M365_TIME_NONE && s->tenant_first != M365_TIME_NONE &&
                     u->first_success - s->tenant_first >= c->tenant_baseline;
-        if (!ready && late && first_place && unknown_to_tenant &&
-            !m365_icontains(u->upn, "#ext#")) {
+        bool dormant = !ready && late && first_place && !m365_icontains(u->upn, "#ext#");
+        u->late |= first_place && late;
+        if (dormant && unknown_to_tenant) {
             new_country = tenant_new = true;
+        } else if (dormant && !hosted) {
+            u->visit_ev = m365_dctx_keep(dc, ev);
+            u->visit_prior = first_from_address(dc, u, ev);
+            u->visit_country = country;
         }
     }
     if (asn) {
@@ -328,7 +368,7 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     if (u->n_novel < MAX_ANOM) {
         u->novel[u->n_novel++] =
             (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev),
-                           new_country ? country : NULL, new_asn ? asn : 0, tenant_new,
+                           new_country ? country : NULL, new_asn ? asn : 0, tenant_new, false,
                            1, t, false};
     }
 }
@@ -447,7 +487,11 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     /* Interactive sign-ins only: token refreshes of mobile apps come from their cloud services,
      * geolocated wherever Microsoft runs them. */
     if (ev->time_ms == M365_TIME_NONE || !m365_signin_is_user(ev) || !ev->actor_upn ||
-        !ev->ip || ev->is_interactive == 0 || ev->log_source == M365_LOG_SIGNIN_NONINTERACTIVE) {
+        !ev->ip) {
+        return;
+    }
+    if (ev->is_interactive == 0 || ev->log_source == M365_LOG_SIGNIN_NONINTERACTIVE) {
+        refresh(dc, s, ev);
         return;
     }
     bool success = ev->result == M365_RESULT_SUCCESS;
@@ -497,7 +541,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     s->placed_by_db += pl.from_db;
     bool known = pl.country && m365_map_get(&u->countries, pl.country, NULL);
     if (!ii->trusted && !ii->is_private) {
-        follow_stays(dc, u, ev, ii, &pl);
+        follow_stays(dc, u, ev, ii, &pl, true);
         novelty(dc, c, s, u, ev, ii, &pl);
     }
     travel(dc, c, u, ev, ii, &pl, known);
@@ -533,6 +577,15 @@ static void ev_where(struct m365_dctx *dc, struct m365_buf *d, int *f, const cha
     }
 }
 
+/* How many of the user's sign-ins from outside the cloud came from the country of ev. */
+static uint32_t home_weight(struct m365_dctx *dc, const struct user *u, const struct m365_event *ev)
+{
+    struct place pl = place_of(dc, ev);
+    uintptr_t n = pl.country ? (uintptr_t)m365_map_get(&u->countries, upper(dc, pl.country), NULL)
+                             : 0;
+    return n ? (uint32_t)(n - 1) : 0;
+}
+
 /* A new country the user then stayed in, as a traveller does; a dormant account's first
  * country, new to the whole tenant, is never one. */
 static bool is_stay(const struct cfg *c, const struct novel *n)
@@ -566,16 +619,24 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     }
     for (uint32_t i = 0; i < u->n_hops; i++) {
         const struct hop *h = &u->hops[i];
-        bool both = h->from_known == h->to_known; /* cannot tell which end is not the user */
+        bool name_from = !h->from_known, name_to = !h->to_known;
+        if (h->from_known == h->to_known) {
+            /* Both ends known (an attacker's second sign-in from a country it made known) or
+             * neither: the end whose country the user's own sign-ins rarely came from is not
+             * the user; when neither is clearly rarer, both are named. */
+            uint32_t wf = home_weight(dc, u, h->from), wt = home_weight(dc, u, h->to);
+            name_from = !(3 * wt < wf);
+            name_to = !(3 * wf < wt);
+        }
         m365_fb_event(fb, h->from);
         m365_fb_event(fb, h->to);
-        if (both || !h->from_known) {
+        if (name_from) {
             m365_fb_entity(fb, M365_ENT_IPS, h->from->ip);
         }
-        if (!both && !h->from_known) {
+        if (name_from && !name_to) {
             m365_fb_entity(fb, M365_ENT_APPS, h->from->app_name);
         }
-        if (both || !h->to_known) {
+        if (name_to) {
             m365_fb_entity(fb, M365_ENT_IPS, h->to->ip);
             m365_fb_entity(fb, M365_ENT_APPS, h->to->app_name);
         }
@@ -608,6 +669,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         m365_buf_puts(d, n->asn ? "true" : "false");
         m365_json_key(d, &f, "new_to_tenant");
         m365_buf_puts(d, n->tenant_new ? "true" : "false");
+        m365_json_key(d, &f, "tenant_visited");
+        m365_buf_puts(d, n->tenant_visited ? "true" : "false");
         if (n->country) {
             m365_json_key(d, &f, "stay");
             m365_buf_puts(d, is_stay(c, n) ? "true" : "false");
@@ -752,9 +815,12 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
                               n->country && n->asn ? " / " : "", asn, n->ev->ip,
                               n->country && place_of(dc, n->ev).from_db ? ", placed by --geo-db"
                                                                         : "",
-                              n->tenant_new ? ", a country no account of the tenant had signed "
-                                              "in from, with no sign-in history of its own"
-                                            : "",
+                              n->tenant_visited ? ", a country accounts of the tenant had signed "
+                                                  "in from but none lives in, with no sign-in "
+                                                  "history of its own"
+                              : n->tenant_new ? ", a country no account of the tenant had signed "
+                                                "in from, with no sign-in history of its own"
+                                              : "",
                               stay);
     }
     if (u->n_bursts && w < sizeof(what)) {
@@ -767,12 +833,47 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     m365_fb_end(fb);
 }
 
+/* Whether an account other than u, active from the start, signs in mostly from the country
+ * (outside the cloud): someone of the tenant lives there. Late accounts do not vouch: a second
+ * dormant account taken over from the attacker's country would, for the first. */
+static bool someone_lives_in(const struct state *s, const struct user *u, const char *country)
+{
+    M365_MAP_EACH(&s->users, slot)
+    {
+        const struct user *v = slot->val;
+        uintptr_t n = v == u || v->late ? 0 : (uintptr_t)m365_map_get(&v->countries, country, NULL);
+        if (n > 1 && 2 * (n - 1) >= v->placed_own) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A dormant account whose first place was a country accounts of the tenant had only visited
+ * (a traveller's destination) is new to the tenant as well: judged now all sign-ins are in. */
+static void judge_visit(struct state *s, struct user *u)
+{
+    if (!u->visit_ev || someone_lives_in(s, u, u->visit_country)) {
+        return;
+    }
+    if (u->n_novel == MAX_ANOM) {
+        u->n_novel--; /* the first place goes first; the last kept gives way */
+    }
+    memmove(&u->novel[1], &u->novel[0], u->n_novel * sizeof(u->novel[0]));
+    u->novel[0] = (struct novel){u->visit_ev, u->visit_prior, u->visit_country, 0, true, true,
+                                 1, u->visit_ev->time_ms, false};
+    u->n_novel++;
+    u->total_novel++;
+    u->new_countries++;
+}
+
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
     M365_MAP_EACH(&s->users, slot)
     {
         struct user *u = slot->val;
+        judge_visit(s, u);
         if (u->total_novel || u->total_hops || u->total_bursts) {
             report(dc, m365_dctx_cfg(dc), s, u);
         }

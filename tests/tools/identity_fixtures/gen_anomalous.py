@@ -207,6 +207,7 @@ write(ROOT + '/pos_ual_graph_dormant_account_password_first_right_unlocated', {
                                             'time': '2026-03-05T23:40:12.000Z', 'ip': '77.166.40.12',
                                             'city': 'Amsterdam', 'country': 'NL', 'new_country': True,
                                             'asn': 1136, 'new_asn': False, 'new_to_tenant': True,
+                                            'tenant_visited': False,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'first_signin_from_address': {
                                                 'time': '2026-03-04T22:14:31.000Z', 'error_code': 50079}}]}}])})
@@ -265,6 +266,7 @@ geo_case(ROOT + '/pos_ual_geo_db_dormant_account_abroad', {
                                             'city': 'Amsterdam', 'country': 'NL', 'located_by': 'geo-db',
                                             'new_country': True, 'asn': None, 'new_asn': False,
                                             'new_to_tenant': True,
+                                            'tenant_visited': False,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'first_signin_from_address': {
                                                 'time': '2026-03-04T22:14:31.000Z', 'error_code': 50079}}]}}])})
@@ -429,5 +431,112 @@ write(ROOT + '/pos_graph_session_replayed_abroad_between_office_days', {
     'signins.json': graph_file(sig),
     'expect.json': expect([{'severity': 'medium',
                             'entities': {'users': ['ravi.menon@contosodemo.onmicrosoft.com'], 'ips': ['81.2.69.160']},
+                            'summary_contains': 'signed in from new country GB / AS2856 (81.2.69.160).',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# W/X. Graph: a dormant account's first sign-in, from a home ISP in Amsterdam, where accounts of
+# the tenant had signed in before. W: only Dana had, on a three-day trip (a stay: low): nobody
+# lives there, so the country is new to the tenant (medium). X: Marcus works from Amstelveen
+# every day from the start; the dormant account is his rarely used admin account: nothing.
+AMS_HOTEL = ('145.53.10.20', 'Amsterdam', 'North Holland', 'NL', 52.37403, 4.88969, 1136)
+MARCUS_NL = ('62.45.100.8', 'Amstelveen', 'North Holland', 'NL', 52.30083, 4.86389, 1136)
+seed('anom-W')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 10)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
+sig += [signin(T(t), 'dana.whitfield', AMS_HOTEL, app=('owa', 'teams', 'officehome')[i % 3])
+        for i, t in enumerate(['2026-03-03T08:12:40', '2026-03-03T15:40:02', '2026-03-04T08:05:51',
+                               '2026-03-04T16:22:13', '2026-03-05T07:58:30'])]
+sig.append(signin(T('2026-03-07T14:02:11'), 'dana.whitfield', OFFICE, app='teams'))
+dormant = [signin(T('2026-03-06T21:44:09'), 'svc-archive', AMSTERDAM, app='owa'),
+           signin(T('2026-03-06T22:03:31'), 'svc-archive', AMSTERDAM, app='owa')]
+write(ROOT + '/pos_graph_dormant_account_where_a_colleague_travelled', {
+    'signins.json': graph_file(sig + dormant),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'signed in from new country NL (77.166.40.12), a country '
+                                                'accounts of the tenant had signed in from but none lives in',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}},
+                           {'severity': 'low',
+                            'entities': {'users': ['dana.whitfield@contosodemo.onmicrosoft.com'], 'ips': ['145.53.10.20']},
+                            'summary_contains': 'then stayed: 5 sign-ins over 48 h from there alone',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+seed('anom-X')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 14)
+sig += [signin(T('2026-02-20T08:10:00') + D(days=d, minutes=(d * 17) % 45), 'marcus.oyelaran', MARCUS_NL,
+               app=('owa', 'teams', 'officehome')[d % 3]) for d in range(14)]
+dormant = [signin(T('2026-03-06T09:14:52'), 'adm-marcus', MARCUS_NL, app='portal'),
+           signin(T('2026-03-06T09:31:20'), 'adm-marcus', MARCUS_NL, app='portal')]
+write(ROOT + '/neg_graph_dormant_admin_account_in_the_country_its_owner_lives_in', {
+    'signins.json': graph_file(sig + dormant),
+    'expect.json': expect([])})
+
+# Y. Graph: two dormant accounts taken over from Amsterdam a day apart. The first makes the
+# country known to the tenant, but a late account does not live anywhere for the tenant: both
+# are new there.
+seed('anom-Y')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 15)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 15)
+dormant = [signin(T('2026-03-05T02:41:07'), 'svc-archive', AMSTERDAM, app='owa'),
+           signin(T('2026-03-05T03:10:44'), 'svc-archive', AMSTERDAM, app='owa'),
+           signin(T('2026-03-06T01:12:30'), 'payroll', AMSTERDAM, app='owa'),
+           signin(T('2026-03-06T01:40:02'), 'payroll', AMSTERDAM, app='owa')]
+write(ROOT + '/pos_graph_two_dormant_accounts_from_one_country', {
+    'signins.json': graph_file(sig + dormant),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'a country no account of the tenant had signed in from'},
+                           {'severity': 'medium',
+                            'entities': {'users': ['payroll@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'a country accounts of the tenant had signed in from but none '
+                                                'lives in'}])})
+
+# Z. Graph: Ken's session hijacked from a VPS in Frankfurt, twice within twenty minutes, under
+# five hours before he signs in at the office. His second sign-in from Frankfurt finds Germany
+# already known, so both ends of the hop to Boston are known: the end whose country his own
+# sign-ins rarely come from (two, from the VPS, against ten from home and the office) is named,
+# not the office (a responder would block it, and the incident would count his reads from there
+# as the attacker's).
+DO_FRA = ('159.89.204.10', 'Frankfurt am Main', 'Hesse', 'DE', 50.11552, 8.68417, 14061)
+seed('anom-Z')
+sig = routine('ken.yamada', 'ken', T('2026-02-20T13:40:00'), 9)
+sig += [signin(T('2026-02-24T08:44:33'), 'ken.yamada', DO_FRA, app='portal', ua=UA_ATTACK),
+        signin(T('2026-02-24T09:05:03'), 'ken.yamada', DO_FRA, app='exops', ua=UA_ATTACK),
+        signin(T('2026-02-24T14:03:37'), 'ken.yamada', HOME['ken'], app='owa')]
+write(ROOT + '/pos_graph_session_hijacked_twice_then_the_office', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['159.89.204.10']},
+                            'summary_contains': 'signed in from Boston (US) 5897 km and 4.6 h after Frankfurt',
+                            'details': {'counts': {'new_locations': 0, 'impossible_travel': 1, 'ip_bursts': 0}}}])})
+
+# AA/AB. Token refreshes in a new country's run. AA: Tom signs in once from a London hotel,
+# then his laptop refreshes its tokens there from the same address for fourteen hours: a stay
+# (low). AB: Emily's session is replayed from London once, then refreshed from the same address
+# for fourteen hours, while her laptop at home refreshes its own tokens: the first of those ends
+# the run (medium).
+seed('anom-AA')
+sig = routine('tom.becker', 'tom', T('2026-02-20T13:30:00'), 15)
+sig.append(signin(T('2026-03-07T08:10:12'), 'tom.becker', LONDON_HOTEL, app='officehome'))
+sig += [signin(T('2026-03-07T08:40:00') + D(minutes=90 * k), 'tom.becker', LONDON_HOTEL,
+               app=('office', 'teams')[k % 2], interactive=False) for k in range(10)]
+sig.append(signin(T('2026-03-09T13:30:08'), 'tom.becker', OFFICE, app='teams'))
+write(ROOT + '/pos_graph_business_trip_one_signin_then_refreshes_low', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'low',
+                            'entities': {'users': ['tom.becker@contosodemo.onmicrosoft.com'], 'ips': ['81.2.69.160']},
+                            'summary_contains': 'then stayed: 11 sign-ins over 14 h from there alone',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+seed('anom-AB')
+sig = routine('emily.tran', 'emily', T('2026-02-20T13:45:00'), 15)
+sig.append(signin(T('2026-03-06T19:04:10'), 'emily.tran', HOME['emily'], app='owa'))
+sig.append(signin(T('2026-03-07T02:30:44'), 'emily.tran', LONDON_HOTEL, app='owa', ua=UA_ATTACK))
+sig += [signin(T('2026-03-07T03:00:00') + D(minutes=90 * k), 'emily.tran', LONDON_HOTEL,
+               app='owa', ua=UA_ATTACK, interactive=False) for k in range(10)]
+sig += [signin(T('2026-03-07T06:20:00') + D(minutes=120 * k), 'emily.tran', HOME['emily'],
+               app=('office', 'teams')[k % 2], interactive=False) for k in range(6)]
+write(ROOT + '/pos_graph_session_replayed_while_the_laptop_refreshes_at_home', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['emily.tran@contosodemo.onmicrosoft.com'], 'ips': ['81.2.69.160']},
                             'summary_contains': 'signed in from new country GB / AS2856 (81.2.69.160).',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})

@@ -74,6 +74,7 @@ USERS = {
     'olivia.park': ('5b8e2f17-9c3a-4d61-8e0f-a47b2c9d1e63', 'Olivia Park'),
     'ravi.menon': ('c1f7e3a9-2b5d-4086-9ea4-6d3b8f0c2a15', 'Ravi Menon'),
     'svc-archive': ('8d4e2b71-5a3f-4c90-b1e6-7f2a9c3d5e84', 'Archive Service (2019 migration)'),
+    'adm-marcus': ('2e9d4f60-7b1c-4a85-93f2-c6a0e8b5d174', 'Marcus Oyelaran (admin)'),
 }
 
 
