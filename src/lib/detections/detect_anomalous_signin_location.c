@@ -484,8 +484,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
-    /* Interactive sign-ins only: token refreshes of mobile apps come from their cloud services,
-     * geolocated wherever Microsoft runs them. */
+    /* Interactive sign-ins only, but for following stays: token refreshes of mobile apps come
+     * from their cloud services, geolocated wherever Microsoft runs them. */
     if (ev->time_ms == M365_TIME_NONE || !m365_signin_is_user(ev) || !ev->actor_upn ||
         !ev->ip) {
         return;
