@@ -17,6 +17,8 @@
 #define MAX_EV 48
 #define MAX_WINDOWS 256
 
+#define DAY_MS 86400000ll
+
 struct window {
     const char *mailbox;
     int64_t from, to; /* to = M365_TIME_NONE: still off at the end of the evidence */
@@ -37,11 +39,13 @@ struct state {
     struct m365_map places;    /* (upn, network prefix) -> 1: where each user signed in before */
     struct m365_map mbx_apps;  /* (mailbox, app) -> 1: apps that read a mailbox */
     struct m365_app_facts apps; /* a grantee's app id when the grant record lacks it */
+    int64_t mail_first;         /* the first mail record: where the readers' history begins */
 };
 
 static void init(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
+    s->mail_first = M365_TIME_NONE;
     for (size_t i = 0; i < m365_dctx_n_facts(dc) && s->n < MAX_WINDOWS; i++) {
         const struct m365_audit_fact *f = m365_dctx_fact(dc, i);
         if (f->throttled || f->from_ms == M365_TIME_NONE) {
@@ -141,7 +145,7 @@ static void seen_before(struct m365_map *m, const char *who, int64_t t)
     if (!slot) {
         return;
     }
-    uintptr_t day = (uintptr_t)(t / 86400000) + 2;
+    uintptr_t day = (uintptr_t)(t / DAY_MS) + 2;
     if (!*slot) {
         *slot = (void *)day;
     } else if ((uintptr_t)*slot != day) {
@@ -150,14 +154,20 @@ static void seen_before(struct m365_map *m, const char *who, int64_t t)
 }
 
 /* A read by one of the mailbox's regular readers (a backup application, an assistant), who read
- * it on two days or more before the window: their reads in it are routine, not a sign. */
-static bool routine_reader(const struct window *w, const struct m365_event *ev, const char *app)
+ * it on two days or more before the window: their reads in it are routine, not a sign. When the
+ * mail records begin less than two days before the window, nobody can have read it on two days:
+ * having read it before is as regular as the evidence can show. */
+static bool routine_reader(const struct state *s, const struct window *w,
+                           const struct m365_event *ev, const char *app)
 {
+    uintptr_t before = 0;
     if (app && !m365_first_party_app(app)) {
-        return (uintptr_t)m365_map_get(&w->earlier_apps, app, NULL) == 1;
+        before = (uintptr_t)m365_map_get(&w->earlier_apps, app, NULL);
+    } else if (!m365_mail_is_app(ev) && ev->actor_upn) {
+        before = (uintptr_t)m365_map_get(&w->earlier_users, ev->actor_upn, NULL);
     }
-    return !m365_mail_is_app(ev) && ev->actor_upn &&
-           (uintptr_t)m365_map_get(&w->earlier_users, ev->actor_upn, NULL) == 1;
+    bool short_history = s->mail_first != M365_TIME_NONE && w->from - s->mail_first < 2 * DAY_MS;
+    return before == 1 || (before && short_history);
 }
 
 static bool is_holder(struct state *s, const struct m365_event *ev)
@@ -179,6 +189,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     m365_app_facts_observe(&s->apps, dc, ev);
     learn_holders(dc, s, ev);
+    if (ev->mail && s->mail_first == M365_TIME_NONE) {
+        s->mail_first = ev->time_ms; /* events arrive in time order */
+    }
     bool holder = is_holder(s, ev);
     for (size_t i = 0; i < s->n; i++) {
         struct window *w = &s->w[i];
@@ -192,7 +205,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
                     seen_before(&w->earlier_users, ev->actor_upn, ev->time_ms);
                 }
             } else if (in_window(w, ev->time_ms) && other) {
-                if (routine_reader(w, ev, app)) {
+                if (routine_reader(s, w, ev, app)) {
                     w->routine_reads++; /* a holder's still counts below */
                 } else {
                     w->reads++; /* logged before the change took effect */

@@ -65,3 +65,15 @@ case("pos_ual_intruder_beside_backup_service", base + reads,
                     "apps": [intruder["ClientAppId"]], "ips": [intruder["ClientIPAddress"]]},
        "details": {"reads_still_logged": 1, "routine_reads": 1,
                    "apps_that_read_it_before": [BACKUP]}}])
+# Evidence of one day and a half: the mail records begin the night before the switch-off, so no
+# reader can have read lucia's mailbox on two days before it. The backup's one night before makes
+# it as regular as the evidence can show: the finding still names the intruder, not the backup
+# (which would make the incident count every mailbox it backs up as read).
+short = [backup_read("2026-03-07T02:03:11", 11), backup_read("2026-03-08T02:03:36", 12)]
+case("pos_ual_intruder_beside_backup_service_short_evidence",
+     [r for r in base if r["CreationTime"] >= "2026-03-07"] + short,
+     [{"severity": "critical",
+       "entities": {"mailboxes": ["lucia.fernandez@contosodemo.onmicrosoft.com"],
+                    "apps": [intruder["ClientAppId"]], "ips": [intruder["ClientIPAddress"]]},
+       "details": {"reads_still_logged": 1, "routine_reads": 1,
+                   "apps_that_read_it_before": [BACKUP]}}])
