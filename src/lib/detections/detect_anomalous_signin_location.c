@@ -263,16 +263,23 @@ static const struct m365_event *first_from_address(struct m365_dctx *dc, const s
     return NULL;
 }
 
+/* Whether the address is a cloud or hosting provider's (m365_id_hosting): such an address
+ * places nobody. */
+static bool hosted_at(struct m365_dctx *dc, const struct m365_event *ev,
+                      const struct m365_ipinfo *ii)
+{
+    const char *why;
+    return m365_id_hosting(dc, ev, ii, &why);
+}
+
 /* Extends or ends the runs of sign-ins that the user's new countries opened. An address that
  * places nobody (a cloud VM, a VPN's exit, Outlook Mobile's service) neither extends nor ends
  * one. A token refresh (non-interactive) ends one too, and extends one only from the very
  * address of the new place: the device that is there. */
-static void follow_stays(struct m365_dctx *dc, struct user *u, const struct m365_event *ev,
-                         const struct m365_ipinfo *ii, const struct place *pl, bool interactive)
+static void follow_stays(struct user *u, const struct m365_event *ev, const struct m365_ipinfo *ii,
+                         const struct place *pl, bool hosted, bool interactive)
 {
-    const char *why;
-    if (!pl->country || ii->trusted || ii->is_private || m365_id_hosting(dc, ev, ii, &why) ||
-        m365_id_brokered_client(ev)) {
+    if (!pl->country || ii->trusted || ii->is_private || hosted || m365_id_brokered_client(ev)) {
         return;
     }
     for (uint32_t i = 0; i < u->n_novel; i++) {
@@ -302,12 +309,13 @@ static void refresh(struct m365_dctx *dc, struct state *s, const struct m365_eve
     if (pl.country) {
         pl.country = upper(dc, pl.country);
     }
-    follow_stays(dc, u, ev, m365_dctx_ipinfo(dc, ev->ip), &pl, false);
+    const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+    follow_stays(u, ev, ii, &pl, hosted_at(dc, ev, ii), false);
 }
 
 static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u,
                     const struct m365_event *ev, const struct m365_ipinfo *ii,
-                    const struct place *pl)
+                    const struct place *pl, bool hosted)
 {
     int64_t t = ev->time_ms;
     const char *country = pl->country; /* upper case, interned (observe) */
@@ -323,8 +331,6 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
         }
         u->country_n++;
         new_country = learn(&u->countries, country) && ready;
-        const char *why;
-        bool hosted = m365_id_hosting(dc, ev, ii, &why);
         if (!hosted && m365_map_get(&u->countries, country, NULL)) {
             void **v = m365_map_put(&u->countries, country, NULL); /* there: no new key */
             if (v && *v) {
@@ -541,8 +547,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     s->placed_by_db += pl.from_db;
     bool known = pl.country && m365_map_get(&u->countries, pl.country, NULL);
     if (!ii->trusted && !ii->is_private) {
-        follow_stays(dc, u, ev, ii, &pl, true);
-        novelty(dc, c, s, u, ev, ii, &pl);
+        bool hosted = hosted_at(dc, ev, ii);
+        follow_stays(u, ev, ii, &pl, hosted, true);
+        novelty(dc, c, s, u, ev, ii, &pl, hosted);
     }
     travel(dc, c, u, ev, ii, &pl, known);
 }

@@ -176,13 +176,14 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     bool success = false, other = false;
+    struct user *u = NULL;
     if (signin) {
         if (!m365_signin_is_user(ev) || ev->is_interactive == 0 ||
             ev->log_source == M365_LOG_SIGNIN_NONINTERACTIVE) {
             return; /* token refreshes come from wherever the client's service runs */
         }
         success = ev->result == M365_RESULT_SUCCESS;
-        struct user *u = success ? user_of(s, ev->actor_upn) : NULL;
+        u = success ? user_of(s, ev->actor_upn) : NULL;
         if (u && u->first_success == M365_TIME_NONE) {
             u->first_success = ev->time_ms; /* events arrive in time order */
         }
@@ -217,7 +218,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (signin && microsoft_brokered(ev, ii, label)) {
         return;
     }
-    struct user *u = user_of(s, ev->actor_upn);
+    u = u ? u : user_of(s, ev->actor_upn);
     struct net *n = u ? net_of(u, label) : NULL;
     if (!n) {
         return;

@@ -1682,17 +1682,23 @@ static bool cover_add(struct m365_scan *s, int64_t span[][2])
     return ok;
 }
 
-static void widen(struct m365_source_stats *st, int64_t t)
+/* A span [*first, *last] (INT64_MIN while empty) grown to hold t. */
+static void widen_span(int64_t *first, int64_t *last, int64_t t)
 {
     if (t == M365_TIME_NONE) {
         return;
     }
-    if (st->first_ms == INT64_MIN || t < st->first_ms) {
-        st->first_ms = t;
+    if (*first == INT64_MIN || t < *first) {
+        *first = t;
     }
-    if (st->last_ms == INT64_MIN || t > st->last_ms) {
-        st->last_ms = t;
+    if (*last == INT64_MIN || t > *last) {
+        *last = t;
     }
+}
+
+static void widen(struct m365_source_stats *st, int64_t t)
+{
+    widen_span(&st->first_ms, &st->last_ms, t);
 }
 
 static void unit_stop(struct m365_read_unit *u, enum m365_status st, const char *msg)
@@ -3076,24 +3082,14 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         s->sorted[s->n_sorted++] = ev;
         tenant_count(s, &tenants, ev);
         spill_tick(s, i);
-        if (ev->time_ms != M365_TIME_NONE) {
-            if (f->st.first_ms == INT64_MIN || ev->time_ms < f->st.first_ms) {
-                f->st.first_ms = ev->time_ms;
-            }
-            if (f->st.last_ms == INT64_MIN || ev->time_ms > f->st.last_ms) {
-                f->st.last_ms = ev->time_ms;
-            }
-        }
+        widen_span(&f->st.first_ms, &f->st.last_ms, ev->time_ms);
         struct m365_source_stats *ls = &s->log_stats[ev->log_source < M365_LOG__COUNT
                                                          ? ev->log_source
                                                          : M365_LOG_UNKNOWN];
         ls->events++;
         widen(ls, ev->time_ms);
-        if (ev->time_ms != M365_TIME_NONE) {
-            int64_t *sp = span[ls - s->log_stats];
-            sp[0] = sp[0] == INT64_MIN || ev->time_ms < sp[0] ? ev->time_ms : sp[0];
-            sp[1] = ev->time_ms > sp[1] ? ev->time_ms : sp[1];
-        }
+        int64_t *sp = span[ls - s->log_stats];
+        widen_span(&sp[0], &sp[1], ev->time_ms);
     }
     cover_ok &= cover_add(s, span);
     if (!cover_ok) {

@@ -393,11 +393,7 @@ static void enrichment(struct m365_buf *b, const struct m365_scan *s)
         m365_json_key(b, &f, "database_type");
         m365_json_cstr(b, e->database_type);
         m365_json_key(b, &f, "built");
-        if (e->built_ms != M365_TIME_NONE) {
-            m365_json_time(b, e->built_ms);
-        } else {
-            m365_buf_puts(b, "null");
-        }
+        m365_json_time(b, e->built_ms); /* null when the metadata had none */
         m365_json_key(b, &f, "prefixes");
         if (e->database_type) {
             m365_buf_puts(b, "null");
