@@ -78,6 +78,13 @@ HIJACK=$SRC/tests/detections/anomalous-signin-location/pos_graph_session_hijacke
 run scan --no-progress --format json "$HIJACK/signins.json"
 expect_eq "travel between two known ends: the rarer end's address alone" \
     "$(jq -c '[.findings[] | select(.rule=="anomalous-signin-location") | .entities.ips]' "$WORK/out")" '[["159.89.204.10"]]'
+# A holder of mailbox-wide access in the window: its sign-in at the office, where it signs in
+# every day, counts but is not named (an incident would take the office's reads for the
+# attacker's); the VPS is; reading its own mailbox uses no grant and does not count.
+HOLDER=$SRC/tests/detections/mailbox-access-after-audit-disabled/pos_ual_impersonation_holder_at_the_office_and_from_a_vps
+run scan --no-progress --format json "$HOLDER/audit.jsonl" "$HOLDER/signins.json"
+expect_eq "grant holder: its usual network is not named" \
+    "$(jq -c '[.findings[] | select(.rule=="mailbox-access-after-audit-disabled") | .entities.ips]' "$WORK/out")" '[["159.203.84.17","40.76.173.208"]]'
 run scan --no-progress --format json "$GEO/audit.jsonl"
 expect_eq "without --geo-db: no place, no finding" \
     "$(jq '[.findings[] | select(.rule=="anomalous-signin-location")] | length' "$WORK/out")" 0

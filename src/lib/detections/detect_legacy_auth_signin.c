@@ -15,6 +15,7 @@ struct cfg {
     int64_t spray_window;  /* failed passwords this long before the first legacy success */
     uint32_t spray_failures;
     uint32_t regular_days; /* legacy use on this many days from one network: a regular client */
+    uint32_t shared_accounts; /* other accounts signing in from a network make it the tenant's */
 };
 
 static const struct m365_param_def params[] = {
@@ -28,6 +29,10 @@ static const struct m365_param_def params[] = {
     M365_PARAM("regular_days", M365_PARAM_UINT, "3", struct cfg, regular_days,
                "legacy use from one network on this many days is a regular client: reported low, "
                "or not at all from --trusted-ips"),
+    M365_PARAM("shared_accounts", M365_PARAM_UINT, "3", struct cfg, shared_accounts,
+               "failed passwords do not count against an account whose legacy sign-ins all come "
+               "from one network this many other accounts sign in from with modern "
+               "authentication (the office), when none of the failures came from it"),
 };
 
 struct user {
@@ -42,12 +47,16 @@ struct user {
     const struct m365_event *ev[64];
     uint32_t n_ev;
     int64_t recent_fail[16]; /* ring of failed-password times before the first legacy success */
+    const char *fail_net[16]; /* and the networks they came from */
     uint32_t n_fail;
+    bool fail_here; /* a counted failure came from the network of the legacy successes */
+    const char *net; /* the network of the first legacy success */
     bool hosting, untrusted;
 };
 
 struct state {
     struct m365_map users; /* upn -> struct user */
+    struct m365_net_sharers modern; /* accounts with a modern success from each network */
     int64_t logs_start;
 };
 
@@ -88,18 +97,24 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     const char *proto = m365_signin_legacy_protocol(ev);
     if (ev->result != M365_RESULT_SUCCESS) {
         if (m365_signin_is_bad_password(ev) && !u->legacy) {
+            u->fail_net[u->n_fail % 16] = ev->ip ? m365_dctx_ipinfo(dc, ev->ip)->prefix : NULL;
             u->recent_fail[u->n_fail++ % 16] = ev->time_ms;
         }
         return;
     }
+    const char *net = ev->ip ? m365_dctx_ipinfo(dc, ev->ip)->prefix : NULL;
     if (!proto) {
         u->modern++;
+        m365_net_sharers_add(&s->modern, net, u->upn);
         return;
     }
     if (!u->legacy) {
         u->first_legacy = ev->time_ms;
+        u->net = net;
         for (uint32_t i = 0; i < (u->n_fail < 16 ? u->n_fail : 16); i++) {
-            u->failures_before += ev->time_ms - u->recent_fail[i] <= c->spray_window;
+            bool counted = ev->time_ms - u->recent_fail[i] <= c->spray_window;
+            u->failures_before += counted;
+            u->fail_here |= counted && (!net || !u->fail_net[i] || u->fail_net[i] == net);
         }
     }
     u->legacy++;
@@ -132,20 +147,25 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-/* Keys of a map, sorted (iteration order depends on addresses). */
 static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u)
 {
     bool mixed = u->modern > 0;
-    bool sprayed = u->failures_before >= c->spray_failures;
     bool several_networks = u->prefixes.n > 1;
+    size_t sharers = m365_net_sharers_others(&s->modern, u->net, u->upn);
+    /* A spray that failed elsewhere says nothing of successes from the office: the printer goes
+     * on sending from where it always did, and an intruder does not sign in from the tenant's
+     * own network when they sprayed from outside it. */
+    bool sprayed_elsewhere = u->failures_before >= c->spray_failures && !several_networks &&
+                             !u->fail_here && sharers >= c->shared_accounts;
+    bool sprayed = u->failures_before >= c->spray_failures && !sprayed_elsewhere;
     bool established = u->first_legacy - s->logs_start <= c->established && !several_networks;
     bool regular = !several_networks && u->days >= c->regular_days;
     bool warning = mixed || sprayed || u->hosting;
-    if (!warning && (!u->untrusted || established)) {
+    if (!warning && (!u->untrusted || (established && !sprayed_elsewhere))) {
         return; /* an established or trusted legacy client: baseline, not an intrusion */
     }
     enum m365_severity sev = M365_SEV_MEDIUM;
-    if (!warning && regular) {
+    if (!warning && (regular || sprayed_elsewhere)) {
         sev = M365_SEV_LOW; /* exposure worth knowing (a printer, a script), not an attack sign */
     } else if (sprayed || u->hosting || (mixed && !established)) {
         sev = M365_SEV_HIGH;
@@ -194,15 +214,29 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     m365_buf_puts(d, !warning && regular ? "true" : "false");
     m365_json_key(d, first, "networks");
     m365_buf_printf(d, "%zu", u->prefixes.n);
+    if (sprayed_elsewhere) {
+        m365_json_key(d, first, "sprayed_from_elsewhere");
+        m365_buf_puts(d, "true");
+        m365_json_key(d, first, "office_network");
+        m365_json_cstr(d, u->net);
+        m365_json_key(d, first, "office_accounts");
+        m365_buf_printf(d, "%zu", sharers);
+    }
     m365_json_key(d, first, "ip_ranges_loaded");
     m365_buf_puts(d, m365_dctx_has_ip_ranges(dc) || m365_dctx_has_asn_db(dc) ? "true" : "false");
-    char why[256] = "";
+    char why[384] = "";
     size_t w = 0;
     if (sprayed) {
         w += (size_t)snprintf(why + w, sizeof(why) - w, "; %u failed passwords before it",
                               u->failures_before);
     }
-    if (mixed) {
+    if (sprayed_elsewhere) {
+        w += (size_t)snprintf(why + w, sizeof(why) - w,
+                              "; %u failed passwords before it came from other networks, and it "
+                              "signs in from %s, where %zu other accounts sign in too",
+                              u->failures_before, u->net, sharers);
+    }
+    if (mixed && w < sizeof(why)) {
         w += (size_t)snprintf(why + w, sizeof(why) - w, "; the account otherwise uses modern auth");
     }
     if (u->hosting && w < sizeof(why)) {
@@ -245,6 +279,7 @@ static void free_state(void *sv)
         free(u);
     }
     m365_map_free(&s->users);
+    m365_net_sharers_free(&s->modern);
 }
 
 static const char *const techniques[] = {"T1078.004", NULL};
@@ -261,7 +296,8 @@ const struct m365_detection m365_detect_legacy_auth_signin = {
                 "ActiveSync, MAPI, EWS basic, Autodiscover, 'Other clients' or basic-auth "
                 "(BAV2ROPC) clients: they take a password alone. One finding per account. High "
                 "when the account otherwise uses modern authentication, had failed passwords just "
-                "before, or came from a hosting provider. A regular legacy client (one network, "
+                "before (unless all of them came from outside the office network the account signs "
+                "in from), or came from a hosting provider. A regular legacy client (one network, "
                 "several days, no other warning sign: a printer's SMTP AUTH) is reported low; one "
                 "that is already in use when the sign-in logs start, or that comes from "
                 "--trusted-ips, is left alone.",

@@ -16,6 +16,9 @@
 
 #define MAX_EV 48
 #define MAX_WINDOWS 256
+/* A network this many other accounts sign in from is the tenant's (the office): an owner's
+ * first sign-in there is not a new place, however late in the evidence the others came. */
+#define SHARED_ACCOUNTS 3
 
 #define DAY_MS 86400000ll
 
@@ -30,6 +33,13 @@ struct window {
     struct m365_map earlier_apps, earlier_users;
     const struct m365_event *ev[MAX_EV];
     uint32_t n_ev;
+    /* The owner's sign-ins from networks new to them, judged at the end against the tenant's
+     * shared networks; those past the list count as new. */
+    struct {
+        const char *net;
+        const struct m365_event *ev;
+    } cand[MAX_EV];
+    uint32_t n_cand, cand_over;
 };
 
 struct state {
@@ -37,6 +47,7 @@ struct state {
     size_t n;
     struct m365_map holders;   /* app id or UPN holding full_access_as_app / impersonation -> 1 */
     struct m365_map places;    /* (upn, network prefix) -> 1: where each user signed in before */
+    struct m365_net_sharers shared; /* accounts signing in from each network outside the cloud */
     struct m365_map mbx_apps;  /* (mailbox, app) -> 1: apps that read a mailbox */
     struct m365_app_facts apps; /* a grantee's app id when the grant record lacks it */
     int64_t mail_first;         /* the first mail record: where the readers' history begins */
@@ -76,7 +87,7 @@ static void put(struct m365_map *m, const void *a, const void *b)
     }
 }
 
-static void note(struct m365_dctx *dc, struct window *w, const struct m365_event *ev)
+static void note(struct m365_dctx *dc, struct window *w, const struct m365_event *ev, bool with_ip)
 {
     if (ev->actor_upn) {
         put(&w->users, ev->actor_upn, NULL);
@@ -85,7 +96,7 @@ static void note(struct m365_dctx *dc, struct window *w, const struct m365_event
     if (app && !m365_first_party_app(app)) {
         put(&w->apps, app, NULL);
     }
-    if (ev->ip) {
+    if (ev->ip && with_ip) {
         put(&w->ips, ev->ip, NULL);
     }
     if (w->n_ev < MAX_EV) {
@@ -181,6 +192,16 @@ static bool is_holder(struct state *s, const struct m365_event *ev)
     return false;
 }
 
+static bool holder_place_known(struct m365_dctx *dc, const struct state *s,
+                               const struct m365_event *ev)
+{
+    if (!ev->ip || !ev->actor_upn) {
+        return false;
+    }
+    const char *net = m365_dctx_ipinfo(dc, ev->ip)->prefix;
+    return net && m365_map_get(&s->places, ev->actor_upn, net);
+}
+
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
@@ -209,7 +230,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
                     w->routine_reads++; /* a holder's still counts below */
                 } else {
                     w->reads++; /* logged before the change took effect */
-                    note(dc, w, ev);
+                    note(dc, w, ev, true);
                     continue;
                 }
             }
@@ -223,19 +244,33 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
              (ev->resource_id && strcmp(ev->resource_id, M365_APP_EXCHANGE_ONLINE) == 0))) {
             const char *net = m365_dctx_ipinfo(dc, ev->ip)->prefix;
             if (net && !m365_map_get(&s->places, ev->actor_upn, net)) {
-                w->new_place_signins++;
-                note(dc, w, ev);
+                const struct m365_event *kept =
+                    w->n_cand < MAX_EV ? m365_dctx_keep(dc, ev) : NULL;
+                if (kept) {
+                    w->cand[w->n_cand].net = net;
+                    w->cand[w->n_cand++].ev = kept;
+                } else {
+                    w->cand_over++;
+                }
             }
-        } else if (holder && (ev->kind == M365_EV_SIGNIN || ev->kind == M365_EV_MAIL_ACCESS)) {
+        } else if (holder && (ev->kind == M365_EV_SIGNIN ||
+                              (ev->kind == M365_EV_MAIL_ACCESS &&
+                               (m365_mail_not_owner(ev) || m365_mail_is_app(ev))))) {
+            /* The grant lets its holder reach this mailbox unseen; where the holder signs in
+             * every day (the admin at the office) is not where it was reached from, so only
+             * networks new to the holder are named. Reading one's own mail uses no grant. */
             w->holder_activity++;
-            note(dc, w, ev);
+            note(dc, w, ev, !holder_place_known(dc, s, ev));
         }
     }
     if (ev->kind == M365_EV_SIGNIN && ev->result == M365_RESULT_SUCCESS && ev->actor_upn &&
         ev->ip) {
-        const char *net = m365_dctx_ipinfo(dc, ev->ip)->prefix;
-        if (net) {
-            put(&s->places, ev->actor_upn, net);
+        const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+        if (ii->prefix) {
+            put(&s->places, ev->actor_upn, ii->prefix);
+            if (!ii->hosting) {
+                m365_net_sharers_add(&s->shared, ii->prefix, ev->actor_upn);
+            }
         }
     }
 }
@@ -245,6 +280,14 @@ static void finish(struct m365_dctx *dc, void *sv)
     struct state *s = sv;
     for (size_t i = 0; i < s->n; i++) {
         struct window *w = &s->w[i];
+        for (uint32_t k = 0; k < w->n_cand; k++) {
+            if (m365_net_sharers_others(&s->shared, w->cand[k].net, w->mailbox) <
+                SHARED_ACCOUNTS) {
+                w->new_place_signins++;
+                note(dc, w, w->cand[k].ev, true);
+            }
+        }
+        w->new_place_signins += w->cand_over;
         if (!w->reads && !w->new_place_signins && !w->holder_activity) {
             continue;
         }
@@ -330,6 +373,7 @@ static void free_state(void *sv)
         m365_map_free(&s->w[i].earlier_users);
     }
     m365_map_free(&s->holders);
+    m365_net_sharers_free(&s->shared);
     m365_map_free(&s->places);
     m365_map_free(&s->mbx_apps);
     m365_app_facts_free(&s->apps);

@@ -75,6 +75,7 @@ USERS = {
     'ravi.menon': ('c1f7e3a9-2b5d-4086-9ea4-6d3b8f0c2a15', 'Ravi Menon'),
     'svc-archive': ('8d4e2b71-5a3f-4c90-b1e6-7f2a9c3d5e84', 'Archive Service (2019 migration)'),
     'adm-marcus': ('2e9d4f60-7b1c-4a85-93f2-c6a0e8b5d174', 'Marcus Oyelaran (admin)'),
+    'scanner': ('4a7c1e93-2f5b-4d08-9b6e-81c3f0a2d5e7', 'Multifunction Printer 3rd Floor'),
 }
 
 
@@ -98,6 +99,7 @@ APPS = {
     'office': ('d3590ed6-52b3-4102-aeff-aad2292ab01c', 'Microsoft Office', '00000002-0000-0ff1-ce00-000000000000', 'Office 365 Exchange Online'),
     'aadps': ('1b730954-1685-4b74-9bfd-dac224a7b894', 'Azure Active Directory PowerShell', '00000002-0000-0000-c000-000000000000', 'Windows Azure Active Directory'),
     'exops': ('fb78d390-0c51-40cd-8e17-fdbfab77341b', 'Microsoft Exchange REST API Based Powershell', '00000002-0000-0ff1-ce00-000000000000', 'Office 365 Exchange Online'),
+    'exo': ('00000002-0000-0ff1-ce00-000000000000', 'Office 365 Exchange Online', '00000002-0000-0ff1-ce00-000000000000', 'Office 365 Exchange Online'),
     'outlookmobile': ('27922004-5251-4030-b22d-91ecd9a37ea4', 'Outlook Mobile', '00000002-0000-0ff1-ce00-000000000000', 'Office 365 Exchange Online'),
 }
 
