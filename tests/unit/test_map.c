@@ -1,6 +1,6 @@
 /* core/map.h: the pointer-keyed hash map every detection keeps its state in. Puts and gets
  * are held against a plain list through many growths; m365_map_obtain hands out one zeroed
- * value per key and says when it made it. */
+ * value per key and says when it made it; m365_distinct counts each member of a key once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -99,11 +99,43 @@ static void obtain_makes_one_zeroed_value_per_key(void **state)
     m365_map_free(&m);
 }
 
+/* Distinct members per key, against a plain count over a table of which pairs were added. */
+static void distinct_counts_each_member_once(void **state)
+{
+    (void)state;
+    enum { KEYS = 40, MEMBERS = 60 };
+    static char keys[KEYS], members[MEMBERS];
+    static bool added[KEYS][MEMBERS];
+    struct m365_distinct d = {0};
+    m365_distinct_add(&d, NULL, members);
+    m365_distinct_add(&d, keys, NULL);
+    assert_int_equal(m365_distinct_count(&d, keys), 0);
+    assert_int_equal(m365_distinct_count(&d, NULL), 0);
+    uint64_t r = 0x13198a2e03707344ull;
+    for (int i = 0; i < 20000; i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        size_t k = (size_t)(r >> 33) % KEYS, m = (size_t)(r >> 17) % MEMBERS;
+        m365_distinct_add(&d, keys + k, members + m);
+        added[k][m] = true;
+    }
+    for (size_t k = 0; k < KEYS; k++) {
+        size_t want = 0;
+        for (size_t m = 0; m < MEMBERS; m++) {
+            want += added[k][m];
+            assert_int_equal(m365_distinct_has(&d, keys + k, members + m), added[k][m]);
+        }
+        assert_int_equal(m365_distinct_count(&d, keys + k), want);
+    }
+    assert_false(m365_distinct_has(&d, NULL, members));
+    m365_distinct_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(put_and_get_agree_with_a_list),
         cmocka_unit_test(obtain_makes_one_zeroed_value_per_key),
+        cmocka_unit_test(distinct_counts_each_member_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

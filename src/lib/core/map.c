@@ -111,3 +111,35 @@ size_t m365_map_keys_sorted(const struct m365_map *m, const char **out, size_t m
     m365_qsort(out, n, sizeof(*out), m365_cmp_cstr);
     return n;
 }
+
+void m365_distinct_add(struct m365_distinct *d, const void *key, const void *member)
+{
+    if (!key || !member) {
+        return;
+    }
+    void **s = m365_map_put(&d->seen, key, member);
+    if (!s || *s) {
+        return;
+    }
+    *s = (void *)1;
+    void **c = m365_map_put(&d->count, key, NULL);
+    if (c) {
+        *c = (void *)((uintptr_t)*c + 1);
+    }
+}
+
+size_t m365_distinct_count(const struct m365_distinct *d, const void *key)
+{
+    return key ? (size_t)(uintptr_t)m365_map_get(&d->count, key, NULL) : 0;
+}
+
+bool m365_distinct_has(const struct m365_distinct *d, const void *key, const void *member)
+{
+    return key && member && m365_map_get(&d->seen, key, member);
+}
+
+void m365_distinct_free(struct m365_distinct *d)
+{
+    m365_map_free(&d->seen);
+    m365_map_free(&d->count);
+}

@@ -30,6 +30,18 @@ void m365_map_free(struct m365_map *m);
 /* For maps keyed by C strings (k1): up to max keys into out, sorted; returns how many. */
 size_t m365_map_keys_sorted(const struct m365_map *m, const char **out, size_t max);
 
+/* How many distinct members each key has (accounts per address, per network): a pair map and
+ * a count map. Keys and members are interned or otherwise stable pointers. */
+struct m365_distinct {
+    struct m365_map seen;  /* (key, member) -> 1 */
+    struct m365_map count; /* key -> members */
+};
+/* NULL key or member: nothing is added. */
+void m365_distinct_add(struct m365_distinct *d, const void *key, const void *member);
+size_t m365_distinct_count(const struct m365_distinct *d, const void *key);
+bool m365_distinct_has(const struct m365_distinct *d, const void *key, const void *member);
+void m365_distinct_free(struct m365_distinct *d);
+
 #define M365_MAP_EACH(m, slot)                                                                     \
     for (struct m365_map_slot *slot = (m)->slots; slot && slot < (m)->slots + (m)->cap; slot++)    \
         if (slot->k1)

@@ -56,7 +56,7 @@ struct user {
 
 struct state {
     struct m365_map users; /* upn -> struct user */
-    struct m365_net_sharers modern; /* accounts with a modern success from each network */
+    struct m365_distinct modern; /* network -> accounts with a modern success from it */
     int64_t logs_start;
 };
 
@@ -105,7 +105,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     const char *net = ev->ip ? m365_dctx_ipinfo(dc, ev->ip)->prefix : NULL;
     if (!proto) {
         u->modern++;
-        m365_net_sharers_add(&s->modern, net, u->upn);
+        m365_distinct_add(&s->modern, net, u->upn);
         return;
     }
     if (!u->legacy) {
@@ -151,7 +151,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
 {
     bool mixed = u->modern > 0;
     bool several_networks = u->prefixes.n > 1;
-    size_t sharers = m365_net_sharers_others(&s->modern, u->net, u->upn);
+    size_t sharers = m365_distinct_count(&s->modern, u->net) -
+                     m365_distinct_has(&s->modern, u->net, u->upn);
     /* A spray that failed elsewhere says nothing of successes from the office: the printer goes
      * on sending from where it always did, and an intruder does not sign in from the tenant's
      * own network when they sprayed from outside it. */
@@ -279,7 +280,7 @@ static void free_state(void *sv)
         free(u);
     }
     m365_map_free(&s->users);
-    m365_net_sharers_free(&s->modern);
+    m365_distinct_free(&s->modern);
 }
 
 static const char *const techniques[] = {"T1078.004", NULL};

@@ -47,7 +47,7 @@ struct state {
     size_t n;
     struct m365_map holders;   /* app id or UPN holding full_access_as_app / impersonation -> 1 */
     struct m365_map places;    /* (upn, network prefix) -> 1: where each user signed in before */
-    struct m365_net_sharers shared; /* accounts signing in from each network outside the cloud */
+    struct m365_distinct shared; /* network -> accounts signing in from it, outside the cloud */
     struct m365_map mbx_apps;  /* (mailbox, app) -> 1: apps that read a mailbox */
     struct m365_app_facts apps; /* a grantee's app id when the grant record lacks it */
     int64_t mail_first;         /* the first mail record: where the readers' history begins */
@@ -269,7 +269,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         if (ii->prefix) {
             put(&s->places, ev->actor_upn, ii->prefix);
             if (!ii->hosting) {
-                m365_net_sharers_add(&s->shared, ii->prefix, ev->actor_upn);
+                m365_distinct_add(&s->shared, ii->prefix, ev->actor_upn);
             }
         }
     }
@@ -281,7 +281,9 @@ static void finish(struct m365_dctx *dc, void *sv)
     for (size_t i = 0; i < s->n; i++) {
         struct window *w = &s->w[i];
         for (uint32_t k = 0; k < w->n_cand; k++) {
-            if (m365_net_sharers_others(&s->shared, w->cand[k].net, w->mailbox) <
+            const char *net = w->cand[k].net;
+            if (m365_distinct_count(&s->shared, net) -
+                    m365_distinct_has(&s->shared, net, w->mailbox) <
                 SHARED_ACCOUNTS) {
                 w->new_place_signins++;
                 note(dc, w, w->cand[k].ev, true);
@@ -373,7 +375,7 @@ static void free_state(void *sv)
         m365_map_free(&s->w[i].earlier_users);
     }
     m365_map_free(&s->holders);
-    m365_net_sharers_free(&s->shared);
+    m365_distinct_free(&s->shared);
     m365_map_free(&s->places);
     m365_map_free(&s->mbx_apps);
     m365_app_facts_free(&s->apps);

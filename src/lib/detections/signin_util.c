@@ -1,6 +1,5 @@
 #include "signin_util.h"
 
-#include <stdint.h>
 #include <string.h>
 
 #include "../core/norm.h"
@@ -69,35 +68,4 @@ bool m365_signin_is_user(const struct m365_event *ev)
     return ev->kind == M365_EV_SIGNIN && ev->actor_type == M365_ACTOR_USER &&
            ev->log_source != M365_LOG_SIGNIN_SERVICE_PRINCIPAL &&
            ev->log_source != M365_LOG_SIGNIN_MANAGED_IDENTITY && (ev->actor_upn || ev->actor_id);
-}
-
-void m365_net_sharers_add(struct m365_net_sharers *ns, const char *net, const char *upn)
-{
-    if (!net || !upn) {
-        return;
-    }
-    void **pv = m365_map_put(&ns->pairs, net, upn);
-    if (pv && !*pv) {
-        *pv = (void *)1;
-        void **pn = m365_map_put(&ns->counts, net, NULL);
-        if (pn) {
-            *pn = (void *)((uintptr_t)*pn + 1);
-        }
-    }
-}
-
-size_t m365_net_sharers_others(const struct m365_net_sharers *ns, const char *net,
-                               const char *upn)
-{
-    if (!net) {
-        return 0;
-    }
-    size_t n = (uintptr_t)m365_map_get(&ns->counts, net, NULL);
-    return n - (n && upn && m365_map_get(&ns->pairs, net, upn) ? 1 : 0);
-}
-
-void m365_net_sharers_free(struct m365_net_sharers *ns)
-{
-    m365_map_free(&ns->pairs);
-    m365_map_free(&ns->counts);
 }

@@ -2,10 +2,8 @@
 #ifndef M365_SIGNIN_UTIL_H
 #define M365_SIGNIN_UTIL_H
 #include <stdbool.h>
-#include <stddef.h>
 
 #include "m365hunt/event.h"
-#include "../core/map.h"
 
 /* The legacy protocol behind a sign-in (IMAP4, POP3, Authenticated SMTP, Exchange ActiveSync,
  * …), or NULL for modern authentication. Covers Entra clientAppUsed and the UAL's basic-auth
@@ -20,16 +18,4 @@ bool m365_signin_is_bad_password(const struct m365_event *ev);
 bool m365_signin_password_correct(const struct m365_event *ev);
 /* A user's sign-in (not a service principal's or a managed identity's). */
 bool m365_signin_is_user(const struct m365_event *ev);
-
-/* Which accounts sign in from each network: one the tenant's accounts share (the office
- * egress) is the tenant's own, and what happens there is not an outsider's sign. */
-struct m365_net_sharers {
-    struct m365_map pairs;  /* (network, upn) -> 1 */
-    struct m365_map counts; /* network -> accounts */
-};
-void m365_net_sharers_add(struct m365_net_sharers *ns, const char *net, const char *upn);
-/* Accounts other than upn seen from net so far. */
-size_t m365_net_sharers_others(const struct m365_net_sharers *ns, const char *net,
-                               const char *upn);
-void m365_net_sharers_free(struct m365_net_sharers *ns);
 #endif

@@ -37,38 +37,6 @@ static int vec_push(struct vec *v, void *x)
     return 0;
 }
 
-/* Distinct accounts per key (key, account) -> seen; key -> count. */
-struct distinct {
-    struct m365_map seen, count;
-};
-
-static void distinct_add(struct distinct *d, const void *key, const void *acct)
-{
-    if (!key) {
-        return;
-    }
-    void **s = m365_map_put(&d->seen, key, acct);
-    if (!s || *s) {
-        return;
-    }
-    *s = (void *)1;
-    void **c = m365_map_put(&d->count, key, NULL);
-    if (c) {
-        *c = (void *)((uintptr_t)*c + 1);
-    }
-}
-
-static uint32_t distinct_get(const struct distinct *d, const void *key)
-{
-    return key ? (uint32_t)(uintptr_t)m365_map_get(&d->count, key, NULL) : 0;
-}
-
-static void distinct_free(struct distinct *d)
-{
-    m365_map_free(&d->seen);
-    m365_map_free(&d->count);
-}
-
 static const void *asn_key(uint32_t asn)
 {
     return (const void *)(uintptr_t)asn;
@@ -95,7 +63,7 @@ struct m365_spray {
     struct m365_map uafirst;  /* user agent -> int64_t * */
     struct m365_map acctua;   /* (acct, user agent) -> int64_t * */
     struct m365_map ipasn;    /* ip -> ASN, learnt from any record that gave one */
-    struct distinct ok_ip, ok_prefix, ok_asn, ok_ua, ok_app;
+    struct m365_distinct ok_ip, ok_prefix, ok_asn, ok_ua, ok_app;
     bool saw_ok, saw_asn, analysed;
     struct m365_spray_campaign *camps;
     size_t n_camps;
@@ -143,11 +111,11 @@ void m365_spray_free(struct m365_spray *sp)
     m365_map_free(&sp->uafirst);
     m365_map_free(&sp->acctua);
     m365_map_free(&sp->ipasn);
-    distinct_free(&sp->ok_ip);
-    distinct_free(&sp->ok_prefix);
-    distinct_free(&sp->ok_asn);
-    distinct_free(&sp->ok_ua);
-    distinct_free(&sp->ok_app);
+    m365_distinct_free(&sp->ok_ip);
+    m365_distinct_free(&sp->ok_prefix);
+    m365_distinct_free(&sp->ok_asn);
+    m365_distinct_free(&sp->ok_ua);
+    m365_distinct_free(&sp->ok_app);
     m365_arena_free(&sp->arena);
     free(sp);
 }
@@ -232,16 +200,16 @@ static void record_ok(struct m365_spray *sp, struct m365_dctx *dc, const struct 
         }
         if (asn) {
             set_first(sp, &sp->asnfirst, acct, asn_key(asn), t);
-            distinct_add(&sp->ok_asn, asn_key(asn), acct);
+            m365_distinct_add(&sp->ok_asn, asn_key(asn), acct);
         }
-        distinct_add(&sp->ok_ip, ev->ip, acct);
-        distinct_add(&sp->ok_prefix, prefix, acct);
-        distinct_add(&sp->ok_ua, ua, acct);
+        m365_distinct_add(&sp->ok_ip, ev->ip, acct);
+        m365_distinct_add(&sp->ok_prefix, prefix, acct);
+        m365_distinct_add(&sp->ok_ua, ua, acct);
         if (ua) {
             set_first(sp, &sp->uafirst, ua, NULL, t);
             set_first(sp, &sp->acctua, acct, ua, t);
         }
-        distinct_add(&sp->ok_app, intern_opt(dc, ev->app_id), acct);
+        m365_distinct_add(&sp->ok_app, intern_opt(dc, ev->app_id), acct);
         sp->saw_ok = true;
         /* The same device got in soon after failing: a mistyped password, even across networks
          * (a phone moving from Wi-Fi to cellular). */
@@ -506,18 +474,18 @@ static void add_episode(struct analysis *an, const struct episode *e)
 static uint32_t ok_accounts(const struct m365_spray *sp, const char *level, const struct keyed *k)
 {
     if (strcmp(level, "ip") == 0) {
-        return distinct_get(&sp->ok_ip, k->s);
+        return (uint32_t)m365_distinct_count(&sp->ok_ip, k->s);
     }
     if (strcmp(level, "prefix") == 0) {
-        return distinct_get(&sp->ok_prefix, k->s);
+        return (uint32_t)m365_distinct_count(&sp->ok_prefix, k->s);
     }
     if (strcmp(level, "asn") == 0) {
-        return distinct_get(&sp->ok_asn, asn_key(k->n));
+        return (uint32_t)m365_distinct_count(&sp->ok_asn, asn_key(k->n));
     }
     if (strcmp(level, "user_agent") == 0) {
-        return distinct_get(&sp->ok_ua, k->s);
+        return (uint32_t)m365_distinct_count(&sp->ok_ua, k->s);
     }
-    return distinct_get(&sp->ok_app, k->s); /* error_code: the application */
+    return (uint32_t)m365_distinct_count(&sp->ok_app, k->s); /* error_code: the application */
 }
 
 /* One source's session (failures no more than `window` apart): a spray when some window holds
