@@ -248,6 +248,20 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct m365_
     write_signatures(d, first, cp);
     write_sources(d, first, cp);
     write_lists(d, first, cp);
+    uint32_t tenant, min_accounts, min_ips;
+    m365_spray_distributed_thresholds(sp, &tenant, &min_accounts, &min_ips);
+    /* Said only where the small tenant's thresholds were needed: the signature that made the
+     * campaign distributed reached fewer accounts or exits than the parameters ask. */
+    bool small = false;
+    for (size_t i = 0; i < cp->n_sigs && min_accounts < c->spray.dist_min_accounts; i++) {
+        small |= cp->sigs[i].accounts < c->spray.dist_min_accounts ||
+                 cp->sigs[i].ips < c->spray.dist_min_ips;
+    }
+    if (small) {
+        m365_json_key(d, first, "small_tenant");
+        m365_buf_printf(d, "{\"accounts_signing_in\":%u,\"min_accounts\":%u,\"min_exits\":%u}",
+                        tenant, min_accounts, min_ips);
+    }
     bool asn = m365_spray_saw_asn(sp);
     m365_json_key(d, first, "asn_known");
     m365_buf_puts(d, asn ? "true" : "false");
@@ -279,10 +293,15 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct m365_
         snprintf(where, sizeof(where), "%zu addresses (at most %u account%s each)", cp->n_ips,
                  cp->max_accounts_per_ip, cp->max_accounts_per_ip == 1 ? "" : "s");
     }
+    char of[112] = "";
+    if (small) {
+        snprintf(of, sizeof(of), "; %u accounts signed in correctly in the evidence: a small "
+                 "tenant's thresholds", tenant);
+    }
     m365_fb_summary(fb,
                     "Password spray: %zu accounts failed with a wrong password %u times from %s "
-                    "between %s and %s (%s).",
-                    cp->n_accounts, cp->failures, where, from, to, how);
+                    "between %s and %s (%s%s).",
+                    cp->n_accounts, cp->failures, where, from, to, how, of);
     m365_fb_end(fb);
 }
 
@@ -322,7 +341,9 @@ const struct m365_detection m365_detect_password_spray = {
                 "one application, with no pause longer than distributed_window, reach "
                 "distributed_min_accounts accounts from distributed_min_ips spray exits "
                 "(addresses that each touched at most max_accounts_per_ip accounts within "
-                "`window`, at most max_avg_tries times each). A failure followed by a correct "
+                "`window`, at most max_avg_tries times each); in a tenant where fewer accounts "
+                "sign in than twice distributed_min_accounts, half of them (at least "
+                "distributed_small_tenant) from as many exits. A failure followed by a correct "
                 "password from the same network or device within recovery_window, or from a "
                 "network where the account got in before, is the user's own and is left out; a "
                 "source or signature that more accounts sign in with than fail with is shared "

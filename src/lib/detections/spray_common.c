@@ -64,6 +64,8 @@ struct m365_spray {
     struct m365_map acctua;   /* (acct, user agent) -> int64_t * */
     struct m365_map ipasn;    /* ip -> ASN, learnt from any record that gave one */
     struct m365_distinct ok_ip, ok_prefix, ok_asn, ok_ua, ok_app;
+    struct m365_map ok_accts; /* acct -> 1: a correct password somewhere */
+    uint32_t dist_accounts, dist_ips; /* the distributed thresholds the analysis used */
     bool saw_ok, saw_asn, analysed;
     struct m365_spray_campaign *camps;
     size_t n_camps;
@@ -105,6 +107,7 @@ void m365_spray_free(struct m365_spray *sp)
     free(sp->oks.p);
     m365_map_free(&sp->pairs);
     m365_map_free(&sp->accts);
+    m365_map_free(&sp->ok_accts);
     m365_map_free(&sp->okpairs);
     m365_map_free(&sp->netfirst);
     m365_map_free(&sp->asnfirst);
@@ -210,6 +213,10 @@ static void record_ok(struct m365_spray *sp, struct m365_dctx *dc, const struct 
             set_first(sp, &sp->acctua, acct, ua, t);
         }
         m365_distinct_add(&sp->ok_app, intern_opt(dc, ev->app_id), acct);
+        void **oa = m365_map_put(&sp->ok_accts, acct, NULL);
+        if (oa) {
+            *oa = (void *)1;
+        }
         sp->saw_ok = true;
         /* The same device got in soon after failing: a mistyped password, even across networks
          * (a phone moving from Wi-Fi to cellular). */
@@ -595,7 +602,7 @@ static void distributed_session(struct analysis *an, const char *kind, const str
 {
     const struct m365_spray_cfg *c = an->c;
     size_t ips = count_distinct(s, n, offsetof(struct m365_spray_seg, ip));
-    if (ips < c->dist_min_ips || n < c->dist_min_accounts) {
+    if (ips < an->sp->dist_ips || n < an->sp->dist_accounts) {
         return; /* cannot reach the thresholds: skip the work */
     }
     struct m365_spray_seg **t = malloc(n * sizeof(*t));
@@ -606,7 +613,7 @@ static void distributed_session(struct analysis *an, const char *kind, const str
     size_t kept = spray_exits(c, s, n, t, &exits);
     size_t accounts = count_distinct(t, kept, offsetof(struct m365_spray_seg, acct));
     /* More accounts sign in with an everyday user agent / application than fail with it. */
-    if (exits >= c->dist_min_ips && accounts >= c->dist_min_accounts && accounts > 0 &&
+    if (exits >= an->sp->dist_ips && accounts >= an->sp->dist_accounts && accounts > 0 &&
         accounts > ok_accounts(an->sp, kind, key)) {
         sort_n(t, kept, sizeof(*t), cmp_seg_time);
         struct episode e = {.distributed = true, .key = *key, .kind = kind, .segs = t, .n = kept};
@@ -1077,6 +1084,18 @@ void m365_spray_analyse(struct m365_spray *sp, const struct m365_spray_cfg *c)
             cand[n++] = s;
         }
     }
+    /* A campaign over half of a small tenant is a spray though it cannot reach twenty accounts;
+     * it needs as many exits as accounts, as the parameters ask of a large one. */
+    sp->dist_accounts = c->dist_min_accounts;
+    sp->dist_ips = c->dist_min_ips;
+    size_t active = sp->ok_accts.n;
+    if (active && active < 2 * (size_t)c->dist_min_accounts) {
+        uint32_t half = (uint32_t)((active + 1) / 2);
+        sp->dist_accounts = half > c->dist_small_floor ? half : c->dist_small_floor;
+        sp->dist_accounts = sp->dist_accounts < c->dist_min_accounts ? sp->dist_accounts
+                                                                       : c->dist_min_accounts;
+        sp->dist_ips = sp->dist_ips < sp->dist_accounts ? sp->dist_ips : sp->dist_accounts;
+    }
     struct analysis an = {.sp = sp, .c = c};
     find_episodes(&an, cand, n, k);
     merge_episodes(sp, &an, cand, n);
@@ -1193,4 +1212,12 @@ bool m365_spray_saw_ok(const struct m365_spray *sp)
 bool m365_spray_saw_asn(const struct m365_spray *sp)
 {
     return sp && sp->saw_asn;
+}
+
+void m365_spray_distributed_thresholds(const struct m365_spray *sp, uint32_t *tenant_accounts,
+                                       uint32_t *min_accounts, uint32_t *min_ips)
+{
+    *tenant_accounts = (uint32_t)sp->ok_accts.n;
+    *min_accounts = sp->dist_accounts;
+    *min_ips = sp->dist_ips;
 }

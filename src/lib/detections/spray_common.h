@@ -41,6 +41,7 @@ struct m365_spray_cfg {
     int64_t dist_window;     /* distributed: longest pause inside one campaign */
     uint32_t dist_min_accounts;
     uint32_t dist_min_ips;
+    uint32_t dist_small_floor; /* a small tenant's campaign: at least this many accounts */
     uint32_t max_accounts_per_ip; /* distributed: "each IP touches only a few accounts" */
     int64_t recovery_window; /* a correct password this soon after a failure makes it the user's */
 };
@@ -63,6 +64,11 @@ struct m365_spray_cfg {
     M365_PARAM("distributed_min_ips", M365_PARAM_UINT, "15", cfg_type, member.dist_min_ips,        \
                "distributed: distinct spray exits (addresses that stay under max_accounts_per_ip " \
                "and max_avg_tries)"),                                                              \
+    M365_PARAM("distributed_small_tenant", M365_PARAM_UINT, "8", cfg_type,                         \
+               member.dist_small_floor,                                                            \
+               "distributed: where fewer than twice distributed_min_accounts accounts sign in "   \
+               "correctly in the evidence, half of them (not fewer than this) is enough, from as " \
+               "many exits"),                                                                      \
     M365_PARAM("max_accounts_per_ip", M365_PARAM_UINT, "5", cfg_type, member.max_accounts_per_ip,  \
                "distributed: an address is a spray exit when it failed against at most this "      \
                "many accounts within `window` (and at most max_avg_tries per account)"),           \
@@ -162,6 +168,10 @@ void m365_spray_observe(struct m365_spray *sp, struct m365_dctx *dc,
                         const struct m365_spray_cfg *c, const struct m365_event *ev);
 /* Find the campaigns (once, after the last event), ordered by first failure. */
 void m365_spray_analyse(struct m365_spray *sp, const struct m365_spray_cfg *c);
+/* After the analysis: the accounts with a correct password in the evidence, and the distributed
+ * thresholds used (lower than the parameters in a small tenant). */
+void m365_spray_distributed_thresholds(const struct m365_spray *sp, uint32_t *tenant_accounts,
+                                       uint32_t *min_accounts, uint32_t *min_ips);
 size_t m365_spray_n_campaigns(const struct m365_spray *sp);
 const struct m365_spray_campaign *m365_spray_campaign_at(const struct m365_spray *sp, size_t i);
 
