@@ -12,6 +12,7 @@
 #include "identity_util.h"
 #include "m365_ids.h"
 #include "signin_util.h"
+#include "tenant_facts.h"
 #include "../core/sort.h"
 
 struct cfg {
@@ -20,8 +21,9 @@ struct cfg {
 
 static const struct m365_param_def params[] = {
     M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
-               "a user's hosting network seen this soon after its logs start is an existing "
-               "habit (a virtual desktop, a jump host), not a finding"),
+               "a user's hosting network seen this soon after its logs start, and carrying a "
+               "third of the user's sign-ins or its first one and more on another day, is an "
+               "existing habit (a virtual desktop, a jump host), not a finding"),
 };
 
 #define MAX_EV 32
@@ -35,6 +37,9 @@ struct net {
     uint8_t first_src; /* the log that recorded it */
     uint8_t signin_src; /* the log that recorded the first successful sign-in */
     uint32_t signins, admin, other; /* other: first factor accepted but not completed */
+    uint32_t signin_days;           /* days with a successful sign-in from it */
+    int64_t last_signin_day;
+    bool opened;                    /* the user's first successful sign-in came from it */
     const struct m365_event *ev[MAX_EV];
     uint32_t n_ev;
     const char *ips[MAX_LIST], *apps[MAX_LIST], *ops[MAX_LIST];
@@ -44,6 +49,7 @@ struct net {
 struct user {
     const char *upn;
     int64_t first_success; /* the first successful interactive sign-in, in any log */
+    uint32_t successes;    /* successful interactive sign-ins, from anywhere */
     struct net **nets;
     uint32_t n_nets, cap_nets;
 };
@@ -53,6 +59,7 @@ struct state {
     /* Addresses that a sign-in record placed in a hosting ASN: audit records carry no ASN, so
      * later admin actions from the same address are recognised through this. */
     struct m365_map record_asn_ips; /* ip -> label */
+    struct m365_tf_created created; /* accounts created in the evidence: no habit before it */
     int64_t log_start[M365_LOG__COUNT]; /* first record of each log, INT64_MIN if none */
     uint64_t signins, signins_with_asn; /* user sign-ins seen, and those carrying their ASN */
 };
@@ -168,6 +175,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (ev->time_ms == M365_TIME_NONE) {
         return;
     }
+    m365_tf_created_observe(dc, &s->created, ev);
     bool signin = ev->kind == M365_EV_SIGNIN;
     /* Users only: service principals, managed identities and Microsoft's own service accounts
      * (actor type system) act from Microsoft's ranges all day. */
@@ -186,6 +194,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         u = success ? user_of(s, ev->actor_upn) : NULL;
         if (u && u->first_success == M365_TIME_NONE) {
             u->first_success = ev->time_ms; /* events arrive in time order */
+        }
+        if (u) {
+            u->successes++;
         }
         /* The password was accepted but consent or MFA interrupted: evidence, not a trigger. */
         other = !success && (m365_signin_password_correct(ev) || ev->error_code == 65001);
@@ -226,6 +237,12 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (signin) {
         if (success) {
             n->signins++;
+            n->opened |= n->signins == 1 && ev->time_ms == u->first_success;
+            int64_t day = ev->time_ms / 86400000;
+            if (!n->signin_days || day != n->last_signin_day) {
+                n->signin_days++;
+                n->last_signin_day = day;
+            }
             if (n->first_signin == M365_TIME_NONE) {
                 n->first_signin = ev->time_ms;
                 n->signin_src = ev->log_source;
@@ -269,16 +286,27 @@ static int cmp_net(const void *a, const void *b)
  * change (a quiet tenant) starts with the attack, which is no habit. Nor is a network first
  * seen when an Entra export of the last days begins if another log (the UAL) recorded the
  * user signing in well before, never from it. */
-static bool established(const struct cfg *c, const struct state *s, const struct user *u,
-                        const struct net *n)
+static bool established(struct m365_dctx *dc, const struct cfg *c, const struct state *s,
+                        const struct user *u, const struct net *n)
 {
+    if (m365_tf_created_find(dc, &s->created, u->upn, NULL)) {
+        return false; /* the account did not exist before the evidence, nor any habit of it */
+    }
     int64_t first = n->signins ? n->first_signin : n->first;
     uint8_t src = n->signins ? n->signin_src : n->first_src;
     int64_t start = src < M365_LOG__COUNT ? s->log_start[src] : INT64_MIN;
     if (n->signins && u->first_success != M365_TIME_NONE && u->first_success < start) {
         start = u->first_success;
     }
-    return first != M365_TIME_NONE && start != INT64_MIN && first - start <= c->established;
+    if (first == M365_TIME_NONE || start == INT64_MIN || first - start > c->established) {
+        return false;
+    }
+    /* A habit goes on: a third of the user's own sign-ins (a virtual desktop, a jump host), or
+     * the user's first sign-in of the evidence and more on another day. A session hijacked in
+     * the export's first hours is a few sign-ins among the user's many from the office, after
+     * the first of them, though the attacker come back on later days. */
+    return !n->signins || 3 * (uint64_t)n->signins >= u->successes ||
+           (n->opened && n->signin_days >= 2);
 }
 
 static void report(struct m365_dctx *dc, const struct cfg *c, const struct state *s,
@@ -288,7 +316,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct state
     uint32_t nn = 0, signins = 0, admin = 0, other = 0;
     for (uint32_t i = 0; i < u->n_nets; i++) {
         struct net *n = u->nets[i];
-        if ((n->signins || n->admin) && !established(c, s, u, n)) {
+        if ((n->signins || n->admin) && !established(dc, c, s, u, n)) {
             nets[nn++] = n;
             signins += n->signins;
             admin += n->admin;
@@ -423,6 +451,7 @@ static void free_state(void *sv)
         free(u);
     }
     m365_map_free(&s->users);
+    m365_tf_created_free(&s->created);
     m365_map_free(&s->record_asn_ips);
 }
 

@@ -273,3 +273,69 @@ write(ROOT + '/neg_ual_sentinel_virtual_desktop_user_outside_the_ual_search', {
     'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
     'expect.json': expect([]),
 })
+
+# K/L. Graph exports of a few days. K: Dana's session is hijacked from an Azure VM two hours after
+# the export begins: one sign-in among her eight from the office and home is no habit, though it
+# comes in the export's first hours (reported). L: on the one day an export covers, Ken works from
+# the company's jump host for four of his seven sign-ins: a third or more of his own is a habit
+# (silent).
+seed('hosting-K')
+sig = daily(T('2026-03-09T08:40:00'), 4, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+sig += daily(T('2026-03-09T14:05:00'), 4, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+sig.append(signin(T('2026-03-09T02:10:24'), 'dana.whitfield', AZ_VM, app='portal', ua=UA_ATTACK))
+write(ROOT + '/pos_graph_session_hijacked_in_the_first_hours_of_a_short_export', {
+    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
+    'azure-ranges.txt': AZURE_LIST,
+    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['dana.whitfield@contosodemo.onmicrosoft.com'], 'ips': ['52.168.30.17']},
+                            'details': {'signins': 1, 'admin_actions': 0}}]),
+})
+# K2: the same export, but the attacker comes back from the provider's range on the next two days,
+# each time after Dana's first sign-in of the day: three of her eleven, on three days, none of
+# them her first of the evidence. Still no habit (reported).
+seed('hosting-K2')
+sig = daily(T('2026-03-09T08:40:00'), 4, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+sig += daily(T('2026-03-09T14:05:00'), 4, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+sig += [signin(T('2026-03-09T10:12:07') + D(days=d, minutes=41 * d), 'dana.whitfield', vm, app='portal',
+               ua=UA_ATTACK) for d, vm in enumerate((AZ_VM, AZ_VM2, AZ_VM))]
+write(ROOT + '/pos_graph_session_hijacked_and_back_on_the_next_days', {
+    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
+    'azure-ranges.txt': AZURE_LIST,
+    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['dana.whitfield@contosodemo.onmicrosoft.com'],
+                                         'ips': ['52.168.30.17', '40.76.12.9']},
+                            'details': {'signins': 3, 'admin_actions': 0}}]),
+})
+seed('hosting-L')
+sig = daily(T('2026-03-09T08:40:00'), 1, [('dana.whitfield', 'dana'), ('ken.yamada', 'ken')])
+sig += [signin(T('2026-03-09T09:02:11') + D(minutes=97 * k), 'ken.yamada', AZ_VM2,
+               app=['portal', 'portal', 'officehome', 'portal'][k]) for k in range(4)]
+sig += [signin(T('2026-03-09T11:20:45') + D(hours=2 * k), 'ken.yamada', OFFICE, app=['owa', 'teams'][k])
+        for k in range(2)]
+write(ROOT + '/neg_graph_jump_host_admin_in_a_one_day_export', {
+    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
+    'azure-ranges.txt': AZURE_LIST,
+    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
+    'expect.json': expect([]),
+})
+
+# M. A Graph export of two days: an account made by the attacker an hour into it signs in from
+# the Azure VM at once, every sign-in it has. An account created in the evidence has no habit
+# from before it (reported), though all its sign-ins come from there.
+seed('hosting-M')
+sig = daily(T('2026-03-09T08:40:00'), 2, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+sig += [signin(T('2026-03-09T01:47:12') + D(minutes=23 * k), 'svc-o365connector', AZ_VM,
+               app=['portal', 'officehome', 'portal'][k], ua=UA_ATTACK) for k in range(3)]
+aud = [graph_add_user(T('2026-03-09T01:12:30'), 'dana.whitfield', 'svc-o365connector', 4120331)]
+write(ROOT + '/pos_graph_account_created_in_the_evidence_on_an_azure_vm', {
+    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
+    'directoryAudits.json': graph_page(aud, 'directoryAudits'),
+    'azure-ranges.txt': AZURE_LIST,
+    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-o365connector@contosodemo.onmicrosoft.com'],
+                                         'ips': ['52.168.30.17']},
+                            'details': {'signins': 3}}]),
+})

@@ -76,6 +76,7 @@ USERS = {
     'svc-archive': ('8d4e2b71-5a3f-4c90-b1e6-7f2a9c3d5e84', 'Archive Service (2019 migration)'),
     'adm-marcus': ('2e9d4f60-7b1c-4a85-93f2-c6a0e8b5d174', 'Marcus Oyelaran (admin)'),
     'scanner': ('4a7c1e93-2f5b-4d08-9b6e-81c3f0a2d5e7', 'Multifunction Printer 3rd Floor'),
+    'svc-o365connector': ('7d3f0b2a-9e41-4c68-a5d7-3b8e6f1c2a94', 'Office 365 Connector'),
 }
 
 
