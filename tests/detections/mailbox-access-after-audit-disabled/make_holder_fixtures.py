@@ -12,6 +12,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from graph_signins import graph_signin  # noqa: E402
+
 SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../..")
 OUT = os.path.join(SRC, "tests/detections/mailbox-access-after-audit-disabled")
 POS = os.path.join(SRC, "tests/detections/advanced-audit-disabled/pos_ual_licence_disabled_then_read/audit.jsonl")
@@ -54,24 +57,9 @@ serial = [0x900]
 
 
 def signin(t, place):
-    r = copy.deepcopy(tpl)
     serial[0] += 1
-    n = serial[0]
-    r["id"] = r["originalRequestId"] = "0000000f-0009-4001-8001-%012x" % n
-    r["correlationId"] = "0000000f-1111-4222-8333-%012x" % n
-    r["uniqueTokenIdentifier"] = "SGVscGRlc2tIb2xkZXI%04xAA" % n
-    r["sessionId"] = "0000000f-5555-4666-8777-%012x" % n
-    r["createdDateTime"] = t
-    r["userDisplayName"] = "IT Helpdesk"
-    r["userPrincipalName"] = r["signInIdentifier"] = HOLDER
-    r["userId"] = HOLDER_ID
-    ip, city, state, country, lat, lon, asn = place
-    r["ipAddress"] = ip
-    loc = r["location"]
-    loc["city"], loc["state"], loc["countryOrRegion"] = city, state, country
-    loc["geoCoordinates"]["latitude"], loc["geoCoordinates"]["longitude"] = lat, lon
-    r["autonomousSystemNumber"] = asn
-    return r
+    return graph_signin(tpl, serial[0], t, HOLDER, HOLDER_ID, "IT Helpdesk", place, "0009",
+                        "SGVscGRlc2tIb2xkZXI", session=True)
 
 
 signins = [signin("2026-03-03T08:41:19Z", OFFICE), signin("2026-03-05T08:37:52Z", OFFICE),

@@ -6,10 +6,12 @@ marcus works from home; after his MailItemsAccessed records stop, his first sign
 from the office network (where three colleagues sign in every day) is new to him but is the
 tenant's own network, not a new place. A sign-in from a network only two colleagues use, or from
 an exit node, still is."""
-import copy
 import json
 import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from graph_signins import graph_signin  # noqa: E402
 
 SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../..")
 OUT = os.path.join(SRC, "tests/detections/mailbox-access-after-audit-disabled")
@@ -35,25 +37,11 @@ serial = [0x700]
 
 
 def signin(tpl, t, who, uid, place):
-    r = copy.deepcopy(tpl)
     serial[0] += 1
-    n = serial[0]
-    r["id"] = r["originalRequestId"] = "0000000f-0007-4001-8001-%012x" % n
-    r["correlationId"] = "0000000f-1111-4222-8333-%012x" % n
-    r["uniqueTokenIdentifier"] = "T2ZmaWNlTmV0d29yay%04xAA" % n
-    r["createdDateTime"] = t
-    r["userDisplayName"] = who
-    r["userPrincipalName"] = r["signInIdentifier"] = "%s@%s" % (who, DOMAIN)
-    r["userId"] = uid
     ip, city, lat, lon = place
-    r["ipAddress"] = ip
-    r["location"]["city"] = city
-    r["location"]["state"] = "Massachusetts"
-    r["location"]["countryOrRegion"] = "US"
-    r["location"]["geoCoordinates"]["latitude"] = lat
-    r["location"]["geoCoordinates"]["longitude"] = lon
-    r["autonomousSystemNumber"] = 7922
-    return r
+    return graph_signin(tpl, serial[0], t, "%s@%s" % (who, DOMAIN), uid, who,
+                        (ip, city, "Massachusetts", "US", lat, lon, 7922), "0007",
+                        "T2ZmaWNlTmV0d29yay")
 
 
 MARCUS = exchange["userId"]
