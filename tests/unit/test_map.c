@@ -125,6 +125,10 @@ static void distinct_counts_each_member_once(void **state)
             assert_int_equal(m365_distinct_has(&d, keys + k, members + m), added[k][m]);
         }
         assert_int_equal(m365_distinct_count(&d, keys + k), want);
+        for (size_t m = 0; m < MEMBERS; m++) {
+            assert_int_equal(m365_distinct_others(&d, keys + k, members + m),
+                             want - added[k][m]);
+        }
     }
     assert_false(m365_distinct_has(&d, NULL, members));
     m365_distinct_free(&d);

@@ -138,6 +138,11 @@ bool m365_distinct_has(const struct m365_distinct *d, const void *key, const voi
     return key && member && m365_map_get(&d->seen, key, member);
 }
 
+size_t m365_distinct_others(const struct m365_distinct *d, const void *key, const void *member)
+{
+    return m365_distinct_count(d, key) - m365_distinct_has(d, key, member);
+}
+
 void m365_distinct_free(struct m365_distinct *d)
 {
     m365_map_free(&d->seen);

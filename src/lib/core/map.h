@@ -40,6 +40,8 @@ struct m365_distinct {
 void m365_distinct_add(struct m365_distinct *d, const void *key, const void *member);
 size_t m365_distinct_count(const struct m365_distinct *d, const void *key);
 bool m365_distinct_has(const struct m365_distinct *d, const void *key, const void *member);
+/* The key's members other than member (the other accounts on a network). */
+size_t m365_distinct_others(const struct m365_distinct *d, const void *key, const void *member);
 void m365_distinct_free(struct m365_distinct *d);
 
 #define M365_MAP_EACH(m, slot)                                                                     \

@@ -151,8 +151,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
 {
     bool mixed = u->modern > 0;
     bool several_networks = u->prefixes.n > 1;
-    size_t sharers = m365_distinct_count(&s->modern, u->net) -
-                     m365_distinct_has(&s->modern, u->net, u->upn);
+    size_t sharers = m365_distinct_others(&s->modern, u->net, u->upn);
     /* A spray that failed elsewhere says nothing of successes from the office: the printer goes
      * on sending from where it always did, and an intruder does not sign in from the tenant's
      * own network when they sprayed from outside it. */

@@ -281,10 +281,7 @@ static void finish(struct m365_dctx *dc, void *sv)
     for (size_t i = 0; i < s->n; i++) {
         struct window *w = &s->w[i];
         for (uint32_t k = 0; k < w->n_cand; k++) {
-            const char *net = w->cand[k].net;
-            if (m365_distinct_count(&s->shared, net) -
-                    m365_distinct_has(&s->shared, net, w->mailbox) <
-                SHARED_ACCOUNTS) {
+            if (m365_distinct_others(&s->shared, w->cand[k].net, w->mailbox) < SHARED_ACCOUNTS) {
                 w->new_place_signins++;
                 note(dc, w, w->cand[k].ev, true);
             }
