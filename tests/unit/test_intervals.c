@@ -4,6 +4,7 @@
  * meet and an amount that look at every interval. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -131,6 +132,29 @@ static void append_keeps_runs(void **state)
     }
 }
 
+/* Days of times in order, against the distinct values of t / day over the whole list. */
+static void days_count_each_day_once(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 2000; round++) {
+        int64_t t = rnd(3) * 86400000 + rnd(86400000), seen[64];
+        size_t m = 0;
+        struct m365_days d = {0};
+        for (int k = rnd(40); k > 0; k--) {
+            m365_days_add(&d, t);
+            bool dup = false;
+            for (size_t i = 0; i < m; i++) {
+                dup |= seen[i] == t / 86400000;
+            }
+            if (!dup) {
+                seen[m++] = t / 86400000;
+            }
+            t += rnd(3) == 0 ? 0 : rnd(2 * 86400000);
+        }
+        assert_int_equal(d.n, m);
+    }
+}
+
 static void empty_and_absent_lists_cover_nothing(void **state)
 {
     (void)state;
@@ -158,6 +182,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(merge_joins_what_lies_within_the_gap),
         cmocka_unit_test(append_keeps_runs),
+        cmocka_unit_test(days_count_each_day_once),
         cmocka_unit_test(empty_and_absent_lists_cover_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

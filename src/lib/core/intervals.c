@@ -115,3 +115,12 @@ void m365_intervals_free(struct m365_intervals *v)
     v->iv = NULL;
     v->n = v->cap = 0;
 }
+
+void m365_days_add(struct m365_days *d, int64_t t)
+{
+    int64_t day = t / 86400000;
+    if (!d->n || day != d->last) {
+        d->n++;
+        d->last = day;
+    }
+}

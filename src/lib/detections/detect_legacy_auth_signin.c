@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/intervals.h"
 #include "../core/json_out.h"
 #include "../core/map.h"
 #include "../enrich/enrich.h"
@@ -39,8 +40,7 @@ struct user {
     const char *upn;
     uint32_t legacy, modern, failures_before;
     int64_t first_legacy;
-    int64_t last_day; /* day number of the latest legacy success */
-    uint32_t days;    /* distinct days with a legacy success */
+    struct m365_days days; /* distinct days with a legacy success */
     struct m365_map protocols; /* protocol -> count (stored as pointer-sized integer) */
     struct m365_map ips;       /* ip -> 1 */
     struct m365_map prefixes;  /* network prefix -> 1 */
@@ -118,11 +118,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         }
     }
     u->legacy++;
-    int64_t day = ev->time_ms / 86400000;
-    if (u->days == 0 || day != u->last_day) {
-        u->days++;
-        u->last_day = day;
-    }
+    m365_days_add(&u->days, ev->time_ms);
     void **pc = m365_map_put(&u->protocols, proto, NULL);
     if (pc) {
         *pc = (void *)((uintptr_t)*pc + 1);
@@ -159,7 +155,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
                              !u->fail_here && sharers >= c->shared_accounts;
     bool sprayed = u->failures_before >= c->spray_failures && !sprayed_elsewhere;
     bool established = u->first_legacy - s->logs_start <= c->established && !several_networks;
-    bool regular = !several_networks && u->days >= c->regular_days;
+    bool regular = !several_networks && u->days.n >= c->regular_days;
     bool warning = mixed || sprayed || u->hosting;
     if (!warning && (!u->untrusted || (established && !sprayed_elsewhere))) {
         return; /* an established or trusted legacy client: baseline, not an intrusion */
@@ -209,7 +205,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     m365_json_key(d, first, "from_hosting");
     m365_buf_puts(d, u->hosting ? "true" : "false");
     m365_json_key(d, first, "days");
-    m365_buf_printf(d, "%u", u->days);
+    m365_buf_printf(d, "%u", u->days.n);
     m365_json_key(d, first, "regular_client");
     m365_buf_puts(d, !warning && regular ? "true" : "false");
     m365_json_key(d, first, "networks");
@@ -247,7 +243,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     }
     if (!warning && regular && w < sizeof(why)) {
         snprintf(why + w, sizeof(why) - w, " (a regular client: %u days from one network)",
-                 u->days);
+                 u->days.n);
     }
     m365_fb_summary(fb, "%s signed in %u time(s) with %s, which bypasses MFA%s.", u->upn,
                     u->legacy, np ? protos[0] : "a legacy protocol", why);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/intervals.h"
 #include "../core/json_out.h"
 #include "../core/map.h"
 #include "../core/norm.h"
@@ -37,8 +38,7 @@ struct net {
     uint8_t first_src; /* the log that recorded it */
     uint8_t signin_src; /* the log that recorded the first successful sign-in */
     uint32_t signins, admin, other; /* other: first factor accepted but not completed */
-    uint32_t signin_days;           /* days with a successful sign-in from it */
-    int64_t last_signin_day;
+    struct m365_days signin_days;   /* days with a successful sign-in from it */
     bool opened;                    /* the user's first successful sign-in came from it */
     const struct m365_event *ev[MAX_EV];
     uint32_t n_ev;
@@ -238,11 +238,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         if (success) {
             n->signins++;
             n->opened |= n->signins == 1 && ev->time_ms == u->first_success;
-            int64_t day = ev->time_ms / 86400000;
-            if (!n->signin_days || day != n->last_signin_day) {
-                n->signin_days++;
-                n->last_signin_day = day;
-            }
+            m365_days_add(&n->signin_days, ev->time_ms);
             if (n->first_signin == M365_TIME_NONE) {
                 n->first_signin = ev->time_ms;
                 n->signin_src = ev->log_source;
@@ -306,7 +302,7 @@ static bool established(struct m365_dctx *dc, const struct cfg *c, const struct 
      * the export's first hours is a few sign-ins among the user's many from the office, after
      * the first of them, though the attacker come back on later days. */
     return !n->signins || 3 * (uint64_t)n->signins >= u->successes ||
-           (n->opened && n->signin_days >= 2);
+           (n->opened && n->signin_days.n >= 2);
 }
 
 static void report(struct m365_dctx *dc, const struct cfg *c, const struct state *s,
