@@ -63,6 +63,7 @@ static const struct m365_param_def params[] = {
 #define MAX_BURST_EV 16
 #define MAX_ADDR 8 /* a user's most recent addresses whose first sign-in is remembered */
 #define TWIN_SKEW (5 * 60 * 1000) /* ms between a UAL sign-in and its Entra twin */
+#define MAX_DEV 8 /* a user's devices (system, browser) remembered; past that none is new */
 
 struct novel {
     const struct m365_event *ev;
@@ -78,6 +79,9 @@ struct novel {
     uint32_t stay_n;
     int64_t stay_last;
     bool stay_over;
+    /* Reached with a token made elsewhere: single sign-on alone, on a device the user had not
+     * signed in with, at an address where no credential was given (a stolen session). */
+    bool carried;
 };
 
 struct hop {
@@ -108,8 +112,18 @@ struct addr {
     uint32_t ref; /* m365_ev_ref of the first */
 };
 
+/* A device the user signed in with: its system and browser family, and the oldest browser
+ * version seen (a browser updates itself; it does not go back to an older version). */
+struct device {
+    const char *os, *family; /* interned */
+    uint32_t version;        /* major version, 0 unknown */
+};
+
 struct user {
     const char *upn;
+    struct device devs[MAX_DEV];
+    uint32_t n_devs, dev_signins; /* devices; successful interactive sign-ins that named one */
+    bool devs_over;               /* more devices than MAX_DEV: none is new any more */
     int64_t first_success; /* the account's first successful sign-in, any log */
     struct m365_map countries; /* country -> 1 + its sign-ins from outside the cloud */
     struct m365_map asns;
@@ -127,6 +141,10 @@ struct user {
     uint32_t n_ring;
     struct addr addrs[MAX_ADDR];
     uint32_t n_addrs;
+    /* The user's most recent addresses where a password or MFA was given, accepted or
+     * interrupted ("keep me signed in?"): a token made there is the user's own. */
+    const char *typed[MAX_ADDR];
+    uint32_t n_typed;
     bool in_burst;
     struct novel novel[MAX_ANOM];
     uint32_t n_novel, total_novel, new_countries;
@@ -263,6 +281,81 @@ static const struct m365_event *first_from_address(struct m365_dctx *dc, const s
     return NULL;
 }
 
+/* The device a sign-in names (Entra deviceDetail), the browser split into family and major
+ * version ("Chrome 133.0.0"). */
+struct devname {
+    const char *os, *family;
+    size_t family_len;
+    uint32_t version;
+    bool registered; /* it carries a device id: joined to or registered with the tenant */
+};
+
+static bool device_of(const struct m365_event *ev, struct devname *d)
+{
+    const char *os = m365_event_extra(ev, "deviceDetail.operatingSystem");
+    const char *br = m365_event_extra(ev, "deviceDetail.browser");
+    const char *id = m365_event_extra(ev, "deviceDetail.deviceId");
+    *d = (struct devname){0};
+    if ((!os || !*os) && (!br || !*br)) {
+        return false;
+    }
+    d->registered = id && *id && strcmp(id, "00000000-0000-0000-0000-000000000000") != 0;
+    d->os = os ? os : "";
+    d->family = br ? br : "";
+    d->family_len = strlen(d->family);
+    const char *sp = strrchr(d->family, ' ');
+    if (sp && sp[1] >= '0' && sp[1] <= '9') {
+        d->family_len = (size_t)(sp - d->family);
+        for (const char *q = sp + 1; *q >= '0' && *q <= '9' && d->version < 100000; q++) {
+            d->version = d->version * 10 + (uint32_t)(*q - '0');
+        }
+    }
+    return true;
+}
+
+static struct device *device_find(struct user *u, const struct devname *d)
+{
+    for (uint32_t i = 0; i < u->n_devs; i++) {
+        struct device *k = &u->devs[i];
+        if (m365_ieq(k->os, d->os) && m365_ieqn(d->family, d->family_len, k->family)) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+/* A device the user had signed in with: the same system and browser, at the version seen or
+ * a later one (an update), or too many devices to tell. */
+static bool device_known(struct user *u, const struct devname *d)
+{
+    const struct device *k = device_find(u, d);
+    return u->devs_over || (k && (!d->version || !k->version || d->version >= k->version));
+}
+
+static void learn_device(struct m365_dctx *dc, struct user *u, const struct devname *d)
+{
+    u->dev_signins++;
+    struct device *k = device_find(u, d);
+    if (k) {
+        if (d->version && (!k->version || d->version < k->version)) {
+            k->version = d->version;
+        }
+        return;
+    }
+    if (u->n_devs == MAX_DEV) {
+        u->devs_over = true;
+        return;
+    }
+    k = &u->devs[u->n_devs++];
+    k->os = m365_dctx_intern(dc, d->os, strlen(d->os));
+    k->family = m365_dctx_intern(dc, d->family, d->family_len);
+    k->version = d->version;
+    if (!k->os || !k->family) {
+        u->n_devs--;
+        u->devs_over = true; /* out of memory: nothing may be called new for want of it */
+    }
+}
+
 /* Whether the address is a cloud or hosting provider's (m365_id_hosting): such an address
  * places nobody. */
 static bool hosted_at(struct m365_dctx *dc, const struct m365_event *ev,
@@ -313,24 +406,60 @@ static void refresh(struct m365_dctx *dc, struct state *s, const struct m365_eve
     follow_stays(u, ev, ii, &pl, hosted_at(dc, ev, ii), false);
 }
 
+/* A sign-in by single sign-on alone, on a device the user had not signed in with (fresh_dev),
+ * at an address where the user gave no credential before it, after enough sign-ins to know the
+ * user's devices: the token was made on another device. The user's own device carries its
+ * token; a traveller on a new one types a password. */
+static bool carried_token(const struct cfg *c, const struct user *u, const struct m365_event *ev,
+                          bool fresh_dev, uint32_t placed_before)
+{
+    if (!fresh_dev || placed_before < c->baseline_signins ||
+        u->dev_signins < c->baseline_signins || m365_signin_proof(ev) != M365_PROOF_TOKEN) {
+        return false;
+    }
+    for (uint32_t i = 0; i < u->n_typed && i < MAX_ADDR; i++) {
+        if (strcmp(u->typed[i], ev->ip) == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void remember_typed(struct user *u, const struct m365_event *ev)
+{
+    for (uint32_t i = 0; i < u->n_typed && i < MAX_ADDR; i++) {
+        if (strcmp(u->typed[i], ev->ip) == 0) {
+            return;
+        }
+    }
+    u->typed[u->n_typed++ % MAX_ADDR] = ev->ip; /* the oldest gives way */
+}
+
 static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u,
                     const struct m365_event *ev, const struct m365_ipinfo *ii,
-                    const struct place *pl, bool hosted)
+                    const struct place *pl, bool hosted, bool fresh_dev)
 {
     int64_t t = ev->time_ms;
     const char *country = pl->country; /* upper case, interned (observe) */
     uint32_t asn = m365_id_event_asn(ev, ii);
     s->asn_seen |= asn != 0;
     bool new_country = false, new_asn = false;
-    bool tenant_new = false;
+    bool tenant_new = false, carried = false;
     if (country) {
         bool ready = baselined(c, u->country_first, u->country_n, t);
         bool first_place = u->country_n == 0;
+        uint32_t placed_before = u->country_n;
         if (u->country_first == M365_TIME_NONE) {
             u->country_first = t;
         }
         u->country_n++;
-        new_country = learn(&u->countries, country) && ready;
+        bool unseen = learn(&u->countries, country);
+        new_country = unseen && ready;
+        if (unseen) {
+            /* Before a baseline too: a session stolen in the user's first week. */
+            carried = carried_token(c, u, ev, fresh_dev, placed_before);
+            new_country |= carried;
+        }
         if (!hosted && m365_map_get(&u->countries, country, NULL)) {
             void **v = m365_map_put(&u->countries, country, NULL); /* there: no new key */
             if (v && *v) {
@@ -373,9 +502,8 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     u->new_countries += new_country;
     if (u->n_novel < MAX_ANOM) {
         u->novel[u->n_novel++] =
-            (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev),
-                           new_country ? country : NULL, new_asn ? asn : 0, tenant_new, false,
-                           1, t, false};
+            (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev), new_country ? country : NULL, new_asn ? asn : 0, tenant_new, false,
+                           1, t, false, carried && new_country};
     }
 }
 
@@ -501,12 +629,19 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     bool success = ev->result == M365_RESULT_SUCCESS;
-    if (!success && !m365_signin_password_correct(ev)) {
+    bool typed = m365_signin_proof(ev) == M365_PROOF_TYPED;
+    if (!success && !m365_signin_password_correct(ev) && !typed) {
         return;
     }
     struct user *u = user_of(s, ev->actor_upn);
     if (!u) {
         return;
+    }
+    if (typed) {
+        remember_typed(u, ev);
+    }
+    if (!success && !m365_signin_password_correct(ev)) {
+        return; /* a credential given, the sign-in interrupted: "keep me signed in?" */
     }
     /* UAL sign-ins do not say whether they were interactive: Outlook Mobile's sync service
      * signs in from Microsoft's addresses there, so its sign-ins are left out. */
@@ -546,12 +681,18 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     s->placed += pl.country || pl.geo;
     s->placed_by_db += pl.from_db;
     bool known = pl.country && m365_map_get(&u->countries, pl.country, NULL);
+    struct devname dn;
+    bool named = ev->is_interactive == 1 && device_of(ev, &dn);
     if (!ii->trusted && !ii->is_private) {
         bool hosted = hosted_at(dc, ev, ii);
+        bool fresh_dev = named && !dn.registered && !device_known(u, &dn);
         follow_stays(u, ev, ii, &pl, hosted, true);
-        novelty(dc, c, s, u, ev, ii, &pl, hosted);
+        novelty(dc, c, s, u, ev, ii, &pl, hosted, fresh_dev);
     }
     travel(dc, c, u, ev, ii, &pl, known);
+    if (named) {
+        learn_device(dc, u, &dn);
+    }
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -594,10 +735,11 @@ static uint32_t home_weight(struct m365_dctx *dc, const struct user *u, const st
 }
 
 /* A new country the user then stayed in, as a traveller does; a dormant account's first
- * country, new to the whole tenant, is never one. */
+ * country, new to the whole tenant, is never one, nor a country reached with a token carried
+ * from elsewhere (the traveller's own device is not there). */
 static bool is_stay(const struct cfg *c, const struct novel *n)
 {
-    return n->country && !n->tenant_new && n->stay_n >= c->stay_signins &&
+    return n->country && !n->tenant_new && !n->carried && n->stay_n >= c->stay_signins &&
            n->stay_last - n->ev->time_ms >= c->stay_span;
 }
 
@@ -685,6 +827,18 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
             m365_buf_printf(d, "%u", n->stay_n);
             m365_json_key(d, &f, "stay_hours");
             m365_buf_printf(d, "%.1f", (double)(n->stay_last - n->ev->time_ms) / 3600000.0);
+        }
+        m365_json_key(d, &f, "session_carried");
+        m365_buf_puts(d, n->carried ? "true" : "false");
+        if (n->carried) {
+            m365_json_key(d, &f, "device");
+            m365_buf_putc(d, '{');
+            int g = 1;
+            m365_json_key(d, &g, "os");
+            m365_json_cstr(d, m365_event_extra(n->ev, "deviceDetail.operatingSystem"));
+            m365_json_key(d, &g, "browser");
+            m365_json_cstr(d, m365_event_extra(n->ev, "deviceDetail.browser"));
+            m365_buf_putc(d, '}');
         }
         m365_json_key(d, &f, "first_signin_from_address");
         if (n->prior) {
@@ -811,10 +965,17 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         if (n->asn) {
             snprintf(asn, sizeof(asn), "AS%u", n->asn);
         }
-        char stay[96] = "";
+        char stay[192] = "";
         if (is_stay(c, n)) {
             snprintf(stay, sizeof(stay), ", then stayed: %u sign-ins over %.0f h from there alone",
                      n->stay_n, (double)(n->stay_last - n->ev->time_ms) / 3600000.0);
+        } else if (n->carried) {
+            const char *os = m365_event_extra(n->ev, "deviceDetail.operatingSystem");
+            const char *br = m365_event_extra(n->ev, "deviceDetail.browser");
+            snprintf(stay, sizeof(stay),
+                     ", by single sign-on alone on a device the user had not signed in with "
+                     "(%s%s%s): a token made elsewhere",
+                     os && *os ? os : "", os && *os && br && *br ? ", " : "", br ? br : "");
         }
         w += (size_t)snprintf(what + w, sizeof(what) - w,
                               "%ssigned in from new %s %s%s%s (%s%s)%s%s", w ? "; " : "",
@@ -868,7 +1029,7 @@ static void judge_visit(struct state *s, struct user *u)
     }
     memmove(&u->novel[1], &u->novel[0], u->n_novel * sizeof(u->novel[0]));
     u->novel[0] = (struct novel){u->visit_ev, u->visit_prior, u->visit_country, 0, true, true,
-                                 1, u->visit_ev->time_ms, false};
+                                 1, u->visit_ev->time_ms, false, false};
     u->n_novel++;
     u->total_novel++;
     u->new_countries++;
@@ -950,13 +1111,18 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "a burst, high for two of them, low for a new ASN in a known country. A dormant "
                 "account (first successful sign-in `tenant_baseline` after the tenant's) whose "
                 "first located sign-in comes from a country no account of the tenant signed in "
-                "from is reported as a new country.",
+                "from is reported as a new country. So is, baseline or not, a new country "
+                "reached by single sign-on alone on a device (system, browser) the user had not "
+                "signed in with, without a device id, where the user gave no credential before: "
+                "a token made elsewhere (a stolen session); never a stay.",
             .needs = "interactive sign-in logs with locations (Entra sign-ins, or UAL sign-ins "
                      "with --geo-db; ASNs from the Graph beta / SigninLogs records or --asn-db)",
             .blind_spots =
                 "A user with less than `baseline` of history has no baseline and gets no "
                 "new-location finding (travel and bursts are still checked), unless it is a "
-                "dormant account first seen in a country new to the tenant. Geolocation is "
+                "dormant account first seen in a country new to the tenant or a session carried "
+                "to another device. An attacker's browser matching the user's system and "
+                "browser at the same or a later version is not told apart from the user's own. Geolocation is "
                 "Microsoft's, from the logs (or --geo-db's for records without one), and is "
                 "coarse for mobile carriers and VPNs. UAL sign-ins (no location, interactivity "
                 "unknown) count only for bursts unless --geo-db places them (not inside an "

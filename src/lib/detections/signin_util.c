@@ -69,3 +69,19 @@ bool m365_signin_is_user(const struct m365_event *ev)
            ev->log_source != M365_LOG_SIGNIN_SERVICE_PRINCIPAL &&
            ev->log_source != M365_LOG_SIGNIN_MANAGED_IDENTITY && (ev->actor_upn || ev->actor_id);
 }
+
+enum m365_signin_proof m365_signin_proof(const struct m365_event *ev)
+{
+    enum m365_signin_proof proof = M365_PROOF_UNKNOWN;
+    for (uint32_t i = 0; i < ev->n_extra; i++) {
+        const struct m365_kv *kv = &ev->extra[i];
+        if (!kv->name || !kv->value || strcmp(kv->name, "authenticationMethod") != 0) {
+            continue;
+        }
+        if (!m365_ieq(kv->value, "Previously satisfied")) {
+            return M365_PROOF_TYPED;
+        }
+        proof = M365_PROOF_TOKEN;
+    }
+    return proof;
+}

@@ -18,4 +18,12 @@ bool m365_signin_is_bad_password(const struct m365_event *ev);
 bool m365_signin_password_correct(const struct m365_event *ev);
 /* A user's sign-in (not a service principal's or a managed identity's). */
 bool m365_signin_is_user(const struct m365_event *ev);
+
+/* How a sign-in's identity was proved, from the methods its succeeded authentication steps
+ * name (Entra authenticationDetails): M365_PROOF_UNKNOWN when the record lists none (the UAL,
+ * Graph v1.0 without the steps), M365_PROOF_TOKEN when every one is "Previously satisfied"
+ * (single sign-on with a token made earlier, on the device holding it), M365_PROOF_TYPED when
+ * a password, an MFA method or another credential was given there. */
+enum m365_signin_proof { M365_PROOF_UNKNOWN, M365_PROOF_TOKEN, M365_PROOF_TYPED };
+enum m365_signin_proof m365_signin_proof(const struct m365_event *ev);
 #endif

@@ -209,6 +209,7 @@ write(ROOT + '/pos_ual_graph_dormant_account_password_first_right_unlocated', {
                                             'asn': 1136, 'new_asn': False, 'new_to_tenant': True,
                                             'tenant_visited': False,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
+                                            'session_carried': False,
                                             'first_signin_from_address': {
                                                 'time': '2026-03-04T22:14:31.000Z', 'error_code': 50079}}]}}])})
 
@@ -268,6 +269,7 @@ geo_case(ROOT + '/pos_ual_geo_db_dormant_account_abroad', {
                                             'new_to_tenant': True,
                                             'tenant_visited': False,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
+                                            'session_carried': False,
                                             'first_signin_from_address': {
                                                 'time': '2026-03-04T22:14:31.000Z', 'error_code': 50079}}]}}])})
 
@@ -539,4 +541,96 @@ write(ROOT + '/pos_graph_session_replayed_while_the_laptop_refreshes_at_home', {
     'expect.json': expect([{'severity': 'medium',
                             'entities': {'users': ['emily.tran@contosodemo.onmicrosoft.com'], 'ips': ['81.2.69.160']},
                             'summary_contains': 'signed in from new country GB / AS2856 (81.2.69.160).',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AC-AG: a session carried to another device. Single sign-on alone ("Previously satisfied") is
+# what a device that already holds the user's token does; on a device the user had never signed
+# in with, from a country new to them, at an address where no credential was given, the token
+# was made elsewhere: a stolen session, in the user's first week too (no baseline yet).
+BT_LONDON = ('86.146.73.108', 'London', 'England', 'GB', 51.50853, -0.12574, 2856)
+ATTACK_DEV = ('Windows10', 'Chrome 121.0.0', '')
+CARRIED = 'by single sign-on alone on a device the user had not signed in with (Windows10, Chrome 121.0.0): a token made elsewhere'
+
+
+def first_week(who, home, start):
+    """Five working days at the office and at home on the laptop (Windows10, Edge 133), the
+    password typed each morning and single sign-on after it."""
+    sig = []
+    for d in range(5):
+        t = start + D(days=d, minutes=(d * 13) % 50)
+        p = (OFFICE, HOME[home])[d % 2]
+        sig.append(signin(t, who, p, app='officehome'))
+        sig.append(signin(t + D(hours=2, minutes=7), who, p, app=('owa', 'teams')[d % 2], sso=True))
+    return sig
+
+
+# AC. Ken's fourth day in the evidence: a sign-in from London at 02:30 by single sign-on alone,
+# on Windows10 / Chrome 121 (his laptop runs Edge 133): medium, though he has no baseline.
+seed('anom-AC')
+sig = first_week('ken.yamada', 'ken', T('2026-03-02T13:40:00'))
+sig.append(signin(T('2026-03-05T02:31:17'), 'ken.yamada', BT_LONDON, app='owa', ua=UA_ATTACK,
+                  sso=True, dev=ATTACK_DEV))
+sig += first_week('dana.whitfield', 'dana', T('2026-03-02T14:05:00'))
+write(ROOT + '/pos_graph_first_week_session_carried_to_another_device', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['86.146.73.108']},
+                            # No baseline yet: the new ASN is not reported, the country is.
+                            'summary_contains': 'signed in from new country GB (86.146.73.108), ' + CARRIED,
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0},
+                                        'new_locations': [{
+                                            'time': '2026-03-05T02:31:17.000Z', 'ip': '86.146.73.108',
+                                            'city': 'London', 'country': 'GB', 'new_country': True,
+                                            'asn': 2856, 'new_asn': False, 'new_to_tenant': False,
+                                            'tenant_visited': False,
+                                            'stay': False, 'stay_signins': 1, 'stay_hours': 0,
+                                            'session_carried': True,
+                                            'device': {'os': 'Windows10', 'browser': 'Chrome 121.0.0'},
+                                            'first_signin_from_address': None}]}}])})
+
+# AD. Tom's first week: a trip to London, where his laptop signs in by single sign-on alone. Edge
+# updated itself to 134 on the way: the same device, at a later version.
+seed('anom-AD')
+sig = first_week('tom.becker', 'tom', T('2026-03-02T13:30:00'))
+sig += [signin(T('2026-03-07T08:10:12') + D(hours=3 * k), 'tom.becker', LONDON_HOTEL,
+               app=('owa', 'teams')[k % 2], sso=True, dev=('Windows10', 'Edge 134.0.0', ''))
+        for k in range(2)]
+write(ROOT + '/neg_graph_first_week_trip_laptop_updated_single_sign_on', {
+    'signins.json': graph_file(sig), 'expect.json': expect([])})
+
+# AE. Emily's first week: on Saturday in Amsterdam she opens Outlook on the web on her phone, registered with
+# the tenant (a device id), by single sign-on alone; she had only used her laptop before.
+seed('anom-AE')
+sig = first_week('emily.tran', 'emily', T('2026-03-02T13:45:00'))
+sig.append(signin(T('2026-03-07T09:02:40'), 'emily.tran', AMSTERDAM, app='owa', ua=UA_IOS, sso=True,
+                  dev=('Ios', 'Mobile Safari 17.3', '6f1c2e4a-93b7-4d0e-8a51-2c7d9e0b4f18')))
+write(ROOT + '/neg_graph_first_week_trip_registered_phone_single_sign_on', {
+    'signins.json': graph_file(sig), 'expect.json': expect([])})
+
+# AF. Marcus's first week: on Saturday in Frankfurt, on a borrowed MacBook, he types his password
+# in Safari and is asked "keep me signed in?" (50140); the sign-in that completes it is single
+# sign-on with the token just made there.
+seed('anom-AF')
+sig = first_week('marcus.oyelaran', 'marcus', T('2026-03-02T13:20:00'))
+mac = ('MacOs', 'Safari 18.3', '')
+ua_mac = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.3 Safari/605.1.15'
+sig.append(signin(T('2026-03-07T08:15:03'), 'marcus.oyelaran', FRANKFURT, app='owa', code=50140, ua=ua_mac, dev=mac))
+sig.append(signin(T('2026-03-07T08:15:09'), 'marcus.oyelaran', FRANKFURT, app='owa', ua=ua_mac, sso=True, dev=mac))
+write(ROOT + '/neg_graph_first_week_trip_new_device_password_typed', {
+    'signins.json': graph_file(sig), 'expect.json': expect([])})
+
+# AG. After a baseline: Ravi's session carried to London on a Saturday, used five times over
+# fifteen hours while his laptop is shut. A traveller's stay would be low; his own device is not
+# there, so it stays medium.
+seed('anom-AG')
+sig = routine('ravi.menon', 'ravi', T('2026-02-20T13:50:00'), 15)
+sig += [signin(T('2026-03-07T01:12:09') + D(hours=3, minutes=41) * k, 'ravi.menon', BT_LONDON,
+               app=('owa', 'officehome')[k % 2], ua=UA_ATTACK, sso=True, dev=ATTACK_DEV)
+        for k in range(5)]
+sig.append(signin(T('2026-03-09T13:31:40'), 'ravi.menon', OFFICE, app='teams'))
+write(ROOT + '/pos_graph_session_carried_to_another_device_not_a_stay', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ravi.menon@contosodemo.onmicrosoft.com'], 'ips': ['86.146.73.108']},
+                            'summary_contains': 'signed in from new country GB / AS2856 (86.146.73.108), ' + CARRIED,
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})

@@ -132,6 +132,11 @@ G_OK = _pick(lambda i: i['status']['errorCode'] == 0 and i['authenticationRequir
 G_FAIL = _pick(lambda i: i['status']['errorCode'] == 50126 and i['appDisplayName'] == 'One Outlook Web')
 G_SPRAY = _pick(lambda i: i['status']['errorCode'] == 50126 and i['appDisplayName'] == 'Azure Active Directory PowerShell')
 G_MFAREG = _pick(lambda i: i['status']['errorCode'] == 50079)
+# The "keep me signed in?" interrupt after a correct password (the demo has none: built from G_OK).
+G_KMSI = copy.deepcopy(G_OK)
+G_KMSI['status'] = {'errorCode': 50140, 'failureReason': "This error occurred due to 'Keep me signed in' interrupt when the user was signing in.",
+                    'additionalDetails': None}
+G_KMSI['conditionalAccessStatus'] = 'notApplied'
 
 _AZ = [json.loads(l) for l in open(os.path.join(DEMO, 'azmon', 'PT1H.json'))]
 
@@ -182,11 +187,18 @@ UAL_CMDLET = json.loads(open(os.path.join(DEMO, 'ual', 'audit-2026-03-06.jsonl')
 
 
 def signin(t, who, place, app='officehome', code=0, ua=UA_EDGE, client='Browser', frac=None,
-           interactive=True):
-    """An abstract sign-in; rendered by the format functions below."""
-    return {'t': t, 'u': user(who) if isinstance(who, str) else who, 'p': place, 'app': APPS[app],
-            'code': code, 'ua': ua, 'client': client,
-            'frac': frac if frac is not None else _rng.randrange(10**7), 'inter': interactive}
+           interactive=True, sso=False, dev=None):
+    """An abstract sign-in; rendered by the format functions below. sso: single sign-on alone
+    (every authentication step "Previously satisfied"); dev: (operatingSystem, browser,
+    deviceId) for Graph's deviceDetail, the template's Windows10 / Edge 133.0.0 otherwise."""
+    s = {'t': t, 'u': user(who) if isinstance(who, str) else who, 'p': place, 'app': APPS[app],
+         'code': code, 'ua': ua, 'client': client,
+         'frac': frac if frac is not None else _rng.randrange(10**7), 'inter': interactive}
+    if sso:
+        s['sso'] = True
+    if dev:
+        s['dev'] = dev
+    return s
 
 
 def _patch_common(it, s, tstr):
@@ -229,9 +241,23 @@ def _patch_common(it, s, tstr):
 
 def graph_signin(s):
     tpl = {0: G_OK, 50126: G_FAIL if s['app'][1] != 'Azure Active Directory PowerShell' else G_SPRAY,
-           50079: G_MFAREG}[s['code']]
+           50079: G_MFAREG, 50140: G_KMSI}[s['code']]
     it = copy.deepcopy(tpl)
     _patch_common(it, s, iso_z(s['t']))
+    if s.get('sso'):
+        it['authenticationRequirement'] = 'multiFactorAuthentication'
+        it['authenticationDetails'] = [
+            {'authenticationStepDateTime': iso_z(s['t']), 'authenticationMethod': 'Previously satisfied',
+             'authenticationMethodDetail': None, 'succeeded': True,
+             'authenticationStepResultDetail': detail, 'authenticationStepRequirement': 'Primary authentication'}
+            for detail in ('First factor requirement satisfied by claim in the token',
+                           'MFA requirement satisfied by claim in the token')]
+        it['status']['additionalDetails'] = 'MFA requirement satisfied by claim in the token'
+    if s.get('dev'):
+        d = it['deviceDetail']
+        d['operatingSystem'], d['browser'], d['deviceId'] = s['dev']
+        if d['deviceId']:
+            d['displayName'], d['trustType'] = s['u']['name'].split()[0] + '-PHONE', 'Workplace'
     return it
 
 
