@@ -78,6 +78,12 @@ HIJACK=$SRC/tests/detections/anomalous-signin-location/pos_graph_session_hijacke
 run scan --no-progress --format json "$HIJACK/signins.json"
 expect_eq "travel between two known ends: the rarer end's address alone" \
     "$(jq -c '[.findings[] | select(.rule=="anomalous-signin-location") | .entities.ips]' "$WORK/out")" '[["159.89.204.10"]]'
+# Neither end known and the user's sign-ins too few to tell: the end on a network several other
+# accounts sign in from (the office) is where the user was; the other alone is named.
+SHARED=$SRC/tests/detections/anomalous-signin-location/pos_graph_replayed_before_the_first_day_at_a_shared_office
+run scan --no-progress --format json "$SHARED/signins.json"
+expect_eq "travel between two unknown ends: not the tenant's shared office" \
+    "$(jq -c '[.findings[] | select(.rule=="anomalous-signin-location") | .entities.ips]' "$WORK/out")" '[["116.87.251.48"]]'
 # A holder of mailbox-wide access in the window: its sign-in at the office, where it signs in
 # every day, counts but is not named (an incident would take the office's reads for the
 # attacker's); the VPS is; reading its own mailbox uses no grant and does not count.

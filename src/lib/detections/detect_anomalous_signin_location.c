@@ -64,6 +64,7 @@ static const struct m365_param_def params[] = {
 #define MAX_ADDR 8 /* a user's most recent addresses whose first sign-in is remembered */
 #define TWIN_SKEW (5 * 60 * 1000) /* ms between a UAL sign-in and its Entra twin */
 #define MAX_DEV 8 /* a user's devices (system, browser) remembered; past that none is new */
+#define SHARED_ACCOUNTS 3 /* other accounts signing in from a network that make it the tenant's */
 
 struct novel {
     const struct m365_event *ev;
@@ -163,6 +164,9 @@ struct state {
     /* Countries seen only from cloud / hosting addresses (a VM, a VPN's exit, an attack box):
      * such an address places nobody, so a person's sign-in from there is still new. */
     struct m365_map tenant_hosting_countries;
+    /* network (/24, /64) -> accounts signing in from it successfully, outside the cloud: one
+     * that several accounts share is the tenant's office, not an intruder's */
+    struct m365_distinct shared;
     int64_t tenant_first; /* the first successful sign-in of any account */
     uint64_t signins, placed; /* sign-ins judged; of them, interactive ones with a location */
     uint64_t placed_by_db;    /* of those, placed by --geo-db */
@@ -664,6 +668,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (!success) {
         return;
     }
+    if (ii->prefix && !ii->hosting) {
+        m365_distinct_add(&s->shared, ii->prefix, ev->actor_upn);
+    }
     /* Places need an interactive sign-in. The UAL's do not say, and carry no location: with
      * --geo-db they are placed (the UAL logs users' own sign-ins; Outlook Mobile's service,
      * which signs in from Microsoft's addresses, was left out above). */
@@ -734,6 +741,14 @@ static uint32_t home_weight(struct m365_dctx *dc, const struct user *u, const st
     return n ? (uint32_t)(n - 1) : 0;
 }
 
+/* Whether SHARED_ACCOUNTS or more accounts besides the user sign in from the event's network. */
+static bool shared_network(struct m365_dctx *dc, const struct state *s, const struct user *u,
+                           const struct m365_event *ev)
+{
+    const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+    return ii->prefix && m365_distinct_others(&s->shared, ii->prefix, u->upn) >= SHARED_ACCOUNTS;
+}
+
 /* A new country the user then stayed in, as a traveller does; a dormant account's first
  * country, new to the whole tenant, is never one, nor a country reached with a token carried
  * from elsewhere (the traveller's own device is not there). */
@@ -776,6 +791,13 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
             uint32_t wf = home_weight(dc, u, h->from), wt = home_weight(dc, u, h->to);
             name_from = !(3 * wt < wf);
             name_to = !(3 * wf < wt);
+            if (name_from && name_to) {
+                /* Still both: a network other accounts of the tenant sign in from too is the
+                 * office, where the user was; the other end was not the tenant's. */
+                bool sf = shared_network(dc, s, u, h->from), st = shared_network(dc, s, u, h->to);
+                name_from = !sf || st;
+                name_to = !st || sf;
+            }
         }
         m365_fb_event(fb, h->from);
         m365_fb_event(fb, h->to);
@@ -1081,6 +1103,7 @@ static void free_state(void *sv)
     m365_map_free(&s->users);
     m365_map_free(&s->tenant_countries);
     m365_map_free(&s->tenant_hosting_countries);
+    m365_distinct_free(&s->shared);
 }
 
 static void init(struct m365_dctx *dc, void *sv)

@@ -634,3 +634,25 @@ write(ROOT + '/pos_graph_session_carried_to_another_device_not_a_stay', {
                             'entities': {'users': ['ravi.menon@contosodemo.onmicrosoft.com'], 'ips': ['86.146.73.108']},
                             'summary_contains': 'signed in from new country GB / AS2856 (86.146.73.108), ' + CARRIED,
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AH. A two-day export whose first sign-in of Ken's is a session replayed from Singapore; five
+# hours later he signs in at the office, where four colleagues sign in too. Neither end was his
+# before the hop, and his sign-ins from each are too few to tell: the office, a network the
+# tenant's accounts share, is where he was, so only Singapore's address is named (config.sh
+# checks the list: a responder blocks what a finding names, and an incident would count the
+# office's mail reads as the attacker's).
+SINGAPORE = ('116.87.251.48', 'Singapore', 'Central Singapore', 'SG', 1.28967, 103.85007, 9506)
+seed('anom-AH')
+sig = [signin(T('2026-03-09T03:12:40'), 'ken.yamada', SINGAPORE, app='owa', ua=UA_ATTACK, sso=True,
+              dev=ATTACK_DEV),
+       signin(T('2026-03-09T13:41:05'), 'ken.yamada', OFFICE, app='officehome'),
+       signin(T('2026-03-10T13:52:30'), 'ken.yamada', OFFICE_POOL[1], app='teams', sso=True)]
+for k, who in enumerate(('dana.whitfield', 'emily.tran', 'tom.becker', 'marcus.oyelaran')):
+    sig += [signin(T('2026-03-09T13:20:00') + D(days=d, minutes=7 * k), who, OFFICE_POOL[(k + d) % 6],
+                   app=('officehome', 'teams')[d]) for d in range(2)]
+write(ROOT + '/pos_graph_replayed_before_the_first_day_at_a_shared_office', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['116.87.251.48']},
+                            'summary_contains': 'signed in from Boston (US)',
+                            'details': {'counts': {'new_locations': 0, 'impossible_travel': 1, 'ip_bursts': 0}}}])})
