@@ -23,8 +23,9 @@ struct cfg {
 static const struct m365_param_def params[] = {
     M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
                "a user's hosting network seen this soon after its logs start, and carrying a "
-               "third of the user's sign-ins or its first one and more on another day, is an "
-               "existing habit (a virtual desktop, a jump host), not a finding"),
+               "third of the user's sign-ins (two of them, or its first) or its first one and "
+               "more on another day, is an existing habit (a virtual desktop, a jump host), not "
+               "a finding"),
 };
 
 #define MAX_EV 32
@@ -297,11 +298,14 @@ static bool established(struct m365_dctx *dc, const struct cfg *c, const struct 
     if (first == M365_TIME_NONE || start == INT64_MIN || first - start > c->established) {
         return false;
     }
-    /* A habit goes on: a third of the user's own sign-ins (a virtual desktop, a jump host), or
-     * the user's first sign-in of the evidence and more on another day. A session hijacked in
+    /* A habit goes on: a third of the user's own sign-ins (a virtual desktop, a jump host), and
+     * more than one unless the first (a sprayed account used once from a VM after its first
+     * success elsewhere is one of two), or the user's first sign-in of the evidence and more on
+     * another day. A session hijacked in
      * the export's first hours is a few sign-ins among the user's many from the office, after
      * the first of them, though the attacker come back on later days. */
-    return !n->signins || 3 * (uint64_t)n->signins >= u->successes ||
+    return !n->signins ||
+           (3 * (uint64_t)n->signins >= u->successes && (n->signins >= 2 || n->opened)) ||
            (n->opened && n->signin_days.n >= 2);
 }
 

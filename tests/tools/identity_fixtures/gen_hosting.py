@@ -339,3 +339,43 @@ write(ROOT + '/pos_graph_account_created_in_the_evidence_on_an_azure_vm', {
                                          'ips': ['52.168.30.17']},
                             'details': {'signins': 3}}]),
 })
+
+# N. A three-day Graph export: the legacy archive account is sprayed from residential exits, the
+# password is found from one of them, and twenty minutes later the account signs in to the Azure
+# Portal from an Azure VM: one of its two sign-ins, not its first. One sign-in is no habit, though
+# it is a third of the account's (reported; silent when a single sign-in that shares enough was a
+# habit).
+SPRAY_EXITS = [('86.133.97.61', 'Leeds', 'England', 'GB', 53.79648, -1.54785, 2856),
+               ('31.55.154.114', 'Leeds', 'England', 'GB', 53.79648, -1.54785, 2856),
+               ('81.101.22.40', 'Manchester', 'England', 'GB', 53.48095, -2.23743, 5089)]
+seed('hosting-N')
+sig = daily(T('2026-03-09T08:40:00'), 3, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+sig += [signin(T('2026-03-09T01:40:14') + D(minutes=37 * k), 'svc-archive', SPRAY_EXITS[k], app='aadps',
+               code=50126, ua=UA_ATTACK, client='Mobile Apps and Desktop clients') for k in range(3)]
+sig.append(signin(T('2026-03-09T03:49:48'), 'svc-archive', SPRAY_EXITS[1], app='aadps', ua=UA_ATTACK,
+                  client='Mobile Apps and Desktop clients'))
+sig.append(signin(T('2026-03-09T04:10:48'), 'svc-archive', AZ_VM, app='portal', ua=UA_ATTACK))
+write(ROOT + '/pos_graph_sprayed_account_once_on_an_azure_vm_in_a_short_export', {
+    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
+    'azure-ranges.txt': AZURE_LIST,
+    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['52.168.30.17']},
+                            'details': {'signins': 1, 'admin_actions': 0}}]),
+})
+
+# O. A one-day export of virtual-desktop users: Emily signs in once from home, then twice from the
+# company's Azure Virtual Desktop; Tom's one sign-in of the day is from the virtual desktop. Two
+# of three, and a user's first and only one, are the habit (silent).
+seed('hosting-O')
+sig = daily(T('2026-03-09T08:40:00'), 1, [('dana.whitfield', 'dana')])
+sig.append(signin(T('2026-03-09T12:31:02'), 'emily.tran', HOME['emily'], app='teams'))
+sig += [signin(T('2026-03-09T13:05:40') + D(hours=3 * k), 'emily.tran', AVD, app=['owa', 'officehome'][k])
+        for k in range(2)]
+sig.append(signin(T('2026-03-09T14:12:19'), 'tom.becker', AVD, app='owa'))
+write(ROOT + '/neg_graph_virtual_desktop_users_in_a_one_day_export', {
+    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
+    'azure-ranges.txt': AZURE_LIST,
+    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
+    'expect.json': expect([]),
+})
