@@ -125,6 +125,7 @@ struct user {
     struct device devs[MAX_DEV];
     uint32_t n_devs, dev_signins; /* devices; successful interactive sign-ins that named one */
     bool devs_over;               /* more devices than MAX_DEV: none is new any more */
+    const char *shared_net;       /* the network last counted in state.shared for the user */
     int64_t first_success; /* the account's first successful sign-in, any log */
     struct m365_map countries; /* country -> 1 + its sign-ins from outside the cloud */
     struct m365_map asns;
@@ -296,9 +297,21 @@ struct devname {
 
 static bool device_of(const struct m365_event *ev, struct devname *d)
 {
-    const char *os = m365_event_extra(ev, "deviceDetail.operatingSystem");
-    const char *br = m365_event_extra(ev, "deviceDetail.browser");
-    const char *id = m365_event_extra(ev, "deviceDetail.deviceId");
+    /* One pass: every successful interactive sign-in comes here. */
+    const char *os = NULL, *br = NULL, *id = NULL;
+    for (uint32_t i = 0; i < ev->n_extra; i++) {
+        const char *k = ev->extra[i].name;
+        if (!k || strncmp(k, "deviceDetail.", 13) != 0) {
+            continue;
+        }
+        if (strcmp(k + 13, "operatingSystem") == 0) {
+            os = ev->extra[i].value;
+        } else if (strcmp(k + 13, "browser") == 0) {
+            br = ev->extra[i].value;
+        } else if (strcmp(k + 13, "deviceId") == 0) {
+            id = ev->extra[i].value;
+        }
+    }
     *d = (struct devname){0};
     if ((!os || !*os) && (!br || !*br)) {
         return false;
@@ -668,8 +681,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (!success) {
         return;
     }
-    if (ii->prefix && !ii->hosting) {
-        m365_distinct_add(&s->shared, ii->prefix, ev->actor_upn);
+    if (ii->prefix && !ii->hosting && ii->prefix != u->shared_net) {
+        m365_distinct_add(&s->shared, ii->prefix, ev->actor_upn); /* a user stays on a network */
+        u->shared_net = ii->prefix;
     }
     /* Places need an interactive sign-in. The UAL's do not say, and carry no location: with
      * --geo-db they are placed (the UAL logs users' own sign-ins; Outlook Mobile's service,
