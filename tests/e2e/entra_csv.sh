@@ -279,4 +279,19 @@ scan_json "$WORK/fr2.json" "$WORK/fr2.err" --input-format entra-csv "$WORK/fr.cs
 expect_grep "localised, forced: reason" "$WORK/fr2.err" \
     'fr.csv:2: the header row is neither an Entra sign-in nor an audit log download'
 expect_eq "localised, forced: skipped" "$(total skipped "$WORK/fr2.json")" 1
+
+# The download's one method column is the MFA step's: "Previously satisfied" there says nothing
+# of the password, so a session carried to another device is told from Graph's steps alone.
+CARRIED=$SRC/tests/detections/anomalous-signin-location/pos_graph_first_week_session_carried_to_another_device
+{ echo "$signin_header"
+  jq -c '.value[]' "$CARRIED/signins.json" | jq -r --argjson blank0 true -f "$WORK/signin.jq"
+} >"$WORK/InteractiveSignIns_carried.csv"
+carried='[.findings[] | select(.rule == "anomalous-signin-location")] | length'
+scan_json "$WORK/carried-graph.json" "$WORK/carried.err" "$CARRIED/signins.json"
+expect_eq "carried session: Graph's steps show it" "$(jq "$carried" "$WORK/carried-graph.json")" 1
+scan_json "$WORK/carried.json" "$WORK/carried.err" "$WORK/InteractiveSignIns_carried.csv"
+expect_eq "carried session: the download cannot" "$(jq "$carried" "$WORK/carried.json")" 0
+expect_eq "carried session: the download's sign-ins all read" \
+    "$(jq -c '.evidence.totals | [.parsed, .skipped]' "$WORK/carried.json")" \
+    "[$(jq '.value | length' "$CARRIED/signins.json"),0]"
 finish

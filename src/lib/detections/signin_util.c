@@ -83,5 +83,10 @@ enum m365_signin_proof m365_signin_proof(const struct m365_event *ev)
         }
         proof = M365_PROOF_TOKEN;
     }
+    /* The portal's CSV download names one method, the MFA step's: "Previously satisfied" there
+     * says nothing of the password. */
+    if (proof == M365_PROOF_TOKEN && ev->reader && strcmp(ev->reader, "entra-csv") == 0) {
+        return M365_PROOF_UNKNOWN;
+    }
     return proof;
 }

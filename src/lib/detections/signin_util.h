@@ -23,7 +23,8 @@ bool m365_signin_is_user(const struct m365_event *ev);
  * name (Entra authenticationDetails): M365_PROOF_UNKNOWN when the record lists none (the UAL,
  * Graph v1.0 without the steps), M365_PROOF_TOKEN when every one is "Previously satisfied"
  * (single sign-on with a token made earlier, on the device holding it), M365_PROOF_TYPED when
- * a password, an MFA method or another credential was given there. */
+ * a password, an MFA method or another credential was given there. The portal's CSV download
+ * names the MFA step's method alone: never M365_PROOF_TOKEN from it. */
 enum m365_signin_proof { M365_PROOF_UNKNOWN, M365_PROOF_TOKEN, M365_PROOF_TYPED };
 enum m365_signin_proof m365_signin_proof(const struct m365_event *ev);
 #endif
