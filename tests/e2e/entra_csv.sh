@@ -291,6 +291,10 @@ scan_json "$WORK/carried-graph.json" "$WORK/carried.err" "$CARRIED/signins.json"
 expect_eq "carried session: Graph's steps show it" "$(jq "$carried" "$WORK/carried-graph.json")" 1
 scan_json "$WORK/carried.json" "$WORK/carried.err" "$WORK/InteractiveSignIns_carried.csv"
 expect_eq "carried session: the download cannot" "$(jq "$carried" "$WORK/carried.json")" 0
+inpart='[.not_evaluated[] | select(.rule == "anomalous-signin-location") | .in_part] | tostring'
+expect_eq "carried session: the download says it could not judge it" \
+    "$(jq -r "$inpart" "$WORK/carried.json")" '[true]'
+expect_eq "carried session: Graph's pages judged it" "$(jq -r "$inpart" "$WORK/carried-graph.json")" '[]'
 expect_eq "carried session: the download's sign-ins all read" \
     "$(jq -c '.evidence.totals | [.parsed, .skipped]' "$WORK/carried.json")" \
     "[$(jq '.value | length' "$CARRIED/signins.json"),0]"

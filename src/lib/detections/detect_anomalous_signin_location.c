@@ -171,6 +171,9 @@ struct state {
     int64_t tenant_first; /* the first successful sign-in of any account */
     uint64_t signins, placed; /* sign-ins judged; of them, interactive ones with a location */
     uint64_t placed_by_db;    /* of those, placed by --geo-db */
+    /* Located interactive sign-ins of the sign-in logs, and those that name their
+     * authentication steps and device: a carried session needs both. */
+    uint64_t placed_entra, placed_with_steps;
 };
 
 static struct user *user_of(struct state *s, const char *upn)
@@ -704,6 +707,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     bool known = pl.country && m365_map_get(&u->countries, pl.country, NULL);
     struct devname dn;
     bool named = ev->is_interactive == 1 && device_of(ev, &dn);
+    if (ev->is_interactive == 1 && (pl.country || pl.geo)) {
+        s->placed_entra++;
+        s->placed_with_steps += named && m365_signin_proof(ev) != M365_PROOF_UNKNOWN;
+    }
     if (!ii->trusted && !ii->is_private) {
         bool hosted = hosted_at(dc, ev, ii);
         bool fresh_dev = named && !dn.registered && !device_known(u, &dn);
@@ -1101,6 +1108,15 @@ static void finish(struct m365_dctx *dc, void *sv)
             "(their records carry no location): countries and distances there are the "
             "database's, not Microsoft's, and an address it cannot place is not judged",
             (unsigned long long)s->placed_by_db, (unsigned long long)s->placed);
+    } else if (s->placed_entra && !s->placed_with_steps) {
+        m365_dctx_evaluated_in_part(
+            dc,
+            "none of the %llu located interactive sign-ins names its authentication steps and "
+            "its device (Graph v1.0 and the portal's CSV downloads leave the steps out): a "
+            "session carried to another device, single sign-on on a device the user had not "
+            "used, was not judged, and a user without a baseline gets no new-country finding "
+            "from it; Graph beta, Log Analytics or Azure Monitor sign-in logs would show it",
+            (unsigned long long)s->placed_entra);
     }
 }
 
