@@ -29,8 +29,9 @@ struct cfg {
 static const struct m365_param_def params[] = {
     M365_PARAM("baseline", M365_PARAM_DURATION, "7d", struct cfg, baseline,
                "a user's countries and networks are learnt for this long from their first "
-               "sign-in; only later sign-ins can be 'new' (a user seen for less has no baseline "
-               "and no new-location finding)"),
+               "sign-in; only later sign-ins can be 'new' (a user seen for less has no baseline: "
+               "no new-location finding but for a dormant account or a session carried to "
+               "another device)"),
     M365_PARAM("baseline_signins", M365_PARAM_UINT, "3", struct cfg, baseline_signins,
                "successful sign-ins the baseline needs besides its duration"),
     M365_PARAM("tenant_baseline", M365_PARAM_DURATION, "3d", struct cfg, tenant_baseline,
@@ -426,7 +427,7 @@ static void refresh(struct m365_dctx *dc, struct state *s, const struct m365_eve
     follow_stays(u, ev, ii, &pl, hosted_at(dc, ev, ii), false);
 }
 
-/* A sign-in by single sign-on alone, on a device the user had not signed in with (fresh_dev),
+/* A sign-in by single sign-on alone on a device the user had not signed in with (fresh_dev),
  * at an address where the user gave no credential before it, after enough sign-ins to know the
  * user's devices: the token was made on another device. The user's own device carries its
  * token; a traveller on a new one types a password. */
@@ -434,7 +435,7 @@ static bool carried_token(const struct cfg *c, const struct user *u, const struc
                           bool fresh_dev, uint32_t placed_before)
 {
     if (!fresh_dev || placed_before < c->baseline_signins ||
-        u->dev_signins < c->baseline_signins || m365_signin_proof(ev) != M365_PROOF_TOKEN) {
+        u->dev_signins < c->baseline_signins) {
         return false;
     }
     for (uint32_t i = 0; i < u->n_typed && i < MAX_ADDR; i++) {
@@ -522,7 +523,8 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     u->new_countries += new_country;
     if (u->n_novel < MAX_ANOM) {
         u->novel[u->n_novel++] =
-            (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev), new_country ? country : NULL, new_asn ? asn : 0, tenant_new, false,
+            (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev),
+                           new_country ? country : NULL, new_asn ? asn : 0, tenant_new, false,
                            1, t, false, carried && new_country};
     }
 }
@@ -649,7 +651,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     bool success = ev->result == M365_RESULT_SUCCESS;
-    bool typed = m365_signin_proof(ev) == M365_PROOF_TYPED;
+    enum m365_signin_proof proof = m365_signin_proof(ev);
+    bool typed = proof == M365_PROOF_TYPED;
     if (!success && !m365_signin_password_correct(ev) && !typed) {
         return;
     }
@@ -709,11 +712,13 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     bool named = ev->is_interactive == 1 && device_of(ev, &dn);
     if (ev->is_interactive == 1 && (pl.country || pl.geo)) {
         s->placed_entra++;
-        s->placed_with_steps += named && m365_signin_proof(ev) != M365_PROOF_UNKNOWN;
+        s->placed_with_steps += named && proof != M365_PROOF_UNKNOWN;
     }
     if (!ii->trusted && !ii->is_private) {
         bool hosted = hosted_at(dc, ev, ii);
-        bool fresh_dev = named && !dn.registered && !device_known(u, &dn);
+        /* A device new to the user, holding a token it did not make there. */
+        bool fresh_dev = named && proof == M365_PROOF_TOKEN && !dn.registered &&
+                         !device_known(u, &dn);
         follow_stays(u, ev, ii, &pl, hosted, true);
         novelty(dc, c, s, u, ev, ii, &pl, hosted, fresh_dev);
     }
@@ -1175,7 +1180,8 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "new-location finding (travel and bursts are still checked), unless it is a "
                 "dormant account first seen in a country new to the tenant or a session carried "
                 "to another device. An attacker's browser matching the user's system and "
-                "browser at the same or a later version is not told apart from the user's own. Geolocation is "
+                "browser at the same or a later version is not told apart from the user's own. "
+                "Geolocation is "
                 "Microsoft's, from the logs (or --geo-db's for records without one), and is "
                 "coarse for mobile carriers and VPNs. UAL sign-ins (no location, interactivity "
                 "unknown) count only for bursts unless --geo-db places them (not inside an "
