@@ -89,6 +89,16 @@ def daily(start, days, people, hour_min=(13, 40)):
     return out
 
 
+def azure_graph_case(case, sig, expected):
+    """A Graph sign-in export, newest first, scanned with the Azure ranges list."""
+    write(ROOT + case, {
+        'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
+        'azure-ranges.txt': AZURE_LIST,
+        'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
+        'expect.json': expected,
+    })
+
+
 # A. Log Analytics SigninLogs CSV, CIDR list: a user signs in to the Azure Portal from an Azure VM.
 seed('hosting-A')
 sig = daily(T('2026-03-01T13:40:00'), 7, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
@@ -283,14 +293,9 @@ seed('hosting-K')
 sig = daily(T('2026-03-09T08:40:00'), 4, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
 sig += daily(T('2026-03-09T14:05:00'), 4, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
 sig.append(signin(T('2026-03-09T02:10:24'), 'dana.whitfield', AZ_VM, app='portal', ua=UA_ATTACK))
-write(ROOT + '/pos_graph_session_hijacked_in_the_first_hours_of_a_short_export', {
-    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
-    'azure-ranges.txt': AZURE_LIST,
-    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
-    'expect.json': expect([{'severity': 'medium',
+azure_graph_case('/pos_graph_session_hijacked_in_the_first_hours_of_a_short_export', sig, expect([{'severity': 'medium',
                             'entities': {'users': ['dana.whitfield@contosodemo.onmicrosoft.com'], 'ips': ['52.168.30.17']},
-                            'details': {'signins': 1, 'admin_actions': 0}}]),
-})
+                            'details': {'signins': 1, 'admin_actions': 0}}]))
 # K2: the same export, but the attacker comes back from the provider's range on the next two days,
 # each time after Dana's first sign-in of the day: three of her eleven, on three days, none of
 # them her first of the evidence. Still no habit (reported).
@@ -299,27 +304,17 @@ sig = daily(T('2026-03-09T08:40:00'), 4, [('dana.whitfield', 'dana'), ('emily.tr
 sig += daily(T('2026-03-09T14:05:00'), 4, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
 sig += [signin(T('2026-03-09T10:12:07') + D(days=d, minutes=41 * d), 'dana.whitfield', vm, app='portal',
                ua=UA_ATTACK) for d, vm in enumerate((AZ_VM, AZ_VM2, AZ_VM))]
-write(ROOT + '/pos_graph_session_hijacked_and_back_on_the_next_days', {
-    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
-    'azure-ranges.txt': AZURE_LIST,
-    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
-    'expect.json': expect([{'severity': 'medium',
+azure_graph_case('/pos_graph_session_hijacked_and_back_on_the_next_days', sig, expect([{'severity': 'medium',
                             'entities': {'users': ['dana.whitfield@contosodemo.onmicrosoft.com'],
                                          'ips': ['52.168.30.17', '40.76.12.9']},
-                            'details': {'signins': 3, 'admin_actions': 0}}]),
-})
+                            'details': {'signins': 3, 'admin_actions': 0}}]))
 seed('hosting-L')
 sig = daily(T('2026-03-09T08:40:00'), 1, [('dana.whitfield', 'dana'), ('ken.yamada', 'ken')])
 sig += [signin(T('2026-03-09T09:02:11') + D(minutes=97 * k), 'ken.yamada', AZ_VM2,
                app=['portal', 'portal', 'officehome', 'portal'][k]) for k in range(4)]
 sig += [signin(T('2026-03-09T11:20:45') + D(hours=2 * k), 'ken.yamada', OFFICE, app=['owa', 'teams'][k])
         for k in range(2)]
-write(ROOT + '/neg_graph_jump_host_admin_in_a_one_day_export', {
-    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
-    'azure-ranges.txt': AZURE_LIST,
-    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
-    'expect.json': expect([]),
-})
+azure_graph_case('/neg_graph_jump_host_admin_in_a_one_day_export', sig, expect([]))
 
 # M. A Graph export of two days: an account made by the attacker an hour into it signs in from
 # the Azure VM at once, every sign-in it has. An account created in the evidence has no habit
@@ -355,14 +350,9 @@ sig += [signin(T('2026-03-09T01:40:14') + D(minutes=37 * k), 'svc-archive', SPRA
 sig.append(signin(T('2026-03-09T03:49:48'), 'svc-archive', SPRAY_EXITS[1], app='aadps', ua=UA_ATTACK,
                   client='Mobile Apps and Desktop clients'))
 sig.append(signin(T('2026-03-09T04:10:48'), 'svc-archive', AZ_VM, app='portal', ua=UA_ATTACK))
-write(ROOT + '/pos_graph_sprayed_account_once_on_an_azure_vm_in_a_short_export', {
-    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
-    'azure-ranges.txt': AZURE_LIST,
-    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
-    'expect.json': expect([{'severity': 'medium',
+azure_graph_case('/pos_graph_sprayed_account_once_on_an_azure_vm_in_a_short_export', sig, expect([{'severity': 'medium',
                             'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['52.168.30.17']},
-                            'details': {'signins': 1, 'admin_actions': 0}}]),
-})
+                            'details': {'signins': 1, 'admin_actions': 0}}]))
 
 # O. A one-day export of virtual-desktop users: Emily signs in once from home, then twice from the
 # company's Azure Virtual Desktop; Tom's one sign-in of the day is from the virtual desktop. Two
@@ -373,9 +363,4 @@ sig.append(signin(T('2026-03-09T12:31:02'), 'emily.tran', HOME['emily'], app='te
 sig += [signin(T('2026-03-09T13:05:40') + D(hours=3 * k), 'emily.tran', AVD, app=['owa', 'officehome'][k])
         for k in range(2)]
 sig.append(signin(T('2026-03-09T14:12:19'), 'tom.becker', AVD, app='owa'))
-write(ROOT + '/neg_graph_virtual_desktop_users_in_a_one_day_export', {
-    'signins.json': graph_page(sorted([graph_signin(s) for s in sig], key=lambda i: i['createdDateTime'], reverse=True)),
-    'azure-ranges.txt': AZURE_LIST,
-    'args': '--ip-ranges\n@CASE@/azure-ranges.txt\n',
-    'expect.json': expect([]),
-})
+azure_graph_case('/neg_graph_virtual_desktop_users_in_a_one_day_export', sig, expect([]))
