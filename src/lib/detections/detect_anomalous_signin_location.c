@@ -65,7 +65,6 @@ static const struct m365_param_def params[] = {
 #define MAX_ADDR 8 /* a user's most recent addresses whose first sign-in is remembered */
 #define TWIN_SKEW (5 * 60 * 1000) /* ms between a UAL sign-in and its Entra twin */
 #define MAX_DEV 8 /* a user's devices (system, browser) remembered; past that none is new */
-#define SHARED_ACCOUNTS 3 /* other accounts signing in from a network that make it the tenant's */
 
 struct novel {
     const struct m365_event *ev;
@@ -166,9 +165,7 @@ struct state {
     /* Countries seen only from cloud / hosting addresses (a VM, a VPN's exit, an attack box):
      * such an address places nobody, so a person's sign-in from there is still new. */
     struct m365_map tenant_hosting_countries;
-    /* network (/24, /64) -> accounts signing in from it successfully, outside the cloud: one
-     * that several accounts share is the tenant's office, not an intruder's */
-    struct m365_distinct shared;
+    struct m365_distinct shared; /* the tenant's shared networks (m365_id_shared_add) */
     int64_t tenant_first; /* the first successful sign-in of any account */
     uint64_t signins, placed; /* sign-ins judged; of them, interactive ones with a location */
     uint64_t placed_by_db;    /* of those, placed by --geo-db */
@@ -687,8 +684,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (!success) {
         return;
     }
-    if (ii->prefix && !ii->hosting && ii->prefix != u->shared_net) {
-        m365_distinct_add(&s->shared, ii->prefix, ev->actor_upn); /* a user stays on a network */
+    if (ii->prefix != u->shared_net) {
+        m365_id_shared_add(&s->shared, ii, ev->actor_upn); /* a user stays on a network */
         u->shared_net = ii->prefix;
     }
     /* Places need an interactive sign-in. The UAL's do not say, and carry no location: with
@@ -767,12 +764,11 @@ static uint32_t home_weight(struct m365_dctx *dc, const struct user *u, const st
     return n ? (uint32_t)(n - 1) : 0;
 }
 
-/* Whether SHARED_ACCOUNTS or more accounts besides the user sign in from the event's network. */
+/* Whether the event's network is the tenant's office (m365_id_shared_by_others). */
 static bool shared_network(struct m365_dctx *dc, const struct state *s, const struct user *u,
                            const struct m365_event *ev)
 {
-    const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
-    return ii->prefix && m365_distinct_others(&s->shared, ii->prefix, u->upn) >= SHARED_ACCOUNTS;
+    return m365_id_shared_by_others(&s->shared, m365_dctx_ipinfo(dc, ev->ip)->prefix, u->upn);
 }
 
 /* A new country the user then stayed in, as a traveller does; a dormant account's first

@@ -9,6 +9,7 @@
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
 #include "app_facts.h"
+#include "identity_util.h"
 #include "m365_ids.h"
 #include "mail_util.h"
 #include "signin_util.h"
@@ -16,9 +17,6 @@
 
 #define MAX_EV 48
 #define MAX_WINDOWS 256
-/* A network this many other accounts sign in from is the tenant's (the office): an owner's
- * first sign-in there is not a new place, however late in the evidence the others came. */
-#define SHARED_ACCOUNTS 3
 
 #define DAY_MS 86400000ll
 
@@ -47,7 +45,7 @@ struct state {
     size_t n;
     struct m365_map holders;   /* app id or UPN holding full_access_as_app / impersonation -> 1 */
     struct m365_map places;    /* (upn, network prefix) -> 1: where each user signed in before */
-    struct m365_distinct shared; /* network -> accounts signing in from it, outside the cloud */
+    struct m365_distinct shared; /* the tenant's shared networks (m365_id_shared_add) */
     struct m365_map mbx_apps;  /* (mailbox, app) -> 1: apps that read a mailbox */
     struct m365_app_facts apps; /* a grantee's app id when the grant record lacks it */
     int64_t mail_first;         /* the first mail record: where the readers' history begins */
@@ -268,10 +266,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
         if (ii->prefix) {
             put(&s->places, ev->actor_upn, ii->prefix);
-            if (!ii->hosting) {
-                m365_distinct_add(&s->shared, ii->prefix, ev->actor_upn);
-            }
         }
+        m365_id_shared_add(&s->shared, ii, ev->actor_upn);
     }
 }
 
@@ -281,7 +277,8 @@ static void finish(struct m365_dctx *dc, void *sv)
     for (size_t i = 0; i < s->n; i++) {
         struct window *w = &s->w[i];
         for (uint32_t k = 0; k < w->n_cand; k++) {
-            if (m365_distinct_others(&s->shared, w->cand[k].net, w->mailbox) < SHARED_ACCOUNTS) {
+            /* The office is no new place, however late in the evidence the others came. */
+            if (!m365_id_shared_by_others(&s->shared, w->cand[k].net, w->mailbox)) {
                 w->new_place_signins++;
                 note(dc, w, w->cand[k].ev, true);
             }

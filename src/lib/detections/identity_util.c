@@ -79,3 +79,15 @@ bool m365_id_has_geo(const struct m365_event *ev)
     return ev->has_geo && !(ev->lat == 0 && ev->lon == 0) && ev->lat >= -90 && ev->lat <= 90 &&
            ev->lon >= -180 && ev->lon <= 180;
 }
+
+void m365_id_shared_add(struct m365_distinct *d, const struct m365_ipinfo *ii, const char *upn)
+{
+    if (ii->prefix && !ii->hosting) {
+        m365_distinct_add(d, ii->prefix, upn);
+    }
+}
+
+bool m365_id_shared_by_others(const struct m365_distinct *d, const char *net, const char *upn)
+{
+    return net && m365_distinct_others(d, net, upn) >= M365_ID_SHARED_ACCOUNTS;
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../core/map.h"
 #include "m365hunt/event.h"
 
 struct m365_dctx;
@@ -30,4 +31,13 @@ double m365_id_km(double lat1, double lon1, double lat2, double lon2);
 
 /* Coordinates that mean something (sign-in logs write 0,0 when they have none). */
 bool m365_id_has_geo(const struct m365_event *ev);
+
+/* The tenant's shared networks: the accounts signing in successfully from each /24 or /64
+ * outside the cloud. One that M365_ID_SHARED_ACCOUNTS or more accounts besides a user sign in
+ * from is the office, not a place new to the user or an intruder's. */
+#define M365_ID_SHARED_ACCOUNTS 3
+/* Counts upn on the address's network (a hosting address counts nowhere). */
+void m365_id_shared_add(struct m365_distinct *d, const struct m365_ipinfo *ii, const char *upn);
+/* Whether the network (a prefix from struct m365_ipinfo) is shared by others than upn. */
+bool m365_id_shared_by_others(const struct m365_distinct *d, const char *net, const char *upn);
 #endif
