@@ -305,8 +305,15 @@ static void print_incidents(struct scan_cli *c, const struct m365_scan *s, FILE 
         fmt_time(inc->first_ms, a, sizeof(a));
         fmt_time(inc->last_ms, b, sizeof(b));
         const char *col = inc->severity >= M365_SEV_HIGH ? "\033[31m" : "\033[33m";
-        fprintf(o, "  %s#%lld %s%s  %.16s .. %.16s  %zu finding%s\n", cli_c(t, true, col),
-                (long long)inc->number, m365_severity_name(inc->severity), R, a, b,
+        /* Findings on records without a time (a CSV row whose date was blank, say). */
+        char span[48];
+        if (a[0] == '-' && b[0] == '-') {
+            snprintf(span, sizeof(span), "time not recorded");
+        } else {
+            snprintf(span, sizeof(span), "%.16s .. %.16s", a, b);
+        }
+        fprintf(o, "  %s#%lld %s%s  %s  %zu finding%s\n", cli_c(t, true, col),
+                (long long)inc->number, m365_severity_name(inc->severity), R, span,
                 inc->n_findings, inc->n_findings == 1 ? "" : "s");
         wrap(o, inc->story, 4);
         if (inc->n_exposed) {
@@ -325,8 +332,10 @@ static void print_incidents(struct scan_cli *c, const struct m365_scan *s, FILE 
                 fmt_time(e->last_ms, b, sizeof(b));
                 fputs("      ", o);
                 cli_put_safe(o, e->mailbox, one_line ? w : -1);
+                /* Month, day and minute: the year is the incident's. */
                 fprintf(o, "%s %6llu items  %.11s .. %.11s\n", one_line ? "" : "\n        ",
-                        (unsigned long long)e->items, a + 5, b + 5);
+                        (unsigned long long)e->items, a[0] == '-' ? a : a + 5,
+                        b[0] == '-' ? b : b + 5);
                 exposure_how(o, e);
             }
         }

@@ -143,4 +143,13 @@ expect_eq "located sign-ins: evaluated whole" \
 expect_grep "text: its own heading" "$WORK/purview.txt" '^  Rules evaluated in part \(2\):$'
 expect_grep "text: the rule under it" "$WORK/purview.txt" '^    anomalous-signin-location: none of the [0-9]+ sign-ins with'
 
+
+# A finding on a record without a time (kept, not placed on the timeline): the incident says
+# its time was not recorded instead of printing a span of dashes.
+mkdir -p "$WORK/undated"
+{ printf '%s\n' '{"CreationTime":"2026-03-02T10:00:00","Id":"11111111-1111-1111-1111-111111111111","Operation":"UserLoggedIn","RecordType":15,"ResultStatus":"Success","UserId":"alice@contoso.onmicrosoft.com","UserType":0,"Workload":"AzureActiveDirectory","ClientIP":"203.0.113.10"}'
+  printf '%s\n' '{"Id":"5b2c1f0e-8d4a-4c3e-9f21-0a7b6c5d4e31","Operation":"Set-InboxRule","RecordType":1,"ResultStatus":"True","UserType":2,"Workload":"Exchange","ClientIP":"185.73.124.135:19823","UserId":"alice@contoso.onmicrosoft.com","AppId":"00000002-0000-0ff1-ce00-000000000000","Parameters":[{"Name":"Identity","Value":"f"},{"Name":"ForwardTo","Value":"drop@protonmail.com"}]}'
+} >"$WORK/undated/audit.jsonl"
+"$BIN" scan --no-progress "$WORK/undated" >"$WORK/undated.txt" 2>/dev/null
+expect_grep "undated incident: time not recorded" "$WORK/undated.txt" '^  #1 [a-z]+  time not recorded  1 finding$'
 finish
