@@ -13,7 +13,7 @@ struct outcome {
     enum m365_status st;
     char err[512];
     unsigned long line;
-    char paths[4][512];
+    char paths[5][512];
 };
 
 static void load(const char *path, struct outcome *o)
@@ -25,8 +25,8 @@ static void load(const char *path, struct outcome *o)
     struct m365_config_paths cp = {0};
     memset(o, 0, sizeof(*o));
     o->st = m365_config_load(path, &rc, &cp, o->err, sizeof(o->err), &o->line);
-    const char *p[4] = {cp.ip_ranges, cp.asn_db, cp.trusted_ips, cp.geo_db};
-    for (int i = 0; i < 4; i++) {
+    const char *p[5] = {cp.ip_ranges, cp.asn_db, cp.trusted_ips, cp.geo_db, cp.geo_db2};
+    for (int i = 0; i < 5; i++) {
         if (p[i]) {
             fuzz_touch(p[i], strlen(p[i]) + 1);
             snprintf(o->paths[i], sizeof(o->paths[i]), "%s", p[i]);

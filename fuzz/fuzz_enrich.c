@@ -1,7 +1,9 @@
 /* Fuzz target: the enrichment files a responder hands over (enrich/enrich.c) from arbitrary
  * bytes. The first byte picks what the rest is: an --ip-ranges file (a CIDR list or Microsoft's
  * ServiceTags JSON), a --trusted-ips list, an --asn-db or a --geo-db MaxMind database (read by
- * libmaxminddb; our lookups walk whatever types its entries hold). Checks: an error always
+ * libmaxminddb; our lookups walk whatever types its entries hold, in MaxMind's layout or the
+ * flat one of ip-location-db), or the same database given twice to --geo-db (the second asked
+ * what the first does not place). Checks: an error always
  * carries a message and leaves no enrichment; a loaded one records its source; every lookup of
  * a fixed set of addresses gives facts that hold together (a country of two upper-case letters,
  * coordinates on the globe, hosting only for a public address); nothing leaks (LeakSanitizer). */
@@ -66,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) {
         return 0;
     }
-    unsigned which = data[0] % 4;
+    unsigned which = data[0] % 5;
     const char *path = fuzz_memfd_path(data + 1, size - 1);
     struct m365_intern intern;
     if (m365_intern_init(&intern) != 0) {
@@ -76,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[512] = "";
     enum m365_status st =
         m365_enrich_new(&e, &intern, which == 0 ? path : NULL, which == 2 ? path : NULL,
-                        which == 1 ? path : NULL, which == 3 ? path : NULL, err, sizeof(err));
+                        which == 1 ? path : NULL, which >= 3 ? path : NULL,
+                        which == 4 ? path : NULL, err, sizeof(err));
     if (st != M365_OK) {
         if (e) {
             fuzz_fail("status %d with an enrichment", (int)st);
@@ -87,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m365_intern_free(&intern);
         return 0;
     }
-    if (!e || m365_enrich_n_sources(e) != 1) {
+    if (!e || m365_enrich_n_sources(e) != (which == 4 ? 2u : 1u)) {
         fuzz_fail("loaded, but %zu sources recorded", e ? m365_enrich_n_sources(e) : (size_t)0);
     }
     const struct m365_enrichment_source *src = m365_enrich_source(e, 0);
@@ -98,6 +101,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++) {
         const char *ip = m365_intern(&intern, addresses[i], strlen(addresses[i]));
         check_info(addresses[i], m365_enrich_ip(e, ip));
+    }
+    /* What a database answered: never more than it was asked, each address asked once. */
+    for (size_t k = 0; k < m365_enrich_n_sources(e); k++) {
+        const struct m365_enrichment_source *s = m365_enrich_source(e, k);
+        size_t n = sizeof(addresses) / sizeof(addresses[0]);
+        if (s->found > s->looked_up || s->looked_up + s->ipv6_unheld > n) {
+            fuzz_fail("%s: found %llu of %llu looked up (%llu unheld) for %zu addresses",
+                      s->option, (unsigned long long)s->found,
+                      (unsigned long long)s->looked_up, (unsigned long long)s->ipv6_unheld, n);
+        }
     }
     m365_enrich_free(e);
     m365_intern_free(&intern);

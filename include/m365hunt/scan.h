@@ -80,9 +80,12 @@ struct m365_scan_options {
      * first); the strings must outlive the scan. None: encrypted members are named, not read. */
     const char *const *zip_passwords;
     size_t n_zip_passwords;
-    /* City or country database (.mmdb: GeoLite2-City, GeoLite2-Country, DB-IP City Lite):
-     * places sign-ins whose records carry no location (the UAL's). */
+    /* City or country database (.mmdb: GeoLite2-City, GeoLite2-Country, DB-IP City Lite, the
+     * ip-location-db city files): places sign-ins whose records carry no location (the
+     * UAL's). geo_db2, a second one, is asked what geo_db does not place (ip-location-db's
+     * IPv4 and IPv6 files are two). */
     const char *geo_db;
+    const char *geo_db2;
 };
 #define M365_SPILL_AUTO_BYTES ((uint64_t)2 << 30)
 #define M365_SPILL_RESIDENT ((uint64_t)64 << 20)
@@ -167,10 +170,18 @@ struct m365_enrichment_source {
     const char *database_type; /* a MaxMind DB's ("GeoLite2-City"); NULL for an address list */
     int64_t built_ms;          /* a MaxMind DB's build time; M365_TIME_NONE for a list */
     uint64_t prefixes;         /* an address list's prefixes; 0 for a database */
+    /* A database's use, once the scan has run: the distinct public addresses looked up in it,
+     * those it placed in a country (geo-db) or named the network of (asn-db), and the IPv6
+     * ones an IPv4-only database could not hold (not counted in looked_up). A second geo-db
+     * is asked only what the first does not place. */
+    uint64_t looked_up, found, ipv6_unheld;
 };
-/* In the order ip-ranges, asn-db, geo-db, trusted-ips; only those loaded. */
+/* In the order ip-ranges, asn-db, geo-db (one or two), trusted-ips; only those loaded. */
 size_t m365_scan_n_enrichment(const struct m365_scan *s);
 const struct m365_enrichment_source *m365_scan_enrichment(const struct m365_scan *s, size_t i);
+/* A database's use in words, for the reports: "placed 812 of 830 addresses; 14 IPv6 addresses
+ * it cannot hold (IPv4 only)"; "" for an address list or a database nothing was asked of. */
+void m365_enrichment_use(const struct m365_enrichment_source *e, char *buf, size_t n);
 
 size_t m365_scan_n_archives(const struct m365_scan *s);
 const struct m365_archive_stats *m365_scan_archive(const struct m365_scan *s, size_t i);

@@ -657,7 +657,12 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
             fmt_time(e->built_ms, built, sizeof(built));
             fputs(" (", o);
             cli_put_safe(o, e->database_type, -1);
-            fprintf(o, ", built %.10s)\n", built);
+            fprintf(o, ", built %.10s)", built);
+            /* How much it answered: a database in a layout not read, or an IPv4-only file
+             * asked about IPv6 addresses, shows here rather than as silence. */
+            char use[160];
+            m365_enrichment_use(e, use, sizeof(use));
+            fprintf(o, "%s%s\n", use[0] ? ": " : "", use);
         } else {
             fprintf(o, " (%llu prefix%s)\n", (unsigned long long)e->prefixes,
                     e->prefixes == 1 ? "" : "es");
@@ -1127,7 +1132,15 @@ static int scan_typed(int argc, char **argv, bool coverage_only, char **typed)
         case OPT_CONFIG: so.config_path = optarg; break;
         case OPT_IP_RANGES: so.ip_ranges = optarg; break;
         case OPT_ASN_DB: so.asn_db = optarg; break;
-        case OPT_GEO_DB: so.geo_db = optarg; break;
+        case OPT_GEO_DB:
+            /* Twice for a database shipped as IPv4 and IPv6 files (ip-location-db's). */
+            if (so.geo_db2) {
+                cli_usage_error("--geo-db: given three times; it takes a city database, or its "
+                                "IPv4 and IPv6 files");
+                return CLI_EXIT_USAGE;
+            }
+            *(so.geo_db ? &so.geo_db2 : &so.geo_db) = optarg;
+            break;
         case OPT_TRUSTED: so.trusted_ips = optarg; break;
         case OPT_TENANT: so.tenant_id = optarg; break;
         case OPT_VIP: so.vip_path = optarg; break;

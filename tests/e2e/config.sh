@@ -55,13 +55,46 @@ expect_eq "placed by the database: said in part" \
 printf '# egress\n203.0.113.0/24 Boston HQ\n198.51.100.0/24\n' >"$WORK/egress.txt"
 run scan --no-progress --format json --geo-db "$GEO/city.mmdb" --trusted-ips "$WORK/egress.txt" "$GEO/audit.jsonl"
 expect_eq "enrichment recorded in the JSON document" \
-    "$(jq -c '[.enrichment[] | [.option, (.path | split("/") | last), .database_type, .built, .prefixes]]' "$WORK/out")" \
-    '[["geo-db","city.mmdb","GeoLite2-City","2026-03-01T00:00:00.000Z",null],["trusted-ips","egress.txt",null,null,2]]'
+    "$(jq -c '[.enrichment[] | [.option, (.path | split("/") | last), .database_type, .built, .prefixes, .looked_up, .found, .ipv6_unheld]]' "$WORK/out")" \
+    '[["geo-db","city.mmdb","GeoLite2-City","2026-03-01T00:00:00.000Z",null,4,4,0],["trusted-ips","egress.txt",null,null,2,null,null,null]]'
 run scan --no-progress --geo-db "$GEO/city.mmdb" --trusted-ips "$WORK/egress.txt" "$GEO/audit.jsonl"
-expect_grep "enrichment in the text summary" "$WORK/out" '^  enrichment --geo-db .*city\.mmdb \(GeoLite2-City, built 2026-03-01\)$'
+expect_grep "enrichment in the text summary" "$WORK/out" '^  enrichment --geo-db .*city\.mmdb \(GeoLite2-City, built 2026-03-01\): placed 4 of 4 addresses$'
 expect_grep "a list's size in the text summary" "$WORK/out" '^  enrichment --trusted-ips .*egress\.txt \(2 prefixes\)$'
 run scan --no-progress --out "$WORK/case" --geo-db "$GEO/city.mmdb" "$GEO/audit.jsonl"
-expect_grep "enrichment in the HTML report" "$WORK/case/report.html" '<td><code>--geo-db</code></td><td><code>[^<]*city\.mmdb</code></td><td>GeoLite2-City, built 2026-03-01</td>'
+expect_grep "enrichment in the HTML report" "$WORK/case/report.html" '<td><code>--geo-db</code></td><td><code>[^<]*city\.mmdb</code></td><td>GeoLite2-City, built 2026-03-01; placed 4 of 4 addresses</td>'
+
+# The ip-location-db city databases: flat records, IPv4 and IPv6 in two files, --geo-db twice
+# (or a list of two in the configuration). Each says what it placed; the IPv4 file alone names
+# the IPv6 addresses it cannot hold; a database that places nothing is named, not silent.
+FLAT=$SRC/tests/detections/anomalous-signin-location/pos_ual_ip_location_db_two_files_new_country_and_travel
+run scan --no-progress --format json --geo-db "$FLAT/city4.mmdb" --geo-db "$FLAT/city6.mmdb" "$FLAT/audit.jsonl"
+expect_eq "two city files: both recorded with what they placed" \
+    "$(jq -c '[.enrichment[] | [.option, (.path | split("/") | last), .database_type, .looked_up, .found, .ipv6_unheld]]' "$WORK/out")" \
+    '[["geo-db","city4.mmdb","city ipv4",4,4,1],["geo-db","city6.mmdb","city ipv6",1,1,0]]'
+expect_eq "two city files: no warning" "$(grep -c 'warning' "$WORK/err")" 0
+run scan --no-progress --geo-db "$FLAT/city4.mmdb" "$FLAT/audit.jsonl"
+expect_grep "IPv4 file alone: the text says what it cannot hold" "$WORK/out" \
+    '^  enrichment --geo-db .*city4\.mmdb \(city ipv4, built 2026-03-01\): placed 4 of 4 addresses; 1 IPv6 address it cannot hold \(IPv4 only\)$'
+expect_grep "IPv4 file alone: a warning asks for the IPv6 file" "$WORK/err" \
+    'city4\.mmdb: --geo-db holds IPv4 only: 1 public IPv6 address could not be placed \(give the database.s IPv6 file as a second --geo-db\)$'
+run scan --no-progress --geo-db "$FLAT/city6.mmdb" "$GEO/audit.jsonl"
+expect_grep "a database that places none of the addresses is named" "$WORK/err" \
+    'city6\.mmdb: --geo-db placed none of the 4 public addresses looked up in it: it holds none of them'
+run scan --no-progress --geo-db "$FLAT/city4.mmdb" --geo-db "$FLAT/city6.mmdb" --geo-db "$GEO/city.mmdb" "$FLAT/audit.jsonl"
+expect_eq "--geo-db three times: usage error" "$RC" 2
+expect_grep "--geo-db three times: message" "$WORK/err" 'given three times'
+mkdir -p "$WORK/flatdir"
+cp "$FLAT/city4.mmdb" "$FLAT/city6.mmdb" "$WORK/flatdir/"
+printf 'enrichment:\n  geo_db: [city4.mmdb, city6.mmdb]\n' >"$WORK/flatdir/m365hunt.yaml"
+run scan --no-progress --format json --config "$WORK/flatdir/m365hunt.yaml" "$FLAT/audit.jsonl"
+expect_eq "geo_db as a list of two in the configuration" \
+    "$(jq -c '[[.enrichment[] | .path | split("/") | last], [.findings[] | select(.rule=="anomalous-signin-location") | .details.impossible_travel[0].from_ip]]' "$WORK/out")" \
+    '[["city4.mmdb","city6.mmdb"],["2001:db8:4a1::25"]]'
+printf 'enrichment:\n  geo_db: [a.mmdb, b.mmdb, c.mmdb]\n' >"$WORK/flatdir/bad.yaml"
+run scan --no-progress --config "$WORK/flatdir/bad.yaml" "$FLAT/audit.jsonl"
+expect_eq "geo_db list of three: exit" "$RC" 2
+expect_grep "geo_db list of three: message" "$WORK/err" 'bad\.yaml:2: geo_db takes a path, or a list of two'
+
 
 # Impossible travel names the end that is not the user's own place: the office Ken signed in
 # from before and after Lagos is evidence, not an address of the finding (a responder blocks

@@ -6,7 +6,11 @@
  *   printf '52.168.0.0/14 8075 MICROSOFT-CORP-MSN-AS-BLOCK\n' | make_mmdb asn.mmdb
  *   printf '81.2.69.0/24 GB 51.5142 -0.0931 20 London\n' | make_mmdb -c city.mmdb
  *
- * Usage: make_mmdb [-r 24|28] [-c] OUT.mmdb */
+ * -f writes the city records flat, as the ip-location-db databases do ({city, country_code,
+ * latitude, longitude, ...}, database_type "city ipv4" or "city ipv6"); -4 an IPv4-only tree
+ * (their split IPv4 file).
+ *
+ * Usage: make_mmdb [-r 24|28] [-c | -f] [-4] OUT.mmdb */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +20,9 @@
 
 static void usage(void)
 {
-    fputs("usage: make_mmdb [-r 24|28] OUT.mmdb < 'CIDR ASN ORGANISATION' lines\n"
-          "       make_mmdb [-r 24|28] -c OUT.mmdb < 'CIDR CC LAT LON RADIUS_KM CITY' lines\n",
+    fputs("usage: make_mmdb [-r 24|28] [-4] OUT.mmdb < 'CIDR ASN ORGANISATION' lines\n"
+          "       make_mmdb [-r 24|28] -c|-f [-4] OUT.mmdb < 'CIDR CC LAT LON RADIUS_KM CITY' "
+          "lines\n",
           stderr);
 }
 
@@ -58,18 +63,24 @@ int main(int argc, char **argv)
 {
     unsigned record_size = 24;
     int i = 1;
-    if (i + 1 < argc && strcmp(argv[i], "-r") == 0) {
-        record_size = (unsigned)strtoul(argv[i + 1], NULL, 10);
-        if (record_size != 24 && record_size != 28) {
+    bool city = false, flat = false, v4 = false;
+    for (; i + 1 < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-r") == 0 && i + 2 < argc) {
+            record_size = (unsigned)strtoul(argv[++i], NULL, 10);
+            if (record_size != 24 && record_size != 28) {
+                usage();
+                return 2;
+            }
+        } else if (strcmp(argv[i], "-c") == 0) {
+            city = true;
+        } else if (strcmp(argv[i], "-f") == 0) {
+            city = flat = true;
+        } else if (strcmp(argv[i], "-4") == 0) {
+            v4 = true;
+        } else {
             usage();
             return 2;
         }
-        i += 2;
-    }
-    bool city = false;
-    if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
-        city = true;
-        i++;
     }
     if (i + 1 != argc) {
         usage();
@@ -77,13 +88,17 @@ int main(int argc, char **argv)
     }
     const char *out = argv[i];
     /* A fixed build time (2026-03-01T00:00Z) keeps fixtures byte-for-byte reproducible. */
+    const char *type = flat ? (v4 ? "city ipv4" : "city ipv6")
+                       : city ? "GeoLite2-City"
+                              : "GeoLite2-ASN";
     struct m365_mmdb_writer *w =
-        city ? m365_mmdb_writer_new("GeoLite2-City", "m365hunt test city database", 1772323200)
-             : m365_mmdb_writer_new("GeoLite2-ASN", "m365hunt test ASN database", 1772323200);
+        m365_mmdb_writer_new(type, city ? "m365hunt test city database"
+                                        : "m365hunt test ASN database", 1772323200);
     if (!w) {
         fputs("make_mmdb: out of memory\n", stderr);
         return 1;
     }
+    m365_mmdb_writer_set_shape(w, flat, v4);
     char line[1024];
     unsigned long lineno = 0;
     size_t added = 0;

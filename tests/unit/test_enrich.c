@@ -16,6 +16,7 @@
 
 #include "core/intern.h"
 #include "enrich/enrich.h"
+#include "m365hunt/scan.h"
 #include "test_util.h"
 
 /* tests/CMakeLists.txt builds each test from its own file plus test_util.c: the writer is
@@ -67,18 +68,24 @@ static const struct m365_ipinfo *look(struct fx *f, struct m365_enrich *e, const
     return m365_enrich_ip(e, m365_intern(&f->intern, ip, strlen(ip)));
 }
 
-static struct m365_enrich *load_geo(struct fx *f, const char *ranges, const char *asn,
-                                    const char *trusted, const char *geo)
+static struct m365_enrich *load_geo2(struct fx *f, const char *ranges, const char *asn,
+                                     const char *trusted, const char *geo, const char *geo2)
 {
     struct m365_enrich *e = NULL;
     f->err[0] = '\0';
-    enum m365_status st = m365_enrich_new(&e, &f->intern, ranges, asn, trusted, geo, f->err,
-                                          sizeof(f->err));
+    enum m365_status st = m365_enrich_new(&e, &f->intern, ranges, asn, trusted, geo, geo2,
+                                          f->err, sizeof(f->err));
     if (st != M365_OK) {
         fail_msg("m365_enrich_new: %s", f->err);
     }
     assert_non_null(e);
     return e;
+}
+
+static struct m365_enrich *load_geo(struct fx *f, const char *ranges, const char *asn,
+                                    const char *trusted, const char *geo)
+{
+    return load_geo2(f, ranges, asn, trusted, geo, NULL);
 }
 
 static struct m365_enrich *load(struct fx *f, const char *ranges, const char *asn,
@@ -94,8 +101,8 @@ static void load_geo_fails(struct fx *f, const char *ranges, const char *asn,
     static char sentinel;
     struct m365_enrich *e = (struct m365_enrich *)(void *)&sentinel; /* must be reset to NULL */
     f->err[0] = '\0';
-    enum m365_status st = m365_enrich_new(&e, &f->intern, ranges, asn, trusted, geo, f->err,
-                                          sizeof(f->err));
+    enum m365_status st = m365_enrich_new(&e, &f->intern, ranges, asn, trusted, geo, NULL,
+                                          f->err, sizeof(f->err));
     if (st != M365_E_CONFIG) {
         fail_msg("expected a configuration error containing \"%s\", got status %d (%s)", want,
                  (int)st, f->err);
@@ -920,6 +927,106 @@ static void test_geo_lookups(void **state)
     free(city);
 }
 
+/* The source entry of an option (the n-th of that option: a second --geo-db). */
+static const struct m365_enrichment_source *source_of(struct m365_enrich *e, const char *opt,
+                                                      int nth)
+{
+    for (size_t i = 0; i < m365_enrich_n_sources(e); i++) {
+        const struct m365_enrichment_source *src = m365_enrich_source(e, i);
+        if (strcmp(src->option, opt) == 0 && nth-- == 0) {
+            return src;
+        }
+    }
+    fail_msg("no %s source", opt);
+    return NULL;
+}
+
+/* --geo-db in the ip-location-db shape: flat records ({city, country_code, latitude,
+ * longitude} as floats), IPv4 and IPv6 in two files, each an IPv4-only or IPv6 tree. Given
+ * both, each address is placed by the one that holds it; each file counts what it was asked
+ * and what it placed, and IPv6 addresses the IPv4 file alone cannot hold are counted apart. */
+static void test_geo_flat_split_files(void **state)
+{
+    struct fx *f = *state;
+    struct m365_mmdb_writer *w = m365_mmdb_writer_new("city ipv4", "test", 1772582400);
+    assert_non_null(w);
+    m365_mmdb_writer_set_shape(w, 1, 1);
+    assert_int_equal(
+        m365_mmdb_writer_add_city(w, "90.35.0.0/16", "FR", "Toury", 48.194, 1.93484, 0), 0);
+    assert_int_equal(m365_mmdb_writer_add_city(w, "81.2.0.0/16", "GB", NULL, 51.5, -0.12, 0), 0);
+    assert_int_equal(m365_mmdb_writer_add_city(w, "2a01:cb00::/32", "FR", NULL, 1, 1, 0), -1);
+    char *v4 = m365_test_path(f->dir, "dbip-city-ipv4.mmdb");
+    assert_int_equal(m365_mmdb_writer_write(w, 24, v4), 0);
+    m365_mmdb_writer_free(w);
+    w = m365_mmdb_writer_new("city ipv6", "test", 1772582400);
+    assert_non_null(w);
+    m365_mmdb_writer_set_shape(w, 1, 0);
+    assert_int_equal(m365_mmdb_writer_add_city(w, "2a01:cb00::/32", "fr", "Neuilly-sur-Seine",
+                                               48.8846, 2.26965, 0),
+                     0);
+    char *v6 = m365_test_path(f->dir, "dbip-city-ipv6.mmdb");
+    assert_int_equal(m365_mmdb_writer_write(w, 24, v6), 0);
+    m365_mmdb_writer_free(w);
+
+    /* The IPv4 file alone: its places read, IPv6 counted as what it cannot hold. */
+    struct m365_enrich *e = load_geo(f, NULL, NULL, NULL, v4);
+    const struct m365_ipinfo *ii = look(f, e, "90.35.21.10");
+    assert_string_equal(ii->geo_country, "FR");
+    assert_string_equal(ii->geo_city, "Toury");
+    assert_true(ii->has_geo);
+    assert_true(ii->geo_lat > 48.19 && ii->geo_lat < 48.20);
+    assert_true(ii->geo_lon > 1.93 && ii->geo_lon < 1.94);
+    assert_int_equal(ii->geo_radius_km, 0);
+    ii = look(f, e, "81.2.70.1"); /* "" is no city: the country alone */
+    assert_string_equal(ii->geo_country, "GB");
+    assert_null(ii->geo_city);
+    ii = look(f, e, "2a01:cb00:1::5");
+    assert_null(ii->geo_country);
+    ii = look(f, e, "8.8.8.8");
+    assert_null(ii->geo_country);
+    look(f, e, "10.1.2.3");  /* private: never looked up */
+    look(f, e, "8.8.8.8");   /* once per address */
+    const struct m365_enrichment_source *src = source_of(e, "geo-db", 0);
+    assert_string_equal(src->database_type, "city ipv4");
+    assert_int_equal(src->looked_up, 3);
+    assert_int_equal(src->found, 2);
+    assert_int_equal(src->ipv6_unheld, 1);
+    assert_int_equal(m365_enrich_geo_v6_unheld(e), 1);
+    m365_enrich_free(e);
+
+    /* Both files: the second is asked what the first does not place. */
+    e = load_geo2(f, NULL, NULL, NULL, v4, v6);
+    ii = look(f, e, "2a01:cb00:1::5");
+    assert_string_equal(ii->geo_country, "FR");
+    assert_string_equal(ii->geo_city, "Neuilly-sur-Seine");
+    ii = look(f, e, "90.35.21.10");
+    assert_string_equal(ii->geo_city, "Toury");
+    ii = look(f, e, "8.8.8.8");
+    assert_null(ii->geo_country);
+    ii = look(f, e, "2001:db8::1");
+    assert_null(ii->geo_country);
+    assert_int_equal(m365_enrich_n_sources(e), 2);
+    src = source_of(e, "geo-db", 0);
+    assert_int_equal(src->looked_up, 2);
+    assert_int_equal(src->found, 1);
+    assert_int_equal(src->ipv6_unheld, 2);
+    src = source_of(e, "geo-db", 1);
+    assert_string_equal(src->path, v6);
+    assert_int_equal(src->looked_up, 3); /* both IPv6 and the IPv4 the first did not know */
+    assert_int_equal(src->found, 1);
+    assert_int_equal(src->ipv6_unheld, 0);
+    assert_int_equal(m365_enrich_geo_v6_unheld(e), 0);
+    m365_enrich_free(e);
+
+    /* The second alone (geo_db NULL) is the first. */
+    e = load_geo2(f, NULL, NULL, NULL, NULL, v6);
+    assert_true(m365_enrich_has_geo(e));
+    assert_string_equal(look(f, e, "2a01:cb00:1::5")->geo_country, "FR");
+    m365_enrich_free(e);
+    free(v4);
+    free(v6);
+}
+
 static void test_asn_is_hosting(void **state)
 {
     (void)state;
@@ -962,6 +1069,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_asn_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_asn_db_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_geo_lookups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_geo_flat_split_files, setup, teardown),
         cmocka_unit_test(test_asn_is_hosting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

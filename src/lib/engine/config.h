@@ -21,6 +21,7 @@
 
 struct m365_config_paths {
     char *ip_ranges, *asn_db, *trusted_ips, *geo_db; /* malloc'd, NULL when not given */
+    char *geo_db2; /* geo_db given as a list of two (a database's IPv4 and IPv6 files) */
 };
 
 /* Applies the file to rc and fills paths. On error returns M365_E_CONFIG (or M365_E_IO) with

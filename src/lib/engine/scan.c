@@ -480,12 +480,14 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
     }
     if (st == M365_OK) {
         err_file = "enrichment";
+        /* The options' city databases replace the configuration's, both of them. */
+        bool geo_opt = opts->geo_db || opts->geo_db2;
         st = m365_enrich_new(&s->enrich, &s->intern,
                              opts->ip_ranges ? opts->ip_ranges : cp.ip_ranges,
                              opts->asn_db ? opts->asn_db : cp.asn_db,
                              opts->trusted_ips ? opts->trusted_ips : cp.trusted_ips,
-                             opts->geo_db ? opts->geo_db : cp.geo_db, err,
-                             sizeof(err));
+                             geo_opt ? opts->geo_db : cp.geo_db,
+                             geo_opt ? opts->geo_db2 : cp.geo_db2, err, sizeof(err));
     }
     m365_config_paths_free(&cp);
     if (st == M365_OK && opts->vip_path) {
@@ -2972,6 +2974,39 @@ const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s)
     return s->snap_ctx;
 }
 
+/* A database that answered nothing is named: a layout the scan does not read, or the wrong
+ * file of a pair, would otherwise look like evidence without foreign sign-ins. */
+static void enrichment_warnings(struct m365_scan *s)
+{
+    const char *geo_path = NULL;
+    for (size_t i = 0; i < m365_enrich_n_sources(s->enrich); i++) {
+        const struct m365_enrichment_source *e = m365_enrich_source(s->enrich, i);
+        bool asn = strcmp(e->option, "asn-db") == 0;
+        geo_path = !asn && e->database_type && !geo_path ? e->path : geo_path;
+        if (!e->database_type || !e->looked_up || e->found) {
+            continue;
+        }
+        char msg[320];
+        snprintf(msg, sizeof(msg),
+                 asn ? "--asn-db named the network of none of the %llu public address%s looked "
+                       "up in it: its records have no autonomous_system_number"
+                     : "--geo-db placed none of the %llu public address%s looked up in it: it "
+                       "holds none of them, or its records name no country the scan reads "
+                       "(MaxMind's country.iso_code, ip-location-db's country_code)",
+                 (unsigned long long)e->looked_up, e->looked_up == 1 ? "" : "es");
+        diag(s, M365_DIAG_WARNING, M365_OK, e->path, msg);
+    }
+    uint64_t v6 = m365_enrich_geo_v6_unheld(s->enrich);
+    if (v6 && geo_path) {
+        char msg[320];
+        snprintf(msg, sizeof(msg),
+                 "--geo-db holds IPv4 only: %llu public IPv6 address%s could not be placed (give "
+                 "the database's IPv6 file as a second --geo-db)",
+                 (unsigned long long)v6, v6 == 1 ? "" : "es");
+        diag(s, M365_DIAG_WARNING, M365_OK, geo_path, msg);
+    }
+}
+
 enum m365_status m365_scan_run(struct m365_scan *s)
 {
     if (s->ran) {
@@ -3145,6 +3180,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         st = m365_coverage_build(s, s->detect, &s->coverage);
     }
     s->timing.correlate = now_s() - t3;
+    if (st == M365_OK) {
+        enrichment_warnings(s);
+    }
     return st;
 }
 
@@ -3174,6 +3212,25 @@ size_t m365_scan_n_enrichment(const struct m365_scan *s)
 const struct m365_enrichment_source *m365_scan_enrichment(const struct m365_scan *s, size_t i)
 {
     return m365_enrich_source(s->enrich, i);
+}
+
+void m365_enrichment_use(const struct m365_enrichment_source *e, char *buf, size_t n)
+{
+    if (n == 0) {
+        return;
+    }
+    buf[0] = '\0';
+    if (!e->database_type || (!e->looked_up && !e->ipv6_unheld)) {
+        return;
+    }
+    int k = snprintf(buf, n, "%s %llu of %llu address%s",
+                     strcmp(e->option, "asn-db") == 0 ? "named the network of" : "placed",
+                     (unsigned long long)e->found, (unsigned long long)e->looked_up,
+                     e->looked_up == 1 ? "" : "es");
+    if (e->ipv6_unheld && k > 0 && (size_t)k < n) {
+        snprintf(buf + k, n - (size_t)k, "; %llu IPv6 address%s it cannot hold (IPv4 only)",
+                 (unsigned long long)e->ipv6_unheld, e->ipv6_unheld == 1 ? "" : "es");
+    }
 }
 
 const struct m365_archive_stats *m365_scan_archive(const struct m365_scan *s, size_t i)

@@ -38,13 +38,15 @@ struct m365_enrich {
     struct m365_intern *intern;
     struct cidr_table ranges, trusted;
     bool has_ranges, has_trusted;
-    MMDB_s mmdb, geo;
-    bool has_asn, has_geo;
+    MMDB_s mmdb, geo[2]; /* geo[1]: asked what geo[0] does not place (its IPv6 file, say) */
+    bool has_asn, has_geo, has_geo2;
+    struct m365_enrichment_source *asn_src, *geo_src[2]; /* their counts */
+    uint64_t geo_v6_unheld; /* public IPv6 addresses no city database could hold */
     struct m365_map cache; /* ip pointer -> struct m365_ipinfo */
     pthread_mutex_t mu;    /* guards the cache while detections run on several threads */
     bool shared;
     uint64_t id; /* unique per enrich: keys the threads' look-aside entries */
-    struct m365_enrichment_source sources[4]; /* their paths malloc'd */
+    struct m365_enrichment_source sources[5]; /* their paths malloc'd */
     size_t n_sources;
 };
 
@@ -71,15 +73,20 @@ static bool db_places(const MMDB_s *db)
 }
 
 static int add_source(struct m365_enrich *e, const char *option, const char *path,
-                      const MMDB_s *db, uint64_t prefixes)
+                      const MMDB_s *db, uint64_t prefixes,
+                      struct m365_enrichment_source **out)
 {
     char *p = strdup(path);
     if (!p) {
         return -1;
     }
-    e->sources[e->n_sources++] = (struct m365_enrichment_source){
+    struct m365_enrichment_source *src = &e->sources[e->n_sources++];
+    *src = (struct m365_enrichment_source){
         option, p, db ? db->metadata.database_type : NULL,
-        db ? (int64_t)db->metadata.build_epoch * 1000 : M365_TIME_NONE, prefixes};
+        db ? (int64_t)db->metadata.build_epoch * 1000 : M365_TIME_NONE, prefixes, 0, 0, 0};
+    if (out) {
+        *out = src;
+    }
     return 0;
 }
 
@@ -458,8 +465,8 @@ static int load_prefixes(struct m365_enrich *e, struct cidr_table *t, const char
 
 enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *intern,
                                  const char *ip_ranges, const char *asn_db,
-                                 const char *trusted_ips, const char *geo_db, char *err,
-                                 size_t err_size)
+                                 const char *trusted_ips, const char *geo_db,
+                                 const char *geo_db2, char *err, size_t err_size)
 {
     *out = NULL;
     struct m365_enrich *e = calloc(1, sizeof(*e));
@@ -484,15 +491,22 @@ enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *i
         }
         e->has_trusted = true;
     }
+    if (!geo_db) {
+        geo_db = geo_db2;
+        geo_db2 = NULL;
+    }
     if ((asn_db && open_db(asn_db, &e->mmdb, &e->has_asn, true, err, err_size) != 0) ||
-        (geo_db && open_db(geo_db, &e->geo, &e->has_geo, false, err, err_size) != 0)) {
+        (geo_db && open_db(geo_db, &e->geo[0], &e->has_geo, false, err, err_size) != 0) ||
+        (geo_db2 && open_db(geo_db2, &e->geo[1], &e->has_geo2, false, err, err_size) != 0)) {
         m365_enrich_free(e);
         return M365_E_CONFIG;
     }
-    if ((ip_ranges && add_source(e, "ip-ranges", ip_ranges, NULL, e->ranges.n) != 0) ||
-        (asn_db && add_source(e, "asn-db", asn_db, &e->mmdb, 0) != 0) ||
-        (geo_db && add_source(e, "geo-db", geo_db, &e->geo, 0) != 0) ||
-        (trusted_ips && add_source(e, "trusted-ips", trusted_ips, NULL, e->trusted.n) != 0)) {
+    if ((ip_ranges && add_source(e, "ip-ranges", ip_ranges, NULL, e->ranges.n, NULL) != 0) ||
+        (asn_db && add_source(e, "asn-db", asn_db, &e->mmdb, 0, &e->asn_src) != 0) ||
+        (geo_db && add_source(e, "geo-db", geo_db, &e->geo[0], 0, &e->geo_src[0]) != 0) ||
+        (geo_db2 && add_source(e, "geo-db", geo_db2, &e->geo[1], 0, &e->geo_src[1]) != 0) ||
+        (trusted_ips &&
+         add_source(e, "trusted-ips", trusted_ips, NULL, e->trusted.n, NULL) != 0)) {
         snprintf(err, err_size, "out of memory");
         m365_enrich_free(e);
         return M365_E_NOMEM;
@@ -513,7 +527,10 @@ void m365_enrich_free(struct m365_enrich *e)
         MMDB_close(&e->mmdb);
     }
     if (e->has_geo) {
-        MMDB_close(&e->geo);
+        MMDB_close(&e->geo[0]);
+    }
+    if (e->has_geo2) {
+        MMDB_close(&e->geo[1]);
     }
     for (size_t i = 0; i < e->n_sources; i++) {
         free((char *)e->sources[i].path);
@@ -529,6 +546,11 @@ void m365_enrich_free(struct m365_enrich *e)
 bool m365_enrich_has_ranges(const struct m365_enrich *e) { return e && e->has_ranges; }
 bool m365_enrich_has_asn(const struct m365_enrich *e) { return e && e->has_asn; }
 bool m365_enrich_has_geo(const struct m365_enrich *e) { return e && e->has_geo; }
+
+uint64_t m365_enrich_geo_v6_unheld(const struct m365_enrich *e)
+{
+    return e ? e->geo_v6_unheld : 0;
+}
 
 size_t m365_enrich_n_sources(const struct m365_enrich *e) { return e ? e->n_sources : 0; }
 
@@ -563,9 +585,24 @@ static bool db_find(MMDB_s *db, const char *ip, MMDB_lookup_result_s *r)
     return gai == 0 && mmerr == MMDB_SUCCESS && r->found_entry;
 }
 
+/* Whether the database can hold the address at all: an IPv4-only tree has no IPv6 (a lookup
+ * fails), which the reports count apart from the addresses it does not know. */
+static bool db_holds(const MMDB_s *db, bool v6, uint64_t *unheld)
+{
+    if (v6 && db->metadata.ip_version == 4) {
+        (*unheld)++;
+        return false;
+    }
+    return true;
+}
+
 static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
 {
     MMDB_lookup_result_s r;
+    if (!db_holds(&e->mmdb, info->v6, &e->asn_src->ipv6_unheld)) {
+        return;
+    }
+    e->asn_src->looked_up++;
     if (!db_find(&e->mmdb, ip, &r)) {
         return;
     }
@@ -584,6 +621,7 @@ static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo
         d.has_data && d.type == MMDB_DATA_TYPE_UTF8_STRING) {
         info->asn_org = m365_intern(e->intern, d.utf8_string, d.data_size);
     }
+    e->asn_src->found += info->asn != 0;
 }
 
 static double geo_double(MMDB_entry_s *entry, const char *const *path, bool *ok)
@@ -608,42 +646,97 @@ static bool ascii_letter(char c)
     return (c | 32) >= 'a' && (c | 32) <= 'z';
 }
 
-static void geo_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
+static const char *mmdb_str(MMDB_entry_s *entry, const char *const *path, uint32_t *len)
 {
-    MMDB_lookup_result_s r;
-    if (!db_find(&e->geo, ip, &r)) {
-        return;
-    }
     MMDB_entry_data_s d;
-    static const char *const country[] = {"country", "iso_code", NULL};
-    if (MMDB_aget_value(&r.entry, &d, country) == MMDB_SUCCESS && d.has_data &&
-        d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size == 2 &&
-        ascii_letter(d.utf8_string[0]) && ascii_letter(d.utf8_string[1])) {
-        char cc[3] = {(char)toupper((unsigned char)d.utf8_string[0]),
-                      (char)toupper((unsigned char)d.utf8_string[1]), 0};
-        info->geo_country = m365_intern(e->intern, cc, 2);
-    }
-    static const char *const city[] = {"city", "names", "en", NULL};
-    if (MMDB_aget_value(&r.entry, &d, city) == MMDB_SUCCESS && d.has_data &&
+    if (MMDB_aget_value(entry, &d, path) == MMDB_SUCCESS && d.has_data &&
         d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size) {
-        info->geo_city = m365_intern(e->intern, d.utf8_string, d.data_size);
+        *len = d.data_size;
+        return d.utf8_string;
     }
+    return NULL;
+}
+
+/* One entry of a city or country database, in either layout: MaxMind's (GeoLite2, GeoIP2,
+ * DB-IP Lite: country.iso_code, city.names.en, location.latitude) or the flat one of the
+ * ip-location-db databases (country_code, city, latitude, longitude). True when it places the
+ * address in a country. */
+static bool geo_read(struct m365_enrich *e, MMDB_entry_s *entry, struct m365_ipinfo *info)
+{
+    static const char *const country[] = {"country", "iso_code", NULL};
+    static const char *const country_flat[] = {"country_code", NULL};
+    static const char *const city[] = {"city", "names", "en", NULL};
+    static const char *const city_flat[] = {"city", NULL};
     static const char *const lat[] = {"location", "latitude", NULL};
     static const char *const lon[] = {"location", "longitude", NULL};
+    static const char *const lat_flat[] = {"latitude", NULL};
+    static const char *const lon_flat[] = {"longitude", NULL};
+    uint32_t n = 0;
+    const char *cc = mmdb_str(entry, country, &n);
+    bool flat = !cc;
+    if (flat) {
+        cc = mmdb_str(entry, country_flat, &n);
+    }
+    if (cc && n == 2 && ascii_letter(cc[0]) && ascii_letter(cc[1])) {
+        char up[3] = {(char)toupper((unsigned char)cc[0]), (char)toupper((unsigned char)cc[1]),
+                      0};
+        info->geo_country = m365_intern(e->intern, up, 2);
+    }
+    /* MaxMind's city is a map of names; the flat layout's a string ("" when unknown). */
+    const char *c = mmdb_str(entry, flat ? city_flat : city, &n);
+    if (c) {
+        info->geo_city = m365_intern(e->intern, c, n);
+    }
     bool ok = true;
-    double la = geo_double(&r.entry, lat, &ok), lo = geo_double(&r.entry, lon, &ok);
+    double la = geo_double(entry, flat ? lat_flat : lat, &ok);
+    double lo = geo_double(entry, flat ? lon_flat : lon, &ok);
     /* 0,0 is no place anybody signs in from: databases put it where they know nothing. */
     if (ok && la >= -90 && la <= 90 && lo >= -180 && lo <= 180 && !(la == 0 && lo == 0)) {
         info->has_geo = true;
         info->geo_lat = la;
         info->geo_lon = lo;
         static const char *const radius[] = {"location", "accuracy_radius", NULL};
-        if (MMDB_aget_value(&r.entry, &d, radius) == MMDB_SUCCESS && d.has_data) {
+        MMDB_entry_data_s d;
+        if (!flat && MMDB_aget_value(entry, &d, radius) == MMDB_SUCCESS && d.has_data) {
             info->geo_radius_km = d.type == MMDB_DATA_TYPE_UINT16   ? d.uint16
                                   : d.type == MMDB_DATA_TYPE_UINT32 ? d.uint32
                                                                      : 0;
         }
     }
+    return info->geo_country != NULL;
+}
+
+/* The first city database that places the address; the second is asked only what the first
+ * cannot place (ip-location-db ships IPv4 and IPv6 as two files). */
+static void geo_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
+{
+    int n = e->has_geo2 ? 2 : 1, unheld = 0;
+    struct m365_ipinfo partial = *info; /* a place without a country: kept if none has one */
+    bool have_partial = false;
+    for (int k = 0; k < n; k++) {
+        struct m365_enrichment_source *src = e->geo_src[k];
+        if (!db_holds(&e->geo[k], info->v6, &src->ipv6_unheld)) {
+            unheld++;
+            continue;
+        }
+        src->looked_up++;
+        MMDB_lookup_result_s r;
+        if (db_find(&e->geo[k], ip, &r)) {
+            struct m365_ipinfo got = *info;
+            if (geo_read(e, &r.entry, &got)) {
+                *info = got;
+                src->found++;
+                return;
+            }
+            if (!have_partial && (got.has_geo || got.geo_city)) {
+                partial = got;
+                have_partial = true;
+            }
+        }
+    }
+    *info = partial;
+    /* Held by none of them: the reports ask for the database's IPv6 file. */
+    e->geo_v6_unheld += unheld == n;
 }
 
 static const struct m365_ipinfo *enrich_ip(struct m365_enrich *e, const char *ip);

@@ -35,11 +35,12 @@ struct m365_enrich;
 
 /* Any path may be NULL. On failure err holds the message ("FILE:LINE: what" when a line is at
  * fault). Lists may be compressed (gzip, zstd) or UTF-16, like evidence; an empty list is an
- * error (it would make every address untrusted). */
+ * error (it would make every address untrusted). geo_db2 is a second city database, asked
+ * what geo_db does not place (its IPv6 file, say). */
 enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *intern,
                                  const char *ip_ranges, const char *asn_db,
-                                 const char *trusted_ips, const char *geo_db, char *err,
-                                 size_t err_size);
+                                 const char *trusted_ips, const char *geo_db,
+                                 const char *geo_db2, char *err, size_t err_size);
 void m365_enrich_free(struct m365_enrich *e);
 /* While several threads look addresses up (detections in parallel), the cache is locked. */
 void m365_enrich_set_shared(struct m365_enrich *e, bool shared);
@@ -52,6 +53,8 @@ size_t m365_enrich_n_sources(const struct m365_enrich *e);
 const struct m365_enrichment_source *m365_enrich_source(const struct m365_enrich *e, size_t i);
 bool m365_enrich_has_asn(const struct m365_enrich *e);
 bool m365_enrich_has_geo(const struct m365_enrich *e);
+/* Public IPv6 addresses looked up that no city database could hold (IPv4-only files). */
+uint64_t m365_enrich_geo_v6_unheld(const struct m365_enrich *e);
 bool m365_enrich_has_trusted(const struct m365_enrich *e);
 /* A file's first bytes: those of a list of address ranges as --ip-ranges and --trusted-ips
  * take (each line a prefix, perhaps a label, '#' comments), which lands in evidence folders

@@ -28,6 +28,7 @@ enum {
     T_MAP = 7,
     T_UINT64 = 9,
     T_ARRAY = 11,
+    T_FLOAT = 15,
 };
 
 struct bytes {
@@ -112,6 +113,18 @@ static void put_double(struct bytes *b, double v)
     }
 }
 
+/* Floats are 4 bytes, IEEE 754 big-endian (the ip-location-db databases' coordinates). */
+static void put_float(struct bytes *b, double v)
+{
+    float f = (float)v;
+    uint32_t u;
+    memcpy(&u, &f, sizeof(u));
+    ctrl(b, T_FLOAT, 4);
+    for (size_t i = 4; i-- > 0;) {
+        put1(b, (unsigned)(u >> (8 * i)) & 0xff);
+    }
+}
+
 /* Unsigned integers are stored big-endian in as few bytes as the value needs (none for 0). */
 static void put_uint(struct bytes *b, unsigned type, uint64_t v)
 {
@@ -140,6 +153,7 @@ struct net {
 struct m365_mmdb_writer {
     char *type, *description;
     uint64_t epoch;
+    bool flat, ipv4_only;
     struct net *nets;
     size_t n, cap;
 };
@@ -177,7 +191,13 @@ void m365_mmdb_writer_free(struct m365_mmdb_writer *w)
     free(w);
 }
 
-static int parse_net(const char *cidr, struct net *nt)
+void m365_mmdb_writer_set_shape(struct m365_mmdb_writer *w, int flat, int ipv4_only)
+{
+    w->flat = flat != 0;
+    w->ipv4_only = ipv4_only != 0;
+}
+
+static int parse_net(const struct m365_mmdb_writer *w, const char *cidr, struct net *nt)
 {
     bool v6;
     uint8_t a[16];
@@ -186,13 +206,16 @@ static int parse_net(const char *cidr, struct net *nt)
     if (m365_cidr_parse(cidr, strlen(cidr), &v6, a, &len) != 0) {
         return -1;
     }
+    if (v6 && w->ipv4_only) {
+        return -1;
+    }
     if (v6) {
         memcpy(nt->addr, a, 16);
     } else {
         memcpy(nt->addr + 12, a, 4);
         len += 96; /* IPv4 lives in ::/96 */
     }
-    if (len == 0) {
+    if (len == (w->ipv4_only ? 96u : 0u)) {
         return -1; /* the whole address space would be the root itself */
     }
     nt->len = len;
@@ -219,7 +242,7 @@ int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t 
                          const char *org)
 {
     struct net nt;
-    if (parse_net(cidr, &nt) != 0) {
+    if (parse_net(w, cidr, &nt) != 0) {
         return -1;
     }
     nt.asn = asn;
@@ -237,7 +260,7 @@ int m365_mmdb_writer_add_city(struct m365_mmdb_writer *w, const char *cidr, cons
                               const char *city, double lat, double lon, unsigned radius_km)
 {
     struct net nt;
-    if (!country || !*country || parse_net(cidr, &nt) != 0) {
+    if (!country || !*country || parse_net(w, cidr, &nt) != 0) {
         return -1;
     }
     nt.country = strdup(country);
@@ -295,6 +318,29 @@ static bool same_data(const struct net *a, const struct net *b)
     return a->asn == b->asn && same_str(a->org, b->org) && same_str(a->country, b->country) &&
            same_str(a->city, b->city) && a->lat == b->lat && a->lon == b->lon &&
            a->radius == b->radius;
+}
+
+/* {city, country_code, latitude, longitude, postcode, state1, state2, timezone}, as the
+ * ip-location-db city databases have them: "" for what they do not know. */
+static void put_city_flat(struct bytes *b, const struct net *n)
+{
+    ctrl(b, T_MAP, 8);
+    put_str(b, "city");
+    put_str(b, n->city ? n->city : "");
+    put_str(b, "country_code");
+    put_str(b, n->country);
+    put_str(b, "latitude");
+    put_float(b, n->lat);
+    put_str(b, "longitude");
+    put_float(b, n->lon);
+    put_str(b, "postcode");
+    put_str(b, "");
+    put_str(b, "state1");
+    put_str(b, "");
+    put_str(b, "state2");
+    put_str(b, "");
+    put_str(b, "timezone");
+    put_str(b, "");
 }
 
 /* {city: {names: {en}}, country: {iso_code}, location: {accuracy_radius, latitude,
@@ -384,7 +430,7 @@ unsigned char *m365_mmdb_writer_build(struct m365_mmdb_writer *w, unsigned recor
         seen[h] = i;
         offsets[i] = data.n;
         if (nets[i].country) {
-            put_city(&data, &nets[i]);
+            (w->flat ? put_city_flat : put_city)(&data, &nets[i]);
             continue;
         }
         ctrl(&data, T_MAP, nets[i].org ? 2 : 1);
@@ -397,9 +443,11 @@ unsigned char *m365_mmdb_writer_build(struct m365_mmdb_writer *w, unsigned recor
     }
 
     /* The tree: walk the network's bits from the root, splitting any record on the way. */
+    /* An IPv4 tree starts at the 97th bit of the IPv6 one (IPv4 lives in ::/96 there). */
+    unsigned from = w->ipv4_only ? 96 : 0;
     for (size_t i = 0; i < w->n; i++) {
         uint32_t cur = 0;
-        for (unsigned bit = 0; bit < nets[i].len; bit++) {
+        for (unsigned bit = from; bit < nets[i].len; bit++) {
             unsigned b = (nets[i].addr[bit / 8] >> (7 - bit % 8)) & 1;
             if (bit + 1 == nets[i].len) {
                 nodes[cur].r[b] = (struct rec){R_DATA, (uint32_t)offsets[i]};
@@ -466,7 +514,7 @@ unsigned char *m365_mmdb_writer_build(struct m365_mmdb_writer *w, unsigned recor
     put_str(&out, "en");
     put_str(&out, w->description);
     put_str(&out, "ip_version");
-    put_uint(&out, T_UINT16, 6);
+    put_uint(&out, T_UINT16, w->ipv4_only ? 4 : 6);
     put_str(&out, "languages");
     ctrl(&out, T_ARRAY, 1);
     put_str(&out, "en");

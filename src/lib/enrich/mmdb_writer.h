@@ -27,6 +27,13 @@ void m365_mmdb_writer_free(struct m365_mmdb_writer *w);
 int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t asn,
                          const char *org);
 
+/* The shape of what is written, before anything is added: flat, city records as the
+ * ip-location-db databases have them ({city, country_code, latitude, longitude} as float,
+ * state1, state2, postcode, timezone; no accuracy radius); ipv4_only, an IPv4 tree (ip_version
+ * 4: IPv6 networks cannot be added, IPv6 addresses cannot be looked up), as their split files
+ * are. Default: MaxMind's shape, an IPv6 tree. */
+void m365_mmdb_writer_set_shape(struct m365_mmdb_writer *w, int flat, int ipv4_only);
+
 /* Maps a network to a place: ISO 3166 country code (required), English city name (may be NULL),
  * coordinates and the accuracy radius in km. Returns 0 or -1 as m365_mmdb_writer_add. */
 int m365_mmdb_writer_add_city(struct m365_mmdb_writer *w, const char *cidr, const char *country,

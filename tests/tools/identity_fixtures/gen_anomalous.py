@@ -656,3 +656,47 @@ write(ROOT + '/pos_graph_replayed_before_the_first_day_at_a_shared_office', {
                             'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['116.87.251.48']},
                             'summary_contains': 'signed in from Boston (US)',
                             'details': {'counts': {'new_locations': 0, 'impossible_travel': 1, 'ip_bursts': 0}}}])})
+
+# AI. N's story placed by the free ip-location-db city databases: flat records (country_code,
+# city, latitude, longitude) in two files, IPv4 and IPv6, both given to --geo-db. Ken's sign-in
+# at the office before Lagos comes over its IPv6 network, which only the second file holds.
+FLAT4_DB = ('# ip-location-db style IPv4 file (make_mmdb -f -4): CIDR COUNTRY LAT LON RADIUS CITY\n'
+            '203.0.113.0/24 US 42.3584 -71.0598 0 Boston\n'
+            '198.51.100.0/24 US 42.3601 -71.0589 0 Boston\n'
+            '105.112.0.0/16 NG 6.4541 3.3947 0 Lagos\n')
+FLAT6_DB = ('# ip-location-db style IPv6 file (make_mmdb -f): CIDR COUNTRY LAT LON RADIUS CITY\n'
+            '2001:db8:4a1::/48 US 42.3584 -71.0598 0 Boston\n')
+OFFICE6 = ('2001:db8:4a1::25', 'Boston', 'Massachusetts', 'US', 42.35843, -71.05978, 7922)
+seed('anom-AI')
+sig = routine('ken.yamada', 'ken', T('2026-02-20T13:40:00'), 15)
+sig.append(signin(T('2026-03-06T13:30:05'), 'ken.yamada', OFFICE6, app='teams'))
+sig.append(signin(T('2026-03-06T14:10:44'), 'ken.yamada', LAGOS, app='officehome', ua=UA_ATTACK))
+sig += routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 15)
+case = ROOT + '/pos_ual_ip_location_db_two_files_new_country_and_travel'
+write(case, {'city4.txt': FLAT4_DB, 'city6.txt': FLAT6_DB,
+             'args': '--geo-db\n@CASE@/city4.mmdb\n--geo-db\n@CASE@/city6.mmdb\n',
+             'audit.jsonl': ual_file(sig),
+             'expect.json': expect([{
+                 'severity': 'high',
+                 'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['105.112.33.40']},
+                 'summary_contains': 'signed in from Lagos (NG)',
+                 'details': {'counts': {'new_locations': 1, 'impossible_travel': 2, 'ip_bursts': 0},
+                             'countries_seen': ['NG', 'US'], 'asns_seen': [],
+                             'impossible_travel': [{
+                                 'from_time': '2026-03-06T13:30:05.000Z', 'from_ip': '2001:db8:4a1::25',
+                                 'from_city': 'Boston', 'from_country': 'US', 'from_located_by': 'geo-db',
+                                 'to_time': '2026-03-06T14:10:44.000Z', 'to_ip': '105.112.33.40',
+                                 'to_city': 'Lagos', 'to_country': 'NG', 'to_located_by': 'geo-db',
+                                 'km': 8249, 'hours': 0.68, 'kmh': 12176}, {
+                                 'from_time': '2026-03-06T14:10:44.000Z', 'from_ip': '105.112.33.40',
+                                 'from_city': 'Lagos', 'from_country': 'NG', 'from_located_by': 'geo-db',
+                                 'to_time': '2026-03-06T14:12:00.000Z', 'to_ip': '203.0.113.10',
+                                 'to_city': 'Boston', 'to_country': 'US', 'to_located_by': 'geo-db',
+                                 'km': 8249, 'hours': 0.02, 'kmh': 390746}]}}])})
+mk = os.environ.get('M365_MAKE_MMDB')
+for name, flags in (('city4', ['-f', '-4']), ('city6', ['-f'])):
+    if mk:
+        with open('%s/%s.txt' % (case, name)) as f:
+            subprocess.run([mk] + flags + ['%s/%s.mmdb' % (case, name)], stdin=f, check=True)
+    elif not os.path.exists('%s/%s.mmdb' % (case, name)):
+        sys.exit('set M365_MAKE_MMDB to a built tests/tools/make_mmdb to create %s/%s.mmdb' % (case, name))
