@@ -844,9 +844,11 @@ static const struct m365_ipinfo *enrich_ip(struct m365_enrich *e, const char *ip
 
 bool m365_asn_is_hosting(uint32_t asn, const char *org)
 {
-    /* Cloud and hosting providers' ASNs; residential ISPs are not here on purpose. */
+    /* Cloud and hosting providers' ASNs; residential ISPs are not here on purpose. Microsoft's
+     * are its cloud's and services'; not AS3598, its corporate network (131.107.0.0/16,
+     * 2001:4898::/32: its offices), where no one rents a machine. */
     static const uint32_t hosting[] = {
-        3598,   8068,   8069,   8070,  8071,  8072,  8073,  8074,  8075,  12076,  /* Microsoft */
+        8068,   8069,   8070,  8071,  8072,  8073,  8074,  8075,  12076,  /* Microsoft */
         14618,  16509,  /* Amazon */
         15169,  19527,  396982, /* Google */
         14061,  /* DigitalOcean */

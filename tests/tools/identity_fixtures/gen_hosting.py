@@ -364,3 +364,31 @@ sig += [signin(T('2026-03-09T13:05:40') + D(hours=3 * k), 'emily.tran', AVD, app
         for k in range(2)]
 sig.append(signin(T('2026-03-09T14:12:19'), 'tom.becker', AVD, app='owa'))
 azure_graph_case('/neg_graph_virtual_desktop_users_in_a_one_day_export', sig, expect([]))
+
+# P. H's story from Microsoft's corporate network: Marcus, a partner engineer, signs in and adds
+# Emily to a role from a Microsoft office (2001:4898::/32 and 131.107.0.0/16 are AS3598, Microsoft
+# Corporation's own network, in GeoLite2-ASN). No one rents a machine there: not hosting (silent).
+# The same role change from an Azure VM (AS8075, also "Microsoft Corporation") is H.
+seed('hosting-P')
+MSFT_CORP = ('2001:4898:e0:3f::1c4', 'Redmond', 'Washington', 'US', 47.67399, -122.12151, 3598)
+MSFT_CORP4 = ('131.107.147.38', 'Redmond', 'Washington', 'US', 47.67399, -122.12151, 3598)
+sig = daily(T('2026-03-01T13:40:00'), 5, [('marcus.oyelaran', 'marcus'), ('emily.tran', 'emily')])
+sig.append(signin(T('2026-03-04T17:10:52'), 'marcus.oyelaran', MSFT_CORP, app='portal'))
+sig.append(signin(T('2026-03-05T16:02:11'), 'marcus.oyelaran', MSFT_CORP4, app='owa'))
+case = ROOT + '/neg_ual_sentinel_asn_db_microsoft_corporate_network'
+write(case, {
+    'audit.jsonl': jsonl(sorted([ual_signin(s) for s in sig], key=lambda a: a['CreationTime'])),
+    'AuditLogs.json': jsonl([la_audit_from_graph(role_added(T('2026-03-04T17:14:09'), 3310000, 'marcus.oyelaran',
+                                                           'emily.tran', MSFT_CORP[0]))]),
+    'asn.txt': '# GeoLite2-ASN style test database (asn.mmdb is built from this by tests/tools/make_mmdb)\n'
+               '40.76.0.0/14 8075 Microsoft Corporation\n52.168.0.0/14 8075 Microsoft Corporation\n'
+               '131.107.0.0/16 3598 Microsoft Corporation\n2001:4898::/32 3598 Microsoft Corporation\n'
+               '203.0.113.0/24 7922 COMCAST-7922\n198.51.100.0/24 7922 COMCAST-7922\n',
+    'args': '--asn-db\n@CASE@/asn.mmdb\n',
+    'expect.json': expect([]),
+})
+if mk:
+    with open(case + '/asn.txt') as f:
+        subprocess.run([mk, case + '/asn.mmdb'], stdin=f, check=True)
+elif not os.path.exists(case + '/asn.mmdb'):
+    sys.exit('set M365_MAKE_MMDB to a built tests/tools/make_mmdb to create %s/asn.mmdb' % case)
