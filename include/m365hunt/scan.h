@@ -170,17 +170,19 @@ struct m365_enrichment_source {
     const char *database_type; /* a MaxMind DB's ("GeoLite2-City"); NULL for an address list */
     int64_t built_ms;          /* a MaxMind DB's build time; M365_TIME_NONE for a list */
     uint64_t prefixes;         /* an address list's prefixes; 0 for a database */
-    /* A database's use, once the scan has run: the distinct public addresses looked up in it,
-     * those it placed in a country (geo-db) or named the network of (asn-db), and the IPv6
-     * ones an IPv4-only database could not hold (not counted in looked_up). A second geo-db
-     * is asked only what the first does not place. */
+    /* Its use, once the scan has run: the distinct addresses looked up in it (a database: the
+     * public ones), those it placed in a country (geo-db), named the network of (asn-db) or
+     * holds in its prefixes (a list); for a database, the IPv6 ones an IPv4-only file could
+     * not hold (not counted in looked_up). A second geo-db is asked only what the first does
+     * not place. */
     uint64_t looked_up, found, ipv6_unheld;
 };
 /* In the order ip-ranges, asn-db, geo-db (one or two), trusted-ips; only those loaded. */
 size_t m365_scan_n_enrichment(const struct m365_scan *s);
 const struct m365_enrichment_source *m365_scan_enrichment(const struct m365_scan *s, size_t i);
-/* A database's use in words, for the reports: "placed 812 of 830 addresses; 14 IPv6 addresses
- * it cannot hold (IPv4 only)"; "" for an address list or a database nothing was asked of. */
+/* A source's use in words, for the reports: "placed 812 of 830 addresses; 14 IPv6 addresses
+ * it cannot hold (IPv4 only)", "14 of 830 addresses in it" (a list); "" when nothing was
+ * asked of it. */
 void m365_enrichment_use(const struct m365_enrichment_source *e, char *buf, size_t n);
 
 size_t m365_scan_n_archives(const struct m365_scan *s);

@@ -664,8 +664,10 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
             m365_enrichment_use(e, use, sizeof(use));
             fprintf(o, "%s%s\n", use[0] ? ": " : "", use);
         } else {
-            fprintf(o, " (%llu prefix%s)\n", (unsigned long long)e->prefixes,
-                    e->prefixes == 1 ? "" : "es");
+            char use[160];
+            m365_enrichment_use(e, use, sizeof(use));
+            fprintf(o, " (%llu prefix%s)%s%s\n", (unsigned long long)e->prefixes,
+                    e->prefixes == 1 ? "" : "es", use[0] ? ": " : "", use);
         }
     }
     for (size_t i = 0; i < m365_scan_n_overlaps(s); i++) {

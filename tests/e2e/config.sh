@@ -56,10 +56,17 @@ printf '# egress\n203.0.113.0/24 Boston HQ\n198.51.100.0/24\n' >"$WORK/egress.tx
 run scan --no-progress --format json --geo-db "$GEO/city.mmdb" --trusted-ips "$WORK/egress.txt" "$GEO/audit.jsonl"
 expect_eq "enrichment recorded in the JSON document" \
     "$(jq -c '[.enrichment[] | [.option, (.path | split("/") | last), .database_type, .built, .prefixes, .looked_up, .found, .ipv6_unheld]]' "$WORK/out")" \
-    '[["geo-db","city.mmdb","GeoLite2-City","2026-03-01T00:00:00.000Z",null,4,4,0],["trusted-ips","egress.txt",null,null,2,null,null,null]]'
+    '[["geo-db","city.mmdb","GeoLite2-City","2026-03-01T00:00:00.000Z",null,4,4,0],["trusted-ips","egress.txt",null,null,2,4,3,null]]'
 run scan --no-progress --geo-db "$GEO/city.mmdb" --trusted-ips "$WORK/egress.txt" "$GEO/audit.jsonl"
 expect_grep "enrichment in the text summary" "$WORK/out" '^  enrichment --geo-db .*city\.mmdb \(GeoLite2-City, built 2026-03-01\): placed 4 of 4 addresses$'
-expect_grep "a list's size in the text summary" "$WORK/out" '^  enrichment --trusted-ips .*egress\.txt \(2 prefixes\)$'
+expect_grep "a list's size and use in the text summary" "$WORK/out" '^  enrichment --trusted-ips .*egress\.txt \(2 prefixes\): 3 of 4 addresses in it$'
+expect_eq "a trusted list that holds some: no warning" "$(grep -c 'trusted-ips holds none' "$WORK/err")" 0
+# A trusted list of internal ranges holds none of the public addresses the logs see: named.
+printf '10.0.0.0/8 corp LAN\n192.168.0.0/16\n' >"$WORK/internal.txt"
+run scan --no-progress --trusted-ips "$WORK/internal.txt" "$GEO/audit.jsonl"
+expect_grep "a trusted list that holds none is named" "$WORK/err" \
+    'internal\.txt: --trusted-ips holds none of the 4 addresses looked up: the tenant.s own egress'
+expect_grep "... and says so in the text summary" "$WORK/out" '^  enrichment --trusted-ips .*internal\.txt \(2 prefixes\): 0 of 4 addresses in it$'
 run scan --no-progress --out "$WORK/case" --geo-db "$GEO/city.mmdb" "$GEO/audit.jsonl"
 expect_grep "enrichment in the HTML report" "$WORK/case/report.html" '<td><code>--geo-db</code></td><td><code>[^<]*city\.mmdb</code></td><td>GeoLite2-City, built 2026-03-01; placed 4 of 4 addresses</td>'
 

@@ -2983,6 +2983,16 @@ static void enrichment_warnings(struct m365_scan *s)
         const struct m365_enrichment_source *e = m365_enrich_source(s->enrich, i);
         bool asn = strcmp(e->option, "asn-db") == 0;
         geo_path = !asn && e->database_type && !geo_path ? e->path : geo_path;
+        if (!e->database_type && strcmp(e->option, "trusted-ips") == 0 && e->looked_up &&
+            !e->found) {
+            char msg[320];
+            snprintf(msg, sizeof(msg),
+                     "--trusted-ips holds none of the %llu address%s looked up: the tenant's "
+                     "own egress, as the logs see it, is public addresses (its offices', VPN's "
+                     "and cloud desktops' way out), not internal ones",
+                     (unsigned long long)e->looked_up, e->looked_up == 1 ? "" : "es");
+            diag(s, M365_DIAG_WARNING, M365_OK, e->path, msg);
+        }
         if (!e->database_type || !e->looked_up || e->found) {
             continue;
         }
@@ -3220,7 +3230,12 @@ void m365_enrichment_use(const struct m365_enrichment_source *e, char *buf, size
         return;
     }
     buf[0] = '\0';
-    if (!e->database_type || (!e->looked_up && !e->ipv6_unheld)) {
+    if (!e->looked_up && !e->ipv6_unheld) {
+        return;
+    }
+    if (!e->database_type) {
+        snprintf(buf, n, "%llu of %llu address%s in it", (unsigned long long)e->found,
+                 (unsigned long long)e->looked_up, e->looked_up == 1 ? "" : "es");
         return;
     }
     int k = snprintf(buf, n, "%s %llu of %llu address%s",

@@ -41,6 +41,7 @@ struct m365_enrich {
     MMDB_s mmdb, geo[2]; /* geo[1]: asked what geo[0] does not place (its IPv6 file, say) */
     bool has_asn, has_geo, has_geo2;
     struct m365_enrichment_source *asn_src, *geo_src[2]; /* their counts */
+    struct m365_enrichment_source *ranges_src, *trusted_src;
     uint64_t geo_v6_unheld; /* public IPv6 addresses no city database could hold */
     struct m365_map cache; /* ip pointer -> struct m365_ipinfo */
     pthread_mutex_t mu;    /* guards the cache while detections run on several threads */
@@ -501,12 +502,13 @@ enum m365_status m365_enrich_new(struct m365_enrich **out, struct m365_intern *i
         m365_enrich_free(e);
         return M365_E_CONFIG;
     }
-    if ((ip_ranges && add_source(e, "ip-ranges", ip_ranges, NULL, e->ranges.n, NULL) != 0) ||
+    if ((ip_ranges &&
+         add_source(e, "ip-ranges", ip_ranges, NULL, e->ranges.n, &e->ranges_src) != 0) ||
         (asn_db && add_source(e, "asn-db", asn_db, &e->mmdb, 0, &e->asn_src) != 0) ||
         (geo_db && add_source(e, "geo-db", geo_db, &e->geo[0], 0, &e->geo_src[0]) != 0) ||
         (geo_db2 && add_source(e, "geo-db", geo_db2, &e->geo[1], 0, &e->geo_src[1]) != 0) ||
         (trusted_ips &&
-         add_source(e, "trusted-ips", trusted_ips, NULL, e->trusted.n, NULL) != 0)) {
+         add_source(e, "trusted-ips", trusted_ips, NULL, e->trusted.n, &e->trusted_src) != 0)) {
         snprintf(err, err_size, "out of memory");
         m365_enrich_free(e);
         return M365_E_NOMEM;
@@ -830,6 +832,16 @@ static const struct m365_ipinfo *enrich_ip(struct m365_enrich *e, const char *ip
     if (p) {
         info->trusted = true;
         info->trusted_label = p->label;
+    }
+    /* A list's use: the addresses inside it (a trusted list that holds none of the evidence's
+     * addresses is more likely the wrong file than a tenant without an office). */
+    if (e->ranges_src) {
+        e->ranges_src->looked_up++;
+        e->ranges_src->found += info->in_ranges;
+    }
+    if (e->trusted_src) {
+        e->trusted_src->looked_up++;
+        e->trusted_src->found += info->trusted;
     }
     if (e->has_asn) {
         asn_lookup(e, ip, info);

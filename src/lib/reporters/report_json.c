@@ -400,12 +400,12 @@ static void enrichment(struct m365_buf *b, const struct m365_scan *s)
         } else {
             m365_buf_printf(b, "%llu", (unsigned long long)e->prefixes);
         }
-        /* A database's use (m365_enrichment_source); null for an address list. */
+        /* Its use (m365_enrichment_source); an address list holds no IPv6 question: null. */
         static const char *const keys[] = {"looked_up", "found", "ipv6_unheld"};
         const uint64_t vals[] = {e->looked_up, e->found, e->ipv6_unheld};
         for (int k = 0; k < 3; k++) {
             m365_json_key(b, &f, keys[k]);
-            if (e->database_type) {
+            if (e->database_type || k < 2) {
                 m365_buf_printf(b, "%llu", (unsigned long long)vals[k]);
             } else {
                 m365_buf_puts(b, "null");
