@@ -557,12 +557,13 @@ static int cmp_seg_ip_time(const void *a, const void *b)
  * stays out. Their failures go to out (n entries at most); returns how many, and the number of
  * exits in *n_exits. */
 static size_t spray_exits(const struct m365_spray_cfg *c, struct m365_spray_seg **s, size_t n,
-                          struct m365_spray_seg **out, uint32_t *n_exits)
+                          struct m365_spray_seg **out, uint32_t *n_exits, uint32_t *n_shared)
 {
     memcpy(out, s, n * sizeof(*out));
     sort_n(out, n, sizeof(*out), cmp_seg_ip_time);
     size_t kept = 0;
     *n_exits = 0;
+    *n_shared = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && out[j]->ip == out[i]->ip) {
@@ -591,6 +592,7 @@ static size_t spray_exits(const struct m365_spray_cfg *c, struct m365_spray_seg 
             memmove(out + kept, out + i, (j - i) * sizeof(*out));
             kept += j - i;
             (*n_exits)++;
+            *n_shared += accounts >= 2;
         }
         i = j;
     }
@@ -602,18 +604,22 @@ static void distributed_session(struct analysis *an, const char *kind, const str
 {
     const struct m365_spray_cfg *c = an->c;
     size_t ips = count_distinct(s, n, offsetof(struct m365_spray_seg, ip));
-    if (ips < an->sp->dist_ips || n < an->sp->dist_accounts) {
+    /* Exits that each failed for several accounts are no one's own address: fewer will do. */
+    uint32_t shared_min = c->dist_shared_exits ? c->dist_shared_exits : UINT32_MAX;
+    uint32_t min_ips = an->sp->dist_ips < shared_min ? an->sp->dist_ips : shared_min;
+    if (ips < min_ips || n < an->sp->dist_accounts) {
         return; /* cannot reach the thresholds: skip the work */
     }
     struct m365_spray_seg **t = malloc(n * sizeof(*t));
     if (!t) {
         return;
     }
-    uint32_t exits = 0;
-    size_t kept = spray_exits(c, s, n, t, &exits);
+    uint32_t exits = 0, shared = 0;
+    size_t kept = spray_exits(c, s, n, t, &exits, &shared);
     size_t accounts = count_distinct(t, kept, offsetof(struct m365_spray_seg, acct));
     /* More accounts sign in with an everyday user agent / application than fail with it. */
-    if (exits >= an->sp->dist_ips && accounts >= an->sp->dist_accounts && accounts > 0 &&
+    if ((exits >= an->sp->dist_ips || shared >= shared_min) &&
+        accounts >= an->sp->dist_accounts && accounts > 0 &&
         accounts > ok_accounts(an->sp, kind, key)) {
         sort_n(t, kept, sizeof(*t), cmp_seg_time);
         struct episode e = {.distributed = true, .key = *key, .kind = kind, .segs = t, .n = kept};

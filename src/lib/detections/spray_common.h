@@ -43,6 +43,7 @@ struct m365_spray_cfg {
     uint32_t dist_min_ips;
     uint32_t dist_small_floor; /* a small tenant's campaign: at least this many accounts */
     uint32_t max_accounts_per_ip; /* distributed: "each IP touches only a few accounts" */
+    uint32_t dist_shared_exits; /* distributed: or this many exits that each failed for 2+ */
     int64_t recovery_window; /* a correct password this soon after a failure makes it the user's */
 };
 
@@ -72,6 +73,11 @@ struct m365_spray_cfg {
     M365_PARAM("max_accounts_per_ip", M365_PARAM_UINT, "5", cfg_type, member.max_accounts_per_ip,  \
                "distributed: an address is a spray exit when it failed against at most this "      \
                "many accounts within `window` (and at most max_avg_tries per account)"),           \
+    M365_PARAM("distributed_shared_exits", M365_PARAM_UINT, "8", cfg_type,                         \
+               member.dist_shared_exits,                                                           \
+               "distributed: fewer exits than distributed_min_ips are enough when this many of "   \
+               "them each failed for two accounts or more (a person's own address fails for one; " \
+               "a proxy rotated through a tenant's accounts, for several)"),                       \
     M365_PARAM("recovery_window", M365_PARAM_DURATION, "30m", cfg_type, member.recovery_window,    \
                "a failure followed this soon by a correct password for the same account from "     \
                "the same network or user agent is the user's own mistake, not a spray attempt")

@@ -520,6 +520,50 @@ def ps_failures_only():
                      details=dict(forms=['single_source'], distinct_users=12, own_network_check=False))])
 
 
+def forty_four(ids):
+    """The usual 24 people and 20 more staff: 44 accounts sign in, past the small-tenant rule."""
+    people, shared = population(ids)
+    staff = [User(ids, f'staff{i:02d}', f'Staff {i:02d}', f'198.51.101.{20 + i}', 7922, EVERYDAY[i % len(EVERYDAY)])
+             for i in range(20)]
+    return people + staff, shared
+
+
+def ps_shared_exits():
+    """Low and slow through few exits: 22 accounts at night from 8 residential proxies, each exit
+    rotated through two or three accounts. Fewer exits than distributed_min_ips, but every one
+    failed for several accounts, which no person's own address does (reported). The same shape
+    from a training venue's eight addresses, each trainee typing the right password there
+    minutes later on the venue's laptops, is the trainees' own (silent)."""
+    ids = Ids(113)
+    people, shared = forty_four(ids)
+    sigs = workday(ids, people, 20) + workday(ids, people, 21)
+    exits = proxies(ids, 8)
+    targets = people[:17] + shared[:5]
+    ids.r.shuffle(targets)
+    attack = spray(ids, targets, at(21, 23, 4, 12), exits, gap=(7, 22))
+    users = sorted(u.upn for u in targets)
+    write_case('password-spray', 'pos_graph_low_and_slow_through_few_shared_exits',
+               {'signins.json': graph_page(ids, sigs + attack + workday(ids, people, 22))},
+               [dict(severity='high', entities=dict(users=users[:3], ips=sorted(ip for ip, _ in exits)[:4]),
+                     summary_contains='Password spray: 22 accounts failed',
+                     details=dict(forms=['distributed'], failures=22, distinct_users=22, distinct_ips=8,
+                                  max_accounts_per_ip=3))])
+    ids = Ids(114)
+    people, shared = forty_four(ids)
+    sigs = workday(ids, people, 20)
+    venue = [(f'192.0.2.{40 + k}', 64512) for k in range(8)]  # the venue's NAT pool
+    trainees = people[20:42]
+    t = at(21, 8, 30, 5)
+    for i, u in enumerate(trainees):
+        ip, asn = venue[i % len(venue)]
+        sigs.append(S(t=t, user=u, ip=ip, ua='firefox', app='Microsoft Teams', code=50126, asn=asn, city=CITIES[0]))
+        sigs.append(S(t=t + dt.timedelta(minutes=ids.r.randint(1, 6), seconds=ids.r.randint(0, 59)), user=u,
+                      ip=ip, ua='firefox', app='Microsoft Teams', asn=asn, city=CITIES[0]))
+        t += dt.timedelta(minutes=ids.r.randint(2, 9), seconds=ids.r.randint(0, 59))
+    write_case('password-spray', 'neg_graph_training_venue_first_sign_ins',
+               {'signins.json': graph_page(ids, sigs + workday(ids, people, 22))}, [])
+
+
 if __name__ == '__main__':
     for rule in ('password-spray', 'password-spray-success'):
         shutil.rmtree(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'detections', rule), ignore_errors=True)
@@ -536,6 +580,7 @@ if __name__ == '__main__':
     ps_neg_scattered()
     ps_failures_only()
     ps_pos_ipv6()
+    ps_shared_exits()
     ss_pos_graph_ip()
     ss_window()
     ss_pos_ual_prefix()
