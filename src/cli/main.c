@@ -51,7 +51,7 @@ static void help(FILE *f)
         "      --input-format NAME  read every input as NAME instead of detecting the format\n"
         "      --config FILE        YAML: rule parameters, enrichment files (docs/config.md)\n"
         "      --ip-ranges FILE     hosting / cloud ranges: ServiceTags_Public*.json or CIDR list\n"
-        "      --asn-db FILE        ASN database (.mmdb, MaxMind GeoLite2-ASN or DB-IP)\n"
+        "      --asn-db FILE        ASN database (.mmdb: GeoLite2-ASN, DB-IP, IPinfo Lite)\n"
         "      --geo-db FILE        city database (.mmdb: GeoLite2-City, DB-IP City Lite,\n"
         "                           ip-location-db): places sign-ins logged without a\n"
         "                           location (the UAL's); twice for IPv4 and IPv6 files\n"

@@ -1027,6 +1027,58 @@ static void test_geo_flat_split_files(void **state)
     free(v6);
 }
 
+/* IPinfo's free databases: one flat record for place and network, "asn" as text ("AS174"),
+ * no city and no coordinates. Lite names the country in `country` and codes it in
+ * `country_code`; the legacy country_asn has the code in `country`. The same file serves
+ * --geo-db (countries only) and --asn-db. */
+static void test_geo_asn_ipinfo(void **state)
+{
+    struct fx *f = *state;
+    for (int legacy = 0; legacy < 2; legacy++) {
+        struct m365_mmdb_writer *w =
+            m365_mmdb_writer_new(legacy ? "ipinfo country_asn.mmdb" : "ipinfo lite.mmdb", "test",
+                                 1772582400);
+        assert_non_null(w);
+        assert_int_equal(m365_mmdb_writer_add_ipinfo(w, "154.24.39.204/30", legacy, "CA", "Canada",
+                                                     174, "Cogent Communications"),
+                         0);
+        assert_int_equal(m365_mmdb_writer_add_ipinfo(w, "2a01:cb00::/32", legacy, "FR", "France",
+                                                     3215, "Orange S.A."),
+                         0);
+        assert_int_equal(m365_mmdb_writer_add_ipinfo(w, "52.168.0.0/14", legacy, "US",
+                                                     "United States", 8075, "Microsoft Corporation"),
+                         0);
+        char *db = m365_test_path(f->dir, legacy ? "country_asn.mmdb" : "ipinfo_lite.mmdb");
+        assert_int_equal(m365_mmdb_writer_write(w, 24, db), 0);
+        m365_mmdb_writer_free(w);
+
+        struct m365_enrich *e = load_geo(f, NULL, db, NULL, db);
+        const struct m365_ipinfo *ii = look(f, e, "154.24.39.205");
+        assert_string_equal(ii->geo_country, "CA");
+        assert_null(ii->geo_city);
+        assert_false(ii->has_geo); /* a country alone: counted for countries, not for travel */
+        assert_int_equal(ii->asn, 174);
+        assert_string_equal(ii->asn_org, "Cogent Communications");
+        assert_false(ii->hosting);
+        ii = look(f, e, "2a01:cb00:1::5");
+        assert_string_equal(ii->geo_country, "FR");
+        assert_int_equal(ii->asn, 3215);
+        ii = look(f, e, "52.170.1.2");
+        assert_int_equal(ii->asn, 8075);
+        assert_true(ii->hosting);
+        ii = look(f, e, "8.8.8.8");
+        assert_null(ii->geo_country);
+        assert_int_equal(ii->asn, 0);
+        const struct m365_enrichment_source *src = source_of(e, "asn-db", 0);
+        assert_int_equal(src->looked_up, 4);
+        assert_int_equal(src->found, 3);
+        src = source_of(e, "geo-db", 0);
+        assert_int_equal(src->found, 3);
+        m365_enrich_free(e);
+        free(db);
+    }
+}
+
 static void test_asn_is_hosting(void **state)
 {
     (void)state;
@@ -1071,6 +1123,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_asn_db_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_geo_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_geo_flat_split_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_geo_asn_ipinfo, setup, teardown),
         cmocka_unit_test(test_asn_is_hosting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -623,6 +623,23 @@ static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo
         d.has_data && d.type == MMDB_DATA_TYPE_UTF8_STRING) {
         info->asn_org = m365_intern(e->intern, d.utf8_string, d.data_size);
     }
+    /* IPinfo's databases: asn "AS174", as_name. */
+    if (!info->asn && MMDB_get_value(&r.entry, &d, "asn", NULL) == MMDB_SUCCESS && d.has_data &&
+        d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size > 2 && d.data_size < 13 &&
+        (d.utf8_string[0] | 32) == 'a' && (d.utf8_string[1] | 32) == 's') {
+        uint64_t v = 0;
+        uint32_t k = 2;
+        for (; k < d.data_size && d.utf8_string[k] >= '0' && d.utf8_string[k] <= '9'; k++) {
+            v = v * 10 + (uint64_t)(d.utf8_string[k] - '0');
+        }
+        if (k == d.data_size && v > 0 && v <= UINT32_MAX) {
+            info->asn = (uint32_t)v;
+            if (MMDB_get_value(&r.entry, &d, "as_name", NULL) == MMDB_SUCCESS && d.has_data &&
+                d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size) {
+                info->asn_org = m365_intern(e->intern, d.utf8_string, d.data_size);
+            }
+        }
+    }
     e->asn_src->found += info->asn != 0;
 }
 
@@ -660,13 +677,15 @@ static const char *mmdb_str(MMDB_entry_s *entry, const char *const *path, uint32
 }
 
 /* One entry of a city or country database, in either layout: MaxMind's (GeoLite2, GeoIP2,
- * DB-IP Lite: country.iso_code, city.names.en, location.latitude) or the flat one of the
- * ip-location-db databases (country_code, city, latitude, longitude). True when it places the
- * address in a country. */
+ * DB-IP Lite: country.iso_code, city.names.en, location.latitude) or a flat one: the
+ * ip-location-db databases' (country_code, city, latitude, longitude), IPinfo Lite's
+ * (country_code; country is the name) or IPinfo's legacy country_asn (country, the code). True
+ * when it places the address in a country. */
 static bool geo_read(struct m365_enrich *e, MMDB_entry_s *entry, struct m365_ipinfo *info)
 {
     static const char *const country[] = {"country", "iso_code", NULL};
     static const char *const country_flat[] = {"country_code", NULL};
+    static const char *const country_plain[] = {"country", NULL};
     static const char *const city[] = {"city", "names", "en", NULL};
     static const char *const city_flat[] = {"city", NULL};
     static const char *const lat[] = {"location", "latitude", NULL};
@@ -678,6 +697,9 @@ static bool geo_read(struct m365_enrich *e, MMDB_entry_s *entry, struct m365_ipi
     bool flat = !cc;
     if (flat) {
         cc = mmdb_str(entry, country_flat, &n);
+    }
+    if (!cc) {
+        cc = mmdb_str(entry, country_plain, &n); /* a name ("Canada") is not taken below */
     }
     if (cc && n == 2 && ascii_letter(cc[0]) && ascii_letter(cc[1])) {
         char up[3] = {(char)toupper((unsigned char)cc[0]), (char)toupper((unsigned char)cc[1]),

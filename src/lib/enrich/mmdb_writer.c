@@ -143,8 +143,10 @@ struct net {
     unsigned len; /* in the IPv6 tree */
     uint32_t asn;
     char *org;
-    /* A city record (GeoLite2-City shape) when country is set. */
+    /* A city record (GeoLite2-City shape) when country is set; an IPinfo one when ipinfo is
+     * (city then holds the country's name). */
     char *country, *city;
+    int ipinfo; /* 0, 1 Lite, 2 the legacy country_asn */
     double lat, lon;
     unsigned radius;
     size_t order;
@@ -256,6 +258,28 @@ int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t 
     return 0;
 }
 
+int m365_mmdb_writer_add_ipinfo(struct m365_mmdb_writer *w, const char *cidr, int legacy,
+                                const char *country_code, const char *country_name,
+                                uint32_t asn, const char *as_name)
+{
+    struct net nt;
+    if (!country_code || !country_name || !as_name || parse_net(w, cidr, &nt) != 0) {
+        return -1;
+    }
+    nt.ipinfo = legacy ? 2 : 1;
+    nt.asn = asn;
+    nt.country = strdup(country_code);
+    nt.city = strdup(country_name);
+    nt.org = strdup(as_name);
+    if (!nt.country || !nt.city || !nt.org || push(w, &nt) != 0) {
+        free(nt.country);
+        free(nt.city);
+        free(nt.org);
+        return -1;
+    }
+    return 0;
+}
+
 int m365_mmdb_writer_add_city(struct m365_mmdb_writer *w, const char *cidr, const char *country,
                               const char *city, double lat, double lon, unsigned radius_km)
 {
@@ -315,9 +339,30 @@ static uint64_t data_hash(const struct net *n)
 
 static bool same_data(const struct net *a, const struct net *b)
 {
-    return a->asn == b->asn && same_str(a->org, b->org) && same_str(a->country, b->country) &&
+    return a->ipinfo == b->ipinfo && a->asn == b->asn && same_str(a->org, b->org) &&
+           same_str(a->country, b->country) &&
            same_str(a->city, b->city) && a->lat == b->lat && a->lon == b->lon &&
            a->radius == b->radius;
+}
+
+/* IPinfo Lite's record, or (ipinfo 2) the legacy country_asn one; as_domain left empty and
+ * the continent fields left out (nothing reads them). */
+static void put_ipinfo(struct bytes *b, const struct net *n)
+{
+    char asn[16];
+    snprintf(asn, sizeof(asn), "AS%u", (unsigned)n->asn);
+    bool legacy = n->ipinfo == 2;
+    ctrl(b, T_MAP, 5);
+    put_str(b, "as_domain");
+    put_str(b, "");
+    put_str(b, "as_name");
+    put_str(b, n->org);
+    put_str(b, "asn");
+    put_str(b, asn);
+    put_str(b, "country");
+    put_str(b, legacy ? n->country : n->city);
+    put_str(b, legacy ? "country_name" : "country_code");
+    put_str(b, legacy ? n->city : n->country);
 }
 
 /* {city, country_code, latitude, longitude, postcode, state1, state2, timezone}, as the
@@ -429,6 +474,10 @@ unsigned char *m365_mmdb_writer_build(struct m365_mmdb_writer *w, unsigned recor
         }
         seen[h] = i;
         offsets[i] = data.n;
+        if (nets[i].ipinfo) {
+            put_ipinfo(&data, &nets[i]);
+            continue;
+        }
         if (nets[i].country) {
             (w->flat ? put_city_flat : put_city)(&data, &nets[i]);
             continue;

@@ -34,6 +34,14 @@ int m365_mmdb_writer_add(struct m365_mmdb_writer *w, const char *cidr, uint32_t 
  * are. Default: MaxMind's shape, an IPv6 tree. */
 void m365_mmdb_writer_set_shape(struct m365_mmdb_writer *w, int flat, int ipv4_only);
 
+/* IPinfo's free databases, one record for both place and network: Lite ({country: name,
+ * country_code, continent, continent_code, asn: "AS174", as_name, as_domain}) or, legacy,
+ * country_asn ({country: ISO code, country_name, continent, continent_name, asn, as_name,
+ * as_domain}). No city, no coordinates. Returns 0 or -1 as m365_mmdb_writer_add. */
+int m365_mmdb_writer_add_ipinfo(struct m365_mmdb_writer *w, const char *cidr, int legacy,
+                                const char *country_code, const char *country_name,
+                                uint32_t asn, const char *as_name);
+
 /* Maps a network to a place: ISO 3166 country code (required), English city name (may be NULL),
  * coordinates and the accuracy radius in km. Returns 0 or -1 as m365_mmdb_writer_add. */
 int m365_mmdb_writer_add_city(struct m365_mmdb_writer *w, const char *cidr, const char *country,
