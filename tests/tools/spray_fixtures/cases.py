@@ -533,7 +533,8 @@ def ps_shared_exits():
     rotated through two or three accounts. Fewer exits than distributed_min_ips, but every one
     failed for several accounts, which no person's own address does (reported). The same shape
     from a training venue's eight addresses, each trainee typing the right password there
-    minutes later on the venue's laptops, is the trainees' own (silent)."""
+    minutes later in the browser, is the trainees' own (silent; reported with recovery_window
+    0s: the second case)."""
     ids = Ids(113)
     people, shared = forty_four(ids)
     sigs = workday(ids, people, 20) + workday(ids, people, 21)
@@ -556,12 +557,17 @@ def ps_shared_exits():
     t = at(21, 8, 30, 5)
     for i, u in enumerate(trainees):
         ip, asn = venue[i % len(venue)]
+        # The venue laptops' Teams client with the temporary password, then the browser.
         sigs.append(S(t=t, user=u, ip=ip, ua='firefox', app='Microsoft Teams', code=50126, asn=asn, city=CITIES[0]))
         sigs.append(S(t=t + dt.timedelta(minutes=ids.r.randint(1, 6), seconds=ids.r.randint(0, 59)), user=u,
-                      ip=ip, ua='firefox', app='Microsoft Teams', asn=asn, city=CITIES[0]))
+                      ip=ip, ua='edge', app='OfficeHome', asn=asn, city=CITIES[0]))
         t += dt.timedelta(minutes=ids.r.randint(2, 9), seconds=ids.r.randint(0, 59))
-    write_case('password-spray', 'neg_graph_training_venue_first_sign_ins',
-               {'signins.json': graph_page(ids, sigs + workday(ids, people, 22))}, [])
+    files = {'signins.json': graph_page(ids, sigs + workday(ids, people, 22))}
+    write_case('password-spray', 'neg_graph_training_venue_first_sign_ins', files, [])
+    write_case('password-spray', 'pos_graph_training_venue_config_no_recovery', files,
+               [dict(severity='high', details=dict(forms=['distributed'], distinct_users=22, distinct_ips=8))],
+               args=['--config', '@CASE@/spray.yaml'],
+               extra={'spray.yaml': 'rules:\n  password-spray:\n    recovery_window: 0s\n'})
 
 
 if __name__ == '__main__':
