@@ -241,6 +241,13 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct m365_
     m365_buf_printf(d, "%u", max_attempts);
     m365_json_key(d, first, "max_accounts_per_ip");
     m365_buf_printf(d, "%u", cp->max_accounts_per_ip);
+    /* Addresses that failed for two accounts or more: no one's own (distributed_shared_exits). */
+    uint32_t shared = 0;
+    for (size_t i = 0; i < cp->n_ips; i++) {
+        shared += cp->ips[i].accounts >= 2;
+    }
+    m365_json_key(d, first, "shared_exits");
+    m365_buf_printf(d, "%u", shared);
     json_time_key(d, first, "first_failure", cp->first);
     json_time_key(d, first, "last_failure", cp->last);
     m365_json_key(d, first, "span_minutes");
@@ -293,10 +300,18 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct m365_
         snprintf(where, sizeof(where), "%zu addresses (at most %u account%s each)", cp->n_ips,
                  cp->max_accounts_per_ip, cp->max_accounts_per_ip == 1 ? "" : "s");
     }
-    char of[112] = "";
+    /* A distributed campaign through fewer exits than distributed_min_ips: say why it is one. */
+    bool few = false;
+    for (size_t i = 0; i < cp->n_sigs && cp->distributed; i++) {
+        few |= cp->sigs[i].ips < c->spray.dist_min_ips;
+    }
+    char of[160] = "";
     if (small) {
         snprintf(of, sizeof(of), "; %u accounts signed in correctly in the evidence: a small "
                  "tenant's thresholds", tenant);
+    } else if (few) {
+        snprintf(of, sizeof(of), "; %u of the addresses failed for two accounts or more, which "
+                 "no one's own address does", shared);
     }
     m365_fb_summary(fb,
                     "Password spray: %zu accounts failed with a wrong password %u times from %s "
