@@ -229,27 +229,40 @@ seed('hosting-H')
 AZ_VM3 = ('40.76.88.20', 'Boydton', 'Virginia', 'US', 36.66769, -78.3875, 8075)
 sig = daily(T('2026-03-01T13:40:00'), 5, [('marcus.oyelaran', 'marcus'), ('emily.tran', 'emily')])
 sig.append(signin(T('2026-03-04T04:10:52'), 'marcus.oyelaran', AZ_VM3, app='portal', ua=UA_ATTACK))
-case = ROOT + '/pos_ual_sentinel_asn_db_only'
-write(case, {
-    'audit.jsonl': jsonl(sorted([ual_signin(s) for s in sig], key=lambda a: a['CreationTime'])),
-    'AuditLogs.json': jsonl([la_audit_from_graph(role_added(T('2026-03-04T04:14:09'), 3310000, 'marcus.oyelaran',
-                                                           'emily.tran', AZ_VM3[0]))]),
-    'asn.txt': '# GeoLite2-ASN style test database (asn.mmdb is built from this by tests/tools/make_mmdb)\n'
-               '40.76.0.0/14 8075 MICROSOFT-CORP-MSN-AS-BLOCK\n52.168.0.0/14 8075 MICROSOFT-CORP-MSN-AS-BLOCK\n'
-               '203.0.113.0/24 7922 COMCAST-7922\n198.51.100.0/24 7922 COMCAST-7922\n',
-    'args': '--asn-db\n@CASE@/asn.mmdb\n',
-    'expect.json': expect([{'severity': 'high',
-                            'entities': {'users': ['marcus.oyelaran@contosodemo.onmicrosoft.com'], 'ips': ['40.76.88.20']},
-                            'summary_contains': '(AS8075)',
-                            'details': {'signins': 1, 'admin_actions': 1, 'operations': ['Add member to role'],
-                                        'ip_ranges_loaded': False, 'asn_db_loaded': True}}]),
-})
-mk = os.environ.get('M365_MAKE_MMDB')
-if mk:
-    with open(case + '/asn.txt') as f:
-        subprocess.run([mk, case + '/asn.mmdb'], stdin=f, check=True)
-elif not os.path.exists(case + '/asn.mmdb'):
-    sys.exit('set M365_MAKE_MMDB to a built tests/tools/make_mmdb to create %s/asn.mmdb' % case)
+def asn_mmdb(case):
+    """The case's asn.mmdb, built from its asn.txt by tests/tools/make_mmdb."""
+    mk = os.environ.get('M365_MAKE_MMDB')
+    if mk:
+        with open(case + '/asn.txt') as f:
+            subprocess.run([mk, case + '/asn.mmdb'], stdin=f, check=True)
+    elif not os.path.exists(case + '/asn.mmdb'):
+        sys.exit('set M365_MAKE_MMDB to a built tests/tools/make_mmdb to create %s/asn.mmdb' % case)
+
+
+def sentinel_role_change_case(name, sig, when, ip, asn_lines, exp):
+    """UAL sign-ins, a Log Analytics AuditLogs row (Marcus adds Emily to a role from ip at
+    when) and a GeoLite2-ASN style --asn-db."""
+    case = ROOT + '/' + name
+    write(case, {
+        'audit.jsonl': jsonl(sorted([ual_signin(s) for s in sig], key=lambda a: a['CreationTime'])),
+        'AuditLogs.json': jsonl([la_audit_from_graph(role_added(T(when), 3310000, 'marcus.oyelaran',
+                                                               'emily.tran', ip))]),
+        'asn.txt': '# GeoLite2-ASN style test database (asn.mmdb is built from this by tests/tools/make_mmdb)\n'
+                   + asn_lines,
+        'args': '--asn-db\n@CASE@/asn.mmdb\n',
+        'expect.json': exp,
+    })
+    asn_mmdb(case)
+
+
+sentinel_role_change_case('pos_ual_sentinel_asn_db_only', sig, '2026-03-04T04:14:09', AZ_VM3[0],
+                          '40.76.0.0/14 8075 MICROSOFT-CORP-MSN-AS-BLOCK\n52.168.0.0/14 8075 MICROSOFT-CORP-MSN-AS-BLOCK\n'
+                          '203.0.113.0/24 7922 COMCAST-7922\n198.51.100.0/24 7922 COMCAST-7922\n',
+                          expect([{'severity': 'high',
+                                   'entities': {'users': ['marcus.oyelaran@contosodemo.onmicrosoft.com'], 'ips': ['40.76.88.20']},
+                                   'summary_contains': '(AS8075)',
+                                   'details': {'signins': 1, 'admin_actions': 1, 'operations': ['Add member to role'],
+                                               'ip_ranges_loaded': False, 'asn_db_loaded': True}}]))
 
 # I/J. A UAL search for the first days (03-01 to 03-04) beside a Log Analytics SigninLogs export
 # of the last two. I: Dana signs in from an Azure VM an hour and a half after the export begins;
@@ -375,20 +388,9 @@ MSFT_CORP4 = ('131.107.147.38', 'Redmond', 'Washington', 'US', 47.67399, -122.12
 sig = daily(T('2026-03-01T13:40:00'), 5, [('marcus.oyelaran', 'marcus'), ('emily.tran', 'emily')])
 sig.append(signin(T('2026-03-04T17:10:52'), 'marcus.oyelaran', MSFT_CORP, app='portal'))
 sig.append(signin(T('2026-03-05T16:02:11'), 'marcus.oyelaran', MSFT_CORP4, app='owa'))
-case = ROOT + '/neg_ual_sentinel_asn_db_microsoft_corporate_network'
-write(case, {
-    'audit.jsonl': jsonl(sorted([ual_signin(s) for s in sig], key=lambda a: a['CreationTime'])),
-    'AuditLogs.json': jsonl([la_audit_from_graph(role_added(T('2026-03-04T17:14:09'), 3310000, 'marcus.oyelaran',
-                                                           'emily.tran', MSFT_CORP[0]))]),
-    'asn.txt': '# GeoLite2-ASN style test database (asn.mmdb is built from this by tests/tools/make_mmdb)\n'
-               '40.76.0.0/14 8075 Microsoft Corporation\n52.168.0.0/14 8075 Microsoft Corporation\n'
-               '131.107.0.0/16 3598 Microsoft Corporation\n2001:4898::/32 3598 Microsoft Corporation\n'
-               '203.0.113.0/24 7922 COMCAST-7922\n198.51.100.0/24 7922 COMCAST-7922\n',
-    'args': '--asn-db\n@CASE@/asn.mmdb\n',
-    'expect.json': expect([]),
-})
-if mk:
-    with open(case + '/asn.txt') as f:
-        subprocess.run([mk, case + '/asn.mmdb'], stdin=f, check=True)
-elif not os.path.exists(case + '/asn.mmdb'):
-    sys.exit('set M365_MAKE_MMDB to a built tests/tools/make_mmdb to create %s/asn.mmdb' % case)
+sentinel_role_change_case('neg_ual_sentinel_asn_db_microsoft_corporate_network', sig, '2026-03-04T17:14:09',
+                          MSFT_CORP[0],
+                          '40.76.0.0/14 8075 Microsoft Corporation\n52.168.0.0/14 8075 Microsoft Corporation\n'
+                          '131.107.0.0/16 3598 Microsoft Corporation\n2001:4898::/32 3598 Microsoft Corporation\n'
+                          '203.0.113.0/24 7922 COMCAST-7922\n198.51.100.0/24 7922 COMCAST-7922\n',
+                          expect([]))
