@@ -65,6 +65,7 @@ static const struct m365_param_def params[] = {
 #define MAX_ADDR 8 /* a user's most recent addresses whose first sign-in is remembered */
 #define TWIN_SKEW (5 * 60 * 1000) /* ms between a UAL sign-in and its Entra twin */
 #define MAX_DEV 8 /* a user's devices (system, browser) remembered; past that none is new */
+#define MAX_UA 8  /* a user's user agents remembered, for the devices already at a new place */
 
 struct novel {
     const struct m365_event *ev;
@@ -83,6 +84,10 @@ struct novel {
     /* Reached with a token made elsewhere: single sign-on alone, on a device the user had not
      * signed in with, at an address where no credential was given (a stolen session). */
     bool carried;
+    /* Where the run starts: this sign-in, or the token refreshes of one of the user's own
+     * devices from its very address before it, with nothing from elsewhere in between (the
+     * traveller's phone syncs from the hotel before the laptop signs in). */
+    int64_t stay_first;
 };
 
 struct hop {
@@ -148,6 +153,15 @@ struct user {
     const char *typed[MAX_ADDR];
     uint32_t n_typed;
     bool in_burst;
+    /* The current run of the user's successful sign-ins from one address (pre_ip), since
+     * pre_first, pre_n of them; pre_known: its first came from a user agent the user had
+     * signed in with elsewhere before (their own device, not a newcomer). */
+    const char *pre_ip;
+    int64_t pre_first;
+    uint32_t pre_n;
+    bool pre_known;
+    const char *uas[MAX_UA];
+    uint32_t n_uas, ua_pos;
     struct novel novel[MAX_ANOM];
     uint32_t n_novel, total_novel, new_countries;
     struct hop hops[MAX_ANOM];
@@ -384,18 +398,27 @@ static bool hosted_at(struct m365_dctx *dc, const struct m365_event *ev,
 }
 
 /* Extends or ends the runs of sign-ins that the user's new countries opened. An address that
- * places nobody (a cloud VM, a VPN's exit, Outlook Mobile's service) neither extends nor ends
- * one. A token refresh (non-interactive) ends one too, and extends one only from the very
- * address of the new place: the device that is there. */
+ * places nobody (a cloud VM, a VPN's exit) neither extends nor ends one. A token refresh
+ * (non-interactive) ends one too, and extends one only from the very address of the new place:
+ * the device that is there. Outlook Mobile's sign-ins only extend one, from that very address
+ * (the phone itself; its service signs in from Microsoft's addresses, never such a place). */
 static void follow_stays(struct user *u, const struct m365_event *ev, const struct m365_ipinfo *ii,
                          const struct place *pl, bool hosted, bool interactive)
 {
-    if (!pl->country || ii->trusted || ii->is_private || hosted || m365_id_brokered_client(ev)) {
+    if (!pl->country || ii->trusted || ii->is_private || hosted) {
         return;
     }
+    bool brokered = m365_id_brokered_client(ev);
     for (uint32_t i = 0; i < u->n_novel; i++) {
         struct novel *n = &u->novel[i];
         if (!n->country || n->stay_over) {
+            continue;
+        }
+        if (brokered) {
+            if (strcmp(n->ev->ip, ev->ip) == 0) {
+                n->stay_n++;
+                n->stay_last = ev->time_ms;
+            }
             continue;
         }
         if (n->country != pl->country) {
@@ -407,13 +430,47 @@ static void follow_stays(struct user *u, const struct m365_event *ev, const stru
     }
 }
 
-/* A successful token refresh of a user with new places: only the runs of those places. */
+/* The user's current run of successful sign-ins from one address. Another address starts a
+ * new one, but not one that places nobody (the tenant's own egress, a private or cloud
+ * address). Outlook Mobile's sign-ins count: from the very address of a new place they are
+ * the phone itself, and its service's addresses never are such a place. */
+static void pre_run(struct m365_dctx *dc, struct user *u, const struct m365_event *ev)
+{
+    if (ev->ip == u->pre_ip) {
+        u->pre_n++;
+    } else {
+        const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+        if (!ii->trusted && !ii->is_private && !hosted_at(dc, ev, ii)) {
+            bool known = false;
+            for (uint32_t i = 0; i < u->n_uas && ev->user_agent; i++) {
+                known |= u->uas[i] == ev->user_agent;
+            }
+            u->pre_ip = ev->ip;
+            u->pre_first = ev->time_ms;
+            u->pre_n = 1;
+            u->pre_known = known;
+        }
+    }
+    bool seen = !ev->user_agent;
+    for (uint32_t i = 0; i < u->n_uas && !seen; i++) {
+        seen = u->uas[i] == ev->user_agent;
+    }
+    if (!seen) {
+        u->uas[u->n_uas < MAX_UA ? u->n_uas++ : u->ua_pos++ % MAX_UA] = ev->user_agent;
+    }
+}
+
+/* A successful token refresh: the user's current run, and the runs of their new places. */
 static void refresh(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
 {
     struct user *u = ev->result == M365_RESULT_SUCCESS
                          ? m365_map_get(&s->users, ev->actor_upn, NULL)
                          : NULL;
-    if (!u || !u->n_novel) {
+    if (!u) {
+        return;
+    }
+    pre_run(dc, u, ev);
+    if (!u->n_novel) {
         return;
     }
     struct place pl = place_of(dc, ev);
@@ -519,10 +576,14 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     u->total_novel++;
     u->new_countries += new_country;
     if (u->n_novel < MAX_ANOM) {
-        u->novel[u->n_novel++] =
-            (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev),
-                           new_country ? country : NULL, new_asn ? asn : 0, tenant_new, false,
-                           1, t, false, carried && new_country};
+        struct novel *n = &u->novel[u->n_novel++];
+        *n = (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev),
+                            new_country ? country : NULL, new_asn ? asn : 0, tenant_new, false,
+                            1, t, false, carried && new_country, t};
+        if (u->pre_ip == ev->ip && u->pre_known && u->pre_first < t) {
+            n->stay_first = u->pre_first;
+            n->stay_n += u->pre_n;
+        }
     }
 }
 
@@ -719,6 +780,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         follow_stays(u, ev, ii, &pl, hosted, true);
         novelty(dc, c, s, u, ev, ii, &pl, hosted, fresh_dev);
     }
+    pre_run(dc, u, ev);
     travel(dc, c, u, ev, ii, &pl, known);
     if (named) {
         learn_device(dc, u, &dn);
@@ -777,7 +839,7 @@ static bool shared_network(struct m365_dctx *dc, const struct state *s, const st
 static bool is_stay(const struct cfg *c, const struct novel *n)
 {
     return n->country && !n->tenant_new && !n->carried && n->stay_n >= c->stay_signins &&
-           n->stay_last - n->ev->time_ms >= c->stay_span;
+           n->stay_last - n->stay_first >= c->stay_span;
 }
 
 static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u)
@@ -870,7 +932,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
             m365_json_key(d, &f, "stay_signins");
             m365_buf_printf(d, "%u", n->stay_n);
             m365_json_key(d, &f, "stay_hours");
-            m365_buf_printf(d, "%.1f", (double)(n->stay_last - n->ev->time_ms) / 3600000.0);
+            m365_buf_printf(d, "%.1f", (double)(n->stay_last - n->stay_first) / 3600000.0);
         }
         m365_json_key(d, &f, "session_carried");
         m365_buf_puts(d, n->carried ? "true" : "false");
@@ -1012,7 +1074,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         char stay[192] = "";
         if (is_stay(c, n)) {
             snprintf(stay, sizeof(stay), ", then stayed: %u sign-ins over %.0f h from there alone",
-                     n->stay_n, (double)(n->stay_last - n->ev->time_ms) / 3600000.0);
+                     n->stay_n, (double)(n->stay_last - n->stay_first) / 3600000.0);
         } else if (n->carried) {
             const char *os = m365_event_extra(n->ev, "deviceDetail.operatingSystem");
             const char *br = m365_event_extra(n->ev, "deviceDetail.browser");
@@ -1073,7 +1135,8 @@ static void judge_visit(struct state *s, struct user *u)
     }
     memmove(&u->novel[1], &u->novel[0], u->n_novel * sizeof(u->novel[0]));
     u->novel[0] = (struct novel){u->visit_ev, u->visit_prior, u->visit_country, 0, true, true,
-                                 1, u->visit_ev->time_ms, false, false};
+                                 1, u->visit_ev->time_ms, false, false,
+                                 u->visit_ev->time_ms};
     u->n_novel++;
     u->total_novel++;
     u->new_countries++;

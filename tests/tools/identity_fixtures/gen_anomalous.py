@@ -693,3 +693,58 @@ for name, flags in (('city4', ['-f', '-4']), ('city6', ['-f'])):
             subprocess.run([mk] + flags + ['%s/%s.mmdb' % (case, name)], stdin=f, check=True)
     elif not os.path.exists('%s/%s.mmdb' % (case, name)):
         sys.exit('set M365_MAKE_MMDB to a built tests/tools/make_mmdb to create %s/%s.mmdb' % (case, name))
+
+# AJ/AK. Token refreshes before the first sign-in from a new country. AJ: Marcus's phone (Outlook
+# for iOS, which syncs from home every evening) refreshes its tokens from a Paris hotel from 02:20,
+# his laptop signs in there with his password and MFA at 16:25 and refreshes until 21:40, and he
+# is back the next day: the phone was there fourteen hours before the laptop, nothing came from
+# anywhere else in between, so the stay is 19 hours (low). From the laptop's sign-in alone it
+# would be five (medium). AK: the same refreshes and sign-in come from a client Marcus never used
+# (a scripted token replay): they do not start the stay (medium).
+PARIS_HOTEL = ('90.35.131.217', 'Paris', 'Ile-de-France', 'FR', 48.85341, 2.3488, 3215)
+UA_OUTLOOK_IOS = 'Outlook-iOS/2.0'
+for tag, phone_ua, name, sev, summary in (
+        ('AJ', UA_OUTLOOK_IOS, 'pos_graph_trip_phone_syncs_at_the_hotel_before_the_laptop_low', 'low',
+         'then stayed: 9 sign-ins over 19 h from there alone'),
+        ('AK', 'python-requests/2.31.0', 'pos_graph_refreshes_by_a_new_client_before_a_sign_in_abroad', 'medium',
+         'signed in from new country FR / AS3215 (90.35.131.217).')):
+    seed('anom-' + tag)
+    sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:20:00'), 15)
+    sig += [signin(T('2026-02-20T20:05:00') + D(days=k), 'marcus.oyelaran', HOME['marcus'], app='outlookmobile',
+                   ua=UA_OUTLOOK_IOS, client='Mobile Apps and Desktop clients', interactive=False)
+            for k in range(15)]
+    sig += [signin(T('2026-03-07T02:20:14') + D(minutes=95 * k), 'marcus.oyelaran', PARIS_HOTEL,
+                   app='outlookmobile' if phone_ua == UA_OUTLOOK_IOS else 'office', ua=phone_ua,
+                   client='Mobile Apps and Desktop clients', interactive=False) for k in range(4)]
+    sig.append(signin(T('2026-03-07T16:25:19'), 'marcus.oyelaran', PARIS_HOTEL, app='owa'))
+    sig += [signin(T('2026-03-07T17:40:00') + D(minutes=80 * k), 'marcus.oyelaran', PARIS_HOTEL,
+                   app=('office', 'teams')[k % 2], interactive=False) for k in range(4)]
+    sig.append(signin(T('2026-03-08T14:02:51'), 'marcus.oyelaran', OFFICE, app='teams'))
+    write(ROOT + '/' + name, {
+        'signins.json': graph_file(sig),
+        'expect.json': expect([{'severity': sev,
+                                'entities': {'users': ['marcus.oyelaran@contosodemo.onmicrosoft.com'], 'ips': ['90.35.131.217']},
+                                'summary_contains': summary,
+                                'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AL. AJ's trip the other way round: Marcus's laptop signs in at the Paris hotel at 16:25 and
+# refreshes until 21:40; his phone's Outlook syncs from the same address through the night and
+# the next morning, and he is back the day after. The phone at the very address extends the
+# stay (Outlook Mobile's service, which signs in from Microsoft's addresses, never would): 15 h
+# (low).
+seed('anom-AL')
+sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:20:00'), 15)
+sig += [signin(T('2026-02-20T20:05:00') + D(days=k), 'marcus.oyelaran', HOME['marcus'], app='outlookmobile',
+               ua=UA_OUTLOOK_IOS, client='Mobile Apps and Desktop clients', interactive=False) for k in range(15)]
+sig.append(signin(T('2026-03-07T16:25:19'), 'marcus.oyelaran', PARIS_HOTEL, app='owa'))
+sig += [signin(T('2026-03-07T17:40:00') + D(minutes=80 * k), 'marcus.oyelaran', PARIS_HOTEL,
+               app=('office', 'teams')[k % 2], interactive=False) for k in range(4)]
+sig += [signin(T('2026-03-08T01:10:33') + D(minutes=100 * k), 'marcus.oyelaran', PARIS_HOTEL, app='outlookmobile',
+               ua=UA_OUTLOOK_IOS, client='Mobile Apps and Desktop clients', interactive=False) for k in range(5)]
+sig.append(signin(T('2026-03-09T14:02:51'), 'marcus.oyelaran', OFFICE, app='teams'))
+write(ROOT + '/pos_graph_trip_phone_syncs_at_the_hotel_after_the_laptop_low', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'low',
+                            'entities': {'users': ['marcus.oyelaran@contosodemo.onmicrosoft.com'], 'ips': ['90.35.131.217']},
+                            'summary_contains': 'then stayed: 10 sign-ins over 15 h from there alone',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
