@@ -1246,8 +1246,10 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "unknown) count only for bursts unless --geo-db places them (not inside an "
                 "Entra sign-in export's time span, which has them located), Outlook Mobile's "
                 "excepted. "
-                "Non-interactive sign-ins are ignored. An attacker using a residential proxy in "
-                "the user's own city and ISP looks like the user.",
+                "Non-interactive sign-ins count only for stays. An intruder refreshing the user's "
+                "tokens from one address with the user's own client string for stay_span, while "
+                "every device of the user is silent, looks like a stay. An attacker using a "
+                "residential proxy in the user's own city and ISP looks like the user.",
         },
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
