@@ -658,17 +658,15 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
             fputs(" (", o);
             cli_put_safe(o, e->database_type, -1);
             fprintf(o, ", built %.10s)", built);
-            /* How much it answered: a database in a layout not read, or an IPv4-only file
-             * asked about IPv6 addresses, shows here rather than as silence. */
-            char use[160];
-            m365_enrichment_use(e, use, sizeof(use));
-            fprintf(o, "%s%s\n", use[0] ? ": " : "", use);
         } else {
-            char use[160];
-            m365_enrichment_use(e, use, sizeof(use));
-            fprintf(o, " (%llu prefix%s)%s%s\n", (unsigned long long)e->prefixes,
-                    e->prefixes == 1 ? "" : "es", use[0] ? ": " : "", use);
+            fprintf(o, " (%llu prefix%s)", (unsigned long long)e->prefixes,
+                    e->prefixes == 1 ? "" : "es");
         }
+        /* How much it answered: a database in a layout not read, an IPv4-only file asked
+         * about IPv6 addresses, a list that holds none of them, shows here, not as silence. */
+        char use[160];
+        m365_enrichment_use(e, use, sizeof(use));
+        fprintf(o, "%s%s\n", use[0] ? ": " : "", use);
     }
     for (size_t i = 0; i < m365_scan_n_overlaps(s); i++) {
         const struct m365_overlap *ov = m365_scan_overlap(s, i);

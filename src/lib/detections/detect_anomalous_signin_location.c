@@ -161,7 +161,7 @@ struct user {
     uint32_t pre_n;
     bool pre_known;
     const char *uas[MAX_UA];
-    uint32_t n_uas, ua_pos;
+    uint32_t n_uas;
     struct novel novel[MAX_ANOM];
     uint32_t n_novel, total_novel, new_countries;
     struct hop hops[MAX_ANOM];
@@ -397,6 +397,22 @@ static bool hosted_at(struct m365_dctx *dc, const struct m365_event *ev,
     return m365_id_hosting(dc, ev, ii, &why);
 }
 
+/* The user's small rings of recent strings (addresses, user agents): the oldest gives way. */
+static bool ring_has(const char *const *ring, uint32_t n, uint32_t cap, const char *v)
+{
+    for (uint32_t i = 0; i < n && i < cap; i++) {
+        if (strcmp(ring[i], v) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void ring_add(const char **ring, uint32_t *n, uint32_t cap, const char *v)
+{
+    ring[(*n)++ % cap] = v;
+}
+
 /* Extends or ends the runs of sign-ins that the user's new countries opened. An address that
  * places nobody (a cloud VM, a VPN's exit) neither extends nor ends one. A token refresh
  * (non-interactive) ends one too, and extends one only from the very address of the new place:
@@ -436,27 +452,20 @@ static void follow_stays(struct user *u, const struct m365_event *ev, const stru
  * the phone itself, and its service's addresses never are such a place. */
 static void pre_run(struct m365_dctx *dc, struct user *u, const struct m365_event *ev)
 {
+    bool known = ev->user_agent && ring_has(u->uas, u->n_uas, MAX_UA, ev->user_agent);
     if (ev->ip == u->pre_ip) {
         u->pre_n++;
     } else {
         const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
         if (!ii->trusted && !ii->is_private && !hosted_at(dc, ev, ii)) {
-            bool known = false;
-            for (uint32_t i = 0; i < u->n_uas && ev->user_agent; i++) {
-                known |= u->uas[i] == ev->user_agent;
-            }
             u->pre_ip = ev->ip;
             u->pre_first = ev->time_ms;
             u->pre_n = 1;
             u->pre_known = known;
         }
     }
-    bool seen = !ev->user_agent;
-    for (uint32_t i = 0; i < u->n_uas && !seen; i++) {
-        seen = u->uas[i] == ev->user_agent;
-    }
-    if (!seen) {
-        u->uas[u->n_uas < MAX_UA ? u->n_uas++ : u->ua_pos++ % MAX_UA] = ev->user_agent;
+    if (ev->user_agent && !known) {
+        ring_add(u->uas, &u->n_uas, MAX_UA, ev->user_agent);
     }
 }
 
@@ -492,22 +501,14 @@ static bool carried_token(const struct cfg *c, const struct user *u, const struc
         u->dev_signins < c->baseline_signins) {
         return false;
     }
-    for (uint32_t i = 0; i < u->n_typed && i < MAX_ADDR; i++) {
-        if (strcmp(u->typed[i], ev->ip) == 0) {
-            return false;
-        }
-    }
-    return true;
+    return !ring_has(u->typed, u->n_typed, MAX_ADDR, ev->ip);
 }
 
 static void remember_typed(struct user *u, const struct m365_event *ev)
 {
-    for (uint32_t i = 0; i < u->n_typed && i < MAX_ADDR; i++) {
-        if (strcmp(u->typed[i], ev->ip) == 0) {
-            return;
-        }
+    if (!ring_has(u->typed, u->n_typed, MAX_ADDR, ev->ip)) {
+        ring_add(u->typed, &u->n_typed, MAX_ADDR, ev->ip);
     }
-    u->typed[u->n_typed++ % MAX_ADDR] = ev->ip; /* the oldest gives way */
 }
 
 static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct user *u,

@@ -598,6 +598,18 @@ static bool db_holds(const MMDB_s *db, bool v6, uint64_t *unheld)
     return true;
 }
 
+/* A non-empty text value at path in a database entry; its length in *len. */
+static const char *mmdb_str(MMDB_entry_s *entry, const char *const *path, uint32_t *len)
+{
+    MMDB_entry_data_s d;
+    if (MMDB_aget_value(entry, &d, path) == MMDB_SUCCESS && d.has_data &&
+        d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size) {
+        *len = d.data_size;
+        return d.utf8_string;
+    }
+    return NULL;
+}
+
 static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo *info)
 {
     MMDB_lookup_result_s r;
@@ -624,19 +636,22 @@ static void asn_lookup(struct m365_enrich *e, const char *ip, struct m365_ipinfo
         info->asn_org = m365_intern(e->intern, d.utf8_string, d.data_size);
     }
     /* IPinfo's databases: asn "AS174", as_name. */
-    if (!info->asn && MMDB_get_value(&r.entry, &d, "asn", NULL) == MMDB_SUCCESS && d.has_data &&
-        d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size > 2 && d.data_size < 13 &&
-        (d.utf8_string[0] | 32) == 'a' && (d.utf8_string[1] | 32) == 's') {
+    static const char *const asn_text[] = {"asn", NULL};
+    static const char *const as_name[] = {"as_name", NULL};
+    uint32_t n = 0;
+    const char *a = info->asn ? NULL : mmdb_str(&r.entry, asn_text, &n);
+    if (a && n > 2 && n < 13 && (a[0] | 32) == 'a' && (a[1] | 32) == 's') {
         uint64_t v = 0;
         uint32_t k = 2;
-        for (; k < d.data_size && d.utf8_string[k] >= '0' && d.utf8_string[k] <= '9'; k++) {
-            v = v * 10 + (uint64_t)(d.utf8_string[k] - '0');
+        for (; k < n && a[k] >= '0' && a[k] <= '9'; k++) {
+            v = v * 10 + (uint64_t)(a[k] - '0');
         }
-        if (k == d.data_size && v > 0 && v <= UINT32_MAX) {
+        if (k == n && v > 0 && v <= UINT32_MAX) {
             info->asn = (uint32_t)v;
-            if (MMDB_get_value(&r.entry, &d, "as_name", NULL) == MMDB_SUCCESS && d.has_data &&
-                d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size) {
-                info->asn_org = m365_intern(e->intern, d.utf8_string, d.data_size);
+            uint32_t on = 0;
+            const char *org = mmdb_str(&r.entry, as_name, &on);
+            if (org) {
+                info->asn_org = m365_intern(e->intern, org, on);
             }
         }
     }
@@ -663,17 +678,6 @@ static double geo_double(MMDB_entry_s *entry, const char *const *path, bool *ok)
 static bool ascii_letter(char c)
 {
     return (c | 32) >= 'a' && (c | 32) <= 'z';
-}
-
-static const char *mmdb_str(MMDB_entry_s *entry, const char *const *path, uint32_t *len)
-{
-    MMDB_entry_data_s d;
-    if (MMDB_aget_value(entry, &d, path) == MMDB_SUCCESS && d.has_data &&
-        d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size) {
-        *len = d.data_size;
-        return d.utf8_string;
-    }
-    return NULL;
 }
 
 /* One entry of a city or country database, in either layout: MaxMind's (GeoLite2, GeoIP2,

@@ -662,21 +662,15 @@ static void run_section(struct m365_buf *b, const struct m365_scan *s,
                 m365_format_time(e->built_ms, built, sizeof(built));
                 esc(b, e->database_type);
                 m365_buf_printf(b, ", built %.10s", built);
-                char use[160];
-                m365_enrichment_use(e, use, sizeof(use));
-                if (use[0]) {
-                    m365_buf_puts(b, "; ");
-                    esc(b, use);
-                }
             } else {
                 m365_buf_printf(b, "%llu prefix%s", (unsigned long long)e->prefixes,
                                 e->prefixes == 1 ? "" : "es");
-                char use[160];
-                m365_enrichment_use(e, use, sizeof(use));
-                if (use[0]) {
-                    m365_buf_puts(b, "; ");
-                    esc(b, use);
-                }
+            }
+            char use[160];
+            m365_enrichment_use(e, use, sizeof(use));
+            if (use[0]) {
+                m365_buf_puts(b, "; ");
+                esc(b, use);
             }
             m365_buf_puts(b, "</td></tr>");
         }
