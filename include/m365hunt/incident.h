@@ -30,6 +30,17 @@ struct m365_exposure {
     const char **ips;     /* the addresses the reads came from (up to 32), sorted */
 };
 
+/* Mail reads in the attacker's sessions or with its tokens that came from an address which had
+ * signed someone in successfully 48 hours or more before the attacker took the session or token:
+ * the account owner's own use of a session taken over whole (a stolen cookie). Not counted in
+ * the exposure; their addresses are not the attacker's exits. */
+struct m365_exposure_aside {
+    uint64_t records;
+    uint64_t items;
+    size_t n_ips;
+    const char **ips; /* sorted, up to 32 */
+};
+
 /* A mailbox of the incident whose access the logs cannot show. */
 struct m365_blind_spot {
     const char *mailbox;
@@ -49,6 +60,7 @@ struct m365_incident {
     const struct m365_exposure *exposed; /* by mailbox name */
     size_t n_blind;
     const struct m365_blind_spot *blind;
+    struct m365_exposure_aside set_aside;
 };
 
 size_t m365_scan_n_incidents(const struct m365_scan *s);

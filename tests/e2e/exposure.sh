@@ -160,6 +160,41 @@ expect_eq "exposure through the attacker's token" \
     "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox | split("@")[0])=\(.items)/\(.via | join(","))/\(.ips | join(","))"] | join(" ")' "$WORK/tok.json")" \
     "amir.qureshi=7/$IP,token $T_STOLEN/185.220.101.47,20.69.151.7 lena.berg=3/$IP/$IP omar.haddad=4/$IP/$IP sofia.marin=6/$IP/$IP"
 
+# A session taken over whole (a stolen cookie) is the owner's too: paul keeps reading in it from
+# his office, which signed people in for days before the attacker took the session. Those reads
+# are his, set aside and named; the attacker's other exit counts, and so does an address first
+# seen signing in the day before (too new to be anyone's own).
+S_PAUL=3f8d2a61-c47e-4b09-9e15-a2b7d0c8f364
+OFFICE=194.25.0.68
+cp "$WORK/audit.jsonl" "$WORK/whole.jsonl"
+{
+    signin 2026-03-27T07:58:12 ida.lund "$OFFICE" 8c1e5b40-2d7a-4f93-b6e0-91a4c3f5d2e7 UserLoggedIn
+    signin 2026-03-28T08:02:40 paul.weber "$OFFICE" "$S_PAUL" UserLoggedIn
+    signin 2026-04-02T06:40:31 paul.weber 176.3.90.14 "$S_PAUL" UserLoggedIn
+    read_mail 2026-04-03T03:05:19 paul.weber "$IP" 2 "$S_PAUL"
+    read_mail 2026-04-03T08:15:44 paul.weber "$OFFICE" 3 "$S_PAUL"
+    read_mail 2026-04-03T09:02:08 paul.weber 109.70.100.23 1 "$S_PAUL"
+    read_mail 2026-04-03T10:30:51 finance "$OFFICE" 4 "$S_PAUL"
+    read_mail 2026-04-03T12:11:26 paul.weber 176.3.90.14 1 "$S_PAUL"
+    # Before the attacker took it, the session was paul's alone.
+    read_mail 2026-04-02T11:47:03 paul.weber 176.3.90.14 2 "$S_PAUL"
+} >>"$WORK/whole.jsonl"
+scan_json "$WORK/whole.json" "$WORK/whole.err" "$WORK/whole.jsonl"
+expect_eq "whole-session scan exit" "$RC" 0
+expect_eq "exposure: the attacker's reads in the session taken whole" \
+    "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox | split("@")[0])=\(.items)/\(.ips | join(","))"] | join(" ")' "$WORK/whole.json")" \
+    "lena.berg=3/$IP omar.haddad=4/$IP paul.weber=4/109.70.100.23,176.3.90.14,$IP sofia.marin=5/$IP"
+expect_eq "the owner's reads set aside" \
+    "$(jq -c '.incidents[0].exposure_set_aside' "$WORK/whole.json")" \
+    "{\"records\":2,\"items\":7,\"ips\":[\"$OFFICE\"]}"
+expect_grep "the story says so" <(jq -r '.incidents[0].story' "$WORK/whole.json") \
+    'Not counted: 2 mail reads in the sessions or with the tokens the attacker took'
+"$BIN" scan --no-progress --out "$WORK/whole.out" "$WORK/whole.jsonl" >/dev/null 2>&1
+expect_grep "the HTML report names the owner's address" "$WORK/whole.out/report.html" \
+    "Not counted: 2 mail reads \\(7 items\\) in the sessions or with the tokens the attacker took, .*: $OFFICE\\.</p>"
+expect_eq "none set aside where no session was taken" \
+    "$(jq -c '[.incidents[].exposure_set_aside.records] | add' "$J")" 0
+
 # The late read joins when it follows within 7 days of the others.
 sed -i 's/2026-05-20T16:05:44/2026-04-20T16:05:44/' "$WORK/audit.jsonl"
 scan_json "$WORK/out2.json" "$WORK/err2" "$WORK/audit.jsonl"

@@ -252,6 +252,7 @@ struct bearer_link {
     size_t incident;
     const char *via; /* "session <id>" or "token <id>", interned */
     char *token;     /* the token id, own copy; NULL for a session */
+    int64_t from_ms; /* the record that made it the attacker's */
     struct bearer_link *next;
 };
 
@@ -290,10 +291,10 @@ static const void *token_key(const char *tok)
     return (const void *)(uintptr_t)(m365_hash_bytes(tok, strlen(tok), 0) | 1);
 }
 
-/* Joins the session (token == NULL) or the token under key to the incident; false when out of
- * memory. */
+/* Joins the session (token == NULL) or the token under key to the incident from time from_ms;
+ * false when out of memory. */
 static bool bearer_join(struct m365_scan *s, struct m365_map *bearers, const void *key,
-                        const char *token, size_t incident)
+                        const char *token, size_t incident, int64_t from_ms)
 {
     void **slot = m365_map_put(bearers, key, token ? &token_tag : NULL);
     if (!slot) {
@@ -316,7 +317,7 @@ static bool bearer_join(struct m365_scan *s, struct m365_map *bearers, const voi
         free(copy);
         return false;
     }
-    *l = (struct bearer_link){incident, via, copy, *slot};
+    *l = (struct bearer_link){incident, via, copy, from_ms, *slot};
     *slot = l;
     return true;
 }
@@ -346,6 +347,9 @@ struct incident_reads {
     int64_t *ip_until;    /* per address of the incident: reads from it count until then */
     const char *via;      /* for the read at hand (`seen` says which) */
     size_t seen;
+    size_t aside_seen;    /* the read at hand was set aside as the account's own */
+    struct m365_exposure_aside aside;
+    const char *aside_ips[32];
 };
 
 static void count_read(struct incident_reads *r, const struct m365_event *ev)
@@ -374,6 +378,23 @@ static void count_read(struct incident_reads *r, const struct m365_event *ev)
     if (ev->ip) {
         add_unique(a->ips, &a->n_ips, 32, ev->ip);
     }
+}
+
+/* A read in one of the attacker's sessions or with its tokens, from an address that signed
+ * someone in ESTABLISHED_MS before the attacker took it (from_ms): the owner's own use. */
+static bool owners_address(const struct m365_map *signed_in, const char *ip, int64_t from_ms)
+{
+    const int64_t *first = ip ? m365_map_get(signed_in, ip, NULL) : NULL;
+    return first && *first <= from_ms - ESTABLISHED_MS;
+}
+
+static void set_aside(struct incident_reads *r, const struct m365_event *ev)
+{
+    r->aside.records++;
+    r->aside.items += ev->mail->n_items ? ev->mail->n_items
+                      : ev->mail->operation_count ? ev->mail->operation_count
+                                                  : 1;
+    add_unique(r->aside_ips, &r->aside.n_ips, 32, ev->ip);
 }
 
 static void finish_exposure(struct m365_arena *ar, struct m365_incident *inc, struct m365_map *acc)
@@ -500,8 +521,10 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
     }
     size_t n = st == M365_OK && k ? m365_scan_n_events(s) : 0;
     struct m365_event buf;
-    /* First when each address first signed someone in (events in time order). */
-    for (size_t i = 0; by_address && i < n; i++) {
+    /* First when each address first signed someone in (events in time order): the incident's
+     * addresses in r, every address in signed_in. */
+    struct m365_map signed_in = {0};
+    for (size_t i = 0; by_address && st == M365_OK && i < n; i++) {
         if (m365_scan_event_kind(s, i) != M365_EV_SIGNIN) {
             continue;
         }
@@ -514,6 +537,13 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             if (r[j].used_from == INT64_MAX) {
                 r[j].used_from = ev->time_ms;
             }
+        }
+        bool fresh;
+        int64_t *first = m365_map_obtain(&signed_in, ev->ip, NULL, sizeof(*first), &fresh);
+        if (!first) {
+            st = M365_E_NOMEM;
+        } else if (fresh) {
+            *first = ev->time_ms;
         }
     }
     struct m365_map bearers = {0}; /* session or token key -> bearer_link list */
@@ -539,8 +569,9 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
                 const struct m365_incident *inc = &x->v[r[j].incident];
                 if (r[j].ip != SIZE_MAX && !established(&r[j]) && ev->time_ms >= inc->first_ms &&
                     ev->time_ms <= ir[r[j].incident].ip_until[r[j].ip] &&
-                    ((sk && !bearer_join(s, &bearers, sk, NULL, r[j].incident)) ||
-                     (tk && !bearer_join(s, &bearers, tkey, tk, r[j].incident)))) {
+                    ((sk && !bearer_join(s, &bearers, sk, NULL, r[j].incident, ev->time_ms)) ||
+                     (tk &&
+                      !bearer_join(s, &bearers, tkey, tk, r[j].incident, ev->time_ms)))) {
                     st = M365_E_NOMEM;
                 }
             }
@@ -574,13 +605,28 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
                 }
             }
         }
+        /* A session taken over whole (a stolen cookie) is the owner's too: a read in it from an
+         * address that had long signed people in is theirs, set aside. */
         for (int b = 0; b < 2; b++) {
             for (const struct bearer_link *l = held[b]; l; l = l->next) {
                 struct incident_reads *d = &ir[l->incident];
                 if (d->seen != i + 1 && ev->time_ms >= x->v[l->incident].first_ms &&
                     (!l->token || strcmp(l->token, tk) == 0)) {
-                    d->seen = i + 1;
-                    d->via = l->via;
+                    if (owners_address(&signed_in, ev->ip, l->from_ms)) {
+                        d->aside_seen = i + 1;
+                    } else {
+                        d->seen = i + 1;
+                        d->via = l->via;
+                    }
+                }
+            }
+        }
+        for (int b = 0; b < 2; b++) {
+            for (const struct bearer_link *l = held[b]; l; l = l->next) {
+                struct incident_reads *d = &ir[l->incident];
+                if (d->aside_seen == i + 1 && d->seen != i + 1) {
+                    set_aside(d, ev);
+                    d->aside_seen = SIZE_MAX;
                 }
             }
         }
@@ -605,9 +651,16 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
         }
     }
     bearers_free(&bearers);
+    M365_MAP_EACH(&signed_in, slot)
+    {
+        free(slot->val);
+    }
+    m365_map_free(&signed_in);
     struct m365_arena *ar = m365_scan_arena(s);
     for (size_t q = 0; ir && q < x->n; q++) {
         finish_exposure(ar, &x->v[q], &ir[q].acc);
+        x->v[q].set_aside = ir[q].aside;
+        x->v[q].set_aside.ips = finish_list(ar, ir[q].aside_ips, &x->v[q].set_aside.n_ips);
         free(ir[q].ip_until);
     }
     free(ir);
@@ -703,6 +756,14 @@ static void story(struct m365_scan *s, struct m365_detect_state *d, struct m365_
         }
         m365_buf_printf(&b, " Exposure: %zu mailbox%s read (%llu items).", inc->n_exposed,
                         inc->n_exposed > 1 ? "es" : "", (unsigned long long)items);
+    }
+    if (inc->set_aside.records) {
+        m365_buf_printf(&b,
+                        " Not counted: %llu mail read%s in the sessions or with the tokens the "
+                        "attacker took, from addresses that had signed users in for two days or "
+                        "more before (the owner's own use).",
+                        (unsigned long long)inc->set_aside.records,
+                        inc->set_aside.records > 1 ? "s" : "");
     }
     if (inc->n_blind) {
         m365_buf_printf(&b, " %zu mailbox%s could not be audited for part of the time.",

@@ -399,6 +399,21 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
             }
             m365_buf_puts(b, "</table>");
         }
+        if (inc->set_aside.records) {
+            m365_buf_printf(b,
+                            "<p class=\"muted\">Not counted: %llu mail read%s (%llu items) in "
+                            "the sessions or with the tokens the attacker took, from addresses "
+                            "that had signed users in for two days or more before (the "
+                            "owner's own use): ",
+                            (unsigned long long)inc->set_aside.records,
+                            inc->set_aside.records > 1 ? "s" : "",
+                            (unsigned long long)inc->set_aside.items);
+            for (size_t k = 0; k < inc->set_aside.n_ips; k++) {
+                m365_buf_puts(b, k ? ", " : "");
+                esc(b, inc->set_aside.ips[k]);
+            }
+            m365_buf_puts(b, ".</p>");
+        }
         if (inc->n_blind) {
             m365_buf_puts(b, "<h4>Not auditable</h4><table><tr><th>mailbox</th><th>why</th>"
                              "<th>from</th><th>to</th></tr>");

@@ -358,6 +358,12 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
             m365_buf_putc(b, '}');
         }
         m365_buf_putc(b, ']');
+        m365_json_key(b, &f, "exposure_set_aside");
+        m365_buf_printf(b, "{\"records\":%llu,\"items\":%llu,\"ips\":",
+                        (unsigned long long)inc->set_aside.records,
+                        (unsigned long long)inc->set_aside.items);
+        strlist(b, inc->set_aside.ips, inc->set_aside.n_ips);
+        m365_buf_putc(b, '}');
         m365_json_key(b, &f, "not_auditable");
         m365_buf_putc(b, '[');
         for (size_t k = 0; k < inc->n_blind; k++) {
