@@ -20,7 +20,8 @@ extern "C" {
 struct m365_exposure {
     const char *mailbox;
     uint64_t items;    /* items read (FolderItems, else OperationCount, else 1 per record) */
-    uint32_t records;  /* MailItemsAccessed records */
+    uint32_t records;  /* MailItemsAccessed records and Graph requests */
+    uint32_t graph_requests; /* of the records: Graph requests (MicrosoftGraphActivityLogs) */
     int64_t first_ms, last_ms;
     size_t n_folders;
     const char **folders; /* sorted */

@@ -195,6 +195,54 @@ expect_grep "the HTML report names the owner's address" "$WORK/whole.out/report.
 expect_eq "none set aside where no session was taken" \
     "$(jq -c '[.incidents[].exposure_set_aside.records] | add' "$J")" 0
 
+# Graph requests that read mail (MicrosoftGraphActivityLogs, here a Log Analytics export) count
+# as reads, logged whatever the mailbox's auditing: /me/messages is the caller's mailbox, named by
+# its object id and resolved to the UPN a sign-in ties it to; /users/{UPN}/ the UPN's; an id no
+# sign-in names stays an id. Not reads: a refused request, a POST, a request for files.
+U_OMAR=2c7e9f14-5a83-4d6b-b0e1-7f4a3c9d8e25
+U_GONE=8f3a61d2-04be-4c97-a5e8-2d1b7c9f0e43
+GRAPH=https://graph.microsoft.com
+# graph_req WHEN IP METHOD STATUS URI USERID
+graph_req() {
+    N=$((N + 1))
+    printf '{"TenantId":"9d2f6a41-7c3e-4b58-a1d0-6e8f2c4b7a19","TimeGenerated":"%s.%07dZ","Type":"MicrosoftGraphActivityLogs","AadTenantId":"%s","RequestId":"0e4b7c21-93a6-4f58-b2d1-%012d","OperationId":"0e4b7c21-93a6-4f58-b2d1-%012d","ApiVersion":"v1.0","RequestMethod":"%s","ResponseStatusCode":%d,"IPAddress":"%s","UserAgent":"python-requests/2.31.0","RequestUri":"%s","DurationMs":412,"ResponseSizeBytes":48213,"SignInActivityId":"kT3vQ9xZb0aD7eLm2nPq1w","Roles":"","TokenIssuedAt":"2026-04-02T10:01:40.0000000Z","AppId":"d3590ed6-52b3-4102-aeff-aad2292ab01c","UserId":"%s","ServicePrincipalId":"","Scopes":"Mail.Read Mail.Send Files.Read User.Read","ClientAuthMethod":0,"Location":"West Europe","SourceSystem":"Azure"}\n' \
+        "$1" "$N" "$ORG" "$N" "$N" "$3" "$4" "$2" "$5" "$6"
+}
+cp "$WORK/audit.jsonl" "$WORK/graph.jsonl"
+{
+    printf '{"TenantId":"9d2f6a41-7c3e-4b58-a1d0-6e8f2c4b7a19","TimeGenerated":"2026-03-25T08:02:11.4820000Z","Type":"SigninLogs","Category":"SignInLogs","OperationName":"Sign-in activity","ResultType":"0","Id":"6a1f3c2e-9b47-4d10-8e25-c0b7f1a4d962","UserPrincipalName":"omar.haddad@%s","UserId":"%s","AppId":"4765445b-32c6-49b0-83e6-1d93765276ca","AppDisplayName":"OfficeHome","IPAddress":"81.2.69.160","IsInteractive":true,"AADTenantId":"%s"}\n' \
+        "$D" "$U_OMAR" "$ORG"
+    graph_req 2026-04-02T10:05:12 "$IP" GET 200 "$GRAPH/v1.0/me/messages?\$top=50&\$select=subject,from" "$U_OMAR"
+    graph_req 2026-04-02T10:07:40 "$IP" GET 200 "$GRAPH/v1.0/users/sofia.marin%40$D/mailFolders('Inbox')/messages" "$U_OMAR"
+    graph_req 2026-04-02T10:09:03 "$IP" GET 200 "$GRAPH/beta/users/$U_GONE/messages/AAMkAGI2T/attachments" "$U_OMAR"
+    graph_req 2026-04-02T10:10:21 "$IP" GET 403 "$GRAPH/v1.0/users/james.obi@$D/messages" "$U_OMAR"
+    graph_req 2026-04-02T10:11:45 "$IP" POST 202 "$GRAPH/v1.0/me/sendMail" "$U_OMAR"
+    graph_req 2026-04-02T10:12:30 "$IP" GET 200 "$GRAPH/v1.0/users/tarik.sen@$D/drive/root/children" "$U_OMAR"
+} >"$WORK/graph-la.json"
+# The same log from Azure Monitor (a storage account's PT1H.json): an application's own request,
+# no user, from the proxy.
+printf '{"time":"2026-04-02T10:20:02.5531875Z","resourceId":"/TENANTS/%s/PROVIDERS/MICROSOFT.AADIAM","operationName":"Microsoft Graph Activity","operationVersion":"v1.0","category":"MicrosoftGraphActivityLogs","resultSignature":"200","durationMs":"318","callerIpAddress":"%s","correlationId":"5b9e2d70-1c4a-4e83-9f16-a2c7d0e4b851","level":"Informational","location":"West Europe","properties":{"timeGenerated":"2026-04-02T10:20:02.5531875Z","location":"West Europe","requestId":"5b9e2d70-1c4a-4e83-9f16-a2c7d0e4b851","operationId":"5b9e2d70-1c4a-4e83-9f16-a2c7d0e4b851","apiVersion":"v1.0","requestMethod":"GET","responseStatusCode":200,"tenantId":"%s","durationMs":318,"responseSizeBytes":91733,"signInActivityId":"Qm8rT2vX5kLp9sNb3cYd0A","roles":"Mail.Read","appId":"7c1d9e42-6b3f-4a85-9e27-d0f4a8c2b613","servicePrincipalId":"e2a5c831-7f4d-4b69-8c10-3d9b6f2e7a54","scopes":"","clientAuthMethod":"2","C_Idtyp":"app","ipAddress":"%s","userAgent":"Microsoft Graph PowerShell","requestUri":"https://graph.microsoft.com/v1.0/users/lena.berg@%s/messages?$top=999"},"tenantId":"%s"}\n' \
+    "$ORG" "$IP" "$ORG" "$IP" "$D" "$ORG" >"$WORK/PT1H.json"
+scan_json "$WORK/graph.json" "$WORK/graph.err" --events "$WORK/graph.events" "$WORK/graph.jsonl" "$WORK/graph-la.json" \
+    "$WORK/PT1H.json"
+expect_eq "graph scan exit" "$RC" 0
+expect_eq "Graph activity rows parsed" \
+    "$(jq -r '[.evidence.formats[] | select(.name == "la-json") | .parsed, .skipped] | join(",")' "$WORK/graph.json")" "7,0"
+expect_eq "exposure with the Graph reads" \
+    "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox | split("@")[0])=\(.items)/\(.records)/\(.graph_requests)"] | join(" ")' "$WORK/graph.json")" \
+    "$U_GONE=1/1/1 lena.berg=4/2/1 omar.haddad=5/2/1 sofia.marin=6/2/1"
+expect_eq "an application's own Graph read: no caller, its service principal" \
+    "$(jq -r 'select(.format == "azmon-json") | "\(.actor.type)/\(.actor.id)/\(.mail.mailbox)"' "$WORK/graph.events")" \
+    "service-principal/e2a5c831-7f4d-4b69-8c10-3d9b6f2e7a54/lena.berg@$D"
+# The Log Analytics portal's CSV download of the same rows.
+jq -r -s 'map(select(.Type == "MicrosoftGraphActivityLogs")) | (.[0] | keys_unsorted |
+    map(if . == "TimeGenerated" then "TimeGenerated [UTC]" else . end)), (.[] | [.[]]) | @csv' \
+    "$WORK/graph-la.json" >"$WORK/graph-la.csv"
+"$BIN" scan --no-progress --events "$WORK/csv.events" "$WORK/graph-la.csv" >/dev/null 2>&1
+expect_eq "the CSV download: each request's mailbox read, or none" \
+    "$(jq -r '"\(.format)/\(.error_code)/\(.mail.mailbox // "-" | split("@")[0])"' "$WORK/csv.events" | tr '\n' ' ')" \
+    "la-csv/200/$U_OMAR la-csv/200/sofia.marin la-csv/200/$U_GONE la-csv/403/james.obi la-csv/202/- la-csv/200/- "
+
 # The late read joins when it follows within 7 days of the others.
 sed -i 's/2026-05-20T16:05:44/2026-04-20T16:05:44/' "$WORK/audit.jsonl"
 scan_json "$WORK/out2.json" "$WORK/err2" "$WORK/audit.jsonl"

@@ -6,6 +6,7 @@
 
 #include "../core/json_out.h"
 #include "../core/map.h"
+#include "../core/norm.h"
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
 #include "app_facts.h"
@@ -25,6 +26,7 @@ struct window {
     int64_t from, to; /* to = M365_TIME_NONE: still off at the end of the evidence */
     const char *how;
     uint32_t reads, routine_reads, new_place_signins, holder_activity;
+    uint32_t graph_reads; /* Graph requests for its mail: logged whatever its auditing */
     struct m365_map users, apps, ips;
     /* Who read the mailbox before the window, and on which day: an application (not
      * Microsoft's) or another account -> day + 2, or 1 once seen on two days or more. */
@@ -48,6 +50,7 @@ struct state {
     struct m365_distinct shared; /* the tenant's shared networks (m365_id_shared_add) */
     struct m365_map mbx_apps;  /* (mailbox, app) -> 1: apps that read a mailbox */
     struct m365_app_facts apps; /* a grantee's app id when the grant record lacks it */
+    struct m365_map ids;        /* a user's object id (lower-case) -> UPN, from sign-ins */
     int64_t mail_first;         /* the first mail record: where the readers' history begins */
 };
 
@@ -200,10 +203,89 @@ static bool holder_place_known(struct m365_dctx *dc, const struct state *s,
     return net && m365_map_get(&s->places, ev->actor_upn, net);
 }
 
+/* An object id as the ids map keys it: lower-case, interned. */
+static const char *id_key(struct m365_dctx *dc, const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (!m365_is_guid(id, n)) {
+        return NULL;
+    }
+    char low[64];
+    for (size_t i = 0; i < n; i++) {
+        low[i] = (char)(id[i] >= 'A' && id[i] <= 'Z' ? id[i] + 32 : id[i]);
+    }
+    return m365_dctx_intern(dc, low, n);
+}
+
+/* A Graph request that read a mailbox's mail (MicrosoftGraphActivityLogs): the mailbox's UPN,
+ * its owner's object id resolved through the sign-ins seen so far; NULL for anything else. *other
+ * says whether someone other than the owner read it: an application's own request, another
+ * user's, or the owner's through an application not Microsoft's. A user the sign-ins do not
+ * name is not taken for someone else. */
+static const char *graph_read(struct m365_dctx *dc, struct state *s, const struct m365_event *ev,
+                              bool *other)
+{
+    if (!ev->mail || !ev->mail->mailbox_upn || ev->result != M365_RESULT_SUCCESS) {
+        return NULL;
+    }
+    const char *mbx = ev->mail->mailbox_upn;
+    const char *key = id_key(dc, mbx);
+    if (key) {
+        mbx = m365_map_get(&s->ids, key, NULL);
+        if (!mbx) {
+            return NULL;
+        }
+    }
+    const char *caller = NULL;
+    if (ev->actor_type == M365_ACTOR_USER) {
+        const char *k = id_key(dc, ev->actor_id);
+        caller = k ? m365_map_get(&s->ids, k, NULL) : NULL;
+    }
+    *other = ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL || (caller && caller != mbx) ||
+             m365_mail_is_app(ev);
+    return mbx;
+}
+
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
     if (ev->time_ms == M365_TIME_NONE) {
+        return;
+    }
+    if (ev->kind == M365_EV_SIGNIN && ev->actor_upn && ev->actor_id) {
+        const char *k = id_key(dc, ev->actor_id);
+        void **slot = k ? m365_map_put(&s->ids, k, NULL) : NULL;
+        if (slot && !*slot) {
+            *slot = (void *)(uintptr_t)ev->actor_upn;
+        }
+    }
+    bool graph_other = false;
+    const char *graph_mbx =
+        ev->kind == M365_EV_GRAPH_REQUEST ? graph_read(dc, s, ev, &graph_other) : NULL;
+    if (ev->kind == M365_EV_GRAPH_REQUEST) {
+        /* A Graph read says nothing of grants or places: it is a read, or nothing. */
+        if (graph_mbx && s->mail_first == M365_TIME_NONE) {
+            s->mail_first = ev->time_ms;
+        }
+        for (size_t i = 0; graph_mbx && i < s->n; i++) {
+            struct window *w = &s->w[i];
+            const char *app = m365_mail_client(ev);
+            if (graph_mbx != w->mailbox) {
+                continue;
+            }
+            if (ev->time_ms < w->from) {
+                if (app && !m365_first_party_app(app)) {
+                    seen_before(&w->earlier_apps, app, ev->time_ms);
+                }
+            } else if (in_window(w, ev->time_ms) && graph_other) {
+                if (routine_reader(s, w, ev, app)) {
+                    w->routine_reads++;
+                } else {
+                    w->graph_reads++;
+                    note(dc, w, ev, true);
+                }
+            }
+        }
         return;
     }
     m365_app_facts_observe(&s->apps, dc, ev);
@@ -284,7 +366,7 @@ static void finish(struct m365_dctx *dc, void *sv)
             }
         }
         w->new_place_signins += w->cand_over;
-        if (!w->reads && !w->new_place_signins && !w->holder_activity) {
+        if (!w->reads && !w->graph_reads && !w->new_place_signins && !w->holder_activity) {
             continue;
         }
         struct m365_fb *fb = m365_fb_begin(dc, M365_SEV_CRITICAL);
@@ -318,6 +400,8 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_json_cstr(d, w->how);
         m365_json_key(d, first, "reads_still_logged");
         m365_buf_printf(d, "%u", w->reads);
+        m365_json_key(d, first, "graph_reads");
+        m365_buf_printf(d, "%u", w->graph_reads);
         m365_json_key(d, first, "routine_reads");
         m365_buf_printf(d, "%u", w->routine_reads);
         m365_json_key(d, first, "owner_signins_from_new_networks");
@@ -339,6 +423,12 @@ static void finish(struct m365_dctx *dc, void *sv)
         if (w->reads) {
             pl += (size_t)snprintf(parts + pl, sizeof(parts) - pl, "%s%u read(s) by others",
                                    pl ? ", " : "", w->reads);
+        }
+        if (w->graph_reads && pl < sizeof(parts)) {
+            pl += (size_t)snprintf(parts + pl, sizeof(parts) - pl,
+                                   "%s%u Graph request(s) by others for its mail "
+                                   "(MicrosoftGraphActivityLogs, logged whatever its auditing)",
+                                   pl ? ", " : "", w->graph_reads);
         }
         if (w->new_place_signins && pl < sizeof(parts)) {
             pl += (size_t)snprintf(parts + pl, sizeof(parts) - pl,
@@ -369,6 +459,7 @@ static void free_state(void *sv)
         m365_map_free(&s->w[i].earlier_users);
     }
     m365_map_free(&s->holders);
+    m365_map_free(&s->ids);
     m365_distinct_free(&s->shared);
     m365_map_free(&s->places);
     m365_map_free(&s->mbx_apps);
@@ -388,7 +479,9 @@ const struct m365_detection m365_detect_mailbox_access_after_audit_disabled = {
                 "For each mailbox whose auditing another rule found switched off "
                 "(advanced-audit-disabled, mail-audit-stopped), signs of access inside the "
                 "window (switched off until re-enabled or the end of the evidence): reads by "
-                "others still logged before the change took effect, sign-ins of the owner to "
+                "others still logged before the change took effect, Graph requests by others "
+                "for its mail (MicrosoftGraphActivityLogs, written whatever the mailbox's "
+                "auditing), sign-ins of the owner to "
                 "Exchange Online from networks the owner had not used before, activity (sign-ins, "
                 "mailbox reads) of accounts and applications holding full_access_as_app or "
                 "ApplicationImpersonation. Reads by the mailbox's regular readers (an application "
@@ -403,7 +496,7 @@ const struct m365_detection m365_detect_mailbox_access_after_audit_disabled = {
         },
     .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_MAILBOX_ITEM) |
              M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_DIRECTORY) |
-             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN),
+             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST),
     .state_size = sizeof(struct state),
     .reads_facts = true,
     .init = init,

@@ -162,6 +162,7 @@ struct exposure_acc {
     const char *mailbox;
     uint64_t items;
     uint32_t records;
+    uint32_t graph_requests;
     int64_t first, last;
     const char *folders[32];
     size_t n_folders;
@@ -352,19 +353,20 @@ struct incident_reads {
     const char *aside_ips[32];
 };
 
-static void count_read(struct incident_reads *r, const struct m365_event *ev)
+/* mailbox: the event's, its owner's object id resolved to a UPN where the logs tie them. */
+static void count_read(struct incident_reads *r, const struct m365_event *ev, const char *mailbox)
 {
     bool fresh;
-    struct exposure_acc *a =
-        m365_map_obtain(&r->acc, ev->mail->mailbox_upn, NULL, sizeof(*a), &fresh);
+    struct exposure_acc *a = m365_map_obtain(&r->acc, mailbox, NULL, sizeof(*a), &fresh);
     if (!a) {
         return;
     }
     if (fresh) {
-        a->mailbox = ev->mail->mailbox_upn;
+        a->mailbox = mailbox;
         a->first = ev->time_ms;
     }
     a->records++;
+    a->graph_requests += ev->kind == M365_EV_GRAPH_REQUEST;
     a->items += ev->mail->n_items ? ev->mail->n_items
                 : ev->mail->operation_count ? ev->mail->operation_count
                                             : 1;
@@ -408,6 +410,7 @@ static void finish_exposure(struct m365_arena *ar, struct m365_incident *inc, st
             ex[k].mailbox = a->mailbox;
             ex[k].items = a->items;
             ex[k].records = a->records;
+            ex[k].graph_requests = a->graph_requests;
             ex[k].first_ms = a->first;
             ex[k].last_ms = a->last;
             ex[k].n_folders = a->n_folders;
@@ -448,6 +451,40 @@ static bool named_at(struct m365_detect_state *d, const struct m365_incident *in
         }
     }
     return named;
+}
+
+/* Entra object id (lower-case, interned) -> UPN, from the sign-ins that carry both: a Graph
+ * request names the mailbox it read by its owner's id as often as by UPN. */
+static enum m365_status owner_ids(struct m365_scan *s, struct m365_map *ids)
+{
+    size_t n = m365_scan_n_events(s);
+    struct m365_event buf;
+    for (size_t i = 0; i < n; i++) {
+        if (m365_scan_event_kind(s, i) != M365_EV_SIGNIN) {
+            continue;
+        }
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
+        if (!ev || !ev->actor_id || !ev->actor_upn ||
+            !m365_is_guid(ev->actor_id, strlen(ev->actor_id))) {
+            continue;
+        }
+        size_t len = strlen(ev->actor_id);
+        char low[64];
+        for (size_t c = 0; c < len; c++) {
+            low[c] = (char)(ev->actor_id[c] >= 'A' && ev->actor_id[c] <= 'Z'
+                                ? ev->actor_id[c] + 32
+                                : ev->actor_id[c]);
+        }
+        const char *key = m365_scan_intern(s, low, len);
+        void **slot = key ? m365_map_put(ids, key, NULL) : NULL;
+        if (!slot) {
+            return M365_E_NOMEM;
+        }
+        if (!*slot) {
+            *slot = (void *)(uintptr_t)ev->actor_upn;
+        }
+    }
+    return M365_OK;
 }
 
 static bool established(const struct reach *e)
@@ -547,9 +584,11 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
         }
     }
     struct m365_map bearers = {0}; /* session or token key -> bearer_link list */
+    struct m365_map ids = {0};     /* owner object id -> UPN, made when a Graph read needs it */
+    bool ids_made = false;
     for (size_t i = 0; st == M365_OK && i < n; i++) {
         uint8_t kind = m365_scan_event_kind(s, i);
-        if (kind != M365_EV_MAIL_ACCESS &&
+        if (kind != M365_EV_MAIL_ACCESS && kind != M365_EV_GRAPH_REQUEST &&
             (!by_address || !(M365_KIND_BIT(kind) & BEARER_KINDS))) {
             continue;
         }
@@ -576,8 +615,21 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
                 }
             }
         }
-        if (kind != M365_EV_MAIL_ACCESS || !ev->mail || !ev->mail->mailbox_upn) {
+        /* A mail read: MailItemsAccessed, or a Graph request that read a mailbox's messages
+         * and succeeded (MicrosoftGraphActivityLogs: logged whatever the mailbox's auditing). */
+        bool graph = kind == M365_EV_GRAPH_REQUEST;
+        if ((kind != M365_EV_MAIL_ACCESS && !graph) || !ev->mail || !ev->mail->mailbox_upn ||
+            (graph && ev->result != M365_RESULT_SUCCESS)) {
             continue;
+        }
+        const char *mailbox = ev->mail->mailbox_upn;
+        if (graph && m365_is_guid(mailbox, strlen(mailbox))) {
+            if (!ids_made) {
+                ids_made = true;
+                st = owner_ids(s, &ids);
+            }
+            const char *upn = m365_map_get(&ids, mailbox, NULL); /* both interned */
+            mailbox = upn ? upn : mailbox;
         }
         const struct bearer_link *held[2] = {
             sk ? m365_map_get(&bearers, sk, NULL) : NULL,
@@ -635,7 +687,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             for (size_t j = at[c]; j < k && strcmp(r[j].value, v[c]) == 0; j++) {
                 struct incident_reads *d = &ir[r[j].incident];
                 if (d->seen == i + 1) {
-                    count_read(d, ev);
+                    count_read(d, ev, mailbox);
                     d->seen = SIZE_MAX; /* counted */
                 }
             }
@@ -644,13 +696,14 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             for (const struct bearer_link *l = held[b]; l; l = l->next) {
                 struct incident_reads *d = &ir[l->incident];
                 if (d->seen == i + 1) {
-                    count_read(d, ev);
+                    count_read(d, ev, mailbox);
                     d->seen = SIZE_MAX;
                 }
             }
         }
     }
     bearers_free(&bearers);
+    m365_map_free(&ids);
     M365_MAP_EACH(&signed_in, slot)
     {
         free(slot->val);

@@ -110,11 +110,13 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
         text_of(ctx, rec, "callerIpAddress", &s, &len)) {
         m365_ev_set_ip(ctx, s, len);
     }
-    if (text_of(ctx, props, "requestUri", &s, &len)) {
-        m365_ev_add_extra(ctx, "requestUri", 10, s, len);
+    const char *uri = NULL, *method = NULL, *caller = NULL;
+    size_t ulen = 0, mlen = 0, clen = 0;
+    if (text_of(ctx, props, "requestUri", &uri, &ulen)) {
+        m365_ev_add_extra(ctx, "requestUri", 10, uri, ulen);
     }
-    if (text_of(ctx, props, "requestMethod", &s, &len)) {
-        m365_ev_add_extra(ctx, "requestMethod", 13, s, len);
+    if (text_of(ctx, props, "requestMethod", &method, &mlen)) {
+        m365_ev_add_extra(ctx, "requestMethod", 13, method, mlen);
     }
     if (text_of(ctx, props, "riskEventType", &s, &len)) {
         m365_ev_add_extra(ctx, "riskEventType", 13, s, len);
@@ -128,6 +130,14 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
         ev->actor_type = M365_ACTOR_USER;
     } else if (ev->app_id) {
         ev->actor_type = M365_ACTOR_SERVICE_PRINCIPAL;
+    }
+    if (ev->kind == M365_EV_GRAPH_REQUEST) {
+        /* An app-only request names its service principal; /me is the signed-in user. */
+        if (!ev->actor_id && text_of(ctx, props, "servicePrincipalId", &s, &len)) {
+            ev->actor_id = m365_ev_intern_lower(ctx, s, len);
+        }
+        text_of(ctx, props, "userId", &caller, &clen);
+        m365_ev_graph_mail_read(ctx, uri, ulen, method, mlen, caller, clen);
     }
     m365_ev_commit(ctx, raw, raw_len);
 }

@@ -556,6 +556,12 @@ void m365_map_la_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t lin
         m365_map_cloudapp_event(ctx, row, line, offset, raw, raw_len);
         return;
     }
+    if (typed ? m365_ieqn(s, len, "MicrosoftGraphActivityLogs")
+              : m365_jget(row, "RequestUri", NULL).present &&
+                    m365_jget(row, "RequestMethod", NULL).present) {
+        m365_map_graph_activity_row(ctx, row, line, offset, raw, raw_len);
+        return;
+    }
     if (typed) {
         for (size_t i = 0; i < sizeof(la_tables) / sizeof(la_tables[0]); i++) {
             if (m365_ieqn(s, len, la_tables[i].table)) {
@@ -595,8 +601,8 @@ void m365_map_la_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t lin
         return;
     case M365_LOG_UNKNOWN:
         m365_ctx_skip(ctx, line, "Type",
-                      "not a SigninLogs, AAD*SignInLogs, AuditLogs, OfficeActivity or "
-                      "CloudAppEvents row");
+                      "not a SigninLogs, AAD*SignInLogs, AuditLogs, OfficeActivity, "
+                      "CloudAppEvents or MicrosoftGraphActivityLogs row");
         return;
     default:
         m365_map_entra_signin(ctx, row, none, src, line, offset, raw, raw_len);

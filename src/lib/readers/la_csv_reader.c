@@ -227,7 +227,7 @@ const struct m365_reader m365_reader_la_csv = {
     "la-csv",
     "Log Analytics CSV export",
     "Log Analytics / Microsoft Sentinel portal \"Export to CSV\" of SigninLogs, "
-    "AAD*SignInLogs, AuditLogs or OfficeActivity query results",
+    "AAD*SignInLogs, AuditLogs, OfficeActivity or MicrosoftGraphActivityLogs query results",
     la_sniff,
     la_read,
     false, /* a quoted field may span lines: never split */

@@ -384,8 +384,13 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
                 const struct m365_exposure *e = &inc->exposed[k];
                 m365_buf_puts(b, "<tr><td>");
                 esc(b, e->mailbox);
-                m365_buf_printf(b, "</td><td class=\"num\">%llu</td><td class=\"num\">%u</td><td>",
+                m365_buf_printf(b, "</td><td class=\"num\">%llu</td><td class=\"num\">%u",
                                 (unsigned long long)e->items, e->records);
+                if (e->graph_requests) {
+                    m365_buf_printf(b, " (%u Graph request%s)", e->graph_requests,
+                                    e->graph_requests > 1 ? "s" : "");
+                }
+                m365_buf_puts(b, "</td><td>");
                 esc_lines(b, e->folders, e->n_folders);
                 m365_buf_puts(b, "</td><td>");
                 time_txt(b, e->first_ms);
