@@ -198,7 +198,8 @@ expect_eq "none set aside where no session was taken" \
 # Graph requests that read mail (MicrosoftGraphActivityLogs, here a Log Analytics export) count
 # as reads, logged whatever the mailbox's auditing: /me/messages is the caller's mailbox, named by
 # its object id and resolved to the UPN a sign-in ties it to; /users/{UPN}/ the UPN's; an id no
-# sign-in names stays an id. Not reads: a refused request, a POST, a request for files.
+# sign-in names stays an id. Not reads: a refused request, a POST, a request for files, the list
+# of mail folders (names and counts, no message).
 U_OMAR=2c7e9f14-5a83-4d6b-b0e1-7f4a3c9d8e25
 U_GONE=8f3a61d2-04be-4c97-a5e8-2d1b7c9f0e43
 GRAPH=https://graph.microsoft.com
@@ -214,10 +215,11 @@ cp "$WORK/audit.jsonl" "$WORK/graph.jsonl"
         "$D" "$U_OMAR" "$ORG"
     graph_req 2026-04-02T10:05:12 "$IP" GET 200 "$GRAPH/v1.0/me/messages?\$top=50&\$select=subject,from" "$U_OMAR"
     graph_req 2026-04-02T10:07:40 "$IP" GET 200 "$GRAPH/v1.0/users/sofia.marin%40$D/mailFolders('Inbox')/messages" "$U_OMAR"
-    graph_req 2026-04-02T10:09:03 "$IP" GET 200 "$GRAPH/beta/users/$U_GONE/messages/AAMkAGI2T/attachments" "$U_OMAR"
+    graph_req 2026-04-02T10:09:03 "$IP" GET 200 "$GRAPH/beta/users('$U_GONE')/messages/AAMkAGI2T/attachments" "$U_OMAR"
     graph_req 2026-04-02T10:10:21 "$IP" GET 403 "$GRAPH/v1.0/users/james.obi@$D/messages" "$U_OMAR"
     graph_req 2026-04-02T10:11:45 "$IP" POST 202 "$GRAPH/v1.0/me/sendMail" "$U_OMAR"
     graph_req 2026-04-02T10:12:30 "$IP" GET 200 "$GRAPH/v1.0/users/tarik.sen@$D/drive/root/children" "$U_OMAR"
+    graph_req 2026-04-02T10:13:02 "$IP" GET 200 "$GRAPH/v1.0/users/tarik.sen@$D/mailFolders?\$top=100" "$U_OMAR"
 } >"$WORK/graph-la.json"
 # The same log from Azure Monitor (a storage account's PT1H.json): an application's own request,
 # no user, from the proxy.
@@ -227,7 +229,7 @@ scan_json "$WORK/graph.json" "$WORK/graph.err" --events "$WORK/graph.events" "$W
     "$WORK/PT1H.json"
 expect_eq "graph scan exit" "$RC" 0
 expect_eq "Graph activity rows parsed" \
-    "$(jq -r '[.evidence.formats[] | select(.name == "la-json") | .parsed, .skipped] | join(",")' "$WORK/graph.json")" "7,0"
+    "$(jq -r '[.evidence.formats[] | select(.name == "la-json") | .parsed, .skipped] | join(",")' "$WORK/graph.json")" "8,0"
 expect_eq "exposure with the Graph reads" \
     "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox | split("@")[0])=\(.items)/\(.records)/\(.graph_requests)"] | join(" ")' "$WORK/graph.json")" \
     "$U_GONE=1/1/1 lena.berg=4/2/1 omar.haddad=5/2/1 sofia.marin=6/2/1"
@@ -241,7 +243,7 @@ jq -r -s 'map(select(.Type == "MicrosoftGraphActivityLogs")) | (.[0] | keys_unso
 "$BIN" scan --no-progress --events "$WORK/csv.events" "$WORK/graph-la.csv" >/dev/null 2>&1
 expect_eq "the CSV download: each request's mailbox read, or none" \
     "$(jq -r '"\(.format)/\(.error_code)/\(.mail.mailbox // "-" | split("@")[0])"' "$WORK/csv.events" | tr '\n' ' ')" \
-    "la-csv/200/$U_OMAR la-csv/200/sofia.marin la-csv/200/$U_GONE la-csv/403/james.obi la-csv/202/- la-csv/200/- "
+    "la-csv/200/$U_OMAR la-csv/200/sofia.marin la-csv/200/$U_GONE la-csv/403/james.obi la-csv/202/- la-csv/200/- la-csv/200/- "
 
 # The late read joins when it follows within 7 days of the others.
 sed -i 's/2026-05-20T16:05:44/2026-04-20T16:05:44/' "$WORK/audit.jsonl"
