@@ -53,6 +53,7 @@ struct app {
     struct m365_map ips, users, paths;
     const struct m365_event *ev[MAX_EV];
     uint32_t n_ev, n_total;
+    uint32_t graph_requests; /* of the reads: Graph requests, which count no items */
 };
 
 struct state {
@@ -62,8 +63,13 @@ struct state {
 
 static void init(struct m365_dctx *dc, void *sv)
 {
-    (void)dc;
     ((struct state *)sv)->mail_start = INT64_MIN;
+    if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
+        !m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST)) {
+        m365_dctx_not_evaluated(dc, "needs MailItemsAccessed records (Audit Premium: E5 or the "
+                                    "add-on) or Microsoft Graph activity logs; the evidence "
+                                    "holds neither");
+    }
 }
 
 static void bump(struct m365_map *m, const void *k)
@@ -78,7 +84,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
-    if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE) {
+    /* A Graph request that read a mailbox's messages counts when it succeeded; it names the
+     * mailbox by UPN, or by its owner's object id, which stands for the mailbox here. */
+    if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE ||
+        (ev->kind == M365_EV_GRAPH_REQUEST && ev->result != M365_RESULT_SUCCESS)) {
         return;
     }
     if (s->mail_start == INT64_MIN) {
@@ -102,8 +111,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (b && fresh) {
         b->first = ev->time_ms;
     }
+    bool graph = ev->kind == M365_EV_GRAPH_REQUEST;
+    a->graph_requests += graph;
     if (b) {
-        b->items += m365_mail_items(ev);
+        b->items += graph ? 0 : m365_mail_items(ev);
         b->records++;
         b->last = ev->time_ms;
         b->not_owner |= m365_mail_not_owner(ev);
@@ -269,6 +280,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     m365_buf_putc(d, ']');
     m365_json_key(d, first, "items");
     m365_buf_printf(d, "%llu", (unsigned long long)items);
+    m365_json_key(d, first, "graph_requests");
+    m365_buf_printf(d, "%u", a->graph_requests);
     m365_json_key(d, first, "peak_mailboxes_in_window");
     m365_buf_printf(d, "%u", a->peak);
     m365_json_key(d, first, "vip_mailbox");
@@ -305,9 +318,21 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         snprintf(why + w, sizeof(why) - w, "; it holds %s on every mailbox (tenant snapshot)",
                  sa.n_roles ? sa.roles[0] : "a mail permission");
     }
-    m365_fb_summary(fb, "Application %s%s%s%s read %llu items in %zu mailboxes over %s%s.", a->id,
-                    fp ? " (" : "", fp ? fp->name : "", fp ? ")" : "", (unsigned long long)items,
-                    nb, np ? paths[0] : "the API", why);
+    /* A Graph request says which mailbox it read, not how many messages. */
+    char what[160];
+    if (a->graph_requests == a->n_total) {
+        snprintf(what, sizeof(what), "made %u Graph request(s) for the mail of %zu mailboxes",
+                 a->graph_requests, nb);
+    } else {
+        const char *path = "the API"; /* the first of the item reads' paths */
+        for (size_t i = np; i-- > 0;) {
+            path = strcmp(paths[i], "Graph") != 0 ? paths[i] : path;
+        }
+        snprintf(what, sizeof(what), "read %llu items in %zu mailboxes over %s%s",
+                 (unsigned long long)items, nb, path, a->graph_requests ? " and Graph" : "");
+    }
+    m365_fb_summary(fb, "Application %s%s%s%s %s%s.", a->id, fp ? " (" : "", fp ? fp->name : "",
+                    fp ? ")" : "", what, why);
     m365_fb_end(fb);
 }
 
@@ -351,7 +376,8 @@ const struct m365_detection m365_detect_app_mailbox_access = {
             .severity = M365_SEV_HIGH,
             .techniques = techniques,
             .description =
-                "MailItemsAccessed (and other mailbox item operations) whose AppId / ClientAppId "
+                "MailItemsAccessed (and other mailbox item operations), or Graph requests for a "
+                "mailbox's messages (MicrosoftGraphActivityLogs), whose AppId / ClientAppId "
                 "is not one of Microsoft's own clients, over EWS or Graph/REST, reading at least "
                 "min_mailboxes mailboxes within the window, or any --vip mailbox, or logging on as "
                 "another account than the mailbox owner (LogonUserSid differs from "
@@ -361,7 +387,8 @@ const struct m365_detection m365_detect_app_mailbox_access = {
                 "loaded beside the logs shows it holding an application permission to all mail "
                 "(Mail.Read, Mail.ReadWrite, full_access_as_app). An application that already "
                 "reads mail when the records start (a backup product) is baseline.",
-            .needs = "MailItemsAccessed records (Audit Premium: E5 or the add-on)",
+            .needs = "MailItemsAccessed records (Audit Premium: E5 or the add-on), or Microsoft "
+                     "Graph activity logs",
             .blind_spots =
                 "Mailboxes without Audit (Premium) log no reads at all: an application reading "
                 "them is invisible (see the coverage section). Throttled mailboxes stop logging "
@@ -370,8 +397,8 @@ const struct m365_detection m365_detect_app_mailbox_access = {
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
     .cfg_size = sizeof(struct cfg),
-    .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_MAILBOX_ITEM),
-    .needs = M365_KIND_BIT(M365_EV_MAIL_ACCESS),
+    .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_MAILBOX_ITEM) |
+             M365_KIND_BIT(M365_EV_GRAPH_REQUEST),
     .state_size = sizeof(struct state),
     .init = init,
     .observe = observe,

@@ -18,6 +18,9 @@ bool m365_mail_is_app(const struct m365_event *ev)
 
 const char *m365_mail_path(const struct m365_event *ev)
 {
+    if (ev->kind == M365_EV_GRAPH_REQUEST) {
+        return "Graph";
+    }
     const char *ci = ev->mail ? ev->mail->client_info : NULL;
     if (!ci) {
         return "other";
