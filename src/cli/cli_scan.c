@@ -443,6 +443,18 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
                 "cannot be seen)",
              4);
     }
+    /* The Graph activity log does not depend on the mailbox's auditing. */
+    const struct m365_source_stats *ga = m365_scan_log_stats(s, M365_LOG_GRAPH_ACTIVITY);
+    if (ga && ga->events) {
+        char a[24], b[24];
+        fmt_time(ga->first_ms, a, sizeof(a));
+        fmt_time(ga->last_ms, b, sizeof(b));
+        snprintf(mline, sizeof(mline),
+                 "Graph activity log %.10s .. %.10s: Graph reads of any mailbox are logged there "
+                 "whatever its auditing (EWS, Outlook and OWA reads are not)",
+                 a, b);
+        wrap(o, mline, 4);
+    }
     if (cv->n_not_auditable) {
         snprintf(mline, sizeof(mline),
                  "Tenant snapshot: %zu mailbox%s cannot log MailItemsAccessed at all (no Audit "

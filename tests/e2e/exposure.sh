@@ -236,6 +236,12 @@ expect_eq "exposure with the Graph reads" \
 expect_eq "an application's own Graph read: no caller, its service principal" \
     "$(jq -r 'select(.format == "azmon-json") | "\(.actor.type)/\(.actor.id)/\(.mail.mailbox)"' "$WORK/graph.events")" \
     "service-principal/e2a5c831-7f4d-4b69-8c10-3d9b6f2e7a54/lena.berg@$D"
+"$BIN" coverage --no-progress "$WORK/graph.jsonl" "$WORK/graph-la.json" >"$WORK/graph-cov.txt" 2>/dev/null
+expect_grep "coverage names the Graph activity log's days" "$WORK/graph-cov.txt" \
+    '^    Graph activity log 2026-04-02 \.\. 2026-04-02: Graph reads of any mailbox'
+"$BIN" coverage --no-progress "$WORK/audit.jsonl" >"$WORK/nograph-cov.txt" 2>/dev/null
+expect_eq "and says nothing of it without one" "$(grep -c 'Graph activity log' "$WORK/nograph-cov.txt")" 0
+
 # The Log Analytics portal's CSV download of the same rows.
 jq -r -s 'map(select(.Type == "MicrosoftGraphActivityLogs")) | (.[0] | keys_unsorted |
     map(if . == "TimeGenerated" then "TimeGenerated [UTC]" else . end)), (.[] | [.[]]) | @csv' \
