@@ -103,7 +103,8 @@ void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t 
         !(seg_starts(s, n, "messages") || seg_starts(s, n, "mailFolders"))) {
         return;
     }
-    /* Messages, not the folder list: …/mailFolders('Inbox')/messages, …/childFolders/{id}/messages. */
+    /* Messages, not the folder list: …/mailFolders('Inbox')/messages,
+     * …/childFolders/{id}/messages. */
     while (!seg_starts(s, n, "messages")) {
         if (!next_seg(&p, end, &s, &n)) {
             return;

@@ -33,6 +33,6 @@ static void read_la(struct m365_read_ctx *ctx)
 const struct m365_reader m365_reader_la_json = {
     "la-json", "Log Analytics / Sentinel rows (JSON)",
     "SigninLogs, AADNonInteractiveUserSignInLogs, AADServicePrincipalSignInLogs, AuditLogs, "
-    "OfficeActivity and MicrosoftGraphActivityLogs exported as JSON (az monitor log-analytics query, API); dynamic columns may "
-    "be JSON strings",
+    "OfficeActivity and MicrosoftGraphActivityLogs exported as JSON (az monitor log-analytics "
+    "query, API); dynamic columns may be JSON strings",
     sniff_la, read_la, true};
