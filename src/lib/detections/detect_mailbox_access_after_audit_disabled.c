@@ -219,9 +219,9 @@ static const char *id_key(struct m365_dctx *dc, const char *id)
 
 /* A Graph request that read a mailbox's mail (MicrosoftGraphActivityLogs): the mailbox's UPN,
  * its owner's object id resolved through the sign-ins seen so far; NULL for anything else. *other
- * says whether someone other than the owner read it: an application's own request, another
- * user's, or the owner's through an application not Microsoft's. A user the sign-ins do not
- * name is not taken for someone else. */
+ * says whether someone other than the owner read it: an application's own request (not one of
+ * Microsoft's), another user's, or the owner's through an application not Microsoft's. A user
+ * the sign-ins do not name is not taken for someone else. */
 static const char *graph_read(struct m365_dctx *dc, struct state *s, const struct m365_event *ev,
                               bool *other)
 {
@@ -241,8 +241,11 @@ static const char *graph_read(struct m365_dctx *dc, struct state *s, const struc
         const char *k = id_key(dc, ev->actor_id);
         caller = k ? m365_map_get(&s->ids, k, NULL) : NULL;
     }
-    *other = ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL || (caller && caller != mbx) ||
-             m365_mail_is_app(ev);
+    /* Microsoft's own services reading as themselves (no user) are Exchange's business. */
+    const char *app = m365_mail_client(ev);
+    bool microsoft = app && m365_first_party_app(app);
+    *other = (ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL && !microsoft) ||
+             (caller && caller != mbx) || m365_mail_is_app(ev);
     return mbx;
 }
 

@@ -79,9 +79,16 @@ intruder = [request("2026-03-07T16:05:41", "40.76.173.208",
             request("2026-03-07T16:06:02", "40.76.173.208",
                     f"{GRAPH}/v1.0/users/{LUCIA.replace('@', '%40')}/messages?$top=999&$skip=999",
                     INTRUDER, sp=INTRUDER_SP)]
-refused = [request("2026-03-07T16:04:12", "40.76.173.208",
+# Exchange Online's own service principal reads her inbox as itself (a Microsoft service's
+# housekeeping): not someone reading her mail.
+refused = [request("2026-03-07T19:30:44", "52.96.12.40",
+                   f"{GRAPH}/v1.0/users/{LUCIA_ID}/mailFolders/inbox/messages?$top=10",
+                   "00000002-0000-0ff1-ce00-000000000000", sp="a180a517-d1dc-49cd-840f-d8ed6d18c848",
+                   agent="Exchange/15.20"),
+           request("2026-03-07T16:04:12", "40.76.173.208",
                    f"{GRAPH}/v1.0/users/{LUCIA_ID}/messages", INTRUDER, sp=INTRUDER_SP,
                    status=403)]
+# (The service principal's read and the refused request go in both cases.)
 
 
 def case(name, audit, graph, expect):
