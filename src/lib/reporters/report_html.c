@@ -592,6 +592,16 @@ static void coverage(struct m365_buf *b, const struct m365_scan *s)
                     "Audit Premium licence, auditing off or bypassed): reads of those mailboxes "
                     "cannot be seen.</p>",
                     cv->n_visible, cv->n_invisible);
+    /* The Graph activity log does not depend on the mailbox's auditing. */
+    const struct m365_source_stats *ga = m365_scan_log_stats(s, M365_LOG_GRAPH_ACTIVITY);
+    if (ga && ga->events) {
+        m365_buf_puts(b, "<p>The Graph activity log covers ");
+        time_txt(b, ga->first_ms);
+        m365_buf_puts(b, " &ndash; ");
+        time_txt(b, ga->last_ms);
+        m365_buf_puts(b, " UTC: Graph reads of any mailbox are logged there whatever its auditing "
+                         "(EWS, Outlook and OWA reads are not).</p>");
+    }
     m365_buf_puts(b, "<table><tr><th>mailbox</th><th>read records</th><th>owner sign-ins</th>"
                      "<th>auditing off</th><th>throttled</th></tr>");
     for (size_t i = 0; i < cv->n_mailboxes && i < 500; i++) {
