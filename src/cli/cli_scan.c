@@ -249,6 +249,10 @@ static void exposure_how(FILE *o, const struct m365_exposure *e)
 {
     char line[512];
     size_t w = 0;
+    if (e->graph_requests && e->items) { /* else the row counts them */
+        w += (size_t)snprintf(line, sizeof(line), "%u Graph request%s%s", e->graph_requests,
+                              e->graph_requests > 1 ? "s" : "", e->n_via ? "; " : "");
+    }
     for (size_t i = 0; i < e->n_via && i < 2 && w < sizeof(line); i++) {
         w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s", i ? ", " : "via ", e->via[i]);
     }
@@ -332,9 +336,12 @@ static void print_incidents(struct scan_cli *c, const struct m365_scan *s, FILE 
                 fmt_time(e->last_ms, b, sizeof(b));
                 fputs("      ", o);
                 cli_put_safe(o, e->mailbox, one_line ? w : -1);
-                /* Month, day and minute: the year is the incident's. */
-                fprintf(o, "%s %6llu items  %.11s .. %.11s\n", one_line ? "" : "\n        ",
-                        (unsigned long long)e->items, a[0] == '-' ? a : a + 5,
+                /* Month, day and minute: the year is the incident's. A mailbox read only
+                 * through Graph requests has requests, not items. */
+                bool requests = e->graph_requests && !e->items;
+                fprintf(o, "%s %6llu %s  %.11s .. %.11s\n", one_line ? "" : "\n        ",
+                        (unsigned long long)(requests ? e->graph_requests : e->items),
+                        requests ? "reqs " : "items", a[0] == '-' ? a : a + 5,
                         b[0] == '-' ? b : b + 5);
                 exposure_how(o, e);
             }

@@ -366,8 +366,11 @@ static void count_read(struct incident_reads *r, const struct m365_event *ev, co
         a->first = ev->time_ms;
     }
     a->records++;
-    a->graph_requests += ev->kind == M365_EV_GRAPH_REQUEST;
-    a->items += ev->mail->n_items ? ev->mail->n_items
+    /* A Graph request names the mailbox it read, not how many messages: no items. */
+    bool graph = ev->kind == M365_EV_GRAPH_REQUEST;
+    a->graph_requests += graph;
+    a->items += graph                 ? 0
+                : ev->mail->n_items ? ev->mail->n_items
                 : ev->mail->operation_count ? ev->mail->operation_count
                                             : 1;
     a->last = ev->time_ms;
@@ -393,7 +396,8 @@ static bool owners_address(const struct m365_map *signed_in, const char *ip, int
 static void set_aside(struct incident_reads *r, const struct m365_event *ev)
 {
     r->aside.records++;
-    r->aside.items += ev->mail->n_items ? ev->mail->n_items
+    r->aside.items += ev->kind == M365_EV_GRAPH_REQUEST ? 0
+                      : ev->mail->n_items             ? ev->mail->n_items
                       : ev->mail->operation_count ? ev->mail->operation_count
                                                   : 1;
     add_unique(r->aside_ips, &r->aside.n_ips, 32, ev->ip);
@@ -803,12 +807,21 @@ static void story(struct m365_scan *s, struct m365_detect_state *d, struct m365_
         }
     }
     if (inc->n_exposed) {
-        uint64_t items = 0;
+        uint64_t items = 0, graph = 0;
         for (size_t i = 0; i < inc->n_exposed; i++) {
             items += inc->exposed[i].items;
+            graph += inc->exposed[i].graph_requests;
         }
-        m365_buf_printf(&b, " Exposure: %zu mailbox%s read (%llu items).", inc->n_exposed,
-                        inc->n_exposed > 1 ? "es" : "", (unsigned long long)items);
+        m365_buf_printf(&b, " Exposure: %zu mailbox%s read (", inc->n_exposed,
+                        inc->n_exposed > 1 ? "es" : "");
+        if (items || !graph) {
+            m365_buf_printf(&b, "%llu items%s", (unsigned long long)items, graph ? ", " : "");
+        }
+        if (graph) {
+            m365_buf_printf(&b, "%llu Graph request%s", (unsigned long long)graph,
+                            graph > 1 ? "s" : "");
+        }
+        m365_buf_puts(&b, ").");
     }
     if (inc->set_aside.records) {
         m365_buf_printf(&b,
