@@ -41,7 +41,7 @@ struct mbox {
 
 struct app {
     const char *id;
-    int64_t first_seen;
+    int64_t first_seen[2]; /* its first read in each log (MAIL_LOG, GRAPH_LOG); INT64_MIN: none */
     struct m365_map boxes;   /* mailbox -> struct mbox */
     struct m365_map window;  /* mailbox -> accesses in the window (count) */
     size_t in_window;        /* distinct mailboxes in the window */
@@ -58,12 +58,18 @@ struct app {
 
 struct state {
     struct m365_map apps;
-    int64_t mail_start;
+    /* The first record of each log that shows mail reads: an application is baseline when it
+     * reads from the start of a log that shows its reads (the Graph activity log starting
+     * earlier says nothing of an EWS reader). */
+    int64_t mail_start[2];
 };
+
+enum { MAIL_LOG, GRAPH_LOG };
 
 static void init(struct m365_dctx *dc, void *sv)
 {
-    ((struct state *)sv)->mail_start = INT64_MIN;
+    struct state *s = sv;
+    s->mail_start[MAIL_LOG] = s->mail_start[GRAPH_LOG] = INT64_MIN;
     if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
         !m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST)) {
         m365_dctx_not_evaluated(dc, "needs MailItemsAccessed records (Audit Premium: E5 or the "
@@ -90,8 +96,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         (ev->kind == M365_EV_GRAPH_REQUEST && ev->result != M365_RESULT_SUCCESS)) {
         return;
     }
-    if (s->mail_start == INT64_MIN) {
-        s->mail_start = ev->time_ms; /* events arrive in time order: the first mail record */
+    int log = ev->kind == M365_EV_GRAPH_REQUEST ? GRAPH_LOG : MAIL_LOG;
+    if (s->mail_start[log] == INT64_MIN) {
+        s->mail_start[log] = ev->time_ms; /* events arrive in time order */
     }
     if (ev->actor_type == M365_ACTOR_SYSTEM || !m365_mail_is_app(ev)) {
         return;
@@ -104,7 +111,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     if (fresh) {
         a->id = id;
-        a->first_seen = ev->time_ms;
+        a->first_seen[MAIL_LOG] = a->first_seen[GRAPH_LOG] = INT64_MIN;
+    }
+    if (a->first_seen[log] == INT64_MIN) {
+        a->first_seen[log] = ev->time_ms;
     }
     const char *mb = ev->mail->mailbox_upn;
     struct mbox *b = m365_map_obtain(&a->boxes, mb, NULL, sizeof(*b), &fresh);
@@ -185,7 +195,11 @@ static size_t keys(const struct m365_map *m, const char **out, size_t max)
 
 static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, struct app *a)
 {
-    bool established = s->mail_start != INT64_MIN && a->first_seen - s->mail_start <= c->established;
+    bool established = false;
+    for (int log = MAIL_LOG; log <= GRAPH_LOG; log++) {
+        established |= a->first_seen[log] != INT64_MIN &&
+                       a->first_seen[log] - s->mail_start[log] <= c->established;
+    }
     bool many = a->peak >= c->min_mailboxes;
     if (established || !(many || a->vip || a->impersonation)) {
         return;

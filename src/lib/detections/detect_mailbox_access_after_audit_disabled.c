@@ -51,13 +51,15 @@ struct state {
     struct m365_map mbx_apps;  /* (mailbox, app) -> 1: apps that read a mailbox */
     struct m365_app_facts apps; /* a grantee's app id when the grant record lacks it */
     struct m365_map ids;        /* a user's object id (lower-case) -> UPN, from sign-ins */
-    int64_t mail_first;         /* the first mail record: where the readers' history begins */
+    /* The first mail record of each log (Exchange's, the Graph activity log): where the history
+     * of the readers that log shows begins. */
+    int64_t mail_first[2];
 };
 
 static void init(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
-    s->mail_first = M365_TIME_NONE;
+    s->mail_first[0] = s->mail_first[1] = M365_TIME_NONE;
     for (size_t i = 0; i < m365_dctx_n_facts(dc) && s->n < MAX_WINDOWS; i++) {
         const struct m365_audit_fact *f = m365_dctx_fact(dc, i);
         if (f->throttled || f->from_ms == M365_TIME_NONE) {
@@ -178,7 +180,8 @@ static bool routine_reader(const struct state *s, const struct window *w,
     } else if (!m365_mail_is_app(ev) && ev->actor_upn) {
         before = (uintptr_t)m365_map_get(&w->earlier_users, ev->actor_upn, NULL);
     }
-    bool short_history = s->mail_first != M365_TIME_NONE && w->from - s->mail_first < 2 * DAY_MS;
+    int64_t first = s->mail_first[ev->kind == M365_EV_GRAPH_REQUEST];
+    bool short_history = first != M365_TIME_NONE && w->from - first < 2 * DAY_MS;
     return before == 1 || (before && short_history);
 }
 
@@ -267,8 +270,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         ev->kind == M365_EV_GRAPH_REQUEST ? graph_read(dc, s, ev, &graph_other) : NULL;
     if (ev->kind == M365_EV_GRAPH_REQUEST) {
         /* A Graph read says nothing of grants or places: it is a read, or nothing. */
-        if (graph_mbx && s->mail_first == M365_TIME_NONE) {
-            s->mail_first = ev->time_ms;
+        if (graph_mbx && s->mail_first[1] == M365_TIME_NONE) {
+            s->mail_first[1] = ev->time_ms;
         }
         for (size_t i = 0; graph_mbx && i < s->n; i++) {
             struct window *w = &s->w[i];
@@ -293,8 +296,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     m365_app_facts_observe(&s->apps, dc, ev);
     learn_holders(dc, s, ev);
-    if (ev->mail && s->mail_first == M365_TIME_NONE) {
-        s->mail_first = ev->time_ms; /* events arrive in time order */
+    if (ev->mail && s->mail_first[0] == M365_TIME_NONE) {
+        s->mail_first[0] = ev->time_ms; /* events arrive in time order */
     }
     bool holder = is_holder(s, ev);
     for (size_t i = 0; i < s->n; i++) {

@@ -47,18 +47,24 @@ def request(t, ip, uri, app, sp=None, user=None, status=200, agent=None):
             "SourceSystem": "Azure", "Type": "MicrosoftGraphActivityLogs"}
 
 
-days = ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"]
-rows = []
-for d, day in enumerate(days):
-    for i, (name, oid, home) in enumerate(PEOPLE):
-        for k, hour in enumerate((8, 13, 17)):
-            rows.append(request(f"{day}T{hour:02d}:{(7 * i + 11 * k + d) % 60:02d}:{(13 * i + k) % 60:02d}",
-                                home, f"{GRAPH}/me/mailFolders/inbox/messages?$top=25", OFFICE_APP,
-                                user=oid))
-        # The backup product, app-only, from its vendor's address; from the first night on.
-        rows.append(request(f"{day}T02:{3 + i:02d}:{(17 * i + d) % 60:02d}", "192.0.2.25",
-                            f"{GRAPH}/users/{oid}/messages/delta", BACKUP, sp=BACKUP_SP,
-                            agent="BackupVault/4.2"))
+def everyday(days, backup=True):
+    rows = []
+    for d, day in enumerate(days):
+        for i, (name, oid, home) in enumerate(PEOPLE):
+            for k, hour in enumerate((8, 13, 17)):
+                rows.append(request(f"{day}T{hour:02d}:{(7 * i + 11 * k + d) % 60:02d}:"
+                                    f"{(13 * i + k) % 60:02d}", home,
+                                    f"{GRAPH}/me/mailFolders/inbox/messages?$top=25", OFFICE_APP,
+                                    user=oid))
+            # The backup product, app-only, from its vendor's address; from the first night on.
+            if backup:
+                rows.append(request(f"{day}T02:{3 + i:02d}:{(17 * i + d) % 60:02d}", "192.0.2.25",
+                                    f"{GRAPH}/users/{oid}/messages/delta", BACKUP, sp=BACKUP_SP,
+                                    agent="BackupVault/4.2"))
+    return rows
+
+
+rows = everyday(["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"])
 # The intruder's application pages through four mailboxes from an Azure VM on the fourth day,
 # by UPN and by object id; a fifth request was refused.
 intruder = [request("2026-03-05T16:05:41", "40.76.173.208",
@@ -78,9 +84,12 @@ intruder = [request("2026-03-05T16:05:41", "40.76.173.208",
                     sp=INTRUDER_SP, status=403, agent="python-requests/2.31.0")]
 
 
-def case(name, graph, expect):
+def case(name, graph, expect, audit=None):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
+    if audit:
+        with open(os.path.join(d, "audit.jsonl"), "w", encoding="utf-8") as f:
+            f.write(audit)
     with open(os.path.join(d, "MicrosoftGraphActivityLogs.json"), "w", encoding="utf-8") as f:
         for r in sorted(graph, key=lambda r: r["TimeGenerated"]):
             f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -99,3 +108,9 @@ case("pos_la_graph_new_app_reads_four_mailboxes", rows + intruder,
                                   f"priya.raman@{DOMAIN}"]},
        "details": {"access_paths": ["Graph"], "peak_mailboxes_in_window": 4,
                    "impersonation": False}}])
+# The Graph activity log begins four days before the Exchange mail records, whose backup
+# product reads over EWS from their first night: it is baseline in the log that shows its reads,
+# however much earlier another log begins.
+early = everyday(["2026-02-25", "2026-02-26", "2026-02-27", "2026-02-28", "2026-03-01"], backup=False)
+case("neg_la_ual_graph_log_begins_before_the_mail_log", early, [],
+     audit=open(os.path.join(OUT, "neg_ual_backup_since_start/audit.jsonl"), encoding="utf-8").read())

@@ -114,3 +114,17 @@ case("pos_la_graph_app_reads_after_licence_removed", base, [SIGNIN] + backup + o
        "entities": {"mailboxes": [LUCIA], "apps": [INTRUDER], "ips": ["40.76.173.208"]},
        "details": {"reads_still_logged": 0, "graph_reads": 2, "routine_reads": 1,
                    "apps_that_read_it_before": [BACKUP]}}])
+# Evidence whose Exchange records begin the night before the switch-off (as
+# pos_ual_intruder_beside_backup_service_short_evidence), beside a Graph activity log that begins
+# five days earlier with another user's Outlook: the backup's one night before the window is as
+# regular as the log that shows its reads can tell; the finding still names the intruder alone.
+SHORT = os.path.join(OUT, "pos_ual_intruder_beside_backup_service_short_evidence")
+short_audit = [json.loads(l) for l in open(os.path.join(SHORT, "audit.jsonl"), encoding="utf-8")]
+TOM_ID = "9c3e5a17-4b2d-4f80-a6e1-d7b2c9f0e354"
+tom_signin = dict(SIGNIN, UserPrincipalName="tom.becker@contosodemo.onmicrosoft.com", UserId=TOM_ID,
+                  Id="4d7a1e95-3c28-4b6f-a0d3-62e8f1b9c574", TimeGenerated="2026-03-02T07:58:40.1120000Z",
+                  IPAddress="203.0.113.10", UserDisplayName="Tom Becker")
+tom = [request(f"2026-03-0{d}T{h}:1{d}:2{d}", "203.0.113.10", f"{GRAPH}/v1.0/me/messages?$top=25",
+               OFFICE_APP, user=TOM_ID) for d in range(2, 9) for h in ("08", "13")]
+case("pos_la_ual_graph_log_begins_before_the_mail_log_short_evidence", short_audit,
+     [tom_signin] + tom, json.load(open(os.path.join(SHORT, "expect.json")))["findings"])
