@@ -196,14 +196,20 @@ static bool is_holder(struct state *s, const struct m365_event *ev)
     return false;
 }
 
+static bool place_known(struct m365_dctx *dc, const struct state *s, const char *upn,
+                        const char *ip)
+{
+    if (!ip || !upn) {
+        return false;
+    }
+    const char *net = m365_dctx_ipinfo(dc, ip)->prefix;
+    return net && m365_map_get(&s->places, upn, net);
+}
+
 static bool holder_place_known(struct m365_dctx *dc, const struct state *s,
                                const struct m365_event *ev)
 {
-    if (!ev->ip || !ev->actor_upn) {
-        return false;
-    }
-    const char *net = m365_dctx_ipinfo(dc, ev->ip)->prefix;
-    return net && m365_map_get(&s->places, ev->actor_upn, net);
+    return place_known(dc, s, ev->actor_upn, ev->ip);
 }
 
 /* An object id as the ids map keys it: lower-case, interned. */
@@ -224,9 +230,10 @@ static const char *id_key(struct m365_dctx *dc, const char *id)
  * its owner's object id resolved through the sign-ins seen so far; NULL for anything else. *other
  * says whether someone other than the owner read it: an application's own request (not one of
  * Microsoft's), another user's, or the owner's through an application not Microsoft's. A user
- * the sign-ins do not name is not taken for someone else. */
+ * the sign-ins do not name is not taken for someone else. *by: the user whose token it was, when
+ * the sign-ins name them. */
 static const char *graph_read(struct m365_dctx *dc, struct state *s, const struct m365_event *ev,
-                              bool *other)
+                              bool *other, const char **by)
 {
     if (!ev->mail || !ev->mail->mailbox_upn || ev->result != M365_RESULT_SUCCESS) {
         return NULL;
@@ -247,6 +254,7 @@ static const char *graph_read(struct m365_dctx *dc, struct state *s, const struc
     /* Microsoft's own services reading as themselves (no user) are Exchange's business. */
     const char *app = m365_mail_client(ev);
     bool microsoft = app && m365_first_party_app(app);
+    *by = caller;
     *other = (ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL && !microsoft) ||
              (caller && caller != mbx) || m365_mail_is_app(ev);
     return mbx;
@@ -266,8 +274,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         }
     }
     bool graph_other = false;
+    const char *by = NULL; /* the user whose token made a Graph request, when the logs name them */
     const char *graph_mbx =
-        ev->kind == M365_EV_GRAPH_REQUEST ? graph_read(dc, s, ev, &graph_other) : NULL;
+        ev->kind == M365_EV_GRAPH_REQUEST ? graph_read(dc, s, ev, &graph_other, &by) : NULL;
     if (ev->kind == M365_EV_GRAPH_REQUEST) {
         /* A Graph read says nothing of grants or places: it is a read, or nothing. */
         if (graph_mbx && s->mail_first[1] == M365_TIME_NONE) {
@@ -287,8 +296,11 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
                 if (routine_reader(s, w, ev, app)) {
                     w->routine_reads++;
                 } else {
+                    /* A user's token (the owner's through an application, a delegate's): where
+                     * that user signs in every day (the office) is not where the mail was
+                     * reached from, and an incident would take every read from there. */
                     w->graph_reads++;
-                    note(dc, w, ev, true);
+                    note(dc, w, ev, !place_known(dc, s, by, ev->ip));
                 }
             }
         }
