@@ -297,10 +297,14 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
                     w->routine_reads++;
                 } else {
                     /* A user's token (the owner's through an application, a delegate's): where
-                     * that user signs in every day (the office) is not where the mail was
-                     * reached from, and an incident would take every read from there. */
+                     * that user signs in every day, or the office others sign in from, is not
+                     * where the mail was reached from; an incident would take every read from
+                     * there. */
+                    const char *net = ev->ip ? m365_dctx_ipinfo(dc, ev->ip)->prefix : NULL;
+                    bool known = by && (place_known(dc, s, by, ev->ip) ||
+                                        (net && m365_id_shared_by_others(&s->shared, net, by)));
                     w->graph_reads++;
-                    note(dc, w, ev, !place_known(dc, s, by, ev->ip));
+                    note(dc, w, ev, !known);
                 }
             }
         }
