@@ -8,17 +8,6 @@
 
 #include "norm.h"
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-        return (c | 0x20) - 'a' + 10;
-    }
-    return -1;
-}
-
 /* The four hex digits at p (before e) as a code unit; false when they are not there. */
 static bool hex4(const char *p, const char *e, unsigned *out)
 {
@@ -27,7 +16,7 @@ static bool hex4(const char *p, const char *e, unsigned *out)
     }
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int d = hex_digit(p[i]);
+        int d = m365_hex_digit(p[i]);
         if (d < 0) {
             return false;
         }

@@ -47,6 +47,17 @@ static inline bool m365_ieq_quick(const char *a, const char *b)
            m365_ieq(a, b);
 }
 bool m365_ieqn(const char *a, size_t alen, const char *b);
+/* The value of a hex digit of either case, or -1. */
+static inline int m365_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+        return (c | 0x20) - 'a' + 10;
+    }
+    return -1;
+}
 bool m365_istarts(const char *s, const char *prefix);
 bool m365_icontains(const char *hay, const char *needle);
 /* Whether `needle` occurs in the bytes hay[0..len) (which may hold NULs: a file's first bytes). */

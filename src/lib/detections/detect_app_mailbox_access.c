@@ -121,10 +121,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (b && fresh) {
         b->first = ev->time_ms;
     }
-    bool graph = ev->kind == M365_EV_GRAPH_REQUEST;
-    a->graph_requests += graph;
+    a->graph_requests += ev->kind == M365_EV_GRAPH_REQUEST;
     if (b) {
-        b->items += graph ? 0 : m365_mail_items(ev);
+        b->items += m365_mail_items(ev);
         b->records++;
         b->last = ev->time_ms;
         b->not_owner |= m365_mail_not_owner(ev);

@@ -196,34 +196,21 @@ static bool is_holder(struct state *s, const struct m365_event *ev)
     return false;
 }
 
-static bool place_known(struct m365_dctx *dc, const struct state *s, const char *upn,
-                        const char *ip)
-{
-    if (!ip || !upn) {
-        return false;
-    }
-    const char *net = m365_dctx_ipinfo(dc, ip)->prefix;
-    return net && m365_map_get(&s->places, upn, net);
-}
-
 static bool holder_place_known(struct m365_dctx *dc, const struct state *s,
                                const struct m365_event *ev)
 {
-    return place_known(dc, s, ev->actor_upn, ev->ip);
+    if (!ev->ip || !ev->actor_upn) {
+        return false;
+    }
+    const char *net = m365_dctx_ipinfo(dc, ev->ip)->prefix;
+    return net && m365_map_get(&s->places, ev->actor_upn, net);
 }
 
 /* An object id as the ids map keys it: lower-case, interned. */
 static const char *id_key(struct m365_dctx *dc, const char *id)
 {
     size_t n = id ? strlen(id) : 0;
-    if (!m365_is_guid(id, n)) {
-        return NULL;
-    }
-    char low[64];
-    for (size_t i = 0; i < n; i++) {
-        low[i] = (char)(id[i] >= 'A' && id[i] <= 'Z' ? id[i] + 32 : id[i]);
-    }
-    return m365_dctx_intern(dc, low, n);
+    return m365_is_guid(id, n) ? m365_dctx_intern_lower(dc, id, n) : NULL;
 }
 
 /* A Graph request that read a mailbox's mail (MicrosoftGraphActivityLogs): the mailbox's UPN,
@@ -233,7 +220,7 @@ static const char *id_key(struct m365_dctx *dc, const char *id)
  * the sign-ins do not name is not taken for someone else. *by: the user whose token it was, when
  * the sign-ins name them. */
 static const char *graph_read(struct m365_dctx *dc, struct state *s, const struct m365_event *ev,
-                              bool *other, const char **by)
+                              const char *app, bool *other, const char **by)
 {
     if (!ev->mail || !ev->mail->mailbox_upn || ev->result != M365_RESULT_SUCCESS) {
         return NULL;
@@ -252,12 +239,51 @@ static const char *graph_read(struct m365_dctx *dc, struct state *s, const struc
         caller = k ? m365_map_get(&s->ids, k, NULL) : NULL;
     }
     /* Microsoft's own services reading as themselves (no user) are Exchange's business. */
-    const char *app = m365_mail_client(ev);
     bool microsoft = app && m365_first_party_app(app);
     *by = caller;
     *other = (ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL && !microsoft) ||
              (caller && caller != mbx) || m365_mail_is_app(ev);
     return mbx;
+}
+
+/* A Graph read says nothing of grants or places: it is a read of a window's mailbox, or
+ * nothing. */
+static void observe_graph(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
+{
+    bool other = false;
+    const char *by = NULL; /* the user whose token made the request, when the logs name them */
+    const char *app = m365_mail_client(ev);
+    const char *mbx = graph_read(dc, s, ev, app, &other, &by);
+    if (!mbx) {
+        return;
+    }
+    if (s->mail_first[1] == M365_TIME_NONE) {
+        s->mail_first[1] = ev->time_ms;
+    }
+    /* A user's token (the owner's through an application, a delegate's): where that user signs
+     * in every day, or the office others sign in from, is not where the mail was reached from;
+     * an incident would take every read from there. */
+    const char *net = by && ev->ip ? m365_dctx_ipinfo(dc, ev->ip)->prefix : NULL;
+    bool known = net && (m365_map_get(&s->places, by, net) ||
+                         m365_id_shared_by_others(&s->shared, net, by));
+    for (size_t i = 0; i < s->n; i++) {
+        struct window *w = &s->w[i];
+        if (mbx != w->mailbox) {
+            continue;
+        }
+        if (ev->time_ms < w->from) {
+            if (app && !m365_first_party_app(app)) {
+                seen_before(&w->earlier_apps, app, ev->time_ms);
+            }
+        } else if (in_window(w, ev->time_ms) && other) {
+            if (routine_reader(s, w, ev, app)) {
+                w->routine_reads++;
+            } else {
+                w->graph_reads++;
+                note(dc, w, ev, !known);
+            }
+        }
+    }
 }
 
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
@@ -273,41 +299,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             *slot = (void *)(uintptr_t)ev->actor_upn;
         }
     }
-    bool graph_other = false;
-    const char *by = NULL; /* the user whose token made a Graph request, when the logs name them */
-    const char *graph_mbx =
-        ev->kind == M365_EV_GRAPH_REQUEST ? graph_read(dc, s, ev, &graph_other, &by) : NULL;
     if (ev->kind == M365_EV_GRAPH_REQUEST) {
-        /* A Graph read says nothing of grants or places: it is a read, or nothing. */
-        if (graph_mbx && s->mail_first[1] == M365_TIME_NONE) {
-            s->mail_first[1] = ev->time_ms;
-        }
-        for (size_t i = 0; graph_mbx && i < s->n; i++) {
-            struct window *w = &s->w[i];
-            const char *app = m365_mail_client(ev);
-            if (graph_mbx != w->mailbox) {
-                continue;
-            }
-            if (ev->time_ms < w->from) {
-                if (app && !m365_first_party_app(app)) {
-                    seen_before(&w->earlier_apps, app, ev->time_ms);
-                }
-            } else if (in_window(w, ev->time_ms) && graph_other) {
-                if (routine_reader(s, w, ev, app)) {
-                    w->routine_reads++;
-                } else {
-                    /* A user's token (the owner's through an application, a delegate's): where
-                     * that user signs in every day, or the office others sign in from, is not
-                     * where the mail was reached from; an incident would take every read from
-                     * there. */
-                    const char *net = ev->ip ? m365_dctx_ipinfo(dc, ev->ip)->prefix : NULL;
-                    bool known = by && (place_known(dc, s, by, ev->ip) ||
-                                        (net && m365_id_shared_by_others(&s->shared, net, by)));
-                    w->graph_reads++;
-                    note(dc, w, ev, !known);
-                }
-            }
-        }
+        observe_graph(dc, s, ev);
         return;
     }
     m365_app_facts_observe(&s->apps, dc, ev);

@@ -54,7 +54,7 @@ bool m365_mail_not_owner(const struct m365_event *ev)
 
 uint64_t m365_mail_items(const struct m365_event *ev)
 {
-    if (!ev->mail) {
+    if (!ev->mail || ev->kind == M365_EV_GRAPH_REQUEST) {
         return 0;
     }
     if (ev->mail->n_items) {

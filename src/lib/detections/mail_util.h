@@ -18,6 +18,7 @@ const char *m365_mail_path(const struct m365_event *ev);
 /* Someone other than the owner's own session read it (LogonUserSid differs from
  * MailboxOwnerSid, or a delegate / admin logon type). */
 bool m365_mail_not_owner(const struct m365_event *ev);
-/* Items the record stands for: FolderItems, else OperationCount, else 1. */
+/* Items the record stands for: FolderItems, else OperationCount, else 1; none for a Graph
+ * request, which names the mailbox it read, not how many messages. */
 uint64_t m365_mail_items(const struct m365_event *ev);
 #endif

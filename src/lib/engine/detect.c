@@ -262,6 +262,11 @@ const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len)
     return m365_scan_intern(dc->scan, s, len);
 }
 
+const char *m365_dctx_intern_lower(struct m365_dctx *dc, const char *s, size_t len)
+{
+    return m365_scan_intern_lower(dc->scan, s, len);
+}
+
 bool m365_dctx_has_kind(struct m365_dctx *dc, enum m365_event_kind k)
 {
     return (dc->kinds_present & M365_KIND_BIT(k)) != 0;

@@ -103,6 +103,7 @@ struct m365_finding *m365_detect_finding_mut(struct m365_detect_state *d, size_t
 const void *m365_dctx_cfg(struct m365_dctx *dc);
 struct m365_arena *m365_dctx_arena(struct m365_dctx *dc); /* scan lifetime */
 const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len);
+const char *m365_dctx_intern_lower(struct m365_dctx *dc, const char *s, size_t len);
 /* Skip this detection (from init) with a reason shown in the summary and in JSON output. */
 void m365_dctx_not_evaluated(struct m365_dctx *dc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

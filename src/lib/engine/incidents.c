@@ -14,6 +14,7 @@
 #include "../core/map.h"
 #include "../core/norm.h"
 #include "../detections/m365_ids.h"
+#include "../detections/mail_util.h"
 #include "../enrich/enrich.h"
 #include "scan_internal.h"
 #include "../core/sort.h"
@@ -366,13 +367,8 @@ static void count_read(struct incident_reads *r, const struct m365_event *ev, co
         a->first = ev->time_ms;
     }
     a->records++;
-    /* A Graph request names the mailbox it read, not how many messages: no items. */
-    bool graph = ev->kind == M365_EV_GRAPH_REQUEST;
-    a->graph_requests += graph;
-    a->items += graph                 ? 0
-                : ev->mail->n_items ? ev->mail->n_items
-                : ev->mail->operation_count ? ev->mail->operation_count
-                                            : 1;
+    a->graph_requests += ev->kind == M365_EV_GRAPH_REQUEST;
+    a->items += m365_mail_items(ev);
     a->last = ev->time_ms;
     for (uint32_t f = 0; f < ev->mail->n_folders; f++) {
         if (ev->mail->folders[f].path) {
@@ -396,10 +392,7 @@ static bool owners_address(const struct m365_map *signed_in, const char *ip, int
 static void set_aside(struct incident_reads *r, const struct m365_event *ev)
 {
     r->aside.records++;
-    r->aside.items += ev->kind == M365_EV_GRAPH_REQUEST ? 0
-                      : ev->mail->n_items             ? ev->mail->n_items
-                      : ev->mail->operation_count ? ev->mail->operation_count
-                                                  : 1;
+    r->aside.items += m365_mail_items(ev);
     add_unique(r->aside_ips, &r->aside.n_ips, 32, ev->ip);
 }
 
@@ -472,14 +465,7 @@ static enum m365_status owner_ids(struct m365_scan *s, struct m365_map *ids)
             !m365_is_guid(ev->actor_id, strlen(ev->actor_id))) {
             continue;
         }
-        size_t len = strlen(ev->actor_id);
-        char low[64];
-        for (size_t c = 0; c < len; c++) {
-            low[c] = (char)(ev->actor_id[c] >= 'A' && ev->actor_id[c] <= 'Z'
-                                ? ev->actor_id[c] + 32
-                                : ev->actor_id[c]);
-        }
-        const char *key = m365_scan_intern(s, low, len);
+        const char *key = m365_scan_intern_lower(s, ev->actor_id, M365_GUID_LEN);
         void **slot = key ? m365_map_put(ids, key, NULL) : NULL;
         if (!slot) {
             return M365_E_NOMEM;

@@ -518,6 +518,11 @@ const char *m365_scan_intern(struct m365_scan *s, const char *str, size_t len)
     return m365_intern(&s->intern, str, len);
 }
 
+const char *m365_scan_intern_lower(struct m365_scan *s, const char *str, size_t len)
+{
+    return m365_intern_lower(&s->intern, str, len);
+}
+
 struct m365_enrich *m365_scan_enrich(struct m365_scan *s) { return s->enrich; }
 
 void m365_scan_free(struct m365_scan *s)

@@ -8,23 +8,10 @@
 #include "../core/norm.h"
 #include "read_ctx.h"
 
-static bool seg_is(const char *s, size_t n, const char *word)
-{
-    return m365_ieqn(s, n, word);
-}
-
 static bool seg_starts(const char *s, size_t n, const char *prefix)
 {
     size_t k = strlen(prefix);
     return n >= k && m365_ieqn(s, k, prefix);
-}
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
 }
 
 /* The path segment after *p (up to end), skipping empty ones; false at the end. */
@@ -75,17 +62,17 @@ void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t 
     if (!next_seg(&p, end, &s, &n)) {
         return;
     }
-    if (seg_is(s, n, "v1.0") || seg_is(s, n, "beta")) {
+    if (m365_ieqn(s, n, "v1.0") || m365_ieqn(s, n, "beta")) {
         if (!next_seg(&p, end, &s, &n)) {
             return;
         }
     }
     const char *who = NULL;
     size_t wn = 0;
-    if (seg_is(s, n, "me")) {
+    if (m365_ieqn(s, n, "me")) {
         who = caller;
         wn = clen;
-    } else if (seg_is(s, n, "users")) {
+    } else if (m365_ieqn(s, n, "users")) {
         if (!next_seg(&p, end, &who, &wn)) {
             return;
         }
@@ -115,8 +102,10 @@ void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t 
     size_t k = 0;
     for (size_t i = 0; i < wn; i++) {
         char c = who[i];
-        if (c == '%' && i + 2 < wn && hexval(who[i + 1]) >= 0 && hexval(who[i + 2]) >= 0) {
-            c = (char)(hexval(who[i + 1]) * 16 + hexval(who[i + 2]));
+        int hi, lo;
+        if (c == '%' && i + 2 < wn && (hi = m365_hex_digit(who[i + 1])) >= 0 &&
+            (lo = m365_hex_digit(who[i + 2])) >= 0) {
+            c = (char)(hi * 16 + lo);
             i += 2;
         }
         if (k == sizeof(buf) || c == '\0' || c == '/') {
