@@ -244,6 +244,9 @@ expect_grep "and says how many of a mailbox's reads were Graph requests" "$WORK/
 expect_eq "an application's own Graph read: no caller, its service principal" \
     "$(jq -r 'select(.format == "azmon-json") | "\(.actor.type)/\(.actor.id)/\(.mail.mailbox)"' "$WORK/graph.events")" \
     "service-principal/e2a5c831-7f4d-4b69-8c10-3d9b6f2e7a54/lena.berg@$D"
+expect_eq "an Azure Monitor Graph record is cited by its requestId (it has no id)" \
+    "$(jq -r 'select(.format == "azmon-json") | .evidence.record_id' "$WORK/graph.events")" \
+    "5b9e2d70-1c4a-4e83-9f16-a2c7d0e4b851"
 "$BIN" coverage --no-progress "$WORK/graph.jsonl" "$WORK/graph-la.json" >"$WORK/graph-cov.txt" 2>/dev/null
 expect_grep "coverage names the Graph activity log's days" "$WORK/graph-cov.txt" \
     '^    Graph activity log 2026-04-02 \.\. 2026-04-02: Graph reads of any mailbox'

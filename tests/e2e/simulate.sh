@@ -105,8 +105,26 @@ run simulate -q --out "$WORK/size" --size 3M --days 2 --users 16 --formats ual-j
 expect_eq "--size" "$RC" 0
 expect_eq "--size reached" "$(jq '.totals.bytes >= 3145728' "$WORK/size/ground-truth.json")" true
 expect_eq "--size added days" "$(jq '.tenant.generated.days > 2' "$WORK/size/ground-truth.json")" true
+# The Graph activity log goes on after the mailboxes fall silent: seed 1 draws the collection
+# through Graph. Its requests are read, and the unauditable window's reads are counted from it.
+run simulate -q --out "$WORK/graph" --scenario audit-disable-and-collect --formats la-json \
+    --seed 1 --users 20 --days 6
+expect_eq "simulate the Graph collection" "$RC" 0
+expect_eq "the Graph collection step" \
+    "$(jq -r '.attack_steps[] | select(.id == "audit-disable-and-collect-04") | .title' "$WORK/graph/ground-truth.json")" \
+    "Graph collection from the mailboxes"
+expect_eq "graph-activity written" \
+    "$(jq -c '[.streams[] | select(.name == "graph-activity") | .written]' "$WORK/graph/ground-truth.json")" '[true]'
+"$BIN" scan --format json --no-progress "$WORK/graph" >"$WORK/graph.json" 2>"$WORK/graph.err"
+expect_eq "scan the Graph collection" "$?" 0
+expect_eq "Graph collection: no skipped record" "$(total skipped "$WORK/graph.json")" 0
+expect_eq "Graph requests read" \
+    "$(jq '[.evidence.files[] | select(.path | test("MicrosoftGraphActivityLogs")) | .parsed] | add > 100' "$WORK/graph.json")" true
+expect_eq "reads in the unauditable window counted from the Graph activity log" \
+    "$(jq '[.findings[] | select(.rule == "mailbox-access-after-audit-disabled") | .details.graph_reads] | max > 0' "$WORK/graph.json")" true
+
 expect_eq "--formats ual-json: the streams it cannot hold are named" \
     "$(jq -c '[.streams[] | select(.written | not) | .name]' "$WORK/size/ground-truth.json")" \
-    '["signin-noninteractive","signin-service-principal"]'
+    '["signin-noninteractive","signin-service-principal","graph-activity"]'
 
 finish

@@ -7,7 +7,8 @@ Recall: an attack step counts as found when a finding of one of the step's rules
 the step's records, or (steps seen as an absence of records, and findings whose evidence list
 was capped) names one of the step's entities within a day of the step.
 Precision: every finding above low must be explained by the attack (it cites an attack record,
-names an attacker address, app or service principal, or is of the rule of a step seen as an
+names an attacker address, app or service principal (not one of Microsoft's own apps, which a
+step may use too: tenant.microsoft_apps), or is of the rule of a step seen as an
 absence of records and names one of its entities within a day of it: a mailbox whose auditing
 the attacker switched off, cited by its owner's own earlier reads); a finding above low that
 cites a near-miss record and nothing of the attack is a false alarm, as is one explained by
@@ -63,6 +64,11 @@ def main():
         near_ids |= {e.get("record_id") for e in n.get("evidence", []) if e.get("record_id")}
     attacker -= {(k, v) for n in gt.get("near_misses", []) for k, v in ents(n)
                  if k in ("apps", "service_principals")}
+    # Microsoft's own apps (the Office client, the Graph tools) explain nothing by being named.
+    for a in (gt.get("tenant") or {}).get("microsoft_apps", []):
+        for v in (a.get("app_id"), a.get("name")):
+            if v:
+                attacker -= {("apps", v.lower()), ("service_principals", v.lower())}
 
     def near_in_time(f, s):
         a, b = f["_t"]

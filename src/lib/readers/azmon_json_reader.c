@@ -93,6 +93,11 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
     if (!ev->evidence.record_id && text_of(ctx, props, "id", &s, &len)) {
         ev->evidence.record_id = m365_ev_record_id(ctx, s, len); /* unique: not interned */
     }
+    /* A Graph request has no id: its requestId names it, as in the Log Analytics table. */
+    if (!ev->evidence.record_id && ev->kind == M365_EV_GRAPH_REQUEST &&
+        text_of(ctx, props, "requestId", &s, &len)) {
+        ev->evidence.record_id = m365_ev_record_id(ctx, s, len);
+    }
     if (text_of(ctx, props, "userPrincipalName", &s, &len)) {
         ev->actor_upn = m365_ev_intern_lower(ctx, s, len);
     }

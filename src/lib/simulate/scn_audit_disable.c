@@ -1,7 +1,9 @@
 /* audit-disable-and-collect: a hijacked admin session removes the advanced-auditing plan from
  * executives' licences (DisabledPlans newly holding M365_ADVANCED_AUDITING), grants itself
- * FullAccess and reads the mailboxes over EWS. Reads keep being logged for a few hours until
- * the change takes effect, then the mailboxes fall silent. */
+ * FullAccess and reads the mailboxes over EWS, or in half the tenants through Microsoft Graph
+ * with the Graph command-line tools. Reads keep being logged for a few hours until the change
+ * takes effect, then the mailboxes fall silent; the Graph activity log, which no mailbox's
+ * auditing governs, goes on recording the Graph reads. */
 #include "sim.h"
 
 void sim_plan_audit_disable(struct sim *s, struct sim_rng *r, int64_t from, int64_t to)
@@ -78,21 +80,50 @@ void sim_plan_audit_disable(struct sim *s, struct sim_rng *r, int64_t from, int6
         sim_truth_mailbox(s, g3, vip[i]);
     }
 
-    int32_t g4 = scn_step(s, sc, 4, "EWS collection from the mailboxes",
-                          "The admin account reads the mailboxes over EWS for many hours; only the "
-                          "reads before the audit change takes effect are logged.",
-                          "mailbox-access-after-audit-disabled,bulk-mail-access");
+    /* The path is drawn from a generator of its own, so that tenants simulated before the
+     * Graph variant existed keep every other record. */
+    struct sim_rng gr;
+    sim_rng_seed(&gr, s->opt->seed, 0x6772617068636f6cull);
+    bool graph = sim_chance(&gr, 0.5);
+    int32_t g4 =
+        graph ? scn_step(s, sc, 4, "Graph collection from the mailboxes",
+                         "The admin account reads the mailboxes through Microsoft Graph with the "
+                         "Graph command-line tools for many hours; MailItemsAccessed logs only the "
+                         "reads before the audit change takes effect, the Graph activity log all.",
+                         "mailbox-access-after-audit-disabled,bulk-mail-access")
+              : scn_step(s, sc, 4, "EWS collection from the mailboxes",
+                         "The admin account reads the mailboxes over EWS for many hours; only the "
+                         "reads before the audit change takes effect are logged.",
+                         "mailbox-access-after-audit-disabled,bulk-mail-access");
     int64_t tc = t + sim_range(r, 10, 30) * SIM_MIN_MS;
     int64_t stop = tc + sim_range(r, 14, 20) * SIM_HOUR_MS;
     if (stop > to) {
         stop = to - 1000;
     }
+    uint64_t tok = 0;
+    int64_t issued = 0;
     for (int64_t tt = tc; tt < stop; tt += sim_range(r, 8, 35) * SIM_MIN_MS) {
         uint32_t v = vip[sim_below(r, n)];
-        struct sim_ev *e = scn_mail(s, r, g4, tt, admin, v, MC_EWS, vps, true);
+        if (graph && (!tok || tt - issued > 60 * SIM_MIN_MS)) {
+            /* The tools' token, refreshed hourly in the hijacked session. */
+            issued = tt - sim_range(&gr, 20, 90) * 1000;
+            struct sim_ev *si =
+                scn_signin(s, &gr, g4, issued, admin, A_GRAPH_CLI, A_GRAPH, vps, 0,
+                           SC_MOBILE_DESKTOP, DEV_ATTACK_CHROME, AU_CLAIM, !tok, ps);
+            tok = si ? si->tok : 0;
+        }
+        struct sim_ev *e = scn_mail(s, r, g4, tt, admin, v, graph ? MC_REST : MC_EWS, vps, true);
+        if (e && graph) {
+            e->app2 = A_GRAPH_CLI;
+            e->tok = tok;
+            e->t2 = issued;
+            e->key = ps;
+        }
         if (e) {
-            e->app = A_OFFICE;
-            e->app2 = A_OFFICE;
+            if (!graph) {
+                e->app = A_OFFICE;
+                e->app2 = A_OFFICE;
+            }
             e->logon = 2;
             e->items = (uint8_t)(5 + sim_below(r, 8));
             /* One draw per statement: argument and operand order is unspecified in C, and the
@@ -102,7 +133,7 @@ void sim_plan_audit_disable(struct sim *s, struct sim_rng *r, int64_t from, int6
             e->folders = (uint8_t)(1 | sent | archive);
         }
     }
-    sim_truth_app(s, g4, A_OFFICE);
+    sim_truth_app(s, g4, graph ? A_GRAPH_CLI : A_OFFICE);
 
     int32_t g5 = scn_step(s, sc, 5, "Executives' mailboxes stop logging mail access",
                           "From a few hours after the licence change on, the mailboxes produce no "

@@ -289,6 +289,8 @@ enum sim_stream {
     ST_SIGNIN_NI, /* Entra non-interactive sign-ins */
     ST_SIGNIN_SP, /* Entra service principal sign-ins */
     ST_AUDIT,     /* Entra directory audit */
+    ST_GRAPHACT,  /* Microsoft Graph activity log: requests made by Graph mail reads and
+                   * sign-ins to Graph (sim_graph_activity.c), no events of its own */
     ST__N
 };
 
@@ -813,6 +815,10 @@ bool sim_render_ual(struct sim *s, const struct sim_ev *e, struct jw *w, enum si
 bool sim_render_entra(struct sim *s, const struct sim_ev *e, struct jw *w, enum sim_flavour fl,
                       struct sim_rendered *out);
 const char *sim_la_table(const struct sim_ev *e); /* Log Analytics table of an event */
+/* Whether an event makes a Graph request (written to ST_GRAPHACT besides its own stream). */
+bool sim_graph_activity_of(const struct sim *s, const struct sim_ev *e);
+bool sim_render_graph_activity(struct sim *s, const struct sim_ev *e, struct jw *w,
+                               enum sim_flavour fl, struct sim_rendered *out);
 
 /* Files (sim_files.c). */
 struct sim_outfile {

@@ -323,6 +323,14 @@ static void user_day(struct sim *s, struct sim_day *d, uint32_t i, bool work)
         return; /* a new hire's first day is the onboarding sequence */
     }
     int64_t noon = d->start + 12 * SIM_HOUR_MS;
+    /* The day the trip starts and the day after it ends are spent flying: nothing signs in, so
+     * that no hop between home and abroad is faster than an airliner (the trip may be to the
+     * other side of the world). */
+    if (u->travel_from != INT64_MAX &&
+        ((noon >= u->travel_from && noon < u->travel_from + SIM_DAY_MS) ||
+         (noon >= u->travel_to && noon < u->travel_to + SIM_DAY_MS))) {
+        return;
+    }
     bool travel = noon >= u->travel_from && noon < u->travel_to;
     uint16_t mob_ip = travel ? u->travel_ip : SIM_NONE;
 
@@ -344,7 +352,7 @@ static void user_day(struct sim *s, struct sim_day *d, uint32_t i, bool work)
             }
         }
     }
-    double p_active = travel ? 0.85 : work ? 0.93 : 0.1;
+    double p_active = travel ? 1.0 : work ? 0.93 : 0.1; /* a traveller works every day abroad */
     if (!sim_chance(r, p_active)) {
         return;
     }
@@ -538,11 +546,20 @@ static void backup_night(struct sim *s, struct sim_day *d)
         unsigned n = sim_chance(r, 0.3) ? 2 : 1;
         for (unsigned k = 0; k < n; k++) {
             t += sim_range(r, 15000, 80000);
+            /* A mailbox MailItemsAccessed does not cover is read all the same: the Graph
+             * activity log shows it. Its randomness is its own, so that the records of tenants
+             * simulated without that log stay as they were. */
+            struct sim_rng own;
+            struct sim_rng *rr = r;
             if (!mail_audited(s, i, t)) {
-                continue;
+                if (!s->allowed[ST_GRAPHACT]) {
+                    continue;
+                }
+                sim_rng_seed(&own, s->opt->seed, 0x6261636b7570ull ^ ((uint64_t)t << 12) ^ i);
+                rr = &own;
             }
             struct sim_ev *e =
-                sim_mk_mail(s, sim_day_ev(s, d), r, t, i, i, MC_REST, s->vendor_ip, false);
+                sim_mk_mail(s, sim_day_ev(s, d), rr, t, i, i, MC_REST, s->vendor_ip, false);
             if (!e) {
                 return;
             }

@@ -16,6 +16,7 @@
 #define ENTRA_STREAMS                                                                              \
     ((1u << ST_SIGNIN) | (1u << ST_SIGNIN_NI) | (1u << ST_SIGNIN_SP) | (1u << ST_AUDIT))
 #define UAL_FORM (UAL_STREAMS | (1u << ST_SIGNIN) | (1u << ST_AUDIT))
+#define GRAPH_ACTIVITY (1u << ST_GRAPHACT) /* diagnostic settings only: no Graph API pages */
 
 const struct sim_fmt_info sim_fmts[F__N] = {
     [F_UAL_JSONL] = {"ual-jsonl", "ual-json", "Management Activity API records, one per line",
@@ -33,24 +34,26 @@ const struct sim_fmt_info sim_fmts[F__N] = {
                  "Graph /auditLogs/signIns and /directoryAudits pages (newest first)",
                  ENTRA_STREAMS, true},
     [F_AZMON_PT1H] = {"azmon-pt1h", "azmon-json",
-                      "Entra diagnostic records in a storage account PT1H.json (one per line)",
-                      ENTRA_STREAMS, false},
+                      "Entra diagnostic records (sign-ins, audits, Graph activity) in a storage "
+                      "account PT1H.json (one per line)",
+                      ENTRA_STREAMS | GRAPH_ACTIVITY, false},
     [F_AZMON_EVENTHUB] = {"azmon-eventhub", "azmon-json",
                           "Entra diagnostic records as Event Hub messages {\"records\":[…]}",
-                          ENTRA_STREAMS, false},
+                          ENTRA_STREAMS | GRAPH_ACTIVITY, false},
     [F_LA_JSON] = {"la-json", "la-json",
                    "Log Analytics rows as JSON Lines (SigninLogs, AAD*SignInLogs, AuditLogs, "
-                   "OfficeActivity)",
-                   UAL_STREAMS | ENTRA_STREAMS, false},
+                   "OfficeActivity, MicrosoftGraphActivityLogs)",
+                   UAL_STREAMS | ENTRA_STREAMS | GRAPH_ACTIVITY, false},
     [F_LA_CSV] = {"la-csv", "la-csv", "Log Analytics portal Export to CSV (same tables)",
-                  UAL_STREAMS | ENTRA_STREAMS, true},
+                  UAL_STREAMS | ENTRA_STREAMS | GRAPH_ACTIVITY, true},
 };
 
 const char *sim_stream_name(enum sim_stream st)
 {
     static const char *const names[ST__N] = {
         "ual-exchange",          "ual-sharepoint",           "ual-general",    "signin",
-        "signin-noninteractive", "signin-service-principal", "directory-audit"};
+        "signin-noninteractive", "signin-service-principal", "directory-audit",
+        "graph-activity"};
     return st < ST__N ? names[st] : "?";
 }
 
@@ -308,6 +311,35 @@ static const char *const cols_sp[] = {"TenantId",
                                       "AADTenantId",
                                       "Type",
                                       NULL};
+static const char *const cols_graph[] = {"TenantId",
+                                         "TimeGenerated [UTC]",
+                                         "Location",
+                                         "RequestId",
+                                         "OperationId",
+                                         "ClientRequestId",
+                                         "ApiVersion",
+                                         "RequestMethod",
+                                         "ResponseStatusCode",
+                                         "AadTenantId",
+                                         "IPAddress",
+                                         "UserAgent",
+                                         "RequestUri",
+                                         "DurationMs",
+                                         "ResponseSizeBytes",
+                                         "SignInActivityId",
+                                         "Roles",
+                                         "TokenIssuedAt [UTC]",
+                                         "AppId",
+                                         "UserId",
+                                         "ServicePrincipalId",
+                                         "Scopes",
+                                         "IdentityProvider",
+                                         "ClientAuthMethod",
+                                         "Wids",
+                                         "SessionId",
+                                         "SourceSystem",
+                                         "Type",
+                                         NULL};
 static const char *const cols_audit[] = {"TenantId",
                                          "SourceSystem",
                                          "TimeGenerated [UTC]",
@@ -540,21 +572,24 @@ static const char *entra_name(uint8_t st, uint8_t fmt)
                                         "signIns",
                                         "nonInteractiveSignIns",
                                         "servicePrincipalSignIns",
-                                        "directoryAudits"};
+                                        "directoryAudits",
+                                        ""};
     static const char *const cat[] = {"",
                                       "",
                                       "",
                                       "SignInLogs",
                                       "NonInteractiveUserSignInLogs",
                                       "ServicePrincipalSignInLogs",
-                                      "AuditLogs"};
+                                      "AuditLogs",
+                                      "MicrosoftGraphActivityLogs"};
     static const char *const la[] = {"",
                                      "",
                                      "",
                                      "SigninLogs",
                                      "AADNonInteractiveUserSignInLogs",
                                      "AADServicePrincipalSignInLogs",
-                                     "AuditLogs"};
+                                     "AuditLogs",
+                                     "MicrosoftGraphActivityLogs"};
     if (st < ST_SIGNIN || st >= ST__N) {
         return "";
     }
@@ -682,6 +717,7 @@ static int file_open(struct sim *s, struct file *f, uint8_t st, uint8_t fmt, int
         f->cols = f->office            ? cols_office
                   : st == ST_AUDIT     ? cols_audit
                   : st == ST_SIGNIN_SP ? cols_sp
+                  : st == ST_GRAPHACT  ? cols_graph
                                        : cols_signin;
         PUT_LIT(f, "\xef\xbb\xbf");
         for (int i = 0; f->cols[i]; i++) {
@@ -912,6 +948,8 @@ static int file_record(struct file *f, struct scratch *x, const struct sim_ev *e
     bool ok;
     if (ual_family || (la && f->office)) {
         ok = sim_render_ual(s, e, &x->w, la ? FL_OFFICE : FL_UAL, &r);
+    } else if (f->stream == ST_GRAPHACT) {
+        ok = sim_render_graph_activity(s, e, &x->w, la ? FL_LA : FL_AZMON, &r);
     } else {
         ok = sim_render_entra(s, e, &x->w,
                               la                  ? FL_LA
@@ -1049,14 +1087,23 @@ static uint8_t choose_format(struct sim *s, uint8_t st, int64_t day)
 
 int sim_write_day(struct sim *s, struct sim_day *d, struct sim_ev **evs, uint32_t n)
 {
-    /* Bucket by stream (keeping time order), dropping what the tenant would not log. */
-    uint32_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+    /* Bucket by stream (keeping time order), dropping what the tenant would not log. An event
+     * that makes a Graph request is also written to the Graph activity log, whatever the
+     * mailbox's auditing. */
+    uint32_t *idx = malloc((n ? 2 * (size_t)n : 1) * sizeof(*idx));
     uint32_t count[ST__N] = {0}, start[ST__N];
     if (!idx) {
         return -1;
     }
+    bool graph_log = s->allowed[ST_GRAPHACT] != 0;
     for (uint32_t i = 0; i < n; i++) {
         struct sim_ev *e = evs[i];
+        if (graph_log && sim_graph_activity_of(s, e)) {
+            count[ST_GRAPHACT]++;
+            if (e->gt >= 0 && (uint32_t)e->gt < s->n_truth) {
+                s->truth[e->gt].planned++;
+            }
+        }
         if (e->type == EV_MAIL && (e->owner >= s->n_users || s->users[e->owner].lic != LIC_E5 ||
                                    e->t >= s->users[e->owner].audit_off)) {
             e->stream = ST__N; /* no MailItemsAccessed: no E5 audit for this mailbox */
@@ -1086,6 +1133,9 @@ int sim_write_day(struct sim *s, struct sim_day *d, struct sim_ev **evs, uint32_
         uint8_t st = evs[i]->stream;
         if (st < ST__N) {
             idx[start[st] + count[st]++] = i;
+        }
+        if (graph_log && sim_graph_activity_of(s, evs[i])) {
+            idx[start[ST_GRAPHACT] + count[ST_GRAPHACT]++] = i;
         }
     }
     struct scratch x;

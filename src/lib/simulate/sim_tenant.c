@@ -846,14 +846,20 @@ int sim_tenant_build(struct sim *s)
             ga_given = true;
         }
     }
-    /* One traveller in windows of five days or more: a few days abroad. */
+    /* One traveller in windows of five days or more: a day's flight out, two to four days
+     * abroad, a day's flight back (user_day). */
     if (s->opt->days >= 5) {
         uint32_t tv = sim_pick_user(s, &r, (1u << R_EXEC) | (1u << R_STAFF), false);
         if (tv != SIM_NONE) {
             struct sim_user *u = &s->users[tv];
-            int64_t from = s->start + (int64_t)(1 + sim_below(&r, s->opt->days - 3)) * SIM_DAY_MS;
+            /* The whole trip in the window: a stay cut off by the end of the evidence looks
+             * like a sign-in from a new country, not like travel. */
+            uint32_t first = 1 + sim_below(&r, s->opt->days - 4);
+            uint32_t most = s->opt->days - first - 2; /* days abroad that still fit */
+            uint32_t abroad = 2 + sim_below(&r, most < 4 ? most - 1 : 3);
+            int64_t from = s->start + (int64_t)first * SIM_DAY_MS;
             u->travel_from = from + 8 * SIM_HOUR_MS;
-            u->travel_to = from + (int64_t)(2 + sim_below(&r, 2)) * SIM_DAY_MS;
+            u->travel_to = from + (int64_t)(1 + abroad) * SIM_DAY_MS;
             u->travel_ip = sim_ip_pool(s, &r, IPK_TRAVEL);
         }
     }

@@ -412,7 +412,23 @@ int sim_truth_write(struct sim *s)
     jstr(&b, s->apps[A_BACKUP].name);
     SB_LIT(&b, ",\"ip\":");
     jstr(&b, s->ips[s->vendor_ip].addr);
-    SB_LIT(&b, "}},\n \"streams\":[");
+    /* Microsoft's own applications: an attack step may use one (the Office client, the Graph
+     * tools) without making every finding that names it the attacker's. */
+    SB_LIT(&b, "},\"microsoft_apps\":[");
+    bool first_app = true;
+    for (uint32_t i = 0; i < s->n_apps; i++) {
+        const struct sim_app *a = &s->apps[i];
+        if (a->kind != APPK_FIRST_PARTY && a->kind != APPK_SERVICE) {
+            continue;
+        }
+        sb_puts(&b, first_app ? "{\"app_id\":" : ",{\"app_id\":");
+        first_app = false;
+        jstr(&b, a->id);
+        SB_LIT(&b, ",\"name\":");
+        jstr(&b, a->name);
+        sb_putc(&b, '}');
+    }
+    SB_LIT(&b, "]},\n \"streams\":[");
     for (int st = 0; st < ST__N; st++) {
         sb_puts(&b, st ? ",\n  {\"name\":" : "\n  {\"name\":");
         jstr(&b, sim_stream_name((enum sim_stream)st));
