@@ -10,7 +10,12 @@
  * A missing sign-in only means something where the sign-in logs cover that period: both the
  * interactive and the non-interactive logs (and the service-principal logs for apps that have
  * their own credentials) must cover the activity's time and enough of its lookback. Coverage
- * is judged per export file, so the gaps between exports count as uncovered. */
+ * is judged per export file, so the gaps between exports count as uncovered.
+ *
+ * Microsoft Graph activity logs add a user's Graph reads of mail (a GET of messages, with a
+ * delegated token): the one record of such a read when the mailbox logs no MailItemsAccessed.
+ * The request names its caller by object id; the sign-ins give the UPN. Other Graph requests
+ * are left out: Microsoft's own services call Graph for users all day. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +88,8 @@ struct span {
 };
 
 struct state {
-    struct m365_map users;    /* upn -> struct user */
+    struct m365_map users;    /* upn (or an object id no sign-in named) -> struct user */
+    struct m365_map ids;      /* lower-case object id -> upn, from sign-ins */
     struct m365_map sp_apps;  /* app id -> struct m365_intervals (its own sign-ins) */
     struct m365_map tok[2];   /* token ids (tok_key), two generations of one lookback each */
     int64_t tok_start;
@@ -233,8 +239,19 @@ static bool address_is_service(const struct m365_event *ev)
     return ci && m365_istarts(ci, "Client=OutlookService");
 }
 
+/* A user's Graph read of mail: a successful GET of messages, made with a delegated token. */
+static bool graph_mail_read(const struct m365_event *ev)
+{
+    return ev->kind == M365_EV_GRAPH_REQUEST && ev->mail && ev->mail->mailbox_upn &&
+           ev->actor_type == M365_ACTOR_USER && ev->actor_id &&
+           ev->result == M365_RESULT_SUCCESS && ev->time_ms != M365_TIME_NONE;
+}
+
 static bool in_scope(const struct m365_event *ev)
 {
+    if (ev->kind == M365_EV_GRAPH_REQUEST) {
+        return graph_mail_read(ev);
+    }
     if (ev->kind == M365_EV_SIGNIN || ev->time_ms == M365_TIME_NONE || !ev->actor_upn) {
         return false;
     }
@@ -258,9 +275,11 @@ static void init(struct m365_dctx *dc, void *sv)
     s->tok_start = INT64_MIN;
     if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
         !m365_dctx_has_kind(dc, M365_EV_MAILBOX_ITEM) && !m365_dctx_has_kind(dc, M365_EV_FILE) &&
-        !m365_dctx_has_kind(dc, M365_EV_EXCHANGE_ADMIN)) {
+        !m365_dctx_has_kind(dc, M365_EV_EXCHANGE_ADMIN) &&
+        !m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST)) {
         m365_dctx_not_evaluated(dc, "needs mailbox or workload activity (MailItemsAccessed, "
-                                    "Exchange or SharePoint records); the evidence holds none");
+                                    "Exchange or SharePoint records, Microsoft Graph activity "
+                                    "logs); the evidence holds none");
         return;
     }
     if (!m365_dctx_has_source(dc, M365_LOG_SIGNIN_NONINTERACTIVE)) {
@@ -323,6 +342,13 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     }
     if (!m365_signin_is_user(ev) || !ev->actor_upn) {
         return;
+    }
+    const char *id = lower_key(dc, ev->actor_id);
+    if (id && !m365_map_get(&s->ids, id, NULL)) {
+        void **slot = m365_map_put(&s->ids, id, NULL);
+        if (slot) {
+            *slot = (void *)ev->actor_upn;
+        }
     }
     struct user *u = user_of(s, ev->actor_upn);
     if (!u) {
@@ -387,7 +413,9 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
         set_put(&s->act_hours, (const void *)(uintptr_t)(ev->time_ms / 3600000 + 1));
     }
     const char *sess = lower_key(dc, ev->session_id);
-    const char *client = lower_key(dc, ev->client_app_id);
+    /* A Graph request's AppId is the client app (its resource is Graph itself). */
+    const char *client =
+        lower_key(dc, ev->kind == M365_EV_GRAPH_REQUEST ? ev->app_id : ev->client_app_id);
     struct tok_key tk = {NULL, NULL};
     if (ev->token_id) {
         tk = tok_key(ev->token_id);
@@ -401,7 +429,13 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
             return; /* an app with its own credentials, signing in as itself */
         }
     }
-    struct user *u = user_of(s, ev->actor_upn);
+    const char *who = ev->actor_upn;
+    if (!who) { /* a Graph request: the UPN a sign-in gave the id, else the id itself */
+        const char *id = lower_key(dc, ev->actor_id);
+        who = id ? m365_map_get(&s->ids, id, NULL) : NULL;
+        who = who ? who : id;
+    }
+    struct user *u = who ? user_of(s, who) : NULL;
     if (!u) {
         return;
     }
@@ -512,8 +546,9 @@ static void json_list(struct m365_buf *d, int *first, const char *key, const cha
 }
 
 /* unverified: the records fell outside the sign-in logs' coverage (OUTSIDE_SUSPECT). */
-static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
-                   const struct flagged *fl, size_t n, uint32_t outside, bool unverified)
+static void report(struct m365_dctx *dc, const struct state *st, const struct cfg *c,
+                   struct user *u, const struct flagged *fl, size_t n, uint32_t outside,
+                   bool unverified)
 {
     enum m365_severity sev = M365_SEV_LOW;
     bool any_ip = false, any_app = false, any_host = false, full = true;
@@ -554,7 +589,10 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         list_add(toks, &ntok, MAX_LIST, ev->token_id);
         list_add(sess, &nsess, MAX_LIST, f->cd->session);
         list_add(ops, &nop, MAX_LIST, ev->operation);
-        list_add(boxes, &nbox, MAX_LIST, ev->mail ? ev->mail->mailbox_upn : NULL);
+        /* A Graph read names the mailbox by its owner's object id as often as by UPN. */
+        const char *box = ev->mail ? ev->mail->mailbox_upn : NULL;
+        const char *named = box ? m365_map_get(&st->ids, box, NULL) : NULL;
+        list_add(boxes, &nbox, MAX_LIST, named ? named : box);
     }
     if (unverified) {
         sev = M365_SEV_LOW;
@@ -579,12 +617,36 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     }
     int *first;
     struct m365_buf *d = m365_fb_details(fb, &first);
-    size_t records = 0;
+    /* A Graph read is often in MailItemsAccessed too: the two kinds are counted apart. */
+    size_t records = 0, graph = 0;
+    const char *other_op = NULL;
+    bool other_ops = false;
     for (size_t i = 0; i < n; i++) {
-        records += 1 + (size_t)fl[i].cd->alike;
+        const struct m365_event *ev = fl[i].cd->ev;
+        size_t k = 1 + (size_t)fl[i].cd->alike;
+        records += k;
+        if (ev->kind == M365_EV_GRAPH_REQUEST) {
+            graph += k;
+        } else if (!other_op) {
+            other_op = ev->operation;
+        } else if (!ev->operation || strcmp(other_op, ev->operation) != 0) {
+            other_ops = true;
+        }
+    }
+    char what[160];
+    if (!graph) {
+        snprintf(what, sizeof(what), "%zu %s record(s)", records,
+                 nop == 1 ? ops[0] : "mailbox/workload");
+    } else if (graph == records) {
+        snprintf(what, sizeof(what), "%zu Graph request(s) for mail", graph);
+    } else {
+        snprintf(what, sizeof(what), "%zu %s record(s) and %zu Graph request(s) for mail",
+                 records - graph, other_op && !other_ops ? other_op : "mailbox/workload", graph);
     }
     m365_json_key(d, first, "records");
     m365_buf_printf(d, "%zu", records);
+    m365_json_key(d, first, "graph_requests");
+    m365_buf_printf(d, "%zu", graph);
     json_list(d, first, "operations", ops, nop);
     json_list(d, first, "ips_without_signin", noip, nnoip);
     json_list(d, first, "client_apps", apps, napp);
@@ -659,17 +721,13 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     }
     if (unverified) {
         m365_fb_summary(fb,
-                        "%zu %s record(s) by %s came from a hosting provider through client app "
-                        "%s, which none of the user's sign-ins used, in a period the sign-in "
-                        "logs do not cover: whether a sign-in issued their token cannot be "
-                        "checked.",
-                        records, nop == 1 ? ops[0] : "mailbox/workload", u->upn,
-                        nun == 1 ? unseen[0] : "(several)");
+                        "%s by %s came from a hosting provider through client app %s, which "
+                        "none of the user's sign-ins used, in a period the sign-in logs do not "
+                        "cover: whether a sign-in issued their token cannot be checked.",
+                        what, u->upn, nun == 1 ? unseen[0] : "(several)");
     } else {
-        m365_fb_summary(fb,
-                        "%zu %s record(s) by %s carry a token that no sign-in in the logs "
-                        "issued%s.",
-                        records, nop == 1 ? ops[0] : "mailbox/workload", u->upn, why);
+        m365_fb_summary(fb, "%s by %s carry a token that no sign-in in the logs issued%s.", what,
+                        u->upn, why);
     }
     m365_fb_end(fb);
 }
@@ -738,11 +796,55 @@ static enum verdict check(struct m365_dctx *dc, struct state *s, const struct cf
     return f->ip_unmatched && f->app_unseen && f->hosting ? OUTSIDE_SUSPECT : OUTSIDE;
 }
 
+/* Graph reads made before the user's first sign-in were kept under the object id: they go to
+ * the user the sign-ins named, whose addresses and apps they are checked against. */
+static void adopt_ids(struct state *s)
+{
+    size_t n = 0;
+    struct user **late = malloc((s->users.n ? s->users.n : 1) * sizeof(*late));
+    if (!late) {
+        return;
+    }
+    M365_MAP_EACH(&s->users, slot)
+    {
+        struct user *u = slot->val;
+        if (u && u->n_cand && m365_map_get(&s->ids, u->upn, NULL)) {
+            late[n++] = u;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct user *from = late[i];
+        struct user *to = user_of(s, m365_map_get(&s->ids, from->upn, NULL));
+        if (!to) {
+            continue;
+        }
+        for (uint32_t k = 0; k < from->n_cand; k++) {
+            if (to->n_cand == to->cap_cand) {
+                uint32_t nc = to->cap_cand ? to->cap_cand * 2 : 4;
+                struct cand *ncd =
+                    nc <= MAX_CAND ? realloc(to->cand, nc * sizeof(*ncd)) : NULL;
+                if (!ncd) {
+                    to->overflow += from->n_cand - k;
+                    break;
+                }
+                to->cand = ncd;
+                to->cap_cand = nc;
+            }
+            to->cand[to->n_cand++] = from->cand[k];
+        }
+        to->unchecked += from->unchecked;
+        to->overflow += from->overflow;
+        from->n_cand = from->unchecked = from->overflow = 0;
+    }
+    free(late);
+}
+
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
     build_coverage(s, c->export_gap);
+    adopt_ids(s);
     size_t nu = 0;
     struct user **users = malloc((s->users.n ? s->users.n : 1) * sizeof(*users));
     struct flagged *fl = malloc(MAX_CAND * sizeof(*fl));
@@ -783,13 +885,13 @@ static void finish(struct m365_dctx *dc, void *sv)
         users_outside += outside > 0;
         if (n) {
             m365_qsort(fl, n, sizeof(*fl), cmp_flagged);
-            report(dc, c, u, fl, n, outside, false);
+            report(dc, s, c, u, fl, n, outside, false);
             findings++;
         } else if (nsus) {
             /* Nothing checkable, yet these look like Storm-0558's reads: say what cannot be
              * known rather than stay silent. */
             m365_qsort(sus, nsus, sizeof(*sus), cmp_flagged);
-            report(dc, c, u, sus, nsus, outside, true);
+            report(dc, s, c, u, sus, nsus, outside, true);
             users_unverified++;
         }
     }
@@ -862,6 +964,7 @@ static void free_state(void *sv)
         free(u);
     }
     m365_map_free(&s->users);
+    m365_map_free(&s->ids);
     runs_map_free(&s->sp_apps);
     m365_map_free(&s->tok[0]);
     m365_map_free(&s->tok[1]);
@@ -890,7 +993,8 @@ const struct m365_detection m365_detect_token_without_signin = {
             .techniques = techniques,
             .description =
                 "A user's mailbox or workload activity (MailItemsAccessed, other Exchange item "
-                "and admin records, SharePoint) whose token no sign-in in the logs explains: its "
+                "and admin records, SharePoint, Graph reads of mail in the Graph activity log) "
+                "whose token no sign-in in the logs explains: its "
                 "UniqueTokenId and session id match no sign-in, its client app does not sign in "
                 "as a service principal, and the user has no successful sign-in from that "
                 "address (IPv6: that /64) in the preceding token lifetime, or the client app is "
@@ -901,9 +1005,9 @@ const struct m365_detection m365_detect_token_without_signin = {
                 "medium for a missing sign-in alone, low when only the client app is new, and "
                 "low ('unverified') for records outside coverage that come from a hosting "
                 "address through a client app the user never signed in to.",
-            .needs = "UAL mailbox or workload records, plus interactive and non-interactive "
-                     "sign-in logs covering the same period (interactive ones alone: only the "
-                     "unverified look-alikes)",
+            .needs = "UAL mailbox or workload records or Microsoft Graph activity logs, plus "
+                     "interactive and non-interactive sign-in logs covering the same period "
+                     "(interactive ones alone: only the unverified look-alikes)",
             .blind_spots =
                 "Activity outside the sign-in logs' coverage (including the gaps between "
                 "exports, and everything when there is no non-interactive log) is not checked. "
@@ -918,7 +1022,7 @@ const struct m365_detection m365_detect_token_without_signin = {
     .cfg_size = sizeof(struct cfg),
     .kinds = M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_MAIL_ACCESS) |
              M365_KIND_BIT(M365_EV_MAILBOX_ITEM) | M365_KIND_BIT(M365_EV_FILE) |
-             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN),
+             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST),
     .needs = M365_KIND_BIT(M365_EV_SIGNIN),
     .state_size = sizeof(struct state),
     .init = init,

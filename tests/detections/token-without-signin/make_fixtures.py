@@ -940,4 +940,115 @@ def build_neg_ual_only():
          ual_only_files(inter, tom_vpn_and_new_phone_reads()), args=TAGS_ARGS)
 
 
+# --- Microsoft Graph activity logs ------------------------------------------------------------
+
+FORGED_APP = "8f1c6a2d-4b7e-4e93-a05c-2d9b1e7f3c48"   # an application id no sign-in ever used
+OFFICE_APP = APPS["office"][0]
+
+
+def graph_request(t, user, ip, uri, app, token, status=200, sp=None, session=None):
+    """A MicrosoftGraphActivityLogs row (Log Analytics JSON, the table's columns): a user's
+    request (user) or an application's own (sp)."""
+    rid = guid()
+    return {"TenantId": WORKSPACE, "TimeGenerated": t + ".%07dZ" % R.randrange(10 ** 7),
+            "Location": "East US", "RequestId": rid, "OperationId": rid, "ClientRequestId": guid(),
+            "ApiVersion": "beta" if "/beta/" in uri else "v1.0", "RequestMethod": "GET",
+            "ResponseStatusCode": status, "AadTenantId": TENANT, "IPAddress": ip,
+            "UserAgent": "python-requests/2.31.0" if app == FORGED_APP else APPS["office"][6],
+            "RequestUri": uri, "DurationMs": R.randrange(80000, 900000),
+            "ResponseSizeBytes": R.randrange(900, 90000), "SignInActivityId": token or "",
+            "Roles": "Mail.Read" if sp else "", "TokenIssuedAt": t[:14] + "00:00.0000000Z",
+            "AppId": app, "UserId": USERS[user][2] if user else "", "ServicePrincipalId": sp or "",
+            "Scopes": "" if sp else "Mail.ReadWrite Mail.Read.Shared User.Read offline_access",
+            "IdentityProvider": "https://sts.windows.net/%s/" % TENANT,
+            "ClientAuthMethod": 2 if sp else 0, "Wids": "", "SessionId": session or "",
+            "SourceSystem": "Azure AD", "Type": "MicrosoftGraphActivityLogs"}
+
+
+def graph_world():
+    """la_world for lucia, plus her Outlook add-in's token to Graph (officegraph) at the office."""
+    inter, ni = la_world("lucia", "198.51.100.63", "2026-03-08", "2026-03-09")
+    addin = SignIn("2026-03-09T13:05:31", "lucia", "officegraph", "203.0.113.10", False)
+    shared = SignIn("2026-03-09T13:06:02", "tom", "officegraph", "203.0.113.10", False)
+    return inter, ni + [addin, shared], addin, shared
+
+
+G = "https://graph.microsoft.com"
+
+
+# pos_la_graph_forged_token_reads_mail: an E3 mailbox (no MailItemsAccessed) read through Graph
+# with a delegated token no sign-in issued, from Azure, by an app lucia never signed in to; the
+# first read comes before her first sign-in of the export (kept by object id, then named).
+def build_pos_la_graph():
+    inter, ni, addin, shared = graph_world()
+    lucia = USERS["lucia"][2]
+    forged = tokid()
+    rows = [
+        graph_request("2026-03-08T13:18:10", "lucia", "20.81.111.85",
+                      G + "/v1.0/me/mailFolders('inbox')/messages?$top=50", FORGED_APP, forged),
+        graph_request("2026-03-09T13:07:44", "lucia", "203.0.113.10",
+                      G + "/v1.0/me/messages?$top=25&$select=subject,from", OFFICE_APP, addin.token),
+        graph_request("2026-03-09T15:47:09", "lucia", "20.81.111.85",
+                      G + "/v1.0/users/%s/mailFolders/Inbox/childFolders/AAMkAGQ1/messages?$top=50" % lucia,
+                      FORGED_APP, forged),
+        graph_request("2026-03-09T15:49:31", "lucia", "20.81.111.85",
+                      G + "/v1.0/users/%s/messages?$top=100" % upn("lucia"), FORGED_APP, forged),
+        # Refused, and not mail: neither is a read.
+        graph_request("2026-03-09T15:50:02", "lucia", "20.81.111.85",
+                      G + "/v1.0/users/%s/messages" % upn("priya"), FORGED_APP, forged, status=403),
+        graph_request("2026-03-09T15:51:40", "lucia", "20.81.111.85",
+                      G + "/v1.0/me/drive/root/children", FORGED_APP, forged),
+    ]
+    case("pos_la_graph_forged_token_reads_mail",
+         [{"severity": "high",
+           "entities": {"users": [upn("lucia")], "ips": ["20.81.111.85"], "apps": [FORGED_APP],
+                        "mailboxes": [upn("lucia")]},
+           "summary_contains": "3 Graph request(s) for mail by %s carry a token" % upn("lucia"),
+           "details": {"records": 3, "graph_requests": 3,
+                       "coverage_minutes": {"interactive": 31, "non-interactive": 48},
+                       "full_coverage": False, "from_hosting": True, "unmatched_token_ids": [forged],
+                       "operations": ["Microsoft Graph Activity"],
+                       "client_apps_never_signed_in": [FORGED_APP]}}],
+         [("SigninLogs.csv", lambda p: la_csv_file(inter, p)),
+          ("AADNonInteractiveUserSignInLogs.json", lambda p: jsonl([la_ni_row(s) for s in ni], p)),
+          ("MicrosoftGraphActivityLogs.json", lambda p: jsonl(rows, p)),
+          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
+         args=TAGS_ARGS)
+
+
+# neg_la_graph_reads_with_signed_in_tokens: Graph reads of mail by the owner's Outlook add-in and
+# by a colleague reading a shared mailbox (from an address none of his sign-ins used), each with
+# the token of a sign-in; one read whose row
+# has no SignInActivityId, from an address and through an app the user signed in with; the
+# backup application reading every mailbox as itself (app-only: not a user's token).
+def build_neg_la_graph():
+    inter, ni, addin, shared = graph_world()
+    rows = [
+        graph_request("2026-03-09T13:07:44", "lucia", "203.0.113.10",
+                      G + "/v1.0/me/messages?$top=25&$select=subject,from", OFFICE_APP, addin.token),
+        # From his phone's carrier address, which no sign-in of his used: the token is the one
+        # his add-in got at the office.
+        graph_request("2026-03-09T13:09:12", "tom", "172.58.141.27",
+                      G + "/v1.0/users/%s/mailFolders('inbox')/messages" % upn("secops"),
+                      OFFICE_APP, shared.token),
+        graph_request("2026-03-09T14:32:50", "lucia", "203.0.113.10",
+                      G + "/v1.0/me/mailFolders/inbox/messages?$top=10", OFFICE_APP, None),
+        graph_request("2026-03-09T02:14:07", None, "192.0.2.25",
+                      G + "/v1.0/users/%s/mailFolders/inbox/messages/delta" % USERS["lucia"][2],
+                      ARC, tokid(), sp="c41e7a93-2f68-4d0b-95a7-e8b3d1f6c209"),
+    ]
+    case("neg_la_graph_reads_with_signed_in_tokens", [],
+         [("SigninLogs.csv", lambda p: la_csv_file(inter, p)),
+          ("AADNonInteractiveUserSignInLogs.json", lambda p: jsonl([la_ni_row(s) for s in ni], p)),
+          ("MicrosoftGraphActivityLogs.json", lambda p: jsonl(rows, p)),
+          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
+         args=TAGS_ARGS)
+
+
+def main_graph():
+    build_pos_la_graph()
+    build_neg_la_graph()
+
+
 main()
+main_graph()
