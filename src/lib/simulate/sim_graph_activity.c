@@ -11,7 +11,7 @@
 bool sim_graph_activity_of(const struct sim *s, const struct sim_ev *e)
 {
     if (e->type == EV_MAIL) {
-        return e->client == MC_REST && e->owner < s->n_users;
+        return e->client == MC_REST && e->owner < s->n_users && e->ip != SIM_NONE;
     }
     if (e->type == EV_SIGNIN) {
         return e->err == 0 && e->res == A_GRAPH && e->ip != SIM_NONE &&

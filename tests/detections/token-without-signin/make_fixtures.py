@@ -976,6 +976,15 @@ def graph_world():
 G = "https://graph.microsoft.com"
 
 
+def graph_files(inter, ni, rows):
+    """Sign-ins of both kinds, the Graph activity log and the service tags that place Azure."""
+    return [("SigninLogs.csv", lambda p: la_csv_file(inter, p)),
+            ("AADNonInteractiveUserSignInLogs.json",
+             lambda p: jsonl([la_ni_row(s) for s in ni], p)),
+            ("MicrosoftGraphActivityLogs.json", lambda p: jsonl(rows, p)),
+            ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))]
+
+
 # pos_la_graph_forged_token_reads_mail: an E3 mailbox (no MailItemsAccessed) read through Graph
 # with a delegated token no sign-in issued, from Azure, by an app lucia never signed in to; the
 # first read comes before her first sign-in of the export (kept by object id, then named).
@@ -1009,11 +1018,7 @@ def build_pos_la_graph():
                        "full_coverage": False, "from_hosting": True, "unmatched_token_ids": [forged],
                        "operations": ["Microsoft Graph Activity"],
                        "client_apps_never_signed_in": [FORGED_APP]}}],
-         [("SigninLogs.csv", lambda p: la_csv_file(inter, p)),
-          ("AADNonInteractiveUserSignInLogs.json", lambda p: jsonl([la_ni_row(s) for s in ni], p)),
-          ("MicrosoftGraphActivityLogs.json", lambda p: jsonl(rows, p)),
-          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
-         args=TAGS_ARGS)
+         graph_files(inter, ni, rows), args=TAGS_ARGS)
 
 
 # neg_la_graph_reads_with_signed_in_tokens: Graph reads of mail by the owner's Outlook add-in and
@@ -1038,11 +1043,7 @@ def build_neg_la_graph():
                       ARC, tokid(), sp="c41e7a93-2f68-4d0b-95a7-e8b3d1f6c209"),
     ]
     case("neg_la_graph_reads_with_signed_in_tokens", [],
-         [("SigninLogs.csv", lambda p: la_csv_file(inter, p)),
-          ("AADNonInteractiveUserSignInLogs.json", lambda p: jsonl([la_ni_row(s) for s in ni], p)),
-          ("MicrosoftGraphActivityLogs.json", lambda p: jsonl(rows, p)),
-          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
-         args=TAGS_ARGS)
+         graph_files(inter, ni, rows), args=TAGS_ARGS)
 
 
 def main_graph():
