@@ -273,4 +273,30 @@ scan_json "$WORK/out2.json" "$WORK/err2" "$WORK/audit.jsonl"
 expect_eq "chained read counts" \
     "$(jq -r '[.incidents[0].exposure[].mailbox] | join(",")' "$WORK/out2.json")" \
     "james.obi@$D,lena.berg@$D,omar.haddad@$D,sofia.marin@$D"
+# A Graph request names the mailbox it read by its owner's object id. A shared mailbox never
+# signs in, so no sign-in gives its UPN: a directory change naming it, or the tenant snapshot's
+# Get-Mailbox export (ExternalDirectoryObjectId), does. Without either the id is all there is.
+SHARED=$SRC/tests/detections/token-without-signin/pos_la_graph_forged_token_shared_mailbox
+SECOPS_ID=3c1f7a52-9e0d-4b6a-8f21-6d4e0b9c7a13
+mkdir -p "$WORK/shared"
+cp "$SHARED"/SigninLogs.csv "$SHARED"/AADNonInteractiveUserSignInLogs.json \
+    "$SHARED"/MicrosoftGraphActivityLogs.json "$WORK/shared/"
+TAGS_ARG=(--ip-ranges "$SHARED/ServiceTags_Public_20260302.json")
+shared_names() { # the exposure's mailboxes and the token finding's user
+    jq -r '([.incidents[].exposure[].mailbox] + [.findings[] | select(.rule == "token-without-signin") | .entities.users[]]) | join(" ")' "$1"
+}
+scan_json "$WORK/shared-none.json" "$WORK/shared-none.err" "${TAGS_ARG[@]}" "$WORK/shared"
+expect_eq "a shared mailbox nothing names: its object id" "$(shared_names "$WORK/shared-none.json")" \
+    "$SECOPS_ID $SECOPS_ID"
+scan_json "$WORK/shared-snap.json" "$WORK/shared-snap.err" "${TAGS_ARG[@]}" "$WORK/shared" \
+    "$SHARED/mailboxes.json"
+expect_eq "named by the snapshot's Get-Mailbox export" "$(shared_names "$WORK/shared-snap.json")" \
+    "secops@contosodemo.onmicrosoft.com secops@contosodemo.onmicrosoft.com"
+printf '{"TenantId":"9e2d7c41-3a5b-4f08-b6e1-d04c8a2f7b93","SourceSystem":"Azure AD","TimeGenerated":"2026-03-09T09:41:17.208Z","ResourceId":"/tenants/6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14/providers/Microsoft.aadiam","OperationName":"Update user","OperationVersion":"1.0","Category":"UserManagement","ResultSignature":"None","CorrelationId":"5d0e3b8a-71c2-4f96-a4d8-2b9e6c1f7a35","Level":"4","AdditionalDetails":"[{\\"key\\":\\"UserType\\",\\"value\\":\\"Member\\"}]","Id":"Directory_5d0e3b8a-71c2-4f96-a4d8-2b9e6c1f7a35_4KQ2P_118204731","InitiatedBy":"{\\"user\\":{\\"id\\":\\"042f1068-9091-4b6f-8368-431845d5841c\\",\\"userPrincipalName\\":\\"tom.becker@contosodemo.onmicrosoft.com\\",\\"ipAddress\\":\\"203.0.113.10\\"}}","LoggedByService":"Core Directory","Result":"success","ResultReason":"","TargetResources":"[{\\"id\\":\\"%s\\",\\"displayName\\":null,\\"type\\":\\"User\\",\\"userPrincipalName\\":\\"secops@contosodemo.onmicrosoft.com\\",\\"modifiedProperties\\":[{\\"displayName\\":\\"DisplayName\\",\\"oldValue\\":\\"[\\\\\\"SecOps\\\\\\"]\\",\\"newValue\\":\\"[\\\\\\"Security Operations\\\\\\"]\\"}],\\"administrativeUnits\\":[]}]","AADTenantId":"6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14","ActivityDisplayName":"Update user","ActivityDateTime":"2026-03-09T09:41:17.208Z","AADOperationType":"Update","Type":"AuditLogs"}\n' \
+    "$SECOPS_ID" >"$WORK/shared/AuditLogs.json"
+scan_json "$WORK/shared-dir.json" "$WORK/shared-dir.err" "${TAGS_ARG[@]}" "$WORK/shared"
+expect_eq "the directory change's target row is read" \
+    "$(jq -r '[.evidence.files[] | select(.path | test("AuditLogs")) | .parsed] | add' "$WORK/shared-dir.json")" 1
+expect_eq "named by a directory change's target" "$(shared_names "$WORK/shared-dir.json")" \
+    "secops@contosodemo.onmicrosoft.com secops@contosodemo.onmicrosoft.com"
 finish

@@ -14,8 +14,9 @@
  *
  * Microsoft Graph activity logs add a user's Graph reads of mail (a GET of messages, with a
  * delegated token): the one record of such a read when the mailbox logs no MailItemsAccessed.
- * The request names its caller by object id; the sign-ins give the UPN. Other Graph requests
- * are left out: Microsoft's own services call Graph for users all day. */
+ * The request names its caller by object id; the sign-ins give the UPN (else a directory
+ * change's target, else the tenant snapshot). Other Graph requests are left out: Microsoft's
+ * own services call Graph for users all day. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "../core/norm.h"
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
+#include "../snapshot/snap_context.h"
 #include "signin_util.h"
 #include "../core/sort.h"
 
@@ -89,7 +91,8 @@ struct span {
 
 struct state {
     struct m365_map users;    /* upn (or an object id no sign-in named) -> struct user */
-    struct m365_map ids;      /* lower-case object id -> upn, from sign-ins */
+    struct m365_map ids;      /* lower-case object id -> upn, from sign-ins and directory
+                                 targets */
     struct m365_map sp_apps;  /* app id -> struct m365_intervals (its own sign-ins) */
     struct m365_map tok[2];   /* token ids (tok_key), two generations of one lookback each */
     int64_t tok_start;
@@ -156,6 +159,28 @@ static void set_put(struct m365_map *m, const void *k)
     if (slot) {
         *slot = (void *)1;
     }
+}
+
+static void id_put(struct state *s, const char *id, const char *upn)
+{
+    if (id && upn && !m365_map_get(&s->ids, id, NULL)) {
+        void **slot = m365_map_put(&s->ids, id, NULL);
+        if (slot) {
+            *slot = (void *)upn;
+        }
+    }
+}
+
+/* The UPN of an object id: the sign-ins' or a directory change's, else the tenant snapshot's;
+ * NULL when nothing names it. */
+static const char *upn_of_id(struct m365_dctx *dc, const struct state *s, const char *id)
+{
+    const char *upn = id ? m365_map_get(&s->ids, id, NULL) : NULL;
+    if (!upn && id) {
+        const char *t = m365_snap_ctx_upn_of(m365_dctx_snapshot(dc), id);
+        upn = t ? m365_dctx_intern_lower(dc, t, strlen(t)) : NULL;
+    }
+    return upn;
 }
 
 static struct user *user_of(struct state *s, const char *upn)
@@ -343,13 +368,7 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     if (!m365_signin_is_user(ev) || !ev->actor_upn) {
         return;
     }
-    const char *id = lower_key(dc, ev->actor_id);
-    if (id && !m365_map_get(&s->ids, id, NULL)) {
-        void **slot = m365_map_put(&s->ids, id, NULL);
-        if (slot) {
-            *slot = (void *)ev->actor_upn;
-        }
-    }
+    id_put(s, lower_key(dc, ev->actor_id), ev->actor_upn);
     struct user *u = user_of(s, ev->actor_upn);
     if (!u) {
         return;
@@ -430,9 +449,9 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
         }
     }
     const char *who = ev->actor_upn;
-    if (!who) { /* a Graph request: the UPN a sign-in gave the id, else the id itself */
+    if (!who) { /* a Graph request: the UPN the id is known by, else the id itself */
         const char *id = lower_key(dc, ev->actor_id);
-        who = id ? m365_map_get(&s->ids, id, NULL) : NULL;
+        who = upn_of_id(dc, s, id);
         who = who ? who : id;
     }
     struct user *u = who ? user_of(s, who) : NULL;
@@ -489,6 +508,15 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     if (ev->kind == M365_EV_SIGNIN) {
         observe_signin(dc, s, c, ev);
+    } else if (ev->kind == M365_EV_DIRECTORY) {
+        /* Accounts a directory change names (a shared mailbox never signs in). */
+        for (uint32_t i = 0; i < ev->n_targets; i++) {
+            const struct m365_target *t = &ev->targets[i];
+            if (t->type && m365_ieq(t->type, "User") && t->id && t->upn) {
+                id_put(s, lower_key(dc, t->id),
+                       m365_dctx_intern_lower(dc, t->upn, strlen(t->upn)));
+            }
+        }
     } else {
         observe_activity(dc, s, c, ev);
     }
@@ -546,7 +574,7 @@ static void json_list(struct m365_buf *d, int *first, const char *key, const cha
 }
 
 /* unverified: the records fell outside the sign-in logs' coverage (OUTSIDE_SUSPECT). */
-static void report(struct m365_dctx *dc, const struct state *st, const struct cfg *c,
+static void report(struct m365_dctx *dc, struct state *st, const struct cfg *c,
                    struct user *u, const struct flagged *fl, size_t n, uint32_t outside,
                    bool unverified)
 {
@@ -591,7 +619,7 @@ static void report(struct m365_dctx *dc, const struct state *st, const struct cf
         list_add(ops, &nop, MAX_LIST, ev->operation);
         /* A Graph read names the mailbox by its owner's object id as often as by UPN. */
         const char *box = ev->mail ? ev->mail->mailbox_upn : NULL;
-        const char *named = box ? m365_map_get(&st->ids, box, NULL) : NULL;
+        const char *named = box ? upn_of_id(dc, st, box) : NULL;
         list_add(boxes, &nbox, MAX_LIST, named ? named : box);
     }
     if (unverified) {
@@ -798,7 +826,7 @@ static enum verdict check(struct m365_dctx *dc, struct state *s, const struct cf
 
 /* Graph reads made before the user's first sign-in were kept under the object id: they go to
  * the user the sign-ins named, whose addresses and apps they are checked against. */
-static void adopt_ids(struct state *s)
+static void adopt_ids(struct m365_dctx *dc, struct state *s)
 {
     size_t n = 0;
     struct user **late = malloc((s->users.n ? s->users.n : 1) * sizeof(*late));
@@ -808,13 +836,13 @@ static void adopt_ids(struct state *s)
     M365_MAP_EACH(&s->users, slot)
     {
         struct user *u = slot->val;
-        if (u && u->n_cand && m365_map_get(&s->ids, u->upn, NULL)) {
+        if (u && u->n_cand && upn_of_id(dc, s, u->upn)) {
             late[n++] = u;
         }
     }
     for (size_t i = 0; i < n; i++) {
         struct user *from = late[i];
-        struct user *to = user_of(s, m365_map_get(&s->ids, from->upn, NULL));
+        struct user *to = user_of(s, upn_of_id(dc, s, from->upn));
         if (!to) {
             continue;
         }
@@ -844,7 +872,7 @@ static void finish(struct m365_dctx *dc, void *sv)
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
     build_coverage(s, c->export_gap);
-    adopt_ids(s);
+    adopt_ids(dc, s);
     size_t nu = 0;
     struct user **users = malloc((s->users.n ? s->users.n : 1) * sizeof(*users));
     struct flagged *fl = malloc(MAX_CAND * sizeof(*fl));
@@ -1022,7 +1050,8 @@ const struct m365_detection m365_detect_token_without_signin = {
     .cfg_size = sizeof(struct cfg),
     .kinds = M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_MAIL_ACCESS) |
              M365_KIND_BIT(M365_EV_MAILBOX_ITEM) | M365_KIND_BIT(M365_EV_FILE) |
-             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST),
+             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST) |
+             M365_KIND_BIT(M365_EV_DIRECTORY),
     .needs = M365_KIND_BIT(M365_EV_SIGNIN),
     .state_size = sizeof(struct state),
     .init = init,

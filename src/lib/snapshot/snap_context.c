@@ -442,6 +442,18 @@ bool m365_snap_ctx_account(const struct m365_snap_ctx *c, const char *upn_or_id,
     return true;
 }
 
+const char *m365_snap_ctx_upn_of(const struct m365_snap_ctx *c, const char *id)
+{
+    char buf[128];
+    const char *k = c ? lower(id, buf, sizeof(buf)) : NULL;
+    long i = k ? idx_find(&c->user_id, k) : -1;
+    if (i >= 0 && c->db->users[i].upn) {
+        return c->db->users[i].upn;
+    }
+    i = k ? idx_find(&c->mbx_id, k) : -1; /* shared mailboxes: Get-Mailbox's directory id */
+    return i >= 0 ? c->db->mbxs[i].upn : NULL;
+}
+
 bool m365_snap_ctx_app(const struct m365_snap_ctx *c, const char *app_or_sp_id,
                        struct m365_snap_app_info *out)
 {

@@ -59,6 +59,10 @@ struct m365_snap_account {
 bool m365_snap_ctx_account(const struct m365_snap_ctx *c, const char *upn_or_id,
                            struct m365_snap_account *out);
 
+/* The UPN of the user or mailbox with this Entra object id (any case), as the snapshot spells
+ * it; NULL when the snapshot does not know the id. */
+const char *m365_snap_ctx_upn_of(const struct m365_snap_ctx *c, const char *id);
+
 /* What the snapshot says about an application (appId or service principal object id, any
  * case): the m365_perm_class bits of the tracked application permissions its service principal
  * holds (0 when none, or not in the snapshot), their names (unique, up to max) and its owner

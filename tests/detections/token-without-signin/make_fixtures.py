@@ -1046,9 +1046,38 @@ def build_neg_la_graph():
          graph_files(inter, ni, rows), args=TAGS_ARGS)
 
 
+# pos_la_graph_forged_token_shared_mailbox: the shared security mailbox, which never signs in,
+# read through Graph with a token no sign-in issued. Its object id is named by the tenant
+# snapshot's Get-Mailbox export (ExternalDirectoryObjectId), so the finding names the mailbox.
+def build_pos_la_graph_shared():
+    inter, ni, addin, shared = graph_world()
+    secops_id = USERS["secops"][2]
+    forged = tokid()
+    rows = [graph_request(t, "secops", "20.81.111.85",
+                          G + "/v1.0/me/mailFolders('inbox')/messages?$top=100", FORGED_APP, forged)
+            for t in ("2026-03-09T16:02:51", "2026-03-09T16:04:13")]
+    mailboxes = [{"Name": "secops", "UserPrincipalName": upn("secops"),
+                  "PrimarySmtpAddress": upn("secops"), "ExchangeObjectId": USERS["secops"][4],
+                  "ExternalDirectoryObjectId": secops_id, "RecipientTypeDetails": "SharedMailbox",
+                  "AuditEnabled": True, "WhenCreatedUTC": "2024-06-11T09:14:27Z"}]
+
+    def write_mailboxes(p):
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(json.dumps(mailboxes, indent=2) + "\n")
+
+    case("pos_la_graph_forged_token_shared_mailbox",
+         [{"severity": "high",
+           "entities": {"users": [upn("secops")], "ips": ["20.81.111.85"], "apps": [FORGED_APP],
+                        "mailboxes": [upn("secops")]},
+           "summary_contains": "2 Graph request(s) for mail by %s" % upn("secops"),
+           "details": {"records": 2, "graph_requests": 2, "unmatched_token_ids": [forged]}}],
+         graph_files(inter, ni, rows) + [("mailboxes.json", write_mailboxes)], args=TAGS_ARGS)
+
+
 def main_graph():
     build_pos_la_graph()
     build_neg_la_graph()
+    build_pos_la_graph_shared()
 
 
 main()
