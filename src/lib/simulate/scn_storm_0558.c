@@ -1,6 +1,7 @@
 /* storm-0558: mailbox reads with forged tokens. The records look like the owner reading their
  * own mail through Graph, but no sign-in ever issued the tokens they carry, the client
- * application id was never seen in the tenant, and the addresses are hosting ones. */
+ * application id was never seen in the tenant, and the addresses are hosting ones. One mailbox
+ * read has no Audit (Premium): only the Graph activity log shows its reads. */
 #include "sim.h"
 
 void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t to)
@@ -25,7 +26,9 @@ void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t
     int32_t g = scn_step(s, sc, 1, "Mailbox reads with forged tokens",
                          "MailItemsAccessed as each mailbox's owner through Graph, with tokens no "
                          "sign-in issued (AppAccessContext.UniqueTokenId matches no sign-in), an "
-                         "unseen client application id, from hosting addresses, over several days.",
+                         "unseen client application id, from hosting addresses, over several days; "
+                         "one more mailbox without Audit (Premium), whose reads only the Graph "
+                         "activity log shows.",
                          "token-without-signin,rare-app-mail-access");
     for (uint32_t i = 0; i < n; i++) {
         int64_t day = scn_day(s, from, to, 0.3 + 0.1 * (double)i);
@@ -53,6 +56,37 @@ void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t
             }
         }
         sim_truth_user(s, g, vip[i]);
+    }
+    /* The mailbox MailItemsAccessed cannot show: an E3 colleague's. Drawn on a generator of its
+     * own, so that the tenant's other records stay as they were. */
+    struct sim_rng own;
+    sim_rng_seed(&own, s->opt->seed, 0x73746f726d4533ull);
+    uint32_t e3[64], n3 = 0;
+    for (uint32_t i = 0; i < s->n_users && n3 < 64; i++) {
+        const struct sim_user *u = &s->users[i];
+        if ((u->role == R_EXEC || u->role == R_STAFF) && u->lic == LIC_E3 && u->enabled &&
+            !u->claimed) {
+            e3[n3++] = i;
+        }
+    }
+    if (n3) {
+        uint32_t v = e3[sim_below(&own, n3)];
+        int64_t t = sim_local(s, scn_day(s, from, to, 0.45), 2.0 + 3.0 * sim_unit(&own));
+        uint64_t tok = sim_key(&own);
+        int64_t issued = t - sim_range(&own, 60, 900) * 1000;
+        unsigned reads = 3 + sim_below(&own, 4);
+        for (unsigned k = 0; k < reads && t < to; k++) {
+            uint16_t ip = ips[sim_below(&own, 3)];
+            struct sim_ev *e = scn_mail(s, &own, g, t, v, v, MC_REST, ip, true);
+            if (e) {
+                e->app2 = app;
+                e->tok = tok;
+                e->t2 = issued;
+                e->items = (uint8_t)(2 + sim_below(&own, 9));
+            }
+            t += sim_range(&own, 2, 25) * SIM_MIN_MS;
+        }
+        sim_truth_user(s, g, v);
     }
     sim_truth_ent(s, g, ENT_APPS, s->apps[app].id);
     sim_truth_ent(s, g, ENT_APPS, s->apps[A_GRAPH].id);
