@@ -106,6 +106,8 @@ struct state {
     /* No non-interactive sign-in log at all (a Purview search, the Management Activity API):
      * nothing can be checked, only the unverified look-alikes said. */
     bool no_nonint;
+    /* The evidence holds Graph requests: only then are object ids worth naming. */
+    bool graph;
     /* per category, the spans of the files holding its sign-ins, merged in finish */
     struct m365_intervals cov[N_CAT];
 };
@@ -159,6 +161,26 @@ static void set_put(struct m365_map *m, const void *k)
     if (slot) {
         *slot = (void *)1;
     }
+}
+
+/* A new candidate slot of the user's, NULL (and counted as overflow) when it is full. */
+static struct cand *cand_slot(struct user *u)
+{
+    if (u->n_cand == u->cap_cand) {
+        if (u->cap_cand == MAX_CAND) {
+            u->overflow++;
+            return NULL;
+        }
+        uint32_t nc = u->cap_cand ? u->cap_cand * 2 : 4;
+        struct cand *ncd = realloc(u->cand, nc * sizeof(*ncd));
+        if (!ncd) {
+            u->overflow++;
+            return NULL;
+        }
+        u->cand = ncd;
+        u->cap_cand = nc;
+    }
+    return &u->cand[u->n_cand++];
 }
 
 static void id_put(struct state *s, const char *id, const char *upn)
@@ -298,6 +320,7 @@ static void init(struct m365_dctx *dc, void *sv)
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
     s->tok_start = INT64_MIN;
+    s->graph = m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST);
     if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
         !m365_dctx_has_kind(dc, M365_EV_MAILBOX_ITEM) && !m365_dctx_has_kind(dc, M365_EV_FILE) &&
         !m365_dctx_has_kind(dc, M365_EV_EXCHANGE_ADMIN) &&
@@ -368,7 +391,9 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     if (!m365_signin_is_user(ev) || !ev->actor_upn) {
         return;
     }
-    id_put(s, lower_key(dc, ev->actor_id), ev->actor_upn);
+    if (s->graph) {
+        id_put(s, lower_key(dc, ev->actor_id), ev->actor_upn);
+    }
     struct user *u = user_of(s, ev->actor_upn);
     if (!u) {
         return;
@@ -479,21 +504,11 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     if (s->no_nonint && !keep_unchecked(dc, u, ev, ipkey, client)) {
         return;
     }
-    if (u->n_cand == u->cap_cand) {
-        if (u->cap_cand == MAX_CAND) {
-            u->overflow++;
-            return;
-        }
-        uint32_t nc = u->cap_cand ? u->cap_cand * 2 : 4;
-        struct cand *ncd = realloc(u->cand, nc * sizeof(*ncd));
-        if (!ncd) {
-            u->overflow++;
-            return;
-        }
-        u->cand = ncd;
-        u->cap_cand = nc;
+    struct cand *cd = cand_slot(u);
+    if (!cd) {
+        return;
     }
-    u->cand[u->n_cand++] = (struct cand){m365_dctx_keep(dc, ev), ipkey, client, sess, 0};
+    *cd = (struct cand){m365_dctx_keep(dc, ev), ipkey, client, sess, 0};
     if (tk.k1) {
         tok_put(&s->pend_tok, tk); /* its sign-in may still come, within clock_skew */
     }
@@ -509,6 +524,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (ev->kind == M365_EV_SIGNIN) {
         observe_signin(dc, s, c, ev);
     } else if (ev->kind == M365_EV_DIRECTORY) {
+        if (!s->graph) {
+            return;
+        }
         /* Accounts a directory change names (a shared mailbox never signs in). */
         for (uint32_t i = 0; i < ev->n_targets; i++) {
             const struct m365_target *t = &ev->targets[i];
@@ -619,7 +637,8 @@ static void report(struct m365_dctx *dc, struct state *st, const struct cfg *c,
         list_add(ops, &nop, MAX_LIST, ev->operation);
         /* A Graph read names the mailbox by its owner's object id as often as by UPN. */
         const char *box = ev->mail ? ev->mail->mailbox_upn : NULL;
-        const char *named = box ? upn_of_id(dc, st, box) : NULL;
+        const char *named =
+            box && ev->kind == M365_EV_GRAPH_REQUEST ? upn_of_id(dc, st, box) : NULL;
         list_add(boxes, &nbox, MAX_LIST, named ? named : box);
     }
     if (unverified) {
@@ -828,43 +847,39 @@ static enum verdict check(struct m365_dctx *dc, struct state *s, const struct cf
  * the user the sign-ins named, whose addresses and apps they are checked against. */
 static void adopt_ids(struct m365_dctx *dc, struct state *s)
 {
-    size_t n = 0;
-    struct user **late = malloc((s->users.n ? s->users.n : 1) * sizeof(*late));
-    if (!late) {
+    if (!s->graph) {
         return;
     }
+    /* Found first, moved after: user_of may grow the map being walked. */
+    size_t n = 0;
+    struct user **late = malloc((s->users.n ? s->users.n : 1) * sizeof(*late));
+    const char **upn = malloc((s->users.n ? s->users.n : 1) * sizeof(*upn));
     M365_MAP_EACH(&s->users, slot)
     {
         struct user *u = slot->val;
-        if (u && u->n_cand && upn_of_id(dc, s, u->upn)) {
-            late[n++] = u;
+        const char *named = late && upn && u && u->n_cand ? upn_of_id(dc, s, u->upn) : NULL;
+        if (named) {
+            late[n] = u;
+            upn[n++] = named;
         }
     }
     for (size_t i = 0; i < n; i++) {
-        struct user *from = late[i];
-        struct user *to = user_of(s, upn_of_id(dc, s, from->upn));
+        struct user *from = late[i], *to = user_of(s, upn[i]);
         if (!to) {
             continue;
         }
         for (uint32_t k = 0; k < from->n_cand; k++) {
-            if (to->n_cand == to->cap_cand) {
-                uint32_t nc = to->cap_cand ? to->cap_cand * 2 : 4;
-                struct cand *ncd =
-                    nc <= MAX_CAND ? realloc(to->cand, nc * sizeof(*ncd)) : NULL;
-                if (!ncd) {
-                    to->overflow += from->n_cand - k;
-                    break;
-                }
-                to->cand = ncd;
-                to->cap_cand = nc;
+            struct cand *cd = cand_slot(to);
+            if (cd) {
+                *cd = from->cand[k];
             }
-            to->cand[to->n_cand++] = from->cand[k];
         }
         to->unchecked += from->unchecked;
         to->overflow += from->overflow;
         from->n_cand = from->unchecked = from->overflow = 0;
     }
     free(late);
+    free(upn);
 }
 
 static void finish(struct m365_dctx *dc, void *sv)

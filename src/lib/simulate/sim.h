@@ -809,6 +809,9 @@ enum sim_flavour {
     FL_LA      /* Log Analytics SigninLogs / AAD* / AuditLogs row */
 };
 
+/* Graph / Azure Monitor spell keys in camelCase, Log Analytics in PascalCase. */
+void jw_key_fl(struct jw *w, enum sim_flavour fl, const char *camel, const char *pascal);
+
 /* false when the event has no form in this flavour (e.g. an audit the UAL does not carry). */
 bool sim_render_ual(struct sim *s, const struct sim_ev *e, struct jw *w, enum sim_flavour fl,
                     struct sim_rendered *out);

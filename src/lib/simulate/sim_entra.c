@@ -15,10 +15,9 @@ struct ent {
     unsigned sub; /* sub-millisecond digits of 7-digit times */
 };
 
-/* Graph / Azure Monitor spell keys in camelCase, Log Analytics in PascalCase. */
 static void k2(struct ent *c, const char *graph, const char *la)
 {
-    jw_key(c->w, c->fl == FL_LA ? la : graph);
+    jw_key_fl(c->w, c->fl, graph, la);
 }
 
 static const char *failure_reason(int32_t code)

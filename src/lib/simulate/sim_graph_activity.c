@@ -120,12 +120,6 @@ static void request_of(const struct sim *s, const struct sim_ev *e, struct req *
     q->ua = app_ua(s, q->client);
 }
 
-/* Graph / Azure Monitor spell keys in camelCase, Log Analytics in PascalCase. */
-static void key(struct jw *w, enum sim_flavour fl, const char *azmon, const char *la)
-{
-    jw_key(w, fl == FL_LA ? la : azmon);
-}
-
 bool sim_render_graph_activity(struct sim *s, const struct sim_ev *e, struct jw *w,
                                enum sim_flavour fl, struct sim_rendered *out)
 {
@@ -170,59 +164,59 @@ bool sim_render_graph_activity(struct sim *s, const struct sim_ev *e, struct jw 
         jw_kt(w, "timeGenerated", q.t, TF_Z7, sub);
         jw_ks(w, "location", ip->geo.country);
     }
-    key(w, fl, "requestId", "RequestId");
+    jw_key_fl(w, fl, "requestId", "RequestId");
     jw_str(w, req_id);
-    key(w, fl, "operationId", "OperationId");
+    jw_key_fl(w, fl, "operationId", "OperationId");
     jw_str(w, op_id);
-    key(w, fl, "clientRequestId", "ClientRequestId");
+    jw_key_fl(w, fl, "clientRequestId", "ClientRequestId");
     jw_str(w, client_req);
-    key(w, fl, "apiVersion", "ApiVersion");
+    jw_key_fl(w, fl, "apiVersion", "ApiVersion");
     jw_str(w, strstr(q.uri, "/beta/") ? "beta" : "v1.0");
-    key(w, fl, "requestMethod", "RequestMethod");
+    jw_key_fl(w, fl, "requestMethod", "RequestMethod");
     jw_str(w, "GET");
-    key(w, fl, "responseStatusCode", "ResponseStatusCode");
+    jw_key_fl(w, fl, "responseStatusCode", "ResponseStatusCode");
     jw_int(w, 200);
-    key(w, fl, "tenantId", "AadTenantId");
+    jw_key_fl(w, fl, "tenantId", "AadTenantId");
     jw_str(w, s->tenant.id);
-    key(w, fl, "durationMs", "DurationMs");
+    jw_key_fl(w, fl, "durationMs", "DurationMs");
     jw_int(w, dur * 1000);
-    key(w, fl, "responseSizeBytes", "ResponseSizeBytes");
+    jw_key_fl(w, fl, "responseSizeBytes", "ResponseSizeBytes");
     jw_int(w, q.bytes);
-    key(w, fl, "signInActivityId", "SignInActivityId");
+    jw_key_fl(w, fl, "signInActivityId", "SignInActivityId");
     if (q.tok) {
         jw_token(w, q.tok);
     } else {
         jw_str(w, "");
     }
-    key(w, fl, "roles", "Roles");
+    jw_key_fl(w, fl, "roles", "Roles");
     jw_str(w, q.roles ? q.roles : "");
-    key(w, fl, "tokenIssuedAt", "TokenIssuedAt");
+    jw_key_fl(w, fl, "tokenIssuedAt", "TokenIssuedAt");
     jw_time(w, e->t2 ? e->t2 : (e->type == EV_SIGNIN ? e->t : q.t - 600000), TF_Z7, 0);
-    key(w, fl, "appId", "AppId");
+    jw_key_fl(w, fl, "appId", "AppId");
     jw_str(w, client->id);
-    key(w, fl, "userId", "UserId");
+    jw_key_fl(w, fl, "userId", "UserId");
     jw_str(w, q.user != SIM_NONE ? s->users[q.user].id : "");
-    key(w, fl, "servicePrincipalId", "ServicePrincipalId");
+    jw_key_fl(w, fl, "servicePrincipalId", "ServicePrincipalId");
     jw_str(w, q.sp != SIM_NONE && q.sp < s->n_apps ? s->apps[q.sp].sp : "");
-    key(w, fl, "scopes", "Scopes");
+    jw_key_fl(w, fl, "scopes", "Scopes");
     jw_str(w, q.scopes ? q.scopes : "");
-    key(w, fl, "identityProvider", "IdentityProvider");
+    jw_key_fl(w, fl, "identityProvider", "IdentityProvider");
     char idp[80];
     snprintf(idp, sizeof(idp), "https://sts.windows.net/%s/", s->tenant.id);
     jw_str(w, idp);
-    key(w, fl, "clientAuthMethod", "ClientAuthMethod");
+    jw_key_fl(w, fl, "clientAuthMethod", "ClientAuthMethod");
     jw_str(w, q.sp != SIM_NONE ? (e->cred ? "2" : "1") : "0");
-    key(w, fl, "wids", "Wids");
+    jw_key_fl(w, fl, "wids", "Wids");
     jw_str(w, q.sp != SIM_NONE ? "0997a1d0-0d1d-4acb-b408-d5ca73121e90"
                                : "b79fbf4d-3ef9-4689-8143-76b194e85509");
-    key(w, fl, "ipAddress", "IPAddress");
+    jw_key_fl(w, fl, "ipAddress", "IPAddress");
     jw_str(w, ip->addr);
-    key(w, fl, "userAgent", "UserAgent");
+    jw_key_fl(w, fl, "userAgent", "UserAgent");
     jw_str(w, q.ua ? q.ua : "");
-    key(w, fl, "requestUri", "RequestUri");
+    jw_key_fl(w, fl, "requestUri", "RequestUri");
     jw_str(w, q.uri);
     if (q.user != SIM_NONE && e->sess) {
-        key(w, fl, "sessionId", "SessionId");
+        jw_key_fl(w, fl, "sessionId", "SessionId");
         jw_guid(w, e->sess);
     }
     if (la) {

@@ -257,6 +257,11 @@ void jw_kg(struct jw *w, const char *k, uint64_t key)
     jw_guid(w, key);
 }
 
+void jw_key_fl(struct jw *w, enum sim_flavour fl, const char *camel, const char *pascal)
+{
+    jw_key(w, fl == FL_LA ? pascal : camel);
+}
+
 void jw_kt(struct jw *w, const char *k, int64_t ms, enum sim_tfmt f, unsigned sub)
 {
     jw_key(w, k);
