@@ -91,7 +91,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
     /* A Graph request that read a mailbox's messages counts when it succeeded; it names the
-     * mailbox by UPN, or by its owner's object id, which stands for the mailbox here. */
+     * mailbox by UPN or by its owner's object id (which stands for the mailbox when nothing in
+     * the evidence or the snapshot names it). */
     if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE ||
         (ev->kind == M365_EV_GRAPH_REQUEST && ev->result != M365_RESULT_SUCCESS)) {
         return;
@@ -116,7 +117,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (a->first_seen[log] == INT64_MIN) {
         a->first_seen[log] = ev->time_ms;
     }
-    const char *mb = ev->mail->mailbox_upn;
+    const char *mb = ev->mail->mailbox_upn, *named;
+    if (log == GRAPH_LOG && (named = m365_dctx_upn_of_id(dc, mb)) != NULL) {
+        mb = named; /* named by its owner's object id: the UPN the evidence gives it */
+    }
     struct mbox *b = m365_map_obtain(&a->boxes, mb, NULL, sizeof(*b), &fresh);
     if (b && fresh) {
         b->first = ev->time_ms;

@@ -1,5 +1,6 @@
 /* rare-app-mail-access: mail read by an application id the tenant's evidence never showed
- * before (the signal that exposed Storm-0558's forged tokens). */
+ * before (the signal that exposed Storm-0558's forged tokens), in MailItemsAccessed or in the
+ * Graph activity log's mail reads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ struct cfg {
 static const struct m365_param_def params[] = {
     M365_PARAM("baseline", M365_PARAM_DURATION, "7d", struct cfg, baseline,
                "mail-reading application ids seen this long from the start of the "
-               "MailItemsAccessed records are the tenant's normal"),
+               "MailItemsAccessed records (or of the Graph activity log's mail reads) are the "
+               "tenant's normal"),
 };
 
 #define MAX_EV 32
@@ -29,12 +31,19 @@ struct newapp {
     const char *id;
     struct m365_map mailboxes, users, ips;
     uint64_t items;
+    uint32_t n_total;        /* reads counted */
+    uint32_t graph_requests; /* of them, Graph requests: they name no item count */
     const struct m365_event *ev[MAX_EV];
     uint32_t n_ev;
 };
 
+/* Each log that shows mail reads has its own baseline: the Graph activity log, written for every
+ * mailbox, may begin long after (or before) the MailItemsAccessed records, and an application
+ * reading only mailboxes without Audit (Premium) appears first there. */
+enum { MAIL_LOG, GRAPH_LOG, N_LOGS };
+
 struct state {
-    int64_t start;
+    int64_t start[N_LOGS];
     struct m365_map seen;     /* app id -> 1 (or struct newapp * for apps new after baseline) */
     struct m365_map newapps;  /* app id -> struct newapp */
 };
@@ -43,15 +52,29 @@ static void init(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
-    s->start = INT64_MIN;
-    int64_t first, last;
-    m365_dctx_source_span(dc, M365_LOG_UAL, &first, &last);
-    if (first == INT64_MIN || last - first <= c->baseline) {
+    s->start[MAIL_LOG] = s->start[GRAPH_LOG] = INT64_MIN;
+    bool mail = m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS);
+    bool graph = m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST);
+    if (!mail && !graph) {
+        m365_dctx_not_evaluated(dc, "needs MailItemsAccessed records or Microsoft Graph activity "
+                                    "logs; the evidence holds neither");
+        return;
+    }
+    int64_t span = -1;
+    const enum m365_log_source logs[N_LOGS] = {M365_LOG_UAL, M365_LOG_GRAPH_ACTIVITY};
+    for (int l = MAIL_LOG; l < N_LOGS; l++) {
+        int64_t first, last;
+        m365_dctx_source_span(dc, logs[l], &first, &last);
+        if ((l == MAIL_LOG ? mail : graph) && first != INT64_MIN && last - first > span) {
+            span = last - first;
+        }
+    }
+    if (span <= c->baseline) {
         m365_dctx_not_evaluated(dc,
                                 "needs more than %lld days of mailbox records to learn which "
                                 "applications read mail; the evidence spans %.1f days",
                                 (long long)(c->baseline / 86400000),
-                                first == INT64_MIN ? 0.0 : (double)(last - first) / 86400000.0);
+                                span < 0 ? 0.0 : (double)span / 86400000.0);
     }
 }
 
@@ -67,14 +90,33 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
-    if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE) {
+    bool graph = ev->kind == M365_EV_GRAPH_REQUEST;
+    /* A Graph request counts when it read a mailbox's messages and succeeded. */
+    if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE ||
+        (graph && ev->result != M365_RESULT_SUCCESS)) {
         return;
     }
-    if (s->start == INT64_MIN) {
-        s->start = ev->time_ms;
+    int log = graph ? GRAPH_LOG : MAIL_LOG;
+    if (s->start[log] == INT64_MIN) {
+        s->start[log] = ev->time_ms; /* events arrive in time order */
     }
     /* The client identity: with a ClientAppId, AppId is only the resource (Graph, Exchange). */
     const char *id = m365_mail_client(ev);
+    if (!id) {
+        return;
+    }
+    /* Microsoft's own services reading mail app-only, under their own service principals, are
+     * the platform at work for the tenant, not a client anyone signs in to. */
+    if (graph && ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL && m365_first_party_app(id)) {
+        return;
+    }
+    /* The Graph log's ids are lower-case; an Exchange record's are as the export wrote them. */
+    for (const char *p = id; *p; p++) {
+        if (*p >= 'A' && *p <= 'Z') {
+            id = m365_dctx_intern_lower(dc, id, strlen(id));
+            break;
+        }
+    }
     if (!id) {
         return;
     }
@@ -84,7 +126,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     if (!*slot) {
         *slot = (void *)1;
-        if (ev->time_ms - s->start < c->baseline) {
+        if (ev->time_ms - s->start[log] < c->baseline) {
             return; /* part of the tenant's normal */
         }
         struct newapp *fresh = m365_map_obtain(&s->newapps, id, NULL, sizeof(*fresh), NULL);
@@ -97,14 +139,25 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (!n) {
         return;
     }
-    add(&n->mailboxes, ev->mail->mailbox_upn);
+    /* A Graph request names the mailbox, and a delegated one its caller, by UPN or object id:
+     * an id goes by the UPN the evidence or the snapshot gives it. */
+    const char *box = ev->mail->mailbox_upn, *named;
+    if (graph && (named = m365_dctx_upn_of_id(dc, box)) != NULL) {
+        box = named;
+    }
+    add(&n->mailboxes, box);
     if (ev->actor_upn) {
         add(&n->users, ev->actor_upn);
+    } else if (graph && ev->actor_type == M365_ACTOR_USER && ev->actor_id) {
+        named = m365_dctx_upn_of_id(dc, ev->actor_id);
+        add(&n->users, named ? named : ev->actor_id);
     }
     if (ev->ip) {
         add(&n->ips, ev->ip);
     }
     n->items += m365_mail_items(ev);
+    n->graph_requests += graph;
+    n->n_total++;
     if (n->n_ev < MAX_EV) {
         n->ev[n->n_ev++] = m365_dctx_keep(dc, ev);
     }
@@ -131,7 +184,7 @@ static void entities(struct m365_fb *fb, const struct m365_map *m, enum m365_ent
  * third-party applications it took as normal there, for the responder to look at. */
 static void baseline_statement(struct m365_dctx *dc, const struct state *s, const struct cfg *c)
 {
-    if (s->start == INT64_MIN) {
+    if (s->start[MAIL_LOG] == INT64_MIN && s->start[GRAPH_LOG] == INT64_MIN) {
         return;
     }
     enum { NAMED = 5 }; /* third-party ids written out; the rest counted */
@@ -152,9 +205,22 @@ static void baseline_statement(struct m365_dctx *dc, const struct state *s, cons
     }
     size_t shown = n_third < NAMED ? n_third : NAMED;
     m365_qsort(third, shown, sizeof(*third), m365_cmp_cstr);
-    char from[40], to[40], list[256] = "";
-    m365_format_time(s->start, from, sizeof(from));
-    m365_format_time(s->start + c->baseline, to, sizeof(to));
+    /* "2026-03-02T08:00 to 2026-03-09T08:00 (the first 7 days of mail records)", per log. */
+    char when[256] = "";
+    size_t ww = 0;
+    for (int l = MAIL_LOG; l < N_LOGS && ww < sizeof(when); l++) {
+        if (s->start[l] == INT64_MIN) {
+            continue;
+        }
+        char from[40], to[40];
+        m365_format_time(s->start[l], from, sizeof(from));
+        m365_format_time(s->start[l] + c->baseline, to, sizeof(to));
+        ww += (size_t)snprintf(when + ww, sizeof(when) - ww, "%s%.16s to %.16s (the first %lld days "
+                               "of %s)", ww ? "; " : "", from, to,
+                               (long long)(c->baseline / 86400000),
+                               l == MAIL_LOG ? "mail records" : "the Graph activity log's mail reads");
+    }
+    char list[256] = "";
     size_t w = 0;
     for (size_t i = 0; i < shown && w < sizeof(list); i++) {
         w += (size_t)snprintf(list + w, sizeof(list) - w, "%s%s", i ? ", " : "", third[i]);
@@ -164,10 +230,9 @@ static void baseline_statement(struct m365_dctx *dc, const struct state *s, cons
     }
     m365_dctx_evaluated_in_part(
         dc,
-        "applications reading mail in the baseline, %.16s to %.16s (the first %lld days of "
-        "mail records), were taken as normal: %zu application id%s, %zu of them third-party%s%s",
-        from, to, (long long)(c->baseline / 86400000), n_apps, n_apps == 1 ? "" : "s", n_third,
-        n_third ? ": " : "", list);
+        "applications reading mail in the baseline, %s, were taken as normal: %zu application "
+        "id%s, %zu of them third-party%s%s",
+        when, n_apps, n_apps == 1 ? "" : "s", n_third, n_third ? ": " : "", list);
 }
 
 static void finish(struct m365_dctx *dc, void *sv)
@@ -202,14 +267,29 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_buf_printf(d, "%zu", n->mailboxes.n);
         m365_json_key(d, first, "items");
         m365_buf_printf(d, "%llu", (unsigned long long)n->items);
+        m365_json_key(d, first, "graph_requests");
+        m365_buf_printf(d, "%u", n->graph_requests);
         m365_json_key(d, first, "baseline_days");
         m365_buf_printf(d, "%lld", (long long)(c->baseline / 86400000));
+        /* A Graph request names the mailbox it read, not how many messages it returned. */
+        char reads[96];
+        const char *nb = n->mailboxes.n == 1 ? "" : "es";
+        if (n->graph_requests == n->n_total) {
+            snprintf(reads, sizeof(reads), "made %u Graph request%s for the mail of %zu mailbox%s",
+                     n->graph_requests, n->graph_requests == 1 ? "" : "s", n->mailboxes.n, nb);
+        } else if (n->graph_requests) {
+            snprintf(reads, sizeof(reads), "read %zu mailbox%s (%llu items, and %u Graph request%s)",
+                     n->mailboxes.n, nb, (unsigned long long)n->items, n->graph_requests,
+                     n->graph_requests == 1 ? "" : "s");
+        } else {
+            snprintf(reads, sizeof(reads), "read %zu mailbox%s (%llu items)", n->mailboxes.n, nb,
+                     (unsigned long long)n->items);
+        }
         m365_fb_summary(fb,
                         "Application %s%s%s%s, never seen reading mail in the first %lld days of "
-                        "records, read %zu mailbox%s (%llu items).",
+                        "records, %s.",
                         n->id, fp ? " (" : "", fp ? fp->name : "", fp ? ")" : "",
-                        (long long)(c->baseline / 86400000), n->mailboxes.n,
-                        n->mailboxes.n == 1 ? "" : "es", (unsigned long long)n->items);
+                        (long long)(c->baseline / 86400000), reads);
         m365_fb_end(fb);
     }
     baseline_statement(dc, s, c);
@@ -242,20 +322,22 @@ const struct m365_detection m365_detect_rare_app_mail_access = {
             .description =
                 "After a baseline (default the first 7 days of mailbox records), mail accessed "
                 "through an AppId or ClientAppId the evidence never showed before, Microsoft's "
-                "own or not: forged or stolen tokens (Storm-0558) and newly consented "
-                "collection apps show up this way. One finding per new application. High for a "
-                "third-party application, medium for a Microsoft client id.",
-            .needs = "MailItemsAccessed records spanning more than the baseline",
+                "own or not, in MailItemsAccessed or in the Graph activity log's mail reads: "
+                "forged or stolen tokens (Storm-0558) and newly consented collection apps show "
+                "up this way. One finding per new application. High for a third-party "
+                "application, medium for a Microsoft client id.",
+            .needs = "MailItemsAccessed records, or Microsoft Graph activity logs, spanning more "
+                     "than the baseline",
             .blind_spots =
                 "Applications that read mail during the baseline are taken as normal, attackers "
                 "included: the baseline must precede the intrusion. Mailboxes without Audit "
-                "(Premium) show no application at all.",
+                "(Premium) show no application in MailItemsAccessed; the Graph activity log "
+                "shows their Graph reads, not EWS, Outlook or OWA ones.",
         },
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
     .cfg_size = sizeof(struct cfg),
-    .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS),
-    .needs = M365_KIND_BIT(M365_EV_MAIL_ACCESS),
+    .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST),
     .state_size = sizeof(struct state),
     .init = init,
     .observe = observe,

@@ -91,8 +91,6 @@ struct span {
 
 struct state {
     struct m365_map users;    /* upn (or an object id no sign-in named) -> struct user */
-    struct m365_map ids;      /* lower-case object id -> upn, from sign-ins and directory
-                                 targets */
     struct m365_map sp_apps;  /* app id -> struct m365_intervals (its own sign-ins) */
     struct m365_map tok[2];   /* token ids (tok_key), two generations of one lookback each */
     int64_t tok_start;
@@ -106,8 +104,6 @@ struct state {
     /* No non-interactive sign-in log at all (a Purview search, the Management Activity API):
      * nothing can be checked, only the unverified look-alikes said. */
     bool no_nonint;
-    /* The evidence holds Graph requests: only then are object ids worth naming. */
-    bool graph;
     /* per category, the spans of the files holding its sign-ins, merged in finish */
     struct m365_intervals cov[N_CAT];
 };
@@ -181,28 +177,6 @@ static struct cand *cand_slot(struct user *u)
         u->cap_cand = nc;
     }
     return &u->cand[u->n_cand++];
-}
-
-static void id_put(struct state *s, const char *id, const char *upn)
-{
-    if (id && upn && !m365_map_get(&s->ids, id, NULL)) {
-        void **slot = m365_map_put(&s->ids, id, NULL);
-        if (slot) {
-            *slot = (void *)upn;
-        }
-    }
-}
-
-/* The UPN of an object id: the sign-ins' or a directory change's, else the tenant snapshot's;
- * NULL when nothing names it. */
-static const char *upn_of_id(struct m365_dctx *dc, const struct state *s, const char *id)
-{
-    const char *upn = id ? m365_map_get(&s->ids, id, NULL) : NULL;
-    if (!upn && id) {
-        const char *t = m365_snap_ctx_upn_of(m365_dctx_snapshot(dc), id);
-        upn = t ? m365_dctx_intern_lower(dc, t, strlen(t)) : NULL;
-    }
-    return upn;
 }
 
 static struct user *user_of(struct state *s, const char *upn)
@@ -320,7 +294,6 @@ static void init(struct m365_dctx *dc, void *sv)
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
     s->tok_start = INT64_MIN;
-    s->graph = m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST);
     if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
         !m365_dctx_has_kind(dc, M365_EV_MAILBOX_ITEM) && !m365_dctx_has_kind(dc, M365_EV_FILE) &&
         !m365_dctx_has_kind(dc, M365_EV_EXCHANGE_ADMIN) &&
@@ -390,9 +363,6 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     }
     if (!m365_signin_is_user(ev) || !ev->actor_upn) {
         return;
-    }
-    if (s->graph) {
-        id_put(s, lower_key(dc, ev->actor_id), ev->actor_upn);
     }
     struct user *u = user_of(s, ev->actor_upn);
     if (!u) {
@@ -476,7 +446,7 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     const char *who = ev->actor_upn;
     if (!who) { /* a Graph request: the UPN the id is known by, else the id itself */
         const char *id = lower_key(dc, ev->actor_id);
-        who = upn_of_id(dc, s, id);
+        who = m365_dctx_upn_of_id(dc, id);
         who = who ? who : id;
     }
     struct user *u = who ? user_of(s, who) : NULL;
@@ -523,18 +493,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     if (ev->kind == M365_EV_SIGNIN) {
         observe_signin(dc, s, c, ev);
-    } else if (ev->kind == M365_EV_DIRECTORY) {
-        if (!s->graph) {
-            return;
-        }
-        /* Accounts a directory change names (a shared mailbox never signs in). */
-        for (uint32_t i = 0; i < ev->n_targets; i++) {
-            const struct m365_target *t = &ev->targets[i];
-            if (t->type && m365_ieq(t->type, "User") && t->id && t->upn) {
-                id_put(s, lower_key(dc, t->id),
-                       m365_dctx_intern_lower(dc, t->upn, strlen(t->upn)));
-            }
-        }
     } else {
         observe_activity(dc, s, c, ev);
     }
@@ -592,9 +550,8 @@ static void json_list(struct m365_buf *d, int *first, const char *key, const cha
 }
 
 /* unverified: the records fell outside the sign-in logs' coverage (OUTSIDE_SUSPECT). */
-static void report(struct m365_dctx *dc, struct state *st, const struct cfg *c,
-                   struct user *u, const struct flagged *fl, size_t n, uint32_t outside,
-                   bool unverified)
+static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
+                   const struct flagged *fl, size_t n, uint32_t outside, bool unverified)
 {
     enum m365_severity sev = M365_SEV_LOW;
     bool any_ip = false, any_app = false, any_host = false, full = true;
@@ -638,7 +595,7 @@ static void report(struct m365_dctx *dc, struct state *st, const struct cfg *c,
         /* A Graph read names the mailbox by its owner's object id as often as by UPN. */
         const char *box = ev->mail ? ev->mail->mailbox_upn : NULL;
         const char *named =
-            box && ev->kind == M365_EV_GRAPH_REQUEST ? upn_of_id(dc, st, box) : NULL;
+            box && ev->kind == M365_EV_GRAPH_REQUEST ? m365_dctx_upn_of_id(dc, box) : NULL;
         list_add(boxes, &nbox, MAX_LIST, named ? named : box);
     }
     if (unverified) {
@@ -845,49 +802,11 @@ static enum verdict check(struct m365_dctx *dc, struct state *s, const struct cf
 
 /* Graph reads made before the user's first sign-in were kept under the object id: they go to
  * the user the sign-ins named, whose addresses and apps they are checked against. */
-static void adopt_ids(struct m365_dctx *dc, struct state *s)
-{
-    if (!s->graph) {
-        return;
-    }
-    /* Found first, moved after: user_of may grow the map being walked. */
-    size_t n = 0;
-    struct user **late = malloc((s->users.n ? s->users.n : 1) * sizeof(*late));
-    const char **upn = malloc((s->users.n ? s->users.n : 1) * sizeof(*upn));
-    M365_MAP_EACH(&s->users, slot)
-    {
-        struct user *u = slot->val;
-        const char *named = late && upn && u && u->n_cand ? upn_of_id(dc, s, u->upn) : NULL;
-        if (named) {
-            late[n] = u;
-            upn[n++] = named;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct user *from = late[i], *to = user_of(s, upn[i]);
-        if (!to) {
-            continue;
-        }
-        for (uint32_t k = 0; k < from->n_cand; k++) {
-            struct cand *cd = cand_slot(to);
-            if (cd) {
-                *cd = from->cand[k];
-            }
-        }
-        to->unchecked += from->unchecked;
-        to->overflow += from->overflow;
-        from->n_cand = from->unchecked = from->overflow = 0;
-    }
-    free(late);
-    free(upn);
-}
-
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
     build_coverage(s, c->export_gap);
-    adopt_ids(dc, s);
     size_t nu = 0;
     struct user **users = malloc((s->users.n ? s->users.n : 1) * sizeof(*users));
     struct flagged *fl = malloc(MAX_CAND * sizeof(*fl));
@@ -928,13 +847,13 @@ static void finish(struct m365_dctx *dc, void *sv)
         users_outside += outside > 0;
         if (n) {
             m365_qsort(fl, n, sizeof(*fl), cmp_flagged);
-            report(dc, s, c, u, fl, n, outside, false);
+            report(dc, c, u, fl, n, outside, false);
             findings++;
         } else if (nsus) {
             /* Nothing checkable, yet these look like Storm-0558's reads: say what cannot be
              * known rather than stay silent. */
             m365_qsort(sus, nsus, sizeof(*sus), cmp_flagged);
-            report(dc, s, c, u, sus, nsus, outside, true);
+            report(dc, c, u, sus, nsus, outside, true);
             users_unverified++;
         }
     }
@@ -1007,7 +926,6 @@ static void free_state(void *sv)
         free(u);
     }
     m365_map_free(&s->users);
-    m365_map_free(&s->ids);
     runs_map_free(&s->sp_apps);
     m365_map_free(&s->tok[0]);
     m365_map_free(&s->tok[1]);
@@ -1065,8 +983,7 @@ const struct m365_detection m365_detect_token_without_signin = {
     .cfg_size = sizeof(struct cfg),
     .kinds = M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_MAIL_ACCESS) |
              M365_KIND_BIT(M365_EV_MAILBOX_ITEM) | M365_KIND_BIT(M365_EV_FILE) |
-             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST) |
-             M365_KIND_BIT(M365_EV_DIRECTORY),
+             M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST),
     .needs = M365_KIND_BIT(M365_EV_SIGNIN),
     .state_size = sizeof(struct state),
     .init = init,

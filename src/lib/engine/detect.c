@@ -267,6 +267,11 @@ const char *m365_dctx_intern_lower(struct m365_dctx *dc, const char *s, size_t l
     return m365_scan_intern_lower(dc->scan, s, len);
 }
 
+const char *m365_dctx_upn_of_id(struct m365_dctx *dc, const char *id)
+{
+    return m365_scan_upn_of_id(dc->scan, id);
+}
+
 bool m365_dctx_has_kind(struct m365_dctx *dc, enum m365_event_kind k)
 {
     return (dc->kinds_present & M365_KIND_BIT(k)) != 0;

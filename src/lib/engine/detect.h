@@ -129,6 +129,10 @@ const char *m365_dctx_home_tenant(struct m365_dctx *dc);
  * applications' permissions and owners, mailbox auditing), NULL when none was. */
 struct m365_snap_ctx;
 const struct m365_snap_ctx *m365_dctx_snapshot(struct m365_dctx *dc);
+/* The UPN an Entra object id is known by in the evidence (its sign-ins, the directory changes
+ * that target it) or the tenant snapshot; NULL when nothing names it. A Graph request names its
+ * caller, and often the mailbox it read, by id. */
+const char *m365_dctx_upn_of_id(struct m365_dctx *dc, const char *id);
 /* Offline enrichment of an address (interned IP string from an event); never NULL. */
 struct m365_ipinfo;
 const struct m365_ipinfo *m365_dctx_ipinfo(struct m365_dctx *dc, const char *ip);

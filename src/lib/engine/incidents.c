@@ -450,67 +450,6 @@ static bool named_at(struct m365_detect_state *d, const struct m365_incident *in
     return named;
 }
 
-static enum m365_status owner_id_put(struct m365_scan *s, struct m365_map *ids, const char *id,
-                                     const char *upn)
-{
-    if (!id || !upn || !m365_is_guid(id, strlen(id))) {
-        return M365_OK;
-    }
-    const char *key = m365_scan_intern_lower(s, id, M365_GUID_LEN);
-    void **slot = key ? m365_map_put(ids, key, NULL) : NULL;
-    if (!slot) {
-        return M365_E_NOMEM;
-    }
-    if (!*slot) {
-        *slot = (void *)(uintptr_t)upn;
-    }
-    return M365_OK;
-}
-
-/* Entra object id (lower-case, interned) -> UPN, from the sign-ins that carry both and the
- * users directory changes name (a shared mailbox never signs in): a Graph request names the
- * mailbox it read by its owner's id as often as by UPN. */
-static enum m365_status owner_ids(struct m365_scan *s, struct m365_map *ids)
-{
-    size_t n = m365_scan_n_events(s);
-    struct m365_event buf;
-    enum m365_status st = M365_OK;
-    for (size_t i = 0; i < n && st == M365_OK; i++) {
-        uint8_t kind = m365_scan_event_kind(s, i);
-        if (kind != M365_EV_SIGNIN && kind != M365_EV_DIRECTORY) {
-            continue;
-        }
-        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-        if (!ev) {
-            continue;
-        }
-        if (kind == M365_EV_SIGNIN) {
-            st = owner_id_put(s, ids, ev->actor_id, ev->actor_upn);
-            continue;
-        }
-        for (uint32_t t = 0; t < ev->n_targets && st == M365_OK; t++) {
-            const struct m365_target *tg = &ev->targets[t];
-            if (tg->type && m365_ieq(tg->type, "User") && tg->upn) {
-                st = owner_id_put(s, ids, tg->id,
-                                  m365_scan_intern_lower(s, tg->upn, strlen(tg->upn)));
-            }
-        }
-    }
-    return st;
-}
-
-/* The UPN of a mailbox a Graph request names by its owner's object id: the evidence's, else
- * the tenant snapshot's; NULL when neither knows the id. */
-static const char *owner_upn(struct m365_scan *s, const struct m365_map *ids, const char *id)
-{
-    const char *upn = m365_map_get(ids, id, NULL); /* both interned */
-    if (!upn) {
-        const char *t = m365_snap_ctx_upn_of(m365_scan_snap_ctx(s), id);
-        upn = t ? m365_scan_intern_lower(s, t, strlen(t)) : NULL;
-    }
-    return upn;
-}
-
 static bool established(const struct reach *e)
 {
     return e->ip != SIZE_MAX && e->used_from != INT64_MAX && e->named_from != INT64_MAX &&
@@ -608,8 +547,6 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
         }
     }
     struct m365_map bearers = {0}; /* session or token key -> bearer_link list */
-    struct m365_map ids = {0};     /* owner object id -> UPN, made when a Graph read needs it */
-    bool ids_made = false;
     for (size_t i = 0; st == M365_OK && i < n; i++) {
         uint8_t kind = m365_scan_event_kind(s, i);
         if (kind != M365_EV_MAIL_ACCESS && kind != M365_EV_GRAPH_REQUEST &&
@@ -647,12 +584,8 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             continue;
         }
         const char *mailbox = ev->mail->mailbox_upn;
-        if (graph && m365_is_guid(mailbox, strlen(mailbox))) {
-            if (!ids_made) {
-                ids_made = true;
-                st = owner_ids(s, &ids);
-            }
-            const char *upn = owner_upn(s, &ids, mailbox);
+        if (graph) { /* named by its owner's object id as often as by UPN */
+            const char *upn = m365_scan_upn_of_id(s, mailbox);
             mailbox = upn ? upn : mailbox;
         }
         const struct bearer_link *held[2] = {
@@ -727,7 +660,6 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
         }
     }
     bearers_free(&bearers);
-    m365_map_free(&ids);
     M365_MAP_EACH(&signed_in, slot)
     {
         free(slot->val);

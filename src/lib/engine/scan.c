@@ -278,6 +278,7 @@ struct m365_scan {
     const char *home_tenant;
     struct m365_incidents *incidents;
     struct m365_map vips; /* lower-cased UPN (interned) -> 1 */
+    struct m365_map object_ids; /* Entra object id -> UPN (object_ids.c) */
     struct m365_coverage *coverage;
     struct m365_cut_search *cut_searches; /* cut_searches() */
     size_t n_cut_searches;
@@ -531,6 +532,7 @@ void m365_scan_free(struct m365_scan *s)
         return;
     }
     m365_map_free(&s->vips);
+    m365_map_free(&s->object_ids);
     for (int l = 0; l < M365_LOG__COUNT; l++) {
         m365_intervals_free(&s->cover[l]);
     }
@@ -2979,6 +2981,11 @@ const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s)
     return s->snap_ctx;
 }
 
+const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id)
+{
+    return m365_object_ids_upn(s, &s->object_ids, id);
+}
+
 /* A database that answered nothing is named: a layout the scan does not read, or the wrong
  * file of a pair, would otherwise look like evidence without foreign sign-ins. */
 static void enrichment_warnings(struct m365_scan *s)
@@ -3182,6 +3189,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     double t2 = now_s();
     s->timing.order = t2 - t1;
     enum m365_status st = load_snapshot(s);
+    if (st == M365_OK) {
+        st = m365_object_ids_build(s, &s->object_ids);
+    }
     if (st == M365_OK) {
         st = m365_detect_run(s, &s->rules, &s->detect);
     }

@@ -11,6 +11,8 @@ import sys
 
 SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../..")
 OUT = os.path.join(SRC, "tests/detections/app-mailbox-access")
+sys.path.insert(0, os.path.join(SRC, "tests/tools"))
+from la_rows import OUTLOOK_AGENT, graph_activity_row, signin_row  # noqa: E402
 TENANT = "6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14"
 WORKSPACE = "0f2d8c61-3b7a-4e95-a1c4-9d6e2b8f7a30"
 DOMAIN = "contosodemo.onmicrosoft.com"
@@ -32,19 +34,11 @@ n_req = 0
 def request(t, ip, uri, app, sp=None, user=None, status=200, agent=None):
     global n_req
     n_req += 1
-    rid = "8a1d5f72-3c9e-4b06-b4f8-%012d" % n_req
-    return {"TenantId": WORKSPACE, "TimeGenerated": t + ".%07dZ" % (n_req * 48271 % 10000000),
-            "Location": "East US", "RequestId": rid, "OperationId": rid, "ClientRequestId": rid,
-            "ApiVersion": "v1.0", "RequestMethod": "GET", "ResponseStatusCode": status,
-            "AadTenantId": TENANT, "IPAddress": ip,
-            "UserAgent": agent or ("Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook "
-                                   "16.0.17928; Pro)"),
-            "RequestUri": uri, "DurationMs": 190 + n_req % 400, "ResponseSizeBytes": 20480 + n_req * 311,
-            "SignInActivityId": "Ka%04dWk3vT9bLx7cN2mRp" % n_req, "Roles": "Mail.Read" if sp else "",
-            "TokenIssuedAt": t[:14] + "00:00.0000000Z", "AppId": app, "UserId": user or "",
-            "ServicePrincipalId": sp or "", "Scopes": "" if sp else "Mail.ReadWrite User.Read",
-            "IdentityProvider": "", "ClientAuthMethod": 2 if sp else 0, "Wids": "",
-            "SourceSystem": "Azure", "Type": "MicrosoftGraphActivityLogs"}
+    return graph_activity_row(TENANT, WORKSPACE, t + ".%07dZ" % (n_req * 48271 % 10000000),
+                              "8a1d5f72-3c9e-4b06-b4f8-%012d" % n_req, ip, uri, app,
+                              "Ka%04dWk3vT9bLx7cN2mRp" % n_req, sp=sp, user=user, status=status,
+                              agent=agent or OUTLOOK_AGENT, duration=190 + n_req % 400,
+                              size=20480 + n_req * 311)
 
 
 def everyday(days, backup=True):
@@ -114,3 +108,20 @@ case("pos_la_graph_new_app_reads_four_mailboxes", rows + intruder,
 early = everyday(["2026-02-25", "2026-02-26", "2026-02-27", "2026-02-28", "2026-03-01"], backup=False)
 case("neg_la_ual_graph_log_begins_before_the_mail_log", early, [],
      audit=open(os.path.join(OUT, "neg_ual_backup_since_start/audit.jsonl"), encoding="utf-8").read())
+# The intruder's reads again, with Dana's and Marcus's browser sign-ins in the evidence: the
+# mailboxes the requests name by object id go by the UPNs the sign-ins give those ids.
+case("pos_la_graph_mailboxes_named_by_signins", rows + intruder,
+     [{"severity": "high",
+       "entities": {"apps": [INTRUDER],
+                    "mailboxes": [f"dana.whitfield@{DOMAIN}", f"marcus.oyelaran@{DOMAIN}",
+                                  f"ken.yamada@{DOMAIN}", f"priya.raman@{DOMAIN}"]},
+       "details": {"peak_mailboxes_in_window": 4}}])
+with open(os.path.join(OUT, "pos_la_graph_mailboxes_named_by_signins/SigninLogs.json"), "w",
+          encoding="utf-8") as f:
+    for k, (who, city) in enumerate([(0, "Seattle"), (3, "Arlington")]):
+        name, oid, home = PEOPLE[who]
+        f.write(json.dumps(signin_row(TENANT, WORKSPACE, f"2026-03-05T08:{12 + k:02d}:3{k}.52{k}Z",
+                                      "e4b07a19-6c3d-4f82-9a51-%012d" % (k + 1),
+                                      f"{name}@{DOMAIN}", oid, name.replace(".", " ").title(),
+                                      home, "Tp%02dLc7vB3nYq9sKd2wMe" % k, city, "US"),
+                           ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -1,0 +1,75 @@
+/* Entra object ids named as accounts. A Graph request names its caller, and often the mailbox
+ * it read, by object id. The sign-ins carry both the id and the UPN; a directory change that
+ * targets a user names both too (a shared mailbox never signs in); the tenant snapshot knows the
+ * rest. Built once over the whole evidence, before the detections, so the rules and the
+ * incidents' exposure give an id the same name. */
+#include <stdint.h>
+#include <string.h>
+
+#include "../core/map.h"
+#include "../core/norm.h"
+#include "../snapshot/snap_context.h"
+#include "scan_internal.h"
+
+static enum m365_status put(struct m365_scan *s, struct m365_map *ids, const char *id,
+                            const char *upn)
+{
+    if (!id || !upn || !m365_is_guid(id, strlen(id))) {
+        return M365_OK;
+    }
+    const char *key = m365_scan_intern_lower(s, id, M365_GUID_LEN);
+    void **slot = key ? m365_map_put(ids, key, NULL) : NULL;
+    if (!slot) {
+        return M365_E_NOMEM;
+    }
+    if (!*slot) { /* the earliest event that names the id gives its name */
+        *slot = (void *)(uintptr_t)upn;
+    }
+    return M365_OK;
+}
+
+enum m365_status m365_object_ids_build(struct m365_scan *s, struct m365_map *ids)
+{
+    size_t n = m365_scan_n_events(s);
+    const uint8_t *kinds = m365_scan_event_kinds(s);
+    /* Only Graph requests name accounts by id alone: without them there is nothing to name. */
+    if (!n || !memchr(kinds, M365_EV_GRAPH_REQUEST, n)) {
+        return M365_OK;
+    }
+    struct m365_event buf;
+    enum m365_status st = M365_OK;
+    for (size_t i = 0; i < n && st == M365_OK; i++) {
+        if (kinds[i] != M365_EV_SIGNIN && kinds[i] != M365_EV_DIRECTORY) {
+            continue;
+        }
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
+        if (!ev) {
+            continue;
+        }
+        if (kinds[i] == M365_EV_SIGNIN) {
+            st = put(s, ids, ev->actor_id, ev->actor_upn); /* interned lower-case */
+            continue;
+        }
+        for (uint32_t t = 0; t < ev->n_targets && st == M365_OK; t++) {
+            const struct m365_target *tg = &ev->targets[t];
+            if (tg->type && m365_ieq(tg->type, "User") && tg->upn) {
+                st = put(s, ids, tg->id, m365_scan_intern_lower(s, tg->upn, strlen(tg->upn)));
+            }
+        }
+    }
+    return st;
+}
+
+const char *m365_object_ids_upn(struct m365_scan *s, const struct m365_map *ids, const char *id)
+{
+    if (!id || !m365_is_guid(id, strlen(id))) {
+        return NULL;
+    }
+    const char *key = m365_scan_intern_lower(s, id, M365_GUID_LEN);
+    const char *upn = key && ids->n ? m365_map_get(ids, key, NULL) : NULL;
+    if (!upn) {
+        const char *t = m365_snap_ctx_upn_of(m365_scan_snap_ctx(s), id);
+        upn = t ? m365_scan_intern_lower(s, t, strlen(t)) : NULL;
+    }
+    return upn;
+}
