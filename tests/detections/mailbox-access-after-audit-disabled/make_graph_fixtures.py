@@ -14,7 +14,7 @@ SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file_
 POS = os.path.join(SRC, "tests/detections/advanced-audit-disabled/pos_ual_licence_disabled_then_read/audit.jsonl")
 OUT = os.path.join(SRC, "tests/detections/mailbox-access-after-audit-disabled")
 sys.path.insert(0, os.path.join(SRC, "tests/tools"))
-from la_rows import OUTLOOK_AGENT, graph_activity_row  # noqa: E402
+from la_rows import numbered_requests  # noqa: E402
 TENANT = "6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14"
 WORKSPACE = "0f2d8c61-3b7a-4e95-a1c4-9d6e2b8f7a30"
 LUCIA = "lucia.fernandez@contosodemo.onmicrosoft.com"
@@ -29,20 +29,10 @@ GRAPH = "https://graph.microsoft.com"
 base = [json.loads(l) for l in open(POS, encoding="utf-8")]
 base = [r for r in base if not (r["Operation"] == "MailItemsAccessed" and
                                  not r["UserId"].startswith("lucia"))]
-n_req = 0
-
-
-def request(t, ip, uri, app, sp=None, user=None, status=200, method="GET", agent=None):
-    """A MicrosoftGraphActivityLogs row: an application's own request (sp) or a user's (user)."""
-    global n_req
-    n_req += 1
-    return graph_activity_row(TENANT, WORKSPACE, t + ".%07dZ" % (n_req * 31337 % 10000000),
-                              "7e3c91a0-5b2d-4f84-a6c9-%012d" % n_req, ip, uri, app,
-                              "Zq%02dWk3vT9bLx7cN2mRp4A" % n_req, sp=sp, user=user, status=status,
-                              method=method,
-                              agent=agent or ("Microsoft Graph PowerShell" if sp else OUTLOOK_AGENT),
-                              location="West Europe", duration=287 + n_req * 13,
-                              size=40961 + n_req * 977)
+# An application's own request (sp) or a user's (user).
+request = numbered_requests("7e3c91a0-5b2d-4f84-a6c9-%012d", "Zq%02dWk3vT9bLx7cN2mRp4A", 31337,
+                            lambda n: 287 + n * 13, lambda n: 40961 + n * 977,
+                            location="West Europe", sp_agent="Microsoft Graph PowerShell")
 
 
 SIGNIN = {"TenantId": WORKSPACE, "SourceSystem": "Azure", "TimeGenerated": "2026-03-05T08:14:52.3310000Z",

@@ -14,20 +14,9 @@ import sys
 SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../..")
 OUT = os.path.join(SRC, "tests/detections/rare-app-mail-access")
 sys.path.insert(0, os.path.join(SRC, "tests/tools"))
-from la_rows import OUTLOOK_AGENT, graph_activity_row, signin_row  # noqa: E402
+from la_rows import (BACKUP, DOMAIN, OFFICE_APP, PEOPLE, TENANT, WORKSPACE, jsonl,  # noqa: E402
+                     numbered_requests, owners_and_backup, signin_row, write_case)
 
-TENANT = "6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14"
-WORKSPACE = "0f2d8c61-3b7a-4e95-a1c4-9d6e2b8f7a30"
-DOMAIN = "contosodemo.onmicrosoft.com"
-PEOPLE = [("dana.whitfield", "1c4f7a92-6e3b-4d08-a5c1-93b7e2f0d461", "73.162.41.19"),
-          ("ken.yamada", "2d5a8b03-7f4c-4e19-b6d2-a4c8f3e1e572", "98.207.153.40"),
-          ("lucia.fernandez", "3e6b9c14-8a5d-4f2a-87e3-b5d9a4f2f683", "24.16.201.77"),
-          ("marcus.oyelaran", "4f7cad25-9b6e-4a3b-98f4-c6eab5a3a794", "71.178.62.15"),
-          ("priya.raman", "5a8dbe36-ac7f-4b4c-a905-d7fbc6b4b8a5", "66.31.127.20"),
-          ("tom.becker", "6b9ecf47-bd8a-4c5d-ba16-e8acd7c5c9b6", "203.0.113.10")]
-OFFICE_APP = "d3590ed6-52b3-4102-aeff-aad2292ab01c"  # Microsoft Office
-BACKUP = "5d2a8f6e-1b3c-4e7d-9f04-a6c8e2b1d359"
-BACKUP_SP = "c41e7a93-2f68-4d0b-95a7-e8b3d1f6c209"
 ADDIN = "7c3e9a51-2d84-4b6f-a0e7-5f19c8d2b643"       # a meeting-notes add-in, delegated
 EXO = "00000002-0000-0ff1-ce00-000000000000"         # Office 365 Exchange Online
 EXO_SP = "e2a7c4f1-6b90-4d35-8c1e-a4f7b2d90c56"
@@ -37,30 +26,14 @@ ARCHIVE = "8e4f2b17-c3a6-4d90-b5e8-1a7d9c2f6e04"     # an archiving product, EWS
 GRAPH = "https://graph.microsoft.com/v1.0"
 DAYS = ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06",
         "2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13"]
-n_req = 0
-
-
-def request(t, ip, uri, app, sp=None, user=None, status=200, agent=OUTLOOK_AGENT):
-    global n_req
-    n_req += 1
-    return graph_activity_row(TENANT, WORKSPACE, t + ".%07dZ" % (n_req * 69061 % 10000000),
-                              "3f8b2e61-9a4c-4d17-8e05-%012d" % n_req, ip, uri, app,
-                              "Rb%04dXk8wU2cMy5dP7nQs" % n_req, sp=sp, user=user, status=status,
-                              agent=agent, duration=160 + n_req % 350, size=18432 + n_req * 257)
+request = numbered_requests("3f8b2e61-9a4c-4d17-8e05-%012d", "Rb%04dXk8wU2cMy5dP7nQs", 69061,
+                            lambda n: 160 + n % 350, lambda n: 18432 + n * 257)
 
 
 def everyday(days):
     rows = []
     for d, day in enumerate(days):
-        for i, (name, oid, home) in enumerate(PEOPLE):
-            for k, hour in enumerate((8, 13, 17)):
-                rows.append(request(f"{day}T{hour:02d}:{(7 * i + 11 * k + d) % 60:02d}:"
-                                    f"{(13 * i + k) % 60:02d}", home,
-                                    f"{GRAPH}/me/mailFolders/inbox/messages?$top=25", OFFICE_APP,
-                                    user=oid))
-            rows.append(request(f"{day}T02:{3 + i:02d}:{(17 * i + d) % 60:02d}", "192.0.2.25",
-                                f"{GRAPH}/users/{oid}/messages/delta", BACKUP, sp=BACKUP_SP,
-                                agent="BackupVault/4.2"))
+        rows += owners_and_backup(request, day, d, GRAPH)
         if d >= 2:  # the add-in, from the third day: within the baseline
             rows.append(request(f"{day}T10:{30 + d:02d}:05", PEOPLE[2][2],
                                 f"{GRAPH}/me/messages?$filter=isRead eq false&$top=10", ADDIN,
@@ -77,17 +50,8 @@ def everyday(days):
 
 
 def case(name, graph, expect, audit=None):
-    d = os.path.join(OUT, name)
-    os.makedirs(d, exist_ok=True)
-    if audit:
-        with open(os.path.join(d, "audit.jsonl"), "w", encoding="utf-8") as f:
-            f.write("".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"
-                            for r in audit))
-    with open(os.path.join(d, "MicrosoftGraphActivityLogs.json"), "w", encoding="utf-8") as f:
-        for r in sorted(graph, key=lambda r: r["TimeGenerated"]):
-            f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
-    with open(os.path.join(d, "expect.json"), "w", encoding="utf-8") as f:
-        f.write(json.dumps({"rule": "rare-app-mail-access", "findings": expect}) + "\n")
+    return write_case(OUT, "rare-app-mail-access", name, graph, expect,
+                      jsonl(audit) if audit else None)
 
 
 rows = everyday(DAYS)
@@ -190,15 +154,13 @@ def marcus_title_changed():
 
 # The forged-token reads again, with Dana's sign-ins and Marcus's directory change in the
 # evidence: the two callers and mailboxes go by their UPNs, not by the ids the requests give.
-named = os.path.join(OUT, "pos_la_graph_forged_token_callers_named")
-case("pos_la_graph_forged_token_callers_named", rows + forged + refused,
+named = case("pos_la_graph_forged_token_callers_named", rows + forged + refused,
      [{"severity": "high",
        "entities": {"apps": [FORGED],
                     "mailboxes": [f"dana.whitfield@{DOMAIN}", f"marcus.oyelaran@{DOMAIN}"],
                     "users": [f"dana.whitfield@{DOMAIN}", f"marcus.oyelaran@{DOMAIN}"]},
        "details": {"graph_requests": 5, "mailboxes": 2}}])
 with open(os.path.join(named, "SigninLogs.json"), "w", encoding="utf-8") as f:
-    f.write("".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"
-                    for r in dana_signins()))
+    f.write(jsonl(dana_signins()))
 with open(os.path.join(named, "AuditLogs.json"), "w", encoding="utf-8") as f:
     f.write(json.dumps(marcus_title_changed(), ensure_ascii=False, separators=(",", ":")) + "\n")
