@@ -99,6 +99,9 @@ struct m365_mail_access {
     uint32_t operation_count;  /* OperationCount, 0 when absent */
     uint32_t n_items;          /* sum of FolderItems over folders */
     uint32_t n_folders;
+    /* A Graph request (MicrosoftGraphActivityLogs) that read mail: ResponseSizeBytes, the size
+     * of what it returned (the log names no item count); saturates at UINT32_MAX; 0 absent. */
+    uint32_t response_bytes;
     const struct m365_folder *folders;
 };
 

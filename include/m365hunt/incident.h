@@ -22,6 +22,7 @@ struct m365_exposure {
     uint64_t items;    /* items read (FolderItems, else OperationCount, else 1 per record) */
     uint32_t records;  /* MailItemsAccessed records and Graph requests */
     uint32_t graph_requests; /* of the records: Graph requests (MicrosoftGraphActivityLogs) */
+    uint64_t graph_bytes;    /* what those requests returned (ResponseSizeBytes), in bytes */
     int64_t first_ms, last_ms;
     size_t n_folders;
     const char **folders; /* sorted */

@@ -295,6 +295,8 @@ enum m365_status m365_scan_write_report_json(const struct m365_scan *s, int argc
 
 /* Format a UTC time as ISO-8601 "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (>= 32 bytes). */
 void m365_format_time(int64_t ms, char *buf, size_t size);
+/* A size for people, in decimal units: "850 bytes", "48.2 kB", "1.3 MB", "2.1 GB". */
+void m365_format_bytes(uint64_t bytes, char *buf, size_t size);
 
 #ifdef __cplusplus
 }

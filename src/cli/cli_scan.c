@@ -249,9 +249,16 @@ static void exposure_how(FILE *o, const struct m365_exposure *e)
 {
     char line[512];
     size_t w = 0;
+    char size[40] = "", text[24];
+    if (e->graph_bytes) { /* what Graph returned: the log counts no items */
+        m365_format_bytes(e->graph_bytes, text, sizeof(text));
+        snprintf(size, sizeof(size), " returning %s", text);
+    }
     if (e->graph_requests && e->items) { /* else the row counts them */
-        w += (size_t)snprintf(line, sizeof(line), "%u Graph request%s%s", e->graph_requests,
-                              e->graph_requests > 1 ? "s" : "", e->n_via ? "; " : "");
+        w += (size_t)snprintf(line, sizeof(line), "%u Graph request%s%s%s", e->graph_requests,
+                              e->graph_requests > 1 ? "s" : "", size, e->n_via ? "; " : "");
+    } else if (size[0]) {
+        w += (size_t)snprintf(line, sizeof(line), "%s%s", size + 1, e->n_via ? "; " : "");
     }
     for (size_t i = 0; i < e->n_via && i < 2 && w < sizeof(line); i++) {
         w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s", i ? ", " : "via ", e->via[i]);

@@ -203,11 +203,11 @@ expect_eq "none set aside where no session was taken" \
 U_OMAR=2c7e9f14-5a83-4d6b-b0e1-7f4a3c9d8e25
 U_GONE=8f3a61d2-04be-4c97-a5e8-2d1b7c9f0e43
 GRAPH=https://graph.microsoft.com
-# graph_req WHEN IP METHOD STATUS URI USERID
+# graph_req WHEN IP METHOD STATUS URI USERID [RESPONSE_BYTES]
 graph_req() {
     N=$((N + 1))
-    printf '{"TenantId":"9d2f6a41-7c3e-4b58-a1d0-6e8f2c4b7a19","TimeGenerated":"%s.%07dZ","Type":"MicrosoftGraphActivityLogs","AadTenantId":"%s","RequestId":"0e4b7c21-93a6-4f58-b2d1-%012d","OperationId":"0e4b7c21-93a6-4f58-b2d1-%012d","ApiVersion":"v1.0","RequestMethod":"%s","ResponseStatusCode":%d,"IPAddress":"%s","UserAgent":"python-requests/2.31.0","RequestUri":"%s","DurationMs":412,"ResponseSizeBytes":48213,"SignInActivityId":"kT3vQ9xZb0aD7eLm2nPq1w","Roles":"","TokenIssuedAt":"2026-04-02T10:01:40.0000000Z","AppId":"d3590ed6-52b3-4102-aeff-aad2292ab01c","UserId":"%s","ServicePrincipalId":"","Scopes":"Mail.Read Mail.Send Files.Read User.Read","ClientAuthMethod":0,"Location":"West Europe","SourceSystem":"Azure"}\n' \
-        "$1" "$N" "$ORG" "$N" "$N" "$3" "$4" "$2" "$5" "$6"
+    printf '{"TenantId":"9d2f6a41-7c3e-4b58-a1d0-6e8f2c4b7a19","TimeGenerated":"%s.%07dZ","Type":"MicrosoftGraphActivityLogs","AadTenantId":"%s","RequestId":"0e4b7c21-93a6-4f58-b2d1-%012d","OperationId":"0e4b7c21-93a6-4f58-b2d1-%012d","ApiVersion":"v1.0","RequestMethod":"%s","ResponseStatusCode":%d,"IPAddress":"%s","UserAgent":"python-requests/2.31.0","RequestUri":"%s","DurationMs":412,"ResponseSizeBytes":%d,"SignInActivityId":"kT3vQ9xZb0aD7eLm2nPq1w","Roles":"","TokenIssuedAt":"2026-04-02T10:01:40.0000000Z","AppId":"d3590ed6-52b3-4102-aeff-aad2292ab01c","UserId":"%s","ServicePrincipalId":"","Scopes":"Mail.Read Mail.Send Files.Read User.Read","ClientAuthMethod":0,"Location":"West Europe","SourceSystem":"Azure"}\n' \
+        "$1" "$N" "$ORG" "$N" "$N" "$3" "$4" "$2" "$5" "${7:-48213}" "$6"
 }
 cp "$WORK/audit.jsonl" "$WORK/graph.jsonl"
 {
@@ -215,6 +215,8 @@ cp "$WORK/audit.jsonl" "$WORK/graph.jsonl"
         "$D" "$U_OMAR" "$ORG"
     graph_req 2026-04-02T10:05:12 "$IP" GET 200 "$GRAPH/v1.0/me/messages?\$top=50&\$select=subject,from" "$U_OMAR"
     graph_req 2026-04-02T10:07:40 "$IP" GET 200 "$GRAPH/v1.0/users/sofia.marin%40$D/mailFolders('Inbox')/messages" "$U_OMAR"
+    # The next page: the same mailbox, caller and everything but what it returned.
+    graph_req 2026-04-02T10:08:15 "$IP" GET 200 "$GRAPH/v1.0/users/sofia.marin%40$D/mailFolders('Inbox')/messages?\$skip=10" "$U_OMAR" 20480
     graph_req 2026-04-02T10:09:03 "$IP" GET 200 "$GRAPH/beta/users('$U_GONE')/messages/AAMkAGI2T/attachments" "$U_OMAR"
     graph_req 2026-04-02T10:10:21 "$IP" GET 403 "$GRAPH/v1.0/users/james.obi@$D/messages" "$U_OMAR"
     graph_req 2026-04-02T10:11:45 "$IP" POST 202 "$GRAPH/v1.0/me/sendMail" "$U_OMAR"
@@ -229,21 +231,28 @@ scan_json "$WORK/graph.json" "$WORK/graph.err" --events "$WORK/graph.events" "$W
     "$WORK/PT1H.json"
 expect_eq "graph scan exit" "$RC" 0
 expect_eq "Graph activity rows parsed" \
-    "$(jq -r '[.evidence.formats[] | select(.name == "la-json") | .parsed, .skipped] | join(",")' "$WORK/graph.json")" "8,0"
+    "$(jq -r '[.evidence.formats[] | select(.name == "la-json") | .parsed, .skipped] | join(",")' "$WORK/graph.json")" "9,0"
+# Items, records, Graph requests and the bytes they returned (ResponseSizeBytes: the log counts
+# no items, so this is the one measure of what a Graph read took).
 expect_eq "exposure with the Graph reads" \
-    "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox | split("@")[0])=\(.items)/\(.records)/\(.graph_requests)"] | join(" ")' "$WORK/graph.json")" \
-    "$U_GONE=0/1/1 lena.berg=3/2/1 omar.haddad=4/2/1 sofia.marin=5/2/1"
-expect_grep "the story counts requests apart from items" <(jq -r '.incidents[0].story' "$WORK/graph.json") \
-    'Exposure: 4 mailboxes read \(12 items, 4 Graph requests\)'
+    "$(jq -r '[.incidents[0].exposure[] | "\(.mailbox | split("@")[0])=\(.items)/\(.records)/\(.graph_requests)/\(.graph_bytes)"] | join(" ")' "$WORK/graph.json")" \
+    "$U_GONE=0/1/1/48213 lena.berg=3/2/1/91733 omar.haddad=4/2/1/48213 sofia.marin=5/3/2/68693"
+expect_grep "the story counts requests apart from items, with what they returned" \
+    <(jq -r '.incidents[0].story' "$WORK/graph.json") \
+    'Exposure: 4 mailboxes read \(12 items, 5 Graph requests returning 256\.9 kB\)'
 "$BIN" scan --no-progress "$WORK/graph.jsonl" "$WORK/graph-la.json" "$WORK/PT1H.json" >"$WORK/graph.txt" 2>/dev/null
 expect_grep "the summary: a mailbox read only through Graph has requests" "$WORK/graph.txt" \
     '^ +1 reqs   04-02 10:09 \.\. 04-02 10:09$'
-expect_eq "its Graph requests said once" "$(grep -c '^        1 Graph request' "$WORK/graph.txt")" 3
-expect_grep "and says how many of a mailbox's reads were Graph requests" "$WORK/graph.txt" \
-    '^        1 Graph request; via 185\.220\.101\.47; from 185\.220\.101\.47$'
+expect_eq "its Graph requests said once" "$(grep -c '^        [12] Graph requests\? ' "$WORK/graph.txt")" 3
+expect_grep "two pages of one mailbox: both requests, both sizes" "$WORK/graph.txt" \
+    '^        2 Graph requests returning 68\.7 kB; via 185\.220\.101\.47; from$'
+expect_grep "and says how many of a mailbox's reads were Graph requests, and their size" \
+    "$WORK/graph.txt" '^        1 Graph request returning 91\.7 kB; via 185\.220\.101\.47; from$'
+expect_grep "a mailbox read only through Graph: what the requests returned" "$WORK/graph.txt" \
+    '^        returning 48\.2 kB; via 185\.220\.101\.47; from 185\.220\.101\.47$'
 expect_eq "an application's own Graph read: no caller, its service principal" \
-    "$(jq -r 'select(.format == "azmon-json") | "\(.actor.type)/\(.actor.id)/\(.mail.mailbox)"' "$WORK/graph.events")" \
-    "service-principal/e2a5c831-7f4d-4b69-8c10-3d9b6f2e7a54/lena.berg@$D"
+    "$(jq -r 'select(.format == "azmon-json") | "\(.actor.type)/\(.actor.id)/\(.mail.mailbox)/\(.mail.response_bytes)"' "$WORK/graph.events")" \
+    "service-principal/e2a5c831-7f4d-4b69-8c10-3d9b6f2e7a54/lena.berg@$D/91733"
 expect_eq "an Azure Monitor Graph record is cited by its requestId (it has no id)" \
     "$(jq -r 'select(.format == "azmon-json") | .evidence.record_id' "$WORK/graph.events")" \
     "5b9e2d70-1c4a-4e83-9f16-a2c7d0e4b851"
@@ -256,16 +265,16 @@ expect_eq "and says nothing of it without one" "$(grep -c '^ *Graph activity log
 expect_grep "so does the HTML report" "$WORK/graph.out/report.html" \
     '<p>The Graph activity log covers 2026-04-02 10:05:12 &ndash; 2026-04-02 10:13:02 UTC: Graph reads'
 expect_grep "and its exposure table counts the Graph requests" "$WORK/graph.out/report.html" \
-    '<td class="num">2 \(1 Graph request\)</td>'
+    '<td class="num">2 \(1 Graph request, 48\.2 kB\)</td>'
 
 # The Log Analytics portal's CSV download of the same rows.
 jq -r -s 'map(select(.Type == "MicrosoftGraphActivityLogs")) | (.[0] | keys_unsorted |
     map(if . == "TimeGenerated" then "TimeGenerated [UTC]" else . end)), (.[] | [.[]]) | @csv' \
     "$WORK/graph-la.json" >"$WORK/graph-la.csv"
 "$BIN" scan --no-progress --events "$WORK/csv.events" "$WORK/graph-la.csv" >/dev/null 2>&1
-expect_eq "the CSV download: each request's mailbox read, or none" \
-    "$(jq -r '"\(.format)/\(.error_code)/\(.mail.mailbox // "-" | split("@")[0])"' "$WORK/csv.events" | tr '\n' ' ')" \
-    "la-csv/200/$U_OMAR la-csv/200/sofia.marin la-csv/200/$U_GONE la-csv/403/james.obi la-csv/202/- la-csv/200/- la-csv/200/- "
+expect_eq "the CSV download: each request's mailbox read, or none, and the response's size" \
+    "$(jq -r '"\(.format)/\(.error_code)/\(.mail.mailbox // "-" | split("@")[0])/\(.mail.response_bytes // "-")"' "$WORK/csv.events" | tr '\n' ' ')" \
+    "la-csv/200/$U_OMAR/48213 la-csv/200/sofia.marin/48213 la-csv/200/sofia.marin/20480 la-csv/200/$U_GONE/48213 la-csv/403/james.obi/48213 la-csv/202/-/- la-csv/200/-/- la-csv/200/-/- "
 
 # The late read joins when it follows within 7 days of the others.
 sed -i 's/2026-05-20T16:05:44/2026-04-20T16:05:44/' "$WORK/audit.jsonl"

@@ -529,6 +529,33 @@ static void test_canonical_fast_path_agrees(void **state)
     assert_true(accepted > 20000 && rejected > 20000 && fast_shaped > 10000);
 }
 
+/* m365_format_bytes (the reports' sizes, next to the times): decimal units, one decimal, the
+ * unit moving up where the rounded figure would read 1000. */
+static void test_format_bytes(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t v;
+        const char *want;
+    } cases[] = {
+        {0, "0 bytes"},          {1, "1 byte"},           {999, "999 bytes"},
+        {1000, "1.0 kB"},        {48213, "48.2 kB"},      {999949, "999.9 kB"},
+        {999950, "1.0 MB"},      {1234567, "1.2 MB"},     {2100000000, "2.1 GB"},
+        {UINT64_MAX, "18446744.1 TB"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char got[32];
+        m365_format_bytes(cases[i].v, got, sizeof(got));
+        if (strcmp(got, cases[i].want) != 0) {
+            fail_msg("%llu: got \"%s\" want \"%s\"", (unsigned long long)cases[i].v, got,
+                     cases[i].want);
+        }
+    }
+    char small[4];
+    m365_format_bytes(48213, small, sizeof(small)); /* cut to fit, terminated */
+    assert_string_equal(small, "48.");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -546,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_format_parse_round_trip),
         cmocka_unit_test(test_format_time_like_snprintf),
         cmocka_unit_test(test_canonical_fast_path_agrees),
+        cmocka_unit_test(test_format_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

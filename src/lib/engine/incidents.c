@@ -164,6 +164,7 @@ struct exposure_acc {
     uint64_t items;
     uint32_t records;
     uint32_t graph_requests;
+    uint64_t graph_bytes;
     int64_t first, last;
     const char *folders[32];
     size_t n_folders;
@@ -367,7 +368,10 @@ static void count_read(struct incident_reads *r, const struct m365_event *ev, co
         a->first = ev->time_ms;
     }
     a->records++;
-    a->graph_requests += ev->kind == M365_EV_GRAPH_REQUEST;
+    if (ev->kind == M365_EV_GRAPH_REQUEST) {
+        a->graph_requests++;
+        a->graph_bytes += ev->mail->response_bytes;
+    }
     a->items += m365_mail_items(ev);
     a->last = ev->time_ms;
     for (uint32_t f = 0; f < ev->mail->n_folders; f++) {
@@ -408,6 +412,7 @@ static void finish_exposure(struct m365_arena *ar, struct m365_incident *inc, st
             ex[k].items = a->items;
             ex[k].records = a->records;
             ex[k].graph_requests = a->graph_requests;
+            ex[k].graph_bytes = a->graph_bytes;
             ex[k].first_ms = a->first;
             ex[k].last_ms = a->last;
             ex[k].n_folders = a->n_folders;
@@ -759,10 +764,11 @@ static void story(struct m365_scan *s, struct m365_detect_state *d, struct m365_
         }
     }
     if (inc->n_exposed) {
-        uint64_t items = 0, graph = 0;
+        uint64_t items = 0, graph = 0, bytes = 0;
         for (size_t i = 0; i < inc->n_exposed; i++) {
             items += inc->exposed[i].items;
             graph += inc->exposed[i].graph_requests;
+            bytes += inc->exposed[i].graph_bytes;
         }
         m365_buf_printf(&b, " Exposure: %zu mailbox%s read (", inc->n_exposed,
                         inc->n_exposed > 1 ? "es" : "");
@@ -772,6 +778,11 @@ static void story(struct m365_scan *s, struct m365_detect_state *d, struct m365_
         if (graph) {
             m365_buf_printf(&b, "%llu Graph request%s", (unsigned long long)graph,
                             graph > 1 ? "s" : "");
+        }
+        if (bytes) { /* the only measure of what Graph returned: it counts no items */
+            char size[32];
+            m365_format_bytes(bytes, size, sizeof(size));
+            m365_buf_printf(&b, " returning %s", size);
         }
         m365_buf_puts(&b, ").");
     }

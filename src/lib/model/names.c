@@ -123,6 +123,22 @@ const struct m365_modprop *m365_event_prop(const struct m365_event *ev, const ch
     return NULL;
 }
 
+void m365_format_bytes(uint64_t bytes, char *buf, size_t size)
+{
+    static const char *const unit[] = {"kB", "MB", "GB", "TB"};
+    if (bytes < 1000) {
+        snprintf(buf, size, "%llu byte%s", (unsigned long long)bytes, bytes == 1 ? "" : "s");
+        return;
+    }
+    double v = (double)bytes / 1000.0;
+    int u = 0;
+    while (v >= 999.95 && u < 3) {
+        v /= 1000.0;
+        u++;
+    }
+    snprintf(buf, size, "%.1f %s", v, unit[u]);
+}
+
 void m365_format_time(int64_t ms, char *buf, size_t size)
 {
     if (ms == M365_TIME_NONE) {

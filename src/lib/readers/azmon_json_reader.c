@@ -142,7 +142,11 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
             ev->actor_id = m365_ev_intern_lower(ctx, s, len);
         }
         text_of(ctx, props, "userId", &caller, &clen);
-        m365_ev_graph_mail_read(ctx, uri, ulen, method, mlen, caller, clen);
+        int64_t bytes;
+        if (!m365_jint(ctx, m365_jget(props, "responseSizeBytes", NULL), &bytes)) {
+            bytes = -1;
+        }
+        m365_ev_graph_mail_read(ctx, uri, ulen, method, mlen, caller, clen, bytes);
     }
     m365_ev_commit(ctx, raw, raw_len);
 }

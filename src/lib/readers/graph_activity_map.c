@@ -32,7 +32,8 @@ static bool next_seg(const char **p, const char *end, const char **s, size_t *n)
 }
 
 void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t ulen,
-                             const char *method, size_t mlen, const char *caller, size_t clen)
+                             const char *method, size_t mlen, const char *caller, size_t clen,
+                             int64_t bytes)
 {
     if (!uri || !method || !m365_ieqn(method, mlen, "GET")) {
         return;
@@ -115,7 +116,9 @@ void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t 
     }
     const char *mbx = m365_ev_intern_lower(ctx, buf, k);
     if (mbx) {
-        m365_ev_mail(ctx)->mailbox_upn = mbx;
+        struct m365_mail_access *m = m365_ev_mail(ctx);
+        m->mailbox_upn = mbx;
+        m->response_bytes = bytes < 0 ? 0 : bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
     }
 }
 
@@ -195,6 +198,10 @@ void m365_map_graph_activity_row(struct m365_read_ctx *ctx, struct m365_jv row, 
         ev->result = code >= 200 && code < 400 ? M365_RESULT_SUCCESS : M365_RESULT_FAILURE;
         ev->error_code = code >= INT32_MIN && code <= INT32_MAX ? (int32_t)code : 0;
     }
-    m365_ev_graph_mail_read(ctx, uri, ulen, method, mlen, caller, clen);
+    int64_t bytes;
+    if (!m365_jint(ctx, m365_jget(row, "ResponseSizeBytes", NULL), &bytes)) {
+        bytes = -1;
+    }
+    m365_ev_graph_mail_read(ctx, uri, ulen, method, mlen, caller, clen, bytes);
     m365_ev_commit(ctx, raw, raw_len);
 }

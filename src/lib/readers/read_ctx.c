@@ -240,7 +240,7 @@ static size_t mail_words(const struct m365_mail_access *m, uint64_t *w)
     w[5] = ptr_word(m->access_type);
     w[6] = (uint64_t)(uint32_t)m->logon_type | (uint64_t)(uint8_t)m->is_throttled << 32;
     w[7] = (uint64_t)m->operation_count | (uint64_t)m->n_items << 32;
-    w[8] = m->n_folders;
+    w[8] = (uint64_t)m->n_folders | (uint64_t)m->response_bytes << 32;
     w[9] = ptr_word(m->folders);
     return 10;
 }

@@ -245,11 +245,13 @@ void m365_map_entra_audit(struct m365_read_ctx *ctx, struct m365_jv obj, struct 
 void m365_map_cloudapp_event(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t line,
                              uint64_t offset, const char *raw, size_t raw_len);
 /* A Graph activity record (MicrosoftGraphActivityLogs) that read mail (GET …/users/{UPN or
- * id}/messages…, …/mailFolders/{folder}/messages…, /me/… the same): sets the event's mailbox to the one it
- * names, its UPN lower-cased or its owner's object id (caller, the request's userId, for
- * /me). Anything else leaves the event as it is. graph_activity_map.c */
+ * id}/messages…, …/mailFolders/{folder}/messages…, /me/… the same): sets the event's mailbox
+ * to the one it names, its UPN lower-cased or its owner's object id (caller, the request's
+ * userId, for /me), and the size of the response (bytes, negative when the record gives none).
+ * Anything else leaves the event as it is. graph_activity_map.c */
 void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t ulen,
-                             const char *method, size_t mlen, const char *caller, size_t clen);
+                             const char *method, size_t mlen, const char *caller, size_t clen,
+                             int64_t bytes);
 /* A Log Analytics MicrosoftGraphActivityLogs row. */
 void m365_map_graph_activity_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t line,
                                  uint64_t offset, const char *raw, size_t raw_len);

@@ -127,6 +127,9 @@ enum m365_status m365_event_write_json(const struct m365_event *ev, m365_write_f
         }
         kv_int(&b, &mf, "operation_count", m->operation_count);
         kv_int(&b, &mf, "items", m->n_items);
+        if (ev->kind == M365_EV_GRAPH_REQUEST) {
+            kv_int(&b, &mf, "response_bytes", m->response_bytes);
+        }
         if (m->n_folders) {
             m365_json_key(&b, &mf, "folders");
             m365_buf_putc(&b, '[');

@@ -387,8 +387,13 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
                 m365_buf_printf(b, "</td><td class=\"num\">%llu</td><td class=\"num\">%u",
                                 (unsigned long long)e->items, e->records);
                 if (e->graph_requests) {
-                    m365_buf_printf(b, " (%u Graph request%s)", e->graph_requests,
-                                    e->graph_requests > 1 ? "s" : "");
+                    char size[32] = "", text[24];
+                    if (e->graph_bytes) {
+                        m365_format_bytes(e->graph_bytes, text, sizeof(text));
+                        snprintf(size, sizeof(size), ", %s", text);
+                    }
+                    m365_buf_printf(b, " (%u Graph request%s%s)", e->graph_requests,
+                                    e->graph_requests > 1 ? "s" : "", size);
                 }
                 m365_buf_puts(b, "</td><td>");
                 esc_lines(b, e->folders, e->n_folders);

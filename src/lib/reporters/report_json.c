@@ -347,6 +347,8 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
             m365_buf_printf(b, "%u", e->records);
             m365_json_key(b, &ef, "graph_requests");
             m365_buf_printf(b, "%u", e->graph_requests);
+            m365_json_key(b, &ef, "graph_bytes");
+            m365_buf_printf(b, "%llu", (unsigned long long)e->graph_bytes);
             m365_json_key(b, &ef, "folders");
             strlist(b, e->folders, e->n_folders);
             m365_json_key(b, &ef, "first_access");

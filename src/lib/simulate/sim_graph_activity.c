@@ -83,9 +83,11 @@ static void request_of(const struct sim *s, const struct sim_ev *e, struct req *
         }
         return;
     }
-    /* A mail read: app-only when the token is a service principal's (res), else the user's. */
+    /* A mail read: app-only when the token is a service principal's (res), else the user's.
+     * Its response holds the messages it read, 4 to 40 kB each with their bodies. */
     const struct sim_user *o = &s->users[e->owner];
     q->t = e->t;
+    q->bytes = 600 + (e->items ? e->items : 1u) * (4000u + (unsigned)((e->rnd >> 40) % 36000));
     q->client = e->app2 != SIM_NONE ? e->app2 : e->app;
     static const char *const folders[] = {"inbox", "sentitems", "archive"};
     const char *folder = folders[(e->rnd >> 16) % 3];
