@@ -90,7 +90,7 @@ struct span {
 };
 
 struct state {
-    struct m365_map users;    /* upn (or an object id no sign-in named) -> struct user */
+    struct m365_map users;    /* upn (or an object id nothing names) -> struct user */
     struct m365_map sp_apps;  /* app id -> struct m365_intervals (its own sign-ins) */
     struct m365_map tok[2];   /* token ids (tok_key), two generations of one lookback each */
     int64_t tok_start;
@@ -800,8 +800,6 @@ static enum verdict check(struct m365_dctx *dc, struct state *s, const struct cf
     return f->ip_unmatched && f->app_unseen && f->hosting ? OUTSIDE_SUSPECT : OUTSIDE;
 }
 
-/* Graph reads made before the user's first sign-in were kept under the object id: they go to
- * the user the sign-ins named, whose addresses and apps they are checked against. */
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;

@@ -18,7 +18,10 @@ static enum m365_status put(struct m365_scan *s, struct m365_map *ids, const cha
         return M365_OK;
     }
     const char *key = m365_scan_intern_lower(s, id, M365_GUID_LEN);
-    void **slot = key ? m365_map_put(ids, key, NULL) : NULL;
+    if (!key) {
+        return M365_OK; /* at the distinct-value limit: the id stays unnamed, the scan goes on */
+    }
+    void **slot = m365_map_put(ids, key, NULL);
     if (!slot) {
         return M365_E_NOMEM;
     }
