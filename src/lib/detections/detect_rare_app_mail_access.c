@@ -111,12 +111,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     /* The Graph log's ids are lower-case; an Exchange record's are as the export wrote them. */
-    for (const char *p = id; *p; p++) {
-        if (*p >= 'A' && *p <= 'Z') {
-            id = m365_dctx_intern_lower(dc, id, strlen(id));
-            break;
-        }
-    }
+    id = m365_dctx_lower_key(dc, id);
     if (!id) {
         return;
     }

@@ -28,7 +28,6 @@
 #include "../core/norm.h"
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
-#include "../snapshot/snap_context.h"
 #include "signin_util.h"
 #include "../core/sort.h"
 
@@ -109,29 +108,6 @@ struct state {
 };
 
 /* --- helpers ------------------------------------------------------------------------------- */
-
-static const char *lower_key(struct m365_dctx *dc, const char *s)
-{
-    if (!s || !*s) {
-        return NULL;
-    }
-    size_t n = strlen(s);
-    bool upper = false;
-    for (size_t i = 0; i < n; i++) {
-        upper |= s[i] >= 'A' && s[i] <= 'Z';
-    }
-    if (!upper) {
-        return s;
-    }
-    char buf[256];
-    if (n >= sizeof(buf)) {
-        return s;
-    }
-    for (size_t i = 0; i < n; i++) {
-        buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
-    }
-    return m365_dctx_intern(dc, buf, n);
-}
 
 static struct m365_intervals *runs_of(struct m365_map *m, const void *k)
 {
@@ -347,11 +323,11 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
             tok_put(&s->late_tok, k);
         }
     }
-    const char *sess = lower_key(dc, ev->session_id);
+    const char *sess = m365_dctx_lower_key(dc, ev->session_id);
     if (sess) {
         set_put(&s->sessions, sess);
     }
-    const char *app = lower_key(dc, ev->app_id ? ev->app_id : ev->actor_app_id);
+    const char *app = m365_dctx_lower_key(dc, ev->app_id ? ev->app_id : ev->actor_app_id);
     if (cat == CAT_SP || ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL) {
         if (app) {
             struct m365_intervals *rs = runs_of(&s->sp_apps, app);
@@ -426,10 +402,10 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     if (ev->time_ms >= 0) {
         set_put(&s->act_hours, (const void *)(uintptr_t)(ev->time_ms / 3600000 + 1));
     }
-    const char *sess = lower_key(dc, ev->session_id);
+    const char *sess = m365_dctx_lower_key(dc, ev->session_id);
     /* A Graph request's AppId is the client app (its resource is Graph itself). */
     const char *client =
-        lower_key(dc, ev->kind == M365_EV_GRAPH_REQUEST ? ev->app_id : ev->client_app_id);
+        m365_dctx_lower_key(dc, ev->kind == M365_EV_GRAPH_REQUEST ? ev->app_id : ev->client_app_id);
     struct tok_key tk = {NULL, NULL};
     if (ev->token_id) {
         tk = tok_key(ev->token_id);
@@ -445,7 +421,7 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     }
     const char *who = ev->actor_upn;
     if (!who) { /* a Graph request: the UPN the id is known by, else the id itself */
-        const char *id = lower_key(dc, ev->actor_id);
+        const char *id = m365_dctx_lower_key(dc, ev->actor_id);
         who = m365_dctx_upn_of_id(dc, id);
         who = who ? who : id;
     }

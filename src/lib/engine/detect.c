@@ -267,6 +267,11 @@ const char *m365_dctx_intern_lower(struct m365_dctx *dc, const char *s, size_t l
     return m365_scan_intern_lower(dc->scan, s, len);
 }
 
+const char *m365_dctx_lower_key(struct m365_dctx *dc, const char *s)
+{
+    return m365_scan_lower_key(dc->scan, s);
+}
+
 const char *m365_dctx_upn_of_id(struct m365_dctx *dc, const char *id)
 {
     return m365_scan_upn_of_id(dc->scan, id);

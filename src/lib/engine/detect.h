@@ -104,6 +104,8 @@ const void *m365_dctx_cfg(struct m365_dctx *dc);
 struct m365_arena *m365_dctx_arena(struct m365_dctx *dc); /* scan lifetime */
 const char *m365_dctx_intern(struct m365_dctx *dc, const char *s, size_t len);
 const char *m365_dctx_intern_lower(struct m365_dctx *dc, const char *s, size_t len);
+/* An interned string (an event's) as a case-blind map key: m365_scan_lower_key. */
+const char *m365_dctx_lower_key(struct m365_dctx *dc, const char *s);
 /* Skip this detection (from init) with a reason shown in the summary and in JSON output. */
 void m365_dctx_not_evaluated(struct m365_dctx *dc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

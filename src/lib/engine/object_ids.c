@@ -17,7 +17,7 @@ static enum m365_status put(struct m365_scan *s, struct m365_map *ids, const cha
     if (!id || !upn || !m365_is_guid(id, strlen(id))) {
         return M365_OK;
     }
-    const char *key = m365_scan_intern_lower(s, id, M365_GUID_LEN);
+    const char *key = m365_scan_lower_key(s, id);
     if (!key) {
         return M365_OK; /* at the distinct-value limit: the id stays unnamed, the scan goes on */
     }
@@ -68,7 +68,7 @@ const char *m365_object_ids_upn(struct m365_scan *s, const struct m365_map *ids,
     if (!id || !m365_is_guid(id, strlen(id))) {
         return NULL;
     }
-    const char *key = m365_scan_intern_lower(s, id, M365_GUID_LEN);
+    const char *key = m365_scan_lower_key(s, id);
     const char *upn = key && ids->n ? m365_map_get(ids, key, NULL) : NULL;
     if (!upn) {
         const char *t = m365_snap_ctx_upn_of(m365_scan_snap_ctx(s), id);

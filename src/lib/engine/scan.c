@@ -524,6 +524,19 @@ const char *m365_scan_intern_lower(struct m365_scan *s, const char *str, size_t 
     return m365_intern_lower(&s->intern, str, len);
 }
 
+const char *m365_scan_lower_key(struct m365_scan *s, const char *str)
+{
+    if (!str || !*str) {
+        return NULL;
+    }
+    for (const char *p = str; *p; p++) {
+        if (*p >= 'A' && *p <= 'Z') {
+            return m365_intern_lower(&s->intern, str, strlen(str));
+        }
+    }
+    return str; /* interned with no capital: its own lower-case key */
+}
+
 struct m365_enrich *m365_scan_enrich(struct m365_scan *s) { return s->enrich; }
 
 void m365_scan_free(struct m365_scan *s)

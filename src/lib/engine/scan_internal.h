@@ -40,6 +40,10 @@ const struct m365_cut_search *m365_scan_cut_searches(const struct m365_scan *s, 
 const struct m365_cut_pages *m365_scan_cut_pages(const struct m365_scan *s, size_t *n);
 const char *m365_scan_intern(struct m365_scan *s, const char *str, size_t len);
 const char *m365_scan_intern_lower(struct m365_scan *s, const char *str, size_t len);
+/* An interned string as a case-blind map key: itself when it holds no capital letter (no
+ * hashing: most ids are written in lower case), else its lower-case interned copy. NULL for
+ * NULL or "", or when the distinct-value limit refuses the copy. */
+const char *m365_scan_lower_key(struct m365_scan *s, const char *str);
 struct m365_enrich *m365_scan_enrich(struct m365_scan *s); /* may be NULL */
 /* Whether the files holding events of a log source cover time t (within slack): t falls in one
  * file's span of that source's events. Gaps between exports are not covered. */
