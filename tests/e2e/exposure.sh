@@ -276,6 +276,23 @@ expect_eq "the CSV download: each request's mailbox read, or none, and the respo
     "$(jq -r '"\(.format)/\(.error_code)/\(.mail.mailbox // "-" | split("@")[0])/\(.mail.response_bytes // "-")"' "$WORK/csv.events" | tr '\n' ' ')" \
     "la-csv/200/$U_OMAR/48213 la-csv/200/sofia.marin/48213 la-csv/200/sofia.marin/20480 la-csv/200/$U_GONE/48213 la-csv/403/james.obi/48213 la-csv/202/-/- la-csv/200/-/- la-csv/200/-/- "
 
+# A size that is not a byte count is said, naming the file, line and field, and the request is
+# kept without it; an empty one is no size, and not a warning.
+expect_eq "the everyday rows give no size warning" "$(grep -c 'ResponseSizeBytes' "$WORK/graph.err")" 0
+sed -e '2s/"ResponseSizeBytes":48213/"ResponseSizeBytes":"48 kB"/' \
+    -e '3s/"ResponseSizeBytes":48213/"ResponseSizeBytes":""/' "$WORK/graph-la.json" >"$WORK/size.json"
+scan_json "$WORK/size.out" "$WORK/size.err" "$WORK/graph.jsonl" "$WORK/size.json"
+expect_eq "size scan exit" "$RC" 0
+expect_eq "every request kept" \
+    "$(jq -r '[.evidence.formats[] | select(.name == "la-json") | .parsed, .skipped] | join(",")' "$WORK/size.out")" "9,0"
+expect_eq "one warning, for the value that is not a byte count" \
+    "$(grep -c 'ResponseSizeBytes' "$WORK/size.err")" 1
+expect_grep "naming file, line and field" "$WORK/size.err" \
+    "warning: $WORK/size.json:2: ResponseSizeBytes: not a byte count"
+expect_eq "neither size counted" \
+    "$(jq -r '[.incidents[0].exposure[] | select(.mailbox | test("omar|sofia")) | "\(.mailbox | split("@")[0])=\(.graph_requests)/\(.graph_bytes)"] | join(" ")' "$WORK/size.out")" \
+    "omar.haddad=1/0 sofia.marin=2/20480"
+
 # The late read joins when it follows within 7 days of the others.
 sed -i 's/2026-05-20T16:05:44/2026-04-20T16:05:44/' "$WORK/audit.jsonl"
 scan_json "$WORK/out2.json" "$WORK/err2" "$WORK/audit.jsonl"

@@ -142,10 +142,8 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
             ev->actor_id = m365_ev_intern_lower(ctx, s, len);
         }
         text_of(ctx, props, "userId", &caller, &clen);
-        int64_t bytes;
-        if (!m365_jint(ctx, m365_jget(props, "responseSizeBytes", NULL), &bytes)) {
-            bytes = -1;
-        }
+        int64_t bytes = m365_ev_graph_response_bytes(
+            ctx, m365_jget(props, "responseSizeBytes", NULL), line, "properties.responseSizeBytes");
         m365_ev_graph_mail_read(ctx, uri, ulen, method, mlen, caller, clen, bytes);
     }
     m365_ev_commit(ctx, raw, raw_len);

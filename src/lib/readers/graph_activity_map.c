@@ -122,6 +122,24 @@ void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t 
     }
 }
 
+int64_t m365_ev_graph_response_bytes(struct m365_read_ctx *ctx, struct m365_jv v, uint64_t line,
+                                     const char *field)
+{
+    int64_t bytes;
+    if (m365_jint(ctx, v, &bytes) && bytes >= 0) {
+        return bytes;
+    }
+    enum m365_jtype t = m365_jv_type(v);
+    const char *s;
+    size_t len;
+    bool none = t == M365_J_ABSENT || t == M365_J_NULL ||
+                (t == M365_J_STRING && m365_jv_str(v, &s, &len) && len == 0);
+    if (!none) {
+        m365_ctx_warning(ctx, line, field, "not a byte count: the response's size is not counted");
+    }
+    return -1;
+}
+
 /* Text of the first of the keys present (NULL-terminated list). */
 #define TEXT(obj, s, len, ...) m365_jtext(ctx, m365_jget((obj), __VA_ARGS__, NULL), (s), (len))
 
@@ -198,10 +216,8 @@ void m365_map_graph_activity_row(struct m365_read_ctx *ctx, struct m365_jv row, 
         ev->result = code >= 200 && code < 400 ? M365_RESULT_SUCCESS : M365_RESULT_FAILURE;
         ev->error_code = code >= INT32_MIN && code <= INT32_MAX ? (int32_t)code : 0;
     }
-    int64_t bytes;
-    if (!m365_jint(ctx, m365_jget(row, "ResponseSizeBytes", NULL), &bytes)) {
-        bytes = -1;
-    }
+    int64_t bytes = m365_ev_graph_response_bytes(
+        ctx, m365_jget(row, "ResponseSizeBytes", NULL), line, "ResponseSizeBytes");
     m365_ev_graph_mail_read(ctx, uri, ulen, method, mlen, caller, clen, bytes);
     m365_ev_commit(ctx, raw, raw_len);
 }

@@ -252,6 +252,11 @@ void m365_map_cloudapp_event(struct m365_read_ctx *ctx, struct m365_jv row, uint
 void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t ulen,
                              const char *method, size_t mlen, const char *caller, size_t clen,
                              int64_t bytes);
+/* A Graph activity record's ResponseSizeBytes (v, the field so named): the bytes, or -1 when
+ * the record gives none. A value that is not a byte count is a warning naming the field, and
+ * the record is kept without it. graph_activity_map.c */
+int64_t m365_ev_graph_response_bytes(struct m365_read_ctx *ctx, struct m365_jv v, uint64_t line,
+                                     const char *field);
 /* A Log Analytics MicrosoftGraphActivityLogs row. */
 void m365_map_graph_activity_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t line,
                                  uint64_t offset, const char *raw, size_t raw_len);
