@@ -292,6 +292,25 @@ expect_grep "naming file, line and field" "$WORK/size.err" \
 expect_eq "neither size counted" \
     "$(jq -r '[.incidents[0].exposure[] | select(.mailbox | test("omar|sofia")) | "\(.mailbox | split("@")[0])=\(.graph_requests)/\(.graph_bytes)"] | join(" ")' "$WORK/size.out")" \
     "omar.haddad=1/0 sofia.marin=2/20480"
+# So is a status that is not an HTTP status: the request is kept, its outcome unknown, so it is
+# not counted as a read; a null one is no status, and not a warning.
+sed -e '5s/"ResponseStatusCode":200/"ResponseStatusCode":"OK"/' \
+    -e '6s/"ResponseStatusCode":403/"ResponseStatusCode":null/' "$WORK/graph-la.json" >"$WORK/status.json"
+scan_json "$WORK/status.out" "$WORK/status.err" "$WORK/graph.jsonl" "$WORK/status.json"
+expect_eq "status scan exit" "$RC" 0
+expect_eq "every request kept, whatever its status" \
+    "$(jq -r '[.evidence.formats[] | select(.name == "la-json") | .parsed, .skipped] | join(",")' "$WORK/status.out")" "9,0"
+expect_eq "one warning, for the status that is not one" "$(grep -c 'ResponseStatusCode' "$WORK/status.err")" 1
+expect_grep "naming its file, line and field" "$WORK/status.err" \
+    "warning: $WORK/status.json:5: ResponseStatusCode: not an HTTP status"
+expect_eq "a request of unknown outcome is not counted as a read" \
+    "$(jq -r '[.incidents[0].exposure[].mailbox | split("@")[0]] | join(" ")' "$WORK/status.out")" \
+    "lena.berg omar.haddad sofia.marin"
+PT1H_BAD=$(sed 's/"responseStatusCode":200/"responseStatusCode":"200 OK"/' "$WORK/PT1H.json")
+printf '%s\n' "$PT1H_BAD" >"$WORK/status-PT1H.json"
+scan_json "$WORK/status2.out" "$WORK/status2.err" "$WORK/status-PT1H.json"
+expect_grep "Azure Monitor's record: the same warning, its field named" "$WORK/status2.err" \
+    "warning: $WORK/status-PT1H.json:1: properties.responseStatusCode: not an HTTP status"
 
 # The late read joins when it follows within 7 days of the others.
 sed -i 's/2026-05-20T16:05:44/2026-04-20T16:05:44/' "$WORK/audit.jsonl"

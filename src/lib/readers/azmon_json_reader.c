@@ -126,8 +126,9 @@ static void map_azmon(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t li
     if (text_of(ctx, props, "riskEventType", &s, &len)) {
         m365_ev_add_extra(ctx, "riskEventType", 13, s, len);
     }
-    int64_t code;
-    if (m365_jint(ctx, m365_jget(props, "responseStatusCode", NULL), &code)) {
+    int64_t code = m365_ev_graph_status(ctx, m365_jget(props, "responseStatusCode", NULL), line,
+                                        "properties.responseStatusCode");
+    if (code >= 0) {
         ev->result = code >= 200 && code < 400 ? M365_RESULT_SUCCESS : M365_RESULT_FAILURE;
         ev->error_code = (int32_t)code;
     }

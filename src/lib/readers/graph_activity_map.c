@@ -122,6 +122,16 @@ void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t 
     }
 }
 
+/* Absent, null or empty: the record gives no value, which is not worth a warning. */
+static bool graph_value_none(struct m365_jv v)
+{
+    enum m365_jtype t = m365_jv_type(v);
+    const char *s;
+    size_t len;
+    return t == M365_J_ABSENT || t == M365_J_NULL ||
+           (t == M365_J_STRING && m365_jv_str(v, &s, &len) && len == 0);
+}
+
 int64_t m365_ev_graph_response_bytes(struct m365_read_ctx *ctx, struct m365_jv v, uint64_t line,
                                      const char *field)
 {
@@ -129,13 +139,21 @@ int64_t m365_ev_graph_response_bytes(struct m365_read_ctx *ctx, struct m365_jv v
     if (m365_jint(ctx, v, &bytes) && bytes >= 0) {
         return bytes;
     }
-    enum m365_jtype t = m365_jv_type(v);
-    const char *s;
-    size_t len;
-    bool none = t == M365_J_ABSENT || t == M365_J_NULL ||
-                (t == M365_J_STRING && m365_jv_str(v, &s, &len) && len == 0);
-    if (!none) {
+    if (!graph_value_none(v)) {
         m365_ctx_warning(ctx, line, field, "not a byte count: the response's size is not counted");
+    }
+    return -1;
+}
+
+int64_t m365_ev_graph_status(struct m365_read_ctx *ctx, struct m365_jv v, uint64_t line,
+                             const char *field)
+{
+    int64_t code;
+    if (m365_jint(ctx, v, &code) && code >= 0 && code <= INT32_MAX) {
+        return code;
+    }
+    if (!graph_value_none(v)) {
+        m365_ctx_warning(ctx, line, field, "not an HTTP status: the request's outcome is unknown");
     }
     return -1;
 }
@@ -211,10 +229,11 @@ void m365_map_graph_activity_row(struct m365_read_ctx *ctx, struct m365_jv row, 
     if (TEXT(row, &method, &mlen, "RequestMethod")) {
         m365_ev_add_extra(ctx, "requestMethod", 13, method, mlen);
     }
-    int64_t code;
-    if (m365_jint(ctx, m365_jget(row, "ResponseStatusCode", NULL), &code)) {
+    int64_t code = m365_ev_graph_status(ctx, m365_jget(row, "ResponseStatusCode", NULL), line,
+                                        "ResponseStatusCode");
+    if (code >= 0) {
         ev->result = code >= 200 && code < 400 ? M365_RESULT_SUCCESS : M365_RESULT_FAILURE;
-        ev->error_code = code >= INT32_MIN && code <= INT32_MAX ? (int32_t)code : 0;
+        ev->error_code = (int32_t)code;
     }
     int64_t bytes = m365_ev_graph_response_bytes(
         ctx, m365_jget(row, "ResponseSizeBytes", NULL), line, "ResponseSizeBytes");

@@ -257,6 +257,11 @@ void m365_ev_graph_mail_read(struct m365_read_ctx *ctx, const char *uri, size_t 
  * the record is kept without it. graph_activity_map.c */
 int64_t m365_ev_graph_response_bytes(struct m365_read_ctx *ctx, struct m365_jv v, uint64_t line,
                                      const char *field);
+/* A Graph activity record's ResponseStatusCode (v, the field so named): the HTTP status, or -1
+ * when the record gives none. A value that is not a status is a warning naming the field, and
+ * the record is kept with its outcome unknown. graph_activity_map.c */
+int64_t m365_ev_graph_status(struct m365_read_ctx *ctx, struct m365_jv v, uint64_t line,
+                             const char *field);
 /* A Log Analytics MicrosoftGraphActivityLogs row. */
 void m365_map_graph_activity_row(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t line,
                                  uint64_t offset, const char *raw, size_t raw_len);
