@@ -15,6 +15,7 @@ struct cfg {
     int64_t window;
     uint32_t min_items;   /* items bound within the window */
     uint32_t min_folders; /* folders synced within the window */
+    int64_t established;  /* an app reading from the start of the mail records is baseline */
 };
 
 static const struct m365_param_def params[] = {
@@ -24,7 +25,16 @@ static const struct m365_param_def params[] = {
                "items bound (MailAccessType Bind) within the window"),
     M365_PARAM("min_folders", M365_PARAM_UINT, "50", struct cfg, min_folders,
                "folders synchronised (MailAccessType Sync) within the window"),
+    M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
+               "an application already reading mail this soon after the MailItemsAccessed "
+               "records start, and at least 12 hours before its bulk reads (a backup product "
+               "taking in a migrated mailbox), is baseline: its bulk reads are no finding, its "
+               "throttling is reported at low"),
 };
+
+/* An established application's reads began at least this long before its bulk reads: an app
+ * first seen in the same night's burst is not yet anyone's baseline. */
+#define ESTABLISHED_LEAD (12 * 3600 * 1000LL)
 
 #define RING_MAX 4096 /* records kept per principal for the sliding window */
 #define MAX_EV 64
@@ -37,13 +47,15 @@ struct rec {
 /* A principal: the session when the record has one, else account + client + address. */
 struct principal {
     const char *user, *client, *ip;
+    const char *app_key; /* the client's case-blind key, when an application read */
     bool owner_client; /* the owner through a Microsoft client: a new device's first sync */
+    bool app;          /* every read by an application, not one of Microsoft's clients */
     struct rec *ring; /* grows on demand: most sessions hold a handful of records */
     size_t cap, head, n;
     uint64_t win_items, win_folders;
     uint64_t peak_items, peak_folders;
     bool bulk, throttled;
-    int64_t throttled_at;
+    int64_t bulk_at, throttled_at;
     /* The mailboxes it read: the first one, and all of them in the map once there is a
      * second (most sessions read one mailbox, and an empty map costs nothing). */
     const char *box1;
@@ -56,6 +68,9 @@ struct principal {
 
 struct state {
     struct m365_map principals; /* (key1, key2) -> struct principal */
+    struct m365_map app_first;  /* application -> its first mail read (int64_t) */
+    int64_t mail_start;         /* the first mail record; 0 until there is one */
+    bool started;
 };
 
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
@@ -66,6 +81,20 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     const char *client = m365_mail_client(ev);
+    if (!s->started) {
+        s->mail_start = ev->time_ms; /* events arrive in time order */
+        s->started = true;
+    }
+    bool is_app = m365_mail_is_app(ev);
+    /* An id's case can differ between exports of one log: compared without it. */
+    const char *app_key = is_app && client ? m365_dctx_lower_key(dc, client) : NULL;
+    if (app_key) {
+        bool fresh_app;
+        int64_t *first = m365_map_obtain(&s->app_first, app_key, NULL, sizeof(*first), &fresh_app);
+        if (first && fresh_app) {
+            *first = ev->time_ms;
+        }
+    }
     const void *k1 = ev->session_id ? (const void *)ev->session_id
                                     : (const void *)(ev->actor_upn ? ev->actor_upn : "?");
     const void *k2 = ev->session_id ? NULL : (const void *)(client ? client : ev->ip);
@@ -78,9 +107,12 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->user = ev->actor_upn;
         p->client = client;
         p->ip = ev->ip;
-        p->owner_client = !m365_mail_is_app(ev) && !m365_mail_not_owner(ev);
+        p->owner_client = !is_app && !m365_mail_not_owner(ev);
+        p->app = is_app;
+        p->app_key = app_key;
     }
-    p->owner_client &= !m365_mail_is_app(ev) && !m365_mail_not_owner(ev);
+    p->owner_client &= !is_app && !m365_mail_not_owner(ev);
+    p->app &= is_app;
     bool sync = ev->mail->access_type && strcmp(ev->mail->access_type, "Sync") == 0;
     uint32_t items = sync ? 0 : (uint32_t)m365_mail_items(ev);
     uint32_t folders = sync ? (ev->mail->n_folders ? ev->mail->n_folders : 1) : 0;
@@ -116,6 +148,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->peak_folders = p->win_folders;
     }
     bool now_bulk = p->win_items >= c->min_items || p->win_folders >= c->min_folders;
+    if (now_bulk && !p->bulk) {
+        p->bulk_at = ev->time_ms;
+    }
     p->bulk |= now_bulk;
     if (ev->mail->is_throttled == 1) {
         if (!p->throttled) {
@@ -143,6 +178,25 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
+/* An application reading mail from the start of the mail records, and since well before this
+ * principal's bulk reads or throttling: a backup product taking in a large mailbox. */
+static bool established_app(const struct state *s, const struct cfg *c,
+                            const struct principal *p)
+{
+    if (!p->app || !p->app_key) {
+        return false;
+    }
+    const int64_t *first = m365_map_get(&s->app_first, p->app_key, NULL);
+    if (!first) {
+        return false;
+    }
+    int64_t mark = p->bulk ? p->bulk_at : p->throttled_at;
+    if (p->throttled && p->throttled_at < mark) {
+        mark = p->throttled_at;
+    }
+    return *first - s->mail_start <= c->established && *first <= mark - ESTABLISHED_LEAD;
+}
+
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
@@ -154,7 +208,13 @@ static void finish(struct m365_dctx *dc, void *sv)
         if (!(p->bulk && !p->owner_client) && !p->throttled) {
             continue;
         }
-        enum m365_severity sev = p->owner_client ? M365_SEV_LOW : M365_SEV_HIGH;
+        /* So is an established application's: only the blind spot its throttling leaves is
+         * worth saying. */
+        bool established = established_app(s, c, p);
+        if (established && !p->throttled) {
+            continue;
+        }
+        enum m365_severity sev = p->owner_client || established ? M365_SEV_LOW : M365_SEV_HIGH;
         struct m365_fb *fb = m365_fb_begin(dc, sev);
         if (!fb) {
             continue;
@@ -194,6 +254,8 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_buf_puts(d, p->throttled ? "true" : "false");
         m365_json_key(d, first, "owner_through_microsoft_client");
         m365_buf_puts(d, p->owner_client ? "true" : "false");
+        m365_json_key(d, first, "established_application");
+        m365_buf_puts(d, established ? "true" : "false");
         if (p->throttled) {
             m365_json_key(d, first, "throttled_at");
             m365_json_time(d, p->throttled_at);
@@ -201,19 +263,22 @@ static void finish(struct m365_dctx *dc, void *sv)
         char who[300];
         snprintf(who, sizeof(who), "%s%s%s", p->user ? p->user : "an unnamed principal",
                  p->client ? " via " : "", p->client ? p->client : "");
+        const char *why = established ? " The application has read mail since the records "
+                                        "began (a backup product's pattern)."
+                                      : "";
         if (p->throttled && !(p->bulk && !p->owner_client)) {
             m365_fb_summary(fb,
                             "Exchange throttled mailbox reads by %s: reads of %s were not logged "
-                            "for 24 hours from then.",
-                            who, nb ? boxes[0] : "the mailbox");
+                            "for 24 hours from then.%s",
+                            who, nb ? boxes[0] : "the mailbox", why);
         } else {
             m365_fb_summary(fb,
                             "%s read up to %llu items and %llu folders within %lld minutes across "
-                            "%zu mailbox%s%s.",
+                            "%zu mailbox%s%s.%s",
                             who, (unsigned long long)p->peak_items,
                             (unsigned long long)p->peak_folders, (long long)(c->window / 60000),
                             nb, nb == 1 ? "" : "es",
-                            p->throttled ? "; Exchange then throttled its logging" : "");
+                            p->throttled ? "; Exchange then throttled its logging" : "", why);
         }
         m365_fb_end(fb);
     }
@@ -231,6 +296,11 @@ static void free_state(void *sv)
         free(p);
     }
     m365_map_free(&s->principals);
+    M365_MAP_EACH(&s->app_first, slot)
+    {
+        free(slot->val);
+    }
+    m365_map_free(&s->app_first);
 }
 
 static const char *const techniques[] = {"T1114.002", NULL};
@@ -248,7 +318,10 @@ const struct m365_detection m365_detect_bulk_mail_access = {
                 "window; and any MailItemsAccessed record with IsThrottled True: Exchange then "
                 "stops logging that mailbox's reads for 24 hours, a blind spot in itself. The "
                 "owner's own first sync through Outlook on a new device is ordinary: only a "
-                "throttled owner sync is reported, at low.",
+                "throttled owner sync is reported, at low. So is an established application's "
+                "(reading mail from the start of the records, 12 hours or more before its bulk "
+                "reads: a backup product taking in a migrated mailbox): only its throttling is "
+                "reported, at low.",
             .needs = "MailItemsAccessed records (Audit Premium)",
             .blind_spots =
                 "After throttling, the mailbox's reads are not logged for 24 hours: what was read "

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Builds bulk-mail-access's backup cases from real-shaped records:
+    python3 tests/detections/bulk-mail-access/make_backup_fixtures.py [SRC]
+The backup product's nightly Graph reads copy the demo tenant's backup-app record
+(examples/contoso-demo/ual/audit-2026-03-04.jsonl), one per mailbox and night; the intruder's
+bind copies the demo's attack Bind record, made by an application of its own. A migrated mailbox (nadia.karim's, moved in on
+2026-03-06) is taken in whole by the backup on the night after: every folder synchronised, then
+its items bound, until Exchange throttles the mailbox's logging."""
+import base64
+import copy
+import hashlib
+import json
+import os
+import sys
+import uuid
+
+SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../..")
+DEMO = os.path.join(SRC, "examples/contoso-demo/ual/audit-2026-03-04.jsonl")
+OUT = os.path.join(SRC, "tests/detections/bulk-mail-access")
+BACKUP = "5d2a8f6e-1b3c-4e7d-9f04-a6c8e2b1d359"
+DEMO_ATTACK = "14d82eec-204b-4c2f-b7e8-296a70dab67e"  # the demo's attack: Graph PowerShell
+INTRUDER = "8f3c2a71-5e94-4d0b-b6a8-2c1e7d9f4a36"  # a third-party app no night showed
+D = "contosodemo.onmicrosoft.com"
+
+demo = [json.loads(l) for l in open(DEMO, encoding="utf-8")]
+template = next(r for r in demo if r.get("ClientAppId") == BACKUP)
+bind_template = next(r for r in demo if r.get("ClientAppId") == DEMO_ATTACK and
+                     r["OperationProperties"][0]["Value"] == "Bind")
+
+
+def owner_fields(upn):
+    """The demo's identifiers of a mailbox, or stable made-up ones for the migrated one."""
+    r = next((r for r in demo if r.get("MailboxOwnerUPN") == upn and r.get("UserId") == upn), None)
+    if r:
+        return {k: r[k] for k in ("MailboxGuid", "MailboxOwnerSid", "UserKey")}
+    h = hashlib.sha256(upn.encode()).hexdigest()
+    return {"MailboxGuid": str(uuid.UUID(h[:32], version=4)),
+            "MailboxOwnerSid": "S-1-5-21-2961442807-1823374522-3371018419-%d" % (int(h[:7], 16)),
+            "UserKey": "1003" + h[7:19].upper()}
+
+
+OWNERS = ["dana.whitfield", "ken.yamada", "lucia.fernandez", "marcus.oyelaran", "priya.raman",
+          "tom.becker"]
+MIGRATED = "nadia.karim"
+seq = [0]
+
+
+def rid():
+    seq[0] += 1
+    return str(uuid.UUID(int=0x7b21c4e05a3f4d18b6e29c0400000000 + seq[0], version=4))
+
+
+def at(day, sec):
+    return "2026-03-%02dT%02d:%02d:%02d" % (day, sec // 3600, sec // 60 % 60, sec % 60)
+
+
+def backup_record(t, issued, user, folders, access="Sync", throttled=False, items=None):
+    r = copy.deepcopy(template)
+    r["Id"] = rid()
+    r["CreationTime"] = t
+    r["AppAccessContext"]["IssuedAtTime"] = issued
+    r["AppAccessContext"]["UniqueTokenId"] = base64.urlsafe_b64encode(
+        hashlib.sha256(issued.encode()).digest()[:16]).decode().rstrip("=")
+    upn = "%s@%s" % (user, D)
+    f = owner_fields(upn)
+    r["UserId"] = r["MailboxOwnerUPN"] = upn
+    r["MailboxGuid"] = f["MailboxGuid"]
+    r["MailboxOwnerSid"] = r["LogonUserSid"] = f["MailboxOwnerSid"]
+    r["UserKey"] = f["UserKey"]
+    r["OperationProperties"] = [{"Name": "MailAccessType", "Value": access},
+                                {"Name": "IsThrottled", "Value": "True" if throttled else "False"}]
+    r["Folders"] = []
+    for i, path in enumerate(folders):
+        folder = {"Id": "LgAAAAB" + hashlib.sha256((upn + path).encode()).hexdigest()[:44] + "AAAB",
+                  "Path": path}
+        if items:
+            folder = {"FolderItems": items[i], **folder}
+        r["Folders"].append(folder)
+    r["OperationCount"] = sum(len(x) for x in items) if items else len(folders)
+    return r
+
+
+def nightly(days):
+    """The backup's incremental run: Inbox and Sent Items of every mailbox, a minute apart."""
+    out = []
+    for day in days:
+        start = 2 * 3600 + 14
+        issued = at(day, start)
+        for i, user in enumerate(OWNERS + ([MIGRATED] if day >= 8 else [])):
+            out.append(backup_record(at(day, start + 34 + 61 * i), issued, user,
+                                     ["\\Inbox", "\\Sent Items"]))
+    return out
+
+
+TOP = ["Inbox", "Sent Items", "Archive", "Projects", "Clients", "Finance", "HR", "Travel"]
+SUB = ["2019", "2020", "2021", "2022", "2023", "2024", "2025", "Old"]
+NADIA_FOLDERS = ["\\" + t for t in TOP] + ["\\%s\\%s" % (t, s) for t in TOP[2:] for s in SUB]
+
+
+def take_in(day, throttle):
+    """The night after the move: every folder of the migrated mailbox, four to a record, then
+    (throttle) its items bound a hundred to a record until Exchange throttles its logging."""
+    out = []
+    start = 2 * 3600 + 14
+    issued = at(day, start)
+    t = start + 34 + 61 * len(OWNERS)
+    for k in range(0, len(NADIA_FOLDERS), 4):
+        t += 19
+        out.append(backup_record(at(day, t), issued, MIGRATED, NADIA_FOLDERS[k:k + 4]))
+    if throttle:
+        for k in range(11):
+            t += 71
+            items = [[{"InternetMessageId": "<SA1PR05MB%04d%08X@SA1PR05MB8340.namprd05.prod.outlook"
+                                           ".com>" % (k, n),
+                       "SizeInBytes": 18000 + (n * 7919) % 240000}
+                      for n in range(k * 100, k * 100 + 100)]]
+            out.append(backup_record(at(day, t), issued, MIGRATED,
+                                     ["\\Archive\\%s" % SUB[k % 8]], "Bind", k == 10, items))
+    return out
+
+
+def intruder_bind(day, sec, n_records):
+    """An application no night showed, binding ken.yamada's mail over EWS from an Azure VM."""
+    out = []
+    upn = "ken.yamada@%s" % D
+    f = owner_fields(upn)
+    for k in range(n_records):
+        r = copy.deepcopy(bind_template)
+        r["Id"] = rid()
+        r["CreationTime"] = at(day, sec + 97 * k)
+        r["AppAccessContext"] = {"ClientAppId": INTRUDER, "IssuedAtTime": at(day, sec - 40),
+                                 "UniqueTokenId": "m0Qx7Lr2TvKc9fWb4HzN1g"}
+        r["UserId"] = r["MailboxOwnerUPN"] = upn
+        r["MailboxGuid"] = f["MailboxGuid"]
+        r["MailboxOwnerSid"] = r["LogonUserSid"] = f["MailboxOwnerSid"]
+        r["UserKey"] = f["UserKey"]
+        r["AppId"] = r["ClientAppId"] = INTRUDER
+        r["ClientInfoString"] = "Client=WebServices;ExchangeWebServices/15.0;"
+        r["Folders"] = [{"FolderItems": [
+            {"InternetMessageId": "<MN2PR05MB7021%04d%06X@MN2PR05MB7021.namprd05.prod.outlook.com>"
+                                  % (k, n), "SizeInBytes": 9000 + (n * 104729) % 900000}
+            for n in range(k * 60, k * 60 + 60)], "Id": r["Folders"][0]["Id"], "Path": "\\Inbox"}]
+        r["OperationCount"] = 60
+        out.append(r)
+    return out
+
+
+def case(name, records, expect):
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    records = sorted(records, key=lambda r: (r["CreationTime"], r["Id"]))
+    with open(os.path.join(d, "audit.jsonl"), "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+    with open(os.path.join(d, "expect.json"), "w", encoding="utf-8") as f:
+        f.write(json.dumps({"rule": "bulk-mail-access", "findings": expect}) + "\n")
+
+
+NIGHTS = [4, 5, 6, 7, 8, 9]
+# The backup, reading every mailbox since the records begin, takes in the migrated mailbox: 56
+# folders in 5 minutes is bulk, and ordinary.
+case("neg_ual_backup_takes_in_a_migrated_mailbox", nightly(NIGHTS) + take_in(7, False), [])
+# The same with its items, until Exchange throttles the mailbox's logging: the throttling is a
+# blind spot worth knowing (reads of nadia's mailbox by anyone go unlogged for 24 hours), at low.
+BLIND = {"severity": "low",
+         "entities": {"mailboxes": ["%s@%s" % (MIGRATED, D)], "apps": [BACKUP]},
+         "summary_contains": "a backup product's pattern",
+         "details": {"throttled": True, "established_application": True,
+                     "peak_items_in_window": 1100}}
+case("neg_ual_backup_throttled_taking_in_a_migrated_mailbox",
+     nightly(NIGHTS) + take_in(7, True), [BLIND])
+# Beside it, an application no night showed binds 600 of ken's messages in 15 minutes.
+case("pos_ual_new_app_bulk_beside_backup",
+     nightly(NIGHTS) + take_in(7, True) + intruder_bind(8, 14 * 3600 + 610, 10),
+     [BLIND, {"severity": "high",
+              "entities": {"mailboxes": ["ken.yamada@%s" % D], "apps": [INTRUDER]},
+              "details": {"established_application": False, "peak_items_in_window": 600}}])
+# Evidence that begins the night of the take-in: the backup has no earlier night to show, so
+# nothing tells it from an intruder's collection tool, and its bulk reads are reported.
+case("pos_ual_backup_first_seen_the_night_of_its_bulk_reads",
+     nightly([7, 8, 9]) + take_in(7, False),
+     [{"severity": "high", "entities": {"mailboxes": ["%s@%s" % (MIGRATED, D)], "apps": [BACKUP]},
+       "details": {"established_application": False, "peak_folders_in_window": 56}}])
