@@ -50,6 +50,8 @@ struct principal {
     const char *app_key; /* the client's case-blind key, when an application read */
     bool owner_client; /* the owner through a Microsoft client: a new device's first sync */
     bool app;          /* every read by an application, not one of Microsoft's clients */
+    const char *script; /* every read through this Microsoft scripting client (its name) */
+    bool not_owner;     /* any read by someone other than the owner */
     struct rec *ring; /* grows on demand: most sessions hold a handful of records */
     size_t cap, head, n;
     uint64_t win_items, win_folders;
@@ -85,7 +87,11 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         s->mail_start = ev->time_ms; /* events arrive in time order */
         s->started = true;
     }
-    bool is_app = m365_mail_is_app(ev);
+    /* Not one of Microsoft's clients (m365_mail_is_app), or one of its scripting clients. */
+    const struct m365_app_id *fp = client ? m365_first_party_app(client) : NULL;
+    bool is_app = client && !fp;
+    const char *script = fp && fp->scripting ? fp->name : NULL;
+    bool not_owner = m365_mail_not_owner(ev);
     /* An id's case can differ between exports of one log: compared without it. */
     const char *app_key = is_app && client ? m365_dctx_lower_key(dc, client) : NULL;
     if (app_key) {
@@ -107,12 +113,17 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->user = ev->actor_upn;
         p->client = client;
         p->ip = ev->ip;
-        p->owner_client = !is_app && !m365_mail_not_owner(ev);
+        p->owner_client = !is_app && !script && !not_owner;
         p->app = is_app;
         p->app_key = app_key;
+        p->script = script;
     }
-    p->owner_client &= !is_app && !m365_mail_not_owner(ev);
+    p->owner_client &= !is_app && !script && !not_owner;
     p->app &= is_app;
+    if (p->script != script) {
+        p->script = NULL;
+    }
+    p->not_owner |= not_owner;
     bool sync = ev->mail->access_type && strcmp(ev->mail->access_type, "Sync") == 0;
     uint32_t items = sync ? 0 : (uint32_t)m365_mail_items(ev);
     uint32_t folders = sync ? (ev->mail->n_folders ? ev->mail->n_folders : 1) : 0;
@@ -214,7 +225,11 @@ static void finish(struct m365_dctx *dc, void *sv)
         if (established && !p->throttled) {
             continue;
         }
-        enum m365_severity sev = p->owner_client || established ? M365_SEV_LOW : M365_SEV_HIGH;
+        /* A person's script on their own mailbox is plausible; so is their stolen session. */
+        bool own_script = p->script && !p->not_owner;
+        enum m365_severity sev = p->owner_client || established ? M365_SEV_LOW
+                                 : own_script                   ? M365_SEV_MEDIUM
+                                                                : M365_SEV_HIGH;
         struct m365_fb *fb = m365_fb_begin(dc, sev);
         if (!fb) {
             continue;
@@ -256,6 +271,8 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_buf_puts(d, p->owner_client ? "true" : "false");
         m365_json_key(d, first, "established_application");
         m365_buf_puts(d, established ? "true" : "false");
+        m365_json_key(d, first, "scripting_client");
+        m365_buf_puts(d, p->script ? "true" : "false");
         if (p->throttled) {
             m365_json_key(d, first, "throttled_at");
             m365_json_time(d, p->throttled_at);
@@ -263,9 +280,16 @@ static void finish(struct m365_dctx *dc, void *sv)
         char who[300];
         snprintf(who, sizeof(who), "%s%s%s", p->user ? p->user : "an unnamed principal",
                  p->client ? " via " : "", p->client ? p->client : "");
-        const char *why = established ? " The application has read mail since the records "
-                                        "began (a backup product's pattern)."
-                                      : "";
+        char why[200] = "";
+        if (established) {
+            snprintf(why, sizeof(why), " The application has read mail since the records began "
+                                       "(a backup product's pattern).");
+        } else if (p->script) {
+            snprintf(why, sizeof(why),
+                     " %s is a scripting client, not a mail client: a script of %s, or of "
+                     "whoever holds their session.",
+                     p->script, own_script ? "the mailbox's owner" : "the signed-in user");
+        }
         if (p->throttled && !(p->bulk && !p->owner_client)) {
             m365_fb_summary(fb,
                             "Exchange throttled mailbox reads by %s: reads of %s were not logged "
@@ -321,7 +345,9 @@ const struct m365_detection m365_detect_bulk_mail_access = {
                 "throttled owner sync is reported, at low. So is an established application's "
                 "(reading mail from the start of the records, 12 hours or more before its bulk "
                 "reads: a backup product taking in a migrated mailbox): only its throttling is "
-                "reported, at low.",
+                "reported, at low. Bulk reads of the account's own mailbox through one of "
+                "Microsoft's scripting clients (Graph command-line tools, Azure CLI…) are "
+                "someone's script: medium.",
             .needs = "MailItemsAccessed records (Audit Premium)",
             .blind_spots =
                 "After throttling, the mailbox's reads are not logged for 24 hours: what was read "

@@ -20,6 +20,9 @@
 struct m365_app_id {
     const char *id;
     const char *name;
+    /* A scripting or developer client (command-line tools, Graph Explorer, Visual Studio),
+     * not a mail or office client: reading mail through one is someone's script. */
+    bool scripting;
 };
 const struct m365_app_id *m365_first_party_app(const char *app_id); /* case-insensitive; NULL */
 

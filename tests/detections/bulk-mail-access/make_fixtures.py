@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Builds bulk-mail-access's backup cases from real-shaped records:
-    python3 tests/detections/bulk-mail-access/make_backup_fixtures.py [SRC]
+"""Builds bulk-mail-access's backup and scripting-client cases from real-shaped records:
+    python3 tests/detections/bulk-mail-access/make_fixtures.py [SRC]
 The backup product's nightly Graph reads copy the demo tenant's backup-app record
 (examples/contoso-demo/ual/audit-2026-03-04.jsonl), one per mailbox and night; the intruder's
 bind copies the demo's attack Bind record, made by an application of its own. A migrated mailbox (nadia.karim's, moved in on
 2026-03-06) is taken in whole by the backup on the night after: every folder synchronised, then
-its items bound, until Exchange throttles the mailbox's logging."""
+its items bound, until Exchange throttles the mailbox's logging. The scripting-client cases
+bind mail through the Microsoft Graph command-line tools, as the demo's attack does."""
 import base64
 import copy
 import hashlib
@@ -119,23 +120,32 @@ def take_in(day, throttle):
     return out
 
 
-def intruder_bind(day, sec, n_records):
-    """An application no night showed, binding ken.yamada's mail over EWS from an Azure VM."""
+def binds(day, sec, n_records, box="ken.yamada", app=INTRUDER, user=None):
+    """Sixty items a record, a record every 97 seconds, over EWS from an Azure VM: an
+    application no night showed binding ken.yamada's mail by default; with app=DEMO_ATTACK, the
+    Graph command-line tools in a delegated session (of user, the owner unless given)."""
     out = []
-    upn = "ken.yamada@%s" % D
+    upn = "%s@%s" % (box, D)
     f = owner_fields(upn)
+    caller = owner_fields("%s@%s" % (user, D)) if user else f
     for k in range(n_records):
         r = copy.deepcopy(bind_template)
         r["Id"] = rid()
         r["CreationTime"] = at(day, sec + 97 * k)
-        r["AppAccessContext"] = {"ClientAppId": INTRUDER, "IssuedAtTime": at(day, sec - 40),
-                                 "UniqueTokenId": "m0Qx7Lr2TvKc9fWb4HzN1g"}
-        r["UserId"] = r["MailboxOwnerUPN"] = upn
+        r["MailboxOwnerUPN"] = upn
         r["MailboxGuid"] = f["MailboxGuid"]
-        r["MailboxOwnerSid"] = r["LogonUserSid"] = f["MailboxOwnerSid"]
-        r["UserKey"] = f["UserKey"]
-        r["AppId"] = r["ClientAppId"] = INTRUDER
-        r["ClientInfoString"] = "Client=WebServices;ExchangeWebServices/15.0;"
+        r["MailboxOwnerSid"] = f["MailboxOwnerSid"]
+        r["LogonUserSid"] = caller["MailboxOwnerSid"]
+        r["UserKey"] = caller["UserKey"]
+        r["UserId"] = "%s@%s" % (user or box, D)
+        if app == DEMO_ATTACK:  # as the demo's record: Graph, the session's token
+            r["AppAccessContext"]["IssuedAtTime"] = at(day, sec - 40)
+            r["LogonType"] = r["InternalLogonType"] = 1 if user else 0
+        else:
+            r["AppAccessContext"] = {"ClientAppId": app, "IssuedAtTime": at(day, sec - 40),
+                                     "UniqueTokenId": "m0Qx7Lr2TvKc9fWb4HzN1g"}
+            r["AppId"] = r["ClientAppId"] = app
+            r["ClientInfoString"] = "Client=WebServices;ExchangeWebServices/15.0;"
         r["Folders"] = [{"FolderItems": [
             {"InternetMessageId": "<MN2PR05MB7021%04d%06X@MN2PR05MB7021.namprd05.prod.outlook.com>"
                                   % (k, n), "SizeInBytes": 9000 + (n * 104729) % 900000}
@@ -171,7 +181,7 @@ case("neg_ual_backup_throttled_taking_in_a_migrated_mailbox",
      nightly(NIGHTS) + take_in(7, True), [BLIND])
 # Beside it, an application no night showed binds 600 of ken's messages in 15 minutes.
 case("pos_ual_new_app_bulk_beside_backup",
-     nightly(NIGHTS) + take_in(7, True) + intruder_bind(8, 14 * 3600 + 610, 10),
+     nightly(NIGHTS) + take_in(7, True) + binds(8, 14 * 3600 + 610, 10),
      [BLIND, {"severity": "high",
               "entities": {"mailboxes": ["ken.yamada@%s" % D], "apps": [INTRUDER]},
               "details": {"established_application": False, "peak_items_in_window": 600}}])
@@ -181,3 +191,21 @@ case("pos_ual_backup_first_seen_the_night_of_its_bulk_reads",
      nightly([7, 8, 9]) + take_in(7, False),
      [{"severity": "high", "entities": {"mailboxes": ["%s@%s" % (MIGRATED, D)], "apps": [BACKUP]},
        "details": {"established_application": False, "peak_folders_in_window": 56}}])
+
+# The Graph command-line tools bind 600 of svc-legacytest's own messages in 15 minutes from an
+# Azure VM: a Microsoft client, but a scripting one, not a mail client; the owner's script, or
+# whoever holds the account's session (as in the demo), at medium. (The owner's new Outlook
+# syncing a whole mailbox stays quiet: neg_ual_owner_new_device.)
+case("pos_ual_owner_mailbox_through_graph_command_line_tools",
+     nightly(NIGHTS) + binds(8, 14 * 3600 + 610, 10, "svc-legacytest", DEMO_ATTACK),
+     [{"severity": "medium", "entities": {"mailboxes": ["svc-legacytest@%s" % D],
+                                          "apps": [DEMO_ATTACK]},
+       "summary_contains": "Microsoft Graph Command Line Tools is a scripting client",
+       "details": {"scripting_client": True, "owner_through_microsoft_client": False,
+                   "peak_items_in_window": 600}}])
+# The same tools in svc-legacytest's session reading ken's mailbox (Mail.Read.Shared): high.
+case("pos_ual_other_mailbox_through_graph_command_line_tools",
+     nightly(NIGHTS) + binds(8, 14 * 3600 + 610, 10, "ken.yamada", DEMO_ATTACK, "svc-legacytest"),
+     [{"severity": "high", "entities": {"mailboxes": ["ken.yamada@%s" % D],
+                                        "users": ["svc-legacytest@%s" % D]},
+       "details": {"scripting_client": True, "peak_items_in_window": 600}}])
