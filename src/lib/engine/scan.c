@@ -3221,6 +3221,16 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     if (st == M365_OK) {
         enrichment_warnings(s);
     }
+    if (st == M365_OK && s->timing.threads > 1 && m365_intern_full(&s->intern)) {
+        /* Threads race for the last free values: which records get them is not fixed. */
+        char msg[320];
+        snprintf(msg, sizeof(msg),
+                 "the scan reached this limit (%u distinct values) on %u threads: which records "
+                 "were skipped for it can differ from one run to the next (--threads 1 makes "
+                 "the scan reproducible)",
+                 s->opts.limits.max_distinct_values, s->timing.threads);
+        diag(s, M365_DIAG_WARNING, M365_E_LIMIT, "--max-distinct-values", msg);
+    }
     return st;
 }
 
