@@ -246,6 +246,11 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     struct m365_buf *d = m365_fb_details(fb, &first);
     m365_json_key(d, first, "app_id");
     m365_json_cstr(d, a->id);
+    const char *app_name = m365_dctx_app_name(dc, a->id);
+    if (app_name) {
+        m365_json_key(d, first, "app_name");
+        m365_json_cstr(d, app_name);
+    }
     const char *paths[8];
     size_t np = keys(&a->paths, paths, 8);
     m365_json_key(d, first, "access_paths");
@@ -348,8 +353,9 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         snprintf(what, sizeof(what), "read %llu items in %zu mailboxes over %s%s",
                  (unsigned long long)items, nb, path, a->graph_requests ? " and Graph" : "");
     }
-    m365_fb_summary(fb, "Application %s%s%s%s %s%s.", a->id, fp ? " (" : "", fp ? fp->name : "",
-                    fp ? ")" : "", what, why);
+    char label[320];
+    m365_fb_summary(fb, "Application %s %s%s.", m365_dctx_app_label(dc, a->id, label, sizeof(label)),
+                    what, why);
     m365_fb_end(fb);
 }
 

@@ -50,7 +50,7 @@ struct principal {
     const char *app_key; /* the client's case-blind key, when an application read */
     bool owner_client; /* the owner through a Microsoft client: a new device's first sync */
     bool app;          /* every read by an application, not one of Microsoft's clients */
-    const char *script; /* every read through this Microsoft scripting client (its name) */
+    bool script;        /* every read through one of Microsoft's scripting clients */
     bool not_owner;     /* any read by someone other than the owner */
     struct rec *ring; /* grows on demand: most sessions hold a handful of records */
     size_t cap, head, n;
@@ -90,7 +90,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     /* Not one of Microsoft's clients (m365_mail_is_app), or one of its scripting clients. */
     const struct m365_app_id *fp = client ? m365_first_party_app(client) : NULL;
     bool is_app = client && !fp;
-    const char *script = fp && fp->scripting ? fp->name : NULL;
+    bool script = fp && fp->scripting;
     bool not_owner = m365_mail_not_owner(ev);
     /* An id's case can differ between exports of one log: compared without it. */
     const char *app_key = is_app && client ? m365_dctx_lower_key(dc, client) : NULL;
@@ -120,9 +120,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     p->owner_client &= !is_app && !script && !not_owner;
     p->app &= is_app;
-    if (p->script != script) {
-        p->script = NULL;
-    }
+    p->script &= script;
     p->not_owner |= not_owner;
     bool sync = ev->mail->access_type && strcmp(ev->mail->access_type, "Sync") == 0;
     uint32_t items = sync ? 0 : (uint32_t)m365_mail_items(ev);
@@ -277,18 +275,19 @@ static void finish(struct m365_dctx *dc, void *sv)
             m365_json_key(d, first, "throttled_at");
             m365_json_time(d, p->throttled_at);
         }
-        char who[300];
+        char who[640], label[320];
         snprintf(who, sizeof(who), "%s%s%s", p->user ? p->user : "an unnamed principal",
-                 p->client ? " via " : "", p->client ? p->client : "");
+                 p->client ? " via " : "",
+                 p->client ? m365_dctx_app_label(dc, p->client, label, sizeof(label)) : "");
         char why[200] = "";
         if (established) {
             snprintf(why, sizeof(why), " The application has read mail since the records began "
                                        "(a backup product's pattern).");
         } else if (p->script) {
             snprintf(why, sizeof(why),
-                     " %s is a scripting client, not a mail client: a script of %s, or of "
+                     " That is a scripting client, not a mail client: a script of %s, or of "
                      "whoever holds their session.",
-                     p->script, own_script ? "the mailbox's owner" : "the signed-in user");
+                     own_script ? "the mailbox's owner" : "the signed-in user");
         }
         if (p->throttled && !(p->bulk && !p->owner_client)) {
             m365_fb_summary(fb,

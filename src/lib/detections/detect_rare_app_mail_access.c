@@ -215,10 +215,11 @@ static void baseline_statement(struct m365_dctx *dc, const struct state *s, cons
                                (long long)(c->baseline / 86400000),
                                l == MAIL_LOG ? "mail records" : "the Graph activity log's mail reads");
     }
-    char list[256] = "";
+    char list[1024] = "", label[320];
     size_t w = 0;
     for (size_t i = 0; i < shown && w < sizeof(list); i++) {
-        w += (size_t)snprintf(list + w, sizeof(list) - w, "%s%s", i ? ", " : "", third[i]);
+        w += (size_t)snprintf(list + w, sizeof(list) - w, "%s%s", i ? ", " : "",
+                              m365_dctx_app_label(dc, third[i], label, sizeof(label)));
     }
     if (n_third > shown && w < sizeof(list)) {
         snprintf(list + w, sizeof(list) - w, " and %zu more", n_third - shown);
@@ -256,6 +257,11 @@ static void finish(struct m365_dctx *dc, void *sv)
         struct m365_buf *d = m365_fb_details(fb, &first);
         m365_json_key(d, first, "app_id");
         m365_json_cstr(d, n->id);
+        const char *app_name = m365_dctx_app_name(dc, n->id);
+        if (app_name) {
+            m365_json_key(d, first, "app_name");
+            m365_json_cstr(d, app_name);
+        }
         m365_json_key(d, first, "first_party");
         m365_buf_puts(d, fp ? "true" : "false");
         m365_json_key(d, first, "mailboxes");
@@ -280,10 +286,11 @@ static void finish(struct m365_dctx *dc, void *sv)
             snprintf(reads, sizeof(reads), "read %zu mailbox%s (%llu items)", n->mailboxes.n, nb,
                      (unsigned long long)n->items);
         }
+        char label[320];
         m365_fb_summary(fb,
-                        "Application %s%s%s%s, never seen reading mail in the first %lld days of "
+                        "Application %s, never seen reading mail in the first %lld days of "
                         "records, %s.",
-                        n->id, fp ? " (" : "", fp ? fp->name : "", fp ? ")" : "",
+                        m365_dctx_app_label(dc, n->id, label, sizeof(label)),
                         (long long)(c->baseline / 86400000), reads);
         m365_fb_end(fb);
     }

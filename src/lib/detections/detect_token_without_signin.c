@@ -680,7 +680,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         m365_json_key(d, first, "note");
         m365_json_cstr(d, note);
     }
-    char why[384] = "";
+    char why[640] = "", label[320];
     w = 0;
     if (any_ip) {
         w += (size_t)snprintf(why + w, sizeof(why) - w,
@@ -691,7 +691,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     if (any_app && w < sizeof(why)) {
         w += (size_t)snprintf(why + w, sizeof(why) - w,
                               "; client app %s appears in none of the user's sign-ins",
-                              nun == 1 ? unseen[0] : "(several)");
+                              nun == 1 ? m365_dctx_app_label(dc, unseen[0], label, sizeof(label))
+                                       : "(several)");
     }
     if (ntok && w < sizeof(why)) {
         w += (size_t)snprintf(why + w, sizeof(why) - w, "; its token id matches no sign-in");
@@ -704,7 +705,9 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
                         "%s by %s came from a hosting provider through client app %s, which "
                         "none of the user's sign-ins used, in a period the sign-in logs do not "
                         "cover: whether a sign-in issued their token cannot be checked.",
-                        what, u->upn, nun == 1 ? unseen[0] : "(several)");
+                        what, u->upn,
+                        nun == 1 ? m365_dctx_app_label(dc, unseen[0], label, sizeof(label))
+                                 : "(several)");
     } else {
         m365_fb_summary(fb, "%s by %s carry a token that no sign-in in the logs issued%s.", what,
                         u->upn, why);

@@ -277,6 +277,22 @@ const char *m365_dctx_upn_of_id(struct m365_dctx *dc, const char *id)
     return m365_scan_upn_of_id(dc->scan, id);
 }
 
+const char *m365_dctx_app_name(struct m365_dctx *dc, const char *id)
+{
+    return m365_scan_app_name(dc->scan, id);
+}
+
+const char *m365_dctx_app_label(struct m365_dctx *dc, const char *id, char *buf, size_t size)
+{
+    const char *name = m365_dctx_app_name(dc, id);
+    if (name) {
+        snprintf(buf, size, "%s (%s)", name, id ? id : "?");
+    } else {
+        snprintf(buf, size, "%s", id ? id : "?");
+    }
+    return buf;
+}
+
 bool m365_dctx_has_kind(struct m365_dctx *dc, enum m365_event_kind k)
 {
     return (dc->kinds_present & M365_KIND_BIT(k)) != 0;

@@ -279,6 +279,7 @@ struct m365_scan {
     struct m365_incidents *incidents;
     struct m365_map vips; /* lower-cased UPN (interned) -> 1 */
     struct m365_map object_ids; /* Entra object id -> UPN (object_ids.c) */
+    struct m365_app_names app_names;
     struct m365_coverage *coverage;
     struct m365_cut_search *cut_searches; /* cut_searches() */
     size_t n_cut_searches;
@@ -466,6 +467,7 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
     m365_arena_use_region(&s->arena, &s->region);
     pthread_mutex_init(&s->kept_mu, NULL);
     pthread_mutex_init(&s->id_mu, NULL);
+    m365_app_names_init(&s->app_names);
     if (m365_rule_config_init(&s->rules) != M365_OK) {
         m365_scan_free(s);
         return M365_E_NOMEM;
@@ -546,6 +548,7 @@ void m365_scan_free(struct m365_scan *s)
     }
     m365_map_free(&s->vips);
     m365_map_free(&s->object_ids);
+    m365_app_names_free(&s->app_names);
     for (int l = 0; l < M365_LOG__COUNT; l++) {
         m365_intervals_free(&s->cover[l]);
     }
@@ -2997,6 +3000,11 @@ const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s)
 const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id)
 {
     return m365_object_ids_upn(s, &s->object_ids, id);
+}
+
+const char *m365_scan_app_name(struct m365_scan *s, const char *id)
+{
+    return m365_app_names_get(s, &s->app_names, id);
 }
 
 /* A database that answered nothing is named: a layout the scan does not read, or the wrong

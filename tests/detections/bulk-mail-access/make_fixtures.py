@@ -200,7 +200,10 @@ case("pos_ual_owner_mailbox_through_graph_command_line_tools",
      nightly(NIGHTS) + binds(8, 14 * 3600 + 610, 10, "svc-legacytest", DEMO_ATTACK),
      [{"severity": "medium", "entities": {"mailboxes": ["svc-legacytest@%s" % D],
                                           "apps": [DEMO_ATTACK]},
-       "summary_contains": "Microsoft Graph Command Line Tools is a scripting client",
+       "summary_contains": "via Microsoft Graph Command Line Tools (14d82eec-204b-4c2f-b7e8-"
+                           "296a70dab67e) read up to 600 items and 0 "
+                           "folders within 60 minutes across 1 mailbox. That is a scripting "
+                           "client, not a mail client",
        "details": {"scripting_client": True, "owner_through_microsoft_client": False,
                    "peak_items_in_window": 600}}])
 # The same tools in svc-legacytest's session reading ken's mailbox (Mail.Read.Shared): high.

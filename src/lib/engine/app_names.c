@@ -1,0 +1,135 @@
+/* Application ids named. Mail records and Graph requests name the client by id alone; the
+ * sign-ins carry the id with its display name (a service principal's own sign-ins name a
+ * third-party app that reads mail app-only), the directory changes that add an application's
+ * service principal or consent to it name it too, Microsoft's own clients are in a table, and
+ * the tenant snapshot lists every service principal. The rules ask only when they report, so
+ * the events are walked once, on the first question, by whichever detection thread asks it. */
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../core/map.h"
+#include "../core/norm.h"
+#include "../detections/consent_facts.h"
+#include "../detections/m365_ids.h"
+#include "../snapshot/snap_context.h"
+#include "scan_internal.h"
+
+void m365_app_names_init(struct m365_app_names *n)
+{
+    memset(n, 0, sizeof(*n));
+    pthread_mutex_init(&n->mu, NULL);
+}
+
+void m365_app_names_free(struct m365_app_names *n)
+{
+    m365_map_free(&n->names);
+    m365_map_free(&n->directory);
+    pthread_mutex_destroy(&n->mu);
+}
+
+/* The earliest record that names an id gives its name; false when out of memory. */
+static bool put(struct m365_map *m, const char *key, const char *name)
+{
+    if (!key || !name || !*name) {
+        return true; /* at the distinct-value limit, or nothing to say: the id stays unnamed */
+    }
+    void **slot = m365_map_put(m, key, NULL);
+    if (!slot) {
+        return false;
+    }
+    if (!*slot) {
+        *slot = (void *)(uintptr_t)name;
+    }
+    return true;
+}
+
+/* A directory change that names an application with its id: the service principal added to
+ * the tenant (AppPrincipalId), a consent or delegated grant to it (the client, not the
+ * resource). Other changes name a target beside an AppId that may be another application's. */
+static bool directory_name(struct m365_scan *s, const struct m365_event *ev, const char **key,
+                           const char **name)
+{
+    const char *id = NULL;
+    *name = NULL;
+    if (ev->operation && m365_ieq(ev->operation, "Add service principal") && ev->n_targets) {
+        const struct m365_modprop *p = m365_event_prop(ev, "AppPrincipalId");
+        id = p ? p->new_value : NULL;
+        *name = ev->targets[0].name;
+    } else {
+        struct m365_consent c;
+        if (m365_consent_read(ev, &c)) {
+            id = c.app_id; /* may lie in c's buffer: interned below */
+            *name = c.app_name;
+        }
+    }
+    if (!id || !*name || !m365_is_guid(id, strlen(id))) {
+        return false;
+    }
+    *key = m365_scan_intern_lower(s, id, strlen(id));
+    return true;
+}
+
+static void build(struct m365_scan *s, struct m365_app_names *n)
+{
+    size_t ne = m365_scan_n_events(s);
+    const uint8_t *kinds = m365_scan_event_kinds(s);
+    struct m365_event buf;
+    for (size_t i = 0; i < ne; i++) {
+        if (kinds[i] == M365_EV_DIRECTORY) {
+            const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
+            const char *key, *name;
+            if (ev && directory_name(s, ev, &key, &name) && !put(&n->directory, key, name)) {
+                return; /* out of memory: the ids not yet named stay ids */
+            }
+            continue;
+        }
+        if (kinds[i] != M365_EV_SIGNIN) {
+            continue;
+        }
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
+        if (!ev || !ev->app_id) {
+            continue;
+        }
+        /* A service principal's sign-in names it servicePrincipalName (Azure Monitor's and Log
+         * Analytics' rows have no appDisplayName). */
+        const char *name = ev->app_name;
+        if ((!name || !*name) && ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL) {
+            name = ev->actor_name;
+        }
+        if (name && *name && !put(&n->names, m365_scan_lower_key(s, ev->app_id), name)) {
+            return;
+        }
+    }
+}
+
+const char *m365_app_names_get(struct m365_scan *s, struct m365_app_names *n, const char *id)
+{
+    if (!id || !*id) {
+        return NULL;
+    }
+    const struct m365_app_id *fp = m365_first_party_app(id);
+    if (fp) {
+        return fp->name;
+    }
+    const char *key = m365_scan_lower_key(s, id);
+    const char *name = NULL;
+    pthread_mutex_lock(&n->mu);
+    if (!n->built) {
+        build(s, n);
+        n->built = true;
+    }
+    if (key && n->names.n) {
+        name = m365_map_get(&n->names, key, NULL);
+    }
+    if (key && !name && n->directory.n) {
+        name = m365_map_get(&n->directory, key, NULL);
+    }
+    pthread_mutex_unlock(&n->mu);
+    const struct m365_snap_ctx *snap = m365_scan_snap_ctx(s);
+    struct m365_snap_app_info info;
+    if (!name && snap && m365_snap_ctx_app(snap, id, &info) && info.name && *info.name) {
+        name = info.name;
+    }
+    return name;
+}
