@@ -112,7 +112,8 @@ const char *m365_app_names_get(struct m365_scan *s, struct m365_app_names *n, co
     if (fp) {
         return fp->name;
     }
-    const char *key = m365_scan_lower_key(s, id);
+    /* Interned here, not taken as the caller's: a key from a buffer would miss in silence. */
+    const char *key = m365_scan_intern_lower(s, id, strlen(id));
     const char *name = NULL;
     pthread_mutex_lock(&n->mu);
     if (!n->built) {
