@@ -1,6 +1,7 @@
-/* Application ids named for the summaries (engine/app_names.c): by a service principal's own
- * sign-in, by the directory change that added it, never by the resource of a grant that does
- * not name its client; Microsoft's clients from the table; any case, any buffer. */
+/* Application ids, and service principals' object ids, named for the summaries
+ * (engine/app_names.c): by a service principal's own sign-in, by the directory change that
+ * added it, by Exchange's New-ServicePrincipal, never by the resource of a grant that does not
+ * name its client; Microsoft's clients from the table; any case, any buffer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,6 +45,8 @@ static void named_by_its_service_principal_signin(void **state)
     struct m365_scan *s = scan_of(FIXTURES "pos_ual_app_named_by_its_service_principal_signin");
     assert_string_equal(ask(s, APP, false), "Inbox Insights");
     assert_string_equal(ask(s, APP, true), "Inbox Insights");
+    /* The sign-in's servicePrincipalId, the object id Exchange's -App takes */
+    assert_string_equal(ask(s, "6e0a9c42-1f7b-4d38-95e6-b2c4d8a1f073", true), "Inbox Insights");
     assert_null(ask(s, "9b1e6f02-7c3d-4a58-b2e9-0d4c8f1a6e37", false)); /* named nowhere */
     assert_string_equal(ask(s, "14D82EEC-204B-4C2F-B7E8-296A70DAB67E", false),
                         "Microsoft Graph Command Line Tools");
@@ -57,6 +60,21 @@ static void named_by_the_service_principal_added(void **state)
     (void)state;
     struct m365_scan *s = scan_of(FIXTURES "pos_ual_app_named_by_the_service_principal_added");
     assert_string_equal(ask(s, APP, true), "Inbox Insights");
+    /* the service principal's object id: the change's target */
+    assert_string_equal(ask(s, "3e5c9a71-64d2-4b8f-a0c3-d7e21f9b6a58", false), "Inbox Insights");
+    /* the user who added it is a target of nothing here, and no application */
+    assert_null(ask(s, "6add17ed-d676-4427-ade3-890a6802be56", false));
+    m365_scan_free(s);
+}
+
+static void named_by_exchange_new_service_principal(void **state)
+{
+    (void)state;
+    struct m365_scan *s = scan_of(M365_SOURCE_DIR
+                                  "/tests/detections/application-impersonation-assigned/"
+                                  "pos_purview_app_assignment");
+    assert_string_equal(ask(s, "a180a517-d1dc-49cd-840f-d8ed6d18c848", false), "MailVault Sync");
+    assert_string_equal(ask(s, "B7E4A0D2-6C19-4F8A-93D5-1E2F6A8C0B47", false), "MailVault Sync");
     m365_scan_free(s);
 }
 
@@ -77,6 +95,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(named_by_its_service_principal_signin),
         cmocka_unit_test(named_by_the_service_principal_added),
+        cmocka_unit_test(named_by_exchange_new_service_principal),
         cmocka_unit_test(not_named_after_the_resource_of_its_grant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -216,6 +216,13 @@ static void report(struct m365_dctx *dc, struct state *s, struct rec *r, size_t 
     m365_json_cstr(d, assignee);
     m365_json_key(d, fp, "assignee_type");
     m365_json_cstr(d, r[0].kind);
+    /* -App takes the service principal's object id, its application id or its name. */
+    bool app = strcmp(r[0].kind, "app") == 0;
+    const char *app_name = app ? m365_dctx_app_name(dc, assignee) : NULL;
+    if (app_name && !m365_ieq(app_name, assignee)) {
+        m365_json_key(d, fp, "assignee_name");
+        m365_json_cstr(d, app_name);
+    }
     m365_json_key(d, fp, "assignments");
     m365_buf_putc(d, '[');
     static const char *const scopes[] = {"CustomRecipientWriteScope",
@@ -271,8 +278,14 @@ static void report(struct m365_dctx *dc, struct state *s, struct rec *r, size_t 
     if (au && m365_exo_dir_created(&s->dir, au)) {
         created = " (an account created in the evidence)";
     }
+    char label[320];
+    if (app) {
+        m365_dctx_app_label(dc, assignee, label, sizeof(label));
+    } else {
+        snprintf(label, sizeof(label), "%s", assignee);
+    }
     m365_fb_summary(fb, "%s %s %s%s the retired ApplicationImpersonation role%s%s, %s.",
-                    actor ? actor : "Someone", all_failed ? "tried to give" : "gave", assignee,
+                    actor ? actor : "Someone", all_failed ? "tried to give" : "gave", label,
                     created ? created : "", r[0].via ? " through role group " : "",
                     r[0].via ? r[0].via : "",
                     scoped ? "within a management scope"

@@ -15,6 +15,8 @@ static const struct m365_app_id first_party[] = {
     {"797f4846-ba00-4fd7-ba43-dac1f8f63013", "Windows Azure Service Management API", false},
     {"04b07795-8ddb-461a-bbee-02f9e1bf7b46", "Microsoft Azure CLI", true},
     {"1950a258-227b-4e31-a9cf-717495945fc2", "Microsoft Azure PowerShell", true},
+    /* The MSOnline and AzureAD modules: the client password sprays name most often. */
+    {"1b730954-1685-4b74-9bfd-dac224a7b894", "Azure Active Directory PowerShell", true},
     {"14d82eec-204b-4c2f-b7e8-296a70dab67e", "Microsoft Graph Command Line Tools", true},
     {"de8bc8b5-d9f9-48b1-a8ad-b748da725064", "Graph Explorer", true},
     {"fb78d390-0c51-40cd-8e17-fdbfab77341b", "Microsoft Exchange REST API Based PowerShell", true},

@@ -1,4 +1,6 @@
-/* Application ids named. Mail records and Graph requests name the client by id alone; the
+/* Application and service principal ids named. Mail records and Graph requests name the
+ * client by id alone, Exchange's role assignments an application by its service principal's
+ * object id; the
  * sign-ins carry the id with its display name (a service principal's own sign-ins name a
  * third-party app that reads mail app-only), the directory changes that add an application's
  * service principal or consent to it name it too, Microsoft's own clients are in a table, and
@@ -70,6 +72,40 @@ static bool directory_name(struct m365_scan *s, const struct m365_event *ev, con
     return true;
 }
 
+/* A directory change's targets name themselves: a service principal's or application's
+ * object id beside its display name. */
+static bool put_targets(struct m365_scan *s, struct m365_map *m, const struct m365_event *ev)
+{
+    for (uint32_t t = 0; t < ev->n_targets; t++) {
+        const struct m365_target *tg = &ev->targets[t];
+        if (tg->type && tg->id && tg->name && *tg->name &&
+            (m365_ieq(tg->type, "ServicePrincipal") || m365_ieq(tg->type, "Application")) &&
+            m365_is_guid(tg->id, strlen(tg->id)) &&
+            !put(m, m365_scan_intern_lower(s, tg->id, strlen(tg->id)), tg->name)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Exchange's own registration of an application (New-ServicePrincipal -AppId -ObjectId
+ * -DisplayName), the step before a role is assigned to it with -App. */
+static bool put_exchange_sp(struct m365_scan *s, struct m365_map *m, const struct m365_event *ev)
+{
+    if (!ev->operation || !m365_ieq(ev->operation, "New-ServicePrincipal")) {
+        return true;
+    }
+    const char *name = m365_event_param(ev, "DisplayName");
+    const char *ids[2] = {m365_event_param(ev, "AppId"), m365_event_param(ev, "ObjectId")};
+    for (int i = 0; i < 2 && name && *name; i++) {
+        if (ids[i] && m365_is_guid(ids[i], strlen(ids[i])) &&
+            !put(m, m365_scan_intern_lower(s, ids[i], strlen(ids[i])), name)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void build(struct m365_scan *s, struct m365_app_names *n)
 {
     size_t ne = m365_scan_n_events(s);
@@ -79,8 +115,16 @@ static void build(struct m365_scan *s, struct m365_app_names *n)
         if (kinds[i] == M365_EV_DIRECTORY) {
             const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
             const char *key, *name;
-            if (ev && directory_name(s, ev, &key, &name) && !put(&n->directory, key, name)) {
+            if (ev && ((directory_name(s, ev, &key, &name) && !put(&n->directory, key, name)) ||
+                       !put_targets(s, &n->directory, ev))) {
                 return; /* out of memory: the ids not yet named stay ids */
+            }
+            continue;
+        }
+        if (kinds[i] == M365_EV_EXCHANGE_ADMIN) {
+            const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
+            if (ev && !put_exchange_sp(s, &n->directory, ev)) {
+                return;
             }
             continue;
         }
@@ -88,7 +132,15 @@ static void build(struct m365_scan *s, struct m365_app_names *n)
             continue;
         }
         const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-        if (!ev || !ev->app_id) {
+        if (!ev) {
+            continue;
+        }
+        if (ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL && ev->actor_id && ev->actor_name &&
+            m365_is_guid(ev->actor_id, strlen(ev->actor_id)) &&
+            !put(&n->names, m365_scan_lower_key(s, ev->actor_id), ev->actor_name)) {
+            return; /* its object id: servicePrincipalId */
+        }
+        if (!ev->app_id) {
             continue;
         }
         /* A service principal's sign-in names it servicePrincipalName (Azure Monitor's and Log

@@ -135,9 +135,10 @@ const struct m365_snap_ctx *m365_dctx_snapshot(struct m365_dctx *dc);
  * that target it) or the tenant snapshot; NULL when nothing names it. A Graph request names its
  * caller, and often the mailbox it read, by id. */
 const char *m365_dctx_upn_of_id(struct m365_dctx *dc, const char *id);
-/* An application id's display name: Microsoft's table, the sign-ins', the directory changes
- * that add or consent to it, else the tenant snapshot's; NULL when nothing names it. For
- * reports: it walks the events once, on the first question. */
+/* An application id's, or a service principal object id's, display name: Microsoft's table,
+ * the sign-ins', the directory changes that add, consent to or target it, else the tenant
+ * snapshot's; NULL when nothing names it. For reports: it walks the events once, on the first
+ * question. */
 const char *m365_dctx_app_name(struct m365_dctx *dc, const char *id);
 /* "NAME (ID)", as the consent and permission rules write an application, or the id alone when
  * nothing names it, into buf (cut to size); returns buf. */

@@ -99,10 +99,11 @@ const char *m365_object_ids_upn(struct m365_scan *s, const struct m365_map *ids,
  * nothing names it (or id is not an object id). Safe from the detection threads. */
 const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id);
 
-/* Application ids named (app_names.c): Microsoft's own clients from the first-party table, the
- * rest from the sign-ins' display names (the earliest sign-in's), else a directory change that
- * adds the application's service principal or consents to it, else the tenant snapshot's
- * service principals. The events are walked once, on the first question. */
+/* Application ids, and service principals' object ids, named (app_names.c): Microsoft's own
+ * clients from the first-party table, the rest from the sign-ins' display names (the earliest
+ * sign-in's; a service principal's names its object id too), else a directory change that adds
+ * the application's service principal, consents to it or targets it, else the tenant
+ * snapshot's service principals. The events are walked once, on the first question. */
 struct m365_app_names {
     pthread_mutex_t mu;
     struct m365_map names;     /* lower-case interned app id -> display name, from sign-ins */
@@ -112,7 +113,7 @@ struct m365_app_names {
 void m365_app_names_init(struct m365_app_names *n);
 void m365_app_names_free(struct m365_app_names *n);
 const char *m365_app_names_get(struct m365_scan *s, struct m365_app_names *n, const char *id);
-/* The display name of an application id (any case), NULL when nothing names it. Safe from the
- * detection threads. */
+/* The display name of an application id or a service principal's object id (any case), NULL
+ * when nothing names it. Safe from the detection threads. */
 const char *m365_scan_app_name(struct m365_scan *s, const char *id);
 #endif
