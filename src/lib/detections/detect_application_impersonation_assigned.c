@@ -198,8 +198,15 @@ static void report(struct m365_dctx *dc, struct state *s, struct rec *r, size_t 
         return;
     }
     const char *assignee = r[0].assignee;
-    if (strcmp(r[0].kind, "app") == 0) {
+    /* -App takes the service principal's object id, its application id or its name. */
+    bool app = strcmp(r[0].kind, "app") == 0;
+    const char *app_name = app ? m365_dctx_app_name(dc, assignee) : NULL;
+    if (app_name && m365_ieq(app_name, assignee)) {
+        app_name = NULL;
+    }
+    if (app) {
         m365_fb_entity(fb, M365_ENT_SERVICE_PRINCIPALS, assignee);
+        m365_fb_entity(fb, M365_ENT_SERVICE_PRINCIPALS, app_name);
     } else if (strchr(assignee, '@')) {
         m365_fb_entity(fb, M365_ENT_USERS, assignee);
     }
@@ -216,10 +223,7 @@ static void report(struct m365_dctx *dc, struct state *s, struct rec *r, size_t 
     m365_json_cstr(d, assignee);
     m365_json_key(d, fp, "assignee_type");
     m365_json_cstr(d, r[0].kind);
-    /* -App takes the service principal's object id, its application id or its name. */
-    bool app = strcmp(r[0].kind, "app") == 0;
-    const char *app_name = app ? m365_dctx_app_name(dc, assignee) : NULL;
-    if (app_name && !m365_ieq(app_name, assignee)) {
+    if (app_name) {
         m365_json_key(d, fp, "assignee_name");
         m365_json_cstr(d, app_name);
     }

@@ -252,6 +252,12 @@ const char *m365_exo_dir_resolve(struct m365_exo_dir *d, struct m365_dctx *dc, c
     if (u) {
         return u;
     }
+    /* Exchange names a mailbox created since about 2020 by its owner's Entra object id (the
+     * ObjectId path ".../contoso.onmicrosoft.com/<id>\\rule"): the sign-ins tie the id to
+     * its UPN. */
+    if (m365_is_guid(l, len) && (u = m365_dctx_upn_of_id(dc, l)) != NULL) {
+        return intern_lower(dc, u, strlen(u));
+    }
     u = m365_map_get(&d->locals, l, NULL);
     return u && u != ambiguous ? u : NULL;
 }

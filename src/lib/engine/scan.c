@@ -279,6 +279,8 @@ struct m365_scan {
     struct m365_incidents *incidents;
     struct m365_map vips; /* lower-cased UPN (interned) -> 1 */
     struct m365_map object_ids; /* Entra object id -> UPN (object_ids.c) */
+    atomic_bool object_ids_ready;  /* built: before the detections, or on the first question */
+    pthread_mutex_t object_ids_mu; /* the build on the first question */
     struct m365_app_names app_names;
     struct m365_coverage *coverage;
     struct m365_cut_search *cut_searches; /* cut_searches() */
@@ -467,6 +469,7 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
     m365_arena_use_region(&s->arena, &s->region);
     pthread_mutex_init(&s->kept_mu, NULL);
     pthread_mutex_init(&s->id_mu, NULL);
+    pthread_mutex_init(&s->object_ids_mu, NULL);
     m365_app_names_init(&s->app_names);
     if (m365_rule_config_init(&s->rules) != M365_OK) {
         m365_scan_free(s);
@@ -609,6 +612,7 @@ void m365_scan_free(struct m365_scan *s)
     pthread_mutex_destroy(&s->kept_mu);
     free(s->id_text);
     pthread_mutex_destroy(&s->id_mu);
+    pthread_mutex_destroy(&s->object_ids_mu);
     for (size_t i = 0; i < s->n_files; i++) {
         free(s->files[i].path);
     }
@@ -2999,6 +3003,16 @@ const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s)
 
 const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id)
 {
+    if (!atomic_load_explicit(&s->object_ids_ready, memory_order_acquire) && id &&
+        m365_is_guid(id, strlen(id))) {
+        pthread_mutex_lock(&s->object_ids_mu);
+        if (!atomic_load_explicit(&s->object_ids_ready, memory_order_relaxed)) {
+            bool built; /* out of memory: the ids not yet named stay ids */
+            (void)m365_object_ids_build(s, &s->object_ids, true, &built);
+            atomic_store_explicit(&s->object_ids_ready, true, memory_order_release);
+        }
+        pthread_mutex_unlock(&s->object_ids_mu);
+    }
     return m365_object_ids_upn(s, &s->object_ids, id);
 }
 
@@ -3211,7 +3225,9 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     s->timing.order = t2 - t1;
     enum m365_status st = load_snapshot(s);
     if (st == M365_OK) {
-        st = m365_object_ids_build(s, &s->object_ids);
+        bool built;
+        st = m365_object_ids_build(s, &s->object_ids, false, &built);
+        atomic_store_explicit(&s->object_ids_ready, built, memory_order_release);
     }
     if (st == M365_OK) {
         st = m365_detect_run(s, &s->rules, &s->detect);
