@@ -17,15 +17,23 @@
 #define FIXTURES M365_SOURCE_DIR "/tests/detections/app-mailbox-access/"
 #define APP "4a7d1c9e-2b36-4f85-9e01-8c5b3a6d7f24"
 
-static struct m365_scan *scan_of(const char *dir)
+static struct m365_scan *scan_limited(const char *dir, uint32_t max_distinct)
 {
     struct m365_scan_options o;
     m365_scan_options_init(&o);
+    if (max_distinct) {
+        o.limits.max_distinct_values = max_distinct;
+    }
     struct m365_scan *s;
     assert_int_equal(m365_scan_new(&s, &o), M365_OK);
     assert_int_equal(m365_scan_add_path(s, dir), M365_OK);
     assert_int_equal(m365_scan_run(s), M365_OK);
     return s;
+}
+
+static struct m365_scan *scan_of(const char *dir)
+{
+    return scan_limited(dir, 0);
 }
 
 /* The id as a caller may hold it: in its own buffer, in capitals. */
@@ -90,6 +98,31 @@ static void not_named_after_the_resource_of_its_grant(void **state)
     m365_scan_free(s);
 }
 
+/* At the distinct-value limit the ids that cannot be interned stay unnamed: never a wrong name,
+ * never a crash, whichever values the limit cut off. */
+static void at_the_distinct_value_limit(void **state)
+{
+    (void)state;
+    int named = 0, unnamed = 0;
+    for (uint32_t limit = 8; limit <= 512; limit += 8) {
+        struct m365_scan *s =
+            scan_limited(FIXTURES "pos_ual_app_named_by_its_service_principal_signin", limit);
+        const char *ids[] = {APP, "6e0a9c42-1f7b-4d38-95e6-b2c4d8a1f073"};
+        for (size_t i = 0; i < 2; i++) {
+            const char *n = ask(s, ids[i], i == 1);
+            if (n) {
+                assert_string_equal(n, "Inbox Insights");
+                named++;
+            } else {
+                unnamed++;
+            }
+        }
+        m365_scan_free(s);
+    }
+    assert_true(named > 0);   /* a generous limit names them */
+    assert_true(unnamed > 0); /* a tight one cannot */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -97,6 +130,7 @@ int main(void)
         cmocka_unit_test(named_by_the_service_principal_added),
         cmocka_unit_test(named_by_exchange_new_service_principal),
         cmocka_unit_test(not_named_after_the_resource_of_its_grant),
+        cmocka_unit_test(at_the_distinct_value_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
