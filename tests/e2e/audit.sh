@@ -105,7 +105,7 @@ expect_eq "owners: helpdesk app (benign)" "$(own "$C" "Contoso Helpdesk Automati
     '[["application","user","alex.admin@contoso.com",[]],["servicePrincipal","user","alex.admin@contoso.com",[]]]'
 expect_eq "owners: foreign app has none here" "$(own "$C" "Fabrikam MailGuard")" '[]'
 expect_grep "owners in the summary" <(jq -r '.findings[] | select(.rule == "posture-privileged-app") | .summary' "$C") \
-    'owned by pat_partner.example#ext#@contoso.onmicrosoft.com \(a guest\), nigel.never@contoso.com \(never signed in\)$'
+    'owned by pat_partner.example#ext#@contoso.onmicrosoft.com \(a guest\), nigel.never@contoso.com \(never signed in\)\.$'
 # Without any owners export the owners are unknown (null), not "none"
 mkdir -p "$WORK/noown"
 cp "$SNAP/contoso/appRoleAssignments.jsonl" "$SNAP/contoso/applications.json" "$WORK/noown/"

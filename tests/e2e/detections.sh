@@ -51,6 +51,11 @@ for case in */*/; do
     if [ "$(jq '.evidence.totals.skipped' "$out")" != 0 ]; then
         fail "$case: fixture has skipped records"; sed 's/^/    /' "$WORK/err.txt" >&2
     fi
+    # findings.md: a summary is one line that ends with a period, whatever the logs named.
+    bad=$(jq -r '.findings[].summary | select((explode | any(. < 32 or . == 127 or . == 133 or
+                                                                 . == 8232 or . == 8233))
+                                             or (endswith(".") | not))' "$out")
+    [ -z "$bad" ] || fail "$case: a summary with a line break or no final period: $bad"
     if jq -e --arg r "$rule" '.not_evaluated[] | select(.rule == $r and (.in_part | not))' "$out" >/dev/null; then
         fail "$case: rule $rule not evaluated: $(jq -r --arg r "$rule" '.not_evaluated[] | select(.rule == $r) | .reason' "$out")"
         continue

@@ -67,6 +67,9 @@ bool m365_bytes_hold(const char *hay, size_t len, const char *needle);
 #define M365_GUID_LEN 36
 /* Whether s is a GUID so written, letters of either case, mixed included. */
 bool m365_is_guid(const char *s, size_t len);
+/* A finding's summary made one line, in place: control characters, NEL and U+2028/U+2029 (from
+ * names in the logs) become '?', as on a terminal. Returns the new length. */
+size_t m365_one_line(char *s);
 /* Whether s is a GUID so written, its letters all lower or all upper case (*upper says which);
  * false for anything else (mixed case, braces, other lengths), which stays text. */
 bool m365_guid_check(const char *s, size_t len, bool *upper);

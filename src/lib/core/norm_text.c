@@ -394,3 +394,24 @@ bool m365_bytes_hold(const char *hay, size_t len, const char *needle)
     }
     return false;
 }
+
+size_t m365_one_line(char *s)
+{
+    unsigned char *r = (unsigned char *)s, *w = r;
+    while (*r) {
+        if (*r < 0x20 || *r == 0x7f) {
+            *w++ = '?';
+            r++;
+        } else if (r[0] == 0xc2 && r[1] == 0x85) {
+            *w++ = '?';
+            r += 2;
+        } else if (r[0] == 0xe2 && r[1] == 0x80 && (r[2] == 0xa8 || r[2] == 0xa9)) {
+            *w++ = '?';
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - (unsigned char *)s);
+}

@@ -1139,8 +1139,18 @@ void m365_fb_summary(struct m365_fb *fb, const char *fmt, ...)
     }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(fb->summary, sizeof(fb->summary), fmt, ap);
+    int n = vsnprintf(fb->summary, sizeof(fb->summary), fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof(fb->summary)) { /* names from the logs made it long: cut, said so */
+        size_t cut = sizeof(fb->summary) - 5;
+        while (cut && ((unsigned char)fb->summary[cut] & 0xc0) == 0x80) {
+            cut--; /* not inside a character */
+        }
+        memcpy(fb->summary + cut, "\xe2\x80\xa6.", 5); /* "…." */
+    }
+    /* One line to paste into a ticket, though a name from the logs may hold line breaks (an
+     * inbox rule named "a\nb"); the details keep the text as logged. */
+    m365_one_line(fb->summary);
 }
 
 struct m365_buf *m365_fb_details(struct m365_fb *fb, int **first)

@@ -3,6 +3,7 @@
  * events: their time is the snapshot time. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -693,7 +694,15 @@ void emit(struct m365_snapshot *s, struct fdraft *d)
     if (d->n_list2) {
         f->entities[M365_ENT_MAILBOXES] = strlist(s, d->list2, d->n_list2);
     }
-    f->summary = arena_copy(s, d->summary.data, d->summary.len);
+    /* One sentence, as every finding's (findings.md): ends with a period, on one line. */
+    if (!d->summary.len || d->summary.data[d->summary.len - 1] != '.') {
+        m365_buf_putc(&d->summary, '.');
+    }
+    char *summary = (char *)(uintptr_t)arena_copy(s, d->summary.data, d->summary.len);
+    if (summary) {
+        m365_one_line(summary);
+    }
+    f->summary = summary;
     m365_buf_putc(&d->details, '}');
     f->details_json = arena_copy(s, d->details.data, d->details.len);
     if (d->summary.failed || d->details.failed) {
