@@ -1,5 +1,6 @@
-/* Fuzz target: the text normalisers of norm_text.c — m365_ip_normalise, m365_op_normalise and
- * m365_parse_i64. Each output must be canonical: normalising it again changes nothing. */
+/* Fuzz target: the text normalisers of norm_text.c — m365_ip_normalise, m365_op_normalise,
+ * m365_parse_i64 and m365_one_line. Each output must be canonical: normalising it again changes
+ * nothing. */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -97,11 +98,45 @@ static void check_i64(const char *s, size_t size)
     }
 }
 
+/* A summary made one line: no control byte, NEL or line separator left, never longer, never
+ * shorter than a third, and once is enough. */
+static void check_one_line(const char *s, size_t size)
+{
+    char *t = malloc(size + 1);
+    if (!t) {
+        return;
+    }
+    memcpy(t, s, size);
+    t[size] = '\0';
+    size_t in = strlen(t);
+    size_t n = m365_one_line(t);
+    if (n != strlen(t) || n > in) {
+        fuzz_fail("one_line: length %zu for %zu bytes in", n, in);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)t + i;
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] == 0x85) ||
+            (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))) {
+            fuzz_fail("one_line: a line break or control byte left at %zu", i);
+        }
+    }
+    if (3 * n < in) { /* a replacement takes three bytes at most to one */
+        fuzz_fail("one_line: %zu bytes out of %zu", n, in);
+    }
+    char *again = strdup(t);
+    if (again && (m365_one_line(again) != n || memcmp(again, t, n) != 0)) {
+        fuzz_fail("one_line: not canonical");
+    }
+    free(again);
+    free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
     check_ip(s, size);
     check_op(s, size, size ? data[0] : 0);
     check_i64(s, size);
+    check_one_line(s, size);
     return 0;
 }
