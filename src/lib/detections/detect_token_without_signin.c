@@ -526,6 +526,27 @@ static void json_list(struct m365_buf *d, int *first, const char *key, const cha
 }
 
 /* unverified: the records fell outside the sign-in logs' coverage (OUTSIDE_SUSPECT). */
+/* "client app NAME (ID)", "client apps A and B", "client apps A, B and 3 more". */
+static void client_apps(struct m365_dctx *dc, const char *const *ids, size_t n, char *out,
+                        size_t size)
+{
+    char label[320];
+    if (n == 0) {
+        snprintf(out, size, "a client app");
+        return;
+    }
+    size_t w = (size_t)snprintf(out, size, "client app%s ", n > 1 ? "s" : "");
+    size_t shown = n > 3 ? 2 : n;
+    for (size_t i = 0; i < shown && w < size; i++) {
+        w += (size_t)snprintf(out + w, size - w, "%s%s",
+                              i == 0 ? "" : (i + 1 == shown && n == shown ? " and " : ", "),
+                              m365_dctx_app_label(dc, ids[i], label, sizeof(label)));
+    }
+    if (n > shown && w < size) {
+        snprintf(out + w, size - w, " and %zu more", n - shown);
+    }
+}
+
 static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
                    const struct flagged *fl, size_t n, uint32_t outside, bool unverified)
 {
@@ -680,7 +701,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         m365_json_key(d, first, "note");
         m365_json_cstr(d, note);
     }
-    char why[640] = "", label[320];
+    char why[1024] = "", apps_txt[720];
+    client_apps(dc, unseen, nun, apps_txt, sizeof(apps_txt));
     w = 0;
     if (any_ip) {
         w += (size_t)snprintf(why + w, sizeof(why) - w,
@@ -689,10 +711,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
                               (long long)(c->lifetime / 3600000));
     }
     if (any_app && w < sizeof(why)) {
-        w += (size_t)snprintf(why + w, sizeof(why) - w,
-                              "; client app %s appears in none of the user's sign-ins",
-                              nun == 1 ? m365_dctx_app_label(dc, unseen[0], label, sizeof(label))
-                                       : "(several)");
+        w += (size_t)snprintf(why + w, sizeof(why) - w, "; %s %s in none of the user's sign-ins",
+                              apps_txt, nun > 1 ? "appear" : "appears");
     }
     if (ntok && w < sizeof(why)) {
         w += (size_t)snprintf(why + w, sizeof(why) - w, "; its token id matches no sign-in");
@@ -702,12 +722,10 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     }
     if (unverified) {
         m365_fb_summary(fb,
-                        "%s by %s came from a hosting provider through client app %s, which "
-                        "none of the user's sign-ins used, in a period the sign-in logs do not "
-                        "cover: whether a sign-in issued their token cannot be checked.",
-                        what, u->upn,
-                        nun == 1 ? m365_dctx_app_label(dc, unseen[0], label, sizeof(label))
-                                 : "(several)");
+                        "%s by %s came from a hosting provider through %s, which none of the "
+                        "user's sign-ins used, in a period the sign-in logs do not cover: whether "
+                        "a sign-in issued their token cannot be checked.",
+                        what, u->upn, apps_txt);
     } else {
         m365_fb_summary(fb, "%s by %s carry a token that no sign-in in the logs issued%s.", what,
                         u->upn, why);

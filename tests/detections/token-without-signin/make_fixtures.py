@@ -932,6 +932,32 @@ def build_pos_ual_only():
          ual_only_files(inter, ual), args=TAGS_ARGS)
 
 
+# pos_ual_only_forged_tokens_two_client_apps_low: pos_ual_only_forged_token_from_azure_low's
+# reads, the last through the Graph command-line tools: the summary names both client apps.
+def build_pos_ual_only_two_clients():
+    graph_cli = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+    inter, _ = exports_until_0306()
+    tok, sess = tokid(), guid()
+    ual = [ual_mail(UAL_OWA_T, "2026-03-06T13:40:27", "marcus", "203.0.113.11", session=guid())]
+    for t, spec, client in (("2026-03-08T02:14:09", (("\\Inbox", 7),), GRAPH_EXPLORER),
+                            ("2026-03-08T02:19:51", (("\\Sent Items", 4),), GRAPH_EXPLORER),
+                            ("2026-03-08T02:26:33", (("\\Finance\\Board", 3),), graph_cli)):
+        ual.append(ual_mail(UAL_GRAPH_T, t, "marcus", "20.81.111.85", spec=spec, app=GRAPH,
+                            client_app=client,
+                            aac=aac(client, "2026-03-08T01:58:40", tok, sess)))
+    case("pos_ual_only_forged_tokens_two_client_apps_low",
+         [{"severity": "low",
+           "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
+                        "apps": [graph_cli, GRAPH_EXPLORER], "mailboxes": [upn("marcus")]},
+           "summary_contains": "came from a hosting provider through client apps Microsoft "
+                               "Graph Command Line Tools (" + graph_cli + ") and Graph "
+                               "Explorer (" + GRAPH_EXPLORER + "), which none of the user's "
+                               "sign-ins used",
+           "details": {"records": 3, "unverified": True,
+                       "client_apps_never_signed_in": [graph_cli, GRAPH_EXPLORER]}}],
+         ual_only_files(inter, ual), args=TAGS_ARGS)
+
+
 # neg_ual_only_cloud_vpn_and_new_phone: the reads of neg_ual_cloud_vpn_outside_coverage (a VPN
 # leaving from Azure in apps tom signs in with, a new mail app at home), the UAL alone.
 def build_neg_ual_only():
@@ -1082,3 +1108,4 @@ def main_graph():
 
 main()
 main_graph()
+build_pos_ual_only_two_clients()  # last: the cases before it keep their random draws
