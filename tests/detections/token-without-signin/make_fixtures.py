@@ -909,18 +909,26 @@ def ual_only_files(inter, ual):
             ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))]
 
 
-# pos_ual_only_forged_token_from_azure_low: marcus's mail read from Azure through Graph Explorer,
-# three times from one address (kept as one example, counted as three).
-def build_pos_ual_only():
+# marcus's mail read from Azure three times from one address, one token, through the clients
+# given (one per read), and his own reading at the office two days before: the sign-ins and
+# the UAL records.
+def forged_reads_from_azure(clients):
     inter, _ = exports_until_0306()
     tok, sess = tokid(), guid()
     ual = [ual_mail(UAL_OWA_T, "2026-03-06T13:40:27", "marcus", "203.0.113.11", session=guid())]
-    for t, spec in (("2026-03-08T02:14:09", (("\\Inbox", 7),)),
-                    ("2026-03-08T02:19:51", (("\\Sent Items", 4),)),
-                    ("2026-03-08T02:26:33", (("\\Finance\\Board", 3),))):
+    for (t, spec), client in zip((("2026-03-08T02:14:09", (("\\Inbox", 7),)),
+                                  ("2026-03-08T02:19:51", (("\\Sent Items", 4),)),
+                                  ("2026-03-08T02:26:33", (("\\Finance\\Board", 3),))), clients):
         ual.append(ual_mail(UAL_GRAPH_T, t, "marcus", "20.81.111.85", spec=spec, app=GRAPH,
-                            client_app=GRAPH_EXPLORER,
-                            aac=aac(GRAPH_EXPLORER, "2026-03-08T01:58:40", tok, sess)))
+                            client_app=client,
+                            aac=aac(client, "2026-03-08T01:58:40", tok, sess)))
+    return inter, ual
+
+
+# pos_ual_only_forged_token_from_azure_low: marcus's mail read from Azure through Graph Explorer,
+# three times from one address (kept as one example, counted as three).
+def build_pos_ual_only():
+    inter, ual = forged_reads_from_azure([GRAPH_EXPLORER] * 3)
     case("pos_ual_only_forged_token_from_azure_low",
          [{"severity": "low",
            "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
@@ -936,15 +944,7 @@ def build_pos_ual_only():
 # reads, the last through the Graph command-line tools: the summary names both client apps.
 def build_pos_ual_only_two_clients():
     graph_cli = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-    inter, _ = exports_until_0306()
-    tok, sess = tokid(), guid()
-    ual = [ual_mail(UAL_OWA_T, "2026-03-06T13:40:27", "marcus", "203.0.113.11", session=guid())]
-    for t, spec, client in (("2026-03-08T02:14:09", (("\\Inbox", 7),), GRAPH_EXPLORER),
-                            ("2026-03-08T02:19:51", (("\\Sent Items", 4),), GRAPH_EXPLORER),
-                            ("2026-03-08T02:26:33", (("\\Finance\\Board", 3),), graph_cli)):
-        ual.append(ual_mail(UAL_GRAPH_T, t, "marcus", "20.81.111.85", spec=spec, app=GRAPH,
-                            client_app=client,
-                            aac=aac(client, "2026-03-08T01:58:40", tok, sess)))
+    inter, ual = forged_reads_from_azure([GRAPH_EXPLORER, GRAPH_EXPLORER, graph_cli])
     case("pos_ual_only_forged_tokens_two_client_apps_low",
          [{"severity": "low",
            "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
