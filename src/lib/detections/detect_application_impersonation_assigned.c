@@ -283,13 +283,9 @@ static void report(struct m365_dctx *dc, struct state *s, struct rec *r, size_t 
         created = " (an account created in the evidence)";
     }
     char label[320];
-    if (app) {
-        m365_dctx_app_label(dc, assignee, label, sizeof(label));
-    } else {
-        snprintf(label, sizeof(label), "%s", assignee);
-    }
     m365_fb_summary(fb, "%s %s %s%s the retired ApplicationImpersonation role%s%s, %s.",
-                    actor ? actor : "Someone", all_failed ? "tried to give" : "gave", label,
+                    actor ? actor : "Someone", all_failed ? "tried to give" : "gave",
+                    app ? m365_dctx_app_label(dc, assignee, label, sizeof(label)) : assignee,
                     created ? created : "", r[0].via ? " through role group " : "",
                     r[0].via ? r[0].via : "",
                     scoped ? "within a management scope"

@@ -525,7 +525,6 @@ static void json_list(struct m365_buf *d, int *first, const char *key, const cha
     m365_json_cstr_array(d, list, n);
 }
 
-/* unverified: the records fell outside the sign-in logs' coverage (OUTSIDE_SUSPECT). */
 /* "client app NAME (ID)", "client apps A and B", "client apps A, B and 3 more". */
 static void client_apps(struct m365_dctx *dc, const char *const *ids, size_t n, char *out,
                         size_t size)
@@ -547,6 +546,7 @@ static void client_apps(struct m365_dctx *dc, const char *const *ids, size_t n, 
     }
 }
 
+/* unverified: the records fell outside the sign-in logs' coverage (OUTSIDE_SUSPECT). */
 static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
                    const struct flagged *fl, size_t n, uint32_t outside, bool unverified)
 {

@@ -1,11 +1,11 @@
 /* Application and service principal ids named. Mail records and Graph requests name the
  * client by id alone, Exchange's role assignments an application by its service principal's
- * object id; the
- * sign-ins carry the id with its display name (a service principal's own sign-ins name a
- * third-party app that reads mail app-only), the directory changes that add an application's
- * service principal or consent to it name it too, Microsoft's own clients are in a table, and
- * the tenant snapshot lists every service principal. The rules ask only when they report, so
- * the events are walked once, on the first question, by whichever detection thread asks it. */
+ * object id; the sign-ins carry the id with its display name (a service principal's own
+ * sign-ins name a third-party app that reads mail app-only), the directory changes that add an
+ * application's service principal, consent to it or target it name it too, Microsoft's own
+ * clients are in a table, and the tenant snapshot lists every service principal. The rules ask
+ * only when they report, so the events are walked once, on the first question, by whichever
+ * detection thread asks it. */
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -46,42 +46,36 @@ static bool put(struct m365_map *m, const char *key, const char *name)
     return true;
 }
 
-/* A directory change that names an application with its id: the service principal added to
- * the tenant (AppPrincipalId), a consent or delegated grant to it (the client, not the
- * resource). Other changes name a target beside an AppId that may be another application's. */
-static bool directory_name(struct m365_scan *s, const struct m365_event *ev, const char **key,
-                           const char **name)
+/* put() under an id as a record writes it (any case, perhaps in a caller's buffer): only a
+ * GUID, interned lower-case. */
+static bool put_id(struct m365_scan *s, struct m365_map *m, const char *id, const char *name)
 {
-    const char *id = NULL;
-    *name = NULL;
-    if (ev->operation && m365_ieq(ev->operation, "Add service principal") && ev->n_targets) {
-        const struct m365_modprop *p = m365_event_prop(ev, "AppPrincipalId");
-        id = p ? p->new_value : NULL;
-        *name = ev->targets[0].name;
-    } else {
-        struct m365_consent c;
-        if (m365_consent_read(ev, &c)) {
-            id = c.app_id; /* may lie in c's buffer: interned below */
-            *name = c.app_name;
-        }
+    if (!id || !m365_is_guid(id, strlen(id))) {
+        return true;
     }
-    if (!id || !*name || !m365_is_guid(id, strlen(id))) {
-        return false;
-    }
-    *key = m365_scan_intern_lower(s, id, strlen(id));
-    return true;
+    return put(m, m365_scan_intern_lower(s, id, strlen(id)), name);
 }
 
-/* A directory change's targets name themselves: a service principal's or application's
- * object id beside its display name. */
-static bool put_targets(struct m365_scan *s, struct m365_map *m, const struct m365_event *ev)
+/* A directory change names an application with its id: the service principal added to the
+ * tenant (AppPrincipalId), a consent or delegated grant to it (the client, not the resource;
+ * other changes name a target beside an AppId that may be another application's), and its
+ * ServicePrincipal and Application targets, each its own object id beside its name. */
+static bool put_directory(struct m365_scan *s, struct m365_map *m, const struct m365_event *ev)
 {
+    struct m365_consent c;
+    if (ev->operation && m365_ieq(ev->operation, "Add service principal") && ev->n_targets) {
+        const struct m365_modprop *p = m365_event_prop(ev, "AppPrincipalId");
+        if (!put_id(s, m, p ? p->new_value : NULL, ev->targets[0].name)) {
+            return false;
+        }
+    } else if (m365_consent_read(ev, &c) && !put_id(s, m, c.app_id, c.app_name)) {
+        return false;
+    }
     for (uint32_t t = 0; t < ev->n_targets; t++) {
         const struct m365_target *tg = &ev->targets[t];
-        if (tg->type && tg->id && tg->name && *tg->name &&
+        if (tg->type &&
             (m365_ieq(tg->type, "ServicePrincipal") || m365_ieq(tg->type, "Application")) &&
-            m365_is_guid(tg->id, strlen(tg->id)) &&
-            !put(m, m365_scan_intern_lower(s, tg->id, strlen(tg->id)), tg->name)) {
+            !put_id(s, m, tg->id, tg->name)) {
             return false;
         }
     }
@@ -96,14 +90,8 @@ static bool put_exchange_sp(struct m365_scan *s, struct m365_map *m, const struc
         return true;
     }
     const char *name = m365_event_param(ev, "DisplayName");
-    const char *ids[2] = {m365_event_param(ev, "AppId"), m365_event_param(ev, "ObjectId")};
-    for (int i = 0; i < 2 && name && *name; i++) {
-        if (ids[i] && m365_is_guid(ids[i], strlen(ids[i])) &&
-            !put(m, m365_scan_intern_lower(s, ids[i], strlen(ids[i])), name)) {
-            return false;
-        }
-    }
-    return true;
+    return put_id(s, m, m365_event_param(ev, "AppId"), name) &&
+           put_id(s, m, m365_event_param(ev, "ObjectId"), name);
 }
 
 static void build(struct m365_scan *s, struct m365_app_names *n)
@@ -114,9 +102,7 @@ static void build(struct m365_scan *s, struct m365_app_names *n)
     for (size_t i = 0; i < ne; i++) {
         if (kinds[i] == M365_EV_DIRECTORY) {
             const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-            const char *key, *name;
-            if (ev && ((directory_name(s, ev, &key, &name) && !put(&n->directory, key, name)) ||
-                       !put_targets(s, &n->directory, ev))) {
+            if (ev && !put_directory(s, &n->directory, ev)) {
                 return; /* out of memory: the ids not yet named stay ids */
             }
             continue;
@@ -135,9 +121,8 @@ static void build(struct m365_scan *s, struct m365_app_names *n)
         if (!ev) {
             continue;
         }
-        if (ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL && ev->actor_id && ev->actor_name &&
-            m365_is_guid(ev->actor_id, strlen(ev->actor_id)) &&
-            !put(&n->names, m365_scan_lower_key(s, ev->actor_id), ev->actor_name)) {
+        if (ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL &&
+            !put_id(s, &n->names, ev->actor_id, ev->actor_name)) {
             return; /* its object id: servicePrincipalId */
         }
         if (!ev->app_id) {

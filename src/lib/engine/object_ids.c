@@ -31,18 +31,10 @@ static enum m365_status put(struct m365_scan *s, struct m365_map *ids, const cha
     return M365_OK;
 }
 
-enum m365_status m365_object_ids_build(struct m365_scan *s, struct m365_map *ids, bool always,
-                                       bool *built)
+enum m365_status m365_object_ids_build(struct m365_scan *s, struct m365_map *ids)
 {
     size_t n = m365_scan_n_events(s);
     const uint8_t *kinds = m365_scan_event_kinds(s);
-    *built = false;
-    /* Graph requests name accounts by id at every turn: build before the detections. Without
-     * them, a question is rare: build when one comes. */
-    if (!n || (!always && !memchr(kinds, M365_EV_GRAPH_REQUEST, n))) {
-        return M365_OK;
-    }
-    *built = true;
     struct m365_event buf;
     enum m365_status st = M365_OK;
     for (size_t i = 0; i < n && st == M365_OK; i++) {

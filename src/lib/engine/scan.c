@@ -3007,8 +3007,8 @@ const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id)
         m365_is_guid(id, strlen(id))) {
         pthread_mutex_lock(&s->object_ids_mu);
         if (!atomic_load_explicit(&s->object_ids_ready, memory_order_relaxed)) {
-            bool built; /* out of memory: the ids not yet named stay ids */
-            (void)m365_object_ids_build(s, &s->object_ids, true, &built);
+            /* out of memory: the ids not yet named stay ids */
+            (void)m365_object_ids_build(s, &s->object_ids);
             atomic_store_explicit(&s->object_ids_ready, true, memory_order_release);
         }
         pthread_mutex_unlock(&s->object_ids_mu);
@@ -3224,10 +3224,12 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     double t2 = now_s();
     s->timing.order = t2 - t1;
     enum m365_status st = load_snapshot(s);
-    if (st == M365_OK) {
-        bool built;
-        st = m365_object_ids_build(s, &s->object_ids, false, &built);
-        atomic_store_explicit(&s->object_ids_ready, built, memory_order_release);
+    /* Graph requests name accounts by id at every turn: the ids are named before the
+     * detections. Without them a question is rare: m365_scan_upn_of_id answers it. */
+    if (st == M365_OK && s->n_sorted &&
+        memchr(m365_scan_event_kinds(s), M365_EV_GRAPH_REQUEST, s->n_sorted)) {
+        st = m365_object_ids_build(s, &s->object_ids);
+        atomic_store_explicit(&s->object_ids_ready, true, memory_order_release);
     }
     if (st == M365_OK) {
         st = m365_detect_run(s, &s->rules, &s->detect);

@@ -91,12 +91,10 @@ const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s);
 /* Entra object ids named as accounts (object_ids.c). m365_object_ids_build fills ids (object id,
  * lower-case and interned -> the UPN, interned lower-case) from the sign-ins and the directory
  * changes' user targets. The scan builds it after the snapshot is loaded and before the
- * detections when the evidence holds Graph requests, which name accounts by id all the time
- * (*built says whether it did); else on the first question (an Exchange cmdlet that names a
- * mailbox by its owner's id), with always set. */
+ * detections when the evidence holds Graph requests, which name accounts by id all the time;
+ * else on the first question (an Exchange cmdlet that names a mailbox by its owner's id). */
 struct m365_map;
-enum m365_status m365_object_ids_build(struct m365_scan *s, struct m365_map *ids, bool always,
-                                       bool *built);
+enum m365_status m365_object_ids_build(struct m365_scan *s, struct m365_map *ids);
 const char *m365_object_ids_upn(struct m365_scan *s, const struct m365_map *ids, const char *id);
 /* The UPN an object id is known by: the evidence's, else the tenant snapshot's; NULL when
  * nothing names it (or id is not an object id). Safe from the detection threads. */

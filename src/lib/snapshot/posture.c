@@ -3,7 +3,6 @@
  * events: their time is the snapshot time. */
 #include <dirent.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -698,11 +697,11 @@ void emit(struct m365_snapshot *s, struct fdraft *d)
     if (!d->summary.len || d->summary.data[d->summary.len - 1] != '.') {
         m365_buf_putc(&d->summary, '.');
     }
-    char *summary = (char *)(uintptr_t)arena_copy(s, d->summary.data, d->summary.len);
-    if (summary) {
-        m365_one_line(summary);
+    m365_buf_cstr(&d->summary); /* terminated, for m365_one_line */
+    if (d->summary.data) {
+        d->summary.len = m365_one_line(d->summary.data);
     }
-    f->summary = summary;
+    f->summary = arena_copy(s, d->summary.data, d->summary.len);
     m365_buf_putc(&d->details, '}');
     f->details_json = arena_copy(s, d->details.data, d->details.len);
     if (d->summary.failed || d->details.failed) {
