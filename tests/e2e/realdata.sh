@@ -72,6 +72,12 @@ expect_eq "delegated scope decoded" "$(sel AADAuditEvents.json 'select(.operatio
 # OperationProperties and Folders flattened by the collector's ConvertTo-Json (said once).
 expect_eq "defender mail read" "$(sel Microsoft365DefenderEvents.json '"\(.time) \(.kind) \(.client_app_id) \(.mail.mailbox) \(.mail.operation_count) \(.evidence.record_id)"')" \
     "2021-08-02T13:32:07.000Z mail-access 5a95e683-08ad-424e-a441-1d1aec52c02c pgustavo@simulandlabs.com 7 699e0b10-1c53-403e-976f-ce0847a92b44"
+# The row's account is the app that read (AccountObjectId = ClientAppId): its name is kept, and
+# the mail rules name the app with it ("SimuLandApp (5a95e683-…)"), as no UAL record does.
+expect_eq "defender row names the app" \
+    "$(sel Microsoft365DefenderEvents.json '.extra[] | select(.name=="AccountDisplayName") | .value')" "SimuLandApp"
+expect_eq "the app named in the mail rule's summary" \
+    "$(jq -r '.findings[] | select(.rule=="rare-app-mail-access") | .summary' "$O" | grep -c 'Application SimuLandApp (5a95e683-08ad-424e-a441-1d1aec52c02c)')" 1
 expect_grep "defender device rows named" "$WORK/err.txt" \
     'Microsoft365DefenderEvents\.json:1: RawEventData: no audit record in this row \(ActionType "LdapSearch"\)'
 expect_grep "defender depth limit named" "$WORK/err.txt" \

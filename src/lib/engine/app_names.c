@@ -1,11 +1,12 @@
 /* Application and service principal ids named. Mail records and Graph requests name the
  * client by id alone, Exchange's role assignments an application by its service principal's
  * object id; the sign-ins carry the id with its display name (a service principal's own
- * sign-ins name a third-party app that reads mail app-only), the directory changes that add an
- * application's service principal, consent to it or target it name it too, Microsoft's own
- * clients are in a table, and the tenant snapshot lists every service principal. The rules ask
- * only when they report, so the events are walked once, on the first question, by whichever
- * detection thread asks it. */
+ * sign-ins name a third-party app that reads mail app-only), so do Defender's CloudAppEvents
+ * rows whose account is the app that read mail (M365_CLIENT_NAME_EXTRA); the directory changes
+ * that add an application's service principal, consent to it or target it name it too,
+ * Microsoft's own clients are in a table, and the tenant snapshot lists every service
+ * principal. The rules ask only when they report, so the events are walked once, on the first
+ * question, by whichever detection thread asks it. */
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 void m365_app_names_init(struct m365_app_names *n)
 {
     memset(n, 0, sizeof(*n));
+    atomic_init(&n->client_named_kinds, 0);
     pthread_mutex_init(&n->mu, NULL);
 }
 
@@ -98,8 +100,21 @@ static void build(struct m365_scan *s, struct m365_app_names *n)
 {
     size_t ne = m365_scan_n_events(s);
     const uint8_t *kinds = m365_scan_event_kinds(s);
+    uint32_t client_named = atomic_load(&n->client_named_kinds);
     struct m365_event buf;
     for (size_t i = 0; i < ne; i++) {
+        if (kinds[i] < 32 && (client_named >> kinds[i] & 1u)) {
+            /* A mail read in Defender's CloudAppEvents: the row names the app that read. */
+            const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
+            if (ev && !put_id(s, &n->names, ev->client_app_id,
+                              m365_event_extra(ev, M365_CLIENT_NAME_EXTRA))) {
+                return;
+            }
+            if (kinds[i] != M365_EV_SIGNIN && kinds[i] != M365_EV_DIRECTORY &&
+                kinds[i] != M365_EV_EXCHANGE_ADMIN) {
+                continue;
+            }
+        }
         if (kinds[i] == M365_EV_DIRECTORY) {
             const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
             if (ev && !put_directory(s, &n->directory, ev)) {

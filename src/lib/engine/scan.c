@@ -3021,6 +3021,14 @@ const char *m365_scan_app_name(struct m365_scan *s, const char *id)
     return m365_app_names_get(s, &s->app_names, id);
 }
 
+void m365_scan_note_client_named(struct m365_scan *s, uint8_t kind)
+{
+    if (kind < 32) {
+        atomic_fetch_or_explicit(&s->app_names.client_named_kinds, 1u << kind,
+                                 memory_order_relaxed);
+    }
+}
+
 /* A database that answered nothing is named: a layout the scan does not read, or the wrong
  * file of a pair, would otherwise look like evidence without foreign sign-ins. */
 static void enrichment_warnings(struct m365_scan *s)

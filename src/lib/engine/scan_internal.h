@@ -2,6 +2,7 @@
 #ifndef M365_SCAN_INTERNAL_H
 #define M365_SCAN_INTERNAL_H
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "../core/map.h"
@@ -102,7 +103,7 @@ const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id);
 
 /* Application ids, and service principals' object ids, named (app_names.c): Microsoft's own
  * clients from the first-party table, the rest from the sign-ins' display names (the earliest
- * sign-in's; a service principal's names its object id too), else a directory change that adds
+ * sign-in's; a service principal's names its object id too) and Defender's rows, else a directory change that adds
  * the application's service principal, consents to it or targets it, else the tenant
  * snapshot's service principals. The events are walked once, on the first question. */
 struct m365_app_names {
@@ -110,6 +111,9 @@ struct m365_app_names {
     struct m365_map names;     /* lower-case interned app id -> display name, from sign-ins */
     struct m365_map directory; /* the same from directory changes (app_names.c) */
     bool built;
+    /* Bit per event kind of which some record names its client app beside it (Defender's
+     * CloudAppEvents rows): only those kinds are walked for it. Set by the reading threads. */
+    _Atomic uint32_t client_named_kinds;
 };
 void m365_app_names_init(struct m365_app_names *n);
 void m365_app_names_free(struct m365_app_names *n);
@@ -117,4 +121,9 @@ const char *m365_app_names_get(struct m365_scan *s, struct m365_app_names *n, co
 /* The display name of an application id or a service principal's object id (any case), NULL
  * when nothing names it. Safe from the detection threads. */
 const char *m365_scan_app_name(struct m365_scan *s, const char *id);
+/* The extra a record carries when its collector named the record's ClientAppId (Defender's
+ * CloudAppEvents column AccountDisplayName, beside an AccountObjectId that is the client). */
+#define M365_CLIENT_NAME_EXTRA "AccountDisplayName"
+/* A reader kept an event of this kind with M365_CLIENT_NAME_EXTRA. */
+void m365_scan_note_client_named(struct m365_scan *s, uint8_t kind);
 #endif

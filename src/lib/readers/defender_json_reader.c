@@ -7,9 +7,42 @@
  * read by la-json / la-csv through the same mapper. */
 #include <string.h>
 
+#include "../core/norm.h"
 #include "read_ctx.h"
 #include "reader.h"
 #include "sniff.h"
+
+/* A row whose account is the application that acted (an app-only mail read: AccountObjectId
+ * is the record's ClientAppId) names it in AccountDisplayName, which the record itself never
+ * does: kept with the event for the summaries that name the app. A user's row names the user. */
+static void client_name(struct m365_read_ctx *ctx, struct m365_jv row, struct m365_jv rec)
+{
+    const char *acct, *client, *name;
+    size_t acct_len, client_len, name_len;
+    ctx->client_name = NULL;
+    if (!m365_jtext(ctx, m365_jv_get(row, "AccountObjectId"), &acct, &acct_len) ||
+        !m365_is_guid(acct, acct_len) ||
+        !m365_jtext(ctx, m365_jv_get(row, "AccountDisplayName"), &name, &name_len) ||
+        m365_is_guid(name, name_len)) {
+        return;
+    }
+    struct m365_jv aac = m365_jnested(ctx, m365_jv_get(rec, "AppAccessContext"));
+    if (!m365_jtext(ctx, m365_jv_get(rec, "ClientAppId"), &client, &client_len) &&
+        !(m365_jv_type(aac) == M365_J_OBJECT &&
+          m365_jtext(ctx, m365_jv_get(aac, "ClientAppId"), &client, &client_len))) {
+        return;
+    }
+    if (client_len != acct_len) {
+        return;
+    }
+    for (size_t i = 0; i < acct_len; i++) {
+        if ((client[i] | 0x20) != (acct[i] | 0x20)) { /* GUIDs: hex digits and dashes */
+            return;
+        }
+    }
+    ctx->client_name = name;
+    ctx->client_name_len = name_len;
+}
 
 void m365_map_cloudapp_event(struct m365_read_ctx *ctx, struct m365_jv row, uint64_t line,
                              uint64_t offset, const char *raw, size_t raw_len)
@@ -44,7 +77,9 @@ void m365_map_cloudapp_event(struct m365_read_ctx *ctx, struct m365_jv row, uint
         {"Operation", NULL, m365_jv_get(row, "ActionType")},
         {"ClientIP", "ClientIPAddress", m365_jv_get(row, "IPAddress")},
     };
+    client_name(ctx, row, rec);
     m365_map_ual_wrapped(ctx, rec, in, sizeof(in) / sizeof(in[0]), line, offset, raw, raw_len);
+    ctx->client_name = NULL;
 }
 
 static int sniff_defender(const char *head, size_t len)

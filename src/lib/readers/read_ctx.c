@@ -717,6 +717,17 @@ const char *m365_ev_find_extra(struct m365_read_ctx *ctx, const char *name)
     return NULL;
 }
 
+void m365_ev_add_client_name(struct m365_read_ctx *ctx)
+{
+    struct m365_event *ev = &ctx->evb->ev;
+    if (!ctx->client_name || !ev->client_app_id) {
+        return;
+    }
+    m365_ev_add_extra(ctx, M365_CLIENT_NAME_EXTRA, sizeof(M365_CLIENT_NAME_EXTRA) - 1,
+                      ctx->client_name, ctx->client_name_len);
+    m365_scan_note_client_named(ctx->scan, ev->kind);
+}
+
 struct m365_mail_access *m365_ev_mail(struct m365_read_ctx *ctx)
 {
     ctx->evb->has_mail = true;

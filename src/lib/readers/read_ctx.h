@@ -44,6 +44,10 @@ struct m365_read_ctx {
     uint32_t n_diags; /* diagnostics emitted for this file */
     uint64_t n_untimed_reported;
     uint32_t ticks;
+    /* A wrapper's name for the record's ClientAppId (Defender's AccountDisplayName), set
+     * around m365_map_ual_wrapped; kept as the extra M365_CLIENT_NAME_EXTRA. */
+    const char *client_name;
+    size_t client_name_len;
 };
 
 /* What a reading thread remembers of the detail arrays it stored lately (folders, mail access,
@@ -120,6 +124,9 @@ void m365_ev_add_folder(struct m365_read_ctx *ctx, const char *path, size_t plen
 /* Look-ups into the record being built. */
 uint32_t m365_ev_target_count(struct m365_read_ctx *ctx);
 const char *m365_ev_find_extra(struct m365_read_ctx *ctx, const char *name); /* case-insensitive */
+/* The wrapper's name for the client (ctx->client_name), as an extra of an event that has a
+ * client_app_id and its kind; nothing otherwise. */
+void m365_ev_add_client_name(struct m365_read_ctx *ctx);
 
 void m365_evb_free(struct m365_evb *b);
 

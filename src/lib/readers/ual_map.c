@@ -487,6 +487,7 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     }
     ev->kind = (uint8_t)kind_for(rt, ev->workload, ev->operation,
                                  m365_jv_type(GET(U_Parameters)) != M365_J_ABSENT);
+    m365_ev_add_client_name(ctx);
 
     /* Result. UserLoginFailed keeps ResultStatus "Success": the operation says it failed. */
     int64_t code = 0;
