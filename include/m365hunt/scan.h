@@ -253,6 +253,12 @@ const struct m365_event *m365_scan_event_brief(const struct m365_scan *s, size_t
  * unknown. */
 const char *m365_scan_home_tenant(const struct m365_scan *s);
 
+/* The display name of an application id or a service principal's object id (any case), as the
+ * finding summaries write it "NAME (ID)" (docs/findings.md, `summary`): Microsoft's own clients
+ * from a built-in table, else what the evidence or the tenant snapshot names it; NULL when
+ * nothing does, or when id is not one (an address). After m365_scan_run. */
+const char *m365_scan_app_name(const struct m365_scan *s, const char *id);
+
 /* The tenant snapshot read from snapshot files among the inputs (users, MFA registration,
  * mailboxes, service principals, grants, app role assignments: docs/snapshot.md, "Snapshot in
  * scan"), or NULL when there were none. Its files are also in m365_scan_file() with their

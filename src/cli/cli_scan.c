@@ -245,9 +245,9 @@ static void wrap(FILE *o, const char *text, int indent)
 
 /* One short line under a mailbox read: what reached it and from where, a few of each (the
  * JSON and HTML reports list them all). */
-static void exposure_how(FILE *o, const struct m365_exposure *e)
+static void exposure_how(FILE *o, const struct m365_scan *s, const struct m365_exposure *e)
 {
-    char line[512];
+    char line[768];
     size_t w = 0;
     char size[40] = "", text[24];
     if (e->graph_bytes) { /* what Graph returned: the log counts no items */
@@ -261,7 +261,9 @@ static void exposure_how(FILE *o, const struct m365_exposure *e)
         w += (size_t)snprintf(line, sizeof(line), "%s%s", size + 1, e->n_via ? "; " : "");
     }
     for (size_t i = 0; i < e->n_via && i < 2 && w < sizeof(line); i++) {
-        w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s", i ? ", " : "via ", e->via[i]);
+        const char *name = m365_scan_app_name(s, e->via[i]); /* as the summaries name it */
+        w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s%s%s%s", i ? ", " : "via ",
+                              name ? name : "", name ? " (" : "", e->via[i], name ? ")" : "");
     }
     if (e->n_via > 2 && w < sizeof(line)) {
         w += (size_t)snprintf(line + w, sizeof(line) - w, " (+%zu)", e->n_via - 2);
@@ -350,7 +352,7 @@ static void print_incidents(struct scan_cli *c, const struct m365_scan *s, FILE 
                         (unsigned long long)(requests ? e->graph_requests : e->items),
                         requests ? "reqs " : "items", a[0] == '-' ? a : a + 5,
                         b[0] == '-' ? b : b + 5);
-                exposure_how(o, e);
+                exposure_how(o, s, e);
             }
         }
         for (size_t k = 0; k < inc->n_blind; k++) {

@@ -60,6 +60,22 @@ static void named_by_its_service_principal_signin(void **state)
                         "Microsoft Graph Command Line Tools");
     assert_null(m365_scan_app_name(s, ""));
     assert_null(m365_scan_app_name(s, NULL));
+    /* What else an exposure's via holds: an address, a session */
+    assert_null(m365_scan_app_name(s, "203.0.113.10"));
+    assert_null(m365_scan_app_name(s, "session 9f1c2e34-5b6a-4d7e-8f90-a1b2c3d4e5f6"));
+    m365_scan_free(s);
+}
+
+/* A Defender CloudAppEvents row whose account is the client app names it; one whose account is
+ * the mailbox owner names nothing. */
+static void named_by_its_defender_rows(void **state)
+{
+    (void)state;
+    struct m365_scan *s = scan_of(FIXTURES "pos_defender_app_named_by_its_cloudapp_rows");
+    assert_string_equal(ask(s, "4a7d1c9e-2b36-4f85-9e01-8c5b3a6d7f24", true), "Inbox Insights");
+    m365_scan_free(s);
+    s = scan_of(FIXTURES "pos_defender_user_rows_name_no_app");
+    assert_null(ask(s, "4a7d1c9e-2b36-4f85-9e01-8c5b3a6d7f24", false));
     m365_scan_free(s);
 }
 
@@ -129,6 +145,7 @@ int main(void)
         cmocka_unit_test(named_by_its_service_principal_signin),
         cmocka_unit_test(named_by_the_service_principal_added),
         cmocka_unit_test(named_by_exchange_new_service_principal),
+        cmocka_unit_test(named_by_its_defender_rows),
         cmocka_unit_test(not_named_after_the_resource_of_its_grant),
         cmocka_unit_test(at_the_distinct_value_limit),
     };

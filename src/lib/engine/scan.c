@@ -3016,8 +3016,12 @@ const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id)
     return m365_object_ids_upn(s, &s->object_ids, id);
 }
 
-const char *m365_scan_app_name(struct m365_scan *s, const char *id)
+const char *m365_scan_app_name(const struct m365_scan *cs, const char *id)
 {
+    if (!id || !m365_is_guid(id, strlen(id))) {
+        return NULL; /* an address, a session: nothing to look up (nor to intern) */
+    }
+    struct m365_scan *s = (struct m365_scan *)(uintptr_t)cs; /* the lookup is built lazily */
     return m365_app_names_get(s, &s->app_names, id);
 }
 

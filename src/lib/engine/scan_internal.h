@@ -118,9 +118,7 @@ struct m365_app_names {
 void m365_app_names_init(struct m365_app_names *n);
 void m365_app_names_free(struct m365_app_names *n);
 const char *m365_app_names_get(struct m365_scan *s, struct m365_app_names *n, const char *id);
-/* The display name of an application id or a service principal's object id (any case), NULL
- * when nothing names it. Safe from the detection threads. */
-const char *m365_scan_app_name(struct m365_scan *s, const char *id);
+/* m365_scan_app_name (m365hunt/scan.h) is safe from the detection threads. */
 /* The extra a record carries when its collector named the record's ClientAppId (Defender's
  * CloudAppEvents column AccountDisplayName, beside an AccountObjectId that is the client). */
 #define M365_CLIENT_NAME_EXTRA "AccountDisplayName"

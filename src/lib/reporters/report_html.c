@@ -59,6 +59,25 @@ static void esc_lines(struct m365_buf *b, const char *const *v, size_t n)
     }
 }
 
+/* What reached a mailbox, an application named as the summaries name it: "NAME (ID)". */
+static void via_lines(struct m365_buf *b, const struct m365_scan *s, const struct m365_exposure *e)
+{
+    for (size_t i = 0; i < e->n_via; i++) {
+        if (i) {
+            m365_buf_puts(b, "<br>");
+        }
+        const char *name = m365_scan_app_name(s, e->via[i]);
+        if (name) {
+            esc(b, name);
+            m365_buf_puts(b, " (");
+        }
+        esc(b, e->via[i]);
+        if (name) {
+            m365_buf_putc(b, ')');
+        }
+    }
+}
+
 /* Truncated, escaped text (labels in pictures). */
 static void esc_short(struct m365_buf *b, const char *s, size_t max)
 {
@@ -402,7 +421,7 @@ static void incidents(struct m365_buf *b, const struct m365_scan *s)
                 m365_buf_puts(b, "</td><td>");
                 time_txt(b, e->last_ms);
                 m365_buf_puts(b, "</td><td>");
-                esc_lines(b, e->via, e->n_via);
+                via_lines(b, s, e);
                 m365_buf_puts(b, "</td><td>");
                 esc_lines(b, e->ips, e->n_ips);
                 m365_buf_puts(b, "</td></tr>");
