@@ -59,22 +59,27 @@ static void esc_lines(struct m365_buf *b, const char *const *v, size_t n)
     }
 }
 
-/* What reached a mailbox, an application named as the summaries name it: "NAME (ID)". */
+/* An application id or service principal object id as the summaries write it, "NAME (ID)",
+ * when something names it; anything else as it is. Into buf; returns it. */
+static const char *app_label(const struct m365_scan *s, const char *v, char *buf, size_t size)
+{
+    const char *name = m365_scan_app_name(s, v);
+    if (!name) {
+        return v;
+    }
+    snprintf(buf, size, "%s (%s)", name, v);
+    return buf;
+}
+
+/* What reached a mailbox: applications, addresses, sessions, tokens. */
 static void via_lines(struct m365_buf *b, const struct m365_scan *s, const struct m365_exposure *e)
 {
+    char label[320];
     for (size_t i = 0; i < e->n_via; i++) {
         if (i) {
             m365_buf_puts(b, "<br>");
         }
-        const char *name = m365_scan_app_name(s, e->via[i]);
-        if (name) {
-            esc(b, name);
-            m365_buf_puts(b, " (");
-        }
-        esc(b, e->via[i]);
-        if (name) {
-            m365_buf_putc(b, ')');
-        }
+        esc(b, app_label(s, e->via[i], label, sizeof(label)));
     }
 }
 
@@ -207,8 +212,17 @@ static void incident_svg(struct m365_buf *b, const struct m365_scan *s,
             m365_buf_puts(b, "(other findings)");
         } else {
             static const char *const kn[] = {"user", "ip", "app", "sp", "mailbox", "domain"};
+            bool app = lanes[i].kind == M365_ENT_APPS ||
+                       lanes[i].kind == M365_ENT_SERVICE_PRINCIPALS;
+            char label[320];
+            const char *v = app ? app_label(s, lanes[i].v, label, sizeof(label)) : lanes[i].v;
             m365_buf_printf(b, "%s: ", kn[lanes[i].kind]);
-            esc_short(b, lanes[i].v, 30);
+            esc_short(b, v, 30);
+            if (v != lanes[i].v) { /* the whole id, on hover */
+                m365_buf_puts(b, "<title>");
+                esc(b, v);
+                m365_buf_puts(b, "</title>");
+            }
         }
         m365_buf_puts(b, "</text>");
     }
