@@ -117,8 +117,17 @@ enum m365_status m365_scan_write_timeline_csv(const struct m365_scan *s, bool al
         cell(&b, ev->actor_upn ? ev->actor_upn : ev->actor_name ? ev->actor_name : ev->actor_id,
              false);
         cell(&b, ev->ip, false);
-        cell(&b, ev->app_name ? ev->app_name : ev->client_app_id ? ev->client_app_id : ev->app_id,
-             false);
+        const char *app = ev->app_name;
+        char label[320];
+        if (!app) { /* a mail record names its client by id: named as the summaries name it */
+            app = ev->client_app_id ? ev->client_app_id : ev->app_id;
+            const char *name = m365_scan_app_name(s, app);
+            if (name) {
+                snprintf(label, sizeof(label), "%s (%s)", name, app);
+                app = label;
+            }
+        }
+        cell(&b, app, false);
         const char *target = ev->mail && ev->mail->mailbox_upn ? ev->mail->mailbox_upn : NULL;
         if (!target && ev->n_targets) {
             target = ev->targets[0].upn   ? ev->targets[0].upn
