@@ -258,6 +258,9 @@ const char *m365_scan_home_tenant(const struct m365_scan *s);
  * from a built-in table, else what the evidence or the tenant snapshot names it; NULL when
  * nothing does, or when id is not one (an address). After m365_scan_run. */
 const char *m365_scan_app_name(const struct m365_scan *s, const char *id);
+/* "NAME (ID)" in buf when m365_scan_app_name names id, and buf is returned; else id itself. */
+const char *m365_scan_app_label(const struct m365_scan *s, const char *id, char *buf,
+                                size_t size);
 
 /* The tenant snapshot read from snapshot files among the inputs (users, MFA registration,
  * mailboxes, service principals, grants, app role assignments: docs/snapshot.md, "Snapshot in

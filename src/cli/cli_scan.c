@@ -261,9 +261,9 @@ static void exposure_how(FILE *o, const struct m365_scan *s, const struct m365_e
         w += (size_t)snprintf(line, sizeof(line), "%s%s", size + 1, e->n_via ? "; " : "");
     }
     for (size_t i = 0; i < e->n_via && i < 2 && w < sizeof(line); i++) {
-        const char *name = m365_scan_app_name(s, e->via[i]); /* as the summaries name it */
-        w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s%s%s%s", i ? ", " : "via ",
-                              name ? name : "", name ? " (" : "", e->via[i], name ? ")" : "");
+        char label[320]; /* an application as the summaries name it */
+        w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s", i ? ", " : "via ",
+                              m365_scan_app_label(s, e->via[i], label, sizeof(label)));
     }
     if (e->n_via > 2 && w < sizeof(line)) {
         w += (size_t)snprintf(line + w, sizeof(line) - w, " (+%zu)", e->n_via - 2);

@@ -284,11 +284,9 @@ const char *m365_dctx_app_name(struct m365_dctx *dc, const char *id)
 
 const char *m365_dctx_app_label(struct m365_dctx *dc, const char *id, char *buf, size_t size)
 {
-    const char *name = m365_dctx_app_name(dc, id);
-    if (name) {
-        snprintf(buf, size, "%s (%s)", name, id ? id : "?");
-    } else {
-        snprintf(buf, size, "%s", id ? id : "?");
+    const char *l = id ? m365_scan_app_label(dc->scan, id, buf, size) : "?";
+    if (l != buf) {
+        snprintf(buf, size, "%s", l);
     }
     return buf;
 }

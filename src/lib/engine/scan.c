@@ -3025,6 +3025,17 @@ const char *m365_scan_app_name(const struct m365_scan *cs, const char *id)
     return m365_app_names_get(s, &s->app_names, id);
 }
 
+const char *m365_scan_app_label(const struct m365_scan *s, const char *id, char *buf,
+                                size_t size)
+{
+    const char *name = m365_scan_app_name(s, id);
+    if (!name) {
+        return id;
+    }
+    snprintf(buf, size, "%s (%s)", name, id);
+    return buf;
+}
+
 void m365_scan_note_client_named(struct m365_scan *s, uint8_t kind)
 {
     if (kind < 32) {

@@ -103,9 +103,10 @@ const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id);
 
 /* Application ids, and service principals' object ids, named (app_names.c): Microsoft's own
  * clients from the first-party table, the rest from the sign-ins' display names (the earliest
- * sign-in's; a service principal's names its object id too) and Defender's rows, else a directory change that adds
- * the application's service principal, consents to it or targets it, else the tenant
- * snapshot's service principals. The events are walked once, on the first question. */
+ * sign-in's; a service principal's names its object id too) and Defender's rows, else a
+ * directory change that adds the application's service principal, consents to it or targets
+ * it, else the tenant snapshot's service principals. The events are walked once, on the first
+ * question. m365_scan_app_name (m365hunt/scan.h) is safe from the detection threads. */
 struct m365_app_names {
     pthread_mutex_t mu;
     struct m365_map names;     /* lower-case interned app id -> display name, from sign-ins */
@@ -118,7 +119,6 @@ struct m365_app_names {
 void m365_app_names_init(struct m365_app_names *n);
 void m365_app_names_free(struct m365_app_names *n);
 const char *m365_app_names_get(struct m365_scan *s, struct m365_app_names *n, const char *id);
-/* m365_scan_app_name (m365hunt/scan.h) is safe from the detection threads. */
 /* The extra a record carries when its collector named the record's ClientAppId (Defender's
  * CloudAppEvents column AccountDisplayName, beside an AccountObjectId that is the client). */
 #define M365_CLIENT_NAME_EXTRA "AccountDisplayName"

@@ -117,17 +117,14 @@ enum m365_status m365_scan_write_timeline_csv(const struct m365_scan *s, bool al
         cell(&b, ev->actor_upn ? ev->actor_upn : ev->actor_name ? ev->actor_name : ev->actor_id,
              false);
         cell(&b, ev->ip, false);
-        const char *app = ev->app_name;
         char label[320];
-        if (!app) { /* a mail record names its client by id: named as the summaries name it */
-            app = ev->client_app_id ? ev->client_app_id : ev->app_id;
-            const char *name = m365_scan_app_name(s, app);
-            if (name) {
-                snprintf(label, sizeof(label), "%s (%s)", name, app);
-                app = label;
-            }
-        }
-        cell(&b, app, false);
+        /* A mail record names its client by id: named as the summaries name it. */
+        cell(&b,
+             ev->app_name ? ev->app_name
+                          : m365_scan_app_label(s, ev->client_app_id ? ev->client_app_id
+                                                                     : ev->app_id,
+                                                label, sizeof(label)),
+             false);
         const char *target = ev->mail && ev->mail->mailbox_upn ? ev->mail->mailbox_upn : NULL;
         if (!target && ev->n_targets) {
             target = ev->targets[0].upn   ? ev->targets[0].upn

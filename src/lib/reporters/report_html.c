@@ -59,19 +59,8 @@ static void esc_lines(struct m365_buf *b, const char *const *v, size_t n)
     }
 }
 
-/* An application id or service principal object id as the summaries write it, "NAME (ID)",
- * when something names it; anything else as it is. Into buf; returns it. */
-static const char *app_label(const struct m365_scan *s, const char *v, char *buf, size_t size)
-{
-    const char *name = m365_scan_app_name(s, v);
-    if (!name) {
-        return v;
-    }
-    snprintf(buf, size, "%s (%s)", name, v);
-    return buf;
-}
-
-/* What reached a mailbox: applications, addresses, sessions, tokens. */
+/* What reached a mailbox: applications ("NAME (ID)", as the summaries write them), addresses,
+ * sessions, tokens. */
 static void via_lines(struct m365_buf *b, const struct m365_scan *s, const struct m365_exposure *e)
 {
     char label[320];
@@ -79,7 +68,7 @@ static void via_lines(struct m365_buf *b, const struct m365_scan *s, const struc
         if (i) {
             m365_buf_puts(b, "<br>");
         }
-        esc(b, app_label(s, e->via[i], label, sizeof(label)));
+        esc(b, m365_scan_app_label(s, e->via[i], label, sizeof(label)));
     }
 }
 
@@ -215,7 +204,8 @@ static void incident_svg(struct m365_buf *b, const struct m365_scan *s,
             bool app = lanes[i].kind == M365_ENT_APPS ||
                        lanes[i].kind == M365_ENT_SERVICE_PRINCIPALS;
             char label[320];
-            const char *v = app ? app_label(s, lanes[i].v, label, sizeof(label)) : lanes[i].v;
+            const char *v =
+                app ? m365_scan_app_label(s, lanes[i].v, label, sizeof(label)) : lanes[i].v;
             m365_buf_printf(b, "%s: ", kn[lanes[i].kind]);
             esc_short(b, v, 30);
             if (v != lanes[i].v) { /* the whole id, on hover */
