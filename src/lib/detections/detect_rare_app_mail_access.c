@@ -215,15 +215,8 @@ static void baseline_statement(struct m365_dctx *dc, const struct state *s, cons
                                (long long)(c->baseline / 86400000),
                                l == MAIL_LOG ? "mail records" : "the Graph activity log's mail reads");
     }
-    char list[1024] = "", label[320];
-    size_t w = 0;
-    for (size_t i = 0; i < shown && w < sizeof(list); i++) {
-        w += (size_t)snprintf(list + w, sizeof(list) - w, "%s%s", i ? ", " : "",
-                              m365_dctx_app_label(dc, third[i], label, sizeof(label)));
-    }
-    if (n_third > shown && w < sizeof(list)) {
-        snprintf(list + w, sizeof(list) - w, " and %zu more", n_third - shown);
-    }
+    char list[1024];
+    m365_dctx_app_list(dc, third, shown, n_third, list, sizeof(list));
     m365_dctx_evaluated_in_part(
         dc,
         "applications reading mail in the baseline, %s, were taken as normal: %zu application "

@@ -529,20 +529,13 @@ static void json_list(struct m365_buf *d, int *first, const char *key, const cha
 static void client_apps(struct m365_dctx *dc, const char *const *ids, size_t n, char *out,
                         size_t size)
 {
-    char label[320];
     if (n == 0) {
         snprintf(out, size, "a client app");
         return;
     }
     size_t w = (size_t)snprintf(out, size, "client app%s ", n > 1 ? "s" : "");
-    size_t shown = n > 3 ? 2 : n;
-    for (size_t i = 0; i < shown && w < size; i++) {
-        w += (size_t)snprintf(out + w, size - w, "%s%s",
-                              i == 0 ? "" : (i + 1 == shown && n == shown ? " and " : ", "),
-                              m365_dctx_app_label(dc, ids[i], label, sizeof(label)));
-    }
-    if (n > shown && w < size) {
-        snprintf(out + w, size - w, " and %zu more", n - shown);
+    if (w < size) {
+        m365_dctx_app_list(dc, ids, n > 3 ? 2 : n, n, out + w, size - w);
     }
 }
 

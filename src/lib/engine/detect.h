@@ -143,6 +143,10 @@ const char *m365_dctx_app_name(struct m365_dctx *dc, const char *id);
 /* "NAME (ID)", as the consent and permission rules write an application, or the id alone when
  * nothing names it, into buf (cut to size); returns buf. */
 const char *m365_dctx_app_label(struct m365_dctx *dc, const char *id, char *buf, size_t size);
+/* The first `shown` of n application ids, labelled so, joined into out: "A", "A and B",
+ * "A, B and C"; when n > shown, "A, B and 3 more". Returns the bytes written (cut to size). */
+size_t m365_dctx_app_list(struct m365_dctx *dc, const char *const *ids, size_t shown, size_t n,
+                          char *out, size_t size);
 /* Offline enrichment of an address (interned IP string from an event); never NULL. */
 struct m365_ipinfo;
 const struct m365_ipinfo *m365_dctx_ipinfo(struct m365_dctx *dc, const char *ip);
