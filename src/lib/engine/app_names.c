@@ -22,6 +22,7 @@ void m365_app_names_init(struct m365_app_names *n)
 {
     memset(n, 0, sizeof(*n));
     atomic_init(&n->client_named_kinds, 0);
+    atomic_init(&n->built, false);
     pthread_mutex_init(&n->mu, NULL);
 }
 
@@ -167,10 +168,14 @@ const char *m365_app_names_get(struct m365_scan *s, struct m365_app_names *n, co
     /* Interned here, not taken as the caller's: a key from a buffer would miss in silence. */
     const char *key = m365_scan_intern_lower(s, id, strlen(id));
     const char *name = NULL;
-    pthread_mutex_lock(&n->mu);
-    if (!n->built) {
-        build(s, n);
-        n->built = true;
+    /* Built once, by the first to ask; read-only after (as the object ids: scan.c). */
+    if (!atomic_load_explicit(&n->built, memory_order_acquire)) {
+        pthread_mutex_lock(&n->mu);
+        if (!atomic_load_explicit(&n->built, memory_order_relaxed)) {
+            build(s, n);
+            atomic_store_explicit(&n->built, true, memory_order_release);
+        }
+        pthread_mutex_unlock(&n->mu);
     }
     if (key && n->names.n) {
         name = m365_map_get(&n->names, key, NULL);
@@ -178,7 +183,6 @@ const char *m365_app_names_get(struct m365_scan *s, struct m365_app_names *n, co
     if (key && !name && n->directory.n) {
         name = m365_map_get(&n->directory, key, NULL);
     }
-    pthread_mutex_unlock(&n->mu);
     const struct m365_snap_ctx *snap = m365_scan_snap_ctx(s);
     struct m365_snap_app_info info;
     if (!name && snap && m365_snap_ctx_app(snap, id, &info) && info.name && *info.name) {
