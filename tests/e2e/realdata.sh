@@ -72,6 +72,11 @@ expect_eq "delegated scope decoded" "$(sel AADAuditEvents.json 'select(.operatio
 # OperationProperties and Folders flattened by the collector's ConvertTo-Json (said once).
 expect_eq "defender mail read" "$(sel Microsoft365DefenderEvents.json '"\(.time) \(.kind) \(.client_app_id) \(.mail.mailbox) \(.mail.operation_count) \(.evidence.record_id)"')" \
     "2021-08-02T13:32:07.000Z mail-access 5a95e683-08ad-424e-a441-1d1aec52c02c pgustavo@simulandlabs.com 7 699e0b10-1c53-403e-976f-ce0847a92b44"
+# SharePoint and OneDrive name their client (ApplicationDisplayName);
+# one whose "name" is its id again (FileMalwareDetected by f482d5ab-…) names nothing.
+expect_eq "sharepoint clients named" \
+    "$(sel _extracted/o365_management_activity.jsonl 'select(.app_name) | "\(.operation) \(.app_name)"' | sort | tr '\n' ';')" \
+    "AddedToSecureLink Microsoft Teams;FileDownloaded MeTA;FileMalwareDetected AntiVirusScanningHighVolumeWriteJob;FileModifiedExtended WebExcel;"
 # The row's account is the app that read (AccountObjectId = ClientAppId): its name is kept, and
 # the mail rules name the app with it ("SimuLandApp (5a95e683-…)"), as no UAL record does.
 expect_eq "defender row names the app" \

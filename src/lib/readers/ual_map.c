@@ -111,7 +111,7 @@ static void add_param(struct m365_read_ctx *ctx, const char *n, size_t nl, const
     X(OperationProperties) X(ErrorNumber) X(LogonError) X(ResultReasonType) X(ResultStatus)       \
     X(Target) X(ObjectId) X(OfficeObjectId) X(ModifiedProperties) X(MailboxOwnerUPN)              \
     X(MailboxGuid) X(MailboxOwnerSid) X(LogonUserSid) X(ClientInfoString) X(Client_InfoString)    \
-    X(LogonType) X(Logon_Type) X(OperationCount) X(Folders) X(Item)
+    X(LogonType) X(Logon_Type) X(OperationCount) X(Folders) X(Item) X(ApplicationDisplayName)
 
 #define U_ID(n) U_##n,
 enum ual_name { UAL_NAMES(U_ID) U_COUNT };
@@ -464,10 +464,16 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     /* One per request, like the record id: copied, not interned. */
     record_text(ctx, f, &ev->correlation_id, 2, (const int[]){U_CorrelationId, -1});
     struct m365_jv aac = m365_jnested(ctx, GET(U_AppAccessContext));
+    /* SharePoint and OneDrive name the client (ApplicationDisplayName: "Microsoft Teams",
+     * "WebExcel"); a name that is the id again names nothing. */
+    FIELD(ev->app_name, U_ApplicationDisplayName);
     if (m365_jv_type(aac) == M365_J_OBJECT) {
         text_field(ctx, aac, &ev->token_id, 2, "UniqueTokenId", NULL); /* copied: see token_id */
         text_field(ctx, aac, &ev->client_app_id, 0, "ClientAppId", NULL);
         text_field(ctx, aac, &ev->session_id, 0, "AADSessionId", NULL);
+    }
+    if (ev->app_name && m365_is_guid(ev->app_name, strlen(ev->app_name))) {
+        ev->app_name = NULL;
     }
 
     /* Name/value lists. */
