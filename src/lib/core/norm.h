@@ -70,6 +70,9 @@ bool m365_is_guid(const char *s, size_t len);
 /* A finding's summary made one line, in place: control characters, NEL and U+2028/U+2029 (from
  * names in the logs) become '?', as on a terminal. Returns the new length. */
 size_t m365_one_line(char *s);
+/* The first `shown` of n items joined as a summary lists them into out: "A", "A and B",
+ * "A, B and C"; when n > shown, "A, B and 3 more". Returns the length written (cut to size). */
+size_t m365_join_list(const char *const *items, size_t shown, size_t n, char *out, size_t size);
 /* Whether s is a GUID so written, its letters all lower or all upper case (*upper says which);
  * false for anything else (mixed case, braces, other lengths), which stays text. */
 bool m365_guid_check(const char *s, size_t len, bool *upper);

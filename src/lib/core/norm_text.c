@@ -3,6 +3,7 @@
 #include <emmintrin.h>
 #endif
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "norm.h"
@@ -414,4 +415,21 @@ size_t m365_one_line(char *s)
     }
     *w = '\0';
     return (size_t)(w - (unsigned char *)s);
+}
+
+size_t m365_join_list(const char *const *items, size_t shown, size_t n, char *out, size_t size)
+{
+    size_t w = 0;
+    if (size) {
+        out[0] = '\0';
+    }
+    for (size_t i = 0; i < shown && w < size; i++) {
+        bool last = i + 1 == shown && n == shown;
+        w += (size_t)snprintf(out + w, size - w, "%s%s", i == 0 ? "" : last ? " and " : ", ",
+                              items[i]);
+    }
+    if (n > shown && w < size) {
+        w += (size_t)snprintf(out + w, size - w, " and %zu more", n - shown);
+    }
+    return w < size ? w : size ? size - 1 : 0;
 }

@@ -9,6 +9,7 @@
 
 #include "../core/json_out.h"
 #include "../core/map.h"
+#include "../core/norm.h"
 #include "../engine/detect.h"
 #include "m365_ids.h"
 #include "mail_util.h"
@@ -44,7 +45,7 @@ enum { MAIL_LOG, GRAPH_LOG, N_LOGS };
 
 struct state {
     int64_t start[N_LOGS];
-    struct m365_map seen;     /* app id -> 1 (or struct newapp * for apps new after baseline) */
+    struct m365_map seen;     /* app id -> the time of its first read (int64_t in the pointer) */
     struct m365_map newapps;  /* app id -> struct newapp */
 };
 
@@ -120,7 +121,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     if (!*slot) {
-        *slot = (void *)1;
+        *slot = (void *)(uintptr_t)(ev->time_ms > 0 ? ev->time_ms : 1);
         if (ev->time_ms - s->start[log] < c->baseline) {
             return; /* part of the tenant's normal */
         }
@@ -174,17 +175,33 @@ static void entities(struct m365_fb *fb, const struct m365_map *m, enum m365_ent
     }
 }
 
+struct since {
+    const char *id;
+    int64_t first; /* its first mail read */
+};
+
+/* The latest to start first: an intrusion under way late in the baseline heads the list. */
+static int cmp_since(const void *a, const void *b)
+{
+    const struct since *x = a, *y = b;
+    if (x->first != y->first) {
+        return x->first > y->first ? -1 : 1;
+    }
+    return strcmp(x->id, y->id);
+}
+
 /* The baseline is the rule's blind spot: an application already reading mail in it (an intrusion
- * under way when the records begin) is normal to it. Say when that was, and name the
- * third-party applications it took as normal there, for the responder to look at. */
+ * under way when the records begin, or begun in its last days) is normal to it. Say when that
+ * was, and name the third-party applications it took as normal there with the time each began
+ * reading, the latest first, for the responder to look at. */
 static void baseline_statement(struct m365_dctx *dc, const struct state *s, const struct cfg *c)
 {
     if (s->start[MAIL_LOG] == INT64_MIN && s->start[GRAPH_LOG] == INT64_MIN) {
         return;
     }
     enum { NAMED = 5 }; /* third-party ids written out; the rest counted */
-    const char *third[NAMED];
-    size_t n_apps = 0, n_third = 0;
+    struct since third[NAMED + 1];
+    size_t n_apps = 0, n_third = 0, kept = 0;
     M365_MAP_EACH(&s->seen, slot)
     {
         if (m365_map_get(&s->newapps, slot->k1, NULL)) {
@@ -192,14 +209,14 @@ static void baseline_statement(struct m365_dctx *dc, const struct state *s, cons
         }
         n_apps++;
         if (!m365_first_party_app(slot->k1)) {
-            if (n_third < NAMED) {
-                third[n_third] = slot->k1;
-            }
+            /* The NAMED latest, in order: one more slot, sorted, the last dropped. */
+            third[kept++] = (struct since){slot->k1, (int64_t)(uintptr_t)slot->val};
+            m365_qsort(third, kept, sizeof(*third), cmp_since);
+            kept -= kept > NAMED;
             n_third++;
         }
     }
-    size_t shown = n_third < NAMED ? n_third : NAMED;
-    m365_qsort(third, shown, sizeof(*third), m365_cmp_cstr);
+    size_t shown = kept;
     /* "2026-03-02T08:00 to 2026-03-09T08:00 (the first 7 days of mail records)", per log. */
     char when[256] = "";
     size_t ww = 0;
@@ -215,13 +232,22 @@ static void baseline_statement(struct m365_dctx *dc, const struct state *s, cons
                                (long long)(c->baseline / 86400000),
                                l == MAIL_LOG ? "mail records" : "the Graph activity log's mail reads");
     }
-    char list[1024];
-    m365_dctx_app_list(dc, third, shown, n_third, list, sizeof(list));
+    char items[NAMED][384], list[2048];
+    const char *item[NAMED];
+    for (size_t i = 0; i < shown; i++) {
+        char label[320], t[40];
+        m365_format_time(third[i].first, t, sizeof(t));
+        snprintf(items[i], sizeof(items[i]), "%s reading from %.16s",
+                 m365_dctx_app_label(dc, third[i].id, label, sizeof(label)), t);
+        item[i] = items[i];
+    }
+    m365_join_list(item, shown, n_third, list, sizeof(list));
     m365_dctx_evaluated_in_part(
         dc,
         "applications reading mail in the baseline, %s, were taken as normal: %zu application "
         "id%s, %zu of them third-party%s%s",
-        when, n_apps, n_apps == 1 ? "" : "s", n_third, n_third ? ": " : "", list);
+        when, n_apps, n_apps == 1 ? "" : "s", n_third,
+        n_third ? n_third > 1 ? ", the latest to begin first: " : ": " : "", list);
 }
 
 static void finish(struct m365_dctx *dc, void *sv)

@@ -294,20 +294,14 @@ const char *m365_dctx_app_label(struct m365_dctx *dc, const char *id, char *buf,
 size_t m365_dctx_app_list(struct m365_dctx *dc, const char *const *ids, size_t shown, size_t n,
                           char *out, size_t size)
 {
-    char label[320];
-    size_t w = 0;
-    if (size) {
-        out[0] = '\0';
+    enum { MAX = 8, LABEL = 320 };
+    char labels[MAX][LABEL];
+    const char *items[MAX];
+    shown = shown < MAX ? shown : MAX;
+    for (size_t i = 0; i < shown; i++) {
+        items[i] = m365_dctx_app_label(dc, ids[i], labels[i], LABEL);
     }
-    for (size_t i = 0; i < shown && w < size; i++) {
-        bool last = i + 1 == shown && n == shown;
-        w += (size_t)snprintf(out + w, size - w, "%s%s", i == 0 ? "" : last ? " and " : ", ",
-                              m365_dctx_app_label(dc, ids[i], label, sizeof(label)));
-    }
-    if (n > shown && w < size) {
-        w += (size_t)snprintf(out + w, size - w, " and %zu more", n - shown);
-    }
-    return w < size ? w : size ? size - 1 : 0;
+    return m365_join_list(items, shown, n, out, size);
 }
 
 bool m365_dctx_has_kind(struct m365_dctx *dc, enum m365_event_kind k)

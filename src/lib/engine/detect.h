@@ -143,8 +143,8 @@ const char *m365_dctx_app_name(struct m365_dctx *dc, const char *id);
 /* "NAME (ID)", as the consent and permission rules write an application, or the id alone when
  * nothing names it, into buf (cut to size); returns buf. */
 const char *m365_dctx_app_label(struct m365_dctx *dc, const char *id, char *buf, size_t size);
-/* The first `shown` of n application ids, labelled so, joined into out: "A", "A and B",
- * "A, B and C"; when n > shown, "A, B and 3 more". Returns the bytes written (cut to size). */
+/* The first `shown` (at most 8) of n application ids, labelled so, joined into out
+ * (m365_join_list): "A", "A and B", "A, B and C", "A, B and 3 more". */
 size_t m365_dctx_app_list(struct m365_dctx *dc, const char *const *ids, size_t shown, size_t n,
                           char *out, size_t size);
 /* Offline enrichment of an address (interned IP string from an event); never NULL. */
