@@ -194,6 +194,32 @@ static void test_parse_i64(void **state)
     assert_int_equal(m365_parse_i64("12\0003", 4, 0, 1000, &v), -1);
 }
 
+/* Lists as the summaries write them: "A", "A and B", "A, B and C", "A, B and 3 more". */
+static void test_join_list(void **state)
+{
+    (void)state;
+    const char *v[] = {"Graph Explorer", "Outlook", "MailVault Sync"};
+    char out[64];
+    assert_int_equal(m365_join_list(v, 0, 0, out, sizeof(out)), 0);
+    assert_string_equal(out, "");
+    m365_join_list(v, 1, 1, out, sizeof(out));
+    assert_string_equal(out, "Graph Explorer");
+    m365_join_list(v, 2, 2, out, sizeof(out));
+    assert_string_equal(out, "Graph Explorer and Outlook");
+    size_t n = m365_join_list(v, 3, 3, out, sizeof(out));
+    assert_string_equal(out, "Graph Explorer, Outlook and MailVault Sync");
+    assert_int_equal(n, strlen(out));
+    m365_join_list(v, 2, 5, out, sizeof(out));
+    assert_string_equal(out, "Graph Explorer, Outlook and 3 more");
+    m365_join_list(v, 1, 2, out, sizeof(out));
+    assert_string_equal(out, "Graph Explorer and 1 more");
+    /* Cut to the buffer, never past it; the length says what was kept. */
+    char small[12];
+    n = m365_join_list(v, 3, 3, small, sizeof(small));
+    assert_int_equal(n, sizeof(small) - 1);
+    assert_string_equal(small, "Graph Explo");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_op_normalise_capacity),
         cmocka_unit_test(test_case_insensitive),
         cmocka_unit_test(test_parse_i64),
+        cmocka_unit_test(test_join_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
