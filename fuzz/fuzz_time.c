@@ -3,6 +3,7 @@
  * same with extra surrounding quotes and spaces (which the parser ignores). The wrapped text
  * starts with a space, so it always takes the general parser: the unwrapped one, when it has the
  * usual "YYYY-MM-DDTHH:MM:SS[.f…][Z]" shape, takes the fast path, and the two are compared. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,8 +11,36 @@
 #include "fuzz_common.h"
 #include "m365hunt/scan.h"
 
+/* A blob path's hour: whole hours of years 1970..9999, and the same hour when written back. */
+static void path_hour(const uint8_t *data, size_t size)
+{
+    char *path = malloc(size + 1);
+    if (!path) {
+        return;
+    }
+    memcpy(path, data, size);
+    path[size] = '\0';
+    int64_t hour;
+    if (m365_path_hour(path, &hour)) {
+        if (hour % 3600000 != 0 || hour < 0 ||
+            hour >= m365_days_from_civil(10000, 1, 1) * 86400000) {
+            fuzz_fail("blob hour %lld is not a whole hour of 1970..9999", (long long)hour);
+        }
+        int y, mo, d, h, mi, sec, msec;
+        m365_civil_from_ms(hour, &y, &mo, &d, &h, &mi, &sec, &msec);
+        char again[80];
+        snprintf(again, sizeof(again), "/y=%04d/m=%02d/d=%02d/h=%02d/m=00/PT1H.json", y, mo, d, h);
+        int64_t back;
+        if (!m365_path_hour(again, &back) || back != hour) {
+            fuzz_fail("blob hour %lld written back as %s reads otherwise", (long long)hour, again);
+        }
+    }
+    free(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    path_hour(data, size);
     const char *s = (const char *)data;
     int64_t ms = 0;
     int rc = m365_time_parse(s, size, &ms);

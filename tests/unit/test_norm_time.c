@@ -556,6 +556,47 @@ static void test_format_bytes(void **state)
     assert_string_equal(small, "48.");
 }
 
+/* The hour an Azure Monitor storage blob holds, from its path; anything else is no blob. */
+static void test_path_hour(void **state)
+{
+    (void)state;
+    int64_t ms = 0, want = 0;
+    assert_int_equal(m365_time_parse("2024-01-15T10:00:00Z", 20, &want), 0);
+    const char *blob = "insights-logs-signinlogs/resourceId=/tenants/6b1f4c2e-8d3a-4f57-9c21-"
+                       "3e0a5d7b9f14/providers/Microsoft.aadiam/y=2024/m=01/d=15/h=10/m=00/"
+                       "PT1H.json";
+    assert_true(m365_path_hour(blob, &ms));
+    assert_int_equal(ms, want);
+    char buf[512];
+    snprintf(buf, sizeof(buf), "case.zip/%s.gz", blob); /* in an archive, compressed */
+    assert_true(m365_path_hour(buf, &ms));
+    assert_int_equal(ms, want);
+    assert_true(m365_path_hour("/y=2024/m=02/d=29/h=23/m=00/PT1H.json", &ms)); /* a leap day */
+    assert_int_equal(m365_time_parse("2024-02-29T23:00:00Z", 20, &want), 0);
+    assert_int_equal(ms, want);
+    static const char *const not_blobs[] = {
+        "/y=2024/m=01/d=15/h=10/m=30/PT1H.json", /* minutes other than 00 */
+        "/y=2024/m=01/d=15/h=24/m=00/PT1H.json", /* hour 24 */
+        "/y=2023/m=02/d=29/h=10/m=00/PT1H.json", /* no such day */
+        "/y=2024/m=13/d=15/h=10/m=00/PT1H.json",
+        "/y=2024/m=01/d=00/h=10/m=00/PT1H.json",
+        "/y=1969/m=12/d=31/h=10/m=00/PT1H.json",
+        "/y=2024/m=01/d=15/h=10/PT1H.json",          /* a part missing */
+        "/y=2024/m=01/d=15/x=10/m=00/PT1H.json",     /* another key */
+        "/y=2024/m=01/d=15/h=/m=00/PT1H.json",       /* no digits */
+        "/y=12024/m=01/d=15/h=10/m=00/PT1H.json",    /* five-digit year */
+        "y=2024/m=01/d=15/h=10/m=00/PT1H.json",      /* no '/' before y= */
+        "/y=2024/m=01/d=15/h=10/m=00/PT1M.json",     /* not an hour's blob */
+        "/y=2024/m=01/d=15/h=10/m=00/PT1H.jsonl",
+        "PT1H.json",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(not_blobs) / sizeof(not_blobs[0]); i++) {
+        assert_false(m365_path_hour(not_blobs[i], &ms));
+    }
+    assert_false(m365_path_hour(NULL, &ms));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -574,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_format_time_like_snprintf),
         cmocka_unit_test(test_canonical_fast_path_agrees),
         cmocka_unit_test(test_format_bytes),
+        cmocka_unit_test(test_path_hour),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

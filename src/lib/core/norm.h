@@ -12,6 +12,12 @@
  * Returns 0 on success, -1 when the text is not a valid time. */
 int m365_time_parse(const char *s, size_t len, int64_t *out_ms);
 
+/* The hour an Azure Monitor storage blob holds, from its path as diagnostic settings name it
+ * (".../y=2024/m=01/d=15/h=10/m=00/PT1H.json", a trailing ".gz" allowed): its first
+ * millisecond, UTC. false for any other path. The blob holds that hour's records, so it covers
+ * the whole hour, whatever times its first and last records carry. */
+bool m365_path_hour(const char *path, int64_t *start_ms);
+
 /* Days since 1970-01-01 for a proleptic Gregorian date. */
 int64_t m365_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Inverse of the above for a UTC millisecond time. */

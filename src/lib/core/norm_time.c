@@ -346,3 +346,61 @@ int m365_time_parse(const char *s, size_t len, int64_t *out_ms)
     *out_ms = v;
     return 0;
 }
+
+/* The number after "<key>=" ending at end (exclusive): 1..4 digits; -1 when absent. */
+static int path_field(const char *p, const char *end, const char **start, char key)
+{
+    const char *q = end;
+    int v = 0, mul = 1, n = 0;
+    while (q > p && q[-1] >= '0' && q[-1] <= '9' && n < 4) {
+        q--;
+        v += (q[0] - '0') * mul;
+        mul *= 10;
+        n++;
+    }
+    if (n == 0 || q - p < 3 || q[-1] != '=' || q[-2] != key || q[-3] != '/') {
+        return -1;
+    }
+    *start = q - 3;
+    return v;
+}
+
+bool m365_path_hour(const char *path, int64_t *start_ms)
+{
+    if (!path) {
+        return false;
+    }
+    size_t n = strlen(path);
+    static const char blob[] = "/PT1H.json";
+    const size_t bl = sizeof(blob) - 1;
+    if (n >= bl + 3 && strcmp(path + n - 3, ".gz") == 0) {
+        n -= 3;
+    }
+    if (n < bl || strncmp(path + n - bl, blob, bl) != 0) {
+        return false;
+    }
+    /* Backwards from the blob's name: m=00, h, d, m, y. */
+    const char *end = path + n - bl, *at;
+    int v[5];
+    static const char keys[5] = {'m', 'h', 'd', 'm', 'y'};
+    for (int i = 0; i < 5; i++) {
+        v[i] = path_field(path, end, &at, keys[i]);
+        if (v[i] < 0) {
+            return false;
+        }
+        end = at;
+    }
+    int minute = v[0], hour = v[1], day = v[2], month = v[3], year = v[4];
+    if (minute != 0 || hour > 23 || day < 1 || day > 31 || month < 1 || month > 12 ||
+        year < 1970 || year > 9999) {
+        return false;
+    }
+    int64_t days = m365_days_from_civil(year, (unsigned)month, (unsigned)day);
+    int y, mo, d, h, mi, sec, ms;
+    m365_civil_from_ms(days * 86400000, &y, &mo, &d, &h, &mi, &sec, &ms);
+    if (mo != month || d != day) {
+        return false; /* 31 February */
+    }
+    *start_ms = days * 86400000 + (int64_t)hour * 3600000;
+    return true;
+}

@@ -84,8 +84,8 @@ struct user {
 };
 
 struct span {
-    int64_t first, last;
-    uint8_t cats; /* bit per CAT_* present in the file */
+    int64_t first, last; /* its sign-ins', or the hour an Azure Monitor blob holds, the wider */
+    uint8_t cats;        /* bit per CAT_* present in the file */
 };
 
 struct state {
@@ -299,9 +299,16 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     const char *file = ev->evidence.file ? ev->evidence.file : "-";
     bool fresh;
     struct span *sp = m365_map_obtain(&s->files, file, NULL, sizeof(*sp), &fresh);
+    if (sp && fresh) {
+        /* A storage blob (".../h=02/m=00/PT1H.json") holds its whole hour, however few
+         * sign-ins it has: the night is covered hour by hour, not only between two records. */
+        int64_t hour;
+        bool blob = m365_path_hour(file, &hour);
+        sp->first = blob && hour < ev->time_ms ? hour : ev->time_ms;
+        sp->last = blob ? hour + 3600000 - 1 : ev->time_ms;
+    }
     if (sp) {
-        sp->first = fresh ? ev->time_ms : sp->first;
-        sp->last = ev->time_ms; /* events arrive in time order */
+        sp->last = ev->time_ms > sp->last ? ev->time_ms : sp->last; /* events in time order */
         sp->cats |= (uint8_t)(1u << cat);
     }
     if (ev->result != M365_RESULT_SUCCESS) {

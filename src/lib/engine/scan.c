@@ -1698,13 +1698,21 @@ static void span_reset(int64_t span[][2])
     }
 }
 
-/* One file's spans per log source go to the coverage lists. */
-static bool cover_add(struct m365_scan *s, int64_t span[][2])
+/* One file's spans per log source go to the coverage lists; an Azure Monitor storage blob
+ * (".../h=02/m=00/PT1H.json") covers its whole hour. */
+static bool cover_add(struct m365_scan *s, const char *path, int64_t span[][2])
 {
     bool ok = true;
+    int64_t hour;
+    bool blob = m365_path_hour(path, &hour);
     for (int l = 0; l < M365_LOG__COUNT; l++) {
         if (span[l][0] != INT64_MIN) {
-            ok &= m365_intervals_add(&s->cover[l], span[l][0], span[l][1]);
+            int64_t a = span[l][0], b = span[l][1];
+            if (blob) {
+                a = hour < a ? hour : a;
+                b = hour + 3600000 - 1 > b ? hour + 3600000 - 1 : b;
+            }
+            ok &= m365_intervals_add(&s->cover[l], a, b);
         }
     }
     span_reset(span);
@@ -3182,7 +3190,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     }
     for (size_t i = 0; i < s->n_events; i++) {
         while (fi + 1 < s->n_files && s->files[fi + 1].first_event <= i) {
-            cover_ok &= cover_add(s, span);
+            cover_ok &= cover_add(s, s->files[fi].st.path, span);
             fi++;
         }
         struct file_entry *f = &s->files[fi];
@@ -3206,7 +3214,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
         int64_t *sp = span[ls - s->log_stats];
         widen_span(&sp[0], &sp[1], ev->time_ms);
     }
-    cover_ok &= cover_add(s, span);
+    cover_ok &= cover_add(s, s->n_files ? s->files[fi].st.path : NULL, span);
     if (!cover_ok) {
         free(dup);
         return M365_E_NOMEM;

@@ -1106,6 +1106,51 @@ def main_graph():
     build_pos_la_graph_shared()
 
 
+# The storage account's hourly blobs, as diagnostic settings name them: each holds its hour's
+# records of one category, one per line.
+def azmon_blob(category, hour):
+    d = datetime.strptime(hour, "%Y-%m-%dT%H")
+    return ("insights-logs-%s/resourceId=/tenants/%s/providers/Microsoft.aadiam/"
+            "y=%04d/m=%02d/d=%02d/h=%02d/m=00/PT1H.json"
+            % (category, TENANT, d.year, d.month, d.day, d.hour))
+
+
+def azmon_lines(signins):
+    def write(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        jsonl([azmon_signin(x) for x in signins], path)
+    return write
+
+
+# pos_azmon_hour_blobs_cover_the_night: marcus's mail read from Azure at 02:14-02:26 with a
+# token no sign-in issued, in a night whose sign-in blobs hold one or two records an hour (a
+# colleague's phone refreshing, another working late). Each blob covers its hour: the reads
+# are checked and reported (before, only the minutes between a blob's first and last record
+# counted, and the reads fell outside: low, unverified).
+def build_pos_azmon_hour_blobs():
+    inter, ual = forged_reads_from_azure([GRAPH_EXPLORER] * 3)
+    night_inter = {"2026-03-08T01": [SignIn("2026-03-08T01:47:12", "ken", "teams", "198.51.100.71")],
+                   "2026-03-08T02": [SignIn("2026-03-08T02:03:31", "ken", "owa", "198.51.100.71")]}
+    night_ni = {"2026-03-08T01": [SignIn("2026-03-08T01:22:05", "dana", "mobile", "198.51.100.21", False)],
+                "2026-03-08T02": [SignIn("2026-03-08T02:40:18", "dana", "mobile", "198.51.100.21", False)]}
+    files = [(azmon_blob("signinlogs", h), azmon_lines(v)) for h, v in night_inter.items()]
+    files += [(azmon_blob("noninteractiveusersigninlogs", h), azmon_lines(v))
+              for h, v in night_ni.items()]
+    files += [("audit-2026-03-08.jsonl", lambda p: jsonl(ual, p)),
+              ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))]
+    case("pos_azmon_hour_blobs_cover_the_night",
+         [{"severity": "high",
+           "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
+                        "apps": [GRAPH_EXPLORER], "mailboxes": [upn("marcus")]},
+           "summary_contains": "no sign-in from 20.81.111.85",
+           "details": {"records": 3, "from_hosting": True,
+                       "coverage_minutes": {"interactive": 74, "non-interactive": 74},
+                       "records_outside_coverage": 1,  # his own read at the office, 03-06
+                       "client_apps_never_signed_in": [GRAPH_EXPLORER]}}],
+         files, args=TAGS_ARGS)
+
+
 main()
 main_graph()
-build_pos_ual_only_two_clients()  # last: the cases before it keep their random draws
+build_pos_ual_only_two_clients()  # the cases before it keep their random draws
+build_pos_azmon_hour_blobs()  # last, for the same reason
