@@ -48,6 +48,7 @@ struct state {
     struct m365_map seen;     /* app id -> the time of its first read (int64_t in the pointer) */
     struct m365_map newapps;  /* app id -> struct newapp */
 };
+_Static_assert(sizeof(uintptr_t) >= sizeof(int64_t), "a time fits a map value");
 
 static void init(struct m365_dctx *dc, void *sv)
 {
