@@ -568,3 +568,13 @@ void fuzz_scan_path(const char *path, size_t size, const char *input_format)
     }
     m365_scan_free(s);
 }
+
+char *fuzz_cstr(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (s) {
+        memcpy(s, data, size);
+        s[size] = '\0';
+    }
+    return s;
+}

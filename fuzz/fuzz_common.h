@@ -17,6 +17,10 @@
 /* Every target defines this (libFuzzer's entry point; fuzz_replay.c calls it too). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The fuzzed bytes as a C string (malloc'd, NUL after them; an inner NUL ends it early), or
+ * NULL when out of memory. */
+char *fuzz_cstr(const uint8_t *data, size_t size);
+
 /* Prints the message and aborts. */
 _Noreturn void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

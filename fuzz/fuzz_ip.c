@@ -102,12 +102,10 @@ static void check_i64(const char *s, size_t size)
  * shorter than a third, and once is enough. */
 static void check_one_line(const char *s, size_t size)
 {
-    char *t = malloc(size + 1);
+    char *t = fuzz_cstr((const uint8_t *)s, size);
     if (!t) {
         return;
     }
-    memcpy(t, s, size);
-    t[size] = '\0';
     size_t in = strlen(t);
     size_t n = m365_one_line(t);
     if (n != strlen(t) || n > in) {

@@ -14,12 +14,10 @@
 /* A blob path's hour: whole hours of years 1970..9999, and the same hour when written back. */
 static void path_hour(const uint8_t *data, size_t size)
 {
-    char *path = malloc(size + 1);
+    char *path = fuzz_cstr(data, size);
     if (!path) {
         return;
     }
-    memcpy(path, data, size);
-    path[size] = '\0';
     int64_t hour;
     if (m365_path_hour(path, &hour)) {
         if (hour % 3600000 != 0 || hour < 0 ||
