@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../core/norm.h"
 #include "sim.h"
 
 #define UAL_STREAMS ((1u << ST_EXO) | (1u << ST_SPO) | (1u << ST_GEN))
@@ -596,7 +597,9 @@ static const char *entra_name(uint8_t st, uint8_t fmt)
     return fmt == F_GRAPH ? graph[st] : (fmt == F_LA_JSON || fmt == F_LA_CSV) ? la[st] : cat[st];
 }
 
-static void file_path(struct sim *s, uint8_t st, uint8_t fmt, int64_t day, char *out, size_t n)
+/* day: the local day's midnight (UTC ms); hour: for azmon-pt1h, the UTC hour the blob holds. */
+static void file_path(struct sim *s, uint8_t st, uint8_t fmt, int64_t day, int64_t hour,
+                      char *out, size_t n)
 {
     char date[16] = "1970-01-01", compact[16];
     struct sbuf b = {0};
@@ -626,9 +629,16 @@ static void file_path(struct sim *s, uint8_t st, uint8_t fmt, int64_t day, char 
         snprintf(out, n, "purview/Search-UnifiedAuditLog_%s_%s.csv%s", date, ual_content(st), gz);
         break;
     case F_GRAPH: snprintf(out, n, "entra/%s_%s.json%s", entra_name(st, fmt), date, gz); break;
-    case F_AZMON_PT1H:
-        snprintf(out, n, "azmon/insights-logs-%s/%s/PT1H.json%s", lower, date, gz);
+    case F_AZMON_PT1H: {
+        /* The storage account's blob of one hour, as diagnostic settings name it. */
+        int y, mo, dd, h, mi, sec, ms;
+        m365_civil_from_ms(hour, &y, &mo, &dd, &h, &mi, &sec, &ms);
+        snprintf(out, n,
+                 "azmon/insights-logs-%s/resourceId=/tenants/%s/providers/Microsoft.aadiam/"
+                 "y=%04d/m=%02d/d=%02d/h=%02d/m=00/PT1H.json%s",
+                 lower, s->tenant.id, y, mo, dd, h, gz);
         break;
+    }
     case F_AZMON_EVENTHUB: snprintf(out, n, "azmon/eventhub-%s-%s.json%s", lower, date, gz); break;
     default:
         if (ual_stream) {
@@ -660,7 +670,7 @@ static void graph_page_head(struct file *f)
 }
 
 static int file_open(struct sim *s, struct file *f, uint8_t st, uint8_t fmt, int64_t day,
-                     uint64_t total)
+                     int64_t hour, uint64_t total)
 {
     memset(f, 0, sizeof(*f));
     f->s = s;
@@ -670,7 +680,7 @@ static int file_open(struct sim *s, struct file *f, uint8_t st, uint8_t fmt, int
     f->office = ((1u << st) & UAL_STREAMS) != 0;
     sim_rng_seed(&f->rng, s->opt->seed, 0x5100000ull + (uint64_t)(day / SIM_DAY_MS) * 16 + st);
     char rel[512];
-    file_path(s, st, fmt, day, rel, sizeof(rel));
+    file_path(s, st, fmt, day, hour, rel, sizeof(rel));
     if (sim_mkdirs(s, rel) != 0) {
         sim_error(s, "%s/%s: cannot create the folder: %s", s->out_dir, rel, strerror(errno));
         return -1;
@@ -1153,25 +1163,42 @@ int sim_write_day(struct sim *s, struct sim_day *d, struct sim_ev **evs, uint32_
         if (!total) {
             continue;
         }
+        /* A storage account writes one blob an hour (azmon-pt1h); the others, one file a day. */
+        bool hourly = fmt == F_AZMON_PT1H;
         struct file f;
-        if (file_open(s, &f, (uint8_t)st, fmt, d->start, total) != 0) {
-            rc = -1;
-            break;
-        }
+        bool open = false;
+        int64_t hour = INT64_MIN;
         bool rev = sim_fmts[fmt].newest_first;
-        for (uint32_t k = 0; k < count[st]; k++) {
+        for (uint32_t k = 0; k < count[st] && rc == 0; k++) {
             uint32_t j = rev ? count[st] - 1 - k : k;
             const struct sim_ev *e = evs[idx[start[st] + j]];
-            if (renderable(e, fmt)) {
-                file_record(&f, &x, e);
+            if (!renderable(e, fmt)) {
+                continue;
             }
+            int64_t h = hourly ? e->t - e->t % SIM_HOUR_MS : d->start;
+            if (open && h != hour) {
+                rc = file_close(&f) != 0 ? -1 : 0;
+                open = false;
+            }
+            if (!open && rc == 0) {
+                if (file_open(s, &f, (uint8_t)st, fmt, d->start, h, total) != 0) {
+                    rc = -1;
+                    break;
+                }
+                open = true;
+                hour = h;
+            }
+            file_record(&f, &x, e);
         }
         if (x.rec.oom || x.aux.oom || x.line.oom) {
             sim_error(s, "out of memory rendering records");
             rc = -1;
         }
-        if (file_close(&f) != 0) {
+        if (open && file_close(&f) != 0) {
             rc = -1;
+        }
+        if (rc != 0) {
+            break;
         }
     }
     sb_free(&x.rec);
