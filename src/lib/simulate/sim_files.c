@@ -36,7 +36,7 @@ const struct sim_fmt_info sim_fmts[F__N] = {
                  ENTRA_STREAMS, true},
     [F_AZMON_PT1H] = {"azmon-pt1h", "azmon-json",
                       "Entra diagnostic records (sign-ins, audits, Graph activity) in a storage "
-                      "account PT1H.json (one per line)",
+                      "account's hourly PT1H.json blobs (one per line)",
                       ENTRA_STREAMS | GRAPH_ACTIVITY, false},
     [F_AZMON_EVENTHUB] = {"azmon-eventhub", "azmon-json",
                           "Entra diagnostic records as Event Hub messages {\"records\":[…]}",
