@@ -7,7 +7,6 @@
  * Microsoft's own clients are in a table, and the tenant snapshot lists every service
  * principal. The rules ask only when they report, so the events are walked once, on the first
  * question, by whichever detection thread asks it. */
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -22,15 +21,14 @@ void m365_app_names_init(struct m365_app_names *n)
 {
     memset(n, 0, sizeof(*n));
     atomic_init(&n->client_named_kinds, 0);
-    atomic_init(&n->built, false);
-    pthread_mutex_init(&n->mu, NULL);
+    m365_once_init(&n->built);
 }
 
 void m365_app_names_free(struct m365_app_names *n)
 {
     m365_map_free(&n->names);
     m365_map_free(&n->directory);
-    pthread_mutex_destroy(&n->mu);
+    m365_once_destroy(&n->built);
 }
 
 /* The earliest record that names an id gives its name; false when out of memory. */
@@ -168,14 +166,9 @@ const char *m365_app_names_get(struct m365_scan *s, struct m365_app_names *n, co
     /* Interned here, not taken as the caller's: a key from a buffer would miss in silence. */
     const char *key = m365_scan_intern_lower(s, id, strlen(id));
     const char *name = NULL;
-    /* Built once, by the first to ask; read-only after (as the object ids: scan.c). */
-    if (!atomic_load_explicit(&n->built, memory_order_acquire)) {
-        pthread_mutex_lock(&n->mu);
-        if (!atomic_load_explicit(&n->built, memory_order_relaxed)) {
-            build(s, n);
-            atomic_store_explicit(&n->built, true, memory_order_release);
-        }
-        pthread_mutex_unlock(&n->mu);
+    if (m365_once_begin(&n->built)) {
+        build(s, n);
+        m365_once_end(&n->built);
     }
     if (key && n->names.n) {
         name = m365_map_get(&n->names, key, NULL);

@@ -279,8 +279,7 @@ struct m365_scan {
     struct m365_incidents *incidents;
     struct m365_map vips; /* lower-cased UPN (interned) -> 1 */
     struct m365_map object_ids; /* Entra object id -> UPN (object_ids.c) */
-    atomic_bool object_ids_ready;  /* built: before the detections, or on the first question */
-    pthread_mutex_t object_ids_mu; /* the build on the first question */
+    struct m365_once object_ids_once; /* built before the detections, or on the first question */
     struct m365_app_names app_names;
     struct m365_coverage *coverage;
     struct m365_cut_search *cut_searches; /* cut_searches() */
@@ -469,7 +468,7 @@ enum m365_status m365_scan_new(struct m365_scan **out, const struct m365_scan_op
     m365_arena_use_region(&s->arena, &s->region);
     pthread_mutex_init(&s->kept_mu, NULL);
     pthread_mutex_init(&s->id_mu, NULL);
-    pthread_mutex_init(&s->object_ids_mu, NULL);
+    m365_once_init(&s->object_ids_once);
     m365_app_names_init(&s->app_names);
     if (m365_rule_config_init(&s->rules) != M365_OK) {
         m365_scan_free(s);
@@ -612,7 +611,7 @@ void m365_scan_free(struct m365_scan *s)
     pthread_mutex_destroy(&s->kept_mu);
     free(s->id_text);
     pthread_mutex_destroy(&s->id_mu);
-    pthread_mutex_destroy(&s->object_ids_mu);
+    m365_once_destroy(&s->object_ids_once);
     for (size_t i = 0; i < s->n_files; i++) {
         free(s->files[i].path);
     }
@@ -3011,15 +3010,10 @@ const struct m365_snap_ctx *m365_scan_snap_ctx(struct m365_scan *s)
 
 const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id)
 {
-    if (!atomic_load_explicit(&s->object_ids_ready, memory_order_acquire) && id &&
-        m365_is_guid(id, strlen(id))) {
-        pthread_mutex_lock(&s->object_ids_mu);
-        if (!atomic_load_explicit(&s->object_ids_ready, memory_order_relaxed)) {
-            /* out of memory: the ids not yet named stay ids */
-            (void)m365_object_ids_build(s, &s->object_ids);
-            atomic_store_explicit(&s->object_ids_ready, true, memory_order_release);
-        }
-        pthread_mutex_unlock(&s->object_ids_mu);
+    if (id && m365_is_guid(id, strlen(id)) && m365_once_begin(&s->object_ids_once)) {
+        /* out of memory: the ids not yet named stay ids */
+        (void)m365_object_ids_build(s, &s->object_ids);
+        m365_once_end(&s->object_ids_once);
     }
     return m365_object_ids_upn(s, &s->object_ids, id);
 }
@@ -3258,9 +3252,10 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     /* Graph requests name accounts by id at every turn: the ids are named before the
      * detections. Without them a question is rare: m365_scan_upn_of_id answers it. */
     if (st == M365_OK && s->n_sorted &&
-        memchr(m365_scan_event_kinds(s), M365_EV_GRAPH_REQUEST, s->n_sorted)) {
+        memchr(m365_scan_event_kinds(s), M365_EV_GRAPH_REQUEST, s->n_sorted) &&
+        m365_once_begin(&s->object_ids_once)) {
         st = m365_object_ids_build(s, &s->object_ids);
-        atomic_store_explicit(&s->object_ids_ready, true, memory_order_release);
+        m365_once_end(&s->object_ids_once);
     }
     if (st == M365_OK) {
         st = m365_detect_run(s, &s->rules, &s->detect);

@@ -1,11 +1,11 @@
 /* Library-internal view of a scan, for readers and detections. */
 #ifndef M365_SCAN_INTERNAL_H
 #define M365_SCAN_INTERNAL_H
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
 #include "../core/map.h"
+#include "../core/once.h"
 #include "m365hunt/scan.h"
 
 struct m365_scan;
@@ -108,10 +108,10 @@ const char *m365_scan_upn_of_id(struct m365_scan *s, const char *id);
  * it, else the tenant snapshot's service principals. The events are walked once, on the first
  * question. m365_scan_app_name (m365hunt/scan.h) is safe from the detection threads. */
 struct m365_app_names {
-    pthread_mutex_t mu;        /* the build, by the first to ask */
-    struct m365_map names;     /* lower-case interned app id -> display name, from sign-ins */
+    struct m365_once built;    /* by the first to ask; the maps are read-only from then on */
+    struct m365_map names;     /* lower-case interned app id -> display name, from sign-ins
+                                * and Defender's rows */
     struct m365_map directory; /* the same from directory changes (app_names.c) */
-    atomic_bool built;         /* the maps are read-only from then on */
     /* Bit per event kind of which some record names its client app beside it (Defender's
      * CloudAppEvents rows): only those kinds are walked for it. Set by the reading threads. */
     _Atomic uint32_t client_named_kinds;
