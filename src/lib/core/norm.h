@@ -17,6 +17,13 @@ int m365_time_parse(const char *s, size_t len, int64_t *out_ms);
  * millisecond, UTC. false for any other path. The blob holds that hour's records, so it covers
  * the whole hour, whatever times its first and last records carry. */
 bool m365_path_hour(const char *path, int64_t *start_ms);
+/* A span [*first, *last] (ms) widened to hold the whole hour that starts at `hour`. */
+static inline void m365_span_hold_hour(int64_t hour, int64_t *first, int64_t *last)
+{
+    const int64_t end = hour + 3600000 - 1;
+    *first = hour < *first ? hour : *first;
+    *last = end > *last ? end : *last;
+}
 
 /* Days since 1970-01-01 for a proleptic Gregorian date. */
 int64_t m365_days_from_civil(int64_t y, unsigned m, unsigned d);

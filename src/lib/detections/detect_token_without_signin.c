@@ -303,9 +303,10 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
         /* A storage blob (".../h=02/m=00/PT1H.json") holds its whole hour, however few
          * sign-ins it has: the night is covered hour by hour, not only between two records. */
         int64_t hour;
-        bool blob = m365_path_hour(file, &hour);
-        sp->first = blob && hour < ev->time_ms ? hour : ev->time_ms;
-        sp->last = blob ? hour + 3600000 - 1 : ev->time_ms;
+        sp->first = sp->last = ev->time_ms;
+        if (m365_path_hour(file, &hour)) {
+            m365_span_hold_hour(hour, &sp->first, &sp->last);
+        }
     }
     if (sp) {
         sp->last = ev->time_ms > sp->last ? ev->time_ms : sp->last; /* events in time order */

@@ -99,40 +99,38 @@ static void build(struct m365_scan *s, struct m365_app_names *n)
 {
     size_t ne = m365_scan_n_events(s);
     const uint8_t *kinds = m365_scan_event_kinds(s);
+    /* The kinds that can name an application; each such event is unpacked once. */
     uint32_t client_named = atomic_load(&n->client_named_kinds);
+    uint32_t wanted = client_named | 1u << M365_EV_DIRECTORY | 1u << M365_EV_EXCHANGE_ADMIN |
+                      1u << M365_EV_SIGNIN;
     struct m365_event buf;
     for (size_t i = 0; i < ne; i++) {
-        if (kinds[i] < 32 && (client_named >> kinds[i] & 1u)) {
-            /* A mail read in Defender's CloudAppEvents: the row names the app that read. */
-            const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-            if (ev && !put_id(s, &n->names, ev->client_app_id,
-                              m365_event_extra(ev, M365_CLIENT_NAME_EXTRA))) {
-                return;
-            }
-            if (kinds[i] != M365_EV_SIGNIN && kinds[i] != M365_EV_DIRECTORY &&
-                kinds[i] != M365_EV_EXCHANGE_ADMIN) {
-                continue;
-            }
+        if (kinds[i] >= 32 || !(wanted >> kinds[i] & 1u)) {
+            continue;
+        }
+        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
+        if (!ev) {
+            continue;
+        }
+        /* A mail read in Defender's CloudAppEvents: the row names the app that read. */
+        if ((client_named >> kinds[i] & 1u) &&
+            !put_id(s, &n->names, ev->client_app_id,
+                    m365_event_extra(ev, M365_CLIENT_NAME_EXTRA))) {
+            return; /* out of memory: the ids not yet named stay ids */
         }
         if (kinds[i] == M365_EV_DIRECTORY) {
-            const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-            if (ev && !put_directory(s, &n->directory, ev)) {
-                return; /* out of memory: the ids not yet named stay ids */
+            if (!put_directory(s, &n->directory, ev)) {
+                return;
             }
             continue;
         }
         if (kinds[i] == M365_EV_EXCHANGE_ADMIN) {
-            const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-            if (ev && !put_exchange_sp(s, &n->directory, ev)) {
+            if (!put_exchange_sp(s, &n->directory, ev)) {
                 return;
             }
             continue;
         }
         if (kinds[i] != M365_EV_SIGNIN) {
-            continue;
-        }
-        const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-        if (!ev) {
             continue;
         }
         if (ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL &&

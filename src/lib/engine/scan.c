@@ -1706,12 +1706,10 @@ static bool cover_add(struct m365_scan *s, const char *path, int64_t span[][2])
     bool blob = m365_path_hour(path, &hour);
     for (int l = 0; l < M365_LOG__COUNT; l++) {
         if (span[l][0] != INT64_MIN) {
-            int64_t a = span[l][0], b = span[l][1];
             if (blob) {
-                a = hour < a ? hour : a;
-                b = hour + 3600000 - 1 > b ? hour + 3600000 - 1 : b;
+                m365_span_hold_hour(hour, &span[l][0], &span[l][1]);
             }
-            ok &= m365_intervals_add(&s->cover[l], a, b);
+            ok &= m365_intervals_add(&s->cover[l], span[l][0], span[l][1]);
         }
     }
     span_reset(span);
