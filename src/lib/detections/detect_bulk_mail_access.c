@@ -1,11 +1,13 @@
-/* bulk-mail-access: one principal syncing or binding unusually much mail in a short time, and
- * throttling, after which Exchange stops logging the mailbox's reads for 24 hours. */
+/* bulk-mail-access: one principal syncing or binding unusually much mail in a short time, or
+ * asking Graph for a mailbox's messages unusually often or for much of it, and throttling, after
+ * which Exchange stops logging the mailbox's reads for 24 hours. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/json_out.h"
 #include "../core/map.h"
+#include "../core/norm.h"
 #include "../engine/detect.h"
 #include "m365_ids.h"
 #include "mail_util.h"
@@ -15,6 +17,8 @@ struct cfg {
     int64_t window;
     uint32_t min_items;   /* items bound within the window */
     uint32_t min_folders; /* folders synced within the window */
+    uint32_t min_graph_requests; /* Graph requests for messages within the window */
+    uint32_t min_graph_mib;      /* MiB of messages Graph returned within the window */
     int64_t established;  /* an app reading from the start of the mail records is baseline */
 };
 
@@ -25,9 +29,15 @@ static const struct m365_param_def params[] = {
                "items bound (MailAccessType Bind) within the window"),
     M365_PARAM("min_folders", M365_PARAM_UINT, "50", struct cfg, min_folders,
                "folders synchronised (MailAccessType Sync) within the window"),
+    M365_PARAM("min_graph_requests", M365_PARAM_UINT, "300", struct cfg, min_graph_requests,
+               "successful Graph requests for a mailbox's messages (MicrosoftGraphActivityLogs) "
+               "within the window"),
+    M365_PARAM("min_graph_mib", M365_PARAM_UINT, "50", struct cfg, min_graph_mib,
+               "MiB of messages those requests returned (ResponseSizeBytes) within the window"),
     M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
-               "an application already reading mail this soon after the MailItemsAccessed "
-               "records start, and at least 12 hours before its bulk reads (a backup product "
+               "an application already reading mail this soon after the records of a log "
+               "that shows its reads start (MailItemsAccessed, the Graph activity log), and at "
+               "least 12 hours before its bulk reads (a backup product "
                "taking in a migrated mailbox), is baseline: its bulk reads are no finding, its "
                "throttling is reported at low"),
 };
@@ -39,14 +49,25 @@ static const struct m365_param_def params[] = {
 #define RING_MAX 4096 /* records kept per principal for the sliding window */
 #define MAX_EV 64
 
+/* A record in a principal's window: items bound, folders synchronised or, for a Graph request,
+ * the bytes it returned (each record counts one of them), and the record, for the evidence of
+ * a window that turns bulk. 16 bytes: a busy session's window holds thousands. */
+enum { REC_BIND, REC_SYNC, REC_GRAPH };
+#define REC_N_MAX 0x3fffffffu
 struct rec {
     int64_t t;
-    uint32_t items, folders;
+    uint32_t ref;
+    uint32_t n : 30, kind : 2;
 };
+
+/* The logs that show mail reads, each with its own start: an application is baseline in the log
+ * that shows its reads from the start, whenever another log begins. */
+enum { MAIL_LOG, GRAPH_LOG, N_LOGS };
 
 /* A principal: the session when the record has one, else account + client + address. */
 struct principal {
     const char *user, *client, *ip;
+    const char *sp; /* an app-only Graph request's service principal */
     const char *app_key; /* the client's case-blind key, when an application read */
     bool owner_client; /* the owner through a Microsoft client: a new device's first sync */
     bool app;          /* every read by an application, not one of Microsoft's clients */
@@ -54,8 +75,8 @@ struct principal {
     bool not_owner;     /* any read by someone other than the owner */
     struct rec *ring; /* grows on demand: most sessions hold a handful of records */
     size_t cap, head, n;
-    uint64_t win_items, win_folders;
-    uint64_t peak_items, peak_folders;
+    uint64_t win_items, win_folders, win_requests, win_bytes;
+    uint64_t peak_items, peak_folders, peak_requests, peak_bytes;
     bool bulk, throttled;
     int64_t bulk_at, throttled_at;
     /* The mailboxes it read: the first one, and all of them in the map once there is a
@@ -66,43 +87,126 @@ struct principal {
      * mail session, tens of thousands in a large tenant, and few ever report. */
     const struct m365_event **ev;
     uint32_t n_ev;
+    bool n_ev_throttled; /* evidence kept for throttling before the reads turned bulk */
+    uint32_t last_ref;   /* the last bulk or throttled record, kept or not: the finding ends there */
 };
 
 struct state {
     struct m365_map principals; /* (key1, key2) -> struct principal */
-    struct m365_map app_first;  /* application -> its first mail read (int64_t) */
-    int64_t mail_start;         /* the first mail record; 0 until there is one */
-    bool started;
+    struct m365_map app_first;  /* application -> its first mail read in each log (int64_t[]) */
+    int64_t mail_start[N_LOGS]; /* each log's first mail record; INT64_MIN until there is one */
 };
+
+static void init(struct m365_dctx *dc, void *sv)
+{
+    struct state *s = sv;
+    for (int l = 0; l < N_LOGS; l++) {
+        s->mail_start[l] = INT64_MIN;
+    }
+    if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
+        !m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST)) {
+        m365_dctx_not_evaluated(dc, "needs MailItemsAccessed records (Audit Premium: E5 or the "
+                                    "add-on) or Microsoft Graph activity logs; the evidence "
+                                    "holds neither");
+    }
+}
+
+/* Who made a Graph request: the UPN its caller's object id goes by, else the id; none for an
+ * app-only request, whose caller is the service principal. The request names the mailbox by
+ * UPN or by its owner's object id, /me by the caller's. */
+static const char *graph_caller(struct m365_dctx *dc, const struct m365_event *ev)
+{
+    if (!ev->actor_id || ev->actor_type != M365_ACTOR_USER) {
+        return NULL;
+    }
+    const char *upn = m365_dctx_upn_of_id(dc, m365_dctx_lower_key(dc, ev->actor_id));
+    return upn ? upn : ev->actor_id;
+}
+
+static const char *graph_mailbox(struct m365_dctx *dc, const struct m365_event *ev)
+{
+    const char *named = m365_dctx_upn_of_id(dc, ev->mail->mailbox_upn);
+    return named ? named : ev->mail->mailbox_upn;
+}
+
+/* A user's request for another person's mailbox. Object ids are unique, so one that is not the
+ * caller's names someone else; a UPN is compared with the UPN the caller's id goes by, and when
+ * nothing names the caller it is not taken for someone else's. An app-only request has no owner
+ * to differ from (the application's ladder applies). */
+static bool graph_not_owner(const struct m365_event *ev, const char *who, const char *box)
+{
+    const char *raw = ev->mail->mailbox_upn;
+    if (ev->actor_type != M365_ACTOR_USER || !ev->actor_id || m365_ieq(raw, ev->actor_id)) {
+        return false;
+    }
+    if (!strchr(raw, '@')) {
+        return true;
+    }
+    return who != ev->actor_id && !m365_ieq(who, box);
+}
+
+static void window_add(struct principal *p, const struct rec *r, int sign)
+{
+    uint64_t *w = r->kind == REC_GRAPH  ? &p->win_bytes
+                  : r->kind == REC_SYNC ? &p->win_folders
+                                        : &p->win_items;
+    *w += sign > 0 ? r->n : -(uint64_t)r->n;
+    p->win_requests += sign > 0 ? (r->kind == REC_GRAPH) : -(uint64_t)(r->kind == REC_GRAPH);
+}
+
+static void keep_ev(struct principal *p, const struct m365_event *kept)
+{
+    if (!p->ev) {
+        p->ev = malloc(MAX_EV * sizeof(*p->ev));
+    }
+    if (p->ev && kept && p->n_ev < MAX_EV) {
+        p->ev[p->n_ev++] = kept;
+    }
+}
 
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
-    if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE) {
+    /* A Graph request read mail when it succeeded; it says how much it returned, not how many
+     * messages. */
+    if (!ev->mail || !ev->mail->mailbox_upn || ev->time_ms == M365_TIME_NONE ||
+        (ev->kind == M365_EV_GRAPH_REQUEST && ev->result != M365_RESULT_SUCCESS)) {
         return;
     }
+    bool graph = ev->kind == M365_EV_GRAPH_REQUEST;
+    int log = graph ? GRAPH_LOG : MAIL_LOG;
     const char *client = m365_mail_client(ev);
-    if (!s->started) {
-        s->mail_start = ev->time_ms; /* events arrive in time order */
-        s->started = true;
+    if (s->mail_start[log] == INT64_MIN) {
+        s->mail_start[log] = ev->time_ms; /* events arrive in time order */
     }
     /* Not one of Microsoft's clients (m365_mail_is_app), or one of its scripting clients. */
     const struct m365_app_id *fp = client ? m365_first_party_app(client) : NULL;
     bool is_app = client && !fp;
     bool script = fp && fp->scripting;
-    bool not_owner = m365_mail_not_owner(ev);
+    const char *user = graph ? graph_caller(dc, ev) : ev->actor_upn;
+    const char *box = graph ? graph_mailbox(dc, ev) : ev->mail->mailbox_upn;
+    bool not_owner = graph ? graph_not_owner(ev, user, box) : m365_mail_not_owner(ev);
     /* An id's case can differ between exports of one log: compared without it. */
     const char *app_key = is_app && client ? m365_dctx_lower_key(dc, client) : NULL;
     if (app_key) {
         bool fresh_app;
-        int64_t *first = m365_map_obtain(&s->app_first, app_key, NULL, sizeof(*first), &fresh_app);
+        int64_t *first = m365_map_obtain(&s->app_first, app_key, NULL,
+                                         N_LOGS * sizeof(*first), &fresh_app);
         if (first && fresh_app) {
-            *first = ev->time_ms;
+            for (int l = 0; l < N_LOGS; l++) {
+                first[l] = INT64_MIN;
+            }
+        }
+        if (first && first[log] == INT64_MIN) {
+            first[log] = ev->time_ms;
         }
     }
+    const char *sp = graph && ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL ? ev->actor_id
+                                                                              : NULL;
     const void *k1 = ev->session_id ? (const void *)ev->session_id
-                                    : (const void *)(ev->actor_upn ? ev->actor_upn : "?");
+                     : user         ? (const void *)user
+                                    : (const void *)(sp ? sp : "?");
     const void *k2 = ev->session_id ? NULL : (const void *)(client ? client : ev->ip);
     bool fresh;
     struct principal *p = m365_map_obtain(&s->principals, k1, k2, sizeof(*p), &fresh);
@@ -110,7 +214,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         return;
     }
     if (fresh) {
-        p->user = ev->actor_upn;
+        p->user = user;
+        p->sp = sp;
         p->client = client;
         p->ip = ev->ip;
         p->owner_client = !is_app && !script && !not_owner;
@@ -122,12 +227,15 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     p->app &= is_app;
     p->script &= script;
     p->not_owner |= not_owner;
-    bool sync = ev->mail->access_type && strcmp(ev->mail->access_type, "Sync") == 0;
-    uint32_t items = sync ? 0 : (uint32_t)m365_mail_items(ev);
-    uint32_t folders = sync ? (ev->mail->n_folders ? ev->mail->n_folders : 1) : 0;
+    bool sync = !graph && ev->mail->access_type && strcmp(ev->mail->access_type, "Sync") == 0;
+    struct rec r = {.t = ev->time_ms, .ref = m365_ev_ref(ev)};
+    uint64_t n = graph ? ev->mail->response_bytes
+                 : sync ? (ev->mail->n_folders ? ev->mail->n_folders : 1)
+                        : m365_mail_items(ev);
+    r.n = n > REC_N_MAX ? REC_N_MAX : (uint32_t)n;
+    r.kind = graph ? REC_GRAPH : sync ? REC_SYNC : REC_BIND;
     while (p->n && (ev->time_ms - p->ring[p->head].t > c->window || p->n == RING_MAX)) {
-        p->win_items -= p->ring[p->head].items;
-        p->win_folders -= p->ring[p->head].folders;
+        window_add(p, &p->ring[p->head], -1);
         p->head = (p->head + 1) % p->cap;
         p->n--;
     }
@@ -145,20 +253,24 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->cap = nc;
         p->head = 0;
     }
-    size_t tail = (p->head + p->n) % p->cap;
-    p->ring[tail] = (struct rec){ev->time_ms, items, folders};
+    p->ring[(p->head + p->n) % p->cap] = r;
     p->n++;
-    p->win_items += items;
-    p->win_folders += folders;
-    if (p->win_items > p->peak_items) {
-        p->peak_items = p->win_items;
-    }
-    if (p->win_folders > p->peak_folders) {
-        p->peak_folders = p->win_folders;
-    }
-    bool now_bulk = p->win_items >= c->min_items || p->win_folders >= c->min_folders;
+    window_add(p, &r, 1);
+    p->peak_items = p->win_items > p->peak_items ? p->win_items : p->peak_items;
+    p->peak_folders = p->win_folders > p->peak_folders ? p->win_folders : p->peak_folders;
+    p->peak_requests = p->win_requests > p->peak_requests ? p->win_requests : p->peak_requests;
+    p->peak_bytes = p->win_bytes > p->peak_bytes ? p->win_bytes : p->peak_bytes;
+    bool now_bulk = p->win_items >= c->min_items || p->win_folders >= c->min_folders ||
+                    p->win_requests >= c->min_graph_requests ||
+                    p->win_bytes >= (uint64_t)c->min_graph_mib << 20;
     if (now_bulk && !p->bulk) {
         p->bulk_at = ev->time_ms;
+        /* The finding starts with the window that turned bulk, not with its last record (a
+         * throttled principal's evidence started with its throttling): its first record is
+         * kept, not all of them, which grow with the records. */
+        if (p->n > 1 && !p->n_ev_throttled) {
+            keep_ev(p, m365_dctx_ref_keep(dc, p->ring[p->head].ref));
+        }
     }
     p->bulk |= now_bulk;
     if (ev->mail->is_throttled == 1) {
@@ -168,7 +280,6 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->throttled = true;
         m365_dctx_fact_throttled(dc, ev->mail->mailbox_upn, ev->time_ms);
     }
-    const char *box = ev->mail->mailbox_upn;
     if (!p->box1) {
         p->box1 = box;
     } else if (box != p->box1 || p->mailboxes.n) {
@@ -177,12 +288,11 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         }
         m365_map_put(&p->mailboxes, box, NULL);
     }
-    if ((now_bulk || ev->mail->is_throttled == 1) && p->n_ev < MAX_EV) {
-        if (!p->ev) {
-            p->ev = malloc(MAX_EV * sizeof(*p->ev));
-        }
-        if (p->ev) {
-            p->ev[p->n_ev++] = m365_dctx_keep(dc, ev);
+    if (now_bulk || ev->mail->is_throttled == 1) {
+        p->last_ref = r.ref;
+        if (p->n_ev < MAX_EV) {
+            keep_ev(p, m365_dctx_keep(dc, ev));
+            p->n_ev_throttled |= !now_bulk;
         }
     }
 }
@@ -203,7 +313,21 @@ static bool established_app(const struct state *s, const struct cfg *c,
     if (p->throttled && p->throttled_at < mark) {
         mark = p->throttled_at;
     }
-    return *first - s->mail_start <= c->established && *first <= mark - ESTABLISHED_LEAD;
+    for (int l = 0; l < N_LOGS; l++) {
+        if (first[l] != INT64_MIN && first[l] - s->mail_start[l] <= c->established &&
+            first[l] <= mark - ESTABLISHED_LEAD) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* MiB with one decimal below 10 ("0.4", "7.5"), whole above ("312"). */
+static const char *mib_text(uint64_t bytes, char *buf, size_t cap)
+{
+    double mib = (double)bytes / (1024.0 * 1024.0);
+    snprintf(buf, cap, mib < 10 ? "%.1f" : "%.0f", mib);
+    return buf;
 }
 
 static void finish(struct m365_dctx *dc, void *sv)
@@ -233,6 +357,7 @@ static void finish(struct m365_dctx *dc, void *sv)
             continue;
         }
         m365_fb_entity(fb, M365_ENT_USERS, p->user);
+        m365_fb_entity(fb, M365_ENT_SERVICE_PRINCIPALS, p->sp);
         m365_fb_entity(fb, M365_ENT_IPS, p->ip);
         if (p->client) {
             m365_fb_entity(fb, M365_ENT_APPS, p->client);
@@ -255,12 +380,19 @@ static void finish(struct m365_dctx *dc, void *sv)
         for (uint32_t i = 0; i < p->n_ev; i++) {
             m365_fb_event(fb, p->ev[i]);
         }
+        if (p->n_ev && p->last_ref != m365_ev_ref(p->ev[p->n_ev - 1])) {
+            m365_fb_ref(fb, p->last_ref); /* past the kept ones: last seen is the last read */
+        }
         int *first;
         struct m365_buf *d = m365_fb_details(fb, &first);
         m365_json_key(d, first, "peak_items_in_window");
         m365_buf_printf(d, "%llu", (unsigned long long)p->peak_items);
         m365_json_key(d, first, "peak_folders_in_window");
         m365_buf_printf(d, "%llu", (unsigned long long)p->peak_folders);
+        m365_json_key(d, first, "peak_graph_requests_in_window");
+        m365_buf_printf(d, "%llu", (unsigned long long)p->peak_requests);
+        m365_json_key(d, first, "peak_graph_bytes_in_window");
+        m365_buf_printf(d, "%llu", (unsigned long long)p->peak_bytes);
         m365_json_key(d, first, "window_minutes");
         m365_buf_printf(d, "%lld", (long long)(c->window / 60000));
         m365_json_key(d, first, "throttled");
@@ -276,9 +408,14 @@ static void finish(struct m365_dctx *dc, void *sv)
             m365_json_time(d, p->throttled_at);
         }
         char who[640], label[320];
-        snprintf(who, sizeof(who), "%s%s%s", p->user ? p->user : "an unnamed principal",
-                 p->client ? " via " : "",
-                 p->client ? m365_dctx_app_label(dc, p->client, label, sizeof(label)) : "");
+        if (!p->user && p->client) { /* app-only: the application is the principal */
+            snprintf(who, sizeof(who), "Application %s",
+                     m365_dctx_app_label(dc, p->client, label, sizeof(label)));
+        } else {
+            snprintf(who, sizeof(who), "%s%s%s", p->user ? p->user : "an unnamed principal",
+                     p->client ? " via " : "",
+                     p->client ? m365_dctx_app_label(dc, p->client, label, sizeof(label)) : "");
+        }
         char why[200] = "";
         if (established) {
             snprintf(why, sizeof(why), " The application has read mail since the records began "
@@ -295,12 +432,23 @@ static void finish(struct m365_dctx *dc, void *sv)
                             "for 24 hours from then.%s",
                             who, nb ? boxes[0] : "the mailbox", why);
         } else {
-            m365_fb_summary(fb,
-                            "%s read up to %llu items and %llu folders within %lld minutes across "
-                            "%zu mailbox%s%s.%s",
-                            who, (unsigned long long)p->peak_items,
-                            (unsigned long long)p->peak_folders, (long long)(c->window / 60000),
-                            nb, nb == 1 ? "" : "es",
+            /* What the logs counted: Exchange's items and folders, Graph's requests and bytes
+             * (a Graph request names no item count). */
+            char what[200] = "", req[120] = "";
+            if (p->peak_items || p->peak_folders || !p->peak_requests) {
+                snprintf(what, sizeof(what), "read up to %llu items and %llu folders",
+                         (unsigned long long)p->peak_items, (unsigned long long)p->peak_folders);
+            }
+            if (p->peak_requests) {
+                char mib[32];
+                snprintf(req, sizeof(req),
+                         "made up to %llu Graph requests for messages (%s MiB returned)",
+                         (unsigned long long)p->peak_requests,
+                         mib_text(p->peak_bytes, mib, sizeof(mib)));
+            }
+            m365_fb_summary(fb, "%s %s%s%s within %lld minutes across %zu mailbox%s%s.%s", who,
+                            what, *what && *req ? ", and " : "", req,
+                            (long long)(c->window / 60000), nb, nb == 1 ? "" : "es",
                             p->throttled ? "; Exchange then throttled its logging" : "", why);
         }
         m365_fb_end(fb);
@@ -338,26 +486,30 @@ const struct m365_detection m365_detect_bulk_mail_access = {
             .description =
                 "One principal (a session, else an account with its client and address) binding "
                 "at least min_items items or synchronising min_folders folders within the "
-                "window; and any MailItemsAccessed record with IsThrottled True: Exchange then "
+                "window, or making min_graph_requests successful Graph requests for a mailbox's "
+                "messages or taking min_graph_mib MiB of them through Graph "
+                "(MicrosoftGraphActivityLogs); and any MailItemsAccessed record with IsThrottled True: Exchange then "
                 "stops logging that mailbox's reads for 24 hours, a blind spot in itself. The "
                 "owner's own first sync through Outlook on a new device is ordinary: only a "
                 "throttled owner sync is reported, at low. So is an established application's "
-                "(reading mail from the start of the records, 12 hours or more before its bulk "
+                "(reading mail from the start of a log's records, 12 hours or more before its bulk "
                 "reads: a backup product taking in a migrated mailbox): only its throttling is "
                 "reported, at low. Bulk reads of the account's own mailbox through one of "
                 "Microsoft's scripting clients (Graph command-line tools, Azure CLI…) are "
                 "someone's script: medium.",
-            .needs = "MailItemsAccessed records (Audit Premium)",
+            .needs = "MailItemsAccessed records (Audit Premium), or Microsoft Graph activity logs",
             .blind_spots =
                 "After throttling, the mailbox's reads are not logged for 24 hours: what was read "
-                "then cannot be known. Sync records name folders, not the items inside.",
+                "then cannot be known. Sync records name folders, not the items inside. A Graph "
+                "request says how much it returned, not how many messages; EWS reads are not in "
+                "the Graph activity log.",
         },
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
     .cfg_size = sizeof(struct cfg),
-    .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS),
-    .needs = M365_KIND_BIT(M365_EV_MAIL_ACCESS),
+    .kinds = M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_GRAPH_REQUEST),
     .state_size = sizeof(struct state),
+    .init = init,
     .observe = observe,
     .finish = finish,
     .free_state = free_state,
