@@ -9,6 +9,7 @@
 #include "../core/map.h"
 #include "../core/norm.h"
 #include "../engine/detect.h"
+#include "m365hunt/scan.h"
 #include "m365_ids.h"
 #include "mail_util.h"
 #include "../core/sort.h"
@@ -18,7 +19,7 @@ struct cfg {
     uint32_t min_items;   /* items bound within the window */
     uint32_t min_folders; /* folders synced within the window */
     uint32_t min_graph_requests; /* Graph requests for messages within the window */
-    uint32_t min_graph_mib;      /* MiB of messages Graph returned within the window */
+    uint32_t min_graph_mb;       /* MB (10^6 bytes) of messages Graph returned in the window */
     int64_t established;  /* an app reading from the start of the mail records is baseline */
 };
 
@@ -32,8 +33,9 @@ static const struct m365_param_def params[] = {
     M365_PARAM("min_graph_requests", M365_PARAM_UINT, "300", struct cfg, min_graph_requests,
                "successful Graph requests for a mailbox's messages (MicrosoftGraphActivityLogs) "
                "within the window"),
-    M365_PARAM("min_graph_mib", M365_PARAM_UINT, "50", struct cfg, min_graph_mib,
-               "MiB of messages those requests returned (ResponseSizeBytes) within the window"),
+    M365_PARAM("min_graph_mb", M365_PARAM_UINT, "50", struct cfg, min_graph_mb,
+               "MB (millions of bytes) of messages those requests returned (ResponseSizeBytes) "
+               "within the window"),
     M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
                "an application already reading mail this soon after the records of a log "
                "that shows its reads start (MailItemsAccessed, the Graph activity log), and at "
@@ -262,7 +264,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     p->peak_bytes = p->win_bytes > p->peak_bytes ? p->win_bytes : p->peak_bytes;
     bool now_bulk = p->win_items >= c->min_items || p->win_folders >= c->min_folders ||
                     p->win_requests >= c->min_graph_requests ||
-                    p->win_bytes >= (uint64_t)c->min_graph_mib << 20;
+                    p->win_bytes >= (uint64_t)c->min_graph_mb * 1000000u;
     if (now_bulk && !p->bulk) {
         p->bulk_at = ev->time_ms;
         /* The finding starts with the window that turned bulk, not with its last record (a
@@ -320,14 +322,6 @@ static bool established_app(const struct state *s, const struct cfg *c,
         }
     }
     return false;
-}
-
-/* MiB with one decimal below 10 ("0.4", "7.5"), whole above ("312"). */
-static const char *mib_text(uint64_t bytes, char *buf, size_t cap)
-{
-    double mib = (double)bytes / (1024.0 * 1024.0);
-    snprintf(buf, cap, mib < 10 ? "%.1f" : "%.0f", mib);
-    return buf;
 }
 
 static void finish(struct m365_dctx *dc, void *sv)
@@ -440,11 +434,11 @@ static void finish(struct m365_dctx *dc, void *sv)
                          (unsigned long long)p->peak_items, (unsigned long long)p->peak_folders);
             }
             if (p->peak_requests) {
-                char mib[32];
+                char size[32];
+                m365_format_bytes(p->peak_bytes, size, sizeof(size));
                 snprintf(req, sizeof(req),
-                         "made up to %llu Graph requests for messages (%s MiB returned)",
-                         (unsigned long long)p->peak_requests,
-                         mib_text(p->peak_bytes, mib, sizeof(mib)));
+                         "made up to %llu Graph requests for messages (%s returned)",
+                         (unsigned long long)p->peak_requests, size);
             }
             m365_fb_summary(fb, "%s %s%s%s within %lld minutes across %zu mailbox%s%s.%s", who,
                             what, *what && *req ? ", and " : "", req,
@@ -487,7 +481,7 @@ const struct m365_detection m365_detect_bulk_mail_access = {
                 "One principal (a session, else an account with its client and address) binding "
                 "at least min_items items or synchronising min_folders folders within the "
                 "window, or making min_graph_requests successful Graph requests for a mailbox's "
-                "messages or taking min_graph_mib MiB of them through Graph "
+                "messages or taking min_graph_mb MB of them through Graph "
                 "(MicrosoftGraphActivityLogs); and any MailItemsAccessed record with IsThrottled True: Exchange then "
                 "stops logging that mailbox's reads for 24 hours, a blind spot in itself. The "
                 "owner's own first sync through Outlook on a new device is ordinary: only a "

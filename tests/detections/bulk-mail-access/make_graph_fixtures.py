@@ -96,7 +96,7 @@ case("pos_la_graph_script_fetches_another_mailbox_message_by_message", rows + st
        "entities": {"users": [upn(DANA)], "apps": [GRAPH_CLI], "ips": ["91.132.137.84"],
                     "mailboxes": [upn(KEN)]},
        "summary_contains": f"{upn(DANA)} via Microsoft Graph Command Line Tools ({GRAPH_CLI}) "
-                           "made up to 340 Graph requests for messages (1.9 MiB returned) "
+                           "made up to 340 Graph requests for messages (2.0 MB returned) "
                            "within 60 minutes across 1 mailbox. That is a scripting client, not "
                            "a mail client: a script of the signed-in user",
        "details": {"peak_graph_requests_in_window": 340, "peak_items_in_window": 0,
@@ -117,13 +117,13 @@ own = burst("2026-03-04T19:05:00", 10.5, 320, MARCUS[2],
             lambda k: 61000 + k * 131 % 40000, user=MARCUS[1])
 case("pos_la_graph_own_mailbox_through_graph_command_line_tools", rows + own,
      [{"severity": "medium", "entities": {"users": [MARCUS[1]], "mailboxes": [MARCUS[1]]},
-       "summary_contains": "made up to 320 Graph requests for messages (24 MiB returned) within "
+       "summary_contains": "made up to 320 Graph requests for messages (25.6 MB returned) within "
                            "60 minutes across 1 mailbox. That is a scripting client, not a mail "
                            "client: a script of the mailbox's owner",
        "details": {"peak_graph_requests_in_window": 320, "scripting_client": True}}])
 
 # A third-party application, app-only from an Azure VM, takes Priya's and Tom's mail in six pages
-# of 999 messages (about 12 MiB each): few requests, much mail. Two mailboxes are below
+# of 999 messages (about 13 MB each): few requests, much mail. Two mailboxes are below
 # app-mailbox-access's three; the bytes make it bulk: high.
 pages = burst("2026-03-05T16:20:00", 95, 6, "40.76.173.208",
               lambda k: f"{GRAPH}/users/{(PRIYA if k < 4 else TOM)[1]}/messages?$top=999"
@@ -134,7 +134,7 @@ case("pos_la_graph_new_app_takes_mail_in_large_pages", rows + pages,
      [{"severity": "high",
        "entities": {"apps": [INTRUDER], "ips": ["40.76.173.208"],
                     "mailboxes": [PRIYA[1], TOM[1]]},
-       "summary_contains": "made up to 6 Graph requests for messages (81 MiB returned) within "
+       "summary_contains": "made up to 6 Graph requests for messages (85.4 MB returned) within "
                            "60 minutes across 2 mailboxes.",
        "details": {"peak_graph_requests_in_window": 6, "peak_graph_bytes_in_window": 85395000,
                    "established_application": False, "scripting_client": False}}])
