@@ -84,7 +84,7 @@ if diff -r "$WORK/a" "$WORK/b" >/dev/null; then pass; else fail "same options, d
 run simulate -q --out "$WORK/c" --scenario all --gzip --snapshot --seed 10 --users 20 --days 5
 if diff -rq "$WORK/a" "$WORK/c" >/dev/null; then fail "another seed, same output"; else pass; fi
 expect_eq "snapshot files" "$(ls "$WORK/a/snapshot" | wc -l)" 6
-expect_eq "attack steps" "$(jq '.attack_steps | length' "$WORK/a/ground-truth.json")" 38
+expect_eq "attack steps" "$(jq '.attack_steps | length' "$WORK/a/ground-truth.json")" 39
 expect_eq "near misses present" "$(jq '[.near_misses[] | select(.records > 0)] | length > 10' "$WORK/a/ground-truth.json")" true
 
 # The ground truth's evidence is in the records, with the same times.

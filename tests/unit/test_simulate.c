@@ -23,7 +23,7 @@ static const struct {
     unsigned steps;
 } expected[] = {
     {"password-spray", 4},  {"dormant-mfa-takeover", 3}, {"audit-disable-and-collect", 5},
-    {"sp-backdoor", 6},     {"midnight-blizzard", 10},   {"storm-0558", 1},
+    {"sp-backdoor", 6},     {"midnight-blizzard", 10},   {"storm-0558", 2},
     {"mail-forwarding", 5}, {"federation-backdoor", 4}};
 #define N_EXPECTED (sizeof(expected) / sizeof(expected[0]))
 

@@ -156,6 +156,37 @@ static void window_add(struct principal *p, const struct rec *r, int sign)
     p->win_requests += sign > 0 ? (r->kind == REC_GRAPH) : -(uint64_t)(r->kind == REC_GRAPH);
 }
 
+/* Appends a record to the principal's window. Exchange's records of one kind at the same
+ * instant leave the window together, so one entry holds them: a burst logged in one second, or
+ * a record exported twice under two ids, takes one. (A Graph entry counts one request, and
+ * Graph's times have milliseconds.) */
+static bool ring_push(struct principal *p, const struct rec *r)
+{
+    struct rec *last = p->n ? &p->ring[(p->head + p->n - 1) % p->cap] : NULL;
+    if (last && last->t == r->t && last->kind == r->kind && r->kind != REC_GRAPH &&
+        REC_N_MAX - last->n >= r->n) {
+        last->n += r->n;
+        return true;
+    }
+    if (p->n == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 4;
+        struct rec *nr = malloc(nc * sizeof(*nr));
+        if (!nr) {
+            return false;
+        }
+        for (size_t i = 0; i < p->n; i++) {
+            nr[i] = p->ring[(p->head + i) % p->cap];
+        }
+        free(p->ring);
+        p->ring = nr;
+        p->cap = nc;
+        p->head = 0;
+    }
+    p->ring[(p->head + p->n) % p->cap] = *r;
+    p->n++;
+    return true;
+}
+
 static void keep_ev(struct principal *p, const struct m365_event *kept)
 {
     if (!p->ev) {
@@ -241,22 +272,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->head = (p->head + 1) % p->cap;
         p->n--;
     }
-    if (p->n == p->cap) {
-        size_t nc = p->cap ? p->cap * 2 : 4;
-        struct rec *nr = malloc(nc * sizeof(*nr));
-        if (!nr) {
-            return;
-        }
-        for (size_t i = 0; i < p->n; i++) {
-            nr[i] = p->ring[(p->head + i) % p->cap];
-        }
-        free(p->ring);
-        p->ring = nr;
-        p->cap = nc;
-        p->head = 0;
+    if (!ring_push(p, &r)) {
+        return;
     }
-    p->ring[(p->head + p->n) % p->cap] = r;
-    p->n++;
     window_add(p, &r, 1);
     p->peak_items = p->win_items > p->peak_items ? p->win_items : p->peak_items;
     p->peak_folders = p->win_folders > p->peak_folders ? p->win_folders : p->peak_folders;
@@ -270,7 +288,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         /* The finding starts with the window that turned bulk, not with its last record (a
          * throttled principal's evidence started with its throttling): its first record is
          * kept, not all of them, which grow with the records. */
-        if (p->n > 1 && !p->n_ev_throttled) {
+        if (p->n > 1 && !p->n_ev_throttled && !p->owner_client) {
             keep_ev(p, m365_dctx_ref_keep(dc, p->ring[p->head].ref));
         }
     }
@@ -290,7 +308,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         }
         m365_map_put(&p->mailboxes, box, NULL);
     }
-    if (now_bulk || ev->mail->is_throttled == 1) {
+    /* The owner's own sync through Outlook is reported only when throttled: its bulk reads keep
+     * no evidence until then (or until someone else's read joins the principal). */
+    if ((now_bulk && !p->owner_client) || ev->mail->is_throttled == 1) {
         p->last_ref = r.ref;
         if (p->n_ev < MAX_EV) {
             keep_ev(p, m365_dctx_keep(dc, ev));

@@ -1,7 +1,9 @@
 /* storm-0558: mailbox reads with forged tokens. The records look like the owner reading their
  * own mail through Graph, but no sign-in ever issued the tokens they carry, the client
  * application id was never seen in the tenant, and the addresses are hosting ones. One mailbox
- * read has no Audit (Premium): only the Graph activity log shows its reads. */
+ * read has no Audit (Premium): only the Graph activity log shows its reads. Then one mailbox is
+ * taken whole in a night, page after page (Storm-0558 took some 60,000 messages from one
+ * department). */
 #include "sim.h"
 
 void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t to)
@@ -91,4 +93,34 @@ void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t
     sim_truth_ent(s, g, ENT_APPS, s->apps[app].id);
     sim_truth_ent(s, g, ENT_APPS, s->apps[A_GRAPH].id);
     sim_truth_ent(s, g, ENT_APPS, s->apps[A_GRAPH].name);
+
+    /* The first mailbox taken whole: pages of 100 messages with their bodies, one every 20 to 50
+     * seconds for about an hour, with a forged token of its own. On a generator of its own too. */
+    struct sim_rng bulk;
+    sim_rng_seed(&bulk, s->opt->seed, 0x73746f726d42756cull);
+    int32_t g2 = scn_step(s, sc, 2, "A mailbox downloaded whole with a forged token",
+                          "Graph pages of 100 messages of the first mailbox, one every 20 to 50 "
+                          "seconds for about an hour at night, as its owner, with a token no "
+                          "sign-in issued: thousands of items bound (MailItemsAccessed), and in "
+                          "the Graph activity log a hundred requests returning some 200 MB.",
+                          "bulk-mail-access,token-without-signin");
+    int64_t t = sim_local(s, scn_day(s, from, to, 0.6), 1.0 + 2.0 * sim_unit(&bulk));
+    uint64_t tok = sim_key(&bulk);
+    int64_t issued = t - sim_range(&bulk, 60, 900) * 1000;
+    unsigned pages = 80 + sim_below(&bulk, 60);
+    uint16_t ip = ips[sim_below(&bulk, 3)];
+    for (unsigned k = 0; k < pages && t < to; k++) {
+        struct sim_ev *e = scn_mail(s, &bulk, g2, t, vip[0], vip[0], MC_REST, ip, true);
+        if (e) {
+            e->app2 = app;
+            e->tok = tok;
+            e->t2 = issued;
+            e->items = 100;
+            e->folders = 1;
+        }
+        t += sim_range(&bulk, 20, 50) * 1000;
+    }
+    sim_truth_user(s, g2, vip[0]);
+    sim_truth_mailbox(s, g2, vip[0]);
+    sim_truth_ent(s, g2, ENT_APPS, s->apps[app].id);
 }
