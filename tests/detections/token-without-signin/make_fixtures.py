@@ -1150,7 +1150,35 @@ def build_pos_azmon_hour_blobs():
          files, args=TAGS_ARGS)
 
 
+# pos_la_graph_forged_token_named_by_exchange: the shared security mailbox read with a token no
+# sign-in issued, as in pos_la_graph_forged_token_shared_mailbox, but with no tenant snapshot:
+# nothing names its object id but Exchange's MailItemsAccessed records of the same two reads,
+# which carry the same token (AppAccessContext.UniqueTokenId) under the mailbox's UPN. One
+# finding names the mailbox, with both logs' records; before, the Graph requests made a second
+# finding under the bare object id.
+def build_pos_la_graph_named_by_exchange():
+    inter, ni, addin, shared = graph_world()
+    forged = tokid()
+    times = ("2026-03-09T16:02:51", "2026-03-09T16:04:13")
+    rows = [graph_request(t, "secops", "20.81.111.85",
+                          G + "/v1.0/me/mailFolders('inbox')/messages?$top=100", FORGED_APP, forged)
+            for t in times]
+    ual = [ual_mail(UAL_GRAPH_T, t, "secops", "20.81.111.85", client_app=FORGED_APP,
+                    aac=aac(FORGED_APP, "2026-03-09T15:58:40", token=forged))
+           for t in times]
+    case("pos_la_graph_forged_token_named_by_exchange",
+         [{"severity": "high",
+           "entities": {"users": [upn("secops")], "ips": ["20.81.111.85"], "apps": [FORGED_APP],
+                        "mailboxes": [upn("secops")]},
+           "summary_contains": "2 MailItemsAccessed record(s) and 2 Graph request(s) for mail by %s"
+                               % upn("secops"),
+           "details": {"records": 4, "graph_requests": 2, "unmatched_token_ids": [forged]}}],
+         graph_files(inter, ni, rows) + [("audit-2026-03-09.jsonl", lambda p: jsonl(ual, p))],
+         args=TAGS_ARGS)
+
+
 main()
 main_graph()
 build_pos_ual_only_two_clients()  # the cases before it keep their random draws
 build_pos_azmon_hour_blobs()  # last, for the same reason
+build_pos_la_graph_named_by_exchange()  # after them all, for the same reason
