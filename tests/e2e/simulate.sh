@@ -83,6 +83,18 @@ run simulate -q --out "$WORK/b" --scenario all --gzip --snapshot --seed 9 --user
 if diff -r "$WORK/a" "$WORK/b" >/dev/null; then pass; else fail "same options, different output"; fi
 run simulate -q --out "$WORK/c" --scenario all --gzip --snapshot --seed 10 --users 20 --days 5
 if diff -rq "$WORK/a" "$WORK/c" >/dev/null; then fail "another seed, same output"; else pass; fi
+# 64 people fill the first block of the user table exactly: Midnight Blizzard's new account
+# then moved it, and the licence changes planned before pointed at freed ids (garbage bytes in
+# the UAL's Target, different on every run). The table is pinned once the tenant is built.
+run simulate -q --out "$WORK/p1" --scenario audit-disable-and-collect,midnight-blizzard \
+    --formats ual-jsonl --seed 222 --users 64 --days 5
+expect_eq "64 people" "$RC" 0
+run simulate -q --out "$WORK/p2" --scenario audit-disable-and-collect,midnight-blizzard \
+    --formats ual-jsonl --seed 222 --users 64 --days 5
+if diff -r "$WORK/p1" "$WORK/p2" >/dev/null; then pass; else fail "64 people: different output"; fi
+expect_eq "64 people: the licence changes' targets are ids" \
+    "$(cat "$WORK"/p1/ual/Audit.AzureActiveDirectory_*.jsonl | jq -r 'select(.Operation == "Change user license.") | .Target[0].ID' | grep -cv '^User_[0-9a-f-]\{36\}$')" 0
+rm -rf "$WORK/p1" "$WORK/p2"
 expect_eq "snapshot files" "$(ls "$WORK/a/snapshot" | wc -l)" 6
 expect_eq "attack steps" "$(jq '.attack_steps | length' "$WORK/a/ground-truth.json")" 39
 expect_eq "near misses present" "$(jq '[.near_misses[] | select(.records > 0)] | length > 10' "$WORK/a/ground-truth.json")" true

@@ -516,6 +516,7 @@ struct sim {
     struct sim_tenant tenant;
     struct sim_user *users;
     uint32_t n_users, cap_users;
+    bool users_pinned; /* sim_users_pin: the array no longer moves */
     struct sim_app apps[SIM_MAX_APPS];
     uint32_t n_apps;
     struct sim_ip *ips;
@@ -564,6 +565,10 @@ uint16_t sim_ip_residential(struct sim *s,
 uint16_t sim_ip_azure(struct sim *s, struct sim_rng *r);
 uint16_t sim_ip_vps(struct sim *s, struct sim_rng *r);
 uint16_t sim_ip_microsoft6(struct sim *s, struct sim_rng *r);
+/* After the tenant is built, audits, cmdlets and events point into users' inline ids (id, puid,
+ * sid, mbx): the array must not move. Reserves room for the accounts the scenarios add, after
+ * which sim_user_add adds no more than that (SIM_NONE). 0 on success. */
+int sim_users_pin(struct sim *s, uint32_t headroom);
 uint32_t sim_user_add(struct sim *s, const char *nick, const char *display, uint8_t role,
                       uint8_t lic, struct sim_rng *r);
 uint16_t sim_app_add(struct sim *s, const char *id, const char *name, uint8_t kind,

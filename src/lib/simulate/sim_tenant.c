@@ -478,9 +478,27 @@ static char *lower_alnum(struct sim *s, const char *name, const char *sep)
     return m365_arena_strndup(&s->arena, tmp, n);
 }
 
+int sim_users_pin(struct sim *s, uint32_t headroom)
+{
+    uint32_t cap = s->n_users + headroom;
+    if (cap > s->cap_users) {
+        struct sim_user *n = realloc(s->users, cap * sizeof(*n));
+        if (!n) {
+            return -1;
+        }
+        s->users = n;
+        s->cap_users = cap;
+    }
+    s->users_pinned = true;
+    return 0;
+}
+
 uint32_t sim_user_add(struct sim *s, const char *nick, const char *display, uint8_t role,
                       uint8_t lic, struct sim_rng *r)
 {
+    if (s->n_users == s->cap_users && s->users_pinned) {
+        return SIM_NONE; /* past the room reserved for the scenarios' accounts */
+    }
     if (s->n_users == s->cap_users) {
         uint32_t cap = s->cap_users ? s->cap_users * 2 : 64;
         struct sim_user *n = realloc(s->users, cap * sizeof(*n));
