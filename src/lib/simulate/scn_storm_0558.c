@@ -63,7 +63,7 @@ void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t
      * own, so that the tenant's other records stay as they were. */
     struct sim_rng own;
     sim_rng_seed(&own, s->opt->seed, 0x73746f726d4533ull);
-    uint32_t e3[64], n3 = 0;
+    uint32_t e3[64], n3 = 0, v3 = SIM_NONE;
     for (uint32_t i = 0; i < s->n_users && n3 < 64; i++) {
         const struct sim_user *u = &s->users[i];
         if ((u->role == R_EXEC || u->role == R_STAFF) && u->lic == LIC_E3 && u->enabled &&
@@ -73,6 +73,7 @@ void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t
     }
     if (n3) {
         uint32_t v = e3[sim_below(&own, n3)];
+        v3 = v;
         int64_t t = sim_local(s, scn_day(s, from, to, 0.45), 2.0 + 3.0 * sim_unit(&own));
         uint64_t tok = sim_key(&own);
         int64_t issued = t - sim_range(&own, 60, 900) * 1000;
@@ -94,15 +95,20 @@ void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t
     sim_truth_ent(s, g, ENT_APPS, s->apps[A_GRAPH].id);
     sim_truth_ent(s, g, ENT_APPS, s->apps[A_GRAPH].name);
 
-    /* The first mailbox taken whole: pages of 100 messages with their bodies, one every 20 to 50
-     * seconds for about an hour, with a forged token of its own. On a generator of its own too. */
+    /* A mailbox taken whole: pages of 100 messages with their bodies, one every 20 to 50 seconds
+     * for about an hour, with a forged token of its own; the first mailbox, or in half the
+     * tenants the E3 colleague's, whose download only the Graph activity log shows. On a
+     * generator of its own too. */
     struct sim_rng bulk;
     sim_rng_seed(&bulk, s->opt->seed, 0x73746f726d42756cull);
+    uint32_t box = v3 != SIM_NONE && sim_chance(&bulk, 0.5) ? v3 : vip[0];
     int32_t g2 = scn_step(s, sc, 2, "A mailbox downloaded whole with a forged token",
-                          "Graph pages of 100 messages of the first mailbox, one every 20 to 50 "
-                          "seconds for about an hour at night, as its owner, with a token no "
-                          "sign-in issued: thousands of items bound (MailItemsAccessed), and in "
-                          "the Graph activity log a hundred requests returning some 200 MB.",
+                          "Graph pages of 100 messages of one mailbox (the first, or in half the "
+                          "tenants the E3 colleague's, which logs no MailItemsAccessed), one "
+                          "every 20 to 50 seconds for about an hour at night, as its owner, with "
+                          "a token no sign-in issued: thousands of items bound where "
+                          "MailItemsAccessed is logged, and in the Graph activity log a hundred "
+                          "requests returning some 200 MB.",
                           "bulk-mail-access,token-without-signin");
     int64_t t = sim_local(s, scn_day(s, from, to, 0.6), 1.0 + 2.0 * sim_unit(&bulk));
     uint64_t tok = sim_key(&bulk);
@@ -110,7 +116,7 @@ void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t
     unsigned pages = 80 + sim_below(&bulk, 60);
     uint16_t ip = ips[sim_below(&bulk, 3)];
     for (unsigned k = 0; k < pages && t < to; k++) {
-        struct sim_ev *e = scn_mail(s, &bulk, g2, t, vip[0], vip[0], MC_REST, ip, true);
+        struct sim_ev *e = scn_mail(s, &bulk, g2, t, box, box, MC_REST, ip, true);
         if (e) {
             e->app2 = app;
             e->tok = tok;
@@ -120,7 +126,7 @@ void sim_plan_storm_0558(struct sim *s, struct sim_rng *r, int64_t from, int64_t
         }
         t += sim_range(&bulk, 20, 50) * 1000;
     }
-    sim_truth_user(s, g2, vip[0]);
-    sim_truth_mailbox(s, g2, vip[0]);
+    sim_truth_user(s, g2, box);
+    sim_truth_mailbox(s, g2, box);
     sim_truth_ent(s, g2, ENT_APPS, s->apps[app].id);
 }
