@@ -74,6 +74,7 @@ struct principal {
     bool owner_client; /* the owner through a Microsoft client: a new device's first sync */
     bool app;          /* every read by an application, not one of Microsoft's clients */
     bool script;        /* every read through one of Microsoft's scripting clients */
+    bool ms_graph;      /* a read through Graph by one of Microsoft's other clients */
     bool not_owner;     /* any read by someone other than the owner */
     struct rec *ring; /* grows on demand: most sessions hold a handful of records */
     size_t cap, head, n;
@@ -217,6 +218,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     const struct m365_app_id *fp = client ? m365_first_party_app(client) : NULL;
     bool is_app = client && !fp;
     bool script = fp && fp->scripting;
+    /* Microsoft's mail clients do not sync mail through Graph; tools holding a stolen token of
+     * one of its clients do (GraphRunner and TokenTactics ask for the Microsoft Office
+     * client's): no new device's first sync to excuse. */
+    bool ms_graph = graph && fp && !fp->scripting;
     const char *user = graph ? graph_caller(dc, ev) : ev->actor_upn;
     const char *box = graph ? graph_mailbox(dc, ev) : ev->mail->mailbox_upn;
     bool not_owner = graph ? graph_not_owner(ev, user, box) : m365_mail_not_owner(ev);
@@ -251,12 +256,13 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->sp = sp;
         p->client = client;
         p->ip = ev->ip;
-        p->owner_client = !is_app && !script && !not_owner;
+        p->owner_client = !is_app && !script && !not_owner && !ms_graph;
         p->app = is_app;
         p->app_key = app_key;
         p->script = script;
     }
-    p->owner_client &= !is_app && !script && !not_owner;
+    p->owner_client &= !is_app && !script && !not_owner && !ms_graph;
+    p->ms_graph |= ms_graph;
     p->app &= is_app;
     p->script &= script;
     p->not_owner |= not_owner;
@@ -362,7 +368,7 @@ static void finish(struct m365_dctx *dc, void *sv)
             continue;
         }
         /* A person's script on their own mailbox is plausible; so is their stolen session. */
-        bool own_script = p->script && !p->not_owner;
+        bool own_script = (p->script || p->ms_graph) && !p->not_owner;
         enum m365_severity sev = p->owner_client || established ? M365_SEV_LOW
                                  : own_script                   ? M365_SEV_MEDIUM
                                                                 : M365_SEV_HIGH;
@@ -417,6 +423,8 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_buf_puts(d, established ? "true" : "false");
         m365_json_key(d, first, "scripting_client");
         m365_buf_puts(d, p->script ? "true" : "false");
+        m365_json_key(d, first, "microsoft_client_through_graph");
+        m365_buf_puts(d, p->ms_graph ? "true" : "false");
         if (p->throttled) {
             m365_json_key(d, first, "throttled_at");
             m365_json_time(d, p->throttled_at);
@@ -430,10 +438,16 @@ static void finish(struct m365_dctx *dc, void *sv)
                      p->client ? " via " : "",
                      p->client ? m365_dctx_app_label(dc, p->client, label, sizeof(label)) : "");
         }
-        char why[200] = "";
+        char why[256] = "";
         if (established) {
             snprintf(why, sizeof(why), " The application has read mail since the records began "
                                        "(a backup product's pattern).");
+        } else if (p->ms_graph && !p->script) {
+            snprintf(why, sizeof(why),
+                     " Microsoft's mail clients do not read mail through Graph: a script of %s "
+                     "with this client's token (as GraphRunner and TokenTactics do), or of "
+                     "whoever holds their session.",
+                     own_script ? "the mailbox's owner" : "the signed-in user");
         } else if (p->script) {
             snprintf(why, sizeof(why),
                      " That is a scripting client, not a mail client: a script of %s, or of "
@@ -510,7 +524,9 @@ const struct m365_detection m365_detect_bulk_mail_access = {
                 "reads: a backup product taking in a migrated mailbox): only its throttling is "
                 "reported, at low. Bulk reads of the account's own mailbox through one of "
                 "Microsoft's scripting clients (Graph command-line tools, Azure CLI…) are "
-                "someone's script: medium.",
+                "someone's script: medium; so are bulk Graph reads of it through Microsoft's "
+                "other clients, which do not read mail through Graph (a stolen Microsoft Office "
+                "token in GraphRunner or TokenTactics does).",
             .needs = "MailItemsAccessed records (Audit Premium), or Microsoft Graph activity logs",
             .blind_spots =
                 "After throttling, the mailbox's reads are not logged for 24 hours: what was read "

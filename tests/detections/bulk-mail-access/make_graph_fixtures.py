@@ -146,13 +146,21 @@ takein = burst("2026-03-05T02:20:00", 6.0, 420, "192.0.2.25",
                BACKUP, lambda k: 240000 + k * 97 % 20000, sp=BACKUP_SP, agent="BackupVault/4.2")
 case("neg_la_graph_backup_takes_in_a_restored_mailbox", rows + takein, [])
 
-# Lucia's Outlook (Microsoft Office) on a new laptop syncs her mailbox through Graph: 450
-# requests in half an hour, her own mail through a Microsoft mail client: no finding.
+# Lucia's mailbox through Graph with the Microsoft Office client's token: 450 requests in half an
+# hour from her home address. Microsoft's mail clients do not sync mail through Graph (a new
+# device's first sync, ordinary in MailItemsAccessed, is not this); a tool holding a token of
+# that client does (GraphRunner, TokenTactics): medium, her own mailbox.
 newdev = burst("2026-03-03T09:30:00", 4.0, 450, LUCIA[2],
                lambda k: f"{GRAPH}/me/mailFolders/inbox/messages?$top=50&$skip={50 * k}",
                OFFICE_APP, lambda k: 180000 + k * 53 % 90000, user=LUCIA[1],
                agent="Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)")
-case("neg_la_graph_owner_outlook_on_a_new_laptop", rows + newdev, [])
+case("pos_la_graph_own_mailbox_through_the_microsoft_office_client", rows + newdev,
+     [{"severity": "medium", "entities": {"users": [LUCIA[1]], "apps": [OFFICE_APP]},
+       "summary_contains": "Microsoft's mail clients do not read mail through Graph: a script of "
+                           "the mailbox's owner with this client's token",
+       "details": {"peak_graph_requests_in_window": 450, "scripting_client": False,
+                   "microsoft_client_through_graph": True,
+                   "owner_through_microsoft_client": False}}])
 
 # Tom's script asks for another mailbox 450 times, and is refused 300 times (403: no
 # delegation); what Graph returned were 150 small reads of his own mailbox. Refused requests
