@@ -5,6 +5,10 @@
 #define M365_MAP_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hash.h"
 
 struct m365_map_slot {
     const void *k1, *k2; /* k1 == NULL: empty slot */
@@ -27,6 +31,21 @@ void **m365_map_put(struct m365_map *m, const void *k1, const void *k2);
 void *m365_map_obtain(struct m365_map *m, const void *k1, const void *k2, size_t size,
                       bool *fresh);
 void m365_map_free(struct m365_map *m);
+
+/* A string that is copied, not interned (token ids: one per sign-in would fill the table of
+ * distinct values), as a key by its text: two independent 64-bit hashes of it. Equal texts,
+ * equal keys; a false match needs both to collide. */
+struct m365_text_key {
+    const void *k1, *k2;
+};
+
+static inline struct m365_text_key m365_text_key(const char *s)
+{
+    size_t n = strlen(s);
+    uint64_t a = m365_hash_bytes(s, n, 0x70c3e11d) | 1; /* never NULL */
+    uint64_t b = m365_hash_bytes(s, n, 0x5a17ed0b);
+    return (struct m365_text_key){(const void *)(uintptr_t)a, (const void *)(uintptr_t)b};
+}
 /* For maps keyed by C strings (k1): up to max keys into out, sorted; returns how many. */
 size_t m365_map_keys_sorted(const struct m365_map *m, const char **out, size_t max);
 

@@ -70,12 +70,7 @@ static void init(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
     s->mail_start[MAIL_LOG] = s->mail_start[GRAPH_LOG] = INT64_MIN;
-    if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
-        !m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST)) {
-        m365_dctx_not_evaluated(dc, "needs MailItemsAccessed records (Audit Premium: E5 or the "
-                                    "add-on) or Microsoft Graph activity logs; the evidence "
-                                    "holds neither");
-    }
+    m365_mail_reads_needed(dc);
 }
 
 static void bump(struct m365_map *m, const void *k)
@@ -117,10 +112,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (a->first_seen[log] == INT64_MIN) {
         a->first_seen[log] = ev->time_ms;
     }
-    const char *mb = ev->mail->mailbox_upn, *named;
-    if (log == GRAPH_LOG && (named = m365_dctx_upn_of_id(dc, mb)) != NULL) {
-        mb = named; /* named by its owner's object id: the UPN the evidence gives it */
-    }
+    const char *mb = m365_mail_box(dc, ev); /* an owner's object id: the UPN it goes by */
     struct mbox *b = m365_map_obtain(&a->boxes, mb, NULL, sizeof(*b), &fresh);
     if (b && fresh) {
         b->first = ev->time_ms;

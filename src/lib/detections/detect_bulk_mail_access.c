@@ -106,30 +106,7 @@ static void init(struct m365_dctx *dc, void *sv)
     for (int l = 0; l < N_LOGS; l++) {
         s->mail_start[l] = INT64_MIN;
     }
-    if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
-        !m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST)) {
-        m365_dctx_not_evaluated(dc, "needs MailItemsAccessed records (Audit Premium: E5 or the "
-                                    "add-on) or Microsoft Graph activity logs; the evidence "
-                                    "holds neither");
-    }
-}
-
-/* Who made a Graph request: the UPN its caller's object id goes by, else the id; none for an
- * app-only request, whose caller is the service principal. The request names the mailbox by
- * UPN or by its owner's object id, /me by the caller's. */
-static const char *graph_caller(struct m365_dctx *dc, const struct m365_event *ev)
-{
-    if (!ev->actor_id || ev->actor_type != M365_ACTOR_USER) {
-        return NULL;
-    }
-    const char *upn = m365_dctx_upn_of_id(dc, m365_dctx_lower_key(dc, ev->actor_id));
-    return upn ? upn : ev->actor_id;
-}
-
-static const char *graph_mailbox(struct m365_dctx *dc, const struct m365_event *ev)
-{
-    const char *named = m365_dctx_upn_of_id(dc, ev->mail->mailbox_upn);
-    return named ? named : ev->mail->mailbox_upn;
+    m365_mail_reads_needed(dc);
 }
 
 /* A user's request for another person's mailbox. Object ids are unique, so one that is not the
@@ -222,8 +199,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
      * one of its clients do (GraphRunner and TokenTactics ask for the Microsoft Office
      * client's): no new device's first sync to excuse. */
     bool ms_graph = graph && fp && !fp->scripting;
-    const char *user = graph ? graph_caller(dc, ev) : ev->actor_upn;
-    const char *box = graph ? graph_mailbox(dc, ev) : ev->mail->mailbox_upn;
+    /* A Graph request names its caller and the mailbox (/me: the caller's) by UPN or id. */
+    const char *user = graph ? m365_graph_caller(dc, ev) : ev->actor_upn;
+    const char *box = m365_mail_box(dc, ev);
     bool not_owner = graph ? graph_not_owner(ev, user, box) : m365_mail_not_owner(ev);
     /* An id's case can differ between exports of one log: compared without it. */
     const char *app_key = is_app && client ? m365_dctx_lower_key(dc, client) : NULL;

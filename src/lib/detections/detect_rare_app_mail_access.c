@@ -138,16 +138,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     /* A Graph request names the mailbox, and a delegated one its caller, by UPN or object id:
      * an id goes by the UPN the evidence or the snapshot gives it. */
-    const char *box = ev->mail->mailbox_upn, *named;
-    if (graph && (named = m365_dctx_upn_of_id(dc, box)) != NULL) {
-        box = named;
-    }
-    add(&n->mailboxes, box);
-    if (ev->actor_upn) {
-        add(&n->users, ev->actor_upn);
-    } else if (graph && ev->actor_type == M365_ACTOR_USER && ev->actor_id) {
-        named = m365_dctx_upn_of_id(dc, ev->actor_id);
-        add(&n->users, named ? named : ev->actor_id);
+    add(&n->mailboxes, m365_mail_box(dc, ev));
+    const char *caller = ev->actor_upn ? ev->actor_upn : m365_graph_caller(dc, ev);
+    if (caller) {
+        add(&n->users, caller);
     }
     if (ev->ip) {
         add(&n->ips, ev->ip);

@@ -21,13 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/hash.h"
 #include "../core/intervals.h"
 #include "../core/json_out.h"
 #include "../core/map.h"
 #include "../core/norm.h"
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
+#include "mail_util.h"
 #include "signin_util.h"
 #include "../core/sort.h"
 
@@ -91,7 +91,7 @@ struct span {
 struct state {
     struct m365_map users;    /* upn (or an object id nothing names) -> struct user */
     struct m365_map sp_apps;  /* app id -> struct m365_intervals (its own sign-ins) */
-    struct m365_map tok[2];   /* token ids (tok_key), two generations of one lookback each */
+    struct m365_map tok[2];   /* token ids (m365_text_key), two generations of one lookback each */
     int64_t tok_start;
     int tok_cur;
     struct m365_map late_tok; /* token ids first seen after an activity that carried them */
@@ -181,22 +181,9 @@ static int sign_in_cat(const struct m365_event *ev)
     }
 }
 
-/* Token ids are copied, not interned (one per sign-in would fill the table of distinct values
- * in a large export), so the token sets hold them by two independent 64-bit hashes of their
- * text: equal texts, equal keys; a false match needs both to collide. */
-struct tok_key {
-    const void *k1, *k2;
-};
+/* Token ids are copied, not interned: the token sets hold them by their text (m365_text_key). */
 
-static struct tok_key tok_key(const char *tok)
-{
-    size_t n = strlen(tok);
-    uint64_t a = m365_hash_bytes(tok, n, 0x70c3e11d) | 1; /* never NULL */
-    uint64_t b = m365_hash_bytes(tok, n, 0x5a17ed0b);
-    return (struct tok_key){(const void *)(uintptr_t)a, (const void *)(uintptr_t)b};
-}
-
-static void tok_put(struct m365_map *m, struct tok_key k)
+static void tok_put(struct m365_map *m, struct m365_text_key k)
 {
     void **slot = m365_map_put(m, k.k1, k.k2);
     if (slot) {
@@ -204,19 +191,19 @@ static void tok_put(struct m365_map *m, struct tok_key k)
     }
 }
 
-static bool tok_has(const struct m365_map *m, struct tok_key k)
+static bool tok_has(const struct m365_map *m, struct m365_text_key k)
 {
     return m365_map_get(m, k.k1, k.k2) != NULL;
 }
 
-static bool key_known(const struct state *s, struct tok_key k)
+static bool key_known(const struct state *s, struct m365_text_key k)
 {
     return tok_has(&s->tok[0], k) || tok_has(&s->tok[1], k) || tok_has(&s->late_tok, k);
 }
 
 static bool token_known(const struct state *s, const char *tok)
 {
-    return tok && key_known(s, tok_key(tok));
+    return tok && key_known(s, m365_text_key(tok));
 }
 
 /* Exchange's own assistants acting in a mailbox: not a user's token. */
@@ -325,7 +312,7 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
             s->tok_cur = old;
             s->tok_start = ev->time_ms;
         }
-        struct tok_key k = tok_key(ev->token_id);
+        struct m365_text_key k = m365_text_key(ev->token_id);
         tok_put(&s->tok[s->tok_cur], k);
         if (tok_has(&s->pend_tok, k)) {
             tok_put(&s->late_tok, k);
@@ -414,9 +401,9 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     /* A Graph request's AppId is the client app (its resource is Graph itself). */
     const char *client =
         m365_dctx_lower_key(dc, ev->kind == M365_EV_GRAPH_REQUEST ? ev->app_id : ev->client_app_id);
-    struct tok_key tk = {NULL, NULL};
+    struct m365_text_key tk = {NULL, NULL};
     if (ev->token_id) {
-        tk = tok_key(ev->token_id);
+        tk = m365_text_key(ev->token_id);
     }
     if ((tk.k1 && key_known(s, tk)) || (sess && m365_map_get(&s->sessions, sess, NULL))) {
         return;
@@ -591,10 +578,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         list_add(sess, &nsess, MAX_LIST, f->cd->session);
         list_add(ops, &nop, MAX_LIST, ev->operation);
         /* A Graph read names the mailbox by its owner's object id as often as by UPN. */
-        const char *box = ev->mail ? ev->mail->mailbox_upn : NULL;
-        const char *named =
-            box && ev->kind == M365_EV_GRAPH_REQUEST ? m365_dctx_upn_of_id(dc, box) : NULL;
-        list_add(boxes, &nbox, MAX_LIST, named ? named : box);
+        list_add(boxes, &nbox, MAX_LIST, m365_mail_box(dc, ev));
     }
     if (unverified) {
         sev = M365_SEV_LOW;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/norm.h"
+#include "../engine/detect.h"
 #include "m365_ids.h"
 
 const char *m365_mail_client(const struct m365_event *ev)
@@ -61,4 +62,31 @@ uint64_t m365_mail_items(const struct m365_event *ev)
         return ev->mail->n_items;
     }
     return ev->mail->operation_count ? ev->mail->operation_count : 1;
+}
+
+const char *m365_mail_box(struct m365_dctx *dc, const struct m365_event *ev)
+{
+    const char *box = ev->mail ? ev->mail->mailbox_upn : NULL;
+    const char *named =
+        box && ev->kind == M365_EV_GRAPH_REQUEST ? m365_dctx_upn_of_id(dc, box) : NULL;
+    return named ? named : box;
+}
+
+const char *m365_graph_caller(struct m365_dctx *dc, const struct m365_event *ev)
+{
+    if (ev->kind != M365_EV_GRAPH_REQUEST || ev->actor_type != M365_ACTOR_USER || !ev->actor_id) {
+        return NULL;
+    }
+    const char *upn = m365_dctx_upn_of_id(dc, ev->actor_id);
+    return upn ? upn : ev->actor_id;
+}
+
+void m365_mail_reads_needed(struct m365_dctx *dc)
+{
+    if (!m365_dctx_has_kind(dc, M365_EV_MAIL_ACCESS) &&
+        !m365_dctx_has_kind(dc, M365_EV_GRAPH_REQUEST)) {
+        m365_dctx_not_evaluated(dc, "needs MailItemsAccessed records (Audit Premium: E5 or the "
+                                    "add-on) or Microsoft Graph activity logs; the evidence "
+                                    "holds neither");
+    }
 }

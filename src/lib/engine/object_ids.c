@@ -7,10 +7,8 @@
  * UserId is the UPN. Built once over the whole evidence, before the detections, so the rules
  * and the incidents' exposure give an id the same name. */
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "../core/hash.h"
 #include "../core/map.h"
 #include "../core/norm.h"
 #include "../snapshot/snap_context.h"
@@ -36,67 +34,16 @@ static enum m365_status put(struct m365_scan *s, struct m365_map *ids, const cha
     return M365_OK;
 }
 
-/* The tokens of Graph requests whose caller is still unnamed, found by content (a token id is
- * copied per record, not interned, and compared exactly). The table holds its own copies: a
- * spilled event table's details move as its windows are mapped. */
-struct token_slot {
-    uint64_t h;
-    const char *token, *id;
-};
-
-struct tokens {
-    struct token_slot *slot;
-    size_t cap, n;
-};
-
-static struct token_slot *token_find(const struct tokens *t, const char *token, uint64_t h)
-{
-    for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-        struct token_slot *e = &t->slot[i];
-        if (!e->token || (e->h == h && strcmp(e->token, token) == 0)) {
-            return e;
-        }
-    }
-}
-
-static enum m365_status token_add(struct tokens *t, const char *token, const char *id)
-{
-    if (2 * (t->n + 1) > t->cap) {
-        struct tokens g = {calloc(t->cap ? 2 * t->cap : 64, sizeof(*g.slot)),
-                           t->cap ? 2 * t->cap : 64, t->n};
-        if (!g.slot) {
-            return M365_E_NOMEM;
-        }
-        for (size_t i = 0; i < t->cap; i++) {
-            if (t->slot[i].token) {
-                *token_find(&g, t->slot[i].token, t->slot[i].h) = t->slot[i];
-            }
-        }
-        free(t->slot);
-        *t = g;
-    }
-    uint64_t h = m365_hash_bytes(token, strlen(token), 0);
-    struct token_slot *e = token_find(t, token, h);
-    if (!e->token) {
-        char *copy = strdup(token);
-        if (!copy) {
-            return M365_E_NOMEM;
-        }
-        *e = (struct token_slot){h, copy, id};
-        t->n++;
-    }
-    return M365_OK;
-}
-
-/* Graph callers no sign-in or directory change named, by their requests' tokens; then the UPN
- * of Exchange's records that carry one of those tokens. Only when there is a caller to name:
- * a scan without Graph requests does not walk its mail records again. */
+/* Graph callers no sign-in or directory change named, keyed by their requests' tokens (copied
+ * per record, so held by their text: m365_text_key); then the UPN of Exchange's records that
+ * carry one of those tokens. Only when there is a caller to name: a scan without Graph requests
+ * does not walk its mail records again. */
 static enum m365_status name_by_tokens(struct m365_scan *s, struct m365_map *ids)
 {
     size_t n = m365_scan_n_events(s);
     const uint8_t *kinds = m365_scan_event_kinds(s);
     struct m365_event buf;
-    struct tokens t = {0};
+    struct m365_map callers = {0}; /* token -> the caller's object id (interned) */
     enum m365_status st = M365_OK;
     for (size_t i = 0; i < n && st == M365_OK; i++) {
         if (kinds[i] != M365_EV_GRAPH_REQUEST) {
@@ -106,10 +53,16 @@ static enum m365_status name_by_tokens(struct m365_scan *s, struct m365_map *ids
         if (ev && ev->actor_type == M365_ACTOR_USER && ev->actor_id && ev->token_id &&
             *ev->token_id && m365_is_guid(ev->actor_id, strlen(ev->actor_id)) &&
             !m365_object_ids_upn(s, ids, ev->actor_id)) {
-            st = token_add(&t, ev->token_id, ev->actor_id);
+            struct m365_text_key k = m365_text_key(ev->token_id);
+            void **slot = m365_map_put(&callers, k.k1, k.k2);
+            if (!slot) {
+                st = M365_E_NOMEM;
+            } else if (!*slot) {
+                *slot = (void *)(uintptr_t)ev->actor_id;
+            }
         }
     }
-    for (size_t i = 0; i < n && st == M365_OK && t.n; i++) {
+    for (size_t i = 0; i < n && st == M365_OK && callers.n; i++) {
         if (kinds[i] != M365_EV_MAIL_ACCESS) {
             continue;
         }
@@ -118,16 +71,13 @@ static enum m365_status name_by_tokens(struct m365_scan *s, struct m365_map *ids
             !strchr(ev->actor_upn, '@')) {
             continue;
         }
-        const struct token_slot *e =
-            token_find(&t, ev->token_id, m365_hash_bytes(ev->token_id, strlen(ev->token_id), 0));
-        if (e->token) {
-            st = put(s, ids, e->id, ev->actor_upn);
+        struct m365_text_key k = m365_text_key(ev->token_id);
+        const char *id = m365_map_get(&callers, k.k1, k.k2);
+        if (id) {
+            st = put(s, ids, id, ev->actor_upn);
         }
     }
-    for (size_t i = 0; i < t.cap; i++) {
-        free((char *)t.slot[i].token);
-    }
-    free(t.slot);
+    m365_map_free(&callers);
     return st;
 }
 
