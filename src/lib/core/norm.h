@@ -80,6 +80,10 @@ bool m365_bytes_hold(const char *hay, size_t len, const char *needle);
 #define M365_GUID_LEN 36
 /* Whether s is a GUID so written, letters of either case, mixed included. */
 bool m365_is_guid(const char *s, size_t len);
+/* A token id as Entra writes them (uniqueTokenIdentifier, SignInActivityId: base64url, 22
+ * characters today), not a placeholder of zeros or a redacted value, which many records share
+ * and which ties none of them together. Compared exactly: base64 is case-sensitive. */
+bool m365_token_usable(const char *v);
 /* A finding's summary made one line, in place: control characters, NEL and U+2028/U+2029 (from
  * names in the logs) become '?', as on a terminal. Returns the new length. */
 size_t m365_one_line(char *s);

@@ -433,3 +433,12 @@ size_t m365_join_list(const char *const *items, size_t shown, size_t n, char *ou
     }
     return w < size ? w : size ? size - 1 : 0;
 }
+
+bool m365_token_usable(const char *v)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n < 16 || n > 128 || strspn(v, "A0=-") == n) {
+        return false;
+    }
+    return strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=") == n;
+}

@@ -278,16 +278,6 @@ static const char *session_key(struct m365_scan *s, const char *v)
     return m365_scan_intern(s, low, sizeof(low));
 }
 
-/* A token id as Entra writes them (uniqueTokenIdentifier: base64url, 22 characters today); not
- * a placeholder of zeros or a redacted value. Compared exactly: base64 is case-sensitive. */
-static bool token_usable(const char *v)
-{
-    size_t n = v ? strlen(v) : 0;
-    if (n < 16 || n > 128 || strspn(v, "A0=-") == n) {
-        return false;
-    }
-    return strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=") == n;
-}
 
 static const void *token_key(const char *tok)
 {
@@ -566,7 +556,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
          * (not a failed sign-in: it opens no session, issues no token) puts its session and its
          * token in the incident. */
         const char *sk = by_address ? session_key(s, ev->session_id) : NULL;
-        const char *tk = by_address && token_usable(ev->token_id) ? ev->token_id : NULL;
+        const char *tk = by_address && m365_token_usable(ev->token_id) ? ev->token_id : NULL;
         const void *tkey = tk ? token_key(tk) : NULL;
         if ((sk || tk) && ev->ip && !(kind == M365_EV_SIGNIN && ev->result == M365_RESULT_FAILURE)) {
             for (size_t j = reach_find(r, k, ev->ip); j < k && strcmp(r[j].value, ev->ip) == 0;

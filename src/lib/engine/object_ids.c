@@ -50,8 +50,9 @@ static enum m365_status name_by_tokens(struct m365_scan *s, struct m365_map *ids
             continue;
         }
         const struct m365_event *ev = m365_scan_event_brief(s, i, &buf);
-        if (ev && ev->actor_type == M365_ACTOR_USER && ev->actor_id && ev->token_id &&
-            *ev->token_id && m365_is_guid(ev->actor_id, strlen(ev->actor_id)) &&
+        /* A placeholder token (zeros, a redacted export's) is many users': it names nobody. */
+        if (ev && ev->actor_type == M365_ACTOR_USER && ev->actor_id &&
+            m365_token_usable(ev->token_id) && m365_is_guid(ev->actor_id, strlen(ev->actor_id)) &&
             !m365_object_ids_upn(s, ids, ev->actor_id)) {
             struct m365_text_key k = m365_text_key(ev->token_id);
             void **slot = m365_map_put(&callers, k.k1, k.k2);

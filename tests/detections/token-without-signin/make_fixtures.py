@@ -1177,8 +1177,35 @@ def build_pos_la_graph_named_by_exchange():
          args=TAGS_ARGS)
 
 
+# pos_la_graph_placeholder_token_names_nobody: the same two Graph reads of the shared security
+# mailbox, and Tom's own reads in Exchange, in an export whose token ids were redacted to one
+# placeholder. A token id shared that way ties no record to another: the Graph requests are not
+# taken for Tom's (before: named by his records, the finding said Tom read the security
+# mailbox); nothing else names the mailbox's id, so the finding keeps it.
+def build_pos_la_graph_placeholder_token():
+    inter, ni, addin, shared = graph_world()
+    placeholder = "AAAAAAAAAAAAAAAAAAAAAA"
+    secops_id = USERS["secops"][2]
+    times = ("2026-03-09T16:02:51", "2026-03-09T16:04:13")
+    rows = [graph_request(t, "secops", "20.81.111.85",
+                          G + "/v1.0/me/mailFolders('inbox')/messages?$top=100", FORGED_APP,
+                          placeholder)
+            for t in times]
+    ual = [ual_mail(UAL_GRAPH_T, t, "tom", "20.81.111.85", client_app=FORGED_APP,
+                    aac=aac(FORGED_APP, "2026-03-09T15:58:40", token=placeholder))
+           for t in times]
+    case("pos_la_graph_placeholder_token_names_nobody",
+         [{"severity": "high", "entities": {"users": [secops_id], "mailboxes": [secops_id]},
+           "summary_contains": "2 Graph request(s) for mail by %s" % secops_id},
+          {"severity": "high", "entities": {"users": [upn("tom")], "mailboxes": [upn("tom")]},
+           "summary_contains": "2 MailItemsAccessed record(s) by %s" % upn("tom")}],
+         graph_files(inter, ni, rows) + [("audit-2026-03-09.jsonl", lambda p: jsonl(ual, p))],
+         args=TAGS_ARGS)
+
+
 main()
 main_graph()
 build_pos_ual_only_two_clients()  # the cases before it keep their random draws
 build_pos_azmon_hour_blobs()  # last, for the same reason
 build_pos_la_graph_named_by_exchange()  # after them all, for the same reason
+build_pos_la_graph_placeholder_token()  # after them all, for the same reason
