@@ -1,4 +1,5 @@
-/* m365_op_normalise, the ASCII case-insensitive helpers and m365_parse_i64. */
+/* m365_op_normalise, the ASCII case-insensitive helpers, m365_parse_i64, m365_join_list,
+ * m365_token_usable and m365_session_usable. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -220,6 +221,54 @@ static void test_join_list(void **state)
     assert_string_equal(small, "Graph Explo");
 }
 
+/* Token ids: Entra's base64url ids and GUIDs tie records; redacted placeholders do not. */
+static void test_token_usable(void **state)
+{
+    (void)state;
+    const char *usable[] = {"aEQ2qLOsqkS86zz3OHIeAA", "nCIzipjKBXc87y9rpX8dAA",
+                            "mYyWp_-UrEa4Z_pZM7FlAA", "8795994f-0bb8-46d7-8797-8c9c385d5900",
+                            "ODc5NTk5NGYtMGJiOC00NmQ3LTg3OTctOGM5YzM4NWQ1OTAw"};
+    for (size_t i = 0; i < sizeof(usable) / sizeof(usable[0]); i++) {
+        if (!m365_token_usable(usable[i])) {
+            fail_msg("%s taken for a placeholder", usable[i]);
+        }
+    }
+    /* Real samples' placeholders (0000..., aaaa..., 5555...), zeros, a zero GUID, base64 of
+     * zeros, short or foreign values, and a cut to five distinct characters. */
+    const char *placeholders[] = {"0000000000000000000000", "aaaaaaaaaaaaaaaaaaaaaa",
+                                  "5555555555555555555555", "11111111111111111111111111",
+                                  "00000000-0000-0000-0000-000000000000",
+                                  "AAAAAAAAAAAAAAAAAAAAAA==", "ANONYMIZED", "xxxxxx", "",
+                                  "abcdeabcdeabcdeabcde", "token id with spaces 1234567",
+                                  "élan-élan-élan-élan-élan", NULL};
+    for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++) {
+        if (m365_token_usable(placeholders[i])) {
+            fail_msg("%s taken for a token", placeholders[i] ? placeholders[i] : "(null)");
+        }
+    }
+    assert_true(m365_token_usable("abcdefabcdefabcdefab"));
+}
+
+/* Session ids: GUIDs tie records; anonymised placeholders do not. */
+static void test_session_usable(void **state)
+{
+    (void)state;
+    assert_true(m365_session_usable("35bb94fb-9567-4dfa-808b-d1d6a93afa18"));
+    assert_true(m365_session_usable("98FB5D83-9A00-4EFC-816E-22F61C2D7733"));
+    assert_true(m365_session_usable("{dcdad6b2-f279-48c6-9ed8-3df0ffde4ece}"));
+    const char *placeholders[] = {"ANONYMIZED", "xxxx-xxx-xxx-xxx",
+                                  "00000000-0000-0000-0000-000000000000",
+                                  "99999999-9999-9999-9999-999999999999",
+                                  "11111111-1111-1111-1111-666666666666",
+                                  "12341234-1234-1234-1234-123412341234",
+                                  "35bb94fb 9567 4dfa 808b d1d6a93afa18", "", NULL};
+    for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++) {
+        if (m365_session_usable(placeholders[i])) {
+            fail_msg("%s taken for a session", placeholders[i] ? placeholders[i] : "(null)");
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +277,8 @@ int main(void)
         cmocka_unit_test(test_case_insensitive),
         cmocka_unit_test(test_parse_i64),
         cmocka_unit_test(test_join_list),
+        cmocka_unit_test(test_token_usable),
+        cmocka_unit_test(test_session_usable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

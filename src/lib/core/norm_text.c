@@ -434,11 +434,38 @@ size_t m365_join_list(const char *const *items, size_t shown, size_t n, char *ou
     return w < size ? w : size ? size - 1 : 0;
 }
 
+/* Redacted exports repeat a character or two ("0000...", "aaaa...", "1111-...-6666"); 16 random
+ * bytes in base64 or hex almost never use fewer than 6 distinct characters. v is ASCII. */
+static bool varied(const char *v, size_t n)
+{
+    uint64_t seen[2] = {0, 0};
+    int distinct = 0;
+    for (size_t i = 0; i < n && distinct < 6; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch == '-' || ch == '=') {
+            continue;
+        }
+        uint64_t bit = (uint64_t)1 << (ch & 63);
+        if (!(seen[(ch >> 6) & 1] & bit)) {
+            seen[(ch >> 6) & 1] |= bit;
+            distinct++;
+        }
+    }
+    return distinct >= 6;
+}
+
 bool m365_token_usable(const char *v)
 {
     size_t n = v ? strlen(v) : 0;
-    if (n < 16 || n > 128 || strspn(v, "A0=-") == n) {
-        return false;
-    }
-    return strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=") == n;
+    return n >= 16 && n <= 128 &&
+           strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=") == n &&
+           varied(v, n);
+}
+
+bool m365_session_usable(const char *v)
+{
+    size_t n = v ? strlen(v) : 0;
+    return n >= 16 && n <= 128 &&
+           strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_{}") == n &&
+           varied(v, n);
 }

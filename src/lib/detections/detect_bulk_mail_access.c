@@ -220,10 +220,12 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     const char *sp = graph && ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL ? ev->actor_id
                                                                               : NULL;
-    const void *k1 = ev->session_id ? (const void *)ev->session_id
-                     : user         ? (const void *)user
-                                    : (const void *)(sp ? sp : "?");
-    const void *k2 = ev->session_id ? NULL : (const void *)(client ? client : ev->ip);
+    /* An anonymised export's one placeholder session would make every reader one principal. */
+    const char *session = m365_session_usable(ev->session_id) ? ev->session_id : NULL;
+    const void *k1 = session ? (const void *)session
+                     : user  ? (const void *)user
+                             : (const void *)(sp ? sp : "?");
+    const void *k2 = session ? NULL : (const void *)(client ? client : ev->ip);
     bool fresh;
     struct principal *p = m365_map_obtain(&s->principals, k1, k2, sizeof(*p), &fresh);
     if (!p) {

@@ -201,6 +201,19 @@ static bool key_known(const struct state *s, struct m365_text_key k)
     return tok_has(&s->tok[0], k) || tok_has(&s->tok[1], k) || tok_has(&s->late_tok, k);
 }
 
+/* A record's token id, unless it is a placeholder: a redacted export writes one value into
+ * every sign-in and every mailbox record, which would take any read for one a sign-in issued. */
+static const char *token_of(const struct m365_event *ev)
+{
+    return m365_token_usable(ev->token_id) ? ev->token_id : NULL;
+}
+
+/* Its session id, lower-case and interned, unless a placeholder (as token_of). */
+static const char *session_of(struct m365_dctx *dc, const struct m365_event *ev)
+{
+    return m365_session_usable(ev->session_id) ? m365_dctx_lower_key(dc, ev->session_id) : NULL;
+}
+
 static bool token_known(const struct state *s, const char *tok)
 {
     return tok && key_known(s, m365_text_key(tok));
@@ -302,7 +315,8 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     if (ev->result != M365_RESULT_SUCCESS) {
         return; /* no token was issued; the record still shows the logs were collected */
     }
-    if (ev->token_id) {
+    const char *token = token_of(ev);
+    if (token) {
         if (s->tok_start == INT64_MIN) {
             s->tok_start = ev->time_ms;
         } else if (ev->time_ms - s->tok_start >= c->lifetime) {
@@ -312,13 +326,13 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
             s->tok_cur = old;
             s->tok_start = ev->time_ms;
         }
-        struct m365_text_key k = m365_text_key(ev->token_id);
+        struct m365_text_key k = m365_text_key(token);
         tok_put(&s->tok[s->tok_cur], k);
         if (tok_has(&s->pend_tok, k)) {
             tok_put(&s->late_tok, k);
         }
     }
-    const char *sess = m365_dctx_lower_key(dc, ev->session_id);
+    const char *sess = session_of(dc, ev);
     if (sess) {
         set_put(&s->sessions, sess);
     }
@@ -355,8 +369,8 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     uint32_t k = 0;
     for (uint32_t i = 0; i < u->n_cand; i++) {
         const struct cand *cd = &u->cand[i];
-        bool explained = (cd->ev->token_id && ev->token_id &&
-                          strcmp(cd->ev->token_id, ev->token_id) == 0) ||
+        const char *cd_token = token_of(cd->ev);
+        bool explained = (cd_token && token && strcmp(cd_token, token) == 0) ||
                          (cd->session && cd->session == sess) ||
                          (cd->ipkey && cd->ipkey == ipkey &&
                           ev->time_ms - cd->ev->time_ms <= c->skew &&
@@ -397,12 +411,12 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     if (ev->time_ms >= 0) {
         set_put(&s->act_hours, (const void *)(uintptr_t)(ev->time_ms / 3600000 + 1));
     }
-    const char *sess = m365_dctx_lower_key(dc, ev->session_id);
+    const char *sess = session_of(dc, ev);
     /* A Graph request's AppId is the client app (its resource is Graph itself). */
     const char *client =
         m365_dctx_lower_key(dc, ev->kind == M365_EV_GRAPH_REQUEST ? ev->app_id : ev->client_app_id);
     struct m365_text_key tk = {NULL, NULL};
-    if (ev->token_id) {
+    if (token_of(ev)) {
         tk = m365_text_key(ev->token_id);
     }
     if ((tk.k1 && key_known(s, tk)) || (sess && m365_map_get(&s->sessions, sess, NULL))) {
@@ -574,7 +588,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         if (f->app_unseen) {
             list_add(unseen, &nun, MAX_LIST, f->cd->client);
         }
-        list_add(toks, &ntok, MAX_LIST, ev->token_id);
+        list_add(toks, &ntok, MAX_LIST, token_of(ev));
         list_add(sess, &nsess, MAX_LIST, f->cd->session);
         list_add(ops, &nop, MAX_LIST, ev->operation);
         /* A Graph read names the mailbox by its owner's object id as often as by UPN. */
@@ -742,7 +756,7 @@ static enum verdict check(struct m365_dctx *dc, struct state *s, const struct cf
 {
     const struct m365_event *ev = cd->ev;
     int64_t t = ev->time_ms, a = t - c->lifetime, b = t + c->skew;
-    if (token_known(s, ev->token_id) ||
+    if (token_known(s, token_of(ev)) ||
         (cd->session && m365_map_get(&s->sessions, cd->session, NULL))) {
         return EXPLAINED;
     }

@@ -262,10 +262,10 @@ struct bearer_link {
 static const char token_tag; /* k2 of the tokens' keys (sessions': NULL) */
 
 /* The event's session id, lower-case and interned, as the session map knows it; NULL unless a
- * GUID other than the empty one (exports anonymised for sharing write one placeholder in all). */
+ * GUID other than a placeholder (exports anonymised for sharing write one value in all). */
 static const char *session_key(struct m365_scan *s, const char *v)
 {
-    if (!v || !m365_is_guid(v, strlen(v)) || strspn(v, "0-") == M365_GUID_LEN) {
+    if (!v || !m365_is_guid(v, strlen(v)) || !m365_session_usable(v)) {
         return NULL;
     }
     if (!strpbrk(v, "ABCDEF")) {

@@ -1203,9 +1203,57 @@ def build_pos_la_graph_placeholder_token():
          args=TAGS_ARGS)
 
 
+# pos_ual_graph_redacted_tokens_explain_nothing: pos_ual_graph_forged_token_from_azure's tenant in
+# an export whose token and session ids were redacted to one value each in every sign-in and
+# every mailbox record ("aaaa...", "9999...-9999...", as vendors' samples write them). Before,
+# the forged token's two reads were explained by every sign-in's placeholders and nothing was
+# reported; now the placeholder explains nothing,
+# the reads from an address and a client app no sign-in used are reported, and Marcus's own OWA
+# read from the office stays explained by his sign-ins there.
+def build_pos_ual_graph_redacted():
+    tok, ses = "a" * 22, "99999999-9999-9999-9999-999999999999"
+    inter = [
+        SignIn("2026-03-05T13:41:22", "marcus", "owa", "203.0.113.11", token=tok, session=ses),
+        SignIn("2026-03-05T13:43:05", "marcus", "office", "203.0.113.11", token=tok, session=ses),
+        SignIn("2026-03-06T13:36:51", "marcus", "owa", "203.0.113.11", token=tok, session=ses),
+        SignIn("2026-03-06T17:48:02", "ken", "teams", "203.0.113.10", token=tok, session=ses),
+    ]
+    ni = [
+        SignIn("2026-03-05T14:44:09", "marcus", "office", "203.0.113.11", False, ses, tok),
+        SignIn("2026-03-06T14:40:18", "marcus", "office", "203.0.113.11", False, ses, tok),
+        SignIn("2026-03-06T17:55:40", "dana", "mobile", "198.51.100.21", False, ses, tok),
+    ]
+    placeholder, anon_session = tok, ses
+    forged_sess = anon_session
+    ual = [
+        ual_mail(UAL_OWA_T, "2026-03-06T13:52:17", "marcus", "203.0.113.11", session=anon_session),
+        ual_mail(UAL_GRAPH_T, "2026-03-06T16:21:40", "marcus", "20.81.111.85",
+                 spec=(("\\Inbox", 4), ("\\Finance\\Board", 2)), app=GRAPH,
+                 client_app=GRAPH_EXPLORER,
+                 aac=aac(GRAPH_EXPLORER, "2026-03-06T16:02:11", placeholder, forged_sess)),
+        ual_mail(UAL_GRAPH_T, "2026-03-06T16:24:02", "marcus", "20.81.111.85",
+                 spec=(("\\Sent Items", 5),), app=GRAPH, client_app=GRAPH_EXPLORER,
+                 aac=aac(GRAPH_EXPLORER, "2026-03-06T16:02:11", placeholder, forged_sess)),
+    ]
+    case("pos_ual_graph_redacted_tokens_explain_nothing",
+         [{"severity": "high",
+           "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
+                        "apps": [GRAPH_EXPLORER], "mailboxes": [upn("marcus")]},
+           "summary_contains": "no sign-in from 20.81.111.85",
+           "details": {"records": 2, "full_coverage": True, "from_hosting": True,
+                       "unmatched_token_ids": [],
+                       "client_apps_never_signed_in": [GRAPH_EXPLORER]}}],
+         [("signins-interactive.json", lambda p: graph_page(inter, p)),
+          ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
+          ("audit-2026-03-06.jsonl", lambda p: jsonl(ual, p)),
+          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
+         args=["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"])
+
+
 main()
 main_graph()
 build_pos_ual_only_two_clients()  # the cases before it keep their random draws
 build_pos_azmon_hour_blobs()  # last, for the same reason
 build_pos_la_graph_named_by_exchange()  # after them all, for the same reason
 build_pos_la_graph_placeholder_token()  # after them all, for the same reason
+build_pos_ual_graph_redacted()  # after them all, for the same reason
