@@ -498,6 +498,36 @@ EXO = "00000002-0000-0ff1-ce00-000000000000"
 ARC = "5d2a8f6e-1b3c-4e7d-9f04-a6c8e2b1d359"
 
 
+def forged_graph_reads(token, session):
+    """Marcus's mail read twice through Graph Explorer from an Azure VM with a forged token."""
+    return [
+        ual_mail(UAL_GRAPH_T, "2026-03-06T16:21:40", "marcus", "20.81.111.85",
+                 spec=(("\\Inbox", 4), ("\\Finance\\Board", 2)), app=GRAPH,
+                 client_app=GRAPH_EXPLORER,
+                 aac=aac(GRAPH_EXPLORER, "2026-03-06T16:02:11", token, session)),
+        ual_mail(UAL_GRAPH_T, "2026-03-06T16:24:02", "marcus", "20.81.111.85",
+                 spec=(("\\Sent Items", 5),), app=GRAPH, client_app=GRAPH_EXPLORER,
+                 aac=aac(GRAPH_EXPLORER, "2026-03-06T16:02:11", token, session)),
+    ]
+
+
+def forged_from_azure_case(name, inter, ni, ual, unmatched_tokens):
+    """The forged reads reported high: from an Azure address and a client app no sign-in used."""
+    case(name,
+         [{"severity": "high",
+           "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
+                        "apps": [GRAPH_EXPLORER], "mailboxes": [upn("marcus")]},
+           "summary_contains": "no sign-in from 20.81.111.85",
+           "details": {"records": 2, "full_coverage": True, "from_hosting": True,
+                       "unmatched_token_ids": unmatched_tokens,
+                       "client_apps_never_signed_in": [GRAPH_EXPLORER]}}],
+         [("signins-interactive.json", lambda p: graph_page(inter, p)),
+          ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
+          ("audit-2026-03-06.jsonl", lambda p: jsonl(ual, p)),
+          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
+         args=["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"])
+
+
 # ---------------------------------------------------------------------------------------------
 # pos_ual_graph_forged_token_from_azure: UAL JSON Lines + Graph beta signIns (both categories).
 def build_pos_ual_graph():
@@ -523,14 +553,7 @@ def build_pos_ual_graph():
         ual_mail(UAL_OWA_T, "2026-03-06T13:52:17", "marcus", "203.0.113.11", session=guid()),
         ual_mail(UAL_RPC_T, "2026-03-06T14:05:33", "marcus", "203.0.113.11", access="Sync",
                  spec=(("\\Inbox", 0),)),
-        ual_mail(UAL_GRAPH_T, "2026-03-06T16:21:40", "marcus", "20.81.111.85",
-                 spec=(("\\Inbox", 4), ("\\Finance\\Board", 2)), app=GRAPH,
-                 client_app=GRAPH_EXPLORER,
-                 aac=aac(GRAPH_EXPLORER, "2026-03-06T16:02:11", forged_tok, forged_sess)),
-        ual_mail(UAL_GRAPH_T, "2026-03-06T16:24:02", "marcus", "20.81.111.85",
-                 spec=(("\\Sent Items", 5),), app=GRAPH, client_app=GRAPH_EXPLORER,
-                 aac=aac(GRAPH_EXPLORER, "2026-03-06T16:02:11", forged_tok, forged_sess)),
-    ]
+    ] + forged_graph_reads(forged_tok, forged_sess)
     # SharePoint's own service identity previews a file the user just uploaded: "app@sharepoint"
     # never signs in as a user and is not a user's token.
     ual.append({
@@ -546,19 +569,7 @@ def build_pos_ual_graph():
         "HighPriorityMediaProcessing": "False", "SourceFileExtension": "xlsx",
         "SiteUrl": "https://contosodemo-my.sharepoint.com/personal/marcus_oyelaran_contosodemo_onmicrosoft_com/",
         "SourceFileName": "Q1 forecast.xlsx", "SourceRelativeUrl": "Documents"})
-    case("pos_ual_graph_forged_token_from_azure",
-         [{"severity": "high",
-           "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
-                        "apps": [GRAPH_EXPLORER], "mailboxes": [upn("marcus")]},
-           "summary_contains": "no sign-in from 20.81.111.85",
-           "details": {"records": 2, "full_coverage": True, "from_hosting": True,
-                       "unmatched_token_ids": [forged_tok],
-                       "client_apps_never_signed_in": [GRAPH_EXPLORER]}}],
-         [("signins-interactive.json", lambda p: graph_page(inter, p)),
-          ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
-          ("audit-2026-03-06.jsonl", lambda p: jsonl(ual, p)),
-          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
-         args=["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"])
+    forged_from_azure_case("pos_ual_graph_forged_token_from_azure", inter, ni, ual, [forged_tok])
 
 
 # pos_la_officeactivity_owa_unknown_ip: OfficeActivity JSON + SigninLogs CSV + AADNonInteractive JSON.
@@ -1223,31 +1234,9 @@ def build_pos_ual_graph_redacted():
         SignIn("2026-03-06T14:40:18", "marcus", "office", "203.0.113.11", False, ses, tok),
         SignIn("2026-03-06T17:55:40", "dana", "mobile", "198.51.100.21", False, ses, tok),
     ]
-    placeholder, anon_session = tok, ses
-    forged_sess = anon_session
-    ual = [
-        ual_mail(UAL_OWA_T, "2026-03-06T13:52:17", "marcus", "203.0.113.11", session=anon_session),
-        ual_mail(UAL_GRAPH_T, "2026-03-06T16:21:40", "marcus", "20.81.111.85",
-                 spec=(("\\Inbox", 4), ("\\Finance\\Board", 2)), app=GRAPH,
-                 client_app=GRAPH_EXPLORER,
-                 aac=aac(GRAPH_EXPLORER, "2026-03-06T16:02:11", placeholder, forged_sess)),
-        ual_mail(UAL_GRAPH_T, "2026-03-06T16:24:02", "marcus", "20.81.111.85",
-                 spec=(("\\Sent Items", 5),), app=GRAPH, client_app=GRAPH_EXPLORER,
-                 aac=aac(GRAPH_EXPLORER, "2026-03-06T16:02:11", placeholder, forged_sess)),
-    ]
-    case("pos_ual_graph_redacted_tokens_explain_nothing",
-         [{"severity": "high",
-           "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"],
-                        "apps": [GRAPH_EXPLORER], "mailboxes": [upn("marcus")]},
-           "summary_contains": "no sign-in from 20.81.111.85",
-           "details": {"records": 2, "full_coverage": True, "from_hosting": True,
-                       "unmatched_token_ids": [],
-                       "client_apps_never_signed_in": [GRAPH_EXPLORER]}}],
-         [("signins-interactive.json", lambda p: graph_page(inter, p)),
-          ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
-          ("audit-2026-03-06.jsonl", lambda p: jsonl(ual, p)),
-          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
-         args=["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"])
+    ual = [ual_mail(UAL_OWA_T, "2026-03-06T13:52:17", "marcus", "203.0.113.11", session=ses)]
+    ual += forged_graph_reads(tok, ses)
+    forged_from_azure_case("pos_ual_graph_redacted_tokens_explain_nothing", inter, ni, ual, [])
 
 
 main()
