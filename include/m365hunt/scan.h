@@ -253,6 +253,16 @@ const struct m365_event *m365_scan_event_brief(const struct m365_scan *s, size_t
  * unknown. */
 const char *m365_scan_home_tenant(const struct m365_scan *s);
 
+/* The tenants the evidence's records carry (UAL OrganizationId, the Entra audit and Graph
+ * activity logs' tenant; not sign-ins, whose tenant is the resource's), with how many records
+ * carry each, most first. Placeholder ids (a zero GUID) are not counted. */
+struct m365_tenant_records {
+    const char *id; /* lower-case GUID */
+    uint64_t records;
+};
+size_t m365_scan_n_tenants(const struct m365_scan *s);
+const struct m365_tenant_records *m365_scan_tenant(const struct m365_scan *s, size_t i);
+
 /* The display name of an application id or a service principal's object id (any case), as the
  * finding summaries write it "NAME (ID)" (docs/findings.md, `summary`): Microsoft's own clients
  * from a built-in table, else what the evidence or the tenant snapshot names it; NULL when

@@ -152,4 +152,26 @@ mkdir -p "$WORK/undated"
 } >"$WORK/undated/audit.jsonl"
 "$BIN" scan --no-progress "$WORK/undated" >"$WORK/undated.txt" 2>/dev/null
 expect_grep "undated incident: time not recorded" "$WORK/undated.txt" '^  #1 [a-z]+  time not recorded  1 finding$'
+
+# Two tenants' evidence in one scan: every tenant listed with its records, and a warning that
+# the rules read them as one; one tenant's alone: listed, no warning.
+"$BIN" simulate --out "$WORK/tenant-a" --users 20 --days 3 --seed 61 --formats ual-jsonl -q
+"$BIN" simulate --out "$WORK/tenant-b" --users 16 --days 3 --seed 62 --formats ual-jsonl -q
+scan_json "$WORK/two.json" "$WORK/two.err" "$WORK/tenant-a/ual" "$WORK/tenant-b/ual"
+a=$(jq -r '.tenant.tenant_id' "$WORK/tenant-a/ground-truth.json")
+b=$(jq -r '.tenant.tenant_id' "$WORK/tenant-b/ground-truth.json")
+expect_eq "two tenants: both listed, most records first" \
+    "$(jq -c '[.evidence.tenants[].tenant_id]' "$WORK/two.json")" "[\"$a\",\"$b\"]"
+expect_eq "two tenants: the investigated one is the one most records carry" \
+    "$(jq -r .tenant_id "$WORK/two.json")" "$a"
+expect_grep "two tenants: warned" "$WORK/two.err" \
+    "warning: --tenant-id: the evidence holds the records of 2 tenants: $a \\([0-9]+ records, the investigated tenant\\) and $b \\([0-9]+ records\\)\\. The rules read them as one tenant"
+"$BIN" scan --no-progress --format json --tenant-id "$b" "$WORK/tenant-a/ual" "$WORK/tenant-b/ual" \
+    >/dev/null 2>"$WORK/two-b.err"
+expect_grep "two tenants, --tenant-id: the one given is the investigated one" "$WORK/two-b.err" \
+    "$b \\([0-9]+ records, the investigated tenant\\)"
+scan_json "$WORK/one.json" "$WORK/one.err" "$WORK/tenant-a/ual"
+expect_eq "one tenant: listed with all its records" \
+    "$(jq -c '[.evidence.tenants[] | [.tenant_id, .records == $n]]' --argjson n "$(jq .evidence.totals.events "$WORK/one.json")" "$WORK/one.json")" "[[\"$a\",true]]"
+expect_eq "one tenant: no warning" "$(grep -c 'tenants:' "$WORK/one.err")" 0
 finish

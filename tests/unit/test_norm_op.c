@@ -1,5 +1,5 @@
 /* m365_op_normalise, the ASCII case-insensitive helpers, m365_parse_i64, m365_join_list,
- * m365_token_usable and m365_session_usable. */
+ * m365_token_usable and m365_id_usable. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -253,9 +253,9 @@ static void test_token_usable(void **state)
 static void test_session_usable(void **state)
 {
     (void)state;
-    assert_true(m365_session_usable("35bb94fb-9567-4dfa-808b-d1d6a93afa18"));
-    assert_true(m365_session_usable("98FB5D83-9A00-4EFC-816E-22F61C2D7733"));
-    assert_true(m365_session_usable("{dcdad6b2-f279-48c6-9ed8-3df0ffde4ece}"));
+    assert_true(m365_id_usable("35bb94fb-9567-4dfa-808b-d1d6a93afa18"));
+    assert_true(m365_id_usable("98FB5D83-9A00-4EFC-816E-22F61C2D7733"));
+    assert_true(m365_id_usable("{dcdad6b2-f279-48c6-9ed8-3df0ffde4ece}"));
     const char *placeholders[] = {"ANONYMIZED", "xxxx-xxx-xxx-xxx",
                                   "00000000-0000-0000-0000-000000000000",
                                   "99999999-9999-9999-9999-999999999999",
@@ -263,7 +263,7 @@ static void test_session_usable(void **state)
                                   "12341234-1234-1234-1234-123412341234",
                                   "35bb94fb 9567 4dfa 808b d1d6a93afa18", "", NULL};
     for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++) {
-        if (m365_session_usable(placeholders[i])) {
+        if (m365_id_usable(placeholders[i])) {
             fail_msg("%s taken for a session", placeholders[i] ? placeholders[i] : "(null)");
         }
     }

@@ -87,7 +87,7 @@ bool m365_token_usable(const char *v);
 /* A session id (Entra sessionId, AppAccessContext.AADSessionId, Exchange SessionId: GUIDs), not
  * a placeholder ("ANONYMIZED", the empty GUID, "1111...-6666...") that an anonymised export
  * writes into every record and which would make all of them one session. */
-bool m365_session_usable(const char *v);
+bool m365_id_usable(const char *v);
 /* A finding's summary made one line, in place: control characters, NEL and U+2028/U+2029 (from
  * names in the logs) become '?', as on a terminal. Returns the new length. */
 size_t m365_one_line(char *s);

@@ -462,7 +462,7 @@ bool m365_token_usable(const char *v)
            varied(v, n);
 }
 
-bool m365_session_usable(const char *v)
+bool m365_id_usable(const char *v)
 {
     size_t n = v ? strlen(v) : 0;
     return n >= 16 && n <= 128 &&

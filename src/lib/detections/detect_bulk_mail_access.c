@@ -221,7 +221,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     const char *sp = graph && ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL ? ev->actor_id
                                                                               : NULL;
     /* An anonymised export's one placeholder session would make every reader one principal. */
-    const char *session = m365_session_usable(ev->session_id) ? ev->session_id : NULL;
+    const char *session = m365_id_usable(ev->session_id) ? ev->session_id : NULL;
     const void *k1 = session ? (const void *)session
                      : user  ? (const void *)user
                              : (const void *)(sp ? sp : "?");

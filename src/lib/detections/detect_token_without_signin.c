@@ -211,7 +211,7 @@ static const char *token_of(const struct m365_event *ev)
 /* Its session id, lower-case and interned, unless a placeholder (as token_of). */
 static const char *session_of(struct m365_dctx *dc, const struct m365_event *ev)
 {
-    return m365_session_usable(ev->session_id) ? m365_dctx_lower_key(dc, ev->session_id) : NULL;
+    return m365_id_usable(ev->session_id) ? m365_dctx_lower_key(dc, ev->session_id) : NULL;
 }
 
 static bool token_known(const struct state *s, const char *tok)

@@ -265,7 +265,7 @@ static const char token_tag; /* k2 of the tokens' keys (sessions': NULL) */
  * GUID other than a placeholder (exports anonymised for sharing write one value in all). */
 static const char *session_key(struct m365_scan *s, const char *v)
 {
-    if (!v || !m365_is_guid(v, strlen(v)) || !m365_session_usable(v)) {
+    if (!v || !m365_is_guid(v, strlen(v)) || !m365_id_usable(v)) {
         return NULL;
     }
     if (!strpbrk(v, "ABCDEF")) {

@@ -276,6 +276,8 @@ struct m365_scan {
     struct m365_rule_config rules;
     struct m365_enrich *enrich;
     const char *home_tenant;
+    struct m365_tenant_records *tenants; /* every tenant the records carry, most records first */
+    size_t n_tenants;
     struct m365_incidents *incidents;
     struct m365_map vips; /* lower-cased UPN (interned) -> 1 */
     struct m365_map object_ids; /* Entra object id -> UPN (object_ids.c) */
@@ -595,6 +597,7 @@ void m365_scan_free(struct m365_scan *s)
     }
     free(s->units);
     free(s->cut_searches);
+    free(s->tenants);
     free(s->cut_pages);
     for (unsigned i = 0; i < s->n_thread_arenas; i++) {
         m365_arena_free(&s->thread_arenas[i]);
@@ -2835,11 +2838,11 @@ struct tenant_runs {
 
 static void tenant_count(struct m365_scan *s, struct tenant_runs *tr, const struct m365_packed *ev)
 {
-    if (s->opts.tenant_id || tr->failed) {
+    if (tr->failed) {
         return;
     }
     const char *t = m365_packed_tenant_id(ev, &s->region);
-    /* Only GUID-shaped ids: Log Analytics workspace ids and placeholders are not tenants. */
+    /* A sign-in's tenant is the resource's (another tenant's, for a guest's sign-in there). */
     if (!t || ev->log_source == M365_LOG_SIGNIN) {
         return;
     }
@@ -2847,7 +2850,8 @@ static void tenant_count(struct m365_scan *s, struct tenant_runs *tr, const stru
         tr->v[tr->n - 1].n++;
         return;
     }
-    if (strlen(t) != 36) {
+    /* Only GUIDs: Log Analytics workspace names and placeholders (a zero GUID) are not tenants. */
+    if (strlen(t) != M365_GUID_LEN || !m365_id_usable(t)) {
         return;
     }
     if (tr->n == tr->cap) {
@@ -2864,8 +2868,40 @@ static void tenant_count(struct m365_scan *s, struct tenant_runs *tr, const stru
     tr->v[tr->n++].n = 1;
 }
 
+static int cmp_tenant_records(const void *a, const void *b)
+{
+    const struct m365_tenant_records *x = a, *y = b;
+    if (x->records != y->records) {
+        return x->records > y->records ? -1 : 1;
+    }
+    return strcmp(x->id, y->id);
+}
+
+/* The tenants the records carry (s->tenants) and the home tenant: the one given, else the one
+ * most records carry. */
 static const char *infer_tenant(struct m365_scan *s, struct tenant_runs *tr)
 {
+    if (!tr->failed) {
+        m365_qsort(tr->v, tr->n, sizeof(*tr->v), m365_cmp_cstr); /* id is the first member */
+        size_t k = 0;
+        for (size_t i = 0; i < tr->n; k++) { /* runs of one id merged in place */
+            size_t n = 0, j = i;
+            for (; j < tr->n && strcmp(tr->v[j].id, tr->v[i].id) == 0; j++) {
+                n += tr->v[j].n;
+            }
+            tr->v[k] = (struct tenant_run){tr->v[i].id, n};
+            i = j;
+        }
+        s->tenants = k ? malloc(k * sizeof(*s->tenants)) : NULL;
+        if (s->tenants) {
+            for (size_t i = 0; i < k; i++) {
+                s->tenants[i] = (struct m365_tenant_records){tr->v[i].id, tr->v[i].n};
+            }
+            s->n_tenants = k;
+            m365_qsort(s->tenants, k, sizeof(*s->tenants), cmp_tenant_records);
+        }
+    }
+    free(tr->v);
     if (s->opts.tenant_id) {
         char lower[64];
         size_t n = strlen(s->opts.tenant_id);
@@ -2878,31 +2914,59 @@ static const char *infer_tenant(struct m365_scan *s, struct tenant_runs *tr)
         }
         return m365_intern(&s->intern, lower, n);
     }
-    if (tr->failed) {
-        free(tr->v);
-        return NULL;
+    return s->n_tenants ? s->tenants[0].id : NULL;
+}
+
+/* Evidence of several tenants read as one: every baseline, spray and exposure mixes them. A
+ * tenant with a handful of records (a guest's, a sample's) is not worth the warning. */
+static void tenants_warning(struct m365_scan *s)
+{
+    size_t others = 0;
+    for (size_t i = 0; i < s->n_tenants; i++) {
+        const struct m365_tenant_records *t = &s->tenants[i];
+        others += !(s->home_tenant && m365_ieq(t->id, s->home_tenant)) && t->records >= 20 &&
+                  t->records * 100 >= s->tenants[0].records;
     }
-    m365_qsort(tr->v, tr->n, sizeof(*tr->v), m365_cmp_cstr); /* id is the first member */
-    const char *best = NULL;
-    size_t best_n = 0;
-    for (size_t i = 0; i < tr->n;) {
-        size_t j = i, n = 0;
-        while (j < tr->n && strcmp(tr->v[j].id, tr->v[i].id) == 0) {
-            n += tr->v[j++].n;
-        }
-        if (n > best_n) {
-            best_n = n;
-            best = tr->v[i].id;
-        }
-        i = j;
+    if (!others) {
+        return;
     }
-    free(tr->v);
-    return best;
+    char msg[768];
+    size_t w = (size_t)snprintf(msg, sizeof(msg), "the evidence holds the records of %zu tenants:",
+                                s->n_tenants);
+    for (size_t i = 0; i < s->n_tenants && i < 4 && w < sizeof(msg); i++) {
+        const struct m365_tenant_records *t = &s->tenants[i];
+        w += (size_t)snprintf(msg + w, sizeof(msg) - w, "%s %s (%llu record%s%s)",
+                              i ? (i + 1 == s->n_tenants ? " and" : ",") : "", t->id,
+                              (unsigned long long)t->records, t->records == 1 ? "" : "s",
+                              s->home_tenant && m365_ieq(t->id, s->home_tenant)
+                                  ? ", the investigated tenant"
+                                  : "");
+    }
+    if (s->n_tenants > 4 && w < sizeof(msg)) {
+        w += (size_t)snprintf(msg + w, sizeof(msg) - w, " and %zu more", s->n_tenants - 4);
+    }
+    if (w < sizeof(msg)) {
+        snprintf(msg + w, sizeof(msg) - w,
+                 ". The rules read them as one tenant (sign-in baselines, sprays, consents, "
+                 "mail exposure): scan each tenant's evidence apart (--tenant-id names the "
+                 "investigated one; the default is the one most records carry)");
+    }
+    diag(s, M365_DIAG_WARNING, M365_OK, "--tenant-id", msg);
 }
 
 const char *m365_scan_home_tenant(const struct m365_scan *s)
 {
     return s->home_tenant;
+}
+
+size_t m365_scan_n_tenants(const struct m365_scan *s)
+{
+    return s->n_tenants;
+}
+
+const struct m365_tenant_records *m365_scan_tenant(const struct m365_scan *s, size_t i)
+{
+    return i < s->n_tenants ? &s->tenants[i] : NULL;
 }
 
 /* The snapshot files, read by the snapshot reader; their posture rules run with the scan's home
@@ -3218,6 +3282,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     void *scratch = s->keys;
     s->keys = NULL;
     s->home_tenant = infer_tenant(s, &tenants);
+    tenants_warning(s);
     enum m365_status sorted = sort_events(s, scratch, kinds_in);
     free(dup);
     if (sorted != M365_OK) {

@@ -57,6 +57,19 @@ static void evidence(struct m365_buf *b, const struct m365_scan *s)
 {
     int f = 1;
     m365_buf_putc(b, '{');
+    m365_json_key(b, &f, "tenants");
+    m365_buf_putc(b, '[');
+    for (size_t i = 0; i < m365_scan_n_tenants(s); i++) {
+        const struct m365_tenant_records *t = m365_scan_tenant(s, i);
+        int ff = 1;
+        m365_buf_puts(b, i ? ",{" : "{");
+        m365_json_key(b, &ff, "tenant_id");
+        m365_json_cstr(b, t->id);
+        m365_json_key(b, &ff, "records");
+        m365_buf_printf(b, "%llu", (unsigned long long)t->records);
+        m365_buf_putc(b, '}');
+    }
+    m365_buf_putc(b, ']');
     m365_json_key(b, &f, "files");
     m365_buf_putc(b, '[');
     for (size_t i = 0; i < m365_scan_n_files(s); i++) {
