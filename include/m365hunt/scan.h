@@ -257,7 +257,7 @@ const char *m365_scan_home_tenant(const struct m365_scan *s);
  * activity logs' tenant; not sign-ins, whose tenant is the resource's), with how many records
  * carry each, most first. Placeholder ids (a zero GUID) are not counted. */
 struct m365_tenant_records {
-    const char *id; /* lower-case GUID */
+    const char *id; /* a GUID, as the records write it */
     uint64_t records;
 };
 size_t m365_scan_n_tenants(const struct m365_scan *s);

@@ -84,9 +84,9 @@ bool m365_is_guid(const char *s, size_t len);
  * characters today), not a placeholder of zeros or a redacted value, which many records share
  * and which ties none of them together. Compared exactly: base64 is case-sensitive. */
 bool m365_token_usable(const char *v);
-/* A session id (Entra sessionId, AppAccessContext.AADSessionId, Exchange SessionId: GUIDs), not
- * a placeholder ("ANONYMIZED", the empty GUID, "1111...-6666...") that an anonymised export
- * writes into every record and which would make all of them one session. */
+/* A session or tenant id (Entra sessionId, AppAccessContext.AADSessionId, Exchange SessionId,
+ * OrganizationId: GUIDs), not a placeholder ("ANONYMIZED", the empty GUID, "1111...-6666...")
+ * that an anonymised export writes into every record and which would make all of them one. */
 bool m365_id_usable(const char *v);
 /* A finding's summary made one line, in place: control characters, NEL and U+2028/U+2029 (from
  * names in the logs) become '?', as on a terminal. Returns the new length. */

@@ -2881,6 +2881,8 @@ static int cmp_tenant_records(const void *a, const void *b)
  * most records carry. */
 static const char *infer_tenant(struct m365_scan *s, struct tenant_runs *tr)
 {
+    const char *best = NULL;
+    size_t best_n = 0;
     if (!tr->failed) {
         m365_qsort(tr->v, tr->n, sizeof(*tr->v), m365_cmp_cstr); /* id is the first member */
         size_t k = 0;
@@ -2890,6 +2892,10 @@ static const char *infer_tenant(struct m365_scan *s, struct tenant_runs *tr)
                 n += tr->v[j].n;
             }
             tr->v[k] = (struct tenant_run){tr->v[i].id, n};
+            if (n > best_n) { /* ties: the first id in sort order */
+                best = tr->v[k].id;
+                best_n = n;
+            }
             i = j;
         }
         s->tenants = k ? malloc(k * sizeof(*s->tenants)) : NULL;
@@ -2914,7 +2920,7 @@ static const char *infer_tenant(struct m365_scan *s, struct tenant_runs *tr)
         }
         return m365_intern(&s->intern, lower, n);
     }
-    return s->n_tenants ? s->tenants[0].id : NULL;
+    return best;
 }
 
 /* Evidence of several tenants read as one: every baseline, spray and exposure mixes them. A
@@ -3273,6 +3279,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     cover_ok &= cover_add(s, s->n_files ? s->files[fi].st.path : NULL, span);
     if (!cover_ok) {
         free(dup);
+        free(tenants.v);
         return M365_E_NOMEM;
     }
     for (int l = 0; l < M365_LOG__COUNT; l++) {
