@@ -174,4 +174,12 @@ scan_json "$WORK/one.json" "$WORK/one.err" "$WORK/tenant-a/ual"
 expect_eq "one tenant: listed with all its records" \
     "$(jq -c '[.evidence.tenants[] | [.tenant_id, .records == $n]]' --argjson n "$(jq .evidence.totals.events "$WORK/one.json")" "$WORK/one.json")" "[[\"$a\",true]]"
 expect_eq "one tenant: no warning" "$(grep -c 'tenants:' "$WORK/one.err")" 0
+# A Log Analytics AuditLogs export whose query kept TenantId (the workspace's id) but not
+# AADTenantId: the workspace is no tenant.
+mkdir -p "$WORK/la-projected"
+jq -c 'del(.AADTenantId)' "$DEMO/sentinel/AuditLogs.json" >"$WORK/la-projected/AuditLogs.json"
+scan_json "$WORK/la-projected.json" "$WORK/la-projected.err" --events "$WORK/la-projected.ev" \
+    "$WORK/la-projected"
+expect_eq "workspace id: not a tenant" \
+    "$(jq -c '.evidence.tenants' "$WORK/la-projected.json"),$(jq -r 'select(.tenant_id != null) | .tenant_id' "$WORK/la-projected.ev" | sort -u | wc -l)" "[],0"
 finish

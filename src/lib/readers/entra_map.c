@@ -52,7 +52,7 @@ static bool text_of(struct m365_read_ctx *ctx, struct m365_jv obj, const char **
     X(isInteractive) X(status) X(ResultType) X(ResultDescription) X(location) X(LocationDetails)  \
     X(Location) X(deviceDetail) X(conditionalAccessStatus) X(homeTenantId) X(appOwnerTenantId)    \
     X(resourceOwnerTenantId) X(autonomousSystemNumber) X(signInEventTypes)                        \
-    X(activityDisplayName) X(OperationName) X(activityDateTime) X(category) X(TenantId)           \
+    X(activityDisplayName) X(OperationName) X(activityDateTime) X(category)                       \
     X(resultReason) X(result) X(loggedByService) X(operationType) X(AADOperationType)             \
     X(initiatedBy) X(additionalDetails) X(targetResources) X(auditLogRecordType)
 
@@ -405,7 +405,8 @@ static void map_audit(struct m365_read_ctx *ctx, const struct m365_jfields *f, s
     FSET(ev->category, E_category);
     FSET_COPY(ev->correlation_id, E_correlationId); /* one per flow: not interned */
     SET_COPY(ev->correlation_id, env, "correlationId");
-    FSET(ev->tenant_id, E_AADTenantId, E_TenantId);
+    /* Log Analytics' TenantId is the workspace's id, not the tenant's: never taken for it. */
+    FSET(ev->tenant_id, E_AADTenantId);
     SET(ev->tenant_id, env, "tenantId");
     FSET(ev->result_detail, E_resultReason);
     if (m365_jfields_text(ctx, f, IDS(E_result), &s, &len) ||
