@@ -170,10 +170,15 @@ expect_grep "two tenants: warned" "$WORK/two.err" \
     >/dev/null 2>"$WORK/two-b.err"
 expect_grep "two tenants, --tenant-id: the one given is the investigated one" "$WORK/two-b.err" \
     "$b \\([0-9]+ records, the investigated tenant\\)"
+"$BIN" scan --no-progress "$WORK/tenant-a/ual" "$WORK/tenant-b/ual" >"$WORK/two.txt" 2>/dev/null
+expect_grep "two tenants: the text report's evidence names them" "$WORK/two.txt" \
+    "^  records of 2 tenants: $a \\([0-9]+ records, investigated\\), $b \\([0-9]+ records\\)$"
 scan_json "$WORK/one.json" "$WORK/one.err" "$WORK/tenant-a/ual"
 expect_eq "one tenant: listed with all its records" \
     "$(jq -c '[.evidence.tenants[] | [.tenant_id, .records == $n]]' --argjson n "$(jq .evidence.totals.events "$WORK/one.json")" "$WORK/one.json")" "[[\"$a\",true]]"
 expect_eq "one tenant: no warning" "$(grep -c 'tenants:' "$WORK/one.err")" 0
+"$BIN" scan --no-progress "$WORK/tenant-a/ual" >"$WORK/one.txt" 2>/dev/null
+expect_eq "one tenant: no tenants line" "$(grep -c 'records of .* tenants' "$WORK/one.txt")" 0
 # A Log Analytics AuditLogs export whose query kept TenantId (the workspace's id) but not
 # AADTenantId: the workspace is no tenant.
 mkdir -p "$WORK/la-projected"
