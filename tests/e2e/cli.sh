@@ -173,6 +173,10 @@ expect_grep "two tenants, --tenant-id: the one given is the investigated one" "$
 "$BIN" scan --no-progress "$WORK/tenant-a/ual" "$WORK/tenant-b/ual" >"$WORK/two.txt" 2>/dev/null
 expect_grep "two tenants: the text report's evidence names them" "$WORK/two.txt" \
     "^  records of 2 tenants: $a \\([0-9]+ records, investigated\\), $b \\([0-9]+ records\\)$"
+"$BIN" scan --no-progress --out "$WORK/two-out" "$WORK/tenant-a/ual" "$WORK/tenant-b/ual" \
+    >/dev/null 2>&1
+expect_grep "two tenants: the HTML report names them" "$WORK/two-out/report.html" \
+    "<dt>records of several tenants</dt><dd><code>$a</code> \\([0-9]+ records\\), <code>$b</code>"
 scan_json "$WORK/one.json" "$WORK/one.err" "$WORK/tenant-a/ual"
 expect_eq "one tenant: listed with all its records" \
     "$(jq -c '[.evidence.tenants[] | [.tenant_id, .records == $n]]' --argjson n "$(jq .evidence.totals.events "$WORK/one.json")" "$WORK/one.json")" "[[\"$a\",true]]"

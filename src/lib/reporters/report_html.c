@@ -687,6 +687,17 @@ static void run_section(struct m365_buf *b, const struct m365_scan *s,
     m365_buf_printf(b, "<dt>elapsed</dt><dd>%.2f s</dd><dt>tenant</dt><dd>",
                     meta ? meta->elapsed_seconds : 0.0);
     esc(b, m365_scan_home_tenant(s) ? m365_scan_home_tenant(s) : "unknown");
+    if (m365_scan_n_tenants(s) > 1) { /* read as one tenant by every rule: say so */
+        m365_buf_puts(b, "</dd><dt>records of several tenants</dt><dd>");
+        for (size_t i = 0; i < m365_scan_n_tenants(s); i++) {
+            const struct m365_tenant_records *t = m365_scan_tenant(s, i);
+            m365_buf_puts(b, i ? ", <code>" : "<code>");
+            esc(b, t->id);
+            m365_buf_printf(b, "</code> (%llu record%s)", (unsigned long long)t->records,
+                            t->records == 1 ? "" : "s");
+        }
+        m365_buf_puts(b, ": the rules read them as one tenant; scan each tenant's evidence apart");
+    }
     struct m365_source_stats tot = m365_scan_totals(s);
     m365_buf_printf(b,
                     "</dd><dt>records</dt><dd>read %llu = parsed %llu + skipped %llu + "
