@@ -189,6 +189,15 @@ mkdir -p "$WORK/la-projected"
 jq -c 'del(.AADTenantId)' "$DEMO/sentinel/AuditLogs.json" >"$WORK/la-projected/AuditLogs.json"
 scan_json "$WORK/la-projected.json" "$WORK/la-projected.err" --events "$WORK/la-projected.ev" \
     "$WORK/la-projected"
+# The same for OfficeActivity without OrganizationId: the tenant is OfficeTenantId.
+mkdir -p "$WORK/oa-projected"
+jq -c 'del(.OrganizationId, .OrganizationId_)' \
+    tests/detections/token-without-signin/neg_la_owa_outlook_matching_signin/OfficeActivity.json \
+    >"$WORK/oa-projected/OfficeActivity.json"
+scan_json "$WORK/oa-projected.json" "$WORK/oa-projected.err" "$WORK/oa-projected"
+expect_eq "OfficeActivity: OfficeTenantId, not the workspace id" \
+    "$(jq -c '[.evidence.tenants[].tenant_id]' "$WORK/oa-projected.json")" \
+    '["6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14"]'
 expect_eq "workspace id: not a tenant" \
     "$(jq -c '.evidence.tenants' "$WORK/la-projected.json"),$(jq -r 'select(.tenant_id != null) | .tenant_id' "$WORK/la-projected.ev" | sort -u | wc -l)" "[],0"
 finish

@@ -104,7 +104,7 @@ static void add_param(struct m365_read_ctx *ctx, const char *n, size_t nl, const
 #define UAL_NAMES(X)                                                                              \
     X(Operation) X(Operations) X(CreationTime) X(TimeGenerated) X(CreationDate) X(Start_Time)     \
     X(Id) X(OfficeId) X(SourceRecordId) X(Workload) X(OfficeWorkload) X(OrganizationId)           \
-    X(TenantId) X(RecordType) X(UserType) X(UserId) X(UserIds) X(Actor) X(ClientIPAddress)        \
+    X(OfficeTenantId) X(RecordType) X(UserType) X(UserId) X(UserIds) X(Actor) X(ClientIPAddress)  \
     X(Client_IPAddress) X(ClientIP) X(ActorIpAddress) X(ClientIP_) X(UserAgent) X(AppId)          \
     X(ApplicationId) X(ClientAppId) X(SessionId) X(AADSessionId) X(CorrelationId)                 \
     X(AppAccessContext) X(ExtendedProperties) X(DeviceProperties) X(Parameters)                   \
@@ -403,7 +403,8 @@ void m365_map_ual(struct m365_read_ctx *ctx, struct m365_jv rec, uint64_t line, 
     record_text(ctx, f, &ev->evidence.record_id, 3,
                 (const int[]){U_Id, U_OfficeId, U_SourceRecordId, -1});
     FIELD(ev->workload, U_Workload, U_OfficeWorkload);
-    FIELD(ev->tenant_id, U_OrganizationId, U_TenantId);
+    /* Log Analytics' OfficeActivity: TenantId is the workspace's id, OfficeTenantId the tenant. */
+    FIELD(ev->tenant_id, U_OrganizationId, U_OfficeTenantId);
     int64_t rt = -1;
     if (enum_value(ctx, GET(U_RecordType), record_types, &rt)) {
         ev->record_type = (int32_t)rt;
