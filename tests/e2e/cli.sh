@@ -183,6 +183,15 @@ expect_eq "one tenant: listed with all its records" \
 expect_eq "one tenant: no warning" "$(grep -c 'tenants:' "$WORK/one.err")" 0
 "$BIN" scan --no-progress "$WORK/tenant-a/ual" >"$WORK/one.txt" 2>/dev/null
 expect_eq "one tenant: no tenants line" "$(grep -c 'records of .* tenants' "$WORK/one.txt")" 0
+# Placeholder token and session ids: token-without-signin says what it could not check.
+C=tests/detections/token-without-signin/pos_ual_graph_redacted_tokens_explain_nothing
+scan_json "$WORK/redacted.json" "$WORK/redacted.err" "$C/signins-interactive.json" \
+    "$C/signins-noninteractive.json" "$C/audit-2026-03-06.jsonl"
+expect_eq "placeholder ids: token-without-signin evaluated in part, and why" \
+    "$(jq -c '[.not_evaluated[] | select(.rule == "token-without-signin") | [.in_part, (.reason | startswith("3 of the 3 mailbox or workload records carry a placeholder token or session id"))]]' "$WORK/redacted.json")" \
+    '[[true,true]]'
+expect_eq "real ids: no placeholder note" \
+    "$(jq '[.not_evaluated[] | select(.reason | test("placeholder"))] | length' "$WORK/one.json")" 0
 # A Log Analytics AuditLogs export whose query kept TenantId (the workspace's id) but not
 # AADTenantId: the workspace is no tenant.
 mkdir -p "$WORK/la-projected"

@@ -100,6 +100,7 @@ struct state {
     struct m365_map files;    /* evidence file -> struct span (its sign-ins) */
     struct m365_map act_hours; /* hour number + 1 -> 1: hours with in-scope activity */
     uint64_t activity;         /* in-scope activity records */
+    uint64_t placeholders;     /* of them, with a placeholder token or session id */
     /* No non-interactive sign-in log at all (a Purview search, the Management Activity API):
      * nothing can be checked, only the unverified look-alikes said. */
     bool no_nonint;
@@ -408,6 +409,9 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
         return;
     }
     s->activity++;
+    /* An anonymised export's one value (not an absent id): only the address and app remain. */
+    s->placeholders += (ev->token_id && *ev->token_id && !token_of(ev)) ||
+                       (ev->session_id && *ev->session_id && !m365_id_usable(ev->session_id));
     if (ev->time_ms >= 0) {
         set_put(&s->act_hours, (const void *)(uintptr_t)(ev->time_ms / 3600000 + 1));
     }
@@ -905,6 +909,16 @@ static void finish(struct m365_dctx *dc, void *sv)
             "included) and could not be checked; the sign-ins of those periods would check them",
             (unsigned long long)all_outside, all_outside == 1 ? "" : "s", users_outside,
             users_outside == 1 ? "" : "s");
+    }
+    if (s->placeholders) {
+        m365_dctx_evaluated_in_part(
+            dc,
+            "%llu of the %llu mailbox or workload records carry a placeholder token or session "
+            "id (an export anonymised for sharing writes one value, such as ANONYMIZED or "
+            "0000..., into every record): they were judged by address and client app alone, so "
+            "a stolen token or session used from an address and app its owner also signs in "
+            "with is not told apart",
+            (unsigned long long)s->placeholders, (unsigned long long)s->activity);
     }
 }
 
