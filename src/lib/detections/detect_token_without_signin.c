@@ -370,8 +370,8 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct c
     uint32_t k = 0;
     for (uint32_t i = 0; i < u->n_cand; i++) {
         const struct cand *cd = &u->cand[i];
-        const char *cd_token = token_of(cd->ev);
-        bool explained = (cd_token && token && strcmp(cd_token, token) == 0) ||
+        /* The sign-in's token is no placeholder, nor then is a record's equal to it. */
+        bool explained = (token && cd->ev->token_id && strcmp(cd->ev->token_id, token) == 0) ||
                          (cd->session && cd->session == sess) ||
                          (cd->ipkey && cd->ipkey == ipkey &&
                           ev->time_ms - cd->ev->time_ms <= c->skew &&
@@ -409,19 +409,20 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
         return;
     }
     s->activity++;
-    /* An anonymised export's one value (not an absent id): only the address and app remain. */
-    s->placeholders += (ev->token_id && *ev->token_id && !token_of(ev)) ||
-                       (ev->session_id && *ev->session_id && !m365_id_usable(ev->session_id));
     if (ev->time_ms >= 0) {
         set_put(&s->act_hours, (const void *)(uintptr_t)(ev->time_ms / 3600000 + 1));
     }
-    const char *sess = session_of(dc, ev);
+    const char *token = token_of(ev), *sess = session_of(dc, ev);
+    /* An anonymised export's one value (not an absent id): only the address and app remain. */
+    s->placeholders += (ev->token_id && *ev->token_id && !token) ||
+                       (!sess && ev->session_id && *ev->session_id &&
+                        !m365_id_usable(ev->session_id));
     /* A Graph request's AppId is the client app (its resource is Graph itself). */
     const char *client =
         m365_dctx_lower_key(dc, ev->kind == M365_EV_GRAPH_REQUEST ? ev->app_id : ev->client_app_id);
     struct m365_text_key tk = {NULL, NULL};
-    if (token_of(ev)) {
-        tk = m365_text_key(ev->token_id);
+    if (token) {
+        tk = m365_text_key(token);
     }
     if ((tk.k1 && key_known(s, tk)) || (sess && m365_map_get(&s->sessions, sess, NULL))) {
         return;
