@@ -454,18 +454,19 @@ static bool varied(const char *v, size_t n)
     return distinct >= 6;
 }
 
-bool m365_token_usable(const char *v)
+/* An id of 16 to 128 characters, all of them in chars (ASCII), and not a placeholder. */
+static bool id_usable(const char *v, const char *chars)
 {
     size_t n = v ? strlen(v) : 0;
-    return n >= 16 && n <= 128 &&
-           strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=") == n &&
-           varied(v, n);
+    return n >= 16 && n <= 128 && strspn(v, chars) == n && varied(v, n);
+}
+
+bool m365_token_usable(const char *v)
+{
+    return id_usable(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=");
 }
 
 bool m365_id_usable(const char *v)
 {
-    size_t n = v ? strlen(v) : 0;
-    return n >= 16 && n <= 128 &&
-           strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_{}") == n &&
-           varied(v, n);
+    return id_usable(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_{}");
 }
