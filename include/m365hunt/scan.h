@@ -259,6 +259,7 @@ const char *m365_scan_home_tenant(const struct m365_scan *s);
 struct m365_tenant_records {
     const char *id; /* a GUID, as the records write it */
     uint64_t records;
+    bool investigated; /* the home tenant (m365_scan_home_tenant) */
 };
 size_t m365_scan_n_tenants(const struct m365_scan *s);
 const struct m365_tenant_records *m365_scan_tenant(const struct m365_scan *s, size_t i);

@@ -4,7 +4,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -659,13 +658,12 @@ static void print_text(struct scan_cli *c, const struct m365_scan *s, double sec
             (unsigned long long)tot.skipped, (unsigned long long)tot.duplicates);
     size_t nt = m365_scan_n_tenants(s);
     if (nt > 1) { /* the rules read them as one tenant: say whose records these are */
-        const char *home = m365_scan_home_tenant(s);
         fprintf(o, "  records of %zu tenants:", nt);
         for (size_t i = 0; i < nt && i < 4; i++) {
             const struct m365_tenant_records *tr = m365_scan_tenant(s, i);
             fprintf(o, "%s %s (%llu record%s%s)", i ? "," : "", tr->id,
                     (unsigned long long)tr->records, tr->records == 1 ? "" : "s",
-                    home && strcasecmp(home, tr->id) == 0 ? ", investigated" : "");
+                    tr->investigated ? ", investigated" : "");
         }
         if (nt > 4) {
             fprintf(o, " and %zu more", nt - 4);

@@ -2901,7 +2901,7 @@ static const char *infer_tenant(struct m365_scan *s, struct tenant_runs *tr)
         s->tenants = k ? malloc(k * sizeof(*s->tenants)) : NULL;
         if (s->tenants) {
             for (size_t i = 0; i < k; i++) {
-                s->tenants[i] = (struct m365_tenant_records){tr->v[i].id, tr->v[i].n};
+                s->tenants[i] = (struct m365_tenant_records){tr->v[i].id, tr->v[i].n, false};
             }
             s->n_tenants = k;
             m365_qsort(s->tenants, k, sizeof(*s->tenants), cmp_tenant_records);
@@ -2923,15 +2923,16 @@ static const char *infer_tenant(struct m365_scan *s, struct tenant_runs *tr)
     return best;
 }
 
-/* Evidence of several tenants read as one: every baseline, spray and exposure mixes them. A
- * tenant with a handful of records (a guest's, a sample's) is not worth the warning. */
-static void tenants_warning(struct m365_scan *s)
+/* Marks the investigated tenant among the evidence's, and warns of evidence of several tenants,
+ * read as one: every baseline, spray and exposure mixes them. A tenant with a handful of
+ * records (a guest's, a sample's) is not worth the warning. */
+static void tenants_check(struct m365_scan *s)
 {
     size_t others = 0;
     for (size_t i = 0; i < s->n_tenants; i++) {
-        const struct m365_tenant_records *t = &s->tenants[i];
-        others += !(s->home_tenant && m365_ieq(t->id, s->home_tenant)) && t->records >= 20 &&
-                  t->records * 100 >= s->tenants[0].records;
+        struct m365_tenant_records *t = &s->tenants[i];
+        t->investigated = s->home_tenant && m365_ieq(t->id, s->home_tenant);
+        others += !t->investigated && t->records >= 20 && t->records * 100 >= s->tenants[0].records;
     }
     if (!others) {
         return;
@@ -2944,9 +2945,7 @@ static void tenants_warning(struct m365_scan *s)
         w += (size_t)snprintf(msg + w, sizeof(msg) - w, "%s %s (%llu record%s%s)",
                               i ? (i + 1 == s->n_tenants ? " and" : ",") : "", t->id,
                               (unsigned long long)t->records, t->records == 1 ? "" : "s",
-                              s->home_tenant && m365_ieq(t->id, s->home_tenant)
-                                  ? ", the investigated tenant"
-                                  : "");
+                              t->investigated ? ", the investigated tenant" : "");
     }
     if (s->n_tenants > 4 && w < sizeof(msg)) {
         w += (size_t)snprintf(msg + w, sizeof(msg) - w, " and %zu more", s->n_tenants - 4);
@@ -3289,7 +3288,7 @@ enum m365_status m365_scan_run(struct m365_scan *s)
     void *scratch = s->keys;
     s->keys = NULL;
     s->home_tenant = infer_tenant(s, &tenants);
-    tenants_warning(s);
+    tenants_check(s);
     enum m365_status sorted = sort_events(s, scratch, kinds_in);
     free(dup);
     if (sorted != M365_OK) {
