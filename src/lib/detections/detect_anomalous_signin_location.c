@@ -10,8 +10,10 @@
 #include "../core/norm.h"
 #include "../enrich/enrich.h"
 #include "../engine/detect.h"
+#include "../snapshot/snap_context.h"
 #include "identity_util.h"
 #include "signin_util.h"
+#include "tenant_facts.h"
 #include "../core/sort.h"
 
 struct cfg {
@@ -24,6 +26,7 @@ struct cfg {
     int64_t burst_window;
     uint32_t stay_signins;
     int64_t stay_span;
+    int64_t new_account;
 };
 
 static const struct m365_param_def params[] = {
@@ -38,6 +41,10 @@ static const struct m365_param_def params[] = {
                "an account whose first successful sign-in comes this long after the tenant's "
                "first is dormant: its first located sign-in, from a country no account of the "
                "tenant signed in from, is new"),
+    M365_PARAM("new_account", M365_PARAM_DURATION, "30d", struct cfg, new_account,
+               "an account created this long or less before it is asked to enrol in MFA (the "
+               "logs' Add user, else the snapshot's createdDateTime) is a new hire: an account "
+               "without a method is judged as a dormant one only when older"),
     M365_PARAM("max_speed_kmh", M365_PARAM_DOUBLE, "900", struct cfg, max_speed,
                "travel between two successive successful sign-ins faster than this (km/h) is "
                "impossible"),
@@ -88,6 +95,7 @@ struct novel {
      * devices from its very address before it, with nothing from elsewhere in between (the
      * traveller's phone syncs from the hotel before the laptop signs in). */
     int64_t stay_first;
+    bool enrol; /* the account was asked to enrol in MFA before its first success */
 };
 
 struct hop {
@@ -139,7 +147,11 @@ struct user {
      * finish, once it is known whether any account lives there or only visited. */
     const struct m365_event *visit_ev, *visit_prior;
     const char *visit_country;
-    bool late; /* first placed well after the tenant's first sign-in: a dormant or new account */
+    bool late; /* first placed well after the tenant's first sign-in, or asked to enrol in MFA
+                  before it: a dormant or new account */
+    /* Asked to enrol in MFA (50079, 50072) before its first success: the account had no
+     * method, which no account in everyday use of a tenant that asks for one lacks. */
+    bool enrol_first;
     int64_t country_first, asn_first;
     uint32_t country_n, asn_n;
     uint32_t last_geo; /* m365_ev_ref */
@@ -180,6 +192,7 @@ struct state {
      * such an address places nobody, so a person's sign-in from there is still new. */
     struct m365_map tenant_hosting_countries;
     struct m365_distinct shared; /* the tenant's shared networks (m365_id_shared_add) */
+    struct m365_tf_created created; /* accounts created in the evidence: new hires */
     int64_t tenant_first; /* the first successful sign-in of any account */
     uint64_t signins, placed; /* sign-ins judged; of them, interactive ones with a location */
     uint64_t placed_by_db;    /* of those, placed by --geo-db */
@@ -553,11 +566,15 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
                    : learn(&s->tenant_countries, country);
         bool late = u->first_success != M365_TIME_NONE && s->tenant_first != M365_TIME_NONE &&
                     u->first_success - s->tenant_first >= c->tenant_baseline;
-        bool dormant = !ready && late && first_place && !m365_icontains(u->upn, "#ext#");
-        u->late |= first_place && late;
+        bool guest = m365_icontains(u->upn, "#ext#");
+        bool dormant = !ready && late && first_place && !guest;
+        /* An account without an MFA method is judged as a dormant one, however early: once
+         * every sign-in is in, for the tenant's countries are not all known yet. */
+        bool unenrolled = !ready && !late && first_place && !guest && u->enrol_first;
+        u->late |= first_place && (late || u->enrol_first);
         if (dormant && unknown_to_tenant) {
             new_country = tenant_new = true;
-        } else if (dormant && !hosted) {
+        } else if ((dormant || unenrolled) && !hosted) {
             u->visit_ev = m365_dctx_keep(dc, ev);
             u->visit_prior = first_from_address(dc, u, ev);
             u->visit_country = country;
@@ -580,7 +597,7 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
         struct novel *n = &u->novel[u->n_novel++];
         *n = (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev),
                             new_country ? country : NULL, new_asn ? asn : 0, tenant_new, false,
-                            1, t, false, carried && new_country, t};
+                            1, t, false, carried && new_country, t, tenant_new && u->enrol_first};
         if (u->pre_ip == ev->ip && u->pre_known && u->pre_first < t) {
             n->stay_first = u->pre_first;
             n->stay_n += u->pre_n;
@@ -695,10 +712,28 @@ static void burst(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     }
 }
 
+/* A new hire is asked to enrol in MFA too: an account created less than new_account before. */
+static bool new_account(struct m365_dctx *dc, const struct cfg *c, struct state *s,
+                        const char *upn, int64_t t)
+{
+    const struct m365_tf_account *a = m365_tf_created_find(dc, &s->created, upn, NULL);
+    int64_t created = a ? a->created : M365_TIME_NONE;
+    struct m365_snap_account sa;
+    if (created == M365_TIME_NONE && m365_dctx_snapshot(dc) &&
+        m365_snap_ctx_account(m365_dctx_snapshot(dc), upn, &sa)) {
+        created = sa.created;
+    }
+    return created != M365_TIME_NONE && t - created < c->new_account;
+}
+
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
+    if (ev->kind == M365_EV_DIRECTORY) {
+        m365_tf_created_observe(dc, &s->created, ev);
+        return;
+    }
     /* Interactive sign-ins only, but for following stays: token refreshes of mobile apps come
      * from their cloud services, geolocated wherever Microsoft runs them. */
     if (ev->time_ms == M365_TIME_NONE || !m365_signin_is_user(ev) || !ev->actor_upn ||
@@ -729,6 +764,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
      * signs in from Microsoft's addresses there, so its sign-ins are left out. */
     if (ev->is_interactive != 1 && m365_id_brokered_client(ev)) {
         return;
+    }
+    if (!success && u->first_success == M365_TIME_NONE && !u->enrol_first &&
+        (ev->error_code == 50079 || ev->error_code == 50072)) {
+        u->enrol_first = !new_account(dc, c, s, u->upn, ev->time_ms);
     }
     if (success) {
         if (s->tenant_first == M365_TIME_NONE) {
@@ -927,6 +966,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         m365_buf_puts(d, n->tenant_new ? "true" : "false");
         m365_json_key(d, &f, "tenant_visited");
         m365_buf_puts(d, n->tenant_visited ? "true" : "false");
+        m365_json_key(d, &f, "mfa_enrolment_asked");
+        m365_buf_puts(d, n->enrol ? "true" : "false");
         if (n->country) {
             m365_json_key(d, &f, "stay");
             m365_buf_puts(d, is_stay(c, n) ? "true" : "false");
@@ -1085,7 +1126,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
                      os && *os ? os : "", os && *os && br && *br ? ", " : "", br ? br : "");
         }
         w += (size_t)snprintf(what + w, sizeof(what) - w,
-                              "%ssigned in from new %s %s%s%s (%s%s)%s%s", w ? "; " : "",
+                              "%ssigned in from new %s %s%s%s (%s%s)%s%s%s", w ? "; " : "",
                               n->country ? "country" : "network", n->country ? n->country : "",
                               n->country && n->asn ? " / " : "", asn, n->ev->ip,
                               n->country && place_of(dc, n->ev).from_db ? ", placed by --geo-db"
@@ -1096,6 +1137,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
                               : n->tenant_new ? ", a country no account of the tenant had signed "
                                                 "in from, with no sign-in history of its own"
                                               : "",
+                              n->enrol ? " and no MFA method (asked to enrol first)" : "",
                               stay);
     }
     if (u->n_bursts && w < sizeof(what)) {
@@ -1124,8 +1166,22 @@ static bool someone_lives_in(const struct state *s, const struct user *u, const 
     return false;
 }
 
+/* Whether an account other than u signed in from the country at all. */
+static bool someone_was_in(const struct state *s, const struct user *u, const char *country)
+{
+    M365_MAP_EACH(&s->users, slot)
+    {
+        const struct user *v = slot->val;
+        if (v != u && m365_map_get(&v->countries, country, NULL)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* A dormant account whose first place was a country accounts of the tenant had only visited
- * (a traveller's destination) is new to the tenant as well: judged now all sign-ins are in. */
+ * (a traveller's destination) is new to the tenant as well, and so is an account without an
+ * MFA method first placed where nobody lives: judged now all sign-ins are in. */
 static void judge_visit(struct state *s, struct user *u)
 {
     if (!u->visit_ev || someone_lives_in(s, u, u->visit_country)) {
@@ -1135,9 +1191,18 @@ static void judge_visit(struct state *s, struct user *u)
         u->n_novel--; /* the first place goes first; the last kept gives way */
     }
     memmove(&u->novel[1], &u->novel[0], u->n_novel * sizeof(u->novel[0]));
-    u->novel[0] = (struct novel){u->visit_ev, u->visit_prior, u->visit_country, 0, true, true,
-                                 1, u->visit_ev->time_ms, false, false,
-                                 u->visit_ev->time_ms};
+    u->novel[0] = (struct novel){u->visit_ev,
+                                 u->visit_prior,
+                                 u->visit_country,
+                                 0,
+                                 true,
+                                 someone_was_in(s, u, u->visit_country),
+                                 1,
+                                 u->visit_ev->time_ms,
+                                 false,
+                                 false,
+                                 u->visit_ev->time_ms,
+                                 u->enrol_first};
     u->n_novel++;
     u->total_novel++;
     u->new_countries++;
@@ -1198,6 +1263,7 @@ static void free_state(void *sv)
     m365_map_free(&s->users);
     m365_map_free(&s->tenant_countries);
     m365_map_free(&s->tenant_hosting_countries);
+    m365_tf_created_free(&s->created);
     m365_distinct_free(&s->shared);
 }
 
@@ -1227,7 +1293,8 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "`burst_window`, counting attempts whose password was right (rotating "
                 "proxies). One finding per user: medium for a new country, impossible travel or "
                 "a burst, high for two of them, low for a new ASN in a known country. A dormant "
-                "account (first successful sign-in `tenant_baseline` after the tenant's) whose "
+                "account (first successful sign-in `tenant_baseline` after the tenant's, or asked "
+                "to enrol in MFA before it and not created within `new_account`) whose "
                 "first located sign-in comes from a country no account of the tenant signed in "
                 "from is reported as a new country. So is, baseline or not, a new country "
                 "reached by single sign-on alone on a device (system, browser) the user had not "
@@ -1255,7 +1322,7 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
     .cfg_size = sizeof(struct cfg),
-    .kinds = M365_KIND_BIT(M365_EV_SIGNIN),
+    .kinds = M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_DIRECTORY),
     .needs = M365_KIND_BIT(M365_EV_SIGNIN),
     .state_size = sizeof(struct state),
     .init = init,

@@ -208,6 +208,7 @@ write(ROOT + '/pos_ual_graph_dormant_account_password_first_right_unlocated', {
                                             'city': 'Amsterdam', 'country': 'NL', 'new_country': True,
                                             'asn': 1136, 'new_asn': False, 'new_to_tenant': True,
                                             'tenant_visited': False,
+                                            'mfa_enrolment_asked': True,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'session_carried': False,
                                             'first_signin_from_address': {
@@ -268,6 +269,7 @@ geo_case(ROOT + '/pos_ual_geo_db_dormant_account_abroad', {
                                             'new_country': True, 'asn': None, 'new_asn': False,
                                             'new_to_tenant': True,
                                             'tenant_visited': False,
+                                            'mfa_enrolment_asked': True,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'session_carried': False,
                                             'first_signin_from_address': {
@@ -588,6 +590,7 @@ write(ROOT + '/pos_graph_first_week_session_carried_to_another_device', {
                                             'city': 'London', 'country': 'GB', 'new_country': True,
                                             'asn': 2856, 'new_asn': False, 'new_to_tenant': False,
                                             'tenant_visited': False,
+                                            'mfa_enrolment_asked': False,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'session_carried': True,
                                             'device': {'os': 'Windows10', 'browser': 'Chrome 121.0.0'},
@@ -748,3 +751,75 @@ write(ROOT + '/pos_graph_trip_phone_syncs_at_the_hotel_after_the_laptop_low', {
                             'entities': {'users': ['marcus.oyelaran@contosodemo.onmicrosoft.com'], 'ips': ['90.35.131.217']},
                             'summary_contains': 'then stayed: 10 sign-ins over 15 h from there alone',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AM. An account without an MFA method, early in the evidence: svc-archive's password is proved
+# from Amsterdam a day after the export begins, and Entra asks it to enrol in MFA (50079); it
+# signs in there six minutes later and again the next night. A day is too soon to call it
+# dormant by its silence (tenant_baseline, 3 days), but no account in everyday use of a tenant
+# that asks for MFA lacks a method: judged as a dormant one, once every sign-in is read. Ravi,
+# asked to enrol at the office that morning (the helpdesk reset his phone), is where the tenant
+# lives: quiet.
+seed('anom-AM')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 15)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 15)
+sig += [signin(T('2026-02-21T08:58:12'), 'ravi.menon', OFFICE, code=50079),
+        signin(T('2026-02-21T09:03:40'), 'ravi.menon', OFFICE, app='mysignins')]
+sig += routine('ravi.menon', 'ravi', T('2026-02-22T13:35:00'), 12)
+sig += [signin(T('2026-02-21T02:41:07'), 'svc-archive', AMSTERDAM, code=50079, ua=UA_ATTACK),
+        signin(T('2026-02-21T02:47:31'), 'svc-archive', AMSTERDAM, app='mysignins', ua=UA_ATTACK),
+        signin(T('2026-02-22T01:12:30'), 'svc-archive', AMSTERDAM, app='owa', ua=UA_ATTACK)]
+write(ROOT + '/pos_graph_account_without_mfa_first_signin_abroad_early', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'signed in from new country NL (77.166.40.12), a country no account '
+                                                'of the tenant had signed in from, with no sign-in history of its own '
+                                                'and no MFA method (asked to enrol first)',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AN. A new hire abroad: Olivia, created on the export's second day to work from Lisbon, where
+# nobody of the tenant signs in, is asked to enrol in MFA at her first sign-in there and signs
+# in from Lisbon every day after. Being asked to enrol is what a new account is ("Add user" in
+# the directory audit log, a day before): quiet, as AM's account would be were it created then.
+LISBON = ('85.240.14.60', 'Lisbon', 'Lisbon', 'PT', 38.71667, -9.13333, 3243)
+seed('anom-AN')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 15)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 15)
+sig += [signin(T('2026-02-22T09:05:51'), 'olivia.park', LISBON, code=50079),
+        signin(T('2026-02-22T09:11:02'), 'olivia.park', LISBON, app='mysignins')]
+sig += [signin(T('2026-02-22T13:20:00') + D(days=d, minutes=(d * 11) % 40), 'olivia.park', LISBON,
+               app=('owa', 'teams', 'officehome')[d % 3]) for d in range(10)]
+aud = [graph_add_user(T('2026-02-21T16:12:40'), 'tom.becker', 'olivia.park', 2830417)]
+write(ROOT + '/neg_graph_new_hire_abroad_asked_to_enrol', {
+    'signins.json': graph_file(sig),
+    'directoryAudits.json': graph_page(aud, 'directoryAudits'),
+    'expect.json': expect([])})
+# The same evidence with new_account set to an hour: Olivia, created 17 hours before she is asked
+# to enrol, is no longer a new hire, and her first place is judged as an unenrolled account's.
+write(ROOT + '/pos_graph_config_new_account_1h_new_hire_abroad', {
+    'signins.json': graph_file(sig),
+    'directoryAudits.json': graph_page(aud, 'directoryAudits'),
+    'new_account.yaml': 'rules:\n  anomalous-signin-location:\n    new_account: 1h\n',
+    'args': '--config\n@CASE@/new_account.yaml\n',
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['olivia.park@contosodemo.onmicrosoft.com'], 'ips': ['85.240.14.60']},
+                            'summary_contains': 'signed in from new country PT (85.240.14.60), a country no account '
+                                                'of the tenant had signed in from, with no sign-in history of its own '
+                                                'and no MFA method (asked to enrol first)'}])})
+# The same new hire where the directory audit log was not exported but a tenant snapshot was:
+# the snapshot's createdDateTime says she is new.
+olivia = user('olivia.park')
+users = {'@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users(id,displayName,'
+                           'userPrincipalName,accountEnabled,userType,createdDateTime,signInActivity)',
+         'value': [{'id': olivia['id'], 'displayName': olivia['name'], 'userPrincipalName': olivia['upn'],
+                    'accountEnabled': True, 'userType': 'Member', 'createdDateTime': '2026-02-21T16:12:40Z',
+                    'signInActivity': {'lastSignInDateTime': '2026-03-03T13:42:00Z',
+                                       'lastSignInRequestId': gid(),
+                                       'lastNonInteractiveSignInDateTime': '2026-03-03T21:10:14Z',
+                                       'lastNonInteractiveSignInRequestId': gid(),
+                                       'lastSuccessfulSignInDateTime': '2026-03-03T13:42:00Z',
+                                       'lastSuccessfulSignInRequestId': gid()}}]}
+write(ROOT + '/neg_graph_new_hire_abroad_created_per_snapshot', {
+    'signins.json': graph_file(sig),
+    'users.json': json.dumps(users, indent=1) + '\n',
+    'expect.json': expect([])})
