@@ -281,6 +281,58 @@ expect_eq "cp1252 la: display name" "$(jq -r '.actor.name' "$d/ev_la.jsonl")" \
 expect_grep "broken UTF-8 skipped" "$d/err_broken.txt" \
     'audit\.jsonl:1: invalid JSON: The input is not valid UTF-8'
 
+# 10e. Cells cut by a spreadsheet: a CSV opened in Excel and saved again has every cell longer
+# than 32,767 characters cut there. A Purview row whose AuditData was cut (a MailItemsAccessed
+# record listing 400 folders) is skipped, saying why; a Log Analytics AuditLogs row whose
+# TargetResources was cut is read without it. Each file says how many and where the first was.
+d=$WORK/cut; mkdir -p "$d/purview" "$d/la"
+python3 - "$d" "$ok1" <<'EOF'
+import csv, json, sys
+d, ok1 = sys.argv[1], sys.argv[2]
+CELL = 32767
+mia = {"CreationTime": "2026-03-02T11:00:00", "Id": "33333333-3333-3333-3333-333333333333",
+       "Operation": "MailItemsAccessed", "RecordType": 50, "ResultStatus": "Succeeded",
+       "UserId": "alice@contoso.com", "UserType": 0, "Workload": "Exchange",
+       "ClientIPAddress": "203.0.113.10", "MailAccessType": "Bind",
+       "Folders": [{"Path": "\\Inbox\\Project %03d" % i,
+                    "FolderItems": [{"InternetMessageId": "<m%03d.%d@contoso.com>" % (i, k)}
+                                    for k in range(3)]} for i in range(400)]}
+with open(d + "/purview/AuditLog.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["CreationDate", "UserIds", "Operations", "AuditData"])
+    w.writerow(["2026-03-02T10:00:00", "alice@contoso.com", "UserLoggedIn", ok1])
+    w.writerow(["2026-03-02T11:00:00", "alice@contoso.com", "MailItemsAccessed",
+                json.dumps(mia)[:CELL]])
+targets = [{"id": "8d4e2b71-5a3f-4c90-b1e6-7f2a9c3d5e%02d" % i, "displayName": "App %d" % i,
+            "type": "ServicePrincipal", "modifiedProperties": [
+                {"displayName": "AppAddress", "oldValue": "[]",
+                 "newValue": json.dumps([{"Address": "https://app%d.contoso.com/%s" % (i, "x" * 200)}])}]}
+           for i in range(99)]
+with open(d + "/la/AuditLogs.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["TimeGenerated [UTC]", "OperationName", "Category", "Result", "Id",
+                "InitiatedBy", "TargetResources", "AADTenantId", "Type"])
+    w.writerow(["2026-03-02T12:00:00Z", "Update service principal", "ApplicationManagement",
+                "success", "Directory_0c3e5a7b-2d4f-4b8e-9a1c-6f0e2d4b8a13_ABCDE_12345",
+                json.dumps({"user": {"userPrincipalName": "tom@contoso.com",
+                                     "ipAddress": "203.0.113.10"}}),
+                json.dumps(targets)[:CELL], "6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14", "AuditLogs"])
+EOF
+for v in purview:3 la:2; do
+    line=${v#*:} v=${v%:*}
+    scan_json "$d/out_$v.json" "$d/err_$v.txt" --events "$d/ev_$v.jsonl" "$d/$v"
+    expect_eq "cut $v exit" "$RC" 0
+    expect_grep "cut $v: said once per file, with where" "$d/err_$v.txt" \
+        ": 1 value\\(s\\) end at 32,767 characters, the most a spreadsheet cell holds, with their JSON unfinished \\(the first at line $line\\): the file was opened and saved in Excel"
+done
+check_counts "cut purview" "$d/out_purview.json" 1 1
+expect_grep "cut purview: the record skipped, saying why" "$d/err_purview.txt" \
+    'AuditLog\.csv:3: AuditData: AuditData is cut at 32,767 characters, the most a spreadsheet cell holds \(the file was saved from Excel\): '
+check_counts "cut la" "$d/out_la.json" 1 0
+expect_eq "cut la: read without the cut targets" \
+    "$(jq -c '[.operation, .actor.upn, (.targets | length)]' "$d/ev_la.jsonl")" \
+    '["Update service principal","tom@contoso.com",0]'
+
 # 10d. Exports joined together (cat, Get-Content | Set-Content): the byte-order mark of each
 # joined file is not a record, in JSON Lines and between arrays; CSV files joined repeat their
 # header (and PowerShell's #TYPE line): each repeat is named, and no data row is lost.

@@ -1,5 +1,6 @@
 /* Windows-1252 text (core/text_cp1252.c): which text is taken for it, and its UTF-8. Expected
- * bytes are the Unicode code points of Microsoft's cp1252 table, encoded by hand. */
+ * bytes are the Unicode code points of Microsoft's cp1252 table, encoded by hand. And cells
+ * that a spreadsheet cut at its 32,767 characters. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -76,11 +77,43 @@ static void test_likely(void **state)
     }
 }
 
+/* A cell of `ascii` ASCII bytes followed by `tail` (bytes), in a buffer of its own. */
+static bool full(size_t ascii, const char *tail)
+{
+    size_t t = strlen(tail);
+    char *c = malloc(ascii + t);
+    assert_non_null(c);
+    memset(c, '"', ascii);
+    memcpy(c + ascii, tail, t);
+    bool r = m365_spreadsheet_cell_full(c, ascii + t);
+    free(c);
+    return r;
+}
+
+static void test_spreadsheet_cell_full(void **state)
+{
+    (void)state;
+    assert_true(full(32767, ""));
+    assert_false(full(32766, ""));
+    assert_false(full(32768, ""));
+    assert_false(full(0, ""));
+    /* Characters, not bytes: an e-acute (two bytes) and a euro sign (three) are one each; an
+     * emoji beyond the BMP is two, as Excel counts it (a surrogate pair) */
+    assert_true(full(32765, "\xc3\xa9\xe2\x82\xac"));
+    assert_false(full(32766, "\xc3\xa9\xe2\x82\xac"));
+    assert_true(full(32765, "\xf0\x9f\x94\x91"));
+    assert_false(full(32766, "\xf0\x9f\x94\x91"));
+    /* Windows-1252 (not UTF-8): a character per byte */
+    assert_true(full(32765, "\xe9\xfc"));
+    assert_false(full(32764, "\xe9\xfc"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_to_utf8),
         cmocka_unit_test(test_likely),
+        cmocka_unit_test(test_spreadsheet_cell_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

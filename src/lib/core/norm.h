@@ -133,6 +133,13 @@ bool m365_cp1252_likely(const char *s, size_t n);
 /* s as UTF-8 into out (room for 3 * n bytes); returns the bytes written. */
 size_t m365_cp1252_to_utf8(const char *s, size_t n, char *out);
 
+/* The most characters a spreadsheet cell holds (Excel, LibreOffice Calc): a longer value of a
+ * CSV file opened and saved in one comes out cut at this length. */
+#define M365_SPREADSHEET_CELL 32767
+/* Whether text is exactly M365_SPREADSHEET_CELL characters long, counted as Excel does (UTF-16
+ * units; one per byte for text that is not UTF-8, read as Windows-1252). */
+bool m365_spreadsheet_cell_full(const char *s, size_t n);
+
 /* The text of a JSON value with its string escapes in one form, so that two exports of one
  * record compare equal: "\/" becomes "/", and "\uXXXX" (a surrogate pair: both) the character as
  * UTF-8, or for a quote, a backslash or a control character its short escape ("\"", "\\",

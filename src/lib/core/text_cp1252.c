@@ -1,5 +1,6 @@
-/* Windows-1252 text, as Excel's "CSV (Comma delimited)" and Windows PowerShell's
- * "-Encoding Default" write it on Western-European systems, turned into UTF-8. */
+/* Text as spreadsheets leave it: Windows-1252, as Excel's "CSV (Comma delimited)" and Windows
+ * PowerShell's "-Encoding Default" write it on Western-European systems, turned into UTF-8; cells
+ * cut at the most a spreadsheet cell holds. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,4 +52,27 @@ size_t m365_cp1252_to_utf8(const char *s, size_t n, char *out)
         o += m365_utf8_put(p[i] >= 0x80 && p[i] < 0xa0 ? c1[p[i] - 0x80] : p[i], out + o);
     }
     return o;
+}
+
+bool m365_spreadsheet_cell_full(const char *s, size_t n)
+{
+    if (n < M365_SPREADSHEET_CELL || n > 4 * (size_t)M365_SPREADSHEET_CELL) {
+        return false; /* a UTF-16 unit is one to three bytes of UTF-8, a pair four */
+    }
+    const unsigned char *p = (const unsigned char *)s;
+    size_t units = 0;
+    for (size_t i = 0; i < n;) {
+        if (p[i] < 0x80) {
+            units++;
+            i++;
+            continue;
+        }
+        size_t seq = m365_utf8_seq(p + i, n - i);
+        if (seq <= 1) {
+            return n == M365_SPREADSHEET_CELL; /* Windows-1252: a character per byte */
+        }
+        units += seq == 4 ? 2 : 1; /* beyond the BMP: a surrogate pair */
+        i += seq;
+    }
+    return units == M365_SPREADSHEET_CELL;
 }

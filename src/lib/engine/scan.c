@@ -184,7 +184,9 @@ struct m365_read_unit {
     enum m365_status stop_st;
     uint64_t newlines;
     uint64_t recoded;          /* records read as Windows-1252 */
-    uint64_t flattened, flattened_line; /* values cut by ConvertTo-Json's depth, the first's line */
+    struct {
+        uint64_t n, line; /* how many values, the first's line */
+    } notes[M365_NOTE_N];
     uint64_t line_base;        /* lines of the file before this part (set by finish_file) */
     struct search_session *search; /* Search-UnifiedAuditLog sessions of its rows, or NULL */
     uint32_t n_search, cap_search, last_search;
@@ -1104,10 +1106,10 @@ const struct m365_cut_search *m365_scan_cut_searches(const struct m365_scan *s, 
     return s->cut_searches;
 }
 
-void m365_scan_unit_flattened(struct m365_read_unit *u, uint64_t line)
+void m365_scan_unit_note(struct m365_read_unit *u, enum m365_unit_note k, uint64_t line)
 {
-    if (!u->flattened++) {
-        u->flattened_line = line;
+    if (!u->notes[k].n++) {
+        u->notes[k].line = line;
     }
 }
 
@@ -2213,6 +2215,24 @@ static bool unread_named(struct m365_scan *s, uint32_t fi)
 }
 
 /* File-level accounting and messages once all of a file's units are read. */
+
+/* What each m365_unit_note says of the file, and what to do. */
+static const struct {
+    const char *what, *why;
+} unit_notes[M365_NOTE_N] = {
+    [M365_NOTE_FLATTENED] = {"are PowerShell's text for an object (\"@{...}\", "
+                             "\"System.Object[]\", \"Microsoft.Graph.PowerShell.Models...\")",
+                             "ConvertTo-Json stopped at its depth limit (2 unless -Depth is "
+                             "given), so what they held (sign-in status, authentication steps, "
+                             "parameters...) is not in this file; export again with -Depth 10"},
+    [M365_NOTE_CUT] = {"end at 32,767 characters, the most a spreadsheet cell holds, with their "
+                       "JSON unfinished",
+                       "the file was opened and saved in Excel or another spreadsheet, which cut "
+                       "longer cells, so what they held is not whole (a record whose AuditData "
+                       "was cut is skipped; a cut detail of a row is left out); read the export "
+                       "as it was downloaded"},
+};
+
 static void finish_file(struct m365_scan *s, uint32_t fi)
 {
     struct file_entry *f = &s->files[fi];
@@ -2238,7 +2258,7 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
     memcpy(f->st.sha256, first->st.sha256, sizeof(f->st.sha256));
     const char *stop = NULL;
     enum m365_status stop_st = M365_OK;
-    uint64_t recoded = 0, flattened = 0, flattened_line = 0;
+    uint64_t recoded = 0, notes[M365_NOTE_N] = {0}, note_line[M365_NOTE_N] = {0};
     for (uint32_t k = 0; k < f->n_units; k++) {
         struct m365_read_unit *u = &s->units[f->first_unit + k];
         if (u->hash_only) {
@@ -2256,10 +2276,12 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
         f->st.skipped += u->st.skipped;
         f->st.untimed += u->st.untimed;
         recoded += u->recoded;
-        if (u->flattened && !flattened) {
-            flattened_line = u->flattened_line ? u->flattened_line + u->line_base : 0;
+        for (int n = 0; n < M365_NOTE_N; n++) {
+            if (u->notes[n].n && !notes[n]) {
+                note_line[n] = u->notes[n].line ? u->notes[n].line + u->line_base : 0;
+            }
+            notes[n] += u->notes[n].n;
         }
-        flattened += u->flattened;
         f->st.bytes += u->st.bytes;
         if (u->st.status != M365_OK && f->st.status == M365_OK) {
             f->st.status = u->st.status;
@@ -2289,19 +2311,17 @@ static void finish_file(struct m365_scan *s, uint32_t fi)
                      (unsigned long long)f->st.untimed);
             diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
         }
-        if (flattened) {
-            char msg[420], at[48] = "";
-            if (flattened_line) {
-                snprintf(at, sizeof(at), " (the first at line %llu)",
-                         (unsigned long long)flattened_line);
+        for (int n = 0; n < M365_NOTE_N; n++) {
+            if (!notes[n]) {
+                continue;
             }
-            snprintf(msg, sizeof(msg),
-                     "%llu value(s) are PowerShell's text for an object (\"@{...}\", "
-                     "\"System.Object[]\", \"Microsoft.Graph.PowerShell.Models...\")%s: "
-                     "ConvertTo-Json stopped at its depth limit (2 unless -Depth is given), so "
-                     "what they held (sign-in status, authentication steps, parameters...) is "
-                     "not in this file; export again with -Depth 10",
-                     (unsigned long long)flattened, at);
+            char msg[600], at[48] = "";
+            if (note_line[n]) {
+                snprintf(at, sizeof(at), " (the first at line %llu)",
+                         (unsigned long long)note_line[n]);
+            }
+            snprintf(msg, sizeof(msg), "%llu value(s) %s%s: %s", (unsigned long long)notes[n],
+                     unit_notes[n].what, at, unit_notes[n].why);
             diag(s, M365_DIAG_WARNING, M365_E_PARSE, f->path, msg);
         }
         if (recoded) {

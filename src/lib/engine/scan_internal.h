@@ -21,9 +21,14 @@ void m365_scan_unit_diag(struct m365_read_unit *u, const struct m365_diag *d);
 int m365_scan_unit_store(struct m365_read_unit *u, const struct m365_event *ev, uint64_t fp);
 /* A record of the unit was not UTF-8 and was read as Windows-1252 (said once per file). */
 void m365_scan_unit_recoded(struct m365_read_unit *u);
-/* A value of the unit's record at `line` (of the unit) is PowerShell's text for an object
- * ConvertTo-Json did not write out (its depth limit): said once per file. */
-void m365_scan_unit_flattened(struct m365_read_unit *u, uint64_t line);
+/* What a value of the unit's record at `line` (of the unit) says of how the file was made:
+ * said once per file, with how many and the first's line. */
+enum m365_unit_note {
+    M365_NOTE_FLATTENED, /* PowerShell's text for an object ConvertTo-Json did not write out */
+    M365_NOTE_CUT,       /* cut at a spreadsheet cell's 32,767 characters */
+    M365_NOTE_N
+};
+void m365_scan_unit_note(struct m365_read_unit *u, enum m365_unit_note k, uint64_t line);
 /* A Search-UnifiedAuditLog row of the unit: its ResultIndex of the ResultCount results its
  * search session reported (an export whose rows stop short of the count was cut). */
 void m365_scan_unit_search_result(struct m365_read_unit *u, uint64_t index, uint64_t count);

@@ -188,7 +188,16 @@ static void map_row(struct m365_read_ctx *ctx, const struct purview_cols *c,
         recoded = m365_recode_cp1252(json, json_len, &rlen);
         if (!recoded || m365_json_parse(ctx->json, recoded, rlen, true, &root, &err2) != 0) {
             free(recoded);
-            m365_ctx_skip(ctx, row->line, "AuditData", "AuditData is not valid JSON: %s", err);
+            const struct m365_csv_field *raw = &row->fields[c->audit]; /* untrimmed */
+            if (m365_ctx_cut(ctx, row->line, raw->s, raw->len)) {
+                m365_ctx_skip(ctx, row->line, "AuditData",
+                              "AuditData is cut at 32,767 characters, the most a spreadsheet "
+                              "cell holds (the file was saved from Excel): %s",
+                              err);
+            } else {
+                m365_ctx_skip(ctx, row->line, "AuditData", "AuditData is not valid JSON: %s",
+                              err);
+            }
             return;
         }
         json = recoded;

@@ -1105,12 +1105,22 @@ static bool powershell_flattened(const char *s, size_t len)
            (len > 13 && memcmp(s, "Deserialized.", 13) == 0 && !memchr(s, ' ', len));
 }
 
-static void note_flattened(struct m365_read_ctx *ctx)
+/* line 0: the record being built's */
+static void note(struct m365_read_ctx *ctx, enum m365_unit_note k, uint64_t line)
 {
     if (ctx->unit) {
         struct m365_evb *b = ctx->evb;
-        m365_scan_unit_flattened(ctx->unit, b && b->active ? b->ev.evidence.line : 0);
+        m365_scan_unit_note(ctx->unit, k, line ? line : b && b->active ? b->ev.evidence.line : 0);
     }
+}
+
+bool m365_ctx_cut(struct m365_read_ctx *ctx, uint64_t line, const char *s, size_t len)
+{
+    if (!m365_spreadsheet_cell_full(s, len)) {
+        return false;
+    }
+    note(ctx, M365_NOTE_CUT, line);
+    return true;
 }
 
 void m365_jnote_flattened(struct m365_read_ctx *ctx, struct m365_jv el)
@@ -1119,7 +1129,7 @@ void m365_jnote_flattened(struct m365_read_ctx *ctx, struct m365_jv el)
     size_t len;
     if (m365_jv_type(el) == M365_J_STRING && m365_jv_str(el, &s, &len) &&
         powershell_flattened(s, len)) {
-        note_flattened(ctx);
+        note(ctx, M365_NOTE_FLATTENED, 0);
     }
 }
 
@@ -1158,13 +1168,14 @@ struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v)
     }
     if (i == len || (s[i] != '{' && s[i] != '[')) {
         if (powershell_flattened(s + i, len - i)) {
-            note_flattened(ctx);
+            note(ctx, M365_NOTE_FLATTENED, 0);
         }
         return none;
     }
     struct m365_jv root;
     const char *err;
     if (m365_json_parse(ctx->json, s, len, false, &root, &err) != 0) {
+        m365_ctx_cut(ctx, 0, s, len); /* a detail cut short by a spreadsheet is said, not lost */
         return none;
     }
     return root;

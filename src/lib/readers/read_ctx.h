@@ -206,6 +206,10 @@ struct m365_jv m365_jnested_list(struct m365_read_ctx *ctx, struct m365_jv v);
  * ConvertTo-Json's depth limit ("@{Id=…; Path=\\Inbox; FolderItems=System.Object[]}"). Call it
  * where an element could not be read, not on every element. */
 void m365_jnote_flattened(struct m365_read_ctx *ctx, struct m365_jv el);
+/* Whether a value that is not valid JSON was cut at a spreadsheet cell's 32,767 characters (the
+ * file was opened and saved in Excel): if so it is counted, and said once per file. line: the
+ * record's, or 0 for the record being built. */
+bool m365_ctx_cut(struct m365_read_ctx *ctx, uint64_t line, const char *s, size_t len);
 /* Integer from a number or numeric string. */
 bool m365_jint(struct m365_read_ctx *ctx, struct m365_jv v, int64_t *out);
 /* Boolean from true/false, "True"/"FALSE"/"1"/"0". */
