@@ -88,6 +88,7 @@ struct novel {
     uint32_t stay_n;
     int64_t stay_last;
     bool stay_over;
+    int64_t stay_end; /* the sign-in placed elsewhere that ended it */
     /* Reached with a token made elsewhere: single sign-on alone, on a device the user had not
      * signed in with, at an address where no credential was given (a stolen session). */
     bool carried;
@@ -96,6 +97,9 @@ struct novel {
      * traveller's phone syncs from the hotel before the laptop signs in). */
     int64_t stay_first;
     bool enrol; /* the account was asked to enrol in MFA before its first success */
+    /* tenant_new in the user's first days (no baseline of their own yet): kept only when the
+     * user was back elsewhere within stay_span and nobody of the tenant lives there */
+    bool first_days;
 };
 
 struct hop {
@@ -452,6 +456,7 @@ static void follow_stays(struct user *u, const struct m365_event *ev, const stru
         }
         if (n->country != pl->country) {
             n->stay_over = true;
+            n->stay_end = ev->time_ms;
         } else if (interactive || strcmp(n->ev->ip, ev->ip) == 0) {
             n->stay_n++;
             n->stay_last = ev->time_ms;
@@ -533,7 +538,7 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     uint32_t asn = m365_id_event_asn(ev, ii);
     s->asn_seen |= asn != 0;
     bool new_country = false, new_asn = false;
-    bool tenant_new = false, carried = false;
+    bool tenant_new = false, carried = false, first_days = false;
     if (country) {
         bool ready = baselined(c, u->country_first, u->country_n, t);
         bool first_place = u->country_n == 0;
@@ -579,6 +584,15 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
             u->visit_prior = first_from_address(dc, u, ev);
             u->visit_country = country;
         }
+        /* A user in their own first days, once the tenant's countries are known: a country no
+         * account of the tenant signed in from is new to them too (a session replayed abroad
+         * in the first week of a short export), as it would be with a baseline. */
+        first_days = !ready && !first_place && unseen && !new_country && !hosted && !guest &&
+                     unknown_to_tenant && s->tenant_first != M365_TIME_NONE &&
+                     t - s->tenant_first >= c->tenant_baseline;
+        if (first_days) {
+            new_country = tenant_new = true;
+        }
     }
     if (asn) {
         bool ready = baselined(c, u->asn_first, u->asn_n, t);
@@ -595,9 +609,17 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     u->new_countries += new_country;
     if (u->n_novel < MAX_ANOM) {
         struct novel *n = &u->novel[u->n_novel++];
-        *n = (struct novel){m365_dctx_keep(dc, ev), first_from_address(dc, u, ev),
-                            new_country ? country : NULL, new_asn ? asn : 0, tenant_new, false,
-                            1, t, false, carried && new_country, t, tenant_new && u->enrol_first};
+        *n = (struct novel){.ev = m365_dctx_keep(dc, ev),
+                            .prior = first_from_address(dc, u, ev),
+                            .country = new_country ? country : NULL,
+                            .asn = new_asn ? asn : 0,
+                            .tenant_new = tenant_new,
+                            .stay_n = 1,
+                            .stay_last = t,
+                            .carried = carried && new_country,
+                            .stay_first = t,
+                            .enrol = tenant_new && u->enrol_first,
+                            .first_days = first_days};
         if (u->pre_ip == ev->ip && u->pre_known && u->pre_first < t) {
             n->stay_first = u->pre_first;
             n->stay_n += u->pre_n;
@@ -968,6 +990,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         m365_buf_puts(d, n->tenant_visited ? "true" : "false");
         m365_json_key(d, &f, "mfa_enrolment_asked");
         m365_buf_puts(d, n->enrol ? "true" : "false");
+        m365_json_key(d, &f, "user_first_days");
+        m365_buf_puts(d, n->first_days ? "true" : "false");
         if (n->country) {
             m365_json_key(d, &f, "stay");
             m365_buf_puts(d, is_stay(c, n) ? "true" : "false");
@@ -1134,6 +1158,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
                               n->tenant_visited ? ", a country accounts of the tenant had signed "
                                                   "in from but none lives in, with no sign-in "
                                                   "history of its own"
+                              : n->first_days ? ", a country no account of the tenant signs in "
+                                                "from, in the user's first days in the evidence"
                               : n->tenant_new ? ", a country no account of the tenant had signed "
                                                 "in from, with no sign-in history of its own"
                                               : "",
@@ -1179,6 +1205,26 @@ static bool someone_was_in(const struct state *s, const struct user *u, const ch
     return false;
 }
 
+/* A country new to the tenant in a user's first days, with no baseline of the user's to say
+ * how they travel, is kept in the shape of a session replayed there: the user signs in from
+ * elsewhere again within stay_span (a traveller is away longer), and, now all sign-ins are in,
+ * nobody of the tenant lives there (an office abroad that signs in later in the evidence). */
+static void judge_first_days(const struct cfg *c, const struct state *s, struct user *u)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < u->n_novel; i++) {
+        const struct novel *n = &u->novel[i];
+        if (n->first_days && (!n->stay_over || n->stay_end - n->stay_first >= c->stay_span ||
+                              someone_lives_in(s, u, n->country))) {
+            u->total_novel--;
+            u->new_countries--;
+            continue;
+        }
+        u->novel[kept++] = *n;
+    }
+    u->n_novel = kept;
+}
+
 /* A dormant account whose first place was a country accounts of the tenant had only visited
  * (a traveller's destination) is new to the tenant as well, and so is an account without an
  * MFA method first placed where nobody lives: judged now all sign-ins are in. */
@@ -1191,18 +1237,15 @@ static void judge_visit(struct state *s, struct user *u)
         u->n_novel--; /* the first place goes first; the last kept gives way */
     }
     memmove(&u->novel[1], &u->novel[0], u->n_novel * sizeof(u->novel[0]));
-    u->novel[0] = (struct novel){u->visit_ev,
-                                 u->visit_prior,
-                                 u->visit_country,
-                                 0,
-                                 true,
-                                 someone_was_in(s, u, u->visit_country),
-                                 1,
-                                 u->visit_ev->time_ms,
-                                 false,
-                                 false,
-                                 u->visit_ev->time_ms,
-                                 u->enrol_first};
+    u->novel[0] = (struct novel){.ev = u->visit_ev,
+                                 .prior = u->visit_prior,
+                                 .country = u->visit_country,
+                                 .tenant_new = true,
+                                 .tenant_visited = someone_was_in(s, u, u->visit_country),
+                                 .stay_n = 1,
+                                 .stay_last = u->visit_ev->time_ms,
+                                 .stay_first = u->visit_ev->time_ms,
+                                 .enrol = u->enrol_first};
     u->n_novel++;
     u->total_novel++;
     u->new_countries++;
@@ -1214,6 +1257,7 @@ static void finish(struct m365_dctx *dc, void *sv)
     M365_MAP_EACH(&s->users, slot)
     {
         struct user *u = slot->val;
+        judge_first_days(m365_dctx_cfg(dc), s, u);
         judge_visit(s, u);
         if (u->total_novel || u->total_hops || u->total_bursts) {
             report(dc, m365_dctx_cfg(dc), s, u);
@@ -1299,14 +1343,18 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "from is reported as a new country. So is, baseline or not, a new country "
                 "reached by single sign-on alone on a device (system, browser) the user had not "
                 "signed in with, without a device id, where the user gave no credential before: "
-                "a token made elsewhere (a stolen session); never a stay.",
+                "a token made elsewhere (a stolen session); never a stay. And, in the user's "
+                "first days (no baseline of their own yet, the tenant's there), a country no "
+                "account of the tenant signs in from, when the user signs in from elsewhere "
+                "again within `stay_span` (a session replayed between their own days).",
             .needs = "interactive sign-in logs with locations (Entra sign-ins, or UAL sign-ins "
                      "with --geo-db; ASNs from the Graph beta / SigninLogs records or --asn-db)",
             .blind_spots =
                 "A user with less than `baseline` of history has no baseline and gets no "
                 "new-location finding (travel and bursts are still checked), unless it is a "
-                "dormant account first seen in a country new to the tenant or a session carried "
-                "to another device. An attacker's browser matching the user's system and "
+                "dormant account first seen in a country new to the tenant, a session carried "
+                "to another device, or a country new to the tenant between the user's own "
+                "sign-ins elsewhere within `stay_span`. An attacker's browser matching the user's system and "
                 "browser at the same or a later version is not told apart from the user's own. "
                 "Geolocation is "
                 "Microsoft's, from the logs (or --geo-db's for records without one), and is "

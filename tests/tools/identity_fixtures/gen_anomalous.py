@@ -209,6 +209,7 @@ write(ROOT + '/pos_ual_graph_dormant_account_password_first_right_unlocated', {
                                             'asn': 1136, 'new_asn': False, 'new_to_tenant': True,
                                             'tenant_visited': False,
                                             'mfa_enrolment_asked': True,
+                                            'user_first_days': False,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'session_carried': False,
                                             'first_signin_from_address': {
@@ -270,6 +271,7 @@ geo_case(ROOT + '/pos_ual_geo_db_dormant_account_abroad', {
                                             'new_to_tenant': True,
                                             'tenant_visited': False,
                                             'mfa_enrolment_asked': True,
+                                            'user_first_days': False,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'session_carried': False,
                                             'first_signin_from_address': {
@@ -591,6 +593,7 @@ write(ROOT + '/pos_graph_first_week_session_carried_to_another_device', {
                                             'asn': 2856, 'new_asn': False, 'new_to_tenant': False,
                                             'tenant_visited': False,
                                             'mfa_enrolment_asked': False,
+                                            'user_first_days': False,
                                             'stay': False, 'stay_signins': 1, 'stay_hours': 0,
                                             'session_carried': True,
                                             'device': {'os': 'Windows10', 'browser': 'Chrome 121.0.0'},
@@ -823,3 +826,27 @@ write(ROOT + '/neg_graph_new_hire_abroad_created_per_snapshot', {
     'signins.json': graph_file(sig),
     'users.json': json.dumps(users, indent=1) + '\n',
     'expect.json': expect([])})
+
+# AO. A session replayed abroad in the user's first days: Ken's sign-ins begin with the export
+# (2026-02-20); on the fifth day, before dawn in Boston, his phished session signs in from
+# London, where nobody of the tenant signs in, password and MFA passed by the phishing proxy;
+# six hours later he signs in at the office. No baseline of his own yet (7 days), but the
+# tenant's countries are known (3 days): new to him as it would be with one. Tom, also in his
+# first days, flies to Lisbon for two days and signs in there twice: a traveller, away longer
+# than stay_span, is not reported without a baseline of his own.
+seed('anom-AO')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 12)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 12)
+sig += routine('ken.yamada', 'ken', T('2026-02-20T13:40:00'), 12)
+sig += routine('tom.becker', 'tom', T('2026-02-20T13:30:00'), 4)
+sig += [signin(T('2026-02-24T02:31:17'), 'ken.yamada', BT_LONDON, app='owa', ua=UA_ATTACK, dev=ATTACK_DEV),
+        signin(T('2026-02-24T19:05:40'), 'tom.becker', LISBON, app='owa'),
+        signin(T('2026-02-25T09:12:03'), 'tom.becker', LISBON, app='teams')]
+sig += routine('tom.becker', 'tom', T('2026-02-27T13:30:00'), 5)
+write(ROOT + '/pos_graph_first_days_session_replayed_abroad_between_office_days', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['86.146.73.108']},
+                            'summary_contains': 'signed in from new country GB (86.146.73.108), a country no account '
+                                                'of the tenant signs in from, in the user\'s first days in the evidence',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
