@@ -281,7 +281,7 @@ expect_eq "cp1252 la: display name" "$(jq -r '.actor.name' "$d/ev_la.jsonl")" \
 expect_grep "broken UTF-8 skipped" "$d/err_broken.txt" \
     'audit\.jsonl:1: invalid JSON: The input is not valid UTF-8'
 
-# 10e. Cells cut by a spreadsheet: a CSV opened in Excel and saved again has every cell longer
+# 10e. Files saved from a spreadsheet: a CSV opened in Excel and saved again has every cell longer
 # than 32,767 characters cut there. A Purview row whose AuditData was cut (a MailItemsAccessed
 # record listing 400 folders) is skipped, saying why; a Log Analytics AuditLogs row whose
 # TargetResources was cut is read without it. Each file says how many and where the first was.
@@ -332,6 +332,21 @@ check_counts "cut la" "$d/out_la.json" 1 0
 expect_eq "cut la: read without the cut targets" \
     "$(jq -c '[.operation, .actor.upn, (.targets | length)]' "$d/ev_la.jsonl")" \
     '["Update service principal","tom@contoso.com",0]'
+# Excel also writes its display of a date, to the minute: the records are read, and the file
+# says its times lost their seconds (a time at a whole minute that has them says nothing).
+mkdir -p "$d/minutes"
+{ printf 'TimeGenerated [UTC],UserPrincipalName,IPAddress,ResultType,AppDisplayName,Id,Type\r\n'
+  printf '3/2/2026 10:05,alice@contoso.com,203.0.113.10,0,Office 365,5e0c1d2a-6b7f-4c3e-9a8d-1f2e3d4c5b6a,SigninLogs\r\n'
+  printf '2026-03-02T10:06:00Z,bob@contoso.com,203.0.113.11,0,Office 365,6f1d2e3b-7c8a-4d4f-8b9e-2a3f4e5d6c7b,SigninLogs\r\n'
+  printf '3/2/2026 10:07,carol@contoso.com,203.0.113.12,0,Office 365,7a2e3f4c-8d9b-4e5a-9caf-3b4a5f6e7d8c,SigninLogs\r\n'; } \
+    >"$d/minutes/SigninLogs.csv"
+scan_json "$d/out_minutes.json" "$d/err_minutes.txt" --events "$d/ev_minutes.jsonl" "$d/minutes"
+check_counts "minutes" "$d/out_minutes.json" 3 0
+expect_eq "minutes: the times" "$(jq -r .time "$d/ev_minutes.jsonl" | tr '\n' ' ')" \
+    "2026-03-02T10:05:00.000Z 2026-03-02T10:06:00.000Z 2026-03-02T10:07:00.000Z "
+expect_grep "minutes: said once, with where" "$d/err_minutes.txt" \
+    'SigninLogs\.csv: 2 value\(s\) are times to the minute only \("3/2/2026 10:05"\) \(the first at line 2\): a spreadsheet.s display of a date'
+expect_eq "minutes: one message" "$(wc -l <"$d/err_minutes.txt")" 1
 
 # 10d. Exports joined together (cat, Get-Content | Set-Content): the byte-order mark of each
 # joined file is not a record, in JSON Lines and between arrays; CSV files joined repeat their

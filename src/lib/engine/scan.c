@@ -2231,6 +2231,11 @@ static const struct {
                        "longer cells, so what they held is not whole (a record whose AuditData "
                        "was cut is skipped; a cut detail of a row is left out); read the export "
                        "as it was downloaded"},
+    [M365_NOTE_MINUTES] = {"are times to the minute only (\"3/2/2026 10:05\")",
+                           "a spreadsheet's display of a date, which Excel writes when it saves "
+                           "a CSV file: the seconds are lost, so records of one minute keep the "
+                           "file's order and the time between them is not known; read the "
+                           "export as it was downloaded"},
 };
 
 static void finish_file(struct m365_scan *s, uint32_t fi)

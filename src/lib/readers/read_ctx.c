@@ -583,6 +583,22 @@ void m365_ev_set_ip(struct m365_read_ctx *ctx, const char *s, size_t len)
     }
 }
 
+static void note(struct m365_read_ctx *ctx, enum m365_unit_note k, uint64_t line);
+
+/* Whether a time's text that has hours and minutes has seconds too ("10:05" has not). */
+static bool has_seconds(const char *s, size_t len)
+{
+    const char *c = memchr(s, ':', len);
+    if (!c) {
+        return true; /* no clock at all ("/Date(...)/", epoch numbers): not a display */
+    }
+    size_t i = (size_t)(c - s) + 1;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        i++;
+    }
+    return i < len && s[i] == ':';
+}
+
 int m365_ev_set_time(struct m365_read_ctx *ctx, const char *s, size_t len)
 {
     int64_t ms;
@@ -590,6 +606,9 @@ int m365_ev_set_time(struct m365_read_ctx *ctx, const char *s, size_t len)
         return -1;
     }
     ctx->evb->ev.time_ms = ms;
+    if (ms % 60000 == 0 && !has_seconds(s, len)) {
+        note(ctx, M365_NOTE_MINUTES, 0);
+    }
     return 0;
 }
 
