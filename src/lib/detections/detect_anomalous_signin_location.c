@@ -589,7 +589,8 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
          * in the first week of a short export), as it would be with a baseline. */
         first_days = !ready && !first_place && unseen && !new_country && !hosted && !guest &&
                      unknown_to_tenant && s->tenant_first != M365_TIME_NONE &&
-                     t - s->tenant_first >= c->tenant_baseline;
+                     t - s->tenant_first >= c->tenant_baseline &&
+                     u->n_novel < MAX_ANOM; /* judged in finish: only one kept can be */
         if (first_days) {
             new_country = tenant_new = true;
         }
