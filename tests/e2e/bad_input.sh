@@ -332,6 +332,21 @@ check_counts "cut la" "$d/out_la.json" 1 0
 expect_eq "cut la: read without the cut targets" \
     "$(jq -c '[.operation, .actor.upn, (.targets | length)]' "$d/ev_la.jsonl")" \
     '["Update service principal","tom@contoso.com",0]'
+# A detail held as JSON text that does not parse, and was not cut: the row is read without it,
+# and the file says so once.
+mkdir -p "$d/badjson"
+{ printf 'TimeGenerated [UTC],OperationName,Category,Result,Id,InitiatedBy,TargetResources,Type\r\n'
+  printf '2026-03-02T12:00:00Z,Update user,UserManagement,success,Directory_1d4f6b8c-3e5a-4c9f-8b2d-7a1e3c5f9b24_QWERT_67890,'
+  printf '"{""user"":{""userPrincipalName"":""tom@contoso.com""}}","[{""id"":""5b8e2f17-9c3a-4d61-8e0f-a47b2c9d1e63"",""type"":""User"",",AuditLogs\r\n'; } \
+    >"$d/badjson/AuditLogs.csv"
+scan_json "$d/out_badjson.json" "$d/err_badjson.txt" --events "$d/ev_badjson.jsonl" "$d/badjson"
+check_counts "bad JSON detail" "$d/out_badjson.json" 1 0
+expect_eq "bad JSON detail: read without it" \
+    "$(jq -c '[.operation, .actor.upn, (.targets | length)]' "$d/ev_badjson.jsonl")" \
+    '["Update user","tom@contoso.com",0]'
+expect_grep "bad JSON detail: said once, with where" "$d/err_badjson.txt" \
+    'AuditLogs\.csv: 1 value\(s\) hold JSON text that does not parse \(the first at line 2\): what they held'
+expect_eq "bad JSON detail: one message" "$(wc -l <"$d/err_badjson.txt")" 1
 # Excel also writes its display of a date, to the minute: the records are read, and the file
 # says its times lost their seconds (a time at a whole minute that has them says nothing).
 mkdir -p "$d/minutes"

@@ -2236,6 +2236,10 @@ static const struct {
                            "a CSV file: the seconds are lost, so records of one minute keep the "
                            "file's order and the time between them is not known; read the "
                            "export as it was downloaded"},
+    [M365_NOTE_BAD_JSON] = {"hold JSON text that does not parse",
+                            "what they held (a sign-in's location or steps, an audit record's "
+                            "targets or details...) is left out of their records, which are read "
+                            "without it"},
 };
 
 static void finish_file(struct m365_scan *s, uint32_t fi)

@@ -27,6 +27,7 @@ enum m365_unit_note {
     M365_NOTE_FLATTENED, /* PowerShell's text for an object ConvertTo-Json did not write out */
     M365_NOTE_CUT,       /* cut at a spreadsheet cell's 32,767 characters */
     M365_NOTE_MINUTES,   /* a time to the minute only: a spreadsheet's display of a date */
+    M365_NOTE_BAD_JSON,  /* a detail held as JSON text that does not parse (and was not cut) */
     M365_NOTE_N
 };
 void m365_scan_unit_note(struct m365_read_unit *u, enum m365_unit_note k, uint64_t line);

@@ -1194,7 +1194,9 @@ struct m365_jv m365_jnested(struct m365_read_ctx *ctx, struct m365_jv v)
     struct m365_jv root;
     const char *err;
     if (m365_json_parse(ctx->json, s, len, false, &root, &err) != 0) {
-        m365_ctx_cut(ctx, 0, s, len); /* a detail cut short by a spreadsheet is said, not lost */
+        if (!m365_ctx_cut(ctx, 0, s, len)) { /* a detail cut short by a spreadsheet, or not */
+            note(ctx, M365_NOTE_BAD_JSON, 0);
+        }
         return none;
     }
     return root;
