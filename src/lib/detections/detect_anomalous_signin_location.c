@@ -1255,13 +1255,14 @@ static void judge_visit(struct state *s, struct user *u)
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
+    const struct cfg *c = m365_dctx_cfg(dc);
     M365_MAP_EACH(&s->users, slot)
     {
         struct user *u = slot->val;
-        judge_first_days(m365_dctx_cfg(dc), s, u);
+        judge_first_days(c, s, u);
         judge_visit(s, u);
         if (u->total_novel || u->total_hops || u->total_bursts) {
-            report(dc, m365_dctx_cfg(dc), s, u);
+            report(dc, c, s, u);
         }
     }
     if (s->signins && !s->placed) {
@@ -1355,10 +1356,10 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "new-location finding (travel and bursts are still checked), unless it is a "
                 "dormant account first seen in a country new to the tenant, a session carried "
                 "to another device, or a country new to the tenant between the user's own "
-                "sign-ins elsewhere within `stay_span`. An attacker's browser matching the user's system and "
-                "browser at the same or a later version is not told apart from the user's own. "
-                "Geolocation is "
-                "Microsoft's, from the logs (or --geo-db's for records without one), and is "
+                "sign-ins elsewhere within `stay_span`. An attacker's browser matching the "
+                "user's system and browser at the same or a later version is not told apart "
+                "from the user's own. Geolocation is Microsoft's, from the logs (or --geo-db's "
+                "for records without one), and is "
                 "coarse for mobile carriers and VPNs. UAL sign-ins (no location, interactivity "
                 "unknown) count only for bursts unless --geo-db places them (not inside an "
                 "Entra sign-in export's time span, which has them located), Outlook Mobile's "

@@ -583,7 +583,15 @@ void m365_ev_set_ip(struct m365_read_ctx *ctx, const char *s, size_t len)
     }
 }
 
-static void note(struct m365_read_ctx *ctx, enum m365_unit_note k, uint64_t line);
+/* A note on the file (m365_unit_note) from a value of the record at line, or line 0: the
+ * record being built's. */
+static void note(struct m365_read_ctx *ctx, enum m365_unit_note k, uint64_t line)
+{
+    if (ctx->unit) {
+        struct m365_evb *b = ctx->evb;
+        m365_scan_unit_note(ctx->unit, k, line ? line : b && b->active ? b->ev.evidence.line : 0);
+    }
+}
 
 /* Whether a time's text that has hours and minutes has seconds too ("10:05" has not). */
 static bool has_seconds(const char *s, size_t len)
@@ -1122,15 +1130,6 @@ static bool powershell_flattened(const char *s, size_t len)
            (len > 7 && memcmp(s, "System.", 7) == 0 && !memchr(s, ' ', len)) ||
            (len > 34 && memcmp(s, "Microsoft.Graph.PowerShell.Models.", 34) == 0) ||
            (len > 13 && memcmp(s, "Deserialized.", 13) == 0 && !memchr(s, ' ', len));
-}
-
-/* line 0: the record being built's */
-static void note(struct m365_read_ctx *ctx, enum m365_unit_note k, uint64_t line)
-{
-    if (ctx->unit) {
-        struct m365_evb *b = ctx->evb;
-        m365_scan_unit_note(ctx->unit, k, line ? line : b && b->active ? b->ev.evidence.line : 0);
-    }
 }
 
 bool m365_ctx_cut(struct m365_read_ctx *ctx, uint64_t line, const char *s, size_t len)
