@@ -143,12 +143,20 @@ run scan --no-progress --format json --config "$WORK/c.yaml" "$DEMO"
 expect_eq "disabled rule listed" "$(jq -r '.not_evaluated[] | select(.rule=="legacy-auth-signin") | .reason' "$WORK/out")" "disabled in the configuration"
 expect_eq "disabled rule silent" "$(jq '[.findings[] | select(.rule=="legacy-auth-signin")] | length' "$WORK/out")" 0
 
-# Parameters change outcomes: with regular_days raised, the demo printer is no longer "regular".
+# Parameters change outcomes. The demo printer is low twice over: a regular client (3 days) and
+# on the office network. With regular_days raised it is still the office's; with shared_accounts
+# raised above the office's staff as well it is medium.
+PRINTER='.findings[] | select(.rule=="legacy-auth-signin" and .entities.users[0]=="scanner@contosodemo.onmicrosoft.com")'
 run scan --no-progress --format json "$DEMO"
-expect_eq "printer low by default" "$(jq -r '.findings[] | select(.rule=="legacy-auth-signin" and .entities.users[0]=="scanner@contosodemo.onmicrosoft.com") | .severity' "$WORK/out")" low
+expect_eq "printer low by default" "$(jq -r "$PRINTER | .severity" "$WORK/out")" low
 cfg 'rules:\n  legacy-auth-signin:\n    regular_days: 30\n'
 run scan --no-progress --format json --config "$WORK/c.yaml" "$DEMO"
-expect_eq "printer medium with regular_days 30" "$(jq -r '.findings[] | select(.rule=="legacy-auth-signin" and .entities.users[0]=="scanner@contosodemo.onmicrosoft.com") | .severity' "$WORK/out")" medium
+expect_eq "printer low with regular_days 30: the office" "$(jq -r "$PRINTER | .severity" "$WORK/out")" low
+expect_eq "printer's office network named" "$(jq -r "$PRINTER | .details.office_network" "$WORK/out")" 203.0.113.0/24
+expect_grep "printer's summary says the office" "$WORK/out" 'scanner@contosodemo[^"]*, the office: [0-9]+ other accounts sign in from it'
+cfg 'rules:\n  legacy-auth-signin:\n    regular_days: 30\n    shared_accounts: 1000\n'
+run scan --no-progress --format json --config "$WORK/c.yaml" "$DEMO"
+expect_eq "printer medium with regular_days 30 and shared_accounts 1000" "$(jq -r "$PRINTER | .severity" "$WORK/out")" medium
 
 # Enrichment paths from the config file are relative to it; --trusted-ips silences the printer.
 mkdir -p "$WORK/cfgdir"

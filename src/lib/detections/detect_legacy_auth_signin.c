@@ -31,9 +31,9 @@ static const struct m365_param_def params[] = {
                "legacy use from one network on this many days is a regular client: reported low, "
                "or not at all from --trusted-ips"),
     M365_PARAM("shared_accounts", M365_PARAM_UINT, "3", struct cfg, shared_accounts,
-               "failed passwords do not count against an account whose legacy sign-ins all come "
-               "from one network this many other accounts sign in from with modern "
-               "authentication (the office), when none of the failures came from it"),
+               "legacy sign-ins that all come from one network this many other accounts sign in "
+               "from with modern authentication (the office), none of the failed passwords from "
+               "it, are a device there: reported low, failed passwords from elsewhere or not"),
 };
 
 struct user {
@@ -148,11 +148,12 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     bool mixed = u->modern > 0;
     bool several_networks = u->prefixes.n > 1;
     size_t sharers = m365_distinct_others(&s->modern, u->net, u->upn);
-    /* A spray that failed elsewhere says nothing of successes from the office: the printer goes
-     * on sending from where it always did, and an intruder does not sign in from the tenant's
-     * own network when they sprayed from outside it. */
-    bool sprayed_elsewhere = u->failures_before >= c->spray_failures && !several_networks &&
-                             !u->fail_here && sharers >= c->shared_accounts;
+    /* Legacy use from the office (one network the staff sign in from, no failed password from
+     * it) is a device there, a printer or a script: an intruder who guessed a password signs in
+     * from outside. A spray that failed elsewhere says nothing of it either, and in an export of
+     * a few days it need not show on regular_days days to be what it is. */
+    bool office = !several_networks && !u->fail_here && sharers >= c->shared_accounts;
+    bool sprayed_elsewhere = u->failures_before >= c->spray_failures && office;
     bool sprayed = u->failures_before >= c->spray_failures && !sprayed_elsewhere;
     bool established = u->first_legacy - s->logs_start <= c->established && !several_networks;
     bool regular = !several_networks && u->days.n >= c->regular_days;
@@ -161,7 +162,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         return; /* an established or trusted legacy client: baseline, not an intrusion */
     }
     enum m365_severity sev = M365_SEV_MEDIUM;
-    if (!warning && (regular || sprayed_elsewhere)) {
+    if (!warning && (regular || office)) {
         sev = M365_SEV_LOW; /* exposure worth knowing (a printer, a script), not an attack sign */
     } else if (sprayed || u->hosting || (mixed && !established)) {
         sev = M365_SEV_HIGH;
@@ -213,6 +214,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     if (sprayed_elsewhere) {
         m365_json_key(d, first, "sprayed_from_elsewhere");
         m365_buf_puts(d, "true");
+    }
+    if (office) {
         m365_json_key(d, first, "office_network");
         m365_json_cstr(d, u->net);
         m365_json_key(d, first, "office_accounts");
@@ -244,6 +247,11 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     if (!warning && regular && w < sizeof(why)) {
         snprintf(why + w, sizeof(why) - w, " (a regular client: %u days from one network)",
                  u->days.n);
+    } else if (!warning && office && !sprayed_elsewhere && w < sizeof(why)) {
+        snprintf(why + w, sizeof(why) - w,
+                 " (from %s, the office: %zu other accounts sign in from it with modern "
+                 "authentication)",
+                 u->net, sharers);
     }
     m365_fb_summary(fb, "%s signed in %u time(s) with %s, which bypasses MFA%s.", u->upn,
                     u->legacy, np ? protos[0] : "a legacy protocol", why);
@@ -294,7 +302,8 @@ const struct m365_detection m365_detect_legacy_auth_signin = {
                 "when the account otherwise uses modern authentication, had failed passwords just "
                 "before (unless all of them came from outside the office network the account signs "
                 "in from), or came from a hosting provider. A regular legacy client (one network, "
-                "several days, no other warning sign: a printer's SMTP AUTH) is reported low; one "
+                "several days, or the office network the staff sign in from; no other warning "
+                "sign: a printer's SMTP AUTH) is reported low; one "
                 "that is already in use when the sign-in logs start, or that comes from "
                 "--trusted-ips, is left alone.",
             .needs = "sign-in logs (Entra sign-ins with clientAppUsed, or UAL UserLoggedIn)",

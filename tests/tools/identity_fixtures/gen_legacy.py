@@ -15,8 +15,9 @@ PROXY = ('24.16.201.39', 'Seattle', 'Washington', 'US', 47.60621, -122.33207, 79
 STAFF = ['dana.whitfield', 'tom.becker', 'ken.yamada', 'emily.tran']
 
 
-def office_days(start, days):
-    """Staff at the office each working day; the printer sending scans with SMTP AUTH."""
+def office_days(start, days, printer_from=0, printer=PRINTER):
+    """Staff at the office each working day; the printer sending scans with SMTP AUTH (from day
+    printer_from on)."""
     out = []
     for d in range(days):
         day = start + D(days=d)
@@ -26,8 +27,10 @@ def office_days(start, days):
             out.append(signin(day + D(hours=13, minutes=31 + 6 * i), who, OFFICE, app='teams',
                               interactive=False))
         for k, hm in enumerate(((8, 1), (10, 34), (13, 12), (15, 47))):
-            out.append(signin(day + D(hours=hm[0], minutes=hm[1], seconds=3 * k + d), 'scanner',
-                              PRINTER, app='exo', ua='', client='Authenticated SMTP'))
+            if d >= printer_from:
+                out.append(signin(day + D(hours=hm[0], minutes=hm[1], seconds=3 * k + d),
+                                  'scanner', printer, app='exo', ua='',
+                                  client='Authenticated SMTP'))
     return out
 
 
@@ -68,3 +71,17 @@ case('pos_graph_sprayed_scanner_password_used_from_a_proxy_high',
      spray(START + D(hours=1, minutes=50), SPRAY) + office_days(START, 2) +
      [signin(START + D(days=1, hours=3, minutes=12, seconds=44), 'scanner', PROXY, app='exo', ua='',
              client='Authenticated SMTP')])
+
+# A three-day export whose printer first sends on the last day (back from repair): one day of
+# legacy use, not "regular", and not there when the logs start. It sends from the office network
+# the staff sign in from: low, as any device of the office.
+seed('legacy-D')
+case('pos_graph_office_printer_first_seen_on_the_last_day_low',
+     office_days(START, 3, printer_from=2))
+
+# The same printer at a branch no other account signs in from: nothing says it is the tenant's,
+# medium (the office network is what makes the one above low).
+BRANCH = ('198.51.100.23', 'Worcester', 'Massachusetts', 'US', 42.26259, -71.80229, 7922)
+seed('legacy-E')
+case('pos_graph_printer_on_a_network_nobody_else_uses_first_seen_late_medium',
+     office_days(START, 3, printer_from=2, printer=BRANCH))
