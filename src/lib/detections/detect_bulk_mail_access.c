@@ -96,6 +96,7 @@ struct principal {
 
 struct state {
     struct m365_map principals; /* (key1, key2) -> struct principal */
+    struct m365_map own;        /* the same, for owners' reads through Microsoft's clients */
     struct m365_map app_first;  /* application -> its first mail read in each log (int64_t[]) */
     int64_t mail_start[N_LOGS]; /* each log's first mail record; INT64_MIN until there is one */
 };
@@ -226,8 +227,13 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
                      : user  ? (const void *)user
                              : (const void *)(sp ? sp : "?");
     const void *k2 = session ? NULL : (const void *)(client ? client : ev->ip);
+    /* The owner's reads of their own mailbox through Microsoft's mail and office clients are a
+     * principal apart: a delegate's reads of a shared mailbox are judged by themselves, not
+     * added to the sync of their own (an analyst's Outlook syncing both all day). */
+    bool own = !is_app && !script && !not_owner && !ms_graph;
     bool fresh;
-    struct principal *p = m365_map_obtain(&s->principals, k1, k2, sizeof(*p), &fresh);
+    struct principal *p =
+        m365_map_obtain(own ? &s->own : &s->principals, k1, k2, sizeof(*p), &fresh);
     if (!p) {
         return;
     }
@@ -236,12 +242,11 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         p->sp = sp;
         p->client = client;
         p->ip = ev->ip;
-        p->owner_client = !is_app && !script && !not_owner && !ms_graph;
+        p->owner_client = own;
         p->app = is_app;
         p->app_key = app_key;
         p->script = script;
     }
-    p->owner_client &= !is_app && !script && !not_owner && !ms_graph;
     p->ms_graph |= ms_graph;
     p->app &= is_app;
     p->script &= script;
@@ -330,151 +335,161 @@ static bool established_app(const struct state *s, const struct cfg *c,
     return false;
 }
 
+static void judge(struct m365_dctx *dc, const struct cfg *c, const struct state *s,
+                  struct principal *p)
+{
+    /* A new device syncing its owner's mailbox through Outlook is bulk, but ordinary. */
+    if (!(p->bulk && !p->owner_client) && !p->throttled) {
+        return;
+    }
+    /* So is an established application's: only the blind spot its throttling leaves is
+     * worth saying. */
+    bool established = established_app(s, c, p);
+    if (established && !p->throttled) {
+        return;
+    }
+    /* A person's script on their own mailbox is plausible; so is their stolen session. */
+    bool own_script = (p->script || p->ms_graph) && !p->not_owner;
+    enum m365_severity sev = p->owner_client || established ? M365_SEV_LOW
+                             : own_script                   ? M365_SEV_MEDIUM
+                                                            : M365_SEV_HIGH;
+    struct m365_fb *fb = m365_fb_begin(dc, sev);
+    if (!fb) {
+        return;
+    }
+    m365_fb_entity(fb, M365_ENT_USERS, p->user);
+    m365_fb_entity(fb, M365_ENT_SERVICE_PRINCIPALS, p->sp);
+    m365_fb_entity(fb, M365_ENT_IPS, p->ip);
+    if (p->client) {
+        m365_fb_entity(fb, M365_ENT_APPS, p->client);
+    }
+    const char *boxes[256];
+    size_t nb = 0;
+    if (!p->mailboxes.n && p->box1) {
+        boxes[nb++] = p->box1;
+    }
+    M365_MAP_EACH(&p->mailboxes, m)
+    {
+        if (nb < 256) {
+            boxes[nb++] = m->k1;
+        }
+    }
+    m365_qsort(boxes, nb, sizeof(*boxes), m365_cmp_cstr);
+    for (size_t i = 0; i < nb; i++) {
+        m365_fb_entity(fb, M365_ENT_MAILBOXES, boxes[i]);
+    }
+    for (uint32_t i = 0; i < p->n_ev; i++) {
+        m365_fb_event(fb, p->ev[i]);
+    }
+    if (p->n_ev && p->last_ref != m365_ev_ref(p->ev[p->n_ev - 1])) {
+        m365_fb_ref(fb, p->last_ref); /* past the kept ones: last seen is the last read */
+    }
+    int *first;
+    struct m365_buf *d = m365_fb_details(fb, &first);
+    m365_json_key(d, first, "peak_items_in_window");
+    m365_buf_printf(d, "%llu", (unsigned long long)p->peak_items);
+    m365_json_key(d, first, "peak_folders_in_window");
+    m365_buf_printf(d, "%llu", (unsigned long long)p->peak_folders);
+    m365_json_key(d, first, "peak_graph_requests_in_window");
+    m365_buf_printf(d, "%llu", (unsigned long long)p->peak_requests);
+    m365_json_key(d, first, "peak_graph_bytes_in_window");
+    m365_buf_printf(d, "%llu", (unsigned long long)p->peak_bytes);
+    m365_json_key(d, first, "window_minutes");
+    m365_buf_printf(d, "%lld", (long long)(c->window / 60000));
+    m365_json_key(d, first, "throttled");
+    m365_buf_puts(d, p->throttled ? "true" : "false");
+    m365_json_key(d, first, "owner_through_microsoft_client");
+    m365_buf_puts(d, p->owner_client ? "true" : "false");
+    m365_json_key(d, first, "established_application");
+    m365_buf_puts(d, established ? "true" : "false");
+    m365_json_key(d, first, "scripting_client");
+    m365_buf_puts(d, p->script ? "true" : "false");
+    m365_json_key(d, first, "microsoft_client_through_graph");
+    m365_buf_puts(d, p->ms_graph ? "true" : "false");
+    if (p->throttled) {
+        m365_json_key(d, first, "throttled_at");
+        m365_json_time(d, p->throttled_at);
+    }
+    char who[640], label[320];
+    if (!p->user && p->client) { /* app-only: the application is the principal */
+        snprintf(who, sizeof(who), "Application %s",
+                 m365_dctx_app_label(dc, p->client, label, sizeof(label)));
+    } else {
+        snprintf(who, sizeof(who), "%s%s%s", p->user ? p->user : "an unnamed principal",
+                 p->client ? " via " : "",
+                 p->client ? m365_dctx_app_label(dc, p->client, label, sizeof(label)) : "");
+    }
+    char why[256] = "";
+    if (established) {
+        snprintf(why, sizeof(why), " The application has read mail since the records began "
+                                   "(a backup product's pattern).");
+    } else if (p->ms_graph && !p->script) {
+        snprintf(why, sizeof(why),
+                 " Microsoft's mail clients do not read mail through Graph: a script of %s "
+                 "with this client's token (as GraphRunner and TokenTactics do), or of "
+                 "whoever holds their session.",
+                 own_script ? "the mailbox's owner" : "the signed-in user");
+    } else if (p->script) {
+        snprintf(why, sizeof(why),
+                 " That is a scripting client, not a mail client: a script of %s, or of "
+                 "whoever holds their session.",
+                 own_script ? "the mailbox's owner" : "the signed-in user");
+    }
+    if (p->throttled && !(p->bulk && !p->owner_client)) {
+        m365_fb_summary(fb,
+                        "Exchange throttled mailbox reads by %s: reads of %s were not logged "
+                        "for 24 hours from then.%s",
+                        who, nb ? boxes[0] : "the mailbox", why);
+    } else {
+        /* What the logs counted: Exchange's items and folders, Graph's requests and bytes
+         * (a Graph request names no item count). */
+        char what[200] = "", req[120] = "";
+        if (p->peak_items || p->peak_folders || !p->peak_requests) {
+            snprintf(what, sizeof(what), "read up to %llu items and %llu folders",
+                     (unsigned long long)p->peak_items, (unsigned long long)p->peak_folders);
+        }
+        if (p->peak_requests) {
+            char size[32];
+            m365_format_bytes(p->peak_bytes, size, sizeof(size));
+            snprintf(req, sizeof(req),
+                     "made up to %llu Graph requests for messages (%s returned)",
+                     (unsigned long long)p->peak_requests, size);
+        }
+        m365_fb_summary(fb, "%s %s%s%s within %lld minutes across %zu mailbox%s%s.%s", who,
+                        what, *what && *req ? ", and " : "", req,
+                        (long long)(c->window / 60000), nb, nb == 1 ? "" : "es",
+                        p->throttled ? "; Exchange then throttled its logging" : "", why);
+    }
+    m365_fb_end(fb);
+}
+
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
-    M365_MAP_EACH(&s->principals, slot)
-    {
-        struct principal *p = slot->val;
-        /* A new device syncing its owner's mailbox through Outlook is bulk, but ordinary. */
-        if (!(p->bulk && !p->owner_client) && !p->throttled) {
-            continue;
-        }
-        /* So is an established application's: only the blind spot its throttling leaves is
-         * worth saying. */
-        bool established = established_app(s, c, p);
-        if (established && !p->throttled) {
-            continue;
-        }
-        /* A person's script on their own mailbox is plausible; so is their stolen session. */
-        bool own_script = (p->script || p->ms_graph) && !p->not_owner;
-        enum m365_severity sev = p->owner_client || established ? M365_SEV_LOW
-                                 : own_script                   ? M365_SEV_MEDIUM
-                                                                : M365_SEV_HIGH;
-        struct m365_fb *fb = m365_fb_begin(dc, sev);
-        if (!fb) {
-            continue;
-        }
-        m365_fb_entity(fb, M365_ENT_USERS, p->user);
-        m365_fb_entity(fb, M365_ENT_SERVICE_PRINCIPALS, p->sp);
-        m365_fb_entity(fb, M365_ENT_IPS, p->ip);
-        if (p->client) {
-            m365_fb_entity(fb, M365_ENT_APPS, p->client);
-        }
-        const char *boxes[256];
-        size_t nb = 0;
-        if (!p->mailboxes.n && p->box1) {
-            boxes[nb++] = p->box1;
-        }
-        M365_MAP_EACH(&p->mailboxes, m)
+    for (int lane = 0; lane < 2; lane++) {
+        M365_MAP_EACH(lane ? &s->own : &s->principals, slot)
         {
-            if (nb < 256) {
-                boxes[nb++] = m->k1;
-            }
+            judge(dc, c, s, slot->val);
         }
-        m365_qsort(boxes, nb, sizeof(*boxes), m365_cmp_cstr);
-        for (size_t i = 0; i < nb; i++) {
-            m365_fb_entity(fb, M365_ENT_MAILBOXES, boxes[i]);
-        }
-        for (uint32_t i = 0; i < p->n_ev; i++) {
-            m365_fb_event(fb, p->ev[i]);
-        }
-        if (p->n_ev && p->last_ref != m365_ev_ref(p->ev[p->n_ev - 1])) {
-            m365_fb_ref(fb, p->last_ref); /* past the kept ones: last seen is the last read */
-        }
-        int *first;
-        struct m365_buf *d = m365_fb_details(fb, &first);
-        m365_json_key(d, first, "peak_items_in_window");
-        m365_buf_printf(d, "%llu", (unsigned long long)p->peak_items);
-        m365_json_key(d, first, "peak_folders_in_window");
-        m365_buf_printf(d, "%llu", (unsigned long long)p->peak_folders);
-        m365_json_key(d, first, "peak_graph_requests_in_window");
-        m365_buf_printf(d, "%llu", (unsigned long long)p->peak_requests);
-        m365_json_key(d, first, "peak_graph_bytes_in_window");
-        m365_buf_printf(d, "%llu", (unsigned long long)p->peak_bytes);
-        m365_json_key(d, first, "window_minutes");
-        m365_buf_printf(d, "%lld", (long long)(c->window / 60000));
-        m365_json_key(d, first, "throttled");
-        m365_buf_puts(d, p->throttled ? "true" : "false");
-        m365_json_key(d, first, "owner_through_microsoft_client");
-        m365_buf_puts(d, p->owner_client ? "true" : "false");
-        m365_json_key(d, first, "established_application");
-        m365_buf_puts(d, established ? "true" : "false");
-        m365_json_key(d, first, "scripting_client");
-        m365_buf_puts(d, p->script ? "true" : "false");
-        m365_json_key(d, first, "microsoft_client_through_graph");
-        m365_buf_puts(d, p->ms_graph ? "true" : "false");
-        if (p->throttled) {
-            m365_json_key(d, first, "throttled_at");
-            m365_json_time(d, p->throttled_at);
-        }
-        char who[640], label[320];
-        if (!p->user && p->client) { /* app-only: the application is the principal */
-            snprintf(who, sizeof(who), "Application %s",
-                     m365_dctx_app_label(dc, p->client, label, sizeof(label)));
-        } else {
-            snprintf(who, sizeof(who), "%s%s%s", p->user ? p->user : "an unnamed principal",
-                     p->client ? " via " : "",
-                     p->client ? m365_dctx_app_label(dc, p->client, label, sizeof(label)) : "");
-        }
-        char why[256] = "";
-        if (established) {
-            snprintf(why, sizeof(why), " The application has read mail since the records began "
-                                       "(a backup product's pattern).");
-        } else if (p->ms_graph && !p->script) {
-            snprintf(why, sizeof(why),
-                     " Microsoft's mail clients do not read mail through Graph: a script of %s "
-                     "with this client's token (as GraphRunner and TokenTactics do), or of "
-                     "whoever holds their session.",
-                     own_script ? "the mailbox's owner" : "the signed-in user");
-        } else if (p->script) {
-            snprintf(why, sizeof(why),
-                     " That is a scripting client, not a mail client: a script of %s, or of "
-                     "whoever holds their session.",
-                     own_script ? "the mailbox's owner" : "the signed-in user");
-        }
-        if (p->throttled && !(p->bulk && !p->owner_client)) {
-            m365_fb_summary(fb,
-                            "Exchange throttled mailbox reads by %s: reads of %s were not logged "
-                            "for 24 hours from then.%s",
-                            who, nb ? boxes[0] : "the mailbox", why);
-        } else {
-            /* What the logs counted: Exchange's items and folders, Graph's requests and bytes
-             * (a Graph request names no item count). */
-            char what[200] = "", req[120] = "";
-            if (p->peak_items || p->peak_folders || !p->peak_requests) {
-                snprintf(what, sizeof(what), "read up to %llu items and %llu folders",
-                         (unsigned long long)p->peak_items, (unsigned long long)p->peak_folders);
-            }
-            if (p->peak_requests) {
-                char size[32];
-                m365_format_bytes(p->peak_bytes, size, sizeof(size));
-                snprintf(req, sizeof(req),
-                         "made up to %llu Graph requests for messages (%s returned)",
-                         (unsigned long long)p->peak_requests, size);
-            }
-            m365_fb_summary(fb, "%s %s%s%s within %lld minutes across %zu mailbox%s%s.%s", who,
-                            what, *what && *req ? ", and " : "", req,
-                            (long long)(c->window / 60000), nb, nb == 1 ? "" : "es",
-                            p->throttled ? "; Exchange then throttled its logging" : "", why);
-        }
-        m365_fb_end(fb);
     }
 }
 
 static void free_state(void *sv)
 {
     struct state *s = sv;
-    M365_MAP_EACH(&s->principals, slot)
-    {
-        struct principal *p = slot->val;
-        m365_map_free(&p->mailboxes);
-        free(p->ring);
-        free(p->ev);
-        free(p);
+    for (int lane = 0; lane < 2; lane++) {
+        struct m365_map *m = lane ? &s->own : &s->principals;
+        M365_MAP_EACH(m, slot)
+        {
+            struct principal *p = slot->val;
+            m365_map_free(&p->mailboxes);
+            free(p->ring);
+            free(p->ev);
+            free(p);
+        }
+        m365_map_free(m);
     }
-    m365_map_free(&s->principals);
     M365_MAP_EACH(&s->app_first, slot)
     {
         free(slot->val);
@@ -506,7 +521,9 @@ const struct m365_detection m365_detect_bulk_mail_access = {
                 "Microsoft's scripting clients (Graph command-line tools, Azure CLI…) are "
                 "someone's script: medium; so are bulk Graph reads of it through Microsoft's "
                 "other clients, which do not read mail through Graph (a stolen Microsoft Office "
-                "token in GraphRunner or TokenTactics does).",
+                "token in GraphRunner or TokenTactics does). The owner's own reads through "
+                "Microsoft's clients are weighed apart from the same session's reads of other "
+                "mailboxes (a delegate's of a shared mailbox).",
             .needs = "MailItemsAccessed records (Audit Premium), or Microsoft Graph activity logs",
             .blind_spots =
                 "After throttling, the mailbox's reads are not logged for 24 hours: what was read "

@@ -246,3 +246,54 @@ case("neg_ual_anonymised_sessions_are_not_one_reader",
      nightly(NIGHTS) + anonymised(binds(8, 13 * 3600 + 120, 1, "dana.whitfield", DEMO_ATTACK)) +
      outlook_mobile(binds(8, 14 * 3600 + 610, 10, "ken.yamada", DEMO_ATTACK),
                     "ANONYMIZED", "ANONYMIZED"), [])
+
+
+# Outlook for Windows (MSExchangeRPC, no session id) synchronising folders one record each, from
+# the office: the owner's mailbox, or (delegate) a mailbox the user holds FullAccess on, as
+# Outlook adds it to the profile and syncs it beside the user's own.
+rpc_template = next(r for r in demo if r.get("ClientInfoString") == "Client=MSExchangeRPC")
+
+
+def outlook_sync(day, sec, user, box, paths):
+    out = []
+    me = owner_fields("%s@%s" % (user, D))
+    f = owner_fields("%s@%s" % (box, D))
+    for k, path in enumerate(paths):
+        r = copy.deepcopy(rpc_template)
+        r["Id"] = rid()
+        r["CreationTime"] = at(day, sec + 53 * k)
+        r["UserId"] = "%s@%s" % (user, D)
+        r["UserKey"] = me["UserKey"]
+        r["LogonUserSid"] = me["MailboxOwnerSid"]
+        r["MailboxOwnerUPN"] = "%s@%s" % (box, D)
+        r["MailboxGuid"] = f["MailboxGuid"]
+        r["MailboxOwnerSid"] = f["MailboxOwnerSid"]
+        r["LogonType"] = r["InternalLogonType"] = 0 if box == user else 1
+        r["Folders"] = [{"Id": "LgAAAAB" + hashlib.sha256((box + path).encode()).hexdigest()[:44]
+                               + "AAAB", "Path": path}]
+        r["OperationCount"] = 1
+        out.append(r)
+    return out
+
+
+LUCIA = ["\\" + t for t in TOP] + ["\\%s\\%s" % (t, y) for t in TOP[2:] for y in SUB[:6]]
+SECOPS = ["\\Inbox", "\\Inbox\\Alerts", "\\Inbox\\Phishing reports", "\\Sent Items",
+          "\\Cases", "\\Cases\\2026", "\\Cases\\2025", "\\Vendors", "\\Vendors\\Defender",
+          "\\Vendors\\Proofpoint", "\\Archive", "\\Deleted Items"]
+# An analyst's new Outlook profile syncs her own mailbox (44 folders) and the shared secops
+# mailbox she reads as a delegate every day (12): 56 folders within the hour, but 12 of them
+# someone else's. Her own sync is a new device's (no finding), and her reads of secops are far
+# from bulk: quiet. (Before, the two made one principal, reported high as reading two mailboxes
+# in bulk.)
+case("neg_ual_delegate_outlook_syncs_own_and_shared_mailbox",
+     nightly(NIGHTS) + outlook_sync(8, 9 * 3600 + 312, "lucia.fernandez", "lucia.fernandez", LUCIA)
+     + outlook_sync(8, 9 * 3600 + 338, "lucia.fernandez", "secops", SECOPS), [])
+# The same Outlook syncing the whole of a colleague's mailbox (FullAccess newly held): 56 folders
+# of someone else's within the hour, high.
+case("pos_ual_delegate_outlook_syncs_a_whole_other_mailbox",
+     nightly(NIGHTS) + outlook_sync(8, 9 * 3600 + 312, "lucia.fernandez", "lucia.fernandez",
+                                    LUCIA[:6])
+     + outlook_sync(8, 9 * 3600 + 338, "lucia.fernandez", MIGRATED, NADIA_FOLDERS),
+     [{"severity": "high", "entities": {"users": ["lucia.fernandez@%s" % D],
+                                        "mailboxes": ["%s@%s" % (MIGRATED, D)]},
+       "details": {"owner_through_microsoft_client": False, "peak_folders_in_window": 56}}])
