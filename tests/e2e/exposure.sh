@@ -344,4 +344,35 @@ expect_eq "the directory change's target row is read" \
     "$(jq -r '[.evidence.files[] | select(.path | test("AuditLogs")) | .parsed] | add' "$WORK/shared-dir.json")" 1
 expect_eq "named by a directory change's target" "$(shared_names "$WORK/shared-dir.json")" \
     "secops@contosodemo.onmicrosoft.com secops@contosodemo.onmicrosoft.com"
+# An export of two days: an address that five accounts had signed in from before the first
+# finding naming it is the office, however recent (the 48 hours that make an address someone's
+# own cannot pass in two days). ben sets a forwarding rule from the office: the reads of his
+# colleagues there are not the incident's. Where the five sign in only after the rule, nothing
+# says the address was the tenant's before the finding, and the reads count.
+OFFICE2=194.25.0.90
+office_day() { # office_day FIRST_SIGNIN_HOUR
+    local u i=0
+    for u in anna.lind ben.roth carl.ek dora.vik emil.sund; do
+        signin "2026-07-06T$1:0$i:14" "$u" "$OFFICE2" "6d2a0c4e-81f3-4b57-9e0d-3a7c5f1b2e8$i" UserLoggedIn
+        i=$((i + 1))
+    done
+    printf '{"CreationTime":"2026-07-06T09:14:26","Id":"2e8f4a61-0c7d-4b93-a5e2-6f1d08c3b7a9","Operation":"New-InboxRule","OrganizationId":"%s","RecordType":1,"ResultStatus":"True","UserKey":"10032003C1D2E3B1","UserType":0,"Version":1,"Workload":"Exchange","ClientIP":"%s:50883","ObjectId":"DB9PR08A004.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/%s/ben.roth\\\\Weiterleitung","UserId":"ben.roth@%s","AppId":"00000002-0000-0ff1-ce00-000000000000","ClientAppId":"","ExternalAccess":false,"OrganizationName":"%s","OriginatingServer":"DB9PR08MB7241 (15.20.8632.025)","Parameters":[{"Name":"AlwaysDeleteOutlookRulesBlob","Value":"False"},{"Name":"Force","Value":"False"},{"Name":"Name","Value":"Weiterleitung"},{"Name":"ForwardTo","Value":"ben.roth.privat@gmail.com"},{"Name":"StopProcessingRules","Value":"False"}],"SessionId":"b7e3d9a0-5c21-4f86-8e4b-d02a6f1c9e35"}\n' \
+        "$ORG" "$OFFICE2" "$D" "$D" "$D"
+    read_mail 2026-07-06T10:02:51 anna.lind "$OFFICE2" 2
+    read_mail 2026-07-06T11:40:07 carl.ek "$OFFICE2" 3
+    read_mail 2026-07-07T08:55:33 dora.vik "$OFFICE2" 1
+}
+office_day 08 >"$WORK/office.jsonl"
+scan_json "$WORK/office.json" "$WORK/office.err" "$WORK/office.jsonl"
+expect_eq "office scan exit" "$RC" 0
+expect_eq "the rule is found, high" \
+    "$(jq -r '[.findings[] | "\(.rule)/\(.severity)"] | join(",")' "$WORK/office.json")" \
+    mail-forwarding-rule/high
+expect_eq "the office's reads are not its exposure" \
+    "$(jq -c '[.incidents[].exposure[].mailbox]' "$WORK/office.json")" '[]'
+office_day 10 >"$WORK/office-late.jsonl"
+scan_json "$WORK/office-late.json" "$WORK/office-late.err" "$WORK/office-late.jsonl"
+expect_eq "signed in from only after the finding: its reads count" \
+    "$(jq -r '[.incidents[].exposure[].mailbox | split("@")[0]] | join(",")' "$WORK/office-late.json")" \
+    anna.lind,carl.ek,dora.vik
 finish

@@ -210,6 +210,7 @@ struct reach {
     size_t ip;   /* the address's place in the incident's list; SIZE_MAX for an application */
     int64_t named_from; /* the first finding naming it: its first time */
     int64_t used_from;  /* an address: its first successful sign-in */
+    int64_t shared_at;  /* and when SHARED_ACCOUNTS accounts had signed in from it */
 };
 
 /* An address that signed someone in successfully this long before the first finding naming it
@@ -218,6 +219,41 @@ struct reach {
  * seen; a quiet first use just before the finding (a proxy in the user's own country) is not
  * this old. */
 #define ESTABLISHED_MS (48 * 3600000LL)
+
+/* An address this many accounts had signed in from successfully before the first finding
+ * naming it is the tenant's own however recently (an office's egress in an export of two days):
+ * an attacker's address is named by the findings before or as it signs its victims in (the
+ * spray's failures, the first victim's sign-in from a hosting provider). */
+#define SHARED_ACCOUNTS 5
+
+/* How an address signed accounts in: first, and when the SHARED_ACCOUNTS-th distinct account
+ * did (INT64_MAX: not yet). */
+struct address_use {
+    int64_t first, shared_at;
+    const char *accounts[SHARED_ACCOUNTS - 1];
+    uint32_t n;
+};
+
+static void address_signin(struct address_use *u, const struct m365_event *ev, bool fresh)
+{
+    if (fresh) {
+        u->first = ev->time_ms;
+        u->shared_at = INT64_MAX;
+    }
+    if (u->shared_at != INT64_MAX || !ev->actor_upn) {
+        return;
+    }
+    for (uint32_t i = 0; i < u->n; i++) {
+        if (u->accounts[i] == ev->actor_upn || m365_ieq(u->accounts[i], ev->actor_upn)) {
+            return;
+        }
+    }
+    if (u->n < SHARED_ACCOUNTS - 1) {
+        u->accounts[u->n++] = ev->actor_upn;
+    } else {
+        u->shared_at = ev->time_ms;
+    }
+}
 
 static int cmp_reach(const void *a, const void *b)
 {
@@ -376,11 +412,12 @@ static void count_read(struct incident_reads *r, const struct m365_event *ev, co
 }
 
 /* A read in one of the attacker's sessions or with its tokens, from an address that signed
- * someone in ESTABLISHED_MS before the attacker took it (from_ms): the owner's own use. */
+ * someone in ESTABLISHED_MS before the attacker took it (from_ms), or SHARED_ACCOUNTS accounts
+ * by then: the owner's own use, or the office's. */
 static bool owners_address(const struct m365_map *signed_in, const char *ip, int64_t from_ms)
 {
-    const int64_t *first = ip ? m365_map_get(signed_in, ip, NULL) : NULL;
-    return first && *first <= from_ms - ESTABLISHED_MS;
+    const struct address_use *u = ip ? m365_map_get(signed_in, ip, NULL) : NULL;
+    return u && (u->first <= from_ms - ESTABLISHED_MS || u->shared_at <= from_ms);
 }
 
 static void set_aside(struct incident_reads *r, const struct m365_event *ev)
@@ -448,7 +485,7 @@ static bool named_at(struct m365_detect_state *d, const struct m365_incident *in
 static bool established(const struct reach *e)
 {
     return e->ip != SIZE_MAX && e->used_from != INT64_MAX && e->named_from != INT64_MAX &&
-           e->used_from <= e->named_from - ESTABLISHED_MS;
+           (e->used_from <= e->named_from - ESTABLISHED_MS || e->shared_at <= e->named_from);
 }
 
 /* Each incident's exposure: the mailboxes read (MailItemsAccessed) from its first time on by one
@@ -485,7 +522,8 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             for (size_t i = 0; i < e[kind].n; i++) {
                 int64_t from;
                 if (named_at(ds, inc, kind, e[kind].items[i], floor, &from)) {
-                    r[k++] = (struct reach){e[kind].items[i], q, SIZE_MAX, from, INT64_MAX};
+                    r[k++] = (struct reach){e[kind].items[i], q, SIZE_MAX, from, INT64_MAX,
+                                            INT64_MAX};
                 }
             }
         }
@@ -503,7 +541,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             int64_t from;
             if (linking(s, M365_ENT_IPS, ips->items[j]) &&
                 named_at(ds, inc, M365_ENT_IPS, ips->items[j], floor, &from)) {
-                r[k++] = (struct reach){ips->items[j], q, j, from, INT64_MAX};
+                r[k++] = (struct reach){ips->items[j], q, j, from, INT64_MAX, INT64_MAX};
             }
         }
     }
@@ -516,8 +554,8 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
     }
     size_t n = st == M365_OK && k ? m365_scan_n_events(s) : 0;
     struct m365_event buf;
-    /* First when each address first signed someone in (events in time order): the incident's
-     * addresses in r, every address in signed_in. */
+    /* When each address first signed someone in, and SHARED_ACCOUNTS accounts (events in time
+     * order): every address in signed_in, the incident's in r as well. */
     struct m365_map signed_in = {0};
     for (size_t i = 0; by_address && st == M365_OK && i < n; i++) {
         if (m365_scan_event_kind(s, i) != M365_EV_SIGNIN) {
@@ -528,17 +566,16 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             ev->time_ms == M365_TIME_NONE) {
             continue;
         }
-        for (size_t j = reach_find(r, k, ev->ip); j < k && strcmp(r[j].value, ev->ip) == 0; j++) {
-            if (r[j].used_from == INT64_MAX) {
-                r[j].used_from = ev->time_ms;
-            }
-        }
         bool fresh;
-        int64_t *first = m365_map_obtain(&signed_in, ev->ip, NULL, sizeof(*first), &fresh);
-        if (!first) {
+        struct address_use *u = m365_map_obtain(&signed_in, ev->ip, NULL, sizeof(*u), &fresh);
+        if (!u) {
             st = M365_E_NOMEM;
-        } else if (fresh) {
-            *first = ev->time_ms;
+            break;
+        }
+        address_signin(u, ev, fresh);
+        for (size_t j = reach_find(r, k, ev->ip); j < k && strcmp(r[j].value, ev->ip) == 0; j++) {
+            r[j].used_from = u->first;
+            r[j].shared_at = u->shared_at;
         }
     }
     struct m365_map bearers = {0}; /* session or token key -> bearer_link list */
