@@ -23,18 +23,23 @@ struct cfg {
 static const struct m365_param_def params[] = {
     M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
                "a user's hosting network seen this soon after its logs start, and carrying a "
-               "third of the user's sign-ins (two of them, or its first) or its first one and "
-               "more on another day, is an existing habit (a virtual desktop, a jump host), not "
-               "a finding"),
+               "third of the user's sign-ins (two or more, over two hours or on two days, or "
+               "its first) or its first one and more on another day, is an existing habit (a "
+               "virtual desktop, a jump host), not a finding"),
 };
 
 #define MAX_EV 32
 #define MAX_LIST 16
 
+/* A habit goes on: a network the user came back to over this long, or on two days. A hijacked
+ * session's sign-ins from a VM come in one visit. */
+#define HABIT_SPAN_MS (2 * 3600 * 1000LL)
+
 /* One user's use of one hosting network (a range label or an ASN). */
 struct net {
     const char *label;
     int64_t first_signin, first_admin;
+    int64_t last_signin; /* the last successful sign-in */
     int64_t first;    /* the first sign-in or admin action */
     uint8_t first_src; /* the log that recorded it */
     uint8_t signin_src; /* the log that recorded the first successful sign-in */
@@ -240,6 +245,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             n->signins++;
             n->opened |= n->signins == 1 && ev->time_ms == u->first_success;
             m365_days_add(&n->signin_days, ev->time_ms);
+            n->last_signin = ev->time_ms;
             if (n->first_signin == M365_TIME_NONE) {
                 n->first_signin = ev->time_ms;
                 n->signin_src = ev->log_source;
@@ -299,13 +305,16 @@ static bool established(struct m365_dctx *dc, const struct cfg *c, const struct 
         return false;
     }
     /* A habit goes on: a third of the user's own sign-ins (a virtual desktop, a jump host), and
-     * more than one unless the first (a sprayed account used once from a VM after its first
-     * success elsewhere is one of two), or the user's first sign-in of the evidence and more on
-     * another day. A session hijacked in
-     * the export's first hours is a few sign-ins among the user's many from the office, after
-     * the first of them, though the attacker come back on later days. */
+     * over HABIT_SPAN_MS or on two days unless the first (a sprayed account used once from a VM
+     * after its first success elsewhere is one of two; a session hijacked in the night is three
+     * sign-ins in half an hour, a third of a quiet admin's), or the user's first sign-in of the
+     * evidence and more on another day. A session hijacked in the export's first hours is a few
+     * sign-ins among the user's many from the office, after the first of them, though the
+     * attacker come back on later days. */
+    bool goes_on = n->signins >= 2 && (n->last_signin - n->first_signin >= HABIT_SPAN_MS ||
+                                       n->signin_days.n >= 2);
     return !n->signins ||
-           (3 * (uint64_t)n->signins >= u->successes && (n->signins >= 2 || n->opened)) ||
+           (3 * (uint64_t)n->signins >= u->successes && (goes_on || n->opened)) ||
            (n->opened && n->signin_days.n >= 2);
 }
 

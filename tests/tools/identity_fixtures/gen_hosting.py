@@ -394,3 +394,20 @@ sentinel_role_change_case('neg_ual_sentinel_asn_db_microsoft_corporate_network',
                           '131.107.0.0/16 3598 Microsoft Corporation\n2001:4898::/32 3598 Microsoft Corporation\n'
                           '203.0.113.0/24 7922 COMCAST-7922\n198.51.100.0/24 7922 COMCAST-7922\n',
                           expect([]))
+
+# N. A Graph export of three days and a quiet administrator: Dana signs in at the office on the
+# first morning, then her stolen session is replayed from an Azure VM sixteen hours later, in the
+# night (the portal, Exchange PowerShell, the Graph tools within half an hour), within the first
+# 24 hours of the export; she goes on from the office and home. Three of her nine sign-ins, a
+# third, but in one visit: no habit (a jump host is used over hours, or on days), reported. (It
+# was taken for one.)
+seed('hosting-N')
+sig = daily(T('2026-03-09T08:40:00'), 3, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+sig += daily(T('2026-03-10T12:10:00'), 2, [('dana.whitfield', 'dana'), ('emily.tran', 'emily')])
+sig += [signin(T('2026-03-10T00:59:44') + D(minutes=m), 'dana.whitfield', AZ_VM, app=a, ua=UA_ATTACK)
+        for m, a in ((0, 'portal'), (7, 'portal'), (35, 'officehome'))]
+sig += [signin(T('2026-03-10T15:31:02'), 'dana.whitfield', OFFICE, app='teams')]
+azure_graph_case('/pos_graph_session_replayed_in_one_night_visit_a_third_of_a_quiet_admins_signins', sig,
+                 expect([{'severity': 'medium',
+                          'entities': {'users': ['dana.whitfield@contosodemo.onmicrosoft.com'], 'ips': ['52.168.30.17']},
+                          'details': {'signins': 3, 'admin_actions': 0}}]))
