@@ -6,9 +6,10 @@
 # (configs, address lists), not evidence.
 #
 # expect.json is {"rule": ID, "findings": [ {severity?, entities?: {users?: [...], ips?: [...], …},
-#   summary_contains?, details?: {...}} ... ]} — every expected finding must match one finding of
-# that rule (entities listed must be present; details keys must be equal); the number of findings
-# of the rule must equal the number of expected ones, so a benign case is "findings": [].
+#   entities_absent?: {...}, summary_contains?, details?: {...}} ... ]} — every expected finding
+# must match one finding of that rule (entities listed must be present, those in entities_absent
+# must not be; details keys must be equal); the number of findings of the rule must equal the
+# number of expected ones, so a benign case is "findings": [].
 source "$(dirname "$0")/common.bash" "$@"
 cd "$SRC/tests/detections" || exit 1
 ncase=0
@@ -76,6 +77,7 @@ for case in */*/; do
              | select(($e.summary_contains == null) or (.summary | contains($e.summary_contains)))
              | . as $f
              | select([($e.entities // {}) | to_entries[] | .key as $k | .value[] as $v | ($f.entities[$k] // []) | index($v) != null] | all)
+             | select([($e.entities_absent // {}) | to_entries[] | .key as $k | .value[] as $v | ($f.entities[$k] // []) | index($v) == null] | all)
              | select([($e.details // {}) | to_entries[] | .key as $k | .value as $v | ($f.details[$k] == $v)] | all)
             ] | length' "$out")
         if [ "$ok" -ge 1 ]; then

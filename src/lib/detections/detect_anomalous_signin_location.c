@@ -945,6 +945,14 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
                 name_from = !sf || st;
                 name_to = !st || sf;
             }
+        } else if (name_to ? shared_network(dc, s, u, h->to) && !shared_network(dc, s, u, h->from)
+                           : shared_network(dc, s, u, h->from) &&
+                                 !shared_network(dc, s, u, h->to)) {
+            /* The end new to the user is the office other accounts sign in from, the known one
+             * a network nobody else uses: an export that begins with the attacker's sign-in
+             * makes the attacker's country the user's first, and the office the new one. */
+            name_from = !name_from;
+            name_to = !name_to;
         }
         m365_fb_event(fb, h->from);
         m365_fb_event(fb, h->to);

@@ -850,3 +850,24 @@ write(ROOT + '/pos_graph_first_days_session_replayed_abroad_between_office_days'
                             'summary_contains': 'signed in from new country GB (86.146.73.108), a country no account '
                                                 'of the tenant signs in from, in the user\'s first days in the evidence',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AP. An export of two days that begins with the attacker: Ken's first sign-ins of the evidence
+# are his phished session's, from Frankfurt before dawn in Boston; four hours later he signs in
+# at the office, where Dana, Marcus and Tom sign in too. Impossible travel, and the end new to
+# Ken is the office, but it is the network the tenant signs in from: the finding names the
+# Frankfurt address, not the office (a responder blocks what a finding names, and the incident
+# reads mail through it).
+seed('anom-AP')
+sig = []
+for who, home in (('dana.whitfield', 'dana'), ('marcus.oyelaran', 'marcus'), ('tom.becker', 'tom')):
+    sig += [signin(T('2026-03-09T13:05:00') + D(days=d, minutes=7 * d), who, OFFICE, app='owa')
+            for d in range(2)]
+sig += [signin(T('2026-03-09T08:31:12'), 'ken.yamada', FRANKFURT, app='owa', ua=UA_ATTACK, dev=ATTACK_DEV),
+        signin(T('2026-03-09T10:10:37'), 'ken.yamada', FRANKFURT, app='officehome', ua=UA_ATTACK, dev=ATTACK_DEV),
+        signin(T('2026-03-09T14:02:21'), 'ken.yamada', OFFICE, app='owa'),
+        signin(T('2026-03-10T13:44:02'), 'ken.yamada', OFFICE, app='teams')]
+write(ROOT + '/pos_graph_export_begins_with_the_attacker_names_the_attacker_end', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['91.64.120.7']},
+                            'entities_absent': {'ips': ['203.0.113.10']},
+                            'details': {'counts': {'new_locations': 0, 'impossible_travel': 1, 'ip_bursts': 0}}}])})
