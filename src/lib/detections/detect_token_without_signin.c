@@ -585,7 +585,10 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
                 full = false;
             }
         }
-        list_add(ips, &nip, MAX_LIST, ev->ip);
+        /* Outlook mobile's address is Microsoft's service, not an address of the finding: a
+         * responder blocks what a finding names, and an incident would read other users'
+         * phones through it. */
+        list_add(ips, &nip, MAX_LIST, address_is_service(ev) ? NULL : ev->ip);
         if (f->ip_unmatched) {
             list_add(noip, &nnoip, MAX_LIST, ev->ip);
         }

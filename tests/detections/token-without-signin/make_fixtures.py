@@ -1246,3 +1246,37 @@ build_pos_azmon_hour_blobs()  # last, for the same reason
 build_pos_la_graph_named_by_exchange()  # after them all, for the same reason
 build_pos_la_graph_placeholder_token()  # after them all, for the same reason
 build_pos_ual_graph_redacted()  # after them all, for the same reason
+
+
+# pos_ual_graph_forged_token_beside_a_new_phone: Marcus's forged Graph reads from an Azure VM,
+# and in the same day a read by Outlook for iOS, whose refresh the export does not hold (a new
+# phone, or one whose sign-ins fell before the export): one finding, high for the forged reads.
+# The phone's record carries the address of Microsoft's service, never the phone's: it is not
+# named as an address of the finding (a responder blocks what a finding names; the incident would
+# count other users' phone reads through Microsoft's service as the attacker's).
+def build_pos_ual_graph_beside_new_phone():
+    inter = [SignIn("2026-03-05T12:58:10", "ken", "officehome", "203.0.113.10"),
+             SignIn("2026-03-05T13:41:22", "marcus", "owa", "203.0.113.11"),
+             SignIn("2026-03-06T13:36:51", "marcus", "owa", "203.0.113.11"),
+             SignIn("2026-03-06T17:48:02", "ken", "teams", "203.0.113.10")]
+    ni = [SignIn("2026-03-05T12:10:44", "dana", "mobile", "198.51.100.21", False),
+          SignIn("2026-03-05T14:44:09", "marcus", "owa", "203.0.113.11", False, inter[1].session),
+          SignIn("2026-03-06T14:40:18", "marcus", "owa", "203.0.113.11", False, inter[2].session),
+          SignIn("2026-03-06T17:55:40", "dana", "mobile", "198.51.100.21", False)]
+    forged_sess, forged_tok = guid(), tokid()
+    ual = [ual_mail(UAL_OWA_T, "2026-03-06T13:52:17", "marcus", "203.0.113.11", session=guid()),
+           ual_mail(UAL_IOS_T, "2026-03-06T15:07:29", "marcus", "2603:10b6:510:2b9::12",
+                    spec=(("\\Inbox", 2),))] + forged_graph_reads(forged_tok, forged_sess)
+    case("pos_ual_graph_forged_token_beside_a_new_phone",
+         [{"severity": "high",
+           "entities": {"users": [upn("marcus")], "ips": ["20.81.111.85"]},
+           "entities_absent": {"ips": ["2603:10b6:510:2b9::12"]},
+           "details": {"records": 3, "from_hosting": True}}],
+         [("signins-interactive.json", lambda p: graph_page(inter, p)),
+          ("signins-noninteractive.json", lambda p: graph_page(ni, p)),
+          ("audit-2026-03-06.jsonl", lambda p: jsonl(ual, p)),
+          ("ServiceTags_Public_20260302.json", lambda p: shutil.copy(TAGS, p))],
+         args=["--ip-ranges", "@CASE@/ServiceTags_Public_20260302.json"])
+
+
+build_pos_ual_graph_beside_new_phone()  # after them all, for the same reason
