@@ -39,7 +39,7 @@ static const struct m365_param_def params[] = {
     M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
                "an application already reading mail this soon after the records of a log "
                "that shows its reads start (MailItemsAccessed, the Graph activity log), and at "
-               "least 12 hours before its bulk reads (a backup product "
+               "least 12 hours before its bulk reads, on more than one mailbox (a backup product "
                "taking in a migrated mailbox), is baseline: its bulk reads are no finding, its "
                "throttling is reported at low"),
 };
@@ -65,6 +65,13 @@ struct rec {
 /* The logs that show mail reads, each with its own start: an application is baseline in the log
  * that shows its reads from the start, whenever another log begins. */
 enum { MAIL_LOG, GRAPH_LOG, N_LOGS };
+
+/* An application's reads in each log: the first, and the first of a second mailbox (a backup
+ * reads every mailbox from its first night; INT64_MIN until there is one). */
+struct app_reads {
+    int64_t first[N_LOGS], second_box[N_LOGS];
+    const char *box[N_LOGS];
+};
 
 /* A principal: the session when the record has one, else account + client + address. */
 struct principal {
@@ -97,7 +104,7 @@ struct principal {
 struct state {
     struct m365_map principals; /* (key1, key2) -> struct principal */
     struct m365_map own;        /* the same, for owners' reads through Microsoft's clients */
-    struct m365_map app_first;  /* application -> its first mail read in each log (int64_t[]) */
+    struct m365_map app_first;  /* application -> struct app_reads */
     int64_t mail_start[N_LOGS]; /* each log's first mail record; INT64_MIN until there is one */
 };
 
@@ -208,15 +215,19 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     const char *app_key = is_app && client ? m365_dctx_lower_key(dc, client) : NULL;
     if (app_key) {
         bool fresh_app;
-        int64_t *first = m365_map_obtain(&s->app_first, app_key, NULL,
-                                         N_LOGS * sizeof(*first), &fresh_app);
-        if (first && fresh_app) {
+        struct app_reads *a =
+            m365_map_obtain(&s->app_first, app_key, NULL, sizeof(*a), &fresh_app);
+        if (a && fresh_app) {
             for (int l = 0; l < N_LOGS; l++) {
-                first[l] = INT64_MIN;
+                a->first[l] = a->second_box[l] = INT64_MIN;
             }
         }
-        if (first && first[log] == INT64_MIN) {
-            first[log] = ev->time_ms;
+        if (a && a->first[log] == INT64_MIN) {
+            a->first[log] = ev->time_ms;
+            a->box[log] = box;
+        } else if (a && a->second_box[log] == INT64_MIN && box && a->box[log] &&
+                   box != a->box[log] && !m365_ieq(box, a->box[log])) {
+            a->second_box[log] = ev->time_ms;
         }
     }
     const char *sp = graph && ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL ? ev->actor_id
@@ -311,15 +322,17 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 }
 
 /* An application reading mail from the start of the mail records, and since well before this
- * principal's bulk reads or throttling: a backup product taking in a large mailbox. */
+ * principal's bulk reads or throttling, more than one mailbox: a backup product taking in a large
+ * mailbox. A token forged for one user and used a day into a short export reads that user's
+ * mail, then the next victim's in bulk: no backup. */
 static bool established_app(const struct state *s, const struct cfg *c,
                             const struct principal *p)
 {
     if (!p->app || !p->app_key) {
         return false;
     }
-    const int64_t *first = m365_map_get(&s->app_first, p->app_key, NULL);
-    if (!first) {
+    const struct app_reads *a = m365_map_get(&s->app_first, p->app_key, NULL);
+    if (!a) {
         return false;
     }
     int64_t mark = p->bulk ? p->bulk_at : p->throttled_at;
@@ -327,8 +340,9 @@ static bool established_app(const struct state *s, const struct cfg *c,
         mark = p->throttled_at;
     }
     for (int l = 0; l < N_LOGS; l++) {
-        if (first[l] != INT64_MIN && first[l] - s->mail_start[l] <= c->established &&
-            first[l] <= mark - ESTABLISHED_LEAD) {
+        if (a->first[l] != INT64_MIN && a->first[l] - s->mail_start[l] <= c->established &&
+            a->first[l] <= mark - ESTABLISHED_LEAD && a->second_box[l] != INT64_MIN &&
+            a->second_box[l] <= mark - ESTABLISHED_LEAD) {
             return true;
         }
     }
@@ -516,7 +530,8 @@ const struct m365_detection m365_detect_bulk_mail_access = {
                 "owner's own first sync through Outlook on a new device is ordinary: only a "
                 "throttled owner sync is reported, at low. So is an established application's "
                 "(reading mail from the start of a log's records, 12 hours or more before its bulk "
-                "reads: a backup product taking in a migrated mailbox): only its throttling is "
+                "reads, in more than one mailbox: a backup product taking in a migrated "
+                "mailbox): only its throttling is "
                 "reported, at low. Bulk reads of the account's own mailbox through one of "
                 "Microsoft's scripting clients (Graph command-line tools, Azure CLI…) are "
                 "someone's script: medium; so are bulk Graph reads of it through Microsoft's "

@@ -297,3 +297,15 @@ case("pos_ual_delegate_outlook_syncs_a_whole_other_mailbox",
      [{"severity": "high", "entities": {"users": ["lucia.fernandez@%s" % D],
                                         "mailboxes": ["%s@%s" % (MIGRATED, D)]},
        "details": {"owner_through_microsoft_client": False, "peak_folders_in_window": 56}}])
+# A token forged for Ken is used through the intruder's application on the evening of the
+# records' first day (one read of his mail, 20 hours after they begin: "from the start" by the
+# clock), and two days later the same application binds 600 of Marcus's messages in 15 minutes.
+# A backup reads every mailbox from its first night; this application had read one: not
+# established, high. (Before, its first read within established_within of the records' start,
+# 12 hours before the bulk reads, made it a backup's: no finding.)
+case("pos_ual_app_first_seen_on_one_mailbox_early_then_bulk_on_another",
+     nightly(NIGHTS) + binds(4, 22 * 3600 + 5, 1, "ken.yamada") +
+     binds(6, 3600 + 610, 10, "marcus.oyelaran"),
+     [{"severity": "high", "entities": {"mailboxes": ["marcus.oyelaran@%s" % D],
+                                        "apps": [INTRUDER]},
+       "details": {"established_application": False, "peak_items_in_window": 600}}])
