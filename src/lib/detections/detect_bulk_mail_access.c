@@ -39,7 +39,8 @@ static const struct m365_param_def params[] = {
     M365_PARAM("established_within", M365_PARAM_DURATION, "24h", struct cfg, established,
                "an application already reading mail this soon after the records of a log "
                "that shows its reads start (MailItemsAccessed, the Graph activity log), and at "
-               "least 12 hours before its bulk reads, on more than one mailbox (a backup product "
+               "least 12 hours before its bulk reads, on two mailboxes and a quarter of those the "
+               "log shows read (a backup product "
                "taking in a migrated mailbox), is baseline: its bulk reads are no finding, its "
                "throttling is reported at low"),
 };
@@ -66,12 +67,16 @@ struct rec {
  * that shows its reads from the start, whenever another log begins. */
 enum { MAIL_LOG, GRAPH_LOG, N_LOGS };
 
-/* An application's reads in each log: the first, and the first of a second mailbox (a backup
- * reads every mailbox from its first night; INT64_MIN until there is one). */
+/* An application's reads in each log: the first, and each mailbox's first (a backup reads every
+ * mailbox from its first night). */
 struct app_reads {
-    int64_t first[N_LOGS], second_box[N_LOGS];
-    const char *box[N_LOGS];
+    int64_t first[N_LOGS];
+    struct m365_map boxes[N_LOGS]; /* mailbox -> int64_t */
 };
+
+/* An established application had read, ESTABLISHED_LEAD before its bulk reads, at least two
+ * mailboxes and one in this many of those the log shows read by anyone. */
+#define ESTABLISHED_SHARE 4
 
 /* A principal: the session when the record has one, else account + client + address. */
 struct principal {
@@ -105,6 +110,7 @@ struct state {
     struct m365_map principals; /* (key1, key2) -> struct principal */
     struct m365_map own;        /* the same, for owners' reads through Microsoft's clients */
     struct m365_map app_first;  /* application -> struct app_reads */
+    struct m365_map log_boxes[N_LOGS]; /* every mailbox each log shows read */
     int64_t mail_start[N_LOGS]; /* each log's first mail record; INT64_MIN until there is one */
 };
 
@@ -219,15 +225,23 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             m365_map_obtain(&s->app_first, app_key, NULL, sizeof(*a), &fresh_app);
         if (a && fresh_app) {
             for (int l = 0; l < N_LOGS; l++) {
-                a->first[l] = a->second_box[l] = INT64_MIN;
+                a->first[l] = INT64_MIN;
             }
         }
         if (a && a->first[log] == INT64_MIN) {
             a->first[log] = ev->time_ms;
-            a->box[log] = box;
-        } else if (a && a->second_box[log] == INT64_MIN && box && a->box[log] &&
-                   box != a->box[log] && !m365_ieq(box, a->box[log])) {
-            a->second_box[log] = ev->time_ms;
+        }
+        bool fresh_box;
+        int64_t *t = a && box ? m365_map_obtain(&a->boxes[log], box, NULL, sizeof(*t), &fresh_box)
+                              : NULL;
+        if (t && fresh_box) {
+            *t = ev->time_ms;
+        }
+    }
+    if (box) {
+        void **seen = m365_map_put(&s->log_boxes[log], box, NULL);
+        if (seen) {
+            *seen = (void *)1;
         }
     }
     const char *sp = graph && ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL ? ev->actor_id
@@ -322,9 +336,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 }
 
 /* An application reading mail from the start of the mail records, and since well before this
- * principal's bulk reads or throttling, more than one mailbox: a backup product taking in a large
- * mailbox. A token forged for one user and used a day into a short export reads that user's
- * mail, then the next victim's in bulk: no backup. */
+ * principal's bulk reads or throttling, a good share of the mailboxes: a backup product taking in
+ * a large mailbox. A token forged for a user or two and used a day into a short export reads
+ * their mail, then the next victim's in bulk: no backup. */
 static bool established_app(const struct state *s, const struct cfg *c,
                             const struct principal *p)
 {
@@ -340,9 +354,16 @@ static bool established_app(const struct state *s, const struct cfg *c,
         mark = p->throttled_at;
     }
     for (int l = 0; l < N_LOGS; l++) {
-        if (a->first[l] != INT64_MIN && a->first[l] - s->mail_start[l] <= c->established &&
-            a->first[l] <= mark - ESTABLISHED_LEAD && a->second_box[l] != INT64_MIN &&
-            a->second_box[l] <= mark - ESTABLISHED_LEAD) {
+        if (a->first[l] == INT64_MIN || a->first[l] - s->mail_start[l] > c->established ||
+            a->first[l] > mark - ESTABLISHED_LEAD) {
+            continue;
+        }
+        size_t early = 0;
+        M365_MAP_EACH(&a->boxes[l], b)
+        {
+            early += *(const int64_t *)b->val <= mark - ESTABLISHED_LEAD;
+        }
+        if (early >= 2 && ESTABLISHED_SHARE * early >= s->log_boxes[l].n) {
             return true;
         }
     }
@@ -506,9 +527,20 @@ static void free_state(void *sv)
     }
     M365_MAP_EACH(&s->app_first, slot)
     {
-        free(slot->val);
+        struct app_reads *a = slot->val;
+        for (int l = 0; l < N_LOGS; l++) {
+            M365_MAP_EACH(&a->boxes[l], b)
+            {
+                free(b->val);
+            }
+            m365_map_free(&a->boxes[l]);
+        }
+        free(a);
     }
     m365_map_free(&s->app_first);
+    for (int l = 0; l < N_LOGS; l++) {
+        m365_map_free(&s->log_boxes[l]);
+    }
 }
 
 static const char *const techniques[] = {"T1114.002", NULL};
@@ -530,7 +562,7 @@ const struct m365_detection m365_detect_bulk_mail_access = {
                 "owner's own first sync through Outlook on a new device is ordinary: only a "
                 "throttled owner sync is reported, at low. So is an established application's "
                 "(reading mail from the start of a log's records, 12 hours or more before its bulk "
-                "reads, in more than one mailbox: a backup product taking in a migrated "
+                "reads, in a quarter of the mailboxes: a backup product taking in a migrated "
                 "mailbox): only its throttling is "
                 "reported, at low. Bulk reads of the account's own mailbox through one of "
                 "Microsoft's scripting clients (Graph command-line tools, Azure CLI…) are "

@@ -309,3 +309,18 @@ case("pos_ual_app_first_seen_on_one_mailbox_early_then_bulk_on_another",
      [{"severity": "high", "entities": {"mailboxes": ["marcus.oyelaran@%s" % D],
                                         "apps": [INTRUDER]},
        "details": {"established_application": False, "peak_items_in_window": 600}}])
+# The same application reading two victims on that first evening (Ken's and Dana's mail), in a
+# tenant whose records show eleven mailboxes read (the six the backup reads nightly, the migrated
+# one, four more whose owners' Outlook syncs them). Two of eleven is no backup's night: high on
+# the bulk download of Marcus's mail. The backup, which read six of them from its first night,
+# stays established: its take-in of the migrated mailbox is still no finding.
+COLLEAGUES = ["alex.morgan", "olivia.park", "ravi.menon", "sofia.lind"]
+case("pos_ual_app_reads_two_mailboxes_early_then_bulk_on_a_third",
+     nightly(NIGHTS) + take_in(7, False) +
+     [r for k, u in enumerate(COLLEAGUES) for r in
+      outlook_sync(5, 9 * 3600 + 600 * k, u, u, ["\\Inbox", "\\Sent Items"])] +
+     binds(4, 22 * 3600 + 5, 1, "ken.yamada") + binds(4, 22 * 3600 + 400, 1, "dana.whitfield") +
+     binds(6, 3600 + 610, 10, "marcus.oyelaran"),
+     [{"severity": "high", "entities": {"mailboxes": ["marcus.oyelaran@%s" % D],
+                                        "apps": [INTRUDER]},
+       "details": {"established_application": False, "peak_items_in_window": 600}}])
