@@ -628,6 +628,10 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     }
 }
 
+/* The farthest one provider's gateways in one country place its users apart (Sydney to
+ * Melbourne 713 km, Boston to Chicago 1,365 km). */
+#define SAME_PROVIDER_KM 1500.0
+
 static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u,
                    const struct m365_event *ev, const struct m365_ipinfo *ii,
                    const struct place *to, bool to_known)
@@ -651,6 +655,17 @@ static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         return;
     }
     double km = m365_id_km(from.lat, from.lon, to->lat, to->lon);
+    /* One provider's addresses in one country are placed at whichever of its gateways: a phone
+     * on the office's own carrier placed in Melbourne a quarter of an hour before the office in
+     * Sydney is no journey. Not hosting: a VM is placed where it runs. */
+    uint32_t asn = m365_id_event_asn(ev, ii);
+    if (asn && !ii->hosting && km <= SAME_PROVIDER_KM && from.country && to->country &&
+        m365_ieq(from.country, to->country)) {
+        const struct m365_ipinfo *pi = m365_dctx_ipinfo(dc, p->ip);
+        if (!pi->hosting && m365_id_event_asn(p, pi) == asn) {
+            return;
+        }
+    }
     /* A database's place is a circle: the sign-ins may have been anywhere in either. */
     double effective = km - c->geo_tolerance - from.radius - to->radius;
     if (effective <= 0) {

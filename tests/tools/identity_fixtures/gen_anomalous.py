@@ -871,3 +871,36 @@ write(ROOT + '/pos_graph_export_begins_with_the_attacker_names_the_attacker_end'
     'expect.json': expect([{'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': ['91.64.120.7']},
                             'entities_absent': {'ips': ['203.0.113.10']},
                             'details': {'counts': {'new_locations': 0, 'impossible_travel': 1, 'ip_bursts': 0}}}])})
+
+# AQ. A Sydney office on Telstra (AS1221), whose staff's phones are on Telstra too: Ken's phone
+# syncs at 08:22 from an address Telstra's records place in Melbourne, and at 08:39 he signs in
+# at the office in Sydney, 713 km away. One provider's addresses in one country are placed at
+# whichever of its gateways: no journey, no finding. (Before, impossible travel at 2,501 km/h.)
+SYD_OFFICE = ('203.0.113.109', 'Sydney', 'New South Wales', 'AU', -33.86785, 151.20732, 1221)
+TELSTRA_MEL = ('1.125.77.77', 'Melbourne', 'Victoria', 'AU', -37.814, 144.96332, 1221)
+OPTUS_MEL = ('49.180.20.33', 'Melbourne', 'Victoria', 'AU', -37.814, 144.96332, 4804)
+
+
+def sydney_days(phone):
+    out = []
+    for d in range(6):
+        day = T('2026-03-09T21:30:00') + D(days=d)
+        for i, who in enumerate(('dana.whitfield', 'marcus.oyelaran', 'tom.becker', 'ken.yamada')):
+            out.append(signin(day + D(minutes=11 * i + d), who, SYD_OFFICE, app=['owa', 'teams'][(d + i) % 2]))
+    out.append(signin(T('2026-03-13T21:22:36'), 'ken.yamada', phone, app='outlookmobile', ua=UA_OUTLOOK_IOS))
+    out.append(signin(T('2026-03-13T21:39:42'), 'ken.yamada', SYD_OFFICE, app='officehome'))
+    return out
+
+
+seed('anom-AQ')
+write(ROOT + '/neg_graph_phone_on_the_office_carrier_placed_at_another_gateway', {
+    'signins.json': graph_file(sydney_days(TELSTRA_MEL)),
+    'expect.json': expect([])})
+# The same phone on another provider (Optus), placed in Melbourne: nothing says the two places
+# are one network's gateways, and the hop is reported as before (medium).
+seed('anom-AR')
+write(ROOT + '/pos_graph_phone_on_another_provider_placed_at_another_city', {
+    'signins.json': graph_file(sydney_days(OPTUS_MEL)),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com']},
+                            'details': {'counts': {'new_locations': 0, 'impossible_travel': 1, 'ip_bursts': 0}}}])})
