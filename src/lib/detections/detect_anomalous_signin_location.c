@@ -946,28 +946,25 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
     for (uint32_t i = 0; i < u->n_hops; i++) {
         const struct hop *h = &u->hops[i];
         bool name_from = !h->from_known, name_to = !h->to_known;
-        if (h->from_known == h->to_known) {
+        bool weighed = h->from_known == h->to_known;
+        if (weighed) {
             /* Both ends known (an attacker's second sign-in from a country it made known) or
              * neither: the end whose country the user's own sign-ins rarely came from is not
              * the user; when neither is clearly rarer, both are named. */
             uint32_t wf = home_weight(dc, u, h->from), wt = home_weight(dc, u, h->to);
             name_from = !(3 * wt < wf);
             name_to = !(3 * wf < wt);
-            if (name_from && name_to) {
-                /* Still both: a network other accounts of the tenant sign in from too is the
-                 * office, where the user was; the other end was not the tenant's. */
-                bool sf = shared_network(dc, s, u, h->from), st = shared_network(dc, s, u, h->to);
-                name_from = !sf || st;
-                name_to = !st || sf;
+        }
+        if (!weighed || (name_from && name_to)) {
+            /* Still both, or only the end new to the user: a network other accounts of the
+             * tenant sign in from too is the office, where the user was, and the other end
+             * alone is named (an export that begins with the attacker's sign-ins makes the
+             * attacker's country the user's first, and the office the new one). */
+            bool sf = shared_network(dc, s, u, h->from), st = shared_network(dc, s, u, h->to);
+            if (sf != st) {
+                name_from = !sf;
+                name_to = !st;
             }
-        } else if (name_to ? shared_network(dc, s, u, h->to) && !shared_network(dc, s, u, h->from)
-                           : shared_network(dc, s, u, h->from) &&
-                                 !shared_network(dc, s, u, h->to)) {
-            /* The end new to the user is the office other accounts sign in from, the known one
-             * a network nobody else uses: an export that begins with the attacker's sign-in
-             * makes the attacker's country the user's first, and the office the new one. */
-            name_from = !name_from;
-            name_to = !name_to;
         }
         m365_fb_event(fb, h->from);
         m365_fb_event(fb, h->to);

@@ -67,10 +67,9 @@ struct rec {
  * that shows its reads from the start, whenever another log begins. */
 enum { MAIL_LOG, GRAPH_LOG, N_LOGS };
 
-/* An application's reads in each log: the first, and each mailbox's first (a backup reads every
- * mailbox from its first night). */
+/* An application's reads in each log: each mailbox's first, the earliest of them its first read
+ * (a backup reads every mailbox from its first night). */
 struct app_reads {
-    int64_t first[N_LOGS];
     struct m365_map boxes[N_LOGS]; /* mailbox -> int64_t */
 };
 
@@ -220,29 +219,16 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     /* An id's case can differ between exports of one log: compared without it. */
     const char *app_key = is_app && client ? m365_dctx_lower_key(dc, client) : NULL;
     if (app_key) {
-        bool fresh_app;
-        struct app_reads *a =
-            m365_map_obtain(&s->app_first, app_key, NULL, sizeof(*a), &fresh_app);
-        if (a && fresh_app) {
-            for (int l = 0; l < N_LOGS; l++) {
-                a->first[l] = INT64_MIN;
-            }
-        }
-        if (a && a->first[log] == INT64_MIN) {
-            a->first[log] = ev->time_ms;
-        }
-        bool fresh_box;
-        int64_t *t = a && box ? m365_map_obtain(&a->boxes[log], box, NULL, sizeof(*t), &fresh_box)
-                              : NULL;
-        if (t && fresh_box) {
+        bool fresh;
+        struct app_reads *a = m365_map_obtain(&s->app_first, app_key, NULL, sizeof(*a), &fresh);
+        int64_t *t = a ? m365_map_obtain(&a->boxes[log], box, NULL, sizeof(*t), &fresh) : NULL;
+        if (t && fresh) {
             *t = ev->time_ms;
         }
     }
-    if (box) {
-        void **seen = m365_map_put(&s->log_boxes[log], box, NULL);
-        if (seen) {
-            *seen = (void *)1;
-        }
+    void **seen = m365_map_put(&s->log_boxes[log], box, NULL);
+    if (seen) {
+        *seen = (void *)1;
     }
     const char *sp = graph && ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL ? ev->actor_id
                                                                               : NULL;
@@ -354,16 +340,16 @@ static bool established_app(const struct state *s, const struct cfg *c,
         mark = p->throttled_at;
     }
     for (int l = 0; l < N_LOGS; l++) {
-        if (a->first[l] == INT64_MIN || a->first[l] - s->mail_start[l] > c->established ||
-            a->first[l] > mark - ESTABLISHED_LEAD) {
-            continue;
-        }
+        int64_t first = INT64_MAX;
         size_t early = 0;
         M365_MAP_EACH(&a->boxes[l], b)
         {
-            early += *(const int64_t *)b->val <= mark - ESTABLISHED_LEAD;
+            int64_t t = *(const int64_t *)b->val;
+            first = t < first ? t : first;
+            early += t <= mark - ESTABLISHED_LEAD;
         }
-        if (early >= 2 && ESTABLISHED_SHARE * early >= s->log_boxes[l].n) {
+        if (early >= 2 && first - s->mail_start[l] <= c->established &&
+            ESTABLISHED_SHARE * early >= s->log_boxes[l].n) {
             return true;
         }
     }

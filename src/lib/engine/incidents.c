@@ -209,8 +209,7 @@ struct reach {
     size_t incident;
     size_t ip;   /* the address's place in the incident's list; SIZE_MAX for an application */
     int64_t named_from; /* the first finding naming it: its first time */
-    int64_t used_from;  /* an address: its first successful sign-in */
-    int64_t shared_at;  /* and when SHARED_ACCOUNTS accounts had signed in from it */
+    bool own; /* an address that was the tenant's own by then (tenants_own_address) */
 };
 
 /* An address that signed someone in successfully this long before the first finding naming it
@@ -411,13 +410,14 @@ static void count_read(struct incident_reads *r, const struct m365_event *ev, co
     }
 }
 
-/* A read in one of the attacker's sessions or with its tokens, from an address that signed
- * someone in ESTABLISHED_MS before the attacker took it (from_ms), or SHARED_ACCOUNTS accounts
- * by then: the owner's own use, or the office's. */
-static bool owners_address(const struct m365_map *signed_in, const char *ip, int64_t from_ms)
+/* An address that had signed someone in ESTABLISHED_MS before at_ms, or SHARED_ACCOUNTS
+ * accounts by then: the tenant's own (an office, a user's home), for an incident's address at
+ * the first finding naming it, and for a read in a session or with a token the attacker took at
+ * the time they took it. */
+static bool tenants_own_address(const struct m365_map *signed_in, const char *ip, int64_t at_ms)
 {
     const struct address_use *u = ip ? m365_map_get(signed_in, ip, NULL) : NULL;
-    return u && (u->first <= from_ms - ESTABLISHED_MS || u->shared_at <= from_ms);
+    return u && (u->first <= at_ms - ESTABLISHED_MS || u->shared_at <= at_ms);
 }
 
 static void set_aside(struct incident_reads *r, const struct m365_event *ev)
@@ -482,12 +482,6 @@ static bool named_at(struct m365_detect_state *d, const struct m365_incident *in
     return named;
 }
 
-static bool established(const struct reach *e)
-{
-    return e->ip != SIZE_MAX && e->used_from != INT64_MAX && e->named_from != INT64_MAX &&
-           (e->used_from <= e->named_from - ESTABLISHED_MS || e->shared_at <= e->named_from);
-}
-
 /* Each incident's exposure: the mailboxes read (MailItemsAccessed) from its first time on by one
  * of its applications or service principals (not Microsoft's own), else from one of its
  * addresses, else in a session or with a token the attacker used from one of them. An
@@ -522,8 +516,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             for (size_t i = 0; i < e[kind].n; i++) {
                 int64_t from;
                 if (named_at(ds, inc, kind, e[kind].items[i], floor, &from)) {
-                    r[k++] = (struct reach){e[kind].items[i], q, SIZE_MAX, from, INT64_MAX,
-                                            INT64_MAX};
+                    r[k++] = (struct reach){e[kind].items[i], q, SIZE_MAX, from, false};
                 }
             }
         }
@@ -541,7 +534,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             int64_t from;
             if (linking(s, M365_ENT_IPS, ips->items[j]) &&
                 named_at(ds, inc, M365_ENT_IPS, ips->items[j], floor, &from)) {
-                r[k++] = (struct reach){ips->items[j], q, j, from, INT64_MAX, INT64_MAX};
+                r[k++] = (struct reach){ips->items[j], q, j, from, false};
             }
         }
     }
@@ -555,7 +548,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
     size_t n = st == M365_OK && k ? m365_scan_n_events(s) : 0;
     struct m365_event buf;
     /* When each address first signed someone in, and SHARED_ACCOUNTS accounts (events in time
-     * order): every address in signed_in, the incident's in r as well. */
+     * order); then which of the incidents' addresses were the tenant's own when first named. */
     struct m365_map signed_in = {0};
     for (size_t i = 0; by_address && st == M365_OK && i < n; i++) {
         if (m365_scan_event_kind(s, i) != M365_EV_SIGNIN) {
@@ -573,10 +566,10 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             break;
         }
         address_signin(u, ev, fresh);
-        for (size_t j = reach_find(r, k, ev->ip); j < k && strcmp(r[j].value, ev->ip) == 0; j++) {
-            r[j].used_from = u->first;
-            r[j].shared_at = u->shared_at;
-        }
+    }
+    for (size_t j = 0; by_address && j < k; j++) {
+        r[j].own = r[j].ip != SIZE_MAX && r[j].named_from != INT64_MAX &&
+                   tenants_own_address(&signed_in, r[j].value, r[j].named_from);
     }
     struct m365_map bearers = {0}; /* session or token key -> bearer_link list */
     for (size_t i = 0; st == M365_OK && i < n; i++) {
@@ -599,7 +592,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             for (size_t j = reach_find(r, k, ev->ip); j < k && strcmp(r[j].value, ev->ip) == 0;
                  j++) {
                 const struct m365_incident *inc = &x->v[r[j].incident];
-                if (r[j].ip != SIZE_MAX && !established(&r[j]) && ev->time_ms >= inc->first_ms &&
+                if (r[j].ip != SIZE_MAX && !r[j].own && ev->time_ms >= inc->first_ms &&
                     ev->time_ms <= ir[r[j].incident].ip_until[r[j].ip] &&
                     ((sk && !bearer_join(s, &bearers, sk, NULL, r[j].incident, ev->time_ms)) ||
                      (tk &&
@@ -634,7 +627,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
             for (size_t j = at[c]; j < k && strcmp(r[j].value, v[c]) == 0; j++) {
                 struct incident_reads *d = &ir[r[j].incident];
                 bool app = r[j].ip == SIZE_MAX;
-                if (app != (c < 2) || d->seen == i + 1 || established(&r[j]) ||
+                if (app != (c < 2) || d->seen == i + 1 || r[j].own ||
                     ev->time_ms < x->v[r[j].incident].first_ms ||
                     (!app && ev->time_ms > d->ip_until[r[j].ip])) {
                     continue;
@@ -653,7 +646,7 @@ static enum m365_status exposure(struct m365_scan *s, struct m365_detect_state *
                 struct incident_reads *d = &ir[l->incident];
                 if (d->seen != i + 1 && ev->time_ms >= x->v[l->incident].first_ms &&
                     (!l->token || strcmp(l->token, tk) == 0)) {
-                    if (owners_address(&signed_in, ev->ip, l->from_ms)) {
+                    if (tenants_own_address(&signed_in, ev->ip, l->from_ms)) {
                         d->aside_seen = i + 1;
                     } else {
                         d->seen = i + 1;

@@ -859,7 +859,7 @@ write(ROOT + '/pos_graph_first_days_session_replayed_abroad_between_office_days'
 # reads mail through it).
 seed('anom-AP')
 sig = []
-for who, home in (('dana.whitfield', 'dana'), ('marcus.oyelaran', 'marcus'), ('tom.becker', 'tom')):
+for who in ('dana.whitfield', 'marcus.oyelaran', 'tom.becker'):
     sig += [signin(T('2026-03-09T13:05:00') + D(days=d, minutes=7 * d), who, OFFICE, app='owa')
             for d in range(2)]
 sig += [signin(T('2026-03-09T08:31:12'), 'ken.yamada', FRANKFURT, app='owa', ua=UA_ATTACK, dev=ATTACK_DEV),
