@@ -10,6 +10,7 @@
 #include "../core/norm.h"
 #include "../engine/detect.h"
 #include "consent_facts.h"
+#include "identity_util.h"
 #include "m365_ids.h"
 #include "tenant_facts.h"
 #include "../core/sort.h"
@@ -52,6 +53,7 @@ struct newuser {
     const struct m365_event *ev[MAX_ACTIONS * 2]; /* evidence: every record behind the actions */
     uint32_t n_ev;
     unsigned kinds, sensitive_kinds;
+    bool tier0_role, exchange_role; /* received a tenant-takeover role, an Exchange role */
     struct m365_map apps, sps, ips; /* entity -> 1 */
 };
 
@@ -59,6 +61,7 @@ struct state {
     struct m365_map keys; /* lower-cased upn / object id -> struct newuser (not owned) */
     struct newuser **all; /* owned */
     size_t n_all, cap_all;
+    struct m365_id_office office; /* an administrator's onboarding at the office */
 };
 
 static struct newuser *lookup(struct m365_dctx *dc, struct state *s, const char *upn,
@@ -291,10 +294,12 @@ static void actions_for(struct m365_dctx *dc, struct state *s, const struct cfg 
                      r.role_name ? r.role_name : "directory",
                      r.op == M365_TF_ROLE_ADD_ELIGIBLE ? " (eligible)" : "");
             add_action(dc, u, ev, K_ROLE_RECEIVED, r.priv != NULL, what);
+            u->tier0_role |= r.priv && r.priv->tier == 0;
         }
     } else if (m365_tf_exchange_role_grant(ev, &role, &member)) {
         struct newuser *u = lookup(dc, s, member, NULL);
         if (in_window(c, u, ev)) {
+            u->exchange_role = true;
             snprintf(what, sizeof(what), "received the Exchange role %s", role ? role : "?");
             add_action(dc, u, ev, K_ROLE_RECEIVED, m365_tf_exchange_role_sensitive(role), what);
         }
@@ -305,6 +310,10 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
+    if (ev->kind == M365_EV_SIGNIN) {
+        m365_id_office_signin(dc, &s->office, ev, lookup(dc, s, ev->actor_upn, ev->actor_id));
+        return;
+    }
     if (!m365_tf_effective(ev) || ev->time_ms == M365_TIME_NONE) {
         return;
     }
@@ -346,11 +355,35 @@ static const char *kind_name(unsigned k)
     }
 }
 
-static void report(struct m365_dctx *dc, struct newuser *u)
+/* An administrator's onboarding of a colleague: a user made the account and gave it directory
+ * roles, every record from the office (a network other accounts sign in from), and the account
+ * has signed in only from such networks. Returns the network the account was made from. */
+static const char *onboarding(struct m365_dctx *dc, const struct state *s,
+                              const struct newuser *u)
+{
+    const char *net, *other;
+    if (u->kinds != K_ROLE_RECEIVED || u->exchange_role || u->n_ev < u->total ||
+        !m365_id_office_made(dc, &s->office, u->create_ev, &net) ||
+        !m365_id_office_only(&s->office, u->upn)) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < u->n_ev; i++) {
+        if (!m365_id_office_made(dc, &s->office, u->ev[i], &other)) {
+            return NULL;
+        }
+    }
+    return net;
+}
+
+static void report(struct m365_dctx *dc, struct state *s, struct newuser *u)
 {
     enum m365_severity sev = M365_SEV_MEDIUM;
     if (u->sensitive_kinds) {
         sev = popcount(u->sensitive_kinds) >= 2 ? M365_SEV_CRITICAL : M365_SEV_HIGH;
+    }
+    const char *office = onboarding(dc, s, u);
+    if (office) {
+        sev = u->tier0_role ? M365_SEV_MEDIUM : M365_SEV_LOW;
     }
     struct m365_fb *fb = m365_fb_begin(dc, sev);
     if (!fb) {
@@ -427,6 +460,12 @@ static void report(struct m365_dctx *dc, struct newuser *u)
     m365_buf_putc(d, ']');
     m365_json_key(d, first, "actions_total");
     m365_buf_printf(d, "%u", u->total);
+    if (office) {
+        m365_json_key(d, first, "office_network");
+        m365_json_cstr(d, office);
+        m365_json_key(d, first, "office_accounts");
+        m365_buf_printf(d, "%zu", m365_distinct_count(&s->office.shared, office));
+    }
 
     long long mins = (long long)(gap / 60000);
     char when[64];
@@ -440,8 +479,16 @@ static void report(struct m365_dctx *dc, struct newuser *u)
         snprintf(rest, sizeof(rest), ", then %s%s", u->act[u->n_act - 1].what,
                  u->total > 2 ? " among other things" : "");
     }
-    m365_fb_summary(fb, "%s, created by %s, %s %s after its creation%s.", who,
-                    u->creator ? u->creator : "an unknown actor", u->act[0].what, when, rest);
+    char onboard[300] = "";
+    if (office) {
+        snprintf(onboard, sizeof(onboard),
+                 " Made from %s, the office (%zu accounts sign in from it), and signing in only "
+                 "from the tenant's networks: an onboarding looks like this; check the request.",
+                 office, m365_distinct_count(&s->office.shared, office));
+    }
+    m365_fb_summary(fb, "%s, created by %s, %s %s after its creation%s.%s", who,
+                    u->creator ? u->creator : "an unknown actor", u->act[0].what, when, rest,
+                    onboard);
     m365_fb_end(fb);
 }
 
@@ -450,7 +497,7 @@ static void finish(struct m365_dctx *dc, void *sv)
     struct state *s = sv;
     for (size_t i = 0; i < s->n_all; i++) {
         if (s->all[i]->total) {
-            report(dc, s->all[i]);
+            report(dc, s, s->all[i]);
         }
     }
 }
@@ -466,6 +513,7 @@ static void free_state(void *sv)
     }
     free(s->all);
     m365_map_free(&s->keys);
+    m365_id_office_free(&s->office);
 }
 
 static const char *const techniques[] = {"T1136.003", NULL};
@@ -487,7 +535,11 @@ const struct m365_detection m365_detect_new_user_privileged_action = {
                 "privileged or mailbox-wide role, a credential, a mail or directory app role), "
                 "critical when two kinds of sensitive action occur, medium otherwise (a "
                 "non-privileged role, an application registered). Consent to sign-in scopes "
-                "only (openid, profile, User.Read…) is ordinary single sign-on and not counted.",
+                "only (openid, profile, User.Read…) is ordinary single sign-on and not counted. "
+                "An onboarding at the office is low (medium for a tenant-takeover role): only "
+                "directory roles received, the creation and every role record made by a user "
+                "from a network at least 3 other accounts sign in from (fewer failing their "
+                "password there), and the account signing in only from such networks.",
             .needs = "Entra audit logs or UAL AzureActiveDirectory records holding the \"Add user\" "
                      "record and the later actions; UAL Exchange admin records for Exchange roles",
             .blind_spots =
@@ -499,7 +551,8 @@ const struct m365_detection m365_detect_new_user_privileged_action = {
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
     .cfg_size = sizeof(struct cfg),
-    .kinds = M365_KIND_BIT(M365_EV_DIRECTORY) | M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN),
+    .kinds = M365_KIND_BIT(M365_EV_DIRECTORY) | M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) |
+             M365_KIND_BIT(M365_EV_SIGNIN),
     .needs = M365_KIND_BIT(M365_EV_DIRECTORY),
     .state_size = sizeof(struct state),
     .observe = observe,

@@ -10,6 +10,7 @@
 #include "../core/map.h"
 #include "../core/norm.h"
 #include "../engine/detect.h"
+#include "identity_util.h"
 #include "m365_ids.h"
 #include "signin_util.h"
 #include "tenant_facts.h"
@@ -61,6 +62,7 @@ struct state {
     int64_t first_signin, last_signin;
     struct m365_map grants;   /* (member key, role key) -> struct grant */
     struct m365_map upn_to_id; /* lower-cased member UPN -> lower-cased object id */
+    struct m365_id_office office; /* an administrator's onboarding at the office */
 };
 
 static void init(struct m365_dctx *dc, void *sv)
@@ -86,6 +88,8 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct m
     if (ev->time_ms == M365_TIME_NONE || !m365_signin_is_user(ev)) {
         return;
     }
+    m365_id_office_signin(dc, &s->office, ev,
+                          m365_tf_created_find(dc, &s->created, ev->actor_upn, ev->actor_id));
     if (s->first_signin == M365_TIME_NONE) {
         s->first_signin = ev->time_ms;
     }
@@ -230,12 +234,34 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     add_event(dc, g, ev);
 }
 
-static void report(struct m365_dctx *dc, const struct cfg *c, struct grant *g)
+/* A member created in the evidence and given the role by an administrator at the office, as an
+ * onboarding is (m365_id_office_made): every record from a network other accounts sign in
+ * from, and the member signing in only from such networks. Returns the first record's. */
+static const char *onboarding(struct m365_dctx *dc, const struct state *s,
+                              const struct grant *g)
+{
+    const char *net = NULL, *other;
+    if (!g->member_new || g->member_sp || g->n_ev < g->total ||
+        !m365_id_office_only(&s->office, g->member_upn)) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < g->n_ev; i++) {
+        if (!m365_id_office_made(dc, &s->office, g->ev[i], &other)) {
+            return NULL;
+        }
+        net = net ? net : other;
+    }
+    return net;
+}
+
+static void report(struct m365_dctx *dc, const struct cfg *c, const struct state *s,
+                   struct grant *g)
 {
     bool tier0 = g->priv->tier == 0;
     bool activation_only = g->n_activations > 0 && g->n_direct == 0;
-    bool risk = g->member_sp || g->member_new || g->dormant || g->actor_sp || g->actor_new ||
-                g->self_assigned;
+    const char *office = onboarding(dc, s, g);
+    bool risk = g->member_sp || (g->member_new && !office) || g->dormant || g->actor_sp ||
+                g->actor_new || g->self_assigned;
     enum m365_severity sev;
     if (risk) {
         sev = tier0 ? M365_SEV_CRITICAL : M365_SEV_HIGH;
@@ -327,6 +353,12 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct grant *g)
     m365_buf_puts(d, g->removed_at != M365_TIME_NONE ? "true" : "false");
     m365_json_key(d, first, "removed_at");
     m365_json_time(d, g->removed_at);
+    if (office) {
+        m365_json_key(d, first, "office_network");
+        m365_json_cstr(d, office);
+        m365_json_key(d, first, "office_accounts");
+        m365_buf_printf(d, "%zu", m365_distinct_count(&s->office.shared, office));
+    }
     if (!g->dormancy_judged && !g->member_sp && !g->member_new) {
         m365_json_key(d, first, "note");
         m365_json_cstr(d, "the sign-in logs do not cover the time before the assignment: "
@@ -340,6 +372,12 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct grant *g)
     }
     if (g->member_new && w < sizeof(why)) {
         w += (size_t)snprintf(why + w, sizeof(why) - w, "; the member was created in the evidence");
+    }
+    if (office && w < sizeof(why)) {
+        w += (size_t)snprintf(why + w, sizeof(why) - w,
+                              ", all from %s, the office (%zu accounts sign in from it), as an "
+                              "onboarding is",
+                              office, m365_distinct_count(&s->office.shared, office));
     }
     if (g->dormant && w < sizeof(why)) {
         w += (size_t)snprintf(why + w, sizeof(why) - w, "; the member never signed in before");
@@ -373,7 +411,7 @@ static void finish(struct m365_dctx *dc, void *sv)
     const struct cfg *c = m365_dctx_cfg(dc);
     M365_MAP_EACH(&s->grants, slot)
     {
-        report(dc, c, slot->val);
+        report(dc, c, s, slot->val);
     }
 }
 
@@ -391,6 +429,7 @@ static void free_state(void *sv)
     m365_map_free(&s->upn_to_id);
     m365_map_free(&s->active);
     m365_tf_created_free(&s->created);
+    m365_id_office_free(&s->office);
 }
 
 static const char *const techniques[] = {"T1098.003", NULL};
@@ -412,7 +451,10 @@ const struct m365_detection m365_detect_privileged_role_assigned = {
                 "removal is shown in details. Critical (tenant-takeover roles) or high when the "
                 "member is a service principal, was created in the evidence, never signed in "
                 "although the sign-in logs cover the time before, or when an application, a new "
-                "account or the member itself made the assignment; otherwise medium for "
+                "account or the member itself made the assignment (a new member onboarded at the "
+                "office is none: every record by a user from a network at least 3 other "
+                "accounts sign in from, the member signing in only from such networks); "
+                "otherwise medium for "
                 "tenant-takeover roles and low for the others. A PIM activation of an eligible "
                 "role by an established account is one level lower (high-tier activations are "
                 "not reported).",

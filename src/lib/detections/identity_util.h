@@ -40,4 +40,25 @@ bool m365_id_has_geo(const struct m365_event *ev);
 void m365_id_shared_add(struct m365_distinct *d, const struct m365_ipinfo *ii, const char *upn);
 /* Whether the network (a prefix from struct m365_ipinfo) is shared by others than upn. */
 bool m365_id_shared_by_others(const struct m365_distinct *d, const char *net, const char *upn);
+
+/* An administrator onboarding a colleague works from the office: the records that made an
+ * account and gave it a role come from a network other accounts sign in from, and the new
+ * account signs in only from such networks. An intruder making a backdoor account works from
+ * their own address (a VM, a proxy exit). Both are judged once every sign-in is in. */
+struct m365_id_office {
+    struct m365_distinct shared;  /* the tenant's shared networks (m365_id_shared_add) */
+    struct m365_distinct failed;  /* network -> accounts whose password failed from it */
+    struct m365_distinct watched; /* watched account -> networks it signed in from */
+};
+/* Feed every event; sign-ins count. watch: the actor is an account whose networks matter. */
+void m365_id_office_signin(struct m365_dctx *dc, struct m365_id_office *o,
+                           const struct m365_event *ev, bool watch);
+/* The record was made by a user from a network other accounts sign in from, and fewer accounts
+ * failed their password from than succeeded (a spray that guessed a few is no office): *net
+ * gets it. */
+bool m365_id_office_made(struct m365_dctx *dc, const struct m365_id_office *o,
+                         const struct m365_event *ev, const char **net);
+/* The watched account signed in only from networks other accounts sign in from (or never). */
+bool m365_id_office_only(const struct m365_id_office *o, const char *upn);
+void m365_id_office_free(struct m365_id_office *o);
 #endif

@@ -164,3 +164,96 @@ case(RULE, "pos_realdata_sekoia_add_user_then_consent", {"consent-PT1H.json": [{
     "entities": {"users": ["jean.dupont@usergmail.onmicrosoft.com"], "apps": ["Reader Plus"]},
     "details": {"new_user": "jean.dupont@usergmail.onmicrosoft.com", "created_by": "user1",
                 "kinds": ["consent"], "minutes_to_first_action": 130}}], evidence=[REAL])
+
+# 7. An administrator's onboarding at the office (both rules: privileged-role-assigned too). Alex
+#    creates an IT hire from the office network six colleagues sign in from every morning, adds
+#    her to the IT group and gives her a role ten minutes later; she registers MFA and signs in
+#    from the office. Made and used only at the office: low (medium for a tenant-takeover role),
+#    with the office in the details. The same creation whose role comes from an address nobody
+#    else uses, or whose account then signs in from one, stays high: an intruder works from
+#    their own network.
+office_ip = "203.0.113.20"
+staff = [User(n, office_ip) for n in ("ana.lopez", "ben.ito", "carla.meyer", "dev.shah", "eve.kim", "fay.ng")]
+
+
+def failed_signin(time, user, ip, seed):
+    s = signin(time, user, ip, seed)
+    s["status"] = {"errorCode": 50126, "failureReason": "Error validating credentials due to invalid "
+                   "username or password.", "additionalDetails": "The user didn't enter the right credentials."}
+    s["conditionalAccessStatus"] = "notApplied"
+    s["authenticationRequirement"] = "singleFactorAuthentication"
+    return s
+
+
+def onboarding(seed, role, hire_name, grant_ip=office_ip, hire_ips=(office_ip,), create_ip=office_ip,
+               extra_signins=()):
+    hire = User(hire_name, office_ip)
+    grant_by = User("alex.rivera", grant_ip)
+    items = [
+        entra_add_user("2026-04-23T09:10:10", User("alex.rivera", create_ip), hire,
+                       hire_name.replace(".", " ").title(), seed),
+        entra_item("2026-04-23T09:12:02", "Add member to group", "GroupManagement", admin, [
+            tgt(hire.id, None, "User", hire.upn, [
+                ("Group.ObjectID", None, js(gid("grp:it"))), ("Group.DisplayName", None, js("IT")),
+                ("Group.WellKnownObjectName", None, None)]),
+            tgt(gid("grp:it"), None, "Group")], seed + "grp", op_type="Assign"),
+        core_add("2026-04-23T09:20:51", grant_by, hire, role, seed + "role"),
+        entra_item("2026-04-23T09:42:40", "User registered security info", "UserManagement", hire, [
+            tgt(hire.id, None, "User", hire.upn)], seed + "mfa", service="Authentication Methods",
+            op_type="Add", result_reason="User registered Authenticator App with Notification and Code",
+            details=[]),
+    ]
+    sigs = []
+    for day in ("2026-04-21", "2026-04-22", "2026-04-23", "2026-04-24"):
+        for i, u in enumerate(staff + [admin]):
+            sigs.append(signin("%sT08:%02d:%02d" % (day, 10 + 3 * i, 7 * i), u, u.ip, seed + day + u.upn))
+    for i, ip in enumerate(hire_ips):
+        sigs.append(signin("2026-04-2%dT09:4%d:31" % (3 + i, i), hire, ip, seed + "hire%d" % i))
+    sigs += extra_signins
+    return hire, {"directoryAudits.json": graph_page(items), "signins.json": signin_page(sigs)}
+
+
+hire, files = onboarding("n7", "Exchange Administrator", "grace.obi")
+case(RULE, "pos_graph_onboarding_at_the_office_low", files, [{
+    "severity": "low", "entities": {"users": [hire.upn, admin.upn]},
+    "summary_contains": "Made from 203.0.113.0/24, the office (8 accounts sign in from it)",
+    "details": {"kinds": ["role_received"], "office_network": "203.0.113.0/24", "office_accounts": 8}}])
+case("privileged-role-assigned", "pos_graph_onboarding_at_the_office_low", files, [{
+    "severity": "low", "entities": {"users": [hire.upn, admin.upn]},
+    "summary_contains": "all from 203.0.113.0/24, the office (8 accounts sign in from it), as an onboarding is",
+    "details": {"member_new_account": True, "office_network": "203.0.113.0/24", "office_accounts": 8}}])
+hire, files = onboarding("n8", "Global Administrator", "hugo.park")
+case(RULE, "pos_graph_onboarding_global_admin_at_the_office_medium", files, [{
+    "severity": "medium", "entities": {"users": [hire.upn]},
+    "details": {"office_network": "203.0.113.0/24"}}])
+case("privileged-role-assigned", "pos_graph_onboarding_global_admin_at_the_office_medium", files, [{
+    "severity": "medium", "entities": {"users": [hire.upn]},
+    "details": {"tier": "tenant takeover", "office_network": "203.0.113.0/24"}}])
+# The role given from a residential address nobody else signs in from: high, no office.
+hire, files = onboarding("n9", "Exchange Administrator", "ida.ross", grant_ip="198.51.100.203")
+case(RULE, "pos_graph_made_at_the_office_role_given_from_elsewhere_high", files, [{
+    "severity": "high", "entities": {"users": [hire.upn], "ips": ["198.51.100.203", office_ip]},
+    "details": {"office_network": None}}])
+case("privileged-role-assigned", "pos_graph_made_at_the_office_role_given_from_elsewhere_high", files, [{
+    "severity": "high", "entities": {"users": [hire.upn]},
+    "details": {"member_new_account": True, "office_network": None}}])
+# Made and given the role at the office, but the new account signs in next from an address nobody
+# else uses: high.
+hire, files = onboarding("n10", "Exchange Administrator", "jon.vance", hire_ips=(office_ip, "198.51.100.219"))
+case(RULE, "pos_graph_made_at_the_office_then_signs_in_elsewhere_high", files, [{
+    "severity": "high", "entities": {"users": [hire.upn]}, "details": {"office_network": None}}])
+case("privileged-role-assigned", "pos_graph_made_at_the_office_then_signs_in_elsewhere_high", files, [{
+    "severity": "high", "entities": {"users": [hire.upn]}, "details": {"office_network": None}}])
+# A password spray from one residential network guesses four passwords, Alex's among them; from
+# there the account is made and given the role, and signs in. Four accounts sign in from that
+# network, but twenty failed their password from it: a spray's network is no office (high).
+spray_ip = "192.0.2.50"
+victims = [User("user%02d" % i, spray_ip) for i in range(20)]
+sprayed = [failed_signin("2026-04-23T02:%02d:11" % (2 * i), v, spray_ip, "n11f%d" % i) for i, v in enumerate(victims)]
+sprayed += [signin("2026-04-23T03:0%d:40" % i, u, spray_ip, "n11s%d" % i) for i, u in enumerate(staff[:3] + [admin])]
+hire, files = onboarding("n11", "Exchange Administrator", "kai.moss", grant_ip=spray_ip, hire_ips=(spray_ip,),
+                         create_ip=spray_ip, extra_signins=sprayed)
+case(RULE, "pos_graph_made_from_a_spraying_network_high", files, [{
+    "severity": "high", "entities": {"users": [hire.upn], "ips": [spray_ip]}, "details": {"office_network": None}}])
+case("privileged-role-assigned", "pos_graph_made_from_a_spraying_network_high", files, [{
+    "severity": "high", "entities": {"users": [hire.upn]}, "details": {"office_network": None}}])
