@@ -311,7 +311,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
     if (ev->kind == M365_EV_SIGNIN) {
-        m365_id_office_signin(dc, &s->office, ev, lookup(dc, s, ev->actor_upn, ev->actor_id));
+        const struct newuser *u = lookup(dc, s, ev->actor_upn, ev->actor_id);
+        m365_id_office_signin(dc, &s->office, ev, u ? u->created : M365_TIME_NONE);
         return;
     }
     if (!m365_tf_effective(ev) || ev->time_ms == M365_TIME_NONE) {
@@ -356,15 +357,15 @@ static const char *kind_name(unsigned k)
 }
 
 /* An administrator's onboarding of a colleague: a user made the account and gave it directory
- * roles, every record from the office (a network other accounts sign in from), and the account
- * has signed in only from such networks. Returns the network the account was made from. */
+ * roles, every record from the office (m365_id_office_made), and the account did not sign in
+ * from a hosting address in its first days. Returns the network the account was made from. */
 static const char *onboarding(struct m365_dctx *dc, const struct state *s,
                               const struct newuser *u)
 {
     const char *net, *other;
     if (u->kinds != K_ROLE_RECEIVED || u->exchange_role || u->n_ev < u->total ||
         !m365_id_office_made(dc, &s->office, u->create_ev, &net) ||
-        !m365_id_office_only(&s->office, u->upn)) {
+        m365_id_office_hosted(&s->office, u->upn)) {
         return NULL;
     }
     for (uint32_t i = 0; i < u->n_ev; i++) {
@@ -482,8 +483,9 @@ static void report(struct m365_dctx *dc, struct state *s, struct newuser *u)
     char onboard[300] = "";
     if (office) {
         snprintf(onboard, sizeof(onboard),
-                 " Made from %s, the office (%zu accounts sign in from it), and signing in only "
-                 "from the tenant's networks: an onboarding looks like this; check the request.",
+                 " Made and given the role from %s, the office (%zu accounts sign in from it), "
+                 "and not used from a cloud host: an onboarding looks like this; check the "
+                 "request.",
                  office, m365_distinct_count(&s->office.shared, office));
     }
     m365_fb_summary(fb, "%s, created by %s, %s %s after its creation%s.%s", who,
@@ -539,7 +541,8 @@ const struct m365_detection m365_detect_new_user_privileged_action = {
                 "An onboarding at the office is low (medium for a tenant-takeover role): only "
                 "directory roles received, the creation and every role record made by a user "
                 "from a network at least 3 other accounts sign in from (fewer failing their "
-                "password there), and the account signing in only from such networks.",
+                "password there), and the account not signing in from a hosting address in "
+                "its first 48 hours.",
             .needs = "Entra audit logs or UAL AzureActiveDirectory records holding the \"Add user\" "
                      "record and the later actions; UAL Exchange admin records for Exchange roles",
             .blind_spots =

@@ -88,8 +88,9 @@ static void observe_signin(struct m365_dctx *dc, struct state *s, const struct m
     if (ev->time_ms == M365_TIME_NONE || !m365_signin_is_user(ev)) {
         return;
     }
-    m365_id_office_signin(dc, &s->office, ev,
-                          m365_tf_created_find(dc, &s->created, ev->actor_upn, ev->actor_id));
+    const struct m365_tf_account *na =
+        m365_tf_created_find(dc, &s->created, ev->actor_upn, ev->actor_id);
+    m365_id_office_signin(dc, &s->office, ev, na ? na->created : M365_TIME_NONE);
     if (s->first_signin == M365_TIME_NONE) {
         s->first_signin = ev->time_ms;
     }
@@ -235,14 +236,14 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 }
 
 /* A member created in the evidence and given the role by an administrator at the office, as an
- * onboarding is (m365_id_office_made): every record from a network other accounts sign in
- * from, and the member signing in only from such networks. Returns the first record's. */
+ * onboarding is: every record from the office (m365_id_office_made), and the member not signing
+ * in from a hosting address in its first days. Returns the first record's network. */
 static const char *onboarding(struct m365_dctx *dc, const struct state *s,
                               const struct grant *g)
 {
     const char *net = NULL, *other;
     if (!g->member_new || g->member_sp || g->n_ev < g->total ||
-        !m365_id_office_only(&s->office, g->member_upn)) {
+        m365_id_office_hosted(&s->office, g->member_upn)) {
         return NULL;
     }
     for (uint32_t i = 0; i < g->n_ev; i++) {
@@ -453,7 +454,8 @@ const struct m365_detection m365_detect_privileged_role_assigned = {
                 "although the sign-in logs cover the time before, or when an application, a new "
                 "account or the member itself made the assignment (a new member onboarded at the "
                 "office is none: every record by a user from a network at least 3 other "
-                "accounts sign in from, the member signing in only from such networks); "
+                "accounts sign in from, the member not signing in from a hosting address in "
+                "its first 48 hours); "
                 "otherwise medium for "
                 "tenant-takeover roles and low for the others. A PIM activation of an eligible "
                 "role by an established account is one level lower (high-tier activations are "

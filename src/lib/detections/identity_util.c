@@ -93,19 +93,14 @@ bool m365_id_shared_by_others(const struct m365_distinct *d, const char *net, co
     return net && m365_distinct_others(d, net, upn) >= M365_ID_SHARED_ACCOUNTS;
 }
 
-/* A sign-in of a watched account from a hosting address or an unplaced one: never the office. */
-static const char elsewhere[] = "elsewhere";
-
 void m365_id_office_signin(struct m365_dctx *dc, struct m365_id_office *o,
-                           const struct m365_event *ev, bool watch)
+                           const struct m365_event *ev, int64_t created)
 {
     if (ev->kind != M365_EV_SIGNIN || !ev->actor_upn || !ev->ip || !m365_signin_is_user(ev)) {
         return;
     }
-    if (ev->result != M365_RESULT_SUCCESS && !m365_signin_is_bad_password(ev) &&
-        !(watch && m365_signin_password_correct(ev))) {
-        return;
-    }
+    bool watch = created != M365_TIME_NONE && ev->time_ms != M365_TIME_NONE &&
+                 ev->time_ms >= created && ev->time_ms - created <= M365_ID_ONBOARDING_MS;
     const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
     if (m365_signin_is_bad_password(ev)) {
         m365_distinct_add(&o->failed, ii->prefix, ev->actor_upn);
@@ -114,16 +109,12 @@ void m365_id_office_signin(struct m365_dctx *dc, struct m365_id_office *o,
     if (ev->result == M365_RESULT_SUCCESS) {
         m365_id_shared_add(&o->shared, ii, ev->actor_upn);
     }
-    if (watch) {
-        m365_distinct_add(&o->watched, ev->actor_upn,
-                          ii->prefix && !ii->hosting ? ii->prefix : elsewhere);
+    if (watch && ii->hosting && m365_signin_password_correct(ev)) {
+        void **slot = m365_map_put(&o->hosted, ev->actor_upn, NULL);
+        if (slot) {
+            *slot = (void *)1;
+        }
     }
-}
-
-static bool office_net(const struct m365_id_office *o, const char *net, const char *upn)
-{
-    return m365_id_shared_by_others(&o->shared, net, upn) &&
-           m365_distinct_count(&o->failed, net) < m365_distinct_count(&o->shared, net);
 }
 
 bool m365_id_office_made(struct m365_dctx *dc, const struct m365_id_office *o,
@@ -134,31 +125,23 @@ bool m365_id_office_made(struct m365_dctx *dc, const struct m365_id_office *o,
         return false;
     }
     const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
-    if (ii->hosting || !office_net(o, ii->prefix, ev->actor_upn)) {
+    if (ii->hosting || !m365_id_shared_by_others(&o->shared, ii->prefix, ev->actor_upn) ||
+        m365_distinct_count(&o->failed, ii->prefix) >=
+            m365_distinct_count(&o->shared, ii->prefix)) {
         return false;
     }
     *net = ii->prefix;
     return true;
 }
 
-bool m365_id_office_only(const struct m365_id_office *o, const char *upn)
+bool m365_id_office_hosted(const struct m365_id_office *o, const char *upn)
 {
-    if (!upn) {
-        return false; /* its sign-ins cannot be found */
-    }
-    M365_MAP_EACH(&o->watched.seen, slot)
-    {
-        if (slot->k1 == upn &&
-            (slot->k2 == elsewhere || !office_net(o, slot->k2, upn))) {
-            return false;
-        }
-    }
-    return true;
+    return !upn || m365_map_get(&o->hosted, upn, NULL);
 }
 
 void m365_id_office_free(struct m365_id_office *o)
 {
     m365_distinct_free(&o->shared);
     m365_distinct_free(&o->failed);
-    m365_distinct_free(&o->watched);
+    m365_map_free(&o->hosted);
 }

@@ -42,23 +42,28 @@ void m365_id_shared_add(struct m365_distinct *d, const struct m365_ipinfo *ii, c
 bool m365_id_shared_by_others(const struct m365_distinct *d, const char *net, const char *upn);
 
 /* An administrator onboarding a colleague works from the office: the records that made an
- * account and gave it a role come from a network other accounts sign in from, and the new
- * account signs in only from such networks. An intruder making a backdoor account works from
- * their own address (a VM, a proxy exit). Both are judged once every sign-in is in. */
+ * account and gave it a role come from a network other accounts sign in from. An intruder making
+ * a backdoor account works from their own address (a VM, a proxy exit) and uses the account at
+ * once, often from a VM. Judged once every sign-in is in. */
 struct m365_id_office {
-    struct m365_distinct shared;  /* the tenant's shared networks (m365_id_shared_add) */
-    struct m365_distinct failed;  /* network -> accounts whose password failed from it */
-    struct m365_distinct watched; /* watched account -> networks it signed in from */
+    struct m365_distinct shared; /* the tenant's shared networks (m365_id_shared_add) */
+    struct m365_distinct failed; /* network -> accounts whose password failed from it */
+    struct m365_map hosted;      /* watched account -> 1: signed in from a hosting address */
 };
-/* Feed every event; sign-ins count. watch: the actor is an account whose networks matter. */
+/* How long a new account is watched: its first days, when a colleague is being set up and an
+ * intruder puts a backdoor account to use. */
+#define M365_ID_ONBOARDING_MS (48 * 3600 * 1000LL)
+/* Feed every event; sign-ins count. created: when the actor was created in the evidence (it is
+ * watched for M365_ID_ONBOARDING_MS from then), or M365_TIME_NONE. */
 void m365_id_office_signin(struct m365_dctx *dc, struct m365_id_office *o,
-                           const struct m365_event *ev, bool watch);
-/* The record was made by a user from a network other accounts sign in from, and fewer accounts
- * failed their password from than succeeded (a spray that guessed a few is no office): *net
- * gets it. */
+                           const struct m365_event *ev, int64_t created);
+/* The record was made by a user from a network at least M365_ID_SHARED_ACCOUNTS other accounts
+ * sign in from, and fewer accounts failed their password from than succeeded (a spray that
+ * guessed a few is no office): *net gets it. */
 bool m365_id_office_made(struct m365_dctx *dc, const struct m365_id_office *o,
                          const struct m365_event *ev, const char **net);
-/* The watched account signed in only from networks other accounts sign in from (or never). */
-bool m365_id_office_only(const struct m365_id_office *o, const char *upn);
+/* The watched account signed in from a hosting address in its first days (true as well when
+ * there is no UPN to find its sign-ins by). */
+bool m365_id_office_hosted(const struct m365_id_office *o, const char *upn);
 void m365_id_office_free(struct m365_id_office *o);
 #endif

@@ -123,8 +123,9 @@ void sim_background_prepare(struct sim *s)
        "signin-from-hosting-ip");
     NM(NM_NEWHIRE, "new-hire-onboarding", "New hires",
        "An administrator creates and licenses a new account, Exchange provisions the mailbox, and "
-       "the new hire registers MFA at the first sign-in, from the office.",
-       "dormant-account-mfa-registration,new-user-privileged-action");
+       "the new hire registers MFA at the first sign-in, from the office; an IT hire is made "
+       "Helpdesk Administrator from the office while onboarded.",
+       "dormant-account-mfa-registration,new-user-privileged-action,privileged-role-assigned");
     NM(NM_CONSENT, "first-party-consent", "Consent to a Microsoft application",
        "A user consents to Graph Explorer (a Microsoft first-party application) for basic scopes.",
        "high-privilege-consent");
@@ -769,6 +770,15 @@ static void onboarding(struct sim *s, struct sim_day *d, uint32_t i)
     if (x) {
         sa_by_user(s, x, a, au->office, sim_devices[au->desk].ua);
         audit(s, d, t, x, gt);
+    }
+    if (strcmp(u->dept, "IT") == 0) {
+        t += sim_range(r, 60000, 600000);
+        x = sa_role_member(s, &d->arena, i, "Helpdesk Administrator",
+                           "729827e3-9c14-49f7-bb1b-9608f156bbb8");
+        if (x) {
+            sa_by_user(s, x, a, au->office, sim_devices[au->desk].ua);
+            audit(s, d, t, x, gt);
+        }
     }
     t += sim_range(r, 30000, 300000);
     x = sa_licence(s, &d->arena, i, "[]", sim_licence_json(s, u->lic, "YAMMER_ENTERPRISE"));

@@ -671,8 +671,10 @@ static void build_users(struct sim *s, struct sim_rng *r, uint32_t total)
     person(s, r, R_FORMER, LIC_NONE, "Account Manager", "Sales");
     uint32_t hires = total / 30 + 1;
     for (uint32_t k = 0; k < hires; k++) {
-        person(s, r, R_NEWHIRE, sim_chance(r, 0.2) ? LIC_E5 : LIC_E3, "Software Engineer",
-               "Engineering");
+        /* From three hires on, the last joins IT and is given a role while onboarded. */
+        bool it = hires >= 3 && k == hires - 1;
+        person(s, r, R_NEWHIRE, sim_chance(r, 0.2) ? LIC_E5 : LIC_E3,
+               it ? "IT Support Specialist" : "Software Engineer", it ? "IT" : "Engineering");
     }
     static const char *const jobs[][2] = {
         {"Account Executive", "Sales"},        {"Sales Director", "Sales"},

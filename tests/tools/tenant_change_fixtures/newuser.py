@@ -170,8 +170,8 @@ case(RULE, "pos_realdata_sekoia_add_user_then_consent", {"consent-PT1H.json": [{
 #    her to the IT group and gives her a role ten minutes later; she registers MFA and signs in
 #    from the office. Made and used only at the office: low (medium for a tenant-takeover role),
 #    with the office in the details. The same creation whose role comes from an address nobody
-#    else uses, or whose account then signs in from one, stays high: an intruder works from
-#    their own network.
+#    else uses, or whose account then signs in from a cloud VM, stays high: an intruder works
+#    from their own network and uses the account at once.
 office_ip = "203.0.113.20"
 staff = [User(n, office_ip) for n in ("ana.lopez", "ben.ito", "carla.meyer", "dev.shah", "eve.kim", "fay.ng")]
 
@@ -216,7 +216,7 @@ def onboarding(seed, role, hire_name, grant_ip=office_ip, hire_ips=(office_ip,),
 hire, files = onboarding("n7", "Exchange Administrator", "grace.obi")
 case(RULE, "pos_graph_onboarding_at_the_office_low", files, [{
     "severity": "low", "entities": {"users": [hire.upn, admin.upn]},
-    "summary_contains": "Made from 203.0.113.0/24, the office (8 accounts sign in from it)",
+    "summary_contains": "Made and given the role from 203.0.113.0/24, the office (8 accounts sign in from it)",
     "details": {"kinds": ["role_received"], "office_network": "203.0.113.0/24", "office_accounts": 8}}])
 case("privileged-role-assigned", "pos_graph_onboarding_at_the_office_low", files, [{
     "severity": "low", "entities": {"users": [hire.upn, admin.upn]},
@@ -237,13 +237,15 @@ case(RULE, "pos_graph_made_at_the_office_role_given_from_elsewhere_high", files,
 case("privileged-role-assigned", "pos_graph_made_at_the_office_role_given_from_elsewhere_high", files, [{
     "severity": "high", "entities": {"users": [hire.upn]},
     "details": {"member_new_account": True, "office_network": None}}])
-# Made and given the role at the office, but the new account signs in next from an address nobody
-# else uses: high.
-hire, files = onboarding("n10", "Exchange Administrator", "jon.vance", hire_ips=(office_ip, "198.51.100.219"))
-case(RULE, "pos_graph_made_at_the_office_then_signs_in_elsewhere_high", files, [{
-    "severity": "high", "entities": {"users": [hire.upn]}, "details": {"office_network": None}}])
-case("privileged-role-assigned", "pos_graph_made_at_the_office_then_signs_in_elsewhere_high", files, [{
-    "severity": "high", "entities": {"users": [hire.upn]}, "details": {"office_network": None}}])
+# Made and given the role at the office, but the new account signs in the next morning from an
+# Azure VM (the CIDR list names its range): high.
+hire, files = onboarding("n10", "Exchange Administrator", "jon.vance", hire_ips=(office_ip, "52.168.30.17"))
+files["ranges.txt"] = "# Azure East US compute (ServiceTags_Public AzureCloud.eastus)\n52.168.0.0/14 AzureCloud.eastus\n"
+ranges = ["--ip-ranges", "@CASE@/ranges.txt"]
+case(RULE, "pos_graph_made_at_the_office_then_used_from_a_vm_high", files, [{
+    "severity": "high", "entities": {"users": [hire.upn]}, "details": {"office_network": None}}], args=ranges)
+case("privileged-role-assigned", "pos_graph_made_at_the_office_then_used_from_a_vm_high", files, [{
+    "severity": "high", "entities": {"users": [hire.upn]}, "details": {"office_network": None}}], args=ranges)
 # A password spray from one residential network guesses four passwords, Alex's among them; from
 # there the account is made and given the role, and signs in. Four accounts sign in from that
 # network, but twenty failed their password from it: a spray's network is no office (high).
@@ -257,3 +259,9 @@ case(RULE, "pos_graph_made_from_a_spraying_network_high", files, [{
     "severity": "high", "entities": {"users": [hire.upn], "ips": [spray_ip]}, "details": {"office_network": None}}])
 case("privileged-role-assigned", "pos_graph_made_from_a_spraying_network_high", files, [{
     "severity": "high", "entities": {"users": [hire.upn]}, "details": {"office_network": None}}])
+# Onboarded at the office, then working from home the next day and from her phone on the third:
+# networks nobody else uses, but no cloud host (still low).
+hire, files = onboarding("n12", "Exchange Administrator", "lea.hart",
+                         hire_ips=(office_ip, "198.51.100.236", "2001:db8:5e0:41c2:18a4:9d03:2be1:7c55"))
+case(RULE, "pos_graph_onboarding_hire_at_home_and_on_the_phone_low", files, [{
+    "severity": "low", "entities": {"users": [hire.upn]}, "details": {"office_network": "203.0.113.0/24"}}])
