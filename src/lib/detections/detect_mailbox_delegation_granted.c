@@ -12,6 +12,7 @@
 #include "../core/norm.h"
 #include "../engine/detect.h"
 #include "exo_common.h"
+#include "identity_util.h"
 #include "../core/sort.h"
 
 struct cfg {
@@ -46,10 +47,12 @@ struct rec {
     const char *mbx, *grantee;
     enum m365_severity sev;
     const char *why;
+    const char *office; /* a new grantee onboarded at the office: the network */
 };
 
 struct state {
     struct m365_exo_dir dir;
+    struct m365_id_office office; /* an administrator's onboarding at the office */
     struct rec *r;
     size_t n, cap;
     uint32_t dropped;
@@ -240,6 +243,11 @@ static void observe_folder_record(struct m365_dctx *dc, struct state *s,
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
+    if (ev->kind == M365_EV_SIGNIN) {
+        const struct m365_event *made = m365_exo_dir_created(&s->dir, ev->actor_upn);
+        m365_id_office_signin(dc, &s->office, ev, made ? made->time_ms : M365_TIME_NONE);
+        return;
+    }
     m365_exo_dir_observe(&s->dir, dc, ev);
     if (ev->result == M365_RESULT_FAILURE || !ev->operation || m365_exo_system_actor(ev)) {
         return;
@@ -278,16 +286,36 @@ static bool created_recently(const struct state *s, const struct cfg *c, const c
            grant->time_ms - made->time_ms <= c->new_account;
 }
 
+/* A grant made by a user from the office (m365_id_office_made), as an administrator's everyday
+ * grants are; an intruder grants from their own address. Returns the network. */
+static const char *at_office(struct m365_dctx *dc, const struct state *s, const struct rec *r)
+{
+    const char *net;
+    return m365_id_office_made(dc, &s->office, r->ev, &net) ? net : NULL;
+}
+
+/* A new colleague given access as an administrator onboards one: the account made at the office
+ * too, and not used from a cloud host in its first days. */
+static bool onboarded(struct m365_dctx *dc, const struct state *s, const struct rec *r)
+{
+    const struct m365_event *made = m365_exo_dir_created(&s->dir, r->grantee);
+    const char *net;
+    return made && m365_id_office_made(dc, &s->office, made, &net) &&
+           !m365_id_office_hosted(&s->office, r->grantee);
+}
+
 static void judge(struct m365_dctx *dc, struct state *s, struct rec *r)
 {
     const struct cfg *c = m365_dctx_cfg(dc);
     const char *actor = r->ev->actor_upn;
     enum m365_severity sev = r->rights == R_SEND_ON_BEHALF ? M365_SEV_LOW : M365_SEV_MEDIUM;
     r->why = "a delegation grant: check it was requested";
+    const char *office = at_office(dc, s, r);
+    bool new_grantee = created_recently(s, c, r->grantee, r->ev);
     if (r->everyone) {
         r->why = "granted to everyone in the organisation";
         sev = M365_SEV_HIGH;
-    } else if (created_recently(s, c, r->grantee, r->ev)) {
+    } else if (new_grantee && !(office && onboarded(dc, s, r))) {
         r->why = "the grantee is an account created shortly before";
         sev = M365_SEV_HIGH;
     } else if (is_external(s, dc, r->grantee)) {
@@ -300,6 +328,14 @@ static void judge(struct m365_dctx *dc, struct state *s, struct rec *r)
     } else if (actor && created_recently(s, c, actor, r->ev)) {
         r->why = "made by an account created shortly before";
         sev = M365_SEV_HIGH;
+    } else if (office) {
+        r->office = office;
+        r->why = new_grantee ? "the grantee is an account created shortly before, both at the "
+                               "office, as an onboarding is: check it was requested"
+                             : "made at the office: check it was requested";
+        if (!m365_dctx_is_vip(dc, r->mbx)) {
+            sev = M365_SEV_LOW;
+        }
     }
     r->sev = sev;
 }
@@ -375,6 +411,12 @@ static void report(struct m365_dctx *dc, const struct state *s, struct rec *r, s
     m365_json_cstr(d, m365_buf_cstr(&t));
     m365_json_key(d, fp, "why");
     m365_json_cstr(d, worst->why);
+    if (worst->office) {
+        m365_json_key(d, fp, "office_network");
+        m365_json_cstr(d, worst->office);
+        m365_json_key(d, fp, "office_accounts");
+        m365_buf_printf(d, "%zu", m365_distinct_count(&s->office.shared, worst->office));
+    }
     if (s->dropped) {
         m365_json_key(d, fp, "grants_not_tracked");
         m365_buf_printf(d, "%u", s->dropped);
@@ -450,6 +492,7 @@ static void free_state(void *sv)
 {
     struct state *s = sv;
     m365_exo_dir_free(&s->dir);
+    m365_id_office_free(&s->office);
     free(s->r);
 }
 
@@ -470,7 +513,11 @@ const struct m365_detection m365_detect_mailbox_delegation_granted = {
                 "ModifyFolderPermissions records. One finding per mailbox and grantee. Medium "
                 "(send on behalf: low); high when granted to everyone, to an account outside the "
                 "tenant, to an account created within new_account_window before, by such an "
-                "account, or by the grantee to itself on someone else's mailbox. Exchange's own "
+                "account, or by the grantee to itself on someone else's mailbox. Made by a user "
+                "from the office (a network at least 3 other accounts sign in from, fewer "
+                "failing their password there): low unless the mailbox is a --vip one, and a new "
+                "grantee also created there, not used from a cloud host, is no risk (an "
+                "onboarding). Exchange's own "
                 "provisioning (NT AUTHORITY\\SYSTEM, system mailboxes) and calendar / contacts "
                 "sharing are not findings.",
             .needs = "Exchange admin cmdlets (UAL, Purview, OfficeActivity) or folder permission "
@@ -484,7 +531,8 @@ const struct m365_detection m365_detect_mailbox_delegation_granted = {
     .n_params = sizeof(params) / sizeof(params[0]),
     .cfg_size = sizeof(struct cfg),
     .kinds = M365_KIND_BIT(M365_EV_EXCHANGE_ADMIN) | M365_KIND_BIT(M365_EV_MAILBOX_ITEM) |
-             M365_KIND_BIT(M365_EV_DIRECTORY) | M365_KIND_BIT(M365_EV_MAIL_ACCESS),
+             M365_KIND_BIT(M365_EV_DIRECTORY) | M365_KIND_BIT(M365_EV_MAIL_ACCESS) |
+             M365_KIND_BIT(M365_EV_SIGNIN),
     .needs = 0,
     .state_size = sizeof(struct state),
     .init = init,

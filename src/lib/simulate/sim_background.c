@@ -124,8 +124,9 @@ void sim_background_prepare(struct sim *s)
     NM(NM_NEWHIRE, "new-hire-onboarding", "New hires",
        "An administrator creates and licenses a new account, Exchange provisions the mailbox, and "
        "the new hire registers MFA at the first sign-in, from the office; an IT hire is made "
-       "Helpdesk Administrator from the office while onboarded.",
-       "dormant-account-mfa-registration,new-user-privileged-action,privileged-role-assigned");
+       "Helpdesk Administrator and given the support mailbox from the office while onboarded.",
+       "dormant-account-mfa-registration,new-user-privileged-action,privileged-role-assigned,"
+       "mailbox-delegation-granted");
     NM(NM_CONSENT, "first-party-consent", "Consent to a Microsoft application",
        "A user consents to Graph Explorer (a Microsoft first-party application) for basic scopes.",
        "high-privilege-consent");
@@ -778,6 +779,27 @@ static void onboarding(struct sim *s, struct sim_day *d, uint32_t i)
         if (x) {
             sa_by_user(s, x, a, au->office, sim_devices[au->desk].ua);
             audit(s, d, t, x, gt);
+        }
+        /* ...and reaches the support team's shared mailbox. */
+        for (uint32_t k = 0; k < s->n_users; k++) {
+            if (strcmp(s->users[k].nick, "support") != 0) {
+                continue;
+            }
+            t += sim_range(r, 30000, 300000);
+            struct sim_cmdlet *c = sim_cmdlet_new(&d->arena, "Add-MailboxPermission", a,
+                                                  au->office, 4);
+            if (c) {
+                c->params[0] = (struct sim_kv){"Identity", s->users[k].upn};
+                c->params[1] = (struct sim_kv){"User", u->upn};
+                c->params[2] = (struct sim_kv){"AccessRights", "FullAccess"};
+                c->params[3] = (struct sim_kv){"InheritanceType", "All"};
+                c->object_id = sim_exo_object(s, &d->arena, s->users[k].nick);
+                struct sim_ev *e = sim_cmdlet_ev(s, sim_day_ev(s, d), r, t, c);
+                if (e) {
+                    e->gt = gt;
+                }
+            }
+            break;
         }
     }
     t += sim_range(r, 30000, 300000);

@@ -148,3 +148,83 @@ write(R, 'neg_calendar_contacts_and_provisioning', {'audit.jsonl': jsonl(recs)},
 #    S-1-5-18): no finding.
 write(R, 'neg_realdata_lab_group_calendar', {}, [],
       evidence='shared/realdata/CraigRennich_DCSA-Security-Champs-Sentinel-Workshop/Artifacts/Telemetry/office_activity.csv')
+
+# 7. Grants an administrator makes at the office. Tom, from the office network five colleagues
+#    sign in from (UAL sign-ins), creates Nadia (IT support) and gives her FullAccess on the support
+#    team's shared mailbox twenty minutes later; she signs in at the office, then from home the
+#    next day: an onboarding, low (high on b79cc9c: "created shortly before"). The same day he
+#    gives Emily FullAccess on the support mailbox: an everyday grant made at the office, low.
+#    The same grant on the CFO's mailbox listed in --vip stays medium; the onboarding whose account
+#    signs in from an Azure VM the next morning stays high.
+import copy as _copy
+import csv as _csv
+
+DEMO = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'examples', 'contoso-demo')
+_LOGIN = next(json.loads(r[5]) for r in _csv.reader(open(os.path.join(DEMO, 'purview', 'AuditLog_2026-03.csv'),
+                                                         newline='', encoding='utf-8'))
+              if len(r) > 5 and r[3] == 'UserLoggedIn')
+U['nadia.cruz'] = ('5f0e9b1c-2d47-4a8e-b6c3-7e1d9a4f2c58', '1003200A1B2C3D21', '52216701', 'Nadia Cruz')
+OFFICE = '203.0.113.10'
+
+
+def login(t, who, ip):
+    """UAL UserLoggedIn (RecordType 15), the demo's record re-targeted."""
+    a = _copy.deepcopy(_LOGIN)
+    u = U.get(who, (rid(who + 'id', 'guid'), rid(who + 'puid')[:16].upper(), '1', who))
+    a.update({'CreationTime': t, 'Id': rid(t + who + ip, 'guid'), 'UserKey': u[0], 'UserId': upn(who),
+              'ClientIP': ip, 'ActorIpAddress': ip, 'InterSystemsId': rid(t + who + 'isi', 'guid'),
+              'IntraSystemId': rid(t + who + 'iai', 'guid'),
+              'Actor': [{'ID': u[0], 'Type': 0}, {'ID': upn(who), 'Type': 5}]})
+    return a
+
+
+def office_day(day):
+    return [login(f'{day}T08:{10 + 4 * i:02d}:{7 * i:02d}', w, OFFICE)
+            for i, w in enumerate(('dana.whitfield', 'priya.raman', 'ken.yamada', 'sarah.oneill', 'james.cole',
+                                   'tom.becker'))]
+
+
+def onboarding_recs(hire_next_ip):
+    return office_day('2026-03-09') + office_day('2026-03-10') + [
+        aad_ual('2026-03-10T09:10:40', 'Add user.', 'tom.becker', 'nadia.cruz',
+                [{'Name': 'AccountEnabled', 'NewValue': '[\r\n  true\r\n]', 'OldValue': '[]'},
+                 {'Name': 'DisplayName', 'NewValue': '[\r\n  "Nadia Cruz"\r\n]', 'OldValue': '[]'},
+                 {'Name': 'Included Updated Properties', 'NewValue': 'AccountEnabled, DisplayName', 'OldValue': ''}],
+                OFFICE),
+        cmdlet('2026-03-10T09:31:12', 'Add-MailboxPermission', 'tom.becker',
+               [('Identity', 'support'), ('User', 'nadia.cruz@' + D), ('AccessRights', 'FullAccess'),
+                ('InheritanceType', 'All')], OFFICE + ':52144', EXO_ORG + 'support', session=ST),
+        login('2026-03-10T09:44:02', 'nadia.cruz', OFFICE),
+        login('2026-03-11T08:02:19', 'nadia.cruz', hire_next_ip),
+    ]
+
+
+onboard = {'severity': 'low', 'entities': {'users': ['nadia.cruz@' + D, 'tom.becker@' + D], 'ips': [OFFICE]},
+           'details': {'grantee': 'nadia.cruz@' + D, 'rights': 'FullAccess', 'office_network': '203.0.113.0/24',
+                       'office_accounts': 7,
+                       'why': 'the grantee is an account created shortly before, both at the office, as an '
+                              'onboarding is: check it was requested'}}
+write(R, 'pos_ual_onboarding_given_the_support_mailbox_at_the_office_low',
+      {'audit.jsonl': jsonl(onboarding_recs('198.51.100.90'))}, [onboard])
+colleague = cmdlet('2026-03-10T11:02:40', 'Add-MailboxPermission', 'tom.becker',
+                   [('Identity', 'support'), ('User', 'emily.tran@' + D), ('AccessRights', 'FullAccess'),
+                    ('InheritanceType', 'All')], OFFICE + ':52144', EXO_ORG + 'support', session=ST)
+cfo = cmdlet('2026-03-10T11:05:13', 'Add-MailboxPermission', 'tom.becker',
+             [('Identity', 'marcus.oyelaran@' + D), ('User', 'emily.tran@' + D), ('AccessRights', 'FullAccess'),
+              ('InheritanceType', 'All')], OFFICE + ':52144', EXO_ORG + 'marcus.oyelaran', session=ST)
+write(R, 'pos_ual_grants_at_the_office_low_on_a_vip_mailbox_medium',
+      {'audit.jsonl': jsonl(onboarding_recs('198.51.100.90') + [colleague, cfo]),
+       'vip.txt': '# executives\nmarcus.oyelaran@' + D + '\n'},
+      [onboard,
+       {'severity': 'low', 'details': {'mailbox': 'support', 'grantee': 'emily.tran@' + D,
+                                       'why': 'made at the office: check it was requested',
+                                       'office_network': '203.0.113.0/24'}},
+       {'severity': 'medium', 'details': {'mailbox': 'marcus.oyelaran@' + D, 'grantee': 'emily.tran@' + D,
+                                          'why': 'made at the office: check it was requested'}}],
+      args=['--vip', '@CASE@/vip.txt'])
+write(R, 'pos_ual_onboarded_account_used_from_a_vm_high',
+      {'audit.jsonl': jsonl(onboarding_recs(ATT)),
+       'ranges.txt': '# Azure East US compute (ServiceTags_Public AzureCloud.eastus)\n52.168.0.0/14 AzureCloud.eastus\n'},
+      [{'severity': 'high', 'details': {'grantee': 'nadia.cruz@' + D, 'office_network': None,
+                                        'why': 'the grantee is an account created shortly before'}}],
+      args=['--ip-ranges', '@CASE@/ranges.txt'])
