@@ -47,7 +47,7 @@ struct rec {
     const char *mbx, *grantee;
     enum m365_severity sev;
     const char *why;
-    const char *office; /* a new grantee onboarded at the office: the network */
+    const char *office; /* a grant made at the office (lowered): its network */
 };
 
 struct state {
@@ -412,10 +412,7 @@ static void report(struct m365_dctx *dc, const struct state *s, struct rec *r, s
     m365_json_key(d, fp, "why");
     m365_json_cstr(d, worst->why);
     if (worst->office) {
-        m365_json_key(d, fp, "office_network");
-        m365_json_cstr(d, worst->office);
-        m365_json_key(d, fp, "office_accounts");
-        m365_buf_printf(d, "%zu", m365_distinct_count(&s->office.shared, worst->office));
+        m365_id_office_details(d, fp, &s->office, worst->office);
     }
     if (s->dropped) {
         m365_json_key(d, fp, "grants_not_tracked");

@@ -462,10 +462,7 @@ static void report(struct m365_dctx *dc, struct state *s, struct newuser *u)
     m365_json_key(d, first, "actions_total");
     m365_buf_printf(d, "%u", u->total);
     if (office) {
-        m365_json_key(d, first, "office_network");
-        m365_json_cstr(d, office);
-        m365_json_key(d, first, "office_accounts");
-        m365_buf_printf(d, "%zu", m365_distinct_count(&s->office.shared, office));
+        m365_id_office_details(d, first, &s->office, office);
     }
 
     long long mins = (long long)(gap / 60000);
@@ -486,7 +483,7 @@ static void report(struct m365_dctx *dc, struct state *s, struct newuser *u)
                  " Made and given the role from %s, the office (%zu accounts sign in from it), "
                  "and not used from a cloud host: an onboarding looks like this; check the "
                  "request.",
-                 office, m365_distinct_count(&s->office.shared, office));
+                 office, m365_id_office_accounts(&s->office, office));
     }
     m365_fb_summary(fb, "%s, created by %s, %s %s after its creation%s.%s", who,
                     u->creator ? u->creator : "an unknown actor", u->act[0].what, when, rest,

@@ -355,10 +355,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct state
     m365_json_key(d, first, "removed_at");
     m365_json_time(d, g->removed_at);
     if (office) {
-        m365_json_key(d, first, "office_network");
-        m365_json_cstr(d, office);
-        m365_json_key(d, first, "office_accounts");
-        m365_buf_printf(d, "%zu", m365_distinct_count(&s->office.shared, office));
+        m365_id_office_details(d, first, &s->office, office);
     }
     if (!g->dormancy_judged && !g->member_sp && !g->member_new) {
         m365_json_key(d, first, "note");
@@ -378,7 +375,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct state
         w += (size_t)snprintf(why + w, sizeof(why) - w,
                               ", all from %s, the office (%zu accounts sign in from it), as an "
                               "onboarding is",
-                              office, m365_distinct_count(&s->office.shared, office));
+                              office, m365_id_office_accounts(&s->office, office));
     }
     if (g->dormant && w < sizeof(why)) {
         w += (size_t)snprintf(why + w, sizeof(why) - w, "; the member never signed in before");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/json_out.h"
 #include "../core/norm.h"
 #include "../engine/detect.h"
 #include "../enrich/enrich.h"
@@ -137,6 +138,20 @@ bool m365_id_office_made(struct m365_dctx *dc, const struct m365_id_office *o,
 bool m365_id_office_hosted(const struct m365_id_office *o, const char *upn)
 {
     return !upn || m365_map_get(&o->hosted, upn, NULL);
+}
+
+size_t m365_id_office_accounts(const struct m365_id_office *o, const char *net)
+{
+    return m365_distinct_count(&o->shared, net);
+}
+
+void m365_id_office_details(struct m365_buf *d, int *first, const struct m365_id_office *o,
+                            const char *net)
+{
+    m365_json_key(d, first, "office_network");
+    m365_json_cstr(d, net);
+    m365_json_key(d, first, "office_accounts");
+    m365_buf_printf(d, "%zu", m365_id_office_accounts(o, net));
 }
 
 void m365_id_office_free(struct m365_id_office *o)

@@ -9,6 +9,7 @@
 #include "../core/map.h"
 #include "m365hunt/event.h"
 
+struct m365_buf;
 struct m365_dctx;
 struct m365_ipinfo;
 
@@ -65,5 +66,10 @@ bool m365_id_office_made(struct m365_dctx *dc, const struct m365_id_office *o,
 /* The watched account signed in from a hosting address in its first days (true as well when
  * there is no UPN to find its sign-ins by). */
 bool m365_id_office_hosted(const struct m365_id_office *o, const char *upn);
+/* The accounts signing in from an office network. */
+size_t m365_id_office_accounts(const struct m365_id_office *o, const char *net);
+/* A finding's details keys for the office it was made at: office_network, office_accounts. */
+void m365_id_office_details(struct m365_buf *d, int *first, const struct m365_id_office *o,
+                            const char *net);
 void m365_id_office_free(struct m365_id_office *o);
 #endif
