@@ -49,6 +49,8 @@ static bool cls_tenant(enum cls c)
 #define MAX_PER_SUBJECT 8
 #define MAX_ACCESS_EV 5
 #define MAX_ALSO 4
+#define MAX_GRANTS 4096
+#define DAY_MS 86400000ll
 
 struct window {
     const char *subject; /* lower-case UPN, identity as given, or "tenant" */
@@ -58,12 +60,29 @@ struct window {
     const char *actor;
     const struct m365_event *off, *on;
     const char *on_by;
-    uint32_t accesses; /* MailItemsAccessed by other accounts within access_window */
-    const struct m365_event *access_ev[MAX_ACCESS_EV];
+    /* MailItemsAccessed by other accounts within access_window: by accounts given FullAccess
+     * on the mailbox before they read it (grantee_*), and by anyone else. */
+    uint32_t accesses, grantee_accesses;
+    const struct m365_event *access_ev[MAX_ACCESS_EV], *grantee_ev[MAX_ACCESS_EV];
     const struct m365_event *also[MAX_ALSO]; /* other records of the same change */
     uint32_t n_also;
-    uint32_t n_access_ev;
+    uint32_t n_access_ev, n_grantee_ev;
     bool actor_new, actor_unusual, actor_system;
+    /* A leaver: the account was disabled (or deleted) before the licence went, or within a day
+     * after, and not enabled again. */
+    const struct account *leaver;
+};
+
+/* An account's last disable (or deletion) and enable in the evidence. */
+struct account {
+    int64_t disabled, enabled; /* M365_TIME_NONE: not seen */
+    const char *disabled_by;
+};
+
+/* Add-MailboxPermission ... -AccessRights FullAccess: who was given which mailbox. */
+struct grant {
+    const char *mailbox, *mailbox_ident, *grantee, *grantee_ident;
+    int64_t t;
 };
 
 struct state {
@@ -74,6 +93,10 @@ struct state {
     struct m365_map open;     /* (subject, class marker) -> window index + 1 */
     struct m365_map count;    /* subject -> windows opened */
     struct m365_map changers; /* actor -> 1: made a licence / audit change already */
+    struct m365_map accounts; /* subject, or target object id -> struct account * */
+    struct m365_arena arena;  /* accounts */
+    struct grant *grants;
+    size_t n_grants, cap_grants;
     bool any_change;
     const char *tenant_key;
     const char *cls_key[CLS__COUNT]; /* stable addresses used as the map's second key */
@@ -92,6 +115,7 @@ static void init(struct m365_dctx *dc, void *sv)
         return;
     }
     s->tenant_key = m365_dctx_intern(dc, "tenant", 6);
+    m365_arena_init(&s->arena, 16 * 1024);
     for (int i = 0; i < CLS__COUNT; i++) {
         s->cls_key[i] = &cls_marks[i];
     }
@@ -191,7 +215,8 @@ static int licence_change(const struct m365_modprop *p, char *how, size_t hs)
 {
     struct lic o[16], nw[16];
     size_t no = parse_licences(p->old_value, o, 16), nn = parse_licences(p->new_value, nw, 16);
-    if (!p->new_value) {
+    /* Every licence removed: the new value is "[]", which the readers give as no value. */
+    if (!p->new_value && !p->old_value) {
         return 0;
     }
     for (size_t i = 0; i < nn; i++) {
@@ -275,7 +300,7 @@ static enum plan_state plan_state(const char *v, char *status, size_t ss)
 
 static int assigned_plan_change(const struct m365_modprop *p, char *how, size_t hs)
 {
-    if (!p->new_value) {
+    if (!p->new_value && !p->old_value) {
         return 0;
     }
     char status[40] = "removed";
@@ -393,9 +418,71 @@ static void note_changer(struct state *s, const struct m365_event *ev)
     s->any_change = true;
 }
 
+static struct account *account(struct state *s, const char *key)
+{
+    void **slot = key ? m365_map_put(&s->accounts, key, NULL) : NULL;
+    if (slot && !*slot) {
+        struct account *a = m365_arena_calloc(&s->arena, sizeof(*a));
+        if (a) {
+            a->disabled = a->enabled = M365_TIME_NONE;
+        }
+        *slot = a;
+    }
+    return slot ? *slot : NULL;
+}
+
+/* A user account disabled (AccountEnabled true -> false, "Disable account", "Delete user") or
+ * enabled again; kept by name and by object id (a deleted user's UPN is rewritten). */
+static void note_account(struct m365_dctx *dc, struct state *s, const struct m365_event *ev,
+                         const struct m365_target *t, const char *user, bool enabled)
+{
+    const char *keys[2] = {user ? m365_exo_dir_name(&s->dir, dc, user) : NULL,
+                           t && t->id ? m365_dctx_intern_lower(dc, t->id, strlen(t->id)) : NULL};
+    for (int i = 0; i < 2; i++) {
+        struct account *a = account(s, keys[i]);
+        if (!a) {
+            continue;
+        }
+        if (enabled) {
+            a->enabled = ev->time_ms;
+        } else {
+            a->disabled = ev->time_ms;
+            a->disabled_by = m365_exo_actor(ev);
+        }
+    }
+}
+
+static void observe_account(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
+{
+    if (ev->operation && m365_ieq(ev->operation, "Delete user")) {
+        for (uint32_t i = 0; i < ev->n_targets; i++) {
+            const struct m365_target *t = &ev->targets[i];
+            if (!t->type || m365_ieq(t->type, "User")) {
+                note_account(dc, s, ev, t, t->upn, false);
+                return;
+            }
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < ev->n_props; i++) {
+        const struct m365_modprop *p = &ev->props[i];
+        if (!p->name || !m365_ieq(p->name, "AccountEnabled") || !p->old_value ||
+            !p->new_value) {
+            continue; /* a new account's is no change */
+        }
+        bool was = m365_icontains(p->old_value, "true"), now = m365_icontains(p->new_value, "true");
+        if (was != now) {
+            const struct m365_target *t = p->target < ev->n_targets ? &ev->targets[p->target]
+                                                                   : NULL;
+            note_account(dc, s, ev, t, prop_user(ev, p), now);
+        }
+    }
+}
+
 static void observe_directory(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
 {
     bool touched = false;
+    observe_account(dc, s, ev);
     for (uint32_t i = 0; i < ev->n_props; i++) {
         const struct m365_modprop *p = &ev->props[i];
         if (!p->name) {
@@ -445,6 +532,44 @@ static int actions_change(const struct m365_event *ev, const char **which)
     return r;
 }
 
+static void note_grant(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
+{
+    const char *ident = m365_event_param(ev, "Identity"), *user = m365_event_param(ev, "User");
+    const char *rights = m365_event_param(ev, "AccessRights");
+    if (!ident || !user || !rights || !m365_exo_list_has(rights, "FullAccess") ||
+        ev->time_ms == M365_TIME_NONE || s->n_grants >= MAX_GRANTS) {
+        return;
+    }
+    if (s->n_grants == s->cap_grants) {
+        size_t nc = s->cap_grants ? s->cap_grants * 2 : 16;
+        struct grant *ng = realloc(s->grants, nc * sizeof(*ng));
+        if (!ng) {
+            return;
+        }
+        s->grants = ng;
+        s->cap_grants = nc;
+    }
+    struct grant *g = &s->grants[s->n_grants++];
+    g->mailbox_ident = m365_dctx_intern(dc, ident, strlen(ident));
+    g->grantee_ident = m365_dctx_intern(dc, user, strlen(user));
+    g->mailbox = m365_exo_dir_name_in(&s->dir, dc, ident, ev);
+    g->grantee = m365_exo_dir_name_in(&s->dir, dc, user, ev);
+    g->t = ev->time_ms;
+}
+
+/* Whether the reader was given FullAccess on the mailbox before reading it. */
+static bool granted(const struct state *s, const char *mailbox, const char *reader, int64_t t)
+{
+    for (size_t i = 0; reader && i < s->n_grants; i++) {
+        const struct grant *g = &s->grants[i];
+        if (g->t <= t && g->mailbox && g->grantee && m365_ieq(g->mailbox, mailbox) &&
+            m365_ieq(g->grantee, reader)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void observe_exchange(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
 {
     const char *op = ev->operation;
@@ -469,6 +594,8 @@ static void observe_exchange(struct m365_dctx *dc, struct state *s, const struct
             change(dc, s, ev, subject, ident, CLS_ACTIONS, a, how);
             touched = true;
         }
+    } else if (m365_ieq(op, "Add-MailboxPermission")) {
+        note_grant(dc, s, ev);
     } else if (m365_ieq(op, "Set-MailboxAuditBypassAssociation")) {
         const char *ident = m365_event_param(ev, "Identity");
         int on = m365_exo_param_bool(ev, "AuditBypassEnabled");
@@ -530,6 +657,13 @@ static void observe_access(struct m365_dctx *dc, const struct cfg *c, struct sta
             ev->time_ms - w->off->time_ms > c->access_window) {
             continue;
         }
+        if (granted(s, m->mailbox_upn, ev->actor_upn, ev->time_ms)) {
+            w->grantee_accesses++;
+            if (w->n_grantee_ev < MAX_ACCESS_EV) {
+                w->grantee_ev[w->n_grantee_ev++] = m365_dctx_keep(dc, ev);
+            }
+            continue;
+        }
         w->accesses++;
         if (w->n_access_ev < MAX_ACCESS_EV) {
             w->access_ev[w->n_access_ev++] = m365_dctx_keep(dc, ev);
@@ -567,23 +701,36 @@ static int cmp_window(const void *a, const void *b)
     return x->off->seq < y->off->seq ? -1 : x->off->seq > y->off->seq;
 }
 
+/* The first read of the mailbox by another account after the change. */
+static const struct m365_event *first_read(const struct window *w)
+{
+    const struct m365_event *a = w->n_access_ev ? w->access_ev[0] : NULL;
+    const struct m365_event *g = w->n_grantee_ev ? w->grantee_ev[0] : NULL;
+    return !a ? g : !g ? a : g->seq < a->seq ? g : a;
+}
+
 static void report(struct m365_dctx *dc, struct state *s, const char *actor, struct window **ws,
                    size_t n)
 {
     const struct cfg *c = m365_dctx_cfg(dc);
     bool accessed = false, is_new = false, unusual = false, all_system = true, open_any = false;
+    bool all_leavers = true;
     size_t n_users = 0;
     for (size_t i = 0; i < n; i++) {
-        accessed |= ws[i]->accesses > 0;
+        /* A leaver's mailbox handed to a colleague is read by that colleague next. */
+        accessed |= ws[i]->accesses > 0 || (!ws[i]->leaver && ws[i]->grantee_accesses > 0);
         is_new |= ws[i]->actor_new;
         unusual |= ws[i]->actor_unusual;
         all_system &= ws[i]->actor_system;
+        all_leavers &= ws[i]->leaver != NULL;
         open_any |= ws[i]->on == NULL;
         n_users += !cls_tenant(ws[i]->cls);
     }
     enum m365_severity sev = M365_SEV_HIGH;
-    if (accessed || (c->new_actor_critical && (is_new || unusual))) {
+    if (accessed || (c->new_actor_critical && (is_new || (unusual && !all_leavers)))) {
         sev = M365_SEV_CRITICAL;
+    } else if (all_leavers) {
+        sev = M365_SEV_LOW; /* offboarding: the licence goes with the account */
     } else if (all_system) {
         sev = M365_SEV_MEDIUM; /* Microsoft's own service (group-based licensing) did it */
     }
@@ -614,6 +761,12 @@ static void report(struct m365_dctx *dc, struct state *s, const char *actor, str
         for (uint32_t k = 0; k < w->n_access_ev; k++) {
             m365_fb_event(fb, w->access_ev[k]);
             m365_fb_entity(fb, M365_ENT_USERS, w->access_ev[k]->actor_upn);
+        }
+        for (uint32_t k = 0; k < w->n_grantee_ev; k++) {
+            m365_fb_event(fb, w->grantee_ev[k]);
+            if (!w->leaver) {
+                m365_fb_entity(fb, M365_ENT_USERS, w->grantee_ev[k]->actor_upn);
+            }
         }
         if (!cls_tenant(w->cls)) {
             m365_fb_entity(fb, M365_ENT_USERS, w->subject);
@@ -658,12 +811,23 @@ static void report(struct m365_dctx *dc, struct state *s, const char *actor, str
             }
             if (!tenant) {
                 m365_json_key(d, &f, "read_by_others_after");
-                m365_buf_printf(d, "%u", w->accesses);
-                if (w->n_access_ev) {
+                m365_buf_printf(d, "%u", w->accesses + w->grantee_accesses);
+                const struct m365_event *fr = first_read(w);
+                if (fr) {
                     m365_json_key(d, &f, "first_read_after");
-                    m365_json_time(d, w->access_ev[0]->time_ms);
+                    m365_json_time(d, fr->time_ms);
                     m365_json_key(d, &f, "first_reader");
-                    m365_json_cstr(d, m365_exo_actor(w->access_ev[0]));
+                    m365_json_cstr(d, m365_exo_actor(fr));
+                }
+                if (w->grantee_accesses) {
+                    m365_json_key(d, &f, "read_by_grantees_after");
+                    m365_buf_printf(d, "%u", w->grantee_accesses);
+                }
+                if (w->leaver) {
+                    m365_json_key(d, &f, "account_disabled_at");
+                    m365_json_time(d, w->leaver->disabled);
+                    m365_json_key(d, &f, "account_disabled_by");
+                    m365_json_cstr(d, w->leaver->disabled_by);
                 }
             }
             m365_buf_putc(d, '}');
@@ -672,6 +836,10 @@ static void report(struct m365_dctx *dc, struct state *s, const char *actor, str
     }
     m365_json_key(d, fp, "still_disabled");
     m365_buf_puts(d, open_any ? "true" : "false");
+    if (all_leavers) {
+        m365_json_key(d, fp, "offboarding");
+        m365_buf_puts(d, "true");
+    }
     m365_json_key(d, fp, "actor_created_in_evidence");
     m365_buf_puts(d, is_new ? "true" : "false");
     m365_json_key(d, fp, "actor_first_licence_or_audit_change");
@@ -702,21 +870,74 @@ static void report(struct m365_dctx *dc, struct state *s, const char *actor, str
     }
     const char *tail = open_any ? "; still off at the end of the evidence"
                                 : "; switched back on later";
+    /* The read that raised it: by someone not given the mailbox, else (not a leaver's) by one
+     * who was. */
     const struct window *acc = NULL;
-    for (size_t i = 0; i < n && !acc; i++) {
-        acc = ws[i]->n_access_ev ? ws[i] : NULL;
+    const struct m365_event *ar = NULL;
+    for (size_t i = 0; i < n && !ar; i++) {
+        acc = ws[i];
+        ar = acc->n_access_ev ? acc->access_ev[0] : NULL;
+    }
+    for (size_t i = 0; i < n && !ar; i++) {
+        acc = ws[i];
+        ar = !acc->leaver && acc->n_grantee_ev ? acc->grantee_ev[0] : NULL;
     }
     char accs[256] = "";
-    if (acc) {
-        int64_t mins = (acc->access_ev[0]->time_ms - acc->off->time_ms) / 60000;
-        const char *reader = m365_exo_actor(acc->access_ev[0]);
+    if (ar) {
+        int64_t mins = (ar->time_ms - acc->off->time_ms) / 60000;
+        const char *reader = m365_exo_actor(ar);
         snprintf(accs, sizeof(accs), "; %s read %s's mailbox %lld minute(s) later",
                  reader ? reader : "another account", acc->subject, (long long)mins);
     }
-    m365_fb_summary(fb, "%s switched off auditing: %s%s%s.", actor ? actor : "An unknown actor",
-                    m365_buf_cstr(&t), tail, accs);
+    char leaver[320] = "";
+    if (all_leavers && n_users) {
+        snprintf(leaver, sizeof(leaver),
+                 "; the account%s had been disabled%s%s, as a leaver's is: an offboarding "
+                 "looks like this; check it was requested",
+                 n > 1 ? "s" : "", ws[0]->leaver->disabled_by ? " by " : "",
+                 ws[0]->leaver->disabled_by ? ws[0]->leaver->disabled_by : "");
+    }
+    m365_fb_summary(fb, "%s switched off auditing: %s%s%s%s.", actor ? actor : "An unknown actor",
+                    m365_buf_cstr(&t), tail, accs, leaver);
     m365_buf_free(&t);
     m365_fb_end(fb);
+}
+
+/* The window's user as a leaver: disabled (or deleted) before the licence change, or within a
+ * day after it, and not enabled again since. */
+static const struct account *leaver(struct m365_dctx *dc, struct state *s,
+                                    const struct window *w)
+{
+    const struct account *a = m365_map_get(&s->accounts, w->subject, NULL);
+    for (uint32_t i = 0; !a && i < w->off->n_targets; i++) {
+        const char *id = w->off->targets[i].id;
+        a = id ? m365_map_get(&s->accounts, m365_dctx_intern_lower(dc, id, strlen(id)), NULL)
+               : NULL;
+    }
+    if (!a || a->disabled == M365_TIME_NONE || a->disabled > w->off->time_ms + DAY_MS ||
+        (a->enabled != M365_TIME_NONE && a->enabled >= a->disabled)) {
+        return NULL;
+    }
+    return a;
+}
+
+/* Publish who was given the leaver's mailbox, for the rule that judges reads in the window. */
+static void handed_over(struct m365_dctx *dc, struct state *s, const struct window *w)
+{
+    for (size_t i = 0; i < s->n_grants; i++) {
+        struct grant *g = &s->grants[i];
+        if (g->mailbox && !strchr(g->mailbox, '@')) {
+            const char *u = m365_exo_dir_resolve(&s->dir, dc, g->mailbox_ident);
+            g->mailbox = u ? u : g->mailbox;
+        }
+        if (g->grantee && !strchr(g->grantee, '@')) {
+            const char *u = m365_exo_dir_resolve(&s->dir, dc, g->grantee_ident);
+            g->grantee = u ? u : g->grantee;
+        }
+        if (g->mailbox && g->grantee && m365_ieq(g->mailbox, w->subject)) {
+            m365_dctx_fact_handed_over(dc, w->subject, g->grantee, g->t);
+        }
+    }
 }
 
 static int cmp_by_actor(const void *a, const void *b)
@@ -748,14 +969,21 @@ static void finish(struct m365_dctx *dc, void *sv)
     }
     for (size_t i = 0; i < s->n; i++) {
         ws[i] = &s->w[i];
-        const struct window *w = ws[i];
+        struct window *w = ws[i];
+        if (w->cls == CLS_LICENCE) {
+            w->leaver = leaver(dc, s, w);
+        }
         /* Per-mailbox facts for the later rules and the coverage report. */
         if (w->cls == CLS_LICENCE || w->cls == CLS_MAILBOX || w->cls == CLS_ACTIONS) {
             if (strchr(w->subject, '@')) {
                 char how[320];
-                snprintf(how, sizeof(how), "auditing switched off: %s", w->how);
+                snprintf(how, sizeof(how), "auditing switched off: %s%s", w->how,
+                         w->leaver ? " with the account disabled (a leaver)" : "");
                 m365_dctx_fact_audit_off(dc, w->subject, w->off->time_ms,
                                          w->on ? w->on->time_ms : M365_TIME_NONE, how);
+                if (w->leaver) {
+                    handed_over(dc, s, w);
+                }
             }
         }
     }
@@ -779,6 +1007,9 @@ static void free_state(void *sv)
     m365_map_free(&s->open);
     m365_map_free(&s->count);
     m365_map_free(&s->changers);
+    m365_map_free(&s->accounts);
+    m365_arena_free(&s->arena);
+    free(s->grants);
     free(s->w);
 }
 
@@ -803,8 +1034,10 @@ const struct m365_detection m365_detect_advanced_audit_disabled = {
                 "came back, the time it was re-enabled. High; critical when another account "
                 "reads an affected mailbox within access_window, or the actor was created in the "
                 "evidence or never changed licences or audit settings before while other admins "
-                "did; medium when only Microsoft's own services made the change. Exchange's own "
-                "provisioning (NT AUTHORITY\\SYSTEM) is ignored.",
+                "did; medium when only Microsoft's own services made the change; low for a "
+                "leaver's offboarding (the account disabled or deleted by then, or within a day, "
+                "and not enabled again; read only by colleagues given FullAccess on the "
+                "mailbox). Exchange's own provisioning (NT AUTHORITY\\SYSTEM) is ignored.",
             .needs = "Entra audit records (UAL AzureActiveDirectory, directoryAudits, AuditLogs) "
                      "with AssignedLicense / AssignedPlan, or Exchange admin cmdlets",
             .blind_spots =

@@ -26,6 +26,10 @@ struct window {
     int64_t from, to; /* to = M365_TIME_NONE: still off at the end of the evidence */
     const char *how;
     uint32_t reads, routine_reads, new_place_signins, holder_activity;
+    /* A leaver's mailbox handed to colleagues (advanced-audit-disabled's facts): grantee ->
+     * when it was given; their reads after that are the handover, not a sign. */
+    struct m365_map handed;
+    uint32_t handed_reads;
     uint32_t graph_reads; /* Graph requests for its mail: logged whatever its auditing */
     struct m365_map users, apps, ips;
     /* Who read the mailbox before the window, and on which day: an application (not
@@ -62,7 +66,7 @@ static void init(struct m365_dctx *dc, void *sv)
     s->mail_first[0] = s->mail_first[1] = M365_TIME_NONE;
     for (size_t i = 0; i < m365_dctx_n_facts(dc) && s->n < MAX_WINDOWS; i++) {
         const struct m365_audit_fact *f = m365_dctx_fact(dc, i);
-        if (f->throttled || f->from_ms == M365_TIME_NONE) {
+        if (f->throttled || f->grantee || f->from_ms == M365_TIME_NONE) {
             continue;
         }
         struct window *w = &s->w[s->n++];
@@ -70,6 +74,17 @@ static void init(struct m365_dctx *dc, void *sv)
         w->from = f->from_ms;
         w->to = f->to_ms;
         w->how = f->how;
+    }
+    for (size_t i = 0; i < m365_dctx_n_facts(dc); i++) {
+        const struct m365_audit_fact *f = m365_dctx_fact(dc, i);
+        for (size_t k = 0; f->grantee && k < s->n; k++) {
+            if (s->w[k].mailbox == f->mailbox) {
+                void **slot = m365_map_put(&s->w[k].handed, f->grantee, NULL);
+                if (slot && !*slot) {
+                    *slot = (void *)(intptr_t)f->at_ms;
+                }
+            }
+        }
     }
     if (!s->n) {
         m365_dctx_not_evaluated(dc, "no mailbox had its auditing switched off in the evidence "
@@ -185,6 +200,16 @@ static bool routine_reader(const struct state *s, const struct window *w,
     return before == 1 || (before && short_history);
 }
 
+/* A read by a colleague the leaver's mailbox was handed to, after it was. */
+static bool handed_reader(const struct window *w, const struct m365_event *ev, const char *user)
+{
+    if (!user || m365_mail_is_app(ev) || ev->actor_type == M365_ACTOR_SERVICE_PRINCIPAL) {
+        return false;
+    }
+    void *at = m365_map_get(&w->handed, user, NULL);
+    return at && (int64_t)(intptr_t)at <= ev->time_ms;
+}
+
 static bool is_holder(struct state *s, const struct m365_event *ev)
 {
     const char *ids[4] = {ev->actor_app_id, ev->app_id, ev->client_app_id, ev->actor_upn};
@@ -278,6 +303,8 @@ static void observe_graph(struct m365_dctx *dc, struct state *s, const struct m3
         } else if (in_window(w, ev->time_ms) && other) {
             if (routine_reader(s, w, ev, app)) {
                 w->routine_reads++;
+            } else if (handed_reader(w, ev, by)) {
+                w->handed_reads++;
             } else {
                 w->graph_reads++;
                 note(dc, w, ev, !known);
@@ -323,6 +350,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             } else if (in_window(w, ev->time_ms) && other) {
                 if (routine_reader(s, w, ev, app)) {
                     w->routine_reads++; /* a holder's still counts below */
+                } else if (handed_reader(w, ev, ev->actor_upn)) {
+                    w->handed_reads++;
                 } else {
                     w->reads++; /* logged before the change took effect */
                     note(dc, w, ev, true);
@@ -419,6 +448,10 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_buf_printf(d, "%u", w->graph_reads);
         m365_json_key(d, first, "routine_reads");
         m365_buf_printf(d, "%u", w->routine_reads);
+        if (w->handed.n) {
+            m365_json_key(d, first, "handed_over_reads");
+            m365_buf_printf(d, "%u", w->handed_reads);
+        }
         m365_json_key(d, first, "owner_signins_from_new_networks");
         m365_buf_printf(d, "%u", w->new_place_signins);
         m365_json_key(d, first, "mailbox_wide_grant_holder_activity");
@@ -472,6 +505,7 @@ static void free_state(void *sv)
         m365_map_free(&s->w[i].ips);
         m365_map_free(&s->w[i].earlier_apps);
         m365_map_free(&s->w[i].earlier_users);
+        m365_map_free(&s->w[i].handed);
     }
     m365_map_free(&s->holders);
     m365_map_free(&s->ids);
@@ -501,7 +535,9 @@ const struct m365_detection m365_detect_mailbox_access_after_audit_disabled = {
                 "mailbox reads) of accounts and applications holding full_access_as_app or "
                 "ApplicationImpersonation. Reads by the mailbox's regular readers (an application "
                 "or account that read it on two days or more before the switch, such as a backup "
-                "service) are routine: counted in the details, not a sign. Details name the "
+                "service) are routine: counted in the details, not a sign; so are reads of a "
+                "leaver's mailbox by the colleagues it was handed to (FullAccess given). Details "
+                "name the "
                 "applications that read the mailbox before the switch.",
             .needs = "mailbox records; an audit switch-off found by another rule",
             .blind_spots =

@@ -149,7 +149,7 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
     }
     for (size_t i = 0; i < m365_detect_n_facts(d); i++) {
         const struct m365_audit_fact *f = m365_detect_fact(d, i);
-        struct m365_mailbox_coverage *m = mailbox(&mbx, f->mailbox);
+        struct m365_mailbox_coverage *m = f->grantee ? NULL : mailbox(&mbx, f->mailbox);
         if (!m) {
             continue;
         }

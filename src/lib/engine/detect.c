@@ -440,7 +440,19 @@ void m365_dctx_fact_audit_off(struct m365_dctx *dc, const char *mailbox, int64_t
     }
     struct m365_audit_fact f = {m365_dctx_intern(dc, mailbox, strlen(mailbox)), from_ms, to_ms,
                                 from_ms, how ? m365_dctx_intern(dc, how, strlen(how)) : NULL,
-                                false};
+                                false, NULL};
+    add_fact(dc, &f);
+}
+
+void m365_dctx_fact_handed_over(struct m365_dctx *dc, const char *mailbox, const char *grantee,
+                                int64_t at_ms)
+{
+    if (!mailbox || !grantee) {
+        return;
+    }
+    struct m365_audit_fact f = {m365_dctx_intern_lower(dc, mailbox, strlen(mailbox)), at_ms,
+                                M365_TIME_NONE, at_ms, "handed over", false,
+                                m365_dctx_intern_lower(dc, grantee, strlen(grantee))};
     add_fact(dc, &f);
 }
 
@@ -451,7 +463,7 @@ void m365_dctx_fact_throttled(struct m365_dctx *dc, const char *mailbox, int64_t
     }
     struct m365_audit_fact f = {m365_dctx_intern(dc, mailbox, strlen(mailbox)), at_ms,
                                 at_ms == M365_TIME_NONE ? M365_TIME_NONE : at_ms + 86400000,
-                                at_ms, "throttled", true};
+                                at_ms, "throttled", true, NULL};
     add_fact(dc, &f);
 }
 
@@ -469,6 +481,10 @@ static int cmp_fact(const void *a, const void *b)
     }
     if (x->throttled != y->throttled) {
         return x->throttled ? 1 : -1;
+    }
+    c = cmp_opt_str(x->grantee, y->grantee);
+    if (c) {
+        return c;
     }
     if (x->from_ms != y->from_ms) {
         return x->from_ms < y->from_ms ? -1 : 1;

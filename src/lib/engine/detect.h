@@ -158,15 +158,19 @@ bool m365_dctx_has_trusted_ips(struct m365_dctx *dc);
 
 /* Facts detections establish for the engine and for later detections (registry order):
  * a mailbox whose auditing was switched off (to = M365_TIME_NONE while it stays off), a mailbox
- * Exchange throttled. Mailboxes are lower-cased UPNs. */
+ * Exchange throttled, a leaver's mailbox handed to a colleague (FullAccess given at at_ms).
+ * Mailboxes are lower-cased UPNs. */
 void m365_dctx_fact_audit_off(struct m365_dctx *dc, const char *mailbox, int64_t from_ms,
                               int64_t to_ms, const char *how);
 void m365_dctx_fact_throttled(struct m365_dctx *dc, const char *mailbox, int64_t at_ms);
+void m365_dctx_fact_handed_over(struct m365_dctx *dc, const char *mailbox, const char *grantee,
+                                int64_t at_ms);
 struct m365_audit_fact {
     const char *mailbox;
     int64_t from_ms, to_ms, at_ms;
     const char *how;
-    bool throttled; /* else: auditing off */
+    bool throttled;      /* else: auditing off, unless grantee is set */
+    const char *grantee; /* handed over to this account (lower-case UPN); no auditing fact */
 };
 size_t m365_dctx_n_facts(struct m365_dctx *dc);
 const struct m365_audit_fact *m365_dctx_fact(struct m365_dctx *dc, size_t i);

@@ -733,6 +733,9 @@ static void blind_spots(struct m365_scan *s, struct m365_detect_state *d,
     }
     for (size_t i = 0; b && i < nf; i++) {
         const struct m365_audit_fact *f = m365_detect_fact(d, i);
+        if (f->grantee) {
+            continue; /* a handover, not a blind spot */
+        }
         bool mine = in_list(&inc->entities[M365_ENT_USERS], f->mailbox) ||
                     in_list(&inc->entities[M365_ENT_MAILBOXES], f->mailbox);
         for (size_t e = 0; !mine && e < inc->n_exposed; e++) {

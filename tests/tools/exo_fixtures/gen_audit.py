@@ -246,3 +246,154 @@ write(R, 'pos_param_new_actor_critical_off',
       {'audit.jsonl': jsonl(recs), 'config.yaml': config(R, {'new_actor_critical': 'false'})},
       [{'severity': 'high', 'details': {'actor_first_licence_or_audit_change': True}}],
       args=['--config', '@CASE@/config.yaml'])
+
+# 10. A leaver's offboarding: the account is disabled and its sessions revoked, the mailbox is
+#     converted to shared and handed to the manager, every licence is removed ("[]"); the manager
+#     reads it the next morning, while the change has not yet taken effect. Low: the licence went
+#     with the account. The same evidence with an application reading the mailbox as well,
+#     with the account enabled again, or disabled days after the licence went, stays critical or
+#     high; a licence removed from an active account altogether is high (it was missed when the
+#     new value was "[]").
+OFFICE = '203.0.113.10'
+HO = 'c1a7e2d4-5b39-4f60-9e8a-2d4f6b8c0a13'
+R2 = 'mailbox-access-after-audit-disabled'
+
+
+def aad_login(t, who, ip):
+    u = U[who]
+    return {'CreationTime': t, 'Id': rid(t + who + ip, 'guid'), 'Operation': 'UserLoggedIn',
+            'OrganizationId': T, 'RecordType': 15, 'ResultStatus': 'Success', 'UserKey': u[0],
+            'UserType': 0, 'Version': 1, 'Workload': 'AzureActiveDirectory', 'ClientIP': ip,
+            'ObjectId': '00000002-0000-0ff1-ce00-000000000000', 'UserId': upn(who),
+            'AzureActiveDirectoryEventType': 1,
+            'ExtendedProperties': [{'Name': 'ResultStatusDetail', 'Value': 'Success'},
+                                   {'Name': 'UserAgent', 'Value': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'},
+                                   {'Name': 'RequestType', 'Value': 'OAuth2:Authorize'}],
+            'ModifiedProperties': [], 'Actor': [{'ID': u[0], 'Type': 0}, {'ID': upn(who), 'Type': 5}],
+            'ActorContextId': T, 'ActorIpAddress': ip, 'InterSystemsId': rid(t + who + 'isi', 'guid'),
+            'IntraSystemId': rid(t + who + 'iai', 'guid'), 'SupportTicketId': '', 'Target': [
+                {'ID': '00000002-0000-0ff1-ce00-000000000000', 'Type': 0}],
+            'TargetContextId': T, 'ApplicationId': '4765445b-32c6-49b0-83e6-1d93765276ca',
+            'ErrorNumber': '0'}
+
+
+def enabled_prop(old, new):
+    return [{'Name': 'AccountEnabled', 'NewValue': f'[\r\n  {new}\r\n]', 'OldValue': f'[\r\n  {old}\r\n]'},
+            {'Name': 'Included Updated Properties', 'NewValue': 'AccountEnabled', 'OldValue': ''},
+            {'Name': 'TargetId.UserType', 'NewValue': 'Member', 'OldValue': ''}]
+
+
+def offboarding(disable_at='2026-03-10T17:31:02', extra=()):
+    recs = []
+    for day in ('2026-03-09', '2026-03-10', '2026-03-11'):
+        for i, w in enumerate(('dana.whitfield', 'priya.raman', 'ken.yamada', 'sarah.oneill', 'tom.becker',
+                               'marcus.oyelaran')):
+            recs.append(aad_login(f'{day}T08:{10 + 4 * i:02d}:{7 * i:02d}', w, OFFICE))
+        if day != '2026-03-11':
+            recs.append(aad_login(f'{day}T08:41:12', 'lucia.fernandez', OFFICE))
+            recs.append(mail_read(f'{day}T09:12:40', 'lucia.fernandez', 'lucia.fernandez', OFFICE, OWA, EXO_APP, 4))
+    if disable_at:
+        recs.append(aad_ual(disable_at, 'Disable account.', 'tom.becker', 'lucia.fernandez',
+                            enabled_prop('true', 'false'), OFFICE))
+    recs += [
+        aad_ual('2026-03-10T17:31:40', 'Update user.', 'tom.becker', 'lucia.fernandez',
+                [{'Name': 'StsRefreshTokensValidFrom', 'NewValue': '[\r\n  "2026-03-10T17:31:40Z"\r\n]',
+                  'OldValue': '[\r\n  "2025-06-02T08:00:00Z"\r\n]'},
+                 {'Name': 'Included Updated Properties', 'NewValue': 'StsRefreshTokensValidFrom', 'OldValue': ''},
+                 {'Name': 'TargetId.UserType', 'NewValue': 'Member', 'OldValue': ''}], OFFICE),
+        cmdlet('2026-03-10T17:35:12', 'Set-Mailbox', 'tom.becker',
+               [('Identity', 'lucia.fernandez@' + D), ('Type', 'Shared')], OFFICE + ':52144',
+               EXO_ORG + 'lucia.fernandez', session=HO),
+        cmdlet('2026-03-10T17:36:30', 'Add-MailboxPermission', 'tom.becker',
+               [('Identity', 'lucia.fernandez'), ('User', 'marcus.oyelaran@' + D),
+                ('AccessRights', 'FullAccess'), ('InheritanceType', 'All')], OFFICE + ':52144',
+               EXO_ORG + 'lucia.fernandez', session=HO),
+        change_license('2026-03-10T17:40:02', 'tom.becker', 'lucia.fernandez',
+                       [lic(*E5, ['YAMMER_ENTERPRISE'])], [], OFFICE),
+        mail_read('2026-03-11T09:02:10', 'lucia.fernandez', 'marcus.oyelaran', OFFICE, OWA, EXO_APP, 12),
+        mail_read('2026-03-11T09:20:44', 'lucia.fernandez', 'marcus.oyelaran', OFFICE, OWA, EXO_APP, 7),
+    ]
+    recs += list(extra)
+    recs.sort(key=lambda r: r['CreationTime'])
+    return recs
+
+
+LEAVER_ENTRY = {'user': 'lucia.fernandez@' + D, 'disabled_at': '2026-03-10T17:40:02.000Z', 'reenabled_at': None,
+                'how': 'licence SPE_E5, which carried M365_ADVANCED_AUDITING, removed',
+                'by': 'tom.becker@' + D}
+recs = offboarding()
+write(R, 'pos_ual_leaver_offboarding_low', {'audit.jsonl': jsonl(recs)},
+      [{'severity': 'low', 'entities': {'users': ['tom.becker@' + D, 'lucia.fernandez@' + D]},
+        'entities_absent': {'users': ['marcus.oyelaran@' + D]},
+        'summary_contains': 'the account had been disabled by tom.becker@contosodemo.onmicrosoft.com, as a '
+                            "leaver's is",
+        'details': {'users': [dict(LEAVER_ENTRY, read_by_others_after=2,
+                                   first_read_after='2026-03-11T09:02:10.000Z',
+                                   first_reader='marcus.oyelaran@' + D, read_by_grantees_after=2,
+                                   account_disabled_at='2026-03-10T17:31:02.000Z',
+                                   account_disabled_by='tom.becker@' + D)],
+                    'offboarding': True, 'still_disabled': True}}])
+write(R2, 'neg_ual_leaver_mailbox_read_by_the_colleague_given_it', {'audit.jsonl': jsonl(recs)}, [])
+
+# ...and an application reads it through EWS an hour after the licence went: critical in both.
+app_read = mail_read('2026-03-10T18:44:51', 'lucia.fernandez', 'svc-m365sync', '40.76.173.208', EWS, VAULT, 6)
+recs = offboarding(extra=[app_read])
+write(R, 'pos_ual_leaver_mailbox_read_by_an_app_critical', {'audit.jsonl': jsonl(recs)},
+      [{'severity': 'critical', 'entities': {'users': ['svc-m365sync@' + D]},
+        'summary_contains': 'svc-m365sync@contosodemo.onmicrosoft.com read lucia.fernandez',
+        'details': {'users': [dict(LEAVER_ENTRY, read_by_others_after=3,
+                                   first_read_after='2026-03-10T18:44:51.000Z',
+                                   first_reader='svc-m365sync@' + D, read_by_grantees_after=2,
+                                   account_disabled_at='2026-03-10T17:31:02.000Z',
+                                   account_disabled_by='tom.becker@' + D)]}}])
+write(R2, 'pos_ual_leaver_mailbox_read_by_an_app', {'audit.jsonl': jsonl(recs)},
+      [{'severity': 'critical', 'entities': {'users': ['svc-m365sync@' + D], 'ips': ['40.76.173.208']},
+        'entities_absent': {'users': ['marcus.oyelaran@' + D]},
+        'details': {'reads_still_logged': 1, 'handed_over_reads': 2}}])
+
+# ...the account enabled again that night: no leaver, and the manager's reads raise it.
+recs = offboarding(extra=[aad_ual('2026-03-10T22:14:09', 'Enable account.', 'svc-legacytest', 'lucia.fernandez',
+                                  enabled_prop('false', 'true'), ATT_IP)])
+write(R, 'pos_ual_leaver_enabled_again_critical', {'audit.jsonl': jsonl(recs)},
+      [{'severity': 'critical', 'entities': {'users': ['marcus.oyelaran@' + D]},
+        'summary_contains': 'marcus.oyelaran@contosodemo.onmicrosoft.com read lucia.fernandez',
+        'details': {'users': [dict(LEAVER_ENTRY, read_by_others_after=2,
+                                   first_read_after='2026-03-11T09:02:10.000Z',
+                                   first_reader='marcus.oyelaran@' + D, read_by_grantees_after=2)]}}])
+write(R2, 'pos_ual_leaver_enabled_again', {'audit.jsonl': jsonl(recs)},
+      [{'severity': 'critical', 'entities': {'users': ['marcus.oyelaran@' + D]},
+        'details': {'reads_still_logged': 2}}])
+
+# ...disabled only three days after the licence went (no reads): high, no leaver.
+recs = [r for r in offboarding(disable_at='2026-03-13T10:02:33') if r['Operation'] != 'MailItemsAccessed'
+        or r['UserId'] == upn('lucia.fernandez')]
+write(R, 'pos_ual_disabled_days_after_the_licence_high', {'audit.jsonl': jsonl(recs)},
+      [{'severity': 'high', 'details': {'users': [dict(LEAVER_ENTRY, read_by_others_after=0)]}}])
+
+# Every licence removed from an active account: high.
+recs = [change_license('2026-03-02T12:48:22', 'tom.becker', 'noah.brooks', None,
+                       [lic(*E3, ['YAMMER_ENTERPRISE'])], OFFICE),
+        change_license('2026-03-07T11:20:41', 'tom.becker', 'lucia.fernandez',
+                       [lic(*E5, ['YAMMER_ENTERPRISE'])], [], OFFICE)]
+write(R, 'pos_ual_every_licence_removed_high', {'audit.jsonl': jsonl(recs)},
+      [{'severity': 'high', 'details': {'users': [dict(LEAVER_ENTRY, disabled_at='2026-03-07T11:20:41.000Z',
+                                                       read_by_others_after=0)]}}])
+
+# Graph: the leaver deleted (the UPN rewritten with the object id) and the licence removed.
+lf = U['lucia.fernandez'][0]
+deleted = graph_audit('2026-03-10T17:29:51.5220431Z', 'Delete user', 'tom.becker', 'lucia.fernandez',
+                      [('AccountEnabled', '[true]', '[false]'),
+                       ('Included Updated Properties', None, '"AccountEnabled"'),
+                       ('TargetId.UserType', None, '"Member"')], OFFICE)
+deleted['operationType'] = 'Delete'
+deleted['targetResources'][0]['userPrincipalName'] = lf.replace('-', '') + 'lucia.fernandez@' + D
+items = [deleted,
+         graph_audit('2026-03-10T17:30:08.1187342Z', 'Change user license', 'tom.becker', 'lucia.fernandez',
+                     [('AssignedLicense', entra_list([lic(*E5, [])]), '[]'),
+                      ('Included Updated Properties', None, '"AssignedLicense"'),
+                      ('TargetId.UserType', None, '"Member"')], OFFICE)]
+items.sort(key=lambda x: x['activityDateTime'], reverse=True)
+write(R, 'pos_graph_leaver_deleted_low', {'directoryAudits.json': graph_page(items)},
+      [{'severity': 'low', 'details': {'offboarding': True, 'users': [dict(
+          LEAVER_ENTRY, disabled_at='2026-03-10T17:30:08.118Z', read_by_others_after=0,
+          account_disabled_at='2026-03-10T17:29:51.522Z', account_disabled_by='tom.becker@' + D)]}}])
