@@ -14,9 +14,10 @@ alarms=0
 true_alarms=0
 read_boxes=0
 named_boxes=0
-run_case() { # seed formats [anonymised]
+run_case() { # seed formats [anonymised]; USERS (default 40)
     local d=$WORK/s$1-${2//,/_}${3:-}
-    "$BIN" simulate --out "$d" --users 40 --days 10 --seed "$1" --formats "$2" --scenario all -q
+    "$BIN" simulate --out "$d" --users "${USERS:-40}" --days 10 --seed "$1" --formats "$2" \
+        --scenario all -q
     expect_eq "simulate seed $1 $2" $? 0
     if [ -n "${3:-}" ]; then
         expect_eq "session and token ids anonymised" \
@@ -70,6 +71,19 @@ expect_eq "anonymised ids: the same steps missed" \
     "$(grep -h '^MISSED' "$WORK/s13-ual-jsonl_graph-json.score")"
 # The Unified Audit Log alone (a Management Activity API pull): every sign-in placed by --geo-db.
 run_case 14 ual-jsonl
+# A tenant of 70: an IT hire onboarded with a role and the support mailbox, and a leaver
+# offboarded (disabled, mailbox handed to the manager, every licence removed, the manager's first
+# read logged after). The leaver's licence removal is reported, at low, as an offboarding.
+USERS=70 run_case 15 mixed
+expect_eq "the 70-user tenant has a leaver" \
+    "$(jq '[.near_misses[] | select(.id == "leaver-offboarding")] | length' \
+        "$WORK/s15-mixed/ground-truth.json")" 1
+leaver=$(jq -r '.near_misses[] | select(.id == "leaver-offboarding") | .entities.mailboxes[0]' \
+    "$WORK/s15-mixed/ground-truth.json")
+expect_eq "the leaver's licence removal: low, an offboarding" \
+    "$(jq -r --arg m "$leaver" '[.findings[] | select(.rule == "advanced-audit-disabled" and
+        (.entities.mailboxes | index($m)))] | map(.severity + " " + (.details.offboarding |
+        tostring)) | join(",")' "$WORK/s15-mixed.json")" "low true"
 
 echo "recall $found/$steps = $(awk -v a=$found -v b=$steps 'BEGIN { printf "%.3f", a / b }')"
 echo "exposure $named_boxes/$read_boxes mailboxes the attack read, named"

@@ -135,7 +135,7 @@ int64_t scn_spray(struct sim *s, struct sim_rng *r, int32_t gt, const uint32_t *
         uint16_t ip = ips[n_ips > 1 ? (i + i / n_ips) % n_ips : 0];
         const struct sim_user *us = &s->users[u];
         bool ok = hit && u == hit->user && i == hit->at;
-        int32_t err = ok ? 0 : !us->enabled ? 50057 : 50126;
+        int32_t err = ok ? 0 : !us->enabled || t >= us->disabled_at ? 50057 : 50126;
         uint64_t sess = ok ? sim_key(r) : 0;
         scn_signin(s, r, ok ? hit->gt : gt, t, u, A_AAD_PS, A_AADGRAPH, ip, err, SC_ROPC, dev,
                    ok ? AU_PASSWORD : AU_PASSWORD_FAIL, true, sess);

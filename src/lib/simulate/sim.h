@@ -204,6 +204,7 @@ struct sim_user {
     int64_t start;                  /* first day of activity (new hires) */
     int64_t last_signin_before;     /* last successful sign-in before the window (0: never) */
     int64_t audit_off;              /* MailItemsAccessed no longer logged from this time */
+    int64_t disabled_at;            /* a leaver's account is disabled from this time */
     int64_t travel_from, travel_to;
     uint16_t travel_ip;
     /* Filled while generating, for the snapshot. */
@@ -487,6 +488,7 @@ enum sim_nm {
     NM_EXOSYS,   /* Exchange's own provisioning cmdlets */
     NM_LICENCE,  /* licence changes that do not touch auditing */
     NM_ROLE,     /* a non-privileged directory role assigned */
+    NM_LEAVER,   /* a leaver's offboarding: disabled, shared mailbox, manager's access */
     NM__N
 };
 
@@ -501,8 +503,9 @@ struct sim_grant {
 #define SIM_MAX_GRANTS 64
 
 struct sim_plan {
-    int64_t rotation, appreg, reply, consent, role, licence, calendar, imap, exosys[2];
+    int64_t rotation, appreg, reply, consent, role, licence, calendar, imap, exosys[2], leaver;
     uint32_t consent_user, role_user, licence_user, imap_user;
+    uint32_t leaver_user, manager; /* the leaver's mailbox goes to the manager */
     uint16_t explorer, reporting; /* apps: Graph Explorer, the admin's new app */
 };
 
@@ -622,6 +625,11 @@ struct sim_audit *sa_add_user(struct sim *s, struct m365_arena *A, uint32_t u, i
                               bool no_expiry);
 struct sim_audit *sa_update_user(struct sim *s, struct m365_arena *A, uint32_t u,
                                  const struct sim_prop *props, unsigned n);
+/* Disable account: AccountEnabled [true] -> [false]. */
+struct sim_audit *sa_disable_user(struct sim *s, struct m365_arena *A, uint32_t u);
+/* Update user: StsRefreshTokensValidFrom moved from `since` to t (sign-in sessions revoked). */
+struct sim_audit *sa_revoke_sessions(struct sim *s, struct m365_arena *A, uint32_t u,
+                                     int64_t since, int64_t t);
 struct sim_audit *sa_licence(struct sim *s, struct m365_arena *A, uint32_t u, const char *old_json,
                              const char *new_json);
 struct sim_audit *sa_group_member(struct sim *s, struct m365_arena *A, uint32_t u,

@@ -36,6 +36,18 @@ static const char *jarr1(struct m365_arena *A, const char *v)
     return r;
 }
 
+/* ["2026-03-04T01:56:15Z"], as StsRefreshTokensValidFrom is logged. */
+static const char *time_arr(struct m365_arena *A, int64_t t)
+{
+    struct sbuf b = {0};
+    SB_LIT(&b, "[\"");
+    sb_time(&b, t, TF_Z0, 0);
+    SB_LIT(&b, "\"]");
+    const char *r = b.oom ? "[]" : m365_arena_strndup(A, b.p, b.len);
+    sb_free(&b);
+    return r;
+}
+
 static void prop(struct sim_prop *p, const char *name, const char *old_v, const char *new_v,
                  bool json)
 {
@@ -108,12 +120,7 @@ struct sim_audit *sa_add_user(struct sim *s, struct m365_arena *A, uint32_t u, i
     }
     struct sim_user *us = &s->users[u];
     struct sim_prop *p = (struct sim_prop *)a->targets[0].props;
-    struct sbuf tb = {0};
-    SB_LIT(&tb, "[\"");
-    sb_time(&tb, t, TF_Z0, 0);
-    SB_LIT(&tb, "\"]");
-    const char *sts = tb.oom ? "[]" : m365_arena_strndup(A, tb.p, tb.len);
-    sb_free(&tb);
+    const char *sts = time_arr(A, t);
     int k = 0;
     prop(&p[k++], "AccountEnabled", "[]", "[true]", true);
     prop(&p[k++], "DisplayName", "[]", jarr1(A, us->display), true);
@@ -160,6 +167,24 @@ struct sim_audit *sa_update_user(struct sim *s, struct m365_arena *A, uint32_t u
     a->activity = "Update user";
     a->ual_op = "Update user.";
     return a;
+}
+
+struct sim_audit *sa_disable_user(struct sim *s, struct m365_arena *A, uint32_t u)
+{
+    static const struct sim_prop p = {"AccountEnabled", "[true]", "[false]", true};
+    struct sim_audit *a = sa_update_user(s, A, u, &p, 1);
+    if (a) {
+        a->activity = "Disable account";
+        a->ual_op = "Disable account.";
+    }
+    return a;
+}
+
+struct sim_audit *sa_revoke_sessions(struct sim *s, struct m365_arena *A, uint32_t u,
+                                     int64_t since, int64_t t)
+{
+    struct sim_prop p = {"StsRefreshTokensValidFrom", time_arr(A, since), time_arr(A, t), true};
+    return sa_update_user(s, A, u, &p, 1);
 }
 
 struct sim_audit *sa_licence(struct sim *s, struct m365_arena *A, uint32_t u, const char *old_json,

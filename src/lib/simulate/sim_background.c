@@ -44,6 +44,128 @@ static uint32_t bg_pick(const struct sim *s, struct sim_rng *r, unsigned role_ma
     return SIM_NONE;
 }
 
+/* A leaving day: a working day from the third on with two working days after it in the window. */
+static bool leaving_ok(const struct sim *s, uint32_t k)
+{
+    int64_t d = s->start + (int64_t)k * SIM_DAY_MS;
+    if (k < 2 || !sim_is_working_day(s, d)) {
+        return false;
+    }
+    unsigned after = 0;
+    for (d += SIM_DAY_MS; d < s->end; d += SIM_DAY_MS) {
+        after += sim_is_working_day(s, d);
+    }
+    return after >= 2;
+}
+
+/* One in the middle third of the window when there is one; 0 when there is none at all. */
+static int64_t leaving_day(const struct sim *s, struct sim_rng *r)
+{
+    uint32_t days = s->opt->days;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t lo = pass ? 0 : days / 3, hi = pass ? days : days - days / 3, n = 0;
+        for (uint32_t k = lo; k < hi; k++) {
+            n += leaving_ok(s, k);
+        }
+        if (!n) {
+            continue;
+        }
+        uint32_t pick = sim_below(r, n);
+        for (uint32_t k = lo; k < hi; k++) {
+            if (leaving_ok(s, k) && pick-- == 0) {
+                return s->start + (int64_t)k * SIM_DAY_MS;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Staff no other once-only activity, and no trip, is about. */
+static bool ordinary(const struct sim *s, uint32_t i)
+{
+    const struct sim_plan *p = &s->plan;
+    return s->users[i].role == R_STAFF && s->users[i].travel_ip == SIM_NONE &&
+           i != p->consent_user && i != p->licence_user && i != p->imap_user;
+}
+
+/* Someone the leaver's mailbox can go to: another ordinary member of the department. */
+static bool colleague(const struct sim *s, uint32_t leaver, uint32_t i)
+{
+    return i != leaver && ordinary(s, i) && strcmp(s->users[i].dept, s->users[leaver].dept) == 0;
+}
+
+/* An E5 mailbox (audited), a phone that keeps trying after the account is disabled, and a
+ * colleague to hand the mailbox to. */
+static bool leaver_ok(const struct sim *s, uint32_t i)
+{
+    const struct sim_user *u = &s->users[i];
+    if (!ordinary(s, i) || u->lic != LIC_E5 || u->mob == DEV_NONE) {
+        return false;
+    }
+    for (uint32_t k = 0; k < s->n_users; k++) {
+        if (colleague(s, i, k)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The leaver, in tenants of 60 users and more only (like the IT hire), so that smaller tenants'
+ * records stay as they were. Drawn after everything else the plan draws, for the same reason. */
+static void plan_leaver(struct sim *s, struct sim_rng *r)
+{
+    struct sim_plan *p = &s->plan;
+    p->leaver_user = p->manager = SIM_NONE;
+    if (s->opt->users < 60) {
+        return;
+    }
+    int64_t day = leaving_day(s, r);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->n_users; i++) {
+        n += leaver_ok(s, i);
+    }
+    if (!day || !n) {
+        return;
+    }
+    uint32_t k = sim_below(r, n), l = SIM_NONE, m = SIM_NONE;
+    for (uint32_t i = 0; i < s->n_users && l == SIM_NONE; i++) {
+        if (leaver_ok(s, i) && k-- == 0) {
+            l = i;
+        }
+    }
+    n = 0;
+    for (uint32_t i = 0; i < s->n_users; i++) {
+        n += colleague(s, l, i);
+    }
+    k = sim_below(r, n);
+    for (uint32_t i = 0; i < s->n_users && m == SIM_NONE; i++) {
+        if (colleague(s, l, i) && k-- == 0) {
+            m = i;
+        }
+    }
+    struct sim_user *lu = &s->users[l];
+    /* Disabled late in the afternoon; the rest of the offboarding follows (offboarding()). */
+    lu->disabled_at = sim_local(s, day, 16.15 + 0.6 * sim_unit(r));
+    /* The scenarios pick their victims among the others. */
+    lu->claimed = true;
+    s->users[m].claimed = true;
+    p->leaver = day;
+    p->leaver_user = l;
+    p->manager = m;
+    int32_t gt = s->nm[NM_LEAVER] = sim_truth_new(
+        s, false, NULL, "leaver-offboarding", "A leaver's offboarding",
+        "An administrator disables a leaver's account from the office, revokes its sessions, "
+        "converts the mailbox to a shared one with FullAccess for the manager and removes the "
+        "licence; the manager's reads are logged until the audit lapses, and the leaver's phone "
+        "keeps failing (50057).",
+        "advanced-audit-disabled,mailbox-access-after-audit-disabled,mailbox-delegation-granted,"
+        "password-spray,mail-audit-stopped");
+    sim_truth_user(s, gt, l);
+    sim_truth_user(s, gt, m);
+    sim_truth_mailbox(s, gt, l);
+    sim_truth_ip(s, gt, lu->home);
+}
+
 /* Truth items for the near misses that this run's background will contain. */
 void sim_background_prepare(struct sim *s)
 {
@@ -170,6 +292,7 @@ void sim_background_prepare(struct sim *s)
     if (p->imap_user != SIM_NONE) {
         sim_truth_user(s, s->nm[NM_IMAP], p->imap_user);
     }
+    plan_leaver(s, &r);
 }
 
 /* --------------------------------------------------------------------------------------------- */
@@ -225,21 +348,24 @@ static void pick_app(const struct sim_user *u, struct sim_rng *r, uint16_t *app,
     }
 }
 
-static void mail(struct sim *s, struct sim_day *d, int64_t t, uint32_t actor, uint32_t owner,
-                 uint8_t client, uint16_t ip, bool bind, uint64_t sess, int32_t gt, uint8_t folders)
+/* NULL when the mailbox does not log MailItemsAccessed at t. */
+static struct sim_ev *mail(struct sim *s, struct sim_day *d, int64_t t, uint32_t actor,
+                           uint32_t owner, uint8_t client, uint16_t ip, bool bind, uint64_t sess,
+                           int32_t gt, uint8_t folders)
 {
     if (!mail_audited(s, owner, t)) {
-        return;
+        return NULL;
     }
     struct sim_ev *e = sim_mk_mail(s, sim_day_ev(s, d), &d->rng, t, actor, owner, client, ip, bind);
     if (!e) {
-        return;
+        return NULL;
     }
     e->sess = client == MC_OWA ? sess : 0;
     e->gt = gt;
     if (folders) {
         e->folders = folders;
     }
+    return e;
 }
 
 static void item(struct sim *s, struct sim_day *d, int64_t t, uint32_t u, uint16_t ip,
@@ -316,6 +442,27 @@ static int64_t within(struct sim_rng *r, int64_t a, int64_t b)
     return sim_range(r, a, b > a ? b : a);
 }
 
+/* A leaver's phone keeps refreshing Outlook's token at home after the account is disabled:
+ * 50057 (disabled), not a wrong password. */
+static void leaver_phone(struct sim *s, struct sim_day *d, uint32_t i)
+{
+    const struct sim_user *u = &s->users[i];
+    struct sim_rng *r = &d->rng;
+    int64_t from = sim_local(s, d->start, 7.0), to = sim_local(s, d->start, 23.0);
+    if (from < u->disabled_at + 5 * SIM_MIN_MS) {
+        from = u->disabled_at + 5 * SIM_MIN_MS;
+    }
+    unsigned n = 2 + sim_below(r, 5);
+    for (unsigned k = 0; k < n; k++) {
+        int64_t t = within(r, from, to);
+        struct sim_ev *e = signin(s, d, t, i, A_OUTLOOK_MOBILE, A_EXO, u->home, 50057,
+                                  SC_MOBILE_DESKTOP, u->mob, AU_PASSWORD, false, 0);
+        if (e) {
+            e->gt = s->nm[NM_LEAVER];
+        }
+    }
+}
+
 /* One person's day. */
 static void user_day(struct sim *s, struct sim_day *d, uint32_t i, bool work)
 {
@@ -323,6 +470,14 @@ static void user_day(struct sim *s, struct sim_day *d, uint32_t i, bool work)
     struct sim_rng *r = &d->rng;
     if (!person(u) || (u->role == R_NEWHIRE && d->start <= u->created)) {
         return; /* a new hire's first day is the onboarding sequence */
+    }
+    /* A leaver works until the afternoon the account is disabled; only the phone goes on. */
+    bool leaving = u->disabled_at < d->start + SIM_DAY_MS;
+    if (leaving) {
+        leaver_phone(s, d, i);
+        if (d->start > u->disabled_at) {
+            return;
+        }
     }
     int64_t noon = d->start + 12 * SIM_HOUR_MS;
     /* The day the trip starts and the day after it ends are spent flying: nothing signs in, so
@@ -337,7 +492,7 @@ static void user_day(struct sim *s, struct sim_day *d, uint32_t i, bool work)
     uint16_t mob_ip = travel ? u->travel_ip : SIM_NONE;
 
     /* Phones refresh tokens in the evening even on days off. */
-    if (u->mob != DEV_NONE) {
+    if (u->mob != DEV_NONE && !leaving) {
         unsigned n = amount(s, r, 1, 3);
         for (unsigned k = 0; k < n; k++) {
             int64_t t = sim_local(s, d->start, 18.0 + 5.0 * sim_unit(r));
@@ -363,6 +518,13 @@ static void user_day(struct sim *s, struct sim_day *d, uint32_t i, bool work)
     double len_h = work ? 7.0 + 2.5 * sim_unit(r) : 0.5 + 2.0 * sim_unit(r);
     int64_t t0 = sim_local(s, d->start, start_h);
     int64_t t1 = t0 + (int64_t)(len_h * (double)SIM_HOUR_MS);
+    if (leaving && t1 > u->disabled_at - 10 * SIM_MIN_MS) {
+        t1 = u->disabled_at - 10 * SIM_MIN_MS;
+    }
+    const struct sim_plan *p = &s->plan;
+    if (i == p->manager && d->start == p->leaver) {
+        ip = u->office; /* at the office when the leaver's mailbox is handed over */
+    }
     uint64_t sess = sim_key(r);
     int32_t gt_travel = travel ? s->nm[NM_TRAVEL] : -1;
 
@@ -496,6 +658,15 @@ static void user_day(struct sim *s, struct sim_day *d, uint32_t i, bool work)
             }
         }
     }
+    /* A leaver's manager looks through the leaver's mailbox (FullAccess) on working days; the
+     * mailbox stopped logging shortly after its licence went, so these show nowhere. */
+    if (i == p->manager && work && d->start > p->leaver) {
+        unsigned n = 2 + sim_below(r, 3);
+        for (unsigned k = 0; k < n; k++) {
+            int64_t tm = within(r, t, t1);
+            mail(s, d, tm, i, p->leaver_user, MC_OWA, ip, true, sess, s->nm[NM_LEAVER], 1);
+        }
+    }
 
     /* Files and Teams. */
     unsigned nf = amount(s, r, 3, 12);
@@ -609,11 +780,11 @@ static uint64_t group_key(struct sim *s, const char *g)
     return sim_str_hash(g) ^ sim_str_hash(s->tenant.id);
 }
 
-static void admin_signin(struct sim *s, struct sim_day *d, uint32_t a, int64_t t, uint16_t app,
-                         uint16_t res)
+static struct sim_ev *admin_signin(struct sim *s, struct sim_day *d, uint32_t a, int64_t t,
+                                   uint16_t app, uint16_t res)
 {
-    signin(s, d, t, a, app, res, s->users[a].office, 0, SC_BROWSER, s->users[a].desk, AU_MFA, true,
-           sim_key(&d->rng));
+    return signin(s, d, t, a, app, res, s->users[a].office, 0, SC_BROWSER, s->users[a].desk,
+                  AU_MFA, true, sim_key(&d->rng));
 }
 
 static void admin_day(struct sim *s, struct sim_day *d)
@@ -633,8 +804,8 @@ static void admin_day(struct sim *s, struct sim_day *d)
     for (unsigned k = 0; k < tasks; k++) {
         t += sim_range(r, 60000, 1800000);
         uint32_t who = bg_pick(s, r, (1u << R_STAFF) | (1u << R_HELPDESK));
-        if (who == SIM_NONE) {
-            continue;
+        if (who == SIM_NONE || s->users[who].disabled_at <= t) {
+            continue; /* nobody changes a leaver's groups or title after the fact */
         }
         struct sim_audit *x = NULL;
         switch (sim_below(r, 4)) {
@@ -1111,6 +1282,101 @@ static void blocked_imap(struct sim *s, struct sim_day *d)
     sim_truth_ip(s, s->nm[NM_IMAP], s->users[u].home);
 }
 
+static void exo_cmdlet(struct sim *s, struct sim_day *d, int64_t t, struct sim_cmdlet *c,
+                       int32_t gt)
+{
+    struct sim_ev *e = c ? sim_cmdlet_ev(s, sim_day_ev(s, d), &d->rng, t, c) : NULL;
+    if (e) {
+        e->gt = gt;
+    }
+}
+
+/* A leaver's last afternoon, from the administrator's desk: the account disabled, its sessions
+ * revoked, the mailbox converted to a shared one with FullAccess for the manager, the licence
+ * removed. MailItemsAccessed lapses some time after the licence: the manager's first look at
+ * the mailbox, that evening, is still logged. */
+static void offboarding(struct sim *s, struct sim_day *d)
+{
+    struct sim_rng *r = &d->rng;
+    const struct sim_plan *p = &s->plan;
+    uint32_t a = pick_admin(s, r), l = p->leaver_user, m = p->manager;
+    if (a == SIM_NONE) {
+        return;
+    }
+    struct sim_user *lu = &s->users[l];
+    const struct sim_user *au = &s->users[a], *mu = &s->users[m];
+    const char *ua = sim_devices[au->desk].ua;
+    int32_t gt = s->nm[NM_LEAVER];
+    sim_truth_user(s, gt, a);
+    int64_t t = lu->disabled_at;
+    struct sim_ev *e =
+        admin_signin(s, d, a, t - sim_range(r, 60000, 480000), A_AZURE_PORTAL, A_AZURE_MGMT);
+    if (e) {
+        e->gt = gt;
+    }
+    struct sim_audit *x = sa_disable_user(s, &d->arena, l);
+    if (x) {
+        sa_by_user(s, x, a, au->office, ua);
+        audit(s, d, t, x, gt);
+    }
+    t += sim_range(r, 30000, 180000);
+    x = sa_revoke_sessions(s, &d->arena, l, lu->created, t);
+    if (x) {
+        sa_by_user(s, x, a, au->office, ua);
+        audit(s, d, t, x, gt);
+    }
+    /* The mailbox, in Exchange Online PowerShell. */
+    t += sim_range(r, 120000, 360000);
+    e = signin(s, d, t, a, A_EXO_PS, A_EXO, au->office, 0, SC_MOBILE_DESKTOP, au->desk, AU_MFA,
+               true, sim_key(r));
+    if (e) {
+        e->gt = gt;
+    }
+    t += sim_range(r, 20000, 60000);
+    struct sim_cmdlet *c = sim_cmdlet_new(&d->arena, "Set-Mailbox", a, au->office, 2);
+    if (c) {
+        c->params[0] = (struct sim_kv){"Identity", lu->upn};
+        c->params[1] = (struct sim_kv){"Type", "Shared"};
+        c->object_id = sim_exo_object(s, &d->arena, lu->id);
+    }
+    exo_cmdlet(s, d, t, c, gt);
+    t += sim_range(r, 60000, 240000);
+    int64_t t_perm = t;
+    c = sim_cmdlet_new(&d->arena, "Add-MailboxPermission", a, au->office, 4);
+    if (c) {
+        c->params[0] = (struct sim_kv){"Identity", lu->upn};
+        c->params[1] = (struct sim_kv){"User", mu->upn};
+        c->params[2] = (struct sim_kv){"AccessRights", "FullAccess"};
+        c->params[3] = (struct sim_kv){"InheritanceType", "All"};
+        c->object_id = sim_exo_object(s, &d->arena, lu->id);
+    }
+    exo_cmdlet(s, d, t, c, gt);
+    /* A shared mailbox needs no licence: back in the portal. */
+    t += sim_range(r, 180000, 600000);
+    x = sa_licence(s, &d->arena, l, sim_licence_json(s, lu->lic, "YAMMER_ENTERPRISE"), "[]");
+    if (x) {
+        sa_by_user(s, x, a, au->office, ua);
+        audit(s, d, t, x, gt);
+    }
+    /* Audit Premium goes with the licence, not at once. */
+    int64_t lag = sim_range(r, 30, 90) * SIM_MIN_MS;
+    lu->audit_off = t + lag;
+    /* The manager opens the mailbox in Outlook on the web 20-60 minutes after the grant. */
+    int64_t hi = t_perm + 60 * SIM_MIN_MS;
+    if (hi > lu->audit_off - 2 * SIM_MIN_MS) {
+        hi = lu->audit_off - 2 * SIM_MIN_MS;
+    }
+    int64_t tm = within(r, t_perm + 20 * SIM_MIN_MS, hi);
+    uint64_t sess = sim_key(r);
+    int64_t ts = tm - sim_range(r, 30000, 180000);
+    e = signin(s, d, ts, m, A_OWA, A_EXO, mu->office, 0, SC_BROWSER, mu->desk, AU_CLAIM, true,
+               sess);
+    if (e) {
+        e->gt = gt;
+    }
+    mail(s, d, tm, m, l, MC_OWA, mu->office, true, sess, gt, 1); /* a delegate (LogonType 2) */
+}
+
 int sim_background_day(struct sim *s, struct sim_day *d)
 {
     bool work = sim_is_working_day(s, d->start);
@@ -1158,6 +1424,9 @@ int sim_background_day(struct sim *s, struct sim_day *d)
     }
     if (d->start == p->imap) {
         blocked_imap(s, d);
+    }
+    if (p->leaver_user != SIM_NONE && d->start == p->leaver) {
+        offboarding(s, d);
     }
     for (int k = 0; k < 2; k++) {
         if (d->start == p->exosys[k]) {

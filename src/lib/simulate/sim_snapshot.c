@@ -86,17 +86,18 @@ static int users(struct sim *s)
                    "assignedLicenses,signInActivity)");
     for (uint32_t i = 0; i < s->n_users; i++) {
         const struct sim_user *u = &s->users[i];
+        bool left = u->disabled_at < s->gen_end; /* disabled and unlicensed when it left */
         jw_obj(&w);
         jw_ks(&w, "id", u->id);
         jw_ks(&w, "displayName", u->display);
         jw_ks(&w, "userPrincipalName", u->upn);
-        jw_kb(&w, "accountEnabled", u->enabled);
+        jw_kb(&w, "accountEnabled", u->enabled && !left);
         jw_ks(&w, "userType", "Member");
         jw_ks(&w, "jobTitle", u->job);
         jw_ks(&w, "department", u->dept);
         jw_key(&w, "assignedLicenses");
         jw_arr(&w);
-        if (u->lic != LIC_NONE) {
+        if (u->lic != LIC_NONE && !left) {
             jw_obj(&w);
             jw_key(&w, "disabledPlans");
             jw_arr(&w);
@@ -348,7 +349,9 @@ static int mailboxes(struct sim *s)
         jw_ks(&w, "PrimarySmtpAddress", u->upn);
         jw_ks(&w, "ExchangeGuid", u->mbx);
         jw_ks(&w, "ExternalDirectoryObjectId", u->id);
-        jw_ks(&w, "RecipientTypeDetails", u->role == R_SHARED ? "SharedMailbox" : "UserMailbox");
+        /* A leaver's mailbox was converted to a shared one. */
+        bool shared = u->role == R_SHARED || u->disabled_at < s->gen_end;
+        jw_ks(&w, "RecipientTypeDetails", shared ? "SharedMailbox" : "UserMailbox");
         jw_key(&w, "ForwardingSmtpAddress");
         jw_str(&w, u->forwarding);
         jw_kb(&w, "DeliverToMailboxAndForward", u->forwarding != NULL);

@@ -310,8 +310,9 @@ def offboarding(disable_at='2026-03-10T17:31:02', extra=()):
                EXO_ORG + 'lucia.fernandez', session=HO),
         change_license('2026-03-10T17:40:02', 'tom.becker', 'lucia.fernandez',
                        [lic(*E5, ['YAMMER_ENTERPRISE'])], [], OFFICE),
-        mail_read('2026-03-11T09:02:10', 'lucia.fernandez', 'marcus.oyelaran', OFFICE, OWA, EXO_APP, 12),
-        mail_read('2026-03-11T09:20:44', 'lucia.fernandez', 'marcus.oyelaran', OFFICE, OWA, EXO_APP, 7),
+        # A delegate with FullAccess: LogonType 2.
+        mail_read('2026-03-11T09:02:10', 'lucia.fernandez', 'marcus.oyelaran', OFFICE, OWA, EXO_APP, 12, 2),
+        mail_read('2026-03-11T09:20:44', 'lucia.fernandez', 'marcus.oyelaran', OFFICE, OWA, EXO_APP, 7, 2),
     ]
     recs += list(extra)
     recs.sort(key=lambda r: r['CreationTime'])
