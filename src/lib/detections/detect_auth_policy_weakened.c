@@ -11,6 +11,7 @@
 #include "../core/norm.h"
 #include "../engine/detect.h"
 #include "../json/json.h"
+#include "identity_util.h"
 #include "tenant_facts.h"
 #include "../core/sort.h"
 
@@ -60,10 +61,15 @@ struct obj {
     const char *state_old, *state_new;
     const struct m365_event *ev[MAX_EV];
     uint32_t n_ev, total;
+    /* W_TAP: the account's creation when every pass came in its first days (an onboarding's
+     * first pass), else NULL; not_new once one did not. */
+    const struct m365_event *made;
+    bool not_new;
 };
 
 struct state {
     struct m365_tf_created created;
+    struct m365_id_office office; /* a new hire's first pass issued at the office */
     struct m365_map objs; /* (what, key) -> struct obj */
     struct m365_json *json;
 };
@@ -528,6 +534,13 @@ static void on_user(struct m365_dctx *dc, struct state *s, const struct cfg *c,
         sev_raise(o, M365_SEV_MEDIUM);
         mark(dc, &o->changes, "Temporary Access Pass issued by an admin");
         note(dc, s, c, o, ev);
+        const struct m365_tf_account *a =
+            t ? m365_tf_created_find(dc, &s->created, t->upn, t->id) : NULL;
+        bool fresh = a && a->ev && ev->time_ms != M365_TIME_NONE &&
+                     a->created != M365_TIME_NONE && ev->time_ms >= a->created &&
+                     ev->time_ms - a->created <= M365_ID_ONBOARDING_MS;
+        o->not_new |= !fresh;
+        o->made = o->not_new ? NULL : m365_dctx_keep(dc, a->ev);
     }
 }
 
@@ -535,6 +548,12 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
+    if (ev->kind == M365_EV_SIGNIN) {
+        const struct m365_tf_account *a =
+            m365_tf_created_find(dc, &s->created, ev->actor_upn, ev->actor_id);
+        m365_id_office_signin(dc, &s->office, ev, a ? a->created : M365_TIME_NONE);
+        return;
+    }
     m365_tf_created_observe(dc, &s->created, ev);
     if (!m365_tf_effective(ev) || !ev->operation) {
         return;
@@ -563,11 +582,35 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
 }
 
-static void report(struct m365_dctx *dc, struct obj *o)
+/* A new hire's first pass: the account made, and every pass for it issued, by users at the
+ * office (m365_id_office_made), within its first days, and the account not used from a cloud
+ * host. An intruder issues one to an account of its own making, from its own address, and uses
+ * it from a VM. The office's network, or NULL. */
+static const char *onboarding(struct m365_dctx *dc, struct state *s, const struct obj *o)
+{
+    const char *net = NULL, *other = NULL;
+    if (o->what != W_TAP || !o->made || o->actor_sp || o->actor_new || o->total > o->n_ev ||
+        !m365_id_office_made(dc, &s->office, o->made, &net) ||
+        m365_id_office_hosted(&s->office, m365_tf_key(dc, o->name))) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < o->n_ev; i++) {
+        if (!m365_id_office_made(dc, &s->office, o->ev[i], &other)) {
+            return NULL;
+        }
+    }
+    return net;
+}
+
+static void report(struct m365_dctx *dc, struct state *s, struct obj *o)
 {
     enum m365_severity sev = o->sev;
     if (o->actor_sp || o->actor_new || o->self) {
         sev = m365_tf_sev_add(sev, 1);
+    }
+    const char *office = onboarding(dc, s, o);
+    if (office) {
+        sev = M365_SEV_LOW;
     }
     struct m365_fb *fb = m365_fb_begin(dc, sev);
     if (!fb) {
@@ -623,6 +666,17 @@ static void report(struct m365_dctx *dc, struct obj *o)
     m365_buf_puts(b, o->self ? "true" : "false");
     m365_json_key(b, first, "changes_total");
     m365_buf_printf(b, "%u", o->total);
+    if (o->what == W_TAP) {
+        m365_json_key(b, first, "account_created_at");
+        if (o->made) {
+            m365_json_time(b, o->made->time_ms);
+        } else {
+            m365_buf_puts(b, "null");
+        }
+    }
+    if (office) {
+        m365_id_office_details(b, first, &s->office, office);
+    }
 
     const char *by = na ? actors[0] : "an unknown actor";
     switch (o->what) {
@@ -630,8 +684,18 @@ static void report(struct m365_dctx *dc, struct obj *o)
         m365_fb_summary(fb, "%s disabled per-user MFA for %s.", by, obj);
         break;
     case W_TAP:
-        m365_fb_summary(fb, "%s issued a Temporary Access Pass for %s, which signs in without "
-                            "the user's password or MFA.", by, obj);
+        if (office) {
+            m365_fb_summary(fb, "%s issued a Temporary Access Pass for %s, which signs in "
+                                "without the user's password or MFA. The account was made %lld "
+                                "minute(s) before, both from %s, the office (%zu accounts sign "
+                                "in from it), and not used from a cloud host: a new hire's first "
+                                "pass looks like this; check it was requested.", by, obj,
+                            (long long)((o->ev[0]->time_ms - o->made->time_ms) / 60000), office,
+                            m365_id_office_accounts(&s->office, office));
+        } else {
+            m365_fb_summary(fb, "%s issued a Temporary Access Pass for %s, which signs in "
+                                "without the user's password or MFA.", by, obj);
+        }
         break;
     case W_CA:
         m365_fb_summary(fb, "%s weakened the Conditional Access policy \"%s\" (%s%s).", by, obj,
@@ -659,7 +723,7 @@ static void finish(struct m365_dctx *dc, void *sv)
     {
         struct obj *o = slot->val;
         if (o->sev > M365_SEV_INFO) {
-            report(dc, o);
+            report(dc, s, o);
         }
     }
 }
@@ -678,6 +742,7 @@ static void free_state(void *sv)
     }
     m365_map_free(&s->objs);
     m365_tf_created_free(&s->created);
+    m365_id_office_free(&s->office);
     m365_json_free(s->json);
 }
 
@@ -702,9 +767,12 @@ const struct m365_detection m365_detect_auth_policy_weakened = {
                 "Pass issued by an admin for another account. One finding per user, policy or "
                 "location. High for a deleted or disabled policy, security defaults off and "
                 "consent to any app; medium otherwise; raised one level when the actor is a "
-                "service principal, an account created in the evidence, or excluded itself. "
+                "service principal, an account created in the evidence, or excluded itself; a "
+                "new hire's first pass (the account made and the pass issued at the office "
+                "within 48 hours, not used from a cloud host) is low. "
                 "Creating a policy (even in report-only) and renaming one are not reported.",
-            .needs = "Entra audit logs or UAL AzureActiveDirectory records",
+            .needs = "Entra audit logs or UAL AzureActiveDirectory records (sign-in logs to "
+                     "tell a new hire's first Temporary Access Pass)",
             .blind_spots =
                 "Policy documents are compared only when the record carries them (old and new). "
                 "The legacy MFA service settings (trusted IPs of per-user MFA) are not in the "
@@ -714,7 +782,7 @@ const struct m365_detection m365_detect_auth_policy_weakened = {
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
     .cfg_size = sizeof(struct cfg),
-    .kinds = M365_KIND_BIT(M365_EV_DIRECTORY),
+    .kinds = M365_KIND_BIT(M365_EV_DIRECTORY) | M365_KIND_BIT(M365_EV_SIGNIN),
     .needs = M365_KIND_BIT(M365_EV_DIRECTORY),
     .state_size = sizeof(struct state),
     .init = init,

@@ -265,3 +265,63 @@ hire, files = onboarding("n12", "Exchange Administrator", "lea.hart",
                          hire_ips=(office_ip, "198.51.100.236", "2001:db8:5e0:41c2:18a4:9d03:2be1:7c55"))
 case(RULE, "pos_graph_onboarding_hire_at_home_and_on_the_phone_low", files, [{
     "severity": "low", "entities": {"users": [hire.upn]}, "details": {"office_network": "203.0.113.0/24"}}])
+
+
+# auth-policy-weakened: a new hire's first Temporary Access Pass. The account made and the pass
+# issued at the office, the hire signing in with it there and registering the Authenticator app:
+# low. The same pass for an account made from a residential address nobody else uses, for a new
+# account then used from an Azure VM, and for an account older than the evidence: medium.
+def tap_onboarding(seed, hire_name, create_ip=office_ip, tap_ip=office_ip, hire_ips=(office_ip,),
+                   created=True):
+    hire = User(hire_name, office_ip)
+    items = []
+    if created:
+        items.append(entra_add_user("2026-04-23T09:10:10", User("alex.rivera", create_ip), hire,
+                                    hire_name.replace(".", " ").title(), seed))
+    items += [
+        entra_item("2026-04-23T09:14:37", "Admin registered security info", "UserManagement",
+                   User("alex.rivera", tap_ip), [
+                       tgt(hire.id, None, "User", hire.upn, [
+                           ("TemporaryAccessPass.Id", js(""), js(gid("tap:" + seed))),
+                           ("TemporaryAccessPass.StartDateTime", js(""), js("2026-04-23T09:14:36.8812094Z")),
+                           ("TemporaryAccessPass.EndDateTime", js(""), js("2026-04-23T17:14:36.8812094Z")),
+                           ("TemporaryAccessPass.AccessPassUsage", js(""), js("OneTime"))])],
+                   seed + "tap", service="Authentication Methods", op_type="Add",
+                   result_reason="Admin registered temporary access pass method for user", details=[]),
+        entra_item("2026-04-23T09:42:40", "User registered security info", "UserManagement", hire, [
+            tgt(hire.id, None, "User", hire.upn)], seed + "mfa", service="Authentication Methods",
+            op_type="Add", result_reason="User registered Authenticator App with Notification and Code",
+            details=[]),
+    ]
+    sigs = []
+    for day in ("2026-04-21", "2026-04-22", "2026-04-23", "2026-04-24"):
+        for i, u in enumerate(staff + [admin]):
+            sigs.append(signin("%sT08:%02d:%02d" % (day, 10 + 3 * i, 7 * i), u, u.ip, seed + day + u.upn))
+    for i, ip in enumerate(hire_ips):
+        sigs.append(signin("2026-04-2%dT09:4%d:31" % (3 + i, i), hire, ip, seed + "hire%d" % i))
+    made = frac7(items[0]["activityDateTime"])[:23] + "Z" if created else None
+    return hire, made, {"directoryAudits.json": graph_page(items), "signins.json": signin_page(sigs)}
+
+
+AP = "auth-policy-weakened"
+hire, made, files = tap_onboarding("t1", "mia.cho")
+case(AP, "pos_graph_tap_for_a_new_hire_at_the_office_low", files, [{
+    "severity": "low", "entities": {"users": [hire.upn, admin.upn]},
+    "summary_contains": "The account was made 4 minute(s) before, both from 203.0.113.0/24, the office "
+                        "(8 accounts sign in from it), and not used from a cloud host",
+    "details": {"control": "temporary_access_pass", "account_created_at": made,
+                "office_network": "203.0.113.0/24", "office_accounts": 8}}])
+hire, made, files = tap_onboarding("t2", "noor.haddad", create_ip="198.51.100.203", tap_ip="198.51.100.203")
+case(AP, "pos_graph_tap_for_a_new_account_made_elsewhere_medium", files, [{
+    "severity": "medium", "entities": {"users": [hire.upn], "ips": ["198.51.100.203"]},
+    "details": {"control": "temporary_access_pass", "account_created_at": made}}])
+hire, made, files = tap_onboarding("t3", "otto.lind", hire_ips=(office_ip, "52.168.30.17"))
+files["ranges.txt"] = "# Azure East US compute (ServiceTags_Public AzureCloud.eastus)\n52.168.0.0/14 AzureCloud.eastus\n"
+case(AP, "pos_graph_tap_new_account_then_used_from_a_vm_medium", files, [{
+    "severity": "medium", "entities": {"users": [hire.upn]},
+    "details": {"control": "temporary_access_pass", "account_created_at": made}}],
+    args=["--ip-ranges", "@CASE@/ranges.txt"])
+hire, made, files = tap_onboarding("t4", "pia.sun", created=False)
+case(AP, "pos_graph_tap_for_an_existing_account_at_the_office_medium", files, [{
+    "severity": "medium", "entities": {"users": [hire.upn]},
+    "details": {"control": "temporary_access_pass", "account_created_at": None}}])
