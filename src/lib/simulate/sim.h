@@ -319,11 +319,12 @@ enum sim_sclient {
 
 /* Authentication of a sign-in. */
 enum sim_auth {
-    AU_PASSWORD,     /* single factor, password */
-    AU_MFA,          /* password then MFA now */
-    AU_CLAIM,        /* both satisfied by claims in the token (SSO) */
-    AU_CLAIM_SINGLE, /* previously satisfied, single factor */
-    AU_PASSWORD_FAIL /* the password step failed */
+    AU_PASSWORD,      /* single factor, password */
+    AU_MFA,           /* password then MFA now */
+    AU_CLAIM,         /* both satisfied by claims in the token (SSO) */
+    AU_CLAIM_SINGLE,  /* previously satisfied, single factor */
+    AU_PASSWORD_FAIL, /* the password step failed */
+    AU_TAP            /* a Temporary Access Pass, which satisfies MFA on its own */
 };
 
 /* Flags on events. */
@@ -651,6 +652,8 @@ struct sim_audit *sa_app_role(struct sim *s, struct m365_arena *A, uint16_t reso
                               const char *role_id, const char *role_value, const char *role_name,
                               uint16_t grantee, int64_t t);
 struct sim_audit *sa_security_info(struct sim *s, struct m365_arena *A, uint32_t u, int which);
+struct sim_audit *sa_tap(struct sim *s, struct m365_arena *A, uint32_t u, int64_t t, uint64_t key,
+                         bool once);
 struct sim_audit *sa_strong_auth(struct sim *s, struct m365_arena *A, uint32_t u);
 struct sim_audit *sa_domain(struct sim *s, struct m365_arena *A, const char *domain, int which,
                             const char *issuer, const char *cert);

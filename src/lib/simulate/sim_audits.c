@@ -559,6 +559,37 @@ struct sim_audit *sa_security_info(struct sim *s, struct m365_arena *A, uint32_t
     return a;
 }
 
+/* An administrator issues a Temporary Access Pass valid for eight hours from t. The values are
+ * plain strings, logged JSON-encoded, the old ones empty: "\"\"". */
+struct sim_audit *sa_tap(struct sim *s, struct m365_arena *A, uint32_t u, int64_t t, uint64_t key,
+                         bool once)
+{
+    struct sim_audit *a = with_user_target(s, A, u, 4);
+    if (!a) {
+        return NULL;
+    }
+    char id[37];
+    sim_guid(key, id);
+    struct sbuf b = {0};
+    sb_time(&b, t, TF_Z7, (unsigned)(key % 9973));
+    size_t n = b.len;
+    sb_time(&b, t + 8 * SIM_HOUR_MS, TF_Z7, (unsigned)(key % 9973));
+    const char *start = b.oom ? "" : m365_arena_strndup(A, b.p, n);
+    const char *end = b.oom ? "" : m365_arena_strndup(A, b.p + n, b.len - n);
+    sb_free(&b);
+    struct sim_prop *p = (struct sim_prop *)a->targets[0].props;
+    prop(&p[0], "TemporaryAccessPass.Id", "", m365_arena_strndup(A, id, 36), false);
+    prop(&p[1], "TemporaryAccessPass.StartDateTime", "", start, false);
+    prop(&p[2], "TemporaryAccessPass.EndDateTime", "", end, false);
+    prop(&p[3], "TemporaryAccessPass.AccessPassUsage", "", once ? "OneTime" : "Multiple", false);
+    a->activity = "Admin registered security info";
+    a->result_reason = "Admin registered temporary access pass method for user";
+    a->ual_op = NULL; /* the Authentication Methods service does not write to the UAL */
+    a->service = "Authentication Methods";
+    a->op_type = "Add";
+    return a;
+}
+
 struct sim_audit *sa_strong_auth(struct sim *s, struct m365_arena *A, uint32_t u)
 {
     static const struct sim_prop p[] = {

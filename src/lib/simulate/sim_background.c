@@ -110,6 +110,13 @@ static bool leaver_ok(const struct sim *s, uint32_t i)
     return false;
 }
 
+/* New hires are onboarded with a Temporary Access Pass in tenants of 60 users and more only (like
+ * the leaver), so that smaller tenants' records stay as they were. */
+static bool tap_onboarding(const struct sim *s)
+{
+    return s->opt->users >= 60;
+}
+
 /* The leaver, in tenants of 60 users and more only (like the IT hire), so that smaller tenants'
  * records stay as they were. Drawn after everything else the plan draws, for the same reason. */
 static void plan_leaver(struct sim *s, struct sim_rng *r)
@@ -243,12 +250,22 @@ void sim_background_prepare(struct sim *s)
        "one fixed address, with a token from its own service principal sign-in.",
        "app-mailbox-access,bulk-mail-access,rare-app-mail-access,token-without-signin,"
        "signin-from-hosting-ip");
+    /* Smaller tenants onboard without a pass: their truth stays as it was. */
     NM(NM_NEWHIRE, "new-hire-onboarding", "New hires",
-       "An administrator creates and licenses a new account, Exchange provisions the mailbox, and "
-       "the new hire registers MFA at the first sign-in, from the office; an IT hire is made "
-       "Helpdesk Administrator and given the support mailbox from the office while onboarded.",
-       "dormant-account-mfa-registration,new-user-privileged-action,privileged-role-assigned,"
-       "mailbox-delegation-granted");
+       tap_onboarding(s)
+           ? "An administrator creates and licenses a new account and issues a Temporary Access "
+             "Pass, Exchange provisions the mailbox, and the new hire signs in with the pass and "
+             "registers MFA at the first sign-in, from the office; an IT hire is made Helpdesk "
+             "Administrator and given the support mailbox from the office while onboarded."
+           : "An administrator creates and licenses a new account, Exchange provisions the "
+             "mailbox, and the new hire registers MFA at the first sign-in, from the office; an IT "
+             "hire is made Helpdesk Administrator and given the support mailbox from the office "
+             "while onboarded.",
+       tap_onboarding(s) ? "dormant-account-mfa-registration,new-user-privileged-action,"
+                           "privileged-role-assigned,mailbox-delegation-granted,"
+                           "auth-policy-weakened"
+                         : "dormant-account-mfa-registration,new-user-privileged-action,"
+                           "privileged-role-assigned,mailbox-delegation-granted");
     NM(NM_CONSENT, "first-party-consent", "Consent to a Microsoft application",
        "A user consents to Graph Explorer (a Microsoft first-party application) for basic scopes.",
        "high-privilege-consent");
@@ -980,6 +997,18 @@ static void onboarding(struct sim *s, struct sim_day *d, uint32_t i)
         audit(s, d, t, x, gt);
     }
     sim_truth_ent(s, s->nm[NM_LICENCE], ENT_USERS, u->upn);
+    /* The administrator issues a Temporary Access Pass instead of leaving the hire to the
+     * enrolment prompt; smaller tenants keep that flow, draw for draw. */
+    bool tap = tap_onboarding(s);
+    int64_t tap_t = t;
+    if (tap) {
+        tap_t += sim_range(r, 20000, 120000);
+        x = sa_tap(s, &d->arena, i, tap_t, sim_key(r), sim_chance(r, 0.7));
+        if (x) {
+            sa_by_user(s, x, a, au->office, sim_devices[au->desk].ua);
+            audit(s, d, tap_t, x, gt);
+        }
+    }
     /* Exchange provisions the mailbox a few minutes later. */
     t += sim_range(r, 120000, 900000);
     struct sim_cmdlet *c = sim_cmdlet_new(&d->arena, "Set-Mailbox", SIM_NONE, SIM_NONE, 2);
@@ -1004,14 +1033,18 @@ static void onboarding(struct sim *s, struct sim_day *d, uint32_t i)
             e->gt = gt;
         }
     }
-    /* First sign-in: must enrol in MFA (50079), registers the Authenticator app, signs in. */
+    /* First sign-in: with the pass, or told to enrol in MFA (50079); then registers the
+     * Authenticator app and signs in with it. */
     t = sim_local(s, d->start, 9.0 + sim_unit(r));
     if (t < u->created + 20 * SIM_MIN_MS) {
         t = u->created + 20 * SIM_MIN_MS;
     }
+    if (tap && t < tap_t + 10 * SIM_MIN_MS) {
+        t = tap_t + 10 * SIM_MIN_MS; /* the pass reaches the hire before it is used */
+    }
     uint64_t sess = sim_key(r);
-    struct sim_ev *e = signin(s, d, t, i, A_OFFICEHOME, A_OFFICEHOME, u->office, 50079, SC_BROWSER,
-                              u->desk, AU_PASSWORD, true, sess);
+    struct sim_ev *e = signin(s, d, t, i, A_OFFICEHOME, A_OFFICEHOME, u->office, tap ? 0 : 50079,
+                              SC_BROWSER, u->desk, tap ? AU_TAP : AU_PASSWORD, true, sess);
     if (e) {
         e->gt = gt;
     }

@@ -106,6 +106,11 @@ static void auth_details(struct ent *c)
         step(c, e->t, "Previously satisfied", NULL, true,
              "First factor requirement satisfied by claim in the token", "Primary authentication");
         break;
+    case AU_TAP:
+        /* One step: the pass stands in for both the password and MFA. */
+        step(c, e->t, "Temporary Access Pass", NULL, true, "MFA successfully completed",
+             "Primary authentication");
+        break;
     default:
         step(c, e->t, "Password", "Password in the cloud", true, "Correct password",
              "Primary authentication");
@@ -287,9 +292,10 @@ static void network_location(struct ent *c)
 static void mfa_detail(struct ent *c)
 {
     struct jw *w = c->w;
-    if (c->e->auth == AU_MFA && c->e->err == 0) {
+    if ((c->e->auth == AU_MFA || c->e->auth == AU_TAP) && c->e->err == 0) {
         jw_obj(w);
-        jw_ks(w, "authMethod", "Mobile app notification");
+        jw_ks(w, "authMethod",
+              c->e->auth == AU_TAP ? "Temporary Access Pass" : "Mobile app notification");
         jw_kn(w, "authDetail");
         jw_end(w);
     } else if (c->fl == FL_GRAPH) {
@@ -494,8 +500,9 @@ static void render_user_signin(struct ent *c)
     char code[16];
     snprintf(code, sizeof(code), "%d", (int)e->err);
     const char *why = failure_reason(e->err);
-    const char *areq = e->auth == AU_MFA || e->auth == AU_CLAIM ? "multiFactorAuthentication"
-                                                                : "singleFactorAuthentication";
+    const char *areq = e->auth == AU_MFA || e->auth == AU_CLAIM || e->auth == AU_TAP
+                           ? "multiFactorAuthentication"
+                           : "singleFactorAuthentication";
     bool ropc = e->client == SC_ROPC || legacy_client(e->client);
     if (la) {
         la_common(c, "Sign-in activity", category);

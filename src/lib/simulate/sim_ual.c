@@ -595,7 +595,7 @@ static void render_signin(struct ual *u, struct sim_rendered *out)
         name_value(w, "KeepMeSignedIn", "true");
     }
     name_value(w, "UserAgent", sim_devices[e->dev].ua);
-    name_value(w, "UserAuthenticationMethod", e->auth == AU_MFA ? "2" : "1");
+    name_value(w, "UserAuthenticationMethod", e->auth == AU_MFA || e->auth == AU_TAP ? "2" : "1");
     name_value(w, "RequestType",
                e->client == SC_BROWSER ? "Login:login"
                : e->client == SC_ROPC || e->client == SC_SMTP || e->client == SC_IMAP
