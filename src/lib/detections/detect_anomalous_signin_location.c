@@ -69,6 +69,7 @@ static const struct m365_param_def params[] = {
 #define MAX_ANOM 16
 #define MAX_RING 64
 #define MAX_BURST_EV 16
+#define DAY_MS 86400000ll
 #define MAX_ADDR 8 /* a user's most recent addresses whose first sign-in is remembered */
 #define TWIN_SKEW (5 * 60 * 1000) /* ms between a UAL sign-in and its Entra twin */
 #define MAX_DEV 8 /* a user's devices (system, browser) remembered; past that none is new */
@@ -108,6 +109,9 @@ struct hop {
     /* The end's country was the user's before it: their own place, not named as an address of
      * the finding unless both ends are (a responder blocks what a finding names). */
     bool from_known, to_known;
+    /* The end's address had the user's right password on an earlier day: their home, not a
+     * place an intruder reached (an attacker is not on the user's own line). */
+    bool from_home, to_home;
 };
 
 struct burst {
@@ -304,6 +308,19 @@ static void remember_address(struct user *u, const struct m365_event *ev)
     }
     uint32_t k = u->n_addrs < MAX_ADDR ? u->n_addrs++ : oldest;
     u->addrs[k] = (struct addr){ev->time_ms, ev->ip, m365_ev_ref(ev)};
+}
+
+/* Whether the user had the right password from the address a day or more before t. */
+static bool home_address(struct m365_dctx *dc, const struct user *u, const char *ip, int64_t t)
+{
+    for (uint32_t i = 0; ip && i < u->n_addrs; i++) {
+        if (strcmp(u->addrs[i].ip, ip) == 0) {
+            struct m365_event buf;
+            const struct m365_event *f = m365_dctx_ref_at(dc, u->addrs[i].ref, &buf);
+            return f && f->time_ms != M365_TIME_NONE && t - f->time_ms >= DAY_MS;
+        }
+    }
+    return false;
 }
 
 static const struct m365_event *first_from_address(struct m365_dctx *dc, const struct user *u,
@@ -679,9 +696,15 @@ static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u,
     }
     u->total_hops++;
     if (u->n_hops < MAX_ANOM) {
-        u->hops[u->n_hops++] =
-            (struct hop){m365_dctx_keep(dc, p), m365_dctx_keep(dc, ev), km, hours, km / h,
-                         from_known, to_known};
+        u->hops[u->n_hops++] = (struct hop){m365_dctx_keep(dc, p),
+                                            m365_dctx_keep(dc, ev),
+                                            km,
+                                            hours,
+                                            km / h,
+                                            from_known,
+                                            to_known,
+                                            home_address(dc, u, p->ip, p->time_ms),
+                                            home_address(dc, u, ev->ip, ev->time_ms)};
     }
 }
 
@@ -1272,6 +1295,24 @@ static void judge_visit(struct state *s, struct user *u)
     u->new_countries++;
 }
 
+/* A hop between the user's home and the office is the corporate VPN (its exit is the office's
+ * network) or a remote worker's day at the office, not travel: dropped, once the office is
+ * known. A hop to anywhere else stays, the office's included. */
+static void judge_office_hops(struct m365_dctx *dc, const struct state *s, struct user *u)
+{
+    uint32_t k = 0, stored = u->n_hops;
+    for (uint32_t i = 0; i < u->n_hops; i++) {
+        const struct hop *h = &u->hops[i];
+        if ((h->from_home && shared_network(dc, s, u, h->to)) ||
+            (h->to_home && shared_network(dc, s, u, h->from))) {
+            continue;
+        }
+        u->hops[k++] = *h;
+    }
+    u->n_hops = k;
+    u->total_hops -= stored - k;
+}
+
 static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
@@ -1281,6 +1322,7 @@ static void finish(struct m365_dctx *dc, void *sv)
         struct user *u = slot->val;
         judge_first_days(c, s, u);
         judge_visit(s, u);
+        judge_office_hops(dc, s, u);
         if (u->total_novel || u->total_hops || u->total_bursts) {
             report(dc, c, s, u);
         }

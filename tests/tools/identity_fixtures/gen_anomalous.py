@@ -904,3 +904,37 @@ write(ROOT + '/pos_graph_phone_on_another_provider_placed_at_another_city', {
     'expect.json': expect([{'severity': 'medium',
                             'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com']},
                             'details': {'counts': {'new_locations': 0, 'impossible_travel': 1, 'ip_bursts': 0}}}])})
+
+# Q. Graph: a remote worker who lives in Atlanta turns on the corporate VPN, whose exit is the
+# Boston office's network (five colleagues sign in from it): home -> office -> home in 75 minutes
+# is the VPN, not travel. The same hop from an Atlanta address the user had never signed in
+# from (an attacker's residential proxy while the user is at the office) is still impossible
+# travel.
+seed('anom-Q')
+ATLANTA_HOME = ('24.10.224.53', 'Atlanta', 'Georgia', 'US', 33.749, -84.38798, 7922)
+ATLANTA_PROXY = ('68.58.141.77', 'Atlanta', 'Georgia', 'US', 33.749, -84.38798, 7922)
+sig = []
+for i, (who, home) in enumerate((('tom.becker', 'tom'), ('emily.tran', 'emily'), ('marcus.oyelaran', 'marcus'),
+                                 ('aisha.khan', 'aisha'), ('dana.whitfield', 'dana'))):
+    for d in range(8):
+        t = T('2026-03-02T13:%02d:00' % (5 + 7 * i)) + D(days=d)
+        sig.append(signin(t, who, OFFICE_POOL[i], app=('officehome', 'owa', 'teams')[d % 3]))
+        sig.append(signin(t + D(hours=9), who, HOME[home], app='owa'))
+for d in range(8):
+    sig.append(signin(T('2026-03-02T14:12:00') + D(days=d), 'ravi.menon', ATLANTA_HOME,
+                      app=('officehome', 'owa', 'teams')[d % 3]))
+vpn = [signin(T('2026-03-09T17:18:47'), 'ravi.menon', ATLANTA_HOME, app='owa'),
+       signin(T('2026-03-09T18:09:06'), 'ravi.menon', OFFICE_POOL[5], app='officehome'),
+       signin(T('2026-03-09T18:33:06'), 'ravi.menon', ATLANTA_HOME, app='teams')]
+write(ROOT + '/neg_graph_remote_worker_on_the_office_vpn', {
+    'signins.json': graph_file(sig + vpn), 'expect.json': expect([])})
+proxy = [signin(T('2026-03-09T14:02:10'), 'tom.becker', OFFICE_POOL[0], app='owa'),
+         signin(T('2026-03-09T14:41:52'), 'tom.becker', ATLANTA_PROXY, app='owa', ua=UA_ATTACK)]
+write(ROOT + '/pos_graph_office_then_an_address_new_far_away', {
+    'signins.json': graph_file(sig + proxy),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['tom.becker@contosodemo.onmicrosoft.com'],
+                                         'ips': [ATLANTA_PROXY[0]]},
+                            'entities_absent': {'ips': [OFFICE_POOL[0][0]]},
+                            'details': {'counts': {'new_locations': 0, 'impossible_travel': 1,
+                                                   'ip_bursts': 0}}}])})
