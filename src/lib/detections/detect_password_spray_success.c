@@ -331,8 +331,8 @@ static void report(struct m365_dctx *dc, const struct m365_spray *sp, struct hit
                       : h->best == MATCH_UA     ? "the spray's user agent, on a network new to it"
                       : h->best == MATCH_HOSTING_ASN
                           ? "the spray's hosting ASN"
-                          : "a spraying address, but with the account's own device: a shared "
-                            "carrier or proxy address?";
+                          : "a spraying address or network, but with the account's own "
+                            "device: a shared carrier or proxy address?";
     /* The first sign-in's outcome, in words, when it was not a plain success. */
     const struct m365_event *fe = h->first_ev;
     char stopped[96] = "";
@@ -362,21 +362,39 @@ static void finish(struct m365_dctx *dc, void *sv)
     struct m365_map hits = {0};
     for (size_t i = 0; i < m365_spray_n_ok(s->sp); i++) {
         const struct m365_spray_ok *ok = m365_spray_ok_at(s->sp, i);
+        enum match bests[M365_SPRAY_OK_EV];
+        const struct m365_spray_campaign *bcs[M365_SPRAY_OK_EV];
+        bool tgs[M365_SPRAY_OK_EV], own = false;
         for (uint8_t e = 0; e < ok->n_ev; e++) {
             struct m365_event buf;
             const struct m365_event *ev = m365_dctx_ref_at(dc, ok->ev[e], &buf);
-            enum match best = MATCH_NONE;
-            const struct m365_spray_campaign *bc = NULL;
-            bool targeted = false;
+            bests[e] = MATCH_NONE;
+            bcs[e] = NULL;
+            tgs[e] = false;
             for (size_t ci = 0; ci < nc; ci++) {
                 const struct m365_spray_campaign *cp = m365_spray_campaign_at(s->sp, ci);
                 bool t = false;
                 enum match m = match_of(dc, s->sp, c, cp, ok, ev, &t);
-                if (m > best) {
-                    best = m;
-                    bc = cp;
-                    targeted = t;
+                if (m > bests[e]) {
+                    bests[e] = m;
+                    bcs[e] = cp;
+                    tgs[e] = t;
                 }
+            }
+            own |= bests[e] == MATCH_OWN_DEVICE;
+        }
+        for (uint8_t e = 0; e < ok->n_ev; e++) {
+            struct m365_event buf;
+            const struct m365_event *ev = m365_dctx_ref_at(dc, ok->ev[e], &buf);
+            enum match best = bests[e];
+            const struct m365_spray_campaign *bc = bcs[e];
+            bool targeted = tgs[e];
+            /* The account's own device signed in from this very address (its phone, with a
+             * client used before the spray began): the address is the user's (home, or the
+             * carrier's NAT), and sharing a /24 with a spraying address ties its other
+             * sign-ins no more than that one. The spraying address itself still does. */
+            if (own && best == MATCH_PREFIX) {
+                best = MATCH_OWN_DEVICE;
             }
             if (best == MATCH_NONE) {
                 continue;

@@ -474,6 +474,39 @@ def ss_pos_own_device():
                      details=dict(match='address_with_own_device', targeted=True))])
 
 
+def ss_home_beside_a_spray_exit(seed, case, on_the_exit):
+    """A sprayed person works from home the morning after the spray, from an address on the same
+    line as one of the spray's exits (a neighbour's router in the proxy pool), with a browser not
+    seen before the spray (a short export), and the phone used since before it syncs from there
+    that evening: the address is the person's own (medium). On the spraying address itself the
+    same is still critical."""
+    ids, people, shared, exits, attack, sigs = distributed_tenant(seed)
+    targeted = {s['user'].upn for s in attack if isinstance(s['user'], User)}
+    user = [u for u in people if u.ua == 'iphone' and u.upn in targeted][0]
+    exit_ip, exit_asn = exits[3]
+    home = exit_ip if on_the_exit else exit_ip.rsplit('.', 1)[0] + '.' + str(int(exit_ip.rsplit('.', 1)[1]) % 250 + 3)
+    morning = last_t(attack) + dt.timedelta(hours=9)
+    work = [S(t=morning + dt.timedelta(minutes=40 * k), user=user, ip=home, ua='edge', app=app,
+              asn=exit_asn, city=CITIES[1])
+            for k, app in enumerate(('OfficeHome', 'Microsoft Teams', 'One Outlook Web'))]
+    phone = S(t=morning + dt.timedelta(hours=10), user=user, ip=home, ua='iphone', app='Microsoft Teams',
+              asn=exit_asn, city=CITIES[1])
+    if on_the_exit:
+        expect = [dict(severity='critical', entities=dict(users=[user.upn], ips=[home]),
+                       details=dict(match='ip', matches=['ip', 'address_with_own_device'], targeted=True))]
+    else:
+        expect = [dict(severity='medium', entities=dict(users=[user.upn], ips=[home]),
+                       summary_contains='a spraying address or network, but with the account\'s own device',
+                       details=dict(match='address_with_own_device', matches=['address_with_own_device'],
+                                    targeted=True, correct_password_signins=4))]
+    write_case('password-spray-success', case, {'signins.json': graph_page(ids, sigs + work + [phone])}, expect)
+
+
+def ss_home_beside_exits():
+    ss_home_beside_a_spray_exit(125, 'pos_graph_home_on_a_spray_exits_line_with_own_phone_medium', False)
+    ss_home_beside_a_spray_exit(125, 'pos_graph_spraying_address_itself_with_own_phone_still_critical', True)
+
+
 def ps_pos_ipv6():
     ids = Ids(122)
     people, shared = population(ids)
@@ -596,3 +629,4 @@ if __name__ == '__main__':
     ss_neg_everyday_ua()
     ss_neg_bruteforce_success()
     ss_pos_own_device()
+    ss_home_beside_exits()
