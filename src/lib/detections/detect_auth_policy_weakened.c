@@ -588,18 +588,11 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
  * it from a VM. The office's network, or NULL. */
 static const char *onboarding(struct m365_dctx *dc, struct state *s, const struct obj *o)
 {
-    const char *net = NULL, *other = NULL;
-    if (o->what != W_TAP || !o->made || o->actor_sp || o->actor_new || o->total > o->n_ev ||
-        !m365_id_office_made(dc, &s->office, o->made, &net) ||
-        m365_id_office_hosted(&s->office, m365_tf_key(dc, o->name))) {
+    if (o->what != W_TAP || o->actor_sp || o->actor_new || o->total > o->n_ev) {
         return NULL;
     }
-    for (uint32_t i = 0; i < o->n_ev; i++) {
-        if (!m365_id_office_made(dc, &s->office, o->ev[i], &other)) {
-            return NULL;
-        }
-    }
-    return net;
+    return m365_id_office_onboarding(dc, &s->office, o->made, o->ev, o->n_ev,
+                                     m365_tf_key(dc, o->name));
 }
 
 static void report(struct m365_dctx *dc, struct state *s, struct obj *o)

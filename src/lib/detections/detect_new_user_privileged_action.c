@@ -362,18 +362,10 @@ static const char *kind_name(unsigned k)
 static const char *onboarding(struct m365_dctx *dc, const struct state *s,
                               const struct newuser *u)
 {
-    const char *net, *other;
-    if (u->kinds != K_ROLE_RECEIVED || u->exchange_role || u->n_ev < u->total ||
-        !m365_id_office_made(dc, &s->office, u->create_ev, &net) ||
-        m365_id_office_hosted(&s->office, u->upn)) {
+    if (u->kinds != K_ROLE_RECEIVED || u->exchange_role || u->n_ev < u->total) {
         return NULL;
     }
-    for (uint32_t i = 0; i < u->n_ev; i++) {
-        if (!m365_id_office_made(dc, &s->office, u->ev[i], &other)) {
-            return NULL;
-        }
-    }
-    return net;
+    return m365_id_office_onboarding(dc, &s->office, u->create_ev, u->ev, u->n_ev, u->upn);
 }
 
 static void report(struct m365_dctx *dc, struct state *s, struct newuser *u)

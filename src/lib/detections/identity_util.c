@@ -140,6 +140,23 @@ bool m365_id_office_hosted(const struct m365_id_office *o, const char *upn)
     return !upn || m365_map_get(&o->hosted, upn, NULL);
 }
 
+const char *m365_id_office_onboarding(struct m365_dctx *dc, const struct m365_id_office *o,
+                                      const struct m365_event *made,
+                                      const struct m365_event *const *evs, size_t n,
+                                      const char *upn)
+{
+    const char *net, *other;
+    if (!made || !m365_id_office_made(dc, o, made, &net) || m365_id_office_hosted(o, upn)) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!m365_id_office_made(dc, o, evs[i], &other)) {
+            return NULL;
+        }
+    }
+    return net;
+}
+
 size_t m365_id_office_accounts(const struct m365_id_office *o, const char *net)
 {
     return m365_distinct_count(&o->shared, net);

@@ -66,6 +66,13 @@ bool m365_id_office_made(struct m365_dctx *dc, const struct m365_id_office *o,
 /* The watched account signed in from a hosting address in its first days (true as well when
  * there is no UPN to find its sign-ins by). */
 bool m365_id_office_hosted(const struct m365_id_office *o, const char *upn);
+/* An onboarding at the office: the record that made the account (upn) and every record for it
+ * (evs) made at the office (m365_id_office_made), and the account not used from a cloud host in
+ * its first days. The network it was made from, or NULL. */
+const char *m365_id_office_onboarding(struct m365_dctx *dc, const struct m365_id_office *o,
+                                      const struct m365_event *made,
+                                      const struct m365_event *const *evs, size_t n,
+                                      const char *upn);
 /* The accounts signing in from an office network. */
 size_t m365_id_office_accounts(const struct m365_id_office *o, const char *net);
 /* A finding's details keys for the office it was made at: office_network, office_accounts. */

@@ -185,6 +185,24 @@ def failed_signin(time, user, ip, seed):
     return s
 
 
+def authenticator_registered(hire, seed):
+    return entra_item("2026-04-23T09:42:40", "User registered security info", "UserManagement", hire, [
+        tgt(hire.id, None, "User", hire.upn)], seed + "mfa", service="Authentication Methods",
+        op_type="Add", result_reason="User registered Authenticator App with Notification and Code",
+        details=[])
+
+
+def office_week(seed, hire, hire_ips):
+    """The staff and the admin at the office every morning; the hire from hire_ips, a day each."""
+    sigs = []
+    for day in ("2026-04-21", "2026-04-22", "2026-04-23", "2026-04-24"):
+        for i, u in enumerate(staff + [admin]):
+            sigs.append(signin("%sT08:%02d:%02d" % (day, 10 + 3 * i, 7 * i), u, u.ip, seed + day + u.upn))
+    for i, ip in enumerate(hire_ips):
+        sigs.append(signin("2026-04-2%dT09:4%d:31" % (3 + i, i), hire, ip, seed + "hire%d" % i))
+    return sigs
+
+
 def onboarding(seed, role, hire_name, grant_ip=office_ip, hire_ips=(office_ip,), create_ip=office_ip,
                extra_signins=()):
     hire = User(hire_name, office_ip)
@@ -198,18 +216,9 @@ def onboarding(seed, role, hire_name, grant_ip=office_ip, hire_ips=(office_ip,),
                 ("Group.WellKnownObjectName", None, None)]),
             tgt(gid("grp:it"), None, "Group")], seed + "grp", op_type="Assign"),
         core_add("2026-04-23T09:20:51", grant_by, hire, role, seed + "role"),
-        entra_item("2026-04-23T09:42:40", "User registered security info", "UserManagement", hire, [
-            tgt(hire.id, None, "User", hire.upn)], seed + "mfa", service="Authentication Methods",
-            op_type="Add", result_reason="User registered Authenticator App with Notification and Code",
-            details=[]),
+        authenticator_registered(hire, seed),
     ]
-    sigs = []
-    for day in ("2026-04-21", "2026-04-22", "2026-04-23", "2026-04-24"):
-        for i, u in enumerate(staff + [admin]):
-            sigs.append(signin("%sT08:%02d:%02d" % (day, 10 + 3 * i, 7 * i), u, u.ip, seed + day + u.upn))
-    for i, ip in enumerate(hire_ips):
-        sigs.append(signin("2026-04-2%dT09:4%d:31" % (3 + i, i), hire, ip, seed + "hire%d" % i))
-    sigs += extra_signins
+    sigs = office_week(seed, hire, hire_ips) + list(extra_signins)
     return hire, {"directoryAudits.json": graph_page(items), "signins.json": signin_page(sigs)}
 
 
@@ -288,17 +297,9 @@ def tap_onboarding(seed, hire_name, create_ip=office_ip, tap_ip=office_ip, hire_
                            ("TemporaryAccessPass.AccessPassUsage", js(""), js("OneTime"))])],
                    seed + "tap", service="Authentication Methods", op_type="Add",
                    result_reason="Admin registered temporary access pass method for user", details=[]),
-        entra_item("2026-04-23T09:42:40", "User registered security info", "UserManagement", hire, [
-            tgt(hire.id, None, "User", hire.upn)], seed + "mfa", service="Authentication Methods",
-            op_type="Add", result_reason="User registered Authenticator App with Notification and Code",
-            details=[]),
+        authenticator_registered(hire, seed),
     ]
-    sigs = []
-    for day in ("2026-04-21", "2026-04-22", "2026-04-23", "2026-04-24"):
-        for i, u in enumerate(staff + [admin]):
-            sigs.append(signin("%sT08:%02d:%02d" % (day, 10 + 3 * i, 7 * i), u, u.ip, seed + day + u.upn))
-    for i, ip in enumerate(hire_ips):
-        sigs.append(signin("2026-04-2%dT09:4%d:31" % (3 + i, i), hire, ip, seed + "hire%d" % i))
+    sigs = office_week(seed, hire, hire_ips)
     made = frac7(items[0]["activityDateTime"])[:23] + "Z" if created else None
     return hire, made, {"directoryAudits.json": graph_page(items), "signins.json": signin_page(sigs)}
 
