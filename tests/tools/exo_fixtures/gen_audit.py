@@ -398,3 +398,20 @@ write(R, 'pos_graph_leaver_deleted_low', {'directoryAudits.json': graph_page(ite
       [{'severity': 'low', 'details': {'offboarding': True, 'users': [dict(
           LEAVER_ENTRY, disabled_at='2026-03-10T17:30:08.118Z', read_by_others_after=0,
           account_disabled_at='2026-03-10T17:29:51.522Z', account_disabled_by='tom.becker@' + D)]}}])
+
+# Graph: the leaver disabled by Tom, the licence then removed by group-based licensing (the
+# account taken out of the licence group): the licensing service is the actor, still a leaver's.
+GBL = ('0b6b5b8f-7ea6-4a2b-8bb4-4b06ea4f2b8e', 'Microsoft Azure AD Group-Based Licensing',
+       '6c1a2f0d-3e5b-4f7a-9c8d-2b1e0f4a7d93')
+items = [graph_audit('2026-03-10T17:31:02.2051133Z', 'Disable account', 'tom.becker', 'lucia.fernandez',
+                     [('AccountEnabled', '[true]', '[false]'),
+                      ('Included Updated Properties', None, '"AccountEnabled"'),
+                      ('TargetId.UserType', None, '"Member"')], OFFICE),
+         graph_audit('2026-03-10T17:52:44.7310958Z', 'Change user license', None, 'lucia.fernandez',
+                     [('AssignedLicense', entra_list([lic(*E5, [])]), '[]'),
+                      ('Included Updated Properties', None, '"AssignedLicense"'),
+                      ('TargetId.UserType', None, '"Member"')], app_actor=GBL)]
+items.sort(key=lambda x: x['activityDateTime'], reverse=True)
+write(R, 'pos_graph_leaver_licence_removed_by_group_based_licensing_low', {'directoryAudits.json': graph_page(items)},
+      [{'severity': 'low', 'summary_contains': 'the account had been disabled by tom.becker@contosodemo.onmicrosoft.com',
+        'details': {'offboarding': True, 'actor': 'Microsoft Azure AD Group-Based Licensing'}}])
