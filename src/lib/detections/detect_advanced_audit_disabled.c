@@ -922,21 +922,23 @@ static const struct account *leaver(struct m365_dctx *dc, struct state *s,
 }
 
 /* Publish who was given the leaver's mailbox, for the rule that judges reads in the window. */
-static void handed_over(struct m365_dctx *dc, struct state *s, const struct window *w)
+static void handed_over(struct m365_dctx *dc, const struct state *s, const struct window *w)
 {
     for (size_t i = 0; i < s->n_grants; i++) {
-        struct grant *g = &s->grants[i];
-        if (g->mailbox && !strchr(g->mailbox, '@')) {
-            const char *u = m365_exo_dir_resolve(&s->dir, dc, g->mailbox_ident);
-            g->mailbox = u ? u : g->mailbox;
-        }
-        if (g->grantee && !strchr(g->grantee, '@')) {
-            const char *u = m365_exo_dir_resolve(&s->dir, dc, g->grantee_ident);
-            g->grantee = u ? u : g->grantee;
-        }
+        const struct grant *g = &s->grants[i];
         if (g->mailbox && g->grantee && m365_ieq(g->mailbox, w->subject)) {
             m365_dctx_fact_handed_over(dc, w->subject, g->grantee, g->t);
         }
+    }
+}
+
+/* A grant's name the directory learnt only later: resolved once, at the end. */
+static void resolve_late(struct m365_dctx *dc, struct state *s, const char **name,
+                         const char *ident)
+{
+    if (*name && !strchr(*name, '@')) {
+        const char *u = m365_exo_dir_resolve(&s->dir, dc, ident);
+        *name = u ? u : *name;
     }
 }
 
@@ -962,6 +964,10 @@ static void finish(struct m365_dctx *dc, void *sv)
                 s->w[i].subject = u;
             }
         }
+    }
+    for (size_t i = 0; i < s->n_grants; i++) {
+        resolve_late(dc, s, &s->grants[i].mailbox, s->grants[i].mailbox_ident);
+        resolve_late(dc, s, &s->grants[i].grantee, s->grants[i].grantee_ident);
     }
     struct window **ws = malloc(s->n * sizeof(*ws));
     if (!ws) {
