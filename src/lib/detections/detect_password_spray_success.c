@@ -362,33 +362,32 @@ static void finish(struct m365_dctx *dc, void *sv)
     struct m365_map hits = {0};
     for (size_t i = 0; i < m365_spray_n_ok(s->sp); i++) {
         const struct m365_spray_ok *ok = m365_spray_ok_at(s->sp, i);
-        enum match bests[M365_SPRAY_OK_EV];
-        const struct m365_spray_campaign *bcs[M365_SPRAY_OK_EV];
-        bool tgs[M365_SPRAY_OK_EV], own = false;
+        /* Each sign-in's strongest tie, over every campaign. */
+        struct {
+            enum match m;
+            const struct m365_spray_campaign *cp;
+            bool targeted;
+        } tie[M365_SPRAY_OK_EV] = {{MATCH_NONE, NULL, false}};
+        bool own = false;
         for (uint8_t e = 0; e < ok->n_ev; e++) {
             struct m365_event buf;
             const struct m365_event *ev = m365_dctx_ref_at(dc, ok->ev[e], &buf);
-            bests[e] = MATCH_NONE;
-            bcs[e] = NULL;
-            tgs[e] = false;
             for (size_t ci = 0; ci < nc; ci++) {
                 const struct m365_spray_campaign *cp = m365_spray_campaign_at(s->sp, ci);
                 bool t = false;
                 enum match m = match_of(dc, s->sp, c, cp, ok, ev, &t);
-                if (m > bests[e]) {
-                    bests[e] = m;
-                    bcs[e] = cp;
-                    tgs[e] = t;
+                if (m > tie[e].m) {
+                    tie[e].m = m;
+                    tie[e].cp = cp;
+                    tie[e].targeted = t;
                 }
             }
-            own |= bests[e] == MATCH_OWN_DEVICE;
+            own |= tie[e].m == MATCH_OWN_DEVICE;
         }
         for (uint8_t e = 0; e < ok->n_ev; e++) {
-            struct m365_event buf;
-            const struct m365_event *ev = m365_dctx_ref_at(dc, ok->ev[e], &buf);
-            enum match best = bests[e];
-            const struct m365_spray_campaign *bc = bcs[e];
-            bool targeted = tgs[e];
+            enum match best = tie[e].m;
+            const struct m365_spray_campaign *bc = tie[e].cp;
+            bool targeted = tie[e].targeted;
             /* The account's own device signed in from this very address (its phone, with a
              * client used before the spray began): the address is the user's (home, or the
              * carrier's NAT), and sharing a /24 with a spraying address ties its other
@@ -399,6 +398,8 @@ static void finish(struct m365_dctx *dc, void *sv)
             if (best == MATCH_NONE) {
                 continue;
             }
+            struct m365_event buf;
+            const struct m365_event *ev = m365_dctx_ref_at(dc, ok->ev[e], &buf);
             struct hit *h = hit_of(&hits, ok->acct);
             if (!h) {
                 continue;
