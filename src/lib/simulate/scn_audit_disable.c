@@ -66,15 +66,11 @@ void sim_plan_audit_disable(struct sim *s, struct sim_rng *r, int64_t from, int6
                AU_CLAIM, true, ps);
     for (uint32_t i = 0; i < n; i++) {
         t += sim_range(r, 20, 90) * 1000;
-        struct sim_cmdlet *c = sim_cmdlet_new(&s->arena, "Add-MailboxPermission", admin, vps, 4);
+        const struct sim_user *v = &s->users[vip[i]];
+        struct sim_cmdlet *c = sim_cmdlet_full_access(&s->arena, admin, vps, v->upn, au->upn);
         if (!c) {
             return;
         }
-        const struct sim_user *v = &s->users[vip[i]];
-        c->params[0] = (struct sim_kv){"Identity", v->upn};
-        c->params[1] = (struct sim_kv){"User", au->upn};
-        c->params[2] = (struct sim_kv){"AccessRights", "FullAccess"};
-        c->params[3] = (struct sim_kv){"InheritanceType", "All"};
         c->object_id = sim_exo_object(s, &s->arena, v->nick);
         scn_cmdlet(s, r, g3, t, c);
         sim_truth_mailbox(s, g3, vip[i]);

@@ -668,6 +668,10 @@ struct sim_ev *sim_cmdlet_ev(struct sim *s, struct sim_ev *e, struct sim_rng *r,
                              struct sim_cmdlet *c);
 struct sim_cmdlet *sim_cmdlet_new(struct m365_arena *A, const char *op, uint32_t user, uint16_t ip,
                                   unsigned n_params);
+/* Add-MailboxPermission -Identity identity -User grantee -AccessRights FullAccess
+ * -InheritanceType All. */
+struct sim_cmdlet *sim_cmdlet_full_access(struct m365_arena *A, uint32_t user, uint16_t ip,
+                                          const char *identity, const char *grantee);
 
 /* Ground truth (sim_truth.c). */
 int32_t sim_truth_new(struct sim *s, bool attack, const char *scenario, const char *id,

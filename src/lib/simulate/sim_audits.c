@@ -733,6 +733,19 @@ struct sim_cmdlet *sim_cmdlet_new(struct m365_arena *A, const char *op, uint32_t
     return c;
 }
 
+struct sim_cmdlet *sim_cmdlet_full_access(struct m365_arena *A, uint32_t user, uint16_t ip,
+                                          const char *identity, const char *grantee)
+{
+    struct sim_cmdlet *c = sim_cmdlet_new(A, "Add-MailboxPermission", user, ip, 4);
+    if (c) {
+        c->params[0] = (struct sim_kv){"Identity", identity};
+        c->params[1] = (struct sim_kv){"User", grantee};
+        c->params[2] = (struct sim_kv){"AccessRights", "FullAccess"};
+        c->params[3] = (struct sim_kv){"InheritanceType", "All"};
+    }
+    return c;
+}
+
 struct sim_ev *sim_cmdlet_ev(struct sim *s, struct sim_ev *e, struct sim_rng *r, int64_t t,
                              struct sim_cmdlet *c)
 {

@@ -792,6 +792,15 @@ static struct sim_ev *audit(struct sim *s, struct sim_day *d, int64_t t, struct 
     return e;
 }
 
+static void exo_cmdlet(struct sim *s, struct sim_day *d, int64_t t, struct sim_cmdlet *c,
+                       int32_t gt)
+{
+    struct sim_ev *e = c ? sim_cmdlet_ev(s, sim_day_ev(s, d), &d->rng, t, c) : NULL;
+    if (e) {
+        e->gt = gt;
+    }
+}
+
 static uint64_t group_key(struct sim *s, const char *g)
 {
     return sim_str_hash(g) ^ sim_str_hash(s->tenant.id);
@@ -909,21 +918,12 @@ static void exo_system(struct sim *s, struct sim_day *d, int64_t t, int which)
         char g[37];
         sim_guid(sim_key(&d->rng), g);
         object = sim_aprintf(&d->arena, "SystemMailbox{%s}", g);
-        c = sim_cmdlet_new(&d->arena, "Add-MailboxPermission", SIM_NONE, SIM_NONE, 4);
-        if (c) {
-            c->params[0] = (struct sim_kv){"Identity", object};
-            c->params[1] = (struct sim_kv){"User", "NT AUTHORITY\\SYSTEM"};
-            c->params[2] = (struct sim_kv){"AccessRights", "FullAccess"};
-            c->params[3] = (struct sim_kv){"InheritanceType", "All"};
-        }
+        c = sim_cmdlet_full_access(&d->arena, SIM_NONE, SIM_NONE, object, "NT AUTHORITY\\SYSTEM");
     }
     if (c) {
         c->object_id = sim_exo_object(s, &d->arena, object);
-        struct sim_ev *e = sim_cmdlet_ev(s, sim_day_ev(s, d), &d->rng, t, c);
-        if (e) {
-            e->gt = s->nm[NM_EXOSYS];
-        }
     }
+    exo_cmdlet(s, d, t, c, s->nm[NM_EXOSYS]);
 }
 
 /* A new hire's first day. */
@@ -974,19 +974,12 @@ static void onboarding(struct sim *s, struct sim_day *d, uint32_t i)
                 continue;
             }
             t += sim_range(r, 30000, 300000);
-            struct sim_cmdlet *c = sim_cmdlet_new(&d->arena, "Add-MailboxPermission", a,
-                                                  au->office, 4);
+            struct sim_cmdlet *c =
+                sim_cmdlet_full_access(&d->arena, a, au->office, s->users[k].upn, u->upn);
             if (c) {
-                c->params[0] = (struct sim_kv){"Identity", s->users[k].upn};
-                c->params[1] = (struct sim_kv){"User", u->upn};
-                c->params[2] = (struct sim_kv){"AccessRights", "FullAccess"};
-                c->params[3] = (struct sim_kv){"InheritanceType", "All"};
                 c->object_id = sim_exo_object(s, &d->arena, s->users[k].nick);
-                struct sim_ev *e = sim_cmdlet_ev(s, sim_day_ev(s, d), r, t, c);
-                if (e) {
-                    e->gt = gt;
-                }
             }
+            exo_cmdlet(s, d, t, c, gt);
             break;
         }
     }
@@ -1016,11 +1009,8 @@ static void onboarding(struct sim *s, struct sim_day *d, uint32_t i)
         c->params[0] = (struct sim_kv){"Identity", u->id};
         c->params[1] = (struct sim_kv){"RetentionPolicy", "Default MRM Policy"};
         c->object_id = sim_exo_object(s, &d->arena, u->id);
-        struct sim_ev *e = sim_cmdlet_ev(s, sim_day_ev(s, d), r, t, c);
-        if (e) {
-            e->gt = gt;
-        }
     }
+    exo_cmdlet(s, d, t, c, gt);
     t += sim_range(r, 5000, 60000);
     c = sim_cmdlet_new(&d->arena, "Set-CASMailbox", SIM_NONE, SIM_NONE, 3);
     if (c) {
@@ -1028,11 +1018,8 @@ static void onboarding(struct sim *s, struct sim_day *d, uint32_t i)
         c->params[1] = (struct sim_kv){"PopEnabled", "False"};
         c->params[2] = (struct sim_kv){"ImapEnabled", "False"};
         c->object_id = sim_exo_object(s, &d->arena, u->id);
-        struct sim_ev *e = sim_cmdlet_ev(s, sim_day_ev(s, d), r, t, c);
-        if (e) {
-            e->gt = gt;
-        }
     }
+    exo_cmdlet(s, d, t, c, gt);
     /* First sign-in: with the pass, or told to enrol in MFA (50079); then registers the
      * Authenticator app and signs in with it. */
     t = sim_local(s, d->start, 9.0 + sim_unit(r));
@@ -1292,10 +1279,7 @@ static void calendar_grant(struct sim *s, struct sim_day *d)
         c->params[2] = (struct sim_kv){"AccessRights", "Editor"};
         c->params[3] = (struct sim_kv){"SharingPermissionFlags", "Delegate"};
         c->object_id = sim_aprintf(&d->arena, "%s:\\Calendar", b->upn);
-        struct sim_ev *e = sim_cmdlet_ev(s, sim_day_ev(s, d), &d->rng, t, c);
-        if (e) {
-            e->gt = s->nm[NM_DELEGATE];
-        }
+        exo_cmdlet(s, d, t, c, s->nm[NM_DELEGATE]);
     }
 }
 
@@ -1313,15 +1297,6 @@ static void blocked_imap(struct sim *s, struct sim_day *d)
         e->flags |= EVF_CA_BLOCK;
     }
     sim_truth_ip(s, s->nm[NM_IMAP], s->users[u].home);
-}
-
-static void exo_cmdlet(struct sim *s, struct sim_day *d, int64_t t, struct sim_cmdlet *c,
-                       int32_t gt)
-{
-    struct sim_ev *e = c ? sim_cmdlet_ev(s, sim_day_ev(s, d), &d->rng, t, c) : NULL;
-    if (e) {
-        e->gt = gt;
-    }
 }
 
 /* A leaver's last afternoon, from the administrator's desk: the account disabled, its sessions
@@ -1375,12 +1350,8 @@ static void offboarding(struct sim *s, struct sim_day *d)
     exo_cmdlet(s, d, t, c, gt);
     t += sim_range(r, 60000, 240000);
     int64_t t_perm = t;
-    c = sim_cmdlet_new(&d->arena, "Add-MailboxPermission", a, au->office, 4);
+    c = sim_cmdlet_full_access(&d->arena, a, au->office, lu->upn, mu->upn);
     if (c) {
-        c->params[0] = (struct sim_kv){"Identity", lu->upn};
-        c->params[1] = (struct sim_kv){"User", mu->upn};
-        c->params[2] = (struct sim_kv){"AccessRights", "FullAccess"};
-        c->params[3] = (struct sim_kv){"InheritanceType", "All"};
         c->object_id = sim_exo_object(s, &d->arena, lu->id);
     }
     exo_cmdlet(s, d, t, c, gt);
