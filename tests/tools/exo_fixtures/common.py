@@ -281,6 +281,27 @@ def purview_csv(recs):
     return out.getvalue()
 
 
+# The demo tenant's UAL UserLoggedIn, re-targeted by login().
+import copy as _copy
+import csv as _csv
+
+DEMO = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'examples', 'contoso-demo')
+_LOGIN = next(json.loads(r[5]) for r in _csv.reader(open(os.path.join(DEMO, 'purview', 'AuditLog_2026-03.csv'),
+                                                         newline='', encoding='utf-8'))
+              if len(r) > 5 and r[3] == 'UserLoggedIn')
+
+
+def login(t, who, ip):
+    """UAL UserLoggedIn (RecordType 15), the demo's record re-targeted."""
+    a = _copy.deepcopy(_LOGIN)
+    u = U.get(who, (rid(who + 'id', 'guid'), rid(who + 'puid')[:16].upper(), '1', who))
+    a.update({'CreationTime': t, 'Id': rid(t + who + ip, 'guid'), 'UserKey': u[0], 'UserId': upn(who),
+              'ClientIP': ip, 'ActorIpAddress': ip, 'InterSystemsId': rid(t + who + 'isi', 'guid'),
+              'IntraSystemId': rid(t + who + 'iai', 'guid'),
+              'Actor': [{'ID': u[0], 'Type': 0}, {'ID': upn(who), 'Type': 5}]})
+    return a
+
+
 def jsonl(recs):
     return ''.join(json.dumps(r, separators=(',', ':'), ensure_ascii=False) + '\n' for r in recs)
 

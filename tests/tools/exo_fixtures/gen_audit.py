@@ -259,24 +259,6 @@ HO = 'c1a7e2d4-5b39-4f60-9e8a-2d4f6b8c0a13'
 R2 = 'mailbox-access-after-audit-disabled'
 
 
-def aad_login(t, who, ip):
-    u = U[who]
-    return {'CreationTime': t, 'Id': rid(t + who + ip, 'guid'), 'Operation': 'UserLoggedIn',
-            'OrganizationId': T, 'RecordType': 15, 'ResultStatus': 'Success', 'UserKey': u[0],
-            'UserType': 0, 'Version': 1, 'Workload': 'AzureActiveDirectory', 'ClientIP': ip,
-            'ObjectId': '00000002-0000-0ff1-ce00-000000000000', 'UserId': upn(who),
-            'AzureActiveDirectoryEventType': 1,
-            'ExtendedProperties': [{'Name': 'ResultStatusDetail', 'Value': 'Success'},
-                                   {'Name': 'UserAgent', 'Value': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'},
-                                   {'Name': 'RequestType', 'Value': 'OAuth2:Authorize'}],
-            'ModifiedProperties': [], 'Actor': [{'ID': u[0], 'Type': 0}, {'ID': upn(who), 'Type': 5}],
-            'ActorContextId': T, 'ActorIpAddress': ip, 'InterSystemsId': rid(t + who + 'isi', 'guid'),
-            'IntraSystemId': rid(t + who + 'iai', 'guid'), 'SupportTicketId': '', 'Target': [
-                {'ID': '00000002-0000-0ff1-ce00-000000000000', 'Type': 0}],
-            'TargetContextId': T, 'ApplicationId': '4765445b-32c6-49b0-83e6-1d93765276ca',
-            'ErrorNumber': '0'}
-
-
 def enabled_prop(old, new):
     return [{'Name': 'AccountEnabled', 'NewValue': f'[\r\n  {new}\r\n]', 'OldValue': f'[\r\n  {old}\r\n]'},
             {'Name': 'Included Updated Properties', 'NewValue': 'AccountEnabled', 'OldValue': ''},
@@ -288,9 +270,9 @@ def offboarding(disable_at='2026-03-10T17:31:02', extra=()):
     for day in ('2026-03-09', '2026-03-10', '2026-03-11'):
         for i, w in enumerate(('dana.whitfield', 'priya.raman', 'ken.yamada', 'sarah.oneill', 'tom.becker',
                                'marcus.oyelaran')):
-            recs.append(aad_login(f'{day}T08:{10 + 4 * i:02d}:{7 * i:02d}', w, OFFICE))
+            recs.append(login(f'{day}T08:{10 + 4 * i:02d}:{7 * i:02d}', w, OFFICE))
         if day != '2026-03-11':
-            recs.append(aad_login(f'{day}T08:41:12', 'lucia.fernandez', OFFICE))
+            recs.append(login(f'{day}T08:41:12', 'lucia.fernandez', OFFICE))
             recs.append(mail_read(f'{day}T09:12:40', 'lucia.fernandez', 'lucia.fernandez', OFFICE, OWA, EXO_APP, 4))
     if disable_at:
         recs.append(aad_ual(disable_at, 'Disable account.', 'tom.becker', 'lucia.fernandez',

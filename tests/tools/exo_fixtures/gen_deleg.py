@@ -156,26 +156,8 @@ write(R, 'neg_realdata_lab_group_calendar', {}, [],
 #    gives Emily FullAccess on the support mailbox: an everyday grant made at the office, low.
 #    The same grant on the CFO's mailbox listed in --vip stays medium; the onboarding whose account
 #    signs in from an Azure VM the next morning stays high.
-import copy as _copy
-import csv as _csv
-
-DEMO = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'examples', 'contoso-demo')
-_LOGIN = next(json.loads(r[5]) for r in _csv.reader(open(os.path.join(DEMO, 'purview', 'AuditLog_2026-03.csv'),
-                                                         newline='', encoding='utf-8'))
-              if len(r) > 5 and r[3] == 'UserLoggedIn')
 U['nadia.cruz'] = ('5f0e9b1c-2d47-4a8e-b6c3-7e1d9a4f2c58', '1003200A1B2C3D21', '52216701', 'Nadia Cruz')
 OFFICE = '203.0.113.10'
-
-
-def login(t, who, ip):
-    """UAL UserLoggedIn (RecordType 15), the demo's record re-targeted."""
-    a = _copy.deepcopy(_LOGIN)
-    u = U.get(who, (rid(who + 'id', 'guid'), rid(who + 'puid')[:16].upper(), '1', who))
-    a.update({'CreationTime': t, 'Id': rid(t + who + ip, 'guid'), 'UserKey': u[0], 'UserId': upn(who),
-              'ClientIP': ip, 'ActorIpAddress': ip, 'InterSystemsId': rid(t + who + 'isi', 'guid'),
-              'IntraSystemId': rid(t + who + 'iai', 'guid'),
-              'Actor': [{'ID': u[0], 'Type': 0}, {'ID': upn(who), 'Type': 5}]})
-    return a
 
 
 def office_day(day):
