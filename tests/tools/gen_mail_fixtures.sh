@@ -194,6 +194,60 @@ cp "$T/$R/pos_ual_mailbox_silent/audit.jsonl" "$T/$R/neg_ual_owner_on_holiday/"
 gsi "$(uuid 14 2 1 1 1502)" 2026-03-02T13:05:00Z "marcus.oyelaran@$DOM" 2c9e7a41-5b3d-4f86-9e02-7d1c8b4a6f35 203.0.113.10 4765445b-32c6-49b0-83e6-1d93765276ca OfficeHome | page >"$T/$R/neg_ual_owner_on_holiday/signins.json"
 echo '{"rule":"mail-audit-stopped","findings":[]}' >"$T/$R/neg_ual_owner_on_holiday/expect.json"
 
+# A two-day export, too short for days of silence. Dana's mailbox logs all day on both days;
+# she signs in hourly (and once at night from her phone). Marcus signs in from 08:00 to 16:00 on
+# both days; his mailbox logs in each hour he signs in on the first morning, the last record at
+# 12:20, then nothing: not for the rest of that afternoon (one session) nor in the six hours he
+# works the next morning (a fresh session). Medium, on his own hours.
+# short_export CASE THROTTLED DAY2_AUDIT MARCUS_READ_HOURS DAY2_SIGNIN_HOURS
+short_export() {
+    reset $R "$1"
+    {
+        for d in 2 3; do
+            [ "$d" = 3 ] && [ "$3" = no ] && continue
+            for h in $(seq 7 22); do
+                mia "$(uuid 30 $d 0 $h $((3000 + d * 100 + h)))" "2026-03-0${d}T$(printf %02d $h):40:00" "${users[0]}@$DOM" 0 "${users[0]}@$DOM" 0 "" "" 203.0.113.10 "$OUTLOOK" Sync False '\Inbox' 0 0 ""
+            done
+        done
+        local last=${4##* }
+        for h in $4; do
+            local thr=False
+            [ "$h" = "$last" ] && thr=$2
+            mia "$(uuid 31 2 1 $h $((3100 + h)))" "2026-03-02T$(printf %02d $h):20:00" "${users[1]}@$DOM" 1 "${users[1]}@$DOM" 1 "" "" 203.0.113.10 "$OUTLOOK" Sync "$thr" '\Inbox' 0 0 ""
+        done
+    } >"$T/$R/$1/audit.jsonl"
+    {
+        for d in 2 3; do
+            gsi "$(uuid 32 $d 0 3 $((3200 + d)))" "2026-03-0${d}T03:05:00Z" "${users[0]}@$DOM" 7d1e5a92-3c48-4b06-8f21-9a4c6e0b3d57 198.51.100.23 27922004-5251-4030-b22d-91ecd9a37ea4 "Outlook Mobile"
+            for h in $(seq 7 22); do
+                gsi "$(uuid 33 $d 0 $h $((3300 + d * 100 + h)))" "2026-03-0${d}T$(printf %02d $h):05:00Z" "${users[0]}@$DOM" 7d1e5a92-3c48-4b06-8f21-9a4c6e0b3d57 203.0.113.10 d3590ed6-52b3-4102-aeff-aad2292ab01c "Microsoft Office"
+            done
+        done
+        for h in $(seq 8 16); do
+            gsi "$(uuid 34 2 1 $h $((3400 + h)))" "2026-03-02T$(printf %02d $h):05:00Z" "marcus.oyelaran@$DOM" 2c9e7a41-5b3d-4f86-9e02-7d1c8b4a6f35 203.0.113.10 d3590ed6-52b3-4102-aeff-aad2292ab01c "Microsoft Office"
+        done
+        for h in $5; do
+            gsi "$(uuid 34 3 1 $h $((3500 + h)))" "2026-03-03T$(printf %02d $h):05:00Z" "marcus.oyelaran@$DOM" 2c9e7a41-5b3d-4f86-9e02-7d1c8b4a6f35 203.0.113.10 d3590ed6-52b3-4102-aeff-aad2292ab01c "Microsoft Office"
+        done
+    } | jq -sc 'sort_by(.createdDateTime) | .[]' | page >"$T/$R/$1/signins.json"
+}
+short_export pos_ual_short_export_silent_next_morning False yes "8 9 10 11 12" "$(seq 8 13)"
+echo '{"rule":"mail-audit-stopped","findings":[{"severity":"medium","entities":{"mailboxes":["marcus.oyelaran@'$DOM'"]},"details":{"basis":"owner_hours","owner_hours_before":5,"owner_hours_before_with_records":5,"owner_hours_after_without_records":6,"throttled":false}}]}' >"$T/$R/pos_ual_short_export_silent_next_morning/expect.json"
+# The export cut at the end of the first day, his last record at 11:20: four quiet hours that
+# afternoon, in the session that read mail, are no silence.
+short_export neg_ual_short_export_rest_of_the_afternoon False yes "8 9 10 11" ""
+echo '{"rule":"mail-audit-stopped","findings":[]}' >"$T/$R/neg_ual_short_export_rest_of_the_afternoon/expect.json"
+# Marcus reads mail now and then (08:20 and 16:20 on the first day): six quiet hours the next
+# morning are what he does anyway.
+short_export neg_ual_short_export_owner_reads_mail_seldom False yes "8 16" "$(seq 8 13)"
+echo '{"rule":"mail-audit-stopped","findings":[]}' >"$T/$R/neg_ual_short_export_owner_reads_mail_seldom/expect.json"
+# His last record says the mailbox was throttled: Exchange logs nothing for it for 24 hours.
+short_export neg_ual_short_export_throttled True yes "8 9 10 11 12" "$(seq 8 13)"
+echo '{"rule":"mail-audit-stopped","findings":[]}' >"$T/$R/neg_ual_short_export_throttled/expect.json"
+# The audit log was exported a day before the sign-ins: no mailbox logs on the second day.
+short_export neg_ual_short_export_audit_log_ends_first "False" no "8 9 10 11 12" "$(seq 8 13)"
+echo '{"rule":"mail-audit-stopped","findings":[]}' >"$T/$R/neg_ual_short_export_audit_log_ends_first/expect.json"
+
 # ---- mailbox-access-after-audit-disabled ------------------------------------------------------
 R=mailbox-access-after-audit-disabled
 # After Marcus's mailbox goes silent, Marcus "signs in" to Exchange Online from a network he
