@@ -73,17 +73,19 @@ expect_eq "anonymised ids: the same steps missed" \
 run_case 14 ual-jsonl
 # A tenant of 70: an IT hire onboarded with a role and the support mailbox, and a leaver
 # offboarded (disabled, mailbox handed to the manager, every licence removed, the manager's first
-# read logged after). The leaver's licence removal is reported, at low, as an offboarding.
-USERS=70 run_case 15 mixed
+# read logged after). The leaver's licence removal is reported, at low, as an offboarding. (The
+# seed is one where another admin than the hijacked one offboards: findings are per actor, and
+# the hijacked admin's would be critical with the leaver in it.)
+USERS=70 run_case 18 mixed
 expect_eq "the 70-user tenant has a leaver" \
     "$(jq '[.near_misses[] | select(.id == "leaver-offboarding")] | length' \
-        "$WORK/s15-mixed/ground-truth.json")" 1
+        "$WORK/s18-mixed/ground-truth.json")" 1
 leaver=$(jq -r '.near_misses[] | select(.id == "leaver-offboarding") | .entities.mailboxes[0]' \
-    "$WORK/s15-mixed/ground-truth.json")
+    "$WORK/s18-mixed/ground-truth.json")
 expect_eq "the leaver's licence removal: low, an offboarding" \
     "$(jq -r --arg m "$leaver" '[.findings[] | select(.rule == "advanced-audit-disabled" and
         (.entities.mailboxes | index($m)))] | map(.severity + " " + (.details.offboarding |
-        tostring)) | join(",")' "$WORK/s15-mixed.json")" "low true"
+        tostring)) | join(",")' "$WORK/s18-mixed.json")" "low true"
 
 echo "recall $found/$steps = $(awk -v a=$found -v b=$steps 'BEGIN { printf "%.3f", a / b }')"
 echo "exposure $named_boxes/$read_boxes mailboxes the attack read, named"

@@ -203,6 +203,7 @@ struct sim_user {
     int64_t created;                /* account creation time */
     int64_t start;                  /* first day of activity (new hires) */
     int64_t last_signin_before;     /* last successful sign-in before the window (0: never) */
+    int64_t audit_on;               /* MailItemsAccessed logged from this time (an upgrade) */
     int64_t audit_off;              /* MailItemsAccessed no longer logged from this time */
     int64_t disabled_at;            /* a leaver's account is disabled from this time */
     int64_t travel_from, travel_to;
@@ -505,6 +506,7 @@ struct sim_grant {
 
 struct sim_plan {
     int64_t rotation, appreg, reply, consent, role, licence, calendar, imap, exosys[2], leaver;
+    int64_t licence_at; /* when the licence change is made */
     uint32_t consent_user, role_user, licence_user, imap_user;
     uint32_t leaver_user, manager; /* the leaver's mailbox goes to the manager */
     uint16_t explorer, reporting; /* apps: Graph Explorer, the admin's new app */

@@ -198,6 +198,14 @@ void sim_background_prepare(struct sim *s)
     p->role_user = bg_pick(s, &r, (1u << R_SECANALYST) | (1u << R_HELPDESK));
     p->licence_user = bg_pick(s, &r, (1u << R_STAFF));
     p->imap_user = bg_pick(s, &r, (1u << R_STAFF) | (1u << R_EXEC));
+    /* The change's time, drawn apart: an E3 mailbox upgraded to E5 logs from an hour or two
+     * after it, whichever part of the day is generated first. */
+    struct sim_rng lr;
+    sim_rng_seed(&lr, s->opt->seed, 0x6c6963656e6365ull);
+    p->licence_at = sim_local(s, p->licence, 10.0 + 5.0 * sim_unit(&lr));
+    if (p->licence_user != SIM_NONE && s->users[p->licence_user].lic == LIC_E3) {
+        s->users[p->licence_user].audit_on = p->licence_at + sim_range(&lr, 60, 150) * SIM_MIN_MS;
+    }
     p->explorer = sim_app_add(s, "de8bc8b5-d9f9-48b1-a8ad-b748da725064", "Graph Explorer",
                               APPK_FIRST_PARTY, "f8cdef31-a31e-4b4a-93e4-5f571e91255a", &r);
     p->reporting =
@@ -323,7 +331,15 @@ static bool person(const struct sim_user *u)
 static bool mail_audited(const struct sim *s, uint32_t owner, int64_t t)
 {
     const struct sim_user *o = &s->users[owner];
-    return o->lic == LIC_E5 && t < o->audit_off;
+    return (o->lic == LIC_E5 || o->audit_on != INT64_MIN) && t >= o->audit_on &&
+           t < o->audit_off;
+}
+
+/* E5 on this day: licensed so, or upgraded during it (the licence change may be generated
+ * after the user's day). */
+static bool e5_on(const struct sim_user *u, const struct sim_day *d)
+{
+    return u->lic == LIC_E5 || (u->audit_on != INT64_MIN && u->audit_on < d->start + SIM_DAY_MS);
 }
 
 static uint32_t pick_admin(struct sim *s, struct sim_rng *r)
@@ -516,7 +532,7 @@ static void user_day(struct sim *s, struct sim_day *d, uint32_t i, bool work)
             uint16_t ip = mob_ip != SIM_NONE ? mob_ip : sim_chance(r, 0.5) ? u->home : u->carrier;
             signin(s, d, t, i, A_OUTLOOK_MOBILE, A_EXO, ip, 0, SC_MOBILE_DESKTOP, u->mob,
                    AU_CLAIM_SINGLE, false, sim_key(r));
-            if (u->lic == LIC_E5 && sim_chance(r, 0.6)) {
+            if (e5_on(u, d) && sim_chance(r, 0.6)) {
                 /* One draw per statement: argument order is unspecified in C, and the output
                  * must not depend on the compiler. */
                 int64_t tm = t + sim_range(r, 5000, 90000);
@@ -615,7 +631,7 @@ static void user_day(struct sim *s, struct sim_day *d, uint32_t i, bool work)
     }
 
     /* Mailbox: Outlook syncs, OWA reads, phones; sent mail, deletions. */
-    if (u->lic == LIC_E5) {
+    if (e5_on(u, d)) {
         unsigned n = amount(s, r, 2, 6);
         for (unsigned k = 0; k < n; k++) {
             mail(s, d, within(r, t, t1), i, i, MC_RPC, ip, false, 0, -1, 0);
@@ -1233,12 +1249,12 @@ static void licence_change(struct sim *s, struct sim_day *d)
     }
     struct sim_user *us = &s->users[u];
     const struct sim_user *au = &s->users[a];
-    int64_t t = sim_local(s, d->start, 10.0 + 5.0 * sim_unit(r));
+    int64_t t = s->plan.licence_at;
     admin_signin(s, d, a, t - sim_range(r, 60000, 600000), A_AZURE_PORTAL, A_AZURE_MGMT);
     const char *old = sim_licence_json(s, us->lic, "YAMMER_ENTERPRISE");
     const char *nw;
     if (us->lic == LIC_E3) {
-        /* An upgrade: the mailbox starts logging MailItemsAccessed. */
+        /* An upgrade: the mailbox starts logging MailItemsAccessed (audit_on, planned). */
         us->lic = LIC_E5;
         nw = sim_licence_json(s, LIC_E5, "YAMMER_ENTERPRISE");
     } else {

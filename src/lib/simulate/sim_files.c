@@ -1114,8 +1114,9 @@ int sim_write_day(struct sim *s, struct sim_day *d, struct sim_ev **evs, uint32_
                 s->truth[e->gt].planned++;
             }
         }
-        if (e->type == EV_MAIL && (e->owner >= s->n_users || s->users[e->owner].lic != LIC_E5 ||
-                                   e->t >= s->users[e->owner].audit_off)) {
+        if (e->type == EV_MAIL &&
+            (e->owner >= s->n_users || s->users[e->owner].lic != LIC_E5 ||
+             e->t < s->users[e->owner].audit_on || e->t >= s->users[e->owner].audit_off)) {
             e->stream = ST__N; /* no MailItemsAccessed: no E5 audit for this mailbox */
             continue;
         }

@@ -534,6 +534,7 @@ uint32_t sim_user_add(struct sim *s, const char *nick, const char *display, uint
     u->lic = lic;
     u->enabled = true;
     u->boss = SIM_NONE;
+    u->audit_on = INT64_MIN;
     u->audit_off = INT64_MAX;
     u->disabled_at = INT64_MAX;
     u->travel_from = u->travel_to = INT64_MAX;
