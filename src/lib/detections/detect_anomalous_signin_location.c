@@ -1251,15 +1251,16 @@ static bool someone_was_in(const struct state *s, const struct user *u, const ch
 
 /* A country new to the tenant in a user's first days, with no baseline of the user's to say
  * how they travel, is kept in the shape of a session replayed there: the user signs in from
- * elsewhere again within stay_span (a traveller is away longer), and, now all sign-ins are in,
- * nobody of the tenant lives there (an office abroad that signs in later in the evidence). */
+ * elsewhere again, within stay_span or after a single sign-in there (a traveller is away
+ * longer, and signs in where they are more than once), and, now all sign-ins are in, nobody of
+ * the tenant lives there (an office abroad that signs in later in the evidence). */
 static void judge_first_days(const struct cfg *c, const struct state *s, struct user *u)
 {
     uint32_t kept = 0;
     for (uint32_t i = 0; i < u->n_novel; i++) {
         const struct novel *n = &u->novel[i];
-        if (n->first_days && (!n->stay_over || n->stay_end - n->stay_first >= c->stay_span ||
-                              someone_lives_in(s, u, n->country))) {
+        bool away = n->stay_end - n->stay_first >= c->stay_span && n->stay_n > 1;
+        if (n->first_days && (!n->stay_over || away || someone_lives_in(s, u, n->country))) {
             u->total_novel--;
             u->new_countries--;
             continue;
@@ -1410,7 +1411,8 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "a token made elsewhere (a stolen session); never a stay. And, in the user's "
                 "first days (no baseline of their own yet, the tenant's there), a country no "
                 "account of the tenant signs in from, when the user signs in from elsewhere "
-                "again within `stay_span` (a session replayed between their own days).",
+                "again within `stay_span`, or later after that one sign-in alone there (a "
+                "session replayed between their own days, or before their weekend).",
             .needs = "interactive sign-in logs with locations (Entra sign-ins, or UAL sign-ins "
                      "with --geo-db; ASNs from the Graph beta / SigninLogs records or --asn-db)",
             .blind_spots =
@@ -1418,7 +1420,8 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "new-location finding (travel and bursts are still checked), unless it is a "
                 "dormant account first seen in a country new to the tenant, a session carried "
                 "to another device, or a country new to the tenant between the user's own "
-                "sign-ins elsewhere within `stay_span`. An attacker's browser matching the "
+                "sign-ins elsewhere (within `stay_span`, or after one sign-in there). An "
+                "attacker's browser matching the "
                 "user's system and browser at the same or a later version is not told apart "
                 "from the user's own. Geolocation is Microsoft's, from the logs (or --geo-db's "
                 "for records without one), and is "

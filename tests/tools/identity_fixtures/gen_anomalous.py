@@ -938,3 +938,24 @@ write(ROOT + '/pos_graph_office_then_an_address_new_far_away', {
                             'entities_absent': {'ips': [OFFICE_POOL[0][0]]},
                             'details': {'counts': {'new_locations': 0, 'impossible_travel': 1,
                                                    'ip_bursts': 0}}}])})
+
+# AQ. A session replayed abroad on a Friday evening in the user's first days: Ken's sign-ins
+# begin on Monday 2026-02-23 (Dana's and Marcus's with the export, on the 20th); on Friday the
+# 27th, at 18:48 in Boston, his phished session signs in once from London, and Ken himself does
+# not sign in again before Monday. A traveller is away longer and signs in where he is more than
+# once (Tom, case AO); one sign-in and then the weekend is the session's shape. It was dropped as
+# a traveller's before, for Ken was not seen elsewhere within stay_span.
+seed('anom-AQ')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 12)
+sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 12)
+sig += routine('ken.yamada', 'ken', T('2026-02-23T13:40:00'), 5)
+sig += [signin(T('2026-02-27T23:48:31'), 'ken.yamada', BT_LONDON, app='owa', ua=UA_ATTACK, dev=ATTACK_DEV)]
+sig += routine('ken.yamada', 'ken', T('2026-03-02T13:40:00'), 3)
+write(ROOT + '/pos_graph_first_days_session_replayed_abroad_before_a_weekend', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'],
+                                         'ips': [BT_LONDON[0]]},
+                            'summary_contains': 'in the user\'s first days in the evidence',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0,
+                                                   'ip_bursts': 0}}}])})
