@@ -233,6 +233,20 @@ short_export() {
 }
 short_export pos_ual_short_export_silent_next_morning False yes "8 9 10 11 12" "$(seq 8 13)"
 echo '{"rule":"mail-audit-stopped","findings":[{"severity":"medium","entities":{"mailboxes":["marcus.oyelaran@'$DOM'"]},"details":{"basis":"owner_hours","owner_hours_before":5,"owner_hours_before_with_records":5,"owner_hours_after_without_records":6,"throttled":false}}]}' >"$T/$R/pos_ual_short_export_silent_next_morning/expect.json"
+# The same, Marcus's phone refreshing its token every hour through the night (non-interactive
+# sign-ins): no six hours without a sign-in, but the night's refreshes begin no working session;
+# his first interactive sign-in the next morning does.
+short_export pos_ual_short_export_phone_refreshing_all_night False yes "8 9 10 11 12" "$(seq 8 13)"
+{
+    jq -c '.value[]' "$T/$R/pos_ual_short_export_phone_refreshing_all_night/signins.json"
+    for h in $(seq 17 31); do
+        d=$((2 + h / 24)); hh=$((h % 24))
+        gsi "$(uuid 35 $d 1 $hh $((3600 + h)))" "2026-03-0${d}T$(printf %02d $hh):47:00Z" "marcus.oyelaran@$DOM" 2c9e7a41-5b3d-4f86-9e02-7d1c8b4a6f35 198.51.100.41 27922004-5251-4030-b22d-91ecd9a37ea4 "Outlook Mobile" |
+            jq -c '.isInteractive=false | .signInEventTypes=["nonInteractiveUser"] | .clientAppUsed="Mobile Apps and Desktop clients"'
+    done
+} | jq -sc 'sort_by(.createdDateTime) | .[]' | page >"$T/$R/pos_ual_short_export_phone_refreshing_all_night/signins.new"
+mv "$T/$R/pos_ual_short_export_phone_refreshing_all_night/signins.new" "$T/$R/pos_ual_short_export_phone_refreshing_all_night/signins.json"
+cp "$T/$R/pos_ual_short_export_silent_next_morning/expect.json" "$T/$R/pos_ual_short_export_phone_refreshing_all_night/"
 # The export cut at the end of the first day, his last record at 11:20: four quiet hours that
 # afternoon, in the session that read mail, are no silence.
 short_export neg_ual_short_export_rest_of_the_afternoon False yes "8 9 10 11" ""

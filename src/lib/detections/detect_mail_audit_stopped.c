@@ -53,6 +53,12 @@ struct hours {
     uint32_t n, cap;
 };
 
+/* A user's hours with a successful sign-in; typed: those with one not known to be a token
+ * refresh (a phone refreshing through the night begins no working session). */
+struct owner {
+    struct hours all, typed;
+};
+
 struct box {
     const char *mailbox;
     int64_t last_day, last_time;
@@ -68,7 +74,7 @@ struct box {
 struct state {
     struct m365_map boxes;  /* mailbox -> struct box */
     struct m365_map signins; /* upn -> m365_ev_ref of the latest successful sign-in */
-    struct m365_map owner_hours; /* upn -> struct hours with a successful sign-in */
+    struct m365_map owners;  /* upn -> struct owner */
     int64_t *tenant_days;   /* distinct days with any MailItemsAccessed record */
     size_t n_days, cap_days;
     struct hours tenant_hours;  /* hours with any record */
@@ -163,10 +169,13 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             if (slot) {
                 *slot = (void *)(uintptr_t)m365_ev_ref(ev);
             }
-            struct hours *oh =
-                m365_map_obtain(&s->owner_hours, ev->actor_upn, NULL, sizeof(*oh), NULL);
-            if (oh) {
-                hours_add(oh, (uint32_t)(ev->time_ms / HOUR));
+            struct owner *o = m365_map_obtain(&s->owners, ev->actor_upn, NULL, sizeof(*o), NULL);
+            if (o) {
+                uint32_t h = (uint32_t)(ev->time_ms / HOUR);
+                hours_add(&o->all, h);
+                if (ev->is_interactive != 0) {
+                    hours_add(&o->typed, h);
+                }
             }
         }
         return;
@@ -217,7 +226,7 @@ struct quiet {
     double rate, chance;
 };
 
-static void count_hours(const struct state *s, const struct box *b, const struct hours *oh,
+static void count_hours(const struct state *s, const struct box *b, const struct owner *o,
                         struct quiet *q)
 {
     uint32_t first = b->hours.h[0], last = b->hours.h[b->hours.n - 1];
@@ -225,11 +234,16 @@ static void count_hours(const struct state *s, const struct box *b, const struct
      * hold reads whose records are late. */
     uint32_t skip = b->throttled ? 24 : 1;
     *q = (struct quiet){0, 0, 0, 0, 0, 0.0, 1.0};
-    uint32_t session = 0;
-    for (uint32_t i = 0; i < oh->n; i++) {
-        uint32_t h = oh->h[i];
-        if (!i || h - oh->h[i - 1] >= SESSION_GAP) {
-            session = h;
+    const struct hours *ty = &o->typed;
+    uint32_t session = 0, k = 0;
+    for (uint32_t i = 0; i < o->all.n; i++) {
+        uint32_t h = o->all.h[i];
+        /* The session an hour is in begins at the latest typed hour up to it that follows
+         * SESSION_GAP hours without one. */
+        for (; k < ty->n && ty->h[k] <= h; k++) {
+            if (!k || ty->h[k] - ty->h[k - 1] >= SESSION_GAP) {
+                session = ty->h[k];
+            }
         }
         if (h < first) {
             continue;
@@ -315,10 +329,10 @@ static void finish(struct m365_dctx *dc, void *sv)
     M365_MAP_EACH(&s->boxes, slot)
     {
         const struct box *b = slot->val;
-        const struct hours *oh = m365_map_get(&s->owner_hours, b->mailbox, NULL);
-        if (oh && b->hours.n) {
+        const struct owner *o = m365_map_get(&s->owners, b->mailbox, NULL);
+        if (o && b->hours.n) {
             struct quiet q;
-            count_hours(s, b, oh, &q);
+            count_hours(s, b, o, &q);
             all_before += q.before;
             all_hits += q.hits;
         }
@@ -347,12 +361,12 @@ static void finish(struct m365_dctx *dc, void *sv)
         }
         /* A shorter silence: the owner's signed-in hours since, in fresh sessions, with other
          * mailboxes logging around them. */
-        const struct hours *oh = m365_map_get(&s->owner_hours, b->mailbox, NULL);
-        if (!oh || !b->hours.n) {
+        const struct owner *o = m365_map_get(&s->owners, b->mailbox, NULL);
+        if (!o || !b->hours.n) {
             continue;
         }
         struct quiet q;
-        count_hours(s, b, oh, &q);
+        count_hours(s, b, o, &q);
         if (!q.before || q.after < c->hours_after) {
             continue;
         }
@@ -374,12 +388,14 @@ static void free_state(void *sv)
     }
     m365_map_free(&s->boxes);
     m365_map_free(&s->signins);
-    M365_MAP_EACH(&s->owner_hours, slot)
+    M365_MAP_EACH(&s->owners, slot)
     {
-        free(((struct hours *)slot->val)->h);
-        free(slot->val);
+        struct owner *o = slot->val;
+        free(o->all.h);
+        free(o->typed.h);
+        free(o);
     }
-    m365_map_free(&s->owner_hours);
+    m365_map_free(&s->owners);
     free(s->tenant_days);
     free(s->tenant_hours.h);
     free(s->tenant_boxes);
