@@ -78,8 +78,6 @@ struct state {
     int64_t *tenant_days;   /* distinct days with any MailItemsAccessed record */
     size_t n_days, cap_days;
     struct hours tenant_hours;  /* hours with any record */
-    uint32_t *tenant_boxes;     /* per tenant hour: mailboxes with a record in it */
-    uint32_t cap_boxes;
 };
 
 /* Appends an hour unless it is the latest one; false when out of memory. */
@@ -120,29 +118,6 @@ static bool hours_near(const struct hours *hs, uint32_t h)
 {
     uint32_t i = hours_find(hs, h ? h - 1 : 0);
     return i < hs->n && hs->h[i] <= h + 1;
-}
-
-/* Counts one more mailbox logging in hour h (each mailbox once per hour, in time order). */
-static void tenant_hour_add(struct state *s, uint32_t h)
-{
-    struct hours *th = &s->tenant_hours;
-    bool fresh = !th->n || th->h[th->n - 1] != h;
-    if (!hours_add(th, h)) {
-        return;
-    }
-    if (th->cap > s->cap_boxes) {
-        uint32_t *nb = realloc(s->tenant_boxes, th->cap * sizeof(*nb));
-        if (!nb) {
-            th->n -= fresh;
-            return;
-        }
-        s->tenant_boxes = nb;
-        s->cap_boxes = th->cap;
-    }
-    if (fresh) {
-        s->tenant_boxes[th->n - 1] = 0;
-    }
-    s->tenant_boxes[th->n - 1]++;
 }
 
 static struct box *box_of(struct state *s, const char *mb)
@@ -207,9 +182,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     b->last_time = ev->time_ms;
     b->throttled |= ev->mail->is_throttled == 1;
     uint32_t hour = (uint32_t)(ev->time_ms / HOUR);
-    if ((!b->hours.n || b->hours.h[b->hours.n - 1] != hour) && hours_add(&b->hours, hour)) {
-        tenant_hour_add(s, hour);
-    }
+    hours_add(&b->hours, hour);
+    hours_add(&s->tenant_hours, hour);
     if (b->n_last == MAX_EV) {
         memmove(b->last_ev, b->last_ev + 1, (MAX_EV - 1) * sizeof(*b->last_ev));
         b->n_last--;
@@ -219,7 +193,8 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 
 /* The owner's signed-in hours against a mailbox's records: before its last record (from its
  * first on), and after it, in sessions begun after it, with other mailboxes logging within
- * an hour. */
+ * an hour (any record then is another mailbox's: this one's stopped more than an hour
+ * before). */
 struct quiet {
     uint32_t before, hits, after;
     int64_t first_after, last_after;
@@ -398,7 +373,6 @@ static void free_state(void *sv)
     m365_map_free(&s->owners);
     free(s->tenant_days);
     free(s->tenant_hours.h);
-    free(s->tenant_boxes);
 }
 
 static const char *const techniques[] = {"T1562.008", NULL};
