@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # m365hunt simulate: every scenario, over two seeds and two format choices, reads back with no
 # skipped record and exact accounting; the same options give the same bytes; the ground truth's
-# evidence times are the records' times; usage errors exit 2.
+# evidence times are the records' times; an upgraded mailbox logs from its upgrade on; usage
+# errors exit 2.
 source "$(dirname "$0")/common.bash" "$@"
 
 run() { "$BIN" "$@" >"$WORK/out" 2>"$WORK/err"; RC=$?; }
@@ -134,6 +135,31 @@ expect_eq "Graph requests read" \
     "$(jq '[.evidence.files[] | select(.path | test("MicrosoftGraphActivityLogs")) | .parsed] | add > 100' "$WORK/graph.json")" true
 expect_eq "reads in the unauditable window counted from the Graph activity log" \
     "$(jq '[.findings[] | select(.rule == "mailbox-access-after-audit-disabled") | .details.graph_reads] | max > 0' "$WORK/graph.json")" true
+
+# An E3 mailbox upgraded to E5 logs MailItemsAccessed from the upgrade on, whichever part of
+# the day the simulator writes first (seed 4: the licence-changes near miss is an upgrade).
+run simulate -q --out "$WORK/up" --seed 4 --users 30 --days 5 --formats ual-jsonl
+expect_eq "simulate the upgrade" "$RC" 0
+cat "$WORK"/up/ual/*.jsonl >"$WORK/up.jsonl"
+up=$(jq -r 'select(.Operation == "Change user license." and
+        ([.ModifiedProperties[] | select(.Name == "AssignedLicense") | .OldValue] | tostring |
+         test("SPE_E3"))) | [.CreationTime, (.Target[] | select(.ID | test("@")) | .ID)] | @tsv' \
+    "$WORK/up.jsonl")
+expect_eq "one upgrade" "$(echo "$up" | grep -c .)" 1
+read -r up_at up_user <<<"$up"
+expect_eq "the upgraded mailbox logs nothing before the upgrade" \
+    "$(jq -r --arg u "$up_user" --arg t "$up_at" 'select(.Operation == "MailItemsAccessed" and
+        (.MailboxOwnerUPN | ascii_downcase) == ($u | ascii_downcase) and .CreationTime < $t)' \
+        "$WORK/up.jsonl" | grep -c .)" 0
+# The owner's own reads in the 12 hours after it: none when the user's day was written before
+# the change, still E3.
+expect_eq "the upgraded mailbox logs its owner's reads the same day" \
+    "$(jq -r --arg u "$up_user" --arg t "$up_at" 'select(.Operation == "MailItemsAccessed" and
+        (.MailboxOwnerUPN | ascii_downcase) == ($u | ascii_downcase) and
+        (.UserId | ascii_downcase) == ($u | ascii_downcase) and .CreationTime > $t and
+        ((.CreationTime + "Z" | fromdate) - ($t + "Z" | fromdate)) < 43200)' "$WORK/up.jsonl" |
+        grep -c . | awk '{ print ($1 > 5) }')" 1
+rm -rf "$WORK/up" "$WORK/up.jsonl"
 
 expect_eq "--formats ual-json: the streams it cannot hold are named" \
     "$(jq -c '[.streams[] | select(.written | not) | .name]' "$WORK/size/ground-truth.json")" \
