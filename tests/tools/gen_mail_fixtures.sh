@@ -247,6 +247,19 @@ short_export pos_ual_short_export_phone_refreshing_all_night False yes "8 9 10 1
 } | jq -sc 'sort_by(.createdDateTime) | .[]' | page >"$T/$R/pos_ual_short_export_phone_refreshing_all_night/signins.new"
 mv "$T/$R/pos_ual_short_export_phone_refreshing_all_night/signins.new" "$T/$R/pos_ual_short_export_phone_refreshing_all_night/signins.json"
 cp "$T/$R/pos_ual_short_export_silent_next_morning/expect.json" "$T/$R/pos_ual_short_export_phone_refreshing_all_night/"
+# An administrator's next day: one morning hour of portal work, then only her phone refreshing
+# its token in the evening, ten hours and more after, reading no mail. The phone on its own is
+# not the owner at work: one quiet hour, no finding.
+short_export neg_ual_short_export_admin_morning_then_phone_only False yes "8 9 10 11 12" "9"
+{
+    jq -c '.value[]' "$T/$R/neg_ual_short_export_admin_morning_then_phone_only/signins.json"
+    for h in 19 20 21 22; do
+        gsi "$(uuid 36 3 1 $h $((3700 + h)))" "2026-03-03T$h:12:00Z" "marcus.oyelaran@$DOM" 2c9e7a41-5b3d-4f86-9e02-7d1c8b4a6f35 198.51.100.41 27922004-5251-4030-b22d-91ecd9a37ea4 "Outlook Mobile" |
+            jq -c '.isInteractive=false | .signInEventTypes=["nonInteractiveUser"] | .clientAppUsed="Mobile Apps and Desktop clients"'
+    done
+} | jq -sc 'sort_by(.createdDateTime) | .[]' | page >"$T/$R/neg_ual_short_export_admin_morning_then_phone_only/signins.new"
+mv "$T/$R/neg_ual_short_export_admin_morning_then_phone_only/signins.new" "$T/$R/neg_ual_short_export_admin_morning_then_phone_only/signins.json"
+echo '{"rule":"mail-audit-stopped","findings":[]}' >"$T/$R/neg_ual_short_export_admin_morning_then_phone_only/expect.json"
 # The export cut at the end of the first day, his last record at 11:20: four quiet hours that
 # afternoon, in the session that read mail, are no silence.
 short_export neg_ual_short_export_rest_of_the_afternoon False yes "8 9 10 11" ""

@@ -46,6 +46,7 @@ static const struct m365_param_def params[] = {
  * begun after the last record count: the rest of an afternoon with no mail read is no
  * silence, a fresh day of work with none is. */
 #define SESSION_GAP 6u
+#define WORKDAY 10u
 
 /* Distinct hours (since the epoch) in time order. */
 struct hours {
@@ -220,7 +221,9 @@ static void count_hours(const struct state *s, const struct box *b, const struct
                 session = ty->h[k];
             }
         }
-        if (h < first) {
+        /* A refresh a working day or more after the owner's latest typed sign-in is a device
+         * on its own (a phone in the evening, reading mail or not), not the owner at work. */
+        if (h < first || !k || h - ty->h[k - 1] >= WORKDAY) {
             continue;
         }
         if (h <= last) {
