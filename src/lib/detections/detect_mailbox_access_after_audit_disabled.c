@@ -353,8 +353,13 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
                 } else if (handed_reader(w, ev, ev->actor_upn)) {
                     w->handed_reads++;
                 } else {
-                    w->reads++; /* logged before the change took effect */
-                    note(dc, w, ev, true);
+                    /* Logged before the change took effect. A read from the office others
+                     * sign in from names its reader, not the office: an incident would take
+                     * every colleague's read from there for the attacker's. */
+                    const char *net = ev->ip ? m365_dctx_ipinfo(dc, ev->ip)->prefix : NULL;
+                    w->reads++;
+                    note(dc, w, ev,
+                         !net || !m365_id_shared_by_others(&s->shared, net, ev->actor_upn));
                     continue;
                 }
             }

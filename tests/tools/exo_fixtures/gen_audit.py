@@ -343,8 +343,11 @@ write(R, 'pos_ual_leaver_enabled_again_critical', {'audit.jsonl': jsonl(recs)},
         'details': {'users': [dict(LEAVER_ENTRY, read_by_others_after=2,
                                    first_read_after='2026-03-11T09:02:10.000Z',
                                    first_reader='marcus.oyelaran@' + D, read_by_grantees_after=2)]}}])
+# The manager read it from the office, where his colleagues sign in too: he is named, the
+# office's address is not (an incident would take every colleague's read from there).
 write(R2, 'pos_ual_leaver_enabled_again', {'audit.jsonl': jsonl(recs)},
       [{'severity': 'critical', 'entities': {'users': ['marcus.oyelaran@' + D]},
+        'entities_absent': {'ips': [OFFICE]},
         'details': {'reads_still_logged': 2}}])
 
 # ...disabled only three days after the licence went (no reads): high, no leaver.
