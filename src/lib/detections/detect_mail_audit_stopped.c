@@ -62,23 +62,18 @@ struct owner {
 
 struct box {
     const char *mailbox;
-    int64_t last_day, last_time;
-    uint32_t days;
+    int64_t last_time;
     struct hours hours; /* hours with a record */
     bool throttled;     /* Exchange stops logging a throttled mailbox for 24 h */
     uint32_t last_ev[MAX_EV]; /* m365_ev_ref of the latest records, for evidence */
     uint32_t n_last;
-    int64_t owner_last_signin;
-    const struct m365_event *signin;
 };
 
 struct state {
     struct m365_map boxes;  /* mailbox -> struct box */
     struct m365_map signins; /* upn -> m365_ev_ref of the latest successful sign-in */
     struct m365_map owners;  /* upn -> struct owner */
-    int64_t *tenant_days;   /* distinct days with any MailItemsAccessed record */
-    size_t n_days, cap_days;
-    struct hours tenant_hours;  /* hours with any record */
+    struct hours tenant_hours;  /* hours with any MailItemsAccessed record */
 };
 
 /* Appends an hour unless it is the latest one; false when out of memory. */
@@ -115,6 +110,20 @@ static uint32_t hours_find(const struct hours *hs, uint32_t h)
     return lo;
 }
 
+/* Distinct days of the hours on days after the given one. */
+static uint32_t days_after(const struct hours *hs, int64_t day)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < hs->n; i++) {
+        int64_t d = hs->h[i] / 24;
+        if (d > day) {
+            n++;
+            day = d;
+        }
+    }
+    return n;
+}
+
 static bool hours_near(const struct hours *hs, uint32_t h)
 {
     uint32_t i = hours_find(hs, h ? h - 1 : 0);
@@ -127,7 +136,6 @@ static struct box *box_of(struct state *s, const char *mb)
     struct box *b = m365_map_obtain(&s->boxes, mb, NULL, sizeof(*b), &fresh);
     if (b && fresh) {
         b->mailbox = mb;
-        b->last_day = INT64_MIN;
     }
     return b;
 }
@@ -159,26 +167,9 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (!ev->mail || !ev->mail->mailbox_upn) {
         return;
     }
-    int64_t day = ev->time_ms / DAY;
-    if (!s->n_days || s->tenant_days[s->n_days - 1] != day) {
-        if (s->n_days == s->cap_days) {
-            size_t nc = s->cap_days ? s->cap_days * 2 : 64;
-            int64_t *nd = realloc(s->tenant_days, nc * sizeof(*nd));
-            if (!nd) {
-                return;
-            }
-            s->tenant_days = nd;
-            s->cap_days = nc;
-        }
-        s->tenant_days[s->n_days++] = day;
-    }
     struct box *b = box_of(s, ev->mail->mailbox_upn);
     if (!b) {
         return;
-    }
-    if (b->last_day != day) {
-        b->days++;
-        b->last_day = day;
     }
     b->last_time = ev->time_ms;
     b->throttled |= ev->mail->is_throttled == 1;
@@ -239,7 +230,7 @@ static void count_hours(const struct state *s, const struct box *b, const struct
 }
 
 static void report(struct m365_dctx *dc, const struct box *b, const struct m365_event *si,
-                   int64_t silent_ms, size_t later_days, const struct quiet *q)
+                   uint32_t days, int64_t silent_ms, uint32_t later_days, const struct quiet *q)
 {
     m365_dctx_fact_audit_off(dc, b->mailbox, b->last_time, M365_TIME_NONE,
                              "MailItemsAccessed records stopped");
@@ -258,11 +249,11 @@ static void report(struct m365_dctx *dc, const struct box *b, const struct m365_
     m365_json_key(d, first, "last_record");
     m365_json_time(d, b->last_time);
     m365_json_key(d, first, "days_with_records_before");
-    m365_buf_printf(d, "%u", b->days);
+    m365_buf_printf(d, "%u", days);
     m365_json_key(d, first, "silent_days");
     m365_buf_printf(d, "%.1f", (double)silent_ms / (double)DAY);
     m365_json_key(d, first, "tenant_days_logging_after");
-    m365_buf_printf(d, "%zu", later_days);
+    m365_buf_printf(d, "%u", later_days);
     m365_json_key(d, first, "owner_signed_in_after");
     m365_json_time(d, si->time_ms);
     m365_json_key(d, first, "basis");
@@ -289,7 +280,7 @@ static void report(struct m365_dctx *dc, const struct box *b, const struct m365_
                         "Mailbox %s logged reads on %u days, then none for %.1f days while other "
                         "mailboxes kept logging and its owner kept signing in: its auditing was "
                         "probably switched off.",
-                        b->mailbox, b->days, (double)silent_ms / (double)DAY);
+                        b->mailbox, days, (double)silent_ms / (double)DAY);
     }
     m365_fb_end(fb);
 }
@@ -298,7 +289,7 @@ static void finish(struct m365_dctx *dc, void *sv)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
-    if (!s->n_days) {
+    if (!s->tenant_hours.n) {
         return;
     }
     /* How often any mailbox logs in an hour its owner signed in: the prior for mailboxes
@@ -316,15 +307,16 @@ static void finish(struct m365_dctx *dc, void *sv)
         }
     }
     double prior = all_before ? (double)all_hits / (double)all_before : 0.0;
-    int64_t end_day = s->tenant_days[s->n_days - 1];
+    int64_t end_day = s->tenant_hours.h[s->tenant_hours.n - 1] / 24;
     M365_MAP_EACH(&s->boxes, slot)
     {
         struct box *b = slot->val;
-        int64_t silent_ms = (end_day + 1) * DAY - b->last_time;
-        size_t later_days = 0;
-        for (size_t i = 0; i < s->n_days; i++) {
-            later_days += s->tenant_days[i] > b->last_day;
+        if (!b->hours.n) {
+            continue;
         }
+        int64_t silent_ms = (end_day + 1) * DAY - b->last_time;
+        uint32_t days = days_after(&b->hours, -1);
+        uint32_t later_days = days_after(&s->tenant_hours, b->hours.h[b->hours.n - 1] / 24);
         struct m365_event sbuf;
         const struct m365_event *si = m365_dctx_ref_at(
             dc, (uint32_t)(uintptr_t)m365_map_get(&s->signins, b->mailbox, NULL), &sbuf);
@@ -333,14 +325,14 @@ static void finish(struct m365_dctx *dc, void *sv)
         }
         /* Silent long enough, other mailboxes logging on at least two later days, and the
          * owner signing in after the last record: not a holiday, not a tenant-wide outage. */
-        if (b->days >= c->regular_days && silent_ms >= c->silence && later_days >= 2) {
-            report(dc, b, si, silent_ms, later_days, NULL);
+        if (days >= c->regular_days && silent_ms >= c->silence && later_days >= 2) {
+            report(dc, b, si, days, silent_ms, later_days, NULL);
             continue;
         }
         /* A shorter silence: the owner's signed-in hours since, in fresh sessions, with other
          * mailboxes logging around them. */
         const struct owner *o = m365_map_get(&s->owners, b->mailbox, NULL);
-        if (!o || !b->hours.n) {
+        if (!o) {
             continue;
         }
         struct quiet q;
@@ -351,7 +343,7 @@ static void finish(struct m365_dctx *dc, void *sv)
         q.rate = ((double)q.hits + PRIOR_HOURS * prior) / ((double)q.before + PRIOR_HOURS);
         q.chance = pow(1.0 - q.rate, (double)q.after);
         if (q.chance <= c->max_chance) {
-            report(dc, b, si, silent_ms, later_days, &q);
+            report(dc, b, si, days, silent_ms, later_days, &q);
         }
     }
 }
@@ -374,7 +366,6 @@ static void free_state(void *sv)
         free(o);
     }
     m365_map_free(&s->owners);
-    free(s->tenant_days);
     free(s->tenant_hours.h);
 }
 
