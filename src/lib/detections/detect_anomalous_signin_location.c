@@ -310,29 +310,33 @@ static void remember_address(struct user *u, const struct m365_event *ev)
     u->addrs[k] = (struct addr){ev->time_ms, ev->ip, m365_ev_ref(ev)};
 }
 
-/* Whether the user had the right password from the address a day or more before t. */
-static bool home_address(struct m365_dctx *dc, const struct user *u, const char *ip, int64_t t)
+static const struct addr *addr_of(const struct user *u, const char *ip)
 {
     for (uint32_t i = 0; ip && i < u->n_addrs; i++) {
         if (strcmp(u->addrs[i].ip, ip) == 0) {
-            struct m365_event buf;
-            const struct m365_event *f = m365_dctx_ref_at(dc, u->addrs[i].ref, &buf);
-            return f && f->time_ms != M365_TIME_NONE && t - f->time_ms >= DAY_MS;
+            return &u->addrs[i];
         }
     }
-    return false;
+    return NULL;
+}
+
+/* Whether the user had the right password from the address a day or more before t. */
+static bool home_address(struct m365_dctx *dc, const struct user *u, const char *ip, int64_t t)
+{
+    const struct addr *a = addr_of(u, ip);
+    if (!a) {
+        return false;
+    }
+    struct m365_event buf;
+    const struct m365_event *f = m365_dctx_ref_at(dc, a->ref, &buf);
+    return f && f->time_ms != M365_TIME_NONE && t - f->time_ms >= DAY_MS;
 }
 
 static const struct m365_event *first_from_address(struct m365_dctx *dc, const struct user *u,
                                                    const struct m365_event *ev)
 {
-    for (uint32_t i = 0; i < u->n_addrs; i++) {
-        const struct addr *a = &u->addrs[i];
-        if (strcmp(a->ip, ev->ip) == 0) {
-            return a->ref != m365_ev_ref(ev) ? m365_dctx_ref_keep(dc, a->ref) : NULL;
-        }
-    }
-    return NULL;
+    const struct addr *a = addr_of(u, ev->ip);
+    return a && a->ref != m365_ev_ref(ev) ? m365_dctx_ref_keep(dc, a->ref) : NULL;
 }
 
 /* The device a sign-in names (Entra deviceDetail), the browser split into family and major
