@@ -12,6 +12,7 @@
 #include "../engine/detect.h"
 #include "../snapshot/snap_context.h"
 #include "identity_util.h"
+#include "mail_util.h"
 #include "signin_util.h"
 #include "tenant_facts.h"
 #include "../core/sort.h"
@@ -38,9 +39,10 @@ static const struct m365_param_def params[] = {
     M365_PARAM("baseline_signins", M365_PARAM_UINT, "3", struct cfg, baseline_signins,
                "successful sign-ins the baseline needs besides its duration"),
     M365_PARAM("tenant_baseline", M365_PARAM_DURATION, "3d", struct cfg, tenant_baseline,
-               "an account whose first successful sign-in comes this long after the tenant's "
-               "first is dormant: its first located sign-in, from a country no account of the "
-               "tenant signed in from, is new"),
+               "an account whose first successful sign-in (or earlier use of its own mailbox "
+               "through Microsoft's clients) comes this long after the tenant's first sign-in is "
+               "dormant: its first located sign-in, from a country no account of the tenant "
+               "signed in from, is new"),
     M365_PARAM("new_account", M365_PARAM_DURATION, "30d", struct cfg, new_account,
                "an account created this long or less before it is asked to enrol in MFA (the "
                "logs' Add user, else the snapshot's createdDateTime) is a new hire: an account "
@@ -148,6 +150,10 @@ struct user {
     bool devs_over;               /* more devices than MAX_DEV: none is new any more */
     const char *shared_net;       /* the network last counted in state.shared for the user */
     int64_t first_success; /* the account's first successful sign-in, any log */
+    /* The owner's first use of their own mailbox through Microsoft's clients: an account in
+     * use, though the export holds none of its sign-ins (the UAL logs few: a phone's Outlook
+     * signs in through Microsoft's service), is not dormant. */
+    int64_t first_mail_use;
     struct m365_map countries; /* country -> 1 + its sign-ins from outside the cloud */
     struct m365_map asns;
     uint32_t placed_own; /* located sign-ins from outside the cloud: the countries' total */
@@ -215,7 +221,7 @@ static struct user *user_of(struct state *s, const char *upn)
     struct user *u = m365_map_obtain(&s->users, upn, NULL, sizeof(*u), &fresh);
     if (u && fresh) {
         u->upn = upn;
-    u->country_first = u->asn_first = u->first_success = M365_TIME_NONE;
+        u->country_first = u->asn_first = u->first_success = u->first_mail_use = M365_TIME_NONE;
     }
     return u;
 }
@@ -590,8 +596,12 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
             hosted ? learn(&s->tenant_hosting_countries, country) &&
                          !m365_map_get(&s->tenant_countries, country, NULL)
                    : learn(&s->tenant_countries, country);
-        bool late = u->first_success != M365_TIME_NONE && s->tenant_first != M365_TIME_NONE &&
-                    u->first_success - s->tenant_first >= c->tenant_baseline;
+        int64_t first_use = u->first_mail_use != M365_TIME_NONE &&
+                                    u->first_mail_use < u->first_success
+                                ? u->first_mail_use
+                                : u->first_success;
+        bool late = first_use != M365_TIME_NONE && s->tenant_first != M365_TIME_NONE &&
+                    first_use - s->tenant_first >= c->tenant_baseline;
         bool guest = m365_icontains(u->upn, "#ext#");
         bool dormant = !ready && late && first_place && !guest;
         /* An account without an MFA method is judged as a dormant one, however early: once
@@ -791,12 +801,32 @@ static bool new_account(struct m365_dctx *dc, const struct cfg *c, struct state 
     return created != M365_TIME_NONE && t - created < c->new_account;
 }
 
+/* The owner at their own mailbox (Outlook, OWA, mobile; not an application holding rights to
+ * it, not a delegate, not Exchange's own actions). */
+static void mail_use(struct state *s, const struct m365_event *ev)
+{
+    const char *box = ev->mail ? ev->mail->mailbox_upn : NULL;
+    if (ev->time_ms == M365_TIME_NONE || !box || !ev->actor_upn ||
+        strcmp(box, ev->actor_upn) != 0 || ev->result == M365_RESULT_FAILURE ||
+        m365_mail_not_owner(ev) || m365_mail_is_app(ev)) {
+        return;
+    }
+    struct user *u = user_of(s, ev->actor_upn);
+    if (u && u->first_mail_use == M365_TIME_NONE) {
+        u->first_mail_use = ev->time_ms;
+    }
+}
+
 static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
 {
     struct state *s = sv;
     const struct cfg *c = m365_dctx_cfg(dc);
     if (ev->kind == M365_EV_DIRECTORY) {
         m365_tf_created_observe(dc, &s->created, ev);
+        return;
+    }
+    if (ev->kind == M365_EV_MAIL_ACCESS || ev->kind == M365_EV_MAILBOX_ITEM) {
+        mail_use(s, ev);
         return;
     }
     /* Interactive sign-ins only, but for following stays: token refreshes of mobile apps come
@@ -1406,7 +1436,8 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "`burst_window`, counting attempts whose password was right (rotating "
                 "proxies). One finding per user: medium for a new country, impossible travel or "
                 "a burst, high for two of them, low for a new ASN in a known country. A dormant "
-                "account (first successful sign-in `tenant_baseline` after the tenant's, or asked "
+                "account (first successful sign-in, or earlier use of its own mailbox through "
+                "Microsoft's clients, `tenant_baseline` after the tenant's first sign-in, or asked "
                 "to enrol in MFA before it and not created within `new_account`) whose "
                 "first located sign-in comes from a country no account of the tenant signed in "
                 "from is reported as a new country. So is, baseline or not, a new country "
@@ -1441,7 +1472,8 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
     .cfg_size = sizeof(struct cfg),
-    .kinds = M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_DIRECTORY),
+    .kinds = M365_KIND_BIT(M365_EV_SIGNIN) | M365_KIND_BIT(M365_EV_DIRECTORY) |
+             M365_KIND_BIT(M365_EV_MAIL_ACCESS) | M365_KIND_BIT(M365_EV_MAILBOX_ITEM),
     .needs = M365_KIND_BIT(M365_EV_SIGNIN),
     .state_size = sizeof(struct state),
     .init = init,

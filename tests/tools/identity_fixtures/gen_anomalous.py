@@ -959,3 +959,75 @@ write(ROOT + '/pos_graph_first_days_session_replayed_abroad_before_a_weekend', {
                             'summary_contains': 'in the user\'s first days in the evidence',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0,
                                                    'ip_bursts': 0}}}])})
+
+# AR. The UAL alone, with --geo-db: the UAL logs few of a user's sign-ins (a phone's Outlook
+# signs in through Microsoft's service, whose sign-ins are left out). Olivia reads her mail on
+# her phone every day from 02-20, yet her first sign-in in the export is on 03-04, from a hotel
+# in Amsterdam (MFA, then Outlook and the browser for a day and a half): a user travelling, not
+# a dormant account. svc-archive, whose mailbox only the backup application and Exchange's own
+# assistants touch, is still dormant: its first sign-in from Amsterdam is reported (case M).
+seed('anom-AR')
+EXO_MOBILE = ['2603:10b6:510:ca::23', '2603:10b6:208:3cb::1c', '2603:10b6:806:114::2c']
+BACKUP_APP = ('0f2c6e41-8a7b-4d95-b3e0-5c91d7a4e628', '52.183.30.118')  # Veeam-style, app-only
+
+
+def ual_mail_read(t, who, ip, client, app, client_app=None, actor=None, logon_type=0):
+    """A UAL MailItemsAccessed record (RecordType 50) of who's mailbox."""
+    u = user(who)
+    a = user(actor) if actor else u
+    rec = {'CreationTime': ual_time(t), 'Id': gid(), 'Operation': 'MailItemsAccessed',
+           'OrganizationId': '6b1f4c2e-8d3a-4f57-9c21-3e0a5d7b9f14', 'RecordType': 50, 'ResultStatus': 'Succeeded',
+           'UserKey': a['id'], 'UserType': 0, 'Version': 1, 'Workload': 'Exchange',
+           'UserId': a['upn'], 'AppId': app, 'ClientAppId': client_app or app,
+           'ClientIPAddress': ip, 'ClientInfoString': client, 'ExternalAccess': False,
+           'InternalLogonType': logon_type, 'LogonType': logon_type,
+           'LogonUserSid': 'S-1-5-21-2961442807-1823374522-3371018419-%d' % (70000 + sum(map(ord, a['upn']))),
+           'MailboxGuid': gid(),
+           'MailboxOwnerSid': 'S-1-5-21-2961442807-1823374522-3371018419-%d' % (70000 + sum(map(ord, u['upn']))),
+           'MailboxOwnerUPN': u['upn'],
+           'OperationProperties': [{'Name': 'MailAccessType', 'Value': 'Bind'},
+                                   {'Name': 'IsThrottled', 'Value': 'False'}],
+           'OrganizationName': DOMAIN, 'OriginatingServer': 'SA1PR05MB8340 (15.20.8511.008)\r\n',
+           'Folders': [{'FolderItems': [{'InternetMessageId': '<%s@SA1PR05MB8340.namprd05.prod.outlook.com>' % gid()}],
+                        'Id': 'LgAAAABCFDsXYcwz12IWlyiMk6KXN1m+lfBWZi6m2NaiIzrUWOjLRAAAB', 'Path': '\\Inbox'}],
+           'OperationCount': 1}
+    if client_app:
+        rec['AppAccessContext'] = {'ClientAppId': client_app, 'IssuedAtTime': ual_time(t - D(minutes=20)),
+                                   'UniqueTokenId': tokid()}
+    return rec
+
+
+base = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 14)
+base += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
+reads = []
+for d in range(12):
+    for k, h in enumerate((12, 16, 21)):
+        reads.append(ual_mail_read(T('2026-02-20T%02d:%02d:11' % (h, (d * 7 + k * 13) % 60)) + D(days=d),
+                                   'olivia.park', EXO_MOBILE[(d + k) % 3], 'Client=OutlookService;Outlook-iOS/2.0;',
+                                   APPS['outlookmobile'][0]))
+AMS_HOTEL = [signin(T('2026-03-04T21:33:09'), 'olivia.park', AMSTERDAM, app='office', code=50074),
+             signin(T('2026-03-04T21:33:36'), 'olivia.park', AMSTERDAM, app='office'),
+             signin(T('2026-03-05T07:35:25'), 'olivia.park', AMSTERDAM, app='officehome'),
+             signin(T('2026-03-05T13:02:56'), 'olivia.park', AMSTERDAM, app='office'),
+             signin(T('2026-03-05T19:45:20'), 'olivia.park', AMSTERDAM, app='officehome'),
+             signin(T('2026-03-06T05:13:01'), 'olivia.park', AMSTERDAM, app='office')]
+geo_case(ROOT + '/neg_ual_geo_db_traveller_seen_before_only_at_her_mailbox', {
+    'audit.jsonl': ual_file(base + AMS_HOTEL),
+    'exchange.jsonl': jsonl(sorted(reads, key=lambda r: r['CreationTime'])),
+    'expect.json': expect([])})
+
+# The backup application reads svc-archive's mailbox every night with its own token (app-only,
+# the owner's name in UserId): that is not the owner using the account.
+backup = [ual_mail_read(T('2026-02-20T02:10:00') + D(days=d, minutes=3 * d), 'svc-archive', BACKUP_APP[1],
+                        'Client=REST;Client=RESTSystem;;', '00000003-0000-0000-c000-000000000000',
+                        client_app=BACKUP_APP[0])
+          for d in range(13)]
+attack = [signin(T('2026-03-04T22:14:31'), 'svc-archive', AMSTERDAM, app='owa', code=50079),
+          signin(T('2026-03-04T22:31:02'), 'svc-archive', AMSTERDAM, app='owa')]
+geo_case(ROOT + '/pos_ual_geo_db_dormant_account_read_only_by_the_backup', {
+    'audit.jsonl': ual_file(base + attack),
+    'exchange.jsonl': jsonl(sorted(backup, key=lambda r: r['CreationTime'])),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'a country no account of the tenant had signed in from',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
