@@ -115,6 +115,8 @@ struct m365_evidence {
 
 /* time_ms of a record that carries no timestamp at all (some Log Analytics query exports). */
 #define M365_TIME_NONE INT64_MIN
+#define M365_HOUR_MS 3600000ll
+#define M365_DAY_MS 86400000ll
 
 struct m365_event {
     int64_t time_ms;  /* UTC milliseconds since the Unix epoch, or M365_TIME_NONE */

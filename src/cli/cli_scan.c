@@ -381,7 +381,7 @@ static void print_coverage(struct scan_cli *c, const struct m365_scan *s, FILE *
         fmt_time(sc->last_ms, b, sizeof(b));
         size_t gap_days = 0;
         for (size_t g = 0; g < sc->n_gaps; g++) {
-            gap_days += (size_t)((sc->gaps[g].to_ms - sc->gaps[g].from_ms) / 86400000);
+            gap_days += (size_t)((sc->gaps[g].to_ms - sc->gaps[g].from_ms) / M365_DAY_MS);
         }
         fprintf(o, "  %-24s %.10s .. %.10s  %u day%s, %zu without records\n", sc->source, a, b,
                 sc->days, sc->days == 1 ? "" : "s", gap_days);

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "m365hunt/event.h"
+
 #include "sort.h"
 
 static bool grow(struct m365_intervals *v)
@@ -118,7 +120,7 @@ void m365_intervals_free(struct m365_intervals *v)
 
 void m365_days_add(struct m365_days *d, int64_t t)
 {
-    int64_t day = t / 86400000;
+    int64_t day = t / M365_DAY_MS;
     if (!d->n || day != d->last) {
         d->n++;
         d->last = day;

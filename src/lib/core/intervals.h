@@ -30,7 +30,7 @@ int64_t m365_intervals_amount(const struct m365_intervals *v, int64_t a, int64_t
 
 void m365_intervals_free(struct m365_intervals *v);
 
-/* The distinct days (UTC, t / 86400000) of times given in time order: the days an account did
+/* The distinct days (UTC, t / M365_DAY_MS) of times given in time order: the days an account did
  * something. Zeroed is empty. */
 struct m365_days {
     int64_t last; /* the latest day counted */

@@ -23,6 +23,6 @@
 #define M365_MAX_WALK_DEPTH 64u           /* directory recursion */
 #define M365_MAX_ZIP_MEMBERS (1u << 18)   /* files of one ZIP archive scanned */
 
-#define M365_INCIDENT_WINDOW_MS (7ll * 86400000) /* findings sharing an entity this close: one incident */
+#define M365_INCIDENT_WINDOW_MS (7 * M365_DAY_MS) /* findings sharing an entity this close: one incident */
 
 #endif

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "m365hunt/event.h"
+
 /* Parse any timestamp form found in M365 / Entra exports into UTC milliseconds:
  * ISO-8601 with or without zone or fraction (up to 9 digits, "T" or space), UAL's zone-less
  * UTC times, Purview "9/26/2023 1:56:15 AM", Log Analytics portal "4/28/2021, 2:08:45.221 PM",
@@ -20,7 +22,7 @@ bool m365_path_hour(const char *path, int64_t *start_ms);
 /* A span [*first, *last] (ms) widened to hold the whole hour that starts at `hour`. */
 static inline void m365_span_hold_hour(int64_t hour, int64_t *first, int64_t *last)
 {
-    const int64_t end = hour + 3600000 - 1;
+    const int64_t end = hour + M365_HOUR_MS - 1;
     *first = hour < *first ? hour : *first;
     *last = end > *last ? end : *last;
 }

@@ -15,13 +15,13 @@ int64_t m365_days_from_civil(int64_t y, unsigned m, unsigned d)
 
 void m365_civil_from_ms(int64_t ms, int *y, int *mo, int *d, int *h, int *mi, int *s, int *msec)
 {
-    int64_t days = ms / 86400000;
-    int64_t rem = ms % 86400000;
+    int64_t days = ms / M365_DAY_MS;
+    int64_t rem = ms % M365_DAY_MS;
     if (rem < 0) {
-        rem += 86400000;
+        rem += M365_DAY_MS;
         days--;
     }
-    *h = (int)(rem / 3600000);
+    *h = (int)(rem / M365_HOUR_MS);
     *mi = (int)(rem / 60000 % 60);
     *s = (int)(rem / 1000 % 60);
     *msec = (int)(rem % 1000);
@@ -294,8 +294,8 @@ static int parse_ms_date(struct cur *c, int64_t *out)
     }
     ms = neg ? -ms : ms;
     /* The years the other forms accept: 1601 to 9999. */
-    int64_t lo = (m365_days_from_civil(1601, 1, 1)) * 86400000, hi =
-        m365_days_from_civil(10000, 1, 1) * 86400000;
+    int64_t lo = (m365_days_from_civil(1601, 1, 1)) * M365_DAY_MS, hi =
+        m365_days_from_civil(10000, 1, 1) * M365_DAY_MS;
     if (ms < lo || ms >= hi) {
         return -1;
     }
@@ -397,10 +397,10 @@ bool m365_path_hour(const char *path, int64_t *start_ms)
     }
     int64_t days = m365_days_from_civil(year, (unsigned)month, (unsigned)day);
     int y, mo, d, h, mi, sec, ms;
-    m365_civil_from_ms(days * 86400000, &y, &mo, &d, &h, &mi, &sec, &ms);
+    m365_civil_from_ms(days * M365_DAY_MS, &y, &mo, &d, &h, &mi, &sec, &ms);
     if (mo != month || d != day) {
         return false; /* 31 February */
     }
-    *start_ms = days * 86400000 + (int64_t)hour * 3600000;
+    *start_ms = days * M365_DAY_MS + (int64_t)hour * M365_HOUR_MS;
     return true;
 }

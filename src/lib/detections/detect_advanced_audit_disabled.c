@@ -50,7 +50,6 @@ static bool cls_tenant(enum cls c)
 #define MAX_ACCESS_EV 5
 #define MAX_ALSO 4
 #define MAX_GRANTS 4096
-#define DAY_MS 86400000ll
 
 struct window {
     const char *subject; /* lower-case UPN, identity as given, or "tenant" */
@@ -914,7 +913,7 @@ static const struct account *leaver(struct m365_dctx *dc, struct state *s,
         a = id ? m365_map_get(&s->accounts, m365_dctx_intern_lower(dc, id, strlen(id)), NULL)
                : NULL;
     }
-    if (!a || a->disabled == M365_TIME_NONE || a->disabled > w->off->time_ms + DAY_MS ||
+    if (!a || a->disabled == M365_TIME_NONE || a->disabled > w->off->time_ms + M365_DAY_MS ||
         (a->enabled != M365_TIME_NONE && a->enabled >= a->disabled)) {
         return NULL;
     }

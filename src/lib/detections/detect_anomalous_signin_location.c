@@ -71,7 +71,6 @@ static const struct m365_param_def params[] = {
 #define MAX_ANOM 16
 #define MAX_RING 64
 #define MAX_BURST_EV 16
-#define DAY_MS 86400000ll
 #define MAX_ADDR 8 /* a user's most recent addresses whose first sign-in is remembered */
 #define TWIN_SKEW (5 * 60 * 1000) /* ms between a UAL sign-in and its Entra twin */
 #define MAX_DEV 8 /* a user's devices (system, browser) remembered; past that none is new */
@@ -335,7 +334,7 @@ static bool home_address(struct m365_dctx *dc, const struct user *u, const char 
     }
     struct m365_event buf;
     const struct m365_event *f = m365_dctx_ref_at(dc, a->ref, &buf);
-    return f && f->time_ms != M365_TIME_NONE && t - f->time_ms >= DAY_MS;
+    return f && f->time_ms != M365_TIME_NONE && t - f->time_ms >= M365_DAY_MS;
 }
 
 static const struct m365_event *first_from_address(struct m365_dctx *dc, const struct user *u,
@@ -703,7 +702,7 @@ static void travel(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         return;
     }
     /* Sign-ins in the same minute still need a finite speed to report. */
-    double hours = (double)(ev->time_ms - p->time_ms) / 3600000.0;
+    double hours = (double)(ev->time_ms - p->time_ms) / (double)M365_HOUR_MS;
     double h = hours < 1.0 / 60 ? 1.0 / 60 : hours;
     if (effective / h <= c->max_speed) {
         return;
@@ -1076,7 +1075,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
             m365_json_key(d, &f, "stay_signins");
             m365_buf_printf(d, "%u", n->stay_n);
             m365_json_key(d, &f, "stay_hours");
-            m365_buf_printf(d, "%.1f", (double)(n->stay_last - n->stay_first) / 3600000.0);
+            m365_buf_printf(d, "%.1f",
+                            (double)(n->stay_last - n->stay_first) / (double)M365_HOUR_MS);
         }
         m365_json_key(d, &f, "session_carried");
         m365_buf_puts(d, n->carried ? "true" : "false");
@@ -1218,7 +1218,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
         char stay[192] = "";
         if (is_stay(c, n)) {
             snprintf(stay, sizeof(stay), ", then stayed: %u sign-ins over %.0f h from there alone",
-                     n->stay_n, (double)(n->stay_last - n->stay_first) / 3600000.0);
+                     n->stay_n, (double)(n->stay_last - n->stay_first) / (double)M365_HOUR_MS);
         } else if (n->carried) {
             const char *os = m365_event_extra(n->ev, "deviceDetail.operatingSystem");
             const char *br = m365_event_extra(n->ev, "deviceDetail.browser");

@@ -47,7 +47,7 @@ static const struct m365_param_def params[] = {
 
 /* An established application's reads began at least this long before its bulk reads: an app
  * first seen in the same night's burst is not yet anyone's baseline. */
-#define ESTABLISHED_LEAD (12 * 3600 * 1000LL)
+#define ESTABLISHED_LEAD (12 * M365_HOUR_MS)
 
 #define RING_MAX 4096 /* records kept per principal for the sliding window */
 #define MAX_EV 64

@@ -433,7 +433,7 @@ static void on_registration(struct m365_dctx *dc, const struct cfg *c, struct st
         struct m365_event sbuf;
         const struct m365_event *started = m365_dctx_ref_at(dc, u->started_ref, &sbuf);
         const struct m365_event *kept =
-            started && t - started->time_ms <= 3600000 ? m365_dctx_keep(dc, started) : NULL;
+            started && t - started->time_ms <= M365_HOUR_MS ? m365_dctx_keep(dc, started) : NULL;
         if (kept) {
             u->reg[u->n_reg++] = kept;
         }
@@ -576,8 +576,8 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u)
         m365_fb_event(fb, u->fails[i]);
         n_fail_ips = add_unique(fail_ips, n_fail_ips, MAX_FAIL, u->fails[i]->ip);
     }
-    double history_days = (double)(u->first_reg - u->history_from) / 86400000.0;
-    double dormancy_days = (double)c->dormancy / 86400000.0;
+    double history_days = (double)(u->first_reg - u->history_from) / (double)M365_DAY_MS;
+    double dormancy_days = (double)c->dormancy / (double)M365_DAY_MS;
 
     int *first;
     struct m365_buf *d = m365_fb_details(fb, &first);
@@ -606,7 +606,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u)
     }
     m365_json_key(d, first, "days_without_signin");
     m365_buf_printf(d, "%.1f", u->dormant_since_known
-                                   ? (double)(u->first_reg - u->prior_active) / 86400000.0
+                                   ? (double)(u->first_reg - u->prior_active) / (double)M365_DAY_MS
                                    : history_days);
     m365_json_key(d, first, "signin_history_days");
     m365_buf_printf(d, "%.1f", history_days);
@@ -646,7 +646,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u)
     if (!u->logs_reach && w < sizeof(note)) {
         w += (size_t)snprintf(note + w, sizeof(note) - w,
                               "The sign-in logs stop more than %.0f h before the registration. ",
-                              (double)c->lead_in / 3600000.0);
+                              (double)c->lead_in / (double)M365_HOUR_MS);
     }
     if (!m365_dctx_has_ip_ranges(dc) && !m365_dctx_has_asn_db(dc) && w < sizeof(note)) {
         w += (size_t)snprintf(note + w, sizeof(note) - w,
@@ -662,7 +662,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u)
     w = 0;
     if (u->dormant_since_known) {
         w += (size_t)snprintf(why, sizeof(why), "%.0f days after its last successful sign-in%s",
-                              (double)(u->first_reg - u->prior_active) / 86400000.0,
+                              (double)(u->first_reg - u->prior_active) / (double)M365_DAY_MS,
                               u->snap_used ? " (tenant snapshot)" : "");
     } else if (u->snap_used && u->snap_never) {
         w += (size_t)snprintf(why, sizeof(why),

@@ -258,7 +258,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, const struct m365_
     if (wv && wv->new_app && wl < sizeof(why)) {
         wl += (size_t)snprintf(why + wl, sizeof(why) - wl,
                                "; the application was created %lld hour(s) earlier",
-                               (long long)(wv->age / 3600000));
+                               (long long)(wv->age / M365_HOUR_MS));
     }
     if (wv && wv->foreign && wl < sizeof(why)) {
         wl += (size_t)snprintf(why + wl, sizeof(why) - wl, "; it belongs to tenant %s",

@@ -36,8 +36,6 @@ static const struct m365_param_def params[] = {
                "is at most this"),
 };
 
-#define DAY 86400000ll
-#define HOUR 3600000ll
 #define MAX_EV 8
 /* Weight of the tenant's rate in a mailbox's own rate: a mailbox seen for an hour or two
  * borrows from every other mailbox's owner. */
@@ -155,7 +153,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
             }
             struct owner *o = m365_map_obtain(&s->owners, ev->actor_upn, NULL, sizeof(*o), NULL);
             if (o) {
-                uint32_t h = (uint32_t)(ev->time_ms / HOUR);
+                uint32_t h = (uint32_t)(ev->time_ms / M365_HOUR_MS);
                 hours_add(&o->all, h);
                 if (ev->is_interactive != 0) {
                     hours_add(&o->typed, h);
@@ -173,7 +171,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     }
     b->last_time = ev->time_ms;
     b->throttled |= ev->mail->is_throttled == 1;
-    uint32_t hour = (uint32_t)(ev->time_ms / HOUR);
+    uint32_t hour = (uint32_t)(ev->time_ms / M365_HOUR_MS);
     hours_add(&b->hours, hour);
     hours_add(&s->tenant_hours, hour);
     if (b->n_last == MAX_EV) {
@@ -222,9 +220,9 @@ static void count_hours(const struct state *s, const struct box *b, const struct
             q->hits += hours_near(&b->hours, h);
         } else if (session > last + skip && hours_near(&s->tenant_hours, h)) {
             if (!q->after++) {
-                q->first_after = (int64_t)h * HOUR;
+                q->first_after = (int64_t)h * M365_HOUR_MS;
             }
-            q->last_after = (int64_t)h * HOUR;
+            q->last_after = (int64_t)h * M365_HOUR_MS;
         }
     }
 }
@@ -251,7 +249,7 @@ static void report(struct m365_dctx *dc, const struct box *b, const struct m365_
     m365_json_key(d, first, "days_with_records_before");
     m365_buf_printf(d, "%u", days);
     m365_json_key(d, first, "silent_days");
-    m365_buf_printf(d, "%.1f", (double)silent_ms / (double)DAY);
+    m365_buf_printf(d, "%.1f", (double)silent_ms / (double)M365_DAY_MS);
     m365_json_key(d, first, "tenant_days_logging_after");
     m365_buf_printf(d, "%u", later_days);
     m365_json_key(d, first, "owner_signed_in_after");
@@ -274,13 +272,13 @@ static void report(struct m365_dctx *dc, const struct box *b, const struct m365_
                         "none in %u signed-in hours over %.1f days while other mailboxes kept "
                         "logging: its auditing was probably switched off.",
                         b->mailbox, q->hits, q->before, q->after,
-                        (double)silent_ms / (double)DAY);
+                        (double)silent_ms / (double)M365_DAY_MS);
     } else {
         m365_fb_summary(fb,
                         "Mailbox %s logged reads on %u days, then none for %.1f days while other "
                         "mailboxes kept logging and its owner kept signing in: its auditing was "
                         "probably switched off.",
-                        b->mailbox, days, (double)silent_ms / (double)DAY);
+                        b->mailbox, days, (double)silent_ms / (double)M365_DAY_MS);
     }
     m365_fb_end(fb);
 }
@@ -314,7 +312,7 @@ static void finish(struct m365_dctx *dc, void *sv)
         if (!b->hours.n) {
             continue;
         }
-        int64_t silent_ms = (end_day + 1) * DAY - b->last_time;
+        int64_t silent_ms = (end_day + 1) * M365_DAY_MS - b->last_time;
         uint32_t days = days_after(&b->hours, -1);
         uint32_t later_days = days_after(&s->tenant_hours, b->hours.h[b->hours.n - 1] / 24);
         struct m365_event sbuf;

@@ -19,7 +19,6 @@
 #define MAX_EV 48
 #define MAX_WINDOWS 256
 
-#define DAY_MS 86400000ll
 
 struct window {
     const char *mailbox;
@@ -174,7 +173,7 @@ static void seen_before(struct m365_map *m, const char *who, int64_t t)
     if (!slot) {
         return;
     }
-    uintptr_t day = (uintptr_t)(t / DAY_MS) + 2;
+    uintptr_t day = (uintptr_t)(t / M365_DAY_MS) + 2;
     if (!*slot) {
         *slot = (void *)day;
     } else if ((uintptr_t)*slot != day) {
@@ -196,7 +195,7 @@ static bool routine_reader(const struct state *s, const struct window *w,
         before = (uintptr_t)m365_map_get(&w->earlier_users, ev->actor_upn, NULL);
     }
     int64_t first = s->mail_first[ev->kind == M365_EV_GRAPH_REQUEST];
-    bool short_history = first != M365_TIME_NONE && w->from - first < 2 * DAY_MS;
+    bool short_history = first != M365_TIME_NONE && w->from - first < 2 * M365_DAY_MS;
     return before == 1 || (before && short_history);
 }
 

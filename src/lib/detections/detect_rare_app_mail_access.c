@@ -75,8 +75,8 @@ static void init(struct m365_dctx *dc, void *sv)
         m365_dctx_not_evaluated(dc,
                                 "needs more than %lld days of mailbox records to learn which "
                                 "applications read mail; the evidence spans %.1f days",
-                                (long long)(c->baseline / 86400000),
-                                span < 0 ? 0.0 : (double)span / 86400000.0);
+                                (long long)(c->baseline / M365_DAY_MS),
+                                span < 0 ? 0.0 : (double)span / (double)M365_DAY_MS);
     }
 }
 
@@ -224,7 +224,7 @@ static void baseline_statement(struct m365_dctx *dc, const struct state *s, cons
         m365_format_time(s->start[l] + c->baseline, to, sizeof(to));
         ww += (size_t)snprintf(when + ww, sizeof(when) - ww, "%s%.16s to %.16s (the first %lld days "
                                "of %s)", ww ? "; " : "", from, to,
-                               (long long)(c->baseline / 86400000),
+                               (long long)(c->baseline / M365_DAY_MS),
                                l == MAIL_LOG ? "mail records" : "the Graph activity log's mail reads");
     }
     char items[NAMED][384], list[2048];
@@ -285,7 +285,7 @@ static void finish(struct m365_dctx *dc, void *sv)
         m365_json_key(d, first, "graph_requests");
         m365_buf_printf(d, "%u", n->graph_requests);
         m365_json_key(d, first, "baseline_days");
-        m365_buf_printf(d, "%lld", (long long)(c->baseline / 86400000));
+        m365_buf_printf(d, "%lld", (long long)(c->baseline / M365_DAY_MS));
         /* A Graph request names the mailbox it read, not how many messages it returned. */
         char reads[96];
         const char *nb = n->mailboxes.n == 1 ? "" : "es";
@@ -305,7 +305,7 @@ static void finish(struct m365_dctx *dc, void *sv)
                         "Application %s, never seen reading mail in the first %lld days of "
                         "records, %s.",
                         m365_dctx_app_label(dc, n->id, label, sizeof(label)),
-                        (long long)(c->baseline / 86400000), reads);
+                        (long long)(c->baseline / M365_DAY_MS), reads);
         m365_fb_end(fb);
     }
     baseline_statement(dc, s, c);

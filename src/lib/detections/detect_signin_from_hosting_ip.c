@@ -33,7 +33,7 @@ static const struct m365_param_def params[] = {
 
 /* A habit goes on: a network the user came back to over this long, or on two days. A hijacked
  * session's sign-ins from a VM come in one visit. */
-#define HABIT_SPAN_MS (2 * 3600 * 1000LL)
+#define HABIT_SPAN_MS (2 * M365_HOUR_MS)
 
 /* One user's use of one hosting network (a range label or an ASN). */
 struct net {

@@ -410,7 +410,7 @@ static void observe_activity(struct m365_dctx *dc, struct state *s, const struct
     }
     s->activity++;
     if (ev->time_ms >= 0) {
-        set_put(&s->act_hours, (const void *)(uintptr_t)(ev->time_ms / 3600000 + 1));
+        set_put(&s->act_hours, (const void *)(uintptr_t)(ev->time_ms / M365_HOUR_MS + 1));
     }
     const char *token = token_of(ev), *sess = session_of(dc, ev);
     /* An anonymised export's one value (not an absent id): only the address and app remain. */
@@ -697,7 +697,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         w += (size_t)snprintf(note + w, sizeof(note) - w,
                               "The sign-in logs cover only part of the %lld h lookback: a sign-in "
                               "before that cannot be ruled out.",
-                              (long long)(c->lifetime / 3600000));
+                              (long long)(c->lifetime / M365_HOUR_MS));
     }
     if (!m365_dctx_has_ip_ranges(dc) && !m365_dctx_has_asn_db(dc) && w < sizeof(note)) {
         snprintf(note + w, sizeof(note) - w,
@@ -715,7 +715,7 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct user *u,
         w += (size_t)snprintf(why + w, sizeof(why) - w,
                               "; the user has no sign-in from %s in the preceding %lld h",
                               nnoip == 1 ? noip[0] : "those addresses",
-                              (long long)(c->lifetime / 3600000));
+                              (long long)(c->lifetime / M365_HOUR_MS));
     }
     if (any_app && w < sizeof(why)) {
         w += (size_t)snprintf(why + w, sizeof(why) - w, "; %s %s in none of the user's sign-ins",
@@ -892,7 +892,7 @@ static void finish(struct m365_dctx *dc, void *sv)
         bool any = false;
         M365_MAP_EACH(&s->act_hours, slot)
         {
-            int64_t h0 = ((int64_t)(uintptr_t)slot->k1 - 1) * 3600000, h1 = h0 + 3600000;
+            int64_t h0 = ((int64_t)(uintptr_t)slot->k1 - 1) * M365_HOUR_MS, h1 = h0 + M365_HOUR_MS;
             any |= m365_intervals_amount(&s->cov[CAT_INTER], h0, h1) > 0 &&
                    m365_intervals_amount(&s->cov[CAT_NONINT], h0, h1) > 0;
         }

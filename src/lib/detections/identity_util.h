@@ -53,7 +53,7 @@ struct m365_id_office {
 };
 /* How long a new account is watched: its first days, when a colleague is being set up and an
  * intruder puts a backdoor account to use. */
-#define M365_ID_ONBOARDING_MS (48 * 3600 * 1000LL)
+#define M365_ID_ONBOARDING_MS (48 * M365_HOUR_MS)
 /* Feed every event; sign-ins count. created: when the actor was created in the evidence (it is
  * watched for M365_ID_ONBOARDING_MS from then), or M365_TIME_NONE. */
 void m365_id_office_signin(struct m365_dctx *dc, struct m365_id_office *o,

@@ -12,7 +12,6 @@
 #include "scan_internal.h"
 #include "../core/sort.h"
 
-#define DAY_MS 86400000ll
 
 static int cmp_mailbox(const void *a, const void *b)
 {
@@ -22,7 +21,7 @@ static int cmp_mailbox(const void *a, const void *b)
 
 static int64_t day_of(int64_t ms)
 {
-    return ms >= 0 ? ms / DAY_MS : -((-ms + DAY_MS - 1) / DAY_MS);
+    return ms >= 0 ? ms / M365_DAY_MS : -((-ms + M365_DAY_MS - 1) / M365_DAY_MS);
 }
 
 struct mailboxes {
@@ -108,8 +107,8 @@ enum m365_status m365_coverage_build(struct m365_scan *s, struct m365_detect_sta
             struct m365_gap *gaps = m365_arena_alloc(ar, dl->n * sizeof(*gaps));
             size_t ng = 0;
             for (uint32_t i = 1; gaps && i < dl->n; i++) {
-                gaps[ng].from_ms = (dl->iv[i - 1][1] + 1) * DAY_MS;
-                gaps[ng].to_ms = dl->iv[i][0] * DAY_MS;
+                gaps[ng].from_ms = (dl->iv[i - 1][1] + 1) * M365_DAY_MS;
+                gaps[ng].to_ms = dl->iv[i][0] * M365_DAY_MS;
                 ng++;
             }
             sc.gaps = gaps;

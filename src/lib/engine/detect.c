@@ -462,7 +462,7 @@ void m365_dctx_fact_throttled(struct m365_dctx *dc, const char *mailbox, int64_t
         return;
     }
     struct m365_audit_fact f = {m365_dctx_intern(dc, mailbox, strlen(mailbox)), at_ms,
-                                at_ms == M365_TIME_NONE ? M365_TIME_NONE : at_ms + 86400000,
+                                at_ms == M365_TIME_NONE ? M365_TIME_NONE : at_ms + M365_DAY_MS,
                                 at_ms, "throttled", true, NULL};
     add_fact(dc, &f);
 }

@@ -217,7 +217,7 @@ struct reach {
  * journey): not a way the attacker read mail. An attacker's address is new when it is first
  * seen; a quiet first use just before the finding (a proxy in the user's own country) is not
  * this old. */
-#define ESTABLISHED_MS (48 * 3600000LL)
+#define ESTABLISHED_MS (48 * M365_HOUR_MS)
 
 /* An address this many accounts had signed in from successfully before the first finding
  * naming it is the tenant's own however recently (an office's egress in an export of two days):

@@ -179,7 +179,7 @@ static void incident_svg(struct m365_buf *b, const struct m365_scan *s,
     if (t0 == M365_TIME_NONE || t1 == M365_TIME_NONE) {
         return;
     }
-    if (t1 - t0 < 3600000) {
+    if (t1 - t0 < M365_HOUR_MS) {
         t0 -= 1800000;
         t1 += 1800000;
     }
@@ -276,7 +276,7 @@ static void activity_svg(struct m365_buf *b, const struct m365_scan *s)
         if (cv->sources[i].first_ms == INT64_MIN) {
             continue;
         }
-        int64_t a = cv->sources[i].first_ms / 86400000, z = cv->sources[i].last_ms / 86400000;
+        int64_t a = cv->sources[i].first_ms / M365_DAY_MS, z = cv->sources[i].last_ms / M365_DAY_MS;
         d0 = a < d0 ? a : d0;
         d1 = z > d1 ? z : d1;
     }
@@ -297,7 +297,7 @@ static void activity_svg(struct m365_buf *b, const struct m365_scan *s)
         if (ev->time_ms == M365_TIME_NONE) {
             continue;
         }
-        int64_t d = ev->time_ms / 86400000;
+        int64_t d = ev->time_ms / M365_DAY_MS;
         if (d < d0 || d > d1) {
             continue;
         }
@@ -330,14 +330,14 @@ static void activity_svg(struct m365_buf *b, const struct m365_scan *s)
         m365_buf_printf(b, "<text x=\"8\" y=\"%d\" font-size=\"12\" fill=\"#374151\">", y + 15);
         esc(b, sc->source);
         m365_buf_puts(b, "</text>");
-        int64_t a = sc->first_ms == INT64_MIN ? d1 + 1 : sc->first_ms / 86400000;
-        int64_t z = sc->last_ms == INT64_MIN ? d0 - 1 : sc->last_ms / 86400000;
+        int64_t a = sc->first_ms == INT64_MIN ? d1 + 1 : sc->first_ms / M365_DAY_MS;
+        int64_t z = sc->last_ms == INT64_MIN ? d0 - 1 : sc->last_ms / M365_DAY_MS;
         for (size_t d = 0; d < nd; d++) {
             uint64_t c = cnt[k * nd + d];
             int64_t day = d0 + (int64_t)d;
             double x = left + cw * (double)d;
             char ds[40];
-            m365_format_time(day * 86400000, ds, sizeof(ds));
+            m365_format_time(day * M365_DAY_MS, ds, sizeof(ds));
             if (c) {
                 double alpha = 0.25 + 0.75 * log1p((double)c) / log1p((double)max);
                 m365_buf_printf(b,
@@ -355,8 +355,8 @@ static void activity_svg(struct m365_buf *b, const struct m365_scan *s)
         }
     }
     char a1[40], a2[40];
-    m365_format_time(d0 * 86400000, a1, sizeof(a1));
-    m365_format_time(d1 * 86400000, a2, sizeof(a2));
+    m365_format_time(d0 * M365_DAY_MS, a1, sizeof(a1));
+    m365_format_time(d1 * M365_DAY_MS, a2, sizeof(a2));
     int ly = top + (int)ns * row + 16;
     m365_buf_printf(b,
                     "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#6b7280\">%.10s</text>"

@@ -818,8 +818,8 @@ static int dormancy(const struct m365_snapshot *s, const struct m365_snap_user *
         (m && m->no_signin)) {
         return 0;
     }
-    int64_t cutoff = s->as_of - (int64_t)s->dormant_days * DAY_MS;
-    int64_t young = s->as_of - CREATED_GRACE_DAYS * DAY_MS;
+    int64_t cutoff = s->as_of - (int64_t)s->dormant_days * M365_DAY_MS;
+    int64_t young = s->as_of - CREATED_GRACE_DAYS * M365_DAY_MS;
     if (u->last_signin != M365_TIME_NONE && u->last_signin >= cutoff) {
         return 0;
     }
@@ -872,7 +872,7 @@ static void rule_dormant(struct m365_snapshot *s, const struct joins *j)
         } else {
             m365_buf_printf(&d.summary, "%s%s is enabled and has not signed in for %lld days",
                             admin ? "Administrator " : "", d.users[0],
-                            (long long)((s->as_of - u->last_signin) / DAY_MS));
+                            (long long)((s->as_of - u->last_signin) / M365_DAY_MS));
         }
         int first = 1;
         key_time(&d.details, &first, "last_signin", u->last_signin);
@@ -1325,7 +1325,7 @@ static bool rotation(const struct m365_snap_cred *v, size_t n, const struct m365
             o->end == M365_TIME_NONE || o->start >= c->start) {
             continue;
         }
-        if (c->start >= o->end - ROTATION_DAYS * DAY_MS) {
+        if (c->start >= o->end - ROTATION_DAYS * M365_DAY_MS) {
             return true;
         }
     }
@@ -1489,7 +1489,7 @@ static void rule_privileged_app(struct m365_snapshot *s, const struct app_idx *x
         return;
     }
     int64_t recent = s->as_of == M365_TIME_NONE ? M365_TIME_NONE
-                                                : s->as_of - (int64_t)s->recent_days * DAY_MS;
+                                                : s->as_of - (int64_t)s->recent_days * M365_DAY_MS;
     for (size_t i = 0; i < s->db.n_sps && !s->nomem; i++) {
         const struct m365_snap_sp *sp = &s->db.sps[i];
         if (microsoft_sp(sp)) {

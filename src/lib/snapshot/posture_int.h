@@ -12,7 +12,6 @@
 #include "m365hunt/finding.h"
 #include "snap.h"
 
-#define DAY_MS (86400000ll)
 
 struct not_eval {
     const char *rule, *reason;

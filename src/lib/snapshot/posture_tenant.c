@@ -524,7 +524,7 @@ static void judge_fed(const struct m365_snapshot *s, const struct m365_snap_fed 
         if (!same) {
             flag(f, "next-certificate-differs", M365_SEV_HIGH);
         } else if (sg->not_after != M365_TIME_NONE && nx->not_before != M365_TIME_NONE &&
-                   nx->not_before < sg->not_after - ROLLOVER_WINDOW_DAYS * DAY_MS) {
+                   nx->not_before < sg->not_after - ROLLOVER_WINDOW_DAYS * M365_DAY_MS) {
             flag(f, "next-certificate-outside-rollover", M365_SEV_MEDIUM);
         } else {
             flag(f, "next-certificate-rollover", M365_SEV_LOW);
@@ -536,12 +536,12 @@ static void judge_fed(const struct m365_snapshot *s, const struct m365_snap_fed 
         flag(f, "signing-certificate-not-decoded", M365_SEV_LOW);
     }
     int64_t recent = s->as_of == M365_TIME_NONE ? M365_TIME_NONE
-                                                : s->as_of - (int64_t)s->recent_days * DAY_MS;
+                                                : s->as_of - (int64_t)s->recent_days * M365_DAY_MS;
     if (recent != M365_TIME_NONE && sg->not_before != M365_TIME_NONE && sg->not_before >= recent) {
         flag(f, "recent-signing-certificate", M365_SEV_LOW);
     }
     if (sg->not_before != M365_TIME_NONE && sg->not_after != M365_TIME_NONE &&
-        sg->not_after - sg->not_before > LONG_VALIDITY_DAYS * DAY_MS) {
+        sg->not_after - sg->not_before > LONG_VALIDITY_DAYS * M365_DAY_MS) {
         flag(f, "long-validity", M365_SEV_LOW);
     }
     if (s->as_of != M365_TIME_NONE && sg->not_after != M365_TIME_NONE && sg->not_after < s->as_of) {
