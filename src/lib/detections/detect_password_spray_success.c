@@ -131,7 +131,12 @@ static enum match match_of(struct m365_dctx *dc, const struct m365_spray *sp, co
         return MATCH_NONE;
     }
     if (m365_spray_campaign_has_prefix(cp, ok->prefix)) {
-        return own_device ? MATCH_OWN_DEVICE : MATCH_PREFIX;
+        /* Or a device the account used earlier at a network the spray never used (the office,
+         * in an export that begins after the spray did): the person at a neighbour's line. */
+        bool own_elsewhere =
+            uas && !spray_ua &&
+            m365_spray_account_ua_elsewhere(sp, cp, ok->acct, uas, ok->prefix, ev->time_ms);
+        return own_device || own_elsewhere ? MATCH_OWN_DEVICE : MATCH_PREFIX;
     }
     const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ok->ip);
     if (ii->trusted) {
@@ -470,15 +475,19 @@ const struct m365_detection m365_detect_password_spray_success = {
                 "spray's ASN with its user agent; high when only the spray's user agent (one no "
                 "account used before the spray) or its hosting ASN ties it; medium when a "
                 "spraying address or network comes with the account's own earlier device (a "
-                "shared carrier address). One finding per account.",
+                "shared carrier address): one used before the spray, or, beside a spraying "
+                "address, one used earlier at a network the spray never used. One finding per "
+                "account.",
             .needs = "sign-in logs with failures and successes (Entra sign-ins, or UAL "
                      "UserLoginFailed / UserLoggedIn)",
             .blind_spots =
                 "A correct password from an address the spray never used, with a different user "
                 "agent (the attacker switching infrastructure after the guess) is not tied to the "
                 "spray here: look at signin-from-hosting-ip and the account's later activity. A "
-                "residential ASN shared with the spray is not enough on its own. Only the first "
-                "16 correct-password sign-ins per account and address are examined.",
+                "residential ASN shared with the spray is not enough on its own. An attacker "
+                "beside a spray exit (same /24) whose browser string matches one the account "
+                "used at the office earlier is reported medium, as the person would be. Only the "
+                "first 16 correct-password sign-ins per account and address are examined.",
         },
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),

@@ -61,7 +61,7 @@ struct m365_spray {
     struct m365_map netfirst; /* (acct, net) -> int64_t * */
     struct m365_map asnfirst; /* (acct, asn) -> int64_t * */
     struct m365_map uafirst;  /* user agent -> int64_t * */
-    struct m365_map acctua;   /* (acct, user agent) -> int64_t * */
+    struct m365_map acctua;   /* (acct, user agent) -> struct ua_use * */
     struct m365_map ipasn;    /* ip -> ASN, learnt from any record that gave one */
     struct m365_distinct ok_ip, ok_prefix, ok_asn, ok_ua, ok_app;
     struct m365_map ok_accts; /* acct -> 1: a correct password somewhere */
@@ -179,6 +179,50 @@ static void set_first(struct m365_spray *sp, struct m365_map *m, const void *k1,
     }
 }
 
+/* An account's use of one user agent: when first, and from which networks (the first few). */
+#define UA_NETS 4
+struct ua_use {
+    int64_t first;
+    const char *net[UA_NETS];
+    int64_t net_first[UA_NETS];
+    uint32_t n_nets;
+};
+
+static void note_ua_use(struct m365_spray *sp, const char *acct, const char *ua, const char *net,
+                        int64_t t)
+{
+    void **slot = m365_map_put(&sp->acctua, acct, ua);
+    if (!slot) {
+        return;
+    }
+    struct ua_use *u = *slot;
+    if (!u) {
+        u = m365_arena_calloc(&sp->arena, sizeof(*u));
+        if (!u) {
+            return;
+        }
+        u->first = t;
+        *slot = u;
+    } else if (t < u->first) {
+        u->first = t;
+    }
+    if (!net) {
+        return;
+    }
+    for (uint32_t i = 0; i < u->n_nets; i++) {
+        if (u->net[i] == net) {
+            if (t < u->net_first[i]) {
+                u->net_first[i] = t;
+            }
+            return;
+        }
+    }
+    if (u->n_nets < UA_NETS) {
+        u->net[u->n_nets] = net;
+        u->net_first[u->n_nets++] = t;
+    }
+}
+
 static struct acctst *acct_of(struct m365_spray *sp, const char *acct)
 {
     void **slot = m365_map_put(&sp->accts, acct, NULL);
@@ -210,7 +254,7 @@ static void record_ok(struct m365_spray *sp, struct m365_dctx *dc, const struct 
         m365_distinct_add(&sp->ok_ua, ua, acct);
         if (ua) {
             set_first(sp, &sp->uafirst, ua, NULL, t);
-            set_first(sp, &sp->acctua, acct, ua, t);
+            note_ua_use(sp, acct, ua, prefix ? prefix : ev->ip, t);
         }
         m365_distinct_add(&sp->ok_app, intern_opt(dc, ev->app_id), acct);
         void **oa = m365_map_put(&sp->ok_accts, acct, NULL);
@@ -1206,8 +1250,23 @@ int64_t m365_spray_ua_first(const struct m365_spray *sp, const char *ua)
 
 int64_t m365_spray_account_ua_first(const struct m365_spray *sp, const char *acct, const char *ua)
 {
-    const int64_t *p = acct && ua ? m365_map_get(&sp->acctua, acct, ua) : NULL;
-    return p ? *p : INT64_MAX;
+    const struct ua_use *u = acct && ua ? m365_map_get(&sp->acctua, acct, ua) : NULL;
+    return u ? u->first : INT64_MAX;
+}
+
+bool m365_spray_account_ua_elsewhere(const struct m365_spray *sp,
+                                     const struct m365_spray_campaign *cp, const char *acct,
+                                     const char *ua, const char *net, int64_t before)
+{
+    const struct ua_use *u = acct && ua ? m365_map_get(&sp->acctua, acct, ua) : NULL;
+    for (uint32_t i = 0; u && i < u->n_nets; i++) {
+        if (u->net_first[i] < before && u->net[i] != net &&
+            !m365_spray_campaign_has_prefix(cp, u->net[i]) &&
+            !m365_spray_campaign_has_ip(cp, u->net[i])) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool m365_spray_saw_ok(const struct m365_spray *sp)

@@ -201,6 +201,12 @@ int64_t m365_spray_asn_first(const struct m365_spray *sp, const char *acct, uint
  * agent; INT64_MAX when never. */
 int64_t m365_spray_ua_first(const struct m365_spray *sp, const char *ua);
 int64_t m365_spray_account_ua_first(const struct m365_spray *sp, const char *acct, const char *ua);
+/* Whether the account signed in with a correct password using this user agent before `before`
+ * from a network (interned prefix, or address) other than net that the campaign never sprayed
+ * from: the office the device was at earlier in a short export. */
+bool m365_spray_account_ua_elsewhere(const struct m365_spray *sp,
+                                     const struct m365_spray_campaign *cp, const char *acct,
+                                     const char *ua, const char *net, int64_t before);
 /* Whether the evidence held any correct password (else own-network checks could not run), and
  * any ASN (from --asn-db or the sign-in records). */
 bool m365_spray_saw_ok(const struct m365_spray *sp);

@@ -507,6 +507,47 @@ def ss_home_beside_exits():
     ss_home_beside_a_spray_exit(125, 'pos_graph_spraying_address_itself_with_own_phone_still_critical', True)
 
 
+def ss_export_begins_after_the_spray(case, at_the_office_first):
+    """An export that begins when the spray does (pulled the morning after, or cut to a day): a
+    sprayed person's first sign-in in it is at the office the next afternoon, with the browser
+    they always use, and that evening they read mail from home, an address on the same line as
+    one of the spray's exits. The browser was the person's at a network the spray never used
+    before it came from beside the exit: a person on a neighbour's line (medium, ask the user),
+    though the export shows nothing before the spray. With no sign-in at the office first, the
+    same browser from there is only the spray's network: critical."""
+    ids = Ids(126)
+    people, shared = population(ids)
+    exits = proxies(ids, 16)
+    targets = people[:16] + shared[:5]
+    ids.r.shuffle(targets)
+    attack = spray(ids, targets, at(6, 23, 10, 41), exits)
+    user = [u for u in people[:16] if u.ua == 'edge'][0]
+    exit_ip, exit_asn = exits[3]
+    home = exit_ip.rsplit('.', 1)[0] + '.' + str(int(exit_ip.rsplit('.', 1)[1]) % 250 + 3)
+    assert last_t(attack) < at(7, 14)
+    office = [S(t=at(7, 14, 12, 5), user=user, ip=OFFICE[0], ua=user.ua, app='OfficeHome', asn=7922,
+                city=CITIES[0])] if at_the_office_first else []
+    evening = [S(t=at(7, 22, 31, 17) + dt.timedelta(minutes=35 * k), user=user, ip=home, ua=user.ua,
+                 app=app, asn=exit_asn, city=CITIES[1])
+               for k, app in enumerate(('One Outlook Web', 'Microsoft Teams', 'OfficeHome'))]
+    sigs = attack + workday(ids, [p for p in people if p is not user], 7) + office + evening
+    if at_the_office_first:
+        expect = [dict(severity='medium', entities=dict(users=[user.upn], ips=[home]),
+                       summary_contains='a spraying address or network, but with the account\'s own device',
+                       details=dict(match='address_with_own_device', matches=['address_with_own_device'],
+                                    targeted=True, correct_password_signins=3))]
+    else:
+        expect = [dict(severity='critical', entities=dict(users=[user.upn], ips=[home]),
+                       details=dict(match='prefix', targeted=True, correct_password_signins=3))]
+    write_case('password-spray-success', case, {'signins.json': graph_page(ids, sigs)}, expect)
+
+
+def ss_export_after_spray():
+    ss_export_begins_after_the_spray('pos_graph_export_begins_with_the_spray_office_browser_at_home_medium', True)
+    ss_export_begins_after_the_spray('pos_graph_export_begins_with_the_spray_browser_only_beside_exit_critical',
+                                     False)
+
+
 def ps_pos_ipv6():
     ids = Ids(122)
     people, shared = population(ids)
@@ -630,3 +671,4 @@ if __name__ == '__main__':
     ss_neg_bruteforce_success()
     ss_pos_own_device()
     ss_home_beside_exits()
+    ss_export_after_spray()
