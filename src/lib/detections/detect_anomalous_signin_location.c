@@ -39,10 +39,10 @@ static const struct m365_param_def params[] = {
     M365_PARAM("baseline_signins", M365_PARAM_UINT, "3", struct cfg, baseline_signins,
                "successful sign-ins the baseline needs besides its duration"),
     M365_PARAM("tenant_baseline", M365_PARAM_DURATION, "3d", struct cfg, tenant_baseline,
-               "an account whose first successful sign-in (or earlier use of its own mailbox "
-               "through Microsoft's clients) comes this long after the tenant's first sign-in is "
-               "dormant: its first located sign-in, from a country no account of the tenant "
-               "signed in from, is new"),
+               "an account whose first successful interactive sign-in (or earlier use: a token "
+               "refresh, or its own mailbox through Microsoft's clients) comes this long after "
+               "the tenant's first sign-in is dormant: its first located sign-in, from a country "
+               "no account of the tenant signed in from, is new"),
     M365_PARAM("new_account", M365_PARAM_DURATION, "30d", struct cfg, new_account,
                "an account created this long or less before it is asked to enrol in MFA (the "
                "logs' Add user, else the snapshot's createdDateTime) is a new hire: an account "
@@ -149,10 +149,16 @@ struct user {
     bool devs_over;               /* more devices than MAX_DEV: none is new any more */
     const char *shared_net;       /* the network last counted in state.shared for the user */
     int64_t first_success; /* the account's first successful sign-in, any log */
-    /* The owner's first use of their own mailbox through Microsoft's clients: an account in
-     * use, though the export holds none of its sign-ins (the UAL logs few: a phone's Outlook
-     * signs in through Microsoft's service), is not dormant. */
-    int64_t first_mail_use;
+    /* The account's first use that no sign-in judged here shows: a token refresh (a laptop's
+     * Teams at the office), or the owner at their own mailbox through Microsoft's clients. An
+     * account in use, though the export holds none of its interactive sign-ins (the UAL logs
+     * few: a phone's Outlook signs in through Microsoft's service), is not dormant. */
+    int64_t first_use;
+    /* The country of the account's first successful sign-in of its own from outside the cloud,
+     * token refreshes included (a laptop's Teams at the office): where it was before anything
+     * else; a traveller's first days abroad are not where the traveller lives. */
+    const char *first_country;
+    bool seen; /* a sign-in judged here: refreshes follow its stays */
     struct m365_map countries; /* country -> 1 + its sign-ins from outside the cloud */
     struct m365_map asns;
     uint32_t placed_own; /* located sign-ins from outside the cloud: the countries' total */
@@ -220,7 +226,7 @@ static struct user *user_of(struct state *s, const char *upn)
     struct user *u = m365_map_obtain(&s->users, upn, NULL, sizeof(*u), &fresh);
     if (u && fresh) {
         u->upn = upn;
-        u->country_first = u->asn_first = u->first_success = u->first_mail_use = M365_TIME_NONE;
+        u->country_first = u->asn_first = u->first_success = u->first_use = M365_TIME_NONE;
     }
     return u;
 }
@@ -519,7 +525,7 @@ static void refresh(struct m365_dctx *dc, struct state *s, const struct m365_eve
     struct user *u = ev->result == M365_RESULT_SUCCESS
                          ? m365_map_get(&s->users, ev->actor_upn, NULL)
                          : NULL;
-    if (!u) {
+    if (!u || !u->seen) {
         return;
     }
     pre_run(dc, u, ev);
@@ -595,9 +601,9 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
             hosted ? learn(&s->tenant_hosting_countries, country) &&
                          !m365_map_get(&s->tenant_countries, country, NULL)
                    : learn(&s->tenant_countries, country);
-        int64_t first_use = u->first_mail_use != M365_TIME_NONE &&
-                                    u->first_mail_use < u->first_success
-                                ? u->first_mail_use
+        int64_t first_use = u->first_use != M365_TIME_NONE &&
+                                    u->first_use < u->first_success
+                                ? u->first_use
                                 : u->first_success;
         bool late = first_use != M365_TIME_NONE && s->tenant_first != M365_TIME_NONE &&
                     first_use - s->tenant_first >= c->tenant_baseline;
@@ -800,6 +806,33 @@ static bool new_account(struct m365_dctx *dc, const struct cfg *c, struct state 
     return created != M365_TIME_NONE && t - created < c->new_account;
 }
 
+/* Where the account was first: any successful sign-in of its own, from outside the cloud and
+ * the tenant's own egress, that a place can be given to. */
+static void first_presence(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
+{
+    if (ev->result != M365_RESULT_SUCCESS) {
+        return;
+    }
+    struct user *u = user_of(s, ev->actor_upn);
+    if (!u) {
+        return;
+    }
+    if (u->first_use == M365_TIME_NONE || ev->time_ms < u->first_use) {
+        u->first_use = ev->time_ms;
+    }
+    if (u->first_country || m365_id_brokered_client(ev)) {
+        return;
+    }
+    const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
+    if (ii->trusted || ii->is_private || hosted_at(dc, ev, ii)) {
+        return;
+    }
+    struct place pl = place_of(dc, ev);
+    if (pl.country) {
+        u->first_country = upper(dc, pl.country);
+    }
+}
+
 /* The owner at their own mailbox (Outlook, OWA, mobile; not an application holding rights to
  * it, not a delegate, not Exchange's own actions). */
 static void mail_use(struct state *s, const struct m365_event *ev)
@@ -811,8 +844,8 @@ static void mail_use(struct state *s, const struct m365_event *ev)
         return;
     }
     struct user *u = user_of(s, ev->actor_upn);
-    if (u && u->first_mail_use == M365_TIME_NONE) {
-        u->first_mail_use = ev->time_ms;
+    if (u && (u->first_use == M365_TIME_NONE || ev->time_ms < u->first_use)) {
+        u->first_use = ev->time_ms;
     }
 }
 
@@ -834,6 +867,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         !ev->ip) {
         return;
     }
+    first_presence(dc, s, ev);
     if (ev->is_interactive == 0 || ev->log_source == M365_LOG_SIGNIN_NONINTERACTIVE) {
         refresh(dc, s, ev);
         return;
@@ -848,6 +882,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
     if (!u) {
         return;
     }
+    u->seen = true;
     if (typed) {
         remember_typed(u, ev);
     }
@@ -1255,14 +1290,18 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
 }
 
 /* Whether an account other than u, active from the start, signs in mostly from the country
- * (outside the cloud): someone of the tenant lives there. Late accounts do not vouch: a second
- * dormant account taken over from the attacker's country would, for the first. */
+ * (outside the cloud), and was there when first seen: someone of the tenant lives there. Late
+ * accounts do not vouch: a second dormant account taken over from the attacker's country would,
+ * for the first. Nor does a traveller, first seen at home, whose few sign-ins of the export are
+ * mostly from abroad. */
 static bool someone_lives_in(const struct state *s, const struct user *u, const char *country)
 {
     M365_MAP_EACH(&s->users, slot)
     {
         const struct user *v = slot->val;
-        uintptr_t n = v == u || v->late ? 0 : (uintptr_t)m365_map_get(&v->countries, country, NULL);
+        uintptr_t n = v == u || v->late || v->first_country != country
+                          ? 0
+                          : (uintptr_t)m365_map_get(&v->countries, country, NULL);
         if (n > 1 && 2 * (n - 1) >= v->placed_own) {
             return true;
         }
@@ -1436,8 +1475,9 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "`burst_window`, counting attempts whose password was right (rotating "
                 "proxies). One finding per user: medium for a new country, impossible travel or "
                 "a burst, high for two of them, low for a new ASN in a known country. A dormant "
-                "account (first successful sign-in, or earlier use of its own mailbox through "
-                "Microsoft's clients, `tenant_baseline` after the tenant's first sign-in, or asked "
+                "account (first successful interactive sign-in, or earlier use: a token refresh, its "
+                "own mailbox through Microsoft's clients, `tenant_baseline` after the tenant's "
+                "first sign-in, or asked "
                 "to enrol in MFA before it and not created within `new_account`) whose "
                 "first located sign-in comes from a country no account of the tenant signed in "
                 "from is reported as a new country. So is, baseline or not, a new country "

@@ -1005,14 +1005,14 @@ for d in range(12):
         reads.append(ual_mail_read(T('2026-02-20T%02d:%02d:11' % (h, (d * 7 + k * 13) % 60)) + D(days=d),
                                    'olivia.park', EXO_MOBILE[(d + k) % 3], 'Client=OutlookService;Outlook-iOS/2.0;',
                                    APPS['outlookmobile'][0]))
-AMS_HOTEL = [signin(T('2026-03-04T21:33:09'), 'olivia.park', AMSTERDAM, app='office', code=50074),
-             signin(T('2026-03-04T21:33:36'), 'olivia.park', AMSTERDAM, app='office'),
-             signin(T('2026-03-05T07:35:25'), 'olivia.park', AMSTERDAM, app='officehome'),
-             signin(T('2026-03-05T13:02:56'), 'olivia.park', AMSTERDAM, app='office'),
-             signin(T('2026-03-05T19:45:20'), 'olivia.park', AMSTERDAM, app='officehome'),
-             signin(T('2026-03-06T05:13:01'), 'olivia.park', AMSTERDAM, app='office')]
+OLIVIA_TRIP = [signin(T('2026-03-04T21:33:09'), 'olivia.park', AMSTERDAM, app='office', code=50074),
+               signin(T('2026-03-04T21:33:36'), 'olivia.park', AMSTERDAM, app='office'),
+               signin(T('2026-03-05T07:35:25'), 'olivia.park', AMSTERDAM, app='officehome'),
+               signin(T('2026-03-05T13:02:56'), 'olivia.park', AMSTERDAM, app='office'),
+               signin(T('2026-03-05T19:45:20'), 'olivia.park', AMSTERDAM, app='officehome'),
+               signin(T('2026-03-06T05:13:01'), 'olivia.park', AMSTERDAM, app='office')]
 geo_case(ROOT + '/neg_ual_geo_db_traveller_seen_before_only_at_her_mailbox', {
-    'audit.jsonl': ual_file(base + AMS_HOTEL),
+    'audit.jsonl': ual_file(base + OLIVIA_TRIP),
     'exchange.jsonl': jsonl(sorted(reads, key=lambda r: r['CreationTime'])),
     'expect.json': expect([])})
 
@@ -1030,4 +1030,28 @@ geo_case(ROOT + '/pos_ual_geo_db_dormant_account_read_only_by_the_backup', {
     'expect.json': expect([{'severity': 'medium',
                             'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
                             'summary_contains': 'a country no account of the tenant had signed in from',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AS. W where the export holds none of Dana's interactive sign-ins before her trip: her laptop
+# only refreshes its tokens at the office from the export's first day (non-interactive sign-ins:
+# no location judged), and her only interactive sign-ins are from the Amsterdam hotel. Her
+# refreshes say the account is in use (not a dormant one: no finding for her), and where an
+# account lives is where it was first seen: Dana was at the office before Amsterdam, so five of
+# five placed sign-ins there do not make her live there, and the dormant account taken over from
+# Amsterdam is new there (medium).
+seed('anom-AS')
+sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
+sig += [signin(T('2026-02-20T13:10:00') + D(days=d // 3, minutes=150 * (d % 3)), 'dana.whitfield', PLACES['office'],
+               app=('office', 'teams')[d % 2], interactive=False) for d in range(24)]
+sig += [signin(T(t), 'dana.whitfield', AMS_HOTEL, app=('owa', 'teams', 'officehome')[i % 3])
+        for i, t in enumerate(['2026-03-03T08:12:40', '2026-03-03T15:40:02', '2026-03-04T08:05:51',
+                               '2026-03-04T16:22:13', '2026-03-05T07:58:30'])]
+dormant = [signin(T('2026-03-06T21:44:09'), 'svc-archive', AMSTERDAM, app='owa'),
+           signin(T('2026-03-06T22:03:31'), 'svc-archive', AMSTERDAM, app='owa')]
+write(ROOT + '/pos_graph_dormant_account_where_a_colleague_seen_only_refreshing_at_home_travelled', {
+    'signins.json': graph_file(sig + dormant),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'signed in from new country NL (77.166.40.12), a country '
+                                                'accounts of the tenant had signed in from but none lives in',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
