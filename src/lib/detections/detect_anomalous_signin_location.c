@@ -149,10 +149,10 @@ struct user {
     bool devs_over;               /* more devices than MAX_DEV: none is new any more */
     const char *shared_net;       /* the network last counted in state.shared for the user */
     int64_t first_success; /* the account's first successful sign-in, any log */
-    /* The account's first use that no sign-in judged here shows: a token refresh (a laptop's
-     * Teams at the office), or the owner at their own mailbox through Microsoft's clients. An
-     * account in use, though the export holds none of its interactive sign-ins (the UAL logs
-     * few: a phone's Outlook signs in through Microsoft's service), is not dormant. */
+    /* The account's first successful sign-in of any kind (a laptop's Teams refreshing at the
+     * office): with its owner's first use of their mailbox (state.mail_first), an account in
+     * use, though the export holds none of its interactive sign-ins (the UAL logs few: a phone's
+     * Outlook signs in through Microsoft's service), is not dormant. */
     int64_t first_use;
     /* The country of the account's first successful sign-in of its own from outside the cloud,
      * token refreshes included (a laptop's Teams at the office): where it was before anything
@@ -203,6 +203,9 @@ struct user {
 
 struct state {
     struct m365_map users; /* upn -> struct user */
+    /* upn -> the owner's first use of their own mailbox through Microsoft's clients, as
+     * (uintptr_t)ms: kept apart from users, for most mailboxes' owners sign in too */
+    struct m365_map mail_first;
     bool asn_seen;         /* any ASN known at all (--asn-db or in the records) */
     /* Countries any account signed in from, learnt like a user's for accounts that have no
      * baseline of their own (a dormant or brand-new account). */
@@ -605,6 +608,10 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
                                     u->first_use < u->first_success
                                 ? u->first_use
                                 : u->first_success;
+        uintptr_t mail = (uintptr_t)m365_map_get(&s->mail_first, u->upn, NULL);
+        if (mail && (first_use == M365_TIME_NONE || (int64_t)mail < first_use)) {
+            first_use = (int64_t)mail;
+        }
         bool late = first_use != M365_TIME_NONE && s->tenant_first != M365_TIME_NONE &&
                     first_use - s->tenant_first >= c->tenant_baseline;
         bool guest = m365_icontains(u->upn, "#ext#");
@@ -843,9 +850,12 @@ static void mail_use(struct state *s, const struct m365_event *ev)
         m365_mail_not_owner(ev) || m365_mail_is_app(ev)) {
         return;
     }
-    struct user *u = user_of(s, ev->actor_upn);
-    if (u && (u->first_use == M365_TIME_NONE || ev->time_ms < u->first_use)) {
-        u->first_use = ev->time_ms;
+    if (ev->time_ms <= 0) {
+        return; /* before 1970: kept as a pointer-sized count of milliseconds, it cannot be */
+    }
+    void **slot = m365_map_put(&s->mail_first, ev->actor_upn, NULL);
+    if (slot && (!*slot || (uintptr_t)ev->time_ms < (uintptr_t)*slot)) {
+        *slot = (void *)(uintptr_t)ev->time_ms;
     }
 }
 
@@ -1443,6 +1453,7 @@ static void free_state(void *sv)
         free(u);
     }
     m365_map_free(&s->users);
+    m365_map_free(&s->mail_first);
     m365_map_free(&s->tenant_countries);
     m365_map_free(&s->tenant_hosting_countries);
     m365_tf_created_free(&s->created);
