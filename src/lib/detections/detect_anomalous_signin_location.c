@@ -827,12 +827,20 @@ static void first_presence(struct m365_dctx *dc, struct state *s, const struct m
     if (u->first_use == M365_TIME_NONE || ev->time_ms < u->first_use) {
         u->first_use = ev->time_ms;
     }
-    if (u->first_country || m365_id_brokered_client(ev)) {
+    if (u->first_country) {
         return;
     }
     const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
     if (ii->trusted || ii->is_private || hosted_at(dc, ev, ii)) {
         return;
+    }
+    /* Outlook Mobile's refreshes come from Microsoft's sync service, or from the phone itself:
+     * only an address on a network known not to be Microsoft's places the user. */
+    if (m365_id_brokered_client(ev)) {
+        uint32_t asn = m365_id_event_asn(ev, ii);
+        if (!asn || m365_id_microsoft_asn(asn)) {
+            return;
+        }
     }
     struct place pl = place_of(dc, ev);
     if (pl.country) {

@@ -101,9 +101,8 @@ static bool microsoft_brokered(const struct m365_event *ev, const struct m365_ip
     if (!m365_id_brokered_client(ev)) {
         return false;
     }
-    uint32_t asn = m365_id_event_asn(ev, ii);
-    bool microsoft_asn = asn == 8075 || (asn >= 8068 && asn <= 8074) || asn == 12076 || asn == 3598;
-    return microsoft_asn || (label && m365_istarts(label, "AzureCloud"));
+    return m365_id_microsoft_asn(m365_id_event_asn(ev, ii)) ||
+           (label && m365_istarts(label, "AzureCloud"));
 }
 
 static void init(struct m365_dctx *dc, void *sv)

@@ -64,6 +64,11 @@ bool m365_id_brokered_client(const struct m365_event *ev)
     return false;
 }
 
+bool m365_id_microsoft_asn(uint32_t asn)
+{
+    return asn == 8075 || (asn >= 8068 && asn <= 8074) || asn == 12076 || asn == 3598;
+}
+
 double m365_id_km(double lat1, double lon1, double lat2, double lon2)
 {
     const double r = 6371.0088, rad = 3.14159265358979323846 / 180.0;

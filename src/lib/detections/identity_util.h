@@ -27,6 +27,9 @@ bool m365_id_hosting(struct m365_dctx *dc, const struct m365_event *ev,
  * syncs through a Microsoft service), so their address is Microsoft's, not the user's. */
 bool m365_id_brokered_client(const struct m365_event *ev);
 
+/* Microsoft's own autonomous systems (MSN, Microsoft Corporation's regional ones, Azure). */
+bool m365_id_microsoft_asn(uint32_t asn);
+
 /* Great-circle distance in kilometres. */
 double m365_id_km(double lat1, double lon1, double lat2, double lon2);
 

@@ -1055,3 +1055,24 @@ write(ROOT + '/pos_graph_dormant_account_where_a_colleague_seen_only_refreshing_
                             'summary_contains': 'signed in from new country NL (77.166.40.12), a country '
                                                 'accounts of the tenant had signed in from but none lives in',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AT. AS with Dana's phone instead of her laptop: before the trip the export holds only Outlook
+# Mobile refreshing from her home broadband (its ASN a home ISP's, not Microsoft's sync
+# service). The phone's own address places her at home first.
+seed('anom-AT')
+sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
+sig += [signin(T('2026-02-20T18:40:00') + D(days=d // 2, minutes=170 * (d % 2)), 'dana.whitfield', HOME['dana'],
+               app='outlookmobile', ua=UA_IOS, client='Mobile Apps and Desktop clients', interactive=False)
+        for d in range(24)]
+sig += [signin(T(t), 'dana.whitfield', AMS_HOTEL, app=('owa', 'teams', 'officehome')[i % 3])
+        for i, t in enumerate(['2026-03-03T08:12:40', '2026-03-03T15:40:02', '2026-03-04T08:05:51',
+                               '2026-03-04T16:22:13', '2026-03-05T07:58:30'])]
+dormant = [signin(T('2026-03-06T21:44:09'), 'svc-archive', AMSTERDAM, app='owa'),
+           signin(T('2026-03-06T22:03:31'), 'svc-archive', AMSTERDAM, app='owa')]
+write(ROOT + '/pos_graph_dormant_account_where_a_colleague_seen_only_by_her_phone_at_home_travelled', {
+    'signins.json': graph_file(sig + dormant),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'signed in from new country NL (77.166.40.12), a country '
+                                                'accounts of the tenant had signed in from but none lives in',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
