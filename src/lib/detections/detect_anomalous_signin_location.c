@@ -158,6 +158,7 @@ struct user {
      * token refreshes included (a laptop's Teams at the office): where it was before anything
      * else; a traveller's first days abroad are not where the traveller lives. */
     const char *first_country;
+    int64_t first_country_at;
     bool seen; /* a sign-in judged here: refreshes follow its stays */
     struct m365_map countries; /* country -> 1 + its sign-ins from outside the cloud */
     struct m365_map asns;
@@ -845,6 +846,7 @@ static void first_presence(struct m365_dctx *dc, struct state *s, const struct m
     struct place pl = place_of(dc, ev);
     if (pl.country) {
         u->first_country = upper(dc, pl.country);
+        u->first_country_at = ev->time_ms;
     }
 }
 
@@ -1311,13 +1313,16 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
  * (outside the cloud), and was there when first seen: someone of the tenant lives there. Late
  * accounts do not vouch: a second dormant account taken over from the attacker's country would,
  * for the first. Nor does a traveller, first seen at home, whose few sign-ins of the export are
- * mostly from abroad. */
-static bool someone_lives_in(const struct state *s, const struct user *u, const char *country)
+ * mostly from abroad. by: first seen there no later than this (a dormant account's first
+ * sign-in: a colleague who first turns up there after it does not vouch for it). */
+static bool someone_lives_in(const struct state *s, const struct user *u, const char *country,
+                             int64_t by)
 {
     M365_MAP_EACH(&s->users, slot)
     {
         const struct user *v = slot->val;
-        uintptr_t n = v == u || v->late || v->first_country != country
+        uintptr_t n = v == u || v->late || v->first_country != country ||
+                              v->first_country_at > by
                           ? 0
                           : (uintptr_t)m365_map_get(&v->countries, country, NULL);
         if (n > 1 && 2 * (n - 1) >= v->placed_own) {
@@ -1351,7 +1356,7 @@ static void judge_first_days(const struct cfg *c, const struct state *s, struct 
     for (uint32_t i = 0; i < u->n_novel; i++) {
         const struct novel *n = &u->novel[i];
         bool away = n->stay_end - n->stay_first >= c->stay_span && n->stay_n > 1;
-        if (n->first_days && (!n->stay_over || away || someone_lives_in(s, u, n->country))) {
+        if (n->first_days && (!n->stay_over || away || someone_lives_in(s, u, n->country, INT64_MAX))) {
             u->total_novel--;
             u->new_countries--;
             continue;
@@ -1366,7 +1371,7 @@ static void judge_first_days(const struct cfg *c, const struct state *s, struct 
  * MFA method first placed where nobody lives: judged now all sign-ins are in. */
 static void judge_visit(struct state *s, struct user *u)
 {
-    if (!u->visit_ev || someone_lives_in(s, u, u->visit_country)) {
+    if (!u->visit_ev || someone_lives_in(s, u, u->visit_country, u->visit_ev->time_ms)) {
         return;
     }
     if (u->n_novel == MAX_ANOM) {

@@ -1076,3 +1076,20 @@ write(ROOT + '/pos_graph_dormant_account_where_a_colleague_seen_only_by_her_phon
                             'summary_contains': 'signed in from new country NL (77.166.40.12), a country '
                                                 'accounts of the tenant had signed in from but none lives in',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AU. An account without an MFA method (asked to enrol: judged as a dormant one however early)
+# signs in from Amsterdam on the export's second day; a colleague first turns up half a day
+# later, from Amsterdam, and signs in from there every day after. Nobody of the tenant was there
+# when the account came: it is new there. (Her later days must not vouch for it.)
+seed('anom-AU')
+sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
+sig += [signin(T('2026-02-22T08:30:00') + D(days=d, minutes=(d * 11) % 40), 'dana.whitfield', AMS_HOTEL,
+               app=('owa', 'teams', 'officehome')[d % 3]) for d in range(10)]
+unenrolled = [signin(T('2026-02-21T22:14:31'), 'svc-archive', AMSTERDAM, app='owa', code=50079),
+              signin(T('2026-02-21T22:31:02'), 'svc-archive', AMSTERDAM, app='owa')]
+write(ROOT + '/pos_graph_unenrolled_account_before_a_colleague_first_turns_up_there', {
+    'signins.json': graph_file(sig + unenrolled),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                            'summary_contains': 'and no MFA method (asked to enrol first)',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
