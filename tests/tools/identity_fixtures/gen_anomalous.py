@@ -451,15 +451,35 @@ write(ROOT + '/pos_graph_session_replayed_abroad_between_office_days', {
 # every day from the start; the dormant account is his rarely used admin account: nothing.
 AMS_HOTEL = ('145.53.10.20', 'Amsterdam', 'North Holland', 'NL', 52.37403, 4.88969, 1136)
 MARCUS_NL = ('62.45.100.8', 'Amstelveen', 'North Holland', 'NL', 52.30083, 4.86389, 1136)
+
+
+def dana_in_amsterdam():
+    """Dana's three days at an Amsterdam hotel (W, AS, AT)."""
+    return [signin(T(t), 'dana.whitfield', AMS_HOTEL, app=('owa', 'teams', 'officehome')[i % 3])
+            for i, t in enumerate(['2026-03-03T08:12:40', '2026-03-03T15:40:02', '2026-03-04T08:05:51',
+                                   '2026-03-04T16:22:13', '2026-03-05T07:58:30'])]
+
+
+def archive_taken_over_from_amsterdam():
+    """The dormant svc-archive's first sign-ins, from a home ISP in Amsterdam (W, AS, AT)."""
+    return [signin(T('2026-03-06T21:44:09'), 'svc-archive', AMSTERDAM, app='owa'),
+            signin(T('2026-03-06T22:03:31'), 'svc-archive', AMSTERDAM, app='owa')]
+
+
+def expect_new_where_only_visited():
+    return expect([{'severity': 'medium',
+                    'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
+                    'summary_contains': 'signed in from new country NL (77.166.40.12), a country '
+                                        'accounts of the tenant had signed in from but none lives in',
+                    'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])
+
+
 seed('anom-W')
 sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 10)
 sig += routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
-sig += [signin(T(t), 'dana.whitfield', AMS_HOTEL, app=('owa', 'teams', 'officehome')[i % 3])
-        for i, t in enumerate(['2026-03-03T08:12:40', '2026-03-03T15:40:02', '2026-03-04T08:05:51',
-                               '2026-03-04T16:22:13', '2026-03-05T07:58:30'])]
+sig += dana_in_amsterdam()
 sig.append(signin(T('2026-03-07T14:02:11'), 'dana.whitfield', OFFICE, app='teams'))
-dormant = [signin(T('2026-03-06T21:44:09'), 'svc-archive', AMSTERDAM, app='owa'),
-           signin(T('2026-03-06T22:03:31'), 'svc-archive', AMSTERDAM, app='owa')]
+dormant = archive_taken_over_from_amsterdam()
 write(ROOT + '/pos_graph_dormant_account_where_a_colleague_travelled', {
     'signins.json': graph_file(sig + dormant),
     'expect.json': expect([{'severity': 'medium',
@@ -1043,18 +1063,11 @@ seed('anom-AS')
 sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
 sig += [signin(T('2026-02-20T13:10:00') + D(days=d // 3, minutes=150 * (d % 3)), 'dana.whitfield', PLACES['office'],
                app=('office', 'teams')[d % 2], interactive=False) for d in range(24)]
-sig += [signin(T(t), 'dana.whitfield', AMS_HOTEL, app=('owa', 'teams', 'officehome')[i % 3])
-        for i, t in enumerate(['2026-03-03T08:12:40', '2026-03-03T15:40:02', '2026-03-04T08:05:51',
-                               '2026-03-04T16:22:13', '2026-03-05T07:58:30'])]
-dormant = [signin(T('2026-03-06T21:44:09'), 'svc-archive', AMSTERDAM, app='owa'),
-           signin(T('2026-03-06T22:03:31'), 'svc-archive', AMSTERDAM, app='owa')]
+sig += dana_in_amsterdam()
+dormant = archive_taken_over_from_amsterdam()
 write(ROOT + '/pos_graph_dormant_account_where_a_colleague_seen_only_refreshing_at_home_travelled', {
     'signins.json': graph_file(sig + dormant),
-    'expect.json': expect([{'severity': 'medium',
-                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
-                            'summary_contains': 'signed in from new country NL (77.166.40.12), a country '
-                                                'accounts of the tenant had signed in from but none lives in',
-                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+    'expect.json': expect_new_where_only_visited()})
 
 # AT. AS with Dana's phone instead of her laptop: before the trip the export holds only Outlook
 # Mobile refreshing from her home broadband (its ASN a home ISP's, not Microsoft's sync
@@ -1064,18 +1077,11 @@ sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
 sig += [signin(T('2026-02-20T18:40:00') + D(days=d // 2, minutes=170 * (d % 2)), 'dana.whitfield', HOME['dana'],
                app='outlookmobile', ua=UA_IOS, client='Mobile Apps and Desktop clients', interactive=False)
         for d in range(24)]
-sig += [signin(T(t), 'dana.whitfield', AMS_HOTEL, app=('owa', 'teams', 'officehome')[i % 3])
-        for i, t in enumerate(['2026-03-03T08:12:40', '2026-03-03T15:40:02', '2026-03-04T08:05:51',
-                               '2026-03-04T16:22:13', '2026-03-05T07:58:30'])]
-dormant = [signin(T('2026-03-06T21:44:09'), 'svc-archive', AMSTERDAM, app='owa'),
-           signin(T('2026-03-06T22:03:31'), 'svc-archive', AMSTERDAM, app='owa')]
+sig += dana_in_amsterdam()
+dormant = archive_taken_over_from_amsterdam()
 write(ROOT + '/pos_graph_dormant_account_where_a_colleague_seen_only_by_her_phone_at_home_travelled', {
     'signins.json': graph_file(sig + dormant),
-    'expect.json': expect([{'severity': 'medium',
-                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
-                            'summary_contains': 'signed in from new country NL (77.166.40.12), a country '
-                                                'accounts of the tenant had signed in from but none lives in',
-                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+    'expect.json': expect_new_where_only_visited()})
 
 # AU. An account without an MFA method (asked to enrol: judged as a dormant one however early)
 # signs in from Amsterdam on the export's second day; a colleague first turns up half a day
