@@ -605,10 +605,8 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
             hosted ? learn(&s->tenant_hosting_countries, country) &&
                          !m365_map_get(&s->tenant_countries, country, NULL)
                    : learn(&s->tenant_countries, country);
-        int64_t first_use = u->first_use != M365_TIME_NONE &&
-                                    u->first_use < u->first_success
-                                ? u->first_use
-                                : u->first_success;
+        /* first_presence saw every success first: first_use is never after first_success. */
+        int64_t first_use = u->first_use;
         uintptr_t mail = (uintptr_t)m365_map_get(&s->mail_first, u->upn, NULL);
         if (mail && (first_use == M365_TIME_NONE || (int64_t)mail < first_use)) {
             first_use = (int64_t)mail;
@@ -855,13 +853,10 @@ static void first_presence(struct m365_dctx *dc, struct state *s, const struct m
 static void mail_use(struct state *s, const struct m365_event *ev)
 {
     const char *box = ev->mail ? ev->mail->mailbox_upn : NULL;
-    if (ev->time_ms == M365_TIME_NONE || !box || !ev->actor_upn ||
-        strcmp(box, ev->actor_upn) != 0 || ev->result == M365_RESULT_FAILURE ||
-        m365_mail_not_owner(ev) || m365_mail_is_app(ev)) {
+    /* time_ms <= 0: no time, or before 1970, which a pointer-sized count cannot keep */
+    if (ev->time_ms <= 0 || !box || !ev->actor_upn || strcmp(box, ev->actor_upn) != 0 ||
+        ev->result == M365_RESULT_FAILURE || m365_mail_not_owner(ev) || m365_mail_is_app(ev)) {
         return;
-    }
-    if (ev->time_ms <= 0) {
-        return; /* before 1970: kept as a pointer-sized count of milliseconds, it cannot be */
     }
     void **slot = m365_map_put(&s->mail_first, ev->actor_upn, NULL);
     if (slot && (!*slot || (uintptr_t)ev->time_ms < (uintptr_t)*slot)) {
@@ -1356,7 +1351,8 @@ static void judge_first_days(const struct cfg *c, const struct state *s, struct 
     for (uint32_t i = 0; i < u->n_novel; i++) {
         const struct novel *n = &u->novel[i];
         bool away = n->stay_end - n->stay_first >= c->stay_span && n->stay_n > 1;
-        if (n->first_days && (!n->stay_over || away || someone_lives_in(s, u, n->country, INT64_MAX))) {
+        if (n->first_days &&
+            (!n->stay_over || away || someone_lives_in(s, u, n->country, INT64_MAX))) {
             u->total_novel--;
             u->new_countries--;
             continue;
@@ -1499,10 +1495,10 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "`burst_window`, counting attempts whose password was right (rotating "
                 "proxies). One finding per user: medium for a new country, impossible travel or "
                 "a burst, high for two of them, low for a new ASN in a known country. A dormant "
-                "account (first successful interactive sign-in, or earlier use: a token refresh, its "
-                "own mailbox through Microsoft's clients, `tenant_baseline` after the tenant's "
-                "first sign-in, or asked "
-                "to enrol in MFA before it and not created within `new_account`) whose "
+                "account (first successful interactive sign-in, or earlier use: a token refresh, "
+                "its own mailbox through Microsoft's clients, `tenant_baseline` after the "
+                "tenant's first sign-in, or asked to enrol in MFA before it and not created "
+                "within `new_account`) whose "
                 "first located sign-in comes from a country no account of the tenant signed in "
                 "from is reported as a new country. So is, baseline or not, a new country "
                 "reached by single sign-on alone on a device (system, browser) the user had not "

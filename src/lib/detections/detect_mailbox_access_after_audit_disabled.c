@@ -19,7 +19,6 @@
 #define MAX_EV 48
 #define MAX_WINDOWS 256
 
-
 struct window {
     const char *mailbox;
     int64_t from, to; /* to = M365_TIME_NONE: still off at the end of the evidence */
