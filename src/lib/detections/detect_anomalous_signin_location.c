@@ -574,7 +574,7 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
     uint32_t asn = m365_id_event_asn(ev, ii);
     s->asn_seen |= asn != 0;
     bool new_country = false, new_asn = false;
-    bool tenant_new = false, carried = false, first_days = false;
+    bool tenant_new = false, carried = false, first_days = false, visited = false;
     if (country) {
         bool ready = baselined(c, u->country_first, u->country_n, t);
         bool first_place = u->country_n == 0;
@@ -626,15 +626,16 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
             u->visit_prior = first_from_address(dc, u, ev);
             u->visit_country = country;
         }
-        /* A user in their own first days, once the tenant's countries are known: a country no
-         * account of the tenant signed in from is new to them too (a session replayed abroad
-         * in the first week of a short export), as it would be with a baseline. */
+        /* A user in their own first days: a country nobody of the tenant lives in is new to
+         * them too (a session replayed abroad in the first week of a short export), as it would
+         * be with a baseline. Who lives where is judged in finish, once every sign-in is in:
+         * accounts that only visited it (another account taken over from there) do not count,
+         * and an office abroad whose staff first sign in after the user still does. */
         first_days = !ready && !first_place && unseen && !new_country && !hosted && !guest &&
-                     unknown_to_tenant && s->tenant_first != M365_TIME_NONE &&
-                     t - s->tenant_first >= c->tenant_baseline &&
                      u->n_novel < MAX_ANOM; /* judged in finish: only one kept can be */
         if (first_days) {
             new_country = tenant_new = true;
+            visited = !unknown_to_tenant;
         }
     }
     if (asn) {
@@ -662,7 +663,8 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
                             .carried = carried && new_country,
                             .stay_first = t,
                             .enrol = tenant_new && u->enrol_first,
-                            .first_days = first_days};
+                            .first_days = first_days,
+                            .tenant_visited = visited};
         if (u->pre_ip == ev->ip && u->pre_known && u->pre_first < t) {
             n->stay_first = u->pre_first;
             n->stay_n += u->pre_n;
@@ -1283,11 +1285,14 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
                               n->country && n->asn ? " / " : "", asn, n->ev->ip,
                               n->country && place_of(dc, n->ev).from_db ? ", placed by --geo-db"
                                                                         : "",
-                              n->tenant_visited ? ", a country accounts of the tenant had signed "
-                                                  "in from but none lives in, with no sign-in "
-                                                  "history of its own"
+                              n->first_days && n->tenant_visited
+                                  ? ", a country accounts of the tenant had signed in from but "
+                                    "none lives in, in the user's first days in the evidence"
                               : n->first_days ? ", a country no account of the tenant signs in "
                                                 "from, in the user's first days in the evidence"
+                              : n->tenant_visited ? ", a country accounts of the tenant had signed "
+                                                    "in from but none lives in, with no sign-in "
+                                                    "history of its own"
                               : n->tenant_new ? ", a country no account of the tenant had signed "
                                                 "in from, with no sign-in history of its own"
                                               : "",
@@ -1340,11 +1345,11 @@ static bool someone_was_in(const struct state *s, const struct user *u, const ch
     return false;
 }
 
-/* A country new to the tenant in a user's first days, with no baseline of the user's to say
- * how they travel, is kept in the shape of a session replayed there: the user signs in from
- * elsewhere again, within stay_span or after a single sign-in there (a traveller is away
- * longer, and signs in where they are more than once), and, now all sign-ins are in, nobody of
- * the tenant lives there (an office abroad that signs in later in the evidence). */
+/* A country new to a user in their first days, with no baseline of the user's to say how they
+ * travel, is kept in the shape of a session replayed there: the user signs in from elsewhere
+ * again, within stay_span or after a single sign-in there (a traveller is away longer, and signs
+ * in where they are more than once), and, now all sign-ins are in, nobody of the tenant lives
+ * there (an office abroad that signs in later in the evidence does). */
 static void judge_first_days(const struct cfg *c, const struct state *s, struct user *u)
 {
     uint32_t kept = 0;
@@ -1504,18 +1509,20 @@ const struct m365_detection m365_detect_anomalous_signin_location = {
                 "reached by single sign-on alone on a device (system, browser) the user had not "
                 "signed in with, without a device id, where the user gave no credential before: "
                 "a token made elsewhere (a stolen session); never a stay. And, in the user's "
-                "first days (no baseline of their own yet, the tenant's there), a country no "
-                "account of the tenant signs in from, when the user signs in from elsewhere "
-                "again within `stay_span`, or later after that one sign-in alone there (a "
-                "session replayed between their own days, or before their weekend).",
+                "first days (no baseline of their own yet), a country nobody of the tenant "
+                "lives in (judged once every sign-in is in; accounts that only visited do not "
+                "count), when the user signs in from elsewhere again within `stay_span`, or "
+                "later after that one sign-in alone there (a session replayed between their own "
+                "days, or before their weekend).",
             .needs = "interactive sign-in logs with locations (Entra sign-ins, or UAL sign-ins "
                      "with --geo-db; ASNs from the Graph beta / SigninLogs records or --asn-db)",
             .blind_spots =
                 "A user with less than `baseline` of history has no baseline and gets no "
                 "new-location finding (travel and bursts are still checked), unless it is a "
                 "dormant account first seen in a country new to the tenant, a session carried "
-                "to another device, or a country new to the tenant between the user's own "
-                "sign-ins elsewhere (within `stay_span`, or after one sign-in there). An "
+                "to another device, or a country nobody of the tenant lives in between the "
+                "user's own sign-ins elsewhere (within `stay_span`, or after one sign-in "
+                "there). An "
                 "attacker's browser matching the "
                 "user's system and browser at the same or a later version is not told apart "
                 "from the user's own. Geolocation is Microsoft's, from the logs (or --geo-db's "

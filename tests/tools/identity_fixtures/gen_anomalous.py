@@ -850,8 +850,8 @@ write(ROOT + '/neg_graph_new_hire_abroad_created_per_snapshot', {
 # AO. A session replayed abroad in the user's first days: Ken's sign-ins begin with the export
 # (2026-02-20); on the fifth day, before dawn in Boston, his phished session signs in from
 # London, where nobody of the tenant signs in, password and MFA passed by the phishing proxy;
-# six hours later he signs in at the office. No baseline of his own yet (7 days), but the
-# tenant's countries are known (3 days): new to him as it would be with one. Tom, also in his
+# six hours later he signs in at the office. No baseline of his own yet (7 days), but nobody of
+# the tenant lives in Britain: new to him as it would be with one. Tom, also in his
 # first days, flies to Lisbon for two days and signs in there twice: a traveller, away longer
 # than stay_span, is not reported without a baseline of his own.
 seed('anom-AO')
@@ -1099,3 +1099,76 @@ write(ROOT + '/pos_graph_unenrolled_account_before_a_colleague_first_turns_up_th
                             'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': ['77.166.40.12']},
                             'summary_contains': 'and no MFA method (asked to enrol first)',
                             'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AV. A session replayed abroad on the export's second day: Ken's sign-ins begin with the export
+# (Monday 2026-03-09), and on Tuesday before dawn in Boston his phished session signs in from
+# London, where nobody of the tenant signs in; six hours later he is at the office. Who lives
+# where is judged once every sign-in is in, so the tenant's first days need no wait of their
+# own (it was quiet before: the tenant's countries were not "known" until three days in). Tom
+# flies to Lisbon the same Tuesday and signs in there twice over a day and a half: a traveller,
+# away longer than stay_span, is not reported.
+seed('anom-AV')
+sig = []
+for who, home, start in (('dana.whitfield', 'dana', '2026-03-09T14:05:00'),
+                         ('marcus.oyelaran', 'marcus', '2026-03-09T13:50:00'),
+                         ('ken.yamada', 'ken', '2026-03-09T13:40:00')):
+    sig += routine(who, home, T(start), 6)
+sig += routine('tom.becker', 'tom', T('2026-03-09T13:30:00'), 1)
+sig += [signin(T('2026-03-10T07:12:40'), 'ken.yamada', BT_LONDON, app='owa', ua=UA_ATTACK, dev=ATTACK_DEV),
+        signin(T('2026-03-10T19:05:40'), 'tom.becker', LISBON, app='owa'),
+        signin(T('2026-03-12T07:12:03'), 'tom.becker', LISBON, app='teams')]
+sig += routine('tom.becker', 'tom', T('2026-03-13T13:30:00'), 2)
+write(ROOT + '/pos_graph_first_days_session_replayed_abroad_on_the_exports_second_day', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': [BT_LONDON[0]]},
+                            'summary_contains': 'signed in from new country GB (86.146.73.108), a country no account '
+                                                'of the tenant signs in from, in the user\'s first days in the evidence',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AW. A week's export (Entra ID Free keeps seven days): svc-archive, dormant, is taken over from
+# London on the fifth day, and the next night Ken's phished session signs in from another London
+# address, between his days at the office. The dormant account made London a country the tenant
+# had signed in from, but nobody of the tenant lives there: Ken's sign-in is new there too (it
+# was quiet before, the country "known" to the tenant).
+LONDON_2 = ('86.151.22.90', 'London', 'England', 'GB', 51.50853, -0.12574, 2856)
+seed('anom-AW')
+sig = []
+for who, home, start in (('dana.whitfield', 'dana', '2026-02-20T14:05:00'),
+                         ('marcus.oyelaran', 'marcus', '2026-02-20T13:50:00'),
+                         ('ken.yamada', 'ken', '2026-02-20T13:40:00')):
+    sig += routine(who, home, T(start), 7)
+sig += [signin(T('2026-02-24T02:41:07'), 'svc-archive', BT_LONDON, app='owa'),
+        signin(T('2026-02-24T03:10:44'), 'svc-archive', BT_LONDON, app='owa'),
+        signin(T('2026-02-25T03:12:19'), 'ken.yamada', LONDON_2, app='owa', ua=UA_ATTACK, dev=ATTACK_DEV)]
+write(ROOT + '/pos_graph_first_days_session_replayed_where_a_dormant_account_was_taken_over', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([{'severity': 'medium',
+                            'entities': {'users': ['svc-archive@contosodemo.onmicrosoft.com'], 'ips': [BT_LONDON[0]]},
+                            'summary_contains': 'a country no account of the tenant had signed in from',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}},
+                           {'severity': 'medium',
+                            'entities': {'users': ['ken.yamada@contosodemo.onmicrosoft.com'], 'ips': [LONDON_2[0]]},
+                            'summary_contains': 'signed in from new country GB (86.151.22.90), a country accounts of '
+                                                'the tenant had signed in from but none lives in, in the user\'s first '
+                                                'days in the evidence',
+                            'details': {'counts': {'new_locations': 1, 'impossible_travel': 0, 'ip_bursts': 0}}}])})
+
+# AX. The tenant's London office opens the week after Ken's visit begins: the export starts on
+# Saturday 2026-03-07 with the Boston staff at home; Ken flies over on Sunday night, signs in
+# once at the London office on Monday morning and is back in Boston on Tuesday. Marcus and Emily
+# work at the London office every day from Monday, after Ken's sign-in there: quiet, for who lives
+# where is judged once every sign-in is in.
+LONDON_OFFICE = ('81.2.69.142', 'London', 'England', 'GB', 51.50853, -0.12574, 20712)
+seed('anom-AX')
+sig = routine('dana.whitfield', 'dana', T('2026-03-07T14:05:00'), 7)
+sig += [signin(T('2026-03-07T15:20:00'), 'ken.yamada', HOME['ken'], app='owa'),
+        signin(T('2026-03-08T14:02:00'), 'ken.yamada', HOME['ken'], app='teams'),
+        signin(T('2026-03-09T09:10:31'), 'ken.yamada', LONDON_OFFICE, app='officehome')]
+sig += routine('ken.yamada', 'ken', T('2026-03-10T13:40:00'), 4)
+for i, who in enumerate(('marcus.oyelaran', 'emily.tran')):
+    sig += [signin(T('2026-03-09T09:30:00') + D(days=d, minutes=9 * i + (d * 7) % 30), who, LONDON_OFFICE,
+                   app=('owa', 'teams', 'officehome')[(d + i) % 3]) for d in range(5)]
+write(ROOT + '/neg_graph_first_days_visit_to_an_office_abroad_that_signs_in_later', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([])})
