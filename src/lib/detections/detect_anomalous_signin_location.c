@@ -159,6 +159,10 @@ struct user {
      * else; a traveller's first days abroad are not where the traveller lives. */
     const char *first_country;
     int64_t first_country_at;
+    /* The same for its latest such sign-in: someone who lives in a country is there at both
+     * ends of the evidence, unless nearly all their sign-ins are from there (a resident's trip
+     * at the export's end); a traveller first seen abroad is home by the end. */
+    const char *last_country;
     bool seen; /* a sign-in judged here: refreshes follow its stays */
     struct m365_map countries; /* country -> 1 + its sign-ins from outside the cloud */
     struct m365_map asns;
@@ -828,9 +832,6 @@ static void first_presence(struct m365_dctx *dc, struct state *s, const struct m
     if (u->first_use == M365_TIME_NONE || ev->time_ms < u->first_use) {
         u->first_use = ev->time_ms;
     }
-    if (u->first_country) {
-        return;
-    }
     const struct m365_ipinfo *ii = m365_dctx_ipinfo(dc, ev->ip);
     if (ii->trusted || ii->is_private || hosted_at(dc, ev, ii)) {
         return;
@@ -844,8 +845,12 @@ static void first_presence(struct m365_dctx *dc, struct state *s, const struct m
         }
     }
     struct place pl = place_of(dc, ev);
-    if (pl.country) {
-        u->first_country = upper(dc, pl.country);
+    if (!pl.country) {
+        return;
+    }
+    u->last_country = upper(dc, pl.country); /* sign-ins come in time order */
+    if (!u->first_country) {
+        u->first_country = u->last_country;
         u->first_country_at = ev->time_ms;
     }
 }
@@ -1313,8 +1318,10 @@ static void report(struct m365_dctx *dc, const struct cfg *c, struct state *s, s
  * (outside the cloud), and was there when first seen: someone of the tenant lives there. Late
  * accounts do not vouch: a second dormant account taken over from the attacker's country would,
  * for the first. Nor does a traveller, first seen at home, whose few sign-ins of the export are
- * mostly from abroad. by: first seen there no later than this (a dormant account's first
- * sign-in: a colleague who first turns up there after it does not vouch for it). */
+ * mostly from abroad, nor one first seen abroad, home by the end (a trip the export begins
+ * in, most of a quiet user's few sign-ins), unless two in three are from there. by: first seen
+ * there no later than this (a dormant account's first sign-in: a colleague who first turns up
+ * there after it does not vouch for it). */
 static bool someone_lives_in(const struct state *s, const struct user *u, const char *country,
                              int64_t by)
 {
@@ -1325,7 +1332,8 @@ static bool someone_lives_in(const struct state *s, const struct user *u, const 
                               v->first_country_at > by
                           ? 0
                           : (uintptr_t)m365_map_get(&v->countries, country, NULL);
-        if (n > 1 && 2 * (n - 1) >= v->placed_own) {
+        if (n > 1 && 2 * (n - 1) >= v->placed_own &&
+            (v->last_country == country || 3 * (n - 1) >= 2 * (uintptr_t)v->placed_own)) {
             return true;
         }
     }

@@ -1139,3 +1139,34 @@ for i, who in enumerate(('marcus.oyelaran', 'emily.tran')):
 write(ROOT + '/neg_graph_first_days_visit_to_an_office_abroad_that_signs_in_later', {
     'signins.json': graph_file(sig),
     'expect.json': expect([])})
+
+# AY. The export begins on Dana's trip: her first five sign-ins are from the Amsterdam hotel,
+# then she is back at the office and at home for three. Five of eight is most, and she was in
+# Amsterdam when first seen, but by the end she is home: a traveller, not a resident. The
+# dormant account taken over from Amsterdam after her trip is new there (medium; it was quiet
+# before, Dana taken to live in Amsterdam).
+seed('anom-AY')
+sig = routine('marcus.oyelaran', 'marcus', T('2026-03-03T13:50:00'), 8)
+sig += dana_in_amsterdam()
+sig += [signin(T(t), 'dana.whitfield', p, app=a) for t, p, a in
+        (('2026-03-06T13:12:09', OFFICE, 'owa'), ('2026-03-07T19:40:30', HOME['dana'], 'teams'),
+         ('2026-03-09T13:31:44', OFFICE, 'officehome'))]
+write(ROOT + '/pos_graph_dormant_account_where_the_export_began_on_a_colleagues_trip', {
+    'signins.json': graph_file(sig + archive_taken_over_from_amsterdam()),
+    'expect.json': expect_new_where_only_visited()})
+
+# AZ. A resident abroad at the export's end: Marcus signs in from his home in Amstelveen every
+# day, his dormant admin account signs in there on 03-02 (case X), and from 03-04 Marcus is in
+# London, where only his laptop's Teams refreshes its tokens. His last place is London, but all
+# his sign-ins are from Amstelveen: he lives there, and his admin account is not new there.
+seed('anom-AZ')
+sig = routine('dana.whitfield', 'dana', T('2026-02-20T14:05:00'), 14)
+sig += [signin(T('2026-02-20T08:10:00') + D(days=d, minutes=(d * 17) % 45), 'marcus.oyelaran', MARCUS_NL,
+               app=('owa', 'teams', 'officehome')[d % 3]) for d in range(12)]
+sig += [signin(T('2026-03-02T09:14:52'), 'adm-marcus', MARCUS_NL, app='portal'),
+        signin(T('2026-03-02T09:31:20'), 'adm-marcus', MARCUS_NL, app='portal')]
+sig += [signin(T('2026-03-04T07:40:00') + D(hours=5 * i), 'marcus.oyelaran', LONDON_HOTEL,
+               app=('office', 'teams')[i % 2], interactive=False) for i in range(10)]
+write(ROOT + '/neg_graph_dormant_admin_account_where_its_owner_lives_though_abroad_at_the_end', {
+    'signins.json': graph_file(sig),
+    'expect.json': expect([])})
