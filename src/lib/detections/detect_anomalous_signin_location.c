@@ -609,7 +609,7 @@ static void novelty(struct m365_dctx *dc, const struct cfg *c, struct state *s, 
             hosted ? learn(&s->tenant_hosting_countries, country) &&
                          !m365_map_get(&s->tenant_countries, country, NULL)
                    : learn(&s->tenant_countries, country);
-        /* first_presence saw every success first: first_use is never after first_success. */
+        /* presence saw every success first: first_use is never after first_success. */
         int64_t first_use = u->first_use;
         uintptr_t mail = (uintptr_t)m365_map_get(&s->mail_first, u->upn, NULL);
         if (mail && (first_use == M365_TIME_NONE || (int64_t)mail < first_use)) {
@@ -818,9 +818,10 @@ static bool new_account(struct m365_dctx *dc, const struct cfg *c, struct state 
     return created != M365_TIME_NONE && t - created < c->new_account;
 }
 
-/* Where the account was first: any successful sign-in of its own, from outside the cloud and
- * the tenant's own egress, that a place can be given to. */
-static void first_presence(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
+/* Where the account was first and where it is last: its successful sign-ins of its own, from
+ * outside the cloud and the tenant's own egress, that a place can be given to. The first use of
+ * any kind is noted too. */
+static void presence(struct m365_dctx *dc, struct state *s, const struct m365_event *ev)
 {
     if (ev->result != M365_RESULT_SUCCESS) {
         return;
@@ -889,7 +890,7 @@ static void observe(struct m365_dctx *dc, void *sv, const struct m365_event *ev)
         !ev->ip) {
         return;
     }
-    first_presence(dc, s, ev);
+    presence(dc, s, ev);
     if (ev->is_interactive == 0 || ev->log_source == M365_LOG_SIGNIN_NONINTERACTIVE) {
         refresh(dc, s, ev);
         return;
