@@ -470,6 +470,17 @@ def expect_new_where_only_visited():
                              'accounts of the tenant had signed in from but none lives in')])
 
 
+def new_where_dana_only_visited(name, marcus_start, marcus_days, dana):
+    """Marcus at the office and home, Dana's sign-ins around her Amsterdam trip (dana(), called
+    after Marcus's days are made), and the dormant svc-archive taken over from Amsterdam: new
+    there, for Dana only visited (AS, AT, AY)."""
+    sig = routine('marcus.oyelaran', 'marcus', T(marcus_start), marcus_days)
+    sig += dana()
+    write(ROOT + '/' + name, {
+        'signins.json': graph_file(sig + archive_taken_over_from_amsterdam()),
+        'expect.json': expect_new_where_only_visited()})
+
+
 seed('anom-W')
 sig = dana_and_marcus(10, 14)
 sig += dana_in_amsterdam()
@@ -1043,28 +1054,22 @@ geo_case(ROOT + '/pos_ual_geo_db_dormant_account_read_only_by_the_backup', {
 # five placed sign-ins there do not make her live there, and the dormant account taken over from
 # Amsterdam is new there (medium).
 seed('anom-AS')
-sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
-sig += [signin(T('2026-02-20T13:10:00') + D(days=d // 3, minutes=150 * (d % 3)), 'dana.whitfield', PLACES['office'],
-               app=('office', 'teams')[d % 2], interactive=False) for d in range(24)]
-sig += dana_in_amsterdam()
-dormant = archive_taken_over_from_amsterdam()
-write(ROOT + '/pos_graph_dormant_account_where_a_colleague_seen_only_refreshing_at_home_travelled', {
-    'signins.json': graph_file(sig + dormant),
-    'expect.json': expect_new_where_only_visited()})
+new_where_dana_only_visited(
+    'pos_graph_dormant_account_where_a_colleague_seen_only_refreshing_at_home_travelled', '2026-02-20T13:50:00', 14,
+    lambda: [signin(T('2026-02-20T13:10:00') + D(days=d // 3, minutes=150 * (d % 3)), 'dana.whitfield',
+                    PLACES['office'], app=('office', 'teams')[d % 2], interactive=False)
+             for d in range(24)] + dana_in_amsterdam())
 
 # AT. AS with Dana's phone instead of her laptop: before the trip the export holds only Outlook
 # Mobile refreshing from her home broadband (its ASN a home ISP's, not Microsoft's sync
 # service). The phone's own address places her at home first.
 seed('anom-AT')
-sig = routine('marcus.oyelaran', 'marcus', T('2026-02-20T13:50:00'), 14)
-sig += [signin(T('2026-02-20T18:40:00') + D(days=d // 2, minutes=170 * (d % 2)), 'dana.whitfield', HOME['dana'],
-               app='outlookmobile', ua=UA_IOS, client='Mobile Apps and Desktop clients', interactive=False)
-        for d in range(24)]
-sig += dana_in_amsterdam()
-dormant = archive_taken_over_from_amsterdam()
-write(ROOT + '/pos_graph_dormant_account_where_a_colleague_seen_only_by_her_phone_at_home_travelled', {
-    'signins.json': graph_file(sig + dormant),
-    'expect.json': expect_new_where_only_visited()})
+new_where_dana_only_visited(
+    'pos_graph_dormant_account_where_a_colleague_seen_only_by_her_phone_at_home_travelled', '2026-02-20T13:50:00', 14,
+    lambda: [signin(T('2026-02-20T18:40:00') + D(days=d // 2, minutes=170 * (d % 2)), 'dana.whitfield',
+                    HOME['dana'], app='outlookmobile', ua=UA_IOS, client='Mobile Apps and Desktop clients',
+                    interactive=False)
+             for d in range(24)] + dana_in_amsterdam())
 
 # AU. An account without an MFA method (asked to enrol: judged as a dormant one however early)
 # signs in from Amsterdam on the export's second day; a colleague first turns up half a day
@@ -1146,14 +1151,12 @@ write(ROOT + '/neg_graph_first_days_visit_to_an_office_abroad_that_signs_in_late
 # dormant account taken over from Amsterdam after her trip is new there (medium; it was quiet
 # before, Dana taken to live in Amsterdam).
 seed('anom-AY')
-sig = routine('marcus.oyelaran', 'marcus', T('2026-03-03T13:50:00'), 8)
-sig += dana_in_amsterdam()
-sig += [signin(T(t), 'dana.whitfield', p, app=a) for t, p, a in
-        (('2026-03-06T13:12:09', OFFICE, 'owa'), ('2026-03-07T19:40:30', HOME['dana'], 'teams'),
-         ('2026-03-09T13:31:44', OFFICE, 'officehome'))]
-write(ROOT + '/pos_graph_dormant_account_where_the_export_began_on_a_colleagues_trip', {
-    'signins.json': graph_file(sig + archive_taken_over_from_amsterdam()),
-    'expect.json': expect_new_where_only_visited()})
+new_where_dana_only_visited(
+    'pos_graph_dormant_account_where_the_export_began_on_a_colleagues_trip', '2026-03-03T13:50:00', 8,
+    lambda: dana_in_amsterdam() + [signin(T(t), 'dana.whitfield', p, app=a) for t, p, a in
+                                   (('2026-03-06T13:12:09', OFFICE, 'owa'),
+                                    ('2026-03-07T19:40:30', HOME['dana'], 'teams'),
+                                    ('2026-03-09T13:31:44', OFFICE, 'officehome'))])
 
 # AZ. A resident abroad at the export's end: Marcus signs in from his home in Amstelveen every
 # day, his dormant admin account signs in there on 03-02 (case X), and from 03-04 Marcus is in
